@@ -1,0 +1,118 @@
+/* The pdeop program: `pdeop <command> [options]`. Dispatches to one file per subcommand, runs it
+   under PETSc's options database, writes -report FILE.json, and turns errors into one message. */
+#include "cli/cli.h"
+#include <unistd.h>
+
+static const PdCommand commands[] = {
+  {"fit", PdCommandFit, "train an MLP on an HDF5 dataset of inputs/outputs rows (-demo: a built-in example)"},
+};
+static const int ncommands = (int)(sizeof(commands) / sizeof(commands[0]));
+
+static const char *current = "pdeop";
+
+static void Usage(FILE *f)
+{
+  fprintf(f, "pdeop %d.%d: PDE solving and operator learning on PETSc\n\n", PDEOP_VERSION_MAJOR, PDEOP_VERSION_MINOR);
+  fprintf(f, "usage: pdeop <command> [options]\n\ncommands:\n");
+  for (int i = 0; i < ncommands; i++) fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "  %-8s %s\n", "help", "this list");
+  fprintf(f, "\nEvery command takes PETSc options (-help, -options_file F, -log_view), -report FILE.json\n"
+             "(results as a flat JSON object) and -quiet (no progress output).\n"
+             "`pdeop <command> -help` lists a command's options.\n");
+}
+
+/* One clear message for the user: the first error's text, not PETSc's traceback (-traceback shows it). */
+static PetscErrorCode CliErrorHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+{
+  if (p == PETSC_ERROR_INITIAL) {
+    PetscMPIInt size = 1, rank = 0;
+    MPI_Comm_size(PETSC_COMM_WORLD, &size);
+    MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+    if (size > 1) fprintf(stderr, "pdeop %s: error (rank %d): %s\n", current, rank, mess ? mess : "unknown error");
+    else fprintf(stderr, "pdeop %s: error: %s\n", current, mess ? mess : "unknown error");
+    fflush(stderr);
+  }
+  return n;
+}
+
+PetscErrorCode PdCliHelp(PetscBool *help)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsHasHelp(NULL, help));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdCliCheckOptions(MPI_Comm comm, const char cmd[])
+{
+  PetscInt N;
+  char   **names, **values;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsLeftGet(NULL, &N, &names, &values));
+  if (N > 0) {
+    char msg[1024];
+    PetscCall(PetscSNPrintf(msg, sizeof(msg), "-%s", names[0]));
+    PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
+    SETERRQ(comm, PETSC_ERR_ARG_WRONG, "unknown option %s for 'pdeop %s' (`pdeop %s -help` lists the options)", msg, cmd, cmd);
+  }
+  PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Run(const PdCommand *cmd)
+{
+  PdDict    report;
+  char      file[PETSC_MAX_PATH_LEN] = "";
+  PetscBool flg, quiet, help;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-report", file, sizeof(file), &flg));
+  PetscCall(PdIsQuiet(&quiet)); /* marks -quiet as used */
+  PetscCall(PdCliHelp(&help));
+  if (help) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "pdeop %s: %s\n  -report <file.json>: write the results as a flat JSON object\n  -quiet: no progress output\n", cmd->name, cmd->summary));
+  PetscCall(PdDictCreate(&report));
+  PetscCall(PdDictSetString(report, "command", cmd->name));
+  PetscCall(cmd->run(PETSC_COMM_WORLD, report));
+  if (file[0] && !help) PetscCall(PdDictWriteJSON(report, PETSC_COMM_WORLD, file));
+  PetscCall(PdDictDestroy(&report));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  const PdCommand *cmd = NULL;
+  PetscErrorCode   ierr;
+  PetscMPIInt      size;
+
+  if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    Usage(stdout);
+    return 0;
+  }
+  for (int i = 0; i < ncommands; i++)
+    if (!strcmp(argv[1], commands[i].name)) cmd = &commands[i];
+  if (!cmd) {
+    fprintf(stderr, "pdeop: unknown command '%s'\n\n", argv[1]);
+    Usage(stderr);
+    return 2;
+  }
+  current = cmd->name;
+  /* the command name is not an option: hide it from PETSc */
+  for (int i = 1; i < argc - 1; i++) argv[i] = argv[i + 1];
+  argc--;
+  ierr = PdInitialize(&argc, &argv, NULL, NULL);
+  if (ierr) return 1;
+  {
+    PetscBool traceback = PETSC_FALSE;
+    PetscOptionsGetBool(NULL, NULL, "-traceback", &traceback, NULL);
+    if (!traceback) PetscPushErrorHandler(CliErrorHandler, NULL);
+  }
+  ierr = Run(cmd);
+  if (ierr) {
+    MPI_Comm_size(PETSC_COMM_WORLD, &size);
+    if (size > 1) MPI_Abort(PETSC_COMM_WORLD, 1); /* other ranks may wait in a collective */
+    PetscFinalize();
+    return 1;
+  }
+  ierr = PetscFinalize();
+  return ierr ? 1 : 0;
+}

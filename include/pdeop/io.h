@@ -1,0 +1,33 @@
+/* HDF5 files: datasets (/inputs and /outputs, float32, N x ...) and checkpoints
+   (/params/<name>, /optim, attributes). Readers check everything and name the file in errors;
+   writers go to a temporary name and rename, so a crash never leaves a half-written file. */
+#pragma once
+#include <pdeop/dict.h>
+#include <pdeop/params.h>
+#include <pdeop/optim.h>
+
+typedef struct {
+  PetscInt N;                    /* samples */
+  int      in_ndim, out_ndim;    /* dimensions including N */
+  PetscInt in_shape[PD_MAX_DIMS], out_shape[PD_MAX_DIMS];
+  PetscInt in_size, out_size;    /* floats per sample */
+  float   *inputs, *outputs;     /* N * in_size, N * out_size; outputs NULL when absent */
+  PdDict   attrs;                /* attributes of the root group */
+} PdDataset;
+
+/* Read a dataset on every rank (read-only). If need_outputs, a missing /outputs is an error. */
+PETSC_EXTERN PetscErrorCode PdDatasetRead(MPI_Comm, const char[], PetscBool, PdDataset *);
+/* Write (rank 0) to file.tmp then rename. attrs may be NULL. */
+PETSC_EXTERN PetscErrorCode PdDatasetWrite(MPI_Comm, const char[], const PdDataset *);
+PETSC_EXTERN PetscErrorCode PdDatasetFree(PdDataset *);
+
+/* Checkpoints. meta holds the model type ("model") and hyperparameters; it is written as
+   attributes of the root group, with "epoch". optim may be NULL (no /optim group). */
+PETSC_EXTERN PetscErrorCode PdCheckpointWrite(MPI_Comm, const char[], PdDict, PdParams, PdOptim, PetscInt);
+/* Read the metadata only (to rebuild a model before loading its parameters). */
+PETSC_EXTERN PetscErrorCode PdCheckpointReadMeta(MPI_Comm, const char[], PdDict *, PetscInt *);
+/* Load parameters (every name and shape must match) and, if optim is not NULL, optimizer state. */
+PETSC_EXTERN PetscErrorCode PdCheckpointLoad(MPI_Comm, const char[], PdParams, PdOptim);
+
+/* Generic helpers for other writers (fields, PINN problems): one float or double array dataset. */
+PETSC_EXTERN PetscErrorCode PdH5ReadFloatArray(MPI_Comm, const char[], const char[], int *, PetscInt[], float **);

@@ -1,0 +1,76 @@
+/* Differentiable operations of the pdeop engine. Each records itself on the tape of its inputs
+   (parameters have no tape of their own) and has an exact backward rule that accumulates (+=). */
+#pragma once
+#include <pdeop/tensor.h>
+
+/* Dense products (OpenBLAS sgemm).
+   PdMatMul:      c = op(a) op(b), a [M,K] (or [K,M] with ta), b [K,N] (or [N,K] with tb), c [M,N]
+   PdBatchMatMul: c[i] = a[i] b[i], a [B,M,K], b [B,K,N], c [B,M,N]
+   PdLinear:      y = x w^T + bias, x [..., in], w [out, in], bias [out] or NULL, y [..., out] */
+PETSC_EXTERN PetscErrorCode PdMatMul(PdTensor, PdTensor, PetscBool, PetscBool, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdBatchMatMul(PdTensor, PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdLinear(PdTensor, PdTensor, PdTensor, PdTensor *);
+
+/* Elementwise arithmetic with broadcasting of leading dimensions: the smaller operand's shape
+   must equal a trailing part of the larger one's (e.g. [B,C,H,W] + [H,W]), or have one element. */
+PETSC_EXTERN PetscErrorCode PdAdd(PdTensor, PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdSub(PdTensor, PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdMul(PdTensor, PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdDiv(PdTensor, PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdScale(PdTensor, float, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdAddScalar(PdTensor, float, PdTensor *);
+
+/* Reductions: PdSum/PdMean to one element (shape [1]); PdSumDim removes one dimension */
+PETSC_EXTERN PetscErrorCode PdSum(PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdMean(PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdSumDim(PdTensor, int, PdTensor *);
+
+/* Pointwise functions. GELU is the exact erf form (PyTorch's default). */
+PETSC_EXTERN PetscErrorCode PdTanh(PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdSin(PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdCos(PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdExp(PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdGelu(PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdRelu(PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdSoftplus(PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdSquare(PdTensor, PdTensor *);
+
+/* Layout: concatenation and slicing along one dimension (channels are dimension 1 in [B,C,...]),
+   and reshape (same data, new shape; no copy). */
+PETSC_EXTERN PetscErrorCode PdConcat(PdTensor, PdTensor, int, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdSlice(PdTensor, int, PetscInt, PetscInt, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdReshape(PdTensor, int, const PetscInt[], PdTensor *);
+
+/* Grid operators on [B,C,S...] tensors (S = 1 to 3 spatial dimensions).
+   PdChannelMix: 1x1 convolution, w [Cout,Cin], bias [Cout] or NULL.
+   PdSpectralConv: real FFT over the grid (1D [B,C,N] or 2D [B,C,H,W]), keep the lowest modes,
+     multiply by complex weights per channel pair, inverse FFT (normalised by 1/(H W)).
+     1D weights [m, Cin, Cout, 2] keep frequencies 0..m-1;
+     2D weights [2 m1, m2, Cin, Cout, 2] keep row frequencies 0..m1-1 and H-m1..H-1 and
+     column frequencies 0..m2-1; the last dimension is (real, imaginary).
+     Backward is the exact adjoint. FFTW plans are made once per shape and reused.
+   PdConv3x3: 3x3 convolution with zero padding 1 and stride 1 or 2 on [B,Cin,H,W],
+     w [Cout,Cin,3,3], bias [Cout] or NULL; output [B,Cout,(H-1)/s+1,(W-1)/s+1].
+   PdConv3x3Transpose: the transposed convolution (adjoint of PdConv3x3 with the same stride),
+     w [Cin,Cout,3,3], bias [Cout] or NULL; output [B,Cout,(H-1)s+1,(W-1)s+1]. */
+PETSC_EXTERN PetscErrorCode PdChannelMix(PdTensor, PdTensor, PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdSpectralConv(PdTensor, PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdConv3x3(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdConv3x3Transpose(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
+
+/* Losses, returning one element. The target receives no gradient.
+   PdMSELoss: mean of (p - t)^2 over all elements.
+   PdRelL2Loss: mean over the batch (dimension 0) of ||p_b - t_b|| / ||t_b||. */
+PETSC_EXTERN PetscErrorCode PdMSELoss(PdTensor, PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdRelL2Loss(PdTensor, PdTensor, PdTensor *);
+
+/* Finite-difference check of every gradient that flows into the given leaf variables:
+   build(ctx, tape, vars, &out) must build out from vars on tape. The check forms
+   L = sum(w * out) with fixed random w, runs backward, and compares each variable's gradient
+   with central differences of step h. Returns the largest relative error
+   max|g - g_fd| / (max|g_fd| + atol) over all variables. */
+typedef PetscErrorCode (*PdGradCheckBuild)(void *, PdTape, PdTensor[], PdTensor *);
+PETSC_EXTERN PetscErrorCode PdGradCheck(MPI_Comm, PdGradCheckBuild, void *, PetscInt, PdTensor[], float, PetscReal *);
+
+/* Logging events of the main kernels (valid after PdInitialize). */
+PETSC_EXTERN PetscLogEvent PD_EVENT_MatMul, PD_EVENT_SpectralConv, PD_EVENT_SpectralConvBwd, PD_EVENT_Conv, PD_EVENT_ConvBwd, PD_EVENT_Backward, PD_EVENT_OptimStep, PD_EVENT_IO, PD_EVENT_Pointwise;

@@ -1,0 +1,37 @@
+/* Optimizers (SGD with momentum, Adam, AdamW), learning-rate schedules (constant, step, cosine)
+   and gradient-norm clipping, acting on a PdParams' flat buffers. */
+#pragma once
+#include <pdeop/params.h>
+
+typedef enum { PD_OPTIM_SGD, PD_OPTIM_ADAM, PD_OPTIM_ADAMW } PdOptimType;
+typedef enum { PD_SCHEDULE_CONSTANT, PD_SCHEDULE_STEP, PD_SCHEDULE_COSINE, PD_SCHEDULE_LINEAR } PdScheduleType;
+PETSC_EXTERN const char *const PdOptimTypes[];
+PETSC_EXTERN const char *const PdScheduleTypes[];
+
+typedef struct _n_PdOptim *PdOptim;
+
+PETSC_EXTERN PetscErrorCode PdOptimCreate(PdParams, PdOptim *);
+PETSC_EXTERN PetscErrorCode PdOptimDestroy(PdOptim *);
+PETSC_EXTERN PetscErrorCode PdOptimSetType(PdOptim, PdOptimType);
+PETSC_EXTERN PetscErrorCode PdOptimSetLearningRate(PdOptim, double);
+PETSC_EXTERN PetscErrorCode PdOptimSetWeightDecay(PdOptim, double);
+PETSC_EXTERN PetscErrorCode PdOptimSetMomentum(PdOptim, double);
+PETSC_EXTERN PetscErrorCode PdOptimSetBetas(PdOptim, double, double);
+PETSC_EXTERN PetscErrorCode PdOptimSetClipNorm(PdOptim, double);
+/* schedule, total steps (cosine/linear), step size and gamma (step schedule) */
+PETSC_EXTERN PetscErrorCode PdOptimSetSchedule(PdOptim, PdScheduleType, PetscInt, PetscInt, double);
+/* Total number of steps for the cosine and linear schedules (a trainer sets it from epochs x batches;
+   -lr_total_steps overrides). Keeps the schedule type. */
+PETSC_EXTERN PetscErrorCode PdOptimSetTotalSteps(PdOptim, PetscInt);
+/* Options: -optim sgd|adam|adamw -lr -weight_decay -momentum -beta1 -beta2 -lr_schedule
+   constant|step|cosine|linear -lr_step_size -lr_gamma -clip_grad_norm */
+PETSC_EXTERN PetscErrorCode PdOptimSetFromOptions(PdOptim);
+PETSC_EXTERN PetscErrorCode PdOptimView(PdOptim, PetscViewer);
+/* One update from the current gradients; returns through the optional pointer the gradient norm
+   before clipping. Allocates nothing. */
+PETSC_EXTERN PetscErrorCode PdOptimStep(PdOptim, double *);
+PETSC_EXTERN PetscErrorCode PdOptimGetLearningRate(PdOptim, double *);
+PETSC_EXTERN PetscErrorCode PdOptimGetStepCount(PdOptim, PetscInt64 *);
+/* State for checkpoints: step count and the moment buffers (NULL when the type has none). */
+PETSC_EXTERN PetscErrorCode PdOptimGetState(PdOptim, PetscInt64 *, float **, float **);
+PETSC_EXTERN PetscErrorCode PdOptimSetStepCount(PdOptim, PetscInt64);

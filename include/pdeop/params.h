@@ -1,0 +1,22 @@
+/* Model parameters in one flat buffer, their gradients and optimizer state in the same layout,
+   so optimizers, checkpoints and MPI_Allreduce each see a single array. */
+#pragma once
+#include <pdeop/tensor.h>
+#include <pdeop/rng.h>
+
+typedef enum { PD_INIT_ZERO, PD_INIT_UNIFORM, PD_INIT_NORMAL, PD_INIT_CONSTANT } PdInit;
+typedef struct _n_PdParams *PdParams;
+
+PETSC_EXTERN PetscErrorCode PdParamsCreate(MPI_Comm, PdParams *);
+PETSC_EXTERN PetscErrorCode PdParamsDestroy(PdParams *);
+/* Declare a parameter before PdParamsSetUp; uniform draws from [-scale, scale], normal has std scale. */
+PETSC_EXTERN PetscErrorCode PdParamsAdd(PdParams, const char[], int, const PetscInt[], PdInit, float, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdParamsSetUp(PdParams, PdRng *);
+PETSC_EXTERN PetscErrorCode PdParamsZeroGrad(PdParams);
+PETSC_EXTERN PetscErrorCode PdParamsGetSize(PdParams, PetscInt *);
+PETSC_EXTERN PetscErrorCode PdParamsGetNumber(PdParams, PetscInt *);
+PETSC_EXTERN PetscErrorCode PdParamsGetTensor(PdParams, PetscInt, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdParamsGetArrays(PdParams, float **, float **);
+/* Sum gradients over the communicator (data-parallel training) and scale them. */
+PETSC_EXTERN PetscErrorCode PdParamsAllreduceGrad(PdParams, float);
+PETSC_EXTERN PetscErrorCode PdParamsGradNorm(PdParams, double *);

@@ -1,0 +1,335 @@
+/* The NOp model object: type registry, options, set-up of parameters, forward dispatch, and
+   checkpoints that rebuild a model from the file alone. */
+#include "operators/nopimpl.h"
+#include <pdeop/io.h>
+
+PetscFunctionList NOpList              = NULL;
+static char       NOpNames[256]        = ""; /* for error messages */
+static PetscBool  NOpRegisterAllCalled = PETSC_FALSE;
+
+/*@ NOpRegister - add a model type: NOpRegister("name", NOpCreate_Name) @*/
+PetscErrorCode NOpRegister(const char name[], PetscErrorCode (*create)(NOp))
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListAdd(&NOpList, name, create));
+  if (NOpNames[0]) PetscCall(PetscStrlcat(NOpNames, ", ", sizeof(NOpNames)));
+  PetscCall(PetscStrlcat(NOpNames, name, sizeof(NOpNames)));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpFinalizePackage(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListDestroy(&NOpList));
+  NOpNames[0]          = 0;
+  NOpRegisterAllCalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpRegisterAll - register pdeop's built-in model types (called by PdRegisterAll) @*/
+PetscErrorCode NOpRegisterAll(void)
+{
+  PetscFunctionBegin;
+  if (NOpRegisterAllCalled) PetscFunctionReturn(0);
+  NOpRegisterAllCalled = PETSC_TRUE;
+  PetscCall(NOpRegister(NOPMLP, NOpCreate_MLP));
+  PetscCall(PetscRegisterFinalize(NOpFinalizePackage));
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpCreate - an empty model on a communicator; set its type, shapes and options next @*/
+PetscErrorCode NOpCreate(MPI_Comm comm, NOp *nop)
+{
+  NOp n;
+
+  PetscFunctionBegin;
+  PetscCall(NOpRegisterAll());
+  PetscCall(PetscNew(&n));
+  n->comm = comm;
+  n->seed = 0;
+  PetscCall(PdParamsCreate(comm, &n->params));
+  *nop = n;
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpDestroy - free a model and its parameters; sets *nop to NULL @*/
+PetscErrorCode NOpDestroy(NOp *nop)
+{
+  PetscFunctionBegin;
+  if (!*nop) PetscFunctionReturn(0);
+  if ((*nop)->ops.destroy) PetscCall((*nop)->ops.destroy(*nop));
+  PetscCall(PdParamsDestroy(&(*nop)->params));
+  PetscCall(PetscFree(*nop));
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpSetType - choose the model type (mlp, ...) @*/
+PetscErrorCode NOpSetType(NOp nop, NOpType type)
+{
+  PetscErrorCode (*create)(NOp);
+  PetscBool same;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrcmp(nop->type, type, &same));
+  if (same) PetscFunctionReturn(0);
+  PetscCheck(!nop->setupcalled, nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Cannot change the type of a model after NOpSetUp");
+  PetscCall(PetscFunctionListFind(NOpList, type, &create));
+  PetscCheck(create, nop->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown model type '%s'; choose one of: %s", type, NOpNames);
+  if (nop->ops.destroy) PetscCall(nop->ops.destroy(nop));
+  PetscCall(PetscMemzero(&nop->ops, sizeof(nop->ops)));
+  nop->data = NULL;
+  PetscCall(PetscStrncpy(nop->type, type, sizeof(nop->type)));
+  PetscCall(create(nop));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode NOpGetType(NOp nop, NOpType *type)
+{
+  PetscFunctionBegin;
+  *type = nop->type;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode NOpGetComm(NOp nop, MPI_Comm *comm)
+{
+  PetscFunctionBegin;
+  *comm = nop->comm;
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpSetShapes - per-sample input and output shapes (no batch dimension) @*/
+PetscErrorCode NOpSetShapes(NOp nop, int in_ndim, const PetscInt in_shape[], int out_ndim, const PetscInt out_shape[])
+{
+  PetscFunctionBegin;
+  PetscCheck(!nop->setupcalled, nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Cannot change a model's shapes after NOpSetUp");
+  PetscCheck(in_ndim >= 1 && in_ndim < PD_MAX_DIMS && out_ndim >= 1 && out_ndim < PD_MAX_DIMS, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "Sample shapes must have 1 to %d dimensions", PD_MAX_DIMS - 1);
+  nop->in_ndim  = in_ndim;
+  nop->out_ndim = out_ndim;
+  for (int i = 0; i < in_ndim; i++) nop->in_shape[i] = in_shape[i];
+  for (int i = 0; i < out_ndim; i++) nop->out_shape[i] = out_shape[i];
+  PetscCall(PdShapeSize(in_ndim, in_shape, &nop->in_size));
+  PetscCall(PdShapeSize(out_ndim, out_shape, &nop->out_size));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode NOpGetShapes(NOp nop, int *in_ndim, const PetscInt **in_shape, int *out_ndim, const PetscInt **out_shape)
+{
+  PetscFunctionBegin;
+  if (in_ndim) *in_ndim = nop->in_ndim;
+  if (in_shape) *in_shape = nop->in_shape;
+  if (out_ndim) *out_ndim = nop->out_ndim;
+  if (out_shape) *out_shape = nop->out_shape;
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpSetSeed - seed of the parameter initialisation @*/
+PetscErrorCode NOpSetSeed(NOp nop, PetscInt64 seed)
+{
+  PetscFunctionBegin;
+  nop->seed = seed;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode NOpGetSeed(NOp nop, PetscInt64 *seed)
+{
+  PetscFunctionBegin;
+  *seed = nop->seed;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  NOpSetFromOptions - configure a model from the options database
+
+  Options: -model <mlp,...> the type; -seed <n> initialisation seed; and the type's own options.
+@*/
+PetscErrorCode NOpSetFromOptions(NOp nop)
+{
+  char      type[64];
+  PetscBool flg;
+  PetscInt  seed = (PetscInt)nop->seed;
+
+  PetscFunctionBegin;
+  PetscCall(NOpRegisterAll());
+  PetscCall(PetscStrncpy(type, nop->type[0] ? nop->type : NOPMLP, sizeof(type)));
+  PetscOptionsBegin(nop->comm, NULL, "Model options", "NOp");
+  PetscCall(PetscOptionsFList("-model", "Model type", "NOpSetType", NOpList, type, type, sizeof(type), &flg));
+  PetscCall(NOpSetType(nop, type));
+  PetscCall(PetscOptionsInt("-seed", "Seed of the random initialisation and of data shuffling", "NOpSetSeed", seed, &seed, NULL));
+  PetscCheck(seed >= 0, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative, got %" PetscInt_FMT, seed);
+  nop->seed = seed;
+  if (nop->ops.setfromoptions) PetscCall(nop->ops.setfromoptions(nop, PetscOptionsObject));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpSetUp - declare and initialise the parameters (seeded) @*/
+PetscErrorCode NOpSetUp(NOp nop)
+{
+  PdRng rng;
+
+  PetscFunctionBegin;
+  if (nop->setupcalled) PetscFunctionReturn(0);
+  PetscCheck(nop->type[0], nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the model type (NOpSetType or -model) before NOpSetUp");
+  PetscCheck(nop->in_ndim > 0 && nop->out_ndim > 0, nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the model's input and output shapes (NOpSetShapes) before NOpSetUp");
+  PetscCall(nop->ops.setup(nop));
+  PetscCall(PdRngSeed(&rng, (uint64_t)nop->seed, 0x1a17));
+  PetscCall(PdParamsSetUp(nop->params, &rng));
+  nop->setupcalled = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpForward - y = model(x) on a tape; x is [B, input shape], y is [B, output shape] @*/
+PetscErrorCode NOpForward(NOp nop, PdTape tape, PdTensor x, PdTensor *y)
+{
+  char s[96], e[96];
+
+  PetscFunctionBegin;
+  PetscCall(NOpSetUp(nop));
+  /* the rank and channels must match; spatial sizes are the type's business (FNO takes any) */
+  if (x->ndim != nop->in_ndim + 1 || x->shape[1] != nop->in_shape[0]) {
+    PetscCall(PdShapeString(x->ndim, x->shape, s, sizeof(s)));
+    PetscCall(PdShapeString(nop->in_ndim, nop->in_shape, e, sizeof(e)));
+    SETERRQ(nop->comm, PETSC_ERR_ARG_SIZ, "Model input has shape %s; expected [batch] + %s", s, e);
+  }
+  PetscCall(nop->ops.forward(nop, tape, x, y));
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpView - print the type, shapes, hyperparameters and parameter count @*/
+PetscErrorCode NOpView(NOp nop, PetscViewer viewer)
+{
+  PetscInt n;
+  char     si[96], so[96];
+
+  PetscFunctionBegin;
+  if (!viewer) PetscCall(PetscViewerASCIIGetStdout(nop->comm, &viewer));
+  PetscCall(PdParamsGetSize(nop->params, &n));
+  PetscCall(PdShapeString(nop->in_ndim, nop->in_shape, si, sizeof(si)));
+  PetscCall(PdShapeString(nop->out_ndim, nop->out_shape, so, sizeof(so)));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "NOp type %s: input %s -> output %s, %" PetscInt_FMT " parameters, seed %" PetscInt64_FMT "\n", nop->type, si, so, n, nop->seed));
+  if (nop->ops.view) {
+    PetscCall(PetscViewerASCIIPushTab(viewer));
+    PetscCall(nop->ops.view(nop, viewer));
+    PetscCall(PetscViewerASCIIPopTab(viewer));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode NOpGetParams(NOp nop, PdParams *params)
+{
+  PetscFunctionBegin;
+  *params = nop->params;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode NOpGetParamCount(NOp nop, PetscInt *n)
+{
+  PetscFunctionBegin;
+  PetscCall(NOpSetUp(nop));
+  PetscCall(PdParamsGetSize(nop->params, n));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ShapeToString(int nd, const PetscInt shape[], char *buf, size_t len)
+{
+  size_t n = 0;
+
+  PetscFunctionBegin;
+  buf[0] = 0;
+  for (int i = 0; i < nd; i++) n += (size_t)snprintf(buf + n, len - n, i ? ",%" PetscInt_FMT : "%" PetscInt_FMT, shape[i]);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ShapeFromString(MPI_Comm comm, const char *str, const char *what, int *nd, PetscInt shape[])
+{
+  const char *p = str;
+
+  PetscFunctionBegin;
+  *nd = 0;
+  while (*p) {
+    char *end;
+    long  v = strtol(p, &end, 10);
+    PetscCheck(end != p && v > 0 && *nd < PD_MAX_DIMS - 1, comm, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint attribute %s = '%s' is not a shape like 1,64,64", what, str);
+    shape[(*nd)++] = (PetscInt)v;
+    p              = end;
+    if (*p == ',') p++;
+  }
+  PetscCheck(*nd > 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint attribute %s is empty", what);
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpGetMeta - add the model's type, shapes, seed and hyperparameters to a dictionary @*/
+PetscErrorCode NOpGetMeta(NOp nop, PdDict meta)
+{
+  char buf[128];
+
+  PetscFunctionBegin;
+  PetscCall(PdDictSetString(meta, "model", nop->type));
+  PetscCall(ShapeToString(nop->in_ndim, nop->in_shape, buf, sizeof(buf)));
+  PetscCall(PdDictSetString(meta, "input_shape", buf));
+  PetscCall(ShapeToString(nop->out_ndim, nop->out_shape, buf, sizeof(buf)));
+  PetscCall(PdDictSetString(meta, "output_shape", buf));
+  PetscCall(PdDictSetInt(meta, "seed", nop->seed));
+  if (nop->ops.getmeta) PetscCall(nop->ops.getmeta(nop, meta));
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpCreateFromMeta - rebuild a model (not yet set up) from what NOpGetMeta recorded @*/
+PetscErrorCode NOpCreateFromMeta(MPI_Comm comm, PdDict meta, NOp *nop)
+{
+  const char *type, *s;
+  int         ni, no;
+  PetscInt    si[PD_MAX_DIMS], so[PD_MAX_DIMS];
+  PetscInt64  seed;
+  NOp         n;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictGetString(meta, "model", &type));
+  PetscCall(NOpCreate(comm, &n));
+  PetscCall(NOpSetType(n, type));
+  PetscCall(PdDictGetString(meta, "input_shape", &s));
+  PetscCall(ShapeFromString(comm, s, "input_shape", &ni, si));
+  PetscCall(PdDictGetString(meta, "output_shape", &s));
+  PetscCall(ShapeFromString(comm, s, "output_shape", &no, so));
+  PetscCall(NOpSetShapes(n, ni, si, no, so));
+  PetscCall(PdDictGetInt(meta, "seed", &seed));
+  n->seed = seed;
+  if (n->ops.setmeta) PetscCall(n->ops.setmeta(n, meta));
+  *nop = n;
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpSave - write a checkpoint: metadata, parameters, optimizer state (optional) and epoch @*/
+PetscErrorCode NOpSave(NOp nop, const char file[], PdOptim optim, PetscInt epoch)
+{
+  PdDict meta;
+
+  PetscFunctionBegin;
+  PetscCall(NOpSetUp(nop));
+  PetscCall(PdDictCreate(&meta));
+  PetscCall(NOpGetMeta(nop, meta));
+  PetscCall(PdCheckpointWrite(nop->comm, file, meta, nop->params, optim, epoch));
+  PetscCall(PdDictDestroy(&meta));
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpLoad - rebuild a model from a checkpoint alone and load its parameters; epoch may be NULL @*/
+PetscErrorCode NOpLoad(MPI_Comm comm, const char file[], NOp *nop, PetscInt *epoch)
+{
+  PdDict   meta;
+  PetscInt e;
+
+  PetscFunctionBegin;
+  PetscCall(PdCheckpointReadMeta(comm, file, &meta, &e));
+  {
+    PetscBool has;
+    PetscCall(PdDictHas(meta, "model", &has));
+    PetscCheck(has, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a pdeop model checkpoint: it has no 'model' attribute", file);
+  }
+  PetscCall(NOpCreateFromMeta(comm, meta, nop));
+  PetscCall(PdDictDestroy(&meta));
+  PetscCall(NOpSetUp(*nop));
+  PetscCall(PdCheckpointLoad(comm, file, (*nop)->params, NULL));
+  if (epoch) *epoch = e;
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,388 @@
+/* The training loop shared by every model (see include/pdeop/train.h): data-parallel mini-batch
+   training with per-epoch evaluation, logging, checkpoints, exact resume and divergence stops. */
+#include <pdeop/train.h>
+#include <pdeop/ops.h>
+#include <pdeop/progress.h>
+
+const char *const PdLossTypes[] = {"mse", "rel_l2", "PdLossType", "PD_LOSS_", NULL};
+
+struct _n_PdTrainer {
+  MPI_Comm         comm;
+  NOp              nop;
+  PdParams         params;
+  PdOptim          optim;
+  const PdDataset *train, *test;
+  PdLossType       loss, metric;
+  PetscInt         epochs, batch_size, checkpoint_every;
+  PetscInt         epoch; /* epochs completed */
+  char             out[PETSC_MAX_PATH_LEN], log[PETSC_MAX_PATH_LEN];
+  PetscBool        optim_configured;
+  PdTape           tape, evaltape;
+  PetscInt        *perm;
+  /* results */
+  double train_loss, test_error, seconds, samples_per_s;
+  PetscInt last_checkpoint;
+};
+
+PetscErrorCode PdTrainerCreate(NOp nop, PdTrainer *tr)
+{
+  PdTrainer t;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&t));
+  PetscCall(NOpGetComm(nop, &t->comm));
+  t->nop              = nop;
+  t->loss             = PD_LOSS_MSE;
+  t->metric           = PD_LOSS_MSE;
+  t->epochs           = 100;
+  t->batch_size       = 64;
+  t->checkpoint_every = 0;
+  t->test_error       = NAN;
+  t->last_checkpoint  = -1;
+  PetscCall(NOpSetUp(nop));
+  PetscCall(NOpGetParams(nop, &t->params));
+  PetscCall(PdOptimCreate(t->params, &t->optim));
+  PetscCall(PdTapeCreate(t->comm, &t->tape));
+  PetscCall(PdTapeCreate(t->comm, &t->evaltape));
+  PetscCall(PdTapeSetGradEnabled(t->evaltape, PETSC_FALSE));
+  *tr = t;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdTrainerDestroy(PdTrainer *tr)
+{
+  PetscFunctionBegin;
+  if (!*tr) PetscFunctionReturn(0);
+  PetscCall(PdOptimDestroy(&(*tr)->optim));
+  PetscCall(PdTapeDestroy(&(*tr)->tape));
+  PetscCall(PdTapeDestroy(&(*tr)->evaltape));
+  PetscCall(PetscFree((*tr)->perm));
+  PetscCall(PetscFree(*tr));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CheckCompatible(PdTrainer t, const PdDataset *ds, const char *what)
+{
+  int             in_nd, out_nd;
+  const PetscInt *in_s, *out_s;
+
+  PetscFunctionBegin;
+  PetscCall(NOpGetShapes(t->nop, &in_nd, &in_s, &out_nd, &out_s));
+  PetscCheck(ds->outputs, t->comm, PETSC_ERR_ARG_WRONG, "The %s set has no /outputs to learn from", what);
+  PetscCheck(ds->in_ndim - 1 == in_nd && ds->in_shape[1] == in_s[0], t->comm, PETSC_ERR_ARG_SIZ, "The %s set's inputs (%d dimensions, %" PetscInt_FMT " channels) do not fit the model (%d dimensions, %" PetscInt_FMT " channels)", what, ds->in_ndim - 1, ds->in_shape[1], in_nd, in_s[0]);
+  PetscCheck(ds->out_ndim - 1 == out_nd && ds->out_shape[1] == out_s[0], t->comm, PETSC_ERR_ARG_SIZ, "The %s set's outputs (%d dimensions, %" PetscInt_FMT " channels) do not fit the model (%d dimensions, %" PetscInt_FMT " channels)", what, ds->out_ndim - 1, ds->out_shape[1], out_nd, out_s[0]);
+  PetscFunctionReturn(0);
+}
+
+/*@ PdTrainerSetData - training set and optional test set (NULL) @*/
+PetscErrorCode PdTrainerSetData(PdTrainer t, const PdDataset *train, const PdDataset *test)
+{
+  PetscFunctionBegin;
+  PetscCall(CheckCompatible(t, train, "training"));
+  if (test) PetscCall(CheckCompatible(t, test, "test"));
+  t->train = train;
+  t->test  = test;
+  PetscCall(PetscFree(t->perm));
+  PetscCall(PetscMalloc1(train->N, &t->perm));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdTrainerSetLoss(PdTrainer t, PdLossType loss)
+{
+  PetscFunctionBegin;
+  t->loss   = loss;
+  t->metric = loss;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdTrainerSetEpochs(PdTrainer t, PetscInt epochs)
+{
+  PetscFunctionBegin;
+  PetscCheck(epochs >= 1, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "The number of epochs must be at least 1, got %" PetscInt_FMT, epochs);
+  t->epochs = epochs;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdTrainerSetBatchSize(PdTrainer t, PetscInt bs)
+{
+  PetscFunctionBegin;
+  PetscCheck(bs >= 1, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "The batch size must be at least 1, got %" PetscInt_FMT, bs);
+  t->batch_size = bs;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdTrainerSetOutput(PdTrainer t, const char file[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(t->out, file ? file : "", sizeof(t->out)));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdTrainerGetOptim(PdTrainer t, PdOptim *optim)
+{
+  PetscFunctionBegin;
+  *optim = t->optim;
+  PetscFunctionReturn(0);
+}
+
+static PetscInt NumBatches(PdTrainer t)
+{
+  return (t->train->N + t->batch_size - 1) / t->batch_size;
+}
+
+/*@
+  PdTrainerSetFromOptions - configure the loop and the optimizer
+
+  Options: -epochs <n> -batch_size <n> -loss <mse,rel_l2> -checkpoint_every <n> -log <file.csv>,
+  and PdOptimSetFromOptions' options. Call after PdTrainerSetData so that schedules know the
+  number of steps.
+@*/
+PetscErrorCode PdTrainerSetFromOptions(PdTrainer t)
+{
+  PetscBool flg;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(t->comm, NULL, "Training options", "PdTrainer");
+  PetscCall(PetscOptionsInt("-epochs", "Number of epochs", "PdTrainerSetEpochs", t->epochs, &t->epochs, NULL));
+  PetscCall(PetscOptionsInt("-batch_size", "Samples per mini-batch (over all ranks)", "PdTrainerSetBatchSize", t->batch_size, &t->batch_size, NULL));
+  PetscCall(PetscOptionsEnum("-loss", "Training loss", "PdTrainerSetLoss", PdLossTypes, (PetscEnum)t->loss, (PetscEnum *)&t->loss, &flg));
+  if (flg) t->metric = t->loss;
+  PetscCall(PetscOptionsInt("-checkpoint_every", "Write the checkpoint every this many epochs (0: only at the end)", "PdTrainerSetOutput", t->checkpoint_every, &t->checkpoint_every, NULL));
+  PetscCall(PetscOptionsString("-log", "CSV log of epoch, train loss, test error, seconds", "PdTrainerTrain", t->log, t->log, sizeof(t->log), NULL));
+  PetscOptionsEnd();
+  PetscCheck(t->epochs >= 1, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-epochs must be at least 1, got %" PetscInt_FMT, t->epochs);
+  PetscCheck(t->batch_size >= 1, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch_size must be at least 1, got %" PetscInt_FMT, t->batch_size);
+  PetscCheck(t->checkpoint_every >= 0, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-checkpoint_every must be non-negative, got %" PetscInt_FMT, t->checkpoint_every);
+  if (t->train) PetscCall(PdOptimSetTotalSteps(t->optim, t->epochs * NumBatches(t)));
+  PetscCall(PdOptimSetFromOptions(t->optim));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdTrainerResume - restore optimizer state and epoch count from a checkpoint @*/
+PetscErrorCode PdTrainerResume(PdTrainer t, const char file[])
+{
+  PdDict   meta;
+  PetscInt epoch;
+
+  PetscFunctionBegin;
+  PetscCall(PdCheckpointReadMeta(t->comm, file, &meta, &epoch));
+  PetscCall(PdDictDestroy(&meta));
+  PetscCall(PdCheckpointLoad(t->comm, file, t->params, t->optim));
+  t->epoch           = epoch;
+  t->last_checkpoint = epoch;
+  PetscFunctionReturn(0);
+}
+
+/* Copy the samples idx[0..n) of a dataset into a new batch tensor on the tape. */
+static PetscErrorCode GatherBatch(PdTape tape, const PdDataset *ds, const PetscInt *idx, PetscInt n, PdTensor *x, PdTensor *y)
+{
+  PetscInt shape[PD_MAX_DIMS];
+
+  PetscFunctionBegin;
+  shape[0] = n;
+  for (int i = 1; i < ds->in_ndim; i++) shape[i] = ds->in_shape[i];
+  PetscCall(PdTapeInput(tape, ds->in_ndim, shape, x));
+  for (PetscInt k = 0; k < n; k++) PetscCall(PetscArraycpy((*x)->data + k * ds->in_size, ds->inputs + (size_t)idx[k] * ds->in_size, ds->in_size));
+  if (y) {
+    for (int i = 1; i < ds->out_ndim; i++) shape[i] = ds->out_shape[i];
+    PetscCall(PdTapeInput(tape, ds->out_ndim, shape, y));
+    for (PetscInt k = 0; k < n; k++) PetscCall(PetscArraycpy((*y)->data + k * ds->out_size, ds->outputs + (size_t)idx[k] * ds->out_size, ds->out_size));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CheckPrediction(PdTrainer t, PdTensor pred, PdTensor y)
+{
+  char sp[96], sy[96];
+
+  PetscFunctionBegin;
+  if (!PdShapeEqual(pred, y)) {
+    PetscCall(PdShapeString(pred->ndim, pred->shape, sp, sizeof(sp)));
+    PetscCall(PdShapeString(y->ndim, y->shape, sy, sizeof(sy)));
+    SETERRQ(t->comm, PETSC_ERR_ARG_SIZ, "The model predicts %s but the data's outputs are %s", sp, sy);
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@ PdTrainerEvaluate - mean error on a dataset; per-sample errors optional (length N) @*/
+PetscErrorCode PdTrainerEvaluate(PdTrainer t, const PdDataset *ds, PdLossType metric, double *mean, double *per_sample)
+{
+  PetscMPIInt rank, size;
+  PetscInt    lo, hi, *idx;
+  double     *err, sum = 0;
+
+  PetscFunctionBegin;
+  PetscCall(CheckCompatible(t, ds, "evaluation"));
+  PetscCallMPI(MPI_Comm_rank(t->comm, &rank));
+  PetscCallMPI(MPI_Comm_size(t->comm, &size));
+  lo = (PetscInt)(((PetscInt64)ds->N * rank) / size);
+  hi = (PetscInt)(((PetscInt64)ds->N * (rank + 1)) / size);
+  PetscCall(PetscCalloc1(ds->N, &err));
+  PetscCall(PetscMalloc1(t->batch_size, &idx));
+  for (PetscInt s = lo; s < hi; s += t->batch_size) {
+    PetscInt n = PetscMin(t->batch_size, hi - s);
+    PdTensor x, y, p;
+
+    for (PetscInt k = 0; k < n; k++) idx[k] = s + k;
+    PetscCall(PdTapeReset(t->evaltape));
+    PetscCall(GatherBatch(t->evaltape, ds, idx, n, &x, &y));
+    PetscCall(NOpForward(t->nop, t->evaltape, x, &p));
+    PetscCall(CheckPrediction(t, p, y));
+    for (PetscInt k = 0; k < n; k++) {
+      const float *pp = p->data + k * ds->out_size, *yy = y->data + k * ds->out_size;
+      double       d2 = 0, y2 = 0;
+      for (PetscInt j = 0; j < ds->out_size; j++) {
+        double d = (double)pp[j] - (double)yy[j];
+        d2 += d * d;
+        y2 += (double)yy[j] * (double)yy[j];
+      }
+      if (metric == PD_LOSS_MSE) err[s + k] = d2 / (double)ds->out_size;
+      else {
+        PetscCheck(y2 > 0, t->comm, PETSC_ERR_ARG_WRONG, "Sample %" PetscInt_FMT " has an all-zero output; its relative L2 error is undefined (use -loss mse)", s + k);
+        err[s + k] = PetscSqrtReal(d2 / y2);
+      }
+    }
+  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, err, (PetscMPIInt)ds->N, MPI_DOUBLE, MPI_SUM, t->comm));
+  for (PetscInt i = 0; i < ds->N; i++) sum += err[i];
+  *mean = sum / (double)ds->N;
+  if (per_sample) PetscCall(PetscArraycpy(per_sample, err, ds->N));
+  PetscCall(PetscFree(idx));
+  PetscCall(PetscFree(err));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteCheckpoint(PdTrainer t)
+{
+  PetscFunctionBegin;
+  if (!t->out[0]) PetscFunctionReturn(0);
+  PetscCall(NOpSave(t->nop, t->out, t->optim, t->epoch));
+  t->last_checkpoint = t->epoch;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Diverged(PdTrainer t, PetscInt step, double value, const char *what)
+{
+  PetscFunctionBegin;
+  if (t->last_checkpoint >= 0 && t->out[0]) SETERRQ(t->comm, PETSC_ERR_NOT_CONVERGED, "Training diverged in epoch %" PetscInt_FMT " (step %" PetscInt_FMT "): %s = %g. The last good checkpoint, from epoch %" PetscInt_FMT ", is kept in '%s'; lower -lr or set -clip_grad_norm", t->epoch + 1, step, what, value, t->last_checkpoint, t->out);
+  SETERRQ(t->comm, PETSC_ERR_NOT_CONVERGED, "Training diverged in epoch %" PetscInt_FMT " (step %" PetscInt_FMT "): %s = %g; no checkpoint was written yet. Lower -lr or set -clip_grad_norm", t->epoch + 1, step, what, value);
+}
+
+/*@ PdTrainerTrain - run the remaining epochs (up to -epochs in total) @*/
+PetscErrorCode PdTrainerTrain(PdTrainer t)
+{
+  PetscMPIInt    rank, size;
+  PetscInt       nb = NumBatches(t), N = t->train->N, start = t->epoch, step;
+  PetscLogDouble t0, t1, te, traintime = 0;
+  FILE          *log = NULL;
+  PdRng          rng;
+  PetscInt64     steps_done, seed;
+
+  PetscFunctionBegin;
+  PetscCheck(t->train, t->comm, PETSC_ERR_ARG_WRONGSTATE, "Call PdTrainerSetData before PdTrainerTrain");
+  PetscCallMPI(MPI_Comm_rank(t->comm, &rank));
+  PetscCallMPI(MPI_Comm_size(t->comm, &size));
+  if (t->epoch >= t->epochs) PetscCall(PdPrintf(t->comm, "Nothing to do: the model has already trained %" PetscInt_FMT " of %" PetscInt_FMT " epochs\n", t->epoch, t->epochs));
+  if (t->log[0] && rank == 0) {
+    PetscBool exists = PETSC_FALSE;
+    PetscCall(PetscTestFile(t->log, 'r', &exists));
+    log = fopen(t->log, start > 0 && exists ? "a" : "w");
+    PetscCheck(log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s'", t->log);
+    if (!(start > 0 && exists)) fprintf(log, "epoch,train_loss,test_error,seconds\n");
+  }
+  PetscCall(PdOptimGetStepCount(t->optim, &steps_done));
+  step = (PetscInt)steps_done;
+  PetscCall(PetscTime(&t0));
+  for (; t->epoch < t->epochs; t->epoch++) {
+    double     eloss = 0;
+    PdProgress prog;
+    char       label[64];
+
+    PetscCall(PetscTime(&te));
+    /* the order of an epoch depends only on (seed, epoch): a resumed run sees the same batches */
+    PetscCall(NOpGetSeed(t->nop, &seed));
+    PetscCall(PdRngSeed(&rng, (uint64_t)seed, 1000 + (uint64_t)t->epoch));
+    PetscCall(PdRngPermutation(&rng, N, t->perm));
+    PetscCall(PetscSNPrintf(label, sizeof(label), "epoch %" PetscInt_FMT, t->epoch + 1));
+    PetscCall(PdProgressBegin(t->comm, label, nb, &prog));
+    for (PetscInt b = 0; b < nb; b++, step++) {
+      PetscInt s = b * t->batch_size, B = PetscMin(t->batch_size, N - s);
+      PetscInt lo = s + (PetscInt)(((PetscInt64)B * rank) / size), hi = s + (PetscInt)(((PetscInt64)B * (rank + 1)) / size);
+      double   gnorm;
+
+      PetscCall(PdParamsZeroGrad(t->params));
+      if (hi > lo) {
+        PdTensor x, y, p, l;
+        PetscCall(PdTapeReset(t->tape));
+        PetscCall(GatherBatch(t->tape, t->train, t->perm + lo, hi - lo, &x, &y));
+        PetscCall(NOpForward(t->nop, t->tape, x, &p));
+        PetscCall(CheckPrediction(t, p, y));
+        if (t->loss == PD_LOSS_MSE) PetscCall(PdMSELoss(p, y, &l));
+        else PetscCall(PdRelL2Loss(p, y, &l));
+        /* each rank's mean is weighted by its share of the batch, so the summed gradient is the
+           gradient of the whole batch's mean loss */
+        PetscCall(PdScale(l, (float)((double)(hi - lo) / (double)B), &l));
+        if (!PetscIsNormalReal((PetscReal)l->data[0]) && l->data[0] != 0) PetscCall(Diverged(t, step, (double)l->data[0], "the loss"));
+        eloss += (double)l->data[0];
+        PetscCall(PdTapeBackward(t->tape, l));
+      }
+      if (size > 1) PetscCall(PdParamsAllreduceGrad(t->params, 1.0f));
+      PetscCall(PdParamsGradNorm(t->params, &gnorm));
+      if (!PetscIsNormalReal(gnorm) && gnorm != 0) PetscCall(Diverged(t, step, gnorm, "the gradient norm"));
+      PetscCall(PdOptimStep(t->optim, NULL));
+      PetscCall(PdProgressUpdate(&prog, b + 1, NULL));
+    }
+    PetscCall(PdProgressEnd(&prog));
+    if (size > 1) PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &eloss, 1, MPI_DOUBLE, MPI_SUM, t->comm));
+    t->train_loss = eloss / (double)nb;
+    PetscCall(PetscTime(&t1));
+    traintime += t1 - te;
+    if (t->test) PetscCall(PdTrainerEvaluate(t, t->test, t->metric, &t->test_error, NULL));
+    PetscCall(PetscTime(&t1));
+    if (t->test) PetscCall(PdPrintf(t->comm, "epoch %4" PetscInt_FMT "/%" PetscInt_FMT "  train %s %.4e  test %s %.4e  %.2f s\n", t->epoch + 1, t->epochs, PdLossTypes[t->loss], t->train_loss, PdLossTypes[t->metric], t->test_error, t1 - te));
+    else PetscCall(PdPrintf(t->comm, "epoch %4" PetscInt_FMT "/%" PetscInt_FMT "  train %s %.4e  %.2f s\n", t->epoch + 1, t->epochs, PdLossTypes[t->loss], t->train_loss, t1 - te));
+    if (log) {
+      fprintf(log, "%" PetscInt_FMT ",%.9g,%.9g,%.4f\n", t->epoch + 1, t->train_loss, t->test ? t->test_error : NAN, t1 - te);
+      fflush(log);
+    }
+    if (t->checkpoint_every > 0 && (t->epoch + 1) % t->checkpoint_every == 0 && t->epoch + 1 < t->epochs) {
+      t->epoch++;
+      PetscCall(WriteCheckpoint(t));
+      t->epoch--;
+    }
+  }
+  PetscCall(PetscTime(&t1));
+  t->seconds       = t1 - t0;
+  t->samples_per_s = traintime > 0 ? (double)N * (double)(t->epochs - start) / traintime : 0;
+  if (log) fclose(log);
+  if (t->epochs > start) PetscCall(WriteCheckpoint(t));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdTrainerGetResults(PdTrainer t, double *train_loss, double *test_error, PetscInt *epochs, double *seconds, double *samples_per_s)
+{
+  PetscFunctionBegin;
+  if (train_loss) *train_loss = t->train_loss;
+  if (test_error) *test_error = t->test_error;
+  if (epochs) *epochs = t->epoch;
+  if (seconds) *seconds = t->seconds;
+  if (samples_per_s) *samples_per_s = t->samples_per_s;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdTrainerReport - add params, epochs, train_loss, test_rel_l2/test_mse, seconds, samples/s @*/
+PetscErrorCode PdTrainerReport(PdTrainer t, PdDict report)
+{
+  PetscInt n;
+
+  PetscFunctionBegin;
+  PetscCall(NOpGetParamCount(t->nop, &n));
+  PetscCall(PdDictSetInt(report, "params", n));
+  PetscCall(PdDictSetInt(report, "epochs", t->epoch));
+  PetscCall(PdDictSetString(report, "loss", PdLossTypes[t->loss]));
+  PetscCall(PdDictSetReal(report, "train_loss", t->train_loss));
+  if (t->test) PetscCall(PdDictSetReal(report, t->metric == PD_LOSS_REL_L2 ? "test_rel_l2" : "test_mse", t->test_error));
+  PetscCall(PdDictSetReal(report, "train_samples_per_s", t->samples_per_s));
+  PetscCall(PdDictSetReal(report, "seconds", t->seconds));
+  PetscFunctionReturn(0);
+}

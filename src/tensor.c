@@ -1,0 +1,309 @@
+/* The tape: an arena for tensors recorded during a forward pass, and the reverse sweep that runs
+   their backward rules. After the first pass of a given shape the arena has grown to its high-water
+   mark, and later passes (PdTapeReset, then the same forward) allocate nothing. */
+#include <pdeop/ops.h>
+
+const char *const PdOpNames[] = {"leaf", "matmul", "bmm", "linear", "add", "sub", "mul", "div", "scale", "add_scalar", "sum", "mean", "sum_dim", "tanh", "sin", "cos", "exp", "gelu", "relu", "softplus", "square", "concat", "slice", "reshape", "channel_mix", "spectral_conv", "conv3x3", "conv3x3_t", "mse", "rel_l2"};
+_Static_assert(sizeof(PdOpNames) / sizeof(PdOpNames[0]) == PD_OP_COUNT, "every PdOpType needs a name in PdOpNames");
+
+#define PD_ALIGN       64
+#define PD_BLOCK_BYTES ((size_t)1 << 22)
+
+typedef struct _PdBlock {
+  struct _PdBlock *next;
+  size_t           size, used;
+  char            *mem;
+} PdBlock;
+
+struct _n_PdTape {
+  MPI_Comm  comm;
+  PdBlock  *first, *cur;
+  PdTensor *nodes;
+  PetscInt  nnodes, maxnodes;
+  PetscBool grad_enabled;
+  PetscInt  nblockallocs; /* how many times the arena grew: constant after the first pass */
+};
+
+PetscErrorCode PdTapeCreate(MPI_Comm comm, PdTape *tape)
+{
+  PdTape t;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&t));
+  t->comm         = comm;
+  t->grad_enabled = PETSC_TRUE;
+  *tape           = t;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdTapeDestroy(PdTape *tape)
+{
+  PdBlock *b, *n;
+
+  PetscFunctionBegin;
+  if (!*tape) PetscFunctionReturn(0);
+  for (b = (*tape)->first; b; b = n) {
+    n = b->next;
+    PetscCall(PetscFree(b->mem));
+    PetscCall(PetscFree(b));
+  }
+  PetscCall(PetscFree((*tape)->nodes));
+  PetscCall(PetscFree(*tape));
+  PetscFunctionReturn(0);
+}
+
+/* Forget all recorded tensors; their memory is reused by the next forward pass. */
+PetscErrorCode PdTapeReset(PdTape tape)
+{
+  PetscFunctionBegin;
+  for (PdBlock *b = tape->first; b; b = b->next) b->used = 0;
+  tape->cur    = tape->first;
+  tape->nnodes = 0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdTapeSetGradEnabled(PdTape tape, PetscBool flg)
+{
+  PetscFunctionBegin;
+  tape->grad_enabled = flg;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdTapeGetGradEnabled(PdTape tape, PetscBool *flg)
+{
+  PetscFunctionBegin;
+  *flg = tape->grad_enabled;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdTapeGetComm(PdTape tape, MPI_Comm *comm)
+{
+  PetscFunctionBegin;
+  *comm = tape->comm;
+  PetscFunctionReturn(0);
+}
+
+/* Bytes reserved by the arena and how many times it has grown (for tests of "no allocation
+   after the first step"). */
+PetscErrorCode PdTapeGetArenaSize(PdTape tape, size_t *bytes, PetscInt *growths)
+{
+  PetscFunctionBegin;
+  if (bytes) {
+    *bytes = 0;
+    for (PdBlock *b = tape->first; b; b = b->next) *bytes += b->size;
+  }
+  if (growths) *growths = tape->nblockallocs;
+  PetscFunctionReturn(0);
+}
+
+/* Zeroed, 64-byte aligned scratch memory that lives until the next PdTapeReset. */
+PetscErrorCode PdTapeAlloc(PdTape tape, size_t bytes, void **ptr)
+{
+  PdBlock *b = tape->cur;
+
+  PetscFunctionBegin;
+  bytes = (bytes + PD_ALIGN - 1) / PD_ALIGN * PD_ALIGN;
+  if (!bytes) bytes = PD_ALIGN;
+  while (b && b->used + bytes > b->size) {
+    b = b->next;
+    if (b) b->used = 0;
+  }
+  if (!b) {
+    PdBlock *nb;
+    size_t   sz = PetscMax(PD_BLOCK_BYTES, bytes + PD_ALIGN);
+
+    PetscCall(PetscNew(&nb));
+    PetscCall(PetscMalloc(sz + PD_ALIGN, &nb->mem));
+    nb->size = sz;
+    if (tape->cur) {
+      nb->next        = tape->cur->next;
+      tape->cur->next = nb;
+    } else {
+      nb->next    = tape->first;
+      tape->first = nb;
+    }
+    b = nb;
+    tape->nblockallocs++;
+  }
+  tape->cur = b;
+  {
+    char     *p   = b->mem + b->used;
+    uintptr_t pad = (PD_ALIGN - ((uintptr_t)p % PD_ALIGN)) % PD_ALIGN;
+
+    if (b->used + pad + bytes > b->size) { /* alignment pushed us over: take a fresh block */
+      tape->cur->used = b->size;
+      PetscCall(PdTapeAlloc(tape, bytes, ptr));
+      PetscFunctionReturn(0);
+    }
+    p += pad;
+    b->used += pad + bytes;
+    PetscCall(PetscMemzero(p, bytes));
+    *ptr = p;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdShapeSize(int ndim, const PetscInt shape[], PetscInt *size)
+{
+  PetscInt64 s = 1;
+
+  PetscFunctionBegin;
+  PetscCheck(ndim >= 1 && ndim <= PD_MAX_DIMS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Tensor rank %d outside 1..%d", ndim, PD_MAX_DIMS);
+  for (int i = 0; i < ndim; i++) {
+    PetscCheck(shape[i] >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Tensor dimension %d has size %" PetscInt_FMT "; sizes must be at least 1", i, shape[i]);
+    s *= shape[i];
+    PetscCheck(s <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Tensor too large for PetscInt");
+  }
+  *size = (PetscInt)s;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdShapeString(int ndim, const PetscInt shape[], char str[], size_t len)
+{
+  size_t n = 0;
+
+  PetscFunctionBegin;
+  str[0] = 0;
+  n += (size_t)snprintf(str + n, len - n, "[");
+  for (int i = 0; i < ndim && n < len; i++) n += (size_t)snprintf(str + n, len - n, i ? ",%" PetscInt_FMT : "%" PetscInt_FMT, shape[i]);
+  if (n < len) snprintf(str + n, len - n, "]");
+  PetscFunctionReturn(0);
+}
+
+PetscBool PdShapeEqual(PdTensor a, PdTensor b)
+{
+  if (a->ndim != b->ndim) return PETSC_FALSE;
+  for (int i = 0; i < a->ndim; i++)
+    if (a->shape[i] != b->shape[i]) return PETSC_FALSE;
+  return PETSC_TRUE;
+}
+
+/* A new recorded tensor with zeroed data (and zeroed gradient when needgrad). */
+PetscErrorCode PdTapeNewNode(PdTape tape, PdOpType op, int ndim, const PetscInt shape[], PetscBool needgrad, PdTensor *out)
+{
+  PdTensor t;
+  PetscInt size;
+
+  PetscFunctionBegin;
+  PetscCall(PdShapeSize(ndim, shape, &size));
+  PetscCall(PdTapeAlloc(tape, sizeof(struct _n_PdTensor), (void **)&t));
+  t->ndim = ndim;
+  for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
+  t->size = size;
+  t->tape = tape;
+  t->op   = op;
+  PetscCall(PdTapeAlloc(tape, sizeof(float) * (size_t)size, (void **)&t->data));
+  if (needgrad && tape->grad_enabled) PetscCall(PdTapeAlloc(tape, sizeof(float) * (size_t)size, (void **)&t->grad));
+  if (tape->nnodes == tape->maxnodes) {
+    PdTensor *nn;
+    PetscInt  m = PetscMax(64, 2 * tape->maxnodes);
+
+    PetscCall(PetscMalloc1(m, &nn));
+    if (tape->nnodes) PetscCall(PetscArraycpy(nn, tape->nodes, tape->nnodes));
+    PetscCall(PetscFree(tape->nodes));
+    tape->nodes    = nn;
+    tape->maxnodes = m;
+  }
+  tape->nodes[tape->nnodes++] = t;
+  *out                        = t;
+  PetscFunctionReturn(0);
+}
+
+/* A leaf on the tape that receives no gradient: the caller fills ->data (a batch of inputs). */
+PetscErrorCode PdTapeInput(PdTape tape, int ndim, const PetscInt shape[], PdTensor *t)
+{
+  PetscFunctionBegin;
+  PetscCall(PdTapeNewNode(tape, PD_OP_LEAF, ndim, shape, PETSC_FALSE, t));
+  PetscFunctionReturn(0);
+}
+
+/* A leaf on the tape that receives a gradient (for derivatives with respect to inputs). */
+PetscErrorCode PdTapeVariable(PdTape tape, int ndim, const PetscInt shape[], PdTensor *t)
+{
+  PetscFunctionBegin;
+  PetscCall(PdTapeNewNode(tape, PD_OP_LEAF, ndim, shape, PETSC_TRUE, t));
+  PetscFunctionReturn(0);
+}
+
+/* The tape an operation records on: that of any input that has one. */
+PetscErrorCode PdOpGetTape(PdTensor a, PdTensor b, PdTensor c, PdTape *tape)
+{
+  PetscFunctionBegin;
+  *tape = NULL;
+  if (a && a->tape) *tape = a->tape;
+  else if (b && b->tape) *tape = b->tape;
+  else if (c && c->tape) *tape = c->tape;
+  PetscCheck(*tape, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "Operation has no tape: at least one input must be recorded on a PdTape (PdTapeInput/PdTapeVariable)");
+  PetscFunctionReturn(0);
+}
+
+PetscBool PdNeedsGrad(PdTape tape, PdTensor a, PdTensor b, PdTensor c)
+{
+  if (!tape->grad_enabled) return PETSC_FALSE;
+  return (PetscBool)((a && a->grad) || (b && b->grad) || (c && c->grad));
+}
+
+/* Reverse sweep with the caller's seed already in out->grad (any shape): runs each recorded
+   operation's backward rule in reverse order. Gradients accumulate into parameters. */
+PetscErrorCode PdTapeBackwardSeeded(PdTape tape, PdTensor out)
+{
+  PetscFunctionBegin;
+  PetscCheck(out->grad, tape->comm, PETSC_ERR_ARG_WRONGSTATE, "Backward from a tensor that does not depend on any parameter or variable (or gradients were disabled)");
+  PetscCall(PetscLogEventBegin(PD_EVENT_Backward, 0, 0, 0, 0));
+  for (PetscInt i = tape->nnodes - 1; i >= 0; i--) {
+    PdTensor t = tape->nodes[i];
+    if (t->grad && t->backward) PetscCall(t->backward(t));
+  }
+  PetscCall(PetscLogEventEnd(PD_EVENT_Backward, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* Reverse sweep from a one-element tensor (a loss): seeds d(out)/d(out) = 1. */
+PetscErrorCode PdTapeBackward(PdTape tape, PdTensor out)
+{
+  PetscFunctionBegin;
+  PetscCheck(out->size == 1, tape->comm, PETSC_ERR_ARG_SIZ, "Backward needs a one-element output (a loss), got %" PetscInt_FMT " elements", out->size);
+  PetscCheck(out->grad, tape->comm, PETSC_ERR_ARG_WRONGSTATE, "Backward from a tensor that does not depend on any parameter or variable (or gradients were disabled)");
+  out->grad[0] += 1.0f;
+  PetscCall(PdTapeBackwardSeeded(tape, out));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdTensorCreate(int ndim, const PetscInt shape[], PetscBool withgrad, PdTensor *out)
+{
+  PdTensor t;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&t));
+  PetscCall(PdShapeSize(ndim, shape, &t->size));
+  t->ndim = ndim;
+  for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
+  PetscCall(PetscCalloc1(t->size, &t->data));
+  if (withgrad) PetscCall(PetscCalloc1(t->size, &t->grad));
+  *out = t;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdTensorDestroy(PdTensor *t)
+{
+  PetscFunctionBegin;
+  if (!*t) PetscFunctionReturn(0);
+  PetscCheck(!(*t)->tape, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "Tensors recorded on a tape are freed by PdTapeReset/PdTapeDestroy");
+  PetscCall(PetscFree((*t)->data));
+  PetscCall(PetscFree((*t)->grad));
+  PetscCall(PetscFree(*t));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdTensorView(PdTensor t, PetscViewer viewer)
+{
+  char s[128];
+
+  PetscFunctionBegin;
+  if (!viewer) viewer = PETSC_VIEWER_STDOUT_SELF;
+  PetscCall(PdShapeString(t->ndim, t->shape, s, sizeof(s)));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "PdTensor %s%s op=%s shape %s\n", t->name ? t->name : "", t->name ? ":" : "", PdOpNames[t->op], s));
+  for (PetscInt i = 0; i < PetscMin(t->size, 16); i++) PetscCall(PetscViewerASCIIPrintf(viewer, " %g", (double)t->data[i]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%s\n", t->size > 16 ? " ..." : ""));
+  PetscFunctionReturn(0);
+}

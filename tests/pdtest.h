@@ -1,0 +1,52 @@
+/* Shared helpers for pdeop's cmocka tests: PETSc start-up, calls that must succeed or must fail,
+   and float comparisons. Every test program exits non-zero when any check fails. */
+#pragma once
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <pdeop/pdeop.h>
+
+/* The call must succeed. */
+#define PDT(call) assert_int_equal((int)(call), 0)
+
+/* The call must fail with a PETSc error (its traceback is silenced); the error message is left in
+   pdt_errmsg so the test can check that it names the problem. */
+static char pdt_errmsg[4096];
+static PetscErrorCode pdt_silent_handler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+{
+  if (p == PETSC_ERROR_INITIAL && mess) snprintf(pdt_errmsg, sizeof(pdt_errmsg), "%s", mess);
+  return n;
+}
+#define PDT_FAILS(call) \
+  do { \
+    PetscErrorCode pdt_ierr_; \
+    pdt_errmsg[0] = 0; \
+    PetscPushErrorHandler(pdt_silent_handler, NULL); \
+    pdt_ierr_ = (call); \
+    PetscPopErrorHandler(); \
+    if (!pdt_ierr_) fail_msg("expected %s to fail, but it succeeded", #call); \
+  } while (0)
+#define PDT_ERRMSG_HAS(substr) \
+  do { \
+    if (!strstr(pdt_errmsg, (substr))) fail_msg("error message \"%s\" does not mention \"%s\"", pdt_errmsg, (substr)); \
+  } while (0)
+
+#define PDT_CLOSE(a, b, tol) \
+  do { \
+    double pdt_a_ = (double)(a), pdt_b_ = (double)(b); \
+    if (!(fabs(pdt_a_ - pdt_b_) <= (tol))) fail_msg("%s = %.9g, %s = %.9g differ by %.3g > %.3g", #a, pdt_a_, #b, pdt_b_, fabs(pdt_a_ - pdt_b_), (double)(tol)); \
+  } while (0)
+
+/* Run the group under PETSc; return non-zero if any test failed. */
+static inline int pdt_run(int argc, char **argv, const char *name, const struct CMUnitTest *tests, size_t n)
+{
+  int fails;
+  if (PdInitialize(&argc, &argv, NULL, NULL)) return 1;
+  fails = _cmocka_run_group_tests(name, tests, n, NULL, NULL);
+  if (PetscFinalize()) return 1;
+  return fails ? 1 : 0;
+}
+#define PDT_MAIN(name, tests) \
+  int main(int argc, char **argv) { return pdt_run(argc, argv, name, tests, sizeof(tests) / sizeof((tests)[0])); }

@@ -1,19 +1,18 @@
-/* Shared pieces of the pdeop program: the command table and helpers every subcommand uses
-   (option checks, -help handling). Commands parse options and print; numerics live below. */
+/* Shared pieces of the pdeop program: the command table. Commands parse options and print;
+   numerics live in the library's floors below. */
 #pragma once
 #include <pdeop/pdeop.h>
 
-typedef PetscErrorCode (*PdCommandFn)(MPI_Comm, PdDict);
+/* run(comm, subcommand or NULL, report) */
+typedef PetscErrorCode (*PdCommandFn)(MPI_Comm, const char[], PdDict);
 
 typedef struct {
   const char *name;
   PdCommandFn run;
+  const char *subcommands; /* space-separated, or NULL when the command takes none */
   const char *summary;
 } PdCommand;
 
-/* After a command has read all its options: error on any option nobody used (a typo). */
-PetscErrorCode PdCliCheckOptions(MPI_Comm, const char[]);
-/* True when -help was given: the command prints its options (PETSc does) and stops. */
-PetscErrorCode PdCliHelp(PetscBool *);
-
-PetscErrorCode PdCommandFit(MPI_Comm, PdDict);
+PetscErrorCode PdCommandFit(MPI_Comm, const char[], PdDict);
+PetscErrorCode PdCommandSolve(MPI_Comm, const char[], PdDict);
+PetscErrorCode PdCommandData(MPI_Comm, const char[], PdDict);

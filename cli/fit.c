@@ -36,7 +36,7 @@ static PetscErrorCode FreeDemo(PdDataset *ds)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PdCommandFit(MPI_Comm comm, PdDict report)
+PetscErrorCode PdCommandFit(MPI_Comm comm, const char sub[], PdDict report)
 {
   char      data[PETSC_MAX_PATH_LEN] = "", test[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", resume[PETSC_MAX_PATH_LEN] = "", demo_save[PETSC_MAX_PATH_LEN] = "";
   PetscBool demo = PETSC_FALSE, help, hastest = PETSC_FALSE;
@@ -59,7 +59,7 @@ PetscErrorCode PdCommandFit(MPI_Comm comm, PdDict report)
   PetscCall(PetscOptionsString("-o", "Checkpoint to write (HDF5)", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-resume", "Continue training from this checkpoint", "", resume, resume, sizeof(resume), NULL));
   PetscOptionsEnd();
-  PetscCall(PdCliHelp(&help));
+  PetscCall(PdOptionsHelp(&help));
   if (!help) {
     PetscCheck(demo || data[0], comm, PETSC_ERR_ARG_WRONG, "Give a training set with -data file.h5, or -demo for the built-in example");
     PetscCheck(!(demo && data[0]), comm, PETSC_ERR_ARG_INCOMP, "Give either -data or -demo, not both");
@@ -113,7 +113,7 @@ PetscErrorCode PdCommandFit(MPI_Comm comm, PdDict report)
   PetscCall(PdTrainerSetOutput(tr, out));
   PetscCall(PdTrainerSetFromOptions(tr));
   if (resume[0]) PetscCall(PdTrainerResume(tr, resume));
-  PetscCall(PdCliCheckOptions(comm, "fit"));
+  PetscCall(PdOptionsCheckUnused(comm, "fit"));
   if (!out[0]) PetscCall(PdPrintf(comm, "note: no -o given, the trained model is not saved\n"));
   {
     PetscInt np;

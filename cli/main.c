@@ -4,17 +4,21 @@
 #include <unistd.h>
 
 static const PdCommand commands[] = {
-  {"fit", PdCommandFit, "train an MLP on an HDF5 dataset of inputs/outputs rows (-demo: a built-in example)"},
+  {"solve", PdCommandSolve, "poisson darcy", "solve a PDE (poisson, darcy) or a PETSc binary system (-f file)"},
+  {"data", PdCommandData, "darcy", "generate a dataset of PDE solutions (darcy)"},
+  {"fit", PdCommandFit, NULL, "train an MLP on an HDF5 dataset of inputs/outputs rows (-demo: a built-in example)"},
 };
 static const int ncommands = (int)(sizeof(commands) / sizeof(commands[0]));
 
-static const char *current = "pdeop";
+static char current[64] = "pdeop";
 
 static void Usage(FILE *f)
 {
   fprintf(f, "pdeop %d.%d: PDE solving and operator learning on PETSc\n\n", PDEOP_VERSION_MAJOR, PDEOP_VERSION_MINOR);
   fprintf(f, "usage: pdeop <command> [options]\n\ncommands:\n");
   for (int i = 0; i < ncommands; i++) fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  for (int i = 0; i < ncommands; i++)
+    if (commands[i].subcommands) fprintf(f, "\n  pdeop %s <%s> [options]", commands[i].name, commands[i].subcommands);
   fprintf(f, "  %-8s %s\n", "help", "this list");
   fprintf(f, "\nEvery command takes PETSc options (-help, -options_file F, -log_view), -report FILE.json\n"
              "(results as a flat JSON object) and -quiet (no progress output).\n"
@@ -35,31 +39,7 @@ static PetscErrorCode CliErrorHandler(MPI_Comm comm, int line, const char *fun, 
   return n;
 }
 
-PetscErrorCode PdCliHelp(PetscBool *help)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscOptionsHasHelp(NULL, help));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode PdCliCheckOptions(MPI_Comm comm, const char cmd[])
-{
-  PetscInt N;
-  char   **names, **values;
-
-  PetscFunctionBegin;
-  PetscCall(PetscOptionsLeftGet(NULL, &N, &names, &values));
-  if (N > 0) {
-    char msg[1024];
-    PetscCall(PetscSNPrintf(msg, sizeof(msg), "-%s", names[0]));
-    PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
-    SETERRQ(comm, PETSC_ERR_ARG_WRONG, "unknown option %s for 'pdeop %s' (`pdeop %s -help` lists the options)", msg, cmd, cmd);
-  }
-  PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode Run(const PdCommand *cmd)
+static PetscErrorCode Run(const PdCommand *cmd, const char *sub)
 {
   PdDict    report;
   char      file[PETSC_MAX_PATH_LEN] = "";
@@ -68,11 +48,12 @@ static PetscErrorCode Run(const PdCommand *cmd)
   PetscFunctionBegin;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-report", file, sizeof(file), &flg));
   PetscCall(PdIsQuiet(&quiet)); /* marks -quiet as used */
-  PetscCall(PdCliHelp(&help));
+  PetscCall(PdOptionsHelp(&help));
   if (help) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "pdeop %s: %s\n  -report <file.json>: write the results as a flat JSON object\n  -quiet: no progress output\n", cmd->name, cmd->summary));
   PetscCall(PdDictCreate(&report));
   PetscCall(PdDictSetString(report, "command", cmd->name));
-  PetscCall(cmd->run(PETSC_COMM_WORLD, report));
+  if (sub) PetscCall(PdDictSetString(report, "problem", sub));
+  PetscCall(cmd->run(PETSC_COMM_WORLD, sub, report));
   if (file[0] && !help) PetscCall(PdDictWriteJSON(report, PETSC_COMM_WORLD, file));
   PetscCall(PdDictDestroy(&report));
   PetscFunctionReturn(0);
@@ -81,6 +62,7 @@ static PetscErrorCode Run(const PdCommand *cmd)
 int main(int argc, char **argv)
 {
   const PdCommand *cmd = NULL;
+  char             sub[64] = "";
   PetscErrorCode   ierr;
   PetscMPIInt      size;
 
@@ -95,10 +77,26 @@ int main(int argc, char **argv)
     Usage(stderr);
     return 2;
   }
-  current = cmd->name;
+  snprintf(current, sizeof(current), "%s", cmd->name);
   /* the command name is not an option: hide it from PETSc */
   for (int i = 1; i < argc - 1; i++) argv[i] = argv[i + 1];
   argc--;
+  if (cmd->subcommands && argc > 1 && argv[1][0] != '-') {
+    char padded[256];
+    snprintf(padded, sizeof(padded), " %s ", cmd->subcommands);
+    snprintf(sub, sizeof(sub), " %s ", argv[1]);
+    if (!strstr(padded, sub)) {
+      fprintf(stderr, "pdeop %s: unknown problem '%s'; choose one of: %s\n", cmd->name, argv[1], cmd->subcommands);
+      return 2;
+    }
+    snprintf(sub, sizeof(sub), "%s", argv[1]);
+    snprintf(current, sizeof(current), "%s %s", cmd->name, sub);
+    for (int i = 1; i < argc - 1; i++) argv[i] = argv[i + 1];
+    argc--;
+  } else if (!cmd->subcommands && argc > 1 && argv[1][0] != '-') {
+    fprintf(stderr, "pdeop %s: unexpected argument '%s' (options start with '-')\n", cmd->name, argv[1]);
+    return 2;
+  }
   ierr = PdInitialize(&argc, &argv, NULL, NULL);
   if (ierr) return 1;
   {
@@ -106,7 +104,7 @@ int main(int argc, char **argv)
     PetscOptionsGetBool(NULL, NULL, "-traceback", &traceback, NULL);
     if (!traceback) PetscPushErrorHandler(CliErrorHandler, NULL);
   }
-  ierr = Run(cmd);
+  ierr = Run(cmd, sub[0] ? sub : NULL);
   if (ierr) {
     MPI_Comm_size(PETSC_COMM_WORLD, &size);
     if (size > 1) MPI_Abort(PETSC_COMM_WORLD, 1); /* other ranks may wait in a collective */

@@ -6,7 +6,7 @@ P="$PDEOP"
 # help lists commands, and each listed command answers -help
 "$P" >"$work/help"
 grep -q "fit" "$work/help" && ok "pdeop alone lists commands" || bad "pdeop alone lists no commands"
-for c in $(awk '/^commands:/{f=1;next} f && NF>1 {print $1}' "$work/help"); do
+for c in $(awk '/^commands:/{f=1;next} f && NF==0 {exit} f {print $1}' "$work/help"); do
   [ "$c" = help ] && continue
   if "$P" "$c" -help >/dev/null 2>&1; then ok "listed command '$c' exists"; else bad "listed command '$c' fails on -help"; fi
 done

@@ -17,3 +17,7 @@
    Safe to call PdRegisterAll() yourself after PetscInitialize instead. */
 PETSC_EXTERN PetscErrorCode PdInitialize(int *, char ***, const char[], const char[]);
 PETSC_EXTERN PetscErrorCode PdRegisterAll(void);
+
+/* Commands: error on options nobody read (after set-up, before the work); whether -help was given. */
+PETSC_EXTERN PetscErrorCode PdOptionsCheckUnused(MPI_Comm, const char[]);
+PETSC_EXTERN PetscErrorCode PdOptionsHelp(PetscBool *);

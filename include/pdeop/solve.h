@@ -1,0 +1,16 @@
+/* Entry points of the PDE problems (floor 4), one per `pdeop solve` / `pdeop data` subcommand,
+   and the shared KSP solve-and-report step every problem uses. Each entry point reads its own
+   options (PETSc style) and adds its results to the report dictionary. */
+#pragma once
+#include <petscksp.h>
+#include <pdeop/dict.h>
+
+/* KSPSolve timed; adds iterations, residual_norm, converged_reason, solve_seconds (and
+   setup_seconds) to report (may be NULL). A diverged solve is an error naming the reason. */
+PETSC_EXTERN PetscErrorCode PdKSPSolveReport(KSP, Vec, Vec, PdDict);
+
+/* pdeop solve poisson | darcy | -f file, pdeop data darcy */
+PETSC_EXTERN PetscErrorCode PdPoissonRun(MPI_Comm, PdDict);
+PETSC_EXTERN PetscErrorCode PdDarcyRun(MPI_Comm, PdDict);
+PETSC_EXTERN PetscErrorCode PdSystemRun(MPI_Comm, const char[], PdDict);
+PETSC_EXTERN PetscErrorCode PdDataDarcyRun(MPI_Comm, PdDict);

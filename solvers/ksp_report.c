@@ -1,0 +1,39 @@
+/* The solve step shared by every PDE problem: KSPSetUp and KSPSolve timed separately, results
+   into the report, and a diverged solve turned into an error that names PETSc's reason. */
+#include <pdeop/solve.h>
+
+/*@
+  PdKSPSolveReport - solve A x = b with a configured KSP and report how it went
+
+  Adds to report (if not NULL): iterations, residual_norm (preconditioned or unpreconditioned, as
+  the KSP's norm type says), converged_reason (PETSc's name), setup_seconds, solve_seconds.
+  A negative converged reason is an error: the result is never returned silently.
+@*/
+PetscErrorCode PdKSPSolveReport(KSP ksp, Vec b, Vec x, PdDict report)
+{
+  PetscLogDouble     t0, t1, t2;
+  PetscInt           its;
+  PetscReal          rnorm;
+  KSPConvergedReason reason;
+  MPI_Comm           comm;
+
+  PetscFunctionBegin;
+  PetscCall(PetscObjectGetComm((PetscObject)ksp, &comm));
+  PetscCall(PetscTime(&t0));
+  PetscCall(KSPSetUp(ksp));
+  PetscCall(PetscTime(&t1));
+  PetscCall(KSPSolve(ksp, b, x));
+  PetscCall(PetscTime(&t2));
+  PetscCall(KSPGetIterationNumber(ksp, &its));
+  PetscCall(KSPGetResidualNorm(ksp, &rnorm));
+  PetscCall(KSPGetConvergedReason(ksp, &reason));
+  if (report) {
+    PetscCall(PdDictSetInt(report, "iterations", its));
+    PetscCall(PdDictSetReal(report, "residual_norm", (double)rnorm));
+    PetscCall(PdDictSetString(report, "converged_reason", KSPConvergedReasons[reason]));
+    PetscCall(PdDictSetReal(report, "setup_seconds", t1 - t0));
+    PetscCall(PdDictSetReal(report, "solve_seconds", t2 - t1));
+  }
+  PetscCheck(reason >= 0, comm, PETSC_ERR_NOT_CONVERGED, "The linear solve diverged: %s after %" PetscInt_FMT " iterations (residual norm %g). Try another -ksp_type/-pc_type, or raise -ksp_max_it", KSPConvergedReasons[reason], its, (double)rnorm);
+  PetscFunctionReturn(0);
+}

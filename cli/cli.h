@@ -16,3 +16,5 @@ typedef struct {
 PetscErrorCode PdCommandFit(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandSolve(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandData(MPI_Comm, const char[], PdDict);
+PetscErrorCode PdCommandTrain(MPI_Comm, const char[], PdDict);
+PetscErrorCode PdCommandEval(MPI_Comm, const char[], PdDict);

@@ -2,13 +2,10 @@
    in -> width (-mlp_depth hidden layers, activation) -> out, Glorot-uniform weights, zero biases. */
 #include "operators/nopimpl.h"
 
-typedef enum { MLP_TANH, MLP_GELU, MLP_RELU, MLP_SIN, MLP_SOFTPLUS } MLPActivation;
-static const char *const MLPActivations[] = {"tanh", "gelu", "relu", "sin", "softplus", "MLPActivation", "MLP_", NULL};
-
 typedef struct {
-  PetscInt      width, depth;
-  MLPActivation act;
-  PdTensor     *W, *b; /* depth + 1 layers */
+  PetscInt     width, depth;
+  PdActivation act;
+  PdDenseStack net;
 } NOp_MLP;
 
 static PetscErrorCode NOpSetFromOptions_MLP(NOp nop, PetscOptionItems *PetscOptionsObject)
@@ -19,7 +16,7 @@ static PetscErrorCode NOpSetFromOptions_MLP(NOp nop, PetscOptionItems *PetscOpti
   PetscOptionsHeadBegin(PetscOptionsObject, "MLP options");
   PetscCall(PetscOptionsInt("-mlp_width", "Width of the hidden layers", "NOpCreate_MLP", m->width, &m->width, NULL));
   PetscCall(PetscOptionsInt("-mlp_depth", "Number of hidden layers", "NOpCreate_MLP", m->depth, &m->depth, NULL));
-  PetscCall(PetscOptionsEnum("-mlp_activation", "Activation between layers", "NOpCreate_MLP", MLPActivations, (PetscEnum)m->act, (PetscEnum *)&m->act, NULL));
+  PetscCall(PetscOptionsEnum("-mlp_activation", "Activation between layers", "NOpCreate_MLP", PdActivations, (PetscEnum)m->act, (PetscEnum *)&m->act, NULL));
   PetscOptionsHeadEnd();
   PetscCheck(m->width >= 1 && m->width <= 65536, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mlp_width must be in 1..65536, got %" PetscInt_FMT, m->width);
   PetscCheck(m->depth >= 0 && m->depth <= 64, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mlp_depth must be in 0..64, got %" PetscInt_FMT, m->depth);
@@ -28,44 +25,16 @@ static PetscErrorCode NOpSetFromOptions_MLP(NOp nop, PetscOptionItems *PetscOpti
 
 static PetscErrorCode NOpSetUp_MLP(NOp nop)
 {
-  NOp_MLP *m = (NOp_MLP *)nop->data;
-  PetscInt L = m->depth + 1;
+  NOp_MLP  *m = (NOp_MLP *)nop->data;
+  PetscInt *sizes;
 
   PetscFunctionBegin;
-  PetscCall(PetscCalloc2(L, &m->W, L, &m->b));
-  for (PetscInt l = 0; l < L; l++) {
-    PetscInt fin = l == 0 ? nop->in_size : m->width, fout = l == L - 1 ? nop->out_size : m->width;
-    PetscInt ws[2] = {fout, fin};
-    char     name[64];
-
-    PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".weight", l));
-    PetscCall(PdParamsAdd(nop->params, name, 2, ws, PD_INIT_UNIFORM, (float)PetscSqrtReal(6.0 / (double)(fin + fout)), &m->W[l]));
-    PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".bias", l));
-    PetscCall(PdParamsAdd(nop->params, name, 1, &fout, PD_INIT_ZERO, 0.0f, &m->b[l]));
-  }
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode Activate(MLPActivation act, PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  switch (act) {
-  case MLP_TANH:
-    PetscCall(PdTanh(x, y));
-    break;
-  case MLP_GELU:
-    PetscCall(PdGelu(x, y));
-    break;
-  case MLP_RELU:
-    PetscCall(PdRelu(x, y));
-    break;
-  case MLP_SIN:
-    PetscCall(PdSin(x, y));
-    break;
-  case MLP_SOFTPLUS:
-    PetscCall(PdSoftplus(x, y));
-    break;
-  }
+  PetscCall(PetscMalloc1(m->depth + 2, &sizes));
+  sizes[0] = nop->in_size;
+  for (PetscInt l = 1; l <= m->depth; l++) sizes[l] = m->width;
+  sizes[m->depth + 1] = nop->out_size;
+  PetscCall(PdDenseStackSetUp(&m->net, nop->params, "", m->depth + 1, sizes, m->act, PETSC_FALSE));
+  PetscCall(PetscFree(sizes));
   PetscFunctionReturn(0);
 }
 
@@ -82,10 +51,7 @@ static PetscErrorCode NOpForward_MLP(NOp nop, PdTape tape, PdTensor x, PdTensor 
     shape[1] = nop->in_size;
     PetscCall(PdReshape(x, 2, shape, &h));
   }
-  for (PetscInt l = 0; l <= m->depth; l++) {
-    PetscCall(PdLinear(h, m->W[l], m->b[l], &h));
-    if (l < m->depth) PetscCall(Activate(m->act, h, &h));
-  }
+  PetscCall(PdDenseStackForward(&m->net, h, &h));
   if (nop->out_ndim != 1) {
     shape[0] = B;
     for (int i = 0; i < nop->out_ndim; i++) shape[i + 1] = nop->out_shape[i];
@@ -100,7 +66,7 @@ static PetscErrorCode NOpView_MLP(NOp nop, PetscViewer viewer)
   NOp_MLP *m = (NOp_MLP *)nop->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscViewerASCIIPrintf(viewer, "MLP: %" PetscInt_FMT " hidden layers of width %" PetscInt_FMT ", activation %s\n", m->depth, m->width, MLPActivations[m->act]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "MLP: %" PetscInt_FMT " hidden layers of width %" PetscInt_FMT ", activation %s\n", m->depth, m->width, PdActivations[m->act]));
   PetscFunctionReturn(0);
 }
 
@@ -111,7 +77,7 @@ static PetscErrorCode NOpGetMeta_MLP(NOp nop, PdDict meta)
   PetscFunctionBegin;
   PetscCall(PdDictSetInt(meta, "mlp_width", m->width));
   PetscCall(PdDictSetInt(meta, "mlp_depth", m->depth));
-  PetscCall(PdDictSetString(meta, "mlp_activation", MLPActivations[m->act]));
+  PetscCall(PdDictSetString(meta, "mlp_activation", PdActivations[m->act]));
   PetscFunctionReturn(0);
 }
 
@@ -120,7 +86,6 @@ static PetscErrorCode NOpSetMeta_MLP(NOp nop, PdDict meta)
   NOp_MLP    *m = (NOp_MLP *)nop->data;
   PetscInt64  v;
   const char *act;
-  PetscBool   found = PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCall(PdDictGetInt(meta, "mlp_width", &v));
@@ -128,11 +93,7 @@ static PetscErrorCode NOpSetMeta_MLP(NOp nop, PdDict meta)
   PetscCall(PdDictGetInt(meta, "mlp_depth", &v));
   m->depth = (PetscInt)v;
   PetscCall(PdDictGetString(meta, "mlp_activation", &act));
-  for (int i = 0; i < 5 && !found; i++) {
-    PetscCall(PetscStrcmp(act, MLPActivations[i], &found));
-    if (found) m->act = (MLPActivation)i;
-  }
-  PetscCheck(found, nop->comm, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint names an unknown MLP activation '%s'", act);
+  PetscCall(PdActivationFromString(nop->comm, act, &m->act));
   PetscFunctionReturn(0);
 }
 
@@ -141,7 +102,7 @@ static PetscErrorCode NOpDestroy_MLP(NOp nop)
   NOp_MLP *m = (NOp_MLP *)nop->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscFree2(m->W, m->b));
+  PetscCall(PdDenseStackDestroy(&m->net));
   PetscCall(PetscFree(nop->data));
   PetscFunctionReturn(0);
 }
@@ -159,7 +120,7 @@ PetscErrorCode NOpCreate_MLP(NOp nop)
   PetscCall(PetscNew(&m));
   m->width                = 64;
   m->depth                = 3;
-  m->act                  = MLP_TANH;
+  m->act                  = PD_ACT_TANH;
   nop->data               = m;
   nop->ops.setfromoptions = NOpSetFromOptions_MLP;
   nop->ops.setup          = NOpSetUp_MLP;

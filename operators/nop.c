@@ -33,6 +33,8 @@ PetscErrorCode NOpRegisterAll(void)
   if (NOpRegisterAllCalled) PetscFunctionReturn(0);
   NOpRegisterAllCalled = PETSC_TRUE;
   PetscCall(NOpRegister(NOPMLP, NOpCreate_MLP));
+  PetscCall(NOpRegister(NOPFNO, NOpCreate_FNO));
+  PetscCall(NOpRegister(NOPDEEPONET, NOpCreate_DeepONet));
   PetscCall(PetscRegisterFinalize(NOpFinalizePackage));
   PetscFunctionReturn(0);
 }

@@ -27,4 +27,21 @@ struct _n_NOp {
   PetscInt       in_size, out_size;
 };
 
+/* fully connected stacks (operators/dense.c), shared by mlp and deeponet */
+typedef enum { PD_ACT_TANH, PD_ACT_GELU, PD_ACT_RELU, PD_ACT_SIN, PD_ACT_SOFTPLUS } PdActivation;
+PETSC_EXTERN const char *const PdActivations[];
+typedef struct {
+  PetscInt     n; /* layers */
+  PdActivation act;
+  PetscBool    act_last; /* activation after the last layer too (DeepONet's trunk) */
+  PdTensor    *W, *b;
+} PdDenseStack;
+PETSC_EXTERN PetscErrorCode PdDenseStackSetUp(PdDenseStack *, PdParams, const char[], PetscInt, const PetscInt[], PdActivation, PetscBool);
+PETSC_EXTERN PetscErrorCode PdDenseStackForward(PdDenseStack *, PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdDenseStackDestroy(PdDenseStack *);
+PETSC_EXTERN PetscErrorCode PdActivate(PdActivation, PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdActivationFromString(MPI_Comm, const char[], PdActivation *);
+
 PETSC_EXTERN PetscErrorCode NOpCreate_MLP(NOp);
+PETSC_EXTERN PetscErrorCode NOpCreate_FNO(NOp);
+PETSC_EXTERN PetscErrorCode NOpCreate_DeepONet(NOp);

@@ -9,6 +9,8 @@
 typedef struct _n_NOp *NOp;
 typedef const char    *NOpType;
 #define NOPMLP "mlp"
+#define NOPFNO "fno"
+#define NOPDEEPONET "deeponet"
 
 PETSC_EXTERN PetscFunctionList NOpList;
 PETSC_EXTERN PetscErrorCode    NOpRegister(const char[], PetscErrorCode (*)(NOp));

@@ -13,6 +13,7 @@ typedef struct _n_PdOptim *PdOptim;
 PETSC_EXTERN PetscErrorCode PdOptimCreate(PdParams, PdOptim *);
 PETSC_EXTERN PetscErrorCode PdOptimDestroy(PdOptim *);
 PETSC_EXTERN PetscErrorCode PdOptimSetType(PdOptim, PdOptimType);
+PETSC_EXTERN PetscErrorCode PdOptimGetType(PdOptim, PdOptimType *);
 PETSC_EXTERN PetscErrorCode PdOptimSetLearningRate(PdOptim, double);
 PETSC_EXTERN PetscErrorCode PdOptimSetWeightDecay(PdOptim, double);
 PETSC_EXTERN PetscErrorCode PdOptimSetMomentum(PdOptim, double);

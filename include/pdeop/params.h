@@ -17,6 +17,8 @@ PETSC_EXTERN PetscErrorCode PdParamsGetSize(PdParams, PetscInt *);
 PETSC_EXTERN PetscErrorCode PdParamsGetNumber(PdParams, PetscInt *);
 PETSC_EXTERN PetscErrorCode PdParamsGetTensor(PdParams, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdParamsGetArrays(PdParams, float **, float **);
+/* length of the flat buffers: slices are 64-byte aligned, so it can exceed PdParamsGetSize */
+PETSC_EXTERN PetscErrorCode PdParamsGetBufferSize(PdParams, PetscInt *);
 /* Sum gradients over the communicator (data-parallel training) and scale them. */
 PETSC_EXTERN PetscErrorCode PdParamsAllreduceGrad(PdParams, float);
 PETSC_EXTERN PetscErrorCode PdParamsGradNorm(PdParams, double *);

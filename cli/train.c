@@ -1,0 +1,118 @@
+/* `pdeop train`, `pdeop eval`, `pdeop predict`: train a neural operator on an HDF5 dataset, measure
+   its relative L2 error on another, and write its predictions. Checkpoints carry the model. */
+#include "cli/cli.h"
+#include <pdeop/train.h>
+
+/*  pdeop train -model fno -data train.h5 -test test.h5 -o model.h5 [-resume model.h5] */
+PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
+{
+  char      data[PETSC_MAX_PATH_LEN] = "", test[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", resume[PETSC_MAX_PATH_LEN] = "";
+  PetscBool help, hastest = PETSC_FALSE;
+  PetscInt  epoch0;
+  PdDataset train, testset;
+  NOp       nop;
+  PdTrainer tr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(&train, sizeof(train)));
+  PetscCall(PetscMemzero(&testset, sizeof(testset)));
+  PetscOptionsBegin(comm, NULL, "pdeop train: train a neural operator", "pdeop");
+  PetscCall(PetscOptionsString("-data", "HDF5 training set (/inputs, /outputs: N x C x grid)", "", data, data, sizeof(data), NULL));
+  PetscCall(PetscOptionsString("-test", "HDF5 test set", "", test, test, sizeof(test), &hastest));
+  PetscCall(PetscOptionsString("-o", "Checkpoint to write", "", out, out, sizeof(out), NULL));
+  PetscCall(PetscOptionsString("-resume", "Continue training from this checkpoint", "", resume, resume, sizeof(resume), NULL));
+  PetscOptionsEnd();
+  PetscCall(PdOptionsHelp(&help));
+  if (!help) PetscCheck(data[0], comm, PETSC_ERR_ARG_WRONG, "Give the training set with -data file.h5");
+  if (resume[0] && !help) PetscCall(NOpLoad(comm, resume, &nop, &epoch0));
+  else {
+    PetscCall(NOpCreate(comm, &nop));
+    PetscCall(NOpSetType(nop, NOPFNO));
+    PetscCall(NOpSetFromOptions(nop));
+  }
+  if (help) {
+    PdTrainer t0;
+    PetscInt  s[3] = {1, 16, 16};
+    PetscCall(NOpSetShapes(nop, 3, s, 3, s));
+    PetscCall(PdTrainerCreate(nop, &t0));
+    PetscCall(PdTrainerSetFromOptions(t0));
+    PetscCall(PdTrainerDestroy(&t0));
+    PetscCall(NOpDestroy(&nop));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PdDatasetRead(comm, data, PETSC_TRUE, &train));
+  if (hastest) PetscCall(PdDatasetRead(comm, test, PETSC_TRUE, &testset));
+  if (!resume[0]) PetscCall(NOpSetShapes(nop, train.in_ndim - 1, train.in_shape + 1, train.out_ndim - 1, train.out_shape + 1));
+  PetscCall(PdTrainerCreate(nop, &tr));
+  PetscCall(PdTrainerSetData(tr, &train, hastest ? &testset : NULL));
+  PetscCall(PdTrainerSetLoss(tr, PD_LOSS_REL_L2));
+  PetscCall(PdTrainerSetBatchSize(tr, 20));
+  PetscCall(PdTrainerSetOutput(tr, out));
+  PetscCall(PdTrainerSetFromOptions(tr));
+  if (resume[0]) PetscCall(PdTrainerResume(tr, resume));
+  PetscCall(PdOptionsCheckUnused(comm, "train"));
+  if (!out[0]) PetscCall(PdPrintf(comm, "note: no -o given, the trained model is not saved\n"));
+  {
+    PetscInt np;
+    NOpType  type;
+    PetscCall(NOpGetParamCount(nop, &np));
+    PetscCall(NOpGetType(nop, &type));
+    PetscCall(PdPrintf(comm, "pdeop train: %" PetscInt_FMT " samples, %s with %" PetscInt_FMT " parameters\n", train.N, type, np));
+  }
+  PetscCall(PdTrainerTrain(tr));
+  PetscCall(PdTrainerReport(tr, report));
+  {
+    NOpType type;
+    PetscCall(NOpGetType(nop, &type));
+    PetscCall(PdDictSetString(report, "model", type));
+  }
+  if (out[0]) PetscCall(PdDictSetString(report, "checkpoint", out));
+  PetscCall(PdTrainerDestroy(&tr));
+  PetscCall(NOpDestroy(&nop));
+  PetscCall(PdDatasetFree(&train));
+  if (hastest) PetscCall(PdDatasetFree(&testset));
+  PetscFunctionReturn(0);
+}
+
+/*  pdeop eval -model model.h5 -data test.h5: mean relative L2 error and per-sample errors */
+PetscErrorCode PdCommandEval(MPI_Comm comm, const char sub[], PdDict report)
+{
+  char      model[PETSC_MAX_PATH_LEN] = "", data[PETSC_MAX_PATH_LEN] = "";
+  PetscBool help;
+  PdDataset ds;
+  NOp       nop;
+  PdTrainer tr;
+  double    mean, *per;
+  PetscInt  bs = 20;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "pdeop eval: relative L2 error of a trained model on a dataset", "pdeop");
+  PetscCall(PetscOptionsString("-model", "Checkpoint written by pdeop train", "", model, model, sizeof(model), NULL));
+  PetscCall(PetscOptionsString("-data", "HDF5 dataset with /inputs and /outputs", "", data, data, sizeof(data), NULL));
+  PetscCall(PetscOptionsInt("-batch_size", "Samples per forward pass", "", bs, &bs, NULL));
+  PetscOptionsEnd();
+  PetscCall(PdOptionsHelp(&help));
+  if (help) PetscFunctionReturn(0);
+  PetscCheck(model[0] && data[0], comm, PETSC_ERR_ARG_WRONG, "Give the model with -model model.h5 and the data with -data file.h5");
+  PetscCheck(bs >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch_size must be at least 1");
+  PetscCall(PdOptionsCheckUnused(comm, "eval"));
+  PetscCall(NOpLoad(comm, model, &nop, NULL));
+  PetscCall(PdDatasetRead(comm, data, PETSC_TRUE, &ds));
+  PetscCall(PdTrainerCreate(nop, &tr));
+  PetscCall(PdTrainerSetBatchSize(tr, bs));
+  PetscCall(PetscMalloc1(ds.N, &per));
+  PetscCall(PdTrainerEvaluate(tr, &ds, PD_LOSS_REL_L2, &mean, per));
+  PetscCall(PdDictSetReal(report, "rel_l2", mean));
+  PetscCall(PdDictSetInt(report, "samples", ds.N));
+  for (PetscInt i = 0; i < ds.N; i++) {
+    char key[32];
+    PetscCall(PetscSNPrintf(key, sizeof(key), "rel_l2_%" PetscInt_FMT, i));
+    PetscCall(PdDictSetReal(report, key, per[i]));
+  }
+  PetscCall(PetscPrintf(comm, "rel_l2 %.6e over %" PetscInt_FMT " samples\n", mean, ds.N));
+  PetscCall(PetscFree(per));
+  PetscCall(PdTrainerDestroy(&tr));
+  PetscCall(NOpDestroy(&nop));
+  PetscCall(PdDatasetFree(&ds));
+  PetscFunctionReturn(0);
+}

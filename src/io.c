@@ -1,0 +1,549 @@
+/* HDF5 datasets (/inputs, /outputs float32 N x ...) and checkpoints (/params/<name>, /optim,
+   attributes) as docs/design.md describes. Readers check every property and name the file in their
+   errors; writers write <file>.tmp on rank 0 and rename it, so no reader ever sees half a file. */
+#include <pdeop/io.h>
+#include <pdeop/ops.h>
+#include <hdf5.h>
+
+/* Silence HDF5's own error stack while we probe; we report our own messages. */
+#define H5QUIET_BEGIN \
+  H5E_auto2_t h5func_; \
+  void       *h5data_; \
+  H5Eget_auto2(H5E_DEFAULT, &h5func_, &h5data_); \
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL)
+#define H5QUIET_END H5Eset_auto2(H5E_DEFAULT, h5func_, h5data_)
+
+/* ---------------- attributes <-> PdDict ---------------- */
+
+static PetscErrorCode WriteAttrs(hid_t obj, PdDict d, const char *file)
+{
+  PetscInt n;
+
+  PetscFunctionBegin;
+  if (!d) PetscFunctionReturn(0);
+  PetscCall(PdDictGetSize(d, &n));
+  for (PetscInt k = 0; k < n; k++) {
+    const char *key;
+    PdDictType  type;
+    hid_t       space = H5Screate(H5S_SCALAR), a = -1, st = -1;
+    herr_t      e     = 0;
+
+    PetscCall(PdDictGetEntry(d, k, &key, &type));
+    if (H5Aexists(obj, key) > 0) H5Adelete(obj, key);
+    switch (type) {
+    case PD_DICT_STRING: {
+      const char *s;
+      PetscCall(PdDictGetString(d, key, &s));
+      st = H5Tcopy(H5T_C_S1);
+      H5Tset_size(st, strlen(s) + 1);
+      a = H5Acreate2(obj, key, st, space, H5P_DEFAULT, H5P_DEFAULT);
+      e = a < 0 ? -1 : H5Awrite(a, st, s);
+      H5Tclose(st);
+    } break;
+    case PD_DICT_INT: {
+      PetscInt64 v;
+      long long  ll;
+      PetscCall(PdDictGetInt(d, key, &v));
+      ll = (long long)v;
+      a  = H5Acreate2(obj, key, H5T_NATIVE_LLONG, space, H5P_DEFAULT, H5P_DEFAULT);
+      e  = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_LLONG, &ll);
+    } break;
+    case PD_DICT_REAL: {
+      double v;
+      PetscCall(PdDictGetReal(d, key, &v));
+      a = H5Acreate2(obj, key, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT);
+      e = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
+    } break;
+    case PD_DICT_BOOL: { /* booleans as the strings "true"/"false": readable by any HDF5 tool */
+      PetscBool   v;
+      const char *s;
+      PetscCall(PdDictGetBool(d, key, &v));
+      s  = v ? "true" : "false";
+      st = H5Tcopy(H5T_C_S1);
+      H5Tset_size(st, strlen(s) + 1);
+      a = H5Acreate2(obj, key, st, space, H5P_DEFAULT, H5P_DEFAULT);
+      e = a < 0 ? -1 : H5Awrite(a, st, s);
+      H5Tclose(st);
+    } break;
+    }
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(space);
+    PetscCheck(a >= 0 && e >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write attribute '%s' to '%s'", key, file);
+  }
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  PdDict      d;
+  const char *file;
+  int         err;
+} AttrCtx;
+
+static herr_t ReadOneAttr(hid_t obj, const char *name, const H5A_info_t *info, void *vctx)
+{
+  AttrCtx    *c = (AttrCtx *)vctx;
+  hid_t       a = H5Aopen(obj, name, H5P_DEFAULT), t, sp;
+  H5T_class_t cls;
+
+  if (a < 0) return 0;
+  t   = H5Aget_type(a);
+  sp  = H5Aget_space(a);
+  cls = H5Tget_class(t);
+  if (H5Sget_simple_extent_npoints(sp) == 1) {
+    if (cls == H5T_STRING && !H5Tis_variable_str(t)) {
+      size_t n = H5Tget_size(t);
+      char  *s = (char *)calloc(n + 1, 1);
+      hid_t  mt = H5Tcopy(H5T_C_S1);
+      H5Tset_size(mt, n + 1);
+      if (s && H5Aread(a, mt, s) >= 0) {
+        if (!strcmp(s, "true") || !strcmp(s, "false")) c->err |= PdDictSetBool(c->d, name, (PetscBool)!strcmp(s, "true"));
+        else c->err |= PdDictSetString(c->d, name, s);
+      }
+      H5Tclose(mt);
+      free(s);
+    } else if (cls == H5T_INTEGER) {
+      long long v;
+      if (H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0) c->err |= PdDictSetInt(c->d, name, (PetscInt64)v);
+    } else if (cls == H5T_FLOAT) {
+      double v;
+      if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0) c->err |= PdDictSetReal(c->d, name, v);
+    }
+  }
+  H5Sclose(sp);
+  H5Tclose(t);
+  H5Aclose(a);
+  return 0;
+}
+
+static PetscErrorCode ReadAttrs(hid_t obj, const char *file, PdDict *d)
+{
+  AttrCtx c;
+  hsize_t idx = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictCreate(d));
+  c.d    = *d;
+  c.file = file;
+  c.err  = 0;
+  H5Aiterate2(obj, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, ReadOneAttr, &c);
+  if (idx == 0) { /* files made without creation-order tracking */
+    idx = 0;
+    H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &idx, ReadOneAttr, &c);
+  }
+  PetscCheck(!c.err, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "Cannot read the attributes of '%s'", file);
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- reading one float32 array ---------------- */
+
+static PetscErrorCode OpenRead(MPI_Comm comm, const char file[], hid_t *f)
+{
+  PetscBool exists;
+
+  PetscFunctionBegin;
+  PetscCall(PetscTestFile(file, 'r', &exists));
+  PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "Cannot open '%s': no such file (or it is not readable)", file);
+  {
+    H5QUIET_BEGIN;
+    htri_t is = H5Fis_hdf5(file);
+    *f        = is > 0 ? H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    H5QUIET_END;
+  }
+  PetscCheck(*f >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Cannot open '%s': not an HDF5 file", file);
+  PetscFunctionReturn(0);
+}
+
+/* Read dataset `name` as float32 with rank in [minrank, 5]; checks type and finiteness.
+   *data is NULL and *ndim 0 when the dataset is absent and !required. */
+static PetscErrorCode ReadFloat(MPI_Comm comm, hid_t f, const char *file, const char *name, PetscBool required, int minrank, int *ndim, PetscInt shape[], float **data)
+{
+  hid_t   ds, sp, t;
+  hsize_t dims[8];
+  int     nd;
+  size_t  n = 1;
+
+  PetscFunctionBegin;
+  *data = NULL;
+  *ndim = 0;
+  {
+    H5QUIET_BEGIN;
+    htri_t ex = H5Lexists(f, name, H5P_DEFAULT);
+    ds        = ex > 0 ? H5Dopen2(f, name, H5P_DEFAULT) : -1;
+    H5QUIET_END;
+  }
+  if (ds < 0) {
+    PetscCheck(!required, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' has no dataset %s", file, name);
+    PetscFunctionReturn(0);
+  }
+  t = H5Dget_type(ds);
+  if (H5Tget_class(t) != H5T_FLOAT || H5Tget_size(t) != 4) {
+    const char *what = H5Tget_class(t) == H5T_FLOAT ? (H5Tget_size(t) == 8 ? "float64" : "a float of another size") : H5Tget_class(t) == H5T_INTEGER ? "integers" : "a non-numeric type";
+    H5Tclose(t);
+    H5Dclose(ds);
+    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s holds %s; pdeop expects float32", file, name, what);
+  }
+  H5Tclose(t);
+  sp = H5Dget_space(ds);
+  nd = H5Sget_simple_extent_ndims(sp);
+  if (nd < minrank || nd > PD_MAX_DIMS) {
+    H5Sclose(sp);
+    H5Dclose(ds);
+    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s has rank %d; expected %d to %d dimensions (N first)", file, name, nd, minrank, PD_MAX_DIMS);
+  }
+  H5Sget_simple_extent_dims(sp, dims, NULL);
+  H5Sclose(sp);
+  for (int i = 0; i < nd; i++) {
+    shape[i] = (PetscInt)dims[i];
+    n *= (size_t)dims[i];
+  }
+  if (n == 0) {
+    H5Dclose(ds);
+    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s is empty", file, name);
+  }
+  PetscCall(PetscMalloc1(n, data));
+  if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, *data) < 0) {
+    H5Dclose(ds);
+    PetscCall(PetscFree(*data));
+    SETERRQ(comm, PETSC_ERR_FILE_READ, "'%s': cannot read dataset %s", file, name);
+  }
+  H5Dclose(ds);
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite((*data)[i])) {
+      float v = (*data)[i];
+      PetscCall(PetscFree(*data));
+      SETERRQ(comm, PETSC_ERR_FP, "'%s': dataset %s has %s at flat index %zu; clean the data first", file, name, isnan(v) ? "NaN" : "Inf", i);
+    }
+  *ndim = nd;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdH5ReadFloatArray - read one float32 dataset (any rank 1..5) with the usual checks @*/
+PetscErrorCode PdH5ReadFloatArray(MPI_Comm comm, const char file[], const char name[], int *ndim, PetscInt shape[], float **data)
+{
+  hid_t f;
+
+  PetscFunctionBegin;
+  PetscCall(OpenRead(comm, file, &f));
+  {
+    PetscErrorCode ierr = ReadFloat(comm, f, file, name, PETSC_TRUE, 1, ndim, shape, data);
+    H5Fclose(f);
+    PetscCall(ierr);
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@ PdDatasetRead - read /inputs (and /outputs) on every rank, checking shapes, type and values @*/
+PetscErrorCode PdDatasetRead(MPI_Comm comm, const char file[], PetscBool need_outputs, PdDataset *ds)
+{
+  hid_t          f, root;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PD_EVENT_IO, 0, 0, 0, 0));
+  PetscCall(PetscMemzero(ds, sizeof(*ds)));
+  PetscCall(OpenRead(comm, file, &f));
+  ierr = ReadFloat(comm, f, file, "/inputs", PETSC_TRUE, 2, &ds->in_ndim, ds->in_shape, &ds->inputs);
+  if (!ierr) ierr = ReadFloat(comm, f, file, "/outputs", need_outputs, 2, &ds->out_ndim, ds->out_shape, &ds->outputs);
+  if (!ierr) {
+    root = H5Gopen2(f, "/", H5P_DEFAULT);
+    ierr = ReadAttrs(root, file, &ds->attrs);
+    H5Gclose(root);
+  }
+  H5Fclose(f);
+  if (ierr) {
+    PetscCall(PdDatasetFree(ds));
+    PetscCall(ierr);
+  }
+  ds->N = ds->in_shape[0];
+  PetscCall(PdShapeSize(ds->in_ndim - 1, ds->in_shape + 1, &ds->in_size));
+  if (ds->outputs) {
+    if (ds->out_shape[0] != ds->N) {
+      PetscInt no = ds->out_shape[0], ni = ds->N;
+      PetscCall(PdDatasetFree(ds));
+      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': /inputs has %" PetscInt_FMT " samples but /outputs has %" PetscInt_FMT, file, ni, no);
+    }
+    PetscCall(PdShapeSize(ds->out_ndim - 1, ds->out_shape + 1, &ds->out_size));
+  }
+  PetscCall(PetscLogEventEnd(PD_EVENT_IO, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdDatasetFree(PdDataset *ds)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(ds->inputs));
+  PetscCall(PetscFree(ds->outputs));
+  PetscCall(PdDictDestroy(&ds->attrs));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- writing ---------------- */
+
+static PetscErrorCode WriteFloat(hid_t loc, const char *name, int nd, const PetscInt shape[], const float *data, const char *file)
+{
+  hsize_t dims[PD_MAX_DIMS];
+  hid_t   sp, ds, lcpl = H5Pcreate(H5P_LINK_CREATE);
+  herr_t  e;
+
+  PetscFunctionBegin;
+  for (int i = 0; i < nd; i++) dims[i] = (hsize_t)shape[i];
+  H5Pset_create_intermediate_group(lcpl, 1);
+  sp = H5Screate_simple(nd, dims, NULL);
+  ds = H5Dcreate2(loc, name, H5T_IEEE_F32LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  e  = ds < 0 ? -1 : H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+  if (ds >= 0) H5Dclose(ds);
+  H5Sclose(sp);
+  H5Pclose(lcpl);
+  PetscCheck(ds >= 0 && e >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write dataset %s to '%s'", name, file);
+  PetscFunctionReturn(0);
+}
+
+/* Run writer(f) on rank 0 into file.tmp, rename, and tell every rank whether it worked. */
+typedef PetscErrorCode (*Writer)(hid_t, const char *, void *);
+static PetscErrorCode AtomicWrite(MPI_Comm comm, const char file[], Writer w, void *ctx)
+{
+  PetscMPIInt rank;
+  int         ok = 1;
+  char        msg[256] = "";
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    char  tmp[PETSC_MAX_PATH_LEN + 8];
+    hid_t f, fcpl = H5Pcreate(H5P_FILE_CREATE);
+
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
+    H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED);
+    {
+      H5QUIET_BEGIN;
+      f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+      H5QUIET_END;
+    }
+    H5Pclose(fcpl);
+    if (f < 0) {
+      ok = 0;
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "cannot create it (does the directory exist and is it writable?)"));
+    } else {
+      PetscErrorCode ierr;
+      PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+      ierr = w(f, file, ctx);
+      PetscCall(PetscPopErrorHandler());
+      if (H5Fclose(f) < 0 || ierr) {
+        ok = 0;
+        PetscCall(PetscSNPrintf(msg, sizeof(msg), "writing failed (disk full?)"));
+        remove(tmp);
+      } else if (rename(tmp, file)) {
+        ok = 0;
+        PetscCall(PetscSNPrintf(msg, sizeof(msg), "cannot rename the temporary file into place"));
+        remove(tmp);
+      }
+    }
+  }
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof(msg), MPI_CHAR, 0, comm));
+  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s': %s", file, msg);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DatasetWriter(hid_t f, const char *file, void *ctx)
+{
+  const PdDataset *ds = (const PdDataset *)ctx;
+  hid_t            root;
+  PetscErrorCode   ierr;
+
+  PetscFunctionBegin;
+  PetscCall(WriteFloat(f, "inputs", ds->in_ndim, ds->in_shape, ds->inputs, file));
+  if (ds->outputs) PetscCall(WriteFloat(f, "outputs", ds->out_ndim, ds->out_shape, ds->outputs, file));
+  root = H5Gopen2(f, "/", H5P_DEFAULT);
+  ierr = WriteAttrs(root, ds->attrs, file);
+  H5Gclose(root);
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+/*@ PdDatasetWrite - write a dataset on rank 0 (file.tmp, then rename) @*/
+PetscErrorCode PdDatasetWrite(MPI_Comm comm, const char file[], const PdDataset *ds)
+{
+  PetscFunctionBegin;
+  PetscCheck(ds->N > 0 && ds->inputs, comm, PETSC_ERR_ARG_WRONG, "Refusing to write '%s': the dataset has no samples", file);
+  PetscCheck(ds->in_ndim >= 2 && ds->in_shape[0] == ds->N && (!ds->outputs || (ds->out_ndim >= 2 && ds->out_shape[0] == ds->N)), comm, PETSC_ERR_ARG_SIZ, "Refusing to write '%s': inputs and outputs must both have N = %" PetscInt_FMT " samples first", file, ds->N);
+  PetscCall(PetscLogEventBegin(PD_EVENT_IO, 0, 0, 0, 0));
+  PetscCall(AtomicWrite(comm, file, DatasetWriter, (void *)ds));
+  PetscCall(PetscLogEventEnd(PD_EVENT_IO, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- checkpoints ---------------- */
+
+typedef struct {
+  PdDict   meta;
+  PdParams params;
+  PdOptim  optim;
+  PetscInt epoch;
+} CkptCtx;
+
+static PetscErrorCode CheckpointWriter(hid_t f, const char *file, void *vctx)
+{
+  CkptCtx       *c = (CkptCtx *)vctx;
+  hid_t          root, g;
+  PetscInt       np, nbuf;
+  PetscErrorCode ierr;
+  PdDict         extra;
+
+  PetscFunctionBegin;
+  root = H5Gopen2(f, "/", H5P_DEFAULT);
+  ierr = WriteAttrs(root, c->meta, file);
+  if (!ierr) {
+    PetscCall(PdDictCreate(&extra));
+    PetscCall(PdDictSetInt(extra, "epoch", c->epoch));
+    PetscCall(PdDictSetString(extra, "format", "pdeop checkpoint 1"));
+    ierr = WriteAttrs(root, extra, file);
+    PetscCall(PdDictDestroy(&extra));
+  }
+  H5Gclose(root);
+  PetscCall(ierr);
+  PetscCall(PdParamsGetNumber(c->params, &np));
+  for (PetscInt k = 0; k < np; k++) {
+    PdTensor t;
+    char     name[512];
+    PetscCall(PdParamsGetTensor(c->params, k, &t));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "params/%s", t->name));
+    PetscCall(WriteFloat(f, name, t->ndim, t->shape, t->data, file));
+  }
+  if (c->optim) {
+    PetscInt64 step;
+    float     *m, *v;
+    PdDict     od;
+    PdOptimType type;
+    PetscCall(PdOptimGetState(c->optim, &step, &m, &v));
+    PetscCall(PdOptimGetType(c->optim, &type));
+    PetscCall(PdParamsGetBufferSize(c->params, &nbuf));
+    g = H5Gcreate2(f, "optim", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    PetscCheck(g >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot create /optim in '%s'", file);
+    PetscCall(PdDictCreate(&od));
+    PetscCall(PdDictSetString(od, "type", PdOptimTypes[type]));
+    PetscCall(PdDictSetInt(od, "step", step));
+    ierr = WriteAttrs(g, od, file);
+    PetscCall(PdDictDestroy(&od));
+    if (!ierr && m && nbuf) ierr = WriteFloat(g, "m", 1, &nbuf, m, file);
+    if (!ierr && v && nbuf) ierr = WriteFloat(g, "v", 1, &nbuf, v, file);
+    H5Gclose(g);
+    PetscCall(ierr);
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@ PdCheckpointWrite - model metadata, parameters, optimizer state (optional) and epoch @*/
+PetscErrorCode PdCheckpointWrite(MPI_Comm comm, const char file[], PdDict meta, PdParams params, PdOptim optim, PetscInt epoch)
+{
+  CkptCtx c = {meta, params, optim, epoch};
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PD_EVENT_IO, 0, 0, 0, 0));
+  PetscCall(AtomicWrite(comm, file, CheckpointWriter, &c));
+  PetscCall(PetscLogEventEnd(PD_EVENT_IO, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdCheckpointReadMeta - the root attributes (model type, hyperparameters, ...) and the epoch @*/
+PetscErrorCode PdCheckpointReadMeta(MPI_Comm comm, const char file[], PdDict *meta, PetscInt *epoch)
+{
+  hid_t          f, root;
+  PetscErrorCode ierr;
+  PetscBool      has;
+  PetscInt64     e = 0;
+
+  PetscFunctionBegin;
+  PetscCall(OpenRead(comm, file, &f));
+  root = H5Gopen2(f, "/", H5P_DEFAULT);
+  ierr = ReadAttrs(root, file, meta);
+  H5Gclose(root);
+  H5Fclose(f);
+  PetscCall(ierr);
+  PetscCall(PdDictHas(*meta, "epoch", &has));
+  PetscCheck(has, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a pdeop checkpoint: it has no 'epoch' attribute", file);
+  PetscCall(PdDictGetInt(*meta, "epoch", &e));
+  if (epoch) *epoch = (PetscInt)e;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdCheckpointLoad - parameters (every name and shape must match) and optionally optimizer state @*/
+PetscErrorCode PdCheckpointLoad(MPI_Comm comm, const char file[], PdParams params, PdOptim optim)
+{
+  hid_t          f;
+  PetscInt       np;
+  PetscErrorCode ierr = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PD_EVENT_IO, 0, 0, 0, 0));
+  PetscCall(OpenRead(comm, file, &f));
+  PetscCall(PdParamsGetNumber(params, &np));
+  for (PetscInt k = 0; k < np; k++) {
+    PdTensor t;
+    char     name[512], se[96], sf[96];
+    int      nd;
+    PetscInt shape[PD_MAX_DIMS];
+    float   *data;
+    PetscCall(PdParamsGetTensor(params, k, &t));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "/params/%s", t->name));
+    ierr = ReadFloat(comm, f, file, name, PETSC_FALSE, 1, &nd, shape, &data);
+    if (ierr) {
+      H5Fclose(f);
+      PetscCall(ierr);
+    }
+    if (!data) {
+      H5Fclose(f);
+      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' has no parameter %s: it was written for another model", file, t->name);
+    }
+    PetscBool same = (PetscBool)(nd == t->ndim);
+    for (int i = 0; same && i < nd; i++) same = (PetscBool)(shape[i] == t->shape[i]);
+    if (!same) {
+      PetscCall(PetscFree(data));
+      H5Fclose(f);
+      PetscCall(PdShapeString(t->ndim, t->shape, se, sizeof(se)));
+      PetscCall(PdShapeString(nd, shape, sf, sizeof(sf)));
+      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': parameter %s has shape %s; the model needs %s", file, t->name, sf, se);
+    }
+    PetscCall(PetscArraycpy(t->data, data, t->size));
+    PetscCall(PetscFree(data));
+  }
+  if (optim) {
+    PetscInt64 step = 0;
+    float     *m, *v, *fm = NULL, *fv = NULL;
+    int        nd;
+    PetscInt   shape[PD_MAX_DIMS], nbuf;
+    hid_t      g;
+    {
+      H5QUIET_BEGIN;
+      g = H5Lexists(f, "optim", H5P_DEFAULT) > 0 ? H5Gopen2(f, "optim", H5P_DEFAULT) : -1;
+      H5QUIET_END;
+    }
+    if (g < 0) {
+      H5Fclose(f);
+      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' has no optimizer state (/optim) to resume from", file);
+    }
+    {
+      long long s;
+      hid_t     a = H5Aopen(g, "step", H5P_DEFAULT);
+      if (a >= 0 && H5Aread(a, H5T_NATIVE_LLONG, &s) >= 0) step = (PetscInt64)s;
+      if (a >= 0) H5Aclose(a);
+    }
+    H5Gclose(g);
+    PetscCall(PdParamsGetBufferSize(params, &nbuf));
+    PetscCall(PdOptimGetState(optim, NULL, &m, &v));
+    ierr = ReadFloat(comm, f, file, "/optim/m", PETSC_FALSE, 1, &nd, shape, &fm);
+    if (!ierr) ierr = ReadFloat(comm, f, file, "/optim/v", PETSC_FALSE, 1, &nd, shape, &fv);
+    H5Fclose(f);
+    PetscCall(ierr);
+    if (fm) {
+      PetscCheck(nd == 1 && shape[0] == nbuf, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': optimizer state has %" PetscInt_FMT " entries; the model needs %" PetscInt_FMT, file, shape[0], nbuf);
+      PetscCall(PetscArraycpy(m, fm, nbuf));
+    }
+    if (fv && v) PetscCall(PetscArraycpy(v, fv, nbuf));
+    PetscCall(PetscFree(fm));
+    PetscCall(PetscFree(fv));
+    PetscCall(PdOptimSetStepCount(optim, step));
+  } else H5Fclose(f);
+  PetscCall(PetscLogEventEnd(PD_EVENT_IO, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}

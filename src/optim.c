@@ -1,0 +1,265 @@
+/* Optimizers with PyTorch's update rules (SGD with momentum, Adam, AdamW), learning-rate schedules
+   that are functions of the step count (so a resumed run continues exactly), and gradient-norm
+   clipping, all acting on a PdParams' flat buffers without allocating per step. */
+#include <pdeop/optim.h>
+#include <pdeop/ops.h>
+
+const char *const PdOptimTypes[]    = {"sgd", "adam", "adamw", "PdOptimType", "PD_OPTIM_", NULL};
+const char *const PdScheduleTypes[] = {"constant", "step", "cosine", "linear", "PdScheduleType", "PD_SCHEDULE_", NULL};
+
+struct _n_PdOptim {
+  MPI_Comm       comm;
+  PdParams       params;
+  PdOptimType    type;
+  double         lr, wd, momentum, beta1, beta2, eps, clip;
+  PdScheduleType schedule;
+  PetscInt       total, step_size;
+  double         gamma;
+  PetscInt64     step;
+  PetscInt       n; /* buffer length */
+  float         *m, *v;
+};
+
+PetscErrorCode PdOptimCreate(PdParams params, PdOptim *opt)
+{
+  PdOptim o;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&o));
+  o->params    = params;
+  o->comm      = PETSC_COMM_SELF;
+  o->type      = PD_OPTIM_ADAM;
+  o->lr        = 1e-3;
+  o->beta1     = 0.9;
+  o->beta2     = 0.999;
+  o->eps       = 1e-8;
+  o->schedule  = PD_SCHEDULE_CONSTANT;
+  o->total     = 1;
+  o->step_size = 1;
+  o->gamma     = 1.0;
+  PetscCall(PdParamsGetBufferSize(params, &o->n));
+  /* both moment buffers up front: switching type never allocates inside a step */
+  PetscCall(PetscCalloc2(PetscMax(o->n, 1), &o->m, PetscMax(o->n, 1), &o->v));
+  *opt = o;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdOptimDestroy(PdOptim *opt)
+{
+  PetscFunctionBegin;
+  if (!*opt) PetscFunctionReturn(0);
+  PetscCall(PetscFree2((*opt)->m, (*opt)->v));
+  PetscCall(PetscFree(*opt));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdOptimSetType(PdOptim o, PdOptimType t)
+{
+  PetscFunctionBegin;
+  o->type = t;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdOptimGetType(PdOptim o, PdOptimType *t)
+{
+  PetscFunctionBegin;
+  *t = o->type;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdOptimSetLearningRate(PdOptim o, double lr)
+{
+  PetscFunctionBegin;
+  PetscCheck(lr > 0 && PetscIsNormalReal(lr), o->comm, PETSC_ERR_ARG_OUTOFRANGE, "The learning rate must be positive, got %g", lr);
+  o->lr = lr;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdOptimSetWeightDecay(PdOptim o, double wd)
+{
+  PetscFunctionBegin;
+  PetscCheck(wd >= 0, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "Weight decay must be non-negative, got %g", wd);
+  o->wd = wd;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdOptimSetMomentum(PdOptim o, double mu)
+{
+  PetscFunctionBegin;
+  PetscCheck(mu >= 0 && mu < 1, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "Momentum must be in [0, 1), got %g", mu);
+  o->momentum = mu;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdOptimSetBetas(PdOptim o, double b1, double b2)
+{
+  PetscFunctionBegin;
+  PetscCheck(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "Adam's betas must be in [0, 1), got %g and %g", b1, b2);
+  o->beta1 = b1;
+  o->beta2 = b2;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdOptimSetClipNorm(PdOptim o, double c)
+{
+  PetscFunctionBegin;
+  PetscCheck(c >= 0, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "The clipping norm must be non-negative (0: no clipping), got %g", c);
+  o->clip = c;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdOptimSetSchedule(PdOptim o, PdScheduleType s, PetscInt total, PetscInt step_size, double gamma)
+{
+  PetscFunctionBegin;
+  PetscCheck(total >= 1 && step_size >= 1 && gamma > 0, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "Schedule needs total steps >= 1, step size >= 1 and gamma > 0");
+  o->schedule  = s;
+  o->total     = total;
+  o->step_size = step_size;
+  o->gamma     = gamma;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdOptimSetTotalSteps(PdOptim o, PetscInt total)
+{
+  PetscFunctionBegin;
+  PetscCheck(total >= 1, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "Total steps must be at least 1");
+  o->total = total;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdOptimSetFromOptions - configure from the options database
+
+  Options: -optim sgd|adam|adamw -lr -weight_decay -momentum -beta1 -beta2 -eps
+  -lr_schedule constant|step|cosine|linear -lr_step_size -lr_gamma -lr_total_steps -clip_grad_norm
+@*/
+PetscErrorCode PdOptimSetFromOptions(PdOptim o)
+{
+  PetscInt total = o->total, ss = o->step_size;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(o->comm, NULL, "Optimizer options", "PdOptim");
+  PetscCall(PetscOptionsEnum("-optim", "Optimizer", "PdOptimSetType", PdOptimTypes, (PetscEnum)o->type, (PetscEnum *)&o->type, NULL));
+  PetscCall(PetscOptionsReal("-lr", "Learning rate", "PdOptimSetLearningRate", o->lr, &o->lr, NULL));
+  PetscCall(PetscOptionsReal("-weight_decay", "Weight decay (L2 for sgd/adam, decoupled for adamw)", "PdOptimSetWeightDecay", o->wd, &o->wd, NULL));
+  PetscCall(PetscOptionsReal("-momentum", "SGD momentum", "PdOptimSetMomentum", o->momentum, &o->momentum, NULL));
+  PetscCall(PetscOptionsReal("-beta1", "Adam beta1", "PdOptimSetBetas", o->beta1, &o->beta1, NULL));
+  PetscCall(PetscOptionsReal("-beta2", "Adam beta2", "PdOptimSetBetas", o->beta2, &o->beta2, NULL));
+  PetscCall(PetscOptionsReal("-eps", "Adam epsilon", "PdOptimCreate", o->eps, &o->eps, NULL));
+  PetscCall(PetscOptionsEnum("-lr_schedule", "Learning-rate schedule", "PdOptimSetSchedule", PdScheduleTypes, (PetscEnum)o->schedule, (PetscEnum *)&o->schedule, NULL));
+  PetscCall(PetscOptionsInt("-lr_step_size", "Steps between decays of the step schedule", "PdOptimSetSchedule", ss, &ss, NULL));
+  PetscCall(PetscOptionsReal("-lr_gamma", "Decay factor of the step schedule", "PdOptimSetSchedule", o->gamma, &o->gamma, NULL));
+  PetscCall(PetscOptionsInt("-lr_total_steps", "Steps of the cosine and linear schedules", "PdOptimSetTotalSteps", total, &total, NULL));
+  PetscCall(PetscOptionsReal("-clip_grad_norm", "Clip the global gradient norm to this value (0: off)", "PdOptimSetClipNorm", o->clip, &o->clip, NULL));
+  PetscOptionsEnd();
+  PetscCall(PdOptimSetLearningRate(o, o->lr));
+  PetscCall(PdOptimSetWeightDecay(o, o->wd));
+  PetscCall(PdOptimSetMomentum(o, o->momentum));
+  PetscCall(PdOptimSetBetas(o, o->beta1, o->beta2));
+  PetscCheck(o->eps > 0, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "-eps must be positive, got %g", o->eps);
+  PetscCall(PdOptimSetClipNorm(o, o->clip));
+  PetscCall(PdOptimSetSchedule(o, o->schedule, total, ss, o->gamma));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdOptimView(PdOptim o, PetscViewer viewer)
+{
+  PetscFunctionBegin;
+  if (!viewer) viewer = PETSC_VIEWER_STDOUT_SELF;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "PdOptim %s: lr %g (%s schedule, %" PetscInt_FMT " total steps), weight decay %g, momentum %g, betas (%g, %g), clip %g, step %" PetscInt64_FMT "\n", PdOptimTypes[o->type], o->lr, PdScheduleTypes[o->schedule], o->total, o->wd, o->momentum, o->beta1, o->beta2, o->clip, o->step));
+  PetscFunctionReturn(0);
+}
+
+/* learning rate after `step` completed steps */
+static double ScheduledLR(PdOptim o, PetscInt64 step)
+{
+  double frac = PetscMin(1.0, (double)step / (double)o->total);
+  switch (o->schedule) {
+  case PD_SCHEDULE_STEP:
+    return o->lr * PetscPowReal(o->gamma, (double)(step / o->step_size));
+  case PD_SCHEDULE_COSINE:
+    return o->lr * 0.5 * (1.0 + PetscCosReal(PETSC_PI * frac));
+  case PD_SCHEDULE_LINEAR:
+    return o->lr * (1.0 - frac);
+  default:
+    return o->lr;
+  }
+}
+
+PetscErrorCode PdOptimGetLearningRate(PdOptim o, double *lr)
+{
+  PetscFunctionBegin;
+  *lr = ScheduledLR(o, o->step);
+  PetscFunctionReturn(0);
+}
+
+/*@ PdOptimStep - update the parameters from their gradients; optionally return the gradient norm before clipping @*/
+PetscErrorCode PdOptimStep(PdOptim o, double *gnorm)
+{
+  float       *p, *g;
+  const double lr = ScheduledLR(o, o->step);
+  double       norm = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PD_EVENT_OptimStep, 0, 0, 0, 0));
+  PetscCall(PdParamsGetArrays(o->params, &p, &g));
+  if (o->clip > 0 || gnorm) PetscCall(PdParamsGradNorm(o->params, &norm));
+  if (gnorm) *gnorm = norm;
+  if (o->clip > 0 && norm > o->clip) { /* torch.nn.utils.clip_grad_norm_ */
+    const float c = (float)(o->clip / (norm + 1e-6));
+    for (PetscInt i = 0; i < o->n; i++) g[i] *= c;
+  }
+  o->step++;
+  switch (o->type) {
+  case PD_OPTIM_SGD: {
+    const float mu = (float)o->momentum, wd = (float)o->wd, a = (float)lr;
+    for (PetscInt i = 0; i < o->n; i++) {
+      float d = g[i] + wd * p[i];
+      if (mu > 0) {
+        o->m[i] = o->step == 1 ? d : mu * o->m[i] + d;
+        d       = o->m[i];
+      }
+      p[i] -= a * d;
+    }
+  } break;
+  case PD_OPTIM_ADAM:
+  case PD_OPTIM_ADAMW: {
+    const float  b1 = (float)o->beta1, b2 = (float)o->beta2, eps = (float)o->eps;
+    const double bc1 = 1.0 - PetscPowReal(o->beta1, (double)o->step), bc2 = 1.0 - PetscPowReal(o->beta2, (double)o->step);
+    const float  step = (float)(lr / bc1), rbc2 = (float)(1.0 / PetscSqrtReal(bc2));
+    const float  l2 = o->type == PD_OPTIM_ADAM ? (float)o->wd : 0.0f, decay = o->type == PD_OPTIM_ADAMW ? (float)(1.0 - lr * o->wd) : 1.0f;
+    for (PetscInt i = 0; i < o->n; i++) {
+      float d = g[i] + l2 * p[i];
+      o->m[i] = b1 * o->m[i] + (1 - b1) * d;
+      o->v[i] = b2 * o->v[i] + (1 - b2) * d * d;
+      p[i]    = decay * p[i] - step * o->m[i] / (sqrtf(o->v[i]) * rbc2 + eps);
+    }
+  } break;
+  }
+  PetscCall(PetscLogEventEnd(PD_EVENT_OptimStep, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdOptimGetStepCount(PdOptim o, PetscInt64 *step)
+{
+  PetscFunctionBegin;
+  *step = o->step;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdOptimSetStepCount(PdOptim o, PetscInt64 step)
+{
+  PetscFunctionBegin;
+  o->step = step;
+  PetscFunctionReturn(0);
+}
+
+/* step count and moment buffers (length PdParamsGetBufferSize); v is NULL for SGD */
+PetscErrorCode PdOptimGetState(PdOptim o, PetscInt64 *step, float **m, float **v)
+{
+  PetscFunctionBegin;
+  if (step) *step = o->step;
+  if (m) *m = o->m;
+  if (v) *v = o->type == PD_OPTIM_SGD ? NULL : o->v;
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,354 @@
+/* Tests of the dense, loss, spectral and convolution operations: every backward against central
+   finite differences (PdGradCheck), every forward against a naive double-precision reference
+   (triple loops, a direct DFT, a direct convolution), and adjoint identities <A x, y> = <x, A^T y>. */
+#include "pdtest.h"
+
+static void Fill(PdTensor t, uint64_t seed)
+{
+  PdRng r;
+  PdRngSeed(&r, seed, 9);
+  PdRngFillUniform(&r, t->size, t->data, -1.0f, 1.0f);
+}
+
+static PdTensor New(int nd, PetscInt s0, PetscInt s1, PetscInt s2, PetscInt s3, PetscInt s4, uint64_t seed)
+{
+  PetscInt s[5] = {s0, s1, s2, s3, s4};
+  PdTensor t;
+  PdTensorCreate(nd, s, PETSC_FALSE, &t);
+  Fill(t, seed);
+  return t;
+}
+
+typedef struct {
+  int       which;
+  PetscBool ta, tb, bias;
+  PetscInt  stride;
+  PdTensor  target; /* fixed target of the losses */
+} Ctx;
+
+static PetscErrorCode Build(void *vctx, PdTape tape, PdTensor v[], PdTensor *out)
+{
+  Ctx *c = (Ctx *)vctx;
+  PetscFunctionBegin;
+  switch (c->which) {
+  case 0: PetscCall(PdMatMul(v[0], v[1], c->ta, c->tb, out)); break;
+  case 1: PetscCall(PdBatchMatMul(v[0], v[1], out)); break;
+  case 2: PetscCall(PdLinear(v[0], v[1], c->bias ? v[2] : NULL, out)); break;
+  case 3: PetscCall(PdChannelMix(v[0], v[1], c->bias ? v[2] : NULL, out)); break;
+  case 4: PetscCall(PdMSELoss(v[0], c->target, out)); break;
+  case 5: PetscCall(PdRelL2Loss(v[0], c->target, out)); break;
+  case 6: PetscCall(PdSpectralConv(v[0], v[1], out)); break;
+  case 7: PetscCall(PdConv3x3(v[0], v[1], c->bias ? v[2] : NULL, c->stride, out)); break;
+  case 8: PetscCall(PdConv3x3Transpose(v[0], v[1], c->bias ? v[2] : NULL, c->stride, out)); break;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* float32 central differences with h = 1e-2 on these (multi)linear maps are exact up to rounding
+   (~1e-5 relative), so 1e-3 is tight; a wrong backward is off by O(1). */
+static void Check(Ctx *c, PetscInt n, PdTensor v[], const char *what)
+{
+  PetscReal err;
+  PDT(PdGradCheck(PETSC_COMM_SELF, Build, c, n, v, 1e-2f, &err));
+  if (err > 1e-3) fail_msg("%s: gradient relative error %g", what, err);
+  for (PetscInt i = 0; i < n; i++) PdTensorDestroy(&v[i]);
+}
+
+static void test_matmul(void **state)
+{
+  for (int ta = 0; ta < 2; ta++)
+    for (int tb = 0; tb < 2; tb++) {
+      Ctx      c = {0, (PetscBool)ta, (PetscBool)tb, PETSC_FALSE, 1, NULL};
+      PdTensor v[2];
+      v[0] = ta ? New(2, 4, 3, 0, 0, 0, 1) : New(2, 3, 4, 0, 0, 0, 1);
+      v[1] = tb ? New(2, 5, 4, 0, 0, 0, 2) : New(2, 4, 5, 0, 0, 0, 2);
+      /* forward against a triple loop */
+      PdTape   tape;
+      PdTensor a, b, y;
+      PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+      PDT(PdTapeInput(tape, 2, v[0]->shape, &a));
+      PDT(PdTapeInput(tape, 2, v[1]->shape, &b));
+      PetscArraycpy(a->data, v[0]->data, a->size);
+      PetscArraycpy(b->data, v[1]->data, b->size);
+      PDT(PdMatMul(a, b, (PetscBool)ta, (PetscBool)tb, &y));
+      for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 5; j++) {
+          double s = 0;
+          for (int k = 0; k < 4; k++) s += (double)(ta ? a->data[k * 3 + i] : a->data[i * 4 + k]) * (tb ? b->data[j * 4 + k] : b->data[k * 5 + j]);
+          PDT_CLOSE(y->data[i * 5 + j], s, 1e-5);
+        }
+      PDT(PdTapeDestroy(&tape));
+      Check(&c, 2, v, "matmul");
+    }
+  Ctx      c = {1, 0, 0, 0, 1, NULL};
+  PdTensor v[2] = {New(3, 2, 3, 4, 0, 0, 3), New(3, 2, 4, 2, 0, 0, 4)};
+  Check(&c, 2, v, "batched matmul");
+}
+
+static void test_linear_and_channel_mix(void **state)
+{
+  for (int bias = 0; bias < 2; bias++) {
+    Ctx      c = {2, 0, 0, (PetscBool)bias, 1, NULL};
+    PdTensor v[3] = {New(3, 2, 3, 4, 0, 0, 5), New(2, 5, 4, 0, 0, 0, 6), New(1, 5, 0, 0, 0, 0, 7)};
+    Check(&c, bias ? 3 : 2, v, "linear");
+    if (!bias) PdTensorDestroy(&v[2]);
+  }
+  for (int sd = 1; sd <= 3; sd++)
+    for (int bias = 0; bias < 2; bias++) {
+      Ctx      c = {3, 0, 0, (PetscBool)bias, 1, NULL};
+      PdTensor v[3];
+      v[0] = sd == 1 ? New(3, 2, 3, 5, 0, 0, 8) : sd == 2 ? New(4, 2, 3, 4, 3, 0, 8) : New(5, 2, 3, 2, 3, 2, 8);
+      v[1] = New(2, 4, 3, 0, 0, 0, 9);
+      v[2] = New(1, 4, 0, 0, 0, 0, 10);
+      Check(&c, bias ? 3 : 2, v, "channel mix");
+      if (!bias) PdTensorDestroy(&v[2]);
+    }
+}
+
+static void test_losses(void **state)
+{
+  for (int which = 4; which <= 5; which++) {
+    Ctx      c = {which, 0, 0, 0, 1, New(2, 3, 4, 0, 0, 0, 12)};
+    PdTensor v[1] = {New(2, 3, 4, 0, 0, 0, 11)};
+    Check(&c, 1, v, which == 4 ? "mse" : "relative L2");
+    PdTensorDestroy(&c.target);
+  }
+  /* closed forms: p = 2t gives rel L2 exactly 1 and MSE = mean(t^2) */
+  PdTape   tape;
+  PdTensor p, t, l;
+  PetscInt s[2] = {2, 3};
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  PDT(PdTapeInput(tape, 2, s, &p));
+  PDT(PdTapeInput(tape, 2, s, &t));
+  for (int i = 0; i < 6; i++) {
+    t->data[i] = (float)(i + 1);
+    p->data[i] = 2.0f * t->data[i];
+  }
+  PDT(PdRelL2Loss(p, t, &l));
+  PDT_CLOSE(l->data[0], 1.0, 1e-6);
+  PDT(PdMSELoss(p, t, &l));
+  PDT_CLOSE(l->data[0], 91.0 / 6.0, 1e-5);
+  for (int i = 0; i < 3; i++) t->data[i] = 0;
+  PDT_FAILS(PdRelL2Loss(p, t, &l));
+  PDT_ERRMSG_HAS("all zeros");
+  PDT(PdTapeDestroy(&tape));
+}
+
+/* Naive reference of the spectral convolution: direct DFT of x, mode product, direct inverse DFT
+   of the Hermitian-extended spectrum, all in double. */
+static double NaiveSpectral(PdTensor x, PdTensor w, PetscInt b, PetscInt o, PetscInt j, PetscInt i)
+{
+  int      sd = x->ndim - 2;
+  PetscInt cin = x->shape[1], H = sd == 2 ? x->shape[2] : 1, W = x->shape[x->ndim - 1];
+  PetscInt m1 = sd == 2 ? w->shape[0] / 2 : 1, m2 = sd == 2 ? w->shape[1] : w->shape[0], cout = sd == 2 ? w->shape[3] : w->shape[2];
+  double   y  = 0;
+  for (PetscInt ri = 0; ri < (sd == 2 ? 2 * m1 : 1); ri++) {
+    PetscInt kr = sd == 1 ? 0 : (ri < m1 ? ri : H - 2 * m1 + ri);
+    for (PetscInt kc = 0; kc < m2; kc++) {
+      double Yr = 0, Yi = 0;
+      for (PetscInt c = 0; c < cin; c++) {
+        double Xr = 0, Xi = 0;
+        for (PetscInt jj = 0; jj < H; jj++)
+          for (PetscInt ii = 0; ii < W; ii++) {
+            double ph = -2 * PETSC_PI * ((double)kr * jj / H + (double)kc * ii / W), v = x->data[((b * cin + c) * H + jj) * W + ii];
+            Xr += v * cos(ph);
+            Xi += v * sin(ph);
+          }
+        const float *wm = w->data + 2 * (((ri * m2 + kc) * cin + c) * cout + o);
+        Yr += Xr * wm[0] - Xi * wm[1];
+        Yi += Xr * wm[1] + Xi * wm[0];
+      }
+      /* inverse: Hermitian extension, only the real part of columns 0 and Nyquist counts */
+      double ck = (kc == 0 || (W % 2 == 0 && kc == W / 2)) ? 1 : 2, ph = 2 * PETSC_PI * ((double)kr * j / H + (double)kc * i / W);
+      y += ck * (Yr * cos(ph) - Yi * sin(ph));
+    }
+  }
+  return y / (double)(H * W);
+}
+
+static void test_spectral(void **state)
+{
+  /* 2D even and odd grids, 1D even and odd */
+  PetscInt cases[4][3] = {{8, 6, 2}, {7, 5, 2}, {1, 8, 3}, {1, 7, 3}};
+  for (int k = 0; k < 4; k++) {
+    PetscInt H = cases[k][0], W = cases[k][1], m = cases[k][2];
+    PdTensor v[2];
+    if (H > 1) {
+      v[0] = New(4, 2, 2, H, W, 0, 20 + k);
+      v[1] = New(5, 2 * m, m, 2, 3, 2, 30 + k);
+    } else {
+      v[0] = New(3, 2, 2, W, 0, 0, 20 + k);
+      v[1] = New(4, m, 2, 3, 2, 0, 30 + k);
+    }
+    /* forward against the naive DFT */
+    PdTape   tape;
+    PdTensor x, y;
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTapeInput(tape, v[0]->ndim, v[0]->shape, &x));
+    PetscArraycpy(x->data, v[0]->data, x->size);
+    PDT(PdSpectralConv(x, v[1], &y));
+    for (PetscInt b = 0; b < 2; b++)
+      for (PetscInt o = 0; o < 3; o++)
+        for (PetscInt j = 0; j < H; j++)
+          for (PetscInt i = 0; i < W; i++) PDT_CLOSE(y->data[((b * 3 + o) * H + j) * W + i], NaiveSpectral(x, v[1], b, o, j, i), 2e-5);
+    PDT(PdTapeDestroy(&tape));
+    Ctx c = {6, 0, 0, 0, 1, NULL};
+    Check(&c, 2, v, "spectral conv");
+  }
+}
+
+/* Keeping every mode with identity weights reproduces a band-limited input exactly. */
+static void test_spectral_identity(void **state)
+{
+  PetscInt H = 8, W = 8, m1 = 4, m2 = 4; /* rows 0..3 and 4..7: all; columns 0..3 of 5 (Nyquist dropped) */
+  PdTape   tape;
+  PdTensor x, w, y;
+  PetscInt ws[5] = {2 * m1, m2, 1, 1, 2}, xs[4] = {1, 1, H, W};
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  PDT(PdTensorCreate(5, ws, PETSC_FALSE, &w));
+  for (PetscInt k = 0; k < 2 * m1 * m2; k++) w->data[2 * k] = 1.0f;
+  PDT(PdTapeInput(tape, 4, xs, &x));
+  for (PetscInt j = 0; j < H; j++)
+    for (PetscInt i = 0; i < W; i++) x->data[j * W + i] = (float)(0.3 + cos(2 * PETSC_PI * (2.0 * i / W + 1.0 * j / H)) - 0.5 * sin(2 * PETSC_PI * 3.0 * i / W));
+  PDT(PdSpectralConv(x, w, &y));
+  for (PetscInt i = 0; i < H * W; i++) PDT_CLOSE(y->data[i], x->data[i], 1e-5);
+  PDT(PdTensorDestroy(&w));
+  PDT(PdTapeDestroy(&tape));
+}
+
+static void test_spectral_errors(void **state)
+{
+  PdTape   tape;
+  PdTensor x, w, y;
+  PetscInt xs[4] = {1, 2, 8, 8}, ws[5] = {10, 3, 2, 2, 2}, w2[5] = {4, 6, 2, 2, 2}, w3[5] = {4, 3, 3, 2, 2};
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  PDT(PdTapeInput(tape, 4, xs, &x));
+  PDT(PdTensorCreate(5, ws, PETSC_FALSE, &w));
+  PDT_FAILS(PdSpectralConv(x, w, &y)); /* 5 row modes need 10 rows */
+  PDT_ERRMSG_HAS("row modes");
+  PDT(PdTensorDestroy(&w));
+  PDT(PdTensorCreate(5, w2, PETSC_FALSE, &w));
+  PDT_FAILS(PdSpectralConv(x, w, &y)); /* 6 column modes > 8/2+1 */
+  PDT(PdTensorDestroy(&w));
+  PDT(PdTensorCreate(5, w3, PETSC_FALSE, &w));
+  PDT_FAILS(PdSpectralConv(x, w, &y)); /* Cin mismatch */
+  PDT_ERRMSG_HAS("Cin=2");
+  PDT(PdTensorDestroy(&w));
+  PDT(PdTapeDestroy(&tape));
+}
+
+/* naive direct convolution with zero padding 1 */
+static double NaiveConv(PdTensor x, PdTensor w, PdTensor b, PetscInt s, PetscInt n, PetscInt o, PetscInt oy, PetscInt ox)
+{
+  PetscInt cin = x->shape[1], H = x->shape[2], W = x->shape[3];
+  double   v   = b ? b->data[o] : 0;
+  for (PetscInt c = 0; c < cin; c++)
+    for (PetscInt ky = 0; ky < 3; ky++)
+      for (PetscInt kx = 0; kx < 3; kx++) {
+        PetscInt iy = oy * s + ky - 1, ix = ox * s + kx - 1;
+        if (iy >= 0 && iy < H && ix >= 0 && ix < W) v += (double)w->data[((o * cin + c) * 3 + ky) * 3 + kx] * x->data[((n * cin + c) * H + iy) * W + ix];
+      }
+  return v;
+}
+
+static void test_conv(void **state)
+{
+  for (PetscInt s = 1; s <= 2; s++)
+    for (int bias = 0; bias < 2; bias++) {
+      PdTensor v[3] = {New(4, 2, 2, 5, 7, 0, 40), New(4, 3, 2, 3, 3, 0, 41), New(1, 3, 0, 0, 0, 0, 42)};
+      PdTape   tape;
+      PdTensor x, y;
+      PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+      PDT(PdTapeInput(tape, 4, v[0]->shape, &x));
+      PetscArraycpy(x->data, v[0]->data, x->size);
+      PDT(PdConv3x3(x, v[1], bias ? v[2] : NULL, s, &y));
+      assert_int_equal(y->shape[2], (5 - 1) / s + 1);
+      assert_int_equal(y->shape[3], (7 - 1) / s + 1);
+      for (PetscInt n = 0; n < 2; n++)
+        for (PetscInt o = 0; o < 3; o++)
+          for (PetscInt oy = 0; oy < y->shape[2]; oy++)
+            for (PetscInt ox = 0; ox < y->shape[3]; ox++) PDT_CLOSE(y->data[((n * 3 + o) * y->shape[2] + oy) * y->shape[3] + ox], NaiveConv(x, v[1], bias ? v[2] : NULL, s, n, o, oy, ox), 1e-5);
+      PDT(PdTapeDestroy(&tape));
+      Ctx c = {7, 0, 0, (PetscBool)bias, s, NULL};
+      Check(&c, bias ? 3 : 2, v, "conv3x3");
+      if (!bias) PdTensorDestroy(&v[2]);
+      /* transposed: x [2,3,3,4] -> [2,2,(3-1)s+1,(4-1)s+1], weights [Cin=3, Cout=2, 3, 3] */
+      PdTensor u[3] = {New(4, 2, 3, 3, 4, 0, 43), New(4, 3, 2, 3, 3, 0, 44), New(1, 2, 0, 0, 0, 0, 45)};
+      Ctx      ct = {8, 0, 0, (PetscBool)bias, s, NULL};
+      Check(&ct, bias ? 3 : 2, u, "conv3x3 transpose");
+      if (!bias) PdTensorDestroy(&u[2]);
+    }
+}
+
+/* <conv(x), z> = <x, conv_t(z)> with the same weights: the transpose is the adjoint. */
+static void test_conv_adjoint(void **state)
+{
+  for (PetscInt s = 1; s <= 2; s++) {
+    PdTape   tape;
+    PdTensor x, z, cx, tz, w;
+    PetscInt xs[4] = {2, 3, 9, 7}, ws[4] = {4, 3, 3, 3}, zs[4] = {2, 4, (9 - 1) / s + 1, (7 - 1) / s + 1};
+    double   l = 0, r = 0;
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTensorCreate(4, ws, PETSC_FALSE, &w));
+    Fill(w, 50);
+    PDT(PdTapeInput(tape, 4, xs, &x));
+    Fill(x, 51);
+    PDT(PdTapeInput(tape, 4, zs, &z));
+    Fill(z, 52);
+    PDT(PdConv3x3(x, w, NULL, s, &cx));
+    /* conv weight [Cout=4, Cin=3] is the transpose's [Cin=4, Cout=3]: the same array */
+    PDT(PdConv3x3Transpose(z, w, NULL, s, &tz));
+    assert_int_equal(tz->size, x->size);
+    for (PetscInt i = 0; i < z->size; i++) l += (double)cx->data[i] * z->data[i];
+    for (PetscInt i = 0; i < x->size; i++) r += (double)x->data[i] * tz->data[i];
+    PDT_CLOSE(l, r, 1e-4 * fabs(l));
+    PDT(PdTensorDestroy(&w));
+    PDT(PdTapeDestroy(&tape));
+  }
+}
+
+static void test_conv_errors(void **state)
+{
+  PdTape   tape;
+  PdTensor x, w, y;
+  PetscInt xs[4] = {1, 2, 5, 5}, ws[4] = {3, 3, 3, 3};
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  PDT(PdTapeInput(tape, 4, xs, &x));
+  PDT(PdTensorCreate(4, ws, PETSC_FALSE, &w));
+  PDT_FAILS(PdConv3x3(x, w, NULL, 1, &y));
+  PDT_ERRMSG_HAS("Cin = 2");
+  ws[1] = 2;
+  PDT(PdTensorDestroy(&w));
+  PDT(PdTensorCreate(4, ws, PETSC_FALSE, &w));
+  PDT_FAILS(PdConv3x3(x, w, NULL, 3, &y));
+  PDT_ERRMSG_HAS("stride must be 1 or 2");
+  PDT(PdTensorDestroy(&w));
+  PDT(PdTapeDestroy(&tape));
+}
+
+static void test_dense_errors(void **state)
+{
+  PdTape   tape;
+  PdTensor a, b, y;
+  PetscInt sa[2] = {3, 4}, sb[2] = {3, 4};
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  PDT(PdTapeInput(tape, 2, sa, &a));
+  PDT(PdTapeInput(tape, 2, sb, &b));
+  PDT_FAILS(PdMatMul(a, b, PETSC_FALSE, PETSC_FALSE, &y));
+  PDT_ERRMSG_HAS("inner dimensions");
+  PDT(PdMatMul(a, b, PETSC_FALSE, PETSC_TRUE, &y));
+  assert_int_equal(y->shape[1], 3);
+  PDT(PdLinear(a, b, NULL, &y)); /* w [3,4]: in = 4 matches */
+  assert_int_equal(y->shape[1], 3);
+  PDT_FAILS(PdLinear(y, b, NULL, &y)); /* y has 3 columns, w wants 4 */
+  PDT_ERRMSG_HAS("PdLinear");
+  PDT_FAILS(PdBatchMatMul(a, b, &y));
+  PDT_ERRMSG_HAS("[B,M,K]");
+  PDT(PdTapeDestroy(&tape));
+}
+
+static const struct CMUnitTest tests[] = {
+  cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
+  cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
+};
+PDT_MAIN("engine_ops", tests)

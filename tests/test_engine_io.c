@@ -1,0 +1,266 @@
+/* Tests of the files: flat JSON reports, HDF5 datasets and checkpoints round-tripped exactly, and
+   every malformed input (missing file, not HDF5, missing or mistyped or misshapen datasets, NaN/Inf)
+   rejected with a message that names the file and the problem. */
+#include "pdtest.h"
+#include <hdf5.h>
+#include <unistd.h>
+
+static void test_dict_json(void **state)
+{
+  PdDict      d;
+  const char *s;
+  PetscInt64  i;
+  double      r;
+  PetscBool   b;
+  char        buf[512] = "";
+  FILE       *f;
+  PDT(PdDictCreate(&d));
+  PDT(PdDictSetString(d, "name", "a \"quoted\"\\path\n"));
+  PDT(PdDictSetInt(d, "n", 42));
+  PDT(PdDictSetReal(d, "x", 0.25));
+  PDT(PdDictSetBool(d, "ok", PETSC_TRUE));
+  PDT(PdDictSetReal(d, "bad", NAN));
+  PDT(PdDictSetInt(d, "n", 7)); /* replaces, keeps its place */
+  PDT(PdDictGetString(d, "name", &s));
+  assert_string_equal(s, "a \"quoted\"\\path\n");
+  PDT(PdDictGetInt(d, "n", &i));
+  assert_int_equal(i, 7);
+  PDT(PdDictGetReal(d, "n", &r)); /* integers read as reals */
+  PDT_CLOSE(r, 7, 0);
+  PDT(PdDictGetBool(d, "ok", &b));
+  assert_true(b);
+  PDT_FAILS(PdDictGetInt(d, "x", &i));
+  PDT_ERRMSG_HAS("not an integer");
+  PDT_FAILS(PdDictGetString(d, "missing", &s));
+  PDT_ERRMSG_HAS("missing");
+  PDT(PdDictWriteJSON(d, PETSC_COMM_SELF, "io_dict.json"));
+  f = fopen("io_dict.json", "r");
+  assert_non_null(f);
+  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+  buf[n] = 0;
+  fclose(f);
+  assert_string_equal(buf, "{\n  \"name\": \"a \\\"quoted\\\"\\\\path\\n\",\n  \"n\": 7,\n  \"x\": 0.25,\n  \"ok\": true,\n  \"bad\": null\n}\n");
+  PDT_FAILS(PdDictWriteJSON(d, PETSC_COMM_SELF, "no/such/dir/r.json"));
+  PDT_ERRMSG_HAS("no/such/dir/r.json");
+  PDT(PdDictDestroy(&d));
+}
+
+static void MakeDataset(PdDataset *ds, PetscInt N)
+{
+  memset(ds, 0, sizeof(*ds));
+  ds->N        = N;
+  ds->in_ndim  = 4;
+  ds->out_ndim = 3;
+  PetscInt si[4] = {N, 1, 3, 2}, so[3] = {N, 2, 5};
+  memcpy(ds->in_shape, si, sizeof(si));
+  memcpy(ds->out_shape, so, sizeof(so));
+  ds->in_size  = 6;
+  ds->out_size = 10;
+  PetscMalloc2(N * 6, &ds->inputs, N * 10, &ds->outputs);
+  for (PetscInt i = 0; i < N * 6; i++) ds->inputs[i] = 0.5f * (float)i - 1.0f;
+  for (PetscInt i = 0; i < N * 10; i++) ds->outputs[i] = (float)i / 7.0f;
+  PdDictCreate(&ds->attrs);
+  PdDictSetString(ds->attrs, "pde", "darcy");
+  PdDictSetInt(ds->attrs, "seed", 9);
+  PdDictSetReal(ds->attrs, "alpha", 2.5);
+  PdDictSetBool(ds->attrs, "normalised", PETSC_FALSE);
+}
+
+static void test_dataset_roundtrip(void **state)
+{
+  PdDataset a, b;
+  const char *s;
+  PetscInt64  seed;
+  double      alpha;
+  PetscBool   norm;
+  MakeDataset(&a, 4);
+  PDT(PdDatasetWrite(PETSC_COMM_SELF, "io_ds.h5", &a));
+  assert_int_equal(access("io_ds.h5.tmp", F_OK), -1); /* renamed into place */
+  PDT(PdDatasetRead(PETSC_COMM_SELF, "io_ds.h5", PETSC_TRUE, &b));
+  assert_int_equal(b.N, 4);
+  assert_int_equal(b.in_ndim, 4);
+  assert_int_equal(b.out_shape[2], 5);
+  assert_int_equal(b.in_size, 6);
+  for (PetscInt i = 0; i < 24; i++) assert_true(a.inputs[i] == b.inputs[i]);
+  for (PetscInt i = 0; i < 40; i++) assert_true(a.outputs[i] == b.outputs[i]);
+  PDT(PdDictGetString(b.attrs, "pde", &s));
+  assert_string_equal(s, "darcy");
+  PDT(PdDictGetInt(b.attrs, "seed", &seed));
+  assert_int_equal(seed, 9);
+  PDT(PdDictGetReal(b.attrs, "alpha", &alpha));
+  PDT_CLOSE(alpha, 2.5, 0);
+  PDT(PdDictGetBool(b.attrs, "normalised", &norm));
+  assert_false(norm);
+  PDT(PdDatasetFree(&b));
+  /* a failing write (missing directory) leaves the existing file untouched and no .tmp */
+  PDT_FAILS(PdDatasetWrite(PETSC_COMM_SELF, "nodir/io_ds.h5", &a));
+  PDT_ERRMSG_HAS("nodir/io_ds.h5");
+  a.N = 0;
+  PDT_FAILS(PdDatasetWrite(PETSC_COMM_SELF, "io_ds.h5", &a));
+  PDT_ERRMSG_HAS("no samples");
+  PDT(PdDatasetRead(PETSC_COMM_SELF, "io_ds.h5", PETSC_TRUE, &b));
+  assert_int_equal(b.N, 4);
+  PDT(PdDatasetFree(&b));
+  PetscFree2(a.inputs, a.outputs);
+  PdDictDestroy(&a.attrs);
+}
+
+/* write one dataset of the given HDF5 type and shape */
+static void RawFile(const char *file, const char *name, hid_t type, int nd, const hsize_t *dims, const void *data, const char *name2, int nd2, const hsize_t *dims2, const void *data2)
+{
+  hid_t f = H5Fcreate(file, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t sp = H5Screate_simple(nd, dims, NULL), ds = H5Dcreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dwrite(ds, type == H5T_IEEE_F32LE ? H5T_NATIVE_FLOAT : type == H5T_IEEE_F64LE ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+  H5Dclose(ds);
+  H5Sclose(sp);
+  if (name2) {
+    sp = H5Screate_simple(nd2, dims2, NULL);
+    ds = H5Dcreate2(f, name2, H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data2);
+    H5Dclose(ds);
+    H5Sclose(sp);
+  }
+  H5Fclose(f);
+}
+
+static void test_bad_datasets(void **state)
+{
+  PdDataset ds;
+  float     good[24], nan[24], inf[24];
+  double    dbl[24];
+  int       ints[24];
+  hsize_t   d2[2] = {4, 6}, d1[1] = {24}, d3[2] = {3, 8};
+  FILE     *f;
+  for (int i = 0; i < 24; i++) {
+    good[i] = nan[i] = inf[i] = (float)i;
+    dbl[i]                    = i;
+    ints[i]                   = i;
+  }
+  nan[13] = NAN;
+  inf[5]  = INFINITY;
+  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_missing.h5", PETSC_TRUE, &ds));
+  PDT_ERRMSG_HAS("io_missing.h5");
+  PDT_ERRMSG_HAS("no such file");
+  f = fopen("io_text.h5", "w");
+  fputs("this is not HDF5\n", f);
+  fclose(f);
+  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_text.h5", PETSC_TRUE, &ds));
+  PDT_ERRMSG_HAS("not an HDF5 file");
+  RawFile("io_noout.h5", "inputs", H5T_IEEE_F32LE, 2, d2, good, NULL, 0, NULL, NULL);
+  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_noout.h5", PETSC_TRUE, &ds));
+  PDT_ERRMSG_HAS("no dataset /outputs");
+  PDT(PdDatasetRead(PETSC_COMM_SELF, "io_noout.h5", PETSC_FALSE, &ds)); /* fine for prediction */
+  assert_null(ds.outputs);
+  PDT(PdDatasetFree(&ds));
+  RawFile("io_rank.h5", "inputs", H5T_IEEE_F32LE, 1, d1, good, "outputs", 2, d2, good);
+  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_rank.h5", PETSC_TRUE, &ds));
+  PDT_ERRMSG_HAS("rank 1");
+  RawFile("io_f64.h5", "inputs", H5T_IEEE_F64LE, 2, d2, dbl, "outputs", 2, d2, good);
+  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_f64.h5", PETSC_TRUE, &ds));
+  PDT_ERRMSG_HAS("float64");
+  PDT_ERRMSG_HAS("io_f64.h5");
+  RawFile("io_int.h5", "inputs", H5T_STD_I32LE, 2, d2, ints, "outputs", 2, d2, good);
+  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_int.h5", PETSC_TRUE, &ds));
+  PDT_ERRMSG_HAS("integers");
+  RawFile("io_nan.h5", "inputs", H5T_IEEE_F32LE, 2, d2, nan, "outputs", 2, d2, good);
+  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_nan.h5", PETSC_TRUE, &ds));
+  PDT_ERRMSG_HAS("NaN at flat index 13");
+  RawFile("io_inf.h5", "inputs", H5T_IEEE_F32LE, 2, d2, good, "outputs", 2, d2, inf);
+  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_inf.h5", PETSC_TRUE, &ds));
+  PDT_ERRMSG_HAS("Inf");
+  PDT_ERRMSG_HAS("/outputs");
+  RawFile("io_n.h5", "inputs", H5T_IEEE_F32LE, 2, d2, good, "outputs", 2, d3, good);
+  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_n.h5", PETSC_TRUE, &ds));
+  PDT_ERRMSG_HAS("4 samples but /outputs has 3");
+}
+
+static PetscErrorCode MakeParams(PetscInt wide, PdParams *p)
+{
+  PetscInt s1[2] = {3, wide}, s2[1] = {5};
+  PdTensor t;
+  PdRng    rng;
+  PetscFunctionBegin;
+  PetscCall(PdParamsCreate(PETSC_COMM_SELF, p));
+  PetscCall(PdParamsAdd(*p, "layer0.weight", 2, s1, PD_INIT_NORMAL, 1.0f, &t));
+  PetscCall(PdParamsAdd(*p, "block/bias", 1, s2, PD_INIT_UNIFORM, 1.0f, &t));
+  PetscCall(PdRngSeed(&rng, wide, 0));
+  PetscCall(PdParamsSetUp(*p, &rng));
+  PetscFunctionReturn(0);
+}
+
+static void test_checkpoint_roundtrip(void **state)
+{
+  PdParams    a, b, c;
+  PdOptim     oa, ob;
+  PdDict      meta, back;
+  float      *da, *db, *ga, *ma, *va, *mb, *vb;
+  PetscInt    nbuf, epoch;
+  PetscInt64  step;
+  const char *s;
+  PDT(MakeParams(4, &a));
+  PDT(PdOptimCreate(a, &oa));
+  PDT(PdParamsGetArrays(a, &da, &ga));
+  PDT(PdParamsGetBufferSize(a, &nbuf));
+  for (int k = 0; k < 3; k++) { /* a few Adam steps give non-trivial moments */
+    for (PetscInt j = 0; j < 2; j++) {
+      PdTensor t;
+      PDT(PdParamsGetTensor(a, j, &t));
+      for (PetscInt i = 0; i < t->size; i++) t->grad[i] = (float)sin(i + j + k);
+    }
+    PDT(PdOptimStep(oa, NULL));
+  }
+  PDT(PdDictCreate(&meta));
+  PDT(PdDictSetString(meta, "model", "mlp"));
+  PDT(PdDictSetInt(meta, "mlp_width", 4));
+  PDT(PdCheckpointWrite(PETSC_COMM_SELF, "io_ckpt.h5", meta, a, oa, 12));
+  PDT(PdCheckpointReadMeta(PETSC_COMM_SELF, "io_ckpt.h5", &back, &epoch));
+  assert_int_equal(epoch, 12);
+  PDT(PdDictGetString(back, "model", &s));
+  assert_string_equal(s, "mlp");
+  PDT(PdDictDestroy(&back));
+  PDT(MakeParams(4, &b));
+  PDT(PdParamsGetArrays(b, &db, NULL));
+  for (PetscInt i = 0; i < nbuf; i++) db[i] = 0;
+  PDT(PdOptimCreate(b, &ob));
+  PDT(PdCheckpointLoad(PETSC_COMM_SELF, "io_ckpt.h5", b, ob));
+  for (PetscInt i = 0; i < nbuf; i++) assert_true(da[i] == db[i]); /* padding is zero in both */
+  PDT(PdOptimGetState(oa, &step, &ma, &va));
+  PDT(PdOptimGetState(ob, &step, &mb, &vb));
+  assert_int_equal(step, 3);
+  for (PetscInt i = 0; i < nbuf; i++) assert_true(ma[i] == mb[i] && va[i] == vb[i]);
+  /* a model of another shape is refused with the parameter's name and both shapes */
+  PDT(MakeParams(6, &c));
+  PDT_FAILS(PdCheckpointLoad(PETSC_COMM_SELF, "io_ckpt.h5", c, NULL));
+  PDT_ERRMSG_HAS("layer0.weight");
+  PDT_ERRMSG_HAS("[3,4]");
+  PDT_ERRMSG_HAS("[3,6]");
+  PDT(PdParamsDestroy(&c));
+  /* a checkpoint without a parameter the model has */
+  {
+    PdParams d;
+    PetscInt s[1] = {2};
+    PdTensor t;
+    PdRng    rng;
+    PDT(PdParamsCreate(PETSC_COMM_SELF, &d));
+    PDT(PdParamsAdd(d, "other", 1, s, PD_INIT_ZERO, 0, &t));
+    PDT(PdRngSeed(&rng, 1, 0));
+    PDT(PdParamsSetUp(d, &rng));
+    PDT_FAILS(PdCheckpointLoad(PETSC_COMM_SELF, "io_ckpt.h5", d, NULL));
+    PDT_ERRMSG_HAS("no parameter other");
+    PDT(PdParamsDestroy(&d));
+  }
+  /* without optimizer state, resuming is refused */
+  PDT(PdCheckpointWrite(PETSC_COMM_SELF, "io_ckpt2.h5", meta, a, NULL, 1));
+  PDT_FAILS(PdCheckpointLoad(PETSC_COMM_SELF, "io_ckpt2.h5", b, ob));
+  PDT_ERRMSG_HAS("no optimizer state");
+  PDT_FAILS(PdCheckpointReadMeta(PETSC_COMM_SELF, "io_ds.h5", &back, &epoch));
+  PDT_ERRMSG_HAS("not a pdeop checkpoint");
+  PDT(PdDictDestroy(&meta));
+  PDT(PdOptimDestroy(&oa));
+  PDT(PdOptimDestroy(&ob));
+  PDT(PdParamsDestroy(&a));
+  PDT(PdParamsDestroy(&b));
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_checkpoint_roundtrip)};
+PDT_MAIN("engine_io", tests)

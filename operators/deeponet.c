@@ -24,6 +24,14 @@ static PetscErrorCode NOpSetFromOptions_DeepONet(NOp nop, PetscOptionItems *Pets
   PetscCall(PetscOptionsInt("-deeponet_p", "Number of basis functions (features of branch and trunk)", "NOpCreate_DeepONet", d->p, &d->p, NULL));
   PetscCall(PetscOptionsEnum("-deeponet_activation", "Activation", "NOpCreate_DeepONet", PdActivations, (PetscEnum)d->act, (PetscEnum *)&d->act, NULL));
   PetscOptionsHeadEnd();
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpCheck_DeepONet(NOp nop)
+{
+  NOp_DeepONet *d = (NOp_DeepONet *)nop->data;
+
+  PetscFunctionBegin;
   PetscCheck(d->width >= 1 && d->depth >= 0 && d->p >= 1, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-deeponet_width and -deeponet_p must be positive and -deeponet_depth non-negative");
   PetscFunctionReturn(0);
 }
@@ -181,6 +189,7 @@ PetscErrorCode NOpCreate_DeepONet(NOp nop)
   d->act                  = PD_ACT_RELU;
   nop->data               = d;
   nop->ops.setfromoptions = NOpSetFromOptions_DeepONet;
+  nop->ops.check          = NOpCheck_DeepONet;
   nop->ops.setup          = NOpSetUp_DeepONet;
   nop->ops.forward        = NOpForward_DeepONet;
   nop->ops.view           = NOpView_DeepONet;

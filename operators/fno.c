@@ -24,6 +24,14 @@ static PetscErrorCode NOpSetFromOptions_FNO(NOp nop, PetscOptionItems *PetscOpti
   PetscCall(PetscOptionsInt("-fno_layers", "Number of Fourier layers", "NOpCreate_FNO", f->layers, &f->layers, NULL));
   PetscCall(PetscOptionsInt("-fno_hidden", "Channels of the projection's hidden layer", "NOpCreate_FNO", f->hidden, &f->hidden, NULL));
   PetscOptionsHeadEnd();
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpCheck_FNO(NOp nop)
+{
+  NOp_FNO *f = (NOp_FNO *)nop->data;
+
+  PetscFunctionBegin;
   PetscCheck(f->width >= 1 && f->width <= 4096, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-fno_width must be in 1..4096, got %" PetscInt_FMT, f->width);
   PetscCheck(f->modes >= 1, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-fno_modes must be at least 1, got %" PetscInt_FMT, f->modes);
   PetscCheck(f->layers >= 1 && f->layers <= 64, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-fno_layers must be in 1..64, got %" PetscInt_FMT, f->layers);
@@ -194,6 +202,7 @@ PetscErrorCode NOpCreate_FNO(NOp nop)
   f->hidden               = 128;
   nop->data               = f;
   nop->ops.setfromoptions = NOpSetFromOptions_FNO;
+  nop->ops.check          = NOpCheck_FNO;
   nop->ops.setup          = NOpSetUp_FNO;
   nop->ops.forward        = NOpForward_FNO;
   nop->ops.view           = NOpView_FNO;

@@ -18,6 +18,14 @@ static PetscErrorCode NOpSetFromOptions_MLP(NOp nop, PetscOptionItems *PetscOpti
   PetscCall(PetscOptionsInt("-mlp_depth", "Number of hidden layers", "NOpCreate_MLP", m->depth, &m->depth, NULL));
   PetscCall(PetscOptionsEnum("-mlp_activation", "Activation between layers", "NOpCreate_MLP", PdActivations, (PetscEnum)m->act, (PetscEnum *)&m->act, NULL));
   PetscOptionsHeadEnd();
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpCheck_MLP(NOp nop)
+{
+  NOp_MLP *m = (NOp_MLP *)nop->data;
+
+  PetscFunctionBegin;
   PetscCheck(m->width >= 1 && m->width <= 65536, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mlp_width must be in 1..65536, got %" PetscInt_FMT, m->width);
   PetscCheck(m->depth >= 0 && m->depth <= 64, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mlp_depth must be in 0..64, got %" PetscInt_FMT, m->depth);
   PetscFunctionReturn(0);
@@ -123,6 +131,7 @@ PetscErrorCode NOpCreate_MLP(NOp nop)
   m->act                  = PD_ACT_TANH;
   nop->data               = m;
   nop->ops.setfromoptions = NOpSetFromOptions_MLP;
+  nop->ops.check          = NOpCheck_MLP;
   nop->ops.setup          = NOpSetUp_MLP;
   nop->ops.forward        = NOpForward_MLP;
   nop->ops.view           = NOpView_MLP;

@@ -157,10 +157,11 @@ PetscErrorCode NOpSetFromOptions(NOp nop)
   PetscCall(PetscOptionsFList("-model", "Model type", "NOpSetType", NOpList, type, type, sizeof(type), &flg));
   PetscCall(NOpSetType(nop, type));
   PetscCall(PetscOptionsInt("-seed", "Seed of the random initialisation and of data shuffling", "NOpSetSeed", seed, &seed, NULL));
-  PetscCheck(seed >= 0, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative, got %" PetscInt_FMT, seed);
   nop->seed = seed;
   if (nop->ops.setfromoptions) PetscCall(nop->ops.setfromoptions(nop, PetscOptionsObject));
   PetscOptionsEnd();
+  PetscCheck(seed >= 0, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative, got %" PetscInt_FMT, seed);
+  if (nop->ops.check) PetscCall(nop->ops.check(nop));
   PetscFunctionReturn(0);
 }
 
@@ -173,6 +174,7 @@ PetscErrorCode NOpSetUp(NOp nop)
   if (nop->setupcalled) PetscFunctionReturn(0);
   PetscCheck(nop->type[0], nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the model type (NOpSetType or -model) before NOpSetUp");
   PetscCheck(nop->in_ndim > 0 && nop->out_ndim > 0, nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the model's input and output shapes (NOpSetShapes) before NOpSetUp");
+  if (nop->ops.check) PetscCall(nop->ops.check(nop));
   PetscCall(nop->ops.setup(nop));
   PetscCall(PdRngSeed(&rng, (uint64_t)nop->seed, 0x1a17));
   PetscCall(PdParamsSetUp(nop->params, &rng));

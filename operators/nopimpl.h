@@ -6,6 +6,7 @@
 
 struct _NOpOps {
   PetscErrorCode (*setfromoptions)(NOp, PetscOptionItems *);
+  PetscErrorCode (*check)(NOp); /* validate hyperparameters (outside PetscOptionsBegin/End, whose items an error would leak) */
   PetscErrorCode (*setup)(NOp); /* declare parameters with PdParamsAdd on nop->params */
   PetscErrorCode (*forward)(NOp, PdTape, PdTensor, PdTensor *);
   PetscErrorCode (*view)(NOp, PetscViewer);

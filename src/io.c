@@ -130,6 +130,7 @@ static PetscErrorCode ReadAttrs(hid_t obj, const char *file, PdDict *d)
     idx = 0;
     H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &idx, ReadOneAttr, &c);
   }
+  if (c.err) PetscCall(PdDictDestroy(d));
   PetscCheck(!c.err, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "Cannot read the attributes of '%s'", file);
   PetscFunctionReturn(0);
 }
@@ -461,6 +462,7 @@ PetscErrorCode PdCheckpointReadMeta(MPI_Comm comm, const char file[], PdDict *me
   H5Fclose(f);
   PetscCall(ierr);
   PetscCall(PdDictHas(*meta, "epoch", &has));
+  if (!has) PetscCall(PdDictDestroy(meta));
   PetscCheck(has, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a pdeop checkpoint: it has no 'epoch' attribute", file);
   PetscCall(PdDictGetInt(*meta, "epoch", &e));
   if (epoch) *epoch = (PetscInt)e;

@@ -23,7 +23,7 @@ static PetscErrorCode PlansDestroy(void)
   while (plans) {
     PlanEntry *n = plans->next;
     fftwf_destroy_plan(plans->plan);
-    PetscCall(PetscFree(plans));
+    free(plans);
     plans = n;
   }
   plansfinal = PETSC_FALSE;
@@ -48,7 +48,8 @@ static PetscErrorCode GetPlan(int kind, int rank, int n0, int n1, int howmany, f
     float         *r     = fftwf_alloc_real(real * howmany);
     fftwf_complex *c     = fftwf_alloc_complex(cplx * howmany);
     PetscCheck(r && c, PETSC_COMM_SELF, PETSC_ERR_MEM, "Cannot allocate FFTW planning arrays");
-    PetscCall(PetscNew(&e));
+    e = (PlanEntry *)calloc(1, sizeof(*e)); /* global cache, not a per-object allocation */
+    PetscCheck(e, PETSC_COMM_SELF, PETSC_ERR_MEM, "Out of memory for the FFTW plan cache");
     e->kind    = kind;
     e->rank    = rank;
     e->n0      = n0;

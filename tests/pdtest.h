@@ -39,12 +39,22 @@ static PetscErrorCode pdt_silent_handler(MPI_Comm comm, int line, const char *fu
     if (!(fabs(pdt_a_ - pdt_b_) <= (tol))) fail_msg("%s = %.9g, %s = %.9g differ by %.3g > %.3g", #a, pdt_a_, #b, pdt_b_, fabs(pdt_a_ - pdt_b_), (double)(tol)); \
   } while (0)
 
-/* Run the group under PETSc; return non-zero if any test failed. */
+/* Run the group under PETSc with its malloc tracking on; return non-zero if any test failed or if
+   the tests left PetscMalloc'ed memory behind (a leak in pdeop: everything a test makes it frees). */
 static inline int pdt_run(int argc, char **argv, const char *name, const struct CMUnitTest *tests, size_t n)
 {
-  int fails;
+  int            fails;
+  PetscLogDouble before = 0, after = 0;
+  if (PetscOptionsSetValue(NULL, "-malloc_debug", NULL)) return 1;
   if (PdInitialize(&argc, &argv, NULL, NULL)) return 1;
+  PetscMallocGetCurrentUsage(&before);
   fails = _cmocka_run_group_tests(name, tests, n, NULL, NULL);
+  PetscMallocGetCurrentUsage(&after);
+  if (after > before) {
+    printf("not ok - %s: %.0f bytes of PetscMalloc'ed memory were not freed\n", name, after - before);
+    PetscMallocDump(stdout);
+    fails++;
+  }
   if (PetscFinalize()) return 1;
   return fails ? 1 : 0;
 }

@@ -1,0 +1,172 @@
+/* Benchmark of the engine's main kernels against the raw library calls they make: PdMatMul against
+   cblas_sgemm, and the 2D spectral convolution (forward, forward+backward) against its FFTW
+   transforms plus the per-mode complex products. Prints a table; asserts nothing.
+   Usage: bench_ops [-reps N]   (set OPENBLAS_NUM_THREADS to control threads) */
+#include <pdeop/pdeop.h>
+#include <complex.h>
+#include <fftw3.h>
+#include <cblas.h>
+
+static double Now(void)
+{
+  PetscLogDouble t;
+  PetscTime(&t);
+  return t;
+}
+
+static int CmpD(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* median of reps timings */
+#define TIME(reps, out, body) \
+  do { \
+    double ts_[64]; \
+    for (int r_ = 0; r_ < (reps); r_++) { \
+      double t0_ = Now(); \
+      body; \
+      ts_[r_] = Now() - t0_; \
+    } \
+    qsort(ts_, (size_t)(reps), sizeof(double), CmpD); \
+    out = ts_[(reps) / 2]; \
+  } while (0)
+
+int main(int argc, char **argv)
+{
+  PetscInt reps = 7;
+  PdRng    rng;
+
+  PetscCall(PdInitialize(&argc, &argv, NULL, "bench_ops: engine kernels against raw sgemm and FFTW"));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-reps", &reps, NULL));
+  reps = PetscMin(PetscMax(reps, 3), 63);
+  PetscCall(PdRngSeed(&rng, 1, 0));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "## matrix product (median of %" PetscInt_FMT ")\n\n| n | raw sgemm ms | PdMatMul ms | ratio | GFLOP/s (PdMatMul) |\n|---|---|---|---|---|\n", reps));
+  for (PetscInt n = 256; n <= 1024; n *= 2) {
+    PdTape   tape;
+    PdTensor a, b, c;
+    PetscInt s[2] = {n, n};
+    float   *C;
+    double   traw, top;
+
+    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PetscCall(PdTapeSetGradEnabled(tape, PETSC_FALSE));
+    PetscCall(PdTapeInput(tape, 2, s, &a));
+    PetscCall(PdTapeInput(tape, 2, s, &b));
+    PetscCall(PdRngFillUniform(&rng, n * n, a->data, -1, 1));
+    PetscCall(PdRngFillUniform(&rng, n * n, b->data, -1, 1));
+    PetscCall(PetscMalloc1(n * n, &C));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a->data, n, b->data, n, 0.0f, C, n); /* warm-up */
+    TIME(reps, traw, cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a->data, n, b->data, n, 0.0f, C, n));
+    /* the op on a tape that is reset each time: what a training step does */
+    {
+      PdTape t2;
+      PdTensor a2, b2;
+      PetscCall(PdTapeCreate(PETSC_COMM_SELF, &t2));
+      PetscCall(PdTapeSetGradEnabled(t2, PETSC_FALSE));
+      TIME(reps, top, {
+        PdTapeReset(t2);
+        PdTapeInput(t2, 2, s, &a2);
+        PdTapeInput(t2, 2, s, &b2);
+        PdMatMul(a, b, PETSC_FALSE, PETSC_FALSE, &c);
+      });
+      PetscCall(PdTapeDestroy(&t2));
+    }
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| %" PetscInt_FMT " | %.3f | %.3f | %.3f | %.1f |\n", n, 1e3 * traw, 1e3 * top, top / traw, 2.0 * n * n * n / top * 1e-9));
+    PetscCall(PetscFree(C));
+    PetscCall(PdTapeDestroy(&tape));
+  }
+
+  /* spectral convolution: 32 channels, 64x64, 12x12 modes (rows 0..11 and 52..63), batch 20 */
+  {
+    const PetscInt B = 20, C = 32, H = 64, W = 64, m = 12, Wh = W / 2 + 1, nm = 2 * m * m;
+    PetscInt       xs[4] = {B, C, H, W}, ws[5] = {2 * m, m, C, C, 2};
+    PdTape         tape;
+    PdTensor       x, w, y, l;
+    double         tfwd, tfb, tr2c, tc2r, tmul;
+    float         *re, *sx;
+    fftwf_complex *X, *Xm, *Ym;
+    fftwf_plan     pf, pb;
+    const float    one[2] = {1, 0}, zero[2] = {0, 0};
+    int            n2[2]  = {(int)H, (int)W};
+
+    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PetscCall(PdTensorCreate(5, ws, PETSC_TRUE, &w));
+    PetscCall(PdRngFillUniform(&rng, w->size, w->data, -1e-3f, 1e-3f));
+    PetscCall(PetscMalloc1(B * C * H * W, &sx));
+    PetscCall(PdRngFillUniform(&rng, B * C * H * W, sx, -1, 1));
+    /* raw pieces: r2c of B*C planes, cgemm per mode, c2r of B*C planes */
+    re = fftwf_alloc_real((size_t)B * C * H * W);
+    X  = fftwf_alloc_complex((size_t)B * C * H * Wh);
+    Xm = fftwf_alloc_complex((size_t)nm * B * C);
+    Ym = fftwf_alloc_complex((size_t)nm * B * C);
+    pf = fftwf_plan_many_dft_r2c(2, n2, (int)(B * C), re, NULL, 1, (int)(H * W), X, NULL, 1, (int)(H * Wh), FFTW_ESTIMATE);
+    pb = fftwf_plan_many_dft_c2r(2, n2, (int)(B * C), X, NULL, 1, (int)(H * Wh), re, NULL, 1, (int)(H * W), FFTW_ESTIMATE);
+    memcpy(re, sx, sizeof(float) * B * C * H * W);
+    TIME(reps, tr2c, fftwf_execute(pf));
+    TIME(reps, tc2r, fftwf_execute(pb));
+    for (PetscInt i = 0; i < nm * B * C; i++) Xm[i] = 0.5f;
+    TIME(reps, tmul, for (PetscInt k = 0; k < nm; k++) cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, C, one, Xm + k * B * C, C, w->data + 2 * k * C * C, C, zero, Ym + k * B * C, C));
+    TIME(reps, tfwd, {
+      PdTapeReset(tape);
+      PdTapeSetGradEnabled(tape, PETSC_FALSE);
+      PdTapeInput(tape, 4, xs, &x);
+      memcpy(x->data, sx, sizeof(float) * x->size);
+      PdSpectralConv(x, w, &y);
+    });
+    PetscCall(PdTapeSetGradEnabled(tape, PETSC_TRUE));
+    TIME(reps, tfb, {
+      PdTapeReset(tape);
+      PdTapeVariable(tape, 4, xs, &x);
+      memcpy(x->data, sx, sizeof(float) * x->size);
+      PdSpectralConv(x, w, &y);
+      PdSum(y, &l);
+      PdTapeBackward(tape, l);
+    });
+    {
+      double raw_f = tr2c + tmul + tc2r, raw_fb = 2 * raw_f + tmul; /* backward: r2c + c2r + two mode products */
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n## spectral convolution 2D: batch %" PetscInt_FMT ", %" PetscInt_FMT " channels, %" PetscInt_FMT "x%" PetscInt_FMT " grid, %" PetscInt_FMT "x%" PetscInt_FMT " modes\n\n", B, C, H, W, m, m));
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| piece | ms |\n|---|---|\n| raw r2c (%" PetscInt_FMT " planes) | %.2f |\n| raw c2r | %.2f |\n| raw mode products (cgemm x %" PetscInt_FMT ") | %.2f |\n", B * C, 1e3 * tr2c, 1e3 * tc2r, nm, 1e3 * tmul));
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| PdSpectralConv forward | %.2f (%.2fx raw r2c+cgemm+c2r) |\n", 1e3 * tfwd, tfwd / raw_f));
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| PdSpectralConv forward+backward | %.2f (%.2fx raw 2 r2c + 2 c2r + 3 cgemm) |\n", 1e3 * tfb, tfb / raw_fb));
+    }
+    fftwf_destroy_plan(pf);
+    fftwf_destroy_plan(pb);
+    fftwf_free(re);
+    fftwf_free(X);
+    fftwf_free(Xm);
+    fftwf_free(Ym);
+    PetscCall(PetscFree(sx));
+    PetscCall(PdTensorDestroy(&w));
+    PetscCall(PdTapeDestroy(&tape));
+  }
+
+  /* 3x3 convolution, 32 -> 32 channels at 65x65, batch 20 */
+  {
+    PetscInt xs[4] = {20, 32, 65, 65}, ws[4] = {32, 32, 3, 3};
+    PdTape   tape;
+    PdTensor x, w, y, l;
+    double   tf, tfb;
+    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PetscCall(PdTensorCreate(4, ws, PETSC_TRUE, &w));
+    PetscCall(PdRngFillUniform(&rng, w->size, w->data, -0.1f, 0.1f));
+    TIME(reps, tf, {
+      PdTapeReset(tape);
+      PdTapeInput(tape, 4, xs, &x);
+      PdConv3x3(x, w, NULL, 1, &y);
+    });
+    TIME(reps, tfb, {
+      PdTapeReset(tape);
+      PdTapeVariable(tape, 4, xs, &x);
+      PdConv3x3(x, w, NULL, 1, &y);
+      PdSum(y, &l);
+      PdTapeBackward(tape, l);
+    });
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n## 3x3 convolution: batch 20, 32 -> 32 channels, 65x65\n\n| forward ms | GFLOP/s | forward+backward ms |\n|---|---|---|\n| %.2f | %.1f | %.2f |\n", 1e3 * tf, 2.0 * 20 * 32 * 32 * 9 * 65 * 65 / tf * 1e-9, 1e3 * tfb));
+    PetscCall(PdTensorDestroy(&w));
+    PetscCall(PdTapeDestroy(&tape));
+  }
+  PetscCall(PetscFinalize());
+  return 0;
+}

@@ -32,7 +32,8 @@ C
 expect="value 0.924234 grad 1.572895" # 2 tanh(0.5), 2 (1 - tanh(0.5)^2)
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 cc="${CMAKE_C_COMPILER:-mpicc}"
-if $cc -o "$work/app/app_pc" "$work/app/app.c" $(pkg-config --cflags --libs pdeop) 2>"$work/cc.log"; then
+extra="${PDEOP_OUTSIDE_FLAGS:-}"
+if $cc $extra -o "$work/app/app_pc" "$work/app/app.c" $(pkg-config --cflags --libs pdeop) 2>"$work/cc.log"; then
   got="$("$work/app/app_pc")"; [ "$got" = "$expect" ] && ok "pkg-config build runs: $got" || bad "pkg-config build printed '$got', expected '$expect'"
 else bad "pkg-config build: $(head -5 "$work/cc.log")"; fi
 cat >"$work/app/CMakeLists.txt" <<'CM'
@@ -42,7 +43,7 @@ find_package(pdeop REQUIRED)
 add_executable(app app.c)
 target_link_libraries(app PRIVATE pdeop::pdeop)
 CM
-if "$CMAKE_COMMAND" -S "$work/app" -B "$work/app/build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_PREFIX_PATH="$prefix" >"$work/cm.log" 2>&1 && "$CMAKE_COMMAND" --build "$work/app/build" >>"$work/cm.log" 2>&1; then
+if "$CMAKE_COMMAND" -S "$work/app" -B "$work/app/build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="$extra" >"$work/cm.log" 2>&1 && "$CMAKE_COMMAND" --build "$work/app/build" >>"$work/cm.log" 2>&1; then
   got="$("$work/app/build/app")"; [ "$got" = "$expect" ] && ok "find_package(pdeop) build runs: $got" || bad "find_package build printed '$got'"
 else bad "find_package(pdeop) build: $(tail -5 "$work/cm.log")"; fi
 finish

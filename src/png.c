@@ -1,0 +1,81 @@
+/* PNG heat maps with libpng: one or more fields side by side, each on its own viridis colour scale,
+   scaled up by an integer factor so a coarse grid is still visible. For looking, not for reading. */
+#include <pdeop/output.h>
+#include <png.h>
+
+/* viridis at 9 anchors (matplotlib's), interpolated linearly */
+static const unsigned char viridis[9][3] = {{68, 1, 84}, {71, 44, 122}, {59, 81, 139}, {44, 113, 142}, {33, 144, 141}, {39, 173, 129}, {92, 200, 99}, {170, 220, 50}, {253, 231, 37}};
+
+static void Colour(double t, unsigned char rgb[3])
+{
+  if (!(t >= 0)) t = 0; /* also NaN */
+  if (t > 1) t = 1;
+  double   s = t * 8;
+  int      k = (int)s;
+  if (k >= 8) k = 7;
+  double   f = s - k;
+  for (int c = 0; c < 3; c++) rgb[c] = (unsigned char)(viridis[k][c] + f * (viridis[k + 1][c] - viridis[k][c]) + 0.5);
+}
+
+/*@
+  PdPNGWriteHeatmaps - write npanels nx-by-ny fields side by side as a PNG (rank 0 writes)
+
+  Input: comm, file, npanels, nx, ny, fields (value[j*nx + i], j the y index; drawn with y up)
+@*/
+PetscErrorCode PdPNGWriteHeatmaps(MPI_Comm comm, const char file[], PetscInt npanels, PetscInt nx, PetscInt ny, const double *const fields[])
+{
+  PetscMPIInt rank;
+  int         ok = 1;
+
+  PetscFunctionBegin;
+  PetscCheck(npanels >= 1 && nx >= 1 && ny >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "PNG heat map needs at least one panel of at least 1x1");
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    const int     scale = (int)PetscMax(1, (256 + PetscMax(nx, ny) - 1) / PetscMax(nx, ny));
+    const int     gap = 8, pw = (int)nx * scale, ph = (int)ny * scale, W = (int)npanels * pw + ((int)npanels - 1) * gap;
+    unsigned char *img;
+    char           tmp[PETSC_MAX_PATH_LEN + 8];
+    FILE          *f;
+
+    PetscCall(PetscCalloc1((size_t)W * ph * 3, &img));
+    memset(img, 255, (size_t)W * ph * 3);
+    for (PetscInt p = 0; p < npanels; p++) {
+      double lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL;
+      for (PetscInt k = 0; k < nx * ny; k++)
+        if (PetscIsNormalReal(fields[p][k]) || fields[p][k] == 0) {
+          lo = PetscMin(lo, fields[p][k]);
+          hi = PetscMax(hi, fields[p][k]);
+        }
+      if (!(hi > lo)) hi = lo + 1;
+      for (int y = 0; y < ph; y++)
+        for (int x = 0; x < pw; x++) {
+          PetscInt       j = ny - 1 - y / scale, i = x / scale; /* y up */
+          unsigned char *px = img + ((size_t)y * W + (size_t)p * (pw + gap) + x) * 3;
+          Colour((fields[p][j * nx + i] - lo) / (hi - lo), px);
+        }
+    }
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
+    f = fopen(tmp, "wb");
+    if (!f) ok = 0;
+    else {
+      png_structp png  = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+      png_infop   info = png ? png_create_info_struct(png) : NULL;
+      if (!png || !info || setjmp(png_jmpbuf(png))) ok = 0;
+      else {
+        png_init_io(png, f);
+        png_set_IHDR(png, info, (png_uint_32)W, (png_uint_32)ph, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+        png_write_info(png, info);
+        for (int y = 0; y < ph; y++) png_write_row(png, img + (size_t)y * W * 3);
+        png_write_end(png, NULL);
+      }
+      if (png) png_destroy_write_struct(&png, info ? &info : NULL);
+      if (fclose(f)) ok = 0;
+      if (ok && rename(tmp, file)) ok = 0;
+      if (!ok) remove(tmp);
+    }
+    PetscCall(PetscFree(img));
+  }
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
+  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write the picture '%s' (does its directory exist?)", file);
+  PetscFunctionReturn(0);
+}

@@ -198,6 +198,7 @@ PetscErrorCode PdConv3x3Transpose(PdTensor x, PdTensor w, PdTensor b, PetscInt s
   for (PetscInt n = 0; n < B; n++) {
     float *yn = y->data + n * cout * Ho * Wo;
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, S, cin, 1.0f, w->data, K, x->data + n * cin * S, S, 0.0f, col, S); /* col = Wm^T x_n */
+    PetscCall(PetscArrayzero(yn, cout * Ho * Wo));
     Col2Im(col, cout, Ho, Wo, stride, H, W, yn);
     if (b) AddBias(yn, b->data, cout, Ho * Wo);
   }

@@ -436,6 +436,7 @@ PetscErrorCode PdSumDim(PdTensor x, int dim, PdTensor *out)
   y->iarg[1]  = n;
   y->iarg[2]  = inner;
   y->backward = ReduceBackward;
+  PetscCall(PetscArrayzero(y->data, y->size));
   for (PetscInt o = 0; o < outer; o++)
     for (PetscInt j = 0; j < n; j++)
       for (PetscInt k = 0; k < inner; k++) y->data[o * inner + k] += x->data[(o * n + j) * inner + k];

@@ -96,8 +96,17 @@ PetscErrorCode PdTapeGetArenaSize(PdTape tape, size_t *bytes, PetscInt *growths)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode TapeAlloc(PdTape tape, size_t bytes, PetscBool zero, void **ptr);
+
 /* Zeroed, 64-byte aligned scratch memory that lives until the next PdTapeReset. */
 PetscErrorCode PdTapeAlloc(PdTape tape, size_t bytes, void **ptr)
+{
+  PetscFunctionBegin;
+  PetscCall(TapeAlloc(tape, bytes, PETSC_TRUE, ptr));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TapeAlloc(PdTape tape, size_t bytes, PetscBool zero, void **ptr)
 {
   PdBlock *b = tape->cur;
 
@@ -132,12 +141,12 @@ PetscErrorCode PdTapeAlloc(PdTape tape, size_t bytes, void **ptr)
 
     if (b->used + pad + bytes > b->size) { /* alignment pushed us over: take a fresh block */
       tape->cur->used = b->size;
-      PetscCall(PdTapeAlloc(tape, bytes, ptr));
+      PetscCall(TapeAlloc(tape, bytes, zero, ptr));
       PetscFunctionReturn(0);
     }
     p += pad;
     b->used += pad + bytes;
-    PetscCall(PetscMemzero(p, bytes));
+    if (zero) PetscCall(PetscMemzero(p, bytes));
     *ptr = p;
   }
   PetscFunctionReturn(0);
@@ -178,7 +187,8 @@ PetscBool PdShapeEqual(PdTensor a, PdTensor b)
   return PETSC_TRUE;
 }
 
-/* A new recorded tensor with zeroed data (and zeroed gradient when needgrad). */
+/* A new recorded tensor. Its data are NOT initialised (every op writes all of its output; those
+   that accumulate zero it first); its gradient, when needgrad, is zeroed. */
 PetscErrorCode PdTapeNewNode(PdTape tape, PdOpType op, int ndim, const PetscInt shape[], PetscBool needgrad, PdTensor *out)
 {
   PdTensor t;
@@ -192,7 +202,7 @@ PetscErrorCode PdTapeNewNode(PdTape tape, PdOpType op, int ndim, const PetscInt 
   t->size = size;
   t->tape = tape;
   t->op   = op;
-  PetscCall(PdTapeAlloc(tape, sizeof(float) * (size_t)size, (void **)&t->data));
+  PetscCall(TapeAlloc(tape, sizeof(float) * (size_t)size, PETSC_FALSE, (void **)&t->data));
   if (needgrad && tape->grad_enabled) PetscCall(PdTapeAlloc(tape, sizeof(float) * (size_t)size, (void **)&t->grad));
   if (tape->nnodes == tape->maxnodes) {
     PdTensor *nn;

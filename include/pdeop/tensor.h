@@ -78,6 +78,7 @@ PETSC_EXTERN PetscErrorCode PdTapeBackward(PdTape, PdTensor);
 PETSC_EXTERN PetscErrorCode PdTapeBackwardSeeded(PdTape, PdTensor);
 PETSC_EXTERN PetscErrorCode PdTapeGetArenaSize(PdTape, size_t *, PetscInt *);
 PETSC_EXTERN PetscErrorCode PdTapeAlloc(PdTape, size_t, void **);
+/* Leaves on the tape; the caller fills ->data (not initialised). */
 PETSC_EXTERN PetscErrorCode PdTapeInput(PdTape, int, const PetscInt[], PdTensor *);
 PETSC_EXTERN PetscErrorCode PdTapeVariable(PdTape, int, const PetscInt[], PdTensor *);
 

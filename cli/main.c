@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 static const PdCommand commands[] = {
+  {"solve", PdCommandSolve, "poisson darcy", "solve a PDE (poisson, darcy) or a PETSc binary system (-f file)"},
+  {"data", PdCommandData, "darcy", "generate a dataset of PDE solutions (darcy)"},
   {"train", PdCommandTrain, NULL, "train a neural operator (-model fno|mlp) on an HDF5 dataset"},
   {"eval", PdCommandEval, NULL, "relative L2 error of a trained model on a dataset"},
   {"fit", PdCommandFit, NULL, "train an MLP on an HDF5 dataset of inputs/outputs rows (-demo: a built-in example)"},

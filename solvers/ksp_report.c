@@ -1,6 +1,7 @@
 /* The solve step shared by every PDE problem: KSPSetUp and KSPSolve timed separately, results
    into the report, and a diverged solve turned into an error that names PETSc's reason. */
 #include <pdeop/solve.h>
+#include <pdeop/pdeop.h>
 
 /*@
   PdKSPSolveReport - solve A x = b with a configured KSP and report how it went
@@ -21,6 +22,7 @@ PetscErrorCode PdKSPSolveReport(KSP ksp, Vec b, Vec x, PdDict report)
   PetscCall(PetscObjectGetComm((PetscObject)ksp, &comm));
   PetscCall(PetscTime(&t0));
   PetscCall(KSPSetUp(ksp));
+  PetscCall(PdOptionsCheckPending(comm));
   PetscCall(PetscTime(&t1));
   PetscCall(KSPSolve(ksp, b, x));
   PetscCall(PetscTime(&t2));

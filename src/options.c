@@ -29,3 +29,29 @@ PetscErrorCode PdOptionsHelp(PetscBool *help)
   PetscCall(PetscOptionsHasHelp(NULL, help));
   PetscFunctionReturn(0);
 }
+
+static char pending[64] = "";
+
+/*@
+  PdOptionsCheckUnusedAtSolve - ask PdKSPSolveReport to check for unused options just before its
+  next KSPSolve (after KSPSetFromOptions has read the solver's options); context names the command
+@*/
+PetscErrorCode PdOptionsCheckUnusedAtSolve(const char context[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(pending, context, sizeof(pending)));
+  PetscFunctionReturn(0);
+}
+
+/* called by PdKSPSolveReport */
+PetscErrorCode PdOptionsCheckPending(MPI_Comm comm)
+{
+  char ctx[64];
+
+  PetscFunctionBegin;
+  if (!pending[0]) PetscFunctionReturn(0);
+  PetscCall(PetscStrncpy(ctx, pending, sizeof(ctx)));
+  pending[0] = 0;
+  PetscCall(PdOptionsCheckUnused(comm, ctx));
+  PetscFunctionReturn(0);
+}

@@ -21,3 +21,6 @@ PETSC_EXTERN PetscErrorCode PdRegisterAll(void);
 /* Commands: error on options nobody read (after set-up, before the work); whether -help was given. */
 PETSC_EXTERN PetscErrorCode PdOptionsCheckUnused(MPI_Comm, const char[]);
 PETSC_EXTERN PetscErrorCode PdOptionsHelp(PetscBool *);
+/* Defer the check to just before the next PdKSPSolveReport solve (after KSPSetFromOptions). */
+PETSC_EXTERN PetscErrorCode PdOptionsCheckUnusedAtSolve(const char[]);
+PETSC_EXTERN PetscErrorCode PdOptionsCheckPending(MPI_Comm);

@@ -1,0 +1,20 @@
+/* `pdeop data`: generate datasets of PDE solutions for the neural operators (darcy). */
+#include "cli/cli.h"
+#include <pdeop/solve.h>
+
+PetscErrorCode PdCommandData(MPI_Comm comm, const char sub[], PdDict report)
+{
+  PetscBool help, is = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(PdOptionsHelp(&help));
+  if (!sub && help) {
+    PetscCall(PetscPrintf(comm, "  pdeop data darcy -n N -res s -fine S -seed k -o file.h5   (FNO Darcy recipe)\n"));
+    PetscFunctionReturn(0);
+  }
+  PetscCheck(sub, comm, PETSC_ERR_ARG_WRONG, "pdeop data needs a problem: 'darcy'");
+  PetscCall(PetscStrcmp(sub, "darcy", &is));
+  PetscCheck(is, comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown dataset problem '%s'", sub);
+  PetscCall(PdDataDarcyRun(comm, report));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,14 @@
+/* Darcy flow: -div(a grad u) = f on the unit square, u = 0 on the boundary, node-based finite
+   differences with face coefficients by harmonic (or arithmetic) mean. */
+#pragma once
+#include <petscksp.h>
+#include <pdeop/dict.h>
+
+typedef enum { PD_FACE_HARMONIC, PD_FACE_ARITHMETIC } PdFaceAverage;
+PETSC_EXTERN const char *const PdFaceAverages[];
+
+/* a: node values on the whole M x N grid (a[j*M + i]), on every rank. Symmetric positive definite:
+   boundary rows are the identity scaled like the interior diagonal, couplings to them dropped. */
+PETSC_EXTERN PetscErrorCode PdDarcyOperator(DM, const double[], PdFaceAverage, Mat);
+/* f: node values on the whole grid, or NULL for the constant fval; zero on boundary rows. */
+PETSC_EXTERN PetscErrorCode PdDarcyRHS(DM, const double[], double, Vec);

@@ -1,0 +1,78 @@
+/* Unstructured simplicial meshes on PETSc's DMPlex: a box from options or a Gmsh file (-mesh),
+   uniformly refined and distributed, with every boundary point labelled "boundary". */
+#include <pdeop/mesh.h>
+
+/*@
+  PdMeshCreatePlex - a distributed simplicial DMPlex
+
+  Input: comm, dim (for the box; a Gmsh file brings its own)
+  Options: -mesh file.msh, -dm_plex_box_faces, -dm_refine, and every DMPlex option
+@*/
+PetscErrorCode PdMeshCreatePlex(MPI_Comm comm, PetscInt dim, DM *dm)
+{
+  char      file[PETSC_MAX_PATH_LEN] = "";
+  PetscBool flg;
+  DMLabel   label;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh", file, sizeof(file), &flg));
+  if (flg) {
+    PetscBool exists;
+    PetscCall(PetscTestFile(file, 'r', &exists));
+    PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "Cannot open the mesh '%s'", file);
+    PetscCall(DMPlexCreateFromFile(comm, file, "pdeop", PETSC_TRUE, dm));
+  } else {
+    /* the unit square cut into 2 n^2 right triangles. (PETSc's own simplicial box needs the Triangle
+       generator, which Debian's PETSc is built without.) */
+    PetscInt     faces[3] = {4, 4, 4}, nf = 3, nx, ny, nv, nc;
+    PetscInt    *cells = NULL;
+    PetscReal   *coords = NULL;
+    PetscMPIInt  rank;
+    PetscCheck(dim == 2, comm, PETSC_ERR_SUP, "The built-in simplicial box is 2D; for 3D give a Gmsh mesh with -mesh file.msh");
+    PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-dm_plex_box_faces", faces, &nf, NULL));
+    nx = faces[0];
+    ny = nf > 1 ? faces[1] : faces[0];
+    PetscCheck(nx >= 1 && ny >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dm_plex_box_faces needs positive counts");
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    nv = rank ? 0 : (nx + 1) * (ny + 1);
+    nc = rank ? 0 : 2 * nx * ny;
+    PetscCall(PetscMalloc2(3 * PetscMax(nc, 1), &cells, 2 * PetscMax(nv, 1), &coords));
+    for (PetscInt j = 0; j <= ny && !rank; j++)
+      for (PetscInt i = 0; i <= nx; i++) {
+        coords[2 * (j * (nx + 1) + i)]     = (PetscReal)i / nx;
+        coords[2 * (j * (nx + 1) + i) + 1] = (PetscReal)j / ny;
+      }
+    for (PetscInt j = 0, c = 0; j < ny && !rank; j++)
+      for (PetscInt i = 0; i < nx; i++) {
+        PetscInt v00 = j * (nx + 1) + i, v10 = v00 + 1, v01 = v00 + nx + 1, v11 = v01 + 1;
+        cells[3 * c] = v00, cells[3 * c + 1] = v10, cells[3 * c + 2] = v11, c++;
+        cells[3 * c] = v00, cells[3 * c + 1] = v11, cells[3 * c + 2] = v01, c++;
+      }
+    PetscCall(DMPlexCreateFromCellListPetsc(comm, 2, nc, nv, 3, PETSC_TRUE, cells, 2, coords, dm));
+    PetscCall(PetscFree2(cells, coords));
+  }
+  PetscCall(PetscObjectSetName((PetscObject)*dm, "mesh"));
+  PetscCall(DMSetFromOptions(*dm)); /* -dm_refine and the other DMPlex options */
+  {
+    PetscMPIInt size;
+    PetscBool   dist;
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCall(DMPlexIsDistributed(*dm, &dist));
+    if (size > 1 && !dist) {
+      DM pdm = NULL;
+      PetscCall(DMPlexDistribute(*dm, 0, NULL, &pdm));
+      if (pdm) {
+        PetscCall(DMDestroy(dm));
+        *dm = pdm;
+      }
+    }
+  }
+  /* every boundary point, for essential conditions (faces shared between ranks are not marked:
+     the marking consults the point SF) */
+  PetscCall(DMCreateLabel(*dm, "boundary"));
+  PetscCall(DMGetLabel(*dm, "boundary", &label));
+  PetscCall(DMPlexMarkBoundaryFaces(*dm, 1, label));
+  PetscCall(DMPlexLabelComplete(*dm, label));
+  PetscCall(DMViewFromOptions(*dm, NULL, "-dm_view"));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,399 @@
+/* Poisson: -Laplace(u) = f with Dirichlet data. Finite differences on a node-based DMDA (5/7-point
+   stencil) and P1 finite elements on a DMPlex (PETSc's PetscFE), manufactured solutions, and the
+   `pdeop solve poisson` entry point. */
+#include <pdeop/poisson.h>
+#include <pdeop/mesh.h>
+#include <pdeop/solve.h>
+#include <pdeop/output.h>
+#include <pdeop/pdeop.h>
+#include <petscds.h>
+#include <petscfe.h>
+#include <petscsnes.h>
+
+const char *const PdMMSTypes[] = {"none", "trig", "poly", "PdMMSType", "PD_MMS_", NULL};
+
+/* trig: u = sin(pi x + 1/2) cos(2 pi y) cos(pi z), not zero on the boundary, so the Dirichlet data
+   are exercised; poly: u = x^4 + x y^3 + y^4 (+ z^4 + x z^3), quartic so finite differences are not exact. */
+PetscReal PdMMSExact(PdMMSType t, PetscInt dim, const PetscReal x[])
+{
+  PetscReal X = x[0], Y = dim > 1 ? x[1] : 0, Z = dim > 2 ? x[2] : 0;
+  switch (t) {
+  case PD_MMS_TRIG:
+    return PetscSinReal(PETSC_PI * X + 0.5) * (dim > 1 ? PetscCosReal(2 * PETSC_PI * Y) : 1) * (dim > 2 ? PetscCosReal(PETSC_PI * Z) : 1);
+  case PD_MMS_POLY:
+    return X * X * X * X + (dim > 1 ? X * Y * Y * Y + Y * Y * Y * Y : 0) + (dim > 2 ? Z * Z * Z * Z + X * Z * Z * Z : 0);
+  default:
+    return 0;
+  }
+}
+
+PetscReal PdMMSSource(PdMMSType t, PetscInt dim, const PetscReal x[])
+{
+  PetscReal X = x[0], Y = dim > 1 ? x[1] : 0, Z = dim > 2 ? x[2] : 0;
+  switch (t) {
+  case PD_MMS_TRIG: /* -Laplace of a product of modes: pi^2 (1 + 4 + 1) u */
+    return PETSC_PI * PETSC_PI * (1.0 + (dim > 1 ? 4.0 : 0) + (dim > 2 ? 1.0 : 0)) * PdMMSExact(t, dim, x);
+  case PD_MMS_POLY:
+    return -(12 * X * X + (dim > 1 ? 6 * X * Y + 12 * Y * Y : 0) + (dim > 2 ? 12 * Z * Z + 6 * X * Z : 0));
+  default:
+    return 1.0; /* f = 1, u = 0 on the boundary */
+  }
+}
+
+/* ------------------------------------------------------------------ finite differences */
+
+typedef struct {
+  PetscInt  dim, M, N, P;
+  PetscReal hx, hy, hz, diag;
+} Grid;
+
+static PetscErrorCode GetGrid(DM da, Grid *g)
+{
+  PetscFunctionBegin;
+  PetscCall(PdMeshGetGridSize(da, &g->dim, &g->M, &g->N, &g->P));
+  g->hx   = 1.0 / (g->M - 1);
+  g->hy   = g->dim > 1 ? 1.0 / (g->N - 1) : 1;
+  g->hz   = g->dim > 2 ? 1.0 / (g->P - 1) : 1;
+  g->diag = 2.0 / (g->hx * g->hx) + (g->dim > 1 ? 2.0 / (g->hy * g->hy) : 0) + (g->dim > 2 ? 2.0 / (g->hz * g->hz) : 0);
+  PetscFunctionReturn(0);
+}
+
+static inline PetscBool OnBoundary(const Grid *g, PetscInt i, PetscInt j, PetscInt k)
+{
+  return (PetscBool)(i == 0 || i == g->M - 1 || (g->dim > 1 && (j == 0 || j == g->N - 1)) || (g->dim > 2 && (k == 0 || k == g->P - 1)));
+}
+
+/*@
+  PdPoissonFDOperator - assemble the finite-difference Laplacian on a node-based DMDA
+
+  Interior rows: the (2 dim + 1)-point stencil scaled by 1/h^2, couplings to boundary nodes dropped
+  (their values go to the right-hand side). Boundary rows: the interior diagonal times the identity.
+  The matrix is symmetric positive definite.
+@*/
+PetscErrorCode PdPoissonFDOperator(DM da, Mat A)
+{
+  Grid     g;
+  PetscInt xs, ys, zs, xm, ym, zm;
+
+  PetscFunctionBegin;
+  PetscCall(GetGrid(da, &g));
+  PetscCall(DMDAGetCorners(da, &xs, &ys, &zs, &xm, &ym, &zm));
+  for (PetscInt k = zs; k < zs + zm; k++)
+    for (PetscInt j = ys; j < ys + ym; j++)
+      for (PetscInt i = xs; i < xs + xm; i++) {
+        MatStencil  row = {0}, col[7];
+        PetscScalar v[7];
+        PetscInt    n = 0;
+        row.i = i;
+        row.j = j;
+        row.k = k;
+        if (OnBoundary(&g, i, j, k)) {
+          PetscCall(MatSetValuesStencil(A, 1, &row, 1, &row, &g.diag, INSERT_VALUES));
+          continue;
+        }
+        col[n]   = row;
+        v[n++]   = g.diag;
+        for (int d = 0; d < g.dim; d++)
+          for (int s = -1; s <= 1; s += 2) {
+            MatStencil c = row;
+            PetscReal  h = d == 0 ? g.hx : d == 1 ? g.hy : g.hz;
+            if (d == 0) c.i += s;
+            else if (d == 1) c.j += s;
+            else c.k += s;
+            if (OnBoundary(&g, c.i, c.j, c.k)) continue; /* lifted to the right-hand side */
+            col[n]   = c;
+            v[n++]   = -1.0 / (h * h);
+          }
+        PetscCall(MatSetValuesStencil(A, 1, &row, n, col, v, INSERT_VALUES));
+      }
+  PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatSetOption(A, MAT_SYMMETRIC, PETSC_TRUE));
+  PetscCall(MatSetOption(A, MAT_SPD, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPoissonFDRHS - right-hand side: f inside, boundary data lifted, diag * g on boundary rows @*/
+PetscErrorCode PdPoissonFDRHS(DM da, PdMMSType mms, Vec b)
+{
+  Grid     g;
+  PetscInt xs, ys, zs, xm, ym, zm;
+  Vec      bl;
+
+  PetscFunctionBegin;
+  PetscCall(GetGrid(da, &g));
+  PetscCall(DMDAGetCorners(da, &xs, &ys, &zs, &xm, &ym, &zm));
+  PetscCall(DMGetLocalVector(da, &bl));
+  {
+    PetscScalar *a;
+    PetscCall(VecGetArray(bl, &a));
+    PetscCall(VecRestoreArray(bl, &a));
+  }
+  PetscCall(VecSet(b, 0));
+  {
+    PetscScalar ***b3 = NULL, **b2 = NULL, *b1 = NULL;
+    if (g.dim == 3) PetscCall(DMDAVecGetArray(da, b, &b3));
+    else if (g.dim == 2) PetscCall(DMDAVecGetArray(da, b, &b2));
+    else PetscCall(DMDAVecGetArray(da, b, &b1));
+    for (PetscInt k = zs; k < zs + zm; k++)
+      for (PetscInt j = ys; j < ys + ym; j++)
+        for (PetscInt i = xs; i < xs + xm; i++) {
+          PetscReal   x[3] = {i * g.hx, j * g.hy, k * g.hz};
+          PetscScalar v;
+          if (OnBoundary(&g, i, j, k)) v = g.diag * (mms ? PdMMSExact(mms, g.dim, x) : 0);
+          else {
+            v = PdMMSSource(mms, g.dim, x);
+            for (int d = 0; d < g.dim; d++)
+              for (int s = -1; s <= 1; s += 2) {
+                PetscInt  c[3] = {i, j, k};
+                PetscReal h    = d == 0 ? g.hx : d == 1 ? g.hy : g.hz, y[3];
+                c[d] += s;
+                if (!OnBoundary(&g, c[0], c[1], c[2]) || !mms) continue;
+                y[0] = c[0] * g.hx;
+                y[1] = c[1] * g.hy;
+                y[2] = c[2] * g.hz;
+                v += PdMMSExact(mms, g.dim, y) / (h * h);
+              }
+          }
+          if (g.dim == 3) b3[k][j][i] = v;
+          else if (g.dim == 2) b2[j][i] = v;
+          else b1[i] = v;
+        }
+    if (g.dim == 3) PetscCall(DMDAVecRestoreArray(da, b, &b3));
+    else if (g.dim == 2) PetscCall(DMDAVecRestoreArray(da, b, &b2));
+    else PetscCall(DMDAVecRestoreArray(da, b, &b1));
+  }
+  PetscCall(DMRestoreLocalVector(da, &bl));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPoissonFDError - discrete L2 error sqrt(h^d sum e^2) against the manufactured solution @*/
+PetscErrorCode PdPoissonFDError(DM da, PdMMSType mms, Vec u, Vec err, PetscReal *l2)
+{
+  Grid               g;
+  PetscInt           xs, ys, zs, xm, ym, zm, idx = 0;
+  const PetscScalar *a;
+  PetscScalar       *e = NULL;
+  PetscReal          s = 0;
+
+  PetscFunctionBegin;
+  PetscCall(GetGrid(da, &g));
+  PetscCall(DMDAGetCorners(da, &xs, &ys, &zs, &xm, &ym, &zm));
+  PetscCall(VecGetArrayRead(u, &a));
+  if (err) PetscCall(VecGetArray(err, &e));
+  /* the local part of a DMDA global vector is ordered x fastest, then y, then z */
+  for (PetscInt k = zs; k < zs + zm; k++)
+    for (PetscInt j = ys; j < ys + ym; j++)
+      for (PetscInt i = xs; i < xs + xm; i++, idx++) {
+        PetscReal x[3] = {i * g.hx, j * g.hy, k * g.hz}, d = PetscRealPart(a[idx]) - PdMMSExact(mms, g.dim, x);
+        s += d * d;
+        if (e) e[idx] = d;
+      }
+  PetscCall(VecRestoreArrayRead(u, &a));
+  if (err) PetscCall(VecRestoreArray(err, &e));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &s, 1, MPIU_REAL, MPIU_SUM, PetscObjectComm((PetscObject)da)));
+  *l2 = PetscSqrtReal(s * g.hx * g.hy * g.hz);
+  PetscFunctionReturn(0);
+}
+
+/* KSPSetComputeOperators callback: rediscretise on every multigrid level */
+static PetscErrorCode ComputeOperators(KSP ksp, Mat A, Mat P, void *ctx)
+{
+  DM da;
+
+  PetscFunctionBegin;
+  PetscCall(KSPGetDM(ksp, &da));
+  PetscCall(PdPoissonFDOperator(da, P));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPoissonSolveFD - solve on a DMDA with the options' KSP (-pc_type mg rediscretises) @*/
+PetscErrorCode PdPoissonSolveFD(DM da, PdMMSType mms, PdDict report, Vec *u, PetscReal *error)
+{
+  KSP ksp;
+  Vec b;
+
+  PetscFunctionBegin;
+  PetscCall(KSPCreate(PetscObjectComm((PetscObject)da), &ksp));
+  PetscCall(KSPSetDM(ksp, da));
+  PetscCall(KSPSetComputeOperators(ksp, ComputeOperators, NULL));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPSetFromOptions(ksp));
+  PetscCall(DMCreateGlobalVector(da, &b));
+  PetscCall(DMCreateGlobalVector(da, u));
+  PetscCall(PetscObjectSetName((PetscObject)*u, "u"));
+  PetscCall(PdPoissonFDRHS(da, mms, b));
+  PetscCall(PdKSPSolveReport(ksp, b, *u, report));
+  *error = -1;
+  if (mms) PetscCall(PdPoissonFDError(da, mms, *u, NULL, error));
+  PetscCall(VecDestroy(&b));
+  PetscCall(KSPDestroy(&ksp));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ P1 finite elements */
+
+static void f0_u(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uOff[], const PetscInt uOff_x[], const PetscScalar u[], const PetscScalar u_t[], const PetscScalar u_x[], const PetscInt aOff[], const PetscInt aOff_x[], const PetscScalar a[], const PetscScalar a_t[], const PetscScalar a_x[], PetscReal t, const PetscReal x[], PetscInt numConstants, const PetscScalar constants[], PetscScalar f0[])
+{
+  f0[0] = -PdMMSSource((PdMMSType)(PetscInt)PetscRealPart(constants[0]), dim, x); /* -f v */
+}
+
+static void f1_u(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uOff[], const PetscInt uOff_x[], const PetscScalar u[], const PetscScalar u_t[], const PetscScalar u_x[], const PetscInt aOff[], const PetscInt aOff_x[], const PetscScalar a[], const PetscScalar a_t[], const PetscScalar a_x[], PetscReal t, const PetscReal x[], PetscInt numConstants, const PetscScalar constants[], PetscScalar f1[])
+{
+  for (PetscInt d = 0; d < dim; d++) f1[d] = u_x[d]; /* grad u . grad v */
+}
+
+static void g3_uu(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uOff[], const PetscInt uOff_x[], const PetscScalar u[], const PetscScalar u_t[], const PetscScalar u_x[], const PetscInt aOff[], const PetscInt aOff_x[], const PetscScalar a[], const PetscScalar a_t[], const PetscScalar a_x[], PetscReal t, PetscReal u_tShift, const PetscReal x[], PetscInt numConstants, const PetscScalar constants[], PetscScalar g3[])
+{
+  for (PetscInt d = 0; d < dim; d++) g3[d * dim + d] = 1.0;
+}
+
+static PetscErrorCode ExactFE(PetscInt dim, PetscReal time, const PetscReal x[], PetscInt Nc, PetscScalar *u, void *ctx)
+{
+  u[0] = PdMMSExact(*(PdMMSType *)ctx, dim, x);
+  return 0;
+}
+
+/*@
+  PdPoissonSolveFEM - P1 Lagrange elements on a simplicial DMPlex with PETSc's PetscFE
+
+  The operator and right-hand side come from DMPlex's FEM assembly (residual at zero and Jacobian),
+  the essential condition from the exact solution on the "boundary" label; the solve is the
+  options' KSP. The error is DMComputeL2Diff against the manufactured solution.
+@*/
+PetscErrorCode PdPoissonSolveFEM(DM dm, PdMMSType mms, PdDict report, Vec *u, PetscReal *error)
+{
+  MPI_Comm       comm = PetscObjectComm((PetscObject)dm);
+  PetscFE        fe;
+  PetscDS        ds;
+  DMLabel        label;
+  PetscInt       dim, id = 1;
+  PetscScalar    c[1] = {(PetscScalar)mms};
+  static PdMMSType mmsctx;
+  Mat            A;
+  Vec            b;
+  KSP            ksp;
+  PetscBool      simplex;
+
+  PetscFunctionBegin;
+  mmsctx = mms;
+  PetscCall(DMGetDimension(dm, &dim));
+  PetscCall(DMPlexIsSimplex(dm, &simplex));
+  PetscCall(PetscFECreateLagrange(comm, dim, 1, simplex, 1, PETSC_DETERMINE, &fe));
+  PetscCall(PetscObjectSetName((PetscObject)fe, "u"));
+  PetscCall(DMSetField(dm, 0, NULL, (PetscObject)fe));
+  PetscCall(DMCreateDS(dm));
+  PetscCall(DMGetDS(dm, &ds));
+  PetscCall(PetscDSSetResidual(ds, 0, f0_u, f1_u));
+  PetscCall(PetscDSSetJacobian(ds, 0, 0, NULL, NULL, NULL, g3_uu));
+  PetscCall(PetscDSSetConstants(ds, 1, c));
+  PetscCall(DMGetLabel(dm, "boundary", &label));
+  PetscCheck(label, comm, PETSC_ERR_ARG_WRONG, "The mesh has no \"boundary\" label (make it with PdMeshCreatePlex)");
+  PetscCall(DMAddBoundary(dm, DM_BC_ESSENTIAL, "wall", label, 1, &id, 0, 0, NULL, (void (*)(void))ExactFE, NULL, &mmsctx, NULL));
+  PetscCall(PetscFEDestroy(&fe));
+  PetscCall(DMPlexSetSNESLocalFEM(dm, NULL, NULL, NULL));
+
+  PetscCall(DMCreateGlobalVector(dm, u));
+  PetscCall(PetscObjectSetName((PetscObject)*u, "u"));
+  PetscCall(VecDuplicate(*u, &b));
+  PetscCall(DMCreateMatrix(dm, &A));
+  PetscCall(VecSet(*u, 0));
+  /* linear problem: F(0) = -b with the boundary data lifted, J = A. SNES only assembles here (it
+     moves between global and local vectors and inserts the boundary values); KSP solves. */
+  {
+    SNES snes;
+    PetscCall(SNESCreate(comm, &snes));
+    PetscCall(SNESSetDM(snes, dm));
+    PetscCall(SNESComputeFunction(snes, *u, b));
+    PetscCall(VecScale(b, -1));
+    PetscCall(SNESComputeJacobian(snes, *u, A, A));
+    PetscCall(SNESDestroy(&snes));
+  }
+  PetscCall(MatSetOption(A, MAT_SPD, PETSC_TRUE));
+  PetscCall(KSPCreate(comm, &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPSetFromOptions(ksp));
+  PetscCall(PdKSPSolveReport(ksp, b, *u, report));
+  *error = -1;
+  if (mms) {
+    PetscErrorCode (*funcs[1])(PetscInt, PetscReal, const PetscReal[], PetscInt, PetscScalar *, void *) = {ExactFE};
+    void *ctxs[1] = {&mmsctx};
+    PetscCall(DMComputeL2Diff(dm, 0.0, funcs, ctxs, *u, error));
+  }
+  PetscCall(KSPDestroy(&ksp));
+  PetscCall(MatDestroy(&A));
+  PetscCall(VecDestroy(&b));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ pdeop solve poisson */
+
+/*@
+  PdPoissonRun - `pdeop solve poisson`
+
+  Options: -dim 2|3, -discretization fd|fem, -mms (trigonometric), -mms_type trig|poly, DMDA options
+  (-da_grid_x ...) or DMPlex options (-mesh file.msh, -dm_refine ...), every KSP/PC option, and the
+  outputs -o file.h5 -vtk file -png file.png.
+@*/
+PetscErrorCode PdPoissonRun(MPI_Comm comm, PdDict report)
+{
+  PetscInt  dim = 2, disc = 0, n;
+  PetscBool mmsflg = PETSC_FALSE, help;
+  PdMMSType mms    = PD_MMS_TRIG;
+  const char *const discs[] = {"fd", "fem", "PdDiscretization", "", NULL};
+  DM        dm;
+  Vec       u, err = NULL;
+  PetscReal error;
+  PdFieldOutput out;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "pdeop solve poisson: -Laplace(u) = f with Dirichlet data", "pdeop");
+  PetscCall(PetscOptionsInt("-dim", "Dimension (2 or 3)", "", dim, &dim, NULL));
+  PetscCall(PetscOptionsEList("-discretization", "fd (DMDA, finite differences) or fem (DMPlex, P1)", "", discs, 2, discs[disc], &disc, NULL));
+  PetscCall(PetscOptionsBool("-mms", "Use the manufactured solution (trigonometric unless -mms_type)", "", mmsflg, &mmsflg, NULL));
+  PetscCall(PetscOptionsEnum("-mms_type", "Manufactured solution", "", PdMMSTypes, (PetscEnum)mms, (PetscEnum *)&mms, &help));
+  PetscOptionsEnd();
+  if (help) mmsflg = PETSC_TRUE; /* -mms_type alone turns it on */
+  if (!mmsflg || mms == PD_MMS_NONE) mms = PD_MMS_NONE;
+  PetscCall(PdOptionsHelp(&help));
+  PetscCheck(dim == 2 || dim == 3, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be 2 or 3, got %" PetscInt_FMT, dim);
+  if (disc == 0) PetscCall(PdMeshCreateDA(comm, dim, 33, &dm));
+  else PetscCall(PdMeshCreatePlex(comm, dim, &dm));
+  if (help) {
+    KSP k;
+    PetscCall(KSPCreate(comm, &k));
+    PetscCall(KSPSetFromOptions(k));
+    PetscCall(KSPDestroy(&k));
+    PetscCall(PdFieldOutputReadOptions(comm, &out));
+    PetscCall(DMDestroy(&dm));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PdFieldOutputReadOptions(comm, &out));
+  /* unknown options are reported once the KSP has read its own, just before KSPSolve */
+  PetscCall(PdOptionsCheckUnusedAtSolve("solve poisson"));
+  if (disc == 0) PetscCall(PdPoissonSolveFD(dm, mms, report, &u, &error));
+  else PetscCall(PdPoissonSolveFEM(dm, mms, report, &u, &error));
+  if (disc == 0) {
+    PetscInt d, M, N, P;
+    PetscCall(PdMeshGetGridSize(dm, &d, &M, &N, &P));
+    n = M * N * P;
+  } else PetscCall(VecGetSize(u, &n));
+  PetscCall(PdDictSetInt(report, "unknowns", n));
+  PetscCall(PdDictSetInt(report, "dim", dim));
+  PetscCall(PdDictSetString(report, "discretization", discs[disc]));
+  if (mms) {
+    PetscCall(PdDictSetString(report, "mms", PdMMSTypes[mms]));
+    PetscCall(PdDictSetReal(report, "error", error));
+    if (disc == 0) {
+      PetscCall(VecDuplicate(u, &err));
+      PetscCall(PetscObjectSetName((PetscObject)err, "error"));
+      PetscCall(PdPoissonFDError(dm, mms, u, err, &error));
+    }
+  }
+  PetscCall(PdFieldOutputWrite(&out, dm, u, err, report));
+  PetscCall(VecDestroy(&err));
+  PetscCall(VecDestroy(&u));
+  PetscCall(DMDestroy(&dm));
+  PetscFunctionReturn(0);
+}

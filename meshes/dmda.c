@@ -5,13 +5,15 @@
 /*@
   PdMeshCreateDA - a node-based DMDA on the unit square or cube
 
-  Input: comm, dim (1, 2, 3), n (default nodes per side; -da_grid_x etc. override)
+  Input: comm, dim (1, 2, 3), n (default nodes per side; -da_grid_x sets all sides, -da_grid_y/z one)
   Output: dm, set up, with uniform coordinates on [0,1]^dim
 @*/
 PetscErrorCode PdMeshCreateDA(MPI_Comm comm, PetscInt dim, PetscInt n, DM *dm)
 {
   PetscFunctionBegin;
   PetscCheck(dim >= 1 && dim <= 3, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be 1, 2 or 3, got %" PetscInt_FMT, dim);
+  /* -da_grid_x alone sets every side (the problems live on the unit square/cube, equal spacing) */
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-da_grid_x", &n, NULL));
   PetscCheck(n >= 3, comm, PETSC_ERR_ARG_OUTOFRANGE, "A grid needs at least 3 nodes per side, got %" PetscInt_FMT, n);
   switch (dim) {
   case 1:

@@ -15,6 +15,11 @@ PetscErrorCode PdOptionsCheckUnused(MPI_Comm comm, const char context[])
   char     msg[256] = "";
 
   PetscFunctionBegin;
+  { /* options every command takes, whether or not this one has read them yet */
+    PetscBool flg;
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-quiet", &flg));
+    PetscCall(PdIsQuiet(&flg));
+  }
   PetscCall(PetscOptionsLeftGet(NULL, &N, &names, &values));
   if (N > 0) PetscCall(PetscSNPrintf(msg, sizeof(msg), "-%s", names[0]));
   PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));

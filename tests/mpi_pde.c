@@ -1,0 +1,69 @@
+/* Two-rank tests of the PETSc problems: a Poisson solve distributed over 2 ranks equals the same
+   solve on one rank to solver tolerance, and `data darcy` writes the same file on 2 ranks as on 1. */
+#include "pdtest.h"
+#include <pdeop/poisson.h>
+#include <pdeop/mesh.h>
+#include <pdeop/field.h>
+#include <pdeop/solve.h>
+
+static void test_poisson_two_ranks(void **state)
+{
+  DM        d1, d2;
+  Vec       u1, u2;
+  PetscReal e1, e2;
+  float     s1[33 * 33], s2[33 * 33];
+  PetscMPIInt rank;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  PDT(PetscOptionsSetValue(NULL, "-ksp_rtol", "1e-12"));
+  PDT(PetscOptionsSetValue(NULL, "-pc_type", "jacobi"));
+  PDT(PdMeshCreateDA(PETSC_COMM_WORLD, 2, 33, &d2));
+  PDT(PdPoissonSolveFD(d2, PD_MMS_TRIG, NULL, &u2, &e2));
+  PDT(PdVecToSample(d2, u2, s2));
+  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 33, &d1));
+  PDT(PdPoissonSolveFD(d1, PD_MMS_TRIG, NULL, &u1, &e1));
+  PDT(PdVecToSample(d1, u1, s1));
+  for (int i = 0; i < 33 * 33; i++) PDT_CLOSE(s1[i], s2[i], 1e-9 + 1e-6 * fabs(s1[i]));
+  PDT_CLOSE(e1, e2, 1e-8);
+  PDT(PetscOptionsClearValue(NULL, "-ksp_rtol"));
+  PDT(PetscOptionsClearValue(NULL, "-pc_type"));
+  PDT(VecDestroy(&u1));
+  PDT(VecDestroy(&u2));
+  PDT(DMDestroy(&d1));
+  PDT(DMDestroy(&d2));
+}
+
+static void test_data_darcy_two_ranks(void **state)
+{
+  PdDict      r;
+  PdDataset   a, b;
+  PetscMPIInt rank;
+  int         same = 1;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  PDT(PetscOptionsSetValue(NULL, "-n", "5"));
+  PDT(PetscOptionsSetValue(NULL, "-res", "9"));
+  PDT(PetscOptionsSetValue(NULL, "-fine", "33"));
+  PDT(PetscOptionsSetValue(NULL, "-seed", "3"));
+  PDT(PetscOptionsSetValue(NULL, "-quiet", NULL));
+  PDT(PetscOptionsSetValue(NULL, "-o", "mpi_darcy_np2.h5"));
+  PDT(PdDictCreate(&r));
+  PDT(PdDataDarcyRun(PETSC_COMM_WORLD, r));
+  if (rank == 0) {
+    PDT(PetscOptionsSetValue(NULL, "-o", "mpi_darcy_np1.h5"));
+    PDT(PdDataDarcyRun(PETSC_COMM_SELF, r));
+    PDT(PdDatasetRead(PETSC_COMM_SELF, "mpi_darcy_np1.h5", PETSC_TRUE, &a));
+    PDT(PdDatasetRead(PETSC_COMM_SELF, "mpi_darcy_np2.h5", PETSC_TRUE, &b));
+    assert_int_equal(a.N, 5);
+    assert_int_equal(b.N, 5);
+    for (PetscInt i = 0; i < 5 * 81; i++) same = same && a.inputs[i] == b.inputs[i] && a.outputs[i] == b.outputs[i];
+    PDT(PdDatasetFree(&a));
+    PDT(PdDatasetFree(&b));
+  }
+  PDT(MPI_Bcast(&same, 1, MPI_INT, 0, PETSC_COMM_WORLD)); /* every rank asserts: none waits */
+  assert_true(same);
+  PDT(PdDictDestroy(&r));
+  const char *opts[] = {"-n", "-res", "-fine", "-seed", "-quiet", "-o"};
+  for (int i = 0; i < 6; i++) PDT(PetscOptionsClearValue(NULL, opts[i]));
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_poisson_two_ranks), cmocka_unit_test(test_data_darcy_two_ranks)};
+PDT_MAIN("mpi_pde", tests)

@@ -1,0 +1,236 @@
+/* Tests of the Darcy solver, the random fields and the dataset generator: with a = 1 the operator
+   is the Poisson one; the centre value of -Laplace u = 1 matches the series value; a smooth variable
+   coefficient converges at second order; the DCT synthesis equals a direct cosine sum; a generated
+   dataset holds exactly what an independent solve of its samples gives. */
+#include "pdtest.h"
+#include <pdeop/darcy.h>
+#include <pdeop/poisson.h>
+#include <pdeop/field.h>
+#include <pdeop/mesh.h>
+#include <pdeop/solve.h>
+
+static PetscErrorCode SolveDarcy(DM da, const double *a, const double *f, double fval, PdFaceAverage avg, Vec *u)
+{
+  Mat A;
+  Vec b;
+  KSP ksp;
+  PetscFunctionBegin;
+  PetscCall(DMCreateMatrix(da, &A));
+  PetscCall(PdDarcyOperator(da, a, avg, A));
+  PetscCall(DMCreateGlobalVector(da, &b));
+  PetscCall(VecDuplicate(b, u));
+  PetscCall(PdDarcyRHS(da, f, fval, b));
+  PetscCall(KSPCreate(PetscObjectComm((PetscObject)da), &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPSetTolerances(ksp, 1e-12, 1e-50, PETSC_DEFAULT, 10000));
+  PetscCall(PdKSPSolveReport(ksp, b, *u, NULL));
+  PetscCall(KSPDestroy(&ksp));
+  PetscCall(VecDestroy(&b));
+  PetscCall(MatDestroy(&A));
+  PetscFunctionReturn(0);
+}
+
+static void test_unit_coefficient_is_poisson(void **state)
+{
+  DM        da;
+  Mat       A, P;
+  double   *a;
+  PetscReal nrm;
+  Vec       u;
+  float     s[65 * 65];
+  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 65, &da));
+  PDT(PetscMalloc1(65 * 65, &a));
+  for (int i = 0; i < 65 * 65; i++) a[i] = 1;
+  PDT(DMCreateMatrix(da, &A));
+  PDT(DMCreateMatrix(da, &P));
+  PDT(PdDarcyOperator(da, a, PD_FACE_HARMONIC, A));
+  PDT(PdPoissonFDOperator(da, P));
+  PDT(MatAXPY(A, -1, P, SAME_NONZERO_PATTERN));
+  PDT(MatNorm(A, NORM_FROBENIUS, &nrm));
+  PDT_CLOSE(nrm, 0, 0);
+  /* -Laplace u = 1 on the unit square: u(1/2, 1/2) = 0.0736713532 (series solution); FD error O(h^2) */
+  PDT(SolveDarcy(da, a, NULL, 1.0, PD_FACE_HARMONIC, &u));
+  PDT(PdVecToSample(da, u, s));
+  PDT_CLOSE(s[32 * 65 + 32], 0.0736713532, 5e-5);
+  PDT(VecDestroy(&u));
+  PDT(MatDestroy(&A));
+  PDT(MatDestroy(&P));
+  PDT(PetscFree(a));
+  PDT(DMDestroy(&da));
+}
+
+/* u = sin(pi x) sin(pi y), a = 2 + sin(pi x) cos(pi y): f = -div(a grad u) */
+static double Ua(double x, double y) { return sin(PETSC_PI * x) * sin(PETSC_PI * y); }
+static double Aa(double x, double y) { return 2 + sin(PETSC_PI * x) * cos(PETSC_PI * y); }
+static double Fa(double x, double y)
+{
+  double p = PETSC_PI, ux = p * cos(p * x) * sin(p * y), uy = p * sin(p * x) * cos(p * y), lap = -2 * p * p * Ua(x, y);
+  double ax = p * cos(p * x) * cos(p * y), ay = -p * sin(p * x) * sin(p * y);
+  return -(ax * ux + ay * uy + Aa(x, y) * lap);
+}
+
+static void test_variable_coefficient_convergence(void **state)
+{
+  double e[3];
+  for (int k = 0; k < 3; k++) {
+    PetscInt n = 16 * (1 << k) + 1;
+    DM       da;
+    Vec      u;
+    double  *a, *f, s2 = 0, h = 1.0 / (n - 1);
+    float   *s;
+    PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, n, &da));
+    PDT(PetscMalloc3(n * n, &a, n * n, &f, n * n, &s));
+    for (PetscInt j = 0; j < n; j++)
+      for (PetscInt i = 0; i < n; i++) {
+        a[j * n + i] = Aa(i * h, j * h);
+        f[j * n + i] = Fa(i * h, j * h);
+      }
+    PDT(SolveDarcy(da, a, f, 0, PD_FACE_HARMONIC, &u));
+    PDT(PdVecToSample(da, u, s));
+    for (PetscInt j = 0; j < n; j++)
+      for (PetscInt i = 0; i < n; i++) s2 += pow(s[j * n + i] - Ua(i * h, j * h), 2);
+    e[k] = sqrt(s2 * h * h);
+    PDT(VecDestroy(&u));
+    PDT(PetscFree3(a, f, s));
+    PDT(DMDestroy(&da));
+  }
+  for (int k = 0; k < 2; k++) {
+    double order = log2(e[k] / e[k + 1]);
+    if (!(order > 1.8 && order < 2.2)) fail_msg("Darcy MMS: order %.3f (errors %g, %g)", order, e[k], e[k + 1]);
+  }
+}
+
+static void test_face_averages_differ(void **state)
+{
+  DM        da;
+  Vec       u1, u2;
+  double    a[33 * 33];
+  PdRng     rng;
+  PetscReal d, n;
+  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 33, &da));
+  PDT(PdRngSeed(&rng, 4, 0));
+  PDT(PdGaussianRandomField2D(33, 2, 3, &rng, a));
+  PDT(PdFieldThreshold(33 * 33, a, 12, 3));
+  PDT(SolveDarcy(da, a, NULL, 1, PD_FACE_HARMONIC, &u1));
+  PDT(SolveDarcy(da, a, NULL, 1, PD_FACE_ARITHMETIC, &u2));
+  PDT(VecNorm(u1, NORM_2, &n));
+  PDT(VecAXPY(u2, -1, u1));
+  PDT(VecNorm(u2, NORM_2, &d));
+  assert_true(d > 1e-2 * n); /* the arithmetic mean overestimates flux across the 3/12 jumps */
+  PDT(VecDestroy(&u1));
+  PDT(VecDestroy(&u2));
+  PDT(DMDestroy(&da));
+}
+
+static void test_random_field(void **state)
+{
+  const PetscInt s = 6;
+  double         u[36], v[36], xi[36];
+  PdRng          rng;
+  const double   alpha = 2, tau = 3;
+  PDT(PdRngSeed(&rng, 7, 3));
+  PDT(PdGaussianRandomField2D(s, alpha, tau, &rng, u));
+  /* direct evaluation of the orthonormal inverse DCT-II of the same draws */
+  PDT(PdRngSeed(&rng, 7, 3));
+  for (int l = 0; l < s; l++)
+    for (int k = 0; k < s; k++) xi[l * s + k] = PdRngNormal(&rng);
+  for (int n = 0; n < s; n++)
+    for (int m = 0; m < s; m++) {
+      double sum = 0;
+      for (int l = 0; l < s; l++)
+        for (int k = 0; k < s; k++) {
+          if (!k && !l) continue;
+          double c = s * pow(tau, alpha - 1) * pow(PETSC_PI * PETSC_PI * (k * k + l * l) + tau * tau, -alpha / 2);
+          double wk = k ? sqrt(2.0 / s) : sqrt(1.0 / s), wl = l ? sqrt(2.0 / s) : sqrt(1.0 / s);
+          sum += wk * wl * c * xi[l * s + k] * cos(PETSC_PI * (2 * m + 1) * k / (2.0 * s)) * cos(PETSC_PI * (2 * n + 1) * l / (2.0 * s));
+        }
+      PDT_CLOSE(u[n * s + m], sum, 1e-12);
+    }
+  PDT(PdRngSeed(&rng, 7, 3));
+  PDT(PdGaussianRandomField2D(s, alpha, tau, &rng, v));
+  for (int i = 0; i < 36; i++) assert_true(u[i] == v[i]);
+  PDT(PdFieldThreshold(36, v, 12, 3));
+  for (int i = 0; i < 36; i++) assert_true(v[i] == (u[i] >= 0 ? 12 : 3));
+  PDT_FAILS(PdGaussianRandomField2D(s, -1, tau, &rng, v));
+}
+
+static void test_transfer_roundtrip(void **state)
+{
+  DM     da;
+  Vec    x, y;
+  float  s[9 * 7];
+  PetscReal d;
+  PDT(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, 9, 7, 1, 1, 1, 1, NULL, NULL, &da));
+  PDT(DMSetUp(da));
+  PDT(DMCreateGlobalVector(da, &x));
+  PDT(VecDuplicate(x, &y));
+  for (int i = 0; i < 63; i++) s[i] = (float)i;
+  PDT(PdSampleToVec(da, s, x));
+  {
+    PetscScalar **a;
+    PDT(DMDAVecGetArray(da, x, &a));
+    PDT_CLOSE(a[4][6], 4 * 9 + 6, 0); /* [j][i], x fastest */
+    PDT(DMDAVecRestoreArray(da, x, &a));
+  }
+  PDT(PdVecToSample(da, x, s));
+  PDT(PdSampleToVec(da, s, y));
+  PDT(VecAXPY(y, -1, x));
+  PDT(VecNorm(y, NORM_INFINITY, &d));
+  PDT_CLOSE(d, 0, 0);
+  PDT(VecDestroy(&x));
+  PDT(VecDestroy(&y));
+  PDT(DMDestroy(&da));
+}
+
+/* the generator's file against an independent solve of sample 2 */
+static void test_dataset_matches_direct_solve(void **state)
+{
+  PdDict    report;
+  PdDataset ds;
+  PetscInt64 res;
+  PDT(PetscOptionsSetValue(NULL, "-n", "3"));
+  PDT(PetscOptionsSetValue(NULL, "-res", "9"));
+  PDT(PetscOptionsSetValue(NULL, "-fine", "33"));
+  PDT(PetscOptionsSetValue(NULL, "-seed", "5"));
+  PDT(PetscOptionsSetValue(NULL, "-o", "darcy_test.h5"));
+  PDT(PetscOptionsSetValue(NULL, "-ksp_rtol", "1e-12"));
+  PDT(PetscOptionsSetValue(NULL, "-quiet", NULL));
+  PDT(PdDictCreate(&report));
+  PDT(PdDataDarcyRun(PETSC_COMM_SELF, report));
+  PDT(PdDictDestroy(&report));
+  const char *opts[] = {"-n", "-res", "-fine", "-seed", "-o", "-ksp_rtol", "-quiet"};
+  for (int i = 0; i < 7; i++) PDT(PetscOptionsClearValue(NULL, opts[i]));
+  PDT(PdDatasetRead(PETSC_COMM_SELF, "darcy_test.h5", PETSC_TRUE, &ds));
+  assert_int_equal(ds.N, 3);
+  assert_int_equal(ds.in_ndim, 4);
+  assert_int_equal(ds.in_shape[1], 1);
+  assert_int_equal(ds.in_shape[2], 9);
+  assert_int_equal(ds.out_shape[3], 9);
+  PDT(PdDictGetInt(ds.attrs, "res", &res));
+  assert_int_equal(res, 9);
+  {
+    DM     da;
+    Vec    u;
+    double a[33 * 33];
+    float  s[33 * 33];
+    PdRng  rng;
+    PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 33, &da));
+    PDT(PdRngSeed(&rng, 5, 2));
+    PDT(PdGaussianRandomField2D(33, 2, 3, &rng, a));
+    PDT(PdFieldThreshold(33 * 33, a, 12, 3));
+    PDT(SolveDarcy(da, a, NULL, 1, PD_FACE_HARMONIC, &u));
+    PDT(PdVecToSample(da, u, s));
+    for (int j = 0; j < 9; j++)
+      for (int i = 0; i < 9; i++) {
+        assert_true(ds.inputs[(2 * 9 + j) * 9 + i] == (float)a[(4 * j) * 33 + 4 * i]);
+        PDT_CLOSE(ds.outputs[(2 * 9 + j) * 9 + i], s[(4 * j) * 33 + 4 * i], 1e-7);
+      }
+    PDT(VecDestroy(&u));
+    PDT(DMDestroy(&da));
+  }
+  PDT(PdDatasetFree(&ds));
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_unit_coefficient_is_poisson), cmocka_unit_test(test_variable_coefficient_convergence), cmocka_unit_test(test_face_averages_differ), cmocka_unit_test(test_random_field), cmocka_unit_test(test_transfer_roundtrip), cmocka_unit_test(test_dataset_matches_direct_solve)};
+PDT_MAIN("darcy", tests)

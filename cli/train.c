@@ -47,6 +47,7 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PdTrainerSetData(tr, &train, hastest ? &testset : NULL));
   PetscCall(PdTrainerSetLoss(tr, PD_LOSS_REL_L2));
   PetscCall(PdTrainerSetBatchSize(tr, 20));
+  PetscCall(PdTrainerSetNormalize(tr, PETSC_TRUE));
   PetscCall(PdTrainerSetOutput(tr, out));
   PetscCall(PdTrainerSetFromOptions(tr));
   if (resume[0]) PetscCall(PdTrainerResume(tr, resume));

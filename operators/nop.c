@@ -60,6 +60,7 @@ PetscErrorCode NOpDestroy(NOp *nop)
   PetscFunctionBegin;
   if (!*nop) PetscFunctionReturn(0);
   if ((*nop)->ops.destroy) PetscCall((*nop)->ops.destroy(*nop));
+  PetscCall(PetscFree4((*nop)->in_mean, (*nop)->in_std, (*nop)->out_mean, (*nop)->out_std));
   PetscCall(PdParamsDestroy(&(*nop)->params));
   PetscCall(PetscFree(*nop));
   PetscFunctionReturn(0);
@@ -182,6 +183,56 @@ PetscErrorCode NOpSetUp(NOp nop)
   PetscFunctionReturn(0);
 }
 
+/*@ NOpSetNormalization - per-channel means and standard deviations of inputs and outputs @*/
+PetscErrorCode NOpSetNormalization(NOp nop, const double in_mean[], const double in_std[], const double out_mean[], const double out_std[])
+{
+  PetscInt ci = nop->in_shape[0], co = nop->out_shape[0];
+
+  PetscFunctionBegin;
+  PetscCheck(nop->in_ndim > 0, nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the model's shapes before its normalisation");
+  PetscCall(PetscFree4(nop->in_mean, nop->in_std, nop->out_mean, nop->out_std));
+  PetscCall(PetscMalloc4(ci, &nop->in_mean, ci, &nop->in_std, co, &nop->out_mean, co, &nop->out_std));
+  for (PetscInt c = 0; c < ci; c++) {
+    PetscCheck(in_std[c] > 0 && PetscIsNormalReal(in_std[c]), nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "Input channel %" PetscInt_FMT " has standard deviation %g; it must be positive", c, in_std[c]);
+    nop->in_mean[c] = in_mean[c];
+    nop->in_std[c]  = in_std[c];
+  }
+  for (PetscInt c = 0; c < co; c++) {
+    PetscCheck(out_std[c] > 0 && PetscIsNormalReal(out_std[c]), nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "Output channel %" PetscInt_FMT " has standard deviation %g; it must be positive", c, out_std[c]);
+    nop->out_mean[c] = out_mean[c];
+    nop->out_std[c]  = out_std[c];
+  }
+  nop->normalized = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode NOpGetNormalized(NOp nop, PetscBool *flg)
+{
+  PetscFunctionBegin;
+  *flg = nop->normalized;
+  PetscFunctionReturn(0);
+}
+
+/* y = x * scale[c] + shift[c] per channel c (dimension 1 of x), as differentiable engine ops */
+static PetscErrorCode ChannelAffine(PdTape tape, PdTensor x, const double *scale, const double *shift, PetscBool inverse, PdTensor *y)
+{
+  PdTensor S, T;
+  PetscInt C = x->shape[1], inner = x->size / (x->shape[0] * C);
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(tape, x->ndim - 1, x->shape + 1, &S));
+  PetscCall(PdTapeInput(tape, x->ndim - 1, x->shape + 1, &T));
+  for (PetscInt c = 0; c < C; c++)
+    for (PetscInt k = 0; k < inner; k++) {
+      /* forward: (x - mean) / std; inverse: x std + mean */
+      S->data[c * inner + k] = (float)(inverse ? scale[c] : 1.0 / scale[c]);
+      T->data[c * inner + k] = (float)(inverse ? shift[c] : -shift[c] / scale[c]);
+    }
+  PetscCall(PdMul(x, S, y));
+  PetscCall(PdAdd(*y, T, y));
+  PetscFunctionReturn(0);
+}
+
 /*@ NOpForward - y = model(x) on a tape; x is [B, input shape], y is [B, output shape] @*/
 PetscErrorCode NOpForward(NOp nop, PdTape tape, PdTensor x, PdTensor *y)
 {
@@ -195,7 +246,20 @@ PetscErrorCode NOpForward(NOp nop, PdTape tape, PdTensor x, PdTensor *y)
     PetscCall(PdShapeString(nop->in_ndim, nop->in_shape, e, sizeof(e)));
     SETERRQ(nop->comm, PETSC_ERR_ARG_SIZ, "Model input has shape %s; expected [batch] + %s", s, e);
   }
-  PetscCall(nop->ops.forward(nop, tape, x, y));
+  if (nop->normalized) {
+    PetscInt ishape[PD_MAX_DIMS] = {x->shape[0], 1}, oshape[PD_MAX_DIMS];
+    PdTensor xin = x;
+    if (x->ndim == 1) PetscCall(PdReshape(x, 2, ishape, &xin));
+    PetscCall(ChannelAffine(tape, xin, nop->in_std, nop->in_mean, PETSC_FALSE, &xin));
+    if (x->ndim == 1) PetscCall(PdReshape(xin, 1, x->shape, &xin));
+    PetscCall(nop->ops.forward(nop, tape, xin, y));
+    if ((*y)->ndim == 1) {
+      oshape[0] = (*y)->shape[0];
+      oshape[1] = 1;
+      PetscCall(PdReshape(*y, 2, oshape, y));
+    }
+    PetscCall(ChannelAffine(tape, *y, nop->out_std, nop->out_mean, PETSC_TRUE, y));
+  } else PetscCall(nop->ops.forward(nop, tape, x, y));
   PetscFunctionReturn(0);
 }
 
@@ -274,6 +338,22 @@ PetscErrorCode NOpGetMeta(NOp nop, PdDict meta)
   PetscCall(ShapeToString(nop->out_ndim, nop->out_shape, buf, sizeof(buf)));
   PetscCall(PdDictSetString(meta, "output_shape", buf));
   PetscCall(PdDictSetInt(meta, "seed", nop->seed));
+  PetscCall(PdDictSetBool(meta, "normalized", nop->normalized));
+  if (nop->normalized) {
+    char key[64];
+    for (PetscInt c = 0; c < nop->in_shape[0]; c++) {
+      PetscCall(PetscSNPrintf(key, sizeof(key), "input_mean_%" PetscInt_FMT, c));
+      PetscCall(PdDictSetReal(meta, key, nop->in_mean[c]));
+      PetscCall(PetscSNPrintf(key, sizeof(key), "input_std_%" PetscInt_FMT, c));
+      PetscCall(PdDictSetReal(meta, key, nop->in_std[c]));
+    }
+    for (PetscInt c = 0; c < nop->out_shape[0]; c++) {
+      PetscCall(PetscSNPrintf(key, sizeof(key), "output_mean_%" PetscInt_FMT, c));
+      PetscCall(PdDictSetReal(meta, key, nop->out_mean[c]));
+      PetscCall(PetscSNPrintf(key, sizeof(key), "output_std_%" PetscInt_FMT, c));
+      PetscCall(PdDictSetReal(meta, key, nop->out_std[c]));
+    }
+  }
   if (nop->ops.getmeta) PetscCall(nop->ops.getmeta(nop, meta));
   PetscFunctionReturn(0);
 }
@@ -298,6 +378,30 @@ PetscErrorCode NOpCreateFromMeta(MPI_Comm comm, PdDict meta, NOp *nop)
   PetscCall(NOpSetShapes(n, ni, si, no, so));
   PetscCall(PdDictGetInt(meta, "seed", &seed));
   n->seed = seed;
+  {
+    PetscBool has, norm = PETSC_FALSE;
+    PetscCall(PdDictHas(meta, "normalized", &has));
+    if (has) PetscCall(PdDictGetBool(meta, "normalized", &norm));
+    if (norm) {
+      double *im, *is, *om, *os;
+      char    key[64];
+      PetscCall(PetscMalloc4(si[0], &im, si[0], &is, so[0], &om, so[0], &os));
+      for (PetscInt c = 0; c < si[0]; c++) {
+        PetscCall(PetscSNPrintf(key, sizeof(key), "input_mean_%" PetscInt_FMT, c));
+        PetscCall(PdDictGetReal(meta, key, &im[c]));
+        PetscCall(PetscSNPrintf(key, sizeof(key), "input_std_%" PetscInt_FMT, c));
+        PetscCall(PdDictGetReal(meta, key, &is[c]));
+      }
+      for (PetscInt c = 0; c < so[0]; c++) {
+        PetscCall(PetscSNPrintf(key, sizeof(key), "output_mean_%" PetscInt_FMT, c));
+        PetscCall(PdDictGetReal(meta, key, &om[c]));
+        PetscCall(PetscSNPrintf(key, sizeof(key), "output_std_%" PetscInt_FMT, c));
+        PetscCall(PdDictGetReal(meta, key, &os[c]));
+      }
+      PetscCall(NOpSetNormalization(n, im, is, om, os));
+      PetscCall(PetscFree4(im, is, om, os));
+    }
+  }
   if (n->ops.setmeta) PetscCall(n->ops.setmeta(n, meta));
   *nop = n;
   PetscFunctionReturn(0);

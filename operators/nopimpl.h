@@ -26,6 +26,9 @@ struct _n_NOp {
   int            in_ndim, out_ndim; /* per-sample shapes, without the batch dimension */
   PetscInt       in_shape[PD_MAX_DIMS], out_shape[PD_MAX_DIMS];
   PetscInt       in_size, out_size;
+  /* optional per-channel normalisation x' = (x - in_mean) / in_std, y = y' out_std + out_mean */
+  PetscBool      normalized;
+  double        *in_mean, *in_std, *out_mean, *out_std;
 };
 
 /* fully connected stacks (operators/dense.c), shared by mlp and deeponet */

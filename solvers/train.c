@@ -16,7 +16,7 @@ struct _n_PdTrainer {
   PetscInt         epochs, batch_size, checkpoint_every;
   PetscInt         epoch; /* epochs completed */
   char             out[PETSC_MAX_PATH_LEN], log[PETSC_MAX_PATH_LEN];
-  PetscBool        optim_configured;
+  PetscBool        optim_configured, normalize;
   PdTape           tape, evaltape;
   PetscInt        *perm;
   /* results */
@@ -87,6 +87,40 @@ PetscErrorCode PdTrainerSetData(PdTrainer t, const PdDataset *train, const PdDat
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode PdTrainerSetNormalize(PdTrainer t, PetscBool flg)
+{
+  PetscFunctionBegin;
+  t->normalize = flg;
+  PetscFunctionReturn(0);
+}
+
+/* per-channel mean and standard deviation (over samples and grid points) of a dataset's
+   inputs (which = 0) or outputs (1) */
+static PetscErrorCode ChannelStats(const PdDataset *ds, int which, double *mean, double *std)
+{
+  PetscInt     C = which ? ds->out_shape[1] : ds->in_shape[1], size = which ? ds->out_size : ds->in_size, inner = size / C;
+  const float *v = which ? ds->outputs : ds->inputs;
+
+  PetscFunctionBegin;
+  if ((which ? ds->out_ndim : ds->in_ndim) == 2) { /* rows of features: one "channel" per feature */
+    C     = size;
+    inner = 1;
+  }
+  for (PetscInt c = 0; c < C; c++) {
+    double s = 0, s2 = 0, n = (double)ds->N * inner;
+    for (PetscInt i = 0; i < ds->N; i++)
+      for (PetscInt k = 0; k < inner; k++) {
+        double x = v[(size_t)i * size + c * inner + k];
+        s += x;
+        s2 += x * x;
+      }
+    mean[c] = s / n;
+    std[c]  = PetscSqrtReal(PetscMax(s2 / n - mean[c] * mean[c], 0));
+    if (!(std[c] > 1e-12 * (PetscAbsReal(mean[c]) + 1e-30))) std[c] = 1; /* constant channel */
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PdTrainerSetLoss(PdTrainer t, PdLossType loss)
 {
   PetscFunctionBegin;
@@ -147,6 +181,7 @@ PetscErrorCode PdTrainerSetFromOptions(PdTrainer t)
   PetscCall(PetscOptionsInt("-batch_size", "Samples per mini-batch (over all ranks)", "PdTrainerSetBatchSize", t->batch_size, &t->batch_size, NULL));
   PetscCall(PetscOptionsEnum("-loss", "Training loss", "PdTrainerSetLoss", PdLossTypes, (PetscEnum)t->loss, (PetscEnum *)&t->loss, &flg));
   if (flg) t->metric = t->loss;
+  PetscCall(PetscOptionsBool("-normalize", "Normalise inputs and outputs per channel with the training set's statistics (new models)", "PdTrainerSetNormalize", t->normalize, &t->normalize, NULL));
   PetscCall(PetscOptionsInt("-checkpoint_every", "Write the checkpoint every this many epochs (0: only at the end)", "PdTrainerSetOutput", t->checkpoint_every, &t->checkpoint_every, NULL));
   PetscCall(PetscOptionsString("-log", "CSV log of epoch, train loss, test error, seconds", "PdTrainerTrain", t->log, t->log, sizeof(t->log), NULL));
   PetscOptionsEnd();
@@ -292,6 +327,19 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
   }
   PetscCall(PdOptimGetStepCount(t->optim, &steps_done));
   step = (PetscInt)steps_done;
+  {
+    PetscBool has;
+    PetscCall(NOpGetNormalized(t->nop, &has));
+    if (t->normalize && !has && start == 0) {
+      double *im, *is, *om, *os;
+      PetscInt ci = t->train->in_ndim == 2 ? t->train->in_size : t->train->in_shape[1], co = t->train->out_ndim == 2 ? t->train->out_size : t->train->out_shape[1];
+      PetscCall(PetscMalloc4(ci, &im, ci, &is, co, &om, co, &os));
+      PetscCall(ChannelStats(t->train, 0, im, is));
+      PetscCall(ChannelStats(t->train, 1, om, os));
+      PetscCall(NOpSetNormalization(t->nop, im, is, om, os));
+      PetscCall(PetscFree4(im, is, om, os));
+    }
+  }
   PetscCall(PetscTime(&t0));
   for (; t->epoch < t->epochs; t->epoch++) {
     double     eloss = 0;

@@ -29,6 +29,11 @@ PETSC_EXTERN PetscErrorCode NOpGetSeed(NOp, PetscInt64 *);
 /* Options: -model <type> -seed <n> and the type's own (-mlp_width, -mlp_depth, -mlp_activation) */
 PETSC_EXTERN PetscErrorCode NOpSetFromOptions(NOp);
 PETSC_EXTERN PetscErrorCode NOpSetUp(NOp);
+/* Per-channel normalisation applied around the type's forward (as the FNO reference's
+   UnitGaussianNormalizer, but per channel so it holds at any resolution); saved in checkpoints.
+   Arrays have one entry per input (output) channel, i.e. the first sample dimension. */
+PETSC_EXTERN PetscErrorCode NOpSetNormalization(NOp, const double[], const double[], const double[], const double[]);
+PETSC_EXTERN PetscErrorCode NOpGetNormalized(NOp, PetscBool *);
 PETSC_EXTERN PetscErrorCode NOpForward(NOp, PdTape, PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode NOpView(NOp, PetscViewer);
 PETSC_EXTERN PetscErrorCode NOpGetParams(NOp, PdParams *);

@@ -15,6 +15,8 @@ PETSC_EXTERN PetscErrorCode PdTrainerDestroy(PdTrainer *);
 /* The training set and an optional test set (not copied: they must outlive the trainer). */
 PETSC_EXTERN PetscErrorCode PdTrainerSetData(PdTrainer, const PdDataset *, const PdDataset *);
 PETSC_EXTERN PetscErrorCode PdTrainerSetLoss(PdTrainer, PdLossType);
+/* Normalise inputs and outputs per channel with the training set's statistics (-normalize). */
+PETSC_EXTERN PetscErrorCode PdTrainerSetNormalize(PdTrainer, PetscBool);
 PETSC_EXTERN PetscErrorCode PdTrainerSetEpochs(PdTrainer, PetscInt);
 PETSC_EXTERN PetscErrorCode PdTrainerSetBatchSize(PdTrainer, PetscInt);
 /* Checkpoint file written every -checkpoint_every epochs and at the end (NULL: none). */

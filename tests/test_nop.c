@@ -169,5 +169,152 @@ static void test_bad_options(void **state)
   PDT(NOpDestroy(&nop));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_bad_options)};
+/* loss = sum(w * model(x)) for fixed w; returns it and (when grad) fills parameter gradients */
+static double Loss(NOp nop, PdTape tape, PdTensor xs, const float *w, PetscBool grad)
+{
+  PdTensor x, y;
+  double   l = 0;
+  PdTapeReset(tape);
+  PdTapeInput(tape, xs->ndim, xs->shape, &x);
+  PetscArraycpy(x->data, xs->data, xs->size);
+  assert_int_equal(NOpForward(nop, tape, x, &y), 0);
+  for (PetscInt i = 0; i < y->size; i++) l += (double)w[i] * y->data[i];
+  if (grad) {
+    PdParams p;
+    NOpGetParams(nop, &p);
+    PdParamsZeroGrad(p);
+    for (PetscInt i = 0; i < y->size; i++) y->grad[i] = w[i];
+    assert_int_equal(PdTapeBackwardSeeded(tape, y), 0);
+  }
+  return l;
+}
+
+/* parameter gradients of a whole model against central differences on a sample of parameters */
+static void CheckModelGradient(NOp nop, PdTensor xs, PetscInt outsize, const char *what)
+{
+  PdTape   tape;
+  PdParams p;
+  float   *d, *g, *w, *g0;
+  PetscInt n;
+  PdRng    rng;
+  double   maxdiff = 0, maxg = 0;
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  PDT(NOpGetParams(nop, &p));
+  PDT(PdParamsGetBufferSize(p, &n));
+  PDT(PdParamsGetArrays(p, &d, &g));
+  PDT(PetscMalloc2(outsize, &w, n, &g0));
+  PDT(PdRngSeed(&rng, 99, 0));
+  PDT(PdRngFillUniform(&rng, outsize, w, -1, 1));
+  Loss(nop, tape, xs, w, PETSC_TRUE);
+  PDT(PetscArraycpy(g0, g, n));
+  for (PetscInt i = 0; i < n; i += PetscMax(1, n / 80)) {
+    float  x0 = d[i];
+    double h = 1e-2, lp, lm;
+    d[i] = x0 + (float)h;
+    lp   = Loss(nop, tape, xs, w, PETSC_FALSE);
+    d[i] = x0 - (float)h;
+    lm   = Loss(nop, tape, xs, w, PETSC_FALSE);
+    d[i] = x0;
+    maxdiff = PetscMax(maxdiff, fabs((lp - lm) / (2 * h) - g0[i]));
+    maxg    = PetscMax(maxg, fabs(g0[i]));
+  }
+  if (maxdiff > 5e-3 * (maxg + 1e-3)) fail_msg("%s: parameter gradient off by %g (largest %g)", what, maxdiff, maxg);
+  PDT(PetscFree2(w, g0));
+  PDT(PdTapeDestroy(&tape));
+}
+
+static NOp MakeModel(NOpType type, int nd, const PetscInt *in, const PetscInt *out, const char *o1, const char *v1, const char *o2, const char *v2)
+{
+  NOp nop;
+  NOpCreate(PETSC_COMM_SELF, &nop);
+  NOpSetType(nop, type);
+  if (o1) PetscOptionsSetValue(NULL, o1, v1);
+  if (o2) PetscOptionsSetValue(NULL, o2, v2);
+  assert_int_equal(NOpSetFromOptions(nop), 0);
+  if (o1) PetscOptionsClearValue(NULL, o1);
+  if (o2) PetscOptionsClearValue(NULL, o2);
+  NOpSetShapes(nop, nd, in, nd, out);
+  assert_int_equal(NOpSetUp(nop), 0);
+  return nop;
+}
+
+/* FNO: gradients in 1D and 2D, the same weights evaluate at another resolution, and a band-limited
+   input sampled at two resolutions gives nearly the same output where the grids meet. */
+static void test_fno(void **state)
+{
+  PetscInt in1[2] = {1, 16}, out1[2] = {2, 16}, in2[3] = {2, 12, 10}, out2[3] = {1, 12, 10};
+  PetscInt xs1[3] = {2, 1, 16}, xs2[4] = {2, 2, 12, 10};
+  NOp      f1 = MakeModel(NOPFNO, 2, in1, out1, "-fno_width", "4", "-fno_modes", "3");
+  NOp      f2 = MakeModel(NOPFNO, 3, in2, out2, "-fno_width", "3", "-fno_modes", "2");
+  PdTensor x1, x2;
+  PdRng    rng;
+  PDT(PdRngSeed(&rng, 5, 0));
+  PDT(PdTensorCreate(3, xs1, PETSC_FALSE, &x1));
+  PDT(PdTensorCreate(4, xs2, PETSC_FALSE, &x2));
+  PDT(PdRngFillUniform(&rng, x1->size, x1->data, -1, 1));
+  PDT(PdRngFillUniform(&rng, x2->size, x2->data, -1, 1));
+  CheckModelGradient(f1, x1, 2 * 2 * 16, "FNO-1D");
+  CheckModelGradient(f2, x2, 2 * 12 * 10, "FNO-2D");
+  {
+    PdTape   tape;
+    PdTensor x, y;
+    PetscInt big[4] = {1, 2, 24, 20};
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTapeInput(tape, 4, big, &x));
+    for (PetscInt i = 0; i < x->size; i++) x->data[i] = 0.1f;
+    PDT(NOpForward(f2, tape, x, &y)); /* trained at 12x10, evaluated at 24x20 */
+    assert_int_equal(y->shape[2], 24);
+    assert_int_equal(y->shape[3], 20);
+    PDT(PdTapeDestroy(&tape));
+  }
+  PDT(PdTensorDestroy(&x1));
+  PDT(PdTensorDestroy(&x2));
+  PDT(NOpDestroy(&f1));
+  PDT(NOpDestroy(&f2));
+}
+
+static void test_deeponet(void **state)
+{
+  PetscInt in[2] = {1, 12}, out[2] = {1, 12}, xs[3] = {3, 1, 12};
+  /* tanh: ReLU's kinks would make central differences unreliable, not the backward */
+  NOp      d = MakeModel(NOPDEEPONET, 2, in, out, "-deeponet_activation", "tanh", "-deeponet_p", "5");
+  PdTensor x;
+  PdRng    rng;
+  PDT(PdRngSeed(&rng, 6, 0));
+  PDT(PdTensorCreate(3, xs, PETSC_FALSE, &x));
+  PDT(PdRngFillUniform(&rng, x->size, x->data, -1, 1));
+  CheckModelGradient(d, x, 3 * 12, "DeepONet");
+  PDT(PdTensorDestroy(&x));
+  PDT(NOpDestroy(&d));
+}
+
+/* normalisation: the model sees (x - m)/s and its output is scaled back; a checkpoint keeps it */
+static void test_normalization(void **state)
+{
+  PetscInt in[2] = {2, 8}, out[2] = {1, 8}, xs[3] = {2, 2, 8};
+  NOp      a = MakeModel(NOPFNO, 2, in, out, "-fno_width", "3", "-fno_modes", "2"), b;
+  double   im[2] = {1.5, -2}, is[2] = {2, 0.5}, om[1] = {3}, os[1] = {0.25};
+  PdTape   tape;
+  PdTensor x, xn, ya, yb;
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  PDT(PdTapeInput(tape, 3, xs, &x));
+  PDT(PdTapeInput(tape, 3, xs, &xn));
+  for (PetscInt i = 0; i < x->size; i++) {
+    x->data[i]  = (float)sin(i);
+    xn->data[i] = (float)((x->data[i] - im[(i / 8) % 2]) / is[(i / 8) % 2]);
+  }
+  PDT(NOpForward(a, tape, xn, &ya)); /* plain model on normalised input */
+  PDT(NOpSetNormalization(a, im, is, om, os));
+  PDT(NOpForward(a, tape, x, &yb));
+  for (PetscInt i = 0; i < ya->size; i++) PDT_CLOSE(yb->data[i], ya->data[i] * 0.25 + 3, 1e-5);
+  PDT(NOpSave(a, "nop_norm.h5", NULL, 0));
+  PDT(NOpLoad(PETSC_COMM_SELF, "nop_norm.h5", &b, NULL));
+  PDT(NOpForward(b, tape, x, &ya));
+  for (PetscInt i = 0; i < ya->size; i++) assert_true(ya->data[i] == yb->data[i]);
+  PDT(PdTapeDestroy(&tape));
+  PDT(NOpDestroy(&a));
+  PDT(NOpDestroy(&b));
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization)};
 PDT_MAIN("nop", tests)

@@ -2,8 +2,11 @@
    x fastest): the boundary between PETSc's solvers and the networks. */
 #include <pdeop/field.h>
 
-/*@ PdVecToSample - the whole field of a DMDA Vec as floats in natural order, on every rank @*/
-PetscErrorCode PdVecToSample(DM da, Vec u, float out[])
+/*@
+  PdVecGatherNatural - the whole field of a DMDA Vec in natural order (x fastest) as doubles,
+  on every rank (toall) or on rank 0 only (*out is NULL on the others); free with PetscFree
+@*/
+PetscErrorCode PdVecGatherNatural(DM da, Vec u, PetscBool toall, double **out)
 {
   Vec                nat, all;
   VecScatter         sc;
@@ -14,16 +17,35 @@ PetscErrorCode PdVecToSample(DM da, Vec u, float out[])
   PetscCall(DMDACreateNaturalVector(da, &nat));
   PetscCall(DMDAGlobalToNaturalBegin(da, u, INSERT_VALUES, nat));
   PetscCall(DMDAGlobalToNaturalEnd(da, u, INSERT_VALUES, nat));
-  PetscCall(VecScatterCreateToAll(nat, &sc, &all));
+  if (toall) PetscCall(VecScatterCreateToAll(nat, &sc, &all));
+  else PetscCall(VecScatterCreateToZero(nat, &sc, &all));
   PetscCall(VecScatterBegin(sc, nat, all, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecScatterEnd(sc, nat, all, INSERT_VALUES, SCATTER_FORWARD));
   PetscCall(VecGetLocalSize(all, &n));
-  PetscCall(VecGetArrayRead(all, &a));
-  for (PetscInt i = 0; i < n; i++) out[i] = (float)PetscRealPart(a[i]);
-  PetscCall(VecRestoreArrayRead(all, &a));
+  *out = NULL;
+  if (n) {
+    PetscCall(PetscMalloc1(n, out));
+    PetscCall(VecGetArrayRead(all, &a));
+    for (PetscInt i = 0; i < n; i++) (*out)[i] = PetscRealPart(a[i]);
+    PetscCall(VecRestoreArrayRead(all, &a));
+  }
   PetscCall(VecScatterDestroy(&sc));
   PetscCall(VecDestroy(&all));
   PetscCall(VecDestroy(&nat));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdVecToSample - the whole field of a DMDA Vec as floats in natural order, on every rank @*/
+PetscErrorCode PdVecToSample(DM da, Vec u, float out[])
+{
+  double  *all;
+  PetscInt n;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetSize(u, &n));
+  PetscCall(PdVecGatherNatural(da, u, PETSC_TRUE, &all));
+  for (PetscInt i = 0; i < n; i++) out[i] = (float)all[i];
+  PetscCall(PetscFree(all));
   PetscFunctionReturn(0);
 }
 

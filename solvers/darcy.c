@@ -119,7 +119,10 @@ PetscErrorCode PdDarcyRun(MPI_Comm comm, PdDict report)
   PetscCall(PdOptionsHelp(&help));
   PetscCall(KSPCreate(comm, &ksp));
   PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPSetDM(ksp, da)); /* for geometric multigrid's interpolation; the operator is ours */
+  PetscCall(KSPSetDMActive(ksp, PETSC_FALSE));
   PetscCall(KSPSetFromOptions(ksp));
+  PetscCall(PdKSPUseGalerkinMG(ksp));
   if (help) {
     PetscCall(KSPDestroy(&ksp));
     PetscCall(DMDestroy(&da));

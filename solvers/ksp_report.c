@@ -39,3 +39,24 @@ PetscErrorCode PdKSPSolveReport(KSP ksp, Vec b, Vec x, PdDict report)
   PetscCheck(reason >= 0, comm, PETSC_ERR_NOT_CONVERGED, "The linear solve diverged: %s after %" PetscInt_FMT " iterations (residual norm %g). Try another -ksp_type/-pc_type, or raise -ksp_max_it", KSPConvergedReasons[reason], its, (double)rnorm);
   PetscFunctionReturn(0);
 }
+
+/*@
+  PdKSPUseGalerkinMG - with -pc_type mg, form coarse operators as P^T A P unless -pc_mg_galerkin says
+  otherwise. pdeop's grid operators keep Dirichlet nodes as decoupled rows; rediscretised coarse
+  operators would let coarse corrections leak through those rows (42 CG iterations instead of 4 at
+  257^2), the Galerkin product does not.
+@*/
+PetscErrorCode PdKSPUseGalerkinMG(KSP ksp)
+{
+  PC          pc;
+  PetscBool   ismg, set;
+  const char *prefix;
+
+  PetscFunctionBegin;
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCMG, &ismg));
+  PetscCall(PCGetOptionsPrefix(pc, &prefix));
+  PetscCall(PetscOptionsHasName(NULL, prefix, "-pc_mg_galerkin", &set));
+  if (ismg && !set) PetscCall(PCMGSetGalerkin(pc, PC_MG_GALERKIN_BOTH));
+  PetscFunctionReturn(0);
+}

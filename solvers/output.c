@@ -3,37 +3,7 @@
 #include <pdeop/output.h>
 #include <petscviewerhdf5.h>
 #include <petscdmda.h>
-
-/* The whole 2D DMDA field on rank 0, in natural (x fastest) order, as doubles. */
-static PetscErrorCode GatherGrid(DM dm, Vec u, double **out)
-{
-  Vec                nat, all;
-  VecScatter         sc;
-  const PetscScalar *a;
-  PetscInt           n;
-  PetscMPIInt        rank;
-
-  PetscFunctionBegin;
-  PetscCall(DMDACreateNaturalVector(dm, &nat));
-  PetscCall(DMDAGlobalToNaturalBegin(dm, u, INSERT_VALUES, nat));
-  PetscCall(DMDAGlobalToNaturalEnd(dm, u, INSERT_VALUES, nat));
-  PetscCall(VecScatterCreateToZero(nat, &sc, &all));
-  PetscCall(VecScatterBegin(sc, nat, all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCall(VecScatterEnd(sc, nat, all, INSERT_VALUES, SCATTER_FORWARD));
-  PetscCallMPI(MPI_Comm_rank(PetscObjectComm((PetscObject)dm), &rank));
-  *out = NULL;
-  if (rank == 0) {
-    PetscCall(VecGetLocalSize(all, &n));
-    PetscCall(PetscMalloc1(n, out));
-    PetscCall(VecGetArrayRead(all, &a));
-    for (PetscInt i = 0; i < n; i++) (*out)[i] = PetscRealPart(a[i]);
-    PetscCall(VecRestoreArrayRead(all, &a));
-  }
-  PetscCall(VecScatterDestroy(&sc));
-  PetscCall(VecDestroy(&all));
-  PetscCall(VecDestroy(&nat));
-  PetscFunctionReturn(0);
-}
+#include <pdeop/field.h>
 
 /*@ PdFieldOutputReadOptions - the files -o, -vtk, -png name (empty when not given) @*/
 PetscErrorCode PdFieldOutputReadOptions(MPI_Comm comm, PdFieldOutput *o)
@@ -78,8 +48,8 @@ PetscErrorCode PdFieldOutputWrite(const PdFieldOutput *o, DM dm, Vec u, Vec err,
     PetscCheck(isda, comm, PETSC_ERR_SUP, "-png draws fields on structured grids (DMDA); for meshes use -vtk and ParaView");
     PetscCall(DMDAGetInfo(dm, &dim, &M, &N, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
     PetscCheck(dim == 2, comm, PETSC_ERR_SUP, "-png draws 2D fields; this grid is %" PetscInt_FMT "D (use -vtk)", dim);
-    PetscCall(GatherGrid(dm, u, &fu));
-    if (err) PetscCall(GatherGrid(dm, err, &fe));
+    PetscCall(PdVecGatherNatural(dm, u, PETSC_FALSE, &fu));
+    if (err) PetscCall(PdVecGatherNatural(dm, err, PETSC_FALSE, &fe));
     {
       const double *f[2] = {fu, fe};
       PetscCall(PdPNGWriteHeatmaps(comm, o->png, err ? 2 : 1, M, N, f));

@@ -219,6 +219,7 @@ PetscErrorCode PdPoissonSolveFD(DM da, PdMMSType mms, PdDict report, Vec *u, Pet
   PetscCall(KSPSetComputeOperators(ksp, ComputeOperators, NULL));
   PetscCall(KSPSetType(ksp, KSPCG));
   PetscCall(KSPSetFromOptions(ksp));
+  PetscCall(PdKSPUseGalerkinMG(ksp));
   PetscCall(DMCreateGlobalVector(da, &b));
   PetscCall(DMCreateGlobalVector(da, u));
   PetscCall(PetscObjectSetName((PetscObject)*u, "u"));

@@ -24,6 +24,12 @@ expect_fail "mistyped option" "unknown option -ksp_rtoll" "$P" solve poisson -ks
 expect_fail "unknown problem" "unknown problem 'heat'" "$P" solve heat
 expect_fail "out-of-range dimension" "-dim must be 2 or 3" "$P" solve poisson -dim 4
 
+# geometric multigrid through the DMDA (Galerkin coarse operators): a handful of iterations
+"$P" solve poisson -da_grid_x 129 -ksp_type cg -pc_type mg -pc_mg_levels 5 -ksp_rtol 1e-8 -report mg.json -quiet
+check "poisson 129^2 with geometric multigrid: few CG iterations (4 to 5 measured)" 'a <= 8' "$(jget mg.json iterations)"
+"$P" solve darcy -da_grid_x 129 -ksp_type cg -pc_type mg -pc_mg_levels 5 -ksp_rtol 1e-8 -report dmg.json -quiet
+check "darcy 129^2 with geometric multigrid converges" 'a > 0 && a < 60' "$(jget dmg.json iterations)"
+
 # P1 FEM on the L-shaped Gmsh mesh
 "$P" solve poisson -discretization fem -mesh "$PDEOP_SOURCE_DIR/examples/lshape.msh" -dm_refine 2 -mms -report l.json -vtk l.vtu -quiet
 check "FEM on the L-shaped mesh: error small" 'a < 0.1' "$(jget l.json error)"

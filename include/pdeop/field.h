@@ -17,4 +17,6 @@ PETSC_EXTERN PetscErrorCode PdFieldLogNormal(PetscInt, double[], double);
 /* A DMDA global Vec (any distribution) to one sample [C=1, ny, nx] (x fastest) as floats, complete
    on every rank; and back (each rank takes its part). */
 PETSC_EXTERN PetscErrorCode PdVecToSample(DM, Vec, float[]);
+/* The same as doubles, newly allocated, on every rank or on rank 0 only. */
+PETSC_EXTERN PetscErrorCode PdVecGatherNatural(DM, Vec, PetscBool, double **);
 PETSC_EXTERN PetscErrorCode PdSampleToVec(DM, const float[], Vec);

@@ -9,6 +9,9 @@
    setup_seconds) to report (may be NULL). A diverged solve is an error naming the reason. */
 PETSC_EXTERN PetscErrorCode PdKSPSolveReport(KSP, Vec, Vec, PdDict);
 
+/* With -pc_type mg on a grid operator: Galerkin coarse operators unless -pc_mg_galerkin is given. */
+PETSC_EXTERN PetscErrorCode PdKSPUseGalerkinMG(KSP);
+
 /* pdeop solve poisson | darcy | -f file, pdeop data darcy */
 PETSC_EXTERN PetscErrorCode PdPoissonRun(MPI_Comm, PdDict);
 PETSC_EXTERN PetscErrorCode PdDarcyRun(MPI_Comm, PdDict);

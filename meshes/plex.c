@@ -52,6 +52,13 @@ PetscErrorCode PdMeshCreatePlex(MPI_Comm comm, PetscInt dim, DM *dm)
     PetscCall(PetscFree2(cells, coords));
   }
   PetscCall(PetscObjectSetName((PetscObject)*dm, "mesh"));
+  /* every boundary point, for essential conditions; marked while the mesh is whole (on a distributed
+     mesh, faces between ranks would look like boundary), then carried through refinement and
+     distribution with the mesh */
+  PetscCall(DMCreateLabel(*dm, "boundary"));
+  PetscCall(DMGetLabel(*dm, "boundary", &label));
+  PetscCall(DMPlexMarkBoundaryFaces(*dm, 1, label));
+  PetscCall(DMPlexLabelComplete(*dm, label));
   PetscCall(DMSetFromOptions(*dm)); /* -dm_refine and the other DMPlex options */
   {
     PetscMPIInt size;
@@ -67,12 +74,6 @@ PetscErrorCode PdMeshCreatePlex(MPI_Comm comm, PetscInt dim, DM *dm)
       }
     }
   }
-  /* every boundary point, for essential conditions (faces shared between ranks are not marked:
-     the marking consults the point SF) */
-  PetscCall(DMCreateLabel(*dm, "boundary"));
-  PetscCall(DMGetLabel(*dm, "boundary", &label));
-  PetscCall(DMPlexMarkBoundaryFaces(*dm, 1, label));
-  PetscCall(DMPlexLabelComplete(*dm, label));
   PetscCall(DMViewFromOptions(*dm, NULL, "-dm_view"));
   PetscFunctionReturn(0);
 }

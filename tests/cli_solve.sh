@@ -48,5 +48,12 @@ if [ -n "${MPIEXEC:-}" ]; then
   $MPIEXEC -n 2 "$P" solve poisson -mms -da_grid_x 33 -da_grid_y 33 -ksp_rtol 1e-10 -report np2.json -quiet
   "$P" solve poisson -mms -da_grid_x 33 -da_grid_y 33 -ksp_rtol 1e-10 -report np1.json -quiet
   check "poisson error on 2 ranks equals 1 rank" 'a - b < 1e-8 && b - a < 1e-8' "$(jget np1.json error)" "$(jget np2.json error)"
+  for m in box lshape; do
+    mesh=(); [ $m = lshape ] && mesh=(-mesh "$PDEOP_SOURCE_DIR/examples/lshape.msh")
+    "$P" solve poisson -discretization fem "${mesh[@]}" -dm_refine 3 -mms -ksp_rtol 1e-10 -report f1.json -quiet
+    $MPIEXEC -n 2 "$P" solve poisson -discretization fem "${mesh[@]}" -dm_refine 3 -mms -ksp_rtol 1e-10 -report f2.json -quiet
+    check "P1 FEM ($m) on 2 ranks: same unknowns" 'a == b' "$(jget f1.json unknowns)" "$(jget f2.json unknowns)"
+    check "P1 FEM ($m) on 2 ranks: same error" 'a - b < 1e-9 && b - a < 1e-9' "$(jget f1.json error)" "$(jget f2.json error)"
+  done
 fi
 finish

@@ -42,6 +42,12 @@ check "darcy u_max between the a = 12 and a = 3 bounds (0.0737/12, 0.0737/3)" 'a
 "$P" data darcy -n 4 -res 17 -fine 65 -seed 1 -o d.h5 -report dd.json -quiet
 check "data darcy wrote 4 samples" 'a == 4' "$(jget dd.json samples)"
 "$P" fit -data d.h5 -epochs 1 -quiet -report fit.json && ok "the Darcy file is a readable dataset" || bad "cannot train on the Darcy file"
+# a coefficient from a file: sample 0 of `data darcy -seed 1` is the field `solve darcy -seed 1` draws
+"$P" data darcy -n 1 -res 33 -fine 33 -seed 1 -o a.h5 -quiet
+"$P" solve darcy -da_grid_x 33 -seed 1 -ksp_rtol 1e-12 -report ra.json -quiet
+"$P" solve darcy -da_grid_x 33 -darcy_coefficient_file a.h5 -ksp_rtol 1e-12 -report rb.json -quiet
+check "darcy with the coefficient read from a file equals the drawn one" 'a - b < 1e-12 && b - a < 1e-12' "$(jget ra.json u_max)" "$(jget rb.json u_max)"
+expect_fail "a coefficient file of the wrong size" "needs 4225" "$P" solve darcy -da_grid_x 65 -darcy_coefficient_file a.h5
 expect_fail "uneven -fine/-res lists valid -res" "can be 3, 5, 9, 17, 33, 65" "$P" data darcy -n 2 -res 30 -fine 65 -o x.h5
 [ ! -e x.h5 ] && ok "nothing written on error" || bad "x.h5 written despite the error"
 if [ -n "${MPIEXEC:-}" ]; then

@@ -4,6 +4,70 @@
 #include <petscviewerhdf5.h>
 #include <petscdmda.h>
 #include <pdeop/field.h>
+#include <petscdmplex.h>
+
+/* A P1 field on a 2D simplicial DMPlex sampled on an nx x ny pixel grid over the mesh's bounding
+   box (pixel centres, value[j*nx + i], j upward; NaN outside the mesh), on rank 0. Each rank
+   rasterises its own triangles with barycentric interpolation; the images are summed. */
+static PetscErrorCode RasterizePlex(DM dm, Vec u, PetscBool insertbc, PetscInt npx, PetscInt *nx, PetscInt *ny, double **img)
+{
+  MPI_Comm     comm = PetscObjectComm((PetscObject)dm);
+  PetscReal    lo[3], hi[3], dx, dy;
+  PetscInt     dim, cStart, cEnd, n;
+  Vec          ul, coords;
+  DM           cdm;
+  double      *val, *cnt;
+  PetscMPIInt  rank;
+
+  PetscFunctionBegin;
+  PetscCall(DMGetDimension(dm, &dim));
+  PetscCheck(dim == 2, comm, PETSC_ERR_SUP, "-png draws 2D meshes; this one is %" PetscInt_FMT "D (use -vtk)", dim);
+  PetscCall(DMGetBoundingBox(dm, lo, hi));
+  *nx = npx;
+  *ny = PetscMax(1, (PetscInt)(npx * (hi[1] - lo[1]) / (hi[0] - lo[0]) + 0.5));
+  n   = *nx * *ny;
+  dx  = (hi[0] - lo[0]) / *nx;
+  dy  = (hi[1] - lo[1]) / *ny;
+  PetscCall(PetscCalloc1(n, &val));
+  PetscCall(PetscCalloc1(n, &cnt));
+  PetscCall(DMGetLocalVector(dm, &ul));
+  PetscCall(VecZeroEntries(ul)); /* constrained (Dirichlet) entries: 0 unless the conditions are inserted */
+  PetscCall(DMGlobalToLocal(dm, u, INSERT_VALUES, ul));
+  if (insertbc) PetscCall(DMPlexInsertBoundaryValues(dm, PETSC_TRUE, ul, 0.0, NULL, NULL, NULL));
+  PetscCall(DMGetCoordinatesLocal(dm, &coords));
+  PetscCall(DMGetCoordinateDM(dm, &cdm));
+  PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
+  for (PetscInt c = cStart; c < cEnd; c++) {
+    PetscScalar *xc = NULL, *uc = NULL;
+    PetscInt     nxc, nuc;
+    PetscCall(DMPlexVecGetClosure(cdm, NULL, coords, c, &nxc, &xc));
+    PetscCall(DMPlexVecGetClosure(dm, NULL, ul, c, &nuc, &uc));
+    if (nxc == 6 && nuc == 3) { /* a triangle with P1 values at its vertices, in the same closure order */
+      PetscReal x0 = PetscRealPart(xc[0]), y0 = PetscRealPart(xc[1]), x1 = PetscRealPart(xc[2]), y1 = PetscRealPart(xc[3]), x2 = PetscRealPart(xc[4]), y2 = PetscRealPart(xc[5]);
+      PetscReal det = (y1 - y2) * (x0 - x2) + (x2 - x1) * (y0 - y2);
+      PetscInt  i0 = (PetscInt)PetscFloorReal((PetscMin(x0, PetscMin(x1, x2)) - lo[0]) / dx), i1 = (PetscInt)PetscCeilReal((PetscMax(x0, PetscMax(x1, x2)) - lo[0]) / dx);
+      PetscInt  j0 = (PetscInt)PetscFloorReal((PetscMin(y0, PetscMin(y1, y2)) - lo[1]) / dy), j1 = (PetscInt)PetscCeilReal((PetscMax(y0, PetscMax(y1, y2)) - lo[1]) / dy);
+      for (PetscInt j = PetscMax(j0, 0); j < PetscMin(j1 + 1, *ny); j++)
+        for (PetscInt i = PetscMax(i0, 0); i < PetscMin(i1 + 1, *nx); i++) {
+          PetscReal px = lo[0] + (i + 0.5) * dx, py = lo[1] + (j + 0.5) * dy;
+          PetscReal l0 = ((y1 - y2) * (px - x2) + (x2 - x1) * (py - y2)) / det, l1 = ((y2 - y0) * (px - x2) + (x0 - x2) * (py - y2)) / det, l2 = 1 - l0 - l1;
+          if (l0 < -1e-12 || l1 < -1e-12 || l2 < -1e-12 || cnt[j * *nx + i] > 0) continue;
+          val[j * *nx + i] = l0 * PetscRealPart(uc[0]) + l1 * PetscRealPart(uc[1]) + l2 * PetscRealPart(uc[2]);
+          cnt[j * *nx + i] = 1;
+        }
+    }
+    PetscCall(DMPlexVecRestoreClosure(dm, NULL, ul, c, &nuc, &uc));
+    PetscCall(DMPlexVecRestoreClosure(cdm, NULL, coords, c, &nxc, &xc));
+  }
+  PetscCall(DMRestoreLocalVector(dm, &ul));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, val, (PetscMPIInt)n, MPI_DOUBLE, MPI_SUM, comm));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, cnt, (PetscMPIInt)n, MPI_DOUBLE, MPI_SUM, comm));
+  for (PetscInt k = 0; k < n; k++) val[k] = cnt[k] > 0 ? val[k] / cnt[k] : NAN; /* shared edges count twice */
+  PetscCall(PetscFree(cnt));
+  *img = val;
+  PetscFunctionReturn(0);
+}
 
 /*@ PdFieldOutputReadOptions - the files -o, -vtk, -png name (empty when not given) @*/
 PetscErrorCode PdFieldOutputReadOptions(MPI_Comm comm, PdFieldOutput *o)
@@ -45,11 +109,15 @@ PetscErrorCode PdFieldOutputWrite(const PdFieldOutput *o, DM dm, Vec u, Vec err,
   if (o->png[0]) {
     PetscInt dim, M, N;
     double  *fu = NULL, *fe = NULL;
-    PetscCheck(isda, comm, PETSC_ERR_SUP, "-png draws fields on structured grids (DMDA); for meshes use -vtk and ParaView");
-    PetscCall(DMDAGetInfo(dm, &dim, &M, &N, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
-    PetscCheck(dim == 2, comm, PETSC_ERR_SUP, "-png draws 2D fields; this grid is %" PetscInt_FMT "D (use -vtk)", dim);
-    PetscCall(PdVecGatherNatural(dm, u, PETSC_FALSE, &fu));
-    if (err) PetscCall(PdVecGatherNatural(dm, err, PETSC_FALSE, &fe));
+    if (isda) {
+      PetscCall(DMDAGetInfo(dm, &dim, &M, &N, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
+      PetscCheck(dim == 2, comm, PETSC_ERR_SUP, "-png draws 2D fields; this grid is %" PetscInt_FMT "D (use -vtk)", dim);
+      PetscCall(PdVecGatherNatural(dm, u, PETSC_FALSE, &fu));
+      if (err) PetscCall(PdVecGatherNatural(dm, err, PETSC_FALSE, &fe));
+    } else { /* a P1 field on a 2D mesh: rasterised at 256 pixels across */
+      PetscCall(RasterizePlex(dm, u, PETSC_TRUE, 256, &M, &N, &fu));
+      if (err) PetscCall(RasterizePlex(dm, err, PETSC_FALSE, 256, &M, &N, &fe)); /* the error is 0 on Dirichlet nodes */
+    }
     {
       const double *f[2] = {fu, fe};
       PetscCall(PdPNGWriteHeatmaps(comm, o->png, err ? 2 : 1, M, N, f));

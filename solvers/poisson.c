@@ -386,10 +386,16 @@ PetscErrorCode PdPoissonRun(MPI_Comm comm, PdDict report)
   if (mms) {
     PetscCall(PdDictSetString(report, "mms", PdMMSTypes[mms]));
     PetscCall(PdDictSetReal(report, "error", error));
-    if (disc == 0) {
-      PetscCall(VecDuplicate(u, &err));
-      PetscCall(PetscObjectSetName((PetscObject)err, "error"));
-      PetscCall(PdPoissonFDError(dm, mms, u, err, &error));
+    PetscCall(VecDuplicate(u, &err));
+    PetscCall(PetscObjectSetName((PetscObject)err, "error"));
+    if (disc == 0) PetscCall(PdPoissonFDError(dm, mms, u, err, &error));
+    else { /* nodal error: u minus the interpolant of the exact solution */
+      PetscErrorCode (*funcs[1])(PetscInt, PetscReal, const PetscReal[], PetscInt, PetscScalar *, void *) = {ExactFE};
+      static PdMMSType t;
+      void            *ctxs[1] = {&t};
+      t                        = mms;
+      PetscCall(DMProjectFunction(dm, 0.0, funcs, ctxs, INSERT_ALL_VALUES, err));
+      PetscCall(VecAYPX(err, -1.0, u));
     }
   }
   PetscCall(PdFieldOutputWrite(&out, dm, u, err, report));

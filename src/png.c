@@ -42,7 +42,7 @@ PetscErrorCode PdPNGWriteHeatmaps(MPI_Comm comm, const char file[], PetscInt npa
     for (PetscInt p = 0; p < npanels; p++) {
       double lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL;
       for (PetscInt k = 0; k < nx * ny; k++)
-        if (PetscIsNormalReal(fields[p][k]) || fields[p][k] == 0) {
+        if (!PetscIsInfOrNanReal(fields[p][k])) {
           lo = PetscMin(lo, fields[p][k]);
           hi = PetscMax(hi, fields[p][k]);
         }
@@ -51,7 +51,9 @@ PetscErrorCode PdPNGWriteHeatmaps(MPI_Comm comm, const char file[], PetscInt npa
         for (int x = 0; x < pw; x++) {
           PetscInt       j = ny - 1 - y / scale, i = x / scale; /* y up */
           unsigned char *px = img + ((size_t)y * W + (size_t)p * (pw + gap) + x) * 3;
-          Colour((fields[p][j * nx + i] - lo) / (hi - lo), px);
+          double v = fields[p][j * nx + i];
+          if (PetscIsInfOrNanReal(v)) px[0] = px[1] = px[2] = 255; /* outside the domain: white */
+          else Colour((v - lo) / (hi - lo), px);
         }
     }
     PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));

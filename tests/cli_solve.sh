@@ -31,9 +31,9 @@ check "poisson 129^2 with geometric multigrid: few CG iterations (4 to 5 measure
 check "darcy 129^2 with geometric multigrid converges" 'a > 0 && a < 60' "$(jget dmg.json iterations)"
 
 # P1 FEM on the L-shaped Gmsh mesh
-"$P" solve poisson -discretization fem -mesh "$PDEOP_SOURCE_DIR/examples/lshape.msh" -dm_refine 2 -mms -report l.json -vtk l.vtu -quiet
+"$P" solve poisson -discretization fem -mesh "$PDEOP_SOURCE_DIR/examples/lshape.msh" -dm_refine 2 -mms -report l.json -vtk l.vtu -png l.png -o l.h5 -quiet
 check "FEM on the L-shaped mesh: error small" 'a < 0.1' "$(jget l.json error)"
-[ -s l.vtu ] && ok "wrote l.vtu" || bad "no l.vtu"
+for f in l.vtu l.png l.h5; do [ -s $f ] && ok "FEM wrote $f" || bad "FEM: no $f"; done
 
 # Darcy
 "$P" solve darcy -da_grid_x 65 -ksp_type cg -pc_type gamg -report d.json -quiet

@@ -340,7 +340,7 @@ PetscErrorCode PdPoissonSolveFEM(DM dm, PdMMSType mms, PdDict report, Vec *u, Pe
 PetscErrorCode PdPoissonRun(MPI_Comm comm, PdDict report)
 {
   PetscInt  dim = 2, disc = 0, n;
-  PetscBool mmsflg = PETSC_FALSE, help;
+  PetscBool mmsflg = PETSC_FALSE, mmsset, help;
   PdMMSType mms    = PD_MMS_TRIG;
   const char *const discs[] = {"fd", "fem", "PdDiscretization", "", NULL};
   DM        dm;
@@ -353,9 +353,9 @@ PetscErrorCode PdPoissonRun(MPI_Comm comm, PdDict report)
   PetscCall(PetscOptionsInt("-dim", "Dimension (2 or 3)", "", dim, &dim, NULL));
   PetscCall(PetscOptionsEList("-discretization", "fd (DMDA, finite differences) or fem (DMPlex, P1)", "", discs, 2, discs[disc], &disc, NULL));
   PetscCall(PetscOptionsBool("-mms", "Use the manufactured solution (trigonometric unless -mms_type)", "", mmsflg, &mmsflg, NULL));
-  PetscCall(PetscOptionsEnum("-mms_type", "Manufactured solution", "", PdMMSTypes, (PetscEnum)mms, (PetscEnum *)&mms, &help));
+  PetscCall(PetscOptionsEnum("-mms_type", "Manufactured solution", "", PdMMSTypes, (PetscEnum)mms, (PetscEnum *)&mms, &mmsset));
   PetscOptionsEnd();
-  if (help) mmsflg = PETSC_TRUE; /* -mms_type alone turns it on */
+  if (mmsset) mmsflg = PETSC_TRUE; /* -mms_type alone turns it on */
   if (!mmsflg || mms == PD_MMS_NONE) mms = PD_MMS_NONE;
   PetscCall(PdOptionsHelp(&help));
   PetscCheck(dim == 2 || dim == 3, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be 2 or 3, got %" PetscInt_FMT, dim);

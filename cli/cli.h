@@ -18,3 +18,4 @@ PetscErrorCode PdCommandSolve(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandData(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandTrain(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandEval(MPI_Comm, const char[], PdDict);
+PetscErrorCode PdCommandPredict(MPI_Comm, const char[], PdDict);

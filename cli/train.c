@@ -2,6 +2,7 @@
    its relative L2 error on another, and write its predictions. Checkpoints carry the model. */
 #include "cli/cli.h"
 #include <pdeop/train.h>
+#include <pdeop/output.h>
 
 /*  pdeop train -model fno -data train.h5 -test test.h5 -o model.h5 [-resume model.h5] */
 PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
@@ -115,5 +116,82 @@ PetscErrorCode PdCommandEval(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PdTrainerDestroy(&tr));
   PetscCall(NOpDestroy(&nop));
   PetscCall(PdDatasetFree(&ds));
+  PetscFunctionReturn(0);
+}
+
+/*  pdeop predict -model model.h5 -data in.h5 -o out.h5 [-png file.png]: /inputs and the predicted
+    /outputs (and /truth when the data had outputs) */
+PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
+{
+  char      model[PETSC_MAX_PATH_LEN] = "", data[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", png[PETSC_MAX_PATH_LEN] = "";
+  PetscBool help;
+  PetscInt  bs = 20;
+  PdDataset ds, pred;
+  NOp       nop;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "pdeop predict: a trained model's outputs for the inputs of a dataset", "pdeop");
+  PetscCall(PetscOptionsString("-model", "Checkpoint written by pdeop train", "", model, model, sizeof(model), NULL));
+  PetscCall(PetscOptionsString("-data", "HDF5 file with /inputs", "", data, data, sizeof(data), NULL));
+  PetscCall(PetscOptionsString("-o", "HDF5 file to write (/inputs and /outputs = predictions)", "", out, out, sizeof(out), NULL));
+  PetscCall(PetscOptionsString("-png", "Picture of input, prediction, truth and error of the first sample (2D fields)", "", png, png, sizeof(png), NULL));
+  PetscCall(PetscOptionsInt("-batch_size", "Samples per forward pass", "", bs, &bs, NULL));
+  PetscOptionsEnd();
+  PetscCall(PdOptionsHelp(&help));
+  if (help) PetscFunctionReturn(0);
+  PetscCheck(model[0] && data[0] && out[0], comm, PETSC_ERR_ARG_WRONG, "Give -model model.h5, -data in.h5 and -o out.h5");
+  PetscCall(PdOptionsCheckUnused(comm, "predict"));
+  PetscCall(NOpLoad(comm, model, &nop, NULL));
+  PetscCall(PdDatasetRead(comm, data, PETSC_FALSE, &ds));
+  PetscCall(NOpPredict(nop, &ds, bs, &pred));
+  if (ds.outputs) {
+    double num = 0, den = 0, sum = 0;
+    PetscCheck(ds.out_size == pred.out_size, comm, PETSC_ERR_ARG_SIZ, "'%s' has outputs of %" PetscInt_FMT " values per sample; the model predicts %" PetscInt_FMT, data, ds.out_size, pred.out_size);
+    for (PetscInt i = 0; i < ds.N; i++) {
+      num = den = 0;
+      for (PetscInt k = 0; k < ds.out_size; k++) {
+        double d = (double)pred.outputs[i * ds.out_size + k] - ds.outputs[i * ds.out_size + k];
+        num += d * d;
+        den += (double)ds.outputs[i * ds.out_size + k] * ds.outputs[i * ds.out_size + k];
+      }
+      sum += den > 0 ? PetscSqrtReal(num / den) : 0;
+    }
+    PetscCall(PdDictSetReal(report, "rel_l2", sum / ds.N));
+  }
+  {
+    PdDataset w = ds; /* inputs and attributes of the data, outputs predicted */
+    w.outputs  = pred.outputs;
+    w.out_ndim = pred.out_ndim;
+    for (int i = 0; i < pred.out_ndim; i++) w.out_shape[i] = pred.out_shape[i];
+    w.out_size = pred.out_size;
+    PetscCall(PdDatasetWrite(comm, out, &w));
+  }
+  if (png[0]) {
+    PetscInt H, W;
+    double  *f[4];
+    PetscInt np = ds.outputs ? 4 : 2;
+    PetscCheck(pred.out_ndim == 4 && ds.in_ndim == 4 && ds.in_shape[2] == pred.out_shape[2] && ds.in_shape[3] == pred.out_shape[3], comm, PETSC_ERR_SUP, "-png draws 2D fields on one grid ([N, C, H, W] inputs and outputs)");
+    H = pred.out_shape[2];
+    W = pred.out_shape[3];
+    for (int k = 0; k < 4; k++) PetscCall(PetscMalloc1(H * W, &f[k]));
+    for (PetscInt i = 0; i < H * W; i++) {
+      f[0][i] = ds.inputs[i];
+      f[1][i] = pred.outputs[i];
+      f[2][i] = ds.outputs ? ds.outputs[i] : 0;
+      f[3][i] = ds.outputs ? pred.outputs[i] - ds.outputs[i] : 0;
+    }
+    { /* the PNG draws row j = H-1 at the top: the data are [j][i] with y up, as written */
+      const double *ff[4] = {f[0], f[1], f[2], f[3]};
+      PetscCall(PdPNGWriteHeatmaps(comm, png, np, W, H, ff));
+    }
+    for (int k = 0; k < 4; k++) PetscCall(PetscFree(f[k]));
+    PetscCall(PdDictSetString(report, "png", png));
+  }
+  PetscCall(PdDictSetInt(report, "samples", ds.N));
+  PetscCall(PdDictSetString(report, "output", out));
+  PetscCall(PdPrintf(comm, "pdeop predict: %" PetscInt_FMT " samples -> %s\n", ds.N, out));
+  PetscCall(PetscFree(pred.outputs));
+  PetscCall(PdDatasetFree(&ds));
+  PetscCall(NOpDestroy(&nop));
   PetscFunctionReturn(0);
 }

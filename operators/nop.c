@@ -441,3 +441,55 @@ PetscErrorCode NOpLoad(MPI_Comm comm, const char file[], NOp *nop, PetscInt *epo
   if (epoch) *epoch = e;
   PetscFunctionReturn(0);
 }
+
+/*@ NOpPredict - model outputs for every sample of a dataset, in batches of bs, split over ranks @*/
+PetscErrorCode NOpPredict(NOp nop, const PdDataset *in, PetscInt bs, PdDataset *out)
+{
+  PdTape      tape;
+  PetscMPIInt rank, size;
+  PetscInt    lo, hi, osize = 0, oshape[PD_MAX_DIMS];
+  int         ond = 0;
+
+  PetscFunctionBegin;
+  PetscCheck(bs >= 1, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "The batch size must be at least 1");
+  PetscCallMPI(MPI_Comm_rank(nop->comm, &rank));
+  PetscCallMPI(MPI_Comm_size(nop->comm, &size));
+  lo = (PetscInt)(((PetscInt64)in->N * rank) / size);
+  hi = (PetscInt)(((PetscInt64)in->N * (rank + 1)) / size);
+  PetscCall(PetscMemzero(out, sizeof(*out)));
+  PetscCall(PdTapeCreate(nop->comm, &tape));
+  PetscCall(PdTapeSetGradEnabled(tape, PETSC_FALSE));
+  /* the output shape at this resolution, from one sample */
+  {
+    PdTensor x, y;
+    PetscInt s[PD_MAX_DIMS];
+    s[0] = 1;
+    for (int i = 1; i < in->in_ndim; i++) s[i] = in->in_shape[i];
+    PetscCall(PdTapeInput(tape, in->in_ndim, s, &x));
+    PetscCall(PetscArraycpy(x->data, in->inputs, in->in_size));
+    PetscCall(NOpForward(nop, tape, x, &y));
+    ond = y->ndim;
+    for (int i = 1; i < ond; i++) oshape[i] = y->shape[i];
+    osize = y->size;
+  }
+  oshape[0] = in->N;
+  PetscCall(PetscCalloc1((size_t)in->N * osize, &out->outputs));
+  for (PetscInt s0 = lo; s0 < hi; s0 += bs) {
+    PetscInt n = PetscMin(bs, hi - s0), s[PD_MAX_DIMS];
+    PdTensor x, y;
+    s[0] = n;
+    for (int i = 1; i < in->in_ndim; i++) s[i] = in->in_shape[i];
+    PetscCall(PdTapeReset(tape));
+    PetscCall(PdTapeInput(tape, in->in_ndim, s, &x));
+    PetscCall(PetscArraycpy(x->data, in->inputs + (size_t)s0 * in->in_size, n * in->in_size));
+    PetscCall(NOpForward(nop, tape, x, &y));
+    PetscCall(PetscArraycpy(out->outputs + (size_t)s0 * osize, y->data, n * osize));
+  }
+  PetscCall(PdTapeDestroy(&tape));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, out->outputs, (PetscMPIInt)(in->N * osize), MPI_FLOAT, MPI_SUM, nop->comm));
+  out->N        = in->N;
+  out->out_ndim = ond;
+  for (int i = 0; i < ond; i++) out->out_shape[i] = oshape[i];
+  out->out_size = osize;
+  PetscFunctionReturn(0);
+}

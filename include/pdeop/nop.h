@@ -5,6 +5,7 @@
 #include <pdeop/params.h>
 #include <pdeop/optim.h>
 #include <pdeop/dict.h>
+#include <pdeop/io.h>
 
 typedef struct _n_NOp *NOp;
 typedef const char    *NOpType;
@@ -41,6 +42,10 @@ PETSC_EXTERN PetscErrorCode NOpGetParamCount(NOp, PetscInt *);
 /* Type and hyperparameters as a dictionary (what a checkpoint records) and back. */
 PETSC_EXTERN PetscErrorCode NOpGetMeta(NOp, PdDict);
 PETSC_EXTERN PetscErrorCode NOpCreateFromMeta(MPI_Comm, PdDict, NOp *);
+/* Predictions for every sample of in (split over ranks, complete on every rank): out gets the
+   dataset of outputs (shape [N, model output at that resolution]), allocated here. */
+PETSC_EXTERN PetscErrorCode NOpPredict(NOp, const PdDataset *, PetscInt, PdDataset *);
+
 /* Checkpoints: NOpSave writes meta, parameters, optional optimizer state and the epoch;
    NOpLoad rebuilds the model from a checkpoint alone (no model options needed). */
 PETSC_EXTERN PetscErrorCode NOpSave(NOp, const char[], PdOptim, PetscInt);

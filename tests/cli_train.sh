@@ -1,0 +1,36 @@
+# End-to-end tests of `pdeop train`, `eval` and `predict` on a tiny Darcy set: the reports, exact
+# resume, evaluation at another resolution, predictions that agree with eval, and bad inputs.
+source "$(dirname "$0")/lib_cli.sh"
+P="$PDEOP"
+cd "$work"
+"$P" data darcy -n 24 -res 17 -fine 33 -seed 1 -o tr.h5 -quiet
+"$P" data darcy -n 6 -res 17 -fine 33 -seed 2 -o te.h5 -quiet
+"$P" data darcy -n 6 -res 33 -fine 33 -seed 2 -o te33.h5 -quiet
+fno=(-model fno -fno_width 6 -fno_modes 4 -fno_layers 2 -fno_hidden 16 -batch_size 8 -lr 1e-2 -lr_schedule step -lr_step_size 5 -lr_gamma 0.5)
+"$P" train "${fno[@]}" -data tr.h5 -test te.h5 -epochs 6 -o m.h5 -log log.csv -report t.json -quiet
+for k in params epochs train_loss test_rel_l2 train_samples_per_s seconds; do
+  [ -n "$(jget t.json $k)" ] && ok "train report has $k" || bad "train report lacks $k"
+done
+check "the loss fell below its untrained value (relative L2 < 1)" 'a < 1' "$(jget t.json train_loss)"
+[ "$(wc -l < log.csv)" = 7 ] && ok "CSV log: header + 6 epochs" || bad "CSV log has $(wc -l < log.csv) lines"
+"$P" train "${fno[@]}" -data tr.h5 -test te.h5 -epochs 3 -o half.h5 -quiet
+"$P" train -data tr.h5 -test te.h5 -epochs 6 -batch_size 8 -lr 1e-2 -lr_schedule step -lr_step_size 5 -lr_gamma 0.5 -resume half.h5 -o full.h5 -report r.json -quiet
+check "resumed training ends where the uninterrupted run does" 'a == b' "$(jget t.json train_loss)" "$(jget r.json train_loss)"
+"$P" eval -model m.h5 -data te.h5 -report e.json -quiet
+check "eval's error equals train's final test error" 'a - b < 1e-7 && b - a < 1e-7' "$(jget e.json rel_l2)" "$(jget t.json test_rel_l2)"
+"$P" predict -model m.h5 -data te.h5 -o p.h5 -png p.png -report p.json -quiet
+check "predict's error (computed from its predictions) equals eval's" 'a - b < 1e-6 && b - a < 1e-6' "$(jget p.json rel_l2)" "$(jget e.json rel_l2)"
+[ -s p.png ] && ok "predict drew p.png" || bad "no p.png"
+"$P" fit -data p.h5 -epochs 1 -quiet && ok "predictions are a readable dataset" || bad "p.h5 unreadable"
+"$P" eval -model m.h5 -data te33.h5 -report e33.json -quiet
+check "FNO trained at 17^2 evaluates at 33^2 (finite error)" 'a > 0 && a < 10' "$(jget e33.json rel_l2)"
+expect_fail "train on a malformed file names it" "bad.h5" "$P" train -model fno -data "$(printf x > bad.h5; echo bad.h5)"
+expect_fail "eval of a missing model" "nothere.h5" "$P" eval -model nothere.h5 -data te.h5
+expect_fail "unknown model type" "Unknown model type 'transformer'" "$P" train -model transformer -data tr.h5
+expect_fail "diverging training stops with a message" "diverged" "$P" train "${fno[@]}" -data tr.h5 -epochs 3 -lr 1e30 -optim sgd -loss mse -normalize 0
+if [ -n "${MPIEXEC:-}" ]; then
+  "$P" train "${fno[@]}" -data tr.h5 -epochs 2 -report n1.json -quiet
+  $MPIEXEC -n 2 "$P" train "${fno[@]}" -data tr.h5 -epochs 2 -report n2.json -quiet
+  check "1 and 2 ranks: same training loss (rel 1e-4)" 'a-b < 1e-4*b && b-a < 1e-4*b' "$(jget n1.json train_loss)" "$(jget n2.json train_loss)"
+fi
+finish

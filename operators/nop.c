@@ -35,6 +35,7 @@ PetscErrorCode NOpRegisterAll(void)
   PetscCall(NOpRegister(NOPMLP, NOpCreate_MLP));
   PetscCall(NOpRegister(NOPFNO, NOpCreate_FNO));
   PetscCall(NOpRegister(NOPDEEPONET, NOpCreate_DeepONet));
+  PetscCall(NOpRegister(NOPMGNO, NOpCreate_MgNO));
   PetscCall(PetscRegisterFinalize(NOpFinalizePackage));
   PetscFunctionReturn(0);
 }

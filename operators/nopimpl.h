@@ -49,3 +49,4 @@ PETSC_EXTERN PetscErrorCode PdActivationFromString(MPI_Comm, const char[], PdAct
 PETSC_EXTERN PetscErrorCode NOpCreate_MLP(NOp);
 PETSC_EXTERN PetscErrorCode NOpCreate_FNO(NOp);
 PETSC_EXTERN PetscErrorCode NOpCreate_DeepONet(NOp);
+PETSC_EXTERN PetscErrorCode NOpCreate_MgNO(NOp);

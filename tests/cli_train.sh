@@ -24,6 +24,10 @@ check "predict's error (computed from its predictions) equals eval's" 'a - b < 1
 "$P" fit -data p.h5 -epochs 1 -quiet && ok "predictions are a readable dataset" || bad "p.h5 unreadable"
 "$P" eval -model m.h5 -data te33.h5 -report e33.json -quiet
 check "FNO trained at 17^2 evaluates at 33^2 (finite error)" 'a > 0 && a < 10' "$(jget e33.json rel_l2)"
+"$P" train -model mgno -mgno_width 4 -mgno_levels 3 -mgno_layers 1 -data tr.h5 -test te.h5 -epochs 2 -o mg.h5 -report mg.json -quiet
+"$P" eval -model mg.h5 -data te.h5 -report mge.json -quiet
+check "MgNO trains and its checkpoint evaluates to the same test error" 'a - b < 1e-7 && b - a < 1e-7' "$(jget mg.json test_rel_l2)" "$(jget mge.json rel_l2)"
+expect_fail "eval refuses a zero batch size" "-batch_size must be at least 1" "$P" eval -model mg.h5 -data te.h5 -batch_size 0
 expect_fail "train on a malformed file names it" "bad.h5" "$P" train -model fno -data "$(printf x > bad.h5; echo bad.h5)"
 expect_fail "eval of a missing model" "nothere.h5" "$P" eval -model nothere.h5 -data te.h5
 expect_fail "unknown model type" "Unknown model type 'transformer'" "$P" train -model transformer -data tr.h5

@@ -288,6 +288,30 @@ static void test_deeponet(void **state)
   PDT(NOpDestroy(&d));
 }
 
+/* MgNO: parameter gradients through the V-cycle (restriction, prolongation, smoothers), the output
+   grid equals the input grid, and a grid that does not coarsen is refused */
+static void test_mgno(void **state)
+{
+  PetscInt in[3] = {1, 9, 9}, out[3] = {1, 9, 9}, xs[4] = {2, 1, 9, 9};
+  NOp      m = MakeModel(NOPMGNO, 3, in, out, "-mgno_width", "3", "-mgno_levels", "3");
+  PdTensor x;
+  PdRng    rng;
+  PdTape   tape;
+  PdTensor xi, y;
+  PetscInt bad[4] = {1, 1, 8, 8};
+  PDT(PdRngSeed(&rng, 8, 0));
+  PDT(PdTensorCreate(4, xs, PETSC_FALSE, &x));
+  PDT(PdRngFillUniform(&rng, x->size, x->data, -1, 1));
+  CheckModelGradient(m, x, 2 * 81, "MgNO");
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  PDT(PdTapeInput(tape, 4, bad, &xi));
+  PDT_FAILS(NOpForward(m, tape, xi, &y));
+  PDT_ERRMSG_HAS("divisible by 4");
+  PDT(PdTapeDestroy(&tape));
+  PDT(PdTensorDestroy(&x));
+  PDT(NOpDestroy(&m));
+}
+
 /* normalisation: the model sees (x - m)/s and its output is scaled back; a checkpoint keeps it */
 static void test_normalization(void **state)
 {
@@ -316,5 +340,5 @@ static void test_normalization(void **state)
   PDT(NOpDestroy(&b));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization)};
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization), cmocka_unit_test(test_mgno)};
 PDT_MAIN("nop", tests)

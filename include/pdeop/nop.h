@@ -1,5 +1,5 @@
 /* NOp: a neural model object with PETSc's lifecycle (Create / SetType / SetFromOptions / SetUp /
-   Forward / View / Destroy). Types: mlp (more come with the neural-operator models). A model maps
+   Forward / View / Destroy). Types: mlp, fno, deeponet, mgno. A model maps
    a batch [B, input sample shape] to [B, output sample shape] on a PdTape. */
 #pragma once
 #include <pdeop/params.h>
@@ -12,6 +12,7 @@ typedef const char    *NOpType;
 #define NOPMLP "mlp"
 #define NOPFNO "fno"
 #define NOPDEEPONET "deeponet"
+#define NOPMGNO "mgno"
 
 PETSC_EXTERN PetscFunctionList NOpList;
 PETSC_EXTERN PetscErrorCode    NOpRegister(const char[], PetscErrorCode (*)(NOp));

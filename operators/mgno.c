@@ -1,0 +1,206 @@
+/* NOp type "mgno": a multigrid neural operator after He et al. (MgNO, 2023). Each of -mgno_layers
+   layers applies a learned V-cycle to its input f and a pointwise linear path, then GELU:
+   down the levels u_l = B_l f_l (smoothing from zero), r_l = f_l - A_l u_l, f_{l+1} = R_l r_l;
+   at the coarsest u_L = B_L f_L; up the levels u_l += P_l u_{l+1}. A, B are 3x3 convolutions,
+   R a 3x3 convolution of stride 2, P its transposed form, all learned and linear within a layer
+   (the nonlinearity acts only between layers, as in the paper). Grids must coarsen exactly:
+   (H - 1) and (W - 1) divisible by 2^(levels - 1) (e.g. 2^k + 1, or 85 and 421 with 3 levels). */
+#include "operators/nopimpl.h"
+
+typedef struct {
+  PetscInt  width, levels, layers, hidden;
+  PdTensor  lift, liftb, proj1, proj1b, proj2, proj2b;
+  PdTensor *A, *B, *R, *P, *W, *Wb; /* A, B: layers x levels; R, P: layers x (levels - 1) */
+} NOp_MgNO;
+
+static PetscErrorCode NOpSetFromOptions_MgNO(NOp nop, PetscOptionItems *PetscOptionsObject)
+{
+  NOp_MgNO *m = (NOp_MgNO *)nop->data;
+
+  PetscFunctionBegin;
+  PetscOptionsHeadBegin(PetscOptionsObject, "MgNO options");
+  PetscCall(PetscOptionsInt("-mgno_width", "Channels of the V-cycles", "NOpCreate_MgNO", m->width, &m->width, NULL));
+  PetscCall(PetscOptionsInt("-mgno_levels", "Grid levels of each V-cycle", "NOpCreate_MgNO", m->levels, &m->levels, NULL));
+  PetscCall(PetscOptionsInt("-mgno_layers", "Number of V-cycle layers", "NOpCreate_MgNO", m->layers, &m->layers, NULL));
+  PetscCall(PetscOptionsInt("-mgno_hidden", "Channels of the projection's hidden layer", "NOpCreate_MgNO", m->hidden, &m->hidden, NULL));
+  PetscOptionsHeadEnd();
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpCheck_MgNO(NOp nop)
+{
+  NOp_MgNO *m = (NOp_MgNO *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCheck(m->width >= 1 && m->width <= 1024, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_width must be in 1..1024, got %" PetscInt_FMT, m->width);
+  PetscCheck(m->levels >= 1 && m->levels <= 12, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_levels must be in 1..12, got %" PetscInt_FMT, m->levels);
+  PetscCheck(m->layers >= 1 && m->layers <= 32, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_layers must be in 1..32, got %" PetscInt_FMT, m->layers);
+  PetscCheck(m->hidden >= 1, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_hidden must be positive");
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpSetUp_MgNO(NOp nop)
+{
+  NOp_MgNO *m = (NOp_MgNO *)nop->data;
+  PetscInt  w = m->width, L = m->levels, s[4];
+  float     cs = (float)(1.0 / PetscSqrtReal(9.0 * w)); /* PyTorch's conv default: U(+-1/sqrt(fan_in)) */
+  char      name[64];
+
+  PetscFunctionBegin;
+  PetscCheck(nop->in_ndim == 3 && nop->out_ndim == 3, nop->comm, PETSC_ERR_ARG_SIZ, "MgNO maps 2D fields [C, H, W] to 2D fields");
+  PetscCall(PetscCalloc6(m->layers * L, &m->A, m->layers * L, &m->B, m->layers * L, &m->R, m->layers * L, &m->P, m->layers, &m->W, m->layers, &m->Wb));
+  s[0] = w;
+  s[1] = nop->in_shape[0] + 2;
+  PetscCall(PdParamsAdd(nop->params, "lift.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)s[1])), &m->lift));
+  PetscCall(PdParamsAdd(nop->params, "lift.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)s[1])), &m->liftb));
+  for (PetscInt k = 0; k < m->layers; k++) {
+    for (PetscInt l = 0; l < L; l++) {
+      s[0] = w, s[1] = w, s[2] = 3, s[3] = 3;
+      PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".A", k, l));
+      PetscCall(PdParamsAdd(nop->params, name, 4, s, PD_INIT_UNIFORM, cs, &m->A[k * L + l]));
+      PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".B", k, l));
+      PetscCall(PdParamsAdd(nop->params, name, 4, s, PD_INIT_UNIFORM, cs, &m->B[k * L + l]));
+      if (l < L - 1) {
+        PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".R", k, l));
+        PetscCall(PdParamsAdd(nop->params, name, 4, s, PD_INIT_UNIFORM, cs, &m->R[k * L + l]));
+        PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".P", k, l));
+        PetscCall(PdParamsAdd(nop->params, name, 4, s, PD_INIT_UNIFORM, cs, &m->P[k * L + l]));
+      }
+    }
+    s[0] = w, s[1] = w;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".pointwise.weight", k));
+    PetscCall(PdParamsAdd(nop->params, name, 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->W[k]));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".pointwise.bias", k));
+    PetscCall(PdParamsAdd(nop->params, name, 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->Wb[k]));
+  }
+  s[0] = m->hidden, s[1] = w;
+  PetscCall(PdParamsAdd(nop->params, "proj1.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->proj1));
+  PetscCall(PdParamsAdd(nop->params, "proj1.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->proj1b));
+  s[0] = nop->out_shape[0], s[1] = m->hidden;
+  PetscCall(PdParamsAdd(nop->params, "proj2.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)m->hidden)), &m->proj2));
+  PetscCall(PdParamsAdd(nop->params, "proj2.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)m->hidden)), &m->proj2b));
+  PetscFunctionReturn(0);
+}
+
+/* one learned V-cycle from a zero initial guess: the operator's action on f */
+static PetscErrorCode VCycle(NOp_MgNO *m, PetscInt k, PetscInt l, PdTensor f, PdTensor *u)
+{
+  const PetscInt L = m->levels;
+  PdTensor       Au, r, fc, uc, pu;
+
+  PetscFunctionBegin;
+  PetscCall(PdConv3x3(f, m->B[k * L + l], NULL, 1, u)); /* u = B f */
+  if (l == L - 1) PetscFunctionReturn(0);
+  PetscCall(PdConv3x3(*u, m->A[k * L + l], NULL, 1, &Au));
+  PetscCall(PdSub(f, Au, &r));                                 /* r = f - A u */
+  PetscCall(PdConv3x3(r, m->R[k * L + l], NULL, 2, &fc));       /* restrict */
+  PetscCall(VCycle(m, k, l + 1, fc, &uc));
+  PetscCall(PdConv3x3Transpose(uc, m->P[k * L + l], NULL, 2, &pu)); /* prolong */
+  PetscCall(PdAdd(*u, pu, u));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpForward_MgNO(NOp nop, PdTape tape, PdTensor x, PdTensor *y)
+{
+  NOp_MgNO *m = (NOp_MgNO *)nop->data;
+  PdTensor  g, h, v, p;
+  PetscInt  H = x->shape[2], W = x->shape[3], d = (PetscInt)1 << (m->levels - 1), B = x->shape[0], shape[4] = {B, 2, H, W};
+
+  PetscFunctionBegin;
+  PetscCheck((H - 1) % d == 0 && (W - 1) % d == 0, nop->comm, PETSC_ERR_ARG_SIZ, "MgNO with %" PetscInt_FMT " levels needs grids with (H-1) and (W-1) divisible by %" PetscInt_FMT " (e.g. %" PetscInt_FMT "+1); got %" PetscInt_FMT "x%" PetscInt_FMT ". Lower -mgno_levels", m->levels, d, 8 * d, H, W);
+  /* grid coordinates as two more channels, as FNO does */
+  PetscCall(PdTapeInput(tape, 4, shape, &g));
+  for (PetscInt b = 0; b < B; b++)
+    for (PetscInt j = 0; j < H; j++)
+      for (PetscInt i = 0; i < W; i++) {
+        g->data[((b * 2) * H + j) * W + i]     = H > 1 ? (float)j / (float)(H - 1) : 0.0f;
+        g->data[((b * 2 + 1) * H + j) * W + i] = W > 1 ? (float)i / (float)(W - 1) : 0.0f;
+      }
+  PetscCall(PdConcat(x, g, 1, &h));
+  PetscCall(PdChannelMix(h, m->lift, m->liftb, &h));
+  for (PetscInt k = 0; k < m->layers; k++) {
+    PetscCall(VCycle(m, k, 0, h, &v));
+    PetscCall(PdChannelMix(h, m->W[k], m->Wb[k], &p));
+    PetscCall(PdAdd(v, p, &h));
+    PetscCall(PdGelu(h, &h));
+  }
+  PetscCall(PdChannelMix(h, m->proj1, m->proj1b, &h));
+  PetscCall(PdGelu(h, &h));
+  PetscCall(PdChannelMix(h, m->proj2, m->proj2b, y));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpView_MgNO(NOp nop, PetscViewer viewer)
+{
+  NOp_MgNO *m = (NOp_MgNO *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "MgNO: %" PetscInt_FMT " V-cycle layers of %" PetscInt_FMT " levels, width %" PetscInt_FMT "\n", m->layers, m->levels, m->width));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpGetMeta_MgNO(NOp nop, PdDict meta)
+{
+  NOp_MgNO *m = (NOp_MgNO *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictSetInt(meta, "mgno_width", m->width));
+  PetscCall(PdDictSetInt(meta, "mgno_levels", m->levels));
+  PetscCall(PdDictSetInt(meta, "mgno_layers", m->layers));
+  PetscCall(PdDictSetInt(meta, "mgno_hidden", m->hidden));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpSetMeta_MgNO(NOp nop, PdDict meta)
+{
+  NOp_MgNO  *m = (NOp_MgNO *)nop->data;
+  PetscInt64 v;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictGetInt(meta, "mgno_width", &v));
+  m->width = (PetscInt)v;
+  PetscCall(PdDictGetInt(meta, "mgno_levels", &v));
+  m->levels = (PetscInt)v;
+  PetscCall(PdDictGetInt(meta, "mgno_layers", &v));
+  m->layers = (PetscInt)v;
+  PetscCall(PdDictGetInt(meta, "mgno_hidden", &v));
+  m->hidden = (PetscInt)v;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpDestroy_MgNO(NOp nop)
+{
+  NOp_MgNO *m = (NOp_MgNO *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree6(m->A, m->B, m->R, m->P, m->W, m->Wb));
+  PetscCall(PetscFree(nop->data));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  NOpCreate_MgNO - the multigrid neural operator type
+
+  Options: -mgno_width <16> -mgno_levels <3> -mgno_layers <4> -mgno_hidden <64>
+@*/
+PetscErrorCode NOpCreate_MgNO(NOp nop)
+{
+  NOp_MgNO *m;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&m));
+  m->width                = 16;
+  m->levels               = 3;
+  m->layers               = 4;
+  m->hidden               = 64;
+  nop->data               = m;
+  nop->ops.setfromoptions = NOpSetFromOptions_MgNO;
+  nop->ops.check          = NOpCheck_MgNO;
+  nop->ops.setup          = NOpSetUp_MgNO;
+  nop->ops.forward        = NOpForward_MgNO;
+  nop->ops.view           = NOpView_MgNO;
+  nop->ops.getmeta        = NOpGetMeta_MgNO;
+  nop->ops.setmeta        = NOpSetMeta_MgNO;
+  nop->ops.destroy        = NOpDestroy_MgNO;
+  PetscFunctionReturn(0);
+}

@@ -26,6 +26,12 @@ typedef struct {
   PdTensor  target; /* fixed target of the losses */
 } Ctx;
 
+/* the graph of the graph-operation checks: edges, output rows, edge ends */
+static struct {
+  PetscInt        E, n;
+  const PetscInt *src, *dst;
+} G;
+
 static PetscErrorCode Build(void *vctx, PdTape tape, PdTensor v[], PdTensor *out)
 {
   Ctx *c = (Ctx *)vctx;
@@ -40,6 +46,9 @@ static PetscErrorCode Build(void *vctx, PdTape tape, PdTensor v[], PdTensor *out
   case 6: PetscCall(PdSpectralConv(v[0], v[1], out)); break;
   case 7: PetscCall(PdConv3x3(v[0], v[1], c->bias ? v[2] : NULL, c->stride, out)); break;
   case 8: PetscCall(PdConv3x3Transpose(v[0], v[1], c->bias ? v[2] : NULL, c->stride, out)); break;
+  case 9: PetscCall(PdGather(v[0], G.E, G.src, out)); break;
+  case 10: PetscCall(PdScatterAdd(v[0], G.n, G.E, G.dst, out)); break;
+  case 11: PetscCall(PdEdgeMatVec(v[0], v[1], G.E, G.src, G.dst, G.n, out)); break;
   }
   PetscFunctionReturn(0);
 }
@@ -347,7 +356,54 @@ static void test_dense_errors(void **state)
   PDT(PdTapeDestroy(&tape));
 }
 
+/* Graph operations: gradients by finite differences; the edge product against a dense matrix built
+   from the same (dst, src, value) triples, repeated edges included (they add). */
+static void test_graph(void **state)
+{
+  const PetscInt src[7] = {0, 1, 2, 3, 4, 4, 0}, dst[7] = {2, 0, 1, 1, 3, 3, 0}; /* 5 nodes in, 4 out */
+  Ctx            c = {9, 0, 0, 0, 1, NULL};
+  PdTensor       v[2];
+
+  G.E   = 7;
+  G.n   = 4;
+  G.src = src;
+  G.dst = dst;
+
+  v[0] = New(2, 5, 3, 0, 0, 0, 21);
+  Check(&c, 1, v, "gather");
+  c.which = 10;
+  v[0]    = New(2, 7, 3, 0, 0, 0, 22);
+  Check(&c, 1, v, "scatter-add");
+  c.which = 11;
+  v[0]    = New(1, 7, 0, 0, 0, 0, 23);
+  v[1]    = New(2, 5, 2, 0, 0, 0, 24);
+  {
+    PdTape   tape;
+    PdTensor a, z, y;
+    double   M[4][5] = {{0}};
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTapeInput(tape, 1, v[0]->shape, &a));
+    PDT(PdTapeInput(tape, 2, v[1]->shape, &z));
+    PetscArraycpy(a->data, v[0]->data, 7);
+    PetscArraycpy(z->data, v[1]->data, 10);
+    PDT(PdEdgeMatVec(a, z, 7, src, dst, 4, &y));
+    for (int e = 0; e < 7; e++) M[dst[e]][src[e]] += a->data[e];
+    for (int i = 0; i < 4; i++)
+      for (int p = 0; p < 2; p++) {
+        double s = 0;
+        for (int j = 0; j < 5; j++) s += M[i][j] * z->data[j * 2 + p];
+        PDT_CLOSE(y->data[i * 2 + p], s, 1e-6);
+      }
+    /* an index out of range is an error naming the operation */
+    PDT_FAILS(PdEdgeMatVec(a, z, 7, dst, src, 4, &y));
+    PDT_ERRMSG_HAS("PdEdgeMatVec");
+    PDT(PdTapeDestroy(&tape));
+  }
+  Check(&c, 2, v, "edge matvec");
+}
+
 static const struct CMUnitTest tests[] = {
+  cmocka_unit_test(test_graph),
   cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
   cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
 };

@@ -64,6 +64,17 @@ PETSC_EXTERN PetscErrorCode PdConv3x3Transpose(PdTensor, PdTensor, PdTensor, Pet
 PETSC_EXTERN PetscErrorCode PdMSELoss(PdTensor, PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdRelL2Loss(PdTensor, PdTensor, PdTensor *);
 
+/* Graph operations (message passing, sparse matrices with learned values), on row-major node or
+   edge tables [rows, C]. Index arrays belong to the caller and must stay alive until backward.
+   PdGather:      y[e,:] = x[idx[e],:], x [n,C], y [m,C]
+   PdScatterAdd:  y[idx[e],:] += x[e,:], x [m,C], y [n,C] (zero where no index points)
+   PdEdgeMatVec:  y[dst[e],:] += vals[e] z[src[e],:] over E edges, vals [E], z [n,P], y [nout,P]:
+                  a sparse matrix with values vals times the columns of z (swap src and dst for the
+                  transpose); differentiable in both vals and z. */
+PETSC_EXTERN PetscErrorCode PdGather(PdTensor, PetscInt, const PetscInt[], PdTensor *);
+PETSC_EXTERN PetscErrorCode PdScatterAdd(PdTensor, PetscInt, PetscInt, const PetscInt[], PdTensor *);
+PETSC_EXTERN PetscErrorCode PdEdgeMatVec(PdTensor, PdTensor, PetscInt, const PetscInt[], const PetscInt[], PetscInt, PdTensor *);
+
 /* Finite-difference check of every gradient that flows into the given leaf variables:
    build(ctx, tape, vars, &out) must build out from vars on tape. The check forms
    L = sum(w * out) with fixed random w, runs backward, and compares each variable's gradient

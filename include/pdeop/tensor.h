@@ -42,6 +42,9 @@ typedef enum {
   PD_OP_CONV3X3_T,
   PD_OP_MSE,
   PD_OP_REL_L2,
+  PD_OP_GATHER,
+  PD_OP_SCATTER_ADD,
+  PD_OP_EDGE_MATVEC,
   PD_OP_COUNT
 } PdOpType;
 

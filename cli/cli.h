@@ -19,3 +19,4 @@ PetscErrorCode PdCommandData(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandTrain(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandEval(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandPredict(MPI_Comm, const char[], PdDict);
+PetscErrorCode PdCommandPrecond(MPI_Comm, const char[], PdDict);

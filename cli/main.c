@@ -9,6 +9,7 @@ static const PdCommand commands[] = {
   {"train", PdCommandTrain, NULL, "train a neural operator (-model fno|mlp) on an HDF5 dataset"},
   {"eval", PdCommandEval, NULL, "relative L2 error of a trained model on a dataset"},
   {"predict", PdCommandPredict, NULL, "a trained model's outputs for the inputs of a dataset (-png to look)"},
+  {"precond", PdCommandPrecond, "train bench", "learned preconditioners: train on a family of systems, compare with PETSc's"},
   {"fit", PdCommandFit, NULL, "train an MLP on an HDF5 dataset of inputs/outputs rows (-demo: a built-in example)"},
 };
 static const int ncommands = (int)(sizeof(commands) / sizeof(commands[0]));

@@ -1,6 +1,8 @@
 /* Library start-up: PETSc initialisation, log events of the main kernels, and registration of
    pdeop's own types (models, preconditioners) with PETSc's registries. */
 #include <pdeop/pdeop.h>
+#include <pdeop/precond.h>
+#include <pdeop/learned.h>
 
 PetscLogEvent PD_EVENT_MatMul, PD_EVENT_SpectralConv, PD_EVENT_SpectralConvBwd, PD_EVENT_Conv, PD_EVENT_ConvBwd, PD_EVENT_Backward, PD_EVENT_OptimStep, PD_EVENT_IO, PD_EVENT_Pointwise;
 
@@ -32,6 +34,8 @@ PetscErrorCode PdRegisterAll(void)
   PetscCall(PetscLogEventRegister("PdOptimStep", PD_CLASSID, &PD_EVENT_OptimStep));
   PetscCall(PetscLogEventRegister("PdIO", PD_CLASSID, &PD_EVENT_IO));
   PetscCall(NOpRegisterAll());
+  PetscCall(PCRegister("learned_sor", PCCreate_LearnedSOR));
+  PetscCall(PCRegister("learned_ic", PCCreate_LearnedIC));
   PetscCall(PetscRegisterFinalize(PdFinalizePackage));
   PetscFunctionReturn(0);
 }

@@ -32,6 +32,7 @@ static PetscErrorCode GatherBackward(PdTensor y)
   for (PetscInt e = 0; e < m; e++) {
     float       *gx = x->grad + idx[e] * C;
     const float *gy = y->grad + e * C;
+    _Pragma("omp simd")
     for (PetscInt c = 0; c < C; c++) gx[c] += gy[c];
   }
   PetscFunctionReturn(0);
@@ -72,6 +73,7 @@ static PetscErrorCode ScatterBackward(PdTensor y)
   for (PetscInt e = 0; e < m; e++) {
     float       *gx = x->grad + e * C;
     const float *gy = y->grad + idx[e] * C;
+    _Pragma("omp simd")
     for (PetscInt c = 0; c < C; c++) gx[c] += gy[c];
   }
   PetscFunctionReturn(0);
@@ -102,6 +104,7 @@ PetscErrorCode PdScatterAdd(PdTensor x, PetscInt n, PetscInt m, const PetscInt i
   for (PetscInt e = 0; e < m; e++) {
     float       *yd = y->data + idx[e] * C;
     const float *xd = x->data + e * C;
+    _Pragma("omp simd")
     for (PetscInt c = 0; c < C; c++) yd[c] += xd[c];
   }
   *out = y;
@@ -120,12 +123,14 @@ static PetscErrorCode EdgeMatVecBackward(PdTensor y)
     if (v->grad) {
       const float *zs = z->data + ei->src[e] * P;
       double       s  = 0;
+      _Pragma("omp simd reduction(+ : s)")
       for (PetscInt p = 0; p < P; p++) s += (double)gy[p] * zs[p];
       v->grad[e] += (float)s;
     }
     if (z->grad) {
       float      *gz = z->grad + ei->src[e] * P;
       const float ve = v->data[e];
+      _Pragma("omp simd")
       for (PetscInt p = 0; p < P; p++) gz[p] += ve * gy[p];
     }
   }
@@ -163,6 +168,7 @@ PetscErrorCode PdEdgeMatVec(PdTensor vals, PdTensor z, PetscInt E, const PetscIn
   for (PetscInt e = 0; e < E; e++) {
     float       *yd = y->data + dst[e] * P;
     const float *zs = z->data + src[e] * P, ve = vals->data[e];
+    _Pragma("omp simd")
     for (PetscInt p = 0; p < P; p++) yd[p] += ve * zs[p];
   }
   *out = y;

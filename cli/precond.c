@@ -1,0 +1,22 @@
+/* `pdeop precond`: train learned preconditioners on a family of systems (train) and compare them
+   with PETSc's preconditioners over a sequence of held-out systems (bench). */
+#include "cli/cli.h"
+#include <pdeop/learned.h>
+
+PetscErrorCode PdCommandPrecond(MPI_Comm comm, const char sub[], PdDict report)
+{
+  PetscBool help;
+
+  PetscFunctionBegin;
+  PetscCall(PdOptionsHelp(&help));
+  if (!sub && help) {
+    PetscCall(PetscPrintf(comm, "  pdeop precond train -type learned_ic -problem darcy|poisson -res N -count M -o model.h5\n"
+                                "  pdeop precond bench -model model.h5 -problem darcy -res N -count 100\n"));
+    PetscFunctionReturn(0);
+  }
+  PetscCheck(sub, comm, PETSC_ERR_ARG_WRONG, "pdeop precond needs 'train' or 'bench'");
+  if (!strcmp(sub, "train")) PetscCall(PdPrecondTrainRun(comm, report));
+  else if (!strcmp(sub, "bench")) PetscCall(PdPrecondBenchRun(comm, report));
+  else SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown: pdeop precond %s (use train or bench)", sub);
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,75 @@
+/* Learned preconditioners: the graph network of the learned incomplete Cholesky factor
+   (-pc_type learned_ic), the families of systems they are trained on, and their training. */
+#pragma once
+#include <petscksp.h>
+#include <petscdmda.h>
+#include <pdeop/dict.h>
+#include <pdeop/params.h>
+
+/* ---- families of sparse SPD systems made with pdeop's own solvers ---- */
+typedef enum { PD_FAMILY_DARCY, PD_FAMILY_POISSON } PdFamilyProblem;
+PETSC_EXTERN const char *const PdFamilyProblems[];
+typedef enum { PD_COEF_THRESHOLD, PD_COEF_LOGNORMAL } PdFamilyCoefficient;
+PETSC_EXTERN const char *const PdFamilyCoefficients[];
+
+typedef struct {
+  PdFamilyProblem     problem;
+  PdFamilyCoefficient coefficient;
+  PetscInt            res;          /* nodes per side */
+  PetscInt64          seed;         /* system s draws from the stream (seed, s) */
+  PetscReal           alpha, tau;   /* random field of the coefficient */
+  PetscReal           sigma;        /* log-normal amplitude */
+  DM                  da;           /* res x res node grid, on one rank */
+} PdFamily;
+
+/* Options (prefix-free): -problem darcy|poisson -darcy_coefficient threshold|lognormal
+   -darcy_alpha -darcy_tau -darcy_sigma; res and seed come from the caller. */
+PETSC_EXTERN PetscErrorCode PdFamilyCreate(PetscInt, PetscInt64, PdFamily *);
+PETSC_EXTERN PetscErrorCode PdFamilySetFromOptions(PdFamily *);
+PETSC_EXTERN PetscErrorCode PdFamilySetUp(PdFamily *);
+PETSC_EXTERN PetscErrorCode PdFamilyDestroy(PdFamily *);
+PETSC_EXTERN PetscErrorCode PdFamilyDescribe(const PdFamily *, char[], size_t);
+/* A new matrix (SeqAIJ on PETSC_COMM_SELF) or refill one made by an earlier call */
+PETSC_EXTERN PetscErrorCode PdFamilyOperator(PdFamily *, PetscInt, Mat *);
+/* Right-hand side k of system s: k = 0 is f = 1 (the PDE's own), k > 0 a smooth random source
+   (a Gaussian random field with alpha = 2, tau = 3); zero on the boundary rows. */
+PETSC_EXTERN PetscErrorCode PdFamilyRHS(PdFamily *, PetscInt, PetscInt, Vec);
+
+/* ---- learned incomplete Cholesky ---- */
+typedef struct _n_PdLearnedIC *PdLearnedIC;
+typedef struct _n_PdICGraph   *PdICGraph;
+
+/* A network of width W with K message-passing layers, parameters drawn from the seed. */
+PETSC_EXTERN PetscErrorCode PdLearnedICCreate(MPI_Comm, PetscInt, PetscInt, PetscInt64, PdLearnedIC *);
+/* Load a model written by PdLearnedICSave; a file of another kind is an error naming it. */
+PETSC_EXTERN PetscErrorCode PdLearnedICLoad(MPI_Comm, const char[], PdLearnedIC *);
+PETSC_EXTERN PetscErrorCode PdLearnedICSave(PdLearnedIC, const char[], PdDict);
+PETSC_EXTERN PetscErrorCode PdLearnedICDestroy(PdLearnedIC *);
+PETSC_EXTERN PetscErrorCode PdLearnedICGetParams(PdLearnedIC, PdParams *);
+PETSC_EXTERN PetscErrorCode PdLearnedICView(PdLearnedIC, PetscViewer);
+
+/* The graph of a sequential AIJ matrix: unknowns as nodes, off-diagonal nonzeros as edges, values
+   scaled to unit diagonal (D^-1/2 A D^-1/2). A non-positive diagonal entry is an error (not SPD). */
+PETSC_EXTERN PetscErrorCode PdICGraphCreate(Mat, PdICGraph *);
+PETSC_EXTERN PetscErrorCode PdICGraphDestroy(PdICGraph *);
+/* Attach (x, b) pairs of A x = b (columns of n x P arrays, unscaled) for the training loss. */
+PETSC_EXTERN PetscErrorCode PdICGraphSetPairs(PdICGraph, PetscInt, const double[], const double[]);
+/* Training loss of one system: mean over pairs of ||L L^T x - b||^2 / ||b||^2 in the scaled
+   variables (recorded on the tape; backward gives the parameter gradients). */
+PETSC_EXTERN PetscErrorCode PdLearnedICLoss(PdLearnedIC, PdTape, PdICGraph, PdTensor *);
+
+/* The factor L (lower triangular, A's sparsity, positive diagonal) the model predicts for a
+   matrix, applied as M^-1 r = D^-1/2 L^-T L^-1 D^-1/2 r. */
+typedef struct _n_PdICFactor *PdICFactor;
+PETSC_EXTERN PetscErrorCode PdLearnedICFactor(PdLearnedIC, PdICGraph, PdICFactor *);
+PETSC_EXTERN PetscErrorCode PdICFactorApply(PdICFactor, const PetscScalar[], PetscScalar[]);
+PETSC_EXTERN PetscErrorCode PdICFactorMult(PdICFactor, const PetscScalar[], PetscScalar[]);
+PETSC_EXTERN PetscErrorCode PdICFactorGetSize(PdICFactor, PetscInt *, PetscInt *);
+PETSC_EXTERN PetscErrorCode PdICFactorDestroy(PdICFactor *);
+
+/* PETSc types: -pc_type learned_ic (-pc_learned_model file.h5) */
+PETSC_EXTERN PetscErrorCode PCCreate_LearnedIC(PC);
+
+/* pdeop precond train | bench */
+PETSC_EXTERN PetscErrorCode PdPrecondTrainRun(MPI_Comm, PdDict);
+PETSC_EXTERN PetscErrorCode PdPrecondBenchRun(MPI_Comm, PdDict);

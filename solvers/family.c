@@ -1,0 +1,124 @@
+/* Families of sparse SPD systems for learned preconditioners: Darcy operators with random
+   coefficients (FNO's 12/3 thresholding or log-normal) or the Poisson operator, on a res x res
+   node grid, with the PDE's own right-hand side and smooth random ones. */
+#include <pdeop/learned.h>
+#include <pdeop/darcy.h>
+#include <pdeop/field.h>
+
+const char *const PdFamilyProblems[]     = {"darcy", "poisson", "PdFamilyProblem", "PD_FAMILY_", NULL};
+const char *const PdFamilyCoefficients[] = {"threshold", "lognormal", "PdFamilyCoefficient", "PD_COEF_", NULL};
+
+/* streams: coefficient of system s = (seed, 2s), right-hand side k of system s = (seed + k, 2s + 1) */
+PetscErrorCode PdFamilyCreate(PetscInt res, PetscInt64 seed, PdFamily *f)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(f, sizeof(*f)));
+  f->problem     = PD_FAMILY_DARCY;
+  f->coefficient = PD_COEF_THRESHOLD;
+  f->res         = res;
+  f->seed        = seed;
+  f->alpha       = 2;
+  f->tau         = 3;
+  f->sigma       = 1;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdFamilySetFromOptions - -problem darcy|poisson (cavity needs the Navier-Stokes solver),
+  -darcy_coefficient threshold|lognormal, -darcy_alpha, -darcy_tau, -darcy_sigma
+@*/
+PetscErrorCode PdFamilySetFromOptions(PdFamily *f)
+{
+  char      prob[64] = "darcy";
+  PetscBool set;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "Family of systems", "pdeop");
+  PetscCall(PetscOptionsString("-problem", "Family of systems: darcy or poisson", "", prob, prob, sizeof(prob), &set));
+  PetscCall(PetscOptionsEnum("-darcy_coefficient", "Darcy coefficient", "", PdFamilyCoefficients, (PetscEnum)f->coefficient, (PetscEnum *)&f->coefficient, NULL));
+  PetscCall(PetscOptionsReal("-darcy_alpha", "Random field smoothness alpha", "", f->alpha, &f->alpha, NULL));
+  PetscCall(PetscOptionsReal("-darcy_tau", "Random field inverse length scale tau", "", f->tau, &f->tau, NULL));
+  PetscCall(PetscOptionsReal("-darcy_sigma", "Log-normal amplitude sigma", "", f->sigma, &f->sigma, NULL));
+  PetscOptionsEnd();
+  if (!strcmp(prob, "darcy")) f->problem = PD_FAMILY_DARCY;
+  else if (!strcmp(prob, "poisson")) f->problem = PD_FAMILY_POISSON;
+  else if (!strcmp(prob, "cavity")) SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_SUP, "-problem cavity needs the lid-driven cavity solver, which pdeop does not have yet; use -problem darcy or poisson");
+  else SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "Unknown -problem %s: use darcy or poisson", prob);
+  PetscCheck(f->alpha > 0 && f->tau > 0 && f->sigma > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-darcy_alpha, -darcy_tau and -darcy_sigma must be positive");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdFamilySetUp(PdFamily *f)
+{
+  PetscFunctionBegin;
+  PetscCheck(f->res >= 3, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-res must be at least 3, got %" PetscInt_FMT, f->res);
+  PetscCheck(f->seed >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
+  if (f->da) PetscFunctionReturn(0);
+  PetscCall(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, f->res, f->res, 1, 1, 1, 1, NULL, NULL, &f->da));
+  PetscCall(DMSetUp(f->da));
+  PetscCall(DMDASetUniformCoordinates(f->da, 0, 1, 0, 1, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdFamilyDestroy(PdFamily *f)
+{
+  PetscFunctionBegin;
+  PetscCall(DMDestroy(&f->da));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdFamilyDescribe(const PdFamily *f, char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  if (f->problem == PD_FAMILY_POISSON) PetscCall(PetscSNPrintf(buf, len, "poisson %" PetscInt_FMT "x%" PetscInt_FMT, f->res, f->res));
+  else PetscCall(PetscSNPrintf(buf, len, "darcy (%s) %" PetscInt_FMT "x%" PetscInt_FMT, PdFamilyCoefficients[f->coefficient], f->res, f->res));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdFamilyOperator(PdFamily *f, PetscInt s, Mat *A)
+{
+  const PetscInt n = f->res * f->res;
+  double        *a;
+
+  PetscFunctionBegin;
+  PetscCall(PdFamilySetUp(f));
+  if (!*A) PetscCall(DMCreateMatrix(f->da, A));
+  PetscCall(PetscMalloc1(n, &a));
+  if (f->problem == PD_FAMILY_POISSON) {
+    for (PetscInt i = 0; i < n; i++) a[i] = 1;
+  } else {
+    PdRng rng;
+    PetscCall(PdRngSeed(&rng, (uint64_t)f->seed, (uint64_t)(2 * s)));
+    PetscCall(PdGaussianRandomField2D(f->res, f->alpha, f->tau, &rng, a));
+    if (f->coefficient == PD_COEF_THRESHOLD) PetscCall(PdFieldThreshold(n, a, 12.0, 3.0));
+    else PetscCall(PdFieldLogNormal(n, a, f->sigma));
+  }
+  PetscCall(PdDarcyOperator(f->da, a, PD_FACE_HARMONIC, *A));
+  PetscCall(PetscFree(a));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdFamilyRHS(PdFamily *f, PetscInt s, PetscInt k, Vec b)
+{
+  PetscFunctionBegin;
+  PetscCall(PdFamilySetUp(f));
+  if (k == 0) PetscCall(PdDarcyRHS(f->da, NULL, 1.0, b));
+  else if (k % 2 == 0) { /* white noise: weighs every part of the spectrum */
+    double *g;
+    PdRng   rng;
+    PetscCall(PetscMalloc1(f->res * f->res, &g));
+    PetscCall(PdRngSeed(&rng, (uint64_t)(f->seed + k), (uint64_t)(2 * s + 1)));
+    for (PetscInt i = 0; i < f->res * f->res; i++) g[i] = PdRngNormal(&rng);
+    PetscCall(PdDarcyRHS(f->da, g, 0.0, b));
+    PetscCall(PetscFree(g));
+  } else {
+    double *g;
+    PdRng   rng;
+    PetscCall(PetscMalloc1(f->res * f->res, &g));
+    PetscCall(PdRngSeed(&rng, (uint64_t)(f->seed + k), (uint64_t)(2 * s + 1)));
+    PetscCall(PdGaussianRandomField2D(f->res, 2.0, 3.0, &rng, g));
+    PetscCall(PdDarcyRHS(f->da, g, 0.0, b));
+    PetscCall(PetscFree(g));
+  }
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,202 @@
+/* `pdeop precond bench`: CG over a sequence of held-out systems of a family with each
+   preconditioner (PETSc's and the learned ones), timing set-up and solve separately, and for
+   learned_sor the iterations against every fixed relaxation factor in hindsight. */
+#include <pdeop/learned.h>
+#include <pdeop/precond.h>
+#include <pdeop/pdeop.h>
+
+#define MAX_METHODS 16
+#define MAX_OMEGAS  64
+
+typedef struct {
+  char           name[32];
+  KSP            ksp;
+  PetscInt       its, failed;
+  PetscLogDouble setup, solve;
+} Method;
+
+static PetscErrorCode MethodCreate(Method *m, const char model[], PetscReal rtol)
+{
+  PC   pc;
+  char prefix[40];
+
+  PetscFunctionBegin;
+  PetscCall(KSPCreate(PETSC_COMM_SELF, &m->ksp));
+  PetscCall(KSPSetType(m->ksp, KSPCG));
+  PetscCall(KSPSetTolerances(m->ksp, rtol, 1e-50, PETSC_DEFAULT, 100000));
+  PetscCall(KSPSetErrorIfNotConverged(m->ksp, PETSC_FALSE));
+  PetscCall(KSPGetPC(m->ksp, &pc));
+  PetscCall(PCSetType(pc, m->name));
+  if (!strcmp(m->name, "learned_ic")) {
+    PetscCheck(model[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The learned_ic column needs -model ic.h5 (from pdeop precond train -type learned_ic)");
+    PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "-%s_pc_learned_model", m->name));
+    PetscCall(PetscOptionsSetValue(NULL, prefix, model));
+  }
+  /* each method's own options: -<method>_<option>, e.g. -gamg_pc_gamg_threshold 0.02 */
+  PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "%s_", m->name));
+  PetscCall(KSPSetOptionsPrefix(m->ksp, prefix));
+  PetscCall(KSPSetFromOptions(m->ksp));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Solve(KSP ksp, Mat A, Vec b, Vec x, PetscInt *its, PetscBool *ok, PetscLogDouble *tsetup, PetscLogDouble *tsolve)
+{
+  PetscLogDouble     t0, t1, t2;
+  KSPConvergedReason reason;
+
+  PetscFunctionBegin;
+  PetscCall(VecZeroEntries(x));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(PetscTime(&t0));
+  PetscCall(KSPSetUp(ksp));
+  PetscCall(PetscTime(&t1));
+  PetscCall(KSPSolve(ksp, b, x));
+  PetscCall(PetscTime(&t2));
+  PetscCall(KSPGetIterationNumber(ksp, its));
+  PetscCall(KSPGetConvergedReason(ksp, &reason));
+  *ok = reason > 0 ? PETSC_TRUE : PETSC_FALSE;
+  if (tsetup) *tsetup += t1 - t0;
+  if (tsolve) *tsolve += t2 - t1;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPrecondBenchRun - `pdeop precond bench [-model ic.h5] -problem darcy|poisson -res N -count 100
+  -seed S -rtol 1e-8 -methods none,jacobi,sor,icc,gamg,hypre,learned_ic,learned_sor`
+
+  Every system is solved by CG with each method from a zero guess; the table has set-up, solve and
+  total seconds and iterations, summed over the sequence. With learned_sor in the list the same
+  systems are also solved with SSOR at every fixed omega of the grid (the bandit's own grid) to report the best fixed omega in hindsight.
+@*/
+PetscErrorCode PdPrecondBenchRun(MPI_Comm comm, PdDict report)
+{
+  char        model[PETSC_MAX_PATH_LEN] = "", *names[MAX_METHODS], desc[128];
+  PetscInt    res = 64, count = 100, seed = 1000, nm = MAX_METHODS, nomega = 0, iw = -1;
+  PetscReal   rtol = 1e-8;
+  const PetscReal *omegas = NULL;
+  PetscBool   help, setm, hindsight = PETSC_TRUE;
+  PetscMPIInt size;
+  Method      m[MAX_METHODS];
+  PdFamily    fam;
+  Mat         A = NULL;
+  Vec         b, x;
+  PetscInt    wits[MAX_OMEGAS];
+  PdProgress  prog;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(m, sizeof(m)));
+  PetscCall(PetscMemzero(wits, sizeof(wits)));
+  PetscOptionsBegin(comm, NULL, "pdeop precond bench", "pdeop");
+  PetscCall(PetscOptionsString("-model", "learned_ic model (from pdeop precond train)", "", model, model, sizeof(model), NULL));
+  PetscCall(PetscOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
+  PetscCall(PetscOptionsInt("-count", "Systems in the sequence", "", count, &count, NULL));
+  PetscCall(PetscOptionsInt("-seed", "Seed of the sequence (held out: training uses 0 by default)", "", seed, &seed, NULL));
+  PetscCall(PetscOptionsReal("-rtol", "Relative tolerance of CG", "", rtol, &rtol, NULL));
+  PetscCall(PetscOptionsStringArray("-methods", "Preconditioners to compare", "", names, &nm, &setm));
+  PetscCall(PetscOptionsBool("-sor_hindsight", "With learned_sor: solve with every fixed omega too", "", hindsight, &hindsight, NULL));
+  PetscOptionsEnd();
+  PetscCall(PdFamilyCreate(res, seed, &fam));
+  PetscCall(PdFamilySetFromOptions(&fam));
+  PetscCall(PdOptionsHelp(&help));
+  if (help) {
+    for (PetscInt i = 0; setm && i < nm; i++) PetscCall(PetscFree(names[i]));
+    PetscFunctionReturn(0);
+  }
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCheck(size == 1, comm, PETSC_ERR_SUP, "pdeop precond bench runs on one rank (it times sequential solves)");
+  PetscCheck(count >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-count must be at least 1");
+  PetscCheck(rtol > 0 && rtol < 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-rtol must be in (0, 1)");
+  if (!setm) {
+    const char *def[] = {"none", "jacobi", "sor", "icc", "gamg", "hypre", "learned_sor", "learned_ic"};
+    nm = model[0] ? 8 : 7;
+    for (PetscInt i = 0; i < nm; i++) PetscCall(PetscStrallocpy(def[i], &names[i]));
+  }
+  for (PetscInt i = 0; i < nm; i++) {
+    PetscCall(PetscStrncpy(m[i].name, names[i], sizeof(m[i].name)));
+    PetscCall(PetscFree(names[i]));
+    if (!strcmp(m[i].name, "learned_sor")) iw = i;
+  }
+  for (PetscInt i = 0; i < nm; i++) PetscCall(MethodCreate(&m[i], model, rtol));
+  if (iw >= 0 && hindsight) { /* the same grid as the bandit's: -learned_sor_pc_learned_sor_omega_* */
+    PC pc;
+    PetscCall(KSPGetPC(m[iw].ksp, &pc));
+    PetscCall(PCLearnedSORGetGrid(pc, &nomega, &omegas));
+    PetscCheck(nomega <= MAX_OMEGAS, comm, PETSC_ERR_SUP, "The hindsight comparison handles at most %d omegas", MAX_OMEGAS);
+  }
+  PetscCall(PdOptionsCheckUnused(comm, "precond bench"));
+  PetscCall(PdFamilySetUp(&fam));
+  PetscCall(PdFamilyDescribe(&fam, desc, sizeof(desc)));
+  PetscCall(PdFamilyOperator(&fam, 0, &A));
+  PetscCall(MatCreateVecs(A, &x, &b));
+  PetscCall(PdProgressBegin(comm, "systems", count, &prog));
+  for (PetscInt s = 0; s < count; s++) {
+    PetscCall(PdFamilyOperator(&fam, s, &A));
+    PetscCall(PdFamilyRHS(&fam, s, 0, b));
+    for (PetscInt i = 0; i < nm; i++) {
+      PetscInt  its;
+      PetscBool ok;
+      PetscCall(Solve(m[i].ksp, A, b, x, &its, &ok, &m[i].setup, &m[i].solve));
+      m[i].its += its;
+      if (!ok) m[i].failed++;
+    }
+    if (iw >= 0 && hindsight) {
+      KSP ksp;
+      PC  pc;
+      PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
+      PetscCall(KSPSetType(ksp, KSPCG));
+      PetscCall(KSPSetTolerances(ksp, rtol, 1e-50, PETSC_DEFAULT, 100000));
+      PetscCall(KSPGetPC(ksp, &pc));
+      PetscCall(PCSetType(pc, PCSOR));
+      for (PetscInt k = 0; k < nomega; k++) {
+        PetscInt  its;
+        PetscBool ok;
+        PetscCall(PCSORSetOmega(pc, omegas[k]));
+        PetscCall(Solve(ksp, A, b, x, &its, &ok, NULL, NULL));
+        wits[k] += ok ? its : 100000;
+      }
+      PetscCall(KSPDestroy(&ksp));
+    }
+    PetscCall(PdProgressUpdate(&prog, s + 1, NULL));
+  }
+  PetscCall(PdProgressEnd(&prog));
+
+  PetscCall(PdPrintf(comm, "CG to rtol %g on %" PetscInt_FMT " systems of %s (seed %" PetscInt_FMT "), totals over the sequence:\n\n", (double)rtol, count, desc, seed));
+  PetscCall(PdPrintf(comm, "| method      | setup s | solve s | total s | iterations | its/system | failed |\n|-------------|--------:|--------:|--------:|-----------:|-----------:|-------:|\n"));
+  for (PetscInt i = 0; i < nm; i++) {
+    char key[64];
+    PetscCall(PdPrintf(comm, "| %-11s | %7.3f | %7.3f | %7.3f | %10" PetscInt_FMT " | %10.1f | %6" PetscInt_FMT " |\n", m[i].name, m[i].setup, m[i].solve, m[i].setup + m[i].solve, m[i].its, (double)m[i].its / count, m[i].failed));
+    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_iterations", m[i].name));
+    PetscCall(PdDictSetInt(report, key, m[i].its));
+    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_setup_seconds", m[i].name));
+    PetscCall(PdDictSetReal(report, key, m[i].setup));
+    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_solve_seconds", m[i].name));
+    PetscCall(PdDictSetReal(report, key, m[i].solve));
+    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_total_seconds", m[i].name));
+    PetscCall(PdDictSetReal(report, key, m[i].setup + m[i].solve));
+    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_failed", m[i].name));
+    PetscCall(PdDictSetInt(report, key, m[i].failed));
+  }
+  if (iw >= 0 && hindsight) {
+    PetscInt best = 0, one = -1;
+    for (PetscInt k = 0; k < nomega; k++) {
+      PetscReal w = omegas[k];
+      if (wits[k] < wits[best]) best = k;
+      if (PetscAbsReal(w - 1.0) < 1e-12) one = k;
+    }
+    const PetscReal wb = omegas[best];
+    PetscCall(PdPrintf(comm, "\nlearned_sor: %" PetscInt_FMT " iterations; best fixed omega in hindsight %.3f: %" PetscInt_FMT " (learned/best %.3f)", m[iw].its, (double)wb, wits[best], (double)m[iw].its / (double)wits[best]));
+    if (one >= 0) PetscCall(PdPrintf(comm, "; default omega 1: %" PetscInt_FMT " (saved %" PetscInt_FMT ")", wits[one], wits[one] - m[iw].its));
+    PetscCall(PdPrintf(comm, "\n"));
+    PetscCall(PdDictSetReal(report, "sor_best_omega", wb));
+    PetscCall(PdDictSetInt(report, "sor_best_fixed_iterations", wits[best]));
+    if (one >= 0) PetscCall(PdDictSetInt(report, "sor_default_omega_iterations", wits[one]));
+  }
+  PetscCall(PdDictSetInt(report, "systems", count));
+  PetscCall(PdDictSetString(report, "family", desc));
+  for (PetscInt i = 0; i < nm; i++) PetscCall(KSPDestroy(&m[i].ksp));
+  PetscCall(VecDestroy(&x));
+  PetscCall(VecDestroy(&b));
+  PetscCall(MatDestroy(&A));
+  PetscCall(PdFamilyDestroy(&fam));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,425 @@
+/* `pdeop precond train`: make a family of systems with pdeop's own solvers and train a learned
+   preconditioner on it (Adam, data-parallel over ranks: each rank owns a share of the systems),
+   write the loss curve (CSV) and the model, and check it on held-out systems against ICC(0). */
+#include <pdeop/learned.h>
+#include <pdeop/pdeop.h>
+#include <pdeop/solve.h>
+
+/* x = A^-1 b to 1e-10 with CG + BoomerAMG */
+static PetscErrorCode SolveExact(Mat A, Vec b, Vec x)
+{
+  KSP                ksp;
+  PC                 pc;
+  KSPConvergedReason reason;
+
+  PetscFunctionBegin;
+  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCSetType(pc, PCHYPRE));
+  PetscCall(KSPSetTolerances(ksp, 1e-10, 1e-50, PETSC_DEFAULT, 10000));
+  PetscCall(KSPSolve(ksp, b, x));
+  PetscCall(KSPGetConvergedReason(ksp, &reason));
+  PetscCall(KSPDestroy(&ksp));
+  PetscCheck(reason > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "Making the training family: a reference solve diverged (%s)", KSPConvergedReasons[reason]);
+  PetscFunctionReturn(0);
+}
+
+/* The graph of system s with P (x, b) pairs */
+static PetscErrorCode MakeSystem(PdFamily *fam, PetscInt s, PetscInt P, PdICGraph *g)
+{
+  Mat                A = NULL;
+  Vec                b, x;
+  PetscInt           n;
+  double            *xs, *bs;
+  const PetscScalar *xa, *ba;
+
+  PetscFunctionBegin;
+  PetscCall(PdFamilyOperator(fam, s, &A));
+  PetscCall(MatCreateVecs(A, &x, &b));
+  PetscCall(VecGetSize(b, &n));
+  PetscCall(PetscMalloc2(n * P, &xs, n * P, &bs));
+  for (PetscInt k = 0; k < P; k++) {
+    PetscCall(PdFamilyRHS(fam, s, k, b));
+    PetscCall(SolveExact(A, b, x));
+    PetscCall(VecGetArrayRead(x, &xa));
+    PetscCall(VecGetArrayRead(b, &ba));
+    for (PetscInt i = 0; i < n; i++) {
+      xs[i * P + k] = PetscRealPart(xa[i]);
+      bs[i * P + k] = PetscRealPart(ba[i]);
+    }
+    PetscCall(VecRestoreArrayRead(x, &xa));
+    PetscCall(VecRestoreArrayRead(b, &ba));
+  }
+  PetscCall(PdICGraphCreate(A, g));
+  PetscCall(PdICGraphSetPairs(*g, P, xs, bs));
+  PetscCall(PetscFree2(xs, bs));
+  PetscCall(VecDestroy(&x));
+  PetscCall(VecDestroy(&b));
+  PetscCall(MatDestroy(&A));
+  PetscFunctionReturn(0);
+}
+
+/* CG iterations to rtol 1e-8 with the given PC type on system s of the family (f = 1) */
+static PetscErrorCode HeldOutIterations(PdFamily *fam, PetscInt s, const char *pctype, const char *model, PetscInt *its)
+{
+  Mat                A = NULL;
+  Vec                b, x;
+  KSP                ksp;
+  PC                 pc;
+  KSPConvergedReason reason;
+
+  PetscFunctionBegin;
+  PetscCall(PdFamilyOperator(fam, s, &A));
+  PetscCall(MatCreateVecs(A, &x, &b));
+  PetscCall(PdFamilyRHS(fam, s, 0, b));
+  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPSetTolerances(ksp, 1e-8, 1e-50, PETSC_DEFAULT, 100000));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCSetType(pc, pctype));
+  if (model) {
+    PetscCall(PetscOptionsSetValue(NULL, "-heldout_pc_learned_model", model));
+    PetscCall(KSPSetOptionsPrefix(ksp, "heldout_"));
+    PetscCall(PCSetFromOptions(pc));
+    PetscCall(PetscOptionsClearValue(NULL, "-heldout_pc_learned_model"));
+  }
+  PetscCall(KSPSolve(ksp, b, x));
+  PetscCall(KSPGetIterationNumber(ksp, its));
+  PetscCall(KSPGetConvergedReason(ksp, &reason));
+  if (reason < 0) *its = -1;
+  PetscCall(KSPDestroy(&ksp));
+  PetscCall(VecDestroy(&x));
+  PetscCall(VecDestroy(&b));
+  PetscCall(MatDestroy(&A));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ShellApply(PC pc, Vec r, Vec y)
+{
+  PdICFactor         f;
+  const PetscScalar *ra;
+  PetscScalar       *ya;
+
+  PetscFunctionBegin;
+  PetscCall(PCShellGetContext(pc, &f));
+  PetscCall(VecGetArrayRead(r, &ra));
+  PetscCall(VecGetArrayWrite(y, &ya));
+  PetscCall(PdICFactorApply(f, ra, ya));
+  PetscCall(VecRestoreArrayRead(r, &ra));
+  PetscCall(VecRestoreArrayWrite(y, &ya));
+  PetscFunctionReturn(0);
+}
+
+/* Validation: total CG iterations (rtol 1e-8, f = 1) with the model's factors on a few systems */
+typedef struct {
+  PetscInt   n;
+  Mat       *A;
+  Vec        b, x;
+  PdICGraph *g;
+} Validation;
+
+static PetscErrorCode ValidationCreate(PdFamily *fam, PetscInt n, Validation *v)
+{
+  PdFamily held = *fam;
+
+  PetscFunctionBegin;
+  held.seed = fam->seed + 2000003;
+  held.da   = NULL;
+  v->n      = n;
+  PetscCall(PetscCalloc2(n, &v->A, n, &v->g));
+  for (PetscInt s = 0; s < n; s++) {
+    PetscCall(PdFamilyOperator(&held, s, &v->A[s]));
+    PetscCall(PdICGraphCreate(v->A[s], &v->g[s]));
+  }
+  if (n) {
+    PetscCall(MatCreateVecs(v->A[0], &v->x, &v->b));
+    PetscCall(PdFamilyRHS(&held, 0, 0, v->b));
+  }
+  PetscCall(PdFamilyDestroy(&held));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ValidationDestroy(Validation *v)
+{
+  PetscFunctionBegin;
+  for (PetscInt s = 0; s < v->n; s++) {
+    PetscCall(MatDestroy(&v->A[s]));
+    PetscCall(PdICGraphDestroy(&v->g[s]));
+  }
+  PetscCall(PetscFree2(v->A, v->g));
+  PetscCall(VecDestroy(&v->b));
+  PetscCall(VecDestroy(&v->x));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ValidationIterations(Validation *v, PdLearnedIC model, PetscInt *total)
+{
+  PetscFunctionBegin;
+  *total = 0;
+  for (PetscInt s = 0; s < v->n; s++) {
+    KSP                ksp;
+    PC                 pc;
+    PdICFactor         f;
+    PetscInt           its;
+    KSPConvergedReason reason;
+    PetscCall(PdLearnedICFactor(model, v->g[s], &f));
+    PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
+    PetscCall(KSPSetOperators(ksp, v->A[s], v->A[s]));
+    PetscCall(KSPSetType(ksp, KSPCG));
+    PetscCall(KSPSetTolerances(ksp, 1e-8, 1e-50, PETSC_DEFAULT, 20000));
+    PetscCall(KSPGetPC(ksp, &pc));
+    PetscCall(PCSetType(pc, PCSHELL));
+    PetscCall(PCShellSetContext(pc, f));
+    PetscCall(PCShellSetApply(pc, ShellApply));
+    PetscCall(KSPSolve(ksp, v->b, v->x));
+    PetscCall(KSPGetIterationNumber(ksp, &its));
+    PetscCall(KSPGetConvergedReason(ksp, &reason));
+    *total += reason > 0 ? its : 20000;
+    PetscCall(KSPDestroy(&ksp));
+    PetscCall(PdICFactorDestroy(&f));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, const char out[], const char logfile[], PdDict report)
+{
+  PetscInt       width = 4, layers = 1, epochs = 40, P = 4, nheld = 5, own = 0, steps, np, nval = 4, every = 2, best_epoch = 0, best_its = PETSC_MAX_INT;
+  PetscInt64     seed = fam->seed;
+  PetscMPIInt    rank, size;
+  PdICGraph     *graphs;
+  PdLearnedIC    model;
+  PdParams       params;
+  PdOptim        optim;
+  PdTape         tape;
+  PdRng          rng;
+  PetscInt      *order;
+  PdProgress     prog;
+  PetscLogDouble t0, t1, tg;
+  double         loss = NAN, loss0 = NAN;
+  FILE          *log = NULL;
+  char           desc[128];
+  Validation     val;
+  float         *pdata, *pgrad, *best = NULL;
+  PetscInt       nbuf;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "pdeop precond train -type learned_ic", "pdeop");
+  PetscCall(PetscOptionsInt("-ic_width", "Width of the graph network", "", width, &width, NULL));
+  PetscCall(PetscOptionsInt("-ic_layers", "Message-passing layers", "", layers, &layers, NULL));
+  PetscCall(PetscOptionsInt("-epochs", "Passes over the systems", "", epochs, &epochs, NULL));
+  PetscCall(PetscOptionsInt("-pairs", "(x, b) pairs per system: f = 1 and smooth random sources", "", P, &P, NULL));
+  PetscCall(PetscOptionsInt("-heldout", "Held-out systems for the final check against ICC(0)", "", nheld, &nheld, NULL));
+  PetscCall(PetscOptionsInt("-validate", "Validation systems: the model kept is the one with the fewest CG iterations on them", "", nval, &nval, NULL));
+  PetscCall(PetscOptionsInt("-validate_every", "Epochs between validations", "", every, &every, NULL));
+  PetscOptionsEnd();
+  PetscCheck(epochs >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-epochs must be at least 1, got %" PetscInt_FMT, epochs);
+  PetscCheck(P >= 1 && P <= 64, comm, PETSC_ERR_ARG_OUTOFRANGE, "-pairs must be in [1, 64], got %" PetscInt_FMT, P);
+  PetscCheck(nheld >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-heldout must be non-negative");
+  PetscCheck(nval >= 0 && every >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-validate must be non-negative and -validate_every positive");
+  PetscCall(PdLearnedICCreate(comm, width, layers, seed, &model));
+  PetscCall(PdLearnedICGetParams(model, &params));
+  PetscCall(PdOptimCreate(params, &optim));
+  PetscCall(PdOptimSetType(optim, PD_OPTIM_ADAM));
+  PetscCall(PdOptimSetLearningRate(optim, 3e-3));
+  PetscCall(PdOptimSetSchedule(optim, PD_SCHEDULE_COSINE, 1, 1, 1.0)); /* total steps set below */
+  PetscCall(PdOptimSetFromOptions(optim));
+  PetscCall(PdOptionsCheckUnused(comm, "precond train"));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PdParamsGetSize(params, &np));
+  PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
+  PetscCall(PdPrintf(comm, "learned_ic: %" PetscInt_FMT " systems of %s, %" PetscInt_FMT " pairs each; network width %" PetscInt_FMT ", %" PetscInt_FMT " layers, %" PetscInt_FMT " parameters\n", count, desc, P, width, layers, np));
+
+  /* rank r owns systems r, r + size, ... */
+  PetscCall(PetscTime(&t0));
+  for (PetscInt s = rank; s < count; s += size) own++;
+  PetscCall(PetscCalloc1(PetscMax(own, 1), &graphs));
+  PetscCall(PdProgressBegin(comm, "making systems", own, &prog));
+  for (PetscInt s = rank, k = 0; s < count; s += size, k++) {
+    PetscCall(MakeSystem(fam, s, P, &graphs[k]));
+    PetscCall(PdProgressUpdate(&prog, k + 1, NULL));
+  }
+  PetscCall(PdProgressEnd(&prog));
+  PetscCall(PetscMemzero(&val, sizeof(val)));
+  if (rank == 0) PetscCall(ValidationCreate(fam, nval, &val));
+  PetscCall(PdParamsGetArrays(params, &pdata, &pgrad));
+  PetscCall(PdParamsGetBufferSize(params, &nbuf));
+  PetscCall(PetscMalloc1(nbuf, &best));
+  PetscCall(PetscArraycpy(best, pdata, nbuf));
+  PetscCall(PetscTime(&tg));
+
+  steps = (count + size - 1) / size;
+  PetscCall(PdOptimSetTotalSteps(optim, steps * epochs));
+  PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  PetscCall(PetscMalloc1(PetscMax(own, 1), &order));
+  if (logfile[0] && rank == 0) {
+    log = fopen(logfile, "w");
+    PetscCheck(log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s'", logfile);
+    fprintf(log, "epoch,loss,validation_iterations,seconds\n");
+  }
+  for (PetscInt e = 0; e < epochs; e++) {
+    double         sum = 0, cnt = 0, tot[2];
+    PetscLogDouble te0, te1;
+    PetscCall(PetscTime(&te0));
+    PetscCall(PdRngSeed(&rng, (uint64_t)seed, 5000 + (uint64_t)e));
+    PetscCall(PdRngPermutation(&rng, PetscMax(own, 1), order));
+    for (PetscInt st = 0; st < steps; st++) {
+      PetscInt active = PetscMin(size, count - st * size);
+      PetscCall(PdParamsZeroGrad(params));
+      if (st < own) {
+        PdTensor l;
+        PetscCall(PdTapeReset(tape));
+        PetscCall(PdLearnedICLoss(model, tape, graphs[order[st]], &l));
+        if (!PetscIsNormalReal((PetscReal)l->data[0]) && l->data[0] != 0) {
+          if (log) fclose(log);
+          SETERRQ(PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "learned_ic training diverged in epoch %" PetscInt_FMT ": loss %g. Nothing was written; lower -lr", e + 1, (double)l->data[0]);
+        }
+        sum += l->data[0];
+        cnt += 1;
+        PetscCall(PdTapeBackward(tape, l));
+      }
+      PetscCall(PdParamsAllreduceGrad(params, 1.0f / (float)active));
+      PetscCall(PdOptimStep(optim, NULL));
+    }
+    tot[0] = sum;
+    tot[1] = cnt;
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, tot, 2, MPI_DOUBLE, MPI_SUM, comm));
+    loss = tot[0] / tot[1];
+    if (e == 0) loss0 = loss;
+    {
+      PetscInt its = -1;
+      if (nval > 0 && ((e + 1) % every == 0 || e + 1 == epochs)) {
+        if (rank == 0) PetscCall(ValidationIterations(&val, model, &its));
+        PetscCallMPI(MPI_Bcast(&its, 1, MPIU_INT, 0, comm));
+        if (its < best_its) {
+          best_its   = its;
+          best_epoch = e + 1;
+          PetscCall(PetscArraycpy(best, pdata, nbuf));
+        }
+      }
+      PetscCall(PetscTime(&te1));
+      if (its >= 0) PetscCall(PdPrintf(comm, "epoch %4" PetscInt_FMT "/%" PetscInt_FMT "  loss %.4e  validation CG iterations %.1f  %.2f s\n", e + 1, epochs, loss, (double)its / nval, te1 - te0));
+      else PetscCall(PdPrintf(comm, "epoch %4" PetscInt_FMT "/%" PetscInt_FMT "  loss %.4e  %.2f s\n", e + 1, epochs, loss, te1 - te0));
+      if (log) {
+        if (its >= 0) fprintf(log, "%" PetscInt_FMT ",%.9g,%.4f,%.4f\n", e + 1, loss, (double)its / nval, te1 - te0);
+        else fprintf(log, "%" PetscInt_FMT ",%.9g,,%.4f\n", e + 1, loss, te1 - te0);
+        fflush(log);
+      }
+    }
+  }
+  if (log) fclose(log);
+  if (nval > 0) {
+    PetscCall(PetscArraycpy(pdata, best, nbuf));
+    PetscCall(PdPrintf(comm, "keeping the model of epoch %" PetscInt_FMT " (%.1f validation CG iterations per system)\n", best_epoch, (double)best_its / nval));
+  }
+  PetscCall(PetscFree(best));
+  if (rank == 0) PetscCall(ValidationDestroy(&val));
+  PetscCall(PetscTime(&t1));
+  {
+    PdDict extra;
+    PetscCall(PdDictCreate(&extra));
+    PetscCall(PdDictSetString(extra, "problem", PdFamilyProblems[fam->problem]));
+    PetscCall(PdDictSetString(extra, "coefficient", PdFamilyCoefficients[fam->coefficient]));
+    PetscCall(PdDictSetInt(extra, "res", fam->res));
+    PetscCall(PdDictSetInt(extra, "count", count));
+    PetscCall(PdDictSetInt(extra, "epochs", epochs));
+    PetscCall(PdDictSetReal(extra, "loss", loss));
+    if (nval > 0) PetscCall(PdDictSetInt(extra, "best_epoch", best_epoch));
+    PetscCall(PdLearnedICSave(model, out, extra));
+    PetscCall(PdDictDestroy(&extra));
+  }
+  PetscCall(PdPrintf(comm, "wrote %s (%.1f s: %.1f s making systems, %.1f s training)\n", out, t1 - t0, tg - t0, t1 - tg));
+  PetscCall(PdDictSetString(report, "type", "learned_ic"));
+  PetscCall(PdDictSetInt(report, "params", np));
+  PetscCall(PdDictSetInt(report, "systems", count));
+  PetscCall(PdDictSetInt(report, "epochs", epochs));
+  PetscCall(PdDictSetReal(report, "initial_loss", loss0));
+  PetscCall(PdDictSetReal(report, "final_loss", loss));
+  PetscCall(PdDictSetReal(report, "seconds", t1 - t0));
+  PetscCall(PdDictSetReal(report, "train_seconds", t1 - tg));
+  if (nval > 0) {
+    PetscCall(PdDictSetInt(report, "best_epoch", best_epoch));
+    PetscCall(PdDictSetReal(report, "validation_iterations", (double)best_its / nval));
+  }
+
+  /* held-out systems (a different seed), rank 0: CG iterations with the model against ICC(0) and Jacobi */
+  if (nheld > 0) {
+    PdFamily held = *fam;
+    PetscInt its[3] = {0, 0, 0};
+    held.seed      = fam->seed + 1000003;
+    held.da        = NULL;
+    if (rank == 0) {
+      for (PetscInt s = 0; s < nheld; s++) {
+        PetscInt i0, i1, i2;
+        PetscCall(HeldOutIterations(&held, s, "learned_ic", out, &i0));
+        PetscCall(HeldOutIterations(&held, s, PCICC, NULL, &i1));
+        PetscCall(HeldOutIterations(&held, s, PCJACOBI, NULL, &i2));
+        its[0] += i0;
+        its[1] += i1;
+        its[2] += i2;
+      }
+      PetscCall(PdFamilyDestroy(&held));
+    }
+    PetscCallMPI(MPI_Bcast(its, 3, MPIU_INT, 0, comm));
+    PetscCall(PdPrintf(comm, "held-out (%" PetscInt_FMT " systems, CG to rtol 1e-8): mean iterations learned_ic %.1f, icc %.1f, jacobi %.1f\n", nheld, (double)its[0] / nheld, (double)its[1] / nheld, (double)its[2] / nheld));
+    PetscCall(PdDictSetReal(report, "heldout_iterations_learned_ic", (double)its[0] / nheld));
+    PetscCall(PdDictSetReal(report, "heldout_iterations_icc", (double)its[1] / nheld));
+    PetscCall(PdDictSetReal(report, "heldout_iterations_jacobi", (double)its[2] / nheld));
+  }
+  for (PetscInt k = 0; k < own; k++) PetscCall(PdICGraphDestroy(&graphs[k]));
+  PetscCall(PetscFree(graphs));
+  PetscCall(PetscFree(order));
+  PetscCall(PdTapeDestroy(&tape));
+  PetscCall(PdOptimDestroy(&optim));
+  PetscCall(PdLearnedICDestroy(&model));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPrecondTrainRun - `pdeop precond train -type learned_ic -problem darcy|poisson -res N -count M
+  -o model.h5` with -seed, -epochs, -lr (Adam, cosine schedule), -ic_width, -ic_layers, -pairs, -validate,
+  -validate_every, -heldout and
+  -log file.csv (default: the model's name with .csv)
+@*/
+PetscErrorCode PdPrecondTrainRun(MPI_Comm comm, PdDict report)
+{
+  char      type[64] = "learned_ic", out[PETSC_MAX_PATH_LEN] = "", logfile[PETSC_MAX_PATH_LEN] = "";
+  PetscInt  res = 64, count = 100, seed = 0;
+  PetscBool help, setlog;
+  PdFamily  fam;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "pdeop precond train", "pdeop");
+  PetscCall(PetscOptionsString("-type", "learned_ic", "", type, type, sizeof(type), NULL));
+  PetscCall(PetscOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
+  PetscCall(PetscOptionsInt("-count", "Systems in the training family", "", count, &count, NULL));
+  PetscCall(PetscOptionsInt("-seed", "Seed of the family and of the network", "", seed, &seed, NULL));
+  PetscCall(PetscOptionsString("-o", "Model file to write (HDF5)", "", out, out, sizeof(out), NULL));
+  PetscCall(PetscOptionsString("-log", "CSV loss curve", "", logfile, logfile, sizeof(logfile), &setlog));
+  PetscOptionsEnd();
+  PetscCall(PdFamilyCreate(res, seed, &fam));
+  PetscCall(PdFamilySetFromOptions(&fam));
+  PetscCall(PdOptionsHelp(&help));
+  if (help) PetscFunctionReturn(0);
+  PetscCheck(count >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-count must be at least 1, got %" PetscInt_FMT, count);
+  PetscCheck(out[0], comm, PETSC_ERR_ARG_WRONG, "Give the model file to write with -o model.h5");
+  PetscCall(PdFamilySetUp(&fam));
+  if (!setlog) {
+    size_t len;
+    PetscCall(PetscStrncpy(logfile, out, sizeof(logfile)));
+    PetscCall(PetscStrlen(logfile, &len));
+    if (len > 3 && !strcmp(logfile + len - 3, ".h5")) logfile[len - 3] = 0;
+    PetscCall(PetscStrlcat(logfile, ".csv", sizeof(logfile)));
+  }
+  if (!strcmp(type, "learned_ic")) PetscCall(TrainIC(comm, &fam, count, out, logfile, report));
+  else {
+    PetscCall(PdFamilyDestroy(&fam));
+    SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown -type %s: use learned_ic", type);
+  }
+  PetscCall(PdDictSetString(report, "log", logfile));
+  PetscCall(PdFamilyDestroy(&fam));
+  PetscFunctionReturn(0);
+}

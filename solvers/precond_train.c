@@ -186,7 +186,7 @@ static PetscErrorCode ValidationIterations(Validation *v, PdLearnedIC model, Pet
 
 static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, const char out[], const char logfile[], PdDict report)
 {
-  PetscInt       width = 4, layers = 1, epochs = 40, P = 4, nheld = 5, own = 0, steps, np, nval = 4, every = 2, best_epoch = 0, best_its = PETSC_MAX_INT;
+  PetscInt       width = 4, layers = 1, epochs = 40, P = 4, nheld = 5, own = 0, steps, np, nval = 4, every = 2, batch = 2, best_epoch = 0, best_its = PETSC_MAX_INT;
   PetscInt64     seed = fam->seed;
   PetscMPIInt    rank, size;
   PdICGraph     *graphs;
@@ -210,12 +210,14 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   PetscCall(PetscOptionsInt("-ic_width", "Width of the graph network", "", width, &width, NULL));
   PetscCall(PetscOptionsInt("-ic_layers", "Message-passing layers", "", layers, &layers, NULL));
   PetscCall(PetscOptionsInt("-epochs", "Passes over the systems", "", epochs, &epochs, NULL));
+  PetscCall(PetscOptionsInt("-batch_systems", "Systems per optimisation step (split over the ranks)", "", batch, &batch, NULL));
   PetscCall(PetscOptionsInt("-pairs", "(x, b) pairs per system: f = 1 and smooth random sources", "", P, &P, NULL));
   PetscCall(PetscOptionsInt("-heldout", "Held-out systems for the final check against ICC(0)", "", nheld, &nheld, NULL));
   PetscCall(PetscOptionsInt("-validate", "Validation systems: the model kept is the one with the fewest CG iterations on them", "", nval, &nval, NULL));
   PetscCall(PetscOptionsInt("-validate_every", "Epochs between validations", "", every, &every, NULL));
   PetscOptionsEnd();
   PetscCheck(epochs >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-epochs must be at least 1, got %" PetscInt_FMT, epochs);
+  PetscCheck(batch >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch_systems must be at least 1, got %" PetscInt_FMT, batch);
   PetscCheck(P >= 1 && P <= 64, comm, PETSC_ERR_ARG_OUTOFRANGE, "-pairs must be in [1, 64], got %" PetscInt_FMT, P);
   PetscCheck(nheld >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-heldout must be non-negative");
   PetscCheck(nval >= 0 && every >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-validate must be non-negative and -validate_every positive");
@@ -236,10 +238,10 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   /* rank r owns systems r, r + size, ... */
   PetscCall(PetscTime(&t0));
   for (PetscInt s = rank; s < count; s += size) own++;
-  PetscCall(PetscCalloc1(PetscMax(own, 1), &graphs));
+  PetscCall(PetscCalloc1(count, &graphs));
   PetscCall(PdProgressBegin(comm, "making systems", own, &prog));
   for (PetscInt s = rank, k = 0; s < count; s += size, k++) {
-    PetscCall(MakeSystem(fam, s, P, &graphs[k]));
+    PetscCall(MakeSystem(fam, s, P, &graphs[s]));
     PetscCall(PdProgressUpdate(&prog, k + 1, NULL));
   }
   PetscCall(PdProgressEnd(&prog));
@@ -251,10 +253,12 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   PetscCall(PetscArraycpy(best, pdata, nbuf));
   PetscCall(PetscTime(&tg));
 
-  steps = (count + size - 1) / size;
+  /* a step is a batch of systems from the epoch's permutation; each rank does those it owns, and the
+     gradients are summed, so any number of ranks takes the same steps */
+  steps = (count + batch - 1) / batch;
   PetscCall(PdOptimSetTotalSteps(optim, steps * epochs));
   PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
-  PetscCall(PetscMalloc1(PetscMax(own, 1), &order));
+  PetscCall(PetscMalloc1(count, &order));
   if (logfile[0] && rank == 0) {
     log = fopen(logfile, "w");
     PetscCheck(log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s'", logfile);
@@ -265,29 +269,36 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
     PetscLogDouble te0, te1;
     PetscCall(PetscTime(&te0));
     PetscCall(PdRngSeed(&rng, (uint64_t)seed, 5000 + (uint64_t)e));
-    PetscCall(PdRngPermutation(&rng, PetscMax(own, 1), order));
+    PetscCall(PdRngPermutation(&rng, count, order));
     for (PetscInt st = 0; st < steps; st++) {
-      PetscInt active = PetscMin(size, count - st * size);
+      const PetscInt lo = st * batch, hi = PetscMin(count, lo + batch);
+      double         gnorm;
       PetscCall(PdParamsZeroGrad(params));
-      if (st < own) {
+      for (PetscInt k = lo; k < hi; k++) {
         PdTensor l;
+        if (!graphs[order[k]]) continue; /* another rank's */
         PetscCall(PdTapeReset(tape));
-        PetscCall(PdLearnedICLoss(model, tape, graphs[order[st]], &l));
-        if (!PetscIsNormalReal((PetscReal)l->data[0]) && l->data[0] != 0) {
-          if (log) fclose(log);
-          SETERRQ(PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "learned_ic training diverged in epoch %" PetscInt_FMT ": loss %g. Nothing was written; lower -lr", e + 1, (double)l->data[0]);
-        }
+        PetscCall(PdLearnedICLoss(model, tape, graphs[order[k]], &l));
         sum += l->data[0];
         cnt += 1;
         PetscCall(PdTapeBackward(tape, l));
       }
-      PetscCall(PdParamsAllreduceGrad(params, 1.0f / (float)active));
+      PetscCall(PdParamsAllreduceGrad(params, 1.0f / (float)(hi - lo)));
+      PetscCall(PdParamsGradNorm(params, &gnorm));
+      if (!PetscIsNormalReal(gnorm) && gnorm != 0) {
+        if (log) fclose(log);
+        SETERRQ(comm, PETSC_ERR_NOT_CONVERGED, "learned_ic training diverged in epoch %" PetscInt_FMT " (gradient norm %g). Nothing was written; lower -lr", e + 1, gnorm);
+      }
       PetscCall(PdOptimStep(optim, NULL));
     }
     tot[0] = sum;
     tot[1] = cnt;
     PetscCall(MPIU_Allreduce(MPI_IN_PLACE, tot, 2, MPI_DOUBLE, MPI_SUM, comm));
     loss = tot[0] / tot[1];
+    if (!PetscIsNormalReal(loss)) {
+      if (log) fclose(log);
+      SETERRQ(comm, PETSC_ERR_NOT_CONVERGED, "learned_ic training diverged in epoch %" PetscInt_FMT ": loss %g. Nothing was written; lower -lr", e + 1, loss);
+    }
     if (e == 0) loss0 = loss;
     {
       PetscInt its = -1;
@@ -369,7 +380,7 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
     PetscCall(PdDictSetReal(report, "heldout_iterations_icc", (double)its[1] / nheld));
     PetscCall(PdDictSetReal(report, "heldout_iterations_jacobi", (double)its[2] / nheld));
   }
-  for (PetscInt k = 0; k < own; k++) PetscCall(PdICGraphDestroy(&graphs[k]));
+  for (PetscInt k = 0; k < count; k++) PetscCall(PdICGraphDestroy(&graphs[k]));
   PetscCall(PetscFree(graphs));
   PetscCall(PetscFree(order));
   PetscCall(PdTapeDestroy(&tape));
@@ -381,7 +392,7 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
 /*@
   PdPrecondTrainRun - `pdeop precond train -type learned_ic -problem darcy|poisson -res N -count M
   -o model.h5` with -seed, -epochs, -lr (Adam, cosine schedule), -ic_width, -ic_layers, -pairs, -validate,
-  -validate_every, -heldout and
+  -validate_every, -batch_systems, -heldout and
   -log file.csv (default: the model's name with .csv)
 @*/
 PetscErrorCode PdPrecondTrainRun(MPI_Comm comm, PdDict report)

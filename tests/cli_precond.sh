@@ -1,0 +1,108 @@
+# End-to-end tests of the learned preconditioners: pdeop precond train and bench, -pc_type
+# learned_ic in pdeop solve (a Darcy grid, a PETSc binary system, a Poisson matrix it was not trained
+# on, 2 ranks), the same type loaded into a PETSc program that does not link pdeop (-dll_append),
+# and the errors a user can make.
+source "$(dirname "$0")/lib_cli.sh"
+cd "$work"
+P="$PDEOP"
+M="${MPIEXEC:-mpiexec} -n 2"
+
+# train on 16 Darcy systems at 33^2; held-out check against ICC(0) is in the report
+$P precond train -type learned_ic -problem darcy -res 33 -count 16 -epochs 20 -o ic.h5 -report t.json -quiet >/dev/null
+[ -s ic.h5 ] && ok "model written" || bad "no model"
+head -1 ic.csv | grep -q "epoch,loss,validation_iterations,seconds" && ok "loss curve CSV" || bad "loss curve CSV: $(head -1 ic.csv)"
+check "loss curve has 20 epochs" 'a == 21' "$(wc -l < ic.csv)"
+check "params reported" 'a > 0' "$(jget t.json params)"
+check "held-out CG iterations below ICC(0)" 'a < b' "$(jget t.json heldout_iterations_learned_ic)" "$(jget t.json heldout_iterations_icc)"
+check "training reduced the loss" 'a < b' "$(jget t.json final_loss)" "$(jget t.json initial_loss)"
+
+# data-parallel training: 2 ranks take the same steps
+$M $P precond train -type learned_ic -res 33 -count 16 -epochs 20 -o ic2.h5 -report t2.json -quiet -heldout 0 >/dev/null
+check "1 and 2 ranks: same final loss" 'a/b - 1 < 1e-5 && b/a - 1 < 1e-5' "$(jget t.json final_loss)" "$(jget t2.json final_loss)"
+
+# pdeop solve with the learned type: a Darcy system, written as a PETSc binary file on the way
+$P solve darcy -da_grid_x 33 -seed 5 -ksp_type cg -pc_type icc -ksp_rtol 1e-8 -report icc.json -ksp_view_mat binary:sys.petsc -ksp_view_rhs binary:sys.petsc::append -quiet
+$P solve darcy -da_grid_x 33 -seed 5 -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5 -ksp_rtol 1e-8 -report lic.json -quiet
+check "solve darcy: learned_ic converges in fewer iterations than icc" 'a < b' "$(jget lic.json iterations)" "$(jget icc.json iterations)"
+check "solve darcy: same solution maximum" 'a/b - 1 < 1e-6 && b/a - 1 < 1e-6' "$(jget lic.json u_max)" "$(jget icc.json u_max)"
+$P solve -f sys.petsc -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5 -ksp_rtol 1e-8 -report f.json -quiet
+check "solve -f: same iterations as on the grid" 'a == b' "$(jget f.json iterations)" "$(jget lic.json iterations)"
+$M $P solve -f sys.petsc -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5 -ksp_rtol 1e-8 -report f2.json -quiet
+check "solve -f on 2 ranks (block Jacobi) converges" 'a > 0' "$(jget f2.json iterations)"
+$P solve poisson -da_grid_x 65 -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5 -report p.json -quiet
+$P solve poisson -da_grid_x 65 -ksp_type cg -pc_type jacobi -report pj.json -quiet
+check "a Poisson matrix it never saw: fewer iterations than Jacobi" 'a < b' "$(jget p.json iterations)" "$(jget pj.json iterations)"
+
+# a PETSc program that does not link pdeop loads the type with -dll_append
+cat > loader.c <<'C'
+#include <petscksp.h>
+/* reads A and b from -f (PETSc binary), solves with the options database, prints the iterations */
+int main(int argc, char **argv)
+{
+  Mat                A;
+  Vec                b, x;
+  KSP                ksp;
+  PC                 pc;
+  PCType             type;
+  PetscViewer        v;
+  PetscInt           its;
+  KSPConvergedReason reason;
+  char               file[PETSC_MAX_PATH_LEN] = "";
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-f", file, sizeof(file), NULL));
+  PetscCall(PetscViewerBinaryOpen(PETSC_COMM_WORLD, file, FILE_MODE_READ, &v));
+  PetscCall(MatCreate(PETSC_COMM_WORLD, &A));
+  PetscCall(MatLoad(A, v));
+  PetscCall(MatCreateVecs(A, &x, &b));
+  PetscCall(VecLoad(b, v));
+  PetscCall(PetscViewerDestroy(&v));
+  PetscCall(KSPCreate(PETSC_COMM_WORLD, &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPSetFromOptions(ksp));
+  PetscCall(KSPSolve(ksp, b, x));
+  PetscCall(KSPGetIterationNumber(ksp, &its));
+  PetscCall(KSPGetConvergedReason(ksp, &reason));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCGetType(pc, &type));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "pc %s iterations %" PetscInt_FMT " %s\n", type, its, KSPConvergedReasons[reason]));
+  PetscCall(KSPDestroy(&ksp));
+  PetscCall(MatDestroy(&A));
+  PetscCall(VecDestroy(&b));
+  PetscCall(VecDestroy(&x));
+  PetscCall(PetscFinalize());
+  return 0;
+}
+C
+cc="${CMAKE_C_COMPILER:-mpicc}"
+lib="${PDEOP_BUILD_DIR:?}/libpdeop.so"
+if $cc ${PDEOP_OUTSIDE_FLAGS:-} -o loader loader.c $(pkg-config --cflags --libs petsc) 2>cc.log; then
+  ok "outside program builds without pdeop"
+  if ldd ./loader | grep -q pdeop; then bad "the loader links pdeop"; else ok "the loader does not link pdeop"; fi
+  out="$(./loader -f sys.petsc -dll_append "$lib" -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5 -ksp_rtol 1e-8 2>&1 || true)"
+  echo "$out" | grep -q "pc learned_ic iterations $(jget f.json iterations) CONVERGED" && ok "-dll_append: learned_ic in a PETSc program ($out)" || bad "-dll_append: $out"
+  out="$(./loader -f sys.petsc -ksp_type cg -pc_type learned_ic 2>&1 || true)"
+  echo "$out" | grep -q "learned_ic" && ok "without -dll_append the type is unknown" || bad "without -dll_append: $out"
+else bad "loader build: $(head -5 cc.log)"; fi
+
+# the comparison table over a sequence
+$P precond bench -model ic.h5 -res 33 -count 6 -report b.json >bench.txt
+grep -q "| learned_ic" bench.txt && grep -q "| hypre" bench.txt && ok "bench table" || bad "bench table: $(cat bench.txt)"
+check "bench: learned_ic fewer iterations than icc" 'a < b' "$(jget b.json learned_ic_iterations)" "$(jget b.json icc_iterations)"
+check "bench: learned_sor fewer iterations than SSOR omega = 1" 'a < b' "$(jget b.json learned_sor_iterations)" "$(jget b.json sor_default_omega_iterations)"
+check "bench: no failures" 'a == 0' "$(jget b.json learned_ic_failed)"
+
+# errors: one message, non-zero exit
+expect_fail "unknown -type" "Unknown -type" $P precond train -type nonsense -o x.h5
+expect_fail "cavity needs the cavity solver" "cavity" $P precond train -problem cavity -o x.h5
+expect_fail "no -o" "-o model.h5" $P precond train -res 9 -count 2
+expect_fail "-count 0" "-count" $P precond train -count 0 -o x.h5
+expect_fail "-ic_width 0" "width" $P precond train -ic_width 0 -res 9 -count 2 -o x.h5
+expect_fail "solve without a model" "-pc_learned_model" $P solve -f sys.petsc -ksp_type cg -pc_type learned_ic
+expect_fail "missing model file" "nothere.h5" $P solve -f sys.petsc -ksp_type cg -pc_type learned_ic -pc_learned_model nothere.h5
+$P data darcy -n 2 -res 9 -fine 9 -o d.h5 -quiet
+expect_fail "a dataset is not a model" "d.h5" $P solve -f sys.petsc -ksp_type cg -pc_type learned_ic -pc_learned_model d.h5
+expect_fail "bench learned_ic without a model" "needs -model" $P precond bench -methods learned_ic -res 9 -count 2
+expect_fail "bench on 2 ranks" "one rank" $M $P precond bench -res 9 -count 2
+expect_fail "learned_sor omega out of range" "omega_max" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_sor -pc_learned_sor_omega_max 2.5
+[ ! -e x.h5 ] && ok "nothing written by failed commands" || bad "x.h5 was written"
+finish

@@ -109,6 +109,9 @@ int main(int argc, char **argv)
     if (!traceback) PetscPushErrorHandler(CliErrorHandler, NULL);
   }
   ierr = Run(cmd, sub[0] ? sub : NULL);
+  /* -log names pdeop's CSV logs; PETSc would also take it as its legacy "-log <file>" and dump a
+     log to file.0 at PetscFinalize */
+  PetscOptionsClearValue(NULL, "-log");
   if (ierr) {
     MPI_Comm_size(PETSC_COMM_WORLD, &size);
     if (size > 1) MPI_Abort(PETSC_COMM_WORLD, 1); /* other ranks may wait in a collective */

@@ -15,7 +15,7 @@ typedef struct {
   PetscLogDouble setup, solve;
 } Method;
 
-static PetscErrorCode MethodCreate(Method *m, const char model[], PetscReal rtol)
+static PetscErrorCode MethodCreate(Method *m, const char model[], const char dcdm[], PetscReal rtol)
 {
   PC   pc;
   char prefix[40];
@@ -26,7 +26,12 @@ static PetscErrorCode MethodCreate(Method *m, const char model[], PetscReal rtol
   PetscCall(KSPSetTolerances(m->ksp, rtol, 1e-50, PETSC_DEFAULT, 100000));
   PetscCall(KSPSetErrorIfNotConverged(m->ksp, PETSC_FALSE));
   PetscCall(KSPGetPC(m->ksp, &pc));
-  PetscCall(PCSetType(pc, m->name));
+  if (!strcmp(m->name, "dcdm")) { /* a Krylov method of its own, no preconditioner */
+    PetscCheck(dcdm[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The dcdm column needs -dcdm_model dcdm.h5 (from pdeop precond train -type dcdm)");
+    PetscCall(KSPSetType(m->ksp, "dcdm"));
+    PetscCall(PCSetType(pc, PCNONE));
+    PetscCall(PetscOptionsSetValue(NULL, "-dcdm_ksp_dcdm_model", dcdm));
+  } else PetscCall(PCSetType(pc, m->name));
   if (!strcmp(m->name, "learned_ic")) {
     PetscCheck(model[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The learned_ic column needs -model ic.h5 (from pdeop precond train -type learned_ic)");
     PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "-%s_pc_learned_model", m->name));
@@ -61,7 +66,7 @@ static PetscErrorCode Solve(KSP ksp, Mat A, Vec b, Vec x, PetscInt *its, PetscBo
 }
 
 /*@
-  PdPrecondBenchRun - `pdeop precond bench [-model ic.h5] -problem darcy|poisson -res N -count 100
+  PdPrecondBenchRun - `pdeop precond bench [-model ic.h5] [-dcdm_model dcdm.h5] -problem darcy|poisson -res N -count 100
   -seed S -rtol 1e-8 -methods none,jacobi,sor,icc,gamg,hypre,learned_ic,learned_sor`
 
   Every system is solved by CG with each method from a zero guess; the table has set-up, solve and
@@ -70,7 +75,7 @@ static PetscErrorCode Solve(KSP ksp, Mat A, Vec b, Vec x, PetscInt *its, PetscBo
 @*/
 PetscErrorCode PdPrecondBenchRun(MPI_Comm comm, PdDict report)
 {
-  char        model[PETSC_MAX_PATH_LEN] = "", *names[MAX_METHODS], desc[128];
+  char        model[PETSC_MAX_PATH_LEN] = "", dcdm[PETSC_MAX_PATH_LEN] = "", *names[MAX_METHODS], desc[128];
   PetscInt    res = 64, count = 100, seed = 1000, nm = MAX_METHODS, nomega = 0, iw = -1;
   PetscReal   rtol = 1e-8;
   const PetscReal *omegas = NULL;
@@ -88,6 +93,7 @@ PetscErrorCode PdPrecondBenchRun(MPI_Comm comm, PdDict report)
   PetscCall(PetscMemzero(wits, sizeof(wits)));
   PetscOptionsBegin(comm, NULL, "pdeop precond bench", "pdeop");
   PetscCall(PetscOptionsString("-model", "learned_ic model (from pdeop precond train)", "", model, model, sizeof(model), NULL));
+  PetscCall(PetscOptionsString("-dcdm_model", "dcdm model (from pdeop precond train -type dcdm)", "", dcdm, dcdm, sizeof(dcdm), NULL));
   PetscCall(PetscOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
   PetscCall(PetscOptionsInt("-count", "Systems in the sequence", "", count, &count, NULL));
   PetscCall(PetscOptionsInt("-seed", "Seed of the sequence (held out: training uses 0 by default)", "", seed, &seed, NULL));
@@ -107,16 +113,18 @@ PetscErrorCode PdPrecondBenchRun(MPI_Comm comm, PdDict report)
   PetscCheck(count >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-count must be at least 1");
   PetscCheck(rtol > 0 && rtol < 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-rtol must be in (0, 1)");
   if (!setm) {
-    const char *def[] = {"none", "jacobi", "sor", "icc", "gamg", "hypre", "learned_sor", "learned_ic"};
-    nm = model[0] ? 8 : 7;
+    const char *def[] = {"none", "jacobi", "sor", "icc", "gamg", "hypre", "learned_sor"};
+    nm = 7;
     for (PetscInt i = 0; i < nm; i++) PetscCall(PetscStrallocpy(def[i], &names[i]));
+    if (model[0]) PetscCall(PetscStrallocpy("learned_ic", &names[nm++]));
+    if (dcdm[0]) PetscCall(PetscStrallocpy("dcdm", &names[nm++]));
   }
   for (PetscInt i = 0; i < nm; i++) {
     PetscCall(PetscStrncpy(m[i].name, names[i], sizeof(m[i].name)));
     PetscCall(PetscFree(names[i]));
     if (!strcmp(m[i].name, "learned_sor")) iw = i;
   }
-  for (PetscInt i = 0; i < nm; i++) PetscCall(MethodCreate(&m[i], model, rtol));
+  for (PetscInt i = 0; i < nm; i++) PetscCall(MethodCreate(&m[i], model, dcdm, rtol));
   if (iw >= 0 && hindsight) { /* the same grid as the bandit's: -learned_sor_pc_learned_sor_omega_* */
     PC pc;
     PetscCall(KSPGetPC(m[iw].ksp, &pc));

@@ -4,6 +4,8 @@
 #include <pdeop/learned.h>
 #include <pdeop/pdeop.h>
 #include <pdeop/solve.h>
+#include <pdeop/nop.h>
+#include <pdeop/ops.h>
 
 /* x = A^-1 b to 1e-10 with CG + BoomerAMG */
 static PetscErrorCode SolveExact(Mat A, Vec b, Vec x)
@@ -389,6 +391,329 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   PetscFunctionReturn(0);
 }
 
+/* One system of the dcdm family: its matrix as edges (for A q inside the loss) and its Ritz vectors */
+typedef struct {
+  PetscInt  n, E, m;
+  PetscInt *src, *dst;
+  float    *vals, *ritz;
+} DCDMSystem;
+
+static PetscErrorCode DCDMSystemCreate(PdFamily *fam, PetscInt s, PetscInt m, DCDMSystem *sys)
+{
+  Mat                A = NULL;
+  const PetscInt    *ia, *ja;
+  const PetscScalar *va;
+  PetscBool          done;
+  PetscReal         *vals;
+
+  PetscFunctionBegin;
+  PetscCall(PdFamilyOperator(fam, s, &A));
+  PetscCall(MatGetRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &sys->n, &ia, &ja, &done));
+  PetscCall(MatSeqAIJGetArrayRead(A, &va));
+  sys->E = ia[sys->n];
+  PetscCall(PetscMalloc3(sys->E, &sys->src, sys->E, &sys->dst, sys->E, &sys->vals));
+  for (PetscInt i = 0; i < sys->n; i++)
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) {
+      sys->src[k]  = ja[k];
+      sys->dst[k]  = i;
+      sys->vals[k] = (float)PetscRealPart(va[k]);
+    }
+  PetscCall(MatSeqAIJRestoreArrayRead(A, &va));
+  PetscCall(MatRestoreRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &sys->n, &ia, &ja, &done));
+  sys->m = m;
+  PetscCall(PdRitzVectors(A, &sys->m, fam->seed + s, &vals, &sys->ritz));
+  PetscCall(PetscFree(vals));
+  PetscCall(MatDestroy(&A));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DCDMSystemDestroy(DCDMSystem *sys)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree3(sys->src, sys->dst, sys->vals));
+  PetscCall(PetscFree(sys->ritz));
+  PetscFunctionReturn(0);
+}
+
+/* Kaneda et al.'s loss for a batch: mean over samples of ||b - alpha A q||^2 with q = f(b),
+   alpha = q.b / q.Aq and ||b|| = 1, i.e. 1 - 2 alpha b.Aq + alpha^2 ||Aq||^2. */
+static PetscErrorCode DCDMLoss(NOp net, PdTape tape, DCDMSystem *sys, const PetscInt idx[], const PetscInt which[], PetscInt nb, const float *rhs, PetscInt N, PetscInt *ework, PetscInt half, float *vwork, PdTensor *loss)
+{
+  const PetscInt n = N * N;
+  PdTensor       x, q, qf, vals, Aq, b, qb, qAq, bAq, AA, t, alpha;
+  PetscInt       E = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(tape, 4, (PetscInt[]){nb, 1, N, N}, &x));
+  for (PetscInt k = 0; k < nb; k++) PetscCall(PetscArraycpy(x->data + k * n, rhs + (size_t)idx[k] * n, n));
+  PetscCall(NOpForward(net, tape, x, &q));
+  PetscCall(PdReshape(q, 2, (PetscInt[]){nb * n, 1}, &qf));
+  for (PetscInt k = 0; k < nb; k++) { /* the batch's matrices, block-diagonally */
+    const DCDMSystem *S = &sys[which[k]];
+    for (PetscInt e = 0; e < S->E; e++, E++) {
+      ework[E]           = S->src[e] + k * n;
+      ework[half + E]      = S->dst[e] + k * n; /* second half: destinations */
+      vwork[E]           = S->vals[e];
+    }
+  }
+  PetscCall(PdTapeInput(tape, 1, &E, &vals));
+  PetscCall(PetscArraycpy(vals->data, vwork, E));
+  PetscCall(PdEdgeMatVec(vals, qf, E, ework, ework + half, nb * n, &t));
+  PetscCall(PdReshape(t, 2, (PetscInt[]){nb, n}, &Aq));
+  PetscCall(PdReshape(q, 2, (PetscInt[]){nb, n}, &q));
+  PetscCall(PdReshape(x, 2, (PetscInt[]){nb, n}, &b));
+  PetscCall(PdMul(q, b, &t));
+  PetscCall(PdSumDim(t, 1, &qb));
+  PetscCall(PdMul(q, Aq, &t));
+  PetscCall(PdSumDim(t, 1, &qAq));
+  PetscCall(PdMul(b, Aq, &t));
+  PetscCall(PdSumDim(t, 1, &bAq));
+  PetscCall(PdSquare(Aq, &t));
+  PetscCall(PdSumDim(t, 1, &AA));
+  PetscCall(PdDiv(qb, qAq, &alpha));
+  PetscCall(PdMul(alpha, AA, &t));
+  PetscCall(PdScale(bAq, 2.0f, &bAq));
+  PetscCall(PdSub(t, bAq, &t));
+  PetscCall(PdMul(alpha, t, &t));
+  PetscCall(PdMean(t, &t));
+  PetscCall(PdAddScalar(t, 1.0f, loss));
+  PetscFunctionReturn(0);
+}
+
+/* CG iterations with a PC type, or dcdm with the model, on one held-out system (f = 1) */
+static PetscErrorCode HeldOutDCDM(PdFamily *fam, PetscInt s, const char *kind, const char *model, PetscInt *its)
+{
+  Mat                A = NULL;
+  Vec                b, x;
+  KSP                ksp;
+  PC                 pc;
+  KSPConvergedReason reason;
+
+  PetscFunctionBegin;
+  PetscCall(PdFamilyOperator(fam, s, &A));
+  PetscCall(MatCreateVecs(A, &x, &b));
+  PetscCall(PdFamilyRHS(fam, s, 0, b));
+  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPSetTolerances(ksp, 1e-8, 1e-50, PETSC_DEFAULT, 100000));
+  PetscCall(KSPGetPC(ksp, &pc));
+  if (model) {
+    PetscCall(KSPSetType(ksp, "dcdm"));
+    PetscCall(PCSetType(pc, PCNONE));
+    PetscCall(PetscOptionsSetValue(NULL, "-heldout_ksp_dcdm_model", model));
+    PetscCall(KSPSetOptionsPrefix(ksp, "heldout_"));
+    PetscCall(KSPSetFromOptions(ksp));
+    PetscCall(PetscOptionsClearValue(NULL, "-heldout_ksp_dcdm_model"));
+  } else {
+    PetscCall(KSPSetType(ksp, KSPCG));
+    PetscCall(PCSetType(pc, kind));
+  }
+  PetscCall(KSPSolve(ksp, b, x));
+  PetscCall(KSPGetIterationNumber(ksp, its));
+  PetscCall(KSPGetConvergedReason(ksp, &reason));
+  if (reason < 0) *its = -1;
+  PetscCall(KSPDestroy(&ksp));
+  PetscCall(VecDestroy(&x));
+  PetscCall(VecDestroy(&b));
+  PetscCall(MatDestroy(&A));
+  PetscFunctionReturn(0);
+}
+
+/* Sets an option default unless the user gave it; returns whether to clear it afterwards */
+static PetscErrorCode DefaultOption(const char name[], const char value[], PetscBool *clear)
+{
+  PetscBool has;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsHasName(NULL, NULL, name, &has));
+  *clear = (PetscBool)!has;
+  if (!has) PetscCall(PetscOptionsSetValue(NULL, name, value));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, const char out[], const char logfile[], PdDict report)
+{
+  const PetscInt N = fam->res, n = N * N;
+  PetscInt       m = 0, S = 512, epochs = 20, B = 16, nheld = 3, levels = 1, np, steps, Emax = 0;
+  PetscReal      bias = 9;
+  PetscMPIInt    rank, size;
+  DCDMSystem    *sys;
+  float         *rhs, *vwork;
+  PetscInt      *which, *order, *ework, *bw;
+  NOp            net;
+  PdParams       params;
+  PdOptim        optim;
+  PdTape         tape;
+  PdRng          rng;
+  FILE          *log = NULL;
+  PetscLogDouble t0, tg, t1;
+  double         loss = NAN, loss0 = NAN;
+  char           desc[128], lv[16];
+  const char    *defs[4][2] = {{"-mgno_width", "8"}, {"-mgno_layers", "2"}, {"-mgno_hidden", "16"}, {"-mgno_levels", lv}};
+  PetscBool      clear[4];
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "pdeop precond train -type dcdm", "pdeop");
+  PetscCall(PetscOptionsInt("-ritz", "Lanczos steps (Ritz vectors) per system (0: 2 N)", "", m, &m, NULL));
+  PetscCall(PetscOptionsInt("-samples", "Training right-hand sides", "", S, &S, NULL));
+  PetscCall(PetscOptionsInt("-epochs", "Passes over the right-hand sides", "", epochs, &epochs, NULL));
+  PetscCall(PetscOptionsInt("-batch_size", "Right-hand sides per step", "", B, &B, NULL));
+  PetscCall(PetscOptionsReal("-dcdm_bias", "Weight of the lower half of the spectrum in the right-hand sides", "", bias, &bias, NULL));
+  PetscCall(PetscOptionsInt("-heldout", "Held-out systems for the final check against ICC(0)", "", nheld, &nheld, NULL));
+  PetscOptionsEnd();
+  if (m <= 0) m = 2 * N;
+  PetscCheck(S >= 1 && epochs >= 1 && B >= 1 && bias > 0 && nheld >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "Need -samples, -epochs, -batch_size >= 1, -dcdm_bias > 0, -heldout >= 0");
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  if (fam->problem == PD_FAMILY_POISSON) count = 1; /* one operator */
+  /* the deepest V-cycle the grid allows, at most 5 levels */
+  while (levels < 5 && (N - 1) % (1 << levels) == 0 && (N - 1) / (1 << levels) >= 2) levels++;
+  PetscCall(PetscSNPrintf(lv, sizeof(lv), "%" PetscInt_FMT, levels));
+  for (int k = 0; k < 4; k++) PetscCall(DefaultOption(defs[k][0], defs[k][1], &clear[k]));
+  PetscCall(NOpCreate(comm, &net));
+  PetscCall(NOpSetType(net, NOPMGNO));
+  PetscCall(NOpSetShapes(net, 3, (PetscInt[]){1, N, N}, 3, (PetscInt[]){1, N, N}));
+  PetscCall(NOpSetSeed(net, fam->seed));
+  PetscCall(NOpSetFromOptions(net));
+  for (int k = 0; k < 4; k++)
+    if (clear[k]) PetscCall(PetscOptionsClearValue(NULL, defs[k][0]));
+  PetscCall(NOpSetUp(net));
+  PetscCall(NOpGetParams(net, &params));
+  PetscCall(NOpGetParamCount(net, &np));
+  PetscCall(PdOptimCreate(params, &optim));
+  PetscCall(PdOptimSetType(optim, PD_OPTIM_ADAM));
+  PetscCall(PdOptimSetLearningRate(optim, 1e-3));
+  PetscCall(PdOptimSetFromOptions(optim));
+  PetscCall(PdOptionsCheckUnused(comm, "precond train"));
+  PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
+  PetscCall(PdPrintf(comm, "dcdm: %" PetscInt_FMT " right-hand sides from %" PetscInt_FMT " Ritz vectors of %" PetscInt_FMT " system(s) of %s; %s network, %" PetscInt_FMT " parameters\n", S, m, count, desc, NOPMGNO, np));
+
+  /* every rank makes every system (the batches mix them); right-hand sides b = sum c_j y_j with
+     c_j ~ N(0,1), times bias for the lower half of the spectrum, normalised */
+  PetscCall(PetscTime(&t0));
+  PetscCall(PetscCalloc1(count, &sys));
+  for (PetscInt s = 0; s < count; s++) {
+    PetscCall(DCDMSystemCreate(fam, s, m, &sys[s]));
+    Emax = PetscMax(Emax, sys[s].E);
+  }
+  PetscCall(PetscMalloc3((size_t)S * n, &rhs, S, &which, S, &order));
+  PetscCall(PdRngSeed(&rng, (uint64_t)fam->seed, 9000));
+  for (PetscInt i = 0; i < S; i++) {
+    const DCDMSystem *Y = &sys[i % count];
+    float            *bi = rhs + (size_t)i * n;
+    double            nrm = 0;
+    which[i]             = i % count;
+    PetscCall(PetscArrayzero(bi, n));
+    for (PetscInt j = 0; j < Y->m; j++) {
+      const float c = (float)(PdRngNormal(&rng) * (j < Y->m / 2 ? bias : 1.0));
+      for (PetscInt r = 0; r < n; r++) bi[r] += c * Y->ritz[(size_t)j * n + r];
+    }
+    for (PetscInt r = 0; r < n; r++) nrm += (double)bi[r] * bi[r];
+    for (PetscInt r = 0; r < n; r++) bi[r] = (float)(bi[r] / PetscSqrtReal(nrm));
+  }
+  PetscCall(PetscTime(&tg));
+  PetscCall(PetscMalloc3(2 * Emax * B, &ework, Emax * B, &vwork, B, &bw));
+  PetscCall(PdTapeCreate(comm, &tape));
+  steps = (S + B - 1) / B;
+  PetscCall(PdOptimSetTotalSteps(optim, steps * epochs));
+  if (logfile[0] && rank == 0) {
+    log = fopen(logfile, "w");
+    PetscCheck(log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s'", logfile);
+    fprintf(log, "epoch,loss,seconds\n");
+  }
+  for (PetscInt e = 0; e < epochs; e++) {
+    double         sum = 0;
+    PetscLogDouble te0, te1;
+    PetscCall(PetscTime(&te0));
+    PetscCall(PdRngSeed(&rng, (uint64_t)fam->seed, 6000 + (uint64_t)e));
+    PetscCall(PdRngPermutation(&rng, S, order));
+    for (PetscInt st = 0; st < steps; st++) {
+      const PetscInt lo = st * B, nbt = PetscMin(B, S - lo);
+      const PetscInt mlo = lo + (PetscInt)(((PetscInt64)nbt * rank) / size), mhi = lo + (PetscInt)(((PetscInt64)nbt * (rank + 1)) / size);
+      double         gnorm;
+      PetscCall(PdParamsZeroGrad(params));
+      if (mhi > mlo) {
+        PdTensor l;
+        for (PetscInt k = mlo; k < mhi; k++) bw[k - mlo] = which[order[k]];
+        PetscCall(PdTapeReset(tape));
+        PetscCall(DCDMLoss(net, tape, sys, order + mlo, bw, mhi - mlo, rhs, N, ework, Emax * B, vwork, &l));
+        PetscCall(PdScale(l, (float)(mhi - mlo) / (float)nbt, &l)); /* this rank's share of the batch mean */
+        sum += l->data[0];
+        PetscCall(PdTapeBackward(tape, l));
+      }
+      if (size > 1) PetscCall(PdParamsAllreduceGrad(params, 1.0f));
+      PetscCall(PdParamsGradNorm(params, &gnorm));
+      if (!PetscIsNormalReal(gnorm) && gnorm != 0) {
+        if (log) fclose(log);
+        SETERRQ(comm, PETSC_ERR_NOT_CONVERGED, "dcdm training diverged in epoch %" PetscInt_FMT " (gradient norm %g). Nothing was written; lower -lr", e + 1, gnorm);
+      }
+      PetscCall(PdOptimStep(optim, NULL));
+    }
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_SUM, comm));
+    loss = sum / steps;
+    if (e == 0) loss0 = loss;
+    PetscCall(PetscTime(&te1));
+    PetscCall(PdPrintf(comm, "epoch %4" PetscInt_FMT "/%" PetscInt_FMT "  loss %.4e  %.2f s\n", e + 1, epochs, loss, te1 - te0));
+    if (log) {
+      fprintf(log, "%" PetscInt_FMT ",%.9g,%.4f\n", e + 1, loss, te1 - te0);
+      fflush(log);
+    }
+  }
+  if (log) fclose(log);
+  PetscCall(PetscTime(&t1));
+  {
+    PdDict meta;
+    PetscCall(PdDictCreate(&meta));
+    PetscCall(NOpGetMeta(net, meta));
+    PetscCall(PdDictSetString(meta, "precond", "dcdm"));
+    PetscCall(PdDictSetString(meta, "problem", PdFamilyProblems[fam->problem]));
+    PetscCall(PdDictSetInt(meta, "res", N));
+    PetscCall(PdDictSetReal(meta, "loss", loss));
+    PetscCall(PdCheckpointWrite(comm, out, meta, params, NULL, epochs));
+    PetscCall(PdDictDestroy(&meta));
+  }
+  PetscCall(PdPrintf(comm, "wrote %s (%.1f s: %.1f s Ritz vectors, %.1f s training)\n", out, t1 - t0, tg - t0, t1 - tg));
+  PetscCall(PdDictSetString(report, "type", "dcdm"));
+  PetscCall(PdDictSetInt(report, "params", np));
+  PetscCall(PdDictSetInt(report, "samples", S));
+  PetscCall(PdDictSetInt(report, "ritz_vectors", sys[0].m));
+  PetscCall(PdDictSetInt(report, "epochs", epochs));
+  PetscCall(PdDictSetReal(report, "initial_loss", loss0));
+  PetscCall(PdDictSetReal(report, "final_loss", loss));
+  PetscCall(PdDictSetReal(report, "seconds", t1 - t0));
+  if (nheld > 0) {
+    PdFamily held = *fam;
+    PetscInt its[3] = {0, 0, 0};
+    held.seed      = fam->seed + 1000003;
+    held.da        = NULL;
+    if (rank == 0) {
+      for (PetscInt s = 0; s < nheld; s++) {
+        PetscInt i0, i1, i2;
+        PetscCall(HeldOutDCDM(&held, s, NULL, out, &i0));
+        PetscCall(HeldOutDCDM(&held, s, PCICC, NULL, &i1));
+        PetscCall(HeldOutDCDM(&held, s, PCNONE, NULL, &i2));
+        its[0] += i0;
+        its[1] += i1;
+        its[2] += i2;
+      }
+      PetscCall(PdFamilyDestroy(&held));
+    }
+    PetscCallMPI(MPI_Bcast(its, 3, MPIU_INT, 0, comm));
+    PetscCall(PdPrintf(comm, "held-out (%" PetscInt_FMT " systems, rtol 1e-8): mean iterations dcdm %.1f, CG+icc %.1f, CG %.1f\n", nheld, (double)its[0] / nheld, (double)its[1] / nheld, (double)its[2] / nheld));
+    PetscCall(PdDictSetReal(report, "heldout_iterations_dcdm", (double)its[0] / nheld));
+    PetscCall(PdDictSetReal(report, "heldout_iterations_icc", (double)its[1] / nheld));
+    PetscCall(PdDictSetReal(report, "heldout_iterations_cg", (double)its[2] / nheld));
+  }
+  for (PetscInt s = 0; s < count; s++) PetscCall(DCDMSystemDestroy(&sys[s]));
+  PetscCall(PetscFree(sys));
+  PetscCall(PetscFree3(rhs, which, order));
+  PetscCall(PetscFree3(ework, vwork, bw));
+  PetscCall(PdTapeDestroy(&tape));
+  PetscCall(PdOptimDestroy(&optim));
+  PetscCall(NOpDestroy(&net));
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdPrecondTrainRun - `pdeop precond train -type learned_ic -problem darcy|poisson -res N -count M
   -o model.h5` with -seed, -epochs, -lr (Adam, cosine schedule), -ic_width, -ic_layers, -pairs, -validate,
@@ -404,7 +729,7 @@ PetscErrorCode PdPrecondTrainRun(MPI_Comm comm, PdDict report)
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train", "pdeop");
-  PetscCall(PetscOptionsString("-type", "learned_ic", "", type, type, sizeof(type), NULL));
+  PetscCall(PetscOptionsString("-type", "learned_ic or dcdm", "", type, type, sizeof(type), NULL));
   PetscCall(PetscOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
   PetscCall(PetscOptionsInt("-count", "Systems in the training family", "", count, &count, NULL));
   PetscCall(PetscOptionsInt("-seed", "Seed of the family and of the network", "", seed, &seed, NULL));
@@ -426,9 +751,10 @@ PetscErrorCode PdPrecondTrainRun(MPI_Comm comm, PdDict report)
     PetscCall(PetscStrlcat(logfile, ".csv", sizeof(logfile)));
   }
   if (!strcmp(type, "learned_ic")) PetscCall(TrainIC(comm, &fam, count, out, logfile, report));
+  else if (!strcmp(type, "dcdm")) PetscCall(TrainDCDM(comm, &fam, count, out, logfile, report));
   else {
     PetscCall(PdFamilyDestroy(&fam));
-    SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown -type %s: use learned_ic", type);
+    SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown -type %s: use learned_ic or dcdm", type);
   }
   PetscCall(PdDictSetString(report, "log", logfile));
   PetscCall(PdFamilyDestroy(&fam));

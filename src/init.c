@@ -36,6 +36,7 @@ PetscErrorCode PdRegisterAll(void)
   PetscCall(NOpRegisterAll());
   PetscCall(PCRegister("learned_sor", PCCreate_LearnedSOR));
   PetscCall(PCRegister("learned_ic", PCCreate_LearnedIC));
+  PetscCall(KSPRegister("dcdm", KSPCreate_DCDM));
   PetscCall(PetscRegisterFinalize(PdFinalizePackage));
   PetscFunctionReturn(0);
 }

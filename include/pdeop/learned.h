@@ -67,8 +67,13 @@ PETSC_EXTERN PetscErrorCode PdICFactorMult(PdICFactor, const PetscScalar[], Pets
 PETSC_EXTERN PetscErrorCode PdICFactorGetSize(PdICFactor, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode PdICFactorDestroy(PdICFactor *);
 
-/* PETSc types: -pc_type learned_ic (-pc_learned_model file.h5) */
+/* Ritz pairs of a sequential SPD matrix by Lanczos (m steps, full reorthogonalisation): values
+   ascending, unit vectors as rows of a float [m, n] array; m is lowered if the space is exhausted. */
+PETSC_EXTERN PetscErrorCode PdRitzVectors(Mat, PetscInt *, PetscInt64, PetscReal **, float **);
+
+/* PETSc types: -pc_type learned_ic (-pc_learned_model file.h5), -ksp_type dcdm (-ksp_dcdm_model) */
 PETSC_EXTERN PetscErrorCode PCCreate_LearnedIC(PC);
+PETSC_EXTERN PetscErrorCode KSPCreate_DCDM(KSP);
 
 /* pdeop precond train | bench */
 PETSC_EXTERN PetscErrorCode PdPrecondTrainRun(MPI_Comm, PdDict);

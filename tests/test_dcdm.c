@@ -1,0 +1,171 @@
+/* Tests of the deep conjugate direction method: Lanczos Ritz values against the Laplacian's known
+   eigenvalues, dcdm converging to the direct solution with an untrained network (a bad network only
+   costs iterations), and clear errors for missing or wrong models and non-square grids. */
+#include "pdtest.h"
+#include <pdeop/learned.h>
+#include <pdeop/poisson.h>
+#include <pdeop/mesh.h>
+
+/* An untrained network of the kind pdeop precond train -type dcdm writes */
+static PetscErrorCode WriteModel(const char *file, PetscInt N, const char *precond)
+{
+  NOp      net;
+  PdDict   meta;
+  PdParams p;
+
+  PetscFunctionBegin;
+  PetscCall(NOpCreate(PETSC_COMM_SELF, &net));
+  PetscCall(NOpSetType(net, NOPMGNO));
+  PetscCall(NOpSetShapes(net, 3, (PetscInt[]){1, N, N}, 3, (PetscInt[]){1, N, N}));
+  PetscCall(NOpSetUp(net));
+  PetscCall(NOpGetParams(net, &p));
+  PetscCall(PdDictCreate(&meta));
+  PetscCall(NOpGetMeta(net, meta));
+  if (precond) PetscCall(PdDictSetString(meta, "precond", precond));
+  PetscCall(PdCheckpointWrite(PETSC_COMM_SELF, file, meta, p, NULL, 0));
+  PetscCall(PdDictDestroy(&meta));
+  PetscCall(NOpDestroy(&net));
+  PetscFunctionReturn(0);
+}
+
+/* the 1D Laplacian tridiag(-1, 2, -1) of size n: eigenvalues 4 sin^2(k pi / (2 (n + 1))) */
+static void test_ritz_values(void **state)
+{
+  const PetscInt n = 50;
+  Mat            A;
+  PetscInt       m = 50;
+  PetscReal     *vals;
+  float         *vecs;
+
+  PDT(MatCreateSeqAIJ(PETSC_COMM_SELF, n, n, 3, NULL, &A));
+  for (PetscInt i = 0; i < n; i++) {
+    PDT(MatSetValue(A, i, i, 2.0, INSERT_VALUES));
+    if (i > 0) PDT(MatSetValue(A, i, i - 1, -1.0, INSERT_VALUES));
+    if (i < n - 1) PDT(MatSetValue(A, i, i + 1, -1.0, INSERT_VALUES));
+  }
+  PDT(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+  PDT(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  PDT(PdRitzVectors(A, &m, 1, &vals, &vecs));
+  assert_int_equal(m, n); /* n steps span the whole space: the Ritz values are the eigenvalues */
+  for (PetscInt k = 0; k < n; k++) {
+    PetscReal exact = 4 * PetscSqr(PetscSinReal((k + 1) * PETSC_PI / (2.0 * (n + 1))));
+    PDT_CLOSE(vals[k], exact, 1e-10);
+  }
+  /* the lowest Ritz vector is the first sine mode (up to sign) */
+  {
+    double dot = 0, nrm = 0;
+    for (PetscInt i = 0; i < n; i++) {
+      double s = PetscSinReal((i + 1) * PETSC_PI / (n + 1));
+      dot += s * vecs[i];
+      nrm += s * s;
+    }
+    PDT_CLOSE(fabs(dot) / PetscSqrtReal(nrm), 1.0, 1e-5);
+  }
+  PDT(PetscFree(vals));
+  PDT(PetscFree(vecs));
+  /* fewer steps: Cauchy interlacing, lambda_k <= theta_k <= lambda_(k + n - m) */
+  m = 20;
+  PDT(PdRitzVectors(A, &m, 2, &vals, &vecs));
+  assert_int_equal(m, 20);
+  for (PetscInt k = 0; k < m; k++) {
+    PetscReal lo = 4 * PetscSqr(PetscSinReal((k + 1) * PETSC_PI / (2.0 * (n + 1)))), hi = 4 * PetscSqr(PetscSinReal((k + 1 + n - m) * PETSC_PI / (2.0 * (n + 1))));
+    if (!(vals[k] >= lo - 1e-10 && vals[k] <= hi + 1e-10)) fail_msg("Ritz value %d = %g outside [%g, %g]", (int)k, (double)vals[k], (double)lo, (double)hi);
+  }
+  PDT(PetscFree(vals));
+  PDT(PetscFree(vecs));
+  PDT(MatDestroy(&A));
+}
+
+static PetscErrorCode SolvePoisson(DM da, const char *ksptype, const char *model, Vec *u, PetscInt *its)
+{
+  Mat A;
+  Vec b;
+  KSP ksp;
+  PC  pc;
+
+  PetscFunctionBegin;
+  PetscCall(DMCreateMatrix(da, &A));
+  PetscCall(PdPoissonFDOperator(da, A));
+  PetscCall(DMCreateGlobalVector(da, &b));
+  PetscCall(VecDuplicate(b, u));
+  PetscCall(PdPoissonFDRHS(da, PD_MMS_TRIG, b));
+  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPSetType(ksp, ksptype));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCSetType(pc, PCNONE));
+  PetscCall(KSPSetTolerances(ksp, 1e-10, 1e-50, PETSC_DEFAULT, 5000));
+  if (model) {
+    PetscCall(KSPSetOptionsPrefix(ksp, "t_"));
+    PetscCall(PetscOptionsSetValue(NULL, "-t_ksp_dcdm_model", model));
+    PetscCall(KSPSetFromOptions(ksp));
+    PetscCall(PetscOptionsClearValue(NULL, "-t_ksp_dcdm_model"));
+  }
+  {
+    PetscErrorCode     ierr = KSPSolve(ksp, b, *u);
+    KSPConvergedReason reason = KSP_CONVERGED_ITERATING;
+    if (!ierr) {
+      PetscCall(KSPGetIterationNumber(ksp, its));
+      PetscCall(KSPGetConvergedReason(ksp, &reason));
+    }
+    PetscCall(KSPDestroy(&ksp));
+    PetscCall(VecDestroy(&b));
+    PetscCall(MatDestroy(&A));
+    if (ierr) PetscCall(VecDestroy(u));
+    PetscCall(ierr);
+    PetscCheck(reason > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "%s did not converge", ksptype);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* an untrained network: dcdm still converges to CG's solution */
+static void test_untrained_converges(void **state)
+{
+  DM        da;
+  Vec       u, v;
+  PetscInt  i1, i2;
+  PetscReal err, nrm;
+
+  PDT(WriteModel("dcdm_untrained.h5", 17, "dcdm"));
+  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 17, &da));
+  PDT(SolvePoisson(da, "dcdm", "dcdm_untrained.h5", &u, &i1));
+  PDT(SolvePoisson(da, KSPCG, NULL, &v, &i2));
+  PDT(VecAXPY(u, -1.0, v));
+  PDT(VecNorm(u, NORM_INFINITY, &err));
+  PDT(VecNorm(v, NORM_INFINITY, &nrm));
+  print_message("dcdm with an untrained network: %d iterations (CG %d), difference %g\n", (int)i1, (int)i2, err / nrm);
+  if (err > 1e-8 * nrm) fail_msg("dcdm and CG solutions differ by %g", err / nrm);
+  PDT(VecDestroy(&u));
+  PDT(VecDestroy(&v));
+  PDT(DMDestroy(&da));
+}
+
+static void test_errors(void **state)
+{
+  DM       da;
+  Vec      u;
+  PetscInt its;
+
+  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 17, &da));
+  PDT_FAILS(SolvePoisson(da, "dcdm", NULL, &u, &its));
+  PDT_ERRMSG_HAS("-ksp_dcdm_model");
+  PDT(WriteModel("dcdm_notdcdm.h5", 17, NULL));
+  PDT_FAILS(SolvePoisson(da, "dcdm", "dcdm_notdcdm.h5", &u, &its));
+  PDT_ERRMSG_HAS("not a dcdm model");
+  PDT_FAILS(SolvePoisson(da, "dcdm", "dcdm_missing.h5", &u, &its));
+  PDT_ERRMSG_HAS("dcdm_missing.h5");
+  PDT(DMDestroy(&da));
+  /* a model for 17 x 17 on 18 x 18: MgNO cannot coarsen 17 (odd) */
+  PDT(WriteModel("dcdm_17.h5", 17, "dcdm"));
+  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 18, &da));
+  PDT_FAILS(SolvePoisson(da, "dcdm", "dcdm_17.h5", &u, &its));
+  PDT_ERRMSG_HAS("cannot run");
+  PDT(DMDestroy(&da));
+}
+
+static const struct CMUnitTest tests[] = {
+  cmocka_unit_test(test_ritz_values),
+  cmocka_unit_test(test_untrained_converges),
+  cmocka_unit_test(test_errors),
+};
+PDT_MAIN("dcdm", tests)

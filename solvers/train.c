@@ -3,6 +3,7 @@
 #include <pdeop/train.h>
 #include <pdeop/ops.h>
 #include <pdeop/progress.h>
+#include <pdeop/output.h>
 
 const char *const PdLossTypes[] = {"mse", "rel_l2", "PdLossType", "PD_LOSS_", NULL};
 
@@ -15,13 +16,16 @@ struct _n_PdTrainer {
   PdLossType       loss, metric;
   PetscInt         epochs, batch_size, checkpoint_every;
   PetscInt         epoch; /* epochs completed */
-  char             out[PETSC_MAX_PATH_LEN], log[PETSC_MAX_PATH_LEN];
+  char             out[PETSC_MAX_PATH_LEN], log[PETSC_MAX_PATH_LEN], curve[PETSC_MAX_PATH_LEN];
   PetscBool        optim_configured, normalize;
   PdTape           tape, evaltape;
   PetscInt        *perm;
   /* results */
   double train_loss, test_error, seconds, samples_per_s;
   PetscInt last_checkpoint;
+  /* history of the epochs for the curve picture: epoch, train loss, test error */
+  PetscInt nhist, maxhist;
+  double  *hepoch, *hloss, *htest;
 };
 
 PetscErrorCode PdTrainerCreate(NOp nop, PdTrainer *tr)
@@ -57,6 +61,7 @@ PetscErrorCode PdTrainerDestroy(PdTrainer *tr)
   PetscCall(PdTapeDestroy(&(*tr)->tape));
   PetscCall(PdTapeDestroy(&(*tr)->evaltape));
   PetscCall(PetscFree((*tr)->perm));
+  PetscCall(PetscFree3((*tr)->hepoch, (*tr)->hloss, (*tr)->htest));
   PetscCall(PetscFree(*tr));
   PetscFunctionReturn(0);
 }
@@ -168,12 +173,12 @@ static PetscInt NumBatches(PdTrainer t)
   PdTrainerSetFromOptions - configure the loop and the optimizer
 
   Options: -epochs <n> -batch_size <n> -loss <mse,rel_l2> -checkpoint_every <n> -log <file.csv>,
-  and PdOptimSetFromOptions' options. Call after PdTrainerSetData so that schedules know the
-  number of steps.
+  -curve_png <file.png> (default: the -log file with .png for .csv), and PdOptimSetFromOptions'
+  options. Call after PdTrainerSetData so that schedules know the number of steps.
 @*/
 PetscErrorCode PdTrainerSetFromOptions(PdTrainer t)
 {
-  PetscBool flg;
+  PetscBool flg, curveset;
 
   PetscFunctionBegin;
   PetscOptionsBegin(t->comm, NULL, "Training options", "PdTrainer");
@@ -184,7 +189,17 @@ PetscErrorCode PdTrainerSetFromOptions(PdTrainer t)
   PetscCall(PetscOptionsBool("-normalize", "Normalise inputs and outputs per channel with the training set's statistics (new models)", "PdTrainerSetNormalize", t->normalize, &t->normalize, NULL));
   PetscCall(PetscOptionsInt("-checkpoint_every", "Write the checkpoint every this many epochs (0: only at the end)", "PdTrainerSetOutput", t->checkpoint_every, &t->checkpoint_every, NULL));
   PetscCall(PetscOptionsString("-log", "CSV log of epoch, train loss, test error, seconds", "PdTrainerTrain", t->log, t->log, sizeof(t->log), NULL));
+  PetscCall(PetscOptionsString("-curve_png", "PNG of the training curves, rewritten every epoch (default: the -log file with .png)", "PdTrainerTrain", t->curve, t->curve, sizeof(t->curve), &curveset));
   PetscOptionsEnd();
+  if (!curveset && t->log[0]) { /* x.csv -> x.png */
+    size_t    n;
+    PetscBool csv = PETSC_FALSE;
+    PetscCall(PetscStrncpy(t->curve, t->log, sizeof(t->curve)));
+    PetscCall(PetscStrlen(t->curve, &n));
+    if (n >= 4) PetscCall(PetscStrcasecmp(t->curve + n - 4, ".csv", &csv));
+    if (csv) t->curve[n - 4] = 0;
+    PetscCall(PetscStrlcat(t->curve, ".png", sizeof(t->curve)));
+  }
   PetscCheck(t->epochs >= 1, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-epochs must be at least 1, got %" PetscInt_FMT, t->epochs);
   PetscCheck(t->batch_size >= 1, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch_size must be at least 1, got %" PetscInt_FMT, t->batch_size);
   PetscCheck(t->checkpoint_every >= 0, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-checkpoint_every must be non-negative, got %" PetscInt_FMT, t->checkpoint_every);
@@ -287,6 +302,75 @@ PetscErrorCode PdTrainerEvaluate(PdTrainer t, const PdDataset *ds, PdLossType me
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode HistoryAdd(PdTrainer t, double epoch, double loss, double test)
+{
+  PetscFunctionBegin;
+  if (t->nhist == t->maxhist) {
+    PetscInt m = PetscMax(64, 2 * t->maxhist);
+    double  *e, *l, *te;
+    PetscCall(PetscMalloc3(m, &e, m, &l, m, &te));
+    PetscCall(PetscArraycpy(e, t->hepoch, t->nhist));
+    PetscCall(PetscArraycpy(l, t->hloss, t->nhist));
+    PetscCall(PetscArraycpy(te, t->htest, t->nhist));
+    PetscCall(PetscFree3(t->hepoch, t->hloss, t->htest));
+    t->hepoch  = e;
+    t->hloss   = l;
+    t->htest   = te;
+    t->maxhist = m;
+  }
+  t->hepoch[t->nhist] = epoch;
+  t->hloss[t->nhist]  = loss;
+  t->htest[t->nhist]  = test;
+  t->nhist++;
+  PetscFunctionReturn(0);
+}
+
+/* On resume, the earlier epochs' curves come from the CSV log (rows up to the resumed epoch). */
+static PetscErrorCode HistoryFromLog(PdTrainer t, PetscInt upto)
+{
+  FILE  *f;
+  char   line[512];
+  double last = 0;
+
+  PetscFunctionBegin;
+  f = fopen(t->log, "r");
+  if (!f) PetscFunctionReturn(0);
+  while (fgets(line, sizeof(line), f)) {
+    double e, l, te;
+    char  *p = line, *q;
+    e = strtod(p, &q);
+    if (q == p || *q != ',') continue; /* the header */
+    p = q + 1;
+    l = strtod(p, &q);
+    if (q == p || *q != ',') continue;
+    p  = q + 1;
+    te = strtod(p, &q);
+    if (q == p) te = NAN;
+    if (e > last && e <= (double)upto) {
+      PetscCall(HistoryAdd(t, e, l, te));
+      last = e;
+    }
+  }
+  fclose(f);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteCurves(PdTrainer t)
+{
+  NOpType       type;
+  char          title[128], n0[64], n1[64];
+  const double *y[2]     = {t->hloss, t->htest};
+  const char   *names[2] = {n0, n1};
+
+  PetscFunctionBegin;
+  PetscCall(NOpGetType(t->nop, &type));
+  PetscCall(PetscSNPrintf(title, sizeof(title), "pdeop train: %s", type));
+  PetscCall(PetscSNPrintf(n0, sizeof(n0), "train %s", PdLossTypes[t->loss]));
+  PetscCall(PetscSNPrintf(n1, sizeof(n1), "test %s", PdLossTypes[t->metric]));
+  PetscCall(PdPNGWriteCurves(t->comm, t->curve, title, "epoch", t->nhist, t->test ? 2 : 1, t->hepoch, y, names, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode WriteCheckpoint(PdTrainer t)
 {
   PetscFunctionBegin;
@@ -325,6 +409,9 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
     PetscCheck(log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s'", t->log);
     if (!(start > 0 && exists)) fprintf(log, "epoch,train_loss,test_error,seconds\n");
   }
+  /* the curves so far: none for a new run; kept from an earlier call on this trainer; else from the log */
+  while (t->nhist > 0 && t->hepoch[t->nhist - 1] > (double)start) t->nhist--;
+  if (t->curve[0] && t->log[0] && start > 0 && t->nhist == 0 && rank == 0) PetscCall(HistoryFromLog(t, start));
   PetscCall(PdOptimGetStepCount(t->optim, &steps_done));
   step = (PetscInt)steps_done;
   {
@@ -393,6 +480,10 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
       fprintf(log, "%" PetscInt_FMT ",%.9g,%.9g,%.4f\n", t->epoch + 1, t->train_loss, t->test ? t->test_error : NAN, t1 - te);
       fflush(log);
     }
+    if (t->curve[0]) {
+      PetscCall(HistoryAdd(t, (double)(t->epoch + 1), t->train_loss, t->test ? t->test_error : NAN));
+      PetscCall(WriteCurves(t));
+    }
     if (t->checkpoint_every > 0 && (t->epoch + 1) % t->checkpoint_every == 0 && t->epoch + 1 < t->epochs) {
       t->epoch++;
       PetscCall(WriteCheckpoint(t));
@@ -432,5 +523,6 @@ PetscErrorCode PdTrainerReport(PdTrainer t, PdDict report)
   if (t->test) PetscCall(PdDictSetReal(report, t->metric == PD_LOSS_REL_L2 ? "test_rel_l2" : "test_mse", t->test_error));
   PetscCall(PdDictSetReal(report, "train_samples_per_s", t->samples_per_s));
   PetscCall(PdDictSetReal(report, "seconds", t->seconds));
+  if (t->curve[0]) PetscCall(PdDictSetString(report, "curve_png", t->curve));
   PetscFunctionReturn(0);
 }

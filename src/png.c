@@ -1,5 +1,6 @@
-/* PNG heat maps with libpng: one or more fields side by side, each on its own viridis colour scale,
-   scaled up by an integer factor so a coarse grid is still visible. For looking, not for reading. */
+/* PNG output with libpng: any RGB image (written atomically), and heat maps of one or more fields side
+   by side, each on its own viridis colour scale, scaled up by an integer factor so a coarse grid is
+   still visible. For looking, not for reading. */
 #include <pdeop/output.h>
 #include <png.h>
 
@@ -18,26 +19,66 @@ static void Colour(double t, unsigned char rgb[3])
 }
 
 /*@
+  PdPNGWriteRGB - write a W x H RGB image (3 bytes a pixel, rows top to bottom) as a PNG
+
+  Rank 0 of comm writes (only its rgb is read; other ranks may pass NULL) to file.tmp and renames it
+  to file, so a reader never sees a half-written picture. Collective: every rank learns of a failure.
+@*/
+PetscErrorCode PdPNGWriteRGB(MPI_Comm comm, const char file[], PetscInt W, PetscInt H, const unsigned char *rgb)
+{
+  PetscMPIInt rank;
+  int         ok = 1;
+
+  PetscFunctionBegin;
+  PetscCheck(W >= 1 && H >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "A PNG needs at least 1x1 pixels, got %" PetscInt_FMT "x%" PetscInt_FMT, W, H);
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    char  tmp[PETSC_MAX_PATH_LEN + 8];
+    FILE *f;
+
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
+    f = fopen(tmp, "wb");
+    if (!f) ok = 0;
+    else {
+      png_structp png  = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+      png_infop   info = png ? png_create_info_struct(png) : NULL;
+      if (!png || !info || setjmp(png_jmpbuf(png))) ok = 0;
+      else {
+        png_init_io(png, f);
+        png_set_IHDR(png, info, (png_uint_32)W, (png_uint_32)H, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+        png_write_info(png, info);
+        for (PetscInt y = 0; y < H; y++) png_write_row(png, (png_const_bytep)(rgb + (size_t)y * W * 3));
+        png_write_end(png, NULL);
+      }
+      if (png) png_destroy_write_struct(&png, info ? &info : NULL);
+      if (fclose(f)) ok = 0;
+      if (ok && rename(tmp, file)) ok = 0;
+      if (!ok) remove(tmp);
+    }
+  }
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
+  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write the picture '%s' (does its directory exist?)", file);
+  PetscFunctionReturn(0);
+}
+
+/*@
   PdPNGWriteHeatmaps - write npanels nx-by-ny fields side by side as a PNG (rank 0 writes)
 
   Input: comm, file, npanels, nx, ny, fields (value[j*nx + i], j the y index; drawn with y up)
 @*/
 PetscErrorCode PdPNGWriteHeatmaps(MPI_Comm comm, const char file[], PetscInt npanels, PetscInt nx, PetscInt ny, const double *const fields[])
 {
-  PetscMPIInt rank;
-  int         ok = 1;
+  PetscMPIInt    rank;
+  const int      scale = (int)PetscMax(1, (256 + PetscMax(nx, ny) - 1) / PetscMax(nx, ny));
+  const int      gap = 8, pw = (int)nx * scale, ph = (int)ny * scale, W = (int)npanels * pw + ((int)npanels - 1) * gap;
+  unsigned char *img = NULL;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCheck(npanels >= 1 && nx >= 1 && ny >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "PNG heat map needs at least one panel of at least 1x1");
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) {
-    const int     scale = (int)PetscMax(1, (256 + PetscMax(nx, ny) - 1) / PetscMax(nx, ny));
-    const int     gap = 8, pw = (int)nx * scale, ph = (int)ny * scale, W = (int)npanels * pw + ((int)npanels - 1) * gap;
-    unsigned char *img;
-    char           tmp[PETSC_MAX_PATH_LEN + 8];
-    FILE          *f;
-
-    PetscCall(PetscCalloc1((size_t)W * ph * 3, &img));
+    PetscCall(PetscMalloc1((size_t)W * ph * 3, &img));
     memset(img, 255, (size_t)W * ph * 3);
     for (PetscInt p = 0; p < npanels; p++) {
       double lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL;
@@ -56,28 +97,9 @@ PetscErrorCode PdPNGWriteHeatmaps(MPI_Comm comm, const char file[], PetscInt npa
           else Colour((v - lo) / (hi - lo), px);
         }
     }
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
-    f = fopen(tmp, "wb");
-    if (!f) ok = 0;
-    else {
-      png_structp png  = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-      png_infop   info = png ? png_create_info_struct(png) : NULL;
-      if (!png || !info || setjmp(png_jmpbuf(png))) ok = 0;
-      else {
-        png_init_io(png, f);
-        png_set_IHDR(png, info, (png_uint_32)W, (png_uint_32)ph, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-        png_write_info(png, info);
-        for (int y = 0; y < ph; y++) png_write_row(png, img + (size_t)y * W * 3);
-        png_write_end(png, NULL);
-      }
-      if (png) png_destroy_write_struct(&png, info ? &info : NULL);
-      if (fclose(f)) ok = 0;
-      if (ok && rename(tmp, file)) ok = 0;
-      if (!ok) remove(tmp);
-    }
-    PetscCall(PetscFree(img));
   }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
-  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write the picture '%s' (does its directory exist?)", file);
+  ierr = PdPNGWriteRGB(comm, file, W, ph, img);
+  PetscCall(PetscFree(img)); /* also when the write failed */
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }

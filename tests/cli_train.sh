@@ -13,8 +13,19 @@ for k in params epochs train_loss test_rel_l2 train_samples_per_s seconds; do
 done
 check "the loss fell below its untrained value (relative L2 < 1)" 'a < 1' "$(jget t.json train_loss)"
 [ "$(wc -l < log.csv)" = 7 ] && ok "CSV log: header + 6 epochs" || bad "CSV log has $(wc -l < log.csv) lines"
+# the curves' PNG: next to the CSV by default, a real PNG (signature, IHDR 640x400), no temporary left
+png_sig() { od -An -tx1 -N8 "$1" | tr -d ' \n'; }
+png_size() { od -An -tu1 -j12 -N12 "$1" | awk '{printf "%c%c%c%c %dx%d", $1, $2, $3, $4, $5*16777216+$6*65536+$7*256+$8, $9*16777216+$10*65536+$11*256+$12}'; }
+check_png() { # file description
+  if [ -s "$1" ] && [ "$(png_sig "$1")" = 89504e470d0a1a0a ]; then ok "$2: PNG signature"; else bad "$2: $1 missing or not a PNG"; return; fi
+  [ "$(png_size "$1")" = "IHDR 640x400" ] && ok "$2: IHDR 640x400" || bad "$2: IHDR is '$(png_size "$1")'"
+  [ ! -e "$1.tmp" ] && ok "$2: no temporary left" || bad "$2: $1.tmp left behind"
+}
+check_png log.png "-log log.csv draws log.png"
+[ "$(jget t.json curve_png)" = log.png ] && ok "train report names curve_png" || bad "train report's curve_png is '$(jget t.json curve_png)'"
 "$P" train "${fno[@]}" -data tr.h5 -test te.h5 -epochs 3 -o half.h5 -quiet
 "$P" train -data tr.h5 -test te.h5 -epochs 6 -batch_size 8 -lr 1e-2 -lr_schedule step -lr_step_size 5 -lr_gamma 0.5 -resume half.h5 -o full.h5 -report r.json -quiet
+[ ! -e half.png ] && [ ! -e full.png ] && ok "no -log, no -curve_png: no picture" || bad "a curve picture was drawn without -log or -curve_png"
 check "resumed training ends where the uninterrupted run does" 'a == b' "$(jget t.json train_loss)" "$(jget r.json train_loss)"
 "$P" eval -model m.h5 -data te.h5 -report e.json -quiet
 check "eval's error equals train's final test error" 'a - b < 1e-7 && b - a < 1e-7' "$(jget e.json rel_l2)" "$(jget t.json test_rel_l2)"
@@ -34,7 +45,8 @@ expect_fail "unknown model type" "Unknown model type 'transformer'" "$P" train -
 expect_fail "diverging training stops with a message" "diverged" "$P" train "${fno[@]}" -data tr.h5 -epochs 3 -lr 1e30 -optim sgd -loss mse -normalize 0
 if [ -n "${MPIEXEC:-}" ]; then
   "$P" train "${fno[@]}" -data tr.h5 -epochs 2 -report n1.json -quiet
-  $MPIEXEC -n 2 "$P" train "${fno[@]}" -data tr.h5 -epochs 2 -report n2.json -quiet
+  $MPIEXEC -n 2 "$P" train "${fno[@]}" -data tr.h5 -epochs 2 -report n2.json -quiet -curve_png n2.png
+  check_png n2.png "-curve_png on 2 ranks, no -log"
   check "1 and 2 ranks: same training loss (rel 1e-4)" 'a-b < 1e-4*b && b-a < 1e-4*b' "$(jget n1.json train_loss)" "$(jget n2.json train_loss)"
 fi
 finish

@@ -1,5 +1,5 @@
 /* PdTrainer: the training loop shared by every model: shuffled mini-batches split over MPI ranks
-   (data-parallel, gradients summed with MPI_Allreduce), per-epoch evaluation, CSV log,
+   (data-parallel, gradients summed with MPI_Allreduce), per-epoch evaluation, CSV log and PNG curves,
    checkpoints every few epochs and at the end, exact resume, and a stop on a diverging loss. */
 #pragma once
 #include <pdeop/nop.h>
@@ -21,8 +21,8 @@ PETSC_EXTERN PetscErrorCode PdTrainerSetEpochs(PdTrainer, PetscInt);
 PETSC_EXTERN PetscErrorCode PdTrainerSetBatchSize(PdTrainer, PetscInt);
 /* Checkpoint file written every -checkpoint_every epochs and at the end (NULL: none). */
 PETSC_EXTERN PetscErrorCode PdTrainerSetOutput(PdTrainer, const char[]);
-/* Options: -epochs -batch_size -loss mse|rel_l2 -checkpoint_every -log file.csv, and the
-   optimizer's (-optim, -lr, -weight_decay, -lr_schedule, ...). */
+/* Options: -epochs -batch_size -loss mse|rel_l2 -checkpoint_every -log file.csv, -curve_png file.png
+   (training curves, rewritten every epoch; default: the -log file with .png), and the optimizer's (-optim, -lr, -weight_decay, -lr_schedule, ...). */
 PETSC_EXTERN PetscErrorCode PdTrainerSetFromOptions(PdTrainer);
 /* Continue from a checkpoint written by a previous run: optimizer state and epoch
    (the model's parameters must already be loaded, e.g. by NOpLoad). */

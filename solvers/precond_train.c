@@ -6,6 +6,22 @@
 #include <pdeop/solve.h>
 #include <pdeop/nop.h>
 #include <pdeop/ops.h>
+#include <pdeop/output.h>
+
+/* The loss curve's picture: the CSV log's name with .png (nothing without a log) */
+static PetscErrorCode CurvePNG(const char logfile[], char png[], size_t len)
+{
+  size_t n;
+
+  PetscFunctionBegin;
+  png[0] = 0;
+  if (!logfile[0]) PetscFunctionReturn(0);
+  PetscCall(PetscStrncpy(png, logfile, len));
+  PetscCall(PetscStrlen(png, &n));
+  if (n > 4 && !strcmp(png + n - 4, ".csv")) png[n - 4] = 0;
+  PetscCall(PetscStrlcat(png, ".png", len));
+  PetscFunctionReturn(0);
+}
 
 /* x = A^-1 b to 1e-10 with CG + BoomerAMG */
 static PetscErrorCode SolveExact(Mat A, Vec b, Vec x)
@@ -206,6 +222,8 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   Validation     val;
   float         *pdata, *pgrad, *best = NULL;
   PetscInt       nbuf;
+  double        *hx, *hloss, *hval;
+  char           png[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train -type learned_ic", "pdeop");
@@ -261,6 +279,8 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   PetscCall(PdOptimSetTotalSteps(optim, steps * epochs));
   PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
   PetscCall(PetscMalloc1(count, &order));
+  PetscCall(PetscMalloc3(epochs, &hx, epochs, &hloss, epochs, &hval));
+  PetscCall(CurvePNG(logfile, png, sizeof(png)));
   if (logfile[0] && rank == 0) {
     log = fopen(logfile, "w");
     PetscCheck(log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s'", logfile);
@@ -321,6 +341,14 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
         else fprintf(log, "%" PetscInt_FMT ",%.9g,,%.4f\n", e + 1, loss, te1 - te0);
         fflush(log);
       }
+      hx[e]    = e + 1;
+      hloss[e] = loss;
+      hval[e]  = its >= 0 ? (double)its / nval : NAN;
+      if (png[0]) {
+        const double *ys[2]    = {hloss, hval};
+        const char   *names[2] = {"loss", "validation CG iterations"};
+        PetscCall(PdPNGWriteCurves(comm, png, "learned_ic training", "epoch", e + 1, nval > 0 ? 2 : 1, hx, ys, names, PETSC_TRUE));
+      }
     }
   }
   if (log) fclose(log);
@@ -329,6 +357,7 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
     PetscCall(PdPrintf(comm, "keeping the model of epoch %" PetscInt_FMT " (%.1f validation CG iterations per system)\n", best_epoch, (double)best_its / nval));
   }
   PetscCall(PetscFree(best));
+  PetscCall(PetscFree3(hx, hloss, hval));
   if (rank == 0) PetscCall(ValidationDestroy(&val));
   PetscCall(PetscTime(&t1));
   {
@@ -548,7 +577,8 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   FILE          *log = NULL;
   PetscLogDouble t0, tg, t1;
   double         loss = NAN, loss0 = NAN;
-  char           desc[128], lv[16];
+  char           desc[128], lv[16], png[PETSC_MAX_PATH_LEN];
+  double        *hx, *hloss;
   const char    *defs[4][2] = {{"-mgno_width", "8"}, {"-mgno_layers", "2"}, {"-mgno_hidden", "16"}, {"-mgno_levels", lv}};
   PetscBool      clear[4];
 
@@ -616,6 +646,8 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   PetscCall(PdTapeCreate(comm, &tape));
   steps = (S + B - 1) / B;
   PetscCall(PdOptimSetTotalSteps(optim, steps * epochs));
+  PetscCall(PetscMalloc2(epochs, &hx, epochs, &hloss));
+  PetscCall(CurvePNG(logfile, png, sizeof(png)));
   if (logfile[0] && rank == 0) {
     log = fopen(logfile, "w");
     PetscCheck(log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s'", logfile);
@@ -658,7 +690,15 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
       fprintf(log, "%" PetscInt_FMT ",%.9g,%.4f\n", e + 1, loss, te1 - te0);
       fflush(log);
     }
+    hx[e]    = e + 1;
+    hloss[e] = loss;
+    if (png[0]) {
+      const double *ys[1]    = {hloss};
+      const char   *names[1] = {"loss"};
+      PetscCall(PdPNGWriteCurves(comm, png, "dcdm training", "epoch", e + 1, 1, hx, ys, names, PETSC_TRUE));
+    }
   }
+  PetscCall(PetscFree2(hx, hloss));
   if (log) fclose(log);
   PetscCall(PetscTime(&t1));
   {
@@ -757,6 +797,11 @@ PetscErrorCode PdPrecondTrainRun(MPI_Comm comm, PdDict report)
     SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown -type %s: use learned_ic or dcdm", type);
   }
   PetscCall(PdDictSetString(report, "log", logfile));
+  {
+    char png[PETSC_MAX_PATH_LEN];
+    PetscCall(CurvePNG(logfile, png, sizeof(png)));
+    PetscCall(PdDictSetString(report, "curve_png", png));
+  }
   PetscCall(PdFamilyDestroy(&fam));
   PetscFunctionReturn(0);
 }

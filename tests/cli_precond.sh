@@ -11,6 +11,7 @@ M="${MPIEXEC:-mpiexec} -n 2"
 $P precond train -type learned_ic -problem darcy -res 33 -count 16 -epochs 20 -o ic.h5 -report t.json -quiet >/dev/null
 [ -s ic.h5 ] && ok "model written" || bad "no model"
 head -1 ic.csv | grep -q "epoch,loss,validation_iterations,seconds" && ok "loss curve CSV" || bad "loss curve CSV: $(head -1 ic.csv)"
+[ "$(head -c 8 ic.png | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] && ok "loss curve PNG" || bad "no loss curve PNG"
 check "loss curve has 20 epochs" 'a == 21' "$(wc -l < ic.csv)"
 check "params reported" 'a > 0' "$(jget t.json params)"
 check "held-out CG iterations below ICC(0)" 'a < b' "$(jget t.json heldout_iterations_learned_ic)" "$(jget t.json heldout_iterations_icc)"

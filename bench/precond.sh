@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Learned preconditioners against PETSc's: trains learned_ic at 64^2 on each Darcy family
+# (threshold 12/3 and log-normal), then `pdeop precond bench` over sequences of held-out systems at
+# 64^2, 128^2 and 256^2 (CG, rtol 1e-8): none, jacobi, sor (SSOR omega 1), icc, gamg, hypre,
+# learned_sor (with the best fixed omega in hindsight at 64^2) and learned_ic (trained at 64^2 only).
+# Usage: bench/precond.sh [count64=100] [count128=30] [count256=10]; prints the tables.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+pdeop="${PDEOP:-$root/build/pdeop}"
+c64=${1:-100}
+c128=${2:-30}
+c256=${3:-10}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+[ -x "$pdeop" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d)"
+for coef in threshold lognormal; do
+  echo
+  echo "## Darcy, $coef coefficient"
+  /usr/bin/time -f "%e s wall, %M KiB peak" "$pdeop" precond train -type learned_ic -problem darcy -darcy_coefficient $coef -res 64 -count 100 -o "$tmp/ic_$coef.h5" -report "$tmp/train_$coef.json" -quiet 2>"$tmp/time_$coef"
+  echo "training (100 systems at 64^2, 1 core): $(cat "$tmp/time_$coef"); $(grep -o '"heldout_iterations_learned_ic": [0-9.]*' "$tmp/train_$coef.json"), $(grep -o '"heldout_iterations_icc": [0-9.]*' "$tmp/train_$coef.json")"
+  for r in 64 128 256; do
+    case $r in 64) c=$c64; m="none,jacobi,sor,icc,gamg,hypre,learned_sor,learned_ic" ;; 128) c=$c128; m="none,jacobi,sor,icc,gamg,hypre,learned_ic" ;; *) c=$c256; m="jacobi,sor,icc,gamg,hypre,learned_ic" ;; esac
+    echo
+    "$pdeop" precond bench -model "$tmp/ic_$coef.h5" -problem darcy -darcy_coefficient $coef -res $r -count $c -methods $m
+  done
+done

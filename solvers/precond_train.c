@@ -79,8 +79,10 @@ static PetscErrorCode MakeSystem(PdFamily *fam, PetscInt s, PetscInt P, PdICGrap
   PetscFunctionReturn(0);
 }
 
-/* CG iterations to rtol 1e-8 with the given PC type on system s of the family (f = 1) */
-static PetscErrorCode HeldOutIterations(PdFamily *fam, PetscInt s, const char *pctype, const char *model, PetscInt *its)
+/* Iterations to rtol 1e-8 on system s of the family (f = 1): CG with a PC type, or -ksp_type dcdm.
+   With a model file, it is given through the type's own option (-pc_learned_model or
+   -ksp_dcdm_model) as a user would. */
+static PetscErrorCode HeldOutIterations(PdFamily *fam, PetscInt s, const char *ksptype, const char *pctype, const char *option, const char *model, PetscInt *its)
 {
   Mat                A = NULL;
   Vec                b, x;
@@ -94,15 +96,17 @@ static PetscErrorCode HeldOutIterations(PdFamily *fam, PetscInt s, const char *p
   PetscCall(PdFamilyRHS(fam, s, 0, b));
   PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
   PetscCall(KSPSetOperators(ksp, A, A));
-  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPSetType(ksp, ksptype));
   PetscCall(KSPSetTolerances(ksp, 1e-8, 1e-50, PETSC_DEFAULT, 100000));
   PetscCall(KSPGetPC(ksp, &pc));
   PetscCall(PCSetType(pc, pctype));
   if (model) {
-    PetscCall(PetscOptionsSetValue(NULL, "-heldout_pc_learned_model", model));
+    char name[64];
+    PetscCall(PetscSNPrintf(name, sizeof(name), "-heldout_%s", option));
+    PetscCall(PetscOptionsSetValue(NULL, name, model));
     PetscCall(KSPSetOptionsPrefix(ksp, "heldout_"));
-    PetscCall(PCSetFromOptions(pc));
-    PetscCall(PetscOptionsClearValue(NULL, "-heldout_pc_learned_model"));
+    PetscCall(KSPSetFromOptions(ksp));
+    PetscCall(PetscOptionsClearValue(NULL, name));
   }
   PetscCall(KSPSolve(ksp, b, x));
   PetscCall(KSPGetIterationNumber(ksp, its));
@@ -396,9 +400,9 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
     if (rank == 0) {
       for (PetscInt s = 0; s < nheld; s++) {
         PetscInt i0, i1, i2;
-        PetscCall(HeldOutIterations(&held, s, "learned_ic", out, &i0));
-        PetscCall(HeldOutIterations(&held, s, PCICC, NULL, &i1));
-        PetscCall(HeldOutIterations(&held, s, PCJACOBI, NULL, &i2));
+        PetscCall(HeldOutIterations(&held, s, KSPCG, "learned_ic", "pc_learned_model", out, &i0));
+        PetscCall(HeldOutIterations(&held, s, KSPCG, PCICC, NULL, NULL, &i1));
+        PetscCall(HeldOutIterations(&held, s, KSPCG, PCJACOBI, NULL, NULL, &i2));
         its[0] += i0;
         its[1] += i1;
         its[2] += i2;
@@ -506,45 +510,6 @@ static PetscErrorCode DCDMLoss(NOp net, PdTape tape, DCDMSystem *sys, const Pets
   PetscCall(PdMul(alpha, t, &t));
   PetscCall(PdMean(t, &t));
   PetscCall(PdAddScalar(t, 1.0f, loss));
-  PetscFunctionReturn(0);
-}
-
-/* CG iterations with a PC type, or dcdm with the model, on one held-out system (f = 1) */
-static PetscErrorCode HeldOutDCDM(PdFamily *fam, PetscInt s, const char *kind, const char *model, PetscInt *its)
-{
-  Mat                A = NULL;
-  Vec                b, x;
-  KSP                ksp;
-  PC                 pc;
-  KSPConvergedReason reason;
-
-  PetscFunctionBegin;
-  PetscCall(PdFamilyOperator(fam, s, &A));
-  PetscCall(MatCreateVecs(A, &x, &b));
-  PetscCall(PdFamilyRHS(fam, s, 0, b));
-  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
-  PetscCall(KSPSetOperators(ksp, A, A));
-  PetscCall(KSPSetTolerances(ksp, 1e-8, 1e-50, PETSC_DEFAULT, 100000));
-  PetscCall(KSPGetPC(ksp, &pc));
-  if (model) {
-    PetscCall(KSPSetType(ksp, "dcdm"));
-    PetscCall(PCSetType(pc, PCNONE));
-    PetscCall(PetscOptionsSetValue(NULL, "-heldout_ksp_dcdm_model", model));
-    PetscCall(KSPSetOptionsPrefix(ksp, "heldout_"));
-    PetscCall(KSPSetFromOptions(ksp));
-    PetscCall(PetscOptionsClearValue(NULL, "-heldout_ksp_dcdm_model"));
-  } else {
-    PetscCall(KSPSetType(ksp, KSPCG));
-    PetscCall(PCSetType(pc, kind));
-  }
-  PetscCall(KSPSolve(ksp, b, x));
-  PetscCall(KSPGetIterationNumber(ksp, its));
-  PetscCall(KSPGetConvergedReason(ksp, &reason));
-  if (reason < 0) *its = -1;
-  PetscCall(KSPDestroy(&ksp));
-  PetscCall(VecDestroy(&x));
-  PetscCall(VecDestroy(&b));
-  PetscCall(MatDestroy(&A));
   PetscFunctionReturn(0);
 }
 
@@ -729,9 +694,9 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
     if (rank == 0) {
       for (PetscInt s = 0; s < nheld; s++) {
         PetscInt i0, i1, i2;
-        PetscCall(HeldOutDCDM(&held, s, NULL, out, &i0));
-        PetscCall(HeldOutDCDM(&held, s, PCICC, NULL, &i1));
-        PetscCall(HeldOutDCDM(&held, s, PCNONE, NULL, &i2));
+        PetscCall(HeldOutIterations(&held, s, "dcdm", PCNONE, "ksp_dcdm_model", out, &i0));
+        PetscCall(HeldOutIterations(&held, s, KSPCG, PCICC, NULL, NULL, &i1));
+        PetscCall(HeldOutIterations(&held, s, KSPCG, PCNONE, NULL, NULL, &i2));
         its[0] += i0;
         its[1] += i1;
         its[2] += i2;

@@ -92,6 +92,16 @@ check "bench: learned_ic fewer iterations than icc" 'a < b' "$(jget b.json learn
 check "bench: learned_sor fewer iterations than SSOR omega = 1" 'a < b' "$(jget b.json learned_sor_iterations)" "$(jget b.json sor_default_omega_iterations)"
 check "bench: no failures" 'a == 0' "$(jget b.json learned_ic_failed)"
 
+# dcdm: train a small network on the Poisson operator, then solve with it (converges whatever the
+# network does; same solution as CG)
+$P precond train -type dcdm -problem poisson -res 17 -samples 32 -epochs 3 -o dcdm.h5 -report dt.json -quiet >/dev/null
+check "dcdm: loss reported" 'a > 0 && a < 2' "$(jget dt.json final_loss)"
+check "dcdm: Ritz vectors" 'a == 34' "$(jget dt.json ritz_vectors)"
+$P solve poisson -da_grid_x 17 -ksp_type dcdm -ksp_dcdm_model dcdm.h5 -pc_type none -ksp_rtol 1e-10 -mms -report dc.json -quiet
+$P solve poisson -da_grid_x 17 -ksp_type cg -pc_type none -ksp_rtol 1e-10 -mms -report cg.json -quiet
+check "dcdm: same error against the exact solution as CG" 'a/b - 1 < 1e-6 && b/a - 1 < 1e-6' "$(jget dc.json error)" "$(jget cg.json error)"
+expect_fail "dcdm with a learned_ic model" "not a dcdm model" $P solve poisson -da_grid_x 17 -ksp_type dcdm -ksp_dcdm_model ic.h5 -pc_type none
+
 # errors: one message, non-zero exit
 expect_fail "unknown -type" "Unknown -type" $P precond train -type nonsense -o x.h5
 expect_fail "cavity needs the cavity solver" "cavity" $P precond train -problem cavity -o x.h5

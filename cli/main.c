@@ -6,7 +6,7 @@
 static const PdCommand commands[] = {
   {"solve", PdCommandSolve, "poisson darcy", "solve a PDE (poisson, darcy) or a PETSc binary system (-f file)"},
   {"data", PdCommandData, "darcy", "generate a dataset of PDE solutions (darcy)"},
-  {"train", PdCommandTrain, NULL, "train a neural operator (-model fno|mlp) on an HDF5 dataset"},
+  {"train", PdCommandTrain, NULL, "train a neural operator (-model fno|deeponet|mgno|mlp) on an HDF5 dataset"},
   {"eval", PdCommandEval, NULL, "relative L2 error of a trained model on a dataset"},
   {"predict", PdCommandPredict, NULL, "a trained model's outputs for the inputs of a dataset (-png to look)"},
   {"precond", PdCommandPrecond, "train bench", "learned preconditioners: train on a family of systems, compare with PETSc's"},
@@ -21,9 +21,9 @@ static void Usage(FILE *f)
   fprintf(f, "pdeop %d.%d: PDE solving and operator learning on PETSc\n\n", PDEOP_VERSION_MAJOR, PDEOP_VERSION_MINOR);
   fprintf(f, "usage: pdeop <command> [options]\n\ncommands:\n");
   for (int i = 0; i < ncommands; i++) fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "  %-8s %s\n\n", "help", "this list");
   for (int i = 0; i < ncommands; i++)
-    if (commands[i].subcommands) fprintf(f, "\n  pdeop %s <%s> [options]", commands[i].name, commands[i].subcommands);
-  fprintf(f, "  %-8s %s\n", "help", "this list");
+    if (commands[i].subcommands) fprintf(f, "  pdeop %s <%s> [options]\n", commands[i].name, commands[i].subcommands);
   fprintf(f, "\nEvery command takes PETSc options (-help, -options_file F, -log_view), -report FILE.json\n"
              "(results as a flat JSON object) and -quiet (no progress output).\n"
              "`pdeop <command> -help` lists a command's options.\n");

@@ -9,10 +9,16 @@ PetscErrorCode PdCommandData(MPI_Comm comm, const char sub[], PdDict report)
   PetscFunctionBegin;
   PetscCall(PdOptionsHelp(&help));
   if (!sub && help) {
-    PetscCall(PetscPrintf(comm, "  pdeop data darcy -n N -res s -fine S -seed k -o file.h5   (FNO Darcy recipe)\n"));
+    PetscCall(PetscPrintf(comm, "  pdeop data darcy -n N -res s -fine S -seed k -o file.h5   (FNO Darcy recipe)\n"
+                                "  pdeop data antiderivative -n N -m 100 -length_scale 0.2 -seed k -o file.h5   (DeepONet's first example)\n"));
     PetscFunctionReturn(0);
   }
-  PetscCheck(sub, comm, PETSC_ERR_ARG_WRONG, "pdeop data needs a problem: 'darcy'");
+  PetscCheck(sub, comm, PETSC_ERR_ARG_WRONG, "pdeop data needs a problem: 'darcy' or 'antiderivative'");
+  PetscCall(PetscStrcmp(sub, "antiderivative", &is));
+  if (is) {
+    PetscCall(PdDataAntiderivativeRun(comm, report));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscStrcmp(sub, "darcy", &is));
   PetscCheck(is, comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown dataset problem '%s'", sub);
   PetscCall(PdDataDarcyRun(comm, report));

@@ -10,10 +10,16 @@ PetscErrorCode PdCommandData(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PdOptionsHelp(&help));
   if (!sub && help) {
     PetscCall(PetscPrintf(comm, "  pdeop data darcy -n N -res s -fine S -seed k -o file.h5   (FNO Darcy recipe)\n"
+                                "  pdeop data ns -n N -res 64 -fine 256 -nu 1e-3 -T 50 -seed k -o file.h5   (FNO Navier-Stokes recipe)\n"
                                 "  pdeop data antiderivative -n N -m 100 -length_scale 0.2 -seed k -o file.h5   (DeepONet's first example)\n"));
     PetscFunctionReturn(0);
   }
-  PetscCheck(sub, comm, PETSC_ERR_ARG_WRONG, "pdeop data needs a problem: 'darcy' or 'antiderivative'");
+  PetscCheck(sub, comm, PETSC_ERR_ARG_WRONG, "pdeop data needs a problem: 'darcy', 'ns' or 'antiderivative'");
+  PetscCall(PetscStrcmp(sub, "ns", &is));
+  if (is) {
+    PetscCall(PdDataNSRun(comm, report));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscStrcmp(sub, "antiderivative", &is));
   if (is) {
     PetscCall(PdDataAntiderivativeRun(comm, report));

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 static const PdCommand commands[] = {
-  {"solve", PdCommandSolve, "poisson darcy", "solve a PDE (poisson, darcy) or a PETSc binary system (-f file)"},
-  {"data", PdCommandData, "darcy antiderivative", "generate a dataset of PDE solutions (darcy) or antiderivatives"},
+  {"solve", PdCommandSolve, "poisson darcy ns-periodic", "solve a PDE (poisson, darcy, ns-periodic) or a PETSc binary system (-f file)"},
+  {"data", PdCommandData, "darcy ns antiderivative", "generate a dataset of PDE solutions (darcy, ns) or antiderivatives"},
   {"train", PdCommandTrain, NULL, "train a neural operator (-model fno|deeponet|mgno|mlp) on an HDF5 dataset"},
   {"eval", PdCommandEval, NULL, "relative L2 error of a trained model on a dataset"},
   {"predict", PdCommandPredict, NULL, "a trained model's outputs for the inputs of a dataset (-png to look)"},

@@ -283,18 +283,20 @@ PetscErrorCode PdDatasetFree(PdDataset *ds)
 static PetscErrorCode WriteFloat(hid_t loc, const char *name, int nd, const PetscInt shape[], const float *data, const char *file)
 {
   hsize_t dims[PD_MAX_DIMS];
-  hid_t   sp, ds, lcpl = H5Pcreate(H5P_LINK_CREATE);
+  hid_t   sp, ds, lcpl = H5Pcreate(H5P_LINK_CREATE), dcpl = H5Pcreate(H5P_DATASET_CREATE);
   herr_t  e;
 
   PetscFunctionBegin;
   for (int i = 0; i < nd; i++) dims[i] = (hsize_t)shape[i];
   H5Pset_create_intermediate_group(lcpl, 1);
+  H5Pset_obj_track_times(dcpl, 0); /* no timestamps: the same data gives the same file, byte for byte */
   sp = H5Screate_simple(nd, dims, NULL);
-  ds = H5Dcreate2(loc, name, H5T_IEEE_F32LE, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  ds = H5Dcreate2(loc, name, H5T_IEEE_F32LE, sp, lcpl, dcpl, H5P_DEFAULT);
   e  = ds < 0 ? -1 : H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
   if (ds >= 0) H5Dclose(ds);
   H5Sclose(sp);
   H5Pclose(lcpl);
+  H5Pclose(dcpl);
   PetscCheck(ds >= 0 && e >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write dataset %s to '%s'", name, file);
   PetscFunctionReturn(0);
 }

@@ -18,3 +18,5 @@ PETSC_EXTERN PetscErrorCode PdDarcyRun(MPI_Comm, PdDict);
 PETSC_EXTERN PetscErrorCode PdSystemRun(MPI_Comm, const char[], PdDict);
 PETSC_EXTERN PetscErrorCode PdDataDarcyRun(MPI_Comm, PdDict);
 PETSC_EXTERN PetscErrorCode PdDataAntiderivativeRun(MPI_Comm, PdDict);
+PETSC_EXTERN PetscErrorCode PdNSPeriodicRun(MPI_Comm, PdDict);
+PETSC_EXTERN PetscErrorCode PdDataNSRun(MPI_Comm, PdDict);

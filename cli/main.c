@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 static const PdCommand commands[] = {
-  {"solve", PdCommandSolve, "poisson darcy ns-periodic", "solve a PDE (poisson, darcy, ns-periodic) or a PETSc binary system (-f file)"},
+  {"solve", PdCommandSolve, "poisson darcy cavity ns-periodic", "solve a PDE (poisson, darcy, cavity, ns-periodic) or a PETSc binary system (-f file)"},
   {"data", PdCommandData, "darcy ns antiderivative", "generate a dataset of PDE solutions (darcy, ns) or antiderivatives"},
   {"train", PdCommandTrain, NULL, "train a neural operator (-model fno|deeponet|mgno|mlp) on an HDF5 dataset"},
   {"eval", PdCommandEval, NULL, "relative L2 error of a trained model on a dataset"},

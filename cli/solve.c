@@ -15,6 +15,7 @@ PetscErrorCode PdCommandSolve(MPI_Comm comm, const char sub[], PdDict report)
     if (help && !flg) {
       PetscCall(PetscPrintf(comm, "  pdeop solve poisson [options]   -Laplace(u) = f on DMDA (finite differences) or DMPlex (P1 FEM)\n"
                                   "  pdeop solve darcy [options]     -div(a grad u) = f, a random or from a file\n"
+                                  "  pdeop solve cavity [options]      lid-driven cavity (MAC grid, projection; -pressure_ksp/pc options)\n"
                                   "  pdeop solve ns-periodic [options] 2D Navier-Stokes on the periodic square (pseudo-spectral)\n"
                                   "  pdeop solve -f system.petsc     any PETSc binary matrix (and right-hand side)\n"
                                   "  `pdeop solve <problem> -help` lists a problem's options; KSP/PC options are PETSc's\n"));
@@ -32,6 +33,11 @@ PetscErrorCode PdCommandSolve(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PetscStrcmp(sub, "darcy", &is));
   if (is) {
     PetscCall(PdDarcyRun(comm, report));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscStrcmp(sub, "cavity", &is));
+  if (is) {
+    PetscCall(PdCavityRun(comm, report));
     PetscFunctionReturn(0);
   }
   PetscCall(PetscStrcmp(sub, "ns-periodic", &is));

@@ -1,11 +1,13 @@
 /* Families of sparse SPD systems for learned preconditioners: Darcy operators with random
-   coefficients (FNO's 12/3 thresholding or log-normal) or the Poisson operator, on a res x res
-   node grid, with the PDE's own right-hand side and smooth random ones. */
+   coefficients (FNO's 12/3 thresholding or log-normal), the Poisson operator, or the lid-driven
+   cavity's pressure operator, on a res x res grid, with the PDE's own right-hand side and smooth or
+   white-noise random ones. */
 #include <pdeop/learned.h>
 #include <pdeop/darcy.h>
 #include <pdeop/field.h>
+#include <pdeop/solve.h>
 
-const char *const PdFamilyProblems[]     = {"darcy", "poisson", "PdFamilyProblem", "PD_FAMILY_", NULL};
+const char *const PdFamilyProblems[]     = {"darcy", "poisson", "cavity", "PdFamilyProblem", "PD_FAMILY_", NULL};
 const char *const PdFamilyCoefficients[] = {"threshold", "lognormal", "PdFamilyCoefficient", "PD_COEF_", NULL};
 
 /* streams: coefficient of system s = (seed, 2s), right-hand side k of system s = (seed + k, 2s + 1) */
@@ -42,8 +44,8 @@ PetscErrorCode PdFamilySetFromOptions(PdFamily *f)
   PetscOptionsEnd();
   if (!strcmp(prob, "darcy")) f->problem = PD_FAMILY_DARCY;
   else if (!strcmp(prob, "poisson")) f->problem = PD_FAMILY_POISSON;
-  else if (!strcmp(prob, "cavity")) SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_SUP, "-problem cavity needs the lid-driven cavity solver, which pdeop does not have yet; use -problem darcy or poisson");
-  else SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "Unknown -problem %s: use darcy or poisson", prob);
+  else if (!strcmp(prob, "cavity")) f->problem = PD_FAMILY_CAVITY;
+  else SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "Unknown -problem %s: use darcy, poisson or cavity", prob);
   PetscCheck(f->alpha > 0 && f->tau > 0 && f->sigma > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-darcy_alpha, -darcy_tau and -darcy_sigma must be positive");
   PetscFunctionReturn(0);
 }
@@ -71,6 +73,7 @@ PetscErrorCode PdFamilyDescribe(const PdFamily *f, char buf[], size_t len)
 {
   PetscFunctionBegin;
   if (f->problem == PD_FAMILY_POISSON) PetscCall(PetscSNPrintf(buf, len, "poisson %" PetscInt_FMT "x%" PetscInt_FMT, f->res, f->res));
+  else if (f->problem == PD_FAMILY_CAVITY) PetscCall(PetscSNPrintf(buf, len, "cavity pressure %" PetscInt_FMT "x%" PetscInt_FMT, f->res, f->res));
   else PetscCall(PetscSNPrintf(buf, len, "darcy (%s) %" PetscInt_FMT "x%" PetscInt_FMT, PdFamilyCoefficients[f->coefficient], f->res, f->res));
   PetscFunctionReturn(0);
 }
@@ -83,6 +86,10 @@ PetscErrorCode PdFamilyOperator(PdFamily *f, PetscInt s, Mat *A)
   PetscFunctionBegin;
   PetscCall(PdFamilySetUp(f));
   if (!*A) PetscCall(DMCreateMatrix(f->da, A));
+  if (f->problem == PD_FAMILY_CAVITY) { /* one operator: the cavity's pressure matrix */
+    PetscCall(PdCavityPressureOperator(f->da, *A));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscMalloc1(n, &a));
   if (f->problem == PD_FAMILY_POISSON) {
     for (PetscInt i = 0; i < n; i++) a[i] = 1;
@@ -102,8 +109,8 @@ PetscErrorCode PdFamilyRHS(PdFamily *f, PetscInt s, PetscInt k, Vec b)
 {
   PetscFunctionBegin;
   PetscCall(PdFamilySetUp(f));
-  if (k == 0) PetscCall(PdDarcyRHS(f->da, NULL, 1.0, b));
-  else if (k % 2 == 0) { /* white noise: weighs every part of the spectrum */
+  if (k == 0 && f->problem != PD_FAMILY_CAVITY) PetscCall(PdDarcyRHS(f->da, NULL, 1.0, b));
+  else if (k % 2 == 0 && k > 0) { /* white noise: weighs every part of the spectrum */
     double *g;
     PdRng   rng;
     PetscCall(PetscMalloc1(f->res * f->res, &g));

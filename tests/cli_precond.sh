@@ -104,7 +104,6 @@ expect_fail "dcdm with a learned_ic model" "not a dcdm model" $P solve poisson -
 
 # errors: one message, non-zero exit
 expect_fail "unknown -type" "Unknown -type" $P precond train -type nonsense -o x.h5
-expect_fail "cavity needs the cavity solver" "cavity" $P precond train -problem cavity -o x.h5
 expect_fail "no -o" "-o model.h5" $P precond train -res 9 -count 2
 expect_fail "-count 0" "-count" $P precond train -count 0 -o x.h5
 expect_fail "-ic_width 0" "width" $P precond train -ic_width 0 -res 9 -count 2 -o x.h5

@@ -30,4 +30,5 @@ PETSC_EXTERN PetscErrorCode PdCheckpointReadMeta(MPI_Comm, const char[], PdDict 
 PETSC_EXTERN PetscErrorCode PdCheckpointLoad(MPI_Comm, const char[], PdParams, PdOptim);
 
 /* Generic helpers for other writers (fields, PINN problems): one float or double array dataset. */
+PETSC_EXTERN PetscErrorCode PdH5WriteFields(MPI_Comm, const char[], PetscInt, const char *const[], const float *const[], PetscInt, const PetscInt[], PdDict);
 PETSC_EXTERN PetscErrorCode PdH5ReadFloatArray(MPI_Comm, const char[], const char[], int *, PetscInt[], float **);

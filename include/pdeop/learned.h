@@ -7,7 +7,7 @@
 #include <pdeop/params.h>
 
 /* ---- families of sparse SPD systems made with pdeop's own solvers ---- */
-typedef enum { PD_FAMILY_DARCY, PD_FAMILY_POISSON } PdFamilyProblem;
+typedef enum { PD_FAMILY_DARCY, PD_FAMILY_POISSON, PD_FAMILY_CAVITY } PdFamilyProblem;
 PETSC_EXTERN const char *const PdFamilyProblems[];
 typedef enum { PD_COEF_THRESHOLD, PD_COEF_LOGNORMAL } PdFamilyCoefficient;
 PETSC_EXTERN const char *const PdFamilyCoefficients[];
@@ -22,7 +22,7 @@ typedef struct {
   DM                  da;           /* res x res node grid, on one rank */
 } PdFamily;
 
-/* Options (prefix-free): -problem darcy|poisson -darcy_coefficient threshold|lognormal
+/* Options (prefix-free): -problem darcy|poisson|cavity -darcy_coefficient threshold|lognormal
    -darcy_alpha -darcy_tau -darcy_sigma; res and seed come from the caller. */
 PETSC_EXTERN PetscErrorCode PdFamilyCreate(PetscInt, PetscInt64, PdFamily *);
 PETSC_EXTERN PetscErrorCode PdFamilySetFromOptions(PdFamily *);
@@ -31,8 +31,9 @@ PETSC_EXTERN PetscErrorCode PdFamilyDestroy(PdFamily *);
 PETSC_EXTERN PetscErrorCode PdFamilyDescribe(const PdFamily *, char[], size_t);
 /* A new matrix (SeqAIJ on PETSC_COMM_SELF) or refill one made by an earlier call */
 PETSC_EXTERN PetscErrorCode PdFamilyOperator(PdFamily *, PetscInt, Mat *);
-/* Right-hand side k of system s: k = 0 is f = 1 (the PDE's own), k > 0 a smooth random source
-   (a Gaussian random field with alpha = 2, tau = 3); zero on the boundary rows. */
+/* Right-hand side k of system s: k = 0 is f = 1 (the PDE's own; for the cavity a smooth random
+   source), odd k a smooth random source (a Gaussian random field, alpha = 2, tau = 3), even k > 0
+   white noise; zero on the boundary rows. */
 PETSC_EXTERN PetscErrorCode PdFamilyRHS(PdFamily *, PetscInt, PetscInt, Vec);
 
 /* ---- learned incomplete Cholesky ---- */

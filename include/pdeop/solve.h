@@ -19,4 +19,7 @@ PETSC_EXTERN PetscErrorCode PdSystemRun(MPI_Comm, const char[], PdDict);
 PETSC_EXTERN PetscErrorCode PdDataDarcyRun(MPI_Comm, PdDict);
 PETSC_EXTERN PetscErrorCode PdDataAntiderivativeRun(MPI_Comm, PdDict);
 PETSC_EXTERN PetscErrorCode PdNSPeriodicRun(MPI_Comm, PdDict);
+PETSC_EXTERN PetscErrorCode PdCavityRun(MPI_Comm, PdDict);
+/* The cavity's pressure matrix (SPD: Neumann Laplacian with one pinned cell) on an n x n DMDA */
+PETSC_EXTERN PetscErrorCode PdCavityPressureOperator(DM, Mat);
 PETSC_EXTERN PetscErrorCode PdDataNSRun(MPI_Comm, PdDict);

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Lid-driven cavity at 129^2 nodes, Re = 100 and 1000: wall time to steady state, steps, pressure CG
+# iterations per step with jacobi, icc, gamg and hypre, the share of time in the pressure solve, and
+# the largest difference from Ghia, Ghia & Shin (1982) along x = 1/2. Prints a table.
+# Usage: bench/cavity.sh [n=129] [pcs="jacobi icc gamg hypre"]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+pdeop="${PDEOP:-$root/build/pdeop}"
+n=${1:-129}
+pcs=${2:-jacobi icc gamg hypre}
+export OPENBLAS_NUM_THREADS=1
+[ -x "$pdeop" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
+f() { awk -v x="$1" 'BEGIN { printf "%.3g", x }'; }
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d); one rank"
+echo
+echo "| Re | pressure PC | steady | steps | wall s | pressure its/step | pressure share | max |u - Ghia| |"
+echo "|---:|---|---|---:|---:|---:|---:|---:|"
+for re in 100 1000; do
+  for pc in $pcs; do
+    "$pdeop" solve cavity -re $re -n $n -pressure_ksp_type cg -pressure_pc_type $pc -report "$tmp/r.json" -quiet
+    r="$tmp/r.json"
+    echo "| $re | $pc | $(jget $r steady) | $(jget $r steps) | $(f "$(jget $r seconds)") | $(f "$(jget $r pressure_iterations_mean)") | $(f "$(jget $r pressure_seconds_share)") | $(f "$(jget $r u_centerline_max_error_ghia)") |"
+  done
+done

@@ -216,7 +216,7 @@ static double Interp(const double *s, const double *f, PetscInt n, double t)
 
 /*@
   PdCavityRun - `pdeop solve cavity -re R -n N [-dt] [-cfl 0.5] [-steady_tol 1e-6] [-div_tol 1e-6]
-  [-t_max 200] [-o cavity.h5] [-vtk cavity.vts] [-png cavity.png]` and the pressure KSP's options
+  [-t_max 200] [-o cavity.h5] [-vtk cavity.vts] [-png cavity.png] [-ghia_png profile.png]` and the pressure KSP's options
   (-pressure_ksp_type, -pressure_pc_type, ...). N nodes per side including the walls, N - 1 cells.
 @*/
 PetscErrorCode PdCavityRun(MPI_Comm comm, PdDict report)
@@ -225,7 +225,7 @@ PetscErrorCode PdCavityRun(MPI_Comm comm, PdDict report)
   PetscInt       n = 65, step = 0, its, totits = 0, every = 100;
   PetscReal      re = 100, cfl = 0.5, dt = 0, tol = 1e-6, dtol = 1e-6, tmax = 200, change = PETSC_MAX_REAL, div = 0, t = 0;
   PetscBool      help, steady = PETSC_FALSE;
-  char           out[PETSC_MAX_PATH_LEN] = "", vtk[PETSC_MAX_PATH_LEN] = "", png[PETSC_MAX_PATH_LEN] = "";
+  char           out[PETSC_MAX_PATH_LEN] = "", vtk[PETSC_MAX_PATH_LEN] = "", png[PETSC_MAX_PATH_LEN] = "", gpng[PETSC_MAX_PATH_LEN] = "";
   Vec            Xold;
   PdProgress     prog;
   PetscLogDouble t0, t1, tp = 0;
@@ -245,6 +245,7 @@ PetscErrorCode PdCavityRun(MPI_Comm comm, PdDict report)
   PetscCall(PetscOptionsString("-o", "HDF5 output: /u /v /p /psi /omega on the n x n nodes", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-vtk", "VTK output (.vts) of the node fields", "", vtk, vtk, sizeof(vtk), NULL));
   PetscCall(PetscOptionsString("-png", "PNG: speed and stream-function contours", "", png, png, sizeof(png), NULL));
+  PetscCall(PetscOptionsString("-ghia_png", "PNG of u along x = 1/2 with Ghia et al.'s points (Re 100 or 1000)", "", gpng, gpng, sizeof(gpng), NULL));
   PetscOptionsEnd();
   PetscCheck(re > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-re must be positive, got %g", (double)re);
   PetscCheck(n >= 5 && (n - 1) % 2 == 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-n must be odd and at least 5 (an even number of cells puts the centerlines on faces), got %" PetscInt_FMT, n);
@@ -398,6 +399,33 @@ PetscErrorCode PdCavityRun(MPI_Comm comm, PdDict report)
         for (PetscInt j = 0; j < nc; j++) ys[j + 1] = (j + 0.5) * c.h, us[j + 1] = PetscRealPart(x[j][nc / 2].u);
         ys[nc + 1] = 1, us[nc + 1] = 1;
         for (int k = 0; k < 17; k++) err = PetscMax(err, PetscAbsReal(Interp(ys, us, nc + 2, ghia_y[k]) - (re == 100 ? ghia_u100[k] : ghia_u1000[k])));
+        if (gpng[0]) {
+          /* x: y along the centerline (the faces' and Ghia's points merged), curves: ours (linear
+             interpolation) and Ghia's (only at their points: isolated markers) */
+          const PetscInt m = nc + 2 + 17;
+          double        *gx, *gu, *gg;
+          PetscInt       a = 0, b = 16;
+          PetscCall(PetscMalloc3(m, &gx, m, &gu, m, &gg));
+          for (PetscInt q = 0; q < m; q++) { /* merge two increasing lists (Ghia's is decreasing) */
+            if (b >= 0 && (a >= nc + 2 || ghia_y[b] < ys[a])) {
+              gx[q] = ghia_y[b];
+              gg[q] = re == 100 ? ghia_u100[b] : ghia_u1000[b];
+              b--;
+            } else {
+              gx[q] = ys[a++];
+              gg[q] = NAN;
+            }
+            gu[q] = Interp(ys, us, nc + 2, gx[q]);
+          }
+          {
+            const double *cv[2] = {gu, gg};
+            const char   *nm[2] = {"pdeop", "Ghia et al. 1982"};
+            char          title[64];
+            PetscCall(PetscSNPrintf(title, sizeof(title), "u along x = 1/2, Re = %g, %" PetscInt_FMT "^2", (double)re, n));
+            PetscCall(PdPNGWriteCurves(PETSC_COMM_SELF, gpng, title, "y", m, 2, gx, cv, nm, PETSC_FALSE));
+          }
+          PetscCall(PetscFree3(gx, gu, gg));
+        }
         PetscCall(PetscFree2(ys, us));
         PetscCall(PdPrintf(PETSC_COMM_SELF, "u on x = 1/2 against Ghia et al. (1982), Re = %g: largest difference %.4f at their 17 points\n", (double)re, err));
       }

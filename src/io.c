@@ -317,6 +317,7 @@ static PetscErrorCode AtomicWrite(MPI_Comm comm, const char file[], Writer w, vo
 
     PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
     H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED);
+    H5Pset_obj_track_times(fcpl, 0); /* the root group without timestamps, as the datasets */
     {
       H5QUIET_BEGIN;
       f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);

@@ -119,6 +119,43 @@ static PetscErrorCode HeldOutIterations(PdFamily *fam, PetscInt s, const char *k
   PetscFunctionReturn(0);
 }
 
+/* Mean iterations of three methods on nheld held-out systems (the stream seed + 1000003), computed
+   on rank 0, printed and reported as heldout_iterations_<name>. A method is (KSP type, PC type, the
+   model option or NULL). */
+typedef struct {
+  const char *name, *ksp, *pc, *option;
+} HeldOutMethod;
+
+static PetscErrorCode HeldOutCompare(MPI_Comm comm, PdFamily *fam, PetscInt nheld, const HeldOutMethod m[3], const char model[], PdDict report)
+{
+  PdFamily    held = *fam;
+  PetscInt    its[3] = {0, 0, 0};
+  PetscMPIInt rank;
+  char        key[64];
+
+  PetscFunctionBegin;
+  if (nheld <= 0) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  held.seed = fam->seed + 1000003;
+  held.da   = NULL;
+  if (rank == 0) {
+    for (PetscInt s = 0; s < nheld; s++)
+      for (int k = 0; k < 3; k++) {
+        PetscInt i;
+        PetscCall(HeldOutIterations(&held, s, m[k].ksp, m[k].pc, m[k].option, m[k].option ? model : NULL, &i));
+        its[k] += i;
+      }
+    PetscCall(PdFamilyDestroy(&held));
+  }
+  PetscCallMPI(MPI_Bcast(its, 3, MPIU_INT, 0, comm));
+  PetscCall(PdPrintf(comm, "held-out (%" PetscInt_FMT " systems, rtol 1e-8): mean iterations %s %.1f, %s %.1f, %s %.1f\n", nheld, m[0].name, (double)its[0] / nheld, m[1].name, (double)its[1] / nheld, m[2].name, (double)its[2] / nheld));
+  for (int k = 0; k < 3; k++) {
+    PetscCall(PetscSNPrintf(key, sizeof(key), "heldout_iterations_%s", m[k].name));
+    PetscCall(PdDictSetReal(report, key, (double)its[k] / nheld));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ShellApply(PC pc, Vec r, Vec y)
 {
   PdICFactor         f;
@@ -391,29 +428,9 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
     PetscCall(PdDictSetReal(report, "validation_iterations", (double)best_its / nval));
   }
 
-  /* held-out systems (a different seed), rank 0: CG iterations with the model against ICC(0) and Jacobi */
-  if (nheld > 0) {
-    PdFamily held = *fam;
-    PetscInt its[3] = {0, 0, 0};
-    held.seed      = fam->seed + 1000003;
-    held.da        = NULL;
-    if (rank == 0) {
-      for (PetscInt s = 0; s < nheld; s++) {
-        PetscInt i0, i1, i2;
-        PetscCall(HeldOutIterations(&held, s, KSPCG, "learned_ic", "pc_learned_model", out, &i0));
-        PetscCall(HeldOutIterations(&held, s, KSPCG, PCICC, NULL, NULL, &i1));
-        PetscCall(HeldOutIterations(&held, s, KSPCG, PCJACOBI, NULL, NULL, &i2));
-        its[0] += i0;
-        its[1] += i1;
-        its[2] += i2;
-      }
-      PetscCall(PdFamilyDestroy(&held));
-    }
-    PetscCallMPI(MPI_Bcast(its, 3, MPIU_INT, 0, comm));
-    PetscCall(PdPrintf(comm, "held-out (%" PetscInt_FMT " systems, CG to rtol 1e-8): mean iterations learned_ic %.1f, icc %.1f, jacobi %.1f\n", nheld, (double)its[0] / nheld, (double)its[1] / nheld, (double)its[2] / nheld));
-    PetscCall(PdDictSetReal(report, "heldout_iterations_learned_ic", (double)its[0] / nheld));
-    PetscCall(PdDictSetReal(report, "heldout_iterations_icc", (double)its[1] / nheld));
-    PetscCall(PdDictSetReal(report, "heldout_iterations_jacobi", (double)its[2] / nheld));
+  {
+    const HeldOutMethod m[3] = {{"learned_ic", KSPCG, "learned_ic", "pc_learned_model"}, {"icc", KSPCG, PCICC, NULL}, {"jacobi", KSPCG, PCJACOBI, NULL}};
+    PetscCall(HeldOutCompare(comm, fam, nheld, m, out, report));
   }
   for (PetscInt k = 0; k < count; k++) PetscCall(PdICGraphDestroy(&graphs[k]));
   PetscCall(PetscFree(graphs));
@@ -686,28 +703,9 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   PetscCall(PdDictSetReal(report, "initial_loss", loss0));
   PetscCall(PdDictSetReal(report, "final_loss", loss));
   PetscCall(PdDictSetReal(report, "seconds", t1 - t0));
-  if (nheld > 0) {
-    PdFamily held = *fam;
-    PetscInt its[3] = {0, 0, 0};
-    held.seed      = fam->seed + 1000003;
-    held.da        = NULL;
-    if (rank == 0) {
-      for (PetscInt s = 0; s < nheld; s++) {
-        PetscInt i0, i1, i2;
-        PetscCall(HeldOutIterations(&held, s, "dcdm", PCNONE, "ksp_dcdm_model", out, &i0));
-        PetscCall(HeldOutIterations(&held, s, KSPCG, PCICC, NULL, NULL, &i1));
-        PetscCall(HeldOutIterations(&held, s, KSPCG, PCNONE, NULL, NULL, &i2));
-        its[0] += i0;
-        its[1] += i1;
-        its[2] += i2;
-      }
-      PetscCall(PdFamilyDestroy(&held));
-    }
-    PetscCallMPI(MPI_Bcast(its, 3, MPIU_INT, 0, comm));
-    PetscCall(PdPrintf(comm, "held-out (%" PetscInt_FMT " systems, rtol 1e-8): mean iterations dcdm %.1f, CG+icc %.1f, CG %.1f\n", nheld, (double)its[0] / nheld, (double)its[1] / nheld, (double)its[2] / nheld));
-    PetscCall(PdDictSetReal(report, "heldout_iterations_dcdm", (double)its[0] / nheld));
-    PetscCall(PdDictSetReal(report, "heldout_iterations_icc", (double)its[1] / nheld));
-    PetscCall(PdDictSetReal(report, "heldout_iterations_cg", (double)its[2] / nheld));
+  {
+    const HeldOutMethod m[3] = {{"dcdm", "dcdm", PCNONE, "ksp_dcdm_model"}, {"icc", KSPCG, PCICC, NULL}, {"cg", KSPCG, PCNONE, NULL}};
+    PetscCall(HeldOutCompare(comm, fam, nheld, m, out, report));
   }
   for (PetscInt s = 0; s < count; s++) PetscCall(DCDMSystemDestroy(&sys[s]));
   PetscCall(PetscFree(sys));

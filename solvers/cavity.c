@@ -306,6 +306,11 @@ PetscErrorCode PdCavityRun(MPI_Comm comm, PdDict report)
     PetscCall(VecStrideNorm(c.X, 0, NORM_INFINITY, &umax));
     PetscCall(VecStrideNorm(c.X, 1, NORM_INFINITY, &vmax));
     {
+      PetscReal sum; /* a maximum skips NaN (comparisons with NaN are false); a sum does not */
+      PetscCall(VecNorm(c.X, NORM_1, &sum));
+      PetscCheck(!PetscIsInfOrNanReal(sum), comm, PETSC_ERR_NOT_CONVERGED, "The cavity flow blew up at step %" PetscInt_FMT " (t = %g): the solution is not finite. Lower -dt or -cfl", step, (double)t);
+    }
+    {
       const PetscReal cfln = PetscMax(umax, vmax) * c.dt / c.h;
       PetscCheck(PetscIsNormalReal(cfln) || cfln == 0, comm, PETSC_ERR_NOT_CONVERGED, "The cavity flow blew up at step %" PetscInt_FMT " (t = %g): the velocity is not finite. Lower -dt or -cfl", step, (double)t);
       PetscCheck(cfln <= 1, comm, PETSC_ERR_NOT_CONVERGED, "CFL number %g > 1 at step %" PetscInt_FMT " (t = %g, max velocity %g, dt %g, h %g): lower -dt or -cfl", (double)cfln, step, (double)t, (double)PetscMax(umax, vmax), (double)c.dt, (double)c.h);

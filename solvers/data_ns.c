@@ -6,11 +6,17 @@
 #include <pdeop/pdeop.h>
 #include <pdeop/solve.h>
 
-/*@ PdDataNSRun - `pdeop data ns -n N -res s -fine S -nu nu -T t -t_in 10 -dt 1e-4 -seed k -o file.h5` @*/
+/*@
+  PdDataNSRun - `pdeop data ns -n N -res s -fine S -nu nu -T t -t_in 10 -dt 1e-4 -seed k -o file.h5`
+
+  Also -ns_scheme heun|euler (advection in time; euler is the FNO script's forward Euler). The
+  progress line counts units of simulated time over this rank's samples.
+@*/
 PetscErrorCode PdDataNSRun(MPI_Comm comm, PdDict report)
 {
   PetscInt       n = 100, res = 64, fine = 256, T = 50, tin = 10, seed = 0, lo, hi, stride, per, spu;
   PetscReal      nu = 1e-3, dt = 1e-4;
+  PdNSScheme     scheme = PD_NS_SCHEME_HEUN;
   char           out[PETSC_MAX_PATH_LEN] = "";
   PetscBool      help;
   PetscMPIInt    rank, size;
@@ -29,19 +35,23 @@ PetscErrorCode PdDataNSRun(MPI_Comm comm, PdDict report)
   PetscCall(PetscOptionsInt("-T", "Final time (snapshots at t = 1, ..., T)", "", T, &T, NULL));
   PetscCall(PetscOptionsInt("-t_in", "Snapshots stored as inputs", "", tin, &tin, NULL));
   PetscCall(PetscOptionsInt("-seed", "Seed: sample i uses the stream (seed, i)", "", seed, &seed, NULL));
+  PetscCall(PetscOptionsEnum("-ns_scheme", "Advection and forcing in time (viscosity: Crank-Nicolson)", "", PdNSSchemes, (PetscEnum)scheme, (PetscEnum *)&scheme, NULL));
   PetscCall(PetscOptionsString("-o", "HDF5 file to write", "", out, out, sizeof(out), NULL));
   PetscOptionsEnd();
   PetscCall(PdOptionsHelp(&help));
   if (help) PetscFunctionReturn(0);
   PetscCheck(n >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-n must be at least 1, got %" PetscInt_FMT, n);
   PetscCheck(tin >= 1 && T > tin, comm, PETSC_ERR_ARG_OUTOFRANGE, "-T (%" PetscInt_FMT ") must exceed -t_in (%" PetscInt_FMT "): the outputs are the snapshots after the inputs", T, tin);
-  PetscCheck(res >= 4 && res % 2 == 0 && fine >= res && fine % res == 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "Need even -res >= 4 and -fine a multiple of -res (got -res %" PetscInt_FMT " -fine %" PetscInt_FMT ")", res, fine);
+  PetscCheck(res >= 4 && res % 2 == 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-res must be even and at least 4, got %" PetscInt_FMT, res);
+  PetscCheck(res <= fine, comm, PETSC_ERR_ARG_OUTOFRANGE, "-res %" PetscInt_FMT " exceeds -fine %" PetscInt_FMT ": the stored grid is a subsample of the solver's", res, fine);
+  PetscCheck(fine % res == 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fine %" PetscInt_FMT " must be a multiple of -res %" PetscInt_FMT " (the stored grid takes every (fine/res)-th point)", fine, res);
   PetscCheck(nu > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-nu must be positive, got %g", (double)nu);
   PetscCheck(dt > 0 && dt <= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dt must be in (0, 1], got %g", (double)dt);
   spu = (PetscInt)(1.0 / dt + 0.5);
   PetscCheck(PetscAbsReal(spu * dt - 1) < 1e-9, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dt must divide one unit of time (1/dt a whole number), got %g", (double)dt);
   PetscCheck(seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
   PetscCheck(out[0], comm, PETSC_ERR_ARG_WRONG, "Give the output file with -o file.h5");
+  PetscCheck((double)n * PetscMax(T - tin, tin) * res * res < 2147483647.0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-n %" PetscInt_FMT " samples of %" PetscInt_FMT " snapshots at -res %" PetscInt_FMT " exceed 2^31 floats per array (MPI counts): write several files", n, T, res);
   PetscCall(PdOptionsCheckUnused(comm, "data ns"));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
@@ -51,7 +61,7 @@ PetscErrorCode PdDataNSRun(MPI_Comm comm, PdDict report)
   per    = res * res;
   PetscCall(PetscMalloc1(fine * fine, &w));
   PetscCall(PetscMalloc2((size_t)PetscMax(hi - lo, 1) * tin * per, &ins, (size_t)PetscMax(hi - lo, 1) * (T - tin) * per, &outs));
-  PetscCall(PdProgressBegin(comm, "ns samples", hi - lo, &prog));
+  PetscCall(PdProgressBegin(comm, "ns time units", (hi - lo) * T, &prog));
   PetscCall(PetscTime(&t0));
   for (PetscInt s = lo; s < hi; s++) {
     PdRng rng;
@@ -59,17 +69,20 @@ PetscErrorCode PdDataNSRun(MPI_Comm comm, PdDict report)
     PetscCall(PdRngSeed(&rng, (uint64_t)seed, (uint64_t)s));
     PetscCall(PdNSRandomVorticity(fine, 2.5, 7.0, &rng, w));
     PetscCall(PdNSCreate(fine, 1.0, nu, dt, PD_NS_FORCING_FNO, &ns));
+    PetscCall(PdNSSetScheme(ns, scheme));
     PetscCall(PdNSSetVorticity(ns, w));
     for (PetscInt k = 1; k <= T; k++) {
       float *dst;
+      char   extra[64];
       PetscCall(PdNSStep(ns, spu));
       PetscCall(PdNSGetVorticity(ns, w));
       dst = k <= tin ? ins + ((size_t)(s - lo) * tin + (k - 1)) * per : outs + ((size_t)(s - lo) * (T - tin) + (k - 1 - tin)) * per;
       for (PetscInt j = 0; j < res; j++)
         for (PetscInt i = 0; i < res; i++) dst[j * res + i] = (float)w[(j * stride) * fine + i * stride];
+      PetscCall(PetscSNPrintf(extra, sizeof(extra), "sample %" PetscInt_FMT " of %" PetscInt_FMT ", t = %" PetscInt_FMT, s + 1, n, k));
+      PetscCall(PdProgressUpdate(&prog, (s - lo) * T + k, extra));
     }
     PetscCall(PdNSDestroy(&ns));
-    PetscCall(PdProgressUpdate(&prog, s - lo + 1, NULL));
   }
   PetscCall(PdProgressEnd(&prog));
   PetscCall(PetscTime(&t1));
@@ -108,6 +121,7 @@ PetscErrorCode PdDataNSRun(MPI_Comm comm, PdDict report)
     PetscCall(PdDictSetReal(ds.attrs, "dt", dt));
     PetscCall(PdDictSetInt(ds.attrs, "T", T));
     PetscCall(PdDictSetInt(ds.attrs, "t_in", tin));
+    PetscCall(PdDictSetString(ds.attrs, "scheme", PdNSSchemes[scheme]));
     PetscCall(PdDictSetInt(ds.attrs, "seed", seed));
     PetscCall(PdDictSetString(ds.attrs, "grid", "x = i/res, y = j/res; /inputs [N][t=1..t_in][j][i], /outputs [N][t=t_in+1..T][j][i]"));
     if (rank == 0) PetscCall(PdDatasetWrite(PETSC_COMM_SELF, out, &ds));

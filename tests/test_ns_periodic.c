@@ -1,8 +1,9 @@
 /* Tests of the periodic Navier-Stokes solver: the Taylor-Green vortex decays exactly as
    exp(-2 nu k^2 t) (its advection vanishes, so this checks the nonlinear term to rounding too),
    energy is conserved without viscosity or forcing up to the scheme's error, the FNO random field
-   has the variance its spectrum says, a too-large time step stops with the CFL number, and the
-   dataset generator writes the shapes it promises. */
+   has the variance its spectrum says (in total and per band of wavenumbers), the 2/3 rule keeps
+   exactly the modes |k_x|, |k_y| <= N/3 of the advection term, a too-large time step or a NaN stops
+   with the CFL number, and the dataset generator writes the shapes it promises. */
 #include "pdtest.h"
 #include <pdeop/ns.h>
 #include <pdeop/solve.h>
@@ -29,6 +30,60 @@ static void test_taylor_green(void **state)
   if (!(err / nrm < 1e-6)) fail_msg("Taylor-Green decay off by %g relative", err / nrm);
   PDT(PdNSDestroy(&ns));
   PDT(PetscFree2(w, w0));
+}
+
+/* The same vortex on the unit square (wavenumber 2 pi k) with the forward Euler scheme of the FNO
+   script: advection vanishes, so both schemes reduce to Crank-Nicolson's exact-to-O(dt^3) decay. */
+static void test_taylor_green_unit_euler(void **state)
+{
+  const PetscInt N = 16, k = 1;
+  const double   nu = 1e-3, dt = 1e-3, T = 1, kk = 2 * PETSC_PI * k;
+  double        *w, *w0, err = 0, nrm = 0;
+  PdNS           ns;
+
+  PDT(PetscMalloc2(N * N, &w, N * N, &w0));
+  PDT(PdNSTaylorGreen(N, k, w0));
+  PDT(PdNSCreate(N, 1.0, nu, dt, PD_NS_FORCING_NONE, &ns));
+  PDT(PdNSSetScheme(ns, PD_NS_SCHEME_EULER));
+  PDT(PdNSSetVorticity(ns, w0));
+  PDT(PdNSStep(ns, (PetscInt)(T / dt + 0.5)));
+  PDT(PdNSGetVorticity(ns, w));
+  for (PetscInt q = 0; q < N * N; q++) {
+    const double exact = w0[q] * exp(-2 * nu * kk * kk * T);
+    err                = PetscMax(err, PetscAbsReal(w[q] - exact));
+    nrm                = PetscMax(nrm, PetscAbsReal(exact));
+  }
+  print_message("Taylor-Green on the unit square, Euler: max relative error %.3g after t = %g\n", err / nrm, T);
+  if (!(err / nrm < 1e-6)) fail_msg("Taylor-Green decay (unit square, Euler) off by %g relative", err / nrm);
+  PDT(PdNSDestroy(&ns));
+  PDT(PetscFree2(w, w0));
+}
+
+/* w = cos(2 pi a x) + cos(2 pi b y) on the unit square has u.grad w = (a/b - b/a) sin(2 pi a x)
+   sin(2 pi b y): the single product mode (+-a, +-b). The 2/3 rule on N = 32 keeps it when a and b
+   are both <= 10 (N/3 = 10.7; a square, not a disc: (10, 9) has |k| = 13.5 and is kept) and removes
+   it when either is 11. */
+static void test_dealias_mask(void **state)
+{
+  const PetscInt N = 32;
+  const int      cases[][3] = {{3, 5, 1}, {10, 9, 1}, {9, 10, 1}, {11, 3, 0}, {3, 11, 0}, {12, 13, 0}};
+  double        *w, *adv;
+  PdNS           ns;
+
+  PDT(PetscMalloc2(N * N, &w, N * N, &adv));
+  PDT(PdNSCreate(N, 1.0, 0.0, 1e-3, PD_NS_FORCING_NONE, &ns));
+  for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+    const double a = cases[c][0], b = cases[c][1], amp = cases[c][2] ? a / b - b / a : 0;
+    double       err = 0;
+    for (PetscInt j = 0; j < N; j++)
+      for (PetscInt i = 0; i < N; i++) w[j * N + i] = cos(2 * PETSC_PI * a * i / N) + cos(2 * PETSC_PI * b * j / N);
+    PDT(PdNSAdvection(ns, w, adv));
+    for (PetscInt j = 0; j < N; j++)
+      for (PetscInt i = 0; i < N; i++) err = PetscMax(err, PetscAbsReal(adv[j * N + i] - amp * sin(2 * PETSC_PI * a * i / N) * sin(2 * PETSC_PI * b * j / N)));
+    if (!(err < 1e-12)) fail_msg("modes (%g, %g): advection differs from %s by %g", a, b, cases[c][2] ? "the product" : "zero (masked)", err);
+  }
+  PDT(PdNSDestroy(&ns));
+  PDT(PetscFree2(w, adv));
 }
 
 /* nu = 0, no forcing: energy and enstrophy are invariants of the 2D Euler equations; Heun's method
@@ -80,6 +135,48 @@ static void test_random_field_variance(void **state)
   PDT(PetscFree(w));
 }
 
+/* Per Fourier coefficient: w_hat_k (the DFT / N^2) has E|w_hat_k|^2 = 2 sigma^2 (4 pi^2 |k|^2 + tau^2)^(-alpha)
+   for every k != 0 (the real part halves the complex normal's variance 2, and w_hat_k collects the
+   k and -k terms). Over 40 fields on 32^2, the mean of |w_hat_k|^2 / E in each octave band of |k|
+   is 1 within 5 standard errors (|w_hat_k|^2 / E is exponential: standard error 1/sqrt(count)).
+   Only columns 0 < k_x < N/2 are used, one of each conjugate pair, so the values are independent. */
+static void test_random_field_spectrum(void **state)
+{
+  const PetscInt N = 32, Nh = N / 2 + 1, S = 40, nb = 5;
+  const double   alpha = 2.5, tau = 7, sigma = pow(tau, alpha - 1);
+  double        *w, sum[5] = {0}, cnt[5] = {0};
+  fftw_complex  *c;
+  fftw_plan      p;
+  PdRng          rng;
+
+  PDT(PetscMalloc1(N * N, &w));
+  c = fftw_alloc_complex((size_t)N * Nh);
+  p = fftw_plan_dft_r2c_2d((int)N, (int)N, w, c, FFTW_ESTIMATE);
+  for (PetscInt s = 0; s < S; s++) {
+    PDT(PdRngSeed(&rng, 11, s));
+    PDT(PdNSRandomVorticity(N, alpha, tau, &rng, w));
+    fftw_execute(p);
+    for (PetscInt j = 0; j < N; j++)
+      for (PetscInt i = 1; i < N / 2; i++) {
+        const PetscInt kj = j <= N / 2 ? j : j - N;
+        const double   k2 = (double)(i * i + kj * kj), E = 2 * sigma * sigma * pow(4 * PETSC_PI * PETSC_PI * k2 + tau * tau, -alpha);
+        const double  *cq = (const double *)&c[j * Nh + i]; /* (re, im), whatever fftw_complex is */
+        const double   re = cq[0] / (N * N), im = cq[1] / (N * N);
+        const int      b = PetscMin((int)nb - 1, (int)floor(log2(sqrt(k2)))); /* |k| in [1,2), [2,4), [4,8), [8,16), [16, ...) */
+        sum[b] += (re * re + im * im) / E;
+        cnt[b] += 1;
+      }
+  }
+  for (PetscInt b = 0; b < nb; b++) {
+    const double mean = sum[b] / cnt[b], se = 1 / sqrt(cnt[b]);
+    print_message("band %d: E|w_hat|^2 ratio %.4f over %.0f values (standard error %.3f)\n", (int)b, mean, cnt[b], se);
+    if (!(fabs(mean - 1) < 5 * se)) fail_msg("band %d of |k|: Fourier variance ratio %g, expected 1 within %g", (int)b, mean, 5 * se);
+  }
+  fftw_destroy_plan(p);
+  fftw_free(c);
+  PDT(PetscFree(w));
+}
+
 static void test_cfl_stop(void **state)
 {
   const PetscInt N = 32;
@@ -95,6 +192,16 @@ static void test_cfl_stop(void **state)
   PDT(PdNSSetVorticity(ns, w));
   PDT_FAILS(PdNSStep(ns, 10));
   PDT_ERRMSG_HAS("CFL number");
+  PDT_ERRMSG_HAS("at step 1 ");
+  PDT(PdNSDestroy(&ns));
+  /* a NaN anywhere spreads through the transforms: the CFL check must see it (a running maximum
+     skips NaN) */
+  PDT(PdNSRandomVorticity(N, 2.5, 7.0, &rng, w));
+  w[5] = NAN;
+  PDT(PdNSCreate(N, 1.0, 1e-3, 1e-3, PD_NS_FORCING_FNO, &ns));
+  PDT(PdNSSetVorticity(ns, w));
+  PDT_FAILS(PdNSStep(ns, 3));
+  PDT_ERRMSG_HAS("CFL number not finite at step 1");
   PDT(PdNSDestroy(&ns));
   PDT_FAILS(PdNSCreate(31, 1.0, 1e-3, 1e-3, PD_NS_FORCING_FNO, &ns));
   PDT_ERRMSG_HAS("even");
@@ -128,6 +235,6 @@ static void test_dataset(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_taylor_green), cmocka_unit_test(test_inviscid_invariants), cmocka_unit_test(test_random_field_variance), cmocka_unit_test(test_cfl_stop), cmocka_unit_test(test_dataset),
+  cmocka_unit_test(test_taylor_green), cmocka_unit_test(test_taylor_green_unit_euler), cmocka_unit_test(test_dealias_mask), cmocka_unit_test(test_inviscid_invariants), cmocka_unit_test(test_random_field_variance), cmocka_unit_test(test_random_field_spectrum), cmocka_unit_test(test_cfl_stop), cmocka_unit_test(test_dataset),
 };
 PDT_MAIN("ns_periodic", tests)

@@ -1,6 +1,6 @@
 /* Incompressible 2D Navier-Stokes on the periodic square in vorticity form, pseudo-spectral with
    FFTW: the scheme of the FNO paper's data generator (2/3 dealiasing, Crank-Nicolson viscosity,
-   Heun predictor-corrector for advection and forcing). */
+   Heun predictor-corrector or forward Euler for advection and forcing). */
 #pragma once
 #include <petscsys.h>
 #include <fftw3.h>
@@ -8,6 +8,11 @@
 #include <pdeop/dict.h>
 
 typedef enum { PD_NS_FORCING_NONE, PD_NS_FORCING_FNO } PdNSForcing;
+/* Time stepping of advection and forcing (viscosity is Crank-Nicolson in both): Heun's
+   predictor-corrector (2 right-hand sides a step, second order), or forward Euler (1 right-hand
+   side, first order: what the FNO reference's ns_2d.py does). */
+typedef enum { PD_NS_SCHEME_HEUN, PD_NS_SCHEME_EULER } PdNSScheme;
+PETSC_EXTERN const char *const PdNSSchemes[];
 
 typedef struct _n_PdNS *PdNS;
 
@@ -15,6 +20,7 @@ typedef struct _n_PdNS *PdNS;
    time step dt, forcing. Grid point (i, j) is x = i L / N, y = j L / N; fields are [j][i]. */
 PETSC_EXTERN PetscErrorCode PdNSCreate(PetscInt, PetscReal, PetscReal, PetscReal, PdNSForcing, PdNS *);
 PETSC_EXTERN PetscErrorCode PdNSDestroy(PdNS *);
+PETSC_EXTERN PetscErrorCode PdNSSetScheme(PdNS, PdNSScheme);
 /* Set the vorticity (physical values, N*N) and the time to 0 */
 PETSC_EXTERN PetscErrorCode PdNSSetVorticity(PdNS, const double[]);
 PETSC_EXTERN PetscErrorCode PdNSGetVorticity(PdNS, double[]);
@@ -22,9 +28,17 @@ PETSC_EXTERN PetscErrorCode PdNSGetVorticity(PdNS, double[]);
 PETSC_EXTERN PetscErrorCode PdNSStep(PdNS, PetscInt);
 /* energy 1/2 <|u|^2>, enstrophy 1/2 <w^2> (means over the grid), CFL max(|u|,|v|) dt / h, time */
 PETSC_EXTERN PetscErrorCode PdNSDiagnostics(PdNS, PetscReal *, PetscReal *, PetscReal *, PetscReal *);
+/* The largest CFL number of the steps taken since PdNSSetVorticity (each step's starting velocity) */
+PETSC_EXTERN PetscErrorCode PdNSGetMaxCFL(PdNS, PetscReal *);
+/* The dealiased advection term u.grad w of the vorticity w (physical values, N*N, in and out): the
+   2/3 rule keeps the modes with |k_x| <= N/3 and |k_y| <= N/3 of the product. Uses the solver's
+   work arrays; its state is unchanged. */
+PETSC_EXTERN PetscErrorCode PdNSAdvection(PdNS, const double[], double[]);
 
 /* The FNO initial condition: w ~ N(0, 7^(3/2) (-Laplace + 49 I)^(-2.5)) on the unit torus, i.e.
    sqrt(2) sigma (4 pi^2 |k|^2 + tau^2)^(-alpha/2) times complex normals, mean zero, real part. */
 PETSC_EXTERN PetscErrorCode PdNSRandomVorticity(PetscInt, PetscReal, PetscReal, PdRng *, double[]);
-/* The Taylor-Green vortex w = 2 k cos(k x) cos(k y) on the 2 pi torus (k integer), at t = 0 */
+/* The Taylor-Green vortex w = 2 k cos(k x) cos(k y) on the 2 pi torus (k integer), at t = 0. On a
+   square of side L the same grid values are the vortex of wavenumber 2 pi k / L. Its advection term
+   vanishes, so it decays exactly as exp(-2 nu (2 pi k / L)^2 t). */
 PETSC_EXTERN PetscErrorCode PdNSTaylorGreen(PetscInt, PetscInt, double[]);

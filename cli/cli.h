@@ -20,3 +20,6 @@ PetscErrorCode PdCommandTrain(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandEval(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandPredict(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandPrecond(MPI_Comm, const char[], PdDict);
+PetscErrorCode PdCommandPinn(MPI_Comm, const char[], PdDict);
+/* predict -points: a PINN checkpoint at points (cli/pinn.c) */
+PetscErrorCode PdCommandPredictPinn(MPI_Comm, const char[], const char[], const char[], PdDict);

@@ -11,6 +11,7 @@ static const PdCommand commands[] = {
   {"predict", PdCommandPredict, NULL, "a trained model's outputs for the inputs of a dataset (-png to look)"},
   {"precond", PdCommandPrecond, "train bench", "learned preconditioners: train on a family of systems, compare with PETSc's"},
   {"fit", PdCommandFit, NULL, "train an MLP on an HDF5 dataset of inputs/outputs rows (-demo: a built-in example)"},
+  {"pinn", PdCommandPinn, NULL, "physics-informed MLP for high-dimensional PDEs (Poisson, Allen-Cahn, Sine-Gordon) with STDE"},
 };
 static const int ncommands = (int)(sizeof(commands) / sizeof(commands[0]));
 

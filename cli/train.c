@@ -124,6 +124,7 @@ PetscErrorCode PdCommandEval(MPI_Comm comm, const char sub[], PdDict report)
 PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
 {
   char      model[PETSC_MAX_PATH_LEN] = "", data[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", png[PETSC_MAX_PATH_LEN] = "";
+  char      points[PETSC_MAX_PATH_LEN] = "";
   PetscBool help;
   PetscInt  bs = 20;
   PdDataset ds, pred;
@@ -136,9 +137,14 @@ PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PetscOptionsString("-o", "HDF5 file to write (/inputs and /outputs = predictions)", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-png", "Picture of input, prediction, truth and error of the first sample (2D fields)", "", png, png, sizeof(png), NULL));
   PetscCall(PetscOptionsInt("-batch_size", "Samples per forward pass", "", bs, &bs, NULL));
+  PetscCall(PetscOptionsString("-points", "PINN checkpoints: HDF5 file with /points (N x d); writes /values", "", points, points, sizeof(points), NULL));
   PetscOptionsEnd();
   PetscCall(PdOptionsHelp(&help));
   if (help) PetscFunctionReturn(0);
+  if (points[0]) {
+    PetscCall(PdCommandPredictPinn(comm, model, points, out, report));
+    PetscFunctionReturn(0);
+  }
   PetscCheck(model[0] && data[0] && out[0], comm, PETSC_ERR_ARG_WRONG, "Give -model model.h5, -data in.h5 and -o out.h5");
   PetscCall(PdOptionsCheckUnused(comm, "predict"));
   PetscCall(NOpLoad(comm, model, &nop, NULL));

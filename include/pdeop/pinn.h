@@ -1,0 +1,49 @@
+/* Physics-informed networks for the high-dimensional benchmark PDEs of the SDGD and STDE papers on
+   the unit ball (Poisson, Allen-Cahn, Sine-Gordon with two- and three-body exact solutions), trained
+   with Laplacians estimated by Taylor-mode jets (exact, SDGD, STDE). */
+#pragma once
+#include <pdeop/jet.h>
+#include <pdeop/dict.h>
+
+typedef enum { PD_PINN_POISSON, PD_PINN_ALLEN_CAHN, PD_PINN_SINE_GORDON } PdPinnPDE;
+typedef enum { PD_PINN_TWO_BODY, PD_PINN_THREE_BODY } PdPinnSolution;
+typedef enum { PD_PINN_HARD, PD_PINN_PENALTY } PdPinnBoundary;
+PETSC_EXTERN const char *const PdPinnPDEs[];
+PETSC_EXTERN const char *const PdPinnSolutions[];
+PETSC_EXTERN const char *const PdPinnBoundaries[];
+
+typedef struct _n_PdPinn *PdPinn;
+
+PETSC_EXTERN PetscErrorCode PdPinnCreate(MPI_Comm, PdPinn *);
+PETSC_EXTERN PetscErrorCode PdPinnDestroy(PdPinn *);
+/* The problem: PDE, exact solution, dimension and seed (coefficients c_i ~ N(0,1), network
+   initialisation, sampling); PdPinnSetFromOptions reads the same from -pde -solution -dim -seed. */
+PETSC_EXTERN PetscErrorCode PdPinnSetProblem(PdPinn, PdPinnPDE, PdPinnSolution, PetscInt, PetscInt64);
+/* Options: -pde -solution -dim -seed -estimator exact|sdgd|stde -stde_dist sparse|rademacher|gaussian
+   -stde_dirs V -batch B -iters N -boundary hard|penalty -boundary_weight -boundary_batch
+   -test_points -jet_max_rows, the mlp's (-mlp_width 128 -mlp_depth 4 -mlp_activation tanh) and the
+   optimizer's (Adam, -lr 1e-3, -lr_schedule linear to 0 over the iterations). Builds the model. */
+PETSC_EXTERN PetscErrorCode PdPinnSetFromOptions(PdPinn);
+PETSC_EXTERN PetscErrorCode PdPinnSetUp(PdPinn);
+/* Run the iterations (a progress line unless -quiet); the loss of the last one. */
+PETSC_EXTERN PetscErrorCode PdPinnTrain(PdPinn, double *);
+/* Relative L2 error ||u - u*|| / ||u*|| on n held-out points (a Gaussian direction times a radius
+   uniform in [0, 1], the STDE paper's sampling); n = 0 takes -test_points. */
+PETSC_EXTERN PetscErrorCode PdPinnEvaluate(PdPinn, PetscInt, double *);
+/* The held-out points of PdPinnEvaluate(pinn, n) as /points [n, d] in an HDF5 file */
+PETSC_EXTERN PetscErrorCode PdPinnSaveTestPoints(PdPinn, PetscInt, const char[]);
+/* Results: rel_l2 (after PdPinnEvaluate), s_per_iter (wall clock), cpu_s_per_iter (user + system),
+   peak_memory_mb (peak resident set), iters, loss and the set-up. */
+PETSC_EXTERN PetscErrorCode PdPinnReport(PdPinn, PdDict);
+/* Checkpoint: the mlp, the optimizer state and the problem (attributes pinn_*, dataset c). */
+PETSC_EXTERN PetscErrorCode PdPinnSave(PdPinn, const char[]);
+PETSC_EXTERN PetscErrorCode PdPinnLoad(MPI_Comm, const char[], PdPinn *);
+PETSC_EXTERN PetscErrorCode PdPinnIsCheckpoint(MPI_Comm, const char[], PetscBool *);
+/* u at n points x [n, d] */
+PETSC_EXTERN PetscErrorCode PdPinnPredict(PdPinn, PetscInt, const float[], float[]);
+/* The exact solution u* and its Laplacian at n points (closed forms) */
+PETSC_EXTERN PetscErrorCode PdPinnExactSolution(PdPinn, PetscInt, const float[], double[], double[]);
+PETSC_EXTERN PetscErrorCode PdPinnGetCoefficients(PdPinn, PetscInt *, const double **);
+PETSC_EXTERN PetscErrorCode PdPinnGetDimension(PdPinn, PetscInt *);
+/* n points in the unit ball of R^d: x = r g/|g|, g ~ N(0, I), r ~ U[0, 1] (radius = 1: the sphere) */
+PETSC_EXTERN PetscErrorCode PdPinnSampleBall(PdRng *, PetscInt, PetscInt, PetscBool, float[]);

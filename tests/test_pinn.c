@@ -1,0 +1,220 @@
+/* Tests of the high-dimensional PINN problems: closed-form Laplacians of the exact solutions against
+   finite differences, sampling of the ball, chunked gradient accumulation against one graph, the
+   checkpoint round trip with the coefficients, and a short d = 10 Poisson run reaching a small error. */
+#include "pdtest.h"
+#include <pdeop/pinn.h>
+
+/* the exact solutions written out again in double, independently of solvers/pinn.c */
+typedef struct {
+  PetscInt      d, three;
+  const double *c;
+} Exact;
+
+static double ExactU(const Exact *e, const double *x)
+{
+  double r2 = 0, s = 0;
+  for (PetscInt i = 0; i < e->d; i++) r2 += x[i] * x[i];
+  if (!e->three)
+    for (PetscInt i = 0; i + 1 < e->d; i++) s += e->c[i] * sin(x[i] + cos(x[i + 1]) + x[i + 1] * cos(x[i]));
+  else
+    for (PetscInt i = 0; i + 2 < e->d; i++) s += e->c[i] * exp(x[i] * x[i + 1] * x[i + 2]);
+  return (1 - r2) * s;
+}
+
+static void test_exact_laplacians(void **state)
+{
+  const PetscInt d = 6, n = 4;
+  for (int three = 0; three < 2; three++) {
+    PdPinn        p;
+    PdRng         rng;
+    float         x[24];
+    double        u[4], lap[4];
+    const double *c;
+    PetscInt      nc;
+    Exact         e;
+    PDT(PdPinnCreate(PETSC_COMM_SELF, &p));
+    PDT(PdPinnSetProblem(p, PD_PINN_POISSON, three ? PD_PINN_THREE_BODY : PD_PINN_TWO_BODY, d, 5));
+    PDT(PdPinnGetCoefficients(p, &nc, &c));
+    assert_int_equal(nc, three ? d - 2 : d - 1);
+    e = (Exact){d, three, c};
+    PdRngSeed(&rng, 3, 3);
+    PDT(PdPinnSampleBall(&rng, n, d, PETSC_FALSE, x));
+    PDT(PdPinnExactSolution(p, n, x, u, lap));
+    for (PetscInt k = 0; k < n; k++) {
+      double xd[6], y[6], fd = 0, h = 1e-3, r2 = 0;
+      for (PetscInt i = 0; i < d; i++) {
+        xd[i] = x[k * d + i];
+        r2 += xd[i] * xd[i];
+      }
+      assert_true(r2 <= 1.0 + 1e-6);
+      PDT_CLOSE(u[k], ExactU(&e, xd), 1e-5 * (1 + fabs(u[k])));
+      for (PetscInt i = 0; i < d; i++) {
+        double fp, fm;
+        for (PetscInt j = 0; j < d; j++) y[j] = xd[j];
+        y[i] = xd[i] + h;
+        fp   = ExactU(&e, y);
+        y[i] = xd[i] - h;
+        fm   = ExactU(&e, y);
+        fd += (fp - 2 * ExactU(&e, xd) + fm) / (h * h);
+      }
+      PDT_CLOSE(lap[k], fd, 1e-4 * (1 + fabs(fd)));
+    }
+    PDT(PdPinnDestroy(&p));
+  }
+}
+
+/* the sampling of the STDE paper: a Gaussian direction and a radius uniform in [0, 1] */
+static void test_ball_sampling(void **state)
+{
+  const PetscInt d = 50, n = 4000;
+  float         *x;
+  PdRng          rng;
+  double         mr = 0, mr2 = 0, m0 = 0, m02 = 0;
+  PetscMalloc1(n * d, &x);
+  PdRngSeed(&rng, 9, 9);
+  PDT(PdPinnSampleBall(&rng, n, d, PETSC_FALSE, x));
+  for (PetscInt k = 0; k < n; k++) {
+    double r2 = 0;
+    for (PetscInt i = 0; i < d; i++) r2 += (double)x[k * d + i] * x[k * d + i];
+    mr += sqrt(r2) / n;
+    mr2 += r2 / n;
+    m0 += x[k * d] / n;
+    m02 += (double)x[k * d] * x[k * d] / n;
+  }
+  PDT_CLOSE(mr, 0.5, 0.015);       /* E r = 1/2 */
+  PDT_CLOSE(mr2, 1.0 / 3.0, 0.015); /* E r^2 = 1/3 */
+  PDT_CLOSE(m0, 0.0, 0.01);
+  PDT_CLOSE(m02, 1.0 / (3.0 * d), 0.002); /* isotropic: E x_1^2 = E r^2 / d */
+  PDT(PdPinnSampleBall(&rng, 10, d, PETSC_TRUE, x));
+  for (PetscInt k = 0; k < 10; k++) {
+    double r2 = 0;
+    for (PetscInt i = 0; i < d; i++) r2 += (double)x[k * d + i] * x[k * d + i];
+    PDT_CLOSE(r2, 1.0, 1e-5);
+  }
+  PetscFree(x);
+}
+
+static PetscErrorCode SetOptions(const char *opts)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsClear(NULL));
+  PetscCall(PetscOptionsInsertString(NULL, opts));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MakePinn(const char *opts, PdPinn *p)
+{
+  PetscFunctionBegin;
+  PetscCall(SetOptions(opts));
+  PetscCall(PdPinnCreate(PETSC_COMM_SELF, p));
+  PetscCall(PdPinnSetFromOptions(*p));
+  PetscCall(PdPinnSetUp(*p));
+  PetscCall(PetscOptionsClear(NULL));
+  PetscFunctionReturn(0);
+}
+
+/* taking the exact Laplacian in chunks of directions (two passes, -jet_max_rows) gives the same
+   gradient as one graph: two small SGD steps from the same state move the network's values by the
+   same amounts */
+static void test_chunked_gradient(void **state)
+{
+  const char *pdes[] = {"poisson", "allen-cahn", "sine-gordon"};
+  for (int k = 0; k < 3; k++) {
+    char   opts[512];
+    PdPinn a, b, z;
+    float  ua[16], ub[16], u0[16], x[16 * 6];
+    PdRng  rng;
+    double dmax = 0;
+    for (int run = 0; run < 3; run++) {
+      PetscSNPrintf(opts, sizeof(opts), "-pde %s -dim 6 -estimator exact -batch 5 -iters %d -mlp_width 16 -mlp_depth 2 -optim sgd -lr 1e-5 -lr_schedule constant -boundary %s -boundary_batch 4 -jet_max_rows %d", pdes[k], run == 2 ? 0 : 2, k == 1 ? "penalty" : "hard", run == 1 ? 10 : 100000);
+      PDT(MakePinn(opts, run == 0 ? &a : (run == 1 ? &b : &z)));
+      PDT(PdPinnTrain(run == 0 ? a : (run == 1 ? b : z), NULL));
+    }
+    PdRngSeed(&rng, 4, 4);
+    PDT(PdPinnSampleBall(&rng, 16, 6, PETSC_FALSE, x));
+    PDT(PdPinnPredict(a, 16, x, ua));
+    PDT(PdPinnPredict(b, 16, x, ub));
+    PDT(PdPinnPredict(z, 16, x, u0));
+    for (PetscInt i = 0; i < 16; i++) dmax = PetscMax(dmax, fabs(ua[i] - u0[i]));
+    assert_true(dmax > 1e-4); /* the steps moved the network */
+    for (PetscInt i = 0; i < 16; i++) PDT_CLOSE(ub[i] - u0[i], ua[i] - u0[i], 2e-3 * dmax);
+    PDT(PdPinnDestroy(&a));
+    PDT(PdPinnDestroy(&b));
+    PDT(PdPinnDestroy(&z));
+  }
+}
+
+/* a short d = 10 Poisson run reaches a small error; the checkpoint rebuilds the same network and
+   the same problem (coefficients c) */
+static void test_train_and_checkpoint(void **state)
+{
+  PdPinn        p, q;
+  double        rel, rel2;
+  float         x[50 * 10], u1[50], u2[50];
+  PdRng         rng;
+  const double *c1, *c2;
+  PetscInt      n1, n2;
+  PdDict        r;
+  PDT(MakePinn("-pde poisson -dim 10 -iters 300 -batch 50 -stde_dirs 8 -mlp_width 64 -seed 2", &p));
+  PDT(PdPinnTrain(p, NULL));
+  PDT(PdPinnEvaluate(p, 2000, &rel));
+  print_message("  d = 10 Poisson, 300 iterations: relative L2 error %.3e\n", rel);
+  if (!(rel < 0.08)) fail_msg("relative L2 error %g after 300 iterations (expected < 0.08)", rel);
+  PDT(PdDictCreate(&r));
+  PDT(PdPinnReport(p, r));
+  {
+    const char *keys[] = {"rel_l2", "s_per_iter", "peak_memory_mb", "iters"};
+    for (int k = 0; k < 4; k++) {
+      PetscBool has;
+      PDT(PdDictHas(r, keys[k], &has));
+      if (!has) fail_msg("report lacks %s", keys[k]);
+    }
+  }
+  PDT(PdDictDestroy(&r));
+  PDT(PdPinnSave(p, "pinn_test.h5"));
+  PDT(PdPinnLoad(PETSC_COMM_SELF, "pinn_test.h5", &q));
+  PDT(PdPinnGetCoefficients(p, &n1, &c1));
+  PDT(PdPinnGetCoefficients(q, &n2, &c2));
+  assert_int_equal(n1, n2);
+  for (PetscInt i = 0; i < n1; i++) assert_true(c1[i] == c2[i]);
+  PdRngSeed(&rng, 5, 5);
+  PDT(PdPinnSampleBall(&rng, 50, 10, PETSC_FALSE, x));
+  PDT(PdPinnPredict(p, 50, x, u1));
+  PDT(PdPinnPredict(q, 50, x, u2));
+  for (PetscInt i = 0; i < 50; i++) assert_true(u1[i] == u2[i]);
+  PDT(PdPinnEvaluate(q, 2000, &rel2));
+  PDT_CLOSE(rel2, rel, 1e-12);
+  {
+    PetscBool is;
+    PDT(PdPinnIsCheckpoint(PETSC_COMM_SELF, "pinn_test.h5", &is));
+    assert_true(is);
+  }
+  PDT(PdPinnDestroy(&p));
+  PDT(PdPinnDestroy(&q));
+  remove("pinn_test.h5");
+}
+
+static void test_option_errors(void **state)
+{
+  PdPinn p;
+  PDT(SetOptions("-dim 1"));
+  PDT(PdPinnCreate(PETSC_COMM_SELF, &p));
+  PDT_FAILS(PdPinnSetFromOptions(p));
+  PDT_ERRMSG_HAS("-dim");
+  PDT(PdPinnDestroy(&p));
+  PDT(SetOptions("-estimator sdgd -stde_dist gaussian"));
+  PDT(PdPinnCreate(PETSC_COMM_SELF, &p));
+  PDT_FAILS(PdPinnSetFromOptions(p));
+  PDT_ERRMSG_HAS("-stde_dist");
+  PDT(PdPinnDestroy(&p));
+  PDT(PetscOptionsClear(NULL));
+}
+
+static const struct CMUnitTest tests[] = {
+  cmocka_unit_test(test_exact_laplacians),
+  cmocka_unit_test(test_ball_sampling),
+  cmocka_unit_test(test_chunked_gradient),
+  cmocka_unit_test(test_train_and_checkpoint),
+  cmocka_unit_test(test_option_errors),
+};
+PDT_MAIN("pinn", tests)

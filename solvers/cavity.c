@@ -7,10 +7,7 @@
 #include <pdeop/solve.h>
 #include <pdeop/output.h>
 
-/* Ghia, Ghia & Shin (1982), Table I: u along the vertical centerline x = 1/2 */
-static const double ghia_y[17]     = {1.0000, 0.9766, 0.9688, 0.9609, 0.9531, 0.8516, 0.7344, 0.6172, 0.5000, 0.4531, 0.2813, 0.1719, 0.1016, 0.0703, 0.0625, 0.0547, 0.0000};
-static const double ghia_u100[17]  = {1.00000, 0.84123, 0.78871, 0.73722, 0.68717, 0.23151, 0.00332, -0.13641, -0.20581, -0.21090, -0.15662, -0.10150, -0.06434, -0.04775, -0.04192, -0.03717, 0.00000};
-static const double ghia_u1000[17] = {1.00000, 0.65928, 0.57492, 0.51117, 0.46604, 0.33304, 0.18719, 0.05702, -0.06080, -0.10648, -0.27805, -0.38289, -0.29730, -0.22220, -0.20196, -0.18109, 0.00000};
+#include "ghia1982.h"
 
 /* The state: one DMDA of (nc+1) x (nc+1) points and 3 fields per point: U = u on the face
    x = i h, y = (j + 1/2) h; V = v on the face x = (i + 1/2) h, y = j h; P = pressure of cell (i, j).
@@ -214,6 +211,86 @@ static double Interp(const double *s, const double *f, PetscInt n, double t)
   return f[n - 1];
 }
 
+/* Ghia's points as markers over the computed centerline profiles (m points each, walls included):
+   u(y) along x = 1/2 on the left, v(x) along y = 1/2 on the right; one 1280 x 400 PNG. */
+static PetscErrorCode GhiaPlot(const char file[], PetscReal re, PetscInt n, PetscInt m, const double ys[], const double us[], const double xv[], const double vs[])
+{
+  const PetscInt W = 640, H = 400;
+  unsigned char *img, mk[3], edge[3] = {0, 0, 0};
+  double        *none;
+
+  PetscFunctionBegin;
+  PdPlotColour(1, mk);
+  PetscCall(PetscMalloc1(2 * W * H * 3, &img));
+  PetscCall(PetscMalloc1(m, &none));
+  for (PetscInt q = 0; q < m; q++) none[q] = NAN; /* Ghia's entry: in the legend, drawn as markers below */
+  for (int panel = 0; panel < 2; panel++) {
+    const double  *s = panel ? xv : ys, *gs = panel ? ghia_x : ghia_y;
+    const double  *gf = panel ? (re == 100 ? ghia_v100 : ghia_v1000) : (re == 100 ? ghia_u100 : ghia_u1000);
+    const double  *cv[2] = {panel ? vs : us, none};
+    const char    *nm[2] = {"pdeop", "Ghia et al. 1982"};
+    char           title[96];
+    unsigned char *rgb;
+    PdPlotFrame    fr;
+
+    snprintf(title, sizeof(title), "%s, Re = %.0f, %dx%d", panel ? "v along y = 1/2" : "u along x = 1/2", (double)re, (int)n, (int)n);
+    PetscCall(PdPlotRender(W, H, title, panel ? "x" : "y", m, 2, s, cv, nm, PETSC_FALSE, &rgb, &fr));
+    for (int k = 0; k < 17; k++) { /* filled squares with a dark edge, clipped to the canvas */
+      const int cx = (int)round(fr.left + (gs[k] - fr.xmin) / (fr.xmax - fr.xmin) * (fr.right - fr.left));
+      const int cy = (int)round(fr.bottom - (gf[k] - fr.ymin) / (fr.ymax - fr.ymin) * (fr.bottom - fr.top));
+      for (int dy = -4; dy <= 4; dy++)
+        for (int dx = -4; dx <= 4; dx++) {
+          const int x = cx + dx, y = cy + dy;
+          if (x < 0 || y < 0 || x >= W || y >= H) continue;
+          PetscCall(PetscArraycpy(rgb + 3 * (y * W + x), PetscAbs(dx) == 4 || PetscAbs(dy) == 4 ? edge : mk, 3));
+        }
+    }
+    for (PetscInt r = 0; r < H; r++) PetscCall(PetscArraycpy(img + 3 * (r * 2 * W + panel * W), rgb + 3 * r * W, 3 * W));
+    PetscCall(PetscFree(rgb));
+  }
+  PetscCall(PdPNGWriteRGB(PETSC_COMM_SELF, file, 2 * W, H, img));
+  PetscCall(PetscFree(none));
+  PetscCall(PetscFree(img));
+  PetscFunctionReturn(0);
+}
+
+/* The speed as a heat map with contour lines of the stream function, both interpolated bilinearly
+   from the N x N nodes to about 512 pixels across; a pixel is on a contour (drawn white) when psi
+   crosses a level between it and its right or upper neighbour. 10 levels concentrated in the main
+   vortex (psi < 0), 2 in the corner eddies (psi > 0). */
+static PetscErrorCode SpeedContours(const char file[], PetscInt N, const double u[], const double v[], const double psi[])
+{
+  const PetscInt f = PetscMax(1, 512 / (N - 1)), R = f * (N - 1) + 1;
+  double        *sp, *ps, pmin = 0, pmax = 0, lev[12];
+  const double  *panels[1];
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(R * R, &sp, R * R, &ps));
+  for (PetscInt q = 0; q < N * N; q++) pmin = PetscMin(pmin, psi[q]), pmax = PetscMax(pmax, psi[q]);
+  for (int l = 0; l < 12; l++) lev[l] = l < 10 ? pmin * (1 - (l + 0.5) / 10.0) * (1 - (l + 0.5) / 10.0) : pmax * (l - 9) / 3.0;
+  for (PetscInt py = 0; py < R; py++)
+    for (PetscInt px = 0; px < R; px++) {
+      const PetscInt i = PetscMin(px / f, N - 2), j = PetscMin(py / f, N - 2);
+      const double   tx = (double)(px - i * f) / f, ty = (double)(py - j * f) / f;
+      const double   w[4] = {(1 - tx) * (1 - ty), tx * (1 - ty), (1 - tx) * ty, tx * ty};
+      const PetscInt k[4] = {j * N + i, j * N + i + 1, (j + 1) * N + i, (j + 1) * N + i + 1};
+      double         s = 0, p = 0;
+      for (int c = 0; c < 4; c++) s += w[c] * PetscSqrtReal(u[k[c]] * u[k[c]] + v[k[c]] * v[k[c]]), p += w[c] * psi[k[c]];
+      sp[py * R + px] = s;
+      ps[py * R + px] = p;
+    }
+  for (PetscInt py = 0; py + 1 < R; py++)
+    for (PetscInt px = 0; px + 1 < R; px++)
+      for (int l = 0; l < 12; l++) {
+        const double a = ps[py * R + px] - lev[l], b = ps[py * R + px + 1] - lev[l], c = ps[(py + 1) * R + px] - lev[l];
+        if (lev[l] != 0 && (a * b < 0 || a * c < 0)) sp[py * R + px] = NAN;
+      }
+  panels[0] = sp;
+  PetscCall(PdPNGWriteHeatmaps(PETSC_COMM_SELF, file, 1, R, R, panels));
+  PetscCall(PetscFree2(sp, ps));
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdCavityRun - `pdeop solve cavity -re R -n N [-dt] [-cfl 0.5] [-steady_tol 1e-6] [-div_tol 1e-6]
   [-t_max 200] [-o cavity.h5] [-vtk cavity.vts] [-png cavity.png] [-ghia_png profile.png]` and the pressure KSP's options
@@ -245,7 +322,7 @@ PetscErrorCode PdCavityRun(MPI_Comm comm, PdDict report)
   PetscCall(PetscOptionsString("-o", "HDF5 output: /u /v /p /psi /omega on the n x n nodes", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-vtk", "VTK output (.vts) of the node fields", "", vtk, vtk, sizeof(vtk), NULL));
   PetscCall(PetscOptionsString("-png", "PNG: speed and stream-function contours", "", png, png, sizeof(png), NULL));
-  PetscCall(PetscOptionsString("-ghia_png", "PNG of u along x = 1/2 with Ghia et al.'s points (Re 100 or 1000)", "", gpng, gpng, sizeof(gpng), NULL));
+  PetscCall(PetscOptionsString("-ghia_png", "PNG of u along x = 1/2 and v along y = 1/2 with Ghia et al.'s points (Re 100 or 1000)", "", gpng, gpng, sizeof(gpng), NULL));
   PetscOptionsEnd();
   PetscCheck(re > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-re must be positive, got %g", (double)re);
   PetscCheck(n >= 5 && (n - 1) % 2 == 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-n must be odd and at least 5 (an even number of cells puts the centerlines on faces), got %" PetscInt_FMT, n);
@@ -361,7 +438,7 @@ PetscErrorCode PdCavityRun(MPI_Comm comm, PdDict report)
       const PetscScalar *a;
       Cell             **x;
       float             *f[5];
-      double            *pd[5], err = 0;
+      double            *pd[5], err = 0, verr = 0;
       PetscCall(VecGetArrayRead(all, &a));
       PetscCall(PetscMalloc1(N, &x));
       for (PetscInt j = 0; j < N; j++) x[j] = (Cell *)(a + 3 * j * N);
@@ -396,43 +473,25 @@ PetscErrorCode PdCavityRun(MPI_Comm comm, PdDict report)
       }
       for (int k = 0; k < 5; k++)
         for (PetscInt q = 0; q < N * N; q++) f[k][q] = (float)pd[k][q];
-      /* Ghia: u on x = 1/2 is the face column i = nc/2, at y = (j + 1/2) h, plus the walls */
+      /* Ghia: u on x = 1/2 is the face column i = nc/2 at y = (j + 1/2) h, v on y = 1/2 the face row
+         j = nc/2 at x = (i + 1/2) h (n odd puts both on faces), each with its two walls */
       if (re == 100 || re == 1000) {
-        double *ys, *us;
-        PetscCall(PetscMalloc2(nc + 2, &ys, nc + 2, &us));
-        ys[0] = 0, us[0] = 0;
-        for (PetscInt j = 0; j < nc; j++) ys[j + 1] = (j + 0.5) * c.h, us[j + 1] = PetscRealPart(x[j][nc / 2].u);
-        ys[nc + 1] = 1, us[nc + 1] = 1;
-        for (int k = 0; k < 17; k++) err = PetscMax(err, PetscAbsReal(Interp(ys, us, nc + 2, ghia_y[k]) - (re == 100 ? ghia_u100[k] : ghia_u1000[k])));
-        if (gpng[0]) {
-          /* x: y along the centerline (the faces' and Ghia's points merged), curves: ours (linear
-             interpolation) and Ghia's (only at their points: isolated markers) */
-          const PetscInt m = nc + 2 + 17;
-          double        *gx, *gu, *gg;
-          PetscInt       a = 0, b = 16;
-          PetscCall(PetscMalloc3(m, &gx, m, &gu, m, &gg));
-          for (PetscInt q = 0; q < m; q++) { /* merge two increasing lists (Ghia's is decreasing) */
-            if (b >= 0 && (a >= nc + 2 || ghia_y[b] < ys[a])) {
-              gx[q] = ghia_y[b];
-              gg[q] = re == 100 ? ghia_u100[b] : ghia_u1000[b];
-              b--;
-            } else {
-              gx[q] = ys[a++];
-              gg[q] = NAN;
-            }
-            gu[q] = Interp(ys, us, nc + 2, gx[q]);
-          }
-          {
-            const double *cv[2] = {gu, gg};
-            const char   *nm[2] = {"pdeop", "Ghia et al. 1982"};
-            char          title[64];
-            PetscCall(PetscSNPrintf(title, sizeof(title), "u along x = 1/2, Re = %g, %" PetscInt_FMT "^2", (double)re, n));
-            PetscCall(PdPNGWriteCurves(PETSC_COMM_SELF, gpng, title, "y", m, 2, gx, cv, nm, PETSC_FALSE));
-          }
-          PetscCall(PetscFree3(gx, gu, gg));
+        double *ys, *us, *xv, *vs;
+        PetscCall(PetscMalloc4(nc + 2, &ys, nc + 2, &us, nc + 2, &xv, nc + 2, &vs));
+        ys[0] = 0, us[0] = 0, xv[0] = 0, vs[0] = 0;
+        for (PetscInt k = 0; k < nc; k++) {
+          ys[k + 1] = xv[k + 1] = (k + 0.5) * c.h;
+          us[k + 1]             = PetscRealPart(x[k][nc / 2].u);
+          vs[k + 1]             = PetscRealPart(x[nc / 2][k].v);
         }
-        PetscCall(PetscFree2(ys, us));
-        PetscCall(PdPrintf(PETSC_COMM_SELF, "u on x = 1/2 against Ghia et al. (1982), Re = %g: largest difference %.4f at their 17 points\n", (double)re, err));
+        ys[nc + 1] = 1, us[nc + 1] = 1, xv[nc + 1] = 1, vs[nc + 1] = 0;
+        for (int k = 0; k < 17; k++) {
+          err  = PetscMax(err, PetscAbsReal(Interp(ys, us, nc + 2, ghia_y[k]) - (re == 100 ? ghia_u100[k] : ghia_u1000[k])));
+          verr = PetscMax(verr, PetscAbsReal(Interp(xv, vs, nc + 2, ghia_x[k]) - (re == 100 ? ghia_v100[k] : ghia_v1000[k])));
+        }
+        if (gpng[0]) PetscCall(GhiaPlot(gpng, re, n, nc + 2, ys, us, xv, vs));
+        PetscCall(PetscFree4(ys, us, xv, vs));
+        PetscCall(PdPrintf(PETSC_COMM_SELF, "against Ghia et al. (1982), Re = %g: largest difference at their 17 points %.4f for u on x = 1/2, %.4f for v on y = 1/2\n", (double)re, err, verr));
       }
       if (out[0]) {
         const char *const names[5] = {"u", "v", "p", "psi", "omega"};
@@ -446,29 +505,7 @@ PetscErrorCode PdCavityRun(MPI_Comm comm, PdDict report)
         PetscCall(PdH5WriteFields(PETSC_COMM_SELF, out, 5, names, (const float *const *)f, 2, (PetscInt[]){N, N}, at));
         PetscCall(PdDictDestroy(&at));
       }
-      if (png[0]) {
-        /* speed, with 12 stream-function contours drawn as white (NaN) nodes where psi crosses a level */
-        double       *speed, pmin = 0, pmax = 0;
-        const double *panels[1];
-        PetscCall(PetscMalloc1(N * N, &speed));
-        for (PetscInt q = 0; q < N * N; q++) {
-          speed[q] = PetscSqrtReal(pd[0][q] * pd[0][q] + pd[1][q] * pd[1][q]);
-          pmin     = PetscMin(pmin, pd[3][q]);
-          pmax     = PetscMax(pmax, pd[3][q]);
-        }
-        for (int l = 1; l <= 12; l++) {
-          /* levels concentrated in the main vortex (psi < 0), a few in the corner eddies (psi > 0) */
-          const double lev = l <= 10 ? pmin * (1 - (l - 0.5) / 10.0) * (1 - (l - 0.5) / 10.0) : pmax * (l - 10) / 3.0;
-          for (PetscInt j = 0; j + 1 < N; j++)
-            for (PetscInt i = 0; i + 1 < N; i++) {
-              const double a = pd[3][j * N + i] - lev, b1 = pd[3][j * N + i + 1] - lev, b2 = pd[3][(j + 1) * N + i] - lev;
-              if (lev != 0 && (a * b1 < 0 || a * b2 < 0)) speed[j * N + i] = NAN;
-            }
-        }
-        panels[0] = speed;
-        PetscCall(PdPNGWriteHeatmaps(PETSC_COMM_SELF, png, 1, N, N, panels));
-        PetscCall(PetscFree(speed));
-      }
+      if (png[0]) PetscCall(SpeedContours(png, N, pd[0], pd[1], pd[3]));
       if (vtk[0]) { /* the node fields on a sequential DMDA of the unit square */
         DM           nd;
         Vec          nv;
@@ -490,7 +527,10 @@ PetscErrorCode PdCavityRun(MPI_Comm comm, PdDict report)
         PetscCall(VecDestroy(&nv));
         PetscCall(DMDestroy(&nd));
       }
-      if (re == 100 || re == 1000) PetscCall(PdDictSetReal(report, "u_centerline_max_error_ghia", err));
+      if (re == 100 || re == 1000) {
+        PetscCall(PdDictSetReal(report, "u_centerline_max_error_ghia", err));
+        PetscCall(PdDictSetReal(report, "v_centerline_max_error_ghia", verr));
+      }
       for (int k = 0; k < 5; k++) {
         PetscCall(PetscFree(f[k]));
         PetscCall(PetscFree(pd[k]));

@@ -1,22 +1,109 @@
-/* `pdeop pinn`: train a physics-informed MLP on a high-dimensional PDE of the STDE benchmark suite and
-   report its relative L2 error, time per iteration and peak memory; `pdeop predict -points` for PINNs. */
+/* `pdeop pinn`: train a physics-informed MLP on a high-dimensional PDE of the STDE benchmark suite
+   (or, with -domain mesh, on a 2D DMPlex mesh against P1 FEM) and report its relative L2 error, time
+   per iteration and peak memory; `pdeop predict -points` for PINNs. */
 #include "cli/cli.h"
 #include <pdeop/pinn.h>
+#include <pdeop/output.h>
+#include <sys/resource.h>
+
+/*  pdeop pinn -domain mesh -pde poisson|helmholtz [-mesh file.msh | -dm_plex_box_faces n,n] -dm_refine k
+      -pinn_weights fixed|annealing -iters N -o model.h5 -vtk err.vtu -png err.png -fields f.h5 */
+static PetscErrorCode PinnMesh(MPI_Comm comm, const char out[], PdDict report)
+{
+  PdPinnMesh    pinn;
+  PetscBool     help;
+  PdFieldOutput o;
+  double        loss = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(&o, sizeof(o)));
+  PetscOptionsBegin(comm, NULL, "pdeop pinn -domain mesh: outputs", "pdeop");
+  PetscCall(PetscOptionsString("-vtk", "VTK file of the PINN and of PINN - FEM at the mesh vertices (.vtu)", "", o.vtk, o.vtk, sizeof(o.vtk), NULL));
+  PetscCall(PetscOptionsString("-png", "PNG of the PINN and of PINN - FEM (rasterised)", "", o.png, o.png, sizeof(o.png), NULL));
+  PetscCall(PetscOptionsString("-fields", "HDF5 file of the same two fields (PETSc's Vec layout)", "", o.h5, o.h5, sizeof(o.h5), NULL));
+  PetscOptionsEnd();
+  PetscCall(PdOptionsHelp(&help));
+  PetscCall(PdPinnMeshCreate(comm, &pinn));
+  PetscCall(PdPinnMeshSetFromOptions(pinn));
+  if (help) {
+    KSP k;
+    PetscCall(KSPCreate(comm, &k));
+    PetscCall(KSPSetFromOptions(k));
+    PetscCall(KSPDestroy(&k));
+    PetscCall(PdPinnMeshDestroy(&pinn));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PdPinnMeshSetUp(pinn));
+  /* unknown options are reported once the FEM solve's KSP has read its own */
+  PetscCall(PdOptionsCheckUnusedAtSolve("pinn"));
+  if (!out[0]) PetscCall(PdPrintf(comm, "note: no -o given, the trained network is not saved\n"));
+  {
+    PdDict      r;
+    const char *pde;
+    PetscInt64  np, cells;
+    double      w;
+    const char *wm;
+    PetscCall(PdDictCreate(&r));
+    PetscCall(PdPinnMeshReport(pinn, r));
+    PetscCall(PdDictGetString(r, "pde", &pde));
+    PetscCall(PdDictGetInt(r, "params", &np));
+    PetscCall(PdDictGetInt(r, "cells", &cells));
+    PetscCall(PdDictGetReal(r, "boundary_weight", &w));
+    PetscCall(PdDictGetString(r, "pinn_weights", &wm));
+    PetscCall(PdPrintf(comm, "pdeop pinn: %s on a mesh of %" PetscInt64_FMT " triangles, boundary weight %s (%g), mlp with %" PetscInt64_FMT " parameters\n", pde, cells, wm, w, np));
+    PetscCall(PdDictDestroy(&r));
+  }
+  PetscCall(PdPinnMeshTrain(pinn, &loss));
+  if (out[0]) PetscCall(PdPinnMeshSave(pinn, out));
+  {
+    DM  dmo = NULL;
+    Vec up = NULL, ue = NULL;
+    PetscBool fields = (PetscBool)(o.vtk[0] || o.png[0] || o.h5[0]);
+    PetscCall(PdPinnMeshEvaluate(pinn, report, fields ? &dmo : NULL, &up, &ue));
+    if (fields) PetscCall(PdFieldOutputWrite(&o, dmo, up, ue, report));
+    PetscCall(VecDestroy(&up));
+    PetscCall(VecDestroy(&ue));
+    PetscCall(DMDestroy(&dmo));
+  }
+  PetscCall(PdPinnMeshReport(pinn, report));
+  {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru)) ru.ru_maxrss = 0;
+    PetscCall(PdDictSetReal(report, "peak_memory_mb", (double)ru.ru_maxrss / 1024.0));
+  }
+  if (out[0]) PetscCall(PdDictSetString(report, "checkpoint", out));
+  {
+    double rel, relf, spi;
+    PetscCall(PdDictGetReal(report, "rel_l2", &rel));
+    PetscCall(PdDictGetReal(report, "rel_l2_fem", &relf));
+    PetscCall(PdDictGetReal(report, "s_per_iter", &spi));
+    PetscCall(PetscPrintf(comm, "rel_l2 %.4e  rel_l2_fem %.4e  loss %.4e  %.4g s/iter\n", rel, relf, loss, spi));
+  }
+  PetscCall(PdPinnMeshDestroy(&pinn));
+  PetscFunctionReturn(0);
+}
 
 /*  pdeop pinn -pde poisson|allen-cahn|sine-gordon -solution two-body|three-body -dim d
       -estimator exact|sdgd|stde -stde_dist sparse|rademacher|gaussian -stde_dirs V -batch B -iters N -o model.h5 */
 PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
 {
-  char      out[PETSC_MAX_PATH_LEN] = "", pts[PETSC_MAX_PATH_LEN] = "";
-  PetscBool help;
-  PdPinn    pinn;
-  double    loss = 0, rel;
+  char        out[PETSC_MAX_PATH_LEN] = "", pts[PETSC_MAX_PATH_LEN] = "";
+  PetscBool   help;
+  PdPinn      pinn;
+  double      loss = 0, rel;
+  const char *domains[] = {"ball", "mesh"};
+  PetscInt    domain    = 0;
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop pinn: physics-informed networks for high-dimensional PDEs", "pdeop");
+  PetscCall(PetscOptionsEList("-domain", "ball: the high-dimensional suite on the unit ball of R^d; mesh: 2D PDEs on a DMPlex mesh, against P1 FEM", "", domains, 2, domains[domain], &domain, NULL));
   PetscCall(PetscOptionsString("-o", "Checkpoint to write (HDF5: the network and the problem, with its coefficients c)", "", out, out, sizeof(out), NULL));
-  PetscCall(PetscOptionsString("-save_points", "Also write the held-out points (/points, N x d) to this HDF5 file, for pdeop predict -points", "", pts, pts, sizeof(pts), NULL));
+  if (domain == 0) PetscCall(PetscOptionsString("-save_points", "Also write the held-out points (/points, N x d) to this HDF5 file, for pdeop predict -points", "", pts, pts, sizeof(pts), NULL));
   PetscOptionsEnd();
+  if (domain == 1) {
+    PetscCall(PinnMesh(comm, out, report));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PdOptionsHelp(&help));
   PetscCall(PdPinnCreate(comm, &pinn));
   PetscCall(PdPinnSetFromOptions(pinn));
@@ -58,6 +145,57 @@ PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
   PetscFunctionReturn(0);
 }
 
+/* predict -points for a mesh PINN: u at /points (N x 2), rel_l2 against the exact solution if any */
+static PetscErrorCode PredictMesh(MPI_Comm comm, NOp nop, const PdScalarProblem *pb, const char points[], const char out[], PdDict report)
+{
+  int         nd;
+  PetscInt    shape[PD_MAX_DIMS], chunk = 4096;
+  float      *x, *u;
+  double      num = 0, den = 0;
+  const char *names[1] = {"values"};
+  PdTape      tape;
+
+  PetscFunctionBegin;
+  PetscCall(PdH5ReadFloatArray(comm, points, "/points", &nd, shape, &x));
+  if (!(nd == 2 && shape[1] == 2)) {
+    PetscCall(PetscFree(x));
+    SETERRQ(comm, PETSC_ERR_ARG_SIZ, "'%s': /points must be N x 2 for a mesh PINN", points);
+  }
+  PetscCall(PetscMalloc1(shape[0], &u));
+  PetscCall(PdTapeCreate(comm, &tape));
+  PetscCall(PdTapeSetGradEnabled(tape, PETSC_FALSE));
+  for (PetscInt k0 = 0; k0 < shape[0]; k0 += chunk) {
+    PetscInt m = PetscMin(chunk, shape[0] - k0), sx[2] = {m, 2};
+    PdTensor xt, ut;
+    PetscCall(PdTapeReset(tape));
+    PetscCall(PdTapeInput(tape, 2, sx, &xt));
+    PetscCall(PetscArraycpy(xt->data, x + 2 * k0, 2 * m));
+    PetscCall(NOpForward(nop, tape, xt, &ut));
+    PetscCall(PetscArraycpy(u + k0, ut->data, m));
+  }
+  PetscCall(PdTapeDestroy(&tape));
+  if (PdScalarProblemHasExact(pb)) {
+    for (PetscInt k = 0; k < shape[0]; k++) {
+      PetscReal xk[2] = {x[2 * k], x[2 * k + 1]};
+      double    ue    = PdScalarProblemExact(pb, 2, xk);
+      num += (u[k] - ue) * (u[k] - ue);
+      den += ue * ue;
+    }
+    PetscCall(PdDictSetReal(report, "rel_l2", den > 0 ? PetscSqrtReal(num / den) : PetscSqrtReal(num)));
+  }
+  {
+    const float *data[1] = {u};
+    PetscInt     n       = shape[0];
+    PetscCall(PdH5WriteFields(comm, out, 1, names, data, 1, &n, NULL));
+  }
+  PetscCall(PdDictSetInt(report, "samples", shape[0]));
+  PetscCall(PdDictSetString(report, "output", out));
+  PetscCall(PdPrintf(comm, "pdeop predict: %" PetscInt_FMT " points -> %s\n", shape[0], out));
+  PetscCall(PetscFree(u));
+  PetscCall(PetscFree(x));
+  PetscFunctionReturn(0);
+}
+
 /*  pdeop predict -model pinn.h5 -points pts.h5 -o values.h5: u at /points (N x d) -> /values (N);
     reports rel_l2 against the exact solution rebuilt from the checkpoint's coefficients */
 PetscErrorCode PdCommandPredictPinn(MPI_Comm comm, const char model[], const char points[], const char out[], PdDict report)
@@ -72,6 +210,18 @@ PetscErrorCode PdCommandPredictPinn(MPI_Comm comm, const char model[], const cha
 
   PetscFunctionBegin;
   PetscCheck(model[0] && out[0], comm, PETSC_ERR_ARG_WRONG, "Give -model pinn.h5, -points pts.h5 and -o values.h5");
+  {
+    PetscBool       mesh;
+    NOp             nop = NULL;
+    PdScalarProblem pb;
+    PetscCall(PdPinnMeshLoadProblem(comm, model, &mesh, &nop, &pb));
+    if (mesh) {
+      PetscCall(PdOptionsCheckUnused(comm, "predict"));
+      PetscCall(PredictMesh(comm, nop, &pb, points, out, report));
+      PetscCall(NOpDestroy(&nop));
+      PetscFunctionReturn(0);
+    }
+  }
   PetscCall(PdPinnIsCheckpoint(comm, model, &is));
   PetscCheck(is, comm, PETSC_ERR_ARG_WRONG, "-points evaluates PINN checkpoints (pdeop pinn -o); '%s' is another model: give its inputs with -data", model);
   PetscCall(PdOptionsCheckUnused(comm, "predict"));

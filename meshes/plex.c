@@ -3,12 +3,26 @@
 #include <pdeop/mesh.h>
 
 /*@
-  PdMeshCreatePlex - a distributed simplicial DMPlex
+  PdMeshCreatePlex - a distributed simplicial DMPlex (the box is the unit square)
 
   Input: comm, dim (for the box; a Gmsh file brings its own)
-  Options: -mesh file.msh, -dm_plex_box_faces, -dm_refine, and every DMPlex option
+  Options: -mesh file.msh, -dm_plex_box_faces, -dm_plex_box_lower, -dm_plex_box_upper, -dm_refine,
+  and every DMPlex option
 @*/
 PetscErrorCode PdMeshCreatePlex(MPI_Comm comm, PetscInt dim, DM *dm)
+{
+  const PetscReal lower[2] = {0, 0}, upper[2] = {1, 1};
+
+  PetscFunctionBegin;
+  PetscCall(PdMeshCreatePlexBox(comm, dim, lower, upper, dm));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdMeshCreatePlexBox - PdMeshCreatePlex whose built-in box defaults to [lower, upper] (2D);
+  -dm_plex_box_lower and -dm_plex_box_upper still override it
+@*/
+PetscErrorCode PdMeshCreatePlexBox(MPI_Comm comm, PetscInt dim, const PetscReal lower[], const PetscReal upper[], DM *dm)
 {
   char      file[PETSC_MAX_PATH_LEN] = "";
   PetscBool flg;
@@ -22,14 +36,18 @@ PetscErrorCode PdMeshCreatePlex(MPI_Comm comm, PetscInt dim, DM *dm)
     PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "Cannot open the mesh '%s'", file);
     PetscCall(DMPlexCreateFromFile(comm, file, "pdeop", PETSC_TRUE, dm));
   } else {
-    /* the unit square cut into 2 n^2 right triangles. (PETSc's own simplicial box needs the Triangle
+    /* the box [lower, upper] cut into 2 nx ny right triangles. (PETSc's own simplicial box needs the Triangle
        generator, which Debian's PETSc is built without.) */
-    PetscInt     faces[3] = {4, 4, 4}, nf = 3, nx, ny, nv, nc;
+    PetscInt     faces[3] = {4, 4, 4}, nf = 3, nx, ny, nv, nc, nlo = 2, nup = 2;
+    PetscReal    lo[2] = {lower[0], lower[1]}, up[2] = {upper[0], upper[1]};
     PetscInt    *cells = NULL;
     PetscReal   *coords = NULL;
     PetscMPIInt  rank;
     PetscCheck(dim == 2, comm, PETSC_ERR_SUP, "The built-in simplicial box is 2D; for 3D give a Gmsh mesh with -mesh file.msh");
     PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-dm_plex_box_faces", faces, &nf, NULL));
+    PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-dm_plex_box_lower", lo, &nlo, NULL));
+    PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-dm_plex_box_upper", up, &nup, NULL));
+    PetscCheck(up[0] > lo[0] && up[1] > lo[1], comm, PETSC_ERR_ARG_OUTOFRANGE, "-dm_plex_box_upper (%g, %g) must exceed -dm_plex_box_lower (%g, %g)", (double)up[0], (double)up[1], (double)lo[0], (double)lo[1]);
     nx = faces[0];
     ny = nf > 1 ? faces[1] : faces[0];
     PetscCheck(nx >= 1 && ny >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dm_plex_box_faces needs positive counts");
@@ -39,8 +57,8 @@ PetscErrorCode PdMeshCreatePlex(MPI_Comm comm, PetscInt dim, DM *dm)
     PetscCall(PetscMalloc2(3 * PetscMax(nc, 1), &cells, 2 * PetscMax(nv, 1), &coords));
     for (PetscInt j = 0; j <= ny && !rank; j++)
       for (PetscInt i = 0; i <= nx; i++) {
-        coords[2 * (j * (nx + 1) + i)]     = (PetscReal)i / nx;
-        coords[2 * (j * (nx + 1) + i) + 1] = (PetscReal)j / ny;
+        coords[2 * (j * (nx + 1) + i)]     = lo[0] + (up[0] - lo[0]) * i / nx;
+        coords[2 * (j * (nx + 1) + i) + 1] = lo[1] + (up[1] - lo[1]) * j / ny;
       }
     for (PetscInt j = 0, c = 0; j < ny && !rank; j++)
       for (PetscInt i = 0; i < nx; i++) {

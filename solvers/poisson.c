@@ -234,9 +234,62 @@ PetscErrorCode PdPoissonSolveFD(DM da, PdMMSType mms, PdDict report, Vec *u, Pet
 
 /* ------------------------------------------------------------------ P1 finite elements */
 
+/* ------------------------------------------------------------------ -Laplace(u) + c u = f */
+
+/*@ PdScalarProblemExact - the exact solution (the boundary data; 0 for mms none) @*/
+PetscReal PdScalarProblemExact(const PdScalarProblem *pb, PetscInt dim, const PetscReal x[])
+{
+  if (pb->helmholtz) return PetscSinReal(pb->a1 * PETSC_PI * x[0]) * (dim > 1 ? PetscSinReal(pb->a2 * PETSC_PI * x[1]) : 1);
+  return PdMMSExact(pb->mms, dim, x);
+}
+
+/*@ PdScalarProblemSource - f in -Laplace(u) + c u = f @*/
+PetscReal PdScalarProblemSource(const PdScalarProblem *pb, PetscInt dim, const PetscReal x[])
+{
+  if (pb->helmholtz) { /* Delta u + k^2 u = q with q = -(a1^2 + a2^2) pi^2 u + k^2 u, and f = -q */
+    const PetscReal w2 = (pb->a1 * pb->a1 + (dim > 1 ? pb->a2 * pb->a2 : 0)) * PETSC_PI * PETSC_PI;
+    return (w2 - pb->k * pb->k) * PdScalarProblemExact(pb, dim, x);
+  }
+  return PdMMSSource(pb->mms, dim, x);
+}
+
+/*@ PdScalarProblemReaction - c in -Laplace(u) + c u = f (-k^2 for Helmholtz, 0 for Poisson) @*/
+PetscReal PdScalarProblemReaction(const PdScalarProblem *pb)
+{
+  return pb->helmholtz ? -pb->k * pb->k : 0;
+}
+
+/*@ PdScalarProblemHasExact - whether the problem has a closed-form solution (not mms none) @*/
+PetscBool PdScalarProblemHasExact(const PdScalarProblem *pb)
+{
+  return (PetscBool)(pb->helmholtz || pb->mms != PD_MMS_NONE);
+}
+
+/* the problem travels to the pointwise functions as the PetscDS constants */
+#define PD_PROBLEM_NCONST 5
+static void ProblemToConstants(const PdScalarProblem *pb, PetscScalar c[])
+{
+  c[0] = (PetscScalar)pb->mms;
+  c[1] = pb->helmholtz ? 1 : 0;
+  c[2] = pb->k;
+  c[3] = pb->a1;
+  c[4] = pb->a2;
+}
+
+static void ProblemFromConstants(const PetscScalar c[], PdScalarProblem *pb)
+{
+  pb->mms       = (PdMMSType)(PetscInt)PetscRealPart(c[0]);
+  pb->helmholtz = (PetscBool)(PetscRealPart(c[1]) != 0);
+  pb->k         = PetscRealPart(c[2]);
+  pb->a1        = PetscRealPart(c[3]);
+  pb->a2        = PetscRealPart(c[4]);
+}
+
 static void f0_u(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uOff[], const PetscInt uOff_x[], const PetscScalar u[], const PetscScalar u_t[], const PetscScalar u_x[], const PetscInt aOff[], const PetscInt aOff_x[], const PetscScalar a[], const PetscScalar a_t[], const PetscScalar a_x[], PetscReal t, const PetscReal x[], PetscInt numConstants, const PetscScalar constants[], PetscScalar f0[])
 {
-  f0[0] = -PdMMSSource((PdMMSType)(PetscInt)PetscRealPart(constants[0]), dim, x); /* -f v */
+  PdScalarProblem pb;
+  ProblemFromConstants(constants, &pb);
+  f0[0] = PdScalarProblemReaction(&pb) * u[0] - PdScalarProblemSource(&pb, dim, x); /* (c u - f) v */
 }
 
 static void f1_u(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uOff[], const PetscInt uOff_x[], const PetscScalar u[], const PetscScalar u_t[], const PetscScalar u_x[], const PetscInt aOff[], const PetscInt aOff_x[], const PetscScalar a[], const PetscScalar a_t[], const PetscScalar a_x[], PetscReal t, const PetscReal x[], PetscInt numConstants, const PetscScalar constants[], PetscScalar f1[])
@@ -249,36 +302,56 @@ static void g3_uu(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uOff
   for (PetscInt d = 0; d < dim; d++) g3[d * dim + d] = 1.0;
 }
 
+static void g0_uu(PetscInt dim, PetscInt Nf, PetscInt NfAux, const PetscInt uOff[], const PetscInt uOff_x[], const PetscScalar u[], const PetscScalar u_t[], const PetscScalar u_x[], const PetscInt aOff[], const PetscInt aOff_x[], const PetscScalar a[], const PetscScalar a_t[], const PetscScalar a_x[], PetscReal t, PetscReal u_tShift, const PetscReal x[], PetscInt numConstants, const PetscScalar constants[], PetscScalar g0[])
+{
+  PdScalarProblem pb;
+  ProblemFromConstants(constants, &pb);
+  g0[0] = PdScalarProblemReaction(&pb);
+}
+
+/* the boundary data and exact solution; ctx is a PdScalarProblem */
 static PetscErrorCode ExactFE(PetscInt dim, PetscReal time, const PetscReal x[], PetscInt Nc, PetscScalar *u, void *ctx)
 {
-  u[0] = PdMMSExact(*(PdMMSType *)ctx, dim, x);
+  u[0] = PdScalarProblemExact((const PdScalarProblem *)ctx, dim, x);
   return 0;
 }
 
 /*@
-  PdPoissonSolveFEM - P1 Lagrange elements on a simplicial DMPlex with PETSc's PetscFE
+  PdScalarSolveFEM - -Laplace(u) + c u = f with u = g on the boundary, P1 Lagrange elements on a
+  simplicial DMPlex with PETSc's PetscFE
 
   The operator and right-hand side come from DMPlex's FEM assembly (residual at zero and Jacobian),
   the essential condition from the exact solution on the "boundary" label; the solve is the
-  options' KSP. The error is DMComputeL2Diff against the manufactured solution.
+  options' KSP (CG: the operator is SPD when c > -lambda_1). The error is DMComputeL2Diff against
+  the exact solution (-1 without one). The problem is copied and kept with the DM, which then
+  carries the field, its boundary condition and the problem (PdScalarGetProblem).
 @*/
-PetscErrorCode PdPoissonSolveFEM(DM dm, PdMMSType mms, PdDict report, Vec *u, PetscReal *error)
+PetscErrorCode PdScalarSolveFEM(DM dm, const PdScalarProblem *problem, PdDict report, Vec *u, PetscReal *error)
 {
-  MPI_Comm       comm = PetscObjectComm((PetscObject)dm);
-  PetscFE        fe;
-  PetscDS        ds;
-  DMLabel        label;
-  PetscInt       dim, id = 1;
-  PetscScalar    c[1] = {(PetscScalar)mms};
-  static PdMMSType mmsctx;
-  Mat            A;
-  Vec            b;
-  KSP            ksp;
-  PetscBool      simplex;
+  MPI_Comm         comm = PetscObjectComm((PetscObject)dm);
+  PetscFE          fe;
+  PetscDS          ds;
+  DMLabel          label;
+  PetscInt         dim, id = 1;
+  PetscScalar      c[PD_PROBLEM_NCONST];
+  PdScalarProblem *pb;
+  PetscContainer   box;
+  Mat              A;
+  Vec              b;
+  KSP              ksp;
+  PetscBool        simplex;
 
   PetscFunctionBegin;
-  mmsctx = mms;
+  PetscCall(PetscNew(&pb));
+  *pb = *problem;
+  PetscCall(PetscContainerCreate(comm, &box));
+  PetscCall(PetscContainerSetPointer(box, pb));
+  PetscCall(PetscContainerSetUserDestroy(box, PetscContainerUserDestroyDefault));
+  PetscCall(PetscObjectCompose((PetscObject)dm, "pdeop_scalar_problem", (PetscObject)box));
+  PetscCall(PetscContainerDestroy(&box));
+  ProblemToConstants(pb, c);
   PetscCall(DMGetDimension(dm, &dim));
+  PetscCheck(!pb->helmholtz || dim == 2, comm, PETSC_ERR_SUP, "The Helmholtz benchmark is 2D; the mesh is %" PetscInt_FMT "D", dim);
   PetscCall(DMPlexIsSimplex(dm, &simplex));
   PetscCall(PetscFECreateLagrange(comm, dim, 1, simplex, 1, PETSC_DETERMINE, &fe));
   PetscCall(PetscObjectSetName((PetscObject)fe, "u"));
@@ -286,11 +359,11 @@ PetscErrorCode PdPoissonSolveFEM(DM dm, PdMMSType mms, PdDict report, Vec *u, Pe
   PetscCall(DMCreateDS(dm));
   PetscCall(DMGetDS(dm, &ds));
   PetscCall(PetscDSSetResidual(ds, 0, f0_u, f1_u));
-  PetscCall(PetscDSSetJacobian(ds, 0, 0, NULL, NULL, NULL, g3_uu));
-  PetscCall(PetscDSSetConstants(ds, 1, c));
+  PetscCall(PetscDSSetJacobian(ds, 0, 0, pb->helmholtz ? g0_uu : NULL, NULL, NULL, g3_uu));
+  PetscCall(PetscDSSetConstants(ds, PD_PROBLEM_NCONST, c));
   PetscCall(DMGetLabel(dm, "boundary", &label));
   PetscCheck(label, comm, PETSC_ERR_ARG_WRONG, "The mesh has no \"boundary\" label (make it with PdMeshCreatePlex)");
-  PetscCall(DMAddBoundary(dm, DM_BC_ESSENTIAL, "wall", label, 1, &id, 0, 0, NULL, (void (*)(void))ExactFE, NULL, &mmsctx, NULL));
+  PetscCall(DMAddBoundary(dm, DM_BC_ESSENTIAL, "wall", label, 1, &id, 0, 0, NULL, (void (*)(void))ExactFE, NULL, pb, NULL));
   PetscCall(PetscFEDestroy(&fe));
   PetscCall(DMPlexSetSNESLocalFEM(dm, NULL, NULL, NULL));
 
@@ -317,14 +390,48 @@ PetscErrorCode PdPoissonSolveFEM(DM dm, PdMMSType mms, PdDict report, Vec *u, Pe
   PetscCall(KSPSetFromOptions(ksp));
   PetscCall(PdKSPSolveReport(ksp, b, *u, report));
   *error = -1;
-  if (mms) {
+  if (PdScalarProblemHasExact(pb)) {
     PetscErrorCode (*funcs[1])(PetscInt, PetscReal, const PetscReal[], PetscInt, PetscScalar *, void *) = {ExactFE};
-    void *ctxs[1] = {&mmsctx};
+    void *ctxs[1] = {pb};
     PetscCall(DMComputeL2Diff(dm, 0.0, funcs, ctxs, *u, error));
   }
   PetscCall(KSPDestroy(&ksp));
   PetscCall(MatDestroy(&A));
   PetscCall(VecDestroy(&b));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdScalarGetProblem - the problem PdScalarSolveFEM solved on this DM (NULL if none) @*/
+PetscErrorCode PdScalarGetProblem(DM dm, const PdScalarProblem **pb)
+{
+  PetscContainer box;
+  void          *ptr = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(PetscObjectQuery((PetscObject)dm, "pdeop_scalar_problem", (PetscObject *)&box));
+  if (box) PetscCall(PetscContainerGetPointer(box, &ptr));
+  *pb = (const PdScalarProblem *)ptr;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdScalarProjectExact - the exact solution interpolated into a (global) vector of the DM @*/
+PetscErrorCode PdScalarProjectExact(DM dm, const PdScalarProblem *pb, Vec v)
+{
+  PetscErrorCode (*funcs[1])(PetscInt, PetscReal, const PetscReal[], PetscInt, PetscScalar *, void *) = {ExactFE};
+  void *ctxs[1] = {(void *)pb};
+
+  PetscFunctionBegin;
+  PetscCall(DMProjectFunction(dm, 0.0, funcs, ctxs, INSERT_ALL_VALUES, v));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPoissonSolveFEM - PdScalarSolveFEM for -Laplace(u) = f of a manufactured solution (or f = 1) @*/
+PetscErrorCode PdPoissonSolveFEM(DM dm, PdMMSType mms, PdDict report, Vec *u, PetscReal *error)
+{
+  PdScalarProblem pb = {mms, PETSC_FALSE, 0, 0, 0};
+
+  PetscFunctionBegin;
+  PetscCall(PdScalarSolveFEM(dm, &pb, report, u, error));
   PetscFunctionReturn(0);
 }
 
@@ -390,11 +497,8 @@ PetscErrorCode PdPoissonRun(MPI_Comm comm, PdDict report)
     PetscCall(PetscObjectSetName((PetscObject)err, "error"));
     if (disc == 0) PetscCall(PdPoissonFDError(dm, mms, u, err, &error));
     else { /* nodal error: u minus the interpolant of the exact solution */
-      PetscErrorCode (*funcs[1])(PetscInt, PetscReal, const PetscReal[], PetscInt, PetscScalar *, void *) = {ExactFE};
-      static PdMMSType t;
-      void            *ctxs[1] = {&t};
-      t                        = mms;
-      PetscCall(DMProjectFunction(dm, 0.0, funcs, ctxs, INSERT_ALL_VALUES, err));
+      PdScalarProblem pb = {mms, PETSC_FALSE, 0, 0, 0};
+      PetscCall(PdScalarProjectExact(dm, &pb, err));
       PetscCall(VecAYPX(err, -1.0, u));
     }
   }

@@ -10,5 +10,8 @@ PETSC_EXTERN PetscErrorCode PdMeshCreateDA(MPI_Comm, PetscInt, PetscInt, DM *);
 /* DMPlex from -mesh file.msh (Gmsh) or a simplicial box (-dm_plex_box_faces, -dm_plex_dim ...),
    refined with -dm_refine, distributed over comm, with the label "boundary" on all boundary points. */
 PETSC_EXTERN PetscErrorCode PdMeshCreatePlex(MPI_Comm, PetscInt, DM *);
+/* The same with the built-in 2D box [lower, upper] instead of the unit square (the options
+   -dm_plex_box_lower/-dm_plex_box_upper override both) */
+PETSC_EXTERN PetscErrorCode PdMeshCreatePlexBox(MPI_Comm, PetscInt, const PetscReal[], const PetscReal[], DM *);
 /* Global sizes of a DMDA grid */
 PETSC_EXTERN PetscErrorCode PdMeshGetGridSize(DM, PetscInt *, PetscInt *, PetscInt *, PetscInt *);

@@ -4,6 +4,7 @@
 #pragma once
 #include <pdeop/jet.h>
 #include <pdeop/dict.h>
+#include <pdeop/poisson.h>
 
 typedef enum { PD_PINN_POISSON, PD_PINN_ALLEN_CAHN, PD_PINN_SINE_GORDON } PdPinnPDE;
 typedef enum { PD_PINN_TWO_BODY, PD_PINN_THREE_BODY } PdPinnSolution;
@@ -47,3 +48,32 @@ PETSC_EXTERN PetscErrorCode PdPinnGetCoefficients(PdPinn, PetscInt *, const doub
 PETSC_EXTERN PetscErrorCode PdPinnGetDimension(PdPinn, PetscInt *);
 /* n points in the unit ball of R^d: x = r g/|g|, g ~ N(0, I), r ~ U[0, 1] (radius = 1: the sphere) */
 PETSC_EXTERN PetscErrorCode PdPinnSampleBall(PdRng *, PetscInt, PetscInt, PetscBool, float[]);
+
+/* ---- low-dimensional PINNs on PETSc meshes (solvers/pinn_mesh.c) ----
+
+   -Laplace(u) + c u = f on a 2D simplicial DMPlex (PdScalarProblem: Poisson with f = 1 or a
+   manufactured solution, or the Helmholtz benchmark of Wang, Teng & Perdikaris on [-1, 1]^2), the
+   boundary condition as a penalty: loss = mean residual^2 + w mean (u - g)^2, the weight w fixed or
+   annealed (w <- (1 - alpha) w + alpha max|grad_W L_r| / mean|grad_W (w L_b)| every few iterations).
+   Collocation points are uniform in the cells and on the boundary faces; the PINN is compared with
+   pdeop's own P1 FEM solution of the same problem on the same mesh. */
+typedef enum { PD_PINN_WEIGHTS_FIXED, PD_PINN_WEIGHTS_ANNEALING } PdPinnWeights;
+typedef enum { PD_PINN_ANNEAL_WEIGHTED, PD_PINN_ANNEAL_UNWEIGHTED } PdPinnAnnealForm;
+PETSC_EXTERN const char *const PdPinnWeightsTypes[];
+PETSC_EXTERN const char *const PdPinnAnnealForms[];
+typedef struct _n_PdPinnMesh *PdPinnMesh;
+PETSC_EXTERN PetscErrorCode PdPinnMeshCreate(MPI_Comm, PdPinnMesh *);
+PETSC_EXTERN PetscErrorCode PdPinnMeshDestroy(PdPinnMesh *);
+PETSC_EXTERN PetscErrorCode PdPinnMeshSetFromOptions(PdPinnMesh);
+PETSC_EXTERN PetscErrorCode PdPinnMeshSetUp(PdPinnMesh);
+PETSC_EXTERN PetscErrorCode PdPinnMeshTrain(PdPinnMesh, double *);
+PETSC_EXTERN PetscErrorCode PdPinnMeshPredict(PdPinnMesh, PetscInt, const float[], float[]);
+/* FEM solve and errors (rel_l2, rel_l2_fem, fem_rel_l2); the P1 fields PINN and PINN - FEM at the
+   vertices on a boundary-free DM if dmout is not NULL */
+PETSC_EXTERN PetscErrorCode PdPinnMeshEvaluate(PdPinnMesh, PdDict, DM *, Vec *, Vec *);
+PETSC_EXTERN PetscErrorCode PdPinnMeshReport(PdPinnMesh, PdDict);
+PETSC_EXTERN PetscErrorCode PdPinnMeshSave(PdPinnMesh, const char[]);
+PETSC_EXTERN PetscErrorCode PdPinnMeshLoadProblem(MPI_Comm, const char[], PetscBool *, NOp *, PdScalarProblem *);
+/* n points uniform in the cells (by area) / on the boundary faces (by length) */
+PETSC_EXTERN PetscErrorCode PdPinnMeshSampleInterior(PdPinnMesh, PdRng *, PetscInt, float[]);
+PETSC_EXTERN PetscErrorCode PdPinnMeshSampleBoundary(PdPinnMesh, PdRng *, PetscInt, float[]);

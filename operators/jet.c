@@ -2,23 +2,7 @@
    engine operations, and estimators of differential operators (exact, SDGD, STDE) built on them. */
 #include "operators/nopimpl.h"
 #include <pdeop/jet.h>
-
-#if defined(__GLIBC__) && defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(PDEOP_LIBMVEC)
-  #pragma omp declare simd notinbranch
-extern float logf(float);
-  #pragma omp declare simd notinbranch
-extern float sinf(float);
-  #pragma omp declare simd notinbranch
-extern float cosf(float);
-#endif
-
-/* hot loops also get an AVX2 clone chosen at run time (the library is built for baseline x86-64):
-   8-wide libmvec functions and FMA where the machine has them */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
-  #define PD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-  #define PD_CLONES
-#endif
+#include "src/vecmath.h"
 
 const char *const PdDirDists[]       = {"sparse", "pairs", "rademacher", "gaussian", "PdDirDist", "PD_DIR_", NULL};
 const char *const PdEstimatorTypes[] = {"exact", "sdgd", "stde", "PdEstimatorType", "PD_EST_", NULL};

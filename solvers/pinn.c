@@ -5,23 +5,7 @@
 #include <pdeop/progress.h>
 #include <hdf5.h>
 #include <sys/resource.h>
-
-#if defined(__GLIBC__) && defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(PDEOP_LIBMVEC)
-  #pragma omp declare simd notinbranch
-extern float sinf(float);
-  #pragma omp declare simd notinbranch
-extern float cosf(float);
-  #pragma omp declare simd notinbranch
-extern float expf(float);
-#endif
-
-/* hot loops also get an AVX2 clone chosen at run time (the library is built for baseline x86-64):
-   8-wide libmvec functions and FMA where the machine has them */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
-  #define PD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-  #define PD_CLONES
-#endif
+#include "src/vecmath.h"
 
 const char *const PdPinnPDEs[]       = {"poisson", "allen-cahn", "sine-gordon", "PdPinnPDE", "PD_PINN_", NULL};
 const char *const PdPinnSolutions[]  = {"two-body", "three-body", "PdPinnSolution", "PD_PINN_", NULL};

@@ -1,27 +1,7 @@
 /* Engine operations of Taylor mode: the Faa di Bruno combination of an elementwise activation on a
    jet (orders 1..4, fused forward and backward) and the column gather of sparse first layers. */
 #include <pdeop/jet.h>
-
-#if defined(__GLIBC__) && defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(PDEOP_LIBMVEC)
-  #pragma omp declare simd notinbranch
-extern float tanhf(float);
-  #pragma omp declare simd notinbranch
-extern float erff(float);
-  #pragma omp declare simd notinbranch
-extern float expf(float);
-  #pragma omp declare simd notinbranch
-extern float sinf(float);
-  #pragma omp declare simd notinbranch
-extern float cosf(float);
-#endif
-#define PD_SIMD _Pragma("omp simd")
-/* hot loops also get an AVX2 clone chosen at run time (the library is built for baseline x86-64):
-   8-wide libmvec functions and FMA where the machine has them */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
-  #define PD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-  #define PD_CLONES
-#endif
+#include "src/vecmath.h"
 
 const char *const PdJetFns[] = {"tanh", "sin", "softplus", "gelu", "PdJetFn", "PD_JET_", NULL};
 

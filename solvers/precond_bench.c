@@ -195,6 +195,15 @@ PetscErrorCode PdPrecondBenchRun(MPI_Comm comm, PdDict report)
     PetscCall(PdPrintf(comm, "\nlearned_sor: %" PetscInt_FMT " iterations; best fixed omega in hindsight %.3f: %" PetscInt_FMT " (learned/best %.3f)", m[iw].its, (double)wb, wits[best], (double)m[iw].its / (double)wits[best]));
     if (one >= 0) PetscCall(PdPrintf(comm, "; default omega 1: %" PetscInt_FMT " (saved %" PetscInt_FMT ")", wits[one], wits[one] - m[iw].its));
     PetscCall(PdPrintf(comm, "\n"));
+    PetscCall(PdPrintf(comm, "fixed omega:"));
+    for (PetscInt k = 0; k < nomega; k++) PetscCall(PdPrintf(comm, " %.3f: %" PetscInt_FMT "%s", (double)omegas[k], wits[k], k + 1 < nomega ? "," : "\n"));
+    for (PetscInt k = 0; k < nomega; k++) { /* sor_fixed_omega_k and sor_fixed_iterations_k, k = 0.. */
+      char key[64];
+      PetscCall(PetscSNPrintf(key, sizeof(key), "sor_fixed_omega_%" PetscInt_FMT, k));
+      PetscCall(PdDictSetReal(report, key, omegas[k]));
+      PetscCall(PetscSNPrintf(key, sizeof(key), "sor_fixed_iterations_%" PetscInt_FMT, k));
+      PetscCall(PdDictSetInt(report, key, wits[k]));
+    }
     PetscCall(PdDictSetReal(report, "sor_best_omega", wb));
     PetscCall(PdDictSetInt(report, "sor_best_fixed_iterations", wits[best]));
     if (one >= 0) PetscCall(PdDictSetInt(report, "sor_default_omega_iterations", wits[one]));

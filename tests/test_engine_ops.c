@@ -49,6 +49,9 @@ static PetscErrorCode Build(void *vctx, PdTape tape, PdTensor v[], PdTensor *out
   case 9: PetscCall(PdGather(v[0], G.E, G.src, out)); break;
   case 10: PetscCall(PdScatterAdd(v[0], G.n, G.E, G.dst, out)); break;
   case 11: PetscCall(PdEdgeMatVec(v[0], v[1], G.E, G.src, G.dst, G.n, out)); break;
+  case 12: /* fused channel mix: ta = GELU, tb = with the added tensor (last variable) */
+    PetscCall(PdChannelMixFused(v[0], v[1], c->bias ? v[2] : NULL, c->tb ? v[c->bias ? 3 : 2] : NULL, c->ta, out));
+    break;
   }
   PetscFunctionReturn(0);
 }
@@ -112,6 +115,61 @@ static void test_linear_and_channel_mix(void **state)
       Check(&c, bias ? 3 : 2, v, "channel mix");
       if (!bias) PdTensorDestroy(&v[2]);
     }
+}
+
+/* The fused FNO pointwise path: gradients of x, w, bias and the added tensor through GELU or the
+   identity (GELU makes it nonlinear: 2e-3 as for the pointwise functions in test_tensor), and its
+   output against the unfused composition PdChannelMix, PdAdd, PdGelu on the same tape. */
+static void test_channel_mix_fused(void **state)
+{
+  for (int sd = 1; sd <= 2; sd++)
+    for (int gelu = 0; gelu < 2; gelu++)
+      for (int add = 0; add < 2; add++)
+        for (int bias = 0; bias < 2; bias++) {
+          Ctx       c = {12, (PetscBool)gelu, (PetscBool)add, (PetscBool)bias, 1, NULL};
+          PdTensor  v[4];
+          PetscInt  n = 2, nv;
+          PetscReal err;
+          v[0]        = sd == 1 ? New(3, 2, 3, 5, 0, 0, 40) : New(4, 2, 3, 4, 3, 0, 40);
+          v[1]        = New(2, 4, 3, 0, 0, 0, 41);
+          if (bias) v[n++] = New(1, 4, 0, 0, 0, 0, 42);
+          if (add) v[n++] = sd == 1 ? New(3, 2, 4, 5, 0, 0, 43) : New(4, 2, 4, 4, 3, 0, 43);
+          nv = n;
+          {
+            PdTape   tape;
+            PdTensor x, a = NULL, y, r;
+            PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+            PDT(PdTapeInput(tape, v[0]->ndim, v[0]->shape, &x));
+            PetscArraycpy(x->data, v[0]->data, x->size);
+            if (add) {
+              PDT(PdTapeInput(tape, v[nv - 1]->ndim, v[nv - 1]->shape, &a));
+              PetscArraycpy(a->data, v[nv - 1]->data, a->size);
+            }
+            PDT(PdChannelMixFused(x, v[1], bias ? v[2] : NULL, a, (PetscBool)gelu, &y));
+            PDT(PdChannelMix(x, v[1], bias ? v[2] : NULL, &r));
+            if (add) PDT(PdAdd(r, a, &r));
+            if (gelu) PDT(PdGelu(r, &r));
+            assert_true(PdShapeEqual(y, r));
+            for (PetscInt i = 0; i < y->size; i++) PDT_CLOSE(y->data[i], r->data[i], 1e-6);
+            PDT(PdTapeDestroy(&tape));
+          }
+          PDT(PdGradCheck(PETSC_COMM_SELF, Build, &c, nv, v, 1e-2f, &err));
+          if (err > (gelu ? 2e-3 : 1e-3)) fail_msg("fused channel mix (%dD, gelu %d, add %d, bias %d): gradient relative error %g", sd, gelu, add, bias, err);
+          for (PetscInt i = 0; i < nv; i++) PdTensorDestroy(&v[i]);
+        }
+  /* the added tensor must have the output's shape */
+  {
+    PdTape   tape;
+    PdTensor x, a, y, w = New(2, 4, 3, 0, 0, 0, 44);
+    PetscInt xs[3] = {2, 3, 5}, as[3] = {2, 3, 5};
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTapeInput(tape, 3, xs, &x));
+    PDT(PdTapeInput(tape, 3, as, &a));
+    PDT_FAILS(PdChannelMixFused(x, w, NULL, a, PETSC_TRUE, &y));
+    PDT_ERRMSG_HAS("output's shape");
+    PDT(PdTensorDestroy(&w));
+    PDT(PdTapeDestroy(&tape));
+  }
 }
 
 static void test_losses(void **state)
@@ -404,7 +462,7 @@ static void test_graph(void **state)
 
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_graph),
-  cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
+  cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_channel_mix_fused), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
   cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
 };
 PDT_MAIN("engine_ops", tests)

@@ -235,9 +235,10 @@ static double NaiveSpectral(PdTensor x, PdTensor w, PetscInt b, PetscInt o, Pets
 
 static void test_spectral(void **state)
 {
-  /* 2D even and odd grids, 1D even and odd */
-  PetscInt cases[4][3] = {{8, 6, 2}, {7, 5, 2}, {1, 8, 3}, {1, 7, 3}};
-  for (int k = 0; k < 4; k++) {
+  /* 2D even and odd grids, 1D even and odd: FFTW's row transforms (m > W/4); then the same with the
+     row DFT as an sgemm (m <= W/4 and m <= 2 log2 W) */
+  PetscInt cases[7][3] = {{8, 6, 2}, {7, 5, 2}, {1, 8, 3}, {1, 7, 3}, {8, 16, 3}, {9, 17, 4}, {1, 16, 4}};
+  for (int k = 0; k < 7; k++) {
     PetscInt H = cases[k][0], W = cases[k][1], m = cases[k][2];
     PdTensor v[2];
     if (H > 1) {
@@ -264,23 +265,26 @@ static void test_spectral(void **state)
   }
 }
 
-/* Keeping every mode with identity weights reproduces a band-limited input exactly. */
+/* Keeping every mode with identity weights reproduces a band-limited input exactly: W = 8 with FFTW's
+   rows, W = 16 with the row DFT. */
 static void test_spectral_identity(void **state)
 {
-  PetscInt H = 8, W = 8, m1 = 4, m2 = 4; /* rows 0..3 and 4..7: all; columns 0..3 of 5 (Nyquist dropped) */
-  PdTape   tape;
-  PdTensor x, w, y;
-  PetscInt ws[5] = {2 * m1, m2, 1, 1, 2}, xs[4] = {1, 1, H, W};
-  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
-  PDT(PdTensorCreate(5, ws, PETSC_FALSE, &w));
-  for (PetscInt k = 0; k < 2 * m1 * m2; k++) w->data[2 * k] = 1.0f;
-  PDT(PdTapeInput(tape, 4, xs, &x));
-  for (PetscInt j = 0; j < H; j++)
-    for (PetscInt i = 0; i < W; i++) x->data[j * W + i] = (float)(0.3 + cos(2 * PETSC_PI * (2.0 * i / W + 1.0 * j / H)) - 0.5 * sin(2 * PETSC_PI * 3.0 * i / W));
-  PDT(PdSpectralConv(x, w, &y));
-  for (PetscInt i = 0; i < H * W; i++) PDT_CLOSE(y->data[i], x->data[i], 1e-5);
-  PDT(PdTensorDestroy(&w));
-  PDT(PdTapeDestroy(&tape));
+  for (PetscInt W = 8; W <= 16; W += 8) {
+    PetscInt H = 8, m1 = 4, m2 = 4; /* rows 0..3 and 4..7: all; columns 0..3 (Nyquist dropped) */
+    PdTape   tape;
+    PdTensor x, w, y;
+    PetscInt ws[5] = {2 * m1, m2, 1, 1, 2}, xs[4] = {1, 1, H, W};
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTensorCreate(5, ws, PETSC_FALSE, &w));
+    for (PetscInt k = 0; k < 2 * m1 * m2; k++) w->data[2 * k] = 1.0f;
+    PDT(PdTapeInput(tape, 4, xs, &x));
+    for (PetscInt j = 0; j < H; j++)
+      for (PetscInt i = 0; i < W; i++) x->data[j * W + i] = (float)(0.3 + cos(2 * PETSC_PI * (2.0 * i / W + 1.0 * j / H)) - 0.5 * sin(2 * PETSC_PI * 3.0 * i / W));
+    PDT(PdSpectralConv(x, w, &y));
+    for (PetscInt i = 0; i < H * W; i++) PDT_CLOSE(y->data[i], x->data[i], 1e-5);
+    PDT(PdTensorDestroy(&w));
+    PDT(PdTapeDestroy(&tape));
+  }
 }
 
 static void test_spectral_errors(void **state)

@@ -241,28 +241,27 @@ PD_CLONES static void GeluForward(PetscInt n, const float *z, float *y)
   for (PetscInt i = 0; i < n; i++) y[i] = PdGeluF(z[i]);
 }
 
-/* dz = dy gelu'(z), in place in dy */
-PD_CLONES static void GeluBackwardInPlace(PetscInt n, const float *z, float *dy)
+/* One pass over a row of S values of the output gradient: dz = dy gelu'(z) in place (z NULL: the
+   identity, dz = dy), da += dz (da NULL: none), and the row's sum of dz (for the bias) */
+PD_CLONES static float FusedBackwardRow(PetscInt S, const float *z, float *dy, float *da)
 {
-  PD_SIMD
-  for (PetscInt i = 0; i < n; i++) dy[i] *= PdGeluGradF(z[i]);
-}
-
-PD_CLONES static void AddInto(PetscInt n, const float *src, float *dst)
-{
-  PD_SIMD
-  for (PetscInt i = 0; i < n; i++) dst[i] += src[i];
-}
-
-PD_CLONES static void RowSums(PetscInt rows, PetscInt S, const float *d, float *sums)
-{
-  for (PetscInt o = 0; o < rows; o++) {
-    const float *r = d + o * S;
-    double       s = 0;
+  float s = 0;
+  if (z) {
     _Pragma("omp simd reduction(+:s)")
-    for (PetscInt k = 0; k < S; k++) s += (double)r[k];
-    sums[o] += (float)s;
+    for (PetscInt k = 0; k < S; k++) {
+      const float d = dy[k] * PdGeluGradF(z[k]);
+      dy[k]         = d;
+      s += d;
+    }
+  } else {
+    _Pragma("omp simd reduction(+:s)")
+    for (PetscInt k = 0; k < S; k++) s += dy[k];
   }
+  if (da) {
+    PD_SIMD
+    for (PetscInt k = 0; k < S; k++) da[k] += dy[k];
+  }
+  return s;
 }
 
 /*
@@ -276,21 +275,20 @@ static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
   PdTensor     x = y->src[0], w = y->src[1], b = y->src[2], a = y->src[3];
   const float *z = y->iarg[0] ? (const float *)y->aux : NULL;
   PetscInt     B = x->shape[0], cin = x->shape[1], cout = w->shape[0], S = x->size / (B * cin);
-  float       *dz = y->grad;
+  float       *dz = y->grad, *da = a && a->grad ? a->grad : NULL;
 
   PetscFunctionBegin;
-  if (z) {
-    PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
-    GeluBackwardInPlace(y->size, z, dz);
-    PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
+  for (PetscInt r = 0; r < B * cout; r++) {
+    const float s = FusedBackwardRow(S, z ? z + r * S : NULL, dz + r * S, da ? da + r * S : NULL);
+    if (b && b->grad) b->grad[r % cout] += s; /* db += row sums of dz */
   }
+  PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
-  if (a && a->grad) AddInto(y->size, dz, a->grad); /* da += dz */
   for (PetscInt n = 0; n < B; n++) {
     const float *dzn = dz + n * cout * S;
     if (x->grad) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, S, cout, 1.0f, w->data, cin, dzn, S, 1.0f, x->grad + n * cin * S, S); /* dx_n += w^T dz_n */
     if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, S, 1.0f, dzn, S, x->data + n * cin * S, S, 1.0f, w->grad, cin);   /* dw += dz_n x_n^T */
-    if (b && b->grad) RowSums(cout, S, dzn, b->grad);                                                                                                  /* db += row sums */
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
   PetscFunctionReturn(0);

@@ -2,7 +2,8 @@
 # FNO-2D training and inference throughput, pdeop against PyTorch (bench/fno_torch.py), on 1 and 2 cores:
 # width 32, 12x12 modes, 4 layers, projection 128, 64x64 grid, batch 20, float32, Adam. Prints tables.
 # Usage: bench/fno_torch.sh [build dir, default build/]. Env: N (samples per epoch, 200), EPOCHS (timed, 3),
-# REPEAT (runs per measurement, best kept, 2), PYTHON (interpreters to try for torch).
+# REPEAT (runs per measurement, best kept, 2), PYTHON (interpreters to try for torch), NO_CORE_FIX=1 (keep the
+# OpenBLAS kernels OpenBLAS picked even when it fell back to generic ones; see below).
 # PyTorch is Debian's python3-torch (apt-get install python3-torch), for this benchmark only; without it
 # the PyTorch columns are skipped.
 set -euo pipefail
@@ -18,6 +19,18 @@ done
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+
+# OpenBLAS 0.3.21 (Debian 12) does not know recent CPUs (e.g. Sapphire Rapids) and falls back to its
+# Prescott (SSE3) kernels, 3-5x slower than its AVX-512 ones on the same machine. Unless
+# OPENBLAS_CORETYPE is set already (or NO_CORE_FIX=1), name the kernels the CPU can run; both sides
+# run with the same setting (PyTorch's 1x1 convolutions use oneDNN, which detects the CPU itself).
+core=$(OPENBLAS_VERBOSE=2 "$build/pdeop" -help 2>&1 | sed -n 's/^Core: *//p' | head -1)
+corenote="OpenBLAS kernels: ${core:-unknown} (as detected)"
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ "${NO_CORE_FIX:-0}" != 1 ] && [ "$core" = Prescott ]; then
+  if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX
+  elif grep -qw avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
+  [ -n "${OPENBLAS_CORETYPE:-}" ] && corenote="OpenBLAS kernels: $OPENBLAS_CORETYPE (OPENBLAS_CORETYPE set here, both sides: OpenBLAS detected only $core on this CPU; NO_CORE_FIX=1 keeps $core)"
+elif [ -n "${OPENBLAS_CORETYPE:-}" ]; then corenote="OpenBLAS kernels: OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE (set by the caller, both sides)"; fi
 jget() { { grep -o "\"$2\": *[^,}]*" "$1" || true; } | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
 fmt() { awk -v a="$1" 'BEGIN{ if (a == "") print "-"; else printf "%.1f", a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
@@ -26,6 +39,7 @@ echo "## FNO-2D training throughput: pdeop against PyTorch"
 echo
 echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB; $(date -u +%Y-%m-%d)"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "$corenote"
 echo "Model: FNO-2D width 32, 12x12 modes, 4 layers, projection 128, 64x64, batch 20, float32, Adam; timed: $TS training samples after one warm-up epoch of $N, $NINF inference samples"
 echo
 
@@ -85,13 +99,13 @@ torchv=$(jget "$tmp/t1.1.json" torch)
 
 echo "Parameters: pdeop $(jget "$tmp/p1.1.json" params), PyTorch $(jget "$tmp/t1.1.json" params); PyTorch ${torchv:-not installed}; best of $REPEAT runs each"
 echo
-echo "| cores | pdeop run | PyTorch run | train samples/s pdeop | PyTorch | pdeop/PyTorch | inference samples/s pdeop | PyTorch | pdeop/PyTorch | peak RSS MiB pdeop | PyTorch |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| cores | pdeop run | PyTorch run | train samples/s pdeop | PyTorch | pdeop/PyTorch | inference samples/s pdeop | PyTorch | pdeop/PyTorch | train samples per CPU s pdeop | PyTorch | pdeop/PyTorch | peak RSS MiB pdeop | PyTorch |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 row() { # cores pdeop-label pdeop-name torch-label torch-name
-  local pt pi tt ti
-  pt=$(best "$3" train_samples_per_s); pi=$(best "$3" infer_samples_per_s)
-  tt=$(best "$5" train_samples_per_s); ti=$(best "$5" infer_samples_per_s)
-  echo "| $1 | $2 | $4 | $(fmt "$pt") | $(fmt "$tt") | $(ratio "$pt" "$tt") | $(fmt "$pi") | $(fmt "$ti") | $(ratio "$pi" "$ti") | $(fmt "$(jget "$tmp/$3.1.json" max_rss_mib_sum)") | $(fmt "$(jget "$tmp/$5.1.json" max_rss_mib)") |"
+  local pt pi tt ti pc tc
+  pt=$(best "$3" train_samples_per_s); pi=$(best "$3" infer_samples_per_s); pc=$(best "$3" train_samples_per_cpu_s)
+  tt=$(best "$5" train_samples_per_s); ti=$(best "$5" infer_samples_per_s); tc=$(best "$5" train_samples_per_cpu_s)
+  echo "| $1 | $2 | $4 | $(fmt "$pt") | $(fmt "$tt") | $(ratio "$pt" "$tt") | $(fmt "$pi") | $(fmt "$ti") | $(ratio "$pi" "$ti") | $(fmt "$pc") | $(fmt "$tc") | $(ratio "$pc" "$tc") | $(fmt "$(jget "$tmp/$3.1.json" max_rss_mib_sum)") | $(fmt "$(jget "$tmp/$5.1.json" max_rss_mib)") |"
 }
 row 1 "1 rank" p1 "1 thread" t1
 row 2 "2 ranks (mpiexec -n 2)" p2 "2 threads, all *_NUM_THREADS=2" t2

@@ -5,6 +5,7 @@
 #include <pdeop/pdeop.h>
 #include <pdeop/train.h>
 #include <sys/resource.h>
+#include <cblas.h> /* openblas_get_corename: which sgemm kernels OpenBLAS picked for this CPU */
 
 /* nominal floating-point operations of one sample through the FNO (2 per multiply-add, 2.5 N log2 N
    per real FFT of N points), forward and backward, by event */
@@ -143,6 +144,7 @@ int main(int argc, char **argv)
 
   PetscCall(PdDictCreate(&report));
   PetscCall(PdDictSetInt(report, "ranks", size));
+  PetscCall(PdDictSetString(report, "blas_core", openblas_get_corename()));
   {
     PetscInt np;
     PetscCall(NOpGetParamCount(nop, &np));

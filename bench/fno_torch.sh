@@ -118,6 +118,9 @@ echo "pdeop train on a Darcy set (-res 64, $N samples, epochs 2-$((EPOCHS + 1)) 
 echo
 echo "sgemm peak (bench_ops, 1024^3, 1 thread): $peak GFLOP/s per core"
 echo
+echo "One Fourier layer of the benchmark against full 2D FFTW transforms alone (bench_ops, 1 thread, median):"
+sed -n '/^## spectral convolution 2D/,/forward+backward/p' "$tmp/ops.txt" | sed '1s/^## /### /'
+echo
 bestrun() { # the run of NAME with the highest training throughput
   for r in $(seq "$REPEAT"); do echo "$(jget "$tmp/$1.$r.json" train_samples_per_s) $r"; done | sort -g | tail -1 | cut -d' ' -f2
 }

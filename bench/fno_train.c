@@ -117,7 +117,7 @@ int main(int argc, char **argv)
   ctrain = CPUSeconds() - cpu0;
   PetscCall(PdTrainerGetResults(tr, NULL, NULL, NULL, NULL, &train_sps));
   getrusage(RUSAGE_SELF, &ru);
-  rss_train = (double)ru.ru_maxrss / 1024.0; /* MiB: training alone, before the evaluation tape exists */
+  rss_train = (double)ru.ru_maxrss / 1024.0; /* MiB: training alone, before evaluation */
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &rss_train, 1, MPI_DOUBLE, MPI_SUM, comm));
 
   /* inference: the evaluation loop (forward passes without gradients, split over ranks) */

@@ -299,6 +299,7 @@ static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
   bias [Cout] or NULL, an added tensor a [B,Cout,S...] or NULL (FNO's spectral branch), and act GELU
   when gelu is true, else the identity. One tape node instead of three or four, and one full-size
   buffer (the pre-activation, kept for backward only with GELU) besides the output and its gradient.
+  With GELU, backward overwrites y's gradient with the pre-activation's (nothing else reads it).
 @*/
 PetscErrorCode PdChannelMixFused(PdTensor x, PdTensor w, PdTensor b, PdTensor a, PetscBool gelu, PdTensor *out)
 {

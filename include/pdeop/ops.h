@@ -57,7 +57,8 @@ PETSC_EXTERN PetscErrorCode PdReshape(PdTensor, int, const PetscInt[], PdTensor 
      w [Cin,Cout,3,3], bias [Cout] or NULL; output [B,Cout,(H-1)s+1,(W-1)s+1]. */
 PETSC_EXTERN PetscErrorCode PdChannelMix(PdTensor, PdTensor, PdTensor, PdTensor *);
 /* PdChannelMixFused(x, w, bias, a, gelu, &y): y = act(w x + bias + a), the FNO layer's pointwise path
-   in one node; a [B,Cout,S...] or NULL is added before the activation (GELU if gelu, else none). */
+   in one node; a [B,Cout,S...] or NULL is added before the activation (GELU if gelu, else none).
+   With GELU, its backward turns y's gradient into that of the pre-activation, in place. */
 PETSC_EXTERN PetscErrorCode PdChannelMixFused(PdTensor, PdTensor, PdTensor, PdTensor, PetscBool, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdSpectralConv(PdTensor, PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);

@@ -111,19 +111,19 @@ def main():
     for k in range(a.warmup):
         step(k)
     nsteps = max(1, a.samples // B)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for k in range(nsteps):
         step(k)
-    ttrain = time.perf_counter() - t0
+    ttrain, ctrain = time.perf_counter() - t0, time.process_time() - c0
 
     model.eval()
     ninf = max(1, a.infer // B)
     with torch.no_grad():
         model(xs[0])  # warm-up
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for k in range(ninf):
             model(xs[k % nbatches])
-        tinf = time.perf_counter() - t0
+        tinf, cinf = time.perf_counter() - t0, time.process_time() - c0
 
     print(json.dumps({
         "torch": torch.__version__,
@@ -131,6 +131,9 @@ def main():
         "params": sum(p.numel() * (2 if p.is_complex() else 1) for p in model.parameters()),
         "train_samples_per_s": nsteps * B / ttrain,
         "infer_samples_per_s": ninf * B / tinf,
+        # per CPU second of the process (all its threads): robust to other jobs on a shared machine
+        "train_samples_per_cpu_s": nsteps * B / ctrain,
+        "infer_samples_per_cpu_s": ninf * B / cinf,
         "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
     }))
 

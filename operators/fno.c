@@ -118,22 +118,20 @@ static PetscErrorCode GridChannels(PdTape tape, PdTensor x, int sdim, PdTensor *
 static PetscErrorCode NOpForward_FNO(NOp nop, PdTape tape, PdTensor x, PdTensor *y)
 {
   NOp_FNO *f = (NOp_FNO *)nop->data;
-  PdTensor g, h, s, p;
+  PdTensor g, h, s;
 
   PetscFunctionBegin;
   PetscCheck(x->ndim == 2 + f->sdim, nop->comm, PETSC_ERR_ARG_SIZ, "FNO-%dD takes [B, C, grid...] inputs of rank %d, got rank %d", f->sdim, 2 + f->sdim, x->ndim);
   PetscCall(GridChannels(tape, x, f->sdim, &g));
   PetscCall(PdConcat(x, g, 1, &h));
-  PetscCall(PdChannelMix(h, f->P, f->Pb, &h));
+  /* each pointwise path (1x1 convolution, bias, the spectral branch, GELU) is one fused node */
+  PetscCall(PdChannelMixFused(h, f->P, f->Pb, NULL, PETSC_FALSE, &h));
   for (PetscInt l = 0; l < f->layers; l++) {
     PetscCall(PdSpectralConv(h, f->K[l], &s));
-    PetscCall(PdChannelMix(h, f->W[l], f->Wb[l], &p));
-    PetscCall(PdAdd(s, p, &h));
-    if (l < f->layers - 1) PetscCall(PdGelu(h, &h));
+    PetscCall(PdChannelMixFused(h, f->W[l], f->Wb[l], s, (PetscBool)(l < f->layers - 1), &h));
   }
-  PetscCall(PdChannelMix(h, f->Q1, f->Q1b, &h));
-  PetscCall(PdGelu(h, &h));
-  PetscCall(PdChannelMix(h, f->Q2, f->Q2b, y));
+  PetscCall(PdChannelMixFused(h, f->Q1, f->Q1b, NULL, PETSC_TRUE, &h));
+  PetscCall(PdChannelMixFused(h, f->Q2, f->Q2b, NULL, PETSC_FALSE, y));
   PetscFunctionReturn(0);
 }
 

@@ -18,7 +18,7 @@ struct _n_PdTrainer {
   PetscInt         epoch; /* epochs completed */
   char             out[PETSC_MAX_PATH_LEN], log[PETSC_MAX_PATH_LEN], curve[PETSC_MAX_PATH_LEN];
   PetscBool        optim_configured, normalize;
-  PdTape           tape, evaltape;
+  PdTape           tape; /* training steps and evaluation (gradients off) share one arena */
   PetscInt        *perm;
   /* results */
   double train_loss, test_error, seconds, samples_per_s;
@@ -47,8 +47,6 @@ PetscErrorCode PdTrainerCreate(NOp nop, PdTrainer *tr)
   PetscCall(NOpGetParams(nop, &t->params));
   PetscCall(PdOptimCreate(t->params, &t->optim));
   PetscCall(PdTapeCreate(t->comm, &t->tape));
-  PetscCall(PdTapeCreate(t->comm, &t->evaltape));
-  PetscCall(PdTapeSetGradEnabled(t->evaltape, PETSC_FALSE));
   *tr = t;
   PetscFunctionReturn(0);
 }
@@ -59,7 +57,6 @@ PetscErrorCode PdTrainerDestroy(PdTrainer *tr)
   if (!*tr) PetscFunctionReturn(0);
   PetscCall(PdOptimDestroy(&(*tr)->optim));
   PetscCall(PdTapeDestroy(&(*tr)->tape));
-  PetscCall(PdTapeDestroy(&(*tr)->evaltape));
   PetscCall(PetscFree((*tr)->perm));
   PetscCall(PetscFree3((*tr)->hepoch, (*tr)->hloss, (*tr)->htest));
   PetscCall(PetscFree(*tr));
@@ -269,14 +266,17 @@ PetscErrorCode PdTrainerEvaluate(PdTrainer t, const PdDataset *ds, PdLossType me
   hi = (PetscInt)(((PetscInt64)ds->N * (rank + 1)) / size);
   PetscCall(PetscCalloc1(ds->N, &err));
   PetscCall(PetscMalloc1(t->batch_size, &idx));
+  /* the training tape with gradients off: its arena, grown by training steps, holds a forward pass
+     without gradients, so evaluation needs no memory of its own */
+  PetscCall(PdTapeSetGradEnabled(t->tape, PETSC_FALSE));
   for (PetscInt s = lo; s < hi; s += t->batch_size) {
     PetscInt n = PetscMin(t->batch_size, hi - s);
     PdTensor x, y, p;
 
     for (PetscInt k = 0; k < n; k++) idx[k] = s + k;
-    PetscCall(PdTapeReset(t->evaltape));
-    PetscCall(GatherBatch(t->evaltape, ds, idx, n, &x, &y));
-    PetscCall(NOpForward(t->nop, t->evaltape, x, &p));
+    PetscCall(PdTapeReset(t->tape));
+    PetscCall(GatherBatch(t->tape, ds, idx, n, &x, &y));
+    PetscCall(NOpForward(t->nop, t->tape, x, &p));
     PetscCall(CheckPrediction(t, p, y));
     for (PetscInt k = 0; k < n; k++) {
       const float *pp = p->data + k * ds->out_size, *yy = y->data + k * ds->out_size;
@@ -293,6 +293,8 @@ PetscErrorCode PdTrainerEvaluate(PdTrainer t, const PdDataset *ds, PdLossType me
       }
     }
   }
+  PetscCall(PdTapeReset(t->tape));
+  PetscCall(PdTapeSetGradEnabled(t->tape, PETSC_TRUE));
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, err, (PetscMPIInt)ds->N, MPI_DOUBLE, MPI_SUM, t->comm));
   for (PetscInt i = 0; i < ds->N; i++) sum += err[i];
   *mean = sum / (double)ds->N;

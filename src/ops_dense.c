@@ -1,7 +1,9 @@
 /* Dense products of the engine on OpenBLAS sgemm: matrix product, batched product, linear layer
-   (x w^T + b over all leading rows at once) and 1x1 convolution (channel mixing on a grid). */
+   (x w^T + b over all leading rows at once), 1x1 convolution (channel mixing on a grid) and the fused
+   FNO pointwise path (channel mix + bias + added branch + GELU as one tape node). */
 #include <pdeop/ops.h>
 #include <cblas.h>
+#include "src/vecmath.h"
 
 static PetscErrorCode SizeError(const char *op, PdTensor a, PdTensor b, const char *why)
 {
@@ -210,6 +212,143 @@ PetscErrorCode PdChannelMix(PdTensor x, PdTensor w, PdTensor b, PdTensor *out)
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, S, cin, 1.0f, w->data, cin, x->data + n * cin * S, S, b ? 1.0f : 0.0f, yn, S);
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  *out = y;
+  PetscFunctionReturn(0);
+}
+
+/* ---- fused channel mix: y = act(w x + bias + a) ---- */
+
+/* z = bias + a, the sgemm then adds w x (beta 1); b and a may be NULL */
+PD_CLONES static void FusedInit(PetscInt cout, PetscInt S, const float *bias, const float *a, float *z)
+{
+  for (PetscInt o = 0; o < cout; o++) {
+    const float bo = bias ? bias[o] : 0.0f;
+    float      *zo = z + o * S;
+    if (a) {
+      const float *ao = a + o * S;
+      PD_SIMD
+      for (PetscInt k = 0; k < S; k++) zo[k] = ao[k] + bo;
+    } else {
+      PD_SIMD
+      for (PetscInt k = 0; k < S; k++) zo[k] = bo;
+    }
+  }
+}
+
+PD_CLONES static void GeluForward(PetscInt n, const float *z, float *y)
+{
+  PD_SIMD
+  for (PetscInt i = 0; i < n; i++) y[i] = PdGeluF(z[i]);
+}
+
+/* One pass over a row of S values of the output gradient: dz = dy gelu'(z) in place (z NULL: the
+   identity, dz = dy), da += dz (da NULL: none), and the row's sum of dz (for the bias) */
+PD_CLONES static float FusedBackwardRow(PetscInt S, const float *z, float *dy, float *da)
+{
+  float s = 0;
+  if (z) {
+    _Pragma("omp simd reduction(+:s)")
+    for (PetscInt k = 0; k < S; k++) {
+      const float d = dy[k] * PdGeluGradF(z[k]);
+      dy[k]         = d;
+      s += d;
+    }
+  } else {
+    _Pragma("omp simd reduction(+:s)")
+    for (PetscInt k = 0; k < S; k++) s += dy[k];
+  }
+  if (da) {
+    PD_SIMD
+    for (PetscInt k = 0; k < S; k++) da[k] += dy[k];
+  }
+  return s;
+}
+
+/*
+  Backward, derived. Forward per sample n: z_n = w x_n + b + a_n, y_n = g(z_n) (g = GELU or the
+  identity). With dz = dy g'(z) (computed in place in y->grad: nothing reads y's gradient after this
+  node): da += dz, db += row sums of dz, dw += sum_n dz_n x_n^T, dx_n += w^T dz_n.
+  z is kept in aux only when g is GELU (otherwise z = y).
+*/
+static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
+{
+  PdTensor     x = y->src[0], w = y->src[1], b = y->src[2], a = y->src[3];
+  const float *z = y->iarg[0] ? (const float *)y->aux : NULL;
+  PetscInt     B = x->shape[0], cin = x->shape[1], cout = w->shape[0], S = x->size / (B * cin);
+  float       *dz = y->grad, *da = a && a->grad ? a->grad : NULL;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
+  for (PetscInt r = 0; r < B * cout; r++) {
+    const float s = FusedBackwardRow(S, z ? z + r * S : NULL, dz + r * S, da ? da + r * S : NULL);
+    if (b && b->grad) b->grad[r % cout] += s; /* db += row sums of dz */
+  }
+  PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
+  for (PetscInt n = 0; n < B; n++) {
+    const float *dzn = dz + n * cout * S;
+    if (x->grad) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, S, cout, 1.0f, w->data, cin, dzn, S, 1.0f, x->grad + n * cin * S, S); /* dx_n += w^T dz_n */
+    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, S, 1.0f, dzn, S, x->data + n * cin * S, S, 1.0f, w->grad, cin);   /* dw += dz_n x_n^T */
+  }
+  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdChannelMixFused - y = act(w x + bias + a): a 1x1 convolution on [B,Cin,S...] with w [Cout,Cin],
+  bias [Cout] or NULL, an added tensor a [B,Cout,S...] or NULL (FNO's spectral branch), and act GELU
+  when gelu is true, else the identity. One tape node instead of three or four, and one full-size
+  buffer (the pre-activation, kept for backward only with GELU) besides the output and its gradient.
+  With GELU, backward overwrites y's gradient with the pre-activation's (nothing else reads it).
+@*/
+PetscErrorCode PdChannelMixFused(PdTensor x, PdTensor w, PdTensor b, PdTensor a, PetscBool gelu, PdTensor *out)
+{
+  PdTape    tape;
+  PdTensor  y;
+  PetscInt  shape[PD_MAX_DIMS], B, cin, cout, S;
+  PetscBool needgrad;
+  float    *z;
+
+  PetscFunctionBegin;
+  if (a && a->tape) PetscCall(PdOpGetTape(x, a, NULL, &tape));
+  else PetscCall(PdOpGetTape(x, w, b, &tape));
+  if (x->ndim < 3 || w->ndim != 2 || w->shape[1] != x->shape[1]) PetscCall(SizeError("PdChannelMixFused", x, w, "need x [B,Cin,grid...] and w [Cout,Cin]"));
+  if (b && b->size != w->shape[0]) PetscCall(SizeError("PdChannelMixFused", w, b, "the bias must have one entry per output channel"));
+  B    = x->shape[0];
+  cin  = x->shape[1];
+  cout = w->shape[0];
+  S    = x->size / (B * cin);
+  for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
+  shape[1] = cout;
+  if (a) {
+    PetscBool ok = (PetscBool)(a->ndim == x->ndim);
+    for (int i = 0; ok && i < x->ndim; i++) ok = (PetscBool)(a->shape[i] == shape[i]);
+    if (!ok) PetscCall(SizeError("PdChannelMixFused", x, a, "the added tensor must have the output's shape [B,Cout,grid...]"));
+  }
+  needgrad = (PetscBool)(PdNeedsGrad(tape, x, w, b) || PdNeedsGrad(tape, a, NULL, NULL));
+  PetscCall(PdTapeNewNode(tape, PD_OP_CHANNEL_MIX_FUSED, x->ndim, shape, needgrad, &y));
+  y->src[0]   = x;
+  y->src[1]   = w;
+  y->src[2]   = b;
+  y->src[3]   = a;
+  y->iarg[0]  = gelu;
+  y->backward = ChannelMixFusedBackward;
+  /* the pre-activation: its own buffer only when backward needs it next to y */
+  if (gelu && y->grad) PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)y->size, (void **)&z));
+  else z = y->data;
+  y->aux = z;
+  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
+  for (PetscInt n = 0; n < B; n++) {
+    float *zn = z + n * cout * S;
+    FusedInit(cout, S, b ? b->data : NULL, a ? a->data + n * cout * S : NULL, zn);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, S, cin, 1.0f, w->data, cin, x->data + n * cin * S, S, 1.0f, zn, S);
+  }
+  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  if (gelu) {
+    PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
+    GeluForward(y->size, z, y->data);
+    PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
+  }
   *out = y;
   PetscFunctionReturn(0);
 }

@@ -167,8 +167,6 @@ PetscErrorCode PdDiv(PdTensor a, PdTensor b, PdTensor *c)
 
 /* ---------- pointwise functions of one tensor ---------- */
 
-static inline float GeluF(float x) { return 0.5f * x * (1.0f + erff(x * (float)M_SQRT1_2)); }
-static inline float GeluGrad(float x) { return 0.5f * (1.0f + erff(x * (float)M_SQRT1_2)) + x * expf(-0.5f * x * x) * (float)(0.5 * M_2_SQRTPI * M_SQRT1_2); }
 static inline float SoftplusF(float x) { return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x))); }
 static inline float SigmoidF(float x) { return 1.0f / (1.0f + expf(-x)); } /* expf(88+) = inf gives 0 */
 
@@ -202,7 +200,7 @@ static PetscErrorCode UnaryBackward(PdTensor y)
     break;
   case PD_OP_GELU: /* y = x Phi(x) */
     PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += dy[i] * GeluGrad(xd[i]);
+    for (PetscInt i = 0; i < n; i++) dx[i] += dy[i] * PdGeluGradF(xd[i]);
     break;
   case PD_OP_RELU: /* y = max(x, 0) */
     PD_SIMD
@@ -267,7 +265,7 @@ static PetscErrorCode Unary(PdOpType op, PdTensor x, float s, PdTensor *out)
       break;
     case PD_OP_GELU:
       PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = GeluF(xd[i]);
+      for (PetscInt i = 0; i < n; i++) yd[i] = PdGeluF(xd[i]);
       break;
     case PD_OP_RELU:
       PD_SIMD

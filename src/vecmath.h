@@ -32,3 +32,8 @@ extern float cosf(float);
 #else
   #define PD_CLONES
 #endif
+
+/* GELU, exact erf form (PyTorch's default), and its derivative: shared by PdGelu and the fused
+   channel mix, both of which call them in PD_SIMD loops */
+static inline float PdGeluF(float x) { return 0.5f * x * (1.0f + erff(x * (float)M_SQRT1_2)); }
+static inline float PdGeluGradF(float x) { return 0.5f * (1.0f + erff(x * (float)M_SQRT1_2)) + x * expf(-0.5f * x * x) * (float)(0.5 * M_2_SQRTPI * M_SQRT1_2); }

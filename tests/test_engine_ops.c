@@ -49,6 +49,9 @@ static PetscErrorCode Build(void *vctx, PdTape tape, PdTensor v[], PdTensor *out
   case 9: PetscCall(PdGather(v[0], G.E, G.src, out)); break;
   case 10: PetscCall(PdScatterAdd(v[0], G.n, G.E, G.dst, out)); break;
   case 11: PetscCall(PdEdgeMatVec(v[0], v[1], G.E, G.src, G.dst, G.n, out)); break;
+  case 12: /* fused channel mix: ta = GELU, tb = with the added tensor (last variable) */
+    PetscCall(PdChannelMixFused(v[0], v[1], c->bias ? v[2] : NULL, c->tb ? v[c->bias ? 3 : 2] : NULL, c->ta, out));
+    break;
   }
   PetscFunctionReturn(0);
 }
@@ -114,6 +117,61 @@ static void test_linear_and_channel_mix(void **state)
     }
 }
 
+/* The fused FNO pointwise path: gradients of x, w, bias and the added tensor through GELU or the
+   identity (GELU makes it nonlinear: 2e-3 as for the pointwise functions in test_tensor), and its
+   output against the unfused composition PdChannelMix, PdAdd, PdGelu on the same tape. */
+static void test_channel_mix_fused(void **state)
+{
+  for (int sd = 1; sd <= 2; sd++)
+    for (int gelu = 0; gelu < 2; gelu++)
+      for (int add = 0; add < 2; add++)
+        for (int bias = 0; bias < 2; bias++) {
+          Ctx       c = {12, (PetscBool)gelu, (PetscBool)add, (PetscBool)bias, 1, NULL};
+          PdTensor  v[4];
+          PetscInt  n = 2, nv;
+          PetscReal err;
+          v[0]        = sd == 1 ? New(3, 2, 3, 5, 0, 0, 40) : New(4, 2, 3, 4, 3, 0, 40);
+          v[1]        = New(2, 4, 3, 0, 0, 0, 41);
+          if (bias) v[n++] = New(1, 4, 0, 0, 0, 0, 42);
+          if (add) v[n++] = sd == 1 ? New(3, 2, 4, 5, 0, 0, 43) : New(4, 2, 4, 4, 3, 0, 43);
+          nv = n;
+          {
+            PdTape   tape;
+            PdTensor x, a = NULL, y, r;
+            PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+            PDT(PdTapeInput(tape, v[0]->ndim, v[0]->shape, &x));
+            PetscArraycpy(x->data, v[0]->data, x->size);
+            if (add) {
+              PDT(PdTapeInput(tape, v[nv - 1]->ndim, v[nv - 1]->shape, &a));
+              PetscArraycpy(a->data, v[nv - 1]->data, a->size);
+            }
+            PDT(PdChannelMixFused(x, v[1], bias ? v[2] : NULL, a, (PetscBool)gelu, &y));
+            PDT(PdChannelMix(x, v[1], bias ? v[2] : NULL, &r));
+            if (add) PDT(PdAdd(r, a, &r));
+            if (gelu) PDT(PdGelu(r, &r));
+            assert_true(PdShapeEqual(y, r));
+            for (PetscInt i = 0; i < y->size; i++) PDT_CLOSE(y->data[i], r->data[i], 1e-6);
+            PDT(PdTapeDestroy(&tape));
+          }
+          PDT(PdGradCheck(PETSC_COMM_SELF, Build, &c, nv, v, 1e-2f, &err));
+          if (err > (gelu ? 2e-3 : 1e-3)) fail_msg("fused channel mix (%dD, gelu %d, add %d, bias %d): gradient relative error %g", sd, gelu, add, bias, err);
+          for (PetscInt i = 0; i < nv; i++) PdTensorDestroy(&v[i]);
+        }
+  /* the added tensor must have the output's shape */
+  {
+    PdTape   tape;
+    PdTensor x, a, y, w = New(2, 4, 3, 0, 0, 0, 44);
+    PetscInt xs[3] = {2, 3, 5}, as[3] = {2, 3, 5};
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTapeInput(tape, 3, xs, &x));
+    PDT(PdTapeInput(tape, 3, as, &a));
+    PDT_FAILS(PdChannelMixFused(x, w, NULL, a, PETSC_TRUE, &y));
+    PDT_ERRMSG_HAS("output's shape");
+    PDT(PdTensorDestroy(&w));
+    PDT(PdTapeDestroy(&tape));
+  }
+}
+
 static void test_losses(void **state)
 {
   for (int which = 4; which <= 5; which++) {
@@ -177,9 +235,10 @@ static double NaiveSpectral(PdTensor x, PdTensor w, PetscInt b, PetscInt o, Pets
 
 static void test_spectral(void **state)
 {
-  /* 2D even and odd grids, 1D even and odd */
-  PetscInt cases[4][3] = {{8, 6, 2}, {7, 5, 2}, {1, 8, 3}, {1, 7, 3}};
-  for (int k = 0; k < 4; k++) {
+  /* 2D even and odd grids, 1D even and odd: FFTW's row transforms (m > W/4); then the same with the
+     row DFT as an sgemm (m <= W/4 and m <= 2 log2 W) */
+  PetscInt cases[7][3] = {{8, 6, 2}, {7, 5, 2}, {1, 8, 3}, {1, 7, 3}, {8, 16, 3}, {9, 17, 4}, {1, 16, 4}};
+  for (int k = 0; k < 7; k++) {
     PetscInt H = cases[k][0], W = cases[k][1], m = cases[k][2];
     PdTensor v[2];
     if (H > 1) {
@@ -206,23 +265,26 @@ static void test_spectral(void **state)
   }
 }
 
-/* Keeping every mode with identity weights reproduces a band-limited input exactly. */
+/* Keeping every mode with identity weights reproduces a band-limited input exactly: W = 8 with FFTW's
+   rows, W = 16 with the row DFT. */
 static void test_spectral_identity(void **state)
 {
-  PetscInt H = 8, W = 8, m1 = 4, m2 = 4; /* rows 0..3 and 4..7: all; columns 0..3 of 5 (Nyquist dropped) */
-  PdTape   tape;
-  PdTensor x, w, y;
-  PetscInt ws[5] = {2 * m1, m2, 1, 1, 2}, xs[4] = {1, 1, H, W};
-  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
-  PDT(PdTensorCreate(5, ws, PETSC_FALSE, &w));
-  for (PetscInt k = 0; k < 2 * m1 * m2; k++) w->data[2 * k] = 1.0f;
-  PDT(PdTapeInput(tape, 4, xs, &x));
-  for (PetscInt j = 0; j < H; j++)
-    for (PetscInt i = 0; i < W; i++) x->data[j * W + i] = (float)(0.3 + cos(2 * PETSC_PI * (2.0 * i / W + 1.0 * j / H)) - 0.5 * sin(2 * PETSC_PI * 3.0 * i / W));
-  PDT(PdSpectralConv(x, w, &y));
-  for (PetscInt i = 0; i < H * W; i++) PDT_CLOSE(y->data[i], x->data[i], 1e-5);
-  PDT(PdTensorDestroy(&w));
-  PDT(PdTapeDestroy(&tape));
+  for (PetscInt W = 8; W <= 16; W += 8) {
+    PetscInt H = 8, m1 = 4, m2 = 4; /* rows 0..3 and 4..7: all; columns 0..3 (Nyquist dropped) */
+    PdTape   tape;
+    PdTensor x, w, y;
+    PetscInt ws[5] = {2 * m1, m2, 1, 1, 2}, xs[4] = {1, 1, H, W};
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTensorCreate(5, ws, PETSC_FALSE, &w));
+    for (PetscInt k = 0; k < 2 * m1 * m2; k++) w->data[2 * k] = 1.0f;
+    PDT(PdTapeInput(tape, 4, xs, &x));
+    for (PetscInt j = 0; j < H; j++)
+      for (PetscInt i = 0; i < W; i++) x->data[j * W + i] = (float)(0.3 + cos(2 * PETSC_PI * (2.0 * i / W + 1.0 * j / H)) - 0.5 * sin(2 * PETSC_PI * 3.0 * i / W));
+    PDT(PdSpectralConv(x, w, &y));
+    for (PetscInt i = 0; i < H * W; i++) PDT_CLOSE(y->data[i], x->data[i], 1e-5);
+    PDT(PdTensorDestroy(&w));
+    PDT(PdTapeDestroy(&tape));
+  }
 }
 
 static void test_spectral_errors(void **state)
@@ -404,7 +466,7 @@ static void test_graph(void **state)
 
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_graph),
-  cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
+  cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_channel_mix_fused), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
   cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
 };
 PDT_MAIN("engine_ops", tests)

@@ -273,6 +273,98 @@ static void test_fno(void **state)
   PDT(NOpDestroy(&f2));
 }
 
+static PdTensor ParamByName(NOp nop, const char *name)
+{
+  PdParams ps;
+  PetscInt n;
+  PDT(NOpGetParams(nop, &ps));
+  PDT(PdParamsGetNumber(ps, &n));
+  for (PetscInt k = 0; k < n; k++) {
+    PdTensor  t;
+    PetscBool same;
+    PDT(PdParamsGetTensor(ps, k, &t));
+    PDT(PetscStrcmp(t->name, name, &same));
+    if (same) return t;
+  }
+  fail_msg("no parameter %s", name);
+  return NULL;
+}
+
+/* The FNO forward written with the unfused ops it was first built from (PdChannelMix, PdAdd, PdGelu:
+   the implementation before the fused channel mix), on the model's own parameters, with its
+   parameter names: the fused model must give the same output and the same parameter gradients. */
+static void test_fno_reference(void **state)
+{
+  PetscInt in1[2] = {1, 16}, out1[2] = {2, 16}, in2[3] = {2, 12, 10}, out2[3] = {1, 12, 10};
+  PetscInt xs1[3] = {2, 1, 16}, xs2[4] = {2, 2, 12, 10};
+  for (int sd = 1; sd <= 2; sd++) {
+    NOp       f = sd == 1 ? MakeModel(NOPFNO, 2, in1, out1, "-fno_width", "4", "-fno_modes", "3") : MakeModel(NOPFNO, 3, in2, out2, "-fno_width", "3", "-fno_modes", "2");
+    PdTape    tape, rtape;
+    PdTensor  x, xr, g, h, s, p, y, r, lf, lr;
+    PdParams  ps;
+    PetscInt  np, gs[4], L = 4, H, W;
+    float    *pd, *pg, *g1;
+    PetscInt *sh = sd == 1 ? xs1 : xs2;
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTapeInput(tape, sd + 2, sh, &x));
+    for (PetscInt i = 0; i < x->size; i++) x->data[i] = (float)sin(0.37 * i) + 0.5f;
+    PDT(NOpGetParams(f, &ps));
+    PDT(PdParamsGetSize(ps, &np));
+    PDT(PdParamsGetArrays(ps, &pd, &pg));
+    PDT(PdParamsZeroGrad(ps));
+    PDT(NOpForward(f, tape, x, &y));
+    PDT(PdSum(y, &lf));
+    PDT(PdTapeBackward(tape, lf));
+    PDT(PetscMalloc1(np, &g1));
+    PetscArraycpy(g1, pg, np);
+    /* reference, on its own tape: grid channels, lift, L Fourier layers, projection */
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &rtape));
+    PDT(PdTapeInput(rtape, sd + 2, sh, &xr));
+    PetscArraycpy(xr->data, x->data, x->size);
+    H     = sd == 2 ? sh[2] : 1;
+    W     = sh[sd + 1];
+    gs[0] = sh[0];
+    gs[1] = sd;
+    gs[2] = sh[2];
+    gs[3] = sd == 2 ? sh[3] : 0;
+    PDT(PdTapeInput(rtape, sd + 2, gs, &g));
+    for (PetscInt b = 0; b < sh[0]; b++)
+      for (PetscInt j = 0; j < H; j++)
+        for (PetscInt i = 0; i < W; i++) {
+          if (sd == 1) g->data[b * W + i] = (float)i / (float)(W - 1);
+          else {
+            g->data[((b * 2) * H + j) * W + i]     = (float)j / (float)(H - 1);
+            g->data[((b * 2 + 1) * H + j) * W + i] = (float)i / (float)(W - 1);
+          }
+        }
+    PDT(PdConcat(xr, g, 1, &h));
+    PDT(PdChannelMix(h, ParamByName(f, "lift.weight"), ParamByName(f, "lift.bias"), &h));
+    for (PetscInt l = 0; l < L; l++) {
+      char n1[64], n2[64], n3[64];
+      PetscSNPrintf(n1, sizeof(n1), "layer%" PetscInt_FMT ".spectral", l);
+      PetscSNPrintf(n2, sizeof(n2), "layer%" PetscInt_FMT ".pointwise.weight", l);
+      PetscSNPrintf(n3, sizeof(n3), "layer%" PetscInt_FMT ".pointwise.bias", l);
+      PDT(PdSpectralConv(h, ParamByName(f, n1), &s));
+      PDT(PdChannelMix(h, ParamByName(f, n2), ParamByName(f, n3), &p));
+      PDT(PdAdd(s, p, &h));
+      if (l < L - 1) PDT(PdGelu(h, &h));
+    }
+    PDT(PdChannelMix(h, ParamByName(f, "proj1.weight"), ParamByName(f, "proj1.bias"), &h));
+    PDT(PdGelu(h, &h));
+    PDT(PdChannelMix(h, ParamByName(f, "proj2.weight"), ParamByName(f, "proj2.bias"), &r));
+    assert_true(PdShapeEqual(y, r));
+    for (PetscInt i = 0; i < y->size; i++) PDT_CLOSE(y->data[i], r->data[i], 1e-5);
+    PDT(PdParamsZeroGrad(ps));
+    PDT(PdSum(r, &lr));
+    PDT(PdTapeBackward(rtape, lr));
+    for (PetscInt i = 0; i < np; i++) PDT_CLOSE(g1[i], pg[i], 1e-4);
+    PDT(PetscFree(g1));
+    PDT(PdTapeDestroy(&tape));
+    PDT(PdTapeDestroy(&rtape));
+    PDT(NOpDestroy(&f));
+  }
+}
+
 static void test_deeponet(void **state)
 {
   PetscInt in[2] = {1, 12}, out[2] = {1, 12}, xs[3] = {3, 1, 12};
@@ -340,5 +432,5 @@ static void test_normalization(void **state)
   PDT(NOpDestroy(&b));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization), cmocka_unit_test(test_mgno)};
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_fno_reference), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization), cmocka_unit_test(test_mgno)};
 PDT_MAIN("nop", tests)

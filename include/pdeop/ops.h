@@ -48,12 +48,18 @@ PETSC_EXTERN PetscErrorCode PdReshape(PdTensor, int, const PetscInt[], PdTensor 
      1D weights [m, Cin, Cout, 2] keep frequencies 0..m-1;
      2D weights [2 m1, m2, Cin, Cout, 2] keep row frequencies 0..m1-1 and H-m1..H-1 and
      column frequencies 0..m2-1; the last dimension is (real, imaginary).
-     Backward is the exact adjoint. FFTW plans are made once per shape and reused.
+     Backward is the exact adjoint. FFTW plans are made once per shape and reused; the transform is
+     pruned to the kept columns, and when few are kept (m2 <= W/4) the row pass is an sgemm against
+     cached cos/sin matrices (faster than FFTW there: docs/design.md).
    PdConv3x3: 3x3 convolution with zero padding 1 and stride 1 or 2 on [B,Cin,H,W],
      w [Cout,Cin,3,3], bias [Cout] or NULL; output [B,Cout,(H-1)/s+1,(W-1)/s+1].
    PdConv3x3Transpose: the transposed convolution (adjoint of PdConv3x3 with the same stride),
      w [Cin,Cout,3,3], bias [Cout] or NULL; output [B,Cout,(H-1)s+1,(W-1)s+1]. */
 PETSC_EXTERN PetscErrorCode PdChannelMix(PdTensor, PdTensor, PdTensor, PdTensor *);
+/* PdChannelMixFused(x, w, bias, a, gelu, &y): y = act(w x + bias + a), the FNO layer's pointwise path
+   in one node; a [B,Cout,S...] or NULL is added before the activation (GELU if gelu, else none).
+   With GELU, its backward turns y's gradient into that of the pre-activation, in place. */
+PETSC_EXTERN PetscErrorCode PdChannelMixFused(PdTensor, PdTensor, PdTensor, PdTensor, PetscBool, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdSpectralConv(PdTensor, PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3Transpose(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);

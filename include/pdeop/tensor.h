@@ -47,6 +47,7 @@ typedef enum {
   PD_OP_EDGE_MATVEC,
   PD_OP_JET_ACTIVATION,
   PD_OP_GATHER_COLUMNS,
+  PD_OP_CHANNEL_MIX_FUSED,
   PD_OP_COUNT
 } PdOpType;
 
@@ -65,7 +66,7 @@ struct _n_PdTensor {
   float       *grad;
   PdTape       tape;
   PdOpType     op;
-  PdTensor     src[3];
+  PdTensor     src[4];
   PdBackwardFn backward;
   PetscInt     iarg[8]; /* op-specific integers saved for backward */
   float        farg[4]; /* op-specific scalars saved for backward */
@@ -83,6 +84,8 @@ PETSC_EXTERN PetscErrorCode PdTapeBackward(PdTape, PdTensor);
 PETSC_EXTERN PetscErrorCode PdTapeBackwardSeeded(PdTape, PdTensor);
 PETSC_EXTERN PetscErrorCode PdTapeGetArenaSize(PdTape, size_t *, PetscInt *);
 PETSC_EXTERN PetscErrorCode PdTapeAlloc(PdTape, size_t, void **);
+/* The same without zeroing, for scratch an op overwrites entirely before reading it. */
+PETSC_EXTERN PetscErrorCode PdTapeAllocUninit(PdTape, size_t, void **);
 /* Leaves on the tape; the caller fills ->data (not initialised). */
 PETSC_EXTERN PetscErrorCode PdTapeInput(PdTape, int, const PetscInt[], PdTensor *);
 PETSC_EXTERN PetscErrorCode PdTapeVariable(PdTape, int, const PetscInt[], PdTensor *);

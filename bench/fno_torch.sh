@@ -21,17 +21,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-# OpenBLAS 0.3.21 (Debian 12) does not know recent CPUs (e.g. Sapphire Rapids) and falls back to its
-# Prescott (SSE3) kernels, 3-5x slower than its AVX-512 ones on the same machine. Unless
-# OPENBLAS_CORETYPE is set already (or NO_CORE_FIX=1), name the kernels the CPU can run; both sides
-# run with the same setting (PyTorch's 1x1 convolutions use oneDNN, which detects the CPU itself).
-core=$(OPENBLAS_VERBOSE=2 "$build/pdeop" -help 2>&1 | sed -n 's/^Core: *//p' | head -1)
-corenote="OpenBLAS kernels: ${core:-unknown} (as detected)"
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && [ "${NO_CORE_FIX:-0}" != 1 ] && [ "$core" = Prescott ]; then
-  if grep -qw avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX
-  elif grep -qw avx2 /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; fi
-  [ -n "${OPENBLAS_CORETYPE:-}" ] && corenote="OpenBLAS kernels: $OPENBLAS_CORETYPE (OPENBLAS_CORETYPE set here, both sides: OpenBLAS detected only $core on this CPU; NO_CORE_FIX=1 keeps $core)"
-elif [ -n "${OPENBLAS_CORETYPE:-}" ]; then corenote="OpenBLAS kernels: OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE (set by the caller, both sides)"; fi
+# OpenBLAS's kernels: named when it falls back to Prescott on a CPU it does not know (scripts/openblas-core.sh);
+# both sides run with the same setting (PyTorch's 1x1 convolutions use oneDNN, which detects the CPU itself).
+. "$root/scripts/openblas-core.sh"
+pdeop_openblas_core "$build/pdeop"
+corenote="$PDEOP_BLAS_NOTE, both sides"
 jget() { { grep -so "\"$2\": *[^,}]*" "$1" || true; } | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
 fmt() { awk -v a="$1" 'BEGIN{ if (a == "") print "-"; else printf "%.1f", a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }

@@ -216,6 +216,11 @@ PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
     w.out_ndim = pred.out_ndim;
     for (int i = 0; i < pred.out_ndim; i++) w.out_shape[i] = pred.out_shape[i];
     w.out_size = pred.out_size;
+    if (K > 0 && ds.attrs) { /* the predicted series ends at t_in + steps */
+      PetscBool has;
+      PetscCall(PdDictHas(ds.attrs, "t_in", &has));
+      if (has) PetscCall(PdDictSetInt(ds.attrs, "T", ds.in_shape[1] + steps));
+    }
     PetscCall(PdDatasetWrite(comm, out, &w));
   }
   if (png[0]) {

@@ -10,7 +10,7 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
 {
   char      data[PETSC_MAX_PATH_LEN] = "", test[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", resume[PETSC_MAX_PATH_LEN] = "";
   PetscBool help, hastest = PETSC_FALSE, hasK = PETSC_FALSE, hastin = PETSC_FALSE;
-  PetscInt  epoch0, K = 0, tin = 0;
+  PetscInt  epoch0, K = 0, tin = 0, ntrain = 0;
   PdDataset train, testset;
   NOp       nop;
   PdTrainer tr;
@@ -23,6 +23,7 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PetscOptionsString("-test", "HDF5 test set", "", test, test, sizeof(test), &hastest));
   PetscCall(PetscOptionsString("-o", "Checkpoint to write", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-resume", "Continue training from this checkpoint", "", resume, resume, sizeof(resume), NULL));
+  PetscCall(PetscOptionsInt("-ntrain", "Train on the first n samples of -data only (0: all)", "", ntrain, &ntrain, NULL));
   PetscCall(PetscOptionsInt("-rollout", "Recurrent training on a time series: unroll this many steps, feeding predictions back", "NOpSetRollout", K, &K, &hasK));
   PetscCall(PetscOptionsInt("-t_in", "Snapshots a recurrent model reads (default: all the data's input snapshots)", "NOpSetRollout", tin, &tin, &hastin));
   PetscOptionsEnd();
@@ -48,6 +49,8 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
     PetscFunctionReturn(0);
   }
   PetscCall(PdDatasetRead(comm, data, PETSC_TRUE, &train));
+  PetscCheck(ntrain >= 0 && ntrain <= train.N, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ntrain %" PetscInt_FMT " is not between 0 (all) and the %" PetscInt_FMT " samples of '%s'", ntrain, train.N, data);
+  if (ntrain > 0) train.N = train.in_shape[0] = train.out_shape[0] = ntrain; /* the arrays stay whole */
   if (hastest) PetscCall(PdDatasetRead(comm, test, PETSC_TRUE, &testset));
   if (!resume[0] && hasK) { /* [t_in, grid] -> [1, grid]; PdTrainerSetData checks the time axis */
     PetscInt si[PD_MAX_DIMS], so[PD_MAX_DIMS];

@@ -31,6 +31,10 @@ expect_fail "-rollout 0 is refused" "-rollout must be at least 1" "$P" train -da
 expect_fail "-t_in beyond the input snapshots" "-t_in 4 is larger than the 3 input snapshots" "$P" train -data tr.h5 -rollout 1 -t_in 4
 expect_fail "-rollout beyond the output snapshots" "-rollout 6 is longer than the 5 output snapshots" "$P" train -data tr.h5 -rollout 6
 expect_fail "a dataset without a time axis" "no time axis" "$P" train -data darcy.h5 -rollout 2
+expect_fail "-ntrain beyond the data" "-ntrain 7 is not between 0 (all) and the 6 samples" "$P" train -data tr.h5 -rollout 1 -ntrain 7
+"$P" train "${fno[@]}" -data tr.h5 -ntrain 3 -epochs 1 -report n3.json -quiet
+"$P" train "${fno[@]}" -data tr.h5 -ntrain 6 -epochs 1 -report n6.json -quiet
+check "-ntrain 3 trains on fewer samples than all 6 (one batch of 3 against two)" 'a != b' "$(jget n3.json train_loss)" "$(jget n6.json train_loss)"
 expect_fail "-t_in without -rollout" "give -rollout K too" "$P" train -data tr.h5 -t_in 2
 "$P" train -model fno -fno_width 4 -fno_modes 2 -fno_layers 1 -data darcy.h5 -epochs 1 -o d.h5 -quiet
 expect_fail "-steps on a direct model" "-steps is for recurrent models" "$P" predict -model d.h5 -data darcy.h5 -o dp.h5 -steps 3

@@ -19,19 +19,28 @@ int main(int argc, char **argv)
   PetscCall(PdDatasetRead(PETSC_COMM_WORLD, fa, PETSC_TRUE, &a));
   {
     PetscInt tin = a.in_shape[1], per = a.in_size / tin, K = a.out_shape[1];
-    double   sum = 0;
+    double   sum = 0, *step;
+    PetscCall(PetscCalloc1(K, &step));
     for (PetscInt i = 0; i < a.N; i++) {
       const float *last = a.inputs + (size_t)i * a.in_size + (tin - 1) * per;
       double       d2 = 0, y2 = 0;
-      for (PetscInt k = 0; k < K; k++)
+      for (PetscInt k = 0; k < K; k++) {
+        double dk = 0, yk = 0;
         for (PetscInt j = 0; j < per; j++) {
           double y = a.outputs[(size_t)i * a.out_size + k * per + j], d = y - last[j];
-          d2 += d * d;
-          y2 += y * y;
+          dk += d * d;
+          yk += y * y;
         }
+        step[k] += PetscSqrtReal(dk / yk) / a.N;
+        d2 += dk;
+        y2 += yk;
+      }
       sum += PetscSqrtReal(d2 / y2);
     }
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "copy_last_rel_l2 %.6e over %" PetscInt_FMT " samples, %" PetscInt_FMT " steps\n", sum / a.N, a.N, K));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "copy_last_rel_l2 %.6e over %" PetscInt_FMT " samples, %" PetscInt_FMT " steps; per step:", sum / a.N, a.N, K));
+    for (PetscInt k = 0; k < K; k++) PetscCall(PetscPrintf(PETSC_COMM_WORLD, " %.4g", step[k]));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n"));
+    PetscCall(PetscFree(step));
   }
   if (hasb) {
     double d2 = 0, y2 = 0, dmax = 0;

@@ -759,9 +759,7 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
   {
     PetscBool has;
     PetscCall(NOpGetNormalized(t->nop, &has));
-    PetscInt K;
-    PetscCall(NOpGetRollout(t->nop, &K));
-    if (t->normalize && !has && start == 0 && K > 0) PetscCall(SeriesNormalization(t));
+    if (t->normalize && !has && start == 0 && rollout > 0) PetscCall(SeriesNormalization(t));
     else if (t->normalize && !has && start == 0) {
       double *im, *is, *om, *os;
       PetscInt ci = t->train->in_ndim == 2 ? t->train->in_size : t->train->in_shape[1], co = t->train->out_ndim == 2 ? t->train->out_size : t->train->out_shape[1];

@@ -4,12 +4,13 @@
 #include <pdeop/train.h>
 #include <pdeop/output.h>
 
-/*  pdeop train -model fno -data train.h5 -test test.h5 -o model.h5 [-resume model.h5] */
+/*  pdeop train -model fno -data train.h5 -test test.h5 -o model.h5 [-resume model.h5]
+    [-rollout K [-t_in n]]: recurrent training on a time series (pdeop data ns) */
 PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
 {
   char      data[PETSC_MAX_PATH_LEN] = "", test[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", resume[PETSC_MAX_PATH_LEN] = "";
-  PetscBool help, hastest = PETSC_FALSE;
-  PetscInt  epoch0;
+  PetscBool help, hastest = PETSC_FALSE, hasK = PETSC_FALSE, hastin = PETSC_FALSE;
+  PetscInt  epoch0, K = 0, tin = 0, ntrain = 0;
   PdDataset train, testset;
   NOp       nop;
   PdTrainer tr;
@@ -22,9 +23,15 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PetscOptionsString("-test", "HDF5 test set", "", test, test, sizeof(test), &hastest));
   PetscCall(PetscOptionsString("-o", "Checkpoint to write", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-resume", "Continue training from this checkpoint", "", resume, resume, sizeof(resume), NULL));
+  PetscCall(PetscOptionsInt("-ntrain", "Train on the first n samples of -data only (0: all)", "", ntrain, &ntrain, NULL));
+  PetscCall(PetscOptionsInt("-rollout", "Recurrent training on a time series: unroll this many steps, feeding predictions back", "NOpSetRollout", K, &K, &hasK));
+  PetscCall(PetscOptionsInt("-t_in", "Snapshots a recurrent model reads (default: all the data's input snapshots)", "NOpSetRollout", tin, &tin, &hastin));
   PetscOptionsEnd();
   PetscCall(PdOptionsHelp(&help));
   if (!help) PetscCheck(data[0], comm, PETSC_ERR_ARG_WRONG, "Give the training set with -data file.h5");
+  PetscCheck(!hasK || K >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-rollout must be at least 1 (steps unrolled in training), got %" PetscInt_FMT, K);
+  PetscCheck(!hastin || hasK, comm, PETSC_ERR_ARG_WRONG, "-t_in is for recurrent training: give -rollout K too");
+  PetscCheck(!hastin || tin >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-t_in must be at least 1, got %" PetscInt_FMT, tin);
   if (resume[0] && !help) PetscCall(NOpLoad(comm, resume, &nop, &epoch0));
   else {
     PetscCall(NOpCreate(comm, &nop));
@@ -42,8 +49,27 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
     PetscFunctionReturn(0);
   }
   PetscCall(PdDatasetRead(comm, data, PETSC_TRUE, &train));
+  PetscCheck(ntrain >= 0 && ntrain <= train.N, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ntrain %" PetscInt_FMT " is not between 0 (all) and the %" PetscInt_FMT " samples of '%s'", ntrain, train.N, data);
+  if (ntrain > 0) train.N = train.in_shape[0] = train.out_shape[0] = ntrain; /* the arrays stay whole */
   if (hastest) PetscCall(PdDatasetRead(comm, test, PETSC_TRUE, &testset));
-  if (!resume[0]) PetscCall(NOpSetShapes(nop, train.in_ndim - 1, train.in_shape + 1, train.out_ndim - 1, train.out_shape + 1));
+  if (!resume[0] && hasK) { /* [t_in, grid] -> [1, grid]; PdTrainerSetData checks the time axis */
+    PetscInt si[PD_MAX_DIMS], so[PD_MAX_DIMS];
+    PetscCheck(train.in_ndim >= 3 && train.out_ndim == train.in_ndim, comm, PETSC_ERR_ARG_WRONG, "'%s' has no time axis: -rollout needs snapshots [N, t, grid] in /inputs and /outputs, as `pdeop data ns` writes", data);
+    si[0] = hastin ? tin : train.in_shape[1];
+    so[0] = 1;
+    for (int d = 2; d < train.in_ndim; d++) si[d - 1] = so[d - 1] = train.in_shape[d];
+    PetscCall(NOpSetShapes(nop, train.in_ndim - 1, si, train.in_ndim - 1, so));
+    PetscCall(NOpSetRollout(nop, K));
+  } else if (!resume[0]) PetscCall(NOpSetShapes(nop, train.in_ndim - 1, train.in_shape + 1, train.out_ndim - 1, train.out_shape + 1));
+  else {
+    PetscInt        K0;
+    const PetscInt *in_s;
+    PetscCall(NOpGetRollout(nop, &K0));
+    PetscCall(NOpGetShapes(nop, NULL, &in_s, NULL, NULL));
+    PetscCheck(!hasK || K0 > 0, comm, PETSC_ERR_ARG_WRONG, "'%s' is not a recurrent model; -rollout cannot be added on -resume", resume);
+    PetscCheck(!hastin || tin == in_s[0], comm, PETSC_ERR_ARG_WRONG, "'%s' reads t_in = %" PetscInt_FMT " snapshots; -t_in %" PetscInt_FMT " cannot change that", resume, in_s[0], tin);
+    if (hasK) PetscCall(NOpSetRollout(nop, K)); /* the number of steps unrolled may change */
+  }
   PetscCall(PdTrainerCreate(nop, &tr));
   PetscCall(PdTrainerSetData(tr, &train, hastest ? &testset : NULL));
   PetscCall(PdTrainerSetLoss(tr, PD_LOSS_REL_L2));
@@ -85,7 +111,7 @@ PetscErrorCode PdCommandEval(MPI_Comm comm, const char sub[], PdDict report)
   NOp       nop;
   PdTrainer tr;
   double    mean, *per;
-  PetscInt  bs = 20;
+  PetscInt  bs = 20, K;
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop eval: relative L2 error of a trained model on a dataset", "pdeop");
@@ -103,7 +129,21 @@ PetscErrorCode PdCommandEval(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PdTrainerCreate(nop, &tr));
   PetscCall(PdTrainerSetBatchSize(tr, bs));
   PetscCall(PetscMalloc1(ds.N, &per));
-  PetscCall(PdTrainerEvaluate(tr, &ds, PD_LOSS_REL_L2, &mean, per));
+  PetscCall(NOpGetRollout(nop, &K));
+  if (K > 0) { /* the whole rollout over the data's output snapshots, and each step's error */
+    double *step, copy;
+    PetscCall(PetscMalloc1(ds.out_shape[1], &step));
+    PetscCall(PdTrainerEvaluateRollout(tr, &ds, PD_LOSS_REL_L2, &mean, per, step, &copy));
+    PetscCall(PdDictSetInt(report, "rollout_steps", ds.out_shape[1]));
+    PetscCall(PdDictSetReal(report, "copy_last_rel_l2", copy));
+    for (PetscInt k = 0; k < ds.out_shape[1]; k++) {
+      char key[32];
+      PetscCall(PetscSNPrintf(key, sizeof(key), "rel_l2_step_%" PetscInt_FMT, k + 1));
+      PetscCall(PdDictSetReal(report, key, step[k]));
+    }
+    PetscCall(PetscPrintf(comm, "rollout of %" PetscInt_FMT " steps: rel_l2 step 1 %.4e, step %" PetscInt_FMT " %.4e; copying the last input snapshot: %.4e\n", ds.out_shape[1], step[0], ds.out_shape[1], step[ds.out_shape[1] - 1], copy));
+    PetscCall(PetscFree(step));
+  } else PetscCall(PdTrainerEvaluate(tr, &ds, PD_LOSS_REL_L2, &mean, per));
   PetscCall(PdDictSetReal(report, "rel_l2", mean));
   PetscCall(PdDictSetInt(report, "samples", ds.N));
   for (PetscInt i = 0; i < ds.N; i++) {
@@ -125,8 +165,8 @@ PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
 {
   char      model[PETSC_MAX_PATH_LEN] = "", data[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", png[PETSC_MAX_PATH_LEN] = "";
   char      points[PETSC_MAX_PATH_LEN] = "";
-  PetscBool help;
-  PetscInt  bs = 20;
+  PetscBool help, hassteps;
+  PetscInt  bs = 20, steps = 0, K;
   PdDataset ds, pred;
   NOp       nop;
 
@@ -138,6 +178,7 @@ PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PetscOptionsString("-png", "Picture of input, prediction, truth and error of the first sample (2D fields)", "", png, png, sizeof(png), NULL));
   PetscCall(PetscOptionsInt("-batch_size", "Samples per forward pass", "", bs, &bs, NULL));
   PetscCall(PetscOptionsString("-points", "PINN checkpoints: HDF5 file with /points (N x d); writes /values", "", points, points, sizeof(points), NULL));
+  PetscCall(PetscOptionsInt("-steps", "Recurrent models: snapshots to predict (default: the data's output snapshots, else the training rollout)", "", steps, &steps, &hassteps));
   PetscOptionsEnd();
   PetscCall(PdOptionsHelp(&help));
   if (help) PetscFunctionReturn(0);
@@ -149,7 +190,15 @@ PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PdOptionsCheckUnused(comm, "predict"));
   PetscCall(NOpLoad(comm, model, &nop, NULL));
   PetscCall(PdDatasetRead(comm, data, PETSC_FALSE, &ds));
-  PetscCall(NOpPredict(nop, &ds, bs, &pred));
+  PetscCall(NOpGetRollout(nop, &K));
+  PetscCheck(!hassteps || K > 0, comm, PETSC_ERR_ARG_WRONG, "-steps is for recurrent models; '%s' is not one", model);
+  if (K > 0) {
+    if (!hassteps) steps = ds.outputs ? ds.out_shape[1] : K;
+    PetscCheck(steps >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-steps must be at least 1, got %" PetscInt_FMT, steps);
+    PetscCheck(!ds.outputs || steps == ds.out_shape[1], comm, PETSC_ERR_ARG_SIZ, "'%s' has %" PetscInt_FMT " output snapshots; -steps %" PetscInt_FMT " would not compare with them", data, ds.out_shape[1], steps);
+    PetscCall(PdRolloutPredict(nop, &ds, steps, bs, &pred));
+    PetscCall(PdDictSetInt(report, "rollout_steps", steps));
+  } else PetscCall(NOpPredict(nop, &ds, bs, &pred));
   if (ds.outputs) {
     double num = 0, den = 0, sum = 0;
     PetscCheck(ds.out_size == pred.out_size, comm, PETSC_ERR_ARG_SIZ, "'%s' has outputs of %" PetscInt_FMT " values per sample; the model predicts %" PetscInt_FMT, data, ds.out_size, pred.out_size);
@@ -170,6 +219,11 @@ PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
     w.out_ndim = pred.out_ndim;
     for (int i = 0; i < pred.out_ndim; i++) w.out_shape[i] = pred.out_shape[i];
     w.out_size = pred.out_size;
+    if (K > 0 && ds.attrs) { /* the predicted series ends at t_in + steps */
+      PetscBool has;
+      PetscCall(PdDictHas(ds.attrs, "t_in", &has));
+      if (has) PetscCall(PdDictSetInt(ds.attrs, "T", ds.in_shape[1] + steps));
+    }
     PetscCall(PdDatasetWrite(comm, out, &w));
   }
   if (png[0]) {

@@ -214,6 +214,32 @@ PetscErrorCode NOpGetNormalized(NOp nop, PetscBool *flg)
   PetscFunctionReturn(0);
 }
 
+/*@
+  NOpSetRollout - declare the model recurrent: it maps the last t_in snapshots of a time series (its
+  input channels) to the next one (one output channel of the same grid), trained unrolling K steps
+
+  Input: K >= 1, the number of steps unrolled in training; 0 makes the model a direct map again.
+  Saved in checkpoints as the attributes "rollout" and "t_in".
+@*/
+PetscErrorCode NOpSetRollout(NOp nop, PetscInt K)
+{
+  PetscFunctionBegin;
+  PetscCheck(K >= 0, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "The rollout length must be at least 1 (0: no rollout), got %" PetscInt_FMT, K);
+  if (K > 0) {
+    PetscCheck(nop->in_ndim > 1 && nop->in_ndim == nop->out_ndim && nop->out_shape[0] == 1, nop->comm, PETSC_ERR_ARG_SIZ, "A recurrent model maps [t_in, grid] to [1, grid]: set its shapes first (NOpSetShapes)");
+    for (int d = 1; d < nop->in_ndim; d++) PetscCheck(nop->in_shape[d] == nop->out_shape[d], nop->comm, PETSC_ERR_ARG_SIZ, "A recurrent model's input and output grids must agree");
+  }
+  nop->rollout = K;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode NOpGetRollout(NOp nop, PetscInt *K)
+{
+  PetscFunctionBegin;
+  *K = nop->rollout;
+  PetscFunctionReturn(0);
+}
+
 /* y = x * scale[c] + shift[c] per channel c (dimension 1 of x), as differentiable engine ops */
 static PetscErrorCode ChannelAffine(PdTape tape, PdTensor x, const double *scale, const double *shift, PetscBool inverse, PdTensor *y)
 {
@@ -355,6 +381,10 @@ PetscErrorCode NOpGetMeta(NOp nop, PdDict meta)
       PetscCall(PdDictSetReal(meta, key, nop->out_std[c]));
     }
   }
+  if (nop->rollout > 0) {
+    PetscCall(PdDictSetInt(meta, "rollout", nop->rollout));
+    PetscCall(PdDictSetInt(meta, "t_in", nop->in_shape[0]));
+  }
   if (nop->ops.getmeta) PetscCall(nop->ops.getmeta(nop, meta));
   PetscFunctionReturn(0);
 }
@@ -401,6 +431,17 @@ PetscErrorCode NOpCreateFromMeta(MPI_Comm comm, PdDict meta, NOp *nop)
       }
       PetscCall(NOpSetNormalization(n, im, is, om, os));
       PetscCall(PetscFree4(im, is, om, os));
+    }
+  }
+  {
+    PetscBool  has;
+    PetscInt64 K, tin;
+    PetscCall(PdDictHas(meta, "rollout", &has));
+    if (has) {
+      PetscCall(PdDictGetInt(meta, "rollout", &K));
+      PetscCall(PdDictGetInt(meta, "t_in", &tin));
+      PetscCheck(K >= 1 && tin == si[0], comm, PETSC_ERR_FILE_UNEXPECTED, "Checkpoint attributes rollout = %" PetscInt64_FMT ", t_in = %" PetscInt64_FMT " do not fit the input shape (%" PetscInt_FMT " channels)", K, tin, si[0]);
+      PetscCall(NOpSetRollout(n, (PetscInt)K));
     }
   }
   if (n->ops.setmeta) PetscCall(n->ops.setmeta(n, meta));

@@ -29,6 +29,9 @@ struct _n_NOp {
   /* optional per-channel normalisation x' = (x - in_mean) / in_std, y = y' out_std + out_mean */
   PetscBool      normalized;
   double        *in_mean, *in_std, *out_mean, *out_std;
+  /* recurrent use (0: none): the model maps the last in_shape[0] snapshots of a time series to the
+     next one and was trained unrolling this many steps (NOpSetRollout, saved in checkpoints) */
+  PetscInt rollout;
 };
 
 /* fully connected stacks (operators/dense.c), shared by mlp and deeponet */

@@ -36,6 +36,11 @@ PETSC_EXTERN PetscErrorCode NOpSetUp(NOp);
    Arrays have one entry per input (output) channel, i.e. the first sample dimension. */
 PETSC_EXTERN PetscErrorCode NOpSetNormalization(NOp, const double[], const double[], const double[], const double[]);
 PETSC_EXTERN PetscErrorCode NOpGetNormalized(NOp, PetscBool *);
+/* Recurrent use: the model maps the last t_in snapshots (its input channels) of a time series to
+   the next one (one output channel), trained by unrolling K >= 1 steps; 0 means a direct map.
+   Saved in checkpoints ("rollout", "t_in"), so eval and predict roll out without options. */
+PETSC_EXTERN PetscErrorCode NOpSetRollout(NOp, PetscInt);
+PETSC_EXTERN PetscErrorCode NOpGetRollout(NOp, PetscInt *);
 PETSC_EXTERN PetscErrorCode NOpForward(NOp, PdTape, PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode NOpView(NOp, PetscViewer);
 PETSC_EXTERN PetscErrorCode NOpGetParams(NOp, PdParams *);

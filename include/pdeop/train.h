@@ -31,6 +31,16 @@ PETSC_EXTERN PetscErrorCode PdTrainerTrain(PdTrainer);
 /* Mean error of the model on a dataset (split over ranks); optional per-sample errors (length N,
    on every rank). MSE is per element; rel_l2 per sample ||p - t|| / ||t||. */
 PETSC_EXTERN PetscErrorCode PdTrainerEvaluate(PdTrainer, const PdDataset *, PdLossType, double *, double *);
+/* Recurrent models (NOpSetRollout): training unrolls K steps on time-series data (`pdeop data ns`:
+   /inputs t = 1..t_in, /outputs t_in+1..T, attributes t_in and T), feeding predictions back, loss
+   summed over the steps, exact gradient recomputed step by step (memory of one step's tape).
+   PdTrainerEvaluate rolls out over all output snapshots. PdTrainerRolloutLoss: the training loss of
+   the samples idx (and its gradient, added to the parameters'). PdTrainerEvaluateRollout also gives
+   per-step errors (length: output snapshots) and the error of copying the last input forward. */
+PETSC_EXTERN PetscErrorCode PdTrainerRolloutLoss(PdTrainer, const PdDataset *, PetscInt, const PetscInt[], PetscBool, double *);
+PETSC_EXTERN PetscErrorCode PdTrainerEvaluateRollout(PdTrainer, const PdDataset *, PdLossType, double *, double *, double *, double *);
+/* Predictions of a recurrent model: steps snapshots after the inputs, /outputs [N, steps, grid]. */
+PETSC_EXTERN PetscErrorCode PdRolloutPredict(NOp, const PdDataset *, PetscInt, PetscInt, PdDataset *);
 PETSC_EXTERN PetscErrorCode PdTrainerGetOptim(PdTrainer, PdOptim *);
 /* Results of the last PdTrainerTrain: train loss of the last epoch, test error (NaN if no test set),
    epochs done in total, seconds, training samples per second. */

@@ -338,6 +338,7 @@ static PetscErrorCode RolloutForward(NOp nop, PdTape tape, const PdDataset *ds, 
 {
   const PetscInt *in_s;
   PetscInt        shape[PD_MAX_DIMS], per = ds->in_size / ds->in_shape[1], tin;
+  PetscBool       was_enabled;
 
   PetscFunctionBegin;
   PetscCall(NOpGetShapes(nop, NULL, &in_s, NULL, NULL));
@@ -345,6 +346,8 @@ static PetscErrorCode RolloutForward(NOp nop, PdTape tape, const PdDataset *ds, 
   shape[0] = n;
   shape[1] = tin;
   for (int d = 2; d < ds->in_ndim; d++) shape[d] = ds->in_shape[d];
+  PetscCall(PdTapeGetGradEnabled(tape, &was_enabled));
+  PetscCall(PdTapeSetGradEnabled(tape, PETSC_FALSE)); /* forward only: no gradient memory */
   for (PetscInt k = 0; k < K; k++) {
     PdTensor x, p;
     PetscCall(PdTapeReset(tape));
@@ -354,6 +357,8 @@ static PetscErrorCode RolloutForward(NOp nop, PdTape tape, const PdDataset *ds, 
     PetscCheck(p->size == n * per, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "A recurrent step must predict one snapshot of the input grid (%" PetscInt_FMT " values), the model predicts %" PetscInt_FMT, per, p->size / n);
     for (PetscInt b = 0; b < n; b++) PetscCall(PetscArraycpy(pred + ((size_t)b * K + k) * per, p->data + (size_t)b * per, per));
   }
+  PetscCall(PdTapeReset(tape));
+  PetscCall(PdTapeSetGradEnabled(tape, was_enabled));
   PetscFunctionReturn(0);
 }
 
@@ -390,7 +395,7 @@ static PetscErrorCode RolloutLoss(PdTrainer t, const PdDataset *ds, const PetscI
   PetscCall(NOpGetShapes(t->nop, NULL, &in_s, NULL, NULL));
   tin = in_s[0];
   PetscCall(RolloutBuffers(t, (size_t)n * K * per));
-  PetscCall(RolloutForward(t->nop, t->evaltape, ds, idx, n, K, t->rpred));
+  PetscCall(RolloutForward(t->nop, t->tape, ds, idx, n, K, t->rpred));
   *loss = 0;
   if (!grad) {
     for (PetscInt k = 0; k < K; k++) {
@@ -501,7 +506,7 @@ PetscErrorCode PdTrainerEvaluateRollout(PdTrainer t, const PdDataset *ds, PdLoss
   for (PetscInt s = lo; s < hi; s += bs) {
     PetscInt n = PetscMin(bs, hi - s);
     for (PetscInt k = 0; k < n; k++) idx[k] = s + k;
-    PetscCall(RolloutForward(t->nop, t->evaltape, ds, idx, n, K, pred));
+    PetscCall(RolloutForward(t->nop, t->tape, ds, idx, n, K, pred));
     for (PetscInt b = 0; b < n; b++) {
       const float *last = ds->inputs + (size_t)(s + b) * ds->in_size + (size_t)(D - 1) * per;
       double       d2 = 0, y2 = 0, c2 = 0;

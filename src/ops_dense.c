@@ -181,6 +181,21 @@ static PetscErrorCode ChannelMixBackward(PdTensor y)
   PetscFunctionReturn(0);
 }
 
+/* the checks and output shape shared by the channel mixes: x [B,Cin,grid...], w [Cout,Cin], b [Cout] or NULL */
+static PetscErrorCode ChannelMixShape(const char op[], PdTensor x, PdTensor w, PdTensor b, PetscInt shape[], PetscInt *B, PetscInt *cin, PetscInt *cout, PetscInt *S)
+{
+  PetscFunctionBegin;
+  if (x->ndim < 3 || w->ndim != 2 || w->shape[1] != x->shape[1]) PetscCall(SizeError(op, x, w, "need x [B,Cin,grid...] and w [Cout,Cin]"));
+  if (b && b->size != w->shape[0]) PetscCall(SizeError(op, w, b, "the bias must have one entry per output channel"));
+  *B    = x->shape[0];
+  *cin  = x->shape[1];
+  *cout = w->shape[0];
+  *S    = x->size / (*B * *cin);
+  for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
+  shape[1] = *cout;
+  PetscFunctionReturn(0);
+}
+
 /*@ PdChannelMix - 1x1 convolution on [B,Cin,S...]: y_b = w x_b + bias, w [Cout,Cin] @*/
 PetscErrorCode PdChannelMix(PdTensor x, PdTensor w, PdTensor b, PdTensor *out)
 {
@@ -190,14 +205,7 @@ PetscErrorCode PdChannelMix(PdTensor x, PdTensor w, PdTensor b, PdTensor *out)
 
   PetscFunctionBegin;
   PetscCall(PdOpGetTape(x, w, b, &tape));
-  if (x->ndim < 3 || w->ndim != 2 || w->shape[1] != x->shape[1]) PetscCall(SizeError("PdChannelMix", x, w, "need x [B,Cin,grid...] and w [Cout,Cin]"));
-  if (b && b->size != w->shape[0]) PetscCall(SizeError("PdChannelMix", w, b, "the bias must have one entry per output channel"));
-  B    = x->shape[0];
-  cin  = x->shape[1];
-  cout = w->shape[0];
-  S    = x->size / (B * cin);
-  for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
-  shape[1] = cout;
+  PetscCall(ChannelMixShape("PdChannelMix", x, w, b, shape, &B, &cin, &cout, &S));
   PetscCall(PdTapeNewNode(tape, PD_OP_CHANNEL_MIX, x->ndim, shape, PdNeedsGrad(tape, x, w, b), &y));
   y->src[0]   = x;
   y->src[1]   = w;
@@ -312,14 +320,7 @@ PetscErrorCode PdChannelMixFused(PdTensor x, PdTensor w, PdTensor b, PdTensor a,
   PetscFunctionBegin;
   if (a && a->tape) PetscCall(PdOpGetTape(x, a, NULL, &tape));
   else PetscCall(PdOpGetTape(x, w, b, &tape));
-  if (x->ndim < 3 || w->ndim != 2 || w->shape[1] != x->shape[1]) PetscCall(SizeError("PdChannelMixFused", x, w, "need x [B,Cin,grid...] and w [Cout,Cin]"));
-  if (b && b->size != w->shape[0]) PetscCall(SizeError("PdChannelMixFused", w, b, "the bias must have one entry per output channel"));
-  B    = x->shape[0];
-  cin  = x->shape[1];
-  cout = w->shape[0];
-  S    = x->size / (B * cin);
-  for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
-  shape[1] = cout;
+  PetscCall(ChannelMixShape("PdChannelMixFused", x, w, b, shape, &B, &cin, &cout, &S));
   if (a) {
     PetscBool ok = (PetscBool)(a->ndim == x->ndim);
     for (int i = 0; ok && i < x->ndim; i++) ok = (PetscBool)(a->shape[i] == shape[i]);

@@ -267,7 +267,9 @@ PetscErrorCode PdJetMLPForward(NOp nop, PdTape tape, const PdJetSeed *seed, Pets
     SETERRQ(nop->comm, PETSC_ERR_SUP, "Jets need a smooth activation (tanh, sin, softplus, gelu); the model uses %s (-mlp_activation)", a);
   }
   PetscCall(PdDictDestroy(&meta));
-  PetscCheck(!nop->normalized, nop->comm, PETSC_ERR_SUP, "Jets of normalised models are not implemented");
+  /* a PINN's inputs are points and its loss is a PDE residual, so pdeop never normalises its models;
+     a model from `pdeop train` does, unless trained with -normalize 0 */
+  PetscCheck(!nop->normalized, nop->comm, PETSC_ERR_SUP, "Jets need an mlp without input/output normalisation (train it with -normalize 0)");
   PetscCheck(nop->in_size == seed->d, nop->comm, PETSC_ERR_ARG_SIZ, "The model takes %" PetscInt_FMT " inputs; the jet seed has dimension %" PetscInt_FMT, nop->in_size, seed->d);
   for (PetscInt l = 0; l <= depth; l++) {
     char     name[64];

@@ -625,6 +625,14 @@ static void test_errors(void **state)
   PDT(PdTapeInput(tape, 2, sx, &seed.x));
   PDT_FAILS(PdJetMLPForward(nop, tape, &seed, 2, &jet));
   PDT_ERRMSG_HAS("smooth activation");
+  PDT(NOpDestroy(&nop));
+  {
+    const double mean[2] = {0.5, 0.5}, sd[2] = {2.0, 2.0}; /* 2 input channels, 1 output */
+    PDT(MakeNet(2, 4, 1, "tanh", 1, 1.0f, &nop));
+    PDT(NOpSetNormalization(nop, mean, sd, mean, sd));
+    PDT_FAILS(PdJetMLPForward(nop, tape, &seed, 2, &jet));
+    PDT_ERRMSG_HAS("-normalize 0");
+  }
   PDT(PdTapeDestroy(&tape));
   PDT(NOpDestroy(&nop));
 }

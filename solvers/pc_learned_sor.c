@@ -263,6 +263,8 @@ typedef struct {
   PetscReal    eta_scale;  /* Tsallis-INF learning-rate factor (kept across grid rebuilds) */
   char        *state_file;
   PetscBool    state_loaded;
+  char        *model_file; /* -pc_learned_model: a warm start, read once, never written */
+  PetscBool    model_loaded;
   PC           sor; /* the inner SSOR on the current operators */
 } PC_LearnedSOR;
 
@@ -352,7 +354,9 @@ static PetscErrorCode PCLearnedSORSaveState_LearnedSOR(PC pc, const char file[])
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode PCLearnedSORLoadState_LearnedSOR(PC pc, const char file[])
+/* Read a state file. A warm start (warm) takes the bandit only: this PC's statistics start at zero
+   and its draws keep their own seed; otherwise the whole state, random stream included, continues. */
+static PetscErrorCode LoadState(PC pc, const char file[], PetscBool warm)
 {
   PC_LearnedSOR *ls = (PC_LearnedSOR *)pc->data;
   const PetscInt n  = ls->degree + 1;
@@ -402,18 +406,55 @@ static PetscErrorCode PCLearnedSORLoadState_LearnedSOR(PC pc, const char file[])
   PetscCall(PetscFree4(omega, L, A, b));
   ls->inf.t      = head[4];
   ls->cb.t       = head[5];
-  ls->solves     = head[6];
-  ls->total_its  = head[7];
+  ls->solves     = warm ? 0 : head[6];
+  ls->total_its  = warm ? 0 : head[7];
   ls->arm        = head[9];
   if (!ls->contextual) ls->context = scal[3]; /* a context already given for the next solve wins */
   ls->contextual = (PetscBool)(ls->contextual || head[8]);
   ls->omega_cur  = scal[4];
   ls->loss_scale = scal[5];
-  PetscCall(PetscMemcpy(ls->rng.s, s, sizeof(s)));
-  ls->rng.has_spare = PETSC_FALSE;
-  ls->pending       = PETSC_FALSE;
-  ls->state_loaded  = PETSC_TRUE;
+  if (!warm) {
+    PetscCall(PetscMemcpy(ls->rng.s, s, sizeof(s)));
+    ls->rng.has_spare = PETSC_FALSE;
+  }
+  ls->pending = PETSC_FALSE;
   if (ls->sor) PetscCall(PCSORSetOmega(ls->sor, ls->omega_cur));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PCLearnedSORLoadState_LearnedSOR(PC pc, const char file[])
+{
+  PetscFunctionBegin;
+  PetscCall(LoadState(pc, file, PETSC_FALSE));
+  ((PC_LearnedSOR *)pc->data)->state_loaded = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PCLearnedSORPretrain_LearnedSOR(PC pc, PetscInt n, const PetscReal ctx[], const PetscInt its[])
+{
+  PC_LearnedSOR *ls = (PC_LearnedSOR *)pc->data;
+  const PetscInt K = ls->K, t0 = ls->cb.t;
+
+  PetscFunctionBegin;
+  PetscCheck(n >= 0, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "The number of training systems %" PetscInt_FMT " must be >= 0", n);
+  if (ls->loss_scale <= 0) { /* the slowest converged solve of the family counts as loss 1 */
+    PetscInt worst = 0;
+    for (PetscInt i = 0; i < n * K; i++) worst = PetscMax(worst, its[i]);
+    ls->loss_scale = PetscMax(worst, 1);
+  }
+  for (PetscInt r = 0; r < n; r++) {
+    for (PetscInt k = 0; k < K; k++) {
+      const PetscInt  i    = its[r * K + k];
+      const PetscReal loss = i < 0 ? 1 : PetscClipInterval((PetscReal)i / ls->loss_scale, 0, 1);
+      if (ctx) PetscCall(PdSquareCBUpdate(&ls->cb, k, ctx[r], loss));
+      else ls->inf.L[k] += loss;
+    }
+  }
+  if (ctx) {
+    ls->cb.t       = t0 + n; /* one round per system, however many arms it scored */
+    ls->contextual = PETSC_TRUE;
+    if (n) ls->context = ctx[n - 1];
+  } else ls->inf.t += n;
   PetscFunctionReturn(0);
 }
 
@@ -430,8 +471,21 @@ static PetscErrorCode PCSetUp_LearnedSOR(PC pc)
     PetscCallMPI(MPI_Comm_rank(comm, &rank));
     if (rank == 0) PetscCall(PetscTestFile(ls->state_file, 'r', &exists));
     PetscCallMPI(MPI_Bcast(&exists, 1, MPIU_BOOL, 0, comm));
-    if (exists) PetscCall(PCLearnedSORLoadState_LearnedSOR(pc, ls->state_file));
+    if (exists) {
+      PetscCall(PCLearnedSORLoadState_LearnedSOR(pc, ls->state_file));
+      ls->model_loaded = PETSC_TRUE; /* a sequence under way needs no warm start */
+    }
     ls->state_loaded = PETSC_TRUE;
+  }
+  if (ls->model_file && !ls->model_loaded) {
+    PetscMPIInt rank;
+    PetscBool   exists = PETSC_FALSE;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    if (rank == 0) PetscCall(PetscTestFile(ls->model_file, 'r', &exists));
+    PetscCallMPI(MPI_Bcast(&exists, 1, MPIU_BOOL, 0, comm));
+    PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "-pc_learned_model %s: no such file (write one with pdeop precond train -type learned_sor)", ls->model_file);
+    PetscCall(LoadState(pc, ls->model_file, PETSC_TRUE));
+    ls->model_loaded = PETSC_TRUE;
   }
   if (!ls->sor) {
     PetscCall(PCCreate(comm, &ls->sor));
@@ -531,7 +585,7 @@ static PetscErrorCode PCSetFromOptions_LearnedSOR(PC pc, PetscOptionItems *Petsc
   PetscReal      omin = ls->omega_min, omax = ls->omega_max, cmin = ls->cmin, cmax = ls->cmax, c = ls->context, gamma = ls->cb.gamma;
   PetscInt       K = ls->K, degree = ls->degree, seed = ls->seed;
   PetscBool      flg, seedset;
-  char           file[PETSC_MAX_PATH_LEN] = "";
+  char           file[PETSC_MAX_PATH_LEN] = "", model[PETSC_MAX_PATH_LEN] = "";
 
   PetscFunctionBegin;
   PetscOptionsHeadBegin(PetscOptionsObject, "Learned SOR options");
@@ -557,6 +611,7 @@ static PetscErrorCode PCSetFromOptions_LearnedSOR(PC pc, PetscOptionItems *Petsc
   PetscCall(PetscOptionsReal("-pc_learned_sor_loss_scale", "Iterations that count as loss 1 (0: twice the first solve's iterations)", "PCLEARNEDSOR", ls->loss_scale, &ls->loss_scale, NULL));
   PetscCall(PetscOptionsReal("-pc_learned_sor_gamma", "SquareCB exploration gamma (0: sqrt(K t))", "PCLEARNEDSOR", gamma, &gamma, NULL));
   PetscCall(PetscOptionsString("-pc_learned_sor_state", "File of the bandit state: loaded at set-up if it exists, written after every solve", "PCLearnedSORSaveState", file, file, sizeof(file), &flg));
+  PetscCall(PetscOptionsString("-pc_learned_model", "Bandit to start from (pdeop precond train -type learned_sor), read once", "PCLEARNEDSOR", model, model, sizeof(model), NULL));
   PetscOptionsHeadEnd();
   CheckOption(omin > 0 && omin < 2, "-pc_learned_sor_omega_min %g is out of range: SOR converges only for 0 < omega < 2", (double)omin);
   CheckOption(omax > 0 && omax < 2, "-pc_learned_sor_omega_max %g is out of range: SOR converges only for 0 < omega < 2", (double)omax);
@@ -586,6 +641,11 @@ static PetscErrorCode PCSetFromOptions_LearnedSOR(PC pc, PetscOptionItems *Petsc
     PetscCall(PetscFree(ls->state_file));
     PetscCall(PetscStrallocpy(file, &ls->state_file));
     ls->state_loaded = PETSC_FALSE;
+  }
+  if (model[0] && (!ls->model_file || strcmp(model, ls->model_file))) {
+    PetscCall(PetscFree(ls->model_file));
+    PetscCall(PetscStrallocpy(model, &ls->model_file));
+    ls->model_loaded = PETSC_FALSE;
   }
   PetscFunctionReturn(0);
 }
@@ -621,6 +681,7 @@ static PetscErrorCode PCView_LearnedSOR(PC pc, PetscViewer viewer)
   PetscCall(PetscFree(p));
   PetscCall(PetscViewerASCIIPrintf(viewer, "  solves: %" PetscInt_FMT ", total iterations: %" PetscInt_FMT "\n", ls->solves, ls->total_its));
   if (ls->state_file) PetscCall(PetscViewerASCIIPrintf(viewer, "  state file: %s\n", ls->state_file));
+  if (ls->model_file) PetscCall(PetscViewerASCIIPrintf(viewer, "  started from: %s\n", ls->model_file));
   PetscFunctionReturn(0);
 }
 
@@ -680,7 +741,9 @@ static PetscErrorCode PCDestroy_LearnedSOR(PC pc)
   PetscCall(PdTsallisINFDestroy(&ls->inf));
   PetscCall(PdSquareCBDestroy(&ls->cb));
   PetscCall(PetscFree(ls->state_file));
+  PetscCall(PetscFree(ls->model_file));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedSORSetContext_C", NULL));
+  PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedSORPretrain_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedSORGetOmega_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedSORGetGrid_C", NULL));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedSORGetStats_C", NULL));
@@ -721,8 +784,11 @@ static PetscErrorCode PCDestroy_LearnedSOR(PC pc)
 . -pc_learned_sor_context_max <1>    - context mapped to +1
 . -pc_learned_sor_context_degree <3> - degree of the Chebyshev features
 . -pc_learned_sor_gamma <0>          - SquareCB's exploration parameter (0: sqrt(K t) in round t)
-- -pc_learned_sor_state <file>       - bandit state: loaded at set-up if the file exists, written
+. -pc_learned_sor_state <file>       - bandit state: loaded at set-up if the file exists, written
                                        (to file.tmp, then renamed) after every solve
+- -pc_learned_model <file>           - a bandit to start from (`pdeop precond train -type
+                                       learned_sor`, or any state file), read once at set-up and
+                                       never written; a state file that exists takes precedence
 
   Level: intermediate
 
@@ -757,6 +823,7 @@ PETSC_EXTERN PetscErrorCode PCCreate_LearnedSOR(PC pc)
   pc->ops->reset          = PCReset_LearnedSOR;
   pc->ops->destroy        = PCDestroy_LearnedSOR;
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedSORSetContext_C", PCLearnedSORSetContext_LearnedSOR));
+  PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedSORPretrain_C", PCLearnedSORPretrain_LearnedSOR));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedSORGetOmega_C", PCLearnedSORGetOmega_LearnedSOR));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedSORGetGrid_C", PCLearnedSORGetGrid_LearnedSOR));
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedSORGetStats_C", PCLearnedSORGetStats_LearnedSOR));
@@ -860,5 +927,26 @@ PetscErrorCode PCLearnedSORLoadState(PC pc, const char file[])
   PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
   PetscValidCharPointer(file, 2);
   PetscUseMethod(pc, "PCLearnedSORLoadState_C", (PC, const char[]), (pc, file));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PCLearnedSORPretrain - warm-start the bandit with full-information rounds: every omega of the grid
+  was tried on each of n training systems of the family, taking its[r K + k] iterations for omega k
+  on system r (negative: it diverged, loss 1). Each omega's loss estimate (with contexts ctx[r], its
+  ridge regression) takes the losses it had, the round count advances by n so the learning rate
+  continues from there, and an unset loss scale becomes the slowest converged training solve.
+
+  Collective
+
+  Level: advanced
+
+.seealso: `PCLearnedSORSaveState()`, `PCLearnedSORGetGrid()`
+@*/
+PetscErrorCode PCLearnedSORPretrain(PC pc, PetscInt n, const PetscReal ctx[], const PetscInt its[])
+{
+  PetscFunctionBegin;
+  PetscValidHeaderSpecific(pc, PC_CLASSID, 1);
+  PetscUseMethod(pc, "PCLearnedSORPretrain_C", (PC, PetscInt, const PetscReal[], const PetscInt[]), (pc, n, ctx, its));
   PetscFunctionReturn(0);
 }

@@ -15,7 +15,7 @@ typedef struct {
   PetscLogDouble setup, solve;
 } Method;
 
-static PetscErrorCode MethodCreate(Method *m, const char model[], const char dcdm[], PetscReal rtol)
+static PetscErrorCode MethodCreate(Method *m, const char model[], const char dcdm[], const char sor[], PetscReal rtol)
 {
   PC   pc;
   char prefix[40];
@@ -37,6 +37,7 @@ static PetscErrorCode MethodCreate(Method *m, const char model[], const char dcd
     PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "-%s_pc_learned_model", m->name));
     PetscCall(PetscOptionsSetValue(NULL, prefix, model));
   }
+  if (!strcmp(m->name, "learned_sor") && sor[0]) PetscCall(PetscOptionsSetValue(NULL, "-learned_sor_pc_learned_model", sor));
   /* each method's own options: -<method>_<option>, e.g. -gamg_pc_gamg_threshold 0.02 */
   PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "%s_", m->name));
   PetscCall(KSPSetOptionsPrefix(m->ksp, prefix));
@@ -66,7 +67,7 @@ static PetscErrorCode Solve(KSP ksp, Mat A, Vec b, Vec x, PetscInt *its, PetscBo
 }
 
 /*@
-  PdPrecondBenchRun - `pdeop precond bench [-model ic.h5] [-dcdm_model dcdm.h5] -problem darcy|poisson -res N -count 100
+  PdPrecondBenchRun - `pdeop precond bench [-model ic.h5] [-dcdm_model dcdm.h5] [-sor_model sor.bin] -problem darcy|poisson -res N -count 100
   -seed S -rtol 1e-8 -methods none,jacobi,sor,icc,gamg,hypre,learned_ic,learned_sor`
 
   Every system is solved by CG with each method from a zero guess; the table has set-up, solve and
@@ -75,7 +76,7 @@ static PetscErrorCode Solve(KSP ksp, Mat A, Vec b, Vec x, PetscInt *its, PetscBo
 @*/
 PetscErrorCode PdPrecondBenchRun(MPI_Comm comm, PdDict report)
 {
-  char        model[PETSC_MAX_PATH_LEN] = "", dcdm[PETSC_MAX_PATH_LEN] = "", *names[MAX_METHODS], desc[128];
+  char        model[PETSC_MAX_PATH_LEN] = "", dcdm[PETSC_MAX_PATH_LEN] = "", sor[PETSC_MAX_PATH_LEN] = "", *names[MAX_METHODS], desc[128];
   PetscInt    res = 64, count = 100, seed = 1000, nm = MAX_METHODS, nomega = 0, iw = -1;
   PetscReal   rtol = 1e-8;
   const PetscReal *omegas = NULL;
@@ -94,6 +95,7 @@ PetscErrorCode PdPrecondBenchRun(MPI_Comm comm, PdDict report)
   PetscOptionsBegin(comm, NULL, "pdeop precond bench", "pdeop");
   PetscCall(PetscOptionsString("-model", "learned_ic model (from pdeop precond train)", "", model, model, sizeof(model), NULL));
   PetscCall(PetscOptionsString("-dcdm_model", "dcdm model (from pdeop precond train -type dcdm)", "", dcdm, dcdm, sizeof(dcdm), NULL));
+  PetscCall(PetscOptionsString("-sor_model", "learned_sor starts from this bandit (from pdeop precond train -type learned_sor)", "", sor, sor, sizeof(sor), NULL));
   PetscCall(PetscOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
   PetscCall(PetscOptionsInt("-count", "Systems in the sequence", "", count, &count, NULL));
   PetscCall(PetscOptionsInt("-seed", "Seed of the sequence (held out: training uses 0 by default)", "", seed, &seed, NULL));
@@ -124,7 +126,7 @@ PetscErrorCode PdPrecondBenchRun(MPI_Comm comm, PdDict report)
     PetscCall(PetscFree(names[i]));
     if (!strcmp(m[i].name, "learned_sor")) iw = i;
   }
-  for (PetscInt i = 0; i < nm; i++) PetscCall(MethodCreate(&m[i], model, dcdm, rtol));
+  for (PetscInt i = 0; i < nm; i++) PetscCall(MethodCreate(&m[i], model, dcdm, sor, rtol));
   if (iw >= 0 && hindsight) { /* the same grid as the bandit's: -learned_sor_pc_learned_sor_omega_* */
     PC pc;
     PetscCall(KSPGetPC(m[iw].ksp, &pc));

@@ -7,6 +7,7 @@
 #include <pdeop/nop.h>
 #include <pdeop/ops.h>
 #include <pdeop/output.h>
+#include <pdeop/precond.h>
 
 /* The loss curve's picture: the CSV log's name with .png (nothing without a log) */
 static PetscErrorCode CurvePNG(const char logfile[], char png[], size_t len)
@@ -717,6 +718,126 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   PetscFunctionReturn(0);
 }
 
+/* learned_sor: CG + SSOR at every omega of the bandit's grid on each training system (rank r owns
+   systems r, r + size, ...), the bandit warm-started with these full-information rounds
+   (PCLearnedSORPretrain), and its state written as the model. */
+static PetscErrorCode TrainSOR(MPI_Comm comm, PdFamily *fam, PetscInt count, const char out[], const char logfile[], PdDict report)
+{
+  PC               pc;
+  KSP              ksp;
+  PetscInt         K, nheld = 20, *its, best = 0;
+  const PetscReal *omega;
+  PetscMPIInt      rank, size;
+  PetscLogDouble   t0, t1;
+  PdProgress       prog;
+  char             desc[128], key[64], png[PETSC_MAX_PATH_LEN];
+  double          *mean, *wx;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "pdeop precond train -type learned_sor", "pdeop");
+  PetscCall(PetscOptionsInt("-heldout", "Held-out systems for the final check against SSOR and ICC(0)", "", nheld, &nheld, NULL));
+  PetscOptionsEnd();
+  PetscCheck(nheld >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-heldout must be non-negative");
+  PetscCall(PCCreate(comm, &pc));
+  PetscCall(PCSetType(pc, "learned_sor"));
+  PetscCall(PCSetFromOptions(pc)); /* the grid: -pc_learned_sor_omega_min/max/count */
+  PetscCall(PdOptionsCheckUnused(comm, "precond train"));
+  PetscCall(PCLearnedSORGetGrid(pc, &K, &omega));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
+  PetscCall(PdPrintf(comm, "learned_sor: %" PetscInt_FMT " systems of %s, CG + SSOR at each of %" PetscInt_FMT " omegas (%g to %g)\n", count, desc, K, (double)omega[0], (double)omega[K - 1]));
+  PetscCall(PetscCalloc1(count * K, &its));
+  PetscCall(PetscMalloc2(K, &mean, K, &wx));
+  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPSetTolerances(ksp, 1e-8, 1e-50, PETSC_DEFAULT, 100000));
+  PetscCall(KSPSetErrorIfNotConverged(ksp, PETSC_FALSE));
+  {
+    PC sor;
+    PetscCall(KSPGetPC(ksp, &sor));
+    PetscCall(PCSetType(sor, PCSOR));
+    PetscCall(PCSORSetSymmetric(sor, SOR_LOCAL_SYMMETRIC_SWEEP));
+    PetscCall(PetscTime(&t0));
+    PetscCall(PdProgressBegin(comm, "systems", count, &prog));
+    for (PetscInt s = rank; s < count; s += size) {
+      Mat A = NULL;
+      Vec b, x;
+      PetscCall(PdFamilyOperator(fam, s, &A));
+      PetscCall(MatCreateVecs(A, &x, &b));
+      PetscCall(PdFamilyRHS(fam, s, 0, b));
+      PetscCall(KSPSetOperators(ksp, A, A));
+      for (PetscInt k = 0; k < K; k++) {
+        KSPConvergedReason reason;
+        PetscCall(PCSORSetOmega(sor, omega[k]));
+        PetscCall(VecZeroEntries(x));
+        PetscCall(KSPSolve(ksp, b, x));
+        PetscCall(KSPGetConvergedReason(ksp, &reason));
+        PetscCall(KSPGetIterationNumber(ksp, &its[s * K + k]));
+        if (reason < 0) its[s * K + k] = -1;
+      }
+      PetscCall(VecDestroy(&x));
+      PetscCall(VecDestroy(&b));
+      PetscCall(MatDestroy(&A));
+      PetscCall(PdProgressUpdate(&prog, PetscMin(count, s + size), NULL));
+    }
+    PetscCall(PdProgressEnd(&prog));
+  }
+  PetscCall(KSPDestroy(&ksp));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, its, (PetscMPIInt)(count * K), MPIU_INT, MPI_SUM, comm));
+  PetscCall(PetscTime(&t1));
+  PetscCall(PCLearnedSORPretrain(pc, count, NULL, its));
+  PetscCall(PCLearnedSORSaveState(pc, out));
+
+  /* per-system log and the mean iterations of each omega (diverged solves count as max_it) */
+  if (rank == 0 && logfile[0]) {
+    FILE *log = fopen(logfile, "w");
+    PetscCheck(log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the log %s", logfile);
+    fprintf(log, "system");
+    for (PetscInt k = 0; k < K; k++) fprintf(log, ",omega_%.4g", (double)omega[k]);
+    fprintf(log, "\n");
+    for (PetscInt s = 0; s < count; s++) {
+      fprintf(log, "%" PetscInt_FMT, s);
+      for (PetscInt k = 0; k < K; k++) fprintf(log, ",%" PetscInt_FMT, its[s * K + k]);
+      fprintf(log, "\n");
+    }
+    fclose(log);
+  }
+  for (PetscInt k = 0; k < K; k++) {
+    mean[k] = 0;
+    wx[k]   = omega[k];
+    for (PetscInt s = 0; s < count; s++) mean[k] += its[s * K + k] < 0 ? 100000 : its[s * K + k];
+    mean[k] /= count;
+    if (mean[k] < mean[best]) best = k;
+    PetscCall(PetscSNPrintf(key, sizeof(key), "mean_iterations_%" PetscInt_FMT, k));
+    PetscCall(PdDictSetReal(report, key, mean[k]));
+    PetscCall(PetscSNPrintf(key, sizeof(key), "omega_%" PetscInt_FMT, k));
+    PetscCall(PdDictSetReal(report, key, omega[k]));
+  }
+  PetscCall(CurvePNG(logfile, png, sizeof(png)));
+  if (png[0]) {
+    const double *ys[1]    = {mean};
+    const char   *names[1] = {"mean CG iterations (training systems)"};
+    PetscCall(PdPNGWriteCurves(comm, png, "learned_sor training", "omega", K, 1, wx, ys, names, PETSC_FALSE));
+  }
+  PetscCall(PdPrintf(comm, "best omega on the training systems: %g (%.1f iterations per system; omega 1: %.1f)\n", (double)omega[best], mean[best], mean[0]));
+  PetscCall(PdPrintf(comm, "wrote %s (%.1f s, %" PetscInt_FMT " solves)\n", out, t1 - t0, count * K));
+  PetscCall(PdDictSetString(report, "type", "learned_sor"));
+  PetscCall(PdDictSetInt(report, "systems", count));
+  PetscCall(PdDictSetInt(report, "omega_count", K));
+  PetscCall(PdDictSetReal(report, "best_omega", omega[best]));
+  PetscCall(PdDictSetReal(report, "best_omega_mean_iterations", mean[best]));
+  PetscCall(PdDictSetReal(report, "seconds", t1 - t0));
+  PetscCall(PCDestroy(&pc));
+  PetscCall(PetscFree(its));
+  PetscCall(PetscFree2(mean, wx));
+  {
+    const HeldOutMethod m[3] = {{"learned_sor", KSPCG, "learned_sor", "pc_learned_model"}, {"sor", KSPCG, PCSOR, NULL}, {"icc", KSPCG, PCICC, NULL}};
+    PetscCall(HeldOutCompare(comm, fam, nheld, m, out, report));
+  }
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdPrecondTrainRun - `pdeop precond train -type learned_ic -problem darcy|poisson -res N -count M
   -o model.h5` with -seed, -epochs, -lr (Adam, cosine schedule), -ic_width, -ic_layers, -pairs, -validate,
@@ -732,11 +853,11 @@ PetscErrorCode PdPrecondTrainRun(MPI_Comm comm, PdDict report)
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train", "pdeop");
-  PetscCall(PetscOptionsString("-type", "learned_ic or dcdm", "", type, type, sizeof(type), NULL));
+  PetscCall(PetscOptionsString("-type", "learned_ic, dcdm or learned_sor", "", type, type, sizeof(type), NULL));
   PetscCall(PetscOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
   PetscCall(PetscOptionsInt("-count", "Systems in the training family", "", count, &count, NULL));
   PetscCall(PetscOptionsInt("-seed", "Seed of the family and of the network", "", seed, &seed, NULL));
-  PetscCall(PetscOptionsString("-o", "Model file to write (HDF5)", "", out, out, sizeof(out), NULL));
+  PetscCall(PetscOptionsString("-o", "Model file to write (HDF5; learned_sor: the bandit's PETSc binary state)", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-log", "CSV loss curve", "", logfile, logfile, sizeof(logfile), &setlog));
   PetscOptionsEnd();
   PetscCall(PdFamilyCreate(res, seed, &fam));
@@ -750,14 +871,19 @@ PetscErrorCode PdPrecondTrainRun(MPI_Comm comm, PdDict report)
     size_t len;
     PetscCall(PetscStrncpy(logfile, out, sizeof(logfile)));
     PetscCall(PetscStrlen(logfile, &len));
-    if (len > 3 && !strcmp(logfile + len - 3, ".h5")) logfile[len - 3] = 0;
+    for (size_t i = len; i > 0 && logfile[i - 1] != '/'; i--) /* drop the extension (.h5, .bin) */
+      if (logfile[i - 1] == '.') {
+        logfile[i - 1] = 0;
+        break;
+      }
     PetscCall(PetscStrlcat(logfile, ".csv", sizeof(logfile)));
   }
   if (!strcmp(type, "learned_ic")) PetscCall(TrainIC(comm, &fam, count, out, logfile, report));
   else if (!strcmp(type, "dcdm")) PetscCall(TrainDCDM(comm, &fam, count, out, logfile, report));
+  else if (!strcmp(type, "learned_sor")) PetscCall(TrainSOR(comm, &fam, count, out, logfile, report));
   else {
     PetscCall(PdFamilyDestroy(&fam));
-    SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown -type %s: use learned_ic or dcdm", type);
+    SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown -type %s: use learned_ic, dcdm or learned_sor", type);
   }
   PetscCall(PdDictSetString(report, "log", logfile));
   {

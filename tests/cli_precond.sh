@@ -92,6 +92,20 @@ check "bench: learned_ic fewer iterations than icc" 'a < b' "$(jget b.json learn
 check "bench: learned_sor fewer iterations than SSOR omega = 1" 'a < b' "$(jget b.json learned_sor_iterations)" "$(jget b.json sor_default_omega_iterations)"
 check "bench: no failures" 'a == 0' "$(jget b.json learned_ic_failed)"
 
+# learned_sor: every omega of the grid on the training systems, the bandit warm-started from them
+$P precond train -type learned_sor -res 17 -count 6 -o sor.bin -report st.json -quiet >/dev/null
+check "learned_sor train: best omega on the grid" 'a >= 1 && a <= 1.9' "$(jget st.json best_omega)"
+check "learned_sor train: held-out, fewer iterations than SSOR omega 1" 'a < b' "$(jget st.json heldout_iterations_learned_sor)" "$(jget st.json heldout_iterations_sor)"
+[ -s sor.csv ] && [ -s sor.png ] && [ "$(wc -l <sor.csv)" = 7 ] && ok "learned_sor log (6 systems) and plot" || bad "learned_sor log: $(ls sor.*)"
+cp sor.bin sor0.bin
+$P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_sor -pc_learned_model sor.bin -report ss.json -quiet
+check "solve with a learned_sor model" 'a > 0' "$(jget ss.json iterations)"
+cmp -s sor.bin sor0.bin && ok "the learned_sor model is read, not written" || bad "sor.bin changed"
+$P precond bench -sor_model sor.bin -methods learned_sor -res 17 -count 4 -report sb.json >/dev/null
+check "bench from the learned_sor model: fewer iterations than SSOR omega 1" 'a < b' "$(jget sb.json learned_sor_iterations)" "$(jget sb.json sor_default_omega_iterations)"
+expect_fail "learned_sor model missing" "nothere.bin" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_sor -pc_learned_model nothere.bin
+expect_fail "learned_sor model of another grid" "omega_count" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_sor -pc_learned_model sor.bin -pc_learned_sor_omega_count 5
+
 # dcdm: train a small network on the Poisson operator, then solve with it (converges whatever the
 # network does; same solution as CG)
 $P precond train -type dcdm -problem poisson -res 17 -samples 32 -epochs 3 -o dcdm.h5 -report dt.json -quiet >/dev/null

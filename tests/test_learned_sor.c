@@ -1,6 +1,7 @@
 /* Tests of -pc_type learned_sor: one omega is exactly SSOR; the bandits alone find the best arm;
    a sequence of Darcy systems through one KSP learns a good omega; a saved state continues the
-   sequence exactly; out-of-range options are one clear error. */
+   sequence exactly; out-of-range options are one clear error; a bandit pretrained with full
+   information starts a sequence closer to the best omega, and -pc_learned_model loads it. */
 #include "pdtest.h"
 #include <pdeop/darcy.h>
 #include <pdeop/field.h>
@@ -47,6 +48,25 @@ static PetscErrorCode Solve(KSP ksp, Mat A, Vec b, Vec x, PetscInt *its)
   PetscCall(KSPGetConvergedReason(ksp, &reason));
   PetscCheck(reason > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "solve diverged: %s", KSPConvergedReasons[reason]);
   PetscCall(KSPGetIterationNumber(ksp, its));
+  PetscFunctionReturn(0);
+}
+
+/* what PCView prints */
+static PetscErrorCode ViewString(PC pc, char view[], size_t len)
+{
+  PetscViewer sv;
+  FILE       *f;
+  size_t      m;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIOpen(PETSC_COMM_SELF, "learned_sor_view.txt", &sv));
+  PetscCall(PCView(pc, sv));
+  PetscCall(PetscViewerDestroy(&sv));
+  f       = fopen("learned_sor_view.txt", "r");
+  m       = f ? fread(view, 1, len - 1, f) : 0;
+  view[m] = 0;
+  if (f) fclose(f);
+  remove("learned_sor_view.txt");
   PetscFunctionReturn(0);
 }
 
@@ -186,7 +206,6 @@ static void test_darcy_sequence(void **state)
   PetscInt       learned = 0, fixed[10] = {0}, best = 0, solves, total;
   PetscReal      omega;
   char           view[4096];
-  PetscViewer    sv;
   PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, n, &da));
   PDT(DMCreateGlobalVector(da, &b));
   PDT(VecDuplicate(b, &x));
@@ -206,16 +225,7 @@ static void test_darcy_sequence(void **state)
   assert_int_equal(total, learned);
   PDT(PCLearnedSORGetOmega(pc, &omega));
   assert_true(omega >= 1 && omega <= 1.9);
-  PDT(PetscViewerASCIIOpen(PETSC_COMM_SELF, "learned_sor_view.txt", &sv));
-  PDT(PCView(pc, sv));
-  PDT(PetscViewerDestroy(&sv));
-  {
-    FILE  *f = fopen("learned_sor_view.txt", "r");
-    size_t m = f ? fread(view, 1, sizeof(view) - 1, f) : 0;
-    view[m]  = 0;
-    if (f) fclose(f);
-    remove("learned_sor_view.txt");
-  }
+  PDT(ViewString(pc, view, sizeof(view)));
   print_message("%s", view);
   if (!strstr(view, "solves: 40, total iterations:") || !strstr(view, "most likely omegas")) fail_msg("PCView says:\n%s", view);
   PDT(KSPDestroy(&ls));
@@ -246,6 +256,66 @@ static void test_darcy_sequence(void **state)
     PetscInt sum = 0;
     for (PetscInt k = 0; k < K; k++) sum += fixed[k];
     print_message("uniformly random omega: %.1f iterations expected\n", (double)sum / K);
+  }
+  /* warm start: every omega on 40 other systems of the family (full information, as pdeop precond
+     train -type learned_sor does), saved as a model; the same 40 systems through a KSP that starts
+     from it (-pc_learned_model), which reads the file and never writes it */
+  {
+    const PetscInt T = 40;
+    PetscInt       its_tr[40 * 10], warm = 0;
+    char           before[512], after[512];
+    size_t         nb, na;
+    FILE          *f;
+    PDT(PetscOptionsSetValue(NULL, "-tr_pc_type", "sor"));
+    PDT(PetscOptionsSetValue(NULL, "-tr_pc_sor_symmetric", NULL));
+    PDT(CreateCG("tr_", 1e-8, 200, &ref));
+    PDT(KSPGetPC(ref, &pc));
+    for (PetscInt s = 0; s < T; s++) {
+      Mat At;
+      PDT(DarcySystem(da, n, 500 + s, &At));
+      for (PetscInt k = 0; k < K; k++) {
+        PDT(PCSORSetOmega(pc, 1.0 + 0.1 * k));
+        PDT(Solve(ref, At, b, x, &its_tr[s * K + k]));
+      }
+      PDT(MatDestroy(&At));
+    }
+    PDT(KSPDestroy(&ref));
+    PDT(PetscOptionsClearValue(NULL, "-tr_pc_type"));
+    PDT(PetscOptionsClearValue(NULL, "-tr_pc_sor_symmetric"));
+    PDT(PCCreate(PETSC_COMM_SELF, &pc));
+    PDT(PCSetType(pc, "learned_sor"));
+    PDT(PCLearnedSORPretrain(pc, T, NULL, its_tr));
+    PDT(PCLearnedSORSaveState(pc, "learned_sor_model.bin"));
+    PDT(PCDestroy(&pc));
+    f  = fopen("learned_sor_model.bin", "rb");
+    nb = f ? fread(before, 1, sizeof(before), f) : 0;
+    if (f) fclose(f);
+    assert_true(nb > 0);
+    PDT(PetscOptionsSetValue(NULL, "-ls_pc_type", "learned_sor"));
+    PDT(PetscOptionsSetValue(NULL, "-ls_pc_learned_model", "learned_sor_model.bin"));
+    PDT(CreateCG("ls_", 1e-8, 200, &ls));
+    for (PetscInt s = 0; s < S; s++) {
+      PetscInt its;
+      PDT(Solve(ls, A[s], b, x, &its));
+      warm += its;
+    }
+    PDT(KSPGetPC(ls, &pc));
+    PDT(PCLearnedSORGetStats(pc, &solves, &total));
+    assert_int_equal(solves, S); /* the statistics are this sequence's, not the training's */
+    assert_int_equal(total, warm);
+    PDT(ViewString(pc, view, sizeof(view)));
+    if (!strstr(view, "started from: learned_sor_model.bin") || !strstr(view, "80 rounds")) fail_msg("PCView says:\n%s", view);
+    PDT(KSPDestroy(&ls));
+    PDT(PetscOptionsClearValue(NULL, "-ls_pc_type"));
+    PDT(PetscOptionsClearValue(NULL, "-ls_pc_learned_model"));
+    f  = fopen("learned_sor_model.bin", "rb");
+    na = f ? fread(after, 1, sizeof(after), f) : 0;
+    if (f) fclose(f);
+    assert_true(na == nb && !memcmp(before, after, nb));
+    remove("learned_sor_model.bin");
+    print_message("warm-started learned_sor over the same %d systems: %d iterations (ratio %.3f; cold %.3f)\n", (int)S, (int)warm, (double)warm / fixed[best], (double)learned / fixed[best]);
+    /* the target: within 10% of the best fixed omega in hindsight, and better than cold */
+    if (!(warm <= 1.10 * fixed[best] && warm < learned)) fail_msg("warm start: %d iterations against the best fixed omega's %d and the cold start's %d", (int)warm, (int)fixed[best], (int)learned);
   }
   for (PetscInt s = 0; s < S; s++) PDT(MatDestroy(&A[s]));
   PDT(VecDestroy(&b));
@@ -357,5 +427,94 @@ static void test_bad_options(void **state)
   }
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_single_omega_is_ssor), cmocka_unit_test(test_tsallis_inf_finds_best_arm), cmocka_unit_test(test_squarecb_follows_context), cmocka_unit_test(test_darcy_sequence), cmocka_unit_test(test_state_file_continues_sequence), cmocka_unit_test(test_bad_options)};
+/* (6) PCLearnedSORPretrain gives the bandit exactly the full-information losses: the distribution of
+   the next solve is Tsallis-INF's (resp. SquareCB's) after the same rounds, computed here by hand;
+   -pc_learned_model loads such a bandit and names the file when it is missing or does not fit */
+static void test_pretrain_and_model(void **state)
+{
+  const PetscInt K = 10, n = 30, nc = 50;
+  PetscInt       its[50 * 10];
+  PetscReal      ctx[50], p[10], L[10];
+  PdTsallisINF   inf;
+  PdSquareCB     cb;
+  PC             pc;
+  KSP            ksp;
+  Mat            A;
+  DM             da;
+  char           view[4096], want[64];
+
+  /* without a context: omega 1.6 (arm 6) best, iterations 20 + 3 |k - 6|, loss scale the worst (38) */
+  for (PetscInt r = 0; r < n; r++)
+    for (PetscInt k = 0; k < K; k++) its[r * K + k] = 20 + 3 * PetscAbsInt(k - 6);
+  PDT(PCCreate(PETSC_COMM_SELF, &pc));
+  PDT(PCSetType(pc, "learned_sor"));
+  PDT(PCLearnedSORPretrain(pc, n, NULL, its));
+  PDT(ViewString(pc, view, sizeof(view)));
+  PDT(PdTsallisINFCreate(K, &inf));
+  inf.eta_scale = 4;
+  inf.t         = n;
+  for (PetscInt k = 0; k < K; k++) L[k] = inf.L[k] = n * (20.0 + 3 * PetscAbsInt(k - 6)) / 38.0;
+  PDT(PdTsallisINFProbabilities(&inf, p));
+  PDT(PetscSNPrintf(want, sizeof(want), "most likely omegas: 1.6 (p %.3f), 1.5 (p %.3f)", (double)p[6], (double)p[5]));
+  print_message("%s\n", want);
+  if (!strstr(view, want) || !strstr(view, "30 rounds")) fail_msg("expected \"%s\" after 30 rounds; PCView says:\n%s", want, view);
+  assert_true(p[6] > 0.5 && L[6] < L[5]);
+  PDT(PCLearnedSORSaveState(pc, "learned_sor_pre.bin"));
+  PDT(PCDestroy(&pc));
+  PDT(PdTsallisINFDestroy(&inf));
+
+  /* with a context c in [0, 1]: the best omega is 1 + 0.9 c, iterations 20 + 40 (k/9 - c)^2 */
+  for (PetscInt r = 0; r < nc; r++) {
+    ctx[r] = (PetscReal)r / (nc - 1);
+    for (PetscInt k = 0; k < K; k++) its[r * K + k] = 20 + (PetscInt)round(40 * PetscSqr(k / 9.0 - ctx[r]));
+  }
+  PDT(PdSquareCBCreate(K, 3, 0, 1, &cb));
+  for (PetscInt r = 0; r < nc; r++)
+    for (PetscInt k = 0; k < K; k++) PDT(PdSquareCBUpdate(&cb, k, ctx[r], its[r * K + k] / 60.0)); /* scale: 20 + 40 */
+  cb.t = nc;
+  PDT(PCCreate(PETSC_COMM_SELF, &pc));
+  PDT(PCSetType(pc, "learned_sor"));
+  PDT(PCLearnedSORPretrain(pc, nc, ctx, its));
+  for (int i = 0; i < 2; i++) {
+    const PetscReal c = i ? 0.8 : 0.1;
+    PetscInt        best = 0;
+    PDT(PCLearnedSORSetContext(pc, c));
+    PDT(ViewString(pc, view, sizeof(view)));
+    PDT(PdSquareCBProbabilities(&cb, c, p));
+    for (PetscInt k = 1; k < K; k++)
+      if (p[k] > p[best]) best = k;
+    assert_int_equal(best, i ? 7 : 1);
+    PDT(PetscSNPrintf(want, sizeof(want), "most likely omegas: %g (p %.3f)", 1.0 + 0.1 * best, (double)p[best]));
+    print_message("context %g: %s\n", (double)c, want);
+    if (!strstr(view, want) || !strstr(view, "SquareCB")) fail_msg("expected \"%s\"; PCView says:\n%s", want, view);
+  }
+  PDT(PCDestroy(&pc));
+  PDT(PdSquareCBDestroy(&cb));
+
+  /* -pc_learned_model at set-up: missing, then a grid that does not fit */
+  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 9, &da));
+  PDT(DarcySystem(da, 9, 0, &A));
+  PDT(PetscOptionsSetValue(NULL, "-m_pc_type", "learned_sor"));
+  PDT(PetscOptionsSetValue(NULL, "-m_pc_learned_model", "no_such_model.bin"));
+  PDT(CreateCG("m_", 1e-8, 100, &ksp));
+  PDT(KSPSetOperators(ksp, A, A));
+  PDT_FAILS(KSPSetUp(ksp));
+  PDT_ERRMSG_HAS("no_such_model.bin");
+  PDT(KSPDestroy(&ksp));
+  PDT(PetscOptionsSetValue(NULL, "-m_pc_learned_model", "learned_sor_pre.bin"));
+  PDT(PetscOptionsSetValue(NULL, "-m_pc_learned_sor_omega_count", "7"));
+  PDT(CreateCG("m_", 1e-8, 100, &ksp));
+  PDT(KSPSetOperators(ksp, A, A));
+  PDT_FAILS(KSPSetUp(ksp));
+  PDT_ERRMSG_HAS("-pc_learned_sor_omega_count");
+  PDT(KSPDestroy(&ksp));
+  PDT(PetscOptionsClearValue(NULL, "-m_pc_type"));
+  PDT(PetscOptionsClearValue(NULL, "-m_pc_learned_model"));
+  PDT(PetscOptionsClearValue(NULL, "-m_pc_learned_sor_omega_count"));
+  remove("learned_sor_pre.bin");
+  PDT(MatDestroy(&A));
+  PDT(DMDestroy(&da));
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_single_omega_is_ssor), cmocka_unit_test(test_tsallis_inf_finds_best_arm), cmocka_unit_test(test_squarecb_follows_context), cmocka_unit_test(test_darcy_sequence), cmocka_unit_test(test_state_file_continues_sequence), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_pretrain_and_model)};
 PDT_MAIN("learned_sor", tests)

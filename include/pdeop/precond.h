@@ -11,3 +11,4 @@ PETSC_EXTERN PetscErrorCode PCLearnedSORGetGrid(PC, PetscInt *, const PetscReal 
 PETSC_EXTERN PetscErrorCode PCLearnedSORGetStats(PC, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode PCLearnedSORSaveState(PC, const char[]);
 PETSC_EXTERN PetscErrorCode PCLearnedSORLoadState(PC, const char[]);
+PETSC_EXTERN PetscErrorCode PCLearnedSORPretrain(PC, PetscInt, const PetscReal[], const PetscInt[]);

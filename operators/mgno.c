@@ -9,6 +9,7 @@
 
 typedef struct {
   PetscInt  width, levels, layers, hidden;
+  PetscBool linear; /* a linear map of the input: no coordinates, biases, GELU or hidden projection */
   PdTensor  lift, liftb, proj1, proj1b, proj2, proj2b;
   PdTensor *A, *B, *R, *P, *W, *Wb; /* A, B: layers x levels; R, P: layers x (levels - 1) */
 } NOp_MgNO;
@@ -23,6 +24,7 @@ static PetscErrorCode NOpSetFromOptions_MgNO(NOp nop, PetscOptionItems *PetscOpt
   PetscCall(PetscOptionsInt("-mgno_levels", "Grid levels of each V-cycle", "NOpCreate_MgNO", m->levels, &m->levels, NULL));
   PetscCall(PetscOptionsInt("-mgno_layers", "Number of V-cycle layers", "NOpCreate_MgNO", m->layers, &m->layers, NULL));
   PetscCall(PetscOptionsInt("-mgno_hidden", "Channels of the projection's hidden layer", "NOpCreate_MgNO", m->hidden, &m->hidden, NULL));
+  PetscCall(PetscOptionsBool("-mgno_linear", "A linear operator: no grid coordinates, biases, GELU or hidden projection", "NOpCreate_MgNO", m->linear, &m->linear, NULL));
   PetscOptionsHeadEnd();
   PetscFunctionReturn(0);
 }
@@ -50,9 +52,9 @@ static PetscErrorCode NOpSetUp_MgNO(NOp nop)
   PetscCheck(nop->in_ndim == 3 && nop->out_ndim == 3, nop->comm, PETSC_ERR_ARG_SIZ, "MgNO maps 2D fields [C, H, W] to 2D fields");
   PetscCall(PetscCalloc6(m->layers * L, &m->A, m->layers * L, &m->B, m->layers * L, &m->R, m->layers * L, &m->P, m->layers, &m->W, m->layers, &m->Wb));
   s[0] = w;
-  s[1] = nop->in_shape[0] + 2;
+  s[1] = nop->in_shape[0] + (m->linear ? 0 : 2);
   PetscCall(PdParamsAdd(nop->params, "lift.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)s[1])), &m->lift));
-  PetscCall(PdParamsAdd(nop->params, "lift.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)s[1])), &m->liftb));
+  if (!m->linear) PetscCall(PdParamsAdd(nop->params, "lift.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)s[1])), &m->liftb));
   for (PetscInt k = 0; k < m->layers; k++) {
     for (PetscInt l = 0; l < L; l++) {
       s[0] = w, s[1] = w, s[2] = 3, s[3] = 3;
@@ -70,8 +72,14 @@ static PetscErrorCode NOpSetUp_MgNO(NOp nop)
     s[0] = w, s[1] = w;
     PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".pointwise.weight", k));
     PetscCall(PdParamsAdd(nop->params, name, 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->W[k]));
+    if (m->linear) continue;
     PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".pointwise.bias", k));
     PetscCall(PdParamsAdd(nop->params, name, 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->Wb[k]));
+  }
+  if (m->linear) {
+    s[0] = nop->out_shape[0], s[1] = w;
+    PetscCall(PdParamsAdd(nop->params, "proj.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->proj2));
+    PetscFunctionReturn(0);
   }
   s[0] = m->hidden, s[1] = w;
   PetscCall(PdParamsAdd(nop->params, "proj1.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->proj1));
@@ -108,6 +116,16 @@ static PetscErrorCode NOpForward_MgNO(NOp nop, PdTape tape, PdTensor x, PdTensor
 
   PetscFunctionBegin;
   PetscCheck((H - 1) % d == 0 && (W - 1) % d == 0, nop->comm, PETSC_ERR_ARG_SIZ, "MgNO with %" PetscInt_FMT " levels needs grids with (H-1) and (W-1) divisible by %" PetscInt_FMT " (e.g. %" PetscInt_FMT "+1); got %" PetscInt_FMT "x%" PetscInt_FMT ". Lower -mgno_levels", m->levels, d, 8 * d, H, W);
+  if (m->linear) { /* y = P sum_k (V_k + W_k) ... L x: every step linear */
+    PetscCall(PdChannelMix(x, m->lift, NULL, &h));
+    for (PetscInt k = 0; k < m->layers; k++) {
+      PetscCall(VCycle(m, k, 0, h, &v));
+      PetscCall(PdChannelMix(h, m->W[k], NULL, &p));
+      PetscCall(PdAdd(v, p, &h));
+    }
+    PetscCall(PdChannelMix(h, m->proj2, NULL, y));
+    PetscFunctionReturn(0);
+  }
   /* grid coordinates as two more channels, as FNO does */
   PetscCall(PdTapeInput(tape, 4, shape, &g));
   for (PetscInt b = 0; b < B; b++)
@@ -135,7 +153,7 @@ static PetscErrorCode NOpView_MgNO(NOp nop, PetscViewer viewer)
   NOp_MgNO *m = (NOp_MgNO *)nop->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscViewerASCIIPrintf(viewer, "MgNO: %" PetscInt_FMT " V-cycle layers of %" PetscInt_FMT " levels, width %" PetscInt_FMT "\n", m->layers, m->levels, m->width));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "MgNO: %" PetscInt_FMT " V-cycle layers of %" PetscInt_FMT " levels, width %" PetscInt_FMT "%s\n", m->layers, m->levels, m->width, m->linear ? ", linear" : ""));
   PetscFunctionReturn(0);
 }
 
@@ -148,6 +166,7 @@ static PetscErrorCode NOpGetMeta_MgNO(NOp nop, PdDict meta)
   PetscCall(PdDictSetInt(meta, "mgno_levels", m->levels));
   PetscCall(PdDictSetInt(meta, "mgno_layers", m->layers));
   PetscCall(PdDictSetInt(meta, "mgno_hidden", m->hidden));
+  PetscCall(PdDictSetBool(meta, "mgno_linear", m->linear));
   PetscFunctionReturn(0);
 }
 
@@ -155,6 +174,7 @@ static PetscErrorCode NOpSetMeta_MgNO(NOp nop, PdDict meta)
 {
   NOp_MgNO  *m = (NOp_MgNO *)nop->data;
   PetscInt64 v;
+  PetscBool  has;
 
   PetscFunctionBegin;
   PetscCall(PdDictGetInt(meta, "mgno_width", &v));
@@ -165,6 +185,8 @@ static PetscErrorCode NOpSetMeta_MgNO(NOp nop, PdDict meta)
   m->layers = (PetscInt)v;
   PetscCall(PdDictGetInt(meta, "mgno_hidden", &v));
   m->hidden = (PetscInt)v;
+  PetscCall(PdDictHas(meta, "mgno_linear", &has)); /* absent from checkpoints before the option */
+  if (has) PetscCall(PdDictGetBool(meta, "mgno_linear", &m->linear));
   PetscFunctionReturn(0);
 }
 
@@ -181,7 +203,7 @@ static PetscErrorCode NOpDestroy_MgNO(NOp nop)
 /*@
   NOpCreate_MgNO - the multigrid neural operator type
 
-  Options: -mgno_width <16> -mgno_levels <3> -mgno_layers <4> -mgno_hidden <64>
+  Options: -mgno_width <16> -mgno_levels <3> -mgno_layers <4> -mgno_hidden <64> -mgno_linear <false>
 @*/
 PetscErrorCode NOpCreate_MgNO(NOp nop)
 {

@@ -458,6 +458,19 @@ static PetscErrorCode PCLearnedSORPretrain_LearnedSOR(PC pc, PetscInt n, const P
   PetscFunctionReturn(0);
 }
 
+/* rank 0 looks, every rank learns the answer */
+static PetscErrorCode FileExists(MPI_Comm comm, const char file[], PetscBool *exists)
+{
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  *exists = PETSC_FALSE;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) PetscCall(PetscTestFile(file, 'r', exists));
+  PetscCallMPI(MPI_Bcast(exists, 1, MPIU_BOOL, 0, comm));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode PCSetUp_LearnedSOR(PC pc)
 {
   PC_LearnedSOR *ls = (PC_LearnedSOR *)pc->data;
@@ -466,11 +479,8 @@ static PetscErrorCode PCSetUp_LearnedSOR(PC pc)
   PetscFunctionBegin;
   PetscCall(PetscObjectGetComm((PetscObject)pc, &comm));
   if (ls->state_file && !ls->state_loaded) {
-    PetscMPIInt rank;
-    PetscBool   exists = PETSC_FALSE;
-    PetscCallMPI(MPI_Comm_rank(comm, &rank));
-    if (rank == 0) PetscCall(PetscTestFile(ls->state_file, 'r', &exists));
-    PetscCallMPI(MPI_Bcast(&exists, 1, MPIU_BOOL, 0, comm));
+    PetscBool exists;
+    PetscCall(FileExists(comm, ls->state_file, &exists));
     if (exists) {
       PetscCall(PCLearnedSORLoadState_LearnedSOR(pc, ls->state_file));
       ls->model_loaded = PETSC_TRUE; /* a sequence under way needs no warm start */
@@ -478,11 +488,8 @@ static PetscErrorCode PCSetUp_LearnedSOR(PC pc)
     ls->state_loaded = PETSC_TRUE;
   }
   if (ls->model_file && !ls->model_loaded) {
-    PetscMPIInt rank;
-    PetscBool   exists = PETSC_FALSE;
-    PetscCallMPI(MPI_Comm_rank(comm, &rank));
-    if (rank == 0) PetscCall(PetscTestFile(ls->model_file, 'r', &exists));
-    PetscCallMPI(MPI_Bcast(&exists, 1, MPIU_BOOL, 0, comm));
+    PetscBool exists;
+    PetscCall(FileExists(comm, ls->model_file, &exists));
     PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "-pc_learned_model %s: no such file (write one with pdeop precond train -type learned_sor)", ls->model_file);
     PetscCall(LoadState(pc, ls->model_file, PETSC_TRUE));
     ls->model_loaded = PETSC_TRUE;

@@ -546,7 +546,7 @@ static PetscErrorCode DefaultOption(const char name[], const char value[], Petsc
 static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, const char out[], const char logfile[], PdDict report)
 {
   const PetscInt N = fam->res, n = N * N;
-  PetscInt       m = 0, S = 512, epochs = 20, B = 16, nheld = 3, levels = 1, np, steps, Emax = 0;
+  PetscInt       m = 0, S = 1024, epochs = 100, B = 16, nheld = 3, levels = 1, np, steps, Emax = 0;
   PetscReal      bias = 9;
   PetscMPIInt    rank, size;
   DCDMSystem    *sys;
@@ -562,25 +562,27 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   double         loss = NAN, loss0 = NAN;
   char           desc[128], lv[16], png[PETSC_MAX_PATH_LEN];
   double        *hx, *hloss;
-  const char    *defs[4][2] = {{"-mgno_width", "8"}, {"-mgno_layers", "2"}, {"-mgno_hidden", "16"}, {"-mgno_levels", lv}};
+  /* a linear V-cycle (q = M r: the method is then a flexible preconditioned conjugate direction
+     iteration with a learned multigrid M), one layer of width 4, as deep as the grid allows */
+  const char    *defs[4][2] = {{"-mgno_width", "4"}, {"-mgno_layers", "1"}, {"-mgno_linear", "true"}, {"-mgno_levels", lv}};
   PetscBool      clear[4];
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train -type dcdm", "pdeop");
-  PetscCall(PetscOptionsInt("-ritz", "Lanczos steps (Ritz vectors) per system (0: 2 N)", "", m, &m, NULL));
+  PetscCall(PetscOptionsInt("-ritz", "Lanczos steps (Ritz vectors) per system (0: 12 N, at most N^2)", "", m, &m, NULL));
   PetscCall(PetscOptionsInt("-samples", "Training right-hand sides", "", S, &S, NULL));
   PetscCall(PetscOptionsInt("-epochs", "Passes over the right-hand sides", "", epochs, &epochs, NULL));
   PetscCall(PetscOptionsInt("-batch_size", "Right-hand sides per step", "", B, &B, NULL));
   PetscCall(PetscOptionsReal("-dcdm_bias", "Weight of the lower half of the spectrum in the right-hand sides", "", bias, &bias, NULL));
   PetscCall(PetscOptionsInt("-heldout", "Held-out systems for the final check against ICC(0)", "", nheld, &nheld, NULL));
   PetscOptionsEnd();
-  if (m <= 0) m = 2 * N;
+  if (m <= 0) m = PetscMin(12 * N, n);
   PetscCheck(S >= 1 && epochs >= 1 && B >= 1 && bias > 0 && nheld >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "Need -samples, -epochs, -batch_size >= 1, -dcdm_bias > 0, -heldout >= 0");
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   if (fam->problem == PD_FAMILY_POISSON) count = 1; /* one operator */
-  /* the deepest V-cycle the grid allows, at most 5 levels */
-  while (levels < 5 && (N - 1) % (1 << levels) == 0 && (N - 1) / (1 << levels) >= 2) levels++;
+  /* the deepest V-cycle the grid allows (coarsest grid at least 3 x 3), at most 8 levels */
+  while (levels < 8 && (N - 1) % (1 << levels) == 0 && (N - 1) / (1 << levels) >= 2) levels++;
   PetscCall(PetscSNPrintf(lv, sizeof(lv), "%" PetscInt_FMT, levels));
   for (int k = 0; k < 4; k++) PetscCall(DefaultOption(defs[k][0], defs[k][1], &clear[k]));
   PetscCall(NOpCreate(comm, &net));
@@ -595,7 +597,8 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   PetscCall(NOpGetParamCount(net, &np));
   PetscCall(PdOptimCreate(params, &optim));
   PetscCall(PdOptimSetType(optim, PD_OPTIM_ADAM));
-  PetscCall(PdOptimSetLearningRate(optim, 1e-3));
+  PetscCall(PdOptimSetLearningRate(optim, 3e-3));
+  PetscCall(PdOptimSetSchedule(optim, PD_SCHEDULE_COSINE, 1, 1, 1.0)); /* total steps set below */
   PetscCall(PdOptimSetFromOptions(optim));
   PetscCall(PdOptionsCheckUnused(comm, "precond train"));
   PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));

@@ -108,9 +108,12 @@ expect_fail "learned_sor model of another grid" "omega_count" $P solve darcy -da
 
 # dcdm: train a small network on the Poisson operator, then solve with it (converges whatever the
 # network does; same solution as CG)
-$P precond train -type dcdm -problem poisson -res 17 -samples 32 -epochs 3 -o dcdm.h5 -report dt.json -quiet >/dev/null
-check "dcdm: loss reported" 'a > 0 && a < 2' "$(jget dt.json final_loss)"
-check "dcdm: Ritz vectors" 'a == 34' "$(jget dt.json ritz_vectors)"
+# The default network (a linear learned V-cycle) with the default training (1024 right-hand sides,
+# 100 epochs; 30 s on one core) needs fewer iterations than ICC(0)-CG: measured 11 against 15.
+$P precond train -type dcdm -problem poisson -res 17 -heldout 1 -o dcdm.h5 -report dt.json -quiet >/dev/null
+check "dcdm: loss fell tenfold" 'a > 0 && a < 0.1 * b' "$(jget dt.json final_loss)" "$(jget dt.json initial_loss)"
+check "dcdm: Ritz vectors (12 N)" 'a == 204' "$(jget dt.json ritz_vectors)"
+check "dcdm: fewer iterations than ICC(0)-CG" 'a < b' "$(jget dt.json heldout_iterations_dcdm)" "$(jget dt.json heldout_iterations_icc)"
 $P solve poisson -da_grid_x 17 -ksp_type dcdm -ksp_dcdm_model dcdm.h5 -pc_type none -ksp_rtol 1e-10 -mms -report dc.json -quiet
 $P solve poisson -da_grid_x 17 -ksp_type cg -pc_type none -ksp_rtol 1e-10 -mms -report cg.json -quiet
 check "dcdm: same error against the exact solution as CG" 'a/b - 1 < 1e-6 && b/a - 1 < 1e-6' "$(jget dc.json error)" "$(jget cg.json error)"

@@ -432,5 +432,66 @@ static void test_normalization(void **state)
   PDT(NOpDestroy(&b));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_fno_reference), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization), cmocka_unit_test(test_mgno)};
+/* -mgno_linear: y(a x1 + b x2) = a y(x1) + b y(x2) to float rounding (the default MgNO is not),
+   gradients, and a checkpoint that rebuilds the same linear map */
+static PetscErrorCode MgNOApply(NOp m, PdTape tape, const float *x, PetscInt n, float *y)
+{
+  PdTensor xi, yo;
+  PetscInt s[4] = {1, 1, 9, 9};
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeReset(tape));
+  PetscCall(PdTapeInput(tape, 4, s, &xi));
+  PetscCall(PetscArraycpy(xi->data, x, n));
+  PetscCall(NOpForward(m, tape, xi, &yo));
+  PetscCall(PetscArraycpy(y, yo->data, n));
+  PetscFunctionReturn(0);
+}
+
+static void test_mgno_linear(void **state)
+{
+  PetscInt in[3] = {1, 9, 9}, out[3] = {1, 9, 9}, xs[4] = {2, 1, 9, 9}, epoch;
+  float    x1[81], x2[81], xc[81], y1[81], y2[81], yc[81], z[81];
+  PdRng    rng;
+  PdTape   tape;
+  PdTensor x;
+  PDT(PdRngSeed(&rng, 12, 0));
+  PDT(PdRngFillUniform(&rng, 81, x1, -1, 1));
+  PDT(PdRngFillUniform(&rng, 81, x2, -1, 1));
+  for (PetscInt i = 0; i < 81; i++) xc[i] = 0.7f * x1[i] - 1.3f * x2[i];
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  for (int linear = 1; linear >= 0; linear--) {
+    NOp    m = MakeModel(NOPMGNO, 3, in, out, "-mgno_width", "2", "-mgno_linear", linear ? "true" : "false"), l;
+    double err = 0, scale = 0;
+    PDT(MgNOApply(m, tape, x1, 81, y1));
+    PDT(MgNOApply(m, tape, x2, 81, y2));
+    PDT(MgNOApply(m, tape, xc, 81, yc));
+    for (PetscInt i = 0; i < 81; i++) {
+      err   = PetscMax(err, fabs(yc[i] - (0.7 * y1[i] - 1.3 * y2[i])));
+      scale = PetscMax(scale, fabs(yc[i]));
+    }
+    print_message("MgNO%s: superposition error %.3g (output scale %.3g)\n", linear ? " -mgno_linear" : "", err, scale);
+    if (linear) {
+      if (!(err <= 1e-5 * scale)) fail_msg("the linear MgNO breaks superposition by %g (scale %g)", err, scale);
+      PDT(PetscArrayzero(z, 81));
+      PDT(MgNOApply(m, tape, z, 81, y1));
+      for (PetscInt i = 0; i < 81; i++) assert_true(y1[i] == 0);
+      PDT(PdTensorCreate(4, xs, PETSC_FALSE, &x));
+      PDT(PdRngFillUniform(&rng, x->size, x->data, -1, 1));
+      CheckModelGradient(m, x, 2 * 81, "linear MgNO");
+      PDT(PdTensorDestroy(&x));
+      PDT(NOpSave(m, "mgno_linear.h5", NULL, 1));
+      PDT(NOpLoad(PETSC_COMM_SELF, "mgno_linear.h5", &l, &epoch));
+      PDT(MgNOApply(m, tape, xc, 81, y1));
+      PDT(MgNOApply(l, tape, xc, 81, y2));
+      for (PetscInt i = 0; i < 81; i++) assert_true(y1[i] == y2[i]);
+      PDT(NOpDestroy(&l));
+      remove("mgno_linear.h5");
+    } else if (!(err > 1e-3 * scale)) fail_msg("the default MgNO looks linear (superposition error %g)", err);
+    PDT(NOpDestroy(&m));
+  }
+  PDT(PdTapeDestroy(&tape));
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_fno_reference), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization), cmocka_unit_test(test_mgno), cmocka_unit_test(test_mgno_linear)};
 PDT_MAIN("nop", tests)

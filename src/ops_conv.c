@@ -2,42 +2,60 @@
    by im2col/col2im and OpenBLAS sgemm: the restriction/prolongation/smoothing blocks of MgNO. */
 #include <pdeop/ops.h>
 #include <cblas.h>
+#include <string.h>
 
-/* col[(c*9 + ky*3 + kx), oy*Wo + ox] = in[c, oy*s + ky - 1, ox*s + kx - 1] (0 outside) */
-static void Im2Col(const float *in, PetscInt C, PetscInt H, PetscInt W, PetscInt s, PetscInt Ho, PetscInt Wo, float *col)
+/* The output columns ox whose input column ix = ox s + kx - 1 lies in [0, W): [lo, hi) */
+static inline void ValidColumns(PetscInt W, PetscInt s, PetscInt kx, PetscInt Wo, PetscInt *lo, PetscInt *hi)
+{
+  *lo = kx == 0 ? 1 : 0; /* ix = -1 only at ox = 0, kx = 0 */
+  *hi = PetscMin(Wo, (W - kx) / s + 1);
+}
+
+/* col[(c*9 + ky*3 + kx), oy*Wo + ox] = in[c, oy*s + ky - 1, ox*s + kx - 1] (0 outside): zeros at the
+   edges, a branch-free copy (stride 1) or strided gather (stride 2) inside */
+static void Im2Col(const float *restrict in, PetscInt C, PetscInt H, PetscInt W, PetscInt s, PetscInt Ho, PetscInt Wo, float *restrict col)
 {
   for (PetscInt c = 0; c < C; c++)
     for (PetscInt ky = 0; ky < 3; ky++)
       for (PetscInt kx = 0; kx < 3; kx++) {
-        float *row = col + ((c * 3 + ky) * 3 + kx) * Ho * Wo;
+        float   *row = col + ((c * 3 + ky) * 3 + kx) * Ho * Wo;
+        PetscInt lo, hi;
+        ValidColumns(W, s, kx, Wo, &lo, &hi);
         for (PetscInt oy = 0; oy < Ho; oy++) {
-          PetscInt iy = oy * s + ky - 1;
+          const PetscInt iy = oy * s + ky - 1;
+          float         *r  = row + oy * Wo;
           if (iy < 0 || iy >= H) {
-            for (PetscInt ox = 0; ox < Wo; ox++) row[oy * Wo + ox] = 0;
+            memset(r, 0, sizeof(float) * (size_t)Wo);
             continue;
           }
-          for (PetscInt ox = 0; ox < Wo; ox++) {
-            PetscInt ix         = ox * s + kx - 1;
-            row[oy * Wo + ox] = (ix >= 0 && ix < W) ? in[(c * H + iy) * W + ix] : 0.0f;
-          }
+          const float *src = in + (c * H + iy) * W + kx - 1; /* src[ox s] is column ox */
+          for (PetscInt ox = 0; ox < lo; ox++) r[ox] = 0;
+          if (s == 1) memcpy(r + lo, src + lo, sizeof(float) * (size_t)(hi - lo));
+          else
+            for (PetscInt ox = lo; ox < hi; ox++) r[ox] = src[ox * s];
+          for (PetscInt ox = hi; ox < Wo; ox++) r[ox] = 0;
         }
       }
 }
 
 /* the adjoint of Im2Col: out[c, iy, ix] += col[...] */
-static void Col2Im(const float *col, PetscInt C, PetscInt H, PetscInt W, PetscInt s, PetscInt Ho, PetscInt Wo, float *out)
+static void Col2Im(const float *restrict col, PetscInt C, PetscInt H, PetscInt W, PetscInt s, PetscInt Ho, PetscInt Wo, float *restrict out)
 {
   for (PetscInt c = 0; c < C; c++)
     for (PetscInt ky = 0; ky < 3; ky++)
       for (PetscInt kx = 0; kx < 3; kx++) {
         const float *row = col + ((c * 3 + ky) * 3 + kx) * Ho * Wo;
+        PetscInt     lo, hi;
+        ValidColumns(W, s, kx, Wo, &lo, &hi);
         for (PetscInt oy = 0; oy < Ho; oy++) {
-          PetscInt iy = oy * s + ky - 1;
+          const PetscInt iy = oy * s + ky - 1;
           if (iy < 0 || iy >= H) continue;
-          for (PetscInt ox = 0; ox < Wo; ox++) {
-            PetscInt ix = ox * s + kx - 1;
-            if (ix >= 0 && ix < W) out[(c * H + iy) * W + ix] += row[oy * Wo + ox];
-          }
+          const float *restrict r   = row + oy * Wo;
+          float *restrict       dst = out + (c * H + iy) * W + kx - 1;
+          if (s == 1)
+            for (PetscInt ox = lo; ox < hi; ox++) dst[ox] += r[ox];
+          else
+            for (PetscInt ox = lo; ox < hi; ox++) dst[ox * s] += r[ox];
         }
       }
 }
@@ -81,7 +99,7 @@ static PetscErrorCode ConvBackward(PdTensor y)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_ConvBwd, 0, 0, 0, 0));
-  PetscCall(PdTapeAlloc(y->tape, sizeof(float) * (size_t)K * S, (void **)&col));
+  PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)K * S, (void **)&col)); /* every entry written before it is read */
   for (PetscInt n = 0; n < B; n++) {
     const float *dy = y->grad + n * cout * S;
     if (w->grad) {
@@ -128,7 +146,7 @@ PetscErrorCode PdConv3x3(PdTensor x, PdTensor w, PdTensor b, PetscInt stride, Pd
   y->iarg[0]  = stride;
   y->backward = ConvBackward;
   PetscCall(PetscLogEventBegin(PD_EVENT_Conv, 0, 0, 0, 0));
-  PetscCall(PdTapeAlloc(tape, sizeof(float) * (size_t)K * Ho * Wo, (void **)&col));
+  PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)K * Ho * Wo, (void **)&col)); /* every entry written before it is read */
   for (PetscInt n = 0; n < B; n++) {
     float *yn = y->data + n * cout * Ho * Wo;
     Im2Col(x->data + n * cin * H * W, cin, H, W, stride, Ho, Wo, col);
@@ -151,7 +169,7 @@ static PetscErrorCode ConvTBackward(PdTensor y)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_ConvBwd, 0, 0, 0, 0));
-  PetscCall(PdTapeAlloc(y->tape, sizeof(float) * (size_t)K * S, (void **)&col));
+  PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)K * S, (void **)&col)); /* every entry written before it is read */
   for (PetscInt n = 0; n < B; n++) {
     const float *dy = y->grad + n * cout * Ho * Wo;
     if (b && b->grad) BiasGrad(dy, b->grad, cout, Ho * Wo);
@@ -194,7 +212,7 @@ PetscErrorCode PdConv3x3Transpose(PdTensor x, PdTensor w, PdTensor b, PetscInt s
   y->iarg[0]  = stride;
   y->backward = ConvTBackward;
   PetscCall(PetscLogEventBegin(PD_EVENT_Conv, 0, 0, 0, 0));
-  PetscCall(PdTapeAlloc(tape, sizeof(float) * (size_t)K * S, (void **)&col));
+  PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)K * S, (void **)&col)); /* every entry written before it is read */
   for (PetscInt n = 0; n < B; n++) {
     float *yn = y->data + n * cout * Ho * Wo;
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, S, cin, 1.0f, w->data, K, x->data + n * cin * S, S, 0.0f, col, S); /* col = Wm^T x_n */

@@ -10,8 +10,9 @@
 typedef struct {
   PetscInt  width, levels, layers, hidden;
   PetscBool linear; /* a linear map of the input: no coordinates, biases, GELU or hidden projection */
+  PetscBool post;   /* a learned post-smoothing u += C (f - A u) after each coarse correction */
   PdTensor  lift, liftb, proj1, proj1b, proj2, proj2b;
-  PdTensor *A, *B, *R, *P, *W, *Wb; /* A, B: layers x levels; R, P: layers x (levels - 1) */
+  PdTensor *A, *B, *R, *P, *C, *W, *Wb; /* A, B: layers x levels; R, P, C: layers x (levels - 1) */
 } NOp_MgNO;
 
 static PetscErrorCode NOpSetFromOptions_MgNO(NOp nop, PetscOptionItems *PetscOptionsObject)
@@ -24,6 +25,7 @@ static PetscErrorCode NOpSetFromOptions_MgNO(NOp nop, PetscOptionItems *PetscOpt
   PetscCall(PetscOptionsInt("-mgno_levels", "Grid levels of each V-cycle", "NOpCreate_MgNO", m->levels, &m->levels, NULL));
   PetscCall(PetscOptionsInt("-mgno_layers", "Number of V-cycle layers", "NOpCreate_MgNO", m->layers, &m->layers, NULL));
   PetscCall(PetscOptionsInt("-mgno_hidden", "Channels of the projection's hidden layer", "NOpCreate_MgNO", m->hidden, &m->hidden, NULL));
+  PetscCall(PetscOptionsBool("-mgno_post_smoothing", "A learned post-smoothing step after each coarse correction (V(1,1) cycles)", "NOpCreate_MgNO", m->post, &m->post, NULL));
   PetscCall(PetscOptionsBool("-mgno_linear", "A linear operator: no grid coordinates, biases, GELU or hidden projection", "NOpCreate_MgNO", m->linear, &m->linear, NULL));
   PetscOptionsHeadEnd();
   PetscFunctionReturn(0);
@@ -50,7 +52,7 @@ static PetscErrorCode NOpSetUp_MgNO(NOp nop)
 
   PetscFunctionBegin;
   PetscCheck(nop->in_ndim == 3 && nop->out_ndim == 3, nop->comm, PETSC_ERR_ARG_SIZ, "MgNO maps 2D fields [C, H, W] to 2D fields");
-  PetscCall(PetscCalloc6(m->layers * L, &m->A, m->layers * L, &m->B, m->layers * L, &m->R, m->layers * L, &m->P, m->layers, &m->W, m->layers, &m->Wb));
+  PetscCall(PetscCalloc7(m->layers * L, &m->A, m->layers * L, &m->B, m->layers * L, &m->R, m->layers * L, &m->P, m->layers * L, &m->C, m->layers, &m->W, m->layers, &m->Wb));
   s[0] = w;
   s[1] = nop->in_shape[0] + (m->linear ? 0 : 2);
   PetscCall(PdParamsAdd(nop->params, "lift.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)s[1])), &m->lift));
@@ -67,6 +69,10 @@ static PetscErrorCode NOpSetUp_MgNO(NOp nop)
         PetscCall(PdParamsAdd(nop->params, name, 4, s, PD_INIT_UNIFORM, cs, &m->R[k * L + l]));
         PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".P", k, l));
         PetscCall(PdParamsAdd(nop->params, name, 4, s, PD_INIT_UNIFORM, cs, &m->P[k * L + l]));
+        if (m->post) {
+          PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".C", k, l));
+          PetscCall(PdParamsAdd(nop->params, name, 4, s, PD_INIT_UNIFORM, cs, &m->C[k * L + l]));
+        }
       }
     }
     s[0] = w, s[1] = w;
@@ -105,6 +111,13 @@ static PetscErrorCode VCycle(NOp_MgNO *m, PetscInt k, PetscInt l, PdTensor f, Pd
   PetscCall(VCycle(m, k, l + 1, fc, &uc));
   PetscCall(PdConv3x3Transpose(uc, m->P[k * L + l], NULL, 2, &pu)); /* prolong */
   PetscCall(PdAdd(*u, pu, u));
+  if (m->post) { /* u += C (f - A u) */
+    PdTensor cr;
+    PetscCall(PdConv3x3(*u, m->A[k * L + l], NULL, 1, &Au));
+    PetscCall(PdSub(f, Au, &r));
+    PetscCall(PdConv3x3(r, m->C[k * L + l], NULL, 1, &cr));
+    PetscCall(PdAdd(*u, cr, u));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -153,7 +166,7 @@ static PetscErrorCode NOpView_MgNO(NOp nop, PetscViewer viewer)
   NOp_MgNO *m = (NOp_MgNO *)nop->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscViewerASCIIPrintf(viewer, "MgNO: %" PetscInt_FMT " V-cycle layers of %" PetscInt_FMT " levels, width %" PetscInt_FMT "%s\n", m->layers, m->levels, m->width, m->linear ? ", linear" : ""));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "MgNO: %" PetscInt_FMT " V-cycle layers of %" PetscInt_FMT " levels, width %" PetscInt_FMT "%s%s\n", m->layers, m->levels, m->width, m->linear ? ", linear" : "", m->post ? ", post-smoothing" : ""));
   PetscFunctionReturn(0);
 }
 
@@ -167,6 +180,7 @@ static PetscErrorCode NOpGetMeta_MgNO(NOp nop, PdDict meta)
   PetscCall(PdDictSetInt(meta, "mgno_layers", m->layers));
   PetscCall(PdDictSetInt(meta, "mgno_hidden", m->hidden));
   PetscCall(PdDictSetBool(meta, "mgno_linear", m->linear));
+  PetscCall(PdDictSetBool(meta, "mgno_post_smoothing", m->post));
   PetscFunctionReturn(0);
 }
 
@@ -187,6 +201,8 @@ static PetscErrorCode NOpSetMeta_MgNO(NOp nop, PdDict meta)
   m->hidden = (PetscInt)v;
   PetscCall(PdDictHas(meta, "mgno_linear", &has)); /* absent from checkpoints before the option */
   if (has) PetscCall(PdDictGetBool(meta, "mgno_linear", &m->linear));
+  PetscCall(PdDictHas(meta, "mgno_post_smoothing", &has));
+  if (has) PetscCall(PdDictGetBool(meta, "mgno_post_smoothing", &m->post));
   PetscFunctionReturn(0);
 }
 
@@ -195,7 +211,7 @@ static PetscErrorCode NOpDestroy_MgNO(NOp nop)
   NOp_MgNO *m = (NOp_MgNO *)nop->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscFree6(m->A, m->B, m->R, m->P, m->W, m->Wb));
+  PetscCall(PetscFree7(m->A, m->B, m->R, m->P, m->C, m->W, m->Wb));
   PetscCall(PetscFree(nop->data));
   PetscFunctionReturn(0);
 }
@@ -203,7 +219,7 @@ static PetscErrorCode NOpDestroy_MgNO(NOp nop)
 /*@
   NOpCreate_MgNO - the multigrid neural operator type
 
-  Options: -mgno_width <16> -mgno_levels <3> -mgno_layers <4> -mgno_hidden <64> -mgno_linear <false>
+  Options: -mgno_width <16> -mgno_levels <3> -mgno_layers <4> -mgno_hidden <64> -mgno_linear <false> -mgno_post_smoothing <false>
 @*/
 PetscErrorCode NOpCreate_MgNO(NOp nop)
 {

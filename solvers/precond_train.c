@@ -562,10 +562,10 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   double         loss = NAN, loss0 = NAN;
   char           desc[128], lv[16], png[PETSC_MAX_PATH_LEN];
   double        *hx, *hloss;
-  /* a linear V-cycle (q = M r: the method is then a flexible preconditioned conjugate direction
-     iteration with a learned multigrid M), one layer of width 4, as deep as the grid allows */
-  const char    *defs[4][2] = {{"-mgno_width", "4"}, {"-mgno_layers", "1"}, {"-mgno_linear", "true"}, {"-mgno_levels", lv}};
-  PetscBool      clear[4];
+  /* a linear V(1,1)-cycle (q = M r: the method is then a flexible preconditioned conjugate
+     direction iteration with a learned multigrid M), one layer of width 4, as deep as the grid allows */
+  const char    *defs[5][2] = {{"-mgno_width", "4"}, {"-mgno_layers", "1"}, {"-mgno_linear", "true"}, {"-mgno_post_smoothing", "true"}, {"-mgno_levels", lv}};
+  PetscBool      clear[5];
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train -type dcdm", "pdeop");
@@ -584,13 +584,13 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   /* the deepest V-cycle the grid allows (coarsest grid at least 3 x 3), at most 8 levels */
   while (levels < 8 && (N - 1) % (1 << levels) == 0 && (N - 1) / (1 << levels) >= 2) levels++;
   PetscCall(PetscSNPrintf(lv, sizeof(lv), "%" PetscInt_FMT, levels));
-  for (int k = 0; k < 4; k++) PetscCall(DefaultOption(defs[k][0], defs[k][1], &clear[k]));
+  for (int k = 0; k < 5; k++) PetscCall(DefaultOption(defs[k][0], defs[k][1], &clear[k]));
   PetscCall(NOpCreate(comm, &net));
   PetscCall(NOpSetType(net, NOPMGNO));
   PetscCall(NOpSetShapes(net, 3, (PetscInt[]){1, N, N}, 3, (PetscInt[]){1, N, N}));
   PetscCall(NOpSetSeed(net, fam->seed));
   PetscCall(NOpSetFromOptions(net));
-  for (int k = 0; k < 4; k++)
+  for (int k = 0; k < 5; k++)
     if (clear[k]) PetscCall(PetscOptionsClearValue(NULL, defs[k][0]));
   PetscCall(NOpSetUp(net));
   PetscCall(NOpGetParams(net, &params));

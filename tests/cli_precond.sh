@@ -108,8 +108,8 @@ expect_fail "learned_sor model of another grid" "omega_count" $P solve darcy -da
 
 # dcdm: train a small network on the Poisson operator, then solve with it (converges whatever the
 # network does; same solution as CG)
-# The default network (a linear learned V-cycle) with the default training (1024 right-hand sides,
-# 100 epochs; 30 s on one core) needs fewer iterations than ICC(0)-CG: measured 11 against 15.
+# The default network (a linear learned V(1,1)-cycle) with the default training (1024 right-hand sides,
+# 100 epochs; 30 s on one core) needs fewer iterations than ICC(0)-CG: measured 9 against 15.
 $P precond train -type dcdm -problem poisson -res 17 -heldout 1 -o dcdm.h5 -report dt.json -quiet >/dev/null
 check "dcdm: loss fell tenfold" 'a > 0 && a < 0.1 * b' "$(jget dt.json final_loss)" "$(jget dt.json initial_loss)"
 check "dcdm: Ritz vectors (12 N)" 'a == 204' "$(jget dt.json ritz_vectors)"

@@ -1,6 +1,7 @@
 /* `pdeop precond train`: make a family of systems with pdeop's own solvers and train a learned
-   preconditioner on it (Adam, data-parallel over ranks: each rank owns a share of the systems),
-   write the loss curve (CSV) and the model, and check it on held-out systems against ICC(0). */
+   preconditioner on it (Adam, data-parallel over ranks: each rank owns a share of the systems; for
+   learned_sor, every omega on every system to warm-start the bandit), write the curve (CSV) and the
+   model, and check it on held-out systems against ICC(0). */
 #include <pdeop/learned.h>
 #include <pdeop/pdeop.h>
 #include <pdeop/solve.h>
@@ -842,9 +843,10 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, PdFamily *fam, PetscInt count, con
 }
 
 /*@
-  PdPrecondTrainRun - `pdeop precond train -type learned_ic -problem darcy|poisson -res N -count M
-  -o model.h5` with -seed, -epochs, -lr (Adam, cosine schedule), -ic_width, -ic_layers, -pairs, -validate,
-  -validate_every, -batch_systems, -heldout and
+  PdPrecondTrainRun - `pdeop precond train -type learned_ic|dcdm|learned_sor -problem darcy|poisson
+  -res N -count M -o model` with -seed, -epochs, -lr (Adam, cosine schedule), -ic_width, -ic_layers,
+  -pairs, -validate, -validate_every, -batch_systems (learned_ic), -ritz, -samples, -batch_size,
+  -dcdm_bias (dcdm), the -pc_learned_sor_omega_* grid (learned_sor), -heldout and
   -log file.csv (default: the model's name with .csv)
 @*/
 PetscErrorCode PdPrecondTrainRun(MPI_Comm comm, PdDict report)

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The FNO paper's Darcy recipe at s = 85 (1000 training and 100 test coefficients, 12/3 thresholded
+# GRF, solved at 421^2 and subsampled): generates the data once into DIR, trains each model on
+# 2 ranks with the recipe's options and prints the test relative L2 next to the paper's FNO-2D.
+# Hours of compute: FNO 200 epochs is about an hour on 2 idle cores (docs/benchmarks.md).
+# Usage: bench/darcy85.sh [dir=darcy85] [epochs=200] [models="fno deeponet mgno"]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+pdeop="${PDEOP:-$root/build/pdeop}"
+dir=${1:-darcy85}
+epochs=${2:-200}
+models=${3:-fno deeponet mgno}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+[ -x "$pdeop" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
+# shellcheck source=../scripts/openblas-core.sh
+. "$root/scripts/openblas-core.sh"
+pdeop_openblas_core "$pdeop"
+jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
+mkdir -p "$dir"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d); $PDEOP_BLAS_NOTE"
+[ -s "$dir/train85.h5" ] || mpiexec -n 2 "$pdeop" data darcy -n 1000 -res 85 -fine 421 -seed 1 -o "$dir/train85.h5" -quiet
+[ -s "$dir/test85.h5" ] || mpiexec -n 2 "$pdeop" data darcy -n 100 -res 85 -fine 421 -seed 2 -o "$dir/test85.h5" -quiet
+echo
+echo "| model | parameters | epochs | train rel. L2 | test rel. L2 | samples/s | minutes | paper FNO-2D |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+for m in $models; do
+  case $m in
+    fno) opts=(-fno_width 32 -fno_modes 12 -fno_layers 4 -weight_decay 1e-4) ;;
+    deeponet) opts=() ;;
+    mgno) opts=(-mgno_width 16 -mgno_levels 3 -mgno_layers 4) ;;
+    *) echo "unknown model $m"; exit 1 ;;
+  esac
+  mpiexec -n 2 "$pdeop" train -model "$m" "${opts[@]}" -data "$dir/train85.h5" -test "$dir/test85.h5" \
+    -batch_size 20 -lr 1e-3 -lr_schedule cosine -epochs "$epochs" -checkpoint_every 10 -seed 1 \
+    -o "$dir/$m.h5" -report "$dir/$m.json" -quiet >/dev/null
+  printf "| %s | %s | %s | %.4f | **%.4f** | %.1f | %.0f | 0.0108 (500 epochs) |\n" "$m" "$(jget "$dir/$m.json" params)" "$epochs" \
+    "$(jget "$dir/$m.json" train_loss)" "$(jget "$dir/$m.json" test_rel_l2)" "$(jget "$dir/$m.json" train_samples_per_s)" \
+    "$(awk -v s="$(jget "$dir/$m.json" seconds)" 'BEGIN{print s/60}')"
+done

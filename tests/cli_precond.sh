@@ -97,6 +97,8 @@ $P precond train -type learned_sor -res 17 -count 6 -o sor.bin -report st.json -
 check "learned_sor train: best omega on the grid" 'a >= 1 && a <= 1.9' "$(jget st.json best_omega)"
 check "learned_sor train: held-out, fewer iterations than SSOR omega 1" 'a < b' "$(jget st.json heldout_iterations_learned_sor)" "$(jget st.json heldout_iterations_sor)"
 [ -s sor.csv ] && [ -s sor.png ] && [ "$(wc -l <sor.csv)" = 7 ] && ok "learned_sor log (6 systems) and plot" || bad "learned_sor log: $(ls sor.*)"
+$M $P precond train -type learned_sor -res 17 -count 6 -o sor2.bin -quiet >/dev/null
+cmp -s sor.bin sor2.bin && ok "learned_sor: 2 ranks train the same model as 1" || bad "learned_sor: sor2.bin differs from sor.bin"
 cp sor.bin sor0.bin
 $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_sor -pc_learned_model sor.bin -report ss.json -quiet
 check "solve with a learned_sor model" 'a > 0' "$(jget ss.json iterations)"

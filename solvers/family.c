@@ -129,3 +129,33 @@ PetscErrorCode PdFamilyRHS(PdFamily *f, PetscInt s, PetscInt k, Vec b)
   }
   PetscFunctionReturn(0);
 }
+
+/*@
+  PdSSORIterations - CG + SSOR at every omega of a grid on one system (see learned.h)
+@*/
+PetscErrorCode PdSSORIterations(Mat A, Vec b, Vec x, PetscReal rtol, PetscInt K, const PetscReal omega[], PetscInt its[])
+{
+  KSP ksp;
+  PC  pc;
+
+  PetscFunctionBegin;
+  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPSetTolerances(ksp, rtol, 1e-50, PETSC_DEFAULT, 100000));
+  PetscCall(KSPSetErrorIfNotConverged(ksp, PETSC_FALSE));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCSetType(pc, PCSOR));
+  PetscCall(PCSORSetSymmetric(pc, SOR_LOCAL_SYMMETRIC_SWEEP));
+  for (PetscInt k = 0; k < K; k++) {
+    KSPConvergedReason reason;
+    PetscCall(PCSORSetOmega(pc, omega[k]));
+    PetscCall(VecZeroEntries(x));
+    PetscCall(KSPSolve(ksp, b, x));
+    PetscCall(KSPGetConvergedReason(ksp, &reason));
+    PetscCall(KSPGetIterationNumber(ksp, &its[k]));
+    if (reason < 0) its[k] = -1;
+  }
+  PetscCall(KSPDestroy(&ksp));
+  PetscFunctionReturn(0);
+}

@@ -144,27 +144,15 @@ PetscErrorCode PdPrecondBenchRun(MPI_Comm comm, PdDict report)
     PetscCall(PdFamilyRHS(&fam, s, 0, b));
     for (PetscInt i = 0; i < nm; i++) {
       PetscInt  its;
-      PetscBool ok;
+      PetscBool ok = PETSC_FALSE;
       PetscCall(Solve(m[i].ksp, A, b, x, &its, &ok, &m[i].setup, &m[i].solve));
       m[i].its += its;
       if (!ok) m[i].failed++;
     }
     if (iw >= 0 && hindsight) {
-      KSP ksp;
-      PC  pc;
-      PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
-      PetscCall(KSPSetType(ksp, KSPCG));
-      PetscCall(KSPSetTolerances(ksp, rtol, 1e-50, PETSC_DEFAULT, 100000));
-      PetscCall(KSPGetPC(ksp, &pc));
-      PetscCall(PCSetType(pc, PCSOR));
-      for (PetscInt k = 0; k < nomega; k++) {
-        PetscInt  its;
-        PetscBool ok;
-        PetscCall(PCSORSetOmega(pc, omegas[k]));
-        PetscCall(Solve(ksp, A, b, x, &its, &ok, NULL, NULL));
-        wits[k] += ok ? its : 100000;
-      }
-      PetscCall(KSPDestroy(&ksp));
+      PetscInt its[MAX_OMEGAS];
+      PetscCall(PdSSORIterations(A, b, x, rtol, nomega, omegas, its));
+      for (PetscInt k = 0; k < nomega; k++) wits[k] += its[k] >= 0 ? its[k] : 100000;
     }
     PetscCall(PdProgressUpdate(&prog, s + 1, NULL));
   }

@@ -728,7 +728,6 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
 static PetscErrorCode TrainSOR(MPI_Comm comm, PdFamily *fam, PetscInt count, const char out[], const char logfile[], PdDict report)
 {
   PC               pc;
-  KSP              ksp;
   PetscInt         K, nheld = 20, *its, best = 0;
   const PetscReal *omega;
   PetscMPIInt      rank, size;
@@ -753,41 +752,21 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, PdFamily *fam, PetscInt count, con
   PetscCall(PdPrintf(comm, "learned_sor: %" PetscInt_FMT " systems of %s, CG + SSOR at each of %" PetscInt_FMT " omegas (%g to %g)\n", count, desc, K, (double)omega[0], (double)omega[K - 1]));
   PetscCall(PetscCalloc1(count * K, &its));
   PetscCall(PetscMalloc2(K, &mean, K, &wx));
-  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
-  PetscCall(KSPSetType(ksp, KSPCG));
-  PetscCall(KSPSetTolerances(ksp, 1e-8, 1e-50, PETSC_DEFAULT, 100000));
-  PetscCall(KSPSetErrorIfNotConverged(ksp, PETSC_FALSE));
-  {
-    PC sor;
-    PetscCall(KSPGetPC(ksp, &sor));
-    PetscCall(PCSetType(sor, PCSOR));
-    PetscCall(PCSORSetSymmetric(sor, SOR_LOCAL_SYMMETRIC_SWEEP));
-    PetscCall(PetscTime(&t0));
-    PetscCall(PdProgressBegin(comm, "systems", count, &prog));
-    for (PetscInt s = rank; s < count; s += size) {
-      Mat A = NULL;
-      Vec b, x;
-      PetscCall(PdFamilyOperator(fam, s, &A));
-      PetscCall(MatCreateVecs(A, &x, &b));
-      PetscCall(PdFamilyRHS(fam, s, 0, b));
-      PetscCall(KSPSetOperators(ksp, A, A));
-      for (PetscInt k = 0; k < K; k++) {
-        KSPConvergedReason reason;
-        PetscCall(PCSORSetOmega(sor, omega[k]));
-        PetscCall(VecZeroEntries(x));
-        PetscCall(KSPSolve(ksp, b, x));
-        PetscCall(KSPGetConvergedReason(ksp, &reason));
-        PetscCall(KSPGetIterationNumber(ksp, &its[s * K + k]));
-        if (reason < 0) its[s * K + k] = -1;
-      }
-      PetscCall(VecDestroy(&x));
-      PetscCall(VecDestroy(&b));
-      PetscCall(MatDestroy(&A));
-      PetscCall(PdProgressUpdate(&prog, PetscMin(count, s + size), NULL));
-    }
-    PetscCall(PdProgressEnd(&prog));
+  PetscCall(PetscTime(&t0));
+  PetscCall(PdProgressBegin(comm, "systems", count, &prog));
+  for (PetscInt s = rank; s < count; s += size) {
+    Mat A = NULL;
+    Vec b, x;
+    PetscCall(PdFamilyOperator(fam, s, &A));
+    PetscCall(MatCreateVecs(A, &x, &b));
+    PetscCall(PdFamilyRHS(fam, s, 0, b));
+    PetscCall(PdSSORIterations(A, b, x, 1e-8, K, omega, its + s * K));
+    PetscCall(VecDestroy(&x));
+    PetscCall(VecDestroy(&b));
+    PetscCall(MatDestroy(&A));
+    PetscCall(PdProgressUpdate(&prog, PetscMin(count, s + size), NULL));
   }
-  PetscCall(KSPDestroy(&ksp));
+  PetscCall(PdProgressEnd(&prog));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, its, (PetscMPIInt)(count * K), MPIU_INT, MPI_SUM, comm));
   PetscCall(PetscTime(&t1));
   PetscCall(PCLearnedSORPretrain(pc, count, NULL, its));

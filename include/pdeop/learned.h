@@ -35,6 +35,10 @@ PETSC_EXTERN PetscErrorCode PdFamilyOperator(PdFamily *, PetscInt, Mat *);
    source), odd k a smooth random source (a Gaussian random field, alpha = 2, tau = 3), even k > 0
    white noise; zero on the boundary rows. */
 PETSC_EXTERN PetscErrorCode PdFamilyRHS(PdFamily *, PetscInt, PetscInt, Vec);
+/* CG iterations (from a zero guess, to rtol) of A x = b with SSOR (local symmetric sweeps) at each of
+   K omegas; its[k] = -1 when the solve did not converge. Used to train learned_sor and to find the
+   best fixed omega in hindsight. */
+PETSC_EXTERN PetscErrorCode PdSSORIterations(Mat, Vec, Vec, PetscReal, PetscInt, const PetscReal[], PetscInt[]);
 
 /* ---- learned incomplete Cholesky ---- */
 typedef struct _n_PdLearnedIC *PdLearnedIC;

@@ -3,8 +3,9 @@
    down the levels u_l = B_l f_l (smoothing from zero), r_l = f_l - A_l u_l, f_{l+1} = R_l r_l;
    at the coarsest u_L = B_L f_L; up the levels u_l += P_l u_{l+1}. A, B are 3x3 convolutions,
    R a 3x3 convolution of stride 2, P its transposed form, all learned and linear within a layer
-   (the nonlinearity acts only between layers, as in the paper). Grids must coarsen exactly:
-   (H - 1) and (W - 1) divisible by 2^(levels - 1) (e.g. 2^k + 1, or 85 and 421 with 3 levels). */
+   (the nonlinearity acts only between layers, as in the paper). 2D fields [C,H,W] use 3x3 kernels,
+   3D fields [C,D,H,W] 3x3x3 ones. Grids must coarsen exactly: every side minus one divisible by
+   2^(levels - 1) (e.g. 2^k + 1, or 85 and 421 with 3 levels). */
 #include "operators/nopimpl.h"
 
 typedef struct {
@@ -46,32 +47,32 @@ static PetscErrorCode NOpCheck_MgNO(NOp nop)
 static PetscErrorCode NOpSetUp_MgNO(NOp nop)
 {
   NOp_MgNO *m = (NOp_MgNO *)nop->data;
-  PetscInt  w = m->width, L = m->levels, s[4];
-  float     cs = (float)(1.0 / PetscSqrtReal(9.0 * w)); /* PyTorch's conv default: U(+-1/sqrt(fan_in)) */
+  PetscInt  w = m->width, L = m->levels, s[5], nd = nop->in_ndim - 1, kn = nd == 3 ? 27 : 9;
+  float     cs = (float)(1.0 / PetscSqrtReal((PetscReal)(kn * w))); /* PyTorch's conv default: U(+-1/sqrt(fan_in)) */
   char      name[64];
 
   PetscFunctionBegin;
-  PetscCheck(nop->in_ndim == 3 && nop->out_ndim == 3, nop->comm, PETSC_ERR_ARG_SIZ, "MgNO maps 2D fields [C, H, W] to 2D fields");
+  PetscCheck((nop->in_ndim == 3 || nop->in_ndim == 4) && nop->out_ndim == nop->in_ndim, nop->comm, PETSC_ERR_ARG_SIZ, "MgNO maps 2D fields [C,H,W] to 2D fields, or 3D fields [C,D,H,W] to 3D fields");
   PetscCall(PetscCalloc7(m->layers * L, &m->A, m->layers * L, &m->B, m->layers * L, &m->R, m->layers * L, &m->P, m->layers * L, &m->C, m->layers, &m->W, m->layers, &m->Wb));
   s[0] = w;
-  s[1] = nop->in_shape[0] + (m->linear ? 0 : 2);
+  s[1] = nop->in_shape[0] + (m->linear ? 0 : nd); /* the grid coordinates as nd more channels */
   PetscCall(PdParamsAdd(nop->params, "lift.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)s[1])), &m->lift));
   if (!m->linear) PetscCall(PdParamsAdd(nop->params, "lift.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)s[1])), &m->liftb));
   for (PetscInt k = 0; k < m->layers; k++) {
     for (PetscInt l = 0; l < L; l++) {
-      s[0] = w, s[1] = w, s[2] = 3, s[3] = 3;
+      s[0] = w, s[1] = w, s[2] = s[3] = s[4] = 3;
       PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".A", k, l));
-      PetscCall(PdParamsAdd(nop->params, name, 4, s, PD_INIT_UNIFORM, cs, &m->A[k * L + l]));
+      PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->A[k * L + l]));
       PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".B", k, l));
-      PetscCall(PdParamsAdd(nop->params, name, 4, s, PD_INIT_UNIFORM, cs, &m->B[k * L + l]));
+      PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->B[k * L + l]));
       if (l < L - 1) {
         PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".R", k, l));
-        PetscCall(PdParamsAdd(nop->params, name, 4, s, PD_INIT_UNIFORM, cs, &m->R[k * L + l]));
+        PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->R[k * L + l]));
         PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".P", k, l));
-        PetscCall(PdParamsAdd(nop->params, name, 4, s, PD_INIT_UNIFORM, cs, &m->P[k * L + l]));
+        PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->P[k * L + l]));
         if (m->post) {
           PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".C", k, l));
-          PetscCall(PdParamsAdd(nop->params, name, 4, s, PD_INIT_UNIFORM, cs, &m->C[k * L + l]));
+          PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->C[k * L + l]));
         }
       }
     }
@@ -125,10 +126,14 @@ static PetscErrorCode NOpForward_MgNO(NOp nop, PdTape tape, PdTensor x, PdTensor
 {
   NOp_MgNO *m = (NOp_MgNO *)nop->data;
   PdTensor  g, h, v, p;
-  PetscInt  H = x->shape[2], W = x->shape[3], d = (PetscInt)1 << (m->levels - 1), B = x->shape[0], shape[4] = {B, 2, H, W};
+  PetscInt  nd = x->ndim - 2, d = (PetscInt)1 << (m->levels - 1), B = x->shape[0], S = 1, shape[5];
 
   PetscFunctionBegin;
-  PetscCheck((H - 1) % d == 0 && (W - 1) % d == 0, nop->comm, PETSC_ERR_ARG_SIZ, "MgNO with %" PetscInt_FMT " levels needs grids with (H-1) and (W-1) divisible by %" PetscInt_FMT " (e.g. %" PetscInt_FMT "+1); got %" PetscInt_FMT "x%" PetscInt_FMT ". Lower -mgno_levels", m->levels, d, 8 * d, H, W);
+  for (PetscInt a = 0; a < nd; a++) {
+    PetscInt n = x->shape[2 + a];
+    PetscCheck((n - 1) % d == 0, nop->comm, PETSC_ERR_ARG_SIZ, "MgNO with %" PetscInt_FMT " levels needs grid sides with (n-1) divisible by %" PetscInt_FMT " (e.g. %" PetscInt_FMT "+1); got a side of %" PetscInt_FMT ". Lower -mgno_levels", m->levels, d, 8 * d, n);
+    S *= n;
+  }
   if (m->linear) { /* y = P sum_k (V_k + W_k) ... L x: every step linear */
     PetscCall(PdChannelMix(x, m->lift, NULL, &h));
     for (PetscInt k = 0; k < m->layers; k++) {
@@ -139,13 +144,17 @@ static PetscErrorCode NOpForward_MgNO(NOp nop, PdTape tape, PdTensor x, PdTensor
     PetscCall(PdChannelMix(h, m->proj2, NULL, y));
     PetscFunctionReturn(0);
   }
-  /* grid coordinates as two more channels, as FNO does */
-  PetscCall(PdTapeInput(tape, 4, shape, &g));
+  /* grid coordinates in [0, 1] as nd more channels, as FNO does */
+  shape[0] = B;
+  shape[1] = nd;
+  for (PetscInt a = 0; a < nd; a++) shape[2 + a] = x->shape[2 + a];
+  PetscCall(PdTapeInput(tape, x->ndim, shape, &g));
   for (PetscInt b = 0; b < B; b++)
-    for (PetscInt j = 0; j < H; j++)
-      for (PetscInt i = 0; i < W; i++) {
-        g->data[((b * 2) * H + j) * W + i]     = H > 1 ? (float)j / (float)(H - 1) : 0.0f;
-        g->data[((b * 2 + 1) * H + j) * W + i] = W > 1 ? (float)i / (float)(W - 1) : 0.0f;
+    for (PetscInt k = 0; k < S; k++)
+      for (PetscInt a = 0, r = k; a < nd; a++) { /* the last axis varies fastest */
+        PetscInt n = x->shape[x->ndim - 1 - a], i = r % n;
+        r /= n;
+        g->data[(b * nd + nd - 1 - a) * S + k] = n > 1 ? (float)i / (float)(n - 1) : 0.0f;
       }
   PetscCall(PdConcat(x, g, 1, &h));
   PetscCall(PdChannelMix(h, m->lift, m->liftb, &h));

@@ -378,6 +378,76 @@ static void test_conv_adjoint(void **state)
   }
 }
 
+/* naive direct 3x3x3 convolution with zero padding 1 */
+static double NaiveConv3D(PdTensor x, PdTensor w, PdTensor b, PetscInt s, PetscInt n, PetscInt o, PetscInt oz, PetscInt oy, PetscInt ox)
+{
+  PetscInt cin = x->shape[1], D = x->shape[2], H = x->shape[3], W = x->shape[4];
+  double   v   = b ? b->data[o] : 0;
+  for (PetscInt c = 0; c < cin; c++)
+    for (PetscInt kz = 0; kz < 3; kz++)
+      for (PetscInt ky = 0; ky < 3; ky++)
+        for (PetscInt kx = 0; kx < 3; kx++) {
+          PetscInt iz = oz * s + kz - 1, iy = oy * s + ky - 1, ix = ox * s + kx - 1;
+          if (iz >= 0 && iz < D && iy >= 0 && iy < H && ix >= 0 && ix < W) v += (double)w->data[(((o * cin + c) * 3 + kz) * 3 + ky) * 3 + kx] * x->data[(((n * cin + c) * D + iz) * H + iy) * W + ix];
+        }
+  return v;
+}
+
+/* 3D: the forward against a direct convolution, both backwards against finite differences, and the
+   transpose as the adjoint, on a grid with three different sides */
+static void test_conv3d(void **state)
+{
+  for (PetscInt s = 1; s <= 2; s++)
+    for (int bias = 0; bias < 2; bias++) {
+      PdTensor v[3] = {New(5, 2, 2, 5, 3, 4, 60), New(5, 3, 2, 3, 3, 3, 61), New(1, 3, 0, 0, 0, 0, 62)};
+      PdTape   tape;
+      PdTensor x, y;
+      PetscInt Do = (5 - 1) / s + 1, Ho = (3 - 1) / s + 1, Wo = (4 - 1) / s + 1;
+      PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+      PDT(PdTapeInput(tape, 5, v[0]->shape, &x));
+      PetscArraycpy(x->data, v[0]->data, x->size);
+      PDT(PdConv3x3(x, v[1], bias ? v[2] : NULL, s, &y));
+      assert_int_equal(y->ndim, 5);
+      assert_int_equal(y->shape[2], Do);
+      assert_int_equal(y->shape[3], Ho);
+      assert_int_equal(y->shape[4], Wo);
+      for (PetscInt n = 0; n < 2; n++)
+        for (PetscInt o = 0; o < 3; o++)
+          for (PetscInt oz = 0; oz < Do; oz++)
+            for (PetscInt oy = 0; oy < Ho; oy++)
+              for (PetscInt ox = 0; ox < Wo; ox++) PDT_CLOSE(y->data[(((n * 3 + o) * Do + oz) * Ho + oy) * Wo + ox], NaiveConv3D(x, v[1], bias ? v[2] : NULL, s, n, o, oz, oy, ox), 1e-5);
+      PDT(PdTapeDestroy(&tape));
+      Ctx c = {7, 0, 0, (PetscBool)bias, s, NULL};
+      Check(&c, bias ? 3 : 2, v, "conv3x3x3");
+      if (!bias) PdTensorDestroy(&v[2]);
+      PdTensor u[3] = {New(5, 2, 3, 3, 2, 3, 63), New(5, 3, 2, 3, 3, 3, 64), New(1, 2, 0, 0, 0, 0, 65)};
+      Ctx      ct = {8, 0, 0, (PetscBool)bias, s, NULL};
+      Check(&ct, bias ? 3 : 2, u, "conv3x3x3 transpose");
+      if (!bias) PdTensorDestroy(&u[2]);
+    }
+  for (PetscInt s = 1; s <= 2; s++) {
+    PdTape   tape;
+    PdTensor x, z, cx, tz, w;
+    PetscInt xs[5] = {2, 3, 5, 7, 9}, ws[5] = {4, 3, 3, 3, 3}, zs[5] = {2, 4, (5 - 1) / s + 1, (7 - 1) / s + 1, (9 - 1) / s + 1};
+    double   l = 0, r = 0;
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTensorCreate(5, ws, PETSC_FALSE, &w));
+    Fill(w, 66);
+    PDT(PdTapeInput(tape, 5, xs, &x));
+    Fill(x, 67);
+    PDT(PdTapeInput(tape, 5, zs, &z));
+    Fill(z, 68);
+    PDT(PdConv3x3(x, w, NULL, s, &cx));
+    PDT(PdConv3x3Transpose(z, w, NULL, s, &tz));
+    assert_int_equal(tz->size, x->size);
+    for (PetscInt i = 0; i < z->size; i++) l += (double)cx->data[i] * z->data[i];
+    for (PetscInt i = 0; i < x->size; i++) r += (double)x->data[i] * tz->data[i];
+    PDT_CLOSE(l, r, 1e-4 * fabs(l));
+    PDT(PdTensorDestroy(&w));
+    PDT(PdTapeDestroy(&tape));
+  }
+}
+
 static void test_conv_errors(void **state)
 {
   PdTape   tape;
@@ -393,6 +463,13 @@ static void test_conv_errors(void **state)
   PDT(PdTensorCreate(4, ws, PETSC_FALSE, &w));
   PDT_FAILS(PdConv3x3(x, w, NULL, 3, &y));
   PDT_ERRMSG_HAS("stride must be 1 or 2");
+  {
+    PetscInt x3[5] = {1, 2, 5, 5, 5};
+    PdTensor x5;
+    PDT(PdTapeInput(tape, 5, x3, &x5));
+    PDT_FAILS(PdConv3x3(x5, w, NULL, 1, &y)); /* 2D weights on a 3D grid */
+    PDT_ERRMSG_HAS("[Cout,Cin,3,3,3]");
+  }
   PDT(PdTensorDestroy(&w));
   PDT(PdTapeDestroy(&tape));
 }
@@ -467,6 +544,6 @@ static void test_graph(void **state)
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_graph),
   cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_channel_mix_fused), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
-  cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
+  cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv3d), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
 };
 PDT_MAIN("engine_ops", tests)

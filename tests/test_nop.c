@@ -496,5 +496,77 @@ static void test_mgno_linear(void **state)
   PDT(PdTapeDestroy(&tape));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_fno_reference), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization), cmocka_unit_test(test_mgno), cmocka_unit_test(test_mgno_linear)};
+/* 3D MgNO: on a grid one point deep, the 3x3x3 kernels' outer depth slices meet only the zero
+   padding, so a 3D model whose centre slices hold a 2D model's weights is that 2D model (the second
+   method); then gradients on a genuinely 3D grid, and the grid check on the depth */
+static void test_mgno3d(void **state)
+{
+  PetscInt in2[3] = {1, 9, 9}, in3[4] = {1, 1, 9, 9}, s2[4] = {1, 1, 9, 9}, s3[5] = {1, 1, 1, 9, 9};
+  PetscInt g3[4] = {1, 5, 5, 9}, xs[5] = {2, 1, 5, 5, 9}, bad[5] = {1, 1, 4, 5, 9};
+  PdRng    rng;
+  PdTape   tape;
+  PdTensor x2, x3, y2, y3, x;
+  PDT(PdRngSeed(&rng, 31, 0));
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  for (int linear = 0; linear < 2; linear++) {
+    NOp      m2, m3;
+    PdParams p2, p3;
+    PetscInt np;
+    double   err = 0, scale = 0;
+    PDT(PetscOptionsSetValue(NULL, "-mgno_post_smoothing", "true"));
+    m2 = MakeModel(NOPMGNO, 3, in2, in2, "-mgno_width", "3", "-mgno_linear", linear ? "true" : "false");
+    m3 = MakeModel(NOPMGNO, 4, in3, in3, "-mgno_width", "3", "-mgno_linear", linear ? "true" : "false");
+    PDT(PetscOptionsClearValue(NULL, "-mgno_post_smoothing"));
+    PDT(NOpGetParams(m2, &p2));
+    PDT(NOpGetParams(m3, &p3));
+    PDT(PdParamsGetNumber(p2, &np));
+    for (PetscInt i = 0; i < np; i++) {
+      PdTensor t2, t3;
+      PDT(PdParamsGetTensor(p2, i, &t2));
+      PDT(PdParamsGetTensor(p3, i, &t3));
+      if (t3->ndim == 5) /* [o, c, 3, 3, 3] <- [o, c, 3, 3] in the centre slice kz = 1 */
+        for (PetscInt oc = 0; oc < t2->shape[0] * t2->shape[1]; oc++) PDT(PetscArraycpy(t3->data + oc * 27 + 9, t2->data + oc * 9, 9));
+      else if (t3->size != t2->size) { /* the lift: input channel, then the coordinates z (0 here), y, x */
+        PetscInt w = t2->shape[0], c2 = t2->shape[1], c3 = t3->shape[1];
+        assert_int_equal(c3, c2 + 1);
+        for (PetscInt o = 0; o < w; o++) {
+          t3->data[o * c3]     = t2->data[o * c2];
+          t3->data[o * c3 + 2] = t2->data[o * c2 + 1];
+          t3->data[o * c3 + 3] = t2->data[o * c2 + 2];
+        }
+      } else PDT(PetscArraycpy(t3->data, t2->data, t2->size));
+    }
+    PDT(PdTapeReset(tape));
+    PDT(PdTapeInput(tape, 4, s2, &x2));
+    PDT(PdTapeInput(tape, 5, s3, &x3));
+    PDT(PdRngFillUniform(&rng, x2->size, x2->data, -1, 1));
+    PDT(PetscArraycpy(x3->data, x2->data, x2->size));
+    PDT(NOpForward(m2, tape, x2, &y2));
+    PDT(NOpForward(m3, tape, x3, &y3));
+    assert_int_equal(y3->ndim, 5);
+    assert_int_equal(y3->size, y2->size);
+    for (PetscInt i = 0; i < y2->size; i++) {
+      err   = PetscMax(err, fabs(y3->data[i] - y2->data[i]));
+      scale = PetscMax(scale, fabs(y2->data[i]));
+    }
+    if (!(err <= 1e-5 * scale && scale > 0)) fail_msg("3D MgNO%s on one plane differs from the 2D one by %g (scale %g)", linear ? " (linear)" : "", err, scale);
+    PDT(NOpDestroy(&m2));
+    PDT(NOpDestroy(&m3));
+  }
+  {
+    NOp m = MakeModel(NOPMGNO, 4, g3, g3, "-mgno_width", "2", "-mgno_levels", "3");
+    PDT(PdTensorCreate(5, xs, PETSC_FALSE, &x));
+    PDT(PdRngFillUniform(&rng, x->size, x->data, -1, 1));
+    CheckModelGradient(m, x, x->size, "3D MgNO");
+    PDT(PdTensorDestroy(&x));
+    PDT(PdTapeReset(tape));
+    PDT(PdTapeInput(tape, 5, bad, &x3));
+    PDT_FAILS(NOpForward(m, tape, x3, &y3));
+    PDT_ERRMSG_HAS("side of 4");
+    PDT(NOpDestroy(&m));
+  }
+  PDT(PdTapeDestroy(&tape));
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_fno_reference), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization), cmocka_unit_test(test_mgno), cmocka_unit_test(test_mgno_linear), cmocka_unit_test(test_mgno3d)};
 PDT_MAIN("nop", tests)

@@ -52,9 +52,11 @@ PETSC_EXTERN PetscErrorCode PdReshape(PdTensor, int, const PetscInt[], PdTensor 
      pruned to the kept columns, and when few are kept (m2 <= W/4) the row pass is an sgemm against
      cached cos/sin matrices (faster than FFTW there: docs/design.md).
    PdConv3x3: 3x3 convolution with zero padding 1 and stride 1 or 2 on [B,Cin,H,W],
-     w [Cout,Cin,3,3], bias [Cout] or NULL; output [B,Cout,(H-1)/s+1,(W-1)/s+1].
+     w [Cout,Cin,3,3], bias [Cout] or NULL; output [B,Cout,(H-1)/s+1,(W-1)/s+1]. In 3D, on
+     [B,Cin,D,H,W] with w [Cout,Cin,3,3,3], the 3x3x3 convolution (same padding and stride in depth).
    PdConv3x3Transpose: the transposed convolution (adjoint of PdConv3x3 with the same stride),
-     w [Cin,Cout,3,3], bias [Cout] or NULL; output [B,Cout,(H-1)s+1,(W-1)s+1]. */
+     w [Cin,Cout,3,3] (3D: [Cin,Cout,3,3,3]), bias [Cout] or NULL; output [B,Cout,(H-1)s+1,(W-1)s+1]
+     (3D: each of D, H, W so mapped). */
 PETSC_EXTERN PetscErrorCode PdChannelMix(PdTensor, PdTensor, PdTensor, PdTensor *);
 /* PdChannelMixFused(x, w, bias, a, gelu, &y): y = act(w x + bias + a), the FNO layer's pointwise path
    in one node; a [B,Cout,S...] or NULL is added before the activation (GELU if gelu, else none).

@@ -96,7 +96,8 @@ typedef struct {
   char       file[PETSC_MAX_PATH_LEN];
   NOp        net;
   PdTape     tape;
-  PetscInt   N;          /* grid side: n = N^2 unknowns */
+  PetscInt   N;          /* grid side: n = N^dim unknowns */
+  PetscInt   dim;        /* 2 or 3: the model's grid dimension */
   DM         da;         /* the KSP's DMDA when it has one (parallel layout), else NULL */
   VecScatter toall;      /* without a DM: the residual gathered on every rank, natural order */
   Vec        all;
@@ -134,6 +135,14 @@ static PetscErrorCode KSPSetUp_DCDM(KSP ksp)
     PetscCall(PdTapeCreate(PETSC_COMM_SELF, &d->tape));
     PetscCall(PdTapeSetGradEnabled(d->tape, PETSC_FALSE));
   }
+  {
+    int             nd, od;
+    const PetscInt *is, *os;
+    PetscCall(NOpGetShapes(d->net, &nd, &is, &od, &os));
+    d->dim = nd - 1; /* [C, grid...] */
+  }
+  d->N = (PetscInt)(PetscPowReal((PetscReal)n, 1.0 / d->dim) + 0.5);
+  PetscCheck(d->dim == 2 ? d->N * d->N == n : d->N * d->N * d->N == n, comm, PETSC_ERR_ARG_SIZ, "The dcdm model in '%s' is %" PetscInt_FMT "D: it works on %s grids; this system has %" PetscInt_FMT " unknowns", d->file, d->dim, d->dim == 2 ? "square N x N" : "cubic N x N x N", n);
   PetscCall(KSPGetDM(ksp, &dm));
   d->da = NULL;
   if (dm) {
@@ -142,11 +151,10 @@ static PetscErrorCode KSPSetUp_DCDM(KSP ksp)
     if (isda) {
       PetscInt dim, M, Nn, P;
       PetscCall(DMDAGetInfo(dm, &dim, &M, &Nn, &P, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
-      if (dim == 2 && M == Nn && M * Nn == n) d->da = dm;
+      PetscCheck(dim == d->dim, comm, PETSC_ERR_ARG_INCOMP, "The dcdm model in '%s' is %" PetscInt_FMT "D; this KSP's grid is %" PetscInt_FMT "D", d->file, d->dim, dim);
+      if (M == d->N && Nn == d->N && (dim == 2 || P == d->N)) d->da = dm;
     }
   }
-  d->N = (PetscInt)(PetscSqrtReal((PetscReal)n) + 0.5);
-  PetscCheck(d->N * d->N == n, comm, PETSC_ERR_ARG_SIZ, "dcdm works on square N x N grids; this system has %" PetscInt_FMT " unknowns", n);
   PetscCall(PetscFree(d->buf));
   PetscCall(PetscMalloc1(n, &d->buf));
   PetscCall(VecScatterDestroy(&d->toall));
@@ -157,10 +165,10 @@ static PetscErrorCode KSPSetUp_DCDM(KSP ksp)
     PdTensor x, y;
     PetscErrorCode ierr;
     PetscCall(PdTapeReset(d->tape));
-    PetscCall(PdTapeInput(d->tape, 4, (PetscInt[]){1, 1, d->N, d->N}, &x));
+    PetscCall(PdTapeInput(d->tape, 2 + d->dim, (PetscInt[]){1, 1, d->N, d->N, d->N}, &x));
     PetscCall(PetscArrayzero(x->data, n));
     ierr = NOpForward(d->net, d->tape, x, &y);
-    PetscCheck(!ierr && y->size == n, comm, PETSC_ERR_ARG_INCOMP, "The dcdm model in '%s' cannot run on a %" PetscInt_FMT " x %" PetscInt_FMT " grid", d->file, d->N, d->N);
+    PetscCheck(!ierr && y->size == n, comm, PETSC_ERR_ARG_INCOMP, "The dcdm model in '%s' cannot run on a grid of side %" PetscInt_FMT, d->file, d->N);
   }
   PetscFunctionReturn(0);
 }
@@ -170,7 +178,7 @@ static PetscErrorCode Direction(KSP ksp, Vec r, PetscReal rnorm, Vec q)
 {
   KSP_DCDM *d = (KSP_DCDM *)ksp->data;
   PdTensor  x, y;
-  PetscInt  n = d->N * d->N;
+  PetscInt  n = d->dim == 3 ? d->N * d->N * d->N : d->N * d->N;
 
   PetscFunctionBegin;
   if (d->da) PetscCall(PdVecToSample(d->da, r, d->buf));
@@ -183,7 +191,7 @@ static PetscErrorCode Direction(KSP ksp, Vec r, PetscReal rnorm, Vec q)
     PetscCall(VecRestoreArrayRead(d->all, &a));
   }
   PetscCall(PdTapeReset(d->tape));
-  PetscCall(PdTapeInput(d->tape, 4, (PetscInt[]){1, 1, d->N, d->N}, &x));
+  PetscCall(PdTapeInput(d->tape, 2 + d->dim, (PetscInt[]){1, 1, d->N, d->N, d->N}, &x));
   for (PetscInt i = 0; i < n; i++) x->data[i] = d->buf[i] / (float)rnorm;
   PetscCall(NOpForward(d->net, d->tape, x, &y));
   if (d->da) PetscCall(PdSampleToVec(d->da, y->data, q));
@@ -344,7 +352,7 @@ static PetscErrorCode KSPView_DCDM(KSP ksp, PetscViewer v)
   PetscFunctionBegin;
   PetscCall(PetscObjectTypeCompare((PetscObject)v, PETSCVIEWERASCII, &ascii));
   if (!ascii) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(v, "  model: %s; grid %" PetscInt_FMT " x %" PetscInt_FMT "; steps where the network's direction was dependent on the residual: %" PetscInt_FMT "\n", d->file[0] ? d->file : "(none)", d->N, d->N, d->fallbacks));
+  PetscCall(PetscViewerASCIIPrintf(v, "  model: %s; %" PetscInt_FMT "D grid of side %" PetscInt_FMT "; steps where the network's direction was dependent on the residual: %" PetscInt_FMT "\n", d->file[0] ? d->file : "(none)", d->dim, d->N, d->fallbacks));
   if (d->net) {
     PetscCall(PetscViewerASCIIPushTab(v));
     PetscCall(NOpView(d->net, v));

@@ -1,11 +1,12 @@
 /* Families of sparse SPD systems for learned preconditioners: Darcy operators with random
-   coefficients (FNO's 12/3 thresholding or log-normal), the Poisson operator, or the lid-driven
-   cavity's pressure operator, on a res x res grid, with the PDE's own right-hand side and smooth or
-   white-noise random ones. */
+   coefficients (FNO's 12/3 thresholding or log-normal), the Poisson operator (2D or 3D), or the
+   lid-driven cavity's pressure operator, on a res^dim grid, with the PDE's own right-hand side and
+   smooth or white-noise random ones. */
 #include <pdeop/learned.h>
 #include <pdeop/darcy.h>
 #include <pdeop/field.h>
 #include <pdeop/solve.h>
+#include <pdeop/poisson.h>
 
 const char *const PdFamilyProblems[]     = {"darcy", "poisson", "cavity", "PdFamilyProblem", "PD_FAMILY_", NULL};
 const char *const PdFamilyCoefficients[] = {"threshold", "lognormal", "PdFamilyCoefficient", "PD_COEF_", NULL};
@@ -18,6 +19,7 @@ PetscErrorCode PdFamilyCreate(PetscInt res, PetscInt64 seed, PdFamily *f)
   f->problem     = PD_FAMILY_DARCY;
   f->coefficient = PD_COEF_THRESHOLD;
   f->res         = res;
+  f->dim         = 2;
   f->seed        = seed;
   f->alpha       = 2;
   f->tau         = 3;
@@ -26,7 +28,7 @@ PetscErrorCode PdFamilyCreate(PetscInt res, PetscInt64 seed, PdFamily *f)
 }
 
 /*@
-  PdFamilySetFromOptions - -problem darcy|poisson (cavity needs the Navier-Stokes solver),
+  PdFamilySetFromOptions - -problem darcy|poisson|cavity, -dim 2|3 (3D: poisson),
   -darcy_coefficient threshold|lognormal, -darcy_alpha, -darcy_tau, -darcy_sigma
 @*/
 PetscErrorCode PdFamilySetFromOptions(PdFamily *f)
@@ -36,7 +38,8 @@ PetscErrorCode PdFamilySetFromOptions(PdFamily *f)
 
   PetscFunctionBegin;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "Family of systems", "pdeop");
-  PetscCall(PetscOptionsString("-problem", "Family of systems: darcy or poisson", "", prob, prob, sizeof(prob), &set));
+  PetscCall(PetscOptionsString("-problem", "Family of systems: darcy, poisson or cavity", "", prob, prob, sizeof(prob), &set));
+  PetscCall(PetscOptionsInt("-dim", "Space dimension of the grid: 2, or 3 for -problem poisson", "", f->dim, &f->dim, NULL));
   PetscCall(PetscOptionsEnum("-darcy_coefficient", "Darcy coefficient", "", PdFamilyCoefficients, (PetscEnum)f->coefficient, (PetscEnum *)&f->coefficient, NULL));
   PetscCall(PetscOptionsReal("-darcy_alpha", "Random field smoothness alpha", "", f->alpha, &f->alpha, NULL));
   PetscCall(PetscOptionsReal("-darcy_tau", "Random field inverse length scale tau", "", f->tau, &f->tau, NULL));
@@ -46,6 +49,8 @@ PetscErrorCode PdFamilySetFromOptions(PdFamily *f)
   else if (!strcmp(prob, "poisson")) f->problem = PD_FAMILY_POISSON;
   else if (!strcmp(prob, "cavity")) f->problem = PD_FAMILY_CAVITY;
   else SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "Unknown -problem %s: use darcy, poisson or cavity", prob);
+  PetscCheck(f->dim == 2 || f->dim == 3, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be 2 or 3, got %" PetscInt_FMT, f->dim);
+  PetscCheck(f->dim == 2 || f->problem == PD_FAMILY_POISSON, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-dim 3 families are -problem poisson only (the %s family is 2D)", prob);
   PetscCheck(f->alpha > 0 && f->tau > 0 && f->sigma > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-darcy_alpha, -darcy_tau and -darcy_sigma must be positive");
   PetscFunctionReturn(0);
 }
@@ -56,9 +61,11 @@ PetscErrorCode PdFamilySetUp(PdFamily *f)
   PetscCheck(f->res >= 3, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-res must be at least 3, got %" PetscInt_FMT, f->res);
   PetscCheck(f->seed >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
   if (f->da) PetscFunctionReturn(0);
-  PetscCall(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, f->res, f->res, 1, 1, 1, 1, NULL, NULL, &f->da));
+  PetscCheck(f->dim == 2 || f->problem == PD_FAMILY_POISSON, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "3D families are Poisson only");
+  if (f->dim == 3) PetscCall(DMDACreate3d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, f->res, f->res, f->res, 1, 1, 1, 1, 1, NULL, NULL, NULL, &f->da));
+  else PetscCall(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, f->res, f->res, 1, 1, 1, 1, NULL, NULL, &f->da));
   PetscCall(DMSetUp(f->da));
-  PetscCall(DMDASetUniformCoordinates(f->da, 0, 1, 0, 1, 0, 0));
+  PetscCall(DMDASetUniformCoordinates(f->da, 0, 1, 0, 1, 0, 1));
   PetscFunctionReturn(0);
 }
 
@@ -69,10 +76,16 @@ PetscErrorCode PdFamilyDestroy(PdFamily *f)
   PetscFunctionReturn(0);
 }
 
+PetscInt PdFamilyUnknowns(const PdFamily *f)
+{
+  return f->dim == 3 ? f->res * f->res * f->res : f->res * f->res;
+}
+
 PetscErrorCode PdFamilyDescribe(const PdFamily *f, char buf[], size_t len)
 {
   PetscFunctionBegin;
-  if (f->problem == PD_FAMILY_POISSON) PetscCall(PetscSNPrintf(buf, len, "poisson %" PetscInt_FMT "x%" PetscInt_FMT, f->res, f->res));
+  if (f->dim == 3) PetscCall(PetscSNPrintf(buf, len, "poisson %" PetscInt_FMT "x%" PetscInt_FMT "x%" PetscInt_FMT, f->res, f->res, f->res));
+  else if (f->problem == PD_FAMILY_POISSON) PetscCall(PetscSNPrintf(buf, len, "poisson %" PetscInt_FMT "x%" PetscInt_FMT, f->res, f->res));
   else if (f->problem == PD_FAMILY_CAVITY) PetscCall(PetscSNPrintf(buf, len, "cavity pressure %" PetscInt_FMT "x%" PetscInt_FMT, f->res, f->res));
   else PetscCall(PetscSNPrintf(buf, len, "darcy (%s) %" PetscInt_FMT "x%" PetscInt_FMT, PdFamilyCoefficients[f->coefficient], f->res, f->res));
   PetscFunctionReturn(0);
@@ -80,7 +93,7 @@ PetscErrorCode PdFamilyDescribe(const PdFamily *f, char buf[], size_t len)
 
 PetscErrorCode PdFamilyOperator(PdFamily *f, PetscInt s, Mat *A)
 {
-  const PetscInt n = f->res * f->res;
+  const PetscInt n = PdFamilyUnknowns(f);
   double        *a;
 
   PetscFunctionBegin;
@@ -88,6 +101,10 @@ PetscErrorCode PdFamilyOperator(PdFamily *f, PetscInt s, Mat *A)
   if (!*A) PetscCall(DMCreateMatrix(f->da, A));
   if (f->problem == PD_FAMILY_CAVITY) { /* one operator: the cavity's pressure matrix */
     PetscCall(PdCavityPressureOperator(f->da, *A));
+    PetscFunctionReturn(0);
+  }
+  if (f->dim == 3) { /* the 7-point Laplacian */
+    PetscCall(PdPoissonFDOperator(f->da, *A));
     PetscFunctionReturn(0);
   }
   PetscCall(PetscMalloc1(n, &a));
@@ -105,10 +122,53 @@ PetscErrorCode PdFamilyOperator(PdFamily *f, PetscInt s, Mat *A)
   PetscFunctionReturn(0);
 }
 
+/* 3D right-hand sides at interior nodes, 0 on the boundary: f = 1 (k = 0), white noise (even k > 0),
+   or a smooth random sine series sum c_pqr sin(p pi x) sin(q pi y) sin(r pi z) over p, q, r <= 8 with
+   c ~ N(0,1) (pi^2 |k|^2 + 9)^(-1), the 2D field's spectral decay (odd k) */
+static PetscErrorCode FamilyRHS3D(PdFamily *f, PetscInt s, PetscInt k, Vec b)
+{
+  const PetscInt K = 8, M = f->res;
+  PetscScalar ***x;
+  PdRng          rng;
+  double        *c = NULL, *sn = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(PdRngSeed(&rng, (uint64_t)(f->seed + k), (uint64_t)(2 * s + 1)));
+  if (k % 2 == 1) {
+    PetscCall(PetscMalloc2(K * K * K, &c, K * M, &sn));
+    for (PetscInt p = 0; p < K; p++)
+      for (PetscInt q = 0; q < K; q++)
+        for (PetscInt r = 0; r < K; r++) c[(p * K + q) * K + r] = PdRngNormal(&rng) / (PETSC_PI * PETSC_PI * ((p + 1) * (p + 1) + (q + 1) * (q + 1) + (r + 1) * (r + 1)) + 9.0);
+    for (PetscInt p = 0; p < K; p++)
+      for (PetscInt i = 0; i < M; i++) sn[p * M + i] = PetscSinReal(PETSC_PI * (p + 1) * i / (M - 1.0));
+  }
+  PetscCall(DMDAVecGetArray(f->da, b, &x));
+  for (PetscInt l = 0; l < M; l++)
+    for (PetscInt j = 0; j < M; j++)
+      for (PetscInt i = 0; i < M; i++) {
+        double v = 0;
+        if (i == 0 || j == 0 || l == 0 || i == M - 1 || j == M - 1 || l == M - 1) v = 0;
+        else if (k == 0) v = 1;
+        else if (k % 2 == 0) v = PdRngNormal(&rng);
+        else
+          for (PetscInt p = 0; p < K; p++)
+            for (PetscInt q = 0; q < K; q++)
+              for (PetscInt r = 0; r < K; r++) v += c[(p * K + q) * K + r] * sn[p * M + i] * sn[q * M + j] * sn[r * M + l];
+        x[l][j][i] = v;
+      }
+  PetscCall(DMDAVecRestoreArray(f->da, b, &x));
+  PetscCall(PetscFree2(c, sn));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PdFamilyRHS(PdFamily *f, PetscInt s, PetscInt k, Vec b)
 {
   PetscFunctionBegin;
   PetscCall(PdFamilySetUp(f));
+  if (f->dim == 3) {
+    PetscCall(FamilyRHS3D(f, s, k, b));
+    PetscFunctionReturn(0);
+  }
   if (k == 0 && f->problem != PD_FAMILY_CAVITY) PetscCall(PdDarcyRHS(f->da, NULL, 1.0, b));
   else if (k % 2 == 0 && k > 0) { /* white noise: weighs every part of the spectrum */
     double *g;

@@ -489,14 +489,14 @@ static PetscErrorCode DCDMSystemDestroy(DCDMSystem *sys)
 
 /* Kaneda et al.'s loss for a batch: mean over samples of ||b - alpha A q||^2 with q = f(b),
    alpha = q.b / q.Aq and ||b|| = 1, i.e. 1 - 2 alpha b.Aq + alpha^2 ||Aq||^2. */
-static PetscErrorCode DCDMLoss(NOp net, PdTape tape, DCDMSystem *sys, const PetscInt idx[], const PetscInt which[], PetscInt nb, const float *rhs, PetscInt N, PetscInt *ework, PetscInt half, float *vwork, PdTensor *loss)
+static PetscErrorCode DCDMLoss(NOp net, PdTape tape, DCDMSystem *sys, const PetscInt idx[], const PetscInt which[], PetscInt nb, const float *rhs, PetscInt N, PetscInt dim, PetscInt *ework, PetscInt half, float *vwork, PdTensor *loss)
 {
-  const PetscInt n = N * N;
+  const PetscInt n = dim == 3 ? N * N * N : N * N;
   PdTensor       x, q, qf, vals, Aq, b, qb, qAq, bAq, AA, t, alpha;
   PetscInt       E = 0;
 
   PetscFunctionBegin;
-  PetscCall(PdTapeInput(tape, 4, (PetscInt[]){nb, 1, N, N}, &x));
+  PetscCall(PdTapeInput(tape, 2 + dim, (PetscInt[]){nb, 1, N, N, N}, &x));
   for (PetscInt k = 0; k < nb; k++) PetscCall(PetscArraycpy(x->data + k * n, rhs + (size_t)idx[k] * n, n));
   PetscCall(NOpForward(net, tape, x, &q));
   PetscCall(PdReshape(q, 2, (PetscInt[]){nb * n, 1}, &qf));
@@ -546,7 +546,7 @@ static PetscErrorCode DefaultOption(const char name[], const char value[], Petsc
 
 static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, const char out[], const char logfile[], PdDict report)
 {
-  const PetscInt N = fam->res, n = N * N;
+  const PetscInt N = fam->res, n = PdFamilyUnknowns(fam), dim = fam->dim;
   PetscInt       m = 0, S = 1024, epochs = 100, B = 16, nheld = 3, levels = 1, np, steps, Emax = 0;
   PetscReal      bias = 9;
   PetscMPIInt    rank, size;
@@ -570,7 +570,7 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train -type dcdm", "pdeop");
-  PetscCall(PetscOptionsInt("-ritz", "Lanczos steps (Ritz vectors) per system (0: 12 N, at most N^2)", "", m, &m, NULL));
+  PetscCall(PetscOptionsInt("-ritz", "Lanczos steps (Ritz vectors) per system (0: 12 N, at most N^dim)", "", m, &m, NULL));
   PetscCall(PetscOptionsInt("-samples", "Training right-hand sides", "", S, &S, NULL));
   PetscCall(PetscOptionsInt("-epochs", "Passes over the right-hand sides", "", epochs, &epochs, NULL));
   PetscCall(PetscOptionsInt("-batch_size", "Right-hand sides per step", "", B, &B, NULL));
@@ -588,7 +588,7 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   for (int k = 0; k < 5; k++) PetscCall(DefaultOption(defs[k][0], defs[k][1], &clear[k]));
   PetscCall(NOpCreate(comm, &net));
   PetscCall(NOpSetType(net, NOPMGNO));
-  PetscCall(NOpSetShapes(net, 3, (PetscInt[]){1, N, N}, 3, (PetscInt[]){1, N, N}));
+  PetscCall(NOpSetShapes(net, 1 + (int)dim, (PetscInt[]){1, N, N, N}, 1 + (int)dim, (PetscInt[]){1, N, N, N}));
   PetscCall(NOpSetSeed(net, fam->seed));
   PetscCall(NOpSetFromOptions(net));
   for (int k = 0; k < 5; k++)
@@ -655,7 +655,7 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
         PdTensor l;
         for (PetscInt k = mlo; k < mhi; k++) bw[k - mlo] = which[order[k]];
         PetscCall(PdTapeReset(tape));
-        PetscCall(DCDMLoss(net, tape, sys, order + mlo, bw, mhi - mlo, rhs, N, ework, Emax * B, vwork, &l));
+        PetscCall(DCDMLoss(net, tape, sys, order + mlo, bw, mhi - mlo, rhs, N, dim, ework, Emax * B, vwork, &l));
         PetscCall(PdScale(l, (float)(mhi - mlo) / (float)nbt, &l)); /* this rank's share of the batch mean */
         sum += l->data[0];
         PetscCall(PdTapeBackward(tape, l));
@@ -695,6 +695,7 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
     PetscCall(PdDictSetString(meta, "precond", "dcdm"));
     PetscCall(PdDictSetString(meta, "problem", PdFamilyProblems[fam->problem]));
     PetscCall(PdDictSetInt(meta, "res", N));
+    PetscCall(PdDictSetInt(meta, "dim", dim));
     PetscCall(PdDictSetReal(meta, "loss", loss));
     PetscCall(PdCheckpointWrite(comm, out, meta, params, NULL, epochs));
     PetscCall(PdDictDestroy(&meta));

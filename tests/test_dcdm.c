@@ -1,13 +1,13 @@
 /* Tests of the deep conjugate direction method: Lanczos Ritz values against the Laplacian's known
    eigenvalues, dcdm converging to the direct solution with an untrained network (a bad network only
-   costs iterations), and clear errors for missing or wrong models and non-square grids. */
+   costs iterations) in 2D and 3D, and clear errors for missing or wrong models and grids. */
 #include "pdtest.h"
 #include <pdeop/learned.h>
 #include <pdeop/poisson.h>
 #include <pdeop/mesh.h>
 
 /* An untrained network of the kind pdeop precond train -type dcdm writes */
-static PetscErrorCode WriteModel(const char *file, PetscInt N, const char *precond)
+static PetscErrorCode WriteModel(const char *file, PetscInt N, int dim, const char *precond)
 {
   NOp      net;
   PdDict   meta;
@@ -16,7 +16,7 @@ static PetscErrorCode WriteModel(const char *file, PetscInt N, const char *preco
   PetscFunctionBegin;
   PetscCall(NOpCreate(PETSC_COMM_SELF, &net));
   PetscCall(NOpSetType(net, NOPMGNO));
-  PetscCall(NOpSetShapes(net, 3, (PetscInt[]){1, N, N}, 3, (PetscInt[]){1, N, N}));
+  PetscCall(NOpSetShapes(net, 1 + dim, (PetscInt[]){1, N, N, N}, 1 + dim, (PetscInt[]){1, N, N, N}));
   PetscCall(NOpSetUp(net));
   PetscCall(NOpGetParams(net, &p));
   PetscCall(PdDictCreate(&meta));
@@ -76,7 +76,8 @@ static void test_ritz_values(void **state)
   PDT(MatDestroy(&A));
 }
 
-static PetscErrorCode SolvePoisson(DM da, const char *ksptype, const char *model, Vec *u, PetscInt *its)
+/* with setdm, the KSP knows the grid (dcdm then moves vectors through the DMDA; else it gathers them) */
+static PetscErrorCode SolvePoisson(DM da, PetscBool setdm, const char *ksptype, const char *model, Vec *u, PetscInt *its)
 {
   Mat A;
   Vec b;
@@ -91,6 +92,10 @@ static PetscErrorCode SolvePoisson(DM da, const char *ksptype, const char *model
   PetscCall(PdPoissonFDRHS(da, PD_MMS_TRIG, b));
   PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
   PetscCall(KSPSetOperators(ksp, A, A));
+  if (setdm) {
+    PetscCall(KSPSetDM(ksp, da));
+    PetscCall(KSPSetDMActive(ksp, PETSC_FALSE));
+  }
   PetscCall(KSPSetType(ksp, ksptype));
   PetscCall(KSPGetPC(ksp, &pc));
   PetscCall(PCSetType(pc, PCNONE));
@@ -118,26 +123,28 @@ static PetscErrorCode SolvePoisson(DM da, const char *ksptype, const char *model
   PetscFunctionReturn(0);
 }
 
-/* an untrained network: dcdm still converges to CG's solution */
+/* an untrained network: dcdm still converges to CG's solution, on a 2D grid (residuals gathered) and
+   a 3D grid (through the KSP's DMDA) */
 static void test_untrained_converges(void **state)
 {
-  DM        da;
-  Vec       u, v;
-  PetscInt  i1, i2;
-  PetscReal err, nrm;
-
-  PDT(WriteModel("dcdm_untrained.h5", 17, "dcdm"));
-  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 17, &da));
-  PDT(SolvePoisson(da, "dcdm", "dcdm_untrained.h5", &u, &i1));
-  PDT(SolvePoisson(da, KSPCG, NULL, &v, &i2));
-  PDT(VecAXPY(u, -1.0, v));
-  PDT(VecNorm(u, NORM_INFINITY, &err));
-  PDT(VecNorm(v, NORM_INFINITY, &nrm));
-  print_message("dcdm with an untrained network: %d iterations (CG %d), difference %g\n", (int)i1, (int)i2, err / nrm);
-  if (err > 1e-8 * nrm) fail_msg("dcdm and CG solutions differ by %g", err / nrm);
-  PDT(VecDestroy(&u));
-  PDT(VecDestroy(&v));
-  PDT(DMDestroy(&da));
+  for (int dim = 2; dim <= 3; dim++) {
+    DM        da;
+    Vec       u, v;
+    PetscInt  i1, i2, N = dim == 2 ? 17 : 9;
+    PetscReal err, nrm;
+    PDT(WriteModel("dcdm_untrained.h5", N, dim, "dcdm"));
+    PDT(PdMeshCreateDA(PETSC_COMM_SELF, dim, N, &da));
+    PDT(SolvePoisson(da, (PetscBool)(dim == 3), "dcdm", "dcdm_untrained.h5", &u, &i1));
+    PDT(SolvePoisson(da, PETSC_FALSE, KSPCG, NULL, &v, &i2));
+    PDT(VecAXPY(u, -1.0, v));
+    PDT(VecNorm(u, NORM_INFINITY, &err));
+    PDT(VecNorm(v, NORM_INFINITY, &nrm));
+    print_message("%dD: dcdm with an untrained network: %d iterations (CG %d), difference %g\n", dim, (int)i1, (int)i2, err / nrm);
+    if (err > 1e-8 * nrm) fail_msg("%dD: dcdm and CG solutions differ by %g", dim, err / nrm);
+    PDT(VecDestroy(&u));
+    PDT(VecDestroy(&v));
+    PDT(DMDestroy(&da));
+  }
 }
 
 static void test_errors(void **state)
@@ -147,19 +154,30 @@ static void test_errors(void **state)
   PetscInt its;
 
   PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 17, &da));
-  PDT_FAILS(SolvePoisson(da, "dcdm", NULL, &u, &its));
+  PDT_FAILS(SolvePoisson(da, PETSC_FALSE, "dcdm", NULL, &u, &its));
   PDT_ERRMSG_HAS("-ksp_dcdm_model");
-  PDT(WriteModel("dcdm_notdcdm.h5", 17, NULL));
-  PDT_FAILS(SolvePoisson(da, "dcdm", "dcdm_notdcdm.h5", &u, &its));
+  PDT(WriteModel("dcdm_notdcdm.h5", 17, 2, NULL));
+  PDT_FAILS(SolvePoisson(da, PETSC_FALSE, "dcdm", "dcdm_notdcdm.h5", &u, &its));
   PDT_ERRMSG_HAS("not a dcdm model");
-  PDT_FAILS(SolvePoisson(da, "dcdm", "dcdm_missing.h5", &u, &its));
+  PDT_FAILS(SolvePoisson(da, PETSC_FALSE, "dcdm", "dcdm_missing.h5", &u, &its));
   PDT_ERRMSG_HAS("dcdm_missing.h5");
   PDT(DMDestroy(&da));
   /* a model for 17 x 17 on 18 x 18: MgNO cannot coarsen 17 (odd) */
-  PDT(WriteModel("dcdm_17.h5", 17, "dcdm"));
+  PDT(WriteModel("dcdm_17.h5", 17, 2, "dcdm"));
   PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 18, &da));
-  PDT_FAILS(SolvePoisson(da, "dcdm", "dcdm_17.h5", &u, &its));
+  PDT_FAILS(SolvePoisson(da, PETSC_FALSE, "dcdm", "dcdm_17.h5", &u, &its));
   PDT_ERRMSG_HAS("cannot run");
+  PDT(DMDestroy(&da));
+  /* a 2D model on a 3D grid of 9^3 = 27^2 unknowns: the KSP's DMDA says 3D */
+  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 3, 9, &da));
+  PDT_FAILS(SolvePoisson(da, PETSC_TRUE, "dcdm", "dcdm_17.h5", &u, &its));
+  PDT_ERRMSG_HAS("is 2D");
+  PDT(DMDestroy(&da));
+  /* a 3D model on a 2D grid of 9^2 unknowns, not a cube */
+  PDT(WriteModel("dcdm_3d.h5", 9, 3, "dcdm"));
+  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 9, &da));
+  PDT_FAILS(SolvePoisson(da, PETSC_FALSE, "dcdm", "dcdm_3d.h5", &u, &its));
+  PDT_ERRMSG_HAS("cubic");
   PDT(DMDestroy(&da));
 }
 

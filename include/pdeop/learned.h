@@ -16,24 +16,27 @@ typedef struct {
   PdFamilyProblem     problem;
   PdFamilyCoefficient coefficient;
   PetscInt            res;          /* nodes per side */
+  PetscInt            dim;          /* 2, or 3 (the Poisson family only) */
   PetscInt64          seed;         /* system s draws from the stream (seed, s) */
   PetscReal           alpha, tau;   /* random field of the coefficient */
   PetscReal           sigma;        /* log-normal amplitude */
   DM                  da;           /* res x res node grid, on one rank */
 } PdFamily;
 
-/* Options (prefix-free): -problem darcy|poisson|cavity -darcy_coefficient threshold|lognormal
-   -darcy_alpha -darcy_tau -darcy_sigma; res and seed come from the caller. */
+/* Options (prefix-free): -problem darcy|poisson|cavity -dim 2|3 (3: poisson only) -darcy_coefficient
+   threshold|lognormal -darcy_alpha -darcy_tau -darcy_sigma; res and seed come from the caller. */
 PETSC_EXTERN PetscErrorCode PdFamilyCreate(PetscInt, PetscInt64, PdFamily *);
 PETSC_EXTERN PetscErrorCode PdFamilySetFromOptions(PdFamily *);
 PETSC_EXTERN PetscErrorCode PdFamilySetUp(PdFamily *);
 PETSC_EXTERN PetscErrorCode PdFamilyDestroy(PdFamily *);
 PETSC_EXTERN PetscErrorCode PdFamilyDescribe(const PdFamily *, char[], size_t);
+/* Unknowns of each system: res^dim */
+PETSC_EXTERN PetscInt PdFamilyUnknowns(const PdFamily *);
 /* A new matrix (SeqAIJ on PETSC_COMM_SELF) or refill one made by an earlier call */
 PETSC_EXTERN PetscErrorCode PdFamilyOperator(PdFamily *, PetscInt, Mat *);
 /* Right-hand side k of system s: k = 0 is f = 1 (the PDE's own; for the cavity a smooth random
-   source), odd k a smooth random source (a Gaussian random field, alpha = 2, tau = 3), even k > 0
-   white noise; zero on the boundary rows. */
+   source), odd k a smooth random source (a Gaussian random field, alpha = 2, tau = 3; in 3D a sine
+   series with the same spectral decay), even k > 0 white noise; zero on the boundary rows. */
 PETSC_EXTERN PetscErrorCode PdFamilyRHS(PdFamily *, PetscInt, PetscInt, Vec);
 /* CG iterations (from a zero guess, to rtol) of A x = b with SSOR (local symmetric sweeps) at each of
    K omegas; its[k] = -1 when the solve did not converge. Used to train learned_sor and to find the

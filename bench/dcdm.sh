@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Deep conjugate directions (-ksp_type dcdm) against CG and ICC(0)-CG on the 2D Poisson operator:
-# trains dcdm's default network (a linear learned V-cycle, Kaneda et al.'s loss on Ritz-vector
-# right-hand sides) at each training grid, then solves the Poisson problem at 33^2, 65^2 and 129^2 to
-# rtol 1e-8 with every model and with PETSc's CG (none, icc, gamg). Prints iterations and seconds.
-# Usage: bench/dcdm.sh [train grids="33 65"] [solve grids="33 65 129"]
+# Deep conjugate directions (-ksp_type dcdm) against CG and ICC(0)-CG on the Poisson operator (2D,
+# or 3D, the paper's setting): trains dcdm's default network (a linear learned V-cycle, Kaneda et
+# al.'s loss on Ritz-vector right-hand sides) at each training grid, then solves the Poisson problem
+# at each solve grid to rtol 1e-8 with every model and with PETSc's CG (none, icc, gamg). Prints
+# iterations and seconds. Extra arguments go to every `precond train` (e.g. -epochs 40 -samples 512).
+# Usage: bench/dcdm.sh [train grids="33 65"] [solve grids="33 65 129"] [dim=2] [train options...]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 pdeop="${PDEOP:-$root/build/pdeop}"
 train=${1:-"33 65"}
 grids=${2:-"33 65 129"}
+dim=${3:-2}
+shift $(($# < 3 ? $# : 3))
+sup=$([ "$dim" = 3 ] && echo "^3" || echo "^2")
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 [ -x "$pdeop" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
 # shellcheck source=../scripts/openblas-core.sh
@@ -19,8 +23,8 @@ trap 'rm -rf "$tmp"' EXIT
 jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d); $PDEOP_BLAS_NOTE"
 for t in $train; do
-  /usr/bin/time -f "%e" -o "$tmp/time$t" "$pdeop" precond train -type dcdm -problem poisson -res "$t" -o "$tmp/dcdm$t.h5" -report "$tmp/train$t.json" -heldout 0 -quiet >/dev/null
-  echo "dcdm trained at ${t}^2: $(jget "$tmp/train$t.json" params) parameters, final loss $(jget "$tmp/train$t.json" final_loss), $(cat "$tmp/time$t") s on one core"
+  /usr/bin/time -f "%e" -o "$tmp/time$t" "$pdeop" precond train -type dcdm -problem poisson -dim "$dim" -res "$t" "$@" -o "$tmp/dcdm$t.h5" -report "$tmp/train$t.json" -heldout 0 -quiet >/dev/null
+  echo "dcdm trained at ${t}${sup}: $(jget "$tmp/train$t.json" params) parameters, final loss $(jget "$tmp/train$t.json" final_loss), $(cat "$tmp/time$t") s on one core"
 done
 echo
 echo "| grid | method | iterations | setup s | solve s |"
@@ -29,11 +33,11 @@ for n in $grids; do
   run() {
     local name=$1
     shift
-    "$pdeop" solve poisson -da_grid_x "$n" -ksp_rtol 1e-8 "$@" -report "$tmp/r.json" -quiet >/dev/null
-    printf "| %s | %s | %s | %.4f | %.4f |\n" "${n}^2" "$name" "$(jget "$tmp/r.json" iterations)" "$(jget "$tmp/r.json" setup_seconds)" "$(jget "$tmp/r.json" solve_seconds)"
+    "$pdeop" solve poisson -dim "$dim" -da_grid_x "$n" -ksp_rtol 1e-8 "$@" -report "$tmp/r.json" -quiet >/dev/null
+    printf "| %s | %s | %s | %.4f | %.4f |\n" "${n}${sup}" "$name" "$(jget "$tmp/r.json" iterations)" "$(jget "$tmp/r.json" setup_seconds)" "$(jget "$tmp/r.json" solve_seconds)"
   }
   run "CG" -ksp_type cg -pc_type none
   run "ICC(0)-CG" -ksp_type cg -pc_type icc
   run "GAMG-CG" -ksp_type cg -pc_type gamg
-  for t in $train; do run "dcdm (trained at ${t}^2)" -ksp_type dcdm -ksp_dcdm_model "$tmp/dcdm$t.h5" -pc_type none; done
+  for t in $train; do run "dcdm (trained at ${t}${sup})" -ksp_type dcdm -ksp_dcdm_model "$tmp/dcdm$t.h5" -pc_type none; done
 done

@@ -4,16 +4,18 @@
    at the coarsest u_L = B_L f_L; up the levels u_l += P_l u_{l+1}. A, B are 3x3 convolutions,
    R a 3x3 convolution of stride 2, P its transposed form, all learned and linear within a layer
    (the nonlinearity acts only between layers, as in the paper). 2D fields [C,H,W] use 3x3 kernels,
-   3D fields [C,D,H,W] 3x3x3 ones. Grids must coarsen exactly: every side minus one divisible by
-   2^(levels - 1) (e.g. 2^k + 1, or 85 and 421 with 3 levels). */
+   3D fields [C,D,H,W] 3x3x3 ones. Any grid coarsens: a side n becomes (n+1)/2 (85, 43, 22, 11, 6, 3),
+   P being the exact adjoint shape of R. -mgno_smooth s > 1 adds s - 1 smoothing steps
+   u += B_i (f - A_i u) with their own A_i, B_i before the restriction (MgNO's num_iteration). */
 #include "operators/nopimpl.h"
 
 typedef struct {
-  PetscInt  width, levels, layers, hidden;
+  PetscInt  width, levels, layers, hidden, smooth;
   PetscBool linear; /* a linear map of the input: no coordinates, biases, GELU or hidden projection */
   PetscBool post;   /* a learned post-smoothing u += C (f - A u) after each coarse correction */
   PdTensor  lift, liftb, proj1, proj1b, proj2, proj2b;
   PdTensor *A, *B, *R, *P, *C, *W, *Wb; /* A, B: layers x levels; R, P, C: layers x (levels - 1) */
+  PdTensor *SA, *SB;                     /* the extra smoothing steps: layers x levels x (smooth - 1) */
 } NOp_MgNO;
 
 static PetscErrorCode NOpSetFromOptions_MgNO(NOp nop, PetscOptionItems *PetscOptionsObject)
@@ -26,6 +28,7 @@ static PetscErrorCode NOpSetFromOptions_MgNO(NOp nop, PetscOptionItems *PetscOpt
   PetscCall(PetscOptionsInt("-mgno_levels", "Grid levels of each V-cycle", "NOpCreate_MgNO", m->levels, &m->levels, NULL));
   PetscCall(PetscOptionsInt("-mgno_layers", "Number of V-cycle layers", "NOpCreate_MgNO", m->layers, &m->layers, NULL));
   PetscCall(PetscOptionsInt("-mgno_hidden", "Channels of the projection's hidden layer", "NOpCreate_MgNO", m->hidden, &m->hidden, NULL));
+  PetscCall(PetscOptionsInt("-mgno_smooth", "Smoothing steps per level before the restriction (each with its own A, B)", "NOpCreate_MgNO", m->smooth, &m->smooth, NULL));
   PetscCall(PetscOptionsBool("-mgno_post_smoothing", "A learned post-smoothing step after each coarse correction (V(1,1) cycles)", "NOpCreate_MgNO", m->post, &m->post, NULL));
   PetscCall(PetscOptionsBool("-mgno_linear", "A linear operator: no grid coordinates, biases, GELU or hidden projection", "NOpCreate_MgNO", m->linear, &m->linear, NULL));
   PetscOptionsHeadEnd();
@@ -40,6 +43,7 @@ static PetscErrorCode NOpCheck_MgNO(NOp nop)
   PetscCheck(m->width >= 1 && m->width <= 1024, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_width must be in 1..1024, got %" PetscInt_FMT, m->width);
   PetscCheck(m->levels >= 1 && m->levels <= 12, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_levels must be in 1..12, got %" PetscInt_FMT, m->levels);
   PetscCheck(m->layers >= 1 && m->layers <= 32, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_layers must be in 1..32, got %" PetscInt_FMT, m->layers);
+  PetscCheck(m->smooth >= 1 && m->smooth <= 64, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_smooth must be in 1..64");
   PetscCheck(m->hidden >= 1, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_hidden must be positive");
   PetscFunctionReturn(0);
 }
@@ -53,6 +57,7 @@ static PetscErrorCode NOpSetUp_MgNO(NOp nop)
 
   PetscFunctionBegin;
   PetscCheck((nop->in_ndim == 3 || nop->in_ndim == 4) && nop->out_ndim == nop->in_ndim, nop->comm, PETSC_ERR_ARG_SIZ, "MgNO maps 2D fields [C,H,W] to 2D fields, or 3D fields [C,D,H,W] to 3D fields");
+  PetscCall(PetscCalloc2(m->layers * L * m->smooth, &m->SA, m->layers * L * m->smooth, &m->SB));
   PetscCall(PetscCalloc7(m->layers * L, &m->A, m->layers * L, &m->B, m->layers * L, &m->R, m->layers * L, &m->P, m->layers * L, &m->C, m->layers, &m->W, m->layers, &m->Wb));
   s[0] = w;
   s[1] = nop->in_shape[0] + (m->linear ? 0 : nd); /* the grid coordinates as nd more channels */
@@ -65,6 +70,12 @@ static PetscErrorCode NOpSetUp_MgNO(NOp nop)
       PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->A[k * L + l]));
       PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".B", k, l));
       PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->B[k * L + l]));
+      for (PetscInt i = 1; i < m->smooth; i++) {
+        PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".A%" PetscInt_FMT, k, l, i));
+        PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->SA[(k * L + l) * m->smooth + i]));
+        PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".B%" PetscInt_FMT, k, l, i));
+        PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->SB[(k * L + l) * m->smooth + i]));
+      }
       if (l < L - 1) {
         PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".R", k, l));
         PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->R[k * L + l]));
@@ -105,12 +116,19 @@ static PetscErrorCode VCycle(NOp_MgNO *m, PetscInt k, PetscInt l, PdTensor f, Pd
 
   PetscFunctionBegin;
   PetscCall(PdConv3x3(f, m->B[k * L + l], NULL, 1, u)); /* u = B f */
+  for (PetscInt i = 1; i < m->smooth; i++) { /* u += B_i (f - A_i u) */
+    PdTensor br;
+    PetscCall(PdConv3x3(*u, m->SA[(k * L + l) * m->smooth + i], NULL, 1, &Au));
+    PetscCall(PdSub(f, Au, &r));
+    PetscCall(PdConv3x3(r, m->SB[(k * L + l) * m->smooth + i], NULL, 1, &br));
+    PetscCall(PdAdd(*u, br, u));
+  }
   if (l == L - 1) PetscFunctionReturn(0);
   PetscCall(PdConv3x3(*u, m->A[k * L + l], NULL, 1, &Au));
   PetscCall(PdSub(f, Au, &r));                                 /* r = f - A u */
   PetscCall(PdConv3x3(r, m->R[k * L + l], NULL, 2, &fc));       /* restrict */
   PetscCall(VCycle(m, k, l + 1, fc, &uc));
-  PetscCall(PdConv3x3Transpose(uc, m->P[k * L + l], NULL, 2, &pu)); /* prolong */
+  PetscCall(PdConv3x3TransposeTo(uc, m->P[k * L + l], NULL, 2, f->shape + 2, &pu)); /* prolong onto f's grid */
   PetscCall(PdAdd(*u, pu, u));
   if (m->post) { /* u += C (f - A u) */
     PdTensor cr;
@@ -126,12 +144,14 @@ static PetscErrorCode NOpForward_MgNO(NOp nop, PdTape tape, PdTensor x, PdTensor
 {
   NOp_MgNO *m = (NOp_MgNO *)nop->data;
   PdTensor  g, h, v, p;
-  PetscInt  nd = x->ndim - 2, d = (PetscInt)1 << (m->levels - 1), B = x->shape[0], S = 1, shape[5];
+  PetscInt  nd = x->ndim - 2, B = x->shape[0], S = 1, shape[5];
 
   PetscFunctionBegin;
   for (PetscInt a = 0; a < nd; a++) {
     PetscInt n = x->shape[2 + a];
-    PetscCheck((n - 1) % d == 0, nop->comm, PETSC_ERR_ARG_SIZ, "MgNO with %" PetscInt_FMT " levels needs grid sides with (n-1) divisible by %" PetscInt_FMT " (e.g. %" PetscInt_FMT "+1); got a side of %" PetscInt_FMT ". Lower -mgno_levels", m->levels, d, 8 * d, n);
+    PetscInt c = n;
+    for (PetscInt l = 1; l < m->levels; l++) c = (c + 1) / 2;
+    PetscCheck(c >= 2 || n == 1, nop->comm, PETSC_ERR_ARG_SIZ, "MgNO with %" PetscInt_FMT " levels coarsens a side of %" PetscInt_FMT " to %" PetscInt_FMT " < 2 points. Lower -mgno_levels", m->levels, n, c);
     S *= n;
   }
   if (m->linear) { /* y = P sum_k (V_k + W_k) ... L x: every step linear */
@@ -190,6 +210,7 @@ static PetscErrorCode NOpGetMeta_MgNO(NOp nop, PdDict meta)
   PetscCall(PdDictSetInt(meta, "mgno_hidden", m->hidden));
   PetscCall(PdDictSetBool(meta, "mgno_linear", m->linear));
   PetscCall(PdDictSetBool(meta, "mgno_post_smoothing", m->post));
+  PetscCall(PdDictSetInt(meta, "mgno_smooth", m->smooth));
   PetscFunctionReturn(0);
 }
 
@@ -212,6 +233,11 @@ static PetscErrorCode NOpSetMeta_MgNO(NOp nop, PdDict meta)
   if (has) PetscCall(PdDictGetBool(meta, "mgno_linear", &m->linear));
   PetscCall(PdDictHas(meta, "mgno_post_smoothing", &has));
   if (has) PetscCall(PdDictGetBool(meta, "mgno_post_smoothing", &m->post));
+  PetscCall(PdDictHas(meta, "mgno_smooth", &has));
+  if (has) {
+    PetscCall(PdDictGetInt(meta, "mgno_smooth", &v));
+    m->smooth = (PetscInt)v;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -220,6 +246,7 @@ static PetscErrorCode NOpDestroy_MgNO(NOp nop)
   NOp_MgNO *m = (NOp_MgNO *)nop->data;
 
   PetscFunctionBegin;
+  PetscCall(PetscFree2(m->SA, m->SB));
   PetscCall(PetscFree7(m->A, m->B, m->R, m->P, m->C, m->W, m->Wb));
   PetscCall(PetscFree(nop->data));
   PetscFunctionReturn(0);
@@ -228,7 +255,7 @@ static PetscErrorCode NOpDestroy_MgNO(NOp nop)
 /*@
   NOpCreate_MgNO - the multigrid neural operator type
 
-  Options: -mgno_width <16> -mgno_levels <3> -mgno_layers <4> -mgno_hidden <64> -mgno_linear <false> -mgno_post_smoothing <false>
+  Options: -mgno_width <16> -mgno_levels <3> -mgno_layers <4> -mgno_hidden <64> -mgno_linear <false> -mgno_post_smoothing <false> -mgno_smooth <1>
 @*/
 PetscErrorCode NOpCreate_MgNO(NOp nop)
 {
@@ -240,6 +267,7 @@ PetscErrorCode NOpCreate_MgNO(NOp nop)
   m->levels               = 3;
   m->layers               = 4;
   m->hidden               = 64;
+  m->smooth               = 1;
   nop->data               = m;
   nop->ops.setfromoptions = NOpSetFromOptions_MgNO;
   nop->ops.check          = NOpCheck_MgNO;

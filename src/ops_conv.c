@@ -86,7 +86,7 @@ static void Col2Im(const float *restrict col, const Geom *g, float *restrict out
 /* Checks shapes (2D [B,C,H,W] with w [.,.,3,3] or 3D [B,C,D,H,W] with w [.,.,3,3,3]) and returns the
    geometry of the underlying convolution: for the transpose, that of its adjoint (the forward
    convolution from the output grid to the input grid) */
-static PetscErrorCode CheckConv(const char *op, PdTensor x, PdTensor w, PdTensor b, PetscInt stride, PetscBool transpose, Geom *g)
+static PetscErrorCode CheckConv(const char *op, PdTensor x, PdTensor w, PdTensor b, PetscInt stride, PetscBool transpose, const PetscInt *og, Geom *g)
 {
   char      sx[96], sw[96];
   PetscBool kok;
@@ -112,6 +112,12 @@ static PetscErrorCode CheckConv(const char *op, PdTensor x, PdTensor w, PdTensor
   } else {
     g->C = w->shape[1], g->Do = n[0], g->Ho = n[1], g->Wo = n[2];
     g->D = x->ndim == 5 ? (n[0] - 1) * stride + 1 : 1, g->H = (n[1] - 1) * stride + 1, g->W = (n[2] - 1) * stride + 1;
+    if (og) { /* an output grid the strided convolution maps onto x's grid, e.g. an even side */
+      PetscInt nd = x->ndim - 2, o[3];
+      o[0] = nd == 3 ? og[0] : 1, o[1] = og[nd - 2], o[2] = og[nd - 1];
+      for (int i = 0; i < 3; i++) PetscCheck(o[i] >= 1 && (o[i] - 1) / stride + 1 == n[i], PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: output side %" PetscInt_FMT " does not map onto input side %" PetscInt_FMT " with stride %" PetscInt_FMT, op, o[i], n[i], stride);
+      g->D = o[0], g->H = o[1], g->W = o[2];
+    }
   }
   PetscFunctionReturn(0);
 }
@@ -151,7 +157,7 @@ static PetscErrorCode ConvBackward(PdTensor y)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_ConvBwd, 0, 0, 0, 0));
-  PetscCall(CheckConv("PdConv3x3", x, w, b, y->iarg[0], PETSC_FALSE, &g));
+  PetscCall(CheckConv("PdConv3x3", x, w, b, y->iarg[0], PETSC_FALSE, NULL, &g));
   S  = g.Do * g.Ho * g.Wo;
   Si = g.D * g.H * g.W;
   K  = g.C * g.kd * 9;
@@ -183,7 +189,7 @@ PetscErrorCode PdConv3x3(PdTensor x, PdTensor w, PdTensor b, PetscInt stride, Pd
 
   PetscFunctionBegin;
   PetscCall(PdOpGetTape(x, w, b, &tape));
-  PetscCall(CheckConv("PdConv3x3", x, w, b, stride, PETSC_FALSE, &g));
+  PetscCall(CheckConv("PdConv3x3", x, w, b, stride, PETSC_FALSE, NULL, &g));
   cout = w->shape[0];
   S    = g.Do * g.Ho * g.Wo;
   Si   = g.D * g.H * g.W;
@@ -219,7 +225,7 @@ static PetscErrorCode ConvTBackward(PdTensor y)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_ConvBwd, 0, 0, 0, 0));
-  PetscCall(CheckConv("PdConv3x3Transpose", x, w, b, y->iarg[0], PETSC_TRUE, &g));
+  PetscCall(CheckConv("PdConv3x3Transpose", x, w, b, y->iarg[0], PETSC_TRUE, y->shape + 2, &g));
   cout = g.C;
   K    = cout * g.kd * 9;
   S    = g.Do * g.Ho * g.Wo; /* x's grid */
@@ -239,6 +245,15 @@ static PetscErrorCode ConvTBackward(PdTensor y)
 /*@ PdConv3x3Transpose - transposed 3x3 (3x3x3) convolution, the adjoint of PdConv3x3 with the same stride @*/
 PetscErrorCode PdConv3x3Transpose(PdTensor x, PdTensor w, PdTensor b, PetscInt stride, PdTensor *out)
 {
+  PetscFunctionBegin;
+  PetscCall(PdConv3x3TransposeTo(x, w, b, stride, NULL, out));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdConv3x3TransposeTo - PdConv3x3Transpose onto a given output grid (NULL: (n-1)s+1 per side): the
+  adjoint of the strided PdConv3x3 from that grid, so even sides work too (n = 2 m maps onto m) @*/
+PetscErrorCode PdConv3x3TransposeTo(PdTensor x, PdTensor w, PdTensor b, PetscInt stride, const PetscInt grid[], PdTensor *out)
+{
   PdTape   tape;
   PdTensor y;
   Geom     g;
@@ -247,7 +262,7 @@ PetscErrorCode PdConv3x3Transpose(PdTensor x, PdTensor w, PdTensor b, PetscInt s
 
   PetscFunctionBegin;
   PetscCall(PdOpGetTape(x, w, b, &tape));
-  PetscCall(CheckConv("PdConv3x3Transpose", x, w, b, stride, PETSC_TRUE, &g));
+  PetscCall(CheckConv("PdConv3x3Transpose", x, w, b, stride, PETSC_TRUE, grid, &g));
   cin  = x->shape[1];
   cout = g.C;
   K    = cout * g.kd * 9;

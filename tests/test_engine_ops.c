@@ -376,6 +376,28 @@ static void test_conv_adjoint(void **state)
     PDT(PdTensorDestroy(&w));
     PDT(PdTapeDestroy(&tape));
   }
+  { /* stride 2 from even sides (8 x 6 -> 4 x 3): PdConv3x3TransposeTo onto the even grid is the adjoint */
+    PdTape   tape;
+    PdTensor x, z, cx, tz, w;
+    PetscInt xs[4] = {2, 3, 8, 6}, ws[4] = {4, 3, 3, 3}, zs[4] = {2, 4, 4, 3};
+    double   l = 0, r = 0;
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTensorCreate(4, ws, PETSC_FALSE, &w));
+    Fill(w, 53);
+    PDT(PdTapeInput(tape, 4, xs, &x));
+    Fill(x, 54);
+    PDT(PdTapeInput(tape, 4, zs, &z));
+    Fill(z, 55);
+    PDT(PdConv3x3(x, w, NULL, 2, &cx));
+    assert_int_equal(cx->size, z->size);
+    PDT(PdConv3x3TransposeTo(z, w, NULL, 2, xs + 2, &tz));
+    assert_int_equal(tz->size, x->size);
+    for (PetscInt i = 0; i < z->size; i++) l += (double)cx->data[i] * z->data[i];
+    for (PetscInt i = 0; i < x->size; i++) r += (double)x->data[i] * tz->data[i];
+    PDT_CLOSE(l, r, 1e-4 * fabs(l));
+    PDT(PdTensorDestroy(&w));
+    PDT(PdTapeDestroy(&tape));
+  }
 }
 
 /* naive direct 3x3x3 convolution with zero padding 1 */

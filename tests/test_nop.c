@@ -390,7 +390,7 @@ static void test_mgno(void **state)
   PdRng    rng;
   PdTape   tape;
   PdTensor xi, y;
-  PetscInt bad[4] = {1, 1, 8, 8};
+  PetscInt bad[4] = {1, 1, 3, 3};
   PDT(PdRngSeed(&rng, 8, 0));
   PDT(PdTensorCreate(4, xs, PETSC_FALSE, &x));
   PDT(PdRngFillUniform(&rng, x->size, x->data, -1, 1));
@@ -398,10 +398,19 @@ static void test_mgno(void **state)
   PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
   PDT(PdTapeInput(tape, 4, bad, &xi));
   PDT_FAILS(NOpForward(m, tape, xi, &y));
-  PDT_ERRMSG_HAS("divisible by 4");
+  PDT_ERRMSG_HAS("Lower -mgno_levels");
   PDT(PdTapeDestroy(&tape));
   PDT(PdTensorDestroy(&x));
   PDT(NOpDestroy(&m));
+  { /* 3 levels on sides that do not coarsen exactly (10 -> 5 -> 3, 7 -> 4 -> 2), two smoothing steps per level */
+    PetscInt in2[3] = {1, 10, 7}, xs2[4] = {2, 1, 10, 7};
+    NOp      m2 = MakeModel(NOPMGNO, 3, in2, in2, "-mgno_width", "3", "-mgno_smooth", "2");
+    PDT(PdTensorCreate(4, xs2, PETSC_FALSE, &x));
+    PDT(PdRngFillUniform(&rng, x->size, x->data, -1, 1));
+    CheckModelGradient(m2, x, 2 * 70, "MgNO on 10 x 7");
+    PDT(PdTensorDestroy(&x));
+    PDT(NOpDestroy(&m2));
+  }
 }
 
 /* normalisation: the model sees (x - m)/s and its output is scaled back; a checkpoint keeps it */

@@ -65,6 +65,7 @@ PETSC_EXTERN PetscErrorCode PdChannelMixFused(PdTensor, PdTensor, PdTensor, PdTe
 PETSC_EXTERN PetscErrorCode PdSpectralConv(PdTensor, PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3Transpose(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdConv3x3TransposeTo(PdTensor, PdTensor, PdTensor, PetscInt, const PetscInt[], PdTensor *);
 
 /* Losses, returning one element. The target receives no gradient.
    PdMSELoss: mean of (p - t)^2 over all elements.

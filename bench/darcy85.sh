@@ -27,7 +27,7 @@ for m in $models; do
   case $m in
     fno) opts=(-fno_width 32 -fno_modes 12 -fno_layers 4 -weight_decay 1e-4) ;;
     deeponet) opts=() ;;
-    mgno) opts=(-mgno_width 16 -mgno_levels 3 -mgno_layers 4) ;;
+    mgno) opts=(-mgno_width 32 -mgno_levels 6 -mgno_layers 4 -mgno_post_smoothing -weight_decay 1e-4) ;;
     *) echo "unknown model $m"; exit 1 ;;
   esac
   mpiexec -n 2 "$pdeop" train -model "$m" "${opts[@]}" -data "$dir/train85.h5" -test "$dir/test85.h5" \

@@ -181,9 +181,69 @@ static void test_errors(void **state)
   PDT(DMDestroy(&da));
 }
 
+/* The 3D Poisson family: the 7-point Laplacian (row sums: 6/h^2 on the boundary rows, the full
+   stencil's 0 at nodes whose neighbours are all interior), right-hand sides zero on the boundary,
+   f = 1 inside for k = 0, and the smooth ones (odd k) far smoother than white noise (even k):
+   ||A b|| / ||b|| is a Rayleigh-type measure of their frequency content */
+static void test_family3d(void **state)
+{
+  PdFamily  fam;
+  Mat       A = NULL;
+  Vec       b, Ab, one;
+  PetscReal ratio[3];
+  PetscInt  N = 17, n;
+  PDT(PdFamilyCreate(N, 5, &fam));
+  fam.problem = PD_FAMILY_POISSON;
+  fam.dim     = 3;
+  assert_int_equal(PdFamilyUnknowns(&fam), N * N * N);
+  PDT(PdFamilyOperator(&fam, 0, &A));
+  PDT(MatGetSize(A, &n, NULL));
+  assert_int_equal(n, N * N * N);
+  PDT(MatCreateVecs(A, &one, &b));
+  PDT(VecDuplicate(b, &Ab));
+  PDT(VecSet(one, 1.0));
+  PDT(MatMult(A, one, Ab));
+  {
+    const PetscScalar *a;
+    const PetscReal    h2 = 1.0 / ((N - 1) * (N - 1));
+    PDT(VecGetArrayRead(Ab, &a));
+    PDT_CLOSE(a[0], 6 / h2, 1e-9 / h2);                          /* a corner: a boundary row */
+    PDT_CLOSE(a[(8 * N + 8) * N + 8], 0, 1e-9 / h2);              /* the centre: the full stencil */
+    PDT_CLOSE(a[(1 * N + 8) * N + 8], 1 / h2, 1e-9 / h2);         /* next to the z = 0 face: one coupling dropped */
+    PDT(VecRestoreArrayRead(Ab, &a));
+  }
+  for (PetscInt k = 0; k < 3; k++) {
+    const PetscScalar *a;
+    PetscReal          nb, nab;
+    PDT(PdFamilyRHS(&fam, 0, k, b));
+    PDT(VecGetArrayRead(b, &a));
+    for (PetscInt l = 0; l < N; l++)
+      for (PetscInt j = 0; j < N; j++)
+        for (PetscInt i = 0; i < N; i++) {
+          PetscBool bd = (PetscBool)(i == 0 || j == 0 || l == 0 || i == N - 1 || j == N - 1 || l == N - 1);
+          PetscReal v  = PetscRealPart(a[(l * N + j) * N + i]);
+          if (bd) assert_true(v == 0);
+          else if (k == 0) assert_true(v == 1);
+        }
+    PDT(VecRestoreArrayRead(b, &a));
+    PDT(MatMult(A, b, Ab));
+    PDT(VecNorm(b, NORM_2, &nb));
+    PDT(VecNorm(Ab, NORM_2, &nab));
+    ratio[k] = nab / nb;
+  }
+  print_message("3D family: ||A b|| / ||b|| smooth %g, white noise %g\n", (double)ratio[1], (double)ratio[2]);
+  if (!(ratio[1] < 0.25 * ratio[2])) fail_msg("the smooth 3D right-hand side is not smooth: %g against white noise %g", (double)ratio[1], (double)ratio[2]);
+  PDT(VecDestroy(&b));
+  PDT(VecDestroy(&Ab));
+  PDT(VecDestroy(&one));
+  PDT(MatDestroy(&A));
+  PDT(PdFamilyDestroy(&fam));
+}
+
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_ritz_values),
   cmocka_unit_test(test_untrained_converges),
   cmocka_unit_test(test_errors),
+  cmocka_unit_test(test_family3d),
 };
 PDT_MAIN("dcdm", tests)

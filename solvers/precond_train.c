@@ -582,8 +582,9 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   if (fam->problem == PD_FAMILY_POISSON) count = 1; /* one operator */
-  /* the deepest V-cycle the grid allows (coarsest grid at least 3 x 3), at most 8 levels */
-  while (levels < 8 && (N - 1) % (1 << levels) == 0 && (N - 1) / (1 << levels) >= 2) levels++;
+  /* the deepest V-cycle the grid allows (coarsest grid at least 3 x 3; MgNO coarsens a side n to
+     (n + 1)/2, so any N: 65 and 64 both get 6 levels), at most 8 levels */
+  for (PetscInt c = N; levels < 8 && (c + 1) / 2 >= 3; c = (c + 1) / 2) levels++;
   PetscCall(PetscSNPrintf(lv, sizeof(lv), "%" PetscInt_FMT, levels));
   for (int k = 0; k < 5; k++) PetscCall(DefaultOption(defs[k][0], defs[k][1], &clear[k]));
   PetscCall(NOpCreate(comm, &net));

@@ -112,30 +112,23 @@ static PetscErrorCode NOpSetUp_MgNO(NOp nop)
 static PetscErrorCode VCycle(NOp_MgNO *m, PetscInt k, PetscInt l, PdTensor f, PdTensor *u)
 {
   const PetscInt L = m->levels;
-  PdTensor       Au, r, fc, uc, pu;
+  PdTensor       r, fc, uc;
 
   PetscFunctionBegin;
+  /* residuals and updates are fused into the convolutions (PdConv3x3Add): one node, no pointwise pass */
   PetscCall(PdConv3x3(f, m->B[k * L + l], NULL, 1, u)); /* u = B f */
-  for (PetscInt i = 1; i < m->smooth; i++) { /* u += B_i (f - A_i u) */
-    PdTensor br;
-    PetscCall(PdConv3x3(*u, m->SA[(k * L + l) * m->smooth + i], NULL, 1, &Au));
-    PetscCall(PdSub(f, Au, &r));
-    PetscCall(PdConv3x3(r, m->SB[(k * L + l) * m->smooth + i], NULL, 1, &br));
-    PetscCall(PdAdd(*u, br, u));
+  for (PetscInt i = 1; i < m->smooth; i++) {          /* u += B_i (f - A_i u) */
+    PetscCall(PdConv3x3Add(f, -1.0, *u, m->SA[(k * L + l) * m->smooth + i], NULL, 1, &r));
+    PetscCall(PdConv3x3Add(*u, 1.0, r, m->SB[(k * L + l) * m->smooth + i], NULL, 1, u));
   }
   if (l == L - 1) PetscFunctionReturn(0);
-  PetscCall(PdConv3x3(*u, m->A[k * L + l], NULL, 1, &Au));
-  PetscCall(PdSub(f, Au, &r));                                 /* r = f - A u */
-  PetscCall(PdConv3x3(r, m->R[k * L + l], NULL, 2, &fc));       /* restrict */
+  PetscCall(PdConv3x3Add(f, -1.0, *u, m->A[k * L + l], NULL, 1, &r)); /* r = f - A u */
+  PetscCall(PdConv3x3(r, m->R[k * L + l], NULL, 2, &fc));               /* restrict */
   PetscCall(VCycle(m, k, l + 1, fc, &uc));
-  PetscCall(PdConv3x3TransposeTo(uc, m->P[k * L + l], NULL, 2, f->shape + 2, &pu)); /* prolong onto f's grid */
-  PetscCall(PdAdd(*u, pu, u));
-  if (m->post) { /* u += C (f - A u) */
-    PdTensor cr;
-    PetscCall(PdConv3x3(*u, m->A[k * L + l], NULL, 1, &Au));
-    PetscCall(PdSub(f, Au, &r));
-    PetscCall(PdConv3x3(r, m->C[k * L + l], NULL, 1, &cr));
-    PetscCall(PdAdd(*u, cr, u));
+  PetscCall(PdConv3x3TransposeAdd(*u, 1.0, uc, m->P[k * L + l], NULL, 2, u)); /* u += P uc, onto f's grid */
+  if (m->post) {                                                              /* u += C (f - A u) */
+    PetscCall(PdConv3x3Add(f, -1.0, *u, m->A[k * L + l], NULL, 1, &r));
+    PetscCall(PdConv3x3Add(*u, 1.0, r, m->C[k * L + l], NULL, 1, u));
   }
   PetscFunctionReturn(0);
 }

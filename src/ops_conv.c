@@ -122,19 +122,63 @@ static PetscErrorCode CheckConv(const char *op, PdTensor x, PdTensor w, PdTensor
   PetscFunctionReturn(0);
 }
 
-static void AddBias(float *y, const float *b, PetscInt C, PetscInt S)
+static void AddBias(float *y, const float *b, float alpha, PetscInt C, PetscInt S)
 {
   for (PetscInt c = 0; c < C; c++)
-    for (PetscInt k = 0; k < S; k++) y[c * S + k] += b[c];
+    for (PetscInt k = 0; k < S; k++) y[c * S + k] += alpha * b[c];
 }
 
-static void BiasGrad(const float *dy, float *db, PetscInt C, PetscInt S)
+static void BiasGrad(const float *dy, float *db, float alpha, PetscInt C, PetscInt S)
 {
   for (PetscInt c = 0; c < C; c++) {
     double s = 0;
     for (PetscInt k = 0; k < S; k++) s += dy[c * S + k];
-    db[c] += (float)s;
+    db[c] += alpha * (float)s;
   }
+}
+
+/* Checks that the addend z of a fused convolution has the output's shape */
+static PetscErrorCode CheckAddend(const char *op, PdTensor z, int ndim, const PetscInt shape[])
+{
+  char      sz[96], so[96];
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  if (!z) PetscFunctionReturn(0);
+  ok = (PetscBool)(z->ndim == ndim);
+  for (int i = 0; ok && i < ndim; i++) ok = (PetscBool)(z->shape[i] == shape[i]);
+  if (!ok) {
+    PetscCall(PdShapeString(z->ndim, z->shape, sz, sizeof(sz)));
+    PetscCall(PdShapeString(ndim, shape, so, sizeof(so)));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: the added tensor %s must have the output's shape %s", op, sz, so);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The tape and whether the node needs a gradient, over the inputs and the optional addend */
+static PetscErrorCode ConvTape(PdTensor z, PdTensor x, PdTensor w, PdTensor b, PdTape *tape)
+{
+  PetscFunctionBegin;
+  if (z && z->tape) *tape = z->tape;
+  else PetscCall(PdOpGetTape(x, w, b, tape));
+  PetscFunctionReturn(0);
+}
+
+/* y = z + ... : the output starts as a copy of the addend, or zero */
+static PetscErrorCode StartOutput(PdTensor z, float *y, PetscInt n)
+{
+  PetscFunctionBegin;
+  if (z) PetscCall(PetscArraycpy(y, z->data, n));
+  else PetscCall(PetscArrayzero(y, n));
+  PetscFunctionReturn(0);
+}
+
+/* dz += dy for the addend */
+static void AddendGrad(PdTensor y)
+{
+  PdTensor z = y->src[3];
+  if (z && z->grad)
+    for (PetscInt i = 0; i < y->size; i++) z->grad[i] += y->grad[i];
 }
 
 /* the output shape: [B, Cout, grid...] */
@@ -148,12 +192,26 @@ static void OutShape(PdTensor x, PetscInt cout, PetscInt D, PetscInt H, PetscInt
 }
 
 /* ---- convolution: y_n [Cout, So] = Wm [Cout, Cin kd 9] col(x_n) + b ---- */
+
+/* The stride-1 input gradient is itself a stride-1 convolution of dy with the kernel flipped in space
+   and transposed in channels: Wf [Cin, Cout kd 9], Wf[ci, (co kd + kz) 9 + ky 3 + kx] =
+   W[co, ci, kd-1-kz, 2-ky, 2-kx]. Its sgemm has inner dimension Cout kd 9 rather than Cout, and it
+   needs no col2im scatter. */
+static void FlipKernel(const float *w, PetscInt cout, PetscInt cin, PetscInt kd, float *wf)
+{
+  const PetscInt kk = kd * 9;
+  for (PetscInt co = 0; co < cout; co++)
+    for (PetscInt ci = 0; ci < cin; ci++)
+      for (PetscInt k = 0; k < kk; k++) wf[ci * cout * kk + co * kk + (kk - 1 - k)] = w[(co * cin + ci) * kk + k];
+}
+
 static PetscErrorCode ConvBackward(PdTensor y)
 {
-  PdTensor x = y->src[0], w = y->src[1], b = y->src[2];
-  Geom     g;
-  PetscInt B = x->shape[0], cout = y->shape[1], S, Si, K;
-  float   *col;
+  PdTensor    x = y->src[0], w = y->src[1], b = y->src[2];
+  Geom        g, gt;
+  PetscInt    B = x->shape[0], cout = y->shape[1], S, Si, K, Kt;
+  float      *col, *wf = NULL;
+  const float alpha = y->farg[0];
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_ConvBwd, 0, 0, 0, 0));
@@ -161,25 +219,36 @@ static PetscErrorCode ConvBackward(PdTensor y)
   S  = g.Do * g.Ho * g.Wo;
   Si = g.D * g.H * g.W;
   K  = g.C * g.kd * 9;
-  PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)K * S, (void **)&col)); /* every entry written before it is read */
+  gt = g, gt.C = cout; /* stride 1: the convolution of dy that gives dx */
+  Kt = cout * g.kd * 9;
+  PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)PetscMax(K, Kt) * S, (void **)&col)); /* every entry written before it is read */
+  if (x->grad && g.s == 1) {
+    PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)Kt * g.C, (void **)&wf));
+    FlipKernel(w->data, cout, g.C, g.kd, wf);
+  }
   for (PetscInt n = 0; n < B; n++) {
     const float *dy = y->grad + n * cout * S;
     if (w->grad) {
       Im2Col(x->data + n * g.C * Si, &g, col);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, K, S, 1.0f, dy, S, col, S, 1.0f, w->grad, K); /* dW += dy col^T */
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, K, S, alpha, dy, S, col, S, 1.0f, w->grad, K); /* dW += alpha dy col^T */
     }
-    if (b && b->grad) BiasGrad(dy, b->grad, cout, S);
-    if (x->grad) {
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, S, cout, 1.0f, w->data, K, dy, S, 0.0f, col, S); /* dcol = W^T dy */
+    if (b && b->grad) BiasGrad(dy, b->grad, alpha, cout, S);
+    if (x->grad && wf) {
+      Im2Col(dy, &gt, col);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.C, S, Kt, alpha, wf, Kt, col, S, 1.0f, x->grad + n * g.C * Si, S); /* dx += alpha Wf col(dy) */
+    } else if (x->grad) {
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, S, cout, alpha, w->data, K, dy, S, 0.0f, col, S); /* dcol = alpha W^T dy */
       Col2Im(col, &g, x->grad + n * g.C * Si);
     }
   }
+  AddendGrad(y);
+  PetscCall(PetscLogFlops(2.0 * B * cout * K * S * ((w->grad ? 1 : 0) + (x->grad ? 1 : 0))));
   PetscCall(PetscLogEventEnd(PD_EVENT_ConvBwd, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
-/*@ PdConv3x3 - 3x3 (2D) or 3x3x3 (3D) convolution, zero padding 1, stride 1 or 2 (see ops.h) @*/
-PetscErrorCode PdConv3x3(PdTensor x, PdTensor w, PdTensor b, PetscInt stride, PdTensor *out)
+/* y = z + alpha (conv(x, w) + b), z optional */
+static PetscErrorCode ConvForward(const char *op, PdTensor z, PetscReal alpha, PdTensor x, PdTensor w, PdTensor b, PetscInt stride, PdTensor *out)
 {
   PdTape   tape;
   PdTensor y;
@@ -188,29 +257,52 @@ PetscErrorCode PdConv3x3(PdTensor x, PdTensor w, PdTensor b, PetscInt stride, Pd
   float   *col;
 
   PetscFunctionBegin;
-  PetscCall(PdOpGetTape(x, w, b, &tape));
-  PetscCall(CheckConv("PdConv3x3", x, w, b, stride, PETSC_FALSE, NULL, &g));
+  PetscCall(ConvTape(z, x, w, b, &tape));
+  PetscCall(CheckConv(op, x, w, b, stride, PETSC_FALSE, NULL, &g));
   cout = w->shape[0];
   S    = g.Do * g.Ho * g.Wo;
   Si   = g.D * g.H * g.W;
   K    = g.C * g.kd * 9;
   OutShape(x, cout, g.Do, g.Ho, g.Wo, shape);
-  PetscCall(PdTapeNewNode(tape, PD_OP_CONV3X3, x->ndim, shape, PdNeedsGrad(tape, x, w, b), &y));
+  PetscCall(CheckAddend(op, z, x->ndim, shape));
+  PetscCall(PdTapeNewNode(tape, PD_OP_CONV3X3, x->ndim, shape, (PetscBool)(PdNeedsGrad(tape, x, w, b) || PdNeedsGrad(tape, z, NULL, NULL)), &y));
   y->src[0]   = x;
   y->src[1]   = w;
   y->src[2]   = b;
+  y->src[3]   = z;
+  y->farg[0]  = (float)alpha;
   y->iarg[0]  = stride;
   y->backward = ConvBackward;
   PetscCall(PetscLogEventBegin(PD_EVENT_Conv, 0, 0, 0, 0));
   PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)K * S, (void **)&col)); /* every entry written before it is read */
+  if (z) PetscCall(PetscArraycpy(y->data, z->data, y->size));
   for (PetscInt n = 0; n < x->shape[0]; n++) {
     float *yn = y->data + n * cout * S;
     Im2Col(x->data + n * g.C * Si, &g, col);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, S, K, 1.0f, w->data, K, col, S, 0.0f, yn, S);
-    if (b) AddBias(yn, b->data, cout, S);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, S, K, (float)alpha, w->data, K, col, S, z ? 1.0f : 0.0f, yn, S);
+    if (b) AddBias(yn, b->data, (float)alpha, cout, S);
   }
+  PetscCall(PetscLogFlops(2.0 * x->shape[0] * cout * K * S));
   PetscCall(PetscLogEventEnd(PD_EVENT_Conv, 0, 0, 0, 0));
   *out = y;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdConv3x3 - 3x3 (2D) or 3x3x3 (3D) convolution, zero padding 1, stride 1 or 2 (see ops.h) @*/
+PetscErrorCode PdConv3x3(PdTensor x, PdTensor w, PdTensor b, PetscInt stride, PdTensor *out)
+{
+  PetscFunctionBegin;
+  PetscCall(ConvForward("PdConv3x3", NULL, 1.0, x, w, b, stride, out));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdConv3x3Add - z + alpha PdConv3x3(x, w, b, stride) in one node: a residual f - A u or an update
+  u + B r without a separate pointwise pass @*/
+PetscErrorCode PdConv3x3Add(PdTensor z, PetscReal alpha, PdTensor x, PdTensor w, PdTensor b, PetscInt stride, PdTensor *out)
+{
+  PetscFunctionBegin;
+  PetscCheck(z, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "PdConv3x3Add: the added tensor is NULL (use PdConv3x3)");
+  PetscCall(ConvForward("PdConv3x3Add", z, alpha, x, w, b, stride, out));
   PetscFunctionReturn(0);
 }
 
@@ -218,10 +310,11 @@ PetscErrorCode PdConv3x3(PdTensor x, PdTensor w, PdTensor b, PetscInt stride, Pd
    weights Wm [Cin, Cout kd 9] are w reshaped; g is that convolution's geometry (y's grid -> x's) ---- */
 static PetscErrorCode ConvTBackward(PdTensor y)
 {
-  PdTensor x = y->src[0], w = y->src[1], b = y->src[2];
-  Geom     g;
-  PetscInt B = x->shape[0], cin = x->shape[1], cout, K, S, So;
-  float   *col;
+  PdTensor    x = y->src[0], w = y->src[1], b = y->src[2];
+  Geom        g;
+  PetscInt    B = x->shape[0], cin = x->shape[1], cout, K, S, So;
+  float      *col;
+  const float alpha = y->farg[0];
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_ConvBwd, 0, 0, 0, 0));
@@ -233,26 +326,19 @@ static PetscErrorCode ConvTBackward(PdTensor y)
   PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)K * S, (void **)&col)); /* every entry written before it is read */
   for (PetscInt n = 0; n < B; n++) {
     const float *dy = y->grad + n * cout * So;
-    if (b && b->grad) BiasGrad(dy, b->grad, cout, So);
+    if (b && b->grad) BiasGrad(dy, b->grad, alpha, cout, So);
     Im2Col(dy, &g, col); /* the forward's col2im, adjoint: im2col of dy */
-    if (x->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cin, S, K, 1.0f, w->data, K, col, S, 1.0f, x->grad + n * cin * S, S); /* dx += Wm col(dy) */
-    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cin, K, S, 1.0f, x->data + n * cin * S, S, col, S, 1.0f, w->grad, K); /* dWm += x col(dy)^T */
+    if (x->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cin, S, K, alpha, w->data, K, col, S, 1.0f, x->grad + n * cin * S, S); /* dx += alpha Wm col(dy) */
+    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cin, K, S, alpha, x->data + n * cin * S, S, col, S, 1.0f, w->grad, K); /* dWm += alpha x col(dy)^T */
   }
+  AddendGrad(y);
+  PetscCall(PetscLogFlops(2.0 * B * cin * K * S * ((w->grad ? 1 : 0) + (x->grad ? 1 : 0))));
   PetscCall(PetscLogEventEnd(PD_EVENT_ConvBwd, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
-/*@ PdConv3x3Transpose - transposed 3x3 (3x3x3) convolution, the adjoint of PdConv3x3 with the same stride @*/
-PetscErrorCode PdConv3x3Transpose(PdTensor x, PdTensor w, PdTensor b, PetscInt stride, PdTensor *out)
-{
-  PetscFunctionBegin;
-  PetscCall(PdConv3x3TransposeTo(x, w, b, stride, NULL, out));
-  PetscFunctionReturn(0);
-}
-
-/*@ PdConv3x3TransposeTo - PdConv3x3Transpose onto a given output grid (NULL: (n-1)s+1 per side): the
-  adjoint of the strided PdConv3x3 from that grid, so even sides work too (n = 2 m maps onto m) @*/
-PetscErrorCode PdConv3x3TransposeTo(PdTensor x, PdTensor w, PdTensor b, PetscInt stride, const PetscInt grid[], PdTensor *out)
+/* y = z + alpha (convT(x, w) + b) onto grid (NULL: (n-1)s+1 per side, or z's grid) */
+static PetscErrorCode ConvTForward(const char *op, PdTensor z, PetscReal alpha, PdTensor x, PdTensor w, PdTensor b, PetscInt stride, const PetscInt grid[], PdTensor *out)
 {
   PdTape   tape;
   PdTensor y;
@@ -261,30 +347,65 @@ PetscErrorCode PdConv3x3TransposeTo(PdTensor x, PdTensor w, PdTensor b, PetscInt
   float   *col;
 
   PetscFunctionBegin;
-  PetscCall(PdOpGetTape(x, w, b, &tape));
-  PetscCall(CheckConv("PdConv3x3Transpose", x, w, b, stride, PETSC_TRUE, grid, &g));
+  PetscCall(ConvTape(z, x, w, b, &tape));
+  if (z && !grid) {
+    PetscCheck(z->ndim == x->ndim, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: the added tensor has %d dimensions, the input %d", op, z->ndim, x->ndim);
+    grid = z->shape + 2;
+  }
+  PetscCall(CheckConv(op, x, w, b, stride, PETSC_TRUE, grid, &g));
   cin  = x->shape[1];
   cout = g.C;
   K    = cout * g.kd * 9;
   S    = g.Do * g.Ho * g.Wo;
   So   = g.D * g.H * g.W;
   OutShape(x, cout, g.D, g.H, g.W, shape);
-  PetscCall(PdTapeNewNode(tape, PD_OP_CONV3X3_T, x->ndim, shape, PdNeedsGrad(tape, x, w, b), &y));
+  PetscCall(CheckAddend(op, z, x->ndim, shape));
+  PetscCall(PdTapeNewNode(tape, PD_OP_CONV3X3_T, x->ndim, shape, (PetscBool)(PdNeedsGrad(tape, x, w, b) || PdNeedsGrad(tape, z, NULL, NULL)), &y));
   y->src[0]   = x;
   y->src[1]   = w;
   y->src[2]   = b;
+  y->src[3]   = z;
+  y->farg[0]  = (float)alpha;
   y->iarg[0]  = stride;
   y->backward = ConvTBackward;
   PetscCall(PetscLogEventBegin(PD_EVENT_Conv, 0, 0, 0, 0));
   PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)K * S, (void **)&col)); /* every entry written before it is read */
+  PetscCall(StartOutput(z, y->data, y->size));
   for (PetscInt n = 0; n < x->shape[0]; n++) {
     float *yn = y->data + n * cout * So;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, S, cin, 1.0f, w->data, K, x->data + n * cin * S, S, 0.0f, col, S); /* col = Wm^T x_n */
-    PetscCall(PetscArrayzero(yn, cout * So));
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, S, cin, (float)alpha, w->data, K, x->data + n * cin * S, S, 0.0f, col, S); /* col = alpha Wm^T x_n */
     Col2Im(col, &g, yn);
-    if (b) AddBias(yn, b->data, cout, So);
+    if (b) AddBias(yn, b->data, (float)alpha, cout, So);
   }
+  PetscCall(PetscLogFlops(2.0 * x->shape[0] * cin * K * S));
   PetscCall(PetscLogEventEnd(PD_EVENT_Conv, 0, 0, 0, 0));
   *out = y;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdConv3x3Transpose - transposed 3x3 (3x3x3) convolution, the adjoint of PdConv3x3 with the same stride @*/
+PetscErrorCode PdConv3x3Transpose(PdTensor x, PdTensor w, PdTensor b, PetscInt stride, PdTensor *out)
+{
+  PetscFunctionBegin;
+  PetscCall(ConvTForward("PdConv3x3Transpose", NULL, 1.0, x, w, b, stride, NULL, out));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdConv3x3TransposeTo - PdConv3x3Transpose onto a given output grid (NULL: (n-1)s+1 per side): the
+  adjoint of the strided PdConv3x3 from that grid, so even sides work too (n = 2 m maps onto m) @*/
+PetscErrorCode PdConv3x3TransposeTo(PdTensor x, PdTensor w, PdTensor b, PetscInt stride, const PetscInt grid[], PdTensor *out)
+{
+  PetscFunctionBegin;
+  PetscCall(ConvTForward("PdConv3x3Transpose", NULL, 1.0, x, w, b, stride, grid, out));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdConv3x3TransposeAdd - z + alpha PdConv3x3TransposeTo(x, w, b, stride, z's grid) in one node: a
+  prolongation added to the fine-grid iterate @*/
+PetscErrorCode PdConv3x3TransposeAdd(PdTensor z, PetscReal alpha, PdTensor x, PdTensor w, PdTensor b, PetscInt stride, PdTensor *out)
+{
+  PetscFunctionBegin;
+  PetscCheck(z, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "PdConv3x3TransposeAdd: the added tensor is NULL (use PdConv3x3TransposeTo)");
+  PetscCall(ConvTForward("PdConv3x3TransposeAdd", z, alpha, x, w, b, stride, NULL, out));
   PetscFunctionReturn(0);
 }

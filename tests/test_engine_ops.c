@@ -49,6 +49,12 @@ static PetscErrorCode Build(void *vctx, PdTape tape, PdTensor v[], PdTensor *out
   case 9: PetscCall(PdGather(v[0], G.E, G.src, out)); break;
   case 10: PetscCall(PdScatterAdd(v[0], G.n, G.E, G.dst, out)); break;
   case 11: PetscCall(PdEdgeMatVec(v[0], v[1], G.E, G.src, G.dst, G.n, out)); break;
+  case 13: /* z + alpha conv: z is v[2], the bias v[3] */
+    PetscCall(PdConv3x3Add(v[2], c->target ? -0.7 : 0.6, v[0], v[1], c->bias ? v[3] : NULL, c->stride, out));
+    break;
+  case 14:
+    PetscCall(PdConv3x3TransposeAdd(v[2], c->target ? -0.7 : 0.6, v[0], v[1], c->bias ? v[3] : NULL, c->stride, out));
+    break;
   case 12: /* fused channel mix: ta = GELU, tb = with the added tensor (last variable) */
     PetscCall(PdChannelMixFused(v[0], v[1], c->bias ? v[2] : NULL, c->tb ? v[c->bias ? 3 : 2] : NULL, c->ta, out));
     break;
@@ -450,6 +456,73 @@ static void test_conv3d(void **state)
   }
 }
 
+/* The fused forms z + alpha conv(x) and z + alpha conv_t(x): forward against the two-node
+   composition, every gradient (z's included) against finite differences, 2D and 3D, both strides,
+   both signs of alpha, an even grid for the strided transpose; and a wrong-shaped addend. */
+static void test_conv_add(void **state)
+{
+  for (int nd = 4; nd <= 5; nd++)
+    for (PetscInt s = 1; s <= 2; s++)
+      for (int bias = 0; bias < 2; bias++)
+        for (int t = 0; t < 2; t++) {
+          PetscInt xs[5], ws[5], zs[5], grid[3];
+          PdTensor v[4], x, z, y, cy;
+          PdTape   tape;
+          Ctx      c = {t ? 14 : 13, 0, 0, (PetscBool)bias, s, NULL};
+          /* conv: x [2,2,grid], w [3,2,3,3(,3)]; transpose: x [2,3,grid], w [3,2,...] onto an even grid */
+          xs[0] = 2, xs[1] = t ? 3 : 2, ws[0] = 3, ws[1] = 2, zs[0] = 2, zs[1] = t ? 2 : 3;
+          for (int d = 2; d < nd; d++) {
+            ws[d] = 3;
+            xs[d] = t ? 3 + (d - 2) % 2 : 5 + 2 * ((d - 2) % 2);
+            zs[d] = t ? (s == 2 ? 2 * xs[d] : xs[d]) : (xs[d] - 1) / s + 1;
+            grid[d - 2] = zs[d];
+          }
+          v[0] = New(nd, xs[0], xs[1], xs[2], xs[3], nd == 5 ? xs[4] : 0, 80 + s);
+          v[1] = New(nd, ws[0], ws[1], 3, 3, nd == 5 ? 3 : 0, 82 + bias);
+          v[2] = New(nd, zs[0], zs[1], zs[2], zs[3], nd == 5 ? zs[4] : 0, 84 + t);
+          v[3] = New(1, t ? 2 : 3, 0, 0, 0, 0, 86);
+          PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+          PDT(PdTapeInput(tape, nd, xs, &x));
+          PetscArraycpy(x->data, v[0]->data, x->size);
+          PDT(PdTapeInput(tape, nd, zs, &z));
+          PetscArraycpy(z->data, v[2]->data, z->size);
+          if (t) PDT(PdConv3x3TransposeTo(x, v[1], bias ? v[3] : NULL, s, grid, &cy));
+          else PDT(PdConv3x3(x, v[1], bias ? v[3] : NULL, s, &cy));
+          if (t) PDT(PdConv3x3TransposeAdd(z, -0.7, x, v[1], bias ? v[3] : NULL, s, &y));
+          else PDT(PdConv3x3Add(z, -0.7, x, v[1], bias ? v[3] : NULL, s, &y));
+          assert_int_equal(y->size, z->size);
+          for (PetscInt i = 0; i < y->size; i++) PDT_CLOSE(y->data[i], z->data[i] - 0.7 * cy->data[i], 1e-5);
+          PDT(PdTapeDestroy(&tape));
+          for (int sign = 0; sign < 2; sign++) {
+            PdTensor u[4];
+            c.target = sign ? v[2] : NULL; /* only its being set matters: alpha = -0.7, else 0.6 */
+            for (int i = 0; i < 4; i++) {
+              PDT(PdTensorCreate(v[i]->ndim, v[i]->shape, PETSC_FALSE, &u[i]));
+              PetscArraycpy(u[i]->data, v[i]->data, v[i]->size);
+            }
+            if (!bias) PdTensorDestroy(&u[3]);
+            /* Check destroys its variables: the bias is the last one only with bias */
+            Check(&c, bias ? 4 : 3, u, t ? "conv3x3 transpose + z" : "conv3x3 + z");
+          }
+          for (int i = 0; i < 4; i++) PdTensorDestroy(&v[i]);
+        }
+  { /* the addend must have the output's shape */
+    PdTape   tape;
+    PdTensor x, z, w, y;
+    PetscInt xs[4] = {1, 2, 5, 5}, ws[4] = {3, 2, 3, 3}, zs[4] = {1, 3, 5, 4};
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTapeInput(tape, 4, xs, &x));
+    PDT(PdTapeInput(tape, 4, zs, &z));
+    PDT(PdTensorCreate(4, ws, PETSC_FALSE, &w));
+    PDT_FAILS(PdConv3x3Add(z, 1.0, x, w, NULL, 1, &y));
+    PDT_ERRMSG_HAS("must have the output's shape");
+    PDT_FAILS(PdConv3x3Add(NULL, 1.0, x, w, NULL, 1, &y));
+    PDT_ERRMSG_HAS("added tensor is NULL");
+    PDT(PdTensorDestroy(&w));
+    PDT(PdTapeDestroy(&tape));
+  }
+}
+
 static void test_conv_errors(void **state)
 {
   PdTape   tape;
@@ -546,6 +619,6 @@ static void test_graph(void **state)
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_graph),
   cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_channel_mix_fused), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
-  cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv3d), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
+  cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv3d), cmocka_unit_test(test_conv_add), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
 };
 PDT_MAIN("engine_ops", tests)

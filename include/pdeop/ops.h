@@ -56,7 +56,10 @@ PETSC_EXTERN PetscErrorCode PdReshape(PdTensor, int, const PetscInt[], PdTensor 
      [B,Cin,D,H,W] with w [Cout,Cin,3,3,3], the 3x3x3 convolution (same padding and stride in depth).
    PdConv3x3Transpose: the transposed convolution (adjoint of PdConv3x3 with the same stride),
      w [Cin,Cout,3,3] (3D: [Cin,Cout,3,3,3]), bias [Cout] or NULL; output [B,Cout,(H-1)s+1,(W-1)s+1]
-     (3D: each of D, H, W so mapped). */
+     (3D: each of D, H, W so mapped).
+   PdConv3x3Add(z, alpha, x, w, b, s, &y): y = z + alpha PdConv3x3(x, w, b, s), one node (no separate
+     pointwise pass forward or backward); z has the output's shape. PdConv3x3TransposeAdd(z, alpha,
+     x, w, b, s, &y): likewise y = z + alpha PdConv3x3TransposeTo(x, w, b, s, z's grid). */
 PETSC_EXTERN PetscErrorCode PdChannelMix(PdTensor, PdTensor, PdTensor, PdTensor *);
 /* PdChannelMixFused(x, w, bias, a, gelu, &y): y = act(w x + bias + a), the FNO layer's pointwise path
    in one node; a [B,Cout,S...] or NULL is added before the activation (GELU if gelu, else none).
@@ -66,6 +69,8 @@ PETSC_EXTERN PetscErrorCode PdSpectralConv(PdTensor, PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3Transpose(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3TransposeTo(PdTensor, PdTensor, PdTensor, PetscInt, const PetscInt[], PdTensor *);
+PETSC_EXTERN PetscErrorCode PdConv3x3Add(PdTensor, PetscReal, PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdConv3x3TransposeAdd(PdTensor, PetscReal, PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 
 /* Losses, returning one element. The target receives no gradient.
    PdMSELoss: mean of (p - t)^2 over all elements.

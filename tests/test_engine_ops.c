@@ -328,7 +328,7 @@ static double NaiveConv(PdTensor x, PdTensor w, PdTensor b, PetscInt s, PetscInt
   return v;
 }
 
-static void test_conv(void **state)
+static void ConvChecks(void)
 {
   for (PetscInt s = 1; s <= 2; s++)
     for (int bias = 0; bias < 2; bias++) {
@@ -382,7 +382,7 @@ static void CheckAdjoint(int nd, const PetscInt xs[], const PetscInt ws[], Petsc
   PDT(PdTapeDestroy(&tape));
 }
 
-static void test_conv_adjoint(void **state)
+static void ConvAdjointChecks(void)
 {
   PetscInt ws[4] = {4, 3, 3, 3}, odd[4] = {2, 3, 9, 7}, even[4] = {2, 3, 8, 6};
   for (PetscInt s = 1; s <= 2; s++) CheckAdjoint(4, odd, ws, s, 50);
@@ -419,7 +419,7 @@ static double NaiveConv3D(PdTensor x, PdTensor w, PdTensor b, PetscInt s, PetscI
 
 /* 3D: the forward against a direct convolution, both backwards against finite differences, and the
    transpose as the adjoint, on a grid with three different sides */
-static void test_conv3d(void **state)
+static void Conv3dChecks(void)
 {
   for (PetscInt s = 1; s <= 2; s++)
     for (int bias = 0; bias < 2; bias++) {
@@ -459,7 +459,7 @@ static void test_conv3d(void **state)
 /* The fused forms z + alpha conv(x) and z + alpha conv_t(x): forward against the two-node
    composition, every gradient (z's included) against finite differences, 2D and 3D, both strides,
    both signs of alpha, an even grid for the strided transpose; and a wrong-shaped addend. */
-static void test_conv_add(void **state)
+static void ConvAddChecks(void)
 {
   for (int nd = 4; nd <= 5; nd++)
     for (PetscInt s = 1; s <= 2; s++)
@@ -522,6 +522,21 @@ static void test_conv_add(void **state)
     PDT(PdTapeDestroy(&tape));
   }
 }
+
+/* every convolution check twice: through im2col + sgemm, and with the direct kernel allowed for
+   every channel count (it serves stride-1 3x3x3 convolutions; the 3D checks use it) */
+static void BothKernels(void (*checks)(void))
+{
+  for (int direct = 0; direct < 2; direct++) {
+    PetscInt old = PdConvSetDirectMax(direct ? 1000 : 0);
+    checks();
+    PdConvSetDirectMax(old);
+  }
+}
+static void test_conv(void **state) { BothKernels(ConvChecks); }
+static void test_conv_adjoint(void **state) { BothKernels(ConvAdjointChecks); }
+static void test_conv3d(void **state) { BothKernels(Conv3dChecks); }
+static void test_conv_add(void **state) { BothKernels(ConvAddChecks); }
 
 static void test_conv_errors(void **state)
 {

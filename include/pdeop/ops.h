@@ -69,6 +69,9 @@ PETSC_EXTERN PetscErrorCode PdSpectralConv(PdTensor, PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3Transpose(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3TransposeTo(PdTensor, PdTensor, PdTensor, PetscInt, const PetscInt[], PdTensor *);
+/* PdConvSetDirectMax(n): stride-1 3x3x3 convolutions with Cin Cout <= n use a direct row-stencil
+   kernel, the others im2col + sgemm (default 16; 0: always im2col); returns the previous value */
+PETSC_EXTERN PetscInt       PdConvSetDirectMax(PetscInt);
 PETSC_EXTERN PetscErrorCode PdConv3x3Add(PdTensor, PetscReal, PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3TransposeAdd(PdTensor, PetscReal, PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 

@@ -212,7 +212,7 @@ static PetscErrorCode CheckAddend(const char *op, PdTensor z, int ndim, const Pe
   PetscFunctionReturn(0);
 }
 
-/* The tape and whether the node needs a gradient, over the inputs and the optional addend */
+/* The tape the node records on: the addend's, else that of x, w or b */
 static PetscErrorCode ConvTape(PdTensor z, PdTensor x, PdTensor w, PdTensor b, PdTape *tape)
 {
   PetscFunctionBegin;
@@ -269,6 +269,7 @@ static PetscErrorCode ConvBackward(PdTensor y)
   PetscInt    B = x->shape[0], cout = y->shape[1], S, Si, K, Kt;
   float      *col, *wf = NULL;
   const float alpha = y->farg[0];
+  PetscBool   direct;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_ConvBwd, 0, 0, 0, 0));
@@ -282,33 +283,23 @@ static PetscErrorCode ConvBackward(PdTensor y)
     PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)Kt * g.C, (void **)&wf));
     FlipKernel(w->data, cout, g.C, g.kd, wf);
   }
-  if (g.s == 1 && g.kd == 3 && g.C * cout <= conv_direct_max) { /* dx by the direct kernel; dW stays an sgemm on im2col(x) */
-    if (w->grad) PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)K * S, (void **)&col)); /* every entry written before it is read */
-    for (PetscInt n = 0; n < B; n++) {
-      const float *dy = y->grad + n * cout * S;
-      if (w->grad) {
-        Im2Col(x->data + n * g.C * Si, &g, col);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, K, S, alpha, dy, S, col, S, 1.0f, w->grad, K); /* dW += alpha dy col^T */
-      }
-      if (b && b->grad) BiasGrad(dy, b->grad, alpha, cout, S);
-      if (x->grad) DirectConv(dy, wf, cout, g.C, &gt, alpha, x->grad + n * g.C * Si);
+  direct = (PetscBool)(g.s == 1 && g.kd == 3 && g.C * cout <= conv_direct_max); /* dx by the direct kernel; dW stays an sgemm */
+  PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)PetscMax(K, Kt) * S, (void **)&col)); /* every entry written before it is read */
+  for (PetscInt n = 0; n < B; n++) {
+    const float *dy = y->grad + n * cout * S;
+    if (w->grad) {
+      Im2Col(x->data + n * g.C * Si, &g, col);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, K, S, alpha, dy, S, col, S, 1.0f, w->grad, K); /* dW += alpha dy col^T */
     }
-  } else {
-    PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)PetscMax(K, Kt) * S, (void **)&col)); /* every entry written before it is read */
-    for (PetscInt n = 0; n < B; n++) {
-      const float *dy = y->grad + n * cout * S;
-      if (w->grad) {
-        Im2Col(x->data + n * g.C * Si, &g, col);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, K, S, alpha, dy, S, col, S, 1.0f, w->grad, K); /* dW += alpha dy col^T */
-      }
-      if (b && b->grad) BiasGrad(dy, b->grad, alpha, cout, S);
-      if (x->grad && wf) {
-        Im2Col(dy, &gt, col);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.C, S, Kt, alpha, wf, Kt, col, S, 1.0f, x->grad + n * g.C * Si, S); /* dx += alpha Wf col(dy) */
-      } else if (x->grad) {
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, S, cout, alpha, w->data, K, dy, S, 0.0f, col, S); /* dcol = alpha W^T dy */
-        Col2Im(col, &g, x->grad + n * g.C * Si);
-      }
+    if (b && b->grad) BiasGrad(dy, b->grad, alpha, cout, S);
+    if (!x->grad) continue;
+    if (direct) DirectConv(dy, wf, cout, g.C, &gt, alpha, x->grad + n * g.C * Si);
+    else if (wf) {
+      Im2Col(dy, &gt, col);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.C, S, Kt, alpha, wf, Kt, col, S, 1.0f, x->grad + n * g.C * Si, S); /* dx += alpha Wf col(dy) */
+    } else {
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, S, cout, alpha, w->data, K, dy, S, 0.0f, col, S); /* dcol = alpha W^T dy */
+      Col2Im(col, &g, x->grad + n * g.C * Si);
     }
   }
   AddendGrad(y);

@@ -518,6 +518,19 @@ static void ConvAddChecks(void)
     PDT_ERRMSG_HAS("must have the output's shape");
     PDT_FAILS(PdConv3x3Add(NULL, 1.0, x, w, NULL, 1, &y));
     PDT_ERRMSG_HAS("added tensor is NULL");
+    { /* the transpose takes its output grid from z: 5 x 4 does not come from 5 x 5 with stride 2 */
+      PdTensor wt, zt;
+      PetscInt wts[4] = {2, 3, 3, 3}, zts[4] = {1, 3, 9, 4};
+      PDT(PdTensorCreate(4, wts, PETSC_FALSE, &wt));
+      PDT(PdTapeInput(tape, 4, zts, &zt));
+      PDT_FAILS(PdConv3x3TransposeAdd(zt, 1.0, x, wt, NULL, 2, &y));
+      PDT_ERRMSG_HAS("does not map onto input side");
+      zts[3] = 9, zts[1] = 2; /* right grid, wrong channel count: [1,2,9,9] against the output's 3 channels */
+      PDT(PdTapeInput(tape, 4, zts, &zt));
+      PDT_FAILS(PdConv3x3TransposeAdd(zt, 1.0, x, wt, NULL, 2, &y));
+      PDT_ERRMSG_HAS("must have the output's shape");
+      PDT(PdTensorDestroy(&wt));
+    }
     PDT(PdTensorDestroy(&w));
     PDT(PdTapeDestroy(&tape));
   }

@@ -38,6 +38,38 @@ PetscErrorCode PdGaussianRandomField2D(PetscInt s, PetscReal alpha, PetscReal ta
   PetscFunctionReturn(0);
 }
 
+/*@
+  PdGaussianRandomField3D - the same field on an s x s x s grid of [0,1]^3: L(k,l,m) = s^(3/2)
+  tau^(alpha-1) (pi^2 (k^2 + l^2 + m^2) + tau^2)^(-alpha/2) xi(k,l,m), L(0,0,0) = 0, through the
+  orthonormal 3D inverse DCT-II. The factor s^(3/2) (s in 2D) keeps the point variance, the sum of
+  the squared spectral weights, independent of the grid; it converges for alpha > 3/2.
+@*/
+PetscErrorCode PdGaussianRandomField3D(PetscInt s, PetscReal alpha, PetscReal tau, PdRng *rng, double u[])
+{
+  double      *L;
+  fftw_plan    plan;
+  const double w0 = PetscSqrtReal(1.0 / s), wk = PetscSqrtReal(2.0 / s) / 2.0, scale = s * PetscSqrtReal((double)s);
+
+  PetscFunctionBegin;
+  PetscCheck(s >= 2, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "A random field needs at least 2 points per side");
+  PetscCheck(alpha > 1.5 && tau > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "The 3D random field needs alpha > 3/2 (a finite variance) and tau > 0, got %g and %g", (double)alpha, (double)tau);
+  L = fftw_alloc_real((size_t)s * s * s);
+  PetscCheck(L, PETSC_COMM_SELF, PETSC_ERR_MEM, "Out of memory for a %" PetscInt_FMT "^3 random field", s);
+  for (PetscInt m = 0; m < s; m++) /* every xi first, (m, l, k) row-major, so the numbers do not depend on FFTW */
+    for (PetscInt l = 0; l < s; l++)
+      for (PetscInt k = 0; k < s; k++) {
+        double xi = PdRngNormal(rng);
+        double c  = scale * PetscPowReal(tau, alpha - 1) * PetscPowReal(PETSC_PI * PETSC_PI * (double)(k * k + l * l + m * m) + tau * tau, -alpha / 2);
+        L[(m * s + l) * s + k] = (k || l || m) ? c * xi * (k ? wk : w0) * (l ? wk : w0) * (m ? wk : w0) : 0.0;
+      }
+  plan = fftw_plan_r2r_3d((int)s, (int)s, (int)s, L, u, FFTW_REDFT01, FFTW_REDFT01, FFTW_REDFT01, FFTW_ESTIMATE);
+  PetscCheck(plan, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not plan a %" PetscInt_FMT "^3 DCT", s);
+  fftw_execute(plan);
+  fftw_destroy_plan(plan);
+  fftw_free(L);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PdFieldThreshold(PetscInt n, double u[], double hi, double lo)
 {
   PetscFunctionBegin;

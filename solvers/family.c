@@ -28,7 +28,7 @@ PetscErrorCode PdFamilyCreate(PetscInt res, PetscInt64 seed, PdFamily *f)
 }
 
 /*@
-  PdFamilySetFromOptions - -problem darcy|poisson|cavity, -dim 2|3 (3D: poisson),
+  PdFamilySetFromOptions - -problem darcy|poisson|cavity, -dim 2|3 (3D: poisson or darcy),
   -darcy_coefficient threshold|lognormal, -darcy_alpha, -darcy_tau, -darcy_sigma
 @*/
 PetscErrorCode PdFamilySetFromOptions(PdFamily *f)
@@ -39,7 +39,7 @@ PetscErrorCode PdFamilySetFromOptions(PdFamily *f)
   PetscFunctionBegin;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "Family of systems", "pdeop");
   PetscCall(PetscOptionsString("-problem", "Family of systems: darcy, poisson or cavity", "", prob, prob, sizeof(prob), &set));
-  PetscCall(PetscOptionsInt("-dim", "Space dimension of the grid: 2, or 3 for -problem poisson", "", f->dim, &f->dim, NULL));
+  PetscCall(PetscOptionsInt("-dim", "Space dimension of the grid: 2, or 3 for -problem poisson and darcy", "", f->dim, &f->dim, NULL));
   PetscCall(PetscOptionsEnum("-darcy_coefficient", "Darcy coefficient", "", PdFamilyCoefficients, (PetscEnum)f->coefficient, (PetscEnum *)&f->coefficient, NULL));
   PetscCall(PetscOptionsReal("-darcy_alpha", "Random field smoothness alpha", "", f->alpha, &f->alpha, NULL));
   PetscCall(PetscOptionsReal("-darcy_tau", "Random field inverse length scale tau", "", f->tau, &f->tau, NULL));
@@ -50,7 +50,7 @@ PetscErrorCode PdFamilySetFromOptions(PdFamily *f)
   else if (!strcmp(prob, "cavity")) f->problem = PD_FAMILY_CAVITY;
   else SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "Unknown -problem %s: use darcy, poisson or cavity", prob);
   PetscCheck(f->dim == 2 || f->dim == 3, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be 2 or 3, got %" PetscInt_FMT, f->dim);
-  PetscCheck(f->dim == 2 || f->problem == PD_FAMILY_POISSON, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-dim 3 families are -problem poisson only (the %s family is 2D)", prob);
+  PetscCheck(f->dim == 2 || f->problem != PD_FAMILY_CAVITY, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-dim 3 families are -problem poisson or darcy (the cavity family is 2D)");
   PetscCheck(f->alpha > 0 && f->tau > 0 && f->sigma > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-darcy_alpha, -darcy_tau and -darcy_sigma must be positive");
   PetscFunctionReturn(0);
 }
@@ -61,7 +61,7 @@ PetscErrorCode PdFamilySetUp(PdFamily *f)
   PetscCheck(f->res >= 3, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-res must be at least 3, got %" PetscInt_FMT, f->res);
   PetscCheck(f->seed >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
   if (f->da) PetscFunctionReturn(0);
-  PetscCheck(f->dim == 2 || f->problem == PD_FAMILY_POISSON, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "3D families are Poisson only");
+  PetscCheck(f->dim == 2 || f->problem != PD_FAMILY_CAVITY, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "3D families are Poisson or Darcy: the cavity family is 2D");
   if (f->dim == 3) PetscCall(DMDACreate3d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, f->res, f->res, f->res, 1, 1, 1, 1, 1, NULL, NULL, NULL, &f->da));
   else PetscCall(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, f->res, f->res, 1, 1, 1, 1, NULL, NULL, &f->da));
   PetscCall(DMSetUp(f->da));
@@ -83,11 +83,14 @@ PetscInt PdFamilyUnknowns(const PdFamily *f)
 
 PetscErrorCode PdFamilyDescribe(const PdFamily *f, char buf[], size_t len)
 {
+  char grid[64];
+
   PetscFunctionBegin;
-  if (f->dim == 3) PetscCall(PetscSNPrintf(buf, len, "poisson %" PetscInt_FMT "x%" PetscInt_FMT "x%" PetscInt_FMT, f->res, f->res, f->res));
-  else if (f->problem == PD_FAMILY_POISSON) PetscCall(PetscSNPrintf(buf, len, "poisson %" PetscInt_FMT "x%" PetscInt_FMT, f->res, f->res));
-  else if (f->problem == PD_FAMILY_CAVITY) PetscCall(PetscSNPrintf(buf, len, "cavity pressure %" PetscInt_FMT "x%" PetscInt_FMT, f->res, f->res));
-  else PetscCall(PetscSNPrintf(buf, len, "darcy (%s) %" PetscInt_FMT "x%" PetscInt_FMT, PdFamilyCoefficients[f->coefficient], f->res, f->res));
+  if (f->dim == 3) PetscCall(PetscSNPrintf(grid, sizeof(grid), "%" PetscInt_FMT "x%" PetscInt_FMT "x%" PetscInt_FMT, f->res, f->res, f->res));
+  else PetscCall(PetscSNPrintf(grid, sizeof(grid), "%" PetscInt_FMT "x%" PetscInt_FMT, f->res, f->res));
+  if (f->problem == PD_FAMILY_POISSON) PetscCall(PetscSNPrintf(buf, len, "poisson %s", grid));
+  else if (f->problem == PD_FAMILY_CAVITY) PetscCall(PetscSNPrintf(buf, len, "cavity pressure %s", grid));
+  else PetscCall(PetscSNPrintf(buf, len, "darcy (%s) %s", PdFamilyCoefficients[f->coefficient], grid));
   PetscFunctionReturn(0);
 }
 
@@ -103,7 +106,7 @@ PetscErrorCode PdFamilyOperator(PdFamily *f, PetscInt s, Mat *A)
     PetscCall(PdCavityPressureOperator(f->da, *A));
     PetscFunctionReturn(0);
   }
-  if (f->dim == 3) { /* the 7-point Laplacian */
+  if (f->dim == 3 && f->problem == PD_FAMILY_POISSON) { /* the 7-point Laplacian */
     PetscCall(PdPoissonFDOperator(f->da, *A));
     PetscFunctionReturn(0);
   }
@@ -113,7 +116,8 @@ PetscErrorCode PdFamilyOperator(PdFamily *f, PetscInt s, Mat *A)
   } else {
     PdRng rng;
     PetscCall(PdRngSeed(&rng, (uint64_t)f->seed, (uint64_t)(2 * s)));
-    PetscCall(PdGaussianRandomField2D(f->res, f->alpha, f->tau, &rng, a));
+    if (f->dim == 3) PetscCall(PdGaussianRandomField3D(f->res, f->alpha, f->tau, &rng, a));
+    else PetscCall(PdGaussianRandomField2D(f->res, f->alpha, f->tau, &rng, a));
     if (f->coefficient == PD_COEF_THRESHOLD) PetscCall(PdFieldThreshold(n, a, 12.0, 3.0));
     else PetscCall(PdFieldLogNormal(n, a, f->sigma));
   }

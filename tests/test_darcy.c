@@ -1,6 +1,7 @@
 /* Tests of the Darcy solver, the random fields and the dataset generator: with a = 1 the operator
    is the Poisson one; the centre value of -Laplace u = 1 matches the series value; a smooth variable
-   coefficient converges at second order; the DCT synthesis equals a direct cosine sum; a generated
+   coefficient converges at second order; the DCT synthesis equals a direct cosine sum (2D and 3D);
+   the 3D operator is the 7-point one with harmonic face means; a generated
    dataset holds exactly what an independent solve of its samples gives. */
 #include "pdtest.h"
 #include <pdeop/darcy.h>
@@ -155,6 +156,89 @@ static void test_random_field(void **state)
   PDT_FAILS(PdGaussianRandomField2D(s, -1, tau, &rng, v));
 }
 
+/* 3D: the DCT synthesis against a direct triple cosine sum of the same draws (scale s^(3/2)), the
+   stream's reproducibility, and the alpha > 3/2 check */
+static void test_random_field3d(void **state)
+{
+  const PetscInt s = 4, n = s * s * s;
+  double         u[64], v[64], xi[64];
+  PdRng          rng;
+  const double   alpha = 2, tau = 3;
+  PDT(PdRngSeed(&rng, 9, 1));
+  PDT(PdGaussianRandomField3D(s, alpha, tau, &rng, u));
+  PDT(PdRngSeed(&rng, 9, 1));
+  for (int i = 0; i < n; i++) xi[i] = PdRngNormal(&rng);
+  for (int z = 0; z < s; z++)
+    for (int y = 0; y < s; y++)
+      for (int x = 0; x < s; x++) {
+        double sum = 0;
+        for (int m = 0; m < s; m++)
+          for (int l = 0; l < s; l++)
+            for (int k = 0; k < s; k++) {
+              if (!k && !l && !m) continue;
+              double c = pow(s, 1.5) * pow(tau, alpha - 1) * pow(PETSC_PI * PETSC_PI * (k * k + l * l + m * m) + tau * tau, -alpha / 2);
+              double w = (k ? sqrt(2.0 / s) : sqrt(1.0 / s)) * (l ? sqrt(2.0 / s) : sqrt(1.0 / s)) * (m ? sqrt(2.0 / s) : sqrt(1.0 / s));
+              sum += w * c * xi[(m * s + l) * s + k] * cos(PETSC_PI * (2 * x + 1) * k / (2.0 * s)) * cos(PETSC_PI * (2 * y + 1) * l / (2.0 * s)) * cos(PETSC_PI * (2 * z + 1) * m / (2.0 * s));
+            }
+        PDT_CLOSE(u[(z * s + y) * s + x], sum, 1e-12);
+      }
+  PDT(PdRngSeed(&rng, 9, 1));
+  PDT(PdGaussianRandomField3D(s, alpha, tau, &rng, v));
+  for (int i = 0; i < n; i++) assert_true(u[i] == v[i]);
+  PDT_FAILS(PdGaussianRandomField3D(s, 1.5, tau, &rng, v));
+  PDT_ERRMSG_HAS("alpha > 3/2");
+}
+
+/* The 3D Darcy operator: with a = 1 it is the 7-point Laplacian of the Poisson solver, entry for
+   entry; with a two-valued coefficient an interior row holds the harmonic face means and sums to
+   zero away from the boundary, and the matrix is symmetric */
+static void test_darcy_operator3d(void **state)
+{
+  const PetscInt N = 7, n = N * N * N;
+  DM             da;
+  Mat            A, L;
+  double         a[343];
+  PetscReal      d;
+  PetscBool      sym;
+  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 3, N, &da));
+  PDT(DMCreateMatrix(da, &A));
+  PDT(DMCreateMatrix(da, &L));
+  for (PetscInt i = 0; i < n; i++) a[i] = 1;
+  PDT(PdDarcyOperator(da, a, PD_FACE_HARMONIC, A));
+  PDT(PdPoissonFDOperator(da, L));
+  PDT(MatAXPY(L, -1, A, SAME_NONZERO_PATTERN));
+  PDT(MatNorm(L, NORM_FROBENIUS, &d));
+  assert_true(d == 0);
+  for (PetscInt k = 0; k < N; k++)
+    for (PetscInt j = 0; j < N; j++)
+      for (PetscInt i = 0; i < N; i++) a[(k * N + j) * N + i] = k >= 3 ? 12 : 3; /* a jump between the planes z = 2h and 3h */
+  PDT(PdDarcyOperator(da, a, PD_FACE_HARMONIC, A));
+  PDT(MatIsSymmetric(A, 0, &sym));
+  assert_true(sym);
+  {
+    const PetscInt     row = (2 * N + 3) * N + 3; /* (3, 3, 2): its +z face crosses the jump */
+    const PetscReal    h2 = 1.0 / ((N - 1) * (N - 1)), hm = 2.0 * 3 * 12 / 15;
+    PetscInt           nc;
+    const PetscInt    *cols;
+    const PetscScalar *vals;
+    double             sum = 0, up = 0, diag = 0;
+    PDT(MatGetRow(A, row, &nc, &cols, &vals));
+    assert_int_equal(nc, 7);
+    for (PetscInt c = 0; c < nc; c++) {
+      sum += PetscRealPart(vals[c]);
+      if (cols[c] == row + N * N) up = PetscRealPart(vals[c]);
+      if (cols[c] == row) diag = PetscRealPart(vals[c]);
+    }
+    PDT(MatRestoreRow(A, row, &nc, &cols, &vals));
+    PDT_CLOSE(up, -hm / h2, 1e-12 / h2);           /* the harmonic mean 2 * 3 * 12 / 15 = 4.8 */
+    PDT_CLOSE(diag, (5 * 3 + hm) / h2, 1e-12 / h2); /* five faces at a = 3 */
+    PDT_CLOSE(sum, 0, 1e-9 / h2);
+  }
+  PDT(MatDestroy(&A));
+  PDT(MatDestroy(&L));
+  PDT(DMDestroy(&da));
+}
+
 static void test_transfer_roundtrip(void **state)
 {
   DM     da;
@@ -232,5 +316,5 @@ static void test_dataset_matches_direct_solve(void **state)
   PDT(PdDatasetFree(&ds));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_unit_coefficient_is_poisson), cmocka_unit_test(test_variable_coefficient_convergence), cmocka_unit_test(test_face_averages_differ), cmocka_unit_test(test_random_field), cmocka_unit_test(test_transfer_roundtrip), cmocka_unit_test(test_dataset_matches_direct_solve)};
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_unit_coefficient_is_poisson), cmocka_unit_test(test_variable_coefficient_convergence), cmocka_unit_test(test_face_averages_differ), cmocka_unit_test(test_random_field), cmocka_unit_test(test_random_field3d), cmocka_unit_test(test_darcy_operator3d), cmocka_unit_test(test_transfer_roundtrip), cmocka_unit_test(test_dataset_matches_direct_solve)};
 PDT_MAIN("darcy", tests)

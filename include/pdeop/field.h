@@ -9,6 +9,8 @@
    u = idct2(s * tau^(alpha-1) (pi^2 |k|^2 + tau^2)^(-alpha/2) xi), xi ~ N(0,1), constant mode 0.
    u[j*s + i], i along x. Uses FFTW's DCT-III (REDFT01) with orthonormal weights. */
 PETSC_EXTERN PetscErrorCode PdGaussianRandomField2D(PetscInt, PetscReal, PetscReal, PdRng *, double[]);
+/* The same on an s x s x s grid of [0,1]^3 (scale s^(3/2); alpha > 3/2), u[(k*s + j)*s + i]. */
+PETSC_EXTERN PetscErrorCode PdGaussianRandomField3D(PetscInt, PetscReal, PetscReal, PdRng *, double[]);
 /* The FNO Darcy coefficient: psi(u) = 12 where u >= 0, 3 elsewhere (in place). */
 PETSC_EXTERN PetscErrorCode PdFieldThreshold(PetscInt, double[], double, double);
 /* a = exp(sigma u) (in place). */

@@ -23,7 +23,7 @@ typedef struct {
   DM                  da;           /* res x res node grid, on one rank */
 } PdFamily;
 
-/* Options (prefix-free): -problem darcy|poisson|cavity -dim 2|3 (3: poisson only) -darcy_coefficient
+/* Options (prefix-free): -problem darcy|poisson|cavity -dim 2|3 (3: poisson or darcy) -darcy_coefficient
    threshold|lognormal -darcy_alpha -darcy_tau -darcy_sigma; res and seed come from the caller. */
 PETSC_EXTERN PetscErrorCode PdFamilyCreate(PetscInt, PetscInt64, PdFamily *);
 PETSC_EXTERN PetscErrorCode PdFamilySetFromOptions(PdFamily *);

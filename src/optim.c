@@ -5,7 +5,7 @@
 #include <pdeop/ops.h>
 
 const char *const PdOptimTypes[]    = {"sgd", "adam", "adamw", "PdOptimType", "PD_OPTIM_", NULL};
-const char *const PdScheduleTypes[] = {"constant", "step", "cosine", "linear", "PdScheduleType", "PD_SCHEDULE_", NULL};
+const char *const PdScheduleTypes[] = {"constant", "step", "cosine", "linear", "onecycle", "PdScheduleType", "PD_SCHEDULE_", NULL};
 
 struct _n_PdOptim {
   MPI_Comm       comm;
@@ -15,6 +15,7 @@ struct _n_PdOptim {
   PdScheduleType schedule;
   PetscInt       total, step_size;
   double         gamma;
+  double         pct_start, div, final_div; /* one-cycle */
   PetscInt64     step;
   PetscInt       n; /* buffer length */
   float         *m, *v;
@@ -37,6 +38,9 @@ PetscErrorCode PdOptimCreate(PdParams params, PdOptim *opt)
   o->total     = 1;
   o->step_size = 1;
   o->gamma     = 1.0;
+  o->pct_start = 0.3;
+  o->div       = 25;
+  o->final_div = 1e4;
   PetscCall(PdParamsGetBufferSize(params, &o->n));
   /* both moment buffers up front: switching type never allocates inside a step */
   PetscCall(PetscCalloc2(PetscMax(o->n, 1), &o->m, PetscMax(o->n, 1), &o->v));
@@ -127,11 +131,24 @@ PetscErrorCode PdOptimSetTotalSteps(PdOptim o, PetscInt total)
   PetscFunctionReturn(0);
 }
 
+/*@ PdOptimSetOneCycle - the one-cycle schedule's warm-up fraction and divisors (see optim.h) @*/
+PetscErrorCode PdOptimSetOneCycle(PdOptim o, double pct_start, double div, double final_div)
+{
+  PetscFunctionBegin;
+  PetscCheck(pct_start > 0 && pct_start < 1, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "-lr_pct_start must be in (0, 1), got %g", pct_start);
+  PetscCheck(div >= 1 && final_div >= 1, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "-lr_div_factor and -lr_final_div_factor must be at least 1, got %g and %g", div, final_div);
+  o->pct_start = pct_start;
+  o->div       = div;
+  o->final_div = final_div;
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdOptimSetFromOptions - configure from the options database
 
   Options: -optim sgd|adam|adamw -lr -weight_decay -momentum -beta1 -beta2 -eps
-  -lr_schedule constant|step|cosine|linear -lr_step_size -lr_gamma -lr_total_steps -clip_grad_norm
+  -lr_schedule constant|step|cosine|linear|onecycle -lr_step_size -lr_gamma -lr_total_steps
+  -lr_pct_start -lr_div_factor -lr_final_div_factor -clip_grad_norm
 @*/
 PetscErrorCode PdOptimSetFromOptions(PdOptim o)
 {
@@ -149,7 +166,10 @@ PetscErrorCode PdOptimSetFromOptions(PdOptim o)
   PetscCall(PetscOptionsEnum("-lr_schedule", "Learning-rate schedule", "PdOptimSetSchedule", PdScheduleTypes, (PetscEnum)o->schedule, (PetscEnum *)&o->schedule, NULL));
   PetscCall(PetscOptionsInt("-lr_step_size", "Steps between decays of the step schedule", "PdOptimSetSchedule", ss, &ss, NULL));
   PetscCall(PetscOptionsReal("-lr_gamma", "Decay factor of the step schedule", "PdOptimSetSchedule", o->gamma, &o->gamma, NULL));
-  PetscCall(PetscOptionsInt("-lr_total_steps", "Steps of the cosine and linear schedules", "PdOptimSetTotalSteps", total, &total, NULL));
+  PetscCall(PetscOptionsInt("-lr_total_steps", "Steps of the cosine, linear and one-cycle schedules", "PdOptimSetTotalSteps", total, &total, NULL));
+  PetscCall(PetscOptionsReal("-lr_pct_start", "One-cycle: fraction of the steps spent warming up", "PdOptimSetOneCycle", o->pct_start, &o->pct_start, NULL));
+  PetscCall(PetscOptionsReal("-lr_div_factor", "One-cycle: the first learning rate is lr / this", "PdOptimSetOneCycle", o->div, &o->div, NULL));
+  PetscCall(PetscOptionsReal("-lr_final_div_factor", "One-cycle: the last learning rate is lr / (div_factor this)", "PdOptimSetOneCycle", o->final_div, &o->final_div, NULL));
   PetscCall(PetscOptionsReal("-clip_grad_norm", "Clip the global gradient norm to this value (0: off)", "PdOptimSetClipNorm", o->clip, &o->clip, NULL));
   PetscOptionsEnd();
   PetscCall(PdOptimSetLearningRate(o, o->lr));
@@ -158,6 +178,7 @@ PetscErrorCode PdOptimSetFromOptions(PdOptim o)
   PetscCall(PdOptimSetBetas(o, o->beta1, o->beta2));
   PetscCheck(o->eps > 0, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "-eps must be positive, got %g", o->eps);
   PetscCall(PdOptimSetClipNorm(o, o->clip));
+  PetscCall(PdOptimSetOneCycle(o, o->pct_start, o->div, o->final_div));
   PetscCall(PdOptimSetSchedule(o, o->schedule, total, ss, o->gamma));
   PetscFunctionReturn(0);
 }
@@ -181,6 +202,11 @@ static double ScheduledLR(PdOptim o, PetscInt64 step)
     return o->lr * 0.5 * (1.0 + PetscCosReal(PETSC_PI * frac));
   case PD_SCHEDULE_LINEAR:
     return o->lr * (1.0 - frac);
+  case PD_SCHEDULE_ONECYCLE: { /* cosine from lr/div to lr over steps 0..up, then to lr/(div final_div) at total - 1 */
+    const double up = o->pct_start * o->total - 1, lo = o->lr / o->div, end = lo / o->final_div, s = (double)PetscMin(step, (PetscInt64)o->total - 1);
+    if (s <= up) return up > 0 ? o->lr + (lo - o->lr) * 0.5 * (1.0 + PetscCosReal(PETSC_PI * s / up)) : o->lr;
+    return end + (o->lr - end) * 0.5 * (1.0 + PetscCosReal(PETSC_PI * (s - up) / (o->total - 1 - up)));
+  }
   default:
     return o->lr;
   }

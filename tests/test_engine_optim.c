@@ -115,6 +115,28 @@ static void test_schedules_and_clipping(void **state)
   PDT(PdOptimSetSchedule(opt, PD_SCHEDULE_LINEAR, 20, 1, 1.0));
   PDT(PdOptimGetLearningRate(opt, &lr));
   PDT_CLOSE(lr, 0.2 * 0.75, 1e-12);
+  { /* one-cycle over 20 steps, pct_start 0.3 (PyTorch's OneCycleLR, cosine): lr/25 at step 0, the
+       peak at step 0.3 * 20 - 1 = 5, halfway down at 12, lr / (25 * 1e4) from the last step on;
+       rising then falling */
+    const double end = 0.2 / 25 / 1e4;
+    double       prev = 0;
+    PDT(PdOptimSetSchedule(opt, PD_SCHEDULE_ONECYCLE, 20, 1, 1.0));
+    for (PetscInt s = 0; s < 25; s++) {
+      PDT(PdOptimSetStepCount(opt, s));
+      PDT(PdOptimGetLearningRate(opt, &lr));
+      if (s == 0) PDT_CLOSE(lr, 0.2 / 25, 1e-15);
+      if (s == 3) PDT_CLOSE(lr, 0.2 + (0.2 / 25 - 0.2) * 0.5 * (1 + cos(PETSC_PI * 3 / 5.0)), 1e-15);
+      if (s == 5) PDT_CLOSE(lr, 0.2, 1e-15);
+      if (s == 12) PDT_CLOSE(lr, end + (0.2 - end) * 0.5, 1e-15);
+      if (s >= 19) PDT_CLOSE(lr, end, 1e-15);
+      if (s > 0 && s <= 5) assert_true(lr > prev);
+      if (s > 5 && s <= 19) assert_true(lr < prev);
+      prev = lr;
+    }
+    PDT_FAILS(PdOptimSetOneCycle(opt, 1.5, 25, 1e4));
+    PDT_ERRMSG_HAS("-lr_pct_start");
+    PDT(PdOptimSetStepCount(opt, 5));
+  }
   /* clipping: gradient (3, 4, 0) has norm 5; capped at 1 the step is lr * g / 5 */
   PDT(PdOptimSetSchedule(opt, PD_SCHEDULE_CONSTANT, 1, 1, 1.0));
   PDT(PdOptimSetClipNorm(opt, 1.0));

@@ -1,10 +1,10 @@
-/* Optimizers (SGD with momentum, Adam, AdamW), learning-rate schedules (constant, step, cosine)
-   and gradient-norm clipping, acting on a PdParams' flat buffers. */
+/* Optimizers (SGD with momentum, Adam, AdamW), learning-rate schedules (constant, step, cosine,
+   linear, one-cycle) and gradient-norm clipping, acting on a PdParams' flat buffers. */
 #pragma once
 #include <pdeop/params.h>
 
 typedef enum { PD_OPTIM_SGD, PD_OPTIM_ADAM, PD_OPTIM_ADAMW } PdOptimType;
-typedef enum { PD_SCHEDULE_CONSTANT, PD_SCHEDULE_STEP, PD_SCHEDULE_COSINE, PD_SCHEDULE_LINEAR } PdScheduleType;
+typedef enum { PD_SCHEDULE_CONSTANT, PD_SCHEDULE_STEP, PD_SCHEDULE_COSINE, PD_SCHEDULE_LINEAR, PD_SCHEDULE_ONECYCLE } PdScheduleType;
 PETSC_EXTERN const char *const PdOptimTypes[];
 PETSC_EXTERN const char *const PdScheduleTypes[];
 
@@ -24,8 +24,13 @@ PETSC_EXTERN PetscErrorCode PdOptimSetSchedule(PdOptim, PdScheduleType, PetscInt
 /* Total number of steps for the cosine and linear schedules (a trainer sets it from epochs x batches;
    -lr_total_steps overrides). Keeps the schedule type. */
 PETSC_EXTERN PetscErrorCode PdOptimSetTotalSteps(PdOptim, PetscInt);
+/* The one-cycle schedule (PyTorch's OneCycleLR with cosine annealing, learning rate only: beta1 and
+   the momentum are not cycled): from lr/div up to lr over the first pct_start of the steps, then
+   down to lr/(div final_div). Defaults 0.3, 25, 1e4 (-lr_pct_start -lr_div_factor -lr_final_div_factor). */
+PETSC_EXTERN PetscErrorCode PdOptimSetOneCycle(PdOptim, double, double, double);
 /* Options: -optim sgd|adam|adamw -lr -weight_decay -momentum -beta1 -beta2 -lr_schedule
-   constant|step|cosine|linear -lr_step_size -lr_gamma -clip_grad_norm */
+   constant|step|cosine|linear|onecycle -lr_step_size -lr_gamma -lr_pct_start -lr_div_factor
+   -lr_final_div_factor -clip_grad_norm */
 PETSC_EXTERN PetscErrorCode PdOptimSetFromOptions(PdOptim);
 PETSC_EXTERN PetscErrorCode PdOptimView(PdOptim, PetscViewer);
 /* One update from the current gradients; returns through the optional pointer the gradient norm

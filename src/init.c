@@ -43,9 +43,19 @@ PetscErrorCode PdRegisterAll(void)
 
 PetscErrorCode PdInitialize(int *argc, char ***argv, const char file[], const char help[])
 {
+  PetscInt wmin = PdConvSetWinogradMin(16), dmax = PdConvSetDirectMax(16); /* the current values, the defaults until the options say otherwise */
+
   PetscFunctionBegin;
   PetscCall(PetscInitialize(argc, argv, file, help));
   PetscCall(PdRegisterAll());
+  /* the convolution kernels' switches (ops.h); the results do not depend on them beyond float rounding */
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "pdeop convolution kernels", "PdConv3x3");
+  PetscCall(PetscOptionsInt("-conv_winograd_min", "Stride-1 2D 3x3 convolutions with min(Cin, Cout) at or above this use Winograd F(2x2,3x3) (0: never)", "PdConvSetWinogradMin", wmin, &wmin, NULL));
+  PetscCall(PetscOptionsInt("-conv_direct_max", "Stride-1 3x3x3 convolutions with Cin Cout at or below this use the direct kernel (0: never)", "PdConvSetDirectMax", dmax, &dmax, NULL));
+  PetscOptionsEnd();
+  PetscCheck(wmin >= 0 && dmax >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-conv_winograd_min and -conv_direct_max must be at least 0, got %" PetscInt_FMT " and %" PetscInt_FMT, wmin, dmax);
+  PdConvSetWinogradMin(wmin);
+  PdConvSetDirectMax(dmax);
   PetscFunctionReturn(0);
 }
 

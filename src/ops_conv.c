@@ -140,6 +140,155 @@ PD_VECTOR_CLONES static void DirectConv(const float *x, const float *w, PetscInt
       }
 }
 
+/* ---- Winograd F(2x2, 3x3) for stride-1 2D convolutions with many channels (MgNO's smoothers at width
+   32): each 2x2 output tile is A^T [(G g G^T) .* (B^T d B)] A over the 4x4 input tile d around it
+   (Lavin and Gray 2016), so the channel sums become 16 sgemms [Cout x Cin] x [Cin x tiles] with 16
+   products per 4 outputs instead of im2col's 36. The transforms are adds only; the kernel's G has
+   halves, exact in binary. ---- */
+static PetscInt conv_winograd_min = 16; /* 2D stride 1 with min(Cin, Cout) at or above this (0: never) */
+
+/*@ PdConvSetWinogradMin - stride-1 2D PdConv3x3 (and its input gradient) with min(Cin, Cout) >= n use
+  Winograd F(2x2,3x3), below it im2col + sgemm (default 16; 0 never). Returns the previous value; for
+  tests and benchmarks. @*/
+PetscInt PdConvSetWinogradMin(PetscInt n)
+{
+  PetscInt old      = conv_winograd_min;
+  conv_winograd_min = n;
+  return old;
+}
+
+static inline PetscBool UseWinograd(const Geom *g, PetscInt cin, PetscInt cout)
+{
+  return (PetscBool)(conv_winograd_min > 0 && g->kd == 1 && g->s == 1 && PetscMin(cin, cout) >= conv_winograd_min);
+}
+
+/* U[xi, co, ci] = (G w[co, ci] G^T)[xi], xi = 4 i + j; G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] */
+static void WinogradKernel(const float *w, PetscInt cout, PetscInt cin, float *U)
+{
+  for (PetscInt co = 0; co < cout; co++)
+    for (PetscInt ci = 0; ci < cin; ci++) {
+      const float *k = w + (co * cin + ci) * 9;
+      float        t[4][3];
+      for (int j = 0; j < 3; j++) {
+        t[0][j] = k[j];
+        t[1][j] = 0.5f * (k[j] + k[3 + j] + k[6 + j]);
+        t[2][j] = 0.5f * (k[j] - k[3 + j] + k[6 + j]);
+        t[3][j] = k[6 + j];
+      }
+      for (int i = 0; i < 4; i++) {
+        const float u[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
+        for (int j = 0; j < 4; j++) U[((i * 4 + j) * cout + co) * cin + ci] = u[j];
+      }
+    }
+}
+
+/* V[xi, c, ty tw + tx] = (B^T d B)[xi] for the 4x4 tile d = x[c, 2ty-1 .. 2ty+2, 2tx-1 .. 2tx+2] (zero
+   outside the grid); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Per tile row, B^T acts on whole
+   padded rows first, then B along them (stride-2 reads, contiguous writes), so both loops vectorize.
+   Only tile rows ty0 <= ty < ty1, stored from V's start; work holds 8 (2 tw + 2) floats. */
+PD_VECTOR_CLONES static void WinogradInput(const float *x, PetscInt C, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt tw, float *work, float *V)
+{
+  const PetscInt T = (ty1 - ty0) * tw, Wp = 2 * tw + 2;
+  float *restrict p = work, *restrict t = work + 4 * Wp;
+  for (PetscInt c = 0; c < C; c++)
+    for (PetscInt ty = ty0; ty < ty1; ty++) {
+      for (int i = 0; i < 4; i++) { /* the tile row's 4 input rows, zero-padded to 2 tw + 2 columns */
+        const PetscInt iy = 2 * ty - 1 + i;
+        memset(p + i * Wp, 0, sizeof(float) * (size_t)Wp);
+        if (iy >= 0 && iy < H) memcpy(p + i * Wp + 1, x + (c * H + iy) * W, sizeof(float) * (size_t)W);
+      }
+      {
+        const float *restrict p0 = p, *restrict p1 = p + Wp, *restrict p2 = p + 2 * Wp, *restrict p3 = p + 3 * Wp;
+        float *restrict       t0 = t, *restrict t1 = t + Wp, *restrict t2 = t + 2 * Wp, *restrict t3 = t + 3 * Wp;
+        for (PetscInt k = 0; k < Wp; k++) {
+          t0[k] = p0[k] - p2[k];
+          t1[k] = p1[k] + p2[k];
+          t2[k] = p2[k] - p1[k];
+          t3[k] = p1[k] - p3[k];
+        }
+      }
+      for (int i = 0; i < 4; i++) {
+        const float *restrict r  = t + i * Wp;
+        float *restrict       v0 = V + ((i * 4 + 0) * C + c) * T + (ty - ty0) * tw, *restrict v1 = v0 + C * T, *restrict v2 = v1 + C * T, *restrict v3 = v2 + C * T;
+        for (PetscInt tx = 0; tx < tw; tx++) {
+          const float d0 = r[2 * tx], d1 = r[2 * tx + 1], d2 = r[2 * tx + 2], d3 = r[2 * tx + 3];
+          v0[tx] = d0 - d2;
+          v1[tx] = d1 + d2;
+          v2[tx] = d2 - d1;
+          v3[tx] = d1 - d3;
+        }
+      }
+    }
+}
+
+/* y[c, 2ty + i, 2tx + j] (+)= (A^T m A)[i, j] for the outputs inside the grid, m[xi] = M[xi, c, ty tw +
+   tx], A^T = [1 1 1 0; 0 1 -1 -1]: added to y (add) or written over it. Only tile rows ty0 <= ty < ty1,
+   read from M's start; work holds 12 tw floats. */
+PD_VECTOR_CLONES static void WinogradOutput(const float *M, PetscInt C, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt tw, PetscBool add, float *work, float *y)
+{
+  const PetscInt T = (ty1 - ty0) * tw;
+  float *restrict o0 = work, *restrict o1 = work + 4 * tw, *r[2] = {work + 8 * tw, work + 10 * tw};
+  for (PetscInt c = 0; c < C; c++)
+    for (PetscInt ty = ty0; ty < ty1; ty++) {
+      const PetscInt st = C * T; /* between consecutive xi */
+      for (int j = 0; j < 4; j++) { /* A^T down the columns: o0, o1 hold row 0 and 1 of each column j */
+        const float *restrict m0 = M + (j * C + c) * T + (ty - ty0) * tw, *restrict m1 = m0 + 4 * st, *restrict m2 = m0 + 8 * st, *restrict m3 = m0 + 12 * st;
+        float *restrict       s0 = o0 + j * tw, *restrict s1 = o1 + j * tw;
+        for (PetscInt tx = 0; tx < tw; tx++) {
+          s0[tx] = m0[tx] + m1[tx] + m2[tx];
+          s1[tx] = m1[tx] - m2[tx] - m3[tx];
+        }
+      }
+      for (int i = 0; i < 2; i++) { /* A along the rows, interleaving the tile's two columns */
+        const float *restrict a0 = (i ? o1 : o0), *restrict a1 = a0 + tw, *restrict a2 = a0 + 2 * tw, *restrict a3 = a0 + 3 * tw;
+        float *restrict       e = r[i];
+        for (PetscInt tx = 0; tx < tw; tx++) {
+          e[2 * tx]     = a0[tx] + a1[tx] + a2[tx];
+          e[2 * tx + 1] = a1[tx] - a2[tx] - a3[tx];
+        }
+      }
+      for (int i = 0; i < 2 && 2 * ty + i < H; i++) {
+        const float *restrict o  = r[i];
+        float *restrict       yr = y + (c * H + 2 * ty + i) * W;
+        if (add)
+          for (PetscInt ox = 0; ox < W; ox++) yr[ox] += o[ox];
+        else
+          for (PetscInt ox = 0; ox < W; ox++) yr[ox] = o[ox];
+      }
+    }
+}
+
+/* Tile rows per block: V and M of a block (16 (Cin + Cout) floats per tile) stay within about 1 MiB,
+   so the transforms and the sgemms work in cache rather than streaming whole-grid transforms */
+static PetscInt WinogradBlockRows(PetscInt cin, PetscInt cout, PetscInt H, PetscInt W)
+{
+  const PetscInt tw = (W + 1) / 2, th = (H + 1) / 2, per_row = 16 * (cin + cout) * tw;
+  return PetscMax(1, PetscMin(th, (PetscInt)((1 << 18) / per_row)));
+}
+
+/* Scratch floats WinogradConv needs: the kernel transform, one block's V and M, and the row buffers */
+static size_t WinogradScratch(PetscInt cin, PetscInt cout, PetscInt H, PetscInt W)
+{
+  const size_t tw = (size_t)((W + 1) / 2), Tb = (size_t)WinogradBlockRows(cin, cout, H, W) * tw;
+  return 16 * (size_t)cin * (size_t)cout + 16 * Tb * (size_t)(cin + cout) + 8 * (2 * tw + 2); /* rows: the input's 8 (2 tw + 2) floats, more than the output's 12 tw */
+}
+
+/* y_n [cout, H, W] (+)= alpha conv(x_n [cin, H, W], w [cout, cin, 3, 3]) for the B samples, stride 1,
+   added to y (add) or written over it; work holds WinogradScratch floats */
+static void WinogradConv(PetscInt B, const float *x, const float *w, PetscInt cin, PetscInt cout, PetscInt H, PetscInt W, float alpha, PetscBool add, float *y, float *work)
+{
+  const PetscInt th = (H + 1) / 2, tw = (W + 1) / 2, rb = WinogradBlockRows(cin, cout, H, W);
+  float         *U = work, *V = U + 16 * cin * cout, *M = V + 16 * rb * tw * cin, *rows = M + 16 * rb * tw * cout;
+  WinogradKernel(w, cout, cin, U);
+  for (PetscInt n = 0; n < B; n++)
+    for (PetscInt ty0 = 0; ty0 < th; ty0 += rb) {
+      const PetscInt ty1 = PetscMin(th, ty0 + rb), T = (ty1 - ty0) * tw;
+      WinogradInput(x + n * cin * H * W, cin, H, W, ty0, ty1, tw, rows, V);
+      for (int xi = 0; xi < 16; xi++) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, T, cin, alpha, U + xi * cout * cin, cin, V + xi * cin * T, T, 0.0f, M + xi * cout * T, T);
+      WinogradOutput(M, cout, H, W, ty0, ty1, tw, add, rows, y + n * cout * H * W);
+    }
+}
+
 /* Checks shapes (2D [B,C,H,W] with w [.,.,3,3] or 3D [B,C,D,H,W] with w [.,.,3,3,3]) and returns the
    geometry of the underlying convolution: for the transpose, that of its adjoint (the forward
    convolution from the output grid to the input grid) */
@@ -269,7 +418,7 @@ static PetscErrorCode ConvBackward(PdTensor y)
   PetscInt    B = x->shape[0], cout = y->shape[1], S, Si, K, Kt;
   float      *col, *wf = NULL;
   const float alpha = y->farg[0];
-  PetscBool   direct;
+  PetscBool   direct, wino;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_ConvBwd, 0, 0, 0, 0));
@@ -284,6 +433,7 @@ static PetscErrorCode ConvBackward(PdTensor y)
     FlipKernel(w->data, cout, g.C, g.kd, wf);
   }
   direct = (PetscBool)(g.s == 1 && g.kd == 3 && g.C * cout <= conv_direct_max); /* dx by the direct kernel; dW stays an sgemm */
+  wino   = (PetscBool)(x->grad && UseWinograd(&g, cout, g.C));                   /* dx by Winograd, after the loop */
   PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)PetscMax(K, Kt) * S, (void **)&col)); /* every entry written before it is read */
   for (PetscInt n = 0; n < B; n++) {
     const float *dy = y->grad + n * cout * S;
@@ -292,7 +442,7 @@ static PetscErrorCode ConvBackward(PdTensor y)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, K, S, alpha, dy, S, col, S, 1.0f, w->grad, K); /* dW += alpha dy col^T */
     }
     if (b && b->grad) BiasGrad(dy, b->grad, alpha, cout, S);
-    if (!x->grad) continue;
+    if (!x->grad || wino) continue;
     if (direct) DirectConv(dy, wf, cout, g.C, &gt, alpha, x->grad + n * g.C * Si);
     else if (wf) {
       Im2Col(dy, &gt, col);
@@ -301,6 +451,11 @@ static PetscErrorCode ConvBackward(PdTensor y)
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, S, cout, alpha, w->data, K, dy, S, 0.0f, col, S); /* dcol = alpha W^T dy */
       Col2Im(col, &g, x->grad + n * g.C * Si);
     }
+  }
+  if (wino) {
+    float *work;
+    PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * WinogradScratch(cout, g.C, g.H, g.W), (void **)&work)); /* every entry written before it is read */
+    WinogradConv(B, y->grad, wf, cout, g.C, g.H, g.W, alpha, PETSC_TRUE, x->grad, work);
   }
   AddendGrad(y);
   PetscCall(PetscLogFlops(2.0 * B * cout * K * S * ((w->grad ? 1 : 0) + (x->grad ? 1 : 0))));
@@ -335,7 +490,14 @@ static PetscErrorCode ConvForward(const char *op, PdTensor z, PetscReal alpha, P
   y->iarg[0]  = stride;
   y->backward = ConvBackward;
   PetscCall(PetscLogEventBegin(PD_EVENT_Conv, 0, 0, 0, 0));
-  if (stride == 1 && g.kd == 3 && g.C * cout <= conv_direct_max) {
+  if (UseWinograd(&g, g.C, cout)) {
+    float *work;
+    PetscCall(PdTapeAllocUninit(tape, sizeof(float) * WinogradScratch(g.C, cout, g.H, g.W), (void **)&work)); /* every entry written before it is read */
+    if (z) PetscCall(PetscArraycpy(y->data, z->data, y->size));
+    WinogradConv(x->shape[0], x->data, w->data, g.C, cout, g.H, g.W, (float)alpha, (PetscBool)!!z, y->data, work);
+    if (b)
+      for (PetscInt n = 0; n < x->shape[0]; n++) AddBias(y->data + n * cout * S, b->data, (float)alpha, cout, S);
+  } else if (stride == 1 && g.kd == 3 && g.C * cout <= conv_direct_max) {
     PetscCall(StartOutput(z, y->data, y->size));
     for (PetscInt n = 0; n < x->shape[0]; n++) {
       float *yn = y->data + n * cout * S;

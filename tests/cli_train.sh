@@ -38,6 +38,12 @@ check "FNO trained at 17^2 evaluates at 33^2 (finite error)" 'a > 0 && a < 10' "
 "$P" train -model mgno -mgno_width 4 -mgno_levels 3 -mgno_layers 1 -data tr.h5 -test te.h5 -epochs 2 -o mg.h5 -report mg.json -quiet
 "$P" eval -model mg.h5 -data te.h5 -report mge.json -quiet
 check "MgNO trains and its checkpoint evaluates to the same test error" 'a - b < 1e-7 && b - a < 1e-7' "$(jget mg.json test_rel_l2)" "$(jget mge.json rel_l2)"
+# width 16: its smoothers run through Winograd F(2x2,3x3) by default; im2col alone gives the same error
+"$P" train -model mgno -mgno_width 16 -mgno_levels 3 -mgno_layers 1 -data tr.h5 -epochs 1 -o mg16.h5 -quiet
+"$P" eval -model mg16.h5 -data te.h5 -report w1.json -quiet
+"$P" eval -model mg16.h5 -data te.h5 -conv_winograd_min 0 -report w0.json -quiet
+check "Winograd and im2col convolutions give the same MgNO error" 'a - b < 1e-6 * b && b - a < 1e-6 * b && a != b' "$(jget w1.json rel_l2)" "$(jget w0.json rel_l2)"
+expect_fail "a negative kernel threshold" "-conv_winograd_min and -conv_direct_max must be at least 0" "$P" eval -model mg16.h5 -data te.h5 -conv_winograd_min -1
 expect_fail "eval refuses a zero batch size" "-batch_size must be at least 1" "$P" eval -model mg.h5 -data te.h5 -batch_size 0
 expect_fail "train on a malformed file names it" "bad.h5" "$P" train -model fno -data "$(printf x > bad.h5; echo bad.h5)"
 expect_fail "eval of a missing model" "nothere.h5" "$P" eval -model nothere.h5 -data te.h5

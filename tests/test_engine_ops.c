@@ -330,31 +330,40 @@ static double NaiveConv(PdTensor x, PdTensor w, PdTensor b, PetscInt s, PetscInt
 
 static void ConvChecks(void)
 {
-  for (PetscInt s = 1; s <= 2; s++)
-    for (int bias = 0; bias < 2; bias++) {
-      PdTensor v[3] = {New(4, 2, 2, 5, 7, 0, 40), New(4, 3, 2, 3, 3, 0, 41), New(1, 3, 0, 0, 0, 0, 42)};
-      PdTape   tape;
-      PdTensor x, y;
-      PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
-      PDT(PdTapeInput(tape, 4, v[0]->shape, &x));
-      PetscArraycpy(x->data, v[0]->data, x->size);
-      PDT(PdConv3x3(x, v[1], bias ? v[2] : NULL, s, &y));
-      assert_int_equal(y->shape[2], (5 - 1) / s + 1);
-      assert_int_equal(y->shape[3], (7 - 1) / s + 1);
-      for (PetscInt n = 0; n < 2; n++)
-        for (PetscInt o = 0; o < 3; o++)
-          for (PetscInt oy = 0; oy < y->shape[2]; oy++)
-            for (PetscInt ox = 0; ox < y->shape[3]; ox++) PDT_CLOSE(y->data[((n * 3 + o) * y->shape[2] + oy) * y->shape[3] + ox], NaiveConv(x, v[1], bias ? v[2] : NULL, s, n, o, oy, ox), 1e-5);
-      PDT(PdTapeDestroy(&tape));
-      Ctx c = {7, 0, 0, (PetscBool)bias, s, NULL};
-      Check(&c, bias ? 3 : 2, v, "conv3x3");
-      if (!bias) PdTensorDestroy(&v[2]);
-      /* transposed: x [2,3,3,4] -> [2,2,(3-1)s+1,(4-1)s+1], weights [Cin=3, Cout=2, 3, 3] */
-      PdTensor u[3] = {New(4, 2, 3, 3, 4, 0, 43), New(4, 3, 2, 3, 3, 0, 44), New(1, 2, 0, 0, 0, 0, 45)};
-      Ctx      ct = {8, 0, 0, (PetscBool)bias, s, NULL};
-      Check(&ct, bias ? 3 : 2, u, "conv3x3 transpose");
-      if (!bias) PdTensorDestroy(&u[2]);
-    }
+  /* odd sides, even sides (Winograd's 2x2 tiles fit exactly) and a single row (half-empty tiles) */
+  const PetscInt grids[3][2] = {
+    {5, 7},
+    {6, 4},
+    {1, 3}
+  };
+  for (int gi = 0; gi < 3; gi++)
+    for (PetscInt s = 1; s <= 2; s++)
+      for (int bias = 0; bias < 2; bias++) {
+        const PetscInt H = grids[gi][0], W = grids[gi][1];
+        PdTensor       v[3] = {New(4, 2, 2, H, W, 0, 40 + gi), New(4, 3, 2, 3, 3, 0, 41), New(1, 3, 0, 0, 0, 0, 42)};
+        PdTape         tape;
+        PdTensor       x, y;
+        PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+        PDT(PdTapeInput(tape, 4, v[0]->shape, &x));
+        PetscArraycpy(x->data, v[0]->data, x->size);
+        PDT(PdConv3x3(x, v[1], bias ? v[2] : NULL, s, &y));
+        assert_int_equal(y->shape[2], (H - 1) / s + 1);
+        assert_int_equal(y->shape[3], (W - 1) / s + 1);
+        for (PetscInt n = 0; n < 2; n++)
+          for (PetscInt o = 0; o < 3; o++)
+            for (PetscInt oy = 0; oy < y->shape[2]; oy++)
+              for (PetscInt ox = 0; ox < y->shape[3]; ox++) PDT_CLOSE(y->data[((n * 3 + o) * y->shape[2] + oy) * y->shape[3] + ox], NaiveConv(x, v[1], bias ? v[2] : NULL, s, n, o, oy, ox), 1e-5);
+        PDT(PdTapeDestroy(&tape));
+        Ctx c = {7, 0, 0, (PetscBool)bias, s, NULL};
+        Check(&c, bias ? 3 : 2, v, "conv3x3");
+        if (!bias) PdTensorDestroy(&v[2]);
+        if (gi) continue;
+        /* transposed: x [2,3,3,4] -> [2,2,(3-1)s+1,(4-1)s+1], weights [Cin=3, Cout=2, 3, 3] */
+        PdTensor u[3] = {New(4, 2, 3, 3, 4, 0, 43), New(4, 3, 2, 3, 3, 0, 44), New(1, 2, 0, 0, 0, 0, 45)};
+        Ctx      ct = {8, 0, 0, (PetscBool)bias, s, NULL};
+        Check(&ct, bias ? 3 : 2, u, "conv3x3 transpose");
+        if (!bias) PdTensorDestroy(&u[2]);
+      }
 }
 
 /* <conv(x), z> = <x, conv_t(z)> with the same weights (conv [Cout, Cin, ...] is the transpose's
@@ -536,20 +545,66 @@ static void ConvAddChecks(void)
   }
 }
 
-/* every convolution check twice: through im2col + sgemm, and with the direct kernel allowed for
-   every channel count (it serves stride-1 3x3x3 convolutions; the 3D checks use it) */
-static void BothKernels(void (*checks)(void))
+/* every convolution check three times: through im2col + sgemm only, with the direct kernel allowed
+   for every channel count (it serves stride-1 3x3x3 convolutions; the 3D checks use it), and with
+   Winograd for every channel count (stride-1 2D convolutions and their input gradients) */
+static void AllKernels(void (*checks)(void))
 {
-  for (int direct = 0; direct < 2; direct++) {
-    PetscInt old = PdConvSetDirectMax(direct ? 1000 : 0);
+  for (int k = 0; k < 3; k++) {
+    PetscInt oldd = PdConvSetDirectMax(k == 1 ? 1000 : 0), oldw = PdConvSetWinogradMin(k == 2 ? 1 : 0);
     checks();
-    PdConvSetDirectMax(old);
+    PdConvSetDirectMax(oldd);
+    PdConvSetWinogradMin(oldw);
   }
 }
-static void test_conv(void **state) { BothKernels(ConvChecks); }
-static void test_conv_adjoint(void **state) { BothKernels(ConvAdjointChecks); }
-static void test_conv3d(void **state) { BothKernels(Conv3dChecks); }
-static void test_conv_add(void **state) { BothKernels(ConvAddChecks); }
+static void test_conv(void **state) { AllKernels(ConvChecks); }
+static void test_conv_adjoint(void **state) { AllKernels(ConvAdjointChecks); }
+static void test_conv3d(void **state) { AllKernels(Conv3dChecks); }
+static void test_conv_add(void **state) { AllKernels(ConvAddChecks); }
+
+/* Winograd on a grid large enough for several tile-row blocks (16 + 12 channels at 67 x 35: a block of
+   32 tile rows and a partial one of 2; odd sides): output, input gradient and weight
+   gradient of sum(r * conv(x)) for a random r equal im2col + sgemm's to float rounding, and the output
+   matches the naive double-precision convolution at scattered points */
+static void test_conv_winograd_blocks(void **state)
+{
+  const PetscInt xs[4] = {2, 16, 67, 35}, ws[4] = {12, 16, 3, 3};
+  float         *out[2], *dx[2], *dw[2];
+  PdTensor       w, r = New(4, 2, 12, 67, 35, 0, 71), x0 = New(4, 2, 16, 67, 35, 0, 72);
+  PDT(PdTensorCreate(4, ws, PETSC_TRUE, &w));
+  Fill(w, 70);
+  for (int k = 0; k < 2; k++) {
+    PdTape   tape;
+    PdTensor x, y, ry, l;
+    PetscInt old = PdConvSetWinogradMin(k ? 1 : 0);
+    PDT(PetscArrayzero(w->grad, w->size));
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTapeVariable(tape, 4, xs, &x));
+    PDT(PetscArraycpy(x->data, x0->data, x->size));
+    PDT(PdConv3x3(x, w, NULL, 1, &y));
+    PDT(PdMul(y, r, &ry));
+    PDT(PdSum(ry, &l));
+    PDT(PdTapeBackward(tape, l));
+    PDT(PetscMalloc3(y->size, &out[k], x->size, &dx[k], w->size, &dw[k]));
+    PDT(PetscArraycpy(out[k], y->data, y->size));
+    PDT(PetscArraycpy(dx[k], x->grad, x->size));
+    PDT(PetscArraycpy(dw[k], w->grad, w->size));
+    if (k)
+      for (PetscInt n = 0; n < 2; n++)
+        for (PetscInt o = 0; o < 12; o += 5)
+          for (PetscInt oy = 0; oy < 67; oy += 11)
+            for (PetscInt ox = 0; ox < 35; ox += 3) PDT_CLOSE(y->data[((n * 12 + o) * 67 + oy) * 35 + ox], NaiveConv(x, w, NULL, 1, n, o, oy, ox), 1e-4);
+    PdConvSetWinogradMin(old);
+    PDT(PdTapeDestroy(&tape));
+  }
+  for (PetscInt i = 0; i < 2 * 12 * 67 * 35; i++) PDT_CLOSE(out[1][i], out[0][i], 1e-4);
+  for (PetscInt i = 0; i < x0->size; i++) PDT_CLOSE(dx[1][i], dx[0][i], 1e-4);
+  for (PetscInt i = 0; i < w->size; i++) PDT_CLOSE(dw[1][i], dw[0][i], 1e-3 * (1 + fabs(dw[0][i])));
+  for (int k = 0; k < 2; k++) PDT(PetscFree3(out[k], dx[k], dw[k]));
+  PDT(PdTensorDestroy(&w));
+  PDT(PdTensorDestroy(&r));
+  PDT(PdTensorDestroy(&x0));
+}
 
 static void test_conv_errors(void **state)
 {
@@ -647,6 +702,6 @@ static void test_graph(void **state)
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_graph),
   cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_channel_mix_fused), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
-  cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv3d), cmocka_unit_test(test_conv_add), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
+  cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv3d), cmocka_unit_test(test_conv_add), cmocka_unit_test(test_conv_winograd_blocks), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
 };
 PDT_MAIN("engine_ops", tests)

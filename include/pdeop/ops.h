@@ -72,6 +72,9 @@ PETSC_EXTERN PetscErrorCode PdConv3x3TransposeTo(PdTensor, PdTensor, PdTensor, P
 /* PdConvSetDirectMax(n): stride-1 3x3x3 convolutions with Cin Cout <= n use a direct row-stencil
    kernel, the others im2col + sgemm (default 16; 0: always im2col); returns the previous value */
 PETSC_EXTERN PetscInt       PdConvSetDirectMax(PetscInt);
+/* PdConvSetWinogradMin(n): stride-1 2D 3x3 convolutions (and their input gradients) with min(Cin, Cout)
+   >= n use Winograd F(2x2,3x3), the others im2col + sgemm (default 16; 0 never). Returns the old value. */
+PETSC_EXTERN PetscInt       PdConvSetWinogradMin(PetscInt);
 PETSC_EXTERN PetscErrorCode PdConv3x3Add(PdTensor, PetscReal, PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3TransposeAdd(PdTensor, PetscReal, PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 

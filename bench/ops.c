@@ -33,6 +33,33 @@ static int CmpD(const void *a, const void *b)
     out = ts_[(reps) / 2]; \
   } while (0)
 
+/* median forward and forward+backward times of PdConv3x3 (stride 1) on input shape xs, weights ws */
+static PetscErrorCode TimeConv(int nd, const PetscInt xs[], const PetscInt ws[], PetscInt reps, PdRng *rng, double *tf, double *tfb)
+{
+  PdTape   tape;
+  PdTensor x, w, y, l;
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  PetscCall(PdTensorCreate(nd, ws, PETSC_TRUE, &w));
+  PetscCall(PdRngFillUniform(rng, w->size, w->data, -0.1f, 0.1f));
+  TIME(reps, *tf, {
+    PdTapeReset(tape);
+    PdTapeInput(tape, nd, xs, &x);
+    PdConv3x3(x, w, NULL, 1, &y);
+  });
+  TIME(reps, *tfb, {
+    PdTapeReset(tape);
+    PdTapeVariable(tape, nd, xs, &x);
+    PdConv3x3(x, w, NULL, 1, &y);
+    PdSum(y, &l);
+    PdTapeBackward(tape, l);
+  });
+  PetscCall(PdTensorDestroy(&w));
+  PetscCall(PdTapeDestroy(&tape));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   PetscInt reps = 7;
@@ -140,59 +167,23 @@ int main(int argc, char **argv)
   /* 3x3 convolution, 32 -> 32 channels at 65x65, batch 20: im2col + sgemm, then Winograd F(2x2,3x3)
      (forward and input gradient; GFLOP/s counts the direct method's 2 Cout Cin 9 flops per point) */
   {
-    PetscInt xs[4] = {20, 32, 65, 65}, ws[4] = {32, 32, 3, 3};
-    PdTape   tape;
-    PdTensor x, w, y, l;
-    double   tf, tfb;
-    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
-    PetscCall(PdTensorCreate(4, ws, PETSC_TRUE, &w));
-    PetscCall(PdRngFillUniform(&rng, w->size, w->data, -0.1f, 0.1f));
+    const PetscInt xs[4] = {20, 32, 65, 65}, ws[4] = {32, 32, 3, 3};
+    double         tf, tfb;
     PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n## 3x3 convolution: batch 20, 32 -> 32 channels, 65x65\n\n| kernel | forward ms | GFLOP/s | forward+backward ms |\n|---|---|---|---|\n"));
     for (int k = 0; k < 2; k++) {
       PetscInt old = PdConvSetWinogradMin(k ? 1 : 0);
-      TIME(reps, tf, {
-        PdTapeReset(tape);
-        PdTapeInput(tape, 4, xs, &x);
-        PdConv3x3(x, w, NULL, 1, &y);
-      });
-      TIME(reps, tfb, {
-        PdTapeReset(tape);
-        PdTapeVariable(tape, 4, xs, &x);
-        PdConv3x3(x, w, NULL, 1, &y);
-        PdSum(y, &l);
-        PdTapeBackward(tape, l);
-      });
+      PetscCall(TimeConv(4, xs, ws, reps, &rng, &tf, &tfb));
       PdConvSetWinogradMin(old);
       PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| %s | %.2f | %.1f | %.2f |\n", k ? "Winograd F(2x2,3x3)" : "im2col + sgemm", 1e3 * tf, 2.0 * 20 * 32 * 32 * 9 * 65 * 65 / tf * 1e-9, 1e3 * tfb));
     }
-    PetscCall(PdTensorDestroy(&w));
-    PetscCall(PdTapeDestroy(&tape));
   }
 
   /* 3x3x3 convolution (dcdm's 3D learned V-cycle scale): 4 -> 4 channels at 33^3, batch 16 */
   {
-    PetscInt xs[5] = {16, 4, 33, 33, 33}, ws[5] = {4, 4, 3, 3, 3};
-    PdTape   tape;
-    PdTensor x, w, y, l;
-    double   tf, tfb;
-    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
-    PetscCall(PdTensorCreate(5, ws, PETSC_TRUE, &w));
-    PetscCall(PdRngFillUniform(&rng, w->size, w->data, -0.1f, 0.1f));
-    TIME(reps, tf, {
-      PdTapeReset(tape);
-      PdTapeInput(tape, 5, xs, &x);
-      PdConv3x3(x, w, NULL, 1, &y);
-    });
-    TIME(reps, tfb, {
-      PdTapeReset(tape);
-      PdTapeVariable(tape, 5, xs, &x);
-      PdConv3x3(x, w, NULL, 1, &y);
-      PdSum(y, &l);
-      PdTapeBackward(tape, l);
-    });
+    const PetscInt xs[5] = {16, 4, 33, 33, 33}, ws[5] = {4, 4, 3, 3, 3};
+    double         tf, tfb;
+    PetscCall(TimeConv(5, xs, ws, reps, &rng, &tf, &tfb));
     PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n## 3x3x3 convolution: batch 16, 4 -> 4 channels, 33x33x33\n\n| forward ms | GFLOP/s | forward+backward ms |\n|---|---|---|\n| %.2f | %.1f | %.2f |\n", 1e3 * tf, 2.0 * 16 * 4 * 4 * 27 * 33 * 33 * 33 / tf * 1e-9, 1e3 * tfb));
-    PetscCall(PdTensorDestroy(&w));
-    PetscCall(PdTapeDestroy(&tape));
   }
   PetscCall(PetscFinalize());
   return 0;

@@ -797,7 +797,7 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
 
       PetscCall(PdParamsZeroGrad(t->params));
       if (hi > lo && rollout > 0) {
-        double l;
+        double l = 0;
         PetscCall(RolloutLoss(t, t->train, t->perm + lo, hi - lo, B, PETSC_TRUE, &l));
         if (!PetscIsNormalReal((PetscReal)l) && l != 0) PetscCall(Diverged(t, step, l, "the loss"));
         eloss += l;

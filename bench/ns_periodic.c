@@ -3,6 +3,7 @@
    8 c2r + 2 r2c; forward Euler one, 4 c2r + 1 r2c), timed alone in the same program with the same
    kind of FFTW plans. Each is timed 5 times, alternating, and the fastest kept (robust on a shared
    machine). Prints a markdown table (build/bench_ns_periodic). */
+#include <fftw3.h>
 #include <pdeop/ns.h>
 #include <pdeop/pdeop.h>
 

@@ -1,5 +1,5 @@
 /* `pdeop data`: generate datasets of PDE solutions for the neural operators (darcy). */
-#include "cli/cli.h"
+#include "cli.h"
 #include <pdeop/solve.h>
 
 PetscErrorCode PdCommandData(MPI_Comm comm, const char sub[], PdDict report)

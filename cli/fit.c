@@ -1,6 +1,6 @@
 /* `pdeop fit`: train an MLP on rows of an HDF5 dataset (or on the built-in -demo function
    y = sin(2 pi x1) cos(pi x2)), write a checkpoint, report the final MSE. */
-#include "cli/cli.h"
+#include "cli.h"
 #include <pdeop/train.h>
 
 /* The demo's data: n points uniform in the unit square, y = sin(2 pi x1) cos(pi x2). */

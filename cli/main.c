@@ -1,6 +1,6 @@
 /* The pdeop program: `pdeop <command> [options]`. Dispatches to one file per subcommand, runs it
    under PETSc's options database, writes -report FILE.json, and turns errors into one message. */
-#include "cli/cli.h"
+#include "cli.h"
 #include <unistd.h>
 
 static const PdCommand commands[] = {

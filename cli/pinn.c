@@ -1,7 +1,7 @@
 /* `pdeop pinn`: train a physics-informed MLP on a high-dimensional PDE of the STDE benchmark suite
    (or, with -domain mesh, on a 2D DMPlex mesh against P1 FEM) and report its relative L2 error, time
    per iteration and peak memory; `pdeop predict -points` for PINNs. */
-#include "cli/cli.h"
+#include "cli.h"
 #include <pdeop/pinn.h>
 #include <pdeop/output.h>
 #include <sys/resource.h>

@@ -1,6 +1,6 @@
 /* `pdeop precond`: train learned preconditioners on a family of systems (train) and compare them
    with PETSc's preconditioners over a sequence of held-out systems (bench). */
-#include "cli/cli.h"
+#include "cli.h"
 #include <pdeop/learned.h>
 
 PetscErrorCode PdCommandPrecond(MPI_Comm comm, const char sub[], PdDict report)

@@ -1,6 +1,6 @@
 /* `pdeop solve`: pick the problem (poisson, darcy) or a PETSc binary system (-f file) and hand
    over to its solver; the solvers read their own options and fill the report. */
-#include "cli/cli.h"
+#include "cli.h"
 #include <pdeop/solve.h>
 
 PetscErrorCode PdCommandSolve(MPI_Comm comm, const char sub[], PdDict report)

@@ -1,6 +1,6 @@
 /* `pdeop train`, `pdeop eval`, `pdeop predict`: train a neural operator on an HDF5 dataset, measure
    its relative L2 error on another, and write its predictions. Checkpoints carry the model. */
-#include "cli/cli.h"
+#include "cli.h"
 #include <pdeop/train.h>
 #include <pdeop/output.h>
 

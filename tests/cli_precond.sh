@@ -74,7 +74,7 @@ int main(int argc, char **argv)
   return 0;
 }
 C
-cc="${CMAKE_C_COMPILER:-mpicc}"
+cc="${MPICC:-mpicc}" # a plain PETSc program, built the way PETSc users build theirs
 lib="${PDEOP_BUILD_DIR:?}/libpdeop.so"
 if $cc ${PDEOP_OUTSIDE_FLAGS:-} -o loader loader.c $(pkg-config --cflags --libs petsc) 2>cc.log; then
   ok "outside program builds without pdeop"

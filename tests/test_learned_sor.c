@@ -7,7 +7,7 @@
 #include <pdeop/field.h>
 #include <pdeop/mesh.h>
 #include <pdeop/precond.h>
-#include "solvers/learned_sor_impl.h"
+#include "precond/impls/learned_sor/learned_sor_impl.h"
 
 /* the FNO Darcy coefficient (12 / 3 thresholded Gaussian random field) of system s */
 static PetscErrorCode DarcySystem(DM da, PetscInt n, PetscInt s, Mat *A)

@@ -4,6 +4,7 @@
    has the variance its spectrum says (in total and per band of wavenumbers), the 2/3 rule keeps
    exactly the modes |k_x|, |k_y| <= N/3 of the advection term, a too-large time step or a NaN stops
    with the CFL number, and the dataset generator writes the shapes it promises. */
+#include <fftw3.h>
 #include "pdtest.h"
 #include <pdeop/ns.h>
 #include <pdeop/solve.h>

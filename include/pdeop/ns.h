@@ -3,7 +3,6 @@
    Heun predictor-corrector or forward Euler for advection and forcing). */
 #pragma once
 #include <petscsys.h>
-#include <fftw3.h>
 #include <pdeop/rng.h>
 #include <pdeop/dict.h>
 

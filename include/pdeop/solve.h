@@ -9,6 +9,10 @@
    setup_seconds) to report (may be NULL). A diverged solve is an error naming the reason. */
 PETSC_EXTERN PetscErrorCode PdKSPSolveReport(KSP, Vec, Vec, PdDict);
 
+/* Defer the unused-option check to just before the next PdKSPSolveReport solve (after
+   KSPSetFromOptions has read the solver's options); the string names the command. */
+PETSC_EXTERN PetscErrorCode PdOptionsCheckUnusedAtSolve(const char[]);
+
 /* With -pc_type mg on a grid operator: Galerkin coarse operators unless -pc_mg_galerkin is given. */
 PETSC_EXTERN PetscErrorCode PdKSPUseGalerkinMG(KSP);
 

@@ -1,0 +1,274 @@
+/* NOp type "mgno": a multigrid neural operator after He et al. (MgNO, 2023). Each of -mgno_layers
+   layers applies a learned V-cycle to its input f and a pointwise linear path, then GELU:
+   down the levels u_l = B_l f_l (smoothing from zero), r_l = f_l - A_l u_l, f_{l+1} = R_l r_l;
+   at the coarsest u_L = B_L f_L; up the levels u_l += P_l u_{l+1}. A, B are 3x3 convolutions,
+   R a 3x3 convolution of stride 2, P its transposed form, all learned and linear within a layer
+   (the nonlinearity acts only between layers, as in the paper). 2D fields [C,H,W] use 3x3 kernels,
+   3D fields [C,D,H,W] 3x3x3 ones. Any grid coarsens: a side n becomes (n+1)/2 (85, 43, 22, 11, 6, 3),
+   P being the exact adjoint shape of R. -mgno_smooth s > 1 adds s - 1 smoothing steps
+   u += B_i (f - A_i u) with their own A_i, B_i before the restriction (MgNO's num_iteration). */
+#include "interface/nopimpl.h"
+
+typedef struct {
+  PetscInt  width, levels, layers, hidden, smooth;
+  PetscBool linear; /* a linear map of the input: no coordinates, biases, GELU or hidden projection */
+  PetscBool post;   /* a learned post-smoothing u += C (f - A u) after each coarse correction */
+  PdTensor  lift, liftb, proj1, proj1b, proj2, proj2b;
+  PdTensor *A, *B, *R, *P, *C, *W, *Wb; /* A, B: layers x levels; R, P, C: layers x (levels - 1) */
+  PdTensor *SA, *SB;                     /* the extra smoothing steps: layers x levels x (smooth - 1) */
+} NOp_MgNO;
+
+static PetscErrorCode NOpSetFromOptions_MgNO(NOp nop, PetscOptionItems *PetscOptionsObject)
+{
+  NOp_MgNO *m = (NOp_MgNO *)nop->data;
+
+  PetscFunctionBegin;
+  PetscOptionsHeadBegin(PetscOptionsObject, "MgNO options");
+  PetscCall(PetscOptionsInt("-mgno_width", "Channels of the V-cycles", "NOpCreate_MgNO", m->width, &m->width, NULL));
+  PetscCall(PetscOptionsInt("-mgno_levels", "Grid levels of each V-cycle", "NOpCreate_MgNO", m->levels, &m->levels, NULL));
+  PetscCall(PetscOptionsInt("-mgno_layers", "Number of V-cycle layers", "NOpCreate_MgNO", m->layers, &m->layers, NULL));
+  PetscCall(PetscOptionsInt("-mgno_hidden", "Channels of the projection's hidden layer", "NOpCreate_MgNO", m->hidden, &m->hidden, NULL));
+  PetscCall(PetscOptionsInt("-mgno_smooth", "Smoothing steps per level before the restriction (each with its own A, B)", "NOpCreate_MgNO", m->smooth, &m->smooth, NULL));
+  PetscCall(PetscOptionsBool("-mgno_post_smoothing", "A learned post-smoothing step after each coarse correction (V(1,1) cycles)", "NOpCreate_MgNO", m->post, &m->post, NULL));
+  PetscCall(PetscOptionsBool("-mgno_linear", "A linear operator: no grid coordinates, biases, GELU or hidden projection", "NOpCreate_MgNO", m->linear, &m->linear, NULL));
+  PetscOptionsHeadEnd();
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpCheck_MgNO(NOp nop)
+{
+  NOp_MgNO *m = (NOp_MgNO *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCheck(m->width >= 1 && m->width <= 1024, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_width must be in 1..1024, got %" PetscInt_FMT, m->width);
+  PetscCheck(m->levels >= 1 && m->levels <= 12, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_levels must be in 1..12, got %" PetscInt_FMT, m->levels);
+  PetscCheck(m->layers >= 1 && m->layers <= 32, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_layers must be in 1..32, got %" PetscInt_FMT, m->layers);
+  PetscCheck(m->smooth >= 1 && m->smooth <= 64, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_smooth must be in 1..64");
+  PetscCheck(m->hidden >= 1, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_hidden must be positive");
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpSetUp_MgNO(NOp nop)
+{
+  NOp_MgNO *m = (NOp_MgNO *)nop->data;
+  PetscInt  w = m->width, L = m->levels, s[5], nd = nop->in_ndim - 1, kn = nd == 3 ? 27 : 9;
+  float     cs = (float)(1.0 / PetscSqrtReal((PetscReal)(kn * w))); /* PyTorch's conv default: U(+-1/sqrt(fan_in)) */
+  char      name[64];
+
+  PetscFunctionBegin;
+  PetscCheck((nop->in_ndim == 3 || nop->in_ndim == 4) && nop->out_ndim == nop->in_ndim, nop->comm, PETSC_ERR_ARG_SIZ, "MgNO maps 2D fields [C,H,W] to 2D fields, or 3D fields [C,D,H,W] to 3D fields");
+  PetscCall(PetscCalloc2(m->layers * L * m->smooth, &m->SA, m->layers * L * m->smooth, &m->SB));
+  PetscCall(PetscCalloc7(m->layers * L, &m->A, m->layers * L, &m->B, m->layers * L, &m->R, m->layers * L, &m->P, m->layers * L, &m->C, m->layers, &m->W, m->layers, &m->Wb));
+  s[0] = w;
+  s[1] = nop->in_shape[0] + (m->linear ? 0 : nd); /* the grid coordinates as nd more channels */
+  PetscCall(PdParamsAdd(nop->params, "lift.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)s[1])), &m->lift));
+  if (!m->linear) PetscCall(PdParamsAdd(nop->params, "lift.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)s[1])), &m->liftb));
+  for (PetscInt k = 0; k < m->layers; k++) {
+    for (PetscInt l = 0; l < L; l++) {
+      s[0] = w, s[1] = w, s[2] = s[3] = s[4] = 3;
+      PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".A", k, l));
+      PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->A[k * L + l]));
+      PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".B", k, l));
+      PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->B[k * L + l]));
+      for (PetscInt i = 1; i < m->smooth; i++) {
+        PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".A%" PetscInt_FMT, k, l, i));
+        PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->SA[(k * L + l) * m->smooth + i]));
+        PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".B%" PetscInt_FMT, k, l, i));
+        PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->SB[(k * L + l) * m->smooth + i]));
+      }
+      if (l < L - 1) {
+        PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".R", k, l));
+        PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->R[k * L + l]));
+        PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".P", k, l));
+        PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->P[k * L + l]));
+        if (m->post) {
+          PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".C", k, l));
+          PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->C[k * L + l]));
+        }
+      }
+    }
+    s[0] = w, s[1] = w;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".pointwise.weight", k));
+    PetscCall(PdParamsAdd(nop->params, name, 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->W[k]));
+    if (m->linear) continue;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".pointwise.bias", k));
+    PetscCall(PdParamsAdd(nop->params, name, 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->Wb[k]));
+  }
+  if (m->linear) {
+    s[0] = nop->out_shape[0], s[1] = w;
+    PetscCall(PdParamsAdd(nop->params, "proj.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->proj2));
+    PetscFunctionReturn(0);
+  }
+  s[0] = m->hidden, s[1] = w;
+  PetscCall(PdParamsAdd(nop->params, "proj1.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->proj1));
+  PetscCall(PdParamsAdd(nop->params, "proj1.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->proj1b));
+  s[0] = nop->out_shape[0], s[1] = m->hidden;
+  PetscCall(PdParamsAdd(nop->params, "proj2.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)m->hidden)), &m->proj2));
+  PetscCall(PdParamsAdd(nop->params, "proj2.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)m->hidden)), &m->proj2b));
+  PetscFunctionReturn(0);
+}
+
+/* one learned V-cycle from a zero initial guess: the operator's action on f */
+static PetscErrorCode VCycle(NOp_MgNO *m, PetscInt k, PetscInt l, PdTensor f, PdTensor *u)
+{
+  const PetscInt L = m->levels;
+  PdTensor       r, fc, uc;
+
+  PetscFunctionBegin;
+  /* residuals and updates are fused into the convolutions (PdConv3x3Add): one node, no pointwise pass */
+  PetscCall(PdConv3x3(f, m->B[k * L + l], NULL, 1, u)); /* u = B f */
+  for (PetscInt i = 1; i < m->smooth; i++) {          /* u += B_i (f - A_i u) */
+    PetscCall(PdConv3x3Add(f, -1.0, *u, m->SA[(k * L + l) * m->smooth + i], NULL, 1, &r));
+    PetscCall(PdConv3x3Add(*u, 1.0, r, m->SB[(k * L + l) * m->smooth + i], NULL, 1, u));
+  }
+  if (l == L - 1) PetscFunctionReturn(0);
+  PetscCall(PdConv3x3Add(f, -1.0, *u, m->A[k * L + l], NULL, 1, &r)); /* r = f - A u */
+  PetscCall(PdConv3x3(r, m->R[k * L + l], NULL, 2, &fc));               /* restrict */
+  PetscCall(VCycle(m, k, l + 1, fc, &uc));
+  PetscCall(PdConv3x3TransposeAdd(*u, 1.0, uc, m->P[k * L + l], NULL, 2, u)); /* u += P uc, onto f's grid */
+  if (m->post) {                                                              /* u += C (f - A u) */
+    PetscCall(PdConv3x3Add(f, -1.0, *u, m->A[k * L + l], NULL, 1, &r));
+    PetscCall(PdConv3x3Add(*u, 1.0, r, m->C[k * L + l], NULL, 1, u));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpForward_MgNO(NOp nop, PdTape tape, PdTensor x, PdTensor *y)
+{
+  NOp_MgNO *m = (NOp_MgNO *)nop->data;
+  PdTensor  g, h, v, p;
+  PetscInt  nd = x->ndim - 2, B = x->shape[0], S = 1, shape[5];
+
+  PetscFunctionBegin;
+  for (PetscInt a = 0; a < nd; a++) {
+    PetscInt n = x->shape[2 + a];
+    PetscInt c = n;
+    for (PetscInt l = 1; l < m->levels; l++) c = (c + 1) / 2;
+    PetscCheck(c >= 2 || n == 1, nop->comm, PETSC_ERR_ARG_SIZ, "MgNO with %" PetscInt_FMT " levels coarsens a side of %" PetscInt_FMT " to %" PetscInt_FMT " < 2 points. Lower -mgno_levels", m->levels, n, c);
+    S *= n;
+  }
+  if (m->linear) { /* y = P sum_k (V_k + W_k) ... L x: every step linear */
+    PetscCall(PdChannelMix(x, m->lift, NULL, &h));
+    for (PetscInt k = 0; k < m->layers; k++) {
+      PetscCall(VCycle(m, k, 0, h, &v));
+      PetscCall(PdChannelMix(h, m->W[k], NULL, &p));
+      PetscCall(PdAdd(v, p, &h));
+    }
+    PetscCall(PdChannelMix(h, m->proj2, NULL, y));
+    PetscFunctionReturn(0);
+  }
+  /* grid coordinates in [0, 1] as nd more channels, as FNO does */
+  shape[0] = B;
+  shape[1] = nd;
+  for (PetscInt a = 0; a < nd; a++) shape[2 + a] = x->shape[2 + a];
+  PetscCall(PdTapeInput(tape, x->ndim, shape, &g));
+  for (PetscInt b = 0; b < B; b++)
+    for (PetscInt k = 0; k < S; k++)
+      for (PetscInt a = 0, r = k; a < nd; a++) { /* the last axis varies fastest */
+        PetscInt n = x->shape[x->ndim - 1 - a], i = r % n;
+        r /= n;
+        g->data[(b * nd + nd - 1 - a) * S + k] = n > 1 ? (float)i / (float)(n - 1) : 0.0f;
+      }
+  PetscCall(PdConcat(x, g, 1, &h));
+  PetscCall(PdChannelMix(h, m->lift, m->liftb, &h));
+  for (PetscInt k = 0; k < m->layers; k++) {
+    PetscCall(VCycle(m, k, 0, h, &v));
+    PetscCall(PdChannelMix(h, m->W[k], m->Wb[k], &p));
+    PetscCall(PdAdd(v, p, &h));
+    PetscCall(PdGelu(h, &h));
+  }
+  PetscCall(PdChannelMix(h, m->proj1, m->proj1b, &h));
+  PetscCall(PdGelu(h, &h));
+  PetscCall(PdChannelMix(h, m->proj2, m->proj2b, y));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpView_MgNO(NOp nop, PetscViewer viewer)
+{
+  NOp_MgNO *m = (NOp_MgNO *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "MgNO: %" PetscInt_FMT " V-cycle layers of %" PetscInt_FMT " levels, width %" PetscInt_FMT "%s%s\n", m->layers, m->levels, m->width, m->linear ? ", linear" : "", m->post ? ", post-smoothing" : ""));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpGetMeta_MgNO(NOp nop, PdDict meta)
+{
+  NOp_MgNO *m = (NOp_MgNO *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictSetInt(meta, "mgno_width", m->width));
+  PetscCall(PdDictSetInt(meta, "mgno_levels", m->levels));
+  PetscCall(PdDictSetInt(meta, "mgno_layers", m->layers));
+  PetscCall(PdDictSetInt(meta, "mgno_hidden", m->hidden));
+  PetscCall(PdDictSetBool(meta, "mgno_linear", m->linear));
+  PetscCall(PdDictSetBool(meta, "mgno_post_smoothing", m->post));
+  PetscCall(PdDictSetInt(meta, "mgno_smooth", m->smooth));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpSetMeta_MgNO(NOp nop, PdDict meta)
+{
+  NOp_MgNO  *m = (NOp_MgNO *)nop->data;
+  PetscInt64 v;
+  PetscBool  has;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictGetInt(meta, "mgno_width", &v));
+  m->width = (PetscInt)v;
+  PetscCall(PdDictGetInt(meta, "mgno_levels", &v));
+  m->levels = (PetscInt)v;
+  PetscCall(PdDictGetInt(meta, "mgno_layers", &v));
+  m->layers = (PetscInt)v;
+  PetscCall(PdDictGetInt(meta, "mgno_hidden", &v));
+  m->hidden = (PetscInt)v;
+  PetscCall(PdDictHas(meta, "mgno_linear", &has)); /* absent from checkpoints before the option */
+  if (has) PetscCall(PdDictGetBool(meta, "mgno_linear", &m->linear));
+  PetscCall(PdDictHas(meta, "mgno_post_smoothing", &has));
+  if (has) PetscCall(PdDictGetBool(meta, "mgno_post_smoothing", &m->post));
+  PetscCall(PdDictHas(meta, "mgno_smooth", &has));
+  if (has) {
+    PetscCall(PdDictGetInt(meta, "mgno_smooth", &v));
+    m->smooth = (PetscInt)v;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpDestroy_MgNO(NOp nop)
+{
+  NOp_MgNO *m = (NOp_MgNO *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree2(m->SA, m->SB));
+  PetscCall(PetscFree7(m->A, m->B, m->R, m->P, m->C, m->W, m->Wb));
+  PetscCall(PetscFree(nop->data));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  NOpCreate_MgNO - the multigrid neural operator type
+
+  Options: -mgno_width <16> -mgno_levels <3> -mgno_layers <4> -mgno_hidden <64> -mgno_linear <false> -mgno_post_smoothing <false> -mgno_smooth <1>
+@*/
+PetscErrorCode NOpCreate_MgNO(NOp nop)
+{
+  NOp_MgNO *m;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&m));
+  m->width                = 16;
+  m->levels               = 3;
+  m->layers               = 4;
+  m->hidden               = 64;
+  m->smooth               = 1;
+  nop->data               = m;
+  nop->ops.setfromoptions = NOpSetFromOptions_MgNO;
+  nop->ops.check          = NOpCheck_MgNO;
+  nop->ops.setup          = NOpSetUp_MgNO;
+  nop->ops.forward        = NOpForward_MgNO;
+  nop->ops.view           = NOpView_MgNO;
+  nop->ops.getmeta        = NOpGetMeta_MgNO;
+  nop->ops.setmeta        = NOpSetMeta_MgNO;
+  nop->ops.destroy        = NOpDestroy_MgNO;
+  PetscFunctionReturn(0);
+}

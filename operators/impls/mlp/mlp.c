@@ -1,0 +1,142 @@
+/* NOp type "mlp": a fully connected network on flattened samples,
+   in -> width (-mlp_depth hidden layers, activation) -> out, Glorot-uniform weights, zero biases. */
+#include "interface/nopimpl.h"
+
+typedef struct {
+  PetscInt     width, depth;
+  PdActivation act;
+  PdDenseStack net;
+} NOp_MLP;
+
+static PetscErrorCode NOpSetFromOptions_MLP(NOp nop, PetscOptionItems *PetscOptionsObject)
+{
+  NOp_MLP *m = (NOp_MLP *)nop->data;
+
+  PetscFunctionBegin;
+  PetscOptionsHeadBegin(PetscOptionsObject, "MLP options");
+  PetscCall(PetscOptionsInt("-mlp_width", "Width of the hidden layers", "NOpCreate_MLP", m->width, &m->width, NULL));
+  PetscCall(PetscOptionsInt("-mlp_depth", "Number of hidden layers", "NOpCreate_MLP", m->depth, &m->depth, NULL));
+  PetscCall(PetscOptionsEnum("-mlp_activation", "Activation between layers", "NOpCreate_MLP", PdActivations, (PetscEnum)m->act, (PetscEnum *)&m->act, NULL));
+  PetscOptionsHeadEnd();
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpCheck_MLP(NOp nop)
+{
+  NOp_MLP *m = (NOp_MLP *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCheck(m->width >= 1 && m->width <= 65536, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mlp_width must be in 1..65536, got %" PetscInt_FMT, m->width);
+  PetscCheck(m->depth >= 0 && m->depth <= 64, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mlp_depth must be in 0..64, got %" PetscInt_FMT, m->depth);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpSetUp_MLP(NOp nop)
+{
+  NOp_MLP  *m = (NOp_MLP *)nop->data;
+  PetscInt *sizes;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(m->depth + 2, &sizes));
+  sizes[0] = nop->in_size;
+  for (PetscInt l = 1; l <= m->depth; l++) sizes[l] = m->width;
+  sizes[m->depth + 1] = nop->out_size;
+  PetscCall(PdDenseStackSetUp(&m->net, nop->params, "", m->depth + 1, sizes, m->act, PETSC_FALSE));
+  PetscCall(PetscFree(sizes));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpForward_MLP(NOp nop, PdTape tape, PdTensor x, PdTensor *y)
+{
+  NOp_MLP *m = (NOp_MLP *)nop->data;
+  PdTensor h = x;
+  PetscInt B = x->shape[0], shape[PD_MAX_DIMS];
+
+  PetscFunctionBegin;
+  PetscCheck(x->size == B * nop->in_size, nop->comm, PETSC_ERR_ARG_SIZ, "MLP input has %" PetscInt_FMT " values per sample; the model was built for %" PetscInt_FMT, x->size / B, nop->in_size);
+  if (x->ndim != 2) {
+    shape[0] = B;
+    shape[1] = nop->in_size;
+    PetscCall(PdReshape(x, 2, shape, &h));
+  }
+  PetscCall(PdDenseStackForward(&m->net, h, &h));
+  if (nop->out_ndim != 1) {
+    shape[0] = B;
+    for (int i = 0; i < nop->out_ndim; i++) shape[i + 1] = nop->out_shape[i];
+    PetscCall(PdReshape(h, nop->out_ndim + 1, shape, &h));
+  }
+  *y = h;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpView_MLP(NOp nop, PetscViewer viewer)
+{
+  NOp_MLP *m = (NOp_MLP *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "MLP: %" PetscInt_FMT " hidden layers of width %" PetscInt_FMT ", activation %s\n", m->depth, m->width, PdActivations[m->act]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpGetMeta_MLP(NOp nop, PdDict meta)
+{
+  NOp_MLP *m = (NOp_MLP *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictSetInt(meta, "mlp_width", m->width));
+  PetscCall(PdDictSetInt(meta, "mlp_depth", m->depth));
+  PetscCall(PdDictSetString(meta, "mlp_activation", PdActivations[m->act]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpSetMeta_MLP(NOp nop, PdDict meta)
+{
+  NOp_MLP    *m = (NOp_MLP *)nop->data;
+  PetscInt64  v;
+  const char *act;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictGetInt(meta, "mlp_width", &v));
+  m->width = (PetscInt)v;
+  PetscCall(PdDictGetInt(meta, "mlp_depth", &v));
+  m->depth = (PetscInt)v;
+  PetscCall(PdDictGetString(meta, "mlp_activation", &act));
+  PetscCall(PdActivationFromString(nop->comm, act, &m->act));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpDestroy_MLP(NOp nop)
+{
+  NOp_MLP *m = (NOp_MLP *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCall(PdDenseStackDestroy(&m->net));
+  PetscCall(PetscFree(nop->data));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  NOpCreate_MLP - the multilayer perceptron type
+
+  Options: -mlp_width <64> -mlp_depth <3> -mlp_activation <tanh,gelu,relu,sin,softplus>
+@*/
+PetscErrorCode NOpCreate_MLP(NOp nop)
+{
+  NOp_MLP *m;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&m));
+  m->width                = 64;
+  m->depth                = 3;
+  m->act                  = PD_ACT_TANH;
+  nop->data               = m;
+  nop->ops.setfromoptions = NOpSetFromOptions_MLP;
+  nop->ops.check          = NOpCheck_MLP;
+  nop->ops.setup          = NOpSetUp_MLP;
+  nop->ops.forward        = NOpForward_MLP;
+  nop->ops.view           = NOpView_MLP;
+  nop->ops.getmeta        = NOpGetMeta_MLP;
+  nop->ops.setmeta        = NOpSetMeta_MLP;
+  nop->ops.destroy        = NOpDestroy_MLP;
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,475 @@
+/* Learned incomplete Cholesky (after Li et al., ICML 2023): a message-passing graph network reads a
+   sparse SPD matrix and predicts a lower-triangular factor with the sparsity of its lower triangle
+   and a positive diagonal; M = L L^T is SPD, so plain CG applies. Built from engine operations only. */
+#include <pdeop/learned.h>
+#include <pdeop/ops.h>
+#include <pdeop/io.h>
+
+#define IC_NODE_FEATURES 3
+
+struct _n_PdLearnedIC {
+  MPI_Comm   comm;
+  PetscInt   width, layers;
+  PetscInt64 seed;
+  PdParams   params;
+  PdTensor   w_in, b_in;       /* node encoder [W,F], [W] */
+  PdTensor  *w_upd, *b_upd;    /* per layer: node update from [h, A h] [W, 2W], [W] */
+  PdTensor   w_d, b_d;         /* diagonal head [1,W], [1] */
+  PdTensor   w_r, w_c, b_o;    /* off-diagonal head: L_ij = A_ij (h_i w_r + h_j w_c + b_o), [1,W], [1,W], [1] */
+  PdTape     tape;             /* inference tape, kept so a sequence of set-ups allocates nothing */
+};
+
+/* The graph of one matrix (scaled to unit diagonal). Edges are the nonzero off-diagonal entries
+   (row i, column j) as messages j -> i; the factor's entries are the n diagonal ones followed by the
+   strictly lower edges (i > j). */
+struct _n_PdICGraph {
+  PetscInt  n, E, El;
+  PetscInt *esrc, *edst;       /* E edges: column j (source), row i (destination) */
+  PetscInt *lrow, *lcol;       /* n + El factor entries: (row, column), diagonal first */
+  float    *nfeat;             /* [n, 3] node features */
+  float    *efeat;             /* [E, 1] scaled values */
+  float    *lfeat;             /* [El, 1] scaled values of the strictly lower edges */
+  double   *dsqrt;             /* sqrt of A's diagonal */
+  PetscInt  P;                 /* (x, b) pairs, scaled, columns normalised to ||b|| = 1 */
+  float    *x, *b;             /* [n, P] */
+};
+
+/* L = D^1/2 L_scaled, so M = L L^T = D^1/2 L_s L_s^T D^1/2 needs no separate scaling */
+struct _n_PdICFactor {
+  PetscInt  n, nnz;
+  PetscInt *ia, *ja;           /* CSR of the strictly lower part of L */
+  double   *val, *idiag;       /* its values; 1 / L_ii */
+  PetscInt *ta, *tj;           /* the same entries by columns (CSR of L^T), for the backward sweep */
+  double   *tval;
+  double   *work;
+};
+
+static PetscErrorCode Declare(PdLearnedIC m)
+{
+  const PetscInt W = m->width;
+  const float    si = 1.0f / PetscSqrtReal(IC_NODE_FEATURES), su = 1.0f / PetscSqrtReal(2 * W);
+  char           name[64];
+
+  PetscFunctionBegin;
+  PetscCall(PdParamsCreate(m->comm, &m->params));
+  PetscCall(PdParamsAdd(m->params, "enc.w", 2, (PetscInt[]){W, IC_NODE_FEATURES}, PD_INIT_UNIFORM, si, &m->w_in));
+  PetscCall(PdParamsAdd(m->params, "enc.b", 1, (PetscInt[]){W}, PD_INIT_UNIFORM, si, &m->b_in));
+  PetscCall(PetscMalloc2(m->layers, &m->w_upd, m->layers, &m->b_upd));
+  for (PetscInt k = 0; k < m->layers; k++) {
+    PetscCall(PetscSNPrintf(name, sizeof(name), "mp%" PetscInt_FMT ".w", k));
+    PetscCall(PdParamsAdd(m->params, name, 2, (PetscInt[]){W, 2 * W}, PD_INIT_UNIFORM, su, &m->w_upd[k]));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "mp%" PetscInt_FMT ".b", k));
+    PetscCall(PdParamsAdd(m->params, name, 1, (PetscInt[]){W}, PD_INIT_UNIFORM, su, &m->b_upd[k]));
+  }
+  /* heads start at the Jacobi preconditioner: diagonal softplus(0.5413) = 1, off-diagonal 0 */
+  PetscCall(PdParamsAdd(m->params, "diag.w", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_d));
+  PetscCall(PdParamsAdd(m->params, "diag.b", 1, (PetscInt[]){1}, PD_INIT_CONSTANT, 0.5413f, &m->b_d));
+  PetscCall(PdParamsAdd(m->params, "off.wr", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_r));
+  PetscCall(PdParamsAdd(m->params, "off.wc", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_c));
+  PetscCall(PdParamsAdd(m->params, "off.b", 1, (PetscInt[]){1}, PD_INIT_ZERO, 0.0f, &m->b_o));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdLearnedICCreate - a learned-IC network of the given width and number of message-passing layers @*/
+PetscErrorCode PdLearnedICCreate(MPI_Comm comm, PetscInt width, PetscInt layers, PetscInt64 seed, PdLearnedIC *model)
+{
+  PdLearnedIC m;
+  PdRng       rng;
+
+  PetscFunctionBegin;
+  PetscCheck(width >= 1 && width <= 1024, comm, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic width must be in [1, 1024], got %" PetscInt_FMT, width);
+  PetscCheck(layers >= 0 && layers <= 16, comm, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic layers must be in [0, 16], got %" PetscInt_FMT, layers);
+  PetscCall(PetscNew(&m));
+  m->comm   = comm;
+  m->width  = width;
+  m->layers = layers;
+  m->seed   = seed;
+  PetscCall(Declare(m));
+  PetscCall(PdRngSeed(&rng, (uint64_t)seed, PD_RNG_STREAM_MAIN));
+  PetscCall(PdParamsSetUp(m->params, &rng));
+  *model = m;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdLearnedICDestroy(PdLearnedIC *model)
+{
+  PetscFunctionBegin;
+  if (!*model) PetscFunctionReturn(0);
+  PetscCall(PdParamsDestroy(&(*model)->params));
+  PetscCall(PdTapeDestroy(&(*model)->tape));
+  PetscCall(PetscFree2((*model)->w_upd, (*model)->b_upd));
+  PetscCall(PetscFree(*model));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdLearnedICGetParams(PdLearnedIC m, PdParams *p)
+{
+  PetscFunctionBegin;
+  *p = m->params;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdLearnedICView(PdLearnedIC m, PetscViewer v)
+{
+  PetscInt np;
+
+  PetscFunctionBegin;
+  PetscCall(PdParamsGetSize(m->params, &np));
+  PetscCall(PetscViewerASCIIPrintf(v, "learned IC network: width %" PetscInt_FMT ", %" PetscInt_FMT " message-passing layers, %" PetscInt_FMT " parameters\n", m->width, m->layers, np));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdLearnedICSave - checkpoint with model "learned_ic", width, layers, seed and the caller's extra entries @*/
+PetscErrorCode PdLearnedICSave(PdLearnedIC m, const char file[], PdDict extra)
+{
+  PdDict meta;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictCreate(&meta));
+  PetscCall(PdDictSetString(meta, "model", "learned_ic"));
+  PetscCall(PdDictSetInt(meta, "width", m->width));
+  PetscCall(PdDictSetInt(meta, "layers", m->layers));
+  PetscCall(PdDictSetInt(meta, "seed", m->seed));
+  if (extra) {
+    PetscInt n;
+    PetscCall(PdDictGetSize(extra, &n));
+    for (PetscInt i = 0; i < n; i++) {
+      const char *key, *s;
+      PdDictType  t;
+      PetscInt64  iv;
+      double      rv;
+      PetscBool   bv;
+      PetscCall(PdDictGetEntry(extra, i, &key, &t));
+      switch (t) {
+      case PD_DICT_STRING: PetscCall(PdDictGetString(extra, key, &s)); PetscCall(PdDictSetString(meta, key, s)); break;
+      case PD_DICT_INT: PetscCall(PdDictGetInt(extra, key, &iv)); PetscCall(PdDictSetInt(meta, key, iv)); break;
+      case PD_DICT_REAL: PetscCall(PdDictGetReal(extra, key, &rv)); PetscCall(PdDictSetReal(meta, key, rv)); break;
+      case PD_DICT_BOOL: PetscCall(PdDictGetBool(extra, key, &bv)); PetscCall(PdDictSetBool(meta, key, bv)); break;
+      }
+    }
+  }
+  PetscCall(PdCheckpointWrite(m->comm, file, meta, m->params, NULL, 0));
+  PetscCall(PdDictDestroy(&meta));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdLearnedICLoad - read a learned_ic model; any other file is an error naming it @*/
+PetscErrorCode PdLearnedICLoad(MPI_Comm comm, const char file[], PdLearnedIC *model)
+{
+  PdDict      meta;
+  const char *type = NULL;
+  PetscBool   has;
+  PetscInt64  width = 0, layers = 0, seed = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PdCheckpointReadMeta(comm, file, &meta, NULL));
+  PetscCall(PdDictHas(meta, "model", &has));
+  if (has) PetscCall(PdDictGetString(meta, "model", &type));
+  if (!has || strcmp(type, "learned_ic")) {
+    char t[64];
+    PetscCall(PetscStrncpy(t, has ? type : "(none)", sizeof(t)));
+    PetscCall(PdDictDestroy(&meta));
+    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' holds a '%s' model, not a learned_ic preconditioner (train one with: pdeop precond train -type learned_ic)", file, t);
+  }
+  PetscCall(PdDictGetInt(meta, "width", &width));
+  PetscCall(PdDictGetInt(meta, "layers", &layers));
+  PetscCall(PdDictHas(meta, "seed", &has));
+  if (has) PetscCall(PdDictGetInt(meta, "seed", &seed));
+  PetscCall(PdDictDestroy(&meta));
+  PetscCall(PdLearnedICCreate(comm, (PetscInt)width, (PetscInt)layers, seed, model));
+  PetscCall(PdCheckpointLoad(comm, file, (*model)->params, NULL));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdICGraphCreate - the scaled graph of a sequential AIJ matrix (explicit zeros are not edges) @*/
+PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
+{
+  PdICGraph          g;
+  PetscInt           n, m, E = 0, El = 0, e = 0, l = 0;
+  const PetscInt    *ia, *ja;
+  const PetscScalar *va;
+  PetscBool          done, isaij;
+  Mat                B = A;
+
+  PetscFunctionBegin;
+  PetscCall(PetscObjectBaseTypeCompare((PetscObject)A, MATSEQAIJ, &isaij));
+  if (!isaij) PetscCall(MatConvert(A, MATSEQAIJ, MAT_INITIAL_MATRIX, &B));
+  PetscCall(MatGetSize(B, &n, &m));
+  PetscCheck(n == m, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "learned_ic needs a square matrix, got %" PetscInt_FMT " x %" PetscInt_FMT, n, m);
+  PetscCall(MatGetRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "learned_ic: cannot read the matrix structure");
+  PetscCall(MatSeqAIJGetArrayRead(B, &va));
+  PetscCall(PetscNew(&g));
+  g->n = n;
+  PetscCall(PetscMalloc1(n, &g->dsqrt));
+  for (PetscInt i = 0; i < n; i++) {
+    PetscReal d = 0;
+    PetscBool found = PETSC_FALSE;
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) {
+      if (ja[k] == i) {
+        d     = PetscRealPart(va[k]);
+        found = PETSC_TRUE;
+      } else if (va[k] != 0.0) {
+        E++;
+        if (ja[k] < i) El++;
+      }
+    }
+    if (!(found && d > 0)) {
+      PetscCall(MatSeqAIJRestoreArrayRead(B, &va));
+      PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+      if (B != A) PetscCall(MatDestroy(&B));
+      PetscCall(PetscFree(g->dsqrt));
+      PetscCall(PetscFree(g));
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "learned_ic needs a symmetric positive definite matrix: diagonal entry %" PetscInt_FMT " is %g", i, (double)d);
+    }
+    g->dsqrt[i] = PetscSqrtReal(d);
+  }
+  g->E  = E;
+  g->El = El;
+  PetscCall(PetscMalloc4(E, &g->esrc, E, &g->edst, n + El, &g->lrow, n + El, &g->lcol));
+  PetscCall(PetscMalloc3(n * IC_NODE_FEATURES, &g->nfeat, PetscMax(E, 1), &g->efeat, PetscMax(El, 1), &g->lfeat));
+  for (PetscInt i = 0; i < n; i++) {
+    double sum = 0, asum = 0;
+    g->lrow[i] = g->lcol[i] = i;
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) {
+      PetscInt j = ja[k];
+      double   s;
+      if (j == i || va[k] == 0.0) continue;
+      s           = PetscRealPart(va[k]) / (g->dsqrt[i] * g->dsqrt[j]);
+      g->esrc[e]  = j;
+      g->edst[e]  = i;
+      g->efeat[e] = (float)s;
+      e++;
+      sum += s;
+      asum += PetscAbsReal(s);
+      if (j < i) {
+        g->lrow[n + l] = i;
+        g->lcol[n + l] = j;
+        g->lfeat[l]    = (float)s;
+        l++;
+      }
+    }
+    g->nfeat[IC_NODE_FEATURES * i + 0] = 1.0f;
+    g->nfeat[IC_NODE_FEATURES * i + 1] = (float)sum;
+    g->nfeat[IC_NODE_FEATURES * i + 2] = (float)asum;
+  }
+  PetscCall(MatSeqAIJRestoreArrayRead(B, &va));
+  PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  if (B != A) PetscCall(MatDestroy(&B));
+  *graph = g;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdICGraphDestroy(PdICGraph *graph)
+{
+  PdICGraph g = *graph;
+
+  PetscFunctionBegin;
+  if (!g) PetscFunctionReturn(0);
+  PetscCall(PetscFree4(g->esrc, g->edst, g->lrow, g->lcol));
+  PetscCall(PetscFree3(g->nfeat, g->efeat, g->lfeat));
+  PetscCall(PetscFree(g->dsqrt));
+  PetscCall(PetscFree2(g->x, g->b));
+  PetscCall(PetscFree(g));
+  *graph = NULL;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdICGraphSetPairs - attach P solution/right-hand-side pairs (x[:,p], b[:,p] columns of n x P
+  row-major arrays, unscaled). Stored scaled (x D^1/2, b D^-1/2) with each column normalised so
+  that ||b|| = 1; pairs with b = 0 are an error.
+@*/
+PetscErrorCode PdICGraphSetPairs(PdICGraph g, PetscInt P, const double x[], const double b[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree2(g->x, g->b));
+  PetscCall(PetscMalloc2(g->n * P, &g->x, g->n * P, &g->b));
+  g->P = P;
+  for (PetscInt p = 0; p < P; p++) {
+    double nb = 0;
+    for (PetscInt i = 0; i < g->n; i++) nb += PetscSqr(b[i * P + p] / g->dsqrt[i]);
+    nb = PetscSqrtReal(nb);
+    PetscCheck(nb > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "learned_ic training pair %" PetscInt_FMT " has a zero right-hand side", p);
+    for (PetscInt i = 0; i < g->n; i++) {
+      g->x[i * P + p] = (float)(x[i * P + p] * g->dsqrt[i] / nb);
+      g->b[i * P + p] = (float)(b[i * P + p] / g->dsqrt[i] / nb);
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Input(PdTape tape, PetscInt r, PetscInt c, const float *src, PdTensor *t)
+{
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(tape, 2, (PetscInt[]){r, c}, t));
+  if (r > 0 && c > 0) PetscCall(PetscArraycpy((*t)->data, src, r * c));
+  PetscFunctionReturn(0);
+}
+
+/* The factor's values [n + El, 1] in the scaled variables: softplus diagonal, then the strictly lower
+   entries. Each layer mixes a node's state with the matrix-weighted sum of its neighbours' (A h);
+   the only per-edge work is that sparse product, so a set-up costs about W products with A. */
+static PetscErrorCode Forward(PdLearnedIC m, PdTape tape, PdICGraph g, PdTensor *L)
+{
+  PdTensor nf, ef, h, t, u, agg, diag;
+
+  PetscFunctionBegin;
+  PetscCall(Input(tape, g->n, IC_NODE_FEATURES, g->nfeat, &nf));
+  PetscCall(Input(tape, g->E, 1, g->efeat, &ef));
+  PetscCall(PdLinear(nf, m->w_in, m->b_in, &t));
+  PetscCall(PdTanh(t, &h));
+  for (PetscInt k = 0; k < m->layers; k++) {
+    PetscCall(PdEdgeMatVec(ef, h, g->E, g->esrc, g->edst, g->n, &agg));
+    PetscCall(PdConcat(h, agg, 1, &t));
+    PetscCall(PdLinear(t, m->w_upd[k], m->b_upd[k], &u));
+    PetscCall(PdTanh(u, &t));
+    PetscCall(PdAdd(h, t, &h));
+  }
+  PetscCall(PdLinear(h, m->w_d, m->b_d, &t));
+  PetscCall(PdSoftplus(t, &diag));
+  if (g->El) {
+    PdTensor lf, r, c, sr, sc, off;
+    PetscCall(Input(tape, g->El, 1, g->lfeat, &lf));
+    PetscCall(PdLinear(h, m->w_r, m->b_o, &r));
+    PetscCall(PdLinear(h, m->w_c, NULL, &c));
+    PetscCall(PdGather(r, g->El, g->lrow + g->n, &sr));
+    PetscCall(PdGather(c, g->El, g->lcol + g->n, &sc));
+    PetscCall(PdAdd(sr, sc, &t));
+    PetscCall(PdMul(t, lf, &off));
+    PetscCall(PdConcat(diag, off, 0, L));
+  } else *L = diag;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdLearnedICLoss - mean over the attached pairs of ||L L^T x - b||^2 (scaled, ||b|| = 1) @*/
+PetscErrorCode PdLearnedICLoss(PdLearnedIC m, PdTape tape, PdICGraph g, PdTensor *loss)
+{
+  PdTensor L, x, b, y, z, mse;
+
+  PetscFunctionBegin;
+  PetscCheck(g->P > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "PdLearnedICLoss: no (x, b) pairs attached (PdICGraphSetPairs)");
+  PetscCall(Forward(m, tape, g, &L));
+  PetscCall(Input(tape, g->n, g->P, g->x, &x));
+  PetscCall(Input(tape, g->n, g->P, g->b, &b));
+  PetscCall(PdEdgeMatVec(L, x, g->n + g->El, g->lrow, g->lcol, g->n, &y)); /* L^T x */
+  PetscCall(PdEdgeMatVec(L, y, g->n + g->El, g->lcol, g->lrow, g->n, &z)); /* L (L^T x) */
+  PetscCall(PdMSELoss(z, b, &mse));
+  PetscCall(PdScale(mse, (float)g->n, loss)); /* sum over unknowns, mean over pairs */
+  PetscFunctionReturn(0);
+}
+
+/*@ PdLearnedICFactor - run the network on a graph and assemble L in CSR for the triangular solves @*/
+PetscErrorCode PdLearnedICFactor(PdLearnedIC m, PdICGraph g, PdICFactor *factor)
+{
+  PdTape     tape;
+  PdTensor   L;
+  PdICFactor f;
+  PetscInt  *next;
+
+  PetscFunctionBegin;
+  if (!m->tape) {
+    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &m->tape));
+    PetscCall(PdTapeSetGradEnabled(m->tape, PETSC_FALSE));
+  }
+  tape = m->tape;
+  PetscCall(PdTapeReset(tape));
+  PetscCall(Forward(m, tape, g, &L));
+  PetscCall(PetscNew(&f));
+  f->n   = g->n;
+  f->nnz = g->El;
+  PetscCall(PetscMalloc4(g->n + 1, &f->ia, PetscMax(f->nnz, 1), &f->ja, PetscMax(f->nnz, 1), &f->val, g->n, &f->idiag));
+  PetscCall(PetscMalloc1(g->n, &f->work));
+  PetscCall(PetscMalloc1(g->n, &next));
+  PetscCall(PetscArrayzero(f->ia, g->n + 1));
+  for (PetscInt e = g->n; e < g->n + g->El; e++) f->ia[g->lrow[e] + 1]++;
+  for (PetscInt i = 0; i < g->n; i++) f->ia[i + 1] += f->ia[i];
+  for (PetscInt i = 0; i < g->n; i++) next[i] = f->ia[i];
+  for (PetscInt e = g->n; e < g->n + g->El; e++) {
+    PetscInt i = g->lrow[e], k = next[i]++;
+    f->ja[k]   = g->lcol[e];
+    f->val[k]  = g->dsqrt[i] * L->data[e];
+  }
+  for (PetscInt i = 0; i < g->n; i++) f->idiag[i] = 1.0 / (g->dsqrt[i] * PetscMax((double)L->data[i], 1e-6));
+  /* transpose: row i of L^T holds column i of L */
+  PetscCall(PetscMalloc3(g->n + 1, &f->ta, PetscMax(f->nnz, 1), &f->tj, PetscMax(f->nnz, 1), &f->tval));
+  PetscCall(PetscArrayzero(f->ta, g->n + 1));
+  for (PetscInt k = 0; k < f->nnz; k++) f->ta[f->ja[k] + 1]++;
+  for (PetscInt i = 0; i < g->n; i++) f->ta[i + 1] += f->ta[i];
+  for (PetscInt i = 0; i < g->n; i++) next[i] = f->ta[i];
+  for (PetscInt i = 0; i < g->n; i++)
+    for (PetscInt k = f->ia[i]; k < f->ia[i + 1]; k++) {
+      PetscInt q  = next[f->ja[k]]++;
+      f->tj[q]    = i;
+      f->tval[q]  = f->val[k];
+    }
+  PetscCall(PetscFree(next));
+  for (PetscInt k = 0; k < f->nnz + f->n; k++)
+    if (k < f->nnz ? (!PetscIsNormalReal(f->val[k]) && f->val[k] != 0.0) : !PetscIsNormalReal(f->idiag[k - f->nnz])) {
+      PetscCall(PdICFactorDestroy(&f));
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FP, "learned_ic: the model produced a non-finite factor entry; the model file is damaged or was trained to divergence");
+    }
+  *factor = f;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdICFactorApply - y = L^-T L^-1 r (y may alias r); both sweeps read rows (gathers, no scattered writes) @*/
+PetscErrorCode PdICFactorApply(PdICFactor f, const PetscScalar r[], PetscScalar y[])
+{
+  double         *w = f->work;
+  const PetscInt *ia = f->ia, *ja = f->ja;
+  const double   *val = f->val, *idiag = f->idiag;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < f->n; i++) { /* L w = r */
+    double s = PetscRealPart(r[i]);
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) s -= val[k] * w[ja[k]];
+    w[i] = s * idiag[i];
+  }
+  for (PetscInt i = f->n - 1; i >= 0; i--) { /* L^T y = w */
+    double s = w[i];
+    for (PetscInt k = f->ta[i]; k < f->ta[i + 1]; k++) s -= f->tval[k] * w[f->tj[k]];
+    w[i] = s * idiag[i];
+  }
+  for (PetscInt i = 0; i < f->n; i++) y[i] = w[i];
+  PetscCall(PetscLogFlops(4.0 * f->nnz + 2.0 * f->n));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdICFactorMult - y = L L^T x, the preconditioner M itself (for checks and diagnostics) @*/
+PetscErrorCode PdICFactorMult(PdICFactor f, const PetscScalar x[], PetscScalar y[])
+{
+  double *w = f->work;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < f->n; i++) { /* w = L^T x: row i of L^T */
+    double s = PetscRealPart(x[i]) / f->idiag[i];
+    for (PetscInt k = f->ta[i]; k < f->ta[i + 1]; k++) s += f->tval[k] * PetscRealPart(x[f->tj[k]]);
+    w[i] = s;
+  }
+  for (PetscInt i = 0; i < f->n; i++) { /* y = L w */
+    double s = w[i] / f->idiag[i];
+    for (PetscInt k = f->ia[i]; k < f->ia[i + 1]; k++) s += f->val[k] * w[f->ja[k]];
+    y[i] = s;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdICFactorGetSize(PdICFactor f, PetscInt *n, PetscInt *nnz)
+{
+  PetscFunctionBegin;
+  if (n) *n = f->n;
+  if (nnz) *nnz = f->nnz + f->n;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdICFactorDestroy(PdICFactor *factor)
+{
+  PetscFunctionBegin;
+  if (!*factor) PetscFunctionReturn(0);
+  PetscCall(PetscFree4((*factor)->ia, (*factor)->ja, (*factor)->val, (*factor)->idiag));
+  PetscCall(PetscFree3((*factor)->ta, (*factor)->tj, (*factor)->tval));
+  PetscCall(PetscFree((*factor)->work));
+  PetscCall(PetscFree(*factor));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,822 @@
+/* PdPinn: physics-informed MLPs for Poisson, Allen-Cahn and Sine-Gordon on the unit ball of R^d with
+   closed-form exact solutions, trained on Laplacians estimated by jets (operators/jet.c). */
+#include <pdeop/pinn.h>
+#include <pdeop/io.h>
+#include <pdeop/progress.h>
+#include <hdf5.h>
+#include <sys/resource.h>
+#include <pdeop/vecmath.h>
+
+const char *const PdPinnPDEs[]       = {"poisson", "allen-cahn", "sine-gordon", "PdPinnPDE", "PD_PINN_", NULL};
+const char *const PdPinnSolutions[]  = {"two-body", "three-body", "PdPinnSolution", "PD_PINN_", NULL};
+const char *const PdPinnBoundaries[] = {"hard", "penalty", "PdPinnBoundary", "PD_PINN_", NULL};
+
+struct _n_PdPinn {
+  MPI_Comm        comm;
+  PdPinnPDE       pde;
+  PdPinnSolution  sol;
+  PdPinnBoundary  bc;
+  PdEstimatorType est;
+  PdDirDist       dist;
+  PetscInt        d, batch, V, iters, bbatch, test_points, max_rows, it;
+  double          bweight;
+  PetscInt64      seed;
+  PetscInt        nc;
+  double         *c;  /* the coefficients c_i of the exact solution */
+  float          *cf; /* the same in float for the vectorised closed forms */
+  float          *work;
+  NOp             nop;
+  PdOptim         optim;
+  PdTape          tape, etape;
+  PdRng           rng;
+  PdDiffOp        op;
+  PetscBool       setup;
+  double          loss, rel_l2, train_time, train_cpu;
+  PetscInt        test_used;
+};
+
+/*@ PdPinnCreate - an empty PINN problem with the reference code's defaults @*/
+PetscErrorCode PdPinnCreate(MPI_Comm comm, PdPinn *pinn)
+{
+  PdPinn p;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&p));
+  p->comm        = comm;
+  p->pde         = PD_PINN_POISSON;
+  p->sol         = PD_PINN_TWO_BODY;
+  p->bc          = PD_PINN_HARD;
+  p->est         = PD_EST_STDE;
+  p->dist        = PD_DIR_SPARSE;
+  p->d           = 100;
+  p->batch       = 100;
+  p->V           = 16;
+  p->iters       = 10000;
+  p->bbatch      = 100;
+  p->bweight     = 20.0;
+  p->test_points = 20000;
+  p->max_rows    = 65536;
+  p->seed        = 1;
+  p->rel_l2      = -1;
+  PetscCall(PdTapeCreate(comm, &p->tape));
+  PetscCall(PdTapeCreate(comm, &p->etape));
+  PetscCall(PdTapeSetGradEnabled(p->etape, PETSC_FALSE));
+  *pinn = p;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnDestroy - free the problem, the model, the optimizer and the tapes @*/
+PetscErrorCode PdPinnDestroy(PdPinn *pinn)
+{
+  PetscFunctionBegin;
+  if (!*pinn) PetscFunctionReturn(0);
+  PetscCall(PetscFree3((*pinn)->c, (*pinn)->cf, (*pinn)->work));
+  PetscCall(PdOptimDestroy(&(*pinn)->optim));
+  PetscCall(NOpDestroy(&(*pinn)->nop));
+  PetscCall(PdTapeDestroy(&(*pinn)->tape));
+  PetscCall(PdTapeDestroy(&(*pinn)->etape));
+  PetscCall(PetscFree(*pinn));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CheckProblem(PdPinn p)
+{
+  PetscFunctionBegin;
+  PetscCheck(p->d >= (p->sol == PD_PINN_TWO_BODY ? 2 : 3), p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be at least %d for the %s solution, got %" PetscInt_FMT, p->sol == PD_PINN_TWO_BODY ? 2 : 3, PdPinnSolutions[p->sol], p->d);
+  PetscCheck(p->d <= 100000000, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be at most 1e8, got %" PetscInt_FMT, p->d);
+  PetscFunctionReturn(0);
+}
+
+/* c_i ~ N(0,1) from (seed, stream 0xc0ef): d-1 of them (two-body) or d-2 (three-body) */
+static PetscErrorCode DrawCoefficients(PdPinn p)
+{
+  PdRng r;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree3(p->c, p->cf, p->work));
+  p->nc = p->sol == PD_PINN_TWO_BODY ? p->d - 1 : p->d - 2;
+  PetscCall(PetscMalloc3(p->nc, &p->c, p->nc, &p->cf, 4 * p->d, &p->work));
+  PetscCall(PdRngSeed(&r, (uint64_t)p->seed, PD_RNG_STREAM_PINN_COEFF));
+  for (PetscInt i = 0; i < p->nc; i++) {
+    p->c[i]  = PdRngNormal(&r);
+    p->cf[i] = (float)p->c[i];
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnSetProblem - PDE, exact solution, dimension and seed (draws the coefficients) @*/
+PetscErrorCode PdPinnSetProblem(PdPinn p, PdPinnPDE pde, PdPinnSolution sol, PetscInt d, PetscInt64 seed)
+{
+  PetscFunctionBegin;
+  PetscCheck(!p->setup, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the PINN problem before PdPinnSetUp");
+  p->pde  = pde;
+  p->sol  = sol;
+  p->d    = d;
+  p->seed = seed;
+  PetscCall(CheckProblem(p));
+  PetscCall(DrawCoefficients(p));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnGetCoefficients - the coefficients c_i of the exact solution (d-1 or d-2 of them) @*/
+PetscErrorCode PdPinnGetCoefficients(PdPinn p, PetscInt *n, const double **c)
+{
+  PetscFunctionBegin;
+  if (n) *n = p->nc;
+  if (c) *c = p->c;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnGetDimension - the dimension d of the problem @*/
+PetscErrorCode PdPinnGetDimension(PdPinn p, PetscInt *d)
+{
+  PetscFunctionBegin;
+  *d = p->d;
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- exact solutions ---------------- */
+
+/* u* = (1 - |x|^2) s(x) and Delta u* = (1 - |x|^2) Delta s - 4 x.grad s - 2 d s, with
+   two-body   s = sum_i c_i sin(th_i), th_i = x_i + cos x_{i+1} + x_{i+1} cos x_i,
+   three-body s = sum_i c_i exp(x_i x_{i+1} x_{i+2}). Trigonometry in float (vectorised), sums in double. */
+PD_CLONES static void ExactPoint(PdPinn p, const float *x, double *u, double *lap)
+{
+  const PetscInt d = p->d;
+  const float   *c = p->cf;
+  float         *sx = p->work, *cx = p->work + d;
+  double         r2 = 0, s = 0, ls = 0, xg = 0;
+
+  _Pragma("omp simd reduction(+:r2)")
+  for (PetscInt i = 0; i < d; i++) r2 += (double)x[i] * x[i];
+  if (p->sol == PD_PINN_TWO_BODY) {
+    float *st = p->work + 2 * d, *ct = p->work + 3 * d;
+    /* separate loops: GCC would fuse sinf and cosf of one argument into scalar sincosf */
+    _Pragma("omp simd")
+    for (PetscInt i = 0; i < d; i++) sx[i] = sinf(x[i]);
+    _Pragma("omp simd")
+    for (PetscInt i = 0; i < d; i++) cx[i] = cosf(x[i]);
+    _Pragma("omp simd")
+    for (PetscInt i = 0; i < d - 1; i++) st[i] = sinf(x[i] + cx[i + 1] + x[i + 1] * cx[i]);
+    _Pragma("omp simd")
+    for (PetscInt i = 0; i < d - 1; i++) ct[i] = cosf(x[i] + cx[i + 1] + x[i + 1] * cx[i]);
+    _Pragma("omp simd reduction(+:s, ls, xg)")
+    for (PetscInt i = 0; i < d - 1; i++) {
+      float a = 1.0f - x[i + 1] * sx[i], b = cx[i] - sx[i + 1];
+      s += (double)(c[i] * st[i]);
+      ls += (double)(c[i] * (-st[i] * (a * a + b * b) - ct[i] * (x[i + 1] * cx[i] + cx[i + 1])));
+      xg += (double)(c[i] * ct[i] * (x[i] * a + x[i + 1] * b));
+    }
+  } else {
+    _Pragma("omp simd reduction(+:s, ls, xg)")
+    for (PetscInt i = 0; i < d - 2; i++) {
+      float p01 = x[i] * x[i + 1], p02 = x[i] * x[i + 2], p12 = x[i + 1] * x[i + 2], e = c[i] * expf(p01 * x[i + 2]);
+      s += (double)e;
+      ls += (double)(e * (p12 * p12 + p02 * p02 + p01 * p01));
+      xg += (double)(e * 3.0f * p01 * x[i + 2]);
+    }
+  }
+  *u = (1.0 - r2) * s;
+  if (lap) *lap = (1.0 - r2) * ls - 4.0 * xg - 2.0 * (double)d * s;
+}
+
+/*@ PdPinnExactSolution - u* and Delta u* at n points x [n, d] (lap may be NULL) @*/
+PetscErrorCode PdPinnExactSolution(PdPinn p, PetscInt n, const float x[], double u[], double lap[])
+{
+  PetscFunctionBegin;
+  PetscCheck(p->c, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the PINN problem first");
+  for (PetscInt k = 0; k < n; k++) ExactPoint(p, x + (size_t)k * p->d, &u[k], lap ? &lap[k] : NULL);
+  PetscFunctionReturn(0);
+}
+
+/* the right-hand side g = L u* of the PDE at one point */
+static double RHS(PdPinn p, double u, double lap)
+{
+  switch (p->pde) {
+  case PD_PINN_POISSON:
+    return -lap; /* -Delta u = g */
+  case PD_PINN_ALLEN_CAHN:
+    return lap + u - u * u * u; /* Delta u + u - u^3 = g */
+  default:
+    return lap + sin(u); /* Delta u + sin u = g */
+  }
+}
+
+/*@ PdPinnSampleBall - n points x = r g/|g| in the unit ball of R^d (r = 1 on the sphere) @*/
+PetscErrorCode PdPinnSampleBall(PdRng *rng, PetscInt n, PetscInt d, PetscBool sphere, float x[])
+{
+  PetscFunctionBegin;
+  PetscCall(PdJetFillNormal(rng, n * d, x));
+  for (PetscInt k = 0; k < n; k++) {
+    float *xk = x + (size_t)k * d;
+    double r2 = 0, r = sphere ? 1.0 : PdRngUniform(rng);
+    float  f;
+    _Pragma("omp simd reduction(+:r2)")
+    for (PetscInt i = 0; i < d; i++) r2 += (double)xk[i] * xk[i];
+    f = (float)(r / PetscSqrtReal(PetscMax(r2, 1e-300)));
+    _Pragma("omp simd")
+    for (PetscInt i = 0; i < d; i++) xk[i] *= f;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- the model ---------------- */
+
+/* jets of u = (1 - |x|^2) N(x) (hard boundary) or N(x) (penalty) */
+static PetscErrorCode PinnJetModel(void *ctx, PdTape tape, const PdJetSeed *seed, PetscInt K, PdJet *out)
+{
+  PdPinn p = (PdPinn)ctx;
+
+  PetscFunctionBegin;
+  PetscCall(PdJetMLPForward(p->nop, tape, seed, K, out));
+  if (p->bc == PD_PINN_HARD) {
+    PdJet q;
+    PetscCall(PdJetSeedSquaredNorm(seed, tape, K, 1.0, -1.0, &q));
+    PetscCall(PdJetMul(&q, out, out));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* u [B] at the points x [B, d] of a tape (primal only) */
+static PetscErrorCode PrimalForward(PdPinn p, PdTensor x, PdTensor *u)
+{
+  PetscInt B = x->shape[0];
+  PdTensor y;
+
+  PetscFunctionBegin;
+  PetscCall(NOpForward(p->nop, x->tape, x, &y));
+  PetscCall(PdReshape(y, 1, &B, &y));
+  if (p->bc == PD_PINN_HARD) {
+    PdTensor f;
+    PetscCall(PdTapeInput(x->tape, 1, &B, &f));
+    for (PetscInt b = 0; b < B; b++) {
+      double r2 = 0;
+      for (PetscInt i = 0; i < p->d; i++) r2 += (double)x->data[b * p->d + i] * x->data[b * p->d + i];
+      f->data[b] = (float)(1.0 - r2);
+    }
+    PetscCall(PdMul(y, f, &y));
+  }
+  *u = y;
+  PetscFunctionReturn(0);
+}
+
+/* the model's parameters, Adam and the linear schedule; requires the problem */
+static PetscErrorCode BuildModel(PdPinn p, PetscBool fromoptions)
+{
+  PdDict   meta;
+  char     s[32];
+  PdParams params;
+
+  PetscFunctionBegin;
+  PetscCall(NOpDestroy(&p->nop));
+  PetscCall(PdOptimDestroy(&p->optim));
+  PetscCall(PdDictCreate(&meta));
+  PetscCall(PdDictSetString(meta, "model", NOPMLP));
+  PetscCall(PetscSNPrintf(s, sizeof(s), "%" PetscInt_FMT, p->d));
+  PetscCall(PdDictSetString(meta, "input_shape", s));
+  PetscCall(PdDictSetString(meta, "output_shape", "1"));
+  PetscCall(PdDictSetInt(meta, "seed", p->seed));
+  PetscCall(PdDictSetInt(meta, "mlp_width", 128));
+  PetscCall(PdDictSetInt(meta, "mlp_depth", 4));
+  PetscCall(PdDictSetString(meta, "mlp_activation", "tanh"));
+  PetscCall(NOpCreateFromMeta(p->comm, meta, &p->nop));
+  PetscCall(PdDictDestroy(&meta));
+  if (fromoptions) PetscCall(NOpSetFromOptions(p->nop)); /* -mlp_width/-mlp_depth/-mlp_activation; -seed read before */
+  PetscCall(NOpSetSeed(p->nop, p->seed));
+  PetscCall(NOpSetUp(p->nop));
+  PetscCall(NOpGetParams(p->nop, &params));
+  PetscCall(PdOptimCreate(params, &p->optim));
+  PetscCall(PdOptimSetType(p->optim, PD_OPTIM_ADAM));
+  PetscCall(PdOptimSetLearningRate(p->optim, 1e-3));
+  PetscCall(PdOptimSetSchedule(p->optim, PD_SCHEDULE_LINEAR, PetscMax(p->iters, 1), 1, 1.0));
+  if (fromoptions) PetscCall(PdOptimSetFromOptions(p->optim));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPinnSetFromOptions - the problem, estimator, training and model options (see pinn.h)
+@*/
+PetscErrorCode PdPinnSetFromOptions(PdPinn p)
+{
+  PetscInt  pde = p->pde, sol = p->sol, bc = p->bc, est = p->est, dist, seed = (PetscInt)p->seed;
+  PetscBool distset = PETSC_FALSE;
+  /* -stde_dist's names in the order of the issue; pairs is not a Laplacian distribution */
+  const char *dists[] = {"rademacher", "gaussian", "sparse"};
+  PdDirDist   dmap[]  = {PD_DIR_RADEMACHER, PD_DIR_GAUSSIAN, PD_DIR_SPARSE};
+
+  PetscFunctionBegin;
+  dist = p->dist == PD_DIR_RADEMACHER ? 0 : (p->dist == PD_DIR_GAUSSIAN ? 1 : 2);
+  PetscOptionsBegin(p->comm, NULL, "pdeop pinn: physics-informed networks on the unit ball of R^d", "PdPinn");
+  PetscCall(PetscOptionsEList("-pde", "PDE: -Delta u = g, Delta u + u - u^3 = g, Delta u + sin u = g", "PdPinnSetFromOptions", PdPinnPDEs, 3, PdPinnPDEs[pde], &pde, NULL));
+  PetscCall(PetscOptionsEList("-solution", "Exact solution (1 - |x|^2) sum_i c_i f(x_i, x_i+1[, x_i+2])", "PdPinnSetFromOptions", PdPinnSolutions, 2, PdPinnSolutions[sol], &sol, NULL));
+  PetscCall(PetscOptionsInt("-dim", "Dimension d", "PdPinnSetFromOptions", p->d, &p->d, NULL));
+  PetscCall(PetscOptionsInt("-seed", "Seed of the coefficients c_i, the initialisation and the sampling", "PdPinnSetFromOptions", seed, &seed, NULL));
+  PetscCall(PetscOptionsEList("-estimator", "Laplacian: exact (all axes), sdgd (random axes per step), stde (random directions per point)", "PdPinnSetFromOptions", PdEstimatorTypes, 3, PdEstimatorTypes[est], &est, NULL));
+  PetscCall(PetscOptionsEList("-stde_dist", "Directions of -estimator stde", "PdPinnSetFromOptions", dists, 3, dists[dist], &dist, &distset));
+  PetscCall(PetscOptionsInt("-stde_dirs", "Directions per point (stde) or axes per step (sdgd)", "PdPinnSetFromOptions", p->V, &p->V, NULL));
+  PetscCall(PetscOptionsInt("-batch", "Residual points per iteration", "PdPinnSetFromOptions", p->batch, &p->batch, NULL));
+  PetscCall(PetscOptionsInt("-iters", "Iterations (Adam steps)", "PdPinnSetFromOptions", p->iters, &p->iters, NULL));
+  PetscCall(PetscOptionsEList("-boundary", "Boundary condition u = 0 on |x| = 1: hard (u = (1 - |x|^2) N(x)) or penalty", "PdPinnSetFromOptions", PdPinnBoundaries, 2, PdPinnBoundaries[bc], &bc, NULL));
+  PetscCall(PetscOptionsReal("-boundary_weight", "Weight of the boundary penalty", "PdPinnSetFromOptions", p->bweight, &p->bweight, NULL));
+  PetscCall(PetscOptionsInt("-boundary_batch", "Boundary points per iteration (penalty)", "PdPinnSetFromOptions", p->bbatch, &p->bbatch, NULL));
+  PetscCall(PetscOptionsInt("-test_points", "Held-out points for the relative L2 error (at most 2e8/d)", "PdPinnSetFromOptions", p->test_points, &p->test_points, NULL));
+  PetscCall(PetscOptionsInt("-jet_max_rows", "Largest jet batch (directions x points) in one graph; more is taken in chunks", "PdPinnSetFromOptions", p->max_rows, &p->max_rows, NULL));
+  PetscOptionsEnd();
+  p->pde  = (PdPinnPDE)pde;
+  p->sol  = (PdPinnSolution)sol;
+  p->bc   = (PdPinnBoundary)bc;
+  p->est  = (PdEstimatorType)est;
+  p->dist = p->est == PD_EST_STDE ? dmap[dist] : PD_DIR_SPARSE;
+  p->seed = seed;
+  PetscCheck(seed >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative, got %" PetscInt_FMT, seed);
+  PetscCall(CheckProblem(p));
+  PetscCheck(!(distset && p->est != PD_EST_STDE && dmap[dist] != PD_DIR_SPARSE), p->comm, PETSC_ERR_ARG_INCOMP, "-stde_dist %s needs -estimator stde (%s sums over coordinate axes)", dists[dist], PdEstimatorTypes[p->est]);
+  PetscCheck(p->V >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-stde_dirs must be at least 1, got %" PetscInt_FMT, p->V);
+  PetscCheck(p->batch >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch must be at least 1, got %" PetscInt_FMT, p->batch);
+  PetscCheck(p->iters >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-iters must be non-negative, got %" PetscInt_FMT, p->iters);
+  PetscCheck(p->bweight >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-boundary_weight must be non-negative, got %g", p->bweight);
+  PetscCheck(p->bbatch >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-boundary_batch must be at least 1, got %" PetscInt_FMT, p->bbatch);
+  PetscCheck(p->test_points >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-test_points must be at least 1, got %" PetscInt_FMT, p->test_points);
+  PetscCheck(p->max_rows >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-jet_max_rows must be at least 1, got %" PetscInt_FMT, p->max_rows);
+  PetscCall(DrawCoefficients(p));
+  PetscCall(BuildModel(p, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnSetUp - the model (if not built by PdPinnSetFromOptions), operator and sampling stream @*/
+PetscErrorCode PdPinnSetUp(PdPinn p)
+{
+  PetscMPIInt size;
+
+  PetscFunctionBegin;
+  if (p->setup) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Comm_size(p->comm, &size));
+  PetscCheck(size == 1, p->comm, PETSC_ERR_SUP, "pdeop pinn runs on one MPI rank (BLAS threads use the cores)");
+  if (!p->c) PetscCall(DrawCoefficients(p));
+  if (!p->nop) PetscCall(BuildModel(p, PETSC_FALSE));
+  PetscCall(PdDiffOpLaplacian(p->dist, &p->op));
+  PetscCall(PdRngSeed(&p->rng, (uint64_t)p->seed, PD_RNG_STREAM_PINN_POINTS));
+  p->setup = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- training ---------------- */
+
+/* F(Lu, u) - g as a tensor, loss = mean (F - g)^2 */
+static PetscErrorCode Residual(PdPinn p, PdTensor Lu, PdTensor u, PdTensor g, PdTensor *loss)
+{
+  PdTensor F, t;
+
+  PetscFunctionBegin;
+  switch (p->pde) {
+  case PD_PINN_POISSON:
+    PetscCall(PdScale(Lu, -1.0f, &F));
+    break;
+  case PD_PINN_ALLEN_CAHN:
+    PetscCall(PdSquare(u, &t));
+    PetscCall(PdMul(t, u, &t));
+    PetscCall(PdSub(u, t, &t));
+    PetscCall(PdAdd(Lu, t, &F));
+    break;
+  default:
+    PetscCall(PdSin(u, &t));
+    PetscCall(PdAdd(Lu, t, &F));
+    break;
+  }
+  PetscCall(PdMSELoss(F, g, loss));
+  PetscFunctionReturn(0);
+}
+
+/* boundary penalty: weight * mean N(x_b)^2 on points of the sphere (the exact solution is 0 there) */
+static PetscErrorCode BoundaryLoss(PdPinn p, const float *xb, PdTensor *loss)
+{
+  PetscInt sx[2] = {p->bbatch, p->d};
+  PdTensor x, y, z;
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(p->tape, 2, sx, &x));
+  PetscCall(PetscArraycpy(x->data, xb, p->bbatch * p->d));
+  PetscCall(NOpForward(p->nop, p->tape, x, &y));
+  PetscCall(PdTapeInput(p->tape, y->ndim, y->shape, &z));
+  PetscCall(PetscArrayzero(z->data, z->size));
+  PetscCall(PdMSELoss(y, z, &y));
+  PetscCall(PdScale(y, (float)p->bweight, loss));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NewPoints(PdPinn p, const float *xs, PdTensor *x)
+{
+  PetscInt sx[2] = {p->batch, p->d};
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(p->tape, 2, sx, x));
+  PetscCall(PetscArraycpy((*x)->data, xs, p->batch * p->d));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Constant(PdTape tape, PetscInt n, const double *v, PdTensor *t)
+{
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(tape, 1, &n, t));
+  for (PetscInt k = 0; k < n; k++) (*t)->data[k] = (float)v[k];
+  PetscFunctionReturn(0);
+}
+
+/* one Adam step; returns the loss. Gradients of a loss that does not fit in -jet_max_rows rows are
+   accumulated over chunks of directions: a first pass without gradients gives the whole Laplacian
+   estimate, then each chunk's graph is the same loss with the other chunks' part held constant,
+   so the chunks' backward passes add up to the gradient of the whole loss. */
+static PetscErrorCode Step(PdPinn p, float *xs, float *xb, double *g, double *lap, double *uval, double *loss)
+{
+  const PetscInt B = p->batch;
+  PdDirSet       ds;
+  PdParams       params;
+  PdTensor       x, gt, Lu, u, L, part;
+  PetscInt       rows = 0, chunk;
+  double         gnorm;
+
+  PetscFunctionBegin;
+  PetscCall(NOpGetParams(p->nop, &params));
+  PetscCall(PdPinnSampleBall(&p->rng, B, p->d, PETSC_FALSE, xs));
+  for (PetscInt b = 0; b < B; b++) {
+    double ue, le;
+    ExactPoint(p, xs + (size_t)b * p->d, &ue, &le);
+    g[b] = RHS(p, ue, le);
+  }
+  if (p->bc == PD_PINN_PENALTY) PetscCall(PdPinnSampleBall(&p->rng, p->bbatch, p->d, PETSC_TRUE, xb));
+  PetscCall(PdDirSetSample(&p->op, p->est, p->V, B, p->d, &p->rng, &ds));
+  for (PetscInt t = 0; t < ds.nterms; t++) rows += ds.V[t] * B;
+  PetscCall(PdParamsZeroGrad(params));
+  if (rows <= p->max_rows) {
+    PetscCall(PdTapeReset(p->tape));
+    PetscCall(NewPoints(p, xs, &x));
+    PetscCall(Constant(p->tape, B, g, &gt));
+    PetscCall(PdDiffOpEstimate(PinnJetModel, p, x, &ds, &Lu, &u));
+    PetscCall(Residual(p, Lu, u, gt, &L));
+    if (p->bc == PD_PINN_PENALTY) {
+      PdTensor Lb;
+      PetscCall(BoundaryLoss(p, xb, &Lb));
+      PetscCall(PdAdd(L, Lb, &L));
+    }
+    *loss = L->data[0];
+    PetscCall(PdTapeBackward(p->tape, L));
+  } else {
+    chunk = PetscMax(1, p->max_rows / B);
+    PetscCall(PetscArrayzero(lap, B));
+    PetscCall(PdTapeSetGradEnabled(p->tape, PETSC_FALSE));
+    for (PetscInt t = 0; t < ds.nterms; t++)
+      for (PetscInt v0 = 0; v0 < ds.V[t]; v0 += chunk) {
+        PetscCall(PdTapeReset(p->tape));
+        PetscCall(NewPoints(p, xs, &x));
+        PetscCall(PdDiffOpApply(PinnJetModel, p, x, &ds, t, v0, PetscMin(v0 + chunk, ds.V[t]), &part, (t == 0 && v0 == 0) ? &u : NULL));
+        for (PetscInt b = 0; b < B; b++) lap[b] += part->data[b];
+        if (t == 0 && v0 == 0)
+          for (PetscInt b = 0; b < B; b++) uval[b] = u->data[b];
+      }
+    PetscCall(PdTapeSetGradEnabled(p->tape, PETSC_TRUE));
+    for (PetscInt t = 0; t < ds.nterms; t++)
+      for (PetscInt v0 = 0; v0 < ds.V[t]; v0 += chunk) {
+        PetscBool first = (PetscBool)(t == 0 && v0 == 0);
+        PdTensor  other;
+        PetscCall(PdTapeReset(p->tape));
+        PetscCall(NewPoints(p, xs, &x));
+        PetscCall(Constant(p->tape, B, g, &gt));
+        PetscCall(PdDiffOpApply(PinnJetModel, p, x, &ds, t, v0, PetscMin(v0 + chunk, ds.V[t]), &part, first ? &u : NULL));
+        PetscCall(PdTapeInput(p->tape, 1, &B, &other));
+        for (PetscInt b = 0; b < B; b++) other->data[b] = (float)(lap[b] - part->data[b]);
+        PetscCall(PdAdd(part, other, &Lu));
+        if (!first) PetscCall(Constant(p->tape, B, uval, &u));
+        PetscCall(Residual(p, Lu, u, gt, &L));
+        if (first && p->bc == PD_PINN_PENALTY) {
+          PdTensor Lb;
+          PetscCall(BoundaryLoss(p, xb, &Lb));
+          PetscCall(PdAdd(L, Lb, &L));
+        }
+        if (first) *loss = L->data[0];
+        PetscCall(PdTapeBackward(p->tape, L));
+      }
+  }
+  PetscCall(PdDirSetDestroy(&ds));
+  PetscCheck(PetscIsNormalReal(*loss) || *loss == 0, p->comm, PETSC_ERR_NOT_CONVERGED, "pinn: the loss is %g at iteration %" PetscInt_FMT "; lower -lr", *loss, p->it + 1);
+  PetscCall(PdOptimStep(p->optim, &gnorm));
+  PetscFunctionReturn(0);
+}
+
+/* user + system time of the process: what an iteration costs whatever else the machine runs */
+static double CPUTime(void)
+{
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru)) return 0;
+  return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
+/*@ PdPinnTrain - -iters Adam steps on the PDE residual (and boundary penalty) @*/
+PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
+{
+  PdProgress     prog;
+  float         *xs, *xb;
+  double        *g, *lap, *uval, l = 0, c0;
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBegin;
+  PetscCall(PdPinnSetUp(p));
+  PetscCall(PetscMalloc5((size_t)p->batch * p->d, &xs, p->bc == PD_PINN_PENALTY ? (size_t)p->bbatch * p->d : 1, &xb, p->batch, &g, p->batch, &lap, p->batch, &uval));
+  PetscCall(PdProgressBegin(p->comm, "pinn", p->iters, &prog));
+  c0 = CPUTime();
+  PetscCall(PetscTime(&t0));
+  for (PetscInt it = 0; it < p->iters; it++) {
+    char extra[64];
+    PetscCall(Step(p, xs, xb, g, lap, uval, &l));
+    p->it++;
+    PetscCall(PetscSNPrintf(extra, sizeof(extra), "loss %.3e", l));
+    PetscCall(PdProgressUpdate(&prog, it + 1, extra));
+  }
+  PetscCall(PetscTime(&t1));
+  PetscCall(PdProgressEnd(&prog));
+  p->train_time += t1 - t0;
+  p->train_cpu += CPUTime() - c0;
+  p->loss = l;
+  if (loss) *loss = l;
+  PetscCall(PetscFree5(xs, xb, g, lap, uval));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- evaluation, prediction ---------------- */
+
+/* u at n points, in chunks on the evaluation tape */
+static PetscErrorCode PredictChunked(PdPinn p, PetscInt n, const float *x, float *u)
+{
+  PetscInt chunk = PetscMax(1, PetscMin(1000, (PetscInt)(4194304 / p->d)));
+
+  PetscFunctionBegin;
+  for (PetscInt k0 = 0; k0 < n; k0 += chunk) {
+    PetscInt m = PetscMin(chunk, n - k0), sx[2] = {m, p->d};
+    PdTensor xt, ut = NULL;
+    PetscCall(PdTapeReset(p->etape));
+    PetscCall(PdTapeInput(p->etape, 2, sx, &xt));
+    PetscCall(PetscArraycpy(xt->data, x + (size_t)k0 * p->d, m * p->d));
+    PetscCall(PrimalForward(p, xt, &ut));
+    PetscCall(PetscArraycpy(u + k0, ut->data, m));
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnPredict - the network's u at n points x [n, d] @*/
+PetscErrorCode PdPinnPredict(PdPinn p, PetscInt n, const float x[], float u[])
+{
+  PetscFunctionBegin;
+  PetscCheck(p->nop, p->comm, PETSC_ERR_ARG_WRONGSTATE, "The PINN has no model yet");
+  PetscCall(PredictChunked(p, n, x, u));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnEvaluate - relative L2 error on n held-out points (stream (seed, 202)); 0 takes -test_points
+  capped at max(1000, 2e8/d) @*/
+PetscErrorCode PdPinnEvaluate(PdPinn p, PetscInt n, double *rel)
+{
+  PdRng    r;
+  PetscInt chunk = PetscMax(1, PetscMin(1000, (PetscInt)(4194304 / p->d)));
+  float   *x, *u;
+  double   num = 0, den = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PdPinnSetUp(p));
+  if (n <= 0) n = PetscMin(p->test_points, PetscMax(1000, (PetscInt)(2e8 / (double)p->d)));
+  PetscCall(PdRngSeed(&r, (uint64_t)p->seed, PD_RNG_STREAM_PINN_TEST));
+  PetscCall(PetscMalloc2((size_t)chunk * p->d, &x, chunk, &u));
+  for (PetscInt k0 = 0; k0 < n; k0 += chunk) {
+    PetscInt m = PetscMin(chunk, n - k0);
+    PetscCall(PdPinnSampleBall(&r, m, p->d, PETSC_FALSE, x));
+    PetscCall(PredictChunked(p, m, x, u));
+    for (PetscInt k = 0; k < m; k++) {
+      double ue;
+      ExactPoint(p, x + (size_t)k * p->d, &ue, NULL);
+      num += (u[k] - ue) * (u[k] - ue);
+      den += ue * ue;
+    }
+  }
+  PetscCall(PetscFree2(x, u));
+  p->rel_l2    = den > 0 ? PetscSqrtReal(num / den) : PetscSqrtReal(num);
+  p->test_used = n;
+  *rel         = p->rel_l2;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnSaveTestPoints - the held-out points of PdPinnEvaluate(p, n) as /points [n, d] @*/
+PetscErrorCode PdPinnSaveTestPoints(PdPinn p, PetscInt n, const char file[])
+{
+  PdRng          r;
+  PetscInt       chunk = PetscMax(1, PetscMin(1000, (PetscInt)(4194304 / p->d))), shape[2];
+  float         *x;
+  const char    *names[1] = {"points"};
+  PdDict         attrs;
+
+  PetscFunctionBegin;
+  if (n <= 0) n = PetscMin(p->test_points, PetscMax(1000, (PetscInt)(2e8 / (double)p->d)));
+  PetscCall(PdRngSeed(&r, (uint64_t)p->seed, PD_RNG_STREAM_PINN_TEST));
+  PetscCall(PetscMalloc1((size_t)n * p->d, &x));
+  for (PetscInt k0 = 0; k0 < n; k0 += chunk) PetscCall(PdPinnSampleBall(&r, PetscMin(chunk, n - k0), p->d, PETSC_FALSE, x + (size_t)k0 * p->d));
+  shape[0] = n;
+  shape[1] = p->d;
+  PetscCall(PdDictCreate(&attrs));
+  PetscCall(PdDictSetString(attrs, "sampling", "x = r g/|g|, g ~ N(0, I), r ~ U[0, 1]"));
+  {
+    const float *data[1] = {x};
+    PetscCall(PdH5WriteFields(p->comm, file, 1, names, data, 2, shape, attrs));
+  }
+  PetscCall(PdDictDestroy(&attrs));
+  PetscCall(PetscFree(x));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnReport - rel_l2, s_per_iter, peak_memory_mb, iters and the set-up in a dictionary @*/
+PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
+{
+  struct rusage ru;
+  PetscInt      np;
+  PdDict        meta;
+  PetscInt64    w, dep;
+
+  PetscFunctionBegin;
+  if (getrusage(RUSAGE_SELF, &ru)) ru.ru_maxrss = 0;
+  PetscCall(NOpGetParamCount(p->nop, &np));
+  PetscCall(PdDictCreate(&meta));
+  PetscCall(NOpGetMeta(p->nop, meta));
+  PetscCall(PdDictGetInt(meta, "mlp_width", &w));
+  PetscCall(PdDictGetInt(meta, "mlp_depth", &dep));
+  PetscCall(PdDictDestroy(&meta));
+  if (p->rel_l2 >= 0) PetscCall(PdDictSetReal(report, "rel_l2", p->rel_l2));
+  PetscCall(PdDictSetReal(report, "s_per_iter", p->it ? p->train_time / (double)p->it : 0.0));
+  PetscCall(PdDictSetReal(report, "cpu_s_per_iter", p->it ? p->train_cpu / (double)p->it : 0.0)); /* robust to other load */
+  PetscCall(PdDictSetReal(report, "peak_memory_mb", (double)ru.ru_maxrss / 1024.0)); /* Linux: KiB */
+  PetscCall(PdDictSetInt(report, "iters", p->it));
+  PetscCall(PdDictSetReal(report, "loss", p->loss));
+  PetscCall(PdDictSetReal(report, "train_time_s", p->train_time));
+  PetscCall(PdDictSetString(report, "pde", PdPinnPDEs[p->pde]));
+  PetscCall(PdDictSetString(report, "solution", PdPinnSolutions[p->sol]));
+  PetscCall(PdDictSetInt(report, "dim", p->d));
+  PetscCall(PdDictSetString(report, "estimator", PdEstimatorTypes[p->est]));
+  if (p->est == PD_EST_STDE) PetscCall(PdDictSetString(report, "stde_dist", PdDirDists[p->dist]));
+  if (p->est != PD_EST_EXACT) PetscCall(PdDictSetInt(report, "stde_dirs", p->V));
+  PetscCall(PdDictSetInt(report, "batch", p->batch));
+  PetscCall(PdDictSetString(report, "boundary", PdPinnBoundaries[p->bc]));
+  PetscCall(PdDictSetInt(report, "width", w));
+  PetscCall(PdDictSetInt(report, "depth", dep));
+  PetscCall(PdDictSetInt(report, "params", np));
+  if (p->test_used) PetscCall(PdDictSetInt(report, "test_points", p->test_used));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------- checkpoints ---------------- */
+
+static PetscErrorCode ProblemMeta(PdPinn p, PdDict meta)
+{
+  PetscFunctionBegin;
+  PetscCall(NOpGetMeta(p->nop, meta));
+  PetscCall(PdDictSetString(meta, "pinn_pde", PdPinnPDEs[p->pde]));
+  PetscCall(PdDictSetString(meta, "pinn_solution", PdPinnSolutions[p->sol]));
+  PetscCall(PdDictSetInt(meta, "pinn_dim", p->d));
+  PetscCall(PdDictSetString(meta, "pinn_boundary", PdPinnBoundaries[p->bc]));
+  PetscCall(PdDictSetInt(meta, "pinn_seed", p->seed));
+  PetscCall(PdDictSetString(meta, "pinn_estimator", PdEstimatorTypes[p->est]));
+  PetscCall(PdDictSetString(meta, "pinn_stde_dist", PdDirDists[p->dist]));
+  PetscCall(PdDictSetInt(meta, "pinn_stde_dirs", p->V));
+  PetscCall(PdDictSetInt(meta, "pinn_batch", p->batch));
+  PetscCall(PdDictSetString(meta, "pinn_exact_solution", p->sol == PD_PINN_TWO_BODY ? "(1 - |x|^2) sum_{i=1}^{d-1} c_i sin(x_i + cos(x_{i+1}) + x_{i+1} cos(x_i))" : "(1 - |x|^2) sum_{i=1}^{d-2} c_i exp(x_i x_{i+1} x_{i+2})"));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPinnSave - checkpoint: mlp parameters, Adam state, iterations, and the problem (attributes
+  pinn_pde, pinn_solution, pinn_dim, pinn_boundary, ...; dataset /c of the coefficients, float64)
+@*/
+PetscErrorCode PdPinnSave(PdPinn p, const char file[])
+{
+  PdDict      meta;
+  PdParams    params;
+  char        part[PETSC_MAX_PATH_LEN];
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictCreate(&meta));
+  PetscCall(ProblemMeta(p, meta));
+  PetscCall(NOpGetParams(p->nop, &params));
+  PetscCall(PetscSNPrintf(part, sizeof(part), "%s.part", file));
+  PetscCall(PdCheckpointWrite(p->comm, part, meta, params, p->optim, p->it));
+  PetscCall(PdDictDestroy(&meta));
+  PetscCallMPI(MPI_Comm_rank(p->comm, &rank));
+  if (!rank) {
+    hid_t   f = H5Fopen(part, H5F_ACC_RDWR, H5P_DEFAULT), sp, ds;
+    hsize_t n = (hsize_t)p->nc;
+    herr_t  e = -1;
+    PetscCheck(f >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot reopen '%s' to add the coefficients", part);
+    sp = H5Screate_simple(1, &n, NULL);
+    ds = H5Dcreate2(f, "c", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (ds >= 0) e = H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->c);
+    if (ds >= 0) H5Dclose(ds);
+    H5Sclose(sp);
+    H5Fclose(f);
+    PetscCheck(e >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the coefficients to '%s'", part);
+    PetscCheck(!rename(part, file), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot rename '%s' to '%s'", part, file);
+  }
+  PetscCallMPI(MPI_Barrier(p->comm));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnIsCheckpoint - whether a checkpoint was written by PdPinnSave @*/
+PetscErrorCode PdPinnIsCheckpoint(MPI_Comm comm, const char file[], PetscBool *flg)
+{
+  PdDict meta;
+
+  PetscFunctionBegin;
+  PetscCall(PdCheckpointReadMeta(comm, file, &meta, NULL));
+  PetscCall(PdDictHas(meta, "pinn_pde", flg));
+  PetscCall(PdDictDestroy(&meta));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode EnumFromMeta(MPI_Comm comm, PdDict meta, const char *key, const char *const *names, PetscInt n, const char *file, PetscInt *v)
+{
+  const char *s;
+  PetscBool   same = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictGetString(meta, key, &s));
+  for (PetscInt k = 0; k < n && !same; k++) {
+    PetscCall(PetscStrcmp(s, names[k], &same));
+    if (same) *v = k;
+  }
+  PetscCheck(same, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': unknown %s '%s'", file, key, s);
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnLoad - rebuild a PINN (problem, coefficients, model, optimizer state) from a checkpoint @*/
+PetscErrorCode PdPinnLoad(MPI_Comm comm, const char file[], PdPinn *pinn)
+{
+  PdDict     meta;
+  PdPinn     p;
+  PetscBool  has;
+  PetscInt   v;
+  PetscInt64 i64;
+  PetscInt   epoch;
+
+  PetscFunctionBegin;
+  PetscCall(PdCheckpointReadMeta(comm, file, &meta, &epoch));
+  PetscCall(PdDictHas(meta, "pinn_pde", &has));
+  if (!has) PetscCall(PdDictDestroy(&meta));
+  PetscCheck(has, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a PINN checkpoint (written by pdeop pinn -o)", file);
+  PetscCall(PdPinnCreate(comm, &p));
+  PetscCall(EnumFromMeta(comm, meta, "pinn_pde", PdPinnPDEs, 3, file, &v));
+  p->pde = (PdPinnPDE)v;
+  PetscCall(EnumFromMeta(comm, meta, "pinn_solution", PdPinnSolutions, 2, file, &v));
+  p->sol = (PdPinnSolution)v;
+  PetscCall(EnumFromMeta(comm, meta, "pinn_boundary", PdPinnBoundaries, 2, file, &v));
+  p->bc = (PdPinnBoundary)v;
+  PetscCall(EnumFromMeta(comm, meta, "pinn_estimator", PdEstimatorTypes, 3, file, &v));
+  p->est = (PdEstimatorType)v;
+  PetscCall(EnumFromMeta(comm, meta, "pinn_stde_dist", PdDirDists, 4, file, &v));
+  p->dist = (PdDirDist)v;
+  PetscCall(PdDictGetInt(meta, "pinn_dim", &i64));
+  p->d = (PetscInt)i64;
+  PetscCall(PdDictGetInt(meta, "pinn_seed", &i64));
+  p->seed = i64;
+  PetscCall(PdDictGetInt(meta, "pinn_stde_dirs", &i64));
+  p->V = (PetscInt)i64;
+  PetscCall(PdDictGetInt(meta, "pinn_batch", &i64));
+  p->batch = (PetscInt)i64;
+  PetscCall(PdDictDestroy(&meta));
+  PetscCall(CheckProblem(p));
+  PetscCall(DrawCoefficients(p));
+  { /* the stored coefficients are the problem's: read them rather than trust the seed */
+    int      nd;
+    PetscInt shape[PD_MAX_DIMS];
+    hid_t    f, ds;
+    herr_t   e = -1;
+    f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Cannot open '%s'", file);
+    ds = H5Dopen2(f, "c", H5P_DEFAULT);
+    if (ds >= 0) {
+      hid_t   sp = H5Dget_space(ds);
+      hsize_t n  = 0;
+      nd         = H5Sget_simple_extent_ndims(sp);
+      if (nd == 1) H5Sget_simple_extent_dims(sp, &n, NULL);
+      shape[0] = (PetscInt)n;
+      H5Sclose(sp);
+      if (nd == 1 && shape[0] == p->nc) e = H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->c);
+      H5Dclose(ds);
+    }
+    H5Fclose(f);
+    PetscCheck(e >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' has no dataset c of %" PetscInt_FMT " coefficients", file, p->nc);
+    for (PetscInt i = 0; i < p->nc; i++) p->cf[i] = (float)p->c[i];
+  }
+  PetscCall(NOpLoad(comm, file, &p->nop, NULL));
+  {
+    PdParams params;
+    PetscCall(NOpGetParams(p->nop, &params));
+    PetscCall(PdOptimCreate(params, &p->optim));
+    PetscCall(PdOptimSetType(p->optim, PD_OPTIM_ADAM));
+  }
+  p->it = epoch;
+  *pinn = p;
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,728 @@
+/* PdPinnMesh: physics-informed MLPs for -Laplace(u) + c u = f on 2D DMPlex meshes (Poisson, the
+   Wang-Teng-Perdikaris Helmholtz benchmark), with collocation points drawn in the cells and on the
+   boundary faces, fixed or annealed boundary weights, and errors against pdeop's own P1 FEM solution. */
+#include <pdeop/pinn.h>
+#include <pdeop/mesh.h>
+#include <pdeop/io.h>
+#include <pdeop/progress.h>
+#include <petscdt.h>
+#include <petscfe.h>
+
+const char *const PdPinnWeightsTypes[] = {"fixed", "annealing", "PdPinnWeights", "PD_PINN_WEIGHTS_", NULL};
+const char *const PdPinnAnnealForms[]  = {"weighted", "unweighted", "PdPinnAnnealForm", "PD_PINN_ANNEAL_", NULL};
+
+struct _n_PdPinnMesh {
+  MPI_Comm         comm;
+  PdScalarProblem  pb;
+  DM               dm;     /* the mesh; PdPinnMeshEvaluate adds the P1 field and its boundary condition */
+  PetscInt         ncell;  /* triangles: 6 coordinates each, cumulative areas */
+  double          *tri, *carea, area;
+  PetscInt         nseg;   /* boundary edges: 4 coordinates each, cumulative lengths */
+  double          *seg, *clen, perimeter;
+  PetscReal        lower[2], upper[2];
+  NOp              nop;
+  PdOptim          optim;
+  PdTape           tape, etape;
+  PdRng            rng;
+  PdDiffOp         op;
+  PdDirSet         dirs; /* the two axes of the exact Laplacian, drawn once for -batch points */
+  PetscInt         batch, bbatch, iters, it, every, seed;
+  PdPinnWeights    wmode;
+  PdPinnAnnealForm form;
+  double           weight, weight0, alpha;
+  double           loss, loss_r, loss_b, train_time;
+  double           rel_l2, rel_l2_fem, fem_rel_l2;
+  PetscInt         fem_its;
+  char             log[PETSC_MAX_PATH_LEN];
+  PetscBool        setup;
+};
+
+/*@ PdPinnMeshCreate - an empty mesh PINN with the defaults of Wang, Teng & Perdikaris @*/
+PetscErrorCode PdPinnMeshCreate(MPI_Comm comm, PdPinnMesh *pinn)
+{
+  PdPinnMesh p;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&p));
+  p->comm       = comm;
+  p->pb.mms     = PD_MMS_NONE;
+  p->pb.k       = 1;
+  p->pb.a1      = 1;
+  p->pb.a2      = 4;
+  p->batch      = 128;
+  p->bbatch     = 128;
+  p->iters      = 10000;
+  p->every      = 10;
+  p->seed       = 1;
+  p->wmode      = PD_PINN_WEIGHTS_FIXED;
+  p->form       = PD_PINN_ANNEAL_WEIGHTED;
+  p->weight0    = 1.0;
+  p->alpha      = 0.1;
+  p->rel_l2     = -1;
+  p->rel_l2_fem = -1;
+  p->fem_rel_l2 = -1;
+  PetscCall(PdTapeCreate(comm, &p->tape));
+  PetscCall(PdTapeCreate(comm, &p->etape));
+  PetscCall(PdTapeSetGradEnabled(p->etape, PETSC_FALSE));
+  *pinn = p;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnMeshDestroy - free the mesh, the model, the tapes and the sampling tables @*/
+PetscErrorCode PdPinnMeshDestroy(PdPinnMesh *pinn)
+{
+  PdPinnMesh p = *pinn;
+
+  PetscFunctionBegin;
+  if (!p) PetscFunctionReturn(0);
+  PetscCall(PetscFree2(p->tri, p->carea));
+  PetscCall(PetscFree2(p->seg, p->clen));
+  PetscCall(PdDirSetDestroy(&p->dirs));
+  PetscCall(PdOptimDestroy(&p->optim));
+  PetscCall(NOpDestroy(&p->nop));
+  PetscCall(PdTapeDestroy(&p->tape));
+  PetscCall(PdTapeDestroy(&p->etape));
+  PetscCall(DMDestroy(&p->dm));
+  PetscCall(PetscFree(*pinn));
+  PetscFunctionReturn(0);
+}
+
+/* triangles and boundary edges of the mesh with cumulative measures, for sampling */
+static PetscErrorCode SamplingTables(PdPinnMesh p)
+{
+  DM           cdm;
+  Vec          coords;
+  PetscInt     cStart, cEnd, fStart, fEnd, dim, nb = 0;
+  PetscScalar *xc = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(DMGetDimension(p->dm, &dim));
+  PetscCheck(dim == 2, p->comm, PETSC_ERR_SUP, "Mesh PINNs are 2D; the mesh is %" PetscInt_FMT "D", dim);
+  PetscCall(DMGetCoordinateDM(p->dm, &cdm));
+  PetscCall(DMGetCoordinatesLocal(p->dm, &coords));
+  PetscCall(DMPlexGetHeightStratum(p->dm, 0, &cStart, &cEnd));
+  PetscCall(DMPlexGetHeightStratum(p->dm, 1, &fStart, &fEnd));
+  for (PetscInt f = fStart; f < fEnd; f++) {
+    PetscInt s;
+    PetscCall(DMPlexGetSupportSize(p->dm, f, &s));
+    if (s == 1) nb++;
+  }
+  p->ncell = cEnd - cStart;
+  p->nseg  = nb;
+  PetscCheck(p->ncell > 0 && nb > 0, p->comm, PETSC_ERR_ARG_WRONG, "The mesh has %" PetscInt_FMT " cells and %" PetscInt_FMT " boundary faces", p->ncell, nb);
+  PetscCall(PetscMalloc2(6 * p->ncell, &p->tri, p->ncell, &p->carea));
+  PetscCall(PetscMalloc2(4 * nb, &p->seg, nb, &p->clen));
+  p->area = 0;
+  p->lower[0] = p->lower[1] = PETSC_MAX_REAL;
+  p->upper[0] = p->upper[1] = PETSC_MIN_REAL;
+  for (PetscInt c = cStart; c < cEnd; c++) {
+    PetscInt n = 0;
+    double  *t = p->tri + 6 * (c - cStart), a;
+    PetscCall(DMPlexVecGetClosure(cdm, NULL, coords, c, &n, &xc));
+    if (n != 6) PetscCall(DMPlexVecRestoreClosure(cdm, NULL, coords, c, &n, &xc));
+    PetscCheck(n == 6, p->comm, PETSC_ERR_SUP, "Mesh PINNs need triangles; cell %" PetscInt_FMT " has %" PetscInt_FMT " vertices", c, n / 2);
+    for (int k = 0; k < 6; k++) t[k] = PetscRealPart(xc[k]);
+    PetscCall(DMPlexVecRestoreClosure(cdm, NULL, coords, c, &n, &xc));
+    for (int k = 0; k < 3; k++)
+      for (int i = 0; i < 2; i++) {
+        p->lower[i] = PetscMin(p->lower[i], t[2 * k + i]);
+        p->upper[i] = PetscMax(p->upper[i], t[2 * k + i]);
+      }
+    a = 0.5 * PetscAbsReal((t[2] - t[0]) * (t[5] - t[1]) - (t[4] - t[0]) * (t[3] - t[1]));
+    p->area += a;
+    p->carea[c - cStart] = p->area;
+  }
+  p->perimeter = 0;
+  nb           = 0;
+  for (PetscInt f = fStart; f < fEnd; f++) {
+    PetscInt s, n = 0;
+    double  *e = p->seg + 4 * nb;
+    PetscCall(DMPlexGetSupportSize(p->dm, f, &s));
+    if (s != 1) continue;
+    PetscCall(DMPlexVecGetClosure(cdm, NULL, coords, f, &n, &xc));
+    for (int k = 0; k < 4; k++) e[k] = PetscRealPart(xc[k]);
+    PetscCall(DMPlexVecRestoreClosure(cdm, NULL, coords, f, &n, &xc));
+    p->perimeter += PetscSqrtReal((e[2] - e[0]) * (e[2] - e[0]) + (e[3] - e[1]) * (e[3] - e[1]));
+    p->clen[nb++] = p->perimeter;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* the first index whose cumulative value exceeds u (cum increasing, cum[n-1] = total) */
+static PetscInt Pick(const double *cum, PetscInt n, double u)
+{
+  PetscInt lo = 0, hi = n - 1;
+  while (lo < hi) {
+    PetscInt mid = (lo + hi) / 2;
+    if (cum[mid] > u) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/*@
+  PdPinnMeshSampleInterior - n points uniform in the mesh (a triangle with probability proportional
+  to its area, then uniform in it by folded barycentric coordinates)
+@*/
+PetscErrorCode PdPinnMeshSampleInterior(PdPinnMesh p, PdRng *rng, PetscInt n, float x[])
+{
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < n; k++) {
+    const double *t = p->tri + 6 * Pick(p->carea, p->ncell, PdRngUniform(rng) * p->area);
+    double        r = PdRngUniform(rng), s = PdRngUniform(rng);
+    if (r + s > 1) r = 1 - r, s = 1 - s;
+    x[2 * k]     = (float)(t[0] + r * (t[2] - t[0]) + s * (t[4] - t[0]));
+    x[2 * k + 1] = (float)(t[1] + r * (t[3] - t[1]) + s * (t[5] - t[1]));
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnMeshSampleBoundary - n points uniform on the boundary faces (by length) @*/
+PetscErrorCode PdPinnMeshSampleBoundary(PdPinnMesh p, PdRng *rng, PetscInt n, float x[])
+{
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < n; k++) {
+    const double *e = p->seg + 4 * Pick(p->clen, p->nseg, PdRngUniform(rng) * p->perimeter);
+    double        r = PdRngUniform(rng);
+    x[2 * k]        = (float)(e[0] + r * (e[2] - e[0]));
+    x[2 * k + 1]    = (float)(e[1] + r * (e[3] - e[1]));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BuildModel(PdPinnMesh p)
+{
+  PdDict   meta;
+  PdParams params;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictCreate(&meta));
+  PetscCall(PdDictSetString(meta, "model", NOPMLP));
+  PetscCall(PdDictSetString(meta, "input_shape", "2"));
+  PetscCall(PdDictSetString(meta, "output_shape", "1"));
+  PetscCall(PdDictSetInt(meta, "seed", p->seed));
+  PetscCall(PdDictSetInt(meta, "mlp_width", 50));
+  PetscCall(PdDictSetInt(meta, "mlp_depth", 3));
+  PetscCall(PdDictSetString(meta, "mlp_activation", "tanh"));
+  PetscCall(NOpCreateFromMeta(p->comm, meta, &p->nop));
+  PetscCall(PdDictDestroy(&meta));
+  PetscCall(NOpSetFromOptions(p->nop));
+  PetscCall(NOpSetSeed(p->nop, p->seed));
+  PetscCall(NOpSetUp(p->nop));
+  PetscCall(NOpGetParams(p->nop, &params));
+  PetscCall(PdOptimCreate(params, &p->optim));
+  PetscCall(PdOptimSetType(p->optim, PD_OPTIM_ADAM));
+  PetscCall(PdOptimSetLearningRate(p->optim, 1e-3));
+  /* the reference code's exponential decay, 0.9 per 1000 steps, continuous */
+  PetscCall(PdOptimSetSchedule(p->optim, PD_SCHEDULE_STEP, PetscMax(p->iters, 1), 1, PetscPowReal(0.9, 1e-3)));
+  PetscCall(PdOptimSetFromOptions(p->optim));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPinnMeshSetFromOptions - the problem, the mesh, the weights and the training options
+
+  Options: -pde poisson|helmholtz, -mms [-mms_type trig|poly] (Poisson: a manufactured solution;
+  without it f = 1 and u = 0 on the boundary), -helmholtz_k, -helmholtz_a a1,a2, the mesh's
+  (-mesh file.msh, or the box: -dm_plex_box_faces, -dm_plex_box_lower/upper; Helmholtz's box is
+  [-1, 1]^2), -dm_refine, -batch, -boundary_batch, -iters, -seed, -boundary_weight,
+  -pinn_weights fixed|annealing, -annealing_alpha, -annealing_every, -annealing_form weighted|unweighted,
+  -log file.csv, the mlp's (-mlp_width 50 -mlp_depth 3 -mlp_activation tanh) and the optimizer's.
+@*/
+PetscErrorCode PdPinnMeshSetFromOptions(PdPinnMesh p)
+{
+  const char *pdes[] = {"poisson", "helmholtz"};
+  PetscInt    pde = p->pb.helmholtz ? 1 : 0, wm = p->wmode, fm = p->form, na = 2;
+  PetscBool   mms = PETSC_FALSE, mmsset = PETSC_FALSE;
+  PetscReal   a[2] = {p->pb.a1, p->pb.a2}, lo[2] = {0, 0}, up[2] = {1, 1};
+  PdMMSType   mt = PD_MMS_TRIG;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(p->comm, NULL, "pdeop pinn -domain mesh: physics-informed networks on a 2D DMPlex mesh", "PdPinnMesh");
+  PetscCall(PetscOptionsEList("-pde", "-Delta u = f (poisson) or Delta u + k^2 u = q (helmholtz, Wang-Teng-Perdikaris)", "PdPinnMeshSetFromOptions", pdes, 2, pdes[pde], &pde, NULL));
+  PetscCall(PetscOptionsBool("-mms", "Poisson: the manufactured solution (trig unless -mms_type); otherwise f = 1, u = 0 on the boundary", "", mms, &mms, NULL));
+  PetscCall(PetscOptionsEnum("-mms_type", "Manufactured solution", "", PdMMSTypes, (PetscEnum)mt, (PetscEnum *)&mt, &mmsset));
+  PetscCall(PetscOptionsReal("-helmholtz_k", "Helmholtz: k", "", p->pb.k, &p->pb.k, NULL));
+  PetscCall(PetscOptionsRealArray("-helmholtz_a", "Helmholtz: u = sin(a1 pi x) sin(a2 pi y)", "", a, &na, NULL));
+  PetscCall(PetscOptionsInt("-batch", "Residual points per iteration (in the cells)", "", p->batch, &p->batch, NULL));
+  PetscCall(PetscOptionsInt("-boundary_batch", "Boundary points per iteration (on the boundary faces)", "", p->bbatch, &p->bbatch, NULL));
+  PetscCall(PetscOptionsInt("-iters", "Iterations (Adam steps)", "", p->iters, &p->iters, NULL));
+  PetscCall(PetscOptionsInt("-seed", "Seed of the initialisation and the sampling", "", p->seed, &p->seed, NULL));
+  PetscCall(PetscOptionsReal("-boundary_weight", "Weight of the boundary loss (the initial one with annealing)", "", p->weight0, &p->weight0, NULL));
+  PetscCall(PetscOptionsEList("-pinn_weights", "Boundary weight: fixed, or annealed from gradient statistics (Wang, Teng & Perdikaris)", "", PdPinnWeightsTypes, 2, PdPinnWeightsTypes[wm], &wm, NULL));
+  PetscCall(PetscOptionsReal("-annealing_alpha", "Annealing: weight of the new estimate in the moving average", "", p->alpha, &p->alpha, NULL));
+  PetscCall(PetscOptionsInt("-annealing_every", "Annealing: iterations between updates", "", p->every, &p->every, NULL));
+  PetscCall(PetscOptionsEList("-annealing_form", "Annealing: max|grad L_r| / mean|grad (w L_b)| (weighted, the reference code's) or / mean|grad L_b| (unweighted)", "", PdPinnAnnealForms, 2, PdPinnAnnealForms[fm], &fm, NULL));
+  PetscCall(PetscOptionsString("-log", "CSV of iteration, residual loss, boundary loss, boundary weight (every -annealing_every)", "", p->log, p->log, sizeof(p->log), NULL));
+  PetscOptionsEnd();
+  p->pb.helmholtz = (PetscBool)(pde == 1);
+  p->pb.mms       = (!p->pb.helmholtz && (mms || mmsset)) ? mt : PD_MMS_NONE;
+  if (na >= 1) p->pb.a1 = a[0];
+  if (na >= 2) p->pb.a2 = a[1];
+  p->wmode  = (PdPinnWeights)wm;
+  p->form   = (PdPinnAnnealForm)fm;
+  p->weight = p->weight0;
+  PetscCheck(!(p->pb.helmholtz && mmsset), p->comm, PETSC_ERR_ARG_INCOMP, "-mms_type is for -pde poisson; Helmholtz has its own solution (-helmholtz_a)");
+  PetscCheck(p->batch >= 1 && p->bbatch >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch and -boundary_batch must be at least 1, got %" PetscInt_FMT " and %" PetscInt_FMT, p->batch, p->bbatch);
+  PetscCheck(p->iters >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-iters must be non-negative, got %" PetscInt_FMT, p->iters);
+  PetscCheck(p->seed >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative, got %" PetscInt_FMT, p->seed);
+  PetscCheck(p->weight0 > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-boundary_weight must be positive, got %g", p->weight0);
+  PetscCheck(p->alpha > 0 && p->alpha <= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-annealing_alpha must be in (0, 1], got %g", p->alpha);
+  PetscCheck(p->every >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-annealing_every must be at least 1, got %" PetscInt_FMT, p->every);
+  PetscCheck(p->pb.k >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-helmholtz_k must be non-negative, got %g", (double)p->pb.k);
+  if (p->pb.helmholtz) lo[0] = lo[1] = -1; /* the benchmark's square */
+  PetscCall(PdMeshCreatePlexBox(p->comm, 2, lo, up, &p->dm));
+  PetscCall(BuildModel(p));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnMeshSetUp - sampling tables, the Laplacian's axes and the sampling stream @*/
+PetscErrorCode PdPinnMeshSetUp(PdPinnMesh p)
+{
+  PetscMPIInt size;
+  PdRng       none;
+
+  PetscFunctionBegin;
+  if (p->setup) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Comm_size(p->comm, &size));
+  PetscCheck(size == 1, p->comm, PETSC_ERR_SUP, "pdeop pinn runs on one MPI rank (BLAS threads use the cores)");
+  PetscCheck(p->dm && p->nop, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Call PdPinnMeshSetFromOptions first");
+  PetscCall(SamplingTables(p));
+  PetscCall(PdDiffOpLaplacian(PD_DIR_SPARSE, &p->op));
+  PetscCall(PdRngSeed(&none, 0, PD_RNG_STREAM_MAIN)); /* the exact estimator draws nothing */
+  PetscCall(PdDirSetSample(&p->op, PD_EST_EXACT, 1, p->batch, 2, &none, &p->dirs));
+  PetscCall(PdRngSeed(&p->rng, (uint64_t)p->seed, PD_RNG_STREAM_PINN_MESH));
+  p->setup = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* mean (-Delta u + c u - f)^2 over the residual points x [B, 2] */
+static PetscErrorCode ResidualLoss(PdPinnMesh p, const float *xs, const float *f, PdTensor *loss)
+{
+  PetscInt B = p->batch, sx[2] = {B, 2};
+  PdTensor x, Lu, u, F, ft;
+  double   c = PdScalarProblemReaction(&p->pb);
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(p->tape, 2, sx, &x));
+  PetscCall(PetscArraycpy(x->data, xs, 2 * B));
+  PetscCall(PdDiffOpEstimate(PdJetModelMLP, p->nop, x, &p->dirs, &Lu, &u));
+  PetscCall(PdScale(Lu, -1.0f, &F));
+  if (c != 0) {
+    PdTensor cu;
+    PetscCall(PdScale(u, (float)c, &cu));
+    PetscCall(PdAdd(F, cu, &F));
+  }
+  PetscCall(PdTapeInput(p->tape, 1, &B, &ft));
+  PetscCall(PetscArraycpy(ft->data, f, B));
+  PetscCall(PdMSELoss(F, ft, loss));
+  PetscFunctionReturn(0);
+}
+
+/* mean (u - g)^2 over the boundary points */
+static PetscErrorCode BoundaryLoss(PdPinnMesh p, const float *xb, const float *g, PdTensor *loss)
+{
+  PetscInt Bb = p->bbatch, sx[2] = {Bb, 2};
+  PdTensor x, u, gt;
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(p->tape, 2, sx, &x));
+  PetscCall(PetscArraycpy(x->data, xb, 2 * Bb));
+  PetscCall(NOpForward(p->nop, p->tape, x, &u));
+  PetscCall(PdReshape(u, 1, &Bb, &u));
+  PetscCall(PdTapeInput(p->tape, 1, &Bb, &gt));
+  PetscCall(PetscArraycpy(gt->data, g, Bb));
+  PetscCall(PdMSELoss(u, gt, loss));
+  PetscFunctionReturn(0);
+}
+
+/* over the weight matrices (not the biases, as the reference code): the largest |gradient| and the
+   mean over matrices of their mean |gradient| */
+static PetscErrorCode GradStats(PdPinnMesh p, double *gmax, double *gmean)
+{
+  PdParams params;
+  PetscInt n, m = 0;
+
+  PetscFunctionBegin;
+  PetscCall(NOpGetParams(p->nop, &params));
+  PetscCall(PdParamsGetNumber(params, &n));
+  *gmax  = 0;
+  *gmean = 0;
+  for (PetscInt k = 0; k < n; k++) {
+    PdTensor t;
+    double   s = 0;
+    PetscCall(PdParamsGetTensor(params, k, &t));
+    if (t->ndim != 2 || !t->grad) continue;
+    for (PetscInt i = 0; i < t->size; i++) {
+      double a = PetscAbsReal(t->grad[i]);
+      *gmax    = PetscMax(*gmax, a);
+      s += a;
+    }
+    *gmean += s / (double)t->size;
+    m++;
+  }
+  if (m) *gmean /= (double)m;
+  PetscFunctionReturn(0);
+}
+
+/* the new boundary weight from the two losses' gradients at this batch (Wang, Teng & Perdikaris,
+   Algorithm 1): w <- (1 - alpha) w + alpha max|grad L_r| / mean|grad (w L_b)|, the boundary loss's
+   gradient taken with its current weight as the reference code does (its fixed point is
+   w^2 = max/mean); unweighted, the ratio is max|grad L_r| / mean|grad L_b|, which runs away when
+   the network meets the boundary data exactly (Helmholtz: u = 0 on the boundary) */
+static PetscErrorCode Anneal(PdPinnMesh p, const float *xs, const float *f, const float *xb, const float *g)
+{
+  PdParams params;
+  PdTensor L;
+  double   rmax, rmean, bmax, bmean, hat;
+
+  PetscFunctionBegin;
+  PetscCall(NOpGetParams(p->nop, &params));
+  PetscCall(PdParamsZeroGrad(params));
+  PetscCall(PdTapeReset(p->tape));
+  PetscCall(ResidualLoss(p, xs, f, &L));
+  PetscCall(PdTapeBackward(p->tape, L));
+  PetscCall(GradStats(p, &rmax, &rmean));
+  PetscCall(PdParamsZeroGrad(params));
+  PetscCall(PdTapeReset(p->tape));
+  PetscCall(BoundaryLoss(p, xb, g, &L));
+  if (p->form == PD_PINN_ANNEAL_WEIGHTED) PetscCall(PdScale(L, (float)p->weight, &L));
+  PetscCall(PdTapeBackward(p->tape, L));
+  PetscCall(GradStats(p, &bmax, &bmean));
+  if (bmean > 0 && PetscIsNormalReal(rmax / bmean)) {
+    hat       = rmax / bmean;
+    p->weight = (1 - p->alpha) * p->weight + p->alpha * hat;
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnMeshTrain - -iters Adam steps on mean residual^2 + w mean (u - g)^2 @*/
+PetscErrorCode PdPinnMeshTrain(PdPinnMesh p, double *loss)
+{
+  PdProgress     prog;
+  PdParams       params;
+  float         *xs, *f, *xb, *g;
+  FILE          *log = NULL;
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBegin;
+  PetscCall(PdPinnMeshSetUp(p));
+  PetscCall(NOpGetParams(p->nop, &params));
+  PetscCall(PetscMalloc4(2 * p->batch, &xs, p->batch, &f, 2 * p->bbatch, &xb, p->bbatch, &g));
+  if (p->log[0]) {
+    PetscCall(PetscFOpen(p->comm, p->log, "w", &log));
+    PetscCall(PetscFPrintf(p->comm, log, "iteration,residual_loss,boundary_loss,boundary_weight\n"));
+  }
+  PetscCall(PdProgressBegin(p->comm, "pinn", p->iters, &prog));
+  PetscCall(PetscTime(&t0));
+  for (PetscInt it = 0; it < p->iters; it++) {
+    PdTensor Lr, Lb, L;
+    double   gnorm;
+    char     extra[96];
+
+    PetscCall(PdPinnMeshSampleInterior(p, &p->rng, p->batch, xs));
+    PetscCall(PdPinnMeshSampleBoundary(p, &p->rng, p->bbatch, xb));
+    for (PetscInt k = 0; k < p->batch; k++) {
+      PetscReal x[2] = {xs[2 * k], xs[2 * k + 1]};
+      f[k]           = (float)PdScalarProblemSource(&p->pb, 2, x);
+    }
+    for (PetscInt k = 0; k < p->bbatch; k++) {
+      PetscReal x[2] = {xb[2 * k], xb[2 * k + 1]};
+      g[k]           = (float)PdScalarProblemExact(&p->pb, 2, x);
+    }
+    if (p->wmode == PD_PINN_WEIGHTS_ANNEALING && p->it % p->every == 0) PetscCall(Anneal(p, xs, f, xb, g));
+    PetscCall(PdParamsZeroGrad(params));
+    PetscCall(PdTapeReset(p->tape));
+    PetscCall(ResidualLoss(p, xs, f, &Lr));
+    PetscCall(BoundaryLoss(p, xb, g, &Lb));
+    p->loss_r = Lr->data[0];
+    p->loss_b = Lb->data[0];
+    PetscCall(PdScale(Lb, (float)p->weight, &L));
+    PetscCall(PdAdd(Lr, L, &L));
+    p->loss = L->data[0];
+    if (!PetscIsNormalReal(p->loss) && p->loss != 0) {
+      if (log) PetscCall(PetscFClose(p->comm, log));
+      PetscCall(PetscFree4(xs, f, xb, g));
+      SETERRQ(p->comm, PETSC_ERR_NOT_CONVERGED, "pinn: the loss is %g at iteration %" PetscInt_FMT " (boundary weight %g); lower -lr", p->loss, p->it + 1, p->weight);
+    }
+    PetscCall(PdTapeBackward(p->tape, L));
+    PetscCall(PdOptimStep(p->optim, &gnorm));
+    if (log && p->it % p->every == 0) PetscCall(PetscFPrintf(p->comm, log, "%" PetscInt_FMT ",%.6e,%.6e,%.6e\n", p->it, p->loss_r, p->loss_b, p->weight));
+    p->it++;
+    PetscCall(PetscSNPrintf(extra, sizeof(extra), "loss %.3e (residual %.2e, boundary %.2e x %.3g)", p->loss, p->loss_r, p->loss_b, p->weight));
+    PetscCall(PdProgressUpdate(&prog, it + 1, extra));
+  }
+  PetscCall(PetscTime(&t1));
+  PetscCall(PdProgressEnd(&prog));
+  if (log) PetscCall(PetscFClose(p->comm, log));
+  p->train_time += t1 - t0;
+  if (loss) *loss = p->loss;
+  PetscCall(PetscFree4(xs, f, xb, g));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnMeshPredict - the network's u at n points x [n, 2] @*/
+PetscErrorCode PdPinnMeshPredict(PdPinnMesh p, PetscInt n, const float x[], float u[])
+{
+  const PetscInt chunk = 4096;
+
+  PetscFunctionBegin;
+  for (PetscInt k0 = 0; k0 < n; k0 += chunk) {
+    PetscInt m = PetscMin(chunk, n - k0), sx[2] = {m, 2};
+    PdTensor xt, ut;
+    PetscCall(PdTapeReset(p->etape));
+    PetscCall(PdTapeInput(p->etape, 2, sx, &xt));
+    PetscCall(PetscArraycpy(xt->data, x + 2 * k0, 2 * m));
+    PetscCall(NOpForward(p->nop, p->etape, xt, &ut));
+    PetscCall(PetscArraycpy(u + k0, ut->data, m));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* u_h: the FEM solution as a local vector with the boundary values inserted */
+static PetscErrorCode FEMLocal(DM dm, Vec u, Vec *loc)
+{
+  PetscFunctionBegin;
+  PetscCall(DMCreateLocalVector(dm, loc));
+  PetscCall(DMGlobalToLocal(dm, u, INSERT_VALUES, *loc));
+  PetscCall(DMPlexInsertBoundaryValues(dm, PETSC_TRUE, *loc, 0.0, NULL, NULL, NULL));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPinnMeshEvaluate - solve the same problem with P1 finite elements on the mesh (the options' KSP,
+  CG by default) and integrate, cell by cell with a degree-8 simplex quadrature, the PINN's error
+  against the FEM solution (rel_l2_fem) and, when the problem has one, against the exact solution
+  (rel_l2; otherwise rel_l2 = rel_l2_fem), and the FEM solution's own error (fem_rel_l2).
+  Optionally returns the P1 fields of the PINN and of PINN - FEM at the vertices, on a DM without
+  boundary conditions (for output).
+@*/
+PetscErrorCode PdPinnMeshEvaluate(PdPinnMesh p, PdDict report, DM *dmout, Vec *upinn, Vec *uerr)
+{
+  PdDict             r;
+  Vec                uh, loc;
+  PetscReal          femerr;
+  PetscQuadrature    q;
+  PetscInt           qdim, qnc, nq, cStart, cEnd;
+  const PetscReal   *qp, *qw;
+  float             *xq, *uq;
+  double             e_fem = 0, n_fem = 0, e_ex = 0, n_ex = 0, e_fex = 0;
+  DM                 cdm;
+  Vec                coords;
+  PetscBool          exact = PdScalarProblemHasExact(&p->pb);
+
+  PetscFunctionBegin;
+  PetscCall(PdPinnMeshSetUp(p));
+  PetscCall(PdDictCreate(&r));
+  PetscCall(PdScalarSolveFEM(p->dm, &p->pb, r, &uh, &femerr));
+  {
+    PetscInt64 its;
+    PetscCall(PdDictGetInt(r, "iterations", &its));
+    p->fem_its = (PetscInt)its;
+  }
+  PetscCall(PdDictDestroy(&r));
+  PetscCall(FEMLocal(p->dm, uh, &loc));
+  PetscCall(PetscDTSimplexQuadrature(2, 8, PETSCDTSIMPLEXQUAD_DEFAULT, &q));
+  PetscCall(PetscQuadratureGetData(q, &qdim, &qnc, &nq, &qp, &qw));
+  PetscCall(DMGetCoordinateDM(p->dm, &cdm));
+  PetscCall(DMGetCoordinatesLocal(p->dm, &coords));
+  PetscCall(DMPlexGetHeightStratum(p->dm, 0, &cStart, &cEnd));
+  PetscCall(PetscMalloc2(2 * nq * (cEnd - cStart), &xq, nq * (cEnd - cStart), &uq));
+  for (PetscInt c = cStart; c < cEnd; c++) { /* the quadrature points, mapped from PETSc's reference triangle (-1,-1), (1,-1), (-1,1) */
+    const double *t = p->tri + 6 * (c - cStart);
+    for (PetscInt i = 0; i < nq; i++) {
+      double l1 = 0.5 * (qp[2 * i] + 1), l2 = 0.5 * (qp[2 * i + 1] + 1), l0 = 1 - l1 - l2;
+      xq[2 * ((c - cStart) * nq + i)]     = (float)(l0 * t[0] + l1 * t[2] + l2 * t[4]);
+      xq[2 * ((c - cStart) * nq + i) + 1] = (float)(l0 * t[1] + l1 * t[3] + l2 * t[5]);
+    }
+  }
+  PetscCall(PdPinnMeshPredict(p, nq * (cEnd - cStart), xq, uq));
+  for (PetscInt c = cStart; c < cEnd; c++) {
+    const double *t = p->tri + 6 * (c - cStart);
+    const double  jac = 0.25 * PetscAbsReal((t[2] - t[0]) * (t[5] - t[1]) - (t[4] - t[0]) * (t[3] - t[1])); /* area / reference area 2 */
+    PetscScalar  *uc  = NULL, *xc = NULL;
+    PetscInt      nu = 0, nx = 0;
+    PetscCall(DMPlexVecGetClosure(p->dm, NULL, loc, c, &nu, &uc));
+    PetscCall(DMPlexVecGetClosure(cdm, NULL, coords, c, &nx, &xc));
+    PetscCheck(nu == 3 && nx == 6, p->comm, PETSC_ERR_PLIB, "P1 closure of cell %" PetscInt_FMT " has %" PetscInt_FMT " values", c, nu);
+    for (int k = 0; k < 6; k++) PetscCheck(PetscRealPart(xc[k]) == t[k], p->comm, PETSC_ERR_PLIB, "Cell %" PetscInt_FMT ": the closure's vertex order changed", c);
+    for (PetscInt i = 0; i < nq; i++) {
+      double    l1 = 0.5 * (qp[2 * i] + 1), l2 = 0.5 * (qp[2 * i + 1] + 1), l0 = 1 - l1 - l2, w = qw[i] * jac;
+      double    h  = l0 * PetscRealPart(uc[0]) + l1 * PetscRealPart(uc[1]) + l2 * PetscRealPart(uc[2]);
+      double    th = uq[(c - cStart) * nq + i];
+      PetscReal x[2] = {l0 * t[0] + l1 * t[2] + l2 * t[4], l0 * t[1] + l1 * t[3] + l2 * t[5]};
+      e_fem += w * (th - h) * (th - h);
+      n_fem += w * h * h;
+      if (exact) {
+        double ue = PdScalarProblemExact(&p->pb, 2, x);
+        e_ex += w * (th - ue) * (th - ue);
+        n_ex += w * ue * ue;
+        e_fex += w * (h - ue) * (h - ue);
+      }
+    }
+    PetscCall(DMPlexVecRestoreClosure(cdm, NULL, coords, c, &nx, &xc));
+    PetscCall(DMPlexVecRestoreClosure(p->dm, NULL, loc, c, &nu, &uc));
+  }
+  PetscCall(PetscFree2(xq, uq));
+  PetscCall(PetscQuadratureDestroy(&q));
+  p->rel_l2_fem = n_fem > 0 ? PetscSqrtReal(e_fem / n_fem) : PetscSqrtReal(e_fem);
+  p->rel_l2     = exact ? (n_ex > 0 ? PetscSqrtReal(e_ex / n_ex) : PetscSqrtReal(e_ex)) : p->rel_l2_fem;
+  p->fem_rel_l2 = exact ? (n_ex > 0 ? PetscSqrtReal(e_fex / n_ex) : PetscSqrtReal(e_fex)) : -1;
+  if (report) {
+    PetscCall(PdDictSetReal(report, "fem_l2_error_petsc", femerr)); /* DMComputeL2Diff, absolute */
+    PetscCall(PdDictSetReal(report, "fem_l2_error", exact ? PetscSqrtReal(e_fex) : -1));
+  }
+  if (dmout) { /* P1 fields at the vertices on a DM without boundary conditions */
+    DM           dmo;
+    PetscFE      fe;
+    PetscSection so, sh, cs;
+    Vec          lo;
+    PetscScalar *ao, *ah;
+    const PetscScalar *ax;
+    PetscInt     vStart, vEnd;
+    float       *xv, *uv;
+    PetscCall(DMClone(p->dm, &dmo));
+    PetscCall(PetscFECreateLagrange(p->comm, 2, 1, PETSC_TRUE, 1, PETSC_DETERMINE, &fe));
+    PetscCall(DMSetField(dmo, 0, NULL, (PetscObject)fe));
+    PetscCall(DMCreateDS(dmo));
+    PetscCall(PetscFEDestroy(&fe));
+    PetscCall(DMGetLocalSection(dmo, &so));
+    PetscCall(DMGetLocalSection(p->dm, &sh));
+    PetscCall(DMGetCoordinateSection(p->dm, &cs));
+    PetscCall(DMPlexGetDepthStratum(p->dm, 0, &vStart, &vEnd));
+    PetscCall(DMCreateLocalVector(dmo, &lo));
+    PetscCall(DMCreateGlobalVector(dmo, upinn));
+    PetscCall(DMCreateGlobalVector(dmo, uerr));
+    PetscCall(PetscObjectSetName((PetscObject)*upinn, "pinn"));
+    PetscCall(PetscObjectSetName((PetscObject)*uerr, "error"));
+    PetscCall(PetscMalloc2(2 * (vEnd - vStart), &xv, vEnd - vStart, &uv));
+    PetscCall(VecGetArrayRead(coords, &ax));
+    for (PetscInt v = vStart; v < vEnd; v++) {
+      PetscInt oc;
+      PetscCall(PetscSectionGetOffset(cs, v, &oc));
+      xv[2 * (v - vStart)]     = (float)PetscRealPart(ax[oc]);
+      xv[2 * (v - vStart) + 1] = (float)PetscRealPart(ax[oc + 1]);
+    }
+    PetscCall(VecRestoreArrayRead(coords, &ax));
+    PetscCall(PdPinnMeshPredict(p, vEnd - vStart, xv, uv));
+    PetscCall(VecGetArray(lo, &ao));
+    for (PetscInt v = vStart; v < vEnd; v++) {
+      PetscInt oo;
+      PetscCall(PetscSectionGetOffset(so, v, &oo));
+      ao[oo] = uv[v - vStart];
+    }
+    PetscCall(PetscFree2(xv, uv));
+    PetscCall(VecRestoreArray(lo, &ao));
+    PetscCall(DMLocalToGlobal(dmo, lo, INSERT_VALUES, *upinn));
+    PetscCall(VecGetArray(lo, &ao));
+    PetscCall(VecGetArray(loc, &ah));
+    for (PetscInt v = vStart; v < vEnd; v++) {
+      PetscInt oo, oh;
+      PetscCall(PetscSectionGetOffset(so, v, &oo));
+      PetscCall(PetscSectionGetOffset(sh, v, &oh));
+      ao[oo] -= ah[oh];
+    }
+    PetscCall(VecRestoreArray(loc, &ah));
+    PetscCall(VecRestoreArray(lo, &ao));
+    PetscCall(DMLocalToGlobal(dmo, lo, INSERT_VALUES, *uerr));
+    PetscCall(VecDestroy(&lo));
+    *dmout = dmo;
+  }
+  PetscCall(VecDestroy(&loc));
+  PetscCall(VecDestroy(&uh));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnMeshReport - errors, time, the problem and the training set-up in a dictionary @*/
+PetscErrorCode PdPinnMeshReport(PdPinnMesh p, PdDict report)
+{
+  PetscInt np, cells = p->ncell;
+
+  PetscFunctionBegin;
+  PetscCall(NOpGetParamCount(p->nop, &np));
+  if (p->rel_l2 >= 0) PetscCall(PdDictSetReal(report, "rel_l2", p->rel_l2));
+  if (p->rel_l2_fem >= 0) PetscCall(PdDictSetReal(report, "rel_l2_fem", p->rel_l2_fem));
+  if (p->fem_rel_l2 >= 0) PetscCall(PdDictSetReal(report, "fem_rel_l2", p->fem_rel_l2));
+  if (p->rel_l2_fem >= 0) PetscCall(PdDictSetInt(report, "fem_iterations", p->fem_its));
+  PetscCall(PdDictSetReal(report, "s_per_iter", p->it ? p->train_time / (double)p->it : 0.0));
+  PetscCall(PdDictSetInt(report, "iters", p->it));
+  PetscCall(PdDictSetReal(report, "loss", p->loss));
+  PetscCall(PdDictSetReal(report, "residual_loss", p->loss_r));
+  PetscCall(PdDictSetReal(report, "boundary_loss", p->loss_b));
+  PetscCall(PdDictSetReal(report, "boundary_weight", p->weight));
+  PetscCall(PdDictSetString(report, "pinn_weights", PdPinnWeightsTypes[p->wmode]));
+  PetscCall(PdDictSetReal(report, "train_time_s", p->train_time));
+  PetscCall(PdDictSetString(report, "domain", "mesh"));
+  PetscCall(PdDictSetString(report, "pde", p->pb.helmholtz ? "helmholtz" : "poisson"));
+  if (!p->pb.helmholtz) PetscCall(PdDictSetString(report, "mms", PdMMSTypes[p->pb.mms]));
+  PetscCall(PdDictSetInt(report, "dim", 2));
+  PetscCall(PdDictSetInt(report, "cells", cells));
+  PetscCall(PdDictSetInt(report, "batch", p->batch));
+  PetscCall(PdDictSetInt(report, "boundary_batch", p->bbatch));
+  PetscCall(PdDictSetInt(report, "params", np));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPinnMeshSave - checkpoint: the mlp, Adam's state, iterations and the problem (attributes
+  pinn_domain = mesh, pinn_pde, pinn_mms, pinn_helmholtz_k, pinn_helmholtz_a1/a2, pinn_boundary_weight)
+@*/
+PetscErrorCode PdPinnMeshSave(PdPinnMesh p, const char file[])
+{
+  PdDict   meta;
+  PdParams params;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictCreate(&meta));
+  PetscCall(NOpGetMeta(p->nop, meta));
+  PetscCall(PdDictSetString(meta, "pinn_domain", "mesh"));
+  PetscCall(PdDictSetString(meta, "pinn_pde", p->pb.helmholtz ? "helmholtz" : "poisson"));
+  PetscCall(PdDictSetString(meta, "pinn_mms", PdMMSTypes[p->pb.mms]));
+  PetscCall(PdDictSetReal(meta, "pinn_helmholtz_k", p->pb.k));
+  PetscCall(PdDictSetReal(meta, "pinn_helmholtz_a1", p->pb.a1));
+  PetscCall(PdDictSetReal(meta, "pinn_helmholtz_a2", p->pb.a2));
+  PetscCall(PdDictSetReal(meta, "pinn_boundary_weight", p->weight));
+  PetscCall(PdDictSetString(meta, "pinn_weights", PdPinnWeightsTypes[p->wmode]));
+  PetscCall(NOpGetParams(p->nop, &params));
+  PetscCall(PdCheckpointWrite(p->comm, file, meta, params, p->optim, p->it));
+  PetscCall(PdDictDestroy(&meta));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPinnMeshLoadProblem - from a mesh PINN checkpoint: the network and the problem it solved
+  (flg false if the file is another kind of checkpoint)
+@*/
+PetscErrorCode PdPinnMeshLoadProblem(MPI_Comm comm, const char file[], PetscBool *flg, NOp *nop, PdScalarProblem *pb)
+{
+  PdDict      meta;
+  const char *s;
+  PetscBool   has;
+
+  PetscFunctionBegin;
+  *flg = PETSC_FALSE;
+  PetscCall(PdCheckpointReadMeta(comm, file, &meta, NULL));
+  PetscCall(PdDictHas(meta, "pinn_domain", &has));
+  if (has) {
+    PetscCall(PdDictGetString(meta, "pinn_domain", &s));
+    PetscCall(PetscStrcmp(s, "mesh", flg));
+  }
+  if (*flg) {
+    PetscInt v = PD_MMS_NONE;
+    PetscCall(PdDictGetString(meta, "pinn_pde", &s));
+    PetscCall(PetscStrcmp(s, "helmholtz", &pb->helmholtz));
+    PetscCall(PdDictGetString(meta, "pinn_mms", &s));
+    for (PetscInt k = 0; k < 3; k++) {
+      PetscBool same;
+      PetscCall(PetscStrcmp(s, PdMMSTypes[k], &same));
+      if (same) v = k;
+    }
+    pb->mms = (PdMMSType)v;
+    PetscCall(PdDictGetReal(meta, "pinn_helmholtz_k", &pb->k));
+    PetscCall(PdDictGetReal(meta, "pinn_helmholtz_a1", &pb->a1));
+    PetscCall(PdDictGetReal(meta, "pinn_helmholtz_a2", &pb->a2));
+  }
+  PetscCall(PdDictDestroy(&meta));
+  if (*flg) PetscCall(NOpLoad(comm, file, nop, NULL));
+  PetscFunctionReturn(0);
+}

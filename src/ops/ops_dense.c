@@ -1,0 +1,355 @@
+/* Dense products of the engine on OpenBLAS sgemm: matrix product, batched product, linear layer
+   (x w^T + b over all leading rows at once), 1x1 convolution (channel mixing on a grid) and the fused
+   FNO pointwise path (channel mix + bias + added branch + GELU as one tape node). */
+#include <pdeop/ops.h>
+#include <cblas.h>
+#include <pdeop/vecmath.h>
+
+static PetscErrorCode SizeError(const char *op, PdTensor a, PdTensor b, const char *why)
+{
+  char sa[96], sb[96];
+
+  PetscFunctionBegin;
+  PetscCall(PdShapeString(a->ndim, a->shape, sa, sizeof(sa)));
+  PetscCall(PdShapeString(b->ndim, b->shape, sb, sizeof(sb)));
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: shapes %s and %s: %s", op, sa, sb, why);
+}
+
+/* ---- c = op(a) op(b) ---- */
+static PetscErrorCode MatMulBackward(PdTensor c)
+{
+  PdTensor  a = c->src[0], b = c->src[1];
+  PetscBool ta = (PetscBool)c->iarg[0], tb = (PetscBool)c->iarg[1];
+  PetscInt  M = c->shape[0], N = c->shape[1], K = c->iarg[2];
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
+  /* c = A B with A = op(a) [M,K], B = op(b) [K,N]: dA = dC B^T, dB = A^T dC */
+  if (a->grad) {
+    if (!ta) cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasNoTrans : CblasTrans, M, K, N, 1.0f, c->grad, N, b->data, tb ? K : N, 1.0f, a->grad, K); /* da[M,K] += dC B^T */
+    else cblas_sgemm(CblasRowMajor, tb ? CblasTrans : CblasNoTrans, CblasTrans, K, M, N, 1.0f, b->data, tb ? K : N, c->grad, N, 1.0f, a->grad, M);     /* da[K,M] += B dC^T */
+  }
+  if (b->grad) {
+    if (!tb) cblas_sgemm(CblasRowMajor, ta ? CblasNoTrans : CblasTrans, CblasNoTrans, K, N, M, 1.0f, a->data, ta ? M : K, c->grad, N, 1.0f, b->grad, N); /* db[K,N] += A^T dC */
+    else cblas_sgemm(CblasRowMajor, CblasTrans, ta ? CblasTrans : CblasNoTrans, N, K, M, 1.0f, c->grad, N, a->data, ta ? M : K, 1.0f, b->grad, K);      /* db[N,K] += dC^T A */
+  }
+  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdMatMul - c = op(a) op(b) for matrices, op = transpose when ta/tb @*/
+PetscErrorCode PdMatMul(PdTensor a, PdTensor b, PetscBool ta, PetscBool tb, PdTensor *out)
+{
+  PdTape   tape;
+  PdTensor c;
+  PetscInt M, K, K2, N, shape[2];
+
+  PetscFunctionBegin;
+  PetscCall(PdOpGetTape(a, b, NULL, &tape));
+  if (a->ndim != 2 || b->ndim != 2) PetscCall(SizeError("PdMatMul", a, b, "both must be matrices"));
+  M  = ta ? a->shape[1] : a->shape[0];
+  K  = ta ? a->shape[0] : a->shape[1];
+  K2 = tb ? b->shape[1] : b->shape[0];
+  N  = tb ? b->shape[0] : b->shape[1];
+  if (K != K2) PetscCall(SizeError("PdMatMul", a, b, "inner dimensions differ"));
+  shape[0] = M;
+  shape[1] = N;
+  PetscCall(PdTapeNewNode(tape, PD_OP_MATMUL, 2, shape, PdNeedsGrad(tape, a, b, NULL), &c));
+  c->src[0]   = a;
+  c->src[1]   = b;
+  c->iarg[0]  = ta;
+  c->iarg[1]  = tb;
+  c->iarg[2]  = K;
+  c->backward = MatMulBackward;
+  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, a->data, ta ? M : K, b->data, tb ? K : N, 0.0f, c->data, N);
+  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  *out = c;
+  PetscFunctionReturn(0);
+}
+
+/* ---- batched ---- */
+static PetscErrorCode BMMBackward(PdTensor c)
+{
+  PdTensor a = c->src[0], b = c->src[1];
+  PetscInt B = c->shape[0], M = c->shape[1], N = c->shape[2], K = a->shape[2];
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
+  for (PetscInt i = 0; i < B; i++) {
+    const float *dc = c->grad + i * M * N;
+    if (a->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, K, N, 1.0f, dc, N, b->data + i * K * N, N, 1.0f, a->grad + i * M * K, K); /* da = dc b^T */
+    if (b->grad) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, N, M, 1.0f, a->data + i * M * K, K, dc, N, 1.0f, b->grad + i * K * N, N); /* db = a^T dc */
+  }
+  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdBatchMatMul - c[i] = a[i] b[i], a [B,M,K], b [B,K,N] @*/
+PetscErrorCode PdBatchMatMul(PdTensor a, PdTensor b, PdTensor *out)
+{
+  PdTape   tape;
+  PdTensor c;
+  PetscInt shape[3];
+
+  PetscFunctionBegin;
+  PetscCall(PdOpGetTape(a, b, NULL, &tape));
+  if (a->ndim != 3 || b->ndim != 3 || a->shape[0] != b->shape[0] || a->shape[2] != b->shape[1]) PetscCall(SizeError("PdBatchMatMul", a, b, "need [B,M,K] and [B,K,N]"));
+  shape[0] = a->shape[0];
+  shape[1] = a->shape[1];
+  shape[2] = b->shape[2];
+  PetscCall(PdTapeNewNode(tape, PD_OP_BMM, 3, shape, PdNeedsGrad(tape, a, b, NULL), &c));
+  c->src[0]   = a;
+  c->src[1]   = b;
+  c->backward = BMMBackward;
+  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
+  for (PetscInt i = 0; i < shape[0]; i++) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, shape[1], shape[2], a->shape[2], 1.0f, a->data + i * shape[1] * a->shape[2], a->shape[2], b->data + i * a->shape[2] * shape[2], shape[2], 0.0f, c->data + i * shape[1] * shape[2], shape[2]);
+  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  *out = c;
+  PetscFunctionReturn(0);
+}
+
+/* ---- linear layer ---- */
+static PetscErrorCode LinearBackward(PdTensor y)
+{
+  PdTensor x = y->src[0], w = y->src[1], b = y->src[2];
+  PetscInt out = w->shape[0], in = w->shape[1], R = y->size / out;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
+  /* y[R,out] = x[R,in] w^T + b */
+  if (x->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, in, out, 1.0f, y->grad, out, w->data, in, 1.0f, x->grad, in); /* dx += dy w */
+  if (w->grad) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, R, 1.0f, y->grad, out, x->data, in, 1.0f, w->grad, in);  /* dw += dy^T x */
+  if (b && b->grad)
+    for (PetscInt r = 0; r < R; r++)
+      for (PetscInt o = 0; o < out; o++) b->grad[o] += y->grad[r * out + o]; /* db += column sums of dy */
+  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdLinear - y = x w^T + bias over all leading rows; x [..., in], w [out, in], bias [out] or NULL @*/
+PetscErrorCode PdLinear(PdTensor x, PdTensor w, PdTensor b, PdTensor *out)
+{
+  PdTape   tape;
+  PdTensor y;
+  PetscInt shape[PD_MAX_DIMS], in, o, R;
+
+  PetscFunctionBegin;
+  PetscCall(PdOpGetTape(x, w, b, &tape));
+  if (w->ndim != 2 || x->shape[x->ndim - 1] != w->shape[1]) PetscCall(SizeError("PdLinear", x, w, "the weight must be [out, in] with in = the input's last dimension"));
+  if (b && (b->size != w->shape[0])) PetscCall(SizeError("PdLinear", w, b, "the bias must have one entry per output"));
+  o  = w->shape[0];
+  in = w->shape[1];
+  R  = x->size / in;
+  for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
+  shape[x->ndim - 1] = o;
+  PetscCall(PdTapeNewNode(tape, PD_OP_LINEAR, x->ndim, shape, PdNeedsGrad(tape, x, w, b), &y));
+  y->src[0]   = x;
+  y->src[1]   = w;
+  y->src[2]   = b;
+  y->backward = LinearBackward;
+  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
+  if (b)
+    for (PetscInt r = 0; r < R; r++) PetscCall(PetscArraycpy(y->data + r * o, b->data, o));
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, o, in, 1.0f, x->data, in, w->data, in, b ? 1.0f : 0.0f, y->data, o);
+  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  *out = y;
+  PetscFunctionReturn(0);
+}
+
+/* ---- 1x1 convolution ---- */
+static PetscErrorCode ChannelMixBackward(PdTensor y)
+{
+  PdTensor x = y->src[0], w = y->src[1], b = y->src[2];
+  PetscInt B = x->shape[0], cin = x->shape[1], cout = w->shape[0], S = x->size / (B * cin);
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
+  for (PetscInt n = 0; n < B; n++) {
+    const float *dy = y->grad + n * cout * S;
+    /* y_n[cout,S] = w[cout,cin] x_n[cin,S] + b */
+    if (x->grad) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, S, cout, 1.0f, w->data, cin, dy, S, 1.0f, x->grad + n * cin * S, S); /* dx_n += w^T dy_n */
+    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, S, 1.0f, dy, S, x->data + n * cin * S, S, 1.0f, w->grad, cin);   /* dw += dy_n x_n^T */
+    if (b && b->grad)
+      for (PetscInt o = 0; o < cout; o++) {
+        double s = 0;
+        for (PetscInt k = 0; k < S; k++) s += dy[o * S + k];
+        b->grad[o] += (float)s;
+      }
+  }
+  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* the checks and output shape shared by the channel mixes: x [B,Cin,grid...], w [Cout,Cin], b [Cout] or NULL */
+static PetscErrorCode ChannelMixShape(const char op[], PdTensor x, PdTensor w, PdTensor b, PetscInt shape[], PetscInt *B, PetscInt *cin, PetscInt *cout, PetscInt *S)
+{
+  PetscFunctionBegin;
+  if (x->ndim < 3 || w->ndim != 2 || w->shape[1] != x->shape[1]) PetscCall(SizeError(op, x, w, "need x [B,Cin,grid...] and w [Cout,Cin]"));
+  if (b && b->size != w->shape[0]) PetscCall(SizeError(op, w, b, "the bias must have one entry per output channel"));
+  *B    = x->shape[0];
+  *cin  = x->shape[1];
+  *cout = w->shape[0];
+  *S    = x->size / (*B * *cin);
+  for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
+  shape[1] = *cout;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdChannelMix - 1x1 convolution on [B,Cin,S...]: y_b = w x_b + bias, w [Cout,Cin] @*/
+PetscErrorCode PdChannelMix(PdTensor x, PdTensor w, PdTensor b, PdTensor *out)
+{
+  PdTape   tape;
+  PdTensor y;
+  PetscInt shape[PD_MAX_DIMS], B, cin, cout, S;
+
+  PetscFunctionBegin;
+  PetscCall(PdOpGetTape(x, w, b, &tape));
+  PetscCall(ChannelMixShape("PdChannelMix", x, w, b, shape, &B, &cin, &cout, &S));
+  PetscCall(PdTapeNewNode(tape, PD_OP_CHANNEL_MIX, x->ndim, shape, PdNeedsGrad(tape, x, w, b), &y));
+  y->src[0]   = x;
+  y->src[1]   = w;
+  y->src[2]   = b;
+  y->backward = ChannelMixBackward;
+  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
+  for (PetscInt n = 0; n < B; n++) {
+    float *yn = y->data + n * cout * S;
+    if (b)
+      for (PetscInt o = 0; o < cout; o++)
+        for (PetscInt k = 0; k < S; k++) yn[o * S + k] = b->data[o];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, S, cin, 1.0f, w->data, cin, x->data + n * cin * S, S, b ? 1.0f : 0.0f, yn, S);
+  }
+  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  *out = y;
+  PetscFunctionReturn(0);
+}
+
+/* ---- fused channel mix: y = act(w x + bias + a) ---- */
+
+/* z = bias + a, the sgemm then adds w x (beta 1); b and a may be NULL */
+PD_CLONES static void FusedInit(PetscInt cout, PetscInt S, const float *bias, const float *a, float *z)
+{
+  for (PetscInt o = 0; o < cout; o++) {
+    const float bo = bias ? bias[o] : 0.0f;
+    float      *zo = z + o * S;
+    if (a) {
+      const float *ao = a + o * S;
+      PD_SIMD
+      for (PetscInt k = 0; k < S; k++) zo[k] = ao[k] + bo;
+    } else {
+      PD_SIMD
+      for (PetscInt k = 0; k < S; k++) zo[k] = bo;
+    }
+  }
+}
+
+PD_CLONES static void GeluForward(PetscInt n, const float *z, float *y)
+{
+  PD_SIMD
+  for (PetscInt i = 0; i < n; i++) y[i] = PdGeluF(z[i]);
+}
+
+/* One pass over a row of S values of the output gradient: dz = dy gelu'(z) in place (z NULL: the
+   identity, dz = dy), da += dz (da NULL: none), and the row's sum of dz (for the bias) */
+PD_CLONES static float FusedBackwardRow(PetscInt S, const float *z, float *dy, float *da)
+{
+  float s = 0;
+  if (z) {
+    _Pragma("omp simd reduction(+:s)")
+    for (PetscInt k = 0; k < S; k++) {
+      const float d = dy[k] * PdGeluGradF(z[k]);
+      dy[k]         = d;
+      s += d;
+    }
+  } else {
+    _Pragma("omp simd reduction(+:s)")
+    for (PetscInt k = 0; k < S; k++) s += dy[k];
+  }
+  if (da) {
+    PD_SIMD
+    for (PetscInt k = 0; k < S; k++) da[k] += dy[k];
+  }
+  return s;
+}
+
+/*
+  Backward, derived. Forward per sample n: z_n = w x_n + b + a_n, y_n = g(z_n) (g = GELU or the
+  identity). With dz = dy g'(z) (computed in place in y->grad: nothing reads y's gradient after this
+  node): da += dz, db += row sums of dz, dw += sum_n dz_n x_n^T, dx_n += w^T dz_n.
+  z is kept in aux only when g is GELU (otherwise z = y).
+*/
+static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
+{
+  PdTensor     x = y->src[0], w = y->src[1], b = y->src[2], a = y->src[3];
+  const float *z = y->iarg[0] ? (const float *)y->aux : NULL;
+  PetscInt     B = x->shape[0], cin = x->shape[1], cout = w->shape[0], S = x->size / (B * cin);
+  float       *dz = y->grad, *da = a && a->grad ? a->grad : NULL;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
+  for (PetscInt r = 0; r < B * cout; r++) {
+    const float s = FusedBackwardRow(S, z ? z + r * S : NULL, dz + r * S, da ? da + r * S : NULL);
+    if (b && b->grad) b->grad[r % cout] += s; /* db += row sums of dz */
+  }
+  PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
+  for (PetscInt n = 0; n < B; n++) {
+    const float *dzn = dz + n * cout * S;
+    if (x->grad) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, S, cout, 1.0f, w->data, cin, dzn, S, 1.0f, x->grad + n * cin * S, S); /* dx_n += w^T dz_n */
+    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, S, 1.0f, dzn, S, x->data + n * cin * S, S, 1.0f, w->grad, cin);   /* dw += dz_n x_n^T */
+  }
+  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdChannelMixFused - y = act(w x + bias + a): a 1x1 convolution on [B,Cin,S...] with w [Cout,Cin],
+  bias [Cout] or NULL, an added tensor a [B,Cout,S...] or NULL (FNO's spectral branch), and act GELU
+  when gelu is true, else the identity. One tape node instead of three or four, and one full-size
+  buffer (the pre-activation, kept for backward only with GELU) besides the output and its gradient.
+  With GELU, backward overwrites y's gradient with the pre-activation's (nothing else reads it).
+@*/
+PetscErrorCode PdChannelMixFused(PdTensor x, PdTensor w, PdTensor b, PdTensor a, PetscBool gelu, PdTensor *out)
+{
+  PdTape    tape;
+  PdTensor  y;
+  PetscInt  shape[PD_MAX_DIMS], B, cin, cout, S;
+  PetscBool needgrad;
+  float    *z;
+
+  PetscFunctionBegin;
+  if (a && a->tape) PetscCall(PdOpGetTape(x, a, NULL, &tape));
+  else PetscCall(PdOpGetTape(x, w, b, &tape));
+  PetscCall(ChannelMixShape("PdChannelMixFused", x, w, b, shape, &B, &cin, &cout, &S));
+  if (a) {
+    PetscBool ok = (PetscBool)(a->ndim == x->ndim);
+    for (int i = 0; ok && i < x->ndim; i++) ok = (PetscBool)(a->shape[i] == shape[i]);
+    if (!ok) PetscCall(SizeError("PdChannelMixFused", x, a, "the added tensor must have the output's shape [B,Cout,grid...]"));
+  }
+  needgrad = (PetscBool)(PdNeedsGrad(tape, x, w, b) || PdNeedsGrad(tape, a, NULL, NULL));
+  PetscCall(PdTapeNewNode(tape, PD_OP_CHANNEL_MIX_FUSED, x->ndim, shape, needgrad, &y));
+  y->src[0]   = x;
+  y->src[1]   = w;
+  y->src[2]   = b;
+  y->src[3]   = a;
+  y->iarg[0]  = gelu;
+  y->backward = ChannelMixFusedBackward;
+  /* the pre-activation: its own buffer only when backward needs it next to y */
+  if (gelu && y->grad) PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)y->size, (void **)&z));
+  else z = y->data;
+  y->aux = z;
+  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
+  for (PetscInt n = 0; n < B; n++) {
+    float *zn = z + n * cout * S;
+    FusedInit(cout, S, b ? b->data : NULL, a ? a->data + n * cout * S : NULL, zn);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, S, cin, 1.0f, w->data, cin, x->data + n * cin * S, S, 1.0f, zn, S);
+  }
+  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  if (gelu) {
+    PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
+    GeluForward(y->size, z, y->data);
+    PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
+  }
+  *out = y;
+  PetscFunctionReturn(0);
+}

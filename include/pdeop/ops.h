@@ -36,7 +36,7 @@ PETSC_EXTERN PetscErrorCode PdSoftplus(PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdSquare(PdTensor, PdTensor *);
 
 /* Layout: concatenation and slicing along one dimension (channels are dimension 1 in [B,C,...]),
-   and reshape (same data, new shape; no copy). */
+   and reshape (the same values in a new shape; a copy on the tape, whose gradient flows back unchanged). */
 PETSC_EXTERN PetscErrorCode PdConcat(PdTensor, PdTensor, int, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdSlice(PdTensor, int, PetscInt, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdReshape(PdTensor, int, const PetscInt[], PdTensor *);

@@ -1,7 +1,8 @@
 /* Private to -pc_type learned_sor and its tests: the bandits that choose omega, usable on their own
-   (Tsallis-INF for a plain sequence, SquareCB with ridge regression when each solve has a context). */
+   (Tsallis-INF for a plain sequence, SquareCB with ridge regression when each solve has a context),
+   and the PC's data shared by pc_learned_sor.c and state.c. */
 #pragma once
-#include <petscsys.h>
+#include <petscpc.h>
 #include <pdeop/rng.h>
 
 /* Tsallis-INF (Zimmert & Seldin 2021) with alpha = 1/2 over K arms, losses in [0,1]: round t plays
@@ -42,3 +43,41 @@ PETSC_EXTERN PetscErrorCode PdSquareCBUpdate(PdSquareCB *, PetscInt, PetscReal, 
 
 /* draw an arm from p (sums to 1) */
 PETSC_EXTERN PetscInt PdBanditSample(PdRng *, PetscInt, const PetscReal[]);
+
+/* ---- the preconditioner's data (pc_learned_sor.c, state.c) ---- */
+
+#define LEARNED_SOR_FILE_MAGIC   1347636307 /* "PDLS" */
+#define LEARNED_SOR_FILE_VERSION 2
+
+typedef struct {
+  /* the grid of omegas (the arms) and the options that made it */
+  PetscInt     K, degree;
+  PetscReal    omega_min, omega_max, cmin, cmax, *omega;
+  PdTsallisINF inf; /* without a context */
+  PdSquareCB   cb;  /* with a context */
+  PetscBool    contextual;
+  PetscReal    context;
+  PetscInt     seed;
+  PdRng        rng;
+  /* the current round */
+  PetscInt     arm;
+  PetscReal    omega_cur, parm, *p; /* omega drawn, its probability, the distribution */
+  PetscBool    pending;             /* an omega was drawn for a solve not yet scored */
+  /* history */
+  PetscInt     solves, total_its;
+  PetscReal    loss_scale; /* iterations that count as loss 1; 0: twice the first solve's */
+  PetscReal    eta_scale;  /* Tsallis-INF learning-rate factor (kept across grid rebuilds) */
+  char        *state_file;
+  PetscBool    state_loaded;
+  char        *model_file; /* -pc_learned_model: a warm start, read once, never written */
+  PetscBool    model_loaded;
+  PC           sor; /* the inner SSOR on the current operators */
+} PC_LearnedSOR;
+
+/* (Re)build the grid of omegas and empty bandits from K, omega_min/max, degree, context range. */
+PETSC_INTERN PetscErrorCode PCLearnedSORBuild_Private(PC_LearnedSOR *);
+/* Read a state file; a warm start takes the bandit only (statistics restart, draws keep their seed). */
+PETSC_INTERN PetscErrorCode PCLearnedSORLoadStateFile_Private(PC, const char[], PetscBool);
+PETSC_INTERN PetscErrorCode PCLearnedSORSaveState_LearnedSOR(PC, const char[]);
+PETSC_INTERN PetscErrorCode PCLearnedSORLoadState_LearnedSOR(PC, const char[]);
+PETSC_INTERN PetscErrorCode PCLearnedSORPretrain_LearnedSOR(PC, PetscInt, const PetscReal[], const PetscInt[]);

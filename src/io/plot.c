@@ -145,6 +145,144 @@ static PetscBool Usable(double y, PetscBool logy)
   return (PetscBool)(!PetscIsInfOrNanReal(y) && (!logy || y > 0));
 }
 
+/* pixel column and row of a data point in the plotting area */
+static int PX(const PdPlotFrame *f, double v) { return (int)f->left + (int)lround((v - f->xmin) / (f->xmax - f->xmin) * (double)(f->right - f->left)); }
+static int PY(const PdPlotFrame *f, double v) { return (int)f->bottom - (int)lround((v - f->ymin) / (f->ymax - f->ymin) * (double)(f->bottom - f->top)); }
+
+/* the outline of a rectangle, one pixel wide */
+static void Outline(Canvas *c, int x0, int y0, int x1, int y1, const unsigned char col[3])
+{
+  Line(c, x0, y0, x1, y0, 1, 0, 0, c->W - 1, c->H - 1, col);
+  Line(c, x0, y1, x1, y1, 1, 0, 0, c->W - 1, c->H - 1, col);
+  Line(c, x0, y0, x0, y1, 1, 0, 0, c->W - 1, c->H - 1, col);
+  Line(c, x1, y0, x1, y1, 1, 0, 0, c->W - 1, c->H - 1, col);
+}
+
+/* data ranges over the usable points; whether every x is a whole number; PETSC_FALSE if no point is usable */
+static PetscBool DataRange(PetscInt npoints, PetscInt ncurves, const double x[], const double *const y[], PetscBool logy, PdPlotFrame *f, PetscBool *integer)
+{
+  PetscBool any = PETSC_FALSE;
+
+  f->xmin = f->ymin = PETSC_MAX_REAL;
+  f->xmax = f->ymax = -PETSC_MAX_REAL;
+  *integer          = PETSC_TRUE;
+  for (PetscInt i = 0; i < npoints; i++) {
+    if (PetscIsInfOrNanReal(x[i])) continue;
+    for (PetscInt k = 0; k < ncurves; k++)
+      if (Usable(y[k][i], logy)) {
+        double v = logy ? log10(y[k][i]) : y[k][i];
+        any      = PETSC_TRUE;
+        f->xmin  = PetscMin(f->xmin, x[i]);
+        f->xmax  = PetscMax(f->xmax, x[i]);
+        f->ymin  = PetscMin(f->ymin, v);
+        f->ymax  = PetscMax(f->ymax, v);
+        if (x[i] != floor(x[i])) *integer = PETSC_FALSE;
+      }
+  }
+  return any;
+}
+
+/* y ticks on a log axis: whole decades, at most ~7 labelled; widens [ymin, ymax] to them */
+static void LogTicks(PdPlotFrame *f, double yt[], int *nyt)
+{
+  double lo = floor(f->ymin + 1e-12), hi = ceil(f->ymax - 1e-12), step;
+  if (hi <= lo) hi = lo + 1;
+  step    = ceil((hi - lo) / 7);
+  lo      = floor(lo / step) * step;
+  hi      = ceil(hi / step) * step;
+  f->ymin = lo;
+  f->ymax = hi;
+  *nyt    = 0;
+  for (double v = lo; v <= hi + 1e-9 && *nyt < MAXTICKS; v += step) yt[(*nyt)++] = v;
+}
+
+/* lines between consecutive usable points, a dot at each point when there are few */
+static void DrawCurves(Canvas *c, const PdPlotFrame *f, int s, PetscInt npoints, PetscInt ncurves, const double x[], const double *const y[])
+{
+  const int L = (int)f->left, T = (int)f->top, R = (int)f->right, B = (int)f->bottom;
+
+  for (PetscInt k = 0; k < ncurves; k++) {
+    unsigned char col[3];
+    int           px = 0, py = 0, have = 0, dots = npoints <= 60;
+    PdPlotColour(k, col);
+    for (PetscInt i = 0; i < npoints; i++) {
+      int qx, qy;
+      if (PetscIsInfOrNanReal(x[i]) || !Usable(y[k][i], f->logy)) continue;
+      qx = PX(f, x[i]);
+      qy = PY(f, f->logy ? log10(y[k][i]) : y[k][i]);
+      if (have) Line(c, px, py, qx, qy, s + 1, L, T, R, B, col);
+      if (dots || !have) Fill(c, PetscMax(qx - s - 1, L), PetscMax(qy - s - 1, T), PetscMin(qx + s + 1, R), PetscMin(qy + s + 1, B), col);
+      px   = qx;
+      py   = qy;
+      have = 1;
+    }
+  }
+}
+
+/* frame, ticks, tick labels, axis label and title */
+static void DrawAxes(Canvas *c, const PdPlotFrame *f, int s, int tick, int ch, const double xt[], int nxt, const double yt[], int nyt, const char title[], const char xlabel[])
+{
+  const int L = (int)f->left, T = (int)f->top, R = (int)f->right, B = (int)f->bottom;
+  char      buf[32];
+
+  Outline(c, L, T, R, B, black);
+  for (int t = 0; t < nxt; t++) {
+    int X = PX(f, xt[t]);
+    Line(c, X, B, X, B + tick, 1, 0, 0, c->W - 1, c->H - 1, black);
+    TickLabel(xt[t], nxt > 1 ? xt[1] - xt[0] : 1, PETSC_FALSE, buf, sizeof(buf));
+    Text(c, X - TextWidth(buf, s) / 2, B + tick + 3, buf, s, black);
+  }
+  for (int t = 0; t < nyt; t++) {
+    int Y = PY(f, yt[t]);
+    Line(c, L - tick, Y, L, Y, 1, 0, 0, c->W - 1, c->H - 1, black);
+    TickLabel(yt[t], nyt > 1 ? yt[1] - yt[0] : 1, f->logy, buf, sizeof(buf));
+    Text(c, L - tick - 3 - TextWidth(buf, s), Y - 7 * s / 2, buf, s, black);
+  }
+  if (f->logy && nyt <= 3 && yt[1] - yt[0] == 1) /* at most two decades: label 2 and 5 too */
+    for (int t = 0; t + 1 < nyt; t++)
+      for (int m = 2; m <= 5; m += 3) {
+        int Y = PY(f, yt[t] + log10((double)m));
+        Line(c, L - tick / 2, Y, L, Y, 1, 0, 0, c->W - 1, c->H - 1, black);
+        LogLabel(m, (int)lround(yt[t]), buf, sizeof(buf));
+        Text(c, L - tick - 3 - TextWidth(buf, s), Y - 7 * s / 2, buf, s, black);
+      }
+  if (xlabel && xlabel[0]) Text(c, (L + R) / 2 - TextWidth(xlabel, s) / 2, B + tick + 3 + ch + 2, xlabel, s, black);
+  if (title && title[0]) Text(c, (L + R) / 2 - TextWidth(title, s) / 2, (T - 7 * s) / 2, title, s, black);
+}
+
+/* legend in the corner of the plotting area that the curves cross least (top right, bottom right,
+   top left, bottom left, in that order of preference) */
+static void DrawLegend(Canvas *c, const PdPlotFrame *f, int s, int cw, int ch, PetscInt ncurves, const char *const names[])
+{
+  int lw = 0, bw, bh, bestcount = -1, bx = 0, by = 0, sw = 5 * cw / 2;
+
+  for (PetscInt k = 0; k < ncurves; k++) lw = PetscMax(lw, TextWidth(names[k] ? names[k] : "", s));
+  bw = 3 * s + sw + cw + lw + 3 * s;
+  bh = (int)ncurves * (ch + 2 * s) + 4 * s;
+  for (int corner = 0; corner < 4; corner++) {
+    int x0 = corner < 2 ? (int)f->right - 4 - bw : (int)f->left + 4, y0 = corner % 2 == 0 ? (int)f->top + 4 : (int)f->bottom - 4 - bh, count = 0;
+    for (int yy = y0; yy <= y0 + bh; yy++)
+      for (int xx = x0; xx <= x0 + bw; xx++) {
+        const unsigned char *p = c->rgb + 3 * ((size_t)PetscMax(0, PetscMin(yy, c->H - 1)) * c->W + PetscMax(0, PetscMin(xx, c->W - 1)));
+        if (!(p[0] == p[1] && p[1] == p[2])) count++; /* a coloured (curve) pixel */
+      }
+    if (bestcount < 0 || count < bestcount) {
+      bestcount = count;
+      bx        = x0;
+      by        = y0;
+    }
+  }
+  Fill(c, bx, by, bx + bw, by + bh, white);
+  Outline(c, bx, by, bx + bw, by + bh, frame_grey);
+  for (PetscInt k = 0; k < ncurves; k++) {
+    unsigned char col[3];
+    int           ty = by + 2 * s + (int)k * (ch + 2 * s) + s;
+    PdPlotColour(k, col);
+    Line(c, bx + 3 * s, ty + 7 * s / 2, bx + 3 * s + sw, ty + 7 * s / 2, s + 1, 0, 0, c->W - 1, c->H - 1, col);
+    Text(c, bx + 3 * s + sw + cw, ty, names[k] ? names[k] : "", s, black);
+  }
+}
+
 /*@
   PdPlotRender - render curves y[c][i] against x[i] on a width x height RGB canvas
 
@@ -157,56 +295,31 @@ static PetscBool Usable(double y, PetscBool logy)
 PetscErrorCode PdPlotRender(PetscInt width, PetscInt height, const char title[], const char xlabel[], PetscInt npoints, PetscInt ncurves, const double x[], const double *const y[], const char *const names[], PetscBool logy, unsigned char **rgb, PdPlotFrame *frame)
 {
   Canvas      c;
+  PdPlotFrame f;
   const int   s = width >= 480 && height >= 300 ? 2 : 1, cw = 6 * s, ch = 8 * s, tick = 2 + 2 * s;
-  double      xmin = PETSC_MAX_REAL, xmax = -PETSC_MAX_REAL, ymin = PETSC_MAX_REAL, ymax = -PETSC_MAX_REAL, xt[MAXTICKS], yt[MAXTICKS];
-  PetscBool   integer = PETSC_TRUE, any = PETSC_FALSE;
-  int         nxt, nyt, left, right, top, bottom, ylw = 0;
+  double      xt[MAXTICKS], yt[MAXTICKS];
+  PetscBool   integer;
+  int         nxt, nyt, ylw = 0;
   char        buf[32];
-  PetscInt    i, k;
 
   PetscFunctionBegin;
   PetscCheck(width >= 64 && height >= 48, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "A plot needs at least 64x48 pixels, got %" PetscInt_FMT "x%" PetscInt_FMT, width, height);
   PetscCheck(npoints >= 0 && ncurves >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Negative number of points or curves");
-  c.W = (int)width;
-  c.H = (int)height;
-  PetscCall(PetscMalloc1((size_t)c.W * c.H * 3, &c.rgb));
-  memset(c.rgb, 255, (size_t)c.W * c.H * 3);
-
-  /* data ranges over the usable points */
-  for (i = 0; i < npoints; i++) {
-    if (PetscIsInfOrNanReal(x[i])) continue;
-    for (k = 0; k < ncurves; k++)
-      if (Usable(y[k][i], logy)) {
-        double v = logy ? log10(y[k][i]) : y[k][i];
-        any      = PETSC_TRUE;
-        xmin     = PetscMin(xmin, x[i]);
-        xmax     = PetscMax(xmax, x[i]);
-        ymin     = PetscMin(ymin, v);
-        ymax     = PetscMax(ymax, v);
-        if (x[i] != floor(x[i])) integer = PETSC_FALSE;
-      }
-  }
-  if (!any) { /* empty axes */
-    xmin = 0;
-    xmax = 1;
-    ymin = logy ? -1 : 0;
-    ymax = logy ? 0 : 1;
+  f.width  = width;
+  f.height = height;
+  f.logy   = logy;
+  if (!DataRange(npoints, ncurves, x, y, logy, &f, &integer)) { /* empty axes */
+    f.xmin  = 0;
+    f.xmax  = 1;
+    f.ymin  = logy ? -1 : 0;
+    f.ymax  = logy ? 0 : 1;
     integer = PETSC_FALSE;
   }
-  Ticks(&xmin, &xmax, integer, 6, xt, &nxt);
-  if (logy) { /* whole decades, at most ~7 labelled */
-    double lo = floor(ymin + 1e-12), hi = ceil(ymax - 1e-12), step;
-    if (hi <= lo) hi = lo + 1;
-    step = ceil((hi - lo) / 7);
-    lo   = floor(lo / step) * step;
-    hi   = ceil(hi / step) * step;
-    ymin = lo;
-    ymax = hi;
-    nyt  = 0;
-    for (double v = lo; v <= hi + 1e-9 && nyt < MAXTICKS; v += step) yt[nyt++] = v;
-  } else Ticks(&ymin, &ymax, PETSC_FALSE, 5, yt, &nyt);
+  Ticks(&f.xmin, &f.xmax, integer, 6, xt, &nxt);
+  if (logy) LogTicks(&f, yt, &nyt);
+  else Ticks(&f.ymin, &f.ymax, PETSC_FALSE, 5, yt, &nyt);
 
-  /* layout */
+  /* layout: room for the y tick labels on the left, the last x label on the right */
   for (int t = 0; t < nyt; t++) {
     TickLabel(yt[t], nyt > 1 ? yt[1] - yt[0] : 1, logy, buf, sizeof(buf));
     ylw = PetscMax(ylw, TextWidth(buf, s));
@@ -216,115 +329,26 @@ PetscErrorCode PdPlotRender(PetscInt width, PetscInt height, const char title[],
     }
   }
   TickLabel(xt[nxt - 1], nxt > 1 ? xt[1] - xt[0] : 1, PETSC_FALSE, buf, sizeof(buf));
-  left   = 4 + ylw + 3 + tick;
-  right  = c.W - 1 - PetscMax(8, TextWidth(buf, s) / 2 + 2);
-  top    = title && title[0] ? 2 * ch : ch;
-  bottom = c.H - 1 - (tick + 3 + ch + (xlabel && xlabel[0] ? ch + 2 : 0));
-  PetscCheck(right - left >= 16 && bottom - top >= 16, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "A %" PetscInt_FMT "x%" PetscInt_FMT " canvas leaves no room for the plot", width, height);
-#define PX(v) (left + (int)lround(((v) - xmin) / (xmax - xmin) * (right - left)))
-#define PY(v) (bottom - (int)lround(((v) - ymin) / (ymax - ymin) * (bottom - top)))
+  f.left   = 4 + ylw + 3 + tick;
+  f.right  = width - 1 - PetscMax(8, TextWidth(buf, s) / 2 + 2);
+  f.top    = title && title[0] ? 2 * ch : ch;
+  f.bottom = height - 1 - (tick + 3 + ch + (xlabel && xlabel[0] ? ch + 2 : 0));
+  PetscCheck(f.right - f.left >= 16 && f.bottom - f.top >= 16, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "A %" PetscInt_FMT "x%" PetscInt_FMT " canvas leaves no room for the plot", width, height);
 
+  c.W = (int)width;
+  c.H = (int)height;
+  PetscCall(PetscMalloc1((size_t)c.W * c.H * 3, &c.rgb));
+  memset(c.rgb, 255, (size_t)c.W * c.H * 3);
   /* grid lines: minor ones at 2..9 x 10^k on a log axis, then the major ones */
   if (logy && yt[1] - yt[0] == 1)
     for (int t = 0; t + 1 < nyt; t++)
-      for (int m = 2; m <= 9; m++) Line(&c, left, PY(yt[t] + log10((double)m)), right, PY(yt[t] + log10((double)m)), 1, 0, 0, c.W - 1, c.H - 1, minor);
-  for (int t = 0; t < nxt; t++) Line(&c, PX(xt[t]), top, PX(xt[t]), bottom, 1, 0, 0, c.W - 1, c.H - 1, grid);
-  for (int t = 0; t < nyt; t++) Line(&c, left, PY(yt[t]), right, PY(yt[t]), 1, 0, 0, c.W - 1, c.H - 1, grid);
-
-  /* curves: lines between consecutive usable points, a dot at each point when there are few */
-  for (k = 0; k < ncurves; k++) {
-    unsigned char col[3];
-    int           px = 0, py = 0, have = 0, dots = npoints <= 60;
-    PdPlotColour(k, col);
-    for (i = 0; i < npoints; i++) {
-      int qx, qy;
-      if (PetscIsInfOrNanReal(x[i]) || !Usable(y[k][i], logy)) continue;
-      qx = PX(x[i]);
-      qy = PY(logy ? log10(y[k][i]) : y[k][i]);
-      if (have) Line(&c, px, py, qx, qy, s + 1, left, top, right, bottom, col);
-      if (dots || !have) Fill(&c, PetscMax(qx - s - 1, left), PetscMax(qy - s - 1, top), PetscMin(qx + s + 1, right), PetscMin(qy + s + 1, bottom), col);
-      px   = qx;
-      py   = qy;
-      have = 1;
-    }
-  }
-
-  /* frame, ticks, labels */
-  Line(&c, left, top, right, top, 1, 0, 0, c.W - 1, c.H - 1, black);
-  Line(&c, left, bottom, right, bottom, 1, 0, 0, c.W - 1, c.H - 1, black);
-  Line(&c, left, top, left, bottom, 1, 0, 0, c.W - 1, c.H - 1, black);
-  Line(&c, right, top, right, bottom, 1, 0, 0, c.W - 1, c.H - 1, black);
-  for (int t = 0; t < nxt; t++) {
-    int X = PX(xt[t]);
-    Line(&c, X, bottom, X, bottom + tick, 1, 0, 0, c.W - 1, c.H - 1, black);
-    TickLabel(xt[t], nxt > 1 ? xt[1] - xt[0] : 1, PETSC_FALSE, buf, sizeof(buf));
-    Text(&c, X - TextWidth(buf, s) / 2, bottom + tick + 3, buf, s, black);
-  }
-  for (int t = 0; t < nyt; t++) {
-    int Y = PY(yt[t]);
-    Line(&c, left - tick, Y, left, Y, 1, 0, 0, c.W - 1, c.H - 1, black);
-    TickLabel(yt[t], nyt > 1 ? yt[1] - yt[0] : 1, logy, buf, sizeof(buf));
-    Text(&c, left - tick - 3 - TextWidth(buf, s), Y - 7 * s / 2, buf, s, black);
-  }
-  if (logy && nyt <= 3 && yt[1] - yt[0] == 1) /* at most two decades: label 2 and 5 too */
-    for (int t = 0; t + 1 < nyt; t++)
-      for (int m = 2; m <= 5; m += 3) {
-        int Y = PY(yt[t] + log10((double)m));
-        Line(&c, left - tick / 2, Y, left, Y, 1, 0, 0, c.W - 1, c.H - 1, black);
-        LogLabel(m, (int)lround(yt[t]), buf, sizeof(buf));
-        Text(&c, left - tick - 3 - TextWidth(buf, s), Y - 7 * s / 2, buf, s, black);
-      }
-  if (xlabel && xlabel[0]) Text(&c, (left + right) / 2 - TextWidth(xlabel, s) / 2, bottom + tick + 3 + ch + 2, xlabel, s, black);
-  if (title && title[0]) Text(&c, (left + right) / 2 - TextWidth(title, s) / 2, (top - 7 * s) / 2, title, s, black);
-
-  /* legend in the corner of the plotting area that the curves cross least (top right, bottom right,
-     top left, bottom left, in that order of preference) */
-  if (names && ncurves > 0) {
-    int lw = 0, bw, bh, bestcount = -1, bx = 0, by = 0, sw = 5 * cw / 2;
-    for (k = 0; k < ncurves; k++) lw = PetscMax(lw, TextWidth(names[k] ? names[k] : "", s));
-    bw = 3 * s + sw + cw + lw + 3 * s;
-    bh = (int)ncurves * (ch + 2 * s) + 4 * s;
-    for (int corner = 0; corner < 4; corner++) {
-      int x0 = corner < 2 ? right - 4 - bw : left + 4, y0 = corner % 2 == 0 ? top + 4 : bottom - 4 - bh, count = 0;
-      for (int yy = y0; yy <= y0 + bh; yy++)
-        for (int xx = x0; xx <= x0 + bw; xx++) {
-          const unsigned char *p = c.rgb + 3 * ((size_t)PetscMax(0, PetscMin(yy, c.H - 1)) * c.W + PetscMax(0, PetscMin(xx, c.W - 1)));
-          if (!(p[0] == p[1] && p[1] == p[2])) count++; /* a coloured (curve) pixel */
-        }
-      if (bestcount < 0 || count < bestcount) {
-        bestcount = count;
-        bx        = x0;
-        by        = y0;
-      }
-    }
-    Fill(&c, bx, by, bx + bw, by + bh, white);
-    Line(&c, bx, by, bx + bw, by, 1, 0, 0, c.W - 1, c.H - 1, frame_grey);
-    Line(&c, bx, by + bh, bx + bw, by + bh, 1, 0, 0, c.W - 1, c.H - 1, frame_grey);
-    Line(&c, bx, by, bx, by + bh, 1, 0, 0, c.W - 1, c.H - 1, frame_grey);
-    Line(&c, bx + bw, by, bx + bw, by + bh, 1, 0, 0, c.W - 1, c.H - 1, frame_grey);
-    for (k = 0; k < ncurves; k++) {
-      unsigned char col[3];
-      int           ty = by + 2 * s + (int)k * (ch + 2 * s) + s;
-      PdPlotColour(k, col);
-      Line(&c, bx + 3 * s, ty + 7 * s / 2, bx + 3 * s + sw, ty + 7 * s / 2, s + 1, 0, 0, c.W - 1, c.H - 1, col);
-      Text(&c, bx + 3 * s + sw + cw, ty, names[k] ? names[k] : "", s, black);
-    }
-  }
-#undef PX
-#undef PY
-  if (frame) {
-    frame->width  = width;
-    frame->height = height;
-    frame->left   = left;
-    frame->right  = right;
-    frame->top    = top;
-    frame->bottom = bottom;
-    frame->xmin   = xmin;
-    frame->xmax   = xmax;
-    frame->ymin   = ymin;
-    frame->ymax   = ymax;
-    frame->logy   = logy;
-  }
+      for (int m = 2; m <= 9; m++) Line(&c, (int)f.left, PY(&f, yt[t] + log10((double)m)), (int)f.right, PY(&f, yt[t] + log10((double)m)), 1, 0, 0, c.W - 1, c.H - 1, minor);
+  for (int t = 0; t < nxt; t++) Line(&c, PX(&f, xt[t]), (int)f.top, PX(&f, xt[t]), (int)f.bottom, 1, 0, 0, c.W - 1, c.H - 1, grid);
+  for (int t = 0; t < nyt; t++) Line(&c, (int)f.left, PY(&f, yt[t]), (int)f.right, PY(&f, yt[t]), 1, 0, 0, c.W - 1, c.H - 1, grid);
+  DrawCurves(&c, &f, s, npoints, ncurves, x, y);
+  DrawAxes(&c, &f, s, tick, ch, xt, nxt, yt, nyt, title, xlabel);
+  if (names && ncurves > 0) DrawLegend(&c, &f, s, cw, ch, ncurves, names);
+  if (frame) *frame = f;
   *rgb = c.rgb;
   PetscFunctionReturn(0);
 }

@@ -262,5 +262,154 @@ static void test_checkpoint_roundtrip(void **state)
   PDT(PdParamsDestroy(&b));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_checkpoint_roundtrip)};
+/* Hostile checkpoints: each is one clear error, never a read past a buffer or a silent wrong model. */
+static void test_checkpoint_hostile(void **state)
+{
+  PdParams a, b;
+  PdOptim  sgd, adam, sgd2;
+  PdDict   meta, back;
+  float   *da, *ga, *ma, *mb;
+  PetscInt nbuf, epoch;
+  PDT(MakeParams(4, &a));
+  PDT(PdParamsGetArrays(a, &da, &ga));
+  PDT(PdParamsGetBufferSize(a, &nbuf));
+  PDT(PdOptimCreate(a, &sgd));
+  PDT(PdOptimSetType(sgd, PD_OPTIM_SGD));
+  PDT(PdOptimSetMomentum(sgd, 0.9));
+  for (int k = 0; k < 2; k++) {
+    for (PetscInt i = 0; i < nbuf; i++) ga[i] = (float)cos(i + k);
+    PDT(PdOptimStep(sgd, NULL));
+  }
+  PDT(PdDictCreate(&meta));
+  PDT(PdDictSetString(meta, "model", "mlp"));
+  PDT(PdCheckpointWrite(PETSC_COMM_SELF, "io_sgd.h5", meta, a, sgd, 2));
+  /* an SGD checkpoint resumes with SGD (momentum buffer restored exactly) ... */
+  PDT(MakeParams(4, &b));
+  PDT(PdOptimCreate(b, &sgd2));
+  PDT(PdOptimSetType(sgd2, PD_OPTIM_SGD));
+  PDT(PdCheckpointLoad(PETSC_COMM_SELF, "io_sgd.h5", b, sgd2));
+  PDT(PdOptimGetState(sgd, NULL, &ma, NULL));
+  PDT(PdOptimGetState(sgd2, NULL, &mb, NULL));
+  for (PetscInt i = 0; i < nbuf; i++) assert_true(ma[i] == mb[i]);
+  /* ... but not with Adam, which needs a second moment the file does not have */
+  PDT(PdOptimCreate(b, &adam));
+  PDT_FAILS(PdCheckpointLoad(PETSC_COMM_SELF, "io_sgd.h5", b, adam));
+  PDT_ERRMSG_HAS("/optim/v");
+  PDT_ERRMSG_HAS("another optimizer");
+  /* /optim/m shorter than the parameters */
+  {
+    hid_t   f = H5Fopen("io_sgd.h5", H5F_ACC_RDWR, H5P_DEFAULT), sp, ds;
+    hsize_t n = 3;
+    float   z[3] = {0, 0, 0};
+    assert_true(f >= 0);
+    H5Ldelete(f, "/optim/m", H5P_DEFAULT);
+    sp = H5Screate_simple(1, &n, NULL);
+    ds = H5Dcreate2(f, "/optim/m", H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, z);
+    H5Dclose(ds);
+    H5Sclose(sp);
+    H5Fclose(f);
+  }
+  PDT_FAILS(PdCheckpointLoad(PETSC_COMM_SELF, "io_sgd.h5", b, sgd2));
+  PDT_ERRMSG_HAS("/optim/m has 3 entries");
+  /* the epoch and the format are checked */
+  {
+    const long long bad[2] = {-1000000, (long long)1 << 62};
+    for (int k = 0; k < 3; k++) {
+      hid_t f = H5Fopen("io_sgd.h5", H5F_ACC_RDWR, H5P_DEFAULT), root = H5Gopen2(f, "/", H5P_DEFAULT), sp = H5Screate(H5S_SCALAR), at;
+      if (k < 2) {
+        H5Adelete(root, "epoch");
+        at = H5Acreate2(root, "epoch", H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
+        H5Awrite(at, H5T_NATIVE_LLONG, &bad[k]);
+      } else {
+        const char *fmt = "pdeop checkpoint 9";
+        hid_t       st  = H5Tcopy(H5T_C_S1);
+        H5Tset_size(st, strlen(fmt) + 1);
+        H5Adelete(root, "format");
+        at = H5Acreate2(root, "format", st, sp, H5P_DEFAULT, H5P_DEFAULT);
+        H5Awrite(at, st, fmt);
+        H5Tclose(st);
+      }
+      H5Aclose(at);
+      H5Sclose(sp);
+      H5Gclose(root);
+      H5Fclose(f);
+      PDT_FAILS(PdCheckpointReadMeta(PETSC_COMM_SELF, "io_sgd.h5", &back, &epoch));
+      PDT_ERRMSG_HAS(k < 2 ? "corrupted" : "checkpoint format 'pdeop checkpoint 9'");
+      if (k == 1) { /* restore a valid epoch before testing the format */
+        long long ok = 2;
+        f  = H5Fopen("io_sgd.h5", H5F_ACC_RDWR, H5P_DEFAULT);
+        root = H5Gopen2(f, "/", H5P_DEFAULT);
+        sp = H5Screate(H5S_SCALAR);
+        H5Adelete(root, "epoch");
+        at = H5Acreate2(root, "epoch", H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
+        H5Awrite(at, H5T_NATIVE_LLONG, &ok);
+        H5Aclose(at);
+        H5Sclose(sp);
+        H5Gclose(root);
+        H5Fclose(f);
+      }
+    }
+  }
+  /* one flipped mantissa bit in a parameter: the checksum catches it */
+  {
+    PdTensor t;
+    FILE    *fp;
+    long     size, hit = -1;
+    unsigned char *bytes;
+    const float    mark = 1.2345678f;
+    PDT(PdParamsGetTensor(a, 0, &t));
+    for (PetscInt i = 0; i < t->size; i++) t->data[i] = mark;
+    PDT(PdCheckpointWrite(PETSC_COMM_SELF, "io_flip.h5", meta, a, NULL, 1));
+    PDT(PdCheckpointLoad(PETSC_COMM_SELF, "io_flip.h5", b, NULL)); /* intact: loads */
+    fp = fopen("io_flip.h5", "r+b");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    size  = ftell(fp);
+    bytes = malloc((size_t)size);
+    fseek(fp, 0, SEEK_SET);
+    assert_int_equal(fread(bytes, 1, (size_t)size, fp), (size_t)size);
+    for (long i = 0; i + 4 <= size && hit < 0; i++)
+      if (!memcmp(bytes + i, &mark, 4)) hit = i;
+    assert_true(hit >= 0);
+    bytes[hit] ^= 0x01; /* lowest mantissa bit of the first weight: still a finite float */
+    fseek(fp, hit, SEEK_SET);
+    fwrite(bytes + hit, 1, 1, fp);
+    fclose(fp);
+    free(bytes);
+    PDT_FAILS(PdCheckpointLoad(PETSC_COMM_SELF, "io_flip.h5", b, NULL));
+    PDT_ERRMSG_HAS("checksum");
+  }
+  /* a dataset that declares an absurd size, or declares data it never holds */
+  {
+    hid_t   f = H5Fcreate("io_huge.h5", H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), sp, ds, dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hsize_t big[3] = {(hsize_t)1 << 20, (hsize_t)1 << 20, (hsize_t)1 << 10}, mid[2] = {(hsize_t)1 << 16, (hsize_t)1 << 16};
+    int     nd;
+    PetscInt shape[PD_MAX_DIMS];
+    float  *data;
+    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_LATE);
+    sp = H5Screate_simple(3, big, NULL);
+    ds = H5Dcreate2(f, "huge", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Dclose(ds);
+    H5Sclose(sp);
+    sp = H5Screate_simple(2, mid, NULL);
+    ds = H5Dcreate2(f, "unwritten", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Dclose(ds);
+    H5Sclose(sp);
+    H5Pclose(dcpl);
+    H5Fclose(f);
+    PDT_FAILS(PdH5ReadFloatArray(PETSC_COMM_SELF, "io_huge.h5", "huge", &nd, shape, &data));
+    PDT_ERRMSG_HAS("implausible size");
+    PDT_FAILS(PdH5ReadFloatArray(PETSC_COMM_SELF, "io_huge.h5", "unwritten", &nd, shape, &data));
+    PDT_ERRMSG_HAS("holds no data");
+  }
+  PDT(PdDictDestroy(&meta));
+  PDT(PdOptimDestroy(&sgd));
+  PDT(PdOptimDestroy(&sgd2));
+  PDT(PdOptimDestroy(&adam));
+  PDT(PdParamsDestroy(&a));
+  PDT(PdParamsDestroy(&b));
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_checkpoint_hostile)};
 PDT_MAIN("engine_io", tests)

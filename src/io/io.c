@@ -154,6 +154,62 @@ static PetscErrorCode OpenRead(MPI_Comm comm, const char file[], hid_t *f)
   PetscFunctionReturn(0);
 }
 
+/* No dataset pdeop reads holds more than this many floats (64 GB): a larger declared size is damage. */
+#define PD_IO_MAX_FLOATS ((size_t)1 << 34)
+
+/* whether a dataset carries HDF5's Fletcher-32 checksum filter */
+static PetscBool HasChecksum(hid_t ds)
+{
+  hid_t     dcpl = H5Dget_create_plist(ds);
+  PetscBool has  = PETSC_FALSE;
+
+  if (dcpl >= 0) {
+    int nf = H5Pget_nfilters(dcpl);
+    for (int i = 0; i < nf; i++) {
+      unsigned     flags;
+      size_t       ncd = 0;
+      char         fname[64];
+      unsigned int config;
+      if (H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, NULL, sizeof(fname), fname, &config) == H5Z_FILTER_FLETCHER32) has = PETSC_TRUE;
+    }
+    H5Pclose(dcpl);
+  }
+  return has;
+}
+
+/* A dataset must hold data, and an unfiltered contiguous one all the bytes it declares (a truncated
+   file does not): checked before allocating memory for it. */
+static PetscErrorCode CheckStorage(MPI_Comm comm, hid_t ds, const char *file, const char *name, size_t n)
+{
+  hid_t        dcpl = H5Dget_create_plist(ds);
+  H5D_layout_t layout;
+  int          nf;
+  haddr_t      offset;
+
+  PetscFunctionBegin;
+  if (H5Dget_storage_size(ds) == 0) { /* never written: reading would give fill values */
+    if (dcpl >= 0) H5Pclose(dcpl);
+    H5Dclose(ds);
+    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s declares %zu floats but holds no data", file, name, n);
+  }
+  if (dcpl < 0) PetscFunctionReturn(0);
+  layout = H5Pget_layout(dcpl);
+  nf     = H5Pget_nfilters(dcpl);
+  H5Pclose(dcpl);
+  offset = H5Dget_offset(ds);
+  if (layout == H5D_CONTIGUOUS && nf == 0 && offset != HADDR_UNDEF) {
+    hid_t   f = H5Iget_file_id(ds);
+    hsize_t size = 0;
+    H5Fget_filesize(f, &size);
+    H5Fclose(f);
+    if ((hsize_t)offset + 4 * (hsize_t)n > size) {
+      H5Dclose(ds);
+      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s declares %zu floats but the file ends before them (truncated or corrupted)", file, name, n);
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 /* Read dataset `name` as float32 with rank in [minrank, 5]; checks type and finiteness.
    *data is NULL and *ndim 0 when the dataset is absent and !required. */
 static PetscErrorCode ReadFloat(MPI_Comm comm, hid_t f, const char *file, const char *name, PetscBool required, int minrank, int *ndim, PetscInt shape[], float **data)
@@ -195,17 +251,38 @@ static PetscErrorCode ReadFloat(MPI_Comm comm, hid_t f, const char *file, const 
   H5Sclose(sp);
   for (int i = 0; i < nd; i++) {
     shape[i] = (PetscInt)dims[i];
+    if (dims[i] > (hsize_t)PETSC_MAX_INT || (dims[i] && n > PD_IO_MAX_FLOATS / (size_t)dims[i])) {
+      H5Dclose(ds);
+      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s declares an implausible size (dimension %d is %llu); the file is corrupted", file, name, i, (unsigned long long)dims[i]);
+    }
     n *= (size_t)dims[i];
   }
   if (n == 0) {
     H5Dclose(ds);
     SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s is empty", file, name);
   }
-  PetscCall(PetscMalloc1(n, data));
-  if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, *data) < 0) {
-    H5Dclose(ds);
-    PetscCall(PetscFree(*data));
-    SETERRQ(comm, PETSC_ERR_FILE_READ, "'%s': cannot read dataset %s", file, name);
+  PetscCall(CheckStorage(comm, ds, file, name, n));
+  {
+    PetscErrorCode ierr;
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = PetscMalloc1(n, data);
+    PetscCall(PetscPopErrorHandler());
+    if (ierr) {
+      H5Dclose(ds);
+      SETERRQ(comm, PETSC_ERR_MEM, "'%s': out of memory for dataset %s (%zu floats, %.3g GB)", file, name, n, 4.0 * (double)n / 1e9);
+    }
+  }
+  {
+    herr_t e;
+    H5QUIET_BEGIN;
+    e = H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, *data);
+    H5QUIET_END;
+    if (e < 0) {
+      PetscBool sum = HasChecksum(ds);
+      H5Dclose(ds);
+      PetscCall(PetscFree(*data));
+      SETERRQ(comm, PETSC_ERR_FILE_READ, "'%s': cannot read dataset %s%s", file, name, sum ? ": its checksum does not match (the file is corrupted)" : " (the file is damaged or uses a compression filter this HDF5 lacks)");
+    }
   }
   H5Dclose(ds);
   for (size_t i = 0; i < n; i++)
@@ -290,6 +367,21 @@ static PetscErrorCode WriteFloat(hid_t loc, const char *name, int nd, const Pets
   for (int i = 0; i < nd; i++) dims[i] = (hsize_t)shape[i];
   H5Pset_create_intermediate_group(lcpl, 1);
   H5Pset_obj_track_times(dcpl, 0); /* no timestamps: the same data gives the same file, byte for byte */
+  { /* chunks of whole trailing dimensions (a sample or a parameter, under 1 GB) with a Fletcher-32
+       checksum, so a flipped bit in the file is an error on reading, not a silently wrong model */
+    hsize_t chunk[PD_MAX_DIMS], bytes = 4;
+    for (int i = nd - 1; i >= 0; i--) {
+      chunk[i] = dims[i] ? dims[i] : 1;
+      if (bytes * chunk[i] > ((hsize_t)1 << 30)) chunk[i] = PetscMax(1, ((hsize_t)1 << 30) / bytes);
+      bytes *= chunk[i];
+      if (i > 0 && bytes * dims[i - 1] > ((hsize_t)1 << 24)) { /* 16 MB chunks at most: one sample each, or less */
+        for (int k = 0; k < i; k++) chunk[k] = 1;
+        break;
+      }
+    }
+    H5Pset_chunk(dcpl, nd, chunk);
+    H5Pset_fletcher32(dcpl);
+  }
   sp = H5Screate_simple(nd, dims, NULL);
   ds = H5Dcreate2(loc, name, H5T_IEEE_F32LE, sp, lcpl, dcpl, H5P_DEFAULT);
   e  = ds < 0 ? -1 : H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
@@ -379,6 +471,10 @@ PetscErrorCode PdDatasetWrite(MPI_Comm comm, const char file[], const PdDataset 
 
 /* ---------------- checkpoints ---------------- */
 
+#define PD_CHECKPOINT_FORMAT    "pdeop checkpoint 1"
+#define PD_CHECKPOINT_MAX_EPOCH 1000000000          /* epochs or steps: far beyond any run, far below PetscInt's range */
+#define PD_CHECKPOINT_MAX_STEP  1000000000000000LL /* optimizer steps */
+
 typedef struct {
   PdDict   meta;
   PdParams params;
@@ -431,7 +527,7 @@ static PetscErrorCode CheckpointWriter(hid_t f, const char *file, void *vctx)
   if (!ierr) {
     PetscCall(PdDictCreate(&extra));
     PetscCall(PdDictSetInt(extra, "epoch", c->epoch));
-    PetscCall(PdDictSetString(extra, "format", "pdeop checkpoint 1"));
+    PetscCall(PdDictSetString(extra, "format", PD_CHECKPOINT_FORMAT));
     ierr = WriteAttrs(root, extra, file);
     PetscCall(PdDictDestroy(&extra));
   }
@@ -480,6 +576,20 @@ PetscErrorCode PdCheckpointWrite(MPI_Comm comm, const char file[], PdDict meta, 
   PetscFunctionReturn(0);
 }
 
+/* whether d has key with a value of this type */
+static PetscBool EntryIs(PdDict d, const char *key, PdDictType type)
+{
+  PetscInt n = 0;
+
+  if (PdDictGetSize(d, &n)) return PETSC_FALSE;
+  for (PetscInt k = 0; k < n; k++) {
+    const char *name;
+    PdDictType  t;
+    if (!PdDictGetEntry(d, k, &name, &t) && !strcmp(name, key)) return (PetscBool)(t == type);
+  }
+  return PETSC_FALSE;
+}
+
 /*@ PdCheckpointReadMeta - the root attributes (model type, hyperparameters, ...) and the epoch @*/
 PetscErrorCode PdCheckpointReadMeta(MPI_Comm comm, const char file[], PdDict *meta, PetscInt *epoch)
 {
@@ -498,8 +608,49 @@ PetscErrorCode PdCheckpointReadMeta(MPI_Comm comm, const char file[], PdDict *me
   PetscCall(PdDictHas(*meta, "epoch", &has));
   if (!has) PetscCall(PdDictDestroy(meta));
   PetscCheck(has, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a pdeop checkpoint: it has no 'epoch' attribute", file);
-  PetscCall(PdDictGetInt(*meta, "epoch", &e));
+  {
+    const char *format = NULL;
+    PetscBool   same   = PETSC_FALSE;
+    PetscCall(PdDictHas(*meta, "format", &has));
+    if (has && EntryIs(*meta, "format", PD_DICT_STRING)) {
+      PetscCall(PdDictGetString(*meta, "format", &format));
+      PetscCall(PetscStrcmp(format, PD_CHECKPOINT_FORMAT, &same));
+    }
+    if (!same) {
+      char got[128];
+      PetscCall(PetscSNPrintf(got, sizeof(got), "%s", format ? format : "none"));
+      PetscCall(PdDictDestroy(meta));
+      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' has checkpoint format '%s'; this pdeop reads '%s'", file, got, PD_CHECKPOINT_FORMAT);
+    }
+  }
+  if (EntryIs(*meta, "epoch", PD_DICT_INT)) PetscCall(PdDictGetInt(*meta, "epoch", &e));
+  else e = -1;
+  if (e < 0 || e > PD_CHECKPOINT_MAX_EPOCH) {
+    PetscCall(PdDictDestroy(meta));
+    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' says it was written after epoch (or step) %" PetscInt64_FMT "; a checkpoint's count is 0 to %" PetscInt64_FMT ", so the file is corrupted", file, e, (PetscInt64)PD_CHECKPOINT_MAX_EPOCH);
+  }
   if (epoch) *epoch = (PetscInt)e;
+  PetscFunctionReturn(0);
+}
+
+/* One moment of the optimizer (/optim/m or /optim/v) into dst (nbuf floats), when the optimizer
+   keeps it (dst not NULL): it must be there, with exactly nbuf entries. */
+static PetscErrorCode ReadMoment(MPI_Comm comm, hid_t f, const char *file, const char *name, float *dst, PetscInt nbuf)
+{
+  float   *data;
+  int      nd;
+  PetscInt shape[PD_MAX_DIMS];
+
+  PetscFunctionBegin;
+  if (!dst || !nbuf) PetscFunctionReturn(0);
+  PetscCall(ReadFloat(comm, f, file, name, PETSC_FALSE, 1, &nd, shape, &data));
+  PetscCheck(data, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' has no optimizer state %s: it was written by another optimizer (see its /optim type), so it cannot be resumed with this one", file, name);
+  if (nd != 1 || shape[0] != nbuf) {
+    PetscCall(PetscFree(data));
+    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': optimizer state %s has %" PetscInt_FMT " entries; the model needs %" PetscInt_FMT, file, name, nd == 1 ? shape[0] : -1, nbuf);
+  }
+  PetscCall(PetscArraycpy(dst, data, nbuf));
+  PetscCall(PetscFree(data));
   PetscFunctionReturn(0);
 }
 
@@ -545,9 +696,8 @@ PetscErrorCode PdCheckpointLoad(MPI_Comm comm, const char file[], PdParams param
   }
   if (optim) {
     PetscInt64 step = 0;
-    float     *m, *v, *fm = NULL, *fv = NULL;
-    int        nd;
-    PetscInt   shape[PD_MAX_DIMS], nbuf;
+    float     *m, *v;
+    PetscInt   nbuf;
     hid_t      g;
     {
       H5QUIET_BEGIN;
@@ -562,22 +712,20 @@ PetscErrorCode PdCheckpointLoad(MPI_Comm comm, const char file[], PdParams param
       long long s;
       hid_t     a = H5Aopen(g, "step", H5P_DEFAULT);
       if (a >= 0 && H5Aread(a, H5T_NATIVE_LLONG, &s) >= 0) step = (PetscInt64)s;
+      else step = -1;
       if (a >= 0) H5Aclose(a);
     }
     H5Gclose(g);
+    if (step < 0 || step > PD_CHECKPOINT_MAX_STEP) {
+      H5Fclose(f);
+      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': the optimizer's step count is missing or out of range (%" PetscInt64_FMT "); the file is corrupted", file, step);
+    }
     PetscCall(PdParamsGetBufferSize(params, &nbuf));
     PetscCall(PdOptimGetState(optim, NULL, &m, &v));
-    ierr = ReadFloat(comm, f, file, "/optim/m", PETSC_FALSE, 1, &nd, shape, &fm);
-    if (!ierr) ierr = ReadFloat(comm, f, file, "/optim/v", PETSC_FALSE, 1, &nd, shape, &fv);
+    ierr = ReadMoment(comm, f, file, "/optim/m", m, nbuf);
+    if (!ierr) ierr = ReadMoment(comm, f, file, "/optim/v", v, nbuf);
     H5Fclose(f);
     PetscCall(ierr);
-    if (fm) {
-      PetscCheck(nd == 1 && shape[0] == nbuf, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': optimizer state has %" PetscInt_FMT " entries; the model needs %" PetscInt_FMT, file, shape[0], nbuf);
-      PetscCall(PetscArraycpy(m, fm, nbuf));
-    }
-    if (fv && v) PetscCall(PetscArraycpy(v, fv, nbuf));
-    PetscCall(PetscFree(fm));
-    PetscCall(PetscFree(fv));
     PetscCall(PdOptimSetStepCount(optim, step));
   } else H5Fclose(f);
   PetscCall(PetscLogEventEnd(PD_EVENT_IO, 0, 0, 0, 0));

@@ -411,5 +411,47 @@ static void test_checkpoint_hostile(void **state)
   PDT(PdParamsDestroy(&b));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_checkpoint_hostile)};
+/* Outputs never overwrite inputs or each other, and their directories must be writable. */
+static void test_files_check(void **state)
+{
+  FILE *f = fopen("io_in.h5", "w");
+  assert_non_null(f);
+  fclose(f);
+  unlink("io_link.h5");
+  assert_int_equal(symlink("io_in.h5", "io_link.h5"), 0);
+  unlink("io_hard.h5");
+  assert_int_equal(link("io_in.h5", "io_hard.h5"), 0);
+  {
+    PdFileArg in[2] = {{"-data", "io_in.h5"}, {"-test", NULL}};
+    PdFileArg ok[2] = {{"-o", "io_out.h5"}, {"-log", "io_out.csv"}};
+    PDT(PdFilesCheck(PETSC_COMM_SELF, 2, in, 2, ok));
+    const char *same[] = {"io_in.h5", "./io_in.h5", "io_link.h5", "io_hard.h5", "../tests/io_in.h5"};
+    for (int k = 0; k < 5; k++) {
+      PdFileArg out[1] = {{"-o", same[k]}};
+      char      cwd[PATH_MAX];
+      if (k == 4) { /* the same file by another relative path, when the cwd is called tests */
+        assert_non_null(getcwd(cwd, sizeof(cwd)));
+        if (strcmp(strrchr(cwd, '/'), "/tests")) continue;
+      }
+      PDT_FAILS(PdFilesCheck(PETSC_COMM_SELF, 2, in, 1, out));
+      PDT_ERRMSG_HAS("is also the input -data");
+    }
+  }
+  {
+    PdFileArg in[1]  = {{"-data", "io_in.h5"}};
+    PdFileArg two[2] = {{"-o", "io_out.h5"}, {"-report", "./io_out.h5"}};
+    PdFileArg nod[1] = {{"-o", "io_no_such_dir/x.h5"}};
+    PdFileArg dir[1] = {{"-o", "."}};
+    PDT_FAILS(PdFilesCheck(PETSC_COMM_SELF, 1, in, 2, two));
+    PDT_ERRMSG_HAS("name the same file");
+    PDT_FAILS(PdFilesCheck(PETSC_COMM_SELF, 1, in, 1, nod));
+    PDT_ERRMSG_HAS("does not exist");
+    PDT_FAILS(PdFilesCheck(PETSC_COMM_SELF, 1, in, 1, dir));
+    PDT_ERRMSG_HAS("is a directory");
+  }
+  unlink("io_link.h5");
+  unlink("io_hard.h5");
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_checkpoint_hostile), cmocka_unit_test(test_files_check)};
 PDT_MAIN("engine_io", tests)

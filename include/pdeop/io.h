@@ -32,3 +32,12 @@ PETSC_EXTERN PetscErrorCode PdCheckpointLoad(MPI_Comm, const char[], PdParams, P
 /* Generic helpers for other writers (fields, PINN problems): one float or double array dataset. */
 PETSC_EXTERN PetscErrorCode PdH5WriteFields(MPI_Comm, const char[], PetscInt, const char *const[], const float *const[], PetscInt, const PetscInt[], PdDict);
 PETSC_EXTERN PetscErrorCode PdH5ReadFloatArray(MPI_Comm, const char[], const char[], int *, PetscInt[], float **);
+
+/* A command's file argument: the option that named it and the path (src/io/files.c). */
+typedef struct {
+  const char *option;
+  const char *path;
+} PdFileArg;
+/* Before any work: no output is an input or another output (same device and inode, or the same
+   resolved path), and each output's directory exists and is writable. One error naming both. */
+PETSC_EXTERN PetscErrorCode PdFilesCheck(MPI_Comm, PetscInt, const PdFileArg[], PetscInt, const PdFileArg[]);

@@ -31,8 +31,7 @@ static void Identify(const char *file, FileId *id)
   }
   snprintf(dir, sizeof(dir), "%s", file);
   snprintf(base, sizeof(base), "%s", file);
-  if (realpath(dirname(dir), real)) snprintf(id->path, sizeof(id->path), "%s/%s", real, basename(base));
-  else snprintf(id->path, sizeof(id->path), "%s", file);
+  if (!realpath(dirname(dir), real) || snprintf(id->path, sizeof(id->path), "%s/%s", real, basename(base)) >= (int)sizeof(id->path)) snprintf(id->path, sizeof(id->path), "%s", file);
 }
 
 static PetscBool Same(const FileId *a, const FileId *b)

@@ -16,23 +16,21 @@ static void FillRandom(float *x, PetscInt n, uint64_t seed, float lo, float hi)
 /* an mlp NOp d -> width (depth hidden layers, act) -> 1 with random weights and biases */
 static PetscErrorCode MakeNet(PetscInt d, PetscInt width, PetscInt depth, const char *act, uint64_t seed, float scale, NOp *nop)
 {
-  PdDict meta;
-  char   s[32];
-  float *data, *grad;
-  PetscInt n;
+  const PetscInt out = 1;
+  PetscInt       a;
+  PetscBool      found;
+  float         *data, *grad;
+  PetscInt       n;
 
   PetscFunctionBegin;
-  PetscCall(PdDictCreate(&meta));
-  PetscCall(PdDictSetString(meta, "model", "mlp"));
-  PetscCall(PetscSNPrintf(s, sizeof(s), "%" PetscInt_FMT, d));
-  PetscCall(PdDictSetString(meta, "input_shape", s));
-  PetscCall(PdDictSetString(meta, "output_shape", "1"));
-  PetscCall(PdDictSetInt(meta, "seed", 1));
-  PetscCall(PdDictSetInt(meta, "mlp_width", width));
-  PetscCall(PdDictSetInt(meta, "mlp_depth", depth));
-  PetscCall(PdDictSetString(meta, "mlp_activation", act));
-  PetscCall(NOpCreateFromMeta(PETSC_COMM_SELF, meta, nop));
-  PetscCall(PdDictDestroy(&meta));
+  PetscCall(PetscEnumFind(PdActivations, act, (PetscEnum *)&a, &found));
+  PetscCheck(found, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "no activation %s", act);
+  PetscCall(NOpCreate(PETSC_COMM_SELF, nop));
+  PetscCall(NOpSetType(*nop, NOPMLP));
+  PetscCall(NOpSetShapes(*nop, 1, &d, 1, &out));
+  PetscCall(NOpSetSeed(*nop, 1));
+  PetscCall(NOpMLPSetLayers(*nop, width, depth));
+  PetscCall(NOpMLPSetActivation(*nop, (PdActivation)a));
   PetscCall(NOpSetUp(*nop));
   {
     PdParams p;
@@ -207,7 +205,7 @@ static PetscErrorCode NetJet(NOp nop, PdTape tape, PetscInt B, PetscInt d, Petsc
   PetscCall(PetscArraycpy(seed.x->data, x, B * d));
   PetscCall(PdTapeInput(tape, 3, sd, &seed.dirs));
   PetscCall(PetscArraycpy(seed.dirs->data, dirs, V * B * d));
-  PetscCall(PdJetMLPForward(nop, tape, &seed, K, jet));
+  PetscCall(NOpJetForward(nop, tape, &seed, K, jet));
   if (ball) {
     PdJet q;
     PetscCall(PdJetSeedSquaredNorm(&seed, tape, K, 1.0, -1.0, &q));
@@ -304,8 +302,8 @@ static void test_sparse_seeds_and_orders(void **state)
     sp.val = val;
     PDT(PdTapeInput(tape, 3, sd, &de.dirs));
     PetscArraycpy(de.dirs->data, dense, V * B * d);
-    PDT(PdJetMLPForward(nop, tape, &sp, K, &js));
-    PDT(PdJetMLPForward(nop, tape, &de, K, &jd));
+    PDT(NOpJetForward(nop, tape, &sp, K, &js));
+    PDT(NOpJetForward(nop, tape, &de, K, &jd));
     for (PetscInt i = 0; i < js.c->size; i++) PDT_CLOSE(js.c->data[i], jd.c->data[i], 1e-5);
   }
   PDT(PdTapeDestroy(&tape));
@@ -473,7 +471,7 @@ static void CheckUnbiased(NOp nop, PetscInt d, PetscInt B, const float *x, const
     PDT(PdTapeInput(tape, 2, sx, &xt));
     PetscArraycpy(xt->data, x, B * d);
     PDT(PdDirSetSample(&ec->op, ec->est, ec->V, B, d, &rng, &ds));
-    PDT(PdDiffOpEstimate(PdJetModelMLP, nop, xt, &ds, &Lu, NULL));
+    PDT(PdDiffOpEstimate(PdJetModelNOp, nop, xt, &ds, &Lu, NULL));
     for (PetscInt b = 0; b < B; b++) {
       s1[b] += Lu->data[b];
       s2[b] += (double)Lu->data[b] * Lu->data[b];
@@ -505,7 +503,7 @@ static void ExactEstimate(NOp nop, PetscInt d, PetscInt B, const float *x, const
       PDT(PdTapeReset(tape));
       PDT(PdTapeInput(tape, 2, sx, &xt));
       PetscArraycpy(xt->data, x, B * d);
-      PDT(PdDiffOpApply(PdJetModelMLP, nop, xt, &ds, t, v0, PetscMin(v0 + chunk, ds.V[t]), &part, NULL));
+      PDT(PdDiffOpApply(PdJetModelNOp, nop, xt, &ds, t, v0, PetscMin(v0 + chunk, ds.V[t]), &part, NULL));
       for (PetscInt b = 0; b < B; b++) out[b] += part->data[b];
     }
   PDT(PdDirSetDestroy(&ds));
@@ -623,15 +621,29 @@ static void test_errors(void **state)
   seed.idx = idx;
   seed.val = val;
   PDT(PdTapeInput(tape, 2, sx, &seed.x));
-  PDT_FAILS(PdJetMLPForward(nop, tape, &seed, 2, &jet));
+  PDT_FAILS(NOpJetForward(nop, tape, &seed, 2, &jet));
   PDT_ERRMSG_HAS("smooth activation");
   PDT(NOpDestroy(&nop));
   {
     const double mean[2] = {0.5, 0.5}, sd[2] = {2.0, 2.0}; /* 2 input channels, 1 output */
     PDT(MakeNet(2, 4, 1, "tanh", 1, 1.0f, &nop));
     PDT(NOpSetNormalization(nop, mean, sd, mean, sd));
-    PDT_FAILS(PdJetMLPForward(nop, tape, &seed, 2, &jet));
+    PDT_FAILS(NOpJetForward(nop, tape, &seed, 2, &jet));
     PDT_ERRMSG_HAS("-normalize 0");
+  }
+  PDT(NOpDestroy(&nop));
+  /* a type without the jet method: a clean error naming it */
+  {
+    const PetscInt in[3] = {1, 8, 8}, out[3] = {1, 8, 8};
+    PDT(NOpCreate(PETSC_COMM_SELF, &nop));
+    PDT(NOpSetType(nop, NOPFNO));
+    PDT(NOpSetShapes(nop, 3, in, 3, out));
+    PDT_FAILS(NOpJetForward(nop, tape, &seed, 2, &jet));
+    PDT_ERRMSG_HAS("type fno has no Taylor-mode forward");
+    PDT_FAILS(PdJetModelNOp(nop, tape, &seed, 2, &jet));
+    PDT_ERRMSG_HAS("no Taylor-mode forward");
+    PDT_FAILS(NOpMLPSetLayers(nop, 4, 1));
+    PDT_ERRMSG_HAS("type mlp");
   }
   PDT(PdTapeDestroy(&tape));
   PDT(NOpDestroy(&nop));

@@ -214,6 +214,34 @@ static PetscErrorCode NetJet(NOp nop, PdTape tape, PetscInt B, PetscInt d, Petsc
   PetscFunctionReturn(0);
 }
 
+/* NOpJetForward's primal is NOpForward's output (every activation), and order 0 has no coefficients */
+static void test_jet_primal_is_forward(void **state)
+{
+  const PetscInt d = 3, B = 4, V = 2;
+  float          x[12], dirs[24];
+  FillRandom(x, B * d, 7, -1.0f, 1.0f);
+  FillRandom(dirs, V * B * d, 8, -1.0f, 1.0f);
+  for (int a = 0; a < 4; a++)
+    for (PetscInt K = 0; K <= 2; K += 2) {
+      NOp      nop;
+      PdTape   tape;
+      PdJet    jet;
+      PdTensor xt, y;
+      PetscInt sx[2] = {B, d};
+      PDT(MakeNet(d, 8, 2, acts[a], 3, 0.8f, &nop));
+      PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+      PDT(NetJet(nop, tape, B, d, V, x, dirs, K, PETSC_FALSE, &jet));
+      PDT(PdTapeInput(tape, 2, sx, &xt));
+      PDT(PetscArraycpy(xt->data, x, B * d));
+      PDT(NOpForward(nop, tape, xt, &y));
+      assert_int_equal(jet.p->size, B);
+      assert_true(K ? jet.c != NULL : jet.c == NULL);
+      for (PetscInt b = 0; b < B; b++) PDT_CLOSE(jet.p->data[b], y->data[b], 1e-6);
+      PDT(PdTapeDestroy(&tape));
+      PDT(NOpDestroy(&nop));
+    }
+}
+
 static void test_jets_against_finite_differences(void **state)
 {
   const PetscInt d = 3, B = 2, V = 2, K = 4;
@@ -652,6 +680,7 @@ static void test_errors(void **state)
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_jet_activation_gradients),
   cmocka_unit_test(test_gather_columns),
+  cmocka_unit_test(test_jet_primal_is_forward),
   cmocka_unit_test(test_jets_against_finite_differences),
   cmocka_unit_test(test_sparse_seeds_and_orders),
   cmocka_unit_test(test_jets_closed_form),

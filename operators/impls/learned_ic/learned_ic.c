@@ -166,10 +166,19 @@ PetscErrorCode NOpLearnedICSetLayers(NOp nop, PetscInt width, PetscInt layers)
 
   PetscFunctionBegin;
   PetscCall(NOpCheckTypeForSetter(nop, NOPLEARNEDIC, "NOpLearnedICSetLayers"));
-  m         = (NOp_LearnedIC *)nop->data;
-  m->width  = width;
-  m->layers = layers;
-  PetscCall(NOpCheck_LearnedIC(nop));
+  m = (NOp_LearnedIC *)nop->data;
+  {
+    const PetscInt ow = m->width, ol = m->layers;
+    PetscErrorCode ierr;
+    m->width  = width;
+    m->layers = layers;
+    ierr      = NOpCheck_LearnedIC(nop);
+    if (ierr) { /* keep the model as it was */
+      m->width  = ow;
+      m->layers = ol;
+    }
+    PetscCall(ierr);
+  }
   PetscFunctionReturn(0);
 }
 

@@ -162,10 +162,19 @@ PetscErrorCode NOpMLPSetLayers(NOp nop, PetscInt width, PetscInt depth)
 
   PetscFunctionBegin;
   PetscCall(NOpCheckTypeForSetter(nop, NOPMLP, "NOpMLPSetLayers"));
-  m        = (NOp_MLP *)nop->data;
-  m->width = width;
-  m->depth = depth;
-  PetscCall(NOpCheck_MLP(nop));
+  m = (NOp_MLP *)nop->data;
+  {
+    const PetscInt ow = m->width, od = m->depth;
+    PetscErrorCode ierr;
+    m->width = width;
+    m->depth = depth;
+    ierr     = NOpCheck_MLP(nop);
+    if (ierr) { /* keep the model as it was */
+      m->width = ow;
+      m->depth = od;
+    }
+    PetscCall(ierr);
+  }
   PetscFunctionReturn(0);
 }
 

@@ -80,9 +80,10 @@ typedef struct {
   const PetscInt *esrc, *edst;
   const PetscInt *lrow, *lcol;
 } NOpGraph;
+#define NOP_LEARNEDIC_NODE_FEATURES 3 /* per node: 1, sum_j A_ij, sum_j |A_ij| of the scaled matrix */
 /* -ic_width (W), -ic_layers (message-passing layers) */
 PETSC_EXTERN PetscErrorCode NOpLearnedICSetLayers(NOp, PetscInt, PetscInt);
 PETSC_EXTERN PetscErrorCode NOpLearnedICGetLayers(NOp, PetscInt *, PetscInt *);
-/* Node features [n, 3], edge values [E, 1], values of the strictly lower edges [El, 1] (tape
+/* Node features [n, NOP_LEARNEDIC_NODE_FEATURES], edge values [E, 1], values of the strictly lower edges [El, 1] (tape
    tensors) -> the factor's values [n + El, 1] in the graph's ordering of lrow/lcol. */
 PETSC_EXTERN PetscErrorCode NOpLearnedICForward(NOp, PdTape, const NOpGraph *, PdTensor, PdTensor, PdTensor, PdTensor *);

@@ -5,7 +5,7 @@
 #include <pdeop/nop.h>
 #include <pdeop/ops.h>
 
-#define IC_NODE_FEATURES 3
+#define IC_NODE_FEATURES NOP_LEARNEDIC_NODE_FEATURES
 
 /* The graph of one matrix (scaled to unit diagonal). Edges are the nonzero off-diagonal entries
    (row i, column j) as messages j -> i; the factor's entries are the n diagonal ones followed by the

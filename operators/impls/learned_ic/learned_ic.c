@@ -3,7 +3,7 @@
    building the graph from a Mat and the factor from the values is solvers/precond/learned_ic.c. */
 #include "interface/nopimpl.h"
 
-#define IC_NODE_FEATURES 3
+#define IC_NODE_FEATURES NOP_LEARNEDIC_NODE_FEATURES
 
 typedef struct {
   PetscInt  width, layers;

@@ -1,5 +1,6 @@
-/* Learned preconditioners: the graph network of the learned incomplete Cholesky factor
-   (-pc_type learned_ic), the families of systems they are trained on, and their training. */
+/* Learned preconditioners: the graph and factor of the learned incomplete Cholesky preconditioner
+   (-pc_type learned_ic; its network is the NOp type learned_ic), the families of systems they are
+   trained on, and their training. */
 #pragma once
 #include <petscksp.h>
 #include <petscdmda.h>

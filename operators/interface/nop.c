@@ -122,7 +122,7 @@ PetscErrorCode NOpSetShapes(NOp nop, int in_ndim, const PetscInt in_shape[], int
 {
   PetscFunctionBegin;
   PetscCheck(!nop->setupcalled, nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Cannot change a model's shapes after NOpSetUp");
-  PetscCheck(!nop->fixed_shapes, nop->comm, PETSC_ERR_ARG_WRONG, "Models of type %s have fixed shapes; do not set them", nop->type);
+  PetscCheck(!nop->fixed_shapes, nop->comm, PETSC_ERR_ARG_WRONG, "Models of type %s have fixed shapes and are not trained on datasets (a learned_ic network is trained with: pdeop precond train -type learned_ic)", nop->type);
   PetscCheck(in_ndim >= 1 && in_ndim < PD_MAX_DIMS && out_ndim >= 1 && out_ndim < PD_MAX_DIMS, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "Sample shapes must have 1 to %d dimensions", PD_MAX_DIMS - 1);
   nop->in_ndim  = in_ndim;
   nop->out_ndim = out_ndim;
@@ -283,7 +283,7 @@ PetscErrorCode NOpForward(NOp nop, PdTape tape, PdTensor x, PdTensor *y)
   char s[96], e[96];
 
   PetscFunctionBegin;
-  PetscCheck(!nop->type[0] || nop->ops.forward, nop->comm, PETSC_ERR_SUP, "Model type %s has no NOpForward on tensors (a learned_ic network works on graphs: NOpLearnedICForward)", nop->type);
+  PetscCheck(!nop->type[0] || nop->ops.forward, nop->comm, PETSC_ERR_SUP, "Model type %s has no NOpForward on tensors: a learned_ic network works on a matrix's graph (NOpLearnedICForward; use it with -pc_type learned_ic -pc_learned_model file)", nop->type);
   PetscCall(NOpSetUp(nop));
   /* the rank and channels must match; spatial sizes are the type's business (FNO takes any) */
   if (x->ndim != nop->in_ndim + 1 || x->shape[1] != nop->in_shape[0]) {

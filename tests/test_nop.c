@@ -158,10 +158,10 @@ static void test_checkpoint_roundtrip(void **state)
    a learned_ic network reads -ic_width/-ic_layers and views itself. */
 static void test_setters(void **state)
 {
-  NOp            a, b, c;
-  PdParams       pa, pb;
-  float         *da, *db, *g;
-  PetscInt       na, nb, w, d, in = 3, out = 2;
+  NOp      a, b, c;
+  PdParams pa, pb;
+  float   *da, *db, *g;
+  PetscInt na, nb, w, d, in = 3, out = 2;
   PDT(MakeMLP(in, out, &a));
   PDT(NOpCreate(PETSC_COMM_SELF, &b));
   PDT(NOpSetType(b, NOPMLP));

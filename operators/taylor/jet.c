@@ -217,11 +217,20 @@ static PetscErrorCode JetFnFromActivation(PdActivation act, PdJetFn *fn)
 {
   PetscFunctionBegin;
   switch (act) {
-  case PD_ACT_TANH: *fn = PD_JET_TANH; break;
-  case PD_ACT_SIN: *fn = PD_JET_SIN; break;
-  case PD_ACT_SOFTPLUS: *fn = PD_JET_SOFTPLUS; break;
-  case PD_ACT_GELU: *fn = PD_JET_GELU; break;
-  default: SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "Jets need a smooth activation (tanh, sin, softplus, gelu); the model uses %s (-mlp_activation)", PdActivations[act]);
+  case PD_ACT_TANH:
+    *fn = PD_JET_TANH;
+    break;
+  case PD_ACT_SIN:
+    *fn = PD_JET_SIN;
+    break;
+  case PD_ACT_SOFTPLUS:
+    *fn = PD_JET_SOFTPLUS;
+    break;
+  case PD_ACT_GELU:
+    *fn = PD_JET_GELU;
+    break;
+  default:
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "Jets need a smooth activation (tanh, sin, softplus, gelu); the model uses %s (-mlp_activation)", PdActivations[act]);
   }
   PetscFunctionReturn(0);
 }

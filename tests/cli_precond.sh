@@ -139,6 +139,15 @@ check "learned_sor, 3D Darcy: fewer held-out iterations than SSOR omega 1" 'a < 
 expect_fail "3D cavity family" "cavity family is 2D" $P precond train -type learned_ic -problem cavity -dim 3 -res 9 -o x.h5
 expect_fail "-dim 4" "-dim must be 2 or 3" $P precond train -type dcdm -problem poisson -dim 4 -res 9 -o x.h5
 
+# a model file of the former learned_ic format (PdLearnedICSave, before the network became an NOp;
+# width 4, one layer, trained on 4 Poisson systems at 9^2) loads and gives the iterations the former
+# code gave (measured with it: 54 and 35)
+old="${PDEOP_SOURCE_DIR:-$(dirname "$0")/..}/tests/data/learned_ic_v0.h5"
+$P solve darcy -da_grid_x 17 -seed 5 -ksp_type cg -pc_type learned_ic -pc_learned_model "$old" -ksp_rtol 1e-8 -report v0d.json -quiet
+check "former-format model, darcy 17^2: the former code's iterations" 'a == 54' "$(jget v0d.json iterations)"
+$P solve poisson -da_grid_x 17 -ksp_type cg -pc_type learned_ic -pc_learned_model "$old" -ksp_rtol 1e-8 -report v0p.json -quiet
+check "former-format model, poisson 17^2: the former code's iterations" 'a == 35' "$(jget v0p.json iterations)"
+
 # errors: one message, non-zero exit
 expect_fail "unknown -type" "Unknown -type" $P precond train -type nonsense -o x.h5
 expect_fail "no -o" "-o model.h5" $P precond train -res 9 -count 2

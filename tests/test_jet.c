@@ -16,23 +16,21 @@ static void FillRandom(float *x, PetscInt n, uint64_t seed, float lo, float hi)
 /* an mlp NOp d -> width (depth hidden layers, act) -> 1 with random weights and biases */
 static PetscErrorCode MakeNet(PetscInt d, PetscInt width, PetscInt depth, const char *act, uint64_t seed, float scale, NOp *nop)
 {
-  PdDict meta;
-  char   s[32];
-  float *data, *grad;
-  PetscInt n;
+  const PetscInt out = 1;
+  PetscInt       a;
+  PetscBool      found;
+  float         *data, *grad;
+  PetscInt       n;
 
   PetscFunctionBegin;
-  PetscCall(PdDictCreate(&meta));
-  PetscCall(PdDictSetString(meta, "model", "mlp"));
-  PetscCall(PetscSNPrintf(s, sizeof(s), "%" PetscInt_FMT, d));
-  PetscCall(PdDictSetString(meta, "input_shape", s));
-  PetscCall(PdDictSetString(meta, "output_shape", "1"));
-  PetscCall(PdDictSetInt(meta, "seed", 1));
-  PetscCall(PdDictSetInt(meta, "mlp_width", width));
-  PetscCall(PdDictSetInt(meta, "mlp_depth", depth));
-  PetscCall(PdDictSetString(meta, "mlp_activation", act));
-  PetscCall(NOpCreateFromMeta(PETSC_COMM_SELF, meta, nop));
-  PetscCall(PdDictDestroy(&meta));
+  PetscCall(PetscEnumFind(PdActivations, act, (PetscEnum *)&a, &found));
+  PetscCheck(found, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "no activation %s", act);
+  PetscCall(NOpCreate(PETSC_COMM_SELF, nop));
+  PetscCall(NOpSetType(*nop, NOPMLP));
+  PetscCall(NOpSetShapes(*nop, 1, &d, 1, &out));
+  PetscCall(NOpSetSeed(*nop, 1));
+  PetscCall(NOpMLPSetLayers(*nop, width, depth));
+  PetscCall(NOpMLPSetActivation(*nop, (PdActivation)a));
   PetscCall(NOpSetUp(*nop));
   {
     PdParams p;
@@ -207,13 +205,41 @@ static PetscErrorCode NetJet(NOp nop, PdTape tape, PetscInt B, PetscInt d, Petsc
   PetscCall(PetscArraycpy(seed.x->data, x, B * d));
   PetscCall(PdTapeInput(tape, 3, sd, &seed.dirs));
   PetscCall(PetscArraycpy(seed.dirs->data, dirs, V * B * d));
-  PetscCall(PdJetMLPForward(nop, tape, &seed, K, jet));
+  PetscCall(NOpJetForward(nop, tape, &seed, K, jet));
   if (ball) {
     PdJet q;
     PetscCall(PdJetSeedSquaredNorm(&seed, tape, K, 1.0, -1.0, &q));
     PetscCall(PdJetMul(&q, jet, jet));
   }
   PetscFunctionReturn(0);
+}
+
+/* NOpJetForward's primal is NOpForward's output (every activation), and order 0 has no coefficients */
+static void test_jet_primal_is_forward(void **state)
+{
+  const PetscInt d = 3, B = 4, V = 2;
+  float          x[12], dirs[24];
+  FillRandom(x, B * d, 7, -1.0f, 1.0f);
+  FillRandom(dirs, V * B * d, 8, -1.0f, 1.0f);
+  for (int a = 0; a < 4; a++)
+    for (PetscInt K = 0; K <= 2; K += 2) {
+      NOp      nop;
+      PdTape   tape;
+      PdJet    jet;
+      PdTensor xt, y;
+      PetscInt sx[2] = {B, d};
+      PDT(MakeNet(d, 8, 2, acts[a], 3, 0.8f, &nop));
+      PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+      PDT(NetJet(nop, tape, B, d, V, x, dirs, K, PETSC_FALSE, &jet));
+      PDT(PdTapeInput(tape, 2, sx, &xt));
+      PDT(PetscArraycpy(xt->data, x, B * d));
+      PDT(NOpForward(nop, tape, xt, &y));
+      assert_int_equal(jet.p->size, B);
+      assert_true(K ? jet.c != NULL : jet.c == NULL);
+      for (PetscInt b = 0; b < B; b++) PDT_CLOSE(jet.p->data[b], y->data[b], 1e-6);
+      PDT(PdTapeDestroy(&tape));
+      PDT(NOpDestroy(&nop));
+    }
 }
 
 static void test_jets_against_finite_differences(void **state)
@@ -304,8 +330,8 @@ static void test_sparse_seeds_and_orders(void **state)
     sp.val = val;
     PDT(PdTapeInput(tape, 3, sd, &de.dirs));
     PetscArraycpy(de.dirs->data, dense, V * B * d);
-    PDT(PdJetMLPForward(nop, tape, &sp, K, &js));
-    PDT(PdJetMLPForward(nop, tape, &de, K, &jd));
+    PDT(NOpJetForward(nop, tape, &sp, K, &js));
+    PDT(NOpJetForward(nop, tape, &de, K, &jd));
     for (PetscInt i = 0; i < js.c->size; i++) PDT_CLOSE(js.c->data[i], jd.c->data[i], 1e-5);
   }
   PDT(PdTapeDestroy(&tape));
@@ -473,7 +499,7 @@ static void CheckUnbiased(NOp nop, PetscInt d, PetscInt B, const float *x, const
     PDT(PdTapeInput(tape, 2, sx, &xt));
     PetscArraycpy(xt->data, x, B * d);
     PDT(PdDirSetSample(&ec->op, ec->est, ec->V, B, d, &rng, &ds));
-    PDT(PdDiffOpEstimate(PdJetModelMLP, nop, xt, &ds, &Lu, NULL));
+    PDT(PdDiffOpEstimate(PdJetModelNOp, nop, xt, &ds, &Lu, NULL));
     for (PetscInt b = 0; b < B; b++) {
       s1[b] += Lu->data[b];
       s2[b] += (double)Lu->data[b] * Lu->data[b];
@@ -505,7 +531,7 @@ static void ExactEstimate(NOp nop, PetscInt d, PetscInt B, const float *x, const
       PDT(PdTapeReset(tape));
       PDT(PdTapeInput(tape, 2, sx, &xt));
       PetscArraycpy(xt->data, x, B * d);
-      PDT(PdDiffOpApply(PdJetModelMLP, nop, xt, &ds, t, v0, PetscMin(v0 + chunk, ds.V[t]), &part, NULL));
+      PDT(PdDiffOpApply(PdJetModelNOp, nop, xt, &ds, t, v0, PetscMin(v0 + chunk, ds.V[t]), &part, NULL));
       for (PetscInt b = 0; b < B; b++) out[b] += part->data[b];
     }
   PDT(PdDirSetDestroy(&ds));
@@ -623,15 +649,29 @@ static void test_errors(void **state)
   seed.idx = idx;
   seed.val = val;
   PDT(PdTapeInput(tape, 2, sx, &seed.x));
-  PDT_FAILS(PdJetMLPForward(nop, tape, &seed, 2, &jet));
+  PDT_FAILS(NOpJetForward(nop, tape, &seed, 2, &jet));
   PDT_ERRMSG_HAS("smooth activation");
   PDT(NOpDestroy(&nop));
   {
     const double mean[2] = {0.5, 0.5}, sd[2] = {2.0, 2.0}; /* 2 input channels, 1 output */
     PDT(MakeNet(2, 4, 1, "tanh", 1, 1.0f, &nop));
     PDT(NOpSetNormalization(nop, mean, sd, mean, sd));
-    PDT_FAILS(PdJetMLPForward(nop, tape, &seed, 2, &jet));
+    PDT_FAILS(NOpJetForward(nop, tape, &seed, 2, &jet));
     PDT_ERRMSG_HAS("-normalize 0");
+  }
+  PDT(NOpDestroy(&nop));
+  /* a type without the jet method: a clean error naming it */
+  {
+    const PetscInt in[3] = {1, 8, 8}, out[3] = {1, 8, 8};
+    PDT(NOpCreate(PETSC_COMM_SELF, &nop));
+    PDT(NOpSetType(nop, NOPFNO));
+    PDT(NOpSetShapes(nop, 3, in, 3, out));
+    PDT_FAILS(NOpJetForward(nop, tape, &seed, 2, &jet));
+    PDT_ERRMSG_HAS("type fno has no Taylor-mode forward");
+    PDT_FAILS(PdJetModelNOp(nop, tape, &seed, 2, &jet));
+    PDT_ERRMSG_HAS("no Taylor-mode forward");
+    PDT_FAILS(NOpMLPSetLayers(nop, 4, 1));
+    PDT_ERRMSG_HAS("type mlp");
   }
   PDT(PdTapeDestroy(&tape));
   PDT(NOpDestroy(&nop));
@@ -640,6 +680,7 @@ static void test_errors(void **state)
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_jet_activation_gradients),
   cmocka_unit_test(test_gather_columns),
+  cmocka_unit_test(test_jet_primal_is_forward),
   cmocka_unit_test(test_jets_against_finite_differences),
   cmocka_unit_test(test_sparse_seeds_and_orders),
   cmocka_unit_test(test_jets_closed_form),

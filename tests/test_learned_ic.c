@@ -47,6 +47,18 @@ static PetscErrorCode MakeGraph(PetscInt res, PetscInt s, PetscInt P, PdFamily *
   PetscFunctionReturn(0);
 }
 
+/* a learned_ic NOp of width W and K layers from the seed, through the object API */
+static PetscErrorCode MakeModel(PetscInt W, PetscInt K, PetscInt64 seed, NOp *m)
+{
+  PetscFunctionBegin;
+  PetscCall(NOpCreate(PETSC_COMM_SELF, m));
+  PetscCall(NOpSetType(*m, NOPLEARNEDIC));
+  PetscCall(NOpSetSeed(*m, seed));
+  PetscCall(NOpLearnedICSetLayers(*m, W, K));
+  PetscCall(NOpSetUp(*m));
+  PetscFunctionReturn(0);
+}
+
 /* Apply inverts Mult; the engine's loss equals ||D^-1/2 (M x - b)||^2 / ||D^-1/2 b||^2 from the
    assembled factor in double precision. The model is random but not trivial (perturbed heads). */
 static void test_factor_and_loss(void **state)
@@ -54,7 +66,7 @@ static void test_factor_and_loss(void **state)
   PdFamily    fam;
   Mat         A = NULL;
   PdICGraph   g;
-  PdLearnedIC m;
+  NOp         m;
   PdICFactor  f;
   PdParams    p;
   PdTape      tape;
@@ -70,13 +82,13 @@ static void test_factor_and_loss(void **state)
 
   PDT(PdFamilyCreate(9, 3, &fam));
   PDT(MakeGraph(9, 0, P, &fam, &A, &g));
-  PDT(PdLearnedICCreate(PETSC_COMM_SELF, 8, 2, 5, &m));
-  PDT(PdLearnedICGetParams(m, &p));
+  PDT(MakeModel(8, 2, 5, &m));
+  PDT(NOpGetParams(m, &p));
   PDT(PdParamsGetArrays(p, &data, &grad));
   PDT(PdParamsGetSize(p, &np));
   PDT(PdRngSeed(&rng, 11, 0));
   for (PetscInt i = 0; i < np; i++) data[i] += 0.3f * (float)(PdRngUniform(&rng) - 0.5);
-  PDT(PdLearnedICFactor(m, g, &f));
+  PDT(PdLearnedICFactor(m, NULL, g, &f));
   PDT(PdICFactorGetSize(f, &n, &nnz));
   assert_int_equal(n, 81);
   assert_true(nnz > n && nnz < 3 * n); /* diagonal plus the nonzero lower entries of a 5-point stencil */
@@ -164,7 +176,7 @@ static void test_factor_and_loss(void **state)
   PDT(PetscFree5(x, y, z, b, xx));
   PDT(PdICFactorDestroy(&f));
   PDT(PdICGraphDestroy(&g));
-  PDT(PdLearnedICDestroy(&m));
+  PDT(NOpDestroy(&m));
   PDT(MatDestroy(&A));
   PDT(PdFamilyDestroy(&fam));
 }
@@ -213,7 +225,7 @@ static void test_training_beats_icc(void **state)
   PdFamily       fam, held;
   PdICGraph      g[12];
   Mat            A = NULL;
-  PdLearnedIC    m;
+  NOp            m;
   PdParams       p;
   PdOptim        opt;
   PdTape         tape;
@@ -222,8 +234,8 @@ static void test_training_beats_icc(void **state)
 
   PDT(PdFamilyCreate(33, 0, &fam));
   for (PetscInt s = 0; s < count; s++) PDT(MakeGraph(33, s, P, &fam, &A, &g[s]));
-  PDT(PdLearnedICCreate(PETSC_COMM_SELF, 4, 1, 0, &m));
-  PDT(PdLearnedICGetParams(m, &p));
+  PDT(MakeModel(4, 1, 0, &m));
+  PDT(NOpGetParams(m, &p));
   PDT(PdOptimCreate(p, &opt));
   PDT(PdOptimSetType(opt, PD_OPTIM_ADAM));
   PDT(PdOptimSetLearningRate(opt, 3e-3));
@@ -243,7 +255,7 @@ static void test_training_beats_icc(void **state)
     last = sum / count;
   }
   if (!(last < 0.05 * first)) fail_msg("training did not reduce the loss: %g -> %g", first, last);
-  PDT(PdLearnedICSave(m, "ic_test.h5", NULL));
+  PDT(NOpSave(m, "ic_test.h5", NULL, 0));
 
   PDT(PdFamilyCreate(33, 777, &held));
   for (PetscInt s = 0; s < 4; s++) {
@@ -266,9 +278,157 @@ static void test_training_beats_icc(void **state)
   for (PetscInt s = 0; s < count; s++) PDT(PdICGraphDestroy(&g[s]));
   PDT(PdTapeDestroy(&tape));
   PDT(PdOptimDestroy(&opt));
-  PDT(PdLearnedICDestroy(&m));
+  PDT(NOpDestroy(&m));
   PDT(MatDestroy(&A));
   PDT(PdFamilyDestroy(&fam));
+}
+
+/* M x for a factor, into y (n values) */
+static PetscErrorCode FactorsEqual(PdICFactor f1, PdICFactor f2, PetscInt n, PetscBool *equal)
+{
+  PetscScalar *x, *y1, *y2;
+  PdRng        rng;
+  PetscInt     n1, n2, z1, z2;
+
+  PetscFunctionBegin;
+  PetscCall(PdICFactorGetSize(f1, &n1, &z1));
+  PetscCall(PdICFactorGetSize(f2, &n2, &z2));
+  *equal = (PetscBool)(n1 == n && n2 == n && z1 == z2);
+  if (!*equal) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc3(n, &x, n, &y1, n, &y2));
+  PetscCall(PdRngSeed(&rng, 3, 0));
+  for (PetscInt i = 0; i < n; i++) x[i] = PdRngNormal(&rng);
+  PetscCall(PdICFactorMult(f1, x, y1));
+  PetscCall(PdICFactorMult(f2, x, y2));
+  for (PetscInt i = 0; i < n; i++) *equal = (PetscBool)(*equal && y1[i] == y2[i]);
+  PetscCall(PdICFactorApply(f1, x, y1));
+  PetscCall(PdICFactorApply(f2, x, y2));
+  for (PetscInt i = 0; i < n; i++) *equal = (PetscBool)(*equal && y1[i] == y2[i]);
+  PetscCall(PetscFree3(x, y1, y2));
+  PetscFunctionReturn(0);
+}
+
+/* save, load, and compare: type, hyperparameters, seed, parameters bit for bit, the factor on g */
+static PetscErrorCode CheckRoundTrip(NOp m, PdICGraph g, PetscInt n, const char *file)
+{
+  NOp        m2;
+  NOpType    type;
+  PdParams   p1, p2;
+  PetscInt   n1, n2, w1, w2, k1, k2;
+  PetscInt64 s1, s2;
+  PdICFactor f1, f2;
+  PetscBool  same;
+
+  PetscFunctionBegin;
+  PetscCall(NOpSave(m, file, NULL, 0));
+  PetscCall(NOpLoad(PETSC_COMM_SELF, file, &m2, NULL));
+  PetscCall(NOpGetType(m2, &type));
+  PetscCall(PetscStrcmp(type, NOPLEARNEDIC, &same));
+  PetscCheck(same, PETSC_COMM_SELF, PETSC_ERR_PLIB, "reloaded model has type %s", type);
+  PetscCall(NOpLearnedICGetLayers(m, &w1, &k1));
+  PetscCall(NOpLearnedICGetLayers(m2, &w2, &k2));
+  PetscCall(NOpGetSeed(m, &s1));
+  PetscCall(NOpGetSeed(m2, &s2));
+  PetscCheck(w1 == w2 && k1 == k2 && s1 == s2, PETSC_COMM_SELF, PETSC_ERR_PLIB, "reloaded width/layers/seed differ");
+  PetscCall(NOpGetParams(m, &p1));
+  PetscCall(NOpGetParams(m2, &p2));
+  PetscCall(PdParamsGetNumber(p1, &n1));
+  PetscCall(PdParamsGetNumber(p2, &n2));
+  PetscCheck(n1 == n2, PETSC_COMM_SELF, PETSC_ERR_PLIB, "reloaded model has %" PetscInt_FMT " parameter tensors, not %" PetscInt_FMT, n2, n1);
+  for (PetscInt t = 0; t < n1; t++) {
+    PdTensor t1, t2;
+    PetscCall(PdParamsGetTensor(p1, t, &t1));
+    PetscCall(PdParamsGetTensor(p2, t, &t2));
+    PetscCall(PetscStrcmp(t1->name, t2->name, &same));
+    PetscCheck(same && t1->size == t2->size && !memcmp(t1->data, t2->data, sizeof(float) * (size_t)t1->size), PETSC_COMM_SELF, PETSC_ERR_PLIB, "reloaded parameter %s differs", t1->name);
+  }
+  PetscCall(PdLearnedICFactor(m, NULL, g, &f1));
+  PetscCall(PdLearnedICFactor(m2, NULL, g, &f2));
+  PetscCall(FactorsEqual(f1, f2, n, &same));
+  PetscCheck(same, PETSC_COMM_SELF, PETSC_ERR_PLIB, "the reloaded model gives another factor");
+  PetscCall(PdICFactorDestroy(&f1));
+  PetscCall(PdICFactorDestroy(&f2));
+  PetscCall(NOpDestroy(&m2));
+  PetscFunctionReturn(0);
+}
+
+/* The learned_ic network is an NOp: NOpSave/NOpLoad give identical parameters and an identical factor
+   on a Darcy and a Poisson matrix; NOpView names it; a file of the former PdLearnedICSave format
+   (tests/data/learned_ic_v0.h5: width 4, one layer, written before the network became an NOp) loads
+   through NOpLoad and the PC, and round-trips too. cli_precond checks that file's iterations against
+   the former code's. */
+static void test_nop_save_load(void **state)
+{
+  PdFamily    darcy, poisson;
+  Mat         A = NULL, B = NULL;
+  PdICGraph   g, gp;
+  NOp         m, old;
+  PdParams    p;
+  float      *data, *grad;
+  PetscInt    np, w, k, its;
+  PdRng       rng;
+  char        buf[512], file[PETSC_MAX_PATH_LEN];
+  PetscViewer v;
+  Vec         b;
+  const char *src = getenv("PDEOP_SOURCE_DIR");
+
+  PDT(PdFamilyCreate(9, 3, &darcy));
+  PDT(MakeGraph(9, 0, 2, &darcy, &A, &g));
+  PDT(PdFamilyCreate(9, 4, &poisson));
+  poisson.problem = PD_FAMILY_POISSON;
+  PDT(MakeGraph(9, 0, 2, &poisson, &B, &gp));
+  PDT(MakeModel(8, 2, 5, &m));
+  PDT(NOpGetParams(m, &p));
+  PDT(PdParamsGetArrays(p, &data, &grad));
+  PDT(PdParamsGetSize(p, &np));
+  PDT(PdRngSeed(&rng, 11, 0));
+  for (PetscInt i = 0; i < np; i++) data[i] += 0.3f * (float)(PdRngUniform(&rng) - 0.5);
+  PDT(CheckRoundTrip(m, g, 81, "ic_rt.h5"));
+  PDT(CheckRoundTrip(m, gp, 81, "ic_rt.h5"));
+  PDT(PetscViewerASCIIOpen(PETSC_COMM_SELF, "ic_view.txt", &v));
+  PDT(NOpView(m, v));
+  PDT(PetscViewerDestroy(&v));
+  {
+    FILE  *fp = fopen("ic_view.txt", "r");
+    size_t nr;
+    assert_non_null(fp);
+    nr      = fread(buf, 1, sizeof(buf) - 1, fp);
+    buf[nr] = 0;
+    fclose(fp);
+  }
+  if (!strstr(buf, "learned_ic") || !strstr(buf, "width 8, 2 message-passing layers")) fail_msg("NOpView: %s", buf);
+  PDT_FAILS(NOpMLPSetLayers(m, 4, 1));
+  PDT_ERRMSG_HAS("type mlp");
+  {
+    PdTape   tape;
+    PdTensor x, y;
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTapeInput(tape, 2, (PetscInt[]){1, 3}, &x));
+    PDT_FAILS(NOpForward(m, tape, x, &y));
+    PDT_ERRMSG_HAS("NOpLearnedICForward");
+    PDT(PdTapeDestroy(&tape));
+  }
+  PDT(NOpDestroy(&m));
+
+  assert_non_null(src);
+  PDT(PetscSNPrintf(file, sizeof(file), "%s/tests/data/learned_ic_v0.h5", src));
+  PDT(NOpLoad(PETSC_COMM_SELF, file, &old, NULL));
+  PDT(NOpLearnedICGetLayers(old, &w, &k));
+  assert_int_equal(w, 4);
+  assert_int_equal(k, 1);
+  PDT(CheckRoundTrip(old, gp, 81, "ic_v0_rt.h5"));
+  PDT(MatCreateVecs(B, NULL, &b));
+  PDT(VecSet(b, 1.0));
+  PDT(CGIterations(B, b, "learned_ic", file, &its));
+  assert_true(its > 0 && its < 81);
+  PDT(VecDestroy(&b));
+  PDT(NOpDestroy(&old));
+  PDT(PdICGraphDestroy(&g));
+  PDT(PdICGraphDestroy(&gp));
+  PDT(MatDestroy(&A));
+  PDT(MatDestroy(&B));
+  PDT(PdFamilyDestroy(&darcy));
+  PDT(PdFamilyDestroy(&poisson));
 }
 
 /* No model, a missing file, a file of another kind, a matrix that is not SPD */
@@ -278,7 +438,7 @@ static void test_errors(void **state)
   Mat         A = NULL, B;
   Vec         b;
   PetscInt    its;
-  PdLearnedIC m;
+  NOp         m;
   PdICGraph   g;
 
   PDT(PdFamilyCreate(9, 0, &fam));
@@ -293,12 +453,12 @@ static void test_errors(void **state)
     PdDict d;
     PDT(PdDictCreate(&d));
     PDT(PdDictSetString(d, "model", "fno"));
-    PDT(PdLearnedICCreate(PETSC_COMM_SELF, 4, 1, 0, &m));
+    PDT(MakeModel(4, 1, 0, &m));
     PdParams p;
-    PDT(PdLearnedICGetParams(m, &p));
+    PDT(NOpGetParams(m, &p));
     PDT(PdCheckpointWrite(PETSC_COMM_SELF, "not_ic.h5", d, p, NULL, 0));
     PDT(PdDictDestroy(&d));
-    PDT(PdLearnedICDestroy(&m));
+    PDT(NOpDestroy(&m));
   }
   PDT_FAILS(CGIterations(A, b, "learned_ic", "not_ic.h5", &its));
   PDT_ERRMSG_HAS("not a learned_ic");
@@ -317,6 +477,7 @@ static void test_errors(void **state)
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_factor_and_loss),
   cmocka_unit_test(test_training_beats_icc),
+  cmocka_unit_test(test_nop_save_load),
   cmocka_unit_test(test_errors),
 };
 PDT_MAIN("learned_ic", tests)

@@ -153,6 +153,63 @@ static void test_checkpoint_roundtrip(void **state)
   PDT(NOpDestroy(&b));
 }
 
+/* The type-specific setters build the same model as the options (mlp: -mlp_width 5 -mlp_depth 2,
+   seed 3; identical parameters); wrong values, a setter after set-up or on another type are errors;
+   a learned_ic network reads -ic_width/-ic_layers and views itself. */
+static void test_setters(void **state)
+{
+  NOp      a, b, c;
+  PdParams pa, pb;
+  float   *da, *db, *g;
+  PetscInt na, nb, w, d, in = 3, out = 2;
+  PDT(MakeMLP(in, out, &a));
+  PDT(NOpCreate(PETSC_COMM_SELF, &b));
+  PDT(NOpSetType(b, NOPMLP));
+  PDT(NOpSetShapes(b, 1, &in, 1, &out));
+  PDT(NOpSetSeed(b, 3));
+  PDT(NOpMLPSetLayers(b, 5, 2));
+  PDT(NOpMLPSetActivation(b, PD_ACT_TANH));
+  PDT_FAILS(NOpMLPSetLayers(b, 0, 2));
+  PDT_ERRMSG_HAS("-mlp_width");
+  PDT(NOpMLPSetLayers(b, 5, 2));
+  PDT(NOpSetUp(b));
+  PDT_FAILS(NOpMLPSetActivation(b, PD_ACT_SIN));
+  PDT_ERRMSG_HAS("already set up");
+  PDT(NOpMLPGetLayers(b, &w, &d));
+  assert_int_equal(w, 5);
+  assert_int_equal(d, 2);
+  PDT(NOpGetParams(a, &pa));
+  PDT(NOpGetParams(b, &pb));
+  PDT(PdParamsGetSize(pa, &na));
+  PDT(PdParamsGetSize(pb, &nb));
+  assert_int_equal(na, nb);
+  PDT(PdParamsGetArrays(pa, &da, &g));
+  PDT(PdParamsGetArrays(pb, &db, &g));
+  for (PetscInt i = 0; i < na; i++) assert_true(da[i] == db[i]);
+  PDT_FAILS(NOpLearnedICSetLayers(b, 4, 1));
+  PDT_ERRMSG_HAS("type learned_ic");
+  PDT(NOpDestroy(&a));
+  PDT(NOpDestroy(&b));
+
+  PDT(NOpCreate(PETSC_COMM_SELF, &c));
+  PDT(NOpSetType(c, NOPLEARNEDIC));
+  PDT(PetscOptionsSetValue(NULL, "-ic_width", "6"));
+  PDT(PetscOptionsSetValue(NULL, "-ic_layers", "2"));
+  PDT(NOpSetFromOptions(c));
+  PDT(PetscOptionsClearValue(NULL, "-ic_width"));
+  PDT(PetscOptionsClearValue(NULL, "-ic_layers"));
+  PDT(NOpLearnedICGetLayers(c, &w, &d));
+  assert_int_equal(w, 6);
+  assert_int_equal(d, 2);
+  PDT_FAILS(NOpSetShapes(c, 1, &in, 1, &out));
+  PDT_ERRMSG_HAS("fixed shapes");
+  PDT_FAILS(NOpLearnedICSetLayers(c, 2000, 1));
+  PDT_ERRMSG_HAS("-ic_width");
+  PDT(NOpGetParamCount(c, &na));
+  assert_int_equal(na, 6 * 3 + 6 + 2 * (6 * 12 + 6) + 6 + 1 + 6 + 6 + 1); /* encoder, layers, heads */
+  PDT(NOpDestroy(&c));
+}
+
 static void test_bad_options(void **state)
 {
   NOp nop;
@@ -577,5 +634,5 @@ static void test_mgno3d(void **state)
   PDT(PdTapeDestroy(&tape));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_fno_reference), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization), cmocka_unit_test(test_mgno), cmocka_unit_test(test_mgno_linear), cmocka_unit_test(test_mgno3d)};
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_setters), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_fno_reference), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization), cmocka_unit_test(test_mgno), cmocka_unit_test(test_mgno_linear), cmocka_unit_test(test_mgno3d)};
 PDT_MAIN("nop", tests)

@@ -38,12 +38,13 @@ PETSC_EXTERN PetscErrorCode PdJetMul(const PdJet *, const PdJet *, PdJet *);
 PETSC_EXTERN PetscErrorCode PdJetCoefficient(const PdJet *, PetscInt, PdTensor *);
 /* the (constant) jet of alpha + beta |x + t v|^2, width 1: for boundary factors like 1 - |x|^2 */
 PETSC_EXTERN PetscErrorCode PdJetSeedSquaredNorm(const PdJetSeed *, PdTape, PetscInt, double, double, PdJet *);
-/* The jet of an NOp of type mlp (smooth activation) on a seed: the same network as NOpForward. */
-PETSC_EXTERN PetscErrorCode PdJetMLPForward(NOp, PdTape, const PdJetSeed *, PetscInt, PdJet *);
+/* The jet of a model on a seed: the same network as NOpForward, in Taylor mode. An optional method
+   of the model's type (mlp has it, with a smooth activation); other types are an error. */
+PETSC_EXTERN PetscErrorCode NOpJetForward(NOp, PdTape, const PdJetSeed *, PetscInt, PdJet *);
 
-/* A scalar model u on jets: out must have width 1. PdJetModelMLP (ctx = an mlp NOp) is one. */
+/* A scalar model u on jets: out must have width 1. PdJetModelNOp (ctx = an NOp) is one. */
 typedef PetscErrorCode (*PdJetModelFn)(void *, PdTape, const PdJetSeed *, PetscInt, PdJet *);
-PETSC_EXTERN PetscErrorCode PdJetModelMLP(void *, PdTape, const PdJetSeed *, PetscInt, PdJet *);
+PETSC_EXTERN PetscErrorCode PdJetModelNOp(void *, PdTape, const PdJetSeed *, PetscInt, PdJet *);
 
 /* ---- differential operators as sums of directional-derivative terms ----
 

@@ -1,10 +1,12 @@
-/* Learned preconditioners: the graph network of the learned incomplete Cholesky factor
-   (-pc_type learned_ic), the families of systems they are trained on, and their training. */
+/* Learned preconditioners: the graph and factor of the learned incomplete Cholesky preconditioner
+   (-pc_type learned_ic; its network is the NOp type learned_ic), the families of systems they are
+   trained on, and their training. */
 #pragma once
 #include <petscksp.h>
 #include <petscdmda.h>
 #include <pdeop/dict.h>
 #include <pdeop/params.h>
+#include <pdeop/nop.h>
 
 /* ---- families of sparse SPD systems made with pdeop's own solvers ---- */
 typedef enum { PD_FAMILY_DARCY, PD_FAMILY_POISSON, PD_FAMILY_CAVITY } PdFamilyProblem;
@@ -43,18 +45,11 @@ PETSC_EXTERN PetscErrorCode PdFamilyRHS(PdFamily *, PetscInt, PetscInt, Vec);
    best fixed omega in hindsight. */
 PETSC_EXTERN PetscErrorCode PdSSORIterations(Mat, Vec, Vec, PetscReal, PetscInt, const PetscReal[], PetscInt[]);
 
-/* ---- learned incomplete Cholesky ---- */
-typedef struct _n_PdLearnedIC *PdLearnedIC;
-typedef struct _n_PdICGraph   *PdICGraph;
-
-/* A network of width W with K message-passing layers, parameters drawn from the seed. */
-PETSC_EXTERN PetscErrorCode PdLearnedICCreate(MPI_Comm, PetscInt, PetscInt, PetscInt64, PdLearnedIC *);
-/* Load a model written by PdLearnedICSave; a file of another kind is an error naming it. */
-PETSC_EXTERN PetscErrorCode PdLearnedICLoad(MPI_Comm, const char[], PdLearnedIC *);
-PETSC_EXTERN PetscErrorCode PdLearnedICSave(PdLearnedIC, const char[], PdDict);
-PETSC_EXTERN PetscErrorCode PdLearnedICDestroy(PdLearnedIC *);
-PETSC_EXTERN PetscErrorCode PdLearnedICGetParams(PdLearnedIC, PdParams *);
-PETSC_EXTERN PetscErrorCode PdLearnedICView(PdLearnedIC, PetscViewer);
+/* ---- learned incomplete Cholesky ----
+   The network is an NOp of type learned_ic (<pdeop/nop.h>: NOpLearnedICForward, -ic_width,
+   -ic_layers), saved and loaded with NOpSave/NOpLoad like every model; here are the parts that need
+   the matrix: its graph, the training loss and the factor. */
+typedef struct _n_PdICGraph *PdICGraph;
 
 /* The graph of a sequential AIJ matrix: unknowns as nodes, off-diagonal nonzeros as edges, values
    scaled to unit diagonal (D^-1/2 A D^-1/2). A non-positive diagonal entry is an error (not SPD). */
@@ -64,12 +59,13 @@ PETSC_EXTERN PetscErrorCode PdICGraphDestroy(PdICGraph *);
 PETSC_EXTERN PetscErrorCode PdICGraphSetPairs(PdICGraph, PetscInt, const double[], const double[]);
 /* Training loss of one system: mean over pairs of ||L L^T x - b||^2 / ||b||^2 in the scaled
    variables (recorded on the tape; backward gives the parameter gradients). */
-PETSC_EXTERN PetscErrorCode PdLearnedICLoss(PdLearnedIC, PdTape, PdICGraph, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdLearnedICLoss(NOp, PdTape, PdICGraph, PdTensor *);
 
 /* The factor L (lower triangular, A's sparsity, positive diagonal) the model predicts for a
-   matrix, applied as M^-1 r = D^-1/2 L^-T L^-1 D^-1/2 r. */
+   matrix, applied as M^-1 r = D^-1/2 L^-T L^-1 D^-1/2 r. The tape (no gradients) is reset and
+   reused; NULL makes a temporary one. */
 typedef struct _n_PdICFactor *PdICFactor;
-PETSC_EXTERN PetscErrorCode PdLearnedICFactor(PdLearnedIC, PdICGraph, PdICFactor *);
+PETSC_EXTERN PetscErrorCode PdLearnedICFactor(NOp, PdTape, PdICGraph, PdICFactor *);
 PETSC_EXTERN PetscErrorCode PdICFactorApply(PdICFactor, const PetscScalar[], PetscScalar[]);
 PETSC_EXTERN PetscErrorCode PdICFactorMult(PdICFactor, const PetscScalar[], PetscScalar[]);
 PETSC_EXTERN PetscErrorCode PdICFactorGetSize(PdICFactor, PetscInt *, PetscInt *);

@@ -1,6 +1,7 @@
 /* NOp: a neural model object with PETSc's lifecycle (Create / SetType / SetFromOptions / SetUp /
-   Forward / View / Destroy). Types: mlp, fno, deeponet, mgno. A model maps
-   a batch [B, input sample shape] to [B, output sample shape] on a PdTape. */
+   Forward / View / Destroy). Types: mlp, fno, deeponet, mgno, learned_ic. A model maps a batch
+   [B, input sample shape] to [B, output sample shape] on a PdTape; learned_ic is a graph network,
+   evaluated with NOpLearnedICForward. Taylor-mode jets (NOpJetForward) are in <pdeop/jet.h>. */
 #pragma once
 #include <pdeop/params.h>
 #include <pdeop/optim.h>
@@ -13,6 +14,11 @@ typedef const char    *NOpType;
 #define NOPFNO "fno"
 #define NOPDEEPONET "deeponet"
 #define NOPMGNO "mgno"
+#define NOPLEARNEDIC "learned_ic"
+
+/* Activations of dense layers (mlp, deeponet); the names are the option values. */
+typedef enum { PD_ACT_TANH, PD_ACT_GELU, PD_ACT_RELU, PD_ACT_SIN, PD_ACT_SOFTPLUS } PdActivation;
+PETSC_EXTERN const char *const PdActivations[];
 
 PETSC_EXTERN PetscFunctionList NOpList;
 PETSC_EXTERN PetscErrorCode    NOpRegister(const char[], PetscErrorCode (*)(NOp));
@@ -56,3 +62,28 @@ PETSC_EXTERN PetscErrorCode NOpPredict(NOp, const PdDataset *, PetscInt, PdDatas
    NOpLoad rebuilds the model from a checkpoint alone (no model options needed). */
 PETSC_EXTERN PetscErrorCode NOpSave(NOp, const char[], PdOptim, PetscInt);
 PETSC_EXTERN PetscErrorCode NOpLoad(MPI_Comm, const char[], NOp *, PetscInt *);
+
+/* ---- type-specific set-up (before NOpSetUp; an error on a model of another type) ---- */
+/* mlp: -mlp_width, -mlp_depth (hidden layers), -mlp_activation */
+PETSC_EXTERN PetscErrorCode NOpMLPSetLayers(NOp, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode NOpMLPGetLayers(NOp, PetscInt *, PetscInt *);
+PETSC_EXTERN PetscErrorCode NOpMLPSetActivation(NOp, PdActivation);
+
+/* ---- learned_ic: the graph network of the learned incomplete Cholesky factor ----
+
+   The graph of a sparse SPD matrix scaled to unit diagonal: n nodes (unknowns), E directed edges
+   j -> i (the nonzero off-diagonal entries A_ij: esrc[e] = j, edst[e] = i), and the factor's entries:
+   lrow/lcol hold n + El (row, column) pairs, the n diagonal ones first, then the El strictly lower
+   edges (i > j). Arrays belong to the caller. */
+typedef struct {
+  PetscInt        n, E, El;
+  const PetscInt *esrc, *edst;
+  const PetscInt *lrow, *lcol;
+} NOpGraph;
+#define NOP_LEARNEDIC_NODE_FEATURES 3 /* per node: 1, sum_j A_ij, sum_j |A_ij| of the scaled matrix */
+/* -ic_width (W), -ic_layers (message-passing layers) */
+PETSC_EXTERN PetscErrorCode NOpLearnedICSetLayers(NOp, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode NOpLearnedICGetLayers(NOp, PetscInt *, PetscInt *);
+/* Node features [n, NOP_LEARNEDIC_NODE_FEATURES], edge values [E, 1], values of the strictly lower edges [El, 1] (tape
+   tensors) -> the factor's values [n + El, 1] in the graph's ordering of lrow/lcol. */
+PETSC_EXTERN PetscErrorCode NOpLearnedICForward(NOp, PdTape, const NOpGraph *, PdTensor, PdTensor, PdTensor, PdTensor *);

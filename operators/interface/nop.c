@@ -36,6 +36,7 @@ PetscErrorCode NOpRegisterAll(void)
   PetscCall(NOpRegister(NOPFNO, NOpCreate_FNO));
   PetscCall(NOpRegister(NOPDEEPONET, NOpCreate_DeepONet));
   PetscCall(NOpRegister(NOPMGNO, NOpCreate_MgNO));
+  PetscCall(NOpRegister(NOPLEARNEDIC, NOpCreate_LearnedIC));
   PetscCall(PetscRegisterFinalize(NOpFinalizePackage));
   PetscFunctionReturn(0);
 }
@@ -48,8 +49,9 @@ PetscErrorCode NOpCreate(MPI_Comm comm, NOp *nop)
   PetscFunctionBegin;
   PetscCall(NOpRegisterAll());
   PetscCall(PetscNew(&n));
-  n->comm = comm;
-  n->seed = 0;
+  n->comm        = comm;
+  n->seed        = 0;
+  n->init_stream = PD_RNG_STREAM_NOP_INIT;
   PetscCall(PdParamsCreate(comm, &n->params));
   *nop = n;
   PetscFunctionReturn(0);
@@ -81,9 +83,23 @@ PetscErrorCode NOpSetType(NOp nop, NOpType type)
   PetscCheck(create, nop->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown model type '%s'; choose one of: %s", type, NOpNames);
   if (nop->ops.destroy) PetscCall(nop->ops.destroy(nop));
   PetscCall(PetscMemzero(&nop->ops, sizeof(nop->ops)));
-  nop->data = NULL;
+  nop->data         = NULL;
+  nop->init_stream  = PD_RNG_STREAM_NOP_INIT;
+  nop->fixed_shapes = PETSC_FALSE;
   PetscCall(PetscStrncpy(nop->type, type, sizeof(nop->type)));
   PetscCall(create(nop));
+  PetscFunctionReturn(0);
+}
+
+/* for type-specific setters and getters: setter names the function (and requires no set-up yet), NULL for a getter */
+PetscErrorCode NOpCheckTypeForSetter(NOp nop, NOpType type, const char setter[])
+{
+  PetscBool same;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrcmp(nop->type, type, &same));
+  PetscCheck(same, nop->comm, PETSC_ERR_ARG_WRONG, "%s applies to models of type %s; this one is of type %s", setter ? setter : "This getter", type, nop->type[0] ? nop->type : "(not set)");
+  PetscCheck(!setter || !nop->setupcalled, nop->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: the model is already set up", setter);
   PetscFunctionReturn(0);
 }
 
@@ -106,6 +122,7 @@ PetscErrorCode NOpSetShapes(NOp nop, int in_ndim, const PetscInt in_shape[], int
 {
   PetscFunctionBegin;
   PetscCheck(!nop->setupcalled, nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Cannot change a model's shapes after NOpSetUp");
+  PetscCheck(!nop->fixed_shapes, nop->comm, PETSC_ERR_ARG_WRONG, "Models of type %s have fixed shapes and are not trained on datasets (a learned_ic network is trained with: pdeop precond train -type learned_ic)", nop->type);
   PetscCheck(in_ndim >= 1 && in_ndim < PD_MAX_DIMS && out_ndim >= 1 && out_ndim < PD_MAX_DIMS, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "Sample shapes must have 1 to %d dimensions", PD_MAX_DIMS - 1);
   nop->in_ndim  = in_ndim;
   nop->out_ndim = out_ndim;
@@ -178,7 +195,7 @@ PetscErrorCode NOpSetUp(NOp nop)
   PetscCheck(nop->in_ndim > 0 && nop->out_ndim > 0, nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the model's input and output shapes (NOpSetShapes) before NOpSetUp");
   if (nop->ops.check) PetscCall(nop->ops.check(nop));
   PetscCall(nop->ops.setup(nop));
-  PetscCall(PdRngSeed(&rng, (uint64_t)nop->seed, PD_RNG_STREAM_NOP_INIT));
+  PetscCall(PdRngSeed(&rng, (uint64_t)nop->seed, nop->init_stream));
   PetscCall(PdParamsSetUp(nop->params, &rng));
   nop->setupcalled = PETSC_TRUE;
   PetscFunctionReturn(0);
@@ -266,6 +283,7 @@ PetscErrorCode NOpForward(NOp nop, PdTape tape, PdTensor x, PdTensor *y)
   char s[96], e[96];
 
   PetscFunctionBegin;
+  PetscCheck(!nop->type[0] || nop->ops.forward, nop->comm, PETSC_ERR_SUP, "Model type %s has no NOpForward on tensors: a learned_ic network works on a matrix's graph (NOpLearnedICForward; use it with -pc_type learned_ic -pc_learned_model file)", nop->type);
   PetscCall(NOpSetUp(nop));
   /* the rank and channels must match; spatial sizes are the type's business (FNO takes any) */
   if (x->ndim != nop->in_ndim + 1 || x->shape[1] != nop->in_shape[0]) {
@@ -402,11 +420,18 @@ PetscErrorCode NOpCreateFromMeta(MPI_Comm comm, PdDict meta, NOp *nop)
   PetscCall(PdDictGetString(meta, "model", &type));
   PetscCall(NOpCreate(comm, &n));
   PetscCall(NOpSetType(n, type));
-  PetscCall(PdDictGetString(meta, "input_shape", &s));
-  PetscCall(ShapeFromString(comm, s, "input_shape", &ni, si));
-  PetscCall(PdDictGetString(meta, "output_shape", &s));
-  PetscCall(ShapeFromString(comm, s, "output_shape", &no, so));
-  PetscCall(NOpSetShapes(n, ni, si, no, so));
+  if (n->fixed_shapes) { /* the type's own; files of the former learned_ic format do not record them */
+    ni = n->in_ndim;
+    no = n->out_ndim;
+    for (int i = 0; i < ni; i++) si[i] = n->in_shape[i];
+    for (int i = 0; i < no; i++) so[i] = n->out_shape[i];
+  } else {
+    PetscCall(PdDictGetString(meta, "input_shape", &s));
+    PetscCall(ShapeFromString(comm, s, "input_shape", &ni, si));
+    PetscCall(PdDictGetString(meta, "output_shape", &s));
+    PetscCall(ShapeFromString(comm, s, "output_shape", &no, so));
+    PetscCall(NOpSetShapes(n, ni, si, no, so));
+  }
   PetscCall(PdDictGetInt(meta, "seed", &seed));
   n->seed = seed;
   {

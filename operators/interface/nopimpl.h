@@ -2,13 +2,16 @@
    (operators/mlp.c, ...): the ops table a type fills in its create function. */
 #pragma once
 #include <pdeop/nop.h>
+#include <pdeop/jet.h>
 #include <pdeop/ops.h>
+#include <pdeop/rng.h>
 
 struct _NOpOps {
   PetscErrorCode (*setfromoptions)(NOp, PetscOptionItems *);
   PetscErrorCode (*check)(NOp); /* validate hyperparameters (outside PetscOptionsBegin/End, whose items an error would leak) */
   PetscErrorCode (*setup)(NOp); /* declare parameters with PdParamsAdd on nop->params */
-  PetscErrorCode (*forward)(NOp, PdTape, PdTensor, PdTensor *);
+  PetscErrorCode (*forward)(NOp, PdTape, PdTensor, PdTensor *); /* NULL: the type has no tensor-to-tensor forward (learned_ic) */
+  PetscErrorCode (*jet)(NOp, PdTape, const PdJetSeed *, PetscInt, PdJet *); /* optional: Taylor-mode forward (NOpJetForward) */
   PetscErrorCode (*view)(NOp, PetscViewer);
   PetscErrorCode (*getmeta)(NOp, PdDict); /* hyperparameters */
   PetscErrorCode (*setmeta)(NOp, PdDict);
@@ -22,6 +25,8 @@ struct _n_NOp {
   void          *data;
   PdParams       params;
   PetscInt64     seed;
+  PdRngStream    init_stream; /* stream of the initial weights: PD_RNG_STREAM_NOP_INIT unless the type's create says otherwise */
+  PetscBool      fixed_shapes; /* the type's create set the shapes (learned_ic); checkpoints need not record them */
   PetscBool      setupcalled;
   int            in_ndim, out_ndim; /* per-sample shapes, without the batch dimension */
   PetscInt       in_shape[PD_MAX_DIMS], out_shape[PD_MAX_DIMS];
@@ -35,8 +40,6 @@ struct _n_NOp {
 };
 
 /* fully connected stacks (operators/dense.c), shared by mlp and deeponet */
-typedef enum { PD_ACT_TANH, PD_ACT_GELU, PD_ACT_RELU, PD_ACT_SIN, PD_ACT_SOFTPLUS } PdActivation;
-PETSC_EXTERN const char *const PdActivations[];
 typedef struct {
   PetscInt     n; /* layers */
   PdActivation act;
@@ -48,8 +51,13 @@ PETSC_EXTERN PetscErrorCode PdDenseStackForward(PdDenseStack *, PdTensor, PdTens
 PETSC_EXTERN PetscErrorCode PdDenseStackDestroy(PdDenseStack *);
 PETSC_EXTERN PetscErrorCode PdActivate(PdActivation, PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdActivationFromString(MPI_Comm, const char[], PdActivation *);
+/* the jet of a dense stack (smooth activation) on a seed: the network PdDenseStackForward evaluates */
+PETSC_EXTERN PetscErrorCode PdDenseStackJetForward(PdDenseStack *, const PdJetSeed *, PetscInt, PdJet *);
+/* NOpMLPSetLayers & co.: the model's type must be this one, and it must not be set up yet */
+PETSC_EXTERN PetscErrorCode NOpCheckTypeForSetter(NOp, NOpType, const char[]);
 
 PETSC_EXTERN PetscErrorCode NOpCreate_MLP(NOp);
 PETSC_EXTERN PetscErrorCode NOpCreate_FNO(NOp);
 PETSC_EXTERN PetscErrorCode NOpCreate_DeepONet(NOp);
 PETSC_EXTERN PetscErrorCode NOpCreate_MgNO(NOp);
+PETSC_EXTERN PetscErrorCode NOpCreate_LearnedIC(NOp);

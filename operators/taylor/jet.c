@@ -212,87 +212,77 @@ PetscErrorCode PdJetSeedSquaredNorm(const PdJetSeed *seed, PdTape tape, PetscInt
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode FindParam(PdParams params, const char *name, PdTensor *t)
+/* the engine's Taylor-mode counterpart of a dense activation; relu has no derivatives to push */
+static PetscErrorCode JetFnFromActivation(PdActivation act, PdJetFn *fn)
 {
-  PetscInt n;
-
   PetscFunctionBegin;
-  *t = NULL;
-  PetscCall(PdParamsGetNumber(params, &n));
-  for (PetscInt k = 0; k < n && !*t; k++) {
-    PdTensor  p;
-    PetscBool same;
-    PetscCall(PdParamsGetTensor(params, k, &p));
-    PetscCall(PetscStrcmp(p->name, name, &same));
-    if (same) *t = p;
+  switch (act) {
+  case PD_ACT_TANH:
+    *fn = PD_JET_TANH;
+    break;
+  case PD_ACT_SIN:
+    *fn = PD_JET_SIN;
+    break;
+  case PD_ACT_SOFTPLUS:
+    *fn = PD_JET_SOFTPLUS;
+    break;
+  case PD_ACT_GELU:
+    *fn = PD_JET_GELU;
+    break;
+  default:
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "Jets need a smooth activation (tanh, sin, softplus, gelu); the model uses %s (-mlp_activation)", PdActivations[act]);
   }
-  PetscCheck(*t, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The model has no parameter '%s'", name);
   PetscFunctionReturn(0);
 }
 
 /*@
-  PdJetMLPForward - the jet of an NOp of type mlp on a seed (the network NOpForward evaluates)
+  PdDenseStackJetForward - the jet of a dense stack on a seed (the network PdDenseStackForward evaluates)
 
-  Input: nop (type mlp, smooth activation, not normalised, input size d), tape, seed, order K.
-  Output: jet of width = the model's output size.
+  Input: s (a smooth activation), seed (dimension = the stack's input size), order K.
+  Output: jet of width = the stack's output size.
 @*/
-PetscErrorCode PdJetMLPForward(NOp nop, PdTape tape, const PdJetSeed *seed, PetscInt K, PdJet *out)
+PetscErrorCode PdDenseStackJetForward(PdDenseStack *s, const PdJetSeed *seed, PetscInt K, PdJet *out)
 {
-  PdDict      meta;
-  const char *type, *act;
-  PetscInt64  depth;
-  PdJetFn     fn = PD_JET_TANH;
-  PetscBool   found = PETSC_FALSE;
-  PdJet       j;
+  PdJetFn fn;
+  PdJet   j;
 
   PetscFunctionBegin;
-  PetscCall(NOpSetUp(nop));
-  PetscCall(PdDictCreate(&meta));
-  PetscCall(NOpGetMeta(nop, meta));
-  PetscCall(PdDictGetString(meta, "model", &type));
-  PetscCall(PetscStrcmp(type, NOPMLP, &found));
-  if (!found) PetscCall(PdDictDestroy(&meta));
-  PetscCheck(found, nop->comm, PETSC_ERR_SUP, "Jets are implemented for mlp models, not %s", nop->type);
-  PetscCall(PdDictGetInt(meta, "mlp_depth", &depth));
-  PetscCall(PdDictGetString(meta, "mlp_activation", &act));
-  found = PETSC_FALSE;
-  for (int i = 0; i < 4 && !found; i++) {
-    PetscCall(PetscStrcmp(act, PdJetFns[i], &found));
-    if (found) fn = (PdJetFn)i;
-  }
-  if (!found) {
-    char a[32];
-    PetscCall(PetscStrncpy(a, act, sizeof(a)));
-    PetscCall(PdDictDestroy(&meta));
-    SETERRQ(nop->comm, PETSC_ERR_SUP, "Jets need a smooth activation (tanh, sin, softplus, gelu); the model uses %s (-mlp_activation)", a);
-  }
-  PetscCall(PdDictDestroy(&meta));
-  /* a PINN's inputs are points and its loss is a PDE residual, so pdeop never normalises its models;
-     a model from `pdeop train` does, unless trained with -normalize 0 */
-  PetscCheck(!nop->normalized, nop->comm, PETSC_ERR_SUP, "Jets need an mlp without input/output normalisation (train it with -normalize 0)");
-  PetscCheck(nop->in_size == seed->d, nop->comm, PETSC_ERR_ARG_SIZ, "The model takes %" PetscInt_FMT " inputs; the jet seed has dimension %" PetscInt_FMT, nop->in_size, seed->d);
-  for (PetscInt l = 0; l <= depth; l++) {
-    char     name[64];
-    PdTensor W, b;
-    PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".weight", l));
-    PetscCall(FindParam(nop->params, name, &W));
-    PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".bias", l));
-    PetscCall(FindParam(nop->params, name, &b));
-    if (l == 0) PetscCall(PdJetSeedLinear(seed, K, W, b, &j));
-    else {
-      PetscCall(PdJetActivate(fn, &j, &j));
-      PetscCall(PdJetLinear(&j, W, b, &j));
-    }
+  PetscCall(JetFnFromActivation(s->act, &fn));
+  for (PetscInt l = 0; l < s->n; l++) {
+    if (l == 0) PetscCall(PdJetSeedLinear(seed, K, s->W[0], s->b[0], &j));
+    else PetscCall(PdJetLinear(&j, s->W[l], s->b[l], &j));
+    if (l < s->n - 1 || s->act_last) PetscCall(PdJetActivate(fn, &j, &j));
   }
   *out = j;
   PetscFunctionReturn(0);
 }
 
-/*@ PdJetModelMLP - a PdJetModelFn for an mlp NOp passed as the context @*/
-PetscErrorCode PdJetModelMLP(void *ctx, PdTape tape, const PdJetSeed *seed, PetscInt K, PdJet *out)
+/*@
+  NOpJetForward - the jet of a model on a seed: the network NOpForward evaluates, in Taylor mode
+
+  Input: nop (its type must implement jets: mlp with a smooth activation; not normalised; input
+  size d), tape, seed, order K (0..4).
+  Output: jet of width = the model's output size.
+@*/
+PetscErrorCode NOpJetForward(NOp nop, PdTape tape, const PdJetSeed *seed, PetscInt K, PdJet *out)
 {
   PetscFunctionBegin;
-  PetscCall(PdJetMLPForward((NOp)ctx, tape, seed, K, out));
+  PetscCheck(nop->type[0], nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the model type (NOpSetType) before NOpJetForward");
+  PetscCheck(nop->ops.jet, nop->comm, PETSC_ERR_SUP, "Model type %s has no Taylor-mode forward (NOpJetForward); jets are implemented for mlp models", nop->type);
+  PetscCall(NOpSetUp(nop));
+  /* a PINN's inputs are points and its loss is a PDE residual, so pdeop never normalises its models;
+     a model from `pdeop train` does, unless trained with -normalize 0 */
+  PetscCheck(!nop->normalized, nop->comm, PETSC_ERR_SUP, "Jets need a model without input/output normalisation (train it with -normalize 0)");
+  PetscCheck(nop->in_size == seed->d, nop->comm, PETSC_ERR_ARG_SIZ, "The model takes %" PetscInt_FMT " inputs; the jet seed has dimension %" PetscInt_FMT, nop->in_size, seed->d);
+  PetscCall(nop->ops.jet(nop, tape, seed, K, out));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdJetModelNOp - a PdJetModelFn for an NOp passed as the context (NOpJetForward) @*/
+PetscErrorCode PdJetModelNOp(void *ctx, PdTape tape, const PdJetSeed *seed, PetscInt K, PdJet *out)
+{
+  PetscFunctionBegin;
+  PetscCall(NOpJetForward((NOp)ctx, tape, seed, K, out));
   PetscFunctionReturn(0);
 }
 

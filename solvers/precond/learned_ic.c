@@ -1,23 +1,11 @@
-/* Learned incomplete Cholesky (after Li et al., ICML 2023): a message-passing graph network reads a
-   sparse SPD matrix and predicts a lower-triangular factor with the sparsity of its lower triangle
-   and a positive diagonal; M = L L^T is SPD, so plain CG applies. Built from engine operations only. */
+/* Learned incomplete Cholesky (after Li et al., ICML 2023), the parts that need the matrix: its
+   graph, the training loss, and the lower-triangular factor (A's lower sparsity, positive diagonal;
+   M = L L^T is SPD, so plain CG applies) assembled from what the learned_ic NOp predicts. */
 #include <pdeop/learned.h>
+#include <pdeop/nop.h>
 #include <pdeop/ops.h>
-#include <pdeop/io.h>
 
-#define IC_NODE_FEATURES 3
-
-struct _n_PdLearnedIC {
-  MPI_Comm   comm;
-  PetscInt   width, layers;
-  PetscInt64 seed;
-  PdParams   params;
-  PdTensor   w_in, b_in;       /* node encoder [W,F], [W] */
-  PdTensor  *w_upd, *b_upd;    /* per layer: node update from [h, A h] [W, 2W], [W] */
-  PdTensor   w_d, b_d;         /* diagonal head [1,W], [1] */
-  PdTensor   w_r, w_c, b_o;    /* off-diagonal head: L_ij = A_ij (h_i w_r + h_j w_c + b_o), [1,W], [1,W], [1] */
-  PdTape     tape;             /* inference tape, kept so a sequence of set-ups allocates nothing */
-};
+#define IC_NODE_FEATURES NOP_LEARNEDIC_NODE_FEATURES
 
 /* The graph of one matrix (scaled to unit diagonal). Edges are the nonzero off-diagonal entries
    (row i, column j) as messages j -> i; the factor's entries are the n diagonal ones followed by the
@@ -43,143 +31,6 @@ struct _n_PdICFactor {
   double   *tval;
   double   *work;
 };
-
-static PetscErrorCode Declare(PdLearnedIC m)
-{
-  const PetscInt W = m->width;
-  const float    si = 1.0f / PetscSqrtReal(IC_NODE_FEATURES), su = 1.0f / PetscSqrtReal(2 * W);
-  char           name[64];
-
-  PetscFunctionBegin;
-  PetscCall(PdParamsCreate(m->comm, &m->params));
-  PetscCall(PdParamsAdd(m->params, "enc.w", 2, (PetscInt[]){W, IC_NODE_FEATURES}, PD_INIT_UNIFORM, si, &m->w_in));
-  PetscCall(PdParamsAdd(m->params, "enc.b", 1, (PetscInt[]){W}, PD_INIT_UNIFORM, si, &m->b_in));
-  PetscCall(PetscMalloc2(m->layers, &m->w_upd, m->layers, &m->b_upd));
-  for (PetscInt k = 0; k < m->layers; k++) {
-    PetscCall(PetscSNPrintf(name, sizeof(name), "mp%" PetscInt_FMT ".w", k));
-    PetscCall(PdParamsAdd(m->params, name, 2, (PetscInt[]){W, 2 * W}, PD_INIT_UNIFORM, su, &m->w_upd[k]));
-    PetscCall(PetscSNPrintf(name, sizeof(name), "mp%" PetscInt_FMT ".b", k));
-    PetscCall(PdParamsAdd(m->params, name, 1, (PetscInt[]){W}, PD_INIT_UNIFORM, su, &m->b_upd[k]));
-  }
-  /* heads start at the Jacobi preconditioner: diagonal softplus(0.5413) = 1, off-diagonal 0 */
-  PetscCall(PdParamsAdd(m->params, "diag.w", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_d));
-  PetscCall(PdParamsAdd(m->params, "diag.b", 1, (PetscInt[]){1}, PD_INIT_CONSTANT, 0.5413f, &m->b_d));
-  PetscCall(PdParamsAdd(m->params, "off.wr", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_r));
-  PetscCall(PdParamsAdd(m->params, "off.wc", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_c));
-  PetscCall(PdParamsAdd(m->params, "off.b", 1, (PetscInt[]){1}, PD_INIT_ZERO, 0.0f, &m->b_o));
-  PetscFunctionReturn(0);
-}
-
-/*@ PdLearnedICCreate - a learned-IC network of the given width and number of message-passing layers @*/
-PetscErrorCode PdLearnedICCreate(MPI_Comm comm, PetscInt width, PetscInt layers, PetscInt64 seed, PdLearnedIC *model)
-{
-  PdLearnedIC m;
-  PdRng       rng;
-
-  PetscFunctionBegin;
-  PetscCheck(width >= 1 && width <= 1024, comm, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic width must be in [1, 1024], got %" PetscInt_FMT, width);
-  PetscCheck(layers >= 0 && layers <= 16, comm, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic layers must be in [0, 16], got %" PetscInt_FMT, layers);
-  PetscCall(PetscNew(&m));
-  m->comm   = comm;
-  m->width  = width;
-  m->layers = layers;
-  m->seed   = seed;
-  PetscCall(Declare(m));
-  PetscCall(PdRngSeed(&rng, (uint64_t)seed, PD_RNG_STREAM_MAIN));
-  PetscCall(PdParamsSetUp(m->params, &rng));
-  *model = m;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode PdLearnedICDestroy(PdLearnedIC *model)
-{
-  PetscFunctionBegin;
-  if (!*model) PetscFunctionReturn(0);
-  PetscCall(PdParamsDestroy(&(*model)->params));
-  PetscCall(PdTapeDestroy(&(*model)->tape));
-  PetscCall(PetscFree2((*model)->w_upd, (*model)->b_upd));
-  PetscCall(PetscFree(*model));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode PdLearnedICGetParams(PdLearnedIC m, PdParams *p)
-{
-  PetscFunctionBegin;
-  *p = m->params;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode PdLearnedICView(PdLearnedIC m, PetscViewer v)
-{
-  PetscInt np;
-
-  PetscFunctionBegin;
-  PetscCall(PdParamsGetSize(m->params, &np));
-  PetscCall(PetscViewerASCIIPrintf(v, "learned IC network: width %" PetscInt_FMT ", %" PetscInt_FMT " message-passing layers, %" PetscInt_FMT " parameters\n", m->width, m->layers, np));
-  PetscFunctionReturn(0);
-}
-
-/*@ PdLearnedICSave - checkpoint with model "learned_ic", width, layers, seed and the caller's extra entries @*/
-PetscErrorCode PdLearnedICSave(PdLearnedIC m, const char file[], PdDict extra)
-{
-  PdDict meta;
-
-  PetscFunctionBegin;
-  PetscCall(PdDictCreate(&meta));
-  PetscCall(PdDictSetString(meta, "model", "learned_ic"));
-  PetscCall(PdDictSetInt(meta, "width", m->width));
-  PetscCall(PdDictSetInt(meta, "layers", m->layers));
-  PetscCall(PdDictSetInt(meta, "seed", m->seed));
-  if (extra) {
-    PetscInt n;
-    PetscCall(PdDictGetSize(extra, &n));
-    for (PetscInt i = 0; i < n; i++) {
-      const char *key, *s;
-      PdDictType  t;
-      PetscInt64  iv;
-      double      rv;
-      PetscBool   bv;
-      PetscCall(PdDictGetEntry(extra, i, &key, &t));
-      switch (t) {
-      case PD_DICT_STRING: PetscCall(PdDictGetString(extra, key, &s)); PetscCall(PdDictSetString(meta, key, s)); break;
-      case PD_DICT_INT: PetscCall(PdDictGetInt(extra, key, &iv)); PetscCall(PdDictSetInt(meta, key, iv)); break;
-      case PD_DICT_REAL: PetscCall(PdDictGetReal(extra, key, &rv)); PetscCall(PdDictSetReal(meta, key, rv)); break;
-      case PD_DICT_BOOL: PetscCall(PdDictGetBool(extra, key, &bv)); PetscCall(PdDictSetBool(meta, key, bv)); break;
-      }
-    }
-  }
-  PetscCall(PdCheckpointWrite(m->comm, file, meta, m->params, NULL, 0));
-  PetscCall(PdDictDestroy(&meta));
-  PetscFunctionReturn(0);
-}
-
-/*@ PdLearnedICLoad - read a learned_ic model; any other file is an error naming it @*/
-PetscErrorCode PdLearnedICLoad(MPI_Comm comm, const char file[], PdLearnedIC *model)
-{
-  PdDict      meta;
-  const char *type = NULL;
-  PetscBool   has;
-  PetscInt64  width = 0, layers = 0, seed = 0;
-
-  PetscFunctionBegin;
-  PetscCall(PdCheckpointReadMeta(comm, file, &meta, NULL));
-  PetscCall(PdDictHas(meta, "model", &has));
-  if (has) PetscCall(PdDictGetString(meta, "model", &type));
-  if (!has || strcmp(type, "learned_ic")) {
-    char t[64];
-    PetscCall(PetscStrncpy(t, has ? type : "(none)", sizeof(t)));
-    PetscCall(PdDictDestroy(&meta));
-    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' holds a '%s' model, not a learned_ic preconditioner (train one with: pdeop precond train -type learned_ic)", file, t);
-  }
-  PetscCall(PdDictGetInt(meta, "width", &width));
-  PetscCall(PdDictGetInt(meta, "layers", &layers));
-  PetscCall(PdDictHas(meta, "seed", &has));
-  if (has) PetscCall(PdDictGetInt(meta, "seed", &seed));
-  PetscCall(PdDictDestroy(&meta));
-  PetscCall(PdLearnedICCreate(comm, (PetscInt)width, (PetscInt)layers, seed, model));
-  PetscCall(PdCheckpointLoad(comm, file, (*model)->params, NULL));
-  PetscFunctionReturn(0);
-}
 
 /*@ PdICGraphCreate - the scaled graph of a sequential AIJ matrix (explicit zeros are not edges) @*/
 PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
@@ -307,43 +158,28 @@ static PetscErrorCode Input(PdTape tape, PetscInt r, PetscInt c, const float *sr
   PetscFunctionReturn(0);
 }
 
-/* The factor's values [n + El, 1] in the scaled variables: softplus diagonal, then the strictly lower
-   entries. Each layer mixes a node's state with the matrix-weighted sum of its neighbours' (A h);
-   the only per-edge work is that sparse product, so a set-up costs about W products with A. */
-static PetscErrorCode Forward(PdLearnedIC m, PdTape tape, PdICGraph g, PdTensor *L)
+/* The factor's values [n + El, 1] in the scaled variables: the graph's features as tape inputs,
+   then the network */
+static PetscErrorCode Forward(NOp model, PdTape tape, PdICGraph g, PdTensor *L)
 {
-  PdTensor nf, ef, h, t, u, agg, diag;
+  NOpGraph gr = {g->n, g->E, g->El, g->esrc, g->edst, g->lrow, g->lcol};
+  PdTensor nf, ef, lf;
 
   PetscFunctionBegin;
   PetscCall(Input(tape, g->n, IC_NODE_FEATURES, g->nfeat, &nf));
   PetscCall(Input(tape, g->E, 1, g->efeat, &ef));
-  PetscCall(PdLinear(nf, m->w_in, m->b_in, &t));
-  PetscCall(PdTanh(t, &h));
-  for (PetscInt k = 0; k < m->layers; k++) {
-    PetscCall(PdEdgeMatVec(ef, h, g->E, g->esrc, g->edst, g->n, &agg));
-    PetscCall(PdConcat(h, agg, 1, &t));
-    PetscCall(PdLinear(t, m->w_upd[k], m->b_upd[k], &u));
-    PetscCall(PdTanh(u, &t));
-    PetscCall(PdAdd(h, t, &h));
-  }
-  PetscCall(PdLinear(h, m->w_d, m->b_d, &t));
-  PetscCall(PdSoftplus(t, &diag));
-  if (g->El) {
-    PdTensor lf, r, c, sr, sc, off;
-    PetscCall(Input(tape, g->El, 1, g->lfeat, &lf));
-    PetscCall(PdLinear(h, m->w_r, m->b_o, &r));
-    PetscCall(PdLinear(h, m->w_c, NULL, &c));
-    PetscCall(PdGather(r, g->El, g->lrow + g->n, &sr));
-    PetscCall(PdGather(c, g->El, g->lcol + g->n, &sc));
-    PetscCall(PdAdd(sr, sc, &t));
-    PetscCall(PdMul(t, lf, &off));
-    PetscCall(PdConcat(diag, off, 0, L));
-  } else *L = diag;
+  PetscCall(Input(tape, g->El, 1, g->lfeat, &lf));
+  PetscCall(NOpLearnedICForward(model, tape, &gr, nf, ef, lf, L));
   PetscFunctionReturn(0);
 }
 
-/*@ PdLearnedICLoss - mean over the attached pairs of ||L L^T x - b||^2 (scaled, ||b|| = 1) @*/
-PetscErrorCode PdLearnedICLoss(PdLearnedIC m, PdTape tape, PdICGraph g, PdTensor *loss)
+/*@
+  PdLearnedICLoss - mean over the attached pairs of ||L L^T x - b||^2 (scaled, ||b|| = 1)
+
+  Input: model (an NOp of type learned_ic), tape (gradients flow to the model's parameters), g.
+  Output: loss, a scalar on the tape.
+@*/
+PetscErrorCode PdLearnedICLoss(NOp m, PdTape tape, PdICGraph g, PdTensor *loss)
 {
   PdTensor L, x, b, y, z, mse;
 
@@ -359,20 +195,26 @@ PetscErrorCode PdLearnedICLoss(PdLearnedIC m, PdTape tape, PdICGraph g, PdTensor
   PetscFunctionReturn(0);
 }
 
-/*@ PdLearnedICFactor - run the network on a graph and assemble L in CSR for the triangular solves @*/
-PetscErrorCode PdLearnedICFactor(PdLearnedIC m, PdICGraph g, PdICFactor *factor)
+/*@
+  PdLearnedICFactor - run the network on a graph and assemble L in CSR for the triangular solves
+
+  Input: model (an NOp of type learned_ic), tape (a tape without gradients, reset here, so a
+  sequence of set-ups allocates nothing; NULL: a temporary one), g.
+  Output: factor.
+@*/
+PetscErrorCode PdLearnedICFactor(NOp m, PdTape tape, PdICGraph g, PdICFactor *factor)
 {
-  PdTape     tape;
+  PdTape     own = NULL;
   PdTensor   L;
   PdICFactor f;
   PetscInt  *next;
 
   PetscFunctionBegin;
-  if (!m->tape) {
-    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &m->tape));
-    PetscCall(PdTapeSetGradEnabled(m->tape, PETSC_FALSE));
+  if (!tape) {
+    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &own));
+    PetscCall(PdTapeSetGradEnabled(own, PETSC_FALSE));
+    tape = own;
   }
-  tape = m->tape;
   PetscCall(PdTapeReset(tape));
   PetscCall(Forward(m, tape, g, &L));
   PetscCall(PetscNew(&f));
@@ -404,6 +246,7 @@ PetscErrorCode PdLearnedICFactor(PdLearnedIC m, PdICGraph g, PdICFactor *factor)
       f->tval[q]  = f->val[k];
     }
   PetscCall(PetscFree(next));
+  PetscCall(PdTapeDestroy(&own));
   for (PetscInt k = 0; k < f->nnz + f->n; k++)
     if (k < f->nnz ? (!PetscIsNormalReal(f->val[k]) && f->val[k] != 0.0) : !PetscIsNormalReal(f->idiag[k - f->nnz])) {
       PetscCall(PdICFactorDestroy(&f));

@@ -216,7 +216,7 @@ static PetscErrorCode ValidationDestroy(Validation *v)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ValidationIterations(Validation *v, PdLearnedIC model, PetscInt *total)
+static PetscErrorCode ValidationIterations(Validation *v, NOp model, PetscInt *total)
 {
   PetscFunctionBegin;
   *total = 0;
@@ -226,7 +226,7 @@ static PetscErrorCode ValidationIterations(Validation *v, PdLearnedIC model, Pet
     PdICFactor         f;
     PetscInt           its;
     KSPConvergedReason reason;
-    PetscCall(PdLearnedICFactor(model, v->g[s], &f));
+    PetscCall(PdLearnedICFactor(model, NULL, v->g[s], &f));
     PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
     PetscCall(KSPSetOperators(ksp, v->A[s], v->A[s]));
     PetscCall(KSPSetType(ksp, KSPCG));
@@ -247,11 +247,11 @@ static PetscErrorCode ValidationIterations(Validation *v, PdLearnedIC model, Pet
 
 static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, const char out[], const char logfile[], PdDict report)
 {
-  PetscInt       width = 4, layers = 1, epochs = 40, P = 4, nheld = 5, own = 0, steps, np, nval = 4, every = 2, batch = 2, best_epoch = 0, best_its = PETSC_MAX_INT;
+  PetscInt       width, layers, epochs = 40, P = 4, nheld = 5, own = 0, steps, np, nval = 4, every = 2, batch = 2, best_epoch = 0, best_its = PETSC_MAX_INT;
   PetscInt64     seed = fam->seed;
   PetscMPIInt    rank, size;
   PdICGraph     *graphs;
-  PdLearnedIC    model;
+  NOp            model;
   PdParams       params;
   PdOptim        optim;
   PdTape         tape;
@@ -270,8 +270,6 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train -type learned_ic", "pdeop");
-  PetscCall(PetscOptionsInt("-ic_width", "Width of the graph network", "", width, &width, NULL));
-  PetscCall(PetscOptionsInt("-ic_layers", "Message-passing layers", "", layers, &layers, NULL));
   PetscCall(PetscOptionsInt("-epochs", "Passes over the systems", "", epochs, &epochs, NULL));
   PetscCall(PetscOptionsInt("-batch_systems", "Systems per optimisation step (split over the ranks)", "", batch, &batch, NULL));
   PetscCall(PetscOptionsInt("-pairs", "(x, b) pairs per system: f = 1 and smooth random sources", "", P, &P, NULL));
@@ -284,8 +282,13 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   PetscCheck(P >= 1 && P <= 64, comm, PETSC_ERR_ARG_OUTOFRANGE, "-pairs must be in [1, 64], got %" PetscInt_FMT, P);
   PetscCheck(nheld >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-heldout must be non-negative");
   PetscCheck(nval >= 0 && every >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-validate must be non-negative and -validate_every positive");
-  PetscCall(PdLearnedICCreate(comm, width, layers, seed, &model));
-  PetscCall(PdLearnedICGetParams(model, &params));
+  PetscCall(NOpCreate(comm, &model));
+  PetscCall(NOpSetType(model, NOPLEARNEDIC));
+  PetscCall(NOpSetSeed(model, seed));
+  PetscCall(NOpSetFromOptions(model)); /* -ic_width, -ic_layers */
+  PetscCall(NOpLearnedICGetLayers(model, &width, &layers));
+  PetscCall(NOpSetUp(model));
+  PetscCall(NOpGetParams(model, &params));
   PetscCall(PdOptimCreate(params, &optim));
   PetscCall(PdOptimSetType(optim, PD_OPTIM_ADAM));
   PetscCall(PdOptimSetLearningRate(optim, 3e-3));
@@ -413,7 +416,8 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
     PetscCall(PdDictSetInt(extra, "epochs", epochs));
     PetscCall(PdDictSetReal(extra, "loss", loss));
     if (nval > 0) PetscCall(PdDictSetInt(extra, "best_epoch", best_epoch));
-    PetscCall(PdLearnedICSave(model, out, extra));
+    PetscCall(NOpGetMeta(model, extra));
+    PetscCall(PdCheckpointWrite(comm, out, extra, params, NULL, 0));
     PetscCall(PdDictDestroy(&extra));
   }
   PetscCall(PdPrintf(comm, "wrote %s (%.1f s: %.1f s making systems, %.1f s training)\n", out, t1 - t0, tg - t0, t1 - tg));
@@ -439,7 +443,7 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   PetscCall(PetscFree(order));
   PetscCall(PdTapeDestroy(&tape));
   PetscCall(PdOptimDestroy(&optim));
-  PetscCall(PdLearnedICDestroy(&model));
+  PetscCall(NOpDestroy(&model));
   PetscFunctionReturn(0);
 }
 

@@ -228,7 +228,7 @@ static PetscErrorCode PinnJetModel(void *ctx, PdTape tape, const PdJetSeed *seed
   PdPinn p = (PdPinn)ctx;
 
   PetscFunctionBegin;
-  PetscCall(PdJetMLPForward(p->nop, tape, seed, K, out));
+  PetscCall(NOpJetForward(p->nop, tape, seed, K, out));
   if (p->bc == PD_PINN_HARD) {
     PdJet q;
     PetscCall(PdJetSeedSquaredNorm(seed, tape, K, 1.0, -1.0, &q));
@@ -263,24 +263,17 @@ static PetscErrorCode PrimalForward(PdPinn p, PdTensor x, PdTensor *u)
 /* the model's parameters, Adam and the linear schedule; requires the problem */
 static PetscErrorCode BuildModel(PdPinn p, PetscBool fromoptions)
 {
-  PdDict   meta;
-  char     s[32];
-  PdParams params;
+  const PetscInt in = p->d, out = 1;
+  PdParams       params;
 
   PetscFunctionBegin;
   PetscCall(NOpDestroy(&p->nop));
   PetscCall(PdOptimDestroy(&p->optim));
-  PetscCall(PdDictCreate(&meta));
-  PetscCall(PdDictSetString(meta, "model", NOPMLP));
-  PetscCall(PetscSNPrintf(s, sizeof(s), "%" PetscInt_FMT, p->d));
-  PetscCall(PdDictSetString(meta, "input_shape", s));
-  PetscCall(PdDictSetString(meta, "output_shape", "1"));
-  PetscCall(PdDictSetInt(meta, "seed", p->seed));
-  PetscCall(PdDictSetInt(meta, "mlp_width", 128));
-  PetscCall(PdDictSetInt(meta, "mlp_depth", 4));
-  PetscCall(PdDictSetString(meta, "mlp_activation", "tanh"));
-  PetscCall(NOpCreateFromMeta(p->comm, meta, &p->nop));
-  PetscCall(PdDictDestroy(&meta));
+  PetscCall(NOpCreate(p->comm, &p->nop));
+  PetscCall(NOpSetType(p->nop, NOPMLP));
+  PetscCall(NOpSetShapes(p->nop, 1, &in, 1, &out));
+  PetscCall(NOpMLPSetLayers(p->nop, 128, 4));
+  PetscCall(NOpMLPSetActivation(p->nop, PD_ACT_TANH));
   if (fromoptions) PetscCall(NOpSetFromOptions(p->nop)); /* -mlp_width/-mlp_depth/-mlp_activation; -seed read before */
   PetscCall(NOpSetSeed(p->nop, p->seed));
   PetscCall(NOpSetUp(p->nop));

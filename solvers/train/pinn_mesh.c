@@ -192,20 +192,15 @@ PetscErrorCode PdPinnMeshSampleBoundary(PdPinnMesh p, PdRng *rng, PetscInt n, fl
 
 static PetscErrorCode BuildModel(PdPinnMesh p)
 {
-  PdDict   meta;
-  PdParams params;
+  const PetscInt in = 2, out = 1;
+  PdParams       params;
 
   PetscFunctionBegin;
-  PetscCall(PdDictCreate(&meta));
-  PetscCall(PdDictSetString(meta, "model", NOPMLP));
-  PetscCall(PdDictSetString(meta, "input_shape", "2"));
-  PetscCall(PdDictSetString(meta, "output_shape", "1"));
-  PetscCall(PdDictSetInt(meta, "seed", p->seed));
-  PetscCall(PdDictSetInt(meta, "mlp_width", 50));
-  PetscCall(PdDictSetInt(meta, "mlp_depth", 3));
-  PetscCall(PdDictSetString(meta, "mlp_activation", "tanh"));
-  PetscCall(NOpCreateFromMeta(p->comm, meta, &p->nop));
-  PetscCall(PdDictDestroy(&meta));
+  PetscCall(NOpCreate(p->comm, &p->nop));
+  PetscCall(NOpSetType(p->nop, NOPMLP));
+  PetscCall(NOpSetShapes(p->nop, 1, &in, 1, &out));
+  PetscCall(NOpMLPSetLayers(p->nop, 50, 3));
+  PetscCall(NOpMLPSetActivation(p->nop, PD_ACT_TANH));
   PetscCall(NOpSetFromOptions(p->nop));
   PetscCall(NOpSetSeed(p->nop, p->seed));
   PetscCall(NOpSetUp(p->nop));
@@ -306,7 +301,7 @@ static PetscErrorCode ResidualLoss(PdPinnMesh p, const float *xs, const float *f
   PetscFunctionBegin;
   PetscCall(PdTapeInput(p->tape, 2, sx, &x));
   PetscCall(PetscArraycpy(x->data, xs, 2 * B));
-  PetscCall(PdDiffOpEstimate(PdJetModelMLP, p->nop, x, &p->dirs, &Lu, &u));
+  PetscCall(PdDiffOpEstimate(PdJetModelNOp, p->nop, x, &p->dirs, &Lu, &u));
   PetscCall(PdScale(Lu, -1.0f, &F));
   if (c != 0) {
     PdTensor cu;

@@ -69,6 +69,15 @@ static PetscErrorCode NOpForward_MLP(NOp nop, PdTape tape, PdTensor x, PdTensor 
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode NOpJet_MLP(NOp nop, PdTape tape, const PdJetSeed *seed, PetscInt K, PdJet *out)
+{
+  NOp_MLP *m = (NOp_MLP *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCall(PdDenseStackJetForward(&m->net, seed, K, out));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode NOpView_MLP(NOp nop, PetscViewer viewer)
 {
   NOp_MLP *m = (NOp_MLP *)nop->data;
@@ -134,9 +143,64 @@ PetscErrorCode NOpCreate_MLP(NOp nop)
   nop->ops.check          = NOpCheck_MLP;
   nop->ops.setup          = NOpSetUp_MLP;
   nop->ops.forward        = NOpForward_MLP;
+  nop->ops.jet            = NOpJet_MLP;
   nop->ops.view           = NOpView_MLP;
   nop->ops.getmeta        = NOpGetMeta_MLP;
   nop->ops.setmeta        = NOpSetMeta_MLP;
   nop->ops.destroy        = NOpDestroy_MLP;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  NOpMLPSetLayers - the hidden layers of an mlp model: depth layers of the given width
+
+  Options: -mlp_width <64> -mlp_depth <3>. Call before NOpSetUp.
+@*/
+PetscErrorCode NOpMLPSetLayers(NOp nop, PetscInt width, PetscInt depth)
+{
+  NOp_MLP *m;
+
+  PetscFunctionBegin;
+  PetscCall(NOpCheckTypeForSetter(nop, NOPMLP, "NOpMLPSetLayers"));
+  m = (NOp_MLP *)nop->data;
+  {
+    const PetscInt ow = m->width, od = m->depth;
+    PetscErrorCode ierr;
+    m->width = width;
+    m->depth = depth;
+    ierr     = NOpCheck_MLP(nop);
+    if (ierr) { /* keep the model as it was */
+      m->width = ow;
+      m->depth = od;
+    }
+    PetscCall(ierr);
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpMLPGetLayers - width and number of hidden layers of an mlp model (either may be NULL) @*/
+PetscErrorCode NOpMLPGetLayers(NOp nop, PetscInt *width, PetscInt *depth)
+{
+  NOp_MLP *m;
+
+  PetscFunctionBegin;
+  PetscCall(NOpCheckTypeForSetter(nop, NOPMLP, NULL));
+  m = (NOp_MLP *)nop->data;
+  if (width) *width = m->width;
+  if (depth) *depth = m->depth;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  NOpMLPSetActivation - the activation between the layers of an mlp model
+
+  Options: -mlp_activation <tanh,gelu,relu,sin,softplus>. Call before NOpSetUp.
+@*/
+PetscErrorCode NOpMLPSetActivation(NOp nop, PdActivation act)
+{
+  PetscFunctionBegin;
+  PetscCall(NOpCheckTypeForSetter(nop, NOPMLP, "NOpMLPSetActivation"));
+  PetscCheck(act >= PD_ACT_TANH && act <= PD_ACT_SOFTPLUS, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "Unknown activation %d", (int)act);
+  ((NOp_MLP *)nop->data)->act = act;
   PetscFunctionReturn(0);
 }

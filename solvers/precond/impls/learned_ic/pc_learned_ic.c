@@ -2,14 +2,40 @@
    parallel each rank factors its diagonal block (block Jacobi with learned IC blocks). */
 #include <petsc/private/pcimpl.h>
 #include <pdeop/learned.h>
+#include <pdeop/io.h>
 
 typedef struct {
   char           file[PETSC_MAX_PATH_LEN];
-  PdLearnedIC    model;
+  NOp            model; /* type learned_ic */
+  PdTape         tape;  /* inference tape, kept so a sequence of set-ups allocates nothing */
   PdICFactor     factor;
   PetscLogDouble setup_seconds; /* of the last set-up */
   PetscInt       setups;
 } PC_LearnedIC;
+
+/* the model file must hold a learned_ic network (files of the former PdLearnedICSave load too);
+   the type is checked before a model of another kind is built */
+static PetscErrorCode LoadModel(const char file[], NOp *model)
+{
+  PdDict      meta;
+  const char *type = NULL;
+  PetscBool   has, same = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(PdCheckpointReadMeta(PETSC_COMM_SELF, file, &meta, NULL));
+  PetscCall(PdDictHas(meta, "model", &has));
+  if (has) PetscCall(PdDictGetString(meta, "model", &type));
+  if (has) PetscCall(PetscStrcmp(type, NOPLEARNEDIC, &same));
+  if (!same) {
+    char t[64];
+    PetscCall(PetscStrncpy(t, has ? type : "(none)", sizeof(t)));
+    PetscCall(PdDictDestroy(&meta));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s' holds a '%s' model, not a learned_ic preconditioner (train one with: pdeop precond train -type learned_ic)", file, t);
+  }
+  PetscCall(PdDictDestroy(&meta));
+  PetscCall(NOpLoad(PETSC_COMM_SELF, file, model, NULL));
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode PCSetUp_LearnedIC(PC pc)
 {
@@ -25,7 +51,7 @@ static PetscErrorCode PCSetUp_LearnedIC(PC pc)
   PetscCall(PetscTime(&t0));
   if (!ic->model) {
     PetscCheck(ic->file[0], comm, PETSC_ERR_ARG_WRONGSTATE, "-pc_type learned_ic needs a model: give -pc_learned_model model.h5 (train one with: pdeop precond train -type learned_ic)");
-    PetscCall(PdLearnedICLoad(PETSC_COMM_SELF, ic->file, &ic->model));
+    PetscCall(LoadModel(ic->file, &ic->model));
   }
   PetscCall(PdICFactorDestroy(&ic->factor));
   PetscCall(PetscObjectBaseTypeCompare((PetscObject)A, MATSEQAIJ, &isseq));
@@ -38,7 +64,11 @@ static PetscErrorCode PCSetUp_LearnedIC(PC pc)
     Ad = A;
   }
   PetscCall(PdICGraphCreate(Ad, &g));
-  PetscCall(PdLearnedICFactor(ic->model, g, &ic->factor));
+  if (!ic->tape) {
+    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &ic->tape));
+    PetscCall(PdTapeSetGradEnabled(ic->tape, PETSC_FALSE));
+  }
+  PetscCall(PdLearnedICFactor(ic->model, ic->tape, g, &ic->factor));
   PetscCall(PdICGraphDestroy(&g));
   PetscCall(PetscTime(&t1));
   ic->setup_seconds = t1 - t0;
@@ -76,7 +106,8 @@ static PetscErrorCode PCDestroy_LearnedIC(PC pc)
 
   PetscFunctionBegin;
   PetscCall(PCReset_LearnedIC(pc));
-  PetscCall(PdLearnedICDestroy(&ic->model));
+  PetscCall(NOpDestroy(&ic->model));
+  PetscCall(PdTapeDestroy(&ic->tape));
   PetscCall(PetscFree(pc->data));
   PetscFunctionReturn(0);
 }
@@ -92,7 +123,7 @@ static PetscErrorCode PCSetFromOptions_LearnedIC(PC pc, PetscOptionItems *PetscO
   PetscCall(PetscOptionsString("-pc_learned_model", "HDF5 model from pdeop precond train -type learned_ic", "PCLEARNEDIC", ic->file, file, sizeof(file), &set));
   if (set && strcmp(file, ic->file)) {
     PetscCall(PetscStrncpy(ic->file, file, sizeof(ic->file)));
-    PetscCall(PdLearnedICDestroy(&ic->model));
+    PetscCall(NOpDestroy(&ic->model));
     pc->setupcalled = 0;
   }
   PetscOptionsHeadEnd();
@@ -110,7 +141,7 @@ static PetscErrorCode PCView_LearnedIC(PC pc, PetscViewer v)
   PetscCall(PetscViewerASCIIPrintf(v, "  model file: %s\n", ic->file[0] ? ic->file : "(none)"));
   if (ic->model) {
     PetscCall(PetscViewerASCIIPushTab(v));
-    PetscCall(PdLearnedICView(ic->model, v));
+    PetscCall(NOpView(ic->model, v));
     PetscCall(PetscViewerASCIIPopTab(v));
   }
   if (ic->factor) {

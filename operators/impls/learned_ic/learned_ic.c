@@ -1,0 +1,227 @@
+/* NOp type "learned_ic": the message-passing graph network of the learned incomplete Cholesky
+   factor (after Li et al., ICML 2023). It reads a matrix's graph and predicts the factor's values;
+   building the graph from a Mat and the factor from the values is solvers/precond/learned_ic.c. */
+#include "interface/nopimpl.h"
+
+#define IC_NODE_FEATURES NOP_LEARNEDIC_NODE_FEATURES
+
+typedef struct {
+  PetscInt  width, layers;
+  PdTensor  w_in, b_in;    /* node encoder [W,F], [W] */
+  PdTensor *w_upd, *b_upd; /* per layer: node update from [h, A h] [W, 2W], [W] */
+  PdTensor  w_d, b_d;      /* diagonal head [1,W], [1] */
+  PdTensor  w_r, w_c, b_o; /* off-diagonal head: L_ij = A_ij (h_i w_r + h_j w_c + b_o), [1,W], [1,W], [1] */
+} NOp_LearnedIC;
+
+static PetscErrorCode NOpSetFromOptions_LearnedIC(NOp nop, PetscOptionItems *PetscOptionsObject)
+{
+  NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
+
+  PetscFunctionBegin;
+  PetscOptionsHeadBegin(PetscOptionsObject, "Learned incomplete Cholesky network options");
+  PetscCall(PetscOptionsInt("-ic_width", "Width of the graph network", "NOpLearnedICSetLayers", m->width, &m->width, NULL));
+  PetscCall(PetscOptionsInt("-ic_layers", "Message-passing layers", "NOpLearnedICSetLayers", m->layers, &m->layers, NULL));
+  PetscOptionsHeadEnd();
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpCheck_LearnedIC(NOp nop)
+{
+  NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCheck(m->width >= 1 && m->width <= 1024, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic width (-ic_width) must be in [1, 1024], got %" PetscInt_FMT, m->width);
+  PetscCheck(m->layers >= 0 && m->layers <= 16, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic layers (-ic_layers) must be in [0, 16], got %" PetscInt_FMT, m->layers);
+  PetscFunctionReturn(0);
+}
+
+/* parameter names, order and initialisation are those of the former PdLearnedIC, so its files load */
+static PetscErrorCode NOpSetUp_LearnedIC(NOp nop)
+{
+  NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
+  const PetscInt W = m->width;
+  const float    si = 1.0f / PetscSqrtReal(IC_NODE_FEATURES), su = 1.0f / PetscSqrtReal(2 * W);
+  char           name[64];
+
+  PetscFunctionBegin;
+  PetscCall(PdParamsAdd(nop->params, "enc.w", 2, (PetscInt[]){W, IC_NODE_FEATURES}, PD_INIT_UNIFORM, si, &m->w_in));
+  PetscCall(PdParamsAdd(nop->params, "enc.b", 1, (PetscInt[]){W}, PD_INIT_UNIFORM, si, &m->b_in));
+  PetscCall(PetscMalloc2(m->layers, &m->w_upd, m->layers, &m->b_upd));
+  for (PetscInt k = 0; k < m->layers; k++) {
+    PetscCall(PetscSNPrintf(name, sizeof(name), "mp%" PetscInt_FMT ".w", k));
+    PetscCall(PdParamsAdd(nop->params, name, 2, (PetscInt[]){W, 2 * W}, PD_INIT_UNIFORM, su, &m->w_upd[k]));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "mp%" PetscInt_FMT ".b", k));
+    PetscCall(PdParamsAdd(nop->params, name, 1, (PetscInt[]){W}, PD_INIT_UNIFORM, su, &m->b_upd[k]));
+  }
+  /* heads start at the Jacobi preconditioner: diagonal softplus(0.5413) = 1, off-diagonal 0 */
+  PetscCall(PdParamsAdd(nop->params, "diag.w", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_d));
+  PetscCall(PdParamsAdd(nop->params, "diag.b", 1, (PetscInt[]){1}, PD_INIT_CONSTANT, 0.5413f, &m->b_d));
+  PetscCall(PdParamsAdd(nop->params, "off.wr", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_r));
+  PetscCall(PdParamsAdd(nop->params, "off.wc", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_c));
+  PetscCall(PdParamsAdd(nop->params, "off.b", 1, (PetscInt[]){1}, PD_INIT_ZERO, 0.0f, &m->b_o));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpView_LearnedIC(NOp nop, PetscViewer viewer)
+{
+  NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "learned IC graph network: width %" PetscInt_FMT ", %" PetscInt_FMT " message-passing layers\n", m->width, m->layers));
+  PetscFunctionReturn(0);
+}
+
+/* the keys of the former learned_ic files, so files of both formats load alike */
+static PetscErrorCode NOpGetMeta_LearnedIC(NOp nop, PdDict meta)
+{
+  NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictSetInt(meta, "width", m->width));
+  PetscCall(PdDictSetInt(meta, "layers", m->layers));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpSetMeta_LearnedIC(NOp nop, PdDict meta)
+{
+  NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
+  PetscInt64     v;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictGetInt(meta, "width", &v));
+  m->width = (PetscInt)v;
+  PetscCall(PdDictGetInt(meta, "layers", &v));
+  m->layers = (PetscInt)v;
+  PetscCall(NOpCheck_LearnedIC(nop));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpDestroy_LearnedIC(NOp nop)
+{
+  NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree2(m->w_upd, m->b_upd));
+  PetscCall(PetscFree(nop->data));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  NOpLearnedICForward - the factor's values the network predicts for a graph
+
+  Input: nop (type learned_ic), tape, g (the graph's structure), nf [n, 3] node features
+  (1, sum_j A_ij, sum_j |A_ij| of the scaled matrix), ef [E, 1] edge values A_ij, lf [El, 1] values of
+  the strictly lower edges (all on the tape).
+  Output: L [n + El, 1]: softplus diagonal entries, then the strictly lower ones, in the order of
+  g->lrow/g->lcol.
+
+  Each layer is h <- h + tanh(W [h, A_off h] + b): the only per-edge work is one sparse product with
+  the matrix (PdEdgeMatVec), so a set-up costs about W products with A. Heads: L_ii = softplus(w_d h_i
+  + b), L_ij = A_ij (w_r h_i + w_c h_j + b_o).
+@*/
+PetscErrorCode NOpLearnedICForward(NOp nop, PdTape tape, const NOpGraph *g, PdTensor nf, PdTensor ef, PdTensor lf, PdTensor *L)
+{
+  NOp_LearnedIC *m;
+  PdTensor       h, t, u, agg, diag;
+
+  PetscFunctionBegin;
+  PetscCall(NOpCheckTypeForSetter(nop, NOPLEARNEDIC, NULL));
+  PetscCall(NOpSetUp(nop));
+  m = (NOp_LearnedIC *)nop->data;
+  PetscCheck(nf->ndim == 2 && nf->shape[0] == g->n && nf->shape[1] == IC_NODE_FEATURES, nop->comm, PETSC_ERR_ARG_SIZ, "learned_ic: node features must be [n, %d] with n = %" PetscInt_FMT, IC_NODE_FEATURES, g->n);
+  PetscCheck(ef->size == g->E && (!g->El || lf->size == g->El), nop->comm, PETSC_ERR_ARG_SIZ, "learned_ic: edge features must be [E, 1] and lower-edge features [El, 1] (E = %" PetscInt_FMT ", El = %" PetscInt_FMT ")", g->E, g->El);
+  (void)tape; /* every tensor records on the tape of its inputs */
+  PetscCall(PdLinear(nf, m->w_in, m->b_in, &t));
+  PetscCall(PdTanh(t, &h));
+  for (PetscInt k = 0; k < m->layers; k++) {
+    PetscCall(PdEdgeMatVec(ef, h, g->E, g->esrc, g->edst, g->n, &agg));
+    PetscCall(PdConcat(h, agg, 1, &t));
+    PetscCall(PdLinear(t, m->w_upd[k], m->b_upd[k], &u));
+    PetscCall(PdTanh(u, &t));
+    PetscCall(PdAdd(h, t, &h));
+  }
+  PetscCall(PdLinear(h, m->w_d, m->b_d, &t));
+  PetscCall(PdSoftplus(t, &diag));
+  if (g->El) {
+    PdTensor r, c, sr, sc, off;
+    PetscCall(PdLinear(h, m->w_r, m->b_o, &r));
+    PetscCall(PdLinear(h, m->w_c, NULL, &c));
+    PetscCall(PdGather(r, g->El, g->lrow + g->n, &sr));
+    PetscCall(PdGather(c, g->El, g->lcol + g->n, &sc));
+    PetscCall(PdAdd(sr, sc, &t));
+    PetscCall(PdMul(t, lf, &off));
+    PetscCall(PdConcat(diag, off, 0, L));
+  } else *L = diag;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  NOpLearnedICSetLayers - width W and number of message-passing layers of a learned_ic network
+
+  Options: -ic_width <4> -ic_layers <1>. Call before NOpSetUp.
+@*/
+PetscErrorCode NOpLearnedICSetLayers(NOp nop, PetscInt width, PetscInt layers)
+{
+  NOp_LearnedIC *m;
+
+  PetscFunctionBegin;
+  PetscCall(NOpCheckTypeForSetter(nop, NOPLEARNEDIC, "NOpLearnedICSetLayers"));
+  m = (NOp_LearnedIC *)nop->data;
+  {
+    const PetscInt ow = m->width, ol = m->layers;
+    PetscErrorCode ierr;
+    m->width  = width;
+    m->layers = layers;
+    ierr      = NOpCheck_LearnedIC(nop);
+    if (ierr) { /* keep the model as it was */
+      m->width  = ow;
+      m->layers = ol;
+    }
+    PetscCall(ierr);
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpLearnedICGetLayers - width and number of message-passing layers (either may be NULL) @*/
+PetscErrorCode NOpLearnedICGetLayers(NOp nop, PetscInt *width, PetscInt *layers)
+{
+  NOp_LearnedIC *m;
+
+  PetscFunctionBegin;
+  PetscCall(NOpCheckTypeForSetter(nop, NOPLEARNEDIC, NULL));
+  m = (NOp_LearnedIC *)nop->data;
+  if (width) *width = m->width;
+  if (layers) *layers = m->layers;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  NOpCreate_LearnedIC - the learned incomplete Cholesky graph network type
+
+  Its shapes are fixed (3 node features in, one factor value out per entry) and it has no
+  tensor-to-tensor NOpForward: evaluate it with NOpLearnedICForward on a graph. The initial weights
+  come from the seed's PD_RNG_STREAM_MAIN stream, as the former PdLearnedIC's did, so the same seed
+  gives the same network. Options: -ic_width <4> -ic_layers <1>
+@*/
+PetscErrorCode NOpCreate_LearnedIC(NOp nop)
+{
+  NOp_LearnedIC *m;
+  const PetscInt in[1] = {IC_NODE_FEATURES}, out[1] = {1};
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&m));
+  m->width                = 4;
+  m->layers               = 1;
+  nop->data               = m;
+  nop->ops.setfromoptions = NOpSetFromOptions_LearnedIC;
+  nop->ops.check          = NOpCheck_LearnedIC;
+  nop->ops.setup          = NOpSetUp_LearnedIC;
+  nop->ops.view           = NOpView_LearnedIC;
+  nop->ops.getmeta        = NOpGetMeta_LearnedIC;
+  nop->ops.setmeta        = NOpSetMeta_LearnedIC;
+  nop->ops.destroy        = NOpDestroy_LearnedIC;
+  PetscCall(NOpSetShapes(nop, 1, in, 1, out));
+  nop->fixed_shapes = PETSC_TRUE;
+  nop->init_stream  = PD_RNG_STREAM_MAIN;
+  PetscFunctionReturn(0);
+}

@@ -3,19 +3,13 @@
    errors; writers write <file>.tmp on rank 0 and rename it, so no reader ever sees half a file. */
 #include <pdeop/io.h>
 #include <pdeop/ops.h>
-#include <hdf5.h>
+#include "h5impl.h"
 
 /* Silence HDF5's own error stack while we probe; we report our own messages. */
-#define H5QUIET_BEGIN \
-  H5E_auto2_t h5func_; \
-  void       *h5data_; \
-  H5Eget_auto2(H5E_DEFAULT, &h5func_, &h5data_); \
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL)
-#define H5QUIET_END H5Eset_auto2(H5E_DEFAULT, h5func_, h5data_)
 
 /* ---------------- attributes <-> PdDict ---------------- */
 
-static PetscErrorCode WriteAttrs(hid_t obj, PdDict d, const char *file)
+PetscErrorCode WriteAttrs(hid_t obj, PdDict d, const char *file)
 {
   PetscInt n;
 
@@ -115,7 +109,7 @@ static herr_t ReadOneAttr(hid_t obj, const char *name, const H5A_info_t *info, v
   return 0;
 }
 
-static PetscErrorCode ReadAttrs(hid_t obj, const char *file, PdDict *d)
+PetscErrorCode ReadAttrs(hid_t obj, const char *file, PdDict *d)
 {
   AttrCtx c;
   hsize_t idx = 0;
@@ -137,7 +131,7 @@ static PetscErrorCode ReadAttrs(hid_t obj, const char *file, PdDict *d)
 
 /* ---------------- reading one float32 array ---------------- */
 
-static PetscErrorCode OpenRead(MPI_Comm comm, const char file[], hid_t *f)
+PetscErrorCode OpenRead(MPI_Comm comm, const char file[], hid_t *f)
 {
   PetscBool exists;
 
@@ -212,7 +206,7 @@ static PetscErrorCode CheckStorage(MPI_Comm comm, hid_t ds, const char *file, co
 
 /* Read dataset `name` as float32 with rank in [minrank, 5]; checks type and finiteness.
    *data is NULL and *ndim 0 when the dataset is absent and !required. */
-static PetscErrorCode ReadFloat(MPI_Comm comm, hid_t f, const char *file, const char *name, PetscBool required, int minrank, int *ndim, PetscInt shape[], float **data)
+PetscErrorCode ReadFloat(MPI_Comm comm, hid_t f, const char *file, const char *name, PetscBool required, int minrank, int *ndim, PetscInt shape[], float **data)
 {
   hid_t   ds, sp, t;
   hsize_t dims[8];
@@ -357,7 +351,7 @@ PetscErrorCode PdDatasetFree(PdDataset *ds)
 
 /* ---------------- writing ---------------- */
 
-static PetscErrorCode WriteFloat(hid_t loc, const char *name, int nd, const PetscInt shape[], const float *data, const char *file)
+PetscErrorCode WriteFloat(hid_t loc, const char *name, int nd, const PetscInt shape[], const float *data, const char *file)
 {
   hsize_t dims[PD_MAX_DIMS];
   hid_t   sp, ds, lcpl = H5Pcreate(H5P_LINK_CREATE), dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -394,8 +388,7 @@ static PetscErrorCode WriteFloat(hid_t loc, const char *name, int nd, const Pets
 }
 
 /* Run writer(f) on rank 0 into file.tmp, rename, and tell every rank whether it worked. */
-typedef PetscErrorCode (*Writer)(hid_t, const char *, void *);
-static PetscErrorCode AtomicWrite(MPI_Comm comm, const char file[], Writer w, void *ctx)
+PetscErrorCode AtomicWrite(MPI_Comm comm, const char file[], Writer w, void *ctx)
 {
   PetscMPIInt rank;
   int         ok = 1;
@@ -469,19 +462,6 @@ PetscErrorCode PdDatasetWrite(MPI_Comm comm, const char file[], const PdDataset 
   PetscFunctionReturn(0);
 }
 
-/* ---------------- checkpoints ---------------- */
-
-#define PD_CHECKPOINT_FORMAT    "pdeop checkpoint 1"
-#define PD_CHECKPOINT_MAX_EPOCH 1000000000          /* epochs or steps: far beyond any run, far below PetscInt's range */
-#define PD_CHECKPOINT_MAX_STEP  1000000000000000LL /* optimizer steps */
-
-typedef struct {
-  PdDict   meta;
-  PdParams params;
-  PdOptim  optim;
-  PetscInt epoch;
-} CkptCtx;
-
 typedef struct {
   PetscInt           n, ndim;
   const PetscInt    *shape;
@@ -510,224 +490,5 @@ PetscErrorCode PdH5WriteFields(MPI_Comm comm, const char file[], PetscInt n, con
 
   PetscFunctionBegin;
   PetscCall(AtomicWrite(comm, file, FieldsWriter, &c));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode CheckpointWriter(hid_t f, const char *file, void *vctx)
-{
-  CkptCtx       *c = (CkptCtx *)vctx;
-  hid_t          root, g;
-  PetscInt       np, nbuf;
-  PetscErrorCode ierr;
-  PdDict         extra;
-
-  PetscFunctionBegin;
-  root = H5Gopen2(f, "/", H5P_DEFAULT);
-  ierr = WriteAttrs(root, c->meta, file);
-  if (!ierr) {
-    PetscCall(PdDictCreate(&extra));
-    PetscCall(PdDictSetInt(extra, "epoch", c->epoch));
-    PetscCall(PdDictSetString(extra, "format", PD_CHECKPOINT_FORMAT));
-    ierr = WriteAttrs(root, extra, file);
-    PetscCall(PdDictDestroy(&extra));
-  }
-  H5Gclose(root);
-  PetscCall(ierr);
-  PetscCall(PdParamsGetNumber(c->params, &np));
-  for (PetscInt k = 0; k < np; k++) {
-    PdTensor t;
-    char     name[512];
-    PetscCall(PdParamsGetTensor(c->params, k, &t));
-    PetscCall(PetscSNPrintf(name, sizeof(name), "params/%s", t->name));
-    PetscCall(WriteFloat(f, name, t->ndim, t->shape, t->data, file));
-  }
-  if (c->optim) {
-    PetscInt64 step;
-    float     *m, *v;
-    PdDict     od;
-    PdOptimType type;
-    PetscCall(PdOptimGetState(c->optim, &step, &m, &v));
-    PetscCall(PdOptimGetType(c->optim, &type));
-    PetscCall(PdParamsGetBufferSize(c->params, &nbuf));
-    g = H5Gcreate2(f, "optim", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    PetscCheck(g >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot create /optim in '%s'", file);
-    PetscCall(PdDictCreate(&od));
-    PetscCall(PdDictSetString(od, "type", PdOptimTypes[type]));
-    PetscCall(PdDictSetInt(od, "step", step));
-    ierr = WriteAttrs(g, od, file);
-    PetscCall(PdDictDestroy(&od));
-    if (!ierr && m && nbuf) ierr = WriteFloat(g, "m", 1, &nbuf, m, file);
-    if (!ierr && v && nbuf) ierr = WriteFloat(g, "v", 1, &nbuf, v, file);
-    H5Gclose(g);
-    PetscCall(ierr);
-  }
-  PetscFunctionReturn(0);
-}
-
-/*@ PdCheckpointWrite - model metadata, parameters, optimizer state (optional) and epoch @*/
-PetscErrorCode PdCheckpointWrite(MPI_Comm comm, const char file[], PdDict meta, PdParams params, PdOptim optim, PetscInt epoch)
-{
-  CkptCtx c = {meta, params, optim, epoch};
-
-  PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(PD_EVENT_IO, 0, 0, 0, 0));
-  PetscCall(AtomicWrite(comm, file, CheckpointWriter, &c));
-  PetscCall(PetscLogEventEnd(PD_EVENT_IO, 0, 0, 0, 0));
-  PetscFunctionReturn(0);
-}
-
-/* whether d has key with a value of this type */
-static PetscBool EntryIs(PdDict d, const char *key, PdDictType type)
-{
-  PetscInt n = 0;
-
-  if (PdDictGetSize(d, &n)) return PETSC_FALSE;
-  for (PetscInt k = 0; k < n; k++) {
-    const char *name;
-    PdDictType  t;
-    if (!PdDictGetEntry(d, k, &name, &t) && !strcmp(name, key)) return (PetscBool)(t == type);
-  }
-  return PETSC_FALSE;
-}
-
-/*@ PdCheckpointReadMeta - the root attributes (model type, hyperparameters, ...) and the epoch @*/
-PetscErrorCode PdCheckpointReadMeta(MPI_Comm comm, const char file[], PdDict *meta, PetscInt *epoch)
-{
-  hid_t          f, root;
-  PetscErrorCode ierr;
-  PetscBool      has;
-  PetscInt64     e = 0;
-
-  PetscFunctionBegin;
-  PetscCall(OpenRead(comm, file, &f));
-  root = H5Gopen2(f, "/", H5P_DEFAULT);
-  ierr = ReadAttrs(root, file, meta);
-  H5Gclose(root);
-  H5Fclose(f);
-  PetscCall(ierr);
-  PetscCall(PdDictHas(*meta, "epoch", &has));
-  if (!has) PetscCall(PdDictDestroy(meta));
-  PetscCheck(has, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a pdeop checkpoint: it has no 'epoch' attribute", file);
-  {
-    const char *format = NULL;
-    PetscBool   same   = PETSC_FALSE;
-    PetscCall(PdDictHas(*meta, "format", &has));
-    if (has && EntryIs(*meta, "format", PD_DICT_STRING)) {
-      PetscCall(PdDictGetString(*meta, "format", &format));
-      PetscCall(PetscStrcmp(format, PD_CHECKPOINT_FORMAT, &same));
-    }
-    if (!same) {
-      char got[128];
-      PetscCall(PetscSNPrintf(got, sizeof(got), "%s", format ? format : "none"));
-      PetscCall(PdDictDestroy(meta));
-      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' has checkpoint format '%s'; this pdeop reads '%s'", file, got, PD_CHECKPOINT_FORMAT);
-    }
-  }
-  if (EntryIs(*meta, "epoch", PD_DICT_INT)) PetscCall(PdDictGetInt(*meta, "epoch", &e));
-  else e = -1;
-  if (e < 0 || e > PD_CHECKPOINT_MAX_EPOCH) {
-    PetscCall(PdDictDestroy(meta));
-    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' says it was written after epoch (or step) %" PetscInt64_FMT "; a checkpoint's count is 0 to %" PetscInt64_FMT ", so the file is corrupted", file, e, (PetscInt64)PD_CHECKPOINT_MAX_EPOCH);
-  }
-  if (epoch) *epoch = (PetscInt)e;
-  PetscFunctionReturn(0);
-}
-
-/* One moment of the optimizer (/optim/m or /optim/v) into dst (nbuf floats), when the optimizer
-   keeps it (dst not NULL): it must be there, with exactly nbuf entries. */
-static PetscErrorCode ReadMoment(MPI_Comm comm, hid_t f, const char *file, const char *name, float *dst, PetscInt nbuf)
-{
-  float   *data;
-  int      nd;
-  PetscInt shape[PD_MAX_DIMS];
-
-  PetscFunctionBegin;
-  if (!dst || !nbuf) PetscFunctionReturn(0);
-  PetscCall(ReadFloat(comm, f, file, name, PETSC_FALSE, 1, &nd, shape, &data));
-  PetscCheck(data, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' has no optimizer state %s: it was written by another optimizer (see its /optim type), so it cannot be resumed with this one", file, name);
-  if (nd != 1 || shape[0] != nbuf) {
-    PetscCall(PetscFree(data));
-    SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': optimizer state %s has %" PetscInt_FMT " entries; the model needs %" PetscInt_FMT, file, name, nd == 1 ? shape[0] : -1, nbuf);
-  }
-  PetscCall(PetscArraycpy(dst, data, nbuf));
-  PetscCall(PetscFree(data));
-  PetscFunctionReturn(0);
-}
-
-/*@ PdCheckpointLoad - parameters (every name and shape must match) and optionally optimizer state @*/
-PetscErrorCode PdCheckpointLoad(MPI_Comm comm, const char file[], PdParams params, PdOptim optim)
-{
-  hid_t          f;
-  PetscInt       np;
-  PetscErrorCode ierr = 0;
-
-  PetscFunctionBegin;
-  PetscCall(PetscLogEventBegin(PD_EVENT_IO, 0, 0, 0, 0));
-  PetscCall(OpenRead(comm, file, &f));
-  PetscCall(PdParamsGetNumber(params, &np));
-  for (PetscInt k = 0; k < np; k++) {
-    PdTensor t;
-    char     name[512], se[96], sf[96];
-    int      nd;
-    PetscInt shape[PD_MAX_DIMS];
-    float   *data;
-    PetscCall(PdParamsGetTensor(params, k, &t));
-    PetscCall(PetscSNPrintf(name, sizeof(name), "/params/%s", t->name));
-    ierr = ReadFloat(comm, f, file, name, PETSC_FALSE, 1, &nd, shape, &data);
-    if (ierr) {
-      H5Fclose(f);
-      PetscCall(ierr);
-    }
-    if (!data) {
-      H5Fclose(f);
-      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' has no parameter %s: it was written for another model", file, t->name);
-    }
-    PetscBool same = (PetscBool)(nd == t->ndim);
-    for (int i = 0; same && i < nd; i++) same = (PetscBool)(shape[i] == t->shape[i]);
-    if (!same) {
-      PetscCall(PetscFree(data));
-      H5Fclose(f);
-      PetscCall(PdShapeString(t->ndim, t->shape, se, sizeof(se)));
-      PetscCall(PdShapeString(nd, shape, sf, sizeof(sf)));
-      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': parameter %s has shape %s; the model needs %s", file, t->name, sf, se);
-    }
-    PetscCall(PetscArraycpy(t->data, data, t->size));
-    PetscCall(PetscFree(data));
-  }
-  if (optim) {
-    PetscInt64 step = 0;
-    float     *m, *v;
-    PetscInt   nbuf;
-    hid_t      g;
-    {
-      H5QUIET_BEGIN;
-      g = H5Lexists(f, "optim", H5P_DEFAULT) > 0 ? H5Gopen2(f, "optim", H5P_DEFAULT) : -1;
-      H5QUIET_END;
-    }
-    if (g < 0) {
-      H5Fclose(f);
-      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' has no optimizer state (/optim) to resume from", file);
-    }
-    {
-      long long s;
-      hid_t     a = H5Aopen(g, "step", H5P_DEFAULT);
-      if (a >= 0 && H5Aread(a, H5T_NATIVE_LLONG, &s) >= 0) step = (PetscInt64)s;
-      else step = -1;
-      if (a >= 0) H5Aclose(a);
-    }
-    H5Gclose(g);
-    if (step < 0 || step > PD_CHECKPOINT_MAX_STEP) {
-      H5Fclose(f);
-      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': the optimizer's step count is missing or out of range (%" PetscInt64_FMT "); the file is corrupted", file, step);
-    }
-    PetscCall(PdParamsGetBufferSize(params, &nbuf));
-    PetscCall(PdOptimGetState(optim, NULL, &m, &v));
-    ierr = ReadMoment(comm, f, file, "/optim/m", m, nbuf);
-    if (!ierr) ierr = ReadMoment(comm, f, file, "/optim/v", v, nbuf);
-    H5Fclose(f);
-    PetscCall(ierr);
-    PetscCall(PdOptimSetStepCount(optim, step));
-  } else H5Fclose(f);
-  PetscCall(PetscLogEventEnd(PD_EVENT_IO, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -1,0 +1,27 @@
+/* Private to src/io: the HDF5 pieces shared by datasets and fields (io.c) and checkpoints
+   (checkpoint.c). */
+#pragma once
+#include <pdeop/io.h>
+#include <hdf5.h>
+
+/* Silence HDF5's own error stack while we probe; we report our own messages. */
+#define H5QUIET_BEGIN \
+  H5E_auto2_t h5func_; \
+  void       *h5data_; \
+  H5Eget_auto2(H5E_DEFAULT, &h5func_, &h5data_); \
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL)
+#define H5QUIET_END H5Eset_auto2(H5E_DEFAULT, h5func_, h5data_)
+
+/* attributes of an HDF5 object <-> a dictionary */
+PETSC_INTERN PetscErrorCode WriteAttrs(hid_t, PdDict, const char *);
+PETSC_INTERN PetscErrorCode ReadAttrs(hid_t, const char *, PdDict *);
+/* open an existing HDF5 file read-only, with a clear error when it is missing or not HDF5 */
+PETSC_INTERN PetscErrorCode OpenRead(MPI_Comm, const char[], hid_t *);
+/* one float32 array of rank minrank..5, checked (type, declared size, checksum, finite values);
+   NULL data when absent and not required */
+PETSC_INTERN PetscErrorCode ReadFloat(MPI_Comm, hid_t, const char *, const char *, PetscBool, int, int *, PetscInt[], float **);
+/* one float32 array, chunked with a Fletcher-32 checksum */
+PETSC_INTERN PetscErrorCode WriteFloat(hid_t, const char *, int, const PetscInt[], const float *, const char *);
+/* run writer(f) on rank 0 into file.tmp, rename, and tell every rank whether it worked */
+typedef PetscErrorCode (*Writer)(hid_t, const char *, void *);
+PETSC_INTERN PetscErrorCode AtomicWrite(MPI_Comm, const char[], Writer, void *);

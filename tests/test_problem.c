@@ -97,6 +97,7 @@ static void test_darcy_operator(void **state)
   assert_true(sym);
   assert_non_null(b);
   PDT(PdProblemSolve(p));
+  PDT(PdProblemView(p, NULL));
   PDT(PdDictCreate(&r));
   PDT(PdProblemGetReport(p, r));
   PDT(PdDictGetInt(r, "iterations", &its));
@@ -134,6 +135,7 @@ static void test_cavity_steps(void **state)
   assert_true(sym);
   PDT(PdProblemCavityStep(p, 1000, &done));
   assert_true(done);
+  PDT(PdProblemView(p, NULL));
   PDT(PdProblemCavityGetNodeFields(p, &n, f));
   assert_int_equal(n, N);
   u = f[0], v = f[1], psi = f[3], w = f[4];

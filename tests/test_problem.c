@@ -9,11 +9,11 @@
 
 static void test_registry(void **state)
 {
-  const char *want[] = {PDPROBLEMPOISSON, PDPROBLEMDARCY, PDPROBLEMCAVITY, PDPROBLEMNSPERIODIC, PDPROBLEMSYSTEM};
+  const char        *want[] = { PDPROBLEMPOISSON, PDPROBLEMDARCY, PDPROBLEMCAVITY, PDPROBLEMNSPERIODIC, PDPROBLEMSYSTEM };
   PetscInt           n;
   const char *const *names, *const *usages;
-  PdProblem          p;
-  PdProblemType      type;
+  PdProblem     p;
+  PdProblemType type;
 
   PDT(PdProblemGetTypes(&n, &names, &usages));
   assert_int_equal(n, 5);
@@ -82,13 +82,13 @@ static void test_poisson_order(void **state)
 
 static void test_darcy_operator(void **state)
 {
-  PdProblem p;
-  Mat       A;
-  Vec       b;
-  PetscBool sym;
-  PdDict    r;
+  PdProblem  p;
+  Mat        A;
+  Vec        b;
+  PetscBool  sym;
+  PdDict     r;
   PetscInt64 its;
-  double    umax;
+  double     umax;
 
   PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
   PDT(PdProblemSetType(p, PDPROBLEMDARCY));
@@ -170,7 +170,7 @@ static void test_cavity_steps(void **state)
 /* ns-periodic under the prefix tn_: a Taylor-Green vortex decays as exp(-2 nu k^2 t) in energy */
 static void test_ns_periodic(void **state)
 {
-  const char *opts[][2] = {{"-tn_ns_n", "16"}, {"-tn_ns_init", "taylor-green"}, {"-tn_nu", "0.1"}, {"-tn_dt", "1e-3"}, {"-tn_T", "0.1"}};
+  const char *opts[][2] = { { "-tn_ns_n", "16" }, { "-tn_ns_init", "taylor-green" }, { "-tn_nu", "0.1" }, { "-tn_dt", "1e-3" }, { "-tn_T", "0.1" } };
   PdProblem   p;
   PdDict      r;
   double      e0, e;
@@ -232,6 +232,11 @@ static void test_system(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_registry), cmocka_unit_test(test_poisson_order), cmocka_unit_test(test_darcy_operator), cmocka_unit_test(test_cavity_steps), cmocka_unit_test(test_ns_periodic), cmocka_unit_test(test_system),
+  cmocka_unit_test(test_registry),
+  cmocka_unit_test(test_poisson_order),
+  cmocka_unit_test(test_darcy_operator),
+  cmocka_unit_test(test_cavity_steps),
+  cmocka_unit_test(test_ns_periodic),
+  cmocka_unit_test(test_system),
 };
 PDT_MAIN("test_problem", tests)

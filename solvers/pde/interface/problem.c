@@ -226,7 +226,8 @@ PetscErrorCode PdProblemView(PdProblem p, PetscViewer viewer)
   if (!viewer) PetscCall(PetscViewerASCIIGetStdout(p->comm, &viewer));
   PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &isascii));
   if (!isascii) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(viewer, "PdProblem Object: %s%s\n", p->type[0] ? p->type : "(no type)", p->solved ? " (solved)" : p->setupcalled ? " (set up)" : ""));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "PdProblem Object: %s%s\n", p->type[0] ? p->type : "(no type)", p->solved ? " (solved)" : p->setupcalled ? " (set up)"
+                                                                                                                                                    : ""));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   if (p->ops.view) PetscCall(p->ops.view(p, viewer));
   PetscCall(PetscViewerASCIIPopTab(viewer));

@@ -19,10 +19,10 @@ typedef struct {
   /* the discretisation */
   PetscInt  nc;
   PetscReal h, dt;
-  DM        da, pda;   /* the state; the pressure (same layout, 1 field) */
-  Vec       X, Xl;     /* state, with ghosts */
-  Vec       N0, N1;    /* advection terms of the previous and current step (fields u, v) */
-  Vec       Xold;      /* the state before the step (steadiness) */
+  DM        da, pda; /* the state; the pressure (same layout, 1 field) */
+  Vec       X, Xl;   /* state, with ghosts */
+  Vec       N0, N1;  /* advection terms of the previous and current step (fields u, v) */
+  Vec       Xold;    /* the state before the step (steadiness) */
   Mat       A;
   Vec       b, p;
   KSP       ksp;
@@ -33,8 +33,8 @@ typedef struct {
   PetscLogDouble tp, seconds;
   /* rank 0: node fields u, v, p, psi, omega (N x N each) of the state at step fieldstep, and the
      centerline profiles (nc + 2 points, walls included) with their largest differences to Ghia's */
-  double   *fields, *ys, *us, *xv, *vs, err, verr;
-  PetscInt  fieldstep;
+  double  *fields, *ys, *us, *xv, *vs, err, verr;
+  PetscInt fieldstep;
 } Cavity;
 
 /* u at face (i, j) with the wall conditions: no-slip by reflection, lid u = 1 at y = 1 */

@@ -9,7 +9,7 @@
 #include <pdeop/io.h>
 #include <pdeop/rng.h>
 
-static const char *const coefs[] = {"threshold", "lognormal", "file", "PdCoefficient", "", NULL};
+static const char *const coefs[] = { "threshold", "lognormal", "file", "PdCoefficient", "", NULL };
 
 typedef struct {
   PetscInt      coef, seed;

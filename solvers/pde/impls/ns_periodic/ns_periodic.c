@@ -9,9 +9,9 @@
 #include <hdf5.h>
 #include <stdio.h>
 
-static const char *const domains[]  = {"unit", "2pi", "PdNSDomain", "", NULL};
-static const char *const inits[]    = {"grf", "taylor-green", "PdNSInit", "", NULL};
-static const char *const forcings[] = {"none", "fno", "PdNSForcing", "PD_NS_FORCING_", NULL};
+static const char *const domains[]  = { "unit", "2pi", "PdNSDomain", "", NULL };
+static const char *const inits[]    = { "grf", "taylor-green", "PdNSInit", "", NULL };
+static const char *const forcings[] = { "none", "fno", "PdNSForcing", "PD_NS_FORCING_", NULL };
 
 typedef struct {
   PetscInt       N, seed, tgk, nsnap, every, domain, init, nsteps, nh, maxh;
@@ -31,7 +31,7 @@ typedef struct {
    added to it, and only then is it renamed to file: a reader never sees a file without history. */
 static PetscErrorCode WriteRunFile(MPI_Comm comm, const char file[], const PdDataset *ds, PetscInt nh, const double *const hist[4])
 {
-  static const char *const names[4] = {"time", "energy", "enstrophy", "cfl"};
+  static const char *const names[4] = { "time", "energy", "enstrophy", "cfl" };
   char                     part[PETSC_MAX_PATH_LEN + 8];
   PetscMPIInt              rank;
   int                      ok = 1;
@@ -137,8 +137,8 @@ static PetscErrorCode SetUp_NSPeriodic(PdProblem p)
 
 static PetscErrorCode Solve_NSPeriodic(PdProblem p)
 {
-  NSPeriodic    *s = (NSPeriodic *)p->data;
-  const PetscInt N = s->N;
+  NSPeriodic    *s    = (NSPeriodic *)p->data;
+  const PetscInt N    = s->N;
   PetscInt       done = 0;
   PdProgress     prog;
   PetscLogDouble t0, t1;
@@ -253,7 +253,7 @@ static PetscErrorCode WriteFields_NSPeriodic(PdProblem p)
     PetscCall(PdDictSetString(p->results, "output", s->out));
   }
   if (s->png[0]) {
-    const double *panels[2] = {s->w0, s->w};
+    const double *panels[2] = { s->w0, s->w };
     PetscCall(PdPNGWriteHeatmaps(p->comm, s->png, 2, s->N, s->N, panels));
     PetscCall(PdDictSetString(p->results, "png", s->png));
   }

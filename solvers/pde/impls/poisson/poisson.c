@@ -5,7 +5,7 @@
 #include <pdeop/output.h>
 #include <pdeop/options.h>
 
-static const char *const discs[] = {"fd", "fem", "PdDiscretization", "", NULL};
+static const char *const discs[] = { "fd", "fem", "PdDiscretization", "", NULL };
 
 typedef struct {
   PetscInt      dim, disc; /* disc: 0 fd (DMDA), 1 fem (DMPlex) */
@@ -67,7 +67,7 @@ static PetscErrorCode SetUp_Poisson(PdProblem p)
   }
   if (s->disc == 0) PetscCall(PdPoissonFDSetUp(s->dm, s->mms, p->prefix, &s->ksp, &s->b, &s->u));
   else {
-    PdScalarProblem pb = {s->mms, PETSC_FALSE, 0, 0, 0};
+    PdScalarProblem pb = { s->mms, PETSC_FALSE, 0, 0, 0 };
     PetscCall(PdScalarFEMSetUp(s->dm, &pb, p->prefix, &s->A, &s->b, &s->u, &s->ksp));
   }
   PetscFunctionReturn(0);
@@ -103,7 +103,7 @@ static PetscErrorCode Solve_Poisson(PdProblem p)
     PetscCall(PetscObjectSetName((PetscObject)s->err, "error"));
     if (s->disc == 0) PetscCall(PdPoissonFDError(s->dm, s->mms, s->u, s->err, &e));
     else { /* nodal error: u minus the interpolant of the exact solution */
-      PdScalarProblem pb = {s->mms, PETSC_FALSE, 0, 0, 0};
+      PdScalarProblem pb = { s->mms, PETSC_FALSE, 0, 0, 0 };
       PetscCall(PdScalarProjectExact(s->dm, &pb, s->err));
       PetscCall(VecAYPX(s->err, -1.0, s->u));
     }
@@ -213,17 +213,17 @@ PetscErrorCode PdProblemCreate_Poisson(PdProblem p)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&s));
-  s->dim                  = 2;
-  s->mms                  = PD_MMS_NONE;
-  s->error                = -1;
-  p->data                 = s;
-  p->ops.setfromoptions   = SetFromOptions_Poisson;
-  p->ops.setup            = SetUp_Poisson;
-  p->ops.solve            = Solve_Poisson;
-  p->ops.writefields      = WriteFields_Poisson;
-  p->ops.getsolution      = GetSolution_Poisson;
-  p->ops.getoperator      = GetOperator_Poisson;
-  p->ops.view             = View_Poisson;
-  p->ops.destroy          = Destroy_Poisson;
+  s->dim                = 2;
+  s->mms                = PD_MMS_NONE;
+  s->error              = -1;
+  p->data               = s;
+  p->ops.setfromoptions = SetFromOptions_Poisson;
+  p->ops.setup          = SetUp_Poisson;
+  p->ops.solve          = Solve_Poisson;
+  p->ops.writefields    = WriteFields_Poisson;
+  p->ops.getsolution    = GetSolution_Poisson;
+  p->ops.getoperator    = GetOperator_Poisson;
+  p->ops.view           = View_Poisson;
+  p->ops.destroy        = Destroy_Poisson;
   PetscFunctionReturn(0);
 }

@@ -3,8 +3,11 @@
 #include "cli.h"
 #include <unistd.h>
 
+/* solve's problems come from PdProblem's registry (ReadRegistry) */
+static char solve_problems[256] = "", solve_summary[320] = "";
+
 static const PdCommand commands[] = {
-  {"solve", PdCommandSolve, "poisson darcy cavity ns-periodic", "solve a PDE (poisson, darcy, cavity, ns-periodic) or a PETSc binary system (-f file)"},
+  {"solve", PdCommandSolve, solve_problems, solve_summary},
   {"data", PdCommandData, "darcy ns antiderivative", "generate a dataset of PDE solutions (darcy, ns) or antiderivatives"},
   {"train", PdCommandTrain, NULL, "train a neural operator (-model fno|deeponet|mgno|mlp) on an HDF5 dataset"},
   {"eval", PdCommandEval, NULL, "relative L2 error of a trained model on a dataset"},
@@ -17,8 +20,39 @@ static const int ncommands = (int)(sizeof(commands) / sizeof(commands[0]));
 
 static char current[64] = "pdeop";
 
+/* The problem types `pdeop solve` takes as subcommands: PdProblem's registry without `system`
+   (chosen by -f). PETSc must be running; without it (the usage before the command starts), PETSc is
+   started without the command line just to read the registry. */
+static PetscErrorCode ReadRegistry(void)
+{
+  PetscInt           n;
+  const char *const *names;
+  char               list[256] = "";
+  PetscBool          init;
+
+  PetscFunctionBegin;
+  PetscCall(PetscInitialized(&init));
+  if (!init) {
+    PetscCall(PetscInitializeNoArguments());
+    PetscCall(PdRegisterAll());
+  }
+  PetscCall(PdProblemGetTypes(&n, &names, NULL));
+  solve_problems[0] = 0;
+  for (PetscInt k = 0; k < n; k++) {
+    if (!strcmp(names[k], PDPROBLEMSYSTEM)) continue;
+    if (list[0]) PetscCall(PetscStrlcat(list, ", ", sizeof(list)));
+    if (solve_problems[0]) PetscCall(PetscStrlcat(solve_problems, " ", sizeof(solve_problems)));
+    PetscCall(PetscStrlcat(list, names[k], sizeof(list)));
+    PetscCall(PetscStrlcat(solve_problems, names[k], sizeof(solve_problems)));
+  }
+  snprintf(solve_summary, sizeof(solve_summary), "solve a PDE (%s) or a PETSc binary system (-f file)", list);
+  if (!init) PetscCall(PetscFinalize());
+  PetscFunctionReturn(0);
+}
+
 static void Usage(FILE *f)
 {
+  if (ReadRegistry()) fprintf(f, "pdeop: cannot start PETSc to list the problems\n");
   fprintf(f, "pdeop %d.%d: PDE solving and operator learning on PETSc\n\n", PDEOP_VERSION_MAJOR, PDEOP_VERSION_MINOR);
   fprintf(f, "usage: pdeop <command> [options]\n\ncommands:\n");
   for (int i = 0; i < ncommands; i++) fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
@@ -87,15 +121,7 @@ int main(int argc, char **argv)
   for (int i = 1; i < argc - 1; i++) argv[i] = argv[i + 1];
   argc--;
   if (cmd->subcommands && argc > 1 && argv[1][0] != '-') {
-    char padded[256];
-    snprintf(padded, sizeof(padded), " %s ", cmd->subcommands);
-    snprintf(sub, sizeof(sub), " %s ", argv[1]);
-    if (!strstr(padded, sub)) {
-      fprintf(stderr, "pdeop %s: unknown problem '%s'; choose one of: %s\n", cmd->name, argv[1], cmd->subcommands);
-      return 2;
-    }
     snprintf(sub, sizeof(sub), "%s", argv[1]);
-    snprintf(current, sizeof(current), "%s %s", cmd->name, sub);
     for (int i = 1; i < argc - 1; i++) argv[i] = argv[i + 1];
     argc--;
   } else if (!cmd->subcommands && argc > 1 && argv[1][0] != '-') {
@@ -104,6 +130,18 @@ int main(int argc, char **argv)
   }
   ierr = PdInitialize(&argc, &argv, NULL, NULL);
   if (ierr) return 1;
+  if (ReadRegistry()) return 1;
+  if (sub[0]) {
+    char padded[256], word[80];
+    snprintf(padded, sizeof(padded), " %s ", cmd->subcommands);
+    snprintf(word, sizeof(word), " %s ", sub);
+    if (!strstr(padded, word)) {
+      fprintf(stderr, "pdeop %s: unknown problem '%s'; choose one of: %s\n", cmd->name, sub, cmd->subcommands);
+      PetscFinalize();
+      return 2;
+    }
+    snprintf(current, sizeof(current), "%s %s", cmd->name, sub);
+  }
   {
     PetscBool traceback = PETSC_FALSE;
     PetscOptionsGetBool(NULL, NULL, "-traceback", &traceback, NULL);

@@ -1,49 +1,67 @@
-/* `pdeop solve`: pick the problem (poisson, darcy) or a PETSc binary system (-f file) and hand
-   over to its solver; the solvers read their own options and fill the report. */
+/* `pdeop solve`: a thin driver over PdProblem. The subcommand names the problem type (or -f file
+   the `system` type); the object reads its options, solves, writes its fields and reports. */
 #include "cli.h"
-#include <pdeop/solve.h>
+
+/* `pdeop solve -help`: one line per registered problem type */
+static PetscErrorCode PrintProblems(MPI_Comm comm)
+{
+  PetscInt           n;
+  const char *const *usages;
+
+  PetscFunctionBegin;
+  PetscCall(PdProblemGetTypes(&n, NULL, &usages));
+  for (PetscInt k = 0; k < n; k++) PetscCall(PetscPrintf(comm, "  pdeop solve %s\n", usages[k]));
+  PetscCall(PetscPrintf(comm, "  `pdeop solve <problem> -help` lists a problem's options; KSP/PC options are PETSc's\n"));
+  PetscFunctionReturn(0);
+}
+
+/* "'poisson', 'darcy', ..., or -f system.petsc" for the error without a problem */
+static PetscErrorCode ProblemChoices(char buf[], size_t len)
+{
+  PetscInt           n;
+  const char *const *names;
+  PetscBool          sys;
+
+  PetscFunctionBegin;
+  buf[0] = 0;
+  PetscCall(PdProblemGetTypes(&n, &names, NULL));
+  for (PetscInt k = 0; k < n; k++) {
+    PetscCall(PetscStrcmp(names[k], PDPROBLEMSYSTEM, &sys));
+    if (sys) continue;
+    PetscCall(PetscStrlcat(buf, "'", len));
+    PetscCall(PetscStrlcat(buf, names[k], len));
+    PetscCall(PetscStrlcat(buf, "', ", len));
+  }
+  PetscCall(PetscStrlcat(buf, "or -f system.petsc", len));
+  PetscFunctionReturn(0);
+}
 
 PetscErrorCode PdCommandSolve(MPI_Comm comm, const char sub[], PdDict report)
 {
-  char      file[PETSC_MAX_PATH_LEN] = "";
-  PetscBool flg, help, is;
+  char      choices[256];
+  PetscBool flg, help;
+  PdProblem p;
 
   PetscFunctionBegin;
   PetscCall(PdOptionsHelp(&help));
   if (!sub) {
-    PetscCall(PetscOptionsGetString(NULL, NULL, "-f", file, sizeof(file), &flg));
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-f", &flg));
     if (help && !flg) {
-      PetscCall(PetscPrintf(comm, "  pdeop solve poisson [options]   -Laplace(u) = f on DMDA (finite differences) or DMPlex (P1 FEM)\n"
-                                  "  pdeop solve darcy [options]     -div(a grad u) = f, a random or from a file\n"
-                                  "  pdeop solve cavity [options]      lid-driven cavity (MAC grid, projection; -pressure_ksp/pc options)\n"
-                                  "  pdeop solve ns-periodic [options] 2D Navier-Stokes on the periodic square (pseudo-spectral)\n"
-                                  "  pdeop solve -f system.petsc     any PETSc binary matrix (and right-hand side)\n"
-                                  "  `pdeop solve <problem> -help` lists a problem's options; KSP/PC options are PETSc's\n"));
+      PetscCall(PrintProblems(comm));
       PetscFunctionReturn(0);
     }
-    PetscCheck(flg, comm, PETSC_ERR_ARG_WRONG, "pdeop solve needs a problem: 'poisson', 'darcy', or -f system.petsc");
-    PetscCall(PdSystemRun(comm, file, report));
-    PetscFunctionReturn(0);
+    PetscCall(ProblemChoices(choices, sizeof(choices)));
+    PetscCheck(flg, comm, PETSC_ERR_ARG_WRONG, "pdeop solve needs a problem: %s", choices);
   }
-  PetscCall(PetscStrcmp(sub, "poisson", &is));
-  if (is) {
-    PetscCall(PdPoissonRun(comm, report));
-    PetscFunctionReturn(0);
+  PetscCall(PdProblemCreate(comm, &p));
+  PetscCall(PdProblemSetType(p, sub ? sub : PDPROBLEMSYSTEM));
+  PetscCall(PdProblemSetFromOptions(p));
+  if (!help) {
+    PetscCall(PdProblemSetUp(p));
+    PetscCall(PdProblemSolve(p));
+    PetscCall(PdProblemWriteFields(p));
+    PetscCall(PdProblemGetReport(p, report));
   }
-  PetscCall(PetscStrcmp(sub, "darcy", &is));
-  if (is) {
-    PetscCall(PdDarcyRun(comm, report));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(PetscStrcmp(sub, "cavity", &is));
-  if (is) {
-    PetscCall(PdCavityRun(comm, report));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(PetscStrcmp(sub, "ns-periodic", &is));
-  if (is) {
-    PetscCall(PdNSPeriodicRun(comm, report));
-    PetscFunctionReturn(0);
-  }
-  SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown problem '%s'", sub);
+  PetscCall(PdProblemDestroy(&p));
+  PetscFunctionReturn(0);
 }

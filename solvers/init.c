@@ -24,6 +24,7 @@ PetscErrorCode PdRegisterAll(void)
   registered = PETSC_TRUE;
   PetscCall(PdEngineInitializePackage());
   PetscCall(NOpRegisterAll());
+  PetscCall(PdProblemRegisterAll());
   PetscCall(PCRegister("learned_sor", PCCreate_LearnedSOR));
   PetscCall(PCRegister("learned_ic", PCCreate_LearnedIC));
   PetscCall(KSPRegister("dcdm", KSPCreate_DCDM));

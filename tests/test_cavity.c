@@ -1,9 +1,10 @@
-/* Tests of the lid-driven cavity (solvers/cavity.c): the pressure matrix is the symmetric Neumann
+/* Tests of the lid-driven cavity (solvers/pde/impls/cavity/): the pressure matrix is the symmetric Neumann
    Laplacian with one pinned cell (constants are in its kernel away from the pin, CG solves it), and
    the node fields written by -o keep the wall conditions (no-slip, lid u = 1, psi = 0 on the walls). */
 #include "pdtest.h"
 #include <petscdmda.h>
 #include <pdeop/solve.h>
+#include <pdeop/problem.h>
 #include <pdeop/io.h>
 
 /* On 9 x 9 points (8 x 8 cells): symmetric, and A * (1 on every cell) is 1 exactly at the pinned
@@ -65,6 +66,23 @@ static void test_pressure_operator(void **state)
   PDT(DMDestroy(&da));
 }
 
+/* What `pdeop solve cavity` does: the problem from the options, solved, its fields written */
+static PetscErrorCode RunCavity(MPI_Comm comm, PdDict r)
+{
+  PdProblem p;
+
+  PetscFunctionBegin;
+  PetscCall(PdProblemCreate(comm, &p));
+  PetscCall(PdProblemSetType(p, PDPROBLEMCAVITY));
+  PetscCall(PdProblemSetFromOptions(p));
+  PetscCall(PdProblemSetUp(p));
+  PetscCall(PdProblemSolve(p));
+  PetscCall(PdProblemWriteFields(p));
+  PetscCall(PdProblemGetReport(p, r));
+  PetscCall(PdProblemDestroy(&p));
+  PetscFunctionReturn(0);
+}
+
 /* A short run (not steady) on 17 x 17 nodes: the file's fields are N x N, u = 0 on the walls except
    the lid's interior nodes (u = 1), v = 0 on the walls, psi = 0 on all walls (the net flux through
    every vertical line vanishes when div u = 0), and the main vortex turns clockwise (omega < 0). */
@@ -82,7 +100,7 @@ static void test_node_fields(void **state)
 
   for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) PDT(PetscOptionsSetValue(NULL, opts[k][0], opts[k][1]));
   PDT(PdDictCreate(&r));
-  PDT(PdCavityRun(PETSC_COMM_SELF, r));
+  PDT(RunCavity(PETSC_COMM_SELF, r));
   PDT(PdDictGetBool(r, "steady", &steady));
   PDT(PdDictGetInt(r, "steps", &steps));
   assert_false(steady);

@@ -27,6 +27,7 @@
 #include <pdeop/poisson.h>
 #include <pdeop/darcy.h>
 #include <pdeop/ns.h>
+#include <pdeop/problem.h>
 #include <pdeop/train.h>
 #include <pdeop/pinn.h>
 #include <pdeop/precond.h>

@@ -1,6 +1,6 @@
-/* Entry points of the PDE problems (floor 4), one per `pdeop solve` / `pdeop data` subcommand,
-   and the shared KSP solve-and-report step every problem uses. Each entry point reads its own
-   options (PETSc style) and adds its results to the report dictionary. */
+/* The KSP solve-and-report step every PDE problem uses (floor 4), and the entry points of the
+   `pdeop data` generators, which read their own options and add their results to the report.
+   The problems of `pdeop solve` are PdProblem objects (problem.h). */
 #pragma once
 #include <petscksp.h>
 #include <pdeop/dict.h>
@@ -16,14 +16,9 @@ PETSC_EXTERN PetscErrorCode PdOptionsCheckUnusedAtSolve(const char[]);
 /* With -pc_type mg on a grid operator: Galerkin coarse operators unless -pc_mg_galerkin is given. */
 PETSC_EXTERN PetscErrorCode PdKSPUseGalerkinMG(KSP);
 
-/* pdeop solve poisson | darcy | -f file, pdeop data darcy */
-PETSC_EXTERN PetscErrorCode PdPoissonRun(MPI_Comm, PdDict);
-PETSC_EXTERN PetscErrorCode PdDarcyRun(MPI_Comm, PdDict);
-PETSC_EXTERN PetscErrorCode PdSystemRun(MPI_Comm, const char[], PdDict);
+/* pdeop data darcy | antiderivative | ns */
 PETSC_EXTERN PetscErrorCode PdDataDarcyRun(MPI_Comm, PdDict);
 PETSC_EXTERN PetscErrorCode PdDataAntiderivativeRun(MPI_Comm, PdDict);
-PETSC_EXTERN PetscErrorCode PdNSPeriodicRun(MPI_Comm, PdDict);
-PETSC_EXTERN PetscErrorCode PdCavityRun(MPI_Comm, PdDict);
+PETSC_EXTERN PetscErrorCode PdDataNSRun(MPI_Comm, PdDict);
 /* The cavity's pressure matrix (SPD: Neumann Laplacian with one pinned cell) on an n x n DMDA */
 PETSC_EXTERN PetscErrorCode PdCavityPressureOperator(DM, Mat);
-PETSC_EXTERN PetscErrorCode PdDataNSRun(MPI_Comm, PdDict);

@@ -1,11 +1,10 @@
 /* Poisson: -Laplace(u) = f with Dirichlet data. Finite differences on a node-based DMDA (5/7-point
-   stencil) and P1 finite elements on a DMPlex (PETSc's PetscFE), manufactured solutions, and the
-   `pdeop solve poisson` entry point. */
+   stencil) and P1 finite elements on a DMPlex (PETSc's PetscFE), and manufactured solutions; the
+   `pdeop solve poisson` problem object is impls/poisson/poisson.c. */
+#include "pde/interface/problemimpl.h"
 #include <pdeop/poisson.h>
 #include <pdeop/mesh.h>
 #include <pdeop/solve.h>
-#include <pdeop/output.h>
-#include <pdeop/pdeop.h>
 #include <petscds.h>
 #include <petscfe.h>
 #include <petscsnes.h>
@@ -207,6 +206,25 @@ static PetscErrorCode ComputeOperators(KSP ksp, Mat A, Mat P, void *ctx)
   PetscFunctionReturn(0);
 }
 
+/* The FD solver of PdPoissonSolveFD and the poisson problem: the options' KSP (CG unless told;
+   -pc_type mg rediscretises), the right-hand side b and the solution u (named "u") */
+PetscErrorCode PdPoissonFDSetUp(DM da, PdMMSType mms, const char prefix[], KSP *ksp, Vec *b, Vec *u)
+{
+  PetscFunctionBegin;
+  PetscCall(KSPCreate(PetscObjectComm((PetscObject)da), ksp));
+  PetscCall(KSPSetOptionsPrefix(*ksp, prefix));
+  PetscCall(KSPSetDM(*ksp, da));
+  PetscCall(KSPSetComputeOperators(*ksp, ComputeOperators, NULL));
+  PetscCall(KSPSetType(*ksp, KSPCG));
+  PetscCall(KSPSetFromOptions(*ksp));
+  PetscCall(PdKSPUseGalerkinMG(*ksp));
+  PetscCall(DMCreateGlobalVector(da, b));
+  PetscCall(DMCreateGlobalVector(da, u));
+  PetscCall(PetscObjectSetName((PetscObject)*u, "u"));
+  PetscCall(PdPoissonFDRHS(da, mms, *b));
+  PetscFunctionReturn(0);
+}
+
 /*@ PdPoissonSolveFD - solve on a DMDA with the options' KSP (-pc_type mg rediscretises) @*/
 PetscErrorCode PdPoissonSolveFD(DM da, PdMMSType mms, PdDict report, Vec *u, PetscReal *error)
 {
@@ -214,16 +232,7 @@ PetscErrorCode PdPoissonSolveFD(DM da, PdMMSType mms, PdDict report, Vec *u, Pet
   Vec b;
 
   PetscFunctionBegin;
-  PetscCall(KSPCreate(PetscObjectComm((PetscObject)da), &ksp));
-  PetscCall(KSPSetDM(ksp, da));
-  PetscCall(KSPSetComputeOperators(ksp, ComputeOperators, NULL));
-  PetscCall(KSPSetType(ksp, KSPCG));
-  PetscCall(KSPSetFromOptions(ksp));
-  PetscCall(PdKSPUseGalerkinMG(ksp));
-  PetscCall(DMCreateGlobalVector(da, &b));
-  PetscCall(DMCreateGlobalVector(da, u));
-  PetscCall(PetscObjectSetName((PetscObject)*u, "u"));
-  PetscCall(PdPoissonFDRHS(da, mms, b));
+  PetscCall(PdPoissonFDSetUp(da, mms, NULL, &ksp, &b, u));
   PetscCall(PdKSPSolveReport(ksp, b, *u, report));
   *error = -1;
   if (mms) PetscCall(PdPoissonFDError(da, mms, *u, NULL, error));
@@ -326,7 +335,10 @@ static PetscErrorCode ExactFE(PetscInt dim, PetscReal time, const PetscReal x[],
   the exact solution (-1 without one). The problem is copied and kept with the DM, which then
   carries the field, its boundary condition and the problem (PdScalarGetProblem).
 @*/
-PetscErrorCode PdScalarSolveFEM(DM dm, const PdScalarProblem *problem, PdDict report, Vec *u, PetscReal *error)
+/* The P1 system of PdScalarSolveFEM and the poisson problem: the DM gets the field, the boundary
+   condition and a copy of the problem; A, b (with the boundary data lifted), u (named "u", zero)
+   and the options' KSP (CG unless told) on A */
+PetscErrorCode PdScalarFEMSetUp(DM dm, const PdScalarProblem *problem, const char prefix[], Mat *A, Vec *b, Vec *u, KSP *ksp)
 {
   MPI_Comm         comm = PetscObjectComm((PetscObject)dm);
   PetscFE          fe;
@@ -336,9 +348,6 @@ PetscErrorCode PdScalarSolveFEM(DM dm, const PdScalarProblem *problem, PdDict re
   PetscScalar      c[PD_PROBLEM_NCONST];
   PdScalarProblem *pb;
   PetscContainer   box;
-  Mat              A;
-  Vec              b;
-  KSP              ksp;
   PetscBool        simplex;
 
   PetscFunctionBegin;
@@ -369,8 +378,8 @@ PetscErrorCode PdScalarSolveFEM(DM dm, const PdScalarProblem *problem, PdDict re
 
   PetscCall(DMCreateGlobalVector(dm, u));
   PetscCall(PetscObjectSetName((PetscObject)*u, "u"));
-  PetscCall(VecDuplicate(*u, &b));
-  PetscCall(DMCreateMatrix(dm, &A));
+  PetscCall(VecDuplicate(*u, b));
+  PetscCall(DMCreateMatrix(dm, A));
   PetscCall(VecSet(*u, 0));
   /* linear problem: F(0) = -b with the boundary data lifted, J = A. SNES only assembles here (it
      moves between global and local vectors and inserts the boundary values); KSP solves. */
@@ -378,23 +387,45 @@ PetscErrorCode PdScalarSolveFEM(DM dm, const PdScalarProblem *problem, PdDict re
     SNES snes;
     PetscCall(SNESCreate(comm, &snes));
     PetscCall(SNESSetDM(snes, dm));
-    PetscCall(SNESComputeFunction(snes, *u, b));
-    PetscCall(VecScale(b, -1));
-    PetscCall(SNESComputeJacobian(snes, *u, A, A));
+    PetscCall(SNESComputeFunction(snes, *u, *b));
+    PetscCall(VecScale(*b, -1));
+    PetscCall(SNESComputeJacobian(snes, *u, *A, *A));
     PetscCall(SNESDestroy(&snes));
   }
-  PetscCall(MatSetOption(A, MAT_SPD, PETSC_TRUE));
-  PetscCall(KSPCreate(comm, &ksp));
-  PetscCall(KSPSetOperators(ksp, A, A));
-  PetscCall(KSPSetType(ksp, KSPCG));
-  PetscCall(KSPSetFromOptions(ksp));
-  PetscCall(PdKSPSolveReport(ksp, b, *u, report));
+  PetscCall(MatSetOption(*A, MAT_SPD, PETSC_TRUE));
+  PetscCall(KSPCreate(comm, ksp));
+  PetscCall(KSPSetOptionsPrefix(*ksp, prefix));
+  PetscCall(KSPSetOperators(*ksp, *A, *A));
+  PetscCall(KSPSetType(*ksp, KSPCG));
+  PetscCall(KSPSetFromOptions(*ksp));
+  PetscFunctionReturn(0);
+}
+
+/* the L2 distance of u to the exact solution (-1 without one) */
+PetscErrorCode PdScalarFEMError(DM dm, const PdScalarProblem *pb, Vec u, PetscReal *error)
+{
+  PetscFunctionBegin;
   *error = -1;
   if (PdScalarProblemHasExact(pb)) {
     PetscErrorCode (*funcs[1])(PetscInt, PetscReal, const PetscReal[], PetscInt, PetscScalar *, void *) = {ExactFE};
-    void *ctxs[1] = {pb};
-    PetscCall(DMComputeL2Diff(dm, 0.0, funcs, ctxs, *u, error));
+    void *ctxs[1] = {(void *)pb};
+    PetscCall(DMComputeL2Diff(dm, 0.0, funcs, ctxs, u, error));
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdScalarSolveFEM(DM dm, const PdScalarProblem *problem, PdDict report, Vec *u, PetscReal *error)
+{
+  const PdScalarProblem *pb;
+  Mat                    A;
+  Vec                    b;
+  KSP                    ksp;
+
+  PetscFunctionBegin;
+  PetscCall(PdScalarFEMSetUp(dm, problem, NULL, &A, &b, u, &ksp));
+  PetscCall(PdScalarGetProblem(dm, &pb));
+  PetscCall(PdKSPSolveReport(ksp, b, *u, report));
+  PetscCall(PdScalarFEMError(dm, pb, *u, error));
   PetscCall(KSPDestroy(&ksp));
   PetscCall(MatDestroy(&A));
   PetscCall(VecDestroy(&b));
@@ -432,79 +463,5 @@ PetscErrorCode PdPoissonSolveFEM(DM dm, PdMMSType mms, PdDict report, Vec *u, Pe
 
   PetscFunctionBegin;
   PetscCall(PdScalarSolveFEM(dm, &pb, report, u, error));
-  PetscFunctionReturn(0);
-}
-
-/* ------------------------------------------------------------------ pdeop solve poisson */
-
-/*@
-  PdPoissonRun - `pdeop solve poisson`
-
-  Options: -dim 2|3, -discretization fd|fem, -mms (trigonometric), -mms_type trig|poly, DMDA options
-  (-da_grid_x ...) or DMPlex options (-mesh file.msh, -dm_refine ...), every KSP/PC option, and the
-  outputs -o file.h5 -vtk file -png file.png.
-@*/
-PetscErrorCode PdPoissonRun(MPI_Comm comm, PdDict report)
-{
-  PetscInt  dim = 2, disc = 0, n;
-  PetscBool mmsflg = PETSC_FALSE, mmsset, help;
-  PdMMSType mms    = PD_MMS_TRIG;
-  const char *const discs[] = {"fd", "fem", "PdDiscretization", "", NULL};
-  DM        dm;
-  Vec       u, err = NULL;
-  PetscReal error;
-  PdFieldOutput out;
-
-  PetscFunctionBegin;
-  PetscOptionsBegin(comm, NULL, "pdeop solve poisson: -Laplace(u) = f with Dirichlet data", "pdeop");
-  PetscCall(PetscOptionsInt("-dim", "Dimension (2 or 3)", "", dim, &dim, NULL));
-  PetscCall(PetscOptionsEList("-discretization", "fd (DMDA, finite differences) or fem (DMPlex, P1)", "", discs, 2, discs[disc], &disc, NULL));
-  PetscCall(PetscOptionsBool("-mms", "Use the manufactured solution (trigonometric unless -mms_type)", "", mmsflg, &mmsflg, NULL));
-  PetscCall(PetscOptionsEnum("-mms_type", "Manufactured solution", "", PdMMSTypes, (PetscEnum)mms, (PetscEnum *)&mms, &mmsset));
-  PetscOptionsEnd();
-  if (mmsset) mmsflg = PETSC_TRUE; /* -mms_type alone turns it on */
-  if (!mmsflg || mms == PD_MMS_NONE) mms = PD_MMS_NONE;
-  PetscCall(PdOptionsHelp(&help));
-  PetscCheck(dim == 2 || dim == 3, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be 2 or 3, got %" PetscInt_FMT, dim);
-  if (disc == 0) PetscCall(PdMeshCreateDA(comm, dim, 33, &dm));
-  else PetscCall(PdMeshCreatePlex(comm, dim, &dm));
-  if (help) {
-    KSP k;
-    PetscCall(KSPCreate(comm, &k));
-    PetscCall(KSPSetFromOptions(k));
-    PetscCall(KSPDestroy(&k));
-    PetscCall(PdFieldOutputReadOptions(comm, &out));
-    PetscCall(DMDestroy(&dm));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(PdFieldOutputReadOptions(comm, &out));
-  /* unknown options are reported once the KSP has read its own, just before KSPSolve */
-  PetscCall(PdOptionsCheckUnusedAtSolve("solve poisson"));
-  if (disc == 0) PetscCall(PdPoissonSolveFD(dm, mms, report, &u, &error));
-  else PetscCall(PdPoissonSolveFEM(dm, mms, report, &u, &error));
-  if (disc == 0) {
-    PetscInt d, M, N, P;
-    PetscCall(PdMeshGetGridSize(dm, &d, &M, &N, &P));
-    n = M * N * P;
-  } else PetscCall(VecGetSize(u, &n));
-  PetscCall(PdDictSetInt(report, "unknowns", n));
-  PetscCall(PdDictSetInt(report, "dim", dim));
-  PetscCall(PdDictSetString(report, "discretization", discs[disc]));
-  if (mms) {
-    PetscCall(PdDictSetString(report, "mms", PdMMSTypes[mms]));
-    PetscCall(PdDictSetReal(report, "error", error));
-    PetscCall(VecDuplicate(u, &err));
-    PetscCall(PetscObjectSetName((PetscObject)err, "error"));
-    if (disc == 0) PetscCall(PdPoissonFDError(dm, mms, u, err, &error));
-    else { /* nodal error: u minus the interpolant of the exact solution */
-      PdScalarProblem pb = {mms, PETSC_FALSE, 0, 0, 0};
-      PetscCall(PdScalarProjectExact(dm, &pb, err));
-      PetscCall(VecAYPX(err, -1.0, u));
-    }
-  }
-  PetscCall(PdFieldOutputWrite(&out, dm, u, err, report));
-  PetscCall(VecDestroy(&err));
-  PetscCall(VecDestroy(&u));
-  PetscCall(DMDestroy(&dm));
   PetscFunctionReturn(0);
 }

@@ -1,0 +1,302 @@
+/* The PdProblem object: type registry, lifecycle (create, set type, options, set-up, solve,
+   report, field output, destroy) and the checks every type relies on. */
+#include "pde/interface/problemimpl.h"
+
+static PetscFunctionList PdProblemList              = NULL;
+static PetscBool         PdProblemRegisterAllCalled = PETSC_FALSE;
+#define PD_PROBLEM_MAX_TYPES 16
+static PetscInt    ntypes = 0;
+static const char *typenames[PD_PROBLEM_MAX_TYPES], *typeusages[PD_PROBLEM_MAX_TYPES];
+static char        typelist[256] = ""; /* "poisson, darcy, ..." for error messages */
+
+/*@
+  PdProblemRegister - add a problem type: PdProblemRegister("name", "usage line", PdProblemCreate_Name)
+
+  The usage line follows "pdeop solve " in `pdeop solve -help`. The strings must outlive the program
+  (string literals).
+@*/
+PetscErrorCode PdProblemRegister(const char name[], const char usage[], PetscErrorCode (*create)(PdProblem))
+{
+  PetscFunctionBegin;
+  PetscCheck(ntypes < PD_PROBLEM_MAX_TYPES, PETSC_COMM_SELF, PETSC_ERR_SUP, "Too many problem types (at most %d)", PD_PROBLEM_MAX_TYPES);
+  PetscCall(PetscFunctionListAdd(&PdProblemList, name, create));
+  typenames[ntypes]  = name;
+  typeusages[ntypes] = usage;
+  ntypes++;
+  if (typelist[0]) PetscCall(PetscStrlcat(typelist, ", ", sizeof(typelist)));
+  PetscCall(PetscStrlcat(typelist, name, sizeof(typelist)));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PdProblemFinalizePackage(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListDestroy(&PdProblemList));
+  ntypes                     = 0;
+  typelist[0]                = 0;
+  PdProblemRegisterAllCalled = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdProblemRegisterAll - register the built-in problem types (called by PdRegisterAll) @*/
+PetscErrorCode PdProblemRegisterAll(void)
+{
+  PetscFunctionBegin;
+  if (PdProblemRegisterAllCalled) PetscFunctionReturn(0);
+  PdProblemRegisterAllCalled = PETSC_TRUE;
+  PetscCall(PdProblemRegister(PDPROBLEMPOISSON, "poisson [options]   -Laplace(u) = f on DMDA (finite differences) or DMPlex (P1 FEM)", PdProblemCreate_Poisson));
+  PetscCall(PdProblemRegister(PDPROBLEMDARCY, "darcy [options]     -div(a grad u) = f, a random or from a file", PdProblemCreate_Darcy));
+  PetscCall(PdProblemRegister(PDPROBLEMCAVITY, "cavity [options]      lid-driven cavity (MAC grid, projection; -pressure_ksp/pc options)", PdProblemCreate_Cavity));
+  PetscCall(PdProblemRegister(PDPROBLEMNSPERIODIC, "ns-periodic [options] 2D Navier-Stokes on the periodic square (pseudo-spectral)", PdProblemCreate_NSPeriodic));
+  PetscCall(PdProblemRegister(PDPROBLEMSYSTEM, "-f system.petsc     any PETSc binary matrix (and right-hand side)", PdProblemCreate_System));
+  PetscCall(PetscRegisterFinalize(PdProblemFinalizePackage));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemGetTypes - the registered problem types, in registration order
+
+  Output: n, names, usages (the one-line synopses); the arrays belong to the registry.
+@*/
+PetscErrorCode PdProblemGetTypes(PetscInt *n, const char *const **names, const char *const **usages)
+{
+  PetscFunctionBegin;
+  PetscCall(PdProblemRegisterAll());
+  if (n) *n = ntypes;
+  if (names) *names = typenames;
+  if (usages) *usages = typeusages;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdProblemCreate - an empty problem on a communicator; set its type next @*/
+PetscErrorCode PdProblemCreate(MPI_Comm comm, PdProblem *problem)
+{
+  PdProblem p;
+
+  PetscFunctionBegin;
+  PetscCall(PdProblemRegisterAll());
+  PetscCall(PetscNew(&p));
+  p->comm = comm;
+  PetscCall(PdDictCreate(&p->results));
+  *problem = p;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdProblemSetType - choose the problem (poisson, darcy, cavity, ns-periodic, system) @*/
+PetscErrorCode PdProblemSetType(PdProblem p, PdProblemType type)
+{
+  PetscErrorCode (*create)(PdProblem);
+  PetscBool same;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrcmp(p->type, type, &same));
+  if (same) PetscFunctionReturn(0);
+  PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Cannot change the type of a problem after PdProblemSetUp");
+  PetscCall(PetscFunctionListFind(PdProblemList, type, &create));
+  PetscCheck(create, p->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown problem '%s'; choose one of: %s", type, typelist);
+  if (p->ops.destroy) PetscCall(p->ops.destroy(p));
+  PetscCall(PetscMemzero(&p->ops, sizeof(p->ops)));
+  p->data                 = NULL;
+  p->setfromoptionscalled = PETSC_FALSE;
+  PetscCall(PetscStrncpy(p->type, type, sizeof(p->type)));
+  PetscCall(create(p));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdProblemGetType - the problem's type name (empty before PdProblemSetType) @*/
+PetscErrorCode PdProblemGetType(PdProblem p, PdProblemType *type)
+{
+  PetscFunctionBegin;
+  *type = p->type;
+  PetscFunctionReturn(0);
+}
+
+/* error unless the type was set */
+static PetscErrorCode CheckHasType(PdProblem p, const char fn[])
+{
+  PetscFunctionBegin;
+  PetscCheck(p->type[0], p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: set the problem's type first (PdProblemSetType)", fn);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdProblemCheckType(PdProblem p, PdProblemType type, const char fn[])
+{
+  PetscBool same;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrcmp(p->type, type, &same));
+  PetscCheck(same, p->comm, PETSC_ERR_ARG_WRONG, "%s applies to '%s' problems; this one is '%s'", fn, type, p->type[0] ? p->type : "of no type yet");
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemSetOptionsPrefix - prefix for the problem's own options and its solvers' (the mesh and
+  output options -da_grid_x, -o, -vtk, -png stay unprefixed)
+@*/
+PetscErrorCode PdProblemSetOptionsPrefix(PdProblem p, const char prefix[])
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(p->prefix));
+  if (prefix && prefix[0]) PetscCall(PetscStrallocpy(prefix, &p->prefix));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemSetFromOptions - read the type's options (`pdeop solve <type> -help` lists them) and its
+  solver's; unknown options are then checked as the type's command does (for linear solves, just
+  before KSPSolve)
+@*/
+PetscErrorCode PdProblemSetFromOptions(PdProblem p)
+{
+  PetscFunctionBegin;
+  PetscCall(CheckHasType(p, "PdProblemSetFromOptions"));
+  PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Call PdProblemSetFromOptions before PdProblemSetUp");
+  if (p->ops.setfromoptions) PetscCall(p->ops.setfromoptions(p));
+  p->setfromoptionscalled = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdProblemSetUp - build the grid, the operator and the solver (called by PdProblemSolve if needed) @*/
+PetscErrorCode PdProblemSetUp(PdProblem p)
+{
+  PetscFunctionBegin;
+  PetscCall(CheckHasType(p, "PdProblemSetUp"));
+  if (p->setupcalled) PetscFunctionReturn(0);
+  if (p->ops.setup) PetscCall(p->ops.setup(p));
+  p->setupcalled = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdProblemSolve - solve (linear problems) or march to the end (time-dependent ones) @*/
+PetscErrorCode PdProblemSolve(PdProblem p)
+{
+  PetscFunctionBegin;
+  PetscCall(PdProblemSetUp(p));
+  PetscCheck(!p->solved, p->comm, PETSC_ERR_ARG_WRONGSTATE, "The problem was solved already: create a new one");
+  PetscCall(p->ops.solve(p));
+  p->solved = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemGetSolution - the solution and its DM (borrowed: do not destroy). Either may be NULL on
+  output when the type has none (system: no DM); an error for types without a PETSc Vec solution.
+@*/
+PetscErrorCode PdProblemGetSolution(PdProblem p, DM *dm, Vec *u)
+{
+  DM  d = NULL;
+  Vec v = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(CheckHasType(p, "PdProblemGetSolution"));
+  PetscCheck(p->ops.getsolution, p->comm, PETSC_ERR_SUP, "A '%s' problem has no PETSc Vec solution", p->type);
+  PetscCheck(p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Call PdProblemSetUp (or PdProblemSolve) first");
+  PetscCall(p->ops.getsolution(p, &d, &v));
+  if (dm) *dm = d;
+  if (u) *u = v;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemGetOperator - the assembled linear system A x = b (borrowed: do not destroy), after
+  PdProblemSetUp; for cavity, the pressure matrix and the last pressure right-hand side. Either
+  argument may be NULL.
+@*/
+PetscErrorCode PdProblemGetOperator(PdProblem p, Mat *A, Vec *b)
+{
+  Mat a = NULL;
+  Vec v = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(CheckHasType(p, "PdProblemGetOperator"));
+  PetscCheck(p->ops.getoperator, p->comm, PETSC_ERR_SUP, "A '%s' problem has no assembled linear system", p->type);
+  PetscCall(PdProblemSetUp(p));
+  PetscCall(p->ops.getoperator(p, &a, &v));
+  if (A) *A = a;
+  if (b) *b = v;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdProblemView - the type and its parameters @*/
+PetscErrorCode PdProblemView(PdProblem p, PetscViewer viewer)
+{
+  PetscBool isascii;
+
+  PetscFunctionBegin;
+  if (!viewer) PetscCall(PetscViewerASCIIGetStdout(p->comm, &viewer));
+  PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &isascii));
+  if (!isascii) PetscFunctionReturn(0);
+  PetscCall(PetscViewerASCIIPrintf(viewer, "PdProblem Object: %s%s\n", p->type[0] ? p->type : "(no type)", p->solved ? " (solved)" : p->setupcalled ? " (set up)"
+                                                                                                                                                    : ""));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  if (p->ops.view) PetscCall(p->ops.view(p, viewer));
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemGetReport - add the results to a dictionary: the keys of the solve (iterations, ...,
+  error, steps, ...) and of PdProblemWriteFields (the files written), as the `-report` JSON has them.
+  Call after PdProblemSolve, and after PdProblemWriteFields to include the file names.
+@*/
+PetscErrorCode PdProblemGetReport(PdProblem p, PdDict report)
+{
+  PetscInt n;
+
+  PetscFunctionBegin;
+  PetscCheck(p->solved, p->comm, PETSC_ERR_ARG_WRONGSTATE, "PdProblemGetReport: solve the problem first (PdProblemSolve)");
+  PetscCall(PdDictGetSize(p->results, &n));
+  for (PetscInt k = 0; k < n; k++) {
+    const char *key;
+    PdDictType  t;
+    PetscCall(PdDictGetEntry(p->results, k, &key, &t));
+    switch (t) {
+    case PD_DICT_STRING: {
+      const char *s;
+      PetscCall(PdDictGetString(p->results, key, &s));
+      PetscCall(PdDictSetString(report, key, s));
+    } break;
+    case PD_DICT_INT: {
+      PetscInt64 i;
+      PetscCall(PdDictGetInt(p->results, key, &i));
+      PetscCall(PdDictSetInt(report, key, i));
+    } break;
+    case PD_DICT_REAL: {
+      double r;
+      PetscCall(PdDictGetReal(p->results, key, &r));
+      PetscCall(PdDictSetReal(report, key, r));
+    } break;
+    case PD_DICT_BOOL: {
+      PetscBool b;
+      PetscCall(PdDictGetBool(p->results, key, &b));
+      PetscCall(PdDictSetBool(report, key, b));
+    } break;
+    }
+  }
+  if (p->ops.getreport) PetscCall(p->ops.getreport(p, report));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemWriteFields - write the fields the options asked for (-o file.h5, -vtk, -png, and the
+  type's own: cavity's -ghia_png, ns-periodic's -log); after PdProblemSolve
+@*/
+PetscErrorCode PdProblemWriteFields(PdProblem p)
+{
+  PetscFunctionBegin;
+  PetscCheck(p->solved, p->comm, PETSC_ERR_ARG_WRONGSTATE, "PdProblemWriteFields: solve the problem first (PdProblemSolve)");
+  if (p->ops.writefields) PetscCall(p->ops.writefields(p));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdProblemDestroy - free a problem; sets *p to NULL @*/
+PetscErrorCode PdProblemDestroy(PdProblem *p)
+{
+  PetscFunctionBegin;
+  if (!*p) PetscFunctionReturn(0);
+  if ((*p)->ops.destroy) PetscCall((*p)->ops.destroy(*p));
+  PetscCall(PdDictDestroy(&(*p)->results));
+  PetscCall(PetscFree((*p)->prefix));
+  PetscCall(PetscFree(*p));
+  PetscFunctionReturn(0);
+}

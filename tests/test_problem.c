@@ -1,0 +1,242 @@
+/* Tests of the PdProblem object, each type constructed directly: the registry lists the five types
+   and rejects unknown ones; poisson's manufactured-solution error falls at O(h^2) (the reference:
+   second-order finite differences); darcy's operator is symmetric; the cavity marched step by step
+   keeps no-slip, the lid and psi = 0 on the walls in its in-memory node fields; ns-periodic and
+   system run under an options prefix. */
+#include "pdtest.h"
+#include <petscdmda.h>
+#include <pdeop/problem.h>
+
+static void test_registry(void **state)
+{
+  const char        *want[] = { PDPROBLEMPOISSON, PDPROBLEMDARCY, PDPROBLEMCAVITY, PDPROBLEMNSPERIODIC, PDPROBLEMSYSTEM };
+  PetscInt           n;
+  const char *const *names, *const *usages;
+  PdProblem     p;
+  PdProblemType type;
+
+  PDT(PdProblemGetTypes(&n, &names, &usages));
+  assert_int_equal(n, 5);
+  for (int k = 0; k < 5; k++) {
+    assert_string_equal(names[k], want[k]);
+    assert_non_null(strstr(usages[k], k < 4 ? want[k] : "-f "));
+  }
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT_FAILS(PdProblemSetUp(p));
+  PDT_ERRMSG_HAS("PdProblemSetType");
+  PDT_FAILS(PdProblemSetType(p, "heat"));
+  PDT_ERRMSG_HAS("Unknown problem 'heat'");
+  PDT_ERRMSG_HAS("ns-periodic");
+  PDT(PdProblemSetType(p, PDPROBLEMDARCY));
+  PDT(PdProblemSetType(p, PDPROBLEMPOISSON)); /* a new type replaces the old one */
+  PDT(PdProblemGetType(p, &type));
+  assert_string_equal(type, PDPROBLEMPOISSON);
+  PDT_FAILS(PdProblemCavitySetReynolds(p, 100));
+  PDT_ERRMSG_HAS("'cavity' problems");
+  PDT_FAILS(PdProblemGetReport(p, NULL));
+  PDT(PdProblemDestroy(&p));
+  assert_null(p);
+}
+
+/* poisson (trig) on a 2D DMDA of n x n nodes through the object; the error against the exact solution */
+static PetscReal PoissonError(PetscInt n)
+{
+  DM        da;
+  Vec       u;
+  PdProblem p;
+  PetscReal err;
+  PetscInt  size;
+  DM        dm;
+
+  PDT(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, n, n, 1, 1, 1, 1, NULL, NULL, &da));
+  PDT(DMSetUp(da));
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMPOISSON));
+  PDT(PdProblemSetOptionsPrefix(p, "tp_")); /* -tp_ksp_rtol reaches the KSP */
+  PDT(PdProblemPoissonSetDM(p, da));
+  PDT(PdProblemPoissonSetMMS(p, PD_MMS_TRIG));
+  PDT(PdProblemSetUp(p));
+  PDT(PdProblemSolve(p));
+  PDT(PdProblemPoissonGetError(p, &err));
+  PDT(PdProblemGetSolution(p, &dm, &u));
+  assert_ptr_equal(dm, da);
+  PDT(VecGetSize(u, &size));
+  assert_int_equal(size, n * n);
+  PDT(PdProblemDestroy(&p));
+  PDT(DMDestroy(&da));
+  return err;
+}
+
+static void test_poisson_order(void **state)
+{
+  PetscReal e[2], order;
+
+  PDT(PetscOptionsSetValue(NULL, "-tp_ksp_rtol", "1e-12"));
+  e[0]  = PoissonError(17);
+  e[1]  = PoissonError(33);
+  order = log2(e[0] / e[1]);
+  print_message("poisson trig through PdProblem: errors %g (17^2), %g (33^2), order %.3f\n", e[0], e[1], order);
+  if (!(order > 1.8 && order < 2.2)) fail_msg("observed order %.3f (errors %g, %g), want 2", order, e[0], e[1]);
+  PDT(PetscOptionsClearValue(NULL, "-tp_ksp_rtol"));
+}
+
+static void test_darcy_operator(void **state)
+{
+  PdProblem  p;
+  Mat        A;
+  Vec        b;
+  PetscBool  sym;
+  PdDict     r;
+  PetscInt64 its;
+  double     umax;
+
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMDARCY));
+  PDT(PdProblemGetOperator(p, &A, &b)); /* sets the problem up: the default 85^2 grid, seed 0 */
+  PDT(MatIsSymmetric(A, 0.0, &sym));
+  assert_true(sym);
+  assert_non_null(b);
+  PDT(PdProblemSolve(p));
+  PDT(PdProblemView(p, NULL));
+  PDT(PdDictCreate(&r));
+  PDT(PdProblemGetReport(p, r));
+  PDT(PdDictGetInt(r, "iterations", &its));
+  PDT(PdDictGetReal(r, "u_max", &umax));
+  assert_true(its > 0);
+  /* f = 1 and 3 <= a <= 12: u lies between the a = 12 and a = 3 solutions (max 0.0737/a) */
+  assert_true(umax > 0.0737 / 12 && umax < 0.0737 / 3);
+  PDT(PdDictDestroy(&r));
+  PDT(PdProblemDestroy(&p));
+}
+
+/* 17 x 17 nodes, Re 100: 10 steps, then on to t_max = 1 (32 steps of dt = h/2), fields from memory */
+static void test_cavity_steps(void **state)
+{
+  const PetscInt N = 17;
+  PdProblem      p;
+  PetscBool      done, steady;
+  PetscInt       n;
+  const double  *f[5], *u, *v, *psi, *w;
+  PdDict         r;
+  PetscInt64     steps;
+  Mat            A;
+  PetscBool      sym;
+
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMCAVITY));
+  PDT(PdProblemCavitySetGridSize(p, N));
+  PDT(PdProblemCavitySetReynolds(p, 100));
+  PDT(PdProblemCavitySetMaxTime(p, 1));
+  PDT(PdProblemCavityStep(p, 10, &done));
+  assert_false(done);
+  PDT_FAILS(PdProblemCavitySetGridSize(p, 33));
+  PDT(PdProblemGetOperator(p, &A, NULL));
+  PDT(MatIsSymmetric(A, 0.0, &sym));
+  assert_true(sym);
+  PDT(PdProblemCavityStep(p, 1000, &done));
+  assert_true(done);
+  PDT(PdProblemView(p, NULL));
+  PDT(PdProblemCavityGetNodeFields(p, &n, f));
+  assert_int_equal(n, N);
+  u = f[0], v = f[1], psi = f[3], w = f[4];
+  for (PetscInt k = 0; k < N; k++) {
+    PDT_CLOSE(u[k], 0, 0);                                  /* bottom */
+    PDT_CLOSE(u[(N - 1) * N + k], (k > 0 && k < N - 1), 0); /* lid */
+    PDT_CLOSE(u[k * N], 0, 0);                              /* left */
+    PDT_CLOSE(u[k * N + N - 1], 0, 0);                      /* right */
+    PDT_CLOSE(v[k], 0, 0);
+    PDT_CLOSE(v[(N - 1) * N + k], 0, 0);
+    PDT_CLOSE(v[k * N], 0, 0);
+    PDT_CLOSE(v[k * N + N - 1], 0, 0);
+    PDT_CLOSE(psi[k], 0, 1e-7);
+    PDT_CLOSE(psi[(N - 1) * N + k], 0, 1e-6);
+    PDT_CLOSE(psi[k * N], 0, 1e-7);
+    PDT_CLOSE(psi[k * N + N - 1], 0, 1e-6);
+  }
+  assert_true(psi[(N / 2) * N + N / 2] < 0);
+  assert_true(w[(N / 2) * N + N / 2] < 0);
+  /* Solve has nothing left to do; the report counts the steps taken */
+  PDT(PdProblemSolve(p));
+  PDT(PdDictCreate(&r));
+  PDT(PdProblemGetReport(p, r));
+  PDT(PdDictGetInt(r, "steps", &steps));
+  PDT(PdDictGetBool(r, "steady", &steady));
+  assert_int_equal(steps, 32);
+  assert_false(steady);
+  PDT(PdDictDestroy(&r));
+  PDT(PdProblemDestroy(&p));
+}
+
+/* ns-periodic under the prefix tn_: a Taylor-Green vortex decays as exp(-2 nu k^2 t) in energy */
+static void test_ns_periodic(void **state)
+{
+  const char *opts[][2] = { { "-tn_ns_n", "16" }, { "-tn_ns_init", "taylor-green" }, { "-tn_nu", "0.1" }, { "-tn_dt", "1e-3" }, { "-tn_T", "0.1" } };
+  PdProblem   p;
+  PdDict      r;
+  double      e0, e;
+
+  for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) PDT(PetscOptionsSetValue(NULL, opts[k][0], opts[k][1]));
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMNSPERIODIC));
+  PDT(PdProblemSetOptionsPrefix(p, "tn_"));
+  PDT(PdProblemSetFromOptions(p));
+  PDT(PdProblemSolve(p));
+  PDT(PdDictCreate(&r));
+  PDT(PdProblemGetReport(p, r));
+  PDT(PdDictGetReal(r, "energy_initial", &e0));
+  PDT(PdDictGetReal(r, "energy", &e));
+  /* energy ~ w^2: exp(-2 * 2 nu t) for k = 1 on the 2 pi torus; Crank-Nicolson at dt 1e-3 is close */
+  PDT_CLOSE(e / e0, exp(-4 * 0.1 * 0.1), 1e-6);
+  PDT(PdDictDestroy(&r));
+  PDT(PdProblemDestroy(&p));
+  for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) PDT(PetscOptionsClearValue(NULL, opts[k][0]));
+}
+
+/* system under the prefix ts_: a poisson operator written to a PETSc binary file and solved again */
+static void test_system(void **state)
+{
+  PdProblem   p, q;
+  Mat         A, B;
+  Vec         b, x;
+  PetscViewer v;
+  PetscBool   eq;
+  PdDict      r;
+  PetscBool   rhs;
+
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMPOISSON));
+  PDT(PdProblemGetOperator(p, &A, &b));
+  PDT(PetscViewerBinaryOpen(PETSC_COMM_SELF, "test_problem.petsc", FILE_MODE_WRITE, &v));
+  PDT(MatView(A, v));
+  PDT(PetscViewerDestroy(&v));
+  PDT(PetscOptionsSetValue(NULL, "-ts_f", "test_problem.petsc"));
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &q));
+  PDT(PdProblemSetType(q, PDPROBLEMSYSTEM));
+  PDT(PdProblemSetOptionsPrefix(q, "ts_"));
+  PDT(PdProblemSetFromOptions(q));
+  PDT(PdProblemSetUp(q));
+  PDT(PdProblemGetOperator(q, &B, NULL));
+  PDT(MatEqual(A, B, &eq));
+  assert_true(eq);
+  PDT(PdProblemSolve(q));
+  PDT(PdProblemGetSolution(q, NULL, &x));
+  assert_non_null(x);
+  PDT(PdDictCreate(&r));
+  PDT(PdProblemGetReport(q, r));
+  PDT(PdDictGetBool(r, "rhs_from_file", &rhs));
+  assert_false(rhs);
+  PDT(PdDictDestroy(&r));
+  PDT(PdProblemDestroy(&q));
+  PDT(PdProblemDestroy(&p));
+  PDT(PetscOptionsClearValue(NULL, "-ts_f"));
+}
+
+static const struct CMUnitTest tests[] = {
+  cmocka_unit_test(test_registry),
+  cmocka_unit_test(test_poisson_order),
+  cmocka_unit_test(test_darcy_operator),
+  cmocka_unit_test(test_cavity_steps),
+  cmocka_unit_test(test_ns_periodic),
+  cmocka_unit_test(test_system),
+};
+PDT_MAIN("test_problem", tests)

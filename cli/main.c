@@ -78,6 +78,72 @@ static PetscErrorCode CliErrorHandler(MPI_Comm comm, int line, const char *fun, 
   return n;
 }
 
+/* The file options of each command: inputs, then outputs (space-separated; a leading '*' matches any
+   options prefix, as -pressure_pc_learned_model). -report is every command's output. Checked once,
+   here, before any command starts its work: no output is an input or another output. A -resume
+   checkpoint may be the -o file: it is read before the new one is written (to a temporary name). */
+static const struct {
+  const char *command, *inputs, *outputs;
+} file_options[] = {
+  {"solve", "-f -darcy_coefficient_file -mesh *pc_learned_model *ksp_dcdm_model", "-o -vtk -png -ghia_png -log"},
+  {"data", "", "-o"},
+  {"train", "-data -test", "-o -log -curve_png"},
+  {"eval", "-data -model", ""},
+  {"predict", "-data -model -points", "-o -png"},
+  {"precond", "-f -model -sor_model -dcdm_model *pc_learned_model", "-o -log"},
+  {"fit", "-data -test", "-o -log -demo_save"},
+  {"pinn", "-mesh", "-o -log -png -vtk -fields -save_points"},
+};
+
+/* whether option name (without its dash) is one of the space-separated list */
+static PetscBool Listed(const char *list, const char *name)
+{
+  char        word[64];
+  const char *p = list;
+
+  while (*p) {
+    size_t n = strcspn(p, " ");
+    if (n && n < sizeof(word)) {
+      memcpy(word, p, n);
+      word[n] = 0;
+      if (word[0] == '*') { /* any prefix: the name ends with the word after '*' */
+        size_t ln = strlen(name), lw = strlen(word + 1);
+        if (ln >= lw && !strcmp(name + ln - lw, word + 1)) return PETSC_TRUE;
+      } else if (!strcmp(word + 1, name)) return PETSC_TRUE;
+    }
+    p += n;
+    while (*p == ' ') p++;
+  }
+  return PETSC_FALSE;
+}
+
+/* Every file option given on the command line, classified by the command's table, to PdFilesCheck. */
+static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
+{
+  PetscInt    N, nin = 0, nout = 0;
+  char      **names, **values;
+  PdFileArg  *in, *out;
+  const char *inputs = "", *outputs = "";
+  char      (*opt)[72];
+
+  PetscFunctionBegin;
+  for (size_t k = 0; k < sizeof(file_options) / sizeof(file_options[0]); k++)
+    if (!strcmp(file_options[k].command, cmd->name)) inputs = file_options[k].inputs, outputs = file_options[k].outputs;
+  PetscCall(PetscOptionsLeftGet(NULL, &N, &names, &values)); /* before the command reads anything: all options */
+  PetscCall(PetscMalloc3(N + 1, &in, N + 1, &out, 2 * N + 1, &opt));
+  for (PetscInt k = 0; k < N; k++) {
+    if (!values[k] || !values[k][0]) continue;
+    PetscCall(PetscSNPrintf(opt[k], sizeof(opt[k]), "-%s", names[k]));
+    if (Listed(inputs, names[k])) in[nin].option = opt[k], in[nin++].path = values[k];
+    else if (Listed(outputs, names[k])) out[nout].option = opt[k], out[nout++].path = values[k];
+  }
+  if (report[0]) out[nout].option = "-report", out[nout++].path = report;
+  PetscCall(PdFilesCheck(PETSC_COMM_WORLD, nin, in, nout, out));
+  PetscCall(PetscFree3(in, out, opt));
+  PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Run(const PdCommand *cmd, const char *sub)
 {
   PdDict    report;
@@ -92,6 +158,7 @@ static PetscErrorCode Run(const PdCommand *cmd, const char *sub)
   PetscCall(PdDictCreate(&report));
   PetscCall(PdDictSetString(report, "command", cmd->name));
   if (sub) PetscCall(PdDictSetString(report, "problem", sub));
+  if (!help) PetscCall(CheckFiles(cmd, file));
   PetscCall(cmd->run(PETSC_COMM_WORLD, sub, report));
   if (file[0] && !help) PetscCall(PdDictWriteJSON(report, PETSC_COMM_WORLD, file));
   PetscCall(PdDictDestroy(&report));

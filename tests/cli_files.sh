@@ -1,0 +1,32 @@
+# No command writes over one of its inputs or names one file twice, and an output whose directory
+# is missing is refused before any work: each case is one error, a non-zero exit, and the input
+# files byte for byte as they were.
+source "$(dirname "$0")/lib_cli.sh"
+cd "$work"
+"$PDEOP" data darcy -n 6 -res 9 -fine 17 -seed 1 -o tr.h5 -quiet && "$PDEOP" data darcy -n 3 -res 9 -fine 17 -seed 2 -o te.h5 -quiet || { bad "making the data"; finish; }
+"$PDEOP" train -model fno -fno_width 4 -fno_modes 2 -fno_layers 1 -data tr.h5 -epochs 1 -o fno.h5 -quiet >/dev/null || { bad "training a model"; finish; }
+"$PDEOP" solve poisson -da_grid_x 9 -o u.h5 -quiet || { bad "solve"; finish; }
+ln -s te.h5 te_link.h5
+sums() { md5sum tr.h5 te.h5 fno.h5 u.h5; }
+before="$(sums)"
+same() { # description, then the command's arguments
+  local d="$1"; shift
+  expect_fail "$d" "$1" "${@:2}"
+}
+same "train -data tr.h5 -o tr.h5" "is also the input -data" "$PDEOP" train -model fno -data tr.h5 -o tr.h5
+same "train -log tr.h5" "is also the input -data" "$PDEOP" train -model fno -data tr.h5 -log tr.h5
+same "train -curve_png tr.h5" "is also the input -data" "$PDEOP" train -model fno -data tr.h5 -curve_png tr.h5
+same "train -test te.h5 -o ./te.h5" "is also the input -test" "$PDEOP" train -model fno -data tr.h5 -test te.h5 -o ./te.h5
+same "predict -data te.h5 -o te.h5" "is also the input -data" "$PDEOP" predict -model fno.h5 -data te.h5 -o te.h5
+same "predict through a symbolic link" "is also the input -data" "$PDEOP" predict -model fno.h5 -data te_link.h5 -o te.h5
+same "predict -model fno.h5 -o fno.h5" "is also the input -model" "$PDEOP" predict -model fno.h5 -data te.h5 -o fno.h5
+same "predict -png te.h5" "is also the input -data" "$PDEOP" predict -model fno.h5 -data te.h5 -png te.h5
+same "eval -report te.h5" "is also the input -data" "$PDEOP" eval -model fno.h5 -data te.h5 -report te.h5
+same "solve -f u.h5 -o u.h5" "is also the input -f" "$PDEOP" solve -f u.h5 -o u.h5
+same "two outputs, one file" "name the same file" "$PDEOP" solve poisson -da_grid_x 9 -o u2.h5 -report u2.h5
+same "an output in a missing directory" "does not exist" "$PDEOP" train -model fno -data tr.h5 -epochs 1000 -o nodir/x.h5
+[ "$(sums)" = "$before" ] && ok "every input is unchanged" || bad "an input changed: $(sums)"
+[ ! -e u2.h5 ] && ok "nothing written by the refused commands" || bad "u2.h5 was written"
+# the same file as -resume and -o is allowed: the checkpoint is read before the new one replaces it
+"$PDEOP" train -data tr.h5 -epochs 2 -resume fno.h5 -o fno.h5 -quiet >/dev/null 2>"$work/err" && ok "train -resume fno.h5 -o fno.h5 continues" || bad "train -resume fno.h5 -o fno.h5: $(cat "$work/err")"
+finish

@@ -4,26 +4,149 @@
 #include "pde/interface/problemimpl.h"
 #include <pdeop/options.h>
 
-/* The first 4 bytes of a PETSc binary matrix are MAT_FILE_CLASSID, big-endian. */
-static PetscErrorCode CheckHeader(MPI_Comm comm, const char file[])
+/* ---- validation of a PETSc binary file before MatLoad sees it ----
+   PETSc's binary matrix: big-endian int32 MAT_FILE_CLASSID, M, N, nz, then M row lengths, nz column
+   indices and nz doubles (AIJ; nz = -1: M N doubles, dense), optionally followed by a Vec
+   (VEC_FILE_CLASSID, n, n doubles). An optimised PETSc trusts these numbers (a column index out of
+   range is a crash in MatMult), so rank 0 checks every one of them first. */
+
+typedef struct {
+  FILE  *f;
+  long   size, pos;
+  char  *msg;
+  size_t len;
+} Reader;
+
+/* n big-endian integers of PETSc's index width (PetscInt: 4 bytes here, 8 with 64-bit indices) */
+static PetscBool ReadInts(Reader *r, PetscInt64 n, PetscInt64 out[])
 {
-  PetscMPIInt   rank;
-  int           ok = 0;
-  unsigned char h[4];
+  unsigned char b[8];
+  const int     w = (int)sizeof(PetscInt);
+  for (PetscInt64 k = 0; k < n; k++) {
+    uint64_t u = 0;
+    if (fread(b, 1, (size_t)w, r->f) != (size_t)w) return PETSC_FALSE;
+    for (int i = 0; i < w; i++) u = (u << 8) | b[i];
+    out[k] = w == 4 ? (PetscInt64)(int32_t)(uint32_t)u : (PetscInt64)u;
+  }
+  r->pos += w * n;
+  return PETSC_TRUE;
+}
+
+/* n big-endian doubles, all finite */
+static PetscBool ReadFinite(Reader *r, PetscInt64 n, PetscInt64 *bad)
+{
+  unsigned char b[8];
+  *bad = -1;
+  for (PetscInt64 k = 0; k < n; k++) {
+    uint64_t u = 0;
+    double   d;
+    if (fread(b, 1, 8, r->f) != 8) return PETSC_FALSE;
+    for (int i = 0; i < 8; i++) u = (u << 8) | b[i];
+    memcpy(&d, &u, 8);
+    if (*bad < 0 && !isfinite(d)) *bad = k;
+  }
+  r->pos += 8 * n;
+  return PETSC_TRUE;
+}
+
+#define FAIL(...) return (snprintf(r->msg, r->len, __VA_ARGS__), PETSC_FALSE)
+
+/* the AIJ part after the header: row lengths, column indices (in range, increasing in each row), values */
+static PetscBool CheckAIJ(Reader *r, PetscInt64 M, PetscInt64 N, PetscInt64 nz, PetscBool *hasrhs)
+{
+  PetscInt64   *len, *col;
+  PetscInt64 sum = 0, bad;
+  PetscBool  ok = PETSC_TRUE;
+
+  if ((PetscInt64)nz > (PetscInt64)M * N) FAIL("it declares %" PetscInt64_FMT " nonzeros in a %" PetscInt64_FMT " x %" PetscInt64_FMT " matrix", nz, M, N);
+  if (r->size - r->pos < (PetscInt64)sizeof(PetscInt) * ((PetscInt64)M + nz) + 8 * (PetscInt64)nz) FAIL("it ends before its %" PetscInt64_FMT " rows and %" PetscInt64_FMT " nonzeros (truncated)", M, nz);
+  len = (PetscInt64 *)malloc(sizeof(PetscInt64) * ((size_t)M + 1));
+  col = (PetscInt64 *)malloc(sizeof(PetscInt64) * ((size_t)N + 1));
+  if (!len || !col) {
+    free(len), free(col);
+    FAIL("out of memory for %" PetscInt64_FMT " row lengths", M);
+  }
+  if (!ReadInts(r, M, len)) ok = PETSC_FALSE, snprintf(r->msg, r->len, "it ends inside the row lengths");
+  for (PetscInt64 i = 0; ok && i < M; i++) {
+    if (len[i] < 0 || len[i] > N) ok = PETSC_FALSE, snprintf(r->msg, r->len, "row %" PetscInt64_FMT " has length %" PetscInt64_FMT " (a row has 0 to %" PetscInt64_FMT " entries)", i, len[i], N);
+    sum += len[i];
+  }
+  if (ok && sum != nz) ok = PETSC_FALSE, snprintf(r->msg, r->len, "its row lengths add up to %" PetscInt64_FMT ", not the %" PetscInt64_FMT " nonzeros it declares", sum, nz);
+  for (PetscInt64 i = 0; ok && i < M; i++) {
+    if (!ReadInts(r, len[i], col)) {
+      ok = PETSC_FALSE, snprintf(r->msg, r->len, "it ends inside the column indices");
+      break;
+    }
+    for (PetscInt64 k = 0; ok && k < len[i]; k++) {
+      if (col[k] < 0 || col[k] >= N) ok = PETSC_FALSE, snprintf(r->msg, r->len, "row %" PetscInt64_FMT " has column index %" PetscInt64_FMT ", outside 0..%" PetscInt64_FMT "", i, col[k], N - 1);
+      else if (k && col[k] <= col[k - 1]) ok = PETSC_FALSE, snprintf(r->msg, r->len, "row %" PetscInt64_FMT " has its column indices out of order or repeated (%" PetscInt64_FMT " after %" PetscInt64_FMT "); PETSc writes them increasing", i, col[k], col[k - 1]);
+    }
+  }
+  free(len), free(col);
+  if (!ok) return PETSC_FALSE;
+  if (!ReadFinite(r, nz, &bad)) FAIL("it ends inside the matrix values");
+  if (bad >= 0) FAIL("matrix value %" PetscInt64_FMT " is NaN or Inf", bad);
+  *hasrhs = PETSC_FALSE;
+  if (r->size - r->pos >= (long)sizeof(PetscInt)) { /* a right-hand side may follow */
+    PetscInt64 h[2];
+    if (!ReadInts(r, 1, h) || h[0] != VEC_FILE_CLASSID) return PETSC_TRUE; /* something else follows: not ours to read */
+    if (!ReadInts(r, 1, h + 1)) FAIL("it ends inside the right-hand side's header");
+    if (h[1] != M) FAIL("its right-hand side has %" PetscInt64_FMT " entries; the matrix has %" PetscInt64_FMT " rows", h[1], M);
+    if (r->size - r->pos < 8 * (PetscInt64)M) FAIL("it ends before the right-hand side's %" PetscInt64_FMT " values (truncated)", M);
+    if (!ReadFinite(r, M, &bad)) FAIL("it ends inside the right-hand side");
+    if (bad >= 0) FAIL("right-hand side value %" PetscInt64_FMT " is NaN or Inf", bad);
+    *hasrhs = PETSC_TRUE;
+  }
+  return PETSC_TRUE;
+}
+
+static PetscBool CheckFile(Reader *r, PetscBool *hasrhs)
+{
+  PetscInt64 h[4];
+
+  if (r->size < 4 * (long)sizeof(PetscInt) || !ReadInts(r, 4, h)) FAIL("it is too short for a matrix header");
+  if (h[0] != MAT_FILE_CLASSID) FAIL("it is not a PETSc binary matrix file (write one with MatView and a binary viewer)");
+  if (h[1] <= 0 || h[2] <= 0) FAIL("it declares a %" PetscInt64_FMT " x %" PetscInt64_FMT " matrix", h[1], h[2]);
+  if (h[3] == -1) { /* dense */
+    PetscInt64 bad;
+    if (r->size - r->pos < 8 * (PetscInt64)h[1] * h[2]) FAIL("it ends before its %" PetscInt64_FMT " x %" PetscInt64_FMT " dense values (truncated)", h[1], h[2]);
+    if (!ReadFinite(r, (PetscInt64)h[1] * h[2], &bad)) FAIL("it ends inside the matrix values");
+    if (bad >= 0) FAIL("matrix value %" PetscInt64_FMT " is NaN or Inf", bad);
+    *hasrhs = PETSC_FALSE;
+    return PETSC_TRUE;
+  }
+  if (h[3] < 0) FAIL("it declares %" PetscInt64_FMT " nonzeros", h[3]);
+  return CheckAIJ(r, h[1], h[2], h[3], hasrhs);
+}
+#undef FAIL
+
+/* Rank 0 checks the whole file; every rank learns the verdict (and whether a right-hand side follows). */
+static PetscErrorCode CheckSystemFile(MPI_Comm comm, const char file[], PetscBool *hasrhs)
+{
+  PetscMPIInt rank;
+  char        msg[256] = "";
+  int         flags[2] = {1, 0};
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) {
-    FILE *f = fopen(file, "rb");
-    if (!f) ok = -1;
+    Reader    r = {fopen(file, "rb"), 0, 0, msg, sizeof(msg)};
+    PetscBool rhs = PETSC_FALSE;
+    if (!r.f) flags[0] = -1;
     else {
-      if (fread(h, 1, 4, f) == 4) ok = (((int)h[0] << 24) | ((int)h[1] << 16) | ((int)h[2] << 8) | (int)h[3]) == MAT_FILE_CLASSID;
-      fclose(f);
+      fseek(r.f, 0, SEEK_END);
+      r.size = ftell(r.f);
+      fseek(r.f, 0, SEEK_SET);
+      flags[0] = CheckFile(&r, &rhs) ? 1 : 0;
+      flags[1] = rhs;
+      fclose(r.f);
     }
   }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
-  PetscCheck(ok != -1, comm, PETSC_ERR_FILE_OPEN, "Cannot open '%s'", file);
-  PetscCheck(ok == 1, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a PETSc binary matrix file (write one with MatView and a binary viewer)", file);
+  PetscCallMPI(MPI_Bcast(flags, 2, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof(msg), MPI_CHAR, 0, comm));
+  PetscCheck(flags[0] != -1, comm, PETSC_ERR_FILE_OPEN, "Cannot open '%s'", file);
+  PetscCheck(flags[0] == 1, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a valid PETSc binary system: %s", file, msg);
+  *hasrhs = (PetscBool)flags[1];
   PetscFunctionReturn(0);
 }
 
@@ -61,7 +184,7 @@ static PetscErrorCode Load(PdProblem p, System *s)
   PetscInt    m, n;
 
   PetscFunctionBegin;
-  PetscCall(CheckHeader(p->comm, s->file));
+  PetscCall(CheckSystemFile(p->comm, s->file, &s->hasrhs));
   PetscCall(PetscViewerBinaryOpen(p->comm, s->file, FILE_MODE_READ, &v));
   PetscCall(MatCreate(p->comm, &s->A));
   PetscCall(MatSetFromOptions(s->A));
@@ -72,25 +195,9 @@ static PetscErrorCode Load(PdProblem p, System *s)
     SETERRQ(p->comm, PETSC_ERR_ARG_SIZ, "'%s' holds a %" PetscInt_FMT " x %" PetscInt_FMT " matrix; a linear solve needs a square one", s->file, m, n);
   }
   PetscCall(MatCreateVecs(s->A, &s->x, &s->b));
-  {
-    /* a Vec may follow the matrix: peek at the next class id */
-    PetscInt       classid = 0, count = 0;
-    PetscErrorCode ierr;
-    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-    ierr = PetscViewerBinaryRead(v, &classid, 1, &count, PETSC_INT);
-    PetscCall(PetscPopErrorHandler());
-    if (!ierr && count == 1 && classid == VEC_FILE_CLASSID) s->hasrhs = PETSC_TRUE;
-  }
+  if (s->hasrhs) PetscCall(VecLoad(s->b, v)); /* the right-hand side follows the matrix */
+  else PetscCall(VecSet(s->b, 1.0));
   PetscCall(PetscViewerDestroy(&v));
-  if (s->hasrhs) { /* reopen and skip the matrix to read the Vec with VecLoad */
-    Mat tmp;
-    PetscCall(PetscViewerBinaryOpen(p->comm, s->file, FILE_MODE_READ, &v));
-    PetscCall(MatCreate(p->comm, &tmp));
-    PetscCall(MatLoad(tmp, v));
-    PetscCall(MatDestroy(&tmp));
-    PetscCall(VecLoad(s->b, v));
-    PetscCall(PetscViewerDestroy(&v));
-  } else PetscCall(VecSet(s->b, 1.0));
   PetscFunctionReturn(0);
 }
 

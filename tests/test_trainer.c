@@ -1,0 +1,204 @@
+/* Tests of PdTrainer with an objective registered here: least squares of a linear model y = a.x on
+   32 points, whose minimiser a is known (the data are exact), reached by the one loop; a NaN loss
+   stops training with the divergence message and leaves the previous checkpoint intact; resuming
+   after k epochs gives bit-identical parameters to an uninterrupted run, on one rank and split. */
+#include "pdtest.h"
+#include "train/trainimpl.h"
+
+#define NPTS 32
+#define DIM  3
+static const float A_TRUE[DIM] = {0.75f, -1.25f, 2.0f};
+
+typedef struct {
+  float   *x, *y;  /* [NPTS, DIM], [NPTS] */
+  PdTensor w;      /* [DIM, 1] */
+  PetscInt nan_from; /* epochs from which the loss is NaN (-1: never) */
+} LSQ;
+
+static PetscErrorCode Items_LSQ(PdObjective obj, PetscInt *n)
+{
+  PetscFunctionBegin;
+  *n = NPTS;
+  PetscFunctionReturn(0);
+}
+
+/* mean over the items of (x_i . w - y_i)^2 */
+static PetscErrorCode Loss_LSQ(PdObjective obj, PdTrainer t, PetscInt n, const PetscInt idx[], PdTensor *l)
+{
+  LSQ     *q = (LSQ *)obj->data;
+  PdTensor x, y, p;
+  PetscInt sx[2] = {n, DIM}, sy[2] = {n, 1};
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(t->tape, 2, sx, &x));
+  PetscCall(PdTapeInput(t->tape, 2, sy, &y));
+  for (PetscInt k = 0; k < n; k++) {
+    for (int d = 0; d < DIM; d++) x->data[k * DIM + d] = q->x[idx[k] * DIM + d];
+    y->data[k] = q->y[idx[k]];
+  }
+  PetscCall(PdMatMul(x, q->w, PETSC_FALSE, PETSC_FALSE, &p));
+  PetscCall(PdMSELoss(p, y, l));
+  if (q->nan_from >= 0 && t->epoch >= q->nan_from) PetscCall(PdScale(*l, NAN, l));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Save_LSQ(PdObjective obj, PdTrainer t, const char file[])
+{
+  PdDict meta;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictCreate(&meta));
+  PetscCall(PdDictSetString(meta, "model", "lsq"));
+  PetscCall(PdCheckpointWrite(obj->comm, file, meta, obj->params, t->optim, t->epoch));
+  PetscCall(PdDictDestroy(&meta));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Destroy_LSQ(PdObjective obj)
+{
+  LSQ *q = (LSQ *)obj->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree2(q->x, q->y));
+  PetscCall(PdParamsDestroy(&obj->params));
+  PetscCall(PetscFree(obj->data));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Create_LSQ(PdObjective obj)
+{
+  LSQ     *q;
+  PdRng    rng;
+  PetscInt sw[2] = {DIM, 1};
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&q));
+  q->nan_from = -1;
+  PetscCall(PetscMalloc2(NPTS * DIM, &q->x, NPTS, &q->y));
+  PetscCall(PdRngSeed(&rng, 3, 0));
+  PetscCall(PdRngFillUniform(&rng, NPTS * DIM, q->x, -1, 1));
+  for (PetscInt i = 0; i < NPTS; i++) {
+    double s = 0;
+    for (int d = 0; d < DIM; d++) s += (double)A_TRUE[d] * q->x[i * DIM + d];
+    q->y[i] = (float)s;
+  }
+  PetscCall(PdParamsCreate(obj->comm, &obj->params));
+  PetscCall(PdParamsAdd(obj->params, "w", 2, sw, PD_INIT_ZERO, 0, &q->w));
+  PetscCall(PdParamsSetUp(obj->params, &rng));
+  obj->data          = q;
+  obj->seed          = 11;
+  obj->ops->items    = Items_LSQ;
+  obj->ops->loss     = Loss_LSQ;
+  obj->ops->save     = Save_LSQ;
+  obj->ops->destroy  = Destroy_LSQ;
+  PetscCall(PetscStrncpy(obj->title, "least squares", sizeof(obj->title)));
+  PetscFunctionReturn(0);
+}
+
+/* a trainer of a new lsq objective: Adam, lr 0.05, batches of 8, on comm */
+static PetscErrorCode NewTrainer(MPI_Comm comm, PetscInt epochs, PdTrainer *t)
+{
+  PdObjective obj;
+  PdOptim     opt;
+
+  PetscFunctionBegin;
+  PetscCall(PdObjectiveRegister("lsq", Create_LSQ));
+  PetscCall(PdObjectiveCreate(comm, &obj));
+  PetscCall(PdObjectiveSetType(obj, "lsq"));
+  PetscCall(PdTrainerCreateWithObjective(obj, t));
+  PetscCall(PdObjectiveDestroy(&obj));
+  PetscCall(PdTrainerSetEpochs(*t, epochs));
+  PetscCall(PdTrainerSetBatchSize(*t, 8));
+  PetscCall(PdTrainerGetOptim(*t, &opt));
+  PetscCall(PdOptimSetType(opt, PD_OPTIM_ADAM));
+  PetscCall(PdOptimSetLearningRate(opt, 0.05));
+  PetscFunctionReturn(0);
+}
+
+static void test_reaches_minimiser(void **state)
+{
+  PdTrainer   tr;
+  PdObjective obj;
+  PdParams    p;
+  float      *w, *g;
+  double      loss;
+
+  PDT(NewTrainer(PETSC_COMM_SELF, 150, &tr));
+  PDT(PdTrainerTrain(tr));
+  PDT(PdTrainerGetObjective(tr, &obj));
+  PDT(PdObjectiveGetParams(obj, &p));
+  PDT(PdParamsGetArrays(p, &w, &g));
+  for (int d = 0; d < DIM; d++) PDT_CLOSE(w[d], A_TRUE[d], 2e-3); /* exact data: the minimiser is A_TRUE */
+  PDT(PdTrainerGetResults(tr, &loss, NULL, NULL, NULL, NULL));
+  assert_true(loss < 1e-5);
+  PDT(PdTrainerDestroy(&tr));
+}
+
+static void test_nan_stops_and_keeps_checkpoint(void **state)
+{
+  PdTrainer tr;
+  PdDict    meta;
+  PetscInt  epoch;
+  LSQ      *q;
+
+  PDT(NewTrainer(PETSC_COMM_SELF, 6, &tr));
+  q           = (LSQ *)tr->obj->data;
+  q->nan_from = 3; /* the 4th epoch's loss is NaN */
+  PDT(PdTrainerSetOutput(tr, "lsq_nan.h5"));
+  PDT(PdTrainerSetCheckpointEvery(tr, 1));
+  PDT_FAILS(PdTrainerTrain(tr));
+  PDT_ERRMSG_HAS("diverged in epoch 4");
+  PDT_ERRMSG_HAS("from epoch 3");
+  PDT_ERRMSG_HAS("lsq_nan.h5");
+  PDT(PdCheckpointReadMeta(PETSC_COMM_SELF, "lsq_nan.h5", &meta, &epoch));
+  assert_int_equal(epoch, 3);
+  PDT(PdDictDestroy(&meta));
+  PDT(PdTrainerDestroy(&tr));
+  { /* the checkpoint loads, with finite parameters */
+    PdObjective obj;
+    PdParams    p;
+    float      *w, *g;
+    PDT(NewTrainer(PETSC_COMM_SELF, 6, &tr));
+    PDT(PdTrainerResume(tr, "lsq_nan.h5"));
+    PDT(PdTrainerGetObjective(tr, &obj));
+    PDT(PdObjectiveGetParams(obj, &p));
+    PDT(PdParamsGetArrays(p, &w, &g));
+    for (int d = 0; d < DIM; d++) assert_true(PetscIsNormalReal(w[d]));
+    PDT(PdTrainerDestroy(&tr));
+  }
+}
+
+static void ResumeMatches(MPI_Comm comm)
+{
+  PdTrainer   full, half, rest;
+  PdObjective oa, ob;
+  PdParams    pa, pb;
+  float      *wa, *wb, *g;
+
+  PDT(NewTrainer(comm, 7, &full));
+  PDT(PdTrainerTrain(full));
+  PDT(NewTrainer(comm, 3, &half));
+  PDT(PdTrainerSetOutput(half, "lsq_half.h5"));
+  PDT(PdTrainerTrain(half));
+  PDT(PdTrainerDestroy(&half));
+  PDT(NewTrainer(comm, 7, &rest));
+  PDT(PdTrainerResume(rest, "lsq_half.h5"));
+  PDT(PdTrainerTrain(rest));
+  PDT(PdTrainerGetObjective(full, &oa));
+  PDT(PdTrainerGetObjective(rest, &ob));
+  PDT(PdObjectiveGetParams(oa, &pa));
+  PDT(PdObjectiveGetParams(ob, &pb));
+  PDT(PdParamsGetArrays(pa, &wa, &g));
+  PDT(PdParamsGetArrays(pb, &wb, &g));
+  assert_memory_equal(wa, wb, DIM * sizeof(float)); /* bit-identical */
+  PDT(PdTrainerDestroy(&full));
+  PDT(PdTrainerDestroy(&rest));
+}
+
+static void test_resume_bit_identical(void **state)
+{
+  ResumeMatches(PETSC_COMM_SELF);
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_reaches_minimiser), cmocka_unit_test(test_nan_stops_and_keeps_checkpoint), cmocka_unit_test(test_resume_bit_identical)};
+PDT_MAIN("trainer", tests)

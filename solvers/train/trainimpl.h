@@ -85,3 +85,5 @@ struct _n_PdTrainer {
 
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_Supervised(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_Rollout(PdObjective);
+PETSC_INTERN PetscErrorCode PdObjectiveCreate_LearnedIC(PdObjective);
+PETSC_INTERN PetscErrorCode PdObjectiveCreate_DCDM(PdObjective);

@@ -34,6 +34,8 @@ PetscErrorCode PdObjectiveRegisterAll(void)
   PdObjectiveRegistered = PETSC_TRUE;
   PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVESUPERVISED, PdObjectiveCreate_Supervised));
   PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVEROLLOUT, PdObjectiveCreate_Rollout));
+  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVELEARNEDIC, PdObjectiveCreate_LearnedIC));
+  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVEDCDM, PdObjectiveCreate_DCDM));
   PetscCall(PetscRegisterFinalize(PdObjectiveFinalizePackage));
   PetscFunctionReturn(0);
 }

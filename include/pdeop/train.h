@@ -38,6 +38,8 @@ PETSC_EXTERN PetscErrorCode PdTrainerCreateWithObjective(PdObjective, PdTrainer 
 PETSC_EXTERN PetscErrorCode PdTrainerCreate(NOp, PdTrainer *);
 PETSC_EXTERN PetscErrorCode PdTrainerDestroy(PdTrainer *);
 PETSC_EXTERN PetscErrorCode PdTrainerGetObjective(PdTrainer, PdObjective *);
+/* train with an optimizer the caller keeps (e.g. one loaded with its model) */
+PETSC_EXTERN PetscErrorCode PdTrainerSetOptim(PdTrainer, PdOptim);
 PETSC_EXTERN PetscErrorCode PdTrainerGetTape(PdTrainer, PdTape *);
 PETSC_EXTERN PetscErrorCode PdTrainerGetBatchSize(PdTrainer, PetscInt *);
 PETSC_EXTERN PetscErrorCode PdTrainerGetStepsPerEpoch(PdTrainer, PetscInt *);

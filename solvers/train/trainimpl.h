@@ -65,6 +65,7 @@ struct _n_PdTrainer {
   PdObjective obj;
   PdParams    params;
   PdOptim     optim;
+  PetscBool   own_optim; /* false: given by PdTrainerSetOptim */
   PdTape      tape; /* training steps and evaluation (gradients off) share one arena */
   PetscInt    epochs, batch_size, checkpoint_every;
   PetscInt    epoch; /* epochs completed */
@@ -87,3 +88,5 @@ PETSC_INTERN PetscErrorCode PdObjectiveCreate_Supervised(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_Rollout(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_LearnedIC(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_DCDM(PdObjective);
+PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnBall(PdObjective);
+PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnMesh(PdObjective);

@@ -36,6 +36,8 @@ PetscErrorCode PdObjectiveRegisterAll(void)
   PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVEROLLOUT, PdObjectiveCreate_Rollout));
   PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVELEARNEDIC, PdObjectiveCreate_LearnedIC));
   PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVEDCDM, PdObjectiveCreate_DCDM));
+  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVEPINNBALL, PdObjectiveCreate_PinnBall));
+  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVEPINNMESH, PdObjectiveCreate_PinnMesh));
   PetscCall(PetscRegisterFinalize(PdObjectiveFinalizePackage));
   PetscFunctionReturn(0);
 }

@@ -29,6 +29,7 @@ PetscErrorCode PdTrainerCreateWithObjective(PdObjective obj, PdTrainer *tr)
   t->best_metric      = PETSC_MAX_REAL;
   t->loss0            = NAN;
   PetscCall(PdOptimCreate(t->params, &t->optim));
+  t->own_optim = PETSC_TRUE;
   PetscCall(PdTapeCreate(t->comm, &t->tape));
   *tr = t;
   PetscFunctionReturn(0);
@@ -39,7 +40,7 @@ PetscErrorCode PdTrainerDestroy(PdTrainer *tr)
 {
   PetscFunctionBegin;
   if (!*tr) PetscFunctionReturn(0);
-  PetscCall(PdOptimDestroy(&(*tr)->optim));
+  if ((*tr)->own_optim) PetscCall(PdOptimDestroy(&(*tr)->optim));
   PetscCall(PdTapeDestroy(&(*tr)->tape));
   PetscCall(PetscFree((*tr)->perm));
   PetscCall(PetscFree((*tr)->best));
@@ -115,6 +116,17 @@ PetscErrorCode PdTrainerSetLog(PdTrainer t, const char csv[], const char png[])
   PetscFunctionBegin;
   PetscCall(PetscStrncpy(t->log, csv ? csv : "", sizeof(t->log)));
   PetscCall(PetscStrncpy(t->curve, png ? png : "", sizeof(t->curve)));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdTrainerSetOptim - train with this optimizer of the objective's parameters (borrowed: the
+  caller keeps and frees it) instead of the trainer's own @*/
+PetscErrorCode PdTrainerSetOptim(PdTrainer t, PdOptim optim)
+{
+  PetscFunctionBegin;
+  if (t->own_optim) PetscCall(PdOptimDestroy(&t->optim));
+  t->optim     = optim;
+  t->own_optim = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
@@ -284,8 +296,10 @@ static PetscErrorCode WriteCheckpoint(PdTrainer t)
 static PetscErrorCode Diverged(PdTrainer t, PetscInt step, double value, const char *what)
 {
   PetscFunctionBegin;
-  if (t->last_checkpoint >= 0 && t->out[0]) SETERRQ(t->comm, PETSC_ERR_NOT_CONVERGED, "Training diverged in epoch %" PetscInt_FMT " (step %" PetscInt_FMT "): %s = %g. The last good checkpoint, from epoch %" PetscInt_FMT ", is kept in '%s'; lower -lr or set -clip_grad_norm", t->epoch + 1, step, what, value, t->last_checkpoint, t->out);
-  SETERRQ(t->comm, PETSC_ERR_NOT_CONVERGED, "Training diverged in epoch %" PetscInt_FMT " (step %" PetscInt_FMT "): %s = %g; no checkpoint was written yet. Lower -lr or set -clip_grad_norm", t->epoch + 1, step, what, value);
+  const char *unit = t->obj->quiet_epochs ? "iteration" : "epoch"; /* step-based objectives count iterations */
+
+  if (t->last_checkpoint >= 0 && t->out[0]) SETERRQ(t->comm, PETSC_ERR_NOT_CONVERGED, "Training diverged in %s %" PetscInt_FMT " (step %" PetscInt_FMT "): %s = %g. The last good checkpoint, from %s %" PetscInt_FMT ", is kept in '%s'; lower -lr or set -clip_grad_norm", unit, t->epoch + 1, step, what, value, unit, t->last_checkpoint, t->out);
+  SETERRQ(t->comm, PETSC_ERR_NOT_CONVERGED, "Training diverged in %s %" PetscInt_FMT " (step %" PetscInt_FMT "): %s = %g; no checkpoint was written yet. Lower -lr or set -clip_grad_norm", unit, t->epoch + 1, step, what, value);
 }
 
 static PetscBool Bad(double v)

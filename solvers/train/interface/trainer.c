@@ -66,8 +66,8 @@ PetscErrorCode PdTrainerGetTape(PdTrainer t, PdTape *tape)
   PetscFunctionReturn(0);
 }
 
-/*@ PdTrainerSetEpochs - epochs in total (a resumed run trains the remaining ones); steps of a
-  step-based objective @*/
+/*@ PdTrainerSetEpochs - epochs in total (a resumed run trains the remaining ones; at least 1); steps
+  in total of a step-based objective (0 allowed) @*/
 PetscErrorCode PdTrainerSetEpochs(PdTrainer t, PetscInt epochs)
 {
   PetscFunctionBegin;
@@ -494,6 +494,7 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
   if (obj->ops->setup) PetscCall((*obj->ops->setup)(obj, t));
   PetscCall(NumItems(t, &N));
   PetscCheck(N > 0, t->comm, PETSC_ERR_ARG_WRONGSTATE, "The objective has no training items: give it its data before PdTrainerTrain");
+  PetscCheck(t->epochs >= 1 || obj->quiet_epochs, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "The number of epochs must be at least 1, got %" PetscInt_FMT, t->epochs);
   nb       = (N + t->batch_size - 1) / t->batch_size;
   t->start = start;
   if (N != t->nitems) {

@@ -2,6 +2,7 @@
    preconditioner on it (Adam, data-parallel over ranks: each rank owns a share of the systems; for
    learned_sor, every omega on every system to warm-start the bandit), write the curve (CSV) and the
    model, and check it on held-out systems against ICC(0). */
+#include "cli.h"
 #include <pdeop/learned.h>
 #include <pdeop/learnedtrain.h>
 #include <pdeop/pdeop.h>
@@ -423,13 +424,13 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, PdFamily *fam, PetscInt count, con
 }
 
 /*@
-  PdPrecondTrainRun - `pdeop precond train -type learned_ic|dcdm|learned_sor -problem darcy|poisson
+  PdCommandPrecondTrain - `pdeop precond train -type learned_ic|dcdm|learned_sor -problem darcy|poisson
   -res N -count M -o model` with -seed, -epochs, -lr (Adam, cosine schedule), -ic_width, -ic_layers,
   -pairs, -validate, -validate_every, -batch_systems (learned_ic), -ritz, -samples, -batch_size,
   -dcdm_bias (dcdm), the -pc_learned_sor_omega_* grid (learned_sor), -heldout and
   -log file.csv (default: the model's name with .csv)
 @*/
-PetscErrorCode PdPrecondTrainRun(MPI_Comm comm, PdDict report)
+PetscErrorCode PdCommandPrecondTrain(MPI_Comm comm, PdDict report)
 {
   char      type[64] = "learned_ic", out[PETSC_MAX_PATH_LEN] = "", logfile[PETSC_MAX_PATH_LEN] = "";
   PetscInt  res = 64, count = 100, seed = 0;

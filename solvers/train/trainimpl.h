@@ -12,7 +12,6 @@ typedef enum {
                          unweighted, the gradients are summed and divided by the batch size */
 } PdObjectiveAveraging;
 
-typedef struct _PdObjectiveOps *PdObjectiveOps;
 struct _PdObjectiveOps {
   /* at the start of each PdTrainerTrain, given the trainer: check data, allocate, normalise */
   PetscErrorCode (*setup)(PdObjective, PdTrainer);
@@ -26,7 +25,7 @@ struct _PdObjectiveOps {
      weighted n/B) to the parameters' gradients, return the weighted loss; a non-finite loss returns
      at once with that value */
   PetscErrorCode (*lossgrad)(PdObjective, PdTrainer, PetscInt, const PetscInt[], PetscInt, double *);
-  /* before each step (e.g. loss-weight annealing), given the step count */
+  /* before each step, given the step count (pinn-mesh: fresh points, loss-weight annealing) */
   PetscErrorCode (*stepbegin)(PdObjective, PdTrainer, PetscInt);
   /* after each step: the progress line's extra text (may be NULL) */
   PetscErrorCode (*stepend)(PdObjective, PdTrainer, PetscInt, double, char[], size_t);
@@ -71,7 +70,6 @@ struct _n_PdTrainer {
   PetscInt    epoch; /* epochs completed */
   PetscInt    start; /* epochs completed when PdTrainerTrain began */
   char        out[PETSC_MAX_PATH_LEN], log[PETSC_MAX_PATH_LEN], curve[PETSC_MAX_PATH_LEN];
-  PetscBool   setup;
   PetscInt   *perm;
   PetscInt    nitems;
   /* results */

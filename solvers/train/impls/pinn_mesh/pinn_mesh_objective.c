@@ -115,14 +115,13 @@ static PetscErrorCode Items_PinnMesh(PdObjective obj, PetscInt *n)
   PetscFunctionReturn(0);
 }
 
-/* fresh collocation points, the boundary weight annealed every -pinn_anneal_every steps, the loss
-   mean residual^2 + w mean (u - g)^2 and its gradient */
-static PetscErrorCode LossGrad_PinnMesh(PdObjective obj, PdTrainer t, PetscInt n, const PetscInt idx[], PetscInt B, double *loss)
+/* before each step: fresh collocation points and their data, and the boundary weight annealed
+   every -annealing_every steps at these points */
+static PetscErrorCode StepBegin_PinnMesh(PdObjective obj, PdTrainer t, PetscInt step)
 {
   PdObjective_PinnMesh *o = (PdObjective_PinnMesh *)obj->data;
   PdPinnMesh            p = o->p;
   float                *xs = o->xs, *f = o->f, *xb = o->xb, *g = o->g;
-  PdTensor              Lr, Lb, L;
 
   PetscFunctionBegin;
   PetscCall(PdPinnMeshSampleInterior(p, &p->rng, p->batch, xs));
@@ -136,10 +135,21 @@ static PetscErrorCode LossGrad_PinnMesh(PdObjective obj, PdTrainer t, PetscInt n
     g[k]           = (float)PdScalarProblemExact(&p->pb, 2, x);
   }
   if (p->wmode == PD_PINN_WEIGHTS_ANNEALING && p->it % p->every == 0) PetscCall(Anneal(p, xs, f, xb, g));
-  PetscCall(PdParamsZeroGrad(obj->params));
+  PetscFunctionReturn(0);
+}
+
+/* the loss mean residual^2 + w mean (u - g)^2 at the step's points and its gradient */
+static PetscErrorCode LossGrad_PinnMesh(PdObjective obj, PdTrainer t, PetscInt n, const PetscInt idx[], PetscInt B, double *loss)
+{
+  PdObjective_PinnMesh *o = (PdObjective_PinnMesh *)obj->data;
+  PdPinnMesh            p = o->p;
+  PdTensor              Lr, Lb, L;
+
+  PetscFunctionBegin;
+  PetscCall(PdParamsZeroGrad(obj->params)); /* Anneal left its gradients */
   PetscCall(PdTapeReset(p->tape));
-  PetscCall(ResidualLoss(p, xs, f, &Lr));
-  PetscCall(BoundaryLoss(p, xb, g, &Lb));
+  PetscCall(ResidualLoss(p, o->xs, o->f, &Lr));
+  PetscCall(BoundaryLoss(p, o->xb, o->g, &Lb));
   p->loss_r = Lr->data[0];
   p->loss_b = Lb->data[0];
   PetscCall(PdScale(Lb, (float)p->weight, &L));
@@ -151,7 +161,7 @@ static PetscErrorCode LossGrad_PinnMesh(PdObjective obj, PdTrainer t, PetscInt n
   PetscFunctionReturn(0);
 }
 
-/* the log row every -pinn_anneal_every steps and the progress line's text */
+/* the log row every -annealing_every steps and the progress line's text */
 static PetscErrorCode StepEnd_PinnMesh(PdObjective obj, PdTrainer t, PetscInt step, double loss, char extra[], size_t len)
 {
   PdObjective_PinnMesh *o = (PdObjective_PinnMesh *)obj->data;
@@ -184,10 +194,11 @@ PetscErrorCode PdObjectiveCreate_PinnMesh(PdObjective obj)
   obj->data          = o;
   obj->shuffle       = PETSC_FALSE;
   obj->quiet_epochs  = PETSC_TRUE;
-  obj->ops->items    = Items_PinnMesh;
-  obj->ops->lossgrad = LossGrad_PinnMesh;
-  obj->ops->stepend  = StepEnd_PinnMesh;
-  obj->ops->destroy  = Destroy_PinnMesh;
+  obj->ops->items     = Items_PinnMesh;
+  obj->ops->stepbegin = StepBegin_PinnMesh;
+  obj->ops->lossgrad  = LossGrad_PinnMesh;
+  obj->ops->stepend   = StepEnd_PinnMesh;
+  obj->ops->destroy   = Destroy_PinnMesh;
   PetscCall(PetscStrncpy(obj->progress, "pinn", sizeof(obj->progress)));
   PetscFunctionReturn(0);
 }

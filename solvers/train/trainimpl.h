@@ -88,3 +88,4 @@ PETSC_INTERN PetscErrorCode PdObjectiveCreate_LearnedIC(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_DCDM(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnBall(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnMesh(PdObjective);
+PETSC_INTERN PetscErrorCode PdTrainerRunSteps(PdObjective, PdOptim, PetscInt, PetscInt);

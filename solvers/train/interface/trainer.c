@@ -579,3 +579,20 @@ PetscErrorCode PdTrainerReport(PdTrainer t, PdDict report)
   if (t->obj->ops->report) PetscCall((*t->obj->ops->report)(t->obj, t, report));
   PetscFunctionReturn(0);
 }
+
+/* Step-based objectives (the PINNs): `steps` more steps after `done` with the caller's optimizer, by a
+   trainer made for the run */
+PetscErrorCode PdTrainerRunSteps(PdObjective obj, PdOptim optim, PetscInt done, PetscInt steps)
+{
+  PdTrainer tr;
+
+  PetscFunctionBegin;
+  PetscCall(PdTrainerCreateWithObjective(obj, &tr));
+  PetscCall(PdTrainerSetOptim(tr, optim));
+  PetscCall(PdTrainerSetBatchSize(tr, 1));
+  PetscCall(PdTrainerSetEpochsDone(tr, done));
+  PetscCall(PdTrainerSetEpochs(tr, done + steps));
+  PetscCall(PdTrainerTrain(tr));
+  PetscCall(PdTrainerDestroy(&tr));
+  PetscFunctionReturn(0);
+}

@@ -229,7 +229,6 @@ PetscErrorCode PdObjectivePinnBallSetPinn(PdObjective obj, PdPinn p)
 PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
 {
   PdObjective    obj;
-  PdTrainer      tr;
   double         c0;
   PetscLogDouble t0, t1;
 
@@ -238,21 +237,15 @@ PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
   PetscCall(PdObjectiveCreate(p->comm, &obj));
   PetscCall(PdObjectiveSetType(obj, PDOBJECTIVEPINNBALL));
   PetscCall(PdObjectivePinnBallSetPinn(obj, p));
-  PetscCall(PdTrainerCreateWithObjective(obj, &tr));
-  PetscCall(PdTrainerSetOptim(tr, p->optim));
-  PetscCall(PdTrainerSetBatchSize(tr, 1));
-  PetscCall(PdTrainerSetEpochsDone(tr, p->it));
-  PetscCall(PdTrainerSetEpochs(tr, p->it + p->iters));
   p->loss = 0;
   c0      = CPUTime();
   PetscCall(PetscTime(&t0));
-  PetscCall(PdTrainerTrain(tr));
+  PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, p->iters));
   PetscCall(PetscTime(&t1));
   p->train_time += t1 - t0;
   p->train_cpu += CPUTime() - c0;
   p->it = p->it + p->iters;
   if (loss) *loss = p->loss;
-  PetscCall(PdTrainerDestroy(&tr));
   PetscCall(PdObjectiveDestroy(&obj));
   PetscFunctionReturn(0);
 }

@@ -229,24 +229,17 @@ PetscErrorCode PdObjectivePinnMeshSetPinn(PdObjective obj, PdPinnMesh p)
 PetscErrorCode PdPinnMeshTrain(PdPinnMesh p, double *loss)
 {
   PdObjective    obj;
-  PdTrainer      tr;
   PetscLogDouble t0, t1;
 
   PetscFunctionBegin;
   PetscCall(PdObjectiveCreate(p->comm, &obj));
   PetscCall(PdObjectiveSetType(obj, PDOBJECTIVEPINNMESH));
   PetscCall(PdObjectivePinnMeshSetPinn(obj, p));
-  PetscCall(PdTrainerCreateWithObjective(obj, &tr));
-  PetscCall(PdTrainerSetOptim(tr, p->optim));
-  PetscCall(PdTrainerSetBatchSize(tr, 1));
-  PetscCall(PdTrainerSetEpochsDone(tr, p->it));
-  PetscCall(PdTrainerSetEpochs(tr, p->it + p->iters));
   PetscCall(PetscTime(&t0));
-  PetscCall(PdTrainerTrain(tr));
+  PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, p->iters));
   PetscCall(PetscTime(&t1));
   p->train_time += t1 - t0;
   if (loss) *loss = p->loss;
-  PetscCall(PdTrainerDestroy(&tr));
   PetscCall(PdObjectiveDestroy(&obj));
   PetscFunctionReturn(0);
 }

@@ -1,9 +1,12 @@
 /* Tests of PdTrainer with an objective registered here: least squares of a linear model y = a.x on
    32 points, whose minimiser a is known (the data are exact), reached by the one loop; a NaN loss
    stops training with the divergence message and leaves the previous checkpoint intact; resuming
-   after k epochs gives bit-identical parameters to an uninterrupted run, on one rank and split. */
+   after k epochs gives bit-identical parameters to an uninterrupted run. The learned-ic and dcdm
+   objectives built directly train (their loss falls, learned-ic keeps its best validated epoch), and
+   the registry knows the built-in types. */
 #include "pdtest.h"
 #include "train/trainimpl.h"
+#include <pdeop/learnedtrain.h>
 
 #define NPTS 32
 #define DIM  3
@@ -200,5 +203,102 @@ static void test_resume_bit_identical(void **state)
   ResumeMatches(PETSC_COMM_SELF);
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_reaches_minimiser), cmocka_unit_test(test_nan_stops_and_keeps_checkpoint), cmocka_unit_test(test_resume_bit_identical)};
+/* the learned-ic objective built directly: the loss falls and the model kept is the epoch with the
+   fewest validation iterations */
+static void test_learned_ic_objective(void **state)
+{
+  PdFamily    fam;
+  PdLearnedIC model;
+  PdObjective obj;
+  PdTrainer   tr;
+  PdOptim     opt;
+  PetscInt    best;
+  double      loss, loss0, its;
+
+  PDT(PdFamilyCreate(9, 3, &fam));
+  PDT(PdFamilySetUp(&fam));
+  PDT(PdLearnedICCreate(PETSC_COMM_SELF, 4, 1, 3, &model));
+  PDT(PdObjectiveCreate(PETSC_COMM_SELF, &obj));
+  PDT(PdObjectiveSetType(obj, PDOBJECTIVELEARNEDIC));
+  PDT(PdObjectiveLearnedICSetModel(obj, model, 3));
+  PDT(PdTrainerCreateWithObjective(obj, &tr));
+  PDT(PdTrainerGetOptim(tr, &opt));
+  PDT(PdOptimSetType(opt, PD_OPTIM_ADAM));
+  PDT(PdOptimSetLearningRate(opt, 3e-3));
+  PDT(PdTrainerSetEpochs(tr, 4));
+  PDT(PdTrainerSetBatchSize(tr, 2));
+  PDT(PdObjectiveLearnedICSetSystems(obj, &fam, 4, 2, 2, 1));
+  PDT(PdTrainerTrain(tr));
+  PDT(PdTrainerGetResults(tr, &loss, NULL, NULL, NULL, NULL));
+  PDT(PdTrainerGetInitialLoss(tr, &loss0));
+  assert_true(loss < loss0);
+  PDT(PdTrainerGetBest(tr, &best, &its));
+  assert_true(best >= 1 && best <= 4 && its > 0);
+  PDT(PdTrainerDestroy(&tr));
+  PDT(PdObjectiveDestroy(&obj));
+  PDT(PdLearnedICDestroy(&model));
+  PDT(PdFamilyDestroy(&fam));
+}
+
+/* the dcdm objective built directly on a Poisson family (a default MgNO): the loss falls */
+static void test_dcdm_objective(void **state)
+{
+  PdFamily    fam;
+  NOp         net;
+  PdObjective obj;
+  PdTrainer   tr;
+  PdOptim     opt;
+  PetscInt    m, shape[3] = {1, 9, 9};
+  double      loss, loss0;
+
+  PDT(PdFamilyCreate(9, 5, &fam));
+  fam.problem = PD_FAMILY_POISSON;
+  PDT(PdFamilySetUp(&fam));
+  PDT(NOpCreate(PETSC_COMM_SELF, &net));
+  PDT(NOpSetType(net, NOPMGNO));
+  PDT(NOpSetShapes(net, 3, shape, 3, shape));
+  PDT(NOpSetSeed(net, 5));
+  PDT(PdObjectiveCreate(PETSC_COMM_SELF, &obj));
+  PDT(PdObjectiveSetType(obj, PDOBJECTIVEDCDM));
+  PDT(PdObjectiveDCDMSetModel(obj, net, 5));
+  PDT(PdTrainerCreateWithObjective(obj, &tr));
+  PDT(PdTrainerGetOptim(tr, &opt));
+  PDT(PdOptimSetType(opt, PD_OPTIM_ADAM));
+  PDT(PdOptimSetLearningRate(opt, 3e-3));
+  PDT(PdTrainerSetEpochs(tr, 3));
+  PDT(PdTrainerSetBatchSize(tr, 8));
+  PDT(PdObjectiveDCDMSetSystems(obj, &fam, 1, 40, 32, 9));
+  PDT(PdObjectiveDCDMGetRitzCount(obj, &m));
+  assert_int_equal(m, 40);
+  PDT(PdTrainerTrain(tr));
+  PDT(PdTrainerGetResults(tr, &loss, NULL, NULL, NULL, NULL));
+  PDT(PdTrainerGetInitialLoss(tr, &loss0));
+  assert_true(loss < loss0);
+  PDT(PdTrainerDestroy(&tr));
+  PDT(PdObjectiveDestroy(&obj));
+  PDT(NOpDestroy(&net));
+  PDT(PdFamilyDestroy(&fam));
+}
+
+/* the registry: the built-in types, and an unknown one named in the error */
+static void test_registry(void **state)
+{
+  const char *types[] = {PDOBJECTIVESUPERVISED, PDOBJECTIVEROLLOUT, PDOBJECTIVEPINNBALL, PDOBJECTIVEPINNMESH, PDOBJECTIVELEARNEDIC, PDOBJECTIVEDCDM};
+  PdObjective obj;
+  PdObjectiveType t;
+
+  for (int k = 0; k < 6; k++) {
+    PDT(PdObjectiveCreate(PETSC_COMM_SELF, &obj));
+    PDT(PdObjectiveSetType(obj, types[k]));
+    PDT(PdObjectiveGetType(obj, &t));
+    assert_string_equal(t, types[k]);
+    PDT(PdObjectiveDestroy(&obj));
+  }
+  PDT(PdObjectiveCreate(PETSC_COMM_SELF, &obj));
+  PDT_FAILS(PdObjectiveSetType(obj, "no-such-objective"));
+  PDT_ERRMSG_HAS("no-such-objective");
+  PDT(PdObjectiveDestroy(&obj));
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_reaches_minimiser), cmocka_unit_test(test_nan_stops_and_keeps_checkpoint), cmocka_unit_test(test_resume_bit_identical), cmocka_unit_test(test_learned_ic_objective), cmocka_unit_test(test_dcdm_objective), cmocka_unit_test(test_registry)};
 PDT_MAIN("trainer", tests)

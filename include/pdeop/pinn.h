@@ -53,7 +53,7 @@ PETSC_EXTERN PetscErrorCode PdPinnGetDimension(PdPinn, PetscInt *);
 /* n points in the unit ball of R^d: x = r g/|g|, g ~ N(0, I), r ~ U[0, 1] (radius = 1: the sphere) */
 PETSC_EXTERN PetscErrorCode PdPinnSampleBall(PdRng *, PetscInt, PetscInt, PetscBool, float[]);
 
-/* ---- low-dimensional PINNs on PETSc meshes (solvers/pinn_mesh.c) ----
+/* ---- low-dimensional PINNs on PETSc meshes (solvers/train/impls/pinn_mesh/) ----
 
    -Laplace(u) + c u = f on a 2D simplicial DMPlex (PdScalarProblem: Poisson with f = 1 or a
    manufactured solution, or the Helmholtz benchmark of Wang, Teng & Perdikaris on [-1, 1]^2), the

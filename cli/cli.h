@@ -20,6 +20,9 @@ PetscErrorCode PdCommandTrain(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandEval(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandPredict(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandPrecond(MPI_Comm, const char[], PdDict);
+/* pdeop precond train | bench (cli/precond_train.c, precond_bench.c) */
+PetscErrorCode PdCommandPrecondTrain(MPI_Comm, PdDict);
+PetscErrorCode PdCommandPrecondBench(MPI_Comm, PdDict);
 PetscErrorCode PdCommandPinn(MPI_Comm, const char[], PdDict);
 /* predict -points: a PINN checkpoint at points (cli/pinn.c) */
 PetscErrorCode PdCommandPredictPinn(MPI_Comm, const char[], const char[], const char[], PdDict);

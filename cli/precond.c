@@ -15,8 +15,8 @@ PetscErrorCode PdCommandPrecond(MPI_Comm comm, const char sub[], PdDict report)
     PetscFunctionReturn(0);
   }
   PetscCheck(sub, comm, PETSC_ERR_ARG_WRONG, "pdeop precond needs 'train' or 'bench'");
-  if (!strcmp(sub, "train")) PetscCall(PdPrecondTrainRun(comm, report));
-  else if (!strcmp(sub, "bench")) PetscCall(PdPrecondBenchRun(comm, report));
+  if (!strcmp(sub, "train")) PetscCall(PdCommandPrecondTrain(comm, report));
+  else if (!strcmp(sub, "bench")) PetscCall(PdCommandPrecondBench(comm, report));
   else SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown: pdeop precond %s (use train or bench)", sub);
   PetscFunctionReturn(0);
 }

@@ -1,4 +1,4 @@
-/* Tests of the mesh PINNs (solvers/pinn_mesh.c) and the -Laplace(u) + c u = f FEM solver they are
+/* Tests of the mesh PINNs (solvers/train/impls/pinn_mesh/) and the -Laplace(u) + c u = f FEM solver they are
    compared with: collocation sampling on the L-shaped mesh, second-order FEM convergence for the
    Helmholtz benchmark, the error integrals against Monte Carlo, and annealing against a fixed weight. */
 #include "pdtest.h"

@@ -79,6 +79,3 @@ PETSC_EXTERN PetscErrorCode PdRitzVectors(Mat, PetscInt *, PetscInt64, PetscReal
 PETSC_EXTERN PetscErrorCode PCCreate_LearnedIC(PC);
 PETSC_EXTERN PetscErrorCode KSPCreate_DCDM(KSP);
 
-/* pdeop precond train | bench */
-PETSC_EXTERN PetscErrorCode PdPrecondTrainRun(MPI_Comm, PdDict);
-PETSC_EXTERN PetscErrorCode PdPrecondBenchRun(MPI_Comm, PdDict);

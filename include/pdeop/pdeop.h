@@ -32,6 +32,7 @@
 #include <pdeop/pinn.h>
 #include <pdeop/precond.h>
 #include <pdeop/learned.h>
+#include <pdeop/learnedtrain.h>
 
 /* PetscInitialize plus pdeop's registrations (log events, model, PC and KSP types) and the
    engine's options. Safe to call PdRegisterAll() yourself after PetscInitialize instead. */

@@ -5,6 +5,7 @@
 #include <pdeop/jet.h>
 #include <pdeop/dict.h>
 #include <pdeop/poisson.h>
+#include <pdeop/train.h>
 
 typedef enum { PD_PINN_POISSON, PD_PINN_ALLEN_CAHN, PD_PINN_SINE_GORDON } PdPinnPDE;
 typedef enum { PD_PINN_TWO_BODY, PD_PINN_THREE_BODY } PdPinnSolution;
@@ -26,8 +27,11 @@ PETSC_EXTERN PetscErrorCode PdPinnSetProblem(PdPinn, PdPinnPDE, PdPinnSolution, 
    optimizer's (Adam, -lr 1e-3, -lr_schedule linear to 0 over the iterations). Builds the model. */
 PETSC_EXTERN PetscErrorCode PdPinnSetFromOptions(PdPinn);
 PETSC_EXTERN PetscErrorCode PdPinnSetUp(PdPinn);
-/* Run the iterations (a progress line unless -quiet); the loss of the last one. */
+/* Run the iterations (a progress line unless -quiet): the pinn-ball objective trained by PdTrainer;
+   the loss of the last one. */
 PETSC_EXTERN PetscErrorCode PdPinnTrain(PdPinn, double *);
+/* The pinn-ball objective's PINN (see train.h's PdObjective; -iters steps by PdTrainer) */
+PETSC_EXTERN PetscErrorCode PdObjectivePinnBallSetPinn(PdObjective, PdPinn);
 /* Relative L2 error ||u - u*|| / ||u*|| on n held-out points (a Gaussian direction times a radius
    uniform in [0, 1], the STDE paper's sampling); n = 0 takes -test_points. */
 PETSC_EXTERN PetscErrorCode PdPinnEvaluate(PdPinn, PetscInt, double *);
@@ -49,7 +53,7 @@ PETSC_EXTERN PetscErrorCode PdPinnGetDimension(PdPinn, PetscInt *);
 /* n points in the unit ball of R^d: x = r g/|g|, g ~ N(0, I), r ~ U[0, 1] (radius = 1: the sphere) */
 PETSC_EXTERN PetscErrorCode PdPinnSampleBall(PdRng *, PetscInt, PetscInt, PetscBool, float[]);
 
-/* ---- low-dimensional PINNs on PETSc meshes (solvers/pinn_mesh.c) ----
+/* ---- low-dimensional PINNs on PETSc meshes (solvers/train/impls/pinn_mesh/) ----
 
    -Laplace(u) + c u = f on a 2D simplicial DMPlex (PdScalarProblem: Poisson with f = 1 or a
    manufactured solution, or the Helmholtz benchmark of Wang, Teng & Perdikaris on [-1, 1]^2), the
@@ -66,7 +70,9 @@ PETSC_EXTERN PetscErrorCode PdPinnMeshCreate(MPI_Comm, PdPinnMesh *);
 PETSC_EXTERN PetscErrorCode PdPinnMeshDestroy(PdPinnMesh *);
 PETSC_EXTERN PetscErrorCode PdPinnMeshSetFromOptions(PdPinnMesh);
 PETSC_EXTERN PetscErrorCode PdPinnMeshSetUp(PdPinnMesh);
+/* -iters steps: the pinn-mesh objective (its context the PdPinnMesh) trained by PdTrainer */
 PETSC_EXTERN PetscErrorCode PdPinnMeshTrain(PdPinnMesh, double *);
+PETSC_EXTERN PetscErrorCode PdObjectivePinnMeshSetPinn(PdObjective, PdPinnMesh);
 PETSC_EXTERN PetscErrorCode PdPinnMeshPredict(PdPinnMesh, PetscInt, const float[], float[]);
 /* FEM solve and errors (rel_l2, rel_l2_fem, fem_rel_l2); the P1 fields PINN and PINN - FEM at the
    vertices on a boundary-free DM if dmout is not NULL */

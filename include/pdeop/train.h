@@ -1,6 +1,9 @@
-/* PdTrainer: the training loop shared by every model: shuffled mini-batches split over MPI ranks
-   (data-parallel, gradients summed with MPI_Allreduce), per-epoch evaluation, CSV log and PNG curves,
-   checkpoints every few epochs and at the end, exact resume, and a stop on a diverging loss. */
+/* PdTrainer: the one training loop: shuffled mini-batches split over MPI ranks (data-parallel,
+   gradients summed with MPI_Allreduce), the optimizer and its schedule, per-epoch evaluation, the
+   best model, CSV log and PNG curves, checkpoints every few epochs and at the end, exact resume, and
+   a stop on a diverging loss. What it minimises is a PdObjective, a type from a registry:
+   supervised and rollout (neural operators on data), pinn-ball and pinn-mesh (physics-informed
+   networks), learned-ic and dcdm (learned preconditioners). */
 #pragma once
 #include <pdeop/nop.h>
 #include <pdeop/io.h>
@@ -8,10 +11,46 @@
 typedef enum { PD_LOSS_MSE, PD_LOSS_REL_L2 } PdLossType;
 PETSC_EXTERN const char *const PdLossTypes[];
 
-typedef struct _n_PdTrainer *PdTrainer;
+typedef struct _n_PdTrainer   *PdTrainer;
+typedef struct _n_PdObjective *PdObjective;
+typedef const char            *PdObjectiveType;
+#define PDOBJECTIVESUPERVISED "supervised"
+#define PDOBJECTIVEROLLOUT    "rollout"
+#define PDOBJECTIVEPINNBALL   "pinn-ball"
+#define PDOBJECTIVEPINNMESH   "pinn-mesh"
+#define PDOBJECTIVELEARNEDIC  "learned-ic"
+#define PDOBJECTIVEDCDM       "dcdm"
 
+/* Objectives: Create/SetType/Destroy; a new type registers a function that fills the ops table of
+   solvers/train/trainimpl.h (the loss of a batch of items, optional metric, hooks, report). */
+PETSC_EXTERN PetscErrorCode PdObjectiveRegister(const char[], PetscErrorCode (*)(PdObjective));
+PETSC_EXTERN PetscErrorCode PdObjectiveRegisterAll(void);
+PETSC_EXTERN PetscErrorCode PdObjectiveCreate(MPI_Comm, PdObjective *);
+PETSC_EXTERN PetscErrorCode PdObjectiveSetType(PdObjective, PdObjectiveType);
+PETSC_EXTERN PetscErrorCode PdObjectiveGetType(PdObjective, PdObjectiveType *);
+PETSC_EXTERN PetscErrorCode PdObjectiveGetParams(PdObjective, PdParams *);
+PETSC_EXTERN PetscErrorCode PdObjectiveDestroy(PdObjective *);
+/* supervised / rollout: the model trained (NOpSetRollout decides which of the two) */
+PETSC_EXTERN PetscErrorCode PdObjectiveSupervisedSetModel(PdObjective, NOp);
+
+/* The trainer of an objective's parameters; PdTrainerCreate(nop) is the supervised objective's. */
+PETSC_EXTERN PetscErrorCode PdTrainerCreateWithObjective(PdObjective, PdTrainer *);
 PETSC_EXTERN PetscErrorCode PdTrainerCreate(NOp, PdTrainer *);
 PETSC_EXTERN PetscErrorCode PdTrainerDestroy(PdTrainer *);
+PETSC_EXTERN PetscErrorCode PdTrainerGetObjective(PdTrainer, PdObjective *);
+/* train with an optimizer the caller keeps (e.g. one loaded with its model) */
+PETSC_EXTERN PetscErrorCode PdTrainerSetOptim(PdTrainer, PdOptim);
+PETSC_EXTERN PetscErrorCode PdTrainerGetTape(PdTrainer, PdTape *);
+PETSC_EXTERN PetscErrorCode PdTrainerGetBatchSize(PdTrainer, PetscInt *);
+PETSC_EXTERN PetscErrorCode PdTrainerGetStepsPerEpoch(PdTrainer, PetscInt *);
+PETSC_EXTERN PetscErrorCode PdTrainerSetCheckpointEvery(PdTrainer, PetscInt);
+/* CSV log and curve PNG (NULL or "": none) */
+PETSC_EXTERN PetscErrorCode PdTrainerSetLog(PdTrainer, const char[], const char[]);
+/* epochs (steps) already done by a model loaded with its optimizer state */
+PETSC_EXTERN PetscErrorCode PdTrainerSetEpochsDone(PdTrainer, PetscInt);
+PETSC_EXTERN PetscErrorCode PdTrainerGetInitialLoss(PdTrainer, double *);
+/* the epoch whose parameters were kept (objectives that keep the best by their metric) and the metric */
+PETSC_EXTERN PetscErrorCode PdTrainerGetBest(PdTrainer, PetscInt *, double *);
 /* The training set and an optional test set (not copied: they must outlive the trainer). */
 PETSC_EXTERN PetscErrorCode PdTrainerSetData(PdTrainer, const PdDataset *, const PdDataset *);
 PETSC_EXTERN PetscErrorCode PdTrainerSetLoss(PdTrainer, PdLossType);

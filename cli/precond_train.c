@@ -2,7 +2,9 @@
    preconditioner on it (Adam, data-parallel over ranks: each rank owns a share of the systems; for
    learned_sor, every omega on every system to warm-start the bandit), write the curve (CSV) and the
    model, and check it on held-out systems against ICC(0). */
+#include "cli.h"
 #include <pdeop/learned.h>
+#include <pdeop/learnedtrain.h>
 #include <pdeop/pdeop.h>
 #include <pdeop/solve.h>
 #include <pdeop/nop.h>
@@ -22,62 +24,6 @@ static PetscErrorCode CurvePNG(const char logfile[], char png[], size_t len)
   PetscCall(PetscStrlen(png, &n));
   if (n > 4 && !strcmp(png + n - 4, ".csv")) png[n - 4] = 0;
   PetscCall(PetscStrlcat(png, ".png", len));
-  PetscFunctionReturn(0);
-}
-
-/* x = A^-1 b to 1e-10 with CG + BoomerAMG */
-static PetscErrorCode SolveExact(Mat A, Vec b, Vec x)
-{
-  KSP                ksp;
-  PC                 pc;
-  KSPConvergedReason reason;
-
-  PetscFunctionBegin;
-  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
-  PetscCall(KSPSetOperators(ksp, A, A));
-  PetscCall(KSPSetType(ksp, KSPCG));
-  PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCSetType(pc, PCHYPRE));
-  PetscCall(KSPSetTolerances(ksp, 1e-10, 1e-50, PETSC_DEFAULT, 10000));
-  PetscCall(KSPSolve(ksp, b, x));
-  PetscCall(KSPGetConvergedReason(ksp, &reason));
-  PetscCall(KSPDestroy(&ksp));
-  PetscCheck(reason > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "Making the training family: a reference solve diverged (%s)", KSPConvergedReasons[reason]);
-  PetscFunctionReturn(0);
-}
-
-/* The graph of system s with P (x, b) pairs */
-static PetscErrorCode MakeSystem(PdFamily *fam, PetscInt s, PetscInt P, PdICGraph *g)
-{
-  Mat                A = NULL;
-  Vec                b, x;
-  PetscInt           n;
-  double            *xs, *bs;
-  const PetscScalar *xa, *ba;
-
-  PetscFunctionBegin;
-  PetscCall(PdFamilyOperator(fam, s, &A));
-  PetscCall(MatCreateVecs(A, &x, &b));
-  PetscCall(VecGetSize(b, &n));
-  PetscCall(PetscMalloc2(n * P, &xs, n * P, &bs));
-  for (PetscInt k = 0; k < P; k++) {
-    PetscCall(PdFamilyRHS(fam, s, k, b));
-    PetscCall(SolveExact(A, b, x));
-    PetscCall(VecGetArrayRead(x, &xa));
-    PetscCall(VecGetArrayRead(b, &ba));
-    for (PetscInt i = 0; i < n; i++) {
-      xs[i * P + k] = PetscRealPart(xa[i]);
-      bs[i * P + k] = PetscRealPart(ba[i]);
-    }
-    PetscCall(VecRestoreArrayRead(x, &xa));
-    PetscCall(VecRestoreArrayRead(b, &ba));
-  }
-  PetscCall(PdICGraphCreate(A, g));
-  PetscCall(PdICGraphSetPairs(*g, P, xs, bs));
-  PetscCall(PetscFree2(xs, bs));
-  PetscCall(VecDestroy(&x));
-  PetscCall(VecDestroy(&b));
-  PetscCall(MatDestroy(&A));
   PetscFunctionReturn(0);
 }
 
@@ -158,115 +104,53 @@ static PetscErrorCode HeldOutCompare(MPI_Comm comm, PdFamily *fam, PetscInt nhel
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ShellApply(PC pc, Vec r, Vec y)
+/* A trainer of a learned preconditioner's objective: Adam at 3e-3 with a cosine schedule over all
+   the steps (-optim, -lr, ... override), the command's epochs and batch, the CSV log and its picture */
+static PetscErrorCode PrecondTrainerCreate(PdObjective obj, PetscInt epochs, PetscInt batch, PdTrainer *tr)
 {
-  PdICFactor         f;
-  const PetscScalar *ra;
-  PetscScalar       *ya;
+  PdOptim optim;
 
   PetscFunctionBegin;
-  PetscCall(PCShellGetContext(pc, &f));
-  PetscCall(VecGetArrayRead(r, &ra));
-  PetscCall(VecGetArrayWrite(y, &ya));
-  PetscCall(PdICFactorApply(f, ra, ya));
-  PetscCall(VecRestoreArrayRead(r, &ra));
-  PetscCall(VecRestoreArrayWrite(y, &ya));
+  PetscCall(PdTrainerCreateWithObjective(obj, tr));
+  PetscCall(PdTrainerGetOptim(*tr, &optim));
+  PetscCall(PdOptimSetType(optim, PD_OPTIM_ADAM));
+  PetscCall(PdOptimSetLearningRate(optim, 3e-3));
+  PetscCall(PdOptimSetSchedule(optim, PD_SCHEDULE_COSINE, 1, 1, 1.0)); /* total steps set by PrecondTrainerRun */
+  PetscCall(PdOptimSetFromOptions(optim));
+  PetscCall(PdTrainerSetEpochs(*tr, epochs));
+  PetscCall(PdTrainerSetBatchSize(*tr, batch));
   PetscFunctionReturn(0);
 }
 
-/* Validation: total CG iterations (rtol 1e-8, f = 1) with the model's factors on a few systems */
-typedef struct {
-  PetscInt   n;
-  Mat       *A;
-  Vec        b, x;
-  PdICGraph *g;
-} Validation;
-
-static PetscErrorCode ValidationCreate(PdFamily *fam, PetscInt n, Validation *v)
+/* train, once the objective has its systems; the last epoch's loss and the first's */
+static PetscErrorCode PrecondTrainerRun(PdTrainer tr, PetscInt epochs, const char logfile[], double *loss, double *loss0)
 {
-  PdFamily held = *fam;
+  PdOptim  optim;
+  PetscInt nb;
+  char     png[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
-  held.seed = fam->seed + 2000003;
-  held.da   = NULL;
-  v->n      = n;
-  PetscCall(PetscCalloc2(n, &v->A, n, &v->g));
-  for (PetscInt s = 0; s < n; s++) {
-    PetscCall(PdFamilyOperator(&held, s, &v->A[s]));
-    PetscCall(PdICGraphCreate(v->A[s], &v->g[s]));
-  }
-  if (n) {
-    PetscCall(MatCreateVecs(v->A[0], &v->x, &v->b));
-    PetscCall(PdFamilyRHS(&held, 0, 0, v->b));
-  }
-  PetscCall(PdFamilyDestroy(&held));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode ValidationDestroy(Validation *v)
-{
-  PetscFunctionBegin;
-  for (PetscInt s = 0; s < v->n; s++) {
-    PetscCall(MatDestroy(&v->A[s]));
-    PetscCall(PdICGraphDestroy(&v->g[s]));
-  }
-  PetscCall(PetscFree2(v->A, v->g));
-  PetscCall(VecDestroy(&v->b));
-  PetscCall(VecDestroy(&v->x));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode ValidationIterations(Validation *v, NOp model, PetscInt *total)
-{
-  PetscFunctionBegin;
-  *total = 0;
-  for (PetscInt s = 0; s < v->n; s++) {
-    KSP                ksp;
-    PC                 pc;
-    PdICFactor         f;
-    PetscInt           its;
-    KSPConvergedReason reason;
-    PetscCall(PdLearnedICFactor(model, NULL, v->g[s], &f));
-    PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
-    PetscCall(KSPSetOperators(ksp, v->A[s], v->A[s]));
-    PetscCall(KSPSetType(ksp, KSPCG));
-    PetscCall(KSPSetTolerances(ksp, 1e-8, 1e-50, PETSC_DEFAULT, 20000));
-    PetscCall(KSPGetPC(ksp, &pc));
-    PetscCall(PCSetType(pc, PCSHELL));
-    PetscCall(PCShellSetContext(pc, f));
-    PetscCall(PCShellSetApply(pc, ShellApply));
-    PetscCall(KSPSolve(ksp, v->b, v->x));
-    PetscCall(KSPGetIterationNumber(ksp, &its));
-    PetscCall(KSPGetConvergedReason(ksp, &reason));
-    *total += reason > 0 ? its : 20000;
-    PetscCall(KSPDestroy(&ksp));
-    PetscCall(PdICFactorDestroy(&f));
-  }
+  PetscCall(PdTrainerGetStepsPerEpoch(tr, &nb));
+  PetscCall(PdTrainerGetOptim(tr, &optim));
+  PetscCall(PdOptimSetTotalSteps(optim, nb * epochs));
+  PetscCall(CurvePNG(logfile, png, sizeof(png)));
+  PetscCall(PdTrainerSetLog(tr, logfile, png));
+  PetscCall(PdTrainerTrain(tr));
+  PetscCall(PdTrainerGetResults(tr, loss, NULL, NULL, NULL, NULL));
+  PetscCall(PdTrainerGetInitialLoss(tr, loss0));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, const char out[], const char logfile[], PdDict report)
 {
-  PetscInt       width, layers, epochs = 40, P = 4, nheld = 5, own = 0, steps, np, nval = 4, every = 2, batch = 2, best_epoch = 0, best_its = PETSC_MAX_INT;
-  PetscInt64     seed = fam->seed;
-  PetscMPIInt    rank, size;
-  PdICGraph     *graphs;
+  PetscInt       width = 4, layers = 1, epochs = 40, P = 4, nheld = 5, np, nval = 4, every = 2, batch = 2, best_epoch = 0;
   NOp            model;
+  PdObjective    obj;
+  PdTrainer      tr;
   PdParams       params;
-  PdOptim        optim;
-  PdTape         tape;
-  PdRng          rng;
-  PetscInt      *order;
-  PdProgress     prog;
   PetscLogDouble t0, t1, tg;
-  double         loss = NAN, loss0 = NAN;
-  FILE          *log = NULL;
+  double         loss = NAN, loss0 = NAN, best_its;
   char           desc[128];
-  Validation     val;
-  float         *pdata, *pgrad, *best = NULL;
-  PetscInt       nbuf;
-  double        *hx, *hloss, *hval;
-  char           png[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train -type learned_ic", "pdeop");
@@ -284,127 +168,27 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   PetscCheck(nval >= 0 && every >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-validate must be non-negative and -validate_every positive");
   PetscCall(NOpCreate(comm, &model));
   PetscCall(NOpSetType(model, NOPLEARNEDIC));
-  PetscCall(NOpSetSeed(model, seed));
+  PetscCall(NOpSetSeed(model, fam->seed));
   PetscCall(NOpSetFromOptions(model)); /* -ic_width, -ic_layers */
   PetscCall(NOpLearnedICGetLayers(model, &width, &layers));
   PetscCall(NOpSetUp(model));
-  PetscCall(NOpGetParams(model, &params));
-  PetscCall(PdOptimCreate(params, &optim));
-  PetscCall(PdOptimSetType(optim, PD_OPTIM_ADAM));
-  PetscCall(PdOptimSetLearningRate(optim, 3e-3));
-  PetscCall(PdOptimSetSchedule(optim, PD_SCHEDULE_COSINE, 1, 1, 1.0)); /* total steps set below */
-  PetscCall(PdOptimSetFromOptions(optim));
+  PetscCall(PdObjectiveCreate(comm, &obj));
+  PetscCall(PdObjectiveSetType(obj, PDOBJECTIVELEARNEDIC));
+  PetscCall(PdObjectiveLearnedICSetModel(obj, model, fam->seed));
+  PetscCall(PrecondTrainerCreate(obj, epochs, batch, &tr));
   PetscCall(PdOptionsCheckUnused(comm, "precond train"));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(NOpGetParams(model, &params));
   PetscCall(PdParamsGetSize(params, &np));
   PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
   PetscCall(PdPrintf(comm, "learned_ic: %" PetscInt_FMT " systems of %s, %" PetscInt_FMT " pairs each; network width %" PetscInt_FMT ", %" PetscInt_FMT " layers, %" PetscInt_FMT " parameters\n", count, desc, P, width, layers, np));
-
-  /* rank r owns systems r, r + size, ... */
   PetscCall(PetscTime(&t0));
-  for (PetscInt s = rank; s < count; s += size) own++;
-  PetscCall(PetscCalloc1(count, &graphs));
-  PetscCall(PdProgressBegin(comm, "making systems", own, &prog));
-  for (PetscInt s = rank, k = 0; s < count; s += size, k++) {
-    PetscCall(MakeSystem(fam, s, P, &graphs[s]));
-    PetscCall(PdProgressUpdate(&prog, k + 1, NULL));
-  }
-  PetscCall(PdProgressEnd(&prog));
-  PetscCall(PetscMemzero(&val, sizeof(val)));
-  if (rank == 0) PetscCall(ValidationCreate(fam, nval, &val));
-  PetscCall(PdParamsGetArrays(params, &pdata, &pgrad));
-  PetscCall(PdParamsGetBufferSize(params, &nbuf));
-  PetscCall(PetscMalloc1(nbuf, &best));
-  PetscCall(PetscArraycpy(best, pdata, nbuf));
+  PetscCall(PdObjectiveLearnedICSetSystems(obj, fam, count, P, nval, every));
   PetscCall(PetscTime(&tg));
-
   /* a step is a batch of systems from the epoch's permutation; each rank does those it owns, and the
      gradients are summed, so any number of ranks takes the same steps */
-  steps = (count + batch - 1) / batch;
-  PetscCall(PdOptimSetTotalSteps(optim, steps * epochs));
-  PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
-  PetscCall(PetscMalloc1(count, &order));
-  PetscCall(PetscMalloc3(epochs, &hx, epochs, &hloss, epochs, &hval));
-  PetscCall(CurvePNG(logfile, png, sizeof(png)));
-  if (logfile[0] && rank == 0) {
-    log = fopen(logfile, "w");
-    PetscCheck(log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s'", logfile);
-    fprintf(log, "epoch,loss,validation_iterations,seconds\n");
-  }
-  for (PetscInt e = 0; e < epochs; e++) {
-    double         sum = 0, cnt = 0, tot[2];
-    PetscLogDouble te0, te1;
-    PetscCall(PetscTime(&te0));
-    PetscCall(PdRngSeed(&rng, (uint64_t)seed, PD_RNG_STREAM_IC_EPOCH + (uint64_t)e));
-    PetscCall(PdRngPermutation(&rng, count, order));
-    for (PetscInt st = 0; st < steps; st++) {
-      const PetscInt lo = st * batch, hi = PetscMin(count, lo + batch);
-      double         gnorm;
-      PetscCall(PdParamsZeroGrad(params));
-      for (PetscInt k = lo; k < hi; k++) {
-        PdTensor l;
-        if (!graphs[order[k]]) continue; /* another rank's */
-        PetscCall(PdTapeReset(tape));
-        PetscCall(PdLearnedICLoss(model, tape, graphs[order[k]], &l));
-        sum += l->data[0];
-        cnt += 1;
-        PetscCall(PdTapeBackward(tape, l));
-      }
-      PetscCall(PdParamsAllreduceGrad(params, 1.0f / (float)(hi - lo)));
-      PetscCall(PdParamsGradNorm(params, &gnorm));
-      if (!PetscIsNormalReal(gnorm) && gnorm != 0) {
-        if (log) fclose(log);
-        SETERRQ(comm, PETSC_ERR_NOT_CONVERGED, "learned_ic training diverged in epoch %" PetscInt_FMT " (gradient norm %g). Nothing was written; lower -lr", e + 1, gnorm);
-      }
-      PetscCall(PdOptimStep(optim, NULL));
-    }
-    tot[0] = sum;
-    tot[1] = cnt;
-    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, tot, 2, MPI_DOUBLE, MPI_SUM, comm));
-    loss = tot[0] / tot[1];
-    if (!PetscIsNormalReal(loss)) {
-      if (log) fclose(log);
-      SETERRQ(comm, PETSC_ERR_NOT_CONVERGED, "learned_ic training diverged in epoch %" PetscInt_FMT ": loss %g. Nothing was written; lower -lr", e + 1, loss);
-    }
-    if (e == 0) loss0 = loss;
-    {
-      PetscInt its = -1;
-      if (nval > 0 && ((e + 1) % every == 0 || e + 1 == epochs)) {
-        if (rank == 0) PetscCall(ValidationIterations(&val, model, &its));
-        PetscCallMPI(MPI_Bcast(&its, 1, MPIU_INT, 0, comm));
-        if (its < best_its) {
-          best_its   = its;
-          best_epoch = e + 1;
-          PetscCall(PetscArraycpy(best, pdata, nbuf));
-        }
-      }
-      PetscCall(PetscTime(&te1));
-      if (its >= 0) PetscCall(PdPrintf(comm, "epoch %4" PetscInt_FMT "/%" PetscInt_FMT "  loss %.4e  validation CG iterations %.1f  %.2f s\n", e + 1, epochs, loss, (double)its / nval, te1 - te0));
-      else PetscCall(PdPrintf(comm, "epoch %4" PetscInt_FMT "/%" PetscInt_FMT "  loss %.4e  %.2f s\n", e + 1, epochs, loss, te1 - te0));
-      if (log) {
-        if (its >= 0) fprintf(log, "%" PetscInt_FMT ",%.9g,%.4f,%.4f\n", e + 1, loss, (double)its / nval, te1 - te0);
-        else fprintf(log, "%" PetscInt_FMT ",%.9g,,%.4f\n", e + 1, loss, te1 - te0);
-        fflush(log);
-      }
-      hx[e]    = e + 1;
-      hloss[e] = loss;
-      hval[e]  = its >= 0 ? (double)its / nval : NAN;
-      if (png[0]) {
-        const double *ys[2]    = {hloss, hval};
-        const char   *names[2] = {"loss", "validation CG iterations"};
-        PetscCall(PdPNGWriteCurves(comm, png, "learned_ic training", "epoch", e + 1, nval > 0 ? 2 : 1, hx, ys, names, PETSC_TRUE));
-      }
-    }
-  }
-  if (log) fclose(log);
-  if (nval > 0) {
-    PetscCall(PetscArraycpy(pdata, best, nbuf));
-    PetscCall(PdPrintf(comm, "keeping the model of epoch %" PetscInt_FMT " (%.1f validation CG iterations per system)\n", best_epoch, (double)best_its / nval));
-  }
-  PetscCall(PetscFree(best));
-  PetscCall(PetscFree3(hx, hloss, hval));
-  if (rank == 0) PetscCall(ValidationDestroy(&val));
+  PetscCall(PrecondTrainerRun(tr, epochs, logfile, &loss, &loss0));
+  PetscCall(PdTrainerGetBest(tr, &best_epoch, &best_its));
+  if (nval > 0) PetscCall(PdPrintf(comm, "keeping the model of epoch %" PetscInt_FMT " (%.1f validation CG iterations per system)\n", best_epoch, best_its));
   PetscCall(PetscTime(&t1));
   {
     PdDict extra;
@@ -431,108 +215,15 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   PetscCall(PdDictSetReal(report, "train_seconds", t1 - tg));
   if (nval > 0) {
     PetscCall(PdDictSetInt(report, "best_epoch", best_epoch));
-    PetscCall(PdDictSetReal(report, "validation_iterations", (double)best_its / nval));
+    PetscCall(PdDictSetReal(report, "validation_iterations", best_its));
   }
-
   {
     const HeldOutMethod m[3] = {{"learned_ic", KSPCG, "learned_ic", "pc_learned_model"}, {"icc", KSPCG, PCICC, NULL}, {"jacobi", KSPCG, PCJACOBI, NULL}};
     PetscCall(HeldOutCompare(comm, fam, nheld, m, out, report));
   }
-  for (PetscInt k = 0; k < count; k++) PetscCall(PdICGraphDestroy(&graphs[k]));
-  PetscCall(PetscFree(graphs));
-  PetscCall(PetscFree(order));
-  PetscCall(PdTapeDestroy(&tape));
-  PetscCall(PdOptimDestroy(&optim));
+  PetscCall(PdTrainerDestroy(&tr));
+  PetscCall(PdObjectiveDestroy(&obj));
   PetscCall(NOpDestroy(&model));
-  PetscFunctionReturn(0);
-}
-
-/* One system of the dcdm family: its matrix as edges (for A q inside the loss) and its Ritz vectors */
-typedef struct {
-  PetscInt  n, E, m;
-  PetscInt *src, *dst;
-  float    *vals, *ritz;
-} DCDMSystem;
-
-static PetscErrorCode DCDMSystemCreate(PdFamily *fam, PetscInt s, PetscInt m, DCDMSystem *sys)
-{
-  Mat                A = NULL;
-  const PetscInt    *ia, *ja;
-  const PetscScalar *va;
-  PetscBool          done;
-  PetscReal         *vals;
-
-  PetscFunctionBegin;
-  PetscCall(PdFamilyOperator(fam, s, &A));
-  PetscCall(MatGetRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &sys->n, &ia, &ja, &done));
-  PetscCall(MatSeqAIJGetArrayRead(A, &va));
-  sys->E = ia[sys->n];
-  PetscCall(PetscMalloc3(sys->E, &sys->src, sys->E, &sys->dst, sys->E, &sys->vals));
-  for (PetscInt i = 0; i < sys->n; i++)
-    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) {
-      sys->src[k]  = ja[k];
-      sys->dst[k]  = i;
-      sys->vals[k] = (float)PetscRealPart(va[k]);
-    }
-  PetscCall(MatSeqAIJRestoreArrayRead(A, &va));
-  PetscCall(MatRestoreRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &sys->n, &ia, &ja, &done));
-  sys->m = m;
-  PetscCall(PdRitzVectors(A, &sys->m, fam->seed + s, &vals, &sys->ritz));
-  PetscCall(PetscFree(vals));
-  PetscCall(MatDestroy(&A));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode DCDMSystemDestroy(DCDMSystem *sys)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscFree3(sys->src, sys->dst, sys->vals));
-  PetscCall(PetscFree(sys->ritz));
-  PetscFunctionReturn(0);
-}
-
-/* Kaneda et al.'s loss for a batch: mean over samples of ||b - alpha A q||^2 with q = f(b),
-   alpha = q.b / q.Aq and ||b|| = 1, i.e. 1 - 2 alpha b.Aq + alpha^2 ||Aq||^2. */
-static PetscErrorCode DCDMLoss(NOp net, PdTape tape, DCDMSystem *sys, const PetscInt idx[], const PetscInt which[], PetscInt nb, const float *rhs, PetscInt N, PetscInt dim, PetscInt *ework, PetscInt half, float *vwork, PdTensor *loss)
-{
-  const PetscInt n = dim == 3 ? N * N * N : N * N;
-  PdTensor       x, q, qf, vals, Aq, b, qb, qAq, bAq, AA, t, alpha;
-  PetscInt       E = 0;
-
-  PetscFunctionBegin;
-  PetscCall(PdTapeInput(tape, 2 + dim, (PetscInt[]){nb, 1, N, N, N}, &x));
-  for (PetscInt k = 0; k < nb; k++) PetscCall(PetscArraycpy(x->data + k * n, rhs + (size_t)idx[k] * n, n));
-  PetscCall(NOpForward(net, tape, x, &q));
-  PetscCall(PdReshape(q, 2, (PetscInt[]){nb * n, 1}, &qf));
-  for (PetscInt k = 0; k < nb; k++) { /* the batch's matrices, block-diagonally */
-    const DCDMSystem *S = &sys[which[k]];
-    for (PetscInt e = 0; e < S->E; e++, E++) {
-      ework[E]           = S->src[e] + k * n;
-      ework[half + E]      = S->dst[e] + k * n; /* second half: destinations */
-      vwork[E]           = S->vals[e];
-    }
-  }
-  PetscCall(PdTapeInput(tape, 1, &E, &vals));
-  PetscCall(PetscArraycpy(vals->data, vwork, E));
-  PetscCall(PdEdgeMatVec(vals, qf, E, ework, ework + half, nb * n, &t));
-  PetscCall(PdReshape(t, 2, (PetscInt[]){nb, n}, &Aq));
-  PetscCall(PdReshape(q, 2, (PetscInt[]){nb, n}, &q));
-  PetscCall(PdReshape(x, 2, (PetscInt[]){nb, n}, &b));
-  PetscCall(PdMul(q, b, &t));
-  PetscCall(PdSumDim(t, 1, &qb));
-  PetscCall(PdMul(q, Aq, &t));
-  PetscCall(PdSumDim(t, 1, &qAq));
-  PetscCall(PdMul(b, Aq, &t));
-  PetscCall(PdSumDim(t, 1, &bAq));
-  PetscCall(PdSquare(Aq, &t));
-  PetscCall(PdSumDim(t, 1, &AA));
-  PetscCall(PdDiv(qb, qAq, &alpha));
-  PetscCall(PdMul(alpha, AA, &t));
-  PetscCall(PdScale(bAq, 2.0f, &bAq));
-  PetscCall(PdSub(t, bAq, &t));
-  PetscCall(PdMul(alpha, t, &t));
-  PetscCall(PdMean(t, &t));
-  PetscCall(PdAddScalar(t, 1.0f, loss));
   PetscFunctionReturn(0);
 }
 
@@ -551,22 +242,14 @@ static PetscErrorCode DefaultOption(const char name[], const char value[], Petsc
 static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, const char out[], const char logfile[], PdDict report)
 {
   const PetscInt N = fam->res, n = PdFamilyUnknowns(fam), dim = fam->dim;
-  PetscInt       m = 0, S = 1024, epochs = 100, B = 16, nheld = 3, levels = 1, np, steps, Emax = 0;
+  PetscInt       m = 0, S = 1024, epochs = 100, B = 16, nheld = 3, levels = 1, np, ritz;
   PetscReal      bias = 9;
-  PetscMPIInt    rank, size;
-  DCDMSystem    *sys;
-  float         *rhs, *vwork;
-  PetscInt      *which, *order, *ework, *bw;
   NOp            net;
-  PdParams       params;
-  PdOptim        optim;
-  PdTape         tape;
-  PdRng          rng;
-  FILE          *log = NULL;
+  PdObjective    obj;
+  PdTrainer      tr;
   PetscLogDouble t0, tg, t1;
   double         loss = NAN, loss0 = NAN;
-  char           desc[128], lv[16], png[PETSC_MAX_PATH_LEN];
-  double        *hx, *hloss;
+  char           desc[128], lv[16];
   /* a linear V(1,1)-cycle (q = M r: the method is then a flexible preconditioned conjugate
      direction iteration with a learned multigrid M), one layer of width 4 (two in 3D), as deep as the grid allows */
   const char    *defs[5][2] = {{"-mgno_width", "4"}, {"-mgno_layers", dim == 3 ? "2" : "1"}, {"-mgno_linear", "true"}, {"-mgno_post_smoothing", "true"}, {"-mgno_levels", lv}};
@@ -583,8 +266,6 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   PetscOptionsEnd();
   if (m <= 0) m = PetscMin((dim == 3 ? 60 : 12) * N, n); /* 3D: 12 N left most of the spectrum out (17^3: 18 iterations against 15 with 1000) */
   PetscCheck(S >= 1 && epochs >= 1 && B >= 1 && bias > 0 && nheld >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "Need -samples, -epochs, -batch_size >= 1, -dcdm_bias > 0, -heldout >= 0");
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
   if (fam->problem == PD_FAMILY_POISSON) count = 1; /* one operator */
   /* the deepest V-cycle the grid allows (coarsest grid at least 3 x 3; MgNO coarsens a side n to
      (n + 1)/2, so any N: 65 and 64 both get 6 levels), at most 8 levels */
@@ -598,103 +279,24 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   PetscCall(NOpSetFromOptions(net));
   for (int k = 0; k < 5; k++)
     if (clear[k]) PetscCall(PetscOptionsClearValue(NULL, defs[k][0]));
-  PetscCall(NOpSetUp(net));
-  PetscCall(NOpGetParams(net, &params));
+  PetscCall(PdObjectiveCreate(comm, &obj));
+  PetscCall(PdObjectiveSetType(obj, PDOBJECTIVEDCDM));
+  PetscCall(PdObjectiveDCDMSetModel(obj, net, fam->seed));
   PetscCall(NOpGetParamCount(net, &np));
-  PetscCall(PdOptimCreate(params, &optim));
-  PetscCall(PdOptimSetType(optim, PD_OPTIM_ADAM));
-  PetscCall(PdOptimSetLearningRate(optim, 3e-3));
-  PetscCall(PdOptimSetSchedule(optim, PD_SCHEDULE_COSINE, 1, 1, 1.0)); /* total steps set below */
-  PetscCall(PdOptimSetFromOptions(optim));
+  PetscCall(PrecondTrainerCreate(obj, epochs, B, &tr));
   PetscCall(PdOptionsCheckUnused(comm, "precond train"));
   PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
   PetscCall(PdPrintf(comm, "dcdm: %" PetscInt_FMT " right-hand sides from %" PetscInt_FMT " Ritz vectors of %" PetscInt_FMT " system(s) of %s; %s network, %" PetscInt_FMT " parameters\n", S, m, count, desc, NOPMGNO, np));
 
-  /* every rank makes every system (the batches mix them); right-hand sides b = sum c_j y_j with
-     c_j ~ N(0,1), times bias for the lower half of the spectrum, normalised */
+  /* every rank makes every system (the batches mix them) */
   PetscCall(PetscTime(&t0));
-  PetscCall(PetscCalloc1(count, &sys));
-  for (PetscInt s = 0; s < count; s++) {
-    PetscCall(DCDMSystemCreate(fam, s, m, &sys[s]));
-    Emax = PetscMax(Emax, sys[s].E);
-  }
-  PetscCall(PetscMalloc3((size_t)S * n, &rhs, S, &which, S, &order));
-  PetscCall(PdRngSeed(&rng, (uint64_t)fam->seed, PD_RNG_STREAM_DCDM_RHS));
-  for (PetscInt i = 0; i < S; i++) {
-    const DCDMSystem *Y = &sys[i % count];
-    float            *bi = rhs + (size_t)i * n;
-    double            nrm = 0;
-    which[i]             = i % count;
-    PetscCall(PetscArrayzero(bi, n));
-    for (PetscInt j = 0; j < Y->m; j++) {
-      const float c = (float)(PdRngNormal(&rng) * (j < Y->m / 2 ? bias : 1.0));
-      for (PetscInt r = 0; r < n; r++) bi[r] += c * Y->ritz[(size_t)j * n + r];
-    }
-    for (PetscInt r = 0; r < n; r++) nrm += (double)bi[r] * bi[r];
-    for (PetscInt r = 0; r < n; r++) bi[r] = (float)(bi[r] / PetscSqrtReal(nrm));
-  }
+  PetscCall(PdObjectiveDCDMSetSystems(obj, fam, count, m, S, bias));
   PetscCall(PetscTime(&tg));
-  PetscCall(PetscMalloc3(2 * Emax * B, &ework, Emax * B, &vwork, B, &bw));
-  PetscCall(PdTapeCreate(comm, &tape));
-  steps = (S + B - 1) / B;
-  PetscCall(PdOptimSetTotalSteps(optim, steps * epochs));
-  PetscCall(PetscMalloc2(epochs, &hx, epochs, &hloss));
-  PetscCall(CurvePNG(logfile, png, sizeof(png)));
-  if (logfile[0] && rank == 0) {
-    log = fopen(logfile, "w");
-    PetscCheck(log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s'", logfile);
-    fprintf(log, "epoch,loss,seconds\n");
-  }
-  for (PetscInt e = 0; e < epochs; e++) {
-    double         sum = 0;
-    PetscLogDouble te0, te1;
-    PetscCall(PetscTime(&te0));
-    PetscCall(PdRngSeed(&rng, (uint64_t)fam->seed, PD_RNG_STREAM_DCDM_EPOCH + (uint64_t)e));
-    PetscCall(PdRngPermutation(&rng, S, order));
-    for (PetscInt st = 0; st < steps; st++) {
-      const PetscInt lo = st * B, nbt = PetscMin(B, S - lo);
-      const PetscInt mlo = lo + (PetscInt)(((PetscInt64)nbt * rank) / size), mhi = lo + (PetscInt)(((PetscInt64)nbt * (rank + 1)) / size);
-      double         gnorm;
-      PetscCall(PdParamsZeroGrad(params));
-      if (mhi > mlo) {
-        PdTensor l;
-        for (PetscInt k = mlo; k < mhi; k++) bw[k - mlo] = which[order[k]];
-        PetscCall(PdTapeReset(tape));
-        PetscCall(DCDMLoss(net, tape, sys, order + mlo, bw, mhi - mlo, rhs, N, dim, ework, Emax * B, vwork, &l));
-        PetscCall(PdScale(l, (float)(mhi - mlo) / (float)nbt, &l)); /* this rank's share of the batch mean */
-        sum += l->data[0];
-        PetscCall(PdTapeBackward(tape, l));
-      }
-      if (size > 1) PetscCall(PdParamsAllreduceGrad(params, 1.0f));
-      PetscCall(PdParamsGradNorm(params, &gnorm));
-      if (!PetscIsNormalReal(gnorm) && gnorm != 0) {
-        if (log) fclose(log);
-        SETERRQ(comm, PETSC_ERR_NOT_CONVERGED, "dcdm training diverged in epoch %" PetscInt_FMT " (gradient norm %g). Nothing was written; lower -lr", e + 1, gnorm);
-      }
-      PetscCall(PdOptimStep(optim, NULL));
-    }
-    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_SUM, comm));
-    loss = sum / steps;
-    if (e == 0) loss0 = loss;
-    PetscCall(PetscTime(&te1));
-    PetscCall(PdPrintf(comm, "epoch %4" PetscInt_FMT "/%" PetscInt_FMT "  loss %.4e  %.2f s\n", e + 1, epochs, loss, te1 - te0));
-    if (log) {
-      fprintf(log, "%" PetscInt_FMT ",%.9g,%.4f\n", e + 1, loss, te1 - te0);
-      fflush(log);
-    }
-    hx[e]    = e + 1;
-    hloss[e] = loss;
-    if (png[0]) {
-      const double *ys[1]    = {hloss};
-      const char   *names[1] = {"loss"};
-      PetscCall(PdPNGWriteCurves(comm, png, "dcdm training", "epoch", e + 1, 1, hx, ys, names, PETSC_TRUE));
-    }
-  }
-  PetscCall(PetscFree2(hx, hloss));
-  if (log) fclose(log);
+  PetscCall(PrecondTrainerRun(tr, epochs, logfile, &loss, &loss0));
   PetscCall(PetscTime(&t1));
   {
-    PdDict meta;
+    PdDict   meta;
+    PdParams params;
     PetscCall(PdDictCreate(&meta));
     PetscCall(NOpGetMeta(net, meta));
     PetscCall(PdDictSetString(meta, "precond", "dcdm"));
@@ -702,14 +304,16 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
     PetscCall(PdDictSetInt(meta, "res", N));
     PetscCall(PdDictSetInt(meta, "dim", dim));
     PetscCall(PdDictSetReal(meta, "loss", loss));
+    PetscCall(NOpGetParams(net, &params));
     PetscCall(PdCheckpointWrite(comm, out, meta, params, NULL, epochs));
     PetscCall(PdDictDestroy(&meta));
   }
   PetscCall(PdPrintf(comm, "wrote %s (%.1f s: %.1f s Ritz vectors, %.1f s training)\n", out, t1 - t0, tg - t0, t1 - tg));
+  PetscCall(PdObjectiveDCDMGetRitzCount(obj, &ritz));
   PetscCall(PdDictSetString(report, "type", "dcdm"));
   PetscCall(PdDictSetInt(report, "params", np));
   PetscCall(PdDictSetInt(report, "samples", S));
-  PetscCall(PdDictSetInt(report, "ritz_vectors", sys[0].m));
+  PetscCall(PdDictSetInt(report, "ritz_vectors", ritz));
   PetscCall(PdDictSetInt(report, "epochs", epochs));
   PetscCall(PdDictSetReal(report, "initial_loss", loss0));
   PetscCall(PdDictSetReal(report, "final_loss", loss));
@@ -718,12 +322,8 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
     const HeldOutMethod m[3] = {{"dcdm", "dcdm", PCNONE, "ksp_dcdm_model"}, {"icc", KSPCG, PCICC, NULL}, {"cg", KSPCG, PCNONE, NULL}};
     PetscCall(HeldOutCompare(comm, fam, nheld, m, out, report));
   }
-  for (PetscInt s = 0; s < count; s++) PetscCall(DCDMSystemDestroy(&sys[s]));
-  PetscCall(PetscFree(sys));
-  PetscCall(PetscFree3(rhs, which, order));
-  PetscCall(PetscFree3(ework, vwork, bw));
-  PetscCall(PdTapeDestroy(&tape));
-  PetscCall(PdOptimDestroy(&optim));
+  PetscCall(PdTrainerDestroy(&tr));
+  PetscCall(PdObjectiveDestroy(&obj));
   PetscCall(NOpDestroy(&net));
   PetscFunctionReturn(0);
 }
@@ -828,13 +428,13 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, PdFamily *fam, PetscInt count, con
 }
 
 /*@
-  PdPrecondTrainRun - `pdeop precond train -type learned_ic|dcdm|learned_sor -problem darcy|poisson
+  PdCommandPrecondTrain - `pdeop precond train -type learned_ic|dcdm|learned_sor -problem darcy|poisson
   -res N -count M -o model` with -seed, -epochs, -lr (Adam, cosine schedule), -ic_width, -ic_layers,
   -pairs, -validate, -validate_every, -batch_systems (learned_ic), -ritz, -samples, -batch_size,
   -dcdm_bias (dcdm), the -pc_learned_sor_omega_* grid (learned_sor), -heldout and
   -log file.csv (default: the model's name with .csv)
 @*/
-PetscErrorCode PdPrecondTrainRun(MPI_Comm comm, PdDict report)
+PetscErrorCode PdCommandPrecondTrain(MPI_Comm comm, PdDict report)
 {
   char      type[64] = "learned_ic", out[PETSC_MAX_PATH_LEN] = "", logfile[PETSC_MAX_PATH_LEN] = "";
   PetscInt  res = 64, count = 100, seed = 0;

@@ -1,6 +1,7 @@
 /* `pdeop precond bench`: CG over a sequence of held-out systems of a family with each
    preconditioner (PETSc's and the learned ones), timing set-up and solve separately, and for
    learned_sor the iterations against every fixed relaxation factor in hindsight. */
+#include "cli.h"
 #include <pdeop/learned.h>
 #include <pdeop/precond.h>
 #include <pdeop/pdeop.h>
@@ -67,14 +68,14 @@ static PetscErrorCode Solve(KSP ksp, Mat A, Vec b, Vec x, PetscInt *its, PetscBo
 }
 
 /*@
-  PdPrecondBenchRun - `pdeop precond bench [-model ic.h5] [-dcdm_model dcdm.h5] [-sor_model sor.bin] -problem darcy|poisson -res N -count 100
+  PdCommandPrecondBench - `pdeop precond bench [-model ic.h5] [-dcdm_model dcdm.h5] [-sor_model sor.bin] -problem darcy|poisson -res N -count 100
   -seed S -rtol 1e-8 -methods none,jacobi,sor,icc,gamg,hypre,learned_ic,learned_sor`
 
   Every system is solved by CG with each method from a zero guess; the table has set-up, solve and
   total seconds and iterations, summed over the sequence. With learned_sor in the list the same
   systems are also solved with SSOR at every fixed omega of the grid (the bandit's own grid) to report the best fixed omega in hindsight.
 @*/
-PetscErrorCode PdPrecondBenchRun(MPI_Comm comm, PdDict report)
+PetscErrorCode PdCommandPrecondBench(MPI_Comm comm, PdDict report)
 {
   char        model[PETSC_MAX_PATH_LEN] = "", dcdm[PETSC_MAX_PATH_LEN] = "", sor[PETSC_MAX_PATH_LEN] = "", *names[MAX_METHODS], desc[128];
   PetscInt    res = 64, count = 100, seed = 1000, nm = MAX_METHODS, nomega = 0, iw = -1;

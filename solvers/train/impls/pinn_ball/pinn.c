@@ -1,41 +1,14 @@
 /* PdPinn: physics-informed MLPs for Poisson, Allen-Cahn and Sine-Gordon on the unit ball of R^d with
-   closed-form exact solutions, trained on Laplacians estimated by jets (operators/jet.c). */
-#include <pdeop/pinn.h>
-#include <pdeop/io.h>
-#include <pdeop/progress.h>
-#include <hdf5.h>
+   closed-form exact solutions, trained on Laplacians estimated by jets (operators/jet.c) by the
+   pinn-ball objective (pinn_ball.c). */
+#include "pinnimpl.h"
 #include <sys/resource.h>
-#include <pdeop/vecmath.h>
+
 
 const char *const PdPinnPDEs[]       = {"poisson", "allen-cahn", "sine-gordon", "PdPinnPDE", "PD_PINN_", NULL};
 const char *const PdPinnSolutions[]  = {"two-body", "three-body", "PdPinnSolution", "PD_PINN_", NULL};
 const char *const PdPinnBoundaries[] = {"hard", "penalty", "PdPinnBoundary", "PD_PINN_", NULL};
 
-struct _n_PdPinn {
-  MPI_Comm        comm;
-  PdPinnPDE       pde;
-  PdPinnSolution  sol;
-  PdPinnBoundary  bc;
-  PdEstimatorType est;
-  PdDirDist       dist;
-  PetscInt        d, batch, V, iters, bbatch, test_points, max_rows, it;
-  double          bweight;
-  PetscInt64      seed;
-  PetscInt        nc;
-  double         *c;  /* the coefficients c_i of the exact solution */
-  float          *cf; /* the same in float for the vectorised closed forms */
-  float          *work;
-  NOp             nop;
-  PdOptim         optim;
-  PdTape          tape, etape;
-  PdRng           rng;
-  PdDiffOp        op;
-  PetscBool       setup;
-  double          loss, rel_l2, train_time, train_cpu;
-  PetscInt        test_used;
-};
-
-/*@ PdPinnCreate - an empty PINN problem with the reference code's defaults @*/
 PetscErrorCode PdPinnCreate(MPI_Comm comm, PdPinn *pinn)
 {
   PdPinn p;
@@ -79,7 +52,7 @@ PetscErrorCode PdPinnDestroy(PdPinn *pinn)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode CheckProblem(PdPinn p)
+PetscErrorCode PdPinnCheckProblem(PdPinn p)
 {
   PetscFunctionBegin;
   PetscCheck(p->d >= (p->sol == PD_PINN_TWO_BODY ? 2 : 3), p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be at least %d for the %s solution, got %" PetscInt_FMT, p->sol == PD_PINN_TWO_BODY ? 2 : 3, PdPinnSolutions[p->sol], p->d);
@@ -88,7 +61,7 @@ static PetscErrorCode CheckProblem(PdPinn p)
 }
 
 /* c_i ~ N(0,1) from (seed, stream 0xc0ef): d-1 of them (two-body) or d-2 (three-body) */
-static PetscErrorCode DrawCoefficients(PdPinn p)
+PetscErrorCode PdPinnDrawCoefficients(PdPinn p)
 {
   PdRng r;
 
@@ -113,8 +86,8 @@ PetscErrorCode PdPinnSetProblem(PdPinn p, PdPinnPDE pde, PdPinnSolution sol, Pet
   p->sol  = sol;
   p->d    = d;
   p->seed = seed;
-  PetscCall(CheckProblem(p));
-  PetscCall(DrawCoefficients(p));
+  PetscCall(PdPinnCheckProblem(p));
+  PetscCall(PdPinnDrawCoefficients(p));
   PetscFunctionReturn(0);
 }
 
@@ -140,7 +113,7 @@ PetscErrorCode PdPinnGetDimension(PdPinn p, PetscInt *d)
 /* u* = (1 - |x|^2) s(x) and Delta u* = (1 - |x|^2) Delta s - 4 x.grad s - 2 d s, with
    two-body   s = sum_i c_i sin(th_i), th_i = x_i + cos x_{i+1} + x_{i+1} cos x_i,
    three-body s = sum_i c_i exp(x_i x_{i+1} x_{i+2}). Trigonometry in float (vectorised), sums in double. */
-PD_CLONES static void ExactPoint(PdPinn p, const float *x, double *u, double *lap)
+PD_CLONES void PdPinnExactPoint(PdPinn p, const float *x, double *u, double *lap)
 {
   const PetscInt d = p->d;
   const float   *c = p->cf;
@@ -185,12 +158,12 @@ PetscErrorCode PdPinnExactSolution(PdPinn p, PetscInt n, const float x[], double
 {
   PetscFunctionBegin;
   PetscCheck(p->c, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the PINN problem first");
-  for (PetscInt k = 0; k < n; k++) ExactPoint(p, x + (size_t)k * p->d, &u[k], lap ? &lap[k] : NULL);
+  for (PetscInt k = 0; k < n; k++) PdPinnExactPoint(p, x + (size_t)k * p->d, &u[k], lap ? &lap[k] : NULL);
   PetscFunctionReturn(0);
 }
 
 /* the right-hand side g = L u* of the PDE at one point */
-static double RHS(PdPinn p, double u, double lap)
+double PdPinnRHS(PdPinn p, double u, double lap)
 {
   switch (p->pde) {
   case PD_PINN_POISSON:
@@ -223,7 +196,7 @@ PetscErrorCode PdPinnSampleBall(PdRng *rng, PetscInt n, PetscInt d, PetscBool sp
 /* ---------------- the model ---------------- */
 
 /* jets of u = (1 - |x|^2) N(x) (hard boundary) or N(x) (penalty) */
-static PetscErrorCode PinnJetModel(void *ctx, PdTape tape, const PdJetSeed *seed, PetscInt K, PdJet *out)
+PetscErrorCode PdPinnJetModel(void *ctx, PdTape tape, const PdJetSeed *seed, PetscInt K, PdJet *out)
 {
   PdPinn p = (PdPinn)ctx;
 
@@ -322,7 +295,7 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   p->dist = p->est == PD_EST_STDE ? dmap[dist] : PD_DIR_SPARSE;
   p->seed = seed;
   PetscCheck(seed >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative, got %" PetscInt_FMT, seed);
-  PetscCall(CheckProblem(p));
+  PetscCall(PdPinnCheckProblem(p));
   PetscCheck(!(distset && p->est != PD_EST_STDE && dmap[dist] != PD_DIR_SPARSE), p->comm, PETSC_ERR_ARG_INCOMP, "-stde_dist %s needs -estimator stde (%s sums over coordinate axes)", dists[dist], PdEstimatorTypes[p->est]);
   PetscCheck(p->V >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-stde_dirs must be at least 1, got %" PetscInt_FMT, p->V);
   PetscCheck(p->batch >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch must be at least 1, got %" PetscInt_FMT, p->batch);
@@ -331,7 +304,7 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   PetscCheck(p->bbatch >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-boundary_batch must be at least 1, got %" PetscInt_FMT, p->bbatch);
   PetscCheck(p->test_points >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-test_points must be at least 1, got %" PetscInt_FMT, p->test_points);
   PetscCheck(p->max_rows >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-jet_max_rows must be at least 1, got %" PetscInt_FMT, p->max_rows);
-  PetscCall(DrawCoefficients(p));
+  PetscCall(PdPinnDrawCoefficients(p));
   PetscCall(BuildModel(p, PETSC_TRUE));
   PetscFunctionReturn(0);
 }
@@ -345,192 +318,11 @@ PetscErrorCode PdPinnSetUp(PdPinn p)
   if (p->setup) PetscFunctionReturn(0);
   PetscCallMPI(MPI_Comm_size(p->comm, &size));
   PetscCheck(size == 1, p->comm, PETSC_ERR_SUP, "pdeop pinn runs on one MPI rank (BLAS threads use the cores)");
-  if (!p->c) PetscCall(DrawCoefficients(p));
+  if (!p->c) PetscCall(PdPinnDrawCoefficients(p));
   if (!p->nop) PetscCall(BuildModel(p, PETSC_FALSE));
   PetscCall(PdDiffOpLaplacian(p->dist, &p->op));
   PetscCall(PdRngSeed(&p->rng, (uint64_t)p->seed, PD_RNG_STREAM_PINN_POINTS));
   p->setup = PETSC_TRUE;
-  PetscFunctionReturn(0);
-}
-
-/* ---------------- training ---------------- */
-
-/* F(Lu, u) - g as a tensor, loss = mean (F - g)^2 */
-static PetscErrorCode Residual(PdPinn p, PdTensor Lu, PdTensor u, PdTensor g, PdTensor *loss)
-{
-  PdTensor F, t;
-
-  PetscFunctionBegin;
-  switch (p->pde) {
-  case PD_PINN_POISSON:
-    PetscCall(PdScale(Lu, -1.0f, &F));
-    break;
-  case PD_PINN_ALLEN_CAHN:
-    PetscCall(PdSquare(u, &t));
-    PetscCall(PdMul(t, u, &t));
-    PetscCall(PdSub(u, t, &t));
-    PetscCall(PdAdd(Lu, t, &F));
-    break;
-  default:
-    PetscCall(PdSin(u, &t));
-    PetscCall(PdAdd(Lu, t, &F));
-    break;
-  }
-  PetscCall(PdMSELoss(F, g, loss));
-  PetscFunctionReturn(0);
-}
-
-/* boundary penalty: weight * mean N(x_b)^2 on points of the sphere (the exact solution is 0 there) */
-static PetscErrorCode BoundaryLoss(PdPinn p, const float *xb, PdTensor *loss)
-{
-  PetscInt sx[2] = {p->bbatch, p->d};
-  PdTensor x, y, z;
-
-  PetscFunctionBegin;
-  PetscCall(PdTapeInput(p->tape, 2, sx, &x));
-  PetscCall(PetscArraycpy(x->data, xb, p->bbatch * p->d));
-  PetscCall(NOpForward(p->nop, p->tape, x, &y));
-  PetscCall(PdTapeInput(p->tape, y->ndim, y->shape, &z));
-  PetscCall(PetscArrayzero(z->data, z->size));
-  PetscCall(PdMSELoss(y, z, &y));
-  PetscCall(PdScale(y, (float)p->bweight, loss));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode NewPoints(PdPinn p, const float *xs, PdTensor *x)
-{
-  PetscInt sx[2] = {p->batch, p->d};
-
-  PetscFunctionBegin;
-  PetscCall(PdTapeInput(p->tape, 2, sx, x));
-  PetscCall(PetscArraycpy((*x)->data, xs, p->batch * p->d));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode Constant(PdTape tape, PetscInt n, const double *v, PdTensor *t)
-{
-  PetscFunctionBegin;
-  PetscCall(PdTapeInput(tape, 1, &n, t));
-  for (PetscInt k = 0; k < n; k++) (*t)->data[k] = (float)v[k];
-  PetscFunctionReturn(0);
-}
-
-/* one Adam step; returns the loss. Gradients of a loss that does not fit in -jet_max_rows rows are
-   accumulated over chunks of directions: a first pass without gradients gives the whole Laplacian
-   estimate, then each chunk's graph is the same loss with the other chunks' part held constant,
-   so the chunks' backward passes add up to the gradient of the whole loss. */
-static PetscErrorCode Step(PdPinn p, float *xs, float *xb, double *g, double *lap, double *uval, double *loss)
-{
-  const PetscInt B = p->batch;
-  PdDirSet       ds;
-  PdParams       params;
-  PdTensor       x, gt, Lu, u, L, part;
-  PetscInt       rows = 0, chunk;
-  double         gnorm;
-
-  PetscFunctionBegin;
-  PetscCall(NOpGetParams(p->nop, &params));
-  PetscCall(PdPinnSampleBall(&p->rng, B, p->d, PETSC_FALSE, xs));
-  for (PetscInt b = 0; b < B; b++) {
-    double ue, le;
-    ExactPoint(p, xs + (size_t)b * p->d, &ue, &le);
-    g[b] = RHS(p, ue, le);
-  }
-  if (p->bc == PD_PINN_PENALTY) PetscCall(PdPinnSampleBall(&p->rng, p->bbatch, p->d, PETSC_TRUE, xb));
-  PetscCall(PdDirSetSample(&p->op, p->est, p->V, B, p->d, &p->rng, &ds));
-  for (PetscInt t = 0; t < ds.nterms; t++) rows += ds.V[t] * B;
-  PetscCall(PdParamsZeroGrad(params));
-  if (rows <= p->max_rows) {
-    PetscCall(PdTapeReset(p->tape));
-    PetscCall(NewPoints(p, xs, &x));
-    PetscCall(Constant(p->tape, B, g, &gt));
-    PetscCall(PdDiffOpEstimate(PinnJetModel, p, x, &ds, &Lu, &u));
-    PetscCall(Residual(p, Lu, u, gt, &L));
-    if (p->bc == PD_PINN_PENALTY) {
-      PdTensor Lb;
-      PetscCall(BoundaryLoss(p, xb, &Lb));
-      PetscCall(PdAdd(L, Lb, &L));
-    }
-    *loss = L->data[0];
-    PetscCall(PdTapeBackward(p->tape, L));
-  } else {
-    chunk = PetscMax(1, p->max_rows / B);
-    PetscCall(PetscArrayzero(lap, B));
-    PetscCall(PdTapeSetGradEnabled(p->tape, PETSC_FALSE));
-    for (PetscInt t = 0; t < ds.nterms; t++)
-      for (PetscInt v0 = 0; v0 < ds.V[t]; v0 += chunk) {
-        PetscCall(PdTapeReset(p->tape));
-        PetscCall(NewPoints(p, xs, &x));
-        PetscCall(PdDiffOpApply(PinnJetModel, p, x, &ds, t, v0, PetscMin(v0 + chunk, ds.V[t]), &part, (t == 0 && v0 == 0) ? &u : NULL));
-        for (PetscInt b = 0; b < B; b++) lap[b] += part->data[b];
-        if (t == 0 && v0 == 0)
-          for (PetscInt b = 0; b < B; b++) uval[b] = u->data[b];
-      }
-    PetscCall(PdTapeSetGradEnabled(p->tape, PETSC_TRUE));
-    for (PetscInt t = 0; t < ds.nterms; t++)
-      for (PetscInt v0 = 0; v0 < ds.V[t]; v0 += chunk) {
-        PetscBool first = (PetscBool)(t == 0 && v0 == 0);
-        PdTensor  other;
-        PetscCall(PdTapeReset(p->tape));
-        PetscCall(NewPoints(p, xs, &x));
-        PetscCall(Constant(p->tape, B, g, &gt));
-        PetscCall(PdDiffOpApply(PinnJetModel, p, x, &ds, t, v0, PetscMin(v0 + chunk, ds.V[t]), &part, first ? &u : NULL));
-        PetscCall(PdTapeInput(p->tape, 1, &B, &other));
-        for (PetscInt b = 0; b < B; b++) other->data[b] = (float)(lap[b] - part->data[b]);
-        PetscCall(PdAdd(part, other, &Lu));
-        if (!first) PetscCall(Constant(p->tape, B, uval, &u));
-        PetscCall(Residual(p, Lu, u, gt, &L));
-        if (first && p->bc == PD_PINN_PENALTY) {
-          PdTensor Lb;
-          PetscCall(BoundaryLoss(p, xb, &Lb));
-          PetscCall(PdAdd(L, Lb, &L));
-        }
-        if (first) *loss = L->data[0];
-        PetscCall(PdTapeBackward(p->tape, L));
-      }
-  }
-  PetscCall(PdDirSetDestroy(&ds));
-  PetscCheck(PetscIsNormalReal(*loss) || *loss == 0, p->comm, PETSC_ERR_NOT_CONVERGED, "pinn: the loss is %g at iteration %" PetscInt_FMT "; lower -lr", *loss, p->it + 1);
-  PetscCall(PdOptimStep(p->optim, &gnorm));
-  PetscFunctionReturn(0);
-}
-
-/* user + system time of the process: what an iteration costs whatever else the machine runs */
-static double CPUTime(void)
-{
-  struct rusage ru;
-  if (getrusage(RUSAGE_SELF, &ru)) return 0;
-  return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-}
-
-/*@ PdPinnTrain - -iters Adam steps on the PDE residual (and boundary penalty) @*/
-PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
-{
-  PdProgress     prog;
-  float         *xs, *xb;
-  double        *g, *lap, *uval, l = 0, c0;
-  PetscLogDouble t0, t1;
-
-  PetscFunctionBegin;
-  PetscCall(PdPinnSetUp(p));
-  PetscCall(PetscMalloc5((size_t)p->batch * p->d, &xs, p->bc == PD_PINN_PENALTY ? (size_t)p->bbatch * p->d : 1, &xb, p->batch, &g, p->batch, &lap, p->batch, &uval));
-  PetscCall(PdProgressBegin(p->comm, "pinn", p->iters, &prog));
-  c0 = CPUTime();
-  PetscCall(PetscTime(&t0));
-  for (PetscInt it = 0; it < p->iters; it++) {
-    char extra[64];
-    PetscCall(Step(p, xs, xb, g, lap, uval, &l));
-    p->it++;
-    PetscCall(PetscSNPrintf(extra, sizeof(extra), "loss %.3e", l));
-    PetscCall(PdProgressUpdate(&prog, it + 1, extra));
-  }
-  PetscCall(PetscTime(&t1));
-  PetscCall(PdProgressEnd(&prog));
-  p->train_time += t1 - t0;
-  p->train_cpu += CPUTime() - c0;
-  p->loss = l;
-  if (loss) *loss = l;
-  PetscCall(PetscFree5(xs, xb, g, lap, uval));
   PetscFunctionReturn(0);
 }
 
@@ -583,7 +375,7 @@ PetscErrorCode PdPinnEvaluate(PdPinn p, PetscInt n, double *rel)
     PetscCall(PredictChunked(p, m, x, u));
     for (PetscInt k = 0; k < m; k++) {
       double ue;
-      ExactPoint(p, x + (size_t)k * p->d, &ue, NULL);
+      PdPinnExactPoint(p, x + (size_t)k * p->d, &ue, NULL);
       num += (u[k] - ue) * (u[k] - ue);
       den += ue * ue;
     }
@@ -660,156 +452,3 @@ PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
   PetscFunctionReturn(0);
 }
 
-/* ---------------- checkpoints ---------------- */
-
-static PetscErrorCode ProblemMeta(PdPinn p, PdDict meta)
-{
-  PetscFunctionBegin;
-  PetscCall(NOpGetMeta(p->nop, meta));
-  PetscCall(PdDictSetString(meta, "pinn_pde", PdPinnPDEs[p->pde]));
-  PetscCall(PdDictSetString(meta, "pinn_solution", PdPinnSolutions[p->sol]));
-  PetscCall(PdDictSetInt(meta, "pinn_dim", p->d));
-  PetscCall(PdDictSetString(meta, "pinn_boundary", PdPinnBoundaries[p->bc]));
-  PetscCall(PdDictSetInt(meta, "pinn_seed", p->seed));
-  PetscCall(PdDictSetString(meta, "pinn_estimator", PdEstimatorTypes[p->est]));
-  PetscCall(PdDictSetString(meta, "pinn_stde_dist", PdDirDists[p->dist]));
-  PetscCall(PdDictSetInt(meta, "pinn_stde_dirs", p->V));
-  PetscCall(PdDictSetInt(meta, "pinn_batch", p->batch));
-  PetscCall(PdDictSetString(meta, "pinn_exact_solution", p->sol == PD_PINN_TWO_BODY ? "(1 - |x|^2) sum_{i=1}^{d-1} c_i sin(x_i + cos(x_{i+1}) + x_{i+1} cos(x_i))" : "(1 - |x|^2) sum_{i=1}^{d-2} c_i exp(x_i x_{i+1} x_{i+2})"));
-  PetscFunctionReturn(0);
-}
-
-/*@
-  PdPinnSave - checkpoint: mlp parameters, Adam state, iterations, and the problem (attributes
-  pinn_pde, pinn_solution, pinn_dim, pinn_boundary, ...; dataset /c of the coefficients, float64)
-@*/
-PetscErrorCode PdPinnSave(PdPinn p, const char file[])
-{
-  PdDict      meta;
-  PdParams    params;
-  char        part[PETSC_MAX_PATH_LEN];
-  PetscMPIInt rank;
-
-  PetscFunctionBegin;
-  PetscCall(PdDictCreate(&meta));
-  PetscCall(ProblemMeta(p, meta));
-  PetscCall(NOpGetParams(p->nop, &params));
-  PetscCall(PetscSNPrintf(part, sizeof(part), "%s.part", file));
-  PetscCall(PdCheckpointWrite(p->comm, part, meta, params, p->optim, p->it));
-  PetscCall(PdDictDestroy(&meta));
-  PetscCallMPI(MPI_Comm_rank(p->comm, &rank));
-  if (!rank) {
-    hid_t   f = H5Fopen(part, H5F_ACC_RDWR, H5P_DEFAULT), sp, ds;
-    hsize_t n = (hsize_t)p->nc;
-    herr_t  e = -1;
-    PetscCheck(f >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot reopen '%s' to add the coefficients", part);
-    sp = H5Screate_simple(1, &n, NULL);
-    ds = H5Dcreate2(f, "c", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (ds >= 0) e = H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->c);
-    if (ds >= 0) H5Dclose(ds);
-    H5Sclose(sp);
-    H5Fclose(f);
-    PetscCheck(e >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the coefficients to '%s'", part);
-    PetscCheck(!rename(part, file), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot rename '%s' to '%s'", part, file);
-  }
-  PetscCallMPI(MPI_Barrier(p->comm));
-  PetscFunctionReturn(0);
-}
-
-/*@ PdPinnIsCheckpoint - whether a checkpoint was written by PdPinnSave @*/
-PetscErrorCode PdPinnIsCheckpoint(MPI_Comm comm, const char file[], PetscBool *flg)
-{
-  PdDict meta;
-
-  PetscFunctionBegin;
-  PetscCall(PdCheckpointReadMeta(comm, file, &meta, NULL));
-  PetscCall(PdDictHas(meta, "pinn_pde", flg));
-  PetscCall(PdDictDestroy(&meta));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode EnumFromMeta(MPI_Comm comm, PdDict meta, const char *key, const char *const *names, PetscInt n, const char *file, PetscInt *v)
-{
-  const char *s;
-  PetscBool   same = PETSC_FALSE;
-
-  PetscFunctionBegin;
-  PetscCall(PdDictGetString(meta, key, &s));
-  for (PetscInt k = 0; k < n && !same; k++) {
-    PetscCall(PetscStrcmp(s, names[k], &same));
-    if (same) *v = k;
-  }
-  PetscCheck(same, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': unknown %s '%s'", file, key, s);
-  PetscFunctionReturn(0);
-}
-
-/*@ PdPinnLoad - rebuild a PINN (problem, coefficients, model, optimizer state) from a checkpoint @*/
-PetscErrorCode PdPinnLoad(MPI_Comm comm, const char file[], PdPinn *pinn)
-{
-  PdDict     meta;
-  PdPinn     p;
-  PetscBool  has;
-  PetscInt   v;
-  PetscInt64 i64;
-  PetscInt   epoch;
-
-  PetscFunctionBegin;
-  PetscCall(PdCheckpointReadMeta(comm, file, &meta, &epoch));
-  PetscCall(PdDictHas(meta, "pinn_pde", &has));
-  if (!has) PetscCall(PdDictDestroy(&meta));
-  PetscCheck(has, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a PINN checkpoint (written by pdeop pinn -o)", file);
-  PetscCall(PdPinnCreate(comm, &p));
-  PetscCall(EnumFromMeta(comm, meta, "pinn_pde", PdPinnPDEs, 3, file, &v));
-  p->pde = (PdPinnPDE)v;
-  PetscCall(EnumFromMeta(comm, meta, "pinn_solution", PdPinnSolutions, 2, file, &v));
-  p->sol = (PdPinnSolution)v;
-  PetscCall(EnumFromMeta(comm, meta, "pinn_boundary", PdPinnBoundaries, 2, file, &v));
-  p->bc = (PdPinnBoundary)v;
-  PetscCall(EnumFromMeta(comm, meta, "pinn_estimator", PdEstimatorTypes, 3, file, &v));
-  p->est = (PdEstimatorType)v;
-  PetscCall(EnumFromMeta(comm, meta, "pinn_stde_dist", PdDirDists, 4, file, &v));
-  p->dist = (PdDirDist)v;
-  PetscCall(PdDictGetInt(meta, "pinn_dim", &i64));
-  p->d = (PetscInt)i64;
-  PetscCall(PdDictGetInt(meta, "pinn_seed", &i64));
-  p->seed = i64;
-  PetscCall(PdDictGetInt(meta, "pinn_stde_dirs", &i64));
-  p->V = (PetscInt)i64;
-  PetscCall(PdDictGetInt(meta, "pinn_batch", &i64));
-  p->batch = (PetscInt)i64;
-  PetscCall(PdDictDestroy(&meta));
-  PetscCall(CheckProblem(p));
-  PetscCall(DrawCoefficients(p));
-  { /* the stored coefficients are the problem's: read them rather than trust the seed */
-    int      nd;
-    PetscInt shape[PD_MAX_DIMS];
-    hid_t    f, ds;
-    herr_t   e = -1;
-    f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
-    PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Cannot open '%s'", file);
-    ds = H5Dopen2(f, "c", H5P_DEFAULT);
-    if (ds >= 0) {
-      hid_t   sp = H5Dget_space(ds);
-      hsize_t n  = 0;
-      nd         = H5Sget_simple_extent_ndims(sp);
-      if (nd == 1) H5Sget_simple_extent_dims(sp, &n, NULL);
-      shape[0] = (PetscInt)n;
-      H5Sclose(sp);
-      if (nd == 1 && shape[0] == p->nc) e = H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->c);
-      H5Dclose(ds);
-    }
-    H5Fclose(f);
-    PetscCheck(e >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' has no dataset c of %" PetscInt_FMT " coefficients", file, p->nc);
-    for (PetscInt i = 0; i < p->nc; i++) p->cf[i] = (float)p->c[i];
-  }
-  PetscCall(NOpLoad(comm, file, &p->nop, NULL));
-  {
-    PdParams params;
-    PetscCall(NOpGetParams(p->nop, &params));
-    PetscCall(PdOptimCreate(params, &p->optim));
-    PetscCall(PdOptimSetType(p->optim, PD_OPTIM_ADAM));
-  }
-  p->it = epoch;
-  *pinn = p;
-  PetscFunctionReturn(0);
-}

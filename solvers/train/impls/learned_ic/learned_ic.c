@@ -1,0 +1,266 @@
+/* The learned-ic objective: the graph network of the learned incomplete Cholesky factor trained on
+   a family of SPD systems (rank r owns systems r, r + size, ...), the loss of PdLearnedICLoss per
+   system, CG iterations on validation systems as the metric every few epochs, the best model kept. */
+#include "../../trainimpl.h"
+#include <pdeop/learnedtrain.h>
+#include <pdeop/progress.h>
+
+/* Validation: total CG iterations (rtol 1e-8, f = 1) with the model's factors on a few systems */
+typedef struct {
+  PetscInt   n;
+  Mat       *A;
+  Vec        b, x;
+  PdICGraph *g;
+} Validation;
+
+typedef struct {
+  NOp         model;
+  PetscInt    count, nval, every;
+  PdICGraph  *graphs; /* [count], NULL for other ranks' systems */
+  Validation  val;    /* on rank 0 */
+} PdObjective_LearnedIC;
+
+/* x = A^-1 b to 1e-10 with CG + BoomerAMG */
+static PetscErrorCode SolveExact(Mat A, Vec b, Vec x)
+{
+  KSP                ksp;
+  PC                 pc;
+  KSPConvergedReason reason;
+
+  PetscFunctionBegin;
+  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCSetType(pc, PCHYPRE));
+  PetscCall(KSPSetTolerances(ksp, 1e-10, 1e-50, PETSC_DEFAULT, 10000));
+  PetscCall(KSPSolve(ksp, b, x));
+  PetscCall(KSPGetConvergedReason(ksp, &reason));
+  PetscCall(KSPDestroy(&ksp));
+  PetscCheck(reason > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "Making the training family: a reference solve diverged (%s)", KSPConvergedReasons[reason]);
+  PetscFunctionReturn(0);
+}
+
+/* The graph of system s with P (x, b) pairs */
+static PetscErrorCode MakeSystem(PdFamily *fam, PetscInt s, PetscInt P, PdICGraph *g)
+{
+  Mat                A = NULL;
+  Vec                b, x;
+  PetscInt           n;
+  double            *xs, *bs;
+  const PetscScalar *xa, *ba;
+
+  PetscFunctionBegin;
+  PetscCall(PdFamilyOperator(fam, s, &A));
+  PetscCall(MatCreateVecs(A, &x, &b));
+  PetscCall(VecGetSize(b, &n));
+  PetscCall(PetscMalloc2(n * P, &xs, n * P, &bs));
+  for (PetscInt k = 0; k < P; k++) {
+    PetscCall(PdFamilyRHS(fam, s, k, b));
+    PetscCall(SolveExact(A, b, x));
+    PetscCall(VecGetArrayRead(x, &xa));
+    PetscCall(VecGetArrayRead(b, &ba));
+    for (PetscInt i = 0; i < n; i++) {
+      xs[i * P + k] = PetscRealPart(xa[i]);
+      bs[i * P + k] = PetscRealPart(ba[i]);
+    }
+    PetscCall(VecRestoreArrayRead(x, &xa));
+    PetscCall(VecRestoreArrayRead(b, &ba));
+  }
+  PetscCall(PdICGraphCreate(A, g));
+  PetscCall(PdICGraphSetPairs(*g, P, xs, bs));
+  PetscCall(PetscFree2(xs, bs));
+  PetscCall(VecDestroy(&x));
+  PetscCall(VecDestroy(&b));
+  PetscCall(MatDestroy(&A));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ShellApply(PC pc, Vec r, Vec y)
+{
+  PdICFactor         f;
+  const PetscScalar *ra;
+  PetscScalar       *ya;
+
+  PetscFunctionBegin;
+  PetscCall(PCShellGetContext(pc, &f));
+  PetscCall(VecGetArrayRead(r, &ra));
+  PetscCall(VecGetArrayWrite(y, &ya));
+  PetscCall(PdICFactorApply(f, ra, ya));
+  PetscCall(VecRestoreArrayRead(r, &ra));
+  PetscCall(VecRestoreArrayWrite(y, &ya));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ValidationCreate(PdFamily *fam, PetscInt n, Validation *v)
+{
+  PdFamily held = *fam;
+
+  PetscFunctionBegin;
+  held.seed = fam->seed + 2000003;
+  held.da   = NULL;
+  v->n      = n;
+  PetscCall(PetscCalloc2(n, &v->A, n, &v->g));
+  for (PetscInt s = 0; s < n; s++) {
+    PetscCall(PdFamilyOperator(&held, s, &v->A[s]));
+    PetscCall(PdICGraphCreate(v->A[s], &v->g[s]));
+  }
+  if (n) {
+    PetscCall(MatCreateVecs(v->A[0], &v->x, &v->b));
+    PetscCall(PdFamilyRHS(&held, 0, 0, v->b));
+  }
+  PetscCall(PdFamilyDestroy(&held));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ValidationDestroy(Validation *v)
+{
+  PetscFunctionBegin;
+  for (PetscInt s = 0; s < v->n; s++) {
+    PetscCall(MatDestroy(&v->A[s]));
+    PetscCall(PdICGraphDestroy(&v->g[s]));
+  }
+  PetscCall(PetscFree2(v->A, v->g));
+  PetscCall(VecDestroy(&v->b));
+  PetscCall(VecDestroy(&v->x));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ValidationIterations(Validation *v, NOp model, PetscInt *total)
+{
+  PetscFunctionBegin;
+  *total = 0;
+  for (PetscInt s = 0; s < v->n; s++) {
+    KSP                ksp;
+    PC                 pc;
+    PdICFactor         f;
+    PetscInt           its;
+    KSPConvergedReason reason;
+    PetscCall(PdLearnedICFactor(model, NULL, v->g[s], &f));
+    PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
+    PetscCall(KSPSetOperators(ksp, v->A[s], v->A[s]));
+    PetscCall(KSPSetType(ksp, KSPCG));
+    PetscCall(KSPSetTolerances(ksp, 1e-8, 1e-50, PETSC_DEFAULT, 20000));
+    PetscCall(KSPGetPC(ksp, &pc));
+    PetscCall(PCSetType(pc, PCSHELL));
+    PetscCall(PCShellSetContext(pc, f));
+    PetscCall(PCShellSetApply(pc, ShellApply));
+    PetscCall(KSPSolve(ksp, v->b, v->x));
+    PetscCall(KSPGetIterationNumber(ksp, &its));
+    PetscCall(KSPGetConvergedReason(ksp, &reason));
+    *total += reason > 0 ? its : 20000;
+    PetscCall(KSPDestroy(&ksp));
+    PetscCall(PdICFactorDestroy(&f));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Items_LearnedIC(PdObjective obj, PetscInt *n)
+{
+  PetscFunctionBegin;
+  *n = ((PdObjective_LearnedIC *)obj->data)->count;
+  PetscFunctionReturn(0);
+}
+
+/* one system's loss (the trainer gives this rank's systems one at a time) */
+static PetscErrorCode Loss_LearnedIC(PdObjective obj, PdTrainer t, PetscInt n, const PetscInt idx[], PdTensor *l)
+{
+  PdObjective_LearnedIC *ic = (PdObjective_LearnedIC *)obj->data;
+
+  PetscFunctionBegin;
+  PetscCall(PdLearnedICLoss(ic->model, t->tape, ic->graphs[idx[0]], l));
+  PetscFunctionReturn(0);
+}
+
+/* mean validation CG iterations per system every -validate_every epochs and at the last (rank 0) */
+static PetscErrorCode Metric_LearnedIC(PdObjective obj, PdTrainer t, PetscInt e, double *m)
+{
+  PdObjective_LearnedIC *ic  = (PdObjective_LearnedIC *)obj->data;
+  PetscInt               its = -1;
+  PetscMPIInt            rank;
+
+  PetscFunctionBegin;
+  if (!(ic->nval > 0 && ((e + 1) % ic->every == 0 || e + 1 == t->epochs))) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Comm_rank(obj->comm, &rank));
+  if (rank == 0) PetscCall(ValidationIterations(&ic->val, ic->model, &its));
+  PetscCallMPI(MPI_Bcast(&its, 1, MPIU_INT, 0, obj->comm));
+  *m = (double)its / ic->nval;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Destroy_LearnedIC(PdObjective obj)
+{
+  PdObjective_LearnedIC *ic = (PdObjective_LearnedIC *)obj->data;
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < ic->count; k++) PetscCall(PdICGraphDestroy(&ic->graphs[k]));
+  PetscCall(PetscFree(ic->graphs));
+  if (ic->val.A) PetscCall(ValidationDestroy(&ic->val));
+  PetscCall(PetscFree(obj->data));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdObjectiveCreate_LearnedIC(PdObjective obj)
+{
+  PdObjective_LearnedIC *ic;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&ic));
+  obj->data          = ic;
+  obj->stream        = PD_RNG_STREAM_IC_EPOCH;
+  obj->averaging     = PD_OBJECTIVE_OWNED;
+  obj->keep_best     = PETSC_TRUE;
+  obj->metric_sparse = PETSC_TRUE;
+  obj->metric_print  = "%.1f";
+  obj->metric_csv    = "%.4f";
+  obj->ops->items    = Items_LearnedIC;
+  obj->ops->loss     = Loss_LearnedIC;
+  obj->ops->metric   = Metric_LearnedIC;
+  obj->ops->destroy  = Destroy_LearnedIC;
+  PetscCall(PetscStrncpy(obj->title, "learned_ic training", sizeof(obj->title)));
+  PetscCall(PetscStrncpy(obj->metric_label, "validation CG iterations", sizeof(obj->metric_label)));
+  PetscCall(PetscStrncpy(obj->metric_column, "validation_iterations", sizeof(obj->metric_column)));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdObjectiveLearnedICSetModel - the network trained (not copied); its seed orders the epochs @*/
+PetscErrorCode PdObjectiveLearnedICSetModel(PdObjective obj, NOp model, PetscInt64 seed)
+{
+  PetscFunctionBegin;
+  PetscCheck(obj->ops->destroy == Destroy_LearnedIC, obj->comm, PETSC_ERR_ARG_WRONG, "The objective is %s, not %s", obj->type, PDOBJECTIVELEARNEDIC);
+  ((PdObjective_LearnedIC *)obj->data)->model = model;
+  obj->seed = seed;
+  PetscCall(NOpGetParams(model, &obj->params));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdObjectiveLearnedICSetSystems - make the training systems 0..count-1 of a family with P (x, b)
+  pairs each (this rank's share: r, r + size, ...; a progress line) and, on rank 0, nval validation
+  systems (the stream seed + 2000003) checked every `every` epochs
+@*/
+PetscErrorCode PdObjectiveLearnedICSetSystems(PdObjective obj, PdFamily *fam, PetscInt count, PetscInt P, PetscInt nval, PetscInt every)
+{
+  PdObjective_LearnedIC *ic = (PdObjective_LearnedIC *)obj->data;
+  PetscMPIInt            rank, size;
+  PetscInt               own = 0;
+  PdProgress             prog;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(obj->comm, &rank));
+  PetscCallMPI(MPI_Comm_size(obj->comm, &size));
+  ic->count = count;
+  ic->nval  = nval;
+  ic->every = every;
+  for (PetscInt s = rank; s < count; s += size) own++;
+  PetscCall(PetscCalloc1(count, &ic->graphs));
+  PetscCall(PdProgressBegin(obj->comm, "making systems", own, &prog));
+  for (PetscInt s = rank, k = 0; s < count; s += size, k++) {
+    PetscCall(MakeSystem(fam, s, P, &ic->graphs[s]));
+    PetscCall(PdProgressUpdate(&prog, k + 1, NULL));
+  }
+  PetscCall(PdProgressEnd(&prog));
+  if (rank == 0) PetscCall(ValidationCreate(fam, nval, &ic->val));
+  obj->has_metric = (PetscBool)(nval > 0);
+  PetscFunctionReturn(0);
+}

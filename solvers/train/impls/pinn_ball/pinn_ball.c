@@ -1,0 +1,251 @@
+/* The pinn-ball objective: a PdPinn's residual (and boundary penalty) on fresh points each step,
+   with Laplacians estimated by Taylor-mode jets, chunked to -jet_max_rows; step-based (one step per
+   trainer "epoch", no shuffling, one progress line). */
+#include "pinnimpl.h"
+#include <sys/resource.h>
+
+
+/* F(Lu, u) - g as a tensor, loss = mean (F - g)^2 */
+static PetscErrorCode Residual(PdPinn p, PdTensor Lu, PdTensor u, PdTensor g, PdTensor *loss)
+{
+  PdTensor F, t;
+
+  PetscFunctionBegin;
+  switch (p->pde) {
+  case PD_PINN_POISSON:
+    PetscCall(PdScale(Lu, -1.0f, &F));
+    break;
+  case PD_PINN_ALLEN_CAHN:
+    PetscCall(PdSquare(u, &t));
+    PetscCall(PdMul(t, u, &t));
+    PetscCall(PdSub(u, t, &t));
+    PetscCall(PdAdd(Lu, t, &F));
+    break;
+  default:
+    PetscCall(PdSin(u, &t));
+    PetscCall(PdAdd(Lu, t, &F));
+    break;
+  }
+  PetscCall(PdMSELoss(F, g, loss));
+  PetscFunctionReturn(0);
+}
+
+/* boundary penalty: weight * mean N(x_b)^2 on points of the sphere (the exact solution is 0 there) */
+static PetscErrorCode BoundaryLoss(PdPinn p, const float *xb, PdTensor *loss)
+{
+  PetscInt sx[2] = {p->bbatch, p->d};
+  PdTensor x, y, z;
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(p->tape, 2, sx, &x));
+  PetscCall(PetscArraycpy(x->data, xb, p->bbatch * p->d));
+  PetscCall(NOpForward(p->nop, p->tape, x, &y));
+  PetscCall(PdTapeInput(p->tape, y->ndim, y->shape, &z));
+  PetscCall(PetscArrayzero(z->data, z->size));
+  PetscCall(PdMSELoss(y, z, &y));
+  PetscCall(PdScale(y, (float)p->bweight, loss));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NewPoints(PdPinn p, const float *xs, PdTensor *x)
+{
+  PetscInt sx[2] = {p->batch, p->d};
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(p->tape, 2, sx, x));
+  PetscCall(PetscArraycpy((*x)->data, xs, p->batch * p->d));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Constant(PdTape tape, PetscInt n, const double *v, PdTensor *t)
+{
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(tape, 1, &n, t));
+  for (PetscInt k = 0; k < n; k++) (*t)->data[k] = (float)v[k];
+  PetscFunctionReturn(0);
+}
+
+/* one step's loss and gradient (the trainer's lossgrad; it takes the optimizer step).  Gradients of a loss that does not fit in -jet_max_rows rows are
+   accumulated over chunks of directions: a first pass without gradients gives the whole Laplacian
+   estimate, then each chunk's graph is the same loss with the other chunks' part held constant,
+   so the chunks' backward passes add up to the gradient of the whole loss. */
+static PetscErrorCode Step(PdPinn p, float *xs, float *xb, double *g, double *lap, double *uval, double *loss)
+{
+  const PetscInt B = p->batch;
+  PdDirSet       ds;
+  PdParams       params;
+  PdTensor       x, gt, Lu, u, L, part;
+  PetscInt       rows = 0, chunk;
+
+  PetscFunctionBegin;
+  PetscCall(NOpGetParams(p->nop, &params));
+  PetscCall(PdPinnSampleBall(&p->rng, B, p->d, PETSC_FALSE, xs));
+  for (PetscInt b = 0; b < B; b++) {
+    double ue, le;
+    PdPinnExactPoint(p, xs + (size_t)b * p->d, &ue, &le);
+    g[b] = PdPinnRHS(p, ue, le);
+  }
+  if (p->bc == PD_PINN_PENALTY) PetscCall(PdPinnSampleBall(&p->rng, p->bbatch, p->d, PETSC_TRUE, xb));
+  PetscCall(PdDirSetSample(&p->op, p->est, p->V, B, p->d, &p->rng, &ds));
+  for (PetscInt t = 0; t < ds.nterms; t++) rows += ds.V[t] * B;
+  PetscCall(PdParamsZeroGrad(params));
+  if (rows <= p->max_rows) {
+    PetscCall(PdTapeReset(p->tape));
+    PetscCall(NewPoints(p, xs, &x));
+    PetscCall(Constant(p->tape, B, g, &gt));
+    PetscCall(PdDiffOpEstimate(PdPinnJetModel, p, x, &ds, &Lu, &u));
+    PetscCall(Residual(p, Lu, u, gt, &L));
+    if (p->bc == PD_PINN_PENALTY) {
+      PdTensor Lb;
+      PetscCall(BoundaryLoss(p, xb, &Lb));
+      PetscCall(PdAdd(L, Lb, &L));
+    }
+    *loss = L->data[0];
+    PetscCall(PdTapeBackward(p->tape, L));
+  } else {
+    chunk = PetscMax(1, p->max_rows / B);
+    PetscCall(PetscArrayzero(lap, B));
+    PetscCall(PdTapeSetGradEnabled(p->tape, PETSC_FALSE));
+    for (PetscInt t = 0; t < ds.nterms; t++)
+      for (PetscInt v0 = 0; v0 < ds.V[t]; v0 += chunk) {
+        PetscCall(PdTapeReset(p->tape));
+        PetscCall(NewPoints(p, xs, &x));
+        PetscCall(PdDiffOpApply(PdPinnJetModel, p, x, &ds, t, v0, PetscMin(v0 + chunk, ds.V[t]), &part, (t == 0 && v0 == 0) ? &u : NULL));
+        for (PetscInt b = 0; b < B; b++) lap[b] += part->data[b];
+        if (t == 0 && v0 == 0)
+          for (PetscInt b = 0; b < B; b++) uval[b] = u->data[b];
+      }
+    PetscCall(PdTapeSetGradEnabled(p->tape, PETSC_TRUE));
+    for (PetscInt t = 0; t < ds.nterms; t++)
+      for (PetscInt v0 = 0; v0 < ds.V[t]; v0 += chunk) {
+        PetscBool first = (PetscBool)(t == 0 && v0 == 0);
+        PdTensor  other;
+        PetscCall(PdTapeReset(p->tape));
+        PetscCall(NewPoints(p, xs, &x));
+        PetscCall(Constant(p->tape, B, g, &gt));
+        PetscCall(PdDiffOpApply(PdPinnJetModel, p, x, &ds, t, v0, PetscMin(v0 + chunk, ds.V[t]), &part, first ? &u : NULL));
+        PetscCall(PdTapeInput(p->tape, 1, &B, &other));
+        for (PetscInt b = 0; b < B; b++) other->data[b] = (float)(lap[b] - part->data[b]);
+        PetscCall(PdAdd(part, other, &Lu));
+        if (!first) PetscCall(Constant(p->tape, B, uval, &u));
+        PetscCall(Residual(p, Lu, u, gt, &L));
+        if (first && p->bc == PD_PINN_PENALTY) {
+          PdTensor Lb;
+          PetscCall(BoundaryLoss(p, xb, &Lb));
+          PetscCall(PdAdd(L, Lb, &L));
+        }
+        if (first) *loss = L->data[0];
+        PetscCall(PdTapeBackward(p->tape, L));
+      }
+  }
+  PetscCall(PdDirSetDestroy(&ds));
+  PetscFunctionReturn(0);
+}
+
+/* user + system time of the process: what an iteration costs whatever else the machine runs */
+static double CPUTime(void)
+{
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru)) return 0;
+  return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
+typedef struct {
+  PdPinn  p;
+  float  *xs, *xb;
+  double *g, *lap, *uval;
+} PdObjective_PinnBall;
+
+static PetscErrorCode Items_PinnBall(PdObjective obj, PetscInt *n)
+{
+  PetscFunctionBegin;
+  *n = 1; /* step-based: one step per "epoch" */
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode LossGrad_PinnBall(PdObjective obj, PdTrainer t, PetscInt n, const PetscInt idx[], PetscInt B, double *loss)
+{
+  PdObjective_PinnBall *o = (PdObjective_PinnBall *)obj->data;
+
+  PetscFunctionBegin;
+  PetscCall(Step(o->p, o->xs, o->xb, o->g, o->lap, o->uval, loss));
+  o->p->loss = *loss;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode StepEnd_PinnBall(PdObjective obj, PdTrainer t, PetscInt step, double loss, char extra[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(extra, len, "loss %.3e", loss));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Destroy_PinnBall(PdObjective obj)
+{
+  PdObjective_PinnBall *o = (PdObjective_PinnBall *)obj->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree5(o->xs, o->xb, o->g, o->lap, o->uval));
+  PetscCall(PetscFree(obj->data));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdObjectiveCreate_PinnBall(PdObjective obj)
+{
+  PdObjective_PinnBall *o;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&o));
+  obj->data          = o;
+  obj->shuffle       = PETSC_FALSE;
+  obj->quiet_epochs  = PETSC_TRUE;
+  obj->ops->items    = Items_PinnBall;
+  obj->ops->lossgrad = LossGrad_PinnBall;
+  obj->ops->stepend  = StepEnd_PinnBall;
+  obj->ops->destroy  = Destroy_PinnBall;
+  PetscCall(PetscStrncpy(obj->progress, "pinn", sizeof(obj->progress)));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdObjectivePinnBallSetPinn - the PINN trained (set up here; not copied): its residual points,
+  directions and boundary penalty make the loss @*/
+PetscErrorCode PdObjectivePinnBallSetPinn(PdObjective obj, PdPinn p)
+{
+  PdObjective_PinnBall *o = (PdObjective_PinnBall *)obj->data;
+
+  PetscFunctionBegin;
+  PetscCheck(obj->ops->destroy == Destroy_PinnBall, obj->comm, PETSC_ERR_ARG_WRONG, "The objective is %s, not %s", obj->type, PDOBJECTIVEPINNBALL);
+  PetscCall(PdPinnSetUp(p));
+  o->p      = p;
+  obj->seed = p->seed;
+  PetscCall(NOpGetParams(p->nop, &obj->params));
+  PetscCall(PetscFree5(o->xs, o->xb, o->g, o->lap, o->uval));
+  PetscCall(PetscMalloc5((size_t)p->batch * p->d, &o->xs, p->bc == PD_PINN_PENALTY ? (size_t)p->bbatch * p->d : 1, &o->xb, p->batch, &o->g, p->batch, &o->lap, p->batch, &o->uval));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnTrain - -iters Adam steps on the PDE residual (and boundary penalty): the pinn-ball
+  objective trained by PdTrainer with the PINN's optimizer; the loss of the last step @*/
+PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
+{
+  PdObjective    obj;
+  double         c0;
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBegin;
+  PetscCall(PdPinnSetUp(p));
+  PetscCall(PdObjectiveCreate(p->comm, &obj));
+  PetscCall(PdObjectiveSetType(obj, PDOBJECTIVEPINNBALL));
+  PetscCall(PdObjectivePinnBallSetPinn(obj, p));
+  p->loss = 0;
+  c0      = CPUTime();
+  PetscCall(PetscTime(&t0));
+  PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, p->iters));
+  PetscCall(PetscTime(&t1));
+  p->train_time += t1 - t0;
+  p->train_cpu += CPUTime() - c0;
+  p->it = p->it + p->iters;
+  if (loss) *loss = p->loss;
+  PetscCall(PdObjectiveDestroy(&obj));
+  PetscFunctionReturn(0);
+}

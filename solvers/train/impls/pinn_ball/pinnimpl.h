@@ -1,0 +1,38 @@
+/* Private to the pinn-ball objective and PdPinn (solvers/train/impls/pinn_ball/): the problem, the
+   model and its optimizer, the closed forms the training and the evaluation share. */
+#pragma once
+#include <pdeop/pinn.h>
+#include <pdeop/io.h>
+#include <pdeop/vecmath.h>
+#include "../../trainimpl.h"
+
+struct _n_PdPinn {
+  MPI_Comm        comm;
+  PdPinnPDE       pde;
+  PdPinnSolution  sol;
+  PdPinnBoundary  bc;
+  PdEstimatorType est;
+  PdDirDist       dist;
+  PetscInt        d, batch, V, iters, bbatch, test_points, max_rows, it;
+  double          bweight;
+  PetscInt64      seed;
+  PetscInt        nc;
+  double         *c;  /* the coefficients c_i of the exact solution */
+  float          *cf; /* the same in float for the vectorised closed forms */
+  float          *work;
+  NOp             nop;
+  PdOptim         optim;
+  PdTape          tape, etape;
+  PdRng           rng;
+  PdDiffOp        op;
+  PetscBool       setup;
+  double          loss, rel_l2, train_time, train_cpu;
+  PetscInt        test_used;
+};
+
+
+PETSC_INTERN PetscErrorCode PdPinnCheckProblem(PdPinn);
+PETSC_INTERN PetscErrorCode PdPinnDrawCoefficients(PdPinn);
+PETSC_INTERN void           PdPinnExactPoint(PdPinn, const float *, double *, double *);
+PETSC_INTERN double         PdPinnRHS(PdPinn, double, double);
+PETSC_INTERN PetscErrorCode PdPinnJetModel(void *, PdTape, const PdJetSeed *, PetscInt, PdJet *);

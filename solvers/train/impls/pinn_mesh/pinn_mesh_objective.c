@@ -1,0 +1,245 @@
+/* The pinn-mesh objective: a PdPinnMesh's residual and boundary losses on fresh collocation points
+   each step, the boundary weight fixed or annealed (Wang, Teng & Perdikaris); step-based. */
+#include "pinnmeshimpl.h"
+
+/* mean (-Delta u + c u - f)^2 over the residual points x [B, 2] */
+static PetscErrorCode ResidualLoss(PdPinnMesh p, const float *xs, const float *f, PdTensor *loss)
+{
+  PetscInt B = p->batch, sx[2] = {B, 2};
+  PdTensor x, Lu, u, F, ft;
+  double   c = PdScalarProblemReaction(&p->pb);
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(p->tape, 2, sx, &x));
+  PetscCall(PetscArraycpy(x->data, xs, 2 * B));
+  PetscCall(PdDiffOpEstimate(PdJetModelNOp, p->nop, x, &p->dirs, &Lu, &u));
+  PetscCall(PdScale(Lu, -1.0f, &F));
+  if (c != 0) {
+    PdTensor cu;
+    PetscCall(PdScale(u, (float)c, &cu));
+    PetscCall(PdAdd(F, cu, &F));
+  }
+  PetscCall(PdTapeInput(p->tape, 1, &B, &ft));
+  PetscCall(PetscArraycpy(ft->data, f, B));
+  PetscCall(PdMSELoss(F, ft, loss));
+  PetscFunctionReturn(0);
+}
+
+/* mean (u - g)^2 over the boundary points */
+static PetscErrorCode BoundaryLoss(PdPinnMesh p, const float *xb, const float *g, PdTensor *loss)
+{
+  PetscInt Bb = p->bbatch, sx[2] = {Bb, 2};
+  PdTensor x, u, gt;
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(p->tape, 2, sx, &x));
+  PetscCall(PetscArraycpy(x->data, xb, 2 * Bb));
+  PetscCall(NOpForward(p->nop, p->tape, x, &u));
+  PetscCall(PdReshape(u, 1, &Bb, &u));
+  PetscCall(PdTapeInput(p->tape, 1, &Bb, &gt));
+  PetscCall(PetscArraycpy(gt->data, g, Bb));
+  PetscCall(PdMSELoss(u, gt, loss));
+  PetscFunctionReturn(0);
+}
+
+/* over the weight matrices (not the biases, as the reference code): the largest |gradient| and the
+   mean over matrices of their mean |gradient| */
+static PetscErrorCode GradStats(PdPinnMesh p, double *gmax, double *gmean)
+{
+  PdParams params;
+  PetscInt n, m = 0;
+
+  PetscFunctionBegin;
+  PetscCall(NOpGetParams(p->nop, &params));
+  PetscCall(PdParamsGetNumber(params, &n));
+  *gmax  = 0;
+  *gmean = 0;
+  for (PetscInt k = 0; k < n; k++) {
+    PdTensor t;
+    double   s = 0;
+    PetscCall(PdParamsGetTensor(params, k, &t));
+    if (t->ndim != 2 || !t->grad) continue;
+    for (PetscInt i = 0; i < t->size; i++) {
+      double a = PetscAbsReal(t->grad[i]);
+      *gmax    = PetscMax(*gmax, a);
+      s += a;
+    }
+    *gmean += s / (double)t->size;
+    m++;
+  }
+  if (m) *gmean /= (double)m;
+  PetscFunctionReturn(0);
+}
+
+/* the new boundary weight from the two losses' gradients at this batch (Wang, Teng & Perdikaris,
+   Algorithm 1): w <- (1 - alpha) w + alpha max|grad L_r| / mean|grad (w L_b)|, the boundary loss's
+   gradient taken with its current weight as the reference code does (its fixed point is
+   w^2 = max/mean); unweighted, the ratio is max|grad L_r| / mean|grad L_b|, which runs away when
+   the network meets the boundary data exactly (Helmholtz: u = 0 on the boundary) */
+static PetscErrorCode Anneal(PdPinnMesh p, const float *xs, const float *f, const float *xb, const float *g)
+{
+  PdParams params;
+  PdTensor L;
+  double   rmax, rmean, bmax, bmean, hat;
+
+  PetscFunctionBegin;
+  PetscCall(NOpGetParams(p->nop, &params));
+  PetscCall(PdParamsZeroGrad(params));
+  PetscCall(PdTapeReset(p->tape));
+  PetscCall(ResidualLoss(p, xs, f, &L));
+  PetscCall(PdTapeBackward(p->tape, L));
+  PetscCall(GradStats(p, &rmax, &rmean));
+  PetscCall(PdParamsZeroGrad(params));
+  PetscCall(PdTapeReset(p->tape));
+  PetscCall(BoundaryLoss(p, xb, g, &L));
+  if (p->form == PD_PINN_ANNEAL_WEIGHTED) PetscCall(PdScale(L, (float)p->weight, &L));
+  PetscCall(PdTapeBackward(p->tape, L));
+  PetscCall(GradStats(p, &bmax, &bmean));
+  if (bmean > 0 && PetscIsNormalReal(rmax / bmean)) {
+    hat       = rmax / bmean;
+    p->weight = (1 - p->alpha) * p->weight + p->alpha * hat;
+  }
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  PdPinnMesh p;
+  float     *xs, *f, *xb, *g;
+  FILE      *log;
+} PdObjective_PinnMesh;
+
+static PetscErrorCode Items_PinnMesh(PdObjective obj, PetscInt *n)
+{
+  PetscFunctionBegin;
+  *n = 1; /* step-based: one step per "epoch" */
+  PetscFunctionReturn(0);
+}
+
+/* before each step: fresh collocation points and their data, and the boundary weight annealed
+   every -annealing_every steps at these points */
+static PetscErrorCode StepBegin_PinnMesh(PdObjective obj, PdTrainer t, PetscInt step)
+{
+  PdObjective_PinnMesh *o = (PdObjective_PinnMesh *)obj->data;
+  PdPinnMesh            p = o->p;
+  float                *xs = o->xs, *f = o->f, *xb = o->xb, *g = o->g;
+
+  PetscFunctionBegin;
+  PetscCall(PdPinnMeshSampleInterior(p, &p->rng, p->batch, xs));
+  PetscCall(PdPinnMeshSampleBoundary(p, &p->rng, p->bbatch, xb));
+  for (PetscInt k = 0; k < p->batch; k++) {
+    PetscReal x[2] = {xs[2 * k], xs[2 * k + 1]};
+    f[k]           = (float)PdScalarProblemSource(&p->pb, 2, x);
+  }
+  for (PetscInt k = 0; k < p->bbatch; k++) {
+    PetscReal x[2] = {xb[2 * k], xb[2 * k + 1]};
+    g[k]           = (float)PdScalarProblemExact(&p->pb, 2, x);
+  }
+  if (p->wmode == PD_PINN_WEIGHTS_ANNEALING && p->it % p->every == 0) PetscCall(Anneal(p, xs, f, xb, g));
+  PetscFunctionReturn(0);
+}
+
+/* the loss mean residual^2 + w mean (u - g)^2 at the step's points and its gradient */
+static PetscErrorCode LossGrad_PinnMesh(PdObjective obj, PdTrainer t, PetscInt n, const PetscInt idx[], PetscInt B, double *loss)
+{
+  PdObjective_PinnMesh *o = (PdObjective_PinnMesh *)obj->data;
+  PdPinnMesh            p = o->p;
+  PdTensor              Lr, Lb, L;
+
+  PetscFunctionBegin;
+  PetscCall(PdParamsZeroGrad(obj->params)); /* Anneal left its gradients */
+  PetscCall(PdTapeReset(p->tape));
+  PetscCall(ResidualLoss(p, o->xs, o->f, &Lr));
+  PetscCall(BoundaryLoss(p, o->xb, o->g, &Lb));
+  p->loss_r = Lr->data[0];
+  p->loss_b = Lb->data[0];
+  PetscCall(PdScale(Lb, (float)p->weight, &L));
+  PetscCall(PdAdd(Lr, L, &L));
+  p->loss = L->data[0];
+  *loss   = p->loss;
+  if (!PetscIsNormalReal(p->loss) && p->loss != 0) PetscFunctionReturn(0); /* the trainer stops */
+  PetscCall(PdTapeBackward(p->tape, L));
+  PetscFunctionReturn(0);
+}
+
+/* the log row every -annealing_every steps and the progress line's text */
+static PetscErrorCode StepEnd_PinnMesh(PdObjective obj, PdTrainer t, PetscInt step, double loss, char extra[], size_t len)
+{
+  PdObjective_PinnMesh *o = (PdObjective_PinnMesh *)obj->data;
+  PdPinnMesh            p = o->p;
+
+  PetscFunctionBegin;
+  if (o->log && p->it % p->every == 0) PetscCall(PetscFPrintf(p->comm, o->log, "%" PetscInt_FMT ",%.6e,%.6e,%.6e\n", p->it, p->loss_r, p->loss_b, p->weight));
+  p->it++;
+  PetscCall(PetscSNPrintf(extra, len, "loss %.3e (residual %.2e, boundary %.2e x %.3g)", p->loss, p->loss_r, p->loss_b, p->weight));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Destroy_PinnMesh(PdObjective obj)
+{
+  PdObjective_PinnMesh *o = (PdObjective_PinnMesh *)obj->data;
+
+  PetscFunctionBegin;
+  if (o->log) PetscCall(PetscFClose(obj->comm, o->log));
+  PetscCall(PetscFree4(o->xs, o->f, o->xb, o->g));
+  PetscCall(PetscFree(obj->data));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdObjectiveCreate_PinnMesh(PdObjective obj)
+{
+  PdObjective_PinnMesh *o;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&o));
+  obj->data          = o;
+  obj->shuffle       = PETSC_FALSE;
+  obj->quiet_epochs  = PETSC_TRUE;
+  obj->ops->items     = Items_PinnMesh;
+  obj->ops->stepbegin = StepBegin_PinnMesh;
+  obj->ops->lossgrad  = LossGrad_PinnMesh;
+  obj->ops->stepend   = StepEnd_PinnMesh;
+  obj->ops->destroy   = Destroy_PinnMesh;
+  PetscCall(PetscStrncpy(obj->progress, "pinn", sizeof(obj->progress)));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdObjectivePinnMeshSetPinn - the mesh PINN trained (set up here; not copied); its -log file
+  (iteration, residual and boundary losses, boundary weight) is written while it trains @*/
+PetscErrorCode PdObjectivePinnMeshSetPinn(PdObjective obj, PdPinnMesh p)
+{
+  PdObjective_PinnMesh *o = (PdObjective_PinnMesh *)obj->data;
+
+  PetscFunctionBegin;
+  PetscCheck(obj->ops->destroy == Destroy_PinnMesh, obj->comm, PETSC_ERR_ARG_WRONG, "The objective is %s, not %s", obj->type, PDOBJECTIVEPINNMESH);
+  PetscCall(PdPinnMeshSetUp(p));
+  o->p      = p;
+  obj->seed = p->seed;
+  PetscCall(NOpGetParams(p->nop, &obj->params));
+  PetscCall(PetscFree4(o->xs, o->f, o->xb, o->g));
+  PetscCall(PetscMalloc4(2 * p->batch, &o->xs, p->batch, &o->f, 2 * p->bbatch, &o->xb, p->bbatch, &o->g));
+  if (p->log[0] && !o->log) {
+    PetscCall(PetscFOpen(p->comm, p->log, "w", &o->log));
+    PetscCall(PetscFPrintf(p->comm, o->log, "iteration,residual_loss,boundary_loss,boundary_weight\n"));
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnMeshTrain - -iters Adam steps on mean residual^2 + w mean (u - g)^2: the pinn-mesh
+  objective trained by PdTrainer with the PINN's optimizer; the loss of the last step @*/
+PetscErrorCode PdPinnMeshTrain(PdPinnMesh p, double *loss)
+{
+  PdObjective    obj;
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBegin;
+  PetscCall(PdObjectiveCreate(p->comm, &obj));
+  PetscCall(PdObjectiveSetType(obj, PDOBJECTIVEPINNMESH));
+  PetscCall(PdObjectivePinnMeshSetPinn(obj, p));
+  PetscCall(PetscTime(&t0));
+  PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, p->iters));
+  PetscCall(PetscTime(&t1));
+  p->train_time += t1 - t0;
+  if (loss) *loss = p->loss;
+  PetscCall(PdObjectiveDestroy(&obj));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,115 @@
+/* PdObjective: what a training loop minimises (a type from a PetscFunctionList registry), with the
+   properties that tell the one loop of PdTrainer how to treat it (solvers/train/trainimpl.h). */
+#include "../trainimpl.h"
+
+static PetscFunctionList PdObjectiveList       = NULL;
+static PetscBool         PdObjectiveRegistered = PETSC_FALSE;
+
+/*@
+  PdObjectiveRegister - add an objective type: create fills the ops table, sets obj->data and obj->params
+
+  Input: name, create
+@*/
+PetscErrorCode PdObjectiveRegister(const char name[], PetscErrorCode (*create)(PdObjective))
+{
+  PetscFunctionBegin;
+  PetscCall(PdObjectiveRegisterAll());
+  PetscCall(PetscFunctionListAdd(&PdObjectiveList, name, create));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PdObjectiveFinalizePackage(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFunctionListDestroy(&PdObjectiveList));
+  PdObjectiveRegistered = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdObjectiveRegisterAll - register the built-in objective types (once; freed at PetscFinalize) @*/
+PetscErrorCode PdObjectiveRegisterAll(void)
+{
+  PetscFunctionBegin;
+  if (PdObjectiveRegistered) PetscFunctionReturn(0);
+  PdObjectiveRegistered = PETSC_TRUE;
+  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVESUPERVISED, PdObjectiveCreate_Supervised));
+  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVEROLLOUT, PdObjectiveCreate_Rollout));
+  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVELEARNEDIC, PdObjectiveCreate_LearnedIC));
+  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVEDCDM, PdObjectiveCreate_DCDM));
+  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVEPINNBALL, PdObjectiveCreate_PinnBall));
+  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVEPINNMESH, PdObjectiveCreate_PinnMesh));
+  PetscCall(PetscRegisterFinalize(PdObjectiveFinalizePackage));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdObjectiveCreate - an objective without a type (PdObjectiveSetType next) @*/
+PetscErrorCode PdObjectiveCreate(MPI_Comm comm, PdObjective *obj)
+{
+  PdObjective o;
+
+  PetscFunctionBegin;
+  PetscCall(PdObjectiveRegisterAll());
+  PetscCall(PetscNew(&o));
+  o->comm         = comm;
+  o->refct        = 1;
+  o->stream       = PD_RNG_STREAM_EPOCH;
+  o->shuffle      = PETSC_TRUE;
+  o->averaging    = PD_OBJECTIVE_SHARE;
+  o->metric_print = "%.4e";
+  o->metric_csv   = "%.9g";
+  PetscCall(PetscStrncpy(o->loss_label, "loss", sizeof(o->loss_label)));
+  PetscCall(PetscStrncpy(o->loss_column, "loss", sizeof(o->loss_column)));
+  *obj = o;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdObjectiveSetType - choose the type (registered with PdObjectiveRegister) @*/
+PetscErrorCode PdObjectiveSetType(PdObjective obj, PdObjectiveType type)
+{
+  PetscErrorCode (*create)(PdObjective);
+  PetscBool same = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  if (obj->type) PetscCall(PetscStrcmp(obj->type, type, &same));
+  if (same) PetscFunctionReturn(0);
+  PetscCall(PetscFunctionListFind(PdObjectiveList, type, &create));
+  PetscCheck(create, obj->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown objective type '%s'; register it with PdObjectiveRegister", type);
+  if (obj->ops->destroy) PetscCall((*obj->ops->destroy)(obj));
+  PetscCall(PetscMemzero(obj->ops, sizeof(obj->ops)));
+  obj->data = NULL;
+  PetscCall(PetscFree(obj->type));
+  PetscCall(PetscStrallocpy(type, &obj->type));
+  PetscCall((*create)(obj));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdObjectiveGetType - the type's name @*/
+PetscErrorCode PdObjectiveGetType(PdObjective obj, PdObjectiveType *type)
+{
+  PetscFunctionBegin;
+  *type = obj->type;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdObjectiveGetParams - the parameters the objective trains @*/
+PetscErrorCode PdObjectiveGetParams(PdObjective obj, PdParams *params)
+{
+  PetscFunctionBegin;
+  *params = obj->params;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdObjectiveDestroy - drop a reference (a trainer holds one); the last frees the type's data @*/
+PetscErrorCode PdObjectiveDestroy(PdObjective *obj)
+{
+  PetscFunctionBegin;
+  if (!*obj) PetscFunctionReturn(0);
+  if (--(*obj)->refct > 0) {
+    *obj = NULL;
+    PetscFunctionReturn(0);
+  }
+  if ((*obj)->ops->destroy) PetscCall((*(*obj)->ops->destroy)(*obj));
+  PetscCall(PetscFree((*obj)->type));
+  PetscCall(PetscFree(*obj));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,197 @@
+/* Tests of PdTrainer with an objective registered here: least squares of a linear model y = a.x on
+   32 points, whose minimiser a is known (the data are exact), reached by the one loop; a NaN loss
+   stops training with the divergence message and leaves the previous checkpoint intact; resuming
+   after k epochs gives bit-identical parameters to an uninterrupted run. The learned-ic and dcdm
+   objectives built directly train (their loss falls, learned-ic keeps its best validated epoch), and
+   the registry knows the built-in types. */
+#include "trainer_lsq.h"
+#include <pdeop/learnedtrain.h>
+
+static void test_reaches_minimiser(void **state)
+{
+  PdTrainer   tr;
+  PdObjective obj;
+  PdParams    p;
+  float      *w, *g;
+  double      loss;
+
+  PDT(NewTrainer(PETSC_COMM_SELF, 150, &tr));
+  PDT(PdTrainerTrain(tr));
+  PDT(PdTrainerGetObjective(tr, &obj));
+  PDT(PdObjectiveGetParams(obj, &p));
+  PDT(PdParamsGetArrays(p, &w, &g));
+  for (int d = 0; d < DIM; d++) PDT_CLOSE(w[d], A_TRUE[d], 2e-3); /* exact data: the minimiser is A_TRUE */
+  PDT(PdTrainerGetResults(tr, &loss, NULL, NULL, NULL, NULL));
+  assert_true(loss < 1e-5);
+  PDT(PdTrainerDestroy(&tr));
+}
+
+static void test_nan_stops_and_keeps_checkpoint(void **state)
+{
+  PdTrainer tr;
+  PdDict    meta;
+  PetscInt  epoch;
+  LSQ      *q;
+
+  PDT(NewTrainer(PETSC_COMM_SELF, 6, &tr));
+  q           = (LSQ *)tr->obj->data;
+  q->nan_from = 3; /* the 4th epoch's loss is NaN */
+  PDT(PdTrainerSetOutput(tr, "lsq_nan.h5"));
+  PDT(PdTrainerSetCheckpointEvery(tr, 1));
+  PDT_FAILS(PdTrainerTrain(tr));
+  PDT_ERRMSG_HAS("diverged in epoch 4");
+  PDT_ERRMSG_HAS("from epoch 3");
+  PDT_ERRMSG_HAS("lsq_nan.h5");
+  PDT(PdCheckpointReadMeta(PETSC_COMM_SELF, "lsq_nan.h5", &meta, &epoch));
+  assert_int_equal(epoch, 3);
+  PDT(PdDictDestroy(&meta));
+  PDT(PdTrainerDestroy(&tr));
+  { /* the checkpoint loads, with finite parameters */
+    PdObjective obj;
+    PdParams    p;
+    float      *w, *g;
+    PDT(NewTrainer(PETSC_COMM_SELF, 6, &tr));
+    PDT(PdTrainerResume(tr, "lsq_nan.h5"));
+    PDT(PdTrainerGetObjective(tr, &obj));
+    PDT(PdObjectiveGetParams(obj, &p));
+    PDT(PdParamsGetArrays(p, &w, &g));
+    for (int d = 0; d < DIM; d++) assert_true(PetscIsNormalReal(w[d]));
+    PDT(PdTrainerDestroy(&tr));
+  }
+}
+
+static void ResumeMatches(MPI_Comm comm)
+{
+  PdTrainer   full, half, rest;
+  PdObjective oa, ob;
+  PdParams    pa, pb;
+  float      *wa, *wb, *g;
+
+  PDT(NewTrainer(comm, 7, &full));
+  PDT(PdTrainerTrain(full));
+  PDT(NewTrainer(comm, 3, &half));
+  PDT(PdTrainerSetOutput(half, "lsq_half.h5"));
+  PDT(PdTrainerTrain(half));
+  PDT(PdTrainerDestroy(&half));
+  PDT(NewTrainer(comm, 7, &rest));
+  PDT(PdTrainerResume(rest, "lsq_half.h5"));
+  PDT(PdTrainerTrain(rest));
+  PDT(PdTrainerGetObjective(full, &oa));
+  PDT(PdTrainerGetObjective(rest, &ob));
+  PDT(PdObjectiveGetParams(oa, &pa));
+  PDT(PdObjectiveGetParams(ob, &pb));
+  PDT(PdParamsGetArrays(pa, &wa, &g));
+  PDT(PdParamsGetArrays(pb, &wb, &g));
+  assert_memory_equal(wa, wb, DIM * sizeof(float)); /* bit-identical */
+  PDT(PdTrainerDestroy(&full));
+  PDT(PdTrainerDestroy(&rest));
+}
+
+static void test_resume_bit_identical(void **state)
+{
+  ResumeMatches(PETSC_COMM_SELF);
+}
+
+/* the learned-ic objective built directly: the loss falls and the model kept is the epoch with the
+   fewest validation iterations */
+static void test_learned_ic_objective(void **state)
+{
+  PdFamily    fam;
+  NOp         model;
+  PdObjective obj;
+  PdTrainer   tr;
+  PdOptim     opt;
+  PetscInt    best;
+  double      loss, loss0, its;
+
+  PDT(PdFamilyCreate(9, 3, &fam));
+  PDT(PdFamilySetUp(&fam));
+  PDT(NOpCreate(PETSC_COMM_SELF, &model));
+  PDT(NOpSetType(model, NOPLEARNEDIC));
+  PDT(NOpSetSeed(model, 3));
+  PDT(NOpLearnedICSetLayers(model, 4, 1));
+  PDT(NOpSetUp(model));
+  PDT(PdObjectiveCreate(PETSC_COMM_SELF, &obj));
+  PDT(PdObjectiveSetType(obj, PDOBJECTIVELEARNEDIC));
+  PDT(PdObjectiveLearnedICSetModel(obj, model, 3));
+  PDT(PdTrainerCreateWithObjective(obj, &tr));
+  PDT(PdTrainerGetOptim(tr, &opt));
+  PDT(PdOptimSetType(opt, PD_OPTIM_ADAM));
+  PDT(PdOptimSetLearningRate(opt, 3e-3));
+  PDT(PdTrainerSetEpochs(tr, 4));
+  PDT(PdTrainerSetBatchSize(tr, 2));
+  PDT(PdObjectiveLearnedICSetSystems(obj, &fam, 4, 2, 2, 1));
+  PDT(PdTrainerTrain(tr));
+  PDT(PdTrainerGetResults(tr, &loss, NULL, NULL, NULL, NULL));
+  PDT(PdTrainerGetInitialLoss(tr, &loss0));
+  assert_true(loss < loss0);
+  PDT(PdTrainerGetBest(tr, &best, &its));
+  assert_true(best >= 1 && best <= 4 && its > 0);
+  PDT(PdTrainerDestroy(&tr));
+  PDT(PdObjectiveDestroy(&obj));
+  PDT(NOpDestroy(&model));
+  PDT(PdFamilyDestroy(&fam));
+}
+
+/* the dcdm objective built directly on a Poisson family (a default MgNO): the loss falls */
+static void test_dcdm_objective(void **state)
+{
+  PdFamily    fam;
+  NOp         net;
+  PdObjective obj;
+  PdTrainer   tr;
+  PdOptim     opt;
+  PetscInt    m, shape[3] = {1, 9, 9};
+  double      loss, loss0;
+
+  PDT(PdFamilyCreate(9, 5, &fam));
+  fam.problem = PD_FAMILY_POISSON;
+  PDT(PdFamilySetUp(&fam));
+  PDT(NOpCreate(PETSC_COMM_SELF, &net));
+  PDT(NOpSetType(net, NOPMGNO));
+  PDT(NOpSetShapes(net, 3, shape, 3, shape));
+  PDT(NOpSetSeed(net, 5));
+  PDT(PdObjectiveCreate(PETSC_COMM_SELF, &obj));
+  PDT(PdObjectiveSetType(obj, PDOBJECTIVEDCDM));
+  PDT(PdObjectiveDCDMSetModel(obj, net, 5));
+  PDT(PdTrainerCreateWithObjective(obj, &tr));
+  PDT(PdTrainerGetOptim(tr, &opt));
+  PDT(PdOptimSetType(opt, PD_OPTIM_ADAM));
+  PDT(PdOptimSetLearningRate(opt, 3e-3));
+  PDT(PdTrainerSetEpochs(tr, 3));
+  PDT(PdTrainerSetBatchSize(tr, 8));
+  PDT(PdObjectiveDCDMSetSystems(obj, &fam, 1, 40, 32, 9));
+  PDT(PdObjectiveDCDMGetRitzCount(obj, &m));
+  assert_int_equal(m, 40);
+  PDT(PdTrainerTrain(tr));
+  PDT(PdTrainerGetResults(tr, &loss, NULL, NULL, NULL, NULL));
+  PDT(PdTrainerGetInitialLoss(tr, &loss0));
+  assert_true(loss < loss0);
+  PDT(PdTrainerDestroy(&tr));
+  PDT(PdObjectiveDestroy(&obj));
+  PDT(NOpDestroy(&net));
+  PDT(PdFamilyDestroy(&fam));
+}
+
+/* the registry: the built-in types, and an unknown one named in the error */
+static void test_registry(void **state)
+{
+  const char *types[] = {PDOBJECTIVESUPERVISED, PDOBJECTIVEROLLOUT, PDOBJECTIVEPINNBALL, PDOBJECTIVEPINNMESH, PDOBJECTIVELEARNEDIC, PDOBJECTIVEDCDM};
+  PdObjective obj;
+  PdObjectiveType t;
+
+  for (int k = 0; k < 6; k++) {
+    PDT(PdObjectiveCreate(PETSC_COMM_SELF, &obj));
+    PDT(PdObjectiveSetType(obj, types[k]));
+    PDT(PdObjectiveGetType(obj, &t));
+    assert_string_equal(t, types[k]);
+    PDT(PdObjectiveDestroy(&obj));
+  }
+  PDT(PdObjectiveCreate(PETSC_COMM_SELF, &obj));
+  PDT_FAILS(PdObjectiveSetType(obj, "no-such-objective"));
+  PDT_ERRMSG_HAS("no-such-objective");
+  PDT(PdObjectiveDestroy(&obj));
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_reaches_minimiser), cmocka_unit_test(test_nan_stops_and_keeps_checkpoint), cmocka_unit_test(test_resume_bit_identical), cmocka_unit_test(test_learned_ic_objective), cmocka_unit_test(test_dcdm_objective), cmocka_unit_test(test_registry)};
+PDT_MAIN("trainer", tests)

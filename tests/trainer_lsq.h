@@ -1,0 +1,133 @@
+/* A training objective for tests, registered as "lsq": least squares of a linear model y = a.x on
+   32 points in [-1, 1]^3 with exact data, so the minimiser is A_TRUE. */
+#pragma once
+#include "pdtest.h"
+#include "train/trainimpl.h"
+
+#define NPTS 32
+#define DIM  3
+static const float A_TRUE[DIM] = {0.75f, -1.25f, 2.0f};
+
+typedef struct {
+  float   *x, *y;  /* [NPTS, DIM], [NPTS] */
+  PdTensor w;      /* [DIM, 1] */
+  PetscInt nan_from; /* epochs from which the loss is NaN (-1: never) */
+} LSQ;
+
+static inline PetscErrorCode Items_LSQ(PdObjective obj, PetscInt *n)
+{
+  PetscFunctionBegin;
+  *n = NPTS;
+  PetscFunctionReturn(0);
+}
+
+/* mean over the items of (x_i . w - y_i)^2 */
+static inline PetscErrorCode Loss_LSQ(PdObjective obj, PdTrainer t, PetscInt n, const PetscInt idx[], PdTensor *l)
+{
+  LSQ     *q = (LSQ *)obj->data;
+  PdTensor x, y, p;
+  PetscInt sx[2] = {n, DIM}, sy[2] = {n, 1};
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(t->tape, 2, sx, &x));
+  PetscCall(PdTapeInput(t->tape, 2, sy, &y));
+  for (PetscInt k = 0; k < n; k++) {
+    for (int d = 0; d < DIM; d++) x->data[k * DIM + d] = q->x[idx[k] * DIM + d];
+    y->data[k] = q->y[idx[k]];
+  }
+  PetscCall(PdMatMul(x, q->w, PETSC_FALSE, PETSC_FALSE, &p));
+  PetscCall(PdMSELoss(p, y, l));
+  if (q->nan_from >= 0 && t->epoch >= q->nan_from) PetscCall(PdScale(*l, NAN, l));
+  PetscFunctionReturn(0);
+}
+
+static inline PetscErrorCode Save_LSQ(PdObjective obj, PdTrainer t, const char file[])
+{
+  PdDict meta;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictCreate(&meta));
+  PetscCall(PdDictSetString(meta, "model", "lsq"));
+  PetscCall(PdCheckpointWrite(obj->comm, file, meta, obj->params, t->optim, t->epoch));
+  PetscCall(PdDictDestroy(&meta));
+  PetscFunctionReturn(0);
+}
+
+static inline PetscErrorCode Destroy_LSQ(PdObjective obj)
+{
+  LSQ *q = (LSQ *)obj->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree2(q->x, q->y));
+  PetscCall(PdParamsDestroy(&obj->params));
+  PetscCall(PetscFree(obj->data));
+  PetscFunctionReturn(0);
+}
+
+static inline PetscErrorCode Create_LSQ(PdObjective obj)
+{
+  LSQ     *q;
+  PdRng    rng;
+  PetscInt sw[2] = {DIM, 1};
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&q));
+  q->nan_from = -1;
+  PetscCall(PetscMalloc2(NPTS * DIM, &q->x, NPTS, &q->y));
+  PetscCall(PdRngSeed(&rng, 3, 0));
+  PetscCall(PdRngFillUniform(&rng, NPTS * DIM, q->x, -1, 1));
+  for (PetscInt i = 0; i < NPTS; i++) {
+    double s = 0;
+    for (int d = 0; d < DIM; d++) s += (double)A_TRUE[d] * q->x[i * DIM + d];
+    q->y[i] = (float)s;
+  }
+  PetscCall(PdParamsCreate(obj->comm, &obj->params));
+  PetscCall(PdParamsAdd(obj->params, "w", 2, sw, PD_INIT_ZERO, 0, &q->w));
+  PetscCall(PdParamsSetUp(obj->params, &rng));
+  obj->data          = q;
+  obj->seed          = 11;
+  obj->ops->items    = Items_LSQ;
+  obj->ops->loss     = Loss_LSQ;
+  obj->ops->save     = Save_LSQ;
+  obj->ops->destroy  = Destroy_LSQ;
+  PetscCall(PetscStrncpy(obj->title, "least squares", sizeof(obj->title)));
+  PetscFunctionReturn(0);
+}
+
+/* a trainer of a new lsq objective: Adam, lr 0.05, batches of 8, on comm */
+static inline PetscErrorCode NewTrainer(MPI_Comm comm, PetscInt epochs, PdTrainer *t)
+{
+  PdObjective obj;
+  PdOptim     opt;
+
+  PetscFunctionBegin;
+  PetscCall(PdObjectiveRegister("lsq", Create_LSQ));
+  PetscCall(PdObjectiveCreate(comm, &obj));
+  PetscCall(PdObjectiveSetType(obj, "lsq"));
+  PetscCall(PdTrainerCreateWithObjective(obj, t));
+  PetscCall(PdObjectiveDestroy(&obj));
+  PetscCall(PdTrainerSetEpochs(*t, epochs));
+  PetscCall(PdTrainerSetBatchSize(*t, 8));
+  PetscCall(PdTrainerGetOptim(*t, &opt));
+  PetscCall(PdOptimSetType(opt, PD_OPTIM_ADAM));
+  PetscCall(PdOptimSetLearningRate(opt, 0.05));
+  PetscFunctionReturn(0);
+}
+
+/* items owned by ranks (item i on rank i % size), as learned-ic's systems */
+static inline PetscErrorCode SetOwned(PdTrainer t)
+{
+  PetscFunctionBegin;
+  t->obj->averaging = PD_OBJECTIVE_OWNED;
+  PetscFunctionReturn(0);
+}
+
+/* the trained weights */
+static inline PetscErrorCode Weights(PdTrainer t, const float **w)
+{
+  float *g;
+
+  PetscFunctionBegin;
+  PetscCall(PdParamsGetArrays(t->obj->params, (float **)w, &g));
+  PetscFunctionReturn(0);
+}

@@ -55,23 +55,22 @@ static PetscBool ReadFinite(Reader *r, PetscInt64 n, PetscInt64 *bad)
 static PetscBool CheckAIJ(Reader *r, PetscInt64 M, PetscInt64 N, PetscInt64 nz, PetscBool *hasrhs)
 {
   PetscInt64   *len, *col;
-  PetscInt64 sum = 0, bad;
+  PetscInt64 sum = 0, bad, maxlen = 0;
   PetscBool  ok = PETSC_TRUE;
 
-  if ((PetscInt64)nz > (PetscInt64)M * N) FAIL("it declares %" PetscInt64_FMT " nonzeros in a %" PetscInt64_FMT " x %" PetscInt64_FMT " matrix", nz, M, N);
-  if (r->size - r->pos < (PetscInt64)sizeof(PetscInt) * ((PetscInt64)M + nz) + 8 * (PetscInt64)nz) FAIL("it ends before its %" PetscInt64_FMT " rows and %" PetscInt64_FMT " nonzeros (truncated)", M, nz);
-  len = (PetscInt64 *)malloc(sizeof(PetscInt64) * ((size_t)M + 1));
-  col = (PetscInt64 *)malloc(sizeof(PetscInt64) * ((size_t)N + 1));
-  if (!len || !col) {
-    free(len), free(col);
-    FAIL("out of memory for %" PetscInt64_FMT " row lengths", M);
-  }
+  if ((double)nz > (double)M * (double)N) FAIL("it declares %" PetscInt64_FMT " nonzeros in a %" PetscInt64_FMT " x %" PetscInt64_FMT " matrix", nz, M, N);
+  if ((double)(r->size - r->pos) < (double)sizeof(PetscInt) * ((double)M + (double)nz) + 8.0 * (double)nz) FAIL("it ends before its %" PetscInt64_FMT " rows and %" PetscInt64_FMT " nonzeros (truncated)", M, nz);
+  len = (PetscInt64 *)malloc(sizeof(PetscInt64) * ((size_t)M + 1)); /* M is backed by the file's size */
+  if (!len) FAIL("out of memory for %" PetscInt64_FMT " row lengths", M);
   if (!ReadInts(r, M, len)) ok = PETSC_FALSE, snprintf(r->msg, r->len, "it ends inside the row lengths");
   for (PetscInt64 i = 0; ok && i < M; i++) {
     if (len[i] < 0 || len[i] > N) ok = PETSC_FALSE, snprintf(r->msg, r->len, "row %" PetscInt64_FMT " has length %" PetscInt64_FMT " (a row has 0 to %" PetscInt64_FMT " entries)", i, len[i], N);
     sum += len[i];
+    if (ok) maxlen = PetscMax(maxlen, len[i]);
   }
   if (ok && sum != nz) ok = PETSC_FALSE, snprintf(r->msg, r->len, "its row lengths add up to %" PetscInt64_FMT ", not the %" PetscInt64_FMT " nonzeros it declares", sum, nz);
+  col = ok ? (PetscInt64 *)malloc(sizeof(PetscInt64) * ((size_t)maxlen + 1)) : NULL; /* the longest row (at most nz, which the file's size backs), not N */
+  if (ok && !col) ok = PETSC_FALSE, snprintf(r->msg, r->len, "out of memory for a row of %" PetscInt64_FMT " entries", maxlen);
   for (PetscInt64 i = 0; ok && i < M; i++) {
     if (!ReadInts(r, len[i], col)) {
       ok = PETSC_FALSE, snprintf(r->msg, r->len, "it ends inside the column indices");
@@ -92,7 +91,7 @@ static PetscBool CheckAIJ(Reader *r, PetscInt64 M, PetscInt64 N, PetscInt64 nz, 
     if (!ReadInts(r, 1, h) || h[0] != VEC_FILE_CLASSID) return PETSC_TRUE; /* something else follows: not ours to read */
     if (!ReadInts(r, 1, h + 1)) FAIL("it ends inside the right-hand side's header");
     if (h[1] != M) FAIL("its right-hand side has %" PetscInt64_FMT " entries; the matrix has %" PetscInt64_FMT " rows", h[1], M);
-    if (r->size - r->pos < 8 * (PetscInt64)M) FAIL("it ends before the right-hand side's %" PetscInt64_FMT " values (truncated)", M);
+    if ((double)(r->size - r->pos) < 8.0 * (double)M) FAIL("it ends before the right-hand side's %" PetscInt64_FMT " values (truncated)", M);
     if (!ReadFinite(r, M, &bad)) FAIL("it ends inside the right-hand side");
     if (bad >= 0) FAIL("right-hand side value %" PetscInt64_FMT " is NaN or Inf", bad);
     *hasrhs = PETSC_TRUE;
@@ -106,10 +105,10 @@ static PetscBool CheckFile(Reader *r, PetscBool *hasrhs)
 
   if (r->size < 4 * (long)sizeof(PetscInt) || !ReadInts(r, 4, h)) FAIL("it is too short for a matrix header");
   if (h[0] != MAT_FILE_CLASSID) FAIL("it is not a PETSc binary matrix file (write one with MatView and a binary viewer)");
-  if (h[1] <= 0 || h[2] <= 0) FAIL("it declares a %" PetscInt64_FMT " x %" PetscInt64_FMT " matrix", h[1], h[2]);
+  if (h[1] <= 0 || h[2] <= 0 || h[1] > PETSC_MAX_INT || h[2] > PETSC_MAX_INT) FAIL("it declares a %" PetscInt64_FMT " x %" PetscInt64_FMT " matrix", h[1], h[2]);
   if (h[3] == -1) { /* dense */
     PetscInt64 bad;
-    if (r->size - r->pos < 8 * (PetscInt64)h[1] * h[2]) FAIL("it ends before its %" PetscInt64_FMT " x %" PetscInt64_FMT " dense values (truncated)", h[1], h[2]);
+    if ((double)(r->size - r->pos) < 8.0 * (double)h[1] * (double)h[2]) FAIL("it ends before its %" PetscInt64_FMT " x %" PetscInt64_FMT " dense values (truncated)", h[1], h[2]);
     if (!ReadFinite(r, (PetscInt64)h[1] * h[2], &bad)) FAIL("it ends inside the matrix values");
     if (bad >= 0) FAIL("matrix value %" PetscInt64_FMT " is NaN or Inf", bad);
     *hasrhs = PETSC_FALSE;

@@ -1,0 +1,30 @@
+/* Shared by the libFuzzer targets: PETSc started once with errors returned (never printed or
+   aborted), and each input written to a private temporary file for the reader under test. Each
+   target reads one valid file of its own at start-up, so that the one-time allocations of MPI,
+   PETSc and HDF5 are made before libFuzzer starts looking for leaks. */
+#pragma once
+#include <pdeop/pdeop.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static char fuzz_path[128];
+
+static int FuzzInitialize(const char *suffix)
+{
+  if (PetscInitializeNoArguments() || PdRegisterAll()) return 1;
+  PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+  snprintf(fuzz_path, sizeof(fuzz_path), "/tmp/pdeop-fuzz-%d%s", (int)getpid(), suffix);
+  return 0;
+}
+
+static int FuzzWrite(const uint8_t *data, size_t n)
+{
+  FILE *f = fopen(fuzz_path, "wb");
+  if (!f) return 1;
+  if (n && fwrite(data, 1, n, f) != n) {
+    fclose(f);
+    return 1;
+  }
+  return fclose(f) != 0;
+}

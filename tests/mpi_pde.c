@@ -5,6 +5,7 @@
 #include <pdeop/mesh.h>
 #include <pdeop/field.h>
 #include <pdeop/solve.h>
+#include "pdtest_data.h"
 
 static void test_poisson_two_ranks(void **state)
 {
@@ -46,10 +47,10 @@ static void test_data_darcy_two_ranks(void **state)
   PDT(PetscOptionsSetValue(NULL, "-quiet", NULL));
   PDT(PetscOptionsSetValue(NULL, "-o", "mpi_darcy_np2.h5"));
   PDT(PdDictCreate(&r));
-  PDT(PdDataDarcyRun(PETSC_COMM_WORLD, r));
+  PDT(PdtDataRun(PETSC_COMM_WORLD, PDPROBLEMDARCY, r));
   if (rank == 0) {
     PDT(PetscOptionsSetValue(NULL, "-o", "mpi_darcy_np1.h5"));
-    PDT(PdDataDarcyRun(PETSC_COMM_SELF, r));
+    PDT(PdtDataRun(PETSC_COMM_SELF, PDPROBLEMDARCY, r));
     PDT(PdDatasetRead(PETSC_COMM_SELF, "mpi_darcy_np1.h5", PETSC_TRUE, &a));
     PDT(PdDatasetRead(PETSC_COMM_SELF, "mpi_darcy_np2.h5", PETSC_TRUE, &b));
     assert_int_equal(a.N, 5);

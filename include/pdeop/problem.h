@@ -5,6 +5,7 @@
 #include <petscksp.h>
 #include <pdeop/dict.h>
 #include <pdeop/io.h>
+#include <pdeop/progress.h>
 #include <pdeop/poisson.h>
 
 typedef struct _n_PdProblem *PdProblem;
@@ -48,6 +49,11 @@ PETSC_EXTERN PetscErrorCode PdProblemGetSampleShapes(PdProblem, PetscInt *, Pets
 /* Sample index: one random instance from the stream (seed, index), its input and output as floats
    (not collective: each rank draws its own indices) */
 PETSC_EXTERN PetscErrorCode PdProblemSample(PdProblem, PetscInt, float[], float[]);
+/* For a driver's progress line: what the line counts (label) and how many of those one sample is
+   (ns-periodic: units of simulated time; others: 1, "<type> samples"); and the line the next
+   samples advance from done_before on, as sample index of n (NULL: none) */
+PETSC_EXTERN PetscErrorCode PdProblemGetSampleWork(PdProblem, const char **, PetscInt *);
+PETSC_EXTERN PetscErrorCode PdProblemSetSampleProgress(PdProblem, PdProgress *, PetscInt, PetscInt);
 /* The dataset attributes of the recipe (pde, equation, n, seed, grid, ...) */
 PETSC_EXTERN PetscErrorCode PdProblemGetDataAttributes(PdProblem, PdDict);
 /* Collective: the recipe's keys of the `-report` JSON after n samples that took busy seconds over

@@ -37,19 +37,18 @@ PetscErrorCode PdDatasetGenerate(PdProblem p, PetscInt n, PdDataset *ds, PdDict 
 {
   MPI_Comm       comm;
   PetscMPIInt    rank, size;
-  PetscInt       lo, hi, ni, no, si[PD_MAX_DIMS], so[PD_MAX_DIMS], isz = 1, osz = 1;
-  PdProblemType  type;
+  PetscInt       lo, hi, ni, no, si[PD_MAX_DIMS], so[PD_MAX_DIMS], isz = 1, osz = 1, units;
+  const char    *label;
   float         *ins, *outs;
   PdProgress     prog;
   PetscLogDouble t0, t1;
   double         busy, slowest;
-  char           label[96];
 
   PetscFunctionBegin;
   PetscCall(PdProblemGetComm(p, &comm));
   PetscCheck(n >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "PdDatasetGenerate: n must be at least 1, got %" PetscInt_FMT, n);
   PetscCall(PdProblemGetSampleShapes(p, &ni, si, &no, so));
-  PetscCall(PdProblemGetType(p, &type));
+  PetscCall(PdProblemGetSampleWork(p, &label, &units));
   PetscCheck(ni + 1 <= PD_MAX_DIMS && no + 1 <= PD_MAX_DIMS, comm, PETSC_ERR_SUP, "A sample has at most %d dimensions", PD_MAX_DIMS - 1);
   for (PetscInt d = 0; d < ni; d++) isz *= si[d];
   for (PetscInt d = 0; d < no; d++) osz *= so[d];
@@ -58,15 +57,14 @@ PetscErrorCode PdDatasetGenerate(PdProblem p, PetscInt n, PdDataset *ds, PdDict 
   lo = (PetscInt)(((PetscInt64)n * rank) / size);
   hi = (PetscInt)(((PetscInt64)n * (rank + 1)) / size);
   PetscCall(PetscMalloc2((size_t)PetscMax(hi - lo, 1) * isz, &ins, (size_t)PetscMax(hi - lo, 1) * osz, &outs));
-  PetscCall(PetscSNPrintf(label, sizeof(label), "%s samples", type));
-  PetscCall(PdProgressBegin(comm, label, hi - lo, &prog));
+  PetscCall(PdProgressBegin(comm, label, (hi - lo) * units, &prog));
   PetscCall(PetscTime(&t0));
   for (PetscInt s = lo; s < hi; s++) {
-    char extra[64];
+    PetscCall(PdProblemSetSampleProgress(p, &prog, (s - lo) * units, n)); /* for finer counts */
     PetscCall(PdProblemSample(p, s, ins + (size_t)(s - lo) * isz, outs + (size_t)(s - lo) * osz));
-    PetscCall(PetscSNPrintf(extra, sizeof(extra), "sample %" PetscInt_FMT " of %" PetscInt_FMT, s + 1, n));
-    PetscCall(PdProgressUpdate(&prog, s - lo + 1, extra));
+    if (units == 1) PetscCall(PdProgressUpdate(&prog, s - lo + 1, NULL));
   }
+  PetscCall(PdProblemSetSampleProgress(p, NULL, 0, 0));
   PetscCall(PdProgressEnd(&prog));
   PetscCall(PetscTime(&t1));
 

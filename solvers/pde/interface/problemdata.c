@@ -77,6 +77,38 @@ PetscErrorCode PdProblemSample(PdProblem p, PetscInt index, float in[], float ou
   PetscFunctionReturn(0);
 }
 
+/*@
+  PdProblemGetSampleWork - what a progress line over samples counts: label ("<type> samples"
+  unless the type counts finer, as ns-periodic's "ns time units") and units per sample
+@*/
+PetscErrorCode PdProblemGetSampleWork(PdProblem p, const char **label, PetscInt *units)
+{
+  PetscFunctionBegin;
+  PetscCall(CheckData(p, "PdProblemGetSampleWork"));
+  PetscCall(PdProblemSetUp(p));
+  if (p->ops.getsamplework) PetscCall(p->ops.getsamplework(p, label, units));
+  else {
+    PetscCall(PetscSNPrintf(p->worklabel, sizeof(p->worklabel), "%s samples", p->type));
+    *label = p->worklabel;
+    *units = 1;
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemSetSampleProgress - the progress line the next PdProblemSample advances (types that count
+  finer than samples, PdProblemGetSampleWork), from done_before on, naming the sample "i+1 of n";
+  NULL for none
+@*/
+PetscErrorCode PdProblemSetSampleProgress(PdProblem p, PdProgress *progress, PetscInt done_before, PetscInt n)
+{
+  PetscFunctionBegin;
+  p->progress      = progress;
+  p->progress_base = done_before;
+  p->progress_n    = n;
+  PetscFunctionReturn(0);
+}
+
 /*@ PdProblemGetDataAttributes - add the recipe's dataset attributes (pde, equation, n, seed, grid, ...) to attrs @*/
 PetscErrorCode PdProblemGetDataAttributes(PdProblem p, PdDict attrs)
 {

@@ -19,6 +19,7 @@ typedef struct {
   PetscErrorCode (*datasetup)(PdProblem);
   PetscErrorCode (*getsampleshapes)(PdProblem, PetscInt *, PetscInt[], PetscInt *, PetscInt[]);
   PetscErrorCode (*sample)(PdProblem, PetscInt, float[], float[]);
+  PetscErrorCode (*getsamplework)(PdProblem, const char **, PetscInt *); /* default "<type> samples", 1 */
   PetscErrorCode (*getdataattributes)(PdProblem, PdDict);
   PetscErrorCode (*getdatareport)(PdProblem, double, PdDict); /* collective; the summed busy seconds */
   PetscErrorCode (*getdatasummary)(PdProblem, PdDict, char[], size_t);
@@ -37,6 +38,9 @@ struct _n_PdProblem {
   PetscInt     nsamples;                   /* data mode: -n */
   char         output[PETSC_MAX_PATH_LEN]; /* data mode: -o */
   void        *sdata;                      /* data mode: the type's sampling state */
+  PdProgress  *progress;                   /* data mode: the line a sample advances (may be NULL) */
+  PetscInt     progress_base, progress_n;  /* its count before this sample; the samples in all */
+  char         worklabel[96];
 };
 
 /* The types (impls/<type>/<type>.c) */

@@ -96,8 +96,24 @@ static PetscErrorCode Sample_NSPeriodic(PdProblem p, PetscInt index, float in[],
     PetscCall(PdNSGetVorticity(ns, s->w));
     for (PetscInt j = 0; j < res; j++)
       for (PetscInt i = 0; i < res; i++) dst[j * res + i] = (float)s->w[(j * stride) * fine + i * stride];
+    if (p->progress) {
+      char extra[64];
+      PetscCall(PetscSNPrintf(extra, sizeof(extra), "sample %" PetscInt_FMT " of %" PetscInt_FMT ", t = %" PetscInt_FMT, index + 1, p->progress_n, k));
+      PetscCall(PdProgressUpdate(p->progress, p->progress_base + k, extra));
+    }
   }
   PetscCall(PdNSDestroy(&ns));
+  PetscFunctionReturn(0);
+}
+
+/* the progress line counts units of simulated time */
+static PetscErrorCode GetSampleWork_NSPeriodic(PdProblem p, const char **label, PetscInt *units)
+{
+  NSData *s = (NSData *)p->sdata;
+
+  PetscFunctionBegin;
+  *label = "ns time units";
+  *units = s->T;
   PetscFunctionReturn(0);
 }
 
@@ -166,6 +182,7 @@ PetscErrorCode PdProblemSetDataOps_NSPeriodic(PdProblem p)
   p->ops.datasetup          = DataSetUp_NSPeriodic;
   p->ops.getsampleshapes    = GetSampleShapes_NSPeriodic;
   p->ops.sample             = Sample_NSPeriodic;
+  p->ops.getsamplework      = GetSampleWork_NSPeriodic;
   p->ops.getdataattributes  = GetDataAttributes_NSPeriodic;
   p->ops.getdatasummary     = GetDataSummary_NSPeriodic;
   p->ops.datadestroy        = DataDestroy_NSPeriodic;

@@ -83,7 +83,7 @@ PetscErrorCode PdProblemCreate(MPI_Comm comm, PdProblem *problem)
   PetscFunctionReturn(0);
 }
 
-/*@ PdProblemSetType - choose the problem (poisson, darcy, cavity, ns-periodic, system) @*/
+/*@ PdProblemSetType - choose the problem (poisson, darcy, cavity, ns-periodic, system, antiderivative) @*/
 PetscErrorCode PdProblemSetType(PdProblem p, PdProblemType type)
 {
   PetscErrorCode (*create)(PdProblem);

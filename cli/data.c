@@ -1,10 +1,22 @@
-/* `pdeop data`: generate datasets of PDE solutions for the neural operators (darcy). */
+/* `pdeop data <problem>`: a dataset of random instances of a PdProblem's recipe (darcy, ns,
+   antiderivative), drawn by PdDatasetGenerate and written by rank 0. */
 #include "cli.h"
-#include <pdeop/solve.h>
+#include <pdeop/problem.h>
 
 PetscErrorCode PdCommandData(MPI_Comm comm, const char sub[], PdDict report)
 {
-  PetscBool help, is = PETSC_FALSE;
+  static const char *const subs[][2] = {
+    { "darcy", PDPROBLEMDARCY },
+    { "ns", PDPROBLEMNSPERIODIC },
+    { "antiderivative", PDPROBLEMANTIDERIV }
+  };
+  const char *type = NULL, *out;
+  PetscBool   help, is;
+  PdProblem   p;
+  PdDataset   ds;
+  PetscInt    n;
+  PetscMPIInt rank;
+  char        summary[512];
 
   PetscFunctionBegin;
   PetscCall(PdOptionsHelp(&help));
@@ -15,18 +27,28 @@ PetscErrorCode PdCommandData(MPI_Comm comm, const char sub[], PdDict report)
     PetscFunctionReturn(0);
   }
   PetscCheck(sub, comm, PETSC_ERR_ARG_WRONG, "pdeop data needs a problem: 'darcy', 'ns' or 'antiderivative'");
-  PetscCall(PetscStrcmp(sub, "ns", &is));
-  if (is) {
-    PetscCall(PdDataNSRun(comm, report));
+  for (size_t k = 0; k < sizeof(subs) / sizeof(subs[0]) && !type; k++) {
+    PetscCall(PetscStrcmp(sub, subs[k][0], &is));
+    if (is) type = subs[k][1];
+  }
+  PetscCheck(type, comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown dataset problem '%s'", sub);
+  PetscCall(PdProblemCreate(comm, &p));
+  PetscCall(PdProblemSetType(p, type));
+  PetscCall(PdProblemSetDataMode(p, PETSC_TRUE));
+  PetscCall(PdProblemSetFromOptions(p));
+  if (help) {
+    PetscCall(PdProblemDestroy(&p));
     PetscFunctionReturn(0);
   }
-  PetscCall(PetscStrcmp(sub, "antiderivative", &is));
-  if (is) {
-    PetscCall(PdDataAntiderivativeRun(comm, report));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(PetscStrcmp(sub, "darcy", &is));
-  PetscCheck(is, comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown dataset problem '%s'", sub);
-  PetscCall(PdDataDarcyRun(comm, report));
+  PetscCall(PdProblemSetUp(p));
+  PetscCall(PdProblemGetDataOptions(p, &n, &out));
+  PetscCall(PdDatasetGenerate(p, n, &ds, report));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) PetscCall(PdDatasetWrite(PETSC_COMM_SELF, out, &ds)); /* a failure ends the job (pdeop aborts all ranks) */
+  PetscCall(PdDatasetFree(&ds));
+  PetscCall(PdDictSetString(report, "output", out));
+  PetscCall(PdProblemGetDataSummary(p, report, summary, sizeof(summary)));
+  PetscCall(PdPrintf(comm, "pdeop data %s: %s -> %s\n", sub, summary, out));
+  PetscCall(PdProblemDestroy(&p));
   PetscFunctionReturn(0);
 }

@@ -1,10 +1,12 @@
 /* Two-rank tests of the PETSc problems: a Poisson solve distributed over 2 ranks equals the same
-   solve on one rank to solver tolerance, and `data darcy` writes the same file on 2 ranks as on 1. */
+   solve on one rank to solver tolerance, and the datasets of darcy and antiderivative (PdDatasetGenerate)
+   are the same on 2 ranks as on 1. */
 #include "pdtest.h"
 #include <pdeop/poisson.h>
 #include <pdeop/mesh.h>
 #include <pdeop/field.h>
 #include <pdeop/solve.h>
+#include "pdtest_data.h"
 
 static void test_poisson_two_ranks(void **state)
 {
@@ -32,38 +34,54 @@ static void test_poisson_two_ranks(void **state)
   PDT(DMDestroy(&d2));
 }
 
-static void test_data_darcy_two_ranks(void **state)
+/* the dataset of a recipe (its options given as name/value pairs, -o added here) on 2 ranks and on
+   rank 0 alone: the same N samples, float for float */
+static void SameOnOneAndTwoRanks(PdProblemType type, const char *const opts[], PetscInt N)
 {
   PdDict      r;
   PdDataset   a, b;
   PetscMPIInt rank;
   int         same = 1;
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
-  PDT(PetscOptionsSetValue(NULL, "-n", "5"));
-  PDT(PetscOptionsSetValue(NULL, "-res", "9"));
-  PDT(PetscOptionsSetValue(NULL, "-fine", "33"));
-  PDT(PetscOptionsSetValue(NULL, "-seed", "3"));
+  for (int i = 0; opts[i]; i += 2) PDT(PetscOptionsSetValue(NULL, opts[i], opts[i + 1]));
   PDT(PetscOptionsSetValue(NULL, "-quiet", NULL));
-  PDT(PetscOptionsSetValue(NULL, "-o", "mpi_darcy_np2.h5"));
+  PDT(PetscOptionsSetValue(NULL, "-o", "mpi_data_np2.h5"));
   PDT(PdDictCreate(&r));
-  PDT(PdDataDarcyRun(PETSC_COMM_WORLD, r));
+  PDT(PdtDataRun(PETSC_COMM_WORLD, type, r));
   if (rank == 0) {
-    PDT(PetscOptionsSetValue(NULL, "-o", "mpi_darcy_np1.h5"));
-    PDT(PdDataDarcyRun(PETSC_COMM_SELF, r));
-    PDT(PdDatasetRead(PETSC_COMM_SELF, "mpi_darcy_np1.h5", PETSC_TRUE, &a));
-    PDT(PdDatasetRead(PETSC_COMM_SELF, "mpi_darcy_np2.h5", PETSC_TRUE, &b));
-    assert_int_equal(a.N, 5);
-    assert_int_equal(b.N, 5);
-    for (PetscInt i = 0; i < 5 * 81; i++) same = same && a.inputs[i] == b.inputs[i] && a.outputs[i] == b.outputs[i];
+    PDT(PetscOptionsSetValue(NULL, "-o", "mpi_data_np1.h5"));
+    PDT(PdtDataRun(PETSC_COMM_SELF, type, r));
+    PDT(PdDatasetRead(PETSC_COMM_SELF, "mpi_data_np1.h5", PETSC_TRUE, &a));
+    PDT(PdDatasetRead(PETSC_COMM_SELF, "mpi_data_np2.h5", PETSC_TRUE, &b));
+    assert_int_equal(a.N, N);
+    assert_int_equal(b.N, N);
+    assert_int_equal(a.in_size, b.in_size);
+    assert_int_equal(a.out_size, b.out_size);
+    for (PetscInt i = 0; i < N * a.in_size; i++) same = same && a.inputs[i] == b.inputs[i];
+    for (PetscInt i = 0; i < N * a.out_size; i++) same = same && a.outputs[i] == b.outputs[i];
     PDT(PdDatasetFree(&a));
     PDT(PdDatasetFree(&b));
   }
   PDT(MPI_Bcast(&same, 1, MPI_INT, 0, PETSC_COMM_WORLD)); /* every rank asserts: none waits */
   assert_true(same);
   PDT(PdDictDestroy(&r));
-  const char *opts[] = {"-n", "-res", "-fine", "-seed", "-quiet", "-o"};
-  for (int i = 0; i < 6; i++) PDT(PetscOptionsClearValue(NULL, opts[i]));
+  for (int i = 0; opts[i]; i += 2) PDT(PetscOptionsClearValue(NULL, opts[i]));
+  PDT(PetscOptionsClearValue(NULL, "-quiet"));
+  PDT(PetscOptionsClearValue(NULL, "-o"));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_poisson_two_ranks), cmocka_unit_test(test_data_darcy_two_ranks)};
+static void test_data_darcy_two_ranks(void **state)
+{
+  const char *const opts[] = {"-n", "5", "-res", "9", "-fine", "33", "-seed", "3", NULL};
+  SameOnOneAndTwoRanks(PDPROBLEMDARCY, opts, 5);
+}
+
+/* 7 functions: an uneven split (3 + 4) */
+static void test_data_antiderivative_two_ranks(void **state)
+{
+  const char *const opts[] = {"-n", "7", "-m", "20", "-seed", "2", NULL};
+  SameOnOneAndTwoRanks(PDPROBLEMANTIDERIV, opts, 7);
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_poisson_two_ranks), cmocka_unit_test(test_data_darcy_two_ranks), cmocka_unit_test(test_data_antiderivative_two_ranks)};
 PDT_MAIN("mpi_pde", tests)

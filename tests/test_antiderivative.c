@@ -2,7 +2,7 @@
    correlation, the outputs are the integrals of the inputs, sample i depends only on (seed, i), and
    bad options fail with one message. */
 #include "pdtest.h"
-#include <pdeop/solve.h>
+#include "pdtest_data.h"
 
 static PetscErrorCode Make(const char *opts, const char *file, PdDataset *ds)
 {
@@ -12,7 +12,7 @@ static PetscErrorCode Make(const char *opts, const char *file, PdDataset *ds)
   PetscCall(PetscOptionsInsertString(NULL, opts));
   PetscCall(PdDictCreate(&report));
   {
-    PetscErrorCode ierr = PdDataAntiderivativeRun(PETSC_COMM_SELF, report);
+    PetscErrorCode ierr = PdtDataRun(PETSC_COMM_SELF, PDPROBLEMANTIDERIV, report);
     PetscCall(PdDictDestroy(&report));
     for (const char **k = (const char *[]){"-n", "-m", "-seed", "-o", "-length_scale", "-refine", NULL}; *k; k++) PetscCall(PetscOptionsClearValue(NULL, *k));
     PetscCall(ierr);

@@ -9,6 +9,7 @@
 #include <pdeop/field.h>
 #include <pdeop/mesh.h>
 #include <pdeop/solve.h>
+#include "pdtest_data.h"
 
 static PetscErrorCode SolveDarcy(DM da, const double *a, const double *f, double fval, PdFaceAverage avg, Vec *u)
 {
@@ -281,7 +282,7 @@ static void test_dataset_matches_direct_solve(void **state)
   PDT(PetscOptionsSetValue(NULL, "-ksp_rtol", "1e-12"));
   PDT(PetscOptionsSetValue(NULL, "-quiet", NULL));
   PDT(PdDictCreate(&report));
-  PDT(PdDataDarcyRun(PETSC_COMM_SELF, report));
+  PDT(PdtDataRun(PETSC_COMM_SELF, PDPROBLEMDARCY, report));
   PDT(PdDictDestroy(&report));
   const char *opts[] = {"-n", "-res", "-fine", "-seed", "-o", "-ksp_rtol", "-quiet"};
   for (int i = 0; i < 7; i++) PDT(PetscOptionsClearValue(NULL, opts[i]));

@@ -8,6 +8,7 @@
 #include "pdtest.h"
 #include <pdeop/ns.h>
 #include <pdeop/solve.h>
+#include "pdtest_data.h"
 
 static void test_taylor_green(void **state)
 {
@@ -216,7 +217,7 @@ static void test_dataset(void **state)
 
   PDT(PetscOptionsInsertString(NULL, "-n 2 -res 8 -fine 16 -dt 0.01 -T 4 -t_in 2 -seed 3 -o ns_test.h5"));
   PDT(PdDictCreate(&r));
-  PDT(PdDataNSRun(PETSC_COMM_SELF, r));
+  PDT(PdtDataRun(PETSC_COMM_SELF, PDPROBLEMNSPERIODIC, r));
   PDT(PdDictDestroy(&r));
   for (const char **k = (const char *[]){"-n", "-res", "-fine", "-dt", "-T", "-t_in", "-seed", "-o", NULL}; *k; k++) PDT(PetscOptionsClearValue(NULL, *k));
   PDT(PdDatasetRead(PETSC_COMM_SELF, "ns_test.h5", PETSC_TRUE, &ds));
@@ -229,7 +230,7 @@ static void test_dataset(void **state)
   /* -T must exceed -t_in */
   PDT(PetscOptionsInsertString(NULL, "-T 2 -t_in 2 -o x.h5"));
   PDT(PdDictCreate(&r));
-  PDT_FAILS(PdDataNSRun(PETSC_COMM_SELF, r));
+  PDT_FAILS(PdtDataRun(PETSC_COMM_SELF, PDPROBLEMNSPERIODIC, r));
   PDT_ERRMSG_HAS("-T");
   PDT(PdDictDestroy(&r));
   for (const char **k = (const char *[]){"-T", "-t_in", "-o", NULL}; *k; k++) PDT(PetscOptionsClearValue(NULL, *k));

@@ -2,24 +2,27 @@
    and rejects unknown ones; poisson's manufactured-solution error falls at O(h^2) (the reference:
    second-order finite differences); darcy's operator is symmetric; the cavity marched step by step
    keeps no-slip, the lid and psi = 0 on the walls in its in-memory node fields; ns-periodic and
-   system run under an options prefix. */
+   system run under an options prefix; a darcy sample drawn twice is the same, its coefficient is
+   the 12/3 threshold and its solution satisfies the discrete Darcy equation, and the dataset driver
+   holds exactly the samples drawn one by one; antiderivative has only a data mode. */
 #include "pdtest.h"
 #include <petscdmda.h>
 #include <pdeop/problem.h>
+#include <pdeop/darcy.h>
 
 static void test_registry(void **state)
 {
-  const char        *want[] = { PDPROBLEMPOISSON, PDPROBLEMDARCY, PDPROBLEMCAVITY, PDPROBLEMNSPERIODIC, PDPROBLEMSYSTEM };
+  const char        *want[] = { PDPROBLEMPOISSON, PDPROBLEMDARCY, PDPROBLEMCAVITY, PDPROBLEMNSPERIODIC, PDPROBLEMSYSTEM, PDPROBLEMANTIDERIV };
   PetscInt           n;
   const char *const *names, *const *usages;
   PdProblem     p;
   PdProblemType type;
 
   PDT(PdProblemGetTypes(&n, &names, &usages));
-  assert_int_equal(n, 5);
-  for (int k = 0; k < 5; k++) {
+  assert_int_equal(n, 6);
+  for (int k = 0; k < 6; k++) {
     assert_string_equal(names[k], want[k]);
-    assert_non_null(strstr(usages[k], k < 4 ? want[k] : "-f "));
+    assert_non_null(strstr(usages[k], k != 4 ? want[k] : "-f "));
   }
   PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
   PDT_FAILS(PdProblemSetUp(p));
@@ -231,6 +234,102 @@ static void test_system(void **state)
   PDT(PetscOptionsClearValue(NULL, "-ts_f"));
 }
 
+/* darcy samples at 17^2 (res = fine: the stored fields are the fine ones) */
+static void test_darcy_sample(void **state)
+{
+  const PetscInt N = 17, NN = N * N;
+  PdProblem      p;
+  PetscInt       ni, no, si[4], so[4];
+  float          in1[17 * 17], out1[17 * 17], in2[17 * 17], out2[17 * 17];
+  double         a[17 * 17];
+  DM             da;
+  Mat            A;
+  Vec            u, b, r;
+  PetscScalar   *ua;
+  PetscReal      rn, bn;
+  PdDataset      ds;
+  PdDict         rep;
+  PetscInt64     n;
+
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMDARCY));
+  PDT_FAILS(PdProblemSample(p, 0, in1, out1));
+  PDT_ERRMSG_HAS("PdProblemSetDataMode");
+  PDT(PdProblemSetDataMode(p, PETSC_TRUE));
+  PDT(PdProblemDarcySetSampleGrid(p, N, N));
+  PDT(PdProblemGetSampleShapes(p, &ni, si, &no, so));
+  assert_int_equal(ni, 3);
+  assert_int_equal(no, 3);
+  assert_int_equal(si[0], 1);
+  assert_int_equal(si[1], N);
+  assert_int_equal(so[2], N);
+  PDT(PdProblemSample(p, 2, in1, out1));
+  PDT(PdProblemSample(p, 1, in2, out2)); /* another sample in between changes nothing */
+  assert_true(memcmp(in1, in2, sizeof(in1)) != 0);
+  PDT(PdProblemSample(p, 2, in2, out2));
+  assert_memory_equal(in1, in2, sizeof(in1));
+  assert_memory_equal(out1, out2, sizeof(out1));
+  PDT_FAILS(PdProblemSolve(p));
+  PDT_ERRMSG_HAS("data mode");
+
+  /* independent check: A(a) u - f on the fine grid, A rebuilt from the stored coefficient */
+  for (PetscInt k = 0; k < NN; k++) {
+    assert_true(in1[k] == 12.0f || in1[k] == 3.0f);
+    a[k] = in1[k];
+  }
+  PDT(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, N, N, 1, 1, 1, 1, NULL, NULL, &da));
+  PDT(DMSetUp(da));
+  PDT(DMCreateMatrix(da, &A));
+  PDT(PdDarcyOperator(da, a, PD_FACE_HARMONIC, A));
+  PDT(DMCreateGlobalVector(da, &u));
+  PDT(VecDuplicate(u, &b));
+  PDT(VecDuplicate(u, &r));
+  PDT(PdDarcyRHS(da, NULL, 1.0, b));
+  PDT(VecGetArray(u, &ua));
+  for (PetscInt k = 0; k < NN; k++) ua[k] = out1[k];
+  PDT(VecRestoreArray(u, &ua));
+  PDT(MatMult(A, u, r));
+  PDT(VecAXPY(r, -1, b));
+  PDT(VecNorm(r, NORM_2, &rn));
+  PDT(VecNorm(b, NORM_2, &bn));
+  assert_true(rn < 1e-5 * bn); /* float storage of u: ~1e-7 relative */
+  PDT(VecMax(u, NULL, &rn));
+  assert_true(rn > 0.0737 / 12 && rn < 0.0737 / 3);
+
+  /* the driver's dataset is the samples one by one, with the recipe's attributes and report */
+  PDT(PdDictCreate(&rep));
+  PDT(PdDatasetGenerate(p, 3, &ds, rep));
+  assert_int_equal(ds.N, 3);
+  assert_int_equal(ds.in_ndim, 4);
+  assert_int_equal(ds.in_shape[3], N);
+  assert_memory_equal(ds.inputs + 2 * NN, in1, sizeof(in1));
+  assert_memory_equal(ds.outputs + 2 * NN, out1, sizeof(out1));
+  PDT(PdDictGetInt(ds.attrs, "fine", &n));
+  assert_int_equal(n, N);
+  PDT(PdDictGetInt(rep, "samples", &n));
+  assert_int_equal(n, 3);
+  PDT(PdDictGetInt(rep, "res", &n));
+  assert_int_equal(n, N);
+  PDT(PdDatasetFree(&ds));
+  PDT(PdDictDestroy(&rep));
+  PDT(VecDestroy(&u));
+  PDT(VecDestroy(&b));
+  PDT(VecDestroy(&r));
+  PDT(MatDestroy(&A));
+  PDT(DMDestroy(&da));
+  PDT(PdProblemDestroy(&p));
+
+  /* types without a recipe refuse data mode; antiderivative has nothing to solve */
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMPOISSON));
+  PDT_FAILS(PdProblemSetDataMode(p, PETSC_TRUE));
+  PDT_ERRMSG_HAS("no dataset recipe");
+  PDT(PdProblemSetType(p, PDPROBLEMANTIDERIV));
+  PDT_FAILS(PdProblemSolve(p));
+  PDT_ERRMSG_HAS("pdeop data antiderivative");
+  PDT(PdProblemDestroy(&p));
+}
+
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_registry),
   cmocka_unit_test(test_poisson_order),
@@ -238,5 +337,6 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_cavity_steps),
   cmocka_unit_test(test_ns_periodic),
   cmocka_unit_test(test_system),
+  cmocka_unit_test(test_darcy_sample),
 };
 PDT_MAIN("test_problem", tests)

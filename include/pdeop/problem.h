@@ -1,8 +1,11 @@
 /* PdProblem (floor 4): a PDE problem as an object with PETSc's lifecycle and a type registry
-   (poisson, darcy, cavity, ns-periodic, system). `pdeop solve` is a thin driver over it. */
+   (poisson, darcy, cavity, ns-periodic, system, antiderivative). `pdeop solve` is a thin driver over
+   it, and `pdeop data` over its samples (PdDatasetGenerate). */
 #pragma once
 #include <petscksp.h>
 #include <pdeop/dict.h>
+#include <pdeop/io.h>
+#include <pdeop/progress.h>
 #include <pdeop/poisson.h>
 
 typedef struct _n_PdProblem *PdProblem;
@@ -12,6 +15,7 @@ typedef const char          *PdProblemType;
 #define PDPROBLEMCAVITY     "cavity"
 #define PDPROBLEMNSPERIODIC "ns-periodic"
 #define PDPROBLEMSYSTEM     "system"
+#define PDPROBLEMANTIDERIV  "antiderivative"
 
 /* The registry: usage is the one-line synopsis `pdeop solve -help` prints after "pdeop solve " */
 PETSC_EXTERN PetscErrorCode PdProblemRegister(const char[], const char[], PetscErrorCode (*)(PdProblem));
@@ -22,6 +26,7 @@ PETSC_EXTERN PetscErrorCode PdProblemGetTypes(PetscInt *, const char *const **, 
 PETSC_EXTERN PetscErrorCode PdProblemCreate(MPI_Comm, PdProblem *);
 PETSC_EXTERN PetscErrorCode PdProblemSetType(PdProblem, PdProblemType);
 PETSC_EXTERN PetscErrorCode PdProblemGetType(PdProblem, PdProblemType *);
+PETSC_EXTERN PetscErrorCode PdProblemGetComm(PdProblem, MPI_Comm *);
 PETSC_EXTERN PetscErrorCode PdProblemSetOptionsPrefix(PdProblem, const char[]);
 PETSC_EXTERN PetscErrorCode PdProblemSetFromOptions(PdProblem);
 PETSC_EXTERN PetscErrorCode PdProblemSetUp(PdProblem);
@@ -33,12 +38,38 @@ PETSC_EXTERN PetscErrorCode PdProblemGetReport(PdProblem, PdDict);
 PETSC_EXTERN PetscErrorCode PdProblemWriteFields(PdProblem);
 PETSC_EXTERN PetscErrorCode PdProblemDestroy(PdProblem *);
 
+/* Data mode (`pdeop data <problem>`): before PdProblemSetFromOptions, choose the type's dataset
+   recipe (darcy, ns-periodic, antiderivative); set-from-options then reads the data command's
+   options (-n, -o and the recipe's), set-up builds what every sample shares. */
+PETSC_EXTERN PetscErrorCode PdProblemSetDataMode(PdProblem, PetscBool);
+/* -n and -o as read by set-from-options in data mode (the string belongs to the problem) */
+PETSC_EXTERN PetscErrorCode PdProblemGetDataOptions(PdProblem, PetscInt *, const char **);
+/* The shape of one sample's input and output (without the sample axis): ndim, shape each */
+PETSC_EXTERN PetscErrorCode PdProblemGetSampleShapes(PdProblem, PetscInt *, PetscInt[], PetscInt *, PetscInt[]);
+/* Sample index: one random instance from the stream (seed, index), its input and output as floats
+   (not collective: each rank draws its own indices) */
+PETSC_EXTERN PetscErrorCode PdProblemSample(PdProblem, PetscInt, float[], float[]);
+/* For a driver's progress line: what the line counts (label) and how many of those one sample is
+   (ns-periodic: units of simulated time; others: 1, "<type> samples"); and the line the next
+   samples advance from done_before on, as sample index of n (NULL: none) */
+PETSC_EXTERN PetscErrorCode PdProblemGetSampleWork(PdProblem, const char **, PetscInt *);
+PETSC_EXTERN PetscErrorCode PdProblemSetSampleProgress(PdProblem, PdProgress *, PetscInt, PetscInt);
+/* The dataset attributes of the recipe (pde, equation, n, seed, grid, ...) */
+PETSC_EXTERN PetscErrorCode PdProblemGetDataAttributes(PdProblem, PdDict);
+/* Collective: the recipe's keys of the `-report` JSON after n samples that took busy seconds over
+   all ranks; and the one-line summary of `pdeop data` from that report */
+PETSC_EXTERN PetscErrorCode PdProblemGetDataReport(PdProblem, double, PdDict);
+PETSC_EXTERN PetscErrorCode PdProblemGetDataSummary(PdProblem, PdDict, char[], size_t);
+
 /* poisson: the grid or mesh (a DMDA: finite differences; a DMPlex with a "boundary" label: P1
    FEM; the problem keeps a reference) and the manufactured solution, instead of the options */
 PETSC_EXTERN PetscErrorCode PdProblemPoissonSetDM(PdProblem, DM);
 PETSC_EXTERN PetscErrorCode PdProblemPoissonSetMMS(PdProblem, PdMMSType);
 /* poisson: the L2 error against the manufactured solution after PdProblemSolve (-1 without one) */
 PETSC_EXTERN PetscErrorCode PdProblemPoissonGetError(PdProblem, PetscReal *);
+
+/* darcy, data mode: samples stored at res x res nodes, solved at fine x fine (-res, -fine) */
+PETSC_EXTERN PetscErrorCode PdProblemDarcySetSampleGrid(PdProblem, PetscInt, PetscInt);
 
 /* cavity: parameters before PdProblemSetUp (the options -re, -n, -t_max set them too) */
 PETSC_EXTERN PetscErrorCode PdProblemCavitySetReynolds(PdProblem, PetscReal);
@@ -49,3 +80,9 @@ PETSC_EXTERN PetscErrorCode PdProblemCavityStep(PdProblem, PetscInt, PetscBool *
 /* cavity: the node fields u, v, p, psi, omega (each N x N, [j][i], walls included) of the current
    state, gathered on rank 0 (NULL on the other ranks); valid until the next step or destroy */
 PETSC_EXTERN PetscErrorCode PdProblemCavityGetNodeFields(PdProblem, PetscInt *, const double *[5]);
+
+/* The dataset driver (solvers/data/data.c), collective: samples 0..n-1 of a data-mode problem,
+   each rank its contiguous share, gathered on rank 0 (ds holds the arrays and attributes there;
+   elsewhere they are NULL; free with PdDatasetFree). Adds samples, seconds, samples_per_s,
+   samples_per_s_per_core and the recipe's keys to report (may be NULL). */
+PETSC_EXTERN PetscErrorCode PdDatasetGenerate(PdProblem, PetscInt, PdDataset *, PdDict);

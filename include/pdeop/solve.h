@@ -1,6 +1,5 @@
-/* The KSP solve-and-report step every PDE problem uses (floor 4), and the entry points of the
-   `pdeop data` generators, which read their own options and add their results to the report.
-   The problems of `pdeop solve` are PdProblem objects (problem.h). */
+/* The KSP solve-and-report step every PDE problem uses (floor 4). The problems of `pdeop solve`
+   are PdProblem objects (problem.h); `pdeop data` draws their samples (PdDatasetGenerate). */
 #pragma once
 #include <petscksp.h>
 #include <pdeop/dict.h>
@@ -16,9 +15,5 @@ PETSC_EXTERN PetscErrorCode PdOptionsCheckUnusedAtSolve(const char[]);
 /* With -pc_type mg on a grid operator: Galerkin coarse operators unless -pc_mg_galerkin is given. */
 PETSC_EXTERN PetscErrorCode PdKSPUseGalerkinMG(KSP);
 
-/* pdeop data darcy | antiderivative | ns */
-PETSC_EXTERN PetscErrorCode PdDataDarcyRun(MPI_Comm, PdDict);
-PETSC_EXTERN PetscErrorCode PdDataAntiderivativeRun(MPI_Comm, PdDict);
-PETSC_EXTERN PetscErrorCode PdDataNSRun(MPI_Comm, PdDict);
 /* The cavity's pressure matrix (SPD: Neumann Laplacian with one pinned cell) on an n x n DMDA */
 PETSC_EXTERN PetscErrorCode PdCavityPressureOperator(DM, Mat);

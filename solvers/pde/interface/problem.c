@@ -49,6 +49,7 @@ PetscErrorCode PdProblemRegisterAll(void)
   PetscCall(PdProblemRegister(PDPROBLEMCAVITY, "cavity [options]      lid-driven cavity (MAC grid, projection; -pressure_ksp/pc options)", PdProblemCreate_Cavity));
   PetscCall(PdProblemRegister(PDPROBLEMNSPERIODIC, "ns-periodic [options] 2D Navier-Stokes on the periodic square (pseudo-spectral)", PdProblemCreate_NSPeriodic));
   PetscCall(PdProblemRegister(PDPROBLEMSYSTEM, "-f system.petsc     any PETSc binary matrix (and right-hand side)", PdProblemCreate_System));
+  PetscCall(PdProblemRegister(PDPROBLEMANTIDERIV, "antiderivative        a dataset recipe only: pdeop data antiderivative", PdProblemCreate_Antiderivative));
   PetscCall(PetscRegisterFinalize(PdProblemFinalizePackage));
   PetscFunctionReturn(0);
 }
@@ -82,7 +83,7 @@ PetscErrorCode PdProblemCreate(MPI_Comm comm, PdProblem *problem)
   PetscFunctionReturn(0);
 }
 
-/*@ PdProblemSetType - choose the problem (poisson, darcy, cavity, ns-periodic, system) @*/
+/*@ PdProblemSetType - choose the problem (poisson, darcy, cavity, ns-periodic, system, antiderivative) @*/
 PetscErrorCode PdProblemSetType(PdProblem p, PdProblemType type)
 {
   PetscErrorCode (*create)(PdProblem);
@@ -94,9 +95,11 @@ PetscErrorCode PdProblemSetType(PdProblem p, PdProblemType type)
   PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Cannot change the type of a problem after PdProblemSetUp");
   PetscCall(PetscFunctionListFind(PdProblemList, type, &create));
   PetscCheck(create, p->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown problem '%s'; choose one of: %s", type, typelist);
+  if (p->ops.datadestroy) PetscCall(p->ops.datadestroy(p));
   if (p->ops.destroy) PetscCall(p->ops.destroy(p));
   PetscCall(PetscMemzero(&p->ops, sizeof(p->ops)));
   p->data                 = NULL;
+  p->sdata                = NULL;
   p->setfromoptionscalled = PETSC_FALSE;
   PetscCall(PetscStrncpy(p->type, type, sizeof(p->type)));
   PetscCall(create(p));
@@ -108,6 +111,14 @@ PetscErrorCode PdProblemGetType(PdProblem p, PdProblemType *type)
 {
   PetscFunctionBegin;
   *type = p->type;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdProblemGetComm - the problem's communicator @*/
+PetscErrorCode PdProblemGetComm(PdProblem p, MPI_Comm *comm)
+{
+  PetscFunctionBegin;
+  *comm = p->comm;
   PetscFunctionReturn(0);
 }
 
@@ -151,7 +162,8 @@ PetscErrorCode PdProblemSetFromOptions(PdProblem p)
   PetscFunctionBegin;
   PetscCall(CheckHasType(p, "PdProblemSetFromOptions"));
   PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Call PdProblemSetFromOptions before PdProblemSetUp");
-  if (p->ops.setfromoptions) PetscCall(p->ops.setfromoptions(p));
+  if (p->datamode) PetscCall(p->ops.datasetfromoptions(p));
+  else if (p->ops.setfromoptions) PetscCall(p->ops.setfromoptions(p));
   p->setfromoptionscalled = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -162,7 +174,8 @@ PetscErrorCode PdProblemSetUp(PdProblem p)
   PetscFunctionBegin;
   PetscCall(CheckHasType(p, "PdProblemSetUp"));
   if (p->setupcalled) PetscFunctionReturn(0);
-  if (p->ops.setup) PetscCall(p->ops.setup(p));
+  if (p->datamode) PetscCall(p->ops.datasetup(p));
+  else if (p->ops.setup) PetscCall(p->ops.setup(p));
   p->setupcalled = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -171,6 +184,7 @@ PetscErrorCode PdProblemSetUp(PdProblem p)
 PetscErrorCode PdProblemSolve(PdProblem p)
 {
   PetscFunctionBegin;
+  PetscCheck(!p->datamode, p->comm, PETSC_ERR_ARG_WRONGSTATE, "PdProblemSolve: the problem is in data mode; draw samples with PdProblemSample");
   PetscCall(PdProblemSetUp(p));
   PetscCheck(!p->solved, p->comm, PETSC_ERR_ARG_WRONGSTATE, "The problem was solved already: create a new one");
   PetscCall(p->ops.solve(p));
@@ -294,6 +308,7 @@ PetscErrorCode PdProblemDestroy(PdProblem *p)
 {
   PetscFunctionBegin;
   if (!*p) PetscFunctionReturn(0);
+  if ((*p)->ops.datadestroy) PetscCall((*p)->ops.datadestroy(*p));
   if ((*p)->ops.destroy) PetscCall((*p)->ops.destroy(*p));
   PetscCall(PdDictDestroy(&(*p)->results));
   PetscCall(PetscFree((*p)->prefix));

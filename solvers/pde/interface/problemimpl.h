@@ -14,6 +14,16 @@ typedef struct {
   PetscErrorCode (*writefields)(PdProblem);
   PetscErrorCode (*view)(PdProblem, PetscViewer);
   PetscErrorCode (*destroy)(PdProblem);
+  /* data mode (`pdeop data`, PdProblemSetDataMode): the type's dataset recipe */
+  PetscErrorCode (*datasetfromoptions)(PdProblem); /* the command's options, -n and -o included */
+  PetscErrorCode (*datasetup)(PdProblem);
+  PetscErrorCode (*getsampleshapes)(PdProblem, PetscInt *, PetscInt[], PetscInt *, PetscInt[]);
+  PetscErrorCode (*sample)(PdProblem, PetscInt, float[], float[]);
+  PetscErrorCode (*getsamplework)(PdProblem, const char **, PetscInt *); /* default "<type> samples", 1 */
+  PetscErrorCode (*getdataattributes)(PdProblem, PdDict);
+  PetscErrorCode (*getdatareport)(PdProblem, double, PdDict); /* collective; the summed busy seconds */
+  PetscErrorCode (*getdatasummary)(PdProblem, PdDict, char[], size_t);
+  PetscErrorCode (*datadestroy)(PdProblem);
 } PdProblemOps;
 
 struct _n_PdProblem {
@@ -23,7 +33,14 @@ struct _n_PdProblem {
   PdProblemOps ops;
   void        *data;
   PetscBool    setfromoptionscalled, setupcalled, solved;
-  PdDict       results; /* the report of the solve and the writes, in the order they were made */
+  PdDict       results;                    /* the report of the solve and the writes, in the order they were made */
+  PetscBool    datamode;                   /* set-from-options and set-up follow the dataset recipe */
+  PetscInt     nsamples;                   /* data mode: -n */
+  char         output[PETSC_MAX_PATH_LEN]; /* data mode: -o */
+  void        *sdata;                      /* data mode: the type's sampling state */
+  PdProgress  *progress;                   /* data mode: the line a sample advances (may be NULL) */
+  PetscInt     progress_base, progress_n;  /* its count before this sample; the samples in all */
+  char         worklabel[96];
 };
 
 /* The types (impls/<type>/<type>.c) */
@@ -32,6 +49,10 @@ PETSC_INTERN PetscErrorCode PdProblemCreate_Darcy(PdProblem);
 PETSC_INTERN PetscErrorCode PdProblemCreate_Cavity(PdProblem);
 PETSC_INTERN PetscErrorCode PdProblemCreate_NSPeriodic(PdProblem);
 PETSC_INTERN PetscErrorCode PdProblemCreate_System(PdProblem);
+PETSC_INTERN PetscErrorCode PdProblemCreate_Antiderivative(PdProblem);
+/* The data-mode ops of the types that have a dataset recipe (impls/<type>/<type>_data.c) */
+PETSC_INTERN PetscErrorCode PdProblemSetDataOps_Darcy(PdProblem);
+PETSC_INTERN PetscErrorCode PdProblemSetDataOps_NSPeriodic(PdProblem);
 
 /* Error unless p is of the type (for the type-specific functions) */
 PETSC_INTERN PetscErrorCode PdProblemCheckType(PdProblem, PdProblemType, const char[]);

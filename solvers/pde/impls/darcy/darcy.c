@@ -216,5 +216,6 @@ PetscErrorCode PdProblemCreate_Darcy(PdProblem p)
   p->ops.getoperator    = GetOperator_Darcy;
   p->ops.view           = View_Darcy;
   p->ops.destroy        = Destroy_Darcy;
+  PetscCall(PdProblemSetDataOps_Darcy(p));
   PetscFunctionReturn(0);
 }

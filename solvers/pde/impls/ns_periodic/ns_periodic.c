@@ -311,5 +311,6 @@ PetscErrorCode PdProblemCreate_NSPeriodic(PdProblem p)
   p->ops.writefields    = WriteFields_NSPeriodic;
   p->ops.view           = View_NSPeriodic;
   p->ops.destroy        = Destroy_NSPeriodic;
+  PetscCall(PdProblemSetDataOps_NSPeriodic(p));
   PetscFunctionReturn(0);
 }

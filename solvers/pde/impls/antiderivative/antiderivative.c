@@ -1,0 +1,194 @@
+/* The antiderivative problem type, a dataset recipe only (`pdeop data antiderivative`, the DeepONet
+   paper's first example): G(u)(x) = int_0^x u, u drawn from a Gaussian random field with the RBF
+   kernel exp(-|x-y|^2 / (2 l^2)) on [0,1], sampled at m equispaced sensors; the integral is the
+   cumulative trapezoid rule on a -refine times finer grid. */
+#include "pde/interface/problemimpl.h"
+#include <pdeop/options.h>
+#include <pdeop/rng.h>
+#include <petscblaslapack.h>
+
+typedef struct {
+  PetscInt     m, refine, seed, nf;
+  PetscReal    ell;
+  PetscScalar *K;      /* Cholesky factor of the kernel on the fine grid (row-major lower) */
+  double      *xi, *u; /* per-sample scratch on the fine grid */
+} Antiderivative;
+
+static PetscErrorCode DataSetFromOptions_Antiderivative(PdProblem p)
+{
+  Antiderivative *s    = (Antiderivative *)p->data;
+  MPI_Comm        comm = p->comm;
+  PetscBool       help;
+
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, p->prefix, "pdeop data antiderivative: the DeepONet antiderivative dataset", "pdeop");
+  PetscCall(PetscOptionsInt("-n", "Number of functions", "", p->nsamples, &p->nsamples, NULL));
+  PetscCall(PetscOptionsInt("-m", "Sensors (and output points) on [0,1]", "", s->m, &s->m, NULL));
+  PetscCall(PetscOptionsReal("-length_scale", "RBF kernel length scale l", "", s->ell, &s->ell, NULL));
+  PetscCall(PetscOptionsInt("-refine", "Fine points per sensor interval for the integral", "", s->refine, &s->refine, NULL));
+  PetscCall(PetscOptionsInt("-seed", "Seed: function i uses the stream (seed, i)", "", s->seed, &s->seed, NULL));
+  PetscCall(PetscOptionsString("-o", "HDF5 file to write", "", p->output, p->output, sizeof(p->output), NULL));
+  PetscOptionsEnd();
+  PetscCall(PdOptionsHelp(&help));
+  if (help) PetscFunctionReturn(0);
+  PetscCheck(p->nsamples >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-n must be at least 1, got %" PetscInt_FMT, p->nsamples);
+  PetscCheck(s->m >= 2 && s->m <= 2000, comm, PETSC_ERR_ARG_OUTOFRANGE, "-m must be in [2, 2000], got %" PetscInt_FMT, s->m);
+  PetscCheck(s->refine >= 1 && (s->m - 1) * s->refine + 1 <= 4000, comm, PETSC_ERR_ARG_OUTOFRANGE, "-refine must be >= 1 with (m-1) refine + 1 <= 4000 fine points");
+  PetscCheck(s->ell > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-length_scale must be positive");
+  PetscCheck(s->seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
+  PetscCheck(p->output[0], comm, PETSC_ERR_ARG_WRONG, "Give the output file with -o file.h5");
+  PetscCall(PdOptionsCheckUnused(comm, "data antiderivative"));
+  PetscFunctionReturn(0);
+}
+
+/* the Cholesky factor of the kernel on the fine grid (a small jitter: RBF kernels are numerically singular) */
+static PetscErrorCode DataSetUp_Antiderivative(PdProblem p)
+{
+  Antiderivative *s      = (Antiderivative *)p->data;
+  const PetscReal jitter = 1e-10, ell = s->ell;
+  PetscInt        nf;
+  PetscBLASInt    bn, info;
+
+  PetscFunctionBegin;
+  PetscCheck(s->m >= 2 && s->refine >= 1 && s->ell > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "Need m >= 2, refine >= 1 and a positive length scale");
+  nf = s->nf = (s->m - 1) * s->refine + 1;
+  PetscCall(PetscMalloc1(nf * nf, &s->K));
+  for (PetscInt i = 0; i < nf; i++)
+    for (PetscInt j = 0; j < nf; j++) {
+      const PetscReal d = (PetscReal)(i - j) / (nf - 1);
+      s->K[i * nf + j]  = PetscExpReal(-d * d / (2 * ell * ell)) + (i == j ? jitter : 0);
+    }
+  PetscCall(PetscBLASIntCast(nf, &bn));
+  PetscCall(PetscFPTrapPush(PETSC_FP_TRAP_OFF));
+  PetscCallBLAS("LAPACKpotrf", LAPACKpotrf_("U", &bn, s->K, &bn, &info)); /* column-major "U" = row-major lower */
+  PetscCall(PetscFPTrapPop());
+  PetscCheck(!info, p->comm, PETSC_ERR_LIB, "The kernel matrix is not positive definite at this resolution (LAPACK potrf info %d): lower -refine or raise -length_scale", (int)info);
+  PetscCall(PetscMalloc2(nf, &s->xi, nf, &s->u));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GetSampleShapes_Antiderivative(PdProblem p, PetscInt *ni, PetscInt si[], PetscInt *no, PetscInt so[])
+{
+  Antiderivative *s = (Antiderivative *)p->data;
+
+  PetscFunctionBegin;
+  *ni = *no = 1;
+  si[0] = so[0] = s->m;
+  PetscFunctionReturn(0);
+}
+
+/* u = L xi at the fine points, u and its cumulative trapezoid integral at the sensors */
+static PetscErrorCode Sample_Antiderivative(PdProblem p, PetscInt index, float in[], float out[])
+{
+  Antiderivative *s  = (Antiderivative *)p->data;
+  const PetscInt  nf = s->nf, refine = s->refine;
+  double         *xi = s->xi, *u = s->u, acc = 0;
+  PdRng           rng;
+
+  PetscFunctionBegin;
+  PetscCall(PdRngSeed(&rng, (uint64_t)s->seed, (uint64_t)index));
+  for (PetscInt i = 0; i < nf; i++) xi[i] = PdRngNormal(&rng);
+  for (PetscInt i = 0; i < nf; i++) { /* L lower triangular (row-major K, j <= i) */
+    double v = 0;
+    for (PetscInt j = 0; j <= i; j++) v += PetscRealPart(s->K[i * nf + j]) * xi[j];
+    u[i] = v;
+  }
+  for (PetscInt i = 0; i < nf; i++) {
+    if (i) acc += 0.5 * (u[i - 1] + u[i]) / (nf - 1);
+    if (i % refine == 0) {
+      in[i / refine]  = (float)u[i];
+      out[i / refine] = (float)acc;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GetDataAttributes_Antiderivative(PdProblem p, PdDict attrs)
+{
+  Antiderivative *s = (Antiderivative *)p->data;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictSetString(attrs, "pde", "antiderivative"));
+  PetscCall(PdDictSetString(attrs, "equation", "s(x) = int_0^x u(t) dt on [0,1], u ~ GRF with kernel exp(-|x-y|^2/(2 l^2))"));
+  PetscCall(PdDictSetInt(attrs, "n", p->nsamples));
+  PetscCall(PdDictSetInt(attrs, "m", s->m));
+  PetscCall(PdDictSetInt(attrs, "refine", s->refine));
+  PetscCall(PdDictSetReal(attrs, "length_scale", s->ell));
+  PetscCall(PdDictSetInt(attrs, "seed", s->seed));
+  PetscCall(PdDictSetString(attrs, "grid", "sensors and output points x_i = i/(m-1); [N][m]"));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GetDataReport_Antiderivative(PdProblem p, double busy, PdDict report)
+{
+  Antiderivative *s = (Antiderivative *)p->data;
+
+  PetscFunctionBegin;
+  (void)busy;
+  PetscCall(PdDictSetInt(report, "m", s->m));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GetDataSummary_Antiderivative(PdProblem p, PdDict r, char buf[], size_t len)
+{
+  Antiderivative *s = (Antiderivative *)p->data;
+  PetscInt64      n;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictGetInt(r, "samples", &n));
+  PetscCall(PetscSNPrintf(buf, len, "%" PetscInt64_FMT " functions at %" PetscInt_FMT " sensors", n, s->m));
+  PetscFunctionReturn(0);
+}
+
+/* outside data mode: nothing to solve */
+static PetscErrorCode Solve_Antiderivative(PdProblem p)
+{
+  PetscFunctionBegin;
+  SETERRQ(p->comm, PETSC_ERR_SUP, "'antiderivative' is a dataset recipe only, with nothing to solve: use `pdeop data antiderivative` (or PdProblemSetDataMode and PdProblemSample)");
+}
+
+static PetscErrorCode View_Antiderivative(PdProblem p, PetscViewer v)
+{
+  Antiderivative *s = (Antiderivative *)p->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscViewerASCIIPrintf(v, "m %" PetscInt_FMT " sensors, refine %" PetscInt_FMT ", length scale %g, seed %" PetscInt_FMT "\n", s->m, s->refine, (double)s->ell, s->seed));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Destroy_Antiderivative(PdProblem p)
+{
+  Antiderivative *s = (Antiderivative *)p->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree(s->K));
+  PetscCall(PetscFree2(s->xi, s->u));
+  PetscCall(PetscFree(p->data));
+  PetscFunctionReturn(0);
+}
+
+/* Data mode: -n (1000) -m (100) -length_scale (0.2) -refine (10) -seed (0) -o. PdProblemSolve is an
+   error: the type only draws samples. */
+PetscErrorCode PdProblemCreate_Antiderivative(PdProblem p)
+{
+  Antiderivative *s;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&s));
+  s->m                      = 100;
+  s->refine                 = 10;
+  s->ell                    = 0.2;
+  p->data                   = s;
+  p->nsamples               = 1000;
+  p->ops.solve              = Solve_Antiderivative;
+  p->ops.view               = View_Antiderivative;
+  p->ops.destroy            = Destroy_Antiderivative;
+  p->ops.datasetfromoptions = DataSetFromOptions_Antiderivative;
+  p->ops.datasetup          = DataSetUp_Antiderivative;
+  p->ops.getsampleshapes    = GetSampleShapes_Antiderivative;
+  p->ops.sample             = Sample_Antiderivative;
+  p->ops.getdataattributes  = GetDataAttributes_Antiderivative;
+  p->ops.getdatareport      = GetDataReport_Antiderivative;
+  p->ops.getdatasummary     = GetDataSummary_Antiderivative;
+  PetscFunctionReturn(0);
+}

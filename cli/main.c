@@ -161,6 +161,7 @@ static PetscErrorCode Run(const PdCommand *cmd, const char *sub)
   if (!help) PetscCall(CheckFiles(cmd, file));
   PetscCall(cmd->run(PETSC_COMM_WORLD, sub, report));
   if (file[0] && !help) PetscCall(PdDictWriteJSON(report, PETSC_COMM_WORLD, file));
+  if (!help) PetscCall(PdOptionsWarnUnused(PETSC_COMM_WORLD, current));
   PetscCall(PdDictDestroy(&report));
   PetscFunctionReturn(0);
 }

@@ -36,6 +36,34 @@ static PetscErrorCode ProblemChoices(char buf[], size_t len)
   PetscFunctionReturn(0);
 }
 
+/* One line a PETSc user expects after a linear solve (unless -quiet): the solver, its iterations and
+   converged reason, the residual norm, and the error where an exact solution is known */
+static PetscErrorCode PrintSummary(MPI_Comm comm, const char problem[], PdDict report)
+{
+  PetscBool   has, haserr;
+  const char *ktype, *ptype, *reason;
+  PetscInt64  its, n = 0;
+  double      rnorm, err = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictHas(report, "iterations", &has));
+  if (!has) PetscFunctionReturn(0); /* a time-stepping problem prints its own summary */
+  PetscCall(PdDictGetString(report, "ksp_type", &ktype));
+  PetscCall(PdDictGetString(report, "pc_type", &ptype));
+  PetscCall(PdDictGetString(report, "converged_reason", &reason));
+  PetscCall(PdDictGetInt(report, "iterations", &its));
+  PetscCall(PdDictGetReal(report, "residual_norm", &rnorm));
+  PetscCall(PdDictHas(report, "unknowns", &has));
+  if (has) PetscCall(PdDictGetInt(report, "unknowns", &n));
+  PetscCall(PdDictHas(report, "rows", &has));
+  if (has) PetscCall(PdDictGetInt(report, "rows", &n));
+  PetscCall(PdDictHas(report, "error", &haserr));
+  if (haserr) PetscCall(PdDictGetReal(report, "error", &err));
+  if (haserr && err >= 0) PetscCall(PdPrintf(comm, "%s: %" PetscInt64_FMT " unknowns, KSP %s + PC %s: %" PetscInt64_FMT " iterations, %s, residual norm %.3e; L2 error against the exact solution %.3e\n", problem, n, ktype, ptype, its, reason, rnorm, err));
+  else PetscCall(PdPrintf(comm, "%s: %" PetscInt64_FMT " unknowns, KSP %s + PC %s: %" PetscInt64_FMT " iterations, %s, residual norm %.3e\n", problem, n, ktype, ptype, its, reason, rnorm));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PdCommandSolve(MPI_Comm comm, const char sub[], PdDict report)
 {
   char      choices[256];
@@ -61,6 +89,7 @@ PetscErrorCode PdCommandSolve(MPI_Comm comm, const char sub[], PdDict report)
     PetscCall(PdProblemSolve(p));
     PetscCall(PdProblemWriteFields(p));
     PetscCall(PdProblemGetReport(p, report));
+    PetscCall(PrintSummary(comm, sub ? sub : "system", report));
   }
   PetscCall(PdProblemDestroy(&p));
   PetscFunctionReturn(0);

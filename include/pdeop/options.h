@@ -11,3 +11,5 @@ PETSC_EXTERN PetscErrorCode PdEngineSetFromOptions(void);
 /* Commands: error on options nobody read (after set-up, before the work); whether -help was given. */
 PETSC_EXTERN PetscErrorCode PdOptionsCheckUnused(MPI_Comm, const char[]);
 PETSC_EXTERN PetscErrorCode PdOptionsHelp(PetscBool *);
+/* At a command's end: a warning for each option still unread (PETSc's end-of-run options aside). */
+PETSC_EXTERN PetscErrorCode PdOptionsWarnUnused(MPI_Comm, const char[]);

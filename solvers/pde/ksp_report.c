@@ -33,7 +33,7 @@ static PetscErrorCode PdOptionsCheckPending(MPI_Comm comm)
 /*@
   PdKSPSolveReport - solve A x = b with a configured KSP and report how it went
 
-  Adds to report (if not NULL): iterations, residual_norm (preconditioned or unpreconditioned, as
+  Adds to report (if not NULL): ksp_type, pc_type, iterations, residual_norm (preconditioned or unpreconditioned, as
   the KSP's norm type says), converged_reason (PETSc's name), setup_seconds, solve_seconds.
   A negative converged reason is an error: the result is never returned silently.
 @*/
@@ -57,6 +57,14 @@ PetscErrorCode PdKSPSolveReport(KSP ksp, Vec b, Vec x, PdDict report)
   PetscCall(KSPGetResidualNorm(ksp, &rnorm));
   PetscCall(KSPGetConvergedReason(ksp, &reason));
   if (report) {
+    KSPType ktype;
+    PCType  ptype;
+    PC      pc;
+    PetscCall(KSPGetType(ksp, &ktype));
+    PetscCall(KSPGetPC(ksp, &pc));
+    PetscCall(PCGetType(pc, &ptype));
+    PetscCall(PdDictSetString(report, "ksp_type", ktype));
+    PetscCall(PdDictSetString(report, "pc_type", ptype ? ptype : "none"));
     PetscCall(PdDictSetInt(report, "iterations", its));
     PetscCall(PdDictSetReal(report, "residual_norm", (double)rnorm));
     PetscCall(PdDictSetString(report, "converged_reason", KSPConvergedReasons[reason]));

@@ -3,11 +3,32 @@
 #include <pdeop/options.h>
 #include <pdeop/progress.h>
 
+/* Options PETSc reads only at the end of a run: when PetscFinalize runs (-options_left, -log_view,
+   ...), never flagged by pdeop; the whole-name list, then prefixes of families. */
+static const char *const at_finalize[] = {"options_left", "options_view", "history", "objects_dump", "memory_view", "malloc_dump", "malloc_view", "malloc_debug", "malloc_test", "log_view", "log_view_memory", "log_view_gpu_time", "log_all", "log_trace", "log_summary", "log_exclude", "log_sync", "info", "info_exclude", "check_pointer_intensity", "fp_trap", "on_error_abort", "on_error_attach_debugger", "no_signal_handler", "options_monitor", "options_monitor_cancel", "skip_petscrc", "use_gpu_aware_mpi", "traceback"};
+
+static PetscBool AtFinalize(const char *name)
+{
+  for (size_t k = 0; k < sizeof(at_finalize) / sizeof(at_finalize[0]); k++)
+    if (!strcmp(name, at_finalize[k])) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
+/* Viewer options that PETSc's objects read at the end of their work (KSPSolve's -ksp_view,
+   -ksp_converged_reason, -ksp_view_solution, -mat_view at assembly, ... with any prefix): a command
+   cannot have read them yet when it checks before the work, so they are checked at its end. */
+static PetscBool ReadAfterWork(const char *name)
+{
+  return (PetscBool)(strstr(name, "_view") || !strncmp(name, "view", 4) || strstr(name, "converged_reason") || strstr(name, "converged_rate") || strstr(name, "_monitor") || AtFinalize(name));
+}
+
 /*@
   PdOptionsCheckUnused - error if an option was given that no code has read
 
   Call after a command has read all its options and set up its objects, before the long work.
-  context names the command for the message, e.g. "solve poisson".
+  context names the command for the message, e.g. "solve poisson". Viewer and monitor options that
+  PETSc reads during or after the work (-ksp_view, -ksp_converged_reason, -log_view, -options_left,
+  with any prefix) are left to PdOptionsWarnUnused at the command's end.
 @*/
 PetscErrorCode PdOptionsCheckUnused(MPI_Comm comm, const char context[])
 {
@@ -22,9 +43,28 @@ PetscErrorCode PdOptionsCheckUnused(MPI_Comm comm, const char context[])
     PetscCall(PdIsQuiet(&flg));
   }
   PetscCall(PetscOptionsLeftGet(NULL, &N, &names, &values));
-  if (N > 0) PetscCall(PetscSNPrintf(msg, sizeof(msg), "-%s", names[0]));
+  for (PetscInt k = 0; k < N && !msg[0]; k++)
+    if (!ReadAfterWork(names[k])) PetscCall(PetscSNPrintf(msg, sizeof(msg), "-%s", names[k]));
   PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
   PetscCheck(!msg[0], comm, PETSC_ERR_ARG_WRONG, "unknown option %s for 'pdeop %s' (`pdeop %s -help` lists the options)", msg, context, context);
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdOptionsWarnUnused - at a command's end, a warning (not an error: the work is done and saved) for
+  each option still unread, except those PETSc reads in PetscFinalize; e.g. -pressure_ksp_view
+  given to a command that has no pressure solver
+@*/
+PetscErrorCode PdOptionsWarnUnused(MPI_Comm comm, const char context[])
+{
+  PetscInt N;
+  char   **names, **values;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsLeftGet(NULL, &N, &names, &values));
+  for (PetscInt k = 0; k < N; k++)
+    if (!AtFinalize(names[k])) PetscCall(PetscFPrintf(comm, PETSC_STDERR, "pdeop %s: warning: option -%s was not used\n", context, names[k]));
+  PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
   PetscFunctionReturn(0);
 }
 

@@ -1,0 +1,31 @@
+# PETSc users' habits: the options PETSc accepts for the objects a command creates (-ksp_view,
+# -ksp_converged_reason, monitors, -log_view, -options_left, with prefixes) work in every command,
+# a typo is still an error before the work, and an option nothing read is a warning at the end.
+source "$(dirname "$0")/lib_cli.sh"
+cd "$work"
+"$PDEOP" data darcy -n 4 -res 9 -fine 17 -o d.h5 -quiet || { bad "making data"; finish; }
+"$PDEOP" solve poisson -da_grid_x 5 -ksp_view_mat binary:s.petsc -quiet || { bad "making a system file"; finish; }
+runs() { # description, pattern the output must contain, command...
+  local d="$1" pat="$2"; shift 2
+  if "$@" >"$work/out" 2>&1; then
+    grep -q -- "$pat" "$work/out" && ok "$d" || bad "$d: output lacks '$pat': $(head -5 "$work/out")"
+  else bad "$d: exit $?: $(tail -3 "$work/out")"; fi
+}
+runs "solve poisson -ksp_converged_reason" "Linear solve converged" "$PDEOP" solve poisson -mms -da_grid_x 17 -ksp_type cg -ksp_converged_reason
+runs "solve poisson -ksp_view" "KSP Object" "$PDEOP" solve poisson -da_grid_x 17 -ksp_view
+runs "solve poisson -ksp_monitor" "1 KSP Residual norm" "$PDEOP" solve poisson -da_grid_x 17 -ksp_monitor
+runs "solve poisson -options_left" "There are no unused options" "$PDEOP" solve poisson -da_grid_x 17 -options_left
+runs "solve poisson -log_view" "KSPSolve" "$PDEOP" solve poisson -da_grid_x 17 -log_view
+runs "solve darcy -ksp_converged_reason -ksp_view_solution" "Linear solve converged" "$PDEOP" solve darcy -da_grid_x 17 -ksp_converged_reason -ksp_view_solution ascii:sol.txt
+[ -s sol.txt ] && ok "-ksp_view_solution wrote its file" || bad "-ksp_view_solution wrote nothing"
+runs "solve -f -ksp_converged_reason -mat_view ::ascii_info" "Linear solve converged" "$PDEOP" solve -f s.petsc -ksp_converged_reason -mat_view ::ascii_info
+runs "solve cavity -pressure_ksp_converged_reason" "pressure_ solve converged" "$PDEOP" solve cavity -n 9 -t_max 0.05 -pressure_ksp_converged_reason
+runs "data darcy -ksp_converged_reason" "Linear solve converged" "$PDEOP" data darcy -n 2 -res 9 -fine 17 -o d2.h5 -ksp_converged_reason
+runs "train -log_view -options_left" "Option Table" "$PDEOP" train -model fno -fno_width 4 -fno_modes 2 -fno_layers 1 -data d.h5 -epochs 1 -o m.h5 -log_view -options_left -quiet
+runs "eval -log_view" "PdSpectralConv" "$PDEOP" eval -model m.h5 -data d.h5 -log_view
+runs "precond bench -log_view" "KSPSolve" "$PDEOP" precond bench -res 9 -count 2 -methods icc -log_view -quiet
+expect_fail "a typo is an error before the work" "unknown option -ksp_conveged_reason" "$PDEOP" solve poisson -da_grid_x 17 -ksp_conveged_reason
+runs "an option nothing read is a warning at the end" "warning: option -pressure_ksp_view was not used" "$PDEOP" solve poisson -da_grid_x 17 -pressure_ksp_view
+runs "solve says what it did" "KSP cg + PC" "$PDEOP" solve poisson -mms -da_grid_x 17 -ksp_type cg
+[ -z "$("$PDEOP" solve poisson -mms -da_grid_x 17 -quiet)" ] && ok "solve -quiet prints nothing" || bad "solve -quiet printed something"
+finish

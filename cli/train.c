@@ -4,6 +4,17 @@
 #include <pdeop/train.h>
 #include <pdeop/output.h>
 
+/* pdeop train's defaults, which differ from a bare PdTrainer's: relative L2 loss, batches of 20,
+   per-channel normalisation */
+static PetscErrorCode TrainDefaults(PdTrainer t)
+{
+  PetscFunctionBegin;
+  PetscCall(PdTrainerSetLoss(t, PD_LOSS_REL_L2));
+  PetscCall(PdTrainerSetBatchSize(t, 20));
+  PetscCall(PdTrainerSetNormalize(t, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
 /*  pdeop train -model fno -data train.h5 -test test.h5 -o model.h5 [-resume model.h5]
     [-rollout K [-t_in n]]: recurrent training on a time series (pdeop data ns) */
 PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
@@ -43,6 +54,7 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
     PetscInt  s[3] = {1, 16, 16};
     PetscCall(NOpSetShapes(nop, 3, s, 3, s));
     PetscCall(PdTrainerCreate(nop, &t0));
+    PetscCall(TrainDefaults(t0)); /* so that -help shows the values this command uses */
     PetscCall(PdTrainerSetFromOptions(t0));
     PetscCall(PdTrainerDestroy(&t0));
     PetscCall(NOpDestroy(&nop));
@@ -72,9 +84,7 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
   }
   PetscCall(PdTrainerCreate(nop, &tr));
   PetscCall(PdTrainerSetData(tr, &train, hastest ? &testset : NULL));
-  PetscCall(PdTrainerSetLoss(tr, PD_LOSS_REL_L2));
-  PetscCall(PdTrainerSetBatchSize(tr, 20));
-  PetscCall(PdTrainerSetNormalize(tr, PETSC_TRUE));
+  PetscCall(TrainDefaults(tr));
   PetscCall(PdTrainerSetOutput(tr, out));
   PetscCall(PdTrainerSetFromOptions(tr));
   if (resume[0]) PetscCall(PdTrainerResume(tr, resume));

@@ -28,4 +28,12 @@ expect_fail "a typo is an error before the work" "unknown option -ksp_conveged_r
 runs "an option nothing read is a warning at the end" "warning: option -pressure_ksp_view was not used" "$PDEOP" solve poisson -da_grid_x 17 -pressure_ksp_view
 runs "solve says what it did" "KSP cg + PC" "$PDEOP" solve poisson -mms -da_grid_x 17 -ksp_type cg
 [ -z "$("$PDEOP" solve poisson -mms -da_grid_x 17 -quiet)" ] && ok "solve -quiet prints nothing" || bad "solve -quiet printed something"
+
+# -help shows the values the command really uses: compare train's -help with a run's report
+"$PDEOP" train -help >help.txt 2>&1 || true
+"$PDEOP" train -model fno -fno_width 4 -fno_modes 2 -fno_layers 1 -data d.h5 -epochs 1 -report tr.json -quiet >/dev/null 2>&1 || bad "train for the report"
+hv() { sed -n "s/^ *-$1 <now \([^ ]*\) .*/\1/p; s/^ *-$1: <\([A-Z]*\) .*/\1/p" help.txt | head -1; }
+check "train -help's -batch_size is the batch size used" 'a == b' "$(hv batch_size)" "$(jget tr.json batch_size)"
+[ "$(hv loss)" = "$(jget tr.json loss)" ] && ok "train -help's -loss is the loss used ($(hv loss))" || bad "train -help says -loss $(hv loss), the run used $(jget tr.json loss)"
+[ "$(hv normalize | tr A-Z a-z)" = "$(jget tr.json normalize)" ] && ok "train -help's -normalize is what the run did ($(hv normalize))" || bad "train -help says -normalize $(hv normalize), the run used $(jget tr.json normalize)"
 finish

@@ -253,6 +253,8 @@ static PetscErrorCode Report_Supervised(PdObjective obj, PdTrainer t, PdDict rep
   PetscCall(PdDictSetInt(report, "params", n));
   PetscCall(PdDictSetInt(report, "epochs", t->epoch));
   PetscCall(PdDictSetString(report, "loss", PdLossTypes[s->loss]));
+  PetscCall(PdDictSetInt(report, "batch_size", t->batch_size));
+  PetscCall(PdDictSetBool(report, "normalize", s->normalize));
   PetscCall(NOpGetRollout(s->nop, &K));
   PetscCall(NOpGetShapes(s->nop, NULL, &in_s, NULL, NULL));
   if (K > 0) {

@@ -151,6 +151,7 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   PetscLogDouble t0, t1, tg;
   double         loss = NAN, loss0 = NAN, best_its;
   char           desc[128];
+  PetscBool      help;
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train -type learned_ic", "pdeop");
@@ -176,6 +177,13 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   PetscCall(PdObjectiveSetType(obj, PDOBJECTIVELEARNEDIC));
   PetscCall(PdObjectiveLearnedICSetModel(obj, model, fam->seed));
   PetscCall(PrecondTrainerCreate(obj, epochs, batch, &tr));
+  PetscCall(PdOptionsHelp(&help));
+  if (help) { /* the options above are listed: done */
+    PetscCall(PdTrainerDestroy(&tr));
+    PetscCall(PdObjectiveDestroy(&obj));
+    PetscCall(NOpDestroy(&model));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PdOptionsCheckUnused(comm, "precond train"));
   PetscCall(NOpGetParams(model, &params));
   PetscCall(PdParamsGetSize(params, &np));
@@ -253,7 +261,7 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   /* a linear V(1,1)-cycle (q = M r: the method is then a flexible preconditioned conjugate
      direction iteration with a learned multigrid M), one layer of width 4 (two in 3D), as deep as the grid allows */
   const char    *defs[5][2] = {{"-mgno_width", "4"}, {"-mgno_layers", dim == 3 ? "2" : "1"}, {"-mgno_linear", "true"}, {"-mgno_post_smoothing", "true"}, {"-mgno_levels", lv}};
-  PetscBool      clear[5];
+  PetscBool      clear[5], help;
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train -type dcdm", "pdeop");
@@ -284,6 +292,13 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   PetscCall(PdObjectiveDCDMSetModel(obj, net, fam->seed));
   PetscCall(NOpGetParamCount(net, &np));
   PetscCall(PrecondTrainerCreate(obj, epochs, B, &tr));
+  PetscCall(PdOptionsHelp(&help));
+  if (help) { /* the options above are listed: done */
+    PetscCall(PdTrainerDestroy(&tr));
+    PetscCall(PdObjectiveDestroy(&obj));
+    PetscCall(NOpDestroy(&net));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PdOptionsCheckUnused(comm, "precond train"));
   PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
   PetscCall(PdPrintf(comm, "dcdm: %" PetscInt_FMT " right-hand sides from %" PetscInt_FMT " Ritz vectors of %" PetscInt_FMT " system(s) of %s; %s network, %" PetscInt_FMT " parameters\n", S, m, count, desc, NOPMGNO, np));
@@ -334,6 +349,7 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
 static PetscErrorCode TrainSOR(MPI_Comm comm, PdFamily *fam, PetscInt count, const char out[], const char logfile[], PdDict report)
 {
   PC               pc;
+  PetscBool        help;
   PetscInt         K, nheld = 20, *its, best = 0;
   const PetscReal *omega;
   PetscMPIInt      rank, size;
@@ -350,6 +366,11 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, PdFamily *fam, PetscInt count, con
   PetscCall(PCCreate(comm, &pc));
   PetscCall(PCSetType(pc, "learned_sor"));
   PetscCall(PCSetFromOptions(pc)); /* the grid: -pc_learned_sor_omega_min/max/count */
+  PetscCall(PdOptionsHelp(&help));
+  if (help) { /* the options above are listed: done */
+    PetscCall(PCDestroy(&pc));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PdOptionsCheckUnused(comm, "precond train"));
   PetscCall(PCLearnedSORGetGrid(pc, &K, &omega));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -453,7 +474,13 @@ PetscErrorCode PdCommandPrecondTrain(MPI_Comm comm, PdDict report)
   PetscCall(PdFamilyCreate(res, seed, &fam));
   PetscCall(PdFamilySetFromOptions(&fam));
   PetscCall(PdOptionsHelp(&help));
-  if (help) PetscFunctionReturn(0);
+  if (help) { /* list the chosen type's options too (-type dcdm -help for dcdm's) */
+    if (!strcmp(type, "learned_ic")) PetscCall(TrainIC(comm, &fam, count, out, logfile, report));
+    else if (!strcmp(type, "dcdm")) PetscCall(TrainDCDM(comm, &fam, count, out, logfile, report));
+    else if (!strcmp(type, "learned_sor")) PetscCall(TrainSOR(comm, &fam, count, out, logfile, report));
+    PetscCall(PdFamilyDestroy(&fam));
+    PetscFunctionReturn(0);
+  }
   PetscCheck(count >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-count must be at least 1, got %" PetscInt_FMT, count);
   PetscCheck(out[0], comm, PETSC_ERR_ARG_WRONG, "Give the model file to write with -o model.h5");
   PetscCall(PdFamilySetUp(&fam));

@@ -36,4 +36,6 @@ hv() { sed -n "s/^ *-$1 <now \([^ ]*\) .*/\1/p; s/^ *-$1: <\([A-Z]*\) .*/\1/p" h
 check "train -help's -batch_size is the batch size used" 'a == b' "$(hv batch_size)" "$(jget tr.json batch_size)"
 [ "$(hv loss)" = "$(jget tr.json loss)" ] && ok "train -help's -loss is the loss used ($(hv loss))" || bad "train -help says -loss $(hv loss), the run used $(jget tr.json loss)"
 [ "$(hv normalize | tr A-Z a-z)" = "$(jget tr.json normalize)" ] && ok "train -help's -normalize is what the run did ($(hv normalize))" || bad "train -help says -normalize $(hv normalize), the run used $(jget tr.json normalize)"
+"$PDEOP" precond train -help >ph.txt 2>&1 && grep -q -- "-epochs <now 40" ph.txt && grep -q -- "-ic_width" ph.txt && ok "precond train -help lists learned_ic's -epochs (40) and -ic_width" || bad "precond train -help lacks -epochs/-ic_width"
+"$PDEOP" precond train -type dcdm -help >ph.txt 2>&1 && grep -q -- "-samples <now 1024" ph.txt && grep -q -- "-epochs <now 100" ph.txt && ok "precond train -type dcdm -help lists -samples (1024) and -epochs (100)" || bad "precond train -type dcdm -help lacks -samples/-epochs"
 finish

@@ -26,7 +26,7 @@ static char current[64] = "pdeop";
 static PetscErrorCode ReadRegistry(void)
 {
   PetscInt           n;
-  const char *const *names;
+  const char *const *names, *const *usages;
   char               list[256] = "";
   PetscBool          init;
 
@@ -36,10 +36,10 @@ static PetscErrorCode ReadRegistry(void)
     PetscCall(PetscInitializeNoArguments());
     PetscCall(PdRegisterAll());
   }
-  PetscCall(PdProblemGetTypes(&n, &names, NULL));
+  PetscCall(PdProblemGetTypes(&n, &names, &usages));
   solve_problems[0] = 0;
   for (PetscInt k = 0; k < n; k++) {
-    if (!strcmp(names[k], PDPROBLEMSYSTEM)) continue;
+    if (!strcmp(names[k], PDPROBLEMSYSTEM) || !usages[k]) continue; /* -f; and types solve does not offer */
     if (list[0]) PetscCall(PetscStrlcat(list, ", ", sizeof(list)));
     if (solve_problems[0]) PetscCall(PetscStrlcat(solve_problems, " ", sizeof(solve_problems)));
     PetscCall(PetscStrlcat(list, names[k], sizeof(list)));
@@ -71,7 +71,14 @@ static PetscErrorCode CliErrorHandler(MPI_Comm comm, int line, const char *fun, 
     PetscMPIInt size = 1, rank = 0;
     MPI_Comm_size(PETSC_COMM_WORLD, &size);
     MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
-    if (size > 1) fprintf(stderr, "pdeop %s: error (rank %d): %s\n", current, rank, mess ? mess : "unknown error");
+    PetscMPIInt csize = 1, crank = 0;
+    if (comm != MPI_COMM_NULL) {
+      MPI_Comm_size(comm, &csize);
+      MPI_Comm_rank(comm, &crank);
+    }
+    /* an error on a communicator of several ranks is raised by each of them: say it once */
+    if (csize > 1 && crank > 0) return n;
+    if (size > 1 && csize == 1) fprintf(stderr, "pdeop %s: error (rank %d): %s\n", current, rank, mess ? mess : "unknown error");
     else fprintf(stderr, "pdeop %s: error: %s\n", current, mess ? mess : "unknown error");
     fflush(stderr);
   }
@@ -80,19 +87,21 @@ static PetscErrorCode CliErrorHandler(MPI_Comm comm, int line, const char *fun, 
 
 /* The file options of each command: inputs, then outputs (space-separated; a leading '*' matches any
    options prefix, as -pressure_pc_learned_model). -report is every command's output. Checked once,
-   here, before any command starts its work: no output is an input or another output. A -resume
-   checkpoint may be the -o file: it is read before the new one is written (to a temporary name). */
+   here, before any command starts its work: no output is an input or another output, and a file
+   option has a value. A -resume checkpoint may be the -o file: it is read before the new one is
+   written (to a temporary name). Names a command derives are checked too: the curve PNG of a -log
+   x.csv (x.png), and precond train's log next to its -o model (model.csv, model.png). */
 static const struct {
   const char *command, *inputs, *outputs;
 } file_options[] = {
   {"solve", "-f -darcy_coefficient_file -mesh *pc_learned_model *ksp_dcdm_model", "-o -vtk -png -ghia_png -log"},
   {"data", "", "-o"},
-  {"train", "-data -test", "-o -log -curve_png"},
+  {"train", "-data -test -resume", "-o -log -curve_png"},
   {"eval", "-data -model", ""},
   {"predict", "-data -model -points", "-o -png"},
   {"precond", "-f -model -sor_model -dcdm_model *pc_learned_model", "-o -log"},
-  {"fit", "-data -test", "-o -log -demo_save"},
-  {"pinn", "-mesh", "-o -log -png -vtk -fields -save_points"},
+  {"fit", "-data -test -resume", "-o -log -demo_save"},
+  {"pinn", "-mesh -resume", "-o -log -png -vtk -fields -save_points"},
 };
 
 /* whether option name (without its dash) is one of the space-separated list */
@@ -130,12 +139,50 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
   for (size_t k = 0; k < sizeof(file_options) / sizeof(file_options[0]); k++)
     if (!strcmp(file_options[k].command, cmd->name)) inputs = file_options[k].inputs, outputs = file_options[k].outputs;
   PetscCall(PetscOptionsLeftGet(NULL, &N, &names, &values)); /* before the command reads anything: all options */
-  PetscCall(PetscMalloc3(N + 1, &in, N + 1, &out, 2 * N + 1, &opt));
+  PetscCall(PetscMalloc3(N + 3, &in, N + 3, &out, 2 * N + 3, &opt));
   for (PetscInt k = 0; k < N; k++) {
-    if (!values[k] || !values[k][0]) continue;
+    PetscBool isin = Listed(inputs, names[k]), isout = Listed(outputs, names[k]);
+    if (!isin && !isout) continue;
+    if (!values[k] || !values[k][0]) {
+      char name[72];
+      PetscCall(PetscSNPrintf(name, sizeof(name), "-%s", names[k]));
+      PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
+      PetscCall(PetscFree3(in, out, opt));
+      SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "%s needs a file name", name);
+    }
     PetscCall(PetscSNPrintf(opt[k], sizeof(opt[k]), "-%s", names[k]));
-    if (Listed(inputs, names[k])) in[nin].option = opt[k], in[nin++].path = values[k];
-    else if (Listed(outputs, names[k])) out[nout].option = opt[k], out[nout++].path = values[k];
+    if (!strcmp(names[k], "resume")) { /* -resume may be the -o file, nothing else that is written */
+      PetscBool same = PETSC_FALSE;
+      for (PetscInt j = 0; j < N; j++)
+        if (!strcmp(names[j], "o") && values[j]) same = (PetscBool)!strcmp(values[j], values[k]);
+      if (same) continue;
+    }
+    if (isin) in[nin].option = opt[k], in[nin++].path = values[k];
+    else out[nout].option = opt[k], out[nout++].path = values[k];
+  }
+  /* derived names: the training curve of -log x.csv is x.png (train, fit: unless -curve_png) */
+  for (PetscInt k = 0; k < N; k++)
+    if (!strcmp(names[k], "log") && values[k] && (!strcmp(cmd->name, "train") || !strcmp(cmd->name, "fit"))) {
+      size_t len = strlen(values[k]);
+      PetscBool curve = PETSC_FALSE;
+      for (PetscInt j = 0; j < N; j++) curve = (PetscBool)(curve || !strcmp(names[j], "curve_png"));
+      if (!curve && len > 4 && !strcmp(values[k] + len - 4, ".csv")) {
+        PetscCall(PetscSNPrintf(opt[N + 0], sizeof(opt[N + 0]), "%.*s.png", (int)(len - 4), values[k]));
+        out[nout].option = "-log's curve", out[nout++].path = opt[N + 0];
+      }
+    }
+  if (!strcmp(cmd->name, "precond")) { /* precond train's default log and curve: the model's name with .csv, .png */
+    PetscBool haslog = PETSC_FALSE;
+    for (PetscInt k = 0; k < N; k++) haslog = (PetscBool)(haslog || !strcmp(names[k], "log"));
+    for (PetscInt k = 0; k < N && !haslog; k++)
+      if (!strcmp(names[k], "o") && values[k]) {
+        const char *dot = strrchr(values[k], '.'), *slash = strrchr(values[k], '/');
+        int         stem = (int)(dot && (!slash || dot > slash) ? dot - values[k] : (ptrdiff_t)strlen(values[k]));
+        PetscCall(PetscSNPrintf(opt[N + 1], sizeof(opt[N + 1]), "%.*s.csv", stem, values[k]));
+        PetscCall(PetscSNPrintf(opt[N + 2], sizeof(opt[N + 2]), "%.*s.png", stem, values[k]));
+        out[nout].option = "-o's log", out[nout++].path = opt[N + 1];
+        out[nout].option = "-o's curve", out[nout++].path = opt[N + 2];
+      }
   }
   if (report[0]) out[nout].option = "-report", out[nout++].path = report;
   PetscCall(PdFilesCheck(PETSC_COMM_WORLD, nin, in, nout, out));
@@ -152,6 +199,7 @@ static PetscErrorCode Run(const PdCommand *cmd, const char *sub)
 
   PetscFunctionBegin;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-report", file, sizeof(file), &flg));
+  PetscCheck(!flg || file[0], PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-report needs a file name");
   PetscCall(PdIsQuiet(&quiet)); /* marks -quiet as used */
   PetscCall(PdOptionsHelp(&help));
   if (help) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "pdeop %s: %s\n  -report <file.json>: write the results as a flat JSON object\n  -quiet: no progress output\n", cmd->name, cmd->summary));

@@ -10,7 +10,8 @@ static PetscErrorCode PrintProblems(MPI_Comm comm)
 
   PetscFunctionBegin;
   PetscCall(PdProblemGetTypes(&n, NULL, &usages));
-  for (PetscInt k = 0; k < n; k++) PetscCall(PetscPrintf(comm, "  pdeop solve %s\n", usages[k]));
+  for (PetscInt k = 0; k < n; k++)
+    if (usages[k]) PetscCall(PetscPrintf(comm, "  pdeop solve %s\n", usages[k]));
   PetscCall(PetscPrintf(comm, "  `pdeop solve <problem> -help` lists a problem's options; KSP/PC options are PETSc's\n"));
   PetscFunctionReturn(0);
 }
@@ -19,15 +20,15 @@ static PetscErrorCode PrintProblems(MPI_Comm comm)
 static PetscErrorCode ProblemChoices(char buf[], size_t len)
 {
   PetscInt           n;
-  const char *const *names;
+  const char *const *names, *const *usages;
   PetscBool          sys;
 
   PetscFunctionBegin;
   buf[0] = 0;
-  PetscCall(PdProblemGetTypes(&n, &names, NULL));
+  PetscCall(PdProblemGetTypes(&n, &names, &usages));
   for (PetscInt k = 0; k < n; k++) {
     PetscCall(PetscStrcmp(names[k], PDPROBLEMSYSTEM, &sys));
-    if (sys) continue;
+    if (sys || !usages[k]) continue;
     PetscCall(PetscStrlcat(buf, "'", len));
     PetscCall(PetscStrlcat(buf, names[k], len));
     PetscCall(PetscStrlcat(buf, "', ", len));

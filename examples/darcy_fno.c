@@ -93,6 +93,7 @@ int main(int argc, char **argv)
   PdTrainer tr;
   PetscInt  n = 29, ntrain = 100, ntest = 20, epochs = 30;
   double    err, baseline;
+  PetscBool learned;
 
   PetscCall(PdInitialize(&argc, &argv, NULL, "Darcy data with PETSc, an FNO trained and evaluated with pdeop\n"));
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "Darcy FNO example", NULL);
@@ -120,11 +121,12 @@ int main(int argc, char **argv)
   PetscCall(PdTrainerEvaluate(tr, &test, PD_LOSS_REL_L2, &err, NULL));
   baseline = MeanBaseline(&train, &test);
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "FNO test relative L2 error %.4f; predicting the training mean: %.4f\n", err, baseline));
-  PetscCheck(err < 0.5 * baseline, PETSC_COMM_WORLD, PETSC_ERR_NOT_CONVERGED, "The FNO learned less than half of what the mean misses (%.4f vs %.4f)", err, baseline);
+  learned = (PetscBool)(err < 0.5 * baseline);
+  if (!learned) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "the FNO has not yet halved the mean's error: train on more samples or for more epochs (-ntrain, -epochs)\n"));
   PetscCall(PdTrainerDestroy(&tr));
   PetscCall(NOpDestroy(&nop));
   PetscCall(PdDatasetFree(&train));
   PetscCall(PdDatasetFree(&test));
   PetscCall(PetscFinalize());
-  return 0;
+  return learned ? 0 : 1; /* the test suite runs this example and counts on it */
 }

@@ -25,6 +25,13 @@ same "eval -report te.h5" "is also the input -data" "$PDEOP" eval -model fno.h5 
 same "solve -f u.h5 -o u.h5" "is also the input -f" "$PDEOP" solve -f u.h5 -o u.h5
 same "two outputs, one file" "name the same file" "$PDEOP" solve poisson -da_grid_x 9 -o u2.h5 -report u2.h5
 same "an output in a missing directory" "does not exist" "$PDEOP" train -model fno -data tr.h5 -epochs 1000 -o nodir/x.h5
+same "train -log over the -resume checkpoint" "is also the input -resume" "$PDEOP" train -data tr.h5 -resume fno.h5 -o m2.h5 -log fno.h5
+same "train -report over the -resume checkpoint" "is also the input -resume" "$PDEOP" train -data tr.h5 -resume fno.h5 -o m2.h5 -report fno.h5
+same "the curve of -log over -data" "is also the input -data" "$PDEOP" train -model fno -data tr.png -log tr.csv
+same "precond train -o m.csv: its log is the model" "name the same file" "$PDEOP" precond train -res 9 -count 2 -o m.csv
+same "-o without a file name" "-o needs a file name" "$PDEOP" solve poisson -da_grid_x 5 -o
+same "-report without a file name" "-report needs a file name" "$PDEOP" solve poisson -da_grid_x 5 -report
+same "-resume without a file name" "-resume needs a file name" "$PDEOP" train -data tr.h5 -resume
 [ "$(sums)" = "$before" ] && ok "every input is unchanged" || bad "an input changed: $(sums)"
 [ ! -e u2.h5 ] && ok "nothing written by the refused commands" || bad "u2.h5 was written"
 # the same file as -resume and -o is allowed: the checkpoint is read before the new one replaces it

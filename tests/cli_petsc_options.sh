@@ -38,4 +38,9 @@ check "train -help's -batch_size is the batch size used" 'a == b' "$(hv batch_si
 [ "$(hv normalize | tr A-Z a-z)" = "$(jget tr.json normalize)" ] && ok "train -help's -normalize is what the run did ($(hv normalize))" || bad "train -help says -normalize $(hv normalize), the run used $(jget tr.json normalize)"
 "$PDEOP" precond train -help >ph.txt 2>&1 && grep -q -- "-epochs <now 40" ph.txt && grep -q -- "-ic_width" ph.txt && ok "precond train -help lists learned_ic's -epochs (40) and -ic_width" || bad "precond train -help lacks -epochs/-ic_width"
 "$PDEOP" precond train -type dcdm -help >ph.txt 2>&1 && grep -q -- "-samples <now 1024" ph.txt && grep -q -- "-epochs <now 100" ph.txt && ok "precond train -type dcdm -help lists -samples (1024) and -epochs (100)" || bad "precond train -type dcdm -help lacks -samples/-epochs"
+expect_fail "-ksp_rtol 2 is refused, not a zero solution" "relative tolerance must be between 0 and 1" "$PDEOP" solve poisson -da_grid_x 9 -ksp_rtol 2
+$MPIEXEC -n 2 "$PDEOP" solve poisson -da_grid_x 9 -bogus 1 >two.out 2>&1 && bad "a bad option on 2 ranks exited 0" || {
+  n=$(grep -c "^pdeop .*: error" two.out || true)
+  [ "$n" = 1 ] && ok "a bad option on 2 ranks: one error line" || bad "a bad option on 2 ranks: $n error lines: $(grep "^pdeop" two.out)"
+}
 finish

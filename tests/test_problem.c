@@ -22,7 +22,8 @@ static void test_registry(void **state)
   assert_int_equal(n, 6);
   for (int k = 0; k < 6; k++) {
     assert_string_equal(names[k], want[k]);
-    assert_non_null(strstr(usages[k], k != 4 ? want[k] : "-f "));
+    if (k == 5) assert_null(usages[k]); /* a dataset recipe: not offered by pdeop solve */
+    else assert_non_null(strstr(usages[k], k != 4 ? want[k] : "-f "));
   }
   PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
   PDT_FAILS(PdProblemSetUp(p));

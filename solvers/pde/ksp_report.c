@@ -47,6 +47,13 @@ PetscErrorCode PdKSPSolveReport(KSP ksp, Vec b, Vec x, PdDict report)
 
   PetscFunctionBegin;
   PetscCall(PetscObjectGetComm((PetscObject)ksp, &comm));
+  {
+    PetscReal rtol, atol, dtol;
+    PetscInt  maxit;
+    PetscCall(KSPGetTolerances(ksp, &rtol, &atol, &dtol, &maxit));
+    PetscCheck(rtol > 0 && rtol < 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "The relative tolerance must be between 0 and 1, got -ksp_rtol %g (at 1 or above the zero initial guess already passes)", (double)rtol);
+    PetscCheck(atol >= 0 && maxit >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ksp_atol and -ksp_max_it must not be negative, got %g and %" PetscInt_FMT, (double)atol, maxit);
+  }
   PetscCall(PetscTime(&t0));
   PetscCall(KSPSetUp(ksp));
   PetscCall(PdOptionsCheckPending(comm));

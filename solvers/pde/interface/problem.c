@@ -12,8 +12,8 @@ static char        typelist[256] = ""; /* "poisson, darcy, ..." for error messag
 /*@
   PdProblemRegister - add a problem type: PdProblemRegister("name", "usage line", PdProblemCreate_Name)
 
-  The usage line follows "pdeop solve " in `pdeop solve -help`. The strings must outlive the program
-  (string literals).
+  The usage line follows "pdeop solve " in `pdeop solve -help`; NULL for a type `pdeop solve` does
+  not offer (a dataset recipe only). The strings must outlive the program (string literals).
 @*/
 PetscErrorCode PdProblemRegister(const char name[], const char usage[], PetscErrorCode (*create)(PdProblem))
 {
@@ -49,7 +49,7 @@ PetscErrorCode PdProblemRegisterAll(void)
   PetscCall(PdProblemRegister(PDPROBLEMCAVITY, "cavity [options]      lid-driven cavity (MAC grid, projection; -pressure_ksp/pc options)", PdProblemCreate_Cavity));
   PetscCall(PdProblemRegister(PDPROBLEMNSPERIODIC, "ns-periodic [options] 2D Navier-Stokes on the periodic square (pseudo-spectral)", PdProblemCreate_NSPeriodic));
   PetscCall(PdProblemRegister(PDPROBLEMSYSTEM, "-f system.petsc     any PETSc binary matrix (and right-hand side)", PdProblemCreate_System));
-  PetscCall(PdProblemRegister(PDPROBLEMANTIDERIV, "antiderivative        a dataset recipe only: pdeop data antiderivative", PdProblemCreate_Antiderivative));
+  PetscCall(PdProblemRegister(PDPROBLEMANTIDERIV, NULL, PdProblemCreate_Antiderivative)); /* pdeop data antiderivative only */
   PetscCall(PetscRegisterFinalize(PdProblemFinalizePackage));
   PetscFunctionReturn(0);
 }

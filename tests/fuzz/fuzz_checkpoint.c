@@ -27,6 +27,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
   if (NOpCreate(PETSC_COMM_SELF, &nop) || NOpSetType(nop, NOPMLP) || NOpSetShapes(nop, 1, &in, 1, &out) || NOpMLPSetLayers(nop, 3, 1) || NOpSetUp(nop) || NOpSave(nop, fuzz_path, NULL, 1)) return 1;
   NOpDestroy(&nop);
   Load();
+  FuzzWarmUpBad(Load);
   return 0;
 }
 

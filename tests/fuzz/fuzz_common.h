@@ -18,6 +18,17 @@ static int FuzzInitialize(const char *suffix)
   return 0;
 }
 
+/* the warm-up's second half: a file that is not what the reader wants (its error paths' one-time
+   allocations, e.g. MPI's error-string machinery, are then made before the fuzzing starts) */
+static void FuzzWarmUpBad(void (*read)(void))
+{
+  FILE *f = fopen(fuzz_path, "wb");
+  if (!f) return;
+  fputs("not a file of this kind", f);
+  fclose(f);
+  read();
+}
+
 static int FuzzWrite(const uint8_t *data, size_t n)
 {
   FILE *f = fopen(fuzz_path, "wb");

@@ -26,6 +26,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
   ds.inputs = ds.outputs = x;
   if (PdDatasetWrite(PETSC_COMM_SELF, fuzz_path, &ds)) return 1;
   Read();
+  FuzzWarmUpBad(Read);
   return 0;
 }
 

@@ -28,6 +28,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
   if (MatCreateSeqAIJ(PETSC_COMM_SELF, 2, 2, 2, NULL, &A) || MatShift(A, 2.0) || MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY) || MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY)) return 1;
   if (PetscViewerBinaryOpen(PETSC_COMM_SELF, fuzz_path, FILE_MODE_WRITE, &v) || MatView(A, v) || PetscViewerDestroy(&v) || MatDestroy(&A)) return 1;
   Load();
+  FuzzWarmUpBad(Load);
   return 0;
 }
 

@@ -27,7 +27,7 @@ static PetscErrorCode MakeKSP(PdProblem p, Mat A, KSP *ksp)
   PetscFunctionBegin;
   PetscCall(KSPCreate(PETSC_COMM_SELF, ksp));
   PetscCall(KSPSetOptionsPrefix(*ksp, p->prefix));
-  PetscCall(KSPSetOperators(*ksp, A, A));
+  if (A) PetscCall(KSPSetOperators(*ksp, A, A)); /* NULL: for -help, which shows these defaults */
   PetscCall(KSPSetType(*ksp, KSPCG));
   PetscCall(KSPGetPC(*ksp, &pc));
   PetscCall(PCSetType(pc, PCHYPRE));
@@ -71,11 +71,9 @@ static PetscErrorCode DataSetFromOptions_Darcy(PdProblem p)
   PetscCall(PetscOptionsString("-o", "HDF5 file to write", "", p->output, p->output, sizeof(p->output), NULL));
   PetscOptionsEnd();
   PetscCall(PdOptionsHelp(&help));
-  if (help) { /* list the solver's options too */
+  if (help) { /* list the solver's options too, with the defaults the samples use */
     KSP ksp;
-    PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
-    PetscCall(KSPSetOptionsPrefix(ksp, p->prefix));
-    PetscCall(KSPSetFromOptions(ksp));
+    PetscCall(MakeKSP(p, NULL, &ksp));
     PetscCall(KSPDestroy(&ksp));
     PetscFunctionReturn(0);
   }

@@ -43,6 +43,7 @@ static PetscErrorCode SetFromOptions_Poisson(PdProblem p)
     KSP k;
     PetscCall(KSPCreate(p->comm, &k));
     PetscCall(KSPSetOptionsPrefix(k, p->prefix));
+    PetscCall(KSPSetType(k, KSPCG)); /* the solve's default (PdPoissonFDSetUp, PdScalarFEMSetUp) */
     PetscCall(KSPSetFromOptions(k));
     PetscCall(KSPDestroy(&k));
     PetscCall(PdFieldOutputReadOptions(p->comm, &s->out));

@@ -268,6 +268,13 @@ int main(int argc, char **argv)
      log to file.0 at PetscFinalize */
   PetscOptionsClearValue(NULL, "-log");
   if (ierr) {
+    PetscBool h5failed = PETSC_FALSE;
+    PdH5GetWriteFailed(&h5failed);
+    if (h5failed) { /* HDF5 would crash closing the file it failed to write, in PetscFinalize or MPI_Finalize */
+      fflush(stdout);
+      fflush(stderr);
+      _exit(1);
+    }
     MPI_Comm_size(PETSC_COMM_WORLD, &size);
     if (size > 1) MPI_Abort(PETSC_COMM_WORLD, 1); /* other ranks may wait in a collective */
     PetscFinalize();

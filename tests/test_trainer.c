@@ -60,6 +60,31 @@ static void test_nan_stops_and_keeps_checkpoint(void **state)
   }
 }
 
+/* a finite loss that grows far past its best stops the run (-divergence_factor, default 1e4) and
+   names the last checkpoint; factor 0 lets it run */
+static void test_growth_stops(void **state)
+{
+  PdTrainer tr;
+  LSQ      *q;
+
+  PDT(NewTrainer(PETSC_COMM_SELF, 7, &tr));
+  q            = (LSQ *)tr->obj->data;
+  q->grow_from = 3; /* epoch 4: x1e3 (kept), epoch 5: x1e6 (stops) */
+  PDT(PdTrainerSetOutput(tr, "lsq_grow.h5"));
+  PDT(PdTrainerSetCheckpointEvery(tr, 1));
+  PDT_FAILS(PdTrainerTrain(tr));
+  PDT_ERRMSG_HAS("diverged in epoch 5");
+  PDT_ERRMSG_HAS("-divergence_factor 10000 times its best");
+  PDT_ERRMSG_HAS("from epoch 4");
+  PDT(PdTrainerDestroy(&tr));
+  PDT(NewTrainer(PETSC_COMM_SELF, 7, &tr));
+  q            = (LSQ *)tr->obj->data;
+  q->grow_from = 3;
+  tr->div_factor = 0;
+  PDT(PdTrainerTrain(tr)); /* off: the finite loss never stops it */
+  PDT(PdTrainerDestroy(&tr));
+}
+
 static void ResumeMatches(MPI_Comm comm)
 {
   PdTrainer   full, half, rest;
@@ -193,5 +218,5 @@ static void test_registry(void **state)
   PDT(PdObjectiveDestroy(&obj));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_reaches_minimiser), cmocka_unit_test(test_nan_stops_and_keeps_checkpoint), cmocka_unit_test(test_resume_bit_identical), cmocka_unit_test(test_learned_ic_objective), cmocka_unit_test(test_dcdm_objective), cmocka_unit_test(test_registry)};
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_reaches_minimiser), cmocka_unit_test(test_nan_stops_and_keeps_checkpoint), cmocka_unit_test(test_growth_stops), cmocka_unit_test(test_resume_bit_identical), cmocka_unit_test(test_learned_ic_objective), cmocka_unit_test(test_dcdm_objective), cmocka_unit_test(test_registry)};
 PDT_MAIN("trainer", tests)

@@ -12,6 +12,7 @@ typedef struct {
   float   *x, *y;  /* [NPTS, DIM], [NPTS] */
   PdTensor w;      /* [DIM, 1] */
   PetscInt nan_from; /* epochs from which the loss is NaN (-1: never) */
+  PetscInt grow_from; /* epochs from which the loss is scaled by 1e3 more each epoch (-1: never) */
 } LSQ;
 
 static inline PetscErrorCode Items_LSQ(PdObjective obj, PetscInt *n)
@@ -38,6 +39,7 @@ static inline PetscErrorCode Loss_LSQ(PdObjective obj, PdTrainer t, PetscInt n, 
   PetscCall(PdMatMul(x, q->w, PETSC_FALSE, PETSC_FALSE, &p));
   PetscCall(PdMSELoss(p, y, l));
   if (q->nan_from >= 0 && t->epoch >= q->nan_from) PetscCall(PdScale(*l, NAN, l));
+  if (q->grow_from >= 0 && t->epoch >= q->grow_from) PetscCall(PdScale(*l, (float)PetscPowReal(1e3, (PetscReal)(t->epoch - q->grow_from + 1)), l));
   PetscFunctionReturn(0);
 }
 
@@ -73,6 +75,7 @@ static inline PetscErrorCode Create_LSQ(PdObjective obj)
   PetscFunctionBegin;
   PetscCall(PetscNew(&q));
   q->nan_from = -1;
+  q->grow_from = -1;
   PetscCall(PetscMalloc2(NPTS * DIM, &q->x, NPTS, &q->y));
   PetscCall(PdRngSeed(&rng, 3, 0));
   PetscCall(PdRngFillUniform(&rng, NPTS * DIM, q->x, -1, 1));

@@ -31,6 +31,12 @@ PETSC_EXTERN PetscErrorCode PdCheckpointLoad(MPI_Comm, const char[], PdParams, P
 
 /* Generic helpers for other writers (fields, PINN problems): one float or double array dataset. */
 PETSC_EXTERN PetscErrorCode PdH5WriteFields(MPI_Comm, const char[], PetscInt, const char *const[], const float *const[], PetscInt, const PetscInt[], PdDict);
+/* HDF5 as pdeop uses it (its own error printing off; objects closed in PetscFinalize); engine start-up calls it. */
+PETSC_EXTERN PetscErrorCode PdH5Initialize(void);
+/* A write through PETSc's HDF5 viewer failed: HDF5 1.10 holds the file open and crashes closing it,
+   so a program should end without finalizing MPI (pdeop's main does). */
+PETSC_EXTERN PetscErrorCode PdH5SetWriteFailed(void);
+PETSC_EXTERN PetscErrorCode PdH5GetWriteFailed(PetscBool *);
 PETSC_EXTERN PetscErrorCode PdH5ReadFloatArray(MPI_Comm, const char[], const char[], int *, PetscInt[], float **);
 
 /* A command's file argument: the option that named it and the path (src/io/files.c). */

@@ -4,6 +4,7 @@
 #include <petscviewerhdf5.h>
 #include <petscdmda.h>
 #include <pdeop/field.h>
+#include <pdeop/io.h>
 #include <petscdmplex.h>
 
 /* A P1 field on a 2D simplicial DMPlex sampled on an nx x ny pixel grid over the mesh's bounding
@@ -69,6 +70,37 @@ static PetscErrorCode RasterizePlex(DM dm, Vec u, PetscBool insertbc, PetscInt n
   PetscFunctionReturn(0);
 }
 
+/* u (and err) through PETSc's HDF5 viewer (the layout VecLoad reads) into file.tmp, renamed over
+   file only when every write worked: a full disk leaves an existing file untouched and gives one
+   message (the engine closes what HDF5 still holds open before MPI ends). */
+static PetscErrorCode WriteH5(MPI_Comm comm, const char file[], Vec u, Vec err, PdDict report)
+{
+  char           tmp[PETSC_MAX_PATH_LEN + 8];
+  PetscViewer    v = NULL;
+  PetscErrorCode ierr;
+  PetscMPIInt    rank;
+  int            ok;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = PetscViewerHDF5Open(comm, tmp, FILE_MODE_WRITE, &v);
+  if (!ierr) ierr = VecView(u, v);
+  if (!ierr && err) ierr = VecView(err, v);
+  if (v && PetscViewerDestroy(&v)) ierr = PETSC_ERR_FILE_WRITE;
+  PetscCall(PetscPopErrorHandler());
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  ok = !ierr;
+  if (ierr) PetscCall(PdH5SetWriteFailed());
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm));
+  if (rank == 0 && ok && rename(tmp, file)) ok = 0;
+  if (rank == 0 && !ok) remove(tmp);
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
+  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s' (through '%s'): is the disk full?; an existing '%s' is unchanged", file, tmp, file);
+  if (report) PetscCall(PdDictSetString(report, "output_h5", file));
+  PetscFunctionReturn(0);
+}
+
 /*@ PdFieldOutputReadOptions - the files -o, -vtk, -png name (empty when not given) @*/
 PetscErrorCode PdFieldOutputReadOptions(MPI_Comm comm, PdFieldOutput *o)
 {
@@ -90,14 +122,7 @@ PetscErrorCode PdFieldOutputWrite(const PdFieldOutput *o, DM dm, Vec u, Vec err,
 
   PetscFunctionBegin;
   PetscCall(PetscObjectTypeCompare((PetscObject)dm, DMDA, &isda));
-  if (o->h5[0]) {
-    PetscViewer v;
-    PetscCall(PetscViewerHDF5Open(comm, o->h5, FILE_MODE_WRITE, &v));
-    PetscCall(VecView(u, v));
-    if (err) PetscCall(VecView(err, v));
-    PetscCall(PetscViewerDestroy(&v));
-    if (report) PetscCall(PdDictSetString(report, "output_h5", o->h5));
-  }
+  if (o->h5[0]) PetscCall(WriteH5(comm, o->h5, u, err, report));
   if (o->vtk[0]) {
     PetscViewer v;
     PetscCall(PetscViewerVTKOpen(comm, o->vtk, FILE_MODE_WRITE, &v));

@@ -75,7 +75,11 @@ struct _n_PdTrainer {
   /* results */
   double   train_loss, metric, seconds, samples_per_s, loss0;
   PetscInt last_checkpoint, best_epoch;
+  char     last_checkpoint_file[PETSC_MAX_PATH_LEN]; /* where the last good state is: -o, or the -resume file */
   double   best_metric;
+  /* growth stop: the loss (an average over about 100 steps for step-based objectives) against its best */
+  double   div_factor, smooth, best_smooth;
+  PetscInt best_smooth_epoch;
   float   *best;
   /* history of the epochs for the curve picture: epoch, train loss, metric */
   PetscInt nhist, maxhist;

@@ -1,6 +1,7 @@
 /* PdDict: an ordered list of named values (string, integer, real, boolean) used for model
    hyperparameters, dataset attributes and the flat JSON objects written by -report. */
 #include <pdeop/dict.h>
+#include "tmpfile.h"
 
 typedef struct {
   char      *key;
@@ -240,15 +241,14 @@ PetscErrorCode PdDictWriteJSON(PdDict d, MPI_Comm comm, const char file[])
 {
   PetscMPIInt rank;
   int         ok = 1;
+  char        msg[PETSC_MAX_PATH_LEN + 256] = "";
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) {
     char  tmp[PETSC_MAX_PATH_LEN + 8];
-    FILE *f;
+    FILE *f = PdTmpFileOpen(file, tmp, sizeof(tmp), "w", msg, sizeof(msg));
 
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
-    f = fopen(tmp, "w");
     if (f) {
       fputs("{", f);
       for (PetscInt k = 0; k < d->n; k++) {
@@ -273,11 +273,11 @@ PetscErrorCode PdDictWriteJSON(PdDict d, MPI_Comm comm, const char file[])
         }
       }
       fputs("\n}\n", f);
-      ok = (fclose(f) == 0) && (rename(tmp, file) == 0);
-      if (!ok) remove(tmp);
+      ok = PdTmpFileCommit(f, 1, tmp, file, msg, sizeof(msg));
     } else ok = 0;
   }
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
-  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write the report '%s' (does its directory exist and is it writable?)", file);
+  PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof(msg), MPI_CHAR, 0, comm));
+  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write the report '%s': %s", file, msg);
   PetscFunctionReturn(0);
 }

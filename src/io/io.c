@@ -4,6 +4,7 @@
 #include <pdeop/io.h>
 #include <pdeop/ops.h>
 #include "h5impl.h"
+#include "tmpfile.h"
 
 /* Silence HDF5's own error stack while we probe; we report our own messages. */
 
@@ -387,50 +388,104 @@ PetscErrorCode WriteFloat(hid_t loc, const char *name, int nd, const PetscInt sh
   PetscFunctionReturn(0);
 }
 
-/* Run writer(f) on rank 0 into file.tmp, rename, and tell every rank whether it worked. */
+static PetscBool h5_failed_file = PETSC_FALSE;
+
+static PetscErrorCode PdH5Finalize(void)
+{
+  PetscFunctionBegin;
+  if (!h5_failed_file) H5close(); /* everything HDF5 holds, freed while MPI still runs */
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdH5Initialize - HDF5 as pdeop uses it: its own error printing off (pdeop and PETSc check every
+  call and say what failed in one message) and closed in PetscFinalize
+@*/
+PetscErrorCode PdH5Initialize(void)
+{
+  PetscFunctionBegin;
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  PetscCall(PetscRegisterFinalize(PdH5Finalize));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdH5SetWriteFailed - record that a write through another library (PETSc's HDF5 viewer) failed;
+  PdH5GetWriteFailed - whether one did
+
+  HDF5 1.10 then holds the file open and crashes when it closes it (in H5close or in MPI_Finalize's
+  clean-up); a program should leave without finalizing MPI (pdeop's main does).
+@*/
+PetscErrorCode PdH5SetWriteFailed(void)
+{
+  PetscFunctionBegin;
+  h5_failed_file = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdH5GetWriteFailed(PetscBool *flg)
+{
+  PetscFunctionBegin;
+  *flg = h5_failed_file;
+  PetscFunctionReturn(0);
+}
+
+/* Run writer(f) on rank 0 into an HDF5 file held in memory (the core driver, no backing store), then
+   write its image to file.tmp, flush it to the disk and rename it over file; tell every rank whether
+   it worked. A full disk or any failure leaves an existing file untouched, and HDF5 never holds a
+   half-written file open. */
 PetscErrorCode AtomicWrite(MPI_Comm comm, const char file[], Writer w, void *ctx)
 {
   PetscMPIInt rank;
   int         ok = 1;
-  char        msg[256] = "";
+  char        msg[PETSC_MAX_PATH_LEN + 256] = "";
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) {
-    char  tmp[PETSC_MAX_PATH_LEN + 8];
-    hid_t f, fcpl = H5Pcreate(H5P_FILE_CREATE);
+    char           tmp[PETSC_MAX_PATH_LEN + 8];
+    hid_t          f, fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
+    PetscErrorCode ierr  = 0;
+    void          *image = NULL;
+    ssize_t        size  = -1;
 
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
     H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED);
     H5Pset_obj_track_times(fcpl, 0); /* the root group without timestamps, as the datasets */
+    H5Pset_fapl_core(fapl, 1 << 20, 0);
     {
       H5QUIET_BEGIN;
-      f = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+      f = H5Fcreate(file, H5F_ACC_TRUNC, fcpl, fapl); /* in memory: the name is only a label */
       H5QUIET_END;
     }
     H5Pclose(fcpl);
+    H5Pclose(fapl);
     if (f < 0) {
       ok = 0;
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "cannot create it (does the directory exist and is it writable?)"));
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "HDF5 cannot create a file in memory (out of memory?)"));
     } else {
-      PetscErrorCode ierr;
       PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
       ierr = w(f, file, ctx);
       PetscCall(PetscPopErrorHandler());
-      if (H5Fclose(f) < 0 || ierr) {
-        ok = 0;
-        PetscCall(PetscSNPrintf(msg, sizeof(msg), "writing failed (disk full?)"));
-        remove(tmp);
-      } else if (rename(tmp, file)) {
-        ok = 0;
-        PetscCall(PetscSNPrintf(msg, sizeof(msg), "cannot rename the temporary file into place"));
-        remove(tmp);
+      if (!ierr && H5Fflush(f, H5F_SCOPE_GLOBAL) >= 0) size = H5Fget_file_image(f, NULL, 0);
+      if (size > 0) {
+        image = malloc((size_t)size);
+        if (!image || H5Fget_file_image(f, image, (size_t)size) != size) size = -1;
       }
+      H5Fclose(f);
+      if (ierr || size <= 0) {
+        ok = 0;
+        PetscCall(PetscSNPrintf(msg, sizeof(msg), ierr ? "writing its contents failed" : "HDF5 could not make the file's image (%.0f bytes; out of memory?)", (double)size));
+      } else {
+        FILE *out = PdTmpFileOpen(file, tmp, sizeof(tmp), "wb", msg, sizeof(msg));
+        if (!out) ok = 0;
+        else ok = PdTmpFileCommit(out, fwrite(image, 1, (size_t)size, out) == (size_t)size, tmp, file, msg, sizeof(msg));
+      }
+      free(image);
     }
   }
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
   PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof(msg), MPI_CHAR, 0, comm));
-  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s': %s", file, msg);
+  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s': %s; an existing '%s' is unchanged", file, msg, file);
   PetscFunctionReturn(0);
 }
 

@@ -3,6 +3,7 @@
    still visible. For looking, not for reading. */
 #include <pdeop/plot.h>
 #include <png.h>
+#include "tmpfile.h"
 
 /* viridis at 9 anchors (matplotlib's), interpolated linearly */
 static const unsigned char viridis[9][3] = {{68, 1, 84}, {71, 44, 122}, {59, 81, 139}, {44, 113, 142}, {33, 144, 141}, {39, 173, 129}, {92, 200, 99}, {170, 220, 50}, {253, 231, 37}};
@@ -28,16 +29,15 @@ PetscErrorCode PdPNGWriteRGB(MPI_Comm comm, const char file[], PetscInt W, Petsc
 {
   PetscMPIInt rank;
   int         ok = 1;
+  char        msg[PETSC_MAX_PATH_LEN + 256] = "";
 
   PetscFunctionBegin;
   PetscCheck(W >= 1 && H >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "A PNG needs at least 1x1 pixels, got %" PetscInt_FMT "x%" PetscInt_FMT, W, H);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) {
     char  tmp[PETSC_MAX_PATH_LEN + 8];
-    FILE *f;
+    FILE *f = PdTmpFileOpen(file, tmp, sizeof(tmp), "wb", msg, sizeof(msg));
 
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
-    f = fopen(tmp, "wb");
     if (!f) ok = 0;
     else {
       png_structp png  = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
@@ -51,13 +51,13 @@ PetscErrorCode PdPNGWriteRGB(MPI_Comm comm, const char file[], PetscInt W, Petsc
         png_write_end(png, NULL);
       }
       if (png) png_destroy_write_struct(&png, info ? &info : NULL);
-      if (fclose(f)) ok = 0;
-      if (ok && rename(tmp, file)) ok = 0;
-      if (!ok) remove(tmp);
+      if (!ok) PetscCall(PetscSNPrintf(msg, sizeof(msg), "libpng failed"));
+      ok = PdTmpFileCommit(f, ok, tmp, file, msg, sizeof(msg));
     }
   }
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
-  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write the picture '%s' (does its directory exist?)", file);
+  PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof(msg), MPI_CHAR, 0, comm));
+  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write the picture '%s': %s", file, msg);
   PetscFunctionReturn(0);
 }
 

@@ -5,6 +5,7 @@
 #include "../trainimpl.h"
 #include <pdeop/progress.h>
 #include <pdeop/plot.h>
+#include <errno.h>
 
 /*@
   PdTrainerCreateWithObjective - a trainer of an objective's parameters (it keeps a reference)
@@ -28,6 +29,7 @@ PetscErrorCode PdTrainerCreateWithObjective(PdObjective obj, PdTrainer *tr)
   t->last_checkpoint  = -1;
   t->best_metric      = PETSC_MAX_REAL;
   t->loss0            = NAN;
+  t->div_factor       = 1e4;
   PetscCall(PdOptimCreate(t->params, &t->optim));
   t->own_optim = PETSC_TRUE;
   PetscCall(PdTapeCreate(t->comm, &t->tape));
@@ -175,6 +177,7 @@ PetscErrorCode PdTrainerSetFromOptions(PdTrainer t)
   PetscCall(PetscOptionsInt("-epochs", "Number of epochs", "PdTrainerSetEpochs", t->epochs, &t->epochs, NULL));
   PetscCall(PetscOptionsInt("-batch_size", "Samples per mini-batch (over all ranks)", "PdTrainerSetBatchSize", t->batch_size, &t->batch_size, NULL));
   if (t->obj->ops->setfromoptions) PetscCall((*t->obj->ops->setfromoptions)(PetscOptionsObject, t->obj));
+  PetscCall(PetscOptionsReal("-divergence_factor", "Stop when the loss grows past this many times its best (0: only NaN/Inf stop)", "PdTrainerTrain", t->div_factor, &t->div_factor, NULL));
   PetscCall(PetscOptionsInt("-checkpoint_every", "Write the checkpoint every this many epochs (0: only at the end)", "PdTrainerSetOutput", t->checkpoint_every, &t->checkpoint_every, NULL));
   PetscCall(PetscOptionsString("-log", "CSV log of epoch, train loss, test error, seconds", "PdTrainerTrain", t->log, t->log, sizeof(t->log), NULL));
   PetscCall(PetscOptionsString("-curve_png", "PNG of the training curves, rewritten every epoch (default: the -log file with .png)", "PdTrainerTrain", t->curve, t->curve, sizeof(t->curve), &curveset));
@@ -191,6 +194,7 @@ PetscErrorCode PdTrainerSetFromOptions(PdTrainer t)
   PetscCheck(t->epochs >= 1, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-epochs must be at least 1, got %" PetscInt_FMT, t->epochs);
   PetscCheck(t->batch_size >= 1, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch_size must be at least 1, got %" PetscInt_FMT, t->batch_size);
   PetscCheck(t->checkpoint_every >= 0, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-checkpoint_every must be non-negative, got %" PetscInt_FMT, t->checkpoint_every);
+  PetscCheck(t->div_factor == 0 || (t->div_factor > 1 && PetscIsNormalReal(t->div_factor)), t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-divergence_factor must be above 1 (or 0: off), got %g", t->div_factor);
   PetscCall(PdTrainerGetStepsPerEpoch(t, &nb));
   if (nb > 0) PetscCall(PdOptimSetTotalSteps(t->optim, t->epochs * nb));
   PetscCall(PdOptimSetFromOptions(t->optim));
@@ -209,6 +213,7 @@ PetscErrorCode PdTrainerResume(PdTrainer t, const char file[])
   PetscCall(PdCheckpointLoad(t->comm, file, t->params, t->optim));
   t->epoch           = epoch;
   t->last_checkpoint = epoch;
+  PetscCall(PetscStrncpy(t->last_checkpoint_file, file, sizeof(t->last_checkpoint_file)));
   PetscFunctionReturn(0);
 }
 
@@ -289,17 +294,52 @@ static PetscErrorCode WriteCheckpoint(PdTrainer t)
   if (!t->out[0] || !t->obj->ops->save) PetscFunctionReturn(0);
   PetscCall((*t->obj->ops->save)(t->obj, t, t->out));
   t->last_checkpoint = t->epoch;
+  PetscCall(PetscStrncpy(t->last_checkpoint_file, t->out, sizeof(t->last_checkpoint_file)));
   PetscFunctionReturn(0);
 }
 
-/* the one divergence message: the epoch, and the last good checkpoint (never overwritten by a bad state) */
-static PetscErrorCode Diverged(PdTrainer t, PetscInt step, double value, const char *what)
+/* the one divergence message: what happened, and the last good checkpoint (never overwritten by a
+   bad state) */
+static PetscErrorCode Diverged(PdTrainer t, PetscInt step, const char *what)
 {
-  PetscFunctionBegin;
   const char *unit = t->obj->quiet_epochs ? "iteration" : "epoch"; /* step-based objectives count iterations */
+  char        kept[PETSC_MAX_PATH_LEN + 96];
 
-  if (t->last_checkpoint >= 0 && t->out[0]) SETERRQ(t->comm, PETSC_ERR_NOT_CONVERGED, "Training diverged in %s %" PetscInt_FMT " (step %" PetscInt_FMT "): %s = %g. The last good checkpoint, from %s %" PetscInt_FMT ", is kept in '%s'; lower -lr or set -clip_grad_norm", unit, t->epoch + 1, step, what, value, unit, t->last_checkpoint, t->out);
-  SETERRQ(t->comm, PETSC_ERR_NOT_CONVERGED, "Training diverged in %s %" PetscInt_FMT " (step %" PetscInt_FMT "): %s = %g; no checkpoint was written yet. Lower -lr or set -clip_grad_norm", unit, t->epoch + 1, step, what, value);
+  PetscFunctionBegin;
+  if (t->last_checkpoint >= 0 && t->last_checkpoint_file[0]) PetscCall(PetscSNPrintf(kept, sizeof(kept), "the last good checkpoint, from %s %" PetscInt_FMT ", is '%s'", unit, t->last_checkpoint, t->last_checkpoint_file));
+  else PetscCall(PetscSNPrintf(kept, sizeof(kept), "no checkpoint was written%s", t->out[0] ? " (-checkpoint_every keeps one as training goes)" : ""));
+  SETERRQ(t->comm, PETSC_ERR_NOT_CONVERGED, "Training diverged in %s %" PetscInt_FMT " (step %" PetscInt_FMT "): %s; %s. Lower -lr or set -clip_grad_norm", unit, t->epoch + 1, step, what, kept);
+}
+
+static PetscErrorCode DivergedValue(PdTrainer t, PetscInt step, double value, const char *what)
+{
+  char msg[128];
+
+  PetscFunctionBegin;
+  snprintf(msg, sizeof(msg), "%s is %g", what, value);
+  PetscCall(Diverged(t, step, msg));
+  PetscFunctionReturn(0);
+}
+
+/* A finite loss that has grown far past its best is divergence too: stop when the loss (for
+   step-based objectives its exponential average over about 100 steps, so that one noisy step does
+   not count) exceeds -divergence_factor times its smallest value so far */
+static PetscErrorCode CheckGrowth(PdTrainer t, PetscInt step)
+{
+  double a = t->obj->quiet_epochs ? 0.01 : 1.0;
+
+  PetscFunctionBegin;
+  if (t->div_factor <= 0 || !PetscIsNormalReal(t->train_loss)) PetscFunctionReturn(0);
+  t->smooth = t->epoch == t->start ? t->train_loss : (1 - a) * t->smooth + a * t->train_loss;
+  if (t->epoch == t->start || t->smooth < t->best_smooth) {
+    t->best_smooth       = t->smooth;
+    t->best_smooth_epoch = t->epoch + 1;
+  } else if (t->smooth > t->div_factor * t->best_smooth) {
+    char what[256];
+    snprintf(what, sizeof(what), "the loss%s grew to %.4g, more than -divergence_factor %g times its best (%.4g, in %s %" PetscInt_FMT ")", t->obj->quiet_epochs ? " (averaged over ~100 steps)" : "", t->smooth, t->div_factor, t->best_smooth, t->obj->quiet_epochs ? "iteration" : "epoch", t->best_smooth_epoch);
+    PetscCall(Diverged(t, step, what));
+  }
+  PetscFunctionReturn(0);
 }
 
 static PetscBool Bad(double v)
@@ -336,7 +376,7 @@ static PetscErrorCode Step(PdTrainer t, PetscInt s, PetscInt B, PetscInt step, d
     if (hi > lo && obj->ops->lossgrad) {
       double l = 0;
       PetscCall((*obj->ops->lossgrad)(obj, t, hi - lo, t->perm + lo, B, &l));
-      if (Bad(l)) PetscCall(Diverged(t, step, l, "the loss"));
+      if (Bad(l)) PetscCall(DivergedValue(t, step, l, "the loss"));
       *sum += l;
     } else if (hi > lo) {
       PdTensor l;
@@ -345,7 +385,7 @@ static PetscErrorCode Step(PdTrainer t, PetscInt s, PetscInt B, PetscInt step, d
       /* each rank's mean is weighted by its share of the batch, so the summed gradient is the
          gradient of the whole batch's mean loss */
       PetscCall(PdScale(l, (float)((double)(hi - lo) / (double)B), &l));
-      if (Bad(l->data[0])) PetscCall(Diverged(t, step, (double)l->data[0], "the loss"));
+      if (Bad(l->data[0])) PetscCall(DivergedValue(t, step, (double)l->data[0], "the loss"));
       *sum += (double)l->data[0];
       PetscCall(PdTapeBackward(t->tape, l));
     }
@@ -353,7 +393,7 @@ static PetscErrorCode Step(PdTrainer t, PetscInt s, PetscInt B, PetscInt step, d
     if (size > 1) PetscCall(PdParamsAllreduceGrad(t->params, 1.0f));
   }
   PetscCall(PdParamsGradNorm(t->params, &gnorm));
-  if (Bad(gnorm)) PetscCall(Diverged(t, step, gnorm, "the gradient norm"));
+  if (Bad(gnorm)) PetscCall(DivergedValue(t, step, gnorm, "the gradient norm"));
   PetscCall(PdOptimStep(t->optim, NULL));
   PetscFunctionReturn(0);
 }
@@ -397,7 +437,7 @@ static PetscErrorCode EpochEnd(PdTrainer t, FILE *log, double seconds)
       fprintf(log, ",");
     }
     fprintf(log, "%.4f\n", seconds);
-    fflush(log);
+    PetscCheck(!fflush(log) && !ferror(log), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the training log '%s': %s", t->log, strerror(errno));
   }
   if (t->curve[0]) {
     PetscCall(HistoryAdd(t, (double)(t->epoch + 1), t->train_loss, t->metric));
@@ -461,7 +501,7 @@ static PetscErrorCode Epoch(PdTrainer t, PetscInt N, PetscInt nb, PetscInt *step
   if (obj->averaging == PD_OBJECTIVE_OWNED) {
     PetscCall(MPIU_Allreduce(MPI_IN_PLACE, tot, 2, MPI_DOUBLE, MPI_SUM, t->comm));
     t->train_loss = tot[0] / tot[1];
-    if (!PetscIsNormalReal(t->train_loss)) PetscCall(Diverged(t, *step, t->train_loss, "the epoch's loss"));
+    if (!PetscIsNormalReal(t->train_loss)) PetscCall(DivergedValue(t, *step, t->train_loss, "the epoch's loss"));
   } else {
     if (size > 1) PetscCall(MPIU_Allreduce(MPI_IN_PLACE, tot, 1, MPI_DOUBLE, MPI_SUM, t->comm));
     t->train_loss = tot[0] / (double)nb;
@@ -515,6 +555,7 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
     PetscCall(PetscTime(&te));
     PetscCall(Epoch(t, N, nb, &step, obj->quiet_epochs ? &run : NULL));
     if (t->epoch == 0) t->loss0 = t->train_loss;
+    PetscCall(CheckGrowth(t, step));
     PetscCall(PetscTime(&t1));
     traintime += t1 - te;
     t->metric = NAN;

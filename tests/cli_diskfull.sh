@@ -1,0 +1,30 @@
+# A full disk while writing any output (simulated by pointing the output's temporary file at
+# /dev/full, which fails every write with ENOSPC): one clear error, a non-zero exit, no crash, and
+# the file that was there before byte for byte unchanged.
+source "$(dirname "$0")/lib_cli.sh"
+cd "$work"
+[ -w /dev/full ] || { echo "ok - skipped: no /dev/full on this machine"; finish; exit 0; }
+"$PDEOP" data darcy -n 6 -res 9 -fine 17 -seed 1 -o tr.h5 -quiet || { bad "making the data"; finish; }
+M="-model fno -fno_width 4 -fno_modes 2 -fno_layers 1"
+"$PDEOP" train $M -data tr.h5 -epochs 1 -o fno.h5 -quiet >/dev/null || { bad "training a model"; finish; }
+"$PDEOP" solve poisson -da_grid_x 9 -o u.h5 -quiet || { bad "solve"; finish; }
+cp tr.h5 d.h5; cp fno.h5 m.h5; cp u.h5 s.h5; echo '{}' > r.json; echo 'epoch' > log.csv; cp fno.h5 p.h5
+full() { # description, the file whose temporary is the full disk, then the command
+  local d="$1" f="$2"; shift 2
+  local before; before="$(md5sum "$f")"
+  ln -sf /dev/full "$f.tmp"
+  expect_fail "$d" "$f" "$@"
+  if grep -q "Segmentation\|signal\|HDF5-DIAG\|PETSC ERROR" "$work/err"; then bad "$d: a crash or a raw trace: $(head -3 "$work/err")"; fi
+  [ "$(md5sum "$f")" = "$before" ] && ok "$d: $f unchanged" || bad "$d: $f changed"
+  rm -f "$f.tmp"
+}
+full "train -o on a full disk" m.h5 "$PDEOP" train $M -data tr.h5 -epochs 1 -o m.h5
+full "train -checkpoint_every on a full disk" m.h5 "$PDEOP" train $M -data tr.h5 -epochs 3 -checkpoint_every 1 -o m.h5
+full "data -o on a full disk" d.h5 "$PDEOP" data darcy -n 4 -res 9 -fine 17 -o d.h5
+full "solve -o on a full disk" s.h5 "$PDEOP" solve poisson -da_grid_x 9 -o s.h5
+full "eval -report on a full disk" r.json "$PDEOP" eval -model fno.h5 -data tr.h5 -report r.json
+full "predict -o on a full disk" p.h5 "$PDEOP" predict -model fno.h5 -data tr.h5 -o p.h5
+# the CSV log is appended to in place: a log on a full disk stops the run at the first epoch
+ln -sf /dev/full full.csv
+expect_fail "train -log on a full disk" "full.csv" "$PDEOP" train $M -data tr.h5 -epochs 2 -log full.csv -curve_png c.png
+finish

@@ -498,6 +498,33 @@ static void test_normalization(void **state)
   PDT(NOpDestroy(&b));
 }
 
+/* a model whose outputs overflow (a normalisation that scales inputs past float's range) makes
+   NOpPredict an error naming the cause, never NaN written as a prediction; non-finite normalisation
+   statistics are refused */
+static void test_predict_nonfinite(void **state)
+{
+  PetscInt  in[2] = {2, 8}, out[2] = {1, 8};
+  NOp       a     = MakeModel(NOPFNO, 2, in, out, "-fno_width", "3", "-fno_modes", "2");
+  double    im[2] = {0, 0}, is[2] = {1e-37, 1e-37}, om[1] = {0}, os[1] = {1}, bad[2] = {INFINITY, 0};
+  float     x[2 * 2 * 8];
+  PdDataset ds, pred;
+  PDT(PetscMemzero(&ds, sizeof(ds)));
+  for (int i = 0; i < 32; i++) x[i] = 1e3f * (float)(1 + i % 5);
+  ds.N        = 2;
+  ds.in_ndim  = 3;
+  ds.in_shape[0] = 2, ds.in_shape[1] = 2, ds.in_shape[2] = 8;
+  ds.in_size  = 16;
+  ds.inputs   = x;
+  PDT(NOpPredict(a, &ds, 2, &pred)); /* finite as it is */
+  PDT(PetscFree(pred.outputs));
+  PDT(NOpSetNormalization(a, im, is, om, os));
+  PDT_FAILS(NOpPredict(a, &ds, 2, &pred));
+  PDT_ERRMSG_HAS("NaN or Inf");
+  PDT_FAILS(NOpSetNormalization(a, bad, is, om, os));
+  PDT_ERRMSG_HAS("must be finite");
+  PDT(NOpDestroy(&a));
+}
+
 /* -mgno_linear (with -mgno_post_smoothing): y(a x1 + b x2) = a y(x1) + b y(x2) to float rounding
    (the default MgNO is not), gradients, and a checkpoint that rebuilds the same linear map */
 static PetscErrorCode MgNOApply(NOp m, PdTape tape, const float *x, PetscInt n, float *y)
@@ -634,5 +661,5 @@ static void test_mgno3d(void **state)
   PDT(PdTapeDestroy(&tape));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_setters), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_fno_reference), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization), cmocka_unit_test(test_mgno), cmocka_unit_test(test_mgno_linear), cmocka_unit_test(test_mgno3d)};
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_setters), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_fno_reference), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization), cmocka_unit_test(test_predict_nonfinite), cmocka_unit_test(test_mgno), cmocka_unit_test(test_mgno_linear), cmocka_unit_test(test_mgno3d)};
 PDT_MAIN("nop", tests)

@@ -212,11 +212,13 @@ PetscErrorCode NOpSetNormalization(NOp nop, const double in_mean[], const double
   PetscCall(PetscMalloc4(ci, &nop->in_mean, ci, &nop->in_std, co, &nop->out_mean, co, &nop->out_std));
   for (PetscInt c = 0; c < ci; c++) {
     PetscCheck(in_std[c] > 0 && PetscIsNormalReal(in_std[c]), nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "Input channel %" PetscInt_FMT " has standard deviation %g; it must be positive", c, in_std[c]);
+    PetscCheck(!PetscIsInfOrNanReal(in_mean[c]), nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "Input channel %" PetscInt_FMT " has mean %g; it must be finite", c, in_mean[c]);
     nop->in_mean[c] = in_mean[c];
     nop->in_std[c]  = in_std[c];
   }
   for (PetscInt c = 0; c < co; c++) {
     PetscCheck(out_std[c] > 0 && PetscIsNormalReal(out_std[c]), nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "Output channel %" PetscInt_FMT " has standard deviation %g; it must be positive", c, out_std[c]);
+    PetscCheck(!PetscIsInfOrNanReal(out_mean[c]), nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "Output channel %" PetscInt_FMT " has mean %g; it must be finite", c, out_mean[c]);
     nop->out_mean[c] = out_mean[c];
     nop->out_std[c]  = out_std[c];
   }
@@ -554,6 +556,12 @@ PetscErrorCode NOpPredict(NOp nop, const PdDataset *in, PetscInt bs, PdDataset *
   }
   PetscCall(PdTapeDestroy(&tape));
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, out->outputs, (PetscMPIInt)(in->N * osize), MPI_FLOAT, MPI_SUM, nop->comm));
+  {
+    PetscInt bad = 0, n = in->N * osize;
+    for (PetscInt i = 0; i < n; i++) bad += (PetscInt)PetscIsInfOrNanReal((PetscReal)out->outputs[i]);
+    if (bad) PetscCall(PetscFree(out->outputs));
+    PetscCheck(!bad, nop->comm, PETSC_ERR_FP, "The model's outputs hold %" PetscInt_FMT " NaN or Inf values of %" PetscInt_FMT ": its parameters or normalisation are damaged, or the inputs lie far outside its training data", bad, n);
+  }
   out->N        = in->N;
   out->out_ndim = ond;
   for (int i = 0; i < ond; i++) out->out_shape[i] = oshape[i];

@@ -355,6 +355,14 @@ PetscErrorCode PdTrainerCreate(NOp nop, PdTrainer *tr)
   PetscFunctionReturn(0);
 }
 
+/* an evaluation never reports NaN or Inf as an error: it names the likely cause */
+static PetscErrorCode CheckFiniteError(MPI_Comm comm, double mean)
+{
+  PetscFunctionBegin;
+  PetscCheck(!PetscIsInfOrNanReal(mean), comm, PETSC_ERR_FP, "The model's error on the data is %g: its outputs hold NaN or Inf, so its parameters or normalisation are damaged, or the inputs lie far outside its training data", mean);
+  PetscFunctionReturn(0);
+}
+
 /*@ PdTrainerEvaluate - mean error on a dataset (split over ranks); per-sample errors optional (length N) @*/
 PetscErrorCode PdTrainerEvaluate(PdTrainer t, const PdDataset *ds, PdLossType metric, double *mean, double *per_sample)
 {
@@ -368,6 +376,7 @@ PetscErrorCode PdTrainerEvaluate(PdTrainer t, const PdDataset *ds, PdLossType me
   PetscCall(NOpGetRollout(s->nop, &K));
   if (K > 0) {
     PetscCall(PdTrainerEvaluateRollout(t, ds, metric, mean, per_sample, NULL, NULL));
+    PetscCall(CheckFiniteError(t->comm, *mean));
     PetscFunctionReturn(0);
   }
   PetscCall(CheckCompatible(s, t->comm, ds, "evaluation"));
@@ -412,5 +421,6 @@ PetscErrorCode PdTrainerEvaluate(PdTrainer t, const PdDataset *ds, PdLossType me
   if (per_sample) PetscCall(PetscArraycpy(per_sample, err, ds->N));
   PetscCall(PetscFree(idx));
   PetscCall(PetscFree(err));
+  PetscCall(CheckFiniteError(t->comm, *mean));
   PetscFunctionReturn(0);
 }

@@ -207,7 +207,12 @@ static PetscErrorCode Run(const PdCommand *cmd, const char *sub)
   PetscCall(PdDictSetString(report, "command", cmd->name));
   if (sub) PetscCall(PdDictSetString(report, "problem", sub));
   if (!help) PetscCall(CheckFiles(cmd, file));
-  PetscCall(cmd->run(PETSC_COMM_WORLD, sub, report));
+  {
+    PetscErrorCode ierr = cmd->run(PETSC_COMM_WORLD, sub, report);
+    /* a run that finished without converging (a march short of steady) still reports what it did */
+    if (ierr == PETSC_ERR_NOT_CONVERGED && file[0] && !help) PetscCall(PdDictWriteJSON(report, PETSC_COMM_WORLD, file));
+    PetscCall(ierr);
+  }
   if (file[0] && !help) PetscCall(PdDictWriteJSON(report, PETSC_COMM_WORLD, file));
   if (!help) PetscCall(PdOptionsWarnUnused(PETSC_COMM_WORLD, current));
   PetscCall(PdDictDestroy(&report));

@@ -65,6 +65,25 @@ static PetscErrorCode PrintSummary(MPI_Comm comm, const char problem[], PdDict r
   PetscFunctionReturn(0);
 }
 
+/* A march to a steady state that ran out of time is not a result: an error (PETSC_ERR_NOT_CONVERGED,
+   after the fields and the report are written, so the run's last state can be looked at) */
+static PetscErrorCode CheckSteady(MPI_Comm comm, const char problem[], PdDict report)
+{
+  PetscBool has, steady;
+  double    t = 0, change = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictHas(report, "steady", &has));
+  if (!has) PetscFunctionReturn(0);
+  PetscCall(PdDictGetBool(report, "steady", &steady));
+  PetscCall(PdDictHas(report, "time", &has));
+  if (has) PetscCall(PdDictGetReal(report, "time", &t));
+  PetscCall(PdDictHas(report, "final_change", &has));
+  if (has) PetscCall(PdDictGetReal(report, "final_change", &change));
+  PetscCheck(steady, comm, PETSC_ERR_NOT_CONVERGED, "%s: no steady state by t = %g (-t_max): |du/dt| is still %.3g, above -steady_tol; the last state is written. Raise -t_max (or loosen -steady_tol)", problem, t, change);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PdCommandSolve(MPI_Comm comm, const char sub[], PdDict report)
 {
   char      choices[256];
@@ -91,6 +110,7 @@ PetscErrorCode PdCommandSolve(MPI_Comm comm, const char sub[], PdDict report)
     PetscCall(PdProblemWriteFields(p));
     PetscCall(PdProblemGetReport(p, report));
     PetscCall(PrintSummary(comm, sub ? sub : "system", report));
+    PetscCall(CheckSteady(comm, sub, report));
   }
   PetscCall(PdProblemDestroy(&p));
   PetscFunctionReturn(0);

@@ -32,5 +32,9 @@ check "learned_ic needs fewer pressure iterations than jacobi" 'a < b' "$(jget r
 expect_fail "time step too large" "CFL" $P solve cavity -re 100 -n 33 -dt 0.2
 expect_fail "even -n" "-n must be odd" $P solve cavity -n 32
 expect_fail "negative Reynolds number" "-re" $P solve cavity -re -5
+# a march that reaches -t_max short of steady: an error, with its last state and report written
+expect_fail "short of steady is an error" "no steady state by t" $P solve cavity -n 9 -t_max 0.05 -o short.h5 -report short.json
+[ -s short.h5 ] && ok "short of steady: the last state is written" || bad "short of steady: no short.h5"
+check "short of steady: the report says so" 'a == "false"' "$(jget short.json steady)"
 expect_fail "diverging pressure solve" "pressure solve" $P solve cavity -n 17 -pressure_ksp_type cg -pressure_pc_type none -pressure_ksp_max_it 2
 finish

@@ -1,6 +1,9 @@
 /* The pdeop program: `pdeop <command> [options]`. Dispatches to one file per subcommand, runs it
    under PETSc's options database, writes -report FILE.json, and turns errors into one message. */
 #include "cli.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 /* solve's problems come from PdProblem's registry (ReadRegistry) */
@@ -191,6 +194,54 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
   PetscFunctionReturn(0);
 }
 
+/* -options_file F (also inside options files): every file readable and none including itself,
+   directly or through others; checked before PETSc reads them (PETSc recurses without end on a
+   cycle). Returns 0, or 1 after printing one message. */
+static int CheckOptionsFile(const char *file, const char *stack[], int depth)
+{
+  char  real[PATH_MAX], tok[PATH_MAX], path[4096] = "";
+  FILE *f;
+  int   bad = 0, want = 0;
+
+  if (!realpath(file, real) || !(f = fopen(real, "r"))) {
+    fprintf(stderr, "pdeop %s: error: cannot read the options file '%s': %s\n", current, file, strerror(errno));
+    return 1;
+  }
+  for (int k = 0; k < depth; k++)
+    if (!strcmp(stack[k], real)) {
+      for (int j = k; j < depth; j++) snprintf(path + strlen(path), sizeof(path) - strlen(path), "'%s' -> ", stack[j]);
+      fprintf(stderr, "pdeop %s: error: the options file '%s' includes itself (%s'%s')\n", current, file, path, real);
+      fclose(f);
+      return 1;
+    }
+  if (depth >= 32) {
+    fprintf(stderr, "pdeop %s: error: options files nested more than 32 deep at '%s'\n", current, file);
+    fclose(f);
+    return 1;
+  }
+  stack[depth] = real;
+  while (!bad && fscanf(f, "%4095s", tok) == 1) {
+    if (tok[0] == '#') { /* a comment: the rest of the line */
+      int c;
+      while ((c = fgetc(f)) != EOF && c != '\n') {}
+      continue;
+    }
+    if (want) bad = CheckOptionsFile(tok, stack, depth + 1);
+    want = !strcmp(tok, "-options_file");
+  }
+  fclose(f);
+  return bad;
+}
+
+static int CheckOptionsFiles(int argc, char **argv)
+{
+  const char *stack[33];
+
+  for (int i = 1; i + 1 < argc; i++)
+    if (!strcmp(argv[i], "-options_file") && CheckOptionsFile(argv[i + 1], stack, 0)) return 1;
+  return 0;
+}
+
 static PetscErrorCode Run(const PdCommand *cmd, const char *sub)
 {
   PdDict    report;
@@ -249,6 +300,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "pdeop %s: unexpected argument '%s' (options start with '-')\n", cmd->name, argv[1]);
     return 2;
   }
+  if (CheckOptionsFiles(argc, argv)) return 1;
   ierr = PdInitialize(&argc, &argv, NULL, NULL);
   if (ierr) return 1;
   if (ReadRegistry()) return 1;

@@ -36,4 +36,14 @@ same "-resume without a file name" "-resume needs a file name" "$PDEOP" train -d
 [ ! -e u2.h5 ] && ok "nothing written by the refused commands" || bad "u2.h5 was written"
 # the same file as -resume and -o is allowed: the checkpoint is read before the new one replaces it
 "$PDEOP" train -data tr.h5 -epochs 2 -resume fno.h5 -o fno.h5 -quiet >/dev/null 2>"$work/err" && ok "train -resume fno.h5 -o fno.h5 continues" || bad "train -resume fno.h5 -o fno.h5: $(cat "$work/err")"
+# options files: a missing one and one that includes itself (directly or through another) are one
+# message each, caught before PETSc reads them
+echo "-options_file self.opts" > self.opts
+echo "-options_file b.opts" > a.opts
+printf -- "-da_grid_x 9 # a comment\n-options_file a.opts\n" > b.opts
+expect_fail "an options file that includes itself" "includes itself" "$PDEOP" solve poisson -options_file self.opts
+expect_fail "options files in a cycle" "a.opts' -> '" "$PDEOP" solve poisson -options_file a.opts
+expect_fail "a missing options file" "cannot read the options file 'none.opts'" "$PDEOP" solve poisson -options_file none.opts
+printf -- "-da_grid_x 9\n" > fine.opts
+"$PDEOP" solve poisson -options_file fine.opts -quiet && ok "a good options file" || bad "a good options file fails"
 finish

@@ -27,6 +27,13 @@ check_png log.png "-log log.csv draws log.png"
 "$P" train -data tr.h5 -test te.h5 -epochs 6 -batch_size 8 -lr 1e-2 -lr_schedule step -lr_step_size 5 -lr_gamma 0.5 -resume half.h5 -o full.h5 -report r.json -quiet
 [ ! -e half.png ] && [ ! -e full.png ] && ok "no -log, no -curve_png: no picture" || bad "a curve picture was drawn without -log or -curve_png"
 check "resumed training ends where the uninterrupted run does" 'a == b' "$(jget t.json train_loss)" "$(jget r.json train_loss)"
+# the checkpoint keeps the run's settings: a resume that does not retype them continues the same
+# run; one that gives another value is refused with both values named
+"$P" train -data tr.h5 -test te.h5 -epochs 6 -resume half.h5 -o full2.h5 -report r2.json -quiet
+check "resumed without retyping the settings: the same end" 'a == b' "$(jget t.json train_loss)" "$(jget r2.json train_loss)"
+expect_fail "resume with another -lr" "trained with -lr 0.01; this run gives -lr 2e-2" "$P" train -data tr.h5 -epochs 6 -resume half.h5 -o x.h5 -lr 2e-2
+expect_fail "resume with another -batch_size" "trained with -batch_size 8; this run gives -batch_size 5" "$P" train -data tr.h5 -epochs 6 -resume half.h5 -o x.h5 -batch_size 5
+expect_fail "resume with another -optim" "trained with -optim adam; this run gives -optim sgd" "$P" train -data tr.h5 -epochs 6 -resume half.h5 -o x.h5 -optim sgd
 "$P" eval -model m.h5 -data te.h5 -report e.json -quiet
 check "eval's error equals train's final test error" 'a - b < 1e-7 && b - a < 1e-7' "$(jget e.json rel_l2)" "$(jget t.json test_rel_l2)"
 "$P" predict -model m.h5 -data te.h5 -o p.h5 -png p.png -report p.json -quiet

@@ -24,6 +24,10 @@ PETSC_EXTERN PetscErrorCode PdDatasetFree(PdDataset *);
 /* Checkpoints. meta holds the model type ("model") and hyperparameters; it is written as
    attributes of the root group, with "epoch". optim may be NULL (no /optim group). */
 PETSC_EXTERN PetscErrorCode PdCheckpointWrite(MPI_Comm, const char[], PdDict, PdParams, PdOptim, PetscInt);
+/* The same with the training run's settings (may be NULL) in a group /training, and reading them
+   back (an empty dictionary when the file has none). */
+PETSC_EXTERN PetscErrorCode PdCheckpointWriteTraining(MPI_Comm, const char[], PdDict, PdParams, PdOptim, PetscInt, PdDict);
+PETSC_EXTERN PetscErrorCode PdCheckpointReadTraining(MPI_Comm, const char[], PdDict *);
 /* Read the metadata only (to rebuild a model before loading its parameters). */
 PETSC_EXTERN PetscErrorCode PdCheckpointReadMeta(MPI_Comm, const char[], PdDict *, PetscInt *);
 /* Load parameters (every name and shape must match) and, if optim is not NULL, optimizer state. */

@@ -61,6 +61,8 @@ PETSC_EXTERN PetscErrorCode NOpPredict(NOp, const PdDataset *, PetscInt, PdDatas
 /* Checkpoints: NOpSave writes meta, parameters, optional optimizer state and the epoch;
    NOpLoad rebuilds the model from a checkpoint alone (no model options needed). */
 PETSC_EXTERN PetscErrorCode NOpSave(NOp, const char[], PdOptim, PetscInt);
+/* NOpSave with the training run's settings (PdTrainerGetSettings), which -resume restores */
+PETSC_EXTERN PetscErrorCode NOpSaveTraining(NOp, const char[], PdOptim, PetscInt, PdDict);
 PETSC_EXTERN PetscErrorCode NOpLoad(MPI_Comm, const char[], NOp *, PetscInt *);
 
 /* ---- type-specific set-up (before NOpSetUp; an error on a model of another type) ---- */

@@ -2,6 +2,7 @@
    linear, one-cycle) and gradient-norm clipping, acting on a PdParams' flat buffers. */
 #pragma once
 #include <pdeop/params.h>
+#include <pdeop/dict.h>
 
 typedef enum { PD_OPTIM_SGD, PD_OPTIM_ADAM, PD_OPTIM_ADAMW } PdOptimType;
 typedef enum { PD_SCHEDULE_CONSTANT, PD_SCHEDULE_STEP, PD_SCHEDULE_COSINE, PD_SCHEDULE_LINEAR, PD_SCHEDULE_ONECYCLE } PdScheduleType;
@@ -33,6 +34,9 @@ PETSC_EXTERN PetscErrorCode PdOptimSetOneCycle(PdOptim, double, double, double);
    -lr_final_div_factor -clip_grad_norm */
 PETSC_EXTERN PetscErrorCode PdOptimSetFromOptions(PdOptim);
 PETSC_EXTERN PetscErrorCode PdOptimView(PdOptim, PetscViewer);
+/* The settings under their options' names (optim, lr, ..., clip_grad_norm), added to a dictionary:
+   what a checkpoint keeps for -resume. */
+PETSC_EXTERN PetscErrorCode PdOptimGetSettings(PdOptim, PdDict);
 /* One update from the current gradients; returns through the optional pointer the gradient norm
    before clipping. Allocates nothing. */
 PETSC_EXTERN PetscErrorCode PdOptimStep(PdOptim, double *);

@@ -63,9 +63,12 @@ PETSC_EXTERN PetscErrorCode PdTrainerSetOutput(PdTrainer, const char[]);
 /* Options: -epochs -batch_size -loss mse|rel_l2 -checkpoint_every -log file.csv, -curve_png file.png
    (training curves, rewritten every epoch; default: the -log file with .png), and the optimizer's (-optim, -lr, -weight_decay, -lr_schedule, ...). */
 PETSC_EXTERN PetscErrorCode PdTrainerSetFromOptions(PdTrainer);
-/* Continue from a checkpoint written by a previous run: optimizer state and epoch
-   (the model's parameters must already be loaded, e.g. by NOpLoad). */
+/* Continue from a checkpoint written by a previous run: parameters, optimizer state, epoch, and the
+   run's settings (batch size, loss, optimizer, learning rate, schedule: kept; one given again with
+   another value is an error). Call after PdTrainerSetFromOptions. */
 PETSC_EXTERN PetscErrorCode PdTrainerResume(PdTrainer, const char[]);
+/* The settings a resumed run keeps, under their options' names (what checkpoints store in /training). */
+PETSC_EXTERN PetscErrorCode PdTrainerGetSettings(PdTrainer, PdDict);
 PETSC_EXTERN PetscErrorCode PdTrainerTrain(PdTrainer);
 /* Mean error of the model on a dataset (split over ranks); optional per-sample errors (length N,
    on every rank). MSE is per element; rel_l2 per sample ||p - t|| / ||t||. */

@@ -479,13 +479,21 @@ PetscErrorCode NOpCreateFromMeta(MPI_Comm comm, PdDict meta, NOp *nop)
 /*@ NOpSave - write a checkpoint: metadata, parameters, optimizer state (optional) and epoch @*/
 PetscErrorCode NOpSave(NOp nop, const char file[], PdOptim optim, PetscInt epoch)
 {
+  PetscFunctionBegin;
+  PetscCall(NOpSaveTraining(nop, file, optim, epoch, NULL));
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpSaveTraining - NOpSave with the training run's settings (may be NULL; see PdCheckpointWriteTraining) @*/
+PetscErrorCode NOpSaveTraining(NOp nop, const char file[], PdOptim optim, PetscInt epoch, PdDict training)
+{
   PdDict meta;
 
   PetscFunctionBegin;
   PetscCall(NOpSetUp(nop));
   PetscCall(PdDictCreate(&meta));
   PetscCall(NOpGetMeta(nop, meta));
-  PetscCall(PdCheckpointWrite(nop->comm, file, meta, nop->params, optim, epoch));
+  PetscCall(PdCheckpointWriteTraining(nop->comm, file, meta, nop->params, optim, epoch, training));
   PetscCall(PdDictDestroy(&meta));
   PetscFunctionReturn(0);
 }

@@ -31,6 +31,8 @@ struct _PdObjectiveOps {
   PetscErrorCode (*stepend)(PdObjective, PdTrainer, PetscInt, double, char[], size_t);
   /* at the end of epoch e (0-based): the validation/test metric, NaN when not evaluated */
   PetscErrorCode (*metric)(PdObjective, PdTrainer, PetscInt, double *);
+  /* the objective's settings a resumed run must keep, under their options' names (supervised: loss) */
+  PetscErrorCode (*getsettings)(PdObjective, PdDict);
   /* checkpoint: the model, the optimizer state and the epochs done */
   PetscErrorCode (*save)(PdObjective, PdTrainer, const char[]);
   PetscErrorCode (*report)(PdObjective, PdTrainer, PdDict);

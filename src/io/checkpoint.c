@@ -13,6 +13,7 @@ typedef struct {
   PdParams params;
   PdOptim  optim;
   PetscInt epoch;
+  PdDict   training; /* may be NULL */
 } CkptCtx;
 
 static PetscErrorCode CheckpointWriter(hid_t f, const char *file, void *vctx)
@@ -63,13 +64,32 @@ static PetscErrorCode CheckpointWriter(hid_t f, const char *file, void *vctx)
     H5Gclose(g);
     PetscCall(ierr);
   }
+  if (c->training) {
+    g = H5Gcreate2(f, "training", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    PetscCheck(g >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot create /training in '%s'", file);
+    ierr = WriteAttrs(g, c->training, file);
+    H5Gclose(g);
+    PetscCall(ierr);
+  }
   PetscFunctionReturn(0);
 }
 
 /*@ PdCheckpointWrite - model metadata, parameters, optimizer state (optional) and epoch @*/
 PetscErrorCode PdCheckpointWrite(MPI_Comm comm, const char file[], PdDict meta, PdParams params, PdOptim optim, PetscInt epoch)
 {
-  CkptCtx c = {meta, params, optim, epoch};
+  PetscFunctionBegin;
+  PetscCall(PdCheckpointWriteTraining(comm, file, meta, params, optim, epoch, NULL));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdCheckpointWriteTraining - PdCheckpointWrite, and the training run's settings (batch size,
+  loss, the optimizer's, ...) as attributes of a group /training, so that -resume continues with
+  them; training may be NULL
+@*/
+PetscErrorCode PdCheckpointWriteTraining(MPI_Comm comm, const char file[], PdDict meta, PdParams params, PdOptim optim, PetscInt epoch, PdDict training)
+{
+  CkptCtx c = {meta, params, optim, epoch, training};
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_IO, 0, 0, 0, 0));
@@ -132,6 +152,29 @@ PetscErrorCode PdCheckpointReadMeta(MPI_Comm comm, const char file[], PdDict *me
     SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' says it was written after epoch (or step) %" PetscInt64_FMT "; a checkpoint's count is 0 to %" PetscInt64_FMT ", so the file is corrupted", file, e, (PetscInt64)PD_CHECKPOINT_MAX_EPOCH);
   }
   if (epoch) *epoch = (PetscInt)e;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdCheckpointReadTraining - the settings of the run that wrote a checkpoint (/training's
+  attributes; an empty dictionary for checkpoints without them) @*/
+PetscErrorCode PdCheckpointReadTraining(MPI_Comm comm, const char file[], PdDict *training)
+{
+  hid_t          f, g;
+  PetscErrorCode ierr = 0;
+
+  PetscFunctionBegin;
+  PetscCall(OpenRead(comm, file, &f));
+  {
+    H5QUIET_BEGIN;
+    g = H5Lexists(f, "training", H5P_DEFAULT) > 0 ? H5Gopen2(f, "training", H5P_DEFAULT) : -1;
+    H5QUIET_END;
+  }
+  if (g >= 0) {
+    ierr = ReadAttrs(g, file, training);
+    H5Gclose(g);
+  } else ierr = PdDictCreate(training);
+  H5Fclose(f);
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

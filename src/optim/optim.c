@@ -183,6 +183,33 @@ PetscErrorCode PdOptimSetFromOptions(PdOptim o)
   PetscFunctionReturn(0);
 }
 
+/*@
+  PdOptimGetSettings - the optimizer's settings, under the names of their options without the dash
+  (optim, lr, weight_decay, momentum, beta1, beta2, eps, lr_schedule, lr_step_size, lr_gamma,
+  lr_pct_start, lr_div_factor, lr_final_div_factor, clip_grad_norm), added to d; a checkpoint keeps
+  them so that a resumed run continues with the same ones. The schedule's length is left out: it
+  follows the run's epochs.
+@*/
+PetscErrorCode PdOptimGetSettings(PdOptim o, PdDict d)
+{
+  PetscFunctionBegin;
+  PetscCall(PdDictSetString(d, "optim", PdOptimTypes[o->type]));
+  PetscCall(PdDictSetReal(d, "lr", o->lr));
+  PetscCall(PdDictSetReal(d, "weight_decay", o->wd));
+  PetscCall(PdDictSetReal(d, "momentum", o->momentum));
+  PetscCall(PdDictSetReal(d, "beta1", o->beta1));
+  PetscCall(PdDictSetReal(d, "beta2", o->beta2));
+  PetscCall(PdDictSetReal(d, "eps", o->eps));
+  PetscCall(PdDictSetString(d, "lr_schedule", PdScheduleTypes[o->schedule]));
+  PetscCall(PdDictSetInt(d, "lr_step_size", o->step_size));
+  PetscCall(PdDictSetReal(d, "lr_gamma", o->gamma));
+  PetscCall(PdDictSetReal(d, "lr_pct_start", o->pct_start));
+  PetscCall(PdDictSetReal(d, "lr_div_factor", o->div));
+  PetscCall(PdDictSetReal(d, "lr_final_div_factor", o->final_div));
+  PetscCall(PdDictSetReal(d, "clip_grad_norm", o->clip));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PdOptimView(PdOptim o, PetscViewer viewer)
 {
   PetscFunctionBegin;

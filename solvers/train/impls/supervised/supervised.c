@@ -236,8 +236,22 @@ static PetscErrorCode Save_Supervised(PdObjective obj, PdTrainer t, const char f
 {
   PdObjective_Supervised *s = (PdObjective_Supervised *)obj->data;
 
+  PdDict                  settings;
+
   PetscFunctionBegin;
-  PetscCall(NOpSave(s->nop, file, t->optim, t->epoch));
+  PetscCall(PdDictCreate(&settings));
+  PetscCall(PdTrainerGetSettings(t, settings));
+  PetscCall(NOpSaveTraining(s->nop, file, t->optim, t->epoch, settings));
+  PetscCall(PdDictDestroy(&settings));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GetSettings_Supervised(PdObjective obj, PdDict d)
+{
+  PdObjective_Supervised *s = (PdObjective_Supervised *)obj->data;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictSetString(d, "loss", PdLossTypes[s->loss]));
   PetscFunctionReturn(0);
 }
 
@@ -296,6 +310,7 @@ static PetscErrorCode CreateCommon(PdObjective obj)
   obj->ops->loss           = Loss_Supervised;
   obj->ops->metric         = Metric_Supervised;
   obj->ops->save           = Save_Supervised;
+  obj->ops->getsettings    = GetSettings_Supervised;
   obj->ops->report         = Report_Supervised;
   obj->ops->destroy        = Destroy_Supervised;
   PetscCall(PetscStrncpy(obj->loss_column, "train_loss", sizeof(obj->loss_column)));

@@ -46,4 +46,5 @@ expect_fail "options files in a cycle" "a.opts' -> '" "$PDEOP" solve poisson -op
 expect_fail "a missing options file" "cannot read the options file 'none.opts'" "$PDEOP" solve poisson -options_file none.opts
 printf -- "-da_grid_x 9\n" > fine.opts
 "$PDEOP" solve poisson -options_file fine.opts -quiet && ok "a good options file" || bad "a good options file fails"
+"$PDEOP" train -model fno -fno_width 4 -fno_modes 2 -fno_layers 1 -data tr.h5 -epochs 1 -log nopng.csv -curve_png "" -quiet >/dev/null && [ -s nopng.csv ] && [ ! -e nopng.png ] && ok "-curve_png \"\" draws no picture" || bad "-curve_png \"\" fails or draws"
 finish

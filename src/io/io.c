@@ -141,8 +141,11 @@ PetscErrorCode OpenRead(MPI_Comm comm, const char file[], hid_t *f)
   PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "Cannot open '%s': no such file (or it is not readable)", file);
   {
     H5QUIET_BEGIN;
-    htri_t is = H5Fis_hdf5(file);
-    *f        = is > 0 ? H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    htri_t is   = H5Fis_hdf5(file);
+    hid_t  fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG); /* H5Fclose closes whatever an error path left open */
+    *f = is > 0 ? H5Fopen(file, H5F_ACC_RDONLY, fapl) : -1;
+    H5Pclose(fapl);
     H5QUIET_END;
   }
   PetscCheck(*f >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "Cannot open '%s': not an HDF5 file", file);
@@ -256,7 +259,11 @@ PetscErrorCode ReadFloat(MPI_Comm comm, hid_t f, const char *file, const char *n
     H5Dclose(ds);
     SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s is empty", file, name);
   }
-  PetscCall(CheckStorage(comm, ds, file, name, n));
+  {
+    PetscErrorCode ierr = CheckStorage(comm, ds, file, name, n);
+    if (ierr) H5Dclose(ds);
+    PetscCall(ierr);
+  }
   {
     PetscErrorCode ierr;
     PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));

@@ -81,6 +81,13 @@ static PetscErrorCode CliErrorHandler(MPI_Comm comm, int line, const char *fun, 
     }
     /* an error on a communicator of several ranks is raised by each of them: say it once */
     if (csize > 1 && crank > 0) return n;
+    if (n == PETSC_ERR_MEM || (fun && !strcmp(fun, "PetscMallocAlign"))) { /* PETSc's message is only the caller's name */
+      PetscLogDouble rss = 0;
+      PetscMemoryGetCurrentUsage(&rss);
+      fprintf(stderr, "pdeop %s: error: out of memory in %s (the process held %.0f MB when an allocation failed); make the problem smaller (grid, samples, batch size, model width) or spread it over more MPI ranks\n", current, mess && mess[0] && mess[0] != ' ' ? mess : (fun ? fun : "an allocation"), rss / 1048576.0);
+      fflush(stderr);
+      return n;
+    }
     if (size > 1 && csize == 1) fprintf(stderr, "pdeop %s: error (rank %d): %s\n", current, rank, mess ? mess : "unknown error");
     else fprintf(stderr, "pdeop %s: error: %s\n", current, mess ? mess : "unknown error");
     fflush(stderr);

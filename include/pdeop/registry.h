@@ -19,5 +19,5 @@ typedef struct {
 
 PETSC_EXTERN PetscErrorCode PdRegistryAdd(PdRegistry *, const char[], const char[], PetscVoidFunction);
 PETSC_EXTERN PetscErrorCode PdRegistryFind(PdRegistry *, MPI_Comm, const char[], PetscVoidFunction *);
-PETSC_EXTERN PetscErrorCode PdRegistryBeginAll(PdRegistry *, PetscErrorCode (*)(void), PetscBool *);
-PETSC_EXTERN PetscErrorCode PdRegistryReset(PdRegistry *);
+PETSC_EXTERN PetscErrorCode PdRegistryChange(PdRegistry *, MPI_Comm, const char[], const char[], PetscVoidFunction *);
+PETSC_EXTERN PetscErrorCode PdRegistryBeginAll(PdRegistry *, PetscBool *);

@@ -14,20 +14,13 @@ PetscErrorCode NOpRegister(const char name[], PetscErrorCode (*create)(NOp))
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode NOpFinalizePackage(void)
-{
-  PetscFunctionBegin;
-  PetscCall(PdRegistryReset(&NOpRegistry));
-  PetscFunctionReturn(0);
-}
-
 /*@ NOpRegisterAll - register pdeop's built-in model types (called by PdRegisterAll) @*/
 PetscErrorCode NOpRegisterAll(void)
 {
   PetscBool todo;
 
   PetscFunctionBegin;
-  PetscCall(PdRegistryBeginAll(&NOpRegistry, NOpFinalizePackage, &todo));
+  PetscCall(PdRegistryBeginAll(&NOpRegistry, &todo));
   if (!todo) PetscFunctionReturn(0);
   PetscCall(NOpRegister(NOPMLP, NOpCreate_MLP));
   PetscCall(NOpRegister(NOPFNO, NOpCreate_FNO));
@@ -69,13 +62,11 @@ PetscErrorCode NOpDestroy(NOp *nop)
 PetscErrorCode NOpSetType(NOp nop, NOpType type)
 {
   PetscErrorCode (*create)(NOp);
-  PetscBool same;
 
   PetscFunctionBegin;
-  PetscCall(PetscStrcmp(nop->type, type, &same));
-  if (same) PetscFunctionReturn(0);
+  PetscCall(PdRegistryChange(&NOpRegistry, nop->comm, nop->type, type, (PetscVoidFunction *)&create));
+  if (!create) PetscFunctionReturn(0);
   PetscCheck(!nop->setupcalled, nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Cannot change the type of a model after NOpSetUp");
-  PetscCall(PdRegistryFind(&NOpRegistry, nop->comm, type, (PetscVoidFunction *)&create));
   if (nop->ops.destroy) PetscCall(nop->ops.destroy(nop));
   PetscCall(PetscMemzero(&nop->ops, sizeof(nop->ops)));
   nop->data         = NULL;

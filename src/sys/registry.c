@@ -35,26 +35,54 @@ PetscErrorCode PdRegistryFind(PdRegistry *reg, MPI_Comm comm, const char name[],
 }
 
 /*@
-  PdRegistryBeginAll - at the start of a class's RegisterAll: *todo is false when it ran already;
-  otherwise it is true, and finalize (which calls PdRegistryReset) is registered with PetscRegisterFinalize
+  PdRegistryChange - the constructor for changing an object's type from current to type: NULL when
+  they are the same (nothing to do); an error naming the registered types when type is unknown
+
+  Input: reg, comm (of the error), current (may be NULL or empty), type. Output: create
 @*/
-PetscErrorCode PdRegistryBeginAll(PdRegistry *reg, PetscErrorCode (*finalize)(void), PetscBool *todo)
+PetscErrorCode PdRegistryChange(PdRegistry *reg, MPI_Comm comm, const char current[], const char type[], PetscVoidFunction *create)
+{
+  PetscBool same;
+
+  PetscFunctionBegin;
+  *create = NULL;
+  PetscCall(PetscStrcmp(current, type, &same));
+  if (!same) PetscCall(PdRegistryFind(reg, comm, type, create));
+  PetscFunctionReturn(0);
+}
+
+#define PD_MAX_REGISTRIES 8
+static PdRegistry *registries[PD_MAX_REGISTRIES];
+static int         nregistries = 0;
+
+/* at PetscFinalize: forget the types of every registry that was filled, so a new PetscInitialize starts afresh */
+static PetscErrorCode PdRegistryFinalizeAll(void)
+{
+  PetscFunctionBegin;
+  for (int i = 0; i < nregistries; i++) {
+    PdRegistry *reg = registries[i];
+
+    PetscCall(PetscFunctionListDestroy(&reg->list));
+    reg->n           = 0;
+    reg->namelist[0] = 0;
+    reg->allcalled   = PETSC_FALSE;
+  }
+  nregistries = 0;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdRegistryBeginAll - at the start of a class's RegisterAll: *todo is false when it ran already;
+  otherwise it is true, and the registry will be emptied at PetscFinalize
+@*/
+PetscErrorCode PdRegistryBeginAll(PdRegistry *reg, PetscBool *todo)
 {
   PetscFunctionBegin;
   *todo = (PetscBool)!reg->allcalled;
   if (reg->allcalled) PetscFunctionReturn(0);
+  PetscCheck(nregistries < PD_MAX_REGISTRIES, PETSC_COMM_SELF, PETSC_ERR_SUP, "Too many registries (at most %d)", PD_MAX_REGISTRIES);
   reg->allcalled = PETSC_TRUE;
-  PetscCall(PetscRegisterFinalize(finalize));
-  PetscFunctionReturn(0);
-}
-
-/*@ PdRegistryReset - forget every type (a class's finalize, at PetscFinalize) @*/
-PetscErrorCode PdRegistryReset(PdRegistry *reg)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscFunctionListDestroy(&reg->list));
-  reg->n           = 0;
-  reg->namelist[0] = 0;
-  reg->allcalled   = PETSC_FALSE;
+  if (!nregistries) PetscCall(PetscRegisterFinalize(PdRegistryFinalizeAll));
+  registries[nregistries++] = reg;
   PetscFunctionReturn(0);
 }

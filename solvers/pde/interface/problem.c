@@ -18,20 +18,13 @@ PetscErrorCode PdProblemRegister(const char name[], const char usage[], PetscErr
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode PdProblemFinalizePackage(void)
-{
-  PetscFunctionBegin;
-  PetscCall(PdRegistryReset(&PdProblemRegistry));
-  PetscFunctionReturn(0);
-}
-
 /*@ PdProblemRegisterAll - register the built-in problem types (called by PdRegisterAll) @*/
 PetscErrorCode PdProblemRegisterAll(void)
 {
   PetscBool todo;
 
   PetscFunctionBegin;
-  PetscCall(PdRegistryBeginAll(&PdProblemRegistry, PdProblemFinalizePackage, &todo));
+  PetscCall(PdRegistryBeginAll(&PdProblemRegistry, &todo));
   if (!todo) PetscFunctionReturn(0);
   PetscCall(PdProblemRegister(PDPROBLEMPOISSON, "poisson [options]   -Laplace(u) = f on DMDA (finite differences) or DMPlex (P1 FEM)", PdProblemCreate_Poisson));
   PetscCall(PdProblemRegister(PDPROBLEMDARCY, "darcy [options]     -div(a grad u) = f, a random or from a file", PdProblemCreate_Darcy));
@@ -75,13 +68,11 @@ PetscErrorCode PdProblemCreate(MPI_Comm comm, PdProblem *problem)
 PetscErrorCode PdProblemSetType(PdProblem p, PdProblemType type)
 {
   PetscErrorCode (*create)(PdProblem);
-  PetscBool same;
 
   PetscFunctionBegin;
-  PetscCall(PetscStrcmp(p->type, type, &same));
-  if (same) PetscFunctionReturn(0);
+  PetscCall(PdRegistryChange(&PdProblemRegistry, p->comm, p->type, type, (PetscVoidFunction *)&create));
+  if (!create) PetscFunctionReturn(0);
   PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Cannot change the type of a problem after PdProblemSetUp");
-  PetscCall(PdRegistryFind(&PdProblemRegistry, p->comm, type, (PetscVoidFunction *)&create));
   if (p->ops.datadestroy) PetscCall(p->ops.datadestroy(p));
   if (p->ops.destroy) PetscCall(p->ops.destroy(p));
   PetscCall(PetscMemzero(&p->ops, sizeof(p->ops)));

@@ -18,20 +18,13 @@ PetscErrorCode PdObjectiveRegister(const char name[], PetscErrorCode (*create)(P
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode PdObjectiveFinalizePackage(void)
-{
-  PetscFunctionBegin;
-  PetscCall(PdRegistryReset(&PdObjectiveRegistry));
-  PetscFunctionReturn(0);
-}
-
 /*@ PdObjectiveRegisterAll - register the built-in objective types (once; freed at PetscFinalize) @*/
 PetscErrorCode PdObjectiveRegisterAll(void)
 {
   PetscBool todo;
 
   PetscFunctionBegin;
-  PetscCall(PdRegistryBeginAll(&PdObjectiveRegistry, PdObjectiveFinalizePackage, &todo));
+  PetscCall(PdRegistryBeginAll(&PdObjectiveRegistry, &todo));
   if (!todo) PetscFunctionReturn(0);
   PetscCall(PdObjectiveRegister(PDOBJECTIVESUPERVISED, PdObjectiveCreate_Supervised));
   PetscCall(PdObjectiveRegister(PDOBJECTIVEROLLOUT, PdObjectiveCreate_Rollout));
@@ -67,12 +60,10 @@ PetscErrorCode PdObjectiveCreate(MPI_Comm comm, PdObjective *obj)
 PetscErrorCode PdObjectiveSetType(PdObjective obj, PdObjectiveType type)
 {
   PetscErrorCode (*create)(PdObjective);
-  PetscBool same = PETSC_FALSE;
 
   PetscFunctionBegin;
-  if (obj->type) PetscCall(PetscStrcmp(obj->type, type, &same));
-  if (same) PetscFunctionReturn(0);
-  PetscCall(PdRegistryFind(&PdObjectiveRegistry, obj->comm, type, (PetscVoidFunction *)&create));
+  PetscCall(PdRegistryChange(&PdObjectiveRegistry, obj->comm, obj->type, type, (PetscVoidFunction *)&create));
+  if (!create) PetscFunctionReturn(0);
   if (obj->ops->destroy) PetscCall((*obj->ops->destroy)(obj));
   PetscCall(PetscMemzero(obj->ops, sizeof(obj->ops)));
   obj->data = NULL;

@@ -163,6 +163,7 @@ PetscErrorCode NOpSetFromOptions(NOp nop)
   PetscCall(NOpSetType(nop, type));
   PetscCall(PetscOptionsInt("-seed", "Seed of the random initialisation and of data shuffling", "NOpSetSeed", seed, &seed, NULL));
   nop->seed = seed;
+  PetscCall(NOpHyperSetFromOptions(nop, PetscOptionsObject));
   if (nop->ops.setfromoptions) PetscCall(nop->ops.setfromoptions(nop, PetscOptionsObject));
   PetscOptionsEnd();
   PetscCheck(seed >= 0, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative, got %" PetscInt_FMT, seed);
@@ -389,6 +390,7 @@ PetscErrorCode NOpGetMeta(NOp nop, PdDict meta)
     PetscCall(PdDictSetInt(meta, "rollout", nop->rollout));
     PetscCall(PdDictSetInt(meta, "t_in", nop->in_shape[0]));
   }
+  PetscCall(NOpHyperGetMeta(nop, meta));
   if (nop->ops.getmeta) PetscCall(nop->ops.getmeta(nop, meta));
   PetscFunctionReturn(0);
 }
@@ -455,6 +457,7 @@ PetscErrorCode NOpCreateFromMeta(MPI_Comm comm, PdDict meta, NOp *nop)
       PetscCall(NOpSetRollout(n, (PetscInt)K));
     }
   }
+  PetscCall(NOpHyperSetMeta(n, meta));
   if (n->ops.setmeta) PetscCall(n->ops.setmeta(n, meta));
   *nop = n;
   PetscFunctionReturn(0);

@@ -133,37 +133,26 @@ static PetscErrorCode Binary(PdOpType op, const char *name, PdTensor a, PdTensor
   PetscFunctionReturn(0);
 }
 
+/* The public binary ops: Name(a, b, &c) records OP on the inputs' tape through Binary */
+#define PD_BINARY(Name, OP) \
+  PetscErrorCode Name(PdTensor a, PdTensor b, PdTensor *c) \
+  { \
+    PetscFunctionBegin; \
+    PetscCall(Binary(OP, #Name, a, b, c)); \
+    PetscFunctionReturn(0); \
+  }
+
 /*@ PdAdd - c = a + b with broadcasting of leading dimensions @*/
-PetscErrorCode PdAdd(PdTensor a, PdTensor b, PdTensor *c)
-{
-  PetscFunctionBegin;
-  PetscCall(Binary(PD_OP_ADD, "PdAdd", a, b, c));
-  PetscFunctionReturn(0);
-}
+PD_BINARY(PdAdd, PD_OP_ADD)
 
 /*@ PdSub - c = a - b with broadcasting of leading dimensions @*/
-PetscErrorCode PdSub(PdTensor a, PdTensor b, PdTensor *c)
-{
-  PetscFunctionBegin;
-  PetscCall(Binary(PD_OP_SUB, "PdSub", a, b, c));
-  PetscFunctionReturn(0);
-}
+PD_BINARY(PdSub, PD_OP_SUB)
 
 /*@ PdMul - c = a * b (elementwise) with broadcasting of leading dimensions @*/
-PetscErrorCode PdMul(PdTensor a, PdTensor b, PdTensor *c)
-{
-  PetscFunctionBegin;
-  PetscCall(Binary(PD_OP_MUL, "PdMul", a, b, c));
-  PetscFunctionReturn(0);
-}
+PD_BINARY(PdMul, PD_OP_MUL)
 
 /*@ PdDiv - c = a / b (elementwise) with broadcasting of leading dimensions @*/
-PetscErrorCode PdDiv(PdTensor a, PdTensor b, PdTensor *c)
-{
-  PetscFunctionBegin;
-  PetscCall(Binary(PD_OP_DIV, "PdDiv", a, b, c));
-  PetscFunctionReturn(0);
-}
+PD_BINARY(PdDiv, PD_OP_DIV)
 
 /* ---------- pointwise functions of one tensor ---------- */
 
@@ -296,76 +285,43 @@ static PetscErrorCode Unary(PdOpType op, PdTensor x, float s, PdTensor *out)
   PetscFunctionReturn(0);
 }
 
+/* The public unary ops: Name(x, &y), or Name(x, s, &y) for the ops with a scalar, record OP on x's
+   tape through Unary */
+#define PD_UNARY(Name, OP) \
+  PetscErrorCode Name(PdTensor x, PdTensor *y) \
+  { \
+    PetscFunctionBegin; \
+    PetscCall(Unary(OP, x, 0, y)); \
+    PetscFunctionReturn(0); \
+  }
+#define PD_UNARY_SCALAR(Name, OP) \
+  PetscErrorCode Name(PdTensor x, float s, PdTensor *y) \
+  { \
+    PetscFunctionBegin; \
+    PetscCall(Unary(OP, x, s, y)); \
+    PetscFunctionReturn(0); \
+  }
+
 /*@ PdTanh - y = tanh(x) @*/
-PetscErrorCode PdTanh(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_TANH, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdTanh, PD_OP_TANH)
 /*@ PdSin - y = sin(x) @*/
-PetscErrorCode PdSin(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_SIN, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdSin, PD_OP_SIN)
 /*@ PdCos - y = cos(x) @*/
-PetscErrorCode PdCos(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_COS, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdCos, PD_OP_COS)
 /*@ PdExp - y = exp(x) @*/
-PetscErrorCode PdExp(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_EXP, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdExp, PD_OP_EXP)
 /*@ PdGelu - y = x Phi(x), Phi the standard normal CDF (exact erf form) @*/
-PetscErrorCode PdGelu(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_GELU, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdGelu, PD_OP_GELU)
 /*@ PdRelu - y = max(x, 0); the derivative at 0 is taken as 0 @*/
-PetscErrorCode PdRelu(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_RELU, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdRelu, PD_OP_RELU)
 /*@ PdSoftplus - y = log(1 + exp(x)), evaluated without overflow @*/
-PetscErrorCode PdSoftplus(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_SOFTPLUS, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdSoftplus, PD_OP_SOFTPLUS)
 /*@ PdSquare - y = x^2 @*/
-PetscErrorCode PdSquare(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_SQUARE, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdSquare, PD_OP_SQUARE)
 /*@ PdScale - y = s x @*/
-PetscErrorCode PdScale(PdTensor x, float s, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_SCALE, x, s, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY_SCALAR(PdScale, PD_OP_SCALE)
 /*@ PdAddScalar - y = x + s @*/
-PetscErrorCode PdAddScalar(PdTensor x, float s, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_ADD_SCALAR, x, s, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY_SCALAR(PdAddScalar, PD_OP_ADD_SCALAR)
 
 /* ---------- reductions ---------- */
 

@@ -156,6 +156,13 @@ PD_BINARY(PdDiv, PD_OP_DIV)
 
 /* ---------- pointwise functions of one tensor ---------- */
 
+/* one vectorised pass over the n entries: PD_EACH(yd[i] = tanhf(xd[i])) */
+#define PD_EACH(stmt) \
+  do { \
+    PD_SIMD \
+    for (PetscInt i = 0; i < n; i++) stmt; \
+  } while (0)
+
 static inline float SoftplusF(float x) { return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x))); }
 static inline float SigmoidF(float x) { return 1.0f / (1.0f + expf(-x)); } /* expf(88+) = inf gives 0 */
 
@@ -172,45 +179,35 @@ static PetscErrorCode UnaryBackward(PdTensor y)
   PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
   switch (y->op) {
   case PD_OP_TANH: /* y = tanh(x) */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += dy[i] * (1.0f - yd[i] * yd[i]);
+    PD_EACH(dx[i] += dy[i] * (1.0f - yd[i] * yd[i]));
     break;
   case PD_OP_SIN: /* y = sin(x) */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += dy[i] * cosf(xd[i]);
+    PD_EACH(dx[i] += dy[i] * cosf(xd[i]));
     break;
   case PD_OP_COS: /* y = cos(x) */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] -= dy[i] * sinf(xd[i]);
+    PD_EACH(dx[i] -= dy[i] * sinf(xd[i]));
     break;
   case PD_OP_EXP: /* y = exp(x) */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += dy[i] * yd[i];
+    PD_EACH(dx[i] += dy[i] * yd[i]);
     break;
   case PD_OP_GELU: /* y = x Phi(x) */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += dy[i] * PdGeluGradF(xd[i]);
+    PD_EACH(dx[i] += dy[i] * PdGeluGradF(xd[i]));
     break;
   case PD_OP_RELU: /* y = max(x, 0) */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += xd[i] > 0 ? dy[i] : 0.0f;
+    PD_EACH(dx[i] += xd[i] > 0 ? dy[i] : 0.0f);
     break;
   case PD_OP_SOFTPLUS: /* y = log(1 + exp(x)) */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += dy[i] * SigmoidF(xd[i]);
+    PD_EACH(dx[i] += dy[i] * SigmoidF(xd[i]));
     break;
   case PD_OP_SQUARE: /* y = x^2 */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += 2.0f * dy[i] * xd[i];
+    PD_EACH(dx[i] += 2.0f * dy[i] * xd[i]);
     break;
   case PD_OP_SCALE: /* y = s x */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += s * dy[i];
+    PD_EACH(dx[i] += s * dy[i]);
     break;
   case PD_OP_ADD_SCALAR: /* y = x + s */
   case PD_OP_RESHAPE:    /* y = x, new shape */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += dy[i];
+    PD_EACH(dx[i] += dy[i]);
     break;
   default:
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "No pointwise backward for op %s", PdOpNames[y->op]);
@@ -237,44 +234,34 @@ static PetscErrorCode Unary(PdOpType op, PdTensor x, float s, PdTensor *out)
     const PetscInt n  = x->size;
     switch (op) {
     case PD_OP_TANH:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = tanhf(xd[i]);
+      PD_EACH(yd[i] = tanhf(xd[i]));
       break;
     case PD_OP_SIN:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = sinf(xd[i]);
+      PD_EACH(yd[i] = sinf(xd[i]));
       break;
     case PD_OP_COS:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = cosf(xd[i]);
+      PD_EACH(yd[i] = cosf(xd[i]));
       break;
     case PD_OP_EXP:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = expf(xd[i]);
+      PD_EACH(yd[i] = expf(xd[i]));
       break;
     case PD_OP_GELU:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = PdGeluF(xd[i]);
+      PD_EACH(yd[i] = PdGeluF(xd[i]));
       break;
     case PD_OP_RELU:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = xd[i] > 0 ? xd[i] : 0.0f;
+      PD_EACH(yd[i] = xd[i] > 0 ? xd[i] : 0.0f);
       break;
     case PD_OP_SOFTPLUS:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = SoftplusF(xd[i]);
+      PD_EACH(yd[i] = SoftplusF(xd[i]));
       break;
     case PD_OP_SQUARE:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = xd[i] * xd[i];
+      PD_EACH(yd[i] = xd[i] * xd[i]);
       break;
     case PD_OP_SCALE:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = s * xd[i];
+      PD_EACH(yd[i] = s * xd[i]);
       break;
     case PD_OP_ADD_SCALAR:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = xd[i] + s;
+      PD_EACH(yd[i] = xd[i] + s);
       break;
     default:
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "No pointwise forward for op %s", PdOpNames[op]);

@@ -76,6 +76,7 @@ PetscErrorCode PdProblemSetType(PdProblem p, PdProblemType type)
   if (p->ops.datadestroy) PetscCall(p->ops.datadestroy(p));
   if (p->ops.destroy) PetscCall(p->ops.destroy(p));
   PetscCall(PetscMemzero(&p->ops, sizeof(p->ops)));
+  PetscCall(PdProblemSetFields(p, NULL, NULL, NULL, NULL));
   p->data                 = NULL;
   p->sdata                = NULL;
   p->setfromoptionscalled = PETSC_FALSE;
@@ -181,9 +182,13 @@ PetscErrorCode PdProblemGetSolution(PdProblem p, DM *dm, Vec *u)
 
   PetscFunctionBegin;
   PetscCall(CheckHasType(p, "PdProblemGetSolution"));
-  PetscCheck(p->ops.getsolution, p->comm, PETSC_ERR_SUP, "A '%s' problem has no PETSc Vec solution", p->type);
+  PetscCheck(p->ops.getsolution || p->field_u, p->comm, PETSC_ERR_SUP, "A '%s' problem has no PETSc Vec solution", p->type);
   PetscCheck(p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Call PdProblemSetUp (or PdProblemSolve) first");
-  PetscCall(p->ops.getsolution(p, &d, &v));
+  if (p->ops.getsolution) PetscCall(p->ops.getsolution(p, &d, &v));
+  else {
+    d = p->field_dm ? *p->field_dm : NULL;
+    v = *p->field_u;
+  }
   if (dm) *dm = d;
   if (u) *u = v;
   PetscFunctionReturn(0);
@@ -201,11 +206,26 @@ PetscErrorCode PdProblemGetOperator(PdProblem p, Mat *A, Vec *b)
 
   PetscFunctionBegin;
   PetscCall(CheckHasType(p, "PdProblemGetOperator"));
-  PetscCheck(p->ops.getoperator, p->comm, PETSC_ERR_SUP, "A '%s' problem has no assembled linear system", p->type);
+  PetscCheck(p->ops.getoperator || p->field_A, p->comm, PETSC_ERR_SUP, "A '%s' problem has no assembled linear system", p->type);
   PetscCall(PdProblemSetUp(p));
-  PetscCall(p->ops.getoperator(p, &a, &v));
+  if (p->ops.getoperator) PetscCall(p->ops.getoperator(p, &a, &v));
+  else {
+    a = *p->field_A;
+    v = p->field_b ? *p->field_b : NULL;
+  }
   if (A) *A = a;
   if (b) *b = v;
+  PetscFunctionReturn(0);
+}
+
+/* where the type keeps its DM, solution, matrix and right-hand side (see problemimpl.h) */
+PetscErrorCode PdProblemSetFields(PdProblem p, DM *dm, Vec *u, Mat *A, Vec *b)
+{
+  PetscFunctionBegin;
+  p->field_dm = dm;
+  p->field_u  = u;
+  p->field_A  = A;
+  p->field_b  = b;
   PetscFunctionReturn(0);
 }
 

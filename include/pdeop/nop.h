@@ -20,9 +20,8 @@ typedef const char    *NOpType;
 typedef enum { PD_ACT_TANH, PD_ACT_GELU, PD_ACT_RELU, PD_ACT_SIN, PD_ACT_SOFTPLUS } PdActivation;
 PETSC_EXTERN const char *const PdActivations[];
 
-PETSC_EXTERN PetscFunctionList NOpList;
-PETSC_EXTERN PetscErrorCode    NOpRegister(const char[], PetscErrorCode (*)(NOp));
-PETSC_EXTERN PetscErrorCode    NOpRegisterAll(void);
+PETSC_EXTERN PetscErrorCode NOpRegister(const char[], PetscErrorCode (*)(NOp));
+PETSC_EXTERN PetscErrorCode NOpRegisterAll(void);
 
 PETSC_EXTERN PetscErrorCode NOpCreate(MPI_Comm, NOp *);
 PETSC_EXTERN PetscErrorCode NOpDestroy(NOp *);

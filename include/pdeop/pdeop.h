@@ -15,6 +15,7 @@
 #include <pdeop/plot.h>
 #include <pdeop/progress.h>
 #include <pdeop/options.h>
+#include <pdeop/registry.h>
 /* floor 2: meshes */
 #include <pdeop/mesh.h>
 #include <pdeop/field.h>

@@ -2,42 +2,31 @@
    checkpoints that rebuild a model from the file alone. */
 #include "interface/nopimpl.h"
 #include <pdeop/io.h>
+#include <pdeop/registry.h>
 
-PetscFunctionList NOpList              = NULL;
-static char       NOpNames[256]        = ""; /* for error messages */
-static PetscBool  NOpRegisterAllCalled = PETSC_FALSE;
+static PdRegistry NOpRegistry = PD_REGISTRY_INITIALIZER("model type");
 
 /*@ NOpRegister - add a model type: NOpRegister("name", NOpCreate_Name) @*/
 PetscErrorCode NOpRegister(const char name[], PetscErrorCode (*create)(NOp))
 {
   PetscFunctionBegin;
-  PetscCall(PetscFunctionListAdd(&NOpList, name, create));
-  if (NOpNames[0]) PetscCall(PetscStrlcat(NOpNames, ", ", sizeof(NOpNames)));
-  PetscCall(PetscStrlcat(NOpNames, name, sizeof(NOpNames)));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode NOpFinalizePackage(void)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscFunctionListDestroy(&NOpList));
-  NOpNames[0]          = 0;
-  NOpRegisterAllCalled = PETSC_FALSE;
+  PetscCall(PdRegistryAdd(&NOpRegistry, name, NULL, (PetscVoidFunction)create));
   PetscFunctionReturn(0);
 }
 
 /*@ NOpRegisterAll - register pdeop's built-in model types (called by PdRegisterAll) @*/
 PetscErrorCode NOpRegisterAll(void)
 {
+  PetscBool todo;
+
   PetscFunctionBegin;
-  if (NOpRegisterAllCalled) PetscFunctionReturn(0);
-  NOpRegisterAllCalled = PETSC_TRUE;
+  PetscCall(PdRegistryBeginAll(&NOpRegistry, &todo));
+  if (!todo) PetscFunctionReturn(0);
   PetscCall(NOpRegister(NOPMLP, NOpCreate_MLP));
   PetscCall(NOpRegister(NOPFNO, NOpCreate_FNO));
   PetscCall(NOpRegister(NOPDEEPONET, NOpCreate_DeepONet));
   PetscCall(NOpRegister(NOPMGNO, NOpCreate_MgNO));
   PetscCall(NOpRegister(NOPLEARNEDIC, NOpCreate_LearnedIC));
-  PetscCall(PetscRegisterFinalize(NOpFinalizePackage));
   PetscFunctionReturn(0);
 }
 
@@ -73,14 +62,11 @@ PetscErrorCode NOpDestroy(NOp *nop)
 PetscErrorCode NOpSetType(NOp nop, NOpType type)
 {
   PetscErrorCode (*create)(NOp);
-  PetscBool same;
 
   PetscFunctionBegin;
-  PetscCall(PetscStrcmp(nop->type, type, &same));
-  if (same) PetscFunctionReturn(0);
+  PetscCall(PdRegistryChange(&NOpRegistry, nop->comm, nop->type, type, (PetscVoidFunction *)&create));
+  if (!create) PetscFunctionReturn(0);
   PetscCheck(!nop->setupcalled, nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Cannot change the type of a model after NOpSetUp");
-  PetscCall(PetscFunctionListFind(NOpList, type, &create));
-  PetscCheck(create, nop->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown model type '%s'; choose one of: %s", type, NOpNames);
   if (nop->ops.destroy) PetscCall(nop->ops.destroy(nop));
   PetscCall(PetscMemzero(&nop->ops, sizeof(nop->ops)));
   nop->data         = NULL;
@@ -173,10 +159,11 @@ PetscErrorCode NOpSetFromOptions(NOp nop)
   PetscCall(NOpRegisterAll());
   PetscCall(PetscStrncpy(type, nop->type[0] ? nop->type : NOPMLP, sizeof(type)));
   PetscOptionsBegin(nop->comm, NULL, "Model options", "NOp");
-  PetscCall(PetscOptionsFList("-model", "Model type", "NOpSetType", NOpList, type, type, sizeof(type), &flg));
+  PetscCall(PetscOptionsFList("-model", "Model type", "NOpSetType", NOpRegistry.list, type, type, sizeof(type), &flg));
   PetscCall(NOpSetType(nop, type));
   PetscCall(PetscOptionsInt("-seed", "Seed of the random initialisation and of data shuffling", "NOpSetSeed", seed, &seed, NULL));
   nop->seed = seed;
+  PetscCall(NOpHyperSetFromOptions(nop, PetscOptionsObject));
   if (nop->ops.setfromoptions) PetscCall(nop->ops.setfromoptions(nop, PetscOptionsObject));
   PetscOptionsEnd();
   PetscCheck(seed >= 0, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative, got %" PetscInt_FMT, seed);
@@ -405,6 +392,7 @@ PetscErrorCode NOpGetMeta(NOp nop, PdDict meta)
     PetscCall(PdDictSetInt(meta, "rollout", nop->rollout));
     PetscCall(PdDictSetInt(meta, "t_in", nop->in_shape[0]));
   }
+  PetscCall(NOpHyperGetMeta(nop, meta));
   if (nop->ops.getmeta) PetscCall(nop->ops.getmeta(nop, meta));
   PetscFunctionReturn(0);
 }
@@ -471,6 +459,7 @@ PetscErrorCode NOpCreateFromMeta(MPI_Comm comm, PdDict meta, NOp *nop)
       PetscCall(NOpSetRollout(n, (PetscInt)K));
     }
   }
+  PetscCall(NOpHyperSetMeta(n, meta));
   if (n->ops.setmeta) PetscCall(n->ops.setmeta(n, meta));
   *nop = n;
   PetscFunctionReturn(0);

@@ -6,7 +6,26 @@
 #include <pdeop/ops.h>
 #include <pdeop/rng.h>
 
+/* A type's hyperparameters in one table (operators/interface/hyper.c): its options, and the
+   attributes a checkpoint records them under, read back by NOpCreateFromMeta */
+typedef enum { NOP_HYPER_INT, NOP_HYPER_BOOL, NOP_HYPER_ACTIVATION } NOpHyperKind;
+typedef struct {
+  const char  *key;      /* checkpoint attribute */
+  const char  *option;   /* options database key, "-fno_width" */
+  const char  *help;
+  NOpHyperKind kind;     /* the field is a PetscInt, a PetscBool or a PdActivation */
+  size_t       offset;   /* offsetof(NOp_<Type>, field) */
+  PetscBool    optional; /* absent from older checkpoints: the default stays */
+} NOpHyper;
+typedef struct {
+  const char     *title; /* of the options group: "FNO options" */
+  const char     *man;   /* the manual page the options name: "NOpCreate_FNO" */
+  PetscInt        n;
+  const NOpHyper *h;
+} NOpHyperTable;
+
 struct _NOpOps {
+  const NOpHyperTable *hyper; /* read and recorded before the setfromoptions, getmeta and setmeta below */
   PetscErrorCode (*setfromoptions)(NOp, PetscOptionItems *);
   PetscErrorCode (*check)(NOp); /* validate hyperparameters (outside PetscOptionsBegin/End, whose items an error would leak) */
   PetscErrorCode (*setup)(NOp); /* declare parameters with PdParamsAdd on nop->params */
@@ -53,6 +72,9 @@ PETSC_EXTERN PetscErrorCode PdActivate(PdActivation, PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdActivationFromString(MPI_Comm, const char[], PdActivation *);
 /* the jet of a dense stack (smooth activation) on a seed: the network PdDenseStackForward evaluates */
 PETSC_EXTERN PetscErrorCode PdDenseStackJetForward(PdDenseStack *, const PdJetSeed *, PetscInt, PdJet *);
+PETSC_INTERN PetscErrorCode NOpHyperSetFromOptions(NOp, PetscOptionItems *);
+PETSC_INTERN PetscErrorCode NOpHyperGetMeta(NOp, PdDict);
+PETSC_INTERN PetscErrorCode NOpHyperSetMeta(NOp, PdDict);
 /* NOpMLPSetLayers & co.: the model's type must be this one, and it must not be set up yet */
 PETSC_EXTERN PetscErrorCode NOpCheckTypeForSetter(NOp, NOpType, const char[]);
 

@@ -10,6 +10,17 @@
 
 /* ---------------- attributes <-> PdDict ---------------- */
 
+/* a scalar string attribute key = s of obj (a: the attribute or < 0; e: the write's status) */
+static void StringAttr(hid_t obj, const char *key, hid_t space, const char *s, hid_t *a, herr_t *e)
+{
+  hid_t st = H5Tcopy(H5T_C_S1);
+
+  H5Tset_size(st, strlen(s) + 1);
+  *a = H5Acreate2(obj, key, st, space, H5P_DEFAULT, H5P_DEFAULT);
+  *e = *a < 0 ? -1 : H5Awrite(*a, st, s);
+  H5Tclose(st);
+}
+
 PetscErrorCode WriteAttrs(hid_t obj, PdDict d, const char *file)
 {
   PetscInt n;
@@ -20,7 +31,7 @@ PetscErrorCode WriteAttrs(hid_t obj, PdDict d, const char *file)
   for (PetscInt k = 0; k < n; k++) {
     const char *key;
     PdDictType  type;
-    hid_t       space = H5Screate(H5S_SCALAR), a = -1, st = -1;
+    hid_t       space = H5Screate(H5S_SCALAR), a = -1;
     herr_t      e     = 0;
 
     PetscCall(PdDictGetEntry(d, k, &key, &type));
@@ -29,11 +40,7 @@ PetscErrorCode WriteAttrs(hid_t obj, PdDict d, const char *file)
     case PD_DICT_STRING: {
       const char *s;
       PetscCall(PdDictGetString(d, key, &s));
-      st = H5Tcopy(H5T_C_S1);
-      H5Tset_size(st, strlen(s) + 1);
-      a = H5Acreate2(obj, key, st, space, H5P_DEFAULT, H5P_DEFAULT);
-      e = a < 0 ? -1 : H5Awrite(a, st, s);
-      H5Tclose(st);
+      StringAttr(obj, key, space, s, &a, &e);
     } break;
     case PD_DICT_INT: {
       PetscInt64 v;
@@ -50,15 +57,9 @@ PetscErrorCode WriteAttrs(hid_t obj, PdDict d, const char *file)
       e = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
     } break;
     case PD_DICT_BOOL: { /* booleans as the strings "true"/"false": readable by any HDF5 tool */
-      PetscBool   v;
-      const char *s;
+      PetscBool v;
       PetscCall(PdDictGetBool(d, key, &v));
-      s  = v ? "true" : "false";
-      st = H5Tcopy(H5T_C_S1);
-      H5Tset_size(st, strlen(s) + 1);
-      a = H5Acreate2(obj, key, st, space, H5P_DEFAULT, H5P_DEFAULT);
-      e = a < 0 ? -1 : H5Awrite(a, st, s);
-      H5Tclose(st);
+      StringAttr(obj, key, space, v ? "true" : "false", &a, &e);
     } break;
     }
     if (a >= 0) H5Aclose(a);

@@ -133,39 +133,35 @@ static PetscErrorCode Binary(PdOpType op, const char *name, PdTensor a, PdTensor
   PetscFunctionReturn(0);
 }
 
+/* The public binary ops: Name(a, b, &c) records OP on the inputs' tape through Binary */
+#define PD_BINARY(Name, OP) \
+  PetscErrorCode Name(PdTensor a, PdTensor b, PdTensor *c) \
+  { \
+    PetscFunctionBegin; \
+    PetscCall(Binary(OP, #Name, a, b, c)); \
+    PetscFunctionReturn(0); \
+  }
+
 /*@ PdAdd - c = a + b with broadcasting of leading dimensions @*/
-PetscErrorCode PdAdd(PdTensor a, PdTensor b, PdTensor *c)
-{
-  PetscFunctionBegin;
-  PetscCall(Binary(PD_OP_ADD, "PdAdd", a, b, c));
-  PetscFunctionReturn(0);
-}
+PD_BINARY(PdAdd, PD_OP_ADD)
 
 /*@ PdSub - c = a - b with broadcasting of leading dimensions @*/
-PetscErrorCode PdSub(PdTensor a, PdTensor b, PdTensor *c)
-{
-  PetscFunctionBegin;
-  PetscCall(Binary(PD_OP_SUB, "PdSub", a, b, c));
-  PetscFunctionReturn(0);
-}
+PD_BINARY(PdSub, PD_OP_SUB)
 
 /*@ PdMul - c = a * b (elementwise) with broadcasting of leading dimensions @*/
-PetscErrorCode PdMul(PdTensor a, PdTensor b, PdTensor *c)
-{
-  PetscFunctionBegin;
-  PetscCall(Binary(PD_OP_MUL, "PdMul", a, b, c));
-  PetscFunctionReturn(0);
-}
+PD_BINARY(PdMul, PD_OP_MUL)
 
 /*@ PdDiv - c = a / b (elementwise) with broadcasting of leading dimensions @*/
-PetscErrorCode PdDiv(PdTensor a, PdTensor b, PdTensor *c)
-{
-  PetscFunctionBegin;
-  PetscCall(Binary(PD_OP_DIV, "PdDiv", a, b, c));
-  PetscFunctionReturn(0);
-}
+PD_BINARY(PdDiv, PD_OP_DIV)
 
 /* ---------- pointwise functions of one tensor ---------- */
+
+/* one vectorised pass over the n entries: PD_EACH(yd[i] = tanhf(xd[i])) */
+#define PD_EACH(stmt) \
+  do { \
+    PD_SIMD \
+    for (PetscInt i = 0; i < n; i++) stmt; \
+  } while (0)
 
 static inline float SoftplusF(float x) { return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x))); }
 static inline float SigmoidF(float x) { return 1.0f / (1.0f + expf(-x)); } /* expf(88+) = inf gives 0 */
@@ -183,45 +179,35 @@ static PetscErrorCode UnaryBackward(PdTensor y)
   PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
   switch (y->op) {
   case PD_OP_TANH: /* y = tanh(x) */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += dy[i] * (1.0f - yd[i] * yd[i]);
+    PD_EACH(dx[i] += dy[i] * (1.0f - yd[i] * yd[i]));
     break;
   case PD_OP_SIN: /* y = sin(x) */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += dy[i] * cosf(xd[i]);
+    PD_EACH(dx[i] += dy[i] * cosf(xd[i]));
     break;
   case PD_OP_COS: /* y = cos(x) */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] -= dy[i] * sinf(xd[i]);
+    PD_EACH(dx[i] -= dy[i] * sinf(xd[i]));
     break;
   case PD_OP_EXP: /* y = exp(x) */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += dy[i] * yd[i];
+    PD_EACH(dx[i] += dy[i] * yd[i]);
     break;
   case PD_OP_GELU: /* y = x Phi(x) */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += dy[i] * PdGeluGradF(xd[i]);
+    PD_EACH(dx[i] += dy[i] * PdGeluGradF(xd[i]));
     break;
   case PD_OP_RELU: /* y = max(x, 0) */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += xd[i] > 0 ? dy[i] : 0.0f;
+    PD_EACH(dx[i] += xd[i] > 0 ? dy[i] : 0.0f);
     break;
   case PD_OP_SOFTPLUS: /* y = log(1 + exp(x)) */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += dy[i] * SigmoidF(xd[i]);
+    PD_EACH(dx[i] += dy[i] * SigmoidF(xd[i]));
     break;
   case PD_OP_SQUARE: /* y = x^2 */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += 2.0f * dy[i] * xd[i];
+    PD_EACH(dx[i] += 2.0f * dy[i] * xd[i]);
     break;
   case PD_OP_SCALE: /* y = s x */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += s * dy[i];
+    PD_EACH(dx[i] += s * dy[i]);
     break;
   case PD_OP_ADD_SCALAR: /* y = x + s */
   case PD_OP_RESHAPE:    /* y = x, new shape */
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) dx[i] += dy[i];
+    PD_EACH(dx[i] += dy[i]);
     break;
   default:
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "No pointwise backward for op %s", PdOpNames[y->op]);
@@ -248,44 +234,34 @@ static PetscErrorCode Unary(PdOpType op, PdTensor x, float s, PdTensor *out)
     const PetscInt n  = x->size;
     switch (op) {
     case PD_OP_TANH:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = tanhf(xd[i]);
+      PD_EACH(yd[i] = tanhf(xd[i]));
       break;
     case PD_OP_SIN:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = sinf(xd[i]);
+      PD_EACH(yd[i] = sinf(xd[i]));
       break;
     case PD_OP_COS:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = cosf(xd[i]);
+      PD_EACH(yd[i] = cosf(xd[i]));
       break;
     case PD_OP_EXP:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = expf(xd[i]);
+      PD_EACH(yd[i] = expf(xd[i]));
       break;
     case PD_OP_GELU:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = PdGeluF(xd[i]);
+      PD_EACH(yd[i] = PdGeluF(xd[i]));
       break;
     case PD_OP_RELU:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = xd[i] > 0 ? xd[i] : 0.0f;
+      PD_EACH(yd[i] = xd[i] > 0 ? xd[i] : 0.0f);
       break;
     case PD_OP_SOFTPLUS:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = SoftplusF(xd[i]);
+      PD_EACH(yd[i] = SoftplusF(xd[i]));
       break;
     case PD_OP_SQUARE:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = xd[i] * xd[i];
+      PD_EACH(yd[i] = xd[i] * xd[i]);
       break;
     case PD_OP_SCALE:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = s * xd[i];
+      PD_EACH(yd[i] = s * xd[i]);
       break;
     case PD_OP_ADD_SCALAR:
-      PD_SIMD
-      for (PetscInt i = 0; i < n; i++) yd[i] = xd[i] + s;
+      PD_EACH(yd[i] = xd[i] + s);
       break;
     default:
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "No pointwise forward for op %s", PdOpNames[op]);
@@ -296,76 +272,43 @@ static PetscErrorCode Unary(PdOpType op, PdTensor x, float s, PdTensor *out)
   PetscFunctionReturn(0);
 }
 
+/* The public unary ops: Name(x, &y), or Name(x, s, &y) for the ops with a scalar, record OP on x's
+   tape through Unary */
+#define PD_UNARY(Name, OP) \
+  PetscErrorCode Name(PdTensor x, PdTensor *y) \
+  { \
+    PetscFunctionBegin; \
+    PetscCall(Unary(OP, x, 0, y)); \
+    PetscFunctionReturn(0); \
+  }
+#define PD_UNARY_SCALAR(Name, OP) \
+  PetscErrorCode Name(PdTensor x, float s, PdTensor *y) \
+  { \
+    PetscFunctionBegin; \
+    PetscCall(Unary(OP, x, s, y)); \
+    PetscFunctionReturn(0); \
+  }
+
 /*@ PdTanh - y = tanh(x) @*/
-PetscErrorCode PdTanh(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_TANH, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdTanh, PD_OP_TANH)
 /*@ PdSin - y = sin(x) @*/
-PetscErrorCode PdSin(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_SIN, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdSin, PD_OP_SIN)
 /*@ PdCos - y = cos(x) @*/
-PetscErrorCode PdCos(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_COS, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdCos, PD_OP_COS)
 /*@ PdExp - y = exp(x) @*/
-PetscErrorCode PdExp(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_EXP, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdExp, PD_OP_EXP)
 /*@ PdGelu - y = x Phi(x), Phi the standard normal CDF (exact erf form) @*/
-PetscErrorCode PdGelu(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_GELU, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdGelu, PD_OP_GELU)
 /*@ PdRelu - y = max(x, 0); the derivative at 0 is taken as 0 @*/
-PetscErrorCode PdRelu(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_RELU, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdRelu, PD_OP_RELU)
 /*@ PdSoftplus - y = log(1 + exp(x)), evaluated without overflow @*/
-PetscErrorCode PdSoftplus(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_SOFTPLUS, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdSoftplus, PD_OP_SOFTPLUS)
 /*@ PdSquare - y = x^2 @*/
-PetscErrorCode PdSquare(PdTensor x, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_SQUARE, x, 0, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY(PdSquare, PD_OP_SQUARE)
 /*@ PdScale - y = s x @*/
-PetscErrorCode PdScale(PdTensor x, float s, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_SCALE, x, s, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY_SCALAR(PdScale, PD_OP_SCALE)
 /*@ PdAddScalar - y = x + s @*/
-PetscErrorCode PdAddScalar(PdTensor x, float s, PdTensor *y)
-{
-  PetscFunctionBegin;
-  PetscCall(Unary(PD_OP_ADD_SCALAR, x, s, y));
-  PetscFunctionReturn(0);
-}
+PD_UNARY_SCALAR(PdAddScalar, PD_OP_ADD_SCALAR)
 
 /* ---------- reductions ---------- */
 

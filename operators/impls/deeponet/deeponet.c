@@ -13,19 +13,14 @@ typedef struct {
   PdTensor     bias; /* [cout, 1] */
 } NOp_DeepONet;
 
-static PetscErrorCode NOpSetFromOptions_DeepONet(NOp nop, PetscOptionItems *PetscOptionsObject)
-{
-  NOp_DeepONet *d = (NOp_DeepONet *)nop->data;
-
-  PetscFunctionBegin;
-  PetscOptionsHeadBegin(PetscOptionsObject, "DeepONet options");
-  PetscCall(PetscOptionsInt("-deeponet_width", "Width of the branch and trunk hidden layers", "NOpCreate_DeepONet", d->width, &d->width, NULL));
-  PetscCall(PetscOptionsInt("-deeponet_depth", "Hidden layers of the branch and of the trunk", "NOpCreate_DeepONet", d->depth, &d->depth, NULL));
-  PetscCall(PetscOptionsInt("-deeponet_p", "Number of basis functions (features of branch and trunk)", "NOpCreate_DeepONet", d->p, &d->p, NULL));
-  PetscCall(PetscOptionsEnum("-deeponet_activation", "Activation", "NOpCreate_DeepONet", PdActivations, (PetscEnum)d->act, (PetscEnum *)&d->act, NULL));
-  PetscOptionsHeadEnd();
-  PetscFunctionReturn(0);
-}
+/* the hyperparameters: options and checkpoint attributes */
+static const NOpHyper DeepONetHyper[] = {
+  {"deeponet_width", "-deeponet_width", "Width of the branch and trunk hidden layers", NOP_HYPER_INT, offsetof(NOp_DeepONet, width), PETSC_FALSE},
+  {"deeponet_depth", "-deeponet_depth", "Hidden layers of the branch and of the trunk", NOP_HYPER_INT, offsetof(NOp_DeepONet, depth), PETSC_FALSE},
+  {"deeponet_p", "-deeponet_p", "Number of basis functions (features of branch and trunk)", NOP_HYPER_INT, offsetof(NOp_DeepONet, p), PETSC_FALSE},
+  {"deeponet_activation", "-deeponet_activation", "Activation", NOP_HYPER_ACTIVATION, offsetof(NOp_DeepONet, act), PETSC_FALSE},
+};
+static const NOpHyperTable DeepONetHyperTable = {"DeepONet options", "NOpCreate_DeepONet", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(DeepONetHyper), DeepONetHyper};
 
 static PetscErrorCode NOpCheck_DeepONet(NOp nop)
 {
@@ -131,36 +126,6 @@ static PetscErrorCode NOpView_DeepONet(NOp nop, PetscViewer viewer)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode NOpGetMeta_DeepONet(NOp nop, PdDict meta)
-{
-  NOp_DeepONet *d = (NOp_DeepONet *)nop->data;
-
-  PetscFunctionBegin;
-  PetscCall(PdDictSetInt(meta, "deeponet_width", d->width));
-  PetscCall(PdDictSetInt(meta, "deeponet_depth", d->depth));
-  PetscCall(PdDictSetInt(meta, "deeponet_p", d->p));
-  PetscCall(PdDictSetString(meta, "deeponet_activation", PdActivations[d->act]));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode NOpSetMeta_DeepONet(NOp nop, PdDict meta)
-{
-  NOp_DeepONet *d = (NOp_DeepONet *)nop->data;
-  PetscInt64    v;
-  const char   *act;
-
-  PetscFunctionBegin;
-  PetscCall(PdDictGetInt(meta, "deeponet_width", &v));
-  d->width = (PetscInt)v;
-  PetscCall(PdDictGetInt(meta, "deeponet_depth", &v));
-  d->depth = (PetscInt)v;
-  PetscCall(PdDictGetInt(meta, "deeponet_p", &v));
-  d->p = (PetscInt)v;
-  PetscCall(PdDictGetString(meta, "deeponet_activation", &act));
-  PetscCall(PdActivationFromString(nop->comm, act, &d->act));
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode NOpDestroy_DeepONet(NOp nop)
 {
   NOp_DeepONet *d = (NOp_DeepONet *)nop->data;
@@ -188,13 +153,11 @@ PetscErrorCode NOpCreate_DeepONet(NOp nop)
   d->p                    = 128;
   d->act                  = PD_ACT_RELU;
   nop->data               = d;
-  nop->ops.setfromoptions = NOpSetFromOptions_DeepONet;
+  nop->ops.hyper          = &DeepONetHyperTable;
   nop->ops.check          = NOpCheck_DeepONet;
   nop->ops.setup          = NOpSetUp_DeepONet;
   nop->ops.forward        = NOpForward_DeepONet;
   nop->ops.view           = NOpView_DeepONet;
-  nop->ops.getmeta        = NOpGetMeta_DeepONet;
-  nop->ops.setmeta        = NOpSetMeta_DeepONet;
   nop->ops.destroy        = NOpDestroy_DeepONet;
   PetscFunctionReturn(0);
 }

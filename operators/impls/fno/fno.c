@@ -13,19 +13,14 @@ typedef struct {
   PdTensor  Q1, Q1b, Q2, Q2b;  /* projection [hidden, width], [cout, hidden] */
 } NOp_FNO;
 
-static PetscErrorCode NOpSetFromOptions_FNO(NOp nop, PetscOptionItems *PetscOptionsObject)
-{
-  NOp_FNO *f = (NOp_FNO *)nop->data;
-
-  PetscFunctionBegin;
-  PetscOptionsHeadBegin(PetscOptionsObject, "FNO options");
-  PetscCall(PetscOptionsInt("-fno_width", "Channels of the Fourier layers", "NOpCreate_FNO", f->width, &f->width, NULL));
-  PetscCall(PetscOptionsInt("-fno_modes", "Fourier modes kept per dimension", "NOpCreate_FNO", f->modes, &f->modes, NULL));
-  PetscCall(PetscOptionsInt("-fno_layers", "Number of Fourier layers", "NOpCreate_FNO", f->layers, &f->layers, NULL));
-  PetscCall(PetscOptionsInt("-fno_hidden", "Channels of the projection's hidden layer", "NOpCreate_FNO", f->hidden, &f->hidden, NULL));
-  PetscOptionsHeadEnd();
-  PetscFunctionReturn(0);
-}
+/* the hyperparameters: options and checkpoint attributes */
+static const NOpHyper FNOHyper[] = {
+  {"fno_width", "-fno_width", "Channels of the Fourier layers", NOP_HYPER_INT, offsetof(NOp_FNO, width), PETSC_FALSE},
+  {"fno_modes", "-fno_modes", "Fourier modes kept per dimension", NOP_HYPER_INT, offsetof(NOp_FNO, modes), PETSC_FALSE},
+  {"fno_layers", "-fno_layers", "Number of Fourier layers", NOP_HYPER_INT, offsetof(NOp_FNO, layers), PETSC_FALSE},
+  {"fno_hidden", "-fno_hidden", "Channels of the projection's hidden layer", NOP_HYPER_INT, offsetof(NOp_FNO, hidden), PETSC_FALSE},
+};
+static const NOpHyperTable FNOHyperTable = {"FNO options", "NOpCreate_FNO", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(FNOHyper), FNOHyper};
 
 static PetscErrorCode NOpCheck_FNO(NOp nop)
 {
@@ -144,35 +139,6 @@ static PetscErrorCode NOpView_FNO(NOp nop, PetscViewer viewer)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode NOpGetMeta_FNO(NOp nop, PdDict meta)
-{
-  NOp_FNO *f = (NOp_FNO *)nop->data;
-
-  PetscFunctionBegin;
-  PetscCall(PdDictSetInt(meta, "fno_width", f->width));
-  PetscCall(PdDictSetInt(meta, "fno_modes", f->modes));
-  PetscCall(PdDictSetInt(meta, "fno_layers", f->layers));
-  PetscCall(PdDictSetInt(meta, "fno_hidden", f->hidden));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode NOpSetMeta_FNO(NOp nop, PdDict meta)
-{
-  NOp_FNO   *f = (NOp_FNO *)nop->data;
-  PetscInt64 v;
-
-  PetscFunctionBegin;
-  PetscCall(PdDictGetInt(meta, "fno_width", &v));
-  f->width = (PetscInt)v;
-  PetscCall(PdDictGetInt(meta, "fno_modes", &v));
-  f->modes = (PetscInt)v;
-  PetscCall(PdDictGetInt(meta, "fno_layers", &v));
-  f->layers = (PetscInt)v;
-  PetscCall(PdDictGetInt(meta, "fno_hidden", &v));
-  f->hidden = (PetscInt)v;
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode NOpDestroy_FNO(NOp nop)
 {
   NOp_FNO *f = (NOp_FNO *)nop->data;
@@ -199,13 +165,11 @@ PetscErrorCode NOpCreate_FNO(NOp nop)
   f->layers               = 4;
   f->hidden               = 128;
   nop->data               = f;
-  nop->ops.setfromoptions = NOpSetFromOptions_FNO;
+  nop->ops.hyper          = &FNOHyperTable;
   nop->ops.check          = NOpCheck_FNO;
   nop->ops.setup          = NOpSetUp_FNO;
   nop->ops.forward        = NOpForward_FNO;
   nop->ops.view           = NOpView_FNO;
-  nop->ops.getmeta        = NOpGetMeta_FNO;
-  nop->ops.setmeta        = NOpSetMeta_FNO;
   nop->ops.destroy        = NOpDestroy_FNO;
   PetscFunctionReturn(0);
 }

@@ -13,17 +13,12 @@ typedef struct {
   PdTensor  w_r, w_c, b_o; /* off-diagonal head: L_ij = A_ij (h_i w_r + h_j w_c + b_o), [1,W], [1,W], [1] */
 } NOp_LearnedIC;
 
-static PetscErrorCode NOpSetFromOptions_LearnedIC(NOp nop, PetscOptionItems *PetscOptionsObject)
-{
-  NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
-
-  PetscFunctionBegin;
-  PetscOptionsHeadBegin(PetscOptionsObject, "Learned incomplete Cholesky network options");
-  PetscCall(PetscOptionsInt("-ic_width", "Width of the graph network", "NOpLearnedICSetLayers", m->width, &m->width, NULL));
-  PetscCall(PetscOptionsInt("-ic_layers", "Message-passing layers", "NOpLearnedICSetLayers", m->layers, &m->layers, NULL));
-  PetscOptionsHeadEnd();
-  PetscFunctionReturn(0);
-}
+/* the hyperparameters: options, and the attributes of the former learned_ic files, so files of both formats load alike */
+static const NOpHyper LearnedICHyper[] = {
+  {"width", "-ic_width", "Width of the graph network", NOP_HYPER_INT, offsetof(NOp_LearnedIC, width), PETSC_FALSE},
+  {"layers", "-ic_layers", "Message-passing layers", NOP_HYPER_INT, offsetof(NOp_LearnedIC, layers), PETSC_FALSE},
+};
+static const NOpHyperTable LearnedICHyperTable = {"Learned incomplete Cholesky network options", "NOpLearnedICSetLayers", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(LearnedICHyper), LearnedICHyper};
 
 static PetscErrorCode NOpCheck_LearnedIC(NOp nop)
 {
@@ -71,27 +66,11 @@ static PetscErrorCode NOpView_LearnedIC(NOp nop, PetscViewer viewer)
   PetscFunctionReturn(0);
 }
 
-/* the keys of the former learned_ic files, so files of both formats load alike */
-static PetscErrorCode NOpGetMeta_LearnedIC(NOp nop, PdDict meta)
-{
-  NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
-
-  PetscFunctionBegin;
-  PetscCall(PdDictSetInt(meta, "width", m->width));
-  PetscCall(PdDictSetInt(meta, "layers", m->layers));
-  PetscFunctionReturn(0);
-}
-
+/* after the table's attributes were read: a file's sizes are checked on reading */
 static PetscErrorCode NOpSetMeta_LearnedIC(NOp nop, PdDict meta)
 {
-  NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
-  PetscInt64     v;
-
   PetscFunctionBegin;
-  PetscCall(PdDictGetInt(meta, "width", &v));
-  m->width = (PetscInt)v;
-  PetscCall(PdDictGetInt(meta, "layers", &v));
-  m->layers = (PetscInt)v;
+  (void)meta;
   PetscCall(NOpCheck_LearnedIC(nop));
   PetscFunctionReturn(0);
 }
@@ -213,11 +192,10 @@ PetscErrorCode NOpCreate_LearnedIC(NOp nop)
   m->width                = 4;
   m->layers               = 1;
   nop->data               = m;
-  nop->ops.setfromoptions = NOpSetFromOptions_LearnedIC;
+  nop->ops.hyper          = &LearnedICHyperTable;
   nop->ops.check          = NOpCheck_LearnedIC;
   nop->ops.setup          = NOpSetUp_LearnedIC;
   nop->ops.view           = NOpView_LearnedIC;
-  nop->ops.getmeta        = NOpGetMeta_LearnedIC;
   nop->ops.setmeta        = NOpSetMeta_LearnedIC;
   nop->ops.destroy        = NOpDestroy_LearnedIC;
   PetscCall(NOpSetShapes(nop, 1, in, 1, out));

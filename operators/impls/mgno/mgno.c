@@ -18,22 +18,17 @@ typedef struct {
   PdTensor *SA, *SB;                     /* the extra smoothing steps: layers x levels x (smooth - 1) */
 } NOp_MgNO;
 
-static PetscErrorCode NOpSetFromOptions_MgNO(NOp nop, PetscOptionItems *PetscOptionsObject)
-{
-  NOp_MgNO *m = (NOp_MgNO *)nop->data;
-
-  PetscFunctionBegin;
-  PetscOptionsHeadBegin(PetscOptionsObject, "MgNO options");
-  PetscCall(PetscOptionsInt("-mgno_width", "Channels of the V-cycles", "NOpCreate_MgNO", m->width, &m->width, NULL));
-  PetscCall(PetscOptionsInt("-mgno_levels", "Grid levels of each V-cycle", "NOpCreate_MgNO", m->levels, &m->levels, NULL));
-  PetscCall(PetscOptionsInt("-mgno_layers", "Number of V-cycle layers", "NOpCreate_MgNO", m->layers, &m->layers, NULL));
-  PetscCall(PetscOptionsInt("-mgno_hidden", "Channels of the projection's hidden layer", "NOpCreate_MgNO", m->hidden, &m->hidden, NULL));
-  PetscCall(PetscOptionsInt("-mgno_smooth", "Smoothing steps per level before the restriction (each with its own A, B)", "NOpCreate_MgNO", m->smooth, &m->smooth, NULL));
-  PetscCall(PetscOptionsBool("-mgno_post_smoothing", "A learned post-smoothing step after each coarse correction (V(1,1) cycles)", "NOpCreate_MgNO", m->post, &m->post, NULL));
-  PetscCall(PetscOptionsBool("-mgno_linear", "A linear operator: no grid coordinates, biases, GELU or hidden projection", "NOpCreate_MgNO", m->linear, &m->linear, NULL));
-  PetscOptionsHeadEnd();
-  PetscFunctionReturn(0);
-}
+/* the hyperparameters: options and checkpoint attributes (the last three are absent from checkpoints before their options) */
+static const NOpHyper MgNOHyper[] = {
+  {"mgno_width", "-mgno_width", "Channels of the V-cycles", NOP_HYPER_INT, offsetof(NOp_MgNO, width), PETSC_FALSE},
+  {"mgno_levels", "-mgno_levels", "Grid levels of each V-cycle", NOP_HYPER_INT, offsetof(NOp_MgNO, levels), PETSC_FALSE},
+  {"mgno_layers", "-mgno_layers", "Number of V-cycle layers", NOP_HYPER_INT, offsetof(NOp_MgNO, layers), PETSC_FALSE},
+  {"mgno_hidden", "-mgno_hidden", "Channels of the projection's hidden layer", NOP_HYPER_INT, offsetof(NOp_MgNO, hidden), PETSC_FALSE},
+  {"mgno_linear", "-mgno_linear", "A linear operator: no grid coordinates, biases, GELU or hidden projection", NOP_HYPER_BOOL, offsetof(NOp_MgNO, linear), PETSC_TRUE},
+  {"mgno_post_smoothing", "-mgno_post_smoothing", "A learned post-smoothing step after each coarse correction (V(1,1) cycles)", NOP_HYPER_BOOL, offsetof(NOp_MgNO, post), PETSC_TRUE},
+  {"mgno_smooth", "-mgno_smooth", "Smoothing steps per level before the restriction (each with its own A, B)", NOP_HYPER_INT, offsetof(NOp_MgNO, smooth), PETSC_TRUE},
+};
+static const NOpHyperTable MgNOHyperTable = {"MgNO options", "NOpCreate_MgNO", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(MgNOHyper), MgNOHyper};
 
 static PetscErrorCode NOpCheck_MgNO(NOp nop)
 {
@@ -192,48 +187,6 @@ static PetscErrorCode NOpView_MgNO(NOp nop, PetscViewer viewer)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode NOpGetMeta_MgNO(NOp nop, PdDict meta)
-{
-  NOp_MgNO *m = (NOp_MgNO *)nop->data;
-
-  PetscFunctionBegin;
-  PetscCall(PdDictSetInt(meta, "mgno_width", m->width));
-  PetscCall(PdDictSetInt(meta, "mgno_levels", m->levels));
-  PetscCall(PdDictSetInt(meta, "mgno_layers", m->layers));
-  PetscCall(PdDictSetInt(meta, "mgno_hidden", m->hidden));
-  PetscCall(PdDictSetBool(meta, "mgno_linear", m->linear));
-  PetscCall(PdDictSetBool(meta, "mgno_post_smoothing", m->post));
-  PetscCall(PdDictSetInt(meta, "mgno_smooth", m->smooth));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode NOpSetMeta_MgNO(NOp nop, PdDict meta)
-{
-  NOp_MgNO  *m = (NOp_MgNO *)nop->data;
-  PetscInt64 v;
-  PetscBool  has;
-
-  PetscFunctionBegin;
-  PetscCall(PdDictGetInt(meta, "mgno_width", &v));
-  m->width = (PetscInt)v;
-  PetscCall(PdDictGetInt(meta, "mgno_levels", &v));
-  m->levels = (PetscInt)v;
-  PetscCall(PdDictGetInt(meta, "mgno_layers", &v));
-  m->layers = (PetscInt)v;
-  PetscCall(PdDictGetInt(meta, "mgno_hidden", &v));
-  m->hidden = (PetscInt)v;
-  PetscCall(PdDictHas(meta, "mgno_linear", &has)); /* absent from checkpoints before the option */
-  if (has) PetscCall(PdDictGetBool(meta, "mgno_linear", &m->linear));
-  PetscCall(PdDictHas(meta, "mgno_post_smoothing", &has));
-  if (has) PetscCall(PdDictGetBool(meta, "mgno_post_smoothing", &m->post));
-  PetscCall(PdDictHas(meta, "mgno_smooth", &has));
-  if (has) {
-    PetscCall(PdDictGetInt(meta, "mgno_smooth", &v));
-    m->smooth = (PetscInt)v;
-  }
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode NOpDestroy_MgNO(NOp nop)
 {
   NOp_MgNO *m = (NOp_MgNO *)nop->data;
@@ -262,13 +215,11 @@ PetscErrorCode NOpCreate_MgNO(NOp nop)
   m->hidden               = 64;
   m->smooth               = 1;
   nop->data               = m;
-  nop->ops.setfromoptions = NOpSetFromOptions_MgNO;
+  nop->ops.hyper          = &MgNOHyperTable;
   nop->ops.check          = NOpCheck_MgNO;
   nop->ops.setup          = NOpSetUp_MgNO;
   nop->ops.forward        = NOpForward_MgNO;
   nop->ops.view           = NOpView_MgNO;
-  nop->ops.getmeta        = NOpGetMeta_MgNO;
-  nop->ops.setmeta        = NOpSetMeta_MgNO;
   nop->ops.destroy        = NOpDestroy_MgNO;
   PetscFunctionReturn(0);
 }

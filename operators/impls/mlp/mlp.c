@@ -8,18 +8,13 @@ typedef struct {
   PdDenseStack net;
 } NOp_MLP;
 
-static PetscErrorCode NOpSetFromOptions_MLP(NOp nop, PetscOptionItems *PetscOptionsObject)
-{
-  NOp_MLP *m = (NOp_MLP *)nop->data;
-
-  PetscFunctionBegin;
-  PetscOptionsHeadBegin(PetscOptionsObject, "MLP options");
-  PetscCall(PetscOptionsInt("-mlp_width", "Width of the hidden layers", "NOpCreate_MLP", m->width, &m->width, NULL));
-  PetscCall(PetscOptionsInt("-mlp_depth", "Number of hidden layers", "NOpCreate_MLP", m->depth, &m->depth, NULL));
-  PetscCall(PetscOptionsEnum("-mlp_activation", "Activation between layers", "NOpCreate_MLP", PdActivations, (PetscEnum)m->act, (PetscEnum *)&m->act, NULL));
-  PetscOptionsHeadEnd();
-  PetscFunctionReturn(0);
-}
+/* the hyperparameters: options and checkpoint attributes */
+static const NOpHyper MLPHyper[] = {
+  {"mlp_width", "-mlp_width", "Width of the hidden layers", NOP_HYPER_INT, offsetof(NOp_MLP, width), PETSC_FALSE},
+  {"mlp_depth", "-mlp_depth", "Number of hidden layers", NOP_HYPER_INT, offsetof(NOp_MLP, depth), PETSC_FALSE},
+  {"mlp_activation", "-mlp_activation", "Activation between layers", NOP_HYPER_ACTIVATION, offsetof(NOp_MLP, act), PETSC_FALSE},
+};
+static const NOpHyperTable MLPHyperTable = {"MLP options", "NOpCreate_MLP", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(MLPHyper), MLPHyper};
 
 static PetscErrorCode NOpCheck_MLP(NOp nop)
 {
@@ -87,33 +82,6 @@ static PetscErrorCode NOpView_MLP(NOp nop, PetscViewer viewer)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode NOpGetMeta_MLP(NOp nop, PdDict meta)
-{
-  NOp_MLP *m = (NOp_MLP *)nop->data;
-
-  PetscFunctionBegin;
-  PetscCall(PdDictSetInt(meta, "mlp_width", m->width));
-  PetscCall(PdDictSetInt(meta, "mlp_depth", m->depth));
-  PetscCall(PdDictSetString(meta, "mlp_activation", PdActivations[m->act]));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode NOpSetMeta_MLP(NOp nop, PdDict meta)
-{
-  NOp_MLP    *m = (NOp_MLP *)nop->data;
-  PetscInt64  v;
-  const char *act;
-
-  PetscFunctionBegin;
-  PetscCall(PdDictGetInt(meta, "mlp_width", &v));
-  m->width = (PetscInt)v;
-  PetscCall(PdDictGetInt(meta, "mlp_depth", &v));
-  m->depth = (PetscInt)v;
-  PetscCall(PdDictGetString(meta, "mlp_activation", &act));
-  PetscCall(PdActivationFromString(nop->comm, act, &m->act));
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode NOpDestroy_MLP(NOp nop)
 {
   NOp_MLP *m = (NOp_MLP *)nop->data;
@@ -139,14 +107,12 @@ PetscErrorCode NOpCreate_MLP(NOp nop)
   m->depth                = 3;
   m->act                  = PD_ACT_TANH;
   nop->data               = m;
-  nop->ops.setfromoptions = NOpSetFromOptions_MLP;
+  nop->ops.hyper          = &MLPHyperTable;
   nop->ops.check          = NOpCheck_MLP;
   nop->ops.setup          = NOpSetUp_MLP;
   nop->ops.forward        = NOpForward_MLP;
   nop->ops.jet            = NOpJet_MLP;
   nop->ops.view           = NOpView_MLP;
-  nop->ops.getmeta        = NOpGetMeta_MLP;
-  nop->ops.setmeta        = NOpSetMeta_MLP;
   nop->ops.destroy        = NOpDestroy_MLP;
   PetscFunctionReturn(0);
 }

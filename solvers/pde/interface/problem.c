@@ -1,13 +1,9 @@
 /* The PdProblem object: type registry, lifecycle (create, set type, options, set-up, solve,
    report, field output, destroy) and the checks every type relies on. */
 #include "pde/interface/problemimpl.h"
+#include <pdeop/registry.h>
 
-static PetscFunctionList PdProblemList              = NULL;
-static PetscBool         PdProblemRegisterAllCalled = PETSC_FALSE;
-#define PD_PROBLEM_MAX_TYPES 16
-static PetscInt    ntypes = 0;
-static const char *typenames[PD_PROBLEM_MAX_TYPES], *typeusages[PD_PROBLEM_MAX_TYPES];
-static char        typelist[256] = ""; /* "poisson, darcy, ..." for error messages */
+static PdRegistry PdProblemRegistry = PD_REGISTRY_INITIALIZER("problem");
 
 /*@
   PdProblemRegister - add a problem type: PdProblemRegister("name", "usage line", PdProblemCreate_Name)
@@ -18,39 +14,24 @@ static char        typelist[256] = ""; /* "poisson, darcy, ..." for error messag
 PetscErrorCode PdProblemRegister(const char name[], const char usage[], PetscErrorCode (*create)(PdProblem))
 {
   PetscFunctionBegin;
-  PetscCheck(ntypes < PD_PROBLEM_MAX_TYPES, PETSC_COMM_SELF, PETSC_ERR_SUP, "Too many problem types (at most %d)", PD_PROBLEM_MAX_TYPES);
-  PetscCall(PetscFunctionListAdd(&PdProblemList, name, create));
-  typenames[ntypes]  = name;
-  typeusages[ntypes] = usage;
-  ntypes++;
-  if (typelist[0]) PetscCall(PetscStrlcat(typelist, ", ", sizeof(typelist)));
-  PetscCall(PetscStrlcat(typelist, name, sizeof(typelist)));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode PdProblemFinalizePackage(void)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscFunctionListDestroy(&PdProblemList));
-  ntypes                     = 0;
-  typelist[0]                = 0;
-  PdProblemRegisterAllCalled = PETSC_FALSE;
+  PetscCall(PdRegistryAdd(&PdProblemRegistry, name, usage, (PetscVoidFunction)create));
   PetscFunctionReturn(0);
 }
 
 /*@ PdProblemRegisterAll - register the built-in problem types (called by PdRegisterAll) @*/
 PetscErrorCode PdProblemRegisterAll(void)
 {
+  PetscBool todo;
+
   PetscFunctionBegin;
-  if (PdProblemRegisterAllCalled) PetscFunctionReturn(0);
-  PdProblemRegisterAllCalled = PETSC_TRUE;
+  PetscCall(PdRegistryBeginAll(&PdProblemRegistry, &todo));
+  if (!todo) PetscFunctionReturn(0);
   PetscCall(PdProblemRegister(PDPROBLEMPOISSON, "poisson [options]   -Laplace(u) = f on DMDA (finite differences) or DMPlex (P1 FEM)", PdProblemCreate_Poisson));
   PetscCall(PdProblemRegister(PDPROBLEMDARCY, "darcy [options]     -div(a grad u) = f, a random or from a file", PdProblemCreate_Darcy));
   PetscCall(PdProblemRegister(PDPROBLEMCAVITY, "cavity [options]      lid-driven cavity (MAC grid, projection; -pressure_ksp/pc options)", PdProblemCreate_Cavity));
   PetscCall(PdProblemRegister(PDPROBLEMNSPERIODIC, "ns-periodic [options] 2D Navier-Stokes on the periodic square (pseudo-spectral)", PdProblemCreate_NSPeriodic));
   PetscCall(PdProblemRegister(PDPROBLEMSYSTEM, "-f system.petsc     any PETSc binary matrix (and right-hand side)", PdProblemCreate_System));
   PetscCall(PdProblemRegister(PDPROBLEMANTIDERIV, NULL, PdProblemCreate_Antiderivative)); /* pdeop data antiderivative only */
-  PetscCall(PetscRegisterFinalize(PdProblemFinalizePackage));
   PetscFunctionReturn(0);
 }
 
@@ -63,9 +44,9 @@ PetscErrorCode PdProblemGetTypes(PetscInt *n, const char *const **names, const c
 {
   PetscFunctionBegin;
   PetscCall(PdProblemRegisterAll());
-  if (n) *n = ntypes;
-  if (names) *names = typenames;
-  if (usages) *usages = typeusages;
+  if (n) *n = PdProblemRegistry.n;
+  if (names) *names = PdProblemRegistry.names;
+  if (usages) *usages = PdProblemRegistry.usages;
   PetscFunctionReturn(0);
 }
 
@@ -87,17 +68,15 @@ PetscErrorCode PdProblemCreate(MPI_Comm comm, PdProblem *problem)
 PetscErrorCode PdProblemSetType(PdProblem p, PdProblemType type)
 {
   PetscErrorCode (*create)(PdProblem);
-  PetscBool same;
 
   PetscFunctionBegin;
-  PetscCall(PetscStrcmp(p->type, type, &same));
-  if (same) PetscFunctionReturn(0);
+  PetscCall(PdRegistryChange(&PdProblemRegistry, p->comm, p->type, type, (PetscVoidFunction *)&create));
+  if (!create) PetscFunctionReturn(0);
   PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Cannot change the type of a problem after PdProblemSetUp");
-  PetscCall(PetscFunctionListFind(PdProblemList, type, &create));
-  PetscCheck(create, p->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown problem '%s'; choose one of: %s", type, typelist);
   if (p->ops.datadestroy) PetscCall(p->ops.datadestroy(p));
   if (p->ops.destroy) PetscCall(p->ops.destroy(p));
   PetscCall(PetscMemzero(&p->ops, sizeof(p->ops)));
+  PetscCall(PdProblemSetFields(p, NULL, NULL, NULL, NULL));
   p->data                 = NULL;
   p->sdata                = NULL;
   p->setfromoptionscalled = PETSC_FALSE;
@@ -203,9 +182,13 @@ PetscErrorCode PdProblemGetSolution(PdProblem p, DM *dm, Vec *u)
 
   PetscFunctionBegin;
   PetscCall(CheckHasType(p, "PdProblemGetSolution"));
-  PetscCheck(p->ops.getsolution, p->comm, PETSC_ERR_SUP, "A '%s' problem has no PETSc Vec solution", p->type);
+  PetscCheck(p->ops.getsolution || p->field_u, p->comm, PETSC_ERR_SUP, "A '%s' problem has no PETSc Vec solution", p->type);
   PetscCheck(p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Call PdProblemSetUp (or PdProblemSolve) first");
-  PetscCall(p->ops.getsolution(p, &d, &v));
+  if (p->ops.getsolution) PetscCall(p->ops.getsolution(p, &d, &v));
+  else {
+    d = p->field_dm ? *p->field_dm : NULL;
+    v = *p->field_u;
+  }
   if (dm) *dm = d;
   if (u) *u = v;
   PetscFunctionReturn(0);
@@ -223,11 +206,26 @@ PetscErrorCode PdProblemGetOperator(PdProblem p, Mat *A, Vec *b)
 
   PetscFunctionBegin;
   PetscCall(CheckHasType(p, "PdProblemGetOperator"));
-  PetscCheck(p->ops.getoperator, p->comm, PETSC_ERR_SUP, "A '%s' problem has no assembled linear system", p->type);
+  PetscCheck(p->ops.getoperator || p->field_A, p->comm, PETSC_ERR_SUP, "A '%s' problem has no assembled linear system", p->type);
   PetscCall(PdProblemSetUp(p));
-  PetscCall(p->ops.getoperator(p, &a, &v));
+  if (p->ops.getoperator) PetscCall(p->ops.getoperator(p, &a, &v));
+  else {
+    a = *p->field_A;
+    v = p->field_b ? *p->field_b : NULL;
+  }
   if (A) *A = a;
   if (b) *b = v;
+  PetscFunctionReturn(0);
+}
+
+/* where the type keeps its DM, solution, matrix and right-hand side (see problemimpl.h) */
+PetscErrorCode PdProblemSetFields(PdProblem p, DM *dm, Vec *u, Mat *A, Vec *b)
+{
+  PetscFunctionBegin;
+  p->field_dm = dm;
+  p->field_u  = u;
+  p->field_A  = A;
+  p->field_b  = b;
   PetscFunctionReturn(0);
 }
 

@@ -41,6 +41,11 @@ struct _n_PdProblem {
   PdProgress  *progress;                   /* data mode: the line a sample advances (may be NULL) */
   PetscInt     progress_base, progress_n;  /* its count before this sample; the samples in all */
   char         worklabel[96];
+  /* where the type keeps its solution, its DM and its linear system (PdProblemSetFields); read by
+     PdProblemGetSolution and PdProblemGetOperator unless the ops getsolution, getoperator are set */
+  DM  *field_dm;
+  Vec *field_u, *field_b;
+  Mat *field_A;
 };
 
 /* The types (impls/<type>/<type>.c) */
@@ -53,6 +58,10 @@ PETSC_INTERN PetscErrorCode PdProblemCreate_Antiderivative(PdProblem);
 /* The data-mode ops of the types that have a dataset recipe (impls/<type>/<type>_data.c) */
 PETSC_INTERN PetscErrorCode PdProblemSetDataOps_Darcy(PdProblem);
 PETSC_INTERN PetscErrorCode PdProblemSetDataOps_NSPeriodic(PdProblem);
+
+/* A type's create names the fields of its data that hold the DM, the solution, the matrix and the
+   right-hand side (any may be NULL: none), so the generic accessors return them */
+PETSC_INTERN PetscErrorCode PdProblemSetFields(PdProblem, DM *, Vec *, Mat *, Vec *);
 
 /* Error unless p is of the type (for the type-specific functions) */
 PETSC_INTERN PetscErrorCode PdProblemCheckType(PdProblem, PdProblemType, const char[]);

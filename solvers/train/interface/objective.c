@@ -1,9 +1,9 @@
 /* PdObjective: what a training loop minimises (a type from a PetscFunctionList registry), with the
    properties that tell the one loop of PdTrainer how to treat it (solvers/train/trainimpl.h). */
 #include "../trainimpl.h"
+#include <pdeop/registry.h>
 
-static PetscFunctionList PdObjectiveList       = NULL;
-static PetscBool         PdObjectiveRegistered = PETSC_FALSE;
+static PdRegistry PdObjectiveRegistry = PD_REGISTRY_INITIALIZER("objective type");
 
 /*@
   PdObjectiveRegister - add an objective type: create fills the ops table, sets obj->data and obj->params
@@ -14,31 +14,24 @@ PetscErrorCode PdObjectiveRegister(const char name[], PetscErrorCode (*create)(P
 {
   PetscFunctionBegin;
   PetscCall(PdObjectiveRegisterAll());
-  PetscCall(PetscFunctionListAdd(&PdObjectiveList, name, create));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode PdObjectiveFinalizePackage(void)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscFunctionListDestroy(&PdObjectiveList));
-  PdObjectiveRegistered = PETSC_FALSE;
+  PetscCall(PdRegistryAdd(&PdObjectiveRegistry, name, NULL, (PetscVoidFunction)create));
   PetscFunctionReturn(0);
 }
 
 /*@ PdObjectiveRegisterAll - register the built-in objective types (once; freed at PetscFinalize) @*/
 PetscErrorCode PdObjectiveRegisterAll(void)
 {
+  PetscBool todo;
+
   PetscFunctionBegin;
-  if (PdObjectiveRegistered) PetscFunctionReturn(0);
-  PdObjectiveRegistered = PETSC_TRUE;
-  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVESUPERVISED, PdObjectiveCreate_Supervised));
-  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVEROLLOUT, PdObjectiveCreate_Rollout));
-  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVELEARNEDIC, PdObjectiveCreate_LearnedIC));
-  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVEDCDM, PdObjectiveCreate_DCDM));
-  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVEPINNBALL, PdObjectiveCreate_PinnBall));
-  PetscCall(PetscFunctionListAdd(&PdObjectiveList, PDOBJECTIVEPINNMESH, PdObjectiveCreate_PinnMesh));
-  PetscCall(PetscRegisterFinalize(PdObjectiveFinalizePackage));
+  PetscCall(PdRegistryBeginAll(&PdObjectiveRegistry, &todo));
+  if (!todo) PetscFunctionReturn(0);
+  PetscCall(PdObjectiveRegister(PDOBJECTIVESUPERVISED, PdObjectiveCreate_Supervised));
+  PetscCall(PdObjectiveRegister(PDOBJECTIVEROLLOUT, PdObjectiveCreate_Rollout));
+  PetscCall(PdObjectiveRegister(PDOBJECTIVELEARNEDIC, PdObjectiveCreate_LearnedIC));
+  PetscCall(PdObjectiveRegister(PDOBJECTIVEDCDM, PdObjectiveCreate_DCDM));
+  PetscCall(PdObjectiveRegister(PDOBJECTIVEPINNBALL, PdObjectiveCreate_PinnBall));
+  PetscCall(PdObjectiveRegister(PDOBJECTIVEPINNMESH, PdObjectiveCreate_PinnMesh));
   PetscFunctionReturn(0);
 }
 
@@ -67,13 +60,10 @@ PetscErrorCode PdObjectiveCreate(MPI_Comm comm, PdObjective *obj)
 PetscErrorCode PdObjectiveSetType(PdObjective obj, PdObjectiveType type)
 {
   PetscErrorCode (*create)(PdObjective);
-  PetscBool same = PETSC_FALSE;
 
   PetscFunctionBegin;
-  if (obj->type) PetscCall(PetscStrcmp(obj->type, type, &same));
-  if (same) PetscFunctionReturn(0);
-  PetscCall(PetscFunctionListFind(PdObjectiveList, type, &create));
-  PetscCheck(create, obj->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown objective type '%s'; register it with PdObjectiveRegister", type);
+  PetscCall(PdRegistryChange(&PdObjectiveRegistry, obj->comm, obj->type, type, (PetscVoidFunction *)&create));
+  if (!create) PetscFunctionReturn(0);
   if (obj->ops->destroy) PetscCall((*obj->ops->destroy)(obj));
   PetscCall(PetscMemzero(obj->ops, sizeof(obj->ops)));
   obj->data = NULL;

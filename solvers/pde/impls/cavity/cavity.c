@@ -255,26 +255,6 @@ static PetscErrorCode WriteFields_Cavity(PdProblem p)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode GetSolution_Cavity(PdProblem p, DM *dm, Vec *u)
-{
-  Cavity *c = (Cavity *)p->data;
-
-  PetscFunctionBegin;
-  *dm = c->da;
-  *u  = c->X;
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode GetOperator_Cavity(PdProblem p, Mat *A, Vec *b)
-{
-  Cavity *c = (Cavity *)p->data;
-
-  PetscFunctionBegin;
-  *A = c->A;
-  *b = c->b;
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode View_Cavity(PdProblem p, PetscViewer v)
 {
   Cavity *c = (Cavity *)p->data;
@@ -408,9 +388,8 @@ PetscErrorCode PdProblemCreate_Cavity(PdProblem p)
   p->ops.setup          = SetUp_Cavity;
   p->ops.solve          = Solve_Cavity;
   p->ops.writefields    = WriteFields_Cavity;
-  p->ops.getsolution    = GetSolution_Cavity;
-  p->ops.getoperator    = GetOperator_Cavity;
   p->ops.view           = View_Cavity;
   p->ops.destroy        = Destroy_Cavity;
+  PetscCall(PdProblemSetFields(p, &c->da, &c->X, &c->A, &c->b));
   PetscFunctionReturn(0);
 }

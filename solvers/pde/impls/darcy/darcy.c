@@ -149,26 +149,6 @@ static PetscErrorCode WriteFields_Darcy(PdProblem p)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode GetSolution_Darcy(PdProblem p, DM *dm, Vec *u)
-{
-  Darcy *s = (Darcy *)p->data;
-
-  PetscFunctionBegin;
-  *dm = s->da;
-  *u  = s->u;
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode GetOperator_Darcy(PdProblem p, Mat *A, Vec *b)
-{
-  Darcy *s = (Darcy *)p->data;
-
-  PetscFunctionBegin;
-  *A = s->A;
-  *b = s->b;
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode View_Darcy(PdProblem p, PetscViewer v)
 {
   Darcy *s = (Darcy *)p->data;
@@ -212,10 +192,9 @@ PetscErrorCode PdProblemCreate_Darcy(PdProblem p)
   p->ops.setup          = SetUp_Darcy;
   p->ops.solve          = Solve_Darcy;
   p->ops.writefields    = WriteFields_Darcy;
-  p->ops.getsolution    = GetSolution_Darcy;
-  p->ops.getoperator    = GetOperator_Darcy;
   p->ops.view           = View_Darcy;
   p->ops.destroy        = Destroy_Darcy;
+  PetscCall(PdProblemSetFields(p, &s->da, &s->u, &s->A, &s->b));
   PetscCall(PdProblemSetDataOps_Darcy(p));
   PetscFunctionReturn(0);
 }

@@ -121,16 +121,6 @@ static PetscErrorCode WriteFields_Poisson(PdProblem p)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode GetSolution_Poisson(PdProblem p, DM *dm, Vec *u)
-{
-  Poisson *s = (Poisson *)p->data;
-
-  PetscFunctionBegin;
-  *dm = s->dm;
-  *u  = s->u;
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode GetOperator_Poisson(PdProblem p, Mat *A, Vec *b)
 {
   Poisson *s = (Poisson *)p->data;
@@ -222,9 +212,9 @@ PetscErrorCode PdProblemCreate_Poisson(PdProblem p)
   p->ops.setup          = SetUp_Poisson;
   p->ops.solve          = Solve_Poisson;
   p->ops.writefields    = WriteFields_Poisson;
-  p->ops.getsolution    = GetSolution_Poisson;
   p->ops.getoperator    = GetOperator_Poisson;
   p->ops.view           = View_Poisson;
   p->ops.destroy        = Destroy_Poisson;
+  PetscCall(PdProblemSetFields(p, &s->dm, &s->u, NULL, NULL));
   PetscFunctionReturn(0);
 }

@@ -232,24 +232,6 @@ static PetscErrorCode Solve_System(PdProblem p)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode GetSolution_System(PdProblem p, DM *dm, Vec *u)
-{
-  PetscFunctionBegin;
-  *dm = NULL;
-  *u  = ((System *)p->data)->x;
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode GetOperator_System(PdProblem p, Mat *A, Vec *b)
-{
-  System *s = (System *)p->data;
-
-  PetscFunctionBegin;
-  *A = s->A;
-  *b = s->b;
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode View_System(PdProblem p, PetscViewer v)
 {
   System *s = (System *)p->data;
@@ -283,9 +265,8 @@ PetscErrorCode PdProblemCreate_System(PdProblem p)
   p->ops.setfromoptions = SetFromOptions_System;
   p->ops.setup          = SetUp_System;
   p->ops.solve          = Solve_System;
-  p->ops.getsolution    = GetSolution_System;
-  p->ops.getoperator    = GetOperator_System;
   p->ops.view           = View_System;
   p->ops.destroy        = Destroy_System;
+  PetscCall(PdProblemSetFields(p, NULL, &s->x, &s->A, &s->b));
   PetscFunctionReturn(0);
 }

@@ -236,24 +236,10 @@ static PetscErrorCode PrimalForward(PdPinn p, PdTensor x, PdTensor *u)
 /* the model's parameters, Adam and the linear schedule; requires the problem */
 static PetscErrorCode BuildModel(PdPinn p, PetscBool fromoptions)
 {
-  const PetscInt in = p->d, out = 1;
-  PdParams       params;
-
   PetscFunctionBegin;
   PetscCall(NOpDestroy(&p->nop));
   PetscCall(PdOptimDestroy(&p->optim));
-  PetscCall(NOpCreate(p->comm, &p->nop));
-  PetscCall(NOpSetType(p->nop, NOPMLP));
-  PetscCall(NOpSetShapes(p->nop, 1, &in, 1, &out));
-  PetscCall(NOpMLPSetLayers(p->nop, 128, 4));
-  PetscCall(NOpMLPSetActivation(p->nop, PD_ACT_TANH));
-  if (fromoptions) PetscCall(NOpSetFromOptions(p->nop)); /* -mlp_width/-mlp_depth/-mlp_activation; -seed read before */
-  PetscCall(NOpSetSeed(p->nop, p->seed));
-  PetscCall(NOpSetUp(p->nop));
-  PetscCall(NOpGetParams(p->nop, &params));
-  PetscCall(PdOptimCreate(params, &p->optim));
-  PetscCall(PdOptimSetType(p->optim, PD_OPTIM_ADAM));
-  PetscCall(PdOptimSetLearningRate(p->optim, 1e-3));
+  PetscCall(PdPinnCreateMLP(p->comm, p->d, 128, 4, p->seed, fromoptions, &p->nop, &p->optim));
   PetscCall(PdOptimSetSchedule(p->optim, PD_SCHEDULE_LINEAR, PetscMax(p->iters, 1), 1, 1.0));
   if (fromoptions) PetscCall(PdOptimSetFromOptions(p->optim));
   PetscFunctionReturn(0);
@@ -328,21 +314,20 @@ PetscErrorCode PdPinnSetUp(PdPinn p)
 
 /* ---------------- evaluation, prediction ---------------- */
 
+static PetscErrorCode PrimalForwardCtx(void *ctx, PdTensor x, PdTensor *u)
+{
+  PetscFunctionBegin;
+  PetscCall(PrimalForward((PdPinn)ctx, x, u));
+  PetscFunctionReturn(0);
+}
+
 /* u at n points, in chunks on the evaluation tape */
 static PetscErrorCode PredictChunked(PdPinn p, PetscInt n, const float *x, float *u)
 {
   PetscInt chunk = PetscMax(1, PetscMin(1000, (PetscInt)(4194304 / p->d)));
 
   PetscFunctionBegin;
-  for (PetscInt k0 = 0; k0 < n; k0 += chunk) {
-    PetscInt m = PetscMin(chunk, n - k0), sx[2] = {m, p->d};
-    PdTensor xt, ut = NULL;
-    PetscCall(PdTapeReset(p->etape));
-    PetscCall(PdTapeInput(p->etape, 2, sx, &xt));
-    PetscCall(PetscArraycpy(xt->data, x + (size_t)k0 * p->d, m * p->d));
-    PetscCall(PrimalForward(p, xt, &ut));
-    PetscCall(PetscArraycpy(u + k0, ut->data, m));
-  }
+  PetscCall(PdPinnPredictChunks(p->etape, p->d, chunk, n, x, u, PrimalForwardCtx, p));
   PetscFunctionReturn(0);
 }
 

@@ -164,22 +164,8 @@ PetscErrorCode PdPinnMeshSampleBoundary(PdPinnMesh p, PdRng *rng, PetscInt n, fl
 
 static PetscErrorCode BuildModel(PdPinnMesh p)
 {
-  const PetscInt in = 2, out = 1;
-  PdParams       params;
-
   PetscFunctionBegin;
-  PetscCall(NOpCreate(p->comm, &p->nop));
-  PetscCall(NOpSetType(p->nop, NOPMLP));
-  PetscCall(NOpSetShapes(p->nop, 1, &in, 1, &out));
-  PetscCall(NOpMLPSetLayers(p->nop, 50, 3));
-  PetscCall(NOpMLPSetActivation(p->nop, PD_ACT_TANH));
-  PetscCall(NOpSetFromOptions(p->nop));
-  PetscCall(NOpSetSeed(p->nop, p->seed));
-  PetscCall(NOpSetUp(p->nop));
-  PetscCall(NOpGetParams(p->nop, &params));
-  PetscCall(PdOptimCreate(params, &p->optim));
-  PetscCall(PdOptimSetType(p->optim, PD_OPTIM_ADAM));
-  PetscCall(PdOptimSetLearningRate(p->optim, 1e-3));
+  PetscCall(PdPinnCreateMLP(p->comm, 2, 50, 3, p->seed, PETSC_TRUE, &p->nop, &p->optim));
   /* the reference code's exponential decay, 0.9 per 1000 steps, continuous */
   PetscCall(PdOptimSetSchedule(p->optim, PD_SCHEDULE_STEP, PetscMax(p->iters, 1), 1, PetscPowReal(0.9, 1e-3)));
   PetscCall(PdOptimSetFromOptions(p->optim));
@@ -263,21 +249,20 @@ PetscErrorCode PdPinnMeshSetUp(PdPinnMesh p)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode NetworkForward(void *ctx, PdTensor x, PdTensor *u)
+{
+  PdPinnMesh p = (PdPinnMesh)ctx;
+
+  PetscFunctionBegin;
+  PetscCall(NOpForward(p->nop, p->etape, x, u));
+  PetscFunctionReturn(0);
+}
+
 /*@ PdPinnMeshPredict - the network's u at n points x [n, 2] @*/
 PetscErrorCode PdPinnMeshPredict(PdPinnMesh p, PetscInt n, const float x[], float u[])
 {
-  const PetscInt chunk = 4096;
-
   PetscFunctionBegin;
-  for (PetscInt k0 = 0; k0 < n; k0 += chunk) {
-    PetscInt m = PetscMin(chunk, n - k0), sx[2] = {m, 2};
-    PdTensor xt, ut;
-    PetscCall(PdTapeReset(p->etape));
-    PetscCall(PdTapeInput(p->etape, 2, sx, &xt));
-    PetscCall(PetscArraycpy(xt->data, x + 2 * k0, 2 * m));
-    PetscCall(NOpForward(p->nop, p->etape, xt, &ut));
-    PetscCall(PetscArraycpy(u + k0, ut->data, m));
-  }
+  PetscCall(PdPinnPredictChunks(p->etape, 2, 4096, n, x, u, NetworkForward, p));
   PetscFunctionReturn(0);
 }
 

@@ -41,6 +41,7 @@ struct _n_PdProblem {
   PdProgress  *progress;                   /* data mode: the line a sample advances (may be NULL) */
   PetscInt     progress_base, progress_n;  /* its count before this sample; the samples in all */
   char         worklabel[96];
+  char         osystem[PETSC_MAX_PATH_LEN]; /* -o_system: the assembled system A, b in PETSc binary */
 };
 
 /* The types (impls/<type>/<type>.c) */

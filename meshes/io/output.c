@@ -301,7 +301,15 @@ PetscErrorCode PdFieldOutputWrite(const PdFieldOutput *o, DM dm, Vec u, Vec err,
     }
     {
       const double *f[2] = {fu, fe};
-      PetscCall(PdPNGWriteHeatmaps(comm, o->png, err ? 2 : 1, M, N, f));
+      const char   *uname, *ename = NULL, *labels[2];
+      char          title[160];
+      PetscCall(PetscObjectGetName((PetscObject)u, &uname));
+      if (err) PetscCall(PetscObjectGetName((PetscObject)err, &ename));
+      labels[0] = uname;
+      labels[1] = ename;
+      if (isda) PetscCall(PetscSNPrintf(title, sizeof(title), "%s%s%s on the %" PetscInt_FMT " x %" PetscInt_FMT " grid", uname, err ? " and " : "", err ? ename : "", M, N));
+      else PetscCall(PetscSNPrintf(title, sizeof(title), "%s%s%s on the mesh (P1)", uname, err ? " and " : "", err ? ename : ""));
+      PetscCall(PdPNGWriteFields(comm, o->png, title, err ? 2 : 1, labels, M, N, f));
     }
     PetscCall(PetscFree(fu));
     PetscCall(PetscFree(fe));

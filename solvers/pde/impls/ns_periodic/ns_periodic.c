@@ -275,7 +275,12 @@ static PetscErrorCode WriteFields_NSPeriodic(PdProblem p)
   }
   if (s->png[0]) {
     const double *panels[2] = { s->w0, s->w };
-    PetscCall(PdPNGWriteHeatmaps(p->comm, s->png, 2, s->N, s->N, panels));
+    char          title[128], l0[32], l1[48];
+    const char   *labels[2] = { l0, l1 };
+    PetscCall(PetscSNPrintf(title, sizeof(title), "vorticity, %" PetscInt_FMT "^2, nu %g", s->N, (double)s->nu));
+    PetscCall(PetscSNPrintf(l0, sizeof(l0), "t = 0"));
+    PetscCall(PetscSNPrintf(l1, sizeof(l1), "t = %g", (double)s->t));
+    PetscCall(PdPNGWriteFields(p->comm, s->png, title, 2, labels, s->N, s->N, panels));
     PetscCall(PdDictSetString(p->results, "png", s->png));
   }
   PetscFunctionReturn(0);

@@ -251,8 +251,12 @@ PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
       f[3][i] = ds.outputs ? pred.outputs[i] - ds.outputs[i] : 0;
     }
     { /* the PNG draws row j = H-1 at the top: the data are [j][i] with y up, as written */
-      const double *ff[4] = {f[0], f[1], f[2], f[3]};
-      PetscCall(PdPNGWriteHeatmaps(comm, png, np, W, H, ff));
+      const double *ff[4]     = {f[0], f[1], f[2], f[3]};
+      const char   *labels[4] = {"input", "prediction", "truth", "prediction - truth"};
+      char          title[PETSC_MAX_PATH_LEN + 32];
+      const char   *base = strrchr(data, '/');
+      PetscCall(PetscSNPrintf(title, sizeof(title), "sample 0 of %s", base ? base + 1 : data));
+      PetscCall(PdPNGWriteFields(comm, png, title, np, labels, W, H, ff));
     }
     for (int k = 0; k < 4; k++) PetscCall(PetscFree(f[k]));
     PetscCall(PdDictSetString(report, "png", png));

@@ -14,6 +14,10 @@ typedef struct {
 PETSC_EXTERN PetscErrorCode PdFieldOutputReadOptions(MPI_Comm, PdFieldOutput *);
 PETSC_EXTERN PetscErrorCode PdFieldOutputWrite(const PdFieldOutput *, DM, Vec, Vec, PdDict);
 
+/* P1 (vertex) fields of a DMPlex as a .vtu (ASCII, one piece per rank), arrays named after the Vecs;
+   insertbc[f]: insert the Dirichlet values into field f (else its constrained dofs are 0) */
+PETSC_EXTERN PetscErrorCode PdPlexWriteVTU(DM, const char[], PetscInt, const Vec[], const PetscBool[]);
+
 /* Both at once. Write u (and the error field err, may be NULL) as the options ask:
    -o file.h5 (datasets named after the Vecs), -vtk file.vts|.vtu, -png file.png (2D only).
    Adds the file names to report. */

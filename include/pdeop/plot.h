@@ -7,6 +7,12 @@
    side by side, each with its own colour scale (viridis), scaled up to at least ~256 pixels.
    Written by rank 0 of comm; the arrays must be complete on rank 0. */
 PETSC_EXTERN PetscErrorCode PdPNGWriteHeatmaps(MPI_Comm, const char[], PetscInt, PetscInt, PetscInt, const double *const[]);
+/* The same heat maps as a picture to read: a title on top (may be NULL), a label over each panel
+   (labels may be NULL), and under each panel a colour bar with its minimum, middle and maximum values.
+   Arguments: comm, file, title, npanels, labels, nx, ny, fields. */
+PETSC_EXTERN PetscErrorCode PdPNGWriteFields(MPI_Comm, const char[], const char[], PetscInt, const char *const[], PetscInt, PetscInt, const double *const[]);
+/* The colour of t in [0, 1] on the heat maps' scale (viridis; clamped, NaN as 0) */
+PETSC_EXTERN void PdPlotViridis(double, unsigned char[3]);
 
 /* A W x H RGB image (3 bytes a pixel, rows top to bottom) as a PNG. Rank 0 writes (other ranks may
    pass NULL) to file.tmp and renames it, so a reader never sees a partial picture. */

@@ -36,6 +36,8 @@ PETSC_EXTERN PetscErrorCode PdProblemGetOperator(PdProblem, Mat *, Vec *);
 PETSC_EXTERN PetscErrorCode PdProblemView(PdProblem, PetscViewer);
 PETSC_EXTERN PetscErrorCode PdProblemGetReport(PdProblem, PdDict);
 PETSC_EXTERN PetscErrorCode PdProblemWriteFields(PdProblem);
+/* The assembled A and b in PETSc binary (matrix, then vector: what `pdeop solve -f` reads) */
+PETSC_EXTERN PetscErrorCode PdProblemWriteSystem(PdProblem, const char[]);
 PETSC_EXTERN PetscErrorCode PdProblemDestroy(PdProblem *);
 
 /* Data mode (`pdeop data <problem>`): before PdProblemSetFromOptions, choose the type's dataset

@@ -6,6 +6,20 @@
 #include <pdeop/field.h>
 #include <pdeop/io.h>
 #include <petscdmplex.h>
+#include <stdio.h>
+
+/* A field of a DMPlex as a local vector (get it with DMGetLocalVector's partner below): with
+   insertbc, the Dirichlet values are inserted at constrained dofs; without, those dofs are 0 (an
+   error field: the solution equals its boundary data there). */
+static PetscErrorCode GetLocalField(DM dm, Vec u, PetscBool insertbc, Vec *ul)
+{
+  PetscFunctionBegin;
+  PetscCall(DMGetLocalVector(dm, ul));
+  PetscCall(VecZeroEntries(*ul));
+  PetscCall(DMGlobalToLocal(dm, u, INSERT_VALUES, *ul));
+  if (insertbc) PetscCall(DMPlexInsertBoundaryValues(dm, PETSC_TRUE, *ul, 0.0, NULL, NULL, NULL));
+  PetscFunctionReturn(0);
+}
 
 /* A P1 field on a 2D simplicial DMPlex sampled on an nx x ny pixel grid over the mesh's bounding
    box (pixel centres, value[j*nx + i], j upward; NaN outside the mesh), on rank 0. Each rank
@@ -31,10 +45,7 @@ static PetscErrorCode RasterizePlex(DM dm, Vec u, PetscBool insertbc, PetscInt n
   dy  = (hi[1] - lo[1]) / *ny;
   PetscCall(PetscCalloc1(n, &val));
   PetscCall(PetscCalloc1(n, &cnt));
-  PetscCall(DMGetLocalVector(dm, &ul));
-  PetscCall(VecZeroEntries(ul)); /* constrained (Dirichlet) entries: 0 unless the conditions are inserted */
-  PetscCall(DMGlobalToLocal(dm, u, INSERT_VALUES, ul));
-  if (insertbc) PetscCall(DMPlexInsertBoundaryValues(dm, PETSC_TRUE, ul, 0.0, NULL, NULL, NULL));
+  PetscCall(GetLocalField(dm, u, insertbc, &ul));
   PetscCall(DMGetCoordinatesLocal(dm, &coords));
   PetscCall(DMGetCoordinateDM(dm, &cdm));
   PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
@@ -101,6 +112,170 @@ static PetscErrorCode WriteH5(MPI_Comm comm, const char file[], Vec u, Vec err, 
   PetscFunctionReturn(0);
 }
 
+/* append printf-formatted text to a growing buffer */
+typedef struct {
+  char  *s;
+  size_t len, cap;
+} Text;
+
+static PetscErrorCode Put(Text *t, const char fmt[], ...) PETSC_ATTRIBUTE_FORMAT(2, 3);
+static PetscErrorCode Put(Text *t, const char fmt[], ...)
+{
+  va_list ap;
+  int     n;
+
+  PetscFunctionBegin;
+  for (;;) {
+    va_start(ap, fmt);
+    n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, ap);
+    va_end(ap);
+    PetscCheck(n >= 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "Formatting VTK text failed");
+    if (t->s && t->len + (size_t)n < t->cap) break;
+    PetscCall(PetscRealloc(2 * (t->cap + (size_t)n + 4096), &t->s));
+    t->cap = 2 * (t->cap + (size_t)n + 4096);
+  }
+  t->len += (size_t)n;
+  PetscFunctionReturn(0);
+}
+
+/* this rank's cells and vertices (ghosts included) as one VTU <Piece>, ASCII */
+static PetscErrorCode PlexPiece(DM dm, PetscInt nf, const Vec fields[], const PetscBool insertbc[], Text *t)
+{
+  PetscInt     cdim, vStart, vEnd, cStart, cEnd, nconn = 0, ncells = 0;
+  PetscSection cs, ls;
+  Vec          coords;
+  const PetscScalar *x;
+  PetscMPIInt  rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(PetscObjectComm((PetscObject)dm), &rank));
+  PetscCall(DMGetCoordinateDim(dm, &cdim));
+  PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
+  PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
+  PetscCall(DMGetCoordinateSection(dm, &cs));
+  PetscCall(DMGetCoordinatesLocal(dm, &coords));
+  PetscCall(DMGetLocalSection(dm, &ls));
+  PetscCall(Put(t, "    <Piece NumberOfPoints=\"%" PetscInt_FMT "\" NumberOfCells=\"%" PetscInt_FMT "\">\n      <Points>\n        <DataArray type=\"Float64\" NumberOfComponents=\"3\" format=\"ascii\">\n", vEnd - vStart, cEnd - cStart));
+  PetscCall(VecGetArrayRead(coords, &x));
+  for (PetscInt v = vStart; v < vEnd; v++) {
+    PetscInt off;
+    double   p[3] = {0, 0, 0};
+    PetscCall(PetscSectionGetOffset(cs, v, &off));
+    for (PetscInt d = 0; d < PetscMin(cdim, 3); d++) p[d] = PetscRealPart(x[off + d]);
+    PetscCall(Put(t, "%.17g %.17g %.17g\n", p[0], p[1], p[2]));
+  }
+  PetscCall(VecRestoreArrayRead(coords, &x));
+  PetscCall(Put(t, "        </DataArray>\n      </Points>\n      <Cells>\n        <DataArray type=\"Int32\" Name=\"connectivity\" format=\"ascii\">\n"));
+  for (PetscInt c = cStart; c < cEnd; c++) {
+    PetscInt      *closure = NULL, n, conn[8], nv = 0;
+    DMPolytopeType ct;
+    PetscCall(DMPlexGetTransitiveClosure(dm, c, PETSC_TRUE, &n, &closure));
+    for (PetscInt k = 0; k < 2 * n; k += 2)
+      if (closure[k] >= vStart && closure[k] < vEnd && nv < 8) conn[nv++] = closure[k] - vStart;
+    PetscCall(DMPlexRestoreTransitiveClosure(dm, c, PETSC_TRUE, &n, &closure));
+    PetscCall(DMPlexGetCellType(dm, c, &ct));
+    PetscCall(DMPlexInvertCell(ct, conn)); /* PETSc's orientation to VTK's */
+    for (PetscInt k = 0; k < nv; k++) PetscCall(Put(t, "%" PetscInt_FMT "%s", conn[k], k + 1 < nv ? " " : "\n"));
+  }
+  PetscCall(Put(t, "        </DataArray>\n        <DataArray type=\"Int32\" Name=\"offsets\" format=\"ascii\">\n"));
+  for (PetscInt c = cStart; c < cEnd; c++) {
+    DMPolytopeType ct;
+    PetscCall(DMPlexGetCellType(dm, c, &ct));
+    nconn += DMPolytopeTypeGetNumVertices(ct);
+    PetscCall(Put(t, "%" PetscInt_FMT "\n", nconn));
+  }
+  PetscCall(Put(t, "        </DataArray>\n        <DataArray type=\"UInt8\" Name=\"types\" format=\"ascii\">\n"));
+  for (PetscInt c = cStart; c < cEnd; c++, ncells++) {
+    DMPolytopeType ct;
+    int            vtk;
+    PetscCall(DMPlexGetCellType(dm, c, &ct));
+    switch (ct) {
+    case DM_POLYTOPE_SEGMENT: vtk = 3; break;
+    case DM_POLYTOPE_TRIANGLE: vtk = 5; break;
+    case DM_POLYTOPE_QUADRILATERAL: vtk = 9; break;
+    case DM_POLYTOPE_TETRAHEDRON: vtk = 10; break;
+    case DM_POLYTOPE_HEXAHEDRON: vtk = 12; break;
+    default: SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "-vtk: cells of type %s are not written; use segments, triangles, quadrilaterals, tetrahedra or hexahedra", DMPolytopeTypes[ct]);
+    }
+    PetscCall(Put(t, "%d\n", vtk));
+  }
+  PetscCall(Put(t, "        </DataArray>\n      </Cells>\n      <CellData>\n        <DataArray type=\"Int32\" Name=\"rank\" format=\"ascii\">\n"));
+  for (PetscInt c = 0; c < ncells; c++) PetscCall(Put(t, "%d\n", (int)rank));
+  PetscCall(Put(t, "        </DataArray>\n      </CellData>\n      <PointData>\n"));
+  for (PetscInt f = 0; f < nf; f++) {
+    Vec                ul;
+    const PetscScalar *a;
+    const char        *name;
+    PetscCall(PetscObjectGetName((PetscObject)fields[f], &name));
+    PetscCall(GetLocalField(dm, fields[f], insertbc[f], &ul));
+    PetscCall(Put(t, "        <DataArray type=\"Float64\" Name=\"%s\" format=\"ascii\">\n", name));
+    PetscCall(VecGetArrayRead(ul, &a));
+    for (PetscInt v = vStart; v < vEnd; v++) {
+      PetscInt off, dof;
+      PetscCall(PetscSectionGetDof(ls, v, &dof));
+      PetscCall(PetscSectionGetOffset(ls, v, &off));
+      PetscCall(Put(t, "%.17g\n", dof > 0 ? (double)PetscRealPart(a[off]) : 0.0));
+    }
+    PetscCall(VecRestoreArrayRead(ul, &a));
+    PetscCall(DMRestoreLocalVector(dm, &ul));
+    PetscCall(Put(t, "        </DataArray>\n"));
+  }
+  PetscCall(Put(t, "      </PointData>\n    </Piece>\n"));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPlexWriteVTU - write P1 (vertex) fields of a DMPlex as a VTK unstructured grid (.vtu, ASCII), one
+  piece per rank, each array named after its Vec ("u", "error", ...). insertbc[f]: insert the
+  Dirichlet values into field f (a solution); otherwise its constrained dofs are written as 0 (an
+  error against the exact solution, which the boundary data equal). Rank 0 writes file.tmp and
+  renames it.
+@*/
+PetscErrorCode PdPlexWriteVTU(DM dm, const char file[], PetscInt nf, const Vec fields[], const PetscBool insertbc[])
+{
+  MPI_Comm    comm = PetscObjectComm((PetscObject)dm);
+  Text        t    = {NULL, 0, 0};
+  PetscMPIInt rank, size, len, *lens = NULL, *displs = NULL;
+  char       *all = NULL;
+  int         ok  = 1;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PlexPiece(dm, nf, fields, insertbc, &t));
+  PetscCheck(t.len < (size_t)PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "-vtk: a piece of %zu bytes is too large for this ASCII writer", t.len);
+  len = (PetscMPIInt)t.len;
+  if (rank == 0) PetscCall(PetscMalloc2(size, &lens, size, &displs));
+  PetscCallMPI(MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, comm));
+  if (rank == 0) {
+    size_t total = 0;
+    for (PetscMPIInt r = 0; r < size; r++) displs[r] = (PetscMPIInt)total, total += (size_t)lens[r];
+    PetscCheck(total < (size_t)PETSC_MPI_INT_MAX, PETSC_COMM_SELF, PETSC_ERR_SUP, "-vtk: %zu bytes are too many for this ASCII writer", total);
+    PetscCall(PetscMalloc1(total + 1, &all));
+  }
+  PetscCallMPI(MPI_Gatherv(t.s, len, MPI_CHAR, all, lens, displs, MPI_CHAR, 0, comm));
+  PetscCall(PetscFree(t.s));
+  if (rank == 0) {
+    char  tmp[PETSC_MAX_PATH_LEN + 8];
+    FILE *fp;
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
+    fp = fopen(tmp, "w");
+    ok = fp != NULL;
+    if (fp) {
+      fprintf(fp, "<?xml version=\"1.0\"?>\n<VTKFile type=\"UnstructuredGrid\" version=\"0.1\" byte_order=\"LittleEndian\">\n  <UnstructuredGrid>\n");
+      ok = fwrite(all, 1, (size_t)displs[size - 1] + (size_t)lens[size - 1], fp) == (size_t)displs[size - 1] + (size_t)lens[size - 1];
+      fprintf(fp, "  </UnstructuredGrid>\n</VTKFile>\n");
+      ok = (fclose(fp) == 0) && ok && rename(tmp, file) == 0;
+      if (!ok) remove(tmp);
+    }
+    PetscCall(PetscFree(all));
+    PetscCall(PetscFree2(lens, displs));
+  }
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
+  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s' (-vtk)", file);
+  PetscFunctionReturn(0);
+}
+
 /*@ PdFieldOutputReadOptions - the files -o, -vtk, -png name (empty when not given) @*/
 PetscErrorCode PdFieldOutputReadOptions(MPI_Comm comm, PdFieldOutput *o)
 {
@@ -123,12 +298,18 @@ PetscErrorCode PdFieldOutputWrite(const PdFieldOutput *o, DM dm, Vec u, Vec err,
   PetscFunctionBegin;
   PetscCall(PetscObjectTypeCompare((PetscObject)dm, DMDA, &isda));
   if (o->h5[0]) PetscCall(WriteH5(comm, o->h5, u, err, report));
-  if (o->vtk[0]) {
+  if (o->vtk[0] && isda) {
     PetscViewer v;
     PetscCall(PetscViewerVTKOpen(comm, o->vtk, FILE_MODE_WRITE, &v));
     PetscCall(VecView(u, v));
     if (err) PetscCall(VecView(err, v));
     PetscCall(PetscViewerDestroy(&v));
+  } else if (o->vtk[0]) { /* a mesh: the solution with its boundary values, the error 0 on them */
+    const Vec       f[2]  = {u, err};
+    const PetscBool bc[2] = {PETSC_TRUE, PETSC_FALSE};
+    PetscCall(PdPlexWriteVTU(dm, o->vtk, err ? 2 : 1, f, bc));
+  }
+  if (o->vtk[0]) {
     if (report) PetscCall(PdDictSetString(report, "output_vtk", o->vtk));
   }
   if (o->png[0]) {
@@ -145,7 +326,15 @@ PetscErrorCode PdFieldOutputWrite(const PdFieldOutput *o, DM dm, Vec u, Vec err,
     }
     {
       const double *f[2] = {fu, fe};
-      PetscCall(PdPNGWriteHeatmaps(comm, o->png, err ? 2 : 1, M, N, f));
+      const char   *uname, *ename = NULL, *labels[2];
+      char          title[160];
+      PetscCall(PetscObjectGetName((PetscObject)u, &uname));
+      if (err) PetscCall(PetscObjectGetName((PetscObject)err, &ename));
+      labels[0] = uname;
+      labels[1] = ename;
+      if (isda) PetscCall(PetscSNPrintf(title, sizeof(title), "%s%s%s on the %" PetscInt_FMT " x %" PetscInt_FMT " grid", uname, err ? " and " : "", err ? ename : "", M, N));
+      else PetscCall(PetscSNPrintf(title, sizeof(title), "%s%s%s on the mesh (P1)", uname, err ? " and " : "", err ? ename : ""));
+      PetscCall(PdPNGWriteFields(comm, o->png, title, err ? 2 : 1, labels, M, N, f));
     }
     PetscCall(PetscFree(fu));
     PetscCall(PetscFree(fe));

@@ -74,6 +74,11 @@ PetscErrorCode PdKSPSolveReport(KSP ksp, Vec b, Vec x, PdDict report)
     PetscCall(PdDictSetString(report, "pc_type", ptype ? ptype : "none"));
     PetscCall(PdDictSetInt(report, "iterations", its));
     PetscCall(PdDictSetReal(report, "residual_norm", (double)rnorm));
+    {
+      PetscReal xnorm;
+      PetscCall(VecNorm(x, NORM_2, &xnorm));
+      PetscCall(PdDictSetReal(report, "solution_norm", (double)xnorm));
+    }
     PetscCall(PdDictSetString(report, "converged_reason", KSPConvergedReasons[reason]));
     PetscCall(PdDictSetReal(report, "setup_seconds", t1 - t0));
     PetscCall(PdDictSetReal(report, "solve_seconds", t2 - t1));

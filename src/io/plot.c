@@ -1,5 +1,6 @@
 /* Line plots rendered into an RGB buffer and written as PNG (training curves): linear or log10 y axis,
-   tick labels, legend and title in a built-in 5x7 bitmap font. No plotting library needed. */
+   tick labels, legend and title in a built-in 5x7 bitmap font; and heat maps of fields with a title,
+   panel labels and colour bars. No plotting library needed. */
 #include <pdeop/plot.h>
 
 /* The classic 5x7 font for ASCII 32..126: five columns per glyph, bit k of a column is row k (top = 0). */
@@ -374,5 +375,132 @@ PetscErrorCode PdPNGWriteCurves(MPI_Comm comm, const char file[], const char tit
   ierr = PdPNGWriteRGB(comm, file, W, H, rgb);
   PetscCall(PetscFree(rgb)); /* also when the write failed */
   PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- heat maps of fields */
+
+/* one field's finite range (lo = hi = 0 when it has none) */
+static void FieldRange(PetscInt n, const double f[], double *lo, double *hi)
+{
+  *lo = PETSC_MAX_REAL;
+  *hi = -PETSC_MAX_REAL;
+  for (PetscInt k = 0; k < n; k++)
+    if (!PetscIsInfOrNanReal(f[k])) {
+      *lo = PetscMin(*lo, f[k]);
+      *hi = PetscMax(*hi, f[k]);
+    }
+  if (*lo > *hi) *lo = *hi = 0;
+}
+
+/* a horizontal colour bar at (x, y), w x h, black frame, ticks and values lo, mid, hi under it */
+static void ColourBar(Canvas *c, int x, int y, int w, int h, double lo, double hi)
+{
+  char      b[3][32];
+  const int tick = 4;
+  int       s;
+
+  for (int i = 0; i < w; i++) {
+    unsigned char col[3];
+    PdPlotViridis(w > 1 ? (double)i / (w - 1) : 0, col);
+    Fill(c, x + i, y, x + i, y + h - 1, col);
+  }
+  Outline(c, x - 1, y - 1, x + w, y + h, black);
+  snprintf(b[0], sizeof(b[0]), "%.3g", lo);
+  snprintf(b[1], sizeof(b[1]), "%.3g", 0.5 * (lo + hi));
+  snprintf(b[2], sizeof(b[2]), "%.3g", hi);
+  s = TextWidth(b[0], 2) + TextWidth(b[2], 2) + 16 <= w ? 2 : 1;
+  for (int t = 0; t < 3; t++) {
+    const int tx = x + (t * (w - 1)) / 2, lw = TextWidth(b[t], s);
+    int       lx = t == 0 ? x : t == 2 ? x + w - lw : tx - lw / 2;
+    if (t == 1 && (lx < x + TextWidth(b[0], s) + 6 * s || lx + lw > x + w - TextWidth(b[2], s) - 6 * s)) continue; /* no room in the middle */
+    Fill(c, tx, y + h, tx, y + h + tick - 1, black);
+    Text(c, lx, y + h + tick + 2, b[t], s, black);
+  }
+}
+
+/* The heat maps on a canvas: bare (panels 8 pixels apart, nothing else: PdPNGWriteHeatmaps) or with
+   the title, the panel labels and a colour bar under each panel */
+static PetscErrorCode RenderFields(PetscBool bare, const char title[], PetscInt npanels, const char *const labels[], PetscInt nx, PetscInt ny, const double *const fields[], Canvas *c)
+{
+  const int scale = (int)PetscMax(1, (256 + PetscMax(nx, ny) - 1) / PetscMax(nx, ny));
+  const int pw = (int)nx * scale, ph = (int)ny * scale, gap = bare ? 8 : 24, margin = bare ? 0 : 12;
+  const int titleh = bare || !title || !title[0] ? 0 : 7 * 2 + 10, labelh = bare ? 0 : 7 * 2 + 6, barh = bare ? 0 : 8 + 14 + 4 + 2 + 14;
+  const int content = (int)npanels * pw + ((int)npanels - 1) * gap;
+  int       x0, y0;
+
+  PetscFunctionBegin;
+  c->W = 2 * margin + content;
+  if (titleh) c->W = PetscMax(c->W, 2 * margin + TextWidth(title, 2));
+  c->H = margin + titleh + labelh + ph + barh + margin;
+  x0   = (c->W - content) / 2;
+  y0   = margin + titleh + labelh;
+  PetscCall(PetscMalloc1((size_t)c->W * c->H * 3, &c->rgb));
+  memset(c->rgb, 255, (size_t)c->W * c->H * 3);
+  if (titleh) Text(c, (c->W - TextWidth(title, 2)) / 2, margin, title, 2, black);
+  for (PetscInt p = 0; p < npanels; p++) {
+    const int px0 = x0 + (int)p * (pw + gap);
+    double    lo, hi, range;
+    FieldRange(nx * ny, fields[p], &lo, &hi);
+    range = hi > lo ? hi - lo : 1;
+    for (int y = 0; y < ph; y++)
+      for (int x = 0; x < pw; x++) {
+        const PetscInt j = ny - 1 - y / scale, i = x / scale; /* y up */
+        const double   v = fields[p][j * nx + i];
+        unsigned char  col[3] = {255, 255, 255}; /* outside the domain (NaN): white */
+        if (!PetscIsInfOrNanReal(v)) PdPlotViridis((v - lo) / range, col);
+        Put(c, px0 + x, y0 + y, col);
+      }
+    if (bare) continue;
+    if (labels && labels[p] && labels[p][0]) {
+      const int s = TextWidth(labels[p], 2) <= pw ? 2 : 1;
+      Text(c, px0 + (pw - TextWidth(labels[p], s)) / 2, y0 - 6 - 7 * s, labels[p], s, black);
+    }
+    ColourBar(c, px0, y0 + ph + 8, pw, 14, lo, hi);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteFields(MPI_Comm comm, const char file[], PetscBool bare, const char title[], PetscInt npanels, const char *const labels[], PetscInt nx, PetscInt ny, const double *const fields[])
+{
+  PetscMPIInt    rank;
+  Canvas         c = {NULL, 1, 1};
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCheck(npanels >= 1 && nx >= 1 && ny >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "PNG heat map needs at least one panel of at least 1x1");
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) PetscCall(RenderFields(bare, title, npanels, labels, nx, ny, fields, &c));
+  PetscCallMPI(MPI_Bcast(&c.W, 1, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(&c.H, 1, MPI_INT, 0, comm));
+  ierr = PdPNGWriteRGB(comm, file, c.W, c.H, c.rgb);
+  PetscCall(PetscFree(c.rgb)); /* also when the write failed */
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPNGWriteHeatmaps - write npanels nx-by-ny fields side by side as a PNG (rank 0 writes), each on
+  its own viridis scale, scaled up by an integer factor to at least ~256 pixels; nothing else drawn
+
+  Input: comm, file, npanels, nx, ny, fields (value[j*nx + i], j the y index; drawn with y up)
+@*/
+PetscErrorCode PdPNGWriteHeatmaps(MPI_Comm comm, const char file[], PetscInt npanels, PetscInt nx, PetscInt ny, const double *const fields[])
+{
+  PetscFunctionBegin;
+  PetscCall(WriteFields(comm, file, PETSC_TRUE, NULL, npanels, NULL, nx, ny, fields));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPNGWriteFields - the heat maps of PdPNGWriteHeatmaps with a title (may be NULL), a label over each
+  panel (labels may be NULL) and a colour bar under each, its minimum, middle and maximum marked
+
+  Input: comm, file, title, npanels, labels, nx, ny, fields (as PdPNGWriteHeatmaps; rank 0 writes)
+@*/
+PetscErrorCode PdPNGWriteFields(MPI_Comm comm, const char file[], const char title[], PetscInt npanels, const char *const labels[], PetscInt nx, PetscInt ny, const double *const fields[])
+{
+  PetscFunctionBegin;
+  PetscCall(WriteFields(comm, file, PETSC_FALSE, title, npanels, labels, nx, ny, fields));
   PetscFunctionReturn(0);
 }

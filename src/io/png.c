@@ -1,6 +1,5 @@
-/* PNG output with libpng: any RGB image (written atomically), and heat maps of one or more fields side
-   by side, each on its own viridis colour scale, scaled up by an integer factor so a coarse grid is
-   still visible. For looking, not for reading. */
+/* PNG output with libpng: any RGB image (written atomically), and the viridis colour map of the heat
+   maps (drawn in plot.c). */
 #include <pdeop/plot.h>
 #include <png.h>
 #include "tmpfile.h"
@@ -8,7 +7,8 @@
 /* viridis at 9 anchors (matplotlib's), interpolated linearly */
 static const unsigned char viridis[9][3] = {{68, 1, 84}, {71, 44, 122}, {59, 81, 139}, {44, 113, 142}, {33, 144, 141}, {39, 173, 129}, {92, 200, 99}, {170, 220, 50}, {253, 231, 37}};
 
-static void Colour(double t, unsigned char rgb[3])
+/*@ PdPlotViridis - the viridis colour of t in [0, 1] (clamped; NaN: the colour of 0) @*/
+void PdPlotViridis(double t, unsigned char rgb[3])
 {
   if (!(t >= 0)) t = 0; /* also NaN */
   if (t > 1) t = 1;
@@ -58,48 +58,5 @@ PetscErrorCode PdPNGWriteRGB(MPI_Comm comm, const char file[], PetscInt W, Petsc
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
   PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof(msg), MPI_CHAR, 0, comm));
   PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write the picture '%s': %s", file, msg);
-  PetscFunctionReturn(0);
-}
-
-/*@
-  PdPNGWriteHeatmaps - write npanels nx-by-ny fields side by side as a PNG (rank 0 writes)
-
-  Input: comm, file, npanels, nx, ny, fields (value[j*nx + i], j the y index; drawn with y up)
-@*/
-PetscErrorCode PdPNGWriteHeatmaps(MPI_Comm comm, const char file[], PetscInt npanels, PetscInt nx, PetscInt ny, const double *const fields[])
-{
-  PetscMPIInt    rank;
-  const int      scale = (int)PetscMax(1, (256 + PetscMax(nx, ny) - 1) / PetscMax(nx, ny));
-  const int      gap = 8, pw = (int)nx * scale, ph = (int)ny * scale, W = (int)npanels * pw + ((int)npanels - 1) * gap;
-  unsigned char *img = NULL;
-  PetscErrorCode ierr;
-
-  PetscFunctionBegin;
-  PetscCheck(npanels >= 1 && nx >= 1 && ny >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "PNG heat map needs at least one panel of at least 1x1");
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) {
-    PetscCall(PetscMalloc1((size_t)W * ph * 3, &img));
-    memset(img, 255, (size_t)W * ph * 3);
-    for (PetscInt p = 0; p < npanels; p++) {
-      double lo = PETSC_MAX_REAL, hi = -PETSC_MAX_REAL;
-      for (PetscInt k = 0; k < nx * ny; k++)
-        if (!PetscIsInfOrNanReal(fields[p][k])) {
-          lo = PetscMin(lo, fields[p][k]);
-          hi = PetscMax(hi, fields[p][k]);
-        }
-      if (!(hi > lo)) hi = lo + 1;
-      for (int y = 0; y < ph; y++)
-        for (int x = 0; x < pw; x++) {
-          PetscInt       j = ny - 1 - y / scale, i = x / scale; /* y up */
-          unsigned char *px = img + ((size_t)y * W + (size_t)p * (pw + gap) + x) * 3;
-          double v = fields[p][j * nx + i];
-          if (PetscIsInfOrNanReal(v)) px[0] = px[1] = px[2] = 255; /* outside the domain: white */
-          else Colour((v - lo) / (hi - lo), px);
-        }
-    }
-  }
-  ierr = PdPNGWriteRGB(comm, file, W, ph, img);
-  PetscCall(PetscFree(img)); /* also when the write failed */
-  PetscCall(ierr);
   PetscFunctionReturn(0);
 }

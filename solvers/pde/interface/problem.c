@@ -142,7 +142,14 @@ PetscErrorCode PdProblemSetFromOptions(PdProblem p)
   PetscCall(CheckHasType(p, "PdProblemSetFromOptions"));
   PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Call PdProblemSetFromOptions before PdProblemSetUp");
   if (p->datamode) PetscCall(p->ops.datasetfromoptions(p));
-  else if (p->ops.setfromoptions) PetscCall(p->ops.setfromoptions(p));
+  else {
+    PetscBool flg; /* read before the type's options: some types check for unused options there */
+    PetscOptionsBegin(p->comm, NULL, "Linear system output", "PdProblemWriteFields");
+    PetscCall(PetscOptionsString("-o_system", "PETSc binary file for the assembled matrix and its right-hand side (what solve -f reads)", "", p->osystem, p->osystem, sizeof(p->osystem), &flg));
+    PetscOptionsEnd();
+    PetscCheck(!flg || !p->osystem[0] || p->ops.getoperator, p->comm, PETSC_ERR_SUP, "-o_system: a '%s' problem has no assembled linear system to write; drop -o_system", p->type);
+    if (p->ops.setfromoptions) PetscCall(p->ops.setfromoptions(p));
+  }
   p->setfromoptionscalled = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -290,14 +297,39 @@ PetscErrorCode PdProblemGetReport(PdProblem p, PdDict report)
 }
 
 /*@
+  PdProblemWriteSystem - write the assembled matrix followed by its right-hand side in PETSc's binary
+  format, the file `pdeop solve -f` reads (what -o_system does); after PdProblemSetUp
+@*/
+PetscErrorCode PdProblemWriteSystem(PdProblem p, const char file[])
+{
+  Mat         A;
+  Vec         b;
+  PetscViewer v;
+
+  PetscFunctionBegin;
+  PetscCall(PdProblemGetOperator(p, &A, &b));
+  PetscCall(PetscViewerBinaryOpen(p->comm, file, FILE_MODE_WRITE, &v));
+  PetscCall(PetscViewerBinarySetSkipInfo(v, PETSC_TRUE)); /* no .info file beside it */
+  PetscCall(MatView(A, v));
+  PetscCall(VecView(b, v));
+  PetscCall(PetscViewerDestroy(&v));
+  PetscFunctionReturn(0);
+}
+
+/*@
   PdProblemWriteFields - write the fields the options asked for (-o file.h5, -vtk, -png, and the
-  type's own: cavity's -ghia_png, ns-periodic's -log); after PdProblemSolve
+  type's own: cavity's -ghia_png, ns-periodic's -log), and the linear system for -o_system; after
+  PdProblemSolve
 @*/
 PetscErrorCode PdProblemWriteFields(PdProblem p)
 {
   PetscFunctionBegin;
   PetscCheck(p->solved, p->comm, PETSC_ERR_ARG_WRONGSTATE, "PdProblemWriteFields: solve the problem first (PdProblemSolve)");
   if (p->ops.writefields) PetscCall(p->ops.writefields(p));
+  if (p->osystem[0]) {
+    PetscCall(PdProblemWriteSystem(p, p->osystem));
+    PetscCall(PdDictSetString(p->results, "output_system", p->osystem));
+  }
   PetscFunctionReturn(0);
 }
 

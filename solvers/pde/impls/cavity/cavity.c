@@ -84,7 +84,7 @@ static PetscErrorCode SetFromOptions_Cavity(PdProblem p)
   PetscCall(PetscOptionsString("-o", "HDF5 output: /u /v /p /psi /omega on the n x n nodes", "", c->out, c->out, sizeof(c->out), NULL));
   PetscCall(PetscOptionsString("-vtk", "VTK output (.vts) of the node fields", "", c->vtk, c->vtk, sizeof(c->vtk), NULL));
   PetscCall(PetscOptionsString("-png", "PNG: speed and stream-function contours", "", c->png, c->png, sizeof(c->png), NULL));
-  PetscCall(PetscOptionsString("-ghia_png", "PNG of u along x = 1/2 and v along y = 1/2 with Ghia et al.'s points (Re 100 or 1000)", "", c->gpng, c->gpng, sizeof(c->gpng), NULL));
+  PetscCall(PetscOptionsString("-ghia_png", "PNG of u along x = 1/2 and v along y = 1/2 with Ghia et al.'s points (Re 100 or 1000; other Re: the profiles alone)", "", c->gpng, c->gpng, sizeof(c->gpng), NULL));
   PetscOptionsEnd();
   PetscCall(CheckParameters(p, c));
   PetscCall(CreateState(p, c, PETSC_TRUE));
@@ -244,13 +244,18 @@ static PetscErrorCode WriteFields_Cavity(PdProblem p)
   if (c->fieldstep != c->step) PetscCall(PdCavityNodeFields(c));
   PetscCallMPI(MPI_Comm_rank(p->comm, &rank));
   if (rank == 0) {
-    if (c->gpng[0] && (c->re == 100 || c->re == 1000)) PetscCall(PdCavityGhiaPlot(c->gpng, c->re, N, c->nc + 2, c->ys, c->us, c->xv, c->vs));
+    if (c->gpng[0]) {
+      PetscCall(PdCavityGhiaPlot(c->gpng, c->re, N, c->nc + 2, c->ys, c->us, c->xv, c->vs));
+      if (c->re == 100 || c->re == 1000) PetscCall(PdPrintf(PETSC_COMM_SELF, "wrote %s: the centerline profiles with Ghia et al.'s points (Re = %g)\n", c->gpng, (double)c->re));
+      else PetscCall(PdPrintf(PETSC_COMM_SELF, "wrote %s: the centerline profiles alone; Ghia et al.'s table here has Re = 100 and 1000, not %g\n", c->gpng, (double)c->re));
+    }
     if (c->out[0]) PetscCall(WriteH5(c));
     if (c->png[0]) PetscCall(PdCavitySpeedContours(c->png, N, c->fields, c->fields + N * N, c->fields + 3 * N * N));
     if (c->vtk[0]) PetscCall(WriteVTK(c));
   }
   if (c->out[0]) PetscCall(PdDictSetString(p->results, "output", c->out));
   if (c->png[0]) PetscCall(PdDictSetString(p->results, "png", c->png));
+  if (c->gpng[0]) PetscCall(PdDictSetString(p->results, "ghia_png", c->gpng));
   if (c->vtk[0]) PetscCall(PdDictSetString(p->results, "vtk", c->vtk));
   PetscFunctionReturn(0);
 }

@@ -8,18 +8,19 @@
 #include <pdeop/options.h>
 #include <pdeop/io.h>
 #include <pdeop/rng.h>
+#include <petscviewerhdf5.h>
 
 static const char *const coefs[] = { "threshold", "lognormal", "file", "PdCoefficient", "", NULL };
 
 typedef struct {
-  PetscInt      coef, seed;
+  PetscInt      coef, seed, aindex; /* aindex: the sample of a dataset file (-1: the file's only one) */
   PetscReal     alpha, tau, sigma, fval;
   PdFaceAverage avg;
   char          afile[PETSC_MAX_PATH_LEN];
   DM            da;
   KSP           ksp;
   Mat           A;
-  Vec           b, u;
+  Vec           b, u, a; /* a: the coefficient at the nodes (named "a"), written beside u by -o (float32) */
   PdFieldOutput out;
 } Darcy;
 
@@ -43,6 +44,7 @@ static PetscErrorCode SetFromOptions_Darcy(PdProblem p)
   PetscOptionsBegin(p->comm, p->prefix, "pdeop solve darcy: -div(a grad u) = f, u = 0 on the boundary", "pdeop");
   PetscCall(PetscOptionsEList("-darcy_coefficient", "Coefficient a", "", coefs, 3, coefs[s->coef], &s->coef, NULL));
   PetscCall(PetscOptionsString("-darcy_coefficient_file", "HDF5 file with the coefficient (dataset a, or /inputs)", "", s->afile, s->afile, sizeof(s->afile), NULL));
+  PetscCall(PetscOptionsInt("-darcy_coefficient_index", "Sample of a dataset file to take (0-based; a file of one sample needs none)", "", s->aindex, &s->aindex, NULL));
   PetscCall(PetscOptionsReal("-darcy_alpha", "Random field smoothness alpha", "", s->alpha, &s->alpha, NULL));
   PetscCall(PetscOptionsReal("-darcy_tau", "Random field inverse length scale tau", "", s->tau, &s->tau, NULL));
   PetscCall(PetscOptionsReal("-darcy_sigma", "Log-normal amplitude sigma", "", s->sigma, &s->sigma, NULL));
@@ -54,6 +56,7 @@ static PetscErrorCode SetFromOptions_Darcy(PdProblem p)
   PetscCheck(s->alpha > 0 && s->tau > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-darcy_alpha and -darcy_tau must be positive");
   PetscCheck(s->seed >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
   PetscCheck(s->coef != 2 || s->afile[0], p->comm, PETSC_ERR_ARG_WRONG, "-darcy_coefficient file needs -darcy_coefficient_file a.h5");
+  PetscCheck(s->aindex >= -1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-darcy_coefficient_index must be 0 or more, got %" PetscInt_FMT, s->aindex);
   PetscCall(DMDestroy(&s->da));
   PetscCall(PdMeshCreateDA(p->comm, 2, 85, &s->da));
   PetscCall(PdFieldOutputReadOptions(p->comm, &s->out));
@@ -64,34 +67,66 @@ static PetscErrorCode SetFromOptions_Darcy(PdProblem p)
   PetscFunctionReturn(0);
 }
 
+/* The coefficient of sample aindex (-1: the only one) in a file: dataset "a" (as -o writes it) or a
+   dataset's /inputs (N x ...), M x M values, positive */
+static PetscErrorCode ReadCoefficient(MPI_Comm comm, const char file[], PetscInt aindex, PetscInt M, double a[])
+{
+  int            nd;
+  PetscInt       shape[8], size = 1, nsamples = 1, k = aindex < 0 ? 0 : aindex;
+  float         *fa;
+  PetscBool      isdataset;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = PdH5ReadFloatArray(comm, file, "a", &nd, shape, &fa);
+  PetscCall(PetscPopErrorHandler());
+  isdataset = (PetscBool)(ierr != 0);
+  if (isdataset) PetscCall(PdH5ReadFloatArray(comm, file, "/inputs", &nd, shape, &fa));
+  for (int i = 0; i < nd; i++) size *= shape[i];
+  if (isdataset && nd > 1 && size != M * M) nsamples = shape[0], size /= shape[0]; /* N x 1 x M x M */
+  if (size != M * M || k >= nsamples || (aindex < 0 && nsamples > 1)) {
+    PetscCall(PetscFree(fa));
+    PetscCheck(size == M * M, comm, PETSC_ERR_ARG_SIZ, "'%s' holds %" PetscInt_FMT " coefficient values per sample; the %" PetscInt_FMT " x %" PetscInt_FMT " grid needs %" PetscInt_FMT " (set -da_grid_x)", file, size, M, M, M * M);
+    PetscCheck(aindex >= 0, comm, PETSC_ERR_ARG_WRONG, "'%s' holds %" PetscInt_FMT " samples: choose one with -darcy_coefficient_index k (0 to %" PetscInt_FMT ")", file, nsamples, nsamples - 1);
+    SETERRQ(comm, PETSC_ERR_ARG_OUTOFRANGE, "-darcy_coefficient_index %" PetscInt_FMT " is out of range: '%s' holds %" PetscInt_FMT " sample%s (0 to %" PetscInt_FMT ")", aindex, file, nsamples, nsamples == 1 ? "" : "s", nsamples - 1);
+  }
+  for (PetscInt i = 0; i < M * M; i++) a[i] = fa[k * M * M + i];
+  PetscCall(PetscFree(fa));
+  for (PetscInt i = 0; i < M * M; i++) PetscCheck(a[i] > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "'%s': the coefficient must be positive, found %g", file, a[i]);
+  PetscFunctionReturn(0);
+}
+
 /* the coefficient on the M x M grid: read from the file, or drawn from the seed */
 static PetscErrorCode Coefficient(PdProblem p, Darcy *s, PetscInt M, double a[])
 {
   PetscFunctionBegin;
-  if (s->coef == 2) {
-    int            nd;
-    PetscInt       shape[5], size = 1;
-    float         *fa;
-    PetscErrorCode ierr;
-    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-    ierr = PdH5ReadFloatArray(p->comm, s->afile, "a", &nd, shape, &fa);
-    PetscCall(PetscPopErrorHandler());
-    if (ierr) PetscCall(PdH5ReadFloatArray(p->comm, s->afile, "/inputs", &nd, shape, &fa));
-    for (int i = 0; i < nd; i++) size *= shape[i];
-    if (size != M * M) {
-      PetscCall(PetscFree(fa));
-      SETERRQ(p->comm, PETSC_ERR_ARG_SIZ, "'%s' holds %" PetscInt_FMT " coefficient values; the %" PetscInt_FMT " x %" PetscInt_FMT " grid needs %" PetscInt_FMT " (set -da_grid_x)", s->afile, size, M, M, M * M);
-    }
-    for (PetscInt i = 0; i < M * M; i++) a[i] = fa[i];
-    PetscCall(PetscFree(fa));
-    for (PetscInt i = 0; i < M * M; i++) PetscCheck(a[i] > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "'%s': the coefficient must be positive, found %g", s->afile, a[i]);
-  } else {
+  if (s->coef == 2) PetscCall(ReadCoefficient(p->comm, s->afile, s->aindex, M, a));
+  else {
     PdRng rng;
     PetscCall(PdRngSeed(&rng, (uint64_t)s->seed, PD_RNG_STREAM_MAIN));
     PetscCall(PdGaussianRandomField2D(M, s->alpha, s->tau, &rng, a));
     if (s->coef == 0) PetscCall(PdFieldThreshold(M * M, a, 12.0, 3.0));
     else PetscCall(PdFieldLogNormal(M * M, a, s->sigma));
   }
+  PetscFunctionReturn(0);
+}
+
+/* the node array a (x fastest) as a vector of the DMDA named "a" */
+static PetscErrorCode CoefficientVec(DM da, const double a[], Vec *v)
+{
+  PetscInt      M, xs, ys, xm, ym;
+  PetscScalar **x;
+
+  PetscFunctionBegin;
+  PetscCall(DMDAGetInfo(da, NULL, &M, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
+  PetscCall(DMCreateGlobalVector(da, v));
+  PetscCall(PetscObjectSetName((PetscObject)*v, "a"));
+  PetscCall(DMDAGetCorners(da, &xs, &ys, NULL, &xm, &ym, NULL));
+  PetscCall(DMDAVecGetArray(da, *v, &x));
+  for (PetscInt j = ys; j < ys + ym; j++)
+    for (PetscInt i = xs; i < xs + xm; i++) x[j][i] = a[j * M + i];
+  PetscCall(DMDAVecRestoreArray(da, *v, &x));
   PetscFunctionReturn(0);
 }
 
@@ -118,6 +153,7 @@ static PetscErrorCode SetUp_Darcy(PdProblem p)
   PetscCall(DMCreateGlobalVector(s->da, &s->u));
   PetscCall(PetscObjectSetName((PetscObject)s->u, "u"));
   PetscCall(PdDarcyRHS(s->da, NULL, s->fval, s->b));
+  PetscCall(CoefficientVec(s->da, a, &s->a));
   PetscCall(PetscFree(a));
   if (p->setfromoptionscalled) PetscCall(PdOptionsCheckUnusedAtSolve("solve darcy"));
   PetscFunctionReturn(0);
@@ -146,6 +182,13 @@ static PetscErrorCode WriteFields_Darcy(PdProblem p)
 
   PetscFunctionBegin;
   PetscCall(PdFieldOutputWrite(&s->out, s->da, s->u, NULL, p->results));
+  if (s->out.h5[0]) { /* the coefficient beside u, so the file can be solved again (-darcy_coefficient_file) */
+    PetscViewer v;
+    PetscCall(PetscViewerHDF5Open(p->comm, s->out.h5, FILE_MODE_APPEND, &v));
+    PetscCall(PetscViewerHDF5SetSPOutput(v, PETSC_TRUE)); /* float32, as pdeop's readers (and datasets) have it */
+    PetscCall(VecView(s->a, v));
+    PetscCall(PetscViewerDestroy(&v));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -167,13 +210,15 @@ static PetscErrorCode Destroy_Darcy(PdProblem p)
   PetscCall(MatDestroy(&s->A));
   PetscCall(VecDestroy(&s->b));
   PetscCall(VecDestroy(&s->u));
+  PetscCall(VecDestroy(&s->a));
   PetscCall(DMDestroy(&s->da));
   PetscCall(PetscFree(p->data));
   PetscFunctionReturn(0);
 }
 
 /* -da_grid_x (nodes per side, default 85), -darcy_coefficient threshold|lognormal|file,
-   -darcy_coefficient_file a.h5 (a dataset "a" of the grid's size, or /inputs with one sample),
+   -darcy_coefficient_file a.h5 (a dataset "a" of the grid's size, or a dataset's /inputs, sample
+   -darcy_coefficient_index k),
    -darcy_alpha 2 -darcy_tau 3 -darcy_sigma 1 -seed 0, -darcy_f 1, -darcy_face_average
    harmonic|arithmetic, every KSP/PC option, -o/-vtk/-png */
 PetscErrorCode PdProblemCreate_Darcy(PdProblem p)
@@ -187,6 +232,7 @@ PetscErrorCode PdProblemCreate_Darcy(PdProblem p)
   s->sigma              = 1;
   s->fval               = 1;
   s->avg                = PD_FACE_HARMONIC;
+  s->aindex             = -1;
   p->data               = s;
   p->ops.setfromoptions = SetFromOptions_Darcy;
   p->ops.setup          = SetUp_Darcy;

@@ -135,6 +135,24 @@ static PetscErrorCode SetUp_NSPeriodic(PdProblem p)
   PetscFunctionReturn(0);
 }
 
+/* Taylor-Green without forcing: ||w - w_exact|| / ||w_exact|| over the grid at the final time, where
+   w_exact = w0 exp(-2 nu (2 pi k / L)^2 t) is the exact decay of the initial vortex */
+static PetscErrorCode TaylorGreenError(const NSPeriodic *s, double *err)
+{
+  const PetscReal L = s->domain == 0 ? 1.0 : 2 * PETSC_PI, kk = 2 * PETSC_PI * s->tgk / L;
+  const double    decay = exp(-2.0 * s->nu * kk * kk * s->t);
+  double          d2 = 0, e2 = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt q = 0; q < s->N * s->N; q++) {
+    const double ex = s->w0[q] * decay;
+    d2 += (s->w[q] - ex) * (s->w[q] - ex);
+    e2 += ex * ex;
+  }
+  *err = e2 > 0 ? sqrt(d2 / e2) : sqrt(d2);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Solve_NSPeriodic(PdProblem p)
 {
   NSPeriodic    *s    = (NSPeriodic *)p->data;
@@ -142,7 +160,7 @@ static PetscErrorCode Solve_NSPeriodic(PdProblem p)
   PetscInt       done = 0;
   PdProgress     prog;
   PetscLogDouble t0, t1;
-  double         wmax = 0;
+  double         wmax = 0, err = -1;
 
   PetscFunctionBegin;
   PetscCall(PdProgressBegin(p->comm, "ns-periodic steps", s->nsteps, &prog));
@@ -169,7 +187,9 @@ static PetscErrorCode Solve_NSPeriodic(PdProblem p)
   PetscCall(PdNSDiagnostics(s->ns, &s->e, &s->z, &s->cfl, &s->t));
   PetscCall(PdNSGetMaxCFL(s->ns, &s->cflmax));
   for (PetscInt q = 0; q < N * N; q++) PetscCheck(!PetscIsInfOrNanReal(s->w[q]), p->comm, PETSC_ERR_NOT_CONVERGED, "The final vorticity is not finite at grid point %" PetscInt_FMT ": nothing written. Lower -dt", q);
-  PetscCall(PdPrintf(p->comm, "ns-periodic %" PetscInt_FMT "^2, nu %g, %" PetscInt_FMT " steps of %g to t = %g in %.2f s: energy %.6g -> %.6g, enstrophy %.6g -> %.6g, max CFL %.3g\n", N, (double)s->nu, s->nsteps, (double)s->dt, (double)s->t, s->seconds, s->e0, s->e, s->z0, s->z, s->cflmax));
+  if (s->init == 1 && s->forcing == PD_NS_FORCING_NONE) PetscCall(TaylorGreenError(s, &err));
+  PetscCall(PdPrintf(p->comm, "ns-periodic %" PetscInt_FMT "^2, nu %g, %" PetscInt_FMT " steps of %g to t = %g in %.2f s: energy %.6g -> %.6g, enstrophy %.6g -> %.6g, max CFL %.3g%s", N, (double)s->nu, s->nsteps, (double)s->dt, (double)s->t, s->seconds, s->e0, s->e, s->z0, s->z, s->cflmax, err >= 0 ? "" : "\n"));
+  if (err >= 0) PetscCall(PdPrintf(p->comm, "; relative L2 error of the vorticity against the exact decay %.3e\n", err));
   PetscCall(PdDictSetInt(p->results, "steps", s->nsteps));
   PetscCall(PdDictSetReal(p->results, "seconds", s->seconds));
   PetscCall(PdDictSetReal(p->results, "seconds_per_step", s->seconds / s->nsteps));
@@ -182,6 +202,7 @@ static PetscErrorCode Solve_NSPeriodic(PdProblem p)
   PetscCall(PdDictSetReal(p->results, "cfl_final", s->cfl));
   for (PetscInt q = 0; q < N * N; q++) wmax = PetscMax(wmax, PetscAbsReal(s->w[q]));
   PetscCall(PdDictSetReal(p->results, "max_vorticity", wmax));
+  if (err >= 0) PetscCall(PdDictSetReal(p->results, "error", err));
   PetscFunctionReturn(0);
 }
 
@@ -254,7 +275,12 @@ static PetscErrorCode WriteFields_NSPeriodic(PdProblem p)
   }
   if (s->png[0]) {
     const double *panels[2] = { s->w0, s->w };
-    PetscCall(PdPNGWriteHeatmaps(p->comm, s->png, 2, s->N, s->N, panels));
+    char          title[128], l0[32], l1[48];
+    const char   *labels[2] = { l0, l1 };
+    PetscCall(PetscSNPrintf(title, sizeof(title), "vorticity, %" PetscInt_FMT "^2, nu %g", s->N, (double)s->nu));
+    PetscCall(PetscSNPrintf(l0, sizeof(l0), "t = 0"));
+    PetscCall(PetscSNPrintf(l1, sizeof(l1), "t = %g", (double)s->t));
+    PetscCall(PdPNGWriteFields(p->comm, s->png, title, 2, labels, s->N, s->N, panels));
     PetscCall(PdDictSetString(p->results, "png", s->png));
   }
   PetscFunctionReturn(0);

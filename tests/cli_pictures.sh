@@ -17,11 +17,11 @@ check "solve -png: taller by the title, labels and colour bars" 'a >= 264 + 60' 
 read -r w h <<<"$(png_size w.png)"
 check "ns-periodic -png: two 256-pixel panels with title and bars" 'a >= 2 * 256 + 24 && b >= 256 + 60' "$w" "$h"
 
-"$P" solve cavity -re 400 -n 17 -t_max 0.5 -ghia_png g.png -report r.json > g.out
+"$P" solve cavity -re 400 -n 17 -t_max 0.5 -steady_tol 1e3 -ghia_png g.png -report r.json > g.out
 [ -s g.png ] && ok "-ghia_png at Re = 400 writes the profiles" || bad "-ghia_png at Re = 400 wrote nothing"
 grep -q "wrote g.png: the centerline profiles alone" g.out && ok "and says so: $(grep 'wrote g.png' g.out)" || bad "no message: $(cat g.out)"
 check "-ghia_png: 1280 x 400" 'a == 1280 && b == 400' $(png_size g.png)
 [ "$(jget r.json ghia_png)" = g.png ] && ok "the report names the Ghia picture" || bad "report lacks ghia_png"
-"$P" solve cavity -re 100 -n 17 -t_max 0.5 -ghia_png g100.png > g100.out
+"$P" solve cavity -re 100 -n 17 -t_max 0.5 -steady_tol 1e3 -ghia_png g100.png > g100.out
 grep -q "wrote g100.png: the centerline profiles with Ghia et al.'s points" g100.out && ok "at Re = 100 with Ghia's points" || bad "Re = 100 message: $(cat g100.out)"
 finish

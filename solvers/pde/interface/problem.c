@@ -147,7 +147,7 @@ PetscErrorCode PdProblemSetFromOptions(PdProblem p)
     PetscOptionsBegin(p->comm, NULL, "Linear system output", "PdProblemWriteFields");
     PetscCall(PetscOptionsString("-o_system", "PETSc binary file for the assembled matrix and its right-hand side (what solve -f reads)", "", p->osystem, p->osystem, sizeof(p->osystem), &flg));
     PetscOptionsEnd();
-    PetscCheck(!flg || !p->osystem[0] || p->ops.getoperator, p->comm, PETSC_ERR_SUP, "-o_system: a '%s' problem has no assembled linear system to write; drop -o_system", p->type);
+    PetscCheck(!flg || !p->osystem[0] || p->ops.getoperator || p->field_A, p->comm, PETSC_ERR_SUP, "-o_system: a '%s' problem has no assembled linear system to write; drop -o_system", p->type);
     if (p->ops.setfromoptions) PetscCall(p->ops.setfromoptions(p));
   }
   p->setfromoptionscalled = PETSC_TRUE;

@@ -39,6 +39,48 @@ static inline PetscErrorCode pdt_silent_handler(MPI_Comm comm, int line, const c
     if (!(fabs(pdt_a_ - pdt_b_) <= (tol))) fail_msg("%s = %.9g, %s = %.9g differ by %.3g > %.3g", #a, pdt_a_, #b, pdt_b_, fabs(pdt_a_ - pdt_b_), (double)(tol)); \
   } while (0)
 
+/* Put a table of options {"-name", "value" or NULL} into the database, or take them out again. */
+static inline void pdt_options(const char *const (*opts)[2], size_t n, PetscBool set)
+{
+  for (size_t k = 0; k < n; k++) {
+    if (set) PDT(PetscOptionsSetValue(NULL, opts[k][0], opts[k][1]));
+    else PDT(PetscOptionsClearValue(NULL, opts[k][0]));
+  }
+}
+#define PDT_SET_OPTIONS(opts)   pdt_options((const char *const(*)[2])(opts), sizeof(opts) / sizeof((opts)[0]), PETSC_TRUE)
+#define PDT_CLEAR_OPTIONS(opts) pdt_options((const char *const(*)[2])(opts), sizeof(opts) / sizeof((opts)[0]), PETSC_FALSE)
+
+/* A model of the type on PETSC_COMM_SELF configured by NOpSetFromOptions from the table of options
+   {"-name", "value" or NULL}, which is put into the database only for that call. */
+static inline PetscErrorCode PdtNOpFromOptions(NOpType type, const char *const (*opts)[2], size_t n, NOp *nop)
+{
+  PetscFunctionBegin;
+  PetscCall(NOpCreate(PETSC_COMM_SELF, nop));
+  PetscCall(NOpSetType(*nop, type));
+  for (size_t k = 0; k < n; k++) PetscCall(PetscOptionsSetValue(NULL, opts[k][0], opts[k][1]));
+  PetscCall(NOpSetFromOptions(*nop));
+  for (size_t k = 0; k < n; k++) PetscCall(PetscOptionsClearValue(NULL, opts[k][0]));
+  PetscFunctionReturn(0);
+}
+#define PDT_NOP_FROM_OPTIONS(type, opts, nop) PdtNOpFromOptions(type, (const char *const(*)[2])(opts), sizeof(opts) / sizeof((opts)[0]), nop)
+
+/* The two models have the same number of parameters, bit for bit the same. */
+static inline void pdt_assert_same_params(NOp a, NOp b)
+{
+  PdParams pa, pb;
+  PetscInt na, nb;
+  float   *da, *db, *g;
+
+  PDT(NOpGetParams(a, &pa));
+  PDT(NOpGetParams(b, &pb));
+  PDT(PdParamsGetSize(pa, &na));
+  PDT(PdParamsGetSize(pb, &nb));
+  assert_int_equal(na, nb);
+  PDT(PdParamsGetArrays(pa, &da, &g));
+  PDT(PdParamsGetArrays(pb, &db, &g));
+  for (PetscInt i = 0; i < na; i++) assert_true(da[i] == db[i]);
+}
+
 /* Run the group under PETSc with its malloc tracking on (-malloc_debug); return non-zero if any test
    failed, or if PetscMalloc'ed memory is still allocated after PetscFinalize (which frees all of
    PETSc's own registrations): a leak in pdeop or in a test. */

@@ -5,7 +5,7 @@
    system run under an options prefix; a darcy sample drawn twice is the same, its coefficient is
    the 12/3 threshold and its solution satisfies the discrete Darcy equation, and the dataset driver
    holds exactly the samples drawn one by one; antiderivative has only a data mode. */
-#include "pdtest.h"
+#include "pdtest_cavity.h"
 #include <petscdmda.h>
 #include <pdeop/problem.h>
 #include <pdeop/darcy.h>
@@ -120,7 +120,7 @@ static void test_cavity_steps(void **state)
   PdProblem      p;
   PetscBool      done, steady;
   PetscInt       n;
-  const double  *f[5], *u, *v, *psi, *w;
+  const double  *f[5];
   PdDict         r;
   PetscInt64     steps;
   Mat            A;
@@ -142,23 +142,7 @@ static void test_cavity_steps(void **state)
   PDT(PdProblemView(p, NULL));
   PDT(PdProblemCavityGetNodeFields(p, &n, f));
   assert_int_equal(n, N);
-  u = f[0], v = f[1], psi = f[3], w = f[4];
-  for (PetscInt k = 0; k < N; k++) {
-    PDT_CLOSE(u[k], 0, 0);                                  /* bottom */
-    PDT_CLOSE(u[(N - 1) * N + k], (k > 0 && k < N - 1), 0); /* lid */
-    PDT_CLOSE(u[k * N], 0, 0);                              /* left */
-    PDT_CLOSE(u[k * N + N - 1], 0, 0);                      /* right */
-    PDT_CLOSE(v[k], 0, 0);
-    PDT_CLOSE(v[(N - 1) * N + k], 0, 0);
-    PDT_CLOSE(v[k * N], 0, 0);
-    PDT_CLOSE(v[k * N + N - 1], 0, 0);
-    PDT_CLOSE(psi[k], 0, 1e-7);
-    PDT_CLOSE(psi[(N - 1) * N + k], 0, 1e-6);
-    PDT_CLOSE(psi[k * N], 0, 1e-7);
-    PDT_CLOSE(psi[k * N + N - 1], 0, 1e-6);
-  }
-  assert_true(psi[(N / 2) * N + N / 2] < 0);
-  assert_true(w[(N / 2) * N + N / 2] < 0);
+  PdtCavityCheckWalls(N, f[0], f[1], f[3], f[4]);
   /* Solve has nothing left to do; the report counts the steps taken */
   PDT(PdProblemSolve(p));
   PDT(PdDictCreate(&r));
@@ -179,7 +163,7 @@ static void test_ns_periodic(void **state)
   PdDict      r;
   double      e0, e;
 
-  for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) PDT(PetscOptionsSetValue(NULL, opts[k][0], opts[k][1]));
+  PDT_SET_OPTIONS(opts);
   PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
   PDT(PdProblemSetType(p, PDPROBLEMNSPERIODIC));
   PDT(PdProblemSetOptionsPrefix(p, "tn_"));
@@ -193,7 +177,7 @@ static void test_ns_periodic(void **state)
   PDT_CLOSE(e / e0, exp(-4 * 0.1 * 0.1), 1e-6);
   PDT(PdDictDestroy(&r));
   PDT(PdProblemDestroy(&p));
-  for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) PDT(PetscOptionsClearValue(NULL, opts[k][0]));
+  PDT_CLEAR_OPTIONS(opts);
 }
 
 /* system under the prefix ts_: a poisson operator written to a PETSc binary file and solved again */

@@ -55,22 +55,11 @@ static PetscErrorCode SeriesFree(PdDataset *ds)
 /* a small FNO [tin, GRID, GRID] -> [1, GRID, GRID], recurrent with K steps (K = 0: a direct map) */
 static PetscErrorCode SmallFNO(PetscInt tin, PetscInt K, NOp *nop)
 {
-  PetscInt si[3] = {tin, GRID, GRID}, so[3] = {1, GRID, GRID};
+  const char *opts[][2] = {{"-fno_width", "4"}, {"-fno_modes", "3"}, {"-fno_layers", "2"}, {"-fno_hidden", "8"}, {"-seed", "3"}};
+  PetscInt    si[3] = {tin, GRID, GRID}, so[3] = {1, GRID, GRID};
 
   PetscFunctionBegin;
-  PetscCall(NOpCreate(PETSC_COMM_SELF, nop));
-  PetscCall(NOpSetType(*nop, NOPFNO));
-  PetscCall(PetscOptionsSetValue(NULL, "-fno_width", "4"));
-  PetscCall(PetscOptionsSetValue(NULL, "-fno_modes", "3"));
-  PetscCall(PetscOptionsSetValue(NULL, "-fno_layers", "2"));
-  PetscCall(PetscOptionsSetValue(NULL, "-fno_hidden", "8"));
-  PetscCall(PetscOptionsSetValue(NULL, "-seed", "3"));
-  PetscCall(NOpSetFromOptions(*nop));
-  PetscCall(PetscOptionsClearValue(NULL, "-fno_width"));
-  PetscCall(PetscOptionsClearValue(NULL, "-fno_modes"));
-  PetscCall(PetscOptionsClearValue(NULL, "-fno_layers"));
-  PetscCall(PetscOptionsClearValue(NULL, "-fno_hidden"));
-  PetscCall(PetscOptionsClearValue(NULL, "-seed"));
+  PetscCall(PDT_NOP_FROM_OPTIONS(NOPFNO, opts, nop));
   PetscCall(NOpSetShapes(*nop, 3, si, 3, so));
   if (K > 0) PetscCall(NOpSetRollout(*nop, K));
   PetscFunctionReturn(0);

@@ -81,6 +81,48 @@ static inline void pdt_assert_same_params(NOp a, NOp b)
   for (PetscInt i = 0; i < na; i++) assert_true(da[i] == db[i]);
 }
 
+/* Solve A x = b on PETSC_COMM_SELF with a KSP of the type and a PC of the type, to rtol (absolute
+   tolerance 1e-50) in at most maxit iterations. A model file, if given, reaches the solver as a user
+   gives it: the option -t_<option> read by KSPSetFromOptions under the prefix t_. With dm, the KSP
+   knows the grid (not active). Gives the iterations; a failed solve's error is passed on after
+   cleaning up, and a solve that did not converge is an error. */
+static inline PetscErrorCode PdtKSPSolve(Mat A, Vec b, Vec x, DM dm, KSPType ksptype, PCType pctype, PetscReal rtol, PetscInt maxit, const char *option, const char *model, PetscInt *its)
+{
+  KSP                ksp;
+  PC                 pc;
+  KSPConvergedReason reason = KSP_CONVERGED_ITERATING;
+  PetscErrorCode     ierr;
+
+  PetscFunctionBegin;
+  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  if (dm) {
+    PetscCall(KSPSetDM(ksp, dm));
+    PetscCall(KSPSetDMActive(ksp, PETSC_FALSE));
+  }
+  PetscCall(KSPSetType(ksp, ksptype));
+  PetscCall(KSPSetTolerances(ksp, rtol, 1e-50, PETSC_DEFAULT, maxit));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCSetType(pc, pctype));
+  if (model) {
+    char name[64];
+    PetscCall(PetscSNPrintf(name, sizeof(name), "-t_%s", option));
+    PetscCall(KSPSetOptionsPrefix(ksp, "t_"));
+    PetscCall(PetscOptionsSetValue(NULL, name, model));
+    PetscCall(KSPSetFromOptions(ksp));
+    PetscCall(PetscOptionsClearValue(NULL, name));
+  }
+  ierr = KSPSolve(ksp, b, x);
+  if (!ierr) {
+    PetscCall(KSPGetIterationNumber(ksp, its));
+    PetscCall(KSPGetConvergedReason(ksp, &reason));
+  }
+  PetscCall(KSPDestroy(&ksp));
+  PetscCall(ierr);
+  PetscCheck(reason > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "%s with PC %s did not converge", ksptype, pctype);
+  PetscFunctionReturn(0);
+}
+
 /* Run the group under PETSc with its malloc tracking on (-malloc_debug); return non-zero if any test
    failed, or if PetscMalloc'ed memory is still allocated after PetscFinalize (which frees all of
    PETSc's own registrations): a leak in pdeop or in a test. */

@@ -79,10 +79,9 @@ static void test_ritz_values(void **state)
 /* with setdm, the KSP knows the grid (dcdm then moves vectors through the DMDA; else it gathers them) */
 static PetscErrorCode SolvePoisson(DM da, PetscBool setdm, const char *ksptype, const char *model, Vec *u, PetscInt *its)
 {
-  Mat A;
-  Vec b;
-  KSP ksp;
-  PC  pc;
+  Mat            A;
+  Vec            b;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(DMCreateMatrix(da, &A));
@@ -90,36 +89,11 @@ static PetscErrorCode SolvePoisson(DM da, PetscBool setdm, const char *ksptype, 
   PetscCall(DMCreateGlobalVector(da, &b));
   PetscCall(VecDuplicate(b, u));
   PetscCall(PdPoissonFDRHS(da, PD_MMS_TRIG, b));
-  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
-  PetscCall(KSPSetOperators(ksp, A, A));
-  if (setdm) {
-    PetscCall(KSPSetDM(ksp, da));
-    PetscCall(KSPSetDMActive(ksp, PETSC_FALSE));
-  }
-  PetscCall(KSPSetType(ksp, ksptype));
-  PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCSetType(pc, PCNONE));
-  PetscCall(KSPSetTolerances(ksp, 1e-10, 1e-50, PETSC_DEFAULT, 5000));
-  if (model) {
-    PetscCall(KSPSetOptionsPrefix(ksp, "t_"));
-    PetscCall(PetscOptionsSetValue(NULL, "-t_ksp_dcdm_model", model));
-    PetscCall(KSPSetFromOptions(ksp));
-    PetscCall(PetscOptionsClearValue(NULL, "-t_ksp_dcdm_model"));
-  }
-  {
-    PetscErrorCode     ierr = KSPSolve(ksp, b, *u);
-    KSPConvergedReason reason = KSP_CONVERGED_ITERATING;
-    if (!ierr) {
-      PetscCall(KSPGetIterationNumber(ksp, its));
-      PetscCall(KSPGetConvergedReason(ksp, &reason));
-    }
-    PetscCall(KSPDestroy(&ksp));
-    PetscCall(VecDestroy(&b));
-    PetscCall(MatDestroy(&A));
-    if (ierr) PetscCall(VecDestroy(u));
-    PetscCall(ierr);
-    PetscCheck(reason > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "%s did not converge", ksptype);
-  }
+  ierr = PdtKSPSolve(A, b, *u, setdm ? da : NULL, ksptype, PCNONE, 1e-10, 5000, "ksp_dcdm_model", model, its);
+  PetscCall(VecDestroy(&b));
+  PetscCall(MatDestroy(&A));
+  if (ierr) PetscCall(VecDestroy(u));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

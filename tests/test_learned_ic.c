@@ -197,38 +197,17 @@ static void test_factor_and_loss(void **state)
   PDT(PdFamilyDestroy(&fam));
 }
 
+/* CG to rtol 1e-8 with the PC (and its model file, through -pc_learned_model): the iterations */
 static PetscErrorCode CGIterations(Mat A, Vec b, const char *pctype, const char *model, PetscInt *its)
 {
-  KSP                ksp;
-  PC                 pc;
-  Vec                x;
-  KSPConvergedReason reason;
+  Vec            x;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(VecDuplicate(b, &x));
-  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
-  PetscCall(KSPSetOperators(ksp, A, A));
-  PetscCall(KSPSetType(ksp, KSPCG));
-  PetscCall(KSPSetTolerances(ksp, 1e-8, 1e-50, PETSC_DEFAULT, 10000));
-  PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCSetType(pc, pctype));
-  if (model) {
-    PetscCall(KSPSetOptionsPrefix(ksp, "t_"));
-    PetscCall(PetscOptionsSetValue(NULL, "-t_pc_learned_model", model));
-    PetscCall(KSPSetFromOptions(ksp));
-    PetscCall(PetscOptionsClearValue(NULL, "-t_pc_learned_model"));
-  }
-  {
-    PetscErrorCode ierr = KSPSolve(ksp, b, x); /* clean up before passing a set-up error on */
-    if (!ierr) {
-      PetscCall(KSPGetIterationNumber(ksp, its));
-      PetscCall(KSPGetConvergedReason(ksp, &reason));
-    }
-    PetscCall(KSPDestroy(&ksp));
-    PetscCall(VecDestroy(&x));
-    PetscCall(ierr);
-  }
-  PetscCheck(reason > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "CG with %s did not converge", pctype);
+  ierr = PdtKSPSolve(A, b, x, NULL, KSPCG, pctype, 1e-8, 10000, "pc_learned_model", model, its);
+  PetscCall(VecDestroy(&x));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

@@ -206,14 +206,11 @@ static void test_bad_options(void **state)
   PDT(PetscOptionsClear(NULL));
 }
 
-int main(int argc, char **argv)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_sampling_lshape),
-    cmocka_unit_test(test_fem_helmholtz_order),
-    cmocka_unit_test(test_evaluate_integrals),
-    cmocka_unit_test(test_annealing_helps),
-    cmocka_unit_test(test_bad_options),
-  };
-  return pdt_run(argc, argv, "pinn_mesh", tests, sizeof(tests) / sizeof(tests[0]));
-}
+static const struct CMUnitTest tests[] = {
+  cmocka_unit_test(test_sampling_lshape),
+  cmocka_unit_test(test_fem_helmholtz_order),
+  cmocka_unit_test(test_evaluate_integrals),
+  cmocka_unit_test(test_annealing_helps),
+  cmocka_unit_test(test_bad_options),
+};
+PDT_MAIN("pinn_mesh", tests)

@@ -1,5 +1,6 @@
 /* Shared helpers for pdeop's cmocka tests: PETSc start-up, calls that must succeed or must fail,
-   and float comparisons. Every test program exits non-zero when any check fails. */
+   float comparisons, option tables, models made from options, and a KSP solve with a model file.
+   Every test program exits non-zero when any check fails. */
 #pragma once
 #include <stdarg.h>
 #include <stddef.h>

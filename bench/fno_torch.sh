@@ -7,16 +7,12 @@
 # OpenBLAS kernels OpenBLAS picked even when it fell back to generic ones; see below).
 # PyTorch is Debian's python3-torch (apt-get install python3-torch), for this benchmark only; without it
 # the PyTorch columns are skipped.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="$(cd "${1:-$root/build}" && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_build fno_torch.sh "${1:-}" pdeop bench_fno_train bench_ops
 N=${N:-200}
 EPOCHS=${EPOCHS:-3}
 TS=$((N * EPOCHS))
 NINF=$((N < 200 ? N : 200))
-for prog in pdeop bench_fno_train bench_ops; do
-  [ -x "$build/$prog" ] || { echo "fno_torch.sh: $build/$prog is missing: build first (cmake --build $build)" >&2; exit 1; }
-done
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

@@ -8,12 +8,10 @@
 #      DIST (stde directions, sparse), V (directions per point, 16), PYTHON (/usr/bin/python3).
 # One BLAS/OpenMP thread for every program (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, torch.set_num_threads).
 # PyTorch is Debian's python3-torch (apt-get install python3-torch); without it those rows are skipped.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 what="${1:-all}"
-build="$(cd "${2:-$root/build}" && pwd)"
+bench_build pinn.sh "${2:-}" pdeop
 P="$build/pdeop"
-[ -x "$P" ] || { echo "pinn.sh: $P is missing: build first (cmake --build $build)" >&2; exit 1; }
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 ITERS=${ITERS:-10000}
 DIMS=${DIMS:-100 1000}

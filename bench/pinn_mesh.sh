@@ -6,12 +6,10 @@
 # Env: ITERS (Helmholtz iterations, 40000 as the reference code), SEEDS ("1 2 3"),
 #      LITERS (L-shape iterations, 20000), JOBS (runs at a time, 2).
 # One BLAS thread per run; JOBS runs share the machine, so s/iter is per run, not per core.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 what="${1:-all}"
-build="$(cd "${2:-$root/build}" && pwd)"
+bench_build pinn_mesh.sh "${2:-}" pdeop
 P="$build/pdeop"
-[ -x "$P" ] || { echo "pinn_mesh.sh: $P is missing: build first" >&2; exit 1; }
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 ITERS=${ITERS:-40000}
 SEEDS=${SEEDS:-1 2 3}

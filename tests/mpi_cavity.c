@@ -1,26 +1,9 @@
 /* Two-rank test of the lid-driven cavity: the steady state computed on 2 ranks (the MAC grid split
    between them, GAMG on the distributed pressure matrix) equals the one computed on 1 rank to solver
    tolerance, field by field on the 17 x 17 node grid (/u, /v, /p, /psi of the -o file). */
-#include "pdtest.h"
+#include "pdtest_cavity.h"
 #include <pdeop/problem.h>
 #include <pdeop/io.h>
-
-/* What `pdeop solve cavity` does: the problem from the options, solved, its fields written */
-static PetscErrorCode RunCavity(MPI_Comm comm, PdDict r)
-{
-  PdProblem p;
-
-  PetscFunctionBegin;
-  PetscCall(PdProblemCreate(comm, &p));
-  PetscCall(PdProblemSetType(p, PDPROBLEMCAVITY));
-  PetscCall(PdProblemSetFromOptions(p));
-  PetscCall(PdProblemSetUp(p));
-  PetscCall(PdProblemSolve(p));
-  PetscCall(PdProblemWriteFields(p));
-  PetscCall(PdProblemGetReport(p, r));
-  PetscCall(PdProblemDestroy(&p));
-  PetscFunctionReturn(0);
-}
 
 static void test_cavity_two_ranks(void **state)
 {
@@ -33,16 +16,16 @@ static void test_cavity_two_ranks(void **state)
   char        f1[64];
 
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
-  for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) PDT(PetscOptionsSetValue(NULL, opts[k][0], opts[k][1]));
+  PDT_SET_OPTIONS(opts);
   PDT(PdDictCreate(&r1));
   PDT(PdDictCreate(&r2));
   /* first each rank alone (both at once, so neither waits for the other), then both together */
   PDT(PetscSNPrintf(f1, sizeof(f1), "mpi_cavity_np1_rank%d.h5", (int)rank));
   PDT(PetscOptionsSetValue(NULL, "-o", f1));
-  PDT(RunCavity(PETSC_COMM_SELF, r1));
+  PDT(PdtCavityRun(PETSC_COMM_SELF, r1));
   PDT(PdDictGetBool(r1, "steady", &s1));
   PDT(PetscOptionsSetValue(NULL, "-o", "mpi_cavity_np2.h5"));
-  PDT(RunCavity(PETSC_COMM_WORLD, r2));
+  PDT(PdtCavityRun(PETSC_COMM_WORLD, r2));
   PDT(PdDictGetBool(r2, "steady", &s2));
   if (rank == 0) {
     for (int k = 0; k < 4; k++) {
@@ -71,7 +54,7 @@ static void test_cavity_two_ranks(void **state)
     if (!(diff[k] < 1e-6)) fail_msg("%s differs by %g between 1 and 2 ranks", names[k], diff[k]);
   PDT(PdDictDestroy(&r1));
   PDT(PdDictDestroy(&r2));
-  for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) PDT(PetscOptionsClearValue(NULL, opts[k][0]));
+  PDT_CLEAR_OPTIONS(opts);
   PDT(PetscOptionsClearValue(NULL, "-o"));
 }
 

@@ -10,14 +10,14 @@
 
 static void test_poisson_two_ranks(void **state)
 {
+  const char *opts[][2] = {{"-ksp_rtol", "1e-12"}, {"-pc_type", "jacobi"}};
   DM        d1, d2;
   Vec       u1, u2;
   PetscReal e1, e2;
   float     s1[33 * 33], s2[33 * 33];
   PetscMPIInt rank;
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
-  PDT(PetscOptionsSetValue(NULL, "-ksp_rtol", "1e-12"));
-  PDT(PetscOptionsSetValue(NULL, "-pc_type", "jacobi"));
+  PDT_SET_OPTIONS(opts);
   PDT(PdMeshCreateDA(PETSC_COMM_WORLD, 2, 33, &d2));
   PDT(PdPoissonSolveFD(d2, PD_MMS_TRIG, NULL, &u2, &e2));
   PDT(PdVecToSample(d2, u2, s2));
@@ -26,8 +26,7 @@ static void test_poisson_two_ranks(void **state)
   PDT(PdVecToSample(d1, u1, s1));
   for (int i = 0; i < 33 * 33; i++) PDT_CLOSE(s1[i], s2[i], 1e-9 + 1e-6 * fabs(s1[i]));
   PDT_CLOSE(e1, e2, 1e-8);
-  PDT(PetscOptionsClearValue(NULL, "-ksp_rtol"));
-  PDT(PetscOptionsClearValue(NULL, "-pc_type"));
+  PDT_CLEAR_OPTIONS(opts);
   PDT(VecDestroy(&u1));
   PDT(VecDestroy(&u2));
   PDT(DMDestroy(&d1));

@@ -36,23 +36,7 @@ static void test_owned_two_ranks(void **state)
 
 static void test_resume_two_ranks(void **state)
 {
-  PdTrainer    full, half, rest;
-  const float *wa, *wb;
-
-  PDT(NewTrainer(PETSC_COMM_WORLD, 7, &full));
-  PDT(PdTrainerTrain(full));
-  PDT(NewTrainer(PETSC_COMM_WORLD, 3, &half));
-  PDT(PdTrainerSetOutput(half, "mpi_lsq_half.h5"));
-  PDT(PdTrainerTrain(half));
-  PDT(PdTrainerDestroy(&half));
-  PDT(NewTrainer(PETSC_COMM_WORLD, 7, &rest));
-  PDT(PdTrainerResume(rest, "mpi_lsq_half.h5"));
-  PDT(PdTrainerTrain(rest));
-  PDT(Weights(full, &wa));
-  PDT(Weights(rest, &wb));
-  assert_memory_equal(wa, wb, DIM * sizeof(float));
-  PDT(PdTrainerDestroy(&full));
-  PDT(PdTrainerDestroy(&rest));
+  ResumeMatches(PETSC_COMM_WORLD, "mpi_lsq_half.h5");
 }
 
 static const struct CMUnitTest tests[] = {cmocka_unit_test(test_share_two_ranks), cmocka_unit_test(test_owned_two_ranks), cmocka_unit_test(test_resume_two_ranks)};

@@ -1,5 +1,6 @@
 /* Shared helpers for pdeop's cmocka tests: PETSc start-up, calls that must succeed or must fail,
-   and float comparisons. Every test program exits non-zero when any check fails. */
+   float comparisons, option tables, models made from options, and a KSP solve with a model file.
+   Every test program exits non-zero when any check fails. */
 #pragma once
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +39,90 @@ static inline PetscErrorCode pdt_silent_handler(MPI_Comm comm, int line, const c
     double pdt_a_ = (double)(a), pdt_b_ = (double)(b); \
     if (!(fabs(pdt_a_ - pdt_b_) <= (tol))) fail_msg("%s = %.9g, %s = %.9g differ by %.3g > %.3g", #a, pdt_a_, #b, pdt_b_, fabs(pdt_a_ - pdt_b_), (double)(tol)); \
   } while (0)
+
+/* Put a table of options {"-name", "value" or NULL} into the database, or take them out again. */
+static inline void pdt_options(const char *const (*opts)[2], size_t n, PetscBool set)
+{
+  for (size_t k = 0; k < n; k++) {
+    if (set) PDT(PetscOptionsSetValue(NULL, opts[k][0], opts[k][1]));
+    else PDT(PetscOptionsClearValue(NULL, opts[k][0]));
+  }
+}
+#define PDT_SET_OPTIONS(opts)   pdt_options((const char *const(*)[2])(opts), sizeof(opts) / sizeof((opts)[0]), PETSC_TRUE)
+#define PDT_CLEAR_OPTIONS(opts) pdt_options((const char *const(*)[2])(opts), sizeof(opts) / sizeof((opts)[0]), PETSC_FALSE)
+
+/* A model of the type on PETSC_COMM_SELF configured by NOpSetFromOptions from the table of options
+   {"-name", "value" or NULL}, which is put into the database only for that call. */
+static inline PetscErrorCode PdtNOpFromOptions(NOpType type, const char *const (*opts)[2], size_t n, NOp *nop)
+{
+  PetscFunctionBegin;
+  PetscCall(NOpCreate(PETSC_COMM_SELF, nop));
+  PetscCall(NOpSetType(*nop, type));
+  for (size_t k = 0; k < n; k++) PetscCall(PetscOptionsSetValue(NULL, opts[k][0], opts[k][1]));
+  PetscCall(NOpSetFromOptions(*nop));
+  for (size_t k = 0; k < n; k++) PetscCall(PetscOptionsClearValue(NULL, opts[k][0]));
+  PetscFunctionReturn(0);
+}
+#define PDT_NOP_FROM_OPTIONS(type, opts, nop) PdtNOpFromOptions(type, (const char *const(*)[2])(opts), sizeof(opts) / sizeof((opts)[0]), nop)
+
+/* The two models have the same number of parameters, bit for bit the same. */
+static inline void pdt_assert_same_params(NOp a, NOp b)
+{
+  PdParams pa, pb;
+  PetscInt na, nb;
+  float   *da, *db, *g;
+
+  PDT(NOpGetParams(a, &pa));
+  PDT(NOpGetParams(b, &pb));
+  PDT(PdParamsGetSize(pa, &na));
+  PDT(PdParamsGetSize(pb, &nb));
+  assert_int_equal(na, nb);
+  PDT(PdParamsGetArrays(pa, &da, &g));
+  PDT(PdParamsGetArrays(pb, &db, &g));
+  for (PetscInt i = 0; i < na; i++) assert_true(da[i] == db[i]);
+}
+
+/* Solve A x = b on PETSC_COMM_SELF with a KSP of the type and a PC of the type, to rtol (absolute
+   tolerance 1e-50) in at most maxit iterations. A model file, if given, reaches the solver as a user
+   gives it: the option -t_<option> read by KSPSetFromOptions under the prefix t_. With dm, the KSP
+   knows the grid (not active). Gives the iterations; a failed solve's error is passed on after
+   cleaning up, and a solve that did not converge is an error. */
+static inline PetscErrorCode PdtKSPSolve(Mat A, Vec b, Vec x, DM dm, KSPType ksptype, PCType pctype, PetscReal rtol, PetscInt maxit, const char *option, const char *model, PetscInt *its)
+{
+  KSP                ksp;
+  PC                 pc;
+  KSPConvergedReason reason = KSP_CONVERGED_ITERATING;
+  PetscErrorCode     ierr;
+
+  PetscFunctionBegin;
+  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  if (dm) {
+    PetscCall(KSPSetDM(ksp, dm));
+    PetscCall(KSPSetDMActive(ksp, PETSC_FALSE));
+  }
+  PetscCall(KSPSetType(ksp, ksptype));
+  PetscCall(KSPSetTolerances(ksp, rtol, 1e-50, PETSC_DEFAULT, maxit));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCSetType(pc, pctype));
+  if (model) {
+    char name[64];
+    PetscCall(PetscSNPrintf(name, sizeof(name), "-t_%s", option));
+    PetscCall(KSPSetOptionsPrefix(ksp, "t_"));
+    PetscCall(PetscOptionsSetValue(NULL, name, model));
+    PetscCall(KSPSetFromOptions(ksp));
+    PetscCall(PetscOptionsClearValue(NULL, name));
+  }
+  ierr = KSPSolve(ksp, b, x);
+  if (!ierr) {
+    PetscCall(KSPGetIterationNumber(ksp, its));
+    PetscCall(KSPGetConvergedReason(ksp, &reason));
+  }
+  PetscCall(KSPDestroy(&ksp));
+  PetscCall(ierr);
+  PetscCheck(reason > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "%s with PC %s did not converge", ksptype, pctype);
+  PetscFunctionReturn(0);
+}
 
 /* Run the group under PETSc with its malloc tracking on (-malloc_debug); return non-zero if any test
    failed, or if PetscMalloc'ed memory is still allocated after PetscFinalize (which frees all of

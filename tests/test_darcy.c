@@ -125,68 +125,68 @@ static void test_face_averages_differ(void **state)
   PDT(DMDestroy(&da));
 }
 
+/* The field at node x (dim indices) evaluated directly: the orthonormal inverse DCT-II of the draws
+   xi (s^dim, the first axis fastest) with the spectrum s^(dim/2) tau^(alpha-1) (pi^2 |k|^2 +
+   tau^2)^(-alpha/2) and no constant mode */
+static double DirectField(int dim, int s, double alpha, double tau, const double *xi, const int *x)
+{
+  double sum = 0;
+  for (int q = 1; q < (dim == 2 ? s * s : s * s * s); q++) {
+    const int k[3] = {q % s, (q / s) % s, q / (s * s)};
+    double    k2 = 0, w = 1;
+    for (int j = 0; j < dim; j++) {
+      k2 += k[j] * k[j];
+      w *= (k[j] ? sqrt(2.0 / s) : sqrt(1.0 / s)) * cos(PETSC_PI * (2 * x[j] + 1) * k[j] / (2.0 * s));
+    }
+    sum += pow(s, dim / 2.0) * pow(tau, alpha - 1) * pow(PETSC_PI * PETSC_PI * k2 + tau * tau, -alpha / 2) * w * xi[q];
+  }
+  return sum;
+}
+
+/* The dim-D field (alpha 2, tau 3, s^dim <= 64 nodes) drawn from the stream (seed, stream) into u
+   against the direct evaluation of the same draws, and drawn again into v: the same, bit for bit */
+static void CheckRandomField(int dim, int s, uint64_t seed, uint64_t stream, double *u, double *v)
+{
+  PetscErrorCode (*grf)(PetscInt, PetscReal, PetscReal, PdRng *, double[]) = dim == 2 ? PdGaussianRandomField2D : PdGaussianRandomField3D;
+  const int    n = dim == 2 ? s * s : s * s * s;
+  const double alpha = 2, tau = 3;
+  double       xi[64];
+  PdRng        rng;
+  PDT(PdRngSeed(&rng, seed, stream));
+  PDT(grf(s, alpha, tau, &rng, u));
+  PDT(PdRngSeed(&rng, seed, stream));
+  for (int i = 0; i < n; i++) xi[i] = PdRngNormal(&rng);
+  for (int p = 0; p < n; p++) {
+    const int x[3] = {p % s, (p / s) % s, p / (s * s)};
+    PDT_CLOSE(u[p], DirectField(dim, s, alpha, tau, xi, x), 1e-12);
+  }
+  PDT(PdRngSeed(&rng, seed, stream));
+  PDT(grf(s, alpha, tau, &rng, v));
+  for (int i = 0; i < n; i++) assert_true(u[i] == v[i]);
+}
+
+/* 2D: the DCT synthesis against a direct double cosine sum of the same draws (scale s), the
+   stream's reproducibility, the 12/3 threshold, and a negative alpha refused */
 static void test_random_field(void **state)
 {
-  const PetscInt s = 6;
-  double         u[36], v[36], xi[36];
-  PdRng          rng;
-  const double   alpha = 2, tau = 3;
-  PDT(PdRngSeed(&rng, 7, 3));
-  PDT(PdGaussianRandomField2D(s, alpha, tau, &rng, u));
-  /* direct evaluation of the orthonormal inverse DCT-II of the same draws */
-  PDT(PdRngSeed(&rng, 7, 3));
-  for (int l = 0; l < s; l++)
-    for (int k = 0; k < s; k++) xi[l * s + k] = PdRngNormal(&rng);
-  for (int n = 0; n < s; n++)
-    for (int m = 0; m < s; m++) {
-      double sum = 0;
-      for (int l = 0; l < s; l++)
-        for (int k = 0; k < s; k++) {
-          if (!k && !l) continue;
-          double c = s * pow(tau, alpha - 1) * pow(PETSC_PI * PETSC_PI * (k * k + l * l) + tau * tau, -alpha / 2);
-          double wk = k ? sqrt(2.0 / s) : sqrt(1.0 / s), wl = l ? sqrt(2.0 / s) : sqrt(1.0 / s);
-          sum += wk * wl * c * xi[l * s + k] * cos(PETSC_PI * (2 * m + 1) * k / (2.0 * s)) * cos(PETSC_PI * (2 * n + 1) * l / (2.0 * s));
-        }
-      PDT_CLOSE(u[n * s + m], sum, 1e-12);
-    }
-  PDT(PdRngSeed(&rng, 7, 3));
-  PDT(PdGaussianRandomField2D(s, alpha, tau, &rng, v));
-  for (int i = 0; i < 36; i++) assert_true(u[i] == v[i]);
+  double u[36], v[36];
+  PdRng  rng;
+  CheckRandomField(2, 6, 7, 3, u, v);
   PDT(PdFieldThreshold(36, v, 12, 3));
   for (int i = 0; i < 36; i++) assert_true(v[i] == (u[i] >= 0 ? 12 : 3));
-  PDT_FAILS(PdGaussianRandomField2D(s, -1, tau, &rng, v));
+  PDT(PdRngSeed(&rng, 7, 3));
+  PDT_FAILS(PdGaussianRandomField2D(6, -1, 3, &rng, v));
 }
 
 /* 3D: the DCT synthesis against a direct triple cosine sum of the same draws (scale s^(3/2)), the
    stream's reproducibility, and the alpha > 3/2 check */
 static void test_random_field3d(void **state)
 {
-  const PetscInt s = 4, n = s * s * s;
-  double         u[64], v[64], xi[64];
-  PdRng          rng;
-  const double   alpha = 2, tau = 3;
+  double u[64], v[64];
+  PdRng  rng;
+  CheckRandomField(3, 4, 9, 1, u, v);
   PDT(PdRngSeed(&rng, 9, 1));
-  PDT(PdGaussianRandomField3D(s, alpha, tau, &rng, u));
-  PDT(PdRngSeed(&rng, 9, 1));
-  for (int i = 0; i < n; i++) xi[i] = PdRngNormal(&rng);
-  for (int z = 0; z < s; z++)
-    for (int y = 0; y < s; y++)
-      for (int x = 0; x < s; x++) {
-        double sum = 0;
-        for (int m = 0; m < s; m++)
-          for (int l = 0; l < s; l++)
-            for (int k = 0; k < s; k++) {
-              if (!k && !l && !m) continue;
-              double c = pow(s, 1.5) * pow(tau, alpha - 1) * pow(PETSC_PI * PETSC_PI * (k * k + l * l + m * m) + tau * tau, -alpha / 2);
-              double w = (k ? sqrt(2.0 / s) : sqrt(1.0 / s)) * (l ? sqrt(2.0 / s) : sqrt(1.0 / s)) * (m ? sqrt(2.0 / s) : sqrt(1.0 / s));
-              sum += w * c * xi[(m * s + l) * s + k] * cos(PETSC_PI * (2 * x + 1) * k / (2.0 * s)) * cos(PETSC_PI * (2 * y + 1) * l / (2.0 * s)) * cos(PETSC_PI * (2 * z + 1) * m / (2.0 * s));
-            }
-        PDT_CLOSE(u[(z * s + y) * s + x], sum, 1e-12);
-      }
-  PDT(PdRngSeed(&rng, 9, 1));
-  PDT(PdGaussianRandomField3D(s, alpha, tau, &rng, v));
-  for (int i = 0; i < n; i++) assert_true(u[i] == v[i]);
-  PDT_FAILS(PdGaussianRandomField3D(s, 1.5, tau, &rng, v));
+  PDT_FAILS(PdGaussianRandomField3D(4, 1.5, 3, &rng, v));
   PDT_ERRMSG_HAS("alpha > 3/2");
 }
 

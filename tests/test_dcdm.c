@@ -79,10 +79,9 @@ static void test_ritz_values(void **state)
 /* with setdm, the KSP knows the grid (dcdm then moves vectors through the DMDA; else it gathers them) */
 static PetscErrorCode SolvePoisson(DM da, PetscBool setdm, const char *ksptype, const char *model, Vec *u, PetscInt *its)
 {
-  Mat A;
-  Vec b;
-  KSP ksp;
-  PC  pc;
+  Mat            A;
+  Vec            b;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(DMCreateMatrix(da, &A));
@@ -90,36 +89,11 @@ static PetscErrorCode SolvePoisson(DM da, PetscBool setdm, const char *ksptype, 
   PetscCall(DMCreateGlobalVector(da, &b));
   PetscCall(VecDuplicate(b, u));
   PetscCall(PdPoissonFDRHS(da, PD_MMS_TRIG, b));
-  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
-  PetscCall(KSPSetOperators(ksp, A, A));
-  if (setdm) {
-    PetscCall(KSPSetDM(ksp, da));
-    PetscCall(KSPSetDMActive(ksp, PETSC_FALSE));
-  }
-  PetscCall(KSPSetType(ksp, ksptype));
-  PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCSetType(pc, PCNONE));
-  PetscCall(KSPSetTolerances(ksp, 1e-10, 1e-50, PETSC_DEFAULT, 5000));
-  if (model) {
-    PetscCall(KSPSetOptionsPrefix(ksp, "t_"));
-    PetscCall(PetscOptionsSetValue(NULL, "-t_ksp_dcdm_model", model));
-    PetscCall(KSPSetFromOptions(ksp));
-    PetscCall(PetscOptionsClearValue(NULL, "-t_ksp_dcdm_model"));
-  }
-  {
-    PetscErrorCode     ierr = KSPSolve(ksp, b, *u);
-    KSPConvergedReason reason = KSP_CONVERGED_ITERATING;
-    if (!ierr) {
-      PetscCall(KSPGetIterationNumber(ksp, its));
-      PetscCall(KSPGetConvergedReason(ksp, &reason));
-    }
-    PetscCall(KSPDestroy(&ksp));
-    PetscCall(VecDestroy(&b));
-    PetscCall(MatDestroy(&A));
-    if (ierr) PetscCall(VecDestroy(u));
-    PetscCall(ierr);
-    PetscCheck(reason > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "%s did not converge", ksptype);
-  }
+  ierr = PdtKSPSolve(A, b, *u, setdm ? da : NULL, ksptype, PCNONE, 1e-10, 5000, "ksp_dcdm_model", model, its);
+  PetscCall(VecDestroy(&b));
+  PetscCall(MatDestroy(&A));
+  if (ierr) PetscCall(VecDestroy(u));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -147,38 +121,34 @@ static void test_untrained_converges(void **state)
   }
 }
 
+/* each case: the model file on a dim-D grid of N points a side (with the KSP's DMDA or not), and
+   what the error says */
 static void test_errors(void **state)
 {
-  DM       da;
-  Vec      u;
-  PetscInt its;
-
-  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 17, &da));
-  PDT_FAILS(SolvePoisson(da, PETSC_FALSE, "dcdm", NULL, &u, &its));
-  PDT_ERRMSG_HAS("-ksp_dcdm_model");
+  const struct {
+    PetscInt    dim, N;
+    PetscBool   withdm;
+    const char *model, *msg;
+  } cases[] = {
+    {2, 17, PETSC_FALSE, NULL, "-ksp_dcdm_model"},
+    {2, 17, PETSC_FALSE, "dcdm_notdcdm.h5", "not a dcdm model"},
+    {2, 17, PETSC_FALSE, "dcdm_missing.h5", "dcdm_missing.h5"},
+    {2, 3, PETSC_FALSE, "dcdm_17.h5", "cannot run"}, /* a model for 17 x 17: its three levels cannot coarsen a side of 3 */
+    {3, 9, PETSC_TRUE, "dcdm_17.h5", "is 2D"},       /* a 2D model on 9^3 = 27^2 unknowns: the KSP's DMDA says 3D */
+    {2, 9, PETSC_FALSE, "dcdm_3d.h5", "cubic"},      /* a 3D model on 9^2 unknowns, not a cube */
+  };
   PDT(WriteModel("dcdm_notdcdm.h5", 17, 2, NULL));
-  PDT_FAILS(SolvePoisson(da, PETSC_FALSE, "dcdm", "dcdm_notdcdm.h5", &u, &its));
-  PDT_ERRMSG_HAS("not a dcdm model");
-  PDT_FAILS(SolvePoisson(da, PETSC_FALSE, "dcdm", "dcdm_missing.h5", &u, &its));
-  PDT_ERRMSG_HAS("dcdm_missing.h5");
-  PDT(DMDestroy(&da));
-  /* a model for 17 x 17 on 3 x 3: its three levels cannot coarsen a side of 3 */
   PDT(WriteModel("dcdm_17.h5", 17, 2, "dcdm"));
-  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 3, &da));
-  PDT_FAILS(SolvePoisson(da, PETSC_FALSE, "dcdm", "dcdm_17.h5", &u, &its));
-  PDT_ERRMSG_HAS("cannot run");
-  PDT(DMDestroy(&da));
-  /* a 2D model on a 3D grid of 9^3 = 27^2 unknowns: the KSP's DMDA says 3D */
-  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 3, 9, &da));
-  PDT_FAILS(SolvePoisson(da, PETSC_TRUE, "dcdm", "dcdm_17.h5", &u, &its));
-  PDT_ERRMSG_HAS("is 2D");
-  PDT(DMDestroy(&da));
-  /* a 3D model on a 2D grid of 9^2 unknowns, not a cube */
   PDT(WriteModel("dcdm_3d.h5", 9, 3, "dcdm"));
-  PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 9, &da));
-  PDT_FAILS(SolvePoisson(da, PETSC_FALSE, "dcdm", "dcdm_3d.h5", &u, &its));
-  PDT_ERRMSG_HAS("cubic");
-  PDT(DMDestroy(&da));
+  for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+    DM       da;
+    Vec      u;
+    PetscInt its;
+    PDT(PdMeshCreateDA(PETSC_COMM_SELF, cases[k].dim, cases[k].N, &da));
+    PDT_FAILS(SolvePoisson(da, cases[k].withdm, "dcdm", cases[k].model, &u, &its));
+    PDT_ERRMSG_HAS(cases[k].msg);
+    PDT(DMDestroy(&da));
+  }
 }
 
 /* The 3D Poisson family: the 7-point Laplacian (row sums: 6/h^2 on the boundary rows, the full

@@ -152,26 +152,32 @@ static void test_bad_datasets(void **state)
   PDT(PdDatasetRead(PETSC_COMM_SELF, "io_noout.h5", PETSC_FALSE, &ds)); /* fine for prediction */
   assert_null(ds.outputs);
   PDT(PdDatasetFree(&ds));
-  RawFile("io_rank.h5", "inputs", H5T_IEEE_F32LE, 1, d1, good, "outputs", 2, d2, good);
-  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_rank.h5", PETSC_TRUE, &ds));
-  PDT_ERRMSG_HAS("rank 1");
-  RawFile("io_f64.h5", "inputs", H5T_IEEE_F64LE, 2, d2, dbl, "outputs", 2, d2, good);
-  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_f64.h5", PETSC_TRUE, &ds));
-  PDT_ERRMSG_HAS("float64");
-  PDT_ERRMSG_HAS("io_f64.h5");
-  RawFile("io_int.h5", "inputs", H5T_STD_I32LE, 2, d2, ints, "outputs", 2, d2, good);
-  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_int.h5", PETSC_TRUE, &ds));
-  PDT_ERRMSG_HAS("integers");
-  RawFile("io_nan.h5", "inputs", H5T_IEEE_F32LE, 2, d2, nan, "outputs", 2, d2, good);
-  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_nan.h5", PETSC_TRUE, &ds));
-  PDT_ERRMSG_HAS("NaN at flat index 13");
-  RawFile("io_inf.h5", "inputs", H5T_IEEE_F32LE, 2, d2, good, "outputs", 2, d2, inf);
-  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_inf.h5", PETSC_TRUE, &ds));
-  PDT_ERRMSG_HAS("Inf");
-  PDT_ERRMSG_HAS("/outputs");
-  RawFile("io_n.h5", "inputs", H5T_IEEE_F32LE, 2, d2, good, "outputs", 2, d3, good);
-  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_n.h5", PETSC_TRUE, &ds));
-  PDT_ERRMSG_HAS("4 samples but /outputs has 3");
+  {
+    /* each file: /inputs of the type and shape, /outputs float32; the error names msg and msg2 */
+    const struct {
+      const char *file;
+      hid_t       type;
+      int         nd;
+      hsize_t    *dims;
+      const void *in;
+      hsize_t    *dims2;
+      const void *out;
+      const char *msg, *msg2;
+    } cases[] = {
+      {"io_rank.h5", H5T_IEEE_F32LE, 1, d1, good, d2, good, "rank 1", NULL},
+      {"io_f64.h5", H5T_IEEE_F64LE, 2, d2, dbl, d2, good, "float64", "io_f64.h5"},
+      {"io_int.h5", H5T_STD_I32LE, 2, d2, ints, d2, good, "integers", NULL},
+      {"io_nan.h5", H5T_IEEE_F32LE, 2, d2, nan, d2, good, "NaN at flat index 13", NULL},
+      {"io_inf.h5", H5T_IEEE_F32LE, 2, d2, good, d2, inf, "Inf", "/outputs"},
+      {"io_n.h5", H5T_IEEE_F32LE, 2, d2, good, d3, good, "4 samples but /outputs has 3", NULL},
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+      RawFile(cases[k].file, "inputs", cases[k].type, cases[k].nd, cases[k].dims, cases[k].in, "outputs", 2, cases[k].dims2, cases[k].out);
+      PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, cases[k].file, PETSC_TRUE, &ds));
+      PDT_ERRMSG_HAS(cases[k].msg);
+      if (cases[k].msg2) PDT_ERRMSG_HAS(cases[k].msg2);
+    }
+  }
 }
 
 static PetscErrorCode MakeParams(PetscInt wide, PdParams *p)

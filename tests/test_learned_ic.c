@@ -59,6 +59,24 @@ static PetscErrorCode MakeModel(PetscInt W, PetscInt K, PetscInt64 seed, NOp *m)
   PetscFunctionReturn(0);
 }
 
+/* MakeModel(8, 2, 5) with every parameter moved by a uniform draw in [-0.15, 0.15) from *rng, seeded
+   (11, 0) here and left for the caller to draw on: random, but not trivial (perturbed heads) */
+static PetscErrorCode PerturbedModel(PdRng *rng, NOp *m)
+{
+  PdParams p;
+  float   *data, *grad;
+  PetscInt np;
+
+  PetscFunctionBegin;
+  PetscCall(MakeModel(8, 2, 5, m));
+  PetscCall(NOpGetParams(*m, &p));
+  PetscCall(PdParamsGetArrays(p, &data, &grad));
+  PetscCall(PdParamsGetSize(p, &np));
+  PetscCall(PdRngSeed(rng, 11, 0));
+  for (PetscInt i = 0; i < np; i++) data[i] += 0.3f * (float)(PdRngUniform(rng) - 0.5);
+  PetscFunctionReturn(0);
+}
+
 /* Apply inverts Mult; the engine's loss equals ||D^-1/2 (M x - b)||^2 / ||D^-1/2 b||^2 from the
    assembled factor in double precision. The model is random but not trivial (perturbed heads). */
 static void test_factor_and_loss(void **state)
@@ -82,12 +100,10 @@ static void test_factor_and_loss(void **state)
 
   PDT(PdFamilyCreate(9, 3, &fam));
   PDT(MakeGraph(9, 0, P, &fam, &A, &g));
-  PDT(MakeModel(8, 2, 5, &m));
+  PDT(PerturbedModel(&rng, &m));
   PDT(NOpGetParams(m, &p));
   PDT(PdParamsGetArrays(p, &data, &grad));
   PDT(PdParamsGetSize(p, &np));
-  PDT(PdRngSeed(&rng, 11, 0));
-  for (PetscInt i = 0; i < np; i++) data[i] += 0.3f * (float)(PdRngUniform(&rng) - 0.5);
   PDT(PdLearnedICFactor(m, NULL, g, &f));
   PDT(PdICFactorGetSize(f, &n, &nnz));
   assert_int_equal(n, 81);
@@ -181,38 +197,17 @@ static void test_factor_and_loss(void **state)
   PDT(PdFamilyDestroy(&fam));
 }
 
+/* CG to rtol 1e-8 with the PC (and its model file, through -pc_learned_model): the iterations */
 static PetscErrorCode CGIterations(Mat A, Vec b, const char *pctype, const char *model, PetscInt *its)
 {
-  KSP                ksp;
-  PC                 pc;
-  Vec                x;
-  KSPConvergedReason reason;
+  Vec            x;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(VecDuplicate(b, &x));
-  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
-  PetscCall(KSPSetOperators(ksp, A, A));
-  PetscCall(KSPSetType(ksp, KSPCG));
-  PetscCall(KSPSetTolerances(ksp, 1e-8, 1e-50, PETSC_DEFAULT, 10000));
-  PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCSetType(pc, pctype));
-  if (model) {
-    PetscCall(KSPSetOptionsPrefix(ksp, "t_"));
-    PetscCall(PetscOptionsSetValue(NULL, "-t_pc_learned_model", model));
-    PetscCall(KSPSetFromOptions(ksp));
-    PetscCall(PetscOptionsClearValue(NULL, "-t_pc_learned_model"));
-  }
-  {
-    PetscErrorCode ierr = KSPSolve(ksp, b, x); /* clean up before passing a set-up error on */
-    if (!ierr) {
-      PetscCall(KSPGetIterationNumber(ksp, its));
-      PetscCall(KSPGetConvergedReason(ksp, &reason));
-    }
-    PetscCall(KSPDestroy(&ksp));
-    PetscCall(VecDestroy(&x));
-    PetscCall(ierr);
-  }
-  PetscCheck(reason > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "CG with %s did not converge", pctype);
+  ierr = PdtKSPSolve(A, b, x, NULL, KSPCG, pctype, 1e-8, 10000, "pc_learned_model", model, its);
+  PetscCall(VecDestroy(&x));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -363,9 +358,7 @@ static void test_nop_save_load(void **state)
   Mat         A = NULL, B = NULL;
   PdICGraph   g, gp;
   NOp         m, old;
-  PdParams    p;
-  float      *data, *grad;
-  PetscInt    np, w, k, its;
+  PetscInt    w, k, its;
   PdRng       rng;
   char        buf[512], file[PETSC_MAX_PATH_LEN];
   PetscViewer v;
@@ -377,12 +370,7 @@ static void test_nop_save_load(void **state)
   PDT(PdFamilyCreate(9, 4, &poisson));
   poisson.problem = PD_FAMILY_POISSON;
   PDT(MakeGraph(9, 0, 2, &poisson, &B, &gp));
-  PDT(MakeModel(8, 2, 5, &m));
-  PDT(NOpGetParams(m, &p));
-  PDT(PdParamsGetArrays(p, &data, &grad));
-  PDT(PdParamsGetSize(p, &np));
-  PDT(PdRngSeed(&rng, 11, 0));
-  for (PetscInt i = 0; i < np; i++) data[i] += 0.3f * (float)(PdRngUniform(&rng) - 0.5);
+  PDT(PerturbedModel(&rng, &m));
   PDT(CheckRoundTrip(m, g, 81, "ic_rt.h5"));
   PDT(CheckRoundTrip(m, gp, 81, "ic_rt.h5"));
   PDT(PetscViewerASCIIOpen(PETSC_COMM_SELF, "ic_view.txt", &v));

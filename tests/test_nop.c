@@ -4,16 +4,10 @@
 
 static PetscErrorCode MakeMLP(PetscInt in, PetscInt out, NOp *nop)
 {
+  const char *opts[][2] = {{"-mlp_width", "5"}, {"-mlp_depth", "2"}, {"-seed", "3"}};
+
   PetscFunctionBegin;
-  PetscCall(NOpCreate(PETSC_COMM_SELF, nop));
-  PetscCall(NOpSetType(*nop, NOPMLP));
-  PetscCall(PetscOptionsSetValue(NULL, "-mlp_width", "5"));
-  PetscCall(PetscOptionsSetValue(NULL, "-mlp_depth", "2"));
-  PetscCall(PetscOptionsSetValue(NULL, "-seed", "3"));
-  PetscCall(NOpSetFromOptions(*nop));
-  PetscCall(PetscOptionsClearValue(NULL, "-mlp_width"));
-  PetscCall(PetscOptionsClearValue(NULL, "-mlp_depth"));
-  PetscCall(PetscOptionsClearValue(NULL, "-seed"));
+  PetscCall(PDT_NOP_FROM_OPTIONS(NOPMLP, opts, nop));
   PetscCall(NOpSetShapes(*nop, 1, &in, 1, &out));
   PetscCall(NOpSetUp(*nop));
   PetscFunctionReturn(0);
@@ -131,9 +125,7 @@ static void test_mlp_param_gradients(void **state)
 static void test_checkpoint_roundtrip(void **state)
 {
   NOp      a, b;
-  PdParams pa, pb;
-  float   *da, *db, *g;
-  PetscInt na, nb, epoch;
+  PetscInt epoch;
   NOpType  type;
   PDT(MakeMLP(3, 2, &a));
   PDT(NOpSave(a, "nop_ckpt.h5", NULL, 7));
@@ -141,14 +133,7 @@ static void test_checkpoint_roundtrip(void **state)
   assert_int_equal(epoch, 7);
   PDT(NOpGetType(b, &type));
   assert_string_equal(type, NOPMLP);
-  PDT(NOpGetParams(a, &pa));
-  PDT(NOpGetParams(b, &pb));
-  PDT(PdParamsGetSize(pa, &na));
-  PDT(PdParamsGetSize(pb, &nb));
-  assert_int_equal(na, nb);
-  PDT(PdParamsGetArrays(pa, &da, &g));
-  PDT(PdParamsGetArrays(pb, &db, &g));
-  for (PetscInt i = 0; i < na; i++) assert_true(da[i] == db[i]);
+  pdt_assert_same_params(a, b);
   PDT(NOpDestroy(&a));
   PDT(NOpDestroy(&b));
 }
@@ -158,10 +143,9 @@ static void test_checkpoint_roundtrip(void **state)
    a learned_ic network reads -ic_width/-ic_layers and views itself. */
 static void test_setters(void **state)
 {
-  NOp      a, b, c;
-  PdParams pa, pb;
-  float   *da, *db, *g;
-  PetscInt na, nb, w, d, in = 3, out = 2;
+  const char *icopts[][2] = {{"-ic_width", "6"}, {"-ic_layers", "2"}};
+  NOp         a, b, c;
+  PetscInt    n, w, d, in = 3, out = 2;
   PDT(MakeMLP(in, out, &a));
   PDT(NOpCreate(PETSC_COMM_SELF, &b));
   PDT(NOpSetType(b, NOPMLP));
@@ -178,26 +162,13 @@ static void test_setters(void **state)
   PDT(NOpMLPGetLayers(b, &w, &d));
   assert_int_equal(w, 5);
   assert_int_equal(d, 2);
-  PDT(NOpGetParams(a, &pa));
-  PDT(NOpGetParams(b, &pb));
-  PDT(PdParamsGetSize(pa, &na));
-  PDT(PdParamsGetSize(pb, &nb));
-  assert_int_equal(na, nb);
-  PDT(PdParamsGetArrays(pa, &da, &g));
-  PDT(PdParamsGetArrays(pb, &db, &g));
-  for (PetscInt i = 0; i < na; i++) assert_true(da[i] == db[i]);
+  pdt_assert_same_params(a, b);
   PDT_FAILS(NOpLearnedICSetLayers(b, 4, 1));
   PDT_ERRMSG_HAS("type learned_ic");
   PDT(NOpDestroy(&a));
   PDT(NOpDestroy(&b));
 
-  PDT(NOpCreate(PETSC_COMM_SELF, &c));
-  PDT(NOpSetType(c, NOPLEARNEDIC));
-  PDT(PetscOptionsSetValue(NULL, "-ic_width", "6"));
-  PDT(PetscOptionsSetValue(NULL, "-ic_layers", "2"));
-  PDT(NOpSetFromOptions(c));
-  PDT(PetscOptionsClearValue(NULL, "-ic_width"));
-  PDT(PetscOptionsClearValue(NULL, "-ic_layers"));
+  PDT(PDT_NOP_FROM_OPTIONS(NOPLEARNEDIC, icopts, &c));
   PDT(NOpLearnedICGetLayers(c, &w, &d));
   assert_int_equal(w, 6);
   assert_int_equal(d, 2);
@@ -205,8 +176,8 @@ static void test_setters(void **state)
   PDT_ERRMSG_HAS("fixed shapes");
   PDT_FAILS(NOpLearnedICSetLayers(c, 2000, 1));
   PDT_ERRMSG_HAS("-ic_width");
-  PDT(NOpGetParamCount(c, &na));
-  assert_int_equal(na, 6 * 3 + 6 + 2 * (6 * 12 + 6) + 6 + 1 + 6 + 6 + 1); /* encoder, layers, heads */
+  PDT(NOpGetParamCount(c, &n));
+  assert_int_equal(n, 6 * 3 + 6 + 2 * (6 * 12 + 6) + 6 + 1 + 6 + 6 + 1); /* encoder, layers, heads */
   PDT(NOpDestroy(&c));
 }
 

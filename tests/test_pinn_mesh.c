@@ -8,7 +8,19 @@
 static void SetOptions(const char *const opts[][2], size_t n)
 {
   PDT(PetscOptionsClear(NULL));
-  for (size_t k = 0; k < n; k++) PDT(PetscOptionsSetValue(NULL, opts[k][0], opts[k][1]));
+  pdt_options(opts, n, PETSC_TRUE);
+}
+
+/* a mesh PINN from the options (opts only), trained, and its report in *r */
+static void TrainAndReport(const char *const opts[][2], size_t n, PdPinnMesh *p, PdDict *r)
+{
+  SetOptions(opts, n);
+  PDT(PdPinnMeshCreate(PETSC_COMM_WORLD, p));
+  PDT(PdPinnMeshSetFromOptions(*p));
+  PDT(PdPinnMeshTrain(*p, NULL));
+  PDT(PdDictCreate(r));
+  PDT(PdPinnMeshEvaluate(*p, *r, NULL, NULL, NULL));
+  PDT(PdPinnMeshReport(*p, *r));
 }
 
 static const char *LShape(void)
@@ -112,13 +124,7 @@ static void test_evaluate_integrals(void **state)
   double         num = 0, den = 0, rel, efem, epetsc;
   const PdScalarProblem pb = {PD_MMS_NONE, PETSC_TRUE, 1.0, 1.0, 4.0};
 
-  SetOptions(opts, sizeof(opts) / sizeof(opts[0]));
-  PDT(PdPinnMeshCreate(PETSC_COMM_WORLD, &p));
-  PDT(PdPinnMeshSetFromOptions(p));
-  PDT(PdPinnMeshTrain(p, NULL));
-  PDT(PdDictCreate(&r));
-  PDT(PdPinnMeshEvaluate(p, r, NULL, NULL, NULL));
-  PDT(PdPinnMeshReport(p, r));
+  TrainAndReport(opts, sizeof(opts) / sizeof(opts[0]), &p, &r);
   PDT(PdDictGetReal(r, "rel_l2", &rel));
   PDT(PdDictGetReal(r, "fem_l2_error", &efem));
   PDT(PdDictGetReal(r, "fem_l2_error_petsc", &epetsc));
@@ -155,13 +161,7 @@ static void test_annealing_helps(void **state)
     const char *opts[][2] = {{"-domain", "mesh"}, {"-pde", "helmholtz"}, {"-dm_plex_box_faces", "16,16"}, {"-iters", "3000"}, {"-quiet", NULL}, {"-pinn_weights", modes[m][0]}, {"-boundary_weight", modes[m][1]}};
     PdPinnMesh  p;
     PdDict      r;
-    SetOptions(opts, sizeof(opts) / sizeof(opts[0]));
-    PDT(PdPinnMeshCreate(PETSC_COMM_WORLD, &p));
-    PDT(PdPinnMeshSetFromOptions(p));
-    PDT(PdPinnMeshTrain(p, NULL));
-    PDT(PdDictCreate(&r));
-    PDT(PdPinnMeshEvaluate(p, r, NULL, NULL, NULL));
-    PDT(PdPinnMeshReport(p, r));
+    TrainAndReport(opts, sizeof(opts) / sizeof(opts[0]), &p, &r);
     PDT(PdDictGetReal(r, "rel_l2", &rel[m]));
     PDT(PdDictGetReal(r, "boundary_weight", &w[m]));
     PDT(PdDictDestroy(&r));
@@ -206,14 +206,11 @@ static void test_bad_options(void **state)
   PDT(PetscOptionsClear(NULL));
 }
 
-int main(int argc, char **argv)
-{
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_sampling_lshape),
-    cmocka_unit_test(test_fem_helmholtz_order),
-    cmocka_unit_test(test_evaluate_integrals),
-    cmocka_unit_test(test_annealing_helps),
-    cmocka_unit_test(test_bad_options),
-  };
-  return pdt_run(argc, argv, "pinn_mesh", tests, sizeof(tests) / sizeof(tests[0]));
-}
+static const struct CMUnitTest tests[] = {
+  cmocka_unit_test(test_sampling_lshape),
+  cmocka_unit_test(test_fem_helmholtz_order),
+  cmocka_unit_test(test_evaluate_integrals),
+  cmocka_unit_test(test_annealing_helps),
+  cmocka_unit_test(test_bad_options),
+};
+PDT_MAIN("pinn_mesh", tests)

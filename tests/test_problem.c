@@ -5,10 +5,28 @@
    system run under an options prefix; a darcy sample drawn twice is the same, its coefficient is
    the 12/3 threshold and its solution satisfies the discrete Darcy equation, and the dataset driver
    holds exactly the samples drawn one by one; antiderivative has only a data mode. */
-#include "pdtest.h"
+#include "pdtest_cavity.h"
 #include <petscdmda.h>
 #include <pdeop/problem.h>
 #include <pdeop/darcy.h>
+
+/* a problem of the type on PETSC_COMM_SELF */
+static PdProblem NewProblem(PdProblemType type)
+{
+  PdProblem p;
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, type));
+  return p;
+}
+
+/* the problem's report, in a new dictionary */
+static PdDict Report(PdProblem p)
+{
+  PdDict r;
+  PDT(PdDictCreate(&r));
+  PDT(PdProblemGetReport(p, r));
+  return r;
+}
 
 static void test_registry(void **state)
 {
@@ -54,8 +72,7 @@ static PetscReal PoissonError(PetscInt n)
 
   PDT(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, n, n, 1, 1, 1, 1, NULL, NULL, &da));
   PDT(DMSetUp(da));
-  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
-  PDT(PdProblemSetType(p, PDPROBLEMPOISSON));
+  p = NewProblem(PDPROBLEMPOISSON);
   PDT(PdProblemSetOptionsPrefix(p, "tp_")); /* -tp_ksp_rtol reaches the KSP */
   PDT(PdProblemPoissonSetDM(p, da));
   PDT(PdProblemPoissonSetMMS(p, PD_MMS_TRIG));
@@ -94,16 +111,14 @@ static void test_darcy_operator(void **state)
   PetscInt64 its;
   double     umax;
 
-  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
-  PDT(PdProblemSetType(p, PDPROBLEMDARCY));
+  p = NewProblem(PDPROBLEMDARCY);
   PDT(PdProblemGetOperator(p, &A, &b)); /* sets the problem up: the default 85^2 grid, seed 0 */
   PDT(MatIsSymmetric(A, 0.0, &sym));
   assert_true(sym);
   assert_non_null(b);
   PDT(PdProblemSolve(p));
   PDT(PdProblemView(p, NULL));
-  PDT(PdDictCreate(&r));
-  PDT(PdProblemGetReport(p, r));
+  r = Report(p);
   PDT(PdDictGetInt(r, "iterations", &its));
   PDT(PdDictGetReal(r, "u_max", &umax));
   assert_true(its > 0);
@@ -120,14 +135,13 @@ static void test_cavity_steps(void **state)
   PdProblem      p;
   PetscBool      done, steady;
   PetscInt       n;
-  const double  *f[5], *u, *v, *psi, *w;
+  const double  *f[5];
   PdDict         r;
   PetscInt64     steps;
   Mat            A;
   PetscBool      sym;
 
-  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
-  PDT(PdProblemSetType(p, PDPROBLEMCAVITY));
+  p = NewProblem(PDPROBLEMCAVITY);
   PDT(PdProblemCavitySetGridSize(p, N));
   PDT(PdProblemCavitySetReynolds(p, 100));
   PDT(PdProblemCavitySetMaxTime(p, 1));
@@ -142,27 +156,10 @@ static void test_cavity_steps(void **state)
   PDT(PdProblemView(p, NULL));
   PDT(PdProblemCavityGetNodeFields(p, &n, f));
   assert_int_equal(n, N);
-  u = f[0], v = f[1], psi = f[3], w = f[4];
-  for (PetscInt k = 0; k < N; k++) {
-    PDT_CLOSE(u[k], 0, 0);                                  /* bottom */
-    PDT_CLOSE(u[(N - 1) * N + k], (k > 0 && k < N - 1), 0); /* lid */
-    PDT_CLOSE(u[k * N], 0, 0);                              /* left */
-    PDT_CLOSE(u[k * N + N - 1], 0, 0);                      /* right */
-    PDT_CLOSE(v[k], 0, 0);
-    PDT_CLOSE(v[(N - 1) * N + k], 0, 0);
-    PDT_CLOSE(v[k * N], 0, 0);
-    PDT_CLOSE(v[k * N + N - 1], 0, 0);
-    PDT_CLOSE(psi[k], 0, 1e-7);
-    PDT_CLOSE(psi[(N - 1) * N + k], 0, 1e-6);
-    PDT_CLOSE(psi[k * N], 0, 1e-7);
-    PDT_CLOSE(psi[k * N + N - 1], 0, 1e-6);
-  }
-  assert_true(psi[(N / 2) * N + N / 2] < 0);
-  assert_true(w[(N / 2) * N + N / 2] < 0);
+  PdtCavityCheckWalls(N, f[0], f[1], f[3], f[4]);
   /* Solve has nothing left to do; the report counts the steps taken */
   PDT(PdProblemSolve(p));
-  PDT(PdDictCreate(&r));
-  PDT(PdProblemGetReport(p, r));
+  r = Report(p);
   PDT(PdDictGetInt(r, "steps", &steps));
   PDT(PdDictGetBool(r, "steady", &steady));
   assert_int_equal(steps, 32);
@@ -179,21 +176,19 @@ static void test_ns_periodic(void **state)
   PdDict      r;
   double      e0, e;
 
-  for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) PDT(PetscOptionsSetValue(NULL, opts[k][0], opts[k][1]));
-  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
-  PDT(PdProblemSetType(p, PDPROBLEMNSPERIODIC));
+  PDT_SET_OPTIONS(opts);
+  p = NewProblem(PDPROBLEMNSPERIODIC);
   PDT(PdProblemSetOptionsPrefix(p, "tn_"));
   PDT(PdProblemSetFromOptions(p));
   PDT(PdProblemSolve(p));
-  PDT(PdDictCreate(&r));
-  PDT(PdProblemGetReport(p, r));
+  r = Report(p);
   PDT(PdDictGetReal(r, "energy_initial", &e0));
   PDT(PdDictGetReal(r, "energy", &e));
   /* energy ~ w^2: exp(-2 * 2 nu t) for k = 1 on the 2 pi torus; Crank-Nicolson at dt 1e-3 is close */
   PDT_CLOSE(e / e0, exp(-4 * 0.1 * 0.1), 1e-6);
   PDT(PdDictDestroy(&r));
   PDT(PdProblemDestroy(&p));
-  for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) PDT(PetscOptionsClearValue(NULL, opts[k][0]));
+  PDT_CLEAR_OPTIONS(opts);
 }
 
 /* system under the prefix ts_: a poisson operator written to a PETSc binary file and solved again */
@@ -207,15 +202,13 @@ static void test_system(void **state)
   PdDict      r;
   PetscBool   rhs;
 
-  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
-  PDT(PdProblemSetType(p, PDPROBLEMPOISSON));
+  p = NewProblem(PDPROBLEMPOISSON);
   PDT(PdProblemGetOperator(p, &A, &b));
   PDT(PetscViewerBinaryOpen(PETSC_COMM_SELF, "test_problem.petsc", FILE_MODE_WRITE, &v));
   PDT(MatView(A, v));
   PDT(PetscViewerDestroy(&v));
   PDT(PetscOptionsSetValue(NULL, "-ts_f", "test_problem.petsc"));
-  PDT(PdProblemCreate(PETSC_COMM_SELF, &q));
-  PDT(PdProblemSetType(q, PDPROBLEMSYSTEM));
+  q = NewProblem(PDPROBLEMSYSTEM);
   PDT(PdProblemSetOptionsPrefix(q, "ts_"));
   PDT(PdProblemSetFromOptions(q));
   PDT(PdProblemSetUp(q));
@@ -225,8 +218,7 @@ static void test_system(void **state)
   PDT(PdProblemSolve(q));
   PDT(PdProblemGetSolution(q, NULL, &x));
   assert_non_null(x);
-  PDT(PdDictCreate(&r));
-  PDT(PdProblemGetReport(q, r));
+  r = Report(q);
   PDT(PdDictGetBool(r, "rhs_from_file", &rhs));
   assert_false(rhs);
   PDT(PdDictDestroy(&r));
@@ -252,8 +244,7 @@ static void test_darcy_sample(void **state)
   PdDict         rep;
   PetscInt64     n;
 
-  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
-  PDT(PdProblemSetType(p, PDPROBLEMDARCY));
+  p = NewProblem(PDPROBLEMDARCY);
   PDT_FAILS(PdProblemSample(p, 0, in1, out1));
   PDT_ERRMSG_HAS("PdProblemSetDataMode");
   PDT(PdProblemSetDataMode(p, PETSC_TRUE));
@@ -321,8 +312,7 @@ static void test_darcy_sample(void **state)
   PDT(PdProblemDestroy(&p));
 
   /* types without a recipe refuse data mode; antiderivative has nothing to solve */
-  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
-  PDT(PdProblemSetType(p, PDPROBLEMPOISSON));
+  p = NewProblem(PDPROBLEMPOISSON);
   PDT_FAILS(PdProblemSetDataMode(p, PETSC_TRUE));
   PDT_ERRMSG_HAS("no dataset recipe");
   PDT(PdProblemSetType(p, PDPROBLEMANTIDERIV));

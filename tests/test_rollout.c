@@ -24,7 +24,8 @@ static PetscErrorCode SeriesData(PetscInt N, PetscInt D, PetscInt M, PetscBool a
   ds->in_shape[2] = ds->in_shape[3] = ds->out_shape[2] = ds->out_shape[3] = GRID;
   ds->in_size  = D * per;
   ds->out_size = M * per;
-  PetscCall(PetscMalloc2((size_t)N * D * per, &ds->inputs, (size_t)N * M * per, &ds->outputs));
+  PetscCall(PetscMalloc1((size_t)N * D * per, &ds->inputs)); /* PdDatasetFree frees each */
+  PetscCall(PetscMalloc1((size_t)N * M * per, &ds->outputs));
   PetscCall(PdRngSeed(&rng, 11, 0));
   for (PetscInt i = 0; i < N; i++) {
     double a = 0.5 + PdRngUniform(&rng), b = PdRngUniform(&rng);
@@ -44,33 +45,14 @@ static PetscErrorCode SeriesData(PetscInt N, PetscInt D, PetscInt M, PetscBool a
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode SeriesFree(PdDataset *ds)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscFree2(ds->inputs, ds->outputs));
-  PetscCall(PdDictDestroy(&ds->attrs));
-  PetscFunctionReturn(0);
-}
-
 /* a small FNO [tin, GRID, GRID] -> [1, GRID, GRID], recurrent with K steps (K = 0: a direct map) */
 static PetscErrorCode SmallFNO(PetscInt tin, PetscInt K, NOp *nop)
 {
-  PetscInt si[3] = {tin, GRID, GRID}, so[3] = {1, GRID, GRID};
+  const char *opts[][2] = {{"-fno_width", "4"}, {"-fno_modes", "3"}, {"-fno_layers", "2"}, {"-fno_hidden", "8"}, {"-seed", "3"}};
+  PetscInt    si[3] = {tin, GRID, GRID}, so[3] = {1, GRID, GRID};
 
   PetscFunctionBegin;
-  PetscCall(NOpCreate(PETSC_COMM_SELF, nop));
-  PetscCall(NOpSetType(*nop, NOPFNO));
-  PetscCall(PetscOptionsSetValue(NULL, "-fno_width", "4"));
-  PetscCall(PetscOptionsSetValue(NULL, "-fno_modes", "3"));
-  PetscCall(PetscOptionsSetValue(NULL, "-fno_layers", "2"));
-  PetscCall(PetscOptionsSetValue(NULL, "-fno_hidden", "8"));
-  PetscCall(PetscOptionsSetValue(NULL, "-seed", "3"));
-  PetscCall(NOpSetFromOptions(*nop));
-  PetscCall(PetscOptionsClearValue(NULL, "-fno_width"));
-  PetscCall(PetscOptionsClearValue(NULL, "-fno_modes"));
-  PetscCall(PetscOptionsClearValue(NULL, "-fno_layers"));
-  PetscCall(PetscOptionsClearValue(NULL, "-fno_hidden"));
-  PetscCall(PetscOptionsClearValue(NULL, "-seed"));
+  PetscCall(PDT_NOP_FROM_OPTIONS(NOPFNO, opts, nop));
   PetscCall(NOpSetShapes(*nop, 3, si, 3, so));
   if (K > 0) PetscCall(NOpSetRollout(*nop, K));
   PetscFunctionReturn(0);
@@ -127,7 +109,7 @@ static void test_rollout_gradient(void **state)
     PDT(PetscFree2(v, g0));
     PDT(PdTrainerDestroy(&tr));
     PDT(NOpDestroy(&nop));
-    PDT(SeriesFree(&ds));
+    PDT(PdDatasetFree(&ds));
   }
 }
 
@@ -190,8 +172,8 @@ static void test_rollout_one_is_ordinary(void **state)
   PDT(PdTrainerDestroy(&tb));
   PDT(NOpDestroy(&a));
   PDT(NOpDestroy(&b));
-  PDT(SeriesFree(&ser));
-  PDT(SeriesFree(&dir));
+  PDT(PdDatasetFree(&ser));
+  PDT(PdDatasetFree(&dir));
 }
 
 /* a checkpoint keeps rollout and t_in: the loaded model rolls out to the same errors */
@@ -237,7 +219,7 @@ static void test_rollout_checkpoint(void **state)
   PDT(NOpDestroy(&back));
   PDT(PdTrainerDestroy(&tr));
   PDT(NOpDestroy(&nop));
-  PDT(SeriesFree(&ds));
+  PDT(PdDatasetFree(&ds));
 }
 
 static void test_rollout_errors(void **state)
@@ -267,8 +249,8 @@ static void test_rollout_errors(void **state)
   PDT_ERRMSG_HAS("-t_in 4 is larger than the 3 input snapshots");
   PDT(PdTrainerDestroy(&tr));
   PDT(NOpDestroy(&nop));
-  PDT(SeriesFree(&ds));
-  PDT(SeriesFree(&flat));
+  PDT(PdDatasetFree(&ds));
+  PDT(PdDatasetFree(&flat));
 }
 
 static const struct CMUnitTest tests[] = {cmocka_unit_test(test_rollout_gradient), cmocka_unit_test(test_rollout_one_is_ordinary), cmocka_unit_test(test_rollout_checkpoint), cmocka_unit_test(test_rollout_errors)};

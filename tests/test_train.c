@@ -23,13 +23,10 @@ static void LinearData(PetscInt N, PdDataset *ds)
 
 static PetscErrorCode LinearModel(NOp *nop)
 {
-  PetscInt in = 3, out = 2;
+  const char *opts[][2] = {{"-mlp_depth", "0"}};
+  PetscInt    in = 3, out = 2;
   PetscFunctionBegin;
-  PetscCall(NOpCreate(PETSC_COMM_SELF, nop));
-  PetscCall(NOpSetType(*nop, NOPMLP));
-  PetscCall(PetscOptionsSetValue(NULL, "-mlp_depth", "0"));
-  PetscCall(NOpSetFromOptions(*nop));
-  PetscCall(PetscOptionsClearValue(NULL, "-mlp_depth"));
+  PetscCall(PDT_NOP_FROM_OPTIONS(NOPMLP, opts, nop));
   PetscCall(NOpSetShapes(*nop, 1, &in, 1, &out));
   PetscFunctionReturn(0);
 }

@@ -97,23 +97,32 @@ static inline PetscErrorCode Create_LSQ(PdObjective obj)
   PetscFunctionReturn(0);
 }
 
+/* a trainer of the objective: Adam at the learning rate, the epochs and batch size */
+static inline PetscErrorCode AdamTrainer(PdObjective obj, PetscInt epochs, PetscInt batch, double lr, PdTrainer *t)
+{
+  PdOptim opt;
+
+  PetscFunctionBegin;
+  PetscCall(PdTrainerCreateWithObjective(obj, t));
+  PetscCall(PdTrainerSetEpochs(*t, epochs));
+  PetscCall(PdTrainerSetBatchSize(*t, batch));
+  PetscCall(PdTrainerGetOptim(*t, &opt));
+  PetscCall(PdOptimSetType(opt, PD_OPTIM_ADAM));
+  PetscCall(PdOptimSetLearningRate(opt, lr));
+  PetscFunctionReturn(0);
+}
+
 /* a trainer of a new lsq objective: Adam, lr 0.05, batches of 8, on comm */
 static inline PetscErrorCode NewTrainer(MPI_Comm comm, PetscInt epochs, PdTrainer *t)
 {
   PdObjective obj;
-  PdOptim     opt;
 
   PetscFunctionBegin;
   PetscCall(PdObjectiveRegister("lsq", Create_LSQ));
   PetscCall(PdObjectiveCreate(comm, &obj));
   PetscCall(PdObjectiveSetType(obj, "lsq"));
-  PetscCall(PdTrainerCreateWithObjective(obj, t));
+  PetscCall(AdamTrainer(obj, epochs, 8, 0.05, t));
   PetscCall(PdObjectiveDestroy(&obj));
-  PetscCall(PdTrainerSetEpochs(*t, epochs));
-  PetscCall(PdTrainerSetBatchSize(*t, 8));
-  PetscCall(PdTrainerGetOptim(*t, &opt));
-  PetscCall(PdOptimSetType(opt, PD_OPTIM_ADAM));
-  PetscCall(PdOptimSetLearningRate(opt, 0.05));
   PetscFunctionReturn(0);
 }
 
@@ -125,12 +134,39 @@ static inline PetscErrorCode SetOwned(PdTrainer t)
   PetscFunctionReturn(0);
 }
 
-/* the trained weights */
+/* the trained weights, through the public API (the trainer's objective's parameters) */
 static inline PetscErrorCode Weights(PdTrainer t, const float **w)
 {
-  float *g;
+  PdObjective obj;
+  PdParams    p;
+  float      *g;
 
   PetscFunctionBegin;
-  PetscCall(PdParamsGetArrays(t->obj->params, (float **)w, &g));
+  PetscCall(PdTrainerGetObjective(t, &obj));
+  PetscCall(PdObjectiveGetParams(obj, &p));
+  PetscCall(PdParamsGetArrays(p, (float **)w, &g));
   PetscFunctionReturn(0);
+}
+
+/* on comm: 3 epochs, checkpointed to file, resumed to 7 give bit-identical weights to 7 epochs in
+   one go */
+static inline void ResumeMatches(MPI_Comm comm, const char *file)
+{
+  PdTrainer    full, half, rest;
+  const float *wa, *wb;
+
+  PDT(NewTrainer(comm, 7, &full));
+  PDT(PdTrainerTrain(full));
+  PDT(NewTrainer(comm, 3, &half));
+  PDT(PdTrainerSetOutput(half, file));
+  PDT(PdTrainerTrain(half));
+  PDT(PdTrainerDestroy(&half));
+  PDT(NewTrainer(comm, 7, &rest));
+  PDT(PdTrainerResume(rest, file));
+  PDT(PdTrainerTrain(rest));
+  PDT(Weights(full, &wa));
+  PDT(Weights(rest, &wb));
+  assert_memory_equal(wa, wb, DIM * sizeof(float)); /* bit-identical */
+  PDT(PdTrainerDestroy(&full));
+  PDT(PdTrainerDestroy(&rest));
 }

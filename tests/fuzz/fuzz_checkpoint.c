@@ -18,21 +18,15 @@ static void Load(void)
   NOpDestroy(&nop);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/* a small MLP's checkpoint */
+static int Seed(void)
 {
   NOp            nop;
   const PetscInt in = 2, out = 1;
 
-  if (FuzzInitialize(".h5")) return 1;
   if (NOpCreate(PETSC_COMM_SELF, &nop) || NOpSetType(nop, NOPMLP) || NOpSetShapes(nop, 1, &in, 1, &out) || NOpMLPSetLayers(nop, 3, 1) || NOpSetUp(nop) || NOpSave(nop, fuzz_path, NULL, 1)) return 1;
   NOpDestroy(&nop);
-  Load();
-  FuzzWarmUpBad(Load);
   return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
-{
-  if (!FuzzWrite(data, n)) Load();
-  return 0;
-}
+FUZZ_TARGET(".h5", Seed, Load)

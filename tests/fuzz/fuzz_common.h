@@ -39,3 +39,21 @@ static int FuzzWrite(const uint8_t *data, size_t n)
   }
   return fclose(f) != 0;
 }
+
+/* The target's start-up and its one input: PETSc started, the target's valid file written by seed
+   (into fuzz_path), read, then the warm-up's bad file read; afterwards each input is written to
+   fuzz_path and read. */
+static int FuzzStart(const char *suffix, int (*seed)(void), void (*read)(void))
+{
+  if (FuzzInitialize(suffix) || seed()) return 1;
+  read();
+  FuzzWarmUpBad(read);
+  return 0;
+}
+#define FUZZ_TARGET(suffix, seed, read) \
+  int LLVMFuzzerInitialize(int *argc, char ***argv) { return FuzzStart(suffix, seed, read); } \
+  int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) \
+  { \
+    if (!FuzzWrite(data, n)) read(); \
+    return 0; \
+  }

@@ -19,21 +19,16 @@ static void Load(void)
   PdProblemDestroy(&p);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/* 2 I as a PETSc binary file, which -fz_f names */
+static int Seed(void)
 {
   Mat         A;
   PetscViewer v;
 
-  if (FuzzInitialize(".petsc") || PetscOptionsSetValue(NULL, "-fz_f", fuzz_path)) return 1;
+  if (PetscOptionsSetValue(NULL, "-fz_f", fuzz_path)) return 1;
   if (MatCreateSeqAIJ(PETSC_COMM_SELF, 2, 2, 2, NULL, &A) || MatShift(A, 2.0) || MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY) || MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY)) return 1;
   if (PetscViewerBinaryOpen(PETSC_COMM_SELF, fuzz_path, FILE_MODE_WRITE, &v) || MatView(A, v) || PetscViewerDestroy(&v) || MatDestroy(&A)) return 1;
-  Load();
-  FuzzWarmUpBad(Load);
   return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
-{
-  if (!FuzzWrite(data, n)) Load();
-  return 0;
-}
+FUZZ_TARGET(".petsc", Seed, Load)

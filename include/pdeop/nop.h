@@ -36,6 +36,8 @@ PETSC_EXTERN PetscErrorCode NOpGetShapes(NOp, int *, const PetscInt **, int *, c
 PETSC_EXTERN PetscErrorCode NOpCheckData(NOp, const PdDataset *, PetscBool, const char[]);
 PETSC_EXTERN PetscErrorCode NOpSetSeed(NOp, PetscInt64);
 PETSC_EXTERN PetscErrorCode NOpGetSeed(NOp, PetscInt64 *);
+/* Whether NOpSetFromOptions reads -seed (default PETSC_TRUE). */
+PETSC_EXTERN PetscErrorCode NOpSetSeedOption(NOp, PetscBool);
 /* Options: -model <type> -seed <n> and the type's own (-mlp_width, -mlp_depth, -mlp_activation) */
 PETSC_EXTERN PetscErrorCode NOpSetFromOptions(NOp);
 PETSC_EXTERN PetscErrorCode NOpSetUp(NOp);

@@ -51,6 +51,7 @@ PetscErrorCode NOpCreate(MPI_Comm comm, NOp *nop)
   PetscCall(PetscNew(&n));
   n->comm        = comm;
   n->seed        = 0;
+  n->seed_option = PETSC_TRUE;
   n->init_stream = PD_RNG_STREAM_NOP_INIT;
   PetscCall(PdParamsCreate(comm, &n->params));
   *nop = n;
@@ -171,6 +172,17 @@ PetscErrorCode NOpCheckData(NOp nop, const PdDataset *ds, PetscBool outputs, con
           dnd != mnd ? ": a model of one spatial dimension cannot take data of another (the attribute spatial_dims of /inputs and /outputs says how many a file has)" : "");
 }
 
+/*@
+  NOpSetSeedOption - whether NOpSetFromOptions reads -seed (default yes); a caller whose own -seed
+  sets the model's seed (the PINNs) turns it off, so that -seed is one option with one meaning
+@*/
+PetscErrorCode NOpSetSeedOption(NOp nop, PetscBool flg)
+{
+  PetscFunctionBegin;
+  nop->seed_option = flg;
+  PetscFunctionReturn(0);
+}
+
 /*@ NOpSetSeed - seed of the parameter initialisation @*/
 PetscErrorCode NOpSetSeed(NOp nop, PetscInt64 seed)
 {
@@ -203,7 +215,7 @@ PetscErrorCode NOpSetFromOptions(NOp nop)
   PetscOptionsBegin(nop->comm, NULL, "Model options", "NOp");
   PetscCall(PetscOptionsFList("-model", "Model type", "NOpSetType", NOpList, type, type, sizeof(type), &flg));
   PetscCall(NOpSetType(nop, type));
-  PetscCall(PetscOptionsInt("-seed", "Seed of the random initialisation and of data shuffling", "NOpSetSeed", seed, &seed, NULL));
+  if (nop->seed_option) PetscCall(PetscOptionsInt("-seed", "Seed of the random initialisation and of data shuffling", "NOpSetSeed", seed, &seed, NULL));
   nop->seed = seed;
   if (nop->ops.setfromoptions) PetscCall(nop->ops.setfromoptions(nop, PetscOptionsObject));
   PetscOptionsEnd();

@@ -247,6 +247,7 @@ static PetscErrorCode BuildModel(PdPinn p, PetscBool fromoptions)
   PetscCall(NOpSetShapes(p->nop, 1, &in, 1, &out));
   PetscCall(NOpMLPSetLayers(p->nop, 128, 4));
   PetscCall(NOpMLPSetActivation(p->nop, PD_ACT_TANH));
+  PetscCall(NOpSetSeedOption(p->nop, PETSC_FALSE)); /* -seed is the PINN's, read before */
   if (fromoptions) PetscCall(NOpSetFromOptions(p->nop)); /* -mlp_width/-mlp_depth/-mlp_activation; -seed read before */
   PetscCall(NOpSetSeed(p->nop, p->seed));
   PetscCall(NOpSetUp(p->nop));
@@ -445,6 +446,11 @@ PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
   if (p->est != PD_EST_EXACT) PetscCall(PdDictSetInt(report, "stde_dirs", p->V));
   PetscCall(PdDictSetInt(report, "batch", p->batch));
   PetscCall(PdDictSetString(report, "boundary", PdPinnBoundaries[p->bc]));
+  {
+    PetscInt64 seed;
+    PetscCall(NOpGetSeed(p->nop, &seed)); /* the model's: the PINN's -seed */
+    PetscCall(PdDictSetInt(report, "seed", seed));
+  }
   PetscCall(PdDictSetInt(report, "width", w));
   PetscCall(PdDictSetInt(report, "depth", dep));
   PetscCall(PdDictSetInt(report, "params", np));

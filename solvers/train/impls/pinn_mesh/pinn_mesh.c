@@ -173,6 +173,7 @@ static PetscErrorCode BuildModel(PdPinnMesh p)
   PetscCall(NOpSetShapes(p->nop, 1, &in, 1, &out));
   PetscCall(NOpMLPSetLayers(p->nop, 50, 3));
   PetscCall(NOpMLPSetActivation(p->nop, PD_ACT_TANH));
+  PetscCall(NOpSetSeedOption(p->nop, PETSC_FALSE)); /* -seed is the PINN's, read before */
   PetscCall(NOpSetFromOptions(p->nop));
   PetscCall(NOpSetSeed(p->nop, p->seed));
   PetscCall(NOpSetUp(p->nop));
@@ -455,6 +456,11 @@ PetscErrorCode PdPinnMeshReport(PdPinnMesh p, PdDict report)
   PetscCall(PdDictSetString(report, "pinn_weights", PdPinnWeightsTypes[p->wmode]));
   PetscCall(PdDictSetReal(report, "train_time_s", p->train_time));
   PetscCall(PdDictSetString(report, "domain", "mesh"));
+  {
+    PetscInt64 seed;
+    PetscCall(NOpGetSeed(p->nop, &seed)); /* the model's: the PINN's -seed */
+    PetscCall(PdDictSetInt(report, "seed", seed));
+  }
   PetscCall(PdDictSetString(report, "pde", p->pb.helmholtz ? "helmholtz" : "poisson"));
   if (!p->pb.helmholtz) PetscCall(PdDictSetString(report, "mms", PdMMSTypes[p->pb.mms]));
   PetscCall(PdDictSetInt(report, "dim", 2));

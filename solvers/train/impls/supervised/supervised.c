@@ -238,7 +238,7 @@ static PetscErrorCode Save_Supervised(PdObjective obj, PdTrainer t, const char f
   PetscFunctionReturn(0);
 }
 
-/* params, epochs, loss, batch_size, normalize, rollout and t_in, train_loss, test_rel_l2/test_mse, samples/s, seconds, curve_png */
+/* params, epochs, loss, batch_size, normalize, lr_total_steps, rollout and t_in, train_loss, test_rel_l2/test_mse, samples/s, seconds, curve_png */
 static PetscErrorCode Report_Supervised(PdObjective obj, PdTrainer t, PdDict report)
 {
   PdObjective_Supervised *s = (PdObjective_Supervised *)obj->data;
@@ -252,6 +252,8 @@ static PetscErrorCode Report_Supervised(PdObjective obj, PdTrainer t, PdDict rep
   PetscCall(PdDictSetString(report, "loss", PdLossTypes[s->loss]));
   PetscCall(PdDictSetInt(report, "batch_size", t->batch_size));
   PetscCall(PdDictSetBool(report, "normalize", s->normalize));
+  PetscCall(PdOptimGetTotalSteps(t->optim, &n));
+  PetscCall(PdDictSetInt(report, "lr_total_steps", n));
   PetscCall(NOpGetRollout(s->nop, &K));
   PetscCall(NOpGetShapes(s->nop, NULL, &in_s, NULL, NULL));
   if (K > 0) {

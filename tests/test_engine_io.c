@@ -474,7 +474,7 @@ static void test_dataset_layout(void **state)
   float     v[2 * 3 * 4];
   hsize_t   d3[3] = {2, 3, 4}, d2[2] = {2, 12};
   for (int i = 0; i < 24; i++) v[i] = (float)i;
-  /* an N x H x W file without the attribute: read as 1D with H channels (and one line says so) */
+  /* an N x H x W file without the attribute: read as 1D fields with H channels (and one line says so) */
   RawFile("lay_nhw.h5", "inputs", H5T_IEEE_F32LE, 3, d3, v, "outputs", 3, d3, v);
   PDT(PdDatasetRead(PETSC_COMM_SELF, "lay_nhw.h5", PETSC_TRUE, &ds));
   assert_int_equal(ds.in_ndim, 3);

@@ -25,6 +25,9 @@ PETSC_EXTERN PetscErrorCode PdDatasetRead(MPI_Comm, const char[], PetscBool, PdD
    spatial_dims (rank - 2). attrs may be NULL. */
 PETSC_EXTERN PetscErrorCode PdDatasetWrite(MPI_Comm, const char[], const PdDataset *);
 PETSC_EXTERN PetscErrorCode PdDatasetFree(PdDataset *);
+/* Words for a sample shape [C, spatial...] of nd dimensions ("1D fields with 64 channels",
+   "vectors of 100 values"), for messages. */
+PETSC_EXTERN PetscErrorCode PdSampleDescribe(int, const PetscInt[], char[], size_t);
 
 /* Checkpoints. meta holds the model type ("model") and hyperparameters; it is written as
    attributes of the root group, with "epoch". optim may be NULL (no /optim group). */

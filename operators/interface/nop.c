@@ -144,15 +144,6 @@ PetscErrorCode NOpGetShapes(NOp nop, int *in_ndim, const PetscInt **in_shape, in
   PetscFunctionReturn(0);
 }
 
-/* "1D fields with 64 channels" or "vectors of 100 values" for a sample shape [C, spatial...] */
-static PetscErrorCode DescribeSample(int nd, const PetscInt shape[], char buf[], size_t len)
-{
-  PetscFunctionBegin;
-  if (nd <= 1) PetscCall(PetscSNPrintf(buf, len, "vectors of %" PetscInt_FMT " values", nd ? shape[0] : 1));
-  else PetscCall(PetscSNPrintf(buf, len, "%dD fields with %" PetscInt_FMT " channel%s", nd - 1, shape[0], shape[0] == 1 ? "" : "s"));
-  PetscFunctionReturn(0);
-}
-
 /*@
   NOpCheckData - a dataset's samples ([N, C, spatial...]: its inputs, or with outputs its outputs)
   have the model's number of spatial dimensions and channels; otherwise one error naming both (what:
@@ -166,8 +157,8 @@ PetscErrorCode NOpCheckData(NOp nop, const PdDataset *ds, PetscBool outputs, con
 
   PetscFunctionBegin;
   if (dnd == mnd && (dnd < 1 || ds_s[0] == m_s[0])) PetscFunctionReturn(0);
-  PetscCall(DescribeSample(dnd, ds_s, dd, sizeof(dd)));
-  PetscCall(DescribeSample(mnd, m_s, md, sizeof(md)));
+  PetscCall(PdSampleDescribe(dnd, ds_s, dd, sizeof(dd)));
+  PetscCall(PdSampleDescribe(mnd, m_s, md, sizeof(md)));
   SETERRQ(nop->comm, PETSC_ERR_ARG_SIZ, "The %s set's %s (%s) do not fit the model (%s, %s)%s", what, outputs ? "outputs" : "inputs", dd, nop->type, md,
           dnd != mnd ? ": a model of one spatial dimension cannot take data of another (the attribute spatial_dims of /inputs and /outputs says how many a file has)" : "");
 }

@@ -57,7 +57,19 @@ PetscErrorCode WriteSpatialDims(hid_t f, const char *name, int ndim, const char 
   PetscFunctionReturn(0);
 }
 
-/* "[N=100, C=64, W=64] as 1D with 64 channels" */
+/*@
+  PdSampleDescribe - words for a sample shape [C, spatial...] of nd dimensions: "1D fields with 64
+  channels", or "vectors of 100 values" when nd is 1 (no spatial dimension)
+@*/
+PetscErrorCode PdSampleDescribe(int nd, const PetscInt shape[], char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  if (nd <= 1) PetscCall(PetscSNPrintf(buf, len, "vectors of %" PetscInt_FMT " values", nd ? shape[0] : 1));
+  else PetscCall(PetscSNPrintf(buf, len, "%dD fields with %" PetscInt_FMT " channel%s", nd - 1, shape[0], shape[0] == 1 ? "" : "s"));
+  PetscFunctionReturn(0);
+}
+
+/* "[N=100, C=64, W=64] as 1D fields with 64 channels" */
 static PetscErrorCode DescribeShape(int nd, const PetscInt shape[], char buf[], size_t len)
 {
   static const char *names[4][3] = {{""}, {"W"}, {"H", "W"}, {"D", "H", "W"}};
@@ -71,8 +83,9 @@ static PetscErrorCode DescribeShape(int nd, const PetscInt shape[], char buf[], 
     PetscCall(PetscSNPrintf(buf + n, len - n, ", %s=%" PetscInt_FMT, names[sd][d], shape[2 + d]));
   }
   PetscCall(PetscStrlen(buf, &n));
-  if (sd == 0) PetscCall(PetscSNPrintf(buf + n, len - n, "] as vectors of %" PetscInt_FMT " values (no spatial dimension)", shape[1]));
-  else PetscCall(PetscSNPrintf(buf + n, len - n, "] as %dD with %" PetscInt_FMT " channel%s", sd, shape[1], shape[1] == 1 ? "" : "s"));
+  PetscCall(PetscSNPrintf(buf + n, len - n, "] as "));
+  PetscCall(PetscStrlen(buf, &n));
+  PetscCall(PdSampleDescribe(nd - 1, shape + 1, buf + n, len - n));
   PetscFunctionReturn(0);
 }
 

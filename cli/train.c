@@ -170,13 +170,14 @@ PetscErrorCode PdCommandEval(MPI_Comm comm, const char sub[], PdDict report)
 }
 
 /*  pdeop predict -model model.h5 -data in.h5 -o out.h5 [-png file.png]: /inputs and the predicted
-    /outputs (and /truth when the data had outputs) */
+    /outputs; a recurrent model forecasts -steps snapshots, compared with the data's outputs where
+    they exist */
 PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
 {
   char      model[PETSC_MAX_PATH_LEN] = "", data[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", png[PETSC_MAX_PATH_LEN] = "";
   char      points[PETSC_MAX_PATH_LEN] = "";
   PetscBool help, hassteps;
-  PetscInt  bs = 20, steps = 0, K;
+  PetscInt  bs = 20, steps = 0, K, compared = 0;
   PdDataset ds, pred;
   NOp       nop;
 
@@ -188,7 +189,7 @@ PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PetscOptionsString("-png", "Picture of input, prediction, truth and error of the first sample (2D fields)", "", png, png, sizeof(png), NULL));
   PetscCall(PetscOptionsInt("-batch_size", "Samples per forward pass", "", bs, &bs, NULL));
   PetscCall(PetscOptionsString("-points", "PINN checkpoints: HDF5 file with /points (N x d); writes /values", "", points, points, sizeof(points), NULL));
-  PetscCall(PetscOptionsInt("-steps", "Recurrent models: snapshots to predict (default: the data's output snapshots, else the training rollout)", "", steps, &steps, &hassteps));
+  PetscCall(PetscOptionsInt("-steps", "Recurrent models: snapshots to predict, any number (default: the data's output snapshots, else the training rollout); compared where the data have them", "", steps, &steps, &hassteps));
   PetscOptionsEnd();
   PetscCall(PdOptionsHelp(&help));
   if (help) PetscFunctionReturn(0);
@@ -205,19 +206,26 @@ PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
   if (K > 0) {
     if (!hassteps) steps = ds.outputs ? ds.out_shape[1] : K;
     PetscCheck(steps >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-steps must be at least 1, got %" PetscInt_FMT, steps);
-    PetscCheck(!ds.outputs || steps == ds.out_shape[1], comm, PETSC_ERR_ARG_SIZ, "'%s' has %" PetscInt_FMT " output snapshots; -steps %" PetscInt_FMT " would not compare with them", data, ds.out_shape[1], steps);
     PetscCall(PdRolloutPredict(nop, &ds, steps, bs, &pred));
     PetscCall(PdDictSetInt(report, "rollout_steps", steps));
+    if (ds.outputs) { /* a forecast may run past the data: compare the steps that have truth */
+      compared = PetscMin(steps, ds.out_shape[1]);
+      PetscCheck(ds.out_size / ds.out_shape[1] == pred.out_size / steps, comm, PETSC_ERR_ARG_SIZ, "'%s' has output snapshots of %" PetscInt_FMT " values; the model predicts %" PetscInt_FMT, data, ds.out_size / ds.out_shape[1], pred.out_size / steps);
+      PetscCall(PdDictSetInt(report, "compared_steps", compared));
+      if (compared < steps) PetscCall(PdPrintf(comm, "pdeop predict: %" PetscInt_FMT " steps; '%s' has truth for the first %" PetscInt_FMT ", the error is over those\n", steps, data, compared));
+    }
   } else PetscCall(NOpPredict(nop, &ds, bs, &pred));
   if (ds.outputs) {
-    double num = 0, den = 0, sum = 0;
-    PetscCheck(ds.out_size == pred.out_size, comm, PETSC_ERR_ARG_SIZ, "'%s' has outputs of %" PetscInt_FMT " values per sample; the model predicts %" PetscInt_FMT, data, ds.out_size, pred.out_size);
+    double         num = 0, den = 0, sum = 0;
+    const PetscInt n = K > 0 ? compared * (pred.out_size / steps) : ds.out_size; /* values compared per sample */
+    PetscCheck(K > 0 || ds.out_size == pred.out_size, comm, PETSC_ERR_ARG_SIZ, "'%s' has outputs of %" PetscInt_FMT " values per sample; the model predicts %" PetscInt_FMT, data, ds.out_size, pred.out_size);
     for (PetscInt i = 0; i < ds.N; i++) {
+      const float *p = pred.outputs + (size_t)i * pred.out_size, *y = ds.outputs + (size_t)i * ds.out_size;
       num = den = 0;
-      for (PetscInt k = 0; k < ds.out_size; k++) {
-        double d = (double)pred.outputs[i * ds.out_size + k] - ds.outputs[i * ds.out_size + k];
+      for (PetscInt k = 0; k < n; k++) {
+        double d = (double)p[k] - y[k];
         num += d * d;
-        den += (double)ds.outputs[i * ds.out_size + k] * ds.outputs[i * ds.out_size + k];
+        den += (double)y[k] * y[k];
       }
       sum += den > 0 ? PetscSqrtReal(num / den) : 0;
     }

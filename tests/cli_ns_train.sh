@@ -21,6 +21,14 @@ check "step 1 is more accurate than step 5 (errors grow along the rollout)" 'a <
 "$P" predict -model m.h5 -data te.h5 -o p.h5 -png p.png -report p.json -quiet
 check "predict's error (from its rolled-out predictions) equals eval's" 'a - b < 1e-6 && b - a < 1e-6' "$(jget p.json rel_l2)" "$(jget e.json rel_l2)"
 [ "$(jget p.json rollout_steps)" = 5 ] && ok "predict rolls out 5 steps" || bad "predict rollout_steps '$(jget p.json rollout_steps)'"
+# a forecast past the data's snapshots: all 8 steps written, the error over the 5 that have truth
+"$P" predict -model m.h5 -data te.h5 -o f8.h5 -steps 8 -report f8.json -quiet && ok "predict -steps 8 past the 5 output snapshots runs" || bad "predict -steps 8 failed"
+[ "$(jget f8.json rollout_steps)" = 8 ] && [ "$(jget f8.json compared_steps)" = 5 ] && ok "forecast report: 8 steps, 5 compared" || bad "forecast report: rollout_steps '$(jget f8.json rollout_steps)', compared_steps '$(jget f8.json compared_steps)'"
+check "the forecast's error over its first 5 steps is the 5-step prediction's" 'a - b < 1e-6 && b - a < 1e-6' "$(jget f8.json rel_l2)" "$(jget p.json rel_l2)"
+"$P" predict -model m.h5 -data te.h5 -o f2.h5 -steps 2 -report f2.json -quiet && [ "$(jget f2.json compared_steps)" = 2 ] && ok "predict -steps 2 compares 2 of the 5 snapshots" || bad "predict -steps 2: compared_steps '$(jget f2.json compared_steps)'"
+check "2 steps are more accurate than 8" 'a < b' "$(jget f2.json rel_l2)" "$(jget f8.json rel_l2)"
+"$P" predict -model m.h5 -data f8.h5 -o f8b.h5 -steps 3 -report f8b.json -quiet && [ "$(jget f8b.json compared_steps)" = 3 ] && ok "the forecast file is a time series predict reads (8 output snapshots)" || bad "predict on the forecast file: '$(jget f8b.json compared_steps)'"
+"$P" eval -model m.h5 -data f8.h5 -report e8.json -quiet && [ "$(jget e8.json rollout_steps)" = 8 ] && ok "eval reads all 8 forecast snapshots" || bad "eval of the forecast: rollout_steps '$(jget e8.json rollout_steps)'"
 "$P" eval -model m.h5 -data p.h5 -report pe.json -quiet && check "predictions are a time series eval reads, and match themselves" 'a < 1e-6' "$(jget pe.json rel_l2)" || bad "eval of p.h5 failed"
 "$P" train "${fno[@]}" -data tr.h5 -test te.h5 -epochs 2 -o half.h5 -quiet
 "$P" train -data tr.h5 -test te.h5 -epochs 4 -batch_size 3 -lr 1e-2 -resume half.h5 -o full.h5 -report r.json -quiet

@@ -459,5 +459,82 @@ static void test_files_check(void **state)
   unlink("io_hard.h5");
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_checkpoint_hostile), cmocka_unit_test(test_files_check)};
+/* set the integer attribute spatial_dims of dataset `name` in an existing file */
+static void SetSpatialDims(const char *file, const char *name, long long v)
+{
+  hid_t f = H5Fopen(file, H5F_ACC_RDWR, H5P_DEFAULT), ds = H5Dopen2(f, name, H5P_DEFAULT), sp = H5Screate(H5S_SCALAR), a;
+  if (H5Aexists(ds, "spatial_dims") > 0) H5Adelete(ds, "spatial_dims");
+  a = H5Acreate2(ds, "spatial_dims", H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
+  H5Awrite(a, H5T_NATIVE_LLONG, &v);
+  H5Aclose(a);
+  H5Sclose(sp);
+  H5Dclose(ds);
+  H5Fclose(f);
+}
+
+/* the layout rule: N x C x (spatial...); the attribute spatial_dims decides, files without it are
+   read by the rule (second axis = channels); pdeop's own files carry it */
+static void test_dataset_layout(void **state)
+{
+  PdDataset ds, w;
+  float     v[2 * 3 * 4];
+  hsize_t   d3[3] = {2, 3, 4}, d2[2] = {2, 12};
+  for (int i = 0; i < 24; i++) v[i] = (float)i;
+  /* an N x H x W file without the attribute: read as 1D fields with H channels (and one line says so) */
+  RawFile("lay_nhw.h5", "inputs", H5T_IEEE_F32LE, 3, d3, v, "outputs", 3, d3, v);
+  PDT(PdDatasetRead(PETSC_COMM_SELF, "lay_nhw.h5", PETSC_TRUE, &ds));
+  assert_int_equal(ds.in_ndim, 3);
+  assert_int_equal(ds.in_shape[1], 3);
+  assert_int_equal(ds.in_shape[2], 4);
+  PDT(PdDatasetFree(&ds));
+  /* the same file saying spatial_dims = 2: one channel on a 3 x 4 grid */
+  SetSpatialDims("lay_nhw.h5", "inputs", 2);
+  SetSpatialDims("lay_nhw.h5", "outputs", 2);
+  PDT(PdDatasetRead(PETSC_COMM_SELF, "lay_nhw.h5", PETSC_TRUE, &ds));
+  assert_int_equal(ds.in_ndim, 4);
+  assert_int_equal(ds.out_ndim, 4);
+  assert_int_equal(ds.in_shape[1], 1);
+  assert_int_equal(ds.in_shape[2], 3);
+  assert_int_equal(ds.in_shape[3], 4);
+  assert_int_equal(ds.in_size, 12);
+  assert_true(ds.inputs[13] == 13.0f);
+  /* written back, the file says N x C x H x W with spatial_dims = 2 and reads the same */
+  PDT(PdDatasetWrite(PETSC_COMM_SELF, "lay_w.h5", &ds));
+  PDT(PdDatasetRead(PETSC_COMM_SELF, "lay_w.h5", PETSC_TRUE, &w));
+  assert_int_equal(w.in_ndim, 4);
+  assert_int_equal(w.in_shape[1], 1);
+  assert_int_equal(w.out_shape[3], 4);
+  {
+    hid_t     f = H5Fopen("lay_w.h5", H5F_ACC_RDONLY, H5P_DEFAULT), a = H5Aopen_by_name(f, "inputs", "spatial_dims", H5P_DEFAULT, H5P_DEFAULT);
+    long long sd = -1;
+    H5Aread(a, H5T_NATIVE_LLONG, &sd);
+    H5Aclose(a);
+    H5Fclose(f);
+    assert_int_equal(sd, 2);
+  }
+  PDT(PdDatasetFree(&w));
+  PDT(PdDatasetFree(&ds));
+  /* spatial_dims that the rank cannot hold */
+  SetSpatialDims("lay_nhw.h5", "inputs", 0);
+  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "lay_nhw.h5", PETSC_TRUE, &ds));
+  PDT_ERRMSG_HAS("spatial_dims = 0");
+  SetSpatialDims("lay_nhw.h5", "inputs", 7);
+  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "lay_nhw.h5", PETSC_TRUE, &ds));
+  PDT_ERRMSG_HAS("from 0 to 3");
+  /* an old N x m file: vectors; with spatial_dims = 1, one channel on a 1D grid */
+  RawFile("lay_nm.h5", "inputs", H5T_IEEE_F32LE, 2, d2, v, "outputs", 2, d2, v);
+  PDT(PdDatasetRead(PETSC_COMM_SELF, "lay_nm.h5", PETSC_TRUE, &ds));
+  assert_int_equal(ds.in_ndim, 2);
+  assert_int_equal(ds.in_shape[1], 12);
+  PDT(PdDatasetFree(&ds));
+  SetSpatialDims("lay_nm.h5", "inputs", 1);
+  SetSpatialDims("lay_nm.h5", "outputs", 1);
+  PDT(PdDatasetRead(PETSC_COMM_SELF, "lay_nm.h5", PETSC_TRUE, &ds));
+  assert_int_equal(ds.in_ndim, 3);
+  assert_int_equal(ds.in_shape[1], 1);
+  assert_int_equal(ds.in_shape[2], 12);
+  PDT(PdDatasetFree(&ds));
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_dataset_layout), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_checkpoint_hostile), cmocka_unit_test(test_files_check)};
 PDT_MAIN("engine_io", tests)

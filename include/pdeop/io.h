@@ -1,4 +1,5 @@
-/* HDF5 files: datasets (/inputs and /outputs, float32, N x ...) and checkpoints
+/* HDF5 files: datasets (/inputs and /outputs, float32, N x C x (spatial...), each with the
+   attribute spatial_dims) and checkpoints
    (/params/<name>, /optim, attributes). Readers check everything and name the file in errors;
    writers go to a temporary name and rename, so a crash never leaves a half-written file. */
 #pragma once
@@ -15,11 +16,18 @@ typedef struct {
   PdDict   attrs;                /* attributes of the root group */
 } PdDataset;
 
-/* Read a dataset on every rank (read-only). If need_outputs, a missing /outputs is an error. */
+/* Read a dataset on every rank (read-only). If need_outputs, a missing /outputs is an error. The
+   shapes come back as N x C x (spatial...): the attribute spatial_dims of /inputs and /outputs says
+   how many spatial dimensions the file has (a file without a channel axis gets C = 1); without it
+   the second axis is the channels and the rest spatial (rank 2: vectors), and one line says so. */
 PETSC_EXTERN PetscErrorCode PdDatasetRead(MPI_Comm, const char[], PetscBool, PdDataset *);
-/* Write (rank 0) to file.tmp then rename. attrs may be NULL. */
+/* Write (rank 0) to file.tmp then rename; the arrays are N x C x (spatial...) and get the attribute
+   spatial_dims (rank - 2). attrs may be NULL. */
 PETSC_EXTERN PetscErrorCode PdDatasetWrite(MPI_Comm, const char[], const PdDataset *);
 PETSC_EXTERN PetscErrorCode PdDatasetFree(PdDataset *);
+/* Words for a sample shape [C, spatial...] of nd dimensions ("1D fields with 64 channels",
+   "vectors of 100 values"), for messages. */
+PETSC_EXTERN PetscErrorCode PdSampleDescribe(int, const PetscInt[], char[], size_t);
 
 /* Checkpoints. meta holds the model type ("model") and hyperparameters; it is written as
    attributes of the root group, with "epoch". optim may be NULL (no /optim group). */

@@ -31,8 +31,12 @@ PETSC_EXTERN PetscErrorCode NOpGetComm(NOp, MPI_Comm *);
 /* Per-sample shapes (without the batch dimension), e.g. from a dataset. */
 PETSC_EXTERN PetscErrorCode NOpSetShapes(NOp, int, const PetscInt[], int, const PetscInt[]);
 PETSC_EXTERN PetscErrorCode NOpGetShapes(NOp, int *, const PetscInt **, int *, const PetscInt **);
+/* The dataset's samples (inputs, or outputs) have the model's spatial dimensions and channels. */
+PETSC_EXTERN PetscErrorCode NOpCheckData(NOp, const PdDataset *, PetscBool, const char[]);
 PETSC_EXTERN PetscErrorCode NOpSetSeed(NOp, PetscInt64);
 PETSC_EXTERN PetscErrorCode NOpGetSeed(NOp, PetscInt64 *);
+/* Whether NOpSetFromOptions reads -seed (default PETSC_TRUE). */
+PETSC_EXTERN PetscErrorCode NOpSetSeedOption(NOp, PetscBool);
 /* Options: -model <type> -seed <n> and the type's own (-mlp_width, -mlp_depth, -mlp_activation) */
 PETSC_EXTERN PetscErrorCode NOpSetFromOptions(NOp);
 PETSC_EXTERN PetscErrorCode NOpSetUp(NOp);

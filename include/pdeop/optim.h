@@ -23,8 +23,9 @@ PETSC_EXTERN PetscErrorCode PdOptimSetClipNorm(PdOptim, double);
 /* schedule, total steps (cosine/linear), step size and gamma (step schedule) */
 PETSC_EXTERN PetscErrorCode PdOptimSetSchedule(PdOptim, PdScheduleType, PetscInt, PetscInt, double);
 /* Total number of steps for the cosine and linear schedules (a trainer sets it from epochs x batches;
-   -lr_total_steps overrides). Keeps the schedule type. */
+   -lr_total_steps overrides; -help shows 0 while it is not known). Keeps the schedule type. */
 PETSC_EXTERN PetscErrorCode PdOptimSetTotalSteps(PdOptim, PetscInt);
+PETSC_EXTERN PetscErrorCode PdOptimGetTotalSteps(PdOptim, PetscInt *);
 /* The one-cycle schedule (PyTorch's OneCycleLR with cosine annealing, learning rate only: beta1 and
    the momentum are not cycled): from lr/div up to lr over the first pct_start of the steps, then
    down to lr/(div final_div). Defaults 0.3, 25, 1e4 (-lr_pct_start -lr_div_factor -lr_final_div_factor). */

@@ -40,6 +40,7 @@ PetscErrorCode NOpCreate(MPI_Comm comm, NOp *nop)
   PetscCall(PetscNew(&n));
   n->comm        = comm;
   n->seed        = 0;
+  n->seed_option = PETSC_TRUE;
   n->init_stream = PD_RNG_STREAM_NOP_INIT;
   PetscCall(PdParamsCreate(comm, &n->params));
   *nop = n;
@@ -129,6 +130,36 @@ PetscErrorCode NOpGetShapes(NOp nop, int *in_ndim, const PetscInt **in_shape, in
   PetscFunctionReturn(0);
 }
 
+/*@
+  NOpCheckData - a dataset's samples ([N, C, spatial...]: its inputs, or with outputs its outputs)
+  have the model's number of spatial dimensions and channels; otherwise one error naming both (what:
+  "training", "test", ...)
+@*/
+PetscErrorCode NOpCheckData(NOp nop, const PdDataset *ds, PetscBool outputs, const char what[])
+{
+  const int       dnd = (outputs ? ds->out_ndim : ds->in_ndim) - 1, mnd = outputs ? nop->out_ndim : nop->in_ndim;
+  const PetscInt *ds_s = (outputs ? ds->out_shape : ds->in_shape) + 1, *m_s = outputs ? nop->out_shape : nop->in_shape;
+  char            dd[64], md[64];
+
+  PetscFunctionBegin;
+  if (dnd == mnd && (dnd < 1 || ds_s[0] == m_s[0])) PetscFunctionReturn(0);
+  PetscCall(PdSampleDescribe(dnd, ds_s, dd, sizeof(dd)));
+  PetscCall(PdSampleDescribe(mnd, m_s, md, sizeof(md)));
+  SETERRQ(nop->comm, PETSC_ERR_ARG_SIZ, "The %s set's %s (%s) do not fit the model (%s, %s)%s", what, outputs ? "outputs" : "inputs", dd, nop->type, md,
+          dnd != mnd ? ": a model of one spatial dimension cannot take data of another (the attribute spatial_dims of /inputs and /outputs says how many a file has)" : "");
+}
+
+/*@
+  NOpSetSeedOption - whether NOpSetFromOptions reads -seed (default yes); a caller whose own -seed
+  sets the model's seed (the PINNs) turns it off, so that -seed is one option with one meaning
+@*/
+PetscErrorCode NOpSetSeedOption(NOp nop, PetscBool flg)
+{
+  PetscFunctionBegin;
+  nop->seed_option = flg;
+  PetscFunctionReturn(0);
+}
+
 /*@ NOpSetSeed - seed of the parameter initialisation @*/
 PetscErrorCode NOpSetSeed(NOp nop, PetscInt64 seed)
 {
@@ -161,7 +192,7 @@ PetscErrorCode NOpSetFromOptions(NOp nop)
   PetscOptionsBegin(nop->comm, NULL, "Model options", "NOp");
   PetscCall(PetscOptionsFList("-model", "Model type", "NOpSetType", NOpRegistry.list, type, type, sizeof(type), &flg));
   PetscCall(NOpSetType(nop, type));
-  PetscCall(PetscOptionsInt("-seed", "Seed of the random initialisation and of data shuffling", "NOpSetSeed", seed, &seed, NULL));
+  if (nop->seed_option) PetscCall(PetscOptionsInt("-seed", "Seed of the random initialisation and of data shuffling", "NOpSetSeed", seed, &seed, NULL));
   nop->seed = seed;
   PetscCall(NOpHyperSetFromOptions(nop, PetscOptionsObject));
   if (nop->ops.setfromoptions) PetscCall(nop->ops.setfromoptions(nop, PetscOptionsObject));
@@ -518,6 +549,7 @@ PetscErrorCode NOpPredict(NOp nop, const PdDataset *in, PetscInt bs, PdDataset *
 
   PetscFunctionBegin;
   PetscCheck(bs >= 1, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "The batch size must be at least 1");
+  PetscCall(NOpCheckData(nop, in, PETSC_FALSE, "input"));
   PetscCallMPI(MPI_Comm_rank(nop->comm, &rank));
   PetscCallMPI(MPI_Comm_size(nop->comm, &size));
   lo = (PetscInt)(((PetscInt64)in->N * rank) / size);

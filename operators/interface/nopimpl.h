@@ -44,6 +44,7 @@ struct _n_NOp {
   void          *data;
   PdParams       params;
   PetscInt64     seed;
+  PetscBool      seed_option; /* NOpSetFromOptions reads -seed (the PINNs own it: off) */
   PdRngStream    init_stream; /* stream of the initial weights: PD_RNG_STREAM_NOP_INIT unless the type's create says otherwise */
   PetscBool      fixed_shapes; /* the type's create set the shapes (learned_ic); checkpoints need not record them */
   PetscBool      setupcalled;

@@ -25,3 +25,8 @@ PETSC_INTERN PetscErrorCode WriteFloat(hid_t, const char *, int, const PetscInt[
 /* run writer(f) on rank 0 into file.tmp, rename, and tell every rank whether it worked */
 typedef PetscErrorCode (*Writer)(hid_t, const char *, void *);
 PETSC_INTERN PetscErrorCode AtomicWrite(MPI_Comm, const char[], Writer, void *);
+/* the layout rule N x C x (spatial...) and the attribute spatial_dims (layout.c) */
+PETSC_INTERN PetscErrorCode ReadSpatialDims(MPI_Comm, hid_t, const char *, const char *, PetscBool *, PetscInt *);
+PETSC_INTERN PetscErrorCode WriteSpatialDims(hid_t, const char *, int, const char *);
+PETSC_INTERN PetscErrorCode CanonicalShape(MPI_Comm, const char *, const char *, PetscBool, PetscInt, int *, PetscInt[], char[], size_t);
+PETSC_INTERN PetscErrorCode PrintLayoutNote(MPI_Comm, const char *, const char *, const char *);

@@ -313,6 +313,24 @@ PetscErrorCode PdH5ReadFloatArray(MPI_Comm comm, const char file[], const char n
   PetscFunctionReturn(0);
 }
 
+/* N x C x (spatial...) from the attribute spatial_dims, or by the rule (one line says how) */
+static PetscErrorCode DatasetLayout(MPI_Comm comm, hid_t f, const char *file, PdDataset *ds)
+{
+  PetscBool has;
+  PetscInt  sd;
+  char      in_note[200], out_note[200] = "";
+
+  PetscFunctionBegin;
+  PetscCall(ReadSpatialDims(comm, f, file, "/inputs", &has, &sd));
+  PetscCall(CanonicalShape(comm, file, "/inputs", has, sd, &ds->in_ndim, ds->in_shape, in_note, sizeof(in_note)));
+  if (ds->outputs) {
+    PetscCall(ReadSpatialDims(comm, f, file, "/outputs", &has, &sd));
+    PetscCall(CanonicalShape(comm, file, "/outputs", has, sd, &ds->out_ndim, ds->out_shape, out_note, sizeof(out_note)));
+  }
+  PetscCall(PrintLayoutNote(comm, file, in_note, out_note));
+  PetscFunctionReturn(0);
+}
+
 /*@ PdDatasetRead - read /inputs (and /outputs) on every rank, checking shapes, type and values @*/
 PetscErrorCode PdDatasetRead(MPI_Comm comm, const char file[], PetscBool need_outputs, PdDataset *ds)
 {
@@ -325,6 +343,7 @@ PetscErrorCode PdDatasetRead(MPI_Comm comm, const char file[], PetscBool need_ou
   PetscCall(OpenRead(comm, file, &f));
   ierr = ReadFloat(comm, f, file, "/inputs", PETSC_TRUE, 2, &ds->in_ndim, ds->in_shape, &ds->inputs);
   if (!ierr) ierr = ReadFloat(comm, f, file, "/outputs", need_outputs, 2, &ds->out_ndim, ds->out_shape, &ds->outputs);
+  if (!ierr) ierr = DatasetLayout(comm, f, file, ds);
   if (!ierr) {
     root = H5Gopen2(f, "/", H5P_DEFAULT);
     ierr = ReadAttrs(root, file, &ds->attrs);
@@ -505,7 +524,11 @@ static PetscErrorCode DatasetWriter(hid_t f, const char *file, void *ctx)
 
   PetscFunctionBegin;
   PetscCall(WriteFloat(f, "inputs", ds->in_ndim, ds->in_shape, ds->inputs, file));
-  if (ds->outputs) PetscCall(WriteFloat(f, "outputs", ds->out_ndim, ds->out_shape, ds->outputs, file));
+  PetscCall(WriteSpatialDims(f, "inputs", ds->in_ndim, file));
+  if (ds->outputs) {
+    PetscCall(WriteFloat(f, "outputs", ds->out_ndim, ds->out_shape, ds->outputs, file));
+    PetscCall(WriteSpatialDims(f, "outputs", ds->out_ndim, file));
+  }
   root = H5Gopen2(f, "/", H5P_DEFAULT);
   ierr = WriteAttrs(root, ds->attrs, file);
   H5Gclose(root);

@@ -14,6 +14,7 @@ struct _n_PdOptim {
   double         lr, wd, momentum, beta1, beta2, eps, clip;
   PdScheduleType schedule;
   PetscInt       total, step_size;
+  PetscBool      total_set; /* total given (a trainer's epochs x batches, or the caller's) */
   double         gamma;
   double         pct_start, div, final_div; /* one-cycle */
   PetscInt64     step;
@@ -118,6 +119,7 @@ PetscErrorCode PdOptimSetSchedule(PdOptim o, PdScheduleType s, PetscInt total, P
   PetscCheck(total >= 1 && step_size >= 1 && gamma > 0, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "Schedule needs total steps >= 1, step size >= 1 and gamma > 0");
   o->schedule  = s;
   o->total     = total;
+  o->total_set = PETSC_TRUE;
   o->step_size = step_size;
   o->gamma     = gamma;
   PetscFunctionReturn(0);
@@ -127,7 +129,16 @@ PetscErrorCode PdOptimSetTotalSteps(PdOptim o, PetscInt total)
 {
   PetscFunctionBegin;
   PetscCheck(total >= 1, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "Total steps must be at least 1");
-  o->total = total;
+  o->total     = total;
+  o->total_set = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdOptimGetTotalSteps - the total number of steps of the cosine, linear and one-cycle schedules @*/
+PetscErrorCode PdOptimGetTotalSteps(PdOptim o, PetscInt *total)
+{
+  PetscFunctionBegin;
+  *total = o->total;
   PetscFunctionReturn(0);
 }
 
@@ -152,7 +163,8 @@ PetscErrorCode PdOptimSetOneCycle(PdOptim o, double pct_start, double div, doubl
 @*/
 PetscErrorCode PdOptimSetFromOptions(PdOptim o)
 {
-  PetscInt total = o->total, ss = o->step_size;
+  PetscInt  total = o->total_set ? o->total : 0, ss = o->step_size; /* 0 in -help: not known yet */
+  PetscBool totalflg;
 
   PetscFunctionBegin;
   PetscOptionsBegin(o->comm, NULL, "Optimizer options", "PdOptim");
@@ -166,7 +178,7 @@ PetscErrorCode PdOptimSetFromOptions(PdOptim o)
   PetscCall(PetscOptionsEnum("-lr_schedule", "Learning-rate schedule", "PdOptimSetSchedule", PdScheduleTypes, (PetscEnum)o->schedule, (PetscEnum *)&o->schedule, NULL));
   PetscCall(PetscOptionsInt("-lr_step_size", "Steps between decays of the step schedule", "PdOptimSetSchedule", ss, &ss, NULL));
   PetscCall(PetscOptionsReal("-lr_gamma", "Decay factor of the step schedule", "PdOptimSetSchedule", o->gamma, &o->gamma, NULL));
-  PetscCall(PetscOptionsInt("-lr_total_steps", "Steps of the cosine, linear and one-cycle schedules", "PdOptimSetTotalSteps", total, &total, NULL));
+  PetscCall(PetscOptionsInt("-lr_total_steps", o->total_set ? "Steps of the cosine, linear and one-cycle schedules" : "Steps of the cosine, linear and one-cycle schedules (0: a trainer's epochs x batches per epoch)", "PdOptimSetTotalSteps", total, &total, &totalflg));
   PetscCall(PetscOptionsReal("-lr_pct_start", "One-cycle: fraction of the steps spent warming up", "PdOptimSetOneCycle", o->pct_start, &o->pct_start, NULL));
   PetscCall(PetscOptionsReal("-lr_div_factor", "One-cycle: the first learning rate is lr / this", "PdOptimSetOneCycle", o->div, &o->div, NULL));
   PetscCall(PetscOptionsReal("-lr_final_div_factor", "One-cycle: the last learning rate is lr / (div_factor this)", "PdOptimSetOneCycle", o->final_div, &o->final_div, NULL));
@@ -179,7 +191,12 @@ PetscErrorCode PdOptimSetFromOptions(PdOptim o)
   PetscCheck(o->eps > 0, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "-eps must be positive, got %g", o->eps);
   PetscCall(PdOptimSetClipNorm(o, o->clip));
   PetscCall(PdOptimSetOneCycle(o, o->pct_start, o->div, o->final_div));
-  PetscCall(PdOptimSetSchedule(o, o->schedule, total, ss, o->gamma));
+  if (!o->total_set && total == 0) total = o->total; /* still to be set (by a trainer) */
+  {
+    PetscBool was = o->total_set;
+    PetscCall(PdOptimSetSchedule(o, o->schedule, total, ss, o->gamma));
+    o->total_set = (PetscBool)(was || totalflg);
+  }
   PetscFunctionReturn(0);
 }
 

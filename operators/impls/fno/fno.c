@@ -41,7 +41,8 @@ static PetscErrorCode NOpSetUp_FNO(NOp nop)
   char     name[64];
 
   PetscFunctionBegin;
-  PetscCheck(nop->in_ndim == nop->out_ndim && (nop->in_ndim == 2 || nop->in_ndim == 3), nop->comm, PETSC_ERR_ARG_SIZ, "FNO maps fields [C, N] (1D) or [C, H, W] (2D) to fields of the same grid; got %d- and %d-dimensional samples", nop->in_ndim, nop->out_ndim);
+  PetscCheck(nop->in_ndim == nop->out_ndim && (nop->in_ndim == 2 || nop->in_ndim == 3), nop->comm, PETSC_ERR_ARG_SIZ, "FNO maps fields [C, W] (1D) or [C, H, W] (2D) to fields of the same grid; got samples with %d and %d spatial dimensions%s", nop->in_ndim - 1, nop->out_ndim - 1,
+             nop->in_ndim == 1 || nop->out_ndim == 1 ? " (vectors: a dataset of 1D fields without a channel axis needs the attribute spatial_dims = 1 on /inputs and /outputs)" : "");
   for (int d = 1; d < nop->in_ndim; d++) PetscCheck(nop->in_shape[d] == nop->out_shape[d], nop->comm, PETSC_ERR_ARG_SIZ, "FNO's input and output grids must agree");
   f->sdim = nop->in_ndim - 1;
   cin     = nop->in_shape[0];

@@ -19,6 +19,7 @@ PetscErrorCode PdPinnCreateMLP(MPI_Comm comm, PetscInt in, PetscInt width, Petsc
   PetscCall(NOpSetShapes(*nop, 1, &in, 1, &out));
   PetscCall(NOpMLPSetLayers(*nop, width, depth));
   PetscCall(NOpMLPSetActivation(*nop, PD_ACT_TANH));
+  PetscCall(NOpSetSeedOption(*nop, PETSC_FALSE)); /* -seed is the PINN's, read before */
   if (fromoptions) PetscCall(NOpSetFromOptions(*nop)); /* -mlp_width/-mlp_depth/-mlp_activation; -seed read before */
   PetscCall(NOpSetSeed(*nop, seed));
   PetscCall(NOpSetUp(*nop));

@@ -72,8 +72,9 @@ static PetscErrorCode GetSampleShapes_Antiderivative(PdProblem p, PetscInt *ni, 
   Antiderivative *s = (Antiderivative *)p->data;
 
   PetscFunctionBegin;
-  *ni = *no = 1;
-  si[0] = so[0] = s->m;
+  *ni = *no = 2; /* one channel on a 1D grid: [1, m] */
+  si[0] = so[0] = 1;
+  si[1] = so[1] = s->m;
   PetscFunctionReturn(0);
 }
 
@@ -115,7 +116,7 @@ static PetscErrorCode GetDataAttributes_Antiderivative(PdProblem p, PdDict attrs
   PetscCall(PdDictSetInt(attrs, "refine", s->refine));
   PetscCall(PdDictSetReal(attrs, "length_scale", s->ell));
   PetscCall(PdDictSetInt(attrs, "seed", s->seed));
-  PetscCall(PdDictSetString(attrs, "grid", "sensors and output points x_i = i/(m-1); [N][m]"));
+  PetscCall(PdDictSetString(attrs, "grid", "sensors and output points x_i = i/(m-1); [N][1][m]"));
   PetscFunctionReturn(0);
 }
 

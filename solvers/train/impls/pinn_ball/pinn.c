@@ -430,6 +430,11 @@ PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
   if (p->est != PD_EST_EXACT) PetscCall(PdDictSetInt(report, "stde_dirs", p->V));
   PetscCall(PdDictSetInt(report, "batch", p->batch));
   PetscCall(PdDictSetString(report, "boundary", PdPinnBoundaries[p->bc]));
+  {
+    PetscInt64 seed;
+    PetscCall(NOpGetSeed(p->nop, &seed)); /* the model's: the PINN's -seed */
+    PetscCall(PdDictSetInt(report, "seed", seed));
+  }
   PetscCall(PdDictSetInt(report, "width", w));
   PetscCall(PdDictSetInt(report, "depth", dep));
   PetscCall(PdDictSetInt(report, "params", np));

@@ -440,6 +440,11 @@ PetscErrorCode PdPinnMeshReport(PdPinnMesh p, PdDict report)
   PetscCall(PdDictSetString(report, "pinn_weights", PdPinnWeightsTypes[p->wmode]));
   PetscCall(PdDictSetReal(report, "train_time_s", p->train_time));
   PetscCall(PdDictSetString(report, "domain", "mesh"));
+  {
+    PetscInt64 seed;
+    PetscCall(NOpGetSeed(p->nop, &seed)); /* the model's: the PINN's -seed */
+    PetscCall(PdDictSetInt(report, "seed", seed));
+  }
   PetscCall(PdDictSetString(report, "pde", p->pb.helmholtz ? "helmholtz" : "poisson"));
   if (!p->pb.helmholtz) PetscCall(PdDictSetString(report, "mms", PdMMSTypes[p->pb.mms]));
   PetscCall(PdDictSetInt(report, "dim", 2));

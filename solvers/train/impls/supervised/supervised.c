@@ -47,9 +47,7 @@ static PetscErrorCode UpdateType(PdObjective obj)
 
 static PetscErrorCode CheckCompatible(PdObjective_Supervised *s, MPI_Comm comm, const PdDataset *ds, const char *what)
 {
-  int             in_nd, out_nd;
-  const PetscInt *in_s, *out_s;
-  PetscInt        K;
+  PetscInt K;
 
   PetscFunctionBegin;
   PetscCall(NOpGetRollout(s->nop, &K));
@@ -59,10 +57,9 @@ static PetscErrorCode CheckCompatible(PdObjective_Supervised *s, MPI_Comm comm, 
     PetscCall(PdRolloutCheckSeries(s->nop, ds, what, train ? K : 1));
     PetscFunctionReturn(0);
   }
-  PetscCall(NOpGetShapes(s->nop, &in_nd, &in_s, &out_nd, &out_s));
   PetscCheck(ds->outputs, comm, PETSC_ERR_ARG_WRONG, "The %s set has no /outputs to learn from", what);
-  PetscCheck(ds->in_ndim - 1 == in_nd && ds->in_shape[1] == in_s[0], comm, PETSC_ERR_ARG_SIZ, "The %s set's inputs (%d dimensions, %" PetscInt_FMT " channels) do not fit the model (%d dimensions, %" PetscInt_FMT " channels)", what, ds->in_ndim - 1, ds->in_shape[1], in_nd, in_s[0]);
-  PetscCheck(ds->out_ndim - 1 == out_nd && ds->out_shape[1] == out_s[0], comm, PETSC_ERR_ARG_SIZ, "The %s set's outputs (%d dimensions, %" PetscInt_FMT " channels) do not fit the model (%d dimensions, %" PetscInt_FMT " channels)", what, ds->out_ndim - 1, ds->out_shape[1], out_nd, out_s[0]);
+  PetscCall(NOpCheckData(s->nop, ds, PETSC_FALSE, what));
+  PetscCall(NOpCheckData(s->nop, ds, PETSC_TRUE, what));
   PetscFunctionReturn(0);
 }
 
@@ -255,7 +252,7 @@ static PetscErrorCode GetSettings_Supervised(PdObjective obj, PdDict d)
   PetscFunctionReturn(0);
 }
 
-/* params, epochs, loss, rollout and t_in, train_loss, test_rel_l2/test_mse, samples/s, seconds, curve_png */
+/* params, epochs, loss, batch_size, normalize, lr_total_steps, rollout and t_in, train_loss, test_rel_l2/test_mse, samples/s, seconds, curve_png */
 static PetscErrorCode Report_Supervised(PdObjective obj, PdTrainer t, PdDict report)
 {
   PdObjective_Supervised *s = (PdObjective_Supervised *)obj->data;
@@ -269,6 +266,8 @@ static PetscErrorCode Report_Supervised(PdObjective obj, PdTrainer t, PdDict rep
   PetscCall(PdDictSetString(report, "loss", PdLossTypes[s->loss]));
   PetscCall(PdDictSetInt(report, "batch_size", t->batch_size));
   PetscCall(PdDictSetBool(report, "normalize", s->normalize));
+  PetscCall(PdOptimGetTotalSteps(t->optim, &n));
+  PetscCall(PdDictSetInt(report, "lr_total_steps", n));
   PetscCall(NOpGetRollout(s->nop, &K));
   PetscCall(NOpGetShapes(s->nop, NULL, &in_s, NULL, NULL));
   if (K > 0) {

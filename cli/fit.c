@@ -1,6 +1,7 @@
 /* `pdeop fit`: train an MLP on rows of an HDF5 dataset (or on the built-in -demo function
    y = sin(2 pi x1) cos(pi x2)), write a checkpoint, report the final MSE. */
 #include "cli.h"
+#include <pdeop/options.h>
 #include <pdeop/train.h>
 
 /* The demo's data: n points uniform in the unit square, y = sin(2 pi x1) cos(pi x2). */
@@ -52,7 +53,7 @@ PetscErrorCode PdCommandFit(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PetscMemzero(&testset, sizeof(testset)));
   PetscOptionsBegin(comm, NULL, "pdeop fit: train an MLP on rows of inputs/outputs", "pdeop");
   PetscCall(PetscOptionsBool("-demo", "Train on the built-in function y = sin(2 pi x1) cos(pi x2)", "", demo, &demo, NULL));
-  PetscCall(PetscOptionsInt("-demo_n", "Points in the demo's training set", "", demo_n, &demo_n, NULL));
+  PetscCall(PdOptionsInt("-demo_n", "Points in the demo's training set", "", demo_n, &demo_n, NULL));
   PetscCall(PetscOptionsString("-demo_save", "Also write the demo's training set to this HDF5 file", "", demo_save, demo_save, sizeof(demo_save), NULL));
   PetscCall(PetscOptionsString("-data", "HDF5 training set with /inputs and /outputs (N x ...)", "", data, data, sizeof(data), NULL));
   PetscCall(PetscOptionsString("-test", "HDF5 test set", "", test, test, sizeof(test), &hastest));

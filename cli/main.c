@@ -250,6 +250,30 @@ static int CheckOptionsFiles(int argc, char **argv)
   return 0;
 }
 
+/* PETSc's own numeric and type options given without a value: PETSc keeps the default without a
+   word (`-da_grid_x` alone). pdeop's options check this as they are read (PdOptionsInt, ...); for
+   PETSc's, the common families by their endings. */
+static PetscErrorCode CheckPetscValues(void)
+{
+  static const char *const ends[] = {"_rtol", "_atol", "_divtol", "_max_it", "_grid_x", "_grid_y", "_grid_z", "_refine", "_levels", "_type", "_restart", "_omega", "_its", "_dof", "_stencil_width", "_box_faces", "_box_lower", "_box_upper", "_fill", "_threshold"};
+  PetscInt                 N;
+  char                   **names, **values, bad[80] = "";
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsLeftGet(NULL, &N, &names, &values));
+  for (PetscInt k = 0; k < N && !bad[0]; k++) {
+    size_t ln = strlen(names[k]);
+    if (values[k] && values[k][0]) continue;
+    for (size_t e = 0; e < sizeof(ends) / sizeof(ends[0]) && !bad[0]; e++) {
+      size_t le = strlen(ends[e]);
+      if (ln > le && !strcmp(names[k] + ln - le, ends[e])) PetscCall(PetscSNPrintf(bad, sizeof(bad), "-%s", names[k]));
+    }
+  }
+  PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
+  PetscCheck(!bad[0], PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "Option %s needs a value", bad);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Run(const PdCommand *cmd, const char *sub)
 {
   PdDict    report;
@@ -266,6 +290,7 @@ static PetscErrorCode Run(const PdCommand *cmd, const char *sub)
   PetscCall(PdDictSetString(report, "command", cmd->name));
   if (sub) PetscCall(PdDictSetString(report, "problem", sub));
   if (!help) PetscCall(CheckFiles(cmd, file));
+  if (!help) PetscCall(CheckPetscValues());
   {
     PetscErrorCode ierr = cmd->run(PETSC_COMM_WORLD, sub, report);
     /* a run that finished without converging (a march short of steady) still reports what it did */

@@ -2,6 +2,7 @@
    (or, with -domain mesh, on a 2D DMPlex mesh against P1 FEM) and report its relative L2 error, time
    per iteration and peak memory; `pdeop predict -points` for PINNs. */
 #include "cli.h"
+#include <pdeop/options.h>
 #include <pdeop/pinn.h>
 #include <pdeop/output.h>
 #include <sys/resource.h>
@@ -96,7 +97,7 @@ PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop pinn: physics-informed networks for high-dimensional PDEs", "pdeop");
-  PetscCall(PetscOptionsEList("-domain", "ball: the high-dimensional suite on the unit ball of R^d; mesh: 2D PDEs on a DMPlex mesh, against P1 FEM", "", domains, 2, domains[domain], &domain, NULL));
+  PetscCall(PdOptionsEList("-domain", "ball: the high-dimensional suite on the unit ball of R^d; mesh: 2D PDEs on a DMPlex mesh, against P1 FEM", "", domains, 2, domains[domain], &domain, NULL));
   PetscCall(PetscOptionsString("-o", "Checkpoint to write (HDF5: the network and the problem, with its coefficients c)", "", out, out, sizeof(out), NULL));
   if (domain == 0) PetscCall(PetscOptionsString("-save_points", "Also write the held-out points (/points, N x d) to this HDF5 file, for pdeop predict -points", "", pts, pts, sizeof(pts), NULL));
   PetscOptionsEnd();

@@ -97,11 +97,11 @@ PetscErrorCode PdCommandPrecondBench(MPI_Comm comm, PdDict report)
   PetscCall(PetscOptionsString("-model", "learned_ic model (from pdeop precond train)", "", model, model, sizeof(model), NULL));
   PetscCall(PetscOptionsString("-dcdm_model", "dcdm model (from pdeop precond train -type dcdm)", "", dcdm, dcdm, sizeof(dcdm), NULL));
   PetscCall(PetscOptionsString("-sor_model", "learned_sor starts from this bandit (from pdeop precond train -type learned_sor)", "", sor, sor, sizeof(sor), NULL));
-  PetscCall(PetscOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
-  PetscCall(PetscOptionsInt("-count", "Systems in the sequence", "", count, &count, NULL));
-  PetscCall(PetscOptionsInt("-seed", "Seed of the sequence (held out: training uses 0 by default)", "", seed, &seed, NULL));
-  PetscCall(PetscOptionsReal("-rtol", "Relative tolerance of CG", "", rtol, &rtol, NULL));
-  PetscCall(PetscOptionsStringArray("-methods", "Preconditioners to compare", "", names, &nm, &setm));
+  PetscCall(PdOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
+  PetscCall(PdOptionsInt("-count", "Systems in the sequence", "", count, &count, NULL));
+  PetscCall(PdOptionsInt("-seed", "Seed of the sequence (held out: training uses 0 by default)", "", seed, &seed, NULL));
+  PetscCall(PdOptionsReal("-rtol", "Relative tolerance of CG", "", rtol, &rtol, NULL));
+  PetscCall(PdOptionsStringArray("-methods", "Preconditioners to compare", "", names, &nm, &setm));
   PetscCall(PetscOptionsBool("-sor_hindsight", "With learned_sor: solve with every fixed omega too", "", hindsight, &hindsight, NULL));
   PetscOptionsEnd();
   PetscCall(PdFamilyCreate(res, seed, &fam));

@@ -155,12 +155,12 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train -type learned_ic", "pdeop");
-  PetscCall(PetscOptionsInt("-epochs", "Passes over the systems", "", epochs, &epochs, NULL));
-  PetscCall(PetscOptionsInt("-batch_systems", "Systems per optimisation step (split over the ranks)", "", batch, &batch, NULL));
-  PetscCall(PetscOptionsInt("-pairs", "(x, b) pairs per system: f = 1 and smooth random sources", "", P, &P, NULL));
-  PetscCall(PetscOptionsInt("-heldout", "Held-out systems for the final check against ICC(0)", "", nheld, &nheld, NULL));
-  PetscCall(PetscOptionsInt("-validate", "Validation systems: the model kept is the one with the fewest CG iterations on them", "", nval, &nval, NULL));
-  PetscCall(PetscOptionsInt("-validate_every", "Epochs between validations", "", every, &every, NULL));
+  PetscCall(PdOptionsInt("-epochs", "Passes over the systems", "", epochs, &epochs, NULL));
+  PetscCall(PdOptionsInt("-batch_systems", "Systems per optimisation step (split over the ranks)", "", batch, &batch, NULL));
+  PetscCall(PdOptionsInt("-pairs", "(x, b) pairs per system: f = 1 and smooth random sources", "", P, &P, NULL));
+  PetscCall(PdOptionsInt("-heldout", "Held-out systems for the final check against ICC(0)", "", nheld, &nheld, NULL));
+  PetscCall(PdOptionsInt("-validate", "Validation systems: the model kept is the one with the fewest CG iterations on them", "", nval, &nval, NULL));
+  PetscCall(PdOptionsInt("-validate_every", "Epochs between validations", "", every, &every, NULL));
   PetscOptionsEnd();
   PetscCheck(epochs >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-epochs must be at least 1, got %" PetscInt_FMT, epochs);
   PetscCheck(batch >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch_systems must be at least 1, got %" PetscInt_FMT, batch);
@@ -265,12 +265,12 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train -type dcdm", "pdeop");
-  PetscCall(PetscOptionsInt("-ritz", "Lanczos steps (Ritz vectors) per system (0: 12 N in 2D, 60 N in 3D, at most N^dim)", "", m, &m, NULL));
-  PetscCall(PetscOptionsInt("-samples", "Training right-hand sides", "", S, &S, NULL));
-  PetscCall(PetscOptionsInt("-epochs", "Passes over the right-hand sides", "", epochs, &epochs, NULL));
-  PetscCall(PetscOptionsInt("-batch_size", "Right-hand sides per step", "", B, &B, NULL));
-  PetscCall(PetscOptionsReal("-dcdm_bias", "Weight of the lower half of the spectrum in the right-hand sides", "", bias, &bias, NULL));
-  PetscCall(PetscOptionsInt("-heldout", "Held-out systems for the final check against ICC(0)", "", nheld, &nheld, NULL));
+  PetscCall(PdOptionsInt("-ritz", "Lanczos steps (Ritz vectors) per system (0: 12 N in 2D, 60 N in 3D, at most N^dim)", "", m, &m, NULL));
+  PetscCall(PdOptionsInt("-samples", "Training right-hand sides", "", S, &S, NULL));
+  PetscCall(PdOptionsInt("-epochs", "Passes over the right-hand sides", "", epochs, &epochs, NULL));
+  PetscCall(PdOptionsInt("-batch_size", "Right-hand sides per step", "", B, &B, NULL));
+  PetscCall(PdOptionsReal("-dcdm_bias", "Weight of the lower half of the spectrum in the right-hand sides", "", bias, &bias, NULL));
+  PetscCall(PdOptionsInt("-heldout", "Held-out systems for the final check against ICC(0)", "", nheld, &nheld, NULL));
   PetscOptionsEnd();
   if (m <= 0) m = PetscMin((dim == 3 ? 60 : 12) * N, n); /* 3D: 12 N left most of the spectrum out (17^3: 18 iterations against 15 with 1000) */
   PetscCheck(S >= 1 && epochs >= 1 && B >= 1 && bias > 0 && nheld >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "Need -samples, -epochs, -batch_size >= 1, -dcdm_bias > 0, -heldout >= 0");
@@ -360,7 +360,7 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, PdFamily *fam, PetscInt count, con
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train -type learned_sor", "pdeop");
-  PetscCall(PetscOptionsInt("-heldout", "Held-out systems for the final check against SSOR and ICC(0)", "", nheld, &nheld, NULL));
+  PetscCall(PdOptionsInt("-heldout", "Held-out systems for the final check against SSOR and ICC(0)", "", nheld, &nheld, NULL));
   PetscOptionsEnd();
   PetscCheck(nheld >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-heldout must be non-negative");
   PetscCall(PCCreate(comm, &pc));
@@ -465,9 +465,9 @@ PetscErrorCode PdCommandPrecondTrain(MPI_Comm comm, PdDict report)
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train", "pdeop");
   PetscCall(PetscOptionsString("-type", "learned_ic, dcdm or learned_sor", "", type, type, sizeof(type), NULL));
-  PetscCall(PetscOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
-  PetscCall(PetscOptionsInt("-count", "Systems in the training family", "", count, &count, NULL));
-  PetscCall(PetscOptionsInt("-seed", "Seed of the family and of the network", "", seed, &seed, NULL));
+  PetscCall(PdOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
+  PetscCall(PdOptionsInt("-count", "Systems in the training family", "", count, &count, NULL));
+  PetscCall(PdOptionsInt("-seed", "Seed of the family and of the network", "", seed, &seed, NULL));
   PetscCall(PetscOptionsString("-o", "Model file to write (HDF5; learned_sor: the bandit's PETSc binary state)", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-log", "CSV loss curve", "", logfile, logfile, sizeof(logfile), &setlog));
   PetscOptionsEnd();

@@ -1,6 +1,7 @@
 /* `pdeop train`, `pdeop eval`, `pdeop predict`: train a neural operator on an HDF5 dataset, measure
    its relative L2 error on another, and write its predictions. Checkpoints carry the model. */
 #include "cli.h"
+#include <pdeop/options.h>
 #include <pdeop/train.h>
 #include <pdeop/output.h>
 
@@ -34,9 +35,9 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PetscOptionsString("-test", "HDF5 test set", "", test, test, sizeof(test), &hastest));
   PetscCall(PetscOptionsString("-o", "Checkpoint to write", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-resume", "Continue training from this checkpoint", "", resume, resume, sizeof(resume), NULL));
-  PetscCall(PetscOptionsInt("-ntrain", "Train on the first n samples of -data only (0: all)", "", ntrain, &ntrain, NULL));
-  PetscCall(PetscOptionsInt("-rollout", "Recurrent training on a time series: unroll this many steps, feeding predictions back", "NOpSetRollout", K, &K, &hasK));
-  PetscCall(PetscOptionsInt("-t_in", "Snapshots a recurrent model reads (default: all the data's input snapshots)", "NOpSetRollout", tin, &tin, &hastin));
+  PetscCall(PdOptionsInt("-ntrain", "Train on the first n samples of -data only (0: all)", "", ntrain, &ntrain, NULL));
+  PetscCall(PdOptionsInt("-rollout", "Recurrent training on a time series: unroll this many steps, feeding predictions back", "NOpSetRollout", K, &K, &hasK));
+  PetscCall(PdOptionsInt("-t_in", "Snapshots a recurrent model reads (default: all the data's input snapshots)", "NOpSetRollout", tin, &tin, &hastin));
   PetscOptionsEnd();
   PetscCall(PdOptionsHelp(&help));
   if (!help) PetscCheck(data[0], comm, PETSC_ERR_ARG_WRONG, "Give the training set with -data file.h5");
@@ -127,7 +128,7 @@ PetscErrorCode PdCommandEval(MPI_Comm comm, const char sub[], PdDict report)
   PetscOptionsBegin(comm, NULL, "pdeop eval: relative L2 error of a trained model on a dataset", "pdeop");
   PetscCall(PetscOptionsString("-model", "Checkpoint written by pdeop train", "", model, model, sizeof(model), NULL));
   PetscCall(PetscOptionsString("-data", "HDF5 dataset with /inputs and /outputs", "", data, data, sizeof(data), NULL));
-  PetscCall(PetscOptionsInt("-batch_size", "Samples per forward pass", "", bs, &bs, NULL));
+  PetscCall(PdOptionsInt("-batch_size", "Samples per forward pass", "", bs, &bs, NULL));
   PetscOptionsEnd();
   PetscCall(PdOptionsHelp(&help));
   if (help) PetscFunctionReturn(0);
@@ -187,9 +188,9 @@ PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PetscOptionsString("-data", "HDF5 file with /inputs", "", data, data, sizeof(data), NULL));
   PetscCall(PetscOptionsString("-o", "HDF5 file to write (/inputs and /outputs = predictions)", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-png", "Picture of input, prediction, truth and error of the first sample (2D fields)", "", png, png, sizeof(png), NULL));
-  PetscCall(PetscOptionsInt("-batch_size", "Samples per forward pass", "", bs, &bs, NULL));
+  PetscCall(PdOptionsInt("-batch_size", "Samples per forward pass", "", bs, &bs, NULL));
   PetscCall(PetscOptionsString("-points", "PINN checkpoints: HDF5 file with /points (N x d); writes /values", "", points, points, sizeof(points), NULL));
-  PetscCall(PetscOptionsInt("-steps", "Recurrent models: snapshots to predict, any number (default: the data's output snapshots, else the training rollout); compared where the data have them", "", steps, &steps, &hassteps));
+  PetscCall(PdOptionsInt("-steps", "Recurrent models: snapshots to predict, any number (default: the data's output snapshots, else the training rollout); compared where the data have them", "", steps, &steps, &hassteps));
   PetscOptionsEnd();
   PetscCall(PdOptionsHelp(&help));
   if (help) PetscFunctionReturn(0);

@@ -14,6 +14,7 @@ full() { # description, the file whose temporary is the full disk, then the comm
   local before; before="$(md5sum "$f")"
   ln -sf /dev/full "$f.tmp"
   expect_fail "$d" "$f" "$@"
+  grep -q "No space left on device\|disk may be full\|disk full" "$work/err" && ok "$d: says the disk is full" || bad "$d: no reason given: $(head -2 "$work/err")"
   if grep -q "Segmentation\|signal\|HDF5-DIAG\|PETSC ERROR" "$work/err"; then bad "$d: a crash or a raw trace: $(head -3 "$work/err")"; fi
   [ "$(md5sum "$f")" = "$before" ] && ok "$d: $f unchanged" || bad "$d: $f changed"
   rm -f "$f.tmp"

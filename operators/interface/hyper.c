@@ -1,6 +1,7 @@
 /* The hyperparameter tables of the model types (NOpHyperTable in nopimpl.h): one description of a
    type's integer, boolean and activation settings serves its options and its checkpoint attributes. */
 #include "interface/nopimpl.h"
+#include <pdeop/options.h>
 
 /* read the type's table from the options database (inside NOpSetFromOptions' PetscOptionsBegin/End) */
 PetscErrorCode NOpHyperSetFromOptions(NOp nop, PetscOptionItems *PetscOptionsObject)
@@ -17,13 +18,13 @@ PetscErrorCode NOpHyperSetFromOptions(NOp nop, PetscOptionItems *PetscOptionsObj
     if (!h->option) continue;
     switch (h->kind) {
     case NOP_HYPER_INT:
-      PetscCall(PetscOptionsInt(h->option, h->help, t->man, *(PetscInt *)f, (PetscInt *)f, NULL));
+      PetscCall(PdOptionsInt(h->option, h->help, t->man, *(PetscInt *)f, (PetscInt *)f, NULL));
       break;
     case NOP_HYPER_BOOL:
       PetscCall(PetscOptionsBool(h->option, h->help, t->man, *(PetscBool *)f, (PetscBool *)f, NULL));
       break;
     case NOP_HYPER_ACTIVATION:
-      PetscCall(PetscOptionsEnum(h->option, h->help, t->man, PdActivations, (PetscEnum) * (PdActivation *)f, (PetscEnum *)f, NULL));
+      PetscCall(PdOptionsEnum(h->option, h->help, t->man, PdActivations, (PetscEnum) * (PdActivation *)f, (PetscEnum *)f, NULL));
       break;
     }
   }

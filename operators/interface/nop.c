@@ -1,6 +1,7 @@
 /* The NOp model object: type registry, options, set-up of parameters, forward dispatch, and
    checkpoints that rebuild a model from the file alone. */
 #include "interface/nopimpl.h"
+#include <pdeop/options.h>
 #include <pdeop/io.h>
 #include <pdeop/registry.h>
 
@@ -192,7 +193,7 @@ PetscErrorCode NOpSetFromOptions(NOp nop)
   PetscOptionsBegin(nop->comm, NULL, "Model options", "NOp");
   PetscCall(PetscOptionsFList("-model", "Model type", "NOpSetType", NOpRegistry.list, type, type, sizeof(type), &flg));
   PetscCall(NOpSetType(nop, type));
-  if (nop->seed_option) PetscCall(PetscOptionsInt("-seed", "Seed of the random initialisation and of data shuffling", "NOpSetSeed", seed, &seed, NULL));
+  if (nop->seed_option) PetscCall(PdOptionsInt("-seed", "Seed of the random initialisation and of data shuffling", "NOpSetSeed", seed, &seed, NULL));
   nop->seed = seed;
   PetscCall(NOpHyperSetFromOptions(nop, PetscOptionsObject));
   if (nop->ops.setfromoptions) PetscCall(nop->ops.setfromoptions(nop, PetscOptionsObject));

@@ -3,6 +3,7 @@
    lid-driven cavity's pressure operator, on a res^dim grid, with the PDE's own right-hand side and
    smooth or white-noise random ones. */
 #include <pdeop/learned.h>
+#include <pdeop/options.h>
 #include <pdeop/darcy.h>
 #include <pdeop/field.h>
 #include <pdeop/solve.h>
@@ -39,11 +40,11 @@ PetscErrorCode PdFamilySetFromOptions(PdFamily *f)
   PetscFunctionBegin;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "Family of systems", "pdeop");
   PetscCall(PetscOptionsString("-problem", "Family of systems: darcy, poisson or cavity", "", prob, prob, sizeof(prob), &set));
-  PetscCall(PetscOptionsInt("-dim", "Space dimension of the grid: 2, or 3 for -problem poisson and darcy", "", f->dim, &f->dim, NULL));
-  PetscCall(PetscOptionsEnum("-darcy_coefficient", "Darcy coefficient", "", PdFamilyCoefficients, (PetscEnum)f->coefficient, (PetscEnum *)&f->coefficient, NULL));
-  PetscCall(PetscOptionsReal("-darcy_alpha", "Random field smoothness alpha", "", f->alpha, &f->alpha, NULL));
-  PetscCall(PetscOptionsReal("-darcy_tau", "Random field inverse length scale tau", "", f->tau, &f->tau, NULL));
-  PetscCall(PetscOptionsReal("-darcy_sigma", "Log-normal amplitude sigma", "", f->sigma, &f->sigma, NULL));
+  PetscCall(PdOptionsInt("-dim", "Space dimension of the grid: 2, or 3 for -problem poisson and darcy", "", f->dim, &f->dim, NULL));
+  PetscCall(PdOptionsEnum("-darcy_coefficient", "Darcy coefficient", "", PdFamilyCoefficients, (PetscEnum)f->coefficient, (PetscEnum *)&f->coefficient, NULL));
+  PetscCall(PdOptionsReal("-darcy_alpha", "Random field smoothness alpha", "", f->alpha, &f->alpha, NULL));
+  PetscCall(PdOptionsReal("-darcy_tau", "Random field inverse length scale tau", "", f->tau, &f->tau, NULL));
+  PetscCall(PdOptionsReal("-darcy_sigma", "Log-normal amplitude sigma", "", f->sigma, &f->sigma, NULL));
   PetscOptionsEnd();
   if (!strcmp(prob, "darcy")) f->problem = PD_FAMILY_DARCY;
   else if (!strcmp(prob, "poisson")) f->problem = PD_FAMILY_POISSON;

@@ -39,7 +39,7 @@ FILE *PdTmpFileOpen(const char *file, char *tmp, size_t tlen, const char *mode, 
 }
 
 /* Flush f to the disk, close it and rename tmp over file when ok; else (or on any failure) remove
-   tmp. Returns 1 when file was written, else 0 with the reason in msg (kept if the caller set one). */
+   tmp. Returns 1 when file was written, else 0 with the reason in msg (the caller's, if it set one). */
 int PdTmpFileCommit(FILE *f, int ok, const char *tmp, const char *file, char *msg, size_t mlen)
 {
   int err = 0;
@@ -47,7 +47,7 @@ int PdTmpFileCommit(FILE *f, int ok, const char *tmp, const char *file, char *ms
   if (fflush(f) || ferror(f)) err = errno ? errno : EIO;
   if (!err && fsync(fileno(f)) && errno != EINVAL) err = errno; /* EINVAL: a device, nothing to sync */
   if (fclose(f) && !err) err = errno ? errno : EIO;
-  if (ok && err) snprintf(msg, mlen, "%s while writing '%s'%s", strerror(err), tmp, err == ENOSPC || err == EDQUOT ? " (the disk is full)" : err == EFBIG ? " (over the file-size limit)" : "");
+  if (err && (ok || !msg[0])) snprintf(msg, mlen, "%s while writing '%s'%s", strerror(err), tmp, err == ENOSPC || err == EDQUOT ? " (the disk is full)" : err == EFBIG ? " (over the file-size limit)" : "");
   ok = ok && !err;
   if (ok && rename(tmp, file)) {
     snprintf(msg, mlen, "cannot rename '%s' into place: %s", tmp, strerror(errno));

@@ -2,6 +2,7 @@
    that are functions of the step count (so a resumed run continues exactly), and gradient-norm
    clipping, all acting on a PdParams' flat buffers without allocating per step. */
 #include <pdeop/optim.h>
+#include <pdeop/options.h>
 #include <pdeop/ops.h>
 
 const char *const PdOptimTypes[]    = {"sgd", "adam", "adamw", "PdOptimType", "PD_OPTIM_", NULL};
@@ -168,21 +169,21 @@ PetscErrorCode PdOptimSetFromOptions(PdOptim o)
 
   PetscFunctionBegin;
   PetscOptionsBegin(o->comm, NULL, "Optimizer options", "PdOptim");
-  PetscCall(PetscOptionsEnum("-optim", "Optimizer", "PdOptimSetType", PdOptimTypes, (PetscEnum)o->type, (PetscEnum *)&o->type, NULL));
-  PetscCall(PetscOptionsReal("-lr", "Learning rate", "PdOptimSetLearningRate", o->lr, &o->lr, NULL));
-  PetscCall(PetscOptionsReal("-weight_decay", "Weight decay (L2 for sgd/adam, decoupled for adamw)", "PdOptimSetWeightDecay", o->wd, &o->wd, NULL));
-  PetscCall(PetscOptionsReal("-momentum", "SGD momentum", "PdOptimSetMomentum", o->momentum, &o->momentum, NULL));
-  PetscCall(PetscOptionsReal("-beta1", "Adam beta1", "PdOptimSetBetas", o->beta1, &o->beta1, NULL));
-  PetscCall(PetscOptionsReal("-beta2", "Adam beta2", "PdOptimSetBetas", o->beta2, &o->beta2, NULL));
-  PetscCall(PetscOptionsReal("-eps", "Adam epsilon", "PdOptimCreate", o->eps, &o->eps, NULL));
-  PetscCall(PetscOptionsEnum("-lr_schedule", "Learning-rate schedule", "PdOptimSetSchedule", PdScheduleTypes, (PetscEnum)o->schedule, (PetscEnum *)&o->schedule, NULL));
-  PetscCall(PetscOptionsInt("-lr_step_size", "Steps between decays of the step schedule", "PdOptimSetSchedule", ss, &ss, NULL));
-  PetscCall(PetscOptionsReal("-lr_gamma", "Decay factor of the step schedule", "PdOptimSetSchedule", o->gamma, &o->gamma, NULL));
-  PetscCall(PetscOptionsInt("-lr_total_steps", o->total_set ? "Steps of the cosine, linear and one-cycle schedules" : "Steps of the cosine, linear and one-cycle schedules (0: a trainer's epochs x batches per epoch)", "PdOptimSetTotalSteps", total, &total, &totalflg));
-  PetscCall(PetscOptionsReal("-lr_pct_start", "One-cycle: fraction of the steps spent warming up", "PdOptimSetOneCycle", o->pct_start, &o->pct_start, NULL));
-  PetscCall(PetscOptionsReal("-lr_div_factor", "One-cycle: the first learning rate is lr / this", "PdOptimSetOneCycle", o->div, &o->div, NULL));
-  PetscCall(PetscOptionsReal("-lr_final_div_factor", "One-cycle: the last learning rate is lr / (div_factor this)", "PdOptimSetOneCycle", o->final_div, &o->final_div, NULL));
-  PetscCall(PetscOptionsReal("-clip_grad_norm", "Clip the global gradient norm to this value (0: off)", "PdOptimSetClipNorm", o->clip, &o->clip, NULL));
+  PetscCall(PdOptionsEnum("-optim", "Optimizer", "PdOptimSetType", PdOptimTypes, (PetscEnum)o->type, (PetscEnum *)&o->type, NULL));
+  PetscCall(PdOptionsReal("-lr", "Learning rate", "PdOptimSetLearningRate", o->lr, &o->lr, NULL));
+  PetscCall(PdOptionsReal("-weight_decay", "Weight decay (L2 for sgd/adam, decoupled for adamw)", "PdOptimSetWeightDecay", o->wd, &o->wd, NULL));
+  PetscCall(PdOptionsReal("-momentum", "SGD momentum", "PdOptimSetMomentum", o->momentum, &o->momentum, NULL));
+  PetscCall(PdOptionsReal("-beta1", "Adam beta1", "PdOptimSetBetas", o->beta1, &o->beta1, NULL));
+  PetscCall(PdOptionsReal("-beta2", "Adam beta2", "PdOptimSetBetas", o->beta2, &o->beta2, NULL));
+  PetscCall(PdOptionsReal("-eps", "Adam epsilon", "PdOptimCreate", o->eps, &o->eps, NULL));
+  PetscCall(PdOptionsEnum("-lr_schedule", "Learning-rate schedule", "PdOptimSetSchedule", PdScheduleTypes, (PetscEnum)o->schedule, (PetscEnum *)&o->schedule, NULL));
+  PetscCall(PdOptionsInt("-lr_step_size", "Steps between decays of the step schedule", "PdOptimSetSchedule", ss, &ss, NULL));
+  PetscCall(PdOptionsReal("-lr_gamma", "Decay factor of the step schedule", "PdOptimSetSchedule", o->gamma, &o->gamma, NULL));
+  PetscCall(PdOptionsInt("-lr_total_steps", o->total_set ? "Steps of the cosine, linear and one-cycle schedules" : "Steps of the cosine, linear and one-cycle schedules (0: a trainer's epochs x batches per epoch)", "PdOptimSetTotalSteps", total, &total, &totalflg));
+  PetscCall(PdOptionsReal("-lr_pct_start", "One-cycle: fraction of the steps spent warming up", "PdOptimSetOneCycle", o->pct_start, &o->pct_start, NULL));
+  PetscCall(PdOptionsReal("-lr_div_factor", "One-cycle: the first learning rate is lr / this", "PdOptimSetOneCycle", o->div, &o->div, NULL));
+  PetscCall(PdOptionsReal("-lr_final_div_factor", "One-cycle: the last learning rate is lr / (div_factor this)", "PdOptimSetOneCycle", o->final_div, &o->final_div, NULL));
+  PetscCall(PdOptionsReal("-clip_grad_norm", "Clip the global gradient norm to this value (0: off)", "PdOptimSetClipNorm", o->clip, &o->clip, NULL));
   PetscOptionsEnd();
   PetscCall(PdOptimSetLearningRate(o, o->lr));
   PetscCall(PdOptimSetWeightDecay(o, o->wd));

@@ -56,8 +56,8 @@ PetscErrorCode PdEngineSetFromOptions(void)
   PetscFunctionBegin;
   /* the results do not depend on these beyond float rounding */
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "pdeop convolution kernels", "PdConv3x3");
-  PetscCall(PetscOptionsInt("-conv_winograd_min", "Stride-1 2D 3x3 convolutions with min(Cin, Cout) at or above this use Winograd F(2x2,3x3) (0: never)", "PdConvSetWinogradMin", wmin, &wmin, NULL));
-  PetscCall(PetscOptionsInt("-conv_direct_max", "Stride-1 3x3x3 convolutions with Cin Cout at or below this use the direct kernel (0: never)", "PdConvSetDirectMax", dmax, &dmax, NULL));
+  PetscCall(PdOptionsInt("-conv_winograd_min", "Stride-1 2D 3x3 convolutions with min(Cin, Cout) at or above this use Winograd F(2x2,3x3) (0: never)", "PdConvSetWinogradMin", wmin, &wmin, NULL));
+  PetscCall(PdOptionsInt("-conv_direct_max", "Stride-1 3x3x3 convolutions with Cin Cout at or below this use the direct kernel (0: never)", "PdConvSetDirectMax", dmax, &dmax, NULL));
   PetscOptionsEnd();
   PetscCheck(wmin >= 0 && dmax >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-conv_winograd_min and -conv_direct_max must be at least 0, got %" PetscInt_FMT " and %" PetscInt_FMT, wmin, dmax);
   PdConvSetWinogradMin(wmin);

@@ -75,3 +75,18 @@ PetscErrorCode PdOptionsHelp(PetscBool *help)
   PetscCall(PetscOptionsHasHelp(NULL, help));
   PetscFunctionReturn(0);
 }
+
+/*@
+  PdOptionsNeedValue - inside an options block: error if option opt was given without a value (what
+  names the kind of value it takes); the PdOptionsInt/Real/Enum/... wrappers call it
+@*/
+PetscErrorCode PdOptionsNeedValue(PetscOptionItems *po, const char opt[], const char what[])
+{
+  const char *value = NULL;
+  PetscBool   flg;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsFindPair(po->options, po->prefix, opt, &value, &flg));
+  PetscCheck(!flg || (value && value[0]), po->comm, PETSC_ERR_ARG_WRONG, "Option -%s%s needs a value (%s)", po->prefix ? po->prefix : "", opt + 1, what);
+  PetscFunctionReturn(0);
+}

@@ -3,6 +3,7 @@
    MPI_Allreduce, the optimizer and its schedule, divergence stops, the best model, the CSV log and
    the curve PNG, checkpoints and exact resume; the objective (solvers/train/impls/) gives the loss. */
 #include "../trainimpl.h"
+#include <pdeop/options.h>
 #include <pdeop/progress.h>
 #include <pdeop/plot.h>
 #include <errno.h>
@@ -174,11 +175,11 @@ PetscErrorCode PdTrainerSetFromOptions(PdTrainer t)
 
   PetscFunctionBegin;
   PetscOptionsBegin(t->comm, NULL, "Training options", "PdTrainer");
-  PetscCall(PetscOptionsInt("-epochs", "Number of epochs", "PdTrainerSetEpochs", t->epochs, &t->epochs, NULL));
-  PetscCall(PetscOptionsInt("-batch_size", "Samples per mini-batch (over all ranks)", "PdTrainerSetBatchSize", t->batch_size, &t->batch_size, NULL));
+  PetscCall(PdOptionsInt("-epochs", "Number of epochs", "PdTrainerSetEpochs", t->epochs, &t->epochs, NULL));
+  PetscCall(PdOptionsInt("-batch_size", "Samples per mini-batch (over all ranks)", "PdTrainerSetBatchSize", t->batch_size, &t->batch_size, NULL));
   if (t->obj->ops->setfromoptions) PetscCall((*t->obj->ops->setfromoptions)(PetscOptionsObject, t->obj));
-  PetscCall(PetscOptionsReal("-divergence_factor", "Stop when the loss grows past this many times its best (0: only NaN/Inf stop)", "PdTrainerTrain", t->div_factor, &t->div_factor, NULL));
-  PetscCall(PetscOptionsInt("-checkpoint_every", "Write the checkpoint every this many epochs (0: only at the end)", "PdTrainerSetOutput", t->checkpoint_every, &t->checkpoint_every, NULL));
+  PetscCall(PdOptionsReal("-divergence_factor", "Stop when the loss grows past this many times its best (0: only NaN/Inf stop)", "PdTrainerTrain", t->div_factor, &t->div_factor, NULL));
+  PetscCall(PdOptionsInt("-checkpoint_every", "Write the checkpoint every this many epochs (0: only at the end)", "PdTrainerSetOutput", t->checkpoint_every, &t->checkpoint_every, NULL));
   PetscCall(PetscOptionsString("-log", "CSV log of epoch, train loss, test error, seconds", "PdTrainerTrain", t->log, t->log, sizeof(t->log), NULL));
   PetscCall(PetscOptionsString("-curve_png", "PNG of the training curves, rewritten every epoch (default: the -log file with .png)", "PdTrainerTrain", t->curve, t->curve, sizeof(t->curve), &curveset));
   PetscOptionsEnd();

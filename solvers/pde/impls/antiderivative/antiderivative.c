@@ -22,11 +22,11 @@ static PetscErrorCode DataSetFromOptions_Antiderivative(PdProblem p)
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, p->prefix, "pdeop data antiderivative: the DeepONet antiderivative dataset", "pdeop");
-  PetscCall(PetscOptionsInt("-n", "Number of functions", "", p->nsamples, &p->nsamples, NULL));
-  PetscCall(PetscOptionsInt("-m", "Sensors (and output points) on [0,1]", "", s->m, &s->m, NULL));
-  PetscCall(PetscOptionsReal("-length_scale", "RBF kernel length scale l", "", s->ell, &s->ell, NULL));
-  PetscCall(PetscOptionsInt("-refine", "Fine points per sensor interval for the integral", "", s->refine, &s->refine, NULL));
-  PetscCall(PetscOptionsInt("-seed", "Seed: function i uses the stream (seed, i)", "", s->seed, &s->seed, NULL));
+  PetscCall(PdOptionsInt("-n", "Number of functions", "", p->nsamples, &p->nsamples, NULL));
+  PetscCall(PdOptionsInt("-m", "Sensors (and output points) on [0,1]", "", s->m, &s->m, NULL));
+  PetscCall(PdOptionsReal("-length_scale", "RBF kernel length scale l", "", s->ell, &s->ell, NULL));
+  PetscCall(PdOptionsInt("-refine", "Fine points per sensor interval for the integral", "", s->refine, &s->refine, NULL));
+  PetscCall(PdOptionsInt("-seed", "Seed: function i uses the stream (seed, i)", "", s->seed, &s->seed, NULL));
   PetscCall(PetscOptionsString("-o", "HDF5 file to write", "", p->output, p->output, sizeof(p->output), NULL));
   PetscOptionsEnd();
   PetscCall(PdOptionsHelp(&help));

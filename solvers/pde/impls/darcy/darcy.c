@@ -42,15 +42,15 @@ static PetscErrorCode SetFromOptions_Darcy(PdProblem p)
 
   PetscFunctionBegin;
   PetscOptionsBegin(p->comm, p->prefix, "pdeop solve darcy: -div(a grad u) = f, u = 0 on the boundary", "pdeop");
-  PetscCall(PetscOptionsEList("-darcy_coefficient", "Coefficient a", "", coefs, 3, coefs[s->coef], &s->coef, NULL));
+  PetscCall(PdOptionsEList("-darcy_coefficient", "Coefficient a", "", coefs, 3, coefs[s->coef], &s->coef, NULL));
   PetscCall(PetscOptionsString("-darcy_coefficient_file", "HDF5 file with the coefficient (dataset a, or /inputs)", "", s->afile, s->afile, sizeof(s->afile), NULL));
-  PetscCall(PetscOptionsInt("-darcy_coefficient_index", "Sample of a dataset file to take (0-based; a file of one sample needs none)", "", s->aindex, &s->aindex, NULL));
-  PetscCall(PetscOptionsReal("-darcy_alpha", "Random field smoothness alpha", "", s->alpha, &s->alpha, NULL));
-  PetscCall(PetscOptionsReal("-darcy_tau", "Random field inverse length scale tau", "", s->tau, &s->tau, NULL));
-  PetscCall(PetscOptionsReal("-darcy_sigma", "Log-normal amplitude sigma", "", s->sigma, &s->sigma, NULL));
-  PetscCall(PetscOptionsReal("-darcy_f", "Constant right-hand side f", "", s->fval, &s->fval, NULL));
-  PetscCall(PetscOptionsEnum("-darcy_face_average", "Face coefficient", "", PdFaceAverages, (PetscEnum)s->avg, (PetscEnum *)&s->avg, NULL));
-  PetscCall(PetscOptionsInt("-seed", "Seed of the random coefficient", "", s->seed, &s->seed, NULL));
+  PetscCall(PdOptionsInt("-darcy_coefficient_index", "Sample of a dataset file to take (0-based; a file of one sample needs none)", "", s->aindex, &s->aindex, NULL));
+  PetscCall(PdOptionsReal("-darcy_alpha", "Random field smoothness alpha", "", s->alpha, &s->alpha, NULL));
+  PetscCall(PdOptionsReal("-darcy_tau", "Random field inverse length scale tau", "", s->tau, &s->tau, NULL));
+  PetscCall(PdOptionsReal("-darcy_sigma", "Log-normal amplitude sigma", "", s->sigma, &s->sigma, NULL));
+  PetscCall(PdOptionsReal("-darcy_f", "Constant right-hand side f", "", s->fval, &s->fval, NULL));
+  PetscCall(PdOptionsEnum("-darcy_face_average", "Face coefficient", "", PdFaceAverages, (PetscEnum)s->avg, (PetscEnum *)&s->avg, NULL));
+  PetscCall(PdOptionsInt("-seed", "Seed of the random coefficient", "", s->seed, &s->seed, NULL));
   PetscOptionsEnd();
   if (s->afile[0]) s->coef = 2;
   PetscCheck(s->alpha > 0 && s->tau > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-darcy_alpha and -darcy_tau must be positive");

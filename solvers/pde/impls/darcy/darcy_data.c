@@ -60,14 +60,14 @@ static PetscErrorCode DataSetFromOptions_Darcy(PdProblem p)
 
   PetscFunctionBegin;
   PetscOptionsBegin(p->comm, p->prefix, "pdeop data darcy: the FNO Darcy dataset", "pdeop");
-  PetscCall(PetscOptionsInt("-n", "Number of samples", "", p->nsamples, &p->nsamples, NULL));
-  PetscCall(PetscOptionsInt("-res", "Resolution stored (points per side)", "", s->res, &s->res, NULL));
-  PetscCall(PetscOptionsInt("-fine", "Resolution solved (points per side)", "", s->fine, &s->fine, NULL));
-  PetscCall(PetscOptionsInt("-seed", "Seed: sample i uses the stream (seed, i)", "", s->seed, &s->seed, NULL));
-  PetscCall(PetscOptionsReal("-darcy_alpha", "Random field smoothness alpha", "", s->alpha, &s->alpha, NULL));
-  PetscCall(PetscOptionsReal("-darcy_tau", "Random field inverse length scale tau", "", s->tau, &s->tau, NULL));
-  PetscCall(PetscOptionsReal("-darcy_f", "Constant right-hand side f", "", s->fval, &s->fval, NULL));
-  PetscCall(PetscOptionsEnum("-darcy_face_average", "Face coefficient", "", PdFaceAverages, (PetscEnum)s->avg, (PetscEnum *)&s->avg, NULL));
+  PetscCall(PdOptionsInt("-n", "Number of samples", "", p->nsamples, &p->nsamples, NULL));
+  PetscCall(PdOptionsInt("-res", "Resolution stored (points per side)", "", s->res, &s->res, NULL));
+  PetscCall(PdOptionsInt("-fine", "Resolution solved (points per side)", "", s->fine, &s->fine, NULL));
+  PetscCall(PdOptionsInt("-seed", "Seed: sample i uses the stream (seed, i)", "", s->seed, &s->seed, NULL));
+  PetscCall(PdOptionsReal("-darcy_alpha", "Random field smoothness alpha", "", s->alpha, &s->alpha, NULL));
+  PetscCall(PdOptionsReal("-darcy_tau", "Random field inverse length scale tau", "", s->tau, &s->tau, NULL));
+  PetscCall(PdOptionsReal("-darcy_f", "Constant right-hand side f", "", s->fval, &s->fval, NULL));
+  PetscCall(PdOptionsEnum("-darcy_face_average", "Face coefficient", "", PdFaceAverages, (PetscEnum)s->avg, (PetscEnum *)&s->avg, NULL));
   PetscCall(PetscOptionsString("-o", "HDF5 file to write", "", p->output, p->output, sizeof(p->output), NULL));
   PetscOptionsEnd();
   PetscCall(PdOptionsHelp(&help));

@@ -23,15 +23,15 @@ static PetscErrorCode DataSetFromOptions_NSPeriodic(PdProblem p)
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, p->prefix, "pdeop data ns: the FNO Navier-Stokes dataset", "pdeop");
-  PetscCall(PetscOptionsInt("-n", "Number of samples", "", p->nsamples, &p->nsamples, NULL));
-  PetscCall(PetscOptionsInt("-res", "Resolution stored", "", s->res, &s->res, NULL));
-  PetscCall(PetscOptionsInt("-fine", "Resolution solved (a multiple of -res)", "", s->fine, &s->fine, NULL));
-  PetscCall(PetscOptionsReal("-nu", "Viscosity", "", s->nu, &s->nu, NULL));
-  PetscCall(PetscOptionsReal("-dt", "Time step of the solver", "", s->dt, &s->dt, NULL));
-  PetscCall(PetscOptionsInt("-T", "Final time (snapshots at t = 1, ..., T)", "", s->T, &s->T, NULL));
-  PetscCall(PetscOptionsInt("-t_in", "Snapshots stored as inputs", "", s->tin, &s->tin, NULL));
-  PetscCall(PetscOptionsInt("-seed", "Seed: sample i uses the stream (seed, i)", "", s->seed, &s->seed, NULL));
-  PetscCall(PetscOptionsEnum("-ns_scheme", "Advection and forcing in time (viscosity: Crank-Nicolson)", "", PdNSSchemes, (PetscEnum)s->scheme, (PetscEnum *)&s->scheme, NULL));
+  PetscCall(PdOptionsInt("-n", "Number of samples", "", p->nsamples, &p->nsamples, NULL));
+  PetscCall(PdOptionsInt("-res", "Resolution stored", "", s->res, &s->res, NULL));
+  PetscCall(PdOptionsInt("-fine", "Resolution solved (a multiple of -res)", "", s->fine, &s->fine, NULL));
+  PetscCall(PdOptionsReal("-nu", "Viscosity", "", s->nu, &s->nu, NULL));
+  PetscCall(PdOptionsReal("-dt", "Time step of the solver", "", s->dt, &s->dt, NULL));
+  PetscCall(PdOptionsInt("-T", "Final time (snapshots at t = 1, ..., T)", "", s->T, &s->T, NULL));
+  PetscCall(PdOptionsInt("-t_in", "Snapshots stored as inputs", "", s->tin, &s->tin, NULL));
+  PetscCall(PdOptionsInt("-seed", "Seed: sample i uses the stream (seed, i)", "", s->seed, &s->seed, NULL));
+  PetscCall(PdOptionsEnum("-ns_scheme", "Advection and forcing in time (viscosity: Crank-Nicolson)", "", PdNSSchemes, (PetscEnum)s->scheme, (PetscEnum *)&s->scheme, NULL));
   PetscCall(PetscOptionsString("-o", "HDF5 file to write", "", p->output, p->output, sizeof(p->output), NULL));
   PetscOptionsEnd();
   PetscCall(PdOptionsHelp(&help));

@@ -26,10 +26,10 @@ static PetscErrorCode SetFromOptions_Poisson(PdProblem p)
 
   PetscFunctionBegin;
   PetscOptionsBegin(p->comm, p->prefix, "pdeop solve poisson: -Laplace(u) = f with Dirichlet data", "pdeop");
-  PetscCall(PetscOptionsInt("-dim", "Dimension (2 or 3)", "", s->dim, &s->dim, NULL));
-  PetscCall(PetscOptionsEList("-discretization", "fd (DMDA, finite differences) or fem (DMPlex, P1)", "", discs, 2, discs[s->disc], &s->disc, NULL));
+  PetscCall(PdOptionsInt("-dim", "Dimension (2 or 3)", "", s->dim, &s->dim, NULL));
+  PetscCall(PdOptionsEList("-discretization", "fd (DMDA, finite differences) or fem (DMPlex, P1)", "", discs, 2, discs[s->disc], &s->disc, NULL));
   PetscCall(PetscOptionsBool("-mms", "Use the manufactured solution (trigonometric unless -mms_type)", "", mmsflg, &mmsflg, NULL));
-  PetscCall(PetscOptionsEnum("-mms_type", "Manufactured solution", "", PdMMSTypes, (PetscEnum)mms, (PetscEnum *)&mms, &mmsset));
+  PetscCall(PdOptionsEnum("-mms_type", "Manufactured solution", "", PdMMSTypes, (PetscEnum)mms, (PetscEnum *)&mms, &mmsset));
   PetscOptionsEnd();
   if (mmsset) mmsflg = PETSC_TRUE; /* -mms_type alone turns it on */
   if (!mmsflg || mms == PD_MMS_NONE) mms = PD_MMS_NONE;

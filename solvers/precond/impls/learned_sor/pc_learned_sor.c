@@ -2,6 +2,7 @@
    KSPSolves by a bandit (Khodak et al., "Learning to Relax", ICLR 2024). The bandits are in
    bandit.c, the state file and pretraining in state.c. */
 #include <errno.h>
+#include <pdeop/options.h>
 #include <petsc/private/pcimpl.h>
 #include <pdeop/precond.h>
 #include "learned_sor_impl.h"
@@ -175,27 +176,27 @@ static PetscErrorCode PCSetFromOptions_LearnedSOR(PC pc, PetscOptionItems *Petsc
 
   PetscFunctionBegin;
   PetscOptionsHeadBegin(PetscOptionsObject, "Learned SOR options");
-  PetscCall(PetscOptionsReal("-pc_learned_sor_omega_min", "Smallest omega of the grid", "PCLEARNEDSOR", omin, &omin, NULL));
-  PetscCall(PetscOptionsReal("-pc_learned_sor_omega_max", "Largest omega of the grid", "PCLEARNEDSOR", omax, &omax, NULL));
-  PetscCall(PetscOptionsInt("-pc_learned_sor_omega_count", "Number of omegas on the grid", "PCLEARNEDSOR", K, &K, NULL));
-  PetscCall(PetscOptionsInt("-pc_learned_sor_seed", "Seed of the bandit's draws", "PCLEARNEDSOR", seed, &seed, &seedset));
-  PetscCall(PetscOptionsReal("-pc_learned_sor_context", "Context of the next solve (switches to SquareCB)", "PCLearnedSORSetContext", c, &c, &flg));
+  PetscCall(PdOptionsReal("-pc_learned_sor_omega_min", "Smallest omega of the grid", "PCLEARNEDSOR", omin, &omin, NULL));
+  PetscCall(PdOptionsReal("-pc_learned_sor_omega_max", "Largest omega of the grid", "PCLEARNEDSOR", omax, &omax, NULL));
+  PetscCall(PdOptionsInt("-pc_learned_sor_omega_count", "Number of omegas on the grid", "PCLEARNEDSOR", K, &K, NULL));
+  PetscCall(PdOptionsInt("-pc_learned_sor_seed", "Seed of the bandit's draws", "PCLEARNEDSOR", seed, &seed, &seedset));
+  PetscCall(PdOptionsReal("-pc_learned_sor_context", "Context of the next solve (switches to SquareCB)", "PCLearnedSORSetContext", c, &c, &flg));
   if (flg) {
     ls->contextual = PETSC_TRUE;
     ls->context    = c;
   }
-  PetscCall(PetscOptionsReal("-pc_learned_sor_context_min", "Context mapped to -1", "PCLEARNEDSOR", cmin, &cmin, NULL));
-  PetscCall(PetscOptionsReal("-pc_learned_sor_context_max", "Context mapped to +1", "PCLEARNEDSOR", cmax, &cmax, NULL));
-  PetscCall(PetscOptionsInt("-pc_learned_sor_context_degree", "Degree of the Chebyshev features of the context", "PCLEARNEDSOR", degree, &degree, NULL));
+  PetscCall(PdOptionsReal("-pc_learned_sor_context_min", "Context mapped to -1", "PCLEARNEDSOR", cmin, &cmin, NULL));
+  PetscCall(PdOptionsReal("-pc_learned_sor_context_max", "Context mapped to +1", "PCLEARNEDSOR", cmax, &cmax, NULL));
+  PetscCall(PdOptionsInt("-pc_learned_sor_context_degree", "Degree of the Chebyshev features of the context", "PCLEARNEDSOR", degree, &degree, NULL));
   {
     PetscReal es = ls->inf.eta_scale > 0 ? ls->inf.eta_scale : 1.0;
-    PetscCall(PetscOptionsReal("-pc_learned_sor_eta", "Tsallis-INF learning-rate factor: eta_t = factor * 2/sqrt(t)", "PCLEARNEDSOR", es, &es, NULL));
+    PetscCall(PdOptionsReal("-pc_learned_sor_eta", "Tsallis-INF learning-rate factor: eta_t = factor * 2/sqrt(t)", "PCLEARNEDSOR", es, &es, NULL));
     CheckOption(es > 0, "-pc_learned_sor_eta %g is out of range: it must be > 0", (double)es);
     ls->eta_scale     = es;
     ls->inf.eta_scale = es;
   }
-  PetscCall(PetscOptionsReal("-pc_learned_sor_loss_scale", "Iterations that count as loss 1 (0: twice the first solve's iterations)", "PCLEARNEDSOR", ls->loss_scale, &ls->loss_scale, NULL));
-  PetscCall(PetscOptionsReal("-pc_learned_sor_gamma", "SquareCB exploration gamma (0: sqrt(K t))", "PCLEARNEDSOR", gamma, &gamma, NULL));
+  PetscCall(PdOptionsReal("-pc_learned_sor_loss_scale", "Iterations that count as loss 1 (0: twice the first solve's iterations)", "PCLEARNEDSOR", ls->loss_scale, &ls->loss_scale, NULL));
+  PetscCall(PdOptionsReal("-pc_learned_sor_gamma", "SquareCB exploration gamma (0: sqrt(K t))", "PCLEARNEDSOR", gamma, &gamma, NULL));
   PetscCall(PetscOptionsString("-pc_learned_sor_state", "File of the bandit state: loaded at set-up if it exists, written after every solve", "PCLearnedSORSaveState", file, file, sizeof(file), &flg));
   PetscCall(PetscOptionsString("-pc_learned_model", "Bandit to start from (pdeop precond train -type learned_sor), read once", "PCLEARNEDSOR", model, model, sizeof(model), NULL));
   PetscOptionsHeadEnd();

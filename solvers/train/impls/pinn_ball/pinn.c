@@ -2,6 +2,7 @@
    closed-form exact solutions, trained on Laplacians estimated by jets (operators/jet.c) by the
    pinn-ball objective (pinn_ball.c). */
 #include "pinnimpl.h"
+#include <pdeop/options.h>
 #include <sys/resource.h>
 
 
@@ -259,20 +260,20 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   PetscFunctionBegin;
   dist = p->dist == PD_DIR_RADEMACHER ? 0 : (p->dist == PD_DIR_GAUSSIAN ? 1 : 2);
   PetscOptionsBegin(p->comm, NULL, "pdeop pinn: physics-informed networks on the unit ball of R^d", "PdPinn");
-  PetscCall(PetscOptionsEList("-pde", "PDE: -Delta u = g, Delta u + u - u^3 = g, Delta u + sin u = g", "PdPinnSetFromOptions", PdPinnPDEs, 3, PdPinnPDEs[pde], &pde, NULL));
-  PetscCall(PetscOptionsEList("-solution", "Exact solution (1 - |x|^2) sum_i c_i f(x_i, x_i+1[, x_i+2])", "PdPinnSetFromOptions", PdPinnSolutions, 2, PdPinnSolutions[sol], &sol, NULL));
-  PetscCall(PetscOptionsInt("-dim", "Dimension d", "PdPinnSetFromOptions", p->d, &p->d, NULL));
-  PetscCall(PetscOptionsInt("-seed", "Seed of the coefficients c_i, the initialisation and the sampling", "PdPinnSetFromOptions", seed, &seed, NULL));
-  PetscCall(PetscOptionsEList("-estimator", "Laplacian: exact (all axes), sdgd (random axes per step), stde (random directions per point)", "PdPinnSetFromOptions", PdEstimatorTypes, 3, PdEstimatorTypes[est], &est, NULL));
-  PetscCall(PetscOptionsEList("-stde_dist", "Directions of -estimator stde", "PdPinnSetFromOptions", dists, 3, dists[dist], &dist, &distset));
-  PetscCall(PetscOptionsInt("-stde_dirs", "Directions per point (stde) or axes per step (sdgd)", "PdPinnSetFromOptions", p->V, &p->V, NULL));
-  PetscCall(PetscOptionsInt("-batch", "Residual points per iteration", "PdPinnSetFromOptions", p->batch, &p->batch, NULL));
-  PetscCall(PetscOptionsInt("-iters", "Iterations (Adam steps)", "PdPinnSetFromOptions", p->iters, &p->iters, NULL));
-  PetscCall(PetscOptionsEList("-boundary", "Boundary condition u = 0 on |x| = 1: hard (u = (1 - |x|^2) N(x)) or penalty", "PdPinnSetFromOptions", PdPinnBoundaries, 2, PdPinnBoundaries[bc], &bc, NULL));
-  PetscCall(PetscOptionsReal("-boundary_weight", "Weight of the boundary penalty", "PdPinnSetFromOptions", p->bweight, &p->bweight, NULL));
-  PetscCall(PetscOptionsInt("-boundary_batch", "Boundary points per iteration (penalty)", "PdPinnSetFromOptions", p->bbatch, &p->bbatch, NULL));
-  PetscCall(PetscOptionsInt("-test_points", "Held-out points for the relative L2 error (at most 2e8/d)", "PdPinnSetFromOptions", p->test_points, &p->test_points, NULL));
-  PetscCall(PetscOptionsInt("-jet_max_rows", "Largest jet batch (directions x points) in one graph; more is taken in chunks", "PdPinnSetFromOptions", p->max_rows, &p->max_rows, NULL));
+  PetscCall(PdOptionsEList("-pde", "PDE: -Delta u = g, Delta u + u - u^3 = g, Delta u + sin u = g", "PdPinnSetFromOptions", PdPinnPDEs, 3, PdPinnPDEs[pde], &pde, NULL));
+  PetscCall(PdOptionsEList("-solution", "Exact solution (1 - |x|^2) sum_i c_i f(x_i, x_i+1[, x_i+2])", "PdPinnSetFromOptions", PdPinnSolutions, 2, PdPinnSolutions[sol], &sol, NULL));
+  PetscCall(PdOptionsInt("-dim", "Dimension d", "PdPinnSetFromOptions", p->d, &p->d, NULL));
+  PetscCall(PdOptionsInt("-seed", "Seed of the coefficients c_i, the initialisation and the sampling", "PdPinnSetFromOptions", seed, &seed, NULL));
+  PetscCall(PdOptionsEList("-estimator", "Laplacian: exact (all axes), sdgd (random axes per step), stde (random directions per point)", "PdPinnSetFromOptions", PdEstimatorTypes, 3, PdEstimatorTypes[est], &est, NULL));
+  PetscCall(PdOptionsEList("-stde_dist", "Directions of -estimator stde", "PdPinnSetFromOptions", dists, 3, dists[dist], &dist, &distset));
+  PetscCall(PdOptionsInt("-stde_dirs", "Directions per point (stde) or axes per step (sdgd)", "PdPinnSetFromOptions", p->V, &p->V, NULL));
+  PetscCall(PdOptionsInt("-batch", "Residual points per iteration", "PdPinnSetFromOptions", p->batch, &p->batch, NULL));
+  PetscCall(PdOptionsInt("-iters", "Iterations (Adam steps)", "PdPinnSetFromOptions", p->iters, &p->iters, NULL));
+  PetscCall(PdOptionsEList("-boundary", "Boundary condition u = 0 on |x| = 1: hard (u = (1 - |x|^2) N(x)) or penalty", "PdPinnSetFromOptions", PdPinnBoundaries, 2, PdPinnBoundaries[bc], &bc, NULL));
+  PetscCall(PdOptionsReal("-boundary_weight", "Weight of the boundary penalty", "PdPinnSetFromOptions", p->bweight, &p->bweight, NULL));
+  PetscCall(PdOptionsInt("-boundary_batch", "Boundary points per iteration (penalty)", "PdPinnSetFromOptions", p->bbatch, &p->bbatch, NULL));
+  PetscCall(PdOptionsInt("-test_points", "Held-out points for the relative L2 error (at most 2e8/d)", "PdPinnSetFromOptions", p->test_points, &p->test_points, NULL));
+  PetscCall(PdOptionsInt("-jet_max_rows", "Largest jet batch (directions x points) in one graph; more is taken in chunks", "PdPinnSetFromOptions", p->max_rows, &p->max_rows, NULL));
   PetscOptionsEnd();
   p->pde  = (PdPinnPDE)pde;
   p->sol  = (PdPinnSolution)sol;

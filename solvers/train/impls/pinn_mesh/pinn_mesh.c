@@ -2,6 +2,7 @@
    Wang-Teng-Perdikaris Helmholtz benchmark), with collocation points drawn in the cells and on the
    boundary faces, fixed or annealed boundary weights, and errors against pdeop's own P1 FEM solution. */
 #include "pinnmeshimpl.h"
+#include <pdeop/options.h>
 #include <petscdt.h>
 #include <petscfe.h>
 
@@ -192,20 +193,20 @@ PetscErrorCode PdPinnMeshSetFromOptions(PdPinnMesh p)
 
   PetscFunctionBegin;
   PetscOptionsBegin(p->comm, NULL, "pdeop pinn -domain mesh: physics-informed networks on a 2D DMPlex mesh", "PdPinnMesh");
-  PetscCall(PetscOptionsEList("-pde", "-Delta u = f (poisson) or Delta u + k^2 u = q (helmholtz, Wang-Teng-Perdikaris)", "PdPinnMeshSetFromOptions", pdes, 2, pdes[pde], &pde, NULL));
+  PetscCall(PdOptionsEList("-pde", "-Delta u = f (poisson) or Delta u + k^2 u = q (helmholtz, Wang-Teng-Perdikaris)", "PdPinnMeshSetFromOptions", pdes, 2, pdes[pde], &pde, NULL));
   PetscCall(PetscOptionsBool("-mms", "Poisson: the manufactured solution (trig unless -mms_type); otherwise f = 1, u = 0 on the boundary", "", mms, &mms, NULL));
-  PetscCall(PetscOptionsEnum("-mms_type", "Manufactured solution", "", PdMMSTypes, (PetscEnum)mt, (PetscEnum *)&mt, &mmsset));
-  PetscCall(PetscOptionsReal("-helmholtz_k", "Helmholtz: k", "", p->pb.k, &p->pb.k, NULL));
-  PetscCall(PetscOptionsRealArray("-helmholtz_a", "Helmholtz: u = sin(a1 pi x) sin(a2 pi y)", "", a, &na, NULL));
-  PetscCall(PetscOptionsInt("-batch", "Residual points per iteration (in the cells)", "", p->batch, &p->batch, NULL));
-  PetscCall(PetscOptionsInt("-boundary_batch", "Boundary points per iteration (on the boundary faces)", "", p->bbatch, &p->bbatch, NULL));
-  PetscCall(PetscOptionsInt("-iters", "Iterations (Adam steps)", "", p->iters, &p->iters, NULL));
-  PetscCall(PetscOptionsInt("-seed", "Seed of the initialisation and the sampling", "", p->seed, &p->seed, NULL));
-  PetscCall(PetscOptionsReal("-boundary_weight", "Weight of the boundary loss (the initial one with annealing)", "", p->weight0, &p->weight0, NULL));
-  PetscCall(PetscOptionsEList("-pinn_weights", "Boundary weight: fixed, or annealed from gradient statistics (Wang, Teng & Perdikaris)", "", PdPinnWeightsTypes, 2, PdPinnWeightsTypes[wm], &wm, NULL));
-  PetscCall(PetscOptionsReal("-annealing_alpha", "Annealing: weight of the new estimate in the moving average", "", p->alpha, &p->alpha, NULL));
-  PetscCall(PetscOptionsInt("-annealing_every", "Annealing: iterations between updates", "", p->every, &p->every, NULL));
-  PetscCall(PetscOptionsEList("-annealing_form", "Annealing: max|grad L_r| / mean|grad (w L_b)| (weighted, the reference code's) or / mean|grad L_b| (unweighted)", "", PdPinnAnnealForms, 2, PdPinnAnnealForms[fm], &fm, NULL));
+  PetscCall(PdOptionsEnum("-mms_type", "Manufactured solution", "", PdMMSTypes, (PetscEnum)mt, (PetscEnum *)&mt, &mmsset));
+  PetscCall(PdOptionsReal("-helmholtz_k", "Helmholtz: k", "", p->pb.k, &p->pb.k, NULL));
+  PetscCall(PdOptionsRealArray("-helmholtz_a", "Helmholtz: u = sin(a1 pi x) sin(a2 pi y)", "", a, &na, NULL));
+  PetscCall(PdOptionsInt("-batch", "Residual points per iteration (in the cells)", "", p->batch, &p->batch, NULL));
+  PetscCall(PdOptionsInt("-boundary_batch", "Boundary points per iteration (on the boundary faces)", "", p->bbatch, &p->bbatch, NULL));
+  PetscCall(PdOptionsInt("-iters", "Iterations (Adam steps)", "", p->iters, &p->iters, NULL));
+  PetscCall(PdOptionsInt("-seed", "Seed of the initialisation and the sampling", "", p->seed, &p->seed, NULL));
+  PetscCall(PdOptionsReal("-boundary_weight", "Weight of the boundary loss (the initial one with annealing)", "", p->weight0, &p->weight0, NULL));
+  PetscCall(PdOptionsEList("-pinn_weights", "Boundary weight: fixed, or annealed from gradient statistics (Wang, Teng & Perdikaris)", "", PdPinnWeightsTypes, 2, PdPinnWeightsTypes[wm], &wm, NULL));
+  PetscCall(PdOptionsReal("-annealing_alpha", "Annealing: weight of the new estimate in the moving average", "", p->alpha, &p->alpha, NULL));
+  PetscCall(PdOptionsInt("-annealing_every", "Annealing: iterations between updates", "", p->every, &p->every, NULL));
+  PetscCall(PdOptionsEList("-annealing_form", "Annealing: max|grad L_r| / mean|grad (w L_b)| (weighted, the reference code's) or / mean|grad L_b| (unweighted)", "", PdPinnAnnealForms, 2, PdPinnAnnealForms[fm], &fm, NULL));
   PetscCall(PetscOptionsString("-log", "CSV of iteration, residual loss, boundary loss, boundary weight (every -annealing_every)", "", p->log, p->log, sizeof(p->log), NULL));
   PetscOptionsEnd();
   p->pb.helmholtz = (PetscBool)(pde == 1);

@@ -2,6 +2,7 @@
    dataset's (input, output) pairs, its test error as the epoch's metric, NOp checkpoints; and the
    trainer functions that go with it (PdTrainerCreate from a model, data, loss, normalisation). */
 #include "supervised.h"
+#include <pdeop/options.h>
 
 const char *const PdLossTypes[] = {"mse", "rel_l2", "PdLossType", "PD_LOSS_", NULL};
 
@@ -173,7 +174,7 @@ static PetscErrorCode SetFromOptions_Supervised(PetscOptionItems *PetscOptionsOb
   PetscBool               flg;
 
   PetscFunctionBegin;
-  PetscCall(PetscOptionsEnum("-loss", "Training loss", "PdTrainerSetLoss", PdLossTypes, (PetscEnum)s->loss, (PetscEnum *)&s->loss, &flg));
+  PetscCall(PdOptionsEnum("-loss", "Training loss", "PdTrainerSetLoss", PdLossTypes, (PetscEnum)s->loss, (PetscEnum *)&s->loss, &flg));
   if (flg) s->metric = s->loss;
   PetscCall(PetscOptionsBool("-normalize", "Normalise inputs and outputs per channel with the training set's statistics (new models)", "PdTrainerSetNormalize", s->normalize, &s->normalize, NULL));
   PetscFunctionReturn(0);

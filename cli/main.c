@@ -2,6 +2,7 @@
    under PETSc's options database, writes -report FILE.json, and turns errors into one message. */
 #include "cli.h"
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -336,6 +337,7 @@ int main(int argc, char **argv)
   if (CheckOptionsFiles(argc, argv)) return 1;
   ierr = PdInitialize(&argc, &argv, NULL, NULL);
   if (ierr) return 1;
+  signal(SIGPIPE, SIG_DFL); /* `pdeop ... -help | head` ends quietly, as any Unix tool (PETSc traps the signal) */
   if (ReadRegistry()) return 1;
   if (sub[0]) {
     char padded[256], word[80];

@@ -9,20 +9,22 @@ M="-model fno -fno_width 4 -fno_modes 2 -fno_layers 1"
 "$PDEOP" train $M -data tr.h5 -epochs 1 -o fno.h5 -quiet >/dev/null || { bad "training a model"; finish; }
 "$PDEOP" solve poisson -da_grid_x 9 -o u.h5 -quiet || { bad "solve"; finish; }
 cp tr.h5 d.h5; cp fno.h5 m.h5; cp u.h5 s.h5; echo '{}' > r.json; echo 'epoch' > log.csv; cp fno.h5 p.h5
-full() { # description, the file whose temporary is the full disk, then the command
+full() { # description, the file whose temporary is the full disk, then the command (TMPNAME: its temporary, default file.tmp)
   local d="$1" f="$2"; shift 2
-  local before; before="$(md5sum "$f")"
-  ln -sf /dev/full "$f.tmp"
+  local t="${TMPNAME:-$f.tmp}" before; before="$(md5sum "$f")"
+  ln -sf /dev/full "$t"
   expect_fail "$d" "$f" "$@"
   grep -q "No space left on device\|disk may be full\|disk full" "$work/err" && ok "$d: says the disk is full" || bad "$d: no reason given: $(head -2 "$work/err")"
   if grep -q "Segmentation\|signal\|HDF5-DIAG\|PETSC ERROR" "$work/err"; then bad "$d: a crash or a raw trace: $(head -3 "$work/err")"; fi
   [ "$(md5sum "$f")" = "$before" ] && ok "$d: $f unchanged" || bad "$d: $f changed"
-  rm -f "$f.tmp"
+  rm -f "$t"
 }
 full "train -o on a full disk" m.h5 "$PDEOP" train $M -data tr.h5 -epochs 1 -o m.h5
 full "train -checkpoint_every on a full disk" m.h5 "$PDEOP" train $M -data tr.h5 -epochs 3 -checkpoint_every 1 -o m.h5
 full "data -o on a full disk" d.h5 "$PDEOP" data darcy -n 4 -res 9 -fine 17 -o d.h5
 full "solve -o on a full disk" s.h5 "$PDEOP" solve poisson -da_grid_x 9 -o s.h5
+echo prev > v.vts
+TMPNAME=v.tmp.vts full "solve -vtk (.vts) on a full disk" v.vts "$PDEOP" solve poisson -da_grid_x 65 -vtk v.vts
 full "eval -report on a full disk" r.json "$PDEOP" eval -model fno.h5 -data tr.h5 -report r.json
 full "predict -o on a full disk" p.h5 "$PDEOP" predict -model fno.h5 -data tr.h5 -o p.h5
 # the CSV log is appended to in place: a log on a full disk stops the run at the first epoch

@@ -65,4 +65,7 @@ expect_fail "missing mesh file" "Cannot open the mesh" "$P" pinn -domain mesh -m
 if [ -n "${MPIEXEC:-}" ]; then
   expect_fail "mesh PINN on 2 ranks" "one MPI rank" $MPIEXEC -n 2 "$P" pinn -domain mesh -iters 1
 fi
+# a finite loss that explodes stops the run (-divergence_factor, 1e4 by default; 0: off)
+expect_fail "pinn -lr 1e4 stops as diverged" "more than -divergence_factor 10000 times its best" "$P" pinn -dim 10 -lr 1e4 -iters 30
+"$P" pinn -dim 10 -lr 1e4 -iters 30 -divergence_factor 0 -quiet >/dev/null && ok "-divergence_factor 0 runs to the end" || bad "-divergence_factor 0 still stops"
 finish

@@ -33,6 +33,7 @@ check "resumed training ends where the uninterrupted run does" 'a == b' "$(jget 
 check "resumed without retyping the settings: the same end" 'a == b' "$(jget t.json train_loss)" "$(jget r2.json train_loss)"
 expect_fail "resume with another -lr" "trained with -lr 0.01; this run gives -lr 2e-2" "$P" train -data tr.h5 -epochs 6 -resume half.h5 -o x.h5 -lr 2e-2
 expect_fail "resume with another -batch_size" "trained with -batch_size 8; this run gives -batch_size 5" "$P" train -data tr.h5 -epochs 6 -resume half.h5 -o x.h5 -batch_size 5
+expect_fail "resume to fewer epochs than done, with -o" "leaves nothing to train" "$P" train -data tr.h5 -epochs 2 -resume half.h5 -o x.h5
 expect_fail "resume with another -optim" "trained with -optim adam; this run gives -optim sgd" "$P" train -data tr.h5 -epochs 6 -resume half.h5 -o x.h5 -optim sgd
 "$P" eval -model m.h5 -data te.h5 -report e.json -quiet
 check "eval's error equals train's final test error" 'a - b < 1e-7 && b - a < 1e-7' "$(jget e.json rel_l2)" "$(jget t.json test_rel_l2)"

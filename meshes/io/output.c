@@ -7,6 +7,7 @@
 #include <pdeop/io.h>
 #include <petscdmplex.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 /* A field of a DMPlex as a local vector (get it with DMGetLocalVector's partner below): with
    insertbc, the Dirichlet values are inserted at constrained dofs; without, those dofs are 0 (an
@@ -81,10 +82,11 @@ static PetscErrorCode RasterizePlex(DM dm, Vec u, PetscBool insertbc, PetscInt n
   PetscFunctionReturn(0);
 }
 
-/* u (and err) through PETSc's HDF5 viewer (the layout VecLoad reads) into file.tmp, renamed over
-   file only when every write worked: a full disk leaves an existing file untouched and gives one
-   message (the engine closes what HDF5 still holds open before MPI ends). */
-static PetscErrorCode WriteH5(MPI_Comm comm, const char file[], Vec u, Vec err, PdDict report)
+/* u (and err) through a PETSc viewer (HDF5: the layout VecLoad reads; VTK: .vts) into file.tmp,
+   renamed over file only when every write worked: a full disk leaves an existing file untouched and
+   gives one message (after a failed HDF5 write, pdeop's main leaves without finalizing MPI, since
+   HDF5 1.10 crashes closing that file) */
+static PetscErrorCode WriteViewer(MPI_Comm comm, PetscBool hdf5, const char file[], Vec u, Vec err, PdDict report, const char key[])
 {
   char           tmp[PETSC_MAX_PATH_LEN + 8];
   PetscViewer    v = NULL;
@@ -93,22 +95,30 @@ static PetscErrorCode WriteH5(MPI_Comm comm, const char file[], Vec u, Vec err, 
   int            ok;
 
   PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
+  if (hdf5) PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
+  else { /* PETSc's VTK viewer takes the format from the ending: x.tmp.vts */
+    const char *dot = strrchr(file, '.'), *slash = strrchr(file, '/');
+    if (!dot || (slash && dot < slash)) dot = file + strlen(file);
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%.*s.tmp%s", (int)(dot - file), file, dot));
+  }
   PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-  ierr = PetscViewerHDF5Open(comm, tmp, FILE_MODE_WRITE, &v);
+  ierr = hdf5 ? PetscViewerHDF5Open(comm, tmp, FILE_MODE_WRITE, &v) : PetscViewerVTKOpen(comm, tmp, FILE_MODE_WRITE, &v);
   if (!ierr) ierr = VecView(u, v);
   if (!ierr && err) ierr = VecView(err, v);
-  if (v && PetscViewerDestroy(&v)) ierr = PETSC_ERR_FILE_WRITE;
+  if (v && PetscViewerDestroy(&v)) ierr = PETSC_ERR_FILE_WRITE; /* the VTK viewer writes here */
   PetscCall(PetscPopErrorHandler());
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   ok = !ierr;
-  if (ierr) PetscCall(PdH5SetWriteFailed());
+  if (ierr && hdf5) PetscCall(PdH5SetWriteFailed());
   PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm));
-  if (rank == 0 && ok && rename(tmp, file)) ok = 0;
+  if (rank == 0 && ok) { /* what the viewer wrote must be a non-empty regular file (PETSc's VTK viewer does not check fclose) */
+    struct stat st;
+    if (lstat(tmp, &st) || !S_ISREG(st.st_mode) || st.st_size == 0 || rename(tmp, file)) ok = 0;
+  }
   if (rank == 0 && !ok) remove(tmp);
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
   PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s' (through '%s'): is the disk full?; an existing '%s' is unchanged", file, tmp, file);
-  if (report) PetscCall(PdDictSetString(report, "output_h5", file));
+  if (report) PetscCall(PdDictSetString(report, key, file));
   PetscFunctionReturn(0);
 }
 
@@ -297,14 +307,9 @@ PetscErrorCode PdFieldOutputWrite(const PdFieldOutput *o, DM dm, Vec u, Vec err,
 
   PetscFunctionBegin;
   PetscCall(PetscObjectTypeCompare((PetscObject)dm, DMDA, &isda));
-  if (o->h5[0]) PetscCall(WriteH5(comm, o->h5, u, err, report));
-  if (o->vtk[0] && isda) {
-    PetscViewer v;
-    PetscCall(PetscViewerVTKOpen(comm, o->vtk, FILE_MODE_WRITE, &v));
-    PetscCall(VecView(u, v));
-    if (err) PetscCall(VecView(err, v));
-    PetscCall(PetscViewerDestroy(&v));
-  } else if (o->vtk[0]) { /* a mesh: the solution with its boundary values, the error 0 on them */
+  if (o->h5[0]) PetscCall(WriteViewer(comm, PETSC_TRUE, o->h5, u, err, report, "output_h5"));
+  if (o->vtk[0] && isda) PetscCall(WriteViewer(comm, PETSC_FALSE, o->vtk, u, err, NULL, NULL));
+  else if (o->vtk[0]) { /* a mesh: the solution with its boundary values, the error 0 on them */
     const Vec       f[2]  = {u, err};
     const PetscBool bc[2] = {PETSC_TRUE, PETSC_FALSE};
     PetscCall(PdPlexWriteVTU(dm, o->vtk, err ? 2 : 1, f, bc));

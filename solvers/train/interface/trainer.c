@@ -437,7 +437,7 @@ static PetscErrorCode CheckGrowth(PdTrainer t, PetscInt step)
     t->best_smooth_epoch = t->epoch + 1;
   } else if (t->smooth > t->div_factor * t->best_smooth) {
     char what[256];
-    snprintf(what, sizeof(what), "the loss%s grew to %.4g, more than -divergence_factor %g times its best (%.4g, in %s %" PetscInt_FMT ")", t->obj->quiet_epochs ? " (averaged over ~100 steps)" : "", t->smooth, t->div_factor, t->best_smooth, t->obj->quiet_epochs ? "iteration" : "epoch", t->best_smooth_epoch);
+    snprintf(what, sizeof(what), "the loss%s grew to %.4g, more than -divergence_factor %g times its best (%.4g, in %s %" PetscInt_FMT ")", t->obj->quiet_epochs ? " (its running average over the last ~100 steps)" : "", t->smooth, t->div_factor, t->best_smooth, t->obj->quiet_epochs ? "iteration" : "epoch", t->best_smooth_epoch);
     PetscCall(Diverged(t, step, what));
   }
   PetscFunctionReturn(0);
@@ -642,6 +642,8 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
     PetscCall(PetscMalloc1(N, &t->perm));
     t->nitems = N;
   }
+  /* a resumed run asked to stop where it already is would write nothing to its -o: say so */
+  PetscCheck(t->epoch < t->epochs || obj->quiet_epochs || !t->out[0], t->comm, PETSC_ERR_ARG_OUTOFRANGE, "The model has already trained %" PetscInt_FMT " epochs; -epochs %" PetscInt_FMT " leaves nothing to train and '%s' would not be written: give -epochs above %" PetscInt_FMT, t->epoch, t->epochs, t->out, t->epoch);
   if (t->epoch >= t->epochs && !obj->quiet_epochs) PetscCall(PdPrintf(t->comm, "Nothing to do: the model has already trained %" PetscInt_FMT " of %" PetscInt_FMT " epochs\n", t->epoch, t->epochs));
   PetscCall(OpenLog(t, start, &log));
   /* the curves so far: none for a new run; kept from an earlier call on this trainer; else from the log */
@@ -733,6 +735,10 @@ PetscErrorCode PdTrainerRunSteps(PdObjective obj, PdOptim optim, PetscInt done, 
   PetscCall(PdTrainerSetBatchSize(tr, 1));
   PetscCall(PdTrainerSetEpochsDone(tr, done));
   PetscCall(PdTrainerSetEpochs(tr, done + steps));
+  PetscOptionsBegin(obj->comm, NULL, "Training", "PdTrainerTrain");
+  PetscCall(PdOptionsReal("-divergence_factor", "Stop when the loss grows past this many times its best (0: only NaN/Inf stop)", "PdTrainerTrain", tr->div_factor, &tr->div_factor, NULL));
+  PetscOptionsEnd();
+  PetscCheck(tr->div_factor == 0 || (tr->div_factor > 1 && PetscIsNormalReal(tr->div_factor)), obj->comm, PETSC_ERR_ARG_OUTOFRANGE, "-divergence_factor must be above 1 (or 0: off), got %g", tr->div_factor);
   PetscCall(PdTrainerTrain(tr));
   PetscCall(PdTrainerDestroy(&tr));
   PetscFunctionReturn(0);

@@ -96,5 +96,6 @@ PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnBall(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnMesh(PdObjective);
 PETSC_INTERN PetscErrorCode PdTrainerRunSteps(PdObjective, PdOptim, PetscInt, PetscInt);
 /* the PINN families' shared pieces (interface/pinnbase.c) */
+PETSC_INTERN PetscErrorCode PdTrainerOptionDivergence(PetscOptionItems *, MPI_Comm, double *);
 PETSC_INTERN PetscErrorCode PdPinnCreateMLP(MPI_Comm, PetscInt, PetscInt, PetscInt, PetscInt64, PetscBool, NOp *, PdOptim *);
 PETSC_INTERN PetscErrorCode PdPinnPredictChunks(PdTape, PetscInt, PetscInt, PetscInt, const float[], float[], PetscErrorCode (*)(void *, PdTensor, PdTensor *), void *);

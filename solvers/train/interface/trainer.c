@@ -160,6 +160,16 @@ PetscErrorCode PdTrainerGetStepsPerEpoch(PdTrainer t, PetscInt *nb)
   PetscFunctionReturn(0);
 }
 
+/* -divergence_factor (see CheckGrowth), inside an options block: PdTrainerSetFromOptions, the
+   step-based loop, and the PINNs' option lists (for -help) */
+PetscErrorCode PdTrainerOptionDivergence(PetscOptionItems *PetscOptionsObject, MPI_Comm comm, double *factor)
+{
+  PetscFunctionBegin;
+  PetscCall(PdOptionsReal("-divergence_factor", "Stop when the loss (for step-based objectives its running average) grows past this many times its best (0: only NaN/Inf stop)", "PdTrainerTrain", *factor, factor, NULL));
+  PetscCheck(*factor == 0 || (*factor > 1 && PetscIsNormalReal(*factor)), comm, PETSC_ERR_ARG_OUTOFRANGE, "-divergence_factor must be above 1 (or 0: off), got %g", *factor);
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdTrainerSetFromOptions - configure the loop, the objective and the optimizer
 
@@ -178,7 +188,7 @@ PetscErrorCode PdTrainerSetFromOptions(PdTrainer t)
   PetscCall(PdOptionsInt("-epochs", "Number of epochs", "PdTrainerSetEpochs", t->epochs, &t->epochs, NULL));
   PetscCall(PdOptionsInt("-batch_size", "Samples per mini-batch (over all ranks)", "PdTrainerSetBatchSize", t->batch_size, &t->batch_size, NULL));
   if (t->obj->ops->setfromoptions) PetscCall((*t->obj->ops->setfromoptions)(PetscOptionsObject, t->obj));
-  PetscCall(PdOptionsReal("-divergence_factor", "Stop when the loss grows past this many times its best (0: only NaN/Inf stop)", "PdTrainerTrain", t->div_factor, &t->div_factor, NULL));
+  PetscCall(PdTrainerOptionDivergence(PetscOptionsObject, t->comm, &t->div_factor));
   PetscCall(PdOptionsInt("-checkpoint_every", "Write the checkpoint every this many epochs (0: only at the end)", "PdTrainerSetOutput", t->checkpoint_every, &t->checkpoint_every, NULL));
   PetscCall(PetscOptionsString("-log", "CSV log of epoch, train loss, test error, seconds", "PdTrainerTrain", t->log, t->log, sizeof(t->log), NULL));
   PetscCall(PetscOptionsString("-curve_png", "PNG of the training curves, rewritten every epoch (default: the -log file with .png)", "PdTrainerTrain", t->curve, t->curve, sizeof(t->curve), &curveset));
@@ -195,7 +205,6 @@ PetscErrorCode PdTrainerSetFromOptions(PdTrainer t)
   PetscCheck(t->epochs >= 1, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-epochs must be at least 1, got %" PetscInt_FMT, t->epochs);
   PetscCheck(t->batch_size >= 1, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch_size must be at least 1, got %" PetscInt_FMT, t->batch_size);
   PetscCheck(t->checkpoint_every >= 0, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-checkpoint_every must be non-negative, got %" PetscInt_FMT, t->checkpoint_every);
-  PetscCheck(t->div_factor == 0 || (t->div_factor > 1 && PetscIsNormalReal(t->div_factor)), t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-divergence_factor must be above 1 (or 0: off), got %g", t->div_factor);
   PetscCall(PdTrainerGetStepsPerEpoch(t, &nb));
   if (nb > 0) PetscCall(PdOptimSetTotalSteps(t->optim, t->epochs * nb));
   PetscCall(PdOptimSetFromOptions(t->optim));
@@ -736,9 +745,8 @@ PetscErrorCode PdTrainerRunSteps(PdObjective obj, PdOptim optim, PetscInt done, 
   PetscCall(PdTrainerSetEpochsDone(tr, done));
   PetscCall(PdTrainerSetEpochs(tr, done + steps));
   PetscOptionsBegin(obj->comm, NULL, "Training", "PdTrainerTrain");
-  PetscCall(PdOptionsReal("-divergence_factor", "Stop when the loss grows past this many times its best (0: only NaN/Inf stop)", "PdTrainerTrain", tr->div_factor, &tr->div_factor, NULL));
+  PetscCall(PdTrainerOptionDivergence(PetscOptionsObject, obj->comm, &tr->div_factor));
   PetscOptionsEnd();
-  PetscCheck(tr->div_factor == 0 || (tr->div_factor > 1 && PetscIsNormalReal(tr->div_factor)), obj->comm, PETSC_ERR_ARG_OUTOFRANGE, "-divergence_factor must be above 1 (or 0: off), got %g", tr->div_factor);
   PetscCall(PdTrainerTrain(tr));
   PetscCall(PdTrainerDestroy(&tr));
   PetscFunctionReturn(0);

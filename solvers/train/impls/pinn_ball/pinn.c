@@ -270,8 +270,8 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   PetscCall(PdOptionsInt("-batch", "Residual points per iteration", "PdPinnSetFromOptions", p->batch, &p->batch, NULL));
   PetscCall(PdOptionsInt("-iters", "Iterations (Adam steps)", "PdPinnSetFromOptions", p->iters, &p->iters, NULL));
   { /* read again by the training loop (PdTrainerRunSteps); listed here for -help */
-    PetscReal dv = 1e4;
-    PetscCall(PdOptionsReal("-divergence_factor", "Stop when the loss's running average grows past this many times its best (0: only NaN/Inf stop)", "PdTrainerTrain", dv, &dv, NULL));
+    double dv = 1e4;
+    PetscCall(PdTrainerOptionDivergence(PetscOptionsObject, p->comm, &dv));
   }
   PetscCall(PdOptionsEList("-boundary", "Boundary condition u = 0 on |x| = 1: hard (u = (1 - |x|^2) N(x)) or penalty", "PdPinnSetFromOptions", PdPinnBoundaries, 2, PdPinnBoundaries[bc], &bc, NULL));
   PetscCall(PdOptionsReal("-boundary_weight", "Weight of the boundary penalty", "PdPinnSetFromOptions", p->bweight, &p->bweight, NULL));

@@ -202,8 +202,8 @@ PetscErrorCode PdPinnMeshSetFromOptions(PdPinnMesh p)
   PetscCall(PdOptionsInt("-boundary_batch", "Boundary points per iteration (on the boundary faces)", "", p->bbatch, &p->bbatch, NULL));
   PetscCall(PdOptionsInt("-iters", "Iterations (Adam steps)", "", p->iters, &p->iters, NULL));
   { /* read again by the training loop (PdTrainerRunSteps); listed here for -help */
-    PetscReal dv = 1e4;
-    PetscCall(PdOptionsReal("-divergence_factor", "Stop when the loss's running average grows past this many times its best (0: only NaN/Inf stop)", "PdTrainerTrain", dv, &dv, NULL));
+    double dv = 1e4;
+    PetscCall(PdTrainerOptionDivergence(PetscOptionsObject, p->comm, &dv));
   }
   PetscCall(PdOptionsInt("-seed", "Seed of the initialisation and the sampling", "", p->seed, &p->seed, NULL));
   PetscCall(PdOptionsReal("-boundary_weight", "Weight of the boundary loss (the initial one with annealing)", "", p->weight0, &p->weight0, NULL));

@@ -114,6 +114,17 @@ PetscErrorCode PdTrainerResume(PdTrainer t, const char file[])
   for (PetscInt j = 0; j < nset; j++) PetscCall(PetscFree(restored[j]));
   PetscCall(PetscFree(restored));
   PetscCall(PdCheckpointLoad(t->comm, file, t->params, t->optim));
+  {
+    PdDict      now;
+    const char *optim;
+    double      lr;
+    PetscCall(PdDictCreate(&now));
+    PetscCall(PdOptimGetSettings(t->optim, now));
+    PetscCall(PdDictGetString(now, "optim", &optim));
+    PetscCall(PdDictGetReal(now, "lr", &lr));
+    PetscCall(PdPrintf(t->comm, "resuming '%s' after %s %" PetscInt_FMT "%s: batch_size %" PetscInt_FMT ", optim %s, lr %g\n", file, t->obj->quiet_epochs ? "iteration" : "epoch", epoch, n ? " with its settings" : "", t->batch_size, optim, lr));
+    PetscCall(PdDictDestroy(&now));
+  }
   t->epoch           = epoch;
   t->last_checkpoint = epoch;
   PetscCall(PetscStrncpy(t->last_checkpoint_file, file, sizeof(t->last_checkpoint_file)));

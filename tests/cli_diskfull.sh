@@ -23,6 +23,11 @@ full "train -o on a full disk" m.h5 "$PDEOP" train $M -data tr.h5 -epochs 1 -o m
 full "train -checkpoint_every on a full disk" m.h5 "$PDEOP" train $M -data tr.h5 -epochs 3 -checkpoint_every 1 -o m.h5
 full "data -o on a full disk" d.h5 "$PDEOP" data darcy -n 4 -res 9 -fine 17 -o d.h5
 full "solve -o on a full disk" s.h5 "$PDEOP" solve poisson -da_grid_x 9 -o s.h5
+cp u.h5 dy.h5
+full "solve darcy -o (solution and coefficient) on a full disk" dy.h5 "$PDEOP" solve darcy -da_grid_x 9 -da_grid_y 9 -o dy.h5
+full "solve -o on a full disk, 2 ranks (no hang in MPI-IO)" s.h5 timeout 120 ${MPIEXEC:-mpiexec} -n 2 "$PDEOP" solve poisson -da_grid_x 9 -o s.h5
+echo prev > cv.vts
+TMPNAME=cv.tmp.vts full "solve cavity -vtk on a full disk" cv.vts "$PDEOP" solve cavity -n 9 -re 10 -vtk cv.vts
 echo prev > v.vts
 TMPNAME=v.tmp.vts full "solve -vtk (.vts) on a full disk" v.vts "$PDEOP" solve poisson -da_grid_x 65 -vtk v.vts
 full "eval -report on a full disk" r.json "$PDEOP" eval -model fno.h5 -data tr.h5 -report r.json

@@ -8,6 +8,9 @@
 #include <petscdmplex.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
 
 /* A field of a DMPlex as a local vector (get it with DMGetLocalVector's partner below): with
    insertbc, the Dirichlet values are inserted at constrained dofs; without, those dofs are 0 (an
@@ -82,15 +85,56 @@ static PetscErrorCode RasterizePlex(DM dm, Vec u, PetscBool insertbc, PetscInt n
   PetscFunctionReturn(0);
 }
 
-/* u (and err) through a PETSc viewer (HDF5: the layout VecLoad reads; VTK: .vts) into file.tmp,
-   renamed over file only when every write worked: a full disk leaves an existing file untouched and
-   gives one message (after a failed HDF5 write, pdeop's main leaves without finalizing MPI, since
-   HDF5 1.10 crashes closing that file) */
-static PetscErrorCode WriteViewer(MPI_Comm comm, PetscBool hdf5, const char file[], Vec u, Vec err, PdDict report, const char key[])
+/* Before PETSc's HDF5 viewer writes through MPI-IO, rank 0 writes as many bytes as the file will
+   need to tmp and syncs them: a disk without room then fails here, with one message, instead of in
+   MPI-IO, where a failed write on more than one rank leaves the ranks waiting on each other. The
+   viewer then truncates tmp and writes; a disk that fills up in between can still fail there. */
+static PetscErrorCode ReserveSpace(MPI_Comm comm, const char tmp[], PetscInt nvec, const Vec vecs[], const PetscBool single[], int *ok, char why[], size_t len)
 {
-  char           tmp[PETSC_MAX_PATH_LEN + 8];
+  PetscMPIInt rank;
+  double      bytes = 65536; /* HDF5's own structures, generously */
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < nvec; k++) {
+    PetscInt n;
+    if (!vecs[k]) continue;
+    PetscCall(VecGetSize(vecs[k], &n));
+    bytes += (double)n * (single && single[k] ? 4 : 8) + 4096;
+  }
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  *ok = 1;
+  if (rank == 0) {
+    static const char zeros[65536];
+    FILE             *f = fopen(tmp, "w");
+    int               e = f ? 0 : errno;
+    for (double left = bytes; f && !e && left > 0; left -= sizeof(zeros))
+      if (fwrite(zeros, 1, left < (double)sizeof(zeros) ? (size_t)left : sizeof(zeros), f) == 0) e = errno ? errno : EIO;
+    if (f && !e && fflush(f)) e = errno;
+    if (f && !e && fsync(fileno(f)) && errno != EINVAL && errno != EROFS) e = errno; /* /dev/null and friends cannot sync */
+    if (f && fclose(f) && !e) e = errno;
+    if (e) {
+      *ok = 0;
+      PetscCall(PetscSNPrintf(why, len, "%s", strerror(e)));
+      remove(tmp);
+    }
+  }
+  PetscCallMPI(MPI_Bcast(ok, 1, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(why, (PetscMPIInt)len, MPI_CHAR, 0, comm));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdViewerWriteVecs - write Vecs through a PETSc viewer into file.tmp and rename it over file only
+  when every write worked: HDF5 (hdf5 true: datasets named after the Vecs, the layout VecLoad reads;
+  single[k] writes vecs[k] in float32) or VTK (.vts, from the file's ending). NULL entries are
+  skipped. A full disk leaves an existing file untouched and gives one message; after a failed HDF5
+  write pdeop's main leaves without finalizing MPI, since HDF5 1.10 crashes closing that file.
+@*/
+PetscErrorCode PdViewerWriteVecs(MPI_Comm comm, PetscBool hdf5, const char file[], PetscInt nvec, const Vec vecs[], const PetscBool single[])
+{
+  char           tmp[PETSC_MAX_PATH_LEN + 8], why[256] = "";
   PetscViewer    v = NULL;
-  PetscErrorCode ierr;
+  PetscErrorCode ierr = 0;
   PetscMPIInt    rank;
   int            ok;
 
@@ -101,10 +145,17 @@ static PetscErrorCode WriteViewer(MPI_Comm comm, PetscBool hdf5, const char file
     if (!dot || (slash && dot < slash)) dot = file + strlen(file);
     PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%.*s.tmp%s", (int)(dot - file), file, dot));
   }
+  if (hdf5) {
+    PetscCall(ReserveSpace(comm, tmp, nvec, vecs, single, &ok, why, sizeof(why)));
+    PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s' (through '%s'): %s; an existing '%s' is unchanged", file, tmp, why, file);
+  }
   PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
   ierr = hdf5 ? PetscViewerHDF5Open(comm, tmp, FILE_MODE_WRITE, &v) : PetscViewerVTKOpen(comm, tmp, FILE_MODE_WRITE, &v);
-  if (!ierr) ierr = VecView(u, v);
-  if (!ierr && err) ierr = VecView(err, v);
+  for (PetscInt k = 0; k < nvec && !ierr; k++) {
+    if (!vecs[k]) continue;
+    if (hdf5) ierr = PetscViewerHDF5SetSPOutput(v, single ? single[k] : PETSC_FALSE);
+    if (!ierr) ierr = VecView(vecs[k], v);
+  }
   if (v && PetscViewerDestroy(&v)) ierr = PETSC_ERR_FILE_WRITE; /* the VTK viewer writes here */
   PetscCall(PetscPopErrorHandler());
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -118,7 +169,6 @@ static PetscErrorCode WriteViewer(MPI_Comm comm, PetscBool hdf5, const char file
   if (rank == 0 && !ok) remove(tmp);
   PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
   PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s' (through '%s'): is the disk full?; an existing '%s' is unchanged", file, tmp, file);
-  if (report) PetscCall(PdDictSetString(report, key, file));
   PetscFunctionReturn(0);
 }
 
@@ -307,8 +357,16 @@ PetscErrorCode PdFieldOutputWrite(const PdFieldOutput *o, DM dm, Vec u, Vec err,
 
   PetscFunctionBegin;
   PetscCall(PetscObjectTypeCompare((PetscObject)dm, DMDA, &isda));
-  if (o->h5[0]) PetscCall(WriteViewer(comm, PETSC_TRUE, o->h5, u, err, report, "output_h5"));
-  if (o->vtk[0] && isda) PetscCall(WriteViewer(comm, PETSC_FALSE, o->vtk, u, err, NULL, NULL));
+  if (o->h5[0]) {
+    const Vec       vecs[3]   = {u, err, o->extra};
+    const PetscBool single[3] = {PETSC_FALSE, PETSC_FALSE, PETSC_TRUE};
+    PetscCall(PdViewerWriteVecs(comm, PETSC_TRUE, o->h5, 3, vecs, single));
+    if (report) PetscCall(PdDictSetString(report, "output_h5", o->h5));
+  }
+  if (o->vtk[0] && isda) {
+    const Vec vecs[2] = {u, err};
+    PetscCall(PdViewerWriteVecs(comm, PETSC_FALSE, o->vtk, 2, vecs, NULL));
+  }
   else if (o->vtk[0]) { /* a mesh: the solution with its boundary values, the error 0 on them */
     const Vec       f[2]  = {u, err};
     const PetscBool bc[2] = {PETSC_TRUE, PETSC_FALSE};

@@ -3,6 +3,7 @@
    its node fields in memory, Ghia et al.'s comparison, and the HDF5/VTK/PNG output. */
 #include "pde/impls/cavity/cavityimpl.h"
 #include <pdeop/io.h>
+#include <pdeop/output.h>
 #include <pdeop/options.h>
 #include <pdeop/progress.h>
 
@@ -213,7 +214,6 @@ static PetscErrorCode WriteVTK(Cavity *c)
   DM             nd;
   Vec            nv;
   PetscScalar   *a5;
-  PetscViewer    v;
 
   PetscFunctionBegin;
   PetscCall(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, N, N, 1, 1, 5, 1, NULL, NULL, &nd));
@@ -226,9 +226,7 @@ static PetscErrorCode WriteVTK(Cavity *c)
   for (PetscInt q = 0; q < N * N; q++)
     for (int k = 0; k < 5; k++) a5[5 * q + k] = c->fields[k * N * N + q];
   PetscCall(VecRestoreArray(nv, &a5));
-  PetscCall(PetscViewerVTKOpen(PETSC_COMM_SELF, c->vtk, FILE_MODE_WRITE, &v));
-  PetscCall(VecView(nv, v));
-  PetscCall(PetscViewerDestroy(&v));
+  PetscCall(PdViewerWriteVecs(PETSC_COMM_SELF, PETSC_FALSE, c->vtk, 1, &nv, NULL));
   PetscCall(VecDestroy(&nv));
   PetscCall(DMDestroy(&nd));
   PetscFunctionReturn(0);

@@ -181,14 +181,8 @@ static PetscErrorCode WriteFields_Darcy(PdProblem p)
   Darcy *s = (Darcy *)p->data;
 
   PetscFunctionBegin;
+  s->out.extra = s->a; /* the coefficient beside u, so the file can be solved again (-darcy_coefficient_file) */
   PetscCall(PdFieldOutputWrite(&s->out, s->da, s->u, NULL, p->results));
-  if (s->out.h5[0]) { /* the coefficient beside u, so the file can be solved again (-darcy_coefficient_file) */
-    PetscViewer v;
-    PetscCall(PetscViewerHDF5Open(p->comm, s->out.h5, FILE_MODE_APPEND, &v));
-    PetscCall(PetscViewerHDF5SetSPOutput(v, PETSC_TRUE)); /* float32, as pdeop's readers (and datasets) have it */
-    PetscCall(VecView(s->a, v));
-    PetscCall(PetscViewerDestroy(&v));
-  }
   PetscFunctionReturn(0);
 }
 

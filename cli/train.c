@@ -16,6 +16,17 @@ static PetscErrorCode TrainDefaults(PdTrainer t)
   PetscFunctionReturn(0);
 }
 
+/* a learned preconditioner's network is an NOp too, but it maps matrix graphs, not datasets */
+static PetscErrorCode CheckOperatorModel(MPI_Comm comm, NOp nop, const char file[], const char cmd[])
+{
+  NOpType type;
+
+  PetscFunctionBegin;
+  PetscCall(NOpGetType(nop, &type));
+  PetscCheck(strcmp(type, NOPLEARNEDIC), comm, PETSC_ERR_ARG_WRONG, "'%s' is a learned_ic preconditioner (from pdeop precond train), not a model of a dataset: use it in a solve (pdeop solve ... -pc_type learned_ic -pc_learned_model %s) or with pdeop precond bench, not with pdeop %s", file, file, cmd);
+  PetscFunctionReturn(0);
+}
+
 /*  pdeop train -model fno -data train.h5 -test test.h5 -o model.h5 [-resume model.h5]
     [-rollout K [-t_in n]]: recurrent training on a time series (pdeop data ns) */
 PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
@@ -44,7 +55,11 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
   PetscCheck(!hasK || K >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-rollout must be at least 1 (steps unrolled in training), got %" PetscInt_FMT, K);
   PetscCheck(!hastin || hasK, comm, PETSC_ERR_ARG_WRONG, "-t_in is for recurrent training: give -rollout K too");
   PetscCheck(!hastin || tin >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-t_in must be at least 1, got %" PetscInt_FMT, tin);
-  if (resume[0] && !help) PetscCall(NOpLoad(comm, resume, &nop, &epoch0));
+  if (resume[0] && !help) {
+    PetscCall(NOpLoad(comm, resume, &nop, &epoch0));
+    PetscCall(CheckOperatorModel(comm, nop, resume, "train -resume"));
+    PetscCall(NOpCheckLoadedOptions(nop, resume));
+  }
   else {
     PetscCall(NOpCreate(comm, &nop));
     PetscCall(NOpSetType(nop, NOPFNO));
@@ -52,7 +67,7 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
   }
   if (help) {
     PdTrainer t0;
-    PetscInt  s[3] = {1, 16, 16};
+    PetscInt  s[3] = {1, 1024, 1024}; /* a placeholder grid, large enough for any -fno_modes */
     PetscCall(NOpSetShapes(nop, 3, s, 3, s));
     PetscCall(PdTrainerCreate(nop, &t0));
     PetscCall(TrainDefaults(t0)); /* so that -help shows the values this command uses */
@@ -136,6 +151,7 @@ PetscErrorCode PdCommandEval(MPI_Comm comm, const char sub[], PdDict report)
   PetscCheck(bs >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch_size must be at least 1");
   PetscCall(PdOptionsCheckUnused(comm, "eval"));
   PetscCall(NOpLoad(comm, model, &nop, NULL));
+  PetscCall(CheckOperatorModel(comm, nop, model, "eval"));
   PetscCall(PdDatasetRead(comm, data, PETSC_TRUE, &ds));
   PetscCall(PdTrainerCreate(nop, &tr));
   PetscCall(PdTrainerSetBatchSize(tr, bs));
@@ -201,6 +217,7 @@ PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
   PetscCheck(model[0] && data[0] && out[0], comm, PETSC_ERR_ARG_WRONG, "Give -model model.h5, -data in.h5 and -o out.h5");
   PetscCall(PdOptionsCheckUnused(comm, "predict"));
   PetscCall(NOpLoad(comm, model, &nop, NULL));
+  PetscCall(CheckOperatorModel(comm, nop, model, "predict"));
   PetscCall(PdDatasetRead(comm, data, PETSC_FALSE, &ds));
   PetscCall(NOpGetRollout(nop, &K));
   PetscCheck(!hassteps || K > 0, comm, PETSC_ERR_ARG_WRONG, "-steps is for recurrent models; '%s' is not one", model);

@@ -36,9 +36,9 @@ check "resumed recurrent training ends where the uninterrupted run does" 'a == b
 [ "$(jget r.json rollout)" = 2 ] && ok "-resume keeps the rollout from the checkpoint" || bad "resumed rollout '$(jget r.json rollout)'"
 "$P" data darcy -n 4 -res 9 -fine 17 -seed 1 -o darcy.h5 -quiet
 expect_fail "-rollout 0 is refused" "-rollout must be at least 1" "$P" train -data tr.h5 -rollout 0
-expect_fail "-t_in beyond the input snapshots" "-t_in 4 is larger than the 3 input snapshots" "$P" train -data tr.h5 -rollout 1 -t_in 4
-expect_fail "-rollout beyond the output snapshots" "-rollout 6 is longer than the 5 output snapshots" "$P" train -data tr.h5 -rollout 6
-expect_fail "a dataset without a time axis" "no time axis" "$P" train -data darcy.h5 -rollout 2
+expect_fail "-t_in beyond the input snapshots" "-t_in 4 is larger than the 3 input snapshots" "$P" train -fno_modes 2 -data tr.h5 -rollout 1 -t_in 4
+expect_fail "-rollout beyond the output snapshots" "-rollout 6 is longer than the 5 output snapshots" "$P" train -fno_modes 2 -data tr.h5 -rollout 6
+expect_fail "a dataset without a time axis" "no time axis" "$P" train -fno_modes 2 -data darcy.h5 -rollout 2
 expect_fail "-ntrain beyond the data" "-ntrain 7 is not between 0 (all) and the 6 samples" "$P" train -data tr.h5 -rollout 1 -ntrain 7
 "$P" train "${fno[@]}" -data tr.h5 -ntrain 3 -epochs 1 -report n3.json -quiet
 "$P" train "${fno[@]}" -data tr.h5 -ntrain 6 -epochs 1 -report n6.json -quiet

@@ -10,6 +10,8 @@ M="${MPIEXEC:-mpiexec} -n 2"
 # train on 16 Darcy systems at 33^2; held-out check against ICC(0) is in the report
 $P precond train -type learned_ic -problem darcy -res 33 -count 16 -epochs 20 -o ic.h5 -report t.json -quiet >/dev/null
 [ -s ic.h5 ] && ok "model written" || bad "no model"
+$P data darcy -n 2 -res 9 -fine 17 -o d9.h5 -quiet
+expect_fail "eval of a preconditioner model says what it is" "is a learned_ic preconditioner (from pdeop precond train)" $P eval -model ic.h5 -data d9.h5
 head -1 ic.csv | grep -q "epoch,loss,validation_iterations,seconds" && ok "loss curve CSV" || bad "loss curve CSV: $(head -1 ic.csv)"
 [ "$(head -c 8 ic.png | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] && ok "loss curve PNG" || bad "no loss curve PNG"
 check "loss curve has 20 epochs" 'a == 21' "$(wc -l < ic.csv)"

@@ -67,6 +67,8 @@ PETSC_EXTERN PetscErrorCode NOpSave(NOp, const char[], PdOptim, PetscInt);
 /* NOpSave with the training run's settings (PdTrainerGetSettings), which -resume restores */
 PETSC_EXTERN PetscErrorCode NOpSaveTraining(NOp, const char[], PdOptim, PetscInt, PdDict);
 PETSC_EXTERN PetscErrorCode NOpLoad(MPI_Comm, const char[], NOp *, PetscInt *);
+/* after NOpLoad for -resume: -model and the type's options, if given, must agree with the file */
+PETSC_EXTERN PetscErrorCode NOpCheckLoadedOptions(NOp, const char[]);
 
 /* ---- type-specific set-up (before NOpSetUp; an error on a model of another type) ---- */
 /* mlp: -mlp_width, -mlp_depth (hidden layers), -mlp_activation */

@@ -88,3 +88,56 @@ PetscErrorCode NOpHyperSetMeta(NOp nop, PdDict meta)
   }
   PetscFunctionReturn(0);
 }
+
+/*@
+  NOpCheckLoadedOptions - for a model loaded from file (pdeop train -resume): the options that
+  describe a model (-model and the type's own, e.g. -fno_width) are taken from the file. Each one
+  given anyway must agree with the file; a different value is an error naming both, since the
+  weights in the file fix the architecture.
+@*/
+PetscErrorCode NOpCheckLoadedOptions(NOp nop, const char file[])
+{
+  const NOpHyperTable *t = nop->ops.hyper;
+  char                 given[256];
+  PetscBool            flg;
+  const char          *type = nop->type;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-model", given, sizeof(given), &flg));
+  PetscCheck(!flg || !strcmp(given, type), nop->comm, PETSC_ERR_ARG_INCOMP, "-model %s: '%s' holds a %s model, and -resume continues that model; train a new one without -resume to change it", given, file, type);
+  for (PetscInt i = 0; t && i < t->n; i++) {
+    const NOpHyper *h = &t->h[i];
+    const void     *f = (const char *)nop->data + h->offset;
+    char            kept[64];
+
+    if (!h->option) continue;
+    PetscCall(PetscOptionsGetString(NULL, NULL, h->option, given, sizeof(given), &flg));
+    if (!flg) continue;
+    switch (h->kind) {
+    case NOP_HYPER_INT:
+      PetscCall(PetscSNPrintf(kept, sizeof(kept), "%" PetscInt_FMT, *(const PetscInt *)f));
+      break;
+    case NOP_HYPER_BOOL:
+      PetscCall(PetscSNPrintf(kept, sizeof(kept), "%s", *(const PetscBool *)f ? "true" : "false"));
+      break;
+    case NOP_HYPER_ACTIVATION:
+      PetscCall(PetscSNPrintf(kept, sizeof(kept), "%s", PdActivations[*(const PdActivation *)f]));
+      break;
+    }
+    if (h->kind == NOP_HYPER_INT) {
+      PetscInt       v = 0;
+      PetscErrorCode ierr;
+      PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+      ierr = PetscOptionsStringToInt(given, &v);
+      PetscCall(PetscPopErrorHandler());
+      PetscCheck(!ierr, nop->comm, PETSC_ERR_ARG_WRONG, "Option %s needs an integer, got '%s'", h->option, given);
+      flg = (PetscBool)(v == *(const PetscInt *)f);
+    } else if (h->kind == NOP_HYPER_BOOL) {
+      PetscBool v;
+      PetscCall(PetscOptionsGetBool(NULL, NULL, h->option, &v, NULL));
+      flg = (PetscBool)(v == *(const PetscBool *)f);
+    } else PetscCall(PetscStrcasecmp(given, kept, &flg));
+    PetscCheck(flg, nop->comm, PETSC_ERR_ARG_INCOMP, "%s %s: the model in '%s' has %s %s, and -resume continues that model (its weights fix the architecture); train a new one without -resume to change it", h->option, given, file, h->option, kept);
+  }
+  PetscFunctionReturn(0);
+}

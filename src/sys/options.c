@@ -88,5 +88,15 @@ PetscErrorCode PdOptionsNeedValue(PetscOptionItems *po, const char opt[], const 
   PetscFunctionBegin;
   PetscCall(PetscOptionsFindPair(po->options, po->prefix, opt, &value, &flg));
   PetscCheck(!flg || (value && value[0]), po->comm, PETSC_ERR_ARG_WRONG, "Option -%s%s needs a value (%s)", po->prefix ? po->prefix : "", opt + 1, what);
+  if (flg && (!strcmp(what, "an integer") || !strcmp(what, "a number"))) { /* PETSc's own message does not name the option */
+    PetscErrorCode ierr;
+    PetscInt       i;
+    PetscReal      r;
+
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = what[0] == 'a' && what[1] == 'n' ? PetscOptionsStringToInt(value, &i) : PetscOptionsStringToReal(value, &r);
+    PetscCall(PetscPopErrorHandler());
+    PetscCheck(!ierr, po->comm, PETSC_ERR_ARG_WRONG, "Option -%s%s needs %s, got '%s'", po->prefix ? po->prefix : "", opt + 1, what, value);
+  }
   PetscFunctionReturn(0);
 }

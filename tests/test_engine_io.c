@@ -536,5 +536,23 @@ static void test_dataset_layout(void **state)
   PDT(PdDatasetFree(&ds));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_dataset_layout), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_checkpoint_hostile), cmocka_unit_test(test_files_check)};
+/* inputs the fuzzers found that crashed HDF5 1.10 inside H5Dread (a stored chunk shorter than its
+   layout): each reader must now refuse them with an error (under ASan, a read past a buffer fails) */
+static void test_fuzz_regressions(void **state)
+{
+  const char *src = getenv("PDEOP_SOURCE_DIR");
+  char        path[PETSC_MAX_PATH_LEN];
+  PdDataset   ds;
+  NOp         nop = NULL;
+
+  (void)state;
+  assert_non_null(src);
+  snprintf(path, sizeof(path), "%s/tests/fuzz/regress/dataset/chunk-shorter-than-layout", src);
+  assert_int_not_equal(PdDatasetRead(PETSC_COMM_SELF, path, PETSC_FALSE, &ds), 0);
+  snprintf(path, sizeof(path), "%s/tests/fuzz/regress/checkpoint/chunk-shorter-than-layout", src);
+  assert_int_not_equal(NOpLoad(PETSC_COMM_SELF, path, &nop, NULL), 0);
+  assert_int_equal(NOpDestroy(&nop), 0); /* what a failed load built so far */
+}
+
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_dataset_layout), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_checkpoint_hostile), cmocka_unit_test(test_files_check), cmocka_unit_test(test_fuzz_regressions)};
 PDT_MAIN("engine_io", tests)

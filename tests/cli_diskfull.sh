@@ -32,7 +32,9 @@ echo prev > v.vts
 TMPNAME=v.tmp.vts full "solve -vtk (.vts) on a full disk" v.vts "$PDEOP" solve poisson -da_grid_x 65 -vtk v.vts
 full "eval -report on a full disk" r.json "$PDEOP" eval -model fno.h5 -data tr.h5 -report r.json
 full "predict -o on a full disk" p.h5 "$PDEOP" predict -model fno.h5 -data tr.h5 -o p.h5
-# the CSV log is appended to in place: a log on a full disk stops the run at the first epoch
+# a new CSV log goes to log.csv.tmp until its first row is written; then it replaces log.csv and
+# grows in place (a resumed run appends to its log in place)
+TMPNAME=log.csv.tmp full "train -log (a new log) on a full disk" log.csv "$PDEOP" train $M -data tr.h5 -epochs 2 -log log.csv -curve_png c.png
 ln -sf /dev/full full.csv
-expect_fail "train -log on a full disk" "full.csv" "$PDEOP" train $M -data tr.h5 -epochs 2 -log full.csv -curve_png c.png
+expect_fail "train -resume -log (appending) on a full disk" "full.csv" "$PDEOP" train -resume fno.h5 -data tr.h5 -epochs 3 -log full.csv -curve_png c.png
 finish

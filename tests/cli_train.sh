@@ -39,7 +39,7 @@ expect_fail "resume with another model option" "the model in 'half.h5' has -fno_
 expect_fail "resume with another -model" "holds a fno model, and -resume continues that model" "$P" train -data tr.h5 -epochs 6 -resume half.h5 -o x.h5 -model deeponet
 expect_fail "a number that is not one" "Option -lr needs a number, got 'abc'" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -lr abc
 expect_fail "an integer that is not one" "Option -epochs needs an integer, got '2.5'" "$P" train "${fno[@]}" -data tr.h5 -epochs 2.5
-expect_fail "more Fourier modes than the grid holds" "-fno_modes 40 does not fit the data's 2D grid" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -fno_modes 40
+expect_fail "more Fourier modes than the grid holds" "-fno_modes 40 does not fit this grid of 17 x 17 points" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -fno_modes 40
 "$P" eval -model m.h5 -data te.h5 -report e.json -quiet
 check "eval's error equals train's final test error" 'a - b < 1e-7 && b - a < 1e-7' "$(jget e.json rel_l2)" "$(jget t.json test_rel_l2)"
 "$P" predict -model m.h5 -data te.h5 -o p.h5 -png p.png -report p.json -quiet

@@ -45,11 +45,6 @@ static PetscErrorCode NOpSetUp_FNO(NOp nop)
              nop->in_ndim == 1 || nop->out_ndim == 1 ? " (vectors: a dataset of 1D fields without a channel axis needs the attribute spatial_dims = 1 on /inputs and /outputs)" : "");
   for (int d = 1; d < nop->in_ndim; d++) PetscCheck(nop->in_shape[d] == nop->out_shape[d], nop->comm, PETSC_ERR_ARG_SIZ, "FNO's input and output grids must agree");
   f->sdim = nop->in_ndim - 1;
-  { /* the kept modes must fit the data's grid: m <= W/2 + 1 along the last dimension, 2m <= H along the first of two */
-    const PetscInt W = nop->in_shape[nop->in_ndim - 1], H = f->sdim == 2 ? nop->in_shape[1] : 0;
-    PetscCheck(f->modes <= W / 2 + 1 && (f->sdim == 1 || 2 * f->modes <= H), nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-fno_modes %" PetscInt_FMT " does not fit the data's %s grid: at most %" PetscInt_FMT " modes on it (a grid of n points along a dimension holds n/2 modes)", f->modes,
-               f->sdim == 2 ? "2D" : "1D", f->sdim == 2 ? PetscMin(W / 2 + 1, H / 2) : W / 2 + 1);
-  }
   cin     = nop->in_shape[0];
   cout    = nop->out_shape[0];
   PetscCall(PetscCalloc3(f->layers, &f->K, f->layers, &f->W, f->layers, &f->Wb));
@@ -123,6 +118,11 @@ static PetscErrorCode NOpForward_FNO(NOp nop, PdTape tape, PdTensor x, PdTensor 
 
   PetscFunctionBegin;
   PetscCheck(x->ndim == 2 + f->sdim, nop->comm, PETSC_ERR_ARG_SIZ, "FNO-%dD takes [B, C, grid...] inputs of rank %d, got rank %d", f->sdim, 2 + f->sdim, x->ndim);
+  { /* the kept modes must fit the grid (any grid: a trained FNO evaluates at other resolutions): m <= W/2 + 1 along the last dimension, 2m <= H along the first of two */
+    const PetscInt W = x->shape[x->ndim - 1], H = f->sdim == 2 ? x->shape[2] : 0;
+    PetscCheck(f->modes <= W / 2 + 1 && (f->sdim == 1 || 2 * f->modes <= H), nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-fno_modes %" PetscInt_FMT " does not fit this grid of %" PetscInt_FMT " x %" PetscInt_FMT " points: at most %" PetscInt_FMT " modes on it (a grid of n points along a dimension holds n/2 modes)", f->modes, f->sdim == 2 ? H : 1, W,
+               f->sdim == 2 ? PetscMin(W / 2 + 1, H / 2) : W / 2 + 1);
+  }
   PetscCall(GridChannels(tape, x, f->sdim, &g));
   PetscCall(PdConcat(x, g, 1, &h));
   /* each pointwise path (1x1 convolution, bias, the spectral branch, GELU) is one fused node */

@@ -7,6 +7,7 @@
 #include <pdeop/progress.h>
 #include <pdeop/plot.h>
 #include <errno.h>
+#include <unistd.h>
 
 /*@
   PdTrainerCreateWithObjective - a trainer of an objective's parameters (it keeps a reference)
@@ -402,9 +403,17 @@ static PetscErrorCode OpenLog(PdTrainer t, PetscInt start, FILE **log)
   PetscCallMPI(MPI_Comm_rank(t->comm, &rank));
   if (!t->log[0] || rank || t->obj->quiet_epochs) PetscFunctionReturn(0);
   PetscCall(PetscTestFile(t->log, 'r', &exists));
-  *log = fopen(t->log, start > 0 && exists ? "a" : "w");
-  PetscCheck(*log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s'", t->log);
-  if (!(start > 0 && exists)) {
+  t->log_fresh = (PetscBool)!(start > 0 && exists);
+  if (t->log_fresh) { /* an existing file stays as it is until this run has a row to put in its place */
+    char tmp[PETSC_MAX_PATH_LEN + 8];
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", t->log));
+    *log = fopen(tmp, "w");
+    PetscCheck(*log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s' (through '%s'): %s", t->log, tmp, strerror(errno));
+  } else {
+    *log = fopen(t->log, "a");
+    PetscCheck(*log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s': %s", t->log, strerror(errno));
+  }
+  if (t->log_fresh) {
     if (t->obj->metric_column[0]) fprintf(*log, "epoch,%s,%s,seconds\n", t->obj->loss_column, t->obj->metric_column);
     else fprintf(*log, "epoch,%s,seconds\n", t->obj->loss_column);
   }
@@ -431,7 +440,13 @@ static PetscErrorCode EpochEnd(PdTrainer t, FILE *log, double seconds)
       fprintf(log, ",");
     }
     fprintf(log, "%.4f\n", seconds);
-    PetscCheck(!fflush(log) && !ferror(log), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the training log '%s': %s", t->log, strerror(errno));
+    PetscCheck(!fflush(log) && !ferror(log), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the training log '%s': %s%s", t->log, strerror(errno), t->log_fresh ? "; an existing one is unchanged" : "");
+    if (t->log_fresh) { /* the first row is on disk: the new log replaces the old one, and grows in place from here */
+      char tmp[PETSC_MAX_PATH_LEN + 8];
+      PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", t->log));
+      PetscCheck(!fsync(fileno(log)) && !rename(tmp, t->log), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the training log '%s' (through '%s'): %s; an existing one is unchanged", t->log, tmp, strerror(errno));
+      t->log_fresh = PETSC_FALSE;
+    }
   }
   if (t->curve[0]) {
     PetscCall(HistoryAdd(t, (double)(t->epoch + 1), t->train_loss, t->metric));

@@ -3,6 +3,7 @@
 #pragma once
 #include <petscksp.h>
 #include <pdeop/nop.h>
+#include <pdeop/dict.h>
 
 #define KSPGUESSNOP "nop"
 /* Name under which a Vec (the model's input field, in the solution's layout) is composed on the
@@ -30,6 +31,6 @@ PETSC_EXTERN PetscErrorCode KSPGuessNOpSetScaleType(KSPGuess, KSPGuessNOpScaleTy
 /* Model evaluations so far, seconds spent forming guesses (inference included), the last alpha */
 PETSC_EXTERN PetscErrorCode KSPGuessNOpGetStats(KSPGuess, PetscInt *, PetscLogDouble *, PetscReal *);
 
-/* Solve A x = b again from a zero initial guess with the KSP's guess object switched off (for a
-   comparison): iterations and seconds of KSPSolve; x is overwritten. */
-PETSC_EXTERN PetscErrorCode PdKSPSolveZeroGuess(KSP, Vec, Vec, PetscInt *, PetscLogDouble *);
+/* After a solve: guess_type, guess_seconds and guess_alpha (nop) into the report, and with the flag
+   a second solve from a zero initial guess: iterations_zero_guess, solve_seconds_zero_guess */
+PETSC_EXTERN PetscErrorCode PdKSPGuessReport(KSP, Vec, PetscBool, PdDict);

@@ -3,6 +3,7 @@
 #include <petsc/private/kspimpl.h>
 #include <petscdmda.h>
 #include <pdeop/guess.h>
+#include <pdeop/options.h>
 
 const char *const KSPGuessNOpInputTypes[] = {"auto", "diagonal", "rhs", "KSPGuessNOpInputType", "KSPGUESSNOP_INPUT_", NULL};
 const char *const KSPGuessNOpScaleTypes[] = {"none", "energy", "residual", "KSPGuessNOpScaleType", "KSPGUESSNOP_SCALE_", NULL};
@@ -281,8 +282,11 @@ static PetscErrorCode Predict(KSPGuess guess, Mat A, Vec b)
   PetscCall(PetscMalloc1(M * N, &din.inputs));
   PetscCall(GatherNatural(da, in, din.inputs));
   PetscCall(VecDestroy(&in));
-  PetscCall(NOpPredict(g->nop, &din, 1, &dout));
-  PetscCall(PetscFree(din.inputs));
+  {
+    PetscErrorCode ierr = NOpPredict(g->nop, &din, 1, &dout);
+    PetscCall(PetscFree(din.inputs));
+    PetscCall(ierr);
+  }
   if (dout.out_size != M * N) {
     PetscCall(PdDatasetFree(&dout));
     SETERRQ(comm, PETSC_ERR_ARG_INCOMP, "The model '%s' predicts %" PetscInt_FMT " values from a %" PetscInt_FMT " x %" PetscInt_FMT " field; the nop initial guess needs one value per unknown (%" PetscInt_FMT ")", g->file, dout.out_size, M, N, M * N);
@@ -432,9 +436,9 @@ static PetscErrorCode KSPGuessSetFromOptions_NOp(KSPGuess guess)
   PetscOptionsBegin(PetscObjectComm((PetscObject)guess), ((PetscObject)guess)->prefix, "Neural-operator initial guess", "KSPGuess");
   PetscCall(PetscOptionsString("-ksp_guess_nop_model", "Model checkpoint (pdeop train) that predicts the initial guess", "KSPGuessNOpSetModelFile", g->file, file, sizeof(file), &set));
   if (set) PetscCall(KSPGuessNOpSetModelFile(guess, file));
-  PetscCall(PetscOptionsEnum("-ksp_guess_nop_input", "The model's input: the given field, else the diagonal (auto), the diagonal, or the rhs", "KSPGuessNOpSetInputType", KSPGuessNOpInputTypes, (PetscEnum)g->input_type, (PetscEnum *)&g->input_type, &set));
+  PetscCall(PdOptionsEnum("-ksp_guess_nop_input", "The model's input: the given field, else the diagonal (auto), the diagonal, or the rhs", "KSPGuessNOpSetInputType", KSPGuessNOpInputTypes, (PetscEnum)g->input_type, (PetscEnum *)&g->input_type, &set));
   if (set) g->src_id = 0;
-  PetscCall(PetscOptionsEnum("-ksp_guess_nop_scale", "Scaling of the prediction", "KSPGuessNOpSetScaleType", KSPGuessNOpScaleTypes, (PetscEnum)g->scale, (PetscEnum *)&g->scale, NULL));
+  PetscCall(PdOptionsEnum("-ksp_guess_nop_scale", "Scaling of the prediction", "KSPGuessNOpSetScaleType", KSPGuessNOpScaleTypes, (PetscEnum)g->scale, (PetscEnum *)&g->scale, NULL));
   PetscOptionsEnd();
   PetscFunctionReturn(0);
 }
@@ -496,15 +500,14 @@ PetscErrorCode KSPGuessCreate_NOp(KSPGuess guess)
   PetscFunctionReturn(0);
 }
 
-/*@
-  PdKSPSolveZeroGuess - solve A x = b again from a zero initial guess, the KSP's guess object
-  switched off for this solve (to compare with a guessed solve); x is overwritten
-@*/
-PetscErrorCode PdKSPSolveZeroGuess(KSP ksp, Vec b, Vec x, PetscInt *its, PetscLogDouble *seconds)
+/* Solve A x = b again from a zero initial guess, the KSP's guess object switched off for this
+   solve; x is overwritten */
+static PetscErrorCode SolveZeroGuess(KSP ksp, Vec b, Vec x, PetscInt *its, PetscLogDouble *seconds)
 {
-  KSPGuess       guess = ksp->guess;
-  PetscBool      nonzero;
-  PetscLogDouble t0, t1;
+  KSPGuess           guess = ksp->guess;
+  PetscBool          nonzero;
+  PetscLogDouble     t0, t1;
+  KSPConvergedReason reason;
 
   PetscFunctionBegin;
   PetscCall(KSPGetInitialGuessNonzero(ksp, &nonzero));
@@ -520,6 +523,42 @@ PetscErrorCode PdKSPSolveZeroGuess(KSP ksp, Vec b, Vec x, PetscInt *its, PetscLo
   PetscCall(PetscTime(&t1));
   PetscCall(KSPSetInitialGuessNonzero(ksp, nonzero));
   PetscCall(KSPGetIterationNumber(ksp, its));
+  PetscCall(KSPGetConvergedReason(ksp, &reason));
+  PetscCheck(reason >= 0, PetscObjectComm((PetscObject)ksp), PETSC_ERR_NOT_CONVERGED, "The comparison solve from a zero initial guess diverged: %s after %" PetscInt_FMT " iterations", KSPConvergedReasons[reason], *its);
   *seconds = t1 - t0;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdKSPGuessReport - after a solve: the KSP's initial guess in the report (guess_type; for nop also
+  guess_seconds, the time spent forming guesses with inference, and guess_alpha), and with zero,
+  a second solve of A x = b from a zero initial guess (iterations_zero_guess,
+  solve_seconds_zero_guess); the solution the caller holds is not touched
+@*/
+PetscErrorCode PdKSPGuessReport(KSP ksp, Vec b, PetscBool zero, PdDict report)
+{
+  KSPGuess  guess = ksp->guess; /* not KSPGetGuess, which would make one */
+  PetscBool isnop = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  if (guess) PetscCall(PetscObjectTypeCompare((PetscObject)guess, KSPGUESSNOP, &isnop));
+  if (guess && ((PetscObject)guess)->type_name) PetscCall(PdDictSetString(report, "guess_type", ((PetscObject)guess)->type_name));
+  if (isnop) {
+    PetscLogDouble seconds = 0;
+    PetscReal      alpha   = 1;
+    PetscCall(KSPGuessNOpGetStats(guess, NULL, &seconds, &alpha));
+    PetscCall(PdDictSetReal(report, "guess_seconds", seconds));
+    PetscCall(PdDictSetReal(report, "guess_alpha", alpha));
+  }
+  if (zero) {
+    Vec            x;
+    PetscInt       its;
+    PetscLogDouble seconds = 0;
+    PetscCall(VecDuplicate(b, &x));
+    PetscCall(SolveZeroGuess(ksp, b, x, &its, &seconds));
+    PetscCall(VecDestroy(&x));
+    PetscCall(PdDictSetInt(report, "iterations_zero_guess", its));
+    PetscCall(PdDictSetReal(report, "solve_seconds_zero_guess", seconds));
+  }
   PetscFunctionReturn(0);
 }

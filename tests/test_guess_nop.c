@@ -96,6 +96,13 @@ static void test_guess_is_prediction(void **state)
   SysCreate(&s, 0, "guess_fno.h5");
   PDT(KSPGetGuess(s.ksp, &guess));
   PDT(KSPGuessNOpSetScaleType(guess, KSPGUESSNOP_SCALE_NONE));
+  {
+    NOp     held;
+    NOpType type;
+    PDT(KSPGuessNOpGetModel(guess, &held));
+    PDT(NOpGetType(held, &type));
+    assert_string_equal(type, NOPFNO);
+  }
   FormGuess(&s, s.x);
   PDT(NOpLoad(PETSC_COMM_SELF, "guess_fno.h5", &nop, NULL));
   in.N        = 1;

@@ -10,6 +10,7 @@ const char *const KSPGuessNOpScaleTypes[] = {"none", "energy", "residual", "KSPG
 
 typedef struct {
   NOp                  nop;
+  PdTape               tape; /* for the model's evaluations, kept */
   char                 file[PETSC_MAX_PATH_LEN];
   KSPGuessNOpInputType input_type;
   KSPGuessNOpScaleType scale;
@@ -251,18 +252,44 @@ static PetscErrorCode FillInput(PetscObject src, Mat A, PetscInt M, Vec in)
   PetscFunctionReturn(0);
 }
 
+/* The model on the whole M x N field (natural order), on every rank alike (no communication, so an
+   error is every rank's): out gets M x N values. The tape is kept between calls, so its arena is
+   grown once. */
+static PetscErrorCode Evaluate(KSPGuess guess, PetscInt M, PetscInt N, const float in[], float out[])
+{
+  KSPGuess_NOp *g = (KSPGuess_NOp *)guess->data;
+  MPI_Comm      comm = PetscObjectComm((PetscObject)guess);
+  PdTensor      x, y;
+  PetscInt      bad = 0;
+
+  PetscFunctionBegin;
+  if (!g->tape) {
+    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &g->tape));
+    PetscCall(PdTapeSetGradEnabled(g->tape, PETSC_FALSE));
+  }
+  PetscCall(PdTapeReset(g->tape));
+  PetscCall(PdTapeInput(g->tape, 4, (PetscInt[]){1, 1, N, M}, &x));
+  PetscCall(PetscArraycpy(x->data, in, M * N));
+  PetscCall(NOpForward(g->nop, g->tape, x, &y));
+  PetscCheck(y->size == M * N, comm, PETSC_ERR_ARG_INCOMP, "The model '%s' predicts %" PetscInt_FMT " values from a %" PetscInt_FMT " x %" PetscInt_FMT " field; the nop initial guess needs one value per unknown (%" PetscInt_FMT ")", g->file, y->size, M, N, M * N);
+  for (PetscInt i = 0; i < M * N; i++) bad += (PetscInt)PetscIsInfOrNanReal((PetscReal)y->data[i]);
+  PetscCheck(!bad, comm, PETSC_ERR_FP, "The model '%s' predicts %" PetscInt_FMT " NaN or Inf values: its parameters or normalisation are damaged, or the system lies far outside its training data", g->file, bad);
+  PetscCall(PetscArraycpy(out, y->data, M * N));
+  PetscFunctionReturn(0);
+}
+
 /* g->pred: the model's prediction from the current input, unless that input has not changed */
 static PetscErrorCode Predict(KSPGuess guess, Mat A, Vec b)
 {
-  KSPGuess_NOp    *g = (KSPGuess_NOp *)guess->data;
-  MPI_Comm         comm = PetscObjectComm((PetscObject)guess);
+  KSPGuess_NOp    *g  = (KSPGuess_NOp *)guess->data;
   DM               da = NULL;
   PetscInt         M, N;
   PetscObject      src;
   PetscObjectId    id;
   PetscObjectState state;
   Vec              in;
-  PdDataset        din = {0}, dout = {0};
+  float           *field;
+  PetscErrorCode   ierr;
 
   PetscFunctionBegin;
   PetscCall(GetSource(guess, A, b, &src));
@@ -272,27 +299,13 @@ static PetscErrorCode Predict(KSPGuess guess, Mat A, Vec b)
   PetscCall(GetGrid(guess, A, &da, &M, &N));
   PetscCall(VecDuplicate(g->pred, &in));
   PetscCall(FillInput(src, A, M, in));
-  din.N        = 1;
-  din.in_ndim  = 4;
-  din.in_shape[0] = 1;
-  din.in_shape[1] = 1;
-  din.in_shape[2] = N;
-  din.in_shape[3] = M;
-  din.in_size  = M * N;
-  PetscCall(PetscMalloc1(M * N, &din.inputs));
-  PetscCall(GatherNatural(da, in, din.inputs));
+  PetscCall(PetscMalloc1(M * N, &field));
+  PetscCall(GatherNatural(da, in, field));
   PetscCall(VecDestroy(&in));
-  {
-    PetscErrorCode ierr = NOpPredict(g->nop, &din, 1, &dout);
-    PetscCall(PetscFree(din.inputs));
-    PetscCall(ierr);
-  }
-  if (dout.out_size != M * N) {
-    PetscCall(PdDatasetFree(&dout));
-    SETERRQ(comm, PETSC_ERR_ARG_INCOMP, "The model '%s' predicts %" PetscInt_FMT " values from a %" PetscInt_FMT " x %" PetscInt_FMT " field; the nop initial guess needs one value per unknown (%" PetscInt_FMT ")", g->file, dout.out_size, M, N, M * N);
-  }
-  PetscCall(ScatterNatural(da, dout.outputs, g->pred));
-  PetscCall(PdDatasetFree(&dout));
+  ierr = Evaluate(guess, M, N, field, field);
+  if (!ierr) ierr = ScatterNatural(da, field, g->pred);
+  PetscCall(PetscFree(field));
+  PetscCall(ierr);
   g->src_id    = id;
   g->src_state = state;
   g->predictions++;
@@ -463,6 +476,7 @@ static PetscErrorCode KSPGuessDestroy_NOp(KSPGuess guess)
 
   PetscFunctionBegin;
   PetscCall(NOpDestroy(&g->nop));
+  PetscCall(PdTapeDestroy(&g->tape));
   PetscCall(VecDestroy(&g->input));
   PetscCall(VecDestroy(&g->pred));
   PetscCall(VecDestroy(&g->diag));

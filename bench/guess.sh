@@ -51,7 +51,7 @@ for rtol in 1e-8 1e-4; do
         f="$out/r${r}_${pc}_${g}_$rtol.json"
         # shellcheck disable=SC2046
         [ -s "$f" ] || "$seq" -data "$out/heldout$r.h5" -count "$count" -ksp_rtol "$rtol" $(pcopt $pc) $(gopt $g) -o "$f" >/dev/null
-        row="$row | $(jget "$f" iterations_mean) | $(printf %.3f "$(jget "$f" seconds)")"
+        row="$row | $(printf %.2f "$(jget "$f" iterations_mean)") | $(printf %.3f "$(jget "$f" seconds)")"
         [ $g = nop ] && row="$row | $(printf %.3f "$(jget "$f" guess_seconds)")"
       done
       echo "$row |"

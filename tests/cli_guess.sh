@@ -101,6 +101,9 @@ expect_fail "-ksp_guess_nop_model without its value" "needs a file" $P solve dar
 expect_fail "no model at all" "needs a model" $P solve darcy -da_grid_x 17 -ksp_guess_type nop
 expect_fail "-ksp_guess_nop_scale out of its choices" "bogus" $P solve darcy "${g[@]}" -ksp_guess_nop_scale bogus
 expect_fail "-ksp_guess_nop_input without its value" "ksp_guess_nop_input" $P solve darcy "${g[@]}" -ksp_guess_nop_input
+expect_fail "-ksp_guess_nop_input out of its choices" "Unknown option bogus for -ksp_guess_nop_input" $P solve darcy "${g[@]}" -ksp_guess_nop_input bogus
+expect_fail "-ksp_guess_nop_scale without its value" "ksp_guess_nop_scale needs a value" $P solve darcy "${g[@]}" -ksp_guess_nop_scale
+expect_fail "-compare_zero_guess with a value that is not a truth value" "Unknown logical value: maybe" $P solve darcy "${g[@]}" -compare_zero_guess maybe
 $P data antiderivative -n 16 -m 32 -seed 1 -o ad.h5 -quiet
 $P train -model fno -fno_width 4 -fno_modes 4 -fno_layers 1 -fno_hidden 8 -data ad.h5 -epochs 1 -o m1d.h5 -quiet
 expect_fail "a model of 1D fields" "needs a model of one 2D field to one 2D field" $P solve darcy -da_grid_x 17 -ksp_guess_type nop -ksp_guess_nop_model m1d.h5

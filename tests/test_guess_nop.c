@@ -203,6 +203,29 @@ static void test_diagonal_input(void **state)
   FormGuess(&s, g);
   PDT(VecEqual(g, s.x, &eq));
   assert_false(eq);
+  /* KSPGuessNOpSetInput's field comes before the composed one; NULL gives the composed one back */
+  {
+    Vec other, x2;
+    PDT(KSPGuessNOpSetInputType(guess, KSPGUESSNOP_INPUT_AUTO));
+    PDT(VecDuplicate(s.a, &other));
+    PDT(VecDuplicate(s.x, &x2));
+    PDT(VecSet(other, 7.0));
+    PDT(KSPGuessNOpSetInput(guess, other));
+    FormGuess(&s, g);
+    PDT(VecEqual(g, s.x, &eq));
+    assert_false(eq);
+    PDT(KSPGuessNOpSetInput(guess, NULL));
+    FormGuess(&s, x2);
+    PDT(VecAXPY(x2, -1.0, s.x));
+    {
+      PetscReal d, n;
+      PDT(VecNorm(x2, NORM_INFINITY, &d));
+      PDT(VecNorm(s.x, NORM_INFINITY, &n));
+      if (!(d <= 1e-6 * n)) fail_msg("without the given field the guess is not the composed coefficient's again (%g of %g)", (double)d, (double)n);
+    }
+    PDT(VecDestroy(&other));
+    PDT(VecDestroy(&x2));
+  }
   PDT(VecDestroy(&g));
   SysDestroy(&s);
 }

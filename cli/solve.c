@@ -62,6 +62,18 @@ static PetscErrorCode PrintSummary(MPI_Comm comm, const char problem[], PdDict r
   if (haserr) PetscCall(PdDictGetReal(report, "error", &err));
   if (haserr && err >= 0) PetscCall(PdPrintf(comm, "%s: %" PetscInt64_FMT " unknowns, KSP %s + PC %s: %" PetscInt64_FMT " iterations, %s, residual norm %.3e; L2 error against the exact solution %.3e\n", problem, n, ktype, ptype, its, reason, rnorm, err));
   else PetscCall(PdPrintf(comm, "%s: %" PetscInt64_FMT " unknowns, KSP %s + PC %s: %" PetscInt64_FMT " iterations, %s, residual norm %.3e\n", problem, n, ktype, ptype, its, reason, rnorm));
+  PetscCall(PdDictHas(report, "iterations_zero_guess", &has));
+  if (has) { /* -compare_zero_guess */
+    PetscInt64 its0;
+    double     t, t0, tg = 0;
+    PetscBool  hasg;
+    PetscCall(PdDictGetInt(report, "iterations_zero_guess", &its0));
+    PetscCall(PdDictGetReal(report, "solve_seconds", &t));
+    PetscCall(PdDictGetReal(report, "solve_seconds_zero_guess", &t0));
+    PetscCall(PdDictHas(report, "guess_seconds", &hasg));
+    if (hasg) PetscCall(PdDictGetReal(report, "guess_seconds", &tg));
+    PetscCall(PdPrintf(comm, "  initial guess: %" PetscInt64_FMT " iterations in %.3g s (%.3g s forming the guess); zero initial guess: %" PetscInt64_FMT " iterations in %.3g s\n", its, t, tg, its0, t0));
+  }
   PetscFunctionReturn(0);
 }
 

@@ -28,6 +28,7 @@ PetscErrorCode PdRegisterAll(void)
   PetscCall(PCRegister("learned_sor", PCCreate_LearnedSOR));
   PetscCall(PCRegister("learned_ic", PCCreate_LearnedIC));
   PetscCall(KSPRegister("dcdm", KSPCreate_DCDM));
+  PetscCall(KSPGuessRegister(KSPGUESSNOP, KSPGuessCreate_NOp));
   PetscCall(PetscRegisterFinalize(PdFinalizePackage));
   PetscFunctionReturn(0);
 }

@@ -32,6 +32,7 @@
 #include <pdeop/train.h>
 #include <pdeop/pinn.h>
 #include <pdeop/precond.h>
+#include <pdeop/guess.h>
 #include <pdeop/learned.h>
 #include <pdeop/learnedtrain.h>
 

@@ -2,6 +2,7 @@
    unit square, with a random (thresholded or log-normal) coefficient or one read from a file. */
 #include "pde/interface/problemimpl.h"
 #include <pdeop/darcy.h>
+#include <pdeop/guess.h>
 #include <pdeop/field.h>
 #include <pdeop/mesh.h>
 #include <pdeop/output.h>
@@ -13,6 +14,7 @@
 static const char *const coefs[] = { "threshold", "lognormal", "file", "PdCoefficient", "", NULL };
 
 typedef struct {
+  PetscBool     compare_zero; /* -compare_zero_guess: solve again from a zero initial guess */
   PetscInt      coef, seed, aindex; /* aindex: the sample of a dataset file (-1: the file's only one) */
   PetscReal     alpha, tau, sigma, fval;
   PdFaceAverage avg;
@@ -51,6 +53,7 @@ static PetscErrorCode SetFromOptions_Darcy(PdProblem p)
   PetscCall(PdOptionsReal("-darcy_f", "Constant right-hand side f", "", s->fval, &s->fval, NULL));
   PetscCall(PdOptionsEnum("-darcy_face_average", "Face coefficient", "", PdFaceAverages, (PetscEnum)s->avg, (PetscEnum *)&s->avg, NULL));
   PetscCall(PdOptionsInt("-seed", "Seed of the random coefficient", "", s->seed, &s->seed, NULL));
+  PetscCall(PetscOptionsBool("-compare_zero_guess", "Solve again from a zero initial guess and report both", "", s->compare_zero, &s->compare_zero, NULL));
   PetscOptionsEnd();
   if (s->afile[0]) s->coef = 2;
   PetscCheck(s->alpha > 0 && s->tau > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-darcy_alpha and -darcy_tau must be positive");
@@ -154,6 +157,7 @@ static PetscErrorCode SetUp_Darcy(PdProblem p)
   PetscCall(PetscObjectSetName((PetscObject)s->u, "u"));
   PetscCall(PdDarcyRHS(s->da, NULL, s->fval, s->b));
   PetscCall(CoefficientVec(s->da, a, &s->a));
+  PetscCall(PetscObjectCompose((PetscObject)s->A, KSPGUESSNOP_INPUT, (PetscObject)s->a)); /* the model input of -ksp_guess_type nop */
   PetscCall(PetscFree(a));
   if (p->setfromoptionscalled) PetscCall(PdOptionsCheckUnusedAtSolve("solve darcy"));
   PetscFunctionReturn(0);
@@ -167,6 +171,7 @@ static PetscErrorCode Solve_Darcy(PdProblem p)
 
   PetscFunctionBegin;
   PetscCall(PdKSPSolveReport(s->ksp, s->b, s->u, p->results));
+  PetscCall(PdKSPGuessReport(s->ksp, s->b, s->compare_zero, p->results));
   PetscCall(VecGetSize(s->u, &M));
   PetscCall(PdDictSetInt(p->results, "unknowns", M));
   PetscCall(PdDictSetString(p->results, "coefficient", coefs[s->coef]));
@@ -214,7 +219,8 @@ static PetscErrorCode Destroy_Darcy(PdProblem p)
    -darcy_coefficient_file a.h5 (a dataset "a" of the grid's size, or a dataset's /inputs, sample
    -darcy_coefficient_index k),
    -darcy_alpha 2 -darcy_tau 3 -darcy_sigma 1 -seed 0, -darcy_f 1, -darcy_face_average
-   harmonic|arithmetic, every KSP/PC option, -o/-vtk/-png */
+   harmonic|arithmetic, every KSP/PC option, -o/-vtk/-png, -compare_zero_guess; the coefficient is
+   composed on the operator as the model input of -ksp_guess_type nop */
 PetscErrorCode PdProblemCreate_Darcy(PdProblem p)
 {
   Darcy *s;

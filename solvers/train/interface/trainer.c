@@ -8,6 +8,7 @@
 #include <pdeop/plot.h>
 #include <errno.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 /*@
   PdTrainerCreateWithObjective - a trainer of an objective's parameters (it keeps a reference)
@@ -251,6 +252,10 @@ static PetscErrorCode HistoryFromLog(PdTrainer t, PetscInt upto)
   double last = 0;
 
   PetscFunctionBegin;
+  { /* a log that is not a regular file (a device, a pipe) has no history to read, and may never end */
+    struct stat st;
+    if (stat(t->log, &st) || !S_ISREG(st.st_mode)) PetscFunctionReturn(0);
+  }
   f = fopen(t->log, "r");
   if (!f) PetscFunctionReturn(0);
   while (fgets(line, sizeof(line), f)) {

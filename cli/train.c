@@ -31,7 +31,7 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PetscMemzero(&train, sizeof(train)));
   PetscCall(PetscMemzero(&testset, sizeof(testset)));
   PetscOptionsBegin(comm, NULL, "pdeop train: train a neural operator", "pdeop");
-  PetscCall(PetscOptionsString("-data", "HDF5 training set (/inputs, /outputs: N x C x grid)", "", data, data, sizeof(data), NULL));
+  PetscCall(PetscOptionsString("-data", "HDF5 training set (/inputs, /outputs: N x C x grid; /inputs alone: -loss residual)", "", data, data, sizeof(data), NULL));
   PetscCall(PetscOptionsString("-test", "HDF5 test set", "", test, test, sizeof(test), &hastest));
   PetscCall(PetscOptionsString("-o", "Checkpoint to write", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-resume", "Continue training from this checkpoint", "", resume, resume, sizeof(resume), NULL));
@@ -61,7 +61,14 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
     PetscCall(NOpDestroy(&nop));
     PetscFunctionReturn(0);
   }
-  PetscCall(PdDatasetRead(comm, data, PETSC_TRUE, &train));
+  PetscCall(PdDatasetRead(comm, data, PETSC_FALSE, &train));
+  if (!train.outputs) { /* inputs alone, for the residual loss: one output channel on the inputs' grid */
+    PetscCheck(!hasK, comm, PETSC_ERR_ARG_WRONG, "'%s' has no /outputs: -rollout trains on time series with outputs", data);
+    train.out_ndim = train.in_ndim;
+    for (int d = 0; d < train.in_ndim; d++) train.out_shape[d] = train.in_shape[d];
+    train.out_shape[1] = 1;
+    train.out_size     = train.in_size / train.in_shape[1];
+  }
   PetscCheck(ntrain >= 0 && ntrain <= train.N, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ntrain %" PetscInt_FMT " is not between 0 (all) and the %" PetscInt_FMT " samples of '%s'", ntrain, train.N, data);
   if (ntrain > 0) train.N = train.in_shape[0] = train.out_shape[0] = ntrain; /* the arrays stay whole */
   if (hastest) PetscCall(PdDatasetRead(comm, test, PETSC_TRUE, &testset));

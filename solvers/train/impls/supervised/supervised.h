@@ -3,6 +3,8 @@
 #pragma once
 #include "../../trainimpl.h"
 
+typedef struct _p_PdResidual *PdResidual; /* residual.c */
+
 typedef struct {
   NOp              nop;
   const PdDataset *train, *test;
@@ -11,6 +13,11 @@ typedef struct {
   /* recurrent training (NOpSetRollout): predictions and their adjoints, [n][K][grid] */
   float *rpred, *radj;
   size_t rcap;
+  /* residual and hybrid losses (residual.c) */
+  PetscReal        residual_weight, labelled_fraction;
+  char             residual_pc[64];
+  PdResidual       res;
+  const PdDataset *res_ds; /* the training set res was made for */
 } PdObjective_Supervised;
 
 PETSC_INTERN PetscErrorCode PdSupervisedGet(PdTrainer, PdObjective_Supervised **);
@@ -19,3 +26,11 @@ PETSC_INTERN PetscErrorCode PdSupervisedChannelStats(const PdDataset *, int, dou
 PETSC_INTERN PetscErrorCode PdRolloutCheckSeries(NOp, const PdDataset *, const char *, PetscInt);
 PETSC_INTERN PetscErrorCode PdRolloutSeriesNormalization(NOp, const PdDataset *);
 PETSC_INTERN PetscErrorCode PdRolloutLossGrad(PdObjective, PdTrainer, PetscInt, const PetscInt[], PetscInt, double *);
+PETSC_INTERN PetscErrorCode PdSupervisedGatherBatch(PdTape, const PdDataset *, const PetscInt *, PetscInt, PdTensor *, PdTensor *);
+PETSC_INTERN PetscErrorCode PdResidualCreate(MPI_Comm, const PdDataset *, const char[], PdResidual *);
+PETSC_INTERN PetscErrorCode PdResidualDestroy(PdResidual *);
+PETSC_INTERN PetscErrorCode PdSupervisedSetHybrid(PdObjective_Supervised *, MPI_Comm, PetscReal, PetscReal);
+PETSC_INTERN PetscErrorCode PdSupervisedResidualScale(PdObjective_Supervised *, double, double *, double *);
+PETSC_INTERN PetscErrorCode PdSupervisedLabelled(PdObjective_Supervised *, PetscInt *);
+PETSC_INTERN PetscErrorCode PdSupervisedPhysicsSetUp(PdObjective_Supervised *, MPI_Comm);
+PETSC_INTERN PetscErrorCode PdSupervisedPhysicsLoss(PdObjective_Supervised *, PdTape, PetscInt, const PetscInt[], PdTensor, PdTensor *);

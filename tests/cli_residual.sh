@@ -27,5 +27,6 @@ expect_fail "-residual_weight without a value" "-residual_weight" "$P" train "${
 expect_fail "-residual_weight with a data loss" "are for -loss hybrid" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -residual_weight 2
 expect_fail "-residual_pc_type with a data loss" "is for -loss residual or hybrid" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -residual_pc_type jacobi
 expect_fail "-residual_pc_type of no PC" "nosuchpc" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -loss residual -residual_pc_type nosuchpc
+expect_fail "-residual_pc_mg_levels too many for 17 x 17" "at most 4 levels here" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -loss residual -residual_pc_type mg -residual_pc_mg_levels 5
 expect_fail "-loss of no kind" "nosuchloss" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -loss nosuchloss
 finish

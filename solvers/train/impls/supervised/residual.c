@@ -41,6 +41,21 @@ static PetscErrorCode ReadDarcyAttributes(MPI_Comm comm, const PdDataset *ds, Pe
   PetscFunctionReturn(0);
 }
 
+/* geometric multigrid coarsens the grid's s - 1 intervals by 2 per level: it must stay whole */
+static PetscErrorCode CheckMGLevels(PC pc, PetscInt res)
+{
+  PetscBool ismg;
+  PetscInt  L, most = 1;
+
+  PetscFunctionBegin;
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCMG, &ismg));
+  if (!ismg) PetscFunctionReturn(0);
+  PetscCall(PCMGGetLevels(pc, &L));
+  while ((res - 1) % ((PetscInt)1 << most) == 0 && ((res - 1) >> most) >= 2) most++;
+  PetscCheck(L <= most, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-residual_pc_mg_levels %" PetscInt_FMT " does not fit the data's %" PetscInt_FMT " x %" PetscInt_FMT " grid: each level halves its %" PetscInt_FMT " intervals, so at most %" PetscInt_FMT " levels here", L, res, res, res - 1, most);
+  PetscFunctionReturn(0);
+}
+
 /* sample i's operator, and preconditioner when there is one: assembled on first use */
 static PetscErrorCode GetSample(PdResidual r, PetscInt i, Mat *A, PC *pc)
 {
@@ -59,6 +74,7 @@ static PetscErrorCode GetSample(PdResidual r, PetscInt i, Mat *A, PC *pc)
       PetscCall(PCSetDM(r->pc[i], r->da)); /* geometric multigrid's interpolation */
       PetscCall(PCSetType(r->pc[i], r->pctype));
       PetscCall(PCSetFromOptions(r->pc[i]));
+      PetscCall(CheckMGLevels(r->pc[i], r->res));
       PetscCall(PdPCUseGalerkinMG(r->pc[i]));
       PetscCall(PCSetUp(r->pc[i]));
     }

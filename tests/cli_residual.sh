@@ -1,6 +1,7 @@
 # End-to-end tests of `pdeop train -loss residual|hybrid` on a tiny Darcy set solved on its own grid:
 # the report keys, a residual-only run whose test error falls far below the zero field's (1), the
-# hybrid loss, and one clear error for each bad option or dataset.
+# hybrid loss, refinement of a trained model on a new coefficient (-init), and one clear error for
+# each bad option or dataset.
 source "$(dirname "$0")/lib_cli.sh"
 P="$PDEOP"
 cd "$work"
@@ -17,6 +18,17 @@ check "residual-only training: test rel. L2 far below the zero field's 1" 'a < 0
 [ "$(jget h.json labelled)" = 5 ] && ok "report: 5 of 20 labelled" || bad "report's labelled is '$(jget h.json labelled)'"
 "$P" train "${fno[@]}" -data tr.h5 -test te.h5 -epochs 1 -report s.json -quiet
 [ "$(jget s.json loss_type)" = data ] && ok "report: loss_type data for rel_l2" || bad "report's loss_type is '$(jget s.json loss_type)'"
+# test-time refinement: a model trained on data at 17^2, refined by the residual alone on one new
+# coefficient at 33^2 (-init: a new run from its parameters), comes closer to that coefficient's solution
+"$P" train "${fno[@]}" -data tr.h5 -test te.h5 -epochs 10 -o m.h5 -quiet
+"$P" data darcy -n 1 -res 33 -fine 33 -seed 9 -o one33.h5 -quiet
+"$P" eval -model m.h5 -data one33.h5 -report e0.json -quiet
+"$P" train -init m.h5 -data one33.h5 -loss residual -residual_pc_type lu -epochs 30 -batch_size 1 -lr 1e-3 -o r.h5 -quiet
+"$P" eval -model r.h5 -data one33.h5 -report e1.json -quiet
+check "refinement at 33^2 by the residual lowers the error on that coefficient" 'a < 0.7 * b' "$(jget e1.json rel_l2)" "$(jget e0.json rel_l2)"
+expect_fail "-init with -resume" "give one of them" "$P" train -init m.h5 -resume m.h5 -data one33.h5 -loss residual
+expect_fail "-init without a value" "-init needs the checkpoint file" "$P" train -data one33.h5 -loss residual -init
+expect_fail "-init of a missing file" "nosuch.h5" "$P" train -init nosuch.h5 -data one33.h5 -loss residual
 expect_fail "residual loss on a dataset that is not Darcy's" "need a Darcy dataset" "$P" train "${fno[@]}" -data anti.h5 -epochs 1 -loss residual
 expect_fail "-labelled_fraction 0" "-labelled_fraction must be in (0, 1]" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -loss hybrid -labelled_fraction 0
 expect_fail "-labelled_fraction 1.5" "-labelled_fraction must be in (0, 1]" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -loss hybrid -labelled_fraction 1.5

@@ -34,6 +34,7 @@ runs=(
   "residual, mg ($levels levels)|-loss residual -residual_pc_type mg -residual_pc_mg_levels $levels|$epochs"
   "residual, gamg|-loss residual -residual_pc_type gamg|$epochs"
   "hybrid, 10% labelled, mg ($levels levels)|-loss hybrid -labelled_fraction 0.1 -residual_weight 1 -residual_pc_type mg -residual_pc_mg_levels $levels|$epochs"
+  "hybrid w10, 10% labelled, mg ($levels levels)|-loss hybrid -labelled_fraction 0.1 -residual_weight 10 -residual_pc_type mg -residual_pc_mg_levels $levels|$epochs"
   "supervised on the 10% alone|-loss rel_l2 -ntrain $nl|$((epochs * 10))"
 )
 echo "Darcy s = $s, $n training and 100 test samples, FNO width 16 modes 8 layers 4, batch 20, $ranks rank(s); $(date -u +%Y-%m-%d)"

@@ -29,11 +29,11 @@ echo "|---|---:|---:|---:|"
 for i in $(seq 1 "$count"); do
   one="$dir/one85_$i.h5"
   [ -s "$one" ] || "$pdeop" data darcy -n 1 -res 85 -fine 85 -seed $((100 + i)) -o "$one" -quiet
-  [ -s "$dir/one85_${i}_e0.json" ] || "$pdeop" eval -model "$model" -data "$one" -report "$dir/one85_${i}_e0.json" -quiet
+  [ -s "$dir/one85_${i}_e0.json" ] || "$pdeop" eval -model "$model" -data "$one" -report "$dir/one85_${i}_e0.json" -quiet >/dev/null
   if [ ! -s "$dir/one85_${i}_e1.json" ]; then
     "$pdeop" train -init "$model" -data "$one" -loss residual -residual_pc_type mg -residual_pc_mg_levels 3 -epochs "$steps" \
       -batch_size 1 -lr 1e-3 -o "$dir/one85_${i}_r.h5" -report "$dir/one85_${i}_t.json" -quiet >/dev/null
-    "$pdeop" eval -model "$dir/one85_${i}_r.h5" -data "$one" -report "$dir/one85_${i}_e1.json.tmp" -quiet
+    "$pdeop" eval -model "$dir/one85_${i}_r.h5" -data "$one" -report "$dir/one85_${i}_e1.json.tmp" -quiet >/dev/null
     mv "$dir/one85_${i}_e1.json.tmp" "$dir/one85_${i}_e1.json"
   fi
   printf "| %d | %.4f | **%.4f** | %.1f |\n" $((100 + i)) "$(jget "$dir/one85_${i}_e0.json" rel_l2)" "$(jget "$dir/one85_${i}_e1.json" rel_l2)" \

@@ -309,7 +309,7 @@ PetscErrorCode PdTrainerResidualLoss(PdTrainer t, PetscInt n, const PetscInt idx
 
   PetscFunctionBegin;
   PetscCall(PdSupervisedGet(t, &s));
-  PetscCheck(s->loss == PD_LOSS_RESIDUAL || s->loss == PD_LOSS_HYBRID, t->comm, PETSC_ERR_ARG_WRONG, "The trainer's loss is %s, not residual or hybrid", PdLossTypes[s->loss]);
+  PetscCheck(PdLossIsPhysics(s->loss), t->comm, PETSC_ERR_ARG_WRONG, "The trainer's loss is %s, not residual or hybrid", PdLossTypes[s->loss]);
   PetscCheck(s->train, t->comm, PETSC_ERR_ARG_WRONGSTATE, "Call PdTrainerSetData first");
   PetscCall(PdSupervisedPhysicsSetUp(s, t->comm));
   PetscCall(PdTapeReset(t->tape));

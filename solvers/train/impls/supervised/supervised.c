@@ -103,7 +103,7 @@ PetscErrorCode PdTrainerSetLoss(PdTrainer t, PdLossType loss)
   PetscFunctionBegin;
   PetscCall(PdSupervisedGet(t, &s));
   s->loss   = loss;
-  s->metric = loss == PD_LOSS_MSE ? PD_LOSS_MSE : PD_LOSS_REL_L2; /* physics losses: the data error */
+  s->metric = PdLossMetric(loss);
   PetscFunctionReturn(0);
 }
 
@@ -166,7 +166,7 @@ static PetscErrorCode SetUp_Supervised(PdObjective obj, PdTrainer t)
   PetscCheck(s->train, t->comm, PETSC_ERR_ARG_WRONGSTATE, "Call PdTrainerSetData before PdTrainerTrain");
   PetscCheck(s->train->outputs || s->loss == PD_LOSS_RESIDUAL, t->comm, PETSC_ERR_ARG_WRONG, "The training set has only /inputs: it trains with -loss residual alone, not -loss %s", PdLossTypes[s->loss]);
   PetscCall(UpdateType(obj));
-  if (s->loss == PD_LOSS_RESIDUAL || s->loss == PD_LOSS_HYBRID) PetscCall(PdSupervisedPhysicsSetUp(s, t->comm));
+  if (PdLossIsPhysics(s->loss)) PetscCall(PdSupervisedPhysicsSetUp(s, t->comm));
   PetscCall(NOpGetRollout(s->nop, &K));
   PetscCall(NOpGetType(s->nop, &type));
   PetscCall(NOpGetSeed(s->nop, &obj->seed));
@@ -189,13 +189,13 @@ static PetscErrorCode SetFromOptions_Supervised(PetscOptionItems *PetscOptionsOb
 
   PetscFunctionBegin;
   PetscCall(PdOptionsEnum("-loss", "Training loss (residual, hybrid: Darcy data)", "PdTrainerSetLoss", PdLossTypes, (PetscEnum)s->loss, (PetscEnum *)&s->loss, &flg));
-  if (flg) s->metric = s->loss == PD_LOSS_MSE ? PD_LOSS_MSE : PD_LOSS_REL_L2;
+  if (flg) s->metric = PdLossMetric(s->loss);
   PetscCall(PetscOptionsBool("-normalize", "Normalise inputs and outputs per channel with the training set's statistics (new models)", "PdTrainerSetNormalize", s->normalize, &s->normalize, NULL));
   PetscCall(PdOptionsReal("-residual_weight", "-loss hybrid: weight of the residual beside the data loss", "PdTrainerSetHybrid", w, &w, &wset));
   PetscCall(PdOptionsReal("-labelled_fraction", "-loss hybrid: the first round(fraction N) training samples are labelled", "PdTrainerSetHybrid", phi, &phi, &fset));
   PetscCall(PetscStrncpy(pctype, s->residual_pc, sizeof(pctype)));
   PetscCall(PetscOptionsString("-residual_pc_type", "-loss residual, hybrid: preconditioner M of ||M^-1 (A u - f)|| (none, jacobi, mg, gamg, ...; its options take the prefix -residual_)", "PdTrainerSetResidualPCType", pctype, pctype, sizeof(pctype), &pcset));
-  physics = (PetscBool)(s->loss == PD_LOSS_RESIDUAL || s->loss == PD_LOSS_HYBRID);
+  physics = PdLossIsPhysics(s->loss);
   PetscCheck(!(wset || fset) || s->loss == PD_LOSS_HYBRID, obj->comm, PETSC_ERR_ARG_WRONG, "-residual_weight and -labelled_fraction are for -loss hybrid (got -loss %s)", PdLossTypes[s->loss]);
   PetscCheck(!pcset || physics, obj->comm, PETSC_ERR_ARG_WRONG, "-residual_pc_type is for -loss residual or hybrid (got -loss %s)", PdLossTypes[s->loss]);
   if (s->loss == PD_LOSS_HYBRID) PetscCall(PdSupervisedSetHybrid(s, obj->comm, w, phi));
@@ -241,7 +241,7 @@ static PetscErrorCode Loss_Supervised(PdObjective obj, PdTrainer t, PetscInt n, 
   PdTensor                x, y, p;
 
   PetscFunctionBegin;
-  if (s->loss == PD_LOSS_RESIDUAL || s->loss == PD_LOSS_HYBRID) {
+  if (PdLossIsPhysics(s->loss)) {
     PetscCall(PdSupervisedGatherBatch(t->tape, s->train, idx, n, &x, NULL));
     PetscCall(NOpForward(s->nop, t->tape, x, &p));
     PetscCall(PdSupervisedPhysicsLoss(s, t->tape, n, idx, p, l));
@@ -299,8 +299,8 @@ static PetscErrorCode Report_Supervised(PdObjective obj, PdTrainer t, PdDict rep
   PetscCall(PdDictSetInt(report, "params", n));
   PetscCall(PdDictSetInt(report, "epochs", t->epoch));
   PetscCall(PdDictSetString(report, "loss", PdLossTypes[s->loss]));
-  PetscCall(PdDictSetString(report, "loss_type", s->loss == PD_LOSS_RESIDUAL || s->loss == PD_LOSS_HYBRID ? PdLossTypes[s->loss] : "data"));
-  if (s->loss == PD_LOSS_RESIDUAL || s->loss == PD_LOSS_HYBRID) PetscCall(PdDictSetString(report, "residual_pc_type", s->residual_pc));
+  PetscCall(PdDictSetString(report, "loss_type", PdLossIsPhysics(s->loss) ? PdLossTypes[s->loss] : "data"));
+  if (PdLossIsPhysics(s->loss)) PetscCall(PdDictSetString(report, "residual_pc_type", s->residual_pc));
   if (s->loss == PD_LOSS_HYBRID) {
     PetscInt nl;
     PetscCall(PdSupervisedLabelled(s, &nl));

@@ -20,6 +20,17 @@ typedef struct {
   const PdDataset *res_ds; /* the training set res was made for */
 } PdObjective_Supervised;
 
+/* residual and hybrid: the losses that read the PDE (residual.c) */
+static inline PetscBool PdLossIsPhysics(PdLossType l)
+{
+  return (PetscBool)(l == PD_LOSS_RESIDUAL || l == PD_LOSS_HYBRID);
+}
+/* the test metric of a loss: itself for the data losses, the relative L2 error for the physics ones */
+static inline PdLossType PdLossMetric(PdLossType l)
+{
+  return l == PD_LOSS_MSE ? PD_LOSS_MSE : PD_LOSS_REL_L2;
+}
+
 PETSC_INTERN PetscErrorCode PdSupervisedGet(PdTrainer, PdObjective_Supervised **);
 PETSC_INTERN PetscErrorCode PdSupervisedCheckPrediction(MPI_Comm, PdTensor, PdTensor);
 PETSC_INTERN PetscErrorCode PdSupervisedChannelStats(const PdDataset *, int, double *, double *);

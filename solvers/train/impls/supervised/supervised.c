@@ -80,6 +80,7 @@ PetscErrorCode PdTrainerSetData(PdTrainer t, const PdDataset *train, const PdDat
   if (test) PetscCall(CheckCompatible(s, t->comm, test, "test"));
   s->train = train;
   s->test  = test;
+  PetscCall(PdResidualDestroy(&s->res)); /* its matrices were the old training set's */
   PetscCall(UpdateType(t->obj));
   PetscFunctionReturn(0);
 }

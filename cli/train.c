@@ -31,8 +31,8 @@ static PetscErrorCode CheckOperatorModel(MPI_Comm comm, NOp nop, const char file
     [-rollout K [-t_in n]]: recurrent training on a time series (pdeop data ns) */
 PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
 {
-  char      data[PETSC_MAX_PATH_LEN] = "", test[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", resume[PETSC_MAX_PATH_LEN] = "";
-  PetscBool help, hastest = PETSC_FALSE, hasK = PETSC_FALSE, hastin = PETSC_FALSE;
+  char      data[PETSC_MAX_PATH_LEN] = "", test[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", resume[PETSC_MAX_PATH_LEN] = "", init[PETSC_MAX_PATH_LEN] = "";
+  PetscBool help, initset = PETSC_FALSE, hastest = PETSC_FALSE, hasK = PETSC_FALSE, hastin = PETSC_FALSE;
   PetscInt  epoch0, K = 0, tin = 0, ntrain = 0;
   PdDataset train, testset;
   NOp       nop;
@@ -42,10 +42,11 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PetscMemzero(&train, sizeof(train)));
   PetscCall(PetscMemzero(&testset, sizeof(testset)));
   PetscOptionsBegin(comm, NULL, "pdeop train: train a neural operator", "pdeop");
-  PetscCall(PetscOptionsString("-data", "HDF5 training set (/inputs, /outputs: N x C x grid)", "", data, data, sizeof(data), NULL));
+  PetscCall(PetscOptionsString("-data", "HDF5 training set (/inputs, /outputs: N x C x grid; /inputs alone: -loss residual)", "", data, data, sizeof(data), NULL));
   PetscCall(PetscOptionsString("-test", "HDF5 test set", "", test, test, sizeof(test), &hastest));
   PetscCall(PetscOptionsString("-o", "Checkpoint to write", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-resume", "Continue training from this checkpoint", "", resume, resume, sizeof(resume), NULL));
+  PetscCall(PetscOptionsString("-init", "Start a new run from this checkpoint's model (its parameters and normalisation; a fresh optimizer), at any resolution: e.g. refinement by -loss residual on new coefficients", "", init, init, sizeof(init), &initset));
   PetscCall(PdOptionsInt("-ntrain", "Train on the first n samples of -data only (0: all)", "", ntrain, &ntrain, NULL));
   PetscCall(PdOptionsInt("-rollout", "Recurrent training on a time series: unroll this many steps, feeding predictions back", "NOpSetRollout", K, &K, &hasK));
   PetscCall(PdOptionsInt("-t_in", "Snapshots a recurrent model reads (default: all the data's input snapshots)", "NOpSetRollout", tin, &tin, &hastin));
@@ -55,10 +56,16 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
   PetscCheck(!hasK || K >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-rollout must be at least 1 (steps unrolled in training), got %" PetscInt_FMT, K);
   PetscCheck(!hastin || hasK, comm, PETSC_ERR_ARG_WRONG, "-t_in is for recurrent training: give -rollout K too");
   PetscCheck(!hastin || tin >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-t_in must be at least 1, got %" PetscInt_FMT, tin);
+  PetscCheck(!initset || init[0], comm, PETSC_ERR_ARG_WRONG, "-init needs the checkpoint file to start from: -init model.h5");
+  PetscCheck(!resume[0] || !init[0], comm, PETSC_ERR_ARG_INCOMP, "-resume continues a run, -init starts a new one from a model: give one of them");
   if (resume[0] && !help) {
     PetscCall(NOpLoad(comm, resume, &nop, &epoch0));
     PetscCall(CheckOperatorModel(comm, nop, resume, "train -resume"));
     PetscCall(NOpCheckLoadedOptions(nop, resume));
+  } else if (init[0] && !help) {
+    PetscCall(NOpLoad(comm, init, &nop, NULL));
+    PetscCall(CheckOperatorModel(comm, nop, init, "train -init"));
+    PetscCall(NOpCheckLoadedOptions(nop, init));
   }
   else {
     PetscCall(NOpCreate(comm, &nop));
@@ -76,11 +83,18 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
     PetscCall(NOpDestroy(&nop));
     PetscFunctionReturn(0);
   }
-  PetscCall(PdDatasetRead(comm, data, PETSC_TRUE, &train));
+  PetscCall(PdDatasetRead(comm, data, PETSC_FALSE, &train));
+  if (!train.outputs) { /* inputs alone, for the residual loss: one output channel on the inputs' grid */
+    PetscCheck(!hasK, comm, PETSC_ERR_ARG_WRONG, "'%s' has no /outputs: -rollout trains on time series with outputs", data);
+    train.out_ndim = train.in_ndim;
+    for (int d = 0; d < train.in_ndim; d++) train.out_shape[d] = train.in_shape[d];
+    train.out_shape[1] = 1;
+    train.out_size     = train.in_size / train.in_shape[1];
+  }
   PetscCheck(ntrain >= 0 && ntrain <= train.N, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ntrain %" PetscInt_FMT " is not between 0 (all) and the %" PetscInt_FMT " samples of '%s'", ntrain, train.N, data);
   if (ntrain > 0) train.N = train.in_shape[0] = train.out_shape[0] = ntrain; /* the arrays stay whole */
   if (hastest) PetscCall(PdDatasetRead(comm, test, PETSC_TRUE, &testset));
-  if (!resume[0] && hasK) { /* [t_in, grid] -> [1, grid]; PdTrainerSetData checks the time axis */
+  if (!resume[0] && !init[0] && hasK) { /* [t_in, grid] -> [1, grid]; PdTrainerSetData checks the time axis */
     PetscInt si[PD_MAX_DIMS], so[PD_MAX_DIMS];
     PetscCheck(train.in_ndim >= 3 && train.out_ndim == train.in_ndim, comm, PETSC_ERR_ARG_WRONG, "'%s' has no time axis: -rollout needs snapshots [N, t, grid] in /inputs and /outputs, as `pdeop data ns` writes", data);
     si[0] = hastin ? tin : train.in_shape[1];
@@ -88,14 +102,15 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
     for (int d = 2; d < train.in_ndim; d++) si[d - 1] = so[d - 1] = train.in_shape[d];
     PetscCall(NOpSetShapes(nop, train.in_ndim - 1, si, train.in_ndim - 1, so));
     PetscCall(NOpSetRollout(nop, K));
-  } else if (!resume[0]) PetscCall(NOpSetShapes(nop, train.in_ndim - 1, train.in_shape + 1, train.out_ndim - 1, train.out_shape + 1));
+  } else if (!resume[0] && !init[0]) PetscCall(NOpSetShapes(nop, train.in_ndim - 1, train.in_shape + 1, train.out_ndim - 1, train.out_shape + 1));
   else {
     PetscInt        K0;
     const PetscInt *in_s;
     PetscCall(NOpGetRollout(nop, &K0));
     PetscCall(NOpGetShapes(nop, NULL, &in_s, NULL, NULL));
-    PetscCheck(!hasK || K0 > 0, comm, PETSC_ERR_ARG_WRONG, "'%s' is not a recurrent model; -rollout cannot be added on -resume", resume);
-    PetscCheck(!hastin || tin == in_s[0], comm, PETSC_ERR_ARG_WRONG, "'%s' reads t_in = %" PetscInt_FMT " snapshots; -t_in %" PetscInt_FMT " cannot change that", resume, in_s[0], tin);
+    const char     *from = resume[0] ? resume : init;
+    PetscCheck(!hasK || K0 > 0, comm, PETSC_ERR_ARG_WRONG, "'%s' is not a recurrent model; -rollout cannot be added to it", from);
+    PetscCheck(!hastin || tin == in_s[0], comm, PETSC_ERR_ARG_WRONG, "'%s' reads t_in = %" PetscInt_FMT " snapshots; -t_in %" PetscInt_FMT " cannot change that", from, in_s[0], tin);
     if (hasK) PetscCall(NOpSetRollout(nop, K)); /* the number of steps unrolled may change */
   }
   PetscCall(PdTrainerCreate(nop, &tr));

@@ -2,6 +2,7 @@
    (parameters have no tape of their own) and has an exact backward rule that accumulates (+=). */
 #pragma once
 #include <pdeop/tensor.h>
+#include <petscpc.h>
 
 /* Dense products (OpenBLAS sgemm).
    PdMatMul:      c = op(a) op(b), a [M,K] (or [K,M] with ta), b [K,N] (or [N,K] with tb), c [M,N]
@@ -95,6 +96,15 @@ PETSC_EXTERN PetscErrorCode PdGather(PdTensor, PetscInt, const PetscInt[], PdTen
 PETSC_EXTERN PetscErrorCode PdScatterAdd(PdTensor, PetscInt, PetscInt, const PetscInt[], PdTensor *);
 PETSC_EXTERN PetscErrorCode PdEdgeMatVec(PdTensor, PdTensor, PetscInt, const PetscInt[], const PetscInt[], PetscInt, PdTensor *);
 
+/* PETSc operators, one per sample of a batch x [n, ...] (sequential, made on PETSC_COMM_SELF: each
+   rank applies its own samples'; the caller keeps them alive until backward), src/ops/ops_mat.c.
+   PdMatApply: y_b = A_b x_b by MatMult, backward MatMultTranspose (so A need not be symmetric);
+     y has x's shape for square A, else [n, rows].
+   PdPCApply:  y_b = M_b^{-1} x_b by PCApply, backward PCApplyTranspose (types without one fail
+     when a gradient is wanted). Residual losses use them: ||M^{-1}(A u - f)||. */
+PETSC_EXTERN PetscErrorCode PdMatApply(PdTensor, PetscInt, const Mat[], PdTensor *);
+PETSC_EXTERN PetscErrorCode PdPCApply(PdTensor, PetscInt, const PC[], PdTensor *);
+
 /* Finite-difference check of every gradient that flows into the given leaf variables:
    build(ctx, tape, vars, &out) must build out from vars on tape. The check forms
    L = sum(w * out) with fixed random w, runs backward, and compares each variable's gradient
@@ -104,4 +114,4 @@ typedef PetscErrorCode (*PdGradCheckBuild)(void *, PdTape, PdTensor[], PdTensor 
 PETSC_EXTERN PetscErrorCode PdGradCheck(MPI_Comm, PdGradCheckBuild, void *, PetscInt, PdTensor[], float, PetscReal *);
 
 /* Logging events of the main kernels (valid after PdInitialize). */
-PETSC_EXTERN PetscLogEvent PD_EVENT_MatMul, PD_EVENT_SpectralConv, PD_EVENT_SpectralConvBwd, PD_EVENT_Conv, PD_EVENT_ConvBwd, PD_EVENT_Backward, PD_EVENT_OptimStep, PD_EVENT_IO, PD_EVENT_Pointwise;
+PETSC_EXTERN PetscLogEvent PD_EVENT_MatMul, PD_EVENT_SpectralConv, PD_EVENT_SpectralConvBwd, PD_EVENT_Conv, PD_EVENT_ConvBwd, PD_EVENT_Backward, PD_EVENT_OptimStep, PD_EVENT_IO, PD_EVENT_Pointwise, PD_EVENT_PetscApply;

@@ -14,6 +14,7 @@ PETSC_EXTERN PetscErrorCode PdOptionsCheckUnusedAtSolve(const char[]);
 
 /* With -pc_type mg on a grid operator: Galerkin coarse operators unless -pc_mg_galerkin is given. */
 PETSC_EXTERN PetscErrorCode PdKSPUseGalerkinMG(KSP);
+PETSC_EXTERN PetscErrorCode PdPCUseGalerkinMG(PC);
 
 /* The cavity's pressure matrix (SPD: Neumann Laplacian with one pinned cell) on an n x n DMDA */
 PETSC_EXTERN PetscErrorCode PdCavityPressureOperator(DM, Mat);

@@ -8,7 +8,9 @@
 #include <pdeop/nop.h>
 #include <pdeop/io.h>
 
-typedef enum { PD_LOSS_MSE, PD_LOSS_REL_L2 } PdLossType;
+/* mse, rel_l2: data losses. residual, hybrid: physics losses on Darcy data (PdTrainerSetHybrid),
+   whose test metric is the relative L2 error. */
+typedef enum { PD_LOSS_MSE, PD_LOSS_REL_L2, PD_LOSS_RESIDUAL, PD_LOSS_HYBRID } PdLossType;
 PETSC_EXTERN const char *const PdLossTypes[];
 
 typedef struct _n_PdTrainer   *PdTrainer;
@@ -54,13 +56,24 @@ PETSC_EXTERN PetscErrorCode PdTrainerGetBest(PdTrainer, PetscInt *, double *);
 /* The training set and an optional test set (not copied: they must outlive the trainer). */
 PETSC_EXTERN PetscErrorCode PdTrainerSetData(PdTrainer, const PdDataset *, const PdDataset *);
 PETSC_EXTERN PetscErrorCode PdTrainerSetLoss(PdTrainer, PdLossType);
+/* Physics losses on a Darcy dataset (`pdeop data darcy`; a training set of /inputs alone trains with
+   the residual): the residual loss is the mean over samples of ||M^{-1}(A(a) u - f)|| / ||M^{-1} f||
+   with A the operator of `pdeop solve darcy` at the data's grid, u the model's (un-normalised)
+   prediction, M a PC (PdTrainerSetResidualPCType; none: M = I). The hybrid loss adds the relative
+   L2 data loss of the labelled samples, the first round(fraction N), to weight times the residual
+   (PdTrainerSetHybrid). PdTrainerResidualLoss: the loss of training samples idx, of given fields u
+   or (u NULL) of the model, its gradient added to the parameters' if grad. */
+PETSC_EXTERN PetscErrorCode PdTrainerSetHybrid(PdTrainer, PetscReal, PetscReal);
+PETSC_EXTERN PetscErrorCode PdTrainerSetResidualPCType(PdTrainer, const char[]);
+PETSC_EXTERN PetscErrorCode PdTrainerResidualLoss(PdTrainer, PetscInt, const PetscInt[], const float[], PetscBool, double *);
 /* Normalise inputs and outputs per channel with the training set's statistics (-normalize). */
 PETSC_EXTERN PetscErrorCode PdTrainerSetNormalize(PdTrainer, PetscBool);
 PETSC_EXTERN PetscErrorCode PdTrainerSetEpochs(PdTrainer, PetscInt);
 PETSC_EXTERN PetscErrorCode PdTrainerSetBatchSize(PdTrainer, PetscInt);
 /* Checkpoint file written every -checkpoint_every epochs and at the end (NULL: none). */
 PETSC_EXTERN PetscErrorCode PdTrainerSetOutput(PdTrainer, const char[]);
-/* Options: -epochs -batch_size -loss mse|rel_l2 -checkpoint_every -log file.csv, -curve_png file.png
+/* Options: -epochs -batch_size -loss mse|rel_l2|residual|hybrid (-residual_weight, -labelled_fraction,
+   -residual_pc_type and the PC's -residual_ options) -checkpoint_every -log file.csv, -curve_png file.png
    (training curves, rewritten every epoch; default: the -log file with .png), and the optimizer's (-optim, -lr, -weight_decay, -lr_schedule, ...). */
 PETSC_EXTERN PetscErrorCode PdTrainerSetFromOptions(PdTrainer);
 /* Continue from a checkpoint written by a previous run: parameters, optimizer state, epoch, and the

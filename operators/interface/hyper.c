@@ -104,7 +104,7 @@ PetscErrorCode NOpCheckLoadedOptions(NOp nop, const char file[])
 
   PetscFunctionBegin;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-model", given, sizeof(given), &flg));
-  PetscCheck(!flg || !strcmp(given, type), nop->comm, PETSC_ERR_ARG_INCOMP, "-model %s: '%s' holds a %s model, and -resume continues that model; train a new one without -resume to change it", given, file, type);
+  PetscCheck(!flg || !strcmp(given, type), nop->comm, PETSC_ERR_ARG_INCOMP, "-model %s: '%s' holds a %s model, and a run from a checkpoint (-resume, -init) continues that model; train a new one without them to change it", given, file, type);
   for (PetscInt i = 0; t && i < t->n; i++) {
     const NOpHyper *h = &t->h[i];
     const void     *f = (const char *)nop->data + h->offset;
@@ -137,7 +137,7 @@ PetscErrorCode NOpCheckLoadedOptions(NOp nop, const char file[])
       PetscCall(PetscOptionsGetBool(NULL, NULL, h->option, &v, NULL));
       flg = (PetscBool)(v == *(const PetscBool *)f);
     } else PetscCall(PetscStrcasecmp(given, kept, &flg));
-    PetscCheck(flg, nop->comm, PETSC_ERR_ARG_INCOMP, "%s %s: the model in '%s' has %s %s, and -resume continues that model (its weights fix the architecture); train a new one without -resume to change it", h->option, given, file, h->option, kept);
+    PetscCheck(flg, nop->comm, PETSC_ERR_ARG_INCOMP, "%s %s: the model in '%s' has %s %s, and a run from a checkpoint (-resume, -init) keeps that model (its weights fix the architecture); train a new one without them to change it", h->option, given, file, h->option, kept);
   }
   PetscFunctionReturn(0);
 }

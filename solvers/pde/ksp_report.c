@@ -95,12 +95,21 @@ PetscErrorCode PdKSPSolveReport(KSP ksp, Vec b, Vec x, PdDict report)
 @*/
 PetscErrorCode PdKSPUseGalerkinMG(KSP ksp)
 {
-  PC          pc;
+  PC pc;
+
+  PetscFunctionBegin;
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PdPCUseGalerkinMG(pc));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPCUseGalerkinMG - PdKSPUseGalerkinMG for a PC used alone (the -pc_mg_galerkin option under the PC's prefix) @*/
+PetscErrorCode PdPCUseGalerkinMG(PC pc)
+{
   PetscBool   ismg, set;
   const char *prefix;
 
   PetscFunctionBegin;
-  PetscCall(KSPGetPC(ksp, &pc));
   PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCMG, &ismg));
   PetscCall(PCGetOptionsPrefix(pc, &prefix));
   PetscCall(PetscOptionsHasName(NULL, prefix, "-pc_mg_galerkin", &set));

@@ -5,7 +5,7 @@
 #include <pdeop/ops.h>
 #include <pdeop/io.h>
 
-PetscLogEvent PD_EVENT_MatMul, PD_EVENT_SpectralConv, PD_EVENT_SpectralConvBwd, PD_EVENT_Conv, PD_EVENT_ConvBwd, PD_EVENT_Backward, PD_EVENT_OptimStep, PD_EVENT_IO, PD_EVENT_Pointwise;
+PetscLogEvent PD_EVENT_MatMul, PD_EVENT_SpectralConv, PD_EVENT_SpectralConvBwd, PD_EVENT_Conv, PD_EVENT_ConvBwd, PD_EVENT_Backward, PD_EVENT_OptimStep, PD_EVENT_IO, PD_EVENT_Pointwise, PD_EVENT_PetscApply;
 
 static PetscBool    initialized = PETSC_FALSE;
 static PetscClassId PD_CLASSID;
@@ -37,6 +37,7 @@ PetscErrorCode PdEngineInitializePackage(void)
   PetscCall(PetscLogEventRegister("PdBackward", PD_CLASSID, &PD_EVENT_Backward));
   PetscCall(PetscLogEventRegister("PdOptimStep", PD_CLASSID, &PD_EVENT_OptimStep));
   PetscCall(PetscLogEventRegister("PdIO", PD_CLASSID, &PD_EVENT_IO));
+  PetscCall(PetscLogEventRegister("PdPetscApply", PD_CLASSID, &PD_EVENT_PetscApply));
   PetscCall(PdH5Initialize());
   PetscCall(PetscRegisterFinalize(PdEngineFinalizePackage));
   PetscFunctionReturn(0);

@@ -4,7 +4,7 @@
 #include "supervised.h"
 #include <pdeop/options.h>
 
-const char *const PdLossTypes[] = {"mse", "rel_l2", "PdLossType", "PD_LOSS_", NULL};
+const char *const PdLossTypes[] = {"mse", "rel_l2", "residual", "hybrid", "PdLossType", "PD_LOSS_", NULL};
 
 /* The supervised objective of a trainer (an error for trainers of other objectives) */
 PetscErrorCode PdSupervisedGet(PdTrainer t, PdObjective_Supervised **s)
@@ -58,8 +58,13 @@ static PetscErrorCode CheckCompatible(PdObjective_Supervised *s, MPI_Comm comm, 
     PetscCall(PdRolloutCheckSeries(s->nop, ds, what, train ? K : 1));
     PetscFunctionReturn(0);
   }
-  PetscCheck(ds->outputs, comm, PETSC_ERR_ARG_WRONG, "The %s set has no /outputs to learn from", what);
   PetscCall(NOpCheckData(s->nop, ds, PETSC_FALSE, what));
+  if (!ds->outputs) { /* a training set of inputs alone trains with the residual (checked at setup) */
+    PetscBool train;
+    PetscCall(PetscStrcmp(what, "training", &train));
+    PetscCheck(train, comm, PETSC_ERR_ARG_WRONG, "The %s set has no /outputs to compare with", what);
+    PetscFunctionReturn(0);
+  }
   PetscCall(NOpCheckData(s->nop, ds, PETSC_TRUE, what));
   PetscFunctionReturn(0);
 }
@@ -75,6 +80,7 @@ PetscErrorCode PdTrainerSetData(PdTrainer t, const PdDataset *train, const PdDat
   if (test) PetscCall(CheckCompatible(s, t->comm, test, "test"));
   s->train = train;
   s->test  = test;
+  PetscCall(PdResidualDestroy(&s->res)); /* its matrices were the old training set's */
   PetscCall(UpdateType(t->obj));
   PetscFunctionReturn(0);
 }
@@ -98,7 +104,7 @@ PetscErrorCode PdTrainerSetLoss(PdTrainer t, PdLossType loss)
   PetscFunctionBegin;
   PetscCall(PdSupervisedGet(t, &s));
   s->loss   = loss;
-  s->metric = loss;
+  s->metric = PdLossMetric(loss);
   PetscFunctionReturn(0);
 }
 
@@ -129,16 +135,21 @@ PetscErrorCode PdSupervisedChannelStats(const PdDataset *ds, int which, double *
   PetscFunctionReturn(0);
 }
 
+/* inputs by the training set's statistics; outputs by those of the samples whose outputs the loss
+   reads: all (data losses), the labelled (hybrid); the residual reads none: mean 0 and the scale of
+   the solution of -div(a grad u) = f for constant a and f, f / (2 pi^2 a) (PdSupervisedResidualScale) */
 static PetscErrorCode Normalize(PdObjective_Supervised *s)
 {
-  const PdDataset *tr = s->train;
-  double          *im, *is, *om, *os;
-  PetscInt         ci = tr->in_ndim == 2 ? tr->in_size : tr->in_shape[1], co = tr->out_ndim == 2 ? tr->out_size : tr->out_shape[1];
+  PdDataset tr = *s->train;
+  double   *im, *is, *om, *os;
+  PetscInt  ci = tr.in_ndim == 2 ? tr.in_size : tr.in_shape[1], co = tr.out_ndim == 2 ? tr.out_size : tr.out_shape[1];
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc4(ci, &im, ci, &is, co, &om, co, &os));
-  PetscCall(PdSupervisedChannelStats(tr, 0, im, is));
-  PetscCall(PdSupervisedChannelStats(tr, 1, om, os));
+  PetscCall(PdSupervisedChannelStats(&tr, 0, im, is));
+  if (s->loss == PD_LOSS_HYBRID) PetscCall(PdSupervisedLabelled(s, &tr.N));
+  if (s->loss == PD_LOSS_RESIDUAL) PetscCall(PdSupervisedResidualScale(s, im[0], om, os));
+  else PetscCall(PdSupervisedChannelStats(&tr, 1, om, os));
   PetscCall(NOpSetNormalization(s->nop, im, is, om, os));
   PetscCall(PetscFree4(im, is, om, os));
   PetscFunctionReturn(0);
@@ -154,7 +165,9 @@ static PetscErrorCode SetUp_Supervised(PdObjective obj, PdTrainer t)
 
   PetscFunctionBegin;
   PetscCheck(s->train, t->comm, PETSC_ERR_ARG_WRONGSTATE, "Call PdTrainerSetData before PdTrainerTrain");
+  PetscCheck(s->train->outputs || s->loss == PD_LOSS_RESIDUAL, t->comm, PETSC_ERR_ARG_WRONG, "The training set has only /inputs: it trains with -loss residual alone, not -loss %s", PdLossTypes[s->loss]);
   PetscCall(UpdateType(obj));
+  if (PdLossIsPhysics(s->loss)) PetscCall(PdSupervisedPhysicsSetUp(s, t->comm));
   PetscCall(NOpGetRollout(s->nop, &K));
   PetscCall(NOpGetType(s->nop, &type));
   PetscCall(NOpGetSeed(s->nop, &obj->seed));
@@ -171,12 +184,28 @@ static PetscErrorCode SetUp_Supervised(PdObjective obj, PdTrainer t)
 static PetscErrorCode SetFromOptions_Supervised(PetscOptionItems *PetscOptionsObject, PdObjective obj)
 {
   PdObjective_Supervised *s = (PdObjective_Supervised *)obj->data;
-  PetscBool               flg;
+  PetscBool               flg, wset, fset, pcset, physics;
+  PetscReal               w = s->residual_weight, phi = s->labelled_fraction;
+  char                    pctype[64];
 
   PetscFunctionBegin;
-  PetscCall(PdOptionsEnum("-loss", "Training loss", "PdTrainerSetLoss", PdLossTypes, (PetscEnum)s->loss, (PetscEnum *)&s->loss, &flg));
-  if (flg) s->metric = s->loss;
+  PetscCall(PdOptionsEnum("-loss", "Training loss (residual, hybrid: Darcy data)", "PdTrainerSetLoss", PdLossTypes, (PetscEnum)s->loss, (PetscEnum *)&s->loss, &flg));
+  if (flg) s->metric = PdLossMetric(s->loss);
   PetscCall(PetscOptionsBool("-normalize", "Normalise inputs and outputs per channel with the training set's statistics (new models)", "PdTrainerSetNormalize", s->normalize, &s->normalize, NULL));
+  PetscCall(PdOptionsReal("-residual_weight", "-loss hybrid: weight of the residual beside the data loss", "PdTrainerSetHybrid", w, &w, &wset));
+  PetscCall(PdOptionsReal("-labelled_fraction", "-loss hybrid: the first round(fraction N) training samples are labelled", "PdTrainerSetHybrid", phi, &phi, &fset));
+  PetscCall(PetscStrncpy(pctype, s->residual_pc, sizeof(pctype)));
+  PetscCall(PetscOptionsString("-residual_pc_type", "-loss residual, hybrid: preconditioner M of ||M^-1 (A u - f)|| (none, jacobi, mg, gamg, ...; its options take the prefix -residual_)", "PdTrainerSetResidualPCType", pctype, pctype, sizeof(pctype), &pcset));
+  physics = PdLossIsPhysics(s->loss);
+  PetscCheck(!(wset || fset) || s->loss == PD_LOSS_HYBRID, obj->comm, PETSC_ERR_ARG_WRONG, "-residual_weight and -labelled_fraction are for -loss hybrid (got -loss %s)", PdLossTypes[s->loss]);
+  PetscCheck(!pcset || physics, obj->comm, PETSC_ERR_ARG_WRONG, "-residual_pc_type is for -loss residual or hybrid (got -loss %s)", PdLossTypes[s->loss]);
+  if (s->loss == PD_LOSS_HYBRID) PetscCall(PdSupervisedSetHybrid(s, obj->comm, w, phi));
+  if (pcset) {
+    PetscCall(PetscStrncpy(s->residual_pc, pctype, sizeof(s->residual_pc)));
+    PetscCall(PdResidualDestroy(&s->res));
+  }
+  /* the residual's PC reads its -residual_ options now, before the check for unused options */
+  if (physics && s->train && (s->train->outputs || s->loss == PD_LOSS_RESIDUAL)) PetscCall(PdSupervisedPhysicsSetUp(s, obj->comm));
   PetscFunctionReturn(0);
 }
 
@@ -189,8 +218,8 @@ static PetscErrorCode Items_Supervised(PdObjective obj, PetscInt *n)
   PetscFunctionReturn(0);
 }
 
-/* Copy the samples idx[0..n) of a dataset into a new batch tensor on the tape. */
-static PetscErrorCode GatherBatch(PdTape tape, const PdDataset *ds, const PetscInt *idx, PetscInt n, PdTensor *x, PdTensor *y)
+/* Copy the samples idx[0..n) of a dataset into a new batch tensor on the tape (outputs: if y). */
+PetscErrorCode PdSupervisedGatherBatch(PdTape tape, const PdDataset *ds, const PetscInt *idx, PetscInt n, PdTensor *x, PdTensor *y)
 {
   PetscInt shape[PD_MAX_DIMS];
 
@@ -213,7 +242,13 @@ static PetscErrorCode Loss_Supervised(PdObjective obj, PdTrainer t, PetscInt n, 
   PdTensor                x, y, p;
 
   PetscFunctionBegin;
-  PetscCall(GatherBatch(t->tape, s->train, idx, n, &x, &y));
+  if (PdLossIsPhysics(s->loss)) {
+    PetscCall(PdSupervisedGatherBatch(t->tape, s->train, idx, n, &x, NULL));
+    PetscCall(NOpForward(s->nop, t->tape, x, &p));
+    PetscCall(PdSupervisedPhysicsLoss(s, t->tape, n, idx, p, l));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PdSupervisedGatherBatch(t->tape, s->train, idx, n, &x, &y));
   PetscCall(NOpForward(s->nop, t->tape, x, &p));
   PetscCall(PdSupervisedCheckPrediction(t->comm, p, y));
   if (s->loss == PD_LOSS_MSE) PetscCall(PdMSELoss(p, y, l));
@@ -265,6 +300,14 @@ static PetscErrorCode Report_Supervised(PdObjective obj, PdTrainer t, PdDict rep
   PetscCall(PdDictSetInt(report, "params", n));
   PetscCall(PdDictSetInt(report, "epochs", t->epoch));
   PetscCall(PdDictSetString(report, "loss", PdLossTypes[s->loss]));
+  PetscCall(PdDictSetString(report, "loss_type", PdLossIsPhysics(s->loss) ? PdLossTypes[s->loss] : "data"));
+  if (PdLossIsPhysics(s->loss)) PetscCall(PdDictSetString(report, "residual_pc_type", s->residual_pc));
+  if (s->loss == PD_LOSS_HYBRID) {
+    PetscInt nl;
+    PetscCall(PdSupervisedLabelled(s, &nl));
+    PetscCall(PdDictSetReal(report, "residual_weight", s->residual_weight));
+    PetscCall(PdDictSetInt(report, "labelled", nl));
+  }
   PetscCall(PdDictSetInt(report, "batch_size", t->batch_size));
   PetscCall(PdDictSetBool(report, "normalize", s->normalize));
   PetscCall(PdOptimGetTotalSteps(t->optim, &n));
@@ -289,6 +332,7 @@ static PetscErrorCode Destroy_Supervised(PdObjective obj)
 
   PetscFunctionBegin;
   PetscCall(PetscFree2(s->rpred, s->radj));
+  PetscCall(PdResidualDestroy(&s->res));
   PetscCall(PetscFree(obj->data));
   PetscFunctionReturn(0);
 }
@@ -302,6 +346,9 @@ static PetscErrorCode CreateCommon(PdObjective obj)
   PetscCall(PetscNew(&s));
   s->loss                  = PD_LOSS_MSE;
   s->metric                = PD_LOSS_MSE;
+  s->residual_weight       = 1;
+  s->labelled_fraction     = 1;
+  PetscCall(PetscStrncpy(s->residual_pc, "none", sizeof(s->residual_pc)));
   obj->data                = s;
   obj->stream              = PD_RNG_STREAM_EPOCH;
   obj->ops->setup          = SetUp_Supervised;
@@ -410,7 +457,7 @@ PetscErrorCode PdTrainerEvaluate(PdTrainer t, const PdDataset *ds, PdLossType me
 
     for (PetscInt k = 0; k < n; k++) idx[k] = s0 + k;
     PetscCall(PdTapeReset(t->tape));
-    PetscCall(GatherBatch(t->tape, ds, idx, n, &x, &y));
+    PetscCall(PdSupervisedGatherBatch(t->tape, ds, idx, n, &x, &y));
     PetscCall(NOpForward(s->nop, t->tape, x, &p));
     PetscCall(PdSupervisedCheckPrediction(t->comm, p, y));
     for (PetscInt k = 0; k < n; k++) {

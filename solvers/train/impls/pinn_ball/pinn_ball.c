@@ -143,7 +143,7 @@ static PetscErrorCode Step(PdPinn p, float *xs, float *xb, double *g, double *la
 }
 
 /* user + system time of the process: what an iteration costs whatever else the machine runs */
-static double CPUTime(void)
+double PdPinnCPUTime(void)
 {
   struct rusage ru;
   if (getrusage(RUSAGE_SELF, &ru)) return 0;
@@ -173,10 +173,25 @@ static PetscErrorCode LossGrad_PinnBall(PdObjective obj, PdTrainer t, PetscInt n
   PetscFunctionReturn(0);
 }
 
+/* after the optimizer's step `step` (0-based): the test error every -eval_every steps, its time kept
+   apart from the training's */
 static PetscErrorCode StepEnd_PinnBall(PdObjective obj, PdTrainer t, PetscInt step, double loss, char extra[], size_t len)
 {
+  PdObjective_PinnBall *o = (PdObjective_PinnBall *)obj->data;
+  PdPinn                p = o->p;
+
   PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(extra, len, "loss %.3e", loss));
+  if (p->eval_every > 0 && (step + 1) % p->eval_every == 0) {
+    PetscLogDouble t0, t1;
+    double         c0 = PdPinnCPUTime(), rel;
+    PetscCall(PetscTime(&t0));
+    PetscCall(PdPinnEvaluate(p, 0, &rel));
+    PetscCall(PetscTime(&t1));
+    p->eval_time += t1 - t0;
+    p->eval_cpu += PdPinnCPUTime() - c0;
+  }
+  if (p->rel_l2_min >= 0) PetscCall(PetscSNPrintf(extra, len, "loss %.3e, rel_l2 %.3e (min %.3e)", loss, p->rel_l2, p->rel_l2_min));
+  else PetscCall(PetscSNPrintf(extra, len, "loss %.3e", loss));
   PetscFunctionReturn(0);
 }
 
@@ -225,11 +240,12 @@ PetscErrorCode PdObjectivePinnBallSetPinn(PdObjective obj, PdPinn p)
 }
 
 /*@ PdPinnTrain - -iters Adam steps on the PDE residual (and boundary penalty): the pinn-ball
-  objective trained by PdTrainer with the PINN's optimizer; the loss of the last step @*/
+  objective trained by PdTrainer with the PINN's optimizer, the test error every -eval_every steps;
+  the loss of the last step @*/
 PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
 {
   PdObjective    obj;
-  double         c0;
+  double         c0, e0 = p->eval_time, ec0 = p->eval_cpu;
   PetscLogDouble t0, t1;
 
   PetscFunctionBegin;
@@ -238,12 +254,12 @@ PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
   PetscCall(PdObjectiveSetType(obj, PDOBJECTIVEPINNBALL));
   PetscCall(PdObjectivePinnBallSetPinn(obj, p));
   p->loss = 0;
-  c0      = CPUTime();
+  c0      = PdPinnCPUTime();
   PetscCall(PetscTime(&t0));
   PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, p->iters));
   PetscCall(PetscTime(&t1));
-  p->train_time += t1 - t0;
-  p->train_cpu += CPUTime() - c0;
+  p->train_time += t1 - t0 - (p->eval_time - e0); /* the training steps only */
+  p->train_cpu += PdPinnCPUTime() - c0 - (p->eval_cpu - ec0);
   p->it = p->it + p->iters;
   if (loss) *loss = p->loss;
   PetscCall(PdObjectiveDestroy(&obj));

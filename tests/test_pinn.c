@@ -353,6 +353,66 @@ static void test_protocol(void **state)
   PDT(PdPinnDestroy(&p));
 }
 
+/* the estimators on the PINN ansatz u = (1 - |x|^2) N(x) in d = 10: the exact one against finite
+   differences of the network's values, and stde with sparse, Rademacher and Gaussian directions (and
+   sdgd) unbiased: the mean of 3000 draws within 4 standard errors of the exact Laplacian */
+static void test_estimators_unbiased(void **state)
+{
+  const PetscInt d = 10, n = 3, N = 3000;
+  const char    *cases[] = {"-estimator stde -stde_dist sparse", "-estimator stde -stde_dist rademacher", "-estimator stde -stde_dist gaussian", "-estimator sdgd"};
+  const char    *base    = "-dim 10 -mlp_width 16 -mlp_depth 2 -stde_dirs 4 -seed 7";
+  char           opts[256];
+  float          x[30];
+  double         exact[3];
+  PdPinn         p;
+  PdRng          rng;
+  PdRngSeed(&rng, 11, 11);
+  PDT(PdPinnSampleBall(&rng, n, d, PETSC_FALSE, x));
+  PetscSNPrintf(opts, sizeof(opts), "%s -estimator exact", base);
+  PDT(MakePinn(opts, &p));
+  PDT(PdPinnLaplacianEstimate(p, n, x, 1, &rng, exact));
+  for (PetscInt b = 0; b < n; b++) {
+    const double h = 1e-2;
+    float        xs[3 * 10], us[3];
+    double       fd = 0;
+    for (PetscInt i = 0; i < d; i++) {
+      for (PetscInt k = 0; k < 3; k++) {
+        for (PetscInt j = 0; j < d; j++) xs[k * d + j] = x[b * d + j];
+        xs[k * d + i] += (float)((k - 1) * h);
+      }
+      PDT(PdPinnPredict(p, 3, xs, us));
+      fd += ((double)us[0] - 2.0 * us[1] + us[2]) / (h * h);
+    }
+    print_message("  point %d: exact Laplacian %.6f, finite differences %.6f\n", (int)b, exact[b], fd);
+    PDT_CLOSE(exact[b], fd, 2e-2 * (1 + fabs(fd)));
+  }
+  PDT(PdPinnDestroy(&p));
+  for (int c = 0; c < 4; c++) {
+    double m[3] = {0, 0, 0}, m2[3] = {0, 0, 0}, avg[3], one[3];
+    PdRng  r1, r2;
+    PetscSNPrintf(opts, sizeof(opts), "%s %s", base, cases[c]);
+    PDT(MakePinn(opts, &p));
+    PdRngSeed(&r1, 12 + c, 12);
+    r2 = r1;
+    for (PetscInt k = 0; k < N; k++) {
+      PDT(PdPinnLaplacianEstimate(p, n, x, 1, &r1, one));
+      for (PetscInt b = 0; b < n; b++) {
+        m[b] += one[b] / N;
+        m2[b] += one[b] * one[b] / N;
+      }
+    }
+    PDT(PdPinnLaplacianEstimate(p, n, x, N, &r2, avg)); /* the same draws, averaged inside */
+    for (PetscInt b = 0; b < n; b++) {
+      double se = sqrt(PetscMax(m2[b] - m[b] * m[b], 0) / N);
+      print_message("  %s, point %d: mean %.5f exact %.5f (standard error %.2e)\n", cases[c], (int)b, m[b], exact[b], se);
+      assert_true(se > 0); /* a random estimate */
+      PDT_CLOSE(m[b], exact[b], 4 * se + 1e-4 * (1 + fabs(exact[b])));
+      PDT_CLOSE(avg[b], m[b], 1e-9 * (1 + fabs(m[b])));
+    }
+    PDT(PdPinnDestroy(&p));
+  }
+}
+
 static void test_option_errors(void **state)
 {
   PdPinn p;
@@ -384,6 +444,7 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_ball_sampling),
   cmocka_unit_test(test_chunked_gradient),
   cmocka_unit_test(test_train_and_checkpoint),
+  cmocka_unit_test(test_estimators_unbiased),
   cmocka_unit_test(test_error_min),
   cmocka_unit_test(test_linear_schedule),
   cmocka_unit_test(test_protocol),

@@ -67,6 +67,8 @@ PETSC_EXTERN PetscErrorCode PdPinnLoad(MPI_Comm, const char[], PdPinn *);
 PETSC_EXTERN PetscErrorCode PdPinnIsCheckpoint(MPI_Comm, const char[], PetscBool *);
 /* u at n points x [n, d] */
 PETSC_EXTERN PetscErrorCode PdPinnPredict(PdPinn, PetscInt, const float[], float[]);
+/* The training's Laplacian estimate of u at n points, averaged over draws of the directions */
+PETSC_EXTERN PetscErrorCode PdPinnLaplacianEstimate(PdPinn, PetscInt, const float[], PetscInt, PdRng *, double[]);
 /* The exact solution u* and its Laplacian at n points (closed forms) */
 PETSC_EXTERN PetscErrorCode PdPinnExactSolution(PdPinn, PetscInt, const float[], double[], double[]);
 PETSC_EXTERN PetscErrorCode PdPinnGetCoefficients(PdPinn, PetscInt *, const double **);

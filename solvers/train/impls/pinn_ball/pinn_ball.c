@@ -47,13 +47,67 @@ static PetscErrorCode BoundaryLoss(PdPinn p, const float *xb, PdTensor *loss)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode NewPoints(PdPinn p, const float *xs, PdTensor *x)
+static PetscErrorCode PointsOn(PdTape tape, PetscInt B, PetscInt d, const float *xs, PdTensor *x)
 {
-  PetscInt sx[2] = {p->batch, p->d};
+  PetscInt sx[2] = {B, d};
 
   PetscFunctionBegin;
-  PetscCall(PdTapeInput(p->tape, 2, sx, x));
-  PetscCall(PetscArraycpy((*x)->data, xs, p->batch * p->d));
+  PetscCall(PdTapeInput(tape, 2, sx, x));
+  PetscCall(PetscArraycpy((*x)->data, xs, B * d));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NewPoints(PdPinn p, const float *xs, PdTensor *x)
+{
+  PetscFunctionBegin;
+  PetscCall(PointsOn(p->tape, p->batch, p->d, xs, x));
+  PetscFunctionReturn(0);
+}
+
+/* the estimate of Delta u (and u) at B points for the directions ds, without gradients, chunk
+   directions per graph on a tape whose gradients are off */
+static PetscErrorCode EstimatePass(PdPinn p, PdTape tape, PetscInt B, const float *xs, const PdDirSet *ds, PetscInt chunk, double *lap, double *uval)
+{
+  PdTensor x, part, u;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArrayzero(lap, B));
+  for (PetscInt t = 0; t < ds->nterms; t++)
+    for (PetscInt v0 = 0; v0 < ds->V[t]; v0 += chunk) {
+      PetscCall(PdTapeReset(tape));
+      PetscCall(PointsOn(tape, B, p->d, xs, &x));
+      PetscCall(PdDiffOpApply(PdPinnJetModel, p, x, ds, t, v0, PetscMin(v0 + chunk, ds->V[t]), &part, (t == 0 && v0 == 0) ? &u : NULL));
+      for (PetscInt b = 0; b < B; b++) lap[b] += part->data[b];
+      if (t == 0 && v0 == 0 && uval)
+        for (PetscInt b = 0; b < B; b++) uval[b] = u->data[b];
+    }
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPinnLaplacianEstimate - the training's estimate of Delta u (its -estimator, -stde_dist and
+  -stde_dirs) at n points x [n, d], averaged over `draws` independent draws of the directions from
+  rng: with the exact estimator and one draw, the Laplacian; over many draws, its expectation
+@*/
+PetscErrorCode PdPinnLaplacianEstimate(PdPinn p, PetscInt n, const float x[], PetscInt draws, PdRng *rng, double lap[])
+{
+  double  *one;
+  PetscInt chunk;
+
+  PetscFunctionBegin;
+  PetscCall(PdPinnSetUp(p));
+  PetscCheck(draws >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "Give at least one draw, got %" PetscInt_FMT, draws);
+  chunk = PetscMax(1, p->max_rows / PetscMax(n, 1));
+  PetscCall(PetscMalloc1(n, &one));
+  PetscCall(PetscArrayzero(lap, n));
+  for (PetscInt k = 0; k < draws; k++) {
+    PdDirSet ds;
+    PetscCall(PdDirSetSample(&p->op, p->est, p->V, n, p->d, rng, &ds));
+    PetscCall(EstimatePass(p, p->etape, n, x, &ds, chunk, one, NULL));
+    for (PetscInt b = 0; b < n; b++) lap[b] += one[b] / (double)draws;
+    PetscCall(PdDirSetDestroy(&ds));
+  }
+  PetscCall(PetscFree(one));
   PetscFunctionReturn(0);
 }
 
@@ -104,17 +158,8 @@ static PetscErrorCode Step(PdPinn p, float *xs, float *xb, double *g, double *la
     PetscCall(PdTapeBackward(p->tape, L));
   } else {
     chunk = PetscMax(1, p->max_rows / B);
-    PetscCall(PetscArrayzero(lap, B));
     PetscCall(PdTapeSetGradEnabled(p->tape, PETSC_FALSE));
-    for (PetscInt t = 0; t < ds.nterms; t++)
-      for (PetscInt v0 = 0; v0 < ds.V[t]; v0 += chunk) {
-        PetscCall(PdTapeReset(p->tape));
-        PetscCall(NewPoints(p, xs, &x));
-        PetscCall(PdDiffOpApply(PdPinnJetModel, p, x, &ds, t, v0, PetscMin(v0 + chunk, ds.V[t]), &part, (t == 0 && v0 == 0) ? &u : NULL));
-        for (PetscInt b = 0; b < B; b++) lap[b] += part->data[b];
-        if (t == 0 && v0 == 0)
-          for (PetscInt b = 0; b < B; b++) uval[b] = u->data[b];
-      }
+    PetscCall(EstimatePass(p, p->tape, B, xs, &ds, chunk, lap, uval));
     PetscCall(PdTapeSetGradEnabled(p->tape, PETSC_TRUE));
     for (PetscInt t = 0; t < ds.nterms; t++)
       for (PetscInt v0 = 0; v0 < ds.V[t]; v0 += chunk) {

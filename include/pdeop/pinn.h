@@ -10,8 +10,8 @@
 typedef enum { PD_PINN_POISSON, PD_PINN_ALLEN_CAHN, PD_PINN_SINE_GORDON } PdPinnPDE;
 typedef enum { PD_PINN_TWO_BODY, PD_PINN_THREE_BODY } PdPinnSolution;
 typedef enum { PD_PINN_HARD, PD_PINN_PENALTY } PdPinnBoundary;
-/* Initial weights: Glorot-uniform U(+-sqrt(6/(in+out))) or PyTorch's Linear default "Kaiming-uniform"
-   U(+-1/sqrt(in)) (the STDE reference code's); biases zero */
+/* Initial weights: Glorot-uniform U(+-sqrt(6/(in+out))) with zero biases, or the STDE reference code's
+   "Kaiming-uniform": weights U(+-1/sqrt(in)), biases U(+-1/sqrt(length)) */
 typedef enum { PD_PINN_INIT_GLOROT, PD_PINN_INIT_KAIMING } PdPinnInit;
 /* A set of defaults: pdeop's own, or the STDE paper's protocol (3 hidden layers, Kaiming-uniform,
    evaluation every 1,000 steps) */

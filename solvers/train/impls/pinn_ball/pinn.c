@@ -305,14 +305,18 @@ static PetscErrorCode PrimalForward(PdPinn p, PdTensor x, PdTensor *u)
 }
 
 /* Kaiming-uniform from the Glorot-uniform draws: a weight [out, in] drawn from U(+-sqrt(6/(in+out)))
-   scaled by (1/sqrt(in)) / sqrt(6/(in+out)) is a draw from U(+-1/sqrt(in)); biases stay zero */
+   scaled by (1/sqrt(in)) / sqrt(6/(in+out)) is a draw from U(+-1/sqrt(in)); a bias [n], zero in the
+   mlp, is drawn from U(+-1/sqrt(n)) on its own stream (the reference code's variance scaling, whose
+   fan-in of a vector is its length: U(+-1) for the output's bias) */
 static PetscErrorCode ApplyInit(PdPinn p)
 {
   PdParams params;
   PetscInt n;
+  PdRng    r;
 
   PetscFunctionBegin;
   if (p->init == PD_PINN_INIT_GLOROT) PetscFunctionReturn(0);
+  PetscCall(PdRngSeed(&r, (uint64_t)p->seed, PD_RNG_STREAM_PINN_BIAS));
   PetscCall(NOpGetParams(p->nop, &params));
   PetscCall(PdParamsGetNumber(params, &n));
   for (PetscInt k = 0; k < n; k++) {
@@ -322,6 +326,9 @@ static PetscErrorCode ApplyInit(PdPinn p)
       const double in = (double)w->shape[1], out = (double)w->shape[0];
       const float  f  = (float)(PetscSqrtReal((in + out) / (6.0 * in)));
       for (PetscInt i = 0; i < w->size; i++) w->data[i] *= f;
+    } else {
+      const double a = 1.0 / PetscSqrtReal((double)w->size);
+      for (PetscInt i = 0; i < w->size; i++) w->data[i] = (float)(a * (2.0 * PdRngUniform(&r) - 1.0));
     }
   }
   PetscFunctionReturn(0);
@@ -375,7 +382,7 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   PetscCall(PdOptionsInt("-boundary_batch", "Boundary points per iteration (penalty)", "PdPinnSetFromOptions", p->bbatch, &p->bbatch, NULL));
   PetscCall(PdOptionsInt("-test_points", "Held-out points for the relative L2 error, drawn once per run (the same at every evaluation; at most 2e8/d)", "PdPinnSetFromOptions", p->test_points, &p->test_points, NULL));
   PetscCall(PdOptionsInt("-eval_every", "Test error every N steps, its minimum reported as rel_l2_min (0: only at the end)", "PdPinnSetEvalEvery", p->eval_every, &p->eval_every, NULL));
-  PetscCall(PdOptionsEList("-pinn_init", "Initial weights: glorot-uniform or kaiming-uniform (U(+-1/sqrt(fan_in)), PyTorch's default); biases zero", "PdPinnSetInit", PdPinnInits, 2, PdPinnInits[init], &init, NULL));
+  PetscCall(PdOptionsEList("-pinn_init", "Initial weights: glorot-uniform (biases zero) or kaiming-uniform (weights U(+-1/sqrt(fan_in)), biases U(+-1/sqrt(length)), the STDE code's)", "PdPinnSetInit", PdPinnInits, 2, PdPinnInits[init], &init, NULL));
   PetscCall(PdOptionsInt("-jet_max_rows", "Largest jet batch (directions x points) in one graph; more is taken in chunks", "PdPinnSetFromOptions", p->max_rows, &p->max_rows, NULL));
   PetscOptionsEnd();
   p->pde  = (PdPinnPDE)pde;

@@ -76,6 +76,18 @@ expect_fail "annealing alpha out of range" "-annealing_alpha" "$P" pinn -domain 
 expect_fail "missing mesh file" "Cannot open the mesh" "$P" pinn -domain mesh -mesh "$work/none.msh"
 if [ -n "${MPIEXEC:-}" ]; then
   expect_fail "mesh PINN on 2 ranks" "one MPI rank" $MPIEXEC -n 2 "$P" pinn -domain mesh -iters 1
+  # data-parallel: each rank takes its share of a step's points (odd batch: 5 and 6), the gradients
+  # are summed; the same training as on one rank up to round-off (penalty boundary, chunked exact
+  # Laplacian, and stde with dense directions)
+  for extra in "-estimator exact -jet_max_rows 30 -boundary penalty -batch 11 -iters 5" "-stde_dist rademacher -batch 10 -iters 20"; do
+    # shellcheck disable=SC2086
+    "$P" pinn -pde sine-gordon -dim 6 -mlp_width 16 -test_points 100 $extra -report "$work/dp1.json" -quiet
+    # shellcheck disable=SC2086
+    $MPIEXEC -n 2 "$P" pinn -pde sine-gordon -dim 6 -mlp_width 16 -test_points 100 $extra -report "$work/dp2.json" -quiet
+    check "2 ranks train as 1 ($extra): rel_l2 within 1e-6" 'a-b <= 1e-6*b && b-a <= 1e-6*b' "$(jget "$work/dp2.json" rel_l2)" "$(jget "$work/dp1.json" rel_l2)"
+    check "2 ranks train as 1 ($extra): loss within 1e-5" 'a-b <= 1e-5*b && b-a <= 1e-5*b' "$(jget "$work/dp2.json" loss)" "$(jget "$work/dp1.json" loss)"
+  done
+  expect_fail "fewer points than ranks" "give at least one point per rank" $MPIEXEC -n 2 "$P" pinn -dim 5 -batch 1 -iters 1
 fi
 # a finite loss that explodes stops the run (-divergence_factor, 1e4 by default; 0: off)
 expect_fail "pinn -lr 1e4 stops as diverged" "more than -divergence_factor 10000 times its best" "$P" pinn -dim 10 -lr 1e4 -iters 30

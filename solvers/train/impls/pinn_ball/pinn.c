@@ -416,7 +416,7 @@ PetscErrorCode PdPinnSetUp(PdPinn p)
   PetscFunctionBegin;
   if (p->setup) PetscFunctionReturn(0);
   PetscCallMPI(MPI_Comm_size(p->comm, &size));
-  PetscCheck(size == 1, p->comm, PETSC_ERR_SUP, "pdeop pinn runs on one MPI rank (BLAS threads use the cores)");
+  PetscCheck(p->batch >= size, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch %" PetscInt_FMT " is smaller than the %d MPI ranks that share its points: give at least one point per rank", p->batch, size);
   if (!p->c) PetscCall(PdPinnDrawCoefficients(p));
   if (!p->nop) PetscCall(BuildModel(p, PETSC_FALSE));
   PetscCall(PdDiffOpLaplacian(p->dist, &p->op));

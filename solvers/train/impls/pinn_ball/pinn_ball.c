@@ -57,12 +57,6 @@ static PetscErrorCode PointsOn(PdTape tape, PetscInt B, PetscInt d, const float 
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode NewPoints(PdPinn p, const float *xs, PdTensor *x)
-{
-  PetscFunctionBegin;
-  PetscCall(PointsOn(p->tape, p->batch, p->d, xs, x));
-  PetscFunctionReturn(0);
-}
 
 /* the estimate of Delta u (and u) at B points for the directions ds, without gradients, chunk
    directions per graph on a tape whose gradients are off */
@@ -119,37 +113,49 @@ static PetscErrorCode Constant(PdTape tape, PetscInt n, const double *v, PdTenso
   PetscFunctionReturn(0);
 }
 
-/* one step's loss and gradient (the trainer's lossgrad; it takes the optimizer step).  Gradients of a loss that does not fit in -jet_max_rows rows are
-   accumulated over chunks of directions: a first pass without gradients gives the whole Laplacian
-   estimate, then each chunk's graph is the same loss with the other chunks' part held constant,
-   so the chunks' backward passes add up to the gradient of the whole loss. */
-static PetscErrorCode Step(PdPinn p, float *xs, float *xb, double *g, double *lap, double *uval, double *loss)
+/* one step's loss and gradient on points lo..hi-1 of the batch (the trainer's lossgrad; it takes the
+   optimizer step). Every rank draws the whole batch's points and directions from the same stream
+   and takes its share: its mean residual is weighted by its share of the batch and rank 0 adds the
+   boundary penalty, so the gradients summed over the ranks are those of the whole batch's loss.
+   Gradients of a loss that does not fit in -jet_max_rows rows are accumulated over chunks of
+   directions: a first pass without gradients gives the whole Laplacian estimate, then each chunk's
+   graph is the same loss with the other chunks' part held constant, so the chunks' backward passes
+   add up to the gradient of the whole loss. */
+static PetscErrorCode Step(PdPinn p, PetscInt lo, PetscInt hi, float *xs, float *xb, double *g, double *lap, double *uval, double *loss)
 {
-  const PetscInt B = p->batch;
-  PdDirSet       ds;
+  const PetscInt B = hi - lo, d = p->d;
+  const float   *xl = xs + (size_t)lo * d;
+  const float    w  = B == p->batch ? 1.0f : (float)((double)B / (double)p->batch);
+  PdDirSet       all, part_ds, *ds = &all;
   PdParams       params;
   PdTensor       x, gt, Lu, u, L, part;
   PetscInt       rows = 0, chunk;
+  PetscBool      bnd = (PetscBool)(p->bc == PD_PINN_PENALTY && lo == 0);
 
   PetscFunctionBegin;
   PetscCall(NOpGetParams(p->nop, &params));
-  PetscCall(PdPinnSampleBall(&p->rng, B, p->d, PETSC_FALSE, xs));
+  PetscCall(PdPinnSampleBall(&p->rng, p->batch, d, PETSC_FALSE, xs));
   for (PetscInt b = 0; b < B; b++) {
     double ue, le;
-    PdPinnExactPoint(p, xs + (size_t)b * p->d, &ue, &le);
+    PdPinnExactPoint(p, xl + (size_t)b * d, &ue, &le);
     g[b] = PdPinnRHS(p, ue, le);
   }
-  if (p->bc == PD_PINN_PENALTY) PetscCall(PdPinnSampleBall(&p->rng, p->bbatch, p->d, PETSC_TRUE, xb));
-  PetscCall(PdDirSetSample(&p->op, p->est, p->V, B, p->d, &p->rng, &ds));
-  for (PetscInt t = 0; t < ds.nterms; t++) rows += ds.V[t] * B;
+  if (p->bc == PD_PINN_PENALTY) PetscCall(PdPinnSampleBall(&p->rng, p->bbatch, d, PETSC_TRUE, xb));
+  PetscCall(PdDirSetSample(&p->op, p->est, p->V, p->batch, d, &p->rng, &all));
+  if (B != p->batch) {
+    PetscCall(PdDirSetRestrict(&all, lo, hi, &part_ds));
+    ds = &part_ds;
+  }
+  for (PetscInt t = 0; t < ds->nterms; t++) rows += ds->V[t] * B;
   PetscCall(PdParamsZeroGrad(params));
   if (rows <= p->max_rows) {
     PetscCall(PdTapeReset(p->tape));
-    PetscCall(NewPoints(p, xs, &x));
+    PetscCall(PointsOn(p->tape, B, d, xl, &x));
     PetscCall(Constant(p->tape, B, g, &gt));
-    PetscCall(PdDiffOpEstimate(PdPinnJetModel, p, x, &ds, &Lu, &u));
+    PetscCall(PdDiffOpEstimate(PdPinnJetModel, p, x, ds, &Lu, &u));
     PetscCall(Residual(p, Lu, u, gt, &L));
-    if (p->bc == PD_PINN_PENALTY) {
+    if (w != 1.0f) PetscCall(PdScale(L, w, &L));
+    if (bnd) {
       PdTensor Lb;
       PetscCall(BoundaryLoss(p, xb, &Lb));
       PetscCall(PdAdd(L, Lb, &L));
@@ -159,22 +165,23 @@ static PetscErrorCode Step(PdPinn p, float *xs, float *xb, double *g, double *la
   } else {
     chunk = PetscMax(1, p->max_rows / B);
     PetscCall(PdTapeSetGradEnabled(p->tape, PETSC_FALSE));
-    PetscCall(EstimatePass(p, p->tape, B, xs, &ds, chunk, lap, uval));
+    PetscCall(EstimatePass(p, p->tape, B, xl, ds, chunk, lap, uval));
     PetscCall(PdTapeSetGradEnabled(p->tape, PETSC_TRUE));
-    for (PetscInt t = 0; t < ds.nterms; t++)
-      for (PetscInt v0 = 0; v0 < ds.V[t]; v0 += chunk) {
+    for (PetscInt t = 0; t < ds->nterms; t++)
+      for (PetscInt v0 = 0; v0 < ds->V[t]; v0 += chunk) {
         PetscBool first = (PetscBool)(t == 0 && v0 == 0);
         PdTensor  other;
         PetscCall(PdTapeReset(p->tape));
-        PetscCall(NewPoints(p, xs, &x));
+        PetscCall(PointsOn(p->tape, B, d, xl, &x));
         PetscCall(Constant(p->tape, B, g, &gt));
-        PetscCall(PdDiffOpApply(PdPinnJetModel, p, x, &ds, t, v0, PetscMin(v0 + chunk, ds.V[t]), &part, first ? &u : NULL));
+        PetscCall(PdDiffOpApply(PdPinnJetModel, p, x, ds, t, v0, PetscMin(v0 + chunk, ds->V[t]), &part, first ? &u : NULL));
         PetscCall(PdTapeInput(p->tape, 1, &B, &other));
         for (PetscInt b = 0; b < B; b++) other->data[b] = (float)(lap[b] - part->data[b]);
         PetscCall(PdAdd(part, other, &Lu));
         if (!first) PetscCall(Constant(p->tape, B, uval, &u));
         PetscCall(Residual(p, Lu, u, gt, &L));
-        if (first && p->bc == PD_PINN_PENALTY) {
+        if (w != 1.0f) PetscCall(PdScale(L, w, &L));
+        if (first && bnd) {
           PdTensor Lb;
           PetscCall(BoundaryLoss(p, xb, &Lb));
           PetscCall(PdAdd(L, Lb, &L));
@@ -183,7 +190,8 @@ static PetscErrorCode Step(PdPinn p, float *xs, float *xb, double *g, double *la
         PetscCall(PdTapeBackward(p->tape, L));
       }
   }
-  PetscCall(PdDirSetDestroy(&ds));
+  if (ds != &all) PetscCall(PdDirSetDestroy(&part_ds));
+  PetscCall(PdDirSetDestroy(&all));
   PetscFunctionReturn(0);
 }
 
@@ -203,18 +211,24 @@ typedef struct {
 
 static PetscErrorCode Items_PinnBall(PdObjective obj, PetscInt *n)
 {
-  PetscFunctionBegin;
-  *n = 1; /* step-based: one step per "epoch" */
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode LossGrad_PinnBall(PdObjective obj, PdTrainer t, PetscInt n, const PetscInt idx[], PetscInt B, double *loss)
-{
   PdObjective_PinnBall *o = (PdObjective_PinnBall *)obj->data;
 
   PetscFunctionBegin;
-  PetscCall(Step(o->p, o->xs, o->xb, o->g, o->lap, o->uval, loss));
+  *n = o->p->batch; /* step-based: the residual points of one step are the "epoch", split over the ranks */
+  PetscFunctionReturn(0);
+}
+
+/* the items idx are this rank's contiguous share of the batch's points */
+static PetscErrorCode LossGrad_PinnBall(PdObjective obj, PdTrainer t, PetscInt n, const PetscInt idx[], PetscInt B, double *loss)
+{
+  PdObjective_PinnBall *o = (PdObjective_PinnBall *)obj->data;
+  PetscMPIInt           size;
+
+  PetscFunctionBegin;
+  PetscCall(Step(o->p, idx[0], idx[0] + n, o->xs, o->xb, o->g, o->lap, o->uval, loss));
   o->p->loss = *loss;
+  PetscCallMPI(MPI_Comm_size(obj->comm, &size));
+  if (size > 1) PetscCallMPI(MPI_Allreduce(loss, &o->p->loss, 1, MPI_DOUBLE, MPI_SUM, obj->comm));
   PetscFunctionReturn(0);
 }
 
@@ -235,8 +249,8 @@ static PetscErrorCode StepEnd_PinnBall(PdObjective obj, PdTrainer t, PetscInt st
     p->eval_time += t1 - t0;
     p->eval_cpu += PdPinnCPUTime() - c0;
   }
-  if (p->rel_l2_min >= 0) PetscCall(PetscSNPrintf(extra, len, "loss %.3e, rel_l2 %.3e (min %.3e)", loss, p->rel_l2, p->rel_l2_min));
-  else PetscCall(PetscSNPrintf(extra, len, "loss %.3e", loss));
+  if (p->rel_l2_min >= 0) PetscCall(PetscSNPrintf(extra, len, "loss %.3e, rel_l2 %.3e (min %.3e)", p->loss, p->rel_l2, p->rel_l2_min));
+  else PetscCall(PetscSNPrintf(extra, len, "loss %.3e", p->loss));
   PetscFunctionReturn(0);
 }
 

@@ -66,8 +66,8 @@ fi
 
 echo "pdeop pinn -protocol stde $extra ($tag): the minimum relative L2 error over the evaluations every 1,000 steps, mean +- std (n - 1) over the seeds"
 echo
-echo "| problem | d | paper (STDE, 16) | pdeop | seeds | final rel_l2 (mean) | s/iter wall | s/iter CPU | paper it/s (A100) | pdeop it/s (wall) | A100 / pdeop |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| problem | d | paper (STDE, 16) | pdeop | seeds | final rel_l2 (mean) | s/iter wall | s/iter CPU | paper it/s (A100) | pdeop it/s (wall) | A100 / pdeop (wall) | A100 / pdeop (CPU) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for p in $problems; do for d in $dims; do
   c="$(col "$d")"
   vals="" fin="" spi="" cpu=""
@@ -80,7 +80,7 @@ for p in $problems; do for d in $dims; do
     function mean(s,  a, n, i, t) { n = split(s, a, " "); t = 0; for (i = 1; i <= n; i++) t += a[i]; return n ? t / n : "" }
     function sd(s,  a, n, i, m, t) { n = split(s, a, " "); if (n < 2) return ""; m = mean(s); t = 0; for (i = 1; i <= n; i++) t += (a[i] - m)^2; return sqrt(t / (n - 1)) }
     { split($1, h, " "); n = split($2, v, " ")
-      if (n == 0) { printf "| %s | %s | %s | to run | 0 | - | - | - | %s | - | - |\n", h[1], h[2], h[3], h[4]; next }
-      s = sd($2); w = mean($4); its = w > 0 ? 1 / w : 0
-      printf "| %s | %s | %s | %.2e%s | %d | %.2e | %.4f | %.4f | %s | %.1f | %s |\n", h[1], h[2], h[3], mean($2), s == "" ? "" : sprintf(" ± %.1e", s), n, mean($3), w, mean($5), h[4], its, (h[4] != "-" && its > 0) ? sprintf("%.0f", h[4] / its) : "-" }'
+      if (n == 0) { printf "| %s | %s | %s | to run | 0 | - | - | - | %s | - | - | - |\n", h[1], h[2], h[3], h[4]; next }
+      s = sd($2); w = mean($4); c = mean($5); its = w > 0 ? 1 / w : 0; itc = c > 0 ? 1 / c : 0
+      printf "| %s | %s | %s | %.2e%s | %d | %.2e | %.4f | %.4f | %s | %.1f | %s | %s |\n", h[1], h[2], h[3], mean($2), s == "" ? "" : sprintf(" ± %.1e", s), n, mean($3), w, c, h[4], its, (h[4] != "-" && its > 0) ? sprintf("%.0f", h[4] / its) : "-", (h[4] != "-" && itc > 0) ? sprintf("%.0f", h[4] / itc) : "-" }'
 done; done

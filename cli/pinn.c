@@ -84,8 +84,9 @@ static PetscErrorCode PinnMesh(MPI_Comm comm, const char out[], PdDict report)
   PetscFunctionReturn(0);
 }
 
-/*  pdeop pinn -pde poisson|allen-cahn|sine-gordon -solution two-body|three-body -dim d
-      -estimator exact|sdgd|stde -stde_dist sparse|rademacher|gaussian -stde_dirs V -batch B -iters N -o model.h5 */
+/*  pdeop pinn [-protocol stde] -pde poisson|allen-cahn|sine-gordon -solution two-body|three-body -dim d
+      -estimator exact|sdgd|stde -stde_dist sparse|rademacher|gaussian -stde_dirs V -batch B -iters N
+      -eval_every N -o model.h5 */
 PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
 {
   char        out[PETSC_MAX_PATH_LEN] = "", pts[PETSC_MAX_PATH_LEN] = "";
@@ -141,6 +142,12 @@ PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
     PetscCall(PdDictGetReal(report, "s_per_iter", &spi));
     PetscCall(PdDictGetReal(report, "peak_memory_mb", &mem));
     PetscCall(PetscPrintf(comm, "rel_l2 %.4e  loss %.4e  %.4g s/iter  peak memory %.0f MB\n", rel, loss, spi, mem));
+    {
+      double   rmin;
+      PetscInt imin;
+      PetscCall(PdPinnGetErrorMin(pinn, &rmin, &imin));
+      if (rmin >= 0 && rmin < rel) PetscCall(PetscPrintf(comm, "rel_l2_min %.4e at iteration %" PetscInt_FMT "\n", rmin, imin));
+    }
   }
   PetscCall(PdPinnDestroy(&pinn));
   PetscFunctionReturn(0);

@@ -9,6 +9,12 @@ expect_fail "dense directions need stde" "-stde_dist gaussian needs -estimator s
 expect_fail "unknown option" "unknown option -stde_dir" "$P" pinn -dim 5 -iters 1 -stde_dir 4
 expect_fail "relu has no jets" "smooth activation" "$P" pinn -dim 5 -iters 1 -mlp_activation relu -test_points 10
 expect_fail "bad -pde" "poisson" "$P" pinn -pde heat
+expect_fail "bad -protocol" "stde" "$P" pinn -protocol sdgd
+expect_fail "-protocol without a value" "Option -protocol needs a value" "$P" pinn -dim 5 -protocol
+expect_fail "-eval_every without a value" "Option -eval_every needs a value (an integer)" "$P" pinn -dim 5 -eval_every
+expect_fail "negative -eval_every" "-eval_every must be non-negative" "$P" pinn -dim 5 -eval_every -2
+expect_fail "bad -pinn_init" "kaiming-uniform" "$P" pinn -dim 5 -pinn_init he
+expect_fail "-pinn_init without a value" "Option -pinn_init needs a value" "$P" pinn -dim 5 -pinn_init
 
 # a short run: report keys, -quiet, checkpoint, held-out points
 common=(-dim 8 -iters 40 -batch 20 -stde_dirs 4 -mlp_width 16 -mlp_depth 2 -test_points 300)
@@ -31,6 +37,12 @@ check "predict -points: same rel_l2 as pinn (rel 1e-5)" 'a-b <= 1e-5*b && b-a <=
 expect_fail "predict -points with another d" "N x 9" "$P" predict -model "$work/m9.h5" -points "$work/pts.h5" -o "$work/v2.h5"
 "$P" fit -demo -demo_n 64 -epochs 1 -o "$work/fit.h5" -quiet
 expect_fail "predict -points on a non-PINN checkpoint" "PINN checkpoints" "$P" predict -model "$work/fit.h5" -points "$work/pts.h5" -o "$work/v3.h5"
+
+# -protocol stde with smaller numbers given explicitly: the test error every 10 steps, its minimum
+"$P" pinn -protocol stde "${common[@]}" -eval_every 10 -report "$work/s.json" -quiet
+check "protocol stde: rel_l2_min <= rel_l2" 'a <= b' "$(jget "$work/s.json" rel_l2_min)" "$(jget "$work/s.json" rel_l2)"
+check "protocol stde: rel_l2_min at a multiple of 10" 'a % 10 == 0 && a >= 10 && a <= 40' "$(jget "$work/s.json" rel_l2_min_iter)"
+check "protocol stde: -eval_every given wins" 'a == 10' "$(jget "$work/s.json" eval_every)"
 
 # the exact estimator in chunks (-jet_max_rows) runs and reports the same keys
 "$P" pinn -pde sine-gordon -estimator exact -jet_max_rows 30 "${common[@]}" -iters 3 -report "$work/e.json" -quiet
@@ -64,6 +76,18 @@ expect_fail "annealing alpha out of range" "-annealing_alpha" "$P" pinn -domain 
 expect_fail "missing mesh file" "Cannot open the mesh" "$P" pinn -domain mesh -mesh "$work/none.msh"
 if [ -n "${MPIEXEC:-}" ]; then
   expect_fail "mesh PINN on 2 ranks" "one MPI rank" $MPIEXEC -n 2 "$P" pinn -domain mesh -iters 1
+  # data-parallel: each rank takes its share of a step's points (odd batch: 5 and 6), the gradients
+  # are summed; the same training as on one rank up to round-off (penalty boundary, chunked exact
+  # Laplacian, and stde with dense directions)
+  for extra in "-estimator exact -jet_max_rows 30 -boundary penalty -batch 11 -iters 5" "-stde_dist rademacher -batch 10 -iters 20"; do
+    # shellcheck disable=SC2086
+    "$P" pinn -pde sine-gordon -dim 6 -mlp_width 16 -test_points 100 $extra -report "$work/dp1.json" -quiet
+    # shellcheck disable=SC2086
+    $MPIEXEC -n 2 "$P" pinn -pde sine-gordon -dim 6 -mlp_width 16 -test_points 100 $extra -report "$work/dp2.json" -quiet
+    check "2 ranks train as 1 ($extra): rel_l2 within 1e-6" 'a-b <= 1e-6*b && b-a <= 1e-6*b' "$(jget "$work/dp2.json" rel_l2)" "$(jget "$work/dp1.json" rel_l2)"
+    check "2 ranks train as 1 ($extra): loss within 1e-5" 'a-b <= 1e-5*b && b-a <= 1e-5*b' "$(jget "$work/dp2.json" loss)" "$(jget "$work/dp1.json" loss)"
+  done
+  expect_fail "fewer points than ranks" "give at least one point per rank" $MPIEXEC -n 2 "$P" pinn -dim 5 -batch 1 -iters 1
 fi
 # a finite loss that explodes stops the run (-divergence_factor, 1e4 by default; 0: off)
 expect_fail "pinn -lr 1e4 stops as diverged" "more than -divergence_factor 10000 times its best" "$P" pinn -dim 10 -lr 1e4 -iters 30

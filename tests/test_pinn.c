@@ -194,6 +194,221 @@ static void test_train_and_checkpoint(void **state)
   remove("pinn_test.h5");
 }
 
+
+/* relative L2 error of a PINN on the run's test set, by hand: the n points of stream (seed, test)
+   (one chunk: n <= 1000), the network's values and the closed form */
+static double HandError(PdPinn p, PetscInt64 seed, PetscInt n, PetscInt d)
+{
+  float  *x, *u;
+  double *ue, num = 0, den = 0;
+  PdRng   rng;
+  PetscMalloc3(n * d, &x, n, &u, n, &ue);
+  PdRngSeed(&rng, (uint64_t)seed, PD_RNG_STREAM_PINN_TEST);
+  PDT(PdPinnSampleBall(&rng, n, d, PETSC_FALSE, x));
+  PDT(PdPinnPredict(p, n, x, u));
+  PDT(PdPinnExactSolution(p, n, x, ue, NULL));
+  for (PetscInt k = 0; k < n; k++) {
+    num += (u[k] - ue[k]) * (u[k] - ue[k]);
+    den += ue[k] * ue[k];
+  }
+  PetscFree3(x, u, ue);
+  return sqrt(num / den);
+}
+
+/* -eval_every 1 over 3 steps: rel_l2_min is the smallest of the errors of the models after 1, 2 and
+   3 steps, each rebuilt by a run of that many steps (constant learning rate, the same seed) and
+   measured by hand; the evaluations do not change the training (same final network) */
+static void test_error_min(void **state)
+{
+  const char *base = "-pde allen-cahn -dim 5 -batch 10 -stde_dirs 2 -mlp_width 8 -mlp_depth 1 -test_points 200 -lr 1 -lr_schedule constant -seed 3 -divergence_factor 0"; /* a rate so large that the error grows after the first step: the minimum is not the last */
+  char        opts[512];
+  PdPinn      a, b[3];
+  double      hand[3], rmin, hmin = 1e300, rel;
+  PetscInt    imin, hi = 0;
+  float       xa[20 * 5], ua[20], ub[20];
+  PdRng       rng;
+  PetscSNPrintf(opts, sizeof(opts), "%s -iters 3 -eval_every 1", base);
+  PDT(MakePinn(opts, &a));
+  PDT(PdPinnGetErrorMin(a, &rmin, &imin));
+  assert_true(rmin < 0 && imin == 0); /* none yet */
+  PDT(PdPinnTrain(a, NULL));
+  PDT(PdPinnGetErrorMin(a, &rmin, &imin));
+  for (int j = 0; j < 3; j++) {
+    PetscSNPrintf(opts, sizeof(opts), "%s -iters %d", base, j + 1);
+    PDT(MakePinn(opts, &b[j]));
+    PDT(PdPinnTrain(b[j], NULL));
+    hand[j] = HandError(b[j], 3, 200, 5);
+    if (hand[j] < hmin) {
+      hmin = hand[j];
+      hi   = j + 1;
+    }
+  }
+  print_message("  errors after 1, 2, 3 steps: %.6e %.6e %.6e; rel_l2_min %.6e at %d\n", hand[0], hand[1], hand[2], rmin, (int)imin);
+  assert_true(hand[0] != hand[2]); /* the steps change the error */
+  assert_true(hi < 3);
+  PDT_CLOSE(rmin, hmin, 1e-9 * hmin);
+  assert_int_equal(imin, hi);
+  PDT(PdPinnEvaluate(a, 0, &rel)); /* the final model's error is the third's */
+  PDT_CLOSE(rel, hand[2], 1e-9 * hand[2]);
+  PdRngSeed(&rng, 6, 6);
+  PDT(PdPinnSampleBall(&rng, 20, 5, PETSC_FALSE, xa));
+  PDT(PdPinnPredict(a, 20, xa, ua));
+  PDT(PdPinnPredict(b[2], 20, xa, ub));
+  for (PetscInt i = 0; i < 20; i++) assert_true(ua[i] == ub[i]);
+  {
+    PdDict r;
+    double v;
+    PDT(PdDictCreate(&r));
+    PDT(PdPinnReport(a, r));
+    PDT(PdDictGetReal(r, "rel_l2_min", &v));
+    assert_true(v == rmin);
+    PDT(PdDictDestroy(&r));
+  }
+  PDT(PdPinnDestroy(&a));
+  for (int j = 0; j < 3; j++) PDT(PdPinnDestroy(&b[j]));
+}
+
+/* the default schedule: lr = 1e-3 (1 - k/N) before step k, so 0 after the last step and 1e-3/N
+   before it */
+static void test_linear_schedule(void **state)
+{
+  PdPinn     p;
+  PdOptim    o;
+  double     lr;
+  PetscInt64 k;
+  PDT(MakePinn("-dim 5 -iters 4 -batch 4 -stde_dirs 2 -mlp_width 8 -mlp_depth 1 -test_points 10", &p));
+  PDT(PdPinnGetOptim(p, &o));
+  PDT(PdOptimGetLearningRate(o, &lr));
+  PDT_CLOSE(lr, 1e-3, 1e-15);
+  PDT(PdPinnTrain(p, NULL));
+  PDT(PdOptimGetStepCount(o, &k));
+  assert_int_equal(k, 4);
+  PDT(PdOptimGetLearningRate(o, &lr));
+  assert_true(lr == 0.0);
+  PDT(PdOptimSetStepCount(o, 3)); /* the last step's rate */
+  PDT(PdOptimGetLearningRate(o, &lr));
+  PDT_CLOSE(lr, 2.5e-4, 1e-15);
+  PDT(PdPinnDestroy(&p));
+}
+
+/* -protocol stde: 3 hidden layers of 128, weights U(+-1/sqrt(fan_in)) and biases U(+-1/sqrt(length))
+   (the largest of 128 or more draws is within 4% of the bound); options given explicitly win */
+static void test_protocol(void **state)
+{
+  const PetscInt d = 20;
+  PdPinn         p;
+  PetscInt       np;
+  PdDict         r;
+  PetscInt64     v;
+  PDT(PdPinnCreate(PETSC_COMM_SELF, &p));
+  PDT(PdPinnSetProtocol(p, PD_PINN_PROTOCOL_STDE));
+  PDT(PdPinnSetProblem(p, PD_PINN_POISSON, PD_PINN_TWO_BODY, d, 4));
+  PDT(PdPinnSetUp(p));
+  PDT(PdDictCreate(&r));
+  PDT(PdPinnReport(p, r));
+  PDT(PdDictGetInt(r, "params", &v));
+  np = (d + 1) * 128 + 2 * 129 * 128 + 129;
+  assert_int_equal(v, np);
+  PDT(PdDictGetInt(r, "eval_every", &v));
+  assert_int_equal(v, 1000);
+  PDT(PdDictDestroy(&r));
+  {
+    NOp      nop;
+    PdParams params;
+    PdTensor w;
+    PetscInt n, nw = 0;
+    PDT(PdPinnGetModel(p, &nop));
+    PDT(NOpGetParams(nop, &params));
+    PDT(PdParamsGetNumber(params, &n));
+    for (PetscInt k = 0; k < n; k++) {
+      double wmax = 0, bound;
+      PDT(PdParamsGetTensor(params, k, &w));
+      bound = 1.0 / sqrt((double)(w->ndim == 2 ? w->shape[1] : w->size)); /* a bias: its length */
+      for (PetscInt i = 0; i < w->size; i++) wmax = PetscMax(wmax, fabs(w->data[i]));
+      if (w->size >= 128) assert_true(wmax > 0.96 * bound); /* nearly the whole range: not the Glorot scale, not zero */
+      assert_true(wmax <= bound * (1 + 1e-6));
+      nw += w->ndim == 2;
+    }
+    assert_int_equal(nw, 4);
+  }
+  PDT(PdPinnDestroy(&p));
+  /* explicit options win over the protocol's defaults */
+  PDT(MakePinn("-protocol stde -dim 20 -mlp_depth 2 -eval_every 5 -pinn_init glorot-uniform", &p));
+  PDT(PdDictCreate(&r));
+  PDT(PdPinnReport(p, r));
+  PDT(PdDictGetInt(r, "params", &v));
+  assert_int_equal(v, (d + 1) * 128 + 129 * 128 + 129);
+  PDT(PdDictGetInt(r, "eval_every", &v));
+  assert_int_equal(v, 5);
+  {
+    const char *init;
+    PDT(PdDictGetString(r, "pinn_init", &init));
+    assert_string_equal(init, "glorot-uniform");
+  }
+  PDT(PdDictDestroy(&r));
+  PDT(PdPinnDestroy(&p));
+}
+
+/* the estimators on the PINN ansatz u = (1 - |x|^2) N(x) in d = 10: the exact one against finite
+   differences of the network's values, and stde with sparse, Rademacher and Gaussian directions (and
+   sdgd) unbiased: the mean of 3000 draws within 4 standard errors of the exact Laplacian */
+static void test_estimators_unbiased(void **state)
+{
+  const PetscInt d = 10, n = 3, N = 3000;
+  const char    *cases[] = {"-estimator stde -stde_dist sparse", "-estimator stde -stde_dist rademacher", "-estimator stde -stde_dist gaussian", "-estimator sdgd"};
+  const char    *base    = "-dim 10 -mlp_width 16 -mlp_depth 2 -stde_dirs 4 -seed 7";
+  char           opts[256];
+  float          x[30];
+  double         exact[3];
+  PdPinn         p;
+  PdRng          rng;
+  PdRngSeed(&rng, 11, 11);
+  PDT(PdPinnSampleBall(&rng, n, d, PETSC_FALSE, x));
+  PetscSNPrintf(opts, sizeof(opts), "%s -estimator exact", base);
+  PDT(MakePinn(opts, &p));
+  PDT(PdPinnLaplacianEstimate(p, n, x, 1, &rng, exact));
+  for (PetscInt b = 0; b < n; b++) {
+    const double h = 1e-2;
+    float        xs[3 * 10], us[3];
+    double       fd = 0;
+    for (PetscInt i = 0; i < d; i++) {
+      for (PetscInt k = 0; k < 3; k++) {
+        for (PetscInt j = 0; j < d; j++) xs[k * d + j] = x[b * d + j];
+        xs[k * d + i] += (float)((k - 1) * h);
+      }
+      PDT(PdPinnPredict(p, 3, xs, us));
+      fd += ((double)us[0] - 2.0 * us[1] + us[2]) / (h * h);
+    }
+    print_message("  point %d: exact Laplacian %.6f, finite differences %.6f\n", (int)b, exact[b], fd);
+    PDT_CLOSE(exact[b], fd, 2e-2 * (1 + fabs(fd)));
+  }
+  PDT(PdPinnDestroy(&p));
+  for (int c = 0; c < 4; c++) {
+    double m[3] = {0, 0, 0}, m2[3] = {0, 0, 0}, avg[3], one[3];
+    PdRng  r1, r2;
+    PetscSNPrintf(opts, sizeof(opts), "%s %s", base, cases[c]);
+    PDT(MakePinn(opts, &p));
+    PdRngSeed(&r1, 12 + c, 12);
+    r2 = r1;
+    for (PetscInt k = 0; k < N; k++) {
+      PDT(PdPinnLaplacianEstimate(p, n, x, 1, &r1, one));
+      for (PetscInt b = 0; b < n; b++) {
+        m[b] += one[b] / N;
+        m2[b] += one[b] * one[b] / N;
+      }
+    }
+    PDT(PdPinnLaplacianEstimate(p, n, x, N, &r2, avg)); /* the same draws, averaged inside */
+    for (PetscInt b = 0; b < n; b++) {
+      double se = sqrt(PetscMax(m2[b] - m[b] * m[b], 0) / N);
+      print_message("  %s, point %d: mean %.5f exact %.5f (standard error %.2e)\n", cases[c], (int)b, m[b], exact[b], se);
+      assert_true(se > 0); /* a random estimate */
+      PDT_CLOSE(m[b], exact[b], 4 * se + 1e-4 * (1 + fabs(exact[b])));
+      PDT_CLOSE(avg[b], m[b], 1e-9 * (1 + fabs(m[b])));
+    }
+    PDT(PdPinnDestroy(&p));
+  }
+}
+
 static void test_option_errors(void **state)
 {
   PdPinn p;
@@ -207,6 +422,16 @@ static void test_option_errors(void **state)
   PDT_FAILS(PdPinnSetFromOptions(p));
   PDT_ERRMSG_HAS("-stde_dist");
   PDT(PdPinnDestroy(&p));
+  PDT(SetOptions("-eval_every -1"));
+  PDT(PdPinnCreate(PETSC_COMM_SELF, &p));
+  PDT_FAILS(PdPinnSetFromOptions(p));
+  PDT_ERRMSG_HAS("-eval_every must be non-negative");
+  PDT(PdPinnDestroy(&p));
+  PDT(PdPinnCreate(PETSC_COMM_SELF, &p)); /* the protocol and the initialisation precede the model */
+  PDT(PdPinnSetUp(p));
+  PDT_FAILS(PdPinnSetProtocol(p, PD_PINN_PROTOCOL_STDE));
+  PDT_FAILS(PdPinnSetInit(p, PD_PINN_INIT_KAIMING));
+  PDT(PdPinnDestroy(&p));
   PDT(PetscOptionsClear(NULL));
 }
 
@@ -215,6 +440,10 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_ball_sampling),
   cmocka_unit_test(test_chunked_gradient),
   cmocka_unit_test(test_train_and_checkpoint),
+  cmocka_unit_test(test_estimators_unbiased),
+  cmocka_unit_test(test_error_min),
+  cmocka_unit_test(test_linear_schedule),
+  cmocka_unit_test(test_protocol),
   cmocka_unit_test(test_option_errors),
 };
 PDT_MAIN("pinn", tests)

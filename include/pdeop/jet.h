@@ -93,6 +93,8 @@ typedef struct {
 /* V directions per point per term (ignored by exact); rng draws them. */
 PETSC_EXTERN PetscErrorCode PdDirSetSample(const PdDiffOp *, PdEstimatorType, PetscInt, PetscInt, PetscInt, PdRng *, PdDirSet *);
 PETSC_EXTERN PetscErrorCode PdDirSetDestroy(PdDirSet *);
+/* The directions of points lo..hi-1 only (a copy) */
+PETSC_EXTERN PetscErrorCode PdDirSetRestrict(const PdDirSet *, PetscInt, PetscInt, PdDirSet *);
 /* The part of the estimate from directions v0..v1-1 of term t, [B], on the tape of x [B, d];
    u (optional) gets the model's primal output [B]. Summing the parts of every term over all
    directions gives the estimate: so a large exact sum can be taken in chunks. */

@@ -10,9 +10,17 @@
 typedef enum { PD_PINN_POISSON, PD_PINN_ALLEN_CAHN, PD_PINN_SINE_GORDON } PdPinnPDE;
 typedef enum { PD_PINN_TWO_BODY, PD_PINN_THREE_BODY } PdPinnSolution;
 typedef enum { PD_PINN_HARD, PD_PINN_PENALTY } PdPinnBoundary;
+/* Initial weights: Glorot-uniform U(+-sqrt(6/(in+out))) with zero biases, or the STDE reference code's
+   "Kaiming-uniform": weights U(+-1/sqrt(in)), biases U(+-1/sqrt(length)) */
+typedef enum { PD_PINN_INIT_GLOROT, PD_PINN_INIT_KAIMING } PdPinnInit;
+/* A set of defaults: pdeop's own, or the STDE paper's protocol (3 hidden layers, Kaiming-uniform,
+   evaluation every 1,000 steps) */
+typedef enum { PD_PINN_PROTOCOL_DEFAULT, PD_PINN_PROTOCOL_STDE } PdPinnProtocol;
 PETSC_EXTERN const char *const PdPinnPDEs[];
 PETSC_EXTERN const char *const PdPinnSolutions[];
 PETSC_EXTERN const char *const PdPinnBoundaries[];
+PETSC_EXTERN const char *const PdPinnInits[];
+PETSC_EXTERN const char *const PdPinnProtocols[];
 
 typedef struct _n_PdPinn *PdPinn;
 
@@ -21,11 +29,23 @@ PETSC_EXTERN PetscErrorCode PdPinnDestroy(PdPinn *);
 /* The problem: PDE, exact solution, dimension and seed (coefficients c_i ~ N(0,1), network
    initialisation, sampling); PdPinnSetFromOptions reads the same from -pde -solution -dim -seed. */
 PETSC_EXTERN PetscErrorCode PdPinnSetProblem(PdPinn, PdPinnPDE, PdPinnSolution, PetscInt, PetscInt64);
-/* Options: -pde -solution -dim -seed -estimator exact|sdgd|stde -stde_dist sparse|rademacher|gaussian
-   -stde_dirs V -batch B -iters N -boundary hard|penalty -boundary_weight -boundary_batch
-   -test_points -jet_max_rows, the mlp's (-mlp_width 128 -mlp_depth 4 -mlp_activation tanh) and the
-   optimizer's (Adam, -lr 1e-3, -lr_schedule linear to 0 over the iterations). Builds the model. */
+/* Options: -protocol default|stde (read first: it sets the defaults of the others) -pde -solution
+   -dim -seed -estimator exact|sdgd|stde -stde_dist sparse|rademacher|gaussian -stde_dirs V -batch B
+   -iters N -boundary hard|penalty -boundary_weight -boundary_batch -test_points -eval_every
+   -jet_max_rows -pinn_init glorot-uniform|kaiming-uniform, the mlp's (-mlp_width 128 -mlp_depth 4
+   -mlp_activation tanh) and the optimizer's (Adam, -lr 1e-3, -lr_schedule linear to 0 over the
+   iterations). Builds the model. */
 PETSC_EXTERN PetscErrorCode PdPinnSetFromOptions(PdPinn);
+/* Before PdPinnSetFromOptions/PdPinnSetUp: the defaults of a protocol (hidden layers, initialisation,
+   evaluation period), the initialisation alone, the evaluation period (0: none during training) */
+PETSC_EXTERN PetscErrorCode PdPinnSetProtocol(PdPinn, PdPinnProtocol);
+PETSC_EXTERN PetscErrorCode PdPinnSetInit(PdPinn, PdPinnInit);
+PETSC_EXTERN PetscErrorCode PdPinnSetEvalEvery(PdPinn, PetscInt);
+/* The smallest relative L2 error over the evaluations on the run's test set (every -eval_every steps
+   and each PdPinnEvaluate(pinn, 0)) and the iteration it was reached at; -1 and 0 if none yet */
+PETSC_EXTERN PetscErrorCode PdPinnGetErrorMin(PdPinn, double *, PetscInt *);
+PETSC_EXTERN PetscErrorCode PdPinnGetOptim(PdPinn, PdOptim *);
+PETSC_EXTERN PetscErrorCode PdPinnGetModel(PdPinn, NOp *);
 PETSC_EXTERN PetscErrorCode PdPinnSetUp(PdPinn);
 /* Run the iterations (a progress line unless -quiet): the pinn-ball objective trained by PdTrainer;
    the loss of the last one. */
@@ -37,8 +57,9 @@ PETSC_EXTERN PetscErrorCode PdObjectivePinnBallSetPinn(PdObjective, PdPinn);
 PETSC_EXTERN PetscErrorCode PdPinnEvaluate(PdPinn, PetscInt, double *);
 /* The held-out points of PdPinnEvaluate(pinn, n) as /points [n, d] in an HDF5 file */
 PETSC_EXTERN PetscErrorCode PdPinnSaveTestPoints(PdPinn, PetscInt, const char[]);
-/* Results: rel_l2 (after PdPinnEvaluate), s_per_iter (wall clock), cpu_s_per_iter (user + system),
-   peak_memory_mb (peak resident set), iters, loss and the set-up. */
+/* Results: rel_l2 (after PdPinnEvaluate), rel_l2_min and rel_l2_min_iter (after evaluations on the
+   test set), s_per_iter (wall clock of the training steps, evaluations excluded), cpu_s_per_iter
+   (user + system), peak_memory_mb (peak resident set), iters, loss and the set-up. */
 PETSC_EXTERN PetscErrorCode PdPinnReport(PdPinn, PdDict);
 /* Checkpoint: the mlp, the optimizer state and the problem (attributes pinn_*, dataset c). */
 PETSC_EXTERN PetscErrorCode PdPinnSave(PdPinn, const char[]);
@@ -46,6 +67,8 @@ PETSC_EXTERN PetscErrorCode PdPinnLoad(MPI_Comm, const char[], PdPinn *);
 PETSC_EXTERN PetscErrorCode PdPinnIsCheckpoint(MPI_Comm, const char[], PetscBool *);
 /* u at n points x [n, d] */
 PETSC_EXTERN PetscErrorCode PdPinnPredict(PdPinn, PetscInt, const float[], float[]);
+/* The training's Laplacian estimate of u at n points, averaged over draws of the directions */
+PETSC_EXTERN PetscErrorCode PdPinnLaplacianEstimate(PdPinn, PetscInt, const float[], PetscInt, PdRng *, double[]);
 /* The exact solution u* and its Laplacian at n points (closed forms) */
 PETSC_EXTERN PetscErrorCode PdPinnExactSolution(PdPinn, PetscInt, const float[], double[], double[]);
 PETSC_EXTERN PetscErrorCode PdPinnGetCoefficients(PdPinn, PetscInt *, const double **);

@@ -21,6 +21,7 @@ typedef enum {
   PD_RNG_STREAM_PINN_POINTS = 101,    /* PINN residual points and directions, step by step */
   PD_RNG_STREAM_PINN_TEST   = 202,    /* PINN test points, drawn once per run */
   PD_RNG_STREAM_PINN_MESH   = 303,    /* mesh PINN collocation points */
+  PD_RNG_STREAM_PINN_BIAS   = 404,    /* PINN biases of -pinn_init kaiming-uniform */
   PD_RNG_STREAM_EPOCH       = 1000,   /* + epoch: the operator trainer's batch permutation */
   PD_RNG_STREAM_IC_EPOCH    = 5000,   /* + epoch: learned-IC training's system order */
   PD_RNG_STREAM_DCDM_EPOCH  = 6000,   /* + epoch: dcdm training's batch order */

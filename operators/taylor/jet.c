@@ -434,6 +434,37 @@ PetscErrorCode PdDirSetSample(const PdDiffOp *op, PdEstimatorType est, PetscInt 
   PetscFunctionReturn(0);
 }
 
+/*@
+  PdDirSetRestrict - the directions of points lo..hi-1 of a set (a rank's share of a batch whose
+  directions every rank drew alike); free with PdDirSetDestroy
+@*/
+PetscErrorCode PdDirSetRestrict(const PdDirSet *in, PetscInt lo, PetscInt hi, PdDirSet *out)
+{
+  const PetscInt n = hi - lo;
+
+  PetscFunctionBegin;
+  PetscCheck(lo >= 0 && lo < hi && hi <= in->B, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Points %" PetscInt_FMT "..%" PetscInt_FMT " are not a part of a set of %" PetscInt_FMT, lo, hi - 1, in->B);
+  *out   = *in;
+  out->B = n;
+  for (PetscInt t = 0; t < in->nterms; t++) {
+    const PetscInt V = in->V[t], w = in->dirs[t] ? in->d : in->nnz[t];
+    out->idx[t]      = NULL;
+    out->val[t]      = NULL;
+    out->dirs[t]     = NULL;
+    if (in->dirs[t]) PetscCall(PetscMalloc1((size_t)V * n * w, &out->dirs[t]));
+    else PetscCall(PetscMalloc2((size_t)V * n * w, &out->idx[t], (size_t)V * n * w, &out->val[t]));
+    for (PetscInt v = 0; v < V; v++) {
+      const size_t src = ((size_t)v * in->B + lo) * w, dst = (size_t)v * n * w;
+      if (in->dirs[t]) PetscCall(PetscArraycpy(out->dirs[t] + dst, in->dirs[t] + src, n * w));
+      else {
+        PetscCall(PetscArraycpy(out->idx[t] + dst, in->idx[t] + src, n * w));
+        PetscCall(PetscArraycpy(out->val[t] + dst, in->val[t] + src, n * w));
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 /*@ PdDirSetDestroy - free the directions drawn by PdDirSetSample @*/
 PetscErrorCode PdDirSetDestroy(PdDirSet *ds)
 {

@@ -637,15 +637,17 @@ PetscErrorCode PdTrainerReport(PdTrainer t, PdDict report)
 }
 
 /* Step-based objectives (the PINNs): `steps` more steps after `done` with the caller's optimizer, by a
-   trainer made for the run */
+   trainer made for the run; a step's batch is all of the objective's items (split over the ranks) */
 PetscErrorCode PdTrainerRunSteps(PdObjective obj, PdOptim optim, PetscInt done, PetscInt steps)
 {
   PdTrainer tr;
+  PetscInt  n;
 
   PetscFunctionBegin;
+  PetscCall((*obj->ops->items)(obj, &n));
   PetscCall(PdTrainerCreateWithObjective(obj, &tr));
   PetscCall(PdTrainerSetOptim(tr, optim));
-  PetscCall(PdTrainerSetBatchSize(tr, 1));
+  PetscCall(PdTrainerSetBatchSize(tr, n));
   PetscCall(PdTrainerSetEpochsDone(tr, done));
   PetscCall(PdTrainerSetEpochs(tr, done + steps));
   PetscOptionsBegin(obj->comm, NULL, "Training", "PdTrainerTrain");

@@ -9,6 +9,8 @@
 const char *const PdPinnPDEs[]       = {"poisson", "allen-cahn", "sine-gordon", "PdPinnPDE", "PD_PINN_", NULL};
 const char *const PdPinnSolutions[]  = {"two-body", "three-body", "PdPinnSolution", "PD_PINN_", NULL};
 const char *const PdPinnBoundaries[] = {"hard", "penalty", "PdPinnBoundary", "PD_PINN_", NULL};
+const char *const PdPinnInits[]      = {"glorot-uniform", "kaiming-uniform", "PdPinnInit", "PD_PINN_INIT_", NULL};
+const char *const PdPinnProtocols[]  = {"default", "stde", "PdPinnProtocol", "PD_PINN_PROTOCOL_", NULL};
 
 PetscErrorCode PdPinnCreate(MPI_Comm comm, PdPinn *pinn)
 {
@@ -32,6 +34,8 @@ PetscErrorCode PdPinnCreate(MPI_Comm comm, PdPinn *pinn)
   p->max_rows    = 65536;
   p->seed        = 1;
   p->rel_l2      = -1;
+  p->rel_l2_min  = -1;
+  PetscCall(PdPinnSetProtocol(p, PD_PINN_PROTOCOL_DEFAULT));
   PetscCall(PdTapeCreate(comm, &p->tape));
   PetscCall(PdTapeCreate(comm, &p->etape));
   PetscCall(PdTapeSetGradEnabled(p->etape, PETSC_FALSE));
@@ -106,6 +110,72 @@ PetscErrorCode PdPinnGetDimension(PdPinn p, PetscInt *d)
 {
   PetscFunctionBegin;
   *d = p->d;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPinnSetProtocol - the defaults of a protocol, before PdPinnSetFromOptions (whose options win):
+  default: 4 hidden layers, Glorot-uniform, no evaluation during training; stde (the STDE paper's):
+  3 hidden layers, Kaiming-uniform, the test error every 1,000 steps. Both: width 128, tanh, Adam
+  1e-3 decaying linearly to 0, 100 points and 16 directions per step, 20,000 test points.
+@*/
+PetscErrorCode PdPinnSetProtocol(PdPinn p, PdPinnProtocol protocol)
+{
+  const PetscBool stde = (PetscBool)(protocol == PD_PINN_PROTOCOL_STDE);
+
+  PetscFunctionBegin;
+  PetscCheck(!p->nop, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the protocol before PdPinnSetFromOptions and PdPinnSetUp");
+  p->protocol    = protocol;
+  p->depth       = stde ? 3 : 4;
+  p->init        = stde ? PD_PINN_INIT_KAIMING : PD_PINN_INIT_GLOROT;
+  p->eval_every  = stde ? 1000 : 0;
+  p->batch       = 100;
+  p->V           = 16;
+  p->iters       = 10000;
+  p->test_points = 20000;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnSetInit - the initial weights (before PdPinnSetFromOptions and PdPinnSetUp) @*/
+PetscErrorCode PdPinnSetInit(PdPinn p, PdPinnInit init)
+{
+  PetscFunctionBegin;
+  PetscCheck(!p->nop, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the initialisation before PdPinnSetFromOptions and PdPinnSetUp");
+  p->init = init;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnSetEvalEvery - the test error every n training steps (0: only when PdPinnEvaluate is called) @*/
+PetscErrorCode PdPinnSetEvalEvery(PdPinn p, PetscInt n)
+{
+  PetscFunctionBegin;
+  PetscCheck(n >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-eval_every must be non-negative (0: no evaluation during training), got %" PetscInt_FMT, n);
+  p->eval_every = n;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnGetErrorMin - the smallest test error so far and its iteration (-1 and 0 if none) @*/
+PetscErrorCode PdPinnGetErrorMin(PdPinn p, double *rel, PetscInt *iter)
+{
+  PetscFunctionBegin;
+  if (rel) *rel = p->rel_l2_min;
+  if (iter) *iter = p->rel_l2_min_iter;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnGetOptim - the optimizer (Adam with its schedule; NULL before the model is built) @*/
+PetscErrorCode PdPinnGetOptim(PdPinn p, PdOptim *optim)
+{
+  PetscFunctionBegin;
+  *optim = p->optim;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnGetModel - the network N(x) of u = (1 - |x|^2) N(x) (NULL before it is built) @*/
+PetscErrorCode PdPinnGetModel(PdPinn p, NOp *nop)
+{
+  PetscFunctionBegin;
+  *nop = p->nop;
   PetscFunctionReturn(0);
 }
 
@@ -234,13 +304,44 @@ static PetscErrorCode PrimalForward(PdPinn p, PdTensor x, PdTensor *u)
   PetscFunctionReturn(0);
 }
 
+/* Kaiming-uniform from the Glorot-uniform draws: a weight [out, in] drawn from U(+-sqrt(6/(in+out)))
+   scaled by (1/sqrt(in)) / sqrt(6/(in+out)) is a draw from U(+-1/sqrt(in)); a bias [n], zero in the
+   mlp, is drawn from U(+-1/sqrt(n)) on its own stream (the reference code's variance scaling, whose
+   fan-in of a vector is its length: U(+-1) for the output's bias) */
+static PetscErrorCode ApplyInit(PdPinn p)
+{
+  PdParams params;
+  PetscInt n;
+  PdRng    r;
+
+  PetscFunctionBegin;
+  if (p->init == PD_PINN_INIT_GLOROT) PetscFunctionReturn(0);
+  PetscCall(PdRngSeed(&r, (uint64_t)p->seed, PD_RNG_STREAM_PINN_BIAS));
+  PetscCall(NOpGetParams(p->nop, &params));
+  PetscCall(PdParamsGetNumber(params, &n));
+  for (PetscInt k = 0; k < n; k++) {
+    PdTensor w;
+    PetscCall(PdParamsGetTensor(params, k, &w));
+    if (w->ndim == 2) {
+      const double in = (double)w->shape[1], out = (double)w->shape[0];
+      const float  f  = (float)(PetscSqrtReal((in + out) / (6.0 * in)));
+      for (PetscInt i = 0; i < w->size; i++) w->data[i] *= f;
+    } else {
+      const double a = 1.0 / PetscSqrtReal((double)w->size);
+      for (PetscInt i = 0; i < w->size; i++) w->data[i] = (float)(a * (2.0 * PdRngUniform(&r) - 1.0));
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 /* the model's parameters, Adam and the linear schedule; requires the problem */
 static PetscErrorCode BuildModel(PdPinn p, PetscBool fromoptions)
 {
   PetscFunctionBegin;
   PetscCall(NOpDestroy(&p->nop));
   PetscCall(PdOptimDestroy(&p->optim));
-  PetscCall(PdPinnCreateMLP(p->comm, p->d, 128, 4, p->seed, fromoptions, &p->nop, &p->optim));
+  PetscCall(PdPinnCreateMLP(p->comm, p->d, 128, p->depth, p->seed, fromoptions, &p->nop, &p->optim));
+  PetscCall(ApplyInit(p));
   PetscCall(PdOptimSetSchedule(p->optim, PD_SCHEDULE_LINEAR, PetscMax(p->iters, 1), 1, 1.0));
   if (fromoptions) PetscCall(PdOptimSetFromOptions(p->optim));
   PetscFunctionReturn(0);
@@ -251,8 +352,8 @@ static PetscErrorCode BuildModel(PdPinn p, PetscBool fromoptions)
 @*/
 PetscErrorCode PdPinnSetFromOptions(PdPinn p)
 {
-  PetscInt  pde = p->pde, sol = p->sol, bc = p->bc, est = p->est, dist, seed = (PetscInt)p->seed;
-  PetscBool distset = PETSC_FALSE;
+  PetscInt  pde = p->pde, sol = p->sol, bc = p->bc, est = p->est, dist, seed = (PetscInt)p->seed, init, protocol = p->protocol;
+  PetscBool distset = PETSC_FALSE, set;
   /* -stde_dist's names in the order of the issue; pairs is not a Laplacian distribution */
   const char *dists[] = {"rademacher", "gaussian", "sparse"};
   PdDirDist   dmap[]  = {PD_DIR_RADEMACHER, PD_DIR_GAUSSIAN, PD_DIR_SPARSE};
@@ -260,6 +361,9 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   PetscFunctionBegin;
   dist = p->dist == PD_DIR_RADEMACHER ? 0 : (p->dist == PD_DIR_GAUSSIAN ? 1 : 2);
   PetscOptionsBegin(p->comm, NULL, "pdeop pinn: physics-informed networks on the unit ball of R^d", "PdPinn");
+  PetscCall(PdOptionsEList("-protocol", "Defaults: default (4 hidden layers, Glorot) or stde (the STDE paper's: 3 hidden layers, Kaiming-uniform, -eval_every 1000); the other options win", "PdPinnSetProtocol", PdPinnProtocols, 2, PdPinnProtocols[protocol], &protocol, &set));
+  if (set) PetscCall(PdPinnSetProtocol(p, (PdPinnProtocol)protocol));
+  init = p->init;
   PetscCall(PdOptionsEList("-pde", "PDE: -Delta u = g, Delta u + u - u^3 = g, Delta u + sin u = g", "PdPinnSetFromOptions", PdPinnPDEs, 3, PdPinnPDEs[pde], &pde, NULL));
   PetscCall(PdOptionsEList("-solution", "Exact solution (1 - |x|^2) sum_i c_i f(x_i, x_i+1[, x_i+2])", "PdPinnSetFromOptions", PdPinnSolutions, 2, PdPinnSolutions[sol], &sol, NULL));
   PetscCall(PdOptionsInt("-dim", "Dimension d", "PdPinnSetFromOptions", p->d, &p->d, NULL));
@@ -276,7 +380,9 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   PetscCall(PdOptionsEList("-boundary", "Boundary condition u = 0 on |x| = 1: hard (u = (1 - |x|^2) N(x)) or penalty", "PdPinnSetFromOptions", PdPinnBoundaries, 2, PdPinnBoundaries[bc], &bc, NULL));
   PetscCall(PdOptionsReal("-boundary_weight", "Weight of the boundary penalty", "PdPinnSetFromOptions", p->bweight, &p->bweight, NULL));
   PetscCall(PdOptionsInt("-boundary_batch", "Boundary points per iteration (penalty)", "PdPinnSetFromOptions", p->bbatch, &p->bbatch, NULL));
-  PetscCall(PdOptionsInt("-test_points", "Held-out points for the relative L2 error (at most 2e8/d)", "PdPinnSetFromOptions", p->test_points, &p->test_points, NULL));
+  PetscCall(PdOptionsInt("-test_points", "Held-out points for the relative L2 error, drawn once per run (the same at every evaluation; at most 2e8/d)", "PdPinnSetFromOptions", p->test_points, &p->test_points, NULL));
+  PetscCall(PdOptionsInt("-eval_every", "Test error every N steps, its minimum reported as rel_l2_min (0: only at the end)", "PdPinnSetEvalEvery", p->eval_every, &p->eval_every, NULL));
+  PetscCall(PdOptionsEList("-pinn_init", "Initial weights: glorot-uniform (biases zero) or kaiming-uniform (weights U(+-1/sqrt(fan_in)), biases U(+-1/sqrt(length)), the STDE code's)", "PdPinnSetInit", PdPinnInits, 2, PdPinnInits[init], &init, NULL));
   PetscCall(PdOptionsInt("-jet_max_rows", "Largest jet batch (directions x points) in one graph; more is taken in chunks", "PdPinnSetFromOptions", p->max_rows, &p->max_rows, NULL));
   PetscOptionsEnd();
   p->pde  = (PdPinnPDE)pde;
@@ -285,6 +391,8 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   p->est  = (PdEstimatorType)est;
   p->dist = p->est == PD_EST_STDE ? dmap[dist] : PD_DIR_SPARSE;
   p->seed = seed;
+  p->init = (PdPinnInit)init;
+  PetscCall(PdPinnSetEvalEvery(p, p->eval_every));
   PetscCheck(seed >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative, got %" PetscInt_FMT, seed);
   PetscCall(PdPinnCheckProblem(p));
   PetscCheck(!(distset && p->est != PD_EST_STDE && dmap[dist] != PD_DIR_SPARSE), p->comm, PETSC_ERR_ARG_INCOMP, "-stde_dist %s needs -estimator stde (%s sums over coordinate axes)", dists[dist], PdEstimatorTypes[p->est]);
@@ -308,7 +416,7 @@ PetscErrorCode PdPinnSetUp(PdPinn p)
   PetscFunctionBegin;
   if (p->setup) PetscFunctionReturn(0);
   PetscCallMPI(MPI_Comm_size(p->comm, &size));
-  PetscCheck(size == 1, p->comm, PETSC_ERR_SUP, "pdeop pinn runs on one MPI rank (BLAS threads use the cores)");
+  PetscCheck(p->batch >= size, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch %" PetscInt_FMT " is smaller than the %d MPI ranks that share its points: give at least one point per rank", p->batch, size);
   if (!p->c) PetscCall(PdPinnDrawCoefficients(p));
   if (!p->nop) PetscCall(BuildModel(p, PETSC_FALSE));
   PetscCall(PdDiffOpLaplacian(p->dist, &p->op));
@@ -346,13 +454,15 @@ PetscErrorCode PdPinnPredict(PdPinn p, PetscInt n, const float x[], float u[])
 }
 
 /*@ PdPinnEvaluate - relative L2 error on n held-out points (stream (seed, 202)); 0 takes -test_points
-  capped at max(1000, 2e8/d) @*/
+  capped at max(1000, 2e8/d), the run's test set (the same points at every call), and updates the
+  minimum of PdPinnGetErrorMin @*/
 PetscErrorCode PdPinnEvaluate(PdPinn p, PetscInt n, double *rel)
 {
-  PdRng    r;
-  PetscInt chunk = PetscMax(1, PetscMin(1000, (PetscInt)(4194304 / p->d)));
-  float   *x, *u;
-  double   num = 0, den = 0;
+  PdRng     r;
+  PetscInt  chunk = PetscMax(1, PetscMin(1000, (PetscInt)(4194304 / p->d)));
+  float    *x, *u;
+  double    num = 0, den = 0;
+  PetscBool test_set = (PetscBool)(n <= 0);
 
   PetscFunctionBegin;
   PetscCall(PdPinnSetUp(p));
@@ -374,6 +484,12 @@ PetscErrorCode PdPinnEvaluate(PdPinn p, PetscInt n, double *rel)
   p->rel_l2    = den > 0 ? PetscSqrtReal(num / den) : PetscSqrtReal(num);
   p->test_used = n;
   *rel         = p->rel_l2;
+  if (test_set && (p->rel_l2_min < 0 || p->rel_l2 < p->rel_l2_min)) {
+    PetscInt64 k;
+    PetscCall(PdOptimGetStepCount(p->optim, &k));
+    p->rel_l2_min      = p->rel_l2;
+    p->rel_l2_min_iter = (PetscInt)k;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -421,6 +537,10 @@ PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
   PetscCall(PdDictGetInt(meta, "mlp_depth", &dep));
   PetscCall(PdDictDestroy(&meta));
   if (p->rel_l2 >= 0) PetscCall(PdDictSetReal(report, "rel_l2", p->rel_l2));
+  if (p->rel_l2_min >= 0) {
+    PetscCall(PdDictSetReal(report, "rel_l2_min", p->rel_l2_min));
+    PetscCall(PdDictSetInt(report, "rel_l2_min_iter", p->rel_l2_min_iter));
+  }
   PetscCall(PdDictSetReal(report, "s_per_iter", p->it ? p->train_time / (double)p->it : 0.0));
   PetscCall(PdDictSetReal(report, "cpu_s_per_iter", p->it ? p->train_cpu / (double)p->it : 0.0)); /* robust to other load */
   PetscCall(PdDictSetReal(report, "peak_memory_mb", (double)ru.ru_maxrss / 1024.0)); /* Linux: KiB */
@@ -443,6 +563,8 @@ PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
   PetscCall(PdDictSetInt(report, "width", w));
   PetscCall(PdDictSetInt(report, "depth", dep));
   PetscCall(PdDictSetInt(report, "params", np));
+  PetscCall(PdDictSetString(report, "pinn_init", PdPinnInits[p->init]));
+  if (p->eval_every) PetscCall(PdDictSetInt(report, "eval_every", p->eval_every));
   if (p->test_used) PetscCall(PdDictSetInt(report, "test_points", p->test_used));
   PetscFunctionReturn(0);
 }

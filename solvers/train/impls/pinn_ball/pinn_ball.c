@@ -47,13 +47,61 @@ static PetscErrorCode BoundaryLoss(PdPinn p, const float *xb, PdTensor *loss)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode NewPoints(PdPinn p, const float *xs, PdTensor *x)
+static PetscErrorCode PointsOn(PdTape tape, PetscInt B, PetscInt d, const float *xs, PdTensor *x)
 {
-  PetscInt sx[2] = {p->batch, p->d};
+  PetscInt sx[2] = {B, d};
 
   PetscFunctionBegin;
-  PetscCall(PdTapeInput(p->tape, 2, sx, x));
-  PetscCall(PetscArraycpy((*x)->data, xs, p->batch * p->d));
+  PetscCall(PdTapeInput(tape, 2, sx, x));
+  PetscCall(PetscArraycpy((*x)->data, xs, B * d));
+  PetscFunctionReturn(0);
+}
+
+
+/* the estimate of Delta u (and u) at B points for the directions ds, without gradients, chunk
+   directions per graph on a tape whose gradients are off */
+static PetscErrorCode EstimatePass(PdPinn p, PdTape tape, PetscInt B, const float *xs, const PdDirSet *ds, PetscInt chunk, double *lap, double *uval)
+{
+  PdTensor x, part, u;
+
+  PetscFunctionBegin;
+  PetscCall(PetscArrayzero(lap, B));
+  for (PetscInt t = 0; t < ds->nterms; t++)
+    for (PetscInt v0 = 0; v0 < ds->V[t]; v0 += chunk) {
+      PetscCall(PdTapeReset(tape));
+      PetscCall(PointsOn(tape, B, p->d, xs, &x));
+      PetscCall(PdDiffOpApply(PdPinnJetModel, p, x, ds, t, v0, PetscMin(v0 + chunk, ds->V[t]), &part, (t == 0 && v0 == 0) ? &u : NULL));
+      for (PetscInt b = 0; b < B; b++) lap[b] += part->data[b];
+      if (t == 0 && v0 == 0 && uval)
+        for (PetscInt b = 0; b < B; b++) uval[b] = u->data[b];
+    }
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPinnLaplacianEstimate - the training's estimate of Delta u (its -estimator, -stde_dist and
+  -stde_dirs) at n points x [n, d], averaged over `draws` independent draws of the directions from
+  rng: with the exact estimator and one draw, the Laplacian; over many draws, its expectation
+@*/
+PetscErrorCode PdPinnLaplacianEstimate(PdPinn p, PetscInt n, const float x[], PetscInt draws, PdRng *rng, double lap[])
+{
+  double  *one;
+  PetscInt chunk;
+
+  PetscFunctionBegin;
+  PetscCall(PdPinnSetUp(p));
+  PetscCheck(draws >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "Give at least one draw, got %" PetscInt_FMT, draws);
+  chunk = PetscMax(1, p->max_rows / PetscMax(n, 1));
+  PetscCall(PetscMalloc1(n, &one));
+  PetscCall(PetscArrayzero(lap, n));
+  for (PetscInt k = 0; k < draws; k++) {
+    PdDirSet ds;
+    PetscCall(PdDirSetSample(&p->op, p->est, p->V, n, p->d, rng, &ds));
+    PetscCall(EstimatePass(p, p->etape, n, x, &ds, chunk, one, NULL));
+    for (PetscInt b = 0; b < n; b++) lap[b] += one[b] / (double)draws;
+    PetscCall(PdDirSetDestroy(&ds));
+  }
+  PetscCall(PetscFree(one));
   PetscFunctionReturn(0);
 }
 
@@ -65,37 +113,49 @@ static PetscErrorCode Constant(PdTape tape, PetscInt n, const double *v, PdTenso
   PetscFunctionReturn(0);
 }
 
-/* one step's loss and gradient (the trainer's lossgrad; it takes the optimizer step).  Gradients of a loss that does not fit in -jet_max_rows rows are
-   accumulated over chunks of directions: a first pass without gradients gives the whole Laplacian
-   estimate, then each chunk's graph is the same loss with the other chunks' part held constant,
-   so the chunks' backward passes add up to the gradient of the whole loss. */
-static PetscErrorCode Step(PdPinn p, float *xs, float *xb, double *g, double *lap, double *uval, double *loss)
+/* one step's loss and gradient on points lo..hi-1 of the batch (the trainer's lossgrad; it takes the
+   optimizer step). Every rank draws the whole batch's points and directions from the same stream
+   and takes its share: its mean residual is weighted by its share of the batch and rank 0 adds the
+   boundary penalty, so the gradients summed over the ranks are those of the whole batch's loss.
+   Gradients of a loss that does not fit in -jet_max_rows rows are accumulated over chunks of
+   directions: a first pass without gradients gives the whole Laplacian estimate, then each chunk's
+   graph is the same loss with the other chunks' part held constant, so the chunks' backward passes
+   add up to the gradient of the whole loss. */
+static PetscErrorCode Step(PdPinn p, PetscInt lo, PetscInt hi, float *xs, float *xb, double *g, double *lap, double *uval, double *loss)
 {
-  const PetscInt B = p->batch;
-  PdDirSet       ds;
+  const PetscInt B = hi - lo, d = p->d;
+  const float   *xl = xs + (size_t)lo * d;
+  const float    w  = B == p->batch ? 1.0f : (float)((double)B / (double)p->batch);
+  PdDirSet       all, part_ds, *ds = &all;
   PdParams       params;
   PdTensor       x, gt, Lu, u, L, part;
   PetscInt       rows = 0, chunk;
+  PetscBool      bnd = (PetscBool)(p->bc == PD_PINN_PENALTY && lo == 0);
 
   PetscFunctionBegin;
   PetscCall(NOpGetParams(p->nop, &params));
-  PetscCall(PdPinnSampleBall(&p->rng, B, p->d, PETSC_FALSE, xs));
+  PetscCall(PdPinnSampleBall(&p->rng, p->batch, d, PETSC_FALSE, xs));
   for (PetscInt b = 0; b < B; b++) {
     double ue, le;
-    PdPinnExactPoint(p, xs + (size_t)b * p->d, &ue, &le);
+    PdPinnExactPoint(p, xl + (size_t)b * d, &ue, &le);
     g[b] = PdPinnRHS(p, ue, le);
   }
-  if (p->bc == PD_PINN_PENALTY) PetscCall(PdPinnSampleBall(&p->rng, p->bbatch, p->d, PETSC_TRUE, xb));
-  PetscCall(PdDirSetSample(&p->op, p->est, p->V, B, p->d, &p->rng, &ds));
-  for (PetscInt t = 0; t < ds.nterms; t++) rows += ds.V[t] * B;
+  if (p->bc == PD_PINN_PENALTY) PetscCall(PdPinnSampleBall(&p->rng, p->bbatch, d, PETSC_TRUE, xb));
+  PetscCall(PdDirSetSample(&p->op, p->est, p->V, p->batch, d, &p->rng, &all));
+  if (B != p->batch) {
+    PetscCall(PdDirSetRestrict(&all, lo, hi, &part_ds));
+    ds = &part_ds;
+  }
+  for (PetscInt t = 0; t < ds->nterms; t++) rows += ds->V[t] * B;
   PetscCall(PdParamsZeroGrad(params));
   if (rows <= p->max_rows) {
     PetscCall(PdTapeReset(p->tape));
-    PetscCall(NewPoints(p, xs, &x));
+    PetscCall(PointsOn(p->tape, B, d, xl, &x));
     PetscCall(Constant(p->tape, B, g, &gt));
-    PetscCall(PdDiffOpEstimate(PdPinnJetModel, p, x, &ds, &Lu, &u));
+    PetscCall(PdDiffOpEstimate(PdPinnJetModel, p, x, ds, &Lu, &u));
     PetscCall(Residual(p, Lu, u, gt, &L));
-    if (p->bc == PD_PINN_PENALTY) {
+    if (w != 1.0f) PetscCall(PdScale(L, w, &L));
+    if (bnd) {
       PdTensor Lb;
       PetscCall(BoundaryLoss(p, xb, &Lb));
       PetscCall(PdAdd(L, Lb, &L));
@@ -104,32 +164,24 @@ static PetscErrorCode Step(PdPinn p, float *xs, float *xb, double *g, double *la
     PetscCall(PdTapeBackward(p->tape, L));
   } else {
     chunk = PetscMax(1, p->max_rows / B);
-    PetscCall(PetscArrayzero(lap, B));
     PetscCall(PdTapeSetGradEnabled(p->tape, PETSC_FALSE));
-    for (PetscInt t = 0; t < ds.nterms; t++)
-      for (PetscInt v0 = 0; v0 < ds.V[t]; v0 += chunk) {
-        PetscCall(PdTapeReset(p->tape));
-        PetscCall(NewPoints(p, xs, &x));
-        PetscCall(PdDiffOpApply(PdPinnJetModel, p, x, &ds, t, v0, PetscMin(v0 + chunk, ds.V[t]), &part, (t == 0 && v0 == 0) ? &u : NULL));
-        for (PetscInt b = 0; b < B; b++) lap[b] += part->data[b];
-        if (t == 0 && v0 == 0)
-          for (PetscInt b = 0; b < B; b++) uval[b] = u->data[b];
-      }
+    PetscCall(EstimatePass(p, p->tape, B, xl, ds, chunk, lap, uval));
     PetscCall(PdTapeSetGradEnabled(p->tape, PETSC_TRUE));
-    for (PetscInt t = 0; t < ds.nterms; t++)
-      for (PetscInt v0 = 0; v0 < ds.V[t]; v0 += chunk) {
+    for (PetscInt t = 0; t < ds->nterms; t++)
+      for (PetscInt v0 = 0; v0 < ds->V[t]; v0 += chunk) {
         PetscBool first = (PetscBool)(t == 0 && v0 == 0);
         PdTensor  other;
         PetscCall(PdTapeReset(p->tape));
-        PetscCall(NewPoints(p, xs, &x));
+        PetscCall(PointsOn(p->tape, B, d, xl, &x));
         PetscCall(Constant(p->tape, B, g, &gt));
-        PetscCall(PdDiffOpApply(PdPinnJetModel, p, x, &ds, t, v0, PetscMin(v0 + chunk, ds.V[t]), &part, first ? &u : NULL));
+        PetscCall(PdDiffOpApply(PdPinnJetModel, p, x, ds, t, v0, PetscMin(v0 + chunk, ds->V[t]), &part, first ? &u : NULL));
         PetscCall(PdTapeInput(p->tape, 1, &B, &other));
         for (PetscInt b = 0; b < B; b++) other->data[b] = (float)(lap[b] - part->data[b]);
         PetscCall(PdAdd(part, other, &Lu));
         if (!first) PetscCall(Constant(p->tape, B, uval, &u));
         PetscCall(Residual(p, Lu, u, gt, &L));
-        if (first && p->bc == PD_PINN_PENALTY) {
+        if (w != 1.0f) PetscCall(PdScale(L, w, &L));
+        if (first && bnd) {
           PdTensor Lb;
           PetscCall(BoundaryLoss(p, xb, &Lb));
           PetscCall(PdAdd(L, Lb, &L));
@@ -138,12 +190,13 @@ static PetscErrorCode Step(PdPinn p, float *xs, float *xb, double *g, double *la
         PetscCall(PdTapeBackward(p->tape, L));
       }
   }
-  PetscCall(PdDirSetDestroy(&ds));
+  if (ds != &all) PetscCall(PdDirSetDestroy(&part_ds));
+  PetscCall(PdDirSetDestroy(&all));
   PetscFunctionReturn(0);
 }
 
 /* user + system time of the process: what an iteration costs whatever else the machine runs */
-static double CPUTime(void)
+double PdPinnCPUTime(void)
 {
   struct rusage ru;
   if (getrusage(RUSAGE_SELF, &ru)) return 0;
@@ -158,25 +211,46 @@ typedef struct {
 
 static PetscErrorCode Items_PinnBall(PdObjective obj, PetscInt *n)
 {
-  PetscFunctionBegin;
-  *n = 1; /* step-based: one step per "epoch" */
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode LossGrad_PinnBall(PdObjective obj, PdTrainer t, PetscInt n, const PetscInt idx[], PetscInt B, double *loss)
-{
   PdObjective_PinnBall *o = (PdObjective_PinnBall *)obj->data;
 
   PetscFunctionBegin;
-  PetscCall(Step(o->p, o->xs, o->xb, o->g, o->lap, o->uval, loss));
-  o->p->loss = *loss;
+  *n = o->p->batch; /* step-based: the residual points of one step are the "epoch", split over the ranks */
   PetscFunctionReturn(0);
 }
 
+/* the items idx are this rank's contiguous share of the batch's points */
+static PetscErrorCode LossGrad_PinnBall(PdObjective obj, PdTrainer t, PetscInt n, const PetscInt idx[], PetscInt B, double *loss)
+{
+  PdObjective_PinnBall *o = (PdObjective_PinnBall *)obj->data;
+  PetscMPIInt           size;
+
+  PetscFunctionBegin;
+  PetscCall(Step(o->p, idx[0], idx[0] + n, o->xs, o->xb, o->g, o->lap, o->uval, loss));
+  o->p->loss = *loss;
+  PetscCallMPI(MPI_Comm_size(obj->comm, &size));
+  if (size > 1) PetscCallMPI(MPI_Allreduce(loss, &o->p->loss, 1, MPI_DOUBLE, MPI_SUM, obj->comm));
+  PetscFunctionReturn(0);
+}
+
+/* after the optimizer's step `step` (0-based): the test error every -eval_every steps, its time kept
+   apart from the training's */
 static PetscErrorCode StepEnd_PinnBall(PdObjective obj, PdTrainer t, PetscInt step, double loss, char extra[], size_t len)
 {
+  PdObjective_PinnBall *o = (PdObjective_PinnBall *)obj->data;
+  PdPinn                p = o->p;
+
   PetscFunctionBegin;
-  PetscCall(PetscSNPrintf(extra, len, "loss %.3e", loss));
+  if (p->eval_every > 0 && (step + 1) % p->eval_every == 0) {
+    PetscLogDouble t0, t1;
+    double         c0 = PdPinnCPUTime(), rel;
+    PetscCall(PetscTime(&t0));
+    PetscCall(PdPinnEvaluate(p, 0, &rel));
+    PetscCall(PetscTime(&t1));
+    p->eval_time += t1 - t0;
+    p->eval_cpu += PdPinnCPUTime() - c0;
+  }
+  if (p->rel_l2_min >= 0) PetscCall(PetscSNPrintf(extra, len, "loss %.3e, rel_l2 %.3e (min %.3e)", p->loss, p->rel_l2, p->rel_l2_min));
+  else PetscCall(PetscSNPrintf(extra, len, "loss %.3e", p->loss));
   PetscFunctionReturn(0);
 }
 
@@ -225,11 +299,12 @@ PetscErrorCode PdObjectivePinnBallSetPinn(PdObjective obj, PdPinn p)
 }
 
 /*@ PdPinnTrain - -iters Adam steps on the PDE residual (and boundary penalty): the pinn-ball
-  objective trained by PdTrainer with the PINN's optimizer; the loss of the last step @*/
+  objective trained by PdTrainer with the PINN's optimizer, the test error every -eval_every steps;
+  the loss of the last step @*/
 PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
 {
   PdObjective    obj;
-  double         c0;
+  double         c0, e0 = p->eval_time, ec0 = p->eval_cpu;
   PetscLogDouble t0, t1;
 
   PetscFunctionBegin;
@@ -238,12 +313,12 @@ PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
   PetscCall(PdObjectiveSetType(obj, PDOBJECTIVEPINNBALL));
   PetscCall(PdObjectivePinnBallSetPinn(obj, p));
   p->loss = 0;
-  c0      = CPUTime();
+  c0      = PdPinnCPUTime();
   PetscCall(PetscTime(&t0));
   PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, p->iters));
   PetscCall(PetscTime(&t1));
-  p->train_time += t1 - t0;
-  p->train_cpu += CPUTime() - c0;
+  p->train_time += t1 - t0 - (p->eval_time - e0); /* the training steps only */
+  p->train_cpu += PdPinnCPUTime() - c0 - (p->eval_cpu - ec0);
   p->it = p->it + p->iters;
   if (loss) *loss = p->loss;
   PetscCall(PdObjectiveDestroy(&obj));

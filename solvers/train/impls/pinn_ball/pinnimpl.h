@@ -13,7 +13,10 @@ struct _n_PdPinn {
   PdPinnBoundary  bc;
   PdEstimatorType est;
   PdDirDist       dist;
+  PdPinnInit      init;
+  PdPinnProtocol  protocol;
   PetscInt        d, batch, V, iters, bbatch, test_points, max_rows, it;
+  PetscInt        depth, eval_every;
   double          bweight;
   PetscInt64      seed;
   PetscInt        nc;
@@ -27,7 +30,8 @@ struct _n_PdPinn {
   PdDiffOp        op;
   PetscBool       setup;
   double          loss, rel_l2, train_time, train_cpu;
-  PetscInt        test_used;
+  double          rel_l2_min, eval_time, eval_cpu; /* the best test error; time spent evaluating */
+  PetscInt        test_used, rel_l2_min_iter;
 };
 
 
@@ -36,3 +40,4 @@ PETSC_INTERN PetscErrorCode PdPinnDrawCoefficients(PdPinn);
 PETSC_INTERN void           PdPinnExactPoint(PdPinn, const float *, double *, double *);
 PETSC_INTERN double         PdPinnRHS(PdPinn, double, double);
 PETSC_INTERN PetscErrorCode PdPinnJetModel(void *, PdTape, const PdJetSeed *, PetscInt, PdJet *);
+PETSC_INTERN double         PdPinnCPUTime(void);

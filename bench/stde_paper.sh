@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The STDE paper's table (Shi et al., NeurIPS 2024: STDE with 16 directions, two- and three-body
+# problems on the unit ball, d = 100 ... 100,000) with `pdeop pinn -protocol stde`: one run per
+# problem x d x seed (the paper's metric, the minimum test error over the evaluations every 1,000
+# steps), then a table of mean +- std over the seeds beside the paper's numbers and the iterations
+# per second against the paper's A100. Resumable: a run whose report exists is not run again.
+# Usage: bench/stde_paper.sh [-p "problems"] [-d "dims"] [-s seeds] [-x "pdeop options"] [-t tag]
+#                            [-j parallel runs] [-n] [build dir, default build/]
+#   problems: two-body-poisson two-body-allen-cahn two-body-sine-gordon three-body-allen-cahn
+#             three-body-poisson (default: all five); dims default "100 1000 10000 100000"; seeds 5
+#   -x: options added to every run (an ablation, e.g. "-pinn_init glorot-uniform"), -t: its results
+#   folder under bench/out/stde_paper/ (default "protocol"); -n: print the table only, run nothing.
+# One BLAS/OpenMP thread per run. Reports: bench/out/stde_paper/<tag>/<problem>-d<d>-s<seed>.json
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+problems="two-body-poisson two-body-allen-cahn two-body-sine-gordon three-body-allen-cahn three-body-poisson"
+dims="100 1000 10000 100000"
+seeds=5 extra="" tag=protocol jobs=1 norun=0
+while getopts "p:d:s:x:t:j:n" o; do
+  case "$o" in
+  p) problems="$OPTARG" ;; d) dims="$OPTARG" ;; s) seeds="$OPTARG" ;; x) extra="$OPTARG" ;;
+  t) tag="$OPTARG" ;; j) jobs="$OPTARG" ;; n) norun=1 ;;
+  *) echo "usage: bench/stde_paper.sh [-p problems] [-d dims] [-s seeds] [-x options] [-t tag] [-j n] [-n] [build]" >&2; exit 1 ;;
+  esac
+done
+shift $((OPTIND - 1))
+[[ "$seeds" =~ ^[1-9][0-9]*$ ]] || { echo "stde_paper.sh: -s needs a positive number of seeds, got '$seeds'" >&2; exit 1; }
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "stde_paper.sh: -j needs a positive number of runs, got '$jobs'" >&2; exit 1; }
+bench_build stde_paper.sh "${1:-}" pdeop
+P="$build/pdeop"
+out="$root/bench/out/stde_paper/$tag"
+mkdir -p "$out"
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+
+# the paper's STDE (|J| = 16) relative L2 errors at d = 100, 1K, 10K, 100K, and its it/s on an A100
+paper() {
+  case "$1" in
+  two-body-poisson) echo "3.50e-3 4.91e-4 4.70e-3 3.49e-3" ;;
+  two-body-allen-cahn) echo "1.89e-2 7.07e-4 8.33e-4 1.50e-3" ;;
+  two-body-sine-gordon) echo "3.64e-3 5.40e-4 5.32e-3 9.56e-4" ;;
+  three-body-allen-cahn) echo "9.97e-3 1.43e-3 6.21e-4 1.56e-5" ;;
+  three-body-poisson) echo "1.00e-2 1.02e-3 1.01e-4 9.26e-2" ;;
+  *) echo "stde_paper.sh: unknown problem '$1'" >&2; exit 1 ;;
+  esac
+}
+paper_its() { [ "$1" = two-body-poisson ] && echo "2020 1649 585 282" || echo "- - - -"; }
+col() { case "$1" in 100) echo 1 ;; 1000) echo 2 ;; 10000) echo 3 ;; 100000) echo 4 ;; *) echo 0 ;; esac; }
+pick() { [ "$2" -ge 1 ] && echo "$1" | cut -d' ' -f"$2" || echo -; }
+jget() { { grep -o "\"$2\": *[^,}]*" "$1" || true; } | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
+
+run() { # problem d seed
+  local f="$out/$1-d$2-s$3.json" sol="${1%%-*}-body" pde="${1#*-body-}"
+  [ -s "$f" ] && return 0
+  echo "run: $1 d=$2 seed=$3 $extra" >&2
+  # shellcheck disable=SC2086
+  nice "$P" pinn -protocol stde -solution "$sol" -pde "$pde" -dim "$2" -seed "$3" $extra -report "$f.part" -quiet >"$out/$1-d$2-s$3.log" 2>&1 &&
+    mv "$f.part" "$f" || echo "stde_paper.sh: $1 d=$2 seed=$3 failed, see $out/$1-d$2-s$3.log" >&2
+}
+
+if [ "$norun" = 0 ]; then
+  for d in $dims; do for p in $problems; do paper "$p" >/dev/null; for s in $(seq 1 "$seeds"); do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+    run "$p" "$d" "$s" &
+  done; done; done
+  wait
+fi
+
+echo "pdeop pinn -protocol stde $extra ($tag): the minimum relative L2 error over the evaluations every 1,000 steps, mean +- std (n - 1) over the seeds"
+echo
+echo "| problem | d | paper (STDE, 16) | pdeop | seeds | final rel_l2 (mean) | s/iter wall | s/iter CPU | paper it/s (A100) | pdeop it/s (wall) | A100 / pdeop (wall) | A100 / pdeop (CPU) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+for p in $problems; do for d in $dims; do
+  c="$(col "$d")"
+  vals="" fin="" spi="" cpu=""
+  for f in "$out/$p-d$d-s"*.json; do
+    [ -s "$f" ] || continue
+    vals="$vals $(jget "$f" rel_l2_min)" fin="$fin $(jget "$f" rel_l2)"
+    spi="$spi $(jget "$f" s_per_iter)" cpu="$cpu $(jget "$f" cpu_s_per_iter)"
+  done
+  echo "$p $d $(pick "$(paper "$p")" "$c") $(pick "$(paper_its "$p")" "$c") |$vals |$fin |$spi |$cpu" | awk -F'|' '
+    function mean(s,  a, n, i, t) { n = split(s, a, " "); t = 0; for (i = 1; i <= n; i++) t += a[i]; return n ? t / n : "" }
+    function sd(s,  a, n, i, m, t) { n = split(s, a, " "); if (n < 2) return ""; m = mean(s); t = 0; for (i = 1; i <= n; i++) t += (a[i] - m)^2; return sqrt(t / (n - 1)) }
+    { split($1, h, " "); n = split($2, v, " ")
+      if (n == 0) { printf "| %s | %s | %s | to run | 0 | - | - | - | %s | - | - | - |\n", h[1], h[2], h[3], h[4]; next }
+      s = sd($2); w = mean($4); c = mean($5); its = w > 0 ? 1 / w : 0; itc = c > 0 ? 1 / c : 0
+      printf "| %s | %s | %s | %.2e%s | %d | %.2e | %.4f | %.4f | %s | %.1f | %s | %s |\n", h[1], h[2], h[3], mean($2), s == "" ? "" : sprintf(" ± %.1e", s), n, mean($3), w, c, h[4], its, (h[4] != "-" && its > 0) ? sprintf("%.0f", h[4] / its) : "-", (h[4] != "-" && itc > 0) ? sprintf("%.0f", h[4] / itc) : "-" }'
+done; done

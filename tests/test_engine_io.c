@@ -537,7 +537,7 @@ static void test_dataset_layout(void **state)
 }
 
 /* inputs the fuzzers found that crashed HDF5 1.10 inside H5Dread (a stored chunk shorter than its
-   layout): each reader must now refuse them with an error (under ASan, a read past a buffer fails) */
+   layout) or ran out of memory: each reader must now refuse them with an error (under ASan, a read past a buffer fails) */
 static void test_fuzz_regressions(void **state)
 {
   const char *src = getenv("PDEOP_SOURCE_DIR");
@@ -548,6 +548,9 @@ static void test_fuzz_regressions(void **state)
   (void)state;
   assert_non_null(src);
   snprintf(path, sizeof(path), "%s/tests/fuzz/regress/dataset/chunk-shorter-than-layout", src);
+  assert_int_not_equal(PdDatasetRead(PETSC_COMM_SELF, path, PETSC_FALSE, &ds), 0);
+  /* a few stored chunks of a dataset that declares gigabytes: refused before the allocation */
+  snprintf(path, sizeof(path), "%s/tests/fuzz/regress/dataset/chunks-missing-huge-size", src);
   assert_int_not_equal(PdDatasetRead(PETSC_COMM_SELF, path, PETSC_FALSE, &ds), 0);
   snprintf(path, sizeof(path), "%s/tests/fuzz/regress/checkpoint/chunk-shorter-than-layout", src);
   assert_int_not_equal(NOpLoad(PETSC_COMM_SELF, path, &nop, NULL), 0);

@@ -176,48 +176,57 @@ static PetscBool HasChecksum(hid_t ds)
   return has;
 }
 
-/* Whether every stored chunk of a chunked dataset has the size its layout implies (4 bytes a float
-   of the chunk, plus Fletcher-32's 4 when that filter ran on it). HDF5 1.10 copies a whole chunk
-   out of a stored one that is shorter (a damaged file) and reads past its buffer, so this is checked
-   before H5Dread. Chunks behind another filter (deflate, ...) cannot be sized here and pass. */
-static PetscBool ChunksFit(hid_t ds, hid_t dcpl, size_t *bad_have, size_t *bad_want)
+/* Whether a chunked dataset stores all its chunks (a missing one would read as fill values, and a
+   file of a few chunks could declare gigabytes), each of the size its layout implies (4 bytes a float
+   of the chunk, plus Fletcher-32's 4 when that filter ran on it: HDF5 1.10 copies a whole chunk out of
+   a stored one that is shorter, reading past its buffer). Chunks behind another filter (deflate, ...)
+   cannot be sized and pass that second test. Returns 0 when all fit; 1 when the layout or index
+   cannot be read; 2 for a chunk of the wrong size; 3 for missing chunks (have stored, want in all). */
+static int ChunksFit(hid_t ds, hid_t dcpl, size_t *have, size_t *want)
 {
-  hsize_t  cdims[8], nchunks = 0;
-  hid_t    sp;
-  int      rank = H5Pget_chunk(dcpl, 8, cdims), nf = H5Pget_nfilters(dcpl), fletcher = -1;
-  size_t   cbytes = 4;
+  hsize_t cdims[8], dims[8], nchunks = 0, expect = 1;
+  hid_t   sp;
+  int     rank = H5Pget_chunk(dcpl, 8, cdims), nf = H5Pget_nfilters(dcpl), fletcher = -1, sized = 1, status = 0;
+  size_t  cbytes = 4;
 
-  if (rank <= 0) return PETSC_FALSE;
-  for (int i = 0; i < rank; i++) cbytes *= (size_t)cdims[i];
+  if (rank <= 0 || rank > 8) return 1;
   for (int i = 0; i < nf; i++) {
     unsigned     flags, config;
     size_t       ncd = 0;
     char         fname[64];
     H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, NULL, sizeof(fname), fname, &config);
-    if (id != H5Z_FILTER_FLETCHER32) return PETSC_TRUE;
-    fletcher = i;
+    if (id == H5Z_FILTER_FLETCHER32) fletcher = i;
+    else sized = 0;
   }
   sp = H5Dget_space(ds);
-  if (sp < 0) return PETSC_FALSE;
-  if (H5Dget_num_chunks(ds, sp, &nchunks) < 0) nchunks = (hsize_t)-1;
-  for (hsize_t k = 0; k < nchunks && nchunks != (hsize_t)-1; k++) {
+  if (sp < 0) return 1;
+  if (H5Sget_simple_extent_ndims(sp) != rank || H5Sget_simple_extent_dims(sp, dims, NULL) < 0 || H5Dget_num_chunks(ds, sp, &nchunks) < 0) status = 1;
+  for (int i = 0; i < rank && !status; i++) {
+    if (cdims[i] == 0) status = 1;
+    else {
+      cbytes *= (size_t)cdims[i];
+      expect *= (dims[i] + cdims[i] - 1) / cdims[i];
+    }
+  }
+  if (!status && nchunks != expect) {
+    *have  = (size_t)nchunks;
+    *want  = (size_t)expect;
+    status = 3;
+  }
+  for (hsize_t k = 0; k < nchunks && !status && sized; k++) {
     hsize_t  off[8], size = 0;
     haddr_t  addr;
     unsigned mask = 0;
-    size_t   want;
-    if (H5Dget_chunk_info(ds, sp, k, off, &mask, &addr, &size) < 0) {
-      nchunks = (hsize_t)-1;
-      break;
-    }
-    want = cbytes + (fletcher >= 0 && !(mask & (1u << fletcher)) ? 4 : 0);
-    if ((size_t)size != want) {
-      *bad_have = (size_t)size;
-      *bad_want = want;
-      break;
+    size_t   w;
+    if (H5Dget_chunk_info(ds, sp, k, off, &mask, &addr, &size) < 0) status = 1;
+    else if ((size_t)size != (w = cbytes + (fletcher >= 0 && !(mask & (1u << fletcher)) ? 4 : 0))) {
+      *have  = (size_t)size;
+      *want  = w;
+      status = 2;
     }
   }
   H5Sclose(sp);
-  return (PetscBool)(nchunks != (hsize_t)-1 && *bad_want == 0);
+  return status;
 }
 
 /* A dataset must hold data, and an unfiltered contiguous one all the bytes it declares (a truncated
@@ -230,7 +239,7 @@ static PetscErrorCode CheckStorage(MPI_Comm comm, hid_t ds, const char *file, co
   int          nf;
   haddr_t      offset;
   size_t       have = 0, want = 0;
-  PetscBool    fit = PETSC_TRUE;
+  int          fit = 0;
 
   PetscFunctionBegin;
   /* never written: reading would give fill values */
@@ -243,8 +252,9 @@ static PetscErrorCode CheckStorage(MPI_Comm comm, hid_t ds, const char *file, co
   H5Pclose(dcpl);
   /* HDF5 1.10 reads past (or after freeing) a damaged compact message; pdeop, h5py and PETSc never write one */
   PetscCheck(layout != H5D_COMPACT, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s uses HDF5's compact layout, which pdeop does not read (h5repack -l %s:CONTI rewrites it contiguous)", file, name, name);
-  PetscCheck(fit || want, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s: its chunk layout or chunk index cannot be read (corrupted)", file, name);
-  PetscCheck(fit, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s has a stored chunk of %zu bytes where its layout says %zu (truncated or corrupted)", file, name, have, want);
+  PetscCheck(fit != 1, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s: its chunk layout or chunk index cannot be read (corrupted)", file, name);
+  PetscCheck(fit != 2, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s has a stored chunk of %zu bytes where its layout says %zu (truncated or corrupted)", file, name, have, want);
+  PetscCheck(fit != 3, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s stores %zu of its %zu chunks (unwritten or corrupted)", file, name, have, want);
   offset = H5Dget_offset(ds);
   if (layout == H5D_CONTIGUOUS && nf == 0 && offset != HADDR_UNDEF) {
     hid_t   f    = H5Iget_file_id(ds);

@@ -56,4 +56,11 @@ expect_fail "-da_grid_x without a value" "Option -da_grid_x needs a value" "$PDE
 expect_fail "-ksp_rtol without a value" "Option -ksp_rtol needs a value" "$PDEOP" solve poisson -ksp_rtol -ksp_monitor
 expect_fail "-iters without a value" "Option -iters needs a value" "$PDEOP" pinn -dim 4 -iters
 "$PDEOP" solve poisson -da_grid_x 9 -ksp_monitor -ksp_converged_reason -ksp_initial_guess_nonzero -quiet >/dev/null && ok "flags without values still work" || bad "flags without values fail"
+# two writers of one output: the second stops with one message and leaves the first one's file alone
+echo keep > lk.h5
+flock lk.h5.tmp sleep 30 & lockpid=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e lk.h5.tmp ] && break; sleep 0.2; done
+expect_fail "a second writer of one output" "another process is writing it now" "$PDEOP" data darcy -n 2 -res 9 -fine 17 -o lk.h5
+[ "$(cat lk.h5)" = keep ] && [ -e lk.h5.tmp ] && ok "a second writer: the output and the first writer's temporary file untouched" || bad "a second writer changed lk.h5 or removed lk.h5.tmp"
+kill $lockpid 2>/dev/null; wait $lockpid 2>/dev/null
 finish

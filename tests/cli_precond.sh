@@ -37,48 +37,9 @@ $P solve poisson -da_grid_x 65 -ksp_type cg -pc_type jacobi -report pj.json -qui
 check "a Poisson matrix it never saw: fewer iterations than Jacobi" 'a < b' "$(jget p.json iterations)" "$(jget pj.json iterations)"
 
 # a PETSc program that does not link pdeop loads the type with -dll_append
-cat > loader.c <<'C'
-#include <petscksp.h>
-/* reads A and b from -f (PETSc binary), solves with the options database, prints the iterations */
-int main(int argc, char **argv)
-{
-  Mat                A;
-  Vec                b, x;
-  KSP                ksp;
-  PC                 pc;
-  PCType             type;
-  PetscViewer        v;
-  PetscInt           its;
-  KSPConvergedReason reason;
-  char               file[PETSC_MAX_PATH_LEN] = "";
-  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-f", file, sizeof(file), NULL));
-  PetscCall(PetscViewerBinaryOpen(PETSC_COMM_WORLD, file, FILE_MODE_READ, &v));
-  PetscCall(MatCreate(PETSC_COMM_WORLD, &A));
-  PetscCall(MatLoad(A, v));
-  PetscCall(MatCreateVecs(A, &x, &b));
-  PetscCall(VecLoad(b, v));
-  PetscCall(PetscViewerDestroy(&v));
-  PetscCall(KSPCreate(PETSC_COMM_WORLD, &ksp));
-  PetscCall(KSPSetOperators(ksp, A, A));
-  PetscCall(KSPSetFromOptions(ksp));
-  PetscCall(KSPSolve(ksp, b, x));
-  PetscCall(KSPGetIterationNumber(ksp, &its));
-  PetscCall(KSPGetConvergedReason(ksp, &reason));
-  PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCGetType(pc, &type));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "pc %s iterations %" PetscInt_FMT " %s\n", type, its, KSPConvergedReasons[reason]));
-  PetscCall(KSPDestroy(&ksp));
-  PetscCall(MatDestroy(&A));
-  PetscCall(VecDestroy(&b));
-  PetscCall(VecDestroy(&x));
-  PetscCall(PetscFinalize());
-  return 0;
-}
-C
 cc="${MPICC:-mpicc}" # a plain PETSc program, built the way PETSc users build theirs
 lib="${PDEOP_BUILD_DIR:?}/libpdeop.so"
-if $cc ${PDEOP_OUTSIDE_FLAGS:-} -o loader loader.c $(pkg-config --cflags --libs petsc) 2>cc.log; then
+if $cc ${PDEOP_OUTSIDE_FLAGS:-} -o loader "$PDEOP_SOURCE_DIR/tests/petsc_loader.c" $(pkg-config --cflags --libs petsc) 2>cc.log; then
   ok "outside program builds without pdeop"
   if ldd ./loader | grep -q pdeop; then bad "the loader links pdeop"; else ok "the loader does not link pdeop"; fi
   out="$(./loader -f sys.petsc -dll_append "$lib" -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5 -ksp_rtol 1e-8 2>&1 || true)"

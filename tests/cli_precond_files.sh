@@ -36,6 +36,22 @@ grep -q "| learned_ic" bench.txt && grep -q "| gamg" bench.txt && grep -q "| icc
 check "bench -f: two systems, no failures" 'a == 2 && b == 0' "$(jget b.json systems)" "$(jget b.json learned_ic_failed)"
 check "bench -f: ICC(0) on the held-out system as in solve" 'a >= b' "$(jget b.json icc_iterations)" "$(jget icc.json iterations)"
 
+# collecting: a first run with -pc_type learned_ic and no model solves with ICC(0) and appends every
+# system it solves (1 and 2 ranks, and a user's PETSc program), training reads them back
+for s in 1 2; do
+  $P solve darcy -da_grid_x 17 -seed $s -ksp_type cg -pc_type learned_ic -pc_learned_collect col.petsc -ksp_rtol 1e-8 -report c$s.json -quiet
+done
+$M $P solve darcy -da_grid_x 17 -seed 3 -ksp_type cg -pc_type learned_ic -pc_learned_collect col.petsc -ksp_rtol 1e-8 -report c3.json -quiet
+"${PDEOP_BUILD_DIR:?}/example_petsc_learned_pc" -n 17 -pc_type learned_ic -pc_learned_collect col.petsc >ex.out
+check "collecting without a model: ICC(0)'s iterations" 'a == b' "$(jget c1.json iterations)" "$($P solve darcy -da_grid_x 17 -seed 1 -ksp_type cg -pc_type icc -ksp_rtol 1e-8 -report ci.json -quiet; jget ci.json iterations)"
+[ "$(jget c1.json pc_learned_ic_ran)" = icc ] && ok "the report says ICC(0) ran while collecting" || bad "collecting: $(jget c1.json pc_learned_ic_ran)"
+$P precond train -type learned_ic -f col.petsc -validation_fraction 0.25 -epochs 20 -o colic.h5 -report ct.json -quiet >/dev/null
+check "4 collected systems: 3 train, 1 held out" 'a == 3 && b == 1' "$(jget ct.json systems)" "$(jget ct.json validation_systems)"
+$P solve -f held.petsc -ksp_type cg -pc_type learned_ic -pc_learned_model colic.h5 -ksp_rtol 1e-8 -report cs.json -quiet 2>/dev/null
+check "the model trained on collected systems solves" 'a > 0' "$(jget cs.json iterations)"
+cmp -s <(head -c 200 col.petsc) <(head -c 200 three.petsc) && ok "the collected file starts as PETSc's own -ksp_view_mat writes it" || bad "col.petsc differs from three.petsc at the start"
+expect_fail "-pc_learned_collect may not overwrite the -f input" "never writes over" $P solve -f col.petsc -ksp_type cg -pc_type learned_ic -pc_learned_collect col.petsc
+
 # the trial: a model that loses to ICC(0) (the former-format model, trained on 4 Poisson systems at
 # 9^2: 54 iterations against ICC's 17 on this Darcy system) falls back to ICC(0), says so once, and
 # takes ICC's iterations; a model that wins keeps its factor and its iterations

@@ -4,11 +4,15 @@
    with the Dirichlet rows kept (diagonal only), harmonic face means.
      -kind iid:   K = a, a i.i.d. per node, 12 or 3 with probability 1/2
      -kind aniso: K = a diag(1, eps) or a diag(eps, 1) (the strong direction drawn per system),
-                  eps log-uniform in [1e-3, 1e-1], a = 12 or 3 on random 4x4 blocks
-   Usage: bench_write_systems -kind iid|aniso -n 64 -count 10 -seed 0 -o file.petsc */
+                  eps log-uniform in [-eps_min, -eps_max] (1e-3, 1e-1), a = 12 or 3 on random 4x4 blocks
+   System s of a seed is the same whatever -count and -first (-first s0 writes s0, s0 + 1, ...).
+   Usage: bench_write_systems -kind iid|aniso -n 64 -count 10 -seed 0 [-first 0] [-coupled] -o file.petsc */
 #include <pdeop/pdeop.h>
 #include <pdeop/systems.h>
 #include <pdeop/rng.h>
+
+static PetscBool coupled = PETSC_FALSE; /* -coupled: interior rows keep their boundary neighbours (not symmetric) */
+static PetscReal eps_min = 1e-3, eps_max = 1e-1;
 
 static PetscReal Harmonic(PetscReal a, PetscReal b)
 {
@@ -27,7 +31,7 @@ static void Coefficients(const char *kind, PetscInt n, PetscInt64 seed, PetscInt
   }
   {
     const PetscInt nb = (n + 3) / 4;
-    double         eps = pow(10.0, -1.0 - 2.0 * PdRngUniform(&rng)), *blk = (double *)malloc(sizeof(double) * (size_t)(nb * nb));
+    double         eps = eps_min * pow(eps_max / eps_min, PdRngUniform(&rng)), *blk = (double *)malloc(sizeof(double) * (size_t)(nb * nb));
     if (PdRngUniform(&rng) < 0.5) *ky = eps;
     else *kx = eps;
     for (PetscInt i = 0; i < nb * nb; i++) blk[i] = PdRngUniform(&rng) < 0.5 ? 12.0 : 3.0;
@@ -37,7 +41,6 @@ static void Coefficients(const char *kind, PetscInt n, PetscInt64 seed, PetscInt
   }
 }
 
-static PetscBool coupled = PETSC_FALSE; /* -coupled: interior rows keep their boundary neighbours */
 
 static PetscErrorCode Assemble(PetscInt n, const double a[], double kx, double ky, Mat A, Vec b)
 {
@@ -88,6 +91,9 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-seed", &seed, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-first", &first, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-coupled", &coupled, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-eps_min", &eps_min, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-eps_max", &eps_max, NULL));
+  PetscCheck(eps_min > 0 && eps_max >= eps_min, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "Need 0 < -eps_min <= -eps_max");
   PetscCheck(!strcmp(kind, "iid") || !strcmp(kind, "aniso"), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-kind must be iid or aniso, got %s", kind);
   PetscCheck(n >= 5 && count >= 1 && out[0], PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "Need -n >= 5, -count >= 1 and -o file.petsc");
   PetscCall(PetscMalloc1(n * n, &a));

@@ -13,7 +13,7 @@
 typedef struct {
   char           name[32];
   KSP            ksp;
-  PetscInt       its, failed;
+  PetscInt       its, failed, fallbacks; /* learned_ic: set-ups whose trial kept ICC(0) */
   PetscLogDouble setup, solve;
 } Method;
 
@@ -216,6 +216,13 @@ PetscErrorCode PdCommandPrecondBench(MPI_Comm comm, PdDict report)
       PetscCall(Solve(m[i].ksp, A, b, x, &its, &ok, &m[i].setup, &m[i].solve));
       m[i].its += its;
       if (!ok) m[i].failed++;
+      if (!strcmp(m[i].name, "learned_ic")) {
+        PC          pc;
+        const char *ran;
+        PetscCall(KSPGetPC(m[i].ksp, &pc));
+        PetscCall(PCLearnedICGetRan(pc, &ran));
+        if (strcmp(ran, "learned")) m[i].fallbacks++;
+      }
     }
     if (iw >= 0 && hindsight) {
       PetscInt its[MAX_OMEGAS];
@@ -241,6 +248,7 @@ PetscErrorCode PdCommandPrecondBench(MPI_Comm comm, PdDict report)
     PetscCall(PdDictSetReal(report, key, m[i].setup + m[i].solve));
     PetscCall(PetscSNPrintf(key, sizeof(key), "%s_failed", m[i].name));
     PetscCall(PdDictSetInt(report, key, m[i].failed));
+    if (!strcmp(m[i].name, "learned_ic")) PetscCall(PdDictSetInt(report, "learned_ic_fallbacks", m[i].fallbacks));
   }
   if (iw >= 0 && hindsight) {
     PetscInt best = 0, one = -1;

@@ -91,6 +91,53 @@ static PetscErrorCode Solve(KSP ksp, Mat A, Vec b, Vec x, PetscInt *its, PetscBo
   PetscFunctionReturn(0);
 }
 
+/* The methods without -methods: for files ICC(0), GAMG, BoomerAMG (when PETSc has hypre) and the
+   learned ones given a model; for a family every type */
+static PetscErrorCode DefaultMethods(PetscBool files, const char model[], const char dcdm[], const char sor[], char *names[], PetscInt *nm)
+{
+  PetscFunctionBegin;
+  if (files) {
+    PetscBool hypre;
+    PetscCall(PetscHasExternalPackage("hypre", &hypre));
+    *nm = 0;
+    PetscCall(PetscStrallocpy("icc", &names[(*nm)++]));
+    PetscCall(PetscStrallocpy("gamg", &names[(*nm)++]));
+    if (hypre) PetscCall(PetscStrallocpy("hypre", &names[(*nm)++]));
+    if (sor[0]) PetscCall(PetscStrallocpy("learned_sor", &names[(*nm)++]));
+    if (model[0]) PetscCall(PetscStrallocpy("learned_ic", &names[(*nm)++]));
+  } else {
+    const char *def[] = {"none", "jacobi", "sor", "icc", "gamg", "hypre", "learned_sor"};
+    *nm = 7;
+    for (PetscInt i = 0; i < *nm; i++) PetscCall(PetscStrallocpy(def[i], &names[i]));
+    if (model[0]) PetscCall(PetscStrallocpy("learned_ic", &names[(*nm)++]));
+    if (dcdm[0]) PetscCall(PetscStrallocpy("dcdm", &names[(*nm)++]));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The table of the methods' totals, and the same numbers in the report (<method>_iterations, ...) */
+static PetscErrorCode ReportTable(MPI_Comm comm, PetscInt nm, const Method m[], PetscInt count, PdDict report)
+{
+  PetscFunctionBegin;
+  PetscCall(PdPrintf(comm, "| method      | setup s | solve s | total s | iterations | its/system | failed |\n|-------------|--------:|--------:|--------:|-----------:|-----------:|-------:|\n"));
+  for (PetscInt i = 0; i < nm; i++) {
+    char key[64];
+    PetscCall(PdPrintf(comm, "| %-11s | %7.3f | %7.3f | %7.3f | %10" PetscInt_FMT " | %10.1f | %6" PetscInt_FMT " |\n", m[i].name, m[i].setup, m[i].solve, m[i].setup + m[i].solve, m[i].its, (double)m[i].its / count, m[i].failed));
+    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_iterations", m[i].name));
+    PetscCall(PdDictSetInt(report, key, m[i].its));
+    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_setup_seconds", m[i].name));
+    PetscCall(PdDictSetReal(report, key, m[i].setup));
+    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_solve_seconds", m[i].name));
+    PetscCall(PdDictSetReal(report, key, m[i].solve));
+    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_total_seconds", m[i].name));
+    PetscCall(PdDictSetReal(report, key, m[i].setup + m[i].solve));
+    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_failed", m[i].name));
+    PetscCall(PdDictSetInt(report, key, m[i].failed));
+    if (!strcmp(m[i].name, "learned_ic")) PetscCall(PdDictSetInt(report, "learned_ic_fallbacks", m[i].fallbacks));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* The sequence's system s: a family's (A refilled, f = 1) or a file's (a new A, its right-hand side) */
 static PetscErrorCode BenchSystem(PdFamily *fam, PdSystemList list, PetscInt s, Mat *A, Vec *b)
 {
@@ -160,22 +207,7 @@ PetscErrorCode PdCommandPrecondBench(MPI_Comm comm, PdDict report)
   PetscCheck(size == 1, comm, PETSC_ERR_SUP, "pdeop precond bench runs on one rank (it times sequential solves)");
   PetscCheck(count >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-count must be at least 1");
   PetscCheck(rtol > 0 && rtol < 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-rtol must be in (0, 1)");
-  if (!setm && setf) { /* files: the usual strong preconditioners */
-    PetscBool hypre;
-    PetscCall(PetscHasExternalPackage("hypre", &hypre));
-    nm = 0;
-    PetscCall(PetscStrallocpy("icc", &names[nm++]));
-    PetscCall(PetscStrallocpy("gamg", &names[nm++]));
-    if (hypre) PetscCall(PetscStrallocpy("hypre", &names[nm++]));
-    if (sor[0]) PetscCall(PetscStrallocpy("learned_sor", &names[nm++]));
-    if (model[0]) PetscCall(PetscStrallocpy("learned_ic", &names[nm++]));
-  } else if (!setm) {
-    const char *def[] = {"none", "jacobi", "sor", "icc", "gamg", "hypre", "learned_sor"};
-    nm = 7;
-    for (PetscInt i = 0; i < nm; i++) PetscCall(PetscStrallocpy(def[i], &names[i]));
-    if (model[0]) PetscCall(PetscStrallocpy("learned_ic", &names[nm++]));
-    if (dcdm[0]) PetscCall(PetscStrallocpy("dcdm", &names[nm++]));
-  }
+  if (!setm) PetscCall(DefaultMethods(setf, model, dcdm, sor, names, &nm));
   for (PetscInt i = 0; i < nm; i++) {
     PetscCall(PetscStrncpy(m[i].name, names[i], sizeof(m[i].name)));
     PetscCall(PetscFree(names[i]));
@@ -234,22 +266,7 @@ PetscErrorCode PdCommandPrecondBench(MPI_Comm comm, PdDict report)
   PetscCall(PdProgressEnd(&prog));
 
   PetscCall(PdPrintf(comm, "CG to rtol %g on %" PetscInt_FMT " systems of %s (seed %" PetscInt_FMT "), totals over the sequence:\n\n", (double)rtol, count, desc, seed));
-  PetscCall(PdPrintf(comm, "| method      | setup s | solve s | total s | iterations | its/system | failed |\n|-------------|--------:|--------:|--------:|-----------:|-----------:|-------:|\n"));
-  for (PetscInt i = 0; i < nm; i++) {
-    char key[64];
-    PetscCall(PdPrintf(comm, "| %-11s | %7.3f | %7.3f | %7.3f | %10" PetscInt_FMT " | %10.1f | %6" PetscInt_FMT " |\n", m[i].name, m[i].setup, m[i].solve, m[i].setup + m[i].solve, m[i].its, (double)m[i].its / count, m[i].failed));
-    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_iterations", m[i].name));
-    PetscCall(PdDictSetInt(report, key, m[i].its));
-    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_setup_seconds", m[i].name));
-    PetscCall(PdDictSetReal(report, key, m[i].setup));
-    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_solve_seconds", m[i].name));
-    PetscCall(PdDictSetReal(report, key, m[i].solve));
-    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_total_seconds", m[i].name));
-    PetscCall(PdDictSetReal(report, key, m[i].setup + m[i].solve));
-    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_failed", m[i].name));
-    PetscCall(PdDictSetInt(report, key, m[i].failed));
-    if (!strcmp(m[i].name, "learned_ic")) PetscCall(PdDictSetInt(report, "learned_ic_fallbacks", m[i].fallbacks));
-  }
+  PetscCall(ReportTable(comm, nm, m, count, report));
   if (iw >= 0 && hindsight) {
     PetscInt best = 0, one = -1;
     for (PetscInt k = 0; k < nomega; k++) {

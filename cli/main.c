@@ -105,7 +105,7 @@ static PetscErrorCode CliErrorHandler(MPI_Comm comm, int line, const char *fun, 
 static const struct {
   const char *command, *inputs, *outputs;
 } file_options[] = {
-  {"solve", "-f -darcy_coefficient_file -mesh *pc_learned_model *ksp_dcdm_model", "-o -vtk -png -ghia_png -log -o_system"},
+  {"solve", "-f -darcy_coefficient_file -mesh *pc_learned_model *ksp_dcdm_model", "-o -vtk -png -ghia_png -log -o_system *pc_learned_collect"},
   {"data", "", "-o"},
   {"train", "-data -test -resume", "-o -log -curve_png"},
   {"eval", "-data -model", ""},

@@ -11,7 +11,9 @@ PetscErrorCode PdCommandPrecond(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PdOptionsHelp(&help));
   if (!sub && help) {
     PetscCall(PetscPrintf(comm, "  pdeop precond train -type learned_ic -problem darcy|poisson -res N -count M -o model.h5\n"
-                                "  pdeop precond bench -model model.h5 -problem darcy -res N -count 100\n"));
+                                "  pdeop precond train -type learned_ic|learned_sor -f a.petsc,b.petsc [-validation_fraction 0.2] -o model.h5\n"
+                                "  pdeop precond bench -model model.h5 -problem darcy -res N -count 100\n"
+                                "  pdeop precond bench -model model.h5 -f held.petsc\n"));
     PetscFunctionReturn(0);
   }
   PetscCheck(sub, comm, PETSC_ERR_ARG_WRONG, "pdeop precond needs 'train' or 'bench'");

@@ -5,6 +5,7 @@
 #include <pdeop/learned.h>
 #include <pdeop/precond.h>
 #include <pdeop/pdeop.h>
+#include <pdeop/systems.h>
 
 #define MAX_METHODS 16
 #define MAX_OMEGAS  64
@@ -12,7 +13,7 @@
 typedef struct {
   char           name[32];
   KSP            ksp;
-  PetscInt       its, failed;
+  PetscInt       its, failed, fallbacks; /* learned_ic: set-ups whose trial kept ICC(0) */
   PetscLogDouble setup, solve;
 } Method;
 
@@ -46,6 +47,29 @@ static PetscErrorCode MethodCreate(Method *m, const char model[], const char dcd
   PetscFunctionReturn(0);
 }
 
+/* Systems of files may change size: a method then starts afresh (learned_sor keeps what its
+   bandit learned: its PC is only reset) */
+static PetscErrorCode MethodResize(Method *m, Mat A, const char model[], const char dcdm[], const char sor[], PetscReal rtol)
+{
+  PetscBool has;
+  Mat       P;
+  PetscInt  r, n;
+
+  PetscFunctionBegin;
+  PetscCall(KSPGetOperatorsSet(m->ksp, NULL, &has));
+  if (!has) PetscFunctionReturn(0);
+  PetscCall(KSPGetOperators(m->ksp, NULL, &P));
+  PetscCall(MatGetSize(P, &r, NULL));
+  PetscCall(MatGetSize(A, &n, NULL));
+  if (r == n) PetscFunctionReturn(0);
+  if (!strcmp(m->name, "learned_sor")) PetscCall(KSPReset(m->ksp));
+  else {
+    PetscCall(KSPDestroy(&m->ksp));
+    PetscCall(MethodCreate(m, model, dcdm, sor, rtol));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Solve(KSP ksp, Mat A, Vec b, Vec x, PetscInt *its, PetscBool *ok, PetscLogDouble *tsetup, PetscLogDouble *tsolve)
 {
   PetscLogDouble     t0, t1, t2;
@@ -67,99 +91,34 @@ static PetscErrorCode Solve(KSP ksp, Mat A, Vec b, Vec x, PetscInt *its, PetscBo
   PetscFunctionReturn(0);
 }
 
-/*@
-  PdCommandPrecondBench - `pdeop precond bench [-model ic.h5] [-dcdm_model dcdm.h5] [-sor_model sor.bin] -problem darcy|poisson -res N -count 100
-  -seed S -rtol 1e-8 -methods none,jacobi,sor,icc,gamg,hypre,learned_ic,learned_sor`
-
-  Every system is solved by CG with each method from a zero guess; the table has set-up, solve and
-  total seconds and iterations, summed over the sequence. With learned_sor in the list the same
-  systems are also solved with SSOR at every fixed omega of the grid (the bandit's own grid) to report the best fixed omega in hindsight.
-@*/
-PetscErrorCode PdCommandPrecondBench(MPI_Comm comm, PdDict report)
+/* The methods without -methods: for files ICC(0), GAMG, BoomerAMG (when PETSc has hypre) and the
+   learned ones given a model; for a family every type */
+static PetscErrorCode DefaultMethods(PetscBool files, const char model[], const char dcdm[], const char sor[], char *names[], PetscInt *nm)
 {
-  char        model[PETSC_MAX_PATH_LEN] = "", dcdm[PETSC_MAX_PATH_LEN] = "", sor[PETSC_MAX_PATH_LEN] = "", *names[MAX_METHODS], desc[128];
-  PetscInt    res = 64, count = 100, seed = 1000, nm = MAX_METHODS, nomega = 0, iw = -1;
-  PetscReal   rtol = 1e-8;
-  const PetscReal *omegas = NULL;
-  PetscBool   help, setm, hindsight = PETSC_TRUE;
-  PetscMPIInt size;
-  Method      m[MAX_METHODS];
-  PdFamily    fam;
-  Mat         A = NULL;
-  Vec         b, x;
-  PetscInt    wits[MAX_OMEGAS];
-  PdProgress  prog;
-
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(m, sizeof(m)));
-  PetscCall(PetscMemzero(wits, sizeof(wits)));
-  PetscOptionsBegin(comm, NULL, "pdeop precond bench", "pdeop");
-  PetscCall(PetscOptionsString("-model", "learned_ic model (from pdeop precond train)", "", model, model, sizeof(model), NULL));
-  PetscCall(PetscOptionsString("-dcdm_model", "dcdm model (from pdeop precond train -type dcdm)", "", dcdm, dcdm, sizeof(dcdm), NULL));
-  PetscCall(PetscOptionsString("-sor_model", "learned_sor starts from this bandit (from pdeop precond train -type learned_sor)", "", sor, sor, sizeof(sor), NULL));
-  PetscCall(PdOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
-  PetscCall(PdOptionsInt("-count", "Systems in the sequence", "", count, &count, NULL));
-  PetscCall(PdOptionsInt("-seed", "Seed of the sequence (held out: training uses 0 by default)", "", seed, &seed, NULL));
-  PetscCall(PdOptionsReal("-rtol", "Relative tolerance of CG", "", rtol, &rtol, NULL));
-  PetscCall(PdOptionsStringArray("-methods", "Preconditioners to compare", "", names, &nm, &setm));
-  PetscCall(PetscOptionsBool("-sor_hindsight", "With learned_sor: solve with every fixed omega too", "", hindsight, &hindsight, NULL));
-  PetscOptionsEnd();
-  PetscCall(PdFamilyCreate(res, seed, &fam));
-  PetscCall(PdFamilySetFromOptions(&fam));
-  PetscCall(PdOptionsHelp(&help));
-  if (help) {
-    for (PetscInt i = 0; setm && i < nm; i++) PetscCall(PetscFree(names[i]));
-    PetscFunctionReturn(0);
-  }
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCheck(size == 1, comm, PETSC_ERR_SUP, "pdeop precond bench runs on one rank (it times sequential solves)");
-  PetscCheck(count >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-count must be at least 1");
-  PetscCheck(rtol > 0 && rtol < 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-rtol must be in (0, 1)");
-  if (!setm) {
+  if (files) {
+    PetscBool hypre;
+    PetscCall(PetscHasExternalPackage("hypre", &hypre));
+    *nm = 0;
+    PetscCall(PetscStrallocpy("icc", &names[(*nm)++]));
+    PetscCall(PetscStrallocpy("gamg", &names[(*nm)++]));
+    if (hypre) PetscCall(PetscStrallocpy("hypre", &names[(*nm)++]));
+    if (sor[0]) PetscCall(PetscStrallocpy("learned_sor", &names[(*nm)++]));
+    if (model[0]) PetscCall(PetscStrallocpy("learned_ic", &names[(*nm)++]));
+  } else {
     const char *def[] = {"none", "jacobi", "sor", "icc", "gamg", "hypre", "learned_sor"};
-    nm = 7;
-    for (PetscInt i = 0; i < nm; i++) PetscCall(PetscStrallocpy(def[i], &names[i]));
-    if (model[0]) PetscCall(PetscStrallocpy("learned_ic", &names[nm++]));
-    if (dcdm[0]) PetscCall(PetscStrallocpy("dcdm", &names[nm++]));
+    *nm = 7;
+    for (PetscInt i = 0; i < *nm; i++) PetscCall(PetscStrallocpy(def[i], &names[i]));
+    if (model[0]) PetscCall(PetscStrallocpy("learned_ic", &names[(*nm)++]));
+    if (dcdm[0]) PetscCall(PetscStrallocpy("dcdm", &names[(*nm)++]));
   }
-  for (PetscInt i = 0; i < nm; i++) {
-    PetscCall(PetscStrncpy(m[i].name, names[i], sizeof(m[i].name)));
-    PetscCall(PetscFree(names[i]));
-    if (!strcmp(m[i].name, "learned_sor")) iw = i;
-  }
-  for (PetscInt i = 0; i < nm; i++) PetscCall(MethodCreate(&m[i], model, dcdm, sor, rtol));
-  if (iw >= 0 && hindsight) { /* the same grid as the bandit's: -learned_sor_pc_learned_sor_omega_* */
-    PC pc;
-    PetscCall(KSPGetPC(m[iw].ksp, &pc));
-    PetscCall(PCLearnedSORGetGrid(pc, &nomega, &omegas));
-    PetscCheck(nomega <= MAX_OMEGAS, comm, PETSC_ERR_SUP, "The hindsight comparison handles at most %d omegas", MAX_OMEGAS);
-  }
-  PetscCall(PdOptionsCheckUnused(comm, "precond bench"));
-  PetscCall(PdFamilySetUp(&fam));
-  PetscCall(PdFamilyDescribe(&fam, desc, sizeof(desc)));
-  PetscCall(PdFamilyOperator(&fam, 0, &A));
-  PetscCall(MatCreateVecs(A, &x, &b));
-  PetscCall(PdProgressBegin(comm, "systems", count, &prog));
-  for (PetscInt s = 0; s < count; s++) {
-    PetscCall(PdFamilyOperator(&fam, s, &A));
-    PetscCall(PdFamilyRHS(&fam, s, 0, b));
-    for (PetscInt i = 0; i < nm; i++) {
-      PetscInt  its;
-      PetscBool ok = PETSC_FALSE;
-      PetscCall(Solve(m[i].ksp, A, b, x, &its, &ok, &m[i].setup, &m[i].solve));
-      m[i].its += its;
-      if (!ok) m[i].failed++;
-    }
-    if (iw >= 0 && hindsight) {
-      PetscInt its[MAX_OMEGAS];
-      PetscCall(PdSSORIterations(A, b, x, rtol, nomega, omegas, its));
-      for (PetscInt k = 0; k < nomega; k++) wits[k] += its[k] >= 0 ? its[k] : 100000;
-    }
-    PetscCall(PdProgressUpdate(&prog, s + 1, NULL));
-  }
-  PetscCall(PdProgressEnd(&prog));
+  PetscFunctionReturn(0);
+}
 
-  PetscCall(PdPrintf(comm, "CG to rtol %g on %" PetscInt_FMT " systems of %s (seed %" PetscInt_FMT "), totals over the sequence:\n\n", (double)rtol, count, desc, seed));
+/* The table of the methods' totals, and the same numbers in the report (<method>_iterations, ...) */
+static PetscErrorCode ReportTable(MPI_Comm comm, PetscInt nm, const Method m[], PetscInt count, PdDict report)
+{
+  PetscFunctionBegin;
   PetscCall(PdPrintf(comm, "| method      | setup s | solve s | total s | iterations | its/system | failed |\n|-------------|--------:|--------:|--------:|-----------:|-----------:|-------:|\n"));
   for (PetscInt i = 0; i < nm; i++) {
     char key[64];
@@ -174,7 +133,140 @@ PetscErrorCode PdCommandPrecondBench(MPI_Comm comm, PdDict report)
     PetscCall(PdDictSetReal(report, key, m[i].setup + m[i].solve));
     PetscCall(PetscSNPrintf(key, sizeof(key), "%s_failed", m[i].name));
     PetscCall(PdDictSetInt(report, key, m[i].failed));
+    if (!strcmp(m[i].name, "learned_ic")) PetscCall(PdDictSetInt(report, "learned_ic_fallbacks", m[i].fallbacks));
   }
+  PetscFunctionReturn(0);
+}
+
+/* The sequence's system s: a family's (A refilled, f = 1) or a file's (a new A, its right-hand side) */
+static PetscErrorCode BenchSystem(PdFamily *fam, PdSystemList list, PetscInt s, Mat *A, Vec *b)
+{
+  PetscFunctionBegin;
+  if (list) {
+    PetscCall(MatDestroy(A));
+    PetscCall(VecDestroy(b));
+    PetscCall(PdSystemListLoad(list, s, A));
+  } else PetscCall(PdFamilyOperator(fam, s, A));
+  if (!*b) PetscCall(MatCreateVecs(*A, NULL, b));
+  if (list) PetscCall(PdSystemListRHS(list, s, 0, *A, *b));
+  else PetscCall(PdFamilyRHS(fam, s, 0, *b));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdCommandPrecondBench - `pdeop precond bench [-model ic.h5] [-dcdm_model dcdm.h5] [-sor_model sor.bin] -problem darcy|poisson -res N -count 100
+  -seed S -rtol 1e-8 -methods none,jacobi,sor,icc,gamg,hypre,learned_ic,learned_sor`, or -f a.petsc,b.petsc
+  (every system of PETSc binary files; default methods icc, gamg, hypre if PETSc has it, learned_ic with -model)
+
+  Every system is solved by CG with each method from a zero guess; the table has set-up, solve and
+  total seconds and iterations, summed over the sequence. With learned_sor in the list the same
+  systems are also solved with SSOR at every fixed omega of the grid (the bandit's own grid) to report the best fixed omega in hindsight.
+@*/
+PetscErrorCode PdCommandPrecondBench(MPI_Comm comm, PdDict report)
+{
+  char        model[PETSC_MAX_PATH_LEN] = "", dcdm[PETSC_MAX_PATH_LEN] = "", sor[PETSC_MAX_PATH_LEN] = "", *names[MAX_METHODS], desc[128], *files[64];
+  PetscInt    res = 64, count = 100, seed = 1000, nm = MAX_METHODS, nomega = 0, iw = -1, nf = 64;
+  PetscBool   setf;
+  PdSystemList list = NULL;
+  PetscReal   rtol = 1e-8;
+  const PetscReal *omegas = NULL;
+  PetscBool   help, setm, hindsight = PETSC_TRUE;
+  PetscMPIInt size;
+  Method      m[MAX_METHODS];
+  PdFamily    fam;
+  Mat         A = NULL;
+  Vec         b = NULL, x = NULL;
+  PetscInt    wits[MAX_OMEGAS];
+  PdProgress  prog;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(m, sizeof(m)));
+  PetscCall(PetscMemzero(wits, sizeof(wits)));
+  PetscOptionsBegin(comm, NULL, "pdeop precond bench", "pdeop");
+  PetscCall(PetscOptionsString("-model", "learned_ic model (from pdeop precond train)", "", model, model, sizeof(model), NULL));
+  PetscCall(PetscOptionsString("-dcdm_model", "dcdm model (from pdeop precond train -type dcdm)", "", dcdm, dcdm, sizeof(dcdm), NULL));
+  PetscCall(PetscOptionsString("-sor_model", "learned_sor starts from this bandit (from pdeop precond train -type learned_sor)", "", sor, sor, sizeof(sor), NULL));
+  PetscCall(PdOptionsStringArray("-f", "The systems of these PETSc binary files instead of a family", "", files, &nf, &setf));
+  PetscCall(PdOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
+  PetscCall(PdOptionsInt("-count", "Systems in the sequence", "", count, &count, NULL));
+  PetscCall(PdOptionsInt("-seed", "Seed of the sequence (held out: training uses 0 by default)", "", seed, &seed, NULL));
+  PetscCall(PdOptionsReal("-rtol", "Relative tolerance of CG", "", rtol, &rtol, NULL));
+  PetscCall(PdOptionsStringArray("-methods", "Preconditioners to compare", "", names, &nm, &setm));
+  PetscCall(PetscOptionsBool("-sor_hindsight", "With learned_sor: solve with every fixed omega too", "", hindsight, &hindsight, NULL));
+  PetscOptionsEnd();
+  if (!setf) nf = 0;
+  PetscCall(PdFamilyCreate(res, seed, &fam));
+  if (!setf) PetscCall(PdFamilySetFromOptions(&fam));
+  PetscCall(PdOptionsHelp(&help));
+  if (help) {
+    for (PetscInt i = 0; setm && i < nm; i++) PetscCall(PetscFree(names[i]));
+    for (PetscInt k = 0; k < nf; k++) PetscCall(PetscFree(files[k]));
+    PetscFunctionReturn(0);
+  }
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCheck(size == 1, comm, PETSC_ERR_SUP, "pdeop precond bench runs on one rank (it times sequential solves)");
+  PetscCheck(count >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-count must be at least 1");
+  PetscCheck(rtol > 0 && rtol < 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-rtol must be in (0, 1)");
+  if (!setm) PetscCall(DefaultMethods(setf, model, dcdm, sor, names, &nm));
+  for (PetscInt i = 0; i < nm; i++) {
+    PetscCall(PetscStrncpy(m[i].name, names[i], sizeof(m[i].name)));
+    PetscCall(PetscFree(names[i]));
+    if (!strcmp(m[i].name, "learned_sor")) iw = i;
+  }
+  for (PetscInt i = 0; i < nm; i++) PetscCall(MethodCreate(&m[i], model, dcdm, sor, rtol));
+  if (iw >= 0 && hindsight) { /* the same grid as the bandit's: -learned_sor_pc_learned_sor_omega_* */
+    PC pc;
+    PetscCall(KSPGetPC(m[iw].ksp, &pc));
+    PetscCall(PCLearnedSORGetGrid(pc, &nomega, &omegas));
+    PetscCheck(nomega <= MAX_OMEGAS, comm, PETSC_ERR_SUP, "The hindsight comparison handles at most %d omegas", MAX_OMEGAS);
+  }
+  PetscCall(PdOptionsCheckUnused(comm, "precond bench"));
+  if (setf) {
+    PetscCall(PdSystemListCreate(comm, seed, &list));
+    PetscCall(PdSystemListAddFiles(list, nf, files));
+    for (PetscInt k = 0; k < nf; k++) PetscCall(PetscFree(files[k]));
+    PetscCall(PdSystemListGetSize(list, &count));
+    PetscCall(PdSystemListDescribe(list, desc, sizeof(desc)));
+  } else {
+    PetscCall(PdFamilySetUp(&fam));
+    PetscCall(PdFamilyDescribe(&fam, desc, sizeof(desc)));
+  }
+  PetscCall(PdProgressBegin(comm, "systems", count, &prog));
+  for (PetscInt s = 0; s < count; s++) {
+    PetscCall(BenchSystem(&fam, list, s, &A, &b));
+    if (x) {
+      PetscInt n, m;
+      PetscCall(VecGetSize(x, &n));
+      PetscCall(VecGetSize(b, &m));
+      if (m != n) PetscCall(VecDestroy(&x));
+    }
+    if (!x) PetscCall(VecDuplicate(b, &x));
+    for (PetscInt i = 0; i < nm; i++) {
+      PetscInt  its;
+      PetscBool ok = PETSC_FALSE;
+      PetscCall(MethodResize(&m[i], A, model, dcdm, sor, rtol));
+      PetscCall(Solve(m[i].ksp, A, b, x, &its, &ok, &m[i].setup, &m[i].solve));
+      m[i].its += its;
+      if (!ok) m[i].failed++;
+      if (!strcmp(m[i].name, "learned_ic")) {
+        PC          pc;
+        const char *ran;
+        PetscCall(KSPGetPC(m[i].ksp, &pc));
+        PetscCall(PCLearnedICGetRan(pc, &ran));
+        if (strcmp(ran, "learned")) m[i].fallbacks++;
+      }
+    }
+    if (iw >= 0 && hindsight) {
+      PetscInt its[MAX_OMEGAS];
+      PetscCall(PdSSORIterations(A, b, x, rtol, nomega, omegas, its));
+      for (PetscInt k = 0; k < nomega; k++) wits[k] += its[k] >= 0 ? its[k] : 100000;
+    }
+    PetscCall(PdProgressUpdate(&prog, s + 1, NULL));
+  }
+  PetscCall(PdProgressEnd(&prog));
+
+  PetscCall(PdPrintf(comm, "CG to rtol %g on %" PetscInt_FMT " systems of %s (seed %" PetscInt_FMT "), totals over the sequence:\n\n", (double)rtol, count, desc, seed));
+  PetscCall(ReportTable(comm, nm, m, count, report));
   if (iw >= 0 && hindsight) {
     PetscInt best = 0, one = -1;
     for (PetscInt k = 0; k < nomega; k++) {
@@ -206,5 +298,6 @@ PetscErrorCode PdCommandPrecondBench(MPI_Comm comm, PdDict report)
   PetscCall(VecDestroy(&b));
   PetscCall(MatDestroy(&A));
   PetscCall(PdFamilyDestroy(&fam));
+  PetscCall(PdSystemListDestroy(&list));
   PetscFunctionReturn(0);
 }

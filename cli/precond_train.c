@@ -11,6 +11,7 @@
 #include <pdeop/ops.h>
 #include <pdeop/output.h>
 #include <pdeop/precond.h>
+#include <pdeop/systems.h>
 
 /* The loss curve's picture: the CSV log's name with .png (nothing without a log) */
 static PetscErrorCode CurvePNG(const char logfile[], char png[], size_t len)
@@ -27,21 +28,25 @@ static PetscErrorCode CurvePNG(const char logfile[], char png[], size_t len)
   PetscFunctionReturn(0);
 }
 
-/* Iterations to rtol 1e-8 on system s of the family (f = 1): CG with a PC type, or -ksp_type dcdm.
-   With a model file, it is given through the type's own option (-pc_learned_model or
-   -ksp_dcdm_model) as a user would. */
-static PetscErrorCode HeldOutIterations(PdFamily *fam, PetscInt s, const char *ksptype, const char *pctype, const char *option, const char *model, PetscInt *its)
+/* The systems a command trains on: a family, or the files of -f, whose last nval systems are held
+   out (validation during training and the final check) */
+typedef struct {
+  PdFamily    *fam;
+  PdSystemList list;
+  PetscInt     ntrain, nval;
+} Systems;
+
+/* Iterations to rtol 1e-8 on A x = b: CG with a PC type, or -ksp_type dcdm. With a model file, it
+   is given through the type's own option (-pc_learned_model or -ksp_dcdm_model) as a user would. */
+static PetscErrorCode HeldOutIterations(Mat A, Vec b, const char *ksptype, const char *pctype, const char *option, const char *model, PetscInt *its)
 {
-  Mat                A = NULL;
-  Vec                b, x;
+  Vec                x;
   KSP                ksp;
   PC                 pc;
   KSPConvergedReason reason;
 
   PetscFunctionBegin;
-  PetscCall(PdFamilyOperator(fam, s, &A));
-  PetscCall(MatCreateVecs(A, &x, &b));
-  PetscCall(PdFamilyRHS(fam, s, 0, b));
+  PetscCall(VecDuplicate(b, &x));
   PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
   PetscCall(KSPSetOperators(ksp, A, A));
   PetscCall(KSPSetType(ksp, ksptype));
@@ -62,8 +67,19 @@ static PetscErrorCode HeldOutIterations(PdFamily *fam, PetscInt s, const char *k
   if (reason < 0) *its = -1;
   PetscCall(KSPDestroy(&ksp));
   PetscCall(VecDestroy(&x));
-  PetscCall(VecDestroy(&b));
-  PetscCall(MatDestroy(&A));
+  PetscFunctionReturn(0);
+}
+
+/* Training or held-out system s (new A and b, f = 1 or the file's right-hand side) */
+static PetscErrorCode GetSystem(Systems *sy, PdFamily *fam, PetscInt s, Mat *A, Vec *b)
+{
+  PetscFunctionBegin;
+  *A = NULL;
+  if (sy->list) PetscCall(PdSystemListLoad(sy->list, s, A));
+  else PetscCall(PdFamilyOperator(fam, s, A));
+  PetscCall(MatCreateVecs(*A, NULL, b));
+  if (sy->list) PetscCall(PdSystemListRHS(sy->list, s, 0, *A, *b));
+  else PetscCall(PdFamilyRHS(fam, s, 0, *b));
   PetscFunctionReturn(0);
 }
 
@@ -74,27 +90,37 @@ typedef struct {
   const char *name, *ksp, *pc, *option;
 } HeldOutMethod;
 
-static PetscErrorCode HeldOutCompare(MPI_Comm comm, PdFamily *fam, PetscInt nheld, const HeldOutMethod m[3], const char model[], PdDict report)
+static PetscErrorCode HeldOutCompare(MPI_Comm comm, Systems *sy, PetscInt nheld, const HeldOutMethod m[3], const char model[], PdDict report)
 {
-  PdFamily    held = *fam;
-  PetscInt    its[3] = {0, 0, 0};
+  PdFamily    held;
+  PetscInt    its[3] = {0, 0, 0}, first = 0;
   PetscMPIInt rank;
   char        key[64];
 
   PetscFunctionBegin;
+  if (sy->list) nheld = sy->nval, first = sy->ntrain;
   if (nheld <= 0) PetscFunctionReturn(0);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  held.seed = fam->seed + 1000003;
-  held.da   = NULL;
+  if (sy->fam) {
+    held      = *sy->fam;
+    held.seed = sy->fam->seed + 1000003;
+    held.da   = NULL;
+  }
   if (rank == 0) {
-    for (PetscInt s = 0; s < nheld; s++)
+    for (PetscInt s = first; s < first + nheld; s++) {
+      Mat A;
+      Vec b;
+      PetscCall(GetSystem(sy, &held, s, &A, &b));
       for (int k = 0; k < 3; k++) {
         PetscInt i;
-        PetscCall(HeldOutIterations(&held, s, m[k].ksp, m[k].pc, m[k].option, m[k].option ? model : NULL, &i));
+        PetscCall(HeldOutIterations(A, b, m[k].ksp, m[k].pc, m[k].option, m[k].option ? model : NULL, &i));
         its[k] += i;
       }
-    PetscCall(PdFamilyDestroy(&held));
+      PetscCall(MatDestroy(&A));
+      PetscCall(VecDestroy(&b));
+    }
   }
+  if (sy->fam) PetscCall(PdFamilyDestroy(&held));
   PetscCallMPI(MPI_Bcast(its, 3, MPIU_INT, 0, comm));
   PetscCall(PdPrintf(comm, "held-out (%" PetscInt_FMT " systems, rtol 1e-8): mean iterations %s %.1f, %s %.1f, %s %.1f\n", nheld, m[0].name, (double)its[0] / nheld, m[1].name, (double)its[1] / nheld, m[2].name, (double)its[2] / nheld));
   for (int k = 0; k < 3; k++) {
@@ -141,8 +167,9 @@ static PetscErrorCode PrecondTrainerRun(PdTrainer tr, PetscInt epochs, const cha
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, const char out[], const char logfile[], PdDict report)
+static PetscErrorCode TrainIC(MPI_Comm comm, Systems *sy, PetscInt count, PetscInt64 seed, const char out[], const char logfile[], PdDict report)
 {
+  PdFamily      *fam = sy->fam;
   PetscInt       width = 4, layers = 1, epochs = 40, P = 4, nheld = 5, np, nval = 4, every = 2, batch = 2, best_epoch = 0;
   NOp            model;
   PdObjective    obj;
@@ -158,8 +185,10 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   PetscCall(PdOptionsInt("-epochs", "Passes over the systems", "", epochs, &epochs, NULL));
   PetscCall(PdOptionsInt("-batch_systems", "Systems per optimisation step (split over the ranks)", "", batch, &batch, NULL));
   PetscCall(PdOptionsInt("-pairs", "(x, b) pairs per system: f = 1 and smooth random sources", "", P, &P, NULL));
-  PetscCall(PdOptionsInt("-heldout", "Held-out systems for the final check against ICC(0)", "", nheld, &nheld, NULL));
-  PetscCall(PdOptionsInt("-validate", "Validation systems: the model kept is the one with the fewest CG iterations on them", "", nval, &nval, NULL));
+  if (fam) { /* files: the held-out share validates (-validation_fraction) */
+    PetscCall(PdOptionsInt("-heldout", "Held-out systems for the final check against ICC(0)", "", nheld, &nheld, NULL));
+    PetscCall(PdOptionsInt("-validate", "Validation systems: the model kept is the one with the fewest CG iterations on them", "", nval, &nval, NULL));
+  } else nval = sy->nval;
   PetscCall(PdOptionsInt("-validate_every", "Epochs between validations", "", every, &every, NULL));
   PetscOptionsEnd();
   PetscCheck(epochs >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-epochs must be at least 1, got %" PetscInt_FMT, epochs);
@@ -169,13 +198,13 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   PetscCheck(nval >= 0 && every >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-validate must be non-negative and -validate_every positive");
   PetscCall(NOpCreate(comm, &model));
   PetscCall(NOpSetType(model, NOPLEARNEDIC));
-  PetscCall(NOpSetSeed(model, fam->seed));
+  PetscCall(NOpSetSeed(model, seed));
   PetscCall(NOpSetFromOptions(model)); /* -ic_width, -ic_layers */
   PetscCall(NOpLearnedICGetLayers(model, &width, &layers));
   PetscCall(NOpSetUp(model));
   PetscCall(PdObjectiveCreate(comm, &obj));
   PetscCall(PdObjectiveSetType(obj, PDOBJECTIVELEARNEDIC));
-  PetscCall(PdObjectiveLearnedICSetModel(obj, model, fam->seed));
+  PetscCall(PdObjectiveLearnedICSetModel(obj, model, seed));
   PetscCall(PrecondTrainerCreate(obj, epochs, batch, &tr));
   PetscCall(PdOptionsHelp(&help));
   if (help) { /* the options above are listed: done */
@@ -187,10 +216,12 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   PetscCall(PdOptionsCheckUnused(comm, "precond train"));
   PetscCall(NOpGetParams(model, &params));
   PetscCall(PdParamsGetSize(params, &np));
-  PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
+  if (fam) PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
+  else PetscCall(PdSystemListDescribe(sy->list, desc, sizeof(desc)));
   PetscCall(PdPrintf(comm, "learned_ic: %" PetscInt_FMT " systems of %s, %" PetscInt_FMT " pairs each; network width %" PetscInt_FMT ", %" PetscInt_FMT " layers, %" PetscInt_FMT " parameters\n", count, desc, P, width, layers, np));
   PetscCall(PetscTime(&t0));
-  PetscCall(PdObjectiveLearnedICSetSystems(obj, fam, count, P, nval, every));
+  if (fam) PetscCall(PdObjectiveLearnedICSetSystems(obj, fam, count, P, nval, every));
+  else PetscCall(PdObjectiveLearnedICSetSystemList(obj, sy->list, count, P, nval, every));
   PetscCall(PetscTime(&tg));
   /* a step is a batch of systems from the epoch's permutation; each rank does those it owns, and the
      gradients are summed, so any number of ranks takes the same steps */
@@ -201,9 +232,11 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   {
     PdDict extra;
     PetscCall(PdDictCreate(&extra));
-    PetscCall(PdDictSetString(extra, "problem", PdFamilyProblems[fam->problem]));
-    PetscCall(PdDictSetString(extra, "coefficient", PdFamilyCoefficients[fam->coefficient]));
-    PetscCall(PdDictSetInt(extra, "res", fam->res));
+    if (fam) {
+      PetscCall(PdDictSetString(extra, "problem", PdFamilyProblems[fam->problem]));
+      PetscCall(PdDictSetString(extra, "coefficient", PdFamilyCoefficients[fam->coefficient]));
+      PetscCall(PdDictSetInt(extra, "res", fam->res));
+    } else PetscCall(PdDictSetString(extra, "problem", "files"));
     PetscCall(PdDictSetInt(extra, "count", count));
     PetscCall(PdDictSetInt(extra, "epochs", epochs));
     PetscCall(PdDictSetReal(extra, "loss", loss));
@@ -227,7 +260,7 @@ static PetscErrorCode TrainIC(MPI_Comm comm, PdFamily *fam, PetscInt count, cons
   }
   {
     const HeldOutMethod m[3] = {{"learned_ic", KSPCG, "learned_ic", "pc_learned_model"}, {"icc", KSPCG, PCICC, NULL}, {"jacobi", KSPCG, PCJACOBI, NULL}};
-    PetscCall(HeldOutCompare(comm, fam, nheld, m, out, report));
+    PetscCall(HeldOutCompare(comm, sy, nheld, m, out, report));
   }
   PetscCall(PdTrainerDestroy(&tr));
   PetscCall(PdObjectiveDestroy(&obj));
@@ -247,8 +280,9 @@ static PetscErrorCode DefaultOption(const char name[], const char value[], Petsc
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, const char out[], const char logfile[], PdDict report)
+static PetscErrorCode TrainDCDM(MPI_Comm comm, Systems *sy, PetscInt count, const char out[], const char logfile[], PdDict report)
 {
+  PdFamily      *fam = sy->fam;
   const PetscInt N = fam->res, n = PdFamilyUnknowns(fam), dim = fam->dim;
   PetscInt       m = 0, S = 1024, epochs = 100, B = 16, nheld = 3, levels = 1, np, ritz;
   PetscReal      bias = 9;
@@ -335,7 +369,7 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
   PetscCall(PdDictSetReal(report, "seconds", t1 - t0));
   {
     const HeldOutMethod m[3] = {{"dcdm", "dcdm", PCNONE, "ksp_dcdm_model"}, {"icc", KSPCG, PCICC, NULL}, {"cg", KSPCG, PCNONE, NULL}};
-    PetscCall(HeldOutCompare(comm, fam, nheld, m, out, report));
+    PetscCall(HeldOutCompare(comm, sy, nheld, m, out, report));
   }
   PetscCall(PdTrainerDestroy(&tr));
   PetscCall(PdObjectiveDestroy(&obj));
@@ -346,8 +380,9 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, PdFamily *fam, PetscInt count, co
 /* learned_sor: CG + SSOR at every omega of the bandit's grid on each training system (rank r owns
    systems r, r + size, ...), the bandit warm-started with these full-information rounds
    (PCLearnedSORPretrain), and its state written as the model. */
-static PetscErrorCode TrainSOR(MPI_Comm comm, PdFamily *fam, PetscInt count, const char out[], const char logfile[], PdDict report)
+static PetscErrorCode TrainSOR(MPI_Comm comm, Systems *sy, PetscInt count, const char out[], const char logfile[], PdDict report)
 {
+  PdFamily        *fam = sy->fam;
   PC               pc;
   PetscBool        help;
   PetscInt         K, nheld = 20, *its, best = 0;
@@ -360,7 +395,7 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, PdFamily *fam, PetscInt count, con
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train -type learned_sor", "pdeop");
-  PetscCall(PdOptionsInt("-heldout", "Held-out systems for the final check against SSOR and ICC(0)", "", nheld, &nheld, NULL));
+  if (fam) PetscCall(PdOptionsInt("-heldout", "Held-out systems for the final check against SSOR and ICC(0)", "", nheld, &nheld, NULL));
   PetscOptionsEnd();
   PetscCheck(nheld >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-heldout must be non-negative");
   PetscCall(PCCreate(comm, &pc));
@@ -375,18 +410,18 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, PdFamily *fam, PetscInt count, con
   PetscCall(PCLearnedSORGetGrid(pc, &K, &omega));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
+  if (fam) PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
+  else PetscCall(PdSystemListDescribe(sy->list, desc, sizeof(desc)));
   PetscCall(PdPrintf(comm, "learned_sor: %" PetscInt_FMT " systems of %s, CG + SSOR at each of %" PetscInt_FMT " omegas (%g to %g)\n", count, desc, K, (double)omega[0], (double)omega[K - 1]));
   PetscCall(PetscCalloc1(count * K, &its));
   PetscCall(PetscMalloc2(K, &mean, K, &wx));
   PetscCall(PetscTime(&t0));
   PetscCall(PdProgressBegin(comm, "systems", count, &prog));
   for (PetscInt s = rank; s < count; s += size) {
-    Mat A = NULL;
+    Mat A;
     Vec b, x;
-    PetscCall(PdFamilyOperator(fam, s, &A));
-    PetscCall(MatCreateVecs(A, &x, &b));
-    PetscCall(PdFamilyRHS(fam, s, 0, b));
+    PetscCall(GetSystem(sy, fam, s, &A, &b));
+    PetscCall(VecDuplicate(b, &x));
     PetscCall(PdSSORIterations(A, b, x, 1e-8, K, omega, its + s * K));
     PetscCall(VecDestroy(&x));
     PetscCall(VecDestroy(&b));
@@ -443,8 +478,23 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, PdFamily *fam, PetscInt count, con
   PetscCall(PetscFree2(mean, wx));
   {
     const HeldOutMethod m[3] = {{"learned_sor", KSPCG, "learned_sor", "pc_learned_model"}, {"sor", KSPCG, PCSOR, NULL}, {"icc", KSPCG, PCICC, NULL}};
-    PetscCall(HeldOutCompare(comm, fam, nheld, m, out, report));
+    PetscCall(HeldOutCompare(comm, sy, nheld, m, out, report));
   }
+  PetscFunctionReturn(0);
+}
+
+/* -f files: the list of their systems, the last round(fraction * N) (at least one) held out */
+static PetscErrorCode SystemsFromFiles(MPI_Comm comm, PetscInt nf, char *files[], PetscReal fraction, PetscInt64 seed, Systems *sy)
+{
+  PetscInt n;
+
+  PetscFunctionBegin;
+  PetscCall(PdSystemListCreate(comm, seed, &sy->list));
+  PetscCall(PdSystemListAddFiles(sy->list, nf, files));
+  PetscCall(PdSystemListGetSize(sy->list, &n));
+  sy->nval = fraction > 0 ? PetscMax(1, (PetscInt)PetscFloorReal(fraction * n + 0.5)) : 0;
+  PetscCheck(n - sy->nval >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "The files hold %" PetscInt_FMT " system(s): with -validation_fraction %g none is left to train on (give more systems or -validation_fraction 0)", n, (double)fraction);
+  sy->ntrain = n - sy->nval;
   PetscFunctionReturn(0);
 }
 
@@ -453,37 +503,53 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, PdFamily *fam, PetscInt count, con
   -res N -count M -o model` with -seed, -epochs, -lr (Adam, cosine schedule), -ic_width, -ic_layers,
   -pairs, -validate, -validate_every, -batch_systems (learned_ic), -ritz, -samples, -batch_size,
   -dcdm_bias (dcdm), the -pc_learned_sor_omega_* grid (learned_sor), -heldout and
-  -log file.csv (default: the model's name with .csv)
+  -log file.csv (default: the model's name with .csv); or, instead of a family, -f a.petsc,b.petsc
+  (learned_ic, learned_sor: the systems of PETSc binary files) with -validation_fraction (0.2)
 @*/
 PetscErrorCode PdCommandPrecondTrain(MPI_Comm comm, PdDict report)
 {
-  char      type[64] = "learned_ic", out[PETSC_MAX_PATH_LEN] = "", logfile[PETSC_MAX_PATH_LEN] = "";
-  PetscInt  res = 64, count = 100, seed = 0;
-  PetscBool help, setlog;
+  char      type[64] = "learned_ic", out[PETSC_MAX_PATH_LEN] = "", logfile[PETSC_MAX_PATH_LEN] = "", *files[64];
+  PetscInt  res = 64, count = 100, seed = 0, nf = 64;
+  PetscReal fraction = 0.2;
+  PetscBool help, setlog, setf, setfrac;
   PdFamily  fam;
+  Systems   sy = {NULL, NULL, 0, 0};
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train", "pdeop");
   PetscCall(PetscOptionsString("-type", "learned_ic, dcdm or learned_sor", "", type, type, sizeof(type), NULL));
+  PetscCall(PdOptionsStringArray("-f", "Train on the systems of these PETSc binary files instead of a family (learned_ic, learned_sor)", "", files, &nf, &setf));
+  PetscCall(PdOptionsReal("-validation_fraction", "With -f: share of the systems (the last ones) held out for validation and the final check", "", fraction, &fraction, &setfrac));
   PetscCall(PdOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
   PetscCall(PdOptionsInt("-count", "Systems in the training family", "", count, &count, NULL));
   PetscCall(PdOptionsInt("-seed", "Seed of the family and of the network", "", seed, &seed, NULL));
   PetscCall(PetscOptionsString("-o", "Model file to write (HDF5; learned_sor: the bandit's PETSc binary state)", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-log", "CSV loss curve", "", logfile, logfile, sizeof(logfile), &setlog));
   PetscOptionsEnd();
+  if (!setf) nf = 0;
   PetscCall(PdFamilyCreate(res, seed, &fam));
-  PetscCall(PdFamilySetFromOptions(&fam));
+  if (!setf) PetscCall(PdFamilySetFromOptions(&fam));
   PetscCall(PdOptionsHelp(&help));
+  sy.fam = setf ? NULL : &fam;
   if (help) { /* list the chosen type's options too (-type dcdm -help for dcdm's) */
-    if (!strcmp(type, "learned_ic")) PetscCall(TrainIC(comm, &fam, count, out, logfile, report));
-    else if (!strcmp(type, "dcdm")) PetscCall(TrainDCDM(comm, &fam, count, out, logfile, report));
-    else if (!strcmp(type, "learned_sor")) PetscCall(TrainSOR(comm, &fam, count, out, logfile, report));
+    if (!strcmp(type, "learned_ic")) PetscCall(TrainIC(comm, &sy, count, seed, out, logfile, report));
+    else if (!strcmp(type, "dcdm")) PetscCall(TrainDCDM(comm, &sy, count, out, logfile, report));
+    else if (!strcmp(type, "learned_sor")) PetscCall(TrainSOR(comm, &sy, count, out, logfile, report));
     PetscCall(PdFamilyDestroy(&fam));
+    for (PetscInt k = 0; k < nf; k++) PetscCall(PetscFree(files[k]));
     PetscFunctionReturn(0);
   }
+  if (setf) {
+    PetscCheck(strcmp(type, "dcdm"), comm, PETSC_ERR_ARG_WRONG, "-type dcdm learns a multigrid cycle on a grid, and the systems of -f have none: train it on a family (-problem poisson|darcy -res N)");
+    PetscCheck(fraction >= 0 && fraction < 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-validation_fraction must be in [0, 1), got %g", (double)fraction);
+  } else PetscCheck(!setfrac, comm, PETSC_ERR_ARG_WRONG, "-validation_fraction goes with -f files (a family's held-out systems are -heldout and -validate)");
   PetscCheck(count >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-count must be at least 1, got %" PetscInt_FMT, count);
   PetscCheck(out[0], comm, PETSC_ERR_ARG_WRONG, "Give the model file to write with -o model.h5");
-  PetscCall(PdFamilySetUp(&fam));
+  if (setf) {
+    PetscCall(SystemsFromFiles(comm, nf, files, fraction, seed, &sy));
+    count = sy.ntrain;
+  } else PetscCall(PdFamilySetUp(&fam));
+  for (PetscInt k = 0; k < nf; k++) PetscCall(PetscFree(files[k]));
   if (!setlog) {
     size_t len;
     PetscCall(PetscStrncpy(logfile, out, sizeof(logfile)));
@@ -495,11 +561,12 @@ PetscErrorCode PdCommandPrecondTrain(MPI_Comm comm, PdDict report)
       }
     PetscCall(PetscStrlcat(logfile, ".csv", sizeof(logfile)));
   }
-  if (!strcmp(type, "learned_ic")) PetscCall(TrainIC(comm, &fam, count, out, logfile, report));
-  else if (!strcmp(type, "dcdm")) PetscCall(TrainDCDM(comm, &fam, count, out, logfile, report));
-  else if (!strcmp(type, "learned_sor")) PetscCall(TrainSOR(comm, &fam, count, out, logfile, report));
+  if (!strcmp(type, "learned_ic")) PetscCall(TrainIC(comm, &sy, count, seed, out, logfile, report));
+  else if (!strcmp(type, "dcdm")) PetscCall(TrainDCDM(comm, &sy, count, out, logfile, report));
+  else if (!strcmp(type, "learned_sor")) PetscCall(TrainSOR(comm, &sy, count, out, logfile, report));
   else {
     PetscCall(PdFamilyDestroy(&fam));
+    PetscCall(PdSystemListDestroy(&sy.list));
     SETERRQ(comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown -type %s: use learned_ic, dcdm or learned_sor", type);
   }
   PetscCall(PdDictSetString(report, "log", logfile));
@@ -507,6 +574,10 @@ PetscErrorCode PdCommandPrecondTrain(MPI_Comm comm, PdDict report)
     char png[PETSC_MAX_PATH_LEN];
     PetscCall(CurvePNG(logfile, png, sizeof(png)));
     PetscCall(PdDictSetString(report, "curve_png", png));
+  }
+  if (sy.list) {
+    PetscCall(PdDictSetInt(report, "validation_systems", sy.nval));
+    PetscCall(PdSystemListDestroy(&sy.list));
   }
   PetscCall(PdFamilyDestroy(&fam));
   PetscFunctionReturn(0);

@@ -106,9 +106,9 @@ expect_fail "-dim 4" "-dim must be 2 or 3" $P precond train -type dcdm -problem 
 # width 4, one layer, trained on 4 Poisson systems at 9^2) loads and gives the iterations the former
 # code gave (measured with it: 54 and 35)
 old="${PDEOP_SOURCE_DIR:-$(dirname "$0")/..}/tests/data/learned_ic_v0.h5"
-$P solve darcy -da_grid_x 17 -seed 5 -ksp_type cg -pc_type learned_ic -pc_learned_model "$old" -ksp_rtol 1e-8 -report v0d.json -quiet
+$P solve darcy -da_grid_x 17 -seed 5 -ksp_type cg -pc_type learned_ic -pc_learned_model "$old" -pc_learned_ic_fallback none -ksp_rtol 1e-8 -report v0d.json -quiet
 check "former-format model, darcy 17^2: the former code's iterations" 'a == 54' "$(jget v0d.json iterations)"
-$P solve poisson -da_grid_x 17 -ksp_type cg -pc_type learned_ic -pc_learned_model "$old" -ksp_rtol 1e-8 -report v0p.json -quiet
+$P solve poisson -da_grid_x 17 -ksp_type cg -pc_type learned_ic -pc_learned_model "$old" -pc_learned_ic_fallback none -ksp_rtol 1e-8 -report v0p.json -quiet
 check "former-format model, poisson 17^2: the former code's iterations" 'a == 35' "$(jget v0p.json iterations)"
 
 # errors: one message, non-zero exit

@@ -76,6 +76,10 @@ PETSC_EXTERN PetscErrorCode PdICFactorDestroy(PdICFactor *);
 PETSC_EXTERN PetscErrorCode PdRitzVectors(Mat, PetscInt *, PetscInt64, PetscReal **, float **);
 
 /* PETSc types: -pc_type learned_ic (-pc_learned_model file.h5), -ksp_type dcdm (-ksp_dcdm_model) */
+typedef enum { PC_LEARNED_IC_FALLBACK_NONE, PC_LEARNED_IC_FALLBACK_ICC } PCLearnedICFallback;
+PETSC_EXTERN const char *const PCLearnedICFallbacks[];
+/* "learned", "icc" (the trial kept ICC(0)), "mixed" (on some ranks' blocks) or "none" (no set-up) */
+PETSC_EXTERN PetscErrorCode PCLearnedICGetRan(PC, const char **);
 PETSC_EXTERN PetscErrorCode PCCreate_LearnedIC(PC);
 PETSC_EXTERN PetscErrorCode KSPCreate_DCDM(KSP);
 

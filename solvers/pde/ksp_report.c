@@ -33,7 +33,7 @@ static PetscErrorCode PdOptionsCheckPending(MPI_Comm comm)
 /*@
   PdKSPSolveReport - solve A x = b with a configured KSP and report how it went
 
-  Adds to report (if not NULL): ksp_type, pc_type, iterations, residual_norm (preconditioned or unpreconditioned, as
+  Adds to report (if not NULL): ksp_type, pc_type (with learned_ic: pc_learned_ic_ran), iterations, residual_norm (preconditioned or unpreconditioned, as
   the KSP's norm type says), converged_reason (PETSc's name), setup_seconds, solve_seconds.
   A negative converged reason is an error: the result is never returned silently.
 @*/
@@ -72,6 +72,13 @@ PetscErrorCode PdKSPSolveReport(KSP ksp, Vec b, Vec x, PdDict report)
     PetscCall(PCGetType(pc, &ptype));
     PetscCall(PdDictSetString(report, "ksp_type", ktype));
     PetscCall(PdDictSetString(report, "pc_type", ptype ? ptype : "none"));
+    { /* learned_ic: which preconditioner its set-up kept (learned, icc or mixed) */
+      PetscErrorCode (*ran)(PC, const char **) = NULL;
+      const char *which;
+      PetscCall(PetscObjectQueryFunction((PetscObject)pc, "PCLearnedICGetRan_C", &ran));
+      if (ran) PetscCall(ran(pc, &which));
+      if (ran) PetscCall(PdDictSetString(report, "pc_learned_ic_ran", which));
+    }
     PetscCall(PdDictSetInt(report, "iterations", its));
     PetscCall(PdDictSetReal(report, "residual_norm", (double)rnorm));
     {

@@ -1,17 +1,137 @@
 /* -pc_type learned_ic: the learned incomplete Cholesky factor as a PETSc preconditioner. In
-   parallel each rank factors its diagonal block (block Jacobi with learned IC blocks). */
+   parallel each rank factors its diagonal block (block Jacobi with learned IC blocks). At set-up a
+   short trial decides between the learned factor and ICC(0) (-pc_learned_ic_fallback). */
 #include <petsc/private/pcimpl.h>
 #include <pdeop/learned.h>
 #include <pdeop/io.h>
+#include <pdeop/rng.h>
+#include <pdeop/options.h>
+#include <pdeop/systems.h>
+
+const char *const PCLearnedICFallbacks[] = {"none", "icc", "PCLearnedICFallback", "PC_LEARNED_IC_FALLBACK_", NULL};
 
 typedef struct {
-  char           file[PETSC_MAX_PATH_LEN];
-  NOp            model; /* type learned_ic */
-  PdTape         tape;  /* inference tape, kept so a sequence of set-ups allocates nothing */
-  PdICFactor     factor;
-  PetscLogDouble setup_seconds; /* of the last set-up */
-  PetscInt       setups;
+  char                file[PETSC_MAX_PATH_LEN];
+  NOp                 model; /* type learned_ic */
+  PdTape              tape;  /* inference tape, kept so a sequence of set-ups allocates nothing */
+  PdICFactor          factor;
+  PetscLogDouble      setup_seconds; /* of the last set-up */
+  PetscInt            setups;
+  PCLearnedICFallback fallback;
+  PetscInt            trial_its;                 /* CG steps of the trial */
+  PC                  icc;                       /* ICC(0) of this rank's block, when it ran */
+  Vec                 rl, yl;                    /* its sequential views of the local parts */
+  PetscReal           kappa[2], trial[2];        /* the trial's condition numbers and residual reductions: learned, ICC(0) */
+  PetscLogDouble      trial_seconds;             /* of the last trial */
+  PetscInt            fallbacks, fallback_ranks; /* set-ups that fell back (here); ranks that did at the last */
+  PetscMPIInt         size;
+  char                collect[PETSC_MAX_PATH_LEN]; /* every system solved is appended here */
+  PetscInt            collected;
 } PC_LearnedIC;
+
+/* the learned factor as a PCSHELL's apply, for the trial */
+static PetscErrorCode ShellApply(PC pc, Vec r, Vec y)
+{
+  PdICFactor         f;
+  const PetscScalar *ra;
+  PetscScalar       *ya;
+
+  PetscFunctionBegin;
+  PetscCall(PCShellGetContext(pc, &f));
+  PetscCall(VecGetArrayRead(r, &ra));
+  PetscCall(VecGetArrayWrite(y, &ya));
+  PetscCall(PdICFactorApply(f, ra, ya));
+  PetscCall(VecRestoreArrayRead(r, &ra));
+  PetscCall(VecRestoreArrayWrite(y, &ya));
+  PetscFunctionReturn(0);
+}
+
+/* m CG steps on A x = b with a set-up preconditioner M (b the same white noise every time, zero
+   guess): the condition number of M^-1 A estimated from the Lanczos coefficients of CG, and the
+   true residual's reduction ||r_m|| / ||b|| */
+static PetscErrorCode TrialCG(Mat A, PC pc, PetscInt m, Vec b, PetscReal *kappa, PetscReal *reduction)
+{
+  KSP       ksp;
+  Vec       x;
+  PetscReal rn, bn;
+
+  PetscFunctionBegin;
+  PetscCall(VecDuplicate(b, &x));
+  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED));
+  PetscCall(KSPSetOperators(ksp, A, A));
+  PetscCall(KSPSetPC(ksp, pc));
+  PetscCall(KSPSetTolerances(ksp, 1e-14, 0, PETSC_DEFAULT, m));
+  PetscCall(KSPSetErrorIfNotConverged(ksp, PETSC_FALSE));
+  PetscCall(KSPSetComputeSingularValues(ksp, PETSC_TRUE));
+  PetscCall(KSPSolve(ksp, b, x));
+  PetscCall(KSPGetResidualNorm(ksp, &rn));
+  PetscCall(VecNorm(b, NORM_2, &bn));
+  *reduction = rn / bn;
+  {
+    PetscReal emax, emin;
+    PetscCall(KSPComputeExtremeSingularValues(ksp, &emax, &emin));
+    *kappa = emin > 0 ? emax / emin : PETSC_MAX_REAL;
+  }
+  PetscCall(KSPDestroy(&ksp));
+  PetscCall(VecDestroy(&x));
+  PetscFunctionReturn(0);
+}
+
+/* ICC(0) of this rank's block Ad as the preconditioner (ic->icc and its vector views) */
+static PetscErrorCode UseICC(PC_LearnedIC *ic, Mat Ad)
+{
+  PetscInt n;
+
+  PetscFunctionBegin;
+  PetscCall(PCCreate(PETSC_COMM_SELF, &ic->icc));
+  PetscCall(PCSetType(ic->icc, PCICC));
+  PetscCall(PCSetOperators(ic->icc, Ad, Ad));
+  PetscCall(PCSetUp(ic->icc));
+  PetscCall(MatGetLocalSize(Ad, &n, NULL));
+  PetscCall(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, n, NULL, &ic->rl));
+  PetscCall(VecCreateSeqWithArray(PETSC_COMM_SELF, 1, n, NULL, &ic->yl));
+  PetscFunctionReturn(0);
+}
+
+/* The trial on this rank's block Ad: m CG steps with each preconditioner from the same right-hand
+   side; ICC(0) is kept (ic->icc) when both its estimated condition number (CG's iterations grow as
+   its square root) and its residual are the smaller. Either alone misjudges near-ties: 20 steps
+   underestimate ICC(0)'s condition number (its smallest eigenvalue is found late), and early
+   residuals favour ICC(0), which damps the rough components first. */
+static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad)
+{
+  PC           shell;
+  Vec          b;
+  PetscInt     n;
+  PetscScalar *v;
+  PdRng        rng;
+
+  PetscFunctionBegin;
+  PetscCall(UseICC(ic, Ad));
+  PetscCall(PCCreate(PETSC_COMM_SELF, &shell));
+  PetscCall(PCSetType(shell, PCSHELL));
+  PetscCall(PCShellSetContext(shell, ic->factor));
+  PetscCall(PCShellSetApply(shell, ShellApply));
+  PetscCall(PCSetOperators(shell, Ad, Ad));
+  PetscCall(MatCreateVecs(Ad, NULL, &b));
+  PetscCall(VecGetLocalSize(b, &n));
+  PetscCall(PdRngSeed(&rng, 0, 0));
+  PetscCall(VecGetArrayWrite(b, &v));
+  for (PetscInt i = 0; i < n; i++) v[i] = PdRngNormal(&rng);
+  PetscCall(VecRestoreArrayWrite(b, &v));
+  PetscCall(TrialCG(Ad, shell, ic->trial_its, b, &ic->kappa[0], &ic->trial[0]));
+  PetscCall(TrialCG(Ad, ic->icc, ic->trial_its, b, &ic->kappa[1], &ic->trial[1]));
+  if (!(ic->kappa[1] < ic->kappa[0] && ic->trial[1] < ic->trial[0])) { /* the learned factor stays */
+    PetscCall(PCDestroy(&ic->icc));
+    PetscCall(VecDestroy(&ic->rl));
+    PetscCall(VecDestroy(&ic->yl));
+  }
+  PetscCall(PCDestroy(&shell));
+  PetscCall(VecDestroy(&b));
+  PetscFunctionReturn(0);
+}
 
 /* the model file must hold a learned_ic network (files of the former PdLearnedICSave load too);
    the type is checked before a model of another kind is built */
@@ -37,32 +157,64 @@ static PetscErrorCode LoadModel(const char file[], NOp *model)
   PetscFunctionReturn(0);
 }
 
+/* this rank's diagonal block of the preconditioning matrix */
+static PetscErrorCode LocalBlock(PC pc, Mat *Ad)
+{
+  Mat         A = pc->pmat;
+  PetscBool   isseq, ismpi;
+  PetscMPIInt size;
+
+  PetscFunctionBegin;
+  PetscCall(PetscObjectBaseTypeCompare((PetscObject)A, MATSEQAIJ, &isseq));
+  PetscCall(PetscObjectBaseTypeCompare((PetscObject)A, MATMPIAIJ, &ismpi));
+  PetscCallMPI(MPI_Comm_size(PetscObjectComm((PetscObject)pc), &size));
+  PetscCheck(ismpi || size == 1 || isseq, PetscObjectComm((PetscObject)pc), PETSC_ERR_SUP, "learned_ic in parallel needs an MPIAIJ matrix (got %s)", ((PetscObject)A)->type_name);
+  if (ismpi) PetscCall(MatGetDiagonalBlock(A, Ad));
+  else *Ad = A;
+  PetscFunctionReturn(0);
+}
+
+/* -pc_learned_collect: the system about to be solved is appended to the file (matrix, then b) */
+static PetscErrorCode PCPreSolve_LearnedIC(PC pc, KSP ksp, Vec b, Vec x)
+{
+  PC_LearnedIC *ic = (PC_LearnedIC *)pc->data;
+
+  PetscFunctionBegin;
+  (void)ksp, (void)x;
+  if (!ic->collect[0]) PetscFunctionReturn(0);
+  PetscCall(PdSystemFileAppend(ic->collect, pc->pmat, b));
+  ic->collected++;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode PCSetUp_LearnedIC(PC pc)
 {
   PC_LearnedIC  *ic = (PC_LearnedIC *)pc->data;
-  Mat            A  = pc->pmat, Ad;
+  Mat            Ad;
   PdICGraph      g;
-  PetscBool      isseq, ismpi;
-  PetscLogDouble t0, t1;
+  PetscLogDouble t0, t1, t2;
   MPI_Comm       comm;
 
   PetscFunctionBegin;
   PetscCall(PetscObjectGetComm((PetscObject)pc, &comm));
+  PetscCallMPI(MPI_Comm_size(comm, &ic->size));
   PetscCall(PetscTime(&t0));
+  PetscCall(PdICFactorDestroy(&ic->factor));
+  PetscCall(PCDestroy(&ic->icc));
+  PetscCall(VecDestroy(&ic->rl));
+  PetscCall(VecDestroy(&ic->yl));
+  if (!ic->file[0] && ic->collect[0]) { /* collecting before any model: ICC(0) runs */
+    PetscCall(LocalBlock(pc, &Ad));
+    PetscCall(UseICC(ic, Ad));
+    ic->fallback_ranks = ic->size;
+    ic->setups++;
+    PetscFunctionReturn(0);
+  }
   if (!ic->model) {
     PetscCheck(ic->file[0], comm, PETSC_ERR_ARG_WRONGSTATE, "-pc_type learned_ic needs a model: give -pc_learned_model model.h5 (train one with: pdeop precond train -type learned_ic)");
     PetscCall(LoadModel(ic->file, &ic->model));
   }
-  PetscCall(PdICFactorDestroy(&ic->factor));
-  PetscCall(PetscObjectBaseTypeCompare((PetscObject)A, MATSEQAIJ, &isseq));
-  PetscCall(PetscObjectBaseTypeCompare((PetscObject)A, MATMPIAIJ, &ismpi));
-  if (ismpi) PetscCall(MatGetDiagonalBlock(A, &Ad));
-  else {
-    PetscMPIInt size;
-    PetscCallMPI(MPI_Comm_size(comm, &size));
-    PetscCheck(size == 1 || isseq, comm, PETSC_ERR_SUP, "learned_ic in parallel needs an MPIAIJ matrix (got %s)", ((PetscObject)A)->type_name);
-    Ad = A;
-  }
+  PetscCall(LocalBlock(pc, &Ad));
   PetscCall(PdICGraphCreate(Ad, &g));
   if (!ic->tape) {
     PetscCall(PdTapeCreate(PETSC_COMM_SELF, &ic->tape));
@@ -70,6 +222,21 @@ static PetscErrorCode PCSetUp_LearnedIC(PC pc)
   }
   PetscCall(PdLearnedICFactor(ic->model, ic->tape, g, &ic->factor));
   PetscCall(PdICGraphDestroy(&g));
+  ic->fallback_ranks = 0;
+  ic->trial[0] = ic->trial[1] = ic->kappa[0] = ic->kappa[1] = 0;
+  if (ic->fallback == PC_LEARNED_IC_FALLBACK_ICC) {
+    PetscMPIInt fell, any;
+    PetscCall(PetscTime(&t2));
+    PetscCall(Trial(ic, Ad));
+    PetscCall(PetscTime(&t1));
+    ic->trial_seconds = t1 - t2;
+    fell = ic->icc ? 1 : 0;
+    PetscCallMPI(MPI_Allreduce(&fell, &any, 1, MPI_INT, MPI_SUM, comm));
+    if (any && !ic->fallbacks) /* say so once */
+      PetscCall(PetscFPrintf(comm, PETSC_STDERR, "learned_ic: in a %" PetscInt_FMT "-step CG trial ICC(0) did better than the learned factor (condition number %.3g against %.3g, residual %.2e against %.2e)%s, so ICC(0) runs instead (-pc_learned_ic_fallback none keeps the learned factor)\n", ic->trial_its, (double)ic->kappa[1], (double)ic->kappa[0], (double)ic->trial[1], (double)ic->trial[0], any < ic->size ? " on some ranks' blocks" : ""));
+    ic->fallbacks += any ? 1 : 0;
+    ic->fallback_ranks = any;
+  }
   PetscCall(PetscTime(&t1));
   ic->setup_seconds = t1 - t0;
   ic->setups++;
@@ -85,7 +252,13 @@ static PetscErrorCode PCApply_LearnedIC(PC pc, Vec r, Vec y)
   PetscFunctionBegin;
   PetscCall(VecGetArrayRead(r, &ra));
   PetscCall(VecGetArrayWrite(y, &ya));
-  PetscCall(PdICFactorApply(ic->factor, ra, ya));
+  if (ic->icc) { /* the fallback: this rank's block is ICC(0)'s */
+    PetscCall(VecPlaceArray(ic->rl, ra));
+    PetscCall(VecPlaceArray(ic->yl, ya));
+    PetscCall(PCApply(ic->icc, ic->rl, ic->yl));
+    PetscCall(VecResetArray(ic->rl));
+    PetscCall(VecResetArray(ic->yl));
+  } else PetscCall(PdICFactorApply(ic->factor, ra, ya));
   PetscCall(VecRestoreArrayRead(r, &ra));
   PetscCall(VecRestoreArrayWrite(y, &ya));
   PetscFunctionReturn(0);
@@ -97,6 +270,9 @@ static PetscErrorCode PCReset_LearnedIC(PC pc)
 
   PetscFunctionBegin;
   PetscCall(PdICFactorDestroy(&ic->factor));
+  PetscCall(PCDestroy(&ic->icc));
+  PetscCall(VecDestroy(&ic->rl));
+  PetscCall(VecDestroy(&ic->yl));
   PetscFunctionReturn(0);
 }
 
@@ -106,6 +282,7 @@ static PetscErrorCode PCDestroy_LearnedIC(PC pc)
 
   PetscFunctionBegin;
   PetscCall(PCReset_LearnedIC(pc));
+  PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedICGetRan_C", NULL));
   PetscCall(NOpDestroy(&ic->model));
   PetscCall(PdTapeDestroy(&ic->tape));
   PetscCall(PetscFree(pc->data));
@@ -126,6 +303,10 @@ static PetscErrorCode PCSetFromOptions_LearnedIC(PC pc, PetscOptionItems *PetscO
     PetscCall(NOpDestroy(&ic->model));
     pc->setupcalled = 0;
   }
+  PetscCall(PetscOptionsString("-pc_learned_collect", "Append every system solved (matrix, right-hand side) to this PETSc binary file, to train on (without a model ICC(0) runs)", "PCLEARNEDIC", ic->collect, ic->collect, sizeof(ic->collect), NULL));
+  PetscCall(PdOptionsEnum("-pc_learned_ic_fallback", "At set-up, run ICC(0) instead when a short trial finds it better (icc) or never (none)", "PCLEARNEDIC", PCLearnedICFallbacks, (PetscEnum)ic->fallback, (PetscEnum *)&ic->fallback, NULL));
+  PetscCall(PdOptionsInt("-pc_learned_ic_trial_its", "CG steps of the trial with each preconditioner (Lanczos estimates of the condition numbers)", "PCLEARNEDIC", ic->trial_its, &ic->trial_its, NULL));
+  PetscCheck(ic->trial_its >= 1, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "-pc_learned_ic_trial_its must be at least 1, got %" PetscInt_FMT, ic->trial_its);
   PetscOptionsHeadEnd();
   PetscFunctionReturn(0);
 }
@@ -149,13 +330,43 @@ static PetscErrorCode PCView_LearnedIC(PC pc, PetscViewer v)
     PetscCall(PdICFactorGetSize(ic->factor, &n, &nnz));
     PetscCall(PetscViewerASCIIPrintf(v, "  factor on rank 0: %" PetscInt_FMT " rows, %" PetscInt_FMT " nonzeros; last set-up %.3g s (%" PetscInt_FMT " set-ups)\n", n, nnz, ic->setup_seconds, ic->setups));
   }
+  if (ic->collect[0]) PetscCall(PetscViewerASCIIPrintf(v, "  collecting systems into %s (%" PetscInt_FMT " so far)\n", ic->collect, ic->collected));
+  if (!ic->file[0] && ic->collect[0]) PetscCall(PetscViewerASCIIPrintf(v, "  ran: ICC(0) (no model yet)\n"));
+  else if (ic->fallback == PC_LEARNED_IC_FALLBACK_NONE) PetscCall(PetscViewerASCIIPrintf(v, "  ran: the learned factor (no trial against ICC(0): -pc_learned_ic_fallback none)\n"));
+  else if (ic->setups) {
+    const char *ran = ic->fallback_ranks == 0 ? "the learned factor" : ic->fallback_ranks == ic->size ? "ICC(0), the fallback" : "ICC(0) on some ranks' blocks, the learned factor on the others";
+    PetscCall(PetscViewerASCIIPrintf(v, "  ran: %s (%" PetscInt_FMT "-step CG trial on rank 0: condition number %.3g learned, %.3g ICC(0); residual reduced to %.2e and %.2e; %.3g s)\n", ran, ic->trial_its, (double)ic->kappa[0], (double)ic->kappa[1], (double)ic->trial[0], (double)ic->trial[1], ic->trial_seconds));
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PCLearnedICGetRan - which preconditioner the last set-up kept: "learned", "icc" (the fallback),
+  "mixed" (ICC(0) on some ranks' blocks), or "none" before any set-up
+@*/
+PetscErrorCode PCLearnedICGetRan(PC pc, const char **ran)
+{
+  PC_LearnedIC *ic;
+  PetscBool     same;
+
+  PetscFunctionBegin;
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, "learned_ic", &same));
+  PetscCheck(same, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_WRONG, "PCLearnedICGetRan needs a learned_ic PC");
+  ic   = (PC_LearnedIC *)pc->data;
+  *ran = !ic->setups ? "none" : ic->fallback_ranks == 0 ? "learned" : ic->fallback_ranks == ic->size ? "icc" : "mixed";
   PetscFunctionReturn(0);
 }
 
 /*MC
   PCLEARNEDIC - "learned_ic": M = L L^T with L predicted by a graph network from the matrix
-  (pdeop precond train -type learned_ic). Options: -pc_learned_model file.h5 (required).
-  In parallel: block Jacobi, each rank's diagonal block gets its own learned factor.
+  (pdeop precond train -type learned_ic). Options: -pc_learned_model file.h5 (required unless
+  collecting); -pc_learned_collect file.petsc appends every system solved (matrix and right-hand
+  side, PETSc binary) to the file, for pdeop precond train -f (with no model, ICC(0) runs);
+  -pc_learned_ic_fallback icc|none (default icc: at set-up, CG runs -pc_learned_ic_trial_its steps,
+  default 20, from the same white-noise right-hand side with the learned factor and with ICC(0), and
+  ICC(0) runs instead when both its Lanczos estimate of the condition number and its residual are
+  the smaller; said once on stderr, and in -pc_view).
+  In parallel: block Jacobi, each rank's diagonal block gets its own learned factor (and trial).
 M*/
 PetscErrorCode PCCreate_LearnedIC(PC pc)
 {
@@ -163,7 +374,10 @@ PetscErrorCode PCCreate_LearnedIC(PC pc)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&ic));
+  ic->fallback             = PC_LEARNED_IC_FALLBACK_ICC;
+  ic->trial_its            = 20;
   pc->data                 = ic;
+  PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedICGetRan_C", PCLearnedICGetRan));
   pc->ops->setup           = PCSetUp_LearnedIC;
   pc->ops->apply           = PCApply_LearnedIC;
   pc->ops->applytranspose  = PCApply_LearnedIC;
@@ -171,5 +385,6 @@ PetscErrorCode PCCreate_LearnedIC(PC pc)
   pc->ops->destroy         = PCDestroy_LearnedIC;
   pc->ops->setfromoptions  = PCSetFromOptions_LearnedIC;
   pc->ops->view            = PCView_LearnedIC;
+  pc->ops->presolve        = PCPreSolve_LearnedIC;
   PetscFunctionReturn(0);
 }

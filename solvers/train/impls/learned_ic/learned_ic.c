@@ -4,12 +4,39 @@
 #include "../../trainimpl.h"
 #include <pdeop/learnedtrain.h>
 #include <pdeop/progress.h>
+#include <pdeop/systems.h>
+
+/* Where systems come from: a family (system s of fam) or a list of files (system offset + s) */
+typedef struct {
+  PdFamily    *fam;
+  PdSystemList list;
+  PetscInt     offset;
+} Source;
+
+/* system s's matrix (a new one) */
+static PetscErrorCode SourceOperator(Source *src, PetscInt s, Mat *A)
+{
+  PetscFunctionBegin;
+  *A = NULL;
+  if (src->fam) PetscCall(PdFamilyOperator(src->fam, s, A));
+  else PetscCall(PdSystemListLoad(src->list, src->offset + s, A));
+  PetscFunctionReturn(0);
+}
+
+/* right-hand side k of system s */
+static PetscErrorCode SourceRHS(Source *src, PetscInt s, PetscInt k, Mat A, Vec b)
+{
+  PetscFunctionBegin;
+  if (src->fam) PetscCall(PdFamilyRHS(src->fam, s, k, b));
+  else PetscCall(PdSystemListRHS(src->list, src->offset + s, k, A, b));
+  PetscFunctionReturn(0);
+}
 
 /* Validation: total CG iterations (rtol 1e-8, f = 1) with the model's factors on a few systems */
 typedef struct {
   PetscInt   n;
   Mat       *A;
-  Vec        b, x;
+  Vec       *b;
   PdICGraph *g;
 } Validation;
 
@@ -42,21 +69,21 @@ static PetscErrorCode SolveExact(Mat A, Vec b, Vec x)
 }
 
 /* The graph of system s with P (x, b) pairs */
-static PetscErrorCode MakeSystem(PdFamily *fam, PetscInt s, PetscInt P, PdICGraph *g)
+static PetscErrorCode MakeSystem(Source *src, PetscInt s, PetscInt P, PdICGraph *g)
 {
-  Mat                A = NULL;
+  Mat                A;
   Vec                b, x;
   PetscInt           n;
   double            *xs, *bs;
   const PetscScalar *xa, *ba;
 
   PetscFunctionBegin;
-  PetscCall(PdFamilyOperator(fam, s, &A));
+  PetscCall(SourceOperator(src, s, &A));
   PetscCall(MatCreateVecs(A, &x, &b));
   PetscCall(VecGetSize(b, &n));
   PetscCall(PetscMalloc2(n * P, &xs, n * P, &bs));
   for (PetscInt k = 0; k < P; k++) {
-    PetscCall(PdFamilyRHS(fam, s, k, b));
+    PetscCall(SourceRHS(src, s, k, A, b));
     PetscCall(SolveExact(A, b, x));
     PetscCall(VecGetArrayRead(x, &xa));
     PetscCall(VecGetArrayRead(b, &ba));
@@ -92,24 +119,18 @@ static PetscErrorCode ShellApply(PC pc, Vec r, Vec y)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ValidationCreate(PdFamily *fam, PetscInt n, Validation *v)
+/* n validation systems of a source; a family's all get the first one's right-hand side (f = 1) */
+static PetscErrorCode ValidationCreate(Source *src, PetscInt n, Validation *v)
 {
-  PdFamily held = *fam;
-
   PetscFunctionBegin;
-  held.seed = fam->seed + 2000003;
-  held.da   = NULL;
-  v->n      = n;
-  PetscCall(PetscCalloc2(n, &v->A, n, &v->g));
+  v->n = n;
+  PetscCall(PetscCalloc3(n, &v->A, n, &v->g, n, &v->b));
   for (PetscInt s = 0; s < n; s++) {
-    PetscCall(PdFamilyOperator(&held, s, &v->A[s]));
+    PetscCall(SourceOperator(src, s, &v->A[s]));
     PetscCall(PdICGraphCreate(v->A[s], &v->g[s]));
+    PetscCall(MatCreateVecs(v->A[s], NULL, &v->b[s]));
+    PetscCall(SourceRHS(src, src->fam ? 0 : s, 0, v->A[s], v->b[s]));
   }
-  if (n) {
-    PetscCall(MatCreateVecs(v->A[0], &v->x, &v->b));
-    PetscCall(PdFamilyRHS(&held, 0, 0, v->b));
-  }
-  PetscCall(PdFamilyDestroy(&held));
   PetscFunctionReturn(0);
 }
 
@@ -119,10 +140,9 @@ static PetscErrorCode ValidationDestroy(Validation *v)
   for (PetscInt s = 0; s < v->n; s++) {
     PetscCall(MatDestroy(&v->A[s]));
     PetscCall(PdICGraphDestroy(&v->g[s]));
+    PetscCall(VecDestroy(&v->b[s]));
   }
-  PetscCall(PetscFree2(v->A, v->g));
-  PetscCall(VecDestroy(&v->b));
-  PetscCall(VecDestroy(&v->x));
+  PetscCall(PetscFree3(v->A, v->g, v->b));
   PetscFunctionReturn(0);
 }
 
@@ -136,6 +156,8 @@ static PetscErrorCode ValidationIterations(Validation *v, NOp model, PetscInt *t
     PdICFactor         f;
     PetscInt           its;
     KSPConvergedReason reason;
+    Vec                x;
+    PetscCall(VecDuplicate(v->b[s], &x));
     PetscCall(PdLearnedICFactor(model, NULL, v->g[s], &f));
     PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
     PetscCall(KSPSetOperators(ksp, v->A[s], v->A[s]));
@@ -145,11 +167,12 @@ static PetscErrorCode ValidationIterations(Validation *v, NOp model, PetscInt *t
     PetscCall(PCSetType(pc, PCSHELL));
     PetscCall(PCShellSetContext(pc, f));
     PetscCall(PCShellSetApply(pc, ShellApply));
-    PetscCall(KSPSolve(ksp, v->b, v->x));
+    PetscCall(KSPSolve(ksp, v->b[s], x));
     PetscCall(KSPGetIterationNumber(ksp, &its));
     PetscCall(KSPGetConvergedReason(ksp, &reason));
     *total += reason > 0 ? its : 20000;
     PetscCall(KSPDestroy(&ksp));
+    PetscCall(VecDestroy(&x));
     PetscCall(PdICFactorDestroy(&f));
   }
   PetscFunctionReturn(0);
@@ -234,12 +257,8 @@ PetscErrorCode PdObjectiveLearnedICSetModel(PdObjective obj, NOp model, PetscInt
   PetscFunctionReturn(0);
 }
 
-/*@
-  PdObjectiveLearnedICSetSystems - make the training systems 0..count-1 of a family with P (x, b)
-  pairs each (this rank's share: r, r + size, ...; a progress line) and, on rank 0, nval validation
-  systems (the stream seed + 2000003) checked every `every` epochs
-@*/
-PetscErrorCode PdObjectiveLearnedICSetSystems(PdObjective obj, PdFamily *fam, PetscInt count, PetscInt P, PetscInt nval, PetscInt every)
+/* this rank's share of the training systems (a progress line), then the validation systems on rank 0 */
+static PetscErrorCode SetSystems(PdObjective obj, Source *train, PetscInt count, PetscInt P, Source *val, PetscInt nval, PetscInt every)
 {
   PdObjective_LearnedIC *ic = (PdObjective_LearnedIC *)obj->data;
   PetscMPIInt            rank, size;
@@ -256,11 +275,43 @@ PetscErrorCode PdObjectiveLearnedICSetSystems(PdObjective obj, PdFamily *fam, Pe
   PetscCall(PetscCalloc1(count, &ic->graphs));
   PetscCall(PdProgressBegin(obj->comm, "making systems", own, &prog));
   for (PetscInt s = rank, k = 0; s < count; s += size, k++) {
-    PetscCall(MakeSystem(fam, s, P, &ic->graphs[s]));
+    PetscCall(MakeSystem(train, s, P, &ic->graphs[s]));
     PetscCall(PdProgressUpdate(&prog, k + 1, NULL));
   }
   PetscCall(PdProgressEnd(&prog));
-  if (rank == 0) PetscCall(ValidationCreate(fam, nval, &ic->val));
+  if (rank == 0) PetscCall(ValidationCreate(val, nval, &ic->val));
   obj->has_metric = (PetscBool)(nval > 0);
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdObjectiveLearnedICSetSystems - make the training systems 0..count-1 of a family with P (x, b)
+  pairs each (this rank's share: r, r + size, ...; a progress line) and, on rank 0, nval validation
+  systems (the stream seed + 2000003) checked every `every` epochs
+@*/
+PetscErrorCode PdObjectiveLearnedICSetSystems(PdObjective obj, PdFamily *fam, PetscInt count, PetscInt P, PetscInt nval, PetscInt every)
+{
+  PdFamily held = *fam;
+  Source   train = {fam, NULL, 0}, val = {&held, NULL, 0};
+
+  PetscFunctionBegin;
+  held.seed = fam->seed + 2000003;
+  held.da   = NULL;
+  PetscCall(SetSystems(obj, &train, count, P, &val, nval, every));
+  PetscCall(PdFamilyDestroy(&held));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdObjectiveLearnedICSetSystemList - train on systems 0..count-1 of a list of files with P (x, b)
+  pairs each (the file's right-hand side and drawn ones, PdSystemListRHS) and validate on the next
+  nval (their own right-hand sides) every `every` epochs
+@*/
+PetscErrorCode PdObjectiveLearnedICSetSystemList(PdObjective obj, PdSystemList list, PetscInt count, PetscInt P, PetscInt nval, PetscInt every)
+{
+  Source train = {NULL, list, 0}, val = {NULL, list, count};
+
+  PetscFunctionBegin;
+  PetscCall(SetSystems(obj, &train, count, P, &val, nval, every));
   PetscFunctionReturn(0);
 }

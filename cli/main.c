@@ -22,7 +22,7 @@ static const PdCommand commands[] = {
 };
 static const int ncommands = (int)(sizeof(commands) / sizeof(commands[0]));
 
-static char current[64] = "pdeop";
+static char current[160] = "pdeop"; /* the command and its subcommand, for messages */
 
 /* The problem types `pdeop solve` takes as subcommands: PdProblem's registry without `system`
    (chosen by -f). PETSc must be running; without it (the usage before the command starts), PETSc is

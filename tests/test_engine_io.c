@@ -536,6 +536,41 @@ static void test_dataset_layout(void **state)
   PDT(PdDatasetFree(&ds));
 }
 
+/* the values' checksum: a dataset whose values no longer match the "fnv1a64" pdeop wrote beside them
+   (what a damaged chunk address or type description makes of them) is refused; a file without the
+   attribute (written by another tool) still reads */
+static void test_values_checksum(void **state)
+{
+  PdDataset a, b;
+  hid_t     f, ds, at;
+  uint64_t  h = 12345;
+
+  (void)state;
+  MakeDataset(&a, 4);
+  PDT(PdDatasetWrite(PETSC_COMM_SELF, "io_sum.h5", &a));
+  PDT(PdDatasetRead(PETSC_COMM_SELF, "io_sum.h5", PETSC_TRUE, &b));
+  PDT(PdDatasetFree(&b));
+  f  = H5Fopen("io_sum.h5", H5F_ACC_RDWR, H5P_DEFAULT);
+  ds = H5Dopen2(f, "/inputs", H5P_DEFAULT);
+  at = H5Aopen(ds, "fnv1a64", H5P_DEFAULT);
+  assert_true(at >= 0);
+  assert_true(H5Awrite(at, H5T_NATIVE_UINT64, &h) >= 0);
+  H5Aclose(at);
+  H5Dclose(ds);
+  H5Fclose(f);
+  assert_int_not_equal(PdDatasetRead(PETSC_COMM_SELF, "io_sum.h5", PETSC_TRUE, &b), 0);
+  f  = H5Fopen("io_sum.h5", H5F_ACC_RDWR, H5P_DEFAULT);
+  ds = H5Dopen2(f, "/inputs", H5P_DEFAULT);
+  assert_true(H5Adelete(ds, "fnv1a64") >= 0);
+  H5Dclose(ds);
+  H5Fclose(f);
+  PDT(PdDatasetRead(PETSC_COMM_SELF, "io_sum.h5", PETSC_TRUE, &b));
+  for (PetscInt k = 0; k < 24; k++) assert_true(a.inputs[k] == b.inputs[k]);
+  PDT(PdDatasetFree(&b));
+  PetscFree2(a.inputs, a.outputs);
+  PdDictDestroy(&a.attrs);
+}
+
 /* inputs the fuzzers found that crashed HDF5 1.10 inside H5Dread (a stored chunk shorter than its
    layout) or ran out of memory: each reader must now refuse them with an error (under ASan, a read past a buffer fails) */
 static void test_fuzz_regressions(void **state)
@@ -557,5 +592,5 @@ static void test_fuzz_regressions(void **state)
   assert_int_equal(NOpDestroy(&nop), 0); /* what a failed load built so far */
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_dataset_layout), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_checkpoint_hostile), cmocka_unit_test(test_files_check), cmocka_unit_test(test_fuzz_regressions)};
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_dataset_layout), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_checkpoint_hostile), cmocka_unit_test(test_files_check), cmocka_unit_test(test_fuzz_regressions), cmocka_unit_test(test_values_checksum)};
 PDT_MAIN("engine_io", tests)

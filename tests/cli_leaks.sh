@@ -4,7 +4,7 @@
 # apply tests/lsan.supp, which names only MPI's own libraries) makes every test several times slower.
 source "$(dirname "$0")/lib_cli.sh"
 cd "$work"
-if ! ldd "$PDEOP" 2>/dev/null | grep -q libasan; then echo "ok - skipped: not a sanitizer build"; finish; exit 0; fi
+if ! ldd "$PDEOP" 2>/dev/null | grep libasan >/dev/null; then echo "ok - skipped: not a sanitizer build"; finish; exit 0; fi
 export ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:halt_on_error=1:detect_stack_use_after_return=0"
 export LSAN_OPTIONS="suppressions=$PDEOP_SOURCE_DIR/tests/lsan.supp:print_suppressions=0"
 noleak() { # description, then the command

@@ -63,7 +63,8 @@ if [ -n "${MPIEXEC:-}" ]; then
   done
 fi
 # out of memory: one line that says where and what to do (not under ASan, which needs the address space)
-if ! ldd "$P" 2>/dev/null | grep -q libasan; then
+# (grep reads all of ldd's output: with -q it could stop early, and pipefail would take ldd's SIGPIPE for "no")
+if ! ldd "$P" 2>/dev/null | grep libasan >/dev/null; then
   if out="$( (ulimit -v 2000000; "$P" solve poisson -da_grid_x 20000 -da_grid_y 20000) 2>&1)"; then bad "out of memory: exited 0"
   else echo "$out" | grep -q "out of memory in DMSetUp_DA_2D (the process held" && [ "$(echo "$out" | wc -l)" -eq 1 ] && ok "out of memory: one line naming the allocation" || bad "out of memory: $out"; fi
 fi

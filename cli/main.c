@@ -24,6 +24,12 @@ static const int ncommands = (int)(sizeof(commands) / sizeof(commands[0]));
 
 static char current[160] = "pdeop"; /* the command and its subcommand, for messages */
 
+/* On several ranks, an error raised on one rank's own communicator is kept here, not printed at once:
+   when every rank fails, ExitAfterError prints each distinct message once. */
+#define PD_PENDING_LEN 512
+static char     pending[PD_PENDING_LEN];
+static MPI_Comm exitcomm = MPI_COMM_NULL; /* a duplicate of PETSC_COMM_WORLD, used only to end an error */
+
 /* The problem types `pdeop solve` takes as subcommands: PdProblem's registry without `system`
    (chosen by -f). PETSc must be running; without it (the usage before the command starts), PETSc is
    started without the command line just to read the registry. */
@@ -89,7 +95,7 @@ static PetscErrorCode CliErrorHandler(MPI_Comm comm, int line, const char *fun, 
       fflush(stderr);
       return n;
     }
-    if (size > 1 && csize == 1) fprintf(stderr, "pdeop %s: error (rank %d): %s\n", current, rank, mess ? mess : "unknown error");
+    if (size > 1 && csize == 1) snprintf(pending, sizeof(pending), "%s", mess ? mess : "unknown error");
     else fprintf(stderr, "pdeop %s: error: %s\n", current, mess ? mess : "unknown error");
     fflush(stderr);
   }
@@ -275,6 +281,53 @@ static PetscErrorCode CheckPetscValues(void)
   PetscFunctionReturn(0);
 }
 
+/* The end of a failed run on several ranks. If every rank failed (a barrier on exitcomm completes
+   within a few seconds), the ranks' messages are gathered, rank 0 prints each distinct one once and
+   all ranks finalize: exit 1 with no MPI_Abort, whose notice can cut off the message. Otherwise some
+   rank is still working or waits in a collective: the failed rank prints its message with its rank,
+   gives mpiexec a moment to forward it, and aborts the job. Does not return. */
+static void ExitAfterError(void)
+{
+  PetscMPIInt size, rank;
+  MPI_Request req;
+  int         done = 0;
+  double      t0   = MPI_Wtime();
+
+  MPI_Comm_size(exitcomm, &size);
+  MPI_Comm_rank(exitcomm, &rank);
+  MPI_Ibarrier(exitcomm, &req);
+  while (!done && MPI_Wtime() - t0 < 5.0) {
+    MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+    if (!done) usleep(10000);
+  }
+  if (done) {
+    char *all = rank == 0 ? malloc((size_t)size * PD_PENDING_LEN) : NULL;
+    MPI_Gather(pending, PD_PENDING_LEN, MPI_CHAR, all, PD_PENDING_LEN, MPI_CHAR, 0, exitcomm);
+    if (rank == 0 && all) {
+      int same = 1;
+      for (int r = 1; r < size; r++) same = same && !strcmp(all, all + (size_t)r * PD_PENDING_LEN);
+      for (int r = 0; r < size; r++) {
+        const char *m   = all + (size_t)r * PD_PENDING_LEN;
+        int         dup = !m[0];
+        for (int q = 0; q < r && !dup; q++) dup = !strcmp(m, all + (size_t)q * PD_PENDING_LEN);
+        if (dup) continue;
+        if (same) fprintf(stderr, "pdeop %s: error: %s\n", current, m);
+        else fprintf(stderr, "pdeop %s: error (rank %d): %s\n", current, r, m);
+      }
+      fflush(stderr);
+    }
+    free(all);
+    MPI_Comm_free(&exitcomm);
+    PetscFinalize();
+    exit(1);
+  }
+  if (pending[0]) fprintf(stderr, "pdeop %s: error (rank %d): %s\n", current, rank, pending);
+  fflush(stderr);
+  usleep(500000);
+  MPI_Abort(PETSC_COMM_WORLD, 1);
+  exit(1);
+}
+
 static PetscErrorCode Run(const PdCommand *cmd, const char *sub)
 {
   PdDict    report;
@@ -350,6 +403,8 @@ int main(int argc, char **argv)
     }
     snprintf(current, sizeof(current), "%s %s", cmd->name, sub);
   }
+  MPI_Comm_size(PETSC_COMM_WORLD, &size);
+  if (size > 1) MPI_Comm_dup(PETSC_COMM_WORLD, &exitcomm);
   {
     PetscBool traceback = PETSC_FALSE;
     PetscOptionsGetBool(NULL, NULL, "-traceback", &traceback, NULL);
@@ -368,10 +423,11 @@ int main(int argc, char **argv)
       _exit(1);
     }
     MPI_Comm_size(PETSC_COMM_WORLD, &size);
-    if (size > 1) MPI_Abort(PETSC_COMM_WORLD, 1); /* other ranks may wait in a collective */
+    if (size > 1) ExitAfterError(); /* other ranks may wait in a collective */
     PetscFinalize();
     return 1;
   }
+  if (exitcomm != MPI_COMM_NULL) MPI_Comm_free(&exitcomm);
   ierr = PetscFinalize();
   return ierr ? 1 : 0;
 }

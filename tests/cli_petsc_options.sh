@@ -43,4 +43,19 @@ $MPIEXEC -n 2 "$PDEOP" solve poisson -da_grid_x 9 -bogus 1 >two.out 2>&1 && bad 
   n=$(grep -c "^pdeop .*: error" two.out || true)
   [ "$n" = 1 ] && ok "a bad option on 2 ranks: one error line" || bad "a bad option on 2 ranks: $n error lines: $(grep "^pdeop" two.out)"
 }
+# the line must survive the job's end every time (MPI_Abort used to cut it off in some runs)
+lost=0
+for i in 1 2 3 4; do
+  $MPIEXEC -n 2 "$PDEOP" train -model fno -fno_width 4 -fno_modes 2 -data d.h5 -epochs 1 -o m2.h5 -epoch 3 -quiet >two.out 2>&1 && lost=9
+  grep -q "^pdeop train: error: unknown option -epoch" two.out || lost=$((lost + 1))
+done
+[ "$lost" = 0 ] && ok "an unknown option on 2 ranks: its line is printed in 4 of 4 runs" || bad "an unknown option on 2 ranks: the line is missing (or exit 0) in $lost of 4 runs"
+# an error every rank raises on its own communicator (the optimizer's check) is printed once, unlabelled
+for cmd in "train -model fno -fno_width 4 -fno_modes 2 -data d.h5 -epochs 1 -o m2.h5" "pinn -dim 4 -iters 2"; do
+  $MPIEXEC -n 2 "$PDEOP" $cmd -lr -1 -quiet >two.out 2>&1 && bad "${cmd%% *} -lr -1 on 2 ranks exited 0" || {
+    n=$(grep -c "^pdeop .*: error" two.out || true)
+    [ "$n" = 1 ] && grep -q "^pdeop ${cmd%% *}: error: The learning rate must be positive" two.out &&
+      ok "${cmd%% *} -lr -1 on 2 ranks: one unlabelled error line" || bad "${cmd%% *} -lr -1 on 2 ranks: $n lines: $(grep "^pdeop" two.out)"
+  }
+done
 finish

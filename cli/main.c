@@ -258,11 +258,13 @@ static int CheckOptionsFiles(int argc, char **argv)
 }
 
 /* PETSc's own numeric and type options given without a value: PETSc keeps the default without a
-   word (`-da_grid_x` alone). pdeop's options check this as they are read (PdOptionsInt, ...); for
-   PETSc's, the common families by their endings. */
+   word (`-da_grid_x` alone), or with an integer that does not fit PetscInt (which PETSc truncates).
+   pdeop's options check this as they are read (PdOptionsInt, ...); for PETSc's, the common families
+   by their endings. */
 static PetscErrorCode CheckPetscValues(void)
 {
   static const char *const ends[] = {"_rtol", "_atol", "_divtol", "_max_it", "_grid_x", "_grid_y", "_grid_z", "_refine", "_levels", "_type", "_restart", "_omega", "_its", "_dof", "_stencil_width", "_box_faces", "_box_lower", "_box_upper", "_fill", "_threshold"};
+  static const char *const ints[] = {"_max_it", "_grid_x", "_grid_y", "_grid_z", "_refine", "_levels", "_restart", "_its", "_dof", "_stencil_width", "_box_faces"};
   PetscInt                 N;
   char                   **names, **values, bad[80] = "";
 
@@ -276,8 +278,24 @@ static PetscErrorCode CheckPetscValues(void)
       if (ln > le && !strcmp(names[k] + ln - le, ends[e])) PetscCall(PetscSNPrintf(bad, sizeof(bad), "-%s", names[k]));
     }
   }
+  if (bad[0]) {
+    PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
+    SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "Option %s needs a value", bad);
+  }
+  for (PetscInt k = 0; k < N && !bad[0]; k++) { /* PETSc casts an integer that does not fit: -da_grid_x 99999999999 became 1215752191 */
+    size_t ln = strlen(names[k]);
+    for (size_t e = 0; e < sizeof(ints) / sizeof(ints[0]) && !bad[0] && values[k]; e++) {
+      size_t    le = strlen(ints[e]);
+      char     *end;
+      long long v;
+      if (ln <= le || strcmp(names[k] + ln - le, ints[e])) continue;
+      errno = 0;
+      v     = strtoll(values[k], &end, 10);
+      if (end != values[k] && !*end && (errno == ERANGE || v > PETSC_MAX_INT || v < PETSC_MIN_INT)) PetscCall(PetscSNPrintf(bad, sizeof(bad), "-%s %s", names[k], values[k]));
+    }
+  }
   PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
-  PetscCheck(!bad[0], PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "Option %s needs a value", bad);
+  PetscCheck(!bad[0], PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "Option %s is out of range: an integer option holds %d at most", bad, (int)PETSC_MAX_INT);
   PetscFunctionReturn(0);
 }
 

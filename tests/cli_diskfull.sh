@@ -32,6 +32,10 @@ echo prev > v.vts
 TMPNAME=v.tmp.vts full "solve -vtk (.vts) on a full disk" v.vts "$PDEOP" solve poisson -da_grid_x 65 -vtk v.vts
 full "eval -report on a full disk" r.json "$PDEOP" eval -model fno.h5 -data tr.h5 -report r.json
 full "predict -o on a full disk" p.h5 "$PDEOP" predict -model fno.h5 -data tr.h5 -o p.h5
+"$PDEOP" pinn -dim 4 -iters 2 -o pn.h5 -save_points pts.h5 -quiet >/dev/null || bad "pinn -o"
+full "pinn -o (parameters and coefficients) on a full disk" pn.h5 "$PDEOP" pinn -dim 4 -iters 2 -o pn.h5
+grep -q "\.part" "$work/err" && bad "pinn -o: the message names a .part file: $(head -1 "$work/err")" || ok "pinn -o: the message names the output, not an intermediate file"
+"$PDEOP" predict -model pn.h5 -points pts.h5 -o pv.h5 -quiet >/dev/null 2>&1 && ok "the pinn checkpoint left in place still loads" || bad "the pinn checkpoint left in place does not load"
 # a new CSV log goes to log.csv.tmp until its first row is written; then it replaces log.csv and
 # grows in place (a resumed run appends to its existing log in place: a disk that fills up then
 # stops the run at that epoch with the same message, which /dev/full cannot show)

@@ -24,6 +24,8 @@ runs "data darcy -ksp_converged_reason" "Linear solve converged" "$PDEOP" data d
 runs "train -log_view -options_left" "Option Table" "$PDEOP" train -model fno -fno_width 4 -fno_modes 2 -fno_layers 1 -data d.h5 -epochs 1 -o m.h5 -log_view -options_left -quiet
 runs "eval -log_view" "PdSpectralConv" "$PDEOP" eval -model m.h5 -data d.h5 -log_view
 runs "precond bench -log_view" "KSPSolve" "$PDEOP" precond bench -res 9 -count 2 -methods icc -log_view -quiet
+expect_fail "PETSc's -da_grid_x too large for PetscInt (PETSc would wrap it)" "Option -da_grid_x 99999999999 is out of range" "$PDEOP" solve poisson -da_grid_x 99999999999
+expect_fail "data -n too large for PetscInt: a range error, not out of memory" "Option -n 99999999999 is out of range" "$PDEOP" data darcy -n 99999999999 -res 9 -fine 17 -o big.h5
 expect_fail "a typo is an error before the work" "unknown option -ksp_conveged_reason" "$PDEOP" solve poisson -da_grid_x 17 -ksp_conveged_reason
 runs "an option nothing read is a warning at the end" "warning: option -pressure_ksp_view was not used" "$PDEOP" solve poisson -da_grid_x 17 -pressure_ksp_view
 runs "solve says what it did" "KSP cg + PC" "$PDEOP" solve poisson -mms -da_grid_x 17 -ksp_type cg

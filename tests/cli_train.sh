@@ -38,6 +38,7 @@ expect_fail "resume with another -optim" "trained with -optim adam; this run giv
 expect_fail "resume with another model option" "the model in 'half.h5' has -fno_width" "$P" train -data tr.h5 -epochs 6 -resume half.h5 -o x.h5 -fno_width 9
 expect_fail "resume with another -model" "holds a fno model, and a run from a checkpoint (-resume, -init) continues that model" "$P" train -data tr.h5 -epochs 6 -resume half.h5 -o x.h5 -model deeponet
 expect_fail "a number that is not one" "Option -lr needs a number, got 'abc'" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -lr abc
+expect_fail "an integer too large for PetscInt (it used to wrap)" "Option -epochs 99999999999 is out of range" "$P" train "${fno[@]}" -data tr.h5 -epochs 99999999999
 expect_fail "an integer that is not one" "Option -epochs needs an integer, got '2.5'" "$P" train "${fno[@]}" -data tr.h5 -epochs 2.5
 expect_fail "more Fourier modes than the grid holds" "-fno_modes 40 does not fit this grid of 17 x 17 points" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -fno_modes 40
 "$P" eval -model m.h5 -data te.h5 -report e.json -quiet

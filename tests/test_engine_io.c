@@ -255,6 +255,19 @@ static void test_checkpoint_roundtrip(void **state)
     PDT_ERRMSG_HAS("no parameter other");
     PDT(PdParamsDestroy(&d));
   }
+  /* float64 arrays beside the parameters come back bit for bit; a wrong length or name is an error */
+  {
+    double            x[5] = {1.0 / 3, -2e300, 0, 5e-310, 7}, y[5] = {0};
+    PdCheckpointArray arr  = {"c", 5, x};
+    PDT(PdCheckpointWriteArrays(PETSC_COMM_SELF, "io_ckpt3.h5", meta, a, oa, 4, NULL, 1, &arr));
+    PDT(PdCheckpointReadArray(PETSC_COMM_SELF, "io_ckpt3.h5", "c", 5, y));
+    assert_memory_equal(x, y, sizeof(x));
+    PDT_FAILS(PdCheckpointReadArray(PETSC_COMM_SELF, "io_ckpt3.h5", "c", 4, y));
+    PDT_ERRMSG_HAS("should hold 4");
+    PDT_FAILS(PdCheckpointReadArray(PETSC_COMM_SELF, "io_ckpt3.h5", "d", 5, y));
+    PDT_ERRMSG_HAS("no dataset d");
+    PDT(PdCheckpointLoad(PETSC_COMM_SELF, "io_ckpt3.h5", b, ob)); /* still an ordinary checkpoint */
+  }
   /* without optimizer state, resuming is refused */
   PDT(PdCheckpointWrite(PETSC_COMM_SELF, "io_ckpt2.h5", meta, a, NULL, 1));
   PDT_FAILS(PdCheckpointLoad(PETSC_COMM_SELF, "io_ckpt2.h5", b, ob));

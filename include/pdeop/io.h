@@ -36,6 +36,15 @@ PETSC_EXTERN PetscErrorCode PdCheckpointWrite(MPI_Comm, const char[], PdDict, Pd
    back (an empty dictionary when the file has none). */
 PETSC_EXTERN PetscErrorCode PdCheckpointWriteTraining(MPI_Comm, const char[], PdDict, PdParams, PdOptim, PetscInt, PdDict);
 PETSC_EXTERN PetscErrorCode PdCheckpointReadTraining(MPI_Comm, const char[], PdDict *);
+/* A float64 array stored with a checkpoint (a PINN's problem coefficients): written in the same
+   atomic write as the parameters, read back by name with its length checked. */
+typedef struct {
+  const char   *name;
+  PetscInt      n;
+  const double *values;
+} PdCheckpointArray;
+PETSC_EXTERN PetscErrorCode PdCheckpointWriteArrays(MPI_Comm, const char[], PdDict, PdParams, PdOptim, PetscInt, PdDict, PetscInt, const PdCheckpointArray[]);
+PETSC_EXTERN PetscErrorCode PdCheckpointReadArray(MPI_Comm, const char[], const char[], PetscInt, double[]);
 /* Read the metadata only (to rebuild a model before loading its parameters). */
 PETSC_EXTERN PetscErrorCode PdCheckpointReadMeta(MPI_Comm, const char[], PdDict *, PetscInt *);
 /* Load parameters (every name and shape must match) and, if optim is not NULL, optimizer state. */

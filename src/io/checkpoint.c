@@ -14,7 +14,29 @@ typedef struct {
   PdOptim  optim;
   PetscInt epoch;
   PdDict   training; /* may be NULL */
+  PetscInt narrays;
+  const PdCheckpointArray *arrays;
 } CkptCtx;
+
+/* one float64 array at the root, chunked (16 MB at most) with a Fletcher-32 checksum */
+static PetscErrorCode WriteDoubles(hid_t f, const PdCheckpointArray *a, const char *file)
+{
+  hsize_t n = (hsize_t)a->n, chunk = PetscMax(1, PetscMin(n, (hsize_t)1 << 21));
+  hid_t   sp = H5Screate_simple(1, &n, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE), ds;
+  herr_t  e;
+
+  PetscFunctionBegin;
+  H5Pset_obj_track_times(dcpl, 0);
+  H5Pset_chunk(dcpl, 1, &chunk);
+  H5Pset_fletcher32(dcpl);
+  ds = H5Dcreate2(f, a->name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  e  = ds < 0 ? -1 : H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->values);
+  if (ds >= 0) H5Dclose(ds);
+  H5Pclose(dcpl);
+  H5Sclose(sp);
+  PetscCheck(ds >= 0 && e >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write dataset %s to '%s'", a->name, file);
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode CheckpointWriter(hid_t f, const char *file, void *vctx)
 {
@@ -71,6 +93,7 @@ static PetscErrorCode CheckpointWriter(hid_t f, const char *file, void *vctx)
     H5Gclose(g);
     PetscCall(ierr);
   }
+  for (PetscInt k = 0; k < c->narrays; k++) PetscCall(WriteDoubles(f, &c->arrays[k], file));
   PetscFunctionReturn(0);
 }
 
@@ -89,12 +112,60 @@ PetscErrorCode PdCheckpointWrite(MPI_Comm comm, const char file[], PdDict meta, 
 @*/
 PetscErrorCode PdCheckpointWriteTraining(MPI_Comm comm, const char file[], PdDict meta, PdParams params, PdOptim optim, PetscInt epoch, PdDict training)
 {
-  CkptCtx c = {meta, params, optim, epoch, training};
+  PetscFunctionBegin;
+  PetscCall(PdCheckpointWriteArrays(comm, file, meta, params, optim, epoch, training, 0, NULL));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdCheckpointWriteArrays - PdCheckpointWriteTraining with float64 arrays beside the parameters
+  (a problem's coefficients), all in one write to file.tmp and one rename
+@*/
+PetscErrorCode PdCheckpointWriteArrays(MPI_Comm comm, const char file[], PdDict meta, PdParams params, PdOptim optim, PetscInt epoch, PdDict training, PetscInt narrays, const PdCheckpointArray arrays[])
+{
+  CkptCtx c = {meta, params, optim, epoch, training, narrays, arrays};
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_IO, 0, 0, 0, 0));
   PetscCall(AtomicWrite(comm, file, CheckpointWriter, &c));
   PetscCall(PetscLogEventEnd(PD_EVENT_IO, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdCheckpointReadArray - a float64 array written by PdCheckpointWriteArrays: exactly n finite values
+  (its checksum, where it has one, checked by HDF5)
+@*/
+PetscErrorCode PdCheckpointReadArray(MPI_Comm comm, const char file[], const char name[], PetscInt n, double values[])
+{
+  hid_t   f, ds = -1, sp, t;
+  hsize_t dims[2] = {0, 0};
+  int     nd = -1, isfloat = 0;
+  herr_t  e  = -1;
+
+  PetscFunctionBegin;
+  PetscCall(OpenRead(comm, file, &f));
+  {
+    H5QUIET_BEGIN;
+    if (H5Lexists(f, name, H5P_DEFAULT) > 0) ds = H5Dopen2(f, name, H5P_DEFAULT);
+    if (ds >= 0) {
+      t       = H5Dget_type(ds);
+      isfloat = H5Tget_class(t) == H5T_FLOAT;
+      H5Tclose(t);
+      sp = H5Dget_space(ds);
+      nd = H5Sget_simple_extent_ndims(sp);
+      if (nd == 1) H5Sget_simple_extent_dims(sp, dims, NULL);
+      H5Sclose(sp);
+      if (isfloat && nd == 1 && dims[0] == (hsize_t)n) e = H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+      H5Dclose(ds);
+    }
+    H5QUIET_END;
+  }
+  H5Fclose(f);
+  PetscCheck(ds >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' has no dataset %s", file, name);
+  PetscCheck(isfloat && nd == 1 && dims[0] == (hsize_t)n, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s should hold %" PetscInt_FMT " floating-point values", file, name, n);
+  PetscCheck(e >= 0, comm, PETSC_ERR_FILE_READ, "'%s': cannot read dataset %s (its checksum does not match: the file is corrupted)", file, name);
+  for (PetscInt i = 0; i < n; i++) PetscCheck(isfinite(values[i]), comm, PETSC_ERR_FP, "'%s': dataset %s has %s at index %" PetscInt_FMT, file, name, isnan(values[i]) ? "NaN" : "Inf", i);
   PetscFunctionReturn(0);
 }
 

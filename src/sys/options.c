@@ -1,6 +1,7 @@
 /* Options-database helpers shared by every command: reject options nobody read (typos), and
    tell whether -help was asked for (then a command lists its options and stops). */
 #include <pdeop/options.h>
+#include <errno.h>
 #include <pdeop/progress.h>
 
 /* Options PETSc reads only at the end of a run: when PetscFinalize runs (-options_left, -log_view,
@@ -97,6 +98,13 @@ PetscErrorCode PdOptionsNeedValue(PetscOptionItems *po, const char opt[], const 
     ierr = what[0] == 'a' && what[1] == 'n' ? PetscOptionsStringToInt(value, &i) : PetscOptionsStringToReal(value, &r);
     PetscCall(PetscPopErrorHandler());
     PetscCheck(!ierr, po->comm, PETSC_ERR_ARG_WRONG, "Option -%s%s needs %s, got '%s'", po->prefix ? po->prefix : "", opt + 1, what, value);
+    if (what[0] == 'a' && what[1] == 'n') { /* PETSc casts strtoll's result: 99999999999 would become 1215752191 */
+      char     *end;
+      long long ll;
+      errno = 0;
+      ll    = strtoll(value, &end, 10);
+      PetscCheck(end == value || *end || (errno != ERANGE && ll <= PETSC_MAX_INT && ll >= PETSC_MIN_INT), po->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%s%s %s is out of range: an integer option holds %" PetscInt_FMT " at most", po->prefix ? po->prefix : "", opt + 1, value, (PetscInt)PETSC_MAX_INT);
+    }
   }
   PetscFunctionReturn(0);
 }

@@ -1,6 +1,5 @@
 /* PdPinn checkpoints: the mlp, Adam's state, the iterations and the problem with its coefficients. */
 #include "pinnimpl.h"
-#include <hdf5.h>
 
 /* ---------------- checkpoints ---------------- */
 
@@ -27,34 +26,16 @@ static PetscErrorCode ProblemMeta(PdPinn p, PdDict meta)
 @*/
 PetscErrorCode PdPinnSave(PdPinn p, const char file[])
 {
-  PdDict      meta;
-  PdParams    params;
-  char        part[PETSC_MAX_PATH_LEN];
-  PetscMPIInt rank;
+  PdDict            meta;
+  PdParams          params;
+  PdCheckpointArray c = {"c", p->nc, p->c};
 
   PetscFunctionBegin;
   PetscCall(PdDictCreate(&meta));
   PetscCall(ProblemMeta(p, meta));
   PetscCall(NOpGetParams(p->nop, &params));
-  PetscCall(PetscSNPrintf(part, sizeof(part), "%s.part", file));
-  PetscCall(PdCheckpointWrite(p->comm, part, meta, params, p->optim, p->it));
+  PetscCall(PdCheckpointWriteArrays(p->comm, file, meta, params, p->optim, p->it, NULL, 1, &c));
   PetscCall(PdDictDestroy(&meta));
-  PetscCallMPI(MPI_Comm_rank(p->comm, &rank));
-  if (!rank) {
-    hid_t   f = H5Fopen(part, H5F_ACC_RDWR, H5P_DEFAULT), sp, ds;
-    hsize_t n = (hsize_t)p->nc;
-    herr_t  e = -1;
-    PetscCheck(f >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot reopen '%s' to add the coefficients", part);
-    sp = H5Screate_simple(1, &n, NULL);
-    ds = H5Dcreate2(f, "c", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (ds >= 0) e = H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->c);
-    if (ds >= 0) H5Dclose(ds);
-    H5Sclose(sp);
-    H5Fclose(f);
-    PetscCheck(e >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the coefficients to '%s'", part);
-    PetscCheck(!rename(part, file), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot rename '%s' to '%s'", part, file);
-  }
-  PetscCallMPI(MPI_Barrier(p->comm));
   PetscFunctionReturn(0);
 }
 
@@ -122,28 +103,9 @@ PetscErrorCode PdPinnLoad(MPI_Comm comm, const char file[], PdPinn *pinn)
   PetscCall(PdDictDestroy(&meta));
   PetscCall(PdPinnCheckProblem(p));
   PetscCall(PdPinnDrawCoefficients(p));
-  { /* the stored coefficients are the problem's: read them rather than trust the seed */
-    int      nd;
-    PetscInt shape[PD_MAX_DIMS];
-    hid_t    f, ds;
-    herr_t   e = -1;
-    f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
-    PetscCheck(f >= 0, comm, PETSC_ERR_FILE_OPEN, "Cannot open '%s'", file);
-    ds = H5Dopen2(f, "c", H5P_DEFAULT);
-    if (ds >= 0) {
-      hid_t   sp = H5Dget_space(ds);
-      hsize_t n  = 0;
-      nd         = H5Sget_simple_extent_ndims(sp);
-      if (nd == 1) H5Sget_simple_extent_dims(sp, &n, NULL);
-      shape[0] = (PetscInt)n;
-      H5Sclose(sp);
-      if (nd == 1 && shape[0] == p->nc) e = H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->c);
-      H5Dclose(ds);
-    }
-    H5Fclose(f);
-    PetscCheck(e >= 0, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' has no dataset c of %" PetscInt_FMT " coefficients", file, p->nc);
-    for (PetscInt i = 0; i < p->nc; i++) p->cf[i] = (float)p->c[i];
-  }
+  /* the stored coefficients are the problem's: read them rather than trust the seed */
+  PetscCall(PdCheckpointReadArray(comm, file, "c", p->nc, p->c));
+  for (PetscInt i = 0; i < p->nc; i++) p->cf[i] = (float)p->c[i];
   PetscCall(NOpLoad(comm, file, &p->nop, NULL));
   {
     PdParams params;

@@ -195,6 +195,41 @@ static void test_train_and_checkpoint(void **state)
 }
 
 
+/* -pinn_problem_seed draws the coefficients alone: seed 3 with problem seed 1 solves seed 1's problem
+   (the same c_i, bit for bit) with seed 3's network (other initial outputs); the checkpoint keeps
+   both seeds */
+static void test_problem_seed(void **state)
+{
+  PdPinn        a, b, q;
+  const double *ca, *cb, *cq;
+  PetscInt      na, nb, nq;
+  float         x[20 * 6], ua[20], ub[20];
+  PdRng         rng;
+  int           same = 1;
+  PDT(MakePinn("-pde poisson -dim 6 -iters 0 -seed 1", &a));
+  PDT(MakePinn("-pde poisson -dim 6 -iters 0 -seed 3 -pinn_problem_seed 1", &b));
+  PDT(PdPinnGetCoefficients(a, &na, &ca));
+  PDT(PdPinnGetCoefficients(b, &nb, &cb));
+  assert_int_equal(na, nb);
+  for (PetscInt i = 0; i < na; i++) assert_true(ca[i] == cb[i]);
+  PdRngSeed(&rng, 5, 5);
+  PDT(PdPinnSampleBall(&rng, 20, 6, PETSC_FALSE, x));
+  PDT(PdPinnPredict(a, 20, x, ua));
+  PDT(PdPinnPredict(b, 20, x, ub));
+  for (PetscInt i = 0; i < 20; i++) same = same && ua[i] == ub[i];
+  assert_false(same); /* another network */
+  PDT(PdPinnSave(b, "pinn_pseed.h5"));
+  PDT(PdPinnLoad(PETSC_COMM_SELF, "pinn_pseed.h5", &q));
+  PDT(PdPinnGetCoefficients(q, &nq, &cq));
+  for (PetscInt i = 0; i < nq; i++) assert_true(cq[i] == ca[i]);
+  PDT_FAILS(PdPinnSetProblemSeed(q, -2));
+  PDT_ERRMSG_HAS("non-negative");
+  PDT(PdPinnDestroy(&a));
+  PDT(PdPinnDestroy(&b));
+  PDT(PdPinnDestroy(&q));
+  remove("pinn_pseed.h5");
+}
+
 /* relative L2 error of a PINN on the run's test set, by hand: the n points of stream (seed, test)
    (one chunk: n <= 1000), the network's values and the closed form */
 static double HandError(PdPinn p, PetscInt64 seed, PetscInt n, PetscInt d)
@@ -440,6 +475,7 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_ball_sampling),
   cmocka_unit_test(test_chunked_gradient),
   cmocka_unit_test(test_train_and_checkpoint),
+  cmocka_unit_test(test_problem_seed),
   cmocka_unit_test(test_estimators_unbiased),
   cmocka_unit_test(test_error_min),
   cmocka_unit_test(test_linear_schedule),

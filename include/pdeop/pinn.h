@@ -29,8 +29,11 @@ PETSC_EXTERN PetscErrorCode PdPinnDestroy(PdPinn *);
 /* The problem: PDE, exact solution, dimension and seed (coefficients c_i ~ N(0,1), network
    initialisation, sampling); PdPinnSetFromOptions reads the same from -pde -solution -dim -seed. */
 PETSC_EXTERN PetscErrorCode PdPinnSetProblem(PdPinn, PdPinnPDE, PdPinnSolution, PetscInt, PetscInt64);
+/* The coefficients' own seed (-1: the seed above; option -pinn_problem_seed), so that runs with
+   several seeds solve one problem, as the STDE paper's five seeds do. */
+PETSC_EXTERN PetscErrorCode PdPinnSetProblemSeed(PdPinn, PetscInt64);
 /* Options: -protocol default|stde (read first: it sets the defaults of the others) -pde -solution
-   -dim -seed -estimator exact|sdgd|stde -stde_dist sparse|rademacher|gaussian -stde_dirs V -batch B
+   -dim -seed -pinn_problem_seed -estimator exact|sdgd|stde -stde_dist sparse|rademacher|gaussian -stde_dirs V -batch B
    -iters N -boundary hard|penalty -boundary_weight -boundary_batch -test_points -eval_every
    -jet_max_rows -pinn_init glorot-uniform|kaiming-uniform, the mlp's (-mlp_width 128 -mlp_depth 4
    -mlp_activation tanh) and the optimizer's (Adam, -lr 1e-3, -lr_schedule linear to 0 over the

@@ -33,6 +33,7 @@ PetscErrorCode PdPinnCreate(MPI_Comm comm, PdPinn *pinn)
   p->test_points = 20000;
   p->max_rows    = 65536;
   p->seed        = 1;
+  p->problem_seed = -1;
   p->rel_l2      = -1;
   p->rel_l2_min  = -1;
   PetscCall(PdPinnSetProtocol(p, PD_PINN_PROTOCOL_DEFAULT));
@@ -65,7 +66,8 @@ PetscErrorCode PdPinnCheckProblem(PdPinn p)
   PetscFunctionReturn(0);
 }
 
-/* c_i ~ N(0,1) from (seed, stream 0xc0ef): d-1 of them (two-body) or d-2 (three-body) */
+/* c_i ~ N(0,1) from (problem seed, stream 0xc0ef), the problem seed being -seed unless
+   -pinn_problem_seed is given: d-1 of them (two-body) or d-2 (three-body) */
 PetscErrorCode PdPinnDrawCoefficients(PdPinn p)
 {
   PdRng r;
@@ -74,7 +76,7 @@ PetscErrorCode PdPinnDrawCoefficients(PdPinn p)
   PetscCall(PetscFree3(p->c, p->cf, p->work));
   p->nc = p->sol == PD_PINN_TWO_BODY ? p->d - 1 : p->d - 2;
   PetscCall(PetscMalloc3(p->nc, &p->c, p->nc, &p->cf, 4 * p->d, &p->work));
-  PetscCall(PdRngSeed(&r, (uint64_t)p->seed, PD_RNG_STREAM_PINN_COEFF));
+  PetscCall(PdRngSeed(&r, (uint64_t)(p->problem_seed >= 0 ? p->problem_seed : p->seed), PD_RNG_STREAM_PINN_COEFF));
   for (PetscInt i = 0; i < p->nc; i++) {
     p->c[i]  = PdRngNormal(&r);
     p->cf[i] = (float)p->c[i];
@@ -92,6 +94,20 @@ PetscErrorCode PdPinnSetProblem(PdPinn p, PdPinnPDE pde, PdPinnSolution sol, Pet
   p->d    = d;
   p->seed = seed;
   PetscCall(PdPinnCheckProblem(p));
+  PetscCall(PdPinnDrawCoefficients(p));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdPinnSetProblemSeed - the seed of the coefficients c_i alone (-1: the seed of PdPinnSetProblem),
+  so that runs with different seeds (initialisation, points) solve one problem; draws them again
+@*/
+PetscErrorCode PdPinnSetProblemSeed(PdPinn p, PetscInt64 seed)
+{
+  PetscFunctionBegin;
+  PetscCheck(!p->setup, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the PINN problem before PdPinnSetUp");
+  PetscCheck(seed >= -1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "The problem seed must be non-negative (or -1: the seed's), got %" PetscInt64_FMT, seed);
+  p->problem_seed = seed;
   PetscCall(PdPinnDrawCoefficients(p));
   PetscFunctionReturn(0);
 }
@@ -352,7 +368,7 @@ static PetscErrorCode BuildModel(PdPinn p, PetscBool fromoptions)
 @*/
 PetscErrorCode PdPinnSetFromOptions(PdPinn p)
 {
-  PetscInt  pde = p->pde, sol = p->sol, bc = p->bc, est = p->est, dist, seed = (PetscInt)p->seed, init, protocol = p->protocol;
+  PetscInt  pde = p->pde, sol = p->sol, bc = p->bc, est = p->est, dist, seed = (PetscInt)p->seed, pseed = (PetscInt)p->problem_seed, init, protocol = p->protocol;
   PetscBool distset = PETSC_FALSE, set;
   /* -stde_dist's names in the order of the issue; pairs is not a Laplacian distribution */
   const char *dists[] = {"rademacher", "gaussian", "sparse"};
@@ -367,7 +383,8 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   PetscCall(PdOptionsEList("-pde", "PDE: -Delta u = g, Delta u + u - u^3 = g, Delta u + sin u = g", "PdPinnSetFromOptions", PdPinnPDEs, 3, PdPinnPDEs[pde], &pde, NULL));
   PetscCall(PdOptionsEList("-solution", "Exact solution (1 - |x|^2) sum_i c_i f(x_i, x_i+1[, x_i+2])", "PdPinnSetFromOptions", PdPinnSolutions, 2, PdPinnSolutions[sol], &sol, NULL));
   PetscCall(PdOptionsInt("-dim", "Dimension d", "PdPinnSetFromOptions", p->d, &p->d, NULL));
-  PetscCall(PdOptionsInt("-seed", "Seed of the coefficients c_i, the initialisation and the sampling", "PdPinnSetFromOptions", seed, &seed, NULL));
+  PetscCall(PdOptionsInt("-seed", "Seed of the initialisation, the sampling, the test points (and the coefficients c_i unless -pinn_problem_seed)", "PdPinnSetFromOptions", seed, &seed, NULL));
+  PetscCall(PdOptionsInt("-pinn_problem_seed", "Seed of the coefficients c_i alone (-1: -seed's), so that several -seed runs train on one problem, as the STDE paper's seeds do", "PdPinnSetProblemSeed", pseed, &pseed, NULL));
   PetscCall(PdOptionsEList("-estimator", "Laplacian: exact (all axes), sdgd (random axes per step), stde (random directions per point)", "PdPinnSetFromOptions", PdEstimatorTypes, 3, PdEstimatorTypes[est], &est, NULL));
   PetscCall(PdOptionsEList("-stde_dist", "Directions of -estimator stde", "PdPinnSetFromOptions", dists, 3, dists[dist], &dist, &distset));
   PetscCall(PdOptionsInt("-stde_dirs", "Directions per point (stde) or axes per step (sdgd)", "PdPinnSetFromOptions", p->V, &p->V, NULL));
@@ -392,6 +409,8 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   p->dist = p->est == PD_EST_STDE ? dmap[dist] : PD_DIR_SPARSE;
   p->seed = seed;
   p->init = (PdPinnInit)init;
+  PetscCheck(pseed >= -1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-pinn_problem_seed must be non-negative (or -1: -seed's), got %" PetscInt_FMT, pseed);
+  p->problem_seed = pseed;
   PetscCall(PdPinnSetEvalEvery(p, p->eval_every));
   PetscCheck(seed >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative, got %" PetscInt_FMT, seed);
   PetscCall(PdPinnCheckProblem(p));
@@ -550,6 +569,7 @@ PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
   PetscCall(PdDictSetString(report, "pde", PdPinnPDEs[p->pde]));
   PetscCall(PdDictSetString(report, "solution", PdPinnSolutions[p->sol]));
   PetscCall(PdDictSetInt(report, "dim", p->d));
+  PetscCall(PdDictSetInt(report, "problem_seed", p->problem_seed >= 0 ? p->problem_seed : p->seed));
   PetscCall(PdDictSetString(report, "estimator", PdEstimatorTypes[p->est]));
   if (p->est == PD_EST_STDE) PetscCall(PdDictSetString(report, "stde_dist", PdDirDists[p->dist]));
   if (p->est != PD_EST_EXACT) PetscCall(PdDictSetInt(report, "stde_dirs", p->V));

@@ -12,6 +12,7 @@ static PetscErrorCode ProblemMeta(PdPinn p, PdDict meta)
   PetscCall(PdDictSetInt(meta, "pinn_dim", p->d));
   PetscCall(PdDictSetString(meta, "pinn_boundary", PdPinnBoundaries[p->bc]));
   PetscCall(PdDictSetInt(meta, "pinn_seed", p->seed));
+  PetscCall(PdDictSetInt(meta, "pinn_problem_seed", p->problem_seed >= 0 ? p->problem_seed : p->seed));
   PetscCall(PdDictSetString(meta, "pinn_estimator", PdEstimatorTypes[p->est]));
   PetscCall(PdDictSetString(meta, "pinn_stde_dist", PdDirDists[p->dist]));
   PetscCall(PdDictSetInt(meta, "pinn_stde_dirs", p->V));
@@ -96,6 +97,8 @@ PetscErrorCode PdPinnLoad(MPI_Comm comm, const char file[], PdPinn *pinn)
   p->d = (PetscInt)i64;
   PetscCall(PdDictGetInt(meta, "pinn_seed", &i64));
   p->seed = i64;
+  PetscCall(PdDictHas(meta, "pinn_problem_seed", &has)); /* files before the option: the seed's */
+  if (has) PetscCall(PdDictGetInt(meta, "pinn_problem_seed", &p->problem_seed));
   PetscCall(PdDictGetInt(meta, "pinn_stde_dirs", &i64));
   p->V = (PetscInt)i64;
   PetscCall(PdDictGetInt(meta, "pinn_batch", &i64));

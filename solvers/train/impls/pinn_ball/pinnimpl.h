@@ -19,6 +19,7 @@ struct _n_PdPinn {
   PetscInt        depth, eval_every;
   double          bweight;
   PetscInt64      seed;
+  PetscInt64      problem_seed; /* the coefficients c_i's; -1: seed */
   PetscInt        nc;
   double         *c;  /* the coefficients c_i of the exact solution */
   float          *cf; /* the same in float for the vectorised closed forms */

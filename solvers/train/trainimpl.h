@@ -3,6 +3,7 @@
 #pragma once
 #include <pdeop/train.h>
 #include <pdeop/ops.h>
+#include <pdeop/pinn.h>
 
 /* How a batch's loss is averaged over MPI ranks. */
 typedef enum {
@@ -99,4 +100,18 @@ PETSC_INTERN PetscErrorCode PdTrainerRunSteps(PdObjective, PdOptim, PetscInt, Pe
 /* the PINN families' shared pieces (interface/pinnbase.c) */
 PETSC_INTERN PetscErrorCode PdTrainerOptionDivergence(PetscOptionItems *, MPI_Comm, double *);
 PETSC_INTERN PetscErrorCode PdPinnCreateMLP(MPI_Comm, PetscInt, PetscInt, PetscInt, PetscInt64, PetscBool, NOp *, PdOptim *);
+/* A boundary (or other second) loss weight, fixed or annealed from the two losses' gradient
+   statistics (Wang, Teng & Perdikaris, Algorithm 1), for every PINN with two loss terms (pinnbase.c) */
+typedef struct {
+  PdPinnWeights    mode;
+  PdPinnAnnealForm form;
+  double           weight0, weight, alpha; /* the initial weight, the current one, the moving average's rate */
+  PetscInt         every;                  /* steps between updates */
+} PdPinnLossWeight;
+/* term 0: the residual loss, term 1: the second loss without its weight, built on the current tape */
+typedef PetscErrorCode (*PdPinnTermLoss)(void *, PetscInt, PdTensor *);
+PETSC_INTERN PetscErrorCode PdPinnLossWeightInit(PdPinnLossWeight *, double);
+PETSC_INTERN PetscErrorCode PdPinnLossWeightOptions(PetscOptionItems *, PdPinnLossWeight *);
+PETSC_INTERN PetscErrorCode PdPinnLossWeightCheck(MPI_Comm, const PdPinnLossWeight *);
+PETSC_INTERN PetscErrorCode PdPinnLossWeightAnneal(PdPinnLossWeight *, MPI_Comm, PdParams, PdTape, PdPinnTermLoss, void *);
 PETSC_INTERN PetscErrorCode PdPinnPredictChunks(PdTape, PetscInt, PetscInt, PetscInt, const float[], float[], PetscErrorCode (*)(void *, PdTensor, PdTensor *), void *);

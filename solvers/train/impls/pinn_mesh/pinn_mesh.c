@@ -6,8 +6,6 @@
 #include <petscdt.h>
 #include <petscfe.h>
 
-const char *const PdPinnWeightsTypes[] = {"fixed", "annealing", "PdPinnWeights", "PD_PINN_WEIGHTS_", NULL};
-const char *const PdPinnAnnealForms[]  = {"weighted", "unweighted", "PdPinnAnnealForm", "PD_PINN_ANNEAL_", NULL};
 
 
 /*@ PdPinnMeshCreate - an empty mesh PINN with the defaults of Wang, Teng & Perdikaris @*/
@@ -25,12 +23,8 @@ PetscErrorCode PdPinnMeshCreate(MPI_Comm comm, PdPinnMesh *pinn)
   p->batch      = 128;
   p->bbatch     = 128;
   p->iters      = 10000;
-  p->every      = 10;
   p->seed       = 1;
-  p->wmode      = PD_PINN_WEIGHTS_FIXED;
-  p->form       = PD_PINN_ANNEAL_WEIGHTED;
-  p->weight0    = 1.0;
-  p->alpha      = 0.1;
+  PetscCall(PdPinnLossWeightInit(&p->lw, 1.0));
   p->rel_l2     = -1;
   p->rel_l2_fem = -1;
   p->fem_rel_l2 = -1;
@@ -186,7 +180,7 @@ static PetscErrorCode BuildModel(PdPinnMesh p)
 PetscErrorCode PdPinnMeshSetFromOptions(PdPinnMesh p)
 {
   const char *pdes[] = {"poisson", "helmholtz"};
-  PetscInt    pde = p->pb.helmholtz ? 1 : 0, wm = p->wmode, fm = p->form, na = 2;
+  PetscInt    pde = p->pb.helmholtz ? 1 : 0, na = 2;
   PetscBool   mms = PETSC_FALSE, mmsset = PETSC_FALSE;
   PetscReal   a[2] = {p->pb.a1, p->pb.a2}, lo[2] = {0, 0}, up[2] = {1, 1};
   PdMMSType   mt = PD_MMS_TRIG;
@@ -206,27 +200,20 @@ PetscErrorCode PdPinnMeshSetFromOptions(PdPinnMesh p)
     PetscCall(PdTrainerOptionDivergence(PetscOptionsObject, p->comm, &dv));
   }
   PetscCall(PdOptionsInt("-seed", "Seed of the initialisation and the sampling", "", p->seed, &p->seed, NULL));
-  PetscCall(PdOptionsReal("-boundary_weight", "Weight of the boundary loss (the initial one with annealing)", "", p->weight0, &p->weight0, NULL));
-  PetscCall(PdOptionsEList("-pinn_weights", "Boundary weight: fixed, or annealed from gradient statistics (Wang, Teng & Perdikaris)", "", PdPinnWeightsTypes, 2, PdPinnWeightsTypes[wm], &wm, NULL));
-  PetscCall(PdOptionsReal("-annealing_alpha", "Annealing: weight of the new estimate in the moving average", "", p->alpha, &p->alpha, NULL));
-  PetscCall(PdOptionsInt("-annealing_every", "Annealing: iterations between updates", "", p->every, &p->every, NULL));
-  PetscCall(PdOptionsEList("-annealing_form", "Annealing: max|grad L_r| / mean|grad (w L_b)| (weighted, the reference code's) or / mean|grad L_b| (unweighted)", "", PdPinnAnnealForms, 2, PdPinnAnnealForms[fm], &fm, NULL));
+  PetscCall(PdOptionsReal("-boundary_weight", "Weight of the boundary loss (the initial one with annealing)", "", p->lw.weight0, &p->lw.weight0, NULL));
+  PetscCall(PdPinnLossWeightOptions(PetscOptionsObject, &p->lw));
   PetscCall(PetscOptionsString("-log", "CSV of iteration, residual loss, boundary loss, boundary weight (every -annealing_every)", "", p->log, p->log, sizeof(p->log), NULL));
   PetscOptionsEnd();
   p->pb.helmholtz = (PetscBool)(pde == 1);
   p->pb.mms       = (!p->pb.helmholtz && (mms || mmsset)) ? mt : PD_MMS_NONE;
   if (na >= 1) p->pb.a1 = a[0];
   if (na >= 2) p->pb.a2 = a[1];
-  p->wmode  = (PdPinnWeights)wm;
-  p->form   = (PdPinnAnnealForm)fm;
-  p->weight = p->weight0;
   PetscCheck(!(p->pb.helmholtz && mmsset), p->comm, PETSC_ERR_ARG_INCOMP, "-mms_type is for -pde poisson; Helmholtz has its own solution (-helmholtz_a)");
   PetscCheck(p->batch >= 1 && p->bbatch >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch and -boundary_batch must be at least 1, got %" PetscInt_FMT " and %" PetscInt_FMT, p->batch, p->bbatch);
   PetscCheck(p->iters >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-iters must be non-negative, got %" PetscInt_FMT, p->iters);
   PetscCheck(p->seed >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative, got %" PetscInt_FMT, p->seed);
-  PetscCheck(p->weight0 > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-boundary_weight must be positive, got %g", p->weight0);
-  PetscCheck(p->alpha > 0 && p->alpha <= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-annealing_alpha must be in (0, 1], got %g", p->alpha);
-  PetscCheck(p->every >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-annealing_every must be at least 1, got %" PetscInt_FMT, p->every);
+  PetscCheck(p->lw.weight0 > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-boundary_weight must be positive, got %g", p->lw.weight0);
+  PetscCall(PdPinnLossWeightCheck(p->comm, &p->lw));
   PetscCheck(p->pb.k >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-helmholtz_k must be non-negative, got %g", (double)p->pb.k);
   if (p->pb.helmholtz) lo[0] = lo[1] = -1; /* the benchmark's square */
   PetscCall(PdMeshCreatePlexBox(p->comm, 2, lo, up, &p->dm));
@@ -441,8 +428,8 @@ PetscErrorCode PdPinnMeshReport(PdPinnMesh p, PdDict report)
   PetscCall(PdDictSetReal(report, "loss", p->loss));
   PetscCall(PdDictSetReal(report, "residual_loss", p->loss_r));
   PetscCall(PdDictSetReal(report, "boundary_loss", p->loss_b));
-  PetscCall(PdDictSetReal(report, "boundary_weight", p->weight));
-  PetscCall(PdDictSetString(report, "pinn_weights", PdPinnWeightsTypes[p->wmode]));
+  PetscCall(PdDictSetReal(report, "boundary_weight", p->lw.weight));
+  PetscCall(PdDictSetString(report, "pinn_weights", PdPinnWeightsTypes[p->lw.mode]));
   PetscCall(PdDictSetReal(report, "train_time_s", p->train_time));
   PetscCall(PdDictSetString(report, "domain", "mesh"));
   {
@@ -478,8 +465,8 @@ PetscErrorCode PdPinnMeshSave(PdPinnMesh p, const char file[])
   PetscCall(PdDictSetReal(meta, "pinn_helmholtz_k", p->pb.k));
   PetscCall(PdDictSetReal(meta, "pinn_helmholtz_a1", p->pb.a1));
   PetscCall(PdDictSetReal(meta, "pinn_helmholtz_a2", p->pb.a2));
-  PetscCall(PdDictSetReal(meta, "pinn_boundary_weight", p->weight));
-  PetscCall(PdDictSetString(meta, "pinn_weights", PdPinnWeightsTypes[p->wmode]));
+  PetscCall(PdDictSetReal(meta, "pinn_boundary_weight", p->lw.weight));
+  PetscCall(PdDictSetString(meta, "pinn_weights", PdPinnWeightsTypes[p->lw.mode]));
   PetscCall(NOpGetParams(p->nop, &params));
   PetscCall(PdCheckpointWrite(p->comm, file, meta, params, p->optim, p->it));
   PetscCall(PdDictDestroy(&meta));

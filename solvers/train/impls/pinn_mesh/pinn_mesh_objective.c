@@ -42,63 +42,19 @@ static PetscErrorCode BoundaryLoss(PdPinnMesh p, const float *xb, const float *g
   PetscFunctionReturn(0);
 }
 
-/* over the weight matrices (not the biases, as the reference code): the largest |gradient| and the
-   mean over matrices of their mean |gradient| */
-static PetscErrorCode GradStats(PdPinnMesh p, double *gmax, double *gmean)
+typedef struct {
+  PdPinnMesh   p;
+  const float *xs, *f, *xb, *g;
+} AnnealCtx;
+
+/* the residual (term 0) or the boundary loss (term 1) at the step's points, for the annealing */
+static PetscErrorCode TermLoss(void *ctx, PetscInt term, PdTensor *L)
 {
-  PdParams params;
-  PetscInt n, m = 0;
+  AnnealCtx *a = (AnnealCtx *)ctx;
 
   PetscFunctionBegin;
-  PetscCall(NOpGetParams(p->nop, &params));
-  PetscCall(PdParamsGetNumber(params, &n));
-  *gmax  = 0;
-  *gmean = 0;
-  for (PetscInt k = 0; k < n; k++) {
-    PdTensor t;
-    double   s = 0;
-    PetscCall(PdParamsGetTensor(params, k, &t));
-    if (t->ndim != 2 || !t->grad) continue;
-    for (PetscInt i = 0; i < t->size; i++) {
-      double a = PetscAbsReal(t->grad[i]);
-      *gmax    = PetscMax(*gmax, a);
-      s += a;
-    }
-    *gmean += s / (double)t->size;
-    m++;
-  }
-  if (m) *gmean /= (double)m;
-  PetscFunctionReturn(0);
-}
-
-/* the new boundary weight from the two losses' gradients at this batch (Wang, Teng & Perdikaris,
-   Algorithm 1): w <- (1 - alpha) w + alpha max|grad L_r| / mean|grad (w L_b)|, the boundary loss's
-   gradient taken with its current weight as the reference code does (its fixed point is
-   w^2 = max/mean); unweighted, the ratio is max|grad L_r| / mean|grad L_b|, which runs away when
-   the network meets the boundary data exactly (Helmholtz: u = 0 on the boundary) */
-static PetscErrorCode Anneal(PdPinnMesh p, const float *xs, const float *f, const float *xb, const float *g)
-{
-  PdParams params;
-  PdTensor L;
-  double   rmax, rmean, bmax, bmean, hat;
-
-  PetscFunctionBegin;
-  PetscCall(NOpGetParams(p->nop, &params));
-  PetscCall(PdParamsZeroGrad(params));
-  PetscCall(PdTapeReset(p->tape));
-  PetscCall(ResidualLoss(p, xs, f, &L));
-  PetscCall(PdTapeBackward(p->tape, L));
-  PetscCall(GradStats(p, &rmax, &rmean));
-  PetscCall(PdParamsZeroGrad(params));
-  PetscCall(PdTapeReset(p->tape));
-  PetscCall(BoundaryLoss(p, xb, g, &L));
-  if (p->form == PD_PINN_ANNEAL_WEIGHTED) PetscCall(PdScale(L, (float)p->weight, &L));
-  PetscCall(PdTapeBackward(p->tape, L));
-  PetscCall(GradStats(p, &bmax, &bmean));
-  if (bmean > 0 && PetscIsNormalReal(rmax / bmean)) {
-    hat       = rmax / bmean;
-    p->weight = (1 - p->alpha) * p->weight + p->alpha * hat;
-  }
+  if (term == 0) PetscCall(ResidualLoss(a->p, a->xs, a->f, L));
+  else PetscCall(BoundaryLoss(a->p, a->xb, a->g, L));
   PetscFunctionReturn(0);
 }
 
@@ -134,7 +90,12 @@ static PetscErrorCode StepBegin_PinnMesh(PdObjective obj, PdTrainer t, PetscInt 
     PetscReal x[2] = {xb[2 * k], xb[2 * k + 1]};
     g[k]           = (float)PdScalarProblemExact(&p->pb, 2, x);
   }
-  if (p->wmode == PD_PINN_WEIGHTS_ANNEALING && p->it % p->every == 0) PetscCall(Anneal(p, xs, f, xb, g));
+  if (p->lw.mode == PD_PINN_WEIGHTS_ANNEALING && p->it % p->lw.every == 0) {
+    AnnealCtx a = {p, xs, f, xb, g};
+    PdParams  params;
+    PetscCall(NOpGetParams(p->nop, &params));
+    PetscCall(PdPinnLossWeightAnneal(&p->lw, p->comm, params, p->tape, TermLoss, &a));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -146,13 +107,13 @@ static PetscErrorCode LossGrad_PinnMesh(PdObjective obj, PdTrainer t, PetscInt n
   PdTensor              Lr, Lb, L;
 
   PetscFunctionBegin;
-  PetscCall(PdParamsZeroGrad(obj->params)); /* Anneal left its gradients */
+  PetscCall(PdParamsZeroGrad(obj->params)); /* the annealing left its gradients */
   PetscCall(PdTapeReset(p->tape));
   PetscCall(ResidualLoss(p, o->xs, o->f, &Lr));
   PetscCall(BoundaryLoss(p, o->xb, o->g, &Lb));
   p->loss_r = Lr->data[0];
   p->loss_b = Lb->data[0];
-  PetscCall(PdScale(Lb, (float)p->weight, &L));
+  PetscCall(PdScale(Lb, (float)p->lw.weight, &L));
   PetscCall(PdAdd(Lr, L, &L));
   p->loss = L->data[0];
   *loss   = p->loss;
@@ -168,9 +129,9 @@ static PetscErrorCode StepEnd_PinnMesh(PdObjective obj, PdTrainer t, PetscInt st
   PdPinnMesh            p = o->p;
 
   PetscFunctionBegin;
-  if (o->log && p->it % p->every == 0) PetscCall(PetscFPrintf(p->comm, o->log, "%" PetscInt_FMT ",%.6e,%.6e,%.6e\n", p->it, p->loss_r, p->loss_b, p->weight));
+  if (o->log && p->it % p->lw.every == 0) PetscCall(PetscFPrintf(p->comm, o->log, "%" PetscInt_FMT ",%.6e,%.6e,%.6e\n", p->it, p->loss_r, p->loss_b, p->lw.weight));
   p->it++;
-  PetscCall(PetscSNPrintf(extra, len, "loss %.3e (residual %.2e, boundary %.2e x %.3g)", p->loss, p->loss_r, p->loss_b, p->weight));
+  PetscCall(PetscSNPrintf(extra, len, "loss %.3e (residual %.2e, boundary %.2e x %.3g)", p->loss, p->loss_r, p->loss_b, p->lw.weight));
   PetscFunctionReturn(0);
 }
 

@@ -21,10 +21,8 @@ struct _n_PdPinnMesh {
   PdRng            rng;
   PdDiffOp         op;
   PdDirSet         dirs; /* the two axes of the exact Laplacian, drawn once for -batch points */
-  PetscInt         batch, bbatch, iters, it, every, seed;
-  PdPinnWeights    wmode;
-  PdPinnAnnealForm form;
-  double           weight, weight0, alpha;
+  PetscInt         batch, bbatch, iters, it, seed;
+  PdPinnLossWeight lw; /* the boundary loss's weight */
   double           loss, loss_r, loss_b, train_time;
   double           rel_l2, rel_l2_fem, fem_rel_l2;
   PetscInt         fem_its;

@@ -73,19 +73,26 @@ check "mesh PINN trained: rel_l2 below 0.3" 'a < 0.3' "$(jget "$work/h.json" rel
 check "predict -points: rel_l2 near the report's (ratio in 0.5..2)" 'a/b > 0.5 && a/b < 2' "$(jget "$work/hp.json" rel_l2)" "$(jget "$work/h.json" rel_l2)"
 expect_fail "unknown domain" "-domain" "$P" pinn -domain cube
 expect_fail "annealing alpha out of range" "-annealing_alpha" "$P" pinn -domain mesh -annealing_alpha 0
+expect_fail "ball annealing needs a penalty boundary" "give -boundary penalty too" "$P" pinn -dim 5 -pinn_weights annealing -iters 1
+expect_fail "ball annealing every 0 steps" "-annealing_every must be at least 1" "$P" pinn -dim 5 -boundary penalty -pinn_weights annealing -annealing_every 0 -iters 1
 expect_fail "missing mesh file" "Cannot open the mesh" "$P" pinn -domain mesh -mesh "$work/none.msh"
 if [ -n "${MPIEXEC:-}" ]; then
   expect_fail "mesh PINN on 2 ranks" "one MPI rank" $MPIEXEC -n 2 "$P" pinn -domain mesh -iters 1
   # data-parallel: each rank takes its share of a step's points (odd batch: 5 and 6), the gradients
   # are summed; the same training as on one rank up to round-off (penalty boundary, chunked exact
   # Laplacian, and stde with dense directions)
-  for extra in "-estimator exact -jet_max_rows 30 -boundary penalty -batch 11 -iters 5" "-stde_dist rademacher -batch 10 -iters 20"; do
+  for extra in "-estimator exact -jet_max_rows 30 -boundary penalty -batch 11 -iters 5" "-stde_dist rademacher -batch 10 -iters 20" \
+    "-boundary penalty -pinn_weights annealing -annealing_every 2 -batch 10 -iters 9 -jet_max_rows 50"; do
     # shellcheck disable=SC2086
     "$P" pinn -pde sine-gordon -dim 6 -mlp_width 16 -test_points 100 $extra -report "$work/dp1.json" -quiet
     # shellcheck disable=SC2086
     $MPIEXEC -n 2 "$P" pinn -pde sine-gordon -dim 6 -mlp_width 16 -test_points 100 $extra -report "$work/dp2.json" -quiet
     check "2 ranks train as 1 ($extra): rel_l2 within 1e-6" 'a-b <= 1e-6*b && b-a <= 1e-6*b' "$(jget "$work/dp2.json" rel_l2)" "$(jget "$work/dp1.json" rel_l2)"
     check "2 ranks train as 1 ($extra): loss within 1e-5" 'a-b <= 1e-5*b && b-a <= 1e-5*b' "$(jget "$work/dp2.json" loss)" "$(jget "$work/dp1.json" loss)"
+    case "$extra" in *annealing*) # the weight is computed from gradients summed over the ranks, not one rank's
+      check "2 ranks anneal as 1: boundary_weight within 1e-5" 'a-b <= 1e-5*b && b-a <= 1e-5*b' "$(jget "$work/dp2.json" boundary_weight)" "$(jget "$work/dp1.json" boundary_weight)"
+      check "annealing moved the weight from 20" 'a < 19.9 || a > 20.1' "$(jget "$work/dp1.json" boundary_weight)" 0 ;;
+    esac
   done
   expect_fail "fewer points than ranks" "give at least one point per rank" $MPIEXEC -n 2 "$P" pinn -dim 5 -batch 1 -iters 1
 fi

@@ -108,10 +108,11 @@ typedef struct {
   double           weight0, weight, alpha; /* the initial weight, the current one, the moving average's rate */
   PetscInt         every;                  /* steps between updates */
 } PdPinnLossWeight;
-/* term 0: the residual loss, term 1: the second loss without its weight, built on the current tape */
-typedef PetscErrorCode (*PdPinnTermLoss)(void *, PetscInt, PdTensor *);
+/* the gradient of one loss term into the parameters' (zeroed) gradients: term 0 the residual loss,
+   term 1 the second loss times the weight given; each rank its share, as in a training step */
+typedef PetscErrorCode (*PdPinnTermGrad)(void *, PetscInt, double);
 PETSC_INTERN PetscErrorCode PdPinnLossWeightInit(PdPinnLossWeight *, double);
 PETSC_INTERN PetscErrorCode PdPinnLossWeightOptions(PetscOptionItems *, PdPinnLossWeight *);
 PETSC_INTERN PetscErrorCode PdPinnLossWeightCheck(MPI_Comm, const PdPinnLossWeight *);
-PETSC_INTERN PetscErrorCode PdPinnLossWeightAnneal(PdPinnLossWeight *, MPI_Comm, PdParams, PdTape, PdPinnTermLoss, void *);
+PETSC_INTERN PetscErrorCode PdPinnLossWeightAnneal(PdPinnLossWeight *, MPI_Comm, PdParams, PdPinnTermGrad, void *);
 PETSC_INTERN PetscErrorCode PdPinnPredictChunks(PdTape, PetscInt, PetscInt, PetscInt, const float[], float[], PetscErrorCode (*)(void *, PdTensor, PdTensor *), void *);

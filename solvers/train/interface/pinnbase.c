@@ -134,22 +134,16 @@ static PetscErrorCode GradStats(MPI_Comm comm, PdParams params, double *gmax, do
   is w^2 = max/mean); unweighted, the ratio is max|grad L_r| / mean|grad L_b|, which runs away when
   the network meets the boundary data exactly. Leaves gradients in params (the caller zeroes them).
 */
-PetscErrorCode PdPinnLossWeightAnneal(PdPinnLossWeight *lw, MPI_Comm comm, PdParams params, PdTape tape, PdPinnTermLoss loss, void *ctx)
+PetscErrorCode PdPinnLossWeightAnneal(PdPinnLossWeight *lw, MPI_Comm comm, PdParams params, PdPinnTermGrad grad, void *ctx)
 {
-  PdTensor L;
-  double   rmax, rmean, bmax, bmean;
+  double rmax, rmean, bmax, bmean;
 
   PetscFunctionBegin;
   PetscCall(PdParamsZeroGrad(params));
-  PetscCall(PdTapeReset(tape));
-  PetscCall(loss(ctx, 0, &L));
-  PetscCall(PdTapeBackward(tape, L));
+  PetscCall(grad(ctx, 0, 1.0));
   PetscCall(GradStats(comm, params, &rmax, &rmean));
   PetscCall(PdParamsZeroGrad(params));
-  PetscCall(PdTapeReset(tape));
-  PetscCall(loss(ctx, 1, &L));
-  if (lw->form == PD_PINN_ANNEAL_WEIGHTED) PetscCall(PdScale(L, (float)lw->weight, &L));
-  PetscCall(PdTapeBackward(tape, L));
+  PetscCall(grad(ctx, 1, lw->form == PD_PINN_ANNEAL_WEIGHTED ? lw->weight : 1.0));
   PetscCall(GradStats(comm, params, &bmax, &bmean));
   if (bmean > 0 && PetscIsNormalReal(rmax / bmean)) lw->weight = (1 - lw->alpha) * lw->weight + lw->alpha * (rmax / bmean);
   PetscFunctionReturn(0);

@@ -29,7 +29,7 @@ PetscErrorCode PdPinnCreate(MPI_Comm comm, PdPinn *pinn)
   p->V           = 16;
   p->iters       = 10000;
   p->bbatch      = 100;
-  p->bweight     = 20.0;
+  PetscCall(PdPinnLossWeightInit(&p->lw, 20.0));
   p->test_points = 20000;
   p->max_rows    = 65536;
   p->seed        = 1;
@@ -395,7 +395,8 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
     PetscCall(PdTrainerOptionDivergence(PetscOptionsObject, p->comm, &dv));
   }
   PetscCall(PdOptionsEList("-boundary", "Boundary condition u = 0 on |x| = 1: hard (u = (1 - |x|^2) N(x)) or penalty", "PdPinnSetFromOptions", PdPinnBoundaries, 2, PdPinnBoundaries[bc], &bc, NULL));
-  PetscCall(PdOptionsReal("-boundary_weight", "Weight of the boundary penalty", "PdPinnSetFromOptions", p->bweight, &p->bweight, NULL));
+  PetscCall(PdOptionsReal("-boundary_weight", "Weight of the boundary penalty (the initial one with annealing)", "PdPinnSetFromOptions", p->lw.weight0, &p->lw.weight0, NULL));
+  PetscCall(PdPinnLossWeightOptions(PetscOptionsObject, &p->lw));
   PetscCall(PdOptionsInt("-boundary_batch", "Boundary points per iteration (penalty)", "PdPinnSetFromOptions", p->bbatch, &p->bbatch, NULL));
   PetscCall(PdOptionsInt("-test_points", "Held-out points for the relative L2 error, drawn once per run (the same at every evaluation; at most 2e8/d)", "PdPinnSetFromOptions", p->test_points, &p->test_points, NULL));
   PetscCall(PdOptionsInt("-eval_every", "Test error every N steps, its minimum reported as rel_l2_min (0: only at the end)", "PdPinnSetEvalEvery", p->eval_every, &p->eval_every, NULL));
@@ -418,7 +419,9 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   PetscCheck(p->V >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-stde_dirs must be at least 1, got %" PetscInt_FMT, p->V);
   PetscCheck(p->batch >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch must be at least 1, got %" PetscInt_FMT, p->batch);
   PetscCheck(p->iters >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-iters must be non-negative, got %" PetscInt_FMT, p->iters);
-  PetscCheck(p->bweight >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-boundary_weight must be non-negative, got %g", p->bweight);
+  PetscCheck(p->lw.weight0 >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-boundary_weight must be non-negative, got %g", p->lw.weight0);
+  PetscCall(PdPinnLossWeightCheck(p->comm, &p->lw));
+  PetscCheck(p->lw.mode == PD_PINN_WEIGHTS_FIXED || p->bc == PD_PINN_PENALTY, p->comm, PETSC_ERR_ARG_INCOMP, "-pinn_weights annealing balances the residual against the boundary penalty: give -boundary penalty too (the hard boundary has one loss term)");
   PetscCheck(p->bbatch >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-boundary_batch must be at least 1, got %" PetscInt_FMT, p->bbatch);
   PetscCheck(p->test_points >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-test_points must be at least 1, got %" PetscInt_FMT, p->test_points);
   PetscCheck(p->max_rows >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-jet_max_rows must be at least 1, got %" PetscInt_FMT, p->max_rows);
@@ -574,6 +577,10 @@ PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
   if (p->est == PD_EST_STDE) PetscCall(PdDictSetString(report, "stde_dist", PdDirDists[p->dist]));
   if (p->est != PD_EST_EXACT) PetscCall(PdDictSetInt(report, "stde_dirs", p->V));
   PetscCall(PdDictSetInt(report, "batch", p->batch));
+  if (p->bc == PD_PINN_PENALTY) {
+    PetscCall(PdDictSetReal(report, "boundary_weight", p->lw.weight)); /* the last one, with annealing */
+    PetscCall(PdDictSetString(report, "pinn_weights", PdPinnWeightsTypes[p->lw.mode]));
+  }
   PetscCall(PdDictSetString(report, "boundary", PdPinnBoundaries[p->bc]));
   {
     PetscInt64 seed;

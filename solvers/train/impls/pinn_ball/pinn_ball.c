@@ -31,7 +31,7 @@ static PetscErrorCode Residual(PdPinn p, PdTensor Lu, PdTensor u, PdTensor g, Pd
 }
 
 /* boundary penalty: weight * mean N(x_b)^2 on points of the sphere (the exact solution is 0 there) */
-static PetscErrorCode BoundaryLoss(PdPinn p, const float *xb, PdTensor *loss)
+static PetscErrorCode BoundaryLoss(PdPinn p, const float *xb, double weight, PdTensor *loss)
 {
   PetscInt sx[2] = {p->bbatch, p->d};
   PdTensor x, y, z;
@@ -43,7 +43,7 @@ static PetscErrorCode BoundaryLoss(PdPinn p, const float *xb, PdTensor *loss)
   PetscCall(PdTapeInput(p->tape, y->ndim, y->shape, &z));
   PetscCall(PetscArrayzero(z->data, z->size));
   PetscCall(PdMSELoss(y, z, &y));
-  PetscCall(PdScale(y, (float)p->bweight, loss));
+  PetscCall(PdScale(y, (float)weight, loss));
   PetscFunctionReturn(0);
 }
 
@@ -113,51 +113,45 @@ static PetscErrorCode Constant(PdTape tape, PetscInt n, const double *v, PdTenso
   PetscFunctionReturn(0);
 }
 
-/* one step's loss and gradient on points lo..hi-1 of the batch (the trainer's lossgrad; it takes the
-   optimizer step). Every rank draws the whole batch's points and directions from the same stream
-   and takes its share: its mean residual is weighted by its share of the batch and rank 0 adds the
-   boundary penalty, so the gradients summed over the ranks are those of the whole batch's loss.
-   Gradients of a loss that does not fit in -jet_max_rows rows are accumulated over chunks of
-   directions: a first pass without gradients gives the whole Laplacian estimate, then each chunk's
-   graph is the same loss with the other chunks' part held constant, so the chunks' backward passes
-   add up to the gradient of the whole loss. */
-static PetscErrorCode Step(PdPinn p, PetscInt lo, PetscInt hi, float *xs, float *xb, double *g, double *lap, double *uval, double *loss)
+/* A step's points and directions on this rank: B of the batch's points from xl, their right-hand
+   sides g, and (bnd: rank 0 of a penalty run) the boundary points xb. */
+typedef struct {
+  PdPinn       p;
+  PdDirSet    *ds;
+  PetscInt     B;
+  const float *xl, *xb;
+  double      *g, *lap, *uval;
+  float        w; /* this rank's share of the batch */
+  PetscBool    bnd;
+} BallStep;
+
+/* the gradient of the residual loss on the step's points, plus wb times the boundary penalty where
+   the step has it and wb is not 0; *loss its value. Gradients of a loss that does not fit in
+   -jet_max_rows rows are accumulated over chunks of directions: a first pass without gradients
+   gives the whole Laplacian estimate, then each chunk's graph is the same loss with the other
+   chunks' part held constant, so the chunks' backward passes add up to the gradient of the whole
+   loss. */
+static PetscErrorCode StepGrad(BallStep *s, double wb, double *loss)
 {
-  const PetscInt B = hi - lo, d = p->d;
-  const float   *xl = xs + (size_t)lo * d;
-  const float    w  = B == p->batch ? 1.0f : (float)((double)B / (double)p->batch);
-  PdDirSet       all, part_ds, *ds = &all;
-  PdParams       params;
+  PdPinn         p = s->p;
+  const PetscInt B = s->B, d = p->d;
+  PdDirSet      *ds = s->ds;
   PdTensor       x, gt, Lu, u, L, part;
   PetscInt       rows = 0, chunk;
-  PetscBool      bnd = (PetscBool)(p->bc == PD_PINN_PENALTY && lo == 0);
+  PetscBool      bnd = (PetscBool)(s->bnd && wb != 0);
 
   PetscFunctionBegin;
-  PetscCall(NOpGetParams(p->nop, &params));
-  PetscCall(PdPinnSampleBall(&p->rng, p->batch, d, PETSC_FALSE, xs));
-  for (PetscInt b = 0; b < B; b++) {
-    double ue, le;
-    PdPinnExactPoint(p, xl + (size_t)b * d, &ue, &le);
-    g[b] = PdPinnRHS(p, ue, le);
-  }
-  if (p->bc == PD_PINN_PENALTY) PetscCall(PdPinnSampleBall(&p->rng, p->bbatch, d, PETSC_TRUE, xb));
-  PetscCall(PdDirSetSample(&p->op, p->est, p->V, p->batch, d, &p->rng, &all));
-  if (B != p->batch) {
-    PetscCall(PdDirSetRestrict(&all, lo, hi, &part_ds));
-    ds = &part_ds;
-  }
   for (PetscInt t = 0; t < ds->nterms; t++) rows += ds->V[t] * B;
-  PetscCall(PdParamsZeroGrad(params));
   if (rows <= p->max_rows) {
     PetscCall(PdTapeReset(p->tape));
-    PetscCall(PointsOn(p->tape, B, d, xl, &x));
-    PetscCall(Constant(p->tape, B, g, &gt));
+    PetscCall(PointsOn(p->tape, B, d, s->xl, &x));
+    PetscCall(Constant(p->tape, B, s->g, &gt));
     PetscCall(PdDiffOpEstimate(PdPinnJetModel, p, x, ds, &Lu, &u));
     PetscCall(Residual(p, Lu, u, gt, &L));
-    if (w != 1.0f) PetscCall(PdScale(L, w, &L));
+    if (s->w != 1.0f) PetscCall(PdScale(L, s->w, &L));
     if (bnd) {
       PdTensor Lb;
-      PetscCall(BoundaryLoss(p, xb, &Lb));
+      PetscCall(BoundaryLoss(p, s->xb, wb, &Lb));
       PetscCall(PdAdd(L, Lb, &L));
     }
     *loss = L->data[0];
@@ -165,32 +159,86 @@ static PetscErrorCode Step(PdPinn p, PetscInt lo, PetscInt hi, float *xs, float 
   } else {
     chunk = PetscMax(1, p->max_rows / B);
     PetscCall(PdTapeSetGradEnabled(p->tape, PETSC_FALSE));
-    PetscCall(EstimatePass(p, p->tape, B, xl, ds, chunk, lap, uval));
+    PetscCall(EstimatePass(p, p->tape, B, s->xl, ds, chunk, s->lap, s->uval));
     PetscCall(PdTapeSetGradEnabled(p->tape, PETSC_TRUE));
     for (PetscInt t = 0; t < ds->nterms; t++)
       for (PetscInt v0 = 0; v0 < ds->V[t]; v0 += chunk) {
         PetscBool first = (PetscBool)(t == 0 && v0 == 0);
         PdTensor  other;
         PetscCall(PdTapeReset(p->tape));
-        PetscCall(PointsOn(p->tape, B, d, xl, &x));
-        PetscCall(Constant(p->tape, B, g, &gt));
+        PetscCall(PointsOn(p->tape, B, d, s->xl, &x));
+        PetscCall(Constant(p->tape, B, s->g, &gt));
         PetscCall(PdDiffOpApply(PdPinnJetModel, p, x, ds, t, v0, PetscMin(v0 + chunk, ds->V[t]), &part, first ? &u : NULL));
         PetscCall(PdTapeInput(p->tape, 1, &B, &other));
-        for (PetscInt b = 0; b < B; b++) other->data[b] = (float)(lap[b] - part->data[b]);
+        for (PetscInt b = 0; b < B; b++) other->data[b] = (float)(s->lap[b] - part->data[b]);
         PetscCall(PdAdd(part, other, &Lu));
-        if (!first) PetscCall(Constant(p->tape, B, uval, &u));
+        if (!first) PetscCall(Constant(p->tape, B, s->uval, &u));
         PetscCall(Residual(p, Lu, u, gt, &L));
-        if (w != 1.0f) PetscCall(PdScale(L, w, &L));
+        if (s->w != 1.0f) PetscCall(PdScale(L, s->w, &L));
         if (first && bnd) {
           PdTensor Lb;
-          PetscCall(BoundaryLoss(p, xb, &Lb));
+          PetscCall(BoundaryLoss(p, s->xb, wb, &Lb));
           PetscCall(PdAdd(L, Lb, &L));
         }
         if (first) *loss = L->data[0];
         PetscCall(PdTapeBackward(p->tape, L));
       }
   }
-  if (ds != &all) PetscCall(PdDirSetDestroy(&part_ds));
+  PetscFunctionReturn(0);
+}
+
+/* the annealing's gradients: the residual's alone (term 0), w times the boundary penalty's (term 1) */
+static PetscErrorCode TermGrad(void *ctx, PetscInt term, double w)
+{
+  BallStep *s    = (BallStep *)ctx;
+  double    loss = 0;
+
+  PetscFunctionBegin;
+  if (term == 0) PetscCall(StepGrad(s, 0.0, &loss));
+  else if (s->bnd) {
+    PdTensor L;
+    PetscCall(PdTapeReset(s->p->tape));
+    PetscCall(BoundaryLoss(s->p, s->xb, w, &L));
+    PetscCall(PdTapeBackward(s->p->tape, L));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* one step's loss and gradient on points lo..hi-1 of the batch (the trainer's lossgrad; it takes the
+   optimizer step). Every rank draws the whole batch's points and directions from the same stream
+   and takes its share: its mean residual is weighted by its share of the batch and rank 0 adds the
+   boundary penalty, so the gradients summed over the ranks are those of the whole batch's loss.
+   With -pinn_weights annealing the penalty's weight is first updated at these points every
+   -annealing_every steps (optimizer steps done, so a resumed run keeps the rhythm). */
+static PetscErrorCode Step(PdPinn p, PetscInt lo, PetscInt hi, float *xs, float *xb, double *g, double *lap, double *uval, double *loss)
+{
+  const PetscInt B = hi - lo, d = p->d;
+  PdDirSet       all, part_ds;
+  PdParams       params;
+  BallStep       s = {p, &all, B, xs + (size_t)lo * d, xb, g, lap, uval, B == p->batch ? 1.0f : (float)((double)B / (double)p->batch), (PetscBool)(p->bc == PD_PINN_PENALTY && lo == 0)};
+
+  PetscFunctionBegin;
+  PetscCall(NOpGetParams(p->nop, &params));
+  PetscCall(PdPinnSampleBall(&p->rng, p->batch, d, PETSC_FALSE, xs));
+  for (PetscInt b = 0; b < B; b++) {
+    double ue, le;
+    PdPinnExactPoint(p, s.xl + (size_t)b * d, &ue, &le);
+    g[b] = PdPinnRHS(p, ue, le);
+  }
+  if (p->bc == PD_PINN_PENALTY) PetscCall(PdPinnSampleBall(&p->rng, p->bbatch, d, PETSC_TRUE, xb));
+  PetscCall(PdDirSetSample(&p->op, p->est, p->V, p->batch, d, &p->rng, &all));
+  if (B != p->batch) {
+    PetscCall(PdDirSetRestrict(&all, lo, hi, &part_ds));
+    s.ds = &part_ds;
+  }
+  if (p->lw.mode == PD_PINN_WEIGHTS_ANNEALING) {
+    PetscInt64 done;
+    PetscCall(PdOptimGetStepCount(p->optim, &done));
+    if (done % p->lw.every == 0) PetscCall(PdPinnLossWeightAnneal(&p->lw, p->comm, params, TermGrad, &s));
+  }
+  PetscCall(PdParamsZeroGrad(params));
+  PetscCall(StepGrad(&s, p->lw.weight, loss));
+  if (s.ds != &all) PetscCall(PdDirSetDestroy(&part_ds));
   PetscCall(PdDirSetDestroy(&all));
   PetscFunctionReturn(0);
 }

@@ -17,7 +17,7 @@ struct _n_PdPinn {
   PdPinnProtocol  protocol;
   PetscInt        d, batch, V, iters, bbatch, test_points, max_rows, it;
   PetscInt        depth, eval_every;
-  double          bweight;
+  PdPinnLossWeight lw; /* the boundary penalty's weight */
   PetscInt64      seed;
   PetscInt64      problem_seed; /* the coefficients c_i's; -1: seed */
   PetscInt        nc;

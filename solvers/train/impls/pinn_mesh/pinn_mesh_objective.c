@@ -47,14 +47,19 @@ typedef struct {
   const float *xs, *f, *xb, *g;
 } AnnealCtx;
 
-/* the residual (term 0) or the boundary loss (term 1) at the step's points, for the annealing */
-static PetscErrorCode TermLoss(void *ctx, PetscInt term, PdTensor *L)
+/* the gradient of the residual (term 0) or of w times the boundary loss (term 1) at the step's
+   points, for the annealing */
+static PetscErrorCode TermGrad(void *ctx, PetscInt term, double w)
 {
   AnnealCtx *a = (AnnealCtx *)ctx;
+  PdTensor   L;
 
   PetscFunctionBegin;
-  if (term == 0) PetscCall(ResidualLoss(a->p, a->xs, a->f, L));
-  else PetscCall(BoundaryLoss(a->p, a->xb, a->g, L));
+  PetscCall(PdTapeReset(a->p->tape));
+  if (term == 0) PetscCall(ResidualLoss(a->p, a->xs, a->f, &L));
+  else PetscCall(BoundaryLoss(a->p, a->xb, a->g, &L));
+  if (w != 1.0) PetscCall(PdScale(L, (float)w, &L));
+  PetscCall(PdTapeBackward(a->p->tape, L));
   PetscFunctionReturn(0);
 }
 
@@ -94,7 +99,7 @@ static PetscErrorCode StepBegin_PinnMesh(PdObjective obj, PdTrainer t, PetscInt 
     AnnealCtx a = {p, xs, f, xb, g};
     PdParams  params;
     PetscCall(NOpGetParams(p->nop, &params));
-    PetscCall(PdPinnLossWeightAnneal(&p->lw, p->comm, params, p->tape, TermLoss, &a));
+    PetscCall(PdPinnLossWeightAnneal(&p->lw, p->comm, params, TermGrad, &a));
   }
   PetscFunctionReturn(0);
 }

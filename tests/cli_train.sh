@@ -12,6 +12,7 @@ for k in params epochs train_loss test_rel_l2 train_samples_per_s seconds; do
   [ -n "$(jget t.json $k)" ] && ok "train report has $k" || bad "train report lacks $k"
 done
 check "the loss fell below its untrained value (relative L2 < 1)" 'a < 1' "$(jget t.json train_loss)"
+check "train_cpu_seconds: positive, at most the run's CPU can hold (2 x wall seconds, evaluations excluded)" 'a > 0 && a <= 2 * b + 0.5' "$(jget t.json train_cpu_seconds)" "$(jget t.json seconds)"
 [ "$(wc -l < log.csv)" = 7 ] && ok "CSV log: header + 6 epochs" || bad "CSV log has $(wc -l < log.csv) lines"
 # the curves' PNG: next to the CSV by default, a real PNG (signature, IHDR 640x400), no temporary left
 png_sig() { od -An -tx1 -N8 "$1" | tr -d ' \n'; }

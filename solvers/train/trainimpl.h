@@ -78,6 +78,7 @@ struct _n_PdTrainer {
   PetscInt    nitems;
   /* results */
   double   train_loss, metric, seconds, samples_per_s, loss0;
+  double   train_cpu; /* user + system seconds of the training epochs (evaluations excluded) */
   PetscInt last_checkpoint, best_epoch;
   char     last_checkpoint_file[PETSC_MAX_PATH_LEN]; /* where the last good state is: -o, or the -resume file */
   double   best_metric;
@@ -115,4 +116,6 @@ PETSC_INTERN PetscErrorCode PdPinnLossWeightInit(PdPinnLossWeight *, double);
 PETSC_INTERN PetscErrorCode PdPinnLossWeightOptions(PetscOptionItems *, PdPinnLossWeight *);
 PETSC_INTERN PetscErrorCode PdPinnLossWeightCheck(MPI_Comm, const PdPinnLossWeight *);
 PETSC_INTERN PetscErrorCode PdPinnLossWeightAnneal(PdPinnLossWeight *, MPI_Comm, PdParams, PdPinnTermGrad, void *);
+/* user + system time of the process: what a step costs whatever else the machine runs (trainer.c) */
+PETSC_INTERN double PdCPUTime(void);
 PETSC_INTERN PetscErrorCode PdPinnPredictChunks(PdTape, PetscInt, PetscInt, PetscInt, const float[], float[], PetscErrorCode (*)(void *, PdTensor, PdTensor *), void *);

@@ -3,6 +3,7 @@
    MPI_Allreduce, the optimizer and its schedule, divergence stops, the best model, the CSV log and
    the curve PNG, checkpoints and exact resume; the objective (solvers/train/impls/) gives the loss. */
 #include "../trainimpl.h"
+#include <sys/resource.h>
 #include <pdeop/options.h>
 #include <pdeop/progress.h>
 #include <pdeop/plot.h>
@@ -532,11 +533,19 @@ static PetscErrorCode Epoch(PdTrainer t, PetscInt N, PetscInt nb, PetscInt *step
   at the end. A non-finite loss or gradient stops with an error naming the epoch and the last good
   checkpoint. Step-based objectives (PINNs) take one step per "epoch" under one progress line.
 @*/
+double PdCPUTime(void)
+{
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru)) return 0;
+  return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
 PetscErrorCode PdTrainerTrain(PdTrainer t)
 {
   PdObjective    obj = t->obj;
   PetscInt       N, nb, start = t->epoch, step;
   PetscLogDouble t0, t1, te, traintime = 0;
+  double         c0;
   FILE          *log = NULL;
   PetscInt64     steps_done;
   PetscMPIInt    rank;
@@ -569,11 +578,13 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
   PetscCall(PetscTime(&t0));
   for (; t->epoch < t->epochs; t->epoch++) {
     PetscCall(PetscTime(&te));
+    c0 = PdCPUTime();
     PetscCall(Epoch(t, N, nb, &step, obj->quiet_epochs ? &run : NULL));
     if (t->epoch == 0) t->loss0 = t->train_loss;
     PetscCall(CheckGrowth(t, step));
     PetscCall(PetscTime(&t1));
     traintime += t1 - te;
+    t->train_cpu += PdCPUTime() - c0;
     t->metric = NAN;
     if (obj->ops->metric) PetscCall((*obj->ops->metric)(obj, t, t->epoch, &t->metric));
     PetscCall(KeepBest(t, PETSC_FALSE));

@@ -243,14 +243,6 @@ static PetscErrorCode Step(PdPinn p, PetscInt lo, PetscInt hi, float *xs, float 
   PetscFunctionReturn(0);
 }
 
-/* user + system time of the process: what an iteration costs whatever else the machine runs */
-double PdPinnCPUTime(void)
-{
-  struct rusage ru;
-  if (getrusage(RUSAGE_SELF, &ru)) return 0;
-  return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-}
-
 typedef struct {
   PdPinn  p;
   float  *xs, *xb;
@@ -290,12 +282,12 @@ static PetscErrorCode StepEnd_PinnBall(PdObjective obj, PdTrainer t, PetscInt st
   PetscFunctionBegin;
   if (p->eval_every > 0 && (step + 1) % p->eval_every == 0) {
     PetscLogDouble t0, t1;
-    double         c0 = PdPinnCPUTime(), rel;
+    double         c0 = PdCPUTime(), rel;
     PetscCall(PetscTime(&t0));
     PetscCall(PdPinnEvaluate(p, 0, &rel));
     PetscCall(PetscTime(&t1));
     p->eval_time += t1 - t0;
-    p->eval_cpu += PdPinnCPUTime() - c0;
+    p->eval_cpu += PdCPUTime() - c0;
   }
   if (p->rel_l2_min >= 0) PetscCall(PetscSNPrintf(extra, len, "loss %.3e, rel_l2 %.3e (min %.3e)", p->loss, p->rel_l2, p->rel_l2_min));
   else PetscCall(PetscSNPrintf(extra, len, "loss %.3e", p->loss));
@@ -361,12 +353,12 @@ PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
   PetscCall(PdObjectiveSetType(obj, PDOBJECTIVEPINNBALL));
   PetscCall(PdObjectivePinnBallSetPinn(obj, p));
   p->loss = 0;
-  c0      = PdPinnCPUTime();
+  c0      = PdCPUTime();
   PetscCall(PetscTime(&t0));
   PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, p->iters));
   PetscCall(PetscTime(&t1));
   p->train_time += t1 - t0 - (p->eval_time - e0); /* the training steps only */
-  p->train_cpu += PdPinnCPUTime() - c0 - (p->eval_cpu - ec0);
+  p->train_cpu += PdCPUTime() - c0 - (p->eval_cpu - ec0);
   p->it = p->it + p->iters;
   if (loss) *loss = p->loss;
   PetscCall(PdObjectiveDestroy(&obj));

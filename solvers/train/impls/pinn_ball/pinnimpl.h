@@ -41,4 +41,3 @@ PETSC_INTERN PetscErrorCode PdPinnDrawCoefficients(PdPinn);
 PETSC_INTERN void           PdPinnExactPoint(PdPinn, const float *, double *, double *);
 PETSC_INTERN double         PdPinnRHS(PdPinn, double, double);
 PETSC_INTERN PetscErrorCode PdPinnJetModel(void *, PdTape, const PdJetSeed *, PetscInt, PdJet *);
-PETSC_INTERN double         PdPinnCPUTime(void);

@@ -288,7 +288,7 @@ static PetscErrorCode GetSettings_Supervised(PdObjective obj, PdDict d)
   PetscFunctionReturn(0);
 }
 
-/* params, epochs, loss, batch_size, normalize, lr_total_steps, rollout and t_in, train_loss, test_rel_l2/test_mse, samples/s, seconds, curve_png */
+/* params, epochs, loss, batch_size, normalize, lr_total_steps, rollout and t_in, train_loss, test_rel_l2/test_mse, samples/s, seconds, train_cpu_seconds, curve_png */
 static PetscErrorCode Report_Supervised(PdObjective obj, PdTrainer t, PdDict report)
 {
   PdObjective_Supervised *s = (PdObjective_Supervised *)obj->data;
@@ -322,6 +322,7 @@ static PetscErrorCode Report_Supervised(PdObjective obj, PdTrainer t, PdDict rep
   if (s->test) PetscCall(PdDictSetReal(report, s->metric == PD_LOSS_REL_L2 ? "test_rel_l2" : "test_mse", t->metric));
   PetscCall(PdDictSetReal(report, "train_samples_per_s", t->samples_per_s));
   PetscCall(PdDictSetReal(report, "seconds", t->seconds));
+  PetscCall(PdDictSetReal(report, "train_cpu_seconds", t->train_cpu)); /* the epochs' CPU time, evaluations excluded */
   if (t->curve[0]) PetscCall(PdDictSetString(report, "curve_png", t->curve));
   PetscFunctionReturn(0);
 }

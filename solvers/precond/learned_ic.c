@@ -17,6 +17,8 @@ struct _n_PdICGraph {
   float    *nfeat;             /* [n, 3] node features */
   float    *efeat;             /* [E, 1] scaled values */
   float    *lfeat;             /* [El, 1] scaled values of the strictly lower edges */
+  float    *l0;                /* [n + El, 1] ICC(0)'s factor of the scaled matrix, entries as lrow/lcol */
+  PetscReal shift;             /* the diagonal shift ICC(0) needed (0 for an H-matrix) */
   double   *dsqrt;             /* sqrt of A's diagonal */
   PetscInt  P;                 /* (x, b) pairs, scaled, columns normalised to ||b|| = 1 */
   float    *x, *b;             /* [n, P] */
@@ -32,11 +34,49 @@ struct _n_PdICFactor {
   double   *work;
 };
 
+/* ICC(0) of the scaled matrix (unit diagonal; lower entries a[] by rows, row i's at lptr[i]..lptr[i+1]
+   with columns col[] ascending): d[] the diagonal, l[] the lower entries on the same pattern. A pivot
+   that is not positive restarts with a diagonal shift (1e-3, doubled each time), as PETSc's ICC
+   does; *shift is the one that succeeded, or -1 when none did (values that are not finite). */
+static PetscErrorCode ICC0(PetscInt n, const PetscInt lptr[], const PetscInt col[], const double a[], double d[], double l[], PetscReal *shift)
+{
+  PetscReal alpha = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt attempt = 0;; attempt++) {
+    PetscBool ok = PETSC_TRUE;
+    for (PetscInt i = 0; i < n && ok; i++) {
+      double s = 1.0 + alpha;
+      for (PetscInt k = lptr[i]; k < lptr[i + 1]; k++) {
+        const PetscInt j  = col[k];
+        double         v  = a[k];
+        PetscInt       pi = lptr[i], pj = lptr[j];
+        while (pi < k && pj < lptr[j + 1]) { /* rows i and j of L left of column j */
+          if (col[pi] == col[pj]) v -= l[pi++] * l[pj++];
+          else if (col[pi] < col[pj]) pi++;
+          else pj++;
+        }
+        l[k] = v / d[j];
+        s -= l[k] * l[k];
+      }
+      ok   = (PetscBool)(s > 1e-12);
+      d[i] = ok ? PetscSqrtReal(s) : 0;
+    }
+    if (ok || attempt == 60) {
+      *shift = ok ? alpha : -1;
+      break;
+    }
+    alpha = alpha > 0 ? 2 * alpha : 1e-3;
+  }
+  PetscFunctionReturn(0);
+}
+
 /*@ PdICGraphCreate - the scaled graph of a sequential AIJ matrix (explicit zeros are not edges) @*/
 PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
 {
   PdICGraph          g;
-  PetscInt           n, m, E = 0, El = 0, e = 0, l = 0;
+  PetscInt           n, m, E = 0, El = 0, e = 0, l = 0, *lptr, *lc;
+  double            *la, *d0, *ll;
   const PetscInt    *ia, *ja;
   const PetscScalar *va;
   PetscBool          done, isaij;
@@ -78,9 +118,11 @@ PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
   g->E  = E;
   g->El = El;
   PetscCall(PetscMalloc4(E, &g->esrc, E, &g->edst, n + El, &g->lrow, n + El, &g->lcol));
-  PetscCall(PetscMalloc3(n * IC_NODE_FEATURES, &g->nfeat, PetscMax(E, 1), &g->efeat, PetscMax(El, 1), &g->lfeat));
+  PetscCall(PetscMalloc4(n * IC_NODE_FEATURES, &g->nfeat, PetscMax(E, 1), &g->efeat, PetscMax(El, 1), &g->lfeat, n + El, &g->l0));
+  PetscCall(PetscMalloc5(n + 1, &lptr, PetscMax(El, 1), &lc, PetscMax(El, 1), &la, n, &d0, PetscMax(El, 1), &ll));
   for (PetscInt i = 0; i < n; i++) {
     double sum = 0, asum = 0;
+    lptr[i]    = l;
     g->lrow[i] = g->lcol[i] = i;
     for (PetscInt k = ia[i]; k < ia[i + 1]; k++) {
       PetscInt j = ja[k];
@@ -97,6 +139,8 @@ PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
         g->lrow[n + l] = i;
         g->lcol[n + l] = j;
         g->lfeat[l]    = (float)s;
+        lc[l]          = j;
+        la[l]          = s;
         l++;
       }
     }
@@ -104,9 +148,18 @@ PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
     g->nfeat[IC_NODE_FEATURES * i + 1] = (float)sum;
     g->nfeat[IC_NODE_FEATURES * i + 2] = (float)asum;
   }
+  lptr[n] = l;
+  PetscCall(ICC0(n, lptr, lc, la, d0, ll, &g->shift));
+  for (PetscInt i = 0; i < n; i++) g->l0[i] = (float)d0[i];
+  for (PetscInt k = 0; k < El; k++) g->l0[n + k] = (float)ll[k];
+  PetscCall(PetscFree5(lptr, lc, la, d0, ll));
   PetscCall(MatSeqAIJRestoreArrayRead(B, &va));
   PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
   if (B != A) PetscCall(MatDestroy(&B));
+  if (g->shift < 0) {
+    PetscCall(PdICGraphDestroy(&g));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_MAT_CH_ZRPVT, "learned_ic: ICC(0) of the matrix has no positive pivots even with a large diagonal shift: its values are not finite");
+  }
   *graph = g;
   PetscFunctionReturn(0);
 }
@@ -118,7 +171,7 @@ PetscErrorCode PdICGraphDestroy(PdICGraph *graph)
   PetscFunctionBegin;
   if (!g) PetscFunctionReturn(0);
   PetscCall(PetscFree4(g->esrc, g->edst, g->lrow, g->lcol));
-  PetscCall(PetscFree3(g->nfeat, g->efeat, g->lfeat));
+  PetscCall(PetscFree4(g->nfeat, g->efeat, g->lfeat, g->l0));
   PetscCall(PetscFree(g->dsqrt));
   PetscCall(PetscFree2(g->x, g->b));
   PetscCall(PetscFree(g));
@@ -158,18 +211,19 @@ static PetscErrorCode Input(PdTape tape, PetscInt r, PetscInt c, const float *sr
   PetscFunctionReturn(0);
 }
 
-/* The factor's values [n + El, 1] in the scaled variables: the graph's features as tape inputs,
-   then the network */
+/* The factor's values [n + El, 1] in the scaled variables: the graph's features (and ICC(0)'s factor,
+   which a correction model multiplies) as tape inputs, then the network */
 static PetscErrorCode Forward(NOp model, PdTape tape, PdICGraph g, PdTensor *L)
 {
   NOpGraph gr = {g->n, g->E, g->El, g->esrc, g->edst, g->lrow, g->lcol};
-  PdTensor nf, ef, lf;
+  PdTensor nf, ef, lf, l0;
 
   PetscFunctionBegin;
   PetscCall(Input(tape, g->n, IC_NODE_FEATURES, g->nfeat, &nf));
   PetscCall(Input(tape, g->E, 1, g->efeat, &ef));
   PetscCall(Input(tape, g->El, 1, g->lfeat, &lf));
-  PetscCall(NOpLearnedICForward(model, tape, &gr, nf, ef, lf, L));
+  PetscCall(Input(tape, g->n + g->El, 1, g->l0, &l0));
+  PetscCall(NOpLearnedICForward(model, tape, &gr, nf, ef, lf, l0, L));
   PetscFunctionReturn(0);
 }
 

@@ -5,7 +5,7 @@
 # (CG, rtol 1e-8): ICC(0), GAMG, BoomerAMG, learned_ic without the set-up trial
 # (-pc_learned_ic_fallback none) and with it (the default). Resumable: every file, model and
 # report under bench/out/precond_files/ is kept and a run whose result exists is skipped.
-# Usage: bench/precond_files.sh [n=64] [train=50] [held=20]; prints the table.
+# Usage: [OUT=dir] bench/precond_files.sh [n=64] [train=50] [held=20]; prints the table.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 pdeop="${PDEOP:-$root/build/pdeop}"
@@ -13,7 +13,7 @@ writer="${WRITER:-$root/build/bench_write_systems}"
 n=${1:-64}
 ntrain=${2:-50}
 nheld=${3:-20}
-out="$root/bench/out/precond_files"
+out="${OUT:-$root/bench/out/precond_files}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 [ -x "$pdeop" ] && [ -x "$writer" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
 mkdir -p "$out"

@@ -66,6 +66,8 @@ PETSC_EXTERN PetscErrorCode PdLearnedICLoss(NOp, PdTape, PdICGraph, PdTensor *);
    reused; NULL makes a temporary one. */
 typedef struct _n_PdICFactor *PdICFactor;
 PETSC_EXTERN PetscErrorCode PdLearnedICFactor(NOp, PdTape, PdICGraph, PdICFactor *);
+/* ICC(0) of the graph's matrix (the factor an untrained correction model predicts) and its diagonal shift */
+PETSC_EXTERN PetscErrorCode PdICGraphICCFactor(PdICGraph, PdICFactor *, PetscReal *);
 PETSC_EXTERN PetscErrorCode PdICFactorApply(PdICFactor, const PetscScalar[], PetscScalar[]);
 PETSC_EXTERN PetscErrorCode PdICFactorMult(PdICFactor, const PetscScalar[], PetscScalar[]);
 PETSC_EXTERN PetscErrorCode PdICFactorGetSize(PdICFactor, PetscInt *, PetscInt *);

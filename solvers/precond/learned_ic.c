@@ -18,6 +18,7 @@ struct _n_PdICGraph {
   float    *efeat;             /* [E, 1] scaled values */
   float    *lfeat;             /* [El, 1] scaled values of the strictly lower edges */
   float    *l0;                /* [n + El, 1] ICC(0)'s factor of the scaled matrix, entries as lrow/lcol */
+  double   *l0d;               /* the same in double precision, for ICC(0) itself */
   PetscReal shift;             /* the diagonal shift ICC(0) needed (0 for an H-matrix) */
   double   *dsqrt;             /* sqrt of A's diagonal */
   PetscInt  P;                 /* (x, b) pairs, scaled, columns normalised to ||b|| = 1 */
@@ -119,7 +120,10 @@ PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
   g->El = El;
   PetscCall(PetscMalloc4(E, &g->esrc, E, &g->edst, n + El, &g->lrow, n + El, &g->lcol));
   PetscCall(PetscMalloc4(n * IC_NODE_FEATURES, &g->nfeat, PetscMax(E, 1), &g->efeat, PetscMax(El, 1), &g->lfeat, n + El, &g->l0));
-  PetscCall(PetscMalloc5(n + 1, &lptr, PetscMax(El, 1), &lc, PetscMax(El, 1), &la, n, &d0, PetscMax(El, 1), &ll));
+  PetscCall(PetscMalloc1(n + El, &g->l0d));
+  PetscCall(PetscMalloc3(n + 1, &lptr, PetscMax(El, 1), &lc, PetscMax(El, 1), &la));
+  d0 = g->l0d;
+  ll = g->l0d + n;
   for (PetscInt i = 0; i < n; i++) {
     double sum = 0, asum = 0;
     lptr[i]    = l;
@@ -150,9 +154,8 @@ PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
   }
   lptr[n] = l;
   PetscCall(ICC0(n, lptr, lc, la, d0, ll, &g->shift));
-  for (PetscInt i = 0; i < n; i++) g->l0[i] = (float)d0[i];
-  for (PetscInt k = 0; k < El; k++) g->l0[n + k] = (float)ll[k];
-  PetscCall(PetscFree5(lptr, lc, la, d0, ll));
+  for (PetscInt k = 0; k < n + El; k++) g->l0[k] = (float)g->l0d[k];
+  PetscCall(PetscFree3(lptr, lc, la));
   PetscCall(MatSeqAIJRestoreArrayRead(B, &va));
   PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
   if (B != A) PetscCall(MatDestroy(&B));
@@ -172,6 +175,7 @@ PetscErrorCode PdICGraphDestroy(PdICGraph *graph)
   if (!g) PetscFunctionReturn(0);
   PetscCall(PetscFree4(g->esrc, g->edst, g->lrow, g->lcol));
   PetscCall(PetscFree4(g->nfeat, g->efeat, g->lfeat, g->l0));
+  PetscCall(PetscFree(g->l0d));
   PetscCall(PetscFree(g->dsqrt));
   PetscCall(PetscFree2(g->x, g->b));
   PetscCall(PetscFree(g));
@@ -249,28 +253,14 @@ PetscErrorCode PdLearnedICLoss(NOp m, PdTape tape, PdICGraph g, PdTensor *loss)
   PetscFunctionReturn(0);
 }
 
-/*@
-  PdLearnedICFactor - run the network on a graph and assemble L in CSR for the triangular solves
-
-  Input: model (an NOp of type learned_ic), tape (a tape without gradients, reset here, so a
-  sequence of set-ups allocates nothing; NULL: a temporary one), g.
-  Output: factor.
-@*/
-PetscErrorCode PdLearnedICFactor(NOp m, PdTape tape, PdICGraph g, PdICFactor *factor)
+/* L in CSR for the triangular solves from its values in the scaled variables ([n + El], the graph's
+   order of lrow/lcol): Lf (the network's, float) or Ld (double) */
+static PetscErrorCode Assemble(PdICGraph g, const float *Lf, const double *Ld, PdICFactor *factor)
 {
-  PdTape     own = NULL;
-  PdTensor   L;
   PdICFactor f;
   PetscInt  *next;
 
   PetscFunctionBegin;
-  if (!tape) {
-    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &own));
-    PetscCall(PdTapeSetGradEnabled(own, PETSC_FALSE));
-    tape = own;
-  }
-  PetscCall(PdTapeReset(tape));
-  PetscCall(Forward(m, tape, g, &L));
   PetscCall(PetscNew(&f));
   f->n   = g->n;
   f->nnz = g->El;
@@ -284,9 +274,9 @@ PetscErrorCode PdLearnedICFactor(NOp m, PdTape tape, PdICGraph g, PdICFactor *fa
   for (PetscInt e = g->n; e < g->n + g->El; e++) {
     PetscInt i = g->lrow[e], k = next[i]++;
     f->ja[k]   = g->lcol[e];
-    f->val[k]  = g->dsqrt[i] * L->data[e];
+    f->val[k]  = g->dsqrt[i] * (Ld ? Ld[e] : (double)Lf[e]);
   }
-  for (PetscInt i = 0; i < g->n; i++) f->idiag[i] = 1.0 / (g->dsqrt[i] * PetscMax((double)L->data[i], 1e-6));
+  for (PetscInt i = 0; i < g->n; i++) f->idiag[i] = 1.0 / (g->dsqrt[i] * PetscMax(Ld ? Ld[i] : (double)Lf[i], 1e-6));
   /* transpose: row i of L^T holds column i of L */
   PetscCall(PetscMalloc3(g->n + 1, &f->ta, PetscMax(f->nnz, 1), &f->tj, PetscMax(f->nnz, 1), &f->tval));
   PetscCall(PetscArrayzero(f->ta, g->n + 1));
@@ -300,13 +290,49 @@ PetscErrorCode PdLearnedICFactor(NOp m, PdTape tape, PdICGraph g, PdICFactor *fa
       f->tval[q]  = f->val[k];
     }
   PetscCall(PetscFree(next));
-  PetscCall(PdTapeDestroy(&own));
   for (PetscInt k = 0; k < f->nnz + f->n; k++)
     if (k < f->nnz ? (!PetscIsNormalReal(f->val[k]) && f->val[k] != 0.0) : !PetscIsNormalReal(f->idiag[k - f->nnz])) {
       PetscCall(PdICFactorDestroy(&f));
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FP, "learned_ic: the model produced a non-finite factor entry; the model file is damaged or was trained to divergence");
     }
   *factor = f;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdLearnedICFactor - run the network on a graph and assemble L in CSR for the triangular solves
+
+  Input: model (an NOp of type learned_ic), tape (a tape without gradients, reset here, so a
+  sequence of set-ups allocates nothing; NULL: a temporary one), g.
+  Output: factor.
+@*/
+PetscErrorCode PdLearnedICFactor(NOp m, PdTape tape, PdICGraph g, PdICFactor *factor)
+{
+  PdTape   own = NULL;
+  PdTensor L;
+
+  PetscFunctionBegin;
+  if (!tape) {
+    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &own));
+    PetscCall(PdTapeSetGradEnabled(own, PETSC_FALSE));
+    tape = own;
+  }
+  PetscCall(PdTapeReset(tape));
+  PetscCall(Forward(m, tape, g, &L));
+  PetscCall(Assemble(g, L->data, NULL, factor));
+  PetscCall(PdTapeDestroy(&own));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdICGraphICCFactor - ICC(0) of the graph's matrix as a factor (computed with the graph, in double
+  precision; what an untrained correction model predicts), with the diagonal shift it needed
+@*/
+PetscErrorCode PdICGraphICCFactor(PdICGraph g, PdICFactor *factor, PetscReal *shift)
+{
+  PetscFunctionBegin;
+  PetscCall(Assemble(g, NULL, g->l0d, factor));
+  if (shift) *shift = g->shift;
   PetscFunctionReturn(0);
 }
 

@@ -523,6 +523,81 @@ static void test_untrained_is_icc(void **state)
   PDT(NOpDestroy(&m));
 }
 
+/* The trial's verdict is kept for a sequence: with -pc_learned_ic_trial_every 3 one KSP solving 5
+   Darcy systems runs the trial at set-ups 1 and 4, and each solve with the weak former-format model
+   (which loses to ICC(0)) takes ICC(0)'s iterations, the kept verdict included; a Poisson system of
+   another size runs it again, and -pc_learned_ic_trial_every 1 runs it at every set-up */
+static void test_trial_every(void **state)
+{
+  PdFamily    fam, poisson;
+  Mat         A = NULL, B = NULL;
+  Vec         b, x;
+  KSP         ksp;
+  PC          pc;
+  PetscInt    trials, setups, its, iti;
+  char        file[PETSC_MAX_PATH_LEN];
+  const char *src = getenv("PDEOP_SOURCE_DIR"), *ran;
+
+  assert_non_null(src);
+  PDT(PetscSNPrintf(file, sizeof(file), "%s/tests/data/learned_ic_v0.h5", src));
+  PDT(PdFamilyCreate(17, 9, &fam));
+  PDT(KSPCreate(PETSC_COMM_SELF, &ksp));
+  PDT(KSPSetType(ksp, KSPCG));
+  PDT(KSPSetTolerances(ksp, 1e-8, 1e-50, PETSC_DEFAULT, 1000));
+  PDT(KSPGetPC(ksp, &pc));
+  PDT(PCSetType(pc, "learned_ic"));
+  PDT(KSPSetOptionsPrefix(ksp, "te_"));
+  PDT(PetscOptionsSetValue(NULL, "-te_pc_learned_model", file));
+  PDT(PetscOptionsSetValue(NULL, "-te_pc_learned_ic_trial_every", "3"));
+  PDT(KSPSetFromOptions(ksp));
+  for (PetscInt s = 0; s < 5; s++) {
+    PDT(PdFamilyOperator(&fam, s, &A));
+    if (!s) PDT(MatCreateVecs(A, &x, &b));
+    PDT(PdFamilyRHS(&fam, s, 0, b));
+    PDT(KSPSetOperators(ksp, A, A));
+    PDT(KSPSolve(ksp, b, x));
+    PDT(KSPGetIterationNumber(ksp, &its));
+    PDT(PCLearnedICGetRan(pc, &ran));
+    assert_string_equal(ran, "icc");
+    PDT(CGIterations(A, b, PCICC, NULL, &iti));
+    assert_int_equal(its, iti);
+  }
+  PDT(PCLearnedICGetTrials(pc, &trials, &setups));
+  assert_int_equal(setups, 5);
+  assert_int_equal(trials, 2);
+  PDT(PdFamilyCreate(9, 4, &poisson));
+  poisson.problem = PD_FAMILY_POISSON;
+  PDT(PdFamilyOperator(&poisson, 0, &B));
+  PDT(KSPReset(ksp));
+  PDT(KSPSetOperators(ksp, B, B));
+  PDT(VecDestroy(&b));
+  PDT(VecDestroy(&x));
+  PDT(MatCreateVecs(B, &x, &b));
+  PDT(VecSet(b, 1.0));
+  PDT(KSPSolve(ksp, b, x));
+  PDT(PCLearnedICGetTrials(pc, &trials, &setups));
+  assert_int_equal(trials, 3);
+  PDT(PetscOptionsSetValue(NULL, "-te_pc_learned_ic_trial_every", "1"));
+  PDT(KSPSetFromOptions(ksp));
+  for (PetscInt s = 1; s < 3; s++) { /* refilled: a new set-up */
+    PDT(PdFamilyOperator(&poisson, s, &B));
+    PDT(KSPSetOperators(ksp, B, B));
+    PDT(KSPSolve(ksp, b, x));
+  }
+  PDT(PCLearnedICGetTrials(pc, &trials, &setups));
+  assert_int_equal(trials, 5);
+  assert_int_equal(setups, 8);
+  PDT(PetscOptionsClearValue(NULL, "-te_pc_learned_model"));
+  PDT(PetscOptionsClearValue(NULL, "-te_pc_learned_ic_trial_every"));
+  PDT(KSPDestroy(&ksp));
+  PDT(VecDestroy(&b));
+  PDT(VecDestroy(&x));
+  PDT(MatDestroy(&A));
+  PDT(MatDestroy(&B));
+  PDT(PdFamilyDestroy(&fam));
+  PDT(PdFamilyDestroy(&poisson));
+}
+
 /* No model, a missing file, a file of another kind, a matrix that is not SPD */
 static void test_errors(void **state)
 {
@@ -571,6 +646,7 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_training_beats_icc),
   cmocka_unit_test(test_nop_save_load),
   cmocka_unit_test(test_untrained_is_icc),
+  cmocka_unit_test(test_trial_every),
   cmocka_unit_test(test_errors),
 };
 PDT_MAIN("learned_ic", tests)

@@ -418,6 +418,19 @@ PetscErrorCode PCLearnedICGetRan(PC pc, const char **ran)
   PetscFunctionReturn(0);
 }
 
+/*@ PCLearnedICGetTrials - trials against ICC(0) this rank ran, and set-ups, so far (either may be NULL) @*/
+PetscErrorCode PCLearnedICGetTrials(PC pc, PetscInt *trials, PetscInt *setups)
+{
+  PetscBool same;
+
+  PetscFunctionBegin;
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, "learned_ic", &same));
+  PetscCheck(same, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_WRONG, "PCLearnedICGetTrials needs a learned_ic PC");
+  if (trials) *trials = ((PC_LearnedIC *)pc->data)->trials;
+  if (setups) *setups = ((PC_LearnedIC *)pc->data)->setups;
+  PetscFunctionReturn(0);
+}
+
 /*MC
   PCLEARNEDIC - "learned_ic": M = L L^T with L predicted by a graph network from the matrix
   (pdeop precond train -type learned_ic). Options: -pc_learned_model file.h5 (required unless

@@ -36,7 +36,7 @@ done
 echo
 echo "CG to rtol 1e-8, $nheld held-out systems at ${n}^2 per family (learned_ic trained on $ntrain systems of the same family, $((ntrain / 5)) of them validating), iterations per system and total seconds (set-up + solve) over the held-out file:"
 echo
-echo "| family | ICC(0) its | learned_ic its (no trial) | ratio | learned_ic its (trial) | ICC(0) s | learned_ic s (no trial) | learned_ic s (trial) | trial s per system | trial at every set-up: s per system | GAMG its, s | BoomerAMG its, s | training s |"
+echo "| family | ICC(0) its | learned_ic its (no trial) | ratio | learned_ic its (trial) | ICC(0) s | learned_ic s (no trial) | learned_ic s (trial) | trial s per system (of an ICC(0) solve) | trial at every set-up: s per system (of an ICC(0) solve) | GAMG its, s | BoomerAMG its, s | training s |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for kind in aniso iid; do
   tag="${kind}_${n}"
@@ -46,9 +46,9 @@ for kind in aniso iid; do
   [ -s "$a" ] && [ -s "$t" ] && [ -s "$e" ] || { echo "| $kind | (missing) |"; continue; }
   awk -v k="$kind" -v N="$nheld" -v ii="$(jget $a icc_iterations)" -v li="$(jget $a learned_ic_iterations)" -v ti="$(jget $t learned_ic_iterations)" \
       -v is="$(jget $a icc_total_seconds)" -v ls="$(jget $a learned_ic_total_seconds)" -v ts="$(jget $t learned_ic_total_seconds)" \
-      -v lsu="$(jget $a learned_ic_setup_seconds)" -v tsu="$(jget $t learned_ic_setup_seconds)" -v esu="$(jget $e learned_ic_setup_seconds)" \
+      -v tt="$(jget $t learned_ic_trial_seconds)" -v tic="$(jget $t icc_solve_seconds)" -v et="$(jget $e learned_ic_trial_seconds)" -v eic="$(jget $e icc_solve_seconds)" \
       -v gi="$(jget $a gamg_iterations)" -v gs="$(jget $a gamg_total_seconds)" -v hi="$(jget $a hypre_iterations)" -v hs="$(jget $a hypre_total_seconds)" -v tr="$(jget "$out/$tag.train.json" seconds)" \
-      'BEGIN{printf "| %s | %.1f | %.1f | %.2f | %.1f | %.3f | %.3f | %.3f | %.4f | %.4f | %.1f, %.3f | %s | %.1f |\n", k, ii/N, li/N, li/ii, ti/N, is, ls, ts, (tsu-lsu)/N, (esu-lsu)/N, gi/N, gs, (hi == "" ? "-" : sprintf("%.1f, %.3f", hi/N, hs)), tr}'
+      'BEGIN{printf "| %s | %.1f | %.1f | %.2f | %.1f | %.3f | %.3f | %.3f | %.4f (%.0f%%) | %.4f (%.0f%%) | %.1f, %.3f | %s | %.1f |\n", k, ii/N, li/N, li/ii, ti/N, is, ls, ts, tt/N, 100*tt/tic, et/N, 100*et/eic, gi/N, gs, (hi == "" ? "-" : sprintf("%.1f, %.3f", hi/N, hs)), tr}'
 done
 echo
 for kind in aniso iid; do

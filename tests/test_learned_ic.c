@@ -562,7 +562,7 @@ static void test_trial_every(void **state)
     PDT(CGIterations(A, b, PCICC, NULL, &iti));
     assert_int_equal(its, iti);
   }
-  PDT(PCLearnedICGetTrials(pc, &trials, &setups));
+  PDT(PCLearnedICGetTrials(pc, &trials, &setups, NULL));
   assert_int_equal(setups, 5);
   assert_int_equal(trials, 2);
   PDT(PdFamilyCreate(9, 4, &poisson));
@@ -575,7 +575,7 @@ static void test_trial_every(void **state)
   PDT(MatCreateVecs(B, &x, &b));
   PDT(VecSet(b, 1.0));
   PDT(KSPSolve(ksp, b, x));
-  PDT(PCLearnedICGetTrials(pc, &trials, &setups));
+  PDT(PCLearnedICGetTrials(pc, &trials, &setups, NULL));
   assert_int_equal(trials, 3);
   PDT(PetscOptionsSetValue(NULL, "-te_pc_learned_ic_trial_every", "1"));
   PDT(KSPSetFromOptions(ksp));
@@ -584,7 +584,7 @@ static void test_trial_every(void **state)
     PDT(KSPSetOperators(ksp, B, B));
     PDT(KSPSolve(ksp, b, x));
   }
-  PDT(PCLearnedICGetTrials(pc, &trials, &setups));
+  PDT(PCLearnedICGetTrials(pc, &trials, &setups, NULL));
   assert_int_equal(trials, 5);
   assert_int_equal(setups, 8);
   PDT(PetscOptionsClearValue(NULL, "-te_pc_learned_model"));

@@ -82,8 +82,8 @@ typedef enum { PC_LEARNED_IC_FALLBACK_NONE, PC_LEARNED_IC_FALLBACK_ICC } PCLearn
 PETSC_EXTERN const char *const PCLearnedICFallbacks[];
 /* "learned", "icc" (the trial kept ICC(0)), "mixed" (on some ranks' blocks) or "none" (no set-up) */
 PETSC_EXTERN PetscErrorCode PCLearnedICGetRan(PC, const char **);
-/* trials against ICC(0) run and set-ups done (-pc_learned_ic_trial_every keeps a verdict in between) */
-PETSC_EXTERN PetscErrorCode PCLearnedICGetTrials(PC, PetscInt *, PetscInt *);
+/* trials against ICC(0) run, set-ups done (-pc_learned_ic_trial_every keeps a verdict in between), trials' seconds */
+PETSC_EXTERN PetscErrorCode PCLearnedICGetTrials(PC, PetscInt *, PetscInt *, PetscLogDouble *);
 PETSC_EXTERN PetscErrorCode PCCreate_LearnedIC(PC);
 PETSC_EXTERN PetscErrorCode KSPCreate_DCDM(KSP);
 

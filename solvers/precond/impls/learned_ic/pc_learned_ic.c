@@ -29,7 +29,7 @@ typedef struct {
   PC                  icc;                       /* ICC(0) of this rank's block while collecting without a model */
   Vec                 rl, yl;                    /* its sequential views of the local parts */
   PetscReal           kappa[2], trial[2];        /* the trial's condition numbers and residual reductions: learned, ICC(0) */
-  PetscLogDouble      trial_seconds;             /* of the last trial */
+  PetscLogDouble      trial_seconds, trial_total; /* of the last trial, of all */
   PetscInt            fallbacks, fallback_ranks; /* set-ups that fell back (here); ranks that did at the last */
   PetscMPIInt         size;
   char                collect[PETSC_MAX_PATH_LEN]; /* every system solved is appended here */
@@ -223,6 +223,7 @@ static PetscErrorCode Choose(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
     PetscCall(Trial(ic, Ad));
     PetscCall(PetscTime(&t1));
     ic->trial_seconds = t1 - t0;
+    ic->trial_total += t1 - t0;
     ic->since_trial   = 0;
     ic->trial_n       = n;
     ic->stale         = PETSC_FALSE;
@@ -409,8 +410,8 @@ PetscErrorCode PCLearnedICGetRan(PC pc, const char **ran)
   PetscFunctionReturn(0);
 }
 
-/*@ PCLearnedICGetTrials - trials against ICC(0) this rank ran, and set-ups, so far (either may be NULL) @*/
-PetscErrorCode PCLearnedICGetTrials(PC pc, PetscInt *trials, PetscInt *setups)
+/*@ PCLearnedICGetTrials - trials against ICC(0) this rank ran, set-ups, and the trials' seconds, so far (any may be NULL) @*/
+PetscErrorCode PCLearnedICGetTrials(PC pc, PetscInt *trials, PetscInt *setups, PetscLogDouble *seconds)
 {
   PetscBool same;
 
@@ -419,6 +420,7 @@ PetscErrorCode PCLearnedICGetTrials(PC pc, PetscInt *trials, PetscInt *setups)
   PetscCheck(same, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_WRONG, "PCLearnedICGetTrials needs a learned_ic PC");
   if (trials) *trials = ((PC_LearnedIC *)pc->data)->trials;
   if (setups) *setups = ((PC_LearnedIC *)pc->data)->setups;
+  if (seconds) *seconds = ((PC_LearnedIC *)pc->data)->trial_total;
   PetscFunctionReturn(0);
 }
 

@@ -456,7 +456,7 @@ static void test_nop_save_load(void **state)
 }
 
 /* An untrained correction model is ICC(0): its preconditioner equals PETSc's PCICC on random vectors
-   to float precision, on a Darcy system and on a Poisson system of another size, and CG needs the
+   to float precision (the graph's own ICC(0), PdICGraphICCFactor, to double precision), on a Darcy system and on a Poisson system of another size, and CG needs the
    same iterations with either (through the PC and a saved model file) */
 static void test_untrained_is_icc(void **state)
 {
@@ -505,6 +505,21 @@ static void test_untrained_is_icc(void **state)
     }
     PDT(VecRestoreArrayRead(y, &ra));
     if (!(err <= 1e-5 * nrm)) fail_msg("untrained correction model against ICC(0): max difference %g (max entry %g)", err, nrm);
+    { /* the graph's own ICC(0) in double precision: PETSc's to rounding, no shift on these M-matrices */
+      PdICFactor f0;
+      PetscReal  shift;
+      err = 0;
+      PDT(PdICGraphICCFactor(g, &f0, &shift));
+      assert_true(shift == 0);
+      PDT(VecGetArrayRead(r, &ra));
+      PDT(PdICFactorApply(f0, ra, z));
+      PDT(VecRestoreArrayRead(r, &ra));
+      PDT(VecGetArrayRead(y, &ra));
+      for (PetscInt i = 0; i < n; i++) err = PetscMax(err, PetscAbsScalar(z[i] - ra[i]));
+      PDT(VecRestoreArrayRead(y, &ra));
+      if (!(err <= 1e-12 * nrm)) fail_msg("the graph's ICC(0) against PETSc's: max difference %g (max entry %g)", err, nrm);
+      PDT(PdICFactorDestroy(&f0));
+    }
     PDT(MatCreateVecs(A, NULL, &b));
     PDT(PdFamilyRHS(&fam, 0, 0, b));
     PDT(CGIterations(A, b, "learned_ic", "ic_untrained.h5", &i1));

@@ -14,6 +14,7 @@ typedef struct {
   char           name[32];
   KSP            ksp;
   PetscInt       its, failed, fallbacks; /* learned_ic: set-ups whose trial kept ICC(0) */
+  PetscLogDouble trial;                  /* learned_ic: seconds of its trials against ICC(0) */
   PetscLogDouble setup, solve;
 } Method;
 
@@ -134,6 +135,7 @@ static PetscErrorCode ReportTable(MPI_Comm comm, PetscInt nm, const Method m[], 
     PetscCall(PetscSNPrintf(key, sizeof(key), "%s_failed", m[i].name));
     PetscCall(PdDictSetInt(report, key, m[i].failed));
     if (!strcmp(m[i].name, "learned_ic")) PetscCall(PdDictSetInt(report, "learned_ic_fallbacks", m[i].fallbacks));
+    if (!strcmp(m[i].name, "learned_ic")) PetscCall(PdDictSetReal(report, "learned_ic_trial_seconds", m[i].trial));
   }
   PetscFunctionReturn(0);
 }
@@ -254,6 +256,7 @@ PetscErrorCode PdCommandPrecondBench(MPI_Comm comm, PdDict report)
         PetscCall(KSPGetPC(m[i].ksp, &pc));
         PetscCall(PCLearnedICGetRan(pc, &ran));
         if (strcmp(ran, "learned")) m[i].fallbacks++;
+        PetscCall(PCLearnedICGetTrials(pc, NULL, NULL, &m[i].trial));
       }
     }
     if (iw >= 0 && hindsight) {

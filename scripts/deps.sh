@@ -2,7 +2,9 @@
 # Install pdeop's build and test dependencies from Debian's archive (idempotent: a second run
 # installs nothing). Used by both README commands and by CI.
 set -euo pipefail
-packages=(build-essential cmake pkg-config petsc-dev libfftw3-dev libopenblas-dev libcmocka-dev libpng-dev)
+# python3-petsc4py is Debian's petsc4py, matching its PETSc 3.18; it is for /usr/bin/python3 (not a
+# pyenv or virtualenv python first on PATH) and only tests/cli_petsc4py.sh uses it
+packages=(build-essential cmake pkg-config petsc-dev libfftw3-dev libopenblas-dev libcmocka-dev libpng-dev python3-petsc4py)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -79,6 +79,30 @@ expect_fail "-pc_learned_ic_fallback bogus" "fallback" $P solve darcy -da_grid_x
 expect_fail "-pc_learned_ic_fallback without a value" "fallback" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5 -pc_learned_ic_fallback
 expect_fail "-pc_learned_ic_trial_its 0" "trial_its must be at least 1" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5 -pc_learned_ic_trial_its 0
 
+# the safeguard on every kind of system tried: with the trial, a model trained on Darcy systems (a
+# correction to ICC(0)) and the weak former-format model (the factor itself, trained on Poisson) take
+# at most 1.1x ICC(0)'s iterations on Darcy systems, anisotropic and i.i.d.-coefficient systems
+# written by bench_write_systems, and a Poisson system of another size (65^2)
+W="${PDEOP_BUILD_DIR:?}/bench_write_systems"
+for k in 0 1; do
+  "$W" -kind aniso -n 24 -count 1 -first $k -seed 3 -o an$k.petsc >/dev/null
+  "$W" -kind iid -n 24 -count 1 -first $k -seed 3 -o ii$k.petsc >/dev/null
+done
+worst=0
+for model in ic.h5 "$old"; do
+  for sys in "-f an0.petsc" "-f an1.petsc" "-f ii0.petsc" "-f ii1.petsc" "darcy -da_grid_x 17 -seed 7" "darcy -da_grid_x 33 -seed 8" "poisson -da_grid_x 65"; do
+    $P solve $sys -ksp_type cg -pc_type icc -ksp_rtol 1e-8 -report si.json -quiet
+    $P solve $sys -ksp_type cg -pc_type learned_ic -pc_learned_model "$model" -ksp_rtol 1e-8 -report sl.json -quiet 2>/dev/null
+    r=$(awk -v a="$(jget sl.json iterations)" -v b="$(jget si.json iterations)" 'BEGIN{print a / b}')
+    worst=$(awk -v a="$r" -v b="$worst" 'BEGIN{print (a > b ? a : b)}')
+    [ "$(jget sl.json converged_reason)" = CONVERGED_RTOL ] || bad "safeguard: $sys with $model did not converge"
+  done
+done
+check "with the trial no system takes more than 1.1x ICC(0)'s iterations (worst ratio)" 'a <= 1.1' "$worst"
+expect_fail "-pc_learned_ic_trial_every 0" "trial_every must be at least 1" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5 -pc_learned_ic_trial_every 0
+expect_fail "-pc_learned_ic_trial_every without a value" "trial_every" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5 -pc_learned_ic_trial_every
+expect_fail "-ic_correction bogus" "Unknown logical value" $P precond train -type learned_ic -f three.petsc -ic_correction bogus -o x.h5
+
 # bad files and options: one message, non-zero exit
 head -c 3000 three.petsc > trunc.petsc
 expect_fail "truncated file" "truncated" $P precond train -f trunc.petsc -o x.h5

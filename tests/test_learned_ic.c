@@ -47,28 +47,37 @@ static PetscErrorCode MakeGraph(PetscInt res, PetscInt s, PetscInt P, PdFamily *
   PetscFunctionReturn(0);
 }
 
-/* a learned_ic NOp of width W and K layers from the seed, through the object API */
-static PetscErrorCode MakeModel(PetscInt W, PetscInt K, PetscInt64 seed, NOp *m)
+/* a learned_ic NOp of width W and K layers from the seed, through the object API: a correction to
+   ICC(0)'s factor, or (correction false) a network that predicts the factor itself */
+static PetscErrorCode MakeModelAs(PetscInt W, PetscInt K, PetscInt64 seed, PetscBool correction, NOp *m)
 {
   PetscFunctionBegin;
   PetscCall(NOpCreate(PETSC_COMM_SELF, m));
   PetscCall(NOpSetType(*m, NOPLEARNEDIC));
   PetscCall(NOpSetSeed(*m, seed));
   PetscCall(NOpLearnedICSetLayers(*m, W, K));
+  PetscCall(NOpLearnedICSetCorrection(*m, correction));
   PetscCall(NOpSetUp(*m));
   PetscFunctionReturn(0);
 }
 
-/* MakeModel(8, 2, 5) with every parameter moved by a uniform draw in [-0.15, 0.15) from *rng, seeded
+static PetscErrorCode MakeModel(PetscInt W, PetscInt K, PetscInt64 seed, NOp *m)
+{
+  PetscFunctionBegin;
+  PetscCall(MakeModelAs(W, K, seed, PETSC_TRUE, m));
+  PetscFunctionReturn(0);
+}
+
+/* MakeModelAs(8, 2, 5) with every parameter moved by a uniform draw in [-0.15, 0.15) from *rng, seeded
    (11, 0) here and left for the caller to draw on: random, but not trivial (perturbed heads) */
-static PetscErrorCode PerturbedModel(PdRng *rng, NOp *m)
+static PetscErrorCode PerturbedModel(PdRng *rng, PetscBool correction, NOp *m)
 {
   PdParams p;
   float   *data, *grad;
   PetscInt np;
 
   PetscFunctionBegin;
-  PetscCall(MakeModel(8, 2, 5, m));
+  PetscCall(MakeModelAs(8, 2, 5, correction, m));
   PetscCall(NOpGetParams(*m, &p));
   PetscCall(PdParamsGetArrays(p, &data, &grad));
   PetscCall(PdParamsGetSize(p, &np));
@@ -78,8 +87,9 @@ static PetscErrorCode PerturbedModel(PdRng *rng, NOp *m)
 }
 
 /* Apply inverts Mult; the engine's loss equals ||D^-1/2 (M x - b)||^2 / ||D^-1/2 b||^2 from the
-   assembled factor in double precision. The model is random but not trivial (perturbed heads). */
-static void test_factor_and_loss(void **state)
+   assembled factor in double precision; gradients match differences. The model is random but not
+   trivial (perturbed heads), of either parameterisation. */
+static void FactorAndLoss(PetscBool correction)
 {
   PdFamily    fam;
   Mat         A = NULL;
@@ -100,7 +110,7 @@ static void test_factor_and_loss(void **state)
 
   PDT(PdFamilyCreate(9, 3, &fam));
   PDT(MakeGraph(9, 0, P, &fam, &A, &g));
-  PDT(PerturbedModel(&rng, &m));
+  PDT(PerturbedModel(&rng, correction, &m));
   PDT(NOpGetParams(m, &p));
   PDT(PdParamsGetArrays(p, &data, &grad));
   PDT(PdParamsGetSize(p, &np));
@@ -195,6 +205,12 @@ static void test_factor_and_loss(void **state)
   PDT(NOpDestroy(&m));
   PDT(MatDestroy(&A));
   PDT(PdFamilyDestroy(&fam));
+}
+
+static void test_factor_and_loss(void **state)
+{
+  FactorAndLoss(PETSC_TRUE);
+  FactorAndLoss(PETSC_FALSE);
 }
 
 /* CG to rtol 1e-8 with the PC (and its model file, through -pc_learned_model): the iterations */
@@ -325,6 +341,12 @@ static PetscErrorCode CheckRoundTrip(NOp m, PdICGraph g, PetscInt n, const char 
   PetscCall(NOpGetSeed(m, &s1));
   PetscCall(NOpGetSeed(m2, &s2));
   PetscCheck(w1 == w2 && k1 == k2 && s1 == s2, PETSC_COMM_SELF, PETSC_ERR_PLIB, "reloaded width/layers/seed differ");
+  {
+    PetscBool c1, c2;
+    PetscCall(NOpLearnedICGetCorrection(m, &c1));
+    PetscCall(NOpLearnedICGetCorrection(m2, &c2));
+    PetscCheck(c1 == c2, PETSC_COMM_SELF, PETSC_ERR_PLIB, "reloaded parameterisation differs");
+  }
   PetscCall(NOpGetParams(m, &p1));
   PetscCall(NOpGetParams(m2, &p2));
   PetscCall(PdParamsGetNumber(p1, &n1));
@@ -370,9 +392,18 @@ static void test_nop_save_load(void **state)
   PDT(PdFamilyCreate(9, 4, &poisson));
   poisson.problem = PD_FAMILY_POISSON;
   PDT(MakeGraph(9, 0, 2, &poisson, &B, &gp));
-  PDT(PerturbedModel(&rng, &m));
+  PDT(PerturbedModel(&rng, PETSC_TRUE, &m));
   PDT(CheckRoundTrip(m, g, 81, "ic_rt.h5"));
   PDT(CheckRoundTrip(m, gp, 81, "ic_rt.h5"));
+  {
+    NOp       d;
+    PetscBool c;
+    PDT(PerturbedModel(&rng, PETSC_FALSE, &d));
+    PDT(CheckRoundTrip(d, g, 81, "ic_rt_direct.h5"));
+    PDT(NOpLearnedICGetCorrection(d, &c));
+    assert_false(c);
+    PDT(NOpDestroy(&d));
+  }
   PDT(PetscViewerASCIIOpen(PETSC_COMM_SELF, "ic_view.txt", &v));
   PDT(NOpView(m, v));
   PDT(PetscViewerDestroy(&v));
@@ -384,7 +415,7 @@ static void test_nop_save_load(void **state)
     buf[nr] = 0;
     fclose(fp);
   }
-  if (!strstr(buf, "learned_ic") || !strstr(buf, "width 8, 2 message-passing layers")) fail_msg("NOpView: %s", buf);
+  if (!strstr(buf, "learned_ic") || !strstr(buf, "width 8, 2 message-passing layers") || !strstr(buf, "correction to ICC(0)")) fail_msg("NOpView: %s", buf);
   PDT_FAILS(NOpMLPSetLayers(m, 4, 1));
   PDT_ERRMSG_HAS("type mlp");
   {
@@ -404,6 +435,11 @@ static void test_nop_save_load(void **state)
   PDT(NOpLearnedICGetLayers(old, &w, &k));
   assert_int_equal(w, 4);
   assert_int_equal(k, 1);
+  {
+    PetscBool c;
+    PDT(NOpLearnedICGetCorrection(old, &c));
+    assert_false(c); /* written before the correction existed: the network predicts the factor */
+  }
   PDT(CheckRoundTrip(old, gp, 81, "ic_v0_rt.h5"));
   PDT(MatCreateVecs(B, NULL, &b));
   PDT(VecSet(b, 1.0));
@@ -416,6 +452,164 @@ static void test_nop_save_load(void **state)
   PDT(MatDestroy(&A));
   PDT(MatDestroy(&B));
   PDT(PdFamilyDestroy(&darcy));
+  PDT(PdFamilyDestroy(&poisson));
+}
+
+/* An untrained correction model is ICC(0): its preconditioner equals PETSc's PCICC on random vectors
+   to float precision (the graph's own ICC(0), PdICGraphICCFactor, to double precision), on a Darcy system and on a Poisson system of another size, and CG needs the
+   same iterations with either (through the PC and a saved model file) */
+static void test_untrained_is_icc(void **state)
+{
+  NOp      m;
+  PetscInt sizes[2] = {33, 20};
+
+  PDT(MakeModel(4, 1, 0, &m));
+  PDT(NOpSave(m, "ic_untrained.h5", NULL, 0));
+  for (int c = 0; c < 2; c++) {
+    PdFamily           fam;
+    Mat                A = NULL;
+    PdICGraph          g;
+    PdICFactor         f;
+    PC                 icc;
+    Vec                r, y, b;
+    PetscScalar       *ya, *z;
+    const PetscScalar *ra;
+    PetscInt           n, i1, i2;
+    PdRng              rng;
+    double             err = 0, nrm = 0;
+
+    PDT(PdFamilyCreate(sizes[c], 5, &fam));
+    if (c == 1) fam.problem = PD_FAMILY_POISSON;
+    PDT(PdFamilyOperator(&fam, 0, &A));
+    PDT(PdICGraphCreate(A, &g));
+    PDT(PdLearnedICFactor(m, NULL, g, &f));
+    PDT(PCCreate(PETSC_COMM_SELF, &icc));
+    PDT(PCSetType(icc, PCICC));
+    PDT(PCSetOperators(icc, A, A));
+    PDT(PCSetUp(icc));
+    PDT(MatCreateVecs(A, &r, &y));
+    PDT(VecGetLocalSize(r, &n));
+    PDT(PdRngSeed(&rng, 7, 0));
+    PDT(VecGetArrayWrite(r, &ya));
+    for (PetscInt i = 0; i < n; i++) ya[i] = PdRngNormal(&rng);
+    PDT(VecRestoreArrayWrite(r, &ya));
+    PDT(PCApply(icc, r, y));
+    PDT(PetscMalloc1(n, &z));
+    PDT(VecGetArrayRead(r, &ra));
+    PDT(PdICFactorApply(f, ra, z));
+    PDT(VecRestoreArrayRead(r, &ra));
+    PDT(VecGetArrayRead(y, &ra));
+    for (PetscInt i = 0; i < n; i++) {
+      err = PetscMax(err, PetscAbsScalar(z[i] - ra[i]));
+      nrm = PetscMax(nrm, PetscAbsScalar(ra[i]));
+    }
+    PDT(VecRestoreArrayRead(y, &ra));
+    if (!(err <= 1e-5 * nrm)) fail_msg("untrained correction model against ICC(0): max difference %g (max entry %g)", err, nrm);
+    { /* the graph's own ICC(0) in double precision: PETSc's to rounding, no shift on these M-matrices */
+      PdICFactor f0;
+      PetscReal  shift;
+      err = 0;
+      PDT(PdICGraphICCFactor(g, &f0, &shift));
+      assert_true(shift == 0);
+      PDT(VecGetArrayRead(r, &ra));
+      PDT(PdICFactorApply(f0, ra, z));
+      PDT(VecRestoreArrayRead(r, &ra));
+      PDT(VecGetArrayRead(y, &ra));
+      for (PetscInt i = 0; i < n; i++) err = PetscMax(err, PetscAbsScalar(z[i] - ra[i]));
+      PDT(VecRestoreArrayRead(y, &ra));
+      if (!(err <= 1e-12 * nrm)) fail_msg("the graph's ICC(0) against PETSc's: max difference %g (max entry %g)", err, nrm);
+      PDT(PdICFactorDestroy(&f0));
+    }
+    PDT(MatCreateVecs(A, NULL, &b));
+    PDT(PdFamilyRHS(&fam, 0, 0, b));
+    PDT(CGIterations(A, b, "learned_ic", "ic_untrained.h5", &i1));
+    PDT(CGIterations(A, b, PCICC, NULL, &i2));
+    assert_int_equal(i1, i2);
+    PDT(PetscFree(z));
+    PDT(VecDestroy(&b));
+    PDT(VecDestroy(&r));
+    PDT(VecDestroy(&y));
+    PDT(PCDestroy(&icc));
+    PDT(PdICFactorDestroy(&f));
+    PDT(PdICGraphDestroy(&g));
+    PDT(MatDestroy(&A));
+    PDT(PdFamilyDestroy(&fam));
+  }
+  PDT(NOpDestroy(&m));
+}
+
+/* The trial's verdict is kept for a sequence: with -pc_learned_ic_trial_every 3 one KSP solving 5
+   Darcy systems runs the trial at set-ups 1 and 4, and each solve with the weak former-format model
+   (which loses to ICC(0)) takes ICC(0)'s iterations, the kept verdict included; a Poisson system of
+   another size runs it again, and -pc_learned_ic_trial_every 1 runs it at every set-up */
+static void test_trial_every(void **state)
+{
+  PdFamily    fam, poisson;
+  Mat         A = NULL, B = NULL;
+  Vec         b, x;
+  KSP         ksp;
+  PC          pc;
+  PetscInt    trials, setups, its, iti;
+  char        file[PETSC_MAX_PATH_LEN];
+  const char *src = getenv("PDEOP_SOURCE_DIR"), *ran;
+
+  assert_non_null(src);
+  PDT(PetscSNPrintf(file, sizeof(file), "%s/tests/data/learned_ic_v0.h5", src));
+  PDT(PdFamilyCreate(17, 9, &fam));
+  PDT(KSPCreate(PETSC_COMM_SELF, &ksp));
+  PDT(KSPSetType(ksp, KSPCG));
+  PDT(KSPSetTolerances(ksp, 1e-8, 1e-50, PETSC_DEFAULT, 1000));
+  PDT(KSPGetPC(ksp, &pc));
+  PDT(PCSetType(pc, "learned_ic"));
+  PDT(KSPSetOptionsPrefix(ksp, "te_"));
+  PDT(PetscOptionsSetValue(NULL, "-te_pc_learned_model", file));
+  PDT(PetscOptionsSetValue(NULL, "-te_pc_learned_ic_trial_every", "3"));
+  PDT(KSPSetFromOptions(ksp));
+  for (PetscInt s = 0; s < 5; s++) {
+    PDT(PdFamilyOperator(&fam, s, &A));
+    if (!s) PDT(MatCreateVecs(A, &x, &b));
+    PDT(PdFamilyRHS(&fam, s, 0, b));
+    PDT(KSPSetOperators(ksp, A, A));
+    PDT(KSPSolve(ksp, b, x));
+    PDT(KSPGetIterationNumber(ksp, &its));
+    PDT(PCLearnedICGetRan(pc, &ran));
+    assert_string_equal(ran, "icc");
+    PDT(CGIterations(A, b, PCICC, NULL, &iti));
+    assert_int_equal(its, iti);
+  }
+  PDT(PCLearnedICGetTrials(pc, &trials, &setups, NULL));
+  assert_int_equal(setups, 5);
+  assert_int_equal(trials, 2);
+  PDT(PdFamilyCreate(9, 4, &poisson));
+  poisson.problem = PD_FAMILY_POISSON;
+  PDT(PdFamilyOperator(&poisson, 0, &B));
+  PDT(KSPReset(ksp));
+  PDT(KSPSetOperators(ksp, B, B));
+  PDT(VecDestroy(&b));
+  PDT(VecDestroy(&x));
+  PDT(MatCreateVecs(B, &x, &b));
+  PDT(VecSet(b, 1.0));
+  PDT(KSPSolve(ksp, b, x));
+  PDT(PCLearnedICGetTrials(pc, &trials, &setups, NULL));
+  assert_int_equal(trials, 3);
+  PDT(PetscOptionsSetValue(NULL, "-te_pc_learned_ic_trial_every", "1"));
+  PDT(KSPSetFromOptions(ksp));
+  for (PetscInt s = 1; s < 3; s++) { /* refilled: a new set-up */
+    PDT(PdFamilyOperator(&poisson, s, &B));
+    PDT(KSPSetOperators(ksp, B, B));
+    PDT(KSPSolve(ksp, b, x));
+  }
+  PDT(PCLearnedICGetTrials(pc, &trials, &setups, NULL));
+  assert_int_equal(trials, 5);
+  assert_int_equal(setups, 8);
+  PDT(PetscOptionsClearValue(NULL, "-te_pc_learned_model"));
+  PDT(PetscOptionsClearValue(NULL, "-te_pc_learned_ic_trial_every"));
+  PDT(KSPDestroy(&ksp));
+  PDT(VecDestroy(&b));
+  PDT(VecDestroy(&x));
+  PDT(MatDestroy(&A));
+  PDT(MatDestroy(&B));
+  PDT(PdFamilyDestroy(&fam));
   PDT(PdFamilyDestroy(&poisson));
 }
 
@@ -466,6 +660,8 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_factor_and_loss),
   cmocka_unit_test(test_training_beats_icc),
   cmocka_unit_test(test_nop_save_load),
+  cmocka_unit_test(test_untrained_is_icc),
+  cmocka_unit_test(test_trial_every),
   cmocka_unit_test(test_errors),
 };
 PDT_MAIN("learned_ic", tests)

@@ -66,6 +66,8 @@ PETSC_EXTERN PetscErrorCode PdLearnedICLoss(NOp, PdTape, PdICGraph, PdTensor *);
    reused; NULL makes a temporary one. */
 typedef struct _n_PdICFactor *PdICFactor;
 PETSC_EXTERN PetscErrorCode PdLearnedICFactor(NOp, PdTape, PdICGraph, PdICFactor *);
+/* ICC(0) of the graph's matrix (the factor an untrained correction model predicts) and its diagonal shift */
+PETSC_EXTERN PetscErrorCode PdICGraphICCFactor(PdICGraph, PdICFactor *, PetscReal *);
 PETSC_EXTERN PetscErrorCode PdICFactorApply(PdICFactor, const PetscScalar[], PetscScalar[]);
 PETSC_EXTERN PetscErrorCode PdICFactorMult(PdICFactor, const PetscScalar[], PetscScalar[]);
 PETSC_EXTERN PetscErrorCode PdICFactorGetSize(PdICFactor, PetscInt *, PetscInt *);
@@ -80,6 +82,8 @@ typedef enum { PC_LEARNED_IC_FALLBACK_NONE, PC_LEARNED_IC_FALLBACK_ICC } PCLearn
 PETSC_EXTERN const char *const PCLearnedICFallbacks[];
 /* "learned", "icc" (the trial kept ICC(0)), "mixed" (on some ranks' blocks) or "none" (no set-up) */
 PETSC_EXTERN PetscErrorCode PCLearnedICGetRan(PC, const char **);
+/* trials against ICC(0) run, set-ups done (-pc_learned_ic_trial_every keeps a verdict in between), trials' seconds */
+PETSC_EXTERN PetscErrorCode PCLearnedICGetTrials(PC, PetscInt *, PetscInt *, PetscLogDouble *);
 PETSC_EXTERN PetscErrorCode PCCreate_LearnedIC(PC);
 PETSC_EXTERN PetscErrorCode KSPCreate_DCDM(KSP);
 

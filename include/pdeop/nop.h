@@ -91,6 +91,9 @@ typedef struct {
 /* -ic_width (W), -ic_layers (message-passing layers) */
 PETSC_EXTERN PetscErrorCode NOpLearnedICSetLayers(NOp, PetscInt, PetscInt);
 PETSC_EXTERN PetscErrorCode NOpLearnedICGetLayers(NOp, PetscInt *, PetscInt *);
-/* Node features [n, NOP_LEARNEDIC_NODE_FEATURES], edge values [E, 1], values of the strictly lower edges [El, 1] (tape
-   tensors) -> the factor's values [n + El, 1] in the graph's ordering of lrow/lcol. */
-PETSC_EXTERN PetscErrorCode NOpLearnedICForward(NOp, PdTape, const NOpGraph *, PdTensor, PdTensor, PdTensor, PdTensor *);
+/* -ic_correction: predict a correction L = L_icc exp(c) to ICC(0)'s factor (default) or L itself */
+PETSC_EXTERN PetscErrorCode NOpLearnedICSetCorrection(NOp, PetscBool);
+PETSC_EXTERN PetscErrorCode NOpLearnedICGetCorrection(NOp, PetscBool *);
+/* Node features [n, NOP_LEARNEDIC_NODE_FEATURES], edge values [E, 1], values of the strictly lower edges [El, 1], ICC(0)'s
+   factor [n + El, 1] (tape tensors) -> the factor's values [n + El, 1] in the graph's ordering of lrow/lcol. */
+PETSC_EXTERN PetscErrorCode NOpLearnedICForward(NOp, PdTape, const NOpGraph *, PdTensor, PdTensor, PdTensor, PdTensor, PdTensor *);

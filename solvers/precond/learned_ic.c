@@ -17,6 +17,9 @@ struct _n_PdICGraph {
   float    *nfeat;             /* [n, 3] node features */
   float    *efeat;             /* [E, 1] scaled values */
   float    *lfeat;             /* [El, 1] scaled values of the strictly lower edges */
+  float    *l0;                /* [n + El, 1] ICC(0)'s factor of the scaled matrix, entries as lrow/lcol */
+  double   *l0d;               /* the same in double precision, for ICC(0) itself */
+  PetscReal shift;             /* the diagonal shift ICC(0) needed (0 for an H-matrix) */
   double   *dsqrt;             /* sqrt of A's diagonal */
   PetscInt  P;                 /* (x, b) pairs, scaled, columns normalised to ||b|| = 1 */
   float    *x, *b;             /* [n, P] */
@@ -32,11 +35,49 @@ struct _n_PdICFactor {
   double   *work;
 };
 
+/* ICC(0) of the scaled matrix (unit diagonal; lower entries a[] by rows, row i's at lptr[i]..lptr[i+1]
+   with columns col[] ascending): d[] the diagonal, l[] the lower entries on the same pattern. A pivot
+   that is not positive restarts with a diagonal shift (1e-3, doubled each time), as PETSc's ICC
+   does; *shift is the one that succeeded, or -1 when none did (values that are not finite). */
+static PetscErrorCode ICC0(PetscInt n, const PetscInt lptr[], const PetscInt col[], const double a[], double d[], double l[], PetscReal *shift)
+{
+  PetscReal alpha = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt attempt = 0;; attempt++) {
+    PetscBool ok = PETSC_TRUE;
+    for (PetscInt i = 0; i < n && ok; i++) {
+      double s = 1.0 + alpha;
+      for (PetscInt k = lptr[i]; k < lptr[i + 1]; k++) {
+        const PetscInt j  = col[k];
+        double         v  = a[k];
+        PetscInt       pi = lptr[i], pj = lptr[j];
+        while (pi < k && pj < lptr[j + 1]) { /* rows i and j of L left of column j */
+          if (col[pi] == col[pj]) v -= l[pi++] * l[pj++];
+          else if (col[pi] < col[pj]) pi++;
+          else pj++;
+        }
+        l[k] = v / d[j];
+        s -= l[k] * l[k];
+      }
+      ok   = (PetscBool)(s > 1e-12);
+      d[i] = ok ? PetscSqrtReal(s) : 0;
+    }
+    if (ok || attempt == 60) {
+      *shift = ok ? alpha : -1;
+      break;
+    }
+    alpha = alpha > 0 ? 2 * alpha : 1e-3;
+  }
+  PetscFunctionReturn(0);
+}
+
 /*@ PdICGraphCreate - the scaled graph of a sequential AIJ matrix (explicit zeros are not edges) @*/
 PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
 {
   PdICGraph          g;
-  PetscInt           n, m, E = 0, El = 0, e = 0, l = 0;
+  PetscInt           n, m, E = 0, El = 0, e = 0, l = 0, *lptr, *lc;
+  double            *la, *d0, *ll;
   const PetscInt    *ia, *ja;
   const PetscScalar *va;
   PetscBool          done, isaij;
@@ -78,9 +119,14 @@ PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
   g->E  = E;
   g->El = El;
   PetscCall(PetscMalloc4(E, &g->esrc, E, &g->edst, n + El, &g->lrow, n + El, &g->lcol));
-  PetscCall(PetscMalloc3(n * IC_NODE_FEATURES, &g->nfeat, PetscMax(E, 1), &g->efeat, PetscMax(El, 1), &g->lfeat));
+  PetscCall(PetscMalloc4(n * IC_NODE_FEATURES, &g->nfeat, PetscMax(E, 1), &g->efeat, PetscMax(El, 1), &g->lfeat, n + El, &g->l0));
+  PetscCall(PetscMalloc1(n + El, &g->l0d));
+  PetscCall(PetscMalloc3(n + 1, &lptr, PetscMax(El, 1), &lc, PetscMax(El, 1), &la));
+  d0 = g->l0d;
+  ll = g->l0d + n;
   for (PetscInt i = 0; i < n; i++) {
     double sum = 0, asum = 0;
+    lptr[i]    = l;
     g->lrow[i] = g->lcol[i] = i;
     for (PetscInt k = ia[i]; k < ia[i + 1]; k++) {
       PetscInt j = ja[k];
@@ -97,6 +143,8 @@ PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
         g->lrow[n + l] = i;
         g->lcol[n + l] = j;
         g->lfeat[l]    = (float)s;
+        lc[l]          = j;
+        la[l]          = s;
         l++;
       }
     }
@@ -104,9 +152,17 @@ PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
     g->nfeat[IC_NODE_FEATURES * i + 1] = (float)sum;
     g->nfeat[IC_NODE_FEATURES * i + 2] = (float)asum;
   }
+  lptr[n] = l;
+  PetscCall(ICC0(n, lptr, lc, la, d0, ll, &g->shift));
+  for (PetscInt k = 0; k < n + El; k++) g->l0[k] = (float)g->l0d[k];
+  PetscCall(PetscFree3(lptr, lc, la));
   PetscCall(MatSeqAIJRestoreArrayRead(B, &va));
   PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
   if (B != A) PetscCall(MatDestroy(&B));
+  if (g->shift < 0) {
+    PetscCall(PdICGraphDestroy(&g));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_MAT_CH_ZRPVT, "learned_ic: ICC(0) of the matrix has no positive pivots even with a large diagonal shift: its values are not finite");
+  }
   *graph = g;
   PetscFunctionReturn(0);
 }
@@ -118,7 +174,8 @@ PetscErrorCode PdICGraphDestroy(PdICGraph *graph)
   PetscFunctionBegin;
   if (!g) PetscFunctionReturn(0);
   PetscCall(PetscFree4(g->esrc, g->edst, g->lrow, g->lcol));
-  PetscCall(PetscFree3(g->nfeat, g->efeat, g->lfeat));
+  PetscCall(PetscFree4(g->nfeat, g->efeat, g->lfeat, g->l0));
+  PetscCall(PetscFree(g->l0d));
   PetscCall(PetscFree(g->dsqrt));
   PetscCall(PetscFree2(g->x, g->b));
   PetscCall(PetscFree(g));
@@ -158,18 +215,19 @@ static PetscErrorCode Input(PdTape tape, PetscInt r, PetscInt c, const float *sr
   PetscFunctionReturn(0);
 }
 
-/* The factor's values [n + El, 1] in the scaled variables: the graph's features as tape inputs,
-   then the network */
+/* The factor's values [n + El, 1] in the scaled variables: the graph's features (and ICC(0)'s factor,
+   which a correction model multiplies) as tape inputs, then the network */
 static PetscErrorCode Forward(NOp model, PdTape tape, PdICGraph g, PdTensor *L)
 {
   NOpGraph gr = {g->n, g->E, g->El, g->esrc, g->edst, g->lrow, g->lcol};
-  PdTensor nf, ef, lf;
+  PdTensor nf, ef, lf, l0;
 
   PetscFunctionBegin;
   PetscCall(Input(tape, g->n, IC_NODE_FEATURES, g->nfeat, &nf));
   PetscCall(Input(tape, g->E, 1, g->efeat, &ef));
   PetscCall(Input(tape, g->El, 1, g->lfeat, &lf));
-  PetscCall(NOpLearnedICForward(model, tape, &gr, nf, ef, lf, L));
+  PetscCall(Input(tape, g->n + g->El, 1, g->l0, &l0));
+  PetscCall(NOpLearnedICForward(model, tape, &gr, nf, ef, lf, l0, L));
   PetscFunctionReturn(0);
 }
 
@@ -195,28 +253,14 @@ PetscErrorCode PdLearnedICLoss(NOp m, PdTape tape, PdICGraph g, PdTensor *loss)
   PetscFunctionReturn(0);
 }
 
-/*@
-  PdLearnedICFactor - run the network on a graph and assemble L in CSR for the triangular solves
-
-  Input: model (an NOp of type learned_ic), tape (a tape without gradients, reset here, so a
-  sequence of set-ups allocates nothing; NULL: a temporary one), g.
-  Output: factor.
-@*/
-PetscErrorCode PdLearnedICFactor(NOp m, PdTape tape, PdICGraph g, PdICFactor *factor)
+/* L in CSR for the triangular solves from its values in the scaled variables ([n + El], the graph's
+   order of lrow/lcol): Lf (the network's, float) or Ld (double) */
+static PetscErrorCode Assemble(PdICGraph g, const float *Lf, const double *Ld, PdICFactor *factor)
 {
-  PdTape     own = NULL;
-  PdTensor   L;
   PdICFactor f;
   PetscInt  *next;
 
   PetscFunctionBegin;
-  if (!tape) {
-    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &own));
-    PetscCall(PdTapeSetGradEnabled(own, PETSC_FALSE));
-    tape = own;
-  }
-  PetscCall(PdTapeReset(tape));
-  PetscCall(Forward(m, tape, g, &L));
   PetscCall(PetscNew(&f));
   f->n   = g->n;
   f->nnz = g->El;
@@ -230,9 +274,9 @@ PetscErrorCode PdLearnedICFactor(NOp m, PdTape tape, PdICGraph g, PdICFactor *fa
   for (PetscInt e = g->n; e < g->n + g->El; e++) {
     PetscInt i = g->lrow[e], k = next[i]++;
     f->ja[k]   = g->lcol[e];
-    f->val[k]  = g->dsqrt[i] * L->data[e];
+    f->val[k]  = g->dsqrt[i] * (Ld ? Ld[e] : (double)Lf[e]);
   }
-  for (PetscInt i = 0; i < g->n; i++) f->idiag[i] = 1.0 / (g->dsqrt[i] * PetscMax((double)L->data[i], 1e-6));
+  for (PetscInt i = 0; i < g->n; i++) f->idiag[i] = 1.0 / (g->dsqrt[i] * PetscMax(Ld ? Ld[i] : (double)Lf[i], 1e-6));
   /* transpose: row i of L^T holds column i of L */
   PetscCall(PetscMalloc3(g->n + 1, &f->ta, PetscMax(f->nnz, 1), &f->tj, PetscMax(f->nnz, 1), &f->tval));
   PetscCall(PetscArrayzero(f->ta, g->n + 1));
@@ -246,13 +290,49 @@ PetscErrorCode PdLearnedICFactor(NOp m, PdTape tape, PdICGraph g, PdICFactor *fa
       f->tval[q]  = f->val[k];
     }
   PetscCall(PetscFree(next));
-  PetscCall(PdTapeDestroy(&own));
   for (PetscInt k = 0; k < f->nnz + f->n; k++)
     if (k < f->nnz ? (!PetscIsNormalReal(f->val[k]) && f->val[k] != 0.0) : !PetscIsNormalReal(f->idiag[k - f->nnz])) {
       PetscCall(PdICFactorDestroy(&f));
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FP, "learned_ic: the model produced a non-finite factor entry; the model file is damaged or was trained to divergence");
     }
   *factor = f;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdLearnedICFactor - run the network on a graph and assemble L in CSR for the triangular solves
+
+  Input: model (an NOp of type learned_ic), tape (a tape without gradients, reset here, so a
+  sequence of set-ups allocates nothing; NULL: a temporary one), g.
+  Output: factor.
+@*/
+PetscErrorCode PdLearnedICFactor(NOp m, PdTape tape, PdICGraph g, PdICFactor *factor)
+{
+  PdTape   own = NULL;
+  PdTensor L;
+
+  PetscFunctionBegin;
+  if (!tape) {
+    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &own));
+    PetscCall(PdTapeSetGradEnabled(own, PETSC_FALSE));
+    tape = own;
+  }
+  PetscCall(PdTapeReset(tape));
+  PetscCall(Forward(m, tape, g, &L));
+  PetscCall(Assemble(g, L->data, NULL, factor));
+  PetscCall(PdTapeDestroy(&own));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdICGraphICCFactor - ICC(0) of the graph's matrix as a factor (computed with the graph, in double
+  precision; what an untrained correction model predicts), with the diagonal shift it needed
+@*/
+PetscErrorCode PdICGraphICCFactor(PdICGraph g, PdICFactor *factor, PetscReal *shift)
+{
+  PetscFunctionBegin;
+  PetscCall(Assemble(g, NULL, g->l0d, factor));
+  if (shift) *shift = g->shift;
   PetscFunctionReturn(0);
 }
 

@@ -1,12 +1,14 @@
 /* NOp type "learned_ic": the message-passing graph network of the learned incomplete Cholesky
-   factor (after Li et al., ICML 2023). It reads a matrix's graph and predicts the factor's values;
-   building the graph from a Mat and the factor from the values is solvers/precond/learned_ic.c. */
+   factor (after Li et al., ICML 2023). It reads a matrix's graph and predicts the factor's values,
+   or a correction to ICC(0)'s factor; building the graph from a Mat and the factor from the values
+   is solvers/precond/learned_ic.c. */
 #include "interface/nopimpl.h"
 
 #define IC_NODE_FEATURES NOP_LEARNEDIC_NODE_FEATURES
 
 typedef struct {
   PetscInt  width, layers;
+  PetscBool correction;    /* predict L = L_icc exp(c) entrywise (true) or L itself (false: files without the attribute) */
   PdTensor  w_in, b_in;    /* node encoder [W,F], [W] */
   PdTensor *w_upd, *b_upd; /* per layer: node update from [h, A h] [W, 2W], [W] */
   PdTensor  w_d, b_d;      /* diagonal head [1,W], [1] */
@@ -17,6 +19,7 @@ typedef struct {
 static const NOpHyper LearnedICHyper[] = {
   {"width", "-ic_width", "Width of the graph network", NOP_HYPER_INT, offsetof(NOp_LearnedIC, width), PETSC_FALSE},
   {"layers", "-ic_layers", "Message-passing layers", NOP_HYPER_INT, offsetof(NOp_LearnedIC, layers), PETSC_FALSE},
+  {"correction", "-ic_correction", "Predict a correction to ICC(0)'s factor (true) or the factor itself (false)", NOP_HYPER_BOOL, offsetof(NOp_LearnedIC, correction), PETSC_TRUE},
 };
 static const NOpHyperTable LearnedICHyperTable = {"Learned incomplete Cholesky network options", "NOpLearnedICSetLayers", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(LearnedICHyper), LearnedICHyper};
 
@@ -48,11 +51,17 @@ static PetscErrorCode NOpSetUp_LearnedIC(NOp nop)
     PetscCall(PetscSNPrintf(name, sizeof(name), "mp%" PetscInt_FMT ".b", k));
     PetscCall(PdParamsAdd(nop->params, name, 1, (PetscInt[]){W}, PD_INIT_UNIFORM, su, &m->b_upd[k]));
   }
-  /* heads start at the Jacobi preconditioner: diagonal softplus(0.5413) = 1, off-diagonal 0 */
-  PetscCall(PdParamsAdd(nop->params, "diag.w", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_d));
-  PetscCall(PdParamsAdd(nop->params, "diag.b", 1, (PetscInt[]){1}, PD_INIT_CONSTANT, 0.5413f, &m->b_d));
-  PetscCall(PdParamsAdd(nop->params, "off.wr", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_r));
-  PetscCall(PdParamsAdd(nop->params, "off.wc", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_c));
+  if (m->correction) { /* heads start at zero: the correction exp(0) = 1, so the untrained model is ICC(0) */
+    PetscCall(PdParamsAdd(nop->params, "diag.w", 2, (PetscInt[]){1, W}, PD_INIT_ZERO, 0.0f, &m->w_d));
+    PetscCall(PdParamsAdd(nop->params, "diag.b", 1, (PetscInt[]){1}, PD_INIT_ZERO, 0.0f, &m->b_d));
+    PetscCall(PdParamsAdd(nop->params, "off.wr", 2, (PetscInt[]){1, W}, PD_INIT_ZERO, 0.0f, &m->w_r));
+    PetscCall(PdParamsAdd(nop->params, "off.wc", 2, (PetscInt[]){1, W}, PD_INIT_ZERO, 0.0f, &m->w_c));
+  } else { /* heads start at the Jacobi preconditioner: diagonal softplus(0.5413) = 1, off-diagonal 0 */
+    PetscCall(PdParamsAdd(nop->params, "diag.w", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_d));
+    PetscCall(PdParamsAdd(nop->params, "diag.b", 1, (PetscInt[]){1}, PD_INIT_CONSTANT, 0.5413f, &m->b_d));
+    PetscCall(PdParamsAdd(nop->params, "off.wr", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_r));
+    PetscCall(PdParamsAdd(nop->params, "off.wc", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_c));
+  }
   PetscCall(PdParamsAdd(nop->params, "off.b", 1, (PetscInt[]){1}, PD_INIT_ZERO, 0.0f, &m->b_o));
   PetscFunctionReturn(0);
 }
@@ -62,15 +71,19 @@ static PetscErrorCode NOpView_LearnedIC(NOp nop, PetscViewer viewer)
   NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscViewerASCIIPrintf(viewer, "learned IC graph network: width %" PetscInt_FMT ", %" PetscInt_FMT " message-passing layers\n", m->width, m->layers));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "learned IC graph network: width %" PetscInt_FMT ", %" PetscInt_FMT " message-passing layers; predicts %s\n", m->width, m->layers, m->correction ? "a correction to ICC(0)'s factor" : "the factor itself"));
   PetscFunctionReturn(0);
 }
 
-/* after the table's attributes were read: a file's sizes are checked on reading */
+/* after the table's attributes were read: files without "correction" (written before it existed)
+   hold networks that predict the factor itself; a file's sizes are checked on reading */
 static PetscErrorCode NOpSetMeta_LearnedIC(NOp nop, PdDict meta)
 {
+  PetscBool has;
+
   PetscFunctionBegin;
-  (void)meta;
+  PetscCall(PdDictHas(meta, "correction", &has));
+  if (!has) ((NOp_LearnedIC *)nop->data)->correction = PETSC_FALSE;
   PetscCall(NOpCheck_LearnedIC(nop));
   PetscFunctionReturn(0);
 }
@@ -90,15 +103,18 @@ static PetscErrorCode NOpDestroy_LearnedIC(NOp nop)
 
   Input: nop (type learned_ic), tape, g (the graph's structure), nf [n, 3] node features
   (1, sum_j A_ij, sum_j |A_ij| of the scaled matrix), ef [E, 1] edge values A_ij, lf [El, 1] values of
-  the strictly lower edges (all on the tape).
-  Output: L [n + El, 1]: softplus diagonal entries, then the strictly lower ones, in the order of
+  the strictly lower edges, l0 [n + El, 1] ICC(0)'s factor of the scaled matrix in the order of
+  g->lrow/g->lcol (all on the tape; l0 is read only by a correction model and may be NULL otherwise).
+  Output: L [n + El, 1]: the diagonal entries, then the strictly lower ones, in the order of
   g->lrow/g->lcol.
 
   Each layer is h <- h + tanh(W [h, A_off h] + b): the only per-edge work is one sparse product with
-  the matrix (PdEdgeMatVec), so a set-up costs about W products with A. Heads: L_ii = softplus(w_d h_i
-  + b), L_ij = A_ij (w_r h_i + w_c h_j + b_o).
+  the matrix (PdEdgeMatVec), so a set-up costs about W products with A. Heads of a correction model
+  (the default): L = L0 exp(c) entrywise, c_ii = w_d h_i + b, c_ij = w_r h_i + w_c h_j + b_o, all
+  heads zero at initialisation (L = L0); of a direct model: L_ii = softplus(w_d h_i + b), L_ij =
+  A_ij (w_r h_i + w_c h_j + b_o).
 @*/
-PetscErrorCode NOpLearnedICForward(NOp nop, PdTape tape, const NOpGraph *g, PdTensor nf, PdTensor ef, PdTensor lf, PdTensor *L)
+PetscErrorCode NOpLearnedICForward(NOp nop, PdTape tape, const NOpGraph *g, PdTensor nf, PdTensor ef, PdTensor lf, PdTensor l0, PdTensor *L)
 {
   NOp_LearnedIC *m;
   PdTensor       h, t, u, agg, diag;
@@ -109,6 +125,7 @@ PetscErrorCode NOpLearnedICForward(NOp nop, PdTape tape, const NOpGraph *g, PdTe
   m = (NOp_LearnedIC *)nop->data;
   PetscCheck(nf->ndim == 2 && nf->shape[0] == g->n && nf->shape[1] == IC_NODE_FEATURES, nop->comm, PETSC_ERR_ARG_SIZ, "learned_ic: node features must be [n, %d] with n = %" PetscInt_FMT, IC_NODE_FEATURES, g->n);
   PetscCheck(ef->size == g->E && (!g->El || lf->size == g->El), nop->comm, PETSC_ERR_ARG_SIZ, "learned_ic: edge features must be [E, 1] and lower-edge features [El, 1] (E = %" PetscInt_FMT ", El = %" PetscInt_FMT ")", g->E, g->El);
+  PetscCheck(!m->correction || (l0 && l0->size == g->n + g->El), nop->comm, PETSC_ERR_ARG_SIZ, "learned_ic: a correction model needs ICC(0)'s factor [n + El, 1] (n + El = %" PetscInt_FMT ")", g->n + g->El);
   (void)tape; /* every tensor records on the tape of its inputs */
   PetscCall(PdLinear(nf, m->w_in, m->b_in, &t));
   PetscCall(PdTanh(t, &h));
@@ -119,18 +136,22 @@ PetscErrorCode NOpLearnedICForward(NOp nop, PdTape tape, const NOpGraph *g, PdTe
     PetscCall(PdTanh(u, &t));
     PetscCall(PdAdd(h, t, &h));
   }
-  PetscCall(PdLinear(h, m->w_d, m->b_d, &t));
-  PetscCall(PdSoftplus(t, &diag));
+  PetscCall(PdLinear(h, m->w_d, m->b_d, &diag));
+  if (!m->correction) PetscCall(PdSoftplus(diag, &diag));
   if (g->El) {
     PdTensor r, c, sr, sc, off;
     PetscCall(PdLinear(h, m->w_r, m->b_o, &r));
     PetscCall(PdLinear(h, m->w_c, NULL, &c));
     PetscCall(PdGather(r, g->El, g->lrow + g->n, &sr));
     PetscCall(PdGather(c, g->El, g->lcol + g->n, &sc));
-    PetscCall(PdAdd(sr, sc, &t));
-    PetscCall(PdMul(t, lf, &off));
+    PetscCall(PdAdd(sr, sc, &off));
+    if (!m->correction) PetscCall(PdMul(off, lf, &off));
     PetscCall(PdConcat(diag, off, 0, L));
   } else *L = diag;
+  if (m->correction) {
+    PetscCall(PdExp(*L, &t));
+    PetscCall(PdMul(l0, t, L));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -175,12 +196,36 @@ PetscErrorCode NOpLearnedICGetLayers(NOp nop, PetscInt *width, PetscInt *layers)
 }
 
 /*@
+  NOpLearnedICSetCorrection - whether the network predicts a correction to ICC(0)'s factor (PETSC_TRUE,
+  the default for new models) or the factor itself (PETSC_FALSE, as models saved before the choice
+  existed, which load as such)
+
+  Option: -ic_correction <true>. Call before NOpSetUp.
+@*/
+PetscErrorCode NOpLearnedICSetCorrection(NOp nop, PetscBool correction)
+{
+  PetscFunctionBegin;
+  PetscCall(NOpCheckTypeForSetter(nop, NOPLEARNEDIC, "NOpLearnedICSetCorrection"));
+  ((NOp_LearnedIC *)nop->data)->correction = correction;
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpLearnedICGetCorrection - whether the network predicts a correction to ICC(0)'s factor @*/
+PetscErrorCode NOpLearnedICGetCorrection(NOp nop, PetscBool *correction)
+{
+  PetscFunctionBegin;
+  PetscCall(NOpCheckTypeForSetter(nop, NOPLEARNEDIC, NULL));
+  *correction = ((NOp_LearnedIC *)nop->data)->correction;
+  PetscFunctionReturn(0);
+}
+
+/*@
   NOpCreate_LearnedIC - the learned incomplete Cholesky graph network type
 
   Its shapes are fixed (3 node features in, one factor value out per entry) and it has no
   tensor-to-tensor NOpForward: evaluate it with NOpLearnedICForward on a graph. The initial weights
   come from the seed's PD_RNG_STREAM_MAIN stream, as the former PdLearnedIC's did, so the same seed
-  gives the same network. Options: -ic_width <4> -ic_layers <1>
+  gives the same network. Options: -ic_width <4> -ic_layers <1> -ic_correction <true>
 @*/
 PetscErrorCode NOpCreate_LearnedIC(NOp nop)
 {
@@ -191,6 +236,7 @@ PetscErrorCode NOpCreate_LearnedIC(NOp nop)
   PetscCall(PetscNew(&m));
   m->width                = 4;
   m->layers               = 1;
+  m->correction           = PETSC_TRUE;
   nop->data               = m;
   nop->ops.hyper          = &LearnedICHyperTable;
   nop->ops.check          = NOpCheck_LearnedIC;

@@ -1,6 +1,7 @@
 /* -pc_type learned_ic: the learned incomplete Cholesky factor as a PETSc preconditioner. In
-   parallel each rank factors its diagonal block (block Jacobi with learned IC blocks). At set-up a
-   short trial decides between the learned factor and ICC(0) (-pc_learned_ic_fallback). */
+   parallel each rank factors its diagonal block (block Jacobi with learned IC blocks). A short trial
+   at set-up decides between the learned factor and ICC(0), and its verdict is kept for the next
+   set-ups of a sequence (-pc_learned_ic_fallback, -pc_learned_ic_trial_every). */
 #include <petsc/private/pcimpl.h>
 #include <pdeop/learned.h>
 #include <pdeop/io.h>
@@ -19,10 +20,16 @@ typedef struct {
   PetscInt            setups;
   PCLearnedICFallback fallback;
   PetscInt            trial_its;                 /* CG steps of the trial */
-  PC                  icc;                       /* ICC(0) of this rank's block, when it ran */
+  PetscInt            trial_every;               /* a trial at most every this many set-ups */
+  PetscInt            since_trial, trial_n;      /* set-ups since the last trial (-1: none yet), block size then */
+  PetscInt            trials;                    /* trials run (here) */
+  PetscBool           use_icc;                   /* the last trial's verdict on this rank's block */
+  PetscBool           stale;                     /* a solve with the learned factor took far more iterations than the first after the trial */
+  PetscInt            its_ref;                   /* iterations of that first solve (-1: not yet) */
+  PC                  icc;                       /* ICC(0) of this rank's block while collecting without a model */
   Vec                 rl, yl;                    /* its sequential views of the local parts */
   PetscReal           kappa[2], trial[2];        /* the trial's condition numbers and residual reductions: learned, ICC(0) */
-  PetscLogDouble      trial_seconds;             /* of the last trial */
+  PetscLogDouble      trial_seconds, trial_total; /* of the last trial, of all */
   PetscInt            fallbacks, fallback_ranks; /* set-ups that fell back (here); ranks that did at the last */
   PetscMPIInt         size;
   char                collect[PETSC_MAX_PATH_LEN]; /* every system solved is appended here */
@@ -79,7 +86,8 @@ static PetscErrorCode TrialCG(Mat A, PC pc, PetscInt m, Vec b, PetscReal *kappa,
   PetscFunctionReturn(0);
 }
 
-/* ICC(0) of this rank's block Ad as the preconditioner (ic->icc and its vector views) */
+/* ICC(0) of this rank's block Ad as the preconditioner (ic->icc and its vector views): PETSc's own,
+   which keeps any explicit zeros of the matrix in its pattern */
 static PetscErrorCode UseICC(PC_LearnedIC *ic, Mat Ad)
 {
   PetscInt n;
@@ -95,11 +103,12 @@ static PetscErrorCode UseICC(PC_LearnedIC *ic, Mat Ad)
   PetscFunctionReturn(0);
 }
 
-/* The trial on this rank's block Ad: m CG steps with each preconditioner from the same right-hand
-   side; ICC(0) is kept (ic->icc) when both its estimated condition number (CG's iterations grow as
-   its square root) and its residual are the smaller. Either alone misjudges near-ties: 20 steps
-   underestimate ICC(0)'s condition number (its smallest eigenvalue is found late), and early
-   residuals favour ICC(0), which damps the rough components first. */
+/* The trial on this rank's block Ad: m CG steps with the learned factor and with ICC(0) (ic->icc)
+   from the same right-hand side; ICC(0) wins (ic->use_icc)
+   when both its estimated condition number (CG's iterations grow as its square root) and its
+   residual are the smaller. Either alone misjudges near-ties: 20 steps underestimate ICC(0)'s
+   condition number (its smallest eigenvalue is found late), and early residuals favour ICC(0), which
+   damps the rough components first. */
 static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad)
 {
   PC           shell;
@@ -109,25 +118,20 @@ static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad)
   PdRng        rng;
 
   PetscFunctionBegin;
-  PetscCall(UseICC(ic, Ad));
-  PetscCall(PCCreate(PETSC_COMM_SELF, &shell));
-  PetscCall(PCSetType(shell, PCSHELL));
-  PetscCall(PCShellSetContext(shell, ic->factor));
-  PetscCall(PCShellSetApply(shell, ShellApply));
-  PetscCall(PCSetOperators(shell, Ad, Ad));
   PetscCall(MatCreateVecs(Ad, NULL, &b));
   PetscCall(VecGetLocalSize(b, &n));
   PetscCall(PdRngSeed(&rng, 0, 0));
   PetscCall(VecGetArrayWrite(b, &v));
   for (PetscInt i = 0; i < n; i++) v[i] = PdRngNormal(&rng);
   PetscCall(VecRestoreArrayWrite(b, &v));
+  PetscCall(PCCreate(PETSC_COMM_SELF, &shell));
+  PetscCall(PCSetType(shell, PCSHELL));
+  PetscCall(PCShellSetContext(shell, ic->factor));
+  PetscCall(PCShellSetApply(shell, ShellApply));
+  PetscCall(PCSetOperators(shell, Ad, Ad));
   PetscCall(TrialCG(Ad, shell, ic->trial_its, b, &ic->kappa[0], &ic->trial[0]));
   PetscCall(TrialCG(Ad, ic->icc, ic->trial_its, b, &ic->kappa[1], &ic->trial[1]));
-  if (!(ic->kappa[1] < ic->kappa[0] && ic->trial[1] < ic->trial[0])) { /* the learned factor stays */
-    PetscCall(PCDestroy(&ic->icc));
-    PetscCall(VecDestroy(&ic->rl));
-    PetscCall(VecDestroy(&ic->yl));
-  }
+  ic->use_icc = (PetscBool)(ic->kappa[1] < ic->kappa[0] && ic->trial[1] < ic->trial[0]);
   PetscCall(PCDestroy(&shell));
   PetscCall(VecDestroy(&b));
   PetscFunctionReturn(0);
@@ -187,12 +191,63 @@ static PetscErrorCode PCPreSolve_LearnedIC(PC pc, KSP ksp, Vec b, Vec x)
   PetscFunctionReturn(0);
 }
 
+/* After a solve with the learned factor: the first after a trial sets the reference; one that takes
+   more than twice its iterations (another kind of system of the same size) makes the next set-up
+   run the trial again instead of keeping the verdict */
+static PetscErrorCode PCPostSolve_LearnedIC(PC pc, KSP ksp, Vec b, Vec x)
+{
+  PC_LearnedIC *ic = (PC_LearnedIC *)pc->data;
+  PetscInt      its;
+
+  PetscFunctionBegin;
+  (void)b, (void)x;
+  if (ic->fallback != PC_LEARNED_IC_FALLBACK_ICC || ic->use_icc || !ic->factor) PetscFunctionReturn(0);
+  PetscCall(KSPGetIterationNumber(ksp, &its));
+  if (ic->its_ref < 0) ic->its_ref = its;
+  else if (its > 2 * ic->its_ref) ic->stale = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* ICC(0) or the learned factor on this rank's block, by a new trial or the last one's verdict */
+static PetscErrorCode Choose(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
+{
+  PetscInt       n;
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBegin;
+  PetscCall(MatGetLocalSize(Ad, &n, NULL));
+  if (ic->since_trial < 0 || n != ic->trial_n || ic->since_trial + 1 >= ic->trial_every || ic->stale) {
+    PetscCall(PdLearnedICFactor(ic->model, ic->tape, g, &ic->factor));
+    PetscCall(PetscTime(&t0)); /* the trial's own cost: ICC(0)'s factorisation and the two CG runs */
+    PetscCall(UseICC(ic, Ad));
+    PetscCall(Trial(ic, Ad));
+    PetscCall(PetscTime(&t1));
+    ic->trial_seconds = t1 - t0;
+    ic->trial_total += t1 - t0;
+    ic->since_trial   = 0;
+    ic->trial_n       = n;
+    ic->stale         = PETSC_FALSE;
+    ic->its_ref       = -1;
+    ic->trials++;
+  } else ic->since_trial++;
+  if (ic->use_icc) {
+    PetscCall(PdICFactorDestroy(&ic->factor));
+    if (!ic->icc) PetscCall(UseICC(ic, Ad));
+  } else {
+    PetscCall(PCDestroy(&ic->icc));
+    PetscCall(VecDestroy(&ic->rl));
+    PetscCall(VecDestroy(&ic->yl));
+    if (!ic->factor) PetscCall(PdLearnedICFactor(ic->model, ic->tape, g, &ic->factor));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode PCSetUp_LearnedIC(PC pc)
 {
   PC_LearnedIC  *ic = (PC_LearnedIC *)pc->data;
   Mat            Ad;
   PdICGraph      g;
-  PetscLogDouble t0, t1, t2;
+  PetscLogDouble t0, t1;
   MPI_Comm       comm;
 
   PetscFunctionBegin;
@@ -220,23 +275,18 @@ static PetscErrorCode PCSetUp_LearnedIC(PC pc)
     PetscCall(PdTapeCreate(PETSC_COMM_SELF, &ic->tape));
     PetscCall(PdTapeSetGradEnabled(ic->tape, PETSC_FALSE));
   }
-  PetscCall(PdLearnedICFactor(ic->model, ic->tape, g, &ic->factor));
-  PetscCall(PdICGraphDestroy(&g));
   ic->fallback_ranks = 0;
-  ic->trial[0] = ic->trial[1] = ic->kappa[0] = ic->kappa[1] = 0;
   if (ic->fallback == PC_LEARNED_IC_FALLBACK_ICC) {
     PetscMPIInt fell, any;
-    PetscCall(PetscTime(&t2));
-    PetscCall(Trial(ic, Ad));
-    PetscCall(PetscTime(&t1));
-    ic->trial_seconds = t1 - t2;
-    fell = ic->icc ? 1 : 0;
+    PetscCall(Choose(ic, Ad, g));
+    fell = ic->use_icc ? 1 : 0;
     PetscCallMPI(MPI_Allreduce(&fell, &any, 1, MPI_INT, MPI_SUM, comm));
     if (any && !ic->fallbacks) /* say so once */
       PetscCall(PetscFPrintf(comm, PETSC_STDERR, "learned_ic: in a %" PetscInt_FMT "-step CG trial ICC(0) did better than the learned factor (condition number %.3g against %.3g, residual %.2e against %.2e)%s, so ICC(0) runs instead (-pc_learned_ic_fallback none keeps the learned factor)\n", ic->trial_its, (double)ic->kappa[1], (double)ic->kappa[0], (double)ic->trial[1], (double)ic->trial[0], any < ic->size ? " on some ranks' blocks" : ""));
     ic->fallbacks += any ? 1 : 0;
     ic->fallback_ranks = any;
-  }
+  } else PetscCall(PdLearnedICFactor(ic->model, ic->tape, g, &ic->factor));
+  PetscCall(PdICGraphDestroy(&g));
   PetscCall(PetscTime(&t1));
   ic->setup_seconds = t1 - t0;
   ic->setups++;
@@ -252,7 +302,7 @@ static PetscErrorCode PCApply_LearnedIC(PC pc, Vec r, Vec y)
   PetscFunctionBegin;
   PetscCall(VecGetArrayRead(r, &ra));
   PetscCall(VecGetArrayWrite(y, &ya));
-  if (ic->icc) { /* the fallback: this rank's block is ICC(0)'s */
+  if (ic->icc) { /* the fallback, or collecting without a model: PETSc's ICC(0) */
     PetscCall(VecPlaceArray(ic->rl, ra));
     PetscCall(VecPlaceArray(ic->yl, ya));
     PetscCall(PCApply(ic->icc, ic->rl, ic->yl));
@@ -273,6 +323,7 @@ static PetscErrorCode PCReset_LearnedIC(PC pc)
   PetscCall(PCDestroy(&ic->icc));
   PetscCall(VecDestroy(&ic->rl));
   PetscCall(VecDestroy(&ic->yl));
+  ic->since_trial = -1; /* the next set-up runs the trial */
   PetscFunctionReturn(0);
 }
 
@@ -307,6 +358,8 @@ static PetscErrorCode PCSetFromOptions_LearnedIC(PC pc, PetscOptionItems *PetscO
   PetscCall(PdOptionsEnum("-pc_learned_ic_fallback", "At set-up, run ICC(0) instead when a short trial finds it better (icc) or never (none)", "PCLEARNEDIC", PCLearnedICFallbacks, (PetscEnum)ic->fallback, (PetscEnum *)&ic->fallback, NULL));
   PetscCall(PdOptionsInt("-pc_learned_ic_trial_its", "CG steps of the trial with each preconditioner (Lanczos estimates of the condition numbers)", "PCLEARNEDIC", ic->trial_its, &ic->trial_its, NULL));
   PetscCheck(ic->trial_its >= 1, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "-pc_learned_ic_trial_its must be at least 1, got %" PetscInt_FMT, ic->trial_its);
+  PetscCall(PdOptionsInt("-pc_learned_ic_trial_every", "Run the trial at most every this many set-ups of the same size, keeping its verdict in between (1: at every set-up)", "PCLEARNEDIC", ic->trial_every, &ic->trial_every, NULL));
+  PetscCheck(ic->trial_every >= 1, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "-pc_learned_ic_trial_every must be at least 1, got %" PetscInt_FMT, ic->trial_every);
   PetscOptionsHeadEnd();
   PetscFunctionReturn(0);
 }
@@ -335,7 +388,7 @@ static PetscErrorCode PCView_LearnedIC(PC pc, PetscViewer v)
   else if (ic->fallback == PC_LEARNED_IC_FALLBACK_NONE) PetscCall(PetscViewerASCIIPrintf(v, "  ran: the learned factor (no trial against ICC(0): -pc_learned_ic_fallback none)\n"));
   else if (ic->setups) {
     const char *ran = ic->fallback_ranks == 0 ? "the learned factor" : ic->fallback_ranks == ic->size ? "ICC(0), the fallback" : "ICC(0) on some ranks' blocks, the learned factor on the others";
-    PetscCall(PetscViewerASCIIPrintf(v, "  ran: %s (%" PetscInt_FMT "-step CG trial on rank 0: condition number %.3g learned, %.3g ICC(0); residual reduced to %.2e and %.2e; %.3g s)\n", ran, ic->trial_its, (double)ic->kappa[0], (double)ic->kappa[1], (double)ic->trial[0], (double)ic->trial[1], ic->trial_seconds));
+    PetscCall(PetscViewerASCIIPrintf(v, "  ran: %s (%" PetscInt_FMT "-step CG trial on rank 0: condition number %.3g learned, %.3g ICC(0); residual reduced to %.2e and %.2e; %.3g s; %" PetscInt_FMT " trials in %" PetscInt_FMT " set-ups, at most one every %" PetscInt_FMT ")\n", ran, ic->trial_its, (double)ic->kappa[0], (double)ic->kappa[1], (double)ic->trial[0], (double)ic->trial[1], ic->trial_seconds, ic->trials, ic->setups, ic->trial_every));
   }
   PetscFunctionReturn(0);
 }
@@ -357,6 +410,20 @@ PetscErrorCode PCLearnedICGetRan(PC pc, const char **ran)
   PetscFunctionReturn(0);
 }
 
+/*@ PCLearnedICGetTrials - trials against ICC(0) this rank ran, set-ups, and the trials' seconds, so far (any may be NULL) @*/
+PetscErrorCode PCLearnedICGetTrials(PC pc, PetscInt *trials, PetscInt *setups, PetscLogDouble *seconds)
+{
+  PetscBool same;
+
+  PetscFunctionBegin;
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, "learned_ic", &same));
+  PetscCheck(same, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_WRONG, "PCLearnedICGetTrials needs a learned_ic PC");
+  if (trials) *trials = ((PC_LearnedIC *)pc->data)->trials;
+  if (setups) *setups = ((PC_LearnedIC *)pc->data)->setups;
+  if (seconds) *seconds = ((PC_LearnedIC *)pc->data)->trial_total;
+  PetscFunctionReturn(0);
+}
+
 /*MC
   PCLEARNEDIC - "learned_ic": M = L L^T with L predicted by a graph network from the matrix
   (pdeop precond train -type learned_ic). Options: -pc_learned_model file.h5 (required unless
@@ -365,7 +432,10 @@ PetscErrorCode PCLearnedICGetRan(PC pc, const char **ran)
   -pc_learned_ic_fallback icc|none (default icc: at set-up, CG runs -pc_learned_ic_trial_its steps,
   default 20, from the same white-noise right-hand side with the learned factor and with ICC(0), and
   ICC(0) runs instead when both its Lanczos estimate of the condition number and its residual are
-  the smaller; said once on stderr, and in -pc_view).
+  the smaller; said once on stderr, and in -pc_view). The verdict is kept for the next set-ups and
+  the trial runs again after -pc_learned_ic_trial_every set-ups (default 20), when the block's size
+  changes, or when a solve with the learned factor took more than twice the iterations of the first
+  one after the trial.
   In parallel: block Jacobi, each rank's diagonal block gets its own learned factor (and trial).
 M*/
 PetscErrorCode PCCreate_LearnedIC(PC pc)
@@ -376,6 +446,9 @@ PetscErrorCode PCCreate_LearnedIC(PC pc)
   PetscCall(PetscNew(&ic));
   ic->fallback             = PC_LEARNED_IC_FALLBACK_ICC;
   ic->trial_its            = 20;
+  ic->trial_every          = 20;
+  ic->since_trial          = -1;
+  ic->its_ref              = -1;
   pc->data                 = ic;
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedICGetRan_C", PCLearnedICGetRan));
   pc->ops->setup           = PCSetUp_LearnedIC;
@@ -386,5 +459,6 @@ PetscErrorCode PCCreate_LearnedIC(PC pc)
   pc->ops->setfromoptions  = PCSetFromOptions_LearnedIC;
   pc->ops->view            = PCView_LearnedIC;
   pc->ops->presolve        = PCPreSolve_LearnedIC;
+  pc->ops->postsolve       = PCPostSolve_LearnedIC;
   PetscFunctionReturn(0);
 }

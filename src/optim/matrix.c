@@ -198,25 +198,33 @@ PetscErrorCode PdOptimSetMuonScale(PdOptim o, PdOptimMuonScale scale)
   PetscFunctionReturn(0);
 }
 
-/* inside PdOptimSetFromOptions' PetscOptionsBegin/End */
+/* inside PdOptimSetFromOptions' PetscOptionsBegin/End: read only (PdOptimMatrixCheck validates
+   after PetscOptionsEnd, so that an error leaves nothing allocated) */
 PetscErrorCode PdOptimMatrixSetFromOptions(PdOptim o, PetscOptionItems *PetscOptionsObject)
 {
-  PetscInt  nc = 3, steps = o->ns_steps;
-  double    coef[3] = {o->ns_coef[0], o->ns_coef[1], o->ns_coef[2]}, beta = o->matrix_momentum, alr = o->adam_lr;
-  PetscBool set, nesterov = o->nesterov;
+  PetscBool set;
 
   PetscFunctionBegin;
-  PetscCall(PdOptionsInt("-optim_ns_steps", "Muon/PolarGrad: Newton-Schulz steps", "PdOptimSetNewtonSchulz", steps, &steps, NULL));
-  PetscCall(PdOptionsRealArray("-optim_ns_coeffs", "Muon/PolarGrad: Newton-Schulz coefficients a,b,c of a x + b x^3 + c x^5", "PdOptimSetNewtonSchulz", coef, &nc, &set));
-  PetscCheck(!set || nc == 3, o->comm, PETSC_ERR_ARG_WRONG, "-optim_ns_coeffs needs three numbers a,b,c (the quintic's default: 3.4445,-4.7750,2.0315), got %" PetscInt_FMT, nc);
-  PetscCall(PdOptionsReal("-optim_matrix_momentum", "Muon/PolarGrad: momentum of the matrices", "PdOptimSetMatrixMomentum", beta, &beta, NULL));
-  PetscCall(PetscOptionsBool("-optim_nesterov", "Muon/PolarGrad: Nesterov momentum", "PdOptimSetMatrixMomentum", nesterov, &nesterov, NULL));
-  PetscCall(PdOptionsReal("-optim_adam_lr", "Muon/PolarGrad: learning rate of the AdamW of the other parameters (0: -lr)", "PdOptimSetAdamLearningRate", alr, &alr, NULL));
+  o->ns_ncoef = 3;
+  PetscCall(PdOptionsInt("-optim_ns_steps", "Muon/PolarGrad: Newton-Schulz steps", "PdOptimSetNewtonSchulz", o->ns_steps, &o->ns_steps, NULL));
+  PetscCall(PdOptionsRealArray("-optim_ns_coeffs", "Muon/PolarGrad: Newton-Schulz coefficients a,b,c of a x + b x^3 + c x^5", "PdOptimSetNewtonSchulz", o->ns_coef, &o->ns_ncoef, &set));
+  if (!set) o->ns_ncoef = 3;
+  PetscCall(PdOptionsReal("-optim_matrix_momentum", "Muon/PolarGrad: momentum of the matrices", "PdOptimSetMatrixMomentum", o->matrix_momentum, &o->matrix_momentum, NULL));
+  PetscCall(PetscOptionsBool("-optim_nesterov", "Muon/PolarGrad: Nesterov momentum", "PdOptimSetMatrixMomentum", o->nesterov, &o->nesterov, NULL));
+  PetscCall(PdOptionsReal("-optim_adam_lr", "Muon/PolarGrad: learning rate of the AdamW of the other parameters (0: -lr)", "PdOptimSetAdamLearningRate", o->adam_lr, &o->adam_lr, NULL));
   PetscCall(PdOptionsEnum("-optim_complex", "Muon/PolarGrad: complex (spectral) matrices through their real embedding or in complex arithmetic", "PdOptimSetComplexMode", PdOptimComplexModes, (PetscEnum)o->complex_mode, (PetscEnum *)&o->complex_mode, NULL));
   PetscCall(PdOptionsEnum("-optim_muon_scale", "Muon: rms 0.2 sqrt(max(rows, cols)), shape sqrt(max(1, out/in))", "PdOptimSetMuonScale", PdOptimMuonScales, (PetscEnum)o->muon_scale, (PetscEnum *)&o->muon_scale, NULL));
-  PetscCall(PdOptimSetNewtonSchulz(o, steps, coef));
-  PetscCall(PdOptimSetMatrixMomentum(o, beta, nesterov));
-  PetscCall(PdOptimSetAdamLearningRate(o, alr));
+  PetscFunctionReturn(0);
+}
+
+/* the values PdOptimMatrixSetFromOptions read, checked */
+PetscErrorCode PdOptimMatrixCheck(PdOptim o)
+{
+  PetscFunctionBegin;
+  PetscCheck(o->ns_ncoef == 3, o->comm, PETSC_ERR_ARG_WRONG, "-optim_ns_coeffs needs three numbers a,b,c (the quintic's default: 3.4445,-4.7750,2.0315), got %" PetscInt_FMT, o->ns_ncoef);
+  PetscCall(PdOptimSetNewtonSchulz(o, o->ns_steps, o->ns_coef));
+  PetscCall(PdOptimSetMatrixMomentum(o, o->matrix_momentum, o->nesterov));
+  PetscCall(PdOptimSetAdamLearningRate(o, o->adam_lr));
   PetscFunctionReturn(0);
 }
 

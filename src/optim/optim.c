@@ -182,6 +182,7 @@ PetscErrorCode PdOptimSetFromOptions(PdOptim o)
   PetscCall(PdOptionsReal("-clip_grad_norm", "Clip the global gradient norm to this value (0: off)", "PdOptimSetClipNorm", o->clip, &o->clip, NULL));
   PetscCall(PdOptimMatrixSetFromOptions(o, PetscOptionsObject));
   PetscOptionsEnd();
+  PetscCall(PdOptimMatrixCheck(o));
   PetscCall(PdOptimSetType(o, o->type));
   PetscCall(PdOptimSetLearningRate(o, o->lr));
   PetscCall(PdOptimSetWeightDecay(o, o->wd));

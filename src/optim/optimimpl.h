@@ -26,7 +26,7 @@ struct _n_PdOptim {
   PetscInt       n; /* buffer length */
   float         *m, *v;
   /* muon and polargrad */
-  PetscInt        ns_steps;
+  PetscInt        ns_steps, ns_ncoef;
   double          ns_coef[3];
   PdOptimComplex  complex_mode;
   PdOptimMuonScale muon_scale;
@@ -42,4 +42,5 @@ PETSC_INTERN PetscErrorCode PdOptimSegmentsCreate(PdOptim);
 PETSC_INTERN PetscErrorCode PdOptimMatrixStep(PdOptim, double);
 PETSC_INTERN void           PdOptimAdamRange(PdOptim, double, PetscInt, PetscInt);
 PETSC_INTERN PetscErrorCode PdOptimMatrixSetFromOptions(PdOptim, PetscOptionItems *);
+PETSC_INTERN PetscErrorCode PdOptimMatrixCheck(PdOptim);
 PETSC_INTERN PetscErrorCode PdOptimMatrixGetSettings(PdOptim, PdDict);

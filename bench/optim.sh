@@ -30,7 +30,8 @@ setup() {
         -loss mse -batch_size 100 -data adtrain.h5 -test adtest.h5)
       epochs=30 ;;
   esac
-  lrs_adam="3e-4 1e-3 3e-3"
+  lrs_adam="1e-3 3e-3 1e-2"
+  [ "$1" = deeponet ] && lrs_adam="3e-4 1e-3 3e-3"
   lrs_muon="1e-2 3e-2 1e-1"
   lrs_polargrad="3 10 30"
 }

@@ -4,7 +4,7 @@
 #include "pdtest.h"
 #include <petscblaslapack.h>
 
-static const double QUINTIC[3] = {3.4445, -4.7750, 2.0315}, CUBIC[3] = {1.5, -0.5, 0.0};
+static const double QUINTIC[3] = { 3.4445, -4.7750, 2.0315 }, CUBIC[3] = { 1.5, -0.5, 0.0 };
 
 /* p^k(x) for p(x) = a x + b x^3 + c x^5: what Newton-Schulz does to each normalised singular value */
 static double PolyIter(const double coef[3], PetscInt k, double x)
@@ -79,10 +79,10 @@ static void CheckAgainstSVD(PetscInt r, PetscInt c, const float *G, const double
    (x = 1e-4 ends at 0.048). The result is U p^5(S/||G||_F) V^T to float rounding, wide or tall. */
 static void test_quintic_against_svd(void **state)
 {
-  const PetscInt dims[3][2] = {{12, 7}, {7, 12}, {16, 16}};
+  const PetscInt dims[3][2] = { { 12, 7 }, { 7, 12 }, { 16, 16 } };
   for (int d = 0; d < 3; d++) {
     const PetscInt r = dims[d][0], c = dims[d][1], s = PetscMin(r, c);
-    double         sv[16], svO[16], fro = 0;
+    double         sv[16], svO[16], fro              = 0;
     float          G[256];
     for (int ill = 0; ill < 2; ill++) {
       /* random (singular values of a Gaussian matrix) or ill-conditioned: 1 down to 1e-6 */
@@ -114,7 +114,7 @@ static void test_quintic_against_svd(void **state)
 static void test_cubic_converges(void **state)
 {
   const PetscInt r = 9, c = 6;
-  double         sv[6] = {5, 4, 2.5, 1.5, 1, 0.5}, svO[6];
+  double         sv[6] = { 5, 4, 2.5, 1.5, 1, 0.5 }, svO[6];
   float          G[54];
   MatrixWithSingularValues(r, c, sv, 3, G);
   CheckAgainstSVD(r, c, G, CUBIC, 40, 2e-6, svO);
@@ -163,7 +163,7 @@ typedef struct {
 static void MakeModel(Model *m)
 {
   PdRng    rng;
-  PetscInt sw[2] = {4, 3}, sk[4] = {2, 2, 3, 2}, sb[1] = {3}, sv[2] = {1, 4};
+  PetscInt sw[2] = { 4, 3 }, sk[4] = { 2, 2, 3, 2 }, sb[1] = { 3 }, sv[2] = { 1, 4 };
   PDT(PdParamsCreate(PETSC_COMM_SELF, &m->params));
   PDT(PdParamsAdd(m->params, "w", 2, sw, PD_INIT_UNIFORM, 1.0f, &m->w));
   PDT(PdParamsSetKind(m->params, m->w, PD_PARAM_MATRIX));
@@ -184,7 +184,7 @@ static void MakeModel(Model *m)
 static void test_one_step_closed_form(void **state)
 {
   const double lr = 0.05, wd = 0.1, beta = 0.95, alr = 0.01;
-  const float  u[4] = {1, -2, 0.5f, 3}, vv[3] = {0.5f, 1, -1}, ku[2][2] = {{1, 0.5f}, {-1, 2}}, kv[3][2] = {{0.3f, -0.1f}, {1, 1}, {0, -2}};
+  const float  u[4] = { 1, -2, 0.5f, 3 }, vv[3] = { 0.5f, 1, -1 }, ku[2][2] = { { 1, 0.5f }, { -1, 2 } }, kv[3][2] = { { 0.3f, -0.1f }, { 1, 1 }, { 0, -2 } };
   for (int type = 0; type < 2; type++)
     for (int mode = 0; mode < 2; mode++)
       for (int nest = 0; nest < 2; nest++) {
@@ -247,9 +247,9 @@ static void test_kinds_and_bad_settings(void **state)
   PdParamKind kind;
   PdTensor    t;
   PdParams    p;
-  PetscInt    s3[3] = {2, 3, 3};
-  const char *bad[][2] = {{"-optim_ns_steps", "0"}, {"-optim_ns_steps", "101"}, {"-optim_ns_coeffs", "1"}, {"-optim_ns_coeffs", "1,2"}, {"-optim_ns_coeffs", "3,-1,1"}, {"-optim_matrix_momentum", "1"}, {"-optim_adam_lr", "-1"}};
-  const char *says[] = {"-optim_ns_steps", "-optim_ns_steps", "three numbers", "three numbers", "a + b + c", "-optim_matrix_momentum", "-optim_adam_lr"};
+  PetscInt    s3[3]    = { 2, 3, 3 };
+  const char *bad[][2] = { { "-optim_ns_steps", "0" }, { "-optim_ns_steps", "101" }, { "-optim_ns_coeffs", "1" }, { "-optim_ns_coeffs", "1,2" }, { "-optim_ns_coeffs", "3,-1,1" }, { "-optim_matrix_momentum", "1" }, { "-optim_adam_lr", "-1" } };
+  const char *says[]   = { "-optim_ns_steps", "-optim_ns_steps", "three numbers", "three numbers", "a + b + c", "-optim_matrix_momentum", "-optim_adam_lr" };
   /* (a missing value fails inside PETSc's options loop, which leaks its title on that path: tests/cli_train.sh) */
   MakeModel(&m);
   PDT(PdParamsGetKind(m.params, 2, &kind));
@@ -293,5 +293,5 @@ static void test_kinds_and_bad_settings(void **state)
   PDT(PdParamsDestroy(&m.params));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_quintic_against_svd), cmocka_unit_test(test_cubic_converges), cmocka_unit_test(test_complex_is_embedding), cmocka_unit_test(test_one_step_closed_form), cmocka_unit_test(test_kinds_and_bad_settings)};
+static const struct CMUnitTest tests[] = { cmocka_unit_test(test_quintic_against_svd), cmocka_unit_test(test_cubic_converges), cmocka_unit_test(test_complex_is_embedding), cmocka_unit_test(test_one_step_closed_form), cmocka_unit_test(test_kinds_and_bad_settings) };
 PDT_MAIN("test_optim_matrix", tests)

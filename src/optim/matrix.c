@@ -4,8 +4,8 @@
 #include "optimimpl.h"
 #include <pdeop/options.h>
 
-const char *const PdOptimComplexModes[] = {"embed", "complex", "PdOptimComplex", "PD_OPTIM_COMPLEX_", NULL};
-const char *const PdOptimMuonScales[]   = {"rms", "shape", "PdOptimMuonScale", "PD_OPTIM_MUON_SCALE_", NULL};
+const char *const PdOptimComplexModes[] = { "embed", "complex", "PdOptimComplex", "PD_OPTIM_COMPLEX_", NULL };
+const char *const PdOptimMuonScales[]   = { "rms", "shape", "PdOptimMuonScale", "PD_OPTIM_MUON_SCALE_", NULL };
 
 /* the matrices of parameter k: count of rows x cols (complex for spectral weights); a "matrix"
    with a side of 1 is a vector and stays with AdamW */
@@ -32,7 +32,7 @@ static PetscErrorCode SegmentOf(PdParams params, PetscInt k, PdOptimSegment *s)
     s->cplx = PETSC_TRUE;
     s->rows = s->in = t->shape[t->ndim - 3];
     s->cols = s->out = t->shape[t->ndim - 2];
-    s->count = t->size / (2 * s->rows * s->cols);
+    s->count         = t->size / (2 * s->rows * s->cols);
     break;
   default:
     s->rows = s->cols = 1;
@@ -93,7 +93,7 @@ static void Unembed(PetscInt r, PetscInt c, const float *E, float *Z)
 /* one matrix: momentum, Nesterov look-ahead U, its polar factor O, the step */
 static PetscErrorCode MatrixUpdate(PdOptim o, const PdOptimSegment *s, double lr, float *p, const float *g, float *m)
 {
-  const PetscInt len = (s->cplx ? 2 : 1) * s->rows * s->cols;
+  const PetscInt len  = (s->cplx ? 2 : 1) * s->rows * s->cols;
   const float    beta = (float)o->matrix_momentum, decay = (float)(1.0 - lr * o->wd);
   float         *U = o->work, *O = U + len, *scratch = O + len;
   double         scale;

@@ -26,16 +26,16 @@ struct _n_PdOptim {
   PetscInt       n; /* buffer length */
   float         *m, *v;
   /* muon and polargrad */
-  PetscInt        ns_steps, ns_ncoef;
-  double          ns_coef[3];
-  PdOptimComplex  complex_mode;
+  PetscInt         ns_steps, ns_ncoef;
+  double           ns_coef[3];
+  PdOptimComplex   complex_mode;
   PdOptimMuonScale muon_scale;
-  double          adam_lr;       /* 0: the learning rate */
-  double          matrix_momentum;
-  PetscBool       nesterov;
-  PetscInt        nseg;
-  PdOptimSegment *seg;
-  float          *work; /* update, polar factor and Newton-Schulz scratch of the largest matrix */
+  double           adam_lr; /* 0: the learning rate */
+  double           matrix_momentum;
+  PetscBool        nesterov;
+  PetscInt         nseg;
+  PdOptimSegment  *seg;
+  float           *work; /* update, polar factor and Newton-Schulz scratch of the largest matrix */
 };
 
 PETSC_INTERN PetscErrorCode PdOptimSegmentsCreate(PdOptim);

@@ -7,9 +7,9 @@ const char *const PdParamKinds[] = {"other", "matrix", "conv", "spectral", "PdPa
 typedef struct {
   PdTensor    t;
   PdParamKind kind;
-  PdInit   init;
-  float    scale;
-  PetscInt offset;
+  PdInit      init;
+  float       scale;
+  PetscInt    offset;
 } PdParamEntry;
 
 struct _n_PdParams {

@@ -4,8 +4,8 @@
 #include "optimimpl.h"
 #include <pdeop/options.h>
 
-const char *const PdOptimComplexModes[] = { "embed", "complex", "PdOptimComplex", "PD_OPTIM_COMPLEX_", NULL };
-const char *const PdOptimMuonScales[]   = { "rms", "shape", "PdOptimMuonScale", "PD_OPTIM_MUON_SCALE_", NULL };
+const char *const PdOptimComplexModes[] = {"embed", "complex", "PdOptimComplex", "PD_OPTIM_COMPLEX_", NULL};
+const char *const PdOptimMuonScales[]   = {"rms", "shape", "PdOptimMuonScale", "PD_OPTIM_MUON_SCALE_", NULL};
 
 /* the matrices of parameter k: count of rows x cols (complex for spectral weights); a "matrix"
    with a side of 1 is a vector and stays with AdamW */

@@ -45,7 +45,7 @@ static void MatrixWithSingularValues(PetscInt r, PetscInt c, const double *sv, P
       double v = 0;
       for (PetscInt k = 0; k < s; k++) v += U[i * s + k] * sv[k] * Vt[k * c + j];
       G[i * c + j] = (float)v;
-   }
+    }
   PDT(PetscFree4(A, U, S, Vt));
 }
 
@@ -68,7 +68,7 @@ static void CheckAgainstSVD(PetscInt r, PetscInt c, const float *G, const double
       double v = 0;
       for (PetscInt k = 0; k < s; k++) v += U[i * s + k] * PolyIter(coef, steps, S[k] / nrm) * Vt[k * c + j];
       PDT_CLOSE(O[i * c + j], v, tol);
-   }
+    }
   for (PetscInt i = 0; i < r * c; i++) A[i] = O[i];
   SVD(r, c, A, U, svO, Vt);
   PDT(PetscFree6(A, U, S, Vt, O, work));
@@ -92,22 +92,22 @@ static void test_quintic_against_svd(void **state)
       for (PetscInt k = 0; k < s; k++) fro += sv[k] * sv[k];
       fro = sqrt(fro);
       CheckAgainstSVD(r, c, G, QUINTIC, 5, 2e-5, svO);
-      for (PetscInt k = 0; k < s; k++) {/* svO is sorted as sv (p^5 is not monotone, so compare sets by bounds) */
+      for (PetscInt k = 0; k < s; k++) { /* svO is sorted as sv (p^5 is not monotone, so compare sets by bounds) */
         if (!ill) assert_true(svO[k] >= 0.680 && svO[k] <= 1.2024);
-     }
-      if (ill) {/* the directions with x >= 1.5e-3 are in [0.68, 1.203], the others below 0.68 */
+      }
+      if (ill) { /* the directions with x >= 1.5e-3 are in [0.68, 1.203], the others below 0.68 */
         PetscInt big = 0, small = 0;
         for (PetscInt k = 0; k < s; k++) big += sv[k] / fro >= 1.5e-3, small += sv[k] / fro < 1.0e-3;
         for (PetscInt k = 0; k < s; k++) {
           double y = PolyIter(QUINTIC, 5, sv[k] / fro);
           if (sv[k] / fro >= 1.5e-3) assert_true(y >= 0.680 && y <= 1.2024);
           else assert_true(y < 0.68);
-       }
+        }
         assert_true(big >= 2 && small >= 2); /* both regimes are exercised */
         for (PetscInt k = 0; k < big; k++) assert_true(svO[k] >= 0.680 - 1e-4 && svO[k] <= 1.2024 + 1e-4);
-     }
-   }
- }
+      }
+    }
+  }
 }
 
 /* The cubic (1.5, -0.5, 0) run to convergence is the exact polar factor: O^T O = I and O = U V^T. */
@@ -136,7 +136,7 @@ static void test_complex_is_embedding(void **state)
     for (PetscInt j = 0; j < c; j++) {
       const float re = Z[2 * (i * c + j)], im = Z[2 * (i * c + j) + 1];
       E[i * 2 * c + j] = re, E[i * 2 * c + c + j] = -im, E[(r + i) * 2 * c + j] = im, E[(r + i) * 2 * c + c + j] = re;
-   }
+    }
   for (int conv = 0; conv < 2; conv++) {
     const double *coef  = conv ? CUBIC : QUINTIC;
     PetscInt      steps = conv ? 40 : 5;
@@ -147,8 +147,8 @@ static void test_complex_is_embedding(void **state)
         PDT_CLOSE(Oc[2 * (i * c + j)], Oe[i * 2 * c + j], 1e-5);
         PDT_CLOSE(Oc[2 * (i * c + j) + 1], Oe[(r + i) * 2 * c + j], 1e-5);
         PDT_CLOSE(Oe[(r + i) * 2 * c + c + j], Oe[i * 2 * c + j], 1e-5); /* O is itself an embedding */
-     }
- }
+      }
+  }
   CheckAgainstSVD(2 * r, 2 * c, E, CUBIC, 40, 2e-6, svE);
   for (int k = 0; k < 8; k++) PDT_CLOSE(svE[k], 1.0, 2e-6);
 }
@@ -211,18 +211,18 @@ static void test_one_step_closed_form(void **state)
               const double ar = ku[i][0] - md * ku[i][1], ai = ku[i][1] + md * ku[i][0], br = kv[j][0], bi = kv[j][1];
               m.k->grad[(md * 6 + i * 3 + j) * 2]     = (float)(ar * br - ai * bi);
               m.k->grad[(md * 6 + i * 3 + j) * 2 + 1] = (float)(ar * bi + ai * br);
-           }
+            }
         for (int i = 0; i < 3; i++) m.b->grad[i] = (float)(i - 1.5);
         for (int i = 0; i < 4; i++) m.v->grad[i] = (float)(0.25 * (i + 1));
         memcpy(w0, m.w->data, sizeof(w0)), memcpy(k0, m.k->data, sizeof(k0)), memcpy(b0, m.b->data, sizeof(b0)), memcpy(v0, m.v->data, sizeof(v0));
         PDT(PdOptimStep(o, NULL));
-        {/* w: rank 1, s = |u||v|, shape scale sqrt(max(1, 4/3)) */
+        { /* w: rank 1, s = |u||v|, shape scale sqrt(max(1, 4/3)) */
           const double s = sqrt(nu * nv), f = nest ? (1 - beta) * (1 + beta) : (1 - beta), pw = PolyIter(QUINTIC, 5, s / (s + 1e-7 / f));
           const double scale = type ? pw * f * s : sqrt(4.0 / 3.0);
           for (int i = 0; i < 4; i++)
             for (int j = 0; j < 3; j++) PDT_CLOSE(m.w->data[i * 3 + j], w0[i * 3 + j] * (1 - lr * wd) - lr * scale * pw * u[i] * vv[j] / s, 2e-6);
-       }
-        for (int md = 0; md < 2; md++) {/* k: each mode complex rank 1, x = 1/sqrt(2); shape scale sqrt(max(1, 3/2)) */
+        }
+        for (int md = 0; md < 2; md++) { /* k: each mode complex rank 1, x = 1/sqrt(2); shape scale sqrt(max(1, 3/2)) */
           const double f = nest ? (1 - beta) * (1 + beta) : (1 - beta), pk = PolyIter(QUINTIC, 5, 1 / sqrt(2.0));
           double       s2 = 0;
           for (int e = 0; e < 12; e++) s2 += (double)m.k->grad[md * 12 + e] * m.k->grad[md * 12 + e];
@@ -230,13 +230,13 @@ static void test_one_step_closed_form(void **state)
           for (int e = 0; e < 12; e++) {
             const double scale = type ? pk * f * gk2 : sqrt(1.5);
             PDT_CLOSE(m.k->data[md * 12 + e], k0[md * 12 + e] * (1 - lr * wd) - lr * scale * pk * m.k->grad[md * 12 + e] / gk2, 2e-5);
-         }
-       }
+          }
+        }
         for (int i = 0; i < 3; i++) PDT_CLOSE(m.b->data[i], b0[i] * (1 - alr * wd) - alr * m.b->grad[i] / (fabs(m.b->grad[i]) + 1e-8), 1e-6);
         for (int i = 0; i < 4; i++) PDT_CLOSE(m.v->data[i], v0[i] * (1 - alr * wd) - alr * m.v->grad[i] / (fabs(m.v->grad[i]) + 1e-8), 1e-6);
         PDT(PdOptimDestroy(&o));
         PDT(PdParamsDestroy(&m.params));
-     }
+      }
 }
 
 /* kinds must fit the shapes; bad Newton-Schulz settings and option values are refused */
@@ -267,14 +267,14 @@ static void test_kinds_and_bad_settings(void **state)
   PDT_ERRMSG_HAS("not a parameter");
   PDT(PdParamsDestroy(&p));
   PDT(PetscOptionsSetValue(NULL, "-optim", "muon"));
-  for (size_t k = 0; k < sizeof(says) / sizeof(says[0]); k++) {/* each on a new optimizer: a refused value stays in the old one */
+  for (size_t k = 0; k < sizeof(says) / sizeof(says[0]); k++) { /* each on a new optimizer: a refused value stays in the old one */
     PDT(PdOptimCreate(m.params, &o));
     PDT(PetscOptionsSetValue(NULL, bad[k][0], bad[k][1]));
     PDT_FAILS(PdOptimSetFromOptions(o));
     PDT_ERRMSG_HAS(says[k]);
     PDT(PetscOptionsClearValue(NULL, bad[k][0]));
     PDT(PdOptimDestroy(&o));
- }
+  }
   PDT(PdOptimCreate(m.params, &o));
   PDT(PetscOptionsSetValue(NULL, "-optim_ns_coeffs", "1.5,-0.5,0"));
   PDT(PdOptimSetFromOptions(o));
@@ -286,7 +286,7 @@ static void test_kinds_and_bad_settings(void **state)
     PDT(PdDictGetString(d, "optim_ns_coeffs", &coef));
     assert_string_equal(coef, "1.5,-0.5,0");
     PDT(PdDictDestroy(&d));
- }
+  }
   PDT(PetscOptionsClearValue(NULL, "-optim_ns_coeffs"));
   PDT(PetscOptionsClearValue(NULL, "-optim"));
   PDT(PdOptimDestroy(&o));

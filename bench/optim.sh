@@ -34,7 +34,7 @@ setup() {
   case $1 in
     fno) lrs_adam="3e-3 1e-2 3e-2" lrs_polargrad="1 3 10" ;;
     mgno) lrs_adam="1e-3 3e-3 1e-2" lrs_polargrad="1 3 10" ;;
-    deeponet) lrs_adam="3e-4 1e-3 3e-3" lrs_polargrad="1 3 10" ;;
+    deeponet) lrs_adam="3e-4 1e-3 3e-3" lrs_polargrad="0.3 1 3" ;;
   esac
   lrs_muon="1e-2 3e-2 1e-1"
 }

@@ -31,11 +31,12 @@ setup() {
         -loss mse -batch_size 100 -data adtrain.h5 -test adtest.h5)
       epochs=30 ;;
   esac
-  # (FNO: Adam's and PolarGrad's best lay at the edge of a first sweep, 1e-3..1e-2 and 3..30)
+  # (where the best lay at the edge of a first sweep, the sweep moved: FNO Adam 1e-3..1e-2, PolarGrad
+  # 3..30; DeepONet Adam 3e-4..3e-3)
   case $1 in
     fno) lrs_adam="3e-3 1e-2 3e-2" lrs_polargrad="1 3 10" ;;
     mgno) lrs_adam="1e-3 3e-3 1e-2" lrs_polargrad="1 3 10" ;;
-    deeponet) lrs_adam="3e-4 1e-3 3e-3" lrs_polargrad="0.3 1 3" ;;
+    deeponet) lrs_adam="1e-3 3e-3 1e-2" lrs_polargrad="0.3 1 3" ;;
   esac
   lrs_muon="1e-2 3e-2 1e-1"
 }

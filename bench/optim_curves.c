@@ -50,7 +50,7 @@ int main(int argc, char **argv)
     for (PetscInt i = 0; i < maxn; i++) y[r][i] = i < n[r] ? err[r][i] : NAN;
   PetscCall(PetscSNPrintf(file, sizeof(file), "%s_epochs.png", argv[1]));
   PetscCall(PetscSNPrintf(title, sizeof(title), "%s: test error", argv[2]));
-  PetscCall(PdPNGWriteCurves(PETSC_COMM_SELF, file, title, "epoch", nr, maxn, x, (const double *const *)y, names, PETSC_TRUE));
+  PetscCall(PdPNGWriteCurves(PETSC_COMM_SELF, file, title, "epoch", maxn, nr, x, (const double *const *)y, names, PETSC_TRUE));
   /* against time: the error of the last epoch finished by then, on a common grid */
   for (PetscInt i = 0; i < NGRID; i++) grid[i] = tmax * (i + 1) / NGRID;
   for (PetscInt r = 0; r < nr; r++)
@@ -59,7 +59,7 @@ int main(int argc, char **argv)
       y[r][i] = k >= 0 ? err[r][k] : NAN;
     }
   PetscCall(PetscSNPrintf(file, sizeof(file), "%s_time.png", argv[1]));
-  PetscCall(PdPNGWriteCurves(PETSC_COMM_SELF, file, title, "seconds", nr, NGRID, grid, (const double *const *)y, names, PETSC_TRUE));
+  PetscCall(PdPNGWriteCurves(PETSC_COMM_SELF, file, title, "seconds", NGRID, nr, grid, (const double *const *)y, names, PETSC_TRUE));
   for (PetscInt r = 0; r < nr; r++) PetscCall(PetscFree3(err[r], t[r], y[r]));
   PetscCall(PetscFinalize());
   return 0;

@@ -32,13 +32,13 @@ setup() {
       epochs=30 ;;
   esac
   # (where the best lay at the edge of a first sweep, the sweep moved: FNO Adam 1e-3..1e-2, PolarGrad
-  # 3..30; DeepONet Adam 3e-4..3e-3)
+  # 3..30; DeepONet Adam 3e-4..3e-3; MgNO Muon 1e-2..1e-1, PolarGrad 1..10)
+  lrs_muon="1e-2 3e-2 1e-1"
   case $1 in
     fno) lrs_adam="3e-3 1e-2 3e-2" lrs_polargrad="1 3 10" ;;
-    mgno) lrs_adam="1e-3 3e-3 1e-2" lrs_polargrad="1 3 10" ;;
+    mgno) lrs_adam="1e-3 3e-3 1e-2" lrs_polargrad="0.3 1 3" lrs_muon="3e-3 1e-2 3e-2" ;;
     deeponet) lrs_adam="1e-3 3e-3 1e-2" lrs_polargrad="0.3 1 3" ;;
   esac
-  lrs_muon="1e-2 3e-2 1e-1"
 }
 # PolarGrad's step is lr ||G||_* O, in the gradient's units: its other parameters keep Adam's 1e-3
 extra() { [ "$1" = polargrad ] && echo "-optim_adam_lr 1e-3"; true; }

@@ -64,10 +64,34 @@ expect_fail "train on a malformed file names it" "bad.h5" "$P" train -model fno 
 expect_fail "eval of a missing model" "nothere.h5" "$P" eval -model nothere.h5 -data te.h5
 expect_fail "unknown model type" "Unknown model type 'transformer'" "$P" train -model transformer -data tr.h5
 expect_fail "diverging training stops with a message" "diverged" "$P" train "${fno[@]}" -data tr.h5 -epochs 3 -lr 1e30 -optim sgd -loss mse -normalize 0
+# -optim muon and polargrad: train, resume exactly (their settings kept by the checkpoint), bad values
+muon=(-optim muon -lr 3e-2 -optim_ns_coeffs 3.4445,-4.7750,2.0315)
+"$P" train "${fno[@]}" "${muon[@]}" -data tr.h5 -test te.h5 -epochs 6 -o mu.h5 -report mu.json -quiet
+check "muon: the loss fell below its untrained value" 'a < 1' "$(jget mu.json train_loss)"
+"$P" train "${fno[@]}" "${muon[@]}" -data tr.h5 -test te.h5 -epochs 3 -o muhalf.h5 -quiet
+"$P" train -data tr.h5 -test te.h5 -epochs 6 -resume muhalf.h5 -o mufull.h5 -report mur.json -quiet -optim_ns_coeffs 3.4445,-4.775,2.0315
+check "muon: resumed training ends where the uninterrupted run does" 'a == b' "$(jget mu.json train_loss)" "$(jget mur.json train_loss)"
+expect_fail "muon: resume with another -optim_ns_steps" "trained with -optim_ns_steps 5; this run gives -optim_ns_steps 3" "$P" train -data tr.h5 -epochs 6 -resume muhalf.h5 -o x.h5 -optim_ns_steps 3
+"$P" train "${fno[@]}" -optim polargrad -lr 3 -optim_adam_lr 1e-2 -data tr.h5 -test te.h5 -epochs 3 -o pg.h5 -report pg.json -quiet
+check "polargrad: the loss fell below its untrained value" 'a < 1' "$(jget pg.json train_loss)"
+expect_fail "-optim_ns_steps 0" "-optim_ns_steps must be in 1..100, got 0" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_steps 0
+expect_fail "-optim_ns_coeffs with one number" "-optim_ns_coeffs needs three numbers a,b,c" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs 1
+expect_fail "-optim_ns_coeffs that do not keep singular values near 1" "needs a > 0 and 0 < a + b + c < 2" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs 3,0,0
+expect_fail "-optim_ns_steps without its value" "-optim_ns_steps" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_steps
+expect_fail "-optim_ns_coeffs without its value" "-optim_ns_coeffs" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs
+expect_fail "-optim_matrix_momentum 1" "-optim_matrix_momentum must be in" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_matrix_momentum 1
+help="$("$P" train "${fno[@]}" -data tr.h5 -help 2>&1 || true)"
+for o in -optim_ns_steps -optim_ns_coeffs -optim_matrix_momentum -optim_nesterov -optim_adam_lr -optim_complex -optim_muon_scale; do
+  grep -q -- "$o" <<<"$help" && ok "train -help lists $o" || bad "train -help does not list $o"
+done
+grep -q -- "muon" <<<"$help" && ok "train -help lists muon among -optim's choices" || bad "train -help does not list muon"
 if [ -n "${MPIEXEC:-}" ]; then
   "$P" train "${fno[@]}" -data tr.h5 -epochs 2 -report n1.json -quiet
   $MPIEXEC -n 2 "$P" train "${fno[@]}" -data tr.h5 -epochs 2 -report n2.json -quiet -curve_png n2.png
   check_png n2.png "-curve_png on 2 ranks, no -log"
   check "1 and 2 ranks: same training loss (rel 1e-4)" 'a-b < 1e-4*b && b-a < 1e-4*b' "$(jget n1.json train_loss)" "$(jget n2.json train_loss)"
+  "$P" train "${fno[@]}" "${muon[@]}" -data tr.h5 -epochs 2 -report m1.json -quiet
+  $MPIEXEC -n 2 "$P" train "${fno[@]}" "${muon[@]}" -data tr.h5 -epochs 2 -report m2.json -quiet
+  check "muon, 1 and 2 ranks: same training loss (rel 1e-4)" 'a-b < 1e-4*b && b-a < 1e-4*b' "$(jget m1.json train_loss)" "$(jget m2.json train_loss)"
 fi
 finish

@@ -82,6 +82,30 @@ static void test_resume_bit_identical(void **state)
   ResumeMatches(PETSC_COMM_SELF, "lsq_half.h5");
 }
 
+/* muon and polargrad resume bit-identically too (their momentum and the other parameters' Adam
+   moments are in the checkpoint), and their settings come back from it */
+static void test_resume_matrix_optimizers(void **state)
+{
+  ResumeMatchesOf(PETSC_COMM_SELF, "lsq2_muon_half.h5", "lsq2", PD_OPTIM_MUON);
+  ResumeMatchesOf(PETSC_COMM_SELF, "lsq2_polargrad_half.h5", "lsq2", PD_OPTIM_POLARGRAD);
+}
+
+/* muon on lsq2 fits the data (the minimiser's product W h is A_TRUE) */
+static void test_muon_reaches_minimiser(void **state)
+{
+  PdTrainer    tr;
+  const float *w;
+  PDT(NewTrainerOf(PETSC_COMM_SELF, 150, "lsq2", PD_OPTIM_MUON, &tr));
+  PDT(PdTrainerTrain(tr));
+  PDT(Weights(tr, &w));
+  for (int d = 0; d < DIM; d++) { /* W [3, 4] then h [4, 1], each slice padded to 16 floats */
+    double a = 0;
+    for (int j = 0; j < 4; j++) a += (double)w[d * 4 + j] * w[16 + j];
+    PDT_CLOSE(a, A_TRUE[d], 2e-2);
+  }
+  PDT(PdTrainerDestroy(&tr));
+}
+
 /* the trained loss is below the initial one */
 static void LossFell(PdTrainer tr)
 {
@@ -176,5 +200,5 @@ static void test_registry(void **state)
   PDT(PdObjectiveDestroy(&obj));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_reaches_minimiser), cmocka_unit_test(test_nan_stops_and_keeps_checkpoint), cmocka_unit_test(test_growth_stops), cmocka_unit_test(test_resume_bit_identical), cmocka_unit_test(test_learned_ic_objective), cmocka_unit_test(test_dcdm_objective), cmocka_unit_test(test_registry)};
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_reaches_minimiser), cmocka_unit_test(test_nan_stops_and_keeps_checkpoint), cmocka_unit_test(test_growth_stops), cmocka_unit_test(test_resume_bit_identical), cmocka_unit_test(test_resume_matrix_optimizers), cmocka_unit_test(test_muon_reaches_minimiser), cmocka_unit_test(test_learned_ic_objective), cmocka_unit_test(test_dcdm_objective), cmocka_unit_test(test_registry)};
 PDT_MAIN("trainer", tests)

@@ -19,6 +19,7 @@ PetscErrorCode PdDenseStackSetUp(PdDenseStack *s, PdParams params, const char pr
 
     PetscCall(PetscSNPrintf(name, sizeof(name), "%s%slayer%" PetscInt_FMT ".weight", prefix, prefix[0] ? "." : "", l));
     PetscCall(PdParamsAdd(params, name, 2, ws, PD_INIT_UNIFORM, (float)PetscSqrtReal(6.0 / (double)(sizes[l] + sizes[l + 1])), &s->W[l]));
+    PetscCall(PdParamsSetKind(params, s->W[l], PD_PARAM_MATRIX));
     PetscCall(PetscSNPrintf(name, sizeof(name), "%s%slayer%" PetscInt_FMT ".bias", prefix, prefix[0] ? "." : "", l));
     PetscCall(PdParamsAdd(params, name, 1, &ws[0], PD_INIT_ZERO, 0.0f, &s->b[l]));
   }

@@ -1,27 +1,13 @@
 /* Optimizers with PyTorch's update rules (SGD with momentum, Adam, AdamW), learning-rate schedules
    that are functions of the step count (so a resumed run continues exactly), and gradient-norm
-   clipping, all acting on a PdParams' flat buffers without allocating per step. */
-#include <pdeop/optim.h>
+   clipping, all acting on a PdParams' flat buffers without allocating per step (muon and polargrad,
+   matrix.c, allocate their scratch once, when chosen). */
+#include "optimimpl.h"
 #include <pdeop/options.h>
 #include <pdeop/ops.h>
 
-const char *const PdOptimTypes[]    = {"sgd", "adam", "adamw", "PdOptimType", "PD_OPTIM_", NULL};
+const char *const PdOptimTypes[]    = {"sgd", "adam", "adamw", "muon", "polargrad", "PdOptimType", "PD_OPTIM_", NULL};
 const char *const PdScheduleTypes[] = {"constant", "step", "cosine", "linear", "onecycle", "PdScheduleType", "PD_SCHEDULE_", NULL};
-
-struct _n_PdOptim {
-  MPI_Comm       comm;
-  PdParams       params;
-  PdOptimType    type;
-  double         lr, wd, momentum, beta1, beta2, eps, clip;
-  PdScheduleType schedule;
-  PetscInt       total, step_size;
-  PetscBool      total_set; /* total given (a trainer's epochs x batches, or the caller's) */
-  double         gamma;
-  double         pct_start, div, final_div; /* one-cycle */
-  PetscInt64     step;
-  PetscInt       n; /* buffer length */
-  float         *m, *v;
-};
 
 PetscErrorCode PdOptimCreate(PdParams params, PdOptim *opt)
 {
@@ -29,21 +15,28 @@ PetscErrorCode PdOptimCreate(PdParams params, PdOptim *opt)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&o));
-  o->params    = params;
-  o->comm      = PETSC_COMM_SELF;
-  o->type      = PD_OPTIM_ADAM;
-  o->lr        = 1e-3;
-  o->beta1     = 0.9;
-  o->beta2     = 0.999;
-  o->eps       = 1e-8;
-  o->schedule  = PD_SCHEDULE_CONSTANT;
-  o->total     = 1;
-  o->step_size = 1;
-  o->gamma     = 1.0;
-  o->pct_start = 0.3;
-  o->div       = 25;
-  o->final_div = 1e4;
+  o->params          = params;
+  o->comm            = PETSC_COMM_SELF;
+  o->type            = PD_OPTIM_ADAM;
+  o->lr              = 1e-3;
+  o->beta1           = 0.9;
+  o->beta2           = 0.999;
+  o->eps             = 1e-8;
+  o->schedule        = PD_SCHEDULE_CONSTANT;
+  o->total           = 1;
+  o->step_size       = 1;
+  o->gamma           = 1.0;
+  o->pct_start       = 0.3;
+  o->div             = 25;
+  o->final_div       = 1e4;
+  o->ns_steps        = 5;
+  o->ns_coef[0]      = 3.4445;
+  o->ns_coef[1]      = -4.7750;
+  o->ns_coef[2]      = 2.0315;
+  o->matrix_momentum = 0.95;
+  o->nesterov        = PETSC_TRUE;
   PetscCall(PdParamsGetBufferSize(params, &o->n));
+  PetscCall(PdOptimSegmentsCreate(o));
   /* both moment buffers up front: switching type never allocates inside a step */
   PetscCall(PetscCalloc2(PetscMax(o->n, 1), &o->m, PetscMax(o->n, 1), &o->v));
   *opt = o;
@@ -55,6 +48,8 @@ PetscErrorCode PdOptimDestroy(PdOptim *opt)
   PetscFunctionBegin;
   if (!*opt) PetscFunctionReturn(0);
   PetscCall(PetscFree2((*opt)->m, (*opt)->v));
+  PetscCall(PetscFree((*opt)->seg));
+  PetscCall(PetscFree((*opt)->work));
   PetscCall(PetscFree(*opt));
   PetscFunctionReturn(0);
 }
@@ -63,6 +58,7 @@ PetscErrorCode PdOptimSetType(PdOptim o, PdOptimType t)
 {
   PetscFunctionBegin;
   o->type = t;
+  PetscCall(PdOptimSegmentsCreate(o)); /* muon, polargrad: their scratch */
   PetscFunctionReturn(0);
 }
 
@@ -184,7 +180,10 @@ PetscErrorCode PdOptimSetFromOptions(PdOptim o)
   PetscCall(PdOptionsReal("-lr_div_factor", "One-cycle: the first learning rate is lr / this", "PdOptimSetOneCycle", o->div, &o->div, NULL));
   PetscCall(PdOptionsReal("-lr_final_div_factor", "One-cycle: the last learning rate is lr / (div_factor this)", "PdOptimSetOneCycle", o->final_div, &o->final_div, NULL));
   PetscCall(PdOptionsReal("-clip_grad_norm", "Clip the global gradient norm to this value (0: off)", "PdOptimSetClipNorm", o->clip, &o->clip, NULL));
+  PetscCall(PdOptimMatrixSetFromOptions(o, PetscOptionsObject));
   PetscOptionsEnd();
+  PetscCall(PdOptimMatrixCheck(o));
+  PetscCall(PdOptimSetType(o, o->type));
   PetscCall(PdOptimSetLearningRate(o, o->lr));
   PetscCall(PdOptimSetWeightDecay(o, o->wd));
   PetscCall(PdOptimSetMomentum(o, o->momentum));
@@ -225,6 +224,7 @@ PetscErrorCode PdOptimGetSettings(PdOptim o, PdDict d)
   PetscCall(PdDictSetReal(d, "lr_div_factor", o->div));
   PetscCall(PdDictSetReal(d, "lr_final_div_factor", o->final_div));
   PetscCall(PdDictSetReal(d, "clip_grad_norm", o->clip));
+  PetscCall(PdOptimMatrixGetSettings(o, d));
   PetscFunctionReturn(0);
 }
 
@@ -233,6 +233,11 @@ PetscErrorCode PdOptimView(PdOptim o, PetscViewer viewer)
   PetscFunctionBegin;
   if (!viewer) viewer = PETSC_VIEWER_STDOUT_SELF;
   PetscCall(PetscViewerASCIIPrintf(viewer, "PdOptim %s: lr %g (%s schedule, %" PetscInt_FMT " total steps), weight decay %g, momentum %g, betas (%g, %g), clip %g, step %" PetscInt64_FMT "\n", PdOptimTypes[o->type], o->lr, PdScheduleTypes[o->schedule], o->total, o->wd, o->momentum, o->beta1, o->beta2, o->clip, o->step));
+  if (o->type == PD_OPTIM_MUON || o->type == PD_OPTIM_POLARGRAD) {
+    PetscInt nm = 0;
+    for (PetscInt k = 0; k < o->nseg; k++) nm += o->seg[k].matrix ? o->seg[k].count : 0;
+    PetscCall(PetscViewerASCIIPrintf(viewer, "  %" PetscInt_FMT " matrices: momentum %g%s, Newton-Schulz %" PetscInt_FMT " steps (%g, %g, %g), complex %s%s%s; other parameters AdamW at lr %g\n", nm, o->matrix_momentum, o->nesterov ? " (Nesterov)" : "", o->ns_steps, o->ns_coef[0], o->ns_coef[1], o->ns_coef[2], PdOptimComplexModes[o->complex_mode], o->type == PD_OPTIM_MUON ? ", scale " : "", o->type == PD_OPTIM_MUON ? PdOptimMuonScales[o->muon_scale] : "", o->adam_lr > 0 ? o->adam_lr : o->lr));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -262,6 +267,25 @@ PetscErrorCode PdOptimGetLearningRate(PdOptim o, double *lr)
   PetscFunctionBegin;
   *lr = ScheduledLR(o, o->step);
   PetscFunctionReturn(0);
+}
+
+/* Adam (L2 decay) or AdamW (decoupled; also the other parameters of muon and polargrad) on the
+   entries [from, to) after o->step steps, at learning rate lr */
+void PdOptimAdamRange(PdOptim o, double lr, PetscInt from, PetscInt to)
+{
+  float       *p = NULL, *g = NULL;
+  const float  b1 = (float)o->beta1, b2 = (float)o->beta2, eps = (float)o->eps;
+  const double bc1 = 1.0 - PetscPowReal(o->beta1, (double)o->step), bc2 = 1.0 - PetscPowReal(o->beta2, (double)o->step);
+  const float  step = (float)(lr / bc1), rbc2 = (float)(1.0 / PetscSqrtReal(bc2));
+  const float  l2 = o->type == PD_OPTIM_ADAM ? (float)o->wd : 0.0f, decay = o->type != PD_OPTIM_ADAM ? (float)(1.0 - lr * o->wd) : 1.0f;
+
+  (void)PdParamsGetArrays(o->params, &p, &g);
+  for (PetscInt i = from; i < to; i++) {
+    float d = g[i] + l2 * p[i];
+    o->m[i] = b1 * o->m[i] + (1 - b1) * d;
+    o->v[i] = b2 * o->v[i] + (1 - b2) * d * d;
+    p[i]    = decay * p[i] - step * o->m[i] / (sqrtf(o->v[i]) * rbc2 + eps);
+  }
 }
 
 /*@ PdOptimStep - update the parameters from their gradients; optionally return the gradient norm before clipping @*/
@@ -294,18 +318,13 @@ PetscErrorCode PdOptimStep(PdOptim o, double *gnorm)
     }
   } break;
   case PD_OPTIM_ADAM:
-  case PD_OPTIM_ADAMW: {
-    const float  b1 = (float)o->beta1, b2 = (float)o->beta2, eps = (float)o->eps;
-    const double bc1 = 1.0 - PetscPowReal(o->beta1, (double)o->step), bc2 = 1.0 - PetscPowReal(o->beta2, (double)o->step);
-    const float  step = (float)(lr / bc1), rbc2 = (float)(1.0 / PetscSqrtReal(bc2));
-    const float  l2 = o->type == PD_OPTIM_ADAM ? (float)o->wd : 0.0f, decay = o->type == PD_OPTIM_ADAMW ? (float)(1.0 - lr * o->wd) : 1.0f;
-    for (PetscInt i = 0; i < o->n; i++) {
-      float d = g[i] + l2 * p[i];
-      o->m[i] = b1 * o->m[i] + (1 - b1) * d;
-      o->v[i] = b2 * o->v[i] + (1 - b2) * d * d;
-      p[i]    = decay * p[i] - step * o->m[i] / (sqrtf(o->v[i]) * rbc2 + eps);
-    }
-  } break;
+  case PD_OPTIM_ADAMW:
+    PdOptimAdamRange(o, lr, 0, o->n);
+    break;
+  case PD_OPTIM_MUON:
+  case PD_OPTIM_POLARGRAD:
+    PetscCall(PdOptimMatrixStep(o, lr));
+    break;
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_OptimStep, 0, 0, 0, 0));
   PetscFunctionReturn(0);

@@ -2,11 +2,14 @@
    parameter a named PdTensor viewing its slice, so optimizers, checkpoints and MPI see one array. */
 #include <pdeop/params.h>
 
+const char *const PdParamKinds[] = {"other", "matrix", "conv", "spectral", "PdParamKind", "PD_PARAM_", NULL};
+
 typedef struct {
-  PdTensor t;
-  PdInit   init;
-  float    scale;
-  PetscInt offset;
+  PdTensor    t;
+  PdParamKind kind;
+  PdInit      init;
+  float       scale;
+  PetscInt    offset;
 } PdParamEntry;
 
 struct _n_PdParams {
@@ -72,6 +75,7 @@ PetscErrorCode PdParamsAdd(PdParams params, const char name[], int ndim, const P
   PetscCall(PdShapeSize(ndim, shape, &t->size));
   PetscCall(PetscStrallocpy(name, (char **)&t->name));
   params->p[params->n].t      = t;
+  params->p[params->n].kind   = PD_PARAM_OTHER;
   params->p[params->n].init   = init;
   params->p[params->n].scale  = scale;
   params->p[params->n].offset = params->size;
@@ -79,6 +83,44 @@ PetscErrorCode PdParamsAdd(PdParams params, const char name[], int ndim, const P
   params->size += (t->size + 15) / 16 * 16;
   params->n++;
   *out = t;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdParamsSetKind - say what a declared parameter is (PdParamKind), for the matrix-aware optimizers
+
+  MATRIX needs a tensor of rank 2, CONV of rank 3 or more, SPECTRAL of rank 3 or more with a last
+  axis of 2 (real, imaginary). Parameters not tagged are OTHER.
+@*/
+PetscErrorCode PdParamsSetKind(PdParams params, PdTensor t, PdParamKind kind)
+{
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < params->n; k++) {
+    if (params->p[k].t != t) continue;
+    PetscCheck(kind != PD_PARAM_MATRIX || t->ndim == 2, params->comm, PETSC_ERR_ARG_SIZ, "Parameter '%s' of rank %d cannot be a matrix: a matrix parameter is [out, in]", t->name, t->ndim);
+    PetscCheck(kind != PD_PARAM_CONV || t->ndim >= 3, params->comm, PETSC_ERR_ARG_SIZ, "Parameter '%s' of rank %d cannot be a convolution kernel: a kernel is [out, in, k...]", t->name, t->ndim);
+    PetscCheck(kind != PD_PARAM_SPECTRAL || (t->ndim >= 3 && t->shape[t->ndim - 1] == 2), params->comm, PETSC_ERR_ARG_SIZ, "Parameter '%s' cannot be a spectral weight: one is [modes..., in, out, 2]", t->name);
+    params->p[k].kind = kind;
+    PetscFunctionReturn(0);
+  }
+  SETERRQ(params->comm, PETSC_ERR_ARG_WRONG, "PdParamsSetKind: the tensor '%s' is not a parameter of this PdParams", t->name ? t->name : "(unnamed)");
+}
+
+/*@ PdParamsGetKind - the kind of parameter k (PdParamsSetKind) @*/
+PetscErrorCode PdParamsGetKind(PdParams params, PetscInt k, PdParamKind *kind)
+{
+  PetscFunctionBegin;
+  PetscCheck(k >= 0 && k < params->n, params->comm, PETSC_ERR_ARG_OUTOFRANGE, "Parameter %" PetscInt_FMT " of %" PetscInt_FMT, k, params->n);
+  *kind = params->p[k].kind;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdParamsGetOffset - where parameter k starts in the flat buffers @*/
+PetscErrorCode PdParamsGetOffset(PdParams params, PetscInt k, PetscInt *offset)
+{
+  PetscFunctionBegin;
+  PetscCheck(k >= 0 && k < params->n, params->comm, PETSC_ERR_ARG_OUTOFRANGE, "Parameter %" PetscInt_FMT " of %" PetscInt_FMT, k, params->n);
+  *offset = params->p[k].offset;
   PetscFunctionReturn(0);
 }
 

@@ -52,6 +52,7 @@ static PetscErrorCode NOpSetUp_FNO(NOp nop)
   s[0] = f->width;
   s[1] = cin + f->sdim;
   PetscCall(PdParamsAdd(nop->params, "lift.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)s[1])), &f->P));
+  PetscCall(PdParamsSetKind(nop->params, f->P, PD_PARAM_MATRIX));
   PetscCall(PdParamsAdd(nop->params, "lift.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)s[1])), &f->Pb));
   for (PetscInt l = 0; l < f->layers; l++) {
     int nd;
@@ -65,20 +66,24 @@ static PetscErrorCode NOpSetUp_FNO(NOp nop)
     /* the reference scales spectral weights by 1/(width^2) */
     PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".spectral", l));
     PetscCall(PdParamsAdd(nop->params, name, nd, s, PD_INIT_UNIFORM, (float)(1.0 / (double)(f->width * f->width)), &f->K[l]));
+    PetscCall(PdParamsSetKind(nop->params, f->K[l], PD_PARAM_SPECTRAL));
     s[0] = f->width;
     s[1] = f->width;
     PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".pointwise.weight", l));
     PetscCall(PdParamsAdd(nop->params, name, 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)f->width)), &f->W[l]));
+    PetscCall(PdParamsSetKind(nop->params, f->W[l], PD_PARAM_MATRIX));
     PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".pointwise.bias", l));
     PetscCall(PdParamsAdd(nop->params, name, 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)f->width)), &f->Wb[l]));
   }
   s[0] = f->hidden;
   s[1] = f->width;
   PetscCall(PdParamsAdd(nop->params, "proj1.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)f->width)), &f->Q1));
+  PetscCall(PdParamsSetKind(nop->params, f->Q1, PD_PARAM_MATRIX));
   PetscCall(PdParamsAdd(nop->params, "proj1.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)f->width)), &f->Q1b));
   s[0] = cout;
   s[1] = f->hidden;
   PetscCall(PdParamsAdd(nop->params, "proj2.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)f->hidden)), &f->Q2));
+  PetscCall(PdParamsSetKind(nop->params, f->Q2, PD_PARAM_MATRIX));
   PetscCall(PdParamsAdd(nop->params, "proj2.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)f->hidden)), &f->Q2b));
   PetscFunctionReturn(0);
 }

@@ -43,11 +43,13 @@ static PetscErrorCode NOpSetUp_LearnedIC(NOp nop)
 
   PetscFunctionBegin;
   PetscCall(PdParamsAdd(nop->params, "enc.w", 2, (PetscInt[]){W, IC_NODE_FEATURES}, PD_INIT_UNIFORM, si, &m->w_in));
+  PetscCall(PdParamsSetKind(nop->params, m->w_in, PD_PARAM_MATRIX));
   PetscCall(PdParamsAdd(nop->params, "enc.b", 1, (PetscInt[]){W}, PD_INIT_UNIFORM, si, &m->b_in));
   PetscCall(PetscMalloc2(m->layers, &m->w_upd, m->layers, &m->b_upd));
   for (PetscInt k = 0; k < m->layers; k++) {
     PetscCall(PetscSNPrintf(name, sizeof(name), "mp%" PetscInt_FMT ".w", k));
     PetscCall(PdParamsAdd(nop->params, name, 2, (PetscInt[]){W, 2 * W}, PD_INIT_UNIFORM, su, &m->w_upd[k]));
+    PetscCall(PdParamsSetKind(nop->params, m->w_upd[k], PD_PARAM_MATRIX));
     PetscCall(PetscSNPrintf(name, sizeof(name), "mp%" PetscInt_FMT ".b", k));
     PetscCall(PdParamsAdd(nop->params, name, 1, (PetscInt[]){W}, PD_INIT_UNIFORM, su, &m->b_upd[k]));
   }
@@ -62,6 +64,9 @@ static PetscErrorCode NOpSetUp_LearnedIC(NOp nop)
     PetscCall(PdParamsAdd(nop->params, "off.wr", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_r));
     PetscCall(PdParamsAdd(nop->params, "off.wc", 2, (PetscInt[]){1, W}, PD_INIT_UNIFORM, 0.01f, &m->w_c));
   }
+  PetscCall(PdParamsSetKind(nop->params, m->w_d, PD_PARAM_MATRIX));
+  PetscCall(PdParamsSetKind(nop->params, m->w_r, PD_PARAM_MATRIX));
+  PetscCall(PdParamsSetKind(nop->params, m->w_c, PD_PARAM_MATRIX));
   PetscCall(PdParamsAdd(nop->params, "off.b", 1, (PetscInt[]){1}, PD_INIT_ZERO, 0.0f, &m->b_o));
   PetscFunctionReturn(0);
 }

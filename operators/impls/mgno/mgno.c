@@ -57,34 +57,43 @@ static PetscErrorCode NOpSetUp_MgNO(NOp nop)
   s[0] = w;
   s[1] = nop->in_shape[0] + (m->linear ? 0 : nd); /* the grid coordinates as nd more channels */
   PetscCall(PdParamsAdd(nop->params, "lift.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)s[1])), &m->lift));
+  PetscCall(PdParamsSetKind(nop->params, m->lift, PD_PARAM_MATRIX));
   if (!m->linear) PetscCall(PdParamsAdd(nop->params, "lift.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)s[1])), &m->liftb));
   for (PetscInt k = 0; k < m->layers; k++) {
     for (PetscInt l = 0; l < L; l++) {
       s[0] = w, s[1] = w, s[2] = s[3] = s[4] = 3;
       PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".A", k, l));
       PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->A[k * L + l]));
+      PetscCall(PdParamsSetKind(nop->params, m->A[k * L + l], PD_PARAM_CONV));
       PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".B", k, l));
       PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->B[k * L + l]));
+      PetscCall(PdParamsSetKind(nop->params, m->B[k * L + l], PD_PARAM_CONV));
       for (PetscInt i = 1; i < m->smooth; i++) {
         PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".A%" PetscInt_FMT, k, l, i));
         PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->SA[(k * L + l) * m->smooth + i]));
+        PetscCall(PdParamsSetKind(nop->params, m->SA[(k * L + l) * m->smooth + i], PD_PARAM_CONV));
         PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".B%" PetscInt_FMT, k, l, i));
         PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->SB[(k * L + l) * m->smooth + i]));
+        PetscCall(PdParamsSetKind(nop->params, m->SB[(k * L + l) * m->smooth + i], PD_PARAM_CONV));
       }
       if (l < L - 1) {
         PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".R", k, l));
         PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->R[k * L + l]));
+        PetscCall(PdParamsSetKind(nop->params, m->R[k * L + l], PD_PARAM_CONV));
         PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".P", k, l));
         PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->P[k * L + l]));
+        PetscCall(PdParamsSetKind(nop->params, m->P[k * L + l], PD_PARAM_CONV));
         if (m->post) {
           PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".C", k, l));
           PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->C[k * L + l]));
+          PetscCall(PdParamsSetKind(nop->params, m->C[k * L + l], PD_PARAM_CONV));
         }
       }
     }
     s[0] = w, s[1] = w;
     PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".pointwise.weight", k));
     PetscCall(PdParamsAdd(nop->params, name, 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->W[k]));
+    PetscCall(PdParamsSetKind(nop->params, m->W[k], PD_PARAM_MATRIX));
     if (m->linear) continue;
     PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".pointwise.bias", k));
     PetscCall(PdParamsAdd(nop->params, name, 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->Wb[k]));
@@ -92,13 +101,16 @@ static PetscErrorCode NOpSetUp_MgNO(NOp nop)
   if (m->linear) {
     s[0] = nop->out_shape[0], s[1] = w;
     PetscCall(PdParamsAdd(nop->params, "proj.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->proj2));
+    PetscCall(PdParamsSetKind(nop->params, m->proj2, PD_PARAM_MATRIX));
     PetscFunctionReturn(0);
   }
   s[0] = m->hidden, s[1] = w;
   PetscCall(PdParamsAdd(nop->params, "proj1.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->proj1));
+  PetscCall(PdParamsSetKind(nop->params, m->proj1, PD_PARAM_MATRIX));
   PetscCall(PdParamsAdd(nop->params, "proj1.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)w)), &m->proj1b));
   s[0] = nop->out_shape[0], s[1] = m->hidden;
   PetscCall(PdParamsAdd(nop->params, "proj2.weight", 2, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)m->hidden)), &m->proj2));
+  PetscCall(PdParamsSetKind(nop->params, m->proj2, PD_PARAM_MATRIX));
   PetscCall(PdParamsAdd(nop->params, "proj2.bias", 1, s, PD_INIT_UNIFORM, (float)(1.0 / PetscSqrtReal((PetscReal)m->hidden)), &m->proj2b));
   PetscFunctionReturn(0);
 }

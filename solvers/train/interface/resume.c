@@ -50,6 +50,17 @@ static PetscBool SameSetting(PdDictType type, const char *stored, const char *gi
     double a = strtod(stored, NULL), b = strtod(given, &end);
     return (PetscBool)(end != given && !*end && PetscAbsReal(a - b) <= 1e-12 * PetscMax(PetscAbsReal(a), PetscAbsReal(b)));
   }
+  if (strchr(stored, ',')) { /* a list of numbers (-optim_ns_coeffs): compared number by number */
+    const char *a = stored, *b = given;
+    for (;;) {
+      char  *ea, *eb;
+      double x = strtod(a, &ea), y = strtod(b, &eb);
+      if (ea == a || eb == b || PetscAbsReal(x - y) > 1e-12 * PetscMax(PetscAbsReal(x), PetscAbsReal(y))) break;
+      if (!*ea && !*eb) return PETSC_TRUE;
+      if (*ea != ',' || *eb != ',') break;
+      a = ea + 1, b = eb + 1;
+    }
+  }
   return (PetscBool)!strcasecmp(stored, given);
 }
 

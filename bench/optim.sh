@@ -5,6 +5,7 @@
 # error; the epoch and the seconds at which each run first reaches Adam's final error) and draws
 # the best runs' test error against epochs and against seconds (bench_optim_curves).
 # Rerunnable: a run whose report exists is skipped; everything goes to bench/out/optim/ (or $1).
+# fno85: the FNO recipe on Darcy at s = 85 (500 / 100 coefficients solved at 85²), not in the default list.
 # Usage: bench/optim.sh [dir=bench/out/optim] [models="fno deeponet mgno"]
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_build bench/optim.sh "${PDEOP_BUILD:-}" pdeop bench_optim_curves
@@ -16,6 +17,10 @@ mkdir -p "$dir"
 cd "$dir"
 [ -s train43.h5 ] || nice "$pdeop" data darcy -n 500 -res 43 -fine 43 -seed 1 -o train43.h5 -quiet
 [ -s test43.h5 ] || nice "$pdeop" data darcy -n 100 -res 43 -fine 43 -seed 2 -o test43.h5 -quiet
+if [[ " $models " == *" fno85 "* ]]; then
+  [ -s train85.h5 ] || nice "$pdeop" data darcy -n 500 -res 85 -fine 85 -seed 1 -o train85.h5 -quiet
+  [ -s test85.h5 ] || nice "$pdeop" data darcy -n 100 -res 85 -fine 85 -seed 2 -o test85.h5 -quiet
+fi
 [ -s adtrain.h5 ] || nice "$pdeop" data antiderivative -n 2000 -m 100 -seed 1 -o adtrain.h5 -quiet
 [ -s adtest.h5 ] || nice "$pdeop" data antiderivative -n 500 -m 100 -seed 2 -o adtest.h5 -quiet
 
@@ -23,6 +28,8 @@ cd "$dir"
 setup() {
   case $1 in
     fno) opts=(-model fno -fno_width 16 -fno_modes 8 -fno_layers 4 -batch_size 20 -data train43.h5 -test test43.h5)
+      epochs=15 ;;
+    fno85) opts=(-model fno -fno_width 16 -fno_modes 8 -fno_layers 4 -batch_size 20 -data train85.h5 -test test85.h5)
       epochs=15 ;;
     # (MgNO's epoch costs about 7x FNO's here: half the training set, 10 epochs)
     mgno) opts=(-model mgno -mgno_width 16 -mgno_levels 4 -mgno_layers 2 -batch_size 20 -ntrain 250 -data train43.h5 -test test43.h5)
@@ -35,7 +42,7 @@ setup() {
   # 3..30; DeepONet Adam 3e-4..3e-3; MgNO Muon 1e-2..1e-1, PolarGrad 1..10)
   lrs_muon="1e-2 3e-2 1e-1"
   case $1 in
-    fno) lrs_adam="3e-3 1e-2 3e-2" lrs_polargrad="1 3 10" ;;
+    fno | fno85) lrs_adam="3e-3 1e-2 3e-2" lrs_polargrad="1 3 10" ;;
     mgno) lrs_adam="1e-3 3e-3 1e-2" lrs_polargrad="0.3 1 3" lrs_muon="3e-3 1e-2 3e-2" ;;
     deeponet) lrs_adam="1e-3 3e-3 1e-2" lrs_polargrad="0.3 1 3" ;;
   esac

@@ -21,7 +21,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_TH
 . "$root/scripts/openblas-core.sh"
 pdeop_openblas_core "$build/pdeop"
 jget() { { grep -so "\"$2\": *[^,}]*" "$1" || true; } | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
-fmt() { awk -v a="$1" 'BEGIN{ if (a == "") print "-"; else if (a < 0.1) printf "%.4f", a; else printf "%.1f", a }'; }
+fmt() { awk -v a="$1" 'BEGIN{ if (a == "") print "-"; else if (a < 1) printf "%.4f", a; else printf "%.1f", a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 # /usr/bin/time -v fields: wall seconds, CPU seconds (user + system), peak RSS in MiB
 tget() {
@@ -36,7 +36,7 @@ opt=(-batch_size 8 -optim adam -lr 1e-3 -weight_decay 1e-4 -lr_schedule constant
 
 echo "## MgNO: pdeop against PyTorch, one thread each"
 echo
-echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; $(date -u +%Y-%m-%d); $PDEOP_BLAS_NOTE"
+echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(env -u OMP_NUM_THREADS nproc) cores; $(date -u +%Y-%m-%d); $PDEOP_BLAS_NOTE"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "Data: pdeop data darcy, $N training and $NTEST test samples at ${S}x$S (solved at $((2 * S - 1))^2); $EPOCHS epochs; results in $out"
 echo

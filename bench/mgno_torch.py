@@ -102,6 +102,42 @@ def channel_stats(t):
     return m.float().reshape(1, -1, 1, 1), s.float().reshape(1, -1, 1, 1)
 
 
+def load_pdeop(model, path):
+    """pdeop's checkpoint (parameters and normalisation) into the PyTorch model: a check that the two
+    networks are the same function (--check)"""
+    with h5py.File(path, "r") as f:
+        p, a = f["params"], f.attrs
+        L, S = int(a["mgno_levels"]), int(a["mgno_smooth"])
+
+        def put(dst, name):
+            src = torch.from_numpy(np.asarray(p[name], dtype=np.float32))
+            assert src.numel() == dst.numel(), f"{name}: {tuple(src.shape)} against {tuple(dst.shape)}"
+            dst.data.copy_(src.reshape(dst.shape))
+
+        put(model.lift.weight, "lift.weight")
+        put(model.lift.bias, "lift.bias")
+        for k, cyc in enumerate(model.cycles):
+            for l in range(L):
+                put(cyc.A[l], f"layer{k}.level{l}.A")
+                put(cyc.B[l], f"layer{k}.level{l}.B")
+                for i in range(1, S):
+                    put(cyc.SA[l * (S - 1) + i - 1], f"layer{k}.level{l}.A{i}")
+                    put(cyc.SB[l * (S - 1) + i - 1], f"layer{k}.level{l}.B{i}")
+                if l < L - 1:
+                    put(cyc.R[l], f"layer{k}.level{l}.R")
+                    put(cyc.P[l], f"layer{k}.level{l}.P")
+                    if cyc.post:
+                        put(cyc.C[l], f"layer{k}.level{l}.C")
+            put(model.ws[k].weight, f"layer{k}.pointwise.weight")
+            put(model.ws[k].bias, f"layer{k}.pointwise.bias")
+        for n in ("proj1", "proj2"):
+            put(getattr(model, n).weight, f"{n}.weight")
+            put(getattr(model, n).bias, f"{n}.bias")
+        stats = {n: torch.tensor([float(a[f"{n}_{c}"]) for c in range(model.lift.weight.shape[1] - 2 if n.startswith("in") else model.proj2.weight.shape[0])])
+                 for n in ("input_mean", "input_std", "output_mean", "output_std")}
+    return stats
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--train", required=True)
@@ -118,6 +154,8 @@ def main():
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--weight_decay", type=float, default=1e-4)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--check", nargs=2, metavar=("MODEL", "PREDICTIONS"),
+                   help="no training: load pdeop's checkpoint MODEL, predict the test set and compare with pdeop predict's PREDICTIONS")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -126,6 +164,24 @@ def main():
     model = MgNO2d(xtr.shape[1], ytr.shape[1], a.width, a.levels, a.layers, a.hidden, a.smooth, a.post)
     model.in_mean, model.in_std = channel_stats(xtr)
     model.out_mean, model.out_std = channel_stats(ytr)
+    if a.check:
+        stats = load_pdeop(model, a.check[0])
+        for n, t in (("input_mean", model.in_mean), ("input_std", model.in_std), ("output_mean", model.out_mean), ("output_std", model.out_std)):
+            t.copy_(stats[n].reshape(t.shape))  # pdeop's own (from the same data: the same to float rounding)
+        with torch.no_grad():
+            pred = torch.cat([model(xte[s : s + a.batch]) for s in range(0, xte.shape[0], a.batch)])
+        with h5py.File(a.check[1], "r") as f:
+            ref = torch.from_numpy(np.asarray(f["outputs"], dtype=np.float32)).reshape(pred.shape)
+        print(json.dumps({
+            "params": sum(q.numel() for q in model.parameters()),
+            "test_rel_l2": rel_l2(pred, yte).item(),
+            "max_abs_diff_to_pdeop": (pred - ref).abs().max().item(),
+            "rel_l2_diff_to_pdeop": rel_l2(pred, ref).item(),
+            "stats_diff": max(abs(float(s) - float(t)) / abs(float(t)) for s, t in
+                              ((channel_stats(xtr)[0], stats["input_mean"]), (channel_stats(xtr)[1], stats["input_std"]),
+                               (channel_stats(ytr)[0], stats["output_mean"]), (channel_stats(ytr)[1], stats["output_std"]))),
+        }))
+        return 0
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)  # L2 form, as pdeop's adam
     N, B = xtr.shape[0], a.batch
     g = torch.Generator().manual_seed(a.seed)

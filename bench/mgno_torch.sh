@@ -74,6 +74,16 @@ for r in $(seq "$REPEAT"); do # the sides alternate, so both see the same change
   run_torch "$r"
 done
 
+# the two networks are the same function: pdeop's trained checkpoint loaded into the PyTorch model predicts
+# the test set as `pdeop predict` does, to float rounding
+check=""
+if [ -n "$py" ]; then
+  [ -s "$out/pdeop.1/pred.h5" ] || "$build/pdeop" predict -model "$out/pdeop.1/model.h5" -data "$out/test.h5" -o "$out/pdeop.1/pred.h5" -quiet > /dev/null
+  [ -s "$out/check.json" ] || "$py" "$root/bench/mgno_torch.py" --train "$out/train.h5" --test "$out/test.h5" --width 32 --levels 6 --layers 4 --post \
+    --hidden 64 --batch 8 --check "$out/pdeop.1/model.h5" "$out/pdeop.1/pred.h5" | tail -1 > "$out/check.json"
+  check="PyTorch with pdeop's trained parameters: test rel. L2 $(jget "$out/check.json" test_rel_l2) (pdeop eval: $(jget "$out/pdeop.1/eval_test.json" rel_l2)), relative L2 difference of the predictions $(jget "$out/check.json" rel_l2_diff_to_pdeop), largest absolute difference $(jget "$out/check.json" max_abs_diff_to_pdeop)"
+fi
+
 # per run of pdeop: train samples/s (wall; the trainer's own count), per CPU s (the whole process),
 # inference samples/s (wall, CPU), test error, peak RSS of training
 pdeop_row() { # repeat -> "train cpu infer infercpu err rss"
@@ -111,4 +121,5 @@ echo "| $S | inference samples per CPU s | $(fmt "$(pv 4)") | $(fmt "$(tv 4)") |
 echo "| $S | test rel. L2 after $EPOCHS epochs (first run) | $(fmt "$(first "$prows" 5)") | $(fmt "$(first "$trows" 5)") | |"
 echo "| $S | peak RSS MiB (first run) | $(fmt "$(first "$prows" 6)") | $(fmt "$(first "$trows" 6)") | $(ratio "$(first "$prows" 6)" "$(first "$trows" 6)") |"
 echo
+[ -n "$check" ] && { echo "$check"; echo; }
 echo "Load average (1, 5, 15 min) before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg) (runs reused from $out are not re-timed)"

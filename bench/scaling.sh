@@ -41,7 +41,7 @@ for m in fno mgno; do
   for np in 1 2; do
     [ -s "$out/$m.$np.json" ] && continue
     # shellcheck disable=SC2046
-    mpiexec -n "$np" "$build/pdeop" train -model "$m" $(opts "$m") -optim adam -lr 1e-3 -weight_decay 1e-4 -data "$out/${m}_train.h5" \
+    /usr/bin/time -v -o "$out/$m.$np.time" mpiexec -n "$np" "$build/pdeop" train -model "$m" $(opts "$m") -optim adam -lr 1e-3 -weight_decay 1e-4 -data "$out/${m}_train.h5" \
       -test "$out/${m}_test.h5" -epochs "$EPOCHS" -seed 1 -o "$out/$m.$np.h5" -log "$out/$m.$np.csv" -curve_png "" \
       -report "$out/$m.$np.json.tmp" -quiet -log_view ":$out/$m.$np.log_view" > /dev/null
     mv "$out/$m.$np.json.tmp" "$out/$m.$np.json"
@@ -51,15 +51,17 @@ done
 
 echo "Load after: $(load)"
 echo
-echo "| model | ranks | train samples/s | speed-up | train loss, last epoch | test rel. L2 | largest relative difference of the per-epoch train loss and test error, 2 ranks against 1 |"
-echo "|---|---|---|---|---|---|---|"
+echo "| model | ranks | train samples/s | speed-up | samples per CPU s (all ranks, whole run) | train loss, last epoch | test rel. L2 | largest relative difference of the per-epoch train loss and test error, 2 ranks against 1 |"
+echo "|---|---|---|---|---|---|---|---|"
 for m in fno mgno; do
   s1=$(jget "$out/$m.1.json" train_samples_per_s)
   for np in 1 2; do
     f="$out/$m.$np.json"
     d=$(paste -d, "$out/$m.1.csv" "$out/$m.$np.csv" | awk -F, 'NR > 1 { for (i = 2; i <= 3; i++) { a = $i; b = $(i + 4); r = (a == b) ? 0 : (a - b) / (a > 0 ? a : -a); if (r < 0) r = -r; if (r > m) m = r } } END { printf "%.2e", m }')
-    printf "| %s | %d | %.1f | %.2f | %s | %s | %s |\n" "$m" "$np" "$(jget "$f" train_samples_per_s)" \
-      "$(awk -v a="$(jget "$f" train_samples_per_s)" -v b="$s1" 'BEGIN{ print a / b }')" "$(jget "$f" train_loss)" "$(jget "$f" test_rel_l2)" "$d"
+    cpu=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { print u + s }' "$out/$m.$np.time")
+    printf "| %s | %d | %.1f | %.2f | %.1f | %s | %s | %s |\n" "$m" "$np" "$(jget "$f" train_samples_per_s)" \
+      "$(awk -v a="$(jget "$f" train_samples_per_s)" -v b="$s1" 'BEGIN{ print a / b }')" "$(awk -v n="$((N * EPOCHS))" -v c="$cpu" 'BEGIN{ print n / c }')" \
+      "$(jget "$f" train_loss)" "$(jget "$f" test_rel_l2)" "$d"
   done
 done
 echo

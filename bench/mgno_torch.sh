@@ -65,9 +65,10 @@ run_pdeop() { # repeat
 }
 run_torch() { # repeat
   [ -n "$py" ] || return 0
-  [ -s "$out/torch.$1.json" ] || "$py" "$root/bench/mgno_torch.py" --train "$out/train.h5" --test "$out/test.h5" --threads 1 --epochs "$EPOCHS" \
-    --width 32 --levels 6 --layers 4 --post --hidden 64 --batch 8 --lr 1e-3 --weight_decay 1e-4 --seed 1 | tail -1 > "$out/torch.$1.json.tmp" &&
-    mv "$out/torch.$1.json.tmp" "$out/torch.$1.json"
+  [ -s "$out/torch.$1.json" ] && return 0
+  "$py" "$root/bench/mgno_torch.py" --train "$out/train.h5" --test "$out/test.h5" --threads 1 --epochs "$EPOCHS" \
+    --width 32 --levels 6 --layers 4 --post --hidden 64 --batch 8 --lr 1e-3 --weight_decay 1e-4 --seed 1 | tail -1 > "$out/torch.$1.json.tmp"
+  mv "$out/torch.$1.json.tmp" "$out/torch.$1.json"
 }
 for r in $(seq "$REPEAT"); do # the sides alternate, so both see the same changes of load
   run_pdeop "$r"

@@ -69,6 +69,8 @@ PETSC_EXTERN PetscErrorCode PdLearnedICFactor(NOp, PdTape, PdICGraph, PdICFactor
 /* ICC(0) of the graph's matrix (the factor an untrained correction model predicts) and its diagonal shift */
 PETSC_EXTERN PetscErrorCode PdICGraphICCFactor(PdICGraph, PdICFactor *, PetscReal *);
 PETSC_EXTERN PetscErrorCode PdICFactorApply(PdICFactor, const PetscScalar[], PetscScalar[]);
+/* the same as a PCSHELL's apply, the shell's context being the factor */
+PETSC_EXTERN PetscErrorCode PdICFactorShellApply(PC, Vec, Vec);
 PETSC_EXTERN PetscErrorCode PdICFactorMult(PdICFactor, const PetscScalar[], PetscScalar[]);
 PETSC_EXTERN PetscErrorCode PdICFactorGetSize(PdICFactor, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode PdICFactorDestroy(PdICFactor *);

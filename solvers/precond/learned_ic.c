@@ -359,6 +359,23 @@ PetscErrorCode PdICFactorApply(PdICFactor f, const PetscScalar r[], PetscScalar 
   PetscFunctionReturn(0);
 }
 
+/*@ PdICFactorShellApply - PCShellSetApply's callback for a PCSHELL whose context is a PdICFactor @*/
+PetscErrorCode PdICFactorShellApply(PC pc, Vec r, Vec y)
+{
+  PdICFactor         f;
+  const PetscScalar *ra;
+  PetscScalar       *ya;
+
+  PetscFunctionBegin;
+  PetscCall(PCShellGetContext(pc, &f));
+  PetscCall(VecGetArrayRead(r, &ra));
+  PetscCall(VecGetArrayWrite(y, &ya));
+  PetscCall(PdICFactorApply(f, ra, ya));
+  PetscCall(VecRestoreArrayRead(r, &ra));
+  PetscCall(VecRestoreArrayWrite(y, &ya));
+  PetscFunctionReturn(0);
+}
+
 /*@ PdICFactorMult - y = L L^T x, the preconditioner M itself (for checks and diagnostics) @*/
 PetscErrorCode PdICFactorMult(PdICFactor f, const PetscScalar x[], PetscScalar y[])
 {

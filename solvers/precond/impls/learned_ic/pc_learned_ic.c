@@ -37,22 +37,6 @@ typedef struct {
 } PC_LearnedIC;
 
 /* the learned factor as a PCSHELL's apply, for the trial */
-static PetscErrorCode ShellApply(PC pc, Vec r, Vec y)
-{
-  PdICFactor         f;
-  const PetscScalar *ra;
-  PetscScalar       *ya;
-
-  PetscFunctionBegin;
-  PetscCall(PCShellGetContext(pc, &f));
-  PetscCall(VecGetArrayRead(r, &ra));
-  PetscCall(VecGetArrayWrite(y, &ya));
-  PetscCall(PdICFactorApply(f, ra, ya));
-  PetscCall(VecRestoreArrayRead(r, &ra));
-  PetscCall(VecRestoreArrayWrite(y, &ya));
-  PetscFunctionReturn(0);
-}
-
 /* m CG steps on A x = b with a set-up preconditioner M (b the same white noise every time, zero
    guess): the condition number of M^-1 A estimated from the Lanczos coefficients of CG, and the
    true residual's reduction ||r_m|| / ||b|| */
@@ -127,7 +111,7 @@ static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad)
   PetscCall(PCCreate(PETSC_COMM_SELF, &shell));
   PetscCall(PCSetType(shell, PCSHELL));
   PetscCall(PCShellSetContext(shell, ic->factor));
-  PetscCall(PCShellSetApply(shell, ShellApply));
+  PetscCall(PCShellSetApply(shell, PdICFactorShellApply));
   PetscCall(PCSetOperators(shell, Ad, Ad));
   PetscCall(TrialCG(Ad, shell, ic->trial_its, b, &ic->kappa[0], &ic->trial[0]));
   PetscCall(TrialCG(Ad, ic->icc, ic->trial_its, b, &ic->kappa[1], &ic->trial[1]));

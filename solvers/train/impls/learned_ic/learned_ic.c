@@ -103,22 +103,6 @@ static PetscErrorCode MakeSystem(Source *src, PetscInt s, PetscInt P, PdICGraph 
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ShellApply(PC pc, Vec r, Vec y)
-{
-  PdICFactor         f;
-  const PetscScalar *ra;
-  PetscScalar       *ya;
-
-  PetscFunctionBegin;
-  PetscCall(PCShellGetContext(pc, &f));
-  PetscCall(VecGetArrayRead(r, &ra));
-  PetscCall(VecGetArrayWrite(y, &ya));
-  PetscCall(PdICFactorApply(f, ra, ya));
-  PetscCall(VecRestoreArrayRead(r, &ra));
-  PetscCall(VecRestoreArrayWrite(y, &ya));
-  PetscFunctionReturn(0);
-}
-
 /* n validation systems of a source; a family's all get the first one's right-hand side (f = 1) */
 static PetscErrorCode ValidationCreate(Source *src, PetscInt n, Validation *v)
 {
@@ -166,7 +150,7 @@ static PetscErrorCode ValidationIterations(Validation *v, NOp model, PetscInt *t
     PetscCall(KSPGetPC(ksp, &pc));
     PetscCall(PCSetType(pc, PCSHELL));
     PetscCall(PCShellSetContext(pc, f));
-    PetscCall(PCShellSetApply(pc, ShellApply));
+    PetscCall(PCShellSetApply(pc, PdICFactorShellApply));
     PetscCall(KSPSolve(ksp, v->b[s], x));
     PetscCall(KSPGetIterationNumber(ksp, &its));
     PetscCall(KSPGetConvergedReason(ksp, &reason));

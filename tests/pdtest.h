@@ -124,6 +124,45 @@ static inline PetscErrorCode PdtKSPSolve(Mat A, Vec b, Vec x, DM dm, KSPType ksp
   PetscFunctionReturn(0);
 }
 
+/* The gradient of a loss against central differences along directions: loss(ctx, grad, &L) puts
+   the loss in L and, with grad, its gradient into p's buffer (zeroed before). Checked along nrandom
+   random unit directions and along the gradient itself, h = 1e-2 in float, to 0.2% of the
+   difference + 1e-5; what names the loss in the messages. */
+typedef PetscErrorCode (*PdtLossFn)(void *, PetscBool, double *);
+static inline void pdt_check_directional(PdParams p, int nrandom, PdtLossFn loss, void *ctx, const char *what)
+{
+  float   *d, *g, *v, *g0;
+  PetscInt n;
+  double   L;
+  PdRng    rng;
+  PDT(PdParamsGetBufferSize(p, &n));
+  PDT(PdParamsGetArrays(p, &d, &g));
+  PDT(PdParamsZeroGrad(p));
+  PDT(loss(ctx, PETSC_TRUE, &L));
+  assert_true(L > 0 && PetscIsNormalReal(L));
+  PDT(PetscMalloc2(n, &v, n, &g0));
+  PDT(PetscArraycpy(g0, g, n));
+  PDT(PdRngSeed(&rng, 5, 1));
+  for (int dir = 0; dir <= nrandom; dir++) {
+    double       gv = 0, vv = 0, lp, lm, fd;
+    const double h  = 1e-2;
+    if (dir < nrandom) PDT(PdRngFillNormal(&rng, n, v, 0, 1));
+    else PDT(PetscArraycpy(v, g0, n));
+    for (PetscInt i = 0; i < n; i++) vv += (double)v[i] * v[i];
+    for (PetscInt i = 0; i < n; i++) v[i] = (float)(v[i] / PetscSqrtReal(vv));
+    for (PetscInt i = 0; i < n; i++) gv += (double)g0[i] * v[i];
+    for (PetscInt i = 0; i < n; i++) d[i] += (float)h * v[i];
+    PDT(loss(ctx, PETSC_FALSE, &lp));
+    for (PetscInt i = 0; i < n; i++) d[i] -= 2 * (float)h * v[i];
+    PDT(loss(ctx, PETSC_FALSE, &lm));
+    for (PetscInt i = 0; i < n; i++) d[i] += (float)h * v[i];
+    fd = (lp - lm) / (2 * h);
+    print_message("# %s direction %d: g.v = %.6e, central difference %.6e\n", what, dir, gv, fd);
+    PDT_CLOSE(gv, fd, 2e-3 * PetscAbsReal(fd) + 1e-5);
+  }
+  PDT(PetscFree2(v, g0));
+}
+
 /* Run the group under PETSc with its malloc tracking on (-malloc_debug); return non-zero if any test
    failed, or if PetscMalloc'ed memory is still allocated after PetscFinalize (which frees all of
    PETSc's own registrations): a leak in pdeop or in a test. */

@@ -89,19 +89,31 @@ static void test_exact_solution(void **state)
 /* g.v against central differences of the loss along random directions and the gradient itself, for
    the raw residual, the multigrid-preconditioned one and the hybrid loss with half the samples
    labelled. Measured agreement: 1e-5 relative; 2e-3 allowed (float differences with h = 1e-2). */
+typedef struct {
+  PdTrainer tr;
+  PetscInt *idx;
+} ResidualCtx;
+
+static PetscErrorCode ResidualLossFn(void *ctx, PetscBool grad, double *L)
+{
+  ResidualCtx *c = (ResidualCtx *)ctx;
+  PetscFunctionBegin;
+  PetscCall(PdTrainerResidualLoss(c->tr, 3, c->idx, NULL, grad, L));
+  PetscFunctionReturn(0);
+}
+
 static void test_gradient(void **state)
 {
   PdDataset ds;
   NOp       nop;
   PdTrainer tr;
   PdParams  p;
-  float    *d, *g, *v, *g0;
-  PetscInt  n, idx[3] = {0, 2, 3};
-  PdRng     rng;
+  PetscInt  idx[3] = {0, 2, 3};
 
   PDT(DarcyData(4, 0, &ds, NULL));
   for (int kind = 0; kind < 3; kind++) {
-    double L;
+    const char *names[] = {"raw residual", "mg residual", "hybrid"};
+    ResidualCtx c;
     PDT(TinyFNO(4, &nop));
     PDT(PdTrainerCreate(nop, &tr));
     PDT(PdTrainerSetNormalize(tr, PETSC_FALSE));
@@ -113,32 +125,9 @@ static void test_gradient(void **state)
     if (kind == 2) PDT(PdTrainerSetHybrid(tr, 0.5, 0.5));
     PDT(PdTrainerSetData(tr, &ds, NULL));
     PDT(NOpGetParams(nop, &p));
-    PDT(PdParamsGetBufferSize(p, &n));
-    PDT(PdParamsGetArrays(p, &d, &g));
-    PDT(PdParamsZeroGrad(p));
-    PDT(PdTrainerResidualLoss(tr, 3, idx, NULL, PETSC_TRUE, &L));
-    assert_true(L > 0 && PetscIsNormalReal(L));
-    PDT(PetscMalloc2(n, &v, n, &g0));
-    PDT(PetscArraycpy(g0, g, n));
-    PDT(PdRngSeed(&rng, 5, 1));
-    for (int dir = 0; dir < 3; dir++) {
-      double gv = 0, vv = 0, lp, lm, fd;
-      const double h = 1e-2;
-      if (dir < 2) PDT(PdRngFillNormal(&rng, n, v, 0, 1));
-      else PDT(PetscArraycpy(v, g0, n));
-      for (PetscInt i = 0; i < n; i++) vv += (double)v[i] * v[i];
-      for (PetscInt i = 0; i < n; i++) v[i] = (float)(v[i] / PetscSqrtReal(vv));
-      for (PetscInt i = 0; i < n; i++) gv += (double)g0[i] * v[i];
-      for (PetscInt i = 0; i < n; i++) d[i] += (float)h * v[i];
-      PDT(PdTrainerResidualLoss(tr, 3, idx, NULL, PETSC_FALSE, &lp));
-      for (PetscInt i = 0; i < n; i++) d[i] -= 2 * (float)h * v[i];
-      PDT(PdTrainerResidualLoss(tr, 3, idx, NULL, PETSC_FALSE, &lm));
-      for (PetscInt i = 0; i < n; i++) d[i] += (float)h * v[i];
-      fd = (lp - lm) / (2 * h);
-      print_message("# loss %d direction %d: g.v = %.6e, central difference %.6e\n", kind, dir, gv, fd);
-      PDT_CLOSE(gv, fd, 2e-3 * PetscAbsReal(fd) + 1e-5);
-    }
-    PDT(PetscFree2(v, g0));
+    c.tr  = tr;
+    c.idx = idx;
+    pdt_check_directional(p, 2, ResidualLossFn, &c, names[kind]);
     PDT(PdTrainerDestroy(&tr));
     PDT(NOpDestroy(&nop));
     if (kind == 1) PDT(PetscOptionsClearValue(NULL, "-residual_pc_mg_levels"));

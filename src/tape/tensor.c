@@ -3,7 +3,7 @@
    mark, and later passes (PdTapeReset, then the same forward) allocate nothing. */
 #include <pdeop/ops.h>
 
-const char *const PdOpNames[] = {"leaf", "matmul", "bmm", "linear", "add", "sub", "mul", "div", "scale", "add_scalar", "sum", "mean", "sum_dim", "tanh", "sin", "cos", "exp", "gelu", "relu", "softplus", "square", "concat", "slice", "reshape", "channel_mix", "spectral_conv", "conv3x3", "conv3x3_t", "mse", "rel_l2", "gather", "scatter_add", "edge_matvec", "jet_activation", "gather_columns", "channel_mix_fused", "mat_apply", "pc_apply"};
+const char *const PdOpNames[] = {"leaf", "matmul", "bmm", "linear", "add", "sub", "mul", "div", "scale", "add_scalar", "sum", "mean", "sum_dim", "tanh", "sin", "cos", "exp", "gelu", "relu", "softplus", "square", "concat", "slice", "reshape", "channel_mix", "spectral_conv", "conv3x3", "conv3x3_t", "mse", "rel_l2", "gather", "scatter_add", "edge_matvec", "jet_activation", "gather_columns", "channel_mix_fused", "mat_apply", "pc_apply", "swap_leading"};
 _Static_assert(sizeof(PdOpNames) / sizeof(PdOpNames[0]) == PD_OP_COUNT, "every PdOpType needs a name in PdOpNames");
 
 #define PD_ALIGN       64

@@ -872,9 +872,60 @@ static void test_channel_major(void **state)
   }
 }
 
+/* dead = mix(x); h = gelu(mix(x) + spectral(x)); u = h + h; out = mix(u): once with the channel-major
+   ops (whose gradients start unset) on x [C,1,grid] and once with the [B,C,grid] ops (zeroed
+   gradients) on x [1,C,grid], the same memory. The tape zeroes an unset gradient before PdAdd adds to
+   it and when nothing wrote it (dead); the channel-major run first fills the arena with 7s so that an
+   unzeroed gradient would show. */
+static void UnsetGradComposite(PetscBool cb, PdTensor w, PdTensor k, float *gx, float *gw, float *gk)
+{
+  PdTape   tape;
+  PdTensor x, dead, s, h, u, out;
+  PetscInt xs[4] = {cb ? 3 : 1, cb ? 1 : 3, 8, 6}, big = 4096;
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  if (cb) {
+    PdTensor d;
+    PDT(PdTapeVariable(tape, 1, &big, &d));
+    for (PetscInt i = 0; i < big; i++) d->data[i] = d->grad[i] = 7.0f;
+    PDT(PdTapeReset(tape));
+  }
+  PDT(PdTapeVariable(tape, 4, xs, &x));
+  for (PetscInt i = 0; i < x->size; i++) x->data[i] = (float)cos(0.7 * i);
+  PetscArrayzero(w->grad, w->size);
+  PetscArrayzero(k->grad, k->size);
+  PDT((cb ? PdChannelMixFusedCB : PdChannelMixFused)(x, w, NULL, NULL, PETSC_FALSE, &dead));
+  PDT((cb ? PdSpectralConvCB : PdSpectralConv)(x, k, &s));
+  PDT((cb ? PdChannelMixFusedCB : PdChannelMixFused)(x, w, NULL, s, PETSC_TRUE, &h));
+  PDT(PdAdd(h, h, &u));
+  PDT((cb ? PdChannelMixFusedCB : PdChannelMixFused)(u, w, NULL, NULL, PETSC_FALSE, &out));
+  for (PetscInt i = 0; i < out->size; i++) out->grad[i] = (float)sin(0.3 * i);
+  PDT(PdTapeBackwardSeeded(tape, out));
+  PetscArraycpy(gx, x->grad, x->size);
+  PetscArraycpy(gw, w->grad, w->size);
+  PetscArraycpy(gk, k->grad, k->size);
+  PDT(PdTapeDestroy(&tape));
+}
+
+static void test_unset_grads(void **state)
+{
+  PdTensor w, k;
+  PetscInt ws[2] = {3, 3}, ks[5] = {4, 2, 3, 3, 2};
+  float    gx[2][144], gw[2][9], gk[2][144];
+  PDT(PdTensorCreate(2, ws, PETSC_TRUE, &w));
+  PDT(PdTensorCreate(5, ks, PETSC_TRUE, &k));
+  Fill(w, 70);
+  Fill(k, 71);
+  for (int cb = 0; cb < 2; cb++) UnsetGradComposite((PetscBool)cb, w, k, gx[cb], gw[cb], gk[cb]);
+  for (int i = 0; i < 144; i++) PDT_CLOSE(gx[1][i], gx[0][i], 1e-6);
+  for (int i = 0; i < 9; i++) PDT_CLOSE(gw[1][i], gw[0][i], 1e-6);
+  for (int i = 0; i < 144; i++) PDT_CLOSE(gk[1][i], gk[0][i], 1e-6);
+  PDT(PdTensorDestroy(&w));
+  PDT(PdTensorDestroy(&k));
+}
+
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_graph),
-  cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_channel_mix_fused), cmocka_unit_test(test_channel_major), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
+  cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_channel_mix_fused), cmocka_unit_test(test_channel_major), cmocka_unit_test(test_unset_grads), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
   cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv3d), cmocka_unit_test(test_conv_add), cmocka_unit_test(test_conv_winograd_blocks), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
 };
 PDT_MAIN("engine_ops", tests)

@@ -250,8 +250,8 @@ PD_CLONES static void GeluForward(PetscInt n, const float *z, float *y)
 }
 
 /* One pass over a row of S values of the output gradient: dz = dy gelu'(z) in place (z NULL: the
-   identity, dz = dy), da += dz (da NULL: none), and the row's sum of dz (for the bias) */
-PD_CLONES static float FusedBackwardRow(PetscInt S, const float *z, float *dy, float *da)
+   identity, dz = dy), da += dz (da NULL: none; daset: da = dz), and the row's sum of dz (for the bias) */
+PD_CLONES static float FusedBackwardRow(PetscInt S, const float *z, float *dy, float *da, PetscBool daset)
 {
   float s = 0;
   if (z) {
@@ -265,7 +265,10 @@ PD_CLONES static float FusedBackwardRow(PetscInt S, const float *z, float *dy, f
     _Pragma("omp simd reduction(+:s)")
     for (PetscInt k = 0; k < S; k++) s += dy[k];
   }
-  if (da) {
+  if (da && daset) {
+    PD_SIMD
+    for (PetscInt k = 0; k < S; k++) da[k] = dy[k];
+  } else if (da) {
     PD_SIMD
     for (PetscInt k = 0; k < S; k++) da[k] += dy[k];
   }
@@ -287,11 +290,12 @@ static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
   PetscInt     B = y->iarg[1], S = y->iarg[2], cin = w->shape[1], cout = w->shape[0];
   PetscBool    cb = (PetscBool)y->iarg[3];
   float       *dz = y->grad, *da = a && a->grad ? a->grad : NULL;
+  PetscBool    daset = da ? PdGradFirstWrite(a) : PETSC_FALSE, dxset = x->grad ? PdGradFirstWrite(x) : PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
   for (PetscInt r = 0; r < B * cout; r++) {
-    const float s = FusedBackwardRow(S, z ? z + r * S : NULL, dz + r * S, da ? da + r * S : NULL);
+    const float s = FusedBackwardRow(S, z ? z + r * S : NULL, dz + r * S, da ? da + r * S : NULL, daset);
     if (b && b->grad) b->grad[cb ? r / B : r % cout] += s; /* db += row sums of dz */
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
@@ -299,8 +303,8 @@ static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
   if (cb) S *= B, B = 1; /* one product over all samples */
   for (PetscInt n = 0; n < B; n++) {
     const float *dzn = dz + n * cout * S;
-    if (x->grad) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, S, cout, 1.0f, w->data, cin, dzn, S, 1.0f, x->grad + n * cin * S, S); /* dx_n += w^T dz_n */
-    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, S, 1.0f, dzn, S, x->data + n * cin * S, S, 1.0f, w->grad, cin);   /* dw += dz_n x_n^T */
+    if (x->grad) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, S, cout, 1.0f, w->data, cin, dzn, S, dxset ? 0.0f : 1.0f, x->grad + n * cin * S, S); /* dx_n += w^T dz_n */
+    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, S, 1.0f, dzn, S, x->data + n * cin * S, S, 1.0f, w->grad, cin);                   /* dw += dz_n x_n^T */
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -334,7 +338,10 @@ static PetscErrorCode ChannelMixFusedLayout(const char op[], PdTensor x, PdTenso
     if (!ok) PetscCall(SizeError(op, x, a, cb ? "the added tensor must have the output's shape [Cout,B,grid...]" : "the added tensor must have the output's shape [B,Cout,grid...]"));
   }
   needgrad = (PetscBool)(PdNeedsGrad(tape, x, w, b) || PdNeedsGrad(tape, a, NULL, NULL));
-  PetscCall(PdTapeNewNode(tape, PD_OP_CHANNEL_MIX_FUSED, x->ndim, shape, needgrad, &y));
+  /* channel-major: the gradient is left unset; the backward of each FNO op overwrites on first write */
+  if (cb) PetscCall(PdTapeNewNodeUnsetGrad(tape, PD_OP_CHANNEL_MIX_FUSED, x->ndim, shape, needgrad, &y));
+  else PetscCall(PdTapeNewNode(tape, PD_OP_CHANNEL_MIX_FUSED, x->ndim, shape, needgrad, &y));
+  y->grad_overwrite = PETSC_TRUE;
   y->src[0]   = x;
   y->src[1]   = w;
   y->src[2]   = b;

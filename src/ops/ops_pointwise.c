@@ -547,7 +547,7 @@ static PetscErrorCode SwapLeadingBackward(PdTensor y)
   PdTensor x = y->src[0];
 
   PetscFunctionBegin;
-  if (x->grad) SwapLeadingCopy(y->shape[0], y->shape[1], y->size / (y->shape[0] * y->shape[1]), y->grad, x->grad, PETSC_TRUE);
+  if (x->grad) SwapLeadingCopy(y->shape[0], y->shape[1], y->size / (y->shape[0] * y->shape[1]), y->grad, x->grad, (PetscBool)!PdGradFirstWrite(x));
   PetscFunctionReturn(0);
 }
 
@@ -569,8 +569,9 @@ PetscErrorCode PdSwapLeading(PdTensor x, PdTensor *out)
   shape[0] = x->shape[1];
   shape[1] = x->shape[0];
   PetscCall(PdTapeNewNode(tape, PD_OP_SWAP_LEADING, x->ndim, shape, PdNeedsGrad(tape, x, NULL, NULL), &y));
-  y->src[0]   = x;
-  y->backward = SwapLeadingBackward;
+  y->src[0]         = x;
+  y->backward       = SwapLeadingBackward;
+  y->grad_overwrite = PETSC_TRUE;
   SwapLeadingCopy(x->shape[0], x->shape[1], x->size / (x->shape[0] * x->shape[1]), x->data, y->data, PETSC_FALSE);
   *out = y;
   PetscFunctionReturn(0);

@@ -350,7 +350,7 @@ static PetscErrorCode SpectralBackward(PdTensor y)
     for (PetscInt m = 0; m < g.nm; m++) cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, g.B, g.cin, g.cout, one, dYm + m * g.B * g.cout, g.cout, w->data + 2 * m * g.cin * g.cout, g.cout, zero, dXm + m * g.B * g.cin, g.cin); /* dXm = dYm W^H */
     for (PetscInt c = 0; c < g.m2; c++) cw[c] = 1.0f / ((c == 0 || (g.W % 2 == 0 && c == g.W / 2)) ? 1.0f : 2.0f);
     ScatterZero(&g, g.cin, dXm, D, cw);
-    PetscCall(InverseFFT(&g, g.cin, D, x->grad, PETSC_TRUE));
+    PetscCall(InverseFFT(&g, g.cin, D, x->grad, (PetscBool)!PdGradFirstWrite(x)));
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_SpectralConvBwd, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -371,7 +371,10 @@ static PetscErrorCode SpectralConvLayout(PdTensor x, PdTensor w, PetscBool cb, P
   PetscCall(GetGeometry(x, w, cb, &g));
   for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
   shape[cb ? 0 : 1] = g.cout;
-  PetscCall(PdTapeNewNode(tape, PD_OP_SPECTRAL_CONV, x->ndim, shape, PdNeedsGrad(tape, x, w, NULL), &y));
+  /* channel-major: the gradient is left unset (see PdTapeNewNodeUnsetGrad) */
+  if (cb) PetscCall(PdTapeNewNodeUnsetGrad(tape, PD_OP_SPECTRAL_CONV, x->ndim, shape, PdNeedsGrad(tape, x, w, NULL), &y));
+  else PetscCall(PdTapeNewNode(tape, PD_OP_SPECTRAL_CONV, x->ndim, shape, PdNeedsGrad(tape, x, w, NULL), &y));
+  y->grad_overwrite = PETSC_TRUE;
   y->src[0]   = x;
   y->src[1]   = w;
   y->iarg[0]  = cb;

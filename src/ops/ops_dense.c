@@ -243,21 +243,34 @@ PD_CLONES static void FusedInit(PetscInt cout, PetscInt S, const float *bias, co
   }
 }
 
-PD_CLONES static void GeluForward(PetscInt n, const float *z, float *y)
+/* y = gelu(z); with keep, z is then overwritten by gelu'(z) for backward (PdGeluF and PdGeluGradF
+   with their common erf computed once: the derivative costs one exp more here, and backward no
+   erf at all) */
+PD_CLONES static void GeluForward(PetscInt n, float *z, float *y, PetscBool keep)
 {
-  PD_SIMD
-  for (PetscInt i = 0; i < n; i++) y[i] = PdGeluF(z[i]);
+  if (keep) {
+    PD_SIMD
+    for (PetscInt i = 0; i < n; i++) {
+      const float t = z[i], e = erff(t * (float)M_SQRT1_2);
+      y[i]              = 0.5f * t * (1.0f + e);
+      z[i]              = 0.5f * (1.0f + e) + t * expf(-0.5f * t * t) * (float)(0.5 * M_2_SQRTPI * M_SQRT1_2);
+    }
+  } else {
+    PD_SIMD
+    for (PetscInt i = 0; i < n; i++) y[i] = PdGeluF(z[i]);
+  }
 }
 
-/* One pass over a row of S values of the output gradient: dz = dy gelu'(z) in place (z NULL: the
-   identity, dz = dy), da += dz (da NULL: none; daset: da = dz), and the row's sum of dz (for the bias) */
-PD_CLONES static float FusedBackwardRow(PetscInt S, const float *z, float *dy, float *da, PetscBool daset)
+/* One pass over a row of S values of the output gradient: dz = dy gelu'(z) in place, with gp =
+   gelu'(z) from the forward pass (gp NULL: the identity, dz = dy), da += dz (da NULL: none; daset:
+   da = dz), and the row's sum of dz (for the bias) */
+PD_CLONES static float FusedBackwardRow(PetscInt S, const float *gp, float *dy, float *da, PetscBool daset)
 {
   float s = 0;
-  if (z) {
+  if (gp) {
     _Pragma("omp simd reduction(+:s)")
     for (PetscInt k = 0; k < S; k++) {
-      const float d = dy[k] * PdGeluGradF(z[k]);
+      const float d = dy[k] * gp[k];
       dy[k]         = d;
       s += d;
     }
@@ -279,14 +292,14 @@ PD_CLONES static float FusedBackwardRow(PetscInt S, const float *z, float *dy, f
   Backward, derived. Forward per sample n: z_n = w x_n + b + a_n, y_n = g(z_n) (g = GELU or the
   identity). With dz = dy g'(z) (computed in place in y->grad: nothing reads y's gradient after this
   node): da += dz, db += row sums of dz, dw += sum_n dz_n x_n^T, dx_n += w^T dz_n.
-  z is kept in aux only when g is GELU (otherwise z = y). In the channel-major layout [C,B,S] (cb)
+  With GELU, g'(z) is computed in forward and kept in aux (no z is needed otherwise). In the channel-major layout [C,B,S] (cb)
   the samples are one matrix [C, B S], and the products are one sgemm each. The bias sums run per
   row of S points in both layouts, in the same order (sample by sample for each channel).
 */
 static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
 {
   PdTensor     x = y->src[0], w = y->src[1], b = y->src[2], a = y->src[3];
-  const float *z = y->iarg[0] ? (const float *)y->aux : NULL;
+  const float *gp = y->iarg[0] ? (const float *)y->aux : NULL; /* gelu'(z) */
   PetscInt     B = y->iarg[1], S = y->iarg[2], cin = w->shape[1], cout = w->shape[0];
   PetscBool    cb = (PetscBool)y->iarg[3];
   float       *dz = y->grad, *da = a && a->grad ? a->grad : NULL;
@@ -295,7 +308,7 @@ static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
   for (PetscInt r = 0; r < B * cout; r++) {
-    const float s = FusedBackwardRow(S, z ? z + r * S : NULL, dz + r * S, da ? da + r * S : NULL, daset);
+    const float s = FusedBackwardRow(S, gp ? gp + r * S : NULL, dz + r * S, da ? da + r * S : NULL, daset);
     if (b && b->grad) b->grad[cb ? r / B : r % cout] += s; /* db += row sums of dz */
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
@@ -351,7 +364,7 @@ static PetscErrorCode ChannelMixFusedLayout(const char op[], PdTensor x, PdTenso
   y->iarg[2]  = S;
   y->iarg[3]  = cb;
   y->backward = ChannelMixFusedBackward;
-  /* the pre-activation: its own buffer only when backward needs it next to y */
+  /* the pre-activation: its own buffer only when backward needs it (as gelu'(z)) next to y */
   if (gelu && y->grad) PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)y->size, (void **)&z));
   else z = y->data;
   y->aux = z;
@@ -366,7 +379,7 @@ static PetscErrorCode ChannelMixFusedLayout(const char op[], PdTensor x, PdTenso
   PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
   if (gelu) {
     PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
-    GeluForward(y->size, z, y->data);
+    GeluForward(y->size, z, y->data, (PetscBool)(z != y->data));
     PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
   }
   *out = y;
@@ -377,7 +390,8 @@ static PetscErrorCode ChannelMixFusedLayout(const char op[], PdTensor x, PdTenso
   PdChannelMixFused - y = act(w x + bias + a): a 1x1 convolution on [B,Cin,S...] with w [Cout,Cin],
   bias [Cout] or NULL, an added tensor a [B,Cout,S...] or NULL (FNO's spectral branch), and act GELU
   when gelu is true, else the identity. One tape node instead of three or four, and one full-size
-  buffer (the pre-activation, kept for backward only with GELU) besides the output and its gradient.
+  buffer (GELU's derivative at the pre-activation, kept for backward only with GELU) besides the
+  output and its gradient.
   With GELU, backward overwrites y's gradient with the pre-activation's (nothing else reads it).
 @*/
 PetscErrorCode PdChannelMixFused(PdTensor x, PdTensor w, PdTensor b, PdTensor a, PetscBool gelu, PdTensor *out)

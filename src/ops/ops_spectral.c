@@ -274,10 +274,15 @@ static PetscErrorCode ForwardFFT(const Geometry *g, PetscInt C, const float *x, 
   PetscFunctionReturn(0);
 }
 
-/* Zero the spectrum of C channels and put the kept modes Ym (times colscale) in place. */
+/* Zero the spectrum of C channels and put the kept modes Ym (times colscale) in place. When a row
+   holds only the kept columns (the row DFT: ld = m2), the kept rows are overwritten entirely by
+   Scatter and only the rows between them are zeroed. */
 static void ScatterZero(const Geometry *g, PetscInt C, const fftwf_complex *Ym, fftwf_complex *Y, const float *colscale)
 {
-  PetscMemzero(Y, sizeof(fftwf_complex) * (size_t)(g->B * C * g->H * g->ld));
+  if (g->sdim == 2 && g->ld == g->m2) {
+    const PetscInt plane = g->H * g->ld;
+    for (PetscInt p = 0; p < g->B * C; p++) PetscMemzero(Y + p * plane + g->m1 * g->ld, sizeof(fftwf_complex) * (size_t)((g->H - 2 * g->m1) * g->ld));
+  } else PetscMemzero(Y, sizeof(fftwf_complex) * (size_t)(g->B * C * g->H * g->ld));
   Scatter(g, C, Ym, Y, colscale);
 }
 

@@ -110,18 +110,22 @@ typedef struct {
 static inline PetscInt ModeRow(const Geometry *g, PetscInt ri) { return g->sdim == 1 ? 0 : (ri < g->m1 ? ri : g->H - 2 * g->m1 + ri); }
 
 /* Xm[mode][b][c] = X[plane of (b, c), row, col] (complex) for all kept modes; the mode products
-   always see [b][c] matrices, whichever the layout of the grid data */
+   always see [b][c] matrices, whichever the layout of the grid data. The planes are visited in
+   memory order (b C + c, or c B + b channel-major). */
 static void Gather(const Geometry *g, PetscInt C, const fftwf_complex *X, fftwf_complex *Xm, const float *colscale)
 {
-  const PetscInt plane = g->H * g->ld, BC = g->B * C, pb = g->cb ? plane : C * plane, pc = g->cb ? g->B * plane : plane;
+  const PetscInt plane = g->H * g->ld, BC = g->B * C;
   for (PetscInt ri = 0; ri < (g->sdim == 1 ? 1 : 2 * g->m1); ri++) {
     PetscInt row = ModeRow(g, ri);
     for (PetscInt col = 0; col < g->m2; col++) {
       fftwf_complex       *dst = Xm + (ri * g->m2 + col) * BC;
       const fftwf_complex *x   = X + row * g->ld + col;
       const float          s   = colscale ? colscale[col] : 1.0f;
-      for (PetscInt b = 0; b < g->B; b++)
-        for (PetscInt c = 0; c < C; c++) dst[b * C + c] = s * x[b * pb + c * pc];
+      if (g->cb) /* plane c B + b */
+        for (PetscInt c = 0; c < C; c++)
+          for (PetscInt b = 0; b < g->B; b++) dst[b * C + c] = s * x[(c * g->B + b) * plane];
+      else
+        for (PetscInt p = 0; p < BC; p++) dst[p] = s * x[p * plane];
     }
   }
 }
@@ -129,15 +133,18 @@ static void Gather(const Geometry *g, PetscInt C, const fftwf_complex *X, fftwf_
 /* Y[plane of (b, c), row, col] = Ym[mode][b][c] * colscale[col] (the rest of Y is left as it is) */
 static void Scatter(const Geometry *g, PetscInt C, const fftwf_complex *Ym, fftwf_complex *Y, const float *colscale)
 {
-  const PetscInt plane = g->H * g->ld, BC = g->B * C, pb = g->cb ? plane : C * plane, pc = g->cb ? g->B * plane : plane;
+  const PetscInt plane = g->H * g->ld, BC = g->B * C;
   for (PetscInt ri = 0; ri < (g->sdim == 1 ? 1 : 2 * g->m1); ri++) {
     PetscInt row = ModeRow(g, ri);
     for (PetscInt col = 0; col < g->m2; col++) {
       const fftwf_complex *src = Ym + (ri * g->m2 + col) * BC;
       fftwf_complex       *y   = Y + row * g->ld + col;
       const float          s   = colscale ? colscale[col] : 1.0f;
-      for (PetscInt b = 0; b < g->B; b++)
-        for (PetscInt c = 0; c < C; c++) y[b * pb + c * pc] = s * src[b * C + c];
+      if (g->cb)
+        for (PetscInt c = 0; c < C; c++)
+          for (PetscInt b = 0; b < g->B; b++) y[(c * g->B + b) * plane] = s * src[b * C + c];
+      else
+        for (PetscInt p = 0; p < BC; p++) y[p * plane] = s * src[p];
     }
   }
 }

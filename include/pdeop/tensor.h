@@ -71,11 +71,11 @@ struct _n_PdTensor {
   PdOpType     op;
   PdTensor     src[4];
   PdBackwardFn backward;
-  PetscInt     iarg[8]; /* op-specific integers saved for backward */
-  float        farg[4]; /* op-specific scalars saved for backward */
-  void        *aux;     /* op-specific scratch from the tape's arena */
-  const char  *name;    /* parameter name, or NULL */
-  PetscBool    grad_unset;    /* grad allocated but never written (PdTapeNewNodeUnsetGrad): not zero yet */
+  PetscInt     iarg[8];        /* op-specific integers saved for backward */
+  float        farg[4];        /* op-specific scalars saved for backward */
+  void        *aux;            /* op-specific scratch from the tape's arena */
+  const char  *name;           /* parameter name, or NULL */
+  PetscBool    grad_unset;     /* grad allocated but never written (PdTapeNewNodeUnsetGrad): not zero yet */
   PetscBool    grad_overwrite; /* this node's backward honours its sources' grad_unset (PdGradFirstWrite) */
 };
 

@@ -55,6 +55,11 @@ static PetscErrorCode Build(void *vctx, PdTape tape, PdTensor v[], PdTensor *out
   case 14:
     PetscCall(PdConv3x3TransposeAdd(v[2], c->target ? -0.7 : 0.6, v[0], v[1], c->bias ? v[3] : NULL, c->stride, out));
     break;
+  case 15: /* channel-major fused channel mix, as case 12 */
+    PetscCall(PdChannelMixFusedCB(v[0], v[1], c->bias ? v[2] : NULL, c->tb ? v[c->bias ? 3 : 2] : NULL, c->ta, out));
+    break;
+  case 16: PetscCall(PdSpectralConvCB(v[0], v[1], out)); break;
+  case 17: PetscCall(PdSwapLeading(v[0], out)); break;
   case 12: /* fused channel mix: ta = GELU, tb = with the added tensor (last variable) */
     PetscCall(PdChannelMixFused(v[0], v[1], c->bias ? v[2] : NULL, c->tb ? v[c->bias ? 3 : 2] : NULL, c->ta, out));
     break;
@@ -699,9 +704,228 @@ static void test_graph(void **state)
   Check(&c, 2, v, "edge matvec");
 }
 
+/* a copy of t with its first two dimensions exchanged (a standalone tensor, no tape) */
+static PdTensor Swapped(PdTensor t)
+{
+  PetscInt s[PD_MAX_DIMS], n0 = t->shape[0], n1 = t->shape[1], in = t->size / (n0 * n1);
+  PdTensor u;
+  for (int i = 0; i < t->ndim; i++) s[i] = t->shape[i];
+  s[0] = n1;
+  s[1] = n0;
+  PDT(PdTensorCreate(t->ndim, s, PETSC_FALSE, &u));
+  for (PetscInt i = 0; i < n0; i++)
+    for (PetscInt j = 0; j < n1; j++)
+      for (PetscInt k = 0; k < in; k++) u->data[(j * n0 + i) * in + k] = t->data[(i * n1 + j) * in + k];
+  return u;
+}
+
+/* The channel-major ops [C,B,grid...]: PdSwapLeading by index, twice = identity; PdChannelMixFusedCB
+   and PdSpectralConvCB against PdChannelMixFused and PdSpectralConv on the [B,C,grid...] layout
+   (outputs, and all gradients with the same output weights, to 1e-6), and their own gradients
+   against finite differences. */
+static void test_channel_major(void **state)
+{
+  for (int sd = 1; sd <= 2; sd++) {
+    for (int which = 0; which < 2; which++) /* 0: fused channel mix (GELU, added tensor, bias), 1: spectral */
+      for (int gelu = 0; gelu <= (which ? 0 : 1); gelu++) {
+        PdTensor  v[4], cv[4];
+        PetscInt  nv;
+        PdTape    t1, t2;
+        PdTensor  x1, x2, a1 = NULL, a2 = NULL, y1, y2, w1, w2, b1 = NULL, b2 = NULL;
+        PetscReal err;
+        if (which == 0) {
+          v[0] = sd == 1 ? New(3, 3, 2, 5, 0, 0, 60) : New(4, 3, 2, 4, 6, 0, 60); /* [B,Cin,grid] */
+          v[1] = New(2, 4, 2, 0, 0, 0, 61);
+          v[2] = New(1, 4, 0, 0, 0, 0, 62);
+          v[3] = sd == 1 ? New(3, 3, 4, 5, 0, 0, 63) : New(4, 3, 4, 4, 6, 0, 63);
+          nv   = 4;
+        } else { /* 12 of 16 points: the row DFT; 16 x 6 in 2D: FFTW's rows */
+          v[0] = sd == 1 ? New(3, 3, 2, 16, 0, 0, 64) : New(4, 3, 2, 8, 6, 0, 64);
+          v[1] = sd == 1 ? New(4, 3, 2, 3, 2, 0, 65) : New(5, 4, 2, 2, 3, 2, 65);
+          nv   = 2;
+        }
+        PDT(PdTapeCreate(PETSC_COMM_SELF, &t1));
+        PDT(PdTapeCreate(PETSC_COMM_SELF, &t2));
+        PDT(PdTapeVariable(t1, v[0]->ndim, v[0]->shape, &x1));
+        PetscArraycpy(x1->data, v[0]->data, x1->size);
+        cv[0] = Swapped(v[0]);
+        PDT(PdTapeVariable(t2, cv[0]->ndim, cv[0]->shape, &x2));
+        PetscArraycpy(x2->data, cv[0]->data, x2->size);
+        PDT(PdTensorCreate(v[1]->ndim, v[1]->shape, PETSC_TRUE, &w1));
+        PDT(PdTensorCreate(v[1]->ndim, v[1]->shape, PETSC_TRUE, &w2));
+        PetscArraycpy(w1->data, v[1]->data, w1->size);
+        PetscArraycpy(w2->data, v[1]->data, w2->size);
+        cv[1] = NULL;
+        if (which == 0) {
+          PDT(PdTensorCreate(1, v[2]->shape, PETSC_TRUE, &b1));
+          PDT(PdTensorCreate(1, v[2]->shape, PETSC_TRUE, &b2));
+          PetscArraycpy(b1->data, v[2]->data, 4);
+          PetscArraycpy(b2->data, v[2]->data, 4);
+          PDT(PdTapeVariable(t1, v[3]->ndim, v[3]->shape, &a1));
+          PetscArraycpy(a1->data, v[3]->data, a1->size);
+          cv[3] = Swapped(v[3]);
+          PDT(PdTapeVariable(t2, cv[3]->ndim, cv[3]->shape, &a2));
+          PetscArraycpy(a2->data, cv[3]->data, a2->size);
+          PDT(PdChannelMixFused(x1, w1, b1, a1, (PetscBool)gelu, &y1));
+          PDT(PdChannelMixFusedCB(x2, w2, b2, a2, (PetscBool)gelu, &y2));
+        } else {
+          PDT(PdSpectralConv(x1, w1, &y1));
+          PDT(PdSpectralConvCB(x2, w2, &y2));
+        }
+        /* outputs: y2 is y1 swapped; seed both with the same (swapped) weights */
+        assert_int_equal(y1->shape[0], y2->shape[1]);
+        assert_int_equal(y1->shape[1], y2->shape[0]);
+        {
+          PetscInt n0 = y1->shape[0], n1 = y1->shape[1], in = y1->size / (n0 * n1);
+          for (PetscInt i = 0; i < n0; i++)
+            for (PetscInt j = 0; j < n1; j++)
+              for (PetscInt k = 0; k < in; k++) {
+                const float seed = (float)sin(1.3 * (double)((i * n1 + j) * in + k));
+                PDT_CLOSE(y2->data[(j * n0 + i) * in + k], y1->data[(i * n1 + j) * in + k], 1e-6);
+                y1->grad[(i * n1 + j) * in + k] = seed;
+                y2->grad[(j * n0 + i) * in + k] = seed;
+              }
+        }
+        PDT(PdTapeBackwardSeeded(t1, y1));
+        PDT(PdTapeBackwardSeeded(t2, y2));
+        {
+          PetscInt n1 = x2->shape[0], n0 = x2->shape[1], in = x2->size / (n0 * n1);
+          for (PetscInt i = 0; i < n0; i++)
+            for (PetscInt j = 0; j < n1; j++)
+              for (PetscInt k = 0; k < in; k++) PDT_CLOSE(x2->grad[(j * n0 + i) * in + k], x1->grad[(i * n1 + j) * in + k], 1e-6);
+          if (a1)
+            for (PetscInt i = 0; i < a1->shape[0]; i++)
+              for (PetscInt j = 0; j < a1->shape[1]; j++)
+                for (PetscInt k = 0; k < a1->size / (a1->shape[0] * a1->shape[1]); k++) {
+                  PetscInt m0 = a1->shape[0], m1 = a1->shape[1], ia = a1->size / (m0 * m1);
+                  PDT_CLOSE(a2->grad[(j * m0 + i) * ia + k], a1->grad[(i * m1 + j) * ia + k], 1e-6);
+                }
+        }
+        for (PetscInt i = 0; i < w1->size; i++) PDT_CLOSE(w2->grad[i], w1->grad[i], 1e-5);
+        if (b1)
+          for (PetscInt i = 0; i < 4; i++) PDT_CLOSE(b2->grad[i], b1->grad[i], 1e-5);
+        PDT(PdTapeDestroy(&t1));
+        PDT(PdTapeDestroy(&t2));
+        PDT(PdTensorDestroy(&w1));
+        PDT(PdTensorDestroy(&w2));
+        if (b1) {
+          PDT(PdTensorDestroy(&b1));
+          PDT(PdTensorDestroy(&b2));
+          PDT(PdTensorDestroy(&cv[3]));
+        }
+        /* the channel-major op's own gradients by finite differences */
+        {
+          Ctx c = {which == 0 ? 15 : 16, (PetscBool)gelu, (PetscBool)(which == 0), (PetscBool)(which == 0), 1, NULL};
+          PdTensor u[4];
+          u[0] = cv[0];
+          u[1] = v[1];
+          if (which == 0) {
+            u[2] = v[2];
+            u[3] = Swapped(v[3]);
+          }
+          PDT(PdGradCheck(PETSC_COMM_SELF, Build, &c, nv, u, 1e-2f, &err));
+          if (err > (gelu ? 2e-3 : 1e-3)) fail_msg("channel-major %s (%dD, gelu %d): gradient relative error %g", which ? "spectral conv" : "channel mix", sd, gelu, err);
+          for (PetscInt i = 0; i < nv; i++) PdTensorDestroy(&u[i]);
+          PdTensorDestroy(&v[0]);
+          if (which == 0) PdTensorDestroy(&v[3]);
+        }
+      }
+  }
+  /* PdSwapLeading: by index, twice is the identity, and its gradient */
+  {
+    PdTape   tape;
+    PdTensor x, y, z, v[1];
+    PetscInt xs[4] = {3, 2, 4, 5};
+    Ctx      c = {17, 0, 0, 0, 1, NULL};
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTapeInput(tape, 4, xs, &x));
+    for (PetscInt i = 0; i < x->size; i++) x->data[i] = (float)i;
+    PDT(PdSwapLeading(x, &y));
+    assert_int_equal(y->shape[0], 2);
+    assert_int_equal(y->shape[1], 3);
+    assert_true(y->data[(1 * 3 + 2) * 20 + 7] == x->data[(2 * 2 + 1) * 20 + 7]);
+    PDT(PdSwapLeading(y, &z));
+    assert_true(PdShapeEqual(x, z));
+    for (PetscInt i = 0; i < x->size; i++) assert_true(z->data[i] == x->data[i]);
+    PDT(PdTapeDestroy(&tape));
+    v[0] = New(3, 3, 2, 5, 0, 0, 66);
+    Check(&c, 1, v, "swap leading");
+  }
+  /* shapes: the channel-major mix takes [Cin,B,...], the added tensor [Cout,B,...] */
+  {
+    PdTape   tape;
+    PdTensor x, a, y, w = New(2, 4, 3, 0, 0, 0, 67);
+    PetscInt xs[3] = {2, 3, 5}, as[3] = {4, 3, 5};
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTapeInput(tape, 3, xs, &x));
+    PDT(PdTapeInput(tape, 3, as, &a));
+    PDT_FAILS(PdChannelMixFusedCB(x, w, NULL, NULL, PETSC_TRUE, &y)); /* x has 2 channels, w wants 3 */
+    PDT_ERRMSG_HAS("[Cin,B,grid...]");
+    xs[0] = 3;
+    PDT(PdTapeInput(tape, 3, xs, &x));
+    PDT_FAILS(PdChannelMixFusedCB(x, w, NULL, x, PETSC_TRUE, &y)); /* a must be [4,2,5] */
+    PDT_ERRMSG_HAS("[Cout,B,grid...]");
+    PDT(PdChannelMixFusedCB(x, w, NULL, a, PETSC_TRUE, &y));
+    assert_int_equal(y->shape[0], 4);
+    PDT(PdTensorDestroy(&w));
+    PDT(PdTapeDestroy(&tape));
+  }
+}
+
+/* dead = mix(x); h = gelu(mix(x) + spectral(x)); u = h + h; out = mix(u): once with the channel-major
+   ops (whose gradients start unset) on x [C,1,grid] and once with the [B,C,grid] ops (zeroed
+   gradients) on x [1,C,grid], the same memory. The tape zeroes an unset gradient before PdAdd adds to
+   it and when nothing wrote it (dead); the channel-major run first fills the arena with 7s so that an
+   unzeroed gradient would show. */
+static void UnsetGradComposite(PetscBool cb, PdTensor w, PdTensor k, float *gx, float *gw, float *gk)
+{
+  PdTape   tape;
+  PdTensor x, dead, s, h, u, out;
+  PetscInt xs[4] = {cb ? 3 : 1, cb ? 1 : 3, 8, 6}, big = 4096;
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  if (cb) {
+    PdTensor d;
+    PDT(PdTapeVariable(tape, 1, &big, &d));
+    for (PetscInt i = 0; i < big; i++) d->data[i] = d->grad[i] = 7.0f;
+    PDT(PdTapeReset(tape));
+  }
+  PDT(PdTapeVariable(tape, 4, xs, &x));
+  for (PetscInt i = 0; i < x->size; i++) x->data[i] = (float)cos(0.7 * i);
+  PetscArrayzero(w->grad, w->size);
+  PetscArrayzero(k->grad, k->size);
+  PDT((cb ? PdChannelMixFusedCB : PdChannelMixFused)(x, w, NULL, NULL, PETSC_FALSE, &dead));
+  PDT((cb ? PdSpectralConvCB : PdSpectralConv)(x, k, &s));
+  PDT((cb ? PdChannelMixFusedCB : PdChannelMixFused)(x, w, NULL, s, PETSC_TRUE, &h));
+  PDT(PdAdd(h, h, &u));
+  PDT((cb ? PdChannelMixFusedCB : PdChannelMixFused)(u, w, NULL, NULL, PETSC_FALSE, &out));
+  for (PetscInt i = 0; i < out->size; i++) out->grad[i] = (float)sin(0.3 * i);
+  PDT(PdTapeBackwardSeeded(tape, out));
+  PetscArraycpy(gx, x->grad, x->size);
+  PetscArraycpy(gw, w->grad, w->size);
+  PetscArraycpy(gk, k->grad, k->size);
+  PDT(PdTapeDestroy(&tape));
+}
+
+static void test_unset_grads(void **state)
+{
+  PdTensor w, k;
+  PetscInt ws[2] = {3, 3}, ks[5] = {4, 2, 3, 3, 2};
+  float    gx[2][144], gw[2][9], gk[2][144];
+  PDT(PdTensorCreate(2, ws, PETSC_TRUE, &w));
+  PDT(PdTensorCreate(5, ks, PETSC_TRUE, &k));
+  Fill(w, 70);
+  Fill(k, 71);
+  for (int cb = 0; cb < 2; cb++) UnsetGradComposite((PetscBool)cb, w, k, gx[cb], gw[cb], gk[cb]);
+  for (int i = 0; i < 144; i++) PDT_CLOSE(gx[1][i], gx[0][i], 1e-6);
+  for (int i = 0; i < 9; i++) PDT_CLOSE(gw[1][i], gw[0][i], 1e-6);
+  for (int i = 0; i < 144; i++) PDT_CLOSE(gk[1][i], gk[0][i], 1e-6);
+  PDT(PdTensorDestroy(&w));
+  PDT(PdTensorDestroy(&k));
+}
+
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_graph),
-  cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_channel_mix_fused), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
+  cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_channel_mix_fused), cmocka_unit_test(test_channel_major), cmocka_unit_test(test_unset_grads), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
   cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv3d), cmocka_unit_test(test_conv_add), cmocka_unit_test(test_conv_winograd_blocks), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
 };
 PDT_MAIN("engine_ops", tests)

@@ -67,6 +67,13 @@ PETSC_EXTERN PetscErrorCode PdChannelMix(PdTensor, PdTensor, PdTensor, PdTensor 
    With GELU, its backward turns y's gradient into that of the pre-activation, in place. */
 PETSC_EXTERN PetscErrorCode PdChannelMixFused(PdTensor, PdTensor, PdTensor, PdTensor, PetscBool, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdSpectralConv(PdTensor, PdTensor, PdTensor *);
+/* Channel-major ("CB") layout [C,B,grid...]: the batch inside each channel, so that a 1x1 convolution
+   over the whole batch is one matrix product [Cout,Cin] x [Cin, B*grid]. PdSwapLeading turns
+   [B,C,grid...] into [C,B,grid...] and back; PdChannelMixFusedCB and PdSpectralConvCB are
+   PdChannelMixFused and PdSpectralConv on that layout (same weights, same values). */
+PETSC_EXTERN PetscErrorCode PdSwapLeading(PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdChannelMixFusedCB(PdTensor, PdTensor, PdTensor, PdTensor, PetscBool, PdTensor *);
+PETSC_EXTERN PetscErrorCode PdSpectralConvCB(PdTensor, PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3Transpose(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3TransposeTo(PdTensor, PdTensor, PdTensor, PetscInt, const PetscInt[], PdTensor *);

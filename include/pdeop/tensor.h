@@ -50,6 +50,7 @@ typedef enum {
   PD_OP_CHANNEL_MIX_FUSED,
   PD_OP_MAT_APPLY,
   PD_OP_PC_APPLY,
+  PD_OP_SWAP_LEADING,
   PD_OP_COUNT
 } PdOpType;
 
@@ -70,10 +71,12 @@ struct _n_PdTensor {
   PdOpType     op;
   PdTensor     src[4];
   PdBackwardFn backward;
-  PetscInt     iarg[8]; /* op-specific integers saved for backward */
-  float        farg[4]; /* op-specific scalars saved for backward */
-  void        *aux;     /* op-specific scratch from the tape's arena */
-  const char  *name;    /* parameter name, or NULL */
+  PetscInt     iarg[8];        /* op-specific integers saved for backward */
+  float        farg[4];        /* op-specific scalars saved for backward */
+  void        *aux;            /* op-specific scratch from the tape's arena */
+  const char  *name;           /* parameter name, or NULL */
+  PetscBool    grad_unset;     /* grad allocated but never written (PdTapeNewNodeUnsetGrad): not zero yet */
+  PetscBool    grad_overwrite; /* this node's backward honours its sources' grad_unset (PdGradFirstWrite) */
 };
 
 PETSC_EXTERN PetscErrorCode PdTapeCreate(MPI_Comm, PdTape *);
@@ -94,6 +97,11 @@ PETSC_EXTERN PetscErrorCode PdTapeVariable(PdTape, int, const PetscInt[], PdTens
 
 /* Used by operation implementations */
 PETSC_EXTERN PetscErrorCode PdTapeNewNode(PdTape, PdOpType, int, const PetscInt[], PetscBool, PdTensor *);
+/* PdTapeNewNodeUnsetGrad: the same, but the gradient is not zeroed: the first backward that writes it
+   overwrites (PdGradFirstWrite), and the reverse sweep zeroes it only before a backward that does not
+   know this (grad_overwrite false) or when nothing wrote it. A seed must then be assigned, not added. */
+PETSC_EXTERN PetscErrorCode PdTapeNewNodeUnsetGrad(PdTape, PdOpType, int, const PetscInt[], PetscBool, PdTensor *);
+PETSC_EXTERN PetscBool      PdGradFirstWrite(PdTensor);
 PETSC_EXTERN PetscErrorCode PdOpGetTape(PdTensor, PdTensor, PdTensor, PdTape *);
 PETSC_EXTERN PetscBool      PdNeedsGrad(PdTape, PdTensor, PdTensor, PdTensor);
 

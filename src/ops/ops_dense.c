@@ -243,21 +243,34 @@ PD_CLONES static void FusedInit(PetscInt cout, PetscInt S, const float *bias, co
   }
 }
 
-PD_CLONES static void GeluForward(PetscInt n, const float *z, float *y)
+/* y = gelu(z); with keep, z is then overwritten by gelu'(z) for backward (PdGeluF and PdGeluGradF
+   with their common erf computed once: the derivative costs one exp more here, and backward no
+   erf at all) */
+PD_CLONES static void GeluForward(PetscInt n, float *z, float *y, PetscBool keep)
 {
-  PD_SIMD
-  for (PetscInt i = 0; i < n; i++) y[i] = PdGeluF(z[i]);
+  if (keep) {
+    PD_SIMD
+    for (PetscInt i = 0; i < n; i++) {
+      const float t = z[i], e = erff(t * (float)M_SQRT1_2);
+      y[i]              = 0.5f * t * (1.0f + e);
+      z[i]              = 0.5f * (1.0f + e) + t * expf(-0.5f * t * t) * (float)(0.5 * M_2_SQRTPI * M_SQRT1_2);
+    }
+  } else {
+    PD_SIMD
+    for (PetscInt i = 0; i < n; i++) y[i] = PdGeluF(z[i]);
+  }
 }
 
-/* One pass over a row of S values of the output gradient: dz = dy gelu'(z) in place (z NULL: the
-   identity, dz = dy), da += dz (da NULL: none), and the row's sum of dz (for the bias) */
-PD_CLONES static float FusedBackwardRow(PetscInt S, const float *z, float *dy, float *da)
+/* One pass over a row of S values of the output gradient: dz = dy gelu'(z) in place, with gp =
+   gelu'(z) from the forward pass (gp NULL: the identity, dz = dy), da += dz (da NULL: none; daset:
+   da = dz), and the row's sum of dz (for the bias) */
+PD_CLONES static float FusedBackwardRow(PetscInt S, const float *gp, float *dy, float *da, PetscBool daset)
 {
   float s = 0;
-  if (z) {
+  if (gp) {
     _Pragma("omp simd reduction(+:s)")
     for (PetscInt k = 0; k < S; k++) {
-      const float d = dy[k] * PdGeluGradF(z[k]);
+      const float d = dy[k] * gp[k];
       dy[k]         = d;
       s += d;
     }
@@ -265,7 +278,10 @@ PD_CLONES static float FusedBackwardRow(PetscInt S, const float *z, float *dy, f
     _Pragma("omp simd reduction(+:s)")
     for (PetscInt k = 0; k < S; k++) s += dy[k];
   }
-  if (da) {
+  if (da && daset) {
+    PD_SIMD
+    for (PetscInt k = 0; k < S; k++) da[k] = dy[k];
+  } else if (da) {
     PD_SIMD
     for (PetscInt k = 0; k < S; k++) da[k] += dy[k];
   }
@@ -276,29 +292,97 @@ PD_CLONES static float FusedBackwardRow(PetscInt S, const float *z, float *dy, f
   Backward, derived. Forward per sample n: z_n = w x_n + b + a_n, y_n = g(z_n) (g = GELU or the
   identity). With dz = dy g'(z) (computed in place in y->grad: nothing reads y's gradient after this
   node): da += dz, db += row sums of dz, dw += sum_n dz_n x_n^T, dx_n += w^T dz_n.
-  z is kept in aux only when g is GELU (otherwise z = y).
+  With GELU, g'(z) is computed in forward and kept in aux (no z is needed otherwise). In the channel-major layout [C,B,S] (cb)
+  the samples are one matrix [C, B S], and the products are one sgemm each. The bias sums run per
+  row of S points in both layouts, in the same order (sample by sample for each channel).
 */
 static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
 {
   PdTensor     x = y->src[0], w = y->src[1], b = y->src[2], a = y->src[3];
-  const float *z = y->iarg[0] ? (const float *)y->aux : NULL;
-  PetscInt     B = x->shape[0], cin = x->shape[1], cout = w->shape[0], S = x->size / (B * cin);
+  const float *gp = y->iarg[0] ? (const float *)y->aux : NULL; /* gelu'(z) */
+  PetscInt     B = y->iarg[1], S = y->iarg[2], cin = w->shape[1], cout = w->shape[0];
+  PetscBool    cb = (PetscBool)y->iarg[3];
   float       *dz = y->grad, *da = a && a->grad ? a->grad : NULL;
+  PetscBool    daset = da ? PdGradFirstWrite(a) : PETSC_FALSE, dxset = x->grad ? PdGradFirstWrite(x) : PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
   for (PetscInt r = 0; r < B * cout; r++) {
-    const float s = FusedBackwardRow(S, z ? z + r * S : NULL, dz + r * S, da ? da + r * S : NULL);
-    if (b && b->grad) b->grad[r % cout] += s; /* db += row sums of dz */
+    const float s = FusedBackwardRow(S, gp ? gp + r * S : NULL, dz + r * S, da ? da + r * S : NULL, daset);
+    if (b && b->grad) b->grad[cb ? r / B : r % cout] += s; /* db += row sums of dz */
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
+  if (cb) S *= B, B = 1; /* one product over all samples */
   for (PetscInt n = 0; n < B; n++) {
     const float *dzn = dz + n * cout * S;
-    if (x->grad) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, S, cout, 1.0f, w->data, cin, dzn, S, 1.0f, x->grad + n * cin * S, S); /* dx_n += w^T dz_n */
-    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, S, 1.0f, dzn, S, x->data + n * cin * S, S, 1.0f, w->grad, cin);   /* dw += dz_n x_n^T */
+    if (x->grad) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, S, cout, 1.0f, w->data, cin, dzn, S, dxset ? 0.0f : 1.0f, x->grad + n * cin * S, S); /* dx_n += w^T dz_n */
+    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, S, 1.0f, dzn, S, x->data + n * cin * S, S, 1.0f, w->grad, cin);                   /* dw += dz_n x_n^T */
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* The fused channel mix in either layout: x [B,Cin,grid...] (cb false) or [Cin,B,grid...] (cb true) */
+static PetscErrorCode ChannelMixFusedLayout(const char op[], PdTensor x, PdTensor w, PdTensor b, PdTensor a, PetscBool gelu, PetscBool cb, PdTensor *out)
+{
+  PdTape    tape;
+  PdTensor  y;
+  PetscInt  shape[PD_MAX_DIMS], B, cin, cout, S, nb, ns;
+  PetscBool needgrad;
+  float    *z;
+
+  PetscFunctionBegin;
+  if (a && a->tape) PetscCall(PdOpGetTape(x, a, NULL, &tape));
+  else PetscCall(PdOpGetTape(x, w, b, &tape));
+  if (cb) {
+    if (x->ndim < 2 || w->ndim != 2 || w->shape[1] != x->shape[0]) PetscCall(SizeError(op, x, w, "need x [Cin,B,grid...] and w [Cout,Cin]"));
+    if (b && b->size != w->shape[0]) PetscCall(SizeError(op, w, b, "the bias must have one entry per output channel"));
+    cin  = x->shape[0];
+    cout = w->shape[0];
+    B    = x->shape[1];
+    S    = x->size / (cin * B);
+    for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
+    shape[0] = cout;
+  } else PetscCall(ChannelMixShape(op, x, w, b, shape, &B, &cin, &cout, &S));
+  if (a) {
+    PetscBool ok = (PetscBool)(a->ndim == x->ndim);
+    for (int i = 0; ok && i < x->ndim; i++) ok = (PetscBool)(a->shape[i] == shape[i]);
+    if (!ok) PetscCall(SizeError(op, x, a, cb ? "the added tensor must have the output's shape [Cout,B,grid...]" : "the added tensor must have the output's shape [B,Cout,grid...]"));
+  }
+  needgrad = (PetscBool)(PdNeedsGrad(tape, x, w, b) || PdNeedsGrad(tape, a, NULL, NULL));
+  /* channel-major: the gradient is left unset; the backward of each FNO op overwrites on first write */
+  if (cb) PetscCall(PdTapeNewNodeUnsetGrad(tape, PD_OP_CHANNEL_MIX_FUSED, x->ndim, shape, needgrad, &y));
+  else PetscCall(PdTapeNewNode(tape, PD_OP_CHANNEL_MIX_FUSED, x->ndim, shape, needgrad, &y));
+  y->grad_overwrite = PETSC_TRUE;
+  y->src[0]   = x;
+  y->src[1]   = w;
+  y->src[2]   = b;
+  y->src[3]   = a;
+  y->iarg[0]  = gelu;
+  y->iarg[1]  = B;
+  y->iarg[2]  = S;
+  y->iarg[3]  = cb;
+  y->backward = ChannelMixFusedBackward;
+  /* the pre-activation: its own buffer only when backward needs it (as gelu'(z)) next to y */
+  if (gelu && y->grad) PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)y->size, (void **)&z));
+  else z = y->data;
+  y->aux = z;
+  nb     = cb ? 1 : B; /* channel-major: one product over all samples */
+  ns     = cb ? B * S : S;
+  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
+  for (PetscInt n = 0; n < nb; n++) {
+    float *zn = z + n * cout * ns;
+    FusedInit(cout, ns, b ? b->data : NULL, a ? a->data + n * cout * ns : NULL, zn);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, ns, cin, 1.0f, w->data, cin, x->data + n * cin * ns, ns, 1.0f, zn, ns);
+  }
+  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
+  if (gelu) {
+    PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
+    GeluForward(y->size, z, y->data, (PetscBool)(z != y->data));
+    PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
+  }
+  *out = y;
   PetscFunctionReturn(0);
 }
 
@@ -306,50 +390,26 @@ static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
   PdChannelMixFused - y = act(w x + bias + a): a 1x1 convolution on [B,Cin,S...] with w [Cout,Cin],
   bias [Cout] or NULL, an added tensor a [B,Cout,S...] or NULL (FNO's spectral branch), and act GELU
   when gelu is true, else the identity. One tape node instead of three or four, and one full-size
-  buffer (the pre-activation, kept for backward only with GELU) besides the output and its gradient.
+  buffer (GELU's derivative at the pre-activation, kept for backward only with GELU) besides the
+  output and its gradient.
   With GELU, backward overwrites y's gradient with the pre-activation's (nothing else reads it).
 @*/
 PetscErrorCode PdChannelMixFused(PdTensor x, PdTensor w, PdTensor b, PdTensor a, PetscBool gelu, PdTensor *out)
 {
-  PdTape    tape;
-  PdTensor  y;
-  PetscInt  shape[PD_MAX_DIMS], B, cin, cout, S;
-  PetscBool needgrad;
-  float    *z;
-
   PetscFunctionBegin;
-  if (a && a->tape) PetscCall(PdOpGetTape(x, a, NULL, &tape));
-  else PetscCall(PdOpGetTape(x, w, b, &tape));
-  PetscCall(ChannelMixShape("PdChannelMixFused", x, w, b, shape, &B, &cin, &cout, &S));
-  if (a) {
-    PetscBool ok = (PetscBool)(a->ndim == x->ndim);
-    for (int i = 0; ok && i < x->ndim; i++) ok = (PetscBool)(a->shape[i] == shape[i]);
-    if (!ok) PetscCall(SizeError("PdChannelMixFused", x, a, "the added tensor must have the output's shape [B,Cout,grid...]"));
-  }
-  needgrad = (PetscBool)(PdNeedsGrad(tape, x, w, b) || PdNeedsGrad(tape, a, NULL, NULL));
-  PetscCall(PdTapeNewNode(tape, PD_OP_CHANNEL_MIX_FUSED, x->ndim, shape, needgrad, &y));
-  y->src[0]   = x;
-  y->src[1]   = w;
-  y->src[2]   = b;
-  y->src[3]   = a;
-  y->iarg[0]  = gelu;
-  y->backward = ChannelMixFusedBackward;
-  /* the pre-activation: its own buffer only when backward needs it next to y */
-  if (gelu && y->grad) PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)y->size, (void **)&z));
-  else z = y->data;
-  y->aux = z;
-  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
-  for (PetscInt n = 0; n < B; n++) {
-    float *zn = z + n * cout * S;
-    FusedInit(cout, S, b ? b->data : NULL, a ? a->data + n * cout * S : NULL, zn);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, S, cin, 1.0f, w->data, cin, x->data + n * cin * S, S, 1.0f, zn, S);
-  }
-  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
-  if (gelu) {
-    PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
-    GeluForward(y->size, z, y->data);
-    PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
-  }
-  *out = y;
+  PetscCall(ChannelMixFusedLayout("PdChannelMixFused", x, w, b, a, gelu, PETSC_FALSE, out));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdChannelMixFusedCB - PdChannelMixFused in the channel-major layout: x [Cin,B,grid...], a and y
+  [Cout,B,grid...]. The whole batch is one matrix [Cin, B S], so each product is one sgemm with a long
+  inner loop instead of one per sample; the values are those of PdChannelMixFused on the swapped
+  tensors (to round-off in the weight gradient, whose sum over samples is one product).
+@*/
+PetscErrorCode PdChannelMixFusedCB(PdTensor x, PdTensor w, PdTensor b, PdTensor a, PetscBool gelu, PdTensor *out)
+{
+  PetscFunctionBegin;
+  PetscCall(ChannelMixFusedLayout("PdChannelMixFusedCB", x, w, b, a, gelu, PETSC_TRUE, out));
   PetscFunctionReturn(0);
 }

@@ -523,3 +523,56 @@ PetscErrorCode PdReshape(PdTensor x, int ndim, const PetscInt shape[], PdTensor 
   *out = y;
   PetscFunctionReturn(0);
 }
+
+/* y[j][i][k] = x[i][j][k] for x [n0, n1, inner]: the copy both ways (the map is its own adjoint up to
+   the swapped shape); add: y += instead of y = */
+static void SwapLeadingCopy(PetscInt n0, PetscInt n1, PetscInt inner, const float *x, float *y, PetscBool add)
+{
+  for (PetscInt i = 0; i < n0; i++)
+    for (PetscInt j = 0; j < n1; j++) {
+      const float *xi = x + (i * n1 + j) * inner;
+      float       *yj = y + (j * n0 + i) * inner;
+      if (add) {
+        PD_SIMD
+        for (PetscInt k = 0; k < inner; k++) yj[k] += xi[k];
+      } else {
+        PD_SIMD
+        for (PetscInt k = 0; k < inner; k++) yj[k] = xi[k];
+      }
+    }
+}
+
+static PetscErrorCode SwapLeadingBackward(PdTensor y)
+{
+  PdTensor x = y->src[0];
+
+  PetscFunctionBegin;
+  if (x->grad) SwapLeadingCopy(y->shape[0], y->shape[1], y->size / (y->shape[0] * y->shape[1]), y->grad, x->grad, (PetscBool)!PdGradFirstWrite(x));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdSwapLeading - exchange the first two dimensions: y [n1, n0, ...] with y[j][i][...] = x[i][j][...]
+  for x [n0, n1, ...]; turns [B,C,grid...] into the channel-major [C,B,grid...] of the *CB operations
+  and back.
+@*/
+PetscErrorCode PdSwapLeading(PdTensor x, PdTensor *out)
+{
+  PdTape   tape;
+  PdTensor y;
+  PetscInt shape[PD_MAX_DIMS];
+
+  PetscFunctionBegin;
+  PetscCall(PdOpGetTape(x, NULL, NULL, &tape));
+  PetscCheck(x->ndim >= 2, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "PdSwapLeading: needs a tensor of rank at least 2, got rank %d", x->ndim);
+  for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
+  shape[0] = x->shape[1];
+  shape[1] = x->shape[0];
+  PetscCall(PdTapeNewNode(tape, PD_OP_SWAP_LEADING, x->ndim, shape, PdNeedsGrad(tape, x, NULL, NULL), &y));
+  y->src[0]         = x;
+  y->backward       = SwapLeadingBackward;
+  y->grad_overwrite = PETSC_TRUE;
+  SwapLeadingCopy(x->shape[0], x->shape[1], x->size / (x->shape[0] * x->shape[1]), x->data, y->data, PETSC_FALSE);
+  *out = y;
+  PetscFunctionReturn(0);
+}

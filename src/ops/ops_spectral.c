@@ -103,26 +103,34 @@ typedef struct {
   int       sdim;
   PetscInt  B, cin, cout, H, W, Wh, m1, m2, nm;
   PetscBool dft; /* the row pass is a DFT as an sgemm (see RowDFT) */
+  PetscBool cb;  /* channel-major input and output [C,B,grid...]: plane c B + b, else b C + c */
   PetscInt  ld;  /* complex entries per row of the spectrum buffers: m2 with the DFT, else Wh */
 } Geometry;
 
 static inline PetscInt ModeRow(const Geometry *g, PetscInt ri) { return g->sdim == 1 ? 0 : (ri < g->m1 ? ri : g->H - 2 * g->m1 + ri); }
 
-/* Xm[mode][b][c] = X[b, c, row, col] (complex) for all kept modes */
+/* Xm[mode][b][c] = X[plane of (b, c), row, col] (complex) for all kept modes; the mode products
+   always see [b][c] matrices, whichever the layout of the grid data. The planes are visited in
+   memory order (b C + c, or c B + b channel-major). */
 static void Gather(const Geometry *g, PetscInt C, const fftwf_complex *X, fftwf_complex *Xm, const float *colscale)
 {
   const PetscInt plane = g->H * g->ld, BC = g->B * C;
   for (PetscInt ri = 0; ri < (g->sdim == 1 ? 1 : 2 * g->m1); ri++) {
     PetscInt row = ModeRow(g, ri);
     for (PetscInt col = 0; col < g->m2; col++) {
-      fftwf_complex *dst = Xm + (ri * g->m2 + col) * BC;
-      const float    s   = colscale ? colscale[col] : 1.0f;
-      for (PetscInt bc = 0; bc < BC; bc++) dst[bc] = s * X[bc * plane + row * g->ld + col];
+      fftwf_complex       *dst = Xm + (ri * g->m2 + col) * BC;
+      const fftwf_complex *x   = X + row * g->ld + col;
+      const float          s   = colscale ? colscale[col] : 1.0f;
+      if (g->cb) /* plane c B + b */
+        for (PetscInt c = 0; c < C; c++)
+          for (PetscInt b = 0; b < g->B; b++) dst[b * C + c] = s * x[(c * g->B + b) * plane];
+      else
+        for (PetscInt p = 0; p < BC; p++) dst[p] = s * x[p * plane];
     }
   }
 }
 
-/* Y[b, c, row, col] = Ym[mode][b][c] * colscale[col] (the rest of Y is left as it is) */
+/* Y[plane of (b, c), row, col] = Ym[mode][b][c] * colscale[col] (the rest of Y is left as it is) */
 static void Scatter(const Geometry *g, PetscInt C, const fftwf_complex *Ym, fftwf_complex *Y, const float *colscale)
 {
   const PetscInt plane = g->H * g->ld, BC = g->B * C;
@@ -130,41 +138,48 @@ static void Scatter(const Geometry *g, PetscInt C, const fftwf_complex *Ym, fftw
     PetscInt row = ModeRow(g, ri);
     for (PetscInt col = 0; col < g->m2; col++) {
       const fftwf_complex *src = Ym + (ri * g->m2 + col) * BC;
+      fftwf_complex       *y   = Y + row * g->ld + col;
       const float          s   = colscale ? colscale[col] : 1.0f;
-      for (PetscInt bc = 0; bc < BC; bc++) Y[bc * plane + row * g->ld + col] = s * src[bc];
+      if (g->cb)
+        for (PetscInt c = 0; c < C; c++)
+          for (PetscInt b = 0; b < g->B; b++) y[(c * g->B + b) * plane] = s * src[b * C + c];
+      else
+        for (PetscInt p = 0; p < BC; p++) y[p * plane] = s * src[p];
     }
   }
 }
 
-static PetscErrorCode GetGeometry(PdTensor x, PdTensor w, Geometry *g)
+static PetscErrorCode GetGeometry(PdTensor x, PdTensor w, PetscBool cb, Geometry *g)
 {
+  const char *op = cb ? "PdSpectralConvCB" : "PdSpectralConv", *lay = cb ? "[C,B," : "[B,C,";
   char sx[96], sw[96];
 
   PetscFunctionBegin;
   PetscCall(PdShapeString(x->ndim, x->shape, sx, sizeof(sx)));
   PetscCall(PdShapeString(w->ndim, w->shape, sw, sizeof(sw)));
   g->sdim = x->ndim - 2;
-  PetscCheck(g->sdim == 1 || g->sdim == 2, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "PdSpectralConv: input %s must be [B,C,N] or [B,C,H,W]", sx);
-  g->B   = x->shape[0];
-  g->cin = x->shape[1];
+  g->cb   = cb;
+  PetscCheck(g->sdim == 1 || g->sdim == 2, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: input %s must be %sN] or %sH,W]", op, sx, lay, lay);
+  g->B   = x->shape[cb ? 1 : 0];
+  g->cin = x->shape[cb ? 0 : 1];
   g->H   = g->sdim == 2 ? x->shape[2] : 1;
   g->W   = x->shape[x->ndim - 1];
   g->Wh  = g->W / 2 + 1;
   if (g->sdim == 1) {
-    PetscCheck(w->ndim == 4 && w->shape[1] == g->cin && w->shape[3] == 2, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "PdSpectralConv: 1D weights must be [m, Cin=%" PetscInt_FMT ", Cout, 2], got %s", g->cin, sw);
+    PetscCheck(w->ndim == 4 && w->shape[1] == g->cin && w->shape[3] == 2, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: 1D weights must be [m, Cin=%" PetscInt_FMT ", Cout, 2], got %s", op, g->cin, sw);
     g->m1   = 1;
     g->m2   = w->shape[0];
     g->cout = w->shape[2];
     g->nm   = g->m2;
   } else {
-    PetscCheck(w->ndim == 5 && w->shape[2] == g->cin && w->shape[4] == 2 && w->shape[0] % 2 == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "PdSpectralConv: 2D weights must be [2 m1, m2, Cin=%" PetscInt_FMT ", Cout, 2], got %s", g->cin, sw);
+    PetscCheck(w->ndim == 5 && w->shape[2] == g->cin && w->shape[4] == 2 && w->shape[0] % 2 == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: 2D weights must be [2 m1, m2, Cin=%" PetscInt_FMT ", Cout, 2], got %s", op, g->cin, sw);
     g->m1   = w->shape[0] / 2;
     g->m2   = w->shape[1];
     g->cout = w->shape[3];
     g->nm   = 2 * g->m1 * g->m2;
-    PetscCheck(2 * g->m1 <= g->H, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "PdSpectralConv: %" PetscInt_FMT " row modes need a grid of at least %" PetscInt_FMT " rows, input is %s", g->m1, 2 * g->m1, sx);
+    PetscCheck(2 * g->m1 <= g->H, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: %" PetscInt_FMT " row modes need a grid of at least %" PetscInt_FMT " rows, input is %s", op, g->m1, 2 * g->m1, sx);
   }
-  PetscCheck(g->m2 <= g->Wh, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "PdSpectralConv: %" PetscInt_FMT " modes need a grid of at least %" PetscInt_FMT " points along the last dimension, input is %s", g->m2, 2 * (g->m2 - 1), sx);
+  PetscCheck(g->m2 <= g->Wh, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: %" PetscInt_FMT " modes need a grid of at least %" PetscInt_FMT " points along the last dimension, input is %s", op, g->m2, 2 * (g->m2 - 1), sx);
   /* the DFT costs 4 W m2 flops per row against FFTW's ~2.5 W log2 W, but runs ~10x faster per flop
      (measured: docs/design.md); it never reaches the Nyquist column (m2 <= W/4) */
   g->dft = (PetscBool)(4 * g->m2 <= g->W && g->m2 <= 2 * (PetscInt)PetscCeilReal(PetscLog2Real((PetscReal)g->W)));
@@ -266,10 +281,15 @@ static PetscErrorCode ForwardFFT(const Geometry *g, PetscInt C, const float *x, 
   PetscFunctionReturn(0);
 }
 
-/* Zero the spectrum of C channels and put the kept modes Ym (times colscale) in place. */
+/* Zero the spectrum of C channels and put the kept modes Ym (times colscale) in place. When a row
+   holds only the kept columns (the row DFT: ld = m2), the kept rows are overwritten entirely by
+   Scatter and only the rows between them are zeroed. */
 static void ScatterZero(const Geometry *g, PetscInt C, const fftwf_complex *Ym, fftwf_complex *Y, const float *colscale)
 {
-  PetscMemzero(Y, sizeof(fftwf_complex) * (size_t)(g->B * C * g->H * g->ld));
+  if (g->sdim == 2 && g->ld == g->m2) {
+    const PetscInt plane = g->H * g->ld;
+    for (PetscInt p = 0; p < g->B * C; p++) PetscMemzero(Y + p * plane + g->m1 * g->ld, sizeof(fftwf_complex) * (size_t)((g->H - 2 * g->m1) * g->ld));
+  } else PetscMemzero(Y, sizeof(fftwf_complex) * (size_t)(g->B * C * g->H * g->ld));
   Scatter(g, C, Ym, Y, colscale);
 }
 
@@ -327,7 +347,7 @@ static PetscErrorCode SpectralBackward(PdTensor y)
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_SpectralConvBwd, 0, 0, 0, 0));
-  PetscCall(GetGeometry(x, w, &g));
+  PetscCall(GetGeometry(x, w, (PetscBool)y->iarg[0], &g));
   PetscCall(PdTapeAllocUninit(tape, sizeof(float) * g.m2, (void **)&cw));
   /* one spectrum buffer for both directions: dy's transform, then dx's */
   PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.B * PetscMax(g.cin, g.cout) * g.H * g.ld, (void **)&D));
@@ -342,16 +362,14 @@ static PetscErrorCode SpectralBackward(PdTensor y)
     for (PetscInt m = 0; m < g.nm; m++) cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, g.B, g.cin, g.cout, one, dYm + m * g.B * g.cout, g.cout, w->data + 2 * m * g.cin * g.cout, g.cout, zero, dXm + m * g.B * g.cin, g.cin); /* dXm = dYm W^H */
     for (PetscInt c = 0; c < g.m2; c++) cw[c] = 1.0f / ((c == 0 || (g.W % 2 == 0 && c == g.W / 2)) ? 1.0f : 2.0f);
     ScatterZero(&g, g.cin, dXm, D, cw);
-    PetscCall(InverseFFT(&g, g.cin, D, x->grad, PETSC_TRUE));
+    PetscCall(InverseFFT(&g, g.cin, D, x->grad, (PetscBool)!PdGradFirstWrite(x)));
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_SpectralConvBwd, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
-/*@
-  PdSpectralConv - FNO's Fourier layer: y = irfft(W * rfft(x)) on the lowest modes (see ops.h)
-@*/
-PetscErrorCode PdSpectralConv(PdTensor x, PdTensor w, PdTensor *out)
+/* the spectral convolution in either layout: x [B,Cin,grid...] or (cb) [Cin,B,grid...] */
+static PetscErrorCode SpectralConvLayout(PdTensor x, PdTensor w, PetscBool cb, PdTensor *out)
 {
   PdTape         tape;
   PdTensor       y;
@@ -362,12 +380,16 @@ PetscErrorCode PdSpectralConv(PdTensor x, PdTensor w, PdTensor *out)
 
   PetscFunctionBegin;
   PetscCall(PdOpGetTape(x, w, NULL, &tape));
-  PetscCall(GetGeometry(x, w, &g));
+  PetscCall(GetGeometry(x, w, cb, &g));
   for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
-  shape[1] = g.cout;
-  PetscCall(PdTapeNewNode(tape, PD_OP_SPECTRAL_CONV, x->ndim, shape, PdNeedsGrad(tape, x, w, NULL), &y));
+  shape[cb ? 0 : 1] = g.cout;
+  /* channel-major: the gradient is left unset (see PdTapeNewNodeUnsetGrad) */
+  if (cb) PetscCall(PdTapeNewNodeUnsetGrad(tape, PD_OP_SPECTRAL_CONV, x->ndim, shape, PdNeedsGrad(tape, x, w, NULL), &y));
+  else PetscCall(PdTapeNewNode(tape, PD_OP_SPECTRAL_CONV, x->ndim, shape, PdNeedsGrad(tape, x, w, NULL), &y));
+  y->grad_overwrite = PETSC_TRUE;
   y->src[0]   = x;
   y->src[1]   = w;
+  y->iarg[0]  = cb;
   y->backward = SpectralBackward;
   PetscCall(PetscLogEventBegin(PD_EVENT_SpectralConv, 0, 0, 0, 0));
   /* one spectrum buffer: x's transform, then (after the kept modes are gathered) y's */
@@ -385,5 +407,27 @@ PetscErrorCode PdSpectralConv(PdTensor x, PdTensor w, PdTensor *out)
   y->aux = Xm; /* kept for dW */
   PetscCall(PetscLogEventEnd(PD_EVENT_SpectralConv, 0, 0, 0, 0));
   *out = y;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdSpectralConv - FNO's Fourier layer: y = irfft(W * rfft(x)) on the lowest modes (see ops.h)
+@*/
+PetscErrorCode PdSpectralConv(PdTensor x, PdTensor w, PdTensor *out)
+{
+  PetscFunctionBegin;
+  PetscCall(SpectralConvLayout(x, w, PETSC_FALSE, out));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdSpectralConvCB - PdSpectralConv in the channel-major layout: x [Cin,B,grid...] and y
+  [Cout,B,grid...], the same weights; the same transforms (one per plane of the grid, whatever the
+  order of the planes) and the same values as PdSpectralConv on the swapped tensors
+@*/
+PetscErrorCode PdSpectralConvCB(PdTensor x, PdTensor w, PdTensor *out)
+{
+  PetscFunctionBegin;
+  PetscCall(SpectralConvLayout(x, w, PETSC_TRUE, out));
   PetscFunctionReturn(0);
 }

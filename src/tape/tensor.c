@@ -3,7 +3,7 @@
    mark, and later passes (PdTapeReset, then the same forward) allocate nothing. */
 #include <pdeop/ops.h>
 
-const char *const PdOpNames[] = {"leaf", "matmul", "bmm", "linear", "add", "sub", "mul", "div", "scale", "add_scalar", "sum", "mean", "sum_dim", "tanh", "sin", "cos", "exp", "gelu", "relu", "softplus", "square", "concat", "slice", "reshape", "channel_mix", "spectral_conv", "conv3x3", "conv3x3_t", "mse", "rel_l2", "gather", "scatter_add", "edge_matvec", "jet_activation", "gather_columns", "channel_mix_fused", "mat_apply", "pc_apply"};
+const char *const PdOpNames[] = {"leaf", "matmul", "bmm", "linear", "add", "sub", "mul", "div", "scale", "add_scalar", "sum", "mean", "sum_dim", "tanh", "sin", "cos", "exp", "gelu", "relu", "softplus", "square", "concat", "slice", "reshape", "channel_mix", "spectral_conv", "conv3x3", "conv3x3_t", "mse", "rel_l2", "gather", "scatter_add", "edge_matvec", "jet_activation", "gather_columns", "channel_mix_fused", "mat_apply", "pc_apply", "swap_leading"};
 _Static_assert(sizeof(PdOpNames) / sizeof(PdOpNames[0]) == PD_OP_COUNT, "every PdOpType needs a name in PdOpNames");
 
 #define PD_ALIGN       64
@@ -195,9 +195,36 @@ PetscBool PdShapeEqual(PdTensor a, PdTensor b)
   return PETSC_TRUE;
 }
 
+static PetscErrorCode NewNode(PdTape tape, PdOpType op, int ndim, const PetscInt shape[], PetscBool needgrad, PetscBool zerograd, PdTensor *out);
+
 /* A new recorded tensor. Its data are NOT initialised (every op writes all of its output; those
    that accumulate zero it first); its gradient, when needgrad, is zeroed. */
 PetscErrorCode PdTapeNewNode(PdTape tape, PdOpType op, int ndim, const PetscInt shape[], PetscBool needgrad, PdTensor *out)
+{
+  PetscFunctionBegin;
+  PetscCall(NewNode(tape, op, ndim, shape, needgrad, PETSC_TRUE, out));
+  PetscFunctionReturn(0);
+}
+
+/* A new recorded tensor whose gradient is left unset (see tensor.h): one full pass fewer per tensor
+   when the first backward to reach it overwrites instead of adding. */
+PetscErrorCode PdTapeNewNodeUnsetGrad(PdTape tape, PdOpType op, int ndim, const PetscInt shape[], PetscBool needgrad, PdTensor *out)
+{
+  PetscFunctionBegin;
+  PetscCall(NewNode(tape, op, ndim, shape, needgrad, PETSC_FALSE, out));
+  PetscFunctionReturn(0);
+}
+
+/* For a backward rule about to write t's gradient: true when nothing has written it yet, so the rule
+   must overwrite (assign, or beta = 0) instead of adding; the gradient then counts as written. */
+PetscBool PdGradFirstWrite(PdTensor t)
+{
+  PetscBool first = t->grad_unset;
+  t->grad_unset   = PETSC_FALSE;
+  return first;
+}
+
+static PetscErrorCode NewNode(PdTape tape, PdOpType op, int ndim, const PetscInt shape[], PetscBool needgrad, PetscBool zerograd, PdTensor *out)
 {
   PdTensor t;
   PetscInt size;
@@ -211,7 +238,10 @@ PetscErrorCode PdTapeNewNode(PdTape tape, PdOpType op, int ndim, const PetscInt 
   t->tape = tape;
   t->op   = op;
   PetscCall(TapeAlloc(tape, sizeof(float) * (size_t)size, PETSC_FALSE, (void **)&t->data));
-  if (needgrad && tape->grad_enabled) PetscCall(PdTapeAlloc(tape, sizeof(float) * (size_t)size, (void **)&t->grad));
+  if (needgrad && tape->grad_enabled) {
+    PetscCall(TapeAlloc(tape, sizeof(float) * (size_t)size, zerograd, (void **)&t->grad));
+    t->grad_unset = (PetscBool)!zerograd;
+  }
   if (tape->nnodes == tape->maxnodes) {
     PdTensor *nn;
     PetscInt  m = PetscMax(64, 2 * tape->maxnodes);
@@ -261,16 +291,29 @@ PetscBool PdNeedsGrad(PdTape tape, PdTensor a, PdTensor b, PdTensor c)
   return (PetscBool)((a && a->grad) || (b && b->grad) || (c && c->grad));
 }
 
-/* Reverse sweep with the caller's seed already in out->grad (any shape): runs each recorded
-   operation's backward rule in reverse order. Gradients accumulate into parameters. */
+/* Reverse sweep with the caller's seed already in out->grad (any shape; assigned, if out's gradient
+   was left unset): runs each recorded operation's backward rule in reverse order. Gradients
+   accumulate into parameters. Unset gradients are zeroed here only where a rule would add to them. */
 PetscErrorCode PdTapeBackwardSeeded(PdTape tape, PdTensor out)
 {
   PetscFunctionBegin;
   PetscCheck(out->grad, tape->comm, PETSC_ERR_ARG_WRONGSTATE, "Backward from a tensor that does not depend on any parameter or variable (or gradients were disabled)");
   PetscCall(PetscLogEventBegin(PD_EVENT_Backward, 0, 0, 0, 0));
+  out->grad_unset = PETSC_FALSE; /* the caller's seed */
   for (PetscInt i = tape->nnodes - 1; i >= 0; i--) {
     PdTensor t = tape->nodes[i];
-    if (t->grad && t->backward) PetscCall(t->backward(t));
+    if (!t->grad || !t->backward) continue;
+    if (t->grad_unset) PetscCall(PetscArrayzero(t->grad, t->size)); /* nothing after it wrote it */
+    t->grad_unset = PETSC_FALSE;
+    if (!t->grad_overwrite) /* a backward that adds: its sources' gradients must hold values */
+      for (int k = 0; k < 4; k++) {
+        PdTensor s = t->src[k];
+        if (s && s->grad && s->grad_unset) {
+          PetscCall(PetscArrayzero(s->grad, s->size));
+          s->grad_unset = PETSC_FALSE;
+        }
+      }
+    PetscCall(t->backward(t));
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_Backward, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -282,6 +325,7 @@ PetscErrorCode PdTapeBackward(PdTape tape, PdTensor out)
   PetscFunctionBegin;
   PetscCheck(out->size == 1, tape->comm, PETSC_ERR_ARG_SIZ, "Backward needs a one-element output (a loss), got %" PetscInt_FMT " elements", out->size);
   PetscCheck(out->grad, tape->comm, PETSC_ERR_ARG_WRONGSTATE, "Backward from a tensor that does not depend on any parameter or variable (or gradients were disabled)");
+  if (out->grad_unset) out->grad[0] = 0.0f;
   out->grad[0] += 1.0f;
   PetscCall(PdTapeBackwardSeeded(tape, out));
   PetscFunctionReturn(0);

@@ -130,14 +130,18 @@ static PetscErrorCode NOpForward_FNO(NOp nop, PdTape tape, PdTensor x, PdTensor 
   }
   PetscCall(GridChannels(tape, x, f->sdim, &g));
   PetscCall(PdConcat(x, g, 1, &h));
-  /* each pointwise path (1x1 convolution, bias, the spectral branch, GELU) is one fused node */
-  PetscCall(PdChannelMixFused(h, f->P, f->Pb, NULL, PETSC_FALSE, &h));
+  /* between lifting and projection the fields are channel-major, [C,B,grid...]: each 1x1 convolution
+     is one sgemm over the whole batch. Each pointwise path (1x1 convolution, bias, the spectral
+     branch, GELU) is one fused node. */
+  PetscCall(PdSwapLeading(h, &h));
+  PetscCall(PdChannelMixFusedCB(h, f->P, f->Pb, NULL, PETSC_FALSE, &h));
   for (PetscInt l = 0; l < f->layers; l++) {
-    PetscCall(PdSpectralConv(h, f->K[l], &s));
-    PetscCall(PdChannelMixFused(h, f->W[l], f->Wb[l], s, (PetscBool)(l < f->layers - 1), &h));
+    PetscCall(PdSpectralConvCB(h, f->K[l], &s));
+    PetscCall(PdChannelMixFusedCB(h, f->W[l], f->Wb[l], s, (PetscBool)(l < f->layers - 1), &h));
   }
-  PetscCall(PdChannelMixFused(h, f->Q1, f->Q1b, NULL, PETSC_TRUE, &h));
-  PetscCall(PdChannelMixFused(h, f->Q2, f->Q2b, NULL, PETSC_FALSE, y));
+  PetscCall(PdChannelMixFusedCB(h, f->Q1, f->Q1b, NULL, PETSC_TRUE, &h));
+  PetscCall(PdChannelMixFusedCB(h, f->Q2, f->Q2b, NULL, PETSC_FALSE, &h));
+  PetscCall(PdSwapLeading(h, y));
   PetscFunctionReturn(0);
 }
 

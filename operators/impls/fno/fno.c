@@ -34,6 +34,19 @@ static PetscErrorCode NOpCheck_FNO(NOp nop)
   PetscFunctionReturn(0);
 }
 
+/* the kept modes must fit the grid of W points (last dimension; H along the first of two): m <= W/2 + 1
+   and 2m <= H. Checked at set-up on the data's grid, before any parameter is allocated, and at every
+   forward pass (a trained FNO evaluates at other resolutions) */
+static PetscErrorCode CheckModes(NOp nop, PetscInt W, PetscInt H)
+{
+  NOp_FNO *f = (NOp_FNO *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCheck(f->modes <= W / 2 + 1 && (f->sdim == 1 || 2 * f->modes <= H), nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-fno_modes %" PetscInt_FMT " does not fit this grid of %" PetscInt_FMT " x %" PetscInt_FMT " points: at most %" PetscInt_FMT " modes on it (a grid of n points along a dimension holds n/2 modes)", f->modes, f->sdim == 2 ? H : 1, W,
+             f->sdim == 2 ? PetscMin(W / 2 + 1, H / 2) : W / 2 + 1);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode NOpSetUp_FNO(NOp nop)
 {
   NOp_FNO *f = (NOp_FNO *)nop->data;
@@ -45,6 +58,7 @@ static PetscErrorCode NOpSetUp_FNO(NOp nop)
              nop->in_ndim == 1 || nop->out_ndim == 1 ? " (vectors: a dataset of 1D fields without a channel axis needs the attribute spatial_dims = 1 on /inputs and /outputs)" : "");
   for (int d = 1; d < nop->in_ndim; d++) PetscCheck(nop->in_shape[d] == nop->out_shape[d], nop->comm, PETSC_ERR_ARG_SIZ, "FNO's input and output grids must agree");
   f->sdim = nop->in_ndim - 1;
+  PetscCall(CheckModes(nop, nop->in_shape[nop->in_ndim - 1], f->sdim == 2 ? nop->in_shape[1] : 0));
   cin     = nop->in_shape[0];
   cout    = nop->out_shape[0];
   PetscCall(PetscCalloc3(f->layers, &f->K, f->layers, &f->W, f->layers, &f->Wb));
@@ -123,11 +137,7 @@ static PetscErrorCode NOpForward_FNO(NOp nop, PdTape tape, PdTensor x, PdTensor 
 
   PetscFunctionBegin;
   PetscCheck(x->ndim == 2 + f->sdim, nop->comm, PETSC_ERR_ARG_SIZ, "FNO-%dD takes [B, C, grid...] inputs of rank %d, got rank %d", f->sdim, 2 + f->sdim, x->ndim);
-  { /* the kept modes must fit the grid (any grid: a trained FNO evaluates at other resolutions): m <= W/2 + 1 along the last dimension, 2m <= H along the first of two */
-    const PetscInt W = x->shape[x->ndim - 1], H = f->sdim == 2 ? x->shape[2] : 0;
-    PetscCheck(f->modes <= W / 2 + 1 && (f->sdim == 1 || 2 * f->modes <= H), nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-fno_modes %" PetscInt_FMT " does not fit this grid of %" PetscInt_FMT " x %" PetscInt_FMT " points: at most %" PetscInt_FMT " modes on it (a grid of n points along a dimension holds n/2 modes)", f->modes, f->sdim == 2 ? H : 1, W,
-               f->sdim == 2 ? PetscMin(W / 2 + 1, H / 2) : W / 2 + 1);
-  }
+  PetscCall(CheckModes(nop, x->shape[x->ndim - 1], f->sdim == 2 ? x->shape[2] : 0));
   PetscCall(GridChannels(tape, x, f->sdim, &g));
   PetscCall(PdConcat(x, g, 1, &h));
   /* between lifting and projection the fields are channel-major, [C,B,grid...]: each 1x1 convolution

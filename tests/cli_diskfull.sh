@@ -39,8 +39,10 @@ grep -q "\.part" "$work/err" && bad "pinn -o: the message names a .part file: $(
 # a new CSV log goes to log.csv.tmp until its first row is written; then it replaces log.csv and
 # grows in place (a resumed run appends to its existing log in place: a disk that fills up then
 # stops the run at that epoch with the same message, which /dev/full cannot show)
-# a log that is a device: its "history" is not read (/dev/zero never ends: this hung), a new log replaces the link
+# a log that is a device: refused before any work (its "history" was once read: /dev/zero never ends)
 ln -sf /dev/zero z.csv
-timeout 120 "$PDEOP" train -resume fno.h5 -data tr.h5 -epochs 2 -log z.csv -quiet >/dev/null 2>&1 && [ -f z.csv ] && [ ! -L z.csv ] && ok "train -resume -log naming a device: no hang, a new log" || bad "train -resume -log naming a device"
+rc=0
+timeout 120 "$PDEOP" train -resume fno.h5 -data tr.h5 -epochs 2 -log z.csv -quiet >/dev/null 2>&1 || rc=$?
+[ "$rc" = 1 ] && [ -L z.csv ] && ok "train -resume -log naming a device: refused at once, the link kept" || bad "train -resume -log naming a device: exit $rc"
 TMPNAME=log.csv.tmp full "train -log (a new log) on a full disk" log.csv "$PDEOP" train $M -data tr.h5 -epochs 2 -log log.csv -curve_png c.png
 finish

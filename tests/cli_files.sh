@@ -23,6 +23,12 @@ same "predict -model fno.h5 -o fno.h5" "is also the input -model" "$PDEOP" predi
 same "predict -png te.h5" "is also the input -data" "$PDEOP" predict -model fno.h5 -data te.h5 -png te.h5
 same "eval -report te.h5" "is also the input -data" "$PDEOP" eval -model fno.h5 -data te.h5 -report te.h5
 same "solve -f u.h5 -o u.h5" "is also the input -f" "$PDEOP" solve -f u.h5 -o u.h5
+mkfifo fifo.h5; ln -s u.h5 u_link.h5; ln -s nowhere.h5 dangling.h5
+same "an output that is a device (/dev/null: the rename would replace it)" "is not a regular file" "$PDEOP" train -model fno -data tr.h5 -epochs 1 -o /dev/null
+same "an output that is a FIFO" "is not a regular file" "$PDEOP" solve poisson -da_grid_x 9 -o fifo.h5
+same "an output that is a symbolic link" "is a symbolic link" "$PDEOP" solve poisson -da_grid_x 9 -o u_link.h5
+same "an output that is a dangling symbolic link" "is a symbolic link" "$PDEOP" solve poisson -da_grid_x 9 -o dangling.h5
+[ -c /dev/null ] && [ -L u_link.h5 ] && [ -L dangling.h5 ] && ok "the device and the links are untouched" || bad "a device or a link was replaced"
 same "two outputs, one file" "name the same file" "$PDEOP" solve poisson -da_grid_x 9 -o u2.h5 -report u2.h5
 same "an output in a missing directory" "does not exist" "$PDEOP" train -model fno -data tr.h5 -epochs 1000 -o nodir/x.h5
 same "train -log over the -resume checkpoint" "is also the input -resume" "$PDEOP" train -data tr.h5 -resume fno.h5 -o m2.h5 -log fno.h5

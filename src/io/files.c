@@ -67,9 +67,13 @@ static void Check(PetscInt nin, const PdFileArg in[], PetscInt nout, const PdFil
       struct stat st;
       if (stat(d, &st) || !S_ISDIR(st.st_mode)) snprintf(msg, len, "%s %s: the directory %s does not exist", out[o].option, out[o].path, d);
       else if (access(d, W_OK | X_OK)) snprintf(msg, len, "%s %s: the directory %s is not writable", out[o].option, out[o].path, d);
-      else if (a.exists) {
-        struct stat so;
-        if (!stat(out[o].path, &so) && S_ISDIR(so.st_mode)) snprintf(msg, len, "%s %s is a directory, not a file", out[o].option, out[o].path);
+      else {
+        struct stat so, sl;
+        if (!lstat(out[o].path, &sl) && S_ISLNK(sl.st_mode)) /* the rename into place would replace the link itself */
+          snprintf(msg, len, "%s %s is a symbolic link: pdeop writes a new file and renames it into place, which would replace the link; give the file it points to", out[o].option, out[o].path);
+        else if (a.exists && !stat(out[o].path, &so) && S_ISDIR(so.st_mode)) snprintf(msg, len, "%s %s is a directory, not a file", out[o].option, out[o].path);
+        else if (a.exists && !stat(out[o].path, &so) && !S_ISREG(so.st_mode))
+          snprintf(msg, len, "%s %s is not a regular file (a device, FIFO or socket): pdeop writes its outputs as ordinary files, renamed into place", out[o].option, out[o].path);
       }
     }
   }
@@ -87,7 +91,8 @@ static void Check(PetscInt nin, const PdFileArg in[], PetscInt nout, const PdFil
   An output is the same file as an input when both exist and share device and inode (a hard link, a
   symbolic link, "./x.h5" and "x.h5" all count), or when the output does not exist yet and its
   resolved path equals the input's. Outputs must also differ from each other and sit in an existing,
-  writable directory. Call it after the options are read and before any work, so that nothing is
+  writable directory, and an existing output must be a regular file: not a directory, a device
+  (/dev/null), a FIFO or a socket, and not a symbolic link (the rename into place would replace it). Call it after the options are read and before any work, so that nothing is
   lost and no time is spent on a run that cannot save its result.
 @*/
 PetscErrorCode PdFilesCheck(MPI_Comm comm, PetscInt nin, const PdFileArg in[], PetscInt nout, const PdFileArg out[])

@@ -212,37 +212,68 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
 /* -options_file F (also inside options files): every file readable and none including itself,
    directly or through others; checked before PETSc reads them (PETSc recurses without end on a
    cycle). Returns 0, or 1 after printing one message. */
+/* where CheckOptionsFile writes: stderr, or nothing on the ranks other than the first of an mpiexec
+   job (MPI is not started yet: the launcher's environment says the rank) */
+static FILE *errf;
+
 static int CheckOptionsFile(const char *file, const char *stack[], int depth)
 {
-  char  real[PATH_MAX], tok[PATH_MAX], path[4096] = "";
+  char  real[PATH_MAX], path[4096] = "", line[4096];
   FILE *f;
-  int   bad = 0, want = 0;
+  int   bad = 0;
 
   if (!realpath(file, real) || !(f = fopen(real, "r"))) {
-    fprintf(stderr, "pdeop %s: error: cannot read the options file '%s': %s\n", current, file, strerror(errno));
+    fprintf(errf, "pdeop %s: error: cannot read the options file '%s': %s\n", current, file, strerror(errno));
     return 1;
   }
   for (int k = 0; k < depth; k++)
     if (!strcmp(stack[k], real)) {
       for (int j = k; j < depth; j++) snprintf(path + strlen(path), sizeof(path) - strlen(path), "'%s' -> ", stack[j]);
-      fprintf(stderr, "pdeop %s: error: the options file '%s' includes itself (%s'%s')\n", current, file, path, real);
+      fprintf(errf, "pdeop %s: error: the options file '%s' includes itself (%s'%s')\n", current, file, path, real);
       fclose(f);
       return 1;
     }
   if (depth >= 32) {
-    fprintf(stderr, "pdeop %s: error: options files nested more than 32 deep at '%s'\n", current, file);
+    fprintf(errf, "pdeop %s: error: options files nested more than 32 deep at '%s'\n", current, file);
     fclose(f);
     return 1;
   }
   stack[depth] = real;
-  while (!bad && fscanf(f, "%4095s", tok) == 1) {
-    if (tok[0] == '#') { /* a comment: the rest of the line */
-      int c;
-      while ((c = fgetc(f)) != EOF && c != '\n') {}
+  /* PETSc's rules, checked here so that a bad file is one line, not PETSc's trace: one option and at
+     most one value per line ("alias -new -old" aside), '#' starts a comment, text only */
+  for (int lineno = 1; !bad && fgets(line, sizeof(line), f); lineno++) {
+    char  *t[4], *save = NULL, *hash = strchr(line, '#');
+    size_t len = strlen(line);
+    int    n   = 0;
+    for (size_t k = 0; k < len; k++)
+      if ((unsigned char)line[k] < 0x20 && !strchr("\t\n\r\f\v", line[k])) {
+        fprintf(errf, "pdeop %s: error: the options file '%s' is not a text file (line %d holds a control byte)\n", current, file, lineno);
+        bad = 1;
+        break;
+      }
+    if (bad) break;
+    if (len + 1 == sizeof(line) && line[len - 1] != '\n') {
+      fprintf(errf, "pdeop %s: error: the options file '%s' has a line longer than %d characters (line %d)\n", current, file, (int)sizeof(line) - 2, lineno);
+      bad = 1;
+      break;
+    }
+    if (hash) *hash = 0;
+    for (char *w = strtok_r(line, " \t\r\n\f\v", &save); w && n < 4; w = strtok_r(NULL, " \t\r\n\f\v", &save)) t[n++] = w;
+    if (!n) continue;
+    if (!strcmp(t[0], "alias")) {
+      if (n != 3) {
+        fprintf(errf, "pdeop %s: error: the options file '%s', line %d: an alias line is 'alias -new -old'\n", current, file, lineno);
+        bad = 1;
+      }
       continue;
     }
-    if (want) bad = CheckOptionsFile(tok, stack, depth + 1);
-    want = !strcmp(tok, "-options_file");
+    if (t[0][0] != '-') {
+      fprintf(errf, "pdeop %s: error: the options file '%s', line %d: '%s' is not an option (options start with '-')\n", current, file, lineno, t[0]);
+      bad = 1;
+    } else if (n > 2) {
+      fprintf(errf, "pdeop %s: error: the options file '%s', line %d: one option and at most one value per line, got '%s %s %s%s'\n", current, file, lineno, t[0], t[1], t[2], n > 3 ? " ..." : "");
+      bad = 1;
+    } else if (n == 2 && !strcmp(t[0], "-options_file")) bad = CheckOptionsFile(t[1], stack, depth + 1);
   }
   fclose(f);
   return bad;
@@ -251,10 +282,18 @@ static int CheckOptionsFile(const char *file, const char *stack[], int depth)
 static int CheckOptionsFiles(int argc, char **argv)
 {
   const char *stack[33];
+  const char *r = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
+  int         bad;
 
-  for (int i = 1; i + 1 < argc; i++)
-    if (!strcmp(argv[i], "-options_file") && CheckOptionsFile(argv[i + 1], stack, 0)) return 1;
-  return 0;
+  errf = stderr;
+  if (r && strcmp(r, "0")) errf = fopen("/dev/null", "w");
+  if (!errf) errf = stderr;
+
+  bad = 0;
+  for (int i = 1; i + 1 < argc && !bad; i++)
+    if (!strcmp(argv[i], "-options_file")) bad = CheckOptionsFile(argv[i + 1], stack, 0);
+  if (errf != stderr) fclose(errf);
+  return bad;
 }
 
 /* PETSc's own numeric and type options given without a value: PETSc keeps the default without a

@@ -50,7 +50,13 @@ printf -- "-da_grid_x 9 # a comment\n-options_file a.opts\n" > b.opts
 expect_fail "an options file that includes itself" "includes itself" "$PDEOP" solve poisson -options_file self.opts
 expect_fail "options files in a cycle" "a.opts' -> '" "$PDEOP" solve poisson -options_file a.opts
 expect_fail "a missing options file" "cannot read the options file 'none.opts'" "$PDEOP" solve poisson -options_file none.opts
-printf -- "-da_grid_x 9\n" > fine.opts
+# PETSc's own rules for the file's lines, as one message instead of PETSc's trace
+printf -- "-da_grid_x 9 17\n" > two.opts; printf -- "da_grid_x 9\n" > noopt.opts
+expect_fail "an options file with two values on a line" "line 1: one option and at most one value per line, got '-da_grid_x 9 17'" "$PDEOP" solve poisson -options_file two.opts
+expect_fail "an options file line that is not an option" "line 1: 'da_grid_x' is not an option" "$PDEOP" solve poisson -options_file noopt.opts
+expect_fail "an options file that is binary (an HDF5 file)" "the options file 'tr.h5'" "$PDEOP" solve poisson -options_file tr.h5
+grep -q "PETSC ERROR" "$work/err" && bad "a binary options file: PETSc's trace" || ok "a binary options file: no PETSc trace"
+printf -- "# a comment\n\n-da_grid_x 9 # nine\nalias -grid -da_grid_y\n" > fine.opts
 "$PDEOP" solve poisson -options_file fine.opts -quiet && ok "a good options file" || bad "a good options file fails"
 "$PDEOP" train -model fno -fno_width 4 -fno_modes 2 -fno_layers 1 -data tr.h5 -epochs 1 -log nopng.csv -curve_png "" -quiet >/dev/null && [ -s nopng.csv ] && [ ! -e nopng.png ] && ok "-curve_png \"\" draws no picture" || bad "-curve_png \"\" fails or draws"
 # an option given without its value is an error, pdeop's own and PETSc's numeric and type options

@@ -76,6 +76,9 @@ expect_fail "muon: resume with another -optim_ns_steps" "trained with -optim_ns_
 check "polargrad: the loss fell below its untrained value" 'a < 1' "$(jget pg.json train_loss)"
 expect_fail "-optim_ns_steps 0" "-optim_ns_steps must be in 1..100, got 0" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_steps 0
 expect_fail "-optim_ns_coeffs with one number" "-optim_ns_coeffs needs three numbers a,b,c" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs 1
+expect_fail "-optim_ns_coeffs with four numbers (the fourth was dropped)" "got more than 3" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs 1,-0.5,0.5,99
+expect_fail "-optim_ns_coeffs that are not numbers" "Option -optim_ns_coeffs needs comma-separated numbers, got 'a,b,c'" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs a,b,c
+expect_fail "-weight_decay inf" "must be finite and non-negative, got inf" "$P" train "${fno[@]}" -optim adamw -data tr.h5 -epochs 1 -weight_decay inf
 expect_fail "-optim_ns_coeffs that do not keep singular values near 1" "needs a > 0 and 0 < a + b + c < 2" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs 3,0,0
 expect_fail "-optim_ns_steps without its value" "-optim_ns_steps" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_steps
 expect_fail "-optim_ns_coeffs without its value" "-optim_ns_coeffs" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs

@@ -203,12 +203,14 @@ PetscErrorCode PdOptimSetMuonScale(PdOptim o, PdOptimMuonScale scale)
 PetscErrorCode PdOptimMatrixSetFromOptions(PdOptim o, PetscOptionItems *PetscOptionsObject)
 {
   PetscBool set;
+  PetscReal coef[4] = {o->ns_coef[0], o->ns_coef[1], o->ns_coef[2], 0};
 
   PetscFunctionBegin;
-  o->ns_ncoef = 3;
+  o->ns_ncoef = 4; /* room for one too many, so that a fourth value is an error, not dropped */
   PetscCall(PdOptionsInt("-optim_ns_steps", "Muon/PolarGrad: Newton-Schulz steps", "PdOptimSetNewtonSchulz", o->ns_steps, &o->ns_steps, NULL));
-  PetscCall(PdOptionsRealArray("-optim_ns_coeffs", "Muon/PolarGrad: Newton-Schulz coefficients a,b,c of a x + b x^3 + c x^5", "PdOptimSetNewtonSchulz", o->ns_coef, &o->ns_ncoef, &set));
+  PetscCall(PdOptionsRealArray("-optim_ns_coeffs", "Muon/PolarGrad: Newton-Schulz coefficients a,b,c of a x + b x^3 + c x^5", "PdOptimSetNewtonSchulz", coef, &o->ns_ncoef, &set));
   if (!set) o->ns_ncoef = 3;
+  for (int k = 0; k < 3; k++) o->ns_coef[k] = coef[k];
   PetscCall(PdOptionsReal("-optim_matrix_momentum", "Muon/PolarGrad: momentum of the matrices", "PdOptimSetMatrixMomentum", o->matrix_momentum, &o->matrix_momentum, NULL));
   PetscCall(PetscOptionsBool("-optim_nesterov", "Muon/PolarGrad: Nesterov momentum", "PdOptimSetMatrixMomentum", o->nesterov, &o->nesterov, NULL));
   PetscCall(PdOptionsReal("-optim_adam_lr", "Muon/PolarGrad: learning rate of the AdamW of the other parameters (0: -lr)", "PdOptimSetAdamLearningRate", o->adam_lr, &o->adam_lr, NULL));
@@ -221,7 +223,7 @@ PetscErrorCode PdOptimMatrixSetFromOptions(PdOptim o, PetscOptionItems *PetscOpt
 PetscErrorCode PdOptimMatrixCheck(PdOptim o)
 {
   PetscFunctionBegin;
-  PetscCheck(o->ns_ncoef == 3, o->comm, PETSC_ERR_ARG_WRONG, "-optim_ns_coeffs needs three numbers a,b,c (the quintic's default: 3.4445,-4.7750,2.0315), got %" PetscInt_FMT, o->ns_ncoef);
+  PetscCheck(o->ns_ncoef == 3, o->comm, PETSC_ERR_ARG_WRONG, "-optim_ns_coeffs needs three numbers a,b,c (the quintic's default: 3.4445,-4.7750,2.0315), got %s%" PetscInt_FMT, o->ns_ncoef > 3 ? "more than " : "", PetscMin(o->ns_ncoef, 3));
   PetscCall(PdOptimSetNewtonSchulz(o, o->ns_steps, o->ns_coef));
   PetscCall(PdOptimSetMatrixMomentum(o, o->matrix_momentum, o->nesterov));
   PetscCall(PdOptimSetAdamLearningRate(o, o->adam_lr));

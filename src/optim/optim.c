@@ -72,7 +72,7 @@ PetscErrorCode PdOptimGetType(PdOptim o, PdOptimType *t)
 PetscErrorCode PdOptimSetLearningRate(PdOptim o, double lr)
 {
   PetscFunctionBegin;
-  PetscCheck(lr > 0 && PetscIsNormalReal(lr), o->comm, PETSC_ERR_ARG_OUTOFRANGE, "The learning rate must be positive, got %g", lr);
+  PetscCheck(lr > 0 && PetscIsNormalReal(lr), o->comm, PETSC_ERR_ARG_OUTOFRANGE, "The learning rate must be finite and positive, got %g", lr);
   o->lr = lr;
   PetscFunctionReturn(0);
 }
@@ -80,7 +80,7 @@ PetscErrorCode PdOptimSetLearningRate(PdOptim o, double lr)
 PetscErrorCode PdOptimSetWeightDecay(PdOptim o, double wd)
 {
   PetscFunctionBegin;
-  PetscCheck(wd >= 0, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "Weight decay must be non-negative, got %g", wd);
+  PetscCheck(wd >= 0 && PetscIsInfOrNanReal(wd) == PETSC_FALSE, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "Weight decay must be finite and non-negative, got %g", wd);
   o->wd = wd;
   PetscFunctionReturn(0);
 }

@@ -106,5 +106,17 @@ PetscErrorCode PdOptionsNeedValue(PetscOptionItems *po, const char opt[], const 
       PetscCheck(end == value || *end || (errno != ERANGE && ll <= PETSC_MAX_INT && ll >= PETSC_MIN_INT), po->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%s%s %s is out of range: an integer option holds %" PetscInt_FMT " at most", po->prefix ? po->prefix : "", opt + 1, value, (PetscInt)PETSC_MAX_INT);
     }
   }
+  if (flg && !strcmp(what, "comma-separated numbers")) { /* each item, so that the message names the option */
+    char  buf[1024], *save = NULL;
+    PetscReal r;
+    PetscCall(PetscStrncpy(buf, value, sizeof(buf)));
+    for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+      PetscErrorCode ierr;
+      PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+      ierr = PetscOptionsStringToReal(w, &r);
+      PetscCall(PetscPopErrorHandler());
+      PetscCheck(!ierr, po->comm, PETSC_ERR_ARG_WRONG, "Option -%s%s needs %s, got '%s' ('%s' is not a number)", po->prefix ? po->prefix : "", opt + 1, what, value, w);
+    }
+  }
   PetscFunctionReturn(0);
 }

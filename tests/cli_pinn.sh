@@ -74,6 +74,7 @@ check "predict -points: rel_l2 near the report's (ratio in 0.5..2)" 'a/b > 0.5 &
 expect_fail "unknown domain" "-domain" "$P" pinn -domain cube
 expect_fail "annealing alpha out of range" "-annealing_alpha" "$P" pinn -domain mesh -annealing_alpha 0
 expect_fail "ball annealing needs a penalty boundary" "give -boundary penalty too" "$P" pinn -dim 5 -pinn_weights annealing -iters 1
+expect_fail "ball annealing from a zero weight (it never moved)" "needs a positive starting -boundary_weight" "$P" pinn -dim 5 -boundary penalty -pinn_weights annealing -boundary_weight 0 -iters 1
 expect_fail "ball annealing every 0 steps" "-annealing_every must be at least 1" "$P" pinn -dim 5 -boundary penalty -pinn_weights annealing -annealing_every 0 -iters 1
 expect_fail "missing mesh file" "Cannot open the mesh" "$P" pinn -domain mesh -mesh "$work/none.msh"
 if [ -n "${MPIEXEC:-}" ]; then

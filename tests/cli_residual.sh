@@ -27,6 +27,7 @@ check "residual-only training: test rel. L2 far below the zero field's 1" 'a < 0
 "$P" eval -model r.h5 -data one33.h5 -report e1.json -quiet
 check "refinement at 33^2 by the residual lowers the error on that coefficient" 'a < 0.7 * b' "$(jget e1.json rel_l2)" "$(jget e0.json rel_l2)"
 expect_fail "-init with -resume" "give one of them" "$P" train -init m.h5 -resume m.h5 -data one33.h5 -loss residual
+expect_fail "an unknown -residual_pc_type, named" "-residual_pc_type nonsense is not a PETSc preconditioner type" "$P" train -data one33.h5 -loss residual -residual_pc_type nonsense -epochs 1
 expect_fail "-init without a value" "-init needs the checkpoint file" "$P" train -data one33.h5 -loss residual -init
 expect_fail "-init of a missing file" "nosuch.h5" "$P" train -init nosuch.h5 -data one33.h5 -loss residual
 expect_fail "residual loss on a dataset that is not Darcy's" "need a Darcy dataset" "$P" train "${fno[@]}" -data anti.h5 -epochs 1 -loss residual

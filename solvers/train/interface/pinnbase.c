@@ -88,6 +88,7 @@ PetscErrorCode PdPinnLossWeightOptions(PetscOptionItems *PetscOptionsObject, PdP
 PetscErrorCode PdPinnLossWeightCheck(MPI_Comm comm, const PdPinnLossWeight *lw)
 {
   PetscFunctionBegin;
+  PetscCheck(lw->mode == PD_PINN_WEIGHTS_FIXED || (lw->weight0 >= 1e-30 && PetscIsNormalReal(lw->weight0)), comm, PETSC_ERR_ARG_OUTOFRANGE, "-pinn_weights annealing needs a positive starting -boundary_weight (the update scales with it: from %g it would never move)", lw->weight0);
   PetscCheck(lw->alpha > 0 && lw->alpha <= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-annealing_alpha must be in (0, 1], got %g", lw->alpha);
   PetscCheck(lw->every >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-annealing_every must be at least 1, got %" PetscInt_FMT, lw->every);
   PetscFunctionReturn(0);

@@ -200,7 +200,15 @@ static PetscErrorCode SetFromOptions_Supervised(PetscOptionItems *PetscOptionsOb
   PetscCheck(!(wset || fset) || s->loss == PD_LOSS_HYBRID, obj->comm, PETSC_ERR_ARG_WRONG, "-residual_weight and -labelled_fraction are for -loss hybrid (got -loss %s)", PdLossTypes[s->loss]);
   PetscCheck(!pcset || physics, obj->comm, PETSC_ERR_ARG_WRONG, "-residual_pc_type is for -loss residual or hybrid (got -loss %s)", PdLossTypes[s->loss]);
   if (s->loss == PD_LOSS_HYBRID) PetscCall(PdSupervisedSetHybrid(s, obj->comm, w, phi));
-  if (pcset) {
+  if (pcset) { /* the type, named with its option (PCSetType's own message names neither) */
+    PC             pc;
+    PetscErrorCode ierr;
+    PetscCall(PCCreate(PETSC_COMM_SELF, &pc));
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = PCSetType(pc, pctype);
+    PetscCall(PetscPopErrorHandler());
+    PetscCall(PCDestroy(&pc));
+    PetscCheck(!ierr, obj->comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "-residual_pc_type %s is not a PETSc preconditioner type (none, jacobi, sor, icc, ilu, lu, mg, gamg, hypre, ...)", pctype);
     PetscCall(PetscStrncpy(s->residual_pc, pctype, sizeof(s->residual_pc)));
     PetscCall(PdResidualDestroy(&s->res));
   }

@@ -282,18 +282,47 @@ static int CheckOptionsFile(const char *file, const char *stack[], int depth)
 static int CheckOptionsFiles(int argc, char **argv)
 {
   const char *stack[33];
-  const char *r = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
-  int         bad;
+  int         bad = 0;
 
-  errf = stderr;
-  if (r && strcmp(r, "0")) errf = fopen("/dev/null", "w");
-  if (!errf) errf = stderr;
-
-  bad = 0;
   for (int i = 1; i + 1 < argc && !bad; i++)
     if (!strcmp(argv[i], "-options_file")) bad = CheckOptionsFile(argv[i + 1], stack, 0);
-  if (errf != stderr) fclose(errf);
   return bad;
+}
+
+/* whether a command-line word is a number (a negative value, not an option) */
+static int IsNumber(const char *w)
+{
+  char *end;
+  if (!w[0]) return 0;
+  (void)strtod(w, &end);
+  return !*end;
+}
+
+/* An option given twice on the command line with different values: PETSc keeps the last. For a file
+   option that silently drops a file (`-o a.h5 -o b.h5`, `-data x -data y`): an error; for others a
+   warning that says which value is used. Returns 1 after an error. Messages from the first rank. */
+static int CheckRepeated(const PdCommand *cmd, int argc, char **argv)
+{
+  const char *inputs = "", *outputs = "", *names[256], *vals[256];
+  int         n = 0;
+
+  for (size_t k = 0; k < sizeof(file_options) / sizeof(file_options[0]); k++)
+    if (!strcmp(file_options[k].command, cmd->name)) inputs = file_options[k].inputs, outputs = file_options[k].outputs;
+  for (int i = 1; i < argc && n < 256; i++) {
+    if (argv[i][0] != '-' || IsNumber(argv[i])) continue;
+    names[n] = argv[i];
+    vals[n]  = (i + 1 < argc && (argv[i + 1][0] != '-' || IsNumber(argv[i + 1]))) ? argv[++i] : "";
+    for (int j = 0; j < n; j++) {
+      if (strcmp(names[j], names[n]) || !strcmp(vals[j], vals[n]) || !strcmp(names[n], "-options_file")) continue;
+      if (Listed(inputs, names[n] + 1) || Listed(outputs, names[n] + 1) || !strcmp(names[n], "-report")) {
+        fprintf(errf, "pdeop %s: error: %s is given twice ('%s', then '%s'): give each file option once\n", cmd->name, names[n], vals[j], vals[n]);
+        return 1;
+      }
+      fprintf(errf, "pdeop %s: warning: %s is given twice (%s, then %s): %s is used\n", cmd->name, names[n], vals[j][0] ? vals[j] : "no value", vals[n][0] ? vals[n] : "no value", vals[n][0] ? vals[n] : "no value");
+    }
+    n++;
+  }
+  return 0;
 }
 
 /* PETSc's own numeric and type options given without a value: PETSc keeps the default without a
@@ -444,7 +473,16 @@ int main(int argc, char **argv)
     fprintf(stderr, "pdeop %s: unexpected argument '%s' (options start with '-')\n", cmd->name, argv[1]);
     return 2;
   }
-  if (CheckOptionsFiles(argc, argv)) return 1;
+  { /* checks before MPI starts: their messages from the first rank of an mpiexec job only (the
+       launcher's environment says the rank) */
+    const char *r = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
+    int         bad;
+    errf = (r && strcmp(r, "0")) ? fopen("/dev/null", "w") : stderr;
+    if (!errf) errf = stderr;
+    bad = CheckOptionsFiles(argc, argv) || CheckRepeated(cmd, argc, argv);
+    if (errf != stderr) fclose(errf);
+    if (bad) return 1;
+  }
   ierr = PdInitialize(&argc, &argv, NULL, NULL);
   if (ierr) return 1;
   signal(SIGPIPE, SIG_DFL); /* `pdeop ... -help | head` ends quietly, as any Unix tool (PETSc traps the signal) */

@@ -29,6 +29,8 @@ same "an output that is a FIFO" "is not a regular file" "$PDEOP" solve poisson -
 same "an output that is a symbolic link" "is a symbolic link" "$PDEOP" solve poisson -da_grid_x 9 -o u_link.h5
 same "an output that is a dangling symbolic link" "is a symbolic link" "$PDEOP" solve poisson -da_grid_x 9 -o dangling.h5
 [ -c /dev/null ] && [ -L u_link.h5 ] && [ -L dangling.h5 ] && ok "the device and the links are untouched" || bad "a device or a link was replaced"
+same "a file option given twice (the first file was silently dropped)" "-o is given twice ('a.h5', then 'b.h5')" "$PDEOP" solve poisson -da_grid_x 9 -o a.h5 -o b.h5
+"$PDEOP" solve poisson -da_grid_x 9 -da_grid_x 5 -quiet 2>twice.err && grep -q "warning: -da_grid_x is given twice (9, then 5): 5 is used" twice.err && ok "another option given twice: a warning naming the value used" || bad "another option given twice: $(cat twice.err)"
 same "two outputs, one file" "name the same file" "$PDEOP" solve poisson -da_grid_x 9 -o u2.h5 -report u2.h5
 same "an output in a missing directory" "does not exist" "$PDEOP" train -model fno -data tr.h5 -epochs 1000 -o nodir/x.h5
 same "train -log over the -resume checkpoint" "is also the input -resume" "$PDEOP" train -data tr.h5 -resume fno.h5 -o m2.h5 -log fno.h5

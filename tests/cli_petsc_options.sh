@@ -56,7 +56,7 @@ done
 for cmd in "train -model fno -fno_width 4 -fno_modes 2 -data d.h5 -epochs 1 -o m2.h5" "pinn -dim 4 -iters 2"; do
   $MPIEXEC -n 2 "$PDEOP" $cmd -lr -1 -quiet >two.out 2>&1 && bad "${cmd%% *} -lr -1 on 2 ranks exited 0" || {
     n=$(grep -c "^pdeop .*: error" two.out || true)
-    [ "$n" = 1 ] && grep -q "^pdeop ${cmd%% *}: error: The learning rate must be positive" two.out &&
+    [ "$n" = 1 ] && grep -q "^pdeop ${cmd%% *}: error: The learning rate must be finite and positive" two.out &&
       ok "${cmd%% *} -lr -1 on 2 ranks: one unlabelled error line" || bad "${cmd%% *} -lr -1 on 2 ranks: $n lines: $(grep "^pdeop" two.out)"
   }
 done

@@ -5,7 +5,8 @@
 # error; the epoch and the seconds at which each run first reaches Adam's final error) and draws
 # the best runs' test error against epochs and against seconds (bench_optim_curves).
 # Rerunnable: a run whose report exists is skipped; everything goes to bench/out/optim/ (or $1).
-# fno85: the FNO recipe on Darcy at s = 85 (500 / 100 coefficients solved at 85²), not in the default list.
+# fno85, mgno85: the FNO and MgNO recipes on Darcy at s = 85 (500 / 100 coefficients solved at 85²;
+# MgNO on the first 250), not in the default list.
 # Usage: bench/optim.sh [dir=bench/out/optim] [models="fno deeponet mgno"]
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_build bench/optim.sh "${PDEOP_BUILD:-}" pdeop bench_optim_curves
@@ -17,7 +18,7 @@ mkdir -p "$dir"
 cd "$dir"
 [ -s train43.h5 ] || nice "$pdeop" data darcy -n 500 -res 43 -fine 43 -seed 1 -o train43.h5 -quiet
 [ -s test43.h5 ] || nice "$pdeop" data darcy -n 100 -res 43 -fine 43 -seed 2 -o test43.h5 -quiet
-if [[ " $models " == *" fno85 "* ]]; then
+if [[ " $models " == *"85 "* ]]; then
   [ -s train85.h5 ] || nice "$pdeop" data darcy -n 500 -res 85 -fine 85 -seed 1 -o train85.h5 -quiet
   [ -s test85.h5 ] || nice "$pdeop" data darcy -n 100 -res 85 -fine 85 -seed 2 -o test85.h5 -quiet
 fi
@@ -34,6 +35,8 @@ setup() {
     # (MgNO's epoch costs about 7x FNO's here: half the training set, 10 epochs)
     mgno) opts=(-model mgno -mgno_width 16 -mgno_levels 4 -mgno_layers 2 -batch_size 20 -ntrain 250 -data train43.h5 -test test43.h5)
       epochs=10 ;;
+    mgno85) opts=(-model mgno -mgno_width 16 -mgno_levels 4 -mgno_layers 2 -batch_size 20 -ntrain 250 -data train85.h5 -test test85.h5)
+      epochs=10 ;;
     deeponet) opts=(-model deeponet -deeponet_width 40 -deeponet_depth 1 -deeponet_p 40 -deeponet_activation relu
         -loss mse -batch_size 100 -data adtrain.h5 -test adtest.h5)
       epochs=30 ;;
@@ -43,7 +46,7 @@ setup() {
   lrs_muon="1e-2 3e-2 1e-1"
   case $1 in
     fno | fno85) lrs_adam="3e-3 1e-2 3e-2" lrs_polargrad="1 3 10" ;;
-    mgno) lrs_adam="1e-3 3e-3 1e-2" lrs_polargrad="0.3 1 3" lrs_muon="3e-3 1e-2 3e-2" ;;
+    mgno | mgno85) lrs_adam="1e-3 3e-3 1e-2" lrs_polargrad="0.3 1 3" lrs_muon="3e-3 1e-2 3e-2" ;;
     deeponet) lrs_adam="1e-3 3e-3 1e-2" lrs_polargrad="0.3 1 3" ;;
   esac
 }

@@ -6,6 +6,7 @@
    the registry knows the built-in types. */
 #include "trainer_lsq.h"
 #include <pdeop/learnedtrain.h>
+#include <hdf5.h>
 
 static void test_reaches_minimiser(void **state)
 {
@@ -75,6 +76,55 @@ static void test_growth_stops(void **state)
   tr->div_factor = 0;
   PDT(PdTrainerTrain(tr)); /* off: the finite loss never stops it */
   PDT(PdTrainerDestroy(&tr));
+}
+
+/* the divergence check's best loss is in the checkpoint: a run resumed after its loss had grown
+   1e3 times (kept) stops in its first resumed epoch, measured against the best before the resume */
+static void test_growth_caught_after_resume(void **state)
+{
+  PdTrainer tr;
+  LSQ      *q;
+  PdDict    settings;
+  double    best;
+
+  PDT(NewTrainer(PETSC_COMM_SELF, 4, &tr));
+  q            = (LSQ *)tr->obj->data;
+  q->grow_from = 3; /* epoch 4: x1e3 (kept) */
+  PDT(PdTrainerSetOutput(tr, "lsq_grow_resume.h5"));
+  PDT(PdTrainerTrain(tr));
+  PDT(PdTrainerDestroy(&tr));
+  PDT(PdCheckpointReadTraining(PETSC_COMM_SELF, "lsq_grow_resume.h5", &settings));
+  PDT(PdDictGetReal(settings, "best_loss", &best));
+  assert_true(best > 0 && PetscIsNormalReal(best));
+  PDT(PdDictDestroy(&settings));
+  PDT(NewTrainer(PETSC_COMM_SELF, 7, &tr));
+  q            = (LSQ *)tr->obj->data;
+  q->grow_from = 3; /* epoch 5: x1e6 */
+  PDT(PdTrainerResume(tr, "lsq_grow_resume.h5"));
+  PDT_FAILS(PdTrainerTrain(tr));
+  PDT_ERRMSG_HAS("diverged in epoch 5");
+  PDT_ERRMSG_HAS("in epoch 3)"); /* the best is the stored one, from before the resume */
+  PDT_ERRMSG_HAS("from epoch 4");
+  PDT(PdTrainerDestroy(&tr));
+  { /* a stored best loss of NaN is a damaged checkpoint, not a fresh start */
+    hid_t        f = H5Fopen("lsq_grow_resume.h5", H5F_ACC_RDWR, H5P_DEFAULT), g, sp, at;
+    const double nan = NAN;
+    assert_true(f >= 0);
+    g  = H5Gopen2(f, "/training", H5P_DEFAULT);
+    sp = H5Screate(H5S_SCALAR);
+    H5Adelete(g, "best_loss");
+    at = H5Acreate2(g, "best_loss", H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(at, H5T_NATIVE_DOUBLE, &nan);
+    H5Aclose(at);
+    H5Sclose(sp);
+    H5Gclose(g);
+    H5Fclose(f);
+    PDT(NewTrainer(PETSC_COMM_SELF, 7, &tr));
+    PDT_FAILS(PdTrainerResume(tr, "lsq_grow_resume.h5"));
+    PDT_ERRMSG_HAS("best_loss is nan");
+    PDT_ERRMSG_HAS("damaged");
+    PDT(PdTrainerDestroy(&tr));
+  }
 }
 
 static void test_resume_bit_identical(void **state)
@@ -200,5 +250,5 @@ static void test_registry(void **state)
   PDT(PdObjectiveDestroy(&obj));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_reaches_minimiser), cmocka_unit_test(test_nan_stops_and_keeps_checkpoint), cmocka_unit_test(test_growth_stops), cmocka_unit_test(test_resume_bit_identical), cmocka_unit_test(test_resume_matrix_optimizers), cmocka_unit_test(test_muon_reaches_minimiser), cmocka_unit_test(test_learned_ic_objective), cmocka_unit_test(test_dcdm_objective), cmocka_unit_test(test_registry)};
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_reaches_minimiser), cmocka_unit_test(test_nan_stops_and_keeps_checkpoint), cmocka_unit_test(test_growth_stops), cmocka_unit_test(test_growth_caught_after_resume), cmocka_unit_test(test_resume_bit_identical), cmocka_unit_test(test_resume_matrix_optimizers), cmocka_unit_test(test_muon_reaches_minimiser), cmocka_unit_test(test_learned_ic_objective), cmocka_unit_test(test_dcdm_objective), cmocka_unit_test(test_registry)};
 PDT_MAIN("trainer", tests)

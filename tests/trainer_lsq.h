@@ -52,12 +52,15 @@ static inline PetscErrorCode Loss_LSQ(PdObjective obj, PdTrainer t, PetscInt n, 
 
 static inline PetscErrorCode Save_LSQ(PdObjective obj, PdTrainer t, const char file[])
 {
-  PdDict meta;
+  PdDict meta, settings;
 
   PetscFunctionBegin;
   PetscCall(PdDictCreate(&meta));
+  PetscCall(PdDictCreate(&settings));
   PetscCall(PdDictSetString(meta, "model", "lsq"));
-  PetscCall(PdCheckpointWrite(obj->comm, file, meta, obj->params, t->optim, t->epoch));
+  PetscCall(PdTrainerGetSettings(t, settings));
+  PetscCall(PdCheckpointWriteTraining(obj->comm, file, meta, obj->params, t->optim, t->epoch, settings));
+  PetscCall(PdDictDestroy(&settings));
   PetscCall(PdDictDestroy(&meta));
   PetscFunctionReturn(0);
 }

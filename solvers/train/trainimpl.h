@@ -83,8 +83,9 @@ struct _n_PdTrainer {
   char     last_checkpoint_file[PETSC_MAX_PATH_LEN]; /* where the last good state is: -o, or the -resume file */
   double   best_metric;
   /* growth stop: the loss (an average over about 100 steps for step-based objectives) against its best */
-  double   div_factor, smooth, best_smooth;
-  PetscInt best_smooth_epoch;
+  double    div_factor, smooth, best_smooth;
+  PetscInt  best_smooth_epoch;
+  PetscBool have_smooth; /* smooth and best_smooth hold values (from this run or its checkpoint) */
   float   *best;
   /* history of the epochs for the curve picture: epoch, train loss, metric */
   PetscInt nhist, maxhist;

@@ -15,6 +15,43 @@ PetscErrorCode PdTrainerGetSettings(PdTrainer t, PdDict d)
   PetscCall(PdDictSetInt(d, "epochs", t->epochs)); /* not kept: a resumed run may train longer */
   if (t->obj->ops->getsettings) PetscCall((*t->obj->ops->getsettings)(t->obj, d));
   PetscCall(PdOptimGetSettings(t->optim, d));
+  if (t->have_smooth) { /* the divergence check's state (not options): a resumed run continues it */
+    PetscCall(PdDictSetReal(d, "smoothed_loss", t->smooth));
+    PetscCall(PdDictSetReal(d, "best_loss", t->best_smooth));
+    PetscCall(PdDictSetInt(d, "best_loss_epoch", t->best_smooth_epoch));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* the entries of /training that are the run's state, not settings given as options */
+static PetscBool IsState(const char *key)
+{
+  return (PetscBool)(!strcmp(key, "epochs") || !strcmp(key, "smoothed_loss") || !strcmp(key, "best_loss") || !strcmp(key, "best_loss_epoch"));
+}
+
+/* the divergence check's state from /training, checked (a checkpoint of an older run has none) */
+static PetscErrorCode RestoreGrowth(PdTrainer t, PdDict settings, const char *file, PetscInt epoch)
+{
+  PetscBool  has[3];
+  double     smooth, best;
+  PetscInt64 best_epoch;
+
+  PetscFunctionBegin;
+  PetscCall(PdDictHas(settings, "smoothed_loss", &has[0]));
+  PetscCall(PdDictHas(settings, "best_loss", &has[1]));
+  PetscCall(PdDictHas(settings, "best_loss_epoch", &has[2]));
+  if (!has[0] && !has[1] && !has[2]) PetscFunctionReturn(0);
+  PetscCheck(has[0] && has[1] && has[2], t->comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': /training holds only some of smoothed_loss, best_loss, best_loss_epoch: the checkpoint is damaged", file);
+  PetscCall(PdDictGetReal(settings, "smoothed_loss", &smooth));
+  PetscCall(PdDictGetReal(settings, "best_loss", &best));
+  PetscCall(PdDictGetInt(settings, "best_loss_epoch", &best_epoch));
+  PetscCheck(PetscIsNormalReal(smooth) || smooth == 0, t->comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': /training smoothed_loss is %g: the checkpoint is damaged", file, smooth);
+  PetscCheck((PetscIsNormalReal(best) || best == 0) && best <= smooth + 1e-12 * PetscAbsReal(smooth), t->comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': /training best_loss is %g (smoothed_loss %g): the checkpoint is damaged", file, best, smooth);
+  PetscCheck(best_epoch >= 1 && best_epoch <= epoch, t->comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': /training best_loss_epoch is %" PetscInt64_FMT ", outside 1..%" PetscInt_FMT ": the checkpoint is damaged", file, best_epoch, epoch);
+  t->smooth            = smooth;
+  t->best_smooth       = best;
+  t->best_smooth_epoch = (PetscInt)best_epoch;
+  t->have_smooth       = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -67,8 +104,9 @@ static PetscBool SameSetting(PdDictType type, const char *stored, const char *gi
 /*@
   PdTrainerResume - continue a run from its checkpoint: the parameters, the optimizer's state, the
   epoch count, and the run's settings (PdTrainerGetSettings: batch size, loss, optimizer, learning
-  rate and schedule), which a resumed run keeps. A setting given again with another value is an
-  error naming both; one not given is taken from the checkpoint. Call after PdTrainerSetFromOptions.
+  rate and schedule), which a resumed run keeps, and the divergence check's best loss so far. A
+  setting given again with another value is an error naming both; one not given is taken from the
+  checkpoint. Call after PdTrainerSetFromOptions.
 @*/
 PetscErrorCode PdTrainerResume(PdTrainer t, const char file[])
 {
@@ -80,6 +118,11 @@ PetscErrorCode PdTrainerResume(PdTrainer t, const char file[])
   PetscCall(PdCheckpointReadMeta(t->comm, file, &meta, &epoch));
   PetscCall(PdDictDestroy(&meta));
   PetscCall(PdCheckpointReadTraining(t->comm, file, &settings));
+  { /* checked before any setting is applied */
+    PetscErrorCode ierr = RestoreGrowth(t, settings, file, epoch);
+    if (ierr) PetscCall(PdDictDestroy(&settings));
+    PetscCall(ierr);
+  }
   PetscCall(PdDictGetSize(settings, &n));
   PetscCall(PetscCalloc1(n + 1, &restored));
   for (PetscInt k = 0; k < n; k++) {
@@ -88,7 +131,7 @@ PetscErrorCode PdTrainerResume(PdTrainer t, const char file[])
     char        opt[80], stored[64], given[256];
     PetscBool   set;
     PetscCall(PdDictGetEntry(settings, k, &key, &type));
-    if (!strcmp(key, "epochs")) continue; /* see below */
+    if (IsState(key)) continue; /* see below */
     PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%s", key));
     PetscCall(SettingString(settings, key, type, stored, sizeof(stored)));
     PetscCall(PetscOptionsGetString(NULL, NULL, opt, given, sizeof(given), &set));

@@ -324,17 +324,19 @@ static PetscErrorCode DivergedValue(PdTrainer t, PetscInt step, double value, co
 
 /* A finite loss that has grown far past its best is divergence too: stop when the loss (for
    step-based objectives its exponential average over about 100 steps, so that one noisy step does
-   not count) exceeds -divergence_factor times its smallest value so far */
+   not count) exceeds -divergence_factor times its smallest value so far (a resumed run continues
+   from the values its checkpoint stored, so a run that had already gone bad is caught at once) */
 static PetscErrorCode CheckGrowth(PdTrainer t, PetscInt step)
 {
   double a = t->obj->quiet_epochs ? 0.01 : 1.0;
 
   PetscFunctionBegin;
   if (t->div_factor <= 0 || !PetscIsNormalReal(t->train_loss)) PetscFunctionReturn(0);
-  t->smooth = t->epoch == t->start ? t->train_loss : (1 - a) * t->smooth + a * t->train_loss;
-  if (t->epoch == t->start || t->smooth < t->best_smooth) {
+  t->smooth = !t->have_smooth ? t->train_loss : (1 - a) * t->smooth + a * t->train_loss;
+  if (!t->have_smooth || t->smooth < t->best_smooth) {
     t->best_smooth       = t->smooth;
     t->best_smooth_epoch = t->epoch + 1;
+    t->have_smooth       = PETSC_TRUE;
   } else if (t->smooth > t->div_factor * t->best_smooth) {
     char what[256];
     snprintf(what, sizeof(what), "the loss%s grew to %.4g, more than -divergence_factor %g times its best (%.4g, in %s %" PetscInt_FMT ")", t->obj->quiet_epochs ? " (its running average over the last ~100 steps)" : "", t->smooth, t->div_factor, t->best_smooth, t->obj->quiet_epochs ? "iteration" : "epoch", t->best_smooth_epoch);

@@ -36,6 +36,12 @@ expect_fail "resume with another -lr" "trained with -lr 0.01; this run gives -lr
 expect_fail "resume with another -batch_size" "trained with -batch_size 8; this run gives -batch_size 5" "$P" train -data tr.h5 -epochs 6 -resume half.h5 -o x.h5 -batch_size 5
 expect_fail "resume to fewer epochs than done, with -o" "leaves nothing to train" "$P" train -data tr.h5 -epochs 2 -resume half.h5 -o x.h5
 expect_fail "resume with another -optim" "trained with -optim adam; this run gives -optim sgd" "$P" train -data tr.h5 -epochs 6 -resume half.h5 -o x.h5 -optim sgd
+# an option the optimizer or schedule in use does not read is a warning; a resume warns of nothing it restored
+"$P" train -data tr.h5 -epochs 6 -resume half.h5 -o x.h5 -quiet 2>w1.err && ! grep -q warning w1.err && ok "a resume restores its settings without warnings" || bad "a resume warned: $(cat w1.err)"
+"$P" train "${fno[@]}" -data tr.h5 -epochs 1 -optim sgd -optim_ns_steps 3 -o x.h5 -quiet 2>w2.err || true
+grep -q "warning: -optim_ns_steps does nothing with -optim sgd (it applies to -optim muon|polargrad only)" w2.err && ok "-optim_ns_steps with sgd: a warning" || bad "-optim_ns_steps with sgd: $(cat w2.err)"
+! grep -q "warning: -lr_gamma\|warning: -lr_step_size" w2.err && ok "-lr_gamma with the step schedule: no warning" || bad "-lr_gamma with the step schedule warned: $(cat w2.err)"
+"$P" train "${fno[@]}" -data tr.h5 -epochs 1 -lr_schedule cosine -o x.h5 -quiet 2>w3.err; grep -q "warning: -lr_gamma does nothing with -lr_schedule cosine (it applies to -lr_schedule step only)" w3.err && ok "-lr_gamma with a cosine schedule: a warning" || bad "-lr_gamma with cosine: $(cat w3.err)"
 expect_fail "resume with another model option" "the model in 'half.h5' has -fno_width" "$P" train -data tr.h5 -epochs 6 -resume half.h5 -o x.h5 -fno_width 9
 expect_fail "resume with another -model" "holds a fno model, and a run from a checkpoint (-resume, -init) continues that model" "$P" train -data tr.h5 -epochs 6 -resume half.h5 -o x.h5 -model deeponet
 expect_fail "a number that is not one" "Option -lr needs a number, got 'abc'" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -lr abc

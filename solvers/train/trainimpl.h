@@ -73,6 +73,7 @@ struct _n_PdTrainer {
   PetscInt    epoch; /* epochs completed */
   PetscInt    start; /* epochs completed when PdTrainerTrain began */
   char        out[PETSC_MAX_PATH_LEN], log[PETSC_MAX_PATH_LEN], curve[PETSC_MAX_PATH_LEN];
+  PetscBool   warned;    /* PdOptimWarnInapplicable has run (once per trainer) */
   PetscBool   log_fresh; /* a new log is written as log.tmp and renamed over log after its first row */
   PetscInt   *perm;
   PetscInt    nitems;

@@ -200,6 +200,56 @@ PetscErrorCode PdOptimSetFromOptions(PdOptim o)
   PetscFunctionReturn(0);
 }
 
+/* which optimizers and schedules read an option (bit k: type or schedule k) */
+#define PD_BIT(k) (1u << (k))
+static const struct {
+  const char *name;
+  unsigned    types, schedules;
+} OptionUse[] = {
+  {"-momentum",              PD_BIT(PD_OPTIM_SGD),                                                                                         0},
+  {"-beta1",                 PD_BIT(PD_OPTIM_ADAM) | PD_BIT(PD_OPTIM_ADAMW) | PD_BIT(PD_OPTIM_MUON) | PD_BIT(PD_OPTIM_POLARGRAD),           0},
+  {"-beta2",                 PD_BIT(PD_OPTIM_ADAM) | PD_BIT(PD_OPTIM_ADAMW) | PD_BIT(PD_OPTIM_MUON) | PD_BIT(PD_OPTIM_POLARGRAD),           0},
+  {"-eps",                   PD_BIT(PD_OPTIM_ADAM) | PD_BIT(PD_OPTIM_ADAMW) | PD_BIT(PD_OPTIM_MUON) | PD_BIT(PD_OPTIM_POLARGRAD),           0},
+  {"-optim_ns_steps",        PD_BIT(PD_OPTIM_MUON) | PD_BIT(PD_OPTIM_POLARGRAD),                                                           0},
+  {"-optim_ns_coeffs",       PD_BIT(PD_OPTIM_MUON) | PD_BIT(PD_OPTIM_POLARGRAD),                                                           0},
+  {"-optim_matrix_momentum", PD_BIT(PD_OPTIM_MUON) | PD_BIT(PD_OPTIM_POLARGRAD),                                                           0},
+  {"-optim_nesterov",        PD_BIT(PD_OPTIM_MUON) | PD_BIT(PD_OPTIM_POLARGRAD),                                                           0},
+  {"-optim_adam_lr",         PD_BIT(PD_OPTIM_MUON) | PD_BIT(PD_OPTIM_POLARGRAD),                                                           0},
+  {"-optim_complex",         PD_BIT(PD_OPTIM_MUON) | PD_BIT(PD_OPTIM_POLARGRAD),                                                           0},
+  {"-optim_muon_scale",      PD_BIT(PD_OPTIM_MUON),                                                                                        0},
+  {"-lr_step_size",          0, PD_BIT(PD_SCHEDULE_STEP)                                                                                     },
+  {"-lr_gamma",              0, PD_BIT(PD_SCHEDULE_STEP)                                                                                     },
+  {"-lr_total_steps",        0, PD_BIT(PD_SCHEDULE_COSINE) | PD_BIT(PD_SCHEDULE_LINEAR) | PD_BIT(PD_SCHEDULE_ONECYCLE)                       },
+  {"-lr_pct_start",          0, PD_BIT(PD_SCHEDULE_ONECYCLE)                                                                                 },
+  {"-lr_div_factor",         0, PD_BIT(PD_SCHEDULE_ONECYCLE)                                                                                 },
+  {"-lr_final_div_factor",   0, PD_BIT(PD_SCHEDULE_ONECYCLE)                                                                                 },
+};
+
+/*@
+  PdOptimWarnInapplicable - a warning for each option in the database that this optimizer's type or
+  schedule does not read (-optim_ns_steps with -optim sgd, -lr_gamma with a cosine schedule): it
+  was given, it is accepted, and it changes nothing. Call once the type is final (after a resume).
+@*/
+PetscErrorCode PdOptimWarnInapplicable(PdOptim o)
+{
+  PetscFunctionBegin;
+  for (size_t k = 0; k < sizeof(OptionUse) / sizeof(OptionUse[0]); k++) {
+    PetscBool   given, used;
+    const char *by;
+    PetscCall(PetscOptionsHasName(NULL, NULL, OptionUse[k].name, &given));
+    if (!given) continue;
+    used = (PetscBool)(OptionUse[k].types ? (OptionUse[k].types & PD_BIT(o->type)) != 0 : (OptionUse[k].schedules & PD_BIT(o->schedule)) != 0);
+    if (used) continue;
+    by = OptionUse[k].types ? "-optim" : "-lr_schedule";
+    PetscCall(PetscFPrintf(o->comm, PETSC_STDERR, "pdeop: warning: %s does nothing with %s %s (it applies to %s", OptionUse[k].name, by, OptionUse[k].types ? PdOptimTypes[o->type] : PdScheduleTypes[o->schedule], by));
+    for (int b = 0, n = 0; b < 8; b++)
+      if ((OptionUse[k].types ? OptionUse[k].types : OptionUse[k].schedules) & PD_BIT(b)) PetscCall(PetscFPrintf(o->comm, PETSC_STDERR, "%s%s", n++ ? "|" : " ", OptionUse[k].types ? PdOptimTypes[b] : PdScheduleTypes[b]));
+    PetscCall(PetscFPrintf(o->comm, PETSC_STDERR, " only)\n"));
+  }
+  PetscFunctionReturn(0);
+}
+#undef PD_BIT
+
 /*@
   PdOptimGetSettings - the optimizer's settings, under the names of their options without the dash
   (optim, lr, weight_decay, momentum, beta1, beta2, eps, lr_schedule, lr_step_size, lr_gamma,

@@ -569,6 +569,10 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
   /* a resumed run asked to stop where it already is would write nothing to its -o: say so */
   PetscCheck(t->epoch < t->epochs || obj->quiet_epochs || !t->out[0], t->comm, PETSC_ERR_ARG_OUTOFRANGE, "The model has already trained %" PetscInt_FMT " epochs; -epochs %" PetscInt_FMT " leaves nothing to train and '%s' would not be written: give -epochs above %" PetscInt_FMT, t->epoch, t->epochs, t->out, t->epoch);
   if (t->epoch >= t->epochs && !obj->quiet_epochs) PetscCall(PdPrintf(t->comm, "Nothing to do: the model has already trained %" PetscInt_FMT " of %" PetscInt_FMT " epochs\n", t->epoch, t->epochs));
+  if (!t->warned) { /* the optimizer's type is final here (after a resume) */
+    PetscCall(PdOptimWarnInapplicable(t->optim));
+    t->warned = PETSC_TRUE;
+  }
   PetscCall(OpenLog(t, start, &log));
   /* the curves so far: none for a new run; kept from an earlier call on this trainer; else from the log */
   while (t->nhist > 0 && t->hepoch[t->nhist - 1] > (double)start) t->nhist--;

@@ -359,7 +359,10 @@ static PetscErrorCode BuildModel(PdPinn p, PetscBool fromoptions)
   PetscCall(PdPinnCreateMLP(p->comm, p->d, 128, p->depth, p->seed, fromoptions, &p->nop, &p->optim));
   PetscCall(ApplyInit(p));
   PetscCall(PdOptimSetSchedule(p->optim, PD_SCHEDULE_LINEAR, PetscMax(p->iters, 1), 1, 1.0));
-  if (fromoptions) PetscCall(PdOptimSetFromOptions(p->optim));
+  if (fromoptions) {
+    PetscCall(PdOptimSetFromOptions(p->optim));
+    PetscCall(PdOptimWarnInapplicable(p->optim));
+  }
   PetscFunctionReturn(0);
 }
 

@@ -164,6 +164,7 @@ static PetscErrorCode BuildModel(PdPinnMesh p)
   /* the reference code's exponential decay, 0.9 per 1000 steps, continuous */
   PetscCall(PdOptimSetSchedule(p->optim, PD_SCHEDULE_STEP, PetscMax(p->iters, 1), 1, PetscPowReal(0.9, 1e-3)));
   PetscCall(PdOptimSetFromOptions(p->optim));
+  PetscCall(PdOptimWarnInapplicable(p->optim));
   PetscFunctionReturn(0);
 }
 

@@ -50,6 +50,10 @@ check "4 collected systems: 3 train, 1 held out" 'a == 3 && b == 1' "$(jget ct.j
 $P solve -f held.petsc -ksp_type cg -pc_type learned_ic -pc_learned_model colic.h5 -ksp_rtol 1e-8 -report cs.json -quiet 2>/dev/null
 check "the model trained on collected systems solves" 'a > 0' "$(jget cs.json iterations)"
 cmp -s <(head -c 200 col.petsc) <(head -c 200 three.petsc) && ok "the collected file starts as PETSc's own -ksp_view_mat writes it" || bad "col.petsc differs from three.petsc at the start"
+expect_fail "precond train -f with one file twice" "are the same file: give each file of systems once" $P precond train -type learned_ic -f three.petsc,./three.petsc -epochs 1 -o dup.h5
+expect_fail "precond bench -f with one file twice" "are the same file" $P precond bench -f held.petsc,held.petsc -model ic.h5
+mkdir -p sysdir
+expect_fail "precond bench -f of a directory" "'sysdir' is not a regular file (a directory, device or FIFO)" $P precond bench -f sysdir -model ic.h5
 expect_fail "-pc_learned_collect may not overwrite the -f input" "never writes over" $P solve -f col.petsc -ksp_type cg -pc_type learned_ic -pc_learned_collect col.petsc
 
 # the trial: a model that loses to ICC(0) (the former-format model, trained on 4 Poisson systems at

@@ -89,6 +89,8 @@ expect_fail "-optim_ns_coeffs that do not keep singular values near 1" "needs a 
 expect_fail "-optim_ns_steps without its value" "-optim_ns_steps" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_steps
 expect_fail "-optim_ns_coeffs without its value" "-optim_ns_coeffs" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs
 expect_fail "-optim_matrix_momentum 1" "-optim_matrix_momentum must be in" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_matrix_momentum 1
+expect_fail "-deeponet_p 2147483647 names its option" "-deeponet_p 2147483647 is out of range: a model's sizes are at most 100000" "$P" train -model deeponet -deeponet_p 2147483647 -data tr.h5 -epochs 1
+expect_fail "data darcy -fine beyond 32-bit indices names its option" "-fine 60000: a 60000 x 60000 solve grid has more unknowns than PETSc's 32-bit indices reach" "$P" data darcy -n 1 -res 60000 -fine 60000 -o big.h5
 help="$("$P" train "${fno[@]}" -data tr.h5 -help 2>&1 || true)"
 for o in -optim_ns_steps -optim_ns_coeffs -optim_matrix_momentum -optim_nesterov -optim_adam_lr -optim_complex -optim_muon_scale; do
   grep -q -- "$o" <<<"$help" && ok "train -help lists $o" || bad "train -help does not list $o"

@@ -68,3 +68,5 @@ typedef struct {
 /* Before any work: no output is an input or another output (same device and inode, or the same
    resolved path), and each output's directory exists and is writable. One error naming both. */
 PETSC_EXTERN PetscErrorCode PdFilesCheck(MPI_Comm, PetscInt, const PdFileArg[], PetscInt, const PdFileArg[]);
+/* Whether two paths name the same file (device and inode, or the resolved path). */
+PETSC_EXTERN PetscErrorCode PdFilesSame(MPI_Comm, const char[], const char[], PetscBool *);

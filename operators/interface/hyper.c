@@ -3,6 +3,8 @@
 #include "interface/nopimpl.h"
 #include <pdeop/options.h>
 
+#define NOP_HYPER_INT_MAX 100000
+
 /* read the type's table from the options database (inside NOpSetFromOptions' PetscOptionsBegin/End) */
 PetscErrorCode NOpHyperSetFromOptions(NOp nop, PetscOptionItems *PetscOptionsObject)
 {
@@ -19,6 +21,8 @@ PetscErrorCode NOpHyperSetFromOptions(NOp nop, PetscOptionItems *PetscOptionsObj
     switch (h->kind) {
     case NOP_HYPER_INT:
       PetscCall(PdOptionsInt(h->option, h->help, t->man, *(PetscInt *)f, (PetscInt *)f, NULL));
+      /* widths, depths and counts: far above any model that fits in memory, far below overflow */
+      PetscCheck(*(PetscInt *)f <= NOP_HYPER_INT_MAX, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s %" PetscInt_FMT " is out of range: a model's sizes are at most %d", h->option, *(PetscInt *)f, NOP_HYPER_INT_MAX);
       break;
     case NOP_HYPER_BOOL:
       PetscCall(PetscOptionsBool(h->option, h->help, t->man, *(PetscBool *)f, (PetscBool *)f, NULL));

@@ -107,3 +107,25 @@ PetscErrorCode PdFilesCheck(MPI_Comm comm, PetscInt nin, const PdFileArg in[], P
   PetscCheck(!msg[0], comm, PETSC_ERR_ARG_WRONG, "%s", msg);
   PetscFunctionReturn(0);
 }
+
+/*@
+  PdFilesSame - whether two paths name the same file (device and inode when both exist, else the
+  resolved paths), as rank 0 of comm sees it
+@*/
+PetscErrorCode PdFilesSame(MPI_Comm comm, const char a[], const char b[], PetscBool *same)
+{
+  PetscMPIInt rank;
+  int         s = 0;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) {
+    FileId ia, ib;
+    Identify(a, &ia);
+    Identify(b, &ib);
+    s = Same(&ia, &ib);
+  }
+  PetscCallMPI(MPI_Bcast(&s, 1, MPI_INT, 0, comm));
+  *same = s ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}

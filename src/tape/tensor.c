@@ -169,7 +169,7 @@ PetscErrorCode PdShapeSize(int ndim, const PetscInt shape[], PetscInt *size)
   for (int i = 0; i < ndim; i++) {
     PetscCheck(shape[i] >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Tensor dimension %d has size %" PetscInt_FMT "; sizes must be at least 1", i, shape[i]);
     s *= shape[i];
-    PetscCheck(s <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Tensor too large for PetscInt");
+    PetscCheck(s <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "A tensor with a dimension of size %" PetscInt_FMT " has more entries than PetscInt counts (%" PetscInt64_FMT " after %d dimensions): a model or data size is too large", shape[i], s, i + 1);
   }
   *size = (PetscInt)s;
   PetscFunctionReturn(0);

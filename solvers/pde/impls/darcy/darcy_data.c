@@ -79,6 +79,7 @@ static PetscErrorCode DataSetFromOptions_Darcy(PdProblem p)
   }
   PetscCheck(p->nsamples >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-n must be at least 1, got %" PetscInt_FMT, p->nsamples);
   PetscCheck(s->res >= 3 && s->fine >= s->res, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "Need 3 <= -res <= -fine, got -res %" PetscInt_FMT " -fine %" PetscInt_FMT, s->res, s->fine);
+  PetscCheck(s->fine <= 46340, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-fine %" PetscInt_FMT ": a %" PetscInt_FMT " x %" PetscInt_FMT " solve grid has more unknowns than PETSc's 32-bit indices reach (at most 46340 per side)", s->fine, s->fine, s->fine);
   PetscCheck(s->seed >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
   PetscCheck(p->output[0], p->comm, PETSC_ERR_ARG_WRONG, "Give the output file with -o file.h5");
   PetscCall(CheckSubsample(p->comm, s->res, s->fine));

@@ -2,7 +2,9 @@
    system for `pdeop solve -f`, every system of a training file), appending a system to a file, and
    the list of systems of several files that learned preconditioners train on. */
 #include <pdeop/systems.h>
+#include <sys/stat.h>
 #include <pdeop/rng.h>
+#include <pdeop/io.h>
 #include <unistd.h>
 
 /* ---- the check ----
@@ -169,8 +171,13 @@ static PetscErrorCode ScanFile(MPI_Comm comm, const char file[], PetscInt max, P
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) {
-    Reader r = {fopen(file, "rb"), 0, 0, msg, sizeof(msg)};
+    Reader      r = {fopen(file, "rb"), 0, 0, msg, sizeof(msg)};
+    struct stat st;
     if (!r.f) flag = -1;
+    else if (!fstat(fileno(r.f), &st) && !S_ISREG(st.st_mode)) {
+      flag = -2;
+      fclose(r.f);
+    }
     else {
       fseek(r.f, 0, SEEK_END);
       r.size = ftell(r.f);
@@ -183,6 +190,7 @@ static PetscErrorCode ScanFile(MPI_Comm comm, const char file[], PetscInt max, P
   PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof(msg), MPI_CHAR, 0, comm));
   if (flag != 1) free(e);
   PetscCheck(flag != -1, comm, PETSC_ERR_FILE_OPEN, "Cannot open '%s'", file);
+  PetscCheck(flag != -2, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a regular file (a directory, device or FIFO): give a PETSc binary file of systems", file);
   PetscCheck(flag == 1, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a valid PETSc binary system: %s", file, msg);
   PetscCallMPI(MPI_Bcast(&n, 1, MPIU_INT, 0, comm));
   if (rank) e = (Entry *)malloc(sizeof(Entry) * (size_t)n);
@@ -270,6 +278,11 @@ PetscErrorCode PdSystemListAddFiles(PdSystemList l, PetscInt nf, char *const fil
   for (PetscInt f = 0; f < nf; f++) {
     PetscInt n;
     Entry   *e;
+    for (PetscInt g = 0; g < l->nfiles; g++) { /* one file twice would count its systems twice, and put some in both training and validation */
+      PetscBool same;
+      PetscCall(PdFilesSame(l->comm, l->file[g], files[f], &same));
+      PetscCheck(!same, l->comm, PETSC_ERR_ARG_WRONG, "'%s' and '%s' are the same file: give each file of systems once", l->file[g], files[f]);
+    }
     PetscCall(ScanFile(l->comm, files[f], 0, &n, &e));
     PetscCall(PetscRealloc(sizeof(char *) * (size_t)(l->nfiles + 1), &l->file));
     PetscCall(PetscStrallocpy(files[f], &l->file[l->nfiles]));

@@ -353,13 +353,9 @@ static PetscErrorCode CheckPetscValues(void)
   for (PetscInt k = 0; k < N && !bad[0]; k++) { /* PETSc casts an integer that does not fit: -da_grid_x 99999999999 became 1215752191 */
     size_t ln = strlen(names[k]);
     for (size_t e = 0; e < sizeof(ints) / sizeof(ints[0]) && !bad[0] && values[k]; e++) {
-      size_t    le = strlen(ints[e]);
-      char     *end;
-      long long v;
+      size_t le = strlen(ints[e]);
       if (ln <= le || strcmp(names[k] + ln - le, ints[e])) continue;
-      errno = 0;
-      v     = strtoll(values[k], &end, 10);
-      if (end != values[k] && !*end && (errno == ERANGE || v > PETSC_MAX_INT || v < PETSC_MIN_INT)) PetscCall(PetscSNPrintf(bad, sizeof(bad), "-%s %s", names[k], values[k]));
+      if (PdOptionsIntOverflows(values[k])) PetscCall(PetscSNPrintf(bad, sizeof(bad), "-%s %s", names[k], values[k]));
     }
   }
   PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));

@@ -13,6 +13,7 @@ PETSC_EXTERN PetscErrorCode PdOptionsCheckUnused(MPI_Comm, const char[]);
 PETSC_EXTERN PetscErrorCode PdOptionsHelp(PetscBool *);
 /* At a command's end: a warning for each option still unread (PETSc's end-of-run options aside). */
 PETSC_EXTERN PetscErrorCode PdOptionsWarnUnused(MPI_Comm, const char[]);
+PETSC_EXTERN PetscBool      PdOptionsIntOverflows(const char[]);
 
 /* Inside PetscOptionsBegin/End: an option given without its value is an error (PETSc's own readers
    silently keep the default, so `-epochs` alone would run 100 epochs). pdeop reads its numeric,

@@ -52,6 +52,21 @@ PetscErrorCode PdOptionsCheckUnused(MPI_Comm comm, const char context[])
 }
 
 /*@
+  PdOptionsIntOverflows - whether value is a whole number that PetscInt cannot hold (PETSc casts
+  strtoll's result, so -da_grid_x 99999999999 would become 1215752191); false for anything else
+@*/
+PetscBool PdOptionsIntOverflows(const char value[])
+{
+  char     *end;
+  long long v;
+
+  if (!value) return PETSC_FALSE;
+  errno = 0;
+  v     = strtoll(value, &end, 10);
+  return (PetscBool)(end != value && !*end && (errno == ERANGE || v > PETSC_MAX_INT || v < PETSC_MIN_INT));
+}
+
+/*@
   PdOptionsWarnUnused - at a command's end, a warning (not an error: the work is done and saved) for
   each option still unread, except those PETSc reads in PetscFinalize; e.g. -pressure_ksp_view
   given to a command that has no pressure solver
@@ -98,13 +113,7 @@ PetscErrorCode PdOptionsNeedValue(PetscOptionItems *po, const char opt[], const 
     ierr = what[0] == 'a' && what[1] == 'n' ? PetscOptionsStringToInt(value, &i) : PetscOptionsStringToReal(value, &r);
     PetscCall(PetscPopErrorHandler());
     PetscCheck(!ierr, po->comm, PETSC_ERR_ARG_WRONG, "Option -%s%s needs %s, got '%s'", po->prefix ? po->prefix : "", opt + 1, what, value);
-    if (what[0] == 'a' && what[1] == 'n') { /* PETSc casts strtoll's result: 99999999999 would become 1215752191 */
-      char     *end;
-      long long ll;
-      errno = 0;
-      ll    = strtoll(value, &end, 10);
-      PetscCheck(end == value || *end || (errno != ERANGE && ll <= PETSC_MAX_INT && ll >= PETSC_MIN_INT), po->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%s%s %s is out of range: an integer option holds %" PetscInt_FMT " at most", po->prefix ? po->prefix : "", opt + 1, value, (PetscInt)PETSC_MAX_INT);
-    }
+    PetscCheck(!(what[0] == 'a' && what[1] == 'n' && PdOptionsIntOverflows(value)), po->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%s%s %s is out of range: an integer option holds %" PetscInt_FMT " at most", po->prefix ? po->prefix : "", opt + 1, value, (PetscInt)PETSC_MAX_INT);
   }
   if (flg && !strcmp(what, "comma-separated numbers")) { /* each item, so that the message names the option */
     char  buf[1024], *save = NULL;

@@ -2,6 +2,7 @@
    hyperparameters, dataset attributes and the flat JSON objects written by -report. */
 #include <pdeop/dict.h>
 #include "tmpfile.h"
+#include "sys/array.h"
 
 typedef struct {
   char      *key;
@@ -60,15 +61,7 @@ static PetscErrorCode Slot(PdDict d, const char key[], PdDictEntry **e)
   PetscCheck(key && key[0], PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "Dictionary keys must be non-empty");
   PetscCall(Find(d, key, &k));
   if (k < 0) {
-    if (d->n == d->max) {
-      PdDictEntry *ne;
-      PetscInt     m = PetscMax(16, 2 * d->max);
-      PetscCall(PetscCalloc1(m, &ne));
-      if (d->n) PetscCall(PetscArraycpy(ne, d->e, d->n));
-      PetscCall(PetscFree(d->e));
-      d->e   = ne;
-      d->max = m;
-    }
+    PetscCall(PdArrayMakeRoom(sizeof(PdDictEntry), d->n, 16, &d->max, (void **)&d->e));
     k = d->n++;
     PetscCall(PetscStrallocpy(key, &d->e[k].key));
   } else PetscCall(PetscFree(d->e[k].s));

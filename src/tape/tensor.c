@@ -2,6 +2,7 @@
    their backward rules. After the first pass of a given shape the arena has grown to its high-water
    mark, and later passes (PdTapeReset, then the same forward) allocate nothing. */
 #include <pdeop/ops.h>
+#include "sys/array.h"
 
 const char *const PdOpNames[] = {"leaf", "matmul", "bmm", "linear", "add", "sub", "mul", "div", "scale", "add_scalar", "sum", "mean", "sum_dim", "tanh", "sin", "cos", "exp", "gelu", "relu", "softplus", "square", "concat", "slice", "reshape", "channel_mix", "spectral_conv", "conv3x3", "conv3x3_t", "mse", "rel_l2", "gather", "scatter_add", "edge_matvec", "jet_activation", "gather_columns", "channel_mix_fused", "mat_apply", "pc_apply", "swap_leading"};
 _Static_assert(sizeof(PdOpNames) / sizeof(PdOpNames[0]) == PD_OP_COUNT, "every PdOpType needs a name in PdOpNames");
@@ -242,16 +243,7 @@ static PetscErrorCode NewNode(PdTape tape, PdOpType op, int ndim, const PetscInt
     PetscCall(TapeAlloc(tape, sizeof(float) * (size_t)size, zerograd, (void **)&t->grad));
     t->grad_unset = (PetscBool)!zerograd;
   }
-  if (tape->nnodes == tape->maxnodes) {
-    PdTensor *nn;
-    PetscInt  m = PetscMax(64, 2 * tape->maxnodes);
-
-    PetscCall(PetscMalloc1(m, &nn));
-    if (tape->nnodes) PetscCall(PetscArraycpy(nn, tape->nodes, tape->nnodes));
-    PetscCall(PetscFree(tape->nodes));
-    tape->nodes    = nn;
-    tape->maxnodes = m;
-  }
+  PetscCall(PdArrayMakeRoom(sizeof(PdTensor), tape->nnodes, 64, &tape->maxnodes, (void **)&tape->nodes));
   tape->nodes[tape->nnodes++] = t;
   *out                        = t;
   PetscFunctionReturn(0);

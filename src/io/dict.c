@@ -224,6 +224,38 @@ static void JSONString(FILE *f, const char *s)
   fputc('"', f);
 }
 
+/* the dictionary as one flat JSON object (the write errors are the commit's to find) */
+static PetscErrorCode FillJSON(FILE *f, void *ctx, int *ok, char msg[], size_t mlen)
+{
+  PdDict d = (PdDict)ctx;
+
+  PetscFunctionBegin;
+  fputs("{", f);
+  for (PetscInt k = 0; k < d->n; k++) {
+    PdDictEntry *e = &d->e[k];
+    fputs(k ? ",\n  " : "\n  ", f);
+    JSONString(f, e->key);
+    fputs(": ", f);
+    switch (e->type) {
+    case PD_DICT_STRING:
+      JSONString(f, e->s);
+      break;
+    case PD_DICT_INT:
+      fprintf(f, "%" PetscInt64_FMT, e->i);
+      break;
+    case PD_DICT_REAL:
+      if (PetscIsInfOrNanReal(e->r)) fputs("null", f);
+      else fprintf(f, "%.17g", e->r);
+      break;
+    case PD_DICT_BOOL:
+      fputs(e->i ? "true" : "false", f);
+      break;
+    }
+  }
+  fputs("\n}\n", f);
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdDictWriteJSON - write the dictionary as one flat JSON object
 
@@ -232,45 +264,11 @@ static void JSONString(FILE *f, const char *s)
 @*/
 PetscErrorCode PdDictWriteJSON(PdDict d, MPI_Comm comm, const char file[])
 {
-  PetscMPIInt rank;
-  int         ok = 1;
-  char        msg[PETSC_MAX_PATH_LEN + 256] = "";
+  int  ok;
+  char msg[PETSC_MAX_PATH_LEN + 256];
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) {
-    char  tmp[PETSC_MAX_PATH_LEN + 8];
-    FILE *f = PdTmpFileOpen(file, tmp, sizeof(tmp), "w", msg, sizeof(msg));
-
-    if (f) {
-      fputs("{", f);
-      for (PetscInt k = 0; k < d->n; k++) {
-        PdDictEntry *e = &d->e[k];
-        fputs(k ? ",\n  " : "\n  ", f);
-        JSONString(f, e->key);
-        fputs(": ", f);
-        switch (e->type) {
-        case PD_DICT_STRING:
-          JSONString(f, e->s);
-          break;
-        case PD_DICT_INT:
-          fprintf(f, "%" PetscInt64_FMT, e->i);
-          break;
-        case PD_DICT_REAL:
-          if (PetscIsInfOrNanReal(e->r)) fputs("null", f);
-          else fprintf(f, "%.17g", e->r);
-          break;
-        case PD_DICT_BOOL:
-          fputs(e->i ? "true" : "false", f);
-          break;
-        }
-      }
-      fputs("\n}\n", f);
-      ok = PdTmpFileCommit(f, 1, tmp, file, msg, sizeof(msg));
-    } else ok = 0;
-  }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
-  PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof(msg), MPI_CHAR, 0, comm));
+  PetscCall(PdTmpFileWriteRoot(comm, file, "w", FillJSON, d, &ok, msg, sizeof(msg)));
   PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write the report '%s': %s", file, msg);
   PetscFunctionReturn(0);
 }

@@ -37,6 +37,7 @@ struct _PdObjectiveOps {
   /* checkpoint: the model, the optimizer state and the epochs done */
   PetscErrorCode (*save)(PdObjective, PdTrainer, const char[]);
   PetscErrorCode (*report)(PdObjective, PdTrainer, PdDict);
+  /* frees what obj->data holds; PdObjectiveDestroy and PdObjectiveSetType then free obj->data itself */
   PetscErrorCode (*destroy)(PdObjective);
 };
 
@@ -98,6 +99,7 @@ PETSC_INTERN PetscErrorCode PdObjectiveCreate_DCDM(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnBall(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnMesh(PdObjective);
 PETSC_INTERN PetscErrorCode PdTrainerRunSteps(PdObjective, PdOptim, PetscInt, PetscInt);
+PETSC_INTERN PetscErrorCode PdObjectiveSetStepBased(PdObjective, const char[]);
 /* the PINN families' shared pieces (interface/pinnbase.c) */
 PETSC_INTERN PetscErrorCode PdTrainerOptionDivergence(PetscOptionItems *, MPI_Comm, double *);
 PETSC_INTERN PetscErrorCode PdPinnCreateMLP(MPI_Comm, PetscInt, PetscInt, PetscInt, PetscInt64, PetscBool, NOp *, PdOptim *);

@@ -142,7 +142,6 @@ static PetscErrorCode Destroy_DCDM(PdObjective obj)
   PetscCall(PetscFree(d->sys));
   PetscCall(PetscFree2(d->rhs, d->which));
   PetscCall(PetscFree3(d->ework, d->vwork, d->bw));
-  PetscCall(PetscFree(obj->data));
   PetscFunctionReturn(0);
 }
 

@@ -203,7 +203,6 @@ static PetscErrorCode Destroy_LearnedIC(PdObjective obj)
   for (PetscInt k = 0; k < ic->count; k++) PetscCall(PdICGraphDestroy(&ic->graphs[k]));
   PetscCall(PetscFree(ic->graphs));
   if (ic->val.A) PetscCall(ValidationDestroy(&ic->val));
-  PetscCall(PetscFree(obj->data));
   PetscFunctionReturn(0);
 }
 

@@ -300,7 +300,6 @@ static PetscErrorCode Destroy_PinnBall(PdObjective obj)
 
   PetscFunctionBegin;
   PetscCall(PetscFree5(o->xs, o->xb, o->g, o->lap, o->uval));
-  PetscCall(PetscFree(obj->data));
   PetscFunctionReturn(0);
 }
 
@@ -311,13 +310,11 @@ PetscErrorCode PdObjectiveCreate_PinnBall(PdObjective obj)
   PetscFunctionBegin;
   PetscCall(PetscNew(&o));
   obj->data          = o;
-  obj->shuffle       = PETSC_FALSE;
-  obj->quiet_epochs  = PETSC_TRUE;
   obj->ops->items    = Items_PinnBall;
   obj->ops->lossgrad = LossGrad_PinnBall;
   obj->ops->stepend  = StepEnd_PinnBall;
   obj->ops->destroy  = Destroy_PinnBall;
-  PetscCall(PetscStrncpy(obj->progress, "pinn", sizeof(obj->progress)));
+  PetscCall(PdObjectiveSetStepBased(obj, "pinn"));
   PetscFunctionReturn(0);
 }
 

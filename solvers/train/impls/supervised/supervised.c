@@ -342,7 +342,6 @@ static PetscErrorCode Destroy_Supervised(PdObjective obj)
   PetscFunctionBegin;
   PetscCall(PetscFree2(s->rpred, s->radj));
   PetscCall(PdResidualDestroy(&s->res));
-  PetscCall(PetscFree(obj->data));
   PetscFunctionReturn(0);
 }
 

@@ -102,6 +102,7 @@ PETSC_INTERN PetscErrorCode PdTrainerRunSteps(PdObjective, PdOptim, PetscInt, Pe
 PETSC_INTERN PetscErrorCode PdObjectiveSetStepBased(PdObjective, const char[]);
 /* the PINN families' shared pieces (interface/pinnbase.c) */
 PETSC_INTERN PetscErrorCode PdTrainerOptionDivergence(PetscOptionItems *, MPI_Comm, double *);
+PETSC_INTERN PetscErrorCode PdTrainerOptionSteps(PetscOptionItems *, MPI_Comm, const char[], PetscInt *);
 PETSC_INTERN PetscErrorCode PdPinnCreateMLP(MPI_Comm, PetscInt, PetscInt, PetscInt, PetscInt64, PetscBool, NOp *, PdOptim *);
 /* A boundary (or other second) loss weight, fixed or annealed from the two losses' gradient
    statistics (Wang, Teng & Perdikaris, Algorithm 1), for every PINN with two loss terms (pinnbase.c) */

@@ -22,23 +22,12 @@ static PetscErrorCode CheckIndices(const char *op, PetscInt m, const PetscInt id
   PetscFunctionReturn(0);
 }
 
-/* y[idx[e],:] += x[e,:] for e < m, rows of C */
-static void AddRowsTo(PetscInt m, PetscInt C, const PetscInt idx[], const float *x, float *y)
+/* y[yi[e],:] += x[xi[e],:] for e < m, rows of C; a NULL index list is the identity (row e) */
+static void AddRows(PetscInt m, PetscInt C, const PetscInt *yi, float *y, const PetscInt *xi, const float *x)
 {
   for (PetscInt e = 0; e < m; e++) {
-    float       *yd = y + idx[e] * C;
-    const float *xd = x + e * C;
-    _Pragma("omp simd")
-    for (PetscInt c = 0; c < C; c++) yd[c] += xd[c];
-  }
-}
-
-/* y[e,:] += x[idx[e],:] for e < m, rows of C */
-static void AddRowsFrom(PetscInt m, PetscInt C, const PetscInt idx[], const float *x, float *y)
-{
-  for (PetscInt e = 0; e < m; e++) {
-    float       *yd = y + e * C;
-    const float *xd = x + idx[e] * C;
+    float       *yd = y + (yi ? yi[e] : e) * C;
+    const float *xd = x + (xi ? xi[e] : e) * C;
     _Pragma("omp simd")
     for (PetscInt c = 0; c < C; c++) yd[c] += xd[c];
   }
@@ -65,7 +54,7 @@ static PetscErrorCode GatherBackward(PdTensor y)
   PdTensor x = y->src[0];
 
   PetscFunctionBegin;
-  if (x->grad) AddRowsTo(y->shape[0], y->shape[1], ((EdgeIdx *)y->aux)->src, y->grad, x->grad);
+  if (x->grad) AddRows(y->shape[0], y->shape[1], ((EdgeIdx *)y->aux)->src, x->grad, NULL, y->grad);
   PetscFunctionReturn(0);
 }
 
@@ -92,7 +81,7 @@ static PetscErrorCode ScatterBackward(PdTensor y)
   PdTensor x = y->src[0];
 
   PetscFunctionBegin;
-  if (x->grad) AddRowsFrom(x->shape[0], x->shape[1], ((EdgeIdx *)y->aux)->dst, y->grad, x->grad);
+  if (x->grad) AddRows(x->shape[0], x->shape[1], NULL, x->grad, ((EdgeIdx *)y->aux)->dst, y->grad);
   PetscFunctionReturn(0);
 }
 
@@ -111,7 +100,7 @@ PetscErrorCode PdScatterAdd(PdTensor x, PetscInt n, PetscInt m, const PetscInt i
   PetscCall(NewEdgeNode(tape, PD_OP_SCATTER_ADD, n, C, PdNeedsGrad(tape, x, NULL, NULL), NULL, idx, ScatterBackward, &y));
   y->src[0] = x;
   PetscCall(PetscArrayzero(y->data, y->size));
-  AddRowsTo(m, C, idx, x->data, y->data);
+  AddRows(m, C, idx, y->data, NULL, x->data);
   *out = y;
   PetscFunctionReturn(0);
 }

@@ -100,6 +100,7 @@ PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnBall(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnMesh(PdObjective);
 PETSC_INTERN PetscErrorCode PdTrainerRunSteps(PdObjective, PdOptim, PetscInt, PetscInt);
 PETSC_INTERN PetscErrorCode PdObjectiveSetStepBased(PdObjective, const char[]);
+PETSC_INTERN PetscErrorCode PdObjectiveSetModelParams(PdObjective, PetscErrorCode (*)(PdObjective), const char[], NOp, PetscInt64);
 /* the PINN families' shared pieces (interface/pinnbase.c) */
 PETSC_INTERN PetscErrorCode PdTrainerOptionDivergence(PetscOptionItems *, MPI_Comm, double *);
 PETSC_INTERN PetscErrorCode PdTrainerOptionSteps(PetscOptionItems *, MPI_Comm, const char[], PetscInt *);

@@ -85,6 +85,17 @@ PetscErrorCode PdObjectiveSetStepBased(PdObjective obj, const char progress[])
   PetscFunctionReturn(0);
 }
 
+/* A type's SetModel: obj must be of the type whose destroy is given (types names it in the error);
+   it trains the parameters of nop (not copied), its epochs ordered by seed */
+PetscErrorCode PdObjectiveSetModelParams(PdObjective obj, PetscErrorCode (*destroy)(PdObjective), const char types[], NOp nop, PetscInt64 seed)
+{
+  PetscFunctionBegin;
+  PetscCheck(obj->ops->destroy == destroy, obj->comm, PETSC_ERR_ARG_WRONG, "The objective is %s, not %s", obj->type, types);
+  obj->seed = seed;
+  PetscCall(NOpGetParams(nop, &obj->params));
+  PetscFunctionReturn(0);
+}
+
 /*@ PdObjectiveGetType - the type's name @*/
 PetscErrorCode PdObjectiveGetType(PdObjective obj, PdObjectiveType *type)
 {

@@ -173,11 +173,9 @@ PetscErrorCode PdObjectivePinnMeshSetPinn(PdObjective obj, PdPinnMesh p)
   PdObjective_PinnMesh *o = (PdObjective_PinnMesh *)obj->data;
 
   PetscFunctionBegin;
-  PetscCheck(obj->ops->destroy == Destroy_PinnMesh, obj->comm, PETSC_ERR_ARG_WRONG, "The objective is %s, not %s", obj->type, PDOBJECTIVEPINNMESH);
   PetscCall(PdPinnMeshSetUp(p));
-  o->p      = p;
-  obj->seed = p->seed;
-  PetscCall(NOpGetParams(p->nop, &obj->params));
+  PetscCall(PdObjectiveSetModelParams(obj, Destroy_PinnMesh, PDOBJECTIVEPINNMESH, p->nop, p->seed));
+  o->p = p;
   PetscCall(PetscFree4(o->xs, o->f, o->xb, o->g));
   PetscCall(PetscMalloc4(2 * p->batch, &o->xs, p->batch, &o->f, 2 * p->bbatch, &o->xb, p->bbatch, &o->g));
   if (p->log[0] && !o->log) {

@@ -33,19 +33,18 @@ static void AddRows(PetscInt m, PetscInt C, const PetscInt *yi, float *y, const 
   }
 }
 
-/* the output node [rows, C] of a graph op, keeping the edges' index arrays (not copied) for backward */
-static PetscErrorCode NewEdgeNode(PdTape tape, PdOpType op, PetscInt rows, PetscInt C, PetscBool needgrad, const PetscInt *src, const PetscInt *dst, PdBackwardFn backward, PdTensor *y)
+/* the output node [rows, C] of a graph op on a (and b), keeping the edges' index arrays (not copied) for backward */
+static PetscErrorCode NewEdgeNode(PdTape tape, PdOpType op, PetscInt rows, PetscInt C, PdBackwardFn backward, PdTensor a, PdTensor b, const PetscInt *src, const PetscInt *dst, PdTensor *y)
 {
   PetscInt shape[2] = {rows, C};
   EdgeIdx *ei;
 
   PetscFunctionBegin;
-  PetscCall(PdTapeNewNode(tape, op, 2, shape, needgrad, y));
+  PetscCall(PdTapeRecord(tape, op, 2, shape, backward, a, b, NULL, y));
   PetscCall(PdTapeAlloc(tape, sizeof(EdgeIdx), (void **)&ei));
-  ei->src        = src;
-  ei->dst        = dst;
-  (*y)->aux      = ei;
-  (*y)->backward = backward;
+  ei->src   = src;
+  ei->dst   = dst;
+  (*y)->aux = ei;
   PetscFunctionReturn(0);
 }
 
@@ -69,8 +68,7 @@ PetscErrorCode PdGather(PdTensor x, PetscInt m, const PetscInt idx[], PdTensor *
   PetscCall(PdOpGetTape(x, NULL, NULL, &tape));
   PetscCall(CheckTable("PdGather", x, &n, &C));
   PetscCall(CheckIndices("PdGather", m, idx, n));
-  PetscCall(NewEdgeNode(tape, PD_OP_GATHER, m, C, PdNeedsGrad(tape, x, NULL, NULL), idx, NULL, GatherBackward, &y));
-  y->src[0] = x;
+  PetscCall(NewEdgeNode(tape, PD_OP_GATHER, m, C, GatherBackward, x, NULL, idx, NULL, &y));
   for (PetscInt e = 0; e < m; e++) PetscCall(PetscArraycpy(y->data + e * C, x->data + idx[e] * C, C));
   *out = y;
   PetscFunctionReturn(0);
@@ -97,8 +95,7 @@ PetscErrorCode PdScatterAdd(PdTensor x, PetscInt n, PetscInt m, const PetscInt i
   PetscCall(CheckTable("PdScatterAdd", x, &mx, &C));
   PetscCheck(mx == m, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "PdScatterAdd: %" PetscInt_FMT " rows but %" PetscInt_FMT " indices", mx, m);
   PetscCall(CheckIndices("PdScatterAdd", m, idx, n));
-  PetscCall(NewEdgeNode(tape, PD_OP_SCATTER_ADD, n, C, PdNeedsGrad(tape, x, NULL, NULL), NULL, idx, ScatterBackward, &y));
-  y->src[0] = x;
+  PetscCall(NewEdgeNode(tape, PD_OP_SCATTER_ADD, n, C, ScatterBackward, x, NULL, NULL, idx, &y));
   PetscCall(PetscArrayzero(y->data, y->size));
   AddRows(m, C, idx, y->data, NULL, x->data);
   *out = y;
@@ -147,9 +144,7 @@ PetscErrorCode PdEdgeMatVec(PdTensor vals, PdTensor z, PetscInt E, const PetscIn
   PetscCheck(vals->size == E, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "PdEdgeMatVec: %" PetscInt_FMT " values for %" PetscInt_FMT " edges", vals->size, E);
   PetscCall(CheckIndices("PdEdgeMatVec (source)", E, src, n));
   PetscCall(CheckIndices("PdEdgeMatVec (destination)", E, dst, nout));
-  PetscCall(NewEdgeNode(tape, PD_OP_EDGE_MATVEC, nout, P, PdNeedsGrad(tape, vals, z, NULL), src, dst, EdgeMatVecBackward, &y));
-  y->src[0] = vals;
-  y->src[1] = z;
+  PetscCall(NewEdgeNode(tape, PD_OP_EDGE_MATVEC, nout, P, EdgeMatVecBackward, vals, z, src, dst, &y));
   PetscCall(PetscArrayzero(y->data, y->size));
   for (PetscInt e = 0; e < E; e++) {
     float       *yd = y->data + dst[e] * P;

@@ -216,6 +216,19 @@ PetscErrorCode PdTapeNewNodeUnsetGrad(PdTape tape, PdOpType op, int ndim, const 
   PetscFunctionReturn(0);
 }
 
+/* An op's node on up to three inputs (NULL: none), its sources src[0..2]: it needs a gradient when
+   one of them has one, and backward is its rule. */
+PetscErrorCode PdTapeRecord(PdTape tape, PdOpType op, int ndim, const PetscInt shape[], PdBackwardFn backward, PdTensor a, PdTensor b, PdTensor c, PdTensor *out)
+{
+  PetscFunctionBegin;
+  PetscCall(NewNode(tape, op, ndim, shape, PdNeedsGrad(tape, a, b, c), PETSC_TRUE, out));
+  (*out)->src[0]   = a;
+  (*out)->src[1]   = b;
+  (*out)->src[2]   = c;
+  (*out)->backward = backward;
+  PetscFunctionReturn(0);
+}
+
 /* For a backward rule about to write t's gradient: true when nothing has written it yet, so the rule
    must overwrite (assign, or beta = 0) instead of adding; the gradient then counts as written. */
 PetscBool PdGradFirstWrite(PdTensor t)

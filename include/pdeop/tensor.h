@@ -101,6 +101,9 @@ PETSC_EXTERN PetscErrorCode PdTapeNewNode(PdTape, PdOpType, int, const PetscInt[
    overwrites (PdGradFirstWrite), and the reverse sweep zeroes it only before a backward that does not
    know this (grad_overwrite false) or when nothing wrote it. A seed must then be assigned, not added. */
 PETSC_EXTERN PetscErrorCode PdTapeNewNodeUnsetGrad(PdTape, PdOpType, int, const PetscInt[], PetscBool, PdTensor *);
+/* PdTapeRecord: PdTapeNewNode for an op on up to three inputs (NULL: none), which become its sources
+   src[0..2]; it needs a gradient when one of them has one (PdNeedsGrad), and backward is its rule. */
+PETSC_EXTERN PetscErrorCode PdTapeRecord(PdTape, PdOpType, int, const PetscInt[], PdBackwardFn, PdTensor, PdTensor, PdTensor, PdTensor *);
 PETSC_EXTERN PetscBool      PdGradFirstWrite(PdTensor);
 PETSC_EXTERN PetscErrorCode PdOpGetTape(PdTensor, PdTensor, PdTensor, PdTape *);
 PETSC_EXTERN PetscBool      PdNeedsGrad(PdTape, PdTensor, PdTensor, PdTensor);

@@ -37,6 +37,7 @@ struct _PdObjectiveOps {
   /* checkpoint: the model, the optimizer state and the epochs done */
   PetscErrorCode (*save)(PdObjective, PdTrainer, const char[]);
   PetscErrorCode (*report)(PdObjective, PdTrainer, PdDict);
+  /* frees what obj->data holds; PdObjectiveDestroy and PdObjectiveSetType then free obj->data itself */
   PetscErrorCode (*destroy)(PdObjective);
 };
 
@@ -100,8 +101,11 @@ PETSC_INTERN PetscErrorCode PdObjectiveCreate_DCDM(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnBall(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnMesh(PdObjective);
 PETSC_INTERN PetscErrorCode PdTrainerRunSteps(PdObjective, PdOptim, PetscInt, PetscInt);
+PETSC_INTERN PetscErrorCode PdObjectiveSetStepBased(PdObjective, const char[]);
+PETSC_INTERN PetscErrorCode PdObjectiveSetModelParams(PdObjective, PetscErrorCode (*)(PdObjective), const char[], NOp, PetscInt64);
 /* the PINN families' shared pieces (interface/pinnbase.c) */
 PETSC_INTERN PetscErrorCode PdTrainerOptionDivergence(PetscOptionItems *, MPI_Comm, double *);
+PETSC_INTERN PetscErrorCode PdTrainerOptionSteps(PetscOptionItems *, MPI_Comm, const char[], PetscInt *);
 PETSC_INTERN PetscErrorCode PdPinnCreateMLP(MPI_Comm, PetscInt, PetscInt, PetscInt, PetscInt64, PetscBool, NOp *, PdOptim *);
 /* A boundary (or other second) loss weight, fixed or annealed from the two losses' gradient
    statistics (Wang, Teng & Perdikaris, Algorithm 1), for every PINN with two loss terms (pinnbase.c) */

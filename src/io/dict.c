@@ -2,6 +2,7 @@
    hyperparameters, dataset attributes and the flat JSON objects written by -report. */
 #include <pdeop/dict.h>
 #include "tmpfile.h"
+#include "sys/array.h"
 
 typedef struct {
   char      *key;
@@ -60,15 +61,7 @@ static PetscErrorCode Slot(PdDict d, const char key[], PdDictEntry **e)
   PetscCheck(key && key[0], PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "Dictionary keys must be non-empty");
   PetscCall(Find(d, key, &k));
   if (k < 0) {
-    if (d->n == d->max) {
-      PdDictEntry *ne;
-      PetscInt     m = PetscMax(16, 2 * d->max);
-      PetscCall(PetscCalloc1(m, &ne));
-      if (d->n) PetscCall(PetscArraycpy(ne, d->e, d->n));
-      PetscCall(PetscFree(d->e));
-      d->e   = ne;
-      d->max = m;
-    }
+    PetscCall(PdArrayMakeRoom(sizeof(PdDictEntry), d->n, 16, &d->max, (void **)&d->e));
     k = d->n++;
     PetscCall(PetscStrallocpy(key, &d->e[k].key));
   } else PetscCall(PetscFree(d->e[k].s));
@@ -231,6 +224,38 @@ static void JSONString(FILE *f, const char *s)
   fputc('"', f);
 }
 
+/* the dictionary as one flat JSON object (the write errors are the commit's to find) */
+static PetscErrorCode FillJSON(FILE *f, void *ctx, int *ok, char msg[], size_t mlen)
+{
+  PdDict d = (PdDict)ctx;
+
+  PetscFunctionBegin;
+  fputs("{", f);
+  for (PetscInt k = 0; k < d->n; k++) {
+    PdDictEntry *e = &d->e[k];
+    fputs(k ? ",\n  " : "\n  ", f);
+    JSONString(f, e->key);
+    fputs(": ", f);
+    switch (e->type) {
+    case PD_DICT_STRING:
+      JSONString(f, e->s);
+      break;
+    case PD_DICT_INT:
+      fprintf(f, "%" PetscInt64_FMT, e->i);
+      break;
+    case PD_DICT_REAL:
+      if (PetscIsInfOrNanReal(e->r)) fputs("null", f);
+      else fprintf(f, "%.17g", e->r);
+      break;
+    case PD_DICT_BOOL:
+      fputs(e->i ? "true" : "false", f);
+      break;
+    }
+  }
+  fputs("\n}\n", f);
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdDictWriteJSON - write the dictionary as one flat JSON object
 
@@ -239,45 +264,11 @@ static void JSONString(FILE *f, const char *s)
 @*/
 PetscErrorCode PdDictWriteJSON(PdDict d, MPI_Comm comm, const char file[])
 {
-  PetscMPIInt rank;
-  int         ok = 1;
-  char        msg[PETSC_MAX_PATH_LEN + 256] = "";
+  int  ok;
+  char msg[PETSC_MAX_PATH_LEN + 256];
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) {
-    char  tmp[PETSC_MAX_PATH_LEN + 8];
-    FILE *f = PdTmpFileOpen(file, tmp, sizeof(tmp), "w", msg, sizeof(msg));
-
-    if (f) {
-      fputs("{", f);
-      for (PetscInt k = 0; k < d->n; k++) {
-        PdDictEntry *e = &d->e[k];
-        fputs(k ? ",\n  " : "\n  ", f);
-        JSONString(f, e->key);
-        fputs(": ", f);
-        switch (e->type) {
-        case PD_DICT_STRING:
-          JSONString(f, e->s);
-          break;
-        case PD_DICT_INT:
-          fprintf(f, "%" PetscInt64_FMT, e->i);
-          break;
-        case PD_DICT_REAL:
-          if (PetscIsInfOrNanReal(e->r)) fputs("null", f);
-          else fprintf(f, "%.17g", e->r);
-          break;
-        case PD_DICT_BOOL:
-          fputs(e->i ? "true" : "false", f);
-          break;
-        }
-      }
-      fputs("\n}\n", f);
-      ok = PdTmpFileCommit(f, 1, tmp, file, msg, sizeof(msg));
-    } else ok = 0;
-  }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
-  PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof(msg), MPI_CHAR, 0, comm));
+  PetscCall(PdTmpFileWriteRoot(comm, file, "w", FillJSON, d, &ok, msg, sizeof(msg)));
   PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write the report '%s': %s", file, msg);
   PetscFunctionReturn(0);
 }

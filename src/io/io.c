@@ -561,61 +561,65 @@ PetscErrorCode PdH5GetWriteFailed(PetscBool *flg)
   PetscFunctionReturn(0);
 }
 
-/* Run writer(f) on rank 0 into an HDF5 file held in memory (the core driver, no backing store), then
-   write its image to file.tmp, flush it to the disk and rename it over file; tell every rank whether
-   it worked. A full disk or any failure leaves an existing file untouched, and HDF5 never holds a
-   half-written file open. */
-PetscErrorCode AtomicWrite(MPI_Comm comm, const char file[], Writer w, void *ctx)
+typedef struct {
+  const char *file;
+  Writer      w;
+  void       *ctx;
+} Image;
+
+/* the writer's HDF5 file, made in memory (the core driver, no backing store), its image written to out */
+static PetscErrorCode FillImage(FILE *out, void *vctx, int *ok, char msg[], size_t mlen)
 {
-  PetscMPIInt rank;
-  int         ok = 1;
-  char        msg[PETSC_MAX_PATH_LEN + 256] = "";
+  const Image   *im = (const Image *)vctx;
+  hid_t          f, fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
+  PetscErrorCode ierr  = 0;
+  void          *image = NULL;
+  ssize_t        size  = -1;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) {
-    char           tmp[PETSC_MAX_PATH_LEN + 8];
-    hid_t          f, fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
-    PetscErrorCode ierr  = 0;
-    void          *image = NULL;
-    ssize_t        size  = -1;
-
-    H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED);
-    H5Pset_obj_track_times(fcpl, 0); /* the root group without timestamps, as the datasets */
-    H5Pset_fapl_core(fapl, 1 << 20, 0);
-    {
-      H5QUIET_BEGIN;
-      f = H5Fcreate(file, H5F_ACC_TRUNC, fcpl, fapl); /* in memory: the name is only a label */
-      H5QUIET_END;
-    }
-    H5Pclose(fcpl);
-    H5Pclose(fapl);
-    if (f < 0) {
-      ok = 0;
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "HDF5 cannot create a file in memory (out of memory?)"));
-    } else {
-      PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-      ierr = w(f, file, ctx);
-      PetscCall(PetscPopErrorHandler());
-      if (!ierr && H5Fflush(f, H5F_SCOPE_GLOBAL) >= 0) size = H5Fget_file_image(f, NULL, 0);
-      if (size > 0) {
-        image = malloc((size_t)size);
-        if (!image || H5Fget_file_image(f, image, (size_t)size) != size) size = -1;
-      }
-      H5Fclose(f);
-      if (ierr || size <= 0) {
-        ok = 0;
-        PetscCall(PetscSNPrintf(msg, sizeof(msg), ierr ? "writing its contents failed" : "HDF5 could not make the file's image (%.0f bytes; out of memory?)", (double)size));
-      } else {
-        FILE *out = PdTmpFileOpen(file, tmp, sizeof(tmp), "wb", msg, sizeof(msg));
-        if (!out) ok = 0;
-        else ok = PdTmpFileCommit(out, fwrite(image, 1, (size_t)size, out) == (size_t)size, tmp, file, msg, sizeof(msg));
-      }
-      free(image);
-    }
+  H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED);
+  H5Pset_obj_track_times(fcpl, 0); /* the root group without timestamps, as the datasets */
+  H5Pset_fapl_core(fapl, 1 << 20, 0);
+  {
+    H5QUIET_BEGIN;
+    f = H5Fcreate(im->file, H5F_ACC_TRUNC, fcpl, fapl); /* in memory: the name is only a label */
+    H5QUIET_END;
   }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
-  PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof(msg), MPI_CHAR, 0, comm));
+  H5Pclose(fcpl);
+  H5Pclose(fapl);
+  if (f < 0) {
+    *ok = 0;
+    PetscCall(PetscSNPrintf(msg, mlen, "HDF5 cannot create a file in memory (out of memory?)"));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = im->w(f, im->file, im->ctx);
+  PetscCall(PetscPopErrorHandler());
+  if (!ierr && H5Fflush(f, H5F_SCOPE_GLOBAL) >= 0) size = H5Fget_file_image(f, NULL, 0);
+  if (size > 0) {
+    image = malloc((size_t)size);
+    if (!image || H5Fget_file_image(f, image, (size_t)size) != size) size = -1;
+  }
+  H5Fclose(f);
+  if (ierr || size <= 0) {
+    *ok = 0;
+    PetscCall(PetscSNPrintf(msg, mlen, ierr ? "writing its contents failed" : "HDF5 could not make the file's image (%.0f bytes; out of memory?)", (double)size));
+  } else *ok = fwrite(image, 1, (size_t)size, out) == (size_t)size;
+  free(image);
+  PetscFunctionReturn(0);
+}
+
+/* Run writer(f) on rank 0 into an HDF5 file held in memory, then write its image to file.tmp, flush
+   it to the disk and rename it over file; tell every rank whether it worked. A full disk or any
+   failure leaves an existing file untouched, and HDF5 never holds a half-written file open. */
+PetscErrorCode AtomicWrite(MPI_Comm comm, const char file[], Writer w, void *ctx)
+{
+  Image im = {file, w, ctx};
+  int   ok;
+  char  msg[PETSC_MAX_PATH_LEN + 256];
+
+  PetscFunctionBegin;
+  PetscCall(PdTmpFileWriteRoot(comm, file, "wb", FillImage, &im, &ok, msg, sizeof(msg)));
   PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s': %s; an existing '%s' is unchanged", file, msg, file);
   PetscFunctionReturn(0);
 }

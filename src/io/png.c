@@ -25,38 +25,41 @@ void PdPlotViridis(double t, unsigned char rgb[3])
   Rank 0 of comm writes (only its rgb is read; other ranks may pass NULL) to file.tmp and renames it
   to file, so a reader never sees a half-written picture. Collective: every rank learns of a failure.
 @*/
+typedef struct {
+  PetscInt             W, H;
+  const unsigned char *rgb;
+} Image;
+
+/* the image encoded by libpng into f */
+static PetscErrorCode FillPNG(FILE *f, void *ctx, int *ok, char msg[], size_t mlen)
+{
+  const Image *im   = (const Image *)ctx;
+  png_structp  png  = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+  png_infop    info = png ? png_create_info_struct(png) : NULL;
+
+  PetscFunctionBegin;
+  if (!png || !info || setjmp(png_jmpbuf(png))) *ok = 0;
+  else {
+    png_init_io(png, f);
+    png_set_IHDR(png, info, (png_uint_32)im->W, (png_uint_32)im->H, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    for (PetscInt y = 0; y < im->H; y++) png_write_row(png, (png_const_bytep)(im->rgb + (size_t)y * im->W * 3));
+    png_write_end(png, NULL);
+  }
+  if (png) png_destroy_write_struct(&png, info ? &info : NULL);
+  if (!*ok) PetscCall(PetscSNPrintf(msg, mlen, "libpng failed"));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PdPNGWriteRGB(MPI_Comm comm, const char file[], PetscInt W, PetscInt H, const unsigned char *rgb)
 {
-  PetscMPIInt rank;
-  int         ok = 1;
-  char        msg[PETSC_MAX_PATH_LEN + 256] = "";
+  Image im = {W, H, rgb};
+  int   ok;
+  char  msg[PETSC_MAX_PATH_LEN + 256];
 
   PetscFunctionBegin;
   PetscCheck(W >= 1 && H >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "A PNG needs at least 1x1 pixels, got %" PetscInt_FMT "x%" PetscInt_FMT, W, H);
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) {
-    char  tmp[PETSC_MAX_PATH_LEN + 8];
-    FILE *f = PdTmpFileOpen(file, tmp, sizeof(tmp), "wb", msg, sizeof(msg));
-
-    if (!f) ok = 0;
-    else {
-      png_structp png  = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-      png_infop   info = png ? png_create_info_struct(png) : NULL;
-      if (!png || !info || setjmp(png_jmpbuf(png))) ok = 0;
-      else {
-        png_init_io(png, f);
-        png_set_IHDR(png, info, (png_uint_32)W, (png_uint_32)H, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-        png_write_info(png, info);
-        for (PetscInt y = 0; y < H; y++) png_write_row(png, (png_const_bytep)(rgb + (size_t)y * W * 3));
-        png_write_end(png, NULL);
-      }
-      if (png) png_destroy_write_struct(&png, info ? &info : NULL);
-      if (!ok) PetscCall(PetscSNPrintf(msg, sizeof(msg), "libpng failed"));
-      ok = PdTmpFileCommit(f, ok, tmp, file, msg, sizeof(msg));
-    }
-  }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
-  PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof(msg), MPI_CHAR, 0, comm));
+  PetscCall(PdTmpFileWriteRoot(comm, file, "wb", FillPNG, &im, &ok, msg, sizeof(msg)));
   PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write the picture '%s': %s", file, msg);
   PetscFunctionReturn(0);
 }

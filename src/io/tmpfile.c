@@ -56,3 +56,27 @@ int PdTmpFileCommit(FILE *f, int ok, const char *tmp, const char *file, char *ms
   if (!ok) remove(tmp);
   return ok;
 }
+
+/* Rank 0 writes file whole or not at all: fill writes file.tmp (opened with mode), which is flushed
+   and renamed over file. Every rank learns whether it worked (*ok) and, if not, why (msg). */
+PetscErrorCode PdTmpFileWriteRoot(MPI_Comm comm, const char *file, const char *mode, PdTmpFileFill fill, void *ctx, int *ok, char *msg, size_t mlen)
+{
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  *ok    = 1;
+  msg[0] = 0;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    char  tmp[PETSC_MAX_PATH_LEN + 8];
+    FILE *f = PdTmpFileOpen(file, tmp, sizeof(tmp), mode, msg, mlen);
+
+    if (f) {
+      PetscCall((*fill)(f, ctx, ok, msg, mlen));
+      *ok = PdTmpFileCommit(f, *ok, tmp, file, msg, mlen);
+    } else *ok = 0;
+  }
+  PetscCallMPI(MPI_Bcast(ok, 1, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)mlen, MPI_CHAR, 0, comm));
+  PetscFunctionReturn(0);
+}

@@ -4,3 +4,6 @@
 
 PETSC_INTERN FILE *PdTmpFileOpen(const char *, char *, size_t, const char *, char *, size_t);
 PETSC_INTERN int   PdTmpFileCommit(FILE *, int, const char *, const char *, char *, size_t);
+/* writes a file's contents to f; on a failure of its own sets *ok = 0 and says why in msg */
+typedef PetscErrorCode (*PdTmpFileFill)(FILE *f, void *ctx, int *ok, char msg[], size_t mlen);
+PETSC_INTERN PetscErrorCode PdTmpFileWriteRoot(MPI_Comm, const char *, const char *, PdTmpFileFill, void *, int *, char *, size_t);

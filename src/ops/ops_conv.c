@@ -370,6 +370,26 @@ static PetscErrorCode ConvTape(PdTensor z, PdTensor x, PdTensor w, PdTensor b, P
   PetscFunctionReturn(0);
 }
 
+/* The node y [shape] = z + alpha conv(x, w, b) (or its transpose) with stride: the addend checked, the
+   sources and arguments its backward reads recorded */
+static PetscErrorCode NewConvNode(const char *opname, PdOpType op, PdTape tape, PdTensor z, PetscReal alpha, PdTensor x, PdTensor w, PdTensor b, PetscInt stride, const PetscInt shape[], PdBackwardFn backward, PdTensor *out)
+{
+  PdTensor y;
+
+  PetscFunctionBegin;
+  PetscCall(CheckAddend(opname, z, x->ndim, shape));
+  PetscCall(PdTapeNewNode(tape, op, x->ndim, shape, (PetscBool)(PdNeedsGrad(tape, x, w, b) || PdNeedsGrad(tape, z, NULL, NULL)), &y));
+  y->src[0]   = x;
+  y->src[1]   = w;
+  y->src[2]   = b;
+  y->src[3]   = z;
+  y->farg[0]  = (float)alpha;
+  y->iarg[0]  = stride;
+  y->backward = backward;
+  *out        = y;
+  PetscFunctionReturn(0);
+}
+
 /* y = z + ... : the output starts as a copy of the addend, or zero */
 static PetscErrorCode StartOutput(PdTensor z, float *y, PetscInt n)
 {
@@ -480,15 +500,7 @@ static PetscErrorCode ConvForward(const char *op, PdTensor z, PetscReal alpha, P
   Si   = g.D * g.H * g.W;
   K    = g.C * g.kd * 9;
   OutShape(x, cout, g.Do, g.Ho, g.Wo, shape);
-  PetscCall(CheckAddend(op, z, x->ndim, shape));
-  PetscCall(PdTapeNewNode(tape, PD_OP_CONV3X3, x->ndim, shape, (PetscBool)(PdNeedsGrad(tape, x, w, b) || PdNeedsGrad(tape, z, NULL, NULL)), &y));
-  y->src[0]   = x;
-  y->src[1]   = w;
-  y->src[2]   = b;
-  y->src[3]   = z;
-  y->farg[0]  = (float)alpha;
-  y->iarg[0]  = stride;
-  y->backward = ConvBackward;
+  PetscCall(NewConvNode(op, PD_OP_CONV3X3, tape, z, alpha, x, w, b, stride, shape, ConvBackward, &y));
   PetscCall(PetscLogEventBegin(PD_EVENT_Conv, 0, 0, 0, 0));
   if (UseWinograd(&g, g.C, cout)) {
     float *work;
@@ -591,15 +603,7 @@ static PetscErrorCode ConvTForward(const char *op, PdTensor z, PetscReal alpha, 
   S    = g.Do * g.Ho * g.Wo;
   So   = g.D * g.H * g.W;
   OutShape(x, cout, g.D, g.H, g.W, shape);
-  PetscCall(CheckAddend(op, z, x->ndim, shape));
-  PetscCall(PdTapeNewNode(tape, PD_OP_CONV3X3_T, x->ndim, shape, (PetscBool)(PdNeedsGrad(tape, x, w, b) || PdNeedsGrad(tape, z, NULL, NULL)), &y));
-  y->src[0]   = x;
-  y->src[1]   = w;
-  y->src[2]   = b;
-  y->src[3]   = z;
-  y->farg[0]  = (float)alpha;
-  y->iarg[0]  = stride;
-  y->backward = ConvTBackward;
+  PetscCall(NewConvNode(op, PD_OP_CONV3X3_T, tape, z, alpha, x, w, b, stride, shape, ConvTBackward, &y));
   PetscCall(PetscLogEventBegin(PD_EVENT_Conv, 0, 0, 0, 0));
   PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)K * S, (void **)&col)); /* every entry written before it is read */
   PetscCall(StartOutput(z, y->data, y->size));

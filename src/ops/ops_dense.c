@@ -54,13 +54,10 @@ PetscErrorCode PdMatMul(PdTensor a, PdTensor b, PetscBool ta, PetscBool tb, PdTe
   if (K != K2) PetscCall(SizeError("PdMatMul", a, b, "inner dimensions differ"));
   shape[0] = M;
   shape[1] = N;
-  PetscCall(PdTapeNewNode(tape, PD_OP_MATMUL, 2, shape, PdNeedsGrad(tape, a, b, NULL), &c));
-  c->src[0]   = a;
-  c->src[1]   = b;
-  c->iarg[0]  = ta;
-  c->iarg[1]  = tb;
-  c->iarg[2]  = K;
-  c->backward = MatMulBackward;
+  PetscCall(PdTapeRecord(tape, PD_OP_MATMUL, 2, shape, MatMulBackward, a, b, NULL, &c));
+  c->iarg[0] = ta;
+  c->iarg[1] = tb;
+  c->iarg[2] = K;
   PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, a->data, ta ? M : K, b->data, tb ? K : N, 0.0f, c->data, N);
   PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
@@ -98,10 +95,7 @@ PetscErrorCode PdBatchMatMul(PdTensor a, PdTensor b, PdTensor *out)
   shape[0] = a->shape[0];
   shape[1] = a->shape[1];
   shape[2] = b->shape[2];
-  PetscCall(PdTapeNewNode(tape, PD_OP_BMM, 3, shape, PdNeedsGrad(tape, a, b, NULL), &c));
-  c->src[0]   = a;
-  c->src[1]   = b;
-  c->backward = BMMBackward;
+  PetscCall(PdTapeRecord(tape, PD_OP_BMM, 3, shape, BMMBackward, a, b, NULL, &c));
   PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
   for (PetscInt i = 0; i < shape[0]; i++) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, shape[1], shape[2], a->shape[2], 1.0f, a->data + i * shape[1] * a->shape[2], a->shape[2], b->data + i * a->shape[2] * shape[2], shape[2], 0.0f, c->data + i * shape[1] * shape[2], shape[2]);
   PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
@@ -143,11 +137,7 @@ PetscErrorCode PdLinear(PdTensor x, PdTensor w, PdTensor b, PdTensor *out)
   R  = x->size / in;
   for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
   shape[x->ndim - 1] = o;
-  PetscCall(PdTapeNewNode(tape, PD_OP_LINEAR, x->ndim, shape, PdNeedsGrad(tape, x, w, b), &y));
-  y->src[0]   = x;
-  y->src[1]   = w;
-  y->src[2]   = b;
-  y->backward = LinearBackward;
+  PetscCall(PdTapeRecord(tape, PD_OP_LINEAR, x->ndim, shape, LinearBackward, x, w, b, &y));
   PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
   if (b)
     for (PetscInt r = 0; r < R; r++) PetscCall(PetscArraycpy(y->data + r * o, b->data, o));
@@ -206,11 +196,7 @@ PetscErrorCode PdChannelMix(PdTensor x, PdTensor w, PdTensor b, PdTensor *out)
   PetscFunctionBegin;
   PetscCall(PdOpGetTape(x, w, b, &tape));
   PetscCall(ChannelMixShape("PdChannelMix", x, w, b, shape, &B, &cin, &cout, &S));
-  PetscCall(PdTapeNewNode(tape, PD_OP_CHANNEL_MIX, x->ndim, shape, PdNeedsGrad(tape, x, w, b), &y));
-  y->src[0]   = x;
-  y->src[1]   = w;
-  y->src[2]   = b;
-  y->backward = ChannelMixBackward;
+  PetscCall(PdTapeRecord(tape, PD_OP_CHANNEL_MIX, x->ndim, shape, ChannelMixBackward, x, w, b, &y));
   PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
   for (PetscInt n = 0; n < B; n++) {
     float *yn = y->data + n * cout * S;

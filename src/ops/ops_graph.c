@@ -22,19 +22,38 @@ static PetscErrorCode CheckIndices(const char *op, PetscInt m, const PetscInt id
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode GatherBackward(PdTensor y)
+/* y[yi[e],:] += x[xi[e],:] for e < m, rows of C; a NULL index list is the identity (row e) */
+static void AddRows(PetscInt m, PetscInt C, const PetscInt *yi, float *y, const PetscInt *xi, const float *x)
 {
-  PdTensor        x   = y->src[0];
-  const PetscInt *idx = ((EdgeIdx *)y->aux)->src, m = y->shape[0], C = y->shape[1];
+  for (PetscInt e = 0; e < m; e++) {
+    float       *yd = y + (yi ? yi[e] : e) * C;
+    const float *xd = x + (xi ? xi[e] : e) * C;
+    _Pragma("omp simd")
+    for (PetscInt c = 0; c < C; c++) yd[c] += xd[c];
+  }
+}
+
+/* the output node [rows, C] of a graph op on a (and b), keeping the edges' index arrays (not copied) for backward */
+static PetscErrorCode NewEdgeNode(PdTape tape, PdOpType op, PetscInt rows, PetscInt C, PdBackwardFn backward, PdTensor a, PdTensor b, const PetscInt *src, const PetscInt *dst, PdTensor *y)
+{
+  PetscInt shape[2] = {rows, C};
+  EdgeIdx *ei;
 
   PetscFunctionBegin;
-  if (!x->grad) PetscFunctionReturn(0);
-  for (PetscInt e = 0; e < m; e++) {
-    float       *gx = x->grad + idx[e] * C;
-    const float *gy = y->grad + e * C;
-    _Pragma("omp simd")
-    for (PetscInt c = 0; c < C; c++) gx[c] += gy[c];
-  }
+  PetscCall(PdTapeRecord(tape, op, 2, shape, backward, a, b, NULL, y));
+  PetscCall(PdTapeAlloc(tape, sizeof(EdgeIdx), (void **)&ei));
+  ei->src   = src;
+  ei->dst   = dst;
+  (*y)->aux = ei;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GatherBackward(PdTensor y)
+{
+  PdTensor x = y->src[0];
+
+  PetscFunctionBegin;
+  if (x->grad) AddRows(y->shape[0], y->shape[1], ((EdgeIdx *)y->aux)->src, x->grad, NULL, y->grad);
   PetscFunctionReturn(0);
 }
 
@@ -43,21 +62,13 @@ PetscErrorCode PdGather(PdTensor x, PetscInt m, const PetscInt idx[], PdTensor *
 {
   PdTape   tape;
   PdTensor y;
-  PetscInt n, C, shape[2];
-  EdgeIdx *ei;
+  PetscInt n, C;
 
   PetscFunctionBegin;
   PetscCall(PdOpGetTape(x, NULL, NULL, &tape));
   PetscCall(CheckTable("PdGather", x, &n, &C));
   PetscCall(CheckIndices("PdGather", m, idx, n));
-  shape[0] = m;
-  shape[1] = C;
-  PetscCall(PdTapeNewNode(tape, PD_OP_GATHER, 2, shape, PdNeedsGrad(tape, x, NULL, NULL), &y));
-  PetscCall(PdTapeAlloc(tape, sizeof(EdgeIdx), (void **)&ei));
-  ei->src     = idx;
-  y->aux      = ei;
-  y->src[0]   = x;
-  y->backward = GatherBackward;
+  PetscCall(NewEdgeNode(tape, PD_OP_GATHER, m, C, GatherBackward, x, NULL, idx, NULL, &y));
   for (PetscInt e = 0; e < m; e++) PetscCall(PetscArraycpy(y->data + e * C, x->data + idx[e] * C, C));
   *out = y;
   PetscFunctionReturn(0);
@@ -65,17 +76,10 @@ PetscErrorCode PdGather(PdTensor x, PetscInt m, const PetscInt idx[], PdTensor *
 
 static PetscErrorCode ScatterBackward(PdTensor y)
 {
-  PdTensor        x   = y->src[0];
-  const PetscInt *idx = ((EdgeIdx *)y->aux)->dst, m = x->shape[0], C = x->shape[1];
+  PdTensor x = y->src[0];
 
   PetscFunctionBegin;
-  if (!x->grad) PetscFunctionReturn(0);
-  for (PetscInt e = 0; e < m; e++) {
-    float       *gx = x->grad + e * C;
-    const float *gy = y->grad + idx[e] * C;
-    _Pragma("omp simd")
-    for (PetscInt c = 0; c < C; c++) gx[c] += gy[c];
-  }
+  if (x->grad) AddRows(x->shape[0], x->shape[1], NULL, x->grad, ((EdgeIdx *)y->aux)->dst, y->grad);
   PetscFunctionReturn(0);
 }
 
@@ -84,29 +88,16 @@ PetscErrorCode PdScatterAdd(PdTensor x, PetscInt n, PetscInt m, const PetscInt i
 {
   PdTape   tape;
   PdTensor y;
-  PetscInt mx, C, shape[2];
-  EdgeIdx *ei;
+  PetscInt mx, C;
 
   PetscFunctionBegin;
   PetscCall(PdOpGetTape(x, NULL, NULL, &tape));
   PetscCall(CheckTable("PdScatterAdd", x, &mx, &C));
   PetscCheck(mx == m, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "PdScatterAdd: %" PetscInt_FMT " rows but %" PetscInt_FMT " indices", mx, m);
   PetscCall(CheckIndices("PdScatterAdd", m, idx, n));
-  shape[0] = n;
-  shape[1] = C;
-  PetscCall(PdTapeNewNode(tape, PD_OP_SCATTER_ADD, 2, shape, PdNeedsGrad(tape, x, NULL, NULL), &y));
-  PetscCall(PdTapeAlloc(tape, sizeof(EdgeIdx), (void **)&ei));
-  ei->dst     = idx;
-  y->aux      = ei;
-  y->src[0]   = x;
-  y->backward = ScatterBackward;
+  PetscCall(NewEdgeNode(tape, PD_OP_SCATTER_ADD, n, C, ScatterBackward, x, NULL, NULL, idx, &y));
   PetscCall(PetscArrayzero(y->data, y->size));
-  for (PetscInt e = 0; e < m; e++) {
-    float       *yd = y->data + idx[e] * C;
-    const float *xd = x->data + e * C;
-    _Pragma("omp simd")
-    for (PetscInt c = 0; c < C; c++) yd[c] += xd[c];
-  }
+  AddRows(m, C, idx, y->data, NULL, x->data);
   *out = y;
   PetscFunctionReturn(0);
 }
@@ -145,8 +136,7 @@ PetscErrorCode PdEdgeMatVec(PdTensor vals, PdTensor z, PetscInt E, const PetscIn
 {
   PdTape   tape;
   PdTensor y;
-  PetscInt n, P, shape[2];
-  EdgeIdx *ei;
+  PetscInt n, P;
 
   PetscFunctionBegin;
   PetscCall(PdOpGetTape(vals, z, NULL, &tape));
@@ -154,16 +144,7 @@ PetscErrorCode PdEdgeMatVec(PdTensor vals, PdTensor z, PetscInt E, const PetscIn
   PetscCheck(vals->size == E, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "PdEdgeMatVec: %" PetscInt_FMT " values for %" PetscInt_FMT " edges", vals->size, E);
   PetscCall(CheckIndices("PdEdgeMatVec (source)", E, src, n));
   PetscCall(CheckIndices("PdEdgeMatVec (destination)", E, dst, nout));
-  shape[0] = nout;
-  shape[1] = P;
-  PetscCall(PdTapeNewNode(tape, PD_OP_EDGE_MATVEC, 2, shape, PdNeedsGrad(tape, vals, z, NULL), &y));
-  PetscCall(PdTapeAlloc(tape, sizeof(EdgeIdx), (void **)&ei));
-  ei->src     = src;
-  ei->dst     = dst;
-  y->aux      = ei;
-  y->src[0]   = vals;
-  y->src[1]   = z;
-  y->backward = EdgeMatVecBackward;
+  PetscCall(NewEdgeNode(tape, PD_OP_EDGE_MATVEC, nout, P, EdgeMatVecBackward, vals, z, src, dst, &y));
   PetscCall(PetscArrayzero(y->data, y->size));
   for (PetscInt e = 0; e < E; e++) {
     float       *yd = y->data + dst[e] * P;

@@ -192,18 +192,15 @@ PetscErrorCode PdJetActivation(PdJetFn fn, PetscInt K, PdTensor x0, PdTensor X, 
   PetscCheck(fn >= PD_JET_TANH && fn <= PD_JET_GELU, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "PdJetActivation: unknown activation %d", (int)fn);
   PetscCheck(X->size % (K * n) == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "PdJetActivation: %" PetscInt_FMT " coefficients are not K = %" PetscInt_FMT " times a multiple of the %" PetscInt_FMT " primal entries", X->size, K, n);
   V = X->size / (K * n);
-  PetscCall(PdTapeNewNode(tape, PD_OP_JET_ACTIVATION, X->ndim, X->shape, PdNeedsGrad(tape, x0, X, NULL), &Y));
+  PetscCall(PdTapeRecord(tape, PD_OP_JET_ACTIVATION, X->ndim, X->shape, JetActivationBackward, x0, X, NULL, &Y));
   PetscCall(PdTapeAlloc(tape, sizeof(JetAux), (void **)&a));
   PetscCall(PdTapeAlloc(tape, sizeof(float) * (size_t)(K + 1) * (size_t)n, (void **)&a->s));
-  a->K        = K;
-  a->V        = V;
-  a->n        = n;
-  Y->aux      = a;
-  Y->src[0]   = x0;
-  Y->src[1]   = X;
-  Y->iarg[0]  = K;
-  Y->iarg[1]  = fn;
-  Y->backward = JetActivationBackward;
+  a->K       = K;
+  a->V       = V;
+  a->n       = n;
+  Y->aux     = a;
+  Y->iarg[0] = K;
+  Y->iarg[1] = fn;
   PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
   Derivatives(fn, n, x0->data, K + 1, a->s); /* s_{K+1} is for backward */
   ForwardAll(K, V, n, a->s, X->data, Y->data);
@@ -264,7 +261,7 @@ PetscErrorCode PdGatherColumns(PdTape tape, PdTensor W, PetscInt n, PetscInt nnz
   for (PetscInt k = 0; k < n * nnz; k++) PetscCheck(idx[k] >= 0 && idx[k] < in, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "PdGatherColumns: column %" PetscInt_FMT " at position %" PetscInt_FMT " is outside [0, %" PetscInt_FMT ")", idx[k], k, in);
   shape[0] = n;
   shape[1] = o;
-  PetscCall(PdTapeNewNode(tape, PD_OP_GATHER_COLUMNS, 2, shape, PdNeedsGrad(tape, W, NULL, NULL), &y));
+  PetscCall(PdTapeRecord(tape, PD_OP_GATHER_COLUMNS, 2, shape, GatherColumnsBackward, W, NULL, NULL, &y));
   PetscCall(PdTapeAlloc(tape, sizeof(GatherColsAux), (void **)&a));
   PetscCall(PdTapeAlloc(tape, sizeof(PetscInt) * (size_t)(n * nnz), (void **)&a->idx));
   PetscCall(PetscArraycpy(a->idx, idx, n * nnz));
@@ -272,10 +269,8 @@ PetscErrorCode PdGatherColumns(PdTape tape, PdTensor W, PetscInt n, PetscInt nnz
     PetscCall(PdTapeAlloc(tape, sizeof(float) * (size_t)(n * nnz), (void **)&a->s));
     PetscCall(PetscArraycpy(a->s, s, n * nnz));
   }
-  a->nnz      = nnz;
-  y->aux      = a;
-  y->src[0]   = W;
-  y->backward = GatherColumnsBackward;
+  a->nnz = nnz;
+  y->aux = a;
   PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
   PetscCall(PetscArrayzero(y->data, y->size));
   for (PetscInt o0 = 0; o0 < o; o0 += GC_TILE) { /* as in backward */

@@ -124,7 +124,7 @@ static PetscErrorCode ApplyCreate(ApplyKind kind, const char *name, PdTensor x, 
     shape[0] = n;
     shape[1] = rows;
   }
-  PetscCall(PdTapeNewNode(tape, kind == APPLY_MAT ? PD_OP_MAT_APPLY : PD_OP_PC_APPLY, nd, shape, PdNeedsGrad(tape, x, NULL, NULL), &y));
+  PetscCall(PdTapeRecord(tape, kind == APPLY_MAT ? PD_OP_MAT_APPLY : PD_OP_PC_APPLY, nd, shape, ApplyBackward, x, NULL, NULL, &y));
   if (y->grad && kind == APPLY_PC)
     for (PetscInt b = 0; b < n; b++) {
       PetscBool has;
@@ -133,9 +133,7 @@ static PetscErrorCode ApplyCreate(ApplyKind kind, const char *name, PdTensor x, 
       PetscCall(PCGetType((PC)ops[b], &type));
       PetscCheck(has, PETSC_COMM_SELF, PETSC_ERR_SUP, "PdPCApply: the preconditioner type %s has no transpose (PCApplyTranspose), which the gradient needs; choose another type", type ? type : "(unset)");
     }
-  y->aux      = c;
-  y->src[0]   = x;
-  y->backward = ApplyBackward;
+  y->aux = c;
   PetscCall(ApplyAll(c, PETSC_FALSE, PETSC_FALSE, m, x->data, rows, y->data));
   *out = y;
   PetscFunctionReturn(0);

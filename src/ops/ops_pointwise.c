@@ -80,12 +80,9 @@ static PetscErrorCode Binary(PdOpType op, const char *name, PdTensor a, PdTensor
   PetscCall(PdOpGetTape(a, b, NULL, &tape));
   PetscCall(BroadcastShape(a, b, name, &big, &inner));
   L = big ? b : a;
-  PetscCall(PdTapeNewNode(tape, op, L->ndim, L->shape, PdNeedsGrad(tape, a, b, NULL), &c));
-  c->src[0]   = a;
-  c->src[1]   = b;
-  c->iarg[0]  = big;
-  c->iarg[1]  = inner;
-  c->backward = BinaryBackward;
+  PetscCall(PdTapeRecord(tape, op, L->ndim, L->shape, BinaryBackward, a, b, NULL, &c));
+  c->iarg[0] = big;
+  c->iarg[1] = inner;
   PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
   {
     const float   *ad = a->data, *bd = b->data;
@@ -223,10 +220,8 @@ static PetscErrorCode Unary(PdOpType op, PdTensor x, float s, PdTensor *out)
 
   PetscFunctionBegin;
   PetscCall(PdOpGetTape(x, NULL, NULL, &tape));
-  PetscCall(PdTapeNewNode(tape, op, x->ndim, x->shape, PdNeedsGrad(tape, x, NULL, NULL), &y));
-  y->src[0]   = x;
-  y->farg[0]  = s;
-  y->backward = UnaryBackward;
+  PetscCall(PdTapeRecord(tape, op, x->ndim, x->shape, UnaryBackward, x, NULL, NULL, &y));
+  y->farg[0] = s;
   PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
   {
     const float   *xd = x->data;
@@ -339,10 +334,8 @@ static PetscErrorCode SumAll(PdOpType op, PdTensor x, float s, PdTensor *out)
 
   PetscFunctionBegin;
   PetscCall(PdOpGetTape(x, NULL, NULL, &tape));
-  PetscCall(PdTapeNewNode(tape, op, 1, &one, PdNeedsGrad(tape, x, NULL, NULL), &y));
-  y->src[0]   = x;
-  y->farg[0]  = s;
-  y->backward = ReduceBackward;
+  PetscCall(PdTapeRecord(tape, op, 1, &one, ReduceBackward, x, NULL, NULL, &y));
+  y->farg[0] = s;
   for (PetscInt i = 0; i < x->size; i++) acc += x->data[i];
   y->data[0] = (float)(s * acc);
   *out       = y;
@@ -392,12 +385,10 @@ PetscErrorCode PdSumDim(PdTensor x, int dim, PdTensor *out)
   for (int i = 0; i < x->ndim; i++)
     if (i != dim) shape[nd++] = x->shape[i];
   if (!nd) shape[nd++] = 1;
-  PetscCall(PdTapeNewNode(tape, PD_OP_SUM_DIM, nd, shape, PdNeedsGrad(tape, x, NULL, NULL), &y));
-  y->src[0]   = x;
-  y->iarg[0]  = outer;
-  y->iarg[1]  = n;
-  y->iarg[2]  = inner;
-  y->backward = ReduceBackward;
+  PetscCall(PdTapeRecord(tape, PD_OP_SUM_DIM, nd, shape, ReduceBackward, x, NULL, NULL, &y));
+  y->iarg[0] = outer;
+  y->iarg[1] = n;
+  y->iarg[2] = inner;
   PetscCall(PetscArrayzero(y->data, y->size));
   for (PetscInt o = 0; o < outer; o++)
     for (PetscInt j = 0; j < n; j++)
@@ -446,14 +437,11 @@ PetscErrorCode PdConcat(PdTensor a, PdTensor b, int dim, PdTensor *out)
   nb = b->shape[dim];
   for (int i = 0; i < a->ndim; i++) shape[i] = a->shape[i];
   shape[dim] = na + nb;
-  PetscCall(PdTapeNewNode(tape, PD_OP_CONCAT, a->ndim, shape, PdNeedsGrad(tape, a, b, NULL), &c));
-  c->src[0]   = a;
-  c->src[1]   = b;
-  c->iarg[0]  = outer;
-  c->iarg[1]  = na;
-  c->iarg[2]  = nb;
-  c->iarg[3]  = inner;
-  c->backward = ConcatBackward;
+  PetscCall(PdTapeRecord(tape, PD_OP_CONCAT, a->ndim, shape, ConcatBackward, a, b, NULL, &c));
+  c->iarg[0] = outer;
+  c->iarg[1] = na;
+  c->iarg[2] = nb;
+  c->iarg[3] = inner;
   for (PetscInt o = 0; o < outer; o++) {
     PetscCall(PetscArraycpy(c->data + o * (na + nb) * inner, a->data + o * na * inner, na * inner));
     PetscCall(PetscArraycpy(c->data + (o * (na + nb) + na) * inner, b->data + o * nb * inner, nb * inner));
@@ -487,14 +475,12 @@ PetscErrorCode PdSlice(PdTensor x, int dim, PetscInt start, PetscInt len, PdTens
   PetscCheck(start >= 0 && len >= 1 && start + len <= n, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "PdSlice: range %" PetscInt_FMT "..%" PetscInt_FMT " outside dimension %d of size %" PetscInt_FMT, start, start + len - 1, dim, n);
   for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
   shape[dim] = len;
-  PetscCall(PdTapeNewNode(tape, PD_OP_SLICE, x->ndim, shape, PdNeedsGrad(tape, x, NULL, NULL), &y));
-  y->src[0]   = x;
-  y->iarg[0]  = outer;
-  y->iarg[1]  = n;
-  y->iarg[2]  = inner;
-  y->iarg[3]  = start;
-  y->iarg[4]  = len;
-  y->backward = SliceBackward;
+  PetscCall(PdTapeRecord(tape, PD_OP_SLICE, x->ndim, shape, SliceBackward, x, NULL, NULL, &y));
+  y->iarg[0] = outer;
+  y->iarg[1] = n;
+  y->iarg[2] = inner;
+  y->iarg[3] = start;
+  y->iarg[4] = len;
   for (PetscInt o = 0; o < outer; o++) PetscCall(PetscArraycpy(y->data + o * len * inner, x->data + (o * n + start) * inner, len * inner));
   *out = y;
   PetscFunctionReturn(0);
@@ -516,9 +502,7 @@ PetscErrorCode PdReshape(PdTensor x, int ndim, const PetscInt shape[], PdTensor 
     PetscCall(PdShapeString(ndim, shape, sb, sizeof(sb)));
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "PdReshape: cannot view %s as %s; sizes differ", sa, sb);
   }
-  PetscCall(PdTapeNewNode(tape, PD_OP_RESHAPE, ndim, shape, PdNeedsGrad(tape, x, NULL, NULL), &y));
-  y->src[0]   = x;
-  y->backward = UnaryBackward;
+  PetscCall(PdTapeRecord(tape, PD_OP_RESHAPE, ndim, shape, UnaryBackward, x, NULL, NULL, &y));
   PetscCall(PetscArraycpy(y->data, x->data, size));
   *out = y;
   PetscFunctionReturn(0);
@@ -568,9 +552,7 @@ PetscErrorCode PdSwapLeading(PdTensor x, PdTensor *out)
   for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
   shape[0] = x->shape[1];
   shape[1] = x->shape[0];
-  PetscCall(PdTapeNewNode(tape, PD_OP_SWAP_LEADING, x->ndim, shape, PdNeedsGrad(tape, x, NULL, NULL), &y));
-  y->src[0]         = x;
-  y->backward       = SwapLeadingBackward;
+  PetscCall(PdTapeRecord(tape, PD_OP_SWAP_LEADING, x->ndim, shape, SwapLeadingBackward, x, NULL, NULL, &y));
   y->grad_overwrite = PETSC_TRUE;
   SwapLeadingCopy(x->shape[0], x->shape[1], x->size / (x->shape[0] * x->shape[1]), x->data, y->data, PETSC_FALSE);
   *out = y;

@@ -1,6 +1,7 @@
 /* PdParams: all of a model's parameters in one flat buffer and their gradients in another, each
    parameter a named PdTensor viewing its slice, so optimizers, checkpoints and MPI see one array. */
 #include <pdeop/params.h>
+#include "sys/array.h"
 
 const char *const PdParamKinds[] = {"other", "matrix", "conv", "spectral", "PdParamKind", "PD_PARAM_", NULL};
 
@@ -60,15 +61,7 @@ PetscErrorCode PdParamsAdd(PdParams params, const char name[], int ndim, const P
     PetscCall(PetscStrcmp(params->p[k].t->name, name, &same));
     PetscCheck(!same, params->comm, PETSC_ERR_ARG_WRONG, "Two parameters are named '%s'", name);
   }
-  if (params->n == params->max) {
-    PdParamEntry *np;
-    PetscInt      m = PetscMax(16, 2 * params->max);
-    PetscCall(PetscCalloc1(m, &np));
-    if (params->n) PetscCall(PetscArraycpy(np, params->p, params->n));
-    PetscCall(PetscFree(params->p));
-    params->p   = np;
-    params->max = m;
-  }
+  PetscCall(PdArrayMakeRoom(sizeof(PdParamEntry), params->n, 16, &params->max, (void **)&params->p));
   PetscCall(PetscNew(&t));
   t->ndim = ndim;
   for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];

@@ -2,6 +2,7 @@
    their backward rules. After the first pass of a given shape the arena has grown to its high-water
    mark, and later passes (PdTapeReset, then the same forward) allocate nothing. */
 #include <pdeop/ops.h>
+#include "sys/array.h"
 
 const char *const PdOpNames[] = {"leaf", "matmul", "bmm", "linear", "add", "sub", "mul", "div", "scale", "add_scalar", "sum", "mean", "sum_dim", "tanh", "sin", "cos", "exp", "gelu", "relu", "softplus", "square", "concat", "slice", "reshape", "channel_mix", "spectral_conv", "conv3x3", "conv3x3_t", "mse", "rel_l2", "gather", "scatter_add", "edge_matvec", "jet_activation", "gather_columns", "channel_mix_fused", "mat_apply", "pc_apply", "swap_leading"};
 _Static_assert(sizeof(PdOpNames) / sizeof(PdOpNames[0]) == PD_OP_COUNT, "every PdOpType needs a name in PdOpNames");
@@ -215,6 +216,19 @@ PetscErrorCode PdTapeNewNodeUnsetGrad(PdTape tape, PdOpType op, int ndim, const 
   PetscFunctionReturn(0);
 }
 
+/* An op's node on up to three inputs (NULL: none), its sources src[0..2]: it needs a gradient when
+   one of them has one, and backward is its rule. */
+PetscErrorCode PdTapeRecord(PdTape tape, PdOpType op, int ndim, const PetscInt shape[], PdBackwardFn backward, PdTensor a, PdTensor b, PdTensor c, PdTensor *out)
+{
+  PetscFunctionBegin;
+  PetscCall(NewNode(tape, op, ndim, shape, PdNeedsGrad(tape, a, b, c), PETSC_TRUE, out));
+  (*out)->src[0]   = a;
+  (*out)->src[1]   = b;
+  (*out)->src[2]   = c;
+  (*out)->backward = backward;
+  PetscFunctionReturn(0);
+}
+
 /* For a backward rule about to write t's gradient: true when nothing has written it yet, so the rule
    must overwrite (assign, or beta = 0) instead of adding; the gradient then counts as written. */
 PetscBool PdGradFirstWrite(PdTensor t)
@@ -242,16 +256,7 @@ static PetscErrorCode NewNode(PdTape tape, PdOpType op, int ndim, const PetscInt
     PetscCall(TapeAlloc(tape, sizeof(float) * (size_t)size, zerograd, (void **)&t->grad));
     t->grad_unset = (PetscBool)!zerograd;
   }
-  if (tape->nnodes == tape->maxnodes) {
-    PdTensor *nn;
-    PetscInt  m = PetscMax(64, 2 * tape->maxnodes);
-
-    PetscCall(PetscMalloc1(m, &nn));
-    if (tape->nnodes) PetscCall(PetscArraycpy(nn, tape->nodes, tape->nnodes));
-    PetscCall(PetscFree(tape->nodes));
-    tape->nodes    = nn;
-    tape->maxnodes = m;
-  }
+  PetscCall(PdArrayMakeRoom(sizeof(PdTensor), tape->nnodes, 64, &tape->maxnodes, (void **)&tape->nodes));
   tape->nodes[tape->nnodes++] = t;
   *out                        = t;
   PetscFunctionReturn(0);

@@ -6,7 +6,8 @@
 static PdRegistry PdObjectiveRegistry = PD_REGISTRY_INITIALIZER("objective type");
 
 /*@
-  PdObjectiveRegister - add an objective type: create fills the ops table, sets obj->data and obj->params
+  PdObjectiveRegister - add an objective type: create fills the ops table, sets obj->data (a
+  PetscMalloc block, freed by the interface after the type's destroy) and obj->params
 
   Input: name, create
 @*/
@@ -66,10 +67,32 @@ PetscErrorCode PdObjectiveSetType(PdObjective obj, PdObjectiveType type)
   if (!create) PetscFunctionReturn(0);
   if (obj->ops->destroy) PetscCall((*obj->ops->destroy)(obj));
   PetscCall(PetscMemzero(obj->ops, sizeof(obj->ops)));
-  obj->data = NULL;
+  PetscCall(PetscFree(obj->data));
   PetscCall(PetscFree(obj->type));
   PetscCall(PetscStrallocpy(type, &obj->type));
   PetscCall((*create)(obj));
+  PetscFunctionReturn(0);
+}
+
+/* A step-based objective (the PINNs): each trainer "epoch" is one optimizer step over its items in
+   order, with no epoch line, CSV row or curve, under one progress line labelled progress */
+PetscErrorCode PdObjectiveSetStepBased(PdObjective obj, const char progress[])
+{
+  PetscFunctionBegin;
+  obj->shuffle      = PETSC_FALSE;
+  obj->quiet_epochs = PETSC_TRUE;
+  PetscCall(PetscStrncpy(obj->progress, progress, sizeof(obj->progress)));
+  PetscFunctionReturn(0);
+}
+
+/* A type's SetModel: obj must be of the type whose destroy is given (types names it in the error);
+   it trains the parameters of nop (not copied), its epochs ordered by seed */
+PetscErrorCode PdObjectiveSetModelParams(PdObjective obj, PetscErrorCode (*destroy)(PdObjective), const char types[], NOp nop, PetscInt64 seed)
+{
+  PetscFunctionBegin;
+  PetscCheck(obj->ops->destroy == destroy, obj->comm, PETSC_ERR_ARG_WRONG, "The objective is %s, not %s", obj->type, types);
+  obj->seed = seed;
+  PetscCall(NOpGetParams(nop, &obj->params));
   PetscFunctionReturn(0);
 }
 
@@ -99,6 +122,7 @@ PetscErrorCode PdObjectiveDestroy(PdObjective *obj)
     PetscFunctionReturn(0);
   }
   if ((*obj)->ops->destroy) PetscCall((*(*obj)->ops->destroy)(*obj));
+  PetscCall(PetscFree((*obj)->data));
   PetscCall(PetscFree((*obj)->type));
   PetscCall(PetscFree(*obj));
   PetscFunctionReturn(0);

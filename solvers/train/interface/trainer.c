@@ -173,6 +173,18 @@ PetscErrorCode PdTrainerOptionDivergence(PetscOptionItems *PetscOptionsObject, M
   PetscFunctionReturn(0);
 }
 
+/* -iters, and -divergence_factor listed for -help (PdTrainerRunSteps reads it when it trains): the
+   options of a step-based run (the PINNs), inside their options block; man names the function */
+PetscErrorCode PdTrainerOptionSteps(PetscOptionItems *PetscOptionsObject, MPI_Comm comm, const char man[], PetscInt *iters)
+{
+  double dv = 1e4;
+
+  PetscFunctionBegin;
+  PetscCall(PdOptionsInt("-iters", "Iterations (Adam steps)", man, *iters, iters, NULL));
+  PetscCall(PdTrainerOptionDivergence(PetscOptionsObject, comm, &dv));
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdTrainerSetFromOptions - configure the loop, the objective and the optimizer
 

@@ -142,7 +142,6 @@ static PetscErrorCode Destroy_DCDM(PdObjective obj)
   PetscCall(PetscFree(d->sys));
   PetscCall(PetscFree2(d->rhs, d->which));
   PetscCall(PetscFree3(d->ework, d->vwork, d->bw));
-  PetscCall(PetscFree(obj->data));
   PetscFunctionReturn(0);
 }
 
@@ -166,11 +165,9 @@ PetscErrorCode PdObjectiveCreate_DCDM(PdObjective obj)
 PetscErrorCode PdObjectiveDCDMSetModel(PdObjective obj, NOp net, PetscInt64 seed)
 {
   PetscFunctionBegin;
-  PetscCheck(obj->ops->destroy == Destroy_DCDM, obj->comm, PETSC_ERR_ARG_WRONG, "The objective is %s, not %s", obj->type, PDOBJECTIVEDCDM);
+  PetscCall(PdObjectiveSetModelParams(obj, Destroy_DCDM, PDOBJECTIVEDCDM, net, seed));
   PetscCall(NOpSetUp(net));
   ((PdObjective_DCDM *)obj->data)->net = net;
-  obj->seed = seed;
-  PetscCall(NOpGetParams(net, &obj->params));
   PetscFunctionReturn(0);
 }
 

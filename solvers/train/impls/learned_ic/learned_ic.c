@@ -203,7 +203,6 @@ static PetscErrorCode Destroy_LearnedIC(PdObjective obj)
   for (PetscInt k = 0; k < ic->count; k++) PetscCall(PdICGraphDestroy(&ic->graphs[k]));
   PetscCall(PetscFree(ic->graphs));
   if (ic->val.A) PetscCall(ValidationDestroy(&ic->val));
-  PetscCall(PetscFree(obj->data));
   PetscFunctionReturn(0);
 }
 
@@ -234,10 +233,8 @@ PetscErrorCode PdObjectiveCreate_LearnedIC(PdObjective obj)
 PetscErrorCode PdObjectiveLearnedICSetModel(PdObjective obj, NOp model, PetscInt64 seed)
 {
   PetscFunctionBegin;
-  PetscCheck(obj->ops->destroy == Destroy_LearnedIC, obj->comm, PETSC_ERR_ARG_WRONG, "The objective is %s, not %s", obj->type, PDOBJECTIVELEARNEDIC);
+  PetscCall(PdObjectiveSetModelParams(obj, Destroy_LearnedIC, PDOBJECTIVELEARNEDIC, model, seed));
   ((PdObjective_LearnedIC *)obj->data)->model = model;
-  obj->seed = seed;
-  PetscCall(NOpGetParams(model, &obj->params));
   PetscFunctionReturn(0);
 }
 

@@ -392,11 +392,7 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   PetscCall(PdOptionsEList("-stde_dist", "Directions of -estimator stde", "PdPinnSetFromOptions", dists, 3, dists[dist], &dist, &distset));
   PetscCall(PdOptionsInt("-stde_dirs", "Directions per point (stde) or axes per step (sdgd)", "PdPinnSetFromOptions", p->V, &p->V, NULL));
   PetscCall(PdOptionsInt("-batch", "Residual points per iteration", "PdPinnSetFromOptions", p->batch, &p->batch, NULL));
-  PetscCall(PdOptionsInt("-iters", "Iterations (Adam steps)", "PdPinnSetFromOptions", p->iters, &p->iters, NULL));
-  { /* read again by the training loop (PdTrainerRunSteps); listed here for -help */
-    double dv = 1e4;
-    PetscCall(PdTrainerOptionDivergence(PetscOptionsObject, p->comm, &dv));
-  }
+  PetscCall(PdTrainerOptionSteps(PetscOptionsObject, p->comm, "PdPinnSetFromOptions", &p->iters));
   PetscCall(PdOptionsEList("-boundary", "Boundary condition u = 0 on |x| = 1: hard (u = (1 - |x|^2) N(x)) or penalty", "PdPinnSetFromOptions", PdPinnBoundaries, 2, PdPinnBoundaries[bc], &bc, NULL));
   PetscCall(PdOptionsReal("-boundary_weight", "Weight of the boundary penalty (the initial one with annealing)", "PdPinnSetFromOptions", p->lw.weight0, &p->lw.weight0, NULL));
   PetscCall(PdPinnLossWeightOptions(PetscOptionsObject, &p->lw));

@@ -300,7 +300,6 @@ static PetscErrorCode Destroy_PinnBall(PdObjective obj)
 
   PetscFunctionBegin;
   PetscCall(PetscFree5(o->xs, o->xb, o->g, o->lap, o->uval));
-  PetscCall(PetscFree(obj->data));
   PetscFunctionReturn(0);
 }
 
@@ -311,13 +310,11 @@ PetscErrorCode PdObjectiveCreate_PinnBall(PdObjective obj)
   PetscFunctionBegin;
   PetscCall(PetscNew(&o));
   obj->data          = o;
-  obj->shuffle       = PETSC_FALSE;
-  obj->quiet_epochs  = PETSC_TRUE;
   obj->ops->items    = Items_PinnBall;
   obj->ops->lossgrad = LossGrad_PinnBall;
   obj->ops->stepend  = StepEnd_PinnBall;
   obj->ops->destroy  = Destroy_PinnBall;
-  PetscCall(PetscStrncpy(obj->progress, "pinn", sizeof(obj->progress)));
+  PetscCall(PdObjectiveSetStepBased(obj, "pinn"));
   PetscFunctionReturn(0);
 }
 
@@ -328,11 +325,9 @@ PetscErrorCode PdObjectivePinnBallSetPinn(PdObjective obj, PdPinn p)
   PdObjective_PinnBall *o = (PdObjective_PinnBall *)obj->data;
 
   PetscFunctionBegin;
-  PetscCheck(obj->ops->destroy == Destroy_PinnBall, obj->comm, PETSC_ERR_ARG_WRONG, "The objective is %s, not %s", obj->type, PDOBJECTIVEPINNBALL);
   PetscCall(PdPinnSetUp(p));
-  o->p      = p;
-  obj->seed = p->seed;
-  PetscCall(NOpGetParams(p->nop, &obj->params));
+  PetscCall(PdObjectiveSetModelParams(obj, Destroy_PinnBall, PDOBJECTIVEPINNBALL, p->nop, p->seed));
+  o->p = p;
   PetscCall(PetscFree5(o->xs, o->xb, o->g, o->lap, o->uval));
   PetscCall(PetscMalloc5((size_t)p->batch * p->d, &o->xs, p->bc == PD_PINN_PENALTY ? (size_t)p->bbatch * p->d : 1, &o->xb, p->batch, &o->g, p->batch, &o->lap, p->batch, &o->uval));
   PetscFunctionReturn(0);

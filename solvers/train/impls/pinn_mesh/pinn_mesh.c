@@ -195,11 +195,7 @@ PetscErrorCode PdPinnMeshSetFromOptions(PdPinnMesh p)
   PetscCall(PdOptionsRealArray("-helmholtz_a", "Helmholtz: u = sin(a1 pi x) sin(a2 pi y)", "", a, &na, NULL));
   PetscCall(PdOptionsInt("-batch", "Residual points per iteration (in the cells)", "", p->batch, &p->batch, NULL));
   PetscCall(PdOptionsInt("-boundary_batch", "Boundary points per iteration (on the boundary faces)", "", p->bbatch, &p->bbatch, NULL));
-  PetscCall(PdOptionsInt("-iters", "Iterations (Adam steps)", "", p->iters, &p->iters, NULL));
-  { /* read again by the training loop (PdTrainerRunSteps); listed here for -help */
-    double dv = 1e4;
-    PetscCall(PdTrainerOptionDivergence(PetscOptionsObject, p->comm, &dv));
-  }
+  PetscCall(PdTrainerOptionSteps(PetscOptionsObject, p->comm, "", &p->iters));
   PetscCall(PdOptionsInt("-seed", "Seed of the initialisation and the sampling", "", p->seed, &p->seed, NULL));
   PetscCall(PdOptionsReal("-boundary_weight", "Weight of the boundary loss (the initial one with annealing)", "", p->lw.weight0, &p->lw.weight0, NULL));
   PetscCall(PdPinnLossWeightOptions(PetscOptionsObject, &p->lw));

@@ -147,7 +147,6 @@ static PetscErrorCode Destroy_PinnMesh(PdObjective obj)
   PetscFunctionBegin;
   if (o->log) PetscCall(PetscFClose(obj->comm, o->log));
   PetscCall(PetscFree4(o->xs, o->f, o->xb, o->g));
-  PetscCall(PetscFree(obj->data));
   PetscFunctionReturn(0);
 }
 
@@ -157,15 +156,13 @@ PetscErrorCode PdObjectiveCreate_PinnMesh(PdObjective obj)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&o));
-  obj->data          = o;
-  obj->shuffle       = PETSC_FALSE;
-  obj->quiet_epochs  = PETSC_TRUE;
+  obj->data           = o;
   obj->ops->items     = Items_PinnMesh;
   obj->ops->stepbegin = StepBegin_PinnMesh;
   obj->ops->lossgrad  = LossGrad_PinnMesh;
   obj->ops->stepend   = StepEnd_PinnMesh;
   obj->ops->destroy   = Destroy_PinnMesh;
-  PetscCall(PetscStrncpy(obj->progress, "pinn", sizeof(obj->progress)));
+  PetscCall(PdObjectiveSetStepBased(obj, "pinn"));
   PetscFunctionReturn(0);
 }
 
@@ -176,11 +173,9 @@ PetscErrorCode PdObjectivePinnMeshSetPinn(PdObjective obj, PdPinnMesh p)
   PdObjective_PinnMesh *o = (PdObjective_PinnMesh *)obj->data;
 
   PetscFunctionBegin;
-  PetscCheck(obj->ops->destroy == Destroy_PinnMesh, obj->comm, PETSC_ERR_ARG_WRONG, "The objective is %s, not %s", obj->type, PDOBJECTIVEPINNMESH);
   PetscCall(PdPinnMeshSetUp(p));
-  o->p      = p;
-  obj->seed = p->seed;
-  PetscCall(NOpGetParams(p->nop, &obj->params));
+  PetscCall(PdObjectiveSetModelParams(obj, Destroy_PinnMesh, PDOBJECTIVEPINNMESH, p->nop, p->seed));
+  o->p = p;
   PetscCall(PetscFree4(o->xs, o->f, o->xb, o->g));
   PetscCall(PetscMalloc4(2 * p->batch, &o->xs, p->batch, &o->f, 2 * p->bbatch, &o->xb, p->bbatch, &o->g));
   if (p->log[0] && !o->log) {

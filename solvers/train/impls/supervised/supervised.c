@@ -342,7 +342,6 @@ static PetscErrorCode Destroy_Supervised(PdObjective obj)
   PetscFunctionBegin;
   PetscCall(PetscFree2(s->rpred, s->radj));
   PetscCall(PdResidualDestroy(&s->res));
-  PetscCall(PetscFree(obj->data));
   PetscFunctionReturn(0);
 }
 
@@ -396,13 +395,13 @@ PetscErrorCode PdObjectiveCreate_Rollout(PdObjective obj)
 PetscErrorCode PdObjectiveSupervisedSetModel(PdObjective obj, NOp nop)
 {
   PdObjective_Supervised *s = (PdObjective_Supervised *)obj->data;
+  PetscInt64              seed;
 
   PetscFunctionBegin;
-  PetscCheck(obj->ops->destroy == Destroy_Supervised, obj->comm, PETSC_ERR_ARG_WRONG, "The objective is %s, not supervised or rollout", obj->type);
+  PetscCall(NOpGetSeed(nop, &seed));
+  PetscCall(PdObjectiveSetModelParams(obj, Destroy_Supervised, "supervised or rollout", nop, seed));
   PetscCall(NOpSetUp(nop));
   s->nop = nop;
-  PetscCall(NOpGetParams(nop, &obj->params));
-  PetscCall(NOpGetSeed(nop, &obj->seed));
   PetscCall(UpdateType(obj));
   PetscFunctionReturn(0);
 }

@@ -26,26 +26,15 @@ PetscErrorCode PdDenseStackSetUp(PdDenseStack *s, PdParams params, const char pr
   PetscFunctionReturn(0);
 }
 
+/* the engine's op of each activation, indexed by PdActivation */
+static PetscErrorCode (*const ActivationOps[])(PdTensor, PdTensor *) = {PdTanh, PdGelu, PdRelu, PdSin, PdSoftplus};
+
+/* y = act(x) elementwise */
 PetscErrorCode PdActivate(PdActivation act, PdTensor x, PdTensor *y)
 {
   PetscFunctionBegin;
-  switch (act) {
-  case PD_ACT_TANH:
-    PetscCall(PdTanh(x, y));
-    break;
-  case PD_ACT_GELU:
-    PetscCall(PdGelu(x, y));
-    break;
-  case PD_ACT_RELU:
-    PetscCall(PdRelu(x, y));
-    break;
-  case PD_ACT_SIN:
-    PetscCall(PdSin(x, y));
-    break;
-  case PD_ACT_SOFTPLUS:
-    PetscCall(PdSoftplus(x, y));
-    break;
-  }
+  PetscCheck(act >= PD_ACT_TANH && act <= PD_ACT_SOFTPLUS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "PdActivate: unknown activation %d", (int)act);
+  PetscCall(ActivationOps[act](x, y));
   PetscFunctionReturn(0);
 }
 

@@ -145,3 +145,23 @@ PetscErrorCode NOpCheckLoadedOptions(NOp nop, const char file[])
   }
   PetscFunctionReturn(0);
 }
+
+/* set n integer hyperparameters (fields of the type's data) and run the type's check; if it fails,
+   the model keeps its old values and the check's error is returned */
+PetscErrorCode NOpHyperSetIntsChecked(NOp nop, PetscInt n, PetscInt *const fields[], const PetscInt values[])
+{
+  PetscInt       old[8];
+  PetscErrorCode ierr = 0;
+
+  PetscFunctionBegin;
+  PetscCheck(n >= 0 && n <= 8, nop->comm, PETSC_ERR_PLIB, "NOpHyperSetIntsChecked sets at most 8 values, got %" PetscInt_FMT, n);
+  for (PetscInt i = 0; i < n; i++) {
+    old[i]     = *fields[i];
+    *fields[i] = values[i];
+  }
+  if (nop->ops.check) ierr = nop->ops.check(nop);
+  if (ierr)
+    for (PetscInt i = 0; i < n; i++) *fields[i] = old[i];
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}

@@ -76,6 +76,8 @@ PETSC_EXTERN PetscErrorCode PdDenseStackJetForward(PdDenseStack *, const PdJetSe
 PETSC_INTERN PetscErrorCode NOpHyperSetFromOptions(NOp, PetscOptionItems *);
 PETSC_INTERN PetscErrorCode NOpHyperGetMeta(NOp, PdDict);
 PETSC_INTERN PetscErrorCode NOpHyperSetMeta(NOp, PdDict);
+/* the setters NOpMLPSetLayers & co.: new values that the type's check rejects leave the model as it was */
+PETSC_INTERN PetscErrorCode NOpHyperSetIntsChecked(NOp, PetscInt, PetscInt *const[], const PetscInt[]);
 /* NOpMLPSetLayers & co.: the model's type must be this one, and it must not be set up yet */
 PETSC_EXTERN PetscErrorCode NOpCheckTypeForSetter(NOp, NOpType, const char[]);
 

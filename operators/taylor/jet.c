@@ -71,26 +71,17 @@ PetscErrorCode PdJetLinear(const PdJet *in, PdTensor W, PdTensor b, PdJet *out)
   PetscFunctionReturn(0);
 }
 
+/* the dense activation of each Taylor-mode function, indexed by PdJetFn */
+static const PdActivation JetFnActivations[] = {PD_ACT_TANH, PD_ACT_SIN, PD_ACT_SOFTPLUS, PD_ACT_GELU};
+
 /*@ PdJetActivate - an elementwise activation on a jet (primal op plus PdJetActivation) @*/
 PetscErrorCode PdJetActivate(PdJetFn fn, const PdJet *in, PdJet *out)
 {
   PdJet j = *in;
 
   PetscFunctionBegin;
-  switch (fn) {
-  case PD_JET_TANH:
-    PetscCall(PdTanh(in->p, &j.p));
-    break;
-  case PD_JET_SIN:
-    PetscCall(PdSin(in->p, &j.p));
-    break;
-  case PD_JET_SOFTPLUS:
-    PetscCall(PdSoftplus(in->p, &j.p));
-    break;
-  case PD_JET_GELU:
-    PetscCall(PdGelu(in->p, &j.p));
-    break;
-  }
+  PetscCheck(fn >= PD_JET_TANH && fn <= PD_JET_GELU, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "PdJetActivate: unknown activation %d", (int)fn);
+  PetscCall(PdActivate(JetFnActivations[fn], in->p, &j.p));
   if (in->c) PetscCall(PdJetActivation(fn, in->order, in->p, in->c, &j.c));
   *out = j;
   PetscFunctionReturn(0);
@@ -216,23 +207,12 @@ PetscErrorCode PdJetSeedSquaredNorm(const PdJetSeed *seed, PdTape tape, PetscInt
 static PetscErrorCode JetFnFromActivation(PdActivation act, PdJetFn *fn)
 {
   PetscFunctionBegin;
-  switch (act) {
-  case PD_ACT_TANH:
-    *fn = PD_JET_TANH;
-    break;
-  case PD_ACT_SIN:
-    *fn = PD_JET_SIN;
-    break;
-  case PD_ACT_SOFTPLUS:
-    *fn = PD_JET_SOFTPLUS;
-    break;
-  case PD_ACT_GELU:
-    *fn = PD_JET_GELU;
-    break;
-  default:
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "Jets need a smooth activation (tanh, sin, softplus, gelu); the model uses %s (-mlp_activation)", PdActivations[act]);
-  }
-  PetscFunctionReturn(0);
+  for (int f = PD_JET_TANH; f <= PD_JET_GELU; f++)
+    if (JetFnActivations[f] == act) {
+      *fn = (PdJetFn)f;
+      PetscFunctionReturn(0);
+    }
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_SUP, "Jets need a smooth activation (tanh, sin, softplus, gelu); the model uses %s (-mlp_activation)", PdActivations[act]);
 }
 
 /*@

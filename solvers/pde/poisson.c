@@ -62,6 +62,30 @@ static inline PetscBool OnBoundary(const Grid *g, PetscInt i, PetscInt j, PetscI
   return (PetscBool)(i == 0 || i == g->M - 1 || (g->dim > 1 && (j == 0 || j == g->N - 1)) || (g->dim > 2 && (k == 0 || k == g->P - 1)));
 }
 
+/* the row at a node: diag alone on the boundary, else the stencil without the couplings to boundary nodes */
+static PetscErrorCode LaplacianRow(void *ctx, MatStencil row, PetscInt *n, MatStencil col[], PetscScalar v[])
+{
+  const Grid *g = (const Grid *)ctx;
+
+  PetscFunctionBegin;
+  col[0] = row;
+  v[0]   = g->diag;
+  *n     = 1;
+  if (OnBoundary(g, row.i, row.j, row.k)) PetscFunctionReturn(0);
+  for (int d = 0; d < g->dim; d++)
+    for (int s = -1; s <= 1; s += 2) {
+      MatStencil c = row;
+      PetscReal  h = d == 0 ? g->hx : d == 1 ? g->hy : g->hz;
+      if (d == 0) c.i += s;
+      else if (d == 1) c.j += s;
+      else c.k += s;
+      if (OnBoundary(g, c.i, c.j, c.k)) continue; /* lifted to the right-hand side */
+      col[*n]   = c;
+      v[(*n)++] = -1.0 / (h * h);
+    }
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdPoissonFDOperator - assemble the finite-difference Laplacian on a node-based DMDA
 
@@ -71,44 +95,11 @@ static inline PetscBool OnBoundary(const Grid *g, PetscInt i, PetscInt j, PetscI
 @*/
 PetscErrorCode PdPoissonFDOperator(DM da, Mat A)
 {
-  Grid     g;
-  PetscInt xs, ys, zs, xm, ym, zm;
+  Grid g;
 
   PetscFunctionBegin;
   PetscCall(GetGrid(da, &g));
-  PetscCall(DMDAGetCorners(da, &xs, &ys, &zs, &xm, &ym, &zm));
-  for (PetscInt k = zs; k < zs + zm; k++)
-    for (PetscInt j = ys; j < ys + ym; j++)
-      for (PetscInt i = xs; i < xs + xm; i++) {
-        MatStencil  row = {0}, col[7];
-        PetscScalar v[7];
-        PetscInt    n = 0;
-        row.i = i;
-        row.j = j;
-        row.k = k;
-        if (OnBoundary(&g, i, j, k)) {
-          PetscCall(MatSetValuesStencil(A, 1, &row, 1, &row, &g.diag, INSERT_VALUES));
-          continue;
-        }
-        col[n]   = row;
-        v[n++]   = g.diag;
-        for (int d = 0; d < g.dim; d++)
-          for (int s = -1; s <= 1; s += 2) {
-            MatStencil c = row;
-            PetscReal  h = d == 0 ? g.hx : d == 1 ? g.hy : g.hz;
-            if (d == 0) c.i += s;
-            else if (d == 1) c.j += s;
-            else c.k += s;
-            if (OnBoundary(&g, c.i, c.j, c.k)) continue; /* lifted to the right-hand side */
-            col[n]   = c;
-            v[n++]   = -1.0 / (h * h);
-          }
-        PetscCall(MatSetValuesStencil(A, 1, &row, n, col, v, INSERT_VALUES));
-      }
-  PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatSetOption(A, MAT_SYMMETRIC, PETSC_TRUE));
-  PetscCall(MatSetOption(A, MAT_SPD, PETSC_TRUE));
+  PetscCall(PdDMDAAssembleSPD(da, A, LaplacianRow, &g));
   PetscFunctionReturn(0);
 }
 

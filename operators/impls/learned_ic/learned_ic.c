@@ -173,16 +173,9 @@ PetscErrorCode NOpLearnedICSetLayers(NOp nop, PetscInt width, PetscInt layers)
   PetscCall(NOpCheckTypeForSetter(nop, NOPLEARNEDIC, "NOpLearnedICSetLayers"));
   m = (NOp_LearnedIC *)nop->data;
   {
-    const PetscInt ow = m->width, ol = m->layers;
-    PetscErrorCode ierr;
-    m->width  = width;
-    m->layers = layers;
-    ierr      = NOpCheck_LearnedIC(nop);
-    if (ierr) { /* keep the model as it was */
-      m->width  = ow;
-      m->layers = ol;
-    }
-    PetscCall(ierr);
+    PetscInt *const f[2] = {&m->width, &m->layers};
+    const PetscInt  v[2] = {width, layers};
+    PetscCall(NOpHyperSetIntsChecked(nop, 2, f, v));
   }
   PetscFunctionReturn(0);
 }

@@ -43,6 +43,20 @@ static PetscErrorCode NOpCheck_MgNO(NOp nop)
   PetscFunctionReturn(0);
 }
 
+/* declare the 3x3 (3x3x3) convolution "layer<k>.level<l>.<what>" (<what><i> for the extra smoothing
+   step i > 0), uniform in +-cs, tagged as a convolution for the matrix-aware optimizers */
+static PetscErrorCode AddConv(NOp nop, PetscInt k, PetscInt l, const char what[], PetscInt i, PetscInt nd, const PetscInt s[], float cs, PdTensor *t)
+{
+  char name[64];
+
+  PetscFunctionBegin;
+  if (i > 0) PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".%s%" PetscInt_FMT, k, l, what, i));
+  else PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".%s", k, l, what));
+  PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, t));
+  PetscCall(PdParamsSetKind(nop->params, *t, PD_PARAM_CONV));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode NOpSetUp_MgNO(NOp nop)
 {
   NOp_MgNO *m = (NOp_MgNO *)nop->data;
@@ -62,32 +76,16 @@ static PetscErrorCode NOpSetUp_MgNO(NOp nop)
   for (PetscInt k = 0; k < m->layers; k++) {
     for (PetscInt l = 0; l < L; l++) {
       s[0] = w, s[1] = w, s[2] = s[3] = s[4] = 3;
-      PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".A", k, l));
-      PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->A[k * L + l]));
-      PetscCall(PdParamsSetKind(nop->params, m->A[k * L + l], PD_PARAM_CONV));
-      PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".B", k, l));
-      PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->B[k * L + l]));
-      PetscCall(PdParamsSetKind(nop->params, m->B[k * L + l], PD_PARAM_CONV));
+      PetscCall(AddConv(nop, k, l, "A", 0, nd, s, cs, &m->A[k * L + l]));
+      PetscCall(AddConv(nop, k, l, "B", 0, nd, s, cs, &m->B[k * L + l]));
       for (PetscInt i = 1; i < m->smooth; i++) {
-        PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".A%" PetscInt_FMT, k, l, i));
-        PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->SA[(k * L + l) * m->smooth + i]));
-        PetscCall(PdParamsSetKind(nop->params, m->SA[(k * L + l) * m->smooth + i], PD_PARAM_CONV));
-        PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".B%" PetscInt_FMT, k, l, i));
-        PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->SB[(k * L + l) * m->smooth + i]));
-        PetscCall(PdParamsSetKind(nop->params, m->SB[(k * L + l) * m->smooth + i], PD_PARAM_CONV));
+        PetscCall(AddConv(nop, k, l, "A", i, nd, s, cs, &m->SA[(k * L + l) * m->smooth + i]));
+        PetscCall(AddConv(nop, k, l, "B", i, nd, s, cs, &m->SB[(k * L + l) * m->smooth + i]));
       }
       if (l < L - 1) {
-        PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".R", k, l));
-        PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->R[k * L + l]));
-        PetscCall(PdParamsSetKind(nop->params, m->R[k * L + l], PD_PARAM_CONV));
-        PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".P", k, l));
-        PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->P[k * L + l]));
-        PetscCall(PdParamsSetKind(nop->params, m->P[k * L + l], PD_PARAM_CONV));
-        if (m->post) {
-          PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".level%" PetscInt_FMT ".C", k, l));
-          PetscCall(PdParamsAdd(nop->params, name, nd + 2, s, PD_INIT_UNIFORM, cs, &m->C[k * L + l]));
-          PetscCall(PdParamsSetKind(nop->params, m->C[k * L + l], PD_PARAM_CONV));
-        }
+        PetscCall(AddConv(nop, k, l, "R", 0, nd, s, cs, &m->R[k * L + l]));
+        PetscCall(AddConv(nop, k, l, "P", 0, nd, s, cs, &m->P[k * L + l]));
+        if (m->post) PetscCall(AddConv(nop, k, l, "C", 0, nd, s, cs, &m->C[k * L + l]));
       }
     }
     s[0] = w, s[1] = w;

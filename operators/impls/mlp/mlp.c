@@ -130,16 +130,9 @@ PetscErrorCode NOpMLPSetLayers(NOp nop, PetscInt width, PetscInt depth)
   PetscCall(NOpCheckTypeForSetter(nop, NOPMLP, "NOpMLPSetLayers"));
   m = (NOp_MLP *)nop->data;
   {
-    const PetscInt ow = m->width, od = m->depth;
-    PetscErrorCode ierr;
-    m->width = width;
-    m->depth = depth;
-    ierr     = NOpCheck_MLP(nop);
-    if (ierr) { /* keep the model as it was */
-      m->width = ow;
-      m->depth = od;
-    }
-    PetscCall(ierr);
+    PetscInt *const f[2] = {&m->width, &m->depth};
+    const PetscInt  v[2] = {width, depth};
+    PetscCall(NOpHyperSetIntsChecked(nop, 2, f, v));
   }
   PetscFunctionReturn(0);
 }

@@ -73,3 +73,9 @@ PETSC_INTERN PetscErrorCode PdProblemCheckType(PdProblem, PdProblemType, const c
 PETSC_INTERN PetscErrorCode PdPoissonFDSetUp(DM, PdMMSType, const char[], KSP *, Vec *, Vec *);
 PETSC_INTERN PetscErrorCode PdScalarFEMSetUp(DM, const PdScalarProblem *, const char[], Mat *, Vec *, Vec *, KSP *);
 PETSC_INTERN PetscErrorCode PdScalarFEMError(DM, const PdScalarProblem *, Vec, PetscReal *);
+
+/* One row of a stencil operator at the point row (solvers/pde/stencil.c): its n entries, the
+   diagonal usually first; PdDMDAAssembleSPD calls it for each owned point of the DMDA */
+#define PD_STENCIL_MAX 7
+typedef PetscErrorCode (*PdStencilRowFn)(void *, MatStencil, PetscInt *, MatStencil[], PetscScalar[]);
+PETSC_INTERN PetscErrorCode PdDMDAAssembleSPD(DM, Mat, PdStencilRowFn, void *);

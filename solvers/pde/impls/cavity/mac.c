@@ -9,6 +9,33 @@
 
 #include "ghia1982.h"
 
+/* the pressure row at point (i, j) of the nc x nc cells: identity rows for cell (0,0) and the unused
+   points, else the Neumann 5-point stencil (couplings to cell (0,0) dropped) */
+static PetscErrorCode PressureRow(void *ctx, MatStencil row, PetscInt *n, MatStencil col[], PetscScalar v[])
+{
+  const PetscInt nc = *(const PetscInt *)ctx, i = row.i, j = row.j;
+
+  PetscFunctionBegin;
+  *n     = 1;
+  col[0] = row;
+  v[0]   = 0;
+  if (i >= nc || j >= nc || (i == 0 && j == 0)) v[0] = 1;
+  else {
+    const PetscInt di[4] = {-1, 1, 0, 0}, dj[4] = {0, 0, -1, 1};
+    for (int q = 0; q < 4; q++) {
+      PetscInt ii = i + di[q], jj = j + dj[q];
+      if (ii < 0 || jj < 0 || ii >= nc || jj >= nc) continue;
+      v[0] += 1;
+      if (ii == 0 && jj == 0) continue;
+      col[*n]   = row;
+      col[*n].i = ii;
+      col[*n].j = jj;
+      v[(*n)++] = -1;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdCavityPressureOperator - the cavity's pressure matrix on an n x n DMDA (one field): -h^2 Laplace
   with zero Neumann conditions on the (n-1) x (n-1) cells, the pressure of cell (0,0) fixed to 0 (its
@@ -17,44 +44,12 @@
 @*/
 PetscErrorCode PdCavityPressureOperator(DM pda, Mat A)
 {
-  PetscInt xs, ys, xm, ym, n;
-  struct {
-    PetscInt nc;
-    Mat      A;
-  } cc, *c = &cc;
+  PetscInt n, nc;
 
   PetscFunctionBegin;
   PetscCall(DMDAGetInfo(pda, NULL, &n, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
-  c->nc = n - 1;
-  c->A  = A;
-  PetscCall(DMDAGetCorners(pda, &xs, &ys, NULL, &xm, &ym, NULL));
-  for (PetscInt j = ys; j < ys + ym; j++)
-    for (PetscInt i = xs; i < xs + xm; i++) {
-      MatStencil  row = {.i = i, .j = j}, col[5];
-      PetscScalar v[5];
-      PetscInt    n = 1;
-      col[0] = row;
-      v[0]   = 0;
-      if (i >= c->nc || j >= c->nc || (i == 0 && j == 0)) v[0] = 1;
-      else {
-        const PetscInt di[4] = {-1, 1, 0, 0}, dj[4] = {0, 0, -1, 1};
-        for (int q = 0; q < 4; q++) {
-          PetscInt ii = i + di[q], jj = j + dj[q];
-          if (ii < 0 || jj < 0 || ii >= c->nc || jj >= c->nc) continue;
-          v[0] += 1;
-          if (ii == 0 && jj == 0) continue;
-          col[n]   = row;
-          col[n].i = ii;
-          col[n].j = jj;
-          v[n++]   = -1;
-        }
-      }
-      PetscCall(MatSetValuesStencil(c->A, 1, &row, n, col, v, INSERT_VALUES));
-    }
-  PetscCall(MatAssemblyBegin(c->A, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatAssemblyEnd(c->A, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatSetOption(c->A, MAT_SYMMETRIC, PETSC_TRUE));
-  PetscCall(MatSetOption(c->A, MAT_SPD, PETSC_TRUE));
+  nc = n - 1;
+  PetscCall(PdDMDAAssembleSPD(pda, A, PressureRow, &nc));
   PetscFunctionReturn(0);
 }
 

@@ -8,6 +8,7 @@
 #include <pdeop/nop.h>
 #include <pdeop/ops.h>
 #include <pdeop/field.h>
+#include "precond/modelfile.h"
 
 /*@
   PdRitzVectors - m steps of Lanczos with full reorthogonalisation from a random start; returns the
@@ -119,18 +120,10 @@ static PetscErrorCode KSPSetUp_DCDM(KSP ksp)
   PetscCall(KSPGetOperators(ksp, &A, NULL));
   PetscCall(MatGetSize(A, &n, NULL));
   if (!d->net) {
-    PdDict      meta;
-    const char *pre = NULL;
-    PetscBool   has;
+    PetscBool dcdm;
     PetscCheck(d->file[0], comm, PETSC_ERR_ARG_WRONGSTATE, "-ksp_type dcdm needs a model: give -ksp_dcdm_model model.h5 (train one with: pdeop precond train -type dcdm)");
-    PetscCall(PdCheckpointReadMeta(comm, d->file, &meta, NULL));
-    PetscCall(PdDictHas(meta, "precond", &has));
-    if (has) PetscCall(PdDictGetString(meta, "precond", &pre));
-    if (!has || strcmp(pre, "dcdm")) {
-      PetscCall(PdDictDestroy(&meta));
-      SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a dcdm model (train one with: pdeop precond train -type dcdm)", d->file);
-    }
-    PetscCall(PdDictDestroy(&meta));
+    PetscCall(PdCheckpointAttributeIs(comm, d->file, "precond", "dcdm", &dcdm, NULL, 0));
+    PetscCheck(dcdm, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' is not a dcdm model (train one with: pdeop precond train -type dcdm)", d->file);
     PetscCall(NOpLoad(PETSC_COMM_SELF, d->file, &d->net, NULL));
     PetscCall(PdTapeCreate(PETSC_COMM_SELF, &d->tape));
     PetscCall(PdTapeSetGradEnabled(d->tape, PETSC_FALSE));
@@ -329,14 +322,12 @@ static PetscErrorCode KSPDestroy_DCDM(KSP ksp)
 static PetscErrorCode KSPSetFromOptions_DCDM(KSP ksp, PetscOptionItems *PetscOptionsObject)
 {
   KSP_DCDM *d = (KSP_DCDM *)ksp->data;
-  char      file[PETSC_MAX_PATH_LEN];
-  PetscBool set;
+  PetscBool changed;
 
   PetscFunctionBegin;
   PetscOptionsHeadBegin(PetscOptionsObject, "Deep conjugate directions (dcdm) options");
-  PetscCall(PetscOptionsString("-ksp_dcdm_model", "HDF5 model from pdeop precond train -type dcdm", "KSPDCDM", d->file, file, sizeof(file), &set));
-  if (set && strcmp(file, d->file)) {
-    PetscCall(PetscStrncpy(d->file, file, sizeof(d->file)));
+  PetscCall(PdOptionsModelFile(PetscOptionsObject, "-ksp_dcdm_model", "HDF5 model from pdeop precond train -type dcdm", "KSPDCDM", d->file, sizeof(d->file), &changed));
+  if (changed) {
     PetscCall(NOpDestroy(&d->net));
     PetscCall(PdTapeDestroy(&d->tape));
   }

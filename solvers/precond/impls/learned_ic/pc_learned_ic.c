@@ -8,6 +8,7 @@
 #include <pdeop/rng.h>
 #include <pdeop/options.h>
 #include <pdeop/systems.h>
+#include "precond/modelfile.h"
 
 const char *const PCLearnedICFallbacks[] = {"none", "icc", "PCLearnedICFallback", "PC_LEARNED_IC_FALLBACK_", NULL};
 
@@ -125,22 +126,12 @@ static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad)
    the type is checked before a model of another kind is built */
 static PetscErrorCode LoadModel(const char file[], NOp *model)
 {
-  PdDict      meta;
-  const char *type = NULL;
-  PetscBool   has, same = PETSC_FALSE;
+  char      type[64];
+  PetscBool same;
 
   PetscFunctionBegin;
-  PetscCall(PdCheckpointReadMeta(PETSC_COMM_SELF, file, &meta, NULL));
-  PetscCall(PdDictHas(meta, "model", &has));
-  if (has) PetscCall(PdDictGetString(meta, "model", &type));
-  if (has) PetscCall(PetscStrcmp(type, NOPLEARNEDIC, &same));
-  if (!same) {
-    char t[64];
-    PetscCall(PetscStrncpy(t, has ? type : "(none)", sizeof(t)));
-    PetscCall(PdDictDestroy(&meta));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s' holds a '%s' model, not a learned_ic preconditioner (train one with: pdeop precond train -type learned_ic)", file, t);
-  }
-  PetscCall(PdDictDestroy(&meta));
+  PetscCall(PdCheckpointAttributeIs(PETSC_COMM_SELF, file, "model", NOPLEARNEDIC, &same, type, sizeof(type)));
+  PetscCheck(same, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "'%s' holds a '%s' model, not a learned_ic preconditioner (train one with: pdeop precond train -type learned_ic)", file, type);
   PetscCall(NOpLoad(PETSC_COMM_SELF, file, model, NULL));
   PetscFunctionReturn(0);
 }
@@ -327,14 +318,12 @@ static PetscErrorCode PCDestroy_LearnedIC(PC pc)
 static PetscErrorCode PCSetFromOptions_LearnedIC(PC pc, PetscOptionItems *PetscOptionsObject)
 {
   PC_LearnedIC *ic = (PC_LearnedIC *)pc->data;
-  char          file[PETSC_MAX_PATH_LEN];
-  PetscBool     set;
+  PetscBool     changed;
 
   PetscFunctionBegin;
   PetscOptionsHeadBegin(PetscOptionsObject, "Learned incomplete Cholesky options");
-  PetscCall(PetscOptionsString("-pc_learned_model", "HDF5 model from pdeop precond train -type learned_ic", "PCLEARNEDIC", ic->file, file, sizeof(file), &set));
-  if (set && strcmp(file, ic->file)) {
-    PetscCall(PetscStrncpy(ic->file, file, sizeof(ic->file)));
+  PetscCall(PdOptionsModelFile(PetscOptionsObject, "-pc_learned_model", "HDF5 model from pdeop precond train -type learned_ic", "PCLEARNEDIC", ic->file, sizeof(ic->file), &changed));
+  if (changed) {
     PetscCall(NOpDestroy(&ic->model));
     pc->setupcalled = 0;
   }

@@ -167,6 +167,20 @@ static PetscErrorCode PrecondTrainerRun(PdTrainer tr, PetscInt epochs, const cha
   PetscFunctionReturn(0);
 }
 
+/* Under -help the options are listed by now: free the trainer, its objective and its network and
+   say done; otherwise options nobody read are an error */
+static PetscErrorCode PrecondTrainerHelpDone(MPI_Comm comm, PdTrainer *tr, PdObjective *obj, NOp *net, PetscBool *done)
+{
+  PetscFunctionBegin;
+  PetscCall(PdOptionsHelp(done));
+  if (*done) {
+    PetscCall(PdTrainerDestroy(tr));
+    PetscCall(PdObjectiveDestroy(obj));
+    PetscCall(NOpDestroy(net));
+  } else PetscCall(PdOptionsCheckUnused(comm, "precond train"));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode TrainIC(MPI_Comm comm, Systems *sy, PetscInt count, PetscInt64 seed, const char out[], const char logfile[], PdDict report)
 {
   PdFamily      *fam = sy->fam;
@@ -206,14 +220,8 @@ static PetscErrorCode TrainIC(MPI_Comm comm, Systems *sy, PetscInt count, PetscI
   PetscCall(PdObjectiveSetType(obj, PDOBJECTIVELEARNEDIC));
   PetscCall(PdObjectiveLearnedICSetModel(obj, model, seed));
   PetscCall(PrecondTrainerCreate(obj, epochs, batch, &tr));
-  PetscCall(PdOptionsHelp(&help));
-  if (help) { /* the options above are listed: done */
-    PetscCall(PdTrainerDestroy(&tr));
-    PetscCall(PdObjectiveDestroy(&obj));
-    PetscCall(NOpDestroy(&model));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(PdOptionsCheckUnused(comm, "precond train"));
+  PetscCall(PrecondTrainerHelpDone(comm, &tr, &obj, &model, &help));
+  if (help) PetscFunctionReturn(0);
   PetscCall(NOpGetParams(model, &params));
   PetscCall(PdParamsGetSize(params, &np));
   if (fam) PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
@@ -326,14 +334,8 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, Systems *sy, PetscInt count, cons
   PetscCall(PdObjectiveDCDMSetModel(obj, net, fam->seed));
   PetscCall(NOpGetParamCount(net, &np));
   PetscCall(PrecondTrainerCreate(obj, epochs, B, &tr));
-  PetscCall(PdOptionsHelp(&help));
-  if (help) { /* the options above are listed: done */
-    PetscCall(PdTrainerDestroy(&tr));
-    PetscCall(PdObjectiveDestroy(&obj));
-    PetscCall(NOpDestroy(&net));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(PdOptionsCheckUnused(comm, "precond train"));
+  PetscCall(PrecondTrainerHelpDone(comm, &tr, &obj, &net, &help));
+  if (help) PetscFunctionReturn(0);
   PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
   PetscCall(PdPrintf(comm, "dcdm: %" PetscInt_FMT " right-hand sides from %" PetscInt_FMT " Ritz vectors of %" PetscInt_FMT " system(s) of %s; %s network, %" PetscInt_FMT " parameters\n", S, m, count, desc, NOPMGNO, np));
 

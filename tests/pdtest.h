@@ -40,6 +40,16 @@ static inline PetscErrorCode pdt_silent_handler(MPI_Comm comm, int line, const c
     if (!(fabs(pdt_a_ - pdt_b_) <= (tol))) fail_msg("%s = %.9g, %s = %.9g differ by %.3g > %.3g", #a, pdt_a_, #b, pdt_b_, fabs(pdt_a_ - pdt_b_), (double)(tol)); \
   } while (0)
 
+/* A shape of ndim axes (a dataset's in_ndim and in_shape, say) is the expected one, axis for axis:
+   PDT_SHAPE_IS(ds.in_ndim, ds.in_shape, N, 1, 9, 9). */
+static inline void pdt_assert_shape(int ndim, const PetscInt shape[], int n, const PetscInt expect[])
+{
+  assert_int_equal(ndim, n);
+  for (int k = 0; k < n; k++)
+    if (shape[k] != expect[k]) fail_msg("axis %d of the shape is %d, expected %d", k, (int)shape[k], (int)expect[k]);
+}
+#define PDT_SHAPE_IS(ndim, shape, ...) pdt_assert_shape(ndim, shape, (int)(sizeof((PetscInt[]){__VA_ARGS__}) / sizeof(PetscInt)), (PetscInt[]){__VA_ARGS__})
+
 /* Put a table of options {"-name", "value" or NULL} into the database, or take them out again. */
 static inline void pdt_options(const char *const (*opts)[2], size_t n, PetscBool set)
 {

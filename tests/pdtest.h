@@ -75,6 +75,25 @@ static inline PetscErrorCode PdtNOpFromOptions(NOpType type, const char *const (
 }
 #define PDT_NOP_FROM_OPTIONS(type, opts, nop) PdtNOpFromOptions(type, (const char *const(*)[2])(opts), sizeof(opts) / sizeof((opts)[0]), nop)
 
+/* A dataset of N samples, each an input of shape in[in_nd] and an output of shape out[out_nd] (the
+   shapes without the N axis): shapes and sizes filled, inputs and outputs allocated but not set
+   (PetscMalloc1 each, so PdDatasetFree frees them), no attributes */
+static inline PetscErrorCode PdtDatasetAlloc(PetscInt N, int in_nd, const PetscInt in[], int out_nd, const PetscInt out[], PdDataset *ds)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(ds, sizeof(*ds)));
+  ds->N           = N;
+  ds->in_ndim     = in_nd + 1;
+  ds->out_ndim    = out_nd + 1;
+  ds->in_shape[0] = ds->out_shape[0] = N;
+  ds->in_size = ds->out_size = 1;
+  for (int d = 0; d < in_nd; d++) ds->in_size *= (ds->in_shape[d + 1] = in[d]);
+  for (int d = 0; d < out_nd; d++) ds->out_size *= (ds->out_shape[d + 1] = out[d]);
+  PetscCall(PetscMalloc1((size_t)N * ds->in_size, &ds->inputs));
+  PetscCall(PetscMalloc1((size_t)N * ds->out_size, &ds->outputs));
+  PetscFunctionReturn(0);
+}
+
 /* The two models have the same number of parameters, bit for bit the same. */
 static inline void pdt_assert_same_params(NOp a, NOp b)
 {

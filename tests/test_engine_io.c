@@ -47,16 +47,7 @@ static void test_dict_json(void **state)
 
 static void MakeDataset(PdDataset *ds, PetscInt N)
 {
-  memset(ds, 0, sizeof(*ds));
-  ds->N        = N;
-  ds->in_ndim  = 4;
-  ds->out_ndim = 3;
-  PetscInt si[4] = {N, 1, 3, 2}, so[3] = {N, 2, 5};
-  memcpy(ds->in_shape, si, sizeof(si));
-  memcpy(ds->out_shape, so, sizeof(so));
-  ds->in_size  = 6;
-  ds->out_size = 10;
-  PetscMalloc2(N * 6, &ds->inputs, N * 10, &ds->outputs);
+  PDT(PdtDatasetAlloc(N, 3, (PetscInt[]){1, 3, 2}, 2, (PetscInt[]){2, 5}, ds));
   for (PetscInt i = 0; i < N * 6; i++) ds->inputs[i] = 0.5f * (float)i - 1.0f;
   for (PetscInt i = 0; i < N * 10; i++) ds->outputs[i] = (float)i / 7.0f;
   PdDictCreate(&ds->attrs);
@@ -101,8 +92,7 @@ static void test_dataset_roundtrip(void **state)
   PDT(PdDatasetRead(PETSC_COMM_SELF, "io_ds.h5", PETSC_TRUE, &b));
   assert_int_equal(b.N, 4);
   PDT(PdDatasetFree(&b));
-  PetscFree2(a.inputs, a.outputs);
-  PdDictDestroy(&a.attrs);
+  PDT(PdDatasetFree(&a));
 }
 
 /* write one dataset of the given HDF5 type and shape */
@@ -571,8 +561,7 @@ static void test_values_checksum(void **state)
   PDT(PdDatasetRead(PETSC_COMM_SELF, "io_sum.h5", PETSC_TRUE, &b));
   for (PetscInt k = 0; k < 24; k++) assert_true(a.inputs[k] == b.inputs[k]);
   PDT(PdDatasetFree(&b));
-  PetscFree2(a.inputs, a.outputs);
-  PdDictDestroy(&a.attrs);
+  PDT(PdDatasetFree(&a));
 }
 
 /* inputs the fuzzers found that crashed HDF5 1.10 inside H5Dread (a stored chunk shorter than its

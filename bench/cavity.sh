@@ -5,18 +5,14 @@
 # Steady tolerance 1e-5 on max |du/dt|, pressure CG to rtol 1e-8 from the last pressure. Writes the
 # profiles against Ghia's points to cavity_ghia_re<Re>_<n>.png in the current directory.
 # Usage: bench/cavity.sh [n=129] [pcs="jacobi icc gamg hypre"]
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-pdeop="${PDEOP:-$root/build/pdeop}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 n=${1:-129}
 pcs=${2:-jacobi icc gamg hypre}
 export OPENBLAS_NUM_THREADS=1
-[ -x "$pdeop" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
+bench_need "$pdeop"
+bench_tmp
 f() { awk -v x="$1" 'BEGIN { printf "%.3g", x }'; }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d); one rank"
+echo "$(bench_machine); one rank"
 echo
 echo "| Re | pressure PC | steady | steps | wall s | pressure its/step | pressure share | max |u - Ghia| | max |v - Ghia| |"
 echo "|---:|---|---|---:|---:|---:|---:|---:|---:|"

@@ -5,21 +5,18 @@
 # Hours of compute: FNO 200 epochs is about an hour on 2 idle cores, MgNO 80 epochs about 1.5 hours
 # (docs/benchmarks.md).
 # Usage: bench/darcy85.sh [dir=darcy85] [epochs=200] [models="fno deeponet mgno"] [mgno_epochs=80]
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-pdeop="${PDEOP:-$root/build/pdeop}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 dir=${1:-darcy85}
 epochs=${2:-200}
 models=${3:-fno deeponet mgno}
 mgno_epochs=${4:-80}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-[ -x "$pdeop" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
+bench_need "$pdeop"
 # shellcheck source=../scripts/openblas-core.sh
 . "$root/scripts/openblas-core.sh"
 pdeop_openblas_core "$pdeop"
-jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
 mkdir -p "$dir"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d); $PDEOP_BLAS_NOTE"
+echo "$(bench_machine); $PDEOP_BLAS_NOTE"
 [ -s "$dir/train85.h5" ] || mpiexec -n 2 "$pdeop" data darcy -n 1000 -res 85 -fine 421 -seed 1 -o "$dir/train85.h5" -quiet
 [ -s "$dir/test85.h5" ] || mpiexec -n 2 "$pdeop" data darcy -n 100 -res 85 -fine 421 -seed 2 -o "$dir/test85.h5" -quiet
 echo

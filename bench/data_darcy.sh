@@ -2,15 +2,11 @@
 # Darcy data generation at the FNO setting (-fine 421 -res 85): samples per second per core and the
 # share of time in the fine solve, for CG with several preconditioners (the default is the fastest
 # measured here). Usage: bench/data_darcy.sh [n=8] [pcs="gamg hypre icc"]; prints a table.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-pdeop="${PDEOP:-$root/build/pdeop}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 n=${1:-8}
 pcs=${2:-gamg hypre icc}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
+bench_tmp
 echo "| PC | ranks | samples | samples/s | samples/s per core | CG iterations per solve | share of time in the fine solve |"
 echo "|---|---|---|---|---|---|---|"
 for pc in $pcs; do

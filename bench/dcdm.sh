@@ -5,23 +5,19 @@
 # at each solve grid to rtol 1e-8 with every model and with PETSc's CG (none, icc, gamg). Prints
 # iterations and seconds. Extra arguments go to every `precond train` (e.g. -epochs 40 -samples 512).
 # Usage: bench/dcdm.sh [train grids="33 65"] [solve grids="33 65 129"] [dim=2] [train options...]
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-pdeop="${PDEOP:-$root/build/pdeop}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 train=${1:-"33 65"}
 grids=${2:-"33 65 129"}
 dim=${3:-2}
 shift $(($# < 3 ? $# : 3))
 sup=$([ "$dim" = 3 ] && echo "^3" || echo "^2")
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-[ -x "$pdeop" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
+bench_need "$pdeop"
 # shellcheck source=../scripts/openblas-core.sh
 . "$root/scripts/openblas-core.sh"
 pdeop_openblas_core "$pdeop"
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d); $PDEOP_BLAS_NOTE"
+bench_tmp
+echo "$(bench_machine); $PDEOP_BLAS_NOTE"
 for t in $train; do
   /usr/bin/time -f "%e" -o "$tmp/time$t" "$pdeop" precond train -type dcdm -problem poisson -dim "$dim" -res "$t" "$@" -o "$tmp/dcdm$t.h5" -report "$tmp/train$t.json" -heldout 0 -quiet >/dev/null
   echo "dcdm trained at ${t}${sup}: $(jget "$tmp/train$t.json" params) parameters, final loss $(jget "$tmp/train$t.json" final_loss), $(cat "$tmp/time$t") s on one core"

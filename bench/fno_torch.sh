@@ -14,15 +14,13 @@ EPOCHS=${EPOCHS:-3}
 TS=$((N * EPOCHS))
 NINF=$((N < 200 ? N : 200))
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+bench_tmp
 
 # OpenBLAS's kernels: named when it falls back to Prescott on a CPU it does not know (scripts/openblas-core.sh);
 # both sides run with the same setting (PyTorch's 1x1 convolutions use oneDNN, which detects the CPU itself).
 . "$root/scripts/openblas-core.sh"
 pdeop_openblas_core "$build/pdeop"
 corenote="$PDEOP_BLAS_NOTE, both sides"
-jget() { { grep -so "\"$2\": *[^,}]*" "$1" || true; } | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
 fmt() { awk -v a="$1" 'BEGIN{ if (a == "") print "-"; else printf "%.1f", a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
@@ -42,7 +40,7 @@ peak=$(awk -F'|' '$2+0 == 1024 { printf "%.1f", 2 * 1024^3 / ($3 / 1e3) / 1e9 }'
 # is shared, and a run that another job slowed down says nothing about the code.
 REPEAT=${REPEAT:-2}
 best() { # best NAME KEY: the largest value of KEY over NAME.1.json ... NAME.REPEAT.json
-  for r in $(seq "$REPEAT"); do jget "$tmp/$1.$r.json" "$2"; done | awk 'NF { if (!n++ || $1 > m) m = $1 } END { if (n) print m }'
+  for r in $(seq "$REPEAT"); do jget_or_empty "$tmp/$1.$r.json" "$2"; done | awk 'NF { if (!n++ || $1 > m) m = $1 } END { if (n) print m }'
 }
 
 # PyTorch: Debian's python3-torch lives in /usr/bin/python3. Threads as asked (torch.set_num_threads and
@@ -88,9 +86,9 @@ cli_train() { # np -> samples/s of epochs 2.. from the log, best of REPEAT runs
 cli1=$(cli_train 1)
 cli2=-
 [ "${CORES:-2}" != 1 ] && cli2=$(cli_train 2)
-torchv=$(jget "$tmp/t1.1.json" torch)
+torchv=$(jget_or_empty "$tmp/t1.1.json" torch)
 
-echo "Parameters: pdeop $(jget "$tmp/p1.1.json" params), PyTorch $(jget "$tmp/t1.1.json" params); PyTorch ${torchv:-not installed}; best of $REPEAT runs each"
+echo "Parameters: pdeop $(jget_or_empty "$tmp/p1.1.json" params), PyTorch $(jget_or_empty "$tmp/t1.1.json" params); PyTorch ${torchv:-not installed}; best of $REPEAT runs each"
 echo
 echo "| cores | pdeop run | PyTorch run | train samples/s pdeop | PyTorch | pdeop/PyTorch | inference samples/s pdeop | PyTorch | pdeop/PyTorch | train samples per CPU s pdeop | PyTorch | pdeop/PyTorch | peak RSS MiB pdeop | PyTorch |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
@@ -98,14 +96,14 @@ row() { # cores pdeop-label pdeop-name torch-label torch-name
   local pt pi tt ti pc tc
   pt=$(best "$3" train_samples_per_s); pi=$(best "$3" infer_samples_per_s); pc=$(best "$3" train_samples_per_cpu_s)
   tt=$(best "$5" train_samples_per_s); ti=$(best "$5" infer_samples_per_s); tc=$(best "$5" train_samples_per_cpu_s)
-  echo "| $1 | $2 | $4 | $(fmt "$pt") | $(fmt "$tt") | $(ratio "$pt" "$tt") | $(fmt "$pi") | $(fmt "$ti") | $(ratio "$pi" "$ti") | $(fmt "$pc") | $(fmt "$tc") | $(ratio "$pc" "$tc") | $(fmt "$(jget "$tmp/$3.1.json" max_rss_mib_sum)") | $(fmt "$(jget "$tmp/$5.1.json" max_rss_mib)") |"
+  echo "| $1 | $2 | $4 | $(fmt "$pt") | $(fmt "$tt") | $(ratio "$pt" "$tt") | $(fmt "$pi") | $(fmt "$ti") | $(ratio "$pi" "$ti") | $(fmt "$pc") | $(fmt "$tc") | $(ratio "$pc" "$tc") | $(fmt "$(jget_or_empty "$tmp/$3.1.json" max_rss_mib_sum)") | $(fmt "$(jget_or_empty "$tmp/$5.1.json" max_rss_mib)") |"
 }
 row 1 "1 rank" p1 "1 thread" t1
 row 2 "2 ranks (mpiexec -n 2)" p2 "2 threads, all *_NUM_THREADS=2" t2
 row 2 "2 ranks (mpiexec -n 2)" p2 "2 threads, OPENBLAS_NUM_THREADS=1" t2b
 row 2 "1 rank, OPENBLAS_NUM_THREADS=2" p1t2 "2 threads, OPENBLAS_NUM_THREADS=1" t2b
 echo
-echo "pdeop peak RSS before evaluation (training alone): 1 rank $(fmt "$(jget "$tmp/p1.1.json" max_rss_mib_sum_training)") MiB, 2 ranks $(fmt "$(jget "$tmp/p2.1.json" max_rss_mib_sum_training)") MiB (sum)"
+echo "pdeop peak RSS before evaluation (training alone): 1 rank $(fmt "$(jget_or_empty "$tmp/p1.1.json" max_rss_mib_sum_training)") MiB, 2 ranks $(fmt "$(jget_or_empty "$tmp/p2.1.json" max_rss_mib_sum_training)") MiB (sum)"
 echo
 echo "pdeop train on a Darcy set (-res 64, $N samples, epochs 2-$((EPOCHS + 1)) from the CSV log): 1 rank $cli1 samples/s, 2 ranks $cli2 samples/s"
 echo
@@ -115,7 +113,7 @@ echo "One Fourier layer of the benchmark against full 2D FFTW transforms alone (
 sed -n '/^## spectral convolution 2D/,/forward+backward/p' "$tmp/ops.txt" | sed '1s/^## /### /'
 echo
 bestrun() { # the run of NAME with the highest training throughput
-  for r in $(seq "$REPEAT"); do echo "$(jget "$tmp/$1.$r.json" train_samples_per_s) $r"; done | sort -g | tail -1 | cut -d' ' -f2
+  for r in $(seq "$REPEAT"); do echo "$(jget_or_empty "$tmp/$1.$r.json" train_samples_per_s) $r"; done | sort -g | tail -1 | cut -d' ' -f2
 }
 echo "Load average (1, 5, 15 min) before: $load0; after: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs on the machine)"
 echo

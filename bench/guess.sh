@@ -7,9 +7,7 @@
 # sequence (PC set-up, guess with inference, and solve). Resumable: a result whose file exists in
 # OUT is not run again. One core.
 # Usage: bench/guess.sh [out=bench/out/guess] [R=33] [count=100] [build=build]
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-source "$root/bench/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 out="${1:-$root/bench/out/guess}"
 R=${2:-33}
 count=${3:-100}
@@ -18,9 +16,8 @@ pdeop="$build/pdeop"
 seq="$build/bench_guess_seq"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
 mkdir -p "$out"
-jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
 R2=$((2 * R - 1))
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d)"
+bench_machine
 
 # data, the FNO and learned_ic (each made once)
 [ -s "$out/train$R.h5" ] || "$pdeop" data darcy -n 512 -res "$R" -fine "$R" -seed 1 -o "$out/train$R.h5" -quiet

@@ -13,3 +13,33 @@ bench_build() {
     [ -x "$build/$prog" ] || { echo "$script: $build/$prog is missing: build first (cmake --build $build)" >&2; exit 1; }
   done
 }
+
+# $pdeop: the pdeop program, $PDEOP or build/pdeop in the source root (scripts that take a build
+# folder set it from bench_build instead)
+pdeop="${PDEOP:-$root/build/pdeop}"
+
+# bench_need PROGRAM...: each PROGRAM (a path) must be executable, else stop with a message that says
+# to build first.
+bench_need() {
+  local prog
+  for prog in "$@"; do
+    [ -x "$prog" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
+  done
+}
+
+# bench_tmp: $tmp, a scratch folder removed when the script exits.
+bench_tmp() {
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+}
+
+# jget FILE KEY: the value of KEY in a flat JSON report (-report), quotes removed; a missing key fails.
+jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
+# jget_or_empty FILE KEY: the same, but empty where the file or the key is missing.
+jget_or_empty() { { grep -so "\"$2\": *[^,}]*" "$1" || true; } | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
+
+# bench_machine [DATE_FORMAT]: "machine: N cores, CPU model; date" to head a table (the caller
+# appends what else to say about the run); the date as date -u +DATE_FORMAT (default %Y-%m-%d).
+bench_machine() {
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +"${1:-%Y-%m-%d}")"
+}

@@ -20,7 +20,6 @@ mkdir -p "$out"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 . "$root/scripts/openblas-core.sh"
 pdeop_openblas_core "$build/pdeop"
-jget() { { grep -so "\"$2\": *[^,}]*" "$1" || true; } | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
 fmt() { awk -v a="$1" 'BEGIN{ if (a == "") print "-"; else if (a < 1) printf "%.4f", a; else printf "%.1f", a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 # /usr/bin/time -v fields: wall seconds, CPU seconds (user + system), peak RSS in MiB
@@ -82,7 +81,7 @@ if [ -n "$py" ]; then
   [ -s "$out/pdeop.1/pred.h5" ] || "$build/pdeop" predict -model "$out/pdeop.1/model.h5" -data "$out/test.h5" -o "$out/pdeop.1/pred.h5" -quiet > /dev/null
   [ -s "$out/check.json" ] || "$py" "$root/bench/mgno_torch.py" --train "$out/train.h5" --test "$out/test.h5" --width 32 --levels 6 --layers 4 --post \
     --hidden 64 --batch 8 --check "$out/pdeop.1/model.h5" "$out/pdeop.1/pred.h5" | tail -1 > "$out/check.json"
-  check="PyTorch with pdeop's trained parameters: test rel. L2 $(jget "$out/check.json" test_rel_l2) (pdeop eval: $(jget "$out/pdeop.1/eval_test.json" rel_l2)), relative L2 difference of the predictions $(jget "$out/check.json" rel_l2_diff_to_pdeop), largest absolute difference $(jget "$out/check.json" max_abs_diff_to_pdeop)"
+  check="PyTorch with pdeop's trained parameters: test rel. L2 $(jget_or_empty "$out/check.json" test_rel_l2) (pdeop eval: $(jget_or_empty "$out/pdeop.1/eval_test.json" rel_l2)), relative L2 difference of the predictions $(jget_or_empty "$out/check.json" rel_l2_diff_to_pdeop), largest absolute difference $(jget_or_empty "$out/check.json" max_abs_diff_to_pdeop)"
 fi
 
 # per run of pdeop: train samples/s (wall; the trainer's own count), per CPU s (the whole process),
@@ -92,9 +91,9 @@ pdeop_row() { # repeat -> "train cpu infer infercpu err rss"
   dt=$(awk -v a="$(tget "$d/eval_train.time" wall)" -v b="$(tget "$d/eval_test.time" wall)" 'BEGIN{ print a - b }')
   dc=$(awk -v a="$(tget "$d/eval_train.time" cpu)" -v b="$(tget "$d/eval_test.time" cpu)" 'BEGIN{ print a - b }')
   n2=$((N - NTEST))
-  echo "$(jget "$d/train.json" train_samples_per_s) $(awk -v n="$((N * EPOCHS))" -v c="$(tget "$d/train.time" cpu)" 'BEGIN{ print n / c }')" \
+  echo "$(jget_or_empty "$d/train.json" train_samples_per_s) $(awk -v n="$((N * EPOCHS))" -v c="$(tget "$d/train.time" cpu)" 'BEGIN{ print n / c }')" \
     "$(awk -v n=$n2 -v t="$dt" 'BEGIN{ print (t > 0 && n > 0) ? n / t : "" }') $(awk -v n=$n2 -v t="$dc" 'BEGIN{ print (t > 0 && n > 0) ? n / t : "" }')" \
-    "$(jget "$d/eval_test.json" rel_l2) $(tget "$d/train.time" rss)"
+    "$(jget_or_empty "$d/eval_test.json" rel_l2) $(tget "$d/train.time" rss)"
 }
 best() { # best COLUMN over the repeats of a side (rows on stdin)
   awk -v c="$1" '$c != "" { if (!n++ || $c > m) m = $c } END { if (n) print m }'
@@ -102,15 +101,15 @@ best() { # best COLUMN over the repeats of a side (rows on stdin)
 prows=$(for r in $(seq "$REPEAT"); do pdeop_row "$r"; done)
 trows=$(for r in $(seq "$REPEAT"); do
   f="$out/torch.$r.json"
-  [ -s "$f" ] && echo "$(jget "$f" train_samples_per_s) $(jget "$f" train_samples_per_cpu_s) $(jget "$f" infer_samples_per_s) $(jget "$f" infer_samples_per_cpu_s) $(jget "$f" test_rel_l2) $(jget "$f" max_rss_mib)"
+  [ -s "$f" ] && echo "$(jget_or_empty "$f" train_samples_per_s) $(jget_or_empty "$f" train_samples_per_cpu_s) $(jget_or_empty "$f" infer_samples_per_s) $(jget_or_empty "$f" infer_samples_per_cpu_s) $(jget_or_empty "$f" test_rel_l2) $(jget_or_empty "$f" max_rss_mib)"
 done || true)
 pv() { echo "$prows" | best "$1"; }
 tv() { echo "$trows" | best "$1"; }
 first() { echo "$1" | head -1 | awk -v c="$2" '{ print $c }'; }
 
-echo "Parameters: pdeop $(jget "$out/pdeop.1/train.json" params), PyTorch $(jget "$out/torch.1.json" params) (torch $(jget "$out/torch.1.json" torch)); best of $REPEAT run(s) each"
-pp=$(jget "$out/pdeop.1/train.json" params)
-tp=$(jget "$out/torch.1.json" params)
+echo "Parameters: pdeop $(jget_or_empty "$out/pdeop.1/train.json" params), PyTorch $(jget_or_empty "$out/torch.1.json" params) (torch $(jget_or_empty "$out/torch.1.json" torch)); best of $REPEAT run(s) each"
+pp=$(jget_or_empty "$out/pdeop.1/train.json" params)
+tp=$(jget_or_empty "$out/torch.1.json" params)
 if [ -n "$tp" ] && [ "$pp" != "$tp" ]; then echo "PARAMETER COUNTS DIFFER: the two networks are not the same"; fi
 echo
 echo "| S | quantity | pdeop | PyTorch | pdeop/PyTorch |"

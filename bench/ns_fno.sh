@@ -13,9 +13,7 @@
 # Usage: bench/ns_fno.sh [ntrain=1000] [ntest=200] [epochs=4] [ranks=2] [batch=20]; output in
 # ./bench-ns (PDEOP_BENCH_NS=dir to change); NGEN=n generates n training samples and trains on the
 # first ntrain (-ntrain), so smaller budgets reuse one file. The paper's budget (500 epochs of 1000) is about 280 hours at 0.5 samples/s.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-pdeop="${PDEOP:-$root/build/pdeop}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cmp="${PDEOP_NS_COMPARE:-$root/build/bench_ns_compare}"
 ntrain=${1:-1000}
 ntest=${2:-200}
@@ -25,15 +23,14 @@ batch=${5:-20}
 ngen=${NGEN:-$ntrain}
 out="${PDEOP_BENCH_NS:-$PWD/bench-ns}"
 export OPENBLAS_NUM_THREADS=1
-[ -x "$pdeop" ] && [ -x "$cmp" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
+bench_need "$pdeop" "$cmp"
 mpi=(mpiexec -n "$ranks")
 [ "$(id -u)" = 0 ] && mpi=(mpiexec --allow-run-as-root -n "$ranks")
 mkdir -p "$out"
 cd "$out"
-jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
 f() { awk -v x="$1" 'BEGIN { printf "%.4g", x }'; }
 gen=(-res 64 -fine 64 -nu 1e-3 -T 50 -t_in 10)
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%dT%H:%MZ); $ranks ranks"
+echo "$(bench_machine %Y-%m-%dT%H:%MZ); $ranks ranks"
 
 if [ "${SKIP_DT_CHECK:-0}" != 1 ]; then
   "$pdeop" data ns -n 4 "${gen[@]}" -dt 1e-2 -seed 7 -o dt_1e-2.h5 -quiet

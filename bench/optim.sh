@@ -77,7 +77,7 @@ best() { # model optim lrs: the lr with the lowest final test error
   echo "$b"
 }
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d); OPENBLAS_NUM_THREADS=1, shared with other jobs"
+echo "$(bench_machine); OPENBLAS_NUM_THREADS=1, shared with other jobs"
 for m in $models; do
   setup "$m"
   for o in adam muon polargrad; do

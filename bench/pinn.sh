@@ -21,9 +21,7 @@ COST_ITERS=${COST_ITERS:-30}
 DIST=${DIST:-sparse}
 V=${V:-16}
 PYTHON=${PYTHON:-/usr/bin/python3}
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-jget() { { grep -o "\"$2\": *[^,}]*" "$1" || true; } | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
+bench_tmp
 fmt() { awk -v a="$1" -v f="${2:-%.3g}" 'BEGIN{ if (a == "") print "-"; else printf f, a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "-"; else printf "%.3g", a / b }'; }
 
@@ -40,7 +38,7 @@ if [ "$what" = accuracy ] || [ "$what" = all ]; then
     for pde in $PDES; do
       "$P" pinn -pde "$pde" -solution two-body -dim "$d" -estimator stde -stde_dist "$DIST" -stde_dirs "$V" -batch 100 \
         -iters "$ITERS" -seed 1 -quiet -report "$tmp/a.json" > /dev/null
-      echo "| $pde | $d | $(fmt "$(jget "$tmp/a.json" rel_l2)" %.2e) | $(jget "$tmp/a.json" test_points) | $(fmt "$(jget "$tmp/a.json" s_per_iter)" %.4f) | $(fmt "$(jget "$tmp/a.json" cpu_s_per_iter)" %.4f) | $(fmt "$(jget "$tmp/a.json" train_time_s)" %.0f) | $(fmt "$(jget "$tmp/a.json" peak_memory_mb)" %.0f) |"
+      echo "| $pde | $d | $(fmt "$(jget_or_empty "$tmp/a.json" rel_l2)" %.2e) | $(jget_or_empty "$tmp/a.json" test_points) | $(fmt "$(jget_or_empty "$tmp/a.json" s_per_iter)" %.4f) | $(fmt "$(jget_or_empty "$tmp/a.json" cpu_s_per_iter)" %.4f) | $(fmt "$(jget_or_empty "$tmp/a.json" train_time_s)" %.0f) | $(fmt "$(jget_or_empty "$tmp/a.json" peak_memory_mb)" %.0f) |"
     done
   done
   echo
@@ -57,7 +55,7 @@ if [ "$what" = cost ] || [ "$what" = all ]; then
       if [ "$dist" = rademacher ] && [ "$d" -gt 10000 ]; then continue; fi
       "$P" pinn -dim "$d" -estimator stde -stde_dist "$dist" -stde_dirs "$V" -batch 100 -iters "$COST_ITERS" \
         -test_points 100 -quiet -report "$tmp/c.json" > /dev/null
-      echo "| $d | $dist | $(fmt "$(jget "$tmp/c.json" s_per_iter)" %.4f) | $(fmt "$(jget "$tmp/c.json" cpu_s_per_iter)" %.4f) | $(fmt "$(jget "$tmp/c.json" peak_memory_mb)" %.0f) | $(awk -v d="$d" 'BEGIN{printf "%.1f", 128 * (d + 1) * 4 / 1048576}') |"
+      echo "| $d | $dist | $(fmt "$(jget_or_empty "$tmp/c.json" s_per_iter)" %.4f) | $(fmt "$(jget_or_empty "$tmp/c.json" cpu_s_per_iter)" %.4f) | $(fmt "$(jget_or_empty "$tmp/c.json" peak_memory_mb)" %.0f) | $(awk -v d="$d" 'BEGIN{printf "%.1f", 128 * (d + 1) * 4 / 1048576}') |"
     done
   done
   echo
@@ -89,9 +87,9 @@ if [ "$what" = torch ] || [ "$what" = all ]; then
   }
   row "PyTorch exact (d second-derivative passes)" "$texact" "$cexact"
   row "PyTorch Hutchinson, 16 Rademacher vectors (forward-over-reverse)" "$thte" "$chte"
-  row "pdeop exact (d axis jets, in chunks)" "$(jget "$tmp/pe.json" s_per_iter)" "$(jget "$tmp/pe.json" cpu_s_per_iter)"
-  row "pdeop stde, 16 Rademacher directions" "$(jget "$tmp/pr.json" s_per_iter)" "$(jget "$tmp/pr.json" cpu_s_per_iter)"
-  row "pdeop stde, 16 sparse directions" "$(jget "$tmp/ps.json" s_per_iter)" "$(jget "$tmp/ps.json" cpu_s_per_iter)"
+  row "pdeop exact (d axis jets, in chunks)" "$(jget_or_empty "$tmp/pe.json" s_per_iter)" "$(jget_or_empty "$tmp/pe.json" cpu_s_per_iter)"
+  row "pdeop stde, 16 Rademacher directions" "$(jget_or_empty "$tmp/pr.json" s_per_iter)" "$(jget_or_empty "$tmp/pr.json" cpu_s_per_iter)"
+  row "pdeop stde, 16 sparse directions" "$(jget_or_empty "$tmp/ps.json" s_per_iter)" "$(jget_or_empty "$tmp/ps.json" cpu_s_per_iter)"
   echo
 fi
 echo "load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -15,9 +15,7 @@ ITERS=${ITERS:-40000}
 SEEDS=${SEEDS:-1 2 3}
 LITERS=${LITERS:-20000}
 JOBS=${JOBS:-2}
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-jget() { { grep -o "\"$2\": *[^,}]*" "$1" || true; } | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
+bench_tmp
 fmt() { awk -v a="$1" -v f="${2:-%.3g}" 'BEGIN{ if (a == "") print "-"; else printf f, a }'; }
 # run NAME ARGS...: one pdeop pinn -domain mesh run in the background, JOBS at a time
 run() {
@@ -43,10 +41,10 @@ if [ "$what" = helmholtz ] || [ "$what" = all ]; then
   echo "| boundary weight | rel. L2 error per seed | median | final weight (seed ${SEEDS%% *}) | s/iter | FEM rel. L2 (32², P1) |"
   echo "|---|---|---|---|---|---|"
   for m in "${!modes[@]}"; do
-    errs=(); for s in $SEEDS; do errs+=("$(fmt "$(jget "$tmp/h_${m}_$s.json" rel_l2)" %.3e)"); done
+    errs=(); for s in $SEEDS; do errs+=("$(fmt "$(jget_or_empty "$tmp/h_${m}_$s.json" rel_l2)" %.3e)"); done
     first="$tmp/h_${m}_${SEEDS%% *}.json"
     med="$(printf '%s\n' "${errs[@]}" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')"
-    echo "| ${modes[$m]%%:*} | ${errs[*]} | $med | $(fmt "$(jget "$first" boundary_weight)") | $(fmt "$(jget "$first" s_per_iter)" %.2e) | $(fmt "$(jget "$first" fem_rel_l2)" %.2e) |"
+    echo "| ${modes[$m]%%:*} | ${errs[*]} | $med | $(fmt "$(jget_or_empty "$first" boundary_weight)") | $(fmt "$(jget_or_empty "$first" s_per_iter)" %.2e) | $(fmt "$(jget_or_empty "$first" fem_rel_l2)" %.2e) |"
   done
 fi
 
@@ -63,6 +61,6 @@ if [ "$what" = lshape ] || [ "$what" = all ]; then
   echo "|---|---|---|---|---|---|"
   for m in "${!lmodes[@]}"; do
     r="$tmp/l_$m.json"
-    echo "| ${lmodes[$m]%%:*} | $(fmt "$(jget "$r" rel_l2_fem)" %.3e) | $(fmt "$(jget "$r" boundary_weight)") | $(fmt "$(jget "$r" s_per_iter)" %.2e) | $(jget "$r" cells) | $(jget "$r" fem_iterations) |"
+    echo "| ${lmodes[$m]%%:*} | $(fmt "$(jget_or_empty "$r" rel_l2_fem)" %.3e) | $(fmt "$(jget_or_empty "$r" boundary_weight)") | $(fmt "$(jget_or_empty "$r" s_per_iter)" %.2e) | $(jget_or_empty "$r" cells) | $(jget_or_empty "$r" fem_iterations) |"
   done
 fi

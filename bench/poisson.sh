@@ -9,9 +9,7 @@
 #       nodes are eliminated: (n-2)^d coupled unknowns, 0.4% fewer at n = 1025), with geometric
 #       multigrid through the DMDA for mg (which ex46 cannot do: it attaches no DM to its KSP).
 # Usage: bench/poisson.sh [n2d=1025] [n3d=129] [pcs="none jacobi icc gamg hypre mg"]; prints a table.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-pdeop="${PDEOP:-$root/build/pdeop}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 n2=${1:-1025}
 n3=${2:-129}
 pcs=${3:-none jacobi icc gamg hypre mg}
@@ -21,14 +19,12 @@ if [ ! -f "$ex/ex46.c" ]; then
   echo "installing libpetsc3.18-dev-examples (PETSc's tutorials, the peer of this benchmark)"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libpetsc3.18-dev-examples >/dev/null
 fi
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+bench_tmp
 for e in ex45 ex46; do mpicc -O2 -o "$tmp/$e" "$ex/$e.c" $(pkg-config --cflags --libs petsc) -lm; done
-[ -x "$pdeop" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
+bench_need "$pdeop"
 
 # seconds of one event from -log_view
 ev() { awk -v e="$1" '$1 == e {print $4; exit}' "$2"; }
-jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
 fmt() { awk -v x="$1" 'BEGIN { if (x == "-" || x == "" || x == "n/a") print x; else printf "%.3g", x }'; }
 pcopts() { case "$1" in mg) echo "-pc_type mg -pc_mg_levels $2";; none) echo "-pc_type none";; *) echo "-pc_type $1";; esac; }
 

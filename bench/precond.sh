@@ -5,17 +5,14 @@
 # learned_sor (with the best fixed omega in hindsight at 64^2; cold, and warm-started from 100 training
 # systems) and learned_ic (trained at 64^2 only).
 # Usage: bench/precond.sh [count64=100] [count128=30] [count256=10]; prints the tables.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-pdeop="${PDEOP:-$root/build/pdeop}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 c64=${1:-100}
 c128=${2:-30}
 c256=${3:-10}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-[ -x "$pdeop" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d)"
+bench_need "$pdeop"
+bench_tmp
+bench_machine
 for coef in threshold lognormal; do
   echo
   echo "## Darcy, $coef coefficient"

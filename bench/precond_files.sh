@@ -7,19 +7,16 @@
 # every set-up (-pc_learned_ic_trial_every 1). Resumable: every file, model and
 # report under bench/out/precond_files/ is kept and a run whose result exists is skipped.
 # Usage: [OUT=dir] bench/precond_files.sh [n=64] [train=50] [held=20]; prints the table.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-pdeop="${PDEOP:-$root/build/pdeop}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 writer="${WRITER:-$root/build/bench_write_systems}"
 n=${1:-64}
 ntrain=${2:-50}
 nheld=${3:-20}
 out="${OUT:-$root/bench/out/precond_files}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-[ -x "$pdeop" ] && [ -x "$writer" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
+bench_need "$pdeop" "$writer"
 mkdir -p "$out"
-jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +%Y-%m-%d)"
+bench_machine
 for kind in aniso iid; do
   tag="${kind}_${n}"
   # the files: training systems 0..ntrain-1, held-out systems 1000.. of the same seed

@@ -8,15 +8,13 @@
 # Resumable: a run whose report exists in DIR is not run again (delete it to rerun).
 # Usage: bench/residual.sh [dir=bench/out/residual] [s=43] [n=200] [epochs=40] [ranks=1]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-pdeop="${PDEOP:-$root/build/pdeop}"
 dir=${1:-$root/bench/out/residual}
 s=${2:-43}
 n=${3:-200}
 epochs=${4:-40}
 ranks=${5:-1}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-[ -x "$pdeop" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
-jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
+bench_need "$pdeop"
 run() { if [ "$ranks" -gt 1 ]; then mpiexec -n "$ranks" "$pdeop" "$@"; else "$pdeop" "$@"; fi; }
 mkdir -p "$dir"
 tag="s${s}_n${n}_e${epochs}"

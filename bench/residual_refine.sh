@@ -6,15 +6,13 @@
 # Resumable: results already in DIR are kept (delete them to rerun).
 # Usage: bench/residual_refine.sh [dir=bench/out/residual] [count=5] [steps=50] [n=200] [epochs=40]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-pdeop="${PDEOP:-$root/build/pdeop}"
 dir=${1:-$root/bench/out/residual}
 count=${2:-5}
 steps=${3:-50}
 n=${4:-200}
 epochs=${5:-40}
 export OPENBLAS_NUM_THREADS=1
-[ -x "$pdeop" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
-jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
+bench_need "$pdeop"
 mkdir -p "$dir"
 [ -s "$dir/train43.h5" ] || "$pdeop" data darcy -n "$n" -res 43 -fine 43 -seed 1 -o "$dir/train43.h5" -quiet
 [ -s "$dir/test43.h5" ] || "$pdeop" data darcy -n 100 -res 43 -fine 43 -seed 2 -o "$dir/test43.h5" -quiet

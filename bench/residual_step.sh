@@ -9,15 +9,13 @@
 # supervised step; wall-clock seconds per step beside it. Prints the load before and after.
 # Usage: bench/residual_step.sh [dir=bench/out/residual_step] ["sizes"="43 85"] [n=100] [epochs=3] [repeats=3]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-pdeop="${PDEOP:-$root/build/pdeop}"
 dir=${1:-$root/bench/out/residual_step}
 sizes=${2:-43 85}
 n=${3:-100}
 epochs=${4:-3}
 reps=${5:-3}
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
-[ -x "$pdeop" ] || { echo "build pdeop first (scripts/build.sh)"; exit 1; }
-jget() { grep -o "\"$2\": *[^,}]*" "$1" | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
+bench_need "$pdeop"
 mkdir -p "$dir"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 fno=(-model fno -fno_width 16 -fno_modes 8 -fno_layers 4 -seed 1 -batch_size 20 -lr 1e-3)

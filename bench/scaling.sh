@@ -15,7 +15,6 @@ mkdir -p "$out"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
 . "$root/scripts/openblas-core.sh"
 pdeop_openblas_core "$build/pdeop"
-jget() { { grep -so "\"$2\": *[^,}]*" "$1" || true; } | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
 # the load: the 1-minute average and the processes running now (besides this script's own)
 load() { awk '{ split($4, r, "/"); printf "%s (1 min), %s (5 min), %d running", $1, $2, r[1] - 1 }' /proc/loadavg; }
 idle() { awk -v c="$(nproc)" '{ print ($1 < 0.5 * c) ? "idle enough (1-min load below half the cores)" : "NOT idle (other jobs): the 2-rank speed-up below measures the load, not the code" }' /proc/loadavg; }
@@ -54,14 +53,14 @@ echo
 echo "| model | ranks | train samples/s | speed-up | samples per CPU s (all ranks, whole run) | train loss, last epoch | test rel. L2 | largest relative difference of the per-epoch train loss and test error, 2 ranks against 1 |"
 echo "|---|---|---|---|---|---|---|---|"
 for m in fno mgno; do
-  s1=$(jget "$out/$m.1.json" train_samples_per_s)
+  s1=$(jget_or_empty "$out/$m.1.json" train_samples_per_s)
   for np in 1 2; do
     f="$out/$m.$np.json"
     d=$(paste -d, "$out/$m.1.csv" "$out/$m.$np.csv" | awk -F, 'NR > 1 { for (i = 2; i <= 3; i++) { a = $i; b = $(i + 4); r = (a == b) ? 0 : (a - b) / (a > 0 ? a : -a); if (r < 0) r = -r; if (r > m) m = r } } END { printf "%.2e", m }')
     cpu=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } END { print u + s }' "$out/$m.$np.time")
-    printf "| %s | %d | %.1f | %.2f | %.1f | %s | %s | %s |\n" "$m" "$np" "$(jget "$f" train_samples_per_s)" \
-      "$(awk -v a="$(jget "$f" train_samples_per_s)" -v b="$s1" 'BEGIN{ print a / b }')" "$(awk -v n="$((N * EPOCHS))" -v c="$cpu" 'BEGIN{ print n / c }')" \
-      "$(jget "$f" train_loss)" "$(jget "$f" test_rel_l2)" "$d"
+    printf "| %s | %d | %.1f | %.2f | %.1f | %s | %s | %s |\n" "$m" "$np" "$(jget_or_empty "$f" train_samples_per_s)" \
+      "$(awk -v a="$(jget_or_empty "$f" train_samples_per_s)" -v b="$s1" 'BEGIN{ print a / b }')" "$(awk -v n="$((N * EPOCHS))" -v c="$cpu" 'BEGIN{ print n / c }')" \
+      "$(jget_or_empty "$f" train_loss)" "$(jget_or_empty "$f" test_rel_l2)" "$d"
   done
 done
 echo
@@ -74,10 +73,10 @@ echo
 echo "| model | parameters | steps per epoch | s per step, 2 ranks | allreduce ms (median) | allreduce share of a step |"
 echo "|---|---|---|---|---|---|"
 for m in fno mgno; do
-  p=$(jget "$out/$m.2.json" params)
-  bs=$(jget "$out/$m.2.json" batch_size)
+  p=$(jget_or_empty "$out/$m.2.json" params)
+  bs=$(jget_or_empty "$out/$m.2.json" batch_size)
   steps=$(((N + bs - 1) / bs))
   ar=$(awk -F'|' -v n="$p" '$2 + 0 == n { print $5 + 0 }' "$out/allreduce.txt")
-  sps=$(jget "$out/$m.2.json" train_samples_per_s)
+  sps=$(jget_or_empty "$out/$m.2.json" train_samples_per_s)
   awk -v m="$m" -v p="$p" -v st="$steps" -v N="$N" -v s="$sps" -v ar="$ar" 'BEGIN { t = N / s / st; printf "| %s | %d | %d | %.3f | %.2f | %.2f%% |\n", m, p, st, t, ar, 100 * ar / 1e3 / t }'
 done

@@ -45,7 +45,6 @@ paper() {
 paper_its() { [ "$1" = two-body-poisson ] && echo "2020 1649 585 282" || echo "- - - -"; }
 col() { case "$1" in 100) echo 1 ;; 1000) echo 2 ;; 10000) echo 3 ;; 100000) echo 4 ;; *) echo 0 ;; esac; }
 pick() { [ "$2" -ge 1 ] && echo "$1" | cut -d' ' -f"$2" || echo -; }
-jget() { { grep -o "\"$2\": *[^,}]*" "$1" || true; } | head -1 | sed 's/^[^:]*: *//; s/"//g'; }
 
 run() { # problem d seed
   local f="$out/$1-d$2-s$3.json" sol="${1%%-*}-body" pde="${1#*-body-}"
@@ -73,8 +72,8 @@ for p in $problems; do for d in $dims; do
   vals="" fin="" spi="" cpu=""
   for f in "$out/$p-d$d-s"*.json; do
     [ -s "$f" ] || continue
-    vals="$vals $(jget "$f" rel_l2_min)" fin="$fin $(jget "$f" rel_l2)"
-    spi="$spi $(jget "$f" s_per_iter)" cpu="$cpu $(jget "$f" cpu_s_per_iter)"
+    vals="$vals $(jget_or_empty "$f" rel_l2_min)" fin="$fin $(jget_or_empty "$f" rel_l2)"
+    spi="$spi $(jget_or_empty "$f" s_per_iter)" cpu="$cpu $(jget_or_empty "$f" cpu_s_per_iter)"
   done
   echo "$p $d $(pick "$(paper "$p")" "$c") $(pick "$(paper_its "$p")" "$c") |$vals |$fin |$spi |$cpu" | awk -F'|' '
     function mean(s,  a, n, i, t) { n = split(s, a, " "); t = 0; for (i = 1; i <= n; i++) t += a[i]; return n ? t / n : "" }

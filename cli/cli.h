@@ -17,6 +17,8 @@ PetscErrorCode PdCommandFit(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandSolve(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandData(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandTrain(MPI_Comm, const char[], PdDict);
+/* the end of train's and fit's trainer set-up: output, options, resume, unused options (cli/train.c) */
+PetscErrorCode PdCommandTrainerFinishSetUp(MPI_Comm, PdTrainer, const char[], const char[], const char[]);
 PetscErrorCode PdCommandEval(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandPredict(MPI_Comm, const char[], PdDict);
 PetscErrorCode PdCommandPrecond(MPI_Comm, const char[], PdDict);

@@ -111,11 +111,7 @@ PetscErrorCode PdCommandFit(MPI_Comm comm, const char sub[], PdDict report)
     PetscCall(PdOptimSetLearningRate(optim, 3e-3));
     PetscCall(PdOptimSetSchedule(optim, PD_SCHEDULE_COSINE, 1, 1, 1.0));
   }
-  PetscCall(PdTrainerSetOutput(tr, out));
-  PetscCall(PdTrainerSetFromOptions(tr));
-  if (resume[0]) PetscCall(PdTrainerResume(tr, resume));
-  PetscCall(PdOptionsCheckUnused(comm, "fit"));
-  if (!out[0]) PetscCall(PdPrintf(comm, "note: no -o given, the trained model is not saved\n"));
+  PetscCall(PdCommandTrainerFinishSetUp(comm, tr, out, resume, "fit"));
   {
     PetscInt np;
     PetscCall(NOpGetParamCount(nop, &np));

@@ -167,6 +167,32 @@ static PetscErrorCode PrecondTrainerRun(PdTrainer tr, PetscInt epochs, const cha
   PetscFunctionReturn(0);
 }
 
+/* The report's keys on a trained network's run: epochs, the first and the last epoch's loss, the
+   seconds in all */
+static PetscErrorCode PrecondReportTraining(PdDict report, PetscInt epochs, double loss0, double loss, double seconds)
+{
+  PetscFunctionBegin;
+  PetscCall(PdDictSetInt(report, "epochs", epochs));
+  PetscCall(PdDictSetReal(report, "initial_loss", loss0));
+  PetscCall(PdDictSetReal(report, "final_loss", loss));
+  PetscCall(PdDictSetReal(report, "seconds", seconds));
+  PetscFunctionReturn(0);
+}
+
+/* Under -help the options are listed by now: free the trainer, its objective and its network and
+   say done; otherwise options nobody read are an error */
+static PetscErrorCode PrecondTrainerHelpDone(MPI_Comm comm, PdTrainer *tr, PdObjective *obj, NOp *net, PetscBool *done)
+{
+  PetscFunctionBegin;
+  PetscCall(PdOptionsHelp(done));
+  if (*done) {
+    PetscCall(PdTrainerDestroy(tr));
+    PetscCall(PdObjectiveDestroy(obj));
+    PetscCall(NOpDestroy(net));
+  } else PetscCall(PdOptionsCheckUnused(comm, "precond train"));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode TrainIC(MPI_Comm comm, Systems *sy, PetscInt count, PetscInt64 seed, const char out[], const char logfile[], PdDict report)
 {
   PdFamily      *fam = sy->fam;
@@ -206,14 +232,8 @@ static PetscErrorCode TrainIC(MPI_Comm comm, Systems *sy, PetscInt count, PetscI
   PetscCall(PdObjectiveSetType(obj, PDOBJECTIVELEARNEDIC));
   PetscCall(PdObjectiveLearnedICSetModel(obj, model, seed));
   PetscCall(PrecondTrainerCreate(obj, epochs, batch, &tr));
-  PetscCall(PdOptionsHelp(&help));
-  if (help) { /* the options above are listed: done */
-    PetscCall(PdTrainerDestroy(&tr));
-    PetscCall(PdObjectiveDestroy(&obj));
-    PetscCall(NOpDestroy(&model));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(PdOptionsCheckUnused(comm, "precond train"));
+  PetscCall(PrecondTrainerHelpDone(comm, &tr, &obj, &model, &help));
+  if (help) PetscFunctionReturn(0);
   PetscCall(NOpGetParams(model, &params));
   PetscCall(PdParamsGetSize(params, &np));
   if (fam) PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
@@ -249,10 +269,7 @@ static PetscErrorCode TrainIC(MPI_Comm comm, Systems *sy, PetscInt count, PetscI
   PetscCall(PdDictSetString(report, "type", "learned_ic"));
   PetscCall(PdDictSetInt(report, "params", np));
   PetscCall(PdDictSetInt(report, "systems", count));
-  PetscCall(PdDictSetInt(report, "epochs", epochs));
-  PetscCall(PdDictSetReal(report, "initial_loss", loss0));
-  PetscCall(PdDictSetReal(report, "final_loss", loss));
-  PetscCall(PdDictSetReal(report, "seconds", t1 - t0));
+  PetscCall(PrecondReportTraining(report, epochs, loss0, loss, t1 - t0));
   PetscCall(PdDictSetReal(report, "train_seconds", t1 - tg));
   if (nval > 0) {
     PetscCall(PdDictSetInt(report, "best_epoch", best_epoch));
@@ -326,14 +343,8 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, Systems *sy, PetscInt count, cons
   PetscCall(PdObjectiveDCDMSetModel(obj, net, fam->seed));
   PetscCall(NOpGetParamCount(net, &np));
   PetscCall(PrecondTrainerCreate(obj, epochs, B, &tr));
-  PetscCall(PdOptionsHelp(&help));
-  if (help) { /* the options above are listed: done */
-    PetscCall(PdTrainerDestroy(&tr));
-    PetscCall(PdObjectiveDestroy(&obj));
-    PetscCall(NOpDestroy(&net));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(PdOptionsCheckUnused(comm, "precond train"));
+  PetscCall(PrecondTrainerHelpDone(comm, &tr, &obj, &net, &help));
+  if (help) PetscFunctionReturn(0);
   PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
   PetscCall(PdPrintf(comm, "dcdm: %" PetscInt_FMT " right-hand sides from %" PetscInt_FMT " Ritz vectors of %" PetscInt_FMT " system(s) of %s; %s network, %" PetscInt_FMT " parameters\n", S, m, count, desc, NOPMGNO, np));
 
@@ -363,10 +374,7 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, Systems *sy, PetscInt count, cons
   PetscCall(PdDictSetInt(report, "params", np));
   PetscCall(PdDictSetInt(report, "samples", S));
   PetscCall(PdDictSetInt(report, "ritz_vectors", ritz));
-  PetscCall(PdDictSetInt(report, "epochs", epochs));
-  PetscCall(PdDictSetReal(report, "initial_loss", loss0));
-  PetscCall(PdDictSetReal(report, "final_loss", loss));
-  PetscCall(PdDictSetReal(report, "seconds", t1 - t0));
+  PetscCall(PrecondReportTraining(report, epochs, loss0, loss, t1 - t0));
   {
     const HeldOutMethod m[3] = {{"dcdm", "dcdm", PCNONE, "ksp_dcdm_model"}, {"icc", KSPCG, PCICC, NULL}, {"cg", KSPCG, PCNONE, NULL}};
     PetscCall(HeldOutCompare(comm, sy, nheld, m, out, report));

@@ -16,6 +16,20 @@ static PetscErrorCode TrainDefaults(PdTrainer t)
   PetscFunctionReturn(0);
 }
 
+/* The end of pdeop train's and pdeop fit's trainer set-up: the output file, the options (over the
+   command's defaults), the run it continues (resume, if given); then options nobody read are an
+   error of the command, and a missing -o is noted */
+PetscErrorCode PdCommandTrainerFinishSetUp(MPI_Comm comm, PdTrainer tr, const char out[], const char resume[], const char command[])
+{
+  PetscFunctionBegin;
+  PetscCall(PdTrainerSetOutput(tr, out));
+  PetscCall(PdTrainerSetFromOptions(tr));
+  if (resume[0]) PetscCall(PdTrainerResume(tr, resume));
+  PetscCall(PdOptionsCheckUnused(comm, command));
+  if (!out[0]) PetscCall(PdPrintf(comm, "note: no -o given, the trained model is not saved\n"));
+  PetscFunctionReturn(0);
+}
+
 /* a learned preconditioner's network is an NOp too, but it maps matrix graphs, not datasets */
 static PetscErrorCode CheckOperatorModel(MPI_Comm comm, NOp nop, const char file[], const char cmd[])
 {
@@ -116,11 +130,7 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PdTrainerCreate(nop, &tr));
   PetscCall(PdTrainerSetData(tr, &train, hastest ? &testset : NULL));
   PetscCall(TrainDefaults(tr));
-  PetscCall(PdTrainerSetOutput(tr, out));
-  PetscCall(PdTrainerSetFromOptions(tr));
-  if (resume[0]) PetscCall(PdTrainerResume(tr, resume));
-  PetscCall(PdOptionsCheckUnused(comm, "train"));
-  if (!out[0]) PetscCall(PdPrintf(comm, "note: no -o given, the trained model is not saved\n"));
+  PetscCall(PdCommandTrainerFinishSetUp(comm, tr, out, resume, "train"));
   {
     PetscInt np;
     NOpType  type;

@@ -40,6 +40,16 @@ static inline PetscErrorCode pdt_silent_handler(MPI_Comm comm, int line, const c
     if (!(fabs(pdt_a_ - pdt_b_) <= (tol))) fail_msg("%s = %.9g, %s = %.9g differ by %.3g > %.3g", #a, pdt_a_, #b, pdt_b_, fabs(pdt_a_ - pdt_b_), (double)(tol)); \
   } while (0)
 
+/* A shape of ndim axes (a dataset's in_ndim and in_shape, say) is the expected one, axis for axis:
+   PDT_SHAPE_IS(ds.in_ndim, ds.in_shape, N, 1, 9, 9). */
+static inline void pdt_assert_shape(int ndim, const PetscInt shape[], int n, const PetscInt expect[])
+{
+  assert_int_equal(ndim, n);
+  for (int k = 0; k < n; k++)
+    if (shape[k] != expect[k]) fail_msg("axis %d of the shape is %d, expected %d", k, (int)shape[k], (int)expect[k]);
+}
+#define PDT_SHAPE_IS(ndim, shape, ...) pdt_assert_shape(ndim, shape, (int)(sizeof((PetscInt[]){__VA_ARGS__}) / sizeof(PetscInt)), (PetscInt[]){__VA_ARGS__})
+
 /* Put a table of options {"-name", "value" or NULL} into the database, or take them out again. */
 static inline void pdt_options(const char *const (*opts)[2], size_t n, PetscBool set)
 {
@@ -64,6 +74,25 @@ static inline PetscErrorCode PdtNOpFromOptions(NOpType type, const char *const (
   PetscFunctionReturn(0);
 }
 #define PDT_NOP_FROM_OPTIONS(type, opts, nop) PdtNOpFromOptions(type, (const char *const(*)[2])(opts), sizeof(opts) / sizeof((opts)[0]), nop)
+
+/* A dataset of N samples, each an input of shape in[in_nd] and an output of shape out[out_nd] (the
+   shapes without the N axis): shapes and sizes filled, inputs and outputs allocated but not set
+   (PetscMalloc1 each, so PdDatasetFree frees them), no attributes */
+static inline PetscErrorCode PdtDatasetAlloc(PetscInt N, int in_nd, const PetscInt in[], int out_nd, const PetscInt out[], PdDataset *ds)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(ds, sizeof(*ds)));
+  ds->N           = N;
+  ds->in_ndim     = in_nd + 1;
+  ds->out_ndim    = out_nd + 1;
+  ds->in_shape[0] = ds->out_shape[0] = N;
+  ds->in_size = ds->out_size = 1;
+  for (int d = 0; d < in_nd; d++) ds->in_size *= (ds->in_shape[d + 1] = in[d]);
+  for (int d = 0; d < out_nd; d++) ds->out_size *= (ds->out_shape[d + 1] = out[d]);
+  PetscCall(PetscMalloc1((size_t)N * ds->in_size, &ds->inputs));
+  PetscCall(PetscMalloc1((size_t)N * ds->out_size, &ds->outputs));
+  PetscFunctionReturn(0);
+}
 
 /* The two models have the same number of parameters, bit for bit the same. */
 static inline void pdt_assert_same_params(NOp a, NOp b)

@@ -47,16 +47,7 @@ static void test_dict_json(void **state)
 
 static void MakeDataset(PdDataset *ds, PetscInt N)
 {
-  memset(ds, 0, sizeof(*ds));
-  ds->N        = N;
-  ds->in_ndim  = 4;
-  ds->out_ndim = 3;
-  PetscInt si[4] = {N, 1, 3, 2}, so[3] = {N, 2, 5};
-  memcpy(ds->in_shape, si, sizeof(si));
-  memcpy(ds->out_shape, so, sizeof(so));
-  ds->in_size  = 6;
-  ds->out_size = 10;
-  PetscMalloc2(N * 6, &ds->inputs, N * 10, &ds->outputs);
+  PDT(PdtDatasetAlloc(N, 3, (PetscInt[]){1, 3, 2}, 2, (PetscInt[]){2, 5}, ds));
   for (PetscInt i = 0; i < N * 6; i++) ds->inputs[i] = 0.5f * (float)i - 1.0f;
   for (PetscInt i = 0; i < N * 10; i++) ds->outputs[i] = (float)i / 7.0f;
   PdDictCreate(&ds->attrs);
@@ -101,8 +92,7 @@ static void test_dataset_roundtrip(void **state)
   PDT(PdDatasetRead(PETSC_COMM_SELF, "io_ds.h5", PETSC_TRUE, &b));
   assert_int_equal(b.N, 4);
   PDT(PdDatasetFree(&b));
-  PetscFree2(a.inputs, a.outputs);
-  PdDictDestroy(&a.attrs);
+  PDT(PdDatasetFree(&a));
 }
 
 /* write one dataset of the given HDF5 type and shape */
@@ -496,27 +486,21 @@ static void test_dataset_layout(void **state)
   /* an N x H x W file without the attribute: read as 1D fields with H channels (and one line says so) */
   RawFile("lay_nhw.h5", "inputs", H5T_IEEE_F32LE, 3, d3, v, "outputs", 3, d3, v);
   PDT(PdDatasetRead(PETSC_COMM_SELF, "lay_nhw.h5", PETSC_TRUE, &ds));
-  assert_int_equal(ds.in_ndim, 3);
-  assert_int_equal(ds.in_shape[1], 3);
-  assert_int_equal(ds.in_shape[2], 4);
+  PDT_SHAPE_IS(ds.in_ndim, ds.in_shape, 2, 3, 4);
   PDT(PdDatasetFree(&ds));
   /* the same file saying spatial_dims = 2: one channel on a 3 x 4 grid */
   SetSpatialDims("lay_nhw.h5", "inputs", 2);
   SetSpatialDims("lay_nhw.h5", "outputs", 2);
   PDT(PdDatasetRead(PETSC_COMM_SELF, "lay_nhw.h5", PETSC_TRUE, &ds));
-  assert_int_equal(ds.in_ndim, 4);
-  assert_int_equal(ds.out_ndim, 4);
-  assert_int_equal(ds.in_shape[1], 1);
-  assert_int_equal(ds.in_shape[2], 3);
-  assert_int_equal(ds.in_shape[3], 4);
+  PDT_SHAPE_IS(ds.in_ndim, ds.in_shape, 2, 1, 3, 4);
+  PDT_SHAPE_IS(ds.out_ndim, ds.out_shape, 2, 1, 3, 4);
   assert_int_equal(ds.in_size, 12);
   assert_true(ds.inputs[13] == 13.0f);
   /* written back, the file says N x C x H x W with spatial_dims = 2 and reads the same */
   PDT(PdDatasetWrite(PETSC_COMM_SELF, "lay_w.h5", &ds));
   PDT(PdDatasetRead(PETSC_COMM_SELF, "lay_w.h5", PETSC_TRUE, &w));
-  assert_int_equal(w.in_ndim, 4);
-  assert_int_equal(w.in_shape[1], 1);
-  assert_int_equal(w.out_shape[3], 4);
+  PDT_SHAPE_IS(w.in_ndim, w.in_shape, 2, 1, 3, 4);
+  PDT_SHAPE_IS(w.out_ndim, w.out_shape, 2, 1, 3, 4);
   {
     hid_t     f = H5Fopen("lay_w.h5", H5F_ACC_RDONLY, H5P_DEFAULT), a = H5Aopen_by_name(f, "inputs", "spatial_dims", H5P_DEFAULT, H5P_DEFAULT);
     long long sd = -1;
@@ -537,15 +521,12 @@ static void test_dataset_layout(void **state)
   /* an old N x m file: vectors; with spatial_dims = 1, one channel on a 1D grid */
   RawFile("lay_nm.h5", "inputs", H5T_IEEE_F32LE, 2, d2, v, "outputs", 2, d2, v);
   PDT(PdDatasetRead(PETSC_COMM_SELF, "lay_nm.h5", PETSC_TRUE, &ds));
-  assert_int_equal(ds.in_ndim, 2);
-  assert_int_equal(ds.in_shape[1], 12);
+  PDT_SHAPE_IS(ds.in_ndim, ds.in_shape, 2, 12);
   PDT(PdDatasetFree(&ds));
   SetSpatialDims("lay_nm.h5", "inputs", 1);
   SetSpatialDims("lay_nm.h5", "outputs", 1);
   PDT(PdDatasetRead(PETSC_COMM_SELF, "lay_nm.h5", PETSC_TRUE, &ds));
-  assert_int_equal(ds.in_ndim, 3);
-  assert_int_equal(ds.in_shape[1], 1);
-  assert_int_equal(ds.in_shape[2], 12);
+  PDT_SHAPE_IS(ds.in_ndim, ds.in_shape, 2, 1, 12);
   PDT(PdDatasetFree(&ds));
 }
 
@@ -580,8 +561,7 @@ static void test_values_checksum(void **state)
   PDT(PdDatasetRead(PETSC_COMM_SELF, "io_sum.h5", PETSC_TRUE, &b));
   for (PetscInt k = 0; k < 24; k++) assert_true(a.inputs[k] == b.inputs[k]);
   PDT(PdDatasetFree(&b));
-  PetscFree2(a.inputs, a.outputs);
-  PdDictDestroy(&a.attrs);
+  PDT(PdDatasetFree(&a));
 }
 
 /* inputs the fuzzers found that crashed HDF5 1.10 inside H5Dread (a stored chunk shorter than its

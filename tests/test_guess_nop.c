@@ -24,6 +24,19 @@ static PetscErrorCode WriteModel(const char *file, PetscInt cin)
   PetscFunctionReturn(0);
 }
 
+/* A KSP for A whose guess is nop, reading the model file if one is given; its guess object too */
+static void GuessKSPCreate(Mat A, const char *model, KSP *ksp, KSPGuess *guess)
+{
+  KSPGuess g;
+
+  PDT(KSPCreate(PETSC_COMM_SELF, ksp));
+  PDT(KSPSetOperators(*ksp, A, A));
+  PDT(KSPGetGuess(*ksp, &g));
+  PDT(KSPGuessSetType(g, KSPGUESSNOP));
+  if (model) PDT(KSPGuessNOpSetModelFile(g, model));
+  if (guess) *guess = g;
+}
+
 typedef struct {
   DM     da;
   Mat    A;
@@ -36,7 +49,6 @@ typedef struct {
    coefficient composed on the operator, and a KSP whose guess is nop with the model file */
 static void SysCreate(Sys *s, double c, const char *model)
 {
-  KSPGuess      guess;
   PetscScalar **xa;
 
   PDT(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, GN, GN, 1, 1, 1, 1, NULL, NULL, &s->da));
@@ -54,11 +66,7 @@ static void SysCreate(Sys *s, double c, const char *model)
   PDT(DMCreateGlobalVector(s->da, &s->b));
   PDT(DMCreateGlobalVector(s->da, &s->x));
   PDT(PdDarcyRHS(s->da, NULL, 1.0, s->b));
-  PDT(KSPCreate(PETSC_COMM_SELF, &s->ksp));
-  PDT(KSPSetOperators(s->ksp, s->A, s->A));
-  PDT(KSPGetGuess(s->ksp, &guess));
-  PDT(KSPGuessSetType(guess, KSPGUESSNOP));
-  if (model) PDT(KSPGuessNOpSetModelFile(guess, model));
+  GuessKSPCreate(s->A, model, &s->ksp, NULL);
 }
 
 static void SysDestroy(Sys *s)
@@ -261,11 +269,7 @@ static void test_errors(void **state)
   PDT(DMCreateGlobalVector(da3, &b));
   PDT(VecDuplicate(b, &x));
   PDT(VecSet(b, 1.0));
-  PDT(KSPCreate(PETSC_COMM_SELF, &ksp));
-  PDT(KSPSetOperators(ksp, B, B));
-  PDT(KSPGetGuess(ksp, &guess));
-  PDT(KSPGuessSetType(guess, KSPGUESSNOP));
-  PDT(KSPGuessNOpSetModelFile(guess, "guess_fno.h5"));
+  GuessKSPCreate(B, "guess_fno.h5", &ksp, &guess);
   PDT(KSPGuessSetUp(guess));
   PDT_FAILS(KSPGuessFormGuess(guess, b, x));
   PDT_ERRMSG_HAS("3D");
@@ -282,11 +286,7 @@ static void test_errors(void **state)
   PDT(MatShift(B, 1.0));
   PDT(MatCreateVecs(B, &x, &b));
   PDT(VecSet(b, 1.0));
-  PDT(KSPCreate(PETSC_COMM_SELF, &ksp));
-  PDT(KSPSetOperators(ksp, B, B));
-  PDT(KSPGetGuess(ksp, &guess));
-  PDT(KSPGuessSetType(guess, KSPGUESSNOP));
-  PDT(KSPGuessNOpSetModelFile(guess, "guess_fno.h5"));
+  GuessKSPCreate(B, "guess_fno.h5", &ksp, &guess);
   PDT(KSPGuessSetUp(guess));
   PDT_FAILS(KSPGuessFormGuess(guess, b, x));
   PDT_ERRMSG_HAS("not a square number");

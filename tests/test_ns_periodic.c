@@ -211,10 +211,8 @@ static void test_dataset(void **state)
   for (const char **k = (const char *[]){"-n", "-res", "-fine", "-dt", "-T", "-t_in", "-seed", "-o", NULL}; *k; k++) PDT(PetscOptionsClearValue(NULL, *k));
   PDT(PdDatasetRead(PETSC_COMM_SELF, "ns_test.h5", PETSC_TRUE, &ds));
   assert_int_equal(ds.N, 2);
-  assert_int_equal(ds.in_shape[1], 2);
-  assert_int_equal(ds.out_shape[1], 2);
-  assert_int_equal(ds.in_shape[2], 8);
-  assert_int_equal(ds.out_shape[3], 8);
+  PDT_SHAPE_IS(ds.in_ndim, ds.in_shape, 2, 2, 8, 8);
+  PDT_SHAPE_IS(ds.out_ndim, ds.out_shape, 2, 2, 8, 8);
   PDT(PdDatasetFree(&ds));
   /* -T must exceed -t_in */
   PDT(PetscOptionsInsertString(NULL, "-T 2 -t_in 2 -o x.h5"));

@@ -113,6 +113,36 @@ static PetscErrorCode MakePinn(const char *opts, PdPinn *p)
   PetscFunctionReturn(0);
 }
 
+/* the two networks solve the same problem: the same coefficients c_i, bit for bit */
+static void AssertSameCoefficients(PdPinn a, PdPinn b)
+{
+  const double *ca, *cb;
+  PetscInt      na, nb;
+
+  PDT(PdPinnGetCoefficients(a, &na, &ca));
+  PDT(PdPinnGetCoefficients(b, &nb, &cb));
+  assert_int_equal(na, nb);
+  for (PetscInt i = 0; i < na; i++) assert_true(ca[i] == cb[i]);
+}
+
+/* whether the two networks give bit for bit the same values at n points of the unit ball of R^d
+   drawn from stream (seed, seed) */
+static PetscBool SamePredictions(PdPinn a, PdPinn b, PetscInt n, PetscInt d, uint64_t seed)
+{
+  float    *x, *ua, *ub;
+  PdRng     rng;
+  PetscBool same = PETSC_TRUE;
+
+  PDT(PetscMalloc3(n * d, &x, n, &ua, n, &ub));
+  PDT(PdRngSeed(&rng, seed, seed));
+  PDT(PdPinnSampleBall(&rng, n, d, PETSC_FALSE, x));
+  PDT(PdPinnPredict(a, n, x, ua));
+  PDT(PdPinnPredict(b, n, x, ub));
+  for (PetscInt i = 0; i < n; i++) same = (PetscBool)(same && ua[i] == ub[i]);
+  PDT(PetscFree3(x, ua, ub));
+  return same;
+}
+
 /* taking the exact Laplacian in chunks of directions (two passes, -jet_max_rows) gives the same
    gradient as one graph: two small SGD steps from the same state move the network's values by the
    same amounts */
@@ -148,13 +178,9 @@ static void test_chunked_gradient(void **state)
    the same problem (coefficients c) */
 static void test_train_and_checkpoint(void **state)
 {
-  PdPinn        p, q;
-  double        rel, rel2;
-  float         x[50 * 10], u1[50], u2[50];
-  PdRng         rng;
-  const double *c1, *c2;
-  PetscInt      n1, n2;
-  PdDict        r;
+  PdPinn p, q;
+  double rel, rel2;
+  PdDict r;
   PDT(MakePinn("-pde poisson -dim 10 -iters 300 -batch 50 -stde_dirs 8 -mlp_width 64 -seed 2", &p));
   PDT(PdPinnTrain(p, NULL));
   PDT(PdPinnEvaluate(p, 2000, &rel));
@@ -173,15 +199,8 @@ static void test_train_and_checkpoint(void **state)
   PDT(PdDictDestroy(&r));
   PDT(PdPinnSave(p, "pinn_test.h5"));
   PDT(PdPinnLoad(PETSC_COMM_SELF, "pinn_test.h5", &q));
-  PDT(PdPinnGetCoefficients(p, &n1, &c1));
-  PDT(PdPinnGetCoefficients(q, &n2, &c2));
-  assert_int_equal(n1, n2);
-  for (PetscInt i = 0; i < n1; i++) assert_true(c1[i] == c2[i]);
-  PdRngSeed(&rng, 5, 5);
-  PDT(PdPinnSampleBall(&rng, 50, 10, PETSC_FALSE, x));
-  PDT(PdPinnPredict(p, 50, x, u1));
-  PDT(PdPinnPredict(q, 50, x, u2));
-  for (PetscInt i = 0; i < 50; i++) assert_true(u1[i] == u2[i]);
+  AssertSameCoefficients(p, q);
+  assert_true(SamePredictions(p, q, 50, 10, 5));
   PDT(PdPinnEvaluate(q, 2000, &rel2));
   PDT_CLOSE(rel2, rel, 1e-12);
   {
@@ -200,28 +219,14 @@ static void test_train_and_checkpoint(void **state)
    both seeds */
 static void test_problem_seed(void **state)
 {
-  PdPinn        a, b, q;
-  const double *ca, *cb, *cq;
-  PetscInt      na, nb, nq;
-  float         x[20 * 6], ua[20], ub[20];
-  PdRng         rng;
-  int           same = 1;
+  PdPinn a, b, q;
   PDT(MakePinn("-pde poisson -dim 6 -iters 0 -seed 1", &a));
   PDT(MakePinn("-pde poisson -dim 6 -iters 0 -seed 3 -pinn_problem_seed 1", &b));
-  PDT(PdPinnGetCoefficients(a, &na, &ca));
-  PDT(PdPinnGetCoefficients(b, &nb, &cb));
-  assert_int_equal(na, nb);
-  for (PetscInt i = 0; i < na; i++) assert_true(ca[i] == cb[i]);
-  PdRngSeed(&rng, 5, 5);
-  PDT(PdPinnSampleBall(&rng, 20, 6, PETSC_FALSE, x));
-  PDT(PdPinnPredict(a, 20, x, ua));
-  PDT(PdPinnPredict(b, 20, x, ub));
-  for (PetscInt i = 0; i < 20; i++) same = same && ua[i] == ub[i];
-  assert_false(same); /* another network */
+  AssertSameCoefficients(a, b);
+  assert_false(SamePredictions(a, b, 20, 6, 5)); /* another network */
   PDT(PdPinnSave(b, "pinn_pseed.h5"));
   PDT(PdPinnLoad(PETSC_COMM_SELF, "pinn_pseed.h5", &q));
-  PDT(PdPinnGetCoefficients(q, &nq, &cq));
-  for (PetscInt i = 0; i < nq; i++) assert_true(cq[i] == ca[i]);
+  AssertSameCoefficients(q, a);
   PDT_FAILS(PdPinnSetProblemSeed(q, -2));
   PDT_ERRMSG_HAS("non-negative");
   PDT(PdPinnDestroy(&a));
@@ -260,8 +265,6 @@ static void test_error_min(void **state)
   PdPinn      a, b[3];
   double      hand[3], rmin, hmin = 1e300, rel;
   PetscInt    imin, hi = 0;
-  float       xa[20 * 5], ua[20], ub[20];
-  PdRng       rng;
   PetscSNPrintf(opts, sizeof(opts), "%s -iters 3 -eval_every 1", base);
   PDT(MakePinn(opts, &a));
   PDT(PdPinnGetErrorMin(a, &rmin, &imin));
@@ -285,11 +288,7 @@ static void test_error_min(void **state)
   assert_int_equal(imin, hi);
   PDT(PdPinnEvaluate(a, 0, &rel)); /* the final model's error is the third's */
   PDT_CLOSE(rel, hand[2], 1e-9 * hand[2]);
-  PdRngSeed(&rng, 6, 6);
-  PDT(PdPinnSampleBall(&rng, 20, 5, PETSC_FALSE, xa));
-  PDT(PdPinnPredict(a, 20, xa, ua));
-  PDT(PdPinnPredict(b[2], 20, xa, ub));
-  for (PetscInt i = 0; i < 20; i++) assert_true(ua[i] == ub[i]);
+  assert_true(SamePredictions(a, b[2], 20, 5, 6));
   {
     PdDict r;
     double v;

@@ -15,17 +15,7 @@ static PetscErrorCode SeriesData(PetscInt N, PetscInt D, PetscInt M, PetscBool a
   PetscInt per = GRID * GRID;
 
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(ds, sizeof(*ds)));
-  ds->N        = N;
-  ds->in_ndim  = ds->out_ndim = 4;
-  ds->in_shape[0] = ds->out_shape[0] = N;
-  ds->in_shape[1]  = D;
-  ds->out_shape[1] = M;
-  ds->in_shape[2] = ds->in_shape[3] = ds->out_shape[2] = ds->out_shape[3] = GRID;
-  ds->in_size  = D * per;
-  ds->out_size = M * per;
-  PetscCall(PetscMalloc1((size_t)N * D * per, &ds->inputs)); /* PdDatasetFree frees each */
-  PetscCall(PetscMalloc1((size_t)N * M * per, &ds->outputs));
+  PetscCall(PdtDatasetAlloc(N, 3, (PetscInt[]){D, GRID, GRID}, 3, (PetscInt[]){M, GRID, GRID}, ds));
   PetscCall(PdRngSeed(&rng, 11, 0));
   for (PetscInt i = 0; i < N; i++) {
     double a = 0.5 + PdRngUniform(&rng), b = PdRngUniform(&rng);

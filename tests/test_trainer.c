@@ -23,18 +23,29 @@ static void test_reaches_minimiser(void **state)
   PDT(PdTrainerDestroy(&tr));
 }
 
+/* An LSQ trainer of the epochs whose loss is NaN from epoch nan_from on, or grows from epoch
+   grow_from on (-1: never); with a file, it writes a checkpoint there every epoch */
+static void MisbehavingTrainer(PetscInt epochs, PetscInt nan_from, PetscInt grow_from, const char *file, PdTrainer *tr)
+{
+  LSQ *q;
+
+  PDT(NewTrainer(PETSC_COMM_SELF, epochs, tr));
+  q            = (LSQ *)(*tr)->obj->data;
+  q->nan_from  = nan_from;
+  q->grow_from = grow_from;
+  if (file) {
+    PDT(PdTrainerSetOutput(*tr, file));
+    PDT(PdTrainerSetCheckpointEvery(*tr, 1));
+  }
+}
+
 static void test_nan_stops_and_keeps_checkpoint(void **state)
 {
   PdTrainer tr;
   PdDict    meta;
   PetscInt  epoch;
-  LSQ      *q;
 
-  PDT(NewTrainer(PETSC_COMM_SELF, 6, &tr));
-  q           = (LSQ *)tr->obj->data;
-  q->nan_from = 3; /* the 4th epoch's loss is NaN */
-  PDT(PdTrainerSetOutput(tr, "lsq_nan.h5"));
-  PDT(PdTrainerSetCheckpointEvery(tr, 1));
+  MisbehavingTrainer(6, 3, -1, "lsq_nan.h5", &tr); /* the 4th epoch's loss is NaN */
   PDT_FAILS(PdTrainerTrain(tr));
   PDT_ERRMSG_HAS("diverged in epoch 4");
   PDT_ERRMSG_HAS("from epoch 3");
@@ -58,21 +69,14 @@ static void test_nan_stops_and_keeps_checkpoint(void **state)
 static void test_growth_stops(void **state)
 {
   PdTrainer tr;
-  LSQ      *q;
 
-  PDT(NewTrainer(PETSC_COMM_SELF, 7, &tr));
-  q            = (LSQ *)tr->obj->data;
-  q->grow_from = 3; /* epoch 4: x1e3 (kept), epoch 5: x1e6 (stops) */
-  PDT(PdTrainerSetOutput(tr, "lsq_grow.h5"));
-  PDT(PdTrainerSetCheckpointEvery(tr, 1));
+  MisbehavingTrainer(7, -1, 3, "lsq_grow.h5", &tr); /* epoch 4: x1e3 (kept), epoch 5: x1e6 (stops) */
   PDT_FAILS(PdTrainerTrain(tr));
   PDT_ERRMSG_HAS("diverged in epoch 5");
   PDT_ERRMSG_HAS("-divergence_factor 10000 times its best");
   PDT_ERRMSG_HAS("from epoch 4");
   PDT(PdTrainerDestroy(&tr));
-  PDT(NewTrainer(PETSC_COMM_SELF, 7, &tr));
-  q            = (LSQ *)tr->obj->data;
-  q->grow_from = 3;
+  MisbehavingTrainer(7, -1, 3, NULL, &tr);
   tr->div_factor = 0;
   PDT(PdTrainerTrain(tr)); /* off: the finite loss never stops it */
   PDT(PdTrainerDestroy(&tr));

@@ -76,6 +76,41 @@ static void test_ritz_values(void **state)
   PDT(MatDestroy(&A));
 }
 
+/* a matrix with three distinct eigenvalues (diag 1, 2, 3 repeated): a random start's Krylov space
+   has dimension 3, and Lanczos goes on from new vectors (each with a Krylov space of 3 again) to give
+   the 9 Ritz pairs asked for: orthonormal, each an exact eigenpair, each eigenvalue three times */
+static void test_ritz_exhausted_krylov(void **state)
+{
+  const PetscInt n = 30;
+  Mat            A;
+  PetscInt       m = 9, count[3] = {0, 0, 0};
+  PetscReal     *vals;
+  float         *vecs;
+
+  PDT(MatCreateSeqAIJ(PETSC_COMM_SELF, n, n, 1, NULL, &A));
+  for (PetscInt i = 0; i < n; i++) PDT(MatSetValue(A, i, i, (PetscScalar)(1 + i % 3), INSERT_VALUES));
+  PDT(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+  PDT(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  PDT(PdRitzVectors(A, &m, 3, &vals, &vecs));
+  assert_int_equal(m, 9);
+  for (PetscInt k = 0; k < m; k++) {
+    double res = 0;
+    if (fabs(vals[k] - round(vals[k])) > 1e-10 || vals[k] < 0.5 || vals[k] > 3.5) fail_msg("Ritz value %d = %.15g is not an eigenvalue (1, 2 or 3)", (int)k, (double)vals[k]);
+    count[(int)round(vals[k]) - 1]++;
+    for (PetscInt i = 0; i < n; i++) res += PetscSqr((1 + i % 3) * (double)vecs[k * n + i] - vals[k] * vecs[k * n + i]);
+    PDT_CLOSE(sqrt(res), 0, 1e-6);
+    for (PetscInt l = 0; l <= k; l++) {
+      double dot = 0;
+      for (PetscInt i = 0; i < n; i++) dot += (double)vecs[k * n + i] * vecs[l * n + i];
+      PDT_CLOSE(dot, l == k ? 1 : 0, 1e-6);
+    }
+  }
+  for (int e = 0; e < 3; e++) assert_int_equal(count[e], 3);
+  PDT(PetscFree(vals));
+  PDT(PetscFree(vecs));
+  PDT(MatDestroy(&A));
+}
+
 /* with setdm, the KSP knows the grid (dcdm then moves vectors through the DMDA; else it gathers them) */
 static PetscErrorCode SolvePoisson(DM da, PetscBool setdm, const char *ksptype, const char *model, Vec *u, PetscInt *its)
 {
@@ -212,6 +247,7 @@ static void test_family3d(void **state)
 
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_ritz_values),
+  cmocka_unit_test(test_ritz_exhausted_krylov),
   cmocka_unit_test(test_untrained_converges),
   cmocka_unit_test(test_errors),
   cmocka_unit_test(test_family3d),

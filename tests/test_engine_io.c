@@ -2,7 +2,7 @@
    every malformed input (missing file, not HDF5, missing or mistyped or misshapen datasets, NaN/Inf)
    rejected with a message that names the file and the problem. */
 #include "pdtest.h"
-#include <hdf5.h>
+#include "pdtest_hdf5.h"
 #include <unistd.h>
 
 static void test_dict_json(void **state)
@@ -325,38 +325,13 @@ static void test_checkpoint_hostile(void **state)
   {
     const long long bad[2] = {-1000000, (long long)1 << 62};
     for (int k = 0; k < 3; k++) {
-      hid_t f = H5Fopen("io_sgd.h5", H5F_ACC_RDWR, H5P_DEFAULT), root = H5Gopen2(f, "/", H5P_DEFAULT), sp = H5Screate(H5S_SCALAR), at;
-      if (k < 2) {
-        H5Adelete(root, "epoch");
-        at = H5Acreate2(root, "epoch", H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
-        H5Awrite(at, H5T_NATIVE_LLONG, &bad[k]);
-      } else {
-        const char *fmt = "pdeop checkpoint 9";
-        hid_t       st  = H5Tcopy(H5T_C_S1);
-        H5Tset_size(st, strlen(fmt) + 1);
-        H5Adelete(root, "format");
-        at = H5Acreate2(root, "format", st, sp, H5P_DEFAULT, H5P_DEFAULT);
-        H5Awrite(at, st, fmt);
-        H5Tclose(st);
-      }
-      H5Aclose(at);
-      H5Sclose(sp);
-      H5Gclose(root);
-      H5Fclose(f);
+      if (k < 2) PdtH5SetAttr("io_sgd.h5", "/", "epoch", H5T_NATIVE_LLONG, &bad[k]);
+      else PdtH5SetAttr("io_sgd.h5", "/", "format", 0, "pdeop checkpoint 9");
       PDT_FAILS(PdCheckpointReadMeta(PETSC_COMM_SELF, "io_sgd.h5", &back, &epoch));
       PDT_ERRMSG_HAS(k < 2 ? "corrupted" : "checkpoint format 'pdeop checkpoint 9'");
       if (k == 1) { /* restore a valid epoch before testing the format */
-        long long ok = 2;
-        f  = H5Fopen("io_sgd.h5", H5F_ACC_RDWR, H5P_DEFAULT);
-        root = H5Gopen2(f, "/", H5P_DEFAULT);
-        sp = H5Screate(H5S_SCALAR);
-        H5Adelete(root, "epoch");
-        at = H5Acreate2(root, "epoch", H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
-        H5Awrite(at, H5T_NATIVE_LLONG, &ok);
-        H5Aclose(at);
-        H5Sclose(sp);
-        H5Gclose(root);
-        H5Fclose(f);
+        const long long ok = 2;
+        PdtH5SetAttr("io_sgd.h5", "/", "epoch", H5T_NATIVE_LLONG, &ok);
       }
     }
   }
@@ -465,14 +440,7 @@ static void test_files_check(void **state)
 /* set the integer attribute spatial_dims of dataset `name` in an existing file */
 static void SetSpatialDims(const char *file, const char *name, long long v)
 {
-  hid_t f = H5Fopen(file, H5F_ACC_RDWR, H5P_DEFAULT), ds = H5Dopen2(f, name, H5P_DEFAULT), sp = H5Screate(H5S_SCALAR), a;
-  if (H5Aexists(ds, "spatial_dims") > 0) H5Adelete(ds, "spatial_dims");
-  a = H5Acreate2(ds, "spatial_dims", H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
-  H5Awrite(a, H5T_NATIVE_LLONG, &v);
-  H5Aclose(a);
-  H5Sclose(sp);
-  H5Dclose(ds);
-  H5Fclose(f);
+  PdtH5SetAttr(file, name, "spatial_dims", H5T_NATIVE_LLONG, &v);
 }
 
 /* the layout rule: N x C x (spatial...); the attribute spatial_dims decides, files without it are

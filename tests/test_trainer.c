@@ -6,7 +6,7 @@
    the registry knows the built-in types. */
 #include "trainer_lsq.h"
 #include <pdeop/learnedtrain.h>
-#include <hdf5.h>
+#include "pdtest_hdf5.h"
 
 static void test_reaches_minimiser(void **state)
 {
@@ -111,18 +111,8 @@ static void test_growth_caught_after_resume(void **state)
   PDT_ERRMSG_HAS("from epoch 4");
   PDT(PdTrainerDestroy(&tr));
   { /* a stored best loss of NaN is a damaged checkpoint, not a fresh start */
-    hid_t        f = H5Fopen("lsq_grow_resume.h5", H5F_ACC_RDWR, H5P_DEFAULT), g, sp, at;
     const double nan = NAN;
-    assert_true(f >= 0);
-    g  = H5Gopen2(f, "/training", H5P_DEFAULT);
-    sp = H5Screate(H5S_SCALAR);
-    H5Adelete(g, "best_loss");
-    at = H5Acreate2(g, "best_loss", H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    H5Awrite(at, H5T_NATIVE_DOUBLE, &nan);
-    H5Aclose(at);
-    H5Sclose(sp);
-    H5Gclose(g);
-    H5Fclose(f);
+    PdtH5SetAttr("lsq_grow_resume.h5", "/training", "best_loss", H5T_NATIVE_DOUBLE, &nan);
     PDT(NewTrainer(PETSC_COMM_SELF, 7, &tr));
     PDT_FAILS(PdTrainerResume(tr, "lsq_grow_resume.h5"));
     PDT_ERRMSG_HAS("best_loss is nan");
@@ -144,18 +134,23 @@ static void test_resume_matrix_optimizers(void **state)
   ResumeMatchesOf(PETSC_COMM_SELF, "lsq2_polargrad_half.h5", "lsq2", PD_OPTIM_POLARGRAD);
 }
 
-/* muon on lsq2 fits the data (the minimiser's product W h is A_TRUE) */
+/* muon on lsq2 fits the data (the minimiser's product W h is A_TRUE). Muon's steps have a fixed
+   spectral size, so at a constant rate it circles the minimiser at a distance set by the rate and by
+   round-off; the rate decays linearly to 0 so that the run settles where the test can look. */
 static void test_muon_reaches_minimiser(void **state)
 {
   PdTrainer    tr;
+  PdOptim      opt;
   const float *w;
   PDT(NewTrainerOf(PETSC_COMM_SELF, 150, "lsq2", PD_OPTIM_MUON, &tr));
+  PDT(PdTrainerGetOptim(tr, &opt));
+  PDT(PdOptimSetSchedule(opt, PD_SCHEDULE_LINEAR, 150 * NPTS / 8, 1, 1));
   PDT(PdTrainerTrain(tr));
   PDT(Weights(tr, &w));
   for (int d = 0; d < DIM; d++) { /* W [3, 4] then h [4, 1], each slice padded to 16 floats */
     double a = 0;
     for (int j = 0; j < 4; j++) a += (double)w[d * 4 + j] * w[16 + j];
-    PDT_CLOSE(a, A_TRUE[d], 2e-2);
+    PDT_CLOSE(a, A_TRUE[d], 2e-3); /* seen: within 3.3e-4 with OpenBLAS's Haswell, Zen and SkylakeX kernels */
   }
   PDT(PdTrainerDestroy(&tr));
 }

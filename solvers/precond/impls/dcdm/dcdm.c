@@ -13,7 +13,8 @@
 /*@
   PdRitzVectors - m steps of Lanczos with full reorthogonalisation from a random start; returns the
   Ritz values (ascending) and the Ritz vectors as rows of a float array [m, n] (unit norm).
-  A is a sequential matrix. m is lowered if the Krylov space is exhausted.
+  A is a sequential matrix; m is at most its size. Where the start's Krylov space is exhausted
+  early, Lanczos goes on from a new random vector orthogonal to it.
 @*/
 PetscErrorCode PdRitzVectors(Mat A, PetscInt *m_inout, PetscInt64 seed, PetscReal **vals, float **vecs)
 {
@@ -49,12 +50,29 @@ PetscErrorCode PdRitzVectors(Mat A, PetscInt *m_inout, PetscInt64 seed, PetscRea
       PetscCall(VecMAXPY(w, k + 1, dots, V));
     }
     PetscCall(VecNorm(w, NORM_2, &beta[k]));
-    if (k + 1 == m || beta[k] < 1e-10 * PetscAbsReal(alpha[k])) {
+    if (k + 1 == m) {
       k++;
       break;
     }
+    if (beta[k] < 1e-10 * PetscAbsReal(alpha[k])) {
+      /* the start's Krylov space is exhausted (an invariant subspace; symmetric grids have repeated
+         eigenvalues): go on from a new random vector orthogonal to it, T block-diagonal there. Where
+         round-off decides whether this happens, both ways give m orthonormal vectors and Ritz pairs. */
+      PetscScalar *a;
+      PetscReal    nrm;
+      beta[k] = 0;
+      PetscCall(VecGetArrayWrite(w, &a));
+      for (PetscInt i = 0; i < n; i++) a[i] = PdRngNormal(&rng);
+      PetscCall(VecRestoreArrayWrite(w, &a));
+      for (int pass = 0; pass < 2; pass++) {
+        PetscCall(VecMDot(w, k + 1, V, dots));
+        for (PetscInt j = 0; j <= k; j++) dots[j] = -dots[j];
+        PetscCall(VecMAXPY(w, k + 1, dots, V));
+      }
+      PetscCall(VecNorm(w, NORM_2, &nrm));
+      PetscCall(VecScale(w, 1.0 / nrm));
+    } else PetscCall(VecScale(w, 1.0 / beta[k]));
     PetscCall(VecCopy(w, V[k + 1]));
-    PetscCall(VecScale(V[k + 1], 1.0 / beta[k]));
   }
   m = k;
   /* eigen-decomposition of the tridiagonal T = tridiag(beta, alpha, beta) */

@@ -101,6 +101,9 @@ PETSC_INTERN PetscErrorCode PdObjectiveCreate_DCDM(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnBall(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnMesh(PdObjective);
 PETSC_INTERN PetscErrorCode PdTrainerRunSteps(PdObjective, PdOptim, PetscInt, PetscInt);
+PETSC_INTERN PetscErrorCode PdTrainerOpenLog(PdTrainer, PetscInt, FILE **);
+PETSC_INTERN PetscErrorCode PdTrainerLogEpoch(PdTrainer, FILE *, double);
+PETSC_INTERN PetscErrorCode PdTrainerHistoryFromLog(PdTrainer, PetscInt);
 PETSC_INTERN PetscErrorCode PdObjectiveSetStepBased(PdObjective, const char[]);
 PETSC_INTERN PetscErrorCode PdObjectiveSetModelParams(PdObjective, PetscErrorCode (*)(PdObjective), const char[], NOp, PetscInt64);
 /* the PINN families' shared pieces (interface/pinnbase.c) */

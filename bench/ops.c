@@ -1,7 +1,7 @@
 /* Benchmark of the engine's main kernels against the raw library calls they make: PdMatMul against
    cblas_sgemm, and the 2D spectral convolution (forward, forward+backward) against its FFTW
    transforms plus the per-mode complex products. Prints a table; asserts nothing.
-   Usage: bench_ops [-reps N]   (set OPENBLAS_NUM_THREADS to control threads) */
+   Usage: bench_ops [-reps N] [-only sgemm|spectral|conv2d|conv3d]   (set OPENBLAS_NUM_THREADS to control threads) */
 #include <pdeop/pdeop.h>
 #include <complex.h>
 #include <fftw3.h>
@@ -64,13 +64,16 @@ int main(int argc, char **argv)
 {
   PetscInt reps = 7;
   PdRng    rng;
+  char     only[32] = "";
 
   PetscCall(PdInitialize(&argc, &argv, NULL, "bench_ops: engine kernels against raw sgemm and FFTW"));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-reps", &reps, NULL));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-only", only, sizeof(only), NULL));
   reps = PetscMin(PetscMax(reps, 3), 63);
   PetscCall(PdRngSeed(&rng, 1, 0));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "## matrix product (median of %" PetscInt_FMT ")\n\n| n | raw sgemm ms | PdMatMul ms | ratio | GFLOP/s (PdMatMul) |\n|---|---|---|---|---|\n", reps));
-  for (PetscInt n = 256; n <= 1024; n *= 2) {
+#define SECTION(name) if (!only[0] || !strcmp(only, name))
+  SECTION("sgemm") PetscCall(PetscPrintf(PETSC_COMM_WORLD, "## matrix product (median of %" PetscInt_FMT ")\n\n| n | raw sgemm ms | PdMatMul ms | ratio | GFLOP/s (PdMatMul) |\n|---|---|---|---|---|\n", reps));
+  SECTION("sgemm") for (PetscInt n = 256; n <= 1024; n *= 2) {
     PdTape   tape;
     PdTensor a, b, c;
     PetscInt s[2] = {n, n};
@@ -101,7 +104,7 @@ int main(int argc, char **argv)
   }
 
   /* spectral convolution: 32 channels, 64x64, 12x12 modes (rows 0..11 and 52..63), batch 20 */
-  {
+  SECTION("spectral") {
     const PetscInt B = 20, C = 32, H = 64, W = 64, m = 12, Wh = W / 2 + 1, nm = 2 * m * m;
     PetscInt       xs[4] = {B, C, H, W}, ws[5] = {2 * m, m, C, C, 2};
     PdTape         tape;
@@ -166,7 +169,7 @@ int main(int argc, char **argv)
 
   /* 3x3 convolution, 32 -> 32 channels at 65x65, batch 20: im2col + sgemm, then Winograd F(2x2,3x3)
      (forward and input gradient; GFLOP/s counts the direct method's 2 Cout Cin 9 flops per point) */
-  {
+  SECTION("conv2d") {
     const PetscInt xs[4] = {20, 32, 65, 65}, ws[4] = {32, 32, 3, 3};
     double         tf, tfb;
     PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n## 3x3 convolution: batch 20, 32 -> 32 channels, 65x65\n\n| kernel | forward ms | GFLOP/s | forward+backward ms |\n|---|---|---|---|\n"));
@@ -178,12 +181,20 @@ int main(int argc, char **argv)
     }
   }
 
-  /* 3x3x3 convolution (dcdm's 3D learned V-cycle scale): 4 -> 4 channels at 33^3, batch 16 */
-  {
-    const PetscInt xs[5] = {16, 4, 33, 33, 33}, ws[5] = {4, 4, 3, 3, 3};
-    double         tf, tfb;
-    PetscCall(TimeConv(5, xs, ws, reps, &rng, &tf, &tfb));
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n## 3x3x3 convolution: batch 16, 4 -> 4 channels, 33x33x33\n\n| forward ms | GFLOP/s | forward+backward ms |\n|---|---|---|\n| %.2f | %.1f | %.2f |\n", 1e3 * tf, 2.0 * 16 * 4 * 4 * 27 * 33 * 33 * 33 / tf * 1e-9, 1e3 * tfb));
+  /* 3x3x3 convolution (dcdm's 3D learned V-cycle): 4 -> 4 channels at 33^3 (batch 16, training) and
+     65^3 (batch 1, one cycle of a solve), the direct kernel against im2col + sgemm */
+  SECTION("conv3d") {
+    const PetscInt xs[2][5] = {{16, 4, 33, 33, 33}, {1, 4, 65, 65, 65}}, ws[5] = {4, 4, 3, 3, 3};
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n## 3x3x3 convolution, 4 -> 4 channels\n\n| grid | batch | kernel | forward ms | GFLOP/s | forward+backward ms |\n|---|---|---|---|---|---|\n"));
+    for (int c = 0; c < 2; c++)
+      for (int k = 0; k < 2; k++) {
+        const double flops = 2.0 * xs[c][0] * 4 * 4 * 27 * xs[c][2] * xs[c][3] * xs[c][4];
+        PetscInt     old   = PdConvSetDirectMax(k ? 0 : 16);
+        double       tf, tfb;
+        PetscCall(TimeConv(5, xs[c], ws, reps, &rng, &tf, &tfb));
+        PdConvSetDirectMax(old);
+        PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| %" PetscInt_FMT "^3 | %" PetscInt_FMT " | %s | %.2f | %.1f | %.2f |\n", xs[c][2], xs[c][0], k ? "im2col + sgemm" : "direct", 1e3 * tf, flops / tf * 1e-9, 1e3 * tfb));
+      }
   }
   PetscCall(PetscFinalize());
   return 0;

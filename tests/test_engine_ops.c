@@ -611,6 +611,53 @@ static void test_conv_winograd_blocks(void **state)
   PDT(PdTensorDestroy(&x0));
 }
 
+/* The direct 3x3x3 kernel works on rows in chunks of 16 points (a short last chunk in halves) and on
+   output channels in blocks of 4: rows of 8, 16, 17, 25 and 41 points and 5 output channels (a block
+   of 4 and one of 1) give every case. Output against the naive convolution at every point; output,
+   input gradient and weight gradient of sum(r * conv(x)) against im2col + sgemm. */
+static void test_conv3d_direct_rows(void **state)
+{
+  const PetscInt Ws[5] = {8, 16, 17, 25, 41};
+  for (int iw = 0; iw < 5; iw++) {
+    const PetscInt W = Ws[iw], xs[5] = {2, 3, 4, 3, W}, ws[5] = {5, 3, 3, 3, 3};
+    float         *out[2], *dx[2], *dw[2];
+    PdTensor       w, b = New(1, 5, 0, 0, 0, 0, 82), r = New(5, 2, 5, 4, 3, W, 80), x0 = New(5, 2, 3, 4, 3, W, 81);
+    PDT(PdTensorCreate(5, ws, PETSC_TRUE, &w));
+    Fill(w, 83);
+    for (int k = 0; k < 2; k++) { /* k = 0: im2col + sgemm, k = 1: direct */
+      PdTape   tape;
+      PdTensor x, y, ry, l;
+      PetscInt old = PdConvSetDirectMax(k ? 1000 : 0);
+      PDT(PetscArrayzero(w->grad, w->size));
+      PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+      PDT(PdTapeVariable(tape, 5, xs, &x));
+      PDT(PetscArraycpy(x->data, x0->data, x->size));
+      PDT(PdConv3x3(x, w, b, 1, &y));
+      PDT(PdMul(y, r, &ry));
+      PDT(PdSum(ry, &l));
+      PDT(PdTapeBackward(tape, l));
+      PDT(PetscMalloc3(y->size, &out[k], x->size, &dx[k], w->size, &dw[k]));
+      PDT(PetscArraycpy(out[k], y->data, y->size));
+      PDT(PetscArraycpy(dx[k], x->grad, x->size));
+      PDT(PetscArraycpy(dw[k], w->grad, w->size));
+      for (PetscInt n = 0; n < 2; n++)
+        for (PetscInt o = 0; o < 5; o++)
+          for (PetscInt oz = 0; oz < 4; oz++)
+            for (PetscInt oy = 0; oy < 3; oy++)
+              for (PetscInt ox = 0; ox < W; ox++) PDT_CLOSE(y->data[(((n * 5 + o) * 4 + oz) * 3 + oy) * W + ox], NaiveConv3D(x, w, b, 1, n, o, oz, oy, ox), 1e-5);
+      PdConvSetDirectMax(old);
+      PDT(PdTapeDestroy(&tape));
+    }
+    for (PetscInt i = 0; i < x0->size; i++) PDT_CLOSE(dx[1][i], dx[0][i], 1e-5);
+    for (PetscInt i = 0; i < w->size; i++) PDT_CLOSE(dw[1][i], dw[0][i], 1e-5 * (1 + fabs(dw[0][i])));
+    for (int k = 0; k < 2; k++) PDT(PetscFree3(out[k], dx[k], dw[k]));
+    PDT(PdTensorDestroy(&w));
+    PDT(PdTensorDestroy(&b));
+    PDT(PdTensorDestroy(&r));
+    PDT(PdTensorDestroy(&x0));
+  }
+}
+
 static void test_conv_errors(void **state)
 {
   PdTape   tape;
@@ -926,6 +973,6 @@ static void test_unset_grads(void **state)
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_graph),
   cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_channel_mix_fused), cmocka_unit_test(test_channel_major), cmocka_unit_test(test_unset_grads), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
-  cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv3d), cmocka_unit_test(test_conv_add), cmocka_unit_test(test_conv_winograd_blocks), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
+  cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv3d), cmocka_unit_test(test_conv3d_direct_rows), cmocka_unit_test(test_conv_add), cmocka_unit_test(test_conv_winograd_blocks), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
 };
 PDT_MAIN("engine_ops", tests)

@@ -150,7 +150,7 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
   char      **names, **values;
   PdFileArg  *in, *out;
   const char *inputs = "", *outputs = "";
-  char      (*opt)[72];
+  char      (*opt)[PETSC_MAX_PATH_LEN + 8]; /* option names, and the names derived from -log and -o */
 
   PetscFunctionBegin;
   for (size_t k = 0; k < sizeof(file_options) / sizeof(file_options[0]); k++)

@@ -44,6 +44,10 @@ same "-resume without a file name" "-resume needs a file name" "$PDEOP" train -d
 [ ! -e u2.h5 ] && ok "nothing written by the refused commands" || bad "u2.h5 was written"
 # the same file as -resume and -o is allowed: the checkpoint is read before the new one replaces it
 "$PDEOP" train -data tr.h5 -epochs 2 -resume fno.h5 -o fno.h5 -quiet >/dev/null 2>"$work/err" && ok "train -resume fno.h5 -o fno.h5 continues" || bad "train -resume fno.h5 -o fno.h5: $(cat "$work/err")"
+# a long -o path: the log and curve names derived from it are compared in full (they were cut at 71
+# characters, so two different names looked the same)
+long="a_model_name_that_is_long_enough_to_pass_seventy_two_characters_once_the_folder_is_added"
+"$PDEOP" precond train -res 9 -count 2 -epochs 1 -o "$work/$long.h5" -quiet >/dev/null 2>"$work/err" && [ -s "$work/$long.csv" ] && ok "precond train -o with a ${#long}-character name writes its model and log" || bad "precond train -o with a long name: $(cat "$work/err")"
 # options files: a missing one and one that includes itself (directly or through another) are one
 # message each, caught before PETSc reads them
 echo "-options_file self.opts" > self.opts

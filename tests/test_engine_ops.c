@@ -567,41 +567,47 @@ static void test_conv_adjoint(void **state) { AllKernels(ConvAdjointChecks); }
 static void test_conv3d(void **state) { AllKernels(Conv3dChecks); }
 static void test_conv_add(void **state) { AllKernels(ConvAddChecks); }
 
+/* y = conv(x0, w, b) with stride 1 through the kernel the caller selected, and the gradients of
+   sum(r * y): copies of y, dx and dw in out, dx, dw (one PetscMalloc3, freed by the caller) */
+static void ConvAndGrads(int nd, PdTensor x0, PdTensor w, PdTensor b, PdTensor r, float **out, float **dx, float **dw)
+{
+  PdTape   tape;
+  PdTensor x, y, ry, l;
+  PDT(PetscArrayzero(w->grad, w->size));
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  PDT(PdTapeVariable(tape, nd, x0->shape, &x));
+  PDT(PetscArraycpy(x->data, x0->data, x->size));
+  PDT(PdConv3x3(x, w, b, 1, &y));
+  PDT(PdMul(y, r, &ry));
+  PDT(PdSum(ry, &l));
+  PDT(PdTapeBackward(tape, l));
+  PDT(PetscMalloc3(y->size, out, x->size, dx, w->size, dw));
+  PDT(PetscArraycpy(*out, y->data, y->size));
+  PDT(PetscArraycpy(*dx, x->grad, x->size));
+  PDT(PetscArraycpy(*dw, w->grad, w->size));
+  PDT(PdTapeDestroy(&tape));
+}
+
 /* Winograd on a grid large enough for several tile-row blocks (16 + 12 channels at 67 x 35: a block of
    32 tile rows and a partial one of 2; odd sides): output, input gradient and weight
    gradient of sum(r * conv(x)) for a random r equal im2col + sgemm's to float rounding, and the output
    matches the naive double-precision convolution at scattered points */
 static void test_conv_winograd_blocks(void **state)
 {
-  const PetscInt xs[4] = {2, 16, 67, 35}, ws[4] = {12, 16, 3, 3};
+  const PetscInt ws[4] = {12, 16, 3, 3};
   float         *out[2], *dx[2], *dw[2];
   PdTensor       w, r = New(4, 2, 12, 67, 35, 0, 71), x0 = New(4, 2, 16, 67, 35, 0, 72);
   PDT(PdTensorCreate(4, ws, PETSC_TRUE, &w));
   Fill(w, 70);
   for (int k = 0; k < 2; k++) {
-    PdTape   tape;
-    PdTensor x, y, ry, l;
     PetscInt old = PdConvSetWinogradMin(k ? 1 : 0);
-    PDT(PetscArrayzero(w->grad, w->size));
-    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
-    PDT(PdTapeVariable(tape, 4, xs, &x));
-    PDT(PetscArraycpy(x->data, x0->data, x->size));
-    PDT(PdConv3x3(x, w, NULL, 1, &y));
-    PDT(PdMul(y, r, &ry));
-    PDT(PdSum(ry, &l));
-    PDT(PdTapeBackward(tape, l));
-    PDT(PetscMalloc3(y->size, &out[k], x->size, &dx[k], w->size, &dw[k]));
-    PDT(PetscArraycpy(out[k], y->data, y->size));
-    PDT(PetscArraycpy(dx[k], x->grad, x->size));
-    PDT(PetscArraycpy(dw[k], w->grad, w->size));
-    if (k)
-      for (PetscInt n = 0; n < 2; n++)
-        for (PetscInt o = 0; o < 12; o += 5)
-          for (PetscInt oy = 0; oy < 67; oy += 11)
-            for (PetscInt ox = 0; ox < 35; ox += 3) PDT_CLOSE(y->data[((n * 12 + o) * 67 + oy) * 35 + ox], NaiveConv(x, w, NULL, 1, n, o, oy, ox), 1e-4);
+    ConvAndGrads(4, x0, w, NULL, r, &out[k], &dx[k], &dw[k]);
     PdConvSetWinogradMin(old);
-    PDT(PdTapeDestroy(&tape));
   }
+  for (PetscInt n = 0; n < 2; n++) /* Winograd's output against the naive convolution */
+    for (PetscInt o = 0; o < 12; o += 5)
+      for (PetscInt oy = 0; oy < 67; oy += 11)
+        for (PetscInt ox = 0; ox < 35; ox += 3) PDT_CLOSE(out[1][((n * 12 + o) * 67 + oy) * 35 + ox], NaiveConv(x0, w, NULL, 1, n, o, oy, ox), 1e-4);
   for (PetscInt i = 0; i < 2 * 12 * 67 * 35; i++) PDT_CLOSE(out[1][i], out[0][i], 1e-4);
   for (PetscInt i = 0; i < x0->size; i++) PDT_CLOSE(dx[1][i], dx[0][i], 1e-4);
   for (PetscInt i = 0; i < w->size; i++) PDT_CLOSE(dw[1][i], dw[0][i], 1e-3 * (1 + fabs(dw[0][i])));
@@ -619,34 +625,20 @@ static void test_conv3d_direct_rows(void **state)
 {
   const PetscInt Ws[5] = {8, 16, 17, 25, 41};
   for (int iw = 0; iw < 5; iw++) {
-    const PetscInt W = Ws[iw], xs[5] = {2, 3, 4, 3, W}, ws[5] = {5, 3, 3, 3, 3};
+    const PetscInt W = Ws[iw], ws[5] = {5, 3, 3, 3, 3};
     float         *out[2], *dx[2], *dw[2];
     PdTensor       w, b = New(1, 5, 0, 0, 0, 0, 82), r = New(5, 2, 5, 4, 3, W, 80), x0 = New(5, 2, 3, 4, 3, W, 81);
     PDT(PdTensorCreate(5, ws, PETSC_TRUE, &w));
     Fill(w, 83);
     for (int k = 0; k < 2; k++) { /* k = 0: im2col + sgemm, k = 1: direct */
-      PdTape   tape;
-      PdTensor x, y, ry, l;
       PetscInt old = PdConvSetDirectMax(k ? 1000 : 0);
-      PDT(PetscArrayzero(w->grad, w->size));
-      PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
-      PDT(PdTapeVariable(tape, 5, xs, &x));
-      PDT(PetscArraycpy(x->data, x0->data, x->size));
-      PDT(PdConv3x3(x, w, b, 1, &y));
-      PDT(PdMul(y, r, &ry));
-      PDT(PdSum(ry, &l));
-      PDT(PdTapeBackward(tape, l));
-      PDT(PetscMalloc3(y->size, &out[k], x->size, &dx[k], w->size, &dw[k]));
-      PDT(PetscArraycpy(out[k], y->data, y->size));
-      PDT(PetscArraycpy(dx[k], x->grad, x->size));
-      PDT(PetscArraycpy(dw[k], w->grad, w->size));
+      ConvAndGrads(5, x0, w, b, r, &out[k], &dx[k], &dw[k]);
+      PdConvSetDirectMax(old);
       for (PetscInt n = 0; n < 2; n++)
         for (PetscInt o = 0; o < 5; o++)
           for (PetscInt oz = 0; oz < 4; oz++)
             for (PetscInt oy = 0; oy < 3; oy++)
-              for (PetscInt ox = 0; ox < W; ox++) PDT_CLOSE(y->data[(((n * 5 + o) * 4 + oz) * 3 + oy) * W + ox], NaiveConv3D(x, w, b, 1, n, o, oz, oy, ox), 1e-5);
-      PdConvSetDirectMax(old);
-      PDT(PdTapeDestroy(&tape));
+              for (PetscInt ox = 0; ox < W; ox++) PDT_CLOSE(out[k][(((n * 5 + o) * 4 + oz) * 3 + oy) * W + ox], NaiveConv3D(x0, w, b, 1, n, o, oz, oy, ox), 1e-5);
     }
     for (PetscInt i = 0; i < x0->size; i++) PDT_CLOSE(dx[1][i], dx[0][i], 1e-5);
     for (PetscInt i = 0; i < w->size; i++) PDT_CLOSE(dw[1][i], dw[0][i], 1e-5 * (1 + fabs(dw[0][i])));

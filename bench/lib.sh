@@ -40,6 +40,12 @@ jget_or_empty() { { grep -so "\"$2\": *[^,}]*" "$1" || true; } | head -1 | sed '
 
 # bench_machine [DATE_FORMAT]: "machine: N cores, CPU model; date" to head a table (the caller
 # appends what else to say about the run); the date as date -u +DATE_FORMAT (default %Y-%m-%d).
+# The cores online (nproc would count OMP_NUM_THREADS, which the scripts set to 1).
 bench_machine() {
-  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +"${1:-%Y-%m-%d}")"
+  echo "machine: $(getconf _NPROCESSORS_ONLN) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(date -u +"${1:-%Y-%m-%d}")"
 }
+
+# bench_load: the 1- and 5-minute load averages and the processes running now (besides the caller)
+bench_load() { awk '{ split($4, r, "/"); printf "%s (1 min), %s (5 min), %d running", $1, $2, r[1] - 1 }' /proc/loadavg; }
+# bench_idle: whether the machine is idle enough for a speed-up of ranks to mean anything
+bench_idle() { awk -v c="$(getconf _NPROCESSORS_ONLN)" '{ print ($1 < 0.5 * c) ? "idle enough (1-min load below half the cores)" : "NOT idle (other jobs): the 2-rank speed-up below measures the load, not the code" }' /proc/loadavg; }

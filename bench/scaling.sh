@@ -15,14 +15,11 @@ mkdir -p "$out"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
 . "$root/scripts/openblas-core.sh"
 pdeop_openblas_core "$build/pdeop"
-# the load: the 1-minute average and the processes running now (besides this script's own)
-load() { awk '{ split($4, r, "/"); printf "%s (1 min), %s (5 min), %d running", $1, $2, r[1] - 1 }' /proc/loadavg; }
-idle() { awk -v c="$(nproc)" '{ print ($1 < 0.5 * c) ? "idle enough (1-min load below half the cores)" : "NOT idle (other jobs): the 2-rank speed-up below measures the load, not the code" }' /proc/loadavg; }
 
 echo "## Data-parallel training on 1 and 2 ranks"
 echo
 echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; $(date -u +%Y-%m-%d); $PDEOP_BLAS_NOTE"
-echo "Load before: $(load): $(idle)"
+echo "Load before: $(bench_load): $(bench_idle)"
 echo
 
 [ -s "$out/fno_train.h5" ] || "$build/pdeop" data darcy -n "$N" -res 64 -fine 64 -seed 1 -o "$out/fno_train.h5" -quiet > /dev/null
@@ -48,7 +45,7 @@ for m in fno mgno; do
 done
 [ -s "$out/allreduce.txt" ] || mpiexec -n 2 "$build/bench_allreduce" -n 2368001,1001857 -reps 50 > "$out/allreduce.txt"
 
-echo "Load after: $(load)"
+echo "Load after: $(bench_load)"
 echo
 echo "| model | ranks | train samples/s | speed-up | samples per CPU s (all ranks, whole run) | train loss, last epoch | test rel. L2 | largest relative difference of the per-epoch train loss and test error, 2 ranks against 1 |"
 echo "|---|---|---|---|---|---|---|---|"

@@ -85,7 +85,9 @@ expect_fail "-optim_ns_coeffs with one number" "-optim_ns_coeffs needs three num
 expect_fail "-optim_ns_coeffs with four numbers (the fourth was dropped)" "got more than 3" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs 1,-0.5,0.5,99
 expect_fail "-optim_ns_coeffs that are not numbers" "Option -optim_ns_coeffs needs comma-separated numbers, got 'a,b,c'" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs a,b,c
 expect_fail "-weight_decay inf" "must be finite and non-negative, got inf" "$P" train "${fno[@]}" -optim adamw -data tr.h5 -epochs 1 -weight_decay inf
-expect_fail "-optim_ns_coeffs that do not keep singular values near 1" "needs a > 0 and 0 < a + b + c < 2" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs 3,0,0
+expect_fail "-optim_ns_coeffs that do not keep singular values near 1" "does not keep singular values near 1" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs 3,0,0
+expect_fail "-optim_ns_coeffs whose sum is 1 but that blow up (NaN at the first step before)" "from x = 0.001 leave" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs 100,-99,0
+expect_fail "polargrad: weight decay past 1/lr (it flipped the weights' signs)" "1 - lr weight_decay = -0.02 per step, which must stay positive" "$P" train "${fno[@]}" -optim polargrad -lr 3 -optim_adam_lr 1e-2 -weight_decay 0.34 -data tr.h5 -epochs 1
 expect_fail "-optim_ns_steps without its value" "-optim_ns_steps" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_steps
 expect_fail "-optim_ns_coeffs without its value" "-optim_ns_coeffs" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs
 expect_fail "-optim_matrix_momentum 1" "-optim_matrix_momentum must be in" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_matrix_momentum 1
@@ -96,6 +98,7 @@ for o in -optim_ns_steps -optim_ns_coeffs -optim_matrix_momentum -optim_nesterov
   grep -q -- "$o" <<<"$help" && ok "train -help lists $o" || bad "train -help does not list $o"
 done
 grep -q -- "muon" <<<"$help" && ok "train -help lists muon among -optim's choices" || bad "train -help does not list muon"
+grep -q -- "now 3.4445,-4.775,2.0315" <<<"$help" && ok "train -help shows the three Newton-Schulz coefficients" || bad "train -help does not show the three coefficients: $(grep -- -optim_ns_coeffs <<<"$help")"
 if [ -n "${MPIEXEC:-}" ]; then
   "$P" train "${fno[@]}" -data tr.h5 -epochs 2 -report n1.json -quiet
   $MPIEXEC -n 2 "$P" train "${fno[@]}" -data tr.h5 -epochs 2 -report n2.json -quiet -curve_png n2.png

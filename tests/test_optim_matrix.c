@@ -121,15 +121,14 @@ static void test_cubic_converges(void **state)
   for (int k = 0; k < 6; k++) PDT_CLOSE(svO[k], 1.0, 2e-6);
 }
 
-/* A complex matrix: Newton-Schulz in complex arithmetic is the one on the real embedding
-   [[Re, -Im], [Im, Re]] (to float rounding), and the converged cubic is the polar factor from the
-   SVD of the embedding. */
-static void test_complex_is_embedding(void **state)
+/* A complex matrix, wide (4 x 6) and tall (6 x 4: Newton-Schulz on the other Gram matrix):
+   Newton-Schulz in complex arithmetic is the one on the real embedding [[Re, -Im], [Im, Re]] (to
+   float rounding), and the converged cubic is the polar factor from the SVD of the embedding. */
+static void ComplexIsEmbedding(PetscInt r, PetscInt c)
 {
-  const PetscInt r = 4, c = 6;
-  float          Z[2 * 24], E[4 * 24], Oc[2 * 24], Oe[4 * 24], work[4096];
-  double         svE[8];
-  PdRng          rng;
+  float  Z[2 * 24], E[4 * 24], Oc[2 * 24], Oe[4 * 24], work[4096];
+  double svE[8];
+  PdRng  rng;
   PDT(PdRngSeed(&rng, 5, 0));
   PDT(PdRngFillNormal(&rng, 2 * r * c, Z, 0.0f, 1.0f));
   for (PetscInt i = 0; i < r; i++)
@@ -151,6 +150,12 @@ static void test_complex_is_embedding(void **state)
   }
   CheckAgainstSVD(2 * r, 2 * c, E, CUBIC, 40, 2e-6, svE);
   for (int k = 0; k < 8; k++) PDT_CLOSE(svE[k], 1.0, 2e-6);
+}
+
+static void test_complex_is_embedding(void **state)
+{
+  ComplexIsEmbedding(4, 6);
+  ComplexIsEmbedding(6, 4);
 }
 
 /* parameters: a matrix w [4, 3], a spectral weight k [2 modes, in 2, out 3, 2], a bias b [3], a
@@ -179,28 +184,32 @@ static void MakeModel(Model *m)
 /* One step from zero momentum on rank-1 gradients, whose polar factors are closed forms: for
    G = s u v^T (unit u, v) Newton-Schulz gives p^5(x) u v^T with x = s/||G||_F = 1 (real) or
    1/sqrt(2) (complex: the embedding has s twice). Nesterov's U = (1 - beta)(1 + beta) G; Muon steps
-   by lr scale O, PolarGrad by lr tr(O^T U) O; the bias and the 1 x 4 v take AdamW's first step
-   lr g/(|g| + eps), all with decoupled decay (1 - lr wd). */
+   by lr scale O (scale sqrt(max(1, out/in)), or the default 0.2 sqrt(max(rows, cols)) with a complex
+   matrix counted as its embedding), PolarGrad by lr tr(O^T U) O; the bias and the 1 x 4 v take AdamW's
+   first step lr g/(|g| + eps), all with decoupled decay (1 - lr wd). PolarGrad then takes a second
+   step with w's gradient doubled: momentum m = (1 - beta)(beta + 2) G, Nesterov's U = (1 - beta)
+   (2 + beta (beta + 2)) G, and its step is proportional to U's size, so the momentum's history shows. */
 static void test_one_step_closed_form(void **state)
 {
   const double lr = 0.05, wd = 0.1, beta = 0.95, alr = 0.01;
   const float  u[4] = {1, -2, 0.5f, 3}, vv[3] = {0.5f, 1, -1}, ku[2][2] = {{1, 0.5f}, {-1, 2}}, kv[3][2] = {{0.3f, -0.1f}, {1, 1}, {0, -2}};
-  for (int type = 0; type < 2; type++)
+  for (int type = 0; type < 3; type++) /* muon with the shape scale, polargrad, muon with the rms scale */
     for (int mode = 0; mode < 2; mode++)
       for (int nest = 0; nest < 2; nest++) {
-        Model   m;
+        const PetscBool pg = (PetscBool)(type == 1), rms = (PetscBool)(type == 2);
+        Model           m;
         PdOptim o;
         float   w0[12], k0[24], b0[3], v0[4];
         double  nu = 0, nv = 0, gk2 = 0;
         MakeModel(&m);
         PDT(PdOptimCreate(m.params, &o));
-        PDT(PdOptimSetType(o, type ? PD_OPTIM_POLARGRAD : PD_OPTIM_MUON));
+        PDT(PdOptimSetType(o, pg ? PD_OPTIM_POLARGRAD : PD_OPTIM_MUON));
         PDT(PdOptimSetLearningRate(o, lr));
         PDT(PdOptimSetWeightDecay(o, wd));
         PDT(PdOptimSetAdamLearningRate(o, alr));
         PDT(PdOptimSetComplexMode(o, mode ? PD_OPTIM_COMPLEX_COMPLEX : PD_OPTIM_COMPLEX_EMBED));
         PDT(PdOptimSetMatrixMomentum(o, beta, nest ? PETSC_TRUE : PETSC_FALSE));
-        PDT(PdOptimSetMuonScale(o, PD_OPTIM_MUON_SCALE_SHAPE));
+        PDT(PdOptimSetMuonScale(o, rms ? PD_OPTIM_MUON_SCALE_RMS : PD_OPTIM_MUON_SCALE_SHAPE));
         for (int i = 0; i < 4; i++) nu += u[i] * u[i];
         for (int j = 0; j < 3; j++) nv += vv[j] * vv[j];
         for (int i = 0; i < 4; i++)
@@ -216,24 +225,32 @@ static void test_one_step_closed_form(void **state)
         for (int i = 0; i < 4; i++) m.v->grad[i] = (float)(0.25 * (i + 1));
         memcpy(w0, m.w->data, sizeof(w0)), memcpy(k0, m.k->data, sizeof(k0)), memcpy(b0, m.b->data, sizeof(b0)), memcpy(v0, m.v->data, sizeof(v0));
         PDT(PdOptimStep(o, NULL));
-        { /* w: rank 1, s = |u||v|, shape scale sqrt(max(1, 4/3)) */
+        { /* w [4, 3]: rank 1, s = |u||v|, shape scale sqrt(max(1, 4/3)), rms scale 0.2 sqrt(4) */
           const double s = sqrt(nu * nv), f = nest ? (1 - beta) * (1 + beta) : (1 - beta), pw = PolyIter(QUINTIC, 5, s / (s + 1e-7 / f));
-          const double scale = type ? pw * f * s : sqrt(4.0 / 3.0);
+          const double scale = pg ? pw * f * s : rms ? 0.2 * sqrt(4.0) : sqrt(4.0 / 3.0);
           for (int i = 0; i < 4; i++)
             for (int j = 0; j < 3; j++) PDT_CLOSE(m.w->data[i * 3 + j], w0[i * 3 + j] * (1 - lr * wd) - lr * scale * pw * u[i] * vv[j] / s, 2e-6);
         }
-        for (int md = 0; md < 2; md++) { /* k: each mode complex rank 1, x = 1/sqrt(2); shape scale sqrt(max(1, 3/2)) */
+        for (int md = 0; md < 2; md++) { /* k: each mode complex rank 1, x = 1/sqrt(2); shape scale sqrt(max(1, 3/2)), rms 0.2 sqrt(2 3) */
           const double f = nest ? (1 - beta) * (1 + beta) : (1 - beta), pk = PolyIter(QUINTIC, 5, 1 / sqrt(2.0));
           double       s2 = 0;
           for (int e = 0; e < 12; e++) s2 += (double)m.k->grad[md * 12 + e] * m.k->grad[md * 12 + e];
           gk2 = sqrt(s2); /* |G|_F = s for rank 1 */
           for (int e = 0; e < 12; e++) {
-            const double scale = type ? pk * f * gk2 : sqrt(1.5);
+            const double scale = pg ? pk * f * gk2 : rms ? 0.2 * sqrt(6.0) : sqrt(1.5);
             PDT_CLOSE(m.k->data[md * 12 + e], k0[md * 12 + e] * (1 - lr * wd) - lr * scale * pk * m.k->grad[md * 12 + e] / gk2, 2e-5);
           }
         }
         for (int i = 0; i < 3; i++) PDT_CLOSE(m.b->data[i], b0[i] * (1 - alr * wd) - alr * m.b->grad[i] / (fabs(m.b->grad[i]) + 1e-8), 1e-6);
         for (int i = 0; i < 4; i++) PDT_CLOSE(m.v->data[i], v0[i] * (1 - alr * wd) - alr * m.v->grad[i] / (fabs(m.v->grad[i]) + 1e-8), 1e-6);
+        if (pg) { /* the second step, w's gradient doubled */
+          const double s = sqrt(nu * nv), kappa = nest ? (1 - beta) * (2 + beta * (beta + 2)) : (1 - beta) * (beta + 2), pw = PolyIter(QUINTIC, 5, kappa * s / (kappa * s + 1e-7));
+          memcpy(w0, m.w->data, sizeof(w0));
+          for (int e = 0; e < 12; e++) m.w->grad[e] *= 2;
+          PDT(PdOptimStep(o, NULL));
+          for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 3; j++) PDT_CLOSE(m.w->data[i * 3 + j], w0[i * 3 + j] * (1 - lr * wd) - lr * pw * kappa * s * pw * u[i] * vv[j] / s, 2e-6);
+        }
         PDT(PdOptimDestroy(&o));
         PDT(PdParamsDestroy(&m.params));
       }
@@ -248,8 +265,8 @@ static void test_kinds_and_bad_settings(void **state)
   PdTensor    t;
   PdParams    p;
   PetscInt    s3[3]    = {2, 3, 3};
-  const char *bad[][2] = {{"-optim_ns_steps", "0"}, {"-optim_ns_steps", "101"}, {"-optim_ns_coeffs", "1"}, {"-optim_ns_coeffs", "1,2"}, {"-optim_ns_coeffs", "3,-1,1"}, {"-optim_matrix_momentum", "1"}, {"-optim_adam_lr", "-1"}};
-  const char *says[]   = {"-optim_ns_steps", "-optim_ns_steps", "three numbers", "three numbers", "a + b + c", "-optim_matrix_momentum", "-optim_adam_lr"};
+  const char *bad[][2] = {{"-optim_ns_steps", "0"}, {"-optim_ns_steps", "101"}, {"-optim_ns_coeffs", "1"}, {"-optim_ns_coeffs", "1,2"}, {"-optim_ns_coeffs", "3,-1,1"}, {"-optim_ns_coeffs", "100,-99,0"}, {"-optim_ns_coeffs", "0.5,0,0"}, {"-optim_ns_coeffs", "1e-300,0,1"}, {"-optim_matrix_momentum", "1"}, {"-optim_adam_lr", "-1"}, {"-weight_decay", "2000"}};
+  const char *says[]   = {"-optim_ns_steps", "-optim_ns_steps", "three numbers", "three numbers", "from x = 0.", "from x = 0.001 leave [0, 2]", "from x = 0.5 end outside", "from x = 0.5 end outside", "-optim_matrix_momentum", "-optim_adam_lr", "which must stay positive"};
   /* (a missing value fails inside PETSc's options loop, which leaks its title on that path: tests/cli_train.sh) */
   MakeModel(&m);
   PDT(PdParamsGetKind(m.params, 2, &kind));

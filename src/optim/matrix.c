@@ -148,13 +148,40 @@ PetscErrorCode PdOptimMatrixStep(PdOptim o, double lr)
   PetscFunctionReturn(0);
 }
 
-/*@ PdOptimSetNewtonSchulz - Muon's and PolarGrad's Newton-Schulz steps (1 to 100) and coefficients
-  (a > 0, 0 < a + b + c < 2; options -optim_ns_steps, -optim_ns_coeffs a,b,c) @*/
+/* Whether `steps` iterations of p(x) = a x + b x^3 + c x^5 keep singular values in their place: every
+   x in (0, 1] (the singular values after the Frobenius scaling) stays in [0, 2] at every step, and
+   every x in [0.5, 1] ends in [0.5, 1.5]. The quintic's default ends in [0.68, 1.21] and the cubic
+   (1.5, -0.5, 0) converges to 1; coefficients like (100, -99, 0) or (1.9, 0, 0) blow up, (0.5, 0, 0)
+   or (1e-300, 0, 1) collapse. Returns the first x that fails (0 if none). */
+static double NewtonSchulzFails(PetscInt steps, const double c[3])
+{
+  for (int i = 1; i <= 1000; i++) {
+    const double x0 = i / 1000.0;
+    double       x  = x0;
+    for (PetscInt k = 0; k < steps; k++) {
+      const double x2 = x * x;
+      x = x * (c[0] + x2 * (c[1] + x2 * c[2]));
+      if (!(x >= 0 && x <= 2)) return x0;
+    }
+    if (x0 >= 0.5 && !(x >= 0.5 && x <= 1.5)) return x0;
+  }
+  return 0;
+}
+
+/*@ PdOptimSetNewtonSchulz - Muon's and PolarGrad's Newton-Schulz steps (1 to 100) and coefficients of
+  p(x) = a x + b x^3 + c x^5 (options -optim_ns_steps, -optim_ns_coeffs a,b,c). The iteration must keep
+  singular values in place: from every x in (0, 1] it stays in [0, 2], and from x in [0.5, 1] it ends
+  in [0.5, 1.5] (checked on a grid of 1000 points). @*/
 PetscErrorCode PdOptimSetNewtonSchulz(PdOptim o, PetscInt steps, const double coef[3])
 {
+  double bad;
+
   PetscFunctionBegin;
   PetscCheck(steps >= 1 && steps <= 100, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "-optim_ns_steps must be in 1..100, got %" PetscInt_FMT, steps);
-  PetscCheck(coef[0] > 0 && coef[0] + coef[1] + coef[2] > 0 && coef[0] + coef[1] + coef[2] < 2, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "-optim_ns_coeffs a,b,c needs a > 0 and 0 < a + b + c < 2 (p(x) = a x + b x^3 + c x^5 must keep singular values near 1), got %g,%g,%g", coef[0], coef[1], coef[2]);
+  PetscCheck(!PetscIsInfOrNanReal(coef[0]) && !PetscIsInfOrNanReal(coef[1]) && !PetscIsInfOrNanReal(coef[2]) && coef[0] != 0, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "-optim_ns_coeffs a,b,c must be finite numbers with a nonzero, got %g,%g,%g", coef[0], coef[1], coef[2]);
+  bad = NewtonSchulzFails(steps, coef);
+  PetscCheck(bad == 0, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "-optim_ns_coeffs %g,%g,%g with %" PetscInt_FMT " steps does not keep singular values near 1: %" PetscInt_FMT " steps of p(x) = a x + b x^3 + c x^5 from x = %g %s (the default: 3.4445,-4.7750,2.0315 with 5 steps)", coef[0], coef[1], coef[2], steps, steps, bad,
+             bad >= 0.5 ? "end outside [0.5, 1.5] or leave [0, 2]" : "leave [0, 2]");
   o->ns_steps = steps;
   for (int i = 0; i < 3; i++) o->ns_coef[i] = coef[i];
   PetscFunctionReturn(0);
@@ -208,7 +235,11 @@ PetscErrorCode PdOptimMatrixSetFromOptions(PdOptim o, PetscOptionItems *PetscOpt
   PetscFunctionBegin;
   o->ns_ncoef = 4; /* room for one too many, so that a fourth value is an error, not dropped */
   PetscCall(PdOptionsInt("-optim_ns_steps", "Muon/PolarGrad: Newton-Schulz steps", "PdOptimSetNewtonSchulz", o->ns_steps, &o->ns_steps, NULL));
-  PetscCall(PdOptionsRealArray("-optim_ns_coeffs", "Muon/PolarGrad: Newton-Schulz coefficients a,b,c of a x + b x^3 + c x^5", "PdOptimSetNewtonSchulz", coef, &o->ns_ncoef, &set));
+  { /* PETSc's help shows only the first value of an array it has not read: the text shows all three */
+    char text[160];
+    PetscCall(PetscSNPrintf(text, sizeof(text), "Muon/PolarGrad: Newton-Schulz coefficients a,b,c of a x + b x^3 + c x^5 (now %g,%g,%g)", coef[0], coef[1], coef[2]));
+    PetscCall(PdOptionsRealArray("-optim_ns_coeffs", text, "PdOptimSetNewtonSchulz", coef, &o->ns_ncoef, &set));
+  }
   if (!set) o->ns_ncoef = 3;
   for (int k = 0; k < 3; k++) o->ns_coef[k] = coef[k];
   PetscCall(PdOptionsReal("-optim_matrix_momentum", "Muon/PolarGrad: momentum of the matrices", "PdOptimSetMatrixMomentum", o->matrix_momentum, &o->matrix_momentum, NULL));

@@ -151,10 +151,24 @@ PetscErrorCode PdOptimSetOneCycle(PdOptim o, double pct_start, double div, doubl
   PetscFunctionReturn(0);
 }
 
+/* The decoupled weight decay (adamw; muon and polargrad on every parameter) multiplies each weight by
+   1 - lr wd per step: at lr wd >= 1 it flips the weights' signs. lr is the largest rate of a step
+   (polargrad's matrix rate is in gradient units, about 100 times Adam's). */
+static PetscErrorCode CheckDecay(PdOptim o, double lr)
+{
+  double top = lr;
+
+  PetscFunctionBegin;
+  if (o->type == PD_OPTIM_SGD || o->type == PD_OPTIM_ADAM || o->wd <= 0) PetscFunctionReturn(0);
+  if ((o->type == PD_OPTIM_MUON || o->type == PD_OPTIM_POLARGRAD) && o->adam_lr > 0) top = PetscMax(lr, o->adam_lr * lr / o->lr);
+  PetscCheck(top * o->wd < 1, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "-weight_decay %g with -lr %g: -optim %s decays each weight by the factor 1 - lr weight_decay = %g per step, which must stay positive: use a weight decay below 1/lr = %g", o->wd, top, PdOptimTypes[o->type], 1 - top * o->wd, 1 / top);
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdOptimSetFromOptions - configure from the options database
 
-  Options: -optim sgd|adam|adamw -lr -weight_decay -momentum -beta1 -beta2 -eps
+  Options: -optim sgd|adam|adamw|muon|polargrad -lr -weight_decay -momentum -beta1 -beta2 -eps
   -lr_schedule constant|step|cosine|linear|onecycle -lr_step_size -lr_gamma -lr_total_steps
   -lr_pct_start -lr_div_factor -lr_final_div_factor -clip_grad_norm
 @*/
@@ -167,7 +181,7 @@ PetscErrorCode PdOptimSetFromOptions(PdOptim o)
   PetscOptionsBegin(o->comm, NULL, "Optimizer options", "PdOptim");
   PetscCall(PdOptionsEnum("-optim", "Optimizer", "PdOptimSetType", PdOptimTypes, (PetscEnum)o->type, (PetscEnum *)&o->type, NULL));
   PetscCall(PdOptionsReal("-lr", "Learning rate", "PdOptimSetLearningRate", o->lr, &o->lr, NULL));
-  PetscCall(PdOptionsReal("-weight_decay", "Weight decay (L2 for sgd/adam, decoupled for adamw)", "PdOptimSetWeightDecay", o->wd, &o->wd, NULL));
+  PetscCall(PdOptionsReal("-weight_decay", "Weight decay (L2 for sgd/adam, decoupled for adamw, muon, polargrad)", "PdOptimSetWeightDecay", o->wd, &o->wd, NULL));
   PetscCall(PdOptionsReal("-momentum", "SGD momentum", "PdOptimSetMomentum", o->momentum, &o->momentum, NULL));
   PetscCall(PdOptionsReal("-beta1", "Adam beta1", "PdOptimSetBetas", o->beta1, &o->beta1, NULL));
   PetscCall(PdOptionsReal("-beta2", "Adam beta2", "PdOptimSetBetas", o->beta2, &o->beta2, NULL));
@@ -197,6 +211,7 @@ PetscErrorCode PdOptimSetFromOptions(PdOptim o)
     PetscCall(PdOptimSetSchedule(o, o->schedule, total, ss, o->gamma));
     o->total_set = (PetscBool)(was || totalflg);
   }
+  PetscCall(CheckDecay(o, o->lr)); /* the largest rate of every schedule */
   PetscFunctionReturn(0);
 }
 
@@ -346,6 +361,7 @@ PetscErrorCode PdOptimStep(PdOptim o, double *gnorm)
   double       norm = 0;
 
   PetscFunctionBegin;
+  PetscCall(CheckDecay(o, lr)); /* settings made by the calls, not only by options */
   PetscCall(PetscLogEventBegin(PD_EVENT_OptimStep, 0, 0, 0, 0));
   PetscCall(PdParamsGetArrays(o->params, &p, &g));
   if (o->clip > 0 || gnorm) PetscCall(PdParamsGradNorm(o->params, &norm));

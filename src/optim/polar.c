@@ -27,7 +27,7 @@ PetscErrorCode PdPolarNewtonSchulzWorkSize(PetscInt rows, PetscInt cols, PetscBo
   vectors, so O = U p^steps(S / n) V^H with n = ||G||_F + 1e-7 (complex: sqrt(2) ||G||_F + 1e-7, the
   Frobenius norm of the real embedding [[Re, -Im], [Im, Re]], whose Newton-Schulz iteration is the
   embedding of this one: the two compute the same O). The quintic (3.4445, -4.7750, 2.0315) is
-  approximate by design (singular values end in about [0.68, 1.13]); the cubic (1.5, -0.5, 0)
+  approximate by design (singular values from 1.5e-3 up end in [0.680, 1.203]); the cubic (1.5, -0.5, 0)
   converges to U V^H.
 @*/
 PetscErrorCode PdPolarNewtonSchulz(PetscInt rows, PetscInt cols, PetscBool cplx, PetscInt steps, const double coef[3], const float G[], float O[], float work[])

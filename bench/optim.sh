@@ -42,12 +42,12 @@ setup() {
       epochs=30 ;;
   esac
   # (where the best lay at the edge of a first sweep, the sweep moved: FNO Adam 1e-3..1e-2, PolarGrad
-  # 3..30; DeepONet Adam 3e-4..3e-3; MgNO Muon 1e-2..1e-1, PolarGrad 1..10)
+  # 3..30; DeepONet Adam 3e-4..3e-3, then 1e-3..3e-2, PolarGrad 0.3..10; MgNO Muon 1e-2..1e-1, PolarGrad 1..10)
   lrs_muon="1e-2 3e-2 1e-1"
   case $1 in
     fno | fno85) lrs_adam="3e-3 1e-2 3e-2" lrs_polargrad="1 3 10" ;;
     mgno | mgno85) lrs_adam="1e-3 3e-3 1e-2" lrs_polargrad="0.3 1 3" lrs_muon="3e-3 1e-2 3e-2" ;;
-    deeponet) lrs_adam="1e-3 3e-3 1e-2" lrs_polargrad="0.3 1 3" ;;
+    deeponet) lrs_adam="1e-3 3e-3 1e-2 3e-2" lrs_polargrad="0.3 1 3 10" ;;
   esac
 }
 # PolarGrad's step is lr ||G||_* O, in the gradient's units: its other parameters keep Adam's 1e-3

@@ -2,6 +2,7 @@
    under PETSc's options database, writes -report FILE.json, and turns errors into one message. */
 #include "cli.h"
 #include <errno.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -204,6 +205,40 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
   }
   if (report[0]) out[nout].option = "-report", out[nout++].path = report;
   PetscCall(PdFilesCheck(PETSC_COMM_WORLD, nin, in, nout, out));
+  /* PETSc's viewers ([type]:file[:format[:mode]] after -ksp_monitor, -log_view, -ksp_view_rhs, ...)
+     write files too: none may be an input or one of pdeop's outputs (two viewers may share a file:
+     -ksp_view_mat binary:f -ksp_view_rhs binary:f::append is how a system is saved) */
+  for (PetscInt k = 0; k < N + 4; k++) { /* then the viewers PetscInitialize has read already */
+    static const char *const initviews[4] = {"log_view", "log_trace", "malloc_view", "options_view"};
+    const char              *colon, *name = k < N ? names[k] : initviews[k - N], *value = k < N ? values[k] : NULL;
+    char                     vfile[PETSC_MAX_PATH_LEN], ival[PETSC_MAX_PATH_LEN], iname[32] = "";
+    size_t                   len;
+    const PetscBool          initopt = (PetscBool)(k >= N);
+    if (initopt) {
+      PetscBool set;
+      PetscCall(PetscSNPrintf(iname, sizeof(iname), "-%s", name));
+      PetscCall(PetscOptionsGetString(NULL, NULL, iname, ival, sizeof(ival), &set));
+      value = set ? ival : NULL;
+    }
+    if (!value || !(strstr(name, "view") || strstr(name, "monitor") || strstr(name, "trace")) || !(colon = strchr(value, ':'))) continue;
+    len = strcspn(colon + 1, ":");
+    if (!len || len >= sizeof(vfile)) continue;
+    memcpy(vfile, colon + 1, len);
+    vfile[len] = 0;
+    for (PetscInt j = 0; j < nin + nout; j++) {
+      const PdFileArg *a = j < nin ? &in[j] : &out[j - nin];
+      PetscBool        same;
+      PetscCall(PdFilesSame(PETSC_COMM_WORLD, vfile, a->path, &same));
+      if (same) {
+        char msg[2 * PETSC_MAX_PATH_LEN + 160];
+        PetscCall(PetscSNPrintf(msg, sizeof(msg), "-%s writes '%s', which is also the %s %s ('%s'): give the viewer its own file", name, vfile, j < nin ? "input" : "output", a->option, a->path));
+        PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
+        PetscCall(PetscFree3(in, out, opt));
+        if (initopt) PetscCall(PetscOptionsClearValue(NULL, iname)); /* PetscFinalize would write it */
+        SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "%s", msg);
+      }
+    }
+  }
   PetscCall(PetscFree3(in, out, opt));
   PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
   PetscFunctionReturn(0);
@@ -222,9 +257,27 @@ static int CheckOptionsFile(const char *file, const char *stack[], int depth)
   FILE *f;
   int   bad = 0;
 
-  if (!realpath(file, real) || !(f = fopen(real, "r"))) {
+  struct stat st;
+
+  if (!realpath(file, real) || stat(real, &st) || !(f = fopen(real, "r"))) {
     fprintf(errf, "pdeop %s: error: cannot read the options file '%s': %s\n", current, file, strerror(errno));
     return 1;
+  }
+  if (!S_ISREG(st.st_mode)) { /* a directory, a device (/dev/zero never ends), a pipe */
+    fprintf(errf, "pdeop %s: error: the options file '%s' is not a regular file\n", current, file);
+    fclose(f);
+    return 1;
+  }
+  { /* fgets stops at nothing and strlen at a NUL byte: look for NUL bytes first */
+    char   buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+      if (memchr(buf, 0, n)) {
+        fprintf(errf, "pdeop %s: error: the options file '%s' is not a text file (it holds a NUL byte)\n", current, file);
+        fclose(f);
+        return 1;
+      }
+    rewind(f);
   }
   for (int k = 0; k < depth; k++)
     if (!strcmp(stack[k], real)) {
@@ -429,8 +482,13 @@ static PetscErrorCode Run(const PdCommand *cmd, const char *sub)
   if (!help) PetscCall(CheckPetscValues());
   {
     PetscErrorCode ierr = cmd->run(PETSC_COMM_WORLD, sub, report);
-    /* a run that finished without converging (a march short of steady) still reports what it did */
-    if (ierr == PETSC_ERR_NOT_CONVERGED && file[0] && !help) PetscCall(PdDictWriteJSON(report, PETSC_COMM_WORLD, file));
+    /* a march that ran its course short of steady still reports what it did (its report says
+       "steady": false); any other failure leaves an existing report as it was */
+    if (ierr == PETSC_ERR_NOT_CONVERGED && file[0] && !help) {
+      PetscBool marched;
+      PetscCall(PdDictHas(report, "steady", &marched));
+      if (marched) PetscCall(PdDictWriteJSON(report, PETSC_COMM_WORLD, file));
+    }
     PetscCall(ierr);
   }
   if (file[0] && !help) PetscCall(PdDictWriteJSON(report, PETSC_COMM_WORLD, file));

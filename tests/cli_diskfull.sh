@@ -45,4 +45,11 @@ rc=0
 timeout 120 "$PDEOP" train -resume fno.h5 -data tr.h5 -epochs 2 -log z.csv -quiet >/dev/null 2>&1 || rc=$?
 [ "$rc" = 1 ] && [ -L z.csv ] && ok "train -resume -log naming a device: refused at once, the link kept" || bad "train -resume -log naming a device: exit $rc"
 TMPNAME=log.csv.tmp full "train -log (a new log) on a full disk" log.csv "$PDEOP" train $M -data tr.h5 -epochs 2 -log log.csv -curve_png c.png
+"$PDEOP" solve poisson -da_grid_x 9 -o_system sy.petsc -quiet >/dev/null || bad "solve -o_system"
+TMPNAME=sy.petsc.part full "solve -o_system on a full disk (it wrote in place)" sy.petsc "$PDEOP" solve poisson -da_grid_x 9 -o_system sy.petsc
+"$PDEOP" solve -f sy.petsc -quiet >/dev/null && ok "the system left in place still loads" || bad "the system left in place does not load"
+# the temporary file of a log that never got its first row is removed (it was left behind)
+"$PDEOP" train $M -data tr.h5 -epochs 1 -log nl.csv -quiet >/dev/null && cp nl.csv nl0.csv && ln -sf /dev/full nl.csv.tmp
+rc=0; "$PDEOP" train $M -data tr.h5 -epochs 1 -log nl.csv -quiet >/dev/null 2>&1 || rc=$?
+[ "$rc" != 0 ] && [ ! -e nl.csv.tmp ] && [ ! -L nl.csv.tmp ] && cmp -s nl.csv nl0.csv && ok "a log that failed at its first row: exit $rc, no .tmp left, the old log unchanged" || bad "a failed new log: exit $rc, .tmp: $(ls -l nl.csv.tmp 2>&1)"
 finish

@@ -74,6 +74,28 @@ expect_fail "-da_grid_x without a value" "Option -da_grid_x needs a value" "$PDE
 expect_fail "-ksp_rtol without a value" "Option -ksp_rtol needs a value" "$PDEOP" solve poisson -ksp_rtol -ksp_monitor
 expect_fail "-iters without a value" "Option -iters needs a value" "$PDEOP" pinn -dim 4 -iters
 "$PDEOP" solve poisson -da_grid_x 9 -ksp_monitor -ksp_converged_reason -ksp_initial_guess_nonzero -quiet >/dev/null && ok "flags without values still work" || bad "flags without values fail"
+# PETSc's viewers write files too: one that names an input or an output is refused before anything is
+# written, including -log_view, which PETSc writes at PetscFinalize
+before="$(sums)"
+expect_fail "-ksp_monitor :F over the -darcy_coefficient_file input (it emptied the data)" "-ksp_monitor writes 'tr.h5', which is also the input -darcy_coefficient_file" "$PDEOP" solve darcy -da_grid_x 9 -darcy_coefficient_file tr.h5 -ksp_monitor :tr.h5
+expect_fail "-log_view :F over the -model input (exit 0 and a text file for a model)" "-log_view writes 'fno.h5', which is also the input -model" "$PDEOP" eval -model fno.h5 -data te.h5 -log_view :fno.h5
+expect_fail "-ksp_view_rhs binary:F over the -f input" "-ksp_view_rhs writes 'u.h5'" "$PDEOP" solve -f u.h5 -ksp_view_rhs binary:u.h5
+expect_fail "-ksp_monitor :F over the -o output" "which is also the output -o" "$PDEOP" solve poisson -da_grid_x 9 -o u2.h5 -ksp_monitor :u2.h5
+[ "$(sums)" = "$before" ] && ok "PETSc viewers: every input unchanged" || bad "PETSc viewers: an input changed"
+"$PDEOP" solve poisson -da_grid_x 9 -ksp_view_mat binary:vs.petsc -ksp_view_rhs binary:vs.petsc::append -quiet >/dev/null && "$PDEOP" solve -f vs.petsc -quiet >/dev/null && ok "two viewers may share a file (a matrix, then its right-hand side appended)" || bad "-ksp_view_mat and -ksp_view_rhs into one file fail"
+# a failed run leaves an existing -report as it was (it became a stub of two keys)
+echo '{"precious": 1}' > keep.json
+expect_fail "a diverged solve with -report" "diverged" "$PDEOP" solve poisson -da_grid_x 17 -ksp_max_it 1 -report keep.json
+[ "$(cat keep.json)" = '{"precious": 1}' ] && ok "a diverged solve leaves -report as it was" || bad "a diverged solve rewrote -report: $(cat keep.json)"
+# options files that are not text files or not files
+mkdir -p adir; printf '\000\001junk\n' > nul.opts
+expect_fail "an options file that is a device (/dev/zero hung)" "the options file '/dev/zero' is not a regular file" timeout 60 "$PDEOP" solve poisson -options_file /dev/zero
+expect_fail "an options file that is a directory (PETSc's trace)" "the options file 'adir' is not a regular file" "$PDEOP" solve poisson -options_file adir
+expect_fail "an options file with NUL bytes (accepted)" "is not a text file (it holds a NUL byte)" "$PDEOP" solve poisson -options_file nul.opts
+# a resumed run appends to its -log: a file that is not a training log is refused, not extended
+echo "notes" > notes.txt
+expect_fail "train -resume -log naming a file that is not a log" "-log 'notes.txt' exists and is not a training log" "$PDEOP" train -data tr.h5 -epochs 3 -resume fno.h5 -log notes.txt -o fno3.h5
+[ "$(cat notes.txt)" = notes ] && ok "the notes file is unchanged" || bad "the notes file changed"
 # two writers of one output: the second stops with one message and leaves the first one's file alone
 echo keep > lk.h5
 flock lk.h5.tmp sleep 30 & lockpid=$!

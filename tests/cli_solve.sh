@@ -64,6 +64,10 @@ if [ -n "${MPIEXEC:-}" ]; then
 fi
 # out of memory: one line that says where and what to do (not under ASan, which needs the address space)
 # (grep reads all of ldd's output: with -q it could stop early, and pipefail would take ldd's SIGPIPE for "no")
+# a KSP that computes no residual norm (preonly) reports the true residual, not 0: one Jacobi sweep
+# of the 17^2 Poisson system leaves ||b - A x|| of the order of ||b||
+"$P" solve poisson -mms -da_grid_x 17 -ksp_type preonly -pc_type jacobi -report pre.json -quiet
+check "preonly: the reported residual is the true one (it was 0)" 'a > 1' "$(jget pre.json residual_norm)"
 if ! ldd "$P" 2>/dev/null | grep libasan >/dev/null; then
   if out="$( (ulimit -v 2000000; "$P" solve poisson -da_grid_x 20000 -da_grid_y 20000) 2>&1)"; then bad "out of memory: exited 0"
   else echo "$out" | grep -q "out of memory in DMSetUp_DA_2D (the process held" && [ "$(echo "$out" | wc -l)" -eq 1 ] && ok "out of memory: one line naming the allocation" || bad "out of memory: $out"; fi

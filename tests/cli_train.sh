@@ -85,6 +85,13 @@ expect_fail "-optim_ns_coeffs with one number" "-optim_ns_coeffs needs three num
 expect_fail "-optim_ns_coeffs with four numbers (the fourth was dropped)" "got more than 3" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs 1,-0.5,0.5,99
 expect_fail "-optim_ns_coeffs that are not numbers" "Option -optim_ns_coeffs needs comma-separated numbers, got 'a,b,c'" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs a,b,c
 expect_fail "-weight_decay inf" "must be finite and non-negative, got inf" "$P" train "${fno[@]}" -optim adamw -data tr.h5 -epochs 1 -weight_decay inf
+# an update that leaves non-finite parameters is divergence: nothing written, the earlier checkpoint kept
+cp mufull.h5 keepck.h5; before_ck="$(md5sum < keepck.h5)"
+expect_fail "train -lr 1e300 -checkpoint_every 1: diverged in its first epoch" "Training diverged in epoch 1" "$P" train "${fno[@]}" -data tr.h5 -lr 1e300 -epochs 3 -checkpoint_every 1 -o keepck.h5
+expect_fail "train -lr 1e300 with one step per epoch: the parameters are Inf after it (exit 0 and an Inf model before)" "the update left parameters that are not finite" "$P" train "${fno[@]}" -batch_size 64 -data tr.h5 -lr 1e300 -epochs 1 -o inf.h5
+[ ! -e inf.h5 ] && ok "no model of Inf parameters written" || bad "a model of Inf parameters was written"
+[ "$(md5sum < keepck.h5)" = "$before_ck" ] && ok "the earlier checkpoint is kept as it was" || bad "the earlier checkpoint was overwritten"
+expect_fail "pinn -lr 1e300 (rel_l2 -nan, exit 0 before)" "the update left parameters that are not finite" "$P" pinn -dim 4 -iters 1 -lr 1e300
 expect_fail "-optim_ns_coeffs that do not keep singular values near 1" "does not keep singular values near 1" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs 3,0,0
 expect_fail "-optim_ns_coeffs whose sum is 1 but that blow up (NaN at the first step before)" "from x = 0.001 leave" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs 100,-99,0
 expect_fail "polargrad: weight decay past 1/lr (it flipped the weights' signs)" "1 - lr weight_decay = -0.02 per step, which must stay positive" "$P" train "${fno[@]}" -optim polargrad -lr 3 -optim_adam_lr 1e-2 -weight_decay 0.34 -data tr.h5 -epochs 1

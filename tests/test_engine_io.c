@@ -116,18 +116,19 @@ static void RawFile(const char *file, const char *name, hid_t type, int nd, cons
 static void test_bad_datasets(void **state)
 {
   PdDataset ds;
-  float     good[24], nan[24], inf[24];
+  float     good[24], nan[24], inf[24], huge[24];
   double    dbl[24];
   int       ints[24];
   hsize_t   d2[2] = {4, 6}, d1[1] = {24}, d3[2] = {3, 8};
   FILE     *f;
   for (int i = 0; i < 24; i++) {
-    good[i] = nan[i] = inf[i] = (float)i;
+    good[i] = nan[i] = inf[i] = huge[i] = (float)i;
     dbl[i]                    = i;
     ints[i]                   = i;
   }
   nan[13] = NAN;
   inf[5]  = INFINITY;
+  huge[7] = -3e38f; /* finite, but its square overflows: the normalisation became Inf, the loss 0 */
   PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_missing.h5", PETSC_TRUE, &ds));
   PDT_ERRMSG_HAS("io_missing.h5");
   PDT_ERRMSG_HAS("no such file");
@@ -159,6 +160,7 @@ static void test_bad_datasets(void **state)
       {"io_int.h5", H5T_STD_I32LE, 2, d2, ints, d2, good, "integers", NULL},
       {"io_nan.h5", H5T_IEEE_F32LE, 2, d2, nan, d2, good, "NaN at flat index 13", NULL},
       {"io_inf.h5", H5T_IEEE_F32LE, 2, d2, good, d2, inf, "Inf", "/outputs"},
+      {"io_huge.h5", H5T_IEEE_F32LE, 2, d2, good, d2, huge, "holds -3e+38 at flat index 7", "rescale the data"},
       {"io_n.h5", H5T_IEEE_F32LE, 2, d2, good, d3, good, "4 samples but /outputs has 3", NULL},
     };
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {

@@ -63,6 +63,20 @@ PetscErrorCode PdKSPSolveReport(KSP ksp, Vec b, Vec x, PdDict report)
   PetscCall(KSPGetIterationNumber(ksp, &its));
   PetscCall(KSPGetResidualNorm(ksp, &rnorm));
   PetscCall(KSPGetConvergedReason(ksp, &reason));
+  { /* a KSP that computes no norm (preonly, -ksp_norm_type none) reports 0: the true residual instead */
+    KSPNormType nt;
+    PetscCall(KSPGetNormType(ksp, &nt));
+    if (nt == KSP_NORM_NONE) {
+      Mat A;
+      Vec r;
+      PetscCall(KSPGetOperators(ksp, &A, NULL));
+      PetscCall(VecDuplicate(b, &r));
+      PetscCall(MatMult(A, x, r));
+      PetscCall(VecAYPX(r, -1.0, b));
+      PetscCall(VecNorm(r, NORM_2, &rnorm));
+      PetscCall(VecDestroy(&r));
+    }
+  }
   if (report) {
     KSPType ktype;
     PCType  ptype;

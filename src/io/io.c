@@ -457,6 +457,9 @@ PetscErrorCode PdDatasetRead(MPI_Comm comm, const char file[], PetscBool need_ou
     }
     PetscCall(PdShapeSize(ds->out_ndim - 1, ds->out_shape + 1, &ds->out_size));
   }
+  ierr = PdDatasetCheckRange(comm, file, ds);
+  if (ierr) PetscCall(PdDatasetFree(ds));
+  PetscCall(ierr);
   PetscCall(PetscLogEventEnd(PD_EVENT_IO, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -1,5 +1,6 @@
 /* The dataset layout rule: /inputs and /outputs are N x C x (spatial...), and each carries the
-   attribute spatial_dims; how a file's shape is read (with the attribute, or by the rule without it). */
+   attribute spatial_dims; how a file's shape is read (with the attribute, or by the rule without it);
+   and the range of a dataset's values. */
 #include <pdeop/io.h>
 #include <pdeop/progress.h>
 #include "h5impl.h"
@@ -122,5 +123,19 @@ PetscErrorCode PrintLayoutNote(MPI_Comm comm, const char *file, const char *in_n
   PetscFunctionBegin;
   if (!in_note[0] && !out_note[0]) PetscFunctionReturn(0);
   PetscCall(PdPrintf(comm, "'%s': read %s%s%s; add the attribute spatial_dims to /inputs and /outputs to say otherwise\n", file, in_note, in_note[0] && out_note[0] ? ", " : "", out_note));
+  PetscFunctionReturn(0);
+}
+
+/* Finite values whose squares overflow float (|v| > 1e18: squares past 1e36, sums of them past
+   float's 3.4e38) turn the normalisation and the loss into Inf or 0 silently: refused by name */
+PetscErrorCode PdDatasetCheckRange(MPI_Comm comm, const char file[], PdDataset *ds)
+{
+  PetscFunctionBegin;
+  for (int k = 0; k < 2; k++) {
+    const float *v = k ? ds->outputs : ds->inputs;
+    PetscInt     n = ds->N * (k ? ds->out_size : ds->in_size);
+    for (PetscInt i = 0; v && i < n; i++)
+      PetscCheck(PetscAbsReal(v[i]) <= 1e18, comm, PETSC_ERR_FP, "'%s': dataset %s holds %g at flat index %" PetscInt_FMT ": values beyond 1e18 overflow single precision once squared (in the normalisation and the loss); rescale the data", file, k ? "/outputs" : "/inputs", (double)v[i], i);
+  }
   PetscFunctionReturn(0);
 }

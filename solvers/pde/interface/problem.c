@@ -300,19 +300,39 @@ PetscErrorCode PdProblemGetReport(PdProblem p, PdDict report)
   PdProblemWriteSystem - write the assembled matrix followed by its right-hand side in PETSc's binary
   format, the file `pdeop solve -f` reads (what -o_system does); after PdProblemSetUp
 @*/
-PetscErrorCode PdProblemWriteSystem(PdProblem p, const char file[])
+static PetscErrorCode WriteBinarySystem(MPI_Comm comm, const char file[], Mat A, Vec b)
 {
-  Mat         A;
-  Vec         b;
   PetscViewer v;
 
   PetscFunctionBegin;
-  PetscCall(PdProblemGetOperator(p, &A, &b));
-  PetscCall(PetscViewerBinaryOpen(p->comm, file, FILE_MODE_WRITE, &v));
+  PetscCall(PetscViewerBinaryOpen(comm, file, FILE_MODE_WRITE, &v));
   PetscCall(PetscViewerBinarySetSkipInfo(v, PETSC_TRUE)); /* no .info file beside it */
   PetscCall(MatView(A, v));
   PetscCall(VecView(b, v));
   PetscCall(PetscViewerDestroy(&v));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdProblemWriteSystem(PdProblem p, const char file[])
+{
+  Mat            A;
+  Vec            b;
+  char           part[PETSC_MAX_PATH_LEN + 8];
+  PetscErrorCode ierr;
+  PetscMPIInt    rank;
+  int            ok = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PdProblemGetOperator(p, &A, &b));
+  PetscCall(PetscSNPrintf(part, sizeof(part), "%s.part", file));
+  ierr = WriteBinarySystem(p->comm, part, A, b); /* through F.part, renamed: an existing F keeps its bytes until then */
+  PetscCallMPI(MPI_Comm_rank(p->comm, &rank));
+  if (rank == 0) {
+    ok = !ierr && !rename(part, file);
+    if (!ok) remove(part);
+  }
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, p->comm));
+  PetscCheck(ok, p->comm, PETSC_ERR_FILE_WRITE, "Cannot write the system to '%s' (-o_system, through '%s'): %s; an existing file is unchanged", file, part, ierr ? "the write failed (is the disk full?)" : "renaming it failed");
   PetscFunctionReturn(0);
 }
 

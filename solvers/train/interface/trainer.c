@@ -230,9 +230,34 @@ PetscErrorCode PdTrainerSetEpochsDone(PdTrainer t, PetscInt done)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode Diverged(PdTrainer, PetscInt, const char *);
+
+/* A step can leave parameters Inf or NaN while the loss, computed before it, was finite: such a state
+   is divergence, and it is never written (the last good checkpoint stays as it was). Collective. */
+static PetscErrorCode CheckParams(PdTrainer t)
+{
+  float   *p, *g;
+  PetscInt n, bad = -1;
+
+  PetscFunctionBegin;
+  PetscCall(PdParamsGetArrays(t->params, &p, &g));
+  PetscCall(PdParamsGetBufferSize(t->params, &n));
+  for (PetscInt i = 0; i < n && bad < 0; i++)
+    if (!isfinite(p[i])) bad = i;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_MAX, t->comm));
+  if (bad >= 0) {
+    PetscInt64 step;
+    PetscCall(PdOptimGetStepCount(t->optim, &step));
+    t->epoch--; /* the epoch whose updates did it (t->epoch counts it as done) */
+    PetscCall(Diverged(t, (PetscInt)step, "the update left parameters that are not finite (Inf or NaN)"));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode WriteCheckpoint(PdTrainer t)
 {
   PetscFunctionBegin;
+  PetscCall(CheckParams(t));
   if (!t->out[0] || !t->obj->ops->save) PetscFunctionReturn(0);
   PetscCall((*t->obj->ops->save)(t->obj, t, t->out));
   t->last_checkpoint = t->epoch;
@@ -504,7 +529,7 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
   t->samples_per_s = traintime > 0 ? (double)N * (double)(t->epochs - start) / traintime : 0;
   if (log) fclose(log);
   PetscCall(KeepBest(t, PETSC_TRUE));
-  if (t->epochs > start) PetscCall(WriteCheckpoint(t));
+  if (t->epochs > start) PetscCall(WriteCheckpoint(t)); /* checks the parameters, with or without -o */
   PetscFunctionReturn(0);
 }
 

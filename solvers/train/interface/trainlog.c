@@ -92,7 +92,14 @@ PetscErrorCode PdTrainerOpenLog(PdTrainer t, PetscInt start, FILE **log)
     PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", t->log));
     *log = fopen(tmp, "w");
     PetscCheck(*log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s' (through '%s'): %s", t->log, tmp, strerror(errno));
-  } else {
+  } else { /* a resumed run appends to its log: a file that is not one is refused, not extended */
+    char  head[16] = "";
+    FILE *r        = fopen(t->log, "r");
+    if (r) {
+      if (!fgets(head, sizeof(head), r)) head[0] = 0;
+      fclose(r);
+    }
+    PetscCheck(!strncmp(head, "epoch,", 6), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-log '%s' exists and is not a training log (its first line is not the CSV header 'epoch,...'); a resumed run appends its rows to its log: give another file", t->log);
     *log = fopen(t->log, "a");
     PetscCheck(*log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s': %s", t->log, strerror(errno));
   }
@@ -116,7 +123,15 @@ PetscErrorCode PdTrainerLogEpoch(PdTrainer t, FILE *log, double seconds)
       fprintf(log, ",");
     }
     fprintf(log, "%.4f\n", seconds);
-    PetscCheck(!fflush(log) && !ferror(log), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the training log '%s': %s%s", t->log, strerror(errno), t->log_fresh ? "; an existing one is unchanged" : "");
+    if (fflush(log) || ferror(log)) {
+      const int err = errno;
+      if (t->log_fresh) { /* the new log never replaced the old one: its temporary file goes */
+        char tmp[PETSC_MAX_PATH_LEN + 8];
+        PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", t->log));
+        (void)remove(tmp);
+      }
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the training log '%s': %s%s", t->log, strerror(err), t->log_fresh ? "; an existing one is unchanged" : "");
+    }
     if (t->log_fresh) { /* the first row is on disk: the new log replaces the old one, and grows in place from here */
       char tmp[PETSC_MAX_PATH_LEN + 8];
       PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", t->log));

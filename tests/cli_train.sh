@@ -92,6 +92,8 @@ expect_fail "train -lr 1e300 with one step per epoch: the parameters are Inf aft
 [ ! -e inf.h5 ] && ok "no model of Inf parameters written" || bad "a model of Inf parameters was written"
 [ "$(md5sum < keepck.h5)" = "$before_ck" ] && ok "the earlier checkpoint is kept as it was" || bad "the earlier checkpoint was overwritten"
 expect_fail "pinn -lr 1e300 (rel_l2 -nan, exit 0 before)" "the update left parameters that are not finite" "$P" pinn -dim 4 -iters 1 -lr 1e300
+expect_fail "-lr_gamma nan names its option" "-lr_gamma must be a positive number" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -lr_gamma nan
+expect_fail "-lr_step_size 0 names its option" "-lr_step_size must be at least 1, got 0" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -lr_step_size 0
 expect_fail "-optim_ns_coeffs that do not keep singular values near 1" "does not keep singular values near 1" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs 3,0,0
 expect_fail "-optim_ns_coeffs whose sum is 1 but that blow up (NaN at the first step before)" "from x = 0.001 leave" "$P" train "${fno[@]}" -optim muon -data tr.h5 -epochs 1 -optim_ns_coeffs 100,-99,0
 expect_fail "polargrad: weight decay past 1/lr (it flipped the weights' signs)" "1 - lr weight_decay = -0.02 per step, which must stay positive" "$P" train "${fno[@]}" -optim polargrad -lr 3 -optim_adam_lr 1e-2 -weight_decay 0.34 -data tr.h5 -epochs 1

@@ -113,7 +113,9 @@ PetscErrorCode PdOptimSetClipNorm(PdOptim o, double c)
 PetscErrorCode PdOptimSetSchedule(PdOptim o, PdScheduleType s, PetscInt total, PetscInt step_size, double gamma)
 {
   PetscFunctionBegin;
-  PetscCheck(total >= 1 && step_size >= 1 && gamma > 0, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "Schedule needs total steps >= 1, step size >= 1 and gamma > 0");
+  PetscCheck(total >= 1, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "-lr_total_steps must be at least 1, got %" PetscInt_FMT, total);
+  PetscCheck(step_size >= 1, o->comm, PETSC_ERR_ARG_OUTOFRANGE, "-lr_step_size must be at least 1, got %" PetscInt_FMT, step_size);
+  PetscCheck(gamma > 0 && PetscIsNormalReal(gamma), o->comm, PETSC_ERR_ARG_OUTOFRANGE, "-lr_gamma must be a positive number, got %g", gamma);
   o->schedule  = s;
   o->total     = total;
   o->total_set = PETSC_TRUE;

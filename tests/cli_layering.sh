@@ -1,6 +1,7 @@
 # The floors hold by construction: with a floor's staged include directory a header of a higher
 # floor does not compile while its own and lower ones do, and cmake/layering.cmake rejects a quoted
 # include that climbs out of a floor's folder (checked on a copy of the tree with one bad line).
+# The size floors too: no source file below cli/ over 700 lines, no function over 150.
 source "$(dirname "$0")/lib_cli.sh"
 : "${PDEOP_BUILD_DIR:?}" "${PDEOP_SOURCE_DIR:?}" "${CMAKE_COMMAND:?}"
 cc="${MPICC:-mpicc}"
@@ -31,4 +32,19 @@ if "$CMAKE_COMMAND" -DROOT="$tree" -DFLOORS=src:meshes:operators:solvers:cli -P 
 else
   tr -s " \n" " " <"$work/l.log" | grep -q "is not a header of meshes/" && ok "a quoted include from meshes/ into operators/ is rejected" || bad "layering check failed without the message: $(cat "$work/l.log")"
 fi
+# size floors: files of src/ meshes/ operators/ solvers/ at most 700 lines, functions (from the line
+# that names them to the closing brace in column 0) at most 150
+sizes() { # dir...
+  for d in "$@"; do find "$d" -name '*.[ch]'; done | sort | while read -r f; do
+    awk -v F="$f" 'END { if (NR > 700) print F ": " NR " lines" }
+      /^[A-Za-z].*\(/ { name = NR } /^\{/ { s = name } /^\}/ && s { if (NR - s + 1 > 150) print F ":" s ": a function of " NR - s + 1 " lines"; s = 0 }' "$f"
+  done
+}
+(cd "$PDEOP_SOURCE_DIR" && sizes src meshes operators solvers) >"$work/sizes.log"
+[ ! -s "$work/sizes.log" ] && ok "no file below cli/ over 700 lines, no function over 150" || bad "size floors broken: $(head -5 "$work/sizes.log")"
+big="$work/big"
+mkdir -p "$big/src"
+{ echo 'static int f(void)'; echo '{'; for i in $(seq 151); do echo "  int a$i = $i;"; done; echo '  return 0;'; echo '}'; for i in $(seq 560); do echo "/* $i */"; done; } >"$big/src/f.c"
+(cd "$big" && sizes src) >"$work/big.log"
+grep -q 'f.c: 715 lines' "$work/big.log" && grep -q 'f.c:1: a function of 155 lines' "$work/big.log" && ok "the size check finds a long file and a long function" || bad "the size check missed a long file or function: $(cat "$work/big.log")"
 finish

@@ -1,0 +1,360 @@
+/* The kernels of the 3x3(x3) convolutions (ops_conv.c): im2col/col2im for sgemm, a register-blocked
+   direct 3x3x3 kernel for few channels, and Winograd F(2x2,3x3) for 2D convolutions with many. */
+#include "conv_kernels.h"
+#include <cblas.h>
+#include <string.h>
+
+/* The output columns ox whose input column ix = ox s + kx - 1 lies in [0, W): [lo, hi) */
+static inline void ValidColumns(PetscInt W, PetscInt s, PetscInt kx, PetscInt Wo, PetscInt *lo, PetscInt *hi)
+{
+  *lo = kx == 0 ? 1 : 0; /* ix = -1 only at ox = 0, kx = 0 */
+  *hi = PetscMin(Wo, (W - kx) / s + 1);
+}
+
+/* col[(((c kd + kz) 3 + ky) 3 + kx), (oz Ho + oy) Wo + ox] = in[c, oz s + kz - 1, oy s + ky - 1, ox s + kx - 1]
+   (0 outside; in 2D the depth index is 0): zeros at the edges, a branch-free copy (stride 1) or
+   strided gather (stride 2) inside */
+void PdConvIm2Col(const float *restrict in, const Geom *g, float *restrict col)
+{
+  const PetscInt s = g->s, H = g->H, W = g->W, Ho = g->Ho, Wo = g->Wo, pz = g->kd == 3 ? 1 : 0;
+  for (PetscInt c = 0; c < g->C; c++)
+    for (PetscInt kz = 0; kz < g->kd; kz++)
+      for (PetscInt ky = 0; ky < 3; ky++)
+        for (PetscInt kx = 0; kx < 3; kx++) {
+          float   *row = col + (((c * g->kd + kz) * 3 + ky) * 3 + kx) * g->Do * Ho * Wo;
+          PetscInt lo, hi;
+          ValidColumns(W, s, kx, Wo, &lo, &hi);
+          for (PetscInt oz = 0; oz < g->Do; oz++) {
+            const PetscInt iz    = oz * s + kz - pz;
+            float         *plane = row + oz * Ho * Wo;
+            if (iz < 0 || iz >= g->D) {
+              memset(plane, 0, sizeof(float) * (size_t)(Ho * Wo));
+              continue;
+            }
+            for (PetscInt oy = 0; oy < Ho; oy++) {
+              const PetscInt iy = oy * s + ky - 1;
+              float         *r  = plane + oy * Wo;
+              if (iy < 0 || iy >= H) {
+                memset(r, 0, sizeof(float) * (size_t)Wo);
+                continue;
+              }
+              const float *src = in + ((c * g->D + iz) * H + iy) * W + kx - 1; /* src[ox s] is column ox */
+              for (PetscInt ox = 0; ox < lo; ox++) r[ox] = 0;
+              if (s == 1) memcpy(r + lo, src + lo, sizeof(float) * (size_t)(hi - lo));
+              else
+                for (PetscInt ox = lo; ox < hi; ox++) r[ox] = src[ox * s];
+              for (PetscInt ox = hi; ox < Wo; ox++) r[ox] = 0;
+            }
+          }
+        }
+}
+
+/* the adjoint of PdConvIm2Col: out[c, iz, iy, ix] += col[...] */
+void PdConvCol2Im(const float *restrict col, const Geom *g, float *restrict out)
+{
+  const PetscInt s = g->s, H = g->H, W = g->W, Ho = g->Ho, Wo = g->Wo, pz = g->kd == 3 ? 1 : 0;
+  for (PetscInt c = 0; c < g->C; c++)
+    for (PetscInt kz = 0; kz < g->kd; kz++)
+      for (PetscInt ky = 0; ky < 3; ky++)
+        for (PetscInt kx = 0; kx < 3; kx++) {
+          const float *row = col + (((c * g->kd + kz) * 3 + ky) * 3 + kx) * g->Do * Ho * Wo;
+          PetscInt     lo, hi;
+          ValidColumns(W, s, kx, Wo, &lo, &hi);
+          for (PetscInt oz = 0; oz < g->Do; oz++) {
+            const PetscInt iz = oz * s + kz - pz;
+            if (iz < 0 || iz >= g->D) continue;
+            for (PetscInt oy = 0; oy < Ho; oy++) {
+              const PetscInt iy = oy * s + ky - 1;
+              if (iy < 0 || iy >= H) continue;
+              const float *restrict r = row + (oz * Ho + oy) * Wo;
+              float *restrict dst     = out + ((c * g->D + iz) * H + iy) * W + kx - 1;
+              if (s == 1)
+                for (PetscInt ox = lo; ox < hi; ox++) dst[ox] += r[ox];
+              else
+                for (PetscInt ox = lo; ox < hi; ox++) dst[ox * s] += r[ox];
+            }
+          }
+        }
+}
+
+/* ---- direct stride-1 3x3x3 convolution for few channels (dcdm's 3D V-cycles: 4 channels): with
+   Cout that small, sgemm cannot use its register blocking and im2col's 27 Cin rows per point
+   dominate. Instead the input rows are copied once with a zero column on each side (and zeros up to
+   whole chunks), and each chunk of PD_DIRECT_L output points of up to four output channels is
+   accumulated in registers over all 27 Cin taps, three loads of the input row for 12 multiply-adds,
+   before one update of y. In 2D, and from 8 channels on, im2col + sgemm is as fast or faster, so it
+   keeps those (bench_ops -only conv3d has both). ---- */
+static PetscInt conv_direct_max = 16; /* 3D, Cin Cout at or below this: direct (PdConvSetDirectMax) */
+
+/*@ PdConvSetDirectMax - stride-1 3D PdConv3x3 with Cin Cout <= n uses the direct kernel, above it
+  im2col + sgemm (default 16; 0 always im2col). Returns the previous value; for tests and benchmarks. @*/
+PetscInt PdConvSetDirectMax(PetscInt n)
+{
+  PetscInt old    = conv_direct_max;
+  conv_direct_max = n;
+  return old;
+}
+
+#define PD_DIRECT_L 16 /* output points per chunk: one AVX-512 register of floats */
+
+/* row length of the padded copy: a zero column before the row, whole chunks, and two more columns */
+static inline PetscInt DirectRow(PetscInt W)
+{
+  return (W + PD_DIRECT_L - 1) / PD_DIRECT_L * PD_DIRECT_L + 2;
+}
+
+PetscBool PdConvUseDirect(const Geom *g, PetscInt cin, PetscInt cout)
+{
+  return (PetscBool)(g->s == 1 && g->kd == 3 && cin * cout <= conv_direct_max);
+}
+
+/* floats of the padded copy of x [cin, D, H, W] that PdConvDirect needs */
+size_t PdConvDirectScratch(PetscInt cin, const Geom *g)
+{
+  return (size_t)cin * g->D * g->H * DirectRow(g->W);
+}
+
+/* The direct kernel is plain loops: built for AVX-512, AVX2 and the baseline, chosen at load time */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#  define PD_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3")))
+#elif defined(__GNUC__) && !defined(__clang__)
+/* sanitizer builds are -O0: the kernels' register blocks would run 30 times slower than their work */
+#  define PD_VECTOR_CLONES __attribute__((optimize("O3")))
+#else
+#  define PD_VECTOR_CLONES
+#endif
+
+/* acc[b][l] = sum over the 27 cin taps of output channel co0 + b at (oz, oy, x0 + l), b < NB, l < L; xp is
+   the padded copy, whose entry x0 + l + kx of a row is x's column x0 + l + kx - 1 */
+static inline __attribute__((always_inline)) void DirectChunk(const int NB, const int L, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt co0, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[4][PD_DIRECT_L])
+{
+  float a1[4][PD_DIRECT_L], a2[4][PD_DIRECT_L]; /* the three column taps in separate sums: independent chains */
+  for (int b = 0; b < NB; b++)
+    for (int l = 0; l < L; l++) acc[b][l] = a1[b][l] = a2[b][l] = 0;
+  for (PetscInt ci = 0; ci < cin; ci++)
+    for (PetscInt kz = 0; kz < 3; kz++) {
+      const PetscInt iz = oz + kz - 1;
+      if (iz < 0 || iz >= D) continue;
+      for (PetscInt ky = 0; ky < 3; ky++) {
+        const PetscInt iy = oy + ky - 1;
+        const float   *xr = xp + ((ci * D + iz) * H + iy) * Wp + x0;
+        float          wv[4][3];
+        if (iy < 0 || iy >= H) continue;
+        for (int b = 0; b < NB; b++)
+          for (int k = 0; k < 3; k++) wv[b][k] = w[((((co0 + b) * cin + ci) * 3 + kz) * 3 + ky) * 3 + k];
+        for (int l = 0; l < L; l++) {
+          const float v0 = xr[l], v1 = xr[l + 1], v2 = xr[l + 2];
+          for (int b = 0; b < NB; b++) {
+            acc[b][l] += wv[b][0] * v0;
+            a1[b][l] += wv[b][1] * v1;
+            a2[b][l] += wv[b][2] * v2;
+          }
+        }
+      }
+    }
+  for (int b = 0; b < NB; b++)
+    for (int l = 0; l < L; l++) acc[b][l] += a1[b][l] + a2[b][l];
+}
+
+/* y [cout, D, H, W] += alpha conv(x [cin, D, H, W], w [cout, cin, 3, 3, 3]), stride 1; xp holds
+   PdConvDirectScratch(cin, g) floats */
+PD_VECTOR_CLONES void PdConvDirect(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, float *restrict y, float *restrict xp)
+{
+  const PetscInt D = g->D, H = g->H, W = g->W, Wp = DirectRow(W);
+  for (PetscInt r = 0; r < cin * D * H; r++) { /* the padded copy */
+    float *pr = xp + r * Wp;
+    pr[0]     = 0;
+    for (PetscInt ix = 0; ix < W; ix++) pr[ix + 1] = x[r * W + ix];
+    for (PetscInt ix = W + 1; ix < Wp; ix++) pr[ix] = 0;
+  }
+  for (PetscInt oz = 0; oz < D; oz++)
+    for (PetscInt oy = 0; oy < H; oy++)
+      for (PetscInt x0 = 0; x0 < W; x0 += PD_DIRECT_L) {
+        const PetscInt n = PetscMin(PD_DIRECT_L, W - x0);
+        for (PetscInt co0 = 0; co0 < cout; co0 += 4) {
+          const PetscInt nb = PetscMin(4, cout - co0);
+          float          acc[4][PD_DIRECT_L];
+          if (n > PD_DIRECT_L / 2) switch (nb) { /* the block's sizes as constants, so that acc stays in registers */
+            case 4:
+              DirectChunk(4, PD_DIRECT_L, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+              break;
+            case 3:
+              DirectChunk(3, PD_DIRECT_L, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+              break;
+            case 2:
+              DirectChunk(2, PD_DIRECT_L, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+              break;
+            default:
+              DirectChunk(1, PD_DIRECT_L, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+              break;
+            }
+          else switch (nb) { /* a short last chunk: half the points */
+            case 4:
+              DirectChunk(4, PD_DIRECT_L / 2, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+              break;
+            case 3:
+              DirectChunk(3, PD_DIRECT_L / 2, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+              break;
+            case 2:
+              DirectChunk(2, PD_DIRECT_L / 2, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+              break;
+            default:
+              DirectChunk(1, PD_DIRECT_L / 2, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+              break;
+            }
+          for (PetscInt b = 0; b < nb; b++) {
+            float *yr = y + (((co0 + b) * D + oz) * H + oy) * W + x0;
+            for (PetscInt l = 0; l < n; l++) yr[l] += alpha * acc[b][l];
+          }
+        }
+      }
+}
+
+/* ---- Winograd F(2x2, 3x3) for stride-1 2D convolutions with many channels (MgNO's smoothers at width
+   32): each 2x2 output tile is A^T [(G g G^T) .* (B^T d B)] A over the 4x4 input tile d around it
+   (Lavin and Gray 2016), so the channel sums become 16 sgemms [Cout x Cin] x [Cin x tiles] with 16
+   products per 4 outputs instead of im2col's 36. The transforms are adds only; the kernel's G has
+   halves, exact in binary. ---- */
+static PetscInt conv_winograd_min = 16; /* 2D stride 1 with min(Cin, Cout) at or above this (0: never) */
+
+/*@ PdConvSetWinogradMin - stride-1 2D PdConv3x3 (and its input gradient) with min(Cin, Cout) >= n use
+  Winograd F(2x2,3x3), below it im2col + sgemm (default 16; 0 never). Returns the previous value; for
+  tests and benchmarks. @*/
+PetscInt PdConvSetWinogradMin(PetscInt n)
+{
+  PetscInt old      = conv_winograd_min;
+  conv_winograd_min = n;
+  return old;
+}
+
+PetscBool PdConvUseWinograd(const Geom *g, PetscInt cin, PetscInt cout)
+{
+  return (PetscBool)(conv_winograd_min > 0 && g->kd == 1 && g->s == 1 && PetscMin(cin, cout) >= conv_winograd_min);
+}
+
+/* U[xi, co, ci] = (G w[co, ci] G^T)[xi], xi = 4 i + j; G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1] */
+static void WinogradKernel(const float *w, PetscInt cout, PetscInt cin, float *U)
+{
+  for (PetscInt co = 0; co < cout; co++)
+    for (PetscInt ci = 0; ci < cin; ci++) {
+      const float *k = w + (co * cin + ci) * 9;
+      float        t[4][3];
+      for (int j = 0; j < 3; j++) {
+        t[0][j] = k[j];
+        t[1][j] = 0.5f * (k[j] + k[3 + j] + k[6 + j]);
+        t[2][j] = 0.5f * (k[j] - k[3 + j] + k[6 + j]);
+        t[3][j] = k[6 + j];
+      }
+      for (int i = 0; i < 4; i++) {
+        const float u[4] = { t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2] };
+        for (int j = 0; j < 4; j++) U[((i * 4 + j) * cout + co) * cin + ci] = u[j];
+      }
+    }
+}
+
+/* V[xi, c, ty tw + tx] = (B^T d B)[xi] for the 4x4 tile d = x[c, 2ty-1 .. 2ty+2, 2tx-1 .. 2tx+2] (zero
+   outside the grid); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Per tile row, B^T acts on whole
+   padded rows first, then B along them (stride-2 reads, contiguous writes), so both loops vectorize.
+   Only tile rows ty0 <= ty < ty1, stored from V's start; work holds 8 (2 tw + 2) floats. */
+PD_VECTOR_CLONES static void WinogradInput(const float *x, PetscInt C, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt tw, float *work, float *V)
+{
+  const PetscInt T = (ty1 - ty0) * tw, Wp = 2 * tw + 2;
+  float *restrict p = work, *restrict t = work + 4 * Wp;
+  for (PetscInt c = 0; c < C; c++)
+    for (PetscInt ty = ty0; ty < ty1; ty++) {
+      for (int i = 0; i < 4; i++) { /* the tile row's 4 input rows, zero-padded to 2 tw + 2 columns */
+        const PetscInt iy = 2 * ty - 1 + i;
+        memset(p + i * Wp, 0, sizeof(float) * (size_t)Wp);
+        if (iy >= 0 && iy < H) memcpy(p + i * Wp + 1, x + (c * H + iy) * W, sizeof(float) * (size_t)W);
+      }
+      {
+        const float *restrict p0 = p, *restrict p1 = p + Wp, *restrict p2 = p + 2 * Wp, *restrict p3 = p + 3 * Wp;
+        float *restrict t0 = t, *restrict t1 = t + Wp, *restrict t2 = t + 2 * Wp, *restrict t3 = t + 3 * Wp;
+        for (PetscInt k = 0; k < Wp; k++) {
+          t0[k] = p0[k] - p2[k];
+          t1[k] = p1[k] + p2[k];
+          t2[k] = p2[k] - p1[k];
+          t3[k] = p1[k] - p3[k];
+        }
+      }
+      for (int i = 0; i < 4; i++) {
+        const float *restrict r = t + i * Wp;
+        float *restrict v0 = V + ((i * 4 + 0) * C + c) * T + (ty - ty0) * tw, *restrict v1 = v0 + C * T, *restrict v2 = v1 + C * T, *restrict v3 = v2 + C * T;
+        for (PetscInt tx = 0; tx < tw; tx++) {
+          const float d0 = r[2 * tx], d1 = r[2 * tx + 1], d2 = r[2 * tx + 2], d3 = r[2 * tx + 3];
+          v0[tx] = d0 - d2;
+          v1[tx] = d1 + d2;
+          v2[tx] = d2 - d1;
+          v3[tx] = d1 - d3;
+        }
+      }
+    }
+}
+
+/* y[c, 2ty + i, 2tx + j] (+)= (A^T m A)[i, j] for the outputs inside the grid, m[xi] = M[xi, c, ty tw +
+   tx], A^T = [1 1 1 0; 0 1 -1 -1]: added to y (add) or written over it. Only tile rows ty0 <= ty < ty1,
+   read from M's start; work holds 12 tw floats. */
+PD_VECTOR_CLONES static void WinogradOutput(const float *M, PetscInt C, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt tw, PetscBool add, float *work, float *y)
+{
+  const PetscInt T   = (ty1 - ty0) * tw;
+  float *restrict o0 = work, *restrict o1 = work + 4 * tw, *r[2] = { work + 8 * tw, work + 10 * tw };
+  for (PetscInt c = 0; c < C; c++)
+    for (PetscInt ty = ty0; ty < ty1; ty++) {
+      const PetscInt st = C * T;    /* between consecutive xi */
+      for (int j = 0; j < 4; j++) { /* A^T down the columns: o0, o1 hold row 0 and 1 of each column j */
+        const float *restrict m0 = M + (j * C + c) * T + (ty - ty0) * tw, *restrict m1 = m0 + 4 * st, *restrict m2 = m0 + 8 * st, *restrict m3 = m0 + 12 * st;
+        float *restrict s0 = o0 + j * tw, *restrict s1 = o1 + j * tw;
+        for (PetscInt tx = 0; tx < tw; tx++) {
+          s0[tx] = m0[tx] + m1[tx] + m2[tx];
+          s1[tx] = m1[tx] - m2[tx] - m3[tx];
+        }
+      }
+      for (int i = 0; i < 2; i++) { /* A along the rows, interleaving the tile's two columns */
+        const float *restrict a0 = (i ? o1 : o0), *restrict a1 = a0 + tw, *restrict a2 = a0 + 2 * tw, *restrict a3 = a0 + 3 * tw;
+        float *restrict e = r[i];
+        for (PetscInt tx = 0; tx < tw; tx++) {
+          e[2 * tx]     = a0[tx] + a1[tx] + a2[tx];
+          e[2 * tx + 1] = a1[tx] - a2[tx] - a3[tx];
+        }
+      }
+      for (int i = 0; i < 2 && 2 * ty + i < H; i++) {
+        const float *restrict o = r[i];
+        float *restrict yr      = y + (c * H + 2 * ty + i) * W;
+        if (add)
+          for (PetscInt ox = 0; ox < W; ox++) yr[ox] += o[ox];
+        else
+          for (PetscInt ox = 0; ox < W; ox++) yr[ox] = o[ox];
+      }
+    }
+}
+
+/* Tile rows per block: V and M of a block (16 (Cin + Cout) floats per tile) stay within about 1 MiB,
+   so the transforms and the sgemms work in cache rather than streaming whole-grid transforms */
+static PetscInt WinogradBlockRows(PetscInt cin, PetscInt cout, PetscInt H, PetscInt W)
+{
+  const PetscInt tw = (W + 1) / 2, th = (H + 1) / 2, per_row = 16 * (cin + cout) * tw;
+  return PetscMax(1, PetscMin(th, (PetscInt)((1 << 18) / per_row)));
+}
+
+/* Scratch floats PdConvWinograd needs: the kernel transform, one block's V and M, and the row buffers */
+size_t PdConvWinogradScratch(PetscInt cin, PetscInt cout, PetscInt H, PetscInt W)
+{
+  const size_t tw = (size_t)((W + 1) / 2), Tb = (size_t)WinogradBlockRows(cin, cout, H, W) * tw;
+  return 16 * (size_t)cin * (size_t)cout + 16 * Tb * (size_t)(cin + cout) + 8 * (2 * tw + 2); /* rows: the input's 8 (2 tw + 2) floats, more than the output's 12 tw */
+}
+
+/* y_n [cout, H, W] (+)= alpha conv(x_n [cin, H, W], w [cout, cin, 3, 3]) for the B samples, stride 1,
+   added to y (add) or written over it; work holds PdConvWinogradScratch floats */
+void PdConvWinograd(PetscInt B, const float *x, const float *w, PetscInt cin, PetscInt cout, PetscInt H, PetscInt W, float alpha, PetscBool add, float *y, float *work)
+{
+  const PetscInt th = (H + 1) / 2, tw = (W + 1) / 2, rb = WinogradBlockRows(cin, cout, H, W);
+  float         *U = work, *V = U + 16 * cin * cout, *M = V + 16 * rb * tw * cin, *rows = M + 16 * rb * tw * cout;
+  WinogradKernel(w, cout, cin, U);
+  for (PetscInt n = 0; n < B; n++)
+    for (PetscInt ty0 = 0; ty0 < th; ty0 += rb) {
+      const PetscInt ty1 = PetscMin(th, ty0 + rb), T = (ty1 - ty0) * tw;
+      WinogradInput(x + n * cin * H * W, cin, H, W, ty0, ty1, tw, rows, V);
+      for (int xi = 0; xi < 16; xi++) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, T, cin, alpha, U + xi * cout * cin, cin, V + xi * cin * T, T, 0.0f, M + xi * cout * T, T);
+      WinogradOutput(M, cout, H, W, ty0, ty1, tw, add, rows, y + n * cout * H * W);
+    }
+}

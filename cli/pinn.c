@@ -86,10 +86,11 @@ static PetscErrorCode PinnMesh(MPI_Comm comm, const char out[], PdDict report)
 
 /*  pdeop pinn [-protocol stde] -pde poisson|allen-cahn|sine-gordon -solution two-body|three-body -dim d
       -estimator exact|sdgd|stde -stde_dist sparse|rademacher|gaussian -stde_dirs V -batch B -iters N
-      -eval_every N -o model.h5 */
+      -eval_every N -o model.h5 [-checkpoint_every N] [-resume model.h5] */
 PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
 {
-  char        out[PETSC_MAX_PATH_LEN] = "", pts[PETSC_MAX_PATH_LEN] = "";
+  char        out[PETSC_MAX_PATH_LEN] = "", pts[PETSC_MAX_PATH_LEN] = "", resume[PETSC_MAX_PATH_LEN] = "";
+  PetscInt    every = 0;
   PetscBool   help;
   PdPinn      pinn;
   double      loss = 0, rel;
@@ -100,7 +101,11 @@ PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
   PetscOptionsBegin(comm, NULL, "pdeop pinn: physics-informed networks for high-dimensional PDEs", "pdeop");
   PetscCall(PdOptionsEList("-domain", "ball: the high-dimensional suite on the unit ball of R^d; mesh: 2D PDEs on a DMPlex mesh, against P1 FEM", "", domains, 2, domains[domain], &domain, NULL));
   PetscCall(PetscOptionsString("-o", "Checkpoint to write (HDF5: the network and the problem, with its coefficients c)", "", out, out, sizeof(out), NULL));
-  if (domain == 0) PetscCall(PetscOptionsString("-save_points", "Also write the held-out points (/points, N x d) to this HDF5 file, for pdeop predict -points", "", pts, pts, sizeof(pts), NULL));
+  if (domain == 0) {
+    PetscCall(PetscOptionsString("-save_points", "Also write the held-out points (/points, N x d) to this HDF5 file, for pdeop predict -points", "", pts, pts, sizeof(pts), NULL));
+    PetscCall(PdOptionsInt("-checkpoint_every", "Also write the -o checkpoint every this many iterations (0: only at the end), to continue with -resume", "PdPinnSetCheckpoint", every, &every, NULL));
+    PetscCall(PetscOptionsString("-resume", "Continue the run of this checkpoint (pinn -o) up to -iters, with the same options: the same parameters as an uninterrupted run", "PdPinnResume", resume, resume, sizeof(resume), NULL));
+  }
   PetscOptionsEnd();
   if (domain == 1) {
     PetscCall(PinnMesh(comm, out, report));
@@ -114,8 +119,16 @@ PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
     PetscFunctionReturn(0);
   }
   PetscCall(PdPinnSetUp(pinn));
+  PetscCheck(every == 0 || out[0], comm, PETSC_ERR_ARG_WRONG, "-checkpoint_every %" PetscInt_FMT " writes the -o checkpoint: give -o model.h5", every);
+  PetscCall(PdPinnSetCheckpoint(pinn, out, every));
+  if (resume[0]) PetscCall(PdPinnResume(pinn, resume));
   PetscCall(PdOptionsCheckUnused(comm, "pinn"));
   if (!out[0]) PetscCall(PdPrintf(comm, "note: no -o given, the trained network is not saved\n"));
+  if (resume[0]) {
+    PetscInt done;
+    PetscCall(PdPinnGetIterations(pinn, &done));
+    PetscCall(PdPrintf(comm, "pdeop pinn: continuing '%s' from iteration %" PetscInt_FMT "\n", resume, done));
+  }
   {
     PdDict      r;
     const char *pde, *sol, *est;
@@ -132,8 +145,7 @@ PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
     PetscCall(PdDictDestroy(&r));
   }
   PetscCall(PdPinnTrain(pinn, &loss));
-  PetscCall(PdPinnEvaluate(pinn, 0, &rel));
-  if (out[0]) PetscCall(PdPinnSave(pinn, out));
+  PetscCall(PdPinnEvaluate(pinn, 0, &rel)); /* the -o checkpoint was written by PdPinnTrain */
   if (pts[0]) PetscCall(PdPinnSaveTestPoints(pinn, 0, pts));
   PetscCall(PdPinnReport(pinn, report));
   if (out[0]) PetscCall(PdDictSetString(report, "checkpoint", out));

@@ -77,6 +77,30 @@ expect_fail "ball annealing needs a penalty boundary" "give -boundary penalty to
 expect_fail "ball annealing from a zero weight (it never moved)" "needs a positive starting -boundary_weight" "$P" pinn -dim 5 -boundary penalty -pinn_weights annealing -boundary_weight 0 -iters 1
 expect_fail "ball annealing every 0 steps" "-annealing_every must be at least 1" "$P" pinn -dim 5 -boundary penalty -pinn_weights annealing -annealing_every 0 -iters 1
 expect_fail "missing mesh file" "Cannot open the mesh" "$P" pinn -domain mesh -mesh "$work/none.msh"
+# -resume: a run stopped at 12 of 24 iterations and continued gives the uninterrupted run's numbers
+# exactly (Adam's state, the points' stream, the best test error, the annealed weight all restored)
+R="-pde allen-cahn -dim 12 -batch 10 -stde_dirs 4 -mlp_width 16 -test_points 300 -eval_every 4 -lr 3e-3 -lr_total_steps 24 -boundary penalty -pinn_weights annealing -annealing_every 3"
+# shellcheck disable=SC2086
+"$P" pinn $R -iters 24 -o "$work/full.h5" -report "$work/full.json" -quiet
+# shellcheck disable=SC2086
+"$P" pinn $R -iters 12 -o "$work/half.h5" -checkpoint_every 5 -quiet # written at 5, 10 and 12
+cp "$work/half.h5" "$work/half0.h5"
+# shellcheck disable=SC2086
+"$P" pinn $R -iters 24 -resume "$work/half.h5" -o "$work/half.h5" -report "$work/res.json" -quiet
+for k in rel_l2 loss rel_l2_min rel_l2_min_iter boundary_weight iters; do
+  check "resumed run = uninterrupted run: $k" 'a == b' "$(jget "$work/res.json" "$k")" "$(jget "$work/full.json" "$k")"
+done
+check "the annealed weight moved (the resume restored it, not the initial 20)" 'a < 19.9 || a > 20.1' "$(jget "$work/full.json" boundary_weight)" 0
+# shellcheck disable=SC2086
+expect_fail "resume with another problem" "pinn_dim = 12, this one 13" "$P" pinn $R -iters 24 -resume "$work/half0.h5" -dim 13
+# shellcheck disable=SC2086
+expect_fail "resume with another rate" "lr = 0.003, this one 0.01" "$P" pinn $R -iters 24 -resume "$work/half0.h5" -lr 1e-2
+# shellcheck disable=SC2086
+expect_fail "resume with another schedule length" "gives -lr_total_steps from the start" "$P" pinn $R -iters 24 -resume "$work/half0.h5" -lr_total_steps 30
+# shellcheck disable=SC2086
+expect_fail "resume of a finished run" "has already trained 24 of its 24 iterations" "$P" pinn $R -iters 24 -resume "$work/full.h5"
+expect_fail "resume of a model that is not a PINN checkpoint" "not a resumable checkpoint" "$P" pinn -dim 5 -resume "$work/fit.h5"
+expect_fail "-checkpoint_every without -o" "writes the -o checkpoint: give -o" "$P" pinn -dim 5 -iters 2 -checkpoint_every 1
 if [ -n "${MPIEXEC:-}" ]; then
   expect_fail "mesh PINN on 2 ranks" "one MPI rank" $MPIEXEC -n 2 "$P" pinn -domain mesh -iters 1
   # data-parallel: each rank takes its share of a step's points (odd batch: 5 and 6), the gradients
@@ -96,6 +120,10 @@ if [ -n "${MPIEXEC:-}" ]; then
     esac
   done
   expect_fail "fewer points than ranks" "give at least one point per rank" $MPIEXEC -n 2 "$P" pinn -dim 5 -batch 1 -iters 1
+  # a one-rank checkpoint continued on two ranks trains on as one rank would (within round-off)
+  # shellcheck disable=SC2086
+  $MPIEXEC -n 2 "$P" pinn $R -iters 24 -resume "$work/half0.h5" -o "$work/r2.h5" -report "$work/r2.json" -quiet
+  check "resumed on 2 ranks: rel_l2 within 1e-5 of one rank's" 'a-b <= 1e-5*b && b-a <= 1e-5*b' "$(jget "$work/r2.json" rel_l2)" "$(jget "$work/full.json" rel_l2)"
 fi
 # a finite loss that explodes stops the run (-divergence_factor, 1e4 by default; 0: off)
 expect_fail "pinn -lr 1e4 stops as diverged" "more than -divergence_factor 10000 times its best" "$P" pinn -dim 10 -lr 1e4 -iters 30

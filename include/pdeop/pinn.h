@@ -67,6 +67,8 @@ PETSC_EXTERN PetscErrorCode PdPinnReport(PdPinn, PdDict);
 /* Checkpoint: the mlp, the optimizer state and the problem (attributes pinn_*, dataset c). */
 PETSC_EXTERN PetscErrorCode PdPinnSave(PdPinn, const char[]);
 PETSC_EXTERN PetscErrorCode PdPinnLoad(MPI_Comm, const char[], PdPinn *);
+PETSC_EXTERN PetscErrorCode PdPinnResume(PdPinn, const char[]);
+PETSC_EXTERN PetscErrorCode PdPinnSetCheckpoint(PdPinn, const char[], PetscInt);
 PETSC_EXTERN PetscErrorCode PdPinnIsCheckpoint(MPI_Comm, const char[], PetscBool *);
 /* u at n points x [n, d] */
 PETSC_EXTERN PetscErrorCode PdPinnPredict(PdPinn, PetscInt, const float[], float[]);
@@ -76,6 +78,7 @@ PETSC_EXTERN PetscErrorCode PdPinnLaplacianEstimate(PdPinn, PetscInt, const floa
 PETSC_EXTERN PetscErrorCode PdPinnExactSolution(PdPinn, PetscInt, const float[], double[], double[]);
 PETSC_EXTERN PetscErrorCode PdPinnGetCoefficients(PdPinn, PetscInt *, const double **);
 PETSC_EXTERN PetscErrorCode PdPinnGetDimension(PdPinn, PetscInt *);
+PETSC_EXTERN PetscErrorCode PdPinnGetIterations(PdPinn, PetscInt *);
 /* n points in the unit ball of R^d: x = r g/|g|, g ~ N(0, I), r ~ U[0, 1] (radius = 1: the sphere) */
 PETSC_EXTERN PetscErrorCode PdPinnSampleBall(PdRng *, PetscInt, PetscInt, PetscBool, float[]);
 

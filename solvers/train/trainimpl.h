@@ -100,7 +100,7 @@ PETSC_INTERN PetscErrorCode PdObjectiveCreate_LearnedIC(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_DCDM(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnBall(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnMesh(PdObjective);
-PETSC_INTERN PetscErrorCode PdTrainerRunSteps(PdObjective, PdOptim, PetscInt, PetscInt);
+PETSC_INTERN PetscErrorCode PdTrainerRunSteps(PdObjective, PdOptim, PetscInt, PetscInt, const char[], PetscInt);
 PETSC_INTERN PetscErrorCode PdTrainerOpenLog(PdTrainer, PetscInt, FILE **);
 PETSC_INTERN PetscErrorCode PdTrainerLogEpoch(PdTrainer, FILE *, double);
 PETSC_INTERN PetscErrorCode PdTrainerHistoryFromLog(PdTrainer, PetscInt);

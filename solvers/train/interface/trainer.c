@@ -575,8 +575,10 @@ PetscErrorCode PdTrainerReport(PdTrainer t, PdDict report)
 }
 
 /* Step-based objectives (the PINNs): `steps` more steps after `done` with the caller's optimizer, by a
-   trainer made for the run; a step's batch is all of the objective's items (split over the ranks) */
-PetscErrorCode PdTrainerRunSteps(PdObjective obj, PdOptim optim, PetscInt done, PetscInt steps)
+   trainer made for the run; a step's batch is all of the objective's items (split over the ranks).
+   out (NULL or "": none): the objective's checkpoint, every `every` steps (0: none) and at the end,
+   never of a diverged state */
+PetscErrorCode PdTrainerRunSteps(PdObjective obj, PdOptim optim, PetscInt done, PetscInt steps, const char out[], PetscInt every)
 {
   PdTrainer tr;
   PetscInt  n;
@@ -588,6 +590,8 @@ PetscErrorCode PdTrainerRunSteps(PdObjective obj, PdOptim optim, PetscInt done, 
   PetscCall(PdTrainerSetBatchSize(tr, n));
   PetscCall(PdTrainerSetEpochsDone(tr, done));
   PetscCall(PdTrainerSetEpochs(tr, done + steps));
+  PetscCall(PdTrainerSetOutput(tr, out));
+  PetscCall(PdTrainerSetCheckpointEvery(tr, every));
   PetscOptionsBegin(obj->comm, NULL, "Training", "PdTrainerTrain");
   PetscCall(PdTrainerOptionDivergence(PetscOptionsObject, obj->comm, &tr->div_factor));
   PetscOptionsEnd();

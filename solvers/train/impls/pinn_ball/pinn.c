@@ -129,6 +129,14 @@ PetscErrorCode PdPinnGetDimension(PdPinn p, PetscInt *d)
   PetscFunctionReturn(0);
 }
 
+/*@ PdPinnGetIterations - the training steps done (a resumed checkpoint's included) @*/
+PetscErrorCode PdPinnGetIterations(PdPinn p, PetscInt *it)
+{
+  PetscFunctionBegin;
+  *it = p->it;
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdPinnSetProtocol - the defaults of a protocol, before PdPinnSetFromOptions (whose options win):
   default: 4 hidden layers, Glorot-uniform, no evaluation during training; stde (the STDE paper's):
@@ -562,8 +570,8 @@ PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
     PetscCall(PdDictSetReal(report, "rel_l2_min", p->rel_l2_min));
     PetscCall(PdDictSetInt(report, "rel_l2_min_iter", p->rel_l2_min_iter));
   }
-  PetscCall(PdDictSetReal(report, "s_per_iter", p->it ? p->train_time / (double)p->it : 0.0));
-  PetscCall(PdDictSetReal(report, "cpu_s_per_iter", p->it ? p->train_cpu / (double)p->it : 0.0)); /* robust to other load */
+  PetscCall(PdDictSetReal(report, "s_per_iter", p->it_run ? p->train_time / (double)p->it_run : 0.0)); /* this process's steps (a resumed run's, not the checkpoint's) */
+  PetscCall(PdDictSetReal(report, "cpu_s_per_iter", p->it_run ? p->train_cpu / (double)p->it_run : 0.0)); /* robust to other load */
   PetscCall(PdDictSetReal(report, "peak_memory_mb", (double)ru.ru_maxrss / 1024.0)); /* Linux: KiB */
   PetscCall(PdDictSetInt(report, "iters", p->it));
   PetscCall(PdDictSetReal(report, "loss", p->loss));

@@ -294,6 +294,17 @@ static PetscErrorCode StepEnd_PinnBall(PdObjective obj, PdTrainer t, PetscInt st
   PetscFunctionReturn(0);
 }
 
+/* the checkpoint after `t`'s steps (PdPinnSetCheckpoint's, written by the trainer) */
+static PetscErrorCode Save_PinnBall(PdObjective obj, PdTrainer t, const char file[])
+{
+  PdObjective_PinnBall *o = (PdObjective_PinnBall *)obj->data;
+
+  PetscFunctionBegin;
+  o->p->it = t->epoch;
+  PetscCall(PdPinnSave(o->p, file));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Destroy_PinnBall(PdObjective obj)
 {
   PdObjective_PinnBall *o = (PdObjective_PinnBall *)obj->data;
@@ -313,6 +324,7 @@ PetscErrorCode PdObjectiveCreate_PinnBall(PdObjective obj)
   obj->ops->items    = Items_PinnBall;
   obj->ops->lossgrad = LossGrad_PinnBall;
   obj->ops->stepend  = StepEnd_PinnBall;
+  obj->ops->save     = Save_PinnBall;
   obj->ops->destroy  = Destroy_PinnBall;
   PetscCall(PdObjectiveSetStepBased(obj, "pinn"));
   PetscFunctionReturn(0);
@@ -333,14 +345,16 @@ PetscErrorCode PdObjectivePinnBallSetPinn(PdObjective obj, PdPinn p)
   PetscFunctionReturn(0);
 }
 
-/*@ PdPinnTrain - -iters Adam steps on the PDE residual (and boundary penalty): the pinn-ball
-  objective trained by PdTrainer with the PINN's optimizer, the test error every -eval_every steps;
-  the loss of the last step @*/
+/*@ PdPinnTrain - Adam steps on the PDE residual (and boundary penalty) up to -iters in all (after a
+  PdPinnResume, the remaining ones): the pinn-ball objective trained by PdTrainer with the PINN's
+  optimizer, the test error every -eval_every steps, the checkpoint of PdPinnSetCheckpoint; the
+  loss of the last step @*/
 PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
 {
   PdObjective    obj;
   double         c0, e0 = p->eval_time, ec0 = p->eval_cpu;
   PetscLogDouble t0, t1;
+  PetscInt       todo;
 
   PetscFunctionBegin;
   PetscCall(PdPinnSetUp(p));
@@ -350,11 +364,14 @@ PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
   p->loss = 0;
   c0      = PdCPUTime();
   PetscCall(PetscTime(&t0));
-  PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, p->iters));
+  todo = PetscMax(p->iters - p->it, 0);
+  PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, todo, p->ckpt, p->ckpt_every)); /* the checkpoints set p->it */
   PetscCall(PetscTime(&t1));
   p->train_time += t1 - t0 - (p->eval_time - e0); /* the training steps only */
   p->train_cpu += PdCPUTime() - c0 - (p->eval_cpu - ec0);
-  p->it = p->it + p->iters;
+  if (!todo && p->ckpt[0]) PetscCall(PdPinnSave(p, p->ckpt)); /* no step: the trainer wrote nothing */
+  p->it_run += todo;
+  p->it = PetscMax(p->it, p->iters);
   if (loss) *loss = p->loss;
   PetscCall(PdObjectiveDestroy(&obj));
   PetscFunctionReturn(0);

@@ -33,6 +33,9 @@ struct _n_PdPinn {
   double          loss, rel_l2, train_time, train_cpu;
   double          rel_l2_min, eval_time, eval_cpu; /* the best test error; time spent evaluating */
   PetscInt        test_used, rel_l2_min_iter;
+  PetscInt        it_run; /* steps trained by this process (it: all, a resumed checkpoint's included) */
+  char            ckpt[PETSC_MAX_PATH_LEN]; /* PdPinnSetCheckpoint's file ("" none) and steps between writes */
+  PetscInt        ckpt_every;
 };
 
 

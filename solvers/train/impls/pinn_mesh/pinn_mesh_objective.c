@@ -197,7 +197,7 @@ PetscErrorCode PdPinnMeshTrain(PdPinnMesh p, double *loss)
   PetscCall(PdObjectiveSetType(obj, PDOBJECTIVEPINNMESH));
   PetscCall(PdObjectivePinnMeshSetPinn(obj, p));
   PetscCall(PetscTime(&t0));
-  PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, p->iters));
+  PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, p->iters, NULL, 0));
   PetscCall(PetscTime(&t1));
   p->train_time += t1 - t0;
   if (loss) *loss = p->loss;

@@ -51,6 +51,7 @@ int main(int argc, char **argv)
   MPI_Comm       comm;
 
   PetscCall(PdInitialize(&argc, &argv, NULL, "bench_fno_train: FNO-2D training and inference throughput"));
+  PetscCall(PdOptionsSetCheckUnused(PETSC_TRUE));
   comm = PETSC_COMM_WORLD;
   PetscCall(PetscLogDefaultBegin()); /* event times for the breakdown, with or without -log_view */
   PetscCallMPI(MPI_Comm_rank(comm, &rank));

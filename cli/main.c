@@ -539,6 +539,7 @@ int main(int argc, char **argv)
   }
   ierr = PdInitialize(&argc, &argv, NULL, NULL);
   if (ierr) return 1;
+  PdOptionsSetCheckUnused(PETSC_TRUE); /* a mistyped option is an error in the program (the library leaves a host's options alone) */
   signal(SIGPIPE, SIG_DFL); /* `pdeop ... -help | head` ends quietly, as any Unix tool (PETSc traps the signal) */
   if (ReadRegistry()) return 1;
   if (sub[0]) {

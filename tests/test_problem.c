@@ -191,6 +191,28 @@ static void test_ns_periodic(void **state)
   PDT_CLEAR_OPTIONS(opts);
 }
 
+/* a host program's own options are its own: the library does not reject them, unless the program
+   turns the pdeop program's check on (PdOptionsSetCheckUnused), as the pdeop program does */
+static void test_host_options(void **state)
+{
+  const char *opts[][2] = { { "-tn_ns_n", "8" }, { "-tn_dt", "1e-3" }, { "-tn_T", "2e-3" }, { "-my_app_flag", "1" } };
+  PdProblem   p;
+
+  PDT_SET_OPTIONS(opts);
+  p = NewProblem(PDPROBLEMNSPERIODIC);
+  PDT(PdProblemSetOptionsPrefix(p, "tn_"));
+  PDT(PdProblemSetFromOptions(p));
+  PDT(PdProblemSolve(p));
+  PDT(PdProblemDestroy(&p));
+  PDT(PdOptionsSetCheckUnused(PETSC_TRUE));
+  p = NewProblem(PDPROBLEMNSPERIODIC);
+  PDT(PdProblemSetOptionsPrefix(p, "tn_"));
+  PDT_FAILS(PdProblemSetFromOptions(p));
+  PDT(PdOptionsSetCheckUnused(PETSC_FALSE));
+  PDT(PdProblemDestroy(&p));
+  PDT_CLEAR_OPTIONS(opts);
+}
+
 /* system under the prefix ts_: a poisson operator written to a PETSc binary file and solved again */
 static void test_system(void **state)
 {
@@ -327,6 +349,7 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_darcy_operator),
   cmocka_unit_test(test_cavity_steps),
   cmocka_unit_test(test_ns_periodic),
+  cmocka_unit_test(test_host_options),
   cmocka_unit_test(test_system),
   cmocka_unit_test(test_darcy_sample),
 };

@@ -8,7 +8,10 @@ PETSC_EXTERN PetscErrorCode PdEngineInitializePackage(void);
 /* The engine's global switches: -conv_winograd_min, -conv_direct_max. PdInitialize calls it. */
 PETSC_EXTERN PetscErrorCode PdEngineSetFromOptions(void);
 
-/* Commands: error on options nobody read (after set-up, before the work); whether -help was given. */
+/* Commands: error on options nobody read (after set-up, before the work; only once a program has
+   turned the check on: the pdeop program does, a host program's own options are left alone);
+   whether -help was given. */
+PETSC_EXTERN PetscErrorCode PdOptionsSetCheckUnused(PetscBool);
 PETSC_EXTERN PetscErrorCode PdOptionsCheckUnused(MPI_Comm, const char[]);
 PETSC_EXTERN PetscErrorCode PdOptionsHelp(PetscBool *);
 /* At a command's end: a warning for each option still unread (PETSc's end-of-run options aside). */

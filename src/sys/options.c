@@ -23,8 +23,24 @@ static PetscBool ReadAfterWork(const char *name)
   return (PetscBool)(strstr(name, "_view") || !strncmp(name, "view", 4) || strstr(name, "converged_reason") || strstr(name, "converged_rate") || strstr(name, "_monitor") || AtFinalize(name));
 }
 
+static PetscBool check_unused = PETSC_FALSE; /* PdOptionsSetCheckUnused: the pdeop program's rule only */
+
 /*@
-  PdOptionsCheckUnused - error if an option was given that no code has read
+  PdOptionsSetCheckUnused - whether PdOptionsCheckUnused (and the check the PDE problems ask for at
+  their solve) rejects options no code has read. Off by default: in a host program that calls the
+  library, options the host reads itself, later or never, are its own business; the pdeop program
+  and the benchmark drivers turn it on after PdInitialize.
+@*/
+PetscErrorCode PdOptionsSetCheckUnused(PetscBool flg)
+{
+  PetscFunctionBegin;
+  check_unused = flg;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdOptionsCheckUnused - error if an option was given that no code has read (only where
+  PdOptionsSetCheckUnused turned the check on)
 
   Call after a command has read all its options and set up its objects, before the long work.
   context names the command for the message, e.g. "solve poisson". Viewer and monitor options that
@@ -38,6 +54,7 @@ PetscErrorCode PdOptionsCheckUnused(MPI_Comm comm, const char context[])
   char     msg[256] = "";
 
   PetscFunctionBegin;
+  if (!check_unused) PetscFunctionReturn(0);
   { /* options every command takes, whether or not this one has read them yet */
     PetscBool flg;
     PetscCall(PetscOptionsHasName(NULL, NULL, "-quiet", &flg));

@@ -112,12 +112,12 @@ static PetscErrorCode CliErrorHandler(MPI_Comm comm, int line, const char *fun, 
 static const struct {
   const char *command, *inputs, *outputs;
 } file_options[] = {
-  {"solve", "-f -darcy_coefficient_file -mesh *pc_learned_model *ksp_dcdm_model", "-o -vtk -png -ghia_png -log -o_system *pc_learned_collect"},
+  {"solve", "-f -darcy_coefficient_file -mesh *pc_learned_model *ksp_dcdm_model *ksp_guess_nop_model", "-o -vtk -png -ghia_png -log -o_system *pc_learned_collect"},
   {"data", "", "-o"},
-  {"train", "-data -test -resume", "-o -log -curve_png"},
+  {"train", "-data -test -resume -init", "-o -log -curve_png"},
   {"eval", "-data -model", ""},
   {"predict", "-data -model -points", "-o -png"},
-  {"precond", "-f -model -sor_model -dcdm_model *pc_learned_model", "-o -log"},
+  {"precond", "-f -model -sor_model -dcdm_model *pc_learned_model *ksp_guess_nop_model", "-o -log"},
   {"fit", "-data -test -resume", "-o -log -demo_save"},
   {"pinn", "-mesh -resume", "-o -log -png -vtk -fields -save_points"},
 };

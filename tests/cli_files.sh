@@ -18,6 +18,10 @@ same "train -log tr.h5" "is also the input -data" "$PDEOP" train -model fno -dat
 same "train -curve_png tr.h5" "is also the input -data" "$PDEOP" train -model fno -data tr.h5 -curve_png tr.h5
 same "train -test te.h5 -o ./te.h5" "is also the input -test" "$PDEOP" train -model fno -data tr.h5 -test te.h5 -o ./te.h5
 same "predict -data te.h5 -o te.h5" "is also the input -data" "$PDEOP" predict -model fno.h5 -data te.h5 -o te.h5
+same "train -init fno.h5 -o fno.h5 (a new run from a model keeps the model)" "is also the input -init" "$PDEOP" train -init fno.h5 -data tr.h5 -o fno.h5
+same "train -init fno.h5 -log fno.h5" "is also the input -init" "$PDEOP" train -init fno.h5 -data tr.h5 -log fno.h5
+same "solve -ksp_guess_nop_model fno.h5 -report fno.h5" "is also the input -ksp_guess_nop_model" "$PDEOP" solve darcy -da_grid_x 9 -ksp_guess_type nop -ksp_guess_nop_model fno.h5 -report fno.h5
+same "solve -ksp_guess_nop_model fno.h5 -o_system fno.h5" "is also the input -ksp_guess_nop_model" "$PDEOP" solve darcy -da_grid_x 9 -ksp_guess_type nop -ksp_guess_nop_model fno.h5 -o_system fno.h5
 same "predict through a symbolic link" "is also the input -data" "$PDEOP" predict -model fno.h5 -data te_link.h5 -o te.h5
 same "predict -model fno.h5 -o fno.h5" "is also the input -model" "$PDEOP" predict -model fno.h5 -data te.h5 -o fno.h5
 same "predict -png te.h5" "is also the input -data" "$PDEOP" predict -model fno.h5 -data te.h5 -png te.h5

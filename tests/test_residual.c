@@ -216,6 +216,62 @@ static void test_bad_inputs(void **state)
   PDT_FAILS(PdTrainerResidualLoss(tr, 1, idx, NULL, PETSC_FALSE, &L));
   PDT_ERRMSG_HAS("not residual or hybrid");
   PDT(PdTrainerDestroy(&tr));
+  /* a coefficient that is not positive somewhere: one error naming the sample and the node */
+  {
+    float *saved = ds.inputs, *in;
+    PDT(PetscMalloc1(ds.N * ds.in_size, &in));
+    PDT(PetscArraycpy(in, saved, ds.N * ds.in_size));
+    in[ds.in_size + 7] = 0;
+    ds.inputs = in;
+    PDT(PdTrainerCreate(nop, &tr));
+    PDT(PdTrainerSetLoss(tr, PD_LOSS_RESIDUAL));
+    PDT(PdTrainerSetData(tr, &ds, NULL));
+    idx[0] = 1;
+    PDT_FAILS(PdTrainerResidualLoss(tr, 1, idx, NULL, PETSC_FALSE, &L));
+    PDT_ERRMSG_HAS("sample 1 of the training set has coefficient 0");
+    PDT_ERRMSG_HAS("at node 7");
+    PDT(PdTrainerDestroy(&tr));
+    ds.inputs = saved;
+    PDT(PetscFree(in));
+  }
+  PDT(NOpDestroy(&nop));
+  PDT(PdDatasetFree(&ds));
+}
+
+/* preconditioners that are not a fixed linear operator with a transpose are refused by name */
+static void test_nonlinear_pcs(void **state)
+{
+  const char *bad[][4] = {
+    {"eisenstat", "",                             "",      "inside a KSP's pre-solve"      },
+    {"hypre",     "",                             "",      "returns zero for its transpose"},
+    {"ksp",       "",                             "",      "not a linear operator"         },
+    {"mg",        "-residual_mg_levels_ksp_type", "gmres", "a Krylov method"               },
+    {"mg",        "-residual_pc_mg_levels",       "0",     "must be at least 1"            },
+  };
+  PdDataset ds;
+  NOp       nop;
+  PdTrainer tr;
+  double    L;
+  PetscInt  idx[1] = {0};
+
+  PDT(DarcyData(2, 0, &ds, NULL));
+  PDT(TinyFNO(4, &nop));
+  for (size_t k = 0; k <= sizeof(bad) / sizeof(bad[0]); k++) {
+    const PetscBool good = (PetscBool)(k == sizeof(bad) / sizeof(bad[0])); /* last: mg with its default, linear smoothers */
+    PDT(PdTrainerCreate(nop, &tr));
+    PDT(PdTrainerSetLoss(tr, PD_LOSS_RESIDUAL));
+    PDT(PdTrainerSetResidualPCType(tr, good ? "mg" : bad[k][0]));
+    PDT(PdTrainerSetData(tr, &ds, NULL));
+    if (good) PDT(PdTrainerResidualLoss(tr, 1, idx, NULL, PETSC_FALSE, &L));
+    else {
+      if (bad[k][1][0]) PDT(PetscOptionsSetValue(NULL, bad[k][1], bad[k][2]));
+      PDT_FAILS(PdTrainerResidualLoss(tr, 1, idx, NULL, PETSC_FALSE, &L));
+      PDT_ERRMSG_HAS(bad[k][3]);
+      if (bad[k][1][0]) PDT(PetscOptionsClearValue(NULL, bad[k][1]));
+    }
+    PDT(PdTrainerDestroy(&tr));
+  }
+  assert_true(L > 0);
   PDT(NOpDestroy(&nop));
   PDT(PdDatasetFree(&ds));
 }
@@ -225,5 +281,6 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_gradient),
   cmocka_unit_test(test_residual_training),
   cmocka_unit_test(test_bad_inputs),
+  cmocka_unit_test(test_nonlinear_pcs),
 };
 PDT_MAIN("residual", tests)

@@ -56,6 +56,53 @@ static PetscErrorCode CheckMGLevels(PC pc, PetscInt res)
   PetscFunctionReturn(0);
 }
 
+/* -residual_pc_mg_levels below 1 makes PETSc's PCSetFromOptions crash: refused before it reads them */
+static PetscErrorCode CheckMGLevelsOption(void)
+{
+  PetscInt  L;
+  PetscBool set;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetInt(NULL, "residual_", "-pc_mg_levels", &L, &set));
+  PetscCheck(!set || L >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-residual_pc_mg_levels must be at least 1, got %" PetscInt_FMT, L);
+  PetscFunctionReturn(0);
+}
+
+/* the loss and its gradient need M^{-1} to be a fixed linear operator with a true transpose: no inner
+   Krylov solve (PCKSP, or a multigrid level smoothed by one), no PC that only works inside a KSP's
+   pre-solve (eisenstat), and not hypre, whose transpose PETSc 3.18 returns as zero */
+static PetscErrorCode CheckLinearPC(PC pc)
+{
+  PetscBool bad, ismg;
+  PCType    type;
+
+  PetscFunctionBegin;
+  PetscCall(PCGetType(pc, &type));
+  PetscCall(PetscObjectTypeCompareAny((PetscObject)pc, &bad, PCKSP, PCEISENSTAT, PCHYPRE, ""));
+  PetscCheck(!bad, PETSC_COMM_SELF, PETSC_ERR_SUP, "-residual_pc_type %s cannot make the residual loss: %s", type,
+             !strcmp(type, PCKSP) ? "an inner Krylov solve is not a linear operator, so neither the loss nor its gradient would be what they claim" : !strcmp(type, PCEISENSTAT) ? "it works only inside a KSP's pre-solve" : "PETSc's hypre interface returns zero for its transpose, so the model would never move");
+  PetscCall(PetscObjectTypeCompareAny((PetscObject)pc, &ismg, PCMG, PCGAMG, ""));
+  if (ismg) {
+    PetscInt L;
+    PetscCall(PCMGGetLevels(pc, &L));
+    for (PetscInt l = 0; l < L; l++) {
+      KSP       ksp;
+      PetscBool lin;
+      KSPType   kt;
+      PetscCall(PCMGGetSmoother(pc, l, &ksp));
+      PetscCall(PetscObjectTypeCompareAny((PetscObject)ksp, &lin, KSPPREONLY, KSPRICHARDSON, KSPCHEBYSHEV, ""));
+      PetscCall(KSPGetType(ksp, &kt));
+      PetscCheck(lin, PETSC_COMM_SELF, PETSC_ERR_SUP, "-residual_pc_type %s: level %" PetscInt_FMT " is %s by %s, a Krylov method, which is not a linear operator: use preonly, richardson or chebyshev there (e.g. -residual_mg_levels_ksp_type chebyshev)", type, l, l ? "smoothed" : "solved", kt);
+      if (l) {
+        PC sub;
+        PetscCall(KSPGetPC(ksp, &sub));
+        PetscCall(CheckLinearPC(sub));
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 /* sample i's operator, and preconditioner when there is one: assembled on first use */
 static PetscErrorCode GetSample(PdResidual r, PetscInt i, Mat *A, PC *pc)
 {
@@ -64,7 +111,10 @@ static PetscErrorCode GetSample(PdResidual r, PetscInt i, Mat *A, PC *pc)
   PetscFunctionBegin;
   if (!r->A[i]) {
     const float *in = r->ds->inputs + (size_t)i * r->ds->in_size;
-    for (PetscInt k = 0; k < m; k++) r->a[k] = in[k];
+    for (PetscInt k = 0; k < m; k++) {
+      PetscCheck(in[k] > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Residual loss: sample %" PetscInt_FMT " of the training set has coefficient %g at node %" PetscInt_FMT ": the Darcy operator needs a positive coefficient", i, (double)in[k], k);
+      r->a[k] = in[k];
+    }
     PetscCall(DMCreateMatrix(r->da, &r->A[i]));
     PetscCall(PdDarcyOperator(r->da, r->a, r->avg, r->A[i]));
     if (r->pc) {
@@ -73,10 +123,12 @@ static PetscErrorCode GetSample(PdResidual r, PetscInt i, Mat *A, PC *pc)
       PetscCall(PCSetOperators(r->pc[i], r->A[i], r->A[i]));
       PetscCall(PCSetDM(r->pc[i], r->da)); /* geometric multigrid's interpolation */
       PetscCall(PCSetType(r->pc[i], r->pctype));
+      PetscCall(CheckMGLevelsOption());
       PetscCall(PCSetFromOptions(r->pc[i]));
       PetscCall(CheckMGLevels(r->pc[i], r->res));
       PetscCall(PdPCUseGalerkinMG(r->pc[i]));
       PetscCall(PCSetUp(r->pc[i]));
+      PetscCall(CheckLinearPC(r->pc[i]));
     }
   }
   *A = r->A[i];

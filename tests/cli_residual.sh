@@ -16,6 +16,14 @@ check "residual-only training: test rel. L2 far below the zero field's 1" 'a < 0
 "$P" train "${fno[@]}" -data tr.h5 -test te.h5 -epochs 4 -loss hybrid -labelled_fraction 0.25 -residual_weight 0.5 -residual_pc_type jacobi -report h.json -quiet
 [ "$(jget h.json loss_type)" = hybrid ] && ok "report: loss_type hybrid" || bad "report's loss_type is '$(jget h.json loss_type)'"
 [ "$(jget h.json labelled)" = 5 ] && ok "report: 5 of 20 labelled" || bad "report's labelled is '$(jget h.json labelled)'"
+# -resume keeps the physics loss's settings: its PC, the residual weight and the labelled fraction
+"$P" train "${fno[@]}" -data tr.h5 -epochs 2 -loss hybrid -labelled_fraction 0.25 -residual_weight 0.5 -residual_pc_type jacobi -o hy.h5 -quiet
+"$P" train -resume hy.h5 -data tr.h5 -epochs 3 -o hy2.h5 -report hr.json -quiet
+[ "$(jget hr.json residual_pc_type)" = jacobi ] && ok "resume keeps -residual_pc_type" || bad "resumed residual_pc_type is '$(jget hr.json residual_pc_type)'"
+check "resume keeps -residual_weight" 'a == 0.5' "$(jget hr.json residual_weight)"
+check "resume keeps -labelled_fraction (5 of 20 labelled)" 'a == 5' "$(jget hr.json labelled)"
+"$P" train -resume hy.h5 -data tr.h5 -epochs 3 -o hy3.h5 -residual_pc_type jacobi -residual_weight 0.5 -quiet && ok "resume with the same settings given again" || bad "resume with the same settings given again failed"
+expect_fail "resume with another residual PC" "was trained with -residual_pc_type jacobi" "$P" train -resume hy.h5 -data tr.h5 -epochs 3 -o hy3.h5 -residual_pc_type mg
 "$P" train "${fno[@]}" -data tr.h5 -test te.h5 -epochs 1 -report s.json -quiet
 [ "$(jget s.json loss_type)" = data ] && ok "report: loss_type data for rel_l2" || bad "report's loss_type is '$(jget s.json loss_type)'"
 # test-time refinement: a model trained on data at 17^2, refined by the residual alone on one new
@@ -28,7 +36,7 @@ check "residual-only training: test rel. L2 far below the zero field's 1" 'a < 0
 check "refinement at 33^2 by the residual lowers the error on that coefficient" 'a < 0.7 * b' "$(jget e1.json rel_l2)" "$(jget e0.json rel_l2)"
 expect_fail "-init with -resume" "give one of them" "$P" train -init m.h5 -resume m.h5 -data one33.h5 -loss residual
 expect_fail "an unknown -residual_pc_type, named" "-residual_pc_type nonsense is not a PETSc preconditioner type" "$P" train -data one33.h5 -loss residual -residual_pc_type nonsense -epochs 1
-expect_fail "-init without a value" "-init needs the checkpoint file" "$P" train -data one33.h5 -loss residual -init
+expect_fail "-init without a value" "-init needs a file name" "$P" train -data one33.h5 -loss residual -init
 expect_fail "-init of a missing file" "nosuch.h5" "$P" train -init nosuch.h5 -data one33.h5 -loss residual
 expect_fail "residual loss on a dataset that is not Darcy's" "need a Darcy dataset" "$P" train "${fno[@]}" -data anti.h5 -epochs 1 -loss residual
 expect_fail "-labelled_fraction 0" "-labelled_fraction must be in (0, 1]" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -loss hybrid -labelled_fraction 0

@@ -165,6 +165,8 @@ static PetscErrorCode SetUp_Supervised(PdObjective obj, PdTrainer t)
 
   PetscFunctionBegin;
   PetscCheck(s->train, t->comm, PETSC_ERR_ARG_WRONGSTATE, "Call PdTrainerSetData before PdTrainerTrain");
+  PetscCheck(!s->hybrid_given || s->loss == PD_LOSS_HYBRID, obj->comm, PETSC_ERR_ARG_WRONG, "-residual_weight and -labelled_fraction are for -loss hybrid (got -loss %s)", PdLossTypes[s->loss]);
+  PetscCheck(!s->pc_given || PdLossIsPhysics(s->loss), obj->comm, PETSC_ERR_ARG_WRONG, "-residual_pc_type is for -loss residual or hybrid (got -loss %s)", PdLossTypes[s->loss]);
   PetscCheck(s->train->outputs || s->loss == PD_LOSS_RESIDUAL, t->comm, PETSC_ERR_ARG_WRONG, "The training set has only /inputs: it trains with -loss residual alone, not -loss %s", PdLossTypes[s->loss]);
   PetscCall(UpdateType(obj));
   if (PdLossIsPhysics(s->loss)) PetscCall(PdSupervisedPhysicsSetUp(s, t->comm));
@@ -197,9 +199,16 @@ static PetscErrorCode SetFromOptions_Supervised(PetscOptionItems *PetscOptionsOb
   PetscCall(PetscStrncpy(pctype, s->residual_pc, sizeof(pctype)));
   PetscCall(PetscOptionsString("-residual_pc_type", "-loss residual, hybrid: preconditioner M of ||M^-1 (A u - f)|| (none, jacobi, mg, gamg, ...; its options take the prefix -residual_)", "PdTrainerSetResidualPCType", pctype, pctype, sizeof(pctype), &pcset));
   physics = PdLossIsPhysics(s->loss);
-  PetscCheck(!(wset || fset) || s->loss == PD_LOSS_HYBRID, obj->comm, PETSC_ERR_ARG_WRONG, "-residual_weight and -labelled_fraction are for -loss hybrid (got -loss %s)", PdLossTypes[s->loss]);
-  PetscCheck(!pcset || physics, obj->comm, PETSC_ERR_ARG_WRONG, "-residual_pc_type is for -loss residual or hybrid (got -loss %s)", PdLossTypes[s->loss]);
+  /* checked against the loss at set-up: a resumed run learns its loss from the checkpoint after this */
+  s->hybrid_given = (PetscBool)(s->hybrid_given || wset || fset);
+  s->pc_given     = (PetscBool)(s->pc_given || pcset);
   if (s->loss == PD_LOSS_HYBRID) PetscCall(PdSupervisedSetHybrid(s, obj->comm, w, phi));
+  else if (wset || fset) { /* kept, and their ranges checked, for when the loss turns out hybrid */
+    const PdLossType loss = s->loss, metric = s->metric;
+    PetscCall(PdSupervisedSetHybrid(s, obj->comm, w, phi));
+    s->loss   = loss;
+    s->metric = metric;
+  }
   if (pcset) { /* the type, named with its option (PCSetType's own message names neither) */
     PC             pc;
     PetscErrorCode ierr;
@@ -293,6 +302,11 @@ static PetscErrorCode GetSettings_Supervised(PdObjective obj, PdDict d)
 
   PetscFunctionBegin;
   PetscCall(PdDictSetString(d, "loss", PdLossTypes[s->loss]));
+  if (PdLossIsPhysics(s->loss)) PetscCall(PdDictSetString(d, "residual_pc_type", s->residual_pc)); /* its own -residual_pc_* options are not kept */
+  if (s->loss == PD_LOSS_HYBRID) {
+    PetscCall(PdDictSetReal(d, "residual_weight", s->residual_weight));
+    PetscCall(PdDictSetReal(d, "labelled_fraction", s->labelled_fraction));
+  }
   PetscFunctionReturn(0);
 }
 

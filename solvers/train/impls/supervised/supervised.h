@@ -15,6 +15,7 @@ typedef struct {
   size_t rcap;
   /* residual and hybrid losses (residual.c) */
   PetscReal        residual_weight, labelled_fraction;
+  PetscBool        hybrid_given, pc_given; /* -residual_weight/-labelled_fraction, -residual_pc_type given: checked against the loss at set-up */
   char             residual_pc[64];
   PdResidual       res;
   const PdDataset *res_ds; /* the training set res was made for */

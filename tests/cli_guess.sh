@@ -40,6 +40,13 @@ check "2 ranks, input from the diagonal: the same iterations as 1" 'a == b' "$(j
 # diagonal (the coefficient on the boundary rows, face means inside)
 $P solve darcy -da_grid_x 17 -seed 7 -ksp_type cg -pc_type jacobi -ksp_rtol 1e-3 -ksp_view_mat binary:sys.petsc -ksp_view_rhs binary:sys.petsc::append -quiet
 $P solve -f sys.petsc -ksp_type cg -pc_type jacobi -ksp_rtol 1e-3 -ksp_guess_type nop -ksp_guess_nop_model m.h5 -report f.json -quiet
+# a matrix file whose unknowns are a square number but not a square grid (16 x 4 = 8 x 8): refused
+$P solve poisson -da_grid_x 16 -da_grid_y 4 -o_system p16x4.petsc -quiet
+expect_fail "a 16 x 4 system read as 8 x 8" "row 0 couples to 16, not a grid neighbour" $P solve -f p16x4.petsc -ksp_type cg -pc_type jacobi -ksp_guess_type nop -ksp_guess_nop_model m.h5
+# a KSP with an initial guess of its own (the cavity's pressure: the last step's) keeps it
+$P solve cavity -re 100 -n 17 -steady_tol 1e-2 -pressure_ksp_type cg -report c0.json -quiet
+$P solve cavity -re 100 -n 17 -steady_tol 1e-2 -pressure_ksp_type cg -pressure_ksp_guess_type nop -pressure_ksp_guess_nop_model m.h5 -report c1.json -quiet
+check "cavity: the nop guess leaves the KSP's own nonzero guess (same pressure iterations)" 'a == b' "$(jget c1.json pressure_iterations_mean)" "$(jget c0.json pressure_iterations_mean)"
 check "solve -f: the diagonal's guess beats a zero guess" 'a < b' "$(jget f.json iterations)" "$(jget z7.json iterations)"
 check "solve -f: the same iterations as the grid's solve from the diagonal" 'a == b' "$(jget f.json iterations)" "$(jget d7.json iterations)"
 

@@ -24,6 +24,7 @@ typedef struct {
   PetscInt             predictions;
   PetscLogDouble       seconds;
   PetscReal            alpha;
+  PetscBool            said_nonzero; /* a nonzero initial guess of the KSP's own was kept (said once) */
 } KSPGuess_NOp;
 
 /* the data of a guess of type nop; any other type is an error */
@@ -172,6 +173,23 @@ static PetscErrorCode GetGrid(KSPGuess guess, Mat A, DM *da, PetscInt *M, PetscI
   PetscCall(MatGetSize(A, &n, NULL));
   *M = *N = (PetscInt)(PetscSqrtReal((PetscReal)n) + 0.5);
   PetscCheck(*M * *N == n, comm, PETSC_ERR_ARG_INCOMP, "The nop initial guess predicts a field on a 2D grid; this system has no 2D DMDA and %" PetscInt_FMT " unknowns, not a square number (give the operator a DMDA, or a square grid in natural order)", n);
+  { /* a square number of unknowns is not enough: every coupling must be a grid neighbour of the
+       M x M grid in natural order (left, right, up, down), else the field would be misread */
+    PetscInt lo, hi, bad = -1, badj = -1;
+    PetscCall(MatGetOwnershipRange(A, &lo, &hi));
+    for (PetscInt i = lo; i < hi && bad < 0; i++) {
+      PetscInt        nc;
+      const PetscInt *cols;
+      PetscCall(MatGetRow(A, i, &nc, &cols, NULL));
+      for (PetscInt k = 0; k < nc && bad < 0; k++) {
+        const PetscInt j = cols[k], d = PetscAbsInt(j - i);
+        if (!(d == 0 || d == *M || (d == 1 && j / *M == i / *M))) bad = i, badj = j;
+      }
+      PetscCall(MatRestoreRow(A, i, &nc, &cols, NULL));
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_MAX, comm));
+    PetscCheck(bad < 0, comm, PETSC_ERR_ARG_INCOMP, "The nop initial guess predicts a field on a 2D grid; this system has no DMDA and its %" PetscInt_FMT " unknowns are not a %" PetscInt_FMT " x %" PetscInt_FMT " grid in natural order: row %" PetscInt_FMT " couples to %" PetscInt_FMT ", not a grid neighbour (give the operator its DMDA)", n, *M, *M, bad, badj >= 0 ? badj : -1);
+  }
   PetscFunctionReturn(0);
 }
 
@@ -418,6 +436,12 @@ static PetscErrorCode KSPGuessFormGuess_NOp(KSPGuess guess, Vec b, Vec x)
 
   PetscFunctionBegin;
   PetscCheck(g->nop, PetscObjectComm((PetscObject)guess), PETSC_ERR_ARG_WRONGSTATE, "-ksp_guess_type nop needs a model: give -ksp_guess_nop_model model.h5 (a checkpoint written by `pdeop train`)");
+  if (guess->ksp && !guess->ksp->guess_zero) { /* the caller's own initial guess (KSPSetInitialGuessNonzero) wins */
+    if (!g->said_nonzero) PetscCall(PetscInfo(guess, "The KSP has a nonzero initial guess of its own: the nop guess leaves it as it is\n"));
+    g->said_nonzero = PETSC_TRUE;
+    PetscCall(PetscObjectStateIncrease((PetscObject)x)); /* else KSPSolve takes an unchanged x for a zero guess */
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscTime(&t0));
   if (!A) PetscCall(KSPGetOperators(guess->ksp, &A, NULL));
   if (!g->pred) PetscCall(VecDuplicate(x, &g->pred));

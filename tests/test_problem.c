@@ -7,6 +7,8 @@
    holds exactly the samples drawn one by one; antiderivative has only a data mode. */
 #include "pdtest_cavity.h"
 #include <petscdmda.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <pdeop/problem.h>
 #include <pdeop/darcy.h>
 
@@ -99,6 +101,40 @@ static void test_poisson_order(void **state)
   print_message("poisson trig through PdProblem: errors %g (17^2), %g (33^2), order %.3f\n", e[0], e[1], order);
   if (!(order > 1.8 && order < 2.2)) fail_msg("observed order %.3f (errors %g, %g), want 2", order, e[0], e[1]);
   PDT(PetscOptionsClearValue(NULL, "-tp_ksp_rtol"));
+}
+
+/* an options prefix covers the problem's outputs too: -pp_o is written, the unprefixed -o is not read */
+static void test_prefixed_output(void **state)
+{
+  char        dir[PETSC_MAX_PATH_LEN], a[PETSC_MAX_PATH_LEN + 8], b[PETSC_MAX_PATH_LEN + 8];
+  PdProblem   p;
+  PetscBool   has;
+  const char *types[] = {PDPROBLEMPOISSON, PDPROBLEMDARCY};
+
+  PDT(PetscStrncpy(dir, "/tmp/pdt_prefixXXXXXX", sizeof(dir)));
+  assert_non_null(mkdtemp(dir));
+  PDT(PetscSNPrintf(a, sizeof(a), "%s/a.h5", dir));
+  PDT(PetscSNPrintf(b, sizeof(b), "%s/b.h5", dir));
+  for (int k = 0; k < 2; k++) {
+    PDT(PetscOptionsSetValue(NULL, "-pp_o", a));
+    PDT(PetscOptionsSetValue(NULL, "-o", b));
+    PDT(PetscOptionsSetValue(NULL, "-da_grid_x", "9"));
+    p = NewProblem(types[k]);
+    PDT(PdProblemSetOptionsPrefix(p, "pp_"));
+    PDT(PdProblemSetFromOptions(p));
+    PDT(PdProblemSolve(p));
+    PDT(PdProblemWriteFields(p));
+    PDT(PdProblemDestroy(&p));
+    PDT(PetscTestFile(a, 'r', &has));
+    assert_true(has);
+    PDT(PetscTestFile(b, 'r', &has));
+    assert_false(has);
+    PDT(PetscOptionsClearValue(NULL, "-pp_o"));
+    PDT(PetscOptionsClearValue(NULL, "-o"));
+    PDT(PetscOptionsClearValue(NULL, "-da_grid_x"));
+    assert_int_equal(remove(a), 0);
+  }
+  assert_int_equal(rmdir(dir), 0);
 }
 
 static void test_darcy_operator(void **state)
@@ -346,6 +382,7 @@ static void test_darcy_sample(void **state)
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_registry),
   cmocka_unit_test(test_poisson_order),
+  cmocka_unit_test(test_prefixed_output),
   cmocka_unit_test(test_darcy_operator),
   cmocka_unit_test(test_cavity_steps),
   cmocka_unit_test(test_ns_periodic),

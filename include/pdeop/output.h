@@ -12,7 +12,7 @@ typedef struct {
   char h5[PETSC_MAX_PATH_LEN], vtk[PETSC_MAX_PATH_LEN], png[PETSC_MAX_PATH_LEN];
   Vec  extra; /* optional: one more field for -o only, in float32 (Darcy's coefficient); not owned */
 } PdFieldOutput;
-PETSC_EXTERN PetscErrorCode PdFieldOutputReadOptions(MPI_Comm, PdFieldOutput *);
+PETSC_EXTERN PetscErrorCode PdFieldOutputReadOptions(MPI_Comm, const char[], PdFieldOutput *);
 PETSC_EXTERN PetscErrorCode PdFieldOutputWrite(const PdFieldOutput *, DM, Vec, Vec, PdDict);
 /* Vecs through PETSc's HDF5 (float32 where single[k]) or VTK viewer into file.tmp, renamed over file
    only when all went well (NULL Vecs skipped, single may be NULL) */

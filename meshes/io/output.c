@@ -336,12 +336,13 @@ PetscErrorCode PdPlexWriteVTU(DM dm, const char file[], PetscInt nf, const Vec f
   PetscFunctionReturn(0);
 }
 
-/*@ PdFieldOutputReadOptions - the files -o, -vtk, -png name (empty when not given) @*/
-PetscErrorCode PdFieldOutputReadOptions(MPI_Comm comm, PdFieldOutput *o)
+/*@ PdFieldOutputReadOptions - the files -o, -vtk, -png name, under an options prefix (may be NULL;
+  empty names when not given) @*/
+PetscErrorCode PdFieldOutputReadOptions(MPI_Comm comm, const char prefix[], PdFieldOutput *o)
 {
   PetscFunctionBegin;
   PetscCall(PetscMemzero(o, sizeof(*o)));
-  PetscOptionsBegin(comm, NULL, "Field output", "PdFieldOutputFromOptions");
+  PetscOptionsBegin(comm, prefix, "Field output", "PdFieldOutputFromOptions");
   PetscCall(PetscOptionsString("-o", "HDF5 file for the solution (and error)", "", o->h5, o->h5, sizeof(o->h5), NULL));
   PetscCall(PetscOptionsString("-vtk", "VTK file for ParaView (.vts for grids, .vtu for meshes)", "", o->vtk, o->vtk, sizeof(o->vtk), NULL));
   PetscCall(PetscOptionsString("-png", "PNG heat map of the solution (and error), 2D grids", "", o->png, o->png, sizeof(o->png), NULL));
@@ -412,7 +413,7 @@ PetscErrorCode PdFieldOutputFromOptions(DM dm, Vec u, Vec err, PdDict report)
   PdFieldOutput o;
 
   PetscFunctionBegin;
-  PetscCall(PdFieldOutputReadOptions(PetscObjectComm((PetscObject)dm), &o));
+  PetscCall(PdFieldOutputReadOptions(PetscObjectComm((PetscObject)dm), NULL, &o));
   PetscCall(PdFieldOutputWrite(&o, dm, u, err, report));
   PetscFunctionReturn(0);
 }

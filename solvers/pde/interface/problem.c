@@ -120,8 +120,8 @@ PetscErrorCode PdProblemCheckType(PdProblem p, PdProblemType type, const char fn
 }
 
 /*@
-  PdProblemSetOptionsPrefix - prefix for the problem's own options and its solvers' (the mesh and
-  output options -da_grid_x, -o, -vtk, -png stay unprefixed)
+  PdProblemSetOptionsPrefix - prefix for the problem's own options, its outputs' (-o, -vtk, -png, ...)
+  and its solvers' (the grid's -da_grid_x and -dm_* options stay unprefixed)
 @*/
 PetscErrorCode PdProblemSetOptionsPrefix(PdProblem p, const char prefix[])
 {

@@ -62,7 +62,7 @@ static PetscErrorCode SetFromOptions_Darcy(PdProblem p)
   PetscCheck(s->aindex >= -1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-darcy_coefficient_index must be 0 or more, got %" PetscInt_FMT, s->aindex);
   PetscCall(DMDestroy(&s->da));
   PetscCall(PdMeshCreateDA(p->comm, 2, 85, &s->da));
-  PetscCall(PdFieldOutputReadOptions(p->comm, &s->out));
+  PetscCall(PdFieldOutputReadOptions(p->comm, p->prefix, &s->out));
   PetscCall(KSPDestroy(&s->ksp));
   PetscCall(CreateKSP(p, s));
   PetscCall(KSPSetFromOptions(s->ksp));

@@ -46,10 +46,10 @@ static PetscErrorCode SetFromOptions_Poisson(PdProblem p)
     PetscCall(KSPSetType(k, KSPCG)); /* the solve's default (PdPoissonFDSetUp, PdScalarFEMSetUp) */
     PetscCall(KSPSetFromOptions(k));
     PetscCall(KSPDestroy(&k));
-    PetscCall(PdFieldOutputReadOptions(p->comm, &s->out));
+    PetscCall(PdFieldOutputReadOptions(p->comm, p->prefix, &s->out));
     PetscFunctionReturn(0);
   }
-  PetscCall(PdFieldOutputReadOptions(p->comm, &s->out));
+  PetscCall(PdFieldOutputReadOptions(p->comm, p->prefix, &s->out));
   /* unknown options are reported once the KSP has read its own, just before KSPSolve */
   PetscCall(PdOptionsCheckUnusedAtSolve("solve poisson"));
   PetscFunctionReturn(0);

@@ -1,11 +1,18 @@
 # Build-time check of the floors (cmake -P): a quoted #include in floor F must name a file inside
-# F's own folder, so no floor reaches into a private header of another. Angle includes of public
-# headers are checked by the compiler through each floor's staged include directory.
+# F's own folder, so no floor reaches into a private header of another; an angle include may not
+# climb with '..'. Angle includes of public headers are checked by the compiler through each
+# floor's staged include directory.
 string(REPLACE ":" ";" FLOORS "${FLOORS}")
 foreach(floor ${FLOORS})
   file(GLOB_RECURSE files ${ROOT}/${floor}/*.c ${ROOT}/${floor}/*.h)
   foreach(f ${files})
     get_filename_component(fdir ${f} DIRECTORY)
+    file(STRINGS ${f} angled REGEX "^[ \t]*#[ \t]*include[ \t]*<[^>]*\\.\\.")
+    if(angled) # <../floor/private.h> would find a private header through the include path
+      file(RELATIVE_PATH where ${ROOT} ${f})
+      list(GET angled 0 first)
+      message(FATAL_ERROR "${where}: ${first}: an angle include may not climb with '..' (a floor includes only the public headers <pdeop/...> of the floors below it)")
+    endif()
     file(STRINGS ${f} lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"")
     foreach(line ${lines})
       string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*\"([^\"]+)\".*" "\\1" inc "${line}")

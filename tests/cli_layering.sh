@@ -20,11 +20,26 @@ done
 n_pub=$(ls "$PDEOP_SOURCE_DIR/include/pdeop/"*.h | wc -l)
 n_top=$(ls "$PDEOP_BUILD_DIR/floors/solvers/pdeop/"*.h | grep -vc version.h)
 check "every public header belongs to a floor" 'a == b' "$n_top" "$n_pub"
+missing=""
+for h in "$PDEOP_SOURCE_DIR"/include/pdeop/*.h; do
+  b="$(basename "$h")"
+  [ "$b" = pdeop.h ] || grep -q "#include <pdeop/$b>" "$PDEOP_SOURCE_DIR/include/pdeop/pdeop.h" || missing="$missing $b"
+done
+[ -z "$missing" ] && ok "pdeop.h includes every public header" || bad "pdeop.h leaves out:$missing"
 
 tree="$work/tree"
 mkdir -p "$tree"
 for d in src meshes operators solvers cli; do cp -r "$PDEOP_SOURCE_DIR/$d" "$tree/"; done
 "$CMAKE_COMMAND" -DROOT="$tree" -DFLOORS=src:meshes:operators:solvers:cli -P "$PDEOP_SOURCE_DIR/cmake/layering.cmake" >"$work/l.log" 2>&1 && ok "layering check passes on the tree" || bad "layering check fails on the tree: $(cat "$work/l.log")"
+g="$(ls "$tree"/solvers/*/*.c | head -1)"
+cp "$g" "$work/g.c"
+sed -i '1i #include <../operators/interface/nopimpl.h>' "$g"
+if "$CMAKE_COMMAND" -DROOT="$tree" -DFLOORS=src:meshes:operators:solvers:cli -P "$PDEOP_SOURCE_DIR/cmake/layering.cmake" >"$work/l.log" 2>&1; then
+  bad "an angle include climbing with .. passes the layering check"
+else
+  tr -s " \n" " " <"$work/l.log" | grep -q "may not climb" && ok "an angle include climbing with .. is rejected" || bad "layering check failed without the message: $(cat "$work/l.log")"
+fi
+cp "$work/g.c" "$g"
 f="$(ls "$tree"/meshes/*/*.c | head -1)"
 sed -i '1i #include "../../operators/interface/nopimpl.h"' "$f"
 if "$CMAKE_COMMAND" -DROOT="$tree" -DFLOORS=src:meshes:operators:solvers:cli -P "$PDEOP_SOURCE_DIR/cmake/layering.cmake" >"$work/l.log" 2>&1; then

@@ -33,6 +33,7 @@
 #include <pdeop/pinn.h>
 #include <pdeop/precond.h>
 #include <pdeop/guess.h>
+#include <pdeop/systems.h>
 #include <pdeop/learned.h>
 #include <pdeop/learnedtrain.h>
 

@@ -547,7 +547,10 @@ int main(int argc, char **argv)
     snprintf(padded, sizeof(padded), " %s ", cmd->subcommands);
     snprintf(word, sizeof(word), " %s ", sub);
     if (!strstr(padded, word)) {
-      fprintf(stderr, "pdeop %s: unknown problem '%s'; choose one of: %s\n", cmd->name, sub, cmd->subcommands);
+      char dpadded[256];
+      snprintf(dpadded, sizeof(dpadded), " %s ", commands[1].subcommands); /* the data command's */
+      if (strcmp(cmd->name, "data") && strstr(dpadded, word)) fprintf(stderr, "pdeop %s: '%s' is a dataset (pdeop data %s); pdeop %s takes: %s\n", cmd->name, sub, sub, cmd->name, cmd->subcommands);
+      else fprintf(stderr, "pdeop %s: unknown problem '%s'; choose one of: %s\n", cmd->name, sub, cmd->subcommands);
       PetscFinalize();
       return 2;
     }

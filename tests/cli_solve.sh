@@ -22,6 +22,7 @@ expect_fail "solve -f on a missing file" "missing.petsc" "$P" solve -f missing.p
 expect_fail "diverged solve is an error with the reason" "DIVERGED" "$P" solve poisson -mms -ksp_type richardson -ksp_richardson_scale 10 -pc_type none -ksp_max_it 20 -ksp_divtol 1e3
 expect_fail "mistyped option" "unknown option -ksp_rtoll" "$P" solve poisson -ksp_rtoll 1e-8
 expect_fail "unknown problem" "unknown problem 'heat'" "$P" solve heat
+expect_fail "a dataset-only problem named for solve" "is a dataset (pdeop data antiderivative)" "$P" solve antiderivative
 expect_fail "out-of-range dimension" "-dim must be 2 or 3" "$P" solve poisson -dim 4
 
 # geometric multigrid through the DMDA (Galerkin coarse operators): a handful of iterations

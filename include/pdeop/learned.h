@@ -19,7 +19,7 @@ typedef struct {
   PdFamilyCoefficient coefficient;
   PetscInt            res;          /* nodes per side */
   PetscInt            dim;          /* 2, or 3 (the Poisson family only) */
-  PetscInt64          seed;         /* system s draws from the stream (seed, s) */
+  PetscInt64          seed;         /* system s draws its coefficient from the stream (seed, 2s), its right-hand sides from (seed, 2s + 1) */
   PetscReal           alpha, tau;   /* random field of the coefficient */
   PetscReal           sigma;        /* log-normal amplitude */
   DM                  da;           /* res x res node grid, on one rank */

@@ -106,9 +106,10 @@ PETSC_INTERN PetscErrorCode PdTrainerLogEpoch(PdTrainer, FILE *, double);
 PETSC_INTERN PetscErrorCode PdTrainerHistoryFromLog(PdTrainer, PetscInt);
 PETSC_INTERN PetscErrorCode PdObjectiveSetStepBased(PdObjective, const char[]);
 PETSC_INTERN PetscErrorCode PdObjectiveSetModelParams(PdObjective, PetscErrorCode (*)(PdObjective), const char[], NOp, PetscInt64);
-/* the PINN families' shared pieces (interface/pinnbase.c) */
+/* the step-based runs' options (interface/trainer.c) */
 PETSC_INTERN PetscErrorCode PdTrainerOptionDivergence(PetscOptionItems *, MPI_Comm, double *);
 PETSC_INTERN PetscErrorCode PdTrainerOptionSteps(PetscOptionItems *, MPI_Comm, const char[], PetscInt *);
+/* the PINN families' shared pieces (interface/pinnbase.c) */
 PETSC_INTERN PetscErrorCode PdPinnCreateMLP(MPI_Comm, PetscInt, PetscInt, PetscInt, PetscInt64, PetscBool, NOp *, PdOptim *);
 /* A boundary (or other second) loss weight, fixed or annealed from the two losses' gradient
    statistics (Wang, Teng & Perdikaris, Algorithm 1), for every PINN with two loss terms (pinnbase.c) */

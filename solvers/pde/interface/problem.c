@@ -296,10 +296,7 @@ PetscErrorCode PdProblemGetReport(PdProblem p, PdDict report)
   PetscFunctionReturn(0);
 }
 
-/*@
-  PdProblemWriteSystem - write the assembled matrix followed by its right-hand side in PETSc's binary
-  format, the file `pdeop solve -f` reads (what -o_system does); after PdProblemSetUp
-@*/
+/* A then b in PETSc's binary format to the file given (PdProblemWriteSystem gives F.part, then renames it) */
 static PetscErrorCode WriteBinarySystem(MPI_Comm comm, const char file[], Mat A, Vec b)
 {
   PetscViewer v;
@@ -313,6 +310,10 @@ static PetscErrorCode WriteBinarySystem(MPI_Comm comm, const char file[], Mat A,
   PetscFunctionReturn(0);
 }
 
+/*@
+  PdProblemWriteSystem - write the assembled matrix followed by its right-hand side in PETSc's binary
+  format, the file `pdeop solve -f` reads (what -o_system does); after PdProblemSetUp
+@*/
 PetscErrorCode PdProblemWriteSystem(PdProblem p, const char file[])
 {
   Mat            A;

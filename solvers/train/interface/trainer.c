@@ -68,8 +68,8 @@ PetscErrorCode PdTrainerGetTape(PdTrainer t, PdTape *tape)
   PetscFunctionReturn(0);
 }
 
-/*@ PdTrainerSetEpochs - epochs in total (a resumed run trains the remaining ones; at least 1); steps
-  in total of a step-based objective (0 allowed) @*/
+/*@ PdTrainerSetEpochs - epochs in total (a resumed run trains the remaining ones; PdTrainerTrain
+  needs at least 1); steps in total of a step-based objective (0 allowed) @*/
 PetscErrorCode PdTrainerSetEpochs(PdTrainer t, PetscInt epochs)
 {
   PetscFunctionBegin;
@@ -447,6 +447,14 @@ static PetscErrorCode Epoch(PdTrainer t, PetscInt N, PetscInt nb, PetscInt *step
   PetscFunctionReturn(0);
 }
 
+/* user + system time of the process (trainimpl.h) */
+double PdCPUTime(void)
+{
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru)) return 0;
+  return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
 /*@
   PdTrainerTrain - run the remaining epochs (up to the total set by PdTrainerSetEpochs/-epochs)
 
@@ -456,13 +464,6 @@ static PetscErrorCode Epoch(PdTrainer t, PetscInt N, PetscInt nb, PetscInt *step
   at the end. A non-finite loss or gradient stops with an error naming the epoch and the last good
   checkpoint. Step-based objectives (PINNs) take one step per "epoch" under one progress line.
 @*/
-double PdCPUTime(void)
-{
-  struct rusage ru;
-  if (getrusage(RUSAGE_SELF, &ru)) return 0;
-  return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-}
-
 PetscErrorCode PdTrainerTrain(PdTrainer t)
 {
   PdObjective    obj = t->obj;

@@ -44,8 +44,8 @@ static PetscErrorCode MakeData(PetscInt n, PetscInt N, PetscInt64 seed, PdDatase
     const PetscScalar *ua;
     KSPConvergedReason reason;
     PetscCall(PdRngSeed(&rng, (uint64_t)seed, (uint64_t)s));
-    PetscCall(PdGaussianRandomField2D(n, 2.0, 3.0, &rng, a)); /* the FNO paper's alpha = 2, tau = 3 */
-    PetscCall(PdFieldThreshold(size, a, 12.0, 3.0));
+    PetscCall(PdGaussianRandomField2D(n, PD_DARCY_ALPHA, PD_DARCY_TAU, &rng, a)); /* the FNO paper's alpha = 2, tau = 3 */
+    PetscCall(PdFieldThreshold(size, a, PD_DARCY_A_HIGH, PD_DARCY_A_LOW));
     PetscCall(PdDarcyOperator(da, a, PD_FACE_HARMONIC, A));
     PetscCall(KSPSetOperators(ksp, A, A));
     PetscCall(KSPSolve(ksp, b, u));

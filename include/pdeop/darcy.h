@@ -4,6 +4,13 @@
 #include <petscksp.h>
 #include <pdeop/dict.h>
 
+/* The FNO paper's Darcy coefficient, in one place: a Gaussian random field with (-Laplacian + tau^2)^(-alpha)
+   covariance, alpha = 2, tau = 3, thresholded to 12 where it is non-negative and 3 elsewhere */
+#define PD_DARCY_ALPHA  2.0
+#define PD_DARCY_TAU    3.0
+#define PD_DARCY_A_HIGH 12.0
+#define PD_DARCY_A_LOW  3.0
+
 typedef enum { PD_FACE_HARMONIC, PD_FACE_ARITHMETIC } PdFaceAverage;
 PETSC_EXTERN const char *const PdFaceAverages[];
 

@@ -22,8 +22,8 @@ PetscErrorCode PdFamilyCreate(PetscInt res, PetscInt64 seed, PdFamily *f)
   f->res         = res;
   f->dim         = 2;
   f->seed        = seed;
-  f->alpha       = 2;
-  f->tau         = 3;
+  f->alpha       = PD_DARCY_ALPHA;
+  f->tau         = PD_DARCY_TAU;
   f->sigma       = 1;
   PetscFunctionReturn(0);
 }
@@ -119,7 +119,7 @@ PetscErrorCode PdFamilyOperator(PdFamily *f, PetscInt s, Mat *A)
     PetscCall(PdRngSeed(&rng, (uint64_t)f->seed, (uint64_t)(2 * s)));
     if (f->dim == 3) PetscCall(PdGaussianRandomField3D(f->res, f->alpha, f->tau, &rng, a));
     else PetscCall(PdGaussianRandomField2D(f->res, f->alpha, f->tau, &rng, a));
-    if (f->coefficient == PD_COEF_THRESHOLD) PetscCall(PdFieldThreshold(n, a, 12.0, 3.0));
+    if (f->coefficient == PD_COEF_THRESHOLD) PetscCall(PdFieldThreshold(n, a, PD_DARCY_A_HIGH, PD_DARCY_A_LOW));
     else PetscCall(PdFieldLogNormal(n, a, f->sigma));
   }
   PetscCall(PdDarcyOperator(f->da, a, PD_FACE_HARMONIC, *A));
@@ -188,7 +188,7 @@ PetscErrorCode PdFamilyRHS(PdFamily *f, PetscInt s, PetscInt k, Vec b)
     PdRng   rng;
     PetscCall(PetscMalloc1(f->res * f->res, &g));
     PetscCall(PdRngSeed(&rng, (uint64_t)(f->seed + k), (uint64_t)(2 * s + 1)));
-    PetscCall(PdGaussianRandomField2D(f->res, 2.0, 3.0, &rng, g));
+    PetscCall(PdGaussianRandomField2D(f->res, PD_DARCY_ALPHA, PD_DARCY_TAU, &rng, g));
     PetscCall(PdDarcyRHS(f->da, g, 0.0, b));
     PetscCall(PetscFree(g));
   }

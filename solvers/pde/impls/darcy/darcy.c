@@ -109,7 +109,7 @@ static PetscErrorCode Coefficient(PdProblem p, Darcy *s, PetscInt M, double a[])
     PdRng rng;
     PetscCall(PdRngSeed(&rng, (uint64_t)s->seed, PD_RNG_STREAM_MAIN));
     PetscCall(PdGaussianRandomField2D(M, s->alpha, s->tau, &rng, a));
-    if (s->coef == 0) PetscCall(PdFieldThreshold(M * M, a, 12.0, 3.0));
+    if (s->coef == 0) PetscCall(PdFieldThreshold(M * M, a, PD_DARCY_A_HIGH, PD_DARCY_A_LOW));
     else PetscCall(PdFieldLogNormal(M * M, a, s->sigma));
   }
   PetscFunctionReturn(0);
@@ -227,8 +227,8 @@ PetscErrorCode PdProblemCreate_Darcy(PdProblem p)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&s));
-  s->alpha              = 2;
-  s->tau                = 3;
+  s->alpha              = PD_DARCY_ALPHA;
+  s->tau                = PD_DARCY_TAU;
   s->sigma              = 1;
   s->fval               = 1;
   s->avg                = PD_FACE_HARMONIC;

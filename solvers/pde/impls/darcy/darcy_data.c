@@ -133,7 +133,7 @@ static PetscErrorCode Sample_Darcy(PdProblem p, PetscInt index, float in[], floa
   PetscFunctionBegin;
   PetscCall(PdRngSeed(&rng, (uint64_t)s->seed, (uint64_t)index));
   PetscCall(PdGaussianRandomField2D(fine, s->alpha, s->tau, &rng, s->a));
-  PetscCall(PdFieldThreshold(fine * fine, s->a, 12.0, 3.0));
+  PetscCall(PdFieldThreshold(fine * fine, s->a, PD_DARCY_A_HIGH, PD_DARCY_A_LOW));
   PetscCall(PetscTime(&ts0));
   PetscCall(PdDarcyOperator(s->da, s->a, s->avg, s->A));
   /* a fresh solver per sample: a reused one carries state (AMG's random eigenvalue estimates), and
@@ -254,8 +254,8 @@ PetscErrorCode PdProblemSetDataOps_Darcy(PdProblem p)
   PetscCall(PetscNew(&s));
   s->res                    = 85;
   s->fine                   = 421;
-  s->alpha                  = 2;
-  s->tau                    = 3;
+  s->alpha                  = PD_DARCY_ALPHA;
+  s->tau                    = PD_DARCY_TAU;
   s->fval                   = 1;
   s->avg                    = PD_FACE_HARMONIC;
   p->sdata                  = s;

@@ -83,6 +83,16 @@ static PetscErrorCode GetSystem(Systems *sy, PdFamily *fam, PetscInt s, Mat *A, 
   PetscFunctionReturn(0);
 }
 
+/* GetSystem of a Systems' own family or list, as PCLearnedSORPretrainSystems asks */
+static PetscErrorCode GetSystemCtx(void *ctx, PetscInt s, Mat *A, Vec *b)
+{
+  Systems *sy = (Systems *)ctx;
+
+  PetscFunctionBegin;
+  PetscCall(GetSystem(sy, sy->fam, s, A, b));
+  PetscFunctionReturn(0);
+}
+
 /* Mean iterations of three methods on nheld held-out systems (the stream seed + 1000003), computed
    on rank 0, printed and reported as heldout_iterations_<name>. A method is (KSP type, PC type, the
    model option or NULL). */
@@ -395,7 +405,7 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, Systems *sy, PetscInt count, const
   PetscBool        help;
   PetscInt         K, nheld = 20, *its, best = 0;
   const PetscReal *omega;
-  PetscMPIInt      rank, size;
+  PetscMPIInt      rank;
   PetscLogDouble   t0, t1;
   PdProgress       prog;
   char             desc[128], key[64], png[PETSC_MAX_PATH_LEN];
@@ -417,7 +427,6 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, Systems *sy, PetscInt count, const
   PetscCall(PdOptionsCheckUnused(comm, "precond train"));
   PetscCall(PCLearnedSORGetGrid(pc, &K, &omega));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
   if (fam) PetscCall(PdFamilyDescribe(fam, desc, sizeof(desc)));
   else PetscCall(PdSystemListDescribe(sy->list, desc, sizeof(desc)));
   PetscCall(PdPrintf(comm, "learned_sor: %" PetscInt_FMT " systems of %s, CG + SSOR at each of %" PetscInt_FMT " omegas (%g to %g)\n", count, desc, K, (double)omega[0], (double)omega[K - 1]));
@@ -425,21 +434,9 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, Systems *sy, PetscInt count, const
   PetscCall(PetscMalloc2(K, &mean, K, &wx));
   PetscCall(PetscTime(&t0));
   PetscCall(PdProgressBegin(comm, "systems", count, &prog));
-  for (PetscInt s = rank; s < count; s += size) {
-    Mat A;
-    Vec b, x;
-    PetscCall(GetSystem(sy, fam, s, &A, &b));
-    PetscCall(VecDuplicate(b, &x));
-    PetscCall(PdSSORIterations(A, b, x, 1e-8, K, omega, its + s * K));
-    PetscCall(VecDestroy(&x));
-    PetscCall(VecDestroy(&b));
-    PetscCall(MatDestroy(&A));
-    PetscCall(PdProgressUpdate(&prog, PetscMin(count, s + size), NULL));
-  }
+  PetscCall(PCLearnedSORPretrainSystems(pc, count, GetSystemCtx, sy, &prog, its));
   PetscCall(PdProgressEnd(&prog));
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, its, (PetscMPIInt)(count * K), MPIU_INT, MPI_SUM, comm));
   PetscCall(PetscTime(&t1));
-  PetscCall(PCLearnedSORPretrain(pc, count, NULL, its));
   PetscCall(PCLearnedSORSaveState(pc, out));
 
   /* per-system log and the mean iterations of each omega (diverged solves count as max_it) */

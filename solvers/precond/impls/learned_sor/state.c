@@ -1,8 +1,11 @@
 /* -pc_type learned_sor: the bandit's state in a file (save, load, warm start from a model) and
-   pretraining from the iteration counts of a family of systems. */
+   pretraining from the iteration counts of a family of systems (PCLearnedSORPretrainSystems solves them). */
 #include <errno.h>
 #include <petsc/private/pcimpl.h>
 #include "learned_sor_impl.h"
+#include <pdeop/precond.h>
+#include <pdeop/learned.h>
+#include <pdeop/progress.h>
 
 PetscErrorCode PCLearnedSORSaveState_LearnedSOR(PC pc, const char file[])
 {
@@ -159,5 +162,42 @@ PetscErrorCode PCLearnedSORPretrain_LearnedSOR(PC pc, PetscInt n, const PetscRea
     ls->contextual = PETSC_TRUE;
     if (n) ls->context = ctx[n - 1];
   } else ls->inf.t += n;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PCLearnedSORPretrainSystems - the full-information warm start from n systems: CG + SSOR to rtol 1e-8
+  at every omega of the PC's grid on each system (getsys(ctx, s, &A, &b) makes system s, which is
+  destroyed after; rank r solves r, r + size, ...), the iterations of all ranks gathered into
+  its[s K + k] (negative: diverged), then PCLearnedSORPretrain with them. Collective.
+
+  Input: pc (learned_sor), n, getsys and ctx, prog (progress over the systems; NULL: none).
+  Output: its, n K entries (K: PCLearnedSORGetGrid).
+@*/
+PetscErrorCode PCLearnedSORPretrainSystems(PC pc, PetscInt n, PetscErrorCode (*getsys)(void *, PetscInt, Mat *, Vec *), void *ctx, PdProgress *prog, PetscInt its[])
+{
+  PetscInt         K;
+  const PetscReal *omega;
+  PetscMPIInt      rank, size;
+  MPI_Comm         comm = PetscObjectComm((PetscObject)pc);
+
+  PetscFunctionBegin;
+  PetscCall(PCLearnedSORGetGrid(pc, &K, &omega));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(PetscArrayzero(its, n * K));
+  for (PetscInt s = rank; s < n; s += size) {
+    Mat A;
+    Vec b, x;
+    PetscCall(getsys(ctx, s, &A, &b));
+    PetscCall(VecDuplicate(b, &x));
+    PetscCall(PdSSORIterations(A, b, x, 1e-8, K, omega, its + s * K));
+    PetscCall(VecDestroy(&x));
+    PetscCall(VecDestroy(&b));
+    PetscCall(MatDestroy(&A));
+    if (prog) PetscCall(PdProgressUpdate(prog, PetscMin(n, s + size), NULL));
+  }
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, its, (PetscMPIInt)(n * K), MPIU_INT, MPI_SUM, comm));
+  PetscCall(PCLearnedSORPretrain(pc, n, NULL, its));
   PetscFunctionReturn(0);
 }

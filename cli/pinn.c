@@ -169,11 +169,10 @@ PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
 static PetscErrorCode PredictMesh(MPI_Comm comm, NOp nop, const PdScalarProblem *pb, const char points[], const char out[], PdDict report)
 {
   int         nd;
-  PetscInt    shape[PD_MAX_DIMS], chunk = 4096;
+  PetscInt    shape[PD_MAX_DIMS];
   float      *x, *u;
   double      num = 0, den = 0;
   const char *names[1] = {"values"};
-  PdTape      tape;
 
   PetscFunctionBegin;
   PetscCall(PdH5ReadFloatArray(comm, points, "/points", &nd, shape, &x));
@@ -182,18 +181,7 @@ static PetscErrorCode PredictMesh(MPI_Comm comm, NOp nop, const PdScalarProblem 
     SETERRQ(comm, PETSC_ERR_ARG_SIZ, "'%s': /points must be N x 2 for a mesh PINN", points);
   }
   PetscCall(PetscMalloc1(shape[0], &u));
-  PetscCall(PdTapeCreate(comm, &tape));
-  PetscCall(PdTapeSetGradEnabled(tape, PETSC_FALSE));
-  for (PetscInt k0 = 0; k0 < shape[0]; k0 += chunk) {
-    PetscInt m = PetscMin(chunk, shape[0] - k0), sx[2] = {m, 2};
-    PdTensor xt, ut;
-    PetscCall(PdTapeReset(tape));
-    PetscCall(PdTapeInput(tape, 2, sx, &xt));
-    PetscCall(PetscArraycpy(xt->data, x + 2 * k0, 2 * m));
-    PetscCall(NOpForward(nop, tape, xt, &ut));
-    PetscCall(PetscArraycpy(u + k0, ut->data, m));
-  }
-  PetscCall(PdTapeDestroy(&tape));
+  PetscCall(PdPinnMeshPredictModel(nop, shape[0], x, u));
   if (PdScalarProblemHasExact(pb)) {
     for (PetscInt k = 0; k < shape[0]; k++) {
       PetscReal xk[2] = {x[2 * k], x[2 * k + 1]};

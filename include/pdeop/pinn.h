@@ -103,6 +103,7 @@ PETSC_EXTERN PetscErrorCode PdPinnMeshSetUp(PdPinnMesh);
 PETSC_EXTERN PetscErrorCode PdPinnMeshTrain(PdPinnMesh, double *);
 PETSC_EXTERN PetscErrorCode PdObjectivePinnMeshSetPinn(PdObjective, PdPinnMesh);
 PETSC_EXTERN PetscErrorCode PdPinnMeshPredict(PdPinnMesh, PetscInt, const float[], float[]);
+PETSC_EXTERN PetscErrorCode PdPinnMeshPredictModel(NOp, PetscInt, const float[], float[]);
 /* FEM solve and errors (rel_l2, rel_l2_fem, fem_rel_l2); the P1 fields PINN and PINN - FEM at the
    vertices on a boundary-free DM if dmout is not NULL */
 PETSC_EXTERN PetscErrorCode PdPinnMeshEvaluate(PdPinnMesh, PdDict, DM *, Vec *, Vec *);

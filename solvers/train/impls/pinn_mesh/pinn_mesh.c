@@ -255,6 +255,27 @@ PetscErrorCode PdPinnMeshPredict(PdPinnMesh p, PetscInt n, const float x[], floa
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode ModelForward(void *ctx, PdTensor x, PdTensor *u)
+{
+  PetscFunctionBegin;
+  PetscCall(NOpForward((NOp)ctx, x->tape, x, u));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdPinnMeshPredictModel - u at n points x [n, 2] of a mesh PINN's network alone (as
+  PdPinnMeshLoadProblem returns it), in chunks on a tape of its own @*/
+PetscErrorCode PdPinnMeshPredictModel(NOp nop, PetscInt n, const float x[], float u[])
+{
+  PdTape tape;
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeCreate(PetscObjectComm((PetscObject)nop), &tape));
+  PetscCall(PdTapeSetGradEnabled(tape, PETSC_FALSE));
+  PetscCall(PdPinnPredictChunks(tape, 2, 4096, n, x, u, ModelForward, nop));
+  PetscCall(PdTapeDestroy(&tape));
+  PetscFunctionReturn(0);
+}
+
 /* u_h: the FEM solution as a local vector with the boundary values inserted */
 static PetscErrorCode FEMLocal(DM dm, Vec u, Vec *loc)
 {

@@ -1,15 +1,25 @@
 /* Benchmark of the engine's main kernels against the raw library calls they make: PdMatMul against
    cblas_sgemm, and the 2D spectral convolution (forward, forward+backward) against its FFTW
    transforms plus the per-mode complex products. Prints a table; asserts nothing.
-   Usage: bench_ops [-reps N] [-only sgemm|spectral|conv2d|conv3d]   (set OPENBLAS_NUM_THREADS to control threads) */
+   Usage: bench_ops [-reps N] [-only sgemm|spectral|conv2d|conv3d] [-cputime]   (set OPENBLAS_NUM_THREADS to
+   control threads; -cputime times by the process's CPU clock, steadier on a loaded machine, meaningful
+   with one thread only) */
 #include <pdeop/pdeop.h>
 #include <complex.h>
 #include <fftw3.h>
 #include <cblas.h>
+#include <time.h>
+
+static PetscBool cputime = PETSC_FALSE; /* -cputime: the process's CPU clock instead of the wall clock */
 
 static double Now(void)
 {
   PetscLogDouble t;
+  if (cputime) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+  }
   PetscTime(&t);
   return t;
 }
@@ -33,8 +43,9 @@ static int CmpD(const void *a, const void *b)
     out = ts_[(reps) / 2]; \
   } while (0)
 
-/* median forward and forward+backward times of PdConv3x3 (stride 1) on input shape xs, weights ws */
-static PetscErrorCode TimeConv(int nd, const PetscInt xs[], const PetscInt ws[], PetscInt reps, PdRng *rng, double *tf, double *tfb)
+/* median forward and forward+backward times of PdConv3x3 (t = 0) or PdConv3x3Transpose (t = 1) with
+   stride s on input shape xs, weights ws */
+static PetscErrorCode TimeConv(int nd, const PetscInt xs[], const PetscInt ws[], PetscInt s, int t, PetscInt reps, PdRng *rng, double *tf, double *tfb)
 {
   PdTape   tape;
   PdTensor x, w, y, l;
@@ -46,17 +57,43 @@ static PetscErrorCode TimeConv(int nd, const PetscInt xs[], const PetscInt ws[],
   TIME(reps, *tf, {
     PdTapeReset(tape);
     PdTapeInput(tape, nd, xs, &x);
-    PdConv3x3(x, w, NULL, 1, &y);
+    if (t) PdConv3x3Transpose(x, w, NULL, s, &y);
+    else PdConv3x3(x, w, NULL, s, &y);
   });
   TIME(reps, *tfb, {
     PdTapeReset(tape);
     PdTapeVariable(tape, nd, xs, &x);
-    PdConv3x3(x, w, NULL, 1, &y);
+    if (t) PdConv3x3Transpose(x, w, NULL, s, &y);
+    else PdConv3x3(x, w, NULL, s, &y);
     PdSum(y, &l);
     PdTapeBackward(tape, l);
   });
   PetscCall(PdTensorDestroy(&w));
   PetscCall(PdTapeDestroy(&tape));
+  PetscFunctionReturn(0);
+}
+
+/* 3x3x3 convolutions 4 -> 4 channels, direct against im2col + sgemm: stride 1, stride 2 (the V-cycle's
+   restriction, fine grid given) and the stride-2 transpose (its prolongation, coarse grid given, onto
+   (n - 1) 2 + 1). GFLOP/s count 2 Cin Cout 27 per coarse point for the strided ones. */
+static PetscErrorCode Conv3d(PetscInt reps, PdRng *rng)
+{
+  const PetscInt xs[2][5] = {{16, 4, 33, 33, 33}, {1, 4, 65, 65, 65}}, ct[2][5] = {{16, 4, 17, 17, 17}, {1, 4, 33, 33, 33}}, ws[5] = {4, 4, 3, 3, 3};
+  const char    *name[3]  = {"stride 1", "stride 2", "transpose, stride 2"};
+
+  PetscFunctionBegin;
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n## 3x3x3 convolution, 4 -> 4 channels\n\n| op | grid | batch | kernel | forward ms | GFLOP/s | forward+backward ms |\n|---|---|---|---|---|---|---|\n"));
+  for (int op = 0; op < 3; op++)
+    for (int c = 0; c < 2; c++)
+      for (int k = 0; k < 2; k++) {
+        const PetscInt *x  = op == 2 ? ct[c] : xs[c], s = op ? 2 : 1, n = (x[2] - 1) / (op == 1 ? 2 : 1) + 1; /* n: the coarse (output, or transpose input) side */
+        const double    flops = 2.0 * x[0] * 4 * 4 * 27 * n * n * n;
+        PetscInt        old   = PdConvSetDirectMax(k ? 0 : 16);
+        double          tf, tfb;
+        PetscCall(TimeConv(5, x, ws, s, op == 2, reps, rng, &tf, &tfb));
+        PdConvSetDirectMax(old);
+        PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| %s | %" PetscInt_FMT "^3 | %" PetscInt_FMT " | %s | %.2f | %.1f | %.2f |\n", name[op], x[2], x[0], k ? "im2col + sgemm" : "direct", 1e3 * tf, flops / tf * 1e-9, 1e3 * tfb));
+      }
   PetscFunctionReturn(0);
 }
 
@@ -69,6 +106,7 @@ int main(int argc, char **argv)
   PetscCall(PdInitialize(&argc, &argv, NULL, "bench_ops: engine kernels against raw sgemm and FFTW"));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-reps", &reps, NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-only", only, sizeof(only), NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-cputime", &cputime, NULL));
   reps = PetscMin(PetscMax(reps, 3), 63);
   PetscCall(PdRngSeed(&rng, 1, 0));
 #define SECTION(name) if (!only[0] || !strcmp(only, name))
@@ -175,7 +213,7 @@ int main(int argc, char **argv)
     PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n## 3x3 convolution: batch 20, 32 -> 32 channels, 65x65\n\n| kernel | forward ms | GFLOP/s | forward+backward ms |\n|---|---|---|---|\n"));
     for (int k = 0; k < 2; k++) {
       PetscInt old = PdConvSetWinogradMin(k ? 1 : 0);
-      PetscCall(TimeConv(4, xs, ws, reps, &rng, &tf, &tfb));
+      PetscCall(TimeConv(4, xs, ws, 1, 0, reps, &rng, &tf, &tfb));
       PdConvSetWinogradMin(old);
       PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| %s | %.2f | %.1f | %.2f |\n", k ? "Winograd F(2x2,3x3)" : "im2col + sgemm", 1e3 * tf, 2.0 * 20 * 32 * 32 * 9 * 65 * 65 / tf * 1e-9, 1e3 * tfb));
     }
@@ -183,19 +221,7 @@ int main(int argc, char **argv)
 
   /* 3x3x3 convolution (dcdm's 3D learned V-cycle): 4 -> 4 channels at 33^3 (batch 16, training) and
      65^3 (batch 1, one cycle of a solve), the direct kernel against im2col + sgemm */
-  SECTION("conv3d") {
-    const PetscInt xs[2][5] = {{16, 4, 33, 33, 33}, {1, 4, 65, 65, 65}}, ws[5] = {4, 4, 3, 3, 3};
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n## 3x3x3 convolution, 4 -> 4 channels\n\n| grid | batch | kernel | forward ms | GFLOP/s | forward+backward ms |\n|---|---|---|---|---|---|\n"));
-    for (int c = 0; c < 2; c++)
-      for (int k = 0; k < 2; k++) {
-        const double flops = 2.0 * xs[c][0] * 4 * 4 * 27 * xs[c][2] * xs[c][3] * xs[c][4];
-        PetscInt     old   = PdConvSetDirectMax(k ? 0 : 16);
-        double       tf, tfb;
-        PetscCall(TimeConv(5, xs[c], ws, reps, &rng, &tf, &tfb));
-        PdConvSetDirectMax(old);
-        PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| %" PetscInt_FMT "^3 | %" PetscInt_FMT " | %s | %.2f | %.1f | %.2f |\n", xs[c][2], xs[c][0], k ? "im2col + sgemm" : "direct", 1e3 * tf, flops / tf * 1e-9, 1e3 * tfb));
-      }
-  }
+  SECTION("conv3d") PetscCall(Conv3d(reps, &rng));
   PetscCall(PetscFinalize());
   return 0;
 }

@@ -550,8 +550,9 @@ static void ConvAddChecks(void)
   }
 }
 
-/* every convolution check three times: through im2col + sgemm only, with the direct kernel allowed
-   for every channel count (it serves stride-1 3x3x3 convolutions; the 3D checks use it), and with
+/* every convolution check three times: through im2col + sgemm only, with the direct kernels allowed
+   for every channel count (they serve 3x3x3 convolutions of stride 1 and 2 and the stride-2
+   transpose; the 3D checks use them), and with
    Winograd for every channel count (stride-1 2D convolutions and their input gradients) */
 static void AllKernels(void (*checks)(void))
 {
@@ -567,9 +568,10 @@ static void test_conv_adjoint(void **state) { AllKernels(ConvAdjointChecks); }
 static void test_conv3d(void **state) { AllKernels(Conv3dChecks); }
 static void test_conv_add(void **state) { AllKernels(ConvAddChecks); }
 
-/* y = conv(x0, w, b) with stride 1 through the kernel the caller selected, and the gradients of
-   sum(r * y): copies of y, dx and dw in out, dx, dw (one PetscMalloc3, freed by the caller) */
-static void ConvAndGrads(int nd, PdTensor x0, PdTensor w, PdTensor b, PdTensor r, float **out, float **dx, float **dw)
+/* y = conv(x0, w, b) with stride s (t = 0), or its transpose onto grid (t = 1), through the kernel the
+   caller selected, and the gradients of sum(r * y): copies of y, dx and dw in out, dx, dw (one
+   PetscMalloc3, freed by the caller) */
+static void ConvAndGrads(int nd, int t, PetscInt s, const PetscInt grid[], PdTensor x0, PdTensor w, PdTensor b, PdTensor r, float **out, float **dx, float **dw)
 {
   PdTape   tape;
   PdTensor x, y, ry, l;
@@ -577,7 +579,9 @@ static void ConvAndGrads(int nd, PdTensor x0, PdTensor w, PdTensor b, PdTensor r
   PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
   PDT(PdTapeVariable(tape, nd, x0->shape, &x));
   PDT(PetscArraycpy(x->data, x0->data, x->size));
-  PDT(PdConv3x3(x, w, b, 1, &y));
+  if (t) PDT(PdConv3x3TransposeTo(x, w, b, s, grid, &y));
+  else PDT(PdConv3x3(x, w, b, s, &y));
+  assert_int_equal(y->size, r->size);
   PDT(PdMul(y, r, &ry));
   PDT(PdSum(ry, &l));
   PDT(PdTapeBackward(tape, l));
@@ -601,7 +605,7 @@ static void test_conv_winograd_blocks(void **state)
   Fill(w, 70);
   for (int k = 0; k < 2; k++) {
     PetscInt old = PdConvSetWinogradMin(k ? 1 : 0);
-    ConvAndGrads(4, x0, w, NULL, r, &out[k], &dx[k], &dw[k]);
+    ConvAndGrads(4, 0, 1, NULL, x0, w, NULL, r, &out[k], &dx[k], &dw[k]);
     PdConvSetWinogradMin(old);
   }
   for (PetscInt n = 0; n < 2; n++) /* Winograd's output against the naive convolution */
@@ -632,7 +636,7 @@ static void test_conv3d_direct_rows(void **state)
     Fill(w, 83);
     for (int k = 0; k < 2; k++) { /* k = 0: im2col + sgemm, k = 1: direct */
       PetscInt old = PdConvSetDirectMax(k ? 1000 : 0);
-      ConvAndGrads(5, x0, w, b, r, &out[k], &dx[k], &dw[k]);
+      ConvAndGrads(5, 0, 1, NULL, x0, w, b, r, &out[k], &dx[k], &dw[k]);
       PdConvSetDirectMax(old);
       for (PetscInt n = 0; n < 2; n++)
         for (PetscInt o = 0; o < 5; o++)
@@ -648,6 +652,117 @@ static void test_conv3d_direct_rows(void **state)
     PDT(PdTensorDestroy(&r));
     PDT(PdTensorDestroy(&x0));
   }
+}
+
+/* the transposed stride-2 3x3x3 convolution y [B, Cout, grid] of x [B, Cin, ...] with w [Cin, Cout, 3,
+   3, 3], naively in double: every input point scattered through the 27 taps (PetscFree the result) */
+static double *NaiveConvT3D(PdTensor x, PdTensor w, const PetscInt grid[])
+{
+  const PetscInt B = x->shape[0], cin = x->shape[1], cout = w->shape[1], Do = x->shape[2], Ho = x->shape[3], Wo = x->shape[4], D = grid[0], H = grid[1], W = grid[2];
+  double        *y;
+  PDT(PetscCalloc1(B * cout * D * H * W, &y));
+  for (PetscInt n = 0; n < B; n++)
+    for (PetscInt ci = 0; ci < cin; ci++)
+      for (PetscInt oz = 0; oz < Do; oz++)
+        for (PetscInt oy = 0; oy < Ho; oy++)
+          for (PetscInt ox = 0; ox < Wo; ox++)
+            for (PetscInt co = 0; co < cout; co++)
+              for (PetscInt k = 0; k < 27; k++) {
+                const PetscInt iz = 2 * oz + k / 9 - 1, iy = 2 * oy + k / 3 % 3 - 1, ix = 2 * ox + k % 3 - 1;
+                if (iz < 0 || iz >= D || iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                y[(((n * cout + co) * D + iz) * H + iy) * W + ix] += (double)w->data[(ci * cout + co) * 27 + k] * x->data[(((n * cin + ci) * Do + oz) * Ho + oy) * Wo + ox];
+              }
+  return y;
+}
+
+/* The direct stride-2 kernel and the direct transposed one (t = 1) for one fine grid and channel
+   pair, against im2col + sgemm: outputs against the naive convolution at every point, then output,
+   input gradient and weight gradient of sum(r * y) against im2col's to float rounding. Adds to
+   diff[0], diff[1] how many entries of the output and of the input gradient differ bitwise between
+   the two kernels (they sum in different orders: the same kernel twice would show none). */
+static void StridedCase(int t, const PetscInt fine[], PetscInt cin, PetscInt cout, uint64_t seed, PetscInt diff[2])
+{
+  const PetscInt  coarse[3] = {(fine[0] - 1) / 2 + 1, (fine[1] - 1) / 2 + 1, (fine[2] - 1) / 2 + 1};
+  const PetscInt *xg = t ? coarse : fine, *yg = t ? fine : coarse, ws[5] = {t ? cin : cout, t ? cout : cin, 3, 3, 3};
+  float          *out[2], *dx[2], *dw[2];
+  double         *ref = NULL;
+  PdTensor        w, r = New(5, 2, cout, yg[0], yg[1], yg[2], seed), x0 = New(5, 2, cin, xg[0], xg[1], xg[2], seed + 1);
+  PDT(PdTensorCreate(5, ws, PETSC_TRUE, &w));
+  Fill(w, seed + 2);
+  for (int k = 0; k < 2; k++) { /* k = 0: im2col + sgemm, k = 1: direct */
+    PetscInt old = PdConvSetDirectMax(k ? 1000 : 0);
+    ConvAndGrads(5, t, 2, fine, x0, w, NULL, r, &out[k], &dx[k], &dw[k]);
+    PdConvSetDirectMax(old);
+  }
+  if (t) ref = NaiveConvT3D(x0, w, fine);
+  for (PetscInt i = 0; i < r->size; i++) {
+    const PetscInt sz = yg[0] * yg[1] * yg[2], n = i / (cout * sz), o = i / sz % cout, p = i % sz;
+    const double   v = t ? ref[i] : NaiveConv3D(x0, w, NULL, 2, n, o, p / (yg[1] * yg[2]), p / yg[2] % yg[1], p % yg[2]);
+    PDT_CLOSE(out[1][i], v, 1e-5 * (1 + fabs(v)));
+    PDT_CLOSE(out[1][i], out[0][i], 1e-5 * (1 + fabs(out[0][i])));
+    diff[0] += out[1][i] != out[0][i];
+  }
+  for (PetscInt i = 0; i < x0->size; i++) {
+    PDT_CLOSE(dx[1][i], dx[0][i], 1e-5 * (1 + fabs(dx[0][i])));
+    diff[1] += dx[1][i] != dx[0][i];
+  }
+  for (PetscInt i = 0; i < w->size; i++) PDT_CLOSE(dw[1][i], dw[0][i], 1e-5 * (1 + fabs(dw[0][i])));
+  for (int k = 0; k < 2; k++) PDT(PetscFree3(out[k], dx[k], dw[k]));
+  PDT(PetscFree(ref));
+  PDT(PdTensorDestroy(&w));
+  PDT(PdTensorDestroy(&r));
+  PDT(PdTensorDestroy(&x0));
+}
+
+/* The stride-2 direct kernels on odd and even fine grids whose coarse rows give every chunk case (5, 9,
+   13, 17 and 20 coarse points: half chunks, whole ones, a whole one and a short one), channel pairs
+   from 1 x 1 to 4 x 4 and 3 x 5 (a block of 4 output channels and one of 1): the strided convolution
+   and the transpose, outputs and both gradients against im2col + sgemm (StridedCase). The direct
+   kernels must really have run, in the forward and in the input gradient: their results are not
+   bitwise im2col's. */
+static void test_conv3d_direct_strided(void **state)
+{
+  const PetscInt grids[6][3] = {
+    {5, 7, 9},
+    {8, 6, 10},
+    {17, 17, 17},
+    {3, 4, 33},
+    {2, 3, 40},
+    {3, 2, 25}
+  };
+  const PetscInt ch[5][2] = {
+    {1, 1},
+    {1, 4},
+    {2, 3},
+    {4, 4},
+    {3, 5}
+  };
+  for (int t = 0; t < 2; t++) {
+    PetscInt diff[2] = {0, 0};
+    for (int gi = 0; gi < 6; gi++)
+      for (int ci = 0; ci < 5; ci++) StridedCase(t, grids[gi], ch[ci][0], ch[ci][1], 100 + 10 * gi + ci, diff);
+    for (int d = 0; d < 2; d++)
+      if (!diff[d]) fail_msg("%s %s: the direct kernel gave im2col's results bit for bit: did it run?", t ? "transpose" : "stride 2", d ? "input gradient" : "forward");
+  }
+}
+
+/* Gradients through the direct stride-2 kernels against finite differences, on an even fine grid
+   4 x 6 x 10 (coarse 2 x 3 x 5): the strided convolution with a bias, and the fused transpose
+   z + alpha convT(x) onto the even grid */
+static void test_conv3d_direct_strided_grad(void **state)
+{
+  PetscInt old = PdConvSetDirectMax(1000);
+  {
+    PdTensor v[3] = {New(5, 2, 2, 4, 6, 10, 120), New(5, 3, 2, 3, 3, 3, 121), New(1, 3, 0, 0, 0, 0, 122)};
+    Ctx      c = {7, 0, 0, PETSC_TRUE, 2, NULL};
+    Check(&c, 3, v, "direct conv3x3x3 stride 2");
+  }
+  {
+    PdTensor v[3] = {New(5, 2, 3, 2, 3, 5, 123), New(5, 3, 2, 3, 3, 3, 124), New(5, 2, 2, 4, 6, 10, 125)};
+    Ctx      c = {14, 0, 0, PETSC_FALSE, 2, NULL};
+    Check(&c, 3, v, "direct conv3x3x3 transpose stride 2 + z");
+  }
+  PdConvSetDirectMax(old);
 }
 
 static void test_conv_errors(void **state)
@@ -965,6 +1080,6 @@ static void test_unset_grads(void **state)
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_graph),
   cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_channel_mix_fused), cmocka_unit_test(test_channel_major), cmocka_unit_test(test_unset_grads), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
-  cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv3d), cmocka_unit_test(test_conv3d_direct_rows), cmocka_unit_test(test_conv_add), cmocka_unit_test(test_conv_winograd_blocks), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
+  cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv3d), cmocka_unit_test(test_conv3d_direct_rows), cmocka_unit_test(test_conv3d_direct_strided), cmocka_unit_test(test_conv3d_direct_strided_grad), cmocka_unit_test(test_conv_add), cmocka_unit_test(test_conv_winograd_blocks), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
 };
 PDT_MAIN("engine_ops", tests)

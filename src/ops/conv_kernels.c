@@ -77,17 +77,18 @@ void PdConvCol2Im(const float *restrict col, const Geom *g, float *restrict out)
         }
 }
 
-/* ---- direct stride-1 3x3x3 convolution for few channels (dcdm's 3D V-cycles: 4 channels): with
+/* ---- direct stride-1 and stride-2 3x3x3 convolution for few channels (dcdm's 3D V-cycles: 4 channels): with
    Cout that small, sgemm cannot use its register blocking and im2col's 27 Cin rows per point
    dominate. Instead the input rows are copied once with a zero column on each side (and zeros up to
    whole chunks), and each chunk of PD_DIRECT_L output points of up to four output channels is
    accumulated in registers over all 27 Cin taps, three loads of the input row for 12 multiply-adds,
-   before one update of y. In 2D, and from 8 channels on, im2col + sgemm is as fast or faster, so it
+   before one update of y (stride 2: the row split into odd and even columns, so that the three loads
+   stay contiguous). In 2D, and from 8 channels on, im2col + sgemm is as fast or faster, so it
    keeps those (bench_ops -only conv3d has both). ---- */
 static PetscInt conv_direct_max = 16; /* 3D, Cin Cout at or below this: direct (PdConvSetDirectMax) */
 
-/*@ PdConvSetDirectMax - stride-1 3D PdConv3x3 with Cin Cout <= n uses the direct kernel, above it
-  im2col + sgemm (default 16; 0 always im2col). Returns the previous value; for tests and benchmarks. @*/
+/*@ PdConvSetDirectMax - 3D PdConv3x3 (stride 1 or 2) and stride-2 PdConv3x3Transpose with Cin Cout <= n
+  use the direct kernels, above it im2col + sgemm (default 16; 0 always im2col). Returns the previous value; for tests and benchmarks. @*/
 PetscInt PdConvSetDirectMax(PetscInt n)
 {
   PetscInt old    = conv_direct_max;
@@ -105,13 +106,14 @@ static inline PetscInt DirectRow(PetscInt W)
 
 PetscBool PdConvUseDirect(const Geom *g, PetscInt cin, PetscInt cout)
 {
-  return (PetscBool)(g->s == 1 && g->kd == 3 && cin * cout <= conv_direct_max);
+  return (PetscBool)((g->s == 1 || g->s == 2) && g->kd == 3 && cin * cout <= conv_direct_max);
 }
 
-/* floats of the padded copy of x [cin, D, H, W] that PdConvDirect needs */
+/* floats of the padded copy of x [cin, D, H, W] that PdConvDirect needs: stride 1, rows of
+   DirectRow(W); stride 2, two half rows of DirectRow(Wo) - 1 */
 size_t PdConvDirectScratch(PetscInt cin, const Geom *g)
 {
-  return (size_t)cin * g->D * g->H * DirectRow(g->W);
+  return (size_t)cin * g->D * g->H * (g->s == 1 ? DirectRow(g->W) : 2 * (DirectRow(g->Wo) - 1));
 }
 
 /* The direct kernel is plain loops: built for AVX-512, AVX2 and the baseline, chosen at load time */
@@ -124,26 +126,31 @@ size_t PdConvDirectScratch(PetscInt cin, const Geom *g)
 #  define PD_VECTOR_CLONES
 #endif
 
-/* acc[b][l] = sum over the 27 cin taps of output channel co0 + b at (oz, oy, x0 + l), b < NB, l < L; xp is
-   the padded copy, whose entry x0 + l + kx of a row is x's column x0 + l + kx - 1 */
-static inline __attribute__((always_inline)) void DirectChunk(const int NB, const int L, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt co0, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[4][PD_DIRECT_L])
+/* acc[b][l] = sum over the 27 cin taps of output channel co0 + b at output point (oz, oy, x0 + l) of the
+   stride-S convolution, b < NB, l < L. xp is the padded copy of x [cin, D, H, .] in rows of Wp floats.
+   Stride 1: a zero column, then the row; taps kx = 0, 1, 2 of point x0 + l read entries x0 + l + kx.
+   Stride 2: the row's odd columns x[-1] (zero), x[1], x[3], ... then, from Wp / 2 on, its even
+   columns x[0], x[2], ...: taps kx = 0, 1, 2 read odd entry x0 + l, even entry x0 + l, odd entry
+   x0 + l + 1, all three contiguous in l. */
+static inline __attribute__((always_inline)) void DirectChunk(const int NB, const int L, const int S, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt co0, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[4][PD_DIRECT_L])
 {
-  float a1[4][PD_DIRECT_L], a2[4][PD_DIRECT_L]; /* the three column taps in separate sums: independent chains */
+  const PetscInt o1 = S == 1 ? 1 : Wp / 2, o2 = S == 1 ? 2 : 1; /* the offsets of taps kx = 1, 2 */
+  float          a1[4][PD_DIRECT_L], a2[4][PD_DIRECT_L];        /* the three column taps in separate sums: independent chains */
   for (int b = 0; b < NB; b++)
     for (int l = 0; l < L; l++) acc[b][l] = a1[b][l] = a2[b][l] = 0;
   for (PetscInt ci = 0; ci < cin; ci++)
     for (PetscInt kz = 0; kz < 3; kz++) {
-      const PetscInt iz = oz + kz - 1;
+      const PetscInt iz = oz * S + kz - 1;
       if (iz < 0 || iz >= D) continue;
       for (PetscInt ky = 0; ky < 3; ky++) {
-        const PetscInt iy = oy + ky - 1;
+        const PetscInt iy = oy * S + ky - 1;
         const float   *xr = xp + ((ci * D + iz) * H + iy) * Wp + x0;
         float          wv[4][3];
         if (iy < 0 || iy >= H) continue;
         for (int b = 0; b < NB; b++)
           for (int k = 0; k < 3; k++) wv[b][k] = w[((((co0 + b) * cin + ci) * 3 + kz) * 3 + ky) * 3 + k];
         for (int l = 0; l < L; l++) {
-          const float v0 = xr[l], v1 = xr[l + 1], v2 = xr[l + 2];
+          const float v0 = xr[l], v1 = xr[l + o1], v2 = xr[l + o2];
           for (int b = 0; b < NB; b++) {
             acc[b][l] += wv[b][0] * v0;
             a1[b][l] += wv[b][1] * v1;
@@ -156,55 +163,208 @@ static inline __attribute__((always_inline)) void DirectChunk(const int NB, cons
     for (int l = 0; l < L; l++) acc[b][l] += a1[b][l] + a2[b][l];
 }
 
-/* y [cout, D, H, W] += alpha conv(x [cin, D, H, W], w [cout, cin, 3, 3, 3]), stride 1; xp holds
-   PdConvDirectScratch(cin, g) floats */
-PD_VECTOR_CLONES void PdConvDirect(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, float *restrict y, float *restrict xp)
+/* DirectChunk for n points and nb output channels, the block's sizes as constants so that acc stays in
+   registers: a whole chunk, or half of one for a short last chunk */
+static inline __attribute__((always_inline)) void DirectBlock(const int S, PetscInt n, PetscInt nb, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt co0, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[4][PD_DIRECT_L])
 {
-  const PetscInt D = g->D, H = g->H, W = g->W, Wp = DirectRow(W);
-  for (PetscInt r = 0; r < cin * D * H; r++) { /* the padded copy */
+  if (n > PD_DIRECT_L / 2) switch (nb) {
+    case 4:
+      DirectChunk(4, PD_DIRECT_L, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      break;
+    case 3:
+      DirectChunk(3, PD_DIRECT_L, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      break;
+    case 2:
+      DirectChunk(2, PD_DIRECT_L, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      break;
+    default:
+      DirectChunk(1, PD_DIRECT_L, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      break;
+    }
+  else switch (nb) {
+    case 4:
+      DirectChunk(4, PD_DIRECT_L / 2, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      break;
+    case 3:
+      DirectChunk(3, PD_DIRECT_L / 2, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      break;
+    case 2:
+      DirectChunk(2, PD_DIRECT_L / 2, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      break;
+    default:
+      DirectChunk(1, PD_DIRECT_L / 2, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      break;
+    }
+}
+
+/* y [cout, Do, Ho, Wo] += alpha conv(x [cin, D, H, W], w [cout, cin, 3, 3, 3]) with stride S, from the
+   padded copy xp (rows of Wp floats) */
+static inline __attribute__((always_inline)) void DirectRun(const int S, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, PetscInt Wp, float alpha, float *restrict y)
+{
+  const PetscInt Do = g->Do, Ho = g->Ho, Wo = g->Wo;
+  for (PetscInt oz = 0; oz < Do; oz++)
+    for (PetscInt oy = 0; oy < Ho; oy++)
+      for (PetscInt x0 = 0; x0 < Wo; x0 += PD_DIRECT_L) {
+        const PetscInt n = PetscMin(PD_DIRECT_L, Wo - x0);
+        for (PetscInt co0 = 0; co0 < cout; co0 += 4) {
+          const PetscInt nb = PetscMin(4, cout - co0);
+          float          acc[4][PD_DIRECT_L];
+          DirectBlock(S, n, nb, xp, w, cin, co0, g->D, g->H, Wp, oz, oy, x0, acc);
+          for (PetscInt b = 0; b < nb; b++) {
+            float *yr = y + (((co0 + b) * Do + oz) * Ho + oy) * Wo + x0;
+            for (PetscInt l = 0; l < n; l++) yr[l] += alpha * acc[b][l];
+          }
+        }
+      }
+}
+
+/* stride 1: each row with a zero column before it, zeros after it up to Wp */
+PD_VECTOR_CLONES static void DirectStride1(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, float *restrict y, float *restrict xp)
+{
+  const PetscInt W = g->W, Wp = DirectRow(W);
+  for (PetscInt r = 0; r < cin * g->D * g->H; r++) { /* the padded copy */
     float *pr = xp + r * Wp;
     pr[0]     = 0;
     for (PetscInt ix = 0; ix < W; ix++) pr[ix + 1] = x[r * W + ix];
     for (PetscInt ix = W + 1; ix < Wp; ix++) pr[ix] = 0;
   }
-  for (PetscInt oz = 0; oz < D; oz++)
-    for (PetscInt oy = 0; oy < H; oy++)
-      for (PetscInt x0 = 0; x0 < W; x0 += PD_DIRECT_L) {
-        const PetscInt n = PetscMin(PD_DIRECT_L, W - x0);
+  DirectRun(1, xp, w, cin, cout, g, Wp, alpha, y);
+}
+
+/* stride 2: each row split into its odd columns (x[-1] = 0, x[1], x[3], ...) and its even ones (x[0],
+   x[2], ...), each padded with zeros to Wq = DirectRow(Wo) - 1 floats (whole chunks of output points
+   and one more) */
+PD_VECTOR_CLONES static void DirectStride2(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, float *restrict y, float *restrict xp)
+{
+  const PetscInt W = g->W, Wq = DirectRow(g->Wo) - 1, ne = (W + 1) / 2, no = W / 2; /* even, odd columns */
+  for (PetscInt r = 0; r < cin * g->D * g->H; r++) {
+    const float *xr = x + r * W;
+    float       *po = xp + 2 * r * Wq, *pe = po + Wq;
+    po[0] = 0;
+    for (PetscInt m = 1; m <= no; m++) po[m] = xr[2 * m - 1];
+    for (PetscInt m = no + 1; m < Wq; m++) po[m] = 0;
+    for (PetscInt m = 0; m < ne; m++) pe[m] = xr[2 * m];
+    for (PetscInt m = ne; m < Wq; m++) pe[m] = 0;
+  }
+  DirectRun(2, xp, w, cin, cout, g, 2 * Wq, alpha, y);
+}
+
+/* y [cout, Do, Ho, Wo] += alpha conv(x [cin, D, H, W], w [cout, cin, 3, 3, 3]), stride 1 or 2; xp holds
+   PdConvDirectScratch(cin, g) floats */
+void PdConvDirect(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, float *restrict y, float *restrict xp)
+{
+  if (g->s == 1) DirectStride1(x, w, cin, cout, g, alpha, y, xp);
+  else DirectStride2(x, w, cin, cout, g, alpha, y, xp);
+}
+
+/* ---- the transposed stride-2 3x3x3 convolution (the adjoint of the above: col2im's scatter) for the
+   same few channels, gathering instead: a fine point iz is reached from the coarse oz = (iz + 1 - kz) / 2
+   for the kz that make iz + 1 - kz even, i.e. kz = 1 if iz is even and kz = 0, 2 if it is odd, alike in
+   y and x. So per fine row (iz, iy) and chunk of PD_DIRECT_L coarse columns m, the even fine columns
+   2 m take tap kx = 1 of x[m] and the odd ones 2 m + 1 taps kx = 2 of x[m] and kx = 0 of x[m + 1]: two
+   contiguous loads for 3 multiply-adds per output channel, the output interleaved once per chunk. ---- */
+
+/* ev[b][l], od[b][l]: output channel co0 + b at fine points (iz, iy, 2 (m0 + l)) and (iz, iy, 2 (m0 + l)
+   + 1), b < NB, l < L; xp holds x [cin, Do, Ho, .] in rows of Wq floats padded with zeros, w is
+   [cin, cout, 3, 3, 3] */
+static inline __attribute__((always_inline)) void TransposedChunk(const int NB, const int L, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt cout, PetscInt co0, PetscInt Do, PetscInt Ho, PetscInt Wq, PetscInt iz, PetscInt iy, PetscInt m0, float ev[4][PD_DIRECT_L], float od[4][PD_DIRECT_L])
+{
+  float o2[4][PD_DIRECT_L]; /* the odd points' second tap in a separate sum */
+  for (int b = 0; b < NB; b++)
+    for (int l = 0; l < L; l++) ev[b][l] = od[b][l] = o2[b][l] = 0;
+  for (PetscInt ci = 0; ci < cin; ci++)
+    for (PetscInt kz = (iz + 1) % 2; kz < 3; kz += 2) {
+      const PetscInt oz = (iz + 1 - kz) / 2;
+      if (oz >= Do) continue;
+      for (PetscInt ky = (iy + 1) % 2; ky < 3; ky += 2) {
+        const PetscInt oy = (iy + 1 - ky) / 2;
+        const float   *xr = xp + ((ci * Do + oz) * Ho + oy) * Wq + m0;
+        float          wv[4][3];
+        if (oy >= Ho) continue;
+        for (int b = 0; b < NB; b++)
+          for (int k = 0; k < 3; k++) wv[b][k] = w[(((ci * cout + co0 + b) * 3 + kz) * 3 + ky) * 3 + k];
+        for (int l = 0; l < L; l++) {
+          const float v0 = xr[l], v1 = xr[l + 1];
+          for (int b = 0; b < NB; b++) {
+            ev[b][l] += wv[b][1] * v0;
+            od[b][l] += wv[b][2] * v0;
+            o2[b][l] += wv[b][0] * v1;
+          }
+        }
+      }
+    }
+  for (int b = 0; b < NB; b++)
+    for (int l = 0; l < L; l++) od[b][l] += o2[b][l];
+}
+
+/* TransposedChunk for n coarse columns and nb output channels, the sizes as constants */
+static inline __attribute__((always_inline)) void TransposedBlock(PetscInt n, PetscInt nb, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt cout, PetscInt co0, PetscInt Do, PetscInt Ho, PetscInt Wq, PetscInt iz, PetscInt iy, PetscInt m0, float ev[4][PD_DIRECT_L], float od[4][PD_DIRECT_L])
+{
+  if (n > PD_DIRECT_L / 2) switch (nb) {
+    case 4:
+      TransposedChunk(4, PD_DIRECT_L, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      break;
+    case 3:
+      TransposedChunk(3, PD_DIRECT_L, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      break;
+    case 2:
+      TransposedChunk(2, PD_DIRECT_L, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      break;
+    default:
+      TransposedChunk(1, PD_DIRECT_L, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      break;
+    }
+  else switch (nb) {
+    case 4:
+      TransposedChunk(4, PD_DIRECT_L / 2, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      break;
+    case 3:
+      TransposedChunk(3, PD_DIRECT_L / 2, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      break;
+    case 2:
+      TransposedChunk(2, PD_DIRECT_L / 2, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      break;
+    default:
+      TransposedChunk(1, PD_DIRECT_L / 2, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      break;
+    }
+}
+
+PetscBool PdConvUseDirectT(const Geom *g, PetscInt cin, PetscInt cout)
+{
+  return (PetscBool)(g->s == 2 && g->kd == 3 && cin * cout <= conv_direct_max);
+}
+
+size_t PdConvDirectTScratch(PetscInt cin, const Geom *g)
+{
+  return (size_t)cin * g->Do * g->Ho * (DirectRow(g->Wo) - 1);
+}
+
+/* y [cout, D, H, W] += alpha convT(x [cin, Do, Ho, Wo], w [cin, cout, 3, 3, 3]), the transpose of the
+   stride-2 convolution of geometry g; xp holds PdConvDirectTScratch(cin, g) floats */
+PD_VECTOR_CLONES void PdConvDirectT(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, float *restrict y, float *restrict xp)
+{
+  const PetscInt D = g->D, H = g->H, W = g->W, Do = g->Do, Ho = g->Ho, Wo = g->Wo, Wq = DirectRow(Wo) - 1;
+  for (PetscInt r = 0; r < cin * Do * Ho; r++) { /* the padded copy: whole chunks and one more column */
+    float *pr = xp + r * Wq;
+    for (PetscInt m = 0; m < Wo; m++) pr[m] = x[r * Wo + m];
+    for (PetscInt m = Wo; m < Wq; m++) pr[m] = 0;
+  }
+  for (PetscInt iz = 0; iz < D; iz++)
+    for (PetscInt iy = 0; iy < H; iy++)
+      for (PetscInt m0 = 0; m0 < Wo; m0 += PD_DIRECT_L) {
+        const PetscInt n = PetscMin(PD_DIRECT_L, Wo - m0), nodd = PetscMin(n, W / 2 - m0); /* 2 (m0 + l) + 1 < W */
         for (PetscInt co0 = 0; co0 < cout; co0 += 4) {
           const PetscInt nb = PetscMin(4, cout - co0);
-          float          acc[4][PD_DIRECT_L];
-          if (n > PD_DIRECT_L / 2) switch (nb) { /* the block's sizes as constants, so that acc stays in registers */
-            case 4:
-              DirectChunk(4, PD_DIRECT_L, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
-              break;
-            case 3:
-              DirectChunk(3, PD_DIRECT_L, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
-              break;
-            case 2:
-              DirectChunk(2, PD_DIRECT_L, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
-              break;
-            default:
-              DirectChunk(1, PD_DIRECT_L, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
-              break;
-            }
-          else switch (nb) { /* a short last chunk: half the points */
-            case 4:
-              DirectChunk(4, PD_DIRECT_L / 2, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
-              break;
-            case 3:
-              DirectChunk(3, PD_DIRECT_L / 2, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
-              break;
-            case 2:
-              DirectChunk(2, PD_DIRECT_L / 2, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
-              break;
-            default:
-              DirectChunk(1, PD_DIRECT_L / 2, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
-              break;
-            }
+          float          ev[4][PD_DIRECT_L], od[4][PD_DIRECT_L];
+          TransposedBlock(n, nb, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
           for (PetscInt b = 0; b < nb; b++) {
-            float *yr = y + (((co0 + b) * D + oz) * H + oy) * W + x0;
-            for (PetscInt l = 0; l < n; l++) yr[l] += alpha * acc[b][l];
+            float *yr = y + (((co0 + b) * D + iz) * H + iy) * W + 2 * m0;
+            for (PetscInt l = 0; l < nodd; l++) {
+              yr[2 * l] += alpha * ev[b][l];
+              yr[2 * l + 1] += alpha * od[b][l];
+            }
+            for (PetscInt l = nodd; l < n; l++) yr[2 * l] += alpha * ev[b][l];
           }
         }
       }

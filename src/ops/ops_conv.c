@@ -155,6 +155,7 @@ static PetscErrorCode ConvBackward(PdTensor y)
   float      *col, *wf              = NULL;
   const float alpha = y->farg[0];
   PetscBool   direct, wino;
+  size_t      ds;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_ConvBwd, 0, 0, 0, 0));
@@ -168,9 +169,11 @@ static PetscErrorCode ConvBackward(PdTensor y)
     PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)Kt * g.C, (void **)&wf));
     FlipKernel(w->data, cout, g.C, g.kd, wf);
   }
-  direct = PdConvUseDirect(&g, g.C, cout);                                                                                                                  /* dx by the direct kernel; dW stays an sgemm */
-  wino   = (PetscBool)(x->grad && PdConvUseWinograd(&g, cout, g.C));                                                                                        /* dx by Winograd, after the loop */
-  PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * PetscMax((size_t)PetscMax(K, Kt) * S, direct ? PdConvDirectScratch(cout, &gt) : 0), (void **)&col)); /* every entry written before it is read */
+  direct = PdConvUseDirect(&g, g.C, cout);                           /* dx by a direct kernel (stride 2: the transposed one); dW stays an sgemm */
+  wino   = (PetscBool)(x->grad && PdConvUseWinograd(&g, cout, g.C)); /* dx by Winograd, after the loop */
+  ds     = !direct ? 0 : g.s == 1 ? PdConvDirectScratch(cout, &gt)
+                                  : PdConvDirectTScratch(cout, &g);
+  PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * PetscMax((size_t)PetscMax(K, Kt) * S, ds), (void **)&col)); /* every entry written before it is read */
   for (PetscInt n = 0; n < B; n++) {
     const float *dy = y->grad + n * cout * S;
     if (w->grad) {
@@ -179,7 +182,8 @@ static PetscErrorCode ConvBackward(PdTensor y)
     }
     if (b && b->grad) BiasGrad(dy, b->grad, alpha, cout, S);
     if (!x->grad || wino) continue;
-    if (direct) PdConvDirect(dy, wf, cout, g.C, &gt, alpha, x->grad + n * g.C * Si, col);
+    if (direct && wf) PdConvDirect(dy, wf, cout, g.C, &gt, alpha, x->grad + n * g.C * Si, col);
+    else if (direct) PdConvDirectT(dy, w->data, cout, g.C, &g, alpha, x->grad + n * g.C * Si, col); /* W^T dy, col2im'd: the transpose of dy */
     else if (wf) {
       PdConvIm2Col(dy, &gt, col);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.C, S, Kt, alpha, wf, Kt, col, S, 1.0f, x->grad + n * g.C * Si, S); /* dx += alpha Wf col(dy) */
@@ -277,21 +281,26 @@ static PetscErrorCode ConvTBackward(PdTensor y)
   PetscInt    B = x->shape[0], cin = x->shape[1], cout, K, S, So;
   float      *col;
   const float alpha = y->farg[0];
+  PetscBool   direct;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_ConvBwd, 0, 0, 0, 0));
   PetscCall(CheckConv("PdConv3x3Transpose", x, w, b, y->iarg[0], PETSC_TRUE, y->shape + 2, &g));
   cout = g.C;
   K    = cout * g.kd * 9;
-  S    = g.Do * g.Ho * g.Wo;                                                           /* x's grid */
-  So   = g.D * g.H * g.W;                                                              /* y's grid */
-  PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)K * S, (void **)&col)); /* every entry written before it is read */
+  S    = g.Do * g.Ho * g.Wo; /* x's grid */
+  So   = g.D * g.H * g.W;    /* y's grid */
+  /* dx = alpha Wm col(dy) is the convolution of dy with w as [Cin, Cout, ...] weights: direct for few channels */
+  direct = (PetscBool)(x->grad && PdConvUseDirect(&g, cout, cin));
+  PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * PetscMax((size_t)K * S, direct ? PdConvDirectScratch(cout, &g) : 0), (void **)&col)); /* every entry written before it is read */
   for (PetscInt n = 0; n < B; n++) {
     const float *dy = y->grad + n * cout * So;
     if (b && b->grad) BiasGrad(dy, b->grad, alpha, cout, So);
-    PdConvIm2Col(dy, &g, col);                                                                                                                 /* the forward's col2im, adjoint: im2col of dy */
-    if (x->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cin, S, K, alpha, w->data, K, col, S, 1.0f, x->grad + n * cin * S, S); /* dx += alpha Wm col(dy) */
-    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cin, K, S, alpha, x->data + n * cin * S, S, col, S, 1.0f, w->grad, K);   /* dWm += alpha x col(dy)^T */
+    if (direct) PdConvDirect(dy, w->data, cout, cin, &g, alpha, x->grad + n * cin * S, col); /* before col holds im2col(dy) */
+    if (!w->grad && direct) continue;
+    PdConvIm2Col(dy, &g, col);                                                                                                                            /* the forward's col2im, adjoint: im2col of dy */
+    if (x->grad && !direct) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cin, S, K, alpha, w->data, K, col, S, 1.0f, x->grad + n * cin * S, S); /* dx += alpha Wm col(dy) */
+    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cin, K, S, alpha, x->data + n * cin * S, S, col, S, 1.0f, w->grad, K);              /* dWm += alpha x col(dy)^T */
   }
   AddendGrad(y);
   PetscCall(PetscLogFlops(2.0 * B * cin * K * S * ((w->grad ? 1 : 0) + (x->grad ? 1 : 0))));
@@ -302,11 +311,12 @@ static PetscErrorCode ConvTBackward(PdTensor y)
 /* y = z + alpha (convT(x, w) + b) onto grid (NULL: (n-1)s+1 per side, or z's grid) */
 static PetscErrorCode ConvTForward(const char *op, PdTensor z, PetscReal alpha, PdTensor x, PdTensor w, PdTensor b, PetscInt stride, const PetscInt grid[], PdTensor *out)
 {
-  PdTape   tape;
-  PdTensor y;
-  Geom     g;
-  PetscInt shape[5], cin, cout, K, S, So;
-  float   *col;
+  PdTape    tape;
+  PdTensor  y;
+  Geom      g;
+  PetscInt  shape[5], cin, cout, K, S, So;
+  float    *col;
+  PetscBool direct;
 
   PetscFunctionBegin;
   PetscCall(ConvTape(z, x, w, b, &tape));
@@ -323,12 +333,16 @@ static PetscErrorCode ConvTForward(const char *op, PdTensor z, PetscReal alpha, 
   OutShape(x, cout, g.D, g.H, g.W, shape);
   PetscCall(NewConvNode(op, PD_OP_CONV3X3_T, tape, z, alpha, x, w, b, stride, shape, ConvTBackward, &y));
   PetscCall(PetscLogEventBegin(PD_EVENT_Conv, 0, 0, 0, 0));
-  PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)K * S, (void **)&col)); /* every entry written before it is read */
+  direct = PdConvUseDirectT(&g, cin, cout);
+  PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (direct ? PdConvDirectTScratch(cin, &g) : (size_t)K * S), (void **)&col)); /* every entry written before it is read */
   PetscCall(StartOutput(z, y->data, y->size));
   for (PetscInt n = 0; n < x->shape[0]; n++) {
     float *yn = y->data + n * cout * So;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, S, cin, (float)alpha, w->data, K, x->data + n * cin * S, S, 0.0f, col, S); /* col = alpha Wm^T x_n */
-    PdConvCol2Im(col, &g, yn);
+    if (direct) PdConvDirectT(x->data + n * cin * S, w->data, cin, cout, &g, (float)alpha, yn, col);
+    else {
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, S, cin, (float)alpha, w->data, K, x->data + n * cin * S, S, 0.0f, col, S); /* col = alpha Wm^T x_n */
+      PdConvCol2Im(col, &g, yn);
+    }
     if (b) AddBias(yn, b->data, (float)alpha, cout, So);
   }
   PetscCall(PetscLogFlops(2.0 * x->shape[0] * cin * K * S));

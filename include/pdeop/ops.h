@@ -77,8 +77,9 @@ PETSC_EXTERN PetscErrorCode PdSpectralConvCB(PdTensor, PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3Transpose(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3TransposeTo(PdTensor, PdTensor, PdTensor, PetscInt, const PetscInt[], PdTensor *);
-/* PdConvSetDirectMax(n): stride-1 3x3x3 convolutions with Cin Cout <= n use a direct row-stencil
-   kernel, the others im2col + sgemm (default 16; 0: always im2col); returns the previous value */
+/* PdConvSetDirectMax(n): 3x3x3 convolutions with Cin Cout <= n (stride 1 and 2, their transposes at
+   stride 2, and the input gradients) use direct register-blocked kernels, the others im2col + sgemm
+   (default 16; 0: always im2col; weight gradients are always sgemm); returns the previous value */
 PETSC_EXTERN PetscInt       PdConvSetDirectMax(PetscInt);
 /* PdConvSetWinogradMin(n): stride-1 2D 3x3 convolutions (and their input gradients) with min(Cin, Cout)
    >= n use Winograd F(2x2,3x3), the others im2col + sgemm (default 16; 0 never). Returns the old value. */

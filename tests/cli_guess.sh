@@ -25,6 +25,7 @@ check "solve_seconds_zero_guess reported" 'a > 0' "$(jget g7.json solve_seconds_
 $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type jacobi -ksp_rtol 1e-3 -seed 7 -report z7.json -quiet
 check "the comparison solve is the plain zero-guess solve" 'a == b' "$(jget g7.json iterations_zero_guess)" "$(jget z7.json iterations)"
 check "both solves reach the same solution" 'a/b - 1 < 1e-3 && b/a - 1 < 1e-3' "$(jget g7.json u_max)" "$(jget z7.json u_max)"
+expect_fail "-compare_zero_guess without a guess" "give -ksp_guess_type too" $P solve darcy -da_grid_x 17 -compare_zero_guess
 out="$($P solve darcy "${g[@]}" -seed 7 -compare_zero_guess)"
 echo "$out" | grep -q "initial guess: $(jget g7.json iterations) iterations.*zero initial guess: $(jget g7.json iterations_zero_guess) iterations" && ok "summary prints both solves" || bad "summary: $out"
 

@@ -43,7 +43,8 @@ expect_fail "-labelled_fraction 0" "-labelled_fraction must be in (0, 1]" "$P" t
 expect_fail "-labelled_fraction 1.5" "-labelled_fraction must be in (0, 1]" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -loss hybrid -labelled_fraction 1.5
 expect_fail "-labelled_fraction without a value" "-labelled_fraction" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -loss hybrid -labelled_fraction
 expect_fail "-labelled_fraction that labels no sample" "labels no sample" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -loss hybrid -labelled_fraction 0.01
-expect_fail "-residual_weight -1" "-residual_weight must be 0 or more" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -loss hybrid -residual_weight -1
+expect_fail "-residual_weight -1" "-residual_weight must be in" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -loss hybrid -residual_weight -1
+expect_fail "-residual_weight 1e300 (beyond float)" "-residual_weight must be in" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -loss hybrid -residual_weight 1e300
 expect_fail "-residual_weight without a value" "-residual_weight" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -loss hybrid -residual_weight
 expect_fail "-residual_weight with a data loss" "are for -loss hybrid" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -residual_weight 2
 expect_fail "-residual_pc_type with a data loss" "is for -loss residual or hybrid" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -residual_pc_type jacobi

@@ -60,6 +60,11 @@ static PetscErrorCode SetFromOptions_Darcy(PdProblem p)
   PetscCheck(s->seed >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
   PetscCheck(s->coef != 2 || s->afile[0], p->comm, PETSC_ERR_ARG_WRONG, "-darcy_coefficient file needs -darcy_coefficient_file a.h5");
   PetscCheck(s->aindex >= -1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-darcy_coefficient_index must be 0 or more, got %" PetscInt_FMT, s->aindex);
+  if (s->compare_zero) {
+    PetscBool guess;
+    PetscCall(PetscOptionsHasName(NULL, p->prefix, "-ksp_guess_type", &guess));
+    PetscCheck(guess, p->comm, PETSC_ERR_ARG_WRONG, "-compare_zero_guess compares an initial guess with a zero one: give -ksp_guess_type too (nop, fischer, pod)");
+  }
   PetscCall(DMDestroy(&s->da));
   PetscCall(PdMeshCreateDA(p->comm, 2, 85, &s->da));
   PetscCall(PdFieldOutputReadOptions(p->comm, p->prefix, &s->out));

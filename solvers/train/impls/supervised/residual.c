@@ -309,7 +309,7 @@ PetscErrorCode PdSupervisedPhysicsSetUp(PdObjective_Supervised *s, MPI_Comm comm
 PetscErrorCode PdSupervisedSetHybrid(PdObjective_Supervised *s, MPI_Comm comm, PetscReal weight, PetscReal fraction)
 {
   PetscFunctionBegin;
-  PetscCheck(weight >= 0 && PetscIsNormalReal(weight + 1), comm, PETSC_ERR_ARG_OUTOFRANGE, "-residual_weight must be 0 or more, got %g", (double)weight);
+  PetscCheck(weight >= 0 && PetscIsNormalReal(weight + 1) && weight <= 1e30, comm, PETSC_ERR_ARG_OUTOFRANGE, "-residual_weight must be in [0, 1e30] (the loss is float), got %g", (double)weight);
   PetscCheck(fraction > 0 && fraction <= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-labelled_fraction must be in (0, 1], got %g", (double)fraction);
   s->loss              = PD_LOSS_HYBRID;
   s->metric            = PD_LOSS_REL_L2;

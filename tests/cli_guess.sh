@@ -44,6 +44,7 @@ $P solve -f sys.petsc -ksp_type cg -pc_type jacobi -ksp_rtol 1e-3 -ksp_guess_typ
 # a matrix file whose unknowns are a square number but not a square grid (16 x 4 = 8 x 8): refused
 $P solve poisson -da_grid_x 16 -da_grid_y 4 -o_system p16x4.petsc -quiet
 expect_fail "a 16 x 4 system read as 8 x 8" "row 0 couples to 16, not a grid neighbour" $P solve -f p16x4.petsc -ksp_type cg -pc_type jacobi -ksp_guess_type nop -ksp_guess_nop_model m.h5
+expect_fail "a guess model that does not fit the grid is named" "guess's model 'm.h5' cannot run on this 16 x 4 grid" $P solve poisson -da_grid_x 16 -da_grid_y 4 -ksp_guess_type nop -ksp_guess_nop_model m.h5
 # a KSP with an initial guess of its own (the cavity's pressure: the last step's) keeps it
 $P solve cavity -re 100 -n 17 -steady_tol 1e-2 -pressure_ksp_type cg -report c0.json -quiet
 $P solve cavity -re 100 -n 17 -steady_tol 1e-2 -pressure_ksp_type cg -pressure_ksp_guess_type nop -pressure_ksp_guess_nop_model m.h5 -report c1.json -quiet

@@ -288,7 +288,17 @@ static PetscErrorCode Evaluate(KSPGuess guess, PetscInt M, PetscInt N, const flo
   PetscCall(PdTapeReset(g->tape));
   PetscCall(PdTapeInput(g->tape, 4, (PetscInt[]){1, 1, N, M}, &x));
   PetscCall(PetscArraycpy(x->data, in, M * N));
-  PetscCall(NOpForward(g->nop, g->tape, x, &y));
+  { /* a model that cannot run on this grid: say which model the guess is (the model's own message names its option) */
+    PetscErrorCode ierr;
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = NOpForward(g->nop, g->tape, x, &y);
+    PetscCall(PetscPopErrorHandler());
+    if (ierr) {
+      const char *text = NULL, *specific = NULL;
+      PetscErrorMessage(ierr, &text, (char **)&specific);
+      SETERRQ(comm, ierr, "The nop initial guess's model '%s' cannot run on this %" PetscInt_FMT " x %" PetscInt_FMT " grid: %s", g->file, M, N, specific && specific[0] ? specific : (text ? text : "(no message)"));
+    }
+  }
   PetscCheck(y->size == M * N, comm, PETSC_ERR_ARG_INCOMP, "The model '%s' predicts %" PetscInt_FMT " values from a %" PetscInt_FMT " x %" PetscInt_FMT " field; the nop initial guess needs one value per unknown (%" PetscInt_FMT ")", g->file, y->size, M, N, M * N);
   for (PetscInt i = 0; i < M * N; i++) bad += (PetscInt)PetscIsInfOrNanReal((PetscReal)y->data[i]);
   PetscCheck(!bad, comm, PETSC_ERR_FP, "The model '%s' predicts %" PetscInt_FMT " NaN or Inf values: its parameters or normalisation are damaged, or the system lies far outside its training data", g->file, bad);

@@ -585,7 +585,11 @@ PetscErrorCode NOpPredict(NOp nop, const PdDataset *in, PetscInt bs, PdDataset *
     PetscCall(PetscArraycpy(out->outputs + (size_t)s0 * osize, y->data, n * osize));
   }
   PetscCall(PdTapeDestroy(&tape));
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, out->outputs, (PetscMPIInt)(in->N * osize), MPI_FLOAT, MPI_SUM, nop->comm));
+  {
+    PetscMPIInt cnt;
+    PetscCall(PetscMPIIntCast(in->N * osize, &cnt)); /* an error past 2^31 values, not a silent wrap */
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, out->outputs, cnt, MPI_FLOAT, MPI_SUM, nop->comm));
+  }
   {
     PetscInt bad = 0, n = in->N * osize;
     for (PetscInt i = 0; i < n; i++) bad += (PetscInt)PetscIsInfOrNanReal((PetscReal)out->outputs[i]);

@@ -199,7 +199,11 @@ PetscErrorCode PdParamsGetBufferSize(PdParams params, PetscInt *n)
 PetscErrorCode PdParamsAllreduceGrad(PdParams params, float scale)
 {
   PetscFunctionBegin;
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, params->grad, (PetscMPIInt)params->size, MPI_FLOAT, MPI_SUM, params->comm));
+  {
+    PetscMPIInt cnt;
+    PetscCall(PetscMPIIntCast(params->size, &cnt));
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, params->grad, cnt, MPI_FLOAT, MPI_SUM, params->comm));
+  }
   if (scale != 1.0f)
     for (PetscInt i = 0; i < params->size; i++) params->grad[i] *= scale;
   PetscFunctionReturn(0);

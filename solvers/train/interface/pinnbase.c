@@ -107,7 +107,11 @@ static PetscErrorCode GradStats(MPI_Comm comm, PdParams params, double *gmax, do
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PdParamsGetArrays(params, NULL, &g));
   PetscCall(PdParamsGetBufferSize(params, &nbuf));
-  if (size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, g, (PetscMPIInt)nbuf, MPI_FLOAT, MPI_SUM, comm));
+  if (size > 1) {
+    PetscMPIInt cnt;
+    PetscCall(PetscMPIIntCast(nbuf, &cnt));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, g, cnt, MPI_FLOAT, MPI_SUM, comm));
+  }
   PetscCall(PdParamsGetNumber(params, &n));
   *gmax  = 0;
   *gmean = 0;

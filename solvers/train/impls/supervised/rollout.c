@@ -336,7 +336,11 @@ PetscErrorCode PdRolloutPredict(NOp nop, const PdDataset *in, PetscInt steps, Pe
   }
   PetscCall(PdTapeDestroy(&tape));
   PetscCall(PetscFree2(idx, pred));
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, out->outputs, (PetscMPIInt)(in->N * steps * per), MPI_FLOAT, MPI_SUM, comm));
+  {
+    PetscMPIInt cnt;
+    PetscCall(PetscMPIIntCast(in->N * steps * per, &cnt)); /* an error past 2^31 values, not a silent wrap */
+    PetscCall(MPIU_Allreduce(MPI_IN_PLACE, out->outputs, cnt, MPI_FLOAT, MPI_SUM, comm));
+  }
   out->N        = in->N;
   out->out_ndim = in->in_ndim;
   out->out_shape[0] = in->N;

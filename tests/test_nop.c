@@ -79,7 +79,7 @@ static void test_mlp_param_gradients(void **state)
   double   maxdiff = 0, maxg = 0;
   PDT(MakeMLP(2, 1, &nop));
   PDT(NOpGetParams(nop, &p));
-  PDT(PdParamsGetSize(p, &n));
+  PDT(PdParamsGetBufferSize(p, &n));
   PDT(PdParamsGetArrays(p, &data, &grad));
   PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
   PDT(PetscMalloc1(n, &g0));
@@ -338,7 +338,7 @@ static void test_fno_reference(void **state)
     PDT(PdTapeInput(tape, sd + 2, sh, &x));
     for (PetscInt i = 0; i < x->size; i++) x->data[i] = (float)sin(0.37 * i) + 0.5f;
     PDT(NOpGetParams(f, &ps));
-    PDT(PdParamsGetSize(ps, &np));
+    PDT(PdParamsGetBufferSize(ps, &np));
     PDT(PdParamsGetArrays(ps, &pd, &pg));
     PDT(PdParamsZeroGrad(ps));
     PDT(NOpForward(f, tape, x, &y));

@@ -86,7 +86,7 @@ static void test_divergence_keeps_checkpoint(void **state)
   PDT(PdOptimSetLearningRate(opt, 1e-2));
   PDT(PdTrainerTrain(tr));
   PDT(NOpGetParams(nop, &p0));
-  PDT(PdParamsGetSize(p0, &n));
+  PDT(PdParamsGetBufferSize(p0, &n));
   PDT(PdParamsGetArrays(p0, &d0, &g));
   PDT(PetscMalloc1(n, &saved));
   PDT(PetscArraycpy(saved, d0, n));

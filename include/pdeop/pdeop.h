@@ -16,6 +16,7 @@
 #include <pdeop/progress.h>
 #include <pdeop/options.h>
 #include <pdeop/registry.h>
+#include <pdeop/parallel.h>
 /* floor 2: meshes */
 #include <pdeop/mesh.h>
 #include <pdeop/field.h>

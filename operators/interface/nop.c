@@ -1,6 +1,7 @@
 /* The NOp model object: type registry, options, set-up of parameters, forward dispatch, and
    checkpoints that rebuild a model from the file alone. */
 #include "interface/nopimpl.h"
+#include <pdeop/parallel.h>
 #include <pdeop/options.h>
 #include <pdeop/io.h>
 #include <pdeop/registry.h>
@@ -553,8 +554,7 @@ PetscErrorCode NOpPredict(NOp nop, const PdDataset *in, PetscInt bs, PdDataset *
   PetscCall(NOpCheckData(nop, in, PETSC_FALSE, "input"));
   PetscCallMPI(MPI_Comm_rank(nop->comm, &rank));
   PetscCallMPI(MPI_Comm_size(nop->comm, &size));
-  lo = (PetscInt)(((PetscInt64)in->N * rank) / size);
-  hi = (PetscInt)(((PetscInt64)in->N * (rank + 1)) / size);
+  PetscCall(PdRankRange(nop->comm, in->N, &lo, &hi));
   PetscCall(PetscMemzero(out, sizeof(*out)));
   PetscCall(PdTapeCreate(nop->comm, &tape));
   PetscCall(PdTapeSetGradEnabled(tape, PETSC_FALSE));

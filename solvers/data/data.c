@@ -1,6 +1,7 @@
 /* `pdeop data`'s driver over any PdProblem in data mode: each rank draws its contiguous share of
    the sample indices (the stream of sample i is (seed, i): the same file for any number of ranks),
    rank 0 gathers them into one dataset with the recipe's attributes; progress and timing. */
+#include <pdeop/parallel.h>
 #include <pdeop/problem.h>
 #include <pdeop/progress.h>
 #include <pdeop/tensor.h>
@@ -54,8 +55,7 @@ PetscErrorCode PdDatasetGenerate(PdProblem p, PetscInt n, PdDataset *ds, PdDict 
   for (PetscInt d = 0; d < no; d++) osz *= so[d];
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  lo = (PetscInt)(((PetscInt64)n * rank) / size);
-  hi = (PetscInt)(((PetscInt64)n * (rank + 1)) / size);
+  PetscCall(PdRankRange(comm, n, &lo, &hi));
   PetscCall(PetscMalloc2((size_t)PetscMax(hi - lo, 1) * isz, &ins, (size_t)PetscMax(hi - lo, 1) * osz, &outs));
   PetscCall(PdProgressBegin(comm, label, (hi - lo) * units, &prog));
   PetscCall(PetscTime(&t0));

@@ -3,6 +3,7 @@
    MPI_Allreduce, the optimizer and its schedule, divergence stops, the best model, the CSV log and
    the curve PNG (trainlog.c), checkpoints and exact resume; the objective (solvers/train/impls/) gives the loss. */
 #include "../trainimpl.h"
+#include <pdeop/parallel.h>
 #include <sys/resource.h>
 #include <pdeop/options.h>
 #include <pdeop/progress.h>
@@ -341,7 +342,9 @@ static PetscErrorCode Step(PdTrainer t, PetscInt s, PetscInt B, PetscInt step, d
     }
     PetscCall(PdParamsAllreduceGrad(t->params, 1.0f / (float)B));
   } else {
-    PetscInt lo = s + (PetscInt)(((PetscInt64)B * rank) / size), hi = s + (PetscInt)(((PetscInt64)B * (rank + 1)) / size);
+    PetscInt lo, hi;
+    PetscCall(PdRankRange(t->comm, B, &lo, &hi));
+    lo += s, hi += s;
     if (hi > lo && obj->ops->lossgrad) {
       double l = 0;
       PetscCall((*obj->ops->lossgrad)(obj, t, hi - lo, t->perm + lo, B, &l));

@@ -2,6 +2,7 @@
    steps, feeding predictions back, the exact gradient recomputed step by step; its evaluation over
    all output snapshots and its predictions (PdRolloutPredict). */
 #include "supervised.h"
+#include <pdeop/parallel.h>
 
 /*
   Time series for recurrent models. A dataset of `pdeop data ns` holds snapshots t = 1..D as the
@@ -255,8 +256,7 @@ PetscErrorCode PdTrainerEvaluateRollout(PdTrainer t, const PdDataset *ds, PdLoss
   PetscCall(PdRolloutCheckSeries(sup->nop, ds, "evaluation", 1));
   PetscCallMPI(MPI_Comm_rank(t->comm, &rank));
   PetscCallMPI(MPI_Comm_size(t->comm, &size));
-  lo = (PetscInt)(((PetscInt64)ds->N * rank) / size);
-  hi = (PetscInt)(((PetscInt64)ds->N * (rank + 1)) / size);
+  PetscCall(PdRankRange(t->comm, ds->N, &lo, &hi));
   PetscCall(PetscCalloc2(ds->N + 1, &err, K, &step)); /* err[N]: the copy-last baseline's sum */
   PetscCall(PetscMalloc2(bs, &idx, (size_t)bs * K * per, &pred));
   for (PetscInt s = lo; s < hi; s += bs) {
@@ -320,8 +320,7 @@ PetscErrorCode PdRolloutPredict(NOp nop, const PdDataset *in, PetscInt steps, Pe
   PetscCheck(in->in_ndim == in_nd + 1 && in->in_shape[1] >= in_s[0], comm, PETSC_ERR_ARG_SIZ, "The model starts from %" PetscInt_FMT " snapshots [t_in, grid]; the data's inputs have %" PetscInt_FMT " channels and %d dimensions", in_s[0], in->in_shape[1], in->in_ndim - 1);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  lo  = (PetscInt)(((PetscInt64)in->N * rank) / size);
-  hi  = (PetscInt)(((PetscInt64)in->N * (rank + 1)) / size);
+  PetscCall(PdRankRange(comm, in->N, &lo, &hi));
   per = in->in_size / in->in_shape[1];
   PetscCall(PetscMemzero(out, sizeof(*out)));
   PetscCall(PetscCalloc1((size_t)in->N * steps * per, &out->outputs));

@@ -2,6 +2,7 @@
    dataset's (input, output) pairs, its test error as the epoch's metric, NOp checkpoints; and the
    trainer functions that go with it (PdTrainerCreate from a model, data, loss, normalisation). */
 #include "supervised.h"
+#include <pdeop/parallel.h>
 #include <pdeop/options.h>
 
 const char *const PdLossTypes[] = {"mse", "rel_l2", "residual", "hybrid", "PdLossType", "PD_LOSS_", NULL};
@@ -466,8 +467,7 @@ PetscErrorCode PdTrainerEvaluate(PdTrainer t, const PdDataset *ds, PdLossType me
   PetscCall(CheckCompatible(s, t->comm, ds, "evaluation"));
   PetscCallMPI(MPI_Comm_rank(t->comm, &rank));
   PetscCallMPI(MPI_Comm_size(t->comm, &size));
-  lo = (PetscInt)(((PetscInt64)ds->N * rank) / size);
-  hi = (PetscInt)(((PetscInt64)ds->N * (rank + 1)) / size);
+  PetscCall(PdRankRange(t->comm, ds->N, &lo, &hi));
   PetscCall(PetscCalloc1(ds->N, &err));
   PetscCall(PetscMalloc1(t->batch_size, &idx));
   /* the training tape with gradients off: its arena, grown by training steps, holds a forward pass

@@ -44,6 +44,8 @@ typedef struct {
   const double *values;
 } PdCheckpointArray;
 PETSC_EXTERN PetscErrorCode PdCheckpointWriteArrays(MPI_Comm, const char[], PdDict, PdParams, PdOptim, PetscInt, PdDict, PetscInt, const PdCheckpointArray[]);
+/* A dataset (PdDatasetWrite) with float64 arrays beside it, in the same atomic write ("group/name" allowed). */
+PETSC_EXTERN PetscErrorCode PdDatasetWriteArrays(MPI_Comm, const char[], const PdDataset *, PetscInt, const PdCheckpointArray[]);
 PETSC_EXTERN PetscErrorCode PdCheckpointReadArray(MPI_Comm, const char[], const char[], PetscInt, double[]);
 /* Read the metadata only (to rebuild a model before loading its parameters). */
 PETSC_EXTERN PetscErrorCode PdCheckpointReadMeta(MPI_Comm, const char[], PdDict *, PetscInt *);

@@ -3,6 +3,7 @@
 #include <pdeop/io.h>
 #include <pdeop/ops.h>
 #include "h5impl.h"
+#include <string.h>
 
 #define PD_CHECKPOINT_FORMAT    "pdeop checkpoint 1"
 #define PD_CHECKPOINT_MAX_EPOCH 1000000000          /* epochs or steps: far beyond any run, far below PetscInt's range */
@@ -19,13 +20,32 @@ typedef struct {
 } CkptCtx;
 
 /* one float64 array at the root, chunked (16 MB at most) with a Fletcher-32 checksum */
-static PetscErrorCode WriteDoubles(hid_t f, const PdCheckpointArray *a, const char *file)
+/* one float64 array a->name, chunked with a Fletcher-32 checksum; "group/name" makes the group
+   (one level, no timestamps) when it is not there yet */
+PetscErrorCode WriteDoubles(hid_t f, const PdCheckpointArray *a, const char *file)
 {
-  hsize_t n = (hsize_t)a->n, chunk = PetscMax(1, PetscMin(n, (hsize_t)1 << 21));
-  hid_t   sp = H5Screate_simple(1, &n, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE), ds;
-  herr_t  e;
+  hsize_t     n = (hsize_t)a->n, chunk = PetscMax(1, PetscMin(n, (hsize_t)1 << 21));
+  hid_t       sp, dcpl, ds;
+  herr_t      e;
+  const char *slash = strchr(a->name, '/');
 
   PetscFunctionBegin;
+  if (slash) {
+    char  group[256];
+    hid_t gcpl, g;
+    PetscCheck((size_t)(slash - a->name) < sizeof(group), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "Array name %s: its group name is too long", a->name);
+    PetscCall(PetscStrncpy(group, a->name, (size_t)(slash - a->name) + 1));
+    if (H5Lexists(f, group, H5P_DEFAULT) <= 0) {
+      gcpl = H5Pcreate(H5P_GROUP_CREATE);
+      H5Pset_obj_track_times(gcpl, 0); /* the same run gives the same file */
+      g = H5Gcreate2(f, group, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+      H5Pclose(gcpl);
+      PetscCheck(g >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot make group %s in '%s'", group, file);
+      H5Gclose(g);
+    }
+  }
+  sp   = H5Screate_simple(1, &n, NULL);
+  dcpl = H5Pcreate(H5P_DATASET_CREATE);
   H5Pset_obj_track_times(dcpl, 0);
   H5Pset_chunk(dcpl, 1, &chunk);
   H5Pset_fletcher32(dcpl);

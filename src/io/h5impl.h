@@ -22,6 +22,8 @@ PETSC_INTERN PetscErrorCode OpenRead(MPI_Comm, const char[], hid_t *);
 PETSC_INTERN PetscErrorCode ReadFloat(MPI_Comm, hid_t, const char *, const char *, PetscBool, int, int *, PetscInt[], float **);
 /* one float32 array, chunked with a Fletcher-32 checksum */
 PETSC_INTERN PetscErrorCode WriteFloat(hid_t, const char *, int, const PetscInt[], const float *, const char *);
+/* one float64 array, chunked with a Fletcher-32 checksum; "group/name" makes the group (checkpoint.c) */
+PETSC_INTERN PetscErrorCode WriteDoubles(hid_t, const PdCheckpointArray *, const char *);
 PETSC_INTERN PetscErrorCode PdDatasetCheckRange(MPI_Comm, const char[], PdDataset *);
 /* run writer(f) on rank 0 into file.tmp, rename, and tell every rank whether it worked */
 typedef PetscErrorCode (*Writer)(hid_t, const char *, void *);

@@ -627,13 +627,21 @@ PetscErrorCode AtomicWrite(MPI_Comm comm, const char file[], Writer w, void *ctx
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode DatasetWriter(hid_t f, const char *file, void *ctx)
+typedef struct {
+  const PdDataset         *ds;
+  PetscInt                 narrays;
+  const PdCheckpointArray *arrays;
+} DatasetCtx;
+
+static PetscErrorCode DatasetWriter(hid_t f, const char *file, void *vctx)
 {
-  const PdDataset *ds = (const PdDataset *)ctx;
-  hid_t            root;
-  PetscErrorCode   ierr;
+  const DatasetCtx *c  = (const DatasetCtx *)vctx;
+  const PdDataset  *ds = c->ds;
+  hid_t             root;
+  PetscErrorCode    ierr;
 
   PetscFunctionBegin;
+  for (PetscInt k = 0; k < c->narrays; k++) PetscCall(WriteDoubles(f, &c->arrays[k], file));
   PetscCall(WriteFloat(f, "inputs", ds->in_ndim, ds->in_shape, ds->inputs, file));
   PetscCall(WriteSpatialDims(f, "inputs", ds->in_ndim, file));
   if (ds->outputs) {
@@ -651,41 +659,21 @@ static PetscErrorCode DatasetWriter(hid_t f, const char *file, void *ctx)
 PetscErrorCode PdDatasetWrite(MPI_Comm comm, const char file[], const PdDataset *ds)
 {
   PetscFunctionBegin;
+  PetscCall(PdDatasetWriteArrays(comm, file, ds, 0, NULL));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdDatasetWriteArrays - PdDatasetWrite with float64 arrays beside the dataset in the same atomic
+  write (a name "group/array" makes the group), e.g. a run's history @*/
+PetscErrorCode PdDatasetWriteArrays(MPI_Comm comm, const char file[], const PdDataset *ds, PetscInt narrays, const PdCheckpointArray arrays[])
+{
+  DatasetCtx c = {ds, narrays, arrays};
+
+  PetscFunctionBegin;
   PetscCheck(ds->N > 0 && ds->inputs, comm, PETSC_ERR_ARG_WRONG, "Refusing to write '%s': the dataset has no samples", file);
   PetscCheck(ds->in_ndim >= 2 && ds->in_shape[0] == ds->N && (!ds->outputs || (ds->out_ndim >= 2 && ds->out_shape[0] == ds->N)), comm, PETSC_ERR_ARG_SIZ, "Refusing to write '%s': inputs and outputs must both have N = %" PetscInt_FMT " samples first", file, ds->N);
   PetscCall(PetscLogEventBegin(PD_EVENT_IO, 0, 0, 0, 0));
-  PetscCall(AtomicWrite(comm, file, DatasetWriter, (void *)ds));
+  PetscCall(AtomicWrite(comm, file, DatasetWriter, &c));
   PetscCall(PetscLogEventEnd(PD_EVENT_IO, 0, 0, 0, 0));
-  PetscFunctionReturn(0);
-}
-
-typedef struct {
-  PetscInt           n, ndim;
-  const PetscInt    *shape;
-  const char *const *names;
-  const float *const *data;
-  PdDict             attrs;
-} FieldsCtx;
-
-static PetscErrorCode FieldsWriter(hid_t f, const char *file, void *vctx)
-{
-  FieldsCtx *c = (FieldsCtx *)vctx;
-
-  PetscFunctionBegin;
-  for (PetscInt k = 0; k < c->n; k++) PetscCall(WriteFloat(f, c->names[k], (int)c->ndim, c->shape, c->data[k], file));
-  if (c->attrs) PetscCall(WriteAttrs(f, c->attrs, file));
-  PetscFunctionReturn(0);
-}
-
-/*@
-  PdH5WriteFields - n float arrays of the same shape as datasets /names[k], with attributes (may be
-  NULL), written by rank 0 (its arrays must be complete) to file.tmp and renamed
-@*/
-PetscErrorCode PdH5WriteFields(MPI_Comm comm, const char file[], PetscInt n, const char *const names[], const float *const data[], PetscInt ndim, const PetscInt shape[], PdDict attrs)
-{
-  FieldsCtx c = {n, ndim, shape, names, data, attrs};
-
-  PetscFunctionBegin;
-  PetscCall(AtomicWrite(comm, file, FieldsWriter, &c));
   PetscFunctionReturn(0);
 }

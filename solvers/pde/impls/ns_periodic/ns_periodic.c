@@ -6,7 +6,6 @@
 #include <pdeop/plot.h>
 #include <pdeop/options.h>
 #include <pdeop/progress.h>
-#include <hdf5.h>
 #include <stdio.h>
 
 static const char *const domains[]  = { "unit", "2pi", "PdNSDomain", "", NULL };
@@ -26,42 +25,20 @@ typedef struct {
   PetscLogDouble seconds;
 } NSPeriodic;
 
-/* Write the run's HDF5 file on rank 0 of comm: the dataset (/inputs, /outputs, attributes) goes to
-   file.part (PdDatasetWrite, itself atomic), /history/{time,energy,enstrophy,cfl} (float64) are
-   added to it, and only then is it renamed to file: a reader never sees a file without history. */
+/* Write the run's HDF5 file on rank 0 of comm: the dataset (/inputs, /outputs, attributes) and
+   /history/{time,energy,enstrophy,cfl} (float64) in one atomic write (PdDatasetWriteArrays): a reader
+   never sees a file without history. */
 static PetscErrorCode WriteRunFile(MPI_Comm comm, const char file[], const PdDataset *ds, PetscInt nh, const double *const hist[4])
 {
-  static const char *const names[4] = { "time", "energy", "enstrophy", "cfl" };
-  char                     part[PETSC_MAX_PATH_LEN + 8];
-  PetscMPIInt              rank;
-  int                      ok = 1;
+  const PdCheckpointArray arrays[4] = {
+    {"history/time",      nh, hist[0]},
+    {"history/energy",    nh, hist[1]},
+    {"history/enstrophy", nh, hist[2]},
+    {"history/cfl",       nh, hist[3]},
+  };
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscSNPrintf(part, sizeof(part), "%s.part", file));
-  PetscCall(PdDatasetWrite(comm, part, ds));
-  if (rank == 0) {
-    hid_t f = H5Fopen(part, H5F_ACC_RDWR, H5P_DEFAULT), g = -1, gcpl = H5Pcreate(H5P_GROUP_CREATE), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_obj_track_times(gcpl, 0); /* no timestamps: the same run gives the same file */
-    H5Pset_obj_track_times(dcpl, 0);
-    if (f >= 0) g = H5Gcreate2(f, "history", H5P_DEFAULT, gcpl, H5P_DEFAULT);
-    ok = g >= 0;
-    for (int k = 0; k < 4 && ok; k++) {
-      hsize_t dim = (hsize_t)nh;
-      hid_t   sp = H5Screate_simple(1, &dim, NULL), d = H5Dcreate2(g, names[k], H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-      ok = d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, hist[k]) >= 0;
-      if (d >= 0) H5Dclose(d);
-      H5Sclose(sp);
-    }
-    if (g >= 0) H5Gclose(g);
-    H5Pclose(gcpl);
-    H5Pclose(dcpl);
-    if (f >= 0 && H5Fclose(f) < 0) ok = 0;
-    if (ok && rename(part, file)) ok = 0;
-    if (!ok) remove(part);
-  }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
-  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s': adding the energy history or renaming '%s' failed", file, part);
+  PetscCall(PdDatasetWriteArrays(comm, file, ds, 4, arrays));
   PetscFunctionReturn(0);
 }
 

@@ -204,18 +204,19 @@ static void test_cavity_steps(void **state)
   PDT(PdProblemDestroy(&p));
 }
 
-/* ns-periodic under the prefix tn_: a Taylor-Green vortex decays as exp(-2 nu k^2 t) in energy */
+/* ns-periodic built by its setters (no options): a Taylor-Green vortex decays as exp(-2 nu k^2 t) in
+   energy; a setter's bad value is refused at set-up as the option's would be */
 static void test_ns_periodic(void **state)
 {
-  const char *opts[][2] = { { "-tn_ns_n", "16" }, { "-tn_ns_init", "taylor-green" }, { "-tn_nu", "0.1" }, { "-tn_dt", "1e-3" }, { "-tn_T", "0.1" } };
-  PdProblem   p;
-  PdDict      r;
-  double      e0, e;
+  PdProblem p;
+  PdDict    r;
+  double    e0, e;
 
-  PDT_SET_OPTIONS(opts);
   p = NewProblem(PDPROBLEMNSPERIODIC);
-  PDT(PdProblemSetOptionsPrefix(p, "tn_"));
-  PDT(PdProblemSetFromOptions(p));
+  PDT(PdProblemNSPeriodicSetGridSize(p, 16));
+  PDT(PdProblemNSPeriodicSetViscosity(p, 0.1));
+  PDT(PdProblemNSPeriodicSetTimes(p, 1e-3, 0.1));
+  PDT(PdProblemNSPeriodicSetInitial(p, 1, 0));
   PDT(PdProblemSolve(p));
   r = Report(p);
   PDT(PdDictGetReal(r, "energy_initial", &e0));
@@ -223,8 +224,17 @@ static void test_ns_periodic(void **state)
   /* energy ~ w^2: exp(-2 * 2 nu t) for k = 1 on the 2 pi torus; Crank-Nicolson at dt 1e-3 is close */
   PDT_CLOSE(e / e0, exp(-4 * 0.1 * 0.1), 1e-6);
   PDT(PdDictDestroy(&r));
+  PDT_FAILS(PdProblemNSPeriodicSetGridSize(p, 32)); /* after set-up */
+  PDT_ERRMSG_HAS("before PdProblemSetUp");
   PDT(PdProblemDestroy(&p));
-  PDT_CLEAR_OPTIONS(opts);
+  p = NewProblem(PDPROBLEMNSPERIODIC);
+  PDT(PdProblemNSPeriodicSetGridSize(p, 15));
+  PDT_FAILS(PdProblemSetUp(p));
+  PDT_ERRMSG_HAS("must be even and at least 4");
+  PDT(PdProblemDestroy(&p));
+  p = NewProblem(PDPROBLEMPOISSON);
+  PDT_FAILS(PdProblemNSPeriodicSetViscosity(p, 1));
+  PDT(PdProblemDestroy(&p));
 }
 
 /* a host program's own options are its own: the library does not reject them, unless the program

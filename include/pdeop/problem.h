@@ -73,6 +73,12 @@ PETSC_EXTERN PetscErrorCode PdProblemPoissonGetError(PdProblem, PetscReal *);
 /* darcy, data mode: samples stored at res x res nodes, solved at fine x fine (-res, -fine) */
 PETSC_EXTERN PetscErrorCode PdProblemDarcySetSampleGrid(PdProblem, PetscInt, PetscInt);
 
+/* ns-periodic: grid points per side, viscosity, time step and final time, the initial vorticity
+   (Taylor-Green wavenumber k, or 0 and a seed for the random field); before PdProblemSetUp */
+PETSC_EXTERN PetscErrorCode PdProblemNSPeriodicSetGridSize(PdProblem, PetscInt);
+PETSC_EXTERN PetscErrorCode PdProblemNSPeriodicSetViscosity(PdProblem, PetscReal);
+PETSC_EXTERN PetscErrorCode PdProblemNSPeriodicSetTimes(PdProblem, PetscReal, PetscReal);
+PETSC_EXTERN PetscErrorCode PdProblemNSPeriodicSetInitial(PdProblem, PetscInt, PetscInt64);
 /* cavity: parameters before PdProblemSetUp (the options -re, -n, -t_max set them too) */
 PETSC_EXTERN PetscErrorCode PdProblemCavitySetReynolds(PdProblem, PetscReal);
 PETSC_EXTERN PetscErrorCode PdProblemCavitySetGridSize(PdProblem, PetscInt);

@@ -42,6 +42,8 @@ static PetscErrorCode WriteRunFile(MPI_Comm comm, const char file[], const PdDat
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode CheckSettings(PdProblem, const NSPeriodic *);
+
 static PetscErrorCode SetFromOptions_NSPeriodic(PdProblem p)
 {
   NSPeriodic *s      = (NSPeriodic *)p->data;
@@ -73,6 +75,15 @@ static PetscErrorCode SetFromOptions_NSPeriodic(PdProblem p)
   if (setalias) s->N = Nalias;
   if (s->init == 1 && !setforcing) s->forcing = PD_NS_FORCING_NONE; /* Taylor-Green decays freely */
   if (s->init == 1 && !setdomain) s->domain = 1;                    /* on the 2 pi torus unless told */
+  PetscCall(CheckSettings(p, s));
+  PetscCall(PdOptionsCheckUnused(p->comm, "solve ns-periodic"));
+  PetscFunctionReturn(0);
+}
+
+/* the settings, whether options or setters made them */
+static PetscErrorCode CheckSettings(PdProblem p, const NSPeriodic *s)
+{
+  PetscFunctionBegin;
   PetscCheck(s->nu >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-nu must be non-negative, got %g", (double)s->nu);
   PetscCheck(s->dt > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dt must be positive, got %g", (double)s->dt);
   PetscCheck(s->T > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-T must be positive, got %g", (double)s->T);
@@ -81,7 +92,6 @@ static PetscErrorCode SetFromOptions_NSPeriodic(PdProblem p)
   PetscCheck(s->nsnap >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-ns_snapshots must be at least 1, got %" PetscInt_FMT, s->nsnap);
   PetscCheck(s->tgk >= 1 && 3 * s->tgk <= s->N, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-tg_k must be in [1, n/3] = [1, %" PetscInt_FMT "], got %" PetscInt_FMT, s->N / 3, s->tgk);
   PetscCheck(s->seed >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
-  PetscCall(PdOptionsCheckUnused(p->comm, "solve ns-periodic"));
   PetscFunctionReturn(0);
 }
 
@@ -92,6 +102,7 @@ static PetscErrorCode SetUp_NSPeriodic(PdProblem p)
   const PetscInt N = s->N;
 
   PetscFunctionBegin;
+  PetscCall(CheckSettings(p, s)); /* again: setters may have changed them */
   s->nsteps = (PetscInt)PetscCeilReal(s->T / s->dt - 1e-9);
   PetscCheck(s->nsnap <= s->nsteps, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-ns_snapshots %" PetscInt_FMT " exceeds the %" PetscInt_FMT " steps of the run", s->nsnap, s->nsteps);
   if (s->every <= 0) s->every = PetscMax(1, s->nsteps / 100);
@@ -315,5 +326,69 @@ PetscErrorCode PdProblemCreate_NSPeriodic(PdProblem p)
   p->ops.view           = View_NSPeriodic;
   p->ops.destroy        = Destroy_NSPeriodic;
   PetscCall(PdProblemSetDataOps_NSPeriodic(p));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GetNS(PdProblem p, const char fn[], NSPeriodic **s)
+{
+  PetscFunctionBegin;
+  PetscCall(PdProblemCheckType(p, PDPROBLEMNSPERIODIC, fn));
+  *s = (NSPeriodic *)p->data;
+  PetscCheck(!(*s)->ns, p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: call it before PdProblemSetUp", fn);
+  PetscFunctionReturn(0);
+}
+
+/*@ PdProblemNSPeriodicSetGridSize - grid points per side, even and at least 4 (-ns_n, default 64) @*/
+PetscErrorCode PdProblemNSPeriodicSetGridSize(PdProblem p, PetscInt n)
+{
+  NSPeriodic *s = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(GetNS(p, "PdProblemNSPeriodicSetGridSize", &s));
+  s->N = n;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdProblemNSPeriodicSetViscosity - the viscosity nu (-nu, default 1e-3) @*/
+PetscErrorCode PdProblemNSPeriodicSetViscosity(PdProblem p, PetscReal nu)
+{
+  NSPeriodic *s = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(GetNS(p, "PdProblemNSPeriodicSetViscosity", &s));
+  s->nu = nu;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdProblemNSPeriodicSetTimes - the time step and the final time (-dt, -T; defaults 1e-4, 1) @*/
+PetscErrorCode PdProblemNSPeriodicSetTimes(PdProblem p, PetscReal dt, PetscReal T)
+{
+  NSPeriodic *s = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(GetNS(p, "PdProblemNSPeriodicSetTimes", &s));
+  s->dt = dt;
+  s->T  = T;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemNSPeriodicSetInitial - the initial vorticity: a Taylor-Green vortex of wavenumber k (k >= 1;
+  then no forcing, on the 2 pi torus, as -ns_init taylor-green -tg_k k), or k = 0: the random field of
+  seed `seed` (-ns_init random -seed, the default)
+@*/
+PetscErrorCode PdProblemNSPeriodicSetInitial(PdProblem p, PetscInt k, PetscInt64 seed)
+{
+  NSPeriodic *s = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(GetNS(p, "PdProblemNSPeriodicSetInitial", &s));
+  PetscCheck(k >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "PdProblemNSPeriodicSetInitial: the wavenumber must be 0 (random) or positive, got %" PetscInt_FMT, k);
+  s->init = k > 0 ? 1 : 0;
+  if (k > 0) {
+    s->tgk     = k;
+    s->forcing = PD_NS_FORCING_NONE;
+    s->domain  = 1;
+  } else s->seed = (PetscInt)seed;
   PetscFunctionReturn(0);
 }

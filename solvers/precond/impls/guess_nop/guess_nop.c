@@ -294,8 +294,9 @@ static PetscErrorCode Evaluate(KSPGuess guess, PetscInt M, PetscInt N, const flo
     ierr = NOpForward(g->nop, g->tape, x, &y);
     PetscCall(PetscPopErrorHandler());
     if (ierr) {
-      const char *text = NULL, *specific = NULL;
-      PetscErrorMessage(ierr, &text, (char **)&specific);
+      const char *text     = NULL;
+      char       *specific = NULL;
+      PetscCall(PetscErrorMessage(ierr, &text, &specific));
       SETERRQ(comm, ierr, "The nop initial guess's model '%s' cannot run on this %" PetscInt_FMT " x %" PetscInt_FMT " grid: %s", g->file, M, N, specific && specific[0] ? specific : (text ? text : "(no message)"));
     }
   }

@@ -398,6 +398,29 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, Systems *sy, PetscInt count, cons
 /* learned_sor: CG + SSOR at every omega of the bandit's grid on each training system (rank r owns
    systems r, r + size, ...), the bandit warm-started with these full-information rounds
    (PCLearnedSORPretrain), and its state written as the model. */
+/* learned_sor's -log: each training system's CG iterations at each omega (negative: diverged) */
+typedef struct {
+  PetscInt         count, K;
+  const PetscReal *omega;
+  const PetscInt  *its;
+} SORLog;
+
+static PetscErrorCode FillSORLog(FILE *log, void *ctx)
+{
+  const SORLog *l = (const SORLog *)ctx;
+
+  PetscFunctionBegin;
+  fprintf(log, "system");
+  for (PetscInt k = 0; k < l->K; k++) fprintf(log, ",omega_%.4g", (double)l->omega[k]);
+  fprintf(log, "\n");
+  for (PetscInt s = 0; s < l->count; s++) {
+    fprintf(log, "%" PetscInt_FMT, s);
+    for (PetscInt k = 0; k < l->K; k++) fprintf(log, ",%" PetscInt_FMT, l->its[s * l->K + k]);
+    fprintf(log, "\n");
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode TrainSOR(MPI_Comm comm, Systems *sy, PetscInt count, const char out[], const char logfile[], PdDict report)
 {
   PdFamily        *fam = sy->fam;
@@ -440,18 +463,9 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, Systems *sy, PetscInt count, const
   PetscCall(PCLearnedSORSaveState(pc, out));
 
   /* per-system log and the mean iterations of each omega (diverged solves count as max_it) */
-  if (rank == 0 && logfile[0]) {
-    FILE *log = fopen(logfile, "w");
-    PetscCheck(log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the log %s", logfile);
-    fprintf(log, "system");
-    for (PetscInt k = 0; k < K; k++) fprintf(log, ",omega_%.4g", (double)omega[k]);
-    fprintf(log, "\n");
-    for (PetscInt s = 0; s < count; s++) {
-      fprintf(log, "%" PetscInt_FMT, s);
-      for (PetscInt k = 0; k < K; k++) fprintf(log, ",%" PetscInt_FMT, its[s * K + k]);
-      fprintf(log, "\n");
-    }
-    fclose(log);
+  if (logfile[0]) {
+    SORLog l = {count, K, omega, its};
+    PetscCall(PdFileWrite(comm, logfile, "-log", FillSORLog, &l));
   }
   for (PetscInt k = 0; k < K; k++) {
     mean[k] = 0;

@@ -46,8 +46,17 @@ timeout 120 "$PDEOP" train -resume fno.h5 -data tr.h5 -epochs 2 -log z.csv -quie
 [ "$rc" = 1 ] && [ -L z.csv ] && ok "train -resume -log naming a device: refused at once, the link kept" || bad "train -resume -log naming a device: exit $rc"
 TMPNAME=log.csv.tmp full "train -log (a new log) on a full disk" log.csv "$PDEOP" train $M -data tr.h5 -epochs 2 -log log.csv -curve_png c.png
 "$PDEOP" solve poisson -da_grid_x 9 -o_system sy.petsc -quiet >/dev/null || bad "solve -o_system"
-TMPNAME=sy.petsc.part full "solve -o_system on a full disk (it wrote in place)" sy.petsc "$PDEOP" solve poisson -da_grid_x 9 -o_system sy.petsc
+TMPNAME=sy.petsc.tmp full "solve -o_system on a full disk (it wrote in place)" sy.petsc "$PDEOP" solve poisson -da_grid_x 9 -o_system sy.petsc
 "$PDEOP" solve -f sy.petsc -quiet >/dev/null && ok "the system left in place still loads" || bad "the system left in place does not load"
+# the other writers: CSV histories, ASCII .vtu, learned_sor's state and its log
+echo prev > ns.csv
+full "solve ns-periodic -log on a full disk" ns.csv "$PDEOP" solve ns-periodic -ns_n 16 -T 0.01 -dt 1e-3 -log ns.csv
+echo prev > fe.vtu
+full "solve poisson -discretization fem -vtk (.vtu) on a full disk" fe.vtu "$PDEOP" solve poisson -discretization fem -dm_plex_box_faces 4,4 -vtk fe.vtu
+echo prev > sor.bin
+full "precond train -type learned_sor -o on a full disk" sor.bin "$PDEOP" precond train -type learned_sor -res 9 -count 2 -o sor.bin
+echo prev > sor.csv
+full "precond train -type learned_sor -log on a full disk" sor.csv "$PDEOP" precond train -type learned_sor -res 9 -count 2 -o sor2.bin -log sor.csv
 # the temporary file of a log that never got its first row is removed (it was left behind)
 "$PDEOP" train $M -data tr.h5 -epochs 1 -log nl.csv -quiet >/dev/null && cp nl.csv nl0.csv && ln -sf /dev/full nl.csv.tmp
 rc=0; "$PDEOP" train $M -data tr.h5 -epochs 1 -log nl.csv -quiet >/dev/null 2>&1 || rc=$?

@@ -4,6 +4,8 @@
 #include "pdtest.h"
 #include "pdtest_hdf5.h"
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/file.h>
 
 static void test_dict_json(void **state)
 {
@@ -439,6 +441,92 @@ static void test_files_check(void **state)
   unlink("io_hard.h5");
 }
 
+/* files written whole or not at all by other writers (PdFileWrite, PdFileTempName + PdFileCommit) */
+static PetscErrorCode FillHello(FILE *f, void *ctx)
+{
+  PetscFunctionBegin;
+  fprintf(f, "hello %s\n", (const char *)ctx);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FillFails(FILE *f, void *ctx)
+{
+  PetscFunctionBegin;
+  fprintf(f, "half a file");
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "the contents are not ready (%s)", (const char *)ctx);
+}
+
+static void ReadAll(const char *file, char *buf, size_t len)
+{
+  FILE  *f = fopen(file, "r");
+  size_t n;
+  assert_non_null(f);
+  n      = fread(buf, 1, len - 1, f);
+  buf[n] = 0;
+  fclose(f);
+}
+
+static void test_whole_files(void **state)
+{
+  char buf[256], tmp[PETSC_MAX_PATH_LEN];
+  int  fd;
+  (void)state;
+  PDT(PdFileWrite(PETSC_COMM_SELF, "io_w.csv", "a test", FillHello, "world"));
+  ReadAll("io_w.csv", buf, sizeof(buf));
+  assert_string_equal(buf, "hello world\n");
+  assert_int_equal(access("io_w.csv.tmp", F_OK), -1);
+  /* a fill that fails: the old file stays, the temporary goes, the message names file, what and why */
+  PDT_FAILS(PdFileWrite(PETSC_COMM_SELF, "io_w.csv", "a test", FillFails, "x"));
+  PDT_ERRMSG_HAS("Cannot write 'io_w.csv' (a test)");
+  PDT_ERRMSG_HAS("not ready");
+  PDT_ERRMSG_HAS("is unchanged");
+  ReadAll("io_w.csv", buf, sizeof(buf));
+  assert_string_equal(buf, "hello world\n");
+  assert_int_equal(access("io_w.csv.tmp", F_OK), -1);
+  /* a second writer of the same file while the first holds its temporary is refused */
+  fd = open("io_w.csv.tmp", O_WRONLY | O_CREAT, 0666);
+  assert_true(fd >= 0);
+  assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+  PDT_FAILS(PdFileWrite(PETSC_COMM_SELF, "io_w.csv", NULL, FillHello, "again"));
+  PDT_ERRMSG_HAS("another process is writing it");
+  close(fd);
+  unlink("io_w.csv.tmp");
+  ReadAll("io_w.csv", buf, sizeof(buf));
+  assert_string_equal(buf, "hello world\n");
+  /* temporary names: the ending kept when it chooses a format */
+  PDT(PdFileTempName("dir.v1/a.vts", PETSC_TRUE, tmp, sizeof(tmp)));
+  assert_string_equal(tmp, "dir.v1/a.tmp.vts");
+  PDT(PdFileTempName("dir.v1/a", PETSC_TRUE, tmp, sizeof(tmp)));
+  assert_string_equal(tmp, "dir.v1/a.tmp");
+  PDT(PdFileTempName("a.vts", PETSC_FALSE, tmp, sizeof(tmp)));
+  assert_string_equal(tmp, "a.vts.tmp");
+  /* commit: a writer's failure, an empty or missing temporary keep the old file; a good one replaces it */
+  PDT(PdFileTempName("io_w.csv", PETSC_FALSE, tmp, sizeof(tmp)));
+  FILE *f = fopen(tmp, "w");
+  assert_non_null(f);
+  fprintf(f, "new\n");
+  fclose(f);
+  PDT_FAILS(PdFileCommit(PETSC_COMM_SELF, tmp, "io_w.csv", "a test", "the writer gave up"));
+  PDT_ERRMSG_HAS("the writer gave up");
+  assert_int_equal(access(tmp, F_OK), -1);
+  fclose(fopen(tmp, "w"));
+  PDT_FAILS(PdFileCommit(PETSC_COMM_SELF, tmp, "io_w.csv", NULL, NULL));
+  PDT_ERRMSG_HAS("is empty");
+  PDT_FAILS(PdFileCommit(PETSC_COMM_SELF, tmp, "io_w.csv", NULL, NULL));
+  PDT_ERRMSG_HAS("is missing");
+  ReadAll("io_w.csv", buf, sizeof(buf));
+  assert_string_equal(buf, "hello world\n");
+  f = fopen(tmp, "w");
+  assert_non_null(f);
+  fprintf(f, "new\n");
+  fclose(f);
+  PDT(PdFileCommit(PETSC_COMM_SELF, tmp, "io_w.csv", NULL, NULL));
+  ReadAll("io_w.csv", buf, sizeof(buf));
+  assert_string_equal(buf, "new\n");
+  assert_int_equal(access(tmp, F_OK), -1);
+  unlink("io_w.csv");
+}
+
 /* set the integer attribute spatial_dims of dataset `name` in an existing file */
 static void SetSpatialDims(const char *file, const char *name, long long v)
 {
@@ -555,5 +643,5 @@ static void test_fuzz_regressions(void **state)
   assert_int_equal(NOpDestroy(&nop), 0); /* what a failed load built so far */
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_dataset_layout), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_checkpoint_hostile), cmocka_unit_test(test_files_check), cmocka_unit_test(test_fuzz_regressions), cmocka_unit_test(test_values_checksum)};
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_dataset_layout), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_checkpoint_hostile), cmocka_unit_test(test_files_check), cmocka_unit_test(test_whole_files), cmocka_unit_test(test_fuzz_regressions), cmocka_unit_test(test_values_checksum)};
 PDT_MAIN("engine_io", tests)

@@ -52,6 +52,17 @@ PETSC_EXTERN PetscErrorCode PdCheckpointReadMeta(MPI_Comm, const char[], PdDict 
 /* Load parameters (every name and shape must match) and, if optim is not NULL, optimizer state. */
 PETSC_EXTERN PetscErrorCode PdCheckpointLoad(MPI_Comm, const char[], PdParams, PdOptim);
 
+/* Files written whole or not at all, for writers of other formats (CSV, VTK, PETSc's viewers):
+   PdFileWrite has rank 0 fill file.tmp (fill returns an error to abandon it), flushes it to the disk
+   and renames it over file. A writer that opens files by name writes to PdFileTempName's name and
+   then calls PdFileCommit with its reason for failing (NULL: it did not). Both are collective; on
+   a failure an existing file keeps its bytes and one error says which file, what (may be NULL)
+   and why, a full disk included. */
+typedef PetscErrorCode (*PdFileFill)(FILE *, void *);
+PETSC_EXTERN PetscErrorCode PdFileWrite(MPI_Comm, const char[], const char[], PdFileFill, void *);
+PETSC_EXTERN PetscErrorCode PdFileTempName(const char[], PetscBool, char[], size_t);
+PETSC_EXTERN PetscErrorCode PdFileCommit(MPI_Comm, const char[], const char[], const char[], const char[]);
+
 /* Generic helpers for other writers (fields, PINN problems): one float or double array dataset. */
 PETSC_EXTERN PetscErrorCode PdH5WriteFields(MPI_Comm, const char[], PetscInt, const char *const[], const float *const[], PetscInt, const PetscInt[], PdDict);
 /* HDF5 as pdeop uses it (its own error printing off; objects closed in PetscFinalize); engine start-up calls it. */

@@ -135,16 +135,10 @@ PetscErrorCode PdViewerWriteVecs(MPI_Comm comm, PetscBool hdf5, const char file[
   char           tmp[PETSC_MAX_PATH_LEN + 8], why[256] = "";
   PetscViewer    v = NULL;
   PetscErrorCode ierr = 0;
-  PetscMPIInt    rank;
   int            ok;
 
   PetscFunctionBegin;
-  if (hdf5) PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
-  else { /* PETSc's VTK viewer takes the format from the ending: x.tmp.vts */
-    const char *dot = strrchr(file, '.'), *slash = strrchr(file, '/');
-    if (!dot || (slash && dot < slash)) dot = file + strlen(file);
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%.*s.tmp%s", (int)(dot - file), file, dot));
-  }
+  PetscCall(PdFileTempName(file, (PetscBool)!hdf5, tmp, sizeof(tmp))); /* PETSc's VTK viewer takes the format from the ending: x.tmp.vts */
   if (hdf5) {
     PetscCall(ReserveSpace(comm, tmp, nvec, vecs, single, &ok, why, sizeof(why)));
     PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s' (through '%s'): %s; an existing '%s' is unchanged", file, tmp, why, file);
@@ -158,17 +152,9 @@ PetscErrorCode PdViewerWriteVecs(MPI_Comm comm, PetscBool hdf5, const char file[
   }
   if (v && PetscViewerDestroy(&v)) ierr = PETSC_ERR_FILE_WRITE; /* the VTK viewer writes here */
   PetscCall(PetscPopErrorHandler());
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  ok = !ierr;
   if (ierr && hdf5) PetscCall(PdH5SetWriteFailed());
-  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm));
-  if (rank == 0 && ok) { /* what the viewer wrote must be a non-empty regular file (PETSc's VTK viewer does not check fclose) */
-    struct stat st;
-    if (lstat(tmp, &st) || !S_ISREG(st.st_mode) || st.st_size == 0 || rename(tmp, file)) ok = 0;
-  }
-  if (rank == 0 && !ok) remove(tmp);
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
-  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s' (through '%s'): is the disk full?; an existing '%s' is unchanged", file, tmp, file);
+  /* what the viewer wrote must be a non-empty regular file (PETSc's VTK viewer does not check fclose) */
+  PetscCall(PdFileCommit(comm, tmp, file, hdf5 ? "HDF5" : "VTK", ierr ? "PETSc's viewer failed (is the disk full?)" : NULL));
   PetscFunctionReturn(0);
 }
 
@@ -284,20 +270,38 @@ static PetscErrorCode PlexPiece(DM dm, PetscInt nf, const Vec fields[], const Pe
   PetscFunctionReturn(0);
 }
 
+/* the .vtu file around the ranks' pieces (rank 0 holds them all) */
+typedef struct {
+  const char *text;
+  size_t      len;
+} VTUText;
+
+static PetscErrorCode FillVTU(FILE *f, void *ctx)
+{
+  const VTUText *v = (const VTUText *)ctx;
+
+  PetscFunctionBegin;
+  fprintf(f, "<?xml version=\"1.0\"?>\n<VTKFile type=\"UnstructuredGrid\" version=\"0.1\" byte_order=\"LittleEndian\">\n  <UnstructuredGrid>\n");
+  if (v->len) (void)fwrite(v->text, 1, v->len, f); /* a short write shows in the stream's error flag, which the commit checks */
+  fprintf(f, "  </UnstructuredGrid>\n</VTKFile>\n");
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdPlexWriteVTU - write P1 (vertex) fields of a DMPlex as a VTK unstructured grid (.vtu, ASCII), one
   piece per rank, each array named after its Vec ("u", "error", ...). insertbc[f]: insert the
   Dirichlet values into field f (a solution); otherwise its constrained dofs are written as 0 (an
-  error against the exact solution, which the boundary data equal). Rank 0 writes file.tmp and
-  renames it.
+  error against the exact solution, which the boundary data equal). Written whole or not at all
+  (PdFileWrite).
 @*/
 PetscErrorCode PdPlexWriteVTU(DM dm, const char file[], PetscInt nf, const Vec fields[], const PetscBool insertbc[])
 {
-  MPI_Comm    comm = PetscObjectComm((PetscObject)dm);
-  Text        t    = {NULL, 0, 0};
-  PetscMPIInt rank, size, len, *lens = NULL, *displs = NULL;
-  char       *all = NULL;
-  int         ok  = 1;
+  MPI_Comm       comm = PetscObjectComm((PetscObject)dm);
+  Text           t    = {NULL, 0, 0};
+  PetscMPIInt    rank, size, len, *lens = NULL, *displs = NULL;
+  char          *all = NULL;
+  VTUText        vtu;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
@@ -315,24 +319,12 @@ PetscErrorCode PdPlexWriteVTU(DM dm, const char file[], PetscInt nf, const Vec f
   }
   PetscCallMPI(MPI_Gatherv(t.s, len, MPI_CHAR, all, lens, displs, MPI_CHAR, 0, comm));
   PetscCall(PetscFree(t.s));
-  if (rank == 0) {
-    char  tmp[PETSC_MAX_PATH_LEN + 8];
-    FILE *fp;
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
-    fp = fopen(tmp, "w");
-    ok = fp != NULL;
-    if (fp) {
-      fprintf(fp, "<?xml version=\"1.0\"?>\n<VTKFile type=\"UnstructuredGrid\" version=\"0.1\" byte_order=\"LittleEndian\">\n  <UnstructuredGrid>\n");
-      ok = fwrite(all, 1, (size_t)displs[size - 1] + (size_t)lens[size - 1], fp) == (size_t)displs[size - 1] + (size_t)lens[size - 1];
-      fprintf(fp, "  </UnstructuredGrid>\n</VTKFile>\n");
-      ok = (fclose(fp) == 0) && ok && rename(tmp, file) == 0;
-      if (!ok) remove(tmp);
-    }
-    PetscCall(PetscFree(all));
-    PetscCall(PetscFree2(lens, displs));
-  }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
-  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s' (-vtk)", file);
+  vtu.text = all;
+  vtu.len  = rank == 0 ? (size_t)displs[size - 1] + (size_t)lens[size - 1] : 0;
+  ierr     = PdFileWrite(comm, file, "-vtk", FillVTU, &vtu);
+  PetscCall(PetscFree(all));
+  PetscCall(PetscFree2(lens, displs));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

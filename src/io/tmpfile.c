@@ -1,6 +1,7 @@
 /* Files written whole or not at all: rank 0 writes file.tmp (locked against a second writer), flushes
    it to the disk and renames it over file; every failure says what failed, with the system's reason. */
 #include "tmpfile.h"
+#include <pdeop/io.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -78,5 +79,111 @@ PetscErrorCode PdTmpFileWriteRoot(MPI_Comm comm, const char *file, const char *m
   }
   PetscCallMPI(MPI_Bcast(ok, 1, MPI_INT, 0, comm));
   PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)mlen, MPI_CHAR, 0, comm));
+  PetscFunctionReturn(0);
+}
+
+/* ---- the public interface (io.h): other floors' writers ---- */
+
+typedef struct {
+  PdFileFill fill;
+  void      *ctx;
+} PublicFill;
+
+static PetscErrorCode FillPublic(FILE *f, void *vctx, int *ok, char msg[], size_t mlen)
+{
+  PublicFill    *p = (PublicFill *)vctx;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); /* rank 0 alone: the others learn of it through *ok */
+  ierr = (*p->fill)(f, p->ctx);
+  PetscCall(PetscPopErrorHandler());
+  if (ierr) {
+    const char *text     = NULL;
+    char       *specific = NULL;
+    *ok                  = 0;
+    PetscCall(PetscErrorMessage(ierr, &text, &specific));
+    snprintf(msg, mlen, "its contents could not be made: %s", specific && specific[0] ? specific : (text ? text : "an error"));
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdFileWrite - write a file whole or not at all: rank 0 calls fill on file.tmp (locked against a
+  second writer), which is flushed to the disk and renamed over file; collective. On any failure the
+  temporary goes, an existing file keeps its bytes, and one error names the file, what it is (what,
+  may be NULL) and the system's reason.
+@*/
+PetscErrorCode PdFileWrite(MPI_Comm comm, const char file[], const char what[], PdFileFill fill, void *ctx)
+{
+  PublicFill p = {fill, ctx};
+  int        ok;
+  char       msg[PETSC_MAX_PATH_LEN + 256];
+
+  PetscFunctionBegin;
+  PetscCall(PdTmpFileWriteRoot(comm, file, "w", FillPublic, &p, &ok, msg, sizeof(msg)));
+  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s'%s%s%s: %s; an existing '%s' is unchanged", file, what ? " (" : "", what ? what : "", what ? ")" : "", msg, file);
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdFileTempName - the temporary name a writer that opens files by name (PETSc's viewers) writes
+  to before PdFileCommit: file.tmp, or with keep_ending x.tmp.vts for x.vts, so that a format
+  chosen by the ending stays the same
+@*/
+PetscErrorCode PdFileTempName(const char file[], PetscBool keep_ending, char tmp[], size_t len)
+{
+  const char *dot = strrchr(file, '.'), *slash = strrchr(file, '/');
+
+  PetscFunctionBegin;
+  if (!keep_ending) PetscCall(PetscSNPrintf(tmp, len, "%s.tmp", file));
+  else {
+    if (!dot || (slash && dot < slash)) dot = file + strlen(file);
+    PetscCall(PetscSNPrintf(tmp, len, "%.*s.tmp%s", (int)(dot - file), file, dot));
+  }
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdFileCommit - put a file written under its temporary name (PdFileTempName) in place; collective.
+  why is this rank's reason the write failed, or NULL when it did not. When every rank succeeded
+  and tmp is a non-empty regular file, rank 0 flushes it to the disk and renames it over file (a
+  stream still open on it keeps writing to file); otherwise tmp is removed, an existing file keeps
+  its bytes, and one error names file, what it is and the reason.
+@*/
+PetscErrorCode PdFileCommit(MPI_Comm comm, const char tmp[], const char file[], const char what[], const char why[])
+{
+  PetscMPIInt rank;
+  int         ok = why ? 0 : 1;
+  char        msg[PETSC_MAX_PATH_LEN + 256] = "";
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPIU_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm));
+  if (rank == 0) {
+    struct stat st;
+    const int   missing = lstat(tmp, &st) != 0;
+    if (why) snprintf(msg, sizeof(msg), "%s", why);
+    else if (!ok) snprintf(msg, sizeof(msg), "the write failed on another rank");
+    else if (missing || !S_ISREG(st.st_mode) || st.st_size == 0) {
+      snprintf(msg, sizeof(msg), "'%s' is %s (is the disk full?)", tmp, missing ? "missing" : !S_ISREG(st.st_mode) ? "not a regular file" : "empty");
+      ok = 0;
+    } else {
+      const int fd = open(tmp, O_RDONLY);
+      if (fd < 0 || (fsync(fd) && errno != EINVAL)) {
+        snprintf(msg, sizeof(msg), "%s while flushing '%s' to the disk", strerror(errno), tmp);
+        ok = 0;
+      }
+      if (fd >= 0) close(fd);
+      if (ok && rename(tmp, file)) {
+        snprintf(msg, sizeof(msg), "cannot rename '%s' into place: %s", tmp, strerror(errno));
+        ok = 0;
+      }
+    }
+    if (!ok) remove(tmp);
+  }
+  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof(msg), MPI_CHAR, 0, comm));
+  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s'%s%s%s: %s; an existing '%s' is unchanged", file, what ? " (" : "", what ? what : "", what ? ")" : "", msg, file);
   PetscFunctionReturn(0);
 }

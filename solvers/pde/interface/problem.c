@@ -318,22 +318,16 @@ PetscErrorCode PdProblemWriteSystem(PdProblem p, const char file[])
 {
   Mat            A;
   Vec            b;
-  char           part[PETSC_MAX_PATH_LEN + 8];
+  char           tmp[PETSC_MAX_PATH_LEN + 8];
   PetscErrorCode ierr;
-  PetscMPIInt    rank;
-  int            ok = 0;
 
   PetscFunctionBegin;
   PetscCall(PdProblemGetOperator(p, &A, &b));
-  PetscCall(PetscSNPrintf(part, sizeof(part), "%s.part", file));
-  ierr = WriteBinarySystem(p->comm, part, A, b); /* through F.part, renamed: an existing F keeps its bytes until then */
-  PetscCallMPI(MPI_Comm_rank(p->comm, &rank));
-  if (rank == 0) {
-    ok = !ierr && !rename(part, file);
-    if (!ok) remove(part);
-  }
-  PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, p->comm));
-  PetscCheck(ok, p->comm, PETSC_ERR_FILE_WRITE, "Cannot write the system to '%s' (-o_system, through '%s'): %s; an existing file is unchanged", file, part, ierr ? "the write failed (is the disk full?)" : "renaming it failed");
+  PetscCall(PdFileTempName(file, PETSC_FALSE, tmp, sizeof(tmp)));
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = WriteBinarySystem(p->comm, tmp, A, b); /* through F.tmp: an existing F keeps its bytes until it is renamed */
+  PetscCall(PetscPopErrorHandler());
+  PetscCall(PdFileCommit(p->comm, tmp, file, "-o_system", ierr ? "PETSc's binary viewer failed (is the disk full?)" : NULL));
   PetscFunctionReturn(0);
 }
 

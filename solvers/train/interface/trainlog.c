@@ -4,7 +4,6 @@
 #include "../trainimpl.h"
 #include <pdeop/plot.h>
 #include <errno.h>
-#include <unistd.h>
 #include <sys/stat.h>
 
 static PetscErrorCode HistoryAdd(PdTrainer t, double epoch, double loss, double test)
@@ -89,7 +88,7 @@ PetscErrorCode PdTrainerOpenLog(PdTrainer t, PetscInt start, FILE **log)
   t->log_fresh = (PetscBool)!(start > 0 && exists);
   if (t->log_fresh) { /* an existing file stays as it is until this run has a row to put in its place */
     char tmp[PETSC_MAX_PATH_LEN + 8];
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", t->log));
+    PetscCall(PdFileTempName(t->log, PETSC_FALSE, tmp, sizeof(tmp)));
     *log = fopen(tmp, "w");
     PetscCheck(*log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s' (through '%s'): %s", t->log, tmp, strerror(errno));
   } else { /* a resumed run appends to its log: a file that is not one is refused, not extended */
@@ -114,6 +113,7 @@ PetscErrorCode PdTrainerOpenLog(PdTrainer t, PetscInt start, FILE **log)
 PetscErrorCode PdTrainerLogEpoch(PdTrainer t, FILE *log, double seconds)
 {
   PdObjective obj = t->obj;
+  int         werr;
 
   PetscFunctionBegin;
   if (log) {
@@ -123,21 +123,14 @@ PetscErrorCode PdTrainerLogEpoch(PdTrainer t, FILE *log, double seconds)
       fprintf(log, ",");
     }
     fprintf(log, "%.4f\n", seconds);
-    if (fflush(log) || ferror(log)) {
-      const int err = errno;
-      if (t->log_fresh) { /* the new log never replaced the old one: its temporary file goes */
-        char tmp[PETSC_MAX_PATH_LEN + 8];
-        PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", t->log));
-        (void)remove(tmp);
-      }
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the training log '%s': %s%s", t->log, strerror(err), t->log_fresh ? "; an existing one is unchanged" : "");
-    }
-    if (t->log_fresh) { /* the first row is on disk: the new log replaces the old one, and grows in place from here */
+    errno = 0;
+    werr  = fflush(log) || ferror(log) ? (errno ? errno : EIO) : 0;
+    if (t->log_fresh) { /* the first row: the new log replaces the old one (or the old one stays), and grows in place from here */
       char tmp[PETSC_MAX_PATH_LEN + 8];
-      PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", t->log));
-      PetscCheck(!fsync(fileno(log)) && !rename(tmp, t->log), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the training log '%s' (through '%s'): %s; an existing one is unchanged", t->log, tmp, strerror(errno));
+      PetscCall(PdFileTempName(t->log, PETSC_FALSE, tmp, sizeof(tmp)));
+      PetscCall(PdFileCommit(PETSC_COMM_SELF, tmp, t->log, "the training log", werr ? strerror(werr) : NULL));
       t->log_fresh = PETSC_FALSE;
-    }
+    } else PetscCheck(!werr, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the training log '%s': %s", t->log, strerror(werr));
   }
   if (t->curve[0]) {
     PetscCall(HistoryAdd(t, (double)(t->epoch + 1), t->train_loss, t->metric));

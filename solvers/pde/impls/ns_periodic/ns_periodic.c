@@ -194,22 +194,14 @@ static PetscErrorCode Solve_NSPeriodic(PdProblem p)
   PetscFunctionReturn(0);
 }
 
-/* -log history.csv (rank 0, written to a temporary name and renamed) */
-static PetscErrorCode WriteLog(PdProblem p, NSPeriodic *s)
+/* -log history.csv: time, energy, enstrophy and CFL number of each recorded step */
+static PetscErrorCode FillLog(FILE *log, void *ctx)
 {
-  char        tmp[PETSC_MAX_PATH_LEN + 8];
-  FILE       *log;
-  PetscMPIInt rank;
+  const NSPeriodic *s = (const NSPeriodic *)ctx;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(p->comm, &rank));
-  if (rank) PetscFunctionReturn(0);
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", s->logf));
-  log = fopen(tmp, "w");
-  PetscCheck(log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write '%s' (-log)", tmp);
   fprintf(log, "time,energy,enstrophy,cfl\n");
   for (PetscInt h = 0; h < s->nh; h++) fprintf(log, "%.6g,%.10g,%.10g,%.4g\n", s->hist[0][h], s->hist[1][h], s->hist[2][h], s->hist[3][h]);
-  PetscCheck(fclose(log) == 0 && rename(tmp, s->logf) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write '%s' (-log)", s->logf);
   PetscFunctionReturn(0);
 }
 
@@ -254,7 +246,7 @@ static PetscErrorCode WriteFields_NSPeriodic(PdProblem p)
 
   PetscFunctionBegin;
   if (s->logf[0]) {
-    PetscCall(WriteLog(p, s));
+    PetscCall(PdFileWrite(p->comm, s->logf, "-log", FillLog, s));
     PetscCall(PdDictSetString(p->results, "log", s->logf));
   }
   if (s->out[0]) {

@@ -1,29 +1,24 @@
 /* -pc_type learned_sor: the bandit's state in a file (save, load, warm start from a model) and
    pretraining from the iteration counts of a family of systems (PCLearnedSORPretrainSystems solves them). */
-#include <errno.h>
 #include <petsc/private/pcimpl.h>
 #include "learned_sor_impl.h"
 #include <pdeop/precond.h>
 #include <pdeop/learned.h>
 #include <pdeop/progress.h>
+#include <pdeop/io.h>
 
-PetscErrorCode PCLearnedSORSaveState_LearnedSOR(PC pc, const char file[])
+static PetscErrorCode WriteState(PC pc, const char tmp[])
 {
   PC_LearnedSOR *ls = (PC_LearnedSOR *)pc->data;
   const PetscInt n  = ls->degree + 1;
   MPI_Comm       comm;
-  PetscMPIInt    rank;
   PetscViewer    v;
-  char           tmp[PETSC_MAX_PATH_LEN];
-  int            err = 0;
   PetscInt       head[10];
   PetscReal      scal[6];
   PetscInt64     s[4];
 
   PetscFunctionBegin;
   PetscCall(PetscObjectGetComm((PetscObject)pc, &comm));
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", file));
   head[0] = LEARNED_SOR_FILE_MAGIC;
   head[1] = LEARNED_SOR_FILE_VERSION;
   head[2] = ls->K;
@@ -55,9 +50,21 @@ PetscErrorCode PCLearnedSORSaveState_LearnedSOR(PC pc, const char file[])
   PetscCall(PetscViewerBinaryWrite(v, ls->cb.b, ls->K * n, PETSC_REAL));
   PetscCall(PetscViewerBinaryWrite(v, s, 4, PETSC_INT64));
   PetscCall(PetscViewerDestroy(&v));
-  if (rank == 0 && rename(tmp, file)) err = errno;
-  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, comm));
-  PetscCheck(!err, comm, PETSC_ERR_FILE_WRITE, "Could not rename %s to %s: %s", tmp, file, strerror(err));
+  PetscFunctionReturn(0);
+}
+
+/* the state goes to file.tmp, renamed over file when the whole of it was written */
+PetscErrorCode PCLearnedSORSaveState_LearnedSOR(PC pc, const char file[])
+{
+  char           tmp[PETSC_MAX_PATH_LEN + 8];
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PdFileTempName(file, PETSC_FALSE, tmp, sizeof(tmp)));
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = WriteState(pc, tmp);
+  PetscCall(PetscPopErrorHandler());
+  PetscCall(PdFileCommit(PetscObjectComm((PetscObject)pc), tmp, file, "the learned_sor state", ierr ? "PETSc's binary viewer failed (is the disk full?)" : NULL));
   PetscFunctionReturn(0);
 }
 

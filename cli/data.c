@@ -40,8 +40,9 @@ PetscErrorCode PdCommandData(MPI_Comm comm, const char sub[], PdDict report)
     PetscCall(PdProblemDestroy(&p));
     PetscFunctionReturn(0);
   }
-  PetscCall(PdProblemSetUp(p));
   PetscCall(PdProblemGetDataOptions(p, &n, &out));
+  PetscCheck(out[0], comm, PETSC_ERR_ARG_WRONG, "Give the output file with -o file.h5");
+  PetscCall(PdProblemSetUp(p));
   PetscCall(PdDatasetGenerate(p, n, &ds, report));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) PetscCall(PdDatasetWrite(PETSC_COMM_SELF, out, &ds)); /* a failure ends the job (pdeop aborts all ranks) */

@@ -107,4 +107,8 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e lk.h5.tmp ] && break; sleep 0.2; done
 expect_fail "a second writer of one output" "another process is writing it now" "$PDEOP" data darcy -n 2 -res 9 -fine 17 -o lk.h5
 [ "$(cat lk.h5)" = keep ] && [ -e lk.h5.tmp ] && ok "a second writer: the output and the first writer's temporary file untouched" || bad "a second writer changed lk.h5 or removed lk.h5.tmp"
 kill $lockpid 2>/dev/null; wait $lockpid 2>/dev/null || true
+# a dataset needs somewhere to go, before any sample is drawn
+for prob in darcy ns antiderivative; do
+  expect_fail "data $prob without -o" "Give the output file with -o file.h5" "$PDEOP" data $prob -n 2
+done
 finish

@@ -1,10 +1,28 @@
-/* Tests of the antiderivative dataset: the Gaussian random field has the RBF kernel's variance and
-   correlation, the outputs are the integrals of the inputs, sample i depends only on (seed, i), and
-   bad options fail with one message. */
+/* Tests of the antiderivative dataset, built by the problem's setters: the Gaussian random field has
+   the RBF kernel's variance and correlation, the outputs are the integrals of the inputs, sample i
+   depends only on (seed, i), and bad options or settings fail with one message. */
 #include "pdtest.h"
 #include "pdtest_data.h"
 
-static PetscErrorCode Make(const char *opts, const char *file, PdDataset *ds)
+/* n functions at m sensors from the stream seed, in memory: the problem built by its setters */
+static PetscErrorCode Generate(PetscInt n, PetscInt m, PetscInt64 seed, PdDataset *ds)
+{
+  PdProblem p;
+
+  PetscFunctionBegin;
+  PetscCall(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PetscCall(PdProblemSetType(p, PDPROBLEMANTIDERIV));
+  PetscCall(PdProblemSetDataMode(p, PETSC_TRUE));
+  PetscCall(PdProblemAntiderivativeSetSensors(p, m, 10));
+  PetscCall(PdProblemAntiderivativeSetLengthScale(p, 0.2));
+  PetscCall(PdProblemSetSeed(p, seed));
+  PetscCall(PdDatasetGenerate(p, n, ds, NULL));
+  PetscCall(PdProblemDestroy(&p));
+  PetscFunctionReturn(0);
+}
+
+/* what `pdeop data antiderivative` does with the options given (for the tests of bad options) */
+static PetscErrorCode Make(const char *opts)
 {
   PdDict report;
 
@@ -17,7 +35,6 @@ static PetscErrorCode Make(const char *opts, const char *file, PdDataset *ds)
     for (const char **k = (const char *[]){"-n", "-m", "-seed", "-o", "-length_scale", "-refine", NULL}; *k; k++) PetscCall(PetscOptionsClearValue(NULL, *k));
     PetscCall(ierr);
   }
-  if (ds) PetscCall(PdDatasetRead(PETSC_COMM_SELF, file, PETSC_TRUE, ds));
   PetscFunctionReturn(0);
 }
 
@@ -31,7 +48,7 @@ static void test_statistics_and_integral(void **state)
   const double   ell = 0.2;
   double         var = 0, cov1 = 0, cov5 = 0, err = 0, ref = 0;
 
-  PDT(Make("-n 4000 -m 11 -seed 3 -o ad_stats.h5", "ad_stats.h5", &ds));
+  PDT(Generate(n, m, 3, &ds));
   assert_int_equal(ds.N, n);
   assert_int_equal(ds.in_size, m);
   for (PetscInt s = 0; s < n; s++) {
@@ -60,8 +77,8 @@ static void test_statistics_and_integral(void **state)
 static void test_reproducible(void **state)
 {
   PdDataset a, b;
-  PDT(Make("-n 40 -m 20 -seed 5 -o ad_a.h5", "ad_a.h5", &a));
-  PDT(Make("-n 10 -m 20 -seed 5 -o ad_b.h5", "ad_b.h5", &b));
+  PDT(Generate(40, 20, 5, &a));
+  PDT(Generate(10, 20, 5, &b));
   for (PetscInt i = 0; i < 10 * 20; i++) {
     assert_true(a.inputs[i] == b.inputs[i]);
     assert_true(a.outputs[i] == b.outputs[i]);
@@ -72,14 +89,41 @@ static void test_reproducible(void **state)
 
 static void test_bad_options(void **state)
 {
-  PDT_FAILS(Make("-n 0 -o x.h5", NULL, NULL));
+  PdProblem p;
+  PdDataset ds;
+  PDT_FAILS(Make("-n 0 -o x.h5"));
   PDT_ERRMSG_HAS("-n");
-  PDT_FAILS(Make("-m 1 -o x.h5", NULL, NULL));
+  PDT_FAILS(Make("-m 1 -o x.h5"));
   PDT_ERRMSG_HAS("-m");
-  PDT_FAILS(Make("-length_scale -1 -o x.h5", NULL, NULL));
+  PDT_FAILS(Make("-length_scale -1 -o x.h5"));
   PDT_ERRMSG_HAS("-length_scale");
-  PDT_FAILS(Make("-n 3", NULL, NULL));
-  PDT_ERRMSG_HAS("-o");
+  /* the same checks for settings made by the setters, at set-up */
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMANTIDERIV));
+  PDT(PdProblemSetDataMode(p, PETSC_TRUE));
+  PDT(PdProblemAntiderivativeSetSensors(p, 1, 10));
+  PDT_FAILS(PdDatasetGenerate(p, 2, &ds, NULL));
+  PDT_ERRMSG_HAS("-m must be in [2, 2000], got 1");
+  PDT(PdProblemAntiderivativeSetSensors(p, 100, 100));
+  PDT_FAILS(PdProblemSetUp(p));
+  PDT_ERRMSG_HAS("-refine");
+  PDT(PdProblemAntiderivativeSetSensors(p, 100, 10));
+  PDT(PdProblemAntiderivativeSetLengthScale(p, 0));
+  PDT_FAILS(PdProblemSetUp(p));
+  PDT_ERRMSG_HAS("-length_scale must be positive and finite, got 0");
+  PDT_FAILS(PdProblemSetSeed(p, -1));
+  PDT_ERRMSG_HAS("the seed must be in");
+  PDT(PdProblemAntiderivativeSetLengthScale(p, 0.2));
+  PDT(PdProblemSetUp(p));
+  PDT_FAILS(PdProblemAntiderivativeSetSensors(p, 10, 10));
+  PDT_ERRMSG_HAS("before PdProblemSetUp");
+  PDT(PdProblemDestroy(&p));
+  /* a type that draws nothing at random has no seed */
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMPOISSON));
+  PDT_FAILS(PdProblemSetSeed(p, 1));
+  PDT_ERRMSG_HAS("draws nothing at random");
+  PDT(PdProblemDestroy(&p));
 }
 
 static const struct CMUnitTest tests[] = {

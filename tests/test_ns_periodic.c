@@ -199,22 +199,61 @@ static void test_cfl_stop(void **state)
   PDT(PetscFree(w));
 }
 
+/* a data-mode problem built by its setters: 2 samples in memory, each its stream's; bad times refused */
 static void test_dataset(void **state)
 {
-  PdDict    r;
+  PdProblem p;
   PdDataset ds;
+  PdDict    r;
+  PetscInt64 n;
 
-  PDT(PetscOptionsInsertString(NULL, "-n 2 -res 8 -fine 16 -dt 0.01 -T 4 -t_in 2 -seed 3 -o ns_test.h5"));
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMNSPERIODIC));
+  PDT(PdProblemSetDataMode(p, PETSC_TRUE));
+  PDT(PdProblemNSPeriodicSetSampleGrid(p, 8, 16));
+  PDT(PdProblemNSPeriodicSetSampleTimes(p, 0.01, 2, 4));
+  PDT(PdProblemNSPeriodicSetViscosity(p, 1e-3));
+  PDT(PdProblemSetSeed(p, 3));
   PDT(PdDictCreate(&r));
-  PDT(PdtDataRun(PETSC_COMM_SELF, PDPROBLEMNSPERIODIC, r));
-  PDT(PdDictDestroy(&r));
-  for (const char **k = (const char *[]){"-n", "-res", "-fine", "-dt", "-T", "-t_in", "-seed", "-o", NULL}; *k; k++) PDT(PetscOptionsClearValue(NULL, *k));
-  PDT(PdDatasetRead(PETSC_COMM_SELF, "ns_test.h5", PETSC_TRUE, &ds));
+  PDT(PdDatasetGenerate(p, 2, &ds, r));
   assert_int_equal(ds.N, 2);
   PDT_SHAPE_IS(ds.in_ndim, ds.in_shape, 2, 2, 8, 8);
   PDT_SHAPE_IS(ds.out_ndim, ds.out_shape, 2, 2, 8, 8);
+  PDT(PdDictGetInt(ds.attrs, "seed", &n));
+  assert_int_equal(n, 3);
+  PDT(PdProblemDestroy(&p));
+  /* sample 1 alone, from a second problem with the same settings, is the second sample above */
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMNSPERIODIC));
+  PDT(PdProblemSetDataMode(p, PETSC_TRUE));
+  PDT(PdProblemNSPeriodicSetSampleGrid(p, 8, 16));
+  PDT(PdProblemNSPeriodicSetSampleTimes(p, 0.01, 2, 4));
+  PDT(PdProblemSetSeed(p, 3));
+  {
+    float in[2 * 64], out[2 * 64];
+    PDT(PdProblemSample(p, 1, in, out));
+    assert_memory_equal(in, ds.inputs + 2 * 64, sizeof(in));
+    assert_memory_equal(out, ds.outputs + 2 * 64, sizeof(out));
+  }
+  PDT(PdProblemDestroy(&p));
   PDT(PdDatasetFree(&ds));
-  /* -T must exceed -t_in */
+  PDT(PdDictDestroy(&r));
+  /* T must exceed t_in; the grid must subsample; dt must divide a unit of time: at set-up */
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMNSPERIODIC));
+  PDT(PdProblemSetDataMode(p, PETSC_TRUE));
+  PDT(PdProblemNSPeriodicSetSampleTimes(p, 0.01, 2, 2));
+  PDT_FAILS(PdProblemSetUp(p));
+  PDT_ERRMSG_HAS("-T (2) must exceed -t_in (2)");
+  PDT(PdProblemNSPeriodicSetSampleTimes(p, 0.3, 2, 4));
+  PDT_FAILS(PdProblemSetUp(p));
+  PDT_ERRMSG_HAS("-dt must divide one unit of time");
+  PDT(PdProblemNSPeriodicSetSampleTimes(p, 0.01, 2, 4));
+  PDT(PdProblemNSPeriodicSetSampleGrid(p, 8, 12));
+  PDT_FAILS(PdProblemSetUp(p));
+  PDT_ERRMSG_HAS("must be a multiple of -res 8");
+  PDT(PdProblemDestroy(&p));
+  /* and through the options, as `pdeop data ns` reads them */
   PDT(PetscOptionsInsertString(NULL, "-T 2 -t_in 2 -o x.h5"));
   PDT(PdDictCreate(&r));
   PDT_FAILS(PdtDataRun(PETSC_COMM_SELF, PDPROBLEMNSPERIODIC, r));

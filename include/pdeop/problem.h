@@ -29,6 +29,8 @@ PETSC_EXTERN PetscErrorCode PdProblemGetType(PdProblem, PdProblemType *);
 PETSC_EXTERN PetscErrorCode PdProblemGetComm(PdProblem, MPI_Comm *);
 PETSC_EXTERN PetscErrorCode PdProblemSetOptionsPrefix(PdProblem, const char[]);
 PETSC_EXTERN PetscErrorCode PdProblemSetFromOptions(PdProblem);
+/* The seed of the problem's random input (darcy, ns-periodic) or of its dataset's stream (data mode) */
+PETSC_EXTERN PetscErrorCode PdProblemSetSeed(PdProblem, PetscInt64);
 PETSC_EXTERN PetscErrorCode PdProblemSetUp(PdProblem);
 PETSC_EXTERN PetscErrorCode PdProblemSolve(PdProblem);
 PETSC_EXTERN PetscErrorCode PdProblemGetSolution(PdProblem, DM *, Vec *);
@@ -79,6 +81,14 @@ PETSC_EXTERN PetscErrorCode PdProblemNSPeriodicSetGridSize(PdProblem, PetscInt);
 PETSC_EXTERN PetscErrorCode PdProblemNSPeriodicSetViscosity(PdProblem, PetscReal);
 PETSC_EXTERN PetscErrorCode PdProblemNSPeriodicSetTimes(PdProblem, PetscReal, PetscReal);
 PETSC_EXTERN PetscErrorCode PdProblemNSPeriodicSetInitial(PdProblem, PetscInt, PetscInt64);
+/* system: the PETSc binary file of the matrix (and right-hand side) to solve */
+PETSC_EXTERN PetscErrorCode PdProblemSystemSetFile(PdProblem, const char[]);
+/* antiderivative (data mode only): sensors and fine points per interval; the kernel's length scale */
+PETSC_EXTERN PetscErrorCode PdProblemAntiderivativeSetSensors(PdProblem, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode PdProblemAntiderivativeSetLengthScale(PdProblem, PetscReal);
+/* ns-periodic, data mode: the stored and solved grids; the time step and the snapshots 1..T, the first t_in the input */
+PETSC_EXTERN PetscErrorCode PdProblemNSPeriodicSetSampleGrid(PdProblem, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode PdProblemNSPeriodicSetSampleTimes(PdProblem, PetscReal, PetscInt, PetscInt);
 /* cavity: parameters before PdProblemSetUp (the options -re, -n, -t_max set them too) */
 PETSC_EXTERN PetscErrorCode PdProblemCavitySetReynolds(PdProblem, PetscReal);
 PETSC_EXTERN PetscErrorCode PdProblemCavitySetGridSize(PdProblem, PetscInt);

@@ -132,6 +132,23 @@ PetscErrorCode PdProblemSetOptionsPrefix(PdProblem p, const char prefix[])
 }
 
 /*@
+  PdProblemSetSeed - the seed of what the problem draws at random (-seed; default 0): darcy's
+  coefficient and ns-periodic's initial vorticity in a solve, the stream (seed, i) of sample i in
+  data mode. An error for the types that draw nothing (poisson, cavity, system). Before set-up.
+@*/
+PetscErrorCode PdProblemSetSeed(PdProblem p, PetscInt64 seed)
+{
+  PetscFunctionBegin;
+  PetscCall(CheckHasType(p, "PdProblemSetSeed"));
+  PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "PdProblemSetSeed: call it before PdProblemSetUp");
+  PetscCheck(p->ops.setseed || p->ops.setdataseed, p->comm, PETSC_ERR_SUP, "PdProblemSetSeed: a '%s' problem draws nothing at random", p->type);
+  PetscCheck(seed >= 0 && seed <= PETSC_MAX_INT, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "PdProblemSetSeed: the seed must be in [0, %d], got %" PetscInt64_FMT, (int)PETSC_MAX_INT, seed);
+  if (p->ops.setseed) PetscCall(p->ops.setseed(p, seed));
+  if (p->ops.setdataseed) PetscCall(p->ops.setdataseed(p, seed));
+  PetscFunctionReturn(0);
+}
+
+/*@
   PdProblemSetFromOptions - read the type's options (`pdeop solve <type> -help` lists them) and its
   solver's; unknown options are then checked as the type's command does (for linear solves, just
   before KSPSolve)

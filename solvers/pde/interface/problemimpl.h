@@ -14,6 +14,8 @@ typedef struct {
   PetscErrorCode (*writefields)(PdProblem);
   PetscErrorCode (*view)(PdProblem, PetscViewer);
   PetscErrorCode (*destroy)(PdProblem);
+  PetscErrorCode (*setseed)(PdProblem, PetscInt64);     /* the solve's random input (NULL: none) */
+  PetscErrorCode (*setdataseed)(PdProblem, PetscInt64); /* the dataset's stream (NULL: no recipe) */
   /* data mode (`pdeop data`, PdProblemSetDataMode): the type's dataset recipe */
   PetscErrorCode (*datasetfromoptions)(PdProblem); /* the command's options, -n and -o included */
   PetscErrorCode (*datasetup)(PdProblem);
@@ -59,6 +61,7 @@ PETSC_INTERN PetscErrorCode PdProblemCreate_Antiderivative(PdProblem);
 /* The data-mode ops of the types that have a dataset recipe (impls/<type>/<type>_data.c) */
 PETSC_INTERN PetscErrorCode PdProblemSetDataOps_Darcy(PdProblem);
 PETSC_INTERN PetscErrorCode PdProblemSetDataOps_NSPeriodic(PdProblem);
+PETSC_INTERN PetscErrorCode PdProblemNSPeriodicSetDataViscosity(PdProblem, PetscReal);
 
 /* A type's create names the fields of its data that hold the DM, the solution, the matrix and the
    right-hand side (any may be NULL: none), so the generic accessors return them */

@@ -14,6 +14,19 @@ typedef struct {
   double      *xi, *u; /* per-sample scratch on the fine grid */
 } Antiderivative;
 
+/* the recipe's settings, from the options or the setters (named by their options) */
+static PetscErrorCode CheckSettings(PdProblem p, const Antiderivative *s)
+{
+  MPI_Comm comm = p->comm;
+
+  PetscFunctionBegin;
+  PetscCheck(s->m >= 2 && s->m <= 2000, comm, PETSC_ERR_ARG_OUTOFRANGE, "-m must be in [2, 2000], got %" PetscInt_FMT, s->m);
+  PetscCheck(s->refine >= 1 && (s->m - 1) * s->refine + 1 <= 4000, comm, PETSC_ERR_ARG_OUTOFRANGE, "-refine must be >= 1 with (m-1) refine + 1 <= 4000 fine points, got -refine %" PetscInt_FMT " with -m %" PetscInt_FMT, s->refine, s->m);
+  PetscCheck(s->ell > 0 && PetscIsNormalReal(s->ell), comm, PETSC_ERR_ARG_OUTOFRANGE, "-length_scale must be positive and finite, got %g", (double)s->ell);
+  PetscCheck(s->seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode DataSetFromOptions_Antiderivative(PdProblem p)
 {
   Antiderivative *s    = (Antiderivative *)p->data;
@@ -32,11 +45,7 @@ static PetscErrorCode DataSetFromOptions_Antiderivative(PdProblem p)
   PetscCall(PdOptionsHelp(&help));
   if (help) PetscFunctionReturn(0);
   PetscCheck(p->nsamples >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-n must be at least 1, got %" PetscInt_FMT, p->nsamples);
-  PetscCheck(s->m >= 2 && s->m <= 2000, comm, PETSC_ERR_ARG_OUTOFRANGE, "-m must be in [2, 2000], got %" PetscInt_FMT, s->m);
-  PetscCheck(s->refine >= 1 && (s->m - 1) * s->refine + 1 <= 4000, comm, PETSC_ERR_ARG_OUTOFRANGE, "-refine must be >= 1 with (m-1) refine + 1 <= 4000 fine points");
-  PetscCheck(s->ell > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-length_scale must be positive");
-  PetscCheck(s->seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
-  PetscCheck(p->output[0], comm, PETSC_ERR_ARG_WRONG, "Give the output file with -o file.h5");
+  PetscCall(CheckSettings(p, s));
   PetscCall(PdOptionsCheckUnused(comm, "data antiderivative"));
   PetscFunctionReturn(0);
 }
@@ -50,7 +59,7 @@ static PetscErrorCode DataSetUp_Antiderivative(PdProblem p)
   PetscBLASInt    bn, info;
 
   PetscFunctionBegin;
-  PetscCheck(s->m >= 2 && s->refine >= 1 && s->ell > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "Need m >= 2, refine >= 1 and a positive length scale");
+  PetscCall(CheckSettings(p, s)); /* again: setters may have changed the settings */
   nf = s->nf = (s->m - 1) * s->refine + 1;
   PetscCall(PetscMalloc1(nf * nf, &s->K));
   for (PetscInt i = 0; i < nf; i++)
@@ -170,6 +179,49 @@ static PetscErrorCode Destroy_Antiderivative(PdProblem p)
 
 /* Data mode: -n (1000) -m (100) -length_scale (0.2) -refine (10) -seed (0) -o. PdProblemSolve is an
    error: the type only draws samples. */
+static PetscErrorCode SetDataSeed_Antiderivative(PdProblem p, PetscInt64 seed)
+{
+  PetscFunctionBegin;
+  ((Antiderivative *)p->data)->seed = (PetscInt)seed;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GetAD(PdProblem p, const char fn[], Antiderivative **s)
+{
+  PetscFunctionBegin;
+  PetscCall(PdProblemCheckType(p, PDPROBLEMANTIDERIV, fn));
+  PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: call it before PdProblemSetUp", fn);
+  *s = (Antiderivative *)p->data;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemAntiderivativeSetSensors - m sensors (and output points) on [0, 1] (-m, default 100;
+  2 to 2000) and the fine points per sensor interval of the integral (-refine, default 10;
+  (m - 1) refine + 1 <= 4000). Before set-up.
+@*/
+PetscErrorCode PdProblemAntiderivativeSetSensors(PdProblem p, PetscInt m, PetscInt refine)
+{
+  Antiderivative *s = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(GetAD(p, "PdProblemAntiderivativeSetSensors", &s));
+  s->m      = m;
+  s->refine = refine;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdProblemAntiderivativeSetLengthScale - the RBF kernel's length scale l (-length_scale, default 0.2). Before set-up. @*/
+PetscErrorCode PdProblemAntiderivativeSetLengthScale(PdProblem p, PetscReal ell)
+{
+  Antiderivative *s = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(GetAD(p, "PdProblemAntiderivativeSetLengthScale", &s));
+  s->ell = ell;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PdProblemCreate_Antiderivative(PdProblem p)
 {
   Antiderivative *s;
@@ -188,6 +240,7 @@ PetscErrorCode PdProblemCreate_Antiderivative(PdProblem p)
   p->ops.datasetup          = DataSetUp_Antiderivative;
   p->ops.getsampleshapes    = GetSampleShapes_Antiderivative;
   p->ops.sample             = Sample_Antiderivative;
+  p->ops.setdataseed        = SetDataSeed_Antiderivative;
   p->ops.getdataattributes  = GetDataAttributes_Antiderivative;
   p->ops.getdatareport      = GetDataReport_Antiderivative;
   p->ops.getdatasummary     = GetDataSummary_Antiderivative;

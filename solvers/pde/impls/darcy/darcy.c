@@ -220,6 +220,13 @@ static PetscErrorCode Destroy_Darcy(PdProblem p)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode SetSeed_Darcy(PdProblem p, PetscInt64 seed)
+{
+  PetscFunctionBegin;
+  ((Darcy *)p->data)->seed = (PetscInt)seed;
+  PetscFunctionReturn(0);
+}
+
 /* -da_grid_x (nodes per side, default 85), -darcy_coefficient threshold|lognormal|file,
    -darcy_coefficient_file a.h5 (a dataset "a" of the grid's size, or a dataset's /inputs, sample
    -darcy_coefficient_index k),
@@ -245,6 +252,7 @@ PetscErrorCode PdProblemCreate_Darcy(PdProblem p)
   p->ops.writefields    = WriteFields_Darcy;
   p->ops.view           = View_Darcy;
   p->ops.destroy        = Destroy_Darcy;
+  p->ops.setseed        = SetSeed_Darcy;
   PetscCall(PdProblemSetFields(p, &s->da, &s->u, &s->A, &s->b));
   PetscCall(PdProblemSetDataOps_Darcy(p));
   PetscFunctionReturn(0);

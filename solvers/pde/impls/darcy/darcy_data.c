@@ -81,7 +81,6 @@ static PetscErrorCode DataSetFromOptions_Darcy(PdProblem p)
   PetscCheck(s->res >= 3 && s->fine >= s->res, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "Need 3 <= -res <= -fine, got -res %" PetscInt_FMT " -fine %" PetscInt_FMT, s->res, s->fine);
   PetscCheck(s->fine <= 46340, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-fine %" PetscInt_FMT ": a %" PetscInt_FMT " x %" PetscInt_FMT " solve grid has more unknowns than PETSc's 32-bit indices reach (at most 46340 per side)", s->fine, s->fine, s->fine);
   PetscCheck(s->seed >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
-  PetscCheck(p->output[0], p->comm, PETSC_ERR_ARG_WRONG, "Give the output file with -o file.h5");
   PetscCall(CheckSubsample(p->comm, s->res, s->fine));
   PetscFunctionReturn(0);
 }
@@ -244,6 +243,13 @@ PetscErrorCode PdProblemDarcySetSampleGrid(PdProblem p, PetscInt res, PetscInt f
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode SetDataSeed_Darcy(PdProblem p, PetscInt64 seed)
+{
+  PetscFunctionBegin;
+  ((DarcyData *)p->sdata)->seed = (PetscInt)seed;
+  PetscFunctionReturn(0);
+}
+
 /* -n (100) -res (85) -fine (421) -seed (0) -darcy_alpha 2 -darcy_tau 3 -darcy_f 1
    -darcy_face_average, the KSP options (CG + hypre, rtol 1e-10), -o */
 PetscErrorCode PdProblemSetDataOps_Darcy(PdProblem p)
@@ -264,6 +270,7 @@ PetscErrorCode PdProblemSetDataOps_Darcy(PdProblem p)
   p->ops.datasetup          = DataSetUp_Darcy;
   p->ops.getsampleshapes    = GetSampleShapes_Darcy;
   p->ops.sample             = Sample_Darcy;
+  p->ops.setdataseed        = SetDataSeed_Darcy;
   p->ops.getdataattributes  = GetDataAttributes_Darcy;
   p->ops.getdatareport      = GetDataReport_Darcy;
   p->ops.getdatasummary     = GetDataSummary_Darcy;

@@ -288,6 +288,13 @@ static PetscErrorCode Destroy_NSPeriodic(PdProblem p)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode SetSeed_NSPeriodic(PdProblem p, PetscInt64 seed)
+{
+  PetscFunctionBegin;
+  ((NSPeriodic *)p->data)->seed = (PetscInt)seed;
+  PetscFunctionReturn(0);
+}
+
 /* -ns_n (or -n; grid, 64), -nu (1e-3), -dt (1e-4), -T (final time, 1), -ns_domain unit|2pi,
    -ns_forcing fno|none, -ns_init grf|taylor-green (-tg_k; Taylor-Green defaults to no forcing on the
    2 pi square), -ns_scheme heun|euler, -seed, -ns_snapshots K (stored at equal intervals),
@@ -317,6 +324,7 @@ PetscErrorCode PdProblemCreate_NSPeriodic(PdProblem p)
   p->ops.writefields    = WriteFields_NSPeriodic;
   p->ops.view           = View_NSPeriodic;
   p->ops.destroy        = Destroy_NSPeriodic;
+  p->ops.setseed        = SetSeed_NSPeriodic;
   PetscCall(PdProblemSetDataOps_NSPeriodic(p));
   PetscFunctionReturn(0);
 }
@@ -341,7 +349,7 @@ PetscErrorCode PdProblemNSPeriodicSetGridSize(PdProblem p, PetscInt n)
   PetscFunctionReturn(0);
 }
 
-/*@ PdProblemNSPeriodicSetViscosity - the viscosity nu (-nu, default 1e-3) @*/
+/*@ PdProblemNSPeriodicSetViscosity - the viscosity nu (-nu, default 1e-3), of a solve and of data mode's samples @*/
 PetscErrorCode PdProblemNSPeriodicSetViscosity(PdProblem p, PetscReal nu)
 {
   NSPeriodic *s = NULL;
@@ -349,6 +357,7 @@ PetscErrorCode PdProblemNSPeriodicSetViscosity(PdProblem p, PetscReal nu)
   PetscFunctionBegin;
   PetscCall(GetNS(p, "PdProblemNSPeriodicSetViscosity", &s));
   s->nu = nu;
+  PetscCall(PdProblemNSPeriodicSetDataViscosity(p, nu));
   PetscFunctionReturn(0);
 }
 

@@ -13,12 +13,31 @@ typedef struct {
   double    *w;
 } NSData;
 
+/* the recipe's settings, from the options or the setters (named by their options) */
+static PetscErrorCode CheckData(PdProblem p, NSData *s)
+{
+  MPI_Comm        comm = p->comm;
+  const PetscInt  res = s->res, fine = s->fine, T = s->T, tin = s->tin;
+  const PetscReal dt = s->dt;
+
+  PetscFunctionBegin;
+  PetscCheck(tin >= 1 && T > tin, comm, PETSC_ERR_ARG_OUTOFRANGE, "-T (%" PetscInt_FMT ") must exceed -t_in (%" PetscInt_FMT "), which must be at least 1: the outputs are the snapshots after the inputs", T, tin);
+  PetscCheck(res >= 4 && res % 2 == 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-res must be even and at least 4, got %" PetscInt_FMT, res);
+  PetscCheck(res <= fine, comm, PETSC_ERR_ARG_OUTOFRANGE, "-res %" PetscInt_FMT " exceeds -fine %" PetscInt_FMT ": the stored grid is a subsample of the solver's", res, fine);
+  PetscCheck(fine % res == 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fine %" PetscInt_FMT " must be a multiple of -res %" PetscInt_FMT " (the stored grid takes every (fine/res)-th point)", fine, res);
+  PetscCheck(s->nu > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-nu must be positive, got %g", (double)s->nu);
+  PetscCheck(dt > 0 && dt <= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dt must be in (0, 1], got %g", (double)dt);
+  s->spu = (PetscInt)(1.0 / dt + 0.5);
+  PetscCheck(PetscAbsReal(s->spu * dt - 1) < 1e-9, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dt must divide one unit of time (1/dt a whole number), got %g", (double)dt);
+  PetscCheck(s->seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode DataSetFromOptions_NSPeriodic(PdProblem p)
 {
   NSData   *s    = (NSData *)p->sdata;
   MPI_Comm  comm = p->comm;
-  PetscInt  n, res, fine, T, tin;
-  PetscReal dt;
+  PetscInt  n;
   PetscBool help;
 
   PetscFunctionBegin;
@@ -36,19 +55,10 @@ static PetscErrorCode DataSetFromOptions_NSPeriodic(PdProblem p)
   PetscOptionsEnd();
   PetscCall(PdOptionsHelp(&help));
   if (help) PetscFunctionReturn(0);
-  n = p->nsamples, res = s->res, fine = s->fine, T = s->T, tin = s->tin, dt = s->dt;
+  n = p->nsamples;
   PetscCheck(n >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-n must be at least 1, got %" PetscInt_FMT, n);
-  PetscCheck(tin >= 1 && T > tin, comm, PETSC_ERR_ARG_OUTOFRANGE, "-T (%" PetscInt_FMT ") must exceed -t_in (%" PetscInt_FMT "): the outputs are the snapshots after the inputs", T, tin);
-  PetscCheck(res >= 4 && res % 2 == 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-res must be even and at least 4, got %" PetscInt_FMT, res);
-  PetscCheck(res <= fine, comm, PETSC_ERR_ARG_OUTOFRANGE, "-res %" PetscInt_FMT " exceeds -fine %" PetscInt_FMT ": the stored grid is a subsample of the solver's", res, fine);
-  PetscCheck(fine % res == 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fine %" PetscInt_FMT " must be a multiple of -res %" PetscInt_FMT " (the stored grid takes every (fine/res)-th point)", fine, res);
-  PetscCheck(s->nu > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-nu must be positive, got %g", (double)s->nu);
-  PetscCheck(dt > 0 && dt <= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dt must be in (0, 1], got %g", (double)dt);
-  s->spu = (PetscInt)(1.0 / dt + 0.5);
-  PetscCheck(PetscAbsReal(s->spu * dt - 1) < 1e-9, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dt must divide one unit of time (1/dt a whole number), got %g", (double)dt);
-  PetscCheck(s->seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
-  PetscCheck(p->output[0], comm, PETSC_ERR_ARG_WRONG, "Give the output file with -o file.h5");
-  PetscCheck((double)n * PetscMax(T - tin, tin) * res * res < 2147483647.0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-n %" PetscInt_FMT " samples of %" PetscInt_FMT " snapshots at -res %" PetscInt_FMT " exceed 2^31 floats per array (MPI counts): write several files", n, T, res);
+  PetscCall(CheckData(p, s));
+  PetscCheck((double)n * PetscMax(s->T - s->tin, s->tin) * s->res * s->res < 2147483647.0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-n %" PetscInt_FMT " samples of %" PetscInt_FMT " snapshots at -res %" PetscInt_FMT " exceed 2^31 floats per array (MPI counts): write several files", n, s->T, s->res);
   PetscCall(PdOptionsCheckUnused(comm, "data ns"));
   PetscFunctionReturn(0);
 }
@@ -58,8 +68,7 @@ static PetscErrorCode DataSetUp_NSPeriodic(PdProblem p)
   NSData *s = (NSData *)p->sdata;
 
   PetscFunctionBegin;
-  PetscCheck(s->tin >= 1 && s->T > s->tin && s->res >= 4 && s->res % 2 == 0 && s->fine % s->res == 0 && s->dt > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "Need 1 <= t_in < T, an even res >= 4 dividing fine, and dt > 0");
-  s->spu = (PetscInt)(1.0 / s->dt + 0.5);
+  PetscCall(CheckData(p, s)); /* again: setters may have changed the settings */
   PetscCall(PetscMalloc1(s->fine * s->fine, &s->w));
   PetscFunctionReturn(0);
 }
@@ -161,6 +170,62 @@ static PetscErrorCode DataDestroy_NSPeriodic(PdProblem p)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode SetDataSeed_NSPeriodic(PdProblem p, PetscInt64 seed)
+{
+  PetscFunctionBegin;
+  ((NSData *)p->sdata)->seed = (PetscInt)seed;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GetData(PdProblem p, const char fn[], NSData **s)
+{
+  PetscFunctionBegin;
+  PetscCall(PdProblemCheckType(p, PDPROBLEMNSPERIODIC, fn));
+  PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: call it before PdProblemSetUp", fn);
+  *s = (NSData *)p->sdata;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemNSPeriodicSetSampleGrid - data mode: snapshots stored at res x res points, solved at
+  fine x fine (res even, fine a multiple of res; -res, -fine, defaults 64, 256). Before set-up.
+@*/
+PetscErrorCode PdProblemNSPeriodicSetSampleGrid(PdProblem p, PetscInt res, PetscInt fine)
+{
+  NSData *s = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(GetData(p, "PdProblemNSPeriodicSetSampleGrid", &s));
+  s->res  = res;
+  s->fine = fine;
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemNSPeriodicSetSampleTimes - data mode: the solver's time step dt (1/dt whole) and the
+  snapshots at t = 1, ..., T, the first t_in of them the input (-dt, -t_in, -T; defaults 1e-4, 10,
+  50). Before set-up.
+@*/
+PetscErrorCode PdProblemNSPeriodicSetSampleTimes(PdProblem p, PetscReal dt, PetscInt t_in, PetscInt T)
+{
+  NSData *s = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(GetData(p, "PdProblemNSPeriodicSetSampleTimes", &s));
+  s->dt  = dt;
+  s->tin = t_in;
+  s->T   = T;
+  PetscFunctionReturn(0);
+}
+
+/* PdProblemNSPeriodicSetViscosity's share in data mode */
+PetscErrorCode PdProblemNSPeriodicSetDataViscosity(PdProblem p, PetscReal nu)
+{
+  PetscFunctionBegin;
+  ((NSData *)p->sdata)->nu = nu;
+  PetscFunctionReturn(0);
+}
+
 /* -n (100) -res (64) -fine (256) -nu (1e-3) -dt (1e-4) -T (50) -t_in (10) -seed (0)
    -ns_scheme heun|euler (euler: the FNO script's forward Euler) -o */
 PetscErrorCode PdProblemSetDataOps_NSPeriodic(PdProblem p)
@@ -182,6 +247,7 @@ PetscErrorCode PdProblemSetDataOps_NSPeriodic(PdProblem p)
   p->ops.datasetup          = DataSetUp_NSPeriodic;
   p->ops.getsampleshapes    = GetSampleShapes_NSPeriodic;
   p->ops.sample             = Sample_NSPeriodic;
+  p->ops.setdataseed        = SetDataSeed_NSPeriodic;
   p->ops.getsamplework      = GetSampleWork_NSPeriodic;
   p->ops.getdataattributes  = GetDataAttributes_NSPeriodic;
   p->ops.getdatasummary     = GetDataSummary_NSPeriodic;

@@ -110,6 +110,22 @@ static PetscErrorCode Destroy_System(PdProblem p)
   PetscFunctionReturn(0);
 }
 
+/*@
+  PdProblemSystemSetFile - the PETSc binary file to solve (what -f names): a square matrix, then
+  optionally its right-hand side (else b = 1). Read at set-up, which checks it; before set-up.
+@*/
+PetscErrorCode PdProblemSystemSetFile(PdProblem p, const char file[])
+{
+  System *s;
+
+  PetscFunctionBegin;
+  PetscCall(PdProblemCheckType(p, PDPROBLEMSYSTEM, "PdProblemSystemSetFile"));
+  PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "PdProblemSystemSetFile: call it before PdProblemSetUp");
+  s = (System *)p->data;
+  PetscCall(PetscStrncpy(s->file, file ? file : "", sizeof(s->file)));
+  PetscFunctionReturn(0);
+}
+
 /* -f file.petsc (a matrix, then optionally the right-hand side; else b = 1), every KSP/PC option */
 PetscErrorCode PdProblemCreate_System(PdProblem p)
 {

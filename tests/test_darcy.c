@@ -9,7 +9,6 @@
 #include <pdeop/field.h>
 #include <pdeop/mesh.h>
 #include <pdeop/solve.h>
-#include "pdtest_data.h"
 
 static PetscErrorCode SolveDarcy(DM da, const double *a, const double *f, double fval, PdFaceAverage avg, Vec *u)
 {
@@ -268,25 +267,25 @@ static void test_transfer_roundtrip(void **state)
   PDT(DMDestroy(&da));
 }
 
-/* the generator's file against an independent solve of sample 2 */
+/* the generator's samples against an independent solve of sample 2; the problem built by its
+   setters, its sample solver's tolerance through the options (as any KSP's) */
 static void test_dataset_matches_direct_solve(void **state)
 {
-  PdDict    report;
-  PdDataset ds;
+  PdDict     report;
+  PdDataset  ds;
+  PdProblem  p;
   PetscInt64 res;
-  PDT(PetscOptionsSetValue(NULL, "-n", "3"));
-  PDT(PetscOptionsSetValue(NULL, "-res", "9"));
-  PDT(PetscOptionsSetValue(NULL, "-fine", "33"));
-  PDT(PetscOptionsSetValue(NULL, "-seed", "5"));
-  PDT(PetscOptionsSetValue(NULL, "-o", "darcy_test.h5"));
   PDT(PetscOptionsSetValue(NULL, "-ksp_rtol", "1e-12"));
-  PDT(PetscOptionsSetValue(NULL, "-quiet", NULL));
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMDARCY));
+  PDT(PdProblemSetDataMode(p, PETSC_TRUE));
+  PDT(PdProblemDarcySetSampleGrid(p, 9, 33));
+  PDT(PdProblemSetSeed(p, 5));
   PDT(PdDictCreate(&report));
-  PDT(PdtDataRun(PETSC_COMM_SELF, PDPROBLEMDARCY, report));
+  PDT(PdDatasetGenerate(p, 3, &ds, report));
   PDT(PdDictDestroy(&report));
-  const char *opts[] = {"-n", "-res", "-fine", "-seed", "-o", "-ksp_rtol", "-quiet"};
-  for (int i = 0; i < 7; i++) PDT(PetscOptionsClearValue(NULL, opts[i]));
-  PDT(PdDatasetRead(PETSC_COMM_SELF, "darcy_test.h5", PETSC_TRUE, &ds));
+  PDT(PdProblemDestroy(&p));
+  PDT(PetscOptionsClearValue(NULL, "-ksp_rtol"));
   assert_int_equal(ds.N, 3);
   PDT_SHAPE_IS(ds.in_ndim, ds.in_shape, 3, 1, 9, 9);
   PDT_SHAPE_IS(ds.out_ndim, ds.out_shape, 3, 1, 9, 9);

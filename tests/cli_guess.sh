@@ -72,7 +72,7 @@ if [ -f "$ex/ex29.c" ] && $cc ${PDEOP_OUTSIDE_FLAGS:-} -o ex29 "$ex/ex29.c" $(pk
 else echo "# PETSc's tutorials (libpetsc3.18-dev-examples) are not installed: ex29 skipped"; fi
 
 # errors
-expect_fail "missing model file" "cannot read the model 'nosuch.h5'" $P solve darcy "${g[@]:0:10}" -ksp_guess_nop_model nosuch.h5
+expect_fail "missing model file" "Cannot open 'nosuch.h5' (-ksp_guess_nop_model): no such file" $P solve darcy "${g[@]:0:10}" -ksp_guess_nop_model nosuch.h5
 expect_fail "-ksp_guess_nop_model without its value" "needs a file" $P solve darcy -da_grid_x 17 -ksp_guess_type nop -ksp_guess_nop_model
 expect_fail "no model at all" "needs a model" $P solve darcy -da_grid_x 17 -ksp_guess_type nop
 expect_fail "-ksp_guess_nop_scale out of its choices" "bogus" $P solve darcy "${g[@]}" -ksp_guess_nop_scale bogus

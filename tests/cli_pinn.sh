@@ -76,7 +76,7 @@ expect_fail "annealing alpha out of range" "-annealing_alpha" "$P" pinn -domain 
 expect_fail "ball annealing needs a penalty boundary" "give -boundary penalty too" "$P" pinn -dim 5 -pinn_weights annealing -iters 1
 expect_fail "ball annealing from a zero weight (it never moved)" "needs a positive starting -boundary_weight" "$P" pinn -dim 5 -boundary penalty -pinn_weights annealing -boundary_weight 0 -iters 1
 expect_fail "ball annealing every 0 steps" "-annealing_every must be at least 1" "$P" pinn -dim 5 -boundary penalty -pinn_weights annealing -annealing_every 0 -iters 1
-expect_fail "missing mesh file" "Cannot open the mesh" "$P" pinn -domain mesh -mesh "$work/none.msh"
+expect_fail "missing mesh file" "(-mesh): no such file" "$P" pinn -domain mesh -mesh "$work/none.msh"
 # -resume: a run stopped at 12 of 24 iterations and continued gives the uninterrupted run's numbers
 # exactly (Adam's state, the points' stream, the best test error, the annealed weight all restored)
 R="-pde allen-cahn -dim 12 -batch 10 -stde_dirs 4 -mlp_width 16 -test_points 300 -eval_every 4 -lr 3e-3 -lr_total_steps 24 -boundary penalty -pinn_weights annealing -annealing_every 3"

@@ -134,6 +134,10 @@ static void test_bad_datasets(void **state)
   PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "io_missing.h5", PETSC_TRUE, &ds));
   PDT_ERRMSG_HAS("io_missing.h5");
   PDT_ERRMSG_HAS("no such file");
+  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, ".", PETSC_TRUE, &ds)); /* a directory, a device: said as such */
+  PDT_ERRMSG_HAS("Cannot open '.': it is a directory");
+  PDT_FAILS(PdDatasetRead(PETSC_COMM_SELF, "/dev/null", PETSC_TRUE, &ds));
+  PDT_ERRMSG_HAS("Cannot open '/dev/null': not a regular file");
   f = fopen("io_text.h5", "w");
   fputs("this is not HDF5\n", f);
   fclose(f);

@@ -181,7 +181,7 @@ static void test_bad_options(void **state)
     {"-annealing_alpha", "1.5", "-annealing_alpha"},
     {"-annealing_every", "0", "-annealing_every"},
     {"-boundary_weight", "-1", "-boundary_weight"},
-    {"-mesh", "no_such_mesh.msh", "Cannot open the mesh"},
+    {"-mesh", "no_such_mesh.msh", "Cannot open 'no_such_mesh.msh' (-mesh): no such file"},
     {"-batch", "0", "-batch"},
   };
   for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {

@@ -62,6 +62,8 @@ typedef PetscErrorCode (*PdFileFill)(FILE *, void *);
 PETSC_EXTERN PetscErrorCode PdFileWrite(MPI_Comm, const char[], const char[], PdFileFill, void *);
 PETSC_EXTERN PetscErrorCode PdFileTempName(const char[], PetscBool, char[], size_t);
 PETSC_EXTERN PetscErrorCode PdFileCommit(MPI_Comm, const char[], const char[], const char[], const char[]);
+/* An input must exist, be a regular file and readable; else one error saying which it is not */
+PETSC_EXTERN PetscErrorCode PdFileCheckInput(MPI_Comm, const char[], const char[]);
 
 /* Generic helpers for other writers (fields, PINN problems): one float or double array dataset. */
 PETSC_EXTERN PetscErrorCode PdH5WriteFields(MPI_Comm, const char[], PetscInt, const char *const[], const float *const[], PetscInt, const PetscInt[], PdDict);

@@ -1,6 +1,7 @@
 /* Unstructured simplicial meshes on PETSc's DMPlex: a box from options or a Gmsh file (-mesh),
    uniformly refined and distributed, with every boundary point labelled "boundary". */
 #include <pdeop/mesh.h>
+#include <pdeop/io.h>
 
 /*@
   PdMeshCreatePlex - a distributed simplicial DMPlex (the box is the unit square)
@@ -31,9 +32,7 @@ PetscErrorCode PdMeshCreatePlexBox(MPI_Comm comm, PetscInt dim, const PetscReal 
   PetscFunctionBegin;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh", file, sizeof(file), &flg));
   if (flg) {
-    PetscBool exists;
-    PetscCall(PetscTestFile(file, 'r', &exists));
-    PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "Cannot open the mesh '%s'", file);
+    PetscCall(PdFileCheckInput(comm, file, "-mesh"));
     PetscCall(DMPlexCreateFromFile(comm, file, "pdeop", PETSC_TRUE, dm));
   } else {
     /* the box [lower, upper] cut into 2 nx ny right triangles. (PETSc's own simplicial box needs the Triangle

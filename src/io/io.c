@@ -137,11 +137,8 @@ PetscErrorCode ReadAttrs(hid_t obj, const char *file, PdDict *d)
 
 PetscErrorCode OpenRead(MPI_Comm comm, const char file[], hid_t *f)
 {
-  PetscBool exists;
-
   PetscFunctionBegin;
-  PetscCall(PetscTestFile(file, 'r', &exists));
-  PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "Cannot open '%s': no such file (or it is not readable)", file);
+  PetscCall(PdFileCheckInput(comm, file, NULL));
   {
     H5QUIET_BEGIN;
     htri_t is   = H5Fis_hdf5(file);

@@ -187,3 +187,28 @@ PetscErrorCode PdFileCommit(MPI_Comm comm, const char tmp[], const char file[], 
   PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s'%s%s%s: %s; an existing '%s' is unchanged", file, what ? " (" : "", what ? what : "", what ? ")" : "", msg, file);
   PetscFunctionReturn(0);
 }
+
+/*@
+  PdFileCheckInput - an input file must exist, be a regular file and be readable: otherwise one
+  error on comm that says which of these it is not ("Cannot open 'F' (what): ..."; what may be
+  NULL). Rank 0 looks; collective.
+@*/
+PetscErrorCode PdFileCheckInput(MPI_Comm comm, const char file[], const char what[])
+{
+  PetscMPIInt rank;
+  char        msg[128] = "";
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    struct stat st;
+    if (!file || !file[0]) snprintf(msg, sizeof(msg), "no file name given");
+    else if (stat(file, &st)) snprintf(msg, sizeof(msg), "%s", errno == ENOENT ? "no such file" : strerror(errno));
+    else if (S_ISDIR(st.st_mode)) snprintf(msg, sizeof(msg), "it is a directory");
+    else if (!S_ISREG(st.st_mode)) snprintf(msg, sizeof(msg), "not a regular file (a device, FIFO or socket)");
+    else if (access(file, R_OK)) snprintf(msg, sizeof(msg), "not readable: %s", strerror(errno));
+  }
+  PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)sizeof(msg), MPI_CHAR, 0, comm));
+  PetscCheck(!msg[0], comm, PETSC_ERR_FILE_OPEN, "Cannot open '%s'%s%s%s: %s", file ? file : "", what ? " (" : "", what ? what : "", what ? ")" : "", msg);
+  PetscFunctionReturn(0);
+}

@@ -4,6 +4,7 @@
 #include <petscdmda.h>
 #include <pdeop/guess.h>
 #include <pdeop/options.h>
+#include <pdeop/io.h>
 
 const char *const KSPGuessNOpInputTypes[] = {"auto", "diagonal", "rhs", "KSPGuessNOpInputType", "KSPGUESSNOP_INPUT_", NULL};
 const char *const KSPGuessNOpScaleTypes[] = {"none", "energy", "residual", "KSPGuessNOpScaleType", "KSPGUESSNOP_SCALE_", NULL};
@@ -64,15 +65,13 @@ PetscErrorCode KSPGuessNOpSetModelFile(KSPGuess guess, const char file[])
 {
   KSPGuess_NOp *g;
   MPI_Comm      comm;
-  PetscBool     exists;
   NOp           nop;
 
   PetscFunctionBegin;
   PetscCall(GetNOp(guess, &g));
   comm = PetscObjectComm((PetscObject)guess);
   PetscCheck(file && file[0], comm, PETSC_ERR_ARG_WRONG, "-ksp_guess_nop_model needs a file: a model checkpoint written by `pdeop train`");
-  PetscCall(PetscTestFile(file, 'r', &exists));
-  PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "-ksp_guess_nop_model: cannot read the model '%s' (no such file, or not readable)", file);
+  PetscCall(PdFileCheckInput(comm, file, "-ksp_guess_nop_model"));
   PetscCall(NOpLoad(comm, file, &nop, NULL));
   {
     PetscErrorCode ierr = CheckModel(comm, nop, file);

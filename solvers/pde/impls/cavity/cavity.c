@@ -296,7 +296,7 @@ static PetscErrorCode GetCavity(PdProblem p, const char fn[], PetscBool before_s
   PetscFunctionBegin;
   PetscCall(PdProblemCheckType(p, PDPROBLEMCAVITY, fn));
   *c = (Cavity *)p->data;
-  PetscCheck(!before_setup || !(*c)->da, p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: call it before PdProblemSetFromOptions and PdProblemSetUp", fn);
+  PetscCheck(!before_setup || !(*c)->da, p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: call it before PdProblemSetUp", fn);
   PetscFunctionReturn(0);
 }
 

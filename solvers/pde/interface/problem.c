@@ -119,6 +119,15 @@ PetscErrorCode PdProblemCheckType(PdProblem p, PdProblemType type, const char fn
   PetscFunctionReturn(0);
 }
 
+/* a type's setter: the problem is of the type and not set up yet */
+PetscErrorCode PdProblemCheckSetter(PdProblem p, PdProblemType type, const char fn[])
+{
+  PetscFunctionBegin;
+  PetscCall(PdProblemCheckType(p, type, fn));
+  PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: call it before PdProblemSetUp", fn);
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdProblemSetOptionsPrefix - prefix for the problem's own options, its outputs' (-o, -vtk, -png, ...)
   and its solvers' (the grid's -da_grid_x and -dm_* options stay unprefixed)

@@ -69,6 +69,8 @@ PETSC_INTERN PetscErrorCode PdProblemSetFields(PdProblem, DM *, Vec *, Mat *, Ve
 
 /* Error unless p is of the type (for the type-specific functions) */
 PETSC_INTERN PetscErrorCode PdProblemCheckType(PdProblem, PdProblemType, const char[]);
+/* ... and not set up yet (for the setters) */
+PETSC_INTERN PetscErrorCode PdProblemCheckSetter(PdProblem, PdProblemType, const char[]);
 
 /* Poisson numerics (solvers/pde/poisson.c) split into set-up and solve for the object:
    the FD KSP (rediscretising for -pc_type mg), b and u on a DMDA; the P1 FEM operator, b and u on

@@ -186,15 +186,6 @@ static PetscErrorCode SetDataSeed_Antiderivative(PdProblem p, PetscInt64 seed)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode GetAD(PdProblem p, const char fn[], Antiderivative **s)
-{
-  PetscFunctionBegin;
-  PetscCall(PdProblemCheckType(p, PDPROBLEMANTIDERIV, fn));
-  PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: call it before PdProblemSetUp", fn);
-  *s = (Antiderivative *)p->data;
-  PetscFunctionReturn(0);
-}
-
 /*@
   PdProblemAntiderivativeSetSensors - m sensors (and output points) on [0, 1] (-m, default 100;
   2 to 2000) and the fine points per sensor interval of the integral (-refine, default 10;
@@ -202,10 +193,10 @@ static PetscErrorCode GetAD(PdProblem p, const char fn[], Antiderivative **s)
 @*/
 PetscErrorCode PdProblemAntiderivativeSetSensors(PdProblem p, PetscInt m, PetscInt refine)
 {
-  Antiderivative *s = NULL;
+  Antiderivative *s = (Antiderivative *)p->data;
 
   PetscFunctionBegin;
-  PetscCall(GetAD(p, "PdProblemAntiderivativeSetSensors", &s));
+  PetscCall(PdProblemCheckSetter(p, PDPROBLEMANTIDERIV, "PdProblemAntiderivativeSetSensors"));
   s->m      = m;
   s->refine = refine;
   PetscFunctionReturn(0);
@@ -214,10 +205,10 @@ PetscErrorCode PdProblemAntiderivativeSetSensors(PdProblem p, PetscInt m, PetscI
 /*@ PdProblemAntiderivativeSetLengthScale - the RBF kernel's length scale l (-length_scale, default 0.2). Before set-up. @*/
 PetscErrorCode PdProblemAntiderivativeSetLengthScale(PdProblem p, PetscReal ell)
 {
-  Antiderivative *s = NULL;
+  Antiderivative *s = (Antiderivative *)p->data;
 
   PetscFunctionBegin;
-  PetscCall(GetAD(p, "PdProblemAntiderivativeSetLengthScale", &s));
+  PetscCall(PdProblemCheckSetter(p, PDPROBLEMANTIDERIV, "PdProblemAntiderivativeSetLengthScale"));
   s->ell = ell;
   PetscFunctionReturn(0);
 }

@@ -232,12 +232,10 @@ static PetscErrorCode DataDestroy_Darcy(PdProblem p)
 @*/
 PetscErrorCode PdProblemDarcySetSampleGrid(PdProblem p, PetscInt res, PetscInt fine)
 {
-  DarcyData *s;
+  DarcyData *s = (DarcyData *)p->sdata;
 
   PetscFunctionBegin;
-  PetscCall(PdProblemCheckType(p, PDPROBLEMDARCY, "PdProblemDarcySetSampleGrid"));
-  PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "PdProblemDarcySetSampleGrid: call before PdProblemSetUp");
-  s       = (DarcyData *)p->sdata;
+  PetscCall(PdProblemCheckSetter(p, PDPROBLEMDARCY, "PdProblemDarcySetSampleGrid"));
   s->res  = res;
   s->fine = fine;
   PetscFunctionReturn(0);

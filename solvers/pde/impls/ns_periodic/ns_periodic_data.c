@@ -177,25 +177,16 @@ static PetscErrorCode SetDataSeed_NSPeriodic(PdProblem p, PetscInt64 seed)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode GetData(PdProblem p, const char fn[], NSData **s)
-{
-  PetscFunctionBegin;
-  PetscCall(PdProblemCheckType(p, PDPROBLEMNSPERIODIC, fn));
-  PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: call it before PdProblemSetUp", fn);
-  *s = (NSData *)p->sdata;
-  PetscFunctionReturn(0);
-}
-
 /*@
   PdProblemNSPeriodicSetSampleGrid - data mode: snapshots stored at res x res points, solved at
   fine x fine (res even, fine a multiple of res; -res, -fine, defaults 64, 256). Before set-up.
 @*/
 PetscErrorCode PdProblemNSPeriodicSetSampleGrid(PdProblem p, PetscInt res, PetscInt fine)
 {
-  NSData *s = NULL;
+  NSData *s = (NSData *)p->sdata;
 
   PetscFunctionBegin;
-  PetscCall(GetData(p, "PdProblemNSPeriodicSetSampleGrid", &s));
+  PetscCall(PdProblemCheckSetter(p, PDPROBLEMNSPERIODIC, "PdProblemNSPeriodicSetSampleGrid"));
   s->res  = res;
   s->fine = fine;
   PetscFunctionReturn(0);
@@ -208,10 +199,10 @@ PetscErrorCode PdProblemNSPeriodicSetSampleGrid(PdProblem p, PetscInt res, Petsc
 @*/
 PetscErrorCode PdProblemNSPeriodicSetSampleTimes(PdProblem p, PetscReal dt, PetscInt t_in, PetscInt T)
 {
-  NSData *s = NULL;
+  NSData *s = (NSData *)p->sdata;
 
   PetscFunctionBegin;
-  PetscCall(GetData(p, "PdProblemNSPeriodicSetSampleTimes", &s));
+  PetscCall(PdProblemCheckSetter(p, PDPROBLEMNSPERIODIC, "PdProblemNSPeriodicSetSampleTimes"));
   s->dt  = dt;
   s->tin = t_in;
   s->T   = T;

@@ -116,12 +116,10 @@ static PetscErrorCode Destroy_System(PdProblem p)
 @*/
 PetscErrorCode PdProblemSystemSetFile(PdProblem p, const char file[])
 {
-  System *s;
+  System *s = (System *)p->data;
 
   PetscFunctionBegin;
-  PetscCall(PdProblemCheckType(p, PDPROBLEMSYSTEM, "PdProblemSystemSetFile"));
-  PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "PdProblemSystemSetFile: call it before PdProblemSetUp");
-  s = (System *)p->data;
+  PetscCall(PdProblemCheckSetter(p, PDPROBLEMSYSTEM, "PdProblemSystemSetFile"));
   PetscCall(PetscStrncpy(s->file, file ? file : "", sizeof(s->file)));
   PetscFunctionReturn(0);
 }

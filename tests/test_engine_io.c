@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 static void test_dict_json(void **state)
 {
@@ -528,6 +529,45 @@ static void test_whole_files(void **state)
   ReadAll("io_w.csv", buf, sizeof(buf));
   assert_string_equal(buf, "new\n");
   assert_int_equal(access(tmp, F_OK), -1);
+  /* hostile names: the file as its own temporary, a directory as the temporary, no name, a buffer too short */
+  PDT_FAILS(PdFileCommit(PETSC_COMM_SELF, "io_w.csv", "io_w.csv", NULL, "given up"));
+  PDT_ERRMSG_HAS("is the file itself");
+  ReadAll("io_w.csv", buf, sizeof(buf));
+  assert_string_equal(buf, "new\n");
+  rmdir("io_w_dir"); /* a failed earlier run may have left it */
+  assert_int_equal(mkdir("io_w_dir", 0777), 0);
+  PDT_FAILS(PdFileCommit(PETSC_COMM_SELF, "io_w_dir", "io_w.csv", NULL, NULL));
+  PDT_ERRMSG_HAS("not a regular file");
+  assert_int_equal(access("io_w_dir", F_OK), 0);
+  PDT_FAILS(PdFileWrite(PETSC_COMM_SELF, "io_w_dir/", NULL, FillHello, "x"));
+  PDT_ERRMSG_HAS("names a directory");
+  PDT_FAILS(PdFileWrite(PETSC_COMM_SELF, "", NULL, FillHello, "x"));
+  PDT_ERRMSG_HAS("no file name given");
+  PDT_FAILS(PdFileTempName("io_w.csv", PETSC_FALSE, tmp, 12));
+  PDT_ERRMSG_HAS("needs 13 bytes");
+  /* a link or a FIFO at file.tmp is refused at once: nothing is written through it, nothing hangs */
+  {
+    FILE *o = fopen("io_w_other.txt", "w");
+    assert_non_null(o);
+    fprintf(o, "other\n");
+    fclose(o);
+  }
+  assert_int_equal(symlink("io_w_other.txt", "io_w.csv.tmp"), 0);
+  PDT_FAILS(PdFileWrite(PETSC_COMM_SELF, "io_w.csv", NULL, FillHello, "x"));
+  PDT_ERRMSG_HAS("is a symbolic link");
+  PDT_FAILS(PdFileTempName("io_w.csv", PETSC_FALSE, tmp, sizeof(tmp)));
+  PDT_ERRMSG_HAS("is a symbolic link");
+  ReadAll("io_w_other.txt", buf, sizeof(buf));
+  assert_string_equal(buf, "other\n");
+  unlink("io_w.csv.tmp");
+  assert_int_equal(mkfifo("io_w.csv.tmp", 0666), 0);
+  PDT_FAILS(PdFileWrite(PETSC_COMM_SELF, "io_w.csv", NULL, FillHello, "x"));
+  PDT_ERRMSG_HAS("not a regular file");
+  unlink("io_w.csv.tmp");
+  ReadAll("io_w.csv", buf, sizeof(buf));
+  assert_string_equal(buf, "new\n");
+  rmdir("io_w_dir");
+  unlink("io_w_other.txt");
   unlink("io_w.csv");
 }
 

@@ -55,9 +55,10 @@ PETSC_EXTERN PetscErrorCode PdCheckpointLoad(MPI_Comm, const char[], PdParams, P
 /* Files written whole or not at all, for writers of other formats (CSV, VTK, PETSc's viewers):
    PdFileWrite has rank 0 fill file.tmp (fill returns an error to abandon it), flushes it to the disk
    and renames it over file. A writer that opens files by name writes to PdFileTempName's name and
-   then calls PdFileCommit with its reason for failing (NULL: it did not). Both are collective; on
-   a failure an existing file keeps its bytes and one error says which file, what (may be NULL)
-   and why, a full disk included. */
+   then calls PdFileCommit with its reason for failing (NULL: it did not); a PETSc binary viewer
+   should skip its .info file (PetscViewerBinarySetSkipInfo). Both are collective; on a failure an
+   existing file keeps its bytes and one error says which file, what (may be NULL) and why, a full
+   disk included. Temporaries are regular files: a link, FIFO or directory at file.tmp is refused. */
 typedef PetscErrorCode (*PdFileFill)(FILE *, void *);
 PETSC_EXTERN PetscErrorCode PdFileWrite(MPI_Comm, const char[], const char[], PdFileFill, void *);
 PETSC_EXTERN PetscErrorCode PdFileTempName(const char[], PetscBool, char[], size_t);

@@ -110,7 +110,10 @@ static void test_bad_options(void **state)
   PDT(PdProblemAntiderivativeSetSensors(p, 100, 10));
   PDT(PdProblemAntiderivativeSetLengthScale(p, 0));
   PDT_FAILS(PdProblemSetUp(p));
-  PDT_ERRMSG_HAS("-length_scale must be positive and finite, got 0");
+  PDT_ERRMSG_HAS("-length_scale must be in [1e-6, 1e6], got 0");
+  PDT(PdProblemAntiderivativeSetLengthScale(p, 1e-300)); /* its square underflows: NaN kernels */
+  PDT_FAILS(PdProblemSetUp(p));
+  PDT_ERRMSG_HAS("-length_scale must be in");
   PDT_FAILS(PdProblemSetSeed(p, -1));
   PDT_ERRMSG_HAS("the seed must be in");
   PDT(PdProblemAntiderivativeSetLengthScale(p, 0.2));

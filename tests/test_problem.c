@@ -230,7 +230,7 @@ static void test_ns_periodic(void **state)
   p = NewProblem(PDPROBLEMNSPERIODIC);
   PDT(PdProblemNSPeriodicSetGridSize(p, 15));
   PDT_FAILS(PdProblemSetUp(p));
-  PDT_ERRMSG_HAS("must be even and at least 4");
+  PDT_ERRMSG_HAS("must be even and in [4, 16384]");
   PDT(PdProblemDestroy(&p));
   p = NewProblem(PDPROBLEMPOISSON);
   PDT_FAILS(PdProblemNSPeriodicSetViscosity(p, 1));
@@ -412,6 +412,8 @@ static void test_darcy_sample(void **state)
   assert_memory_equal(ds.outputs + 2 * NN, out1, sizeof(out1));
   PDT(PdDictGetInt(ds.attrs, "fine", &n));
   assert_int_equal(n, N);
+  PDT(PdDictGetInt(ds.attrs, "n", &n)); /* the samples drawn, not the recipe's default count */
+  assert_int_equal(n, 3);
   PDT(PdDictGetInt(rep, "samples", &n));
   assert_int_equal(n, 3);
   PDT(PdDictGetInt(rep, "res", &n));
@@ -425,10 +427,24 @@ static void test_darcy_sample(void **state)
   PDT(DMDestroy(&da));
   PDT(PdProblemDestroy(&p));
 
-  /* types without a recipe refuse data mode; antiderivative has nothing to solve */
+  /* types without a recipe refuse data mode, also when the type changes after it; antiderivative has nothing to solve */
   p = NewProblem(PDPROBLEMPOISSON);
   PDT_FAILS(PdProblemSetDataMode(p, PETSC_TRUE));
   PDT_ERRMSG_HAS("no dataset recipe");
+  PDT(PdProblemSetType(p, PDPROBLEMDARCY));
+  PDT(PdProblemSetDataMode(p, PETSC_TRUE));
+  PDT_FAILS(PdProblemSetType(p, PDPROBLEMPOISSON));
+  PDT_ERRMSG_HAS("data mode is now off");
+  PDT(PdProblemSetUp(p)); /* a poisson solve, as the type says */
+  PDT(PdProblemDestroy(&p));
+  PDT_FAILS(PdProblemSetType(NULL, PDPROBLEMPOISSON)); /* NULL arguments: one error each, no crash */
+  PDT_ERRMSG_HAS("the problem is NULL");
+  PDT_FAILS(PdProblemCreate(PETSC_COMM_SELF, NULL));
+  PDT_FAILS(PdProblemSetSeed(NULL, 1));
+  PDT(PdProblemDestroy(NULL));
+  p = NewProblem(PDPROBLEMPOISSON);
+  PDT_FAILS(PdProblemPoissonSetMMS(p, (PdMMSType)99));
+  PDT_ERRMSG_HAS("unknown manufactured solution 99");
   PDT(PdProblemSetType(p, PDPROBLEMANTIDERIV));
   PDT_FAILS(PdProblemSolve(p));
   PDT_ERRMSG_HAS("pdeop data antiderivative");

@@ -24,11 +24,18 @@ static PetscErrorCode Gather(MPI_Comm comm, const float loc[], PetscInt64 cnt, f
   PetscFunctionReturn(0);
 }
 
+static PetscBool AllFinite(const float x[], PetscInt n)
+{
+  for (PetscInt i = 0; i < n; i++)
+    if (!isfinite(x[i])) return PETSC_FALSE;
+  return PETSC_TRUE;
+}
+
 /*@
   PdDatasetGenerate - samples 0..n-1 of a problem in data mode (PdProblemSetDataMode), split over
   the ranks of its communicator in contiguous blocks, gathered on rank 0
 
-  Input: p (set from options; set up here if needed), n. Output: ds, on rank 0 the [N][...] inputs
+  Input: p (in data mode, its settings from setters or options; set up here if needed), n. Output: ds, on rank 0 the [N][...] inputs
   and outputs and the recipe's attributes (elsewhere NULL arrays and attributes; free with
   PdDatasetFree on every rank); report (may be NULL) gets samples, seconds (the slowest rank),
   samples_per_s, samples_per_s_per_core (over the summed busy time) and the recipe's keys
@@ -44,8 +51,10 @@ PetscErrorCode PdDatasetGenerate(PdProblem p, PetscInt n, PdDataset *ds, PdDict 
   PdProgress     prog;
   PetscLogDouble t0, t1;
   double         busy, slowest;
+  PetscInt       bad = PETSC_MAX_INT; /* the first sample with a value that is not finite */
 
   PetscFunctionBegin;
+  PetscCheck(p && ds, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "PdDatasetGenerate: give a problem and a dataset to fill");
   PetscCall(PdProblemGetComm(p, &comm));
   PetscCheck(n >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "PdDatasetGenerate: n must be at least 1, got %" PetscInt_FMT, n);
   PetscCall(PdProblemGetSampleShapes(p, &ni, si, &no, so));
@@ -53,6 +62,7 @@ PetscErrorCode PdDatasetGenerate(PdProblem p, PetscInt n, PdDataset *ds, PdDict 
   PetscCheck(ni + 1 <= PD_MAX_DIMS && no + 1 <= PD_MAX_DIMS, comm, PETSC_ERR_SUP, "A sample has at most %d dimensions", PD_MAX_DIMS - 1);
   for (PetscInt d = 0; d < ni; d++) isz *= si[d];
   for (PetscInt d = 0; d < no; d++) osz *= so[d];
+  PetscCheck((double)n * PetscMax(isz, osz) < 2147483647.0, comm, PETSC_ERR_ARG_OUTOFRANGE, "PdDatasetGenerate: %" PetscInt_FMT " samples of %" PetscInt_FMT " floats exceed 2^31 floats per array (MPI counts): draw several datasets", n, PetscMax(isz, osz));
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(PdRankRange(comm, n, &lo, &hi));
@@ -62,11 +72,19 @@ PetscErrorCode PdDatasetGenerate(PdProblem p, PetscInt n, PdDataset *ds, PdDict 
   for (PetscInt s = lo; s < hi; s++) {
     PetscCall(PdProblemSetSampleProgress(p, &prog, (s - lo) * units, n)); /* for finer counts */
     PetscCall(PdProblemSample(p, s, ins + (size_t)(s - lo) * isz, outs + (size_t)(s - lo) * osz));
+    if (bad == PETSC_MAX_INT && (!AllFinite(ins + (size_t)(s - lo) * isz, isz) || !AllFinite(outs + (size_t)(s - lo) * osz, osz))) bad = s;
     if (units == 1) PetscCall(PdProgressUpdate(&prog, s - lo + 1, NULL));
   }
   PetscCall(PdProblemSetSampleProgress(p, NULL, 0, 0));
   PetscCall(PdProgressEnd(&prog));
   PetscCall(PetscTime(&t1));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &bad, 1, MPIU_INT, MPI_MIN, comm));
+  if (bad != PETSC_MAX_INT) {
+    PdProblemType type;
+    PetscCall(PetscFree2(ins, outs));
+    PetscCall(PdProblemGetType(p, &type));
+    SETERRQ(comm, PETSC_ERR_FP, "Sample %" PetscInt_FMT " of the %s recipe has NaN or Inf values: its settings are outside what the recipe computes reliably", bad, type);
+  }
 
   PetscCall(PetscMemzero(ds, sizeof(*ds)));
   ds->N = n, ds->in_ndim = (int)ni + 1, ds->out_ndim = (int)no + 1;
@@ -84,6 +102,7 @@ PetscErrorCode PdDatasetGenerate(PdProblem p, PetscInt n, PdDataset *ds, PdDict 
   if (rank == 0) {
     PetscCall(PdDictCreate(&ds->attrs));
     PetscCall(PdProblemGetDataAttributes(p, ds->attrs));
+    PetscCall(PdDictSetInt(ds->attrs, "n", n)); /* the samples drawn, whatever -n said */
   }
   busy = t1 - t0;
   PetscCall(MPIU_Allreduce(&busy, &slowest, 1, MPI_DOUBLE, MPI_MAX, comm));

@@ -56,6 +56,7 @@ PetscErrorCode PdProblemCreate(MPI_Comm comm, PdProblem *problem)
   PdProblem p;
 
   PetscFunctionBegin;
+  PetscCheck(problem, comm, PETSC_ERR_ARG_NULL, "PdProblemCreate: give the address of a PdProblem");
   PetscCall(PdProblemRegisterAll());
   PetscCall(PetscNew(&p));
   p->comm = comm;
@@ -70,6 +71,8 @@ PetscErrorCode PdProblemSetType(PdProblem p, PdProblemType type)
   PetscErrorCode (*create)(PdProblem);
 
   PetscFunctionBegin;
+  PetscCheck(p, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "PdProblemSetType: the problem is NULL");
+  PetscCheck(type && type[0], p->comm, PETSC_ERR_ARG_NULL, "PdProblemSetType: give a type name");
   PetscCall(PdRegistryChange(&PdProblemRegistry, p->comm, p->type, type, (PetscVoidFunction *)&create));
   if (!create) PetscFunctionReturn(0);
   PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Cannot change the type of a problem after PdProblemSetUp");
@@ -82,6 +85,10 @@ PetscErrorCode PdProblemSetType(PdProblem p, PdProblemType type)
   p->setfromoptionscalled = PETSC_FALSE;
   PetscCall(PetscStrncpy(p->type, type, sizeof(p->type)));
   PetscCall(create(p));
+  if (p->datamode && !p->ops.sample) { /* data mode was chosen for the previous type */
+    p->datamode = PETSC_FALSE;
+    SETERRQ(p->comm, PETSC_ERR_ARG_INCOMP, "PdProblemSetType: a '%s' problem has no dataset recipe (darcy, ns-periodic and antiderivative have), so data mode is now off", type);
+  }
   PetscFunctionReturn(0);
 }
 
@@ -97,6 +104,7 @@ PetscErrorCode PdProblemGetType(PdProblem p, PdProblemType *type)
 PetscErrorCode PdProblemGetComm(PdProblem p, MPI_Comm *comm)
 {
   PetscFunctionBegin;
+  PetscCheck(p && comm, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "PdProblemGetComm: the problem or the output is NULL");
   *comm = p->comm;
   PetscFunctionReturn(0);
 }
@@ -105,6 +113,7 @@ PetscErrorCode PdProblemGetComm(PdProblem p, MPI_Comm *comm)
 static PetscErrorCode CheckHasType(PdProblem p, const char fn[])
 {
   PetscFunctionBegin;
+  PetscCheck(p, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: the problem is NULL", fn);
   PetscCheck(p->type[0], p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: set the problem's type first (PdProblemSetType)", fn);
   PetscFunctionReturn(0);
 }
@@ -114,6 +123,7 @@ PetscErrorCode PdProblemCheckType(PdProblem p, PdProblemType type, const char fn
   PetscBool same;
 
   PetscFunctionBegin;
+  PetscCheck(p, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: the problem is NULL", fn);
   PetscCall(PetscStrcmp(p->type, type, &same));
   PetscCheck(same, p->comm, PETSC_ERR_ARG_WRONG, "%s applies to '%s' problems; this one is '%s'", fn, type, p->type[0] ? p->type : "of no type yet");
   PetscFunctionReturn(0);
@@ -378,7 +388,7 @@ PetscErrorCode PdProblemWriteFields(PdProblem p)
 PetscErrorCode PdProblemDestroy(PdProblem *p)
 {
   PetscFunctionBegin;
-  if (!*p) PetscFunctionReturn(0);
+  if (!p || !*p) PetscFunctionReturn(0);
   if ((*p)->ops.datadestroy) PetscCall((*p)->ops.datadestroy(*p));
   if ((*p)->ops.destroy) PetscCall((*p)->ops.destroy(*p));
   PetscCall(PdDictDestroy(&(*p)->results));

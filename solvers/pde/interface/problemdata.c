@@ -6,6 +6,7 @@
 static PetscErrorCode CheckData(PdProblem p, const char fn[])
 {
   PetscFunctionBegin;
+  PetscCheck(p, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: the problem is NULL", fn);
   PetscCheck(p->type[0], p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: set the problem's type first (PdProblemSetType)", fn);
   PetscCheck(p->ops.sample, p->comm, PETSC_ERR_SUP, "%s: a '%s' problem has no dataset recipe (darcy, ns-periodic and antiderivative have)", fn, p->type);
   PetscCheck(p->datamode, p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: call PdProblemSetDataMode(p, PETSC_TRUE) before PdProblemSetFromOptions", fn);
@@ -71,6 +72,7 @@ PetscErrorCode PdProblemSample(PdProblem p, PetscInt index, float in[], float ou
 {
   PetscFunctionBegin;
   PetscCall(CheckData(p, "PdProblemSample"));
+  PetscCheck(in && out, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "PdProblemSample: give arrays for the input and the output");
   PetscCheck(index >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "PdProblemSample: the sample index must be non-negative, got %" PetscInt_FMT, index);
   PetscCall(PdProblemSetUp(p));
   PetscCall(p->ops.sample(p, index, in, out));

@@ -10,9 +10,10 @@
 static PetscErrorCode CheckParameters(PdProblem p, Cavity *c)
 {
   PetscFunctionBegin;
-  PetscCheck(c->re > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-re must be positive, got %g", (double)c->re);
+  PetscCheck(c->re > 0 && PetscIsNormalReal(c->re), p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-re must be positive and finite, got %g", (double)c->re);
   PetscCheck(c->n >= 5 && (c->n - 1) % 2 == 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-n must be odd and at least 5 (an even number of cells puts the centerlines on faces), got %" PetscInt_FMT, c->n);
-  PetscCheck(c->dtopt >= 0 && c->cfl > 0 && c->cfl <= 1 && c->tol > 0 && c->dtol > 0 && c->tmax > 0 && c->every >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "Need -dt >= 0, 0 < -cfl <= 1 and positive tolerances, -t_max and -monitor_every");
+  PetscCheck(c->tmax > 0 && PetscIsNormalReal(c->tmax), p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-t_max must be positive and finite, got %g", (double)c->tmax);
+  PetscCheck(c->dtopt >= 0 && c->cfl > 0 && c->cfl <= 1 && c->tol > 0 && c->dtol > 0 && c->every >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "Need -dt >= 0, 0 < -cfl <= 1 and positive tolerances and -monitor_every (got -dt %g, -cfl %g)", (double)c->dtopt, (double)c->cfl);
   PetscFunctionReturn(0);
 }
 

@@ -84,11 +84,11 @@ static PetscErrorCode SetFromOptions_NSPeriodic(PdProblem p)
 static PetscErrorCode CheckSettings(PdProblem p, const NSPeriodic *s)
 {
   PetscFunctionBegin;
-  PetscCheck(s->nu >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-nu must be non-negative, got %g", (double)s->nu);
+  PetscCheck(s->nu >= 0 && PetscIsNormalReal(s->nu + 1), p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-nu must be non-negative and finite, got %g", (double)s->nu);
   PetscCheck(s->dt > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dt must be positive, got %g", (double)s->dt);
   PetscCheck(s->T > 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-T must be positive, got %g", (double)s->T);
   PetscCheck(s->T / s->dt < 1e12, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-T / -dt = %g steps is too many", (double)(s->T / s->dt));
-  PetscCheck(s->N >= 4 && s->N % 2 == 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-ns_n (-n) must be even and at least 4, got %" PetscInt_FMT, s->N);
+  PetscCheck(s->N >= 4 && s->N % 2 == 0 && s->N <= 16384, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-ns_n (-n) must be even and in [4, 16384], got %" PetscInt_FMT, s->N);
   PetscCheck(s->nsnap >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-ns_snapshots must be at least 1, got %" PetscInt_FMT, s->nsnap);
   PetscCheck(s->tgk >= 1 && 3 * s->tgk <= s->N, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-tg_k must be in [1, n/3] = [1, %" PetscInt_FMT "], got %" PetscInt_FMT, s->N / 3, s->tgk);
   PetscCheck(s->seed >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
@@ -385,6 +385,7 @@ PetscErrorCode PdProblemNSPeriodicSetInitial(PdProblem p, PetscInt k, PetscInt64
   PetscFunctionBegin;
   PetscCall(GetNS(p, "PdProblemNSPeriodicSetInitial", &s));
   PetscCheck(k >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "PdProblemNSPeriodicSetInitial: the wavenumber must be 0 (random) or positive, got %" PetscInt_FMT, k);
+  PetscCheck(k > 0 || (seed >= 0 && seed <= PETSC_MAX_INT), p->comm, PETSC_ERR_ARG_OUTOFRANGE, "PdProblemNSPeriodicSetInitial: the seed must be in [0, %d], got %" PetscInt64_FMT, (int)PETSC_MAX_INT, seed);
   s->init = k > 0 ? 1 : 0;
   if (k > 0) {
     s->tgk     = k;

@@ -25,7 +25,8 @@ static PetscErrorCode CheckData(PdProblem p, NSData *s)
   PetscCheck(res >= 4 && res % 2 == 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-res must be even and at least 4, got %" PetscInt_FMT, res);
   PetscCheck(res <= fine, comm, PETSC_ERR_ARG_OUTOFRANGE, "-res %" PetscInt_FMT " exceeds -fine %" PetscInt_FMT ": the stored grid is a subsample of the solver's", res, fine);
   PetscCheck(fine % res == 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fine %" PetscInt_FMT " must be a multiple of -res %" PetscInt_FMT " (the stored grid takes every (fine/res)-th point)", fine, res);
-  PetscCheck(s->nu > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-nu must be positive, got %g", (double)s->nu);
+  PetscCheck(fine <= 16384, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fine must be at most 16384, got %" PetscInt_FMT, fine);
+  PetscCheck(s->nu > 0 && PetscIsNormalReal(s->nu), comm, PETSC_ERR_ARG_OUTOFRANGE, "-nu must be positive and finite, got %g", (double)s->nu);
   PetscCheck(dt > 0 && dt <= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dt must be in (0, 1], got %g", (double)dt);
   s->spu = (PetscInt)(1.0 / dt + 0.5);
   PetscCheck(PetscAbsReal(s->spu * dt - 1) < 1e-9, comm, PETSC_ERR_ARG_OUTOFRANGE, "-dt must divide one unit of time (1/dt a whole number), got %g", (double)dt);

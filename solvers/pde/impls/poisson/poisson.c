@@ -167,6 +167,7 @@ PetscErrorCode PdProblemPoissonSetDM(PdProblem p, DM dm)
 
   PetscFunctionBegin;
   PetscCall(PdProblemCheckType(p, PDPROBLEMPOISSON, "PdProblemPoissonSetDM"));
+  PetscCheck(dm, p->comm, PETSC_ERR_ARG_NULL, "PdProblemPoissonSetDM: the DM is NULL");
   PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the DM before PdProblemSetUp");
   s = (Poisson *)p->data;
   PetscCall(PetscObjectReference((PetscObject)dm));
@@ -181,6 +182,7 @@ PetscErrorCode PdProblemPoissonSetMMS(PdProblem p, PdMMSType mms)
 {
   PetscFunctionBegin;
   PetscCall(PdProblemCheckType(p, PDPROBLEMPOISSON, "PdProblemPoissonSetMMS"));
+  PetscCheck(mms >= PD_MMS_NONE && mms <= PD_MMS_POLY, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "PdProblemPoissonSetMMS: unknown manufactured solution %d (PD_MMS_NONE, PD_MMS_TRIG or PD_MMS_POLY)", (int)mms);
   PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the manufactured solution before PdProblemSetUp");
   ((Poisson *)p->data)->mms = mms;
   PetscFunctionReturn(0);

@@ -169,6 +169,7 @@ static PetscErrorCode ScanFile(MPI_Comm comm, const char file[], PetscInt max, P
   Entry      *e        = NULL;
 
   PetscFunctionBegin;
+  PetscCall(PdFileCheckInput(comm, file, NULL)); /* before opening it: a FIFO would block the open */
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) {
     Reader      r = {fopen(file, "rb"), 0, 0, msg, sizeof(msg)};

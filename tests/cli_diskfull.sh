@@ -57,6 +57,8 @@ echo prev > sor.bin
 full "precond train -type learned_sor -o on a full disk" sor.bin "$PDEOP" precond train -type learned_sor -res 9 -count 2 -o sor.bin
 echo prev > sor.csv
 full "precond train -type learned_sor -log on a full disk" sor.csv "$PDEOP" precond train -type learned_sor -res 9 -count 2 -o sor2.bin -log sor.csv
+echo prev > pm.csv
+full "pinn -domain mesh -log on a full disk" pm.csv "$PDEOP" pinn -domain mesh -pde helmholtz -pinn_weights annealing -iters 20 -annealing_every 10 -log pm.csv
 # the temporary file of a log that never got its first row is removed (it was left behind)
 "$PDEOP" train $M -data tr.h5 -epochs 1 -log nl.csv -quiet >/dev/null && cp nl.csv nl0.csv && ln -sf /dev/full nl.csv.tmp
 rc=0; "$PDEOP" train $M -data tr.h5 -epochs 1 -log nl.csv -quiet >/dev/null 2>&1 || rc=$?

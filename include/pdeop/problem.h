@@ -29,7 +29,7 @@ PETSC_EXTERN PetscErrorCode PdProblemGetType(PdProblem, PdProblemType *);
 PETSC_EXTERN PetscErrorCode PdProblemGetComm(PdProblem, MPI_Comm *);
 PETSC_EXTERN PetscErrorCode PdProblemSetOptionsPrefix(PdProblem, const char[]);
 PETSC_EXTERN PetscErrorCode PdProblemSetFromOptions(PdProblem);
-/* The seed of the problem's random input (darcy, ns-periodic) or of its dataset's stream (data mode) */
+/* The seed of the problem's random input (darcy, ns-periodic) or of its dataset's stream (data mode: darcy, ns-periodic, antiderivative) */
 PETSC_EXTERN PetscErrorCode PdProblemSetSeed(PdProblem, PetscInt64);
 PETSC_EXTERN PetscErrorCode PdProblemSetUp(PdProblem);
 PETSC_EXTERN PetscErrorCode PdProblemSolve(PdProblem);

@@ -44,7 +44,7 @@ PetscErrorCode PdProblemGetDataOptions(PdProblem p, PetscInt *n, const char **ou
 /*@
   PdProblemGetSampleShapes - one sample's input and output shapes, without the sample axis
   (darcy: [1][res][res] both; ns-periodic: [t_in][res][res] and [T - t_in][res][res];
-  antiderivative: [m] both). Sets the problem up if needed. Either pair may be NULL.
+  antiderivative: [1][m] both). Sets the problem up if needed. Either pair may be NULL.
 @*/
 PetscErrorCode PdProblemGetSampleShapes(PdProblem p, PetscInt *in_ndim, PetscInt in_shape[], PetscInt *out_ndim, PetscInt out_shape[])
 {

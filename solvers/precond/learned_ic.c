@@ -336,25 +336,24 @@ PetscErrorCode PdICGraphICCFactor(PdICGraph g, PdICFactor *factor, PetscReal *sh
   PetscFunctionReturn(0);
 }
 
-/*@ PdICFactorApply - y = L^-T L^-1 r (y may alias r); both sweeps read rows (gathers, no scattered writes) @*/
+/*@ PdICFactorApply - y = L^-T L^-1 r (y may alias r); both sweeps read rows (gathers, no scattered
+   writes) and run in place in y: row i of the forward sweep reads r[i] before it writes y[i] @*/
 PetscErrorCode PdICFactorApply(PdICFactor f, const PetscScalar r[], PetscScalar y[])
 {
-  double         *w = f->work;
-  const PetscInt *ia = f->ia, *ja = f->ja;
-  const double   *val = f->val, *idiag = f->idiag;
+  const PetscInt *PETSC_RESTRICT ia = f->ia, *PETSC_RESTRICT ja = f->ja, *PETSC_RESTRICT ta = f->ta, *PETSC_RESTRICT tj = f->tj;
+  const double *PETSC_RESTRICT   val = f->val, *PETSC_RESTRICT tval = f->tval, *PETSC_RESTRICT idiag = f->idiag;
 
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < f->n; i++) { /* L w = r */
+  for (PetscInt i = 0; i < f->n; i++) { /* L y = r */
     double s = PetscRealPart(r[i]);
-    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) s -= val[k] * w[ja[k]];
-    w[i] = s * idiag[i];
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) s -= val[k] * PetscRealPart(y[ja[k]]);
+    y[i] = s * idiag[i];
   }
-  for (PetscInt i = f->n - 1; i >= 0; i--) { /* L^T y = w */
-    double s = w[i];
-    for (PetscInt k = f->ta[i]; k < f->ta[i + 1]; k++) s -= f->tval[k] * w[f->tj[k]];
-    w[i] = s * idiag[i];
+  for (PetscInt i = f->n - 1; i >= 0; i--) { /* L^T y = y */
+    double s = PetscRealPart(y[i]);
+    for (PetscInt k = ta[i]; k < ta[i + 1]; k++) s -= tval[k] * PetscRealPart(y[tj[k]]);
+    y[i] = s * idiag[i];
   }
-  for (PetscInt i = 0; i < f->n; i++) y[i] = w[i];
   PetscCall(PetscLogFlops(4.0 * f->nnz + 2.0 * f->n));
   PetscFunctionReturn(0);
 }

@@ -3,6 +3,7 @@
    at set-up decides between the learned factor and ICC(0), and its verdict is kept for the next
    set-ups of a sequence (-pc_learned_ic_fallback, -pc_learned_ic_trial_every). */
 #include <petsc/private/pcimpl.h>
+#include <petscblaslapack.h>
 #include <pdeop/learned.h>
 #include <pdeop/io.h>
 #include <pdeop/rng.h>
@@ -37,37 +38,87 @@ typedef struct {
   PetscInt            collected;
 } PC_LearnedIC;
 
-/* the learned factor as a PCSHELL's apply, for the trial */
-/* m CG steps on A x = b with a set-up preconditioner M (b the same white noise every time, zero
-   guess): the condition number of M^-1 A estimated from the Lanczos coefficients of CG, and the
-   true residual's reduction ||r_m|| / ||b|| */
-static PetscErrorCode TrialCG(Mat A, PC pc, PetscInt m, Vec b, PetscReal *kappa, PetscReal *reduction)
+/* the extreme eigenvalues of the symmetric tridiagonal matrix (diagonal d[m], off-diagonal e[m-1]),
+   overwritten (LAPACK's steqr without vectors) */
+static PetscErrorCode TridiagExtremes(PetscInt m, PetscReal d[], PetscReal e[], PetscReal *emin, PetscReal *emax)
 {
-  KSP       ksp;
-  Vec       x;
-  PetscReal rn, bn;
+  PetscBLASInt bm, info, one = 1;
 
   PetscFunctionBegin;
-  PetscCall(VecDuplicate(b, &x));
-  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
-  PetscCall(KSPSetType(ksp, KSPCG));
-  PetscCall(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED));
-  PetscCall(KSPSetOperators(ksp, A, A));
-  PetscCall(KSPSetPC(ksp, pc));
-  PetscCall(KSPSetTolerances(ksp, 1e-14, 0, PETSC_DEFAULT, m));
-  PetscCall(KSPSetErrorIfNotConverged(ksp, PETSC_FALSE));
-  PetscCall(KSPSetComputeSingularValues(ksp, PETSC_TRUE));
-  PetscCall(KSPSolve(ksp, b, x));
-  PetscCall(KSPGetResidualNorm(ksp, &rn));
+  PetscCall(PetscBLASIntCast(m, &bm));
+  PetscCallBLAS("LAPACKsteqr", LAPACKsteqr_("N", &bm, d, e, NULL, &one, NULL, &info));
+  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK steqr failed: %d", (int)info);
+  *emin = d[0]; /* ascending */
+  *emax = d[m - 1];
+  PetscFunctionReturn(0);
+}
+
+/* m CG steps on A x = b (zero guess) with each of two factors, f[0] and f[1] (no KSP and no iterate:
+   the trial needs only CG's coefficients and the last residual): for each, the
+   condition number of M^-1 A estimated from the Lanczos tridiagonal of CG's coefficients, and the
+   residual's reduction ||r_m|| / ||b||. A run that breaks down (a zero or negative curvature,
+   rounding) stops there and is judged on the steps it made. */
+static PetscErrorCode TrialCG(Mat A, PdICFactor f[2], PetscInt m, Vec b, PetscReal kappa[2], PetscReal reduction[2])
+{
+  Vec        r[2], z[2], p[2], q;
+  PetscReal *d, *e, *alpha, *beta, bn;
+  PetscInt   steps[2] = {0, 0};
+
+  PetscFunctionBegin;
   PetscCall(VecNorm(b, NORM_2, &bn));
-  *reduction = rn / bn;
-  {
-    PetscReal emax, emin;
-    PetscCall(KSPComputeExtremeSingularValues(ksp, &emax, &emin));
-    *kappa = emin > 0 ? emax / emin : PETSC_MAX_REAL;
+  PetscCall(VecDuplicate(b, &q));
+  PetscCall(PetscMalloc4(2 * m, &alpha, 2 * m, &beta, m, &d, m, &e));
+  for (PetscInt c = 0; c < 2; c++) {
+    PetscCall(VecDuplicate(b, &r[c]));
+    PetscCall(VecDuplicate(b, &z[c]));
+    PetscCall(VecDuplicate(b, &p[c]));
+    PetscCall(VecCopy(b, r[c]));
   }
-  PetscCall(KSPDestroy(&ksp));
-  PetscCall(VecDestroy(&x));
+  for (PetscInt c = 0; c < 2; c++) {
+    PetscScalar rz = 1, rz1, pq;
+    const PetscScalar *ra;
+    PetscScalar       *za;
+
+    for (PetscInt j = 0; j < m; j++) {
+      PetscCall(VecGetArrayRead(r[c], &ra));
+      PetscCall(VecGetArrayWrite(z[c], &za));
+      PetscCall(PdICFactorApply(f[c], ra, za));
+      PetscCall(VecRestoreArrayRead(r[c], &ra));
+      PetscCall(VecRestoreArrayWrite(z[c], &za));
+      PetscCall(VecDot(r[c], z[c], &rz1));
+      if (j == 0) PetscCall(VecCopy(z[c], p[c]));
+      else {
+        beta[c * m + j] = PetscRealPart(rz1 / rz);
+        PetscCall(VecAYPX(p[c], rz1 / rz, z[c]));
+      }
+      rz = rz1;
+      PetscCall(MatMult(A, p[c], q));
+      PetscCall(VecDot(p[c], q, &pq));
+      if (!(PetscRealPart(pq) > 0 && PetscRealPart(rz) > 0)) break;
+      alpha[c * m + j] = PetscRealPart(rz / pq);
+      PetscCall(VecAXPY(r[c], -rz / pq, q));
+      steps[c] = j + 1;
+    }
+  }
+  for (PetscInt c = 0; c < 2; c++) {
+    const PetscReal *al = alpha + c * m, *be = beta + c * m;
+    PetscReal        emin = 0, emax = 0, rn;
+    PetscInt         k = steps[c];
+
+    for (PetscInt j = 0; j < k; j++) {
+      d[j] = 1 / al[j] + (j ? be[j] / al[j - 1] : 0);
+      if (j) e[j - 1] = PetscSqrtReal(be[j]) / al[j - 1];
+    }
+    if (k) PetscCall(TridiagExtremes(k, d, e, &emin, &emax));
+    kappa[c] = emin > 0 ? emax / emin : PETSC_MAX_REAL;
+    PetscCall(VecNorm(r[c], NORM_2, &rn));
+    reduction[c] = rn / bn;
+    PetscCall(VecDestroy(&r[c]));
+    PetscCall(VecDestroy(&z[c]));
+    PetscCall(VecDestroy(&p[c]));
+  }
+  PetscCall(PetscFree4(alpha, beta, d, e));
+  PetscCall(VecDestroy(&q));
   PetscFunctionReturn(0);
 }
 
@@ -88,15 +139,17 @@ static PetscErrorCode UseICC(PC_LearnedIC *ic, Mat Ad)
   PetscFunctionReturn(0);
 }
 
-/* The trial on this rank's block Ad: m CG steps with the learned factor and with ICC(0) (ic->icc)
-   from the same right-hand side; ICC(0) wins (ic->use_icc)
+/* The trial on this rank's block Ad: m CG steps with the learned factor and with ICC(0) from the
+   same right-hand side; ICC(0) wins (ic->use_icc)
    when both its estimated condition number (CG's iterations grow as its square root) and its
    residual are the smaller. Either alone misjudges near-ties: 20 steps underestimate ICC(0)'s
    condition number (its smallest eigenvalue is found late), and early residuals favour ICC(0), which
-   damps the rough components first. */
-static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad)
+   damps the rough components first. ICC(0) here is the one the graph already holds (computed in
+   double precision with the graph, as the correction's base), so the trial factors nothing; PETSc's
+   own ICC(0) is set up only when it is chosen. */
+static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
 {
-  PC           shell;
+  PdICFactor   f[2];
   Vec          b;
   PetscInt     n;
   PetscScalar *v;
@@ -109,15 +162,11 @@ static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad)
   PetscCall(VecGetArrayWrite(b, &v));
   for (PetscInt i = 0; i < n; i++) v[i] = PdRngNormal(&rng);
   PetscCall(VecRestoreArrayWrite(b, &v));
-  PetscCall(PCCreate(PETSC_COMM_SELF, &shell));
-  PetscCall(PCSetType(shell, PCSHELL));
-  PetscCall(PCShellSetContext(shell, ic->factor));
-  PetscCall(PCShellSetApply(shell, PdICFactorShellApply));
-  PetscCall(PCSetOperators(shell, Ad, Ad));
-  PetscCall(TrialCG(Ad, shell, ic->trial_its, b, &ic->kappa[0], &ic->trial[0]));
-  PetscCall(TrialCG(Ad, ic->icc, ic->trial_its, b, &ic->kappa[1], &ic->trial[1]));
+  PetscCall(PdICGraphICCFactor(g, &f[1], NULL));
+  f[0] = ic->factor;
+  PetscCall(TrialCG(Ad, f, ic->trial_its, b, ic->kappa, ic->trial));
   ic->use_icc = (PetscBool)(ic->kappa[1] < ic->kappa[0] && ic->trial[1] < ic->trial[0]);
-  PetscCall(PCDestroy(&shell));
+  PetscCall(PdICFactorDestroy(&f[1]));
   PetscCall(VecDestroy(&b));
   PetscFunctionReturn(0);
 }
@@ -193,9 +242,8 @@ static PetscErrorCode Choose(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
   PetscCall(MatGetLocalSize(Ad, &n, NULL));
   if (ic->since_trial < 0 || n != ic->trial_n || ic->since_trial + 1 >= ic->trial_every || ic->stale) {
     PetscCall(PdLearnedICFactor(ic->model, ic->tape, g, &ic->factor));
-    PetscCall(PetscTime(&t0)); /* the trial's own cost: ICC(0)'s factorisation and the two CG runs */
-    PetscCall(UseICC(ic, Ad));
-    PetscCall(Trial(ic, Ad));
+    PetscCall(PetscTime(&t0)); /* the trial's own cost: the two CG runs */
+    PetscCall(Trial(ic, Ad, g));
     PetscCall(PetscTime(&t1));
     ic->trial_seconds = t1 - t0;
     ic->trial_total += t1 - t0;

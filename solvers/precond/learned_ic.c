@@ -175,21 +175,22 @@ PetscErrorCode PdICLinesOrdering(Mat A, PetscInt **perm)
   PetscCall(MatSeqAIJGetArrayRead(A, &va));
   PetscCall(PetscMalloc6(n, &deg, 2 * n, &nb, n, &comp, n, &pos, n, &d, n, &mx));
   PetscCall(PetscMalloc3(n, &order, n, &cmin, n, &key));
-  for (PetscInt i = 0; i < n; i++) {
+  for (PetscInt i = 0; i < n; i++) { /* d: 1 / sqrt(a_ii) */
     d[i] = 1;
     for (PetscInt k = ia[i]; k < ia[i + 1]; k++)
-      if (ja[k] == i && PetscRealPart(va[k]) > 0) d[i] = PetscRealPart(va[k]);
+      if (ja[k] == i && PetscRealPart(va[k]) > 0) d[i] = 1 / PetscSqrtReal(PetscRealPart(va[k]));
   }
   for (PetscInt i = 0; i < n; i++) {
     mx[i] = 0;
     for (PetscInt k = ia[i]; k < ia[i + 1]; k++)
-      if (ja[k] != i) mx[i] = PetscMax(mx[i], PetscAbsScalar(va[k]) / PetscSqrtReal(d[i] * d[ja[k]]));
+      if (ja[k] != i) mx[i] = PetscMax(mx[i], PetscAbsScalar(va[k]) * d[ja[k]]);
+    mx[i] *= d[i];
   }
   for (PetscInt i = 0; i < n && lines; i++) {
     deg[i] = 0;
     for (PetscInt k = ia[i]; k < ia[i + 1]; k++) {
       const PetscInt  j = ja[k];
-      const PetscReal s = j == i ? 0 : PetscAbsScalar(va[k]) / PetscSqrtReal(d[i] * d[j]);
+      const PetscReal s = j == i ? 0 : PetscAbsScalar(va[k]) * d[i] * d[j];
       if (s > 0 && s >= 0.5 * mx[i] && s >= 0.5 * mx[j]) {
         if (deg[i] < 2) nb[2 * i + deg[i]] = j;
         deg[i]++;

@@ -63,6 +63,8 @@ PETSC_EXTERN const char *const PdICOrderings[];
 #define PD_IC_MAX_LEVELS 2
 PETSC_EXTERN PetscErrorCode PdICGraphCreatePattern(Mat, PetscInt, PdICOrdering, PdICGraph *);
 PETSC_EXTERN PetscErrorCode PdICGraphGetPattern(PdICGraph, PetscInt *, PdICOrdering *, PetscBool *);
+/* whether the graph's own factor is PETSc's ICC(0) of the matrix (pattern 0, natural, no explicit zeros) */
+PETSC_EXTERN PetscErrorCode PdICGraphIsICC(PdICGraph, PetscBool *);
 PETSC_EXTERN PetscErrorCode PdICLinesOrdering(Mat, PetscInt **);
 /* a learned_ic model's pattern: levels and the ordering as a PdICOrdering's number (NOp options
    -ic_levels, -ic_ordering; recorded in its file; the NOp is operators/impls/learned_ic) */

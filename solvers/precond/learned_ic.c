@@ -15,6 +15,7 @@ struct _n_PdICGraph {
   PetscInt  levels;            /* the factor's pattern: IC(levels) of the matrix in the order perm */
   PdICOrdering ordering;       /* asked for; perm is NULL when it is the identity */
   PetscInt *perm;              /* node i of the graph is unknown perm[i] of the matrix */
+  PetscBool zeros;             /* the matrix stores explicit zeros off the diagonal (not edges) */
   PetscInt *esrc, *edst;       /* E edges: column j (source), row i (destination) */
   PetscInt *lrow, *lcol;       /* n + El factor entries: (row, column), diagonal first */
   float    *nfeat;             /* [n, 3] node features */
@@ -254,6 +255,7 @@ static PetscErrorCode GraphFromCSR(PdICGraph g, const PetscInt ia[], const Petsc
   PetscFunctionBegin;
   for (PetscInt i = 0; i < n; i++)
     for (PetscInt k = ia[i]; k < ia[i + 1]; k++) {
+      if (ja[k] != i && va[k] == 0.0 && !(fill && fill[k])) g->zeros = PETSC_TRUE;
       if (ja[k] == i || (va[k] == 0.0 && !(fill && fill[k]))) continue;
       E++;
       if (ja[k] < i) El++;
@@ -406,6 +408,16 @@ PetscErrorCode PdICGraphCreatePattern(Mat A, PetscInt levels, PdICOrdering order
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_MAT_CH_ZRPVT, "learned_ic: ICC(0) of the matrix has no positive pivots even with a large diagonal shift: its values are not finite");
   }
   *graph = g;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdICGraphIsICC - whether the graph's own factor (PdICGraphICCFactor) is PETSc's ICC(0) of the
+   matrix: ICC(0)'s pattern in the natural order, and no explicit zeros (PETSc keeps them in its
+   pattern, the graph does not) @*/
+PetscErrorCode PdICGraphIsICC(PdICGraph g, PetscBool *same)
+{
+  PetscFunctionBegin;
+  *same = (PetscBool)(g->levels == 0 && !g->perm && !g->zeros);
   PetscFunctionReturn(0);
 }
 

@@ -71,13 +71,13 @@ static PetscErrorCode LanczosKappa(PetscInt k, const PetscReal al[], const Petsc
 }
 
 /* m CG steps on A x = b (zero guess) with each of two factors, f[0] (the learned one) then f[1]
-   (no KSP and no iterate: the trial needs only CG's coefficients and the last residual): for each,
+   or, when icc is given, that set-up PC (no KSP and no iterate: the trial needs only CG's coefficients and the last residual): for each,
    the condition number of M^-1 A estimated from the Lanczos tridiagonal of CG's coefficients, and
    the residual's reduction ||r|| / ||b||. The estimates only grow with the steps (the extreme Ritz
    values spread), so f[1]'s run stops once its estimate reaches f[0]'s: f[1] can no longer have the
    smaller one, and the trial's verdict is the one the m steps would give. A run that breaks down
    (a zero or negative curvature, rounding) stops there and is judged on the steps it made. */
-static PetscErrorCode TrialCG(Mat A, PdICFactor f[2], PetscInt m, Vec b, PetscReal kappa[2], PetscReal reduction[2])
+static PetscErrorCode TrialCG(Mat A, PdICFactor f[2], PC icc, PetscInt m, Vec b, PetscReal kappa[2], PetscReal reduction[2])
 {
   Vec        r[2], z[2], p[2], q;
   PetscReal *d, *e, *alpha, *beta, bn, rn;
@@ -98,11 +98,14 @@ static PetscErrorCode TrialCG(Mat A, PdICFactor f[2], PetscInt m, Vec b, PetscRe
     PetscCall(VecDuplicate(b, &p[c]));
     PetscCall(VecCopy(b, r[c]));
     for (PetscInt j = 0; j < m && !decided; j++) {
-      PetscCall(VecGetArrayRead(r[c], &ra));
-      PetscCall(VecGetArrayWrite(z[c], &za));
-      PetscCall(PdICFactorApply(f[c], ra, za));
-      PetscCall(VecRestoreArrayRead(r[c], &ra));
-      PetscCall(VecRestoreArrayWrite(z[c], &za));
+      if (c == 1 && icc) PetscCall(PCApply(icc, r[c], z[c]));
+      else {
+        PetscCall(VecGetArrayRead(r[c], &ra));
+        PetscCall(VecGetArrayWrite(z[c], &za));
+        PetscCall(PdICFactorApply(f[c], ra, za));
+        PetscCall(VecRestoreArrayRead(r[c], &ra));
+        PetscCall(VecRestoreArrayWrite(z[c], &za));
+      }
       PetscCall(VecDot(r[c], z[c], &rz1));
       if (j == 0) PetscCall(VecCopy(z[c], p[c]));
       else {
@@ -156,14 +159,16 @@ static PetscErrorCode UseICC(PC_LearnedIC *ic, Mat Ad)
    residual are the smaller. Either alone misjudges near-ties: 20 steps underestimate ICC(0)'s
    condition number (its smallest eigenvalue is found late), and early residuals favour ICC(0), which
    damps the rough components first. ICC(0) here is the one the graph already holds (computed in
-   double precision with the graph, as the correction's base) when the learned factor has ICC(0)'s
-   pattern, so the trial factors nothing; PETSc's own ICC(0) is set up only when it is chosen. */
+   double precision with the graph, as the correction's base) when that is PETSc's ICC(0) (the
+   learned factor has ICC(0)'s pattern in the natural order and the matrix stores no explicit
+   zeros), so the trial factors nothing and PETSc's own ICC(0) is set up only when it is chosen;
+   otherwise it is PETSc's PCICC (ic->icc), kept for the fallback. */
 static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
 {
   PdICFactor   f[2];
   Vec          b;
-  PetscInt     n, levels;
-  PetscBool    permuted;
+  PetscInt     n;
+  PetscBool    same;
   PetscScalar *v;
   PdRng        rng;
 
@@ -174,15 +179,12 @@ static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
   PetscCall(VecGetArrayWrite(b, &v));
   for (PetscInt i = 0; i < n; i++) v[i] = PdRngNormal(&rng);
   PetscCall(VecRestoreArrayWrite(b, &v));
-  PetscCall(PdICGraphGetPattern(g, &levels, NULL, &permuted));
-  if (levels || permuted) { /* the learned factor's pattern is not ICC(0)'s: ICC(0) from a graph of its own */
-    PdICGraph g0;
-    PetscCall(PdICGraphCreate(Ad, &g0));
-    PetscCall(PdICGraphICCFactor(g0, &f[1], NULL));
-    PetscCall(PdICGraphDestroy(&g0));
-  } else PetscCall(PdICGraphICCFactor(g, &f[1], NULL));
+  PetscCall(PdICGraphIsICC(g, &same));
   f[0] = ic->factor;
-  PetscCall(TrialCG(Ad, f, ic->trial_its, b, ic->kappa, ic->trial));
+  f[1] = NULL;
+  if (same) PetscCall(PdICGraphICCFactor(g, &f[1], NULL));
+  else PetscCall(UseICC(ic, Ad));
+  PetscCall(TrialCG(Ad, f, same ? NULL : ic->icc, ic->trial_its, b, ic->kappa, ic->trial));
   ic->use_icc = (PetscBool)(ic->kappa[1] < ic->kappa[0] && ic->trial[1] < ic->trial[0]);
   PetscCall(PdICFactorDestroy(&f[1]));
   PetscCall(VecDestroy(&b));

@@ -88,7 +88,10 @@ static PetscErrorCode LevelPattern(PetscInt n, const PetscInt ia[], const PetscI
   PetscInt cap = ia[n] + n + 1, nl = 0, *lptr, *lcol, *llev, *erow, *cnext, *chead, *ctail, *lev, *next, *ncol;
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc4(cap, &lcol, cap, &llev, cap, &erow, cap, &cnext));
+  PetscCall(PetscMalloc1(cap, &lcol)); /* one by one: they grow by PetscRealloc */
+  PetscCall(PetscMalloc1(cap, &llev));
+  PetscCall(PetscMalloc1(cap, &erow));
+  PetscCall(PetscMalloc1(cap, &cnext));
   PetscCall(PetscMalloc6(n + 1, &lptr, n, &chead, n, &ctail, n, &lev, n + 1, &next, n, &ncol));
   for (PetscInt i = 0; i < n; i++) chead[i] = ctail[i] = lev[i] = -1;
   for (PetscInt i = 0; i < n; i++) {
@@ -147,7 +150,10 @@ static PetscErrorCode LevelPattern(PetscInt n, const PetscInt ia[], const PetscI
     }
     (*pia)[i + 1] = at;
   }
-  PetscCall(PetscFree4(lcol, llev, erow, cnext));
+  PetscCall(PetscFree(lcol));
+  PetscCall(PetscFree(llev));
+  PetscCall(PetscFree(erow));
+  PetscCall(PetscFree(cnext));
   PetscCall(PetscFree6(lptr, chead, ctail, lev, next, ncol));
   PetscFunctionReturn(0);
 }
@@ -217,17 +223,11 @@ PetscErrorCode PdICLinesOrdering(Mat A, PetscInt **perm)
     /* sort by (position, line): counting sorts by line, then stably by position */
     PetscCall(PetscArrayzero(cmin, n));
     for (PetscInt i = 0; i < n; i++) cmin[comp[i]]++;
-    for (PetscInt c = 0, sum = 0; c < n; c++) {
-      PetscInt k = cmin[c];
-      cmin[c] = sum, sum += k;
-    }
+    for (PetscInt c = 0, sum = 0, k; c < n; c++) k = cmin[c], cmin[c] = sum, sum += k;
     for (PetscInt i = 0; i < n; i++) key[cmin[comp[i]]++] = i;
     PetscCall(PetscArrayzero(cmin, n));
     for (PetscInt i = 0; i < n; i++) cmin[pos[i]]++;
-    for (PetscInt t = 0, sum = 0; t < n; t++) {
-      PetscInt k = cmin[t];
-      cmin[t] = sum, sum += k;
-    }
+    for (PetscInt t = 0, sum = 0, k; t < n; t++) k = cmin[t], cmin[t] = sum, sum += k;
     for (PetscInt k = 0; k < n; k++) order[cmin[pos[key[k]]]++] = key[k];
     for (PetscInt i = 0; i < n; i++) same = (PetscBool)(same && order[i] == i);
     if (!same) {

@@ -84,7 +84,7 @@ expect_fail "-pc_learned_ic_fallback without a value" "fallback" $P solve darcy 
 expect_fail "-pc_learned_ic_trial_its 0" "trial_its must be at least 1" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5 -pc_learned_ic_trial_its 0
 
 # the safeguard on every kind of system tried: with the trial, a model trained on Darcy systems (a
-# correction to ICC(0)) and the weak former-format model (the factor itself, trained on Poisson) take
+# correction to ICC(0)), the same on IC(1)'s pattern in the lines ordering, and the weak former-format model (the factor itself, trained on Poisson) take
 # at most 1.1x ICC(0)'s iterations on Darcy systems, anisotropic and i.i.d.-coefficient systems
 # written by bench_write_systems, and a Poisson system of another size (65^2)
 W="${PDEOP_BUILD_DIR:?}/bench_write_systems"
@@ -92,8 +92,15 @@ for k in 0 1; do
   "$W" -kind aniso -n 24 -count 1 -first $k -seed 3 -o an$k.petsc >/dev/null
   "$W" -kind iid -n 24 -count 1 -first $k -seed 3 -o ii$k.petsc >/dev/null
 done
+# a model on IC(1)'s pattern in the lines ordering (Darcy has no lines: IC(1) in the natural order)
+$P precond train -type learned_ic -f three.petsc -epochs 20 -ic_levels 1 -ic_ordering lines -o ic1.h5 -report t1.json -quiet >/dev/null
+check "-ic_levels 1 -ic_ordering lines: the held-out system converges" 'a > 0' "$(jget t1.json heldout_iterations_learned_ic)"
+expect_fail "-pc_learned_ic_levels other than the model's" "was trained on the pattern of IC(1) in the lines ordering" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_ic -pc_learned_model ic1.h5 -pc_learned_ic_levels 0
+expect_fail "-pc_learned_ic_ordering other than the model's" "was trained on the pattern of IC(0) in the natural ordering" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5 -pc_learned_ic_ordering lines
+expect_fail "-ic_ordering bogus" "bogus" $P precond train -type learned_ic -f three.petsc -ic_ordering bogus -o x.h5
+expect_fail "-ic_levels 3" "learned_ic levels of fill" $P precond train -type learned_ic -f three.petsc -ic_levels 3 -o x.h5
 worst=0
-for model in ic.h5 "$old"; do
+for model in ic.h5 "$old" ic1.h5; do
   for sys in "-f an0.petsc" "-f an1.petsc" "-f ii0.petsc" "-f ii1.petsc" "darcy -da_grid_x 17 -seed 7" "darcy -da_grid_x 33 -seed 8" "poisson -da_grid_x 65"; do
     $P solve $sys -ksp_type cg -pc_type icc -ksp_rtol 1e-8 -report si.json -quiet
     $P solve $sys -ksp_type cg -pc_type learned_ic -pc_learned_model "$model" -ksp_rtol 1e-8 -report sl.json -quiet 2>/dev/null

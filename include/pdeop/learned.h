@@ -54,6 +54,22 @@ typedef struct _n_PdICGraph *PdICGraph;
 /* The graph of a sequential AIJ matrix: unknowns as nodes, off-diagonal nonzeros as edges, values
    scaled to unit diagonal (D^-1/2 A D^-1/2). A non-positive diagonal entry is an error (not SPD). */
 PETSC_EXTERN PetscErrorCode PdICGraphCreate(Mat, PdICGraph *);
+/* The factor's pattern: IC(levels) (level of fill, as PETSc's ICC(k); 0 is ICC(0)'s, A's lower part)
+   in an ordering the graph computes from the matrix: natural, or lines (PdICLinesOrdering: the
+   lines of strong coupling numbered as the slow index; natural when the matrix has none). Fill
+   entries are edges of value 0. The factor is applied in the matrix's own order. */
+typedef enum { PD_IC_ORDERING_NATURAL, PD_IC_ORDERING_LINES } PdICOrdering;
+PETSC_EXTERN const char *const PdICOrderings[];
+#define PD_IC_MAX_LEVELS 2
+PETSC_EXTERN PetscErrorCode PdICGraphCreatePattern(Mat, PetscInt, PdICOrdering, PdICGraph *);
+PETSC_EXTERN PetscErrorCode PdICGraphGetPattern(PdICGraph, PetscInt *, PdICOrdering *, PetscBool *);
+/* whether the graph's own factor is PETSc's ICC(0) of the matrix (pattern 0, natural, no explicit zeros) */
+PETSC_EXTERN PetscErrorCode PdICGraphIsICC(PdICGraph, PetscBool *);
+PETSC_EXTERN PetscErrorCode PdICLinesOrdering(Mat, PetscInt **);
+/* a learned_ic model's pattern: levels and the ordering as a PdICOrdering's number (NOp options
+   -ic_levels, -ic_ordering; recorded in its file; the NOp is operators/impls/learned_ic) */
+PETSC_EXTERN PetscErrorCode NOpLearnedICSetPattern(NOp, PetscInt, PetscInt);
+PETSC_EXTERN PetscErrorCode NOpLearnedICGetPattern(NOp, PetscInt *, PetscInt *);
 PETSC_EXTERN PetscErrorCode PdICGraphDestroy(PdICGraph *);
 /* Attach (x, b) pairs of A x = b (columns of n x P arrays, unscaled) for the training loss. */
 PETSC_EXTERN PetscErrorCode PdICGraphSetPairs(PdICGraph, PetscInt, const double[], const double[]);
@@ -66,7 +82,8 @@ PETSC_EXTERN PetscErrorCode PdLearnedICLoss(NOp, PdTape, PdICGraph, PdTensor *);
    reused; NULL makes a temporary one. */
 typedef struct _n_PdICFactor *PdICFactor;
 PETSC_EXTERN PetscErrorCode PdLearnedICFactor(NOp, PdTape, PdICGraph, PdICFactor *);
-/* ICC(0) of the graph's matrix (the factor an untrained correction model predicts) and its diagonal shift */
+/* IC(levels) of the graph's matrix on its pattern and ordering (the factor an untrained correction
+   model predicts; ICC(0) for the default pattern) and its diagonal shift */
 PETSC_EXTERN PetscErrorCode PdICGraphICCFactor(PdICGraph, PdICFactor *, PetscReal *);
 PETSC_EXTERN PetscErrorCode PdICFactorApply(PdICFactor, const PetscScalar[], PetscScalar[]);
 /* the same as a PCSHELL's apply, the shell's context being the factor */

@@ -12,14 +12,19 @@
    strictly lower edges (i > j). */
 struct _n_PdICGraph {
   PetscInt  n, E, El;
+  PetscInt  levels;            /* the factor's pattern: IC(levels) of the matrix in the order perm */
+  PdICOrdering ordering;       /* asked for; perm is NULL when it is the identity */
+  PetscInt *perm;              /* node i of the graph is unknown perm[i] of the matrix */
+  PetscBool zeros;             /* the matrix stores explicit zeros off the diagonal (not edges) */
   PetscInt *esrc, *edst;       /* E edges: column j (source), row i (destination) */
   PetscInt *lrow, *lcol;       /* n + El factor entries: (row, column), diagonal first */
   float    *nfeat;             /* [n, 3] node features */
   float    *efeat;             /* [E, 1] scaled values */
   float    *lfeat;             /* [El, 1] scaled values of the strictly lower edges */
-  float    *l0;                /* [n + El, 1] ICC(0)'s factor of the scaled matrix, entries as lrow/lcol */
-  double   *l0d;               /* the same in double precision, for ICC(0) itself */
-  PetscReal shift;             /* the diagonal shift ICC(0) needed (0 for an H-matrix) */
+  float    *l0;                /* [n + El, 1] IC's factor of the scaled matrix on the pattern (ICC(0)'s for
+                                  levels 0), entries as lrow/lcol */
+  double   *l0d;               /* the same in double precision, for the factor itself */
+  PetscReal shift;             /* the diagonal shift it needed (0 for an H-matrix) */
   double   *dsqrt;             /* sqrt of A's diagonal */
   PetscInt  P;                 /* (x, b) pairs, scaled, columns normalised to ||b|| = 1 */
   float    *x, *b;             /* [n, P] */
@@ -28,6 +33,7 @@ struct _n_PdICGraph {
 /* L = D^1/2 L_scaled, so M = L L^T = D^1/2 L_s L_s^T D^1/2 needs no separate scaling */
 struct _n_PdICFactor {
   PetscInt  n, nnz;
+  PetscInt *perm;              /* row i of L is unknown perm[i] (NULL: the identity) */
   PetscInt *ia, *ja;           /* CSR of the strictly lower part of L */
   double   *val, *idiag;       /* its values; 1 / L_ii */
   PetscInt *ta, *tj;           /* the same entries by columns (CSR of L^T), for the backward sweep */
@@ -35,7 +41,8 @@ struct _n_PdICFactor {
   double   *work;
 };
 
-/* ICC(0) of the scaled matrix (unit diagonal; lower entries a[] by rows, row i's at lptr[i]..lptr[i+1]
+/* IC of the scaled matrix on a given lower pattern (ICC(0) on A's own; fill entries with a = 0)
+   (unit diagonal; lower entries a[] by rows, row i's at lptr[i]..lptr[i+1]
    with columns col[] ascending): d[] the diagonal, l[] the lower entries on the same pattern. A pivot
    that is not positive restarts with a diagonal shift (1e-3, doubled each time), as PETSc's ICC
    does; *shift is the one that succeeded, or -1 when none did (values that are not finite). */
@@ -72,50 +79,187 @@ static PetscErrorCode ICC0(PetscInt n, const PetscInt lptr[], const PetscInt col
   PetscFunctionReturn(0);
 }
 
-/*@ PdICGraphCreate - the scaled graph of a sequential AIJ matrix (explicit zeros are not edges) @*/
-PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
+/* The symmetric pattern of IC(levels) of a CSR matrix (columns ascending): level 0 its nonzeros, and
+   (i, j) of level lev(i,c) + lev(j,c) + 1 for c < j < i, kept up to levels (PETSc's ICC(k) rule).
+   Out: the full pattern in CSR (diagonal included, columns ascending) with A's values, 0 and
+   fill[] = true at the fill entries. */
+static PetscErrorCode LevelPattern(PetscInt n, const PetscInt ia[], const PetscInt ja[], const PetscScalar va[], PetscInt levels, PetscInt **pia, PetscInt **pja, PetscScalar **pva, PetscBool **pfill)
 {
-  PdICGraph          g;
-  PetscInt           n, m, E = 0, El = 0, e = 0, l = 0, *lptr, *lc;
-  double            *la, *d0, *ll;
-  const PetscInt    *ia, *ja;
-  const PetscScalar *va;
-  PetscBool          done, isaij;
-  Mat                B = A;
+  PetscInt cap = ia[n] + n + 1, nl = 0, *lptr, *lcol, *llev, *erow, *cnext, *chead, *ctail, *lev, *next, *ncol;
 
   PetscFunctionBegin;
-  PetscCall(PetscObjectBaseTypeCompare((PetscObject)A, MATSEQAIJ, &isaij));
-  if (!isaij) PetscCall(MatConvert(A, MATSEQAIJ, MAT_INITIAL_MATRIX, &B));
-  PetscCall(MatGetSize(B, &n, &m));
-  PetscCheck(n == m, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "learned_ic needs a square matrix, got %" PetscInt_FMT " x %" PetscInt_FMT, n, m);
-  PetscCall(MatGetRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
-  PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "learned_ic: cannot read the matrix structure");
-  PetscCall(MatSeqAIJGetArrayRead(B, &va));
-  PetscCall(PetscNew(&g));
-  g->n = n;
-  PetscCall(PetscMalloc1(n, &g->dsqrt));
+  PetscCall(PetscMalloc1(cap, &lcol)); /* one by one: they grow by PetscRealloc */
+  PetscCall(PetscMalloc1(cap, &llev));
+  PetscCall(PetscMalloc1(cap, &erow));
+  PetscCall(PetscMalloc1(cap, &cnext));
+  PetscCall(PetscMalloc6(n + 1, &lptr, n, &chead, n, &ctail, n, &lev, n + 1, &next, n, &ncol));
+  for (PetscInt i = 0; i < n; i++) chead[i] = ctail[i] = lev[i] = -1;
   for (PetscInt i = 0; i < n; i++) {
-    PetscReal d = 0;
-    PetscBool found = PETSC_FALSE;
-    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) {
-      if (ja[k] == i) {
-        d     = PetscRealPart(va[k]);
-        found = PETSC_TRUE;
-      } else if (va[k] != 0.0) {
-        E++;
-        if (ja[k] < i) El++;
+    PetscInt head = n, last = n; /* row i's columns as a sorted list, n ends it */
+    lptr[i] = nl;
+    for (PetscInt k = ia[i]; k < ia[i + 1] && ja[k] < i; k++) {
+      if (va[k] == 0.0) continue;
+      lev[ja[k]] = 0;
+      if (last == n) head = ja[k];
+      else next[last] = ja[k];
+      last        = ja[k];
+      next[ja[k]] = n;
+    }
+    for (PetscInt c = head; c < n; c = next[c]) { /* c ascending; the column's entries (j, c), c < j < i, ascending */
+      PetscInt pos = c;
+      for (PetscInt e = chead[c]; e >= 0; e = cnext[e]) {
+        const PetscInt j = erow[e], l = lev[c] + llev[e] + 1;
+        if (l > levels) continue;
+        if (lev[j] < 0) {
+          while (next[pos] < j) pos = next[pos];
+          next[j]   = next[pos];
+          next[pos] = j;
+          lev[j]    = l;
+        } else lev[j] = PetscMin(lev[j], l);
       }
     }
-    if (!(found && d > 0)) {
-      PetscCall(MatSeqAIJRestoreArrayRead(B, &va));
-      PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
-      if (B != A) PetscCall(MatDestroy(&B));
-      PetscCall(PetscFree(g->dsqrt));
-      PetscCall(PetscFree(g));
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "learned_ic needs a symmetric positive definite matrix: diagonal entry %" PetscInt_FMT " is %g", i, (double)d);
+    for (PetscInt c = head; c < n; c = next[c]) {
+      if (nl == cap) {
+        cap *= 2;
+        PetscCall(PetscRealloc(cap * sizeof(PetscInt), &lcol));
+        PetscCall(PetscRealloc(cap * sizeof(PetscInt), &llev));
+        PetscCall(PetscRealloc(cap * sizeof(PetscInt), &erow));
+        PetscCall(PetscRealloc(cap * sizeof(PetscInt), &cnext));
+      }
+      lcol[nl] = c, llev[nl] = lev[c], erow[nl] = i, cnext[nl] = -1;
+      if (ctail[c] < 0) chead[c] = nl;
+      else cnext[ctail[c]] = nl;
+      ctail[c] = nl++;
+      lev[c]   = -1;
     }
-    g->dsqrt[i] = PetscSqrtReal(d);
   }
+  lptr[n] = nl;
+  /* the full pattern: row i's lower columns, i, then the rows of column i */
+  PetscCall(PetscMalloc4(n + 1, pia, 2 * nl + n, pja, 2 * nl + n, pva, 2 * nl + n, pfill));
+  (*pia)[0] = 0;
+  for (PetscInt i = 0; i < n; i++) {
+    PetscInt m = 0, q = ia[i], at = (*pia)[i];
+    for (PetscInt k = lptr[i]; k < lptr[i + 1]; k++) ncol[m++] = lcol[k];
+    ncol[m++] = i;
+    for (PetscInt e = chead[i]; e >= 0; e = cnext[e]) ncol[m++] = erow[e];
+    for (PetscInt k = 0; k < m; k++, at++) {
+      while (q < ia[i + 1] && ja[q] < ncol[k]) q++;
+      (*pja)[at]   = ncol[k];
+      (*pva)[at]   = q < ia[i + 1] && ja[q] == ncol[k] ? va[q] : 0.0;
+      (*pfill)[at] = (PetscBool)((*pva)[at] == 0.0 && ncol[k] != i);
+    }
+    (*pia)[i + 1] = at;
+  }
+  PetscCall(PetscFree(lcol));
+  PetscCall(PetscFree(llev));
+  PetscCall(PetscFree(erow));
+  PetscCall(PetscFree(cnext));
+  PetscCall(PetscFree6(lptr, chead, ctail, lev, next, ncol));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdICLinesOrdering - an ordering that numbers the matrix's lines of strong coupling as the slow index:
+  an edge is strong when its scaled value |a_ij| / sqrt(a_ii a_jj) is at least half the largest of
+  both its ends' rows; when every node has at most two strong edges the strong edges form paths
+  (the lines: a grid line along an anisotropic problem's strong direction), and node i of the new
+  order is the one at position t along line l, sorted by (t, l), lines ranked by their lower
+  end and walked from it (a cycle from its lowest unknown). *perm (new to old, PetscMalloc'd) is NULL when the matrix
+  has no such lines (a node with three strong edges) or the order is the matrix's own.
+@*/
+PetscErrorCode PdICLinesOrdering(Mat A, PetscInt **perm)
+{
+  PetscInt           n, nc = 0, *deg, *nb, *comp, *pos, *order, *cmin, *key; /* cmin: counts of the sorts */
+  const PetscInt    *ia, *ja;
+  const PetscScalar *va;
+  PetscReal         *d, *mx;
+  PetscBool          done, lines = PETSC_TRUE, same = PETSC_TRUE;
+
+  PetscFunctionBegin;
+  *perm = NULL;
+  PetscCall(MatGetRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "learned_ic: cannot read the matrix structure");
+  PetscCall(MatSeqAIJGetArrayRead(A, &va));
+  PetscCall(PetscMalloc6(n, &deg, 2 * n, &nb, n, &comp, n, &pos, n, &d, n, &mx));
+  PetscCall(PetscMalloc3(n, &order, n, &cmin, n, &key));
+  for (PetscInt i = 0; i < n; i++) { /* d: 1 / sqrt(a_ii) */
+    d[i] = 1;
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++)
+      if (ja[k] == i && PetscRealPart(va[k]) > 0) d[i] = 1 / PetscSqrtReal(PetscRealPart(va[k]));
+  }
+  for (PetscInt i = 0; i < n; i++) {
+    mx[i] = 0;
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++)
+      if (ja[k] != i) mx[i] = PetscMax(mx[i], PetscAbsScalar(va[k]) * d[ja[k]]);
+    mx[i] *= d[i];
+  }
+  for (PetscInt i = 0; i < n && lines; i++) {
+    deg[i] = 0;
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) {
+      const PetscInt  j = ja[k];
+      const PetscReal s = j == i ? 0 : PetscAbsScalar(va[k]) * d[i] * d[j];
+      if (s > 0 && s >= 0.5 * mx[i] && s >= 0.5 * mx[j]) {
+        if (deg[i] < 2) nb[2 * i + deg[i]] = j;
+        deg[i]++;
+      }
+    }
+    lines = (PetscBool)(deg[i] <= 2);
+  }
+  if (lines) {
+    for (PetscInt i = 0; i < n; i++) comp[i] = -1;
+    for (PetscInt pass = 0; pass < 2; pass++) /* paths from their lower end, then cycles */
+      for (PetscInt s0 = 0; s0 < n; s0++) {
+        PetscInt cur = s0, prev = -1, t = 0;
+        if (comp[s0] >= 0 || (pass == 0 && deg[s0] == 2)) continue;
+        while (cur >= 0) {
+          PetscInt nx = -1;
+          comp[cur] = nc, pos[cur] = t++;
+          for (PetscInt q = 0; q < deg[cur]; q++)
+            if (nb[2 * cur + q] != prev && comp[nb[2 * cur + q]] < 0) nx = nb[2 * cur + q];
+          prev = cur, cur = nx;
+        }
+        nc++;
+      }
+    /* sort by (position, line): counting sorts by line, then stably by position */
+    PetscCall(PetscArrayzero(cmin, n));
+    for (PetscInt i = 0; i < n; i++) cmin[comp[i]]++;
+    for (PetscInt c = 0, sum = 0, k; c < n; c++) k = cmin[c], cmin[c] = sum, sum += k;
+    for (PetscInt i = 0; i < n; i++) key[cmin[comp[i]]++] = i;
+    PetscCall(PetscArrayzero(cmin, n));
+    for (PetscInt i = 0; i < n; i++) cmin[pos[i]]++;
+    for (PetscInt t = 0, sum = 0, k; t < n; t++) k = cmin[t], cmin[t] = sum, sum += k;
+    for (PetscInt k = 0; k < n; k++) order[cmin[pos[key[k]]]++] = key[k];
+    for (PetscInt i = 0; i < n; i++) same = (PetscBool)(same && order[i] == i);
+    if (!same) {
+      PetscCall(PetscMalloc1(n, perm));
+      PetscCall(PetscArraycpy(*perm, order, n));
+    }
+  }
+  PetscCall(MatSeqAIJRestoreArrayRead(A, &va));
+  PetscCall(MatRestoreRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  PetscCall(PetscFree6(deg, nb, comp, pos, d, mx));
+  PetscCall(PetscFree3(order, cmin, key));
+  PetscFunctionReturn(0);
+}
+
+const char *const PdICOrderings[] = {"natural", "lines", "PdICOrdering", "PD_IC_ORDERING_", NULL};
+
+/* The graph's nodes, edges, features and ICC factor from a CSR matrix (rows' columns ascending, the
+   diagonal positive): entries of value 0 are edges only where fill[] (NULL: nowhere) marks them as
+   the pattern's fill; the factor's entries are the strictly lower edges */
+static PetscErrorCode GraphFromCSR(PdICGraph g, const PetscInt ia[], const PetscInt ja[], const PetscScalar va[], const PetscBool fill[])
+{
+  PetscInt n = g->n, E = 0, El = 0, e = 0, l = 0, *lptr, *lc;
+  double  *la, *d0, *ll;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) {
+      if (ja[k] != i && va[k] == 0.0 && !(fill && fill[k])) g->zeros = PETSC_TRUE;
+      if (ja[k] == i || (va[k] == 0.0 && !(fill && fill[k]))) continue;
+      E++;
+      if (ja[k] < i) El++;
+    }
   g->E  = E;
   g->El = El;
   PetscCall(PetscMalloc4(E, &g->esrc, E, &g->edst, n + El, &g->lrow, n + El, &g->lcol));
@@ -131,7 +275,7 @@ PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
     for (PetscInt k = ia[i]; k < ia[i + 1]; k++) {
       PetscInt j = ja[k];
       double   s;
-      if (j == i || va[k] == 0.0) continue;
+      if (j == i || (va[k] == 0.0 && !(fill && fill[k]))) continue;
       s           = PetscRealPart(va[k]) / (g->dsqrt[i] * g->dsqrt[j]);
       g->esrc[e]  = j;
       g->edst[e]  = i;
@@ -156,14 +300,135 @@ PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
   PetscCall(ICC0(n, lptr, lc, la, d0, ll, &g->shift));
   for (PetscInt k = 0; k < n + El; k++) g->l0[k] = (float)g->l0d[k];
   PetscCall(PetscFree3(lptr, lc, la));
-  PetscCall(MatSeqAIJRestoreArrayRead(B, &va));
-  PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  PetscFunctionReturn(0);
+}
+
+/* the CSR of P A P^T (row i is row perm[i] of A, columns renumbered and ascending) */
+static PetscErrorCode PermuteCSR(PetscInt n, const PetscInt ia[], const PetscInt ja[], const PetscScalar va[], const PetscInt perm[], PetscInt **qia, PetscInt **qja, PetscScalar **qva)
+{
+  PetscInt *iperm;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(n, &iperm));
+  PetscCall(PetscMalloc3(n + 1, qia, ia[n], qja, ia[n], qva));
+  for (PetscInt i = 0; i < n; i++) iperm[perm[i]] = i;
+  (*qia)[0] = 0;
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscInt o = perm[i], at = (*qia)[i];
+    PetscInt       m = 0;
+    for (PetscInt k = ia[o]; k < ia[o + 1]; k++, m++) { /* insertion sort: rows are short */
+      PetscInt c = iperm[ja[k]], q = at + m;
+      while (q > at && (*qja)[q - 1] > c) {
+        (*qja)[q] = (*qja)[q - 1];
+        (*qva)[q] = (*qva)[q - 1];
+        q--;
+      }
+      (*qja)[q] = c;
+      (*qva)[q] = va[k];
+    }
+    (*qia)[i + 1] = at + m;
+  }
+  PetscCall(PetscFree(iperm));
+  PetscFunctionReturn(0);
+}
+
+/*@ PdICGraphCreate - the scaled graph of a sequential AIJ matrix (explicit zeros are not edges), the
+   factor's pattern ICC(0)'s in the matrix's own order @*/
+PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
+{
+  PetscFunctionBegin;
+  PetscCall(PdICGraphCreatePattern(A, 0, PD_IC_ORDERING_NATURAL, graph));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdICGraphCreatePattern - the scaled graph of a sequential AIJ matrix with the factor's pattern that
+  of IC(levels) (level-of-fill) in an ordering computed from the matrix: natural, or lines
+  (PdICLinesOrdering; the natural order when the matrix has no such lines). Fill entries are edges
+  of value 0 (messages of the network and entries of the factor); explicit zeros of the matrix are
+  not edges unless they are fill.
+@*/
+PetscErrorCode PdICGraphCreatePattern(Mat A, PetscInt levels, PdICOrdering ordering, PdICGraph *graph)
+{
+  PdICGraph          g;
+  PetscInt           n, m, *pia = NULL, *pja = NULL, *qia = NULL, *qja = NULL;
+  PetscScalar       *pva = NULL, *qva = NULL;
+  PetscBool         *pfill = NULL;
+  const PetscInt    *ia, *ja, *ria, *rja;
+  const PetscScalar *va, *rva;
+  PetscBool          done, isaij;
+  Mat                B = A;
+
+  PetscFunctionBegin;
+  PetscCheck(levels >= 0 && levels <= PD_IC_MAX_LEVELS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic: the factor's levels of fill must be in [0, %d], got %" PetscInt_FMT, PD_IC_MAX_LEVELS, levels);
+  PetscCall(PetscObjectBaseTypeCompare((PetscObject)A, MATSEQAIJ, &isaij));
+  if (!isaij) PetscCall(MatConvert(A, MATSEQAIJ, MAT_INITIAL_MATRIX, &B));
+  PetscCall(MatGetSize(B, &n, &m));
+  PetscCheck(n == m, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "learned_ic needs a square matrix, got %" PetscInt_FMT " x %" PetscInt_FMT, n, m);
+  PetscCall(PetscNew(&g));
+  g->n        = n;
+  g->levels   = levels;
+  g->ordering = ordering;
+  if (ordering == PD_IC_ORDERING_LINES) PetscCall(PdICLinesOrdering(B, &g->perm));
+  PetscCall(MatGetRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ria, &rja, &done));
+  PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "learned_ic: cannot read the matrix structure");
+  PetscCall(MatSeqAIJGetArrayRead(B, &rva));
+  if (g->perm) PetscCall(PermuteCSR(n, ria, rja, rva, g->perm, &qia, &qja, &qva));
+  ia = qia ? qia : ria, ja = qja ? qja : rja, va = qva ? qva : rva;
+  PetscCall(PetscMalloc1(n, &g->dsqrt));
+  for (PetscInt i = 0; i < n; i++) {
+    PetscReal d     = 0;
+    PetscBool found = PETSC_FALSE;
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++)
+      if (ja[k] == i) {
+        d     = PetscRealPart(va[k]);
+        found = PETSC_TRUE;
+      }
+    if (!(found && d > 0)) {
+      const PetscInt row = g->perm ? g->perm[i] : i;
+      PetscCall(MatSeqAIJRestoreArrayRead(B, &rva));
+      PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ria, &rja, &done));
+      if (B != A) PetscCall(MatDestroy(&B));
+      PetscCall(PetscFree3(qia, qja, qva));
+      PetscCall(PdICGraphDestroy(&g));
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "learned_ic needs a symmetric positive definite matrix: diagonal entry %" PetscInt_FMT " is %g", row, (double)d);
+    }
+    g->dsqrt[i] = PetscSqrtReal(d);
+  }
+  if (levels > 0) PetscCall(LevelPattern(n, ia, ja, va, levels, &pia, &pja, &pva, &pfill));
+  if (pia) PetscCall(GraphFromCSR(g, pia, pja, pva, pfill));
+  else PetscCall(GraphFromCSR(g, ia, ja, va, NULL));
+  PetscCall(PetscFree4(pia, pja, pva, pfill));
+  PetscCall(PetscFree3(qia, qja, qva));
+  PetscCall(MatSeqAIJRestoreArrayRead(B, &rva));
+  PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ria, &rja, &done));
   if (B != A) PetscCall(MatDestroy(&B));
   if (g->shift < 0) {
     PetscCall(PdICGraphDestroy(&g));
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_MAT_CH_ZRPVT, "learned_ic: ICC(0) of the matrix has no positive pivots even with a large diagonal shift: its values are not finite");
   }
   *graph = g;
+  PetscFunctionReturn(0);
+}
+
+/*@ PdICGraphIsICC - whether the graph's own factor (PdICGraphICCFactor) is PETSc's ICC(0) of the
+   matrix: ICC(0)'s pattern in the natural order, and no explicit zeros (PETSc keeps them in its
+   pattern, the graph does not) @*/
+PetscErrorCode PdICGraphIsICC(PdICGraph g, PetscBool *same)
+{
+  PetscFunctionBegin;
+  *same = (PetscBool)(g->levels == 0 && !g->perm && !g->zeros);
+  PetscFunctionReturn(0);
+}
+
+/*@ PdICGraphGetPattern - the factor's levels of fill and the ordering asked for; *permuted says whether
+   the graph's order differs from the matrix's (any may be NULL) @*/
+PetscErrorCode PdICGraphGetPattern(PdICGraph g, PetscInt *levels, PdICOrdering *ordering, PetscBool *permuted)
+{
+  PetscFunctionBegin;
+  if (levels) *levels = g->levels;
+  if (ordering) *ordering = g->ordering;
+  if (permuted) *permuted = g->perm ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
@@ -177,6 +442,7 @@ PetscErrorCode PdICGraphDestroy(PdICGraph *graph)
   PetscCall(PetscFree4(g->nfeat, g->efeat, g->lfeat, g->l0));
   PetscCall(PetscFree(g->l0d));
   PetscCall(PetscFree(g->dsqrt));
+  PetscCall(PetscFree(g->perm));
   PetscCall(PetscFree2(g->x, g->b));
   PetscCall(PetscFree(g));
   *graph = NULL;
@@ -196,12 +462,13 @@ PetscErrorCode PdICGraphSetPairs(PdICGraph g, PetscInt P, const double x[], cons
   g->P = P;
   for (PetscInt p = 0; p < P; p++) {
     double nb = 0;
-    for (PetscInt i = 0; i < g->n; i++) nb += PetscSqr(b[i * P + p] / g->dsqrt[i]);
+    for (PetscInt i = 0; i < g->n; i++) nb += PetscSqr(b[(g->perm ? g->perm[i] : i) * P + p] / g->dsqrt[i]);
     nb = PetscSqrtReal(nb);
     PetscCheck(nb > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "learned_ic training pair %" PetscInt_FMT " has a zero right-hand side", p);
     for (PetscInt i = 0; i < g->n; i++) {
-      g->x[i * P + p] = (float)(x[i * P + p] * g->dsqrt[i] / nb);
-      g->b[i * P + p] = (float)(b[i * P + p] / g->dsqrt[i] / nb);
+      const PetscInt o = g->perm ? g->perm[i] : i;
+      g->x[i * P + p]  = (float)(x[o * P + p] * g->dsqrt[i] / nb);
+      g->b[i * P + p]  = (float)(b[o * P + p] / g->dsqrt[i] / nb);
     }
   }
   PetscFunctionReturn(0);
@@ -266,6 +533,10 @@ static PetscErrorCode Assemble(PdICGraph g, const float *Lf, const double *Ld, P
   f->nnz = g->El;
   PetscCall(PetscMalloc4(g->n + 1, &f->ia, PetscMax(f->nnz, 1), &f->ja, PetscMax(f->nnz, 1), &f->val, g->n, &f->idiag));
   PetscCall(PetscMalloc1(g->n, &f->work));
+  if (g->perm) {
+    PetscCall(PetscMalloc1(g->n, &f->perm));
+    PetscCall(PetscArraycpy(f->perm, g->perm, g->n));
+  }
   PetscCall(PetscMalloc1(g->n, &next));
   PetscCall(PetscArrayzero(f->ia, g->n + 1));
   for (PetscInt e = g->n; e < g->n + g->El; e++) f->ia[g->lrow[e] + 1]++;
@@ -336,25 +607,35 @@ PetscErrorCode PdICGraphICCFactor(PdICGraph g, PdICFactor *factor, PetscReal *sh
   PetscFunctionReturn(0);
 }
 
-/*@ PdICFactorApply - y = L^-T L^-1 r (y may alias r); both sweeps read rows (gathers, no scattered writes) @*/
+/* y = L^-T L^-1 r in place in y (y may alias r); both sweeps read rows (gathers, no scattered writes):
+   row i of the forward sweep reads r[i] before it writes y[i] */
+static void Solve(PdICFactor f, const PetscScalar r[], PetscScalar y[])
+{
+  const PetscInt *PETSC_RESTRICT ia = f->ia, *PETSC_RESTRICT ja = f->ja, *PETSC_RESTRICT ta = f->ta, *PETSC_RESTRICT tj = f->tj;
+  const double *PETSC_RESTRICT   val = f->val, *PETSC_RESTRICT tval = f->tval, *PETSC_RESTRICT idiag = f->idiag;
+
+  for (PetscInt i = 0; i < f->n; i++) { /* L y = r */
+    double s = PetscRealPart(r[i]);
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) s -= val[k] * PetscRealPart(y[ja[k]]);
+    y[i] = s * idiag[i];
+  }
+  for (PetscInt i = f->n - 1; i >= 0; i--) { /* L^T y = y */
+    double s = PetscRealPart(y[i]);
+    for (PetscInt k = ta[i]; k < ta[i + 1]; k++) s -= tval[k] * PetscRealPart(y[tj[k]]);
+    y[i] = s * idiag[i];
+  }
+}
+
+/*@ PdICFactorApply - y = P^T L^-T L^-1 P r (y may alias r), P the graph's ordering @*/
 PetscErrorCode PdICFactorApply(PdICFactor f, const PetscScalar r[], PetscScalar y[])
 {
-  double         *w = f->work;
-  const PetscInt *ia = f->ia, *ja = f->ja;
-  const double   *val = f->val, *idiag = f->idiag;
-
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < f->n; i++) { /* L w = r */
-    double s = PetscRealPart(r[i]);
-    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) s -= val[k] * w[ja[k]];
-    w[i] = s * idiag[i];
-  }
-  for (PetscInt i = f->n - 1; i >= 0; i--) { /* L^T y = w */
-    double s = w[i];
-    for (PetscInt k = f->ta[i]; k < f->ta[i + 1]; k++) s -= f->tval[k] * w[f->tj[k]];
-    w[i] = s * idiag[i];
-  }
-  for (PetscInt i = 0; i < f->n; i++) y[i] = w[i];
+  if (f->perm) {
+    PetscScalar *w = (PetscScalar *)f->work;
+    for (PetscInt i = 0; i < f->n; i++) w[i] = r[f->perm[i]];
+    Solve(f, w, w);
+    for (PetscInt i = 0; i < f->n; i++) y[f->perm[i]] = w[i];
+  } else Solve(f, r, y);
   PetscCall(PetscLogFlops(4.0 * f->nnz + 2.0 * f->n));
   PetscFunctionReturn(0);
 }
@@ -376,21 +657,21 @@ PetscErrorCode PdICFactorShellApply(PC pc, Vec r, Vec y)
   PetscFunctionReturn(0);
 }
 
-/*@ PdICFactorMult - y = L L^T x, the preconditioner M itself (for checks and diagnostics) @*/
+/*@ PdICFactorMult - y = P^T L L^T P x, the preconditioner M itself (for checks and diagnostics) @*/
 PetscErrorCode PdICFactorMult(PdICFactor f, const PetscScalar x[], PetscScalar y[])
 {
   double *w = f->work;
 
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < f->n; i++) { /* w = L^T x: row i of L^T */
-    double s = PetscRealPart(x[i]) / f->idiag[i];
-    for (PetscInt k = f->ta[i]; k < f->ta[i + 1]; k++) s += f->tval[k] * PetscRealPart(x[f->tj[k]]);
+  for (PetscInt i = 0; i < f->n; i++) { /* w = L^T P x: row i of L^T */
+    double s = PetscRealPart(x[f->perm ? f->perm[i] : i]) / f->idiag[i];
+    for (PetscInt k = f->ta[i]; k < f->ta[i + 1]; k++) s += f->tval[k] * PetscRealPart(x[f->perm ? f->perm[f->tj[k]] : f->tj[k]]);
     w[i] = s;
   }
-  for (PetscInt i = 0; i < f->n; i++) { /* y = L w */
+  for (PetscInt i = 0; i < f->n; i++) { /* y = P^T L w */
     double s = w[i] / f->idiag[i];
     for (PetscInt k = f->ia[i]; k < f->ia[i + 1]; k++) s += f->val[k] * w[f->ja[k]];
-    y[i] = s;
+    y[f->perm ? f->perm[i] : i] = s;
   }
   PetscFunctionReturn(0);
 }
@@ -410,6 +691,7 @@ PetscErrorCode PdICFactorDestroy(PdICFactor *factor)
   PetscCall(PetscFree4((*factor)->ia, (*factor)->ja, (*factor)->val, (*factor)->idiag));
   PetscCall(PetscFree3((*factor)->ta, (*factor)->tj, (*factor)->tval));
   PetscCall(PetscFree((*factor)->work));
+  PetscCall(PetscFree((*factor)->perm));
   PetscCall(PetscFree(*factor));
   PetscFunctionReturn(0);
 }

@@ -9,6 +9,8 @@
 typedef struct {
   PetscInt  width, layers;
   PetscBool correction;    /* predict L = L_icc exp(c) entrywise (true) or L itself (false: files without the attribute) */
+  PetscInt  levels;        /* the factor's pattern: IC(levels) (0: ICC(0)'s; files without the attribute) */
+  PetscInt  ordering;      /* in this ordering of the matrix, an index of Orderings (PdICOrdering) */
   PdTensor  w_in, b_in;    /* node encoder [W,F], [W] */
   PdTensor *w_upd, *b_upd; /* per layer: node update from [h, A h] [W, 2W], [W] */
   PdTensor  w_d, b_d;      /* diagonal head [1,W], [1] */
@@ -20,7 +22,10 @@ static const NOpHyper LearnedICHyper[] = {
   {"width", "-ic_width", "Width of the graph network", NOP_HYPER_INT, offsetof(NOp_LearnedIC, width), PETSC_FALSE},
   {"layers", "-ic_layers", "Message-passing layers", NOP_HYPER_INT, offsetof(NOp_LearnedIC, layers), PETSC_FALSE},
   {"correction", "-ic_correction", "Predict a correction to ICC(0)'s factor (true) or the factor itself (false)", NOP_HYPER_BOOL, offsetof(NOp_LearnedIC, correction), PETSC_TRUE},
+  {"levels", "-ic_levels", "The factor's pattern: IC(k)'s levels of fill (0: ICC(0)'s pattern, the matrix's lower part)", NOP_HYPER_INT, offsetof(NOp_LearnedIC, levels), PETSC_TRUE},
 };
+/* the orderings of the factor's pattern, as PdICOrdering (<pdeop/learned.h>) numbers them */
+static const char *const Orderings[] = {"natural", "lines"};
 static const NOpHyperTable LearnedICHyperTable = {"Learned incomplete Cholesky network options", "NOpLearnedICSetLayers", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(LearnedICHyper), LearnedICHyper};
 
 static PetscErrorCode NOpCheck_LearnedIC(NOp nop)
@@ -30,6 +35,8 @@ static PetscErrorCode NOpCheck_LearnedIC(NOp nop)
   PetscFunctionBegin;
   PetscCheck(m->width >= 1 && m->width <= 1024, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic width (-ic_width) must be in [1, 1024], got %" PetscInt_FMT, m->width);
   PetscCheck(m->layers >= 0 && m->layers <= 16, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic layers (-ic_layers) must be in [0, 16], got %" PetscInt_FMT, m->layers);
+  PetscCheck(m->levels >= 0 && m->levels <= 2, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic levels of fill (-ic_levels) must be in [0, 2], got %" PetscInt_FMT, m->levels);
+  PetscCheck(m->ordering >= 0 && m->ordering < (PetscInt)PETSC_STATIC_ARRAY_LENGTH(Orderings), nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic ordering %" PetscInt_FMT " is not one of natural, lines", m->ordering);
   PetscFunctionReturn(0);
 }
 
@@ -77,6 +84,7 @@ static PetscErrorCode NOpView_LearnedIC(NOp nop, PetscViewer viewer)
 
   PetscFunctionBegin;
   PetscCall(PetscViewerASCIIPrintf(viewer, "learned IC graph network: width %" PetscInt_FMT ", %" PetscInt_FMT " message-passing layers; predicts %s\n", m->width, m->layers, m->correction ? "a correction to ICC(0)'s factor" : "the factor itself"));
+  if (m->levels || m->ordering) PetscCall(PetscViewerASCIIPrintf(viewer, "factor pattern: IC(%" PetscInt_FMT ") in the %s ordering\n", m->levels, Orderings[m->ordering]));
   PetscFunctionReturn(0);
 }
 
@@ -89,7 +97,35 @@ static PetscErrorCode NOpSetMeta_LearnedIC(NOp nop, PdDict meta)
   PetscFunctionBegin;
   PetscCall(PdDictHas(meta, "correction", &has));
   if (!has) ((NOp_LearnedIC *)nop->data)->correction = PETSC_FALSE;
+  PetscCall(PdDictHas(meta, "ordering", &has));
+  if (has) {
+    const char *name;
+    PetscBool   same = PETSC_FALSE;
+    PetscCall(PdDictGetString(meta, "ordering", &name));
+    for (PetscInt k = 0; k < (PetscInt)PETSC_STATIC_ARRAY_LENGTH(Orderings) && !same; k++) {
+      PetscCall(PetscStrcmp(name, Orderings[k], &same));
+      if (same) ((NOp_LearnedIC *)nop->data)->ordering = k;
+    }
+    PetscCheck(same, nop->comm, PETSC_ERR_FILE_UNEXPECTED, "learned_ic model: unknown ordering '%s' of the factor's pattern (natural, lines)", name);
+  }
   PetscCall(NOpCheck_LearnedIC(nop));
+  PetscFunctionReturn(0);
+}
+
+/* the ordering, by name (files without it: natural) */
+static PetscErrorCode NOpGetMeta_LearnedIC(NOp nop, PdDict meta)
+{
+  PetscFunctionBegin;
+  PetscCall(PdDictSetString(meta, "ordering", Orderings[((NOp_LearnedIC *)nop->data)->ordering]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NOpSetFromOptions_LearnedIC(NOp nop, PetscOptionItems *PetscOptionsObject)
+{
+  NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsEList("-ic_ordering", "The factor's pattern: in the matrix's own ordering (natural) or with its lines of strong coupling as the slow index (lines)", "NOpCreate_LearnedIC", Orderings, (PetscInt)PETSC_STATIC_ARRAY_LENGTH(Orderings), Orderings[m->ordering], &m->ordering, NULL));
   PetscFunctionReturn(0);
 }
 
@@ -208,6 +244,31 @@ PetscErrorCode NOpLearnedICSetCorrection(NOp nop, PetscBool correction)
   PetscFunctionReturn(0);
 }
 
+/*@
+  NOpLearnedICSetPattern - the factor's pattern the network is trained on: IC(levels), levels in [0, 2],
+  in the ordering (a PdICOrdering of <pdeop/learned.h>: 0 natural, 1 lines). Options: -ic_levels <0>
+  -ic_ordering <natural>. Call before NOpSetUp.
+@*/
+PetscErrorCode NOpLearnedICSetPattern(NOp nop, PetscInt levels, PetscInt ordering)
+{
+  PetscFunctionBegin;
+  PetscCall(NOpCheckTypeForSetter(nop, NOPLEARNEDIC, "NOpLearnedICSetPattern"));
+  ((NOp_LearnedIC *)nop->data)->levels   = levels;
+  ((NOp_LearnedIC *)nop->data)->ordering = ordering;
+  PetscCall(NOpCheck_LearnedIC(nop));
+  PetscFunctionReturn(0);
+}
+
+/*@ NOpLearnedICGetPattern - the factor's pattern: levels of fill and ordering (either may be NULL) @*/
+PetscErrorCode NOpLearnedICGetPattern(NOp nop, PetscInt *levels, PetscInt *ordering)
+{
+  PetscFunctionBegin;
+  PetscCall(NOpCheckTypeForSetter(nop, NOPLEARNEDIC, NULL));
+  if (levels) *levels = ((NOp_LearnedIC *)nop->data)->levels;
+  if (ordering) *ordering = ((NOp_LearnedIC *)nop->data)->ordering;
+  PetscFunctionReturn(0);
+}
+
 /*@ NOpLearnedICGetCorrection - whether the network predicts a correction to ICC(0)'s factor @*/
 PetscErrorCode NOpLearnedICGetCorrection(NOp nop, PetscBool *correction)
 {
@@ -223,7 +284,8 @@ PetscErrorCode NOpLearnedICGetCorrection(NOp nop, PetscBool *correction)
   Its shapes are fixed (3 node features in, one factor value out per entry) and it has no
   tensor-to-tensor NOpForward: evaluate it with NOpLearnedICForward on a graph. The initial weights
   come from the seed's PD_RNG_STREAM_MAIN stream, as the former PdLearnedIC's did, so the same seed
-  gives the same network. Options: -ic_width <4> -ic_layers <1> -ic_correction <true>
+  gives the same network. Options: -ic_width <4> -ic_layers <1> -ic_correction <true> -ic_levels <0>
+  -ic_ordering <natural|lines> (the factor's pattern, recorded in the model's file)
 @*/
 PetscErrorCode NOpCreate_LearnedIC(NOp nop)
 {
@@ -241,6 +303,8 @@ PetscErrorCode NOpCreate_LearnedIC(NOp nop)
   nop->ops.setup          = NOpSetUp_LearnedIC;
   nop->ops.view           = NOpView_LearnedIC;
   nop->ops.setmeta        = NOpSetMeta_LearnedIC;
+  nop->ops.getmeta        = NOpGetMeta_LearnedIC;
+  nop->ops.setfromoptions = NOpSetFromOptions_LearnedIC;
   nop->ops.destroy        = NOpDestroy_LearnedIC;
   PetscCall(NOpSetShapes(nop, 1, in, 1, out));
   nop->fixed_shapes = PETSC_TRUE;

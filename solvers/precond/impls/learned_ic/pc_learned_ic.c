@@ -3,6 +3,7 @@
    at set-up decides between the learned factor and ICC(0), and its verdict is kept for the next
    set-ups of a sequence (-pc_learned_ic_fallback, -pc_learned_ic_trial_every). */
 #include <petsc/private/pcimpl.h>
+#include <petscblaslapack.h>
 #include <pdeop/learned.h>
 #include <pdeop/io.h>
 #include <pdeop/rng.h>
@@ -27,6 +28,7 @@ typedef struct {
   PetscBool           use_icc;                   /* the last trial's verdict on this rank's block */
   PetscBool           stale;                     /* a solve with the learned factor took far more iterations than the first after the trial */
   PetscInt            its_ref;                   /* iterations of that first solve (-1: not yet) */
+  PetscInt            its_stale;                 /* iterations of the solve that made the verdict stale */
   PC                  icc;                       /* ICC(0) of this rank's block while collecting without a model */
   Vec                 rl, yl;                    /* its sequential views of the local parts */
   PetscReal           kappa[2], trial[2];        /* the trial's condition numbers and residual reductions: learned, ICC(0) */
@@ -35,39 +37,102 @@ typedef struct {
   PetscMPIInt         size;
   char                collect[PETSC_MAX_PATH_LEN]; /* every system solved is appended here */
   PetscInt            collected;
+  PetscInt            levels, ordering;          /* the pattern asked for by options (-1: the model's), checked against the model's */
 } PC_LearnedIC;
 
-/* the learned factor as a PCSHELL's apply, for the trial */
-/* m CG steps on A x = b with a set-up preconditioner M (b the same white noise every time, zero
-   guess): the condition number of M^-1 A estimated from the Lanczos coefficients of CG, and the
-   true residual's reduction ||r_m|| / ||b|| */
-static PetscErrorCode TrialCG(Mat A, PC pc, PetscInt m, Vec b, PetscReal *kappa, PetscReal *reduction)
+/* the extreme eigenvalues of the symmetric tridiagonal matrix (diagonal d[m], off-diagonal e[m-1]),
+   overwritten (LAPACK's steqr without vectors) */
+static PetscErrorCode TridiagExtremes(PetscInt m, PetscReal d[], PetscReal e[], PetscReal *emin, PetscReal *emax)
 {
-  KSP       ksp;
-  Vec       x;
-  PetscReal rn, bn;
+  PetscBLASInt bm, info, one = 1;
 
   PetscFunctionBegin;
-  PetscCall(VecDuplicate(b, &x));
-  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
-  PetscCall(KSPSetType(ksp, KSPCG));
-  PetscCall(KSPSetNormType(ksp, KSP_NORM_UNPRECONDITIONED));
-  PetscCall(KSPSetOperators(ksp, A, A));
-  PetscCall(KSPSetPC(ksp, pc));
-  PetscCall(KSPSetTolerances(ksp, 1e-14, 0, PETSC_DEFAULT, m));
-  PetscCall(KSPSetErrorIfNotConverged(ksp, PETSC_FALSE));
-  PetscCall(KSPSetComputeSingularValues(ksp, PETSC_TRUE));
-  PetscCall(KSPSolve(ksp, b, x));
-  PetscCall(KSPGetResidualNorm(ksp, &rn));
-  PetscCall(VecNorm(b, NORM_2, &bn));
-  *reduction = rn / bn;
-  {
-    PetscReal emax, emin;
-    PetscCall(KSPComputeExtremeSingularValues(ksp, &emax, &emin));
-    *kappa = emin > 0 ? emax / emin : PETSC_MAX_REAL;
+  PetscCall(PetscBLASIntCast(m, &bm));
+  PetscCallBLAS("LAPACKsteqr", LAPACKsteqr_("N", &bm, d, e, NULL, &one, NULL, &info));
+  PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK steqr failed: %d", (int)info);
+  *emin = d[0]; /* ascending */
+  *emax = d[m - 1];
+  PetscFunctionReturn(0);
+}
+
+/* the Lanczos estimate of the condition number from k steps of CG's coefficients alpha, beta */
+static PetscErrorCode LanczosKappa(PetscInt k, const PetscReal al[], const PetscReal be[], PetscReal d[], PetscReal e[], PetscReal *kappa)
+{
+  PetscReal emin = 0, emax = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt j = 0; j < k; j++) {
+    d[j] = 1 / al[j] + (j ? be[j] / al[j - 1] : 0);
+    if (j) e[j - 1] = PetscSqrtReal(be[j]) / al[j - 1];
   }
-  PetscCall(KSPDestroy(&ksp));
-  PetscCall(VecDestroy(&x));
+  if (k) PetscCall(TridiagExtremes(k, d, e, &emin, &emax));
+  *kappa = emin > 0 ? emax / emin : PETSC_MAX_REAL;
+  PetscFunctionReturn(0);
+}
+
+/* m CG steps on A x = b (zero guess) with each of two factors, f[0] (the learned one) then f[1]
+   or, when icc is given, that set-up PC (no KSP and no iterate: the trial needs only CG's coefficients and the last residual): for each,
+   the condition number of M^-1 A estimated from the Lanczos tridiagonal of CG's coefficients, and
+   the residual's reduction ||r|| / ||b||. The estimates only grow with the steps (the extreme Ritz
+   values spread), so f[1]'s run stops once its estimate reaches f[0]'s: f[1] can no longer have the
+   smaller one, and the trial's verdict is the one the m steps would give. A run that breaks down
+   (a zero or negative curvature, rounding) stops there and is judged on the steps it made. */
+static PetscErrorCode TrialCG(Mat A, PdICFactor f[2], PC icc, PetscInt m, Vec b, PetscReal kappa[2], PetscReal reduction[2])
+{
+  Vec        r[2], z[2], p[2], q;
+  PetscReal *d, *e, *alpha, *beta, bn, rn;
+
+  PetscFunctionBegin;
+  PetscCall(VecNorm(b, NORM_2, &bn));
+  PetscCall(VecDuplicate(b, &q));
+  PetscCall(PetscMalloc4(2 * m, &alpha, 2 * m, &beta, m, &d, m, &e));
+  for (PetscInt c = 0; c < 2; c++) {
+    PetscScalar        rz = 1, rz1, pq;
+    const PetscScalar *ra;
+    PetscScalar       *za;
+    PetscInt           steps = 0;
+    PetscBool          decided = PETSC_FALSE;
+
+    PetscCall(VecDuplicate(b, &r[c]));
+    PetscCall(VecDuplicate(b, &z[c]));
+    PetscCall(VecDuplicate(b, &p[c]));
+    PetscCall(VecCopy(b, r[c]));
+    for (PetscInt j = 0; j < m && !decided; j++) {
+      if (c == 1 && icc) PetscCall(PCApply(icc, r[c], z[c]));
+      else {
+        PetscCall(VecGetArrayRead(r[c], &ra));
+        PetscCall(VecGetArrayWrite(z[c], &za));
+        PetscCall(PdICFactorApply(f[c], ra, za));
+        PetscCall(VecRestoreArrayRead(r[c], &ra));
+        PetscCall(VecRestoreArrayWrite(z[c], &za));
+      }
+      PetscCall(VecDot(r[c], z[c], &rz1));
+      if (j == 0) PetscCall(VecCopy(z[c], p[c]));
+      else {
+        beta[c * m + j] = PetscRealPart(rz1 / rz);
+        PetscCall(VecAYPX(p[c], rz1 / rz, z[c]));
+      }
+      rz = rz1;
+      PetscCall(MatMult(A, p[c], q));
+      PetscCall(VecDot(p[c], q, &pq));
+      if (!(PetscRealPart(pq) > 0 && PetscRealPart(rz) > 0)) break;
+      alpha[c * m + j] = PetscRealPart(rz / pq);
+      PetscCall(VecAXPY(r[c], -rz / pq, q));
+      steps = j + 1;
+      if (c == 1 && steps >= 3 && steps < m) {
+        PetscCall(LanczosKappa(steps, alpha + m, beta + m, d, e, &kappa[1]));
+        decided = (PetscBool)(kappa[1] >= kappa[0]);
+      }
+    }
+    if (!decided) PetscCall(LanczosKappa(steps, alpha + c * m, beta + c * m, d, e, &kappa[c]));
+    PetscCall(VecNorm(r[c], NORM_2, &rn));
+    reduction[c] = rn / bn;
+    PetscCall(VecDestroy(&r[c]));
+    PetscCall(VecDestroy(&z[c]));
+    PetscCall(VecDestroy(&p[c]));
+  }
+  PetscCall(PetscFree4(alpha, beta, d, e));
+  PetscCall(VecDestroy(&q));
   PetscFunctionReturn(0);
 }
 
@@ -88,17 +153,22 @@ static PetscErrorCode UseICC(PC_LearnedIC *ic, Mat Ad)
   PetscFunctionReturn(0);
 }
 
-/* The trial on this rank's block Ad: m CG steps with the learned factor and with ICC(0) (ic->icc)
-   from the same right-hand side; ICC(0) wins (ic->use_icc)
+/* The trial on this rank's block Ad: m CG steps with the learned factor and with ICC(0) from the
+   same right-hand side; ICC(0) wins (ic->use_icc)
    when both its estimated condition number (CG's iterations grow as its square root) and its
    residual are the smaller. Either alone misjudges near-ties: 20 steps underestimate ICC(0)'s
    condition number (its smallest eigenvalue is found late), and early residuals favour ICC(0), which
-   damps the rough components first. */
-static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad)
+   damps the rough components first. ICC(0) here is the one the graph already holds (computed in
+   double precision with the graph, as the correction's base) when that is PETSc's ICC(0) (the
+   learned factor has ICC(0)'s pattern in the natural order and the matrix stores no explicit
+   zeros), so the trial factors nothing and PETSc's own ICC(0) is set up only when it is chosen;
+   otherwise it is PETSc's PCICC (ic->icc), kept for the fallback. */
+static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
 {
-  PC           shell;
+  PdICFactor   f[2];
   Vec          b;
   PetscInt     n;
+  PetscBool    same;
   PetscScalar *v;
   PdRng        rng;
 
@@ -109,15 +179,14 @@ static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad)
   PetscCall(VecGetArrayWrite(b, &v));
   for (PetscInt i = 0; i < n; i++) v[i] = PdRngNormal(&rng);
   PetscCall(VecRestoreArrayWrite(b, &v));
-  PetscCall(PCCreate(PETSC_COMM_SELF, &shell));
-  PetscCall(PCSetType(shell, PCSHELL));
-  PetscCall(PCShellSetContext(shell, ic->factor));
-  PetscCall(PCShellSetApply(shell, PdICFactorShellApply));
-  PetscCall(PCSetOperators(shell, Ad, Ad));
-  PetscCall(TrialCG(Ad, shell, ic->trial_its, b, &ic->kappa[0], &ic->trial[0]));
-  PetscCall(TrialCG(Ad, ic->icc, ic->trial_its, b, &ic->kappa[1], &ic->trial[1]));
+  PetscCall(PdICGraphIsICC(g, &same));
+  f[0] = ic->factor;
+  f[1] = NULL;
+  if (same) PetscCall(PdICGraphICCFactor(g, &f[1], NULL));
+  else PetscCall(UseICC(ic, Ad));
+  PetscCall(TrialCG(Ad, f, same ? NULL : ic->icc, ic->trial_its, b, ic->kappa, ic->trial));
   ic->use_icc = (PetscBool)(ic->kappa[1] < ic->kappa[0] && ic->trial[1] < ic->trial[0]);
-  PetscCall(PCDestroy(&shell));
+  PetscCall(PdICFactorDestroy(&f[1]));
   PetscCall(VecDestroy(&b));
   PetscFunctionReturn(0);
 }
@@ -168,7 +237,9 @@ static PetscErrorCode PCPreSolve_LearnedIC(PC pc, KSP ksp, Vec b, Vec x)
 
 /* After a solve with the learned factor: the first after a trial sets the reference; one that takes
    more than twice its iterations (another kind of system of the same size) makes the next set-up
-   run the trial again instead of keeping the verdict */
+   run the trial again instead of keeping the verdict. When that trial keeps the learned factor, the
+   count that made it run is the new reference, so a family whose counts spread (anisotropic systems
+   with a strong direction either way) runs a few trials, not one at every doubling from the first. */
 static PetscErrorCode PCPostSolve_LearnedIC(PC pc, KSP ksp, Vec b, Vec x)
 {
   PC_LearnedIC *ic = (PC_LearnedIC *)pc->data;
@@ -179,7 +250,10 @@ static PetscErrorCode PCPostSolve_LearnedIC(PC pc, KSP ksp, Vec b, Vec x)
   if (ic->fallback != PC_LEARNED_IC_FALLBACK_ICC || ic->use_icc || !ic->factor) PetscFunctionReturn(0);
   PetscCall(KSPGetIterationNumber(ksp, &its));
   if (ic->its_ref < 0) ic->its_ref = its;
-  else if (its > 2 * ic->its_ref) ic->stale = PETSC_TRUE;
+  else if (its > 2 * ic->its_ref && !ic->stale) {
+    ic->stale     = PETSC_TRUE;
+    ic->its_stale = its;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -192,17 +266,17 @@ static PetscErrorCode Choose(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
   PetscFunctionBegin;
   PetscCall(MatGetLocalSize(Ad, &n, NULL));
   if (ic->since_trial < 0 || n != ic->trial_n || ic->since_trial + 1 >= ic->trial_every || ic->stale) {
+    const PetscBool stale = ic->stale;
     PetscCall(PdLearnedICFactor(ic->model, ic->tape, g, &ic->factor));
-    PetscCall(PetscTime(&t0)); /* the trial's own cost: ICC(0)'s factorisation and the two CG runs */
-    PetscCall(UseICC(ic, Ad));
-    PetscCall(Trial(ic, Ad));
+    PetscCall(PetscTime(&t0)); /* the trial's own cost: the two CG runs */
+    PetscCall(Trial(ic, Ad, g));
     PetscCall(PetscTime(&t1));
     ic->trial_seconds = t1 - t0;
     ic->trial_total += t1 - t0;
     ic->since_trial   = 0;
     ic->trial_n       = n;
     ic->stale         = PETSC_FALSE;
-    ic->its_ref       = -1;
+    ic->its_ref       = stale && !ic->use_icc ? ic->its_stale : -1; /* the learned factor confirmed: that solve's count is the reference */
     ic->trials++;
   } else ic->since_trial++;
   if (ic->use_icc) {
@@ -245,7 +319,12 @@ static PetscErrorCode PCSetUp_LearnedIC(PC pc)
     PetscCall(LoadModel(ic->file, &ic->model));
   }
   PetscCall(LocalBlock(pc, &Ad));
-  PetscCall(PdICGraphCreate(Ad, &g));
+  {
+    PetscInt levels, ordering;
+    PetscCall(NOpLearnedICGetPattern(ic->model, &levels, &ordering));
+    PetscCheck((ic->levels < 0 || ic->levels == levels) && (ic->ordering < 0 || ic->ordering == ordering), comm, PETSC_ERR_ARG_INCOMP, "-pc_learned_ic_levels %" PetscInt_FMT " -pc_learned_ic_ordering %s: the model '%s' was trained on the pattern of IC(%" PetscInt_FMT ") in the %s ordering (train one with: pdeop precond train -type learned_ic -ic_levels %" PetscInt_FMT " -ic_ordering %s)", ic->levels < 0 ? levels : ic->levels, PdICOrderings[ic->ordering < 0 ? ordering : ic->ordering], ic->file, levels, PdICOrderings[ordering], ic->levels < 0 ? levels : ic->levels, PdICOrderings[ic->ordering < 0 ? ordering : ic->ordering]);
+    PetscCall(PdICGraphCreatePattern(Ad, levels, (PdICOrdering)ordering, &g));
+  }
   if (!ic->tape) {
     PetscCall(PdTapeCreate(PETSC_COMM_SELF, &ic->tape));
     PetscCall(PdTapeSetGradEnabled(ic->tape, PETSC_FALSE));
@@ -331,6 +410,13 @@ static PetscErrorCode PCSetFromOptions_LearnedIC(PC pc, PetscOptionItems *PetscO
   PetscCall(PdOptionsEnum("-pc_learned_ic_fallback", "At set-up, run ICC(0) instead when a short trial finds it better (icc) or never (none)", "PCLEARNEDIC", PCLearnedICFallbacks, (PetscEnum)ic->fallback, (PetscEnum *)&ic->fallback, NULL));
   PetscCall(PdOptionsInt("-pc_learned_ic_trial_its", "CG steps of the trial with each preconditioner (Lanczos estimates of the condition numbers)", "PCLEARNEDIC", ic->trial_its, &ic->trial_its, NULL));
   PetscCheck(ic->trial_its >= 1, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "-pc_learned_ic_trial_its must be at least 1, got %" PetscInt_FMT, ic->trial_its);
+  {
+    PetscInt  ord = ic->ordering < 0 ? 0 : ic->ordering;
+    PetscBool set;
+    PetscCall(PdOptionsInt("-pc_learned_ic_levels", "The factor's pattern IC(k) the model was trained on (default: the model's; another is an error)", "PCLEARNEDIC", ic->levels, &ic->levels, NULL));
+    PetscCall(PetscOptionsEList("-pc_learned_ic_ordering", "The ordering of the factor's pattern the model was trained on (default: the model's; another is an error)", "PCLEARNEDIC", PdICOrderings, 2, PdICOrderings[ord], &ord, &set));
+    if (set) ic->ordering = ord;
+  }
   PetscCall(PdOptionsInt("-pc_learned_ic_trial_every", "Run the trial at most every this many set-ups of the same size, keeping its verdict in between (1: at every set-up)", "PCLEARNEDIC", ic->trial_every, &ic->trial_every, NULL));
   PetscCheck(ic->trial_every >= 1, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "-pc_learned_ic_trial_every must be at least 1, got %" PetscInt_FMT, ic->trial_every);
   PetscOptionsHeadEnd();
@@ -422,6 +508,8 @@ PetscErrorCode PCCreate_LearnedIC(PC pc)
   ic->trial_every          = 20;
   ic->since_trial          = -1;
   ic->its_ref              = -1;
+  ic->levels               = -1;
+  ic->ordering             = -1;
   pc->data                 = ic;
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedICGetRan_C", PCLearnedICGetRan));
   pc->ops->setup           = PCSetUp_LearnedIC;

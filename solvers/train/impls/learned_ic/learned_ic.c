@@ -42,6 +42,7 @@ typedef struct {
 
 typedef struct {
   NOp         model;
+  PetscInt    levels, ordering; /* the model's factor pattern (PdICGraphCreatePattern) */
   PetscInt    count, nval, every;
   PdICGraph  *graphs; /* [count], NULL for other ranks' systems */
   Validation  val;    /* on rank 0 */
@@ -68,8 +69,8 @@ static PetscErrorCode SolveExact(Mat A, Vec b, Vec x)
   PetscFunctionReturn(0);
 }
 
-/* The graph of system s with P (x, b) pairs */
-static PetscErrorCode MakeSystem(Source *src, PetscInt s, PetscInt P, PdICGraph *g)
+/* The graph of system s with P (x, b) pairs, on the factor pattern IC(levels) in the ordering */
+static PetscErrorCode MakeSystem(Source *src, PetscInt s, PetscInt P, PetscInt levels, PetscInt ordering, PdICGraph *g)
 {
   Mat                A;
   Vec                b, x;
@@ -94,7 +95,7 @@ static PetscErrorCode MakeSystem(Source *src, PetscInt s, PetscInt P, PdICGraph 
     PetscCall(VecRestoreArrayRead(x, &xa));
     PetscCall(VecRestoreArrayRead(b, &ba));
   }
-  PetscCall(PdICGraphCreate(A, g));
+  PetscCall(PdICGraphCreatePattern(A, levels, (PdICOrdering)ordering, g));
   PetscCall(PdICGraphSetPairs(*g, P, xs, bs));
   PetscCall(PetscFree2(xs, bs));
   PetscCall(VecDestroy(&x));
@@ -104,14 +105,14 @@ static PetscErrorCode MakeSystem(Source *src, PetscInt s, PetscInt P, PdICGraph 
 }
 
 /* n validation systems of a source; a family's all get the first one's right-hand side (f = 1) */
-static PetscErrorCode ValidationCreate(Source *src, PetscInt n, Validation *v)
+static PetscErrorCode ValidationCreate(Source *src, PetscInt n, PetscInt levels, PetscInt ordering, Validation *v)
 {
   PetscFunctionBegin;
   v->n = n;
   PetscCall(PetscCalloc3(n, &v->A, n, &v->g, n, &v->b));
   for (PetscInt s = 0; s < n; s++) {
     PetscCall(SourceOperator(src, s, &v->A[s]));
-    PetscCall(PdICGraphCreate(v->A[s], &v->g[s]));
+    PetscCall(PdICGraphCreatePattern(v->A[s], levels, (PdICOrdering)ordering, &v->g[s]));
     PetscCall(MatCreateVecs(v->A[s], NULL, &v->b[s]));
     PetscCall(SourceRHS(src, src->fam ? 0 : s, 0, v->A[s], v->b[s]));
   }
@@ -252,15 +253,16 @@ static PetscErrorCode SetSystems(PdObjective obj, Source *train, PetscInt count,
   ic->count = count;
   ic->nval  = nval;
   ic->every = every;
+  PetscCall(NOpLearnedICGetPattern(ic->model, &ic->levels, &ic->ordering));
   for (PetscInt s = rank; s < count; s += size) own++;
   PetscCall(PetscCalloc1(count, &ic->graphs));
   PetscCall(PdProgressBegin(obj->comm, "making systems", own, &prog));
   for (PetscInt s = rank, k = 0; s < count; s += size, k++) {
-    PetscCall(MakeSystem(train, s, P, &ic->graphs[s]));
+    PetscCall(MakeSystem(train, s, P, ic->levels, ic->ordering, &ic->graphs[s]));
     PetscCall(PdProgressUpdate(&prog, k + 1, NULL));
   }
   PetscCall(PdProgressEnd(&prog));
-  if (rank == 0) PetscCall(ValidationCreate(val, nval, &ic->val));
+  if (rank == 0) PetscCall(ValidationCreate(val, nval, ic->levels, ic->ordering, &ic->val));
   obj->has_metric = (PetscBool)(nval > 0);
   PetscFunctionReturn(0);
 }

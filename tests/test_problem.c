@@ -162,6 +162,27 @@ static void test_darcy_operator(void **state)
   assert_true(umax > 0.0737 / 12 && umax < 0.0737 / 3);
   PDT(PdDictDestroy(&r));
   PDT(PdProblemDestroy(&p));
+  /* by setters alone: a 17^2 grid and another seed, another coefficient */
+  {
+    PetscInt m;
+    double   umax2;
+    p = NewProblem(PDPROBLEMDARCY);
+    PDT_FAILS(PdProblemDarcySetGridSize(p, 2));
+    PDT_ERRMSG_HAS("3 to 46340 nodes per side, got 2");
+    PDT(PdProblemDarcySetGridSize(p, 17));
+    PDT(PdProblemSetSeed(p, 4));
+    PDT(PdProblemGetOperator(p, &A, &b));
+    PDT(MatGetSize(A, &m, NULL));
+    assert_int_equal(m, 17 * 17);
+    PDT(PdProblemSolve(p));
+    r = Report(p);
+    PDT(PdDictGetReal(r, "u_max", &umax2));
+    assert_true(umax2 > 0.0737 / 12 && umax2 < 0.0737 / 3);
+    PDT(PdDictDestroy(&r));
+    PDT_FAILS(PdProblemDarcySetGridSize(p, 33));
+    PDT_ERRMSG_HAS("before PdProblemSetUp");
+    PDT(PdProblemDestroy(&p));
+  }
 }
 
 /* 17 x 17 nodes, Re 100: 10 steps, then on to t_max = 1 (32 steps of dt = h/2), fields from memory */

@@ -74,6 +74,8 @@ PETSC_EXTERN PetscErrorCode PdProblemPoissonGetError(PdProblem, PetscReal *);
 
 /* darcy, data mode: samples stored at res x res nodes, solved at fine x fine (-res, -fine) */
 PETSC_EXTERN PetscErrorCode PdProblemDarcySetSampleGrid(PdProblem, PetscInt, PetscInt);
+/* darcy, a solve: nodes per side (-da_grid_x wins when given) */
+PETSC_EXTERN PetscErrorCode PdProblemDarcySetGridSize(PdProblem, PetscInt);
 
 /* ns-periodic: grid points per side, viscosity, time step and final time, the initial vorticity
    (Taylor-Green wavenumber k, or 0 and a seed for the random field); before PdProblemSetUp */

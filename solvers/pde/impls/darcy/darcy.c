@@ -16,6 +16,7 @@ static const char *const coefs[] = { "threshold", "lognormal", "file", "PdCoeffi
 typedef struct {
   PetscBool     compare_zero; /* -compare_zero_guess: solve again from a zero initial guess */
   PetscInt      coef, seed, aindex; /* aindex: the sample of a dataset file (-1: the file's only one) */
+  PetscInt      grid;               /* nodes per side unless -da_grid_x says otherwise */
   PetscReal     alpha, tau, sigma, fval;
   PdFaceAverage avg;
   char          afile[PETSC_MAX_PATH_LEN];
@@ -66,7 +67,7 @@ static PetscErrorCode SetFromOptions_Darcy(PdProblem p)
     PetscCheck(guess, p->comm, PETSC_ERR_ARG_WRONG, "-compare_zero_guess compares an initial guess with a zero one: give -ksp_guess_type too (nop, fischer, pod)");
   }
   PetscCall(DMDestroy(&s->da));
-  PetscCall(PdMeshCreateDA(p->comm, 2, 85, &s->da));
+  PetscCall(PdMeshCreateDA(p->comm, 2, s->grid, &s->da));
   PetscCall(PdFieldOutputReadOptions(p->comm, p->prefix, &s->out));
   PetscCall(KSPDestroy(&s->ksp));
   PetscCall(CreateKSP(p, s));
@@ -146,7 +147,7 @@ static PetscErrorCode SetUp_Darcy(PdProblem p)
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
-  if (!s->da) PetscCall(PdMeshCreateDA(p->comm, 2, 85, &s->da));
+  if (!s->da) PetscCall(PdMeshCreateDA(p->comm, 2, s->grid, &s->da));
   if (!s->ksp) PetscCall(CreateKSP(p, s));
   PetscCall(DMDAGetInfo(s->da, NULL, &M, &N, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL));
   PetscCheck(M == N, p->comm, PETSC_ERR_ARG_SIZ, "Darcy grids are square: give -da_grid_x only (or equal -da_grid_y)");
@@ -220,6 +221,23 @@ static PetscErrorCode Destroy_Darcy(PdProblem p)
   PetscFunctionReturn(0);
 }
 
+/*@
+  PdProblemDarcySetGridSize - nodes per side of the square grid of a solve (default 85; -da_grid_x,
+  when given, wins as for any DMDA). Before set-up.
+@*/
+PetscErrorCode PdProblemDarcySetGridSize(PdProblem p, PetscInt n)
+{
+  Darcy *s = (Darcy *)p->data;
+
+  PetscFunctionBegin;
+  PetscCall(PdProblemCheckSetter(p, PDPROBLEMDARCY, "PdProblemDarcySetGridSize"));
+  PetscCheck(n >= 3 && n <= 46340, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "PdProblemDarcySetGridSize: the grid needs 3 to 46340 nodes per side, got %" PetscInt_FMT, n);
+  s->grid = n;
+  PetscCall(DMDestroy(&s->da)); /* made again at set-up, with the new size */
+  PetscCall(KSPDestroy(&s->ksp));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SetSeed_Darcy(PdProblem p, PetscInt64 seed)
 {
   PetscFunctionBegin;
@@ -245,6 +263,7 @@ PetscErrorCode PdProblemCreate_Darcy(PdProblem p)
   s->fval               = 1;
   s->avg                = PD_FACE_HARMONIC;
   s->aindex             = -1;
+  s->grid               = 85;
   p->data               = s;
   p->ops.setfromoptions = SetFromOptions_Darcy;
   p->ops.setup          = SetUp_Darcy;

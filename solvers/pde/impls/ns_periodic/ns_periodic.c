@@ -332,9 +332,8 @@ PetscErrorCode PdProblemCreate_NSPeriodic(PdProblem p)
 static PetscErrorCode GetNS(PdProblem p, const char fn[], NSPeriodic **s)
 {
   PetscFunctionBegin;
-  PetscCall(PdProblemCheckType(p, PDPROBLEMNSPERIODIC, fn));
+  PetscCall(PdProblemCheckSetter(p, PDPROBLEMNSPERIODIC, fn));
   *s = (NSPeriodic *)p->data;
-  PetscCheck(!(*s)->ns, p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: call it before PdProblemSetUp", fn);
   PetscFunctionReturn(0);
 }
 

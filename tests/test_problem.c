@@ -76,6 +76,14 @@ static PetscReal PoissonError(PetscInt n)
   PDT(DMSetUp(da));
   p = NewProblem(PDPROBLEMPOISSON);
   PDT(PdProblemSetOptionsPrefix(p, "tp_")); /* -tp_ksp_rtol reaches the KSP */
+  {                                          /* a DMDA with 2 fields per node is refused at once */
+    DM da2;
+    PDT(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, n, n, 1, 1, 2, 1, NULL, NULL, &da2));
+    PDT(DMSetUp(da2));
+    PDT_FAILS(PdProblemPoissonSetDM(p, da2));
+    PDT_ERRMSG_HAS("needs 1 degree of freedom per node, this one has 2");
+    PDT(DMDestroy(&da2));
+  }
   PDT(PdProblemPoissonSetDM(p, da));
   PDT(PdProblemPoissonSetMMS(p, PD_MMS_TRIG));
   PDT(PdProblemSetUp(p));

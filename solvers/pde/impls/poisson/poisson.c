@@ -168,6 +168,13 @@ PetscErrorCode PdProblemPoissonSetDM(PdProblem p, DM dm)
   PetscFunctionBegin;
   PetscCall(PdProblemCheckType(p, PDPROBLEMPOISSON, "PdProblemPoissonSetDM"));
   PetscCheck(dm, p->comm, PETSC_ERR_ARG_NULL, "PdProblemPoissonSetDM: the DM is NULL");
+  {
+    PetscBool isda;
+    PetscInt  dof = 1;
+    PetscCall(PetscObjectTypeCompare((PetscObject)dm, DMDA, &isda));
+    if (isda) PetscCall(DMDAGetInfo(dm, NULL, NULL, NULL, NULL, NULL, NULL, NULL, &dof, NULL, NULL, NULL, NULL, NULL));
+    PetscCheck(dof == 1, p->comm, PETSC_ERR_ARG_WRONG, "PdProblemPoissonSetDM: a DMDA for Poisson needs 1 degree of freedom per node, this one has %" PetscInt_FMT, dof);
+  }
   PetscCheck(!p->setupcalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the DM before PdProblemSetUp");
   s = (Poisson *)p->data;
   PetscCall(PetscObjectReference((PetscObject)dm));

@@ -144,11 +144,19 @@ static PetscBool Listed(const char *list, const char *name)
   return PETSC_FALSE;
 }
 
+static PetscErrorCode FreeLists(PetscInt n, char ***lists)
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < n && *lists; i++) PetscCall(PetscFree((*lists)[i]));
+  PetscCall(PetscFree(*lists));
+  PetscFunctionReturn(0);
+}
+
 /* Every file option given on the command line, classified by the command's table, to PdFilesCheck. */
 static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
 {
-  PetscInt    N, nin = 0, nout = 0;
-  char      **names, **values;
+  PetscInt    N, nin = 0, nout = 0, extra = 0, nlists = 0;
+  char      **names, **values, **lists = NULL; /* lists: copies of -f a,b split at the commas */
   PdFileArg  *in, *out;
   const char *inputs = "", *outputs = "";
   char      (*opt)[PETSC_MAX_PATH_LEN + 8]; /* option names, and the names derived from -log and -o */
@@ -157,7 +165,11 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
   for (size_t k = 0; k < sizeof(file_options) / sizeof(file_options[0]); k++)
     if (!strcmp(file_options[k].command, cmd->name)) inputs = file_options[k].inputs, outputs = file_options[k].outputs;
   PetscCall(PetscOptionsLeftGet(NULL, &N, &names, &values)); /* before the command reads anything: all options */
-  PetscCall(PetscMalloc3(N + 3, &in, N + 3, &out, 2 * N + 3, &opt));
+  for (PetscInt k = 0; k < N; k++) /* -f a,b,c: each file of the list is an input */
+    if (!strcmp(names[k], "f") && values[k] && Listed(inputs, names[k]))
+      for (const char *c = values[k]; *c; c++) extra += *c == ',';
+  PetscCall(PetscMalloc3(N + 3 + extra, &in, N + 3, &out, 2 * N + 3, &opt));
+  if (extra) PetscCall(PetscMalloc1(N, &lists));
   for (PetscInt k = 0; k < N; k++) {
     PetscBool isin = Listed(inputs, names[k]), isout = Listed(outputs, names[k]);
     if (!isin && !isout) continue;
@@ -166,6 +178,7 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
       char name[72];
       PetscCall(PetscSNPrintf(name, sizeof(name), "-%s", names[k]));
       PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
+      PetscCall(FreeLists(nlists, &lists));
       PetscCall(PetscFree3(in, out, opt));
       SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "%s needs a file name", name);
     }
@@ -176,7 +189,15 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
         if (!strcmp(names[j], "o") && values[j]) same = (PetscBool)!strcmp(values[j], values[k]);
       if (same) continue;
     }
-    if (isin) in[nin].option = opt[k], in[nin++].path = values[k];
+    if (isin && lists && strchr(values[k], ',')) { /* split a copy at the commas */
+      PetscCall(PetscStrallocpy(values[k], &lists[nlists]));
+      for (char *tok = lists[nlists], *next; tok; tok = next) {
+        next = strchr(tok, ',');
+        if (next) *next++ = 0;
+        if (tok[0]) in[nin].option = opt[k], in[nin++].path = tok;
+      }
+      nlists++;
+    } else if (isin) in[nin].option = opt[k], in[nin++].path = values[k];
     else out[nout].option = opt[k], out[nout++].path = values[k];
   }
   /* derived names: the training curve of -log x.csv is x.png (train, fit: unless -curve_png) */
@@ -233,13 +254,15 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
         char msg[2 * PETSC_MAX_PATH_LEN + 160];
         PetscCall(PetscSNPrintf(msg, sizeof(msg), "-%s writes '%s', which is also the %s %s ('%s'): give the viewer its own file", name, vfile, j < nin ? "input" : "output", a->option, a->path));
         PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
-        PetscCall(PetscFree3(in, out, opt));
+        PetscCall(FreeLists(nlists, &lists));
+      PetscCall(PetscFree3(in, out, opt));
         if (initopt) PetscCall(PetscOptionsClearValue(NULL, iname)); /* PetscFinalize would write it */
         SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "%s", msg);
       }
     }
   }
-  PetscCall(PetscFree3(in, out, opt));
+  PetscCall(FreeLists(nlists, &lists));
+      PetscCall(PetscFree3(in, out, opt));
   PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
   PetscFunctionReturn(0);
 }

@@ -26,4 +26,27 @@ check "learned_ic with the trial converges" 'a > 0 && b < 1e-6' "$(field trial 3
 check "with the trial at most 1.1x ICC(0)'s iterations" 'a <= 1.1 * b' "$(field trial 2)" "$(field icc 2)"
 [ "$(field weak 4)" = icc ] && ok "the weak former model falls back to ICC(0)" || bad "weak model ran $(field weak 4)"
 check "the weak model with the trial: ICC(0)'s iterations" 'a == b' "$(field weak 2)" "$(field icc 2)"
+# a symmetric indefinite system (a 5-point Laplacian with its diagonal lowered to 2, written by
+# petsc4py): the trial's CG meets a negative curvature, ICC(0) runs and CG says the matrix is
+# indefinite, instead of a "converged" learned solve far from the answer
+"${pre[@]}" $py - <<'PY' || bad "writing the indefinite system"
+from petsc4py import PETSc
+n = 16
+A = PETSc.Mat().createAIJ([n * n, n * n], nnz=5, comm=PETSc.COMM_SELF)
+for j in range(n):
+    for i in range(n):
+        r = j * n + i
+        A[r, r] = 2.0
+        for ii, jj in ((i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1)):
+            if 0 <= ii < n and 0 <= jj < n:
+                A[r, jj * n + ii] = -1.0
+A.assemble()
+b = A.createVecLeft()
+b.set(1.0)
+v = PETSc.Viewer().createBinary("indef.petsc", "w", comm=PETSc.COMM_SELF)
+A.view(v)
+b.view(v)
+PY
+expect_fail "an indefinite system with learned_ic: not reported converged" "DIVERGED_INDEFINITE_MAT" $P solve -f indef.petsc -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5
+grep -q "not symmetric positive definite" "$work/err" && ok "the trial says the matrix is not SPD" || bad "no word on the indefinite matrix: $(head -3 "$work/err")"
 finish

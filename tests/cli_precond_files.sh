@@ -52,6 +52,11 @@ check "the model trained on collected systems solves" 'a > 0' "$(jget cs.json it
 cmp -s <(head -c 200 col.petsc) <(head -c 200 three.petsc) && ok "the collected file starts as PETSc's own -ksp_view_mat writes it" || bad "col.petsc differs from three.petsc at the start"
 expect_fail "precond train -f with one file twice" "are the same file: give each file of systems once" $P precond train -type learned_ic -f three.petsc,./three.petsc -epochs 1 -o dup.h5
 expect_fail "precond bench -f with one file twice" "are the same file" $P precond bench -f held.petsc,held.petsc -model ic.h5
+# every file of a -f list is an input: no output may be one of them (the second file was replaced)
+cp norhs.petsc keep.petsc
+expect_fail "precond train -o over the second file of -f a,b" "is also the input -f" $P precond train -type learned_ic -f three.petsc,keep.petsc -epochs 1 -o keep.petsc
+expect_fail "precond bench -report over the second file of -f a,b" "is also the input -f" $P precond bench -f held.petsc,keep.petsc -model ic.h5 -report keep.petsc
+cmp -s keep.petsc norhs.petsc && ok "-f a,b: the second file unchanged" || bad "-f a,b: the second file was written over"
 mkdir -p sysdir
 expect_fail "precond bench -f of a directory" "Cannot open 'sysdir': it is a directory" $P precond bench -f sysdir -model ic.h5
 expect_fail "-pc_learned_collect may not overwrite the -f input" "never writes over" $P solve -f col.petsc -ksp_type cg -pc_type learned_ic -pc_learned_collect col.petsc

@@ -32,6 +32,7 @@ typedef struct {
   PC                  icc;                       /* ICC(0) of this rank's block while collecting without a model */
   Vec                 rl, yl;                    /* its sequential views of the local parts */
   PetscReal           kappa[2], trial[2];        /* the trial's condition numbers and residual reductions: learned, ICC(0) */
+  PetscBool           broke;                     /* the trial's CG with the learned factor met a non-positive curvature */
   PetscLogDouble      trial_seconds, trial_total; /* of the last trial, of all */
   PetscInt            fallbacks, fallback_ranks; /* set-ups that fell back (here); ranks that did at the last */
   PetscMPIInt         size;
@@ -66,7 +67,7 @@ static PetscErrorCode LanczosKappa(PetscInt k, const PetscReal al[], const Petsc
     if (j) e[j - 1] = PetscSqrtReal(be[j]) / al[j - 1];
   }
   if (k) PetscCall(TridiagExtremes(k, d, e, &emin, &emax));
-  *kappa = emin > 0 ? emax / emin : PETSC_MAX_REAL;
+  *kappa = emin > 0 ? emax / emin : PETSC_INFINITY; /* no estimate: as bad as it gets */
   PetscFunctionReturn(0);
 }
 
@@ -77,7 +78,7 @@ static PetscErrorCode LanczosKappa(PetscInt k, const PetscReal al[], const Petsc
    values spread), so f[1]'s run stops once its estimate reaches f[0]'s: f[1] can no longer have the
    smaller one, and the trial's verdict is the one the m steps would give. A run that breaks down
    (a zero or negative curvature, rounding) stops there and is judged on the steps it made. */
-static PetscErrorCode TrialCG(Mat A, PdICFactor f[2], PC icc, PetscInt m, Vec b, PetscReal kappa[2], PetscReal reduction[2])
+static PetscErrorCode TrialCG(Mat A, PdICFactor f[2], PC icc, PetscInt m, Vec b, PetscReal kappa[2], PetscReal reduction[2], PetscBool broke[2])
 {
   Vec        r[2], z[2], p[2], q;
   PetscReal *d, *e, *alpha, *beta, bn, rn;
@@ -93,6 +94,7 @@ static PetscErrorCode TrialCG(Mat A, PdICFactor f[2], PC icc, PetscInt m, Vec b,
     PetscInt           steps = 0;
     PetscBool          decided = PETSC_FALSE;
 
+    broke[c] = PETSC_FALSE;
     PetscCall(VecDuplicate(b, &r[c]));
     PetscCall(VecDuplicate(b, &z[c]));
     PetscCall(VecDuplicate(b, &p[c]));
@@ -115,7 +117,10 @@ static PetscErrorCode TrialCG(Mat A, PdICFactor f[2], PC icc, PetscInt m, Vec b,
       rz = rz1;
       PetscCall(MatMult(A, p[c], q));
       PetscCall(VecDot(p[c], q, &pq));
-      if (!(PetscRealPart(pq) > 0 && PetscRealPart(rz) > 0)) break;
+      if (!(PetscRealPart(pq) > 0 && PetscRealPart(rz) > 0)) { /* not positive definite (or exactly solved: rz = 0) */
+        broke[c] = (PetscBool)(PetscRealPart(rz) != 0);
+        break;
+      }
       alpha[c * m + j] = PetscRealPart(rz / pq);
       PetscCall(VecAXPY(r[c], -rz / pq, q));
       steps = j + 1;
@@ -184,8 +189,12 @@ static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
   f[1] = NULL;
   if (same) PetscCall(PdICGraphICCFactor(g, &f[1], NULL));
   else PetscCall(UseICC(ic, Ad));
-  PetscCall(TrialCG(Ad, f, same ? NULL : ic->icc, ic->trial_its, b, ic->kappa, ic->trial));
-  ic->use_icc = (PetscBool)(ic->kappa[1] < ic->kappa[0] && ic->trial[1] < ic->trial[0]);
+  {
+    PetscBool broke[2];
+    PetscCall(TrialCG(Ad, f, same ? NULL : ic->icc, ic->trial_its, b, ic->kappa, ic->trial, broke));
+    ic->broke = broke[0]; /* an indefinite matrix, or a factor that is not SPD: CG's answer cannot be trusted; ICC(0) (PETSc's) then says so */
+  }
+  ic->use_icc = (PetscBool)(ic->broke || (ic->kappa[1] < ic->kappa[0] && ic->trial[1] < ic->trial[0]));
   PetscCall(PdICFactorDestroy(&f[1]));
   PetscCall(VecDestroy(&b));
   PetscFunctionReturn(0);
@@ -335,7 +344,9 @@ static PetscErrorCode PCSetUp_LearnedIC(PC pc)
     PetscCall(Choose(ic, Ad, g));
     fell = ic->use_icc ? 1 : 0;
     PetscCallMPI(MPI_Allreduce(&fell, &any, 1, MPI_INT, MPI_SUM, comm));
-    if (any && !ic->fallbacks) /* say so once */
+    if (any && !ic->fallbacks && ic->broke) /* say so once */
+      PetscCall(PetscFPrintf(comm, PETSC_STDERR, "learned_ic: in the set-up trial CG met a non-positive curvature with the learned factor: the matrix (or the factor) is not symmetric positive definite, which CG and learned_ic need; PETSc's ICC(0) runs instead, and its own checks apply\n"));
+    else if (any && !ic->fallbacks)
       PetscCall(PetscFPrintf(comm, PETSC_STDERR, "learned_ic: in a %" PetscInt_FMT "-step CG trial ICC(0) did better than the learned factor (condition number %.3g against %.3g, residual %.2e against %.2e)%s, so ICC(0) runs instead (-pc_learned_ic_fallback none keeps the learned factor)\n", ic->trial_its, (double)ic->kappa[1], (double)ic->kappa[0], (double)ic->trial[1], (double)ic->trial[0], any < ic->size ? " on some ranks' blocks" : ""));
     ic->fallbacks += any ? 1 : 0;
     ic->fallback_ranks = any;

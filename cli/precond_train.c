@@ -103,7 +103,7 @@ typedef struct {
 static PetscErrorCode HeldOutCompare(MPI_Comm comm, Systems *sy, PetscInt nheld, const HeldOutMethod m[3], const char model[], PdDict report)
 {
   PdFamily    held;
-  PetscInt    its[3] = {0, 0, 0}, first = 0;
+  PetscInt    its[3] = {0, 0, 0}, failed[3] = {0, 0, 0}, first = 0;
   PetscMPIInt rank;
   char        key[64];
 
@@ -124,7 +124,8 @@ static PetscErrorCode HeldOutCompare(MPI_Comm comm, Systems *sy, PetscInt nheld,
       for (int k = 0; k < 3; k++) {
         PetscInt i;
         PetscCall(HeldOutIterations(A, b, m[k].ksp, m[k].pc, m[k].option, m[k].option ? model : NULL, &i));
-        its[k] += i;
+        if (i < 0) failed[k]++; /* a diverged solve is counted apart, never inside the mean */
+        else its[k] += i;
       }
       PetscCall(MatDestroy(&A));
       PetscCall(VecDestroy(&b));
@@ -132,10 +133,20 @@ static PetscErrorCode HeldOutCompare(MPI_Comm comm, Systems *sy, PetscInt nheld,
   }
   if (sy->fam) PetscCall(PdFamilyDestroy(&held));
   PetscCallMPI(MPI_Bcast(its, 3, MPIU_INT, 0, comm));
-  PetscCall(PdPrintf(comm, "held-out (%" PetscInt_FMT " systems, rtol 1e-8): mean iterations %s %.1f, %s %.1f, %s %.1f\n", nheld, m[0].name, (double)its[0] / nheld, m[1].name, (double)its[1] / nheld, m[2].name, (double)its[2] / nheld));
-  for (int k = 0; k < 3; k++) {
-    PetscCall(PetscSNPrintf(key, sizeof(key), "heldout_iterations_%s", m[k].name));
-    PetscCall(PdDictSetReal(report, key, (double)its[k] / nheld));
+  PetscCallMPI(MPI_Bcast(failed, 3, MPIU_INT, 0, comm));
+  {
+    double mean[3];
+    char   fail[3][48];
+    for (int k = 0; k < 3; k++) {
+      mean[k] = failed[k] < nheld ? (double)its[k] / (double)(nheld - failed[k]) : (double)NAN;
+      fail[k][0] = 0;
+      if (failed[k]) PetscCall(PetscSNPrintf(fail[k], sizeof(fail[k]), " (%" PetscInt_FMT " failed)", failed[k]));
+      PetscCall(PetscSNPrintf(key, sizeof(key), "heldout_iterations_%s", m[k].name));
+      PetscCall(PdDictSetReal(report, key, mean[k]));
+      PetscCall(PetscSNPrintf(key, sizeof(key), "heldout_failed_%s", m[k].name));
+      PetscCall(PdDictSetInt(report, key, failed[k]));
+    }
+    PetscCall(PdPrintf(comm, "held-out (%" PetscInt_FMT " systems, rtol 1e-8): mean iterations of the converged solves %s %.1f%s, %s %.1f%s, %s %.1f%s\n", nheld, m[0].name, mean[0], fail[0], m[1].name, mean[1], fail[1], m[2].name, mean[2], fail[2]));
   }
   PetscFunctionReturn(0);
 }

@@ -47,6 +47,21 @@ v = PETSc.Viewer().createBinary("indef.petsc", "w", comm=PETSc.COMM_SELF)
 A.view(v)
 b.view(v)
 PY
+expect_fail "training on an indefinite system" "or indefinite? learned_ic needs symmetric positive definite" $P precond train -type learned_ic -f indef.petsc -validation_fraction 0 -o x.h5
+"${pre[@]}" $py - <<'PY' || bad "writing the non-symmetric system"
+from petsc4py import PETSc
+n = 8
+A = PETSc.Mat().createAIJ([n * n, n * n], nnz=5, comm=PETSc.COMM_SELF)
+for r in range(n * n):
+    A[r, r] = 4.0
+    if r + 1 < n * n:
+        A[r, r + 1] = -1.0
+        A[r + 1, r] = -1.5
+A.assemble()
+v = PETSc.Viewer().createBinary("nonsym.petsc", "w", comm=PETSc.COMM_SELF)
+A.view(v)
+PY
+expect_fail "training on a non-symmetric system" "System 0 ('nonsym.petsc') is not symmetric" $P precond train -type learned_ic -f nonsym.petsc -validation_fraction 0 -o x.h5
 expect_fail "an indefinite system with learned_ic: not reported converged" "DIVERGED_INDEFINITE_MAT" $P solve -f indef.petsc -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5
 grep -q "not symmetric positive definite" "$work/err" && ok "the trial says the matrix is not SPD" || bad "no word on the indefinite matrix: $(head -3 "$work/err")"
 finish

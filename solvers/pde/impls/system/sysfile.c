@@ -347,6 +347,19 @@ PetscErrorCode PdSystemListLoad(PdSystemList l, PetscInt s, Mat *A)
   PetscCall(PetscViewerDestroy(&v));
   PetscCall(MatGetSize(*A, &m, &n));
   PetscCheck(m == n, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "System %" PetscInt_FMT " ('%s') has a %" PetscInt_FMT " x %" PetscInt_FMT " matrix; a preconditioner needs a square one", s, l->file[l->fileof[s]], m, n);
+  { /* the learned preconditioners and CG need symmetric positive definite systems: a cheap part of that */
+    PetscReal amax, dmin;
+    PetscBool sym;
+    Vec       d;
+    PetscCall(MatNorm(*A, NORM_MAX, &amax));
+    PetscCall(MatIsSymmetric(*A, 1e-12 * amax, &sym));
+    PetscCheck(sym, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "System %" PetscInt_FMT " ('%s') is not symmetric: learned_ic, learned_sor and CG need symmetric positive definite systems", s, l->file[l->fileof[s]]);
+    PetscCall(MatCreateVecs(*A, &d, NULL));
+    PetscCall(MatGetDiagonal(*A, d));
+    PetscCall(VecMin(d, NULL, &dmin));
+    PetscCall(VecDestroy(&d));
+    PetscCheck(dmin > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "System %" PetscInt_FMT " ('%s') has a diagonal entry %g <= 0, so it is not positive definite: learned_ic, learned_sor and CG need symmetric positive definite systems", s, l->file[l->fileof[s]], (double)dmin);
+  }
   PetscFunctionReturn(0);
 }
 

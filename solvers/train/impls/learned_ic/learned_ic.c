@@ -65,7 +65,7 @@ static PetscErrorCode SolveExact(Mat A, Vec b, Vec x)
   PetscCall(KSPSolve(ksp, b, x));
   PetscCall(KSPGetConvergedReason(ksp, &reason));
   PetscCall(KSPDestroy(&ksp));
-  PetscCheck(reason > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "Making the training family: a reference solve diverged (%s)", KSPConvergedReasons[reason]);
+  PetscCheck(reason > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "Making the training family: a reference solve (CG + BoomerAMG to 1e-10) diverged (%s): is a system singular (a Neumann problem's null space) or indefinite? learned_ic needs symmetric positive definite, nonsingular systems", KSPConvergedReasons[reason]);
   PetscFunctionReturn(0);
 }
 

@@ -57,6 +57,9 @@ cp norhs.petsc keep.petsc
 expect_fail "precond train -o over the second file of -f a,b" "is also the input -f" $P precond train -type learned_ic -f three.petsc,keep.petsc -epochs 1 -o keep.petsc
 expect_fail "precond bench -report over the second file of -f a,b" "is also the input -f" $P precond bench -f held.petsc,keep.petsc -model ic.h5 -report keep.petsc
 cmp -s keep.petsc norhs.petsc && ok "-f a,b: the second file unchanged" || bad "-f a,b: the second file was written over"
+cp ic.h5 notsys.h5
+expect_fail "-pc_learned_collect into a file that is not one of systems (an HDF5 model)" "is not a PETSc binary file of systems" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_ic -pc_learned_collect notsys.h5
+cmp -s notsys.h5 ic.h5 && ok "-pc_learned_collect: the other file unchanged" || bad "-pc_learned_collect extended a file that holds no systems"
 mkdir -p sysdir
 expect_fail "precond bench -f of a directory" "Cannot open 'sysdir': it is a directory" $P precond bench -f sysdir -model ic.h5
 expect_fail "-pc_learned_collect may not overwrite the -f input" "never writes over" $P solve -f col.petsc -ksp_type cg -pc_type learned_ic -pc_learned_collect col.petsc

@@ -235,17 +235,31 @@ static PetscErrorCode OpenBinary(MPI_Comm comm, const char file[], PetscFileMode
 }
 
 /*@
-  PdSystemFileAppend - append A (and b unless NULL) to a PETSc binary file, creating it if needed
+  PdSystemFileAppend - append A (and b unless NULL) to a PETSc binary file, creating it if needed;
+  an existing file must begin as PETSc writes a matrix (anything else, a model or a report given by
+  mistake, is refused rather than extended)
 @*/
 PetscErrorCode PdSystemFileAppend(const char file[], Mat A, Vec b)
 {
   PetscViewer v;
   PetscBool   exists;
   MPI_Comm    comm;
+  PetscMPIInt rank;
+  int         bad = 0;
 
   PetscFunctionBegin;
   PetscCall(PetscObjectGetComm((PetscObject)A, &comm));
   PetscCall(PetscTestFile(file, 'r', &exists));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (exists && rank == 0) {
+    FILE         *f = fopen(file, "rb");
+    unsigned char h[4];
+    size_t        got = f ? fread(h, 1, 4, f) : 0;
+    if (f) fclose(f);
+    bad = got > 0 && (got < 4 || ((int)h[0] << 24 | (int)h[1] << 16 | (int)h[2] << 8 | (int)h[3]) != MAT_FILE_CLASSID);
+  }
+  PetscCallMPI(MPI_Bcast(&bad, 1, MPI_INT, 0, comm));
+  PetscCheck(!bad, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' exists and is not a PETSc binary file of systems (it does not begin with a matrix): systems are appended only to such a file; give another", file);
   PetscCall(OpenBinary(comm, file, exists ? FILE_MODE_APPEND : FILE_MODE_WRITE, &v));
   PetscCall(MatView(A, v));
   if (b) PetscCall(VecView(b, v));

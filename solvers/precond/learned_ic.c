@@ -126,6 +126,9 @@ PetscErrorCode PdICGraphDestroy(PdICGraph *graph)
   PetscCall(PetscFree(g->dsqrt));
   PetscCall(PetscFree(g->perm));
   PetscCall(PetscFree2(g->x, g->b));
+  PetscCall(PetscFree2(g->lptr, g->la));
+  PetscCall(PetscFree3(g->kia, g->kja, g->kzero));
+  PetscCall(PetscFree2(g->vsrc, g->dpos));
   PetscCall(PetscFree(g));
   *graph = NULL;
   PetscFunctionReturn(0);
@@ -202,18 +205,36 @@ PetscErrorCode PdLearnedICLoss(NOp m, PdTape tape, PdICGraph g, PdTensor *loss)
   PetscFunctionReturn(0);
 }
 
-/* L in CSR for the triangular solves from its values in the scaled variables ([n + El], the graph's
-   order of lrow/lcol): Lf (the network's, float) or Ld (double) */
+/* the factor's values from its values in the scaled variables ([n + El], the graph's order of
+   lrow/lcol): Lf (the network's, float) or Ld (double); a non-finite entry is an error */
+static PetscErrorCode Refill(PdICGraph g, const float *Lf, const double *Ld, PdICFactor f)
+{
+  PetscFunctionBegin;
+  for (PetscInt e = g->n; e < g->n + g->El; e++) {
+    const PetscInt k = f->fpos[e - g->n];
+    f->val[k]        = g->dsqrt[g->lrow[e]] * (Ld ? Ld[e] : (double)Lf[e]);
+    f->tval[f->tpos[k]] = f->val[k];
+  }
+  for (PetscInt i = 0; i < g->n; i++) f->idiag[i] = 1.0 / (g->dsqrt[i] * PetscMax(Ld ? Ld[i] : (double)Lf[i], 1e-6));
+  for (PetscInt k = 0; k < f->nnz + f->n; k++)
+    PetscCheck(k < f->nnz ? (PetscIsNormalReal(f->val[k]) || f->val[k] == 0.0) : PetscIsNormalReal(f->idiag[k - f->nnz]), PETSC_COMM_SELF, PETSC_ERR_FP, "learned_ic: the model produced a non-finite factor entry; the model file is damaged or was trained to divergence");
+  PetscFunctionReturn(0);
+}
+
+/* L in CSR for the triangular solves (and by columns for the backward sweep), its values by Refill */
 static PetscErrorCode Assemble(PdICGraph g, const float *Lf, const double *Ld, PdICFactor *factor)
 {
-  PdICFactor f;
-  PetscInt  *next;
+  PdICFactor     f;
+  PetscInt      *next;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&f));
-  f->n   = g->n;
-  f->nnz = g->El;
+  f->n     = g->n;
+  f->nnz   = g->El;
+  f->stamp = g->stamp;
   PetscCall(PetscMalloc4(g->n + 1, &f->ia, PetscMax(f->nnz, 1), &f->ja, PetscMax(f->nnz, 1), &f->val, g->n, &f->idiag));
+  PetscCall(PetscMalloc2(PetscMax(f->nnz, 1), &f->fpos, PetscMax(f->nnz, 1), &f->tpos));
   PetscCall(PetscMalloc1(g->n, &f->work));
   if (g->perm) {
     PetscCall(PetscMalloc1(g->n, &f->perm));
@@ -226,10 +247,9 @@ static PetscErrorCode Assemble(PdICGraph g, const float *Lf, const double *Ld, P
   for (PetscInt i = 0; i < g->n; i++) next[i] = f->ia[i];
   for (PetscInt e = g->n; e < g->n + g->El; e++) {
     PetscInt i = g->lrow[e], k = next[i]++;
-    f->ja[k]   = g->lcol[e];
-    f->val[k]  = g->dsqrt[i] * (Ld ? Ld[e] : (double)Lf[e]);
+    f->ja[k]          = g->lcol[e];
+    f->fpos[e - g->n] = k;
   }
-  for (PetscInt i = 0; i < g->n; i++) f->idiag[i] = 1.0 / (g->dsqrt[i] * PetscMax(Ld ? Ld[i] : (double)Lf[i], 1e-6));
   /* transpose: row i of L^T holds column i of L */
   PetscCall(PetscMalloc3(g->n + 1, &f->ta, PetscMax(f->nnz, 1), &f->tj, PetscMax(f->nnz, 1), &f->tval));
   PetscCall(PetscArrayzero(f->ta, g->n + 1));
@@ -238,16 +258,14 @@ static PetscErrorCode Assemble(PdICGraph g, const float *Lf, const double *Ld, P
   for (PetscInt i = 0; i < g->n; i++) next[i] = f->ta[i];
   for (PetscInt i = 0; i < g->n; i++)
     for (PetscInt k = f->ia[i]; k < f->ia[i + 1]; k++) {
-      PetscInt q  = next[f->ja[k]]++;
-      f->tj[q]    = i;
-      f->tval[q]  = f->val[k];
+      PetscInt q = next[f->ja[k]]++;
+      f->tj[q]   = i;
+      f->tpos[k] = q;
     }
   PetscCall(PetscFree(next));
-  for (PetscInt k = 0; k < f->nnz + f->n; k++)
-    if (k < f->nnz ? (!PetscIsNormalReal(f->val[k]) && f->val[k] != 0.0) : !PetscIsNormalReal(f->idiag[k - f->nnz])) {
-      PetscCall(PdICFactorDestroy(&f));
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FP, "learned_ic: the model produced a non-finite factor entry; the model file is damaged or was trained to divergence");
-    }
+  ierr = Refill(g, Lf, Ld, f);
+  if (ierr) PetscCall(PdICFactorDestroy(&f));
+  PetscCall(ierr);
   *factor = f;
   PetscFunctionReturn(0);
 }
@@ -261,8 +279,17 @@ static PetscErrorCode Assemble(PdICGraph g, const float *Lf, const double *Ld, P
 @*/
 PetscErrorCode PdLearnedICFactor(NOp m, PdTape tape, PdICGraph g, PdICFactor *factor)
 {
-  PdTape   own = NULL;
-  PdTensor L;
+  PetscFunctionBegin;
+  *factor = NULL;
+  PetscCall(PdLearnedICFactorUpdate(m, tape, g, factor));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdLearnedICFactorUpdate(NOp m, PdTape tape, PdICGraph g, PdICFactor *factor)
+{
+  PdTape         own = NULL;
+  PdTensor       L;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   if (!tape) {
@@ -272,7 +299,14 @@ PetscErrorCode PdLearnedICFactor(NOp m, PdTape tape, PdICGraph g, PdICFactor *fa
   }
   PetscCall(PdTapeReset(tape));
   PetscCall(Forward(m, tape, g, &L));
-  PetscCall(Assemble(g, L->data, NULL, factor));
+  if (*factor && g->stamp && (*factor)->stamp == g->stamp) { /* assembled on this structure: the values */
+    ierr = Refill(g, L->data, NULL, *factor);
+    if (ierr) PetscCall(PdICFactorDestroy(factor));
+    PetscCall(ierr);
+  } else {
+    PetscCall(PdICFactorDestroy(factor));
+    PetscCall(Assemble(g, L->data, NULL, factor));
+  }
   PetscCall(PdTapeDestroy(&own));
   PetscFunctionReturn(0);
 }
@@ -374,6 +408,7 @@ PetscErrorCode PdICFactorDestroy(PdICFactor *factor)
   PetscCall(PetscFree3((*factor)->ta, (*factor)->tj, (*factor)->tval));
   PetscCall(PetscFree((*factor)->work));
   PetscCall(PetscFree((*factor)->perm));
+  PetscCall(PetscFree2((*factor)->fpos, (*factor)->tpos));
   PetscCall(PetscFree(*factor));
   PetscFunctionReturn(0);
 }

@@ -24,6 +24,12 @@ struct _n_PdICGraph {
   double   *l0d;               /* the same in double precision, for the factor itself */
   PetscReal shift;             /* the diagonal shift it needed (0 for an H-matrix) */
   double   *dsqrt;             /* sqrt of A's diagonal */
+  PetscInt  *lptr;             /* [n + 1] row starts of the strictly lower edges (n + lptr[i] in lrow/lcol) */
+  double    *la;               /* [El] their scaled values in double, ICC's input */
+  PetscInt  stamp;             /* the structure's id (unique per build); what decides it: */
+  PetscInt  nnz, *kia, *kja;   /* the matrix's CSR structure */
+  PetscBool *kzero;            /* [nnz] where it stores zeros */
+  PetscInt  *vsrc, *dpos;      /* [E], [n]: each edge's, each diagonal's value in the matrix's array (-1: fill) */
   PetscInt  P;                 /* (x, b) pairs, scaled, columns normalised to ||b|| = 1 */
   float    *x, *b;             /* [n, P] */
 };
@@ -37,4 +43,13 @@ struct _n_PdICFactor {
   PetscInt *ta, *tj;           /* the same entries by columns (CSR of L^T), for the backward sweep */
   double   *tval;
   double   *work;
+  PetscInt  stamp;             /* the graph structure's it was assembled on */
+  PetscInt *fpos, *tpos;       /* [nnz]: the graph's lower entry l is val[fpos[l]], val[k] is tval[tpos[k]] */
 };
+
+/* PdICGraphCreatePattern into a graph that may hold a former matrix's: only the values when the
+   structure is the same (learned_ic_pattern.c) */
+PETSC_INTERN PetscErrorCode PdICGraphUpdate(Mat, PetscInt, PdICOrdering, PdICGraph *);
+/* PdLearnedICFactor into a factor that may hold a former graph's: only the values when it was
+   assembled on this graph's structure */
+PETSC_INTERN PetscErrorCode PdLearnedICFactorUpdate(NOp, PdTape, PdICGraph, PdICFactor *);

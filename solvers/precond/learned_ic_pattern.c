@@ -142,7 +142,10 @@ static PetscErrorCode GraphFromCSR(PdICGraph g, const PetscInt ia[], const Petsc
   PetscCall(PetscMalloc4(E, &g->esrc, E, &g->edst, n + El, &g->lrow, n + El, &g->lcol));
   PetscCall(PetscMalloc4(n * IC_NODE_FEATURES, &g->nfeat, PetscMax(E, 1), &g->efeat, PetscMax(El, 1), &g->lfeat, n + El, &g->l0));
   PetscCall(PetscMalloc1(n + El, &g->l0d));
-  PetscCall(PetscMalloc3(n + 1, &lptr, PetscMax(El, 1), &lc, PetscMax(El, 1), &la));
+  PetscCall(PetscMalloc2(n + 1, &g->lptr, PetscMax(El, 1), &g->la)); /* kept for a refresh of the values */
+  PetscCall(PetscMalloc1(PetscMax(El, 1), &lc));
+  lptr = g->lptr;
+  la   = g->la;
   d0 = g->l0d;
   ll = g->l0d + n;
   for (PetscInt i = 0; i < n; i++) {
@@ -176,7 +179,7 @@ static PetscErrorCode GraphFromCSR(PdICGraph g, const PetscInt ia[], const Petsc
   lptr[n] = l;
   PetscCall(ICC0(n, lptr, lc, la, d0, ll, &g->shift));
   for (PetscInt k = 0; k < n + El; k++) g->l0[k] = (float)g->l0d[k];
-  PetscCall(PetscFree3(lptr, lc, la));
+  PetscCall(PetscFree(lc));
   PetscFunctionReturn(0);
 }
 
@@ -218,6 +221,134 @@ PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
   PetscFunctionReturn(0);
 }
 
+static PetscInt stamps = 0; /* the graphs' structures built so far */
+
+/* After a fresh build: what decides the structure (the matrix's CSR structure and where it stores
+   zeros; levels, ordering and perm are the graph's) and where each edge's and diagonal's value sits
+   in the matrix's value array (-1: a fill entry the matrix does not store), so a matrix of the same
+   structure refreshes only the values */
+static PetscErrorCode KeepStructure(PdICGraph g, const PetscInt ia[], const PetscInt ja[], const PetscScalar va[])
+{
+  const PetscInt n = g->n, *p = g->perm;
+
+  PetscFunctionBegin;
+  g->nnz = ia[n];
+  PetscCall(PetscMalloc3(n + 1, &g->kia, PetscMax(ia[n], 1), &g->kja, PetscMax(ia[n], 1), &g->kzero));
+  PetscCall(PetscMalloc2(PetscMax(g->E, 1), &g->vsrc, n, &g->dpos));
+  PetscCall(PetscArraycpy(g->kia, ia, n + 1));
+  PetscCall(PetscArraycpy(g->kja, ja, ia[n]));
+  for (PetscInt k = 0; k < ia[n]; k++) g->kzero[k] = (PetscBool)(va[k] == 0.0);
+  for (PetscInt e = -n; e < g->E; e++) { /* e < 0: node e + n's diagonal */
+    const PetscInt i = e < 0 ? e + n : g->edst[e], j = e < 0 ? i : g->esrc[e], r = p ? p[i] : i, c = p ? p[j] : j;
+    PetscInt       at = -1;
+    for (PetscInt k = ia[r]; k < ia[r + 1] && at < 0; k++)
+      if (ja[k] == c) at = k;
+    if (e < 0) g->dpos[i] = at;
+    else g->vsrc[e] = at;
+  }
+  g->stamp = ++stamps;
+  PetscFunctionReturn(0);
+}
+
+/* whether the graph's structure is the one a fresh build from this matrix would give */
+static PetscBool SameStructure(PdICGraph g, PetscInt n, PetscInt levels, PdICOrdering ordering, const PetscInt perm[], const PetscInt ia[], const PetscInt ja[], const PetscScalar va[])
+{
+  if (!g || !g->stamp || g->n != n || g->levels != levels || g->ordering != ordering || !perm != !g->perm || g->nnz != ia[n]) return PETSC_FALSE;
+  if (perm && memcmp(perm, g->perm, n * sizeof(PetscInt))) return PETSC_FALSE;
+  if (memcmp(ia, g->kia, (n + 1) * sizeof(PetscInt)) || memcmp(ja, g->kja, ia[n] * sizeof(PetscInt))) return PETSC_FALSE;
+  for (PetscInt k = 0; k < ia[n]; k++)
+    if ((va[k] == 0.0) != g->kzero[k]) return PETSC_FALSE;
+  return PETSC_TRUE;
+}
+
+/* the values of a graph of the same structure from the matrix's value array: the arithmetic of
+   GraphFromCSR, edge by edge in its order; *bad is a row of the matrix whose diagonal *dbad is not
+   positive (or -1) */
+static PetscErrorCode Refresh(PdICGraph g, const PetscScalar va[], PetscInt *bad, PetscReal *dbad)
+{
+  const PetscInt n = g->n;
+  PetscInt       e = 0, l = 0;
+
+  PetscFunctionBegin;
+  *bad = -1;
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscReal d = PetscRealPart(va[g->dpos[i]]);
+    if (!(d > 0)) {
+      *bad  = g->perm ? g->perm[i] : i;
+      *dbad = d;
+      PetscFunctionReturn(0);
+    }
+    g->dsqrt[i] = PetscSqrtReal(d);
+  }
+  for (PetscInt i = 0; i < n; i++) {
+    double sum = 0, asum = 0;
+    for (; e < g->E && g->edst[e] == i; e++) {
+      const PetscInt j = g->esrc[e];
+      const double   s = (g->vsrc[e] >= 0 ? PetscRealPart(va[g->vsrc[e]]) : 0.0) / (g->dsqrt[i] * g->dsqrt[j]);
+      g->efeat[e]      = (float)s;
+      sum += s;
+      asum += PetscAbsReal(s);
+      if (j < i) {
+        g->lfeat[l] = (float)s;
+        g->la[l++]  = s;
+      }
+    }
+    g->nfeat[IC_NODE_FEATURES * i + 0] = 1.0f;
+    g->nfeat[IC_NODE_FEATURES * i + 1] = (float)sum;
+    g->nfeat[IC_NODE_FEATURES * i + 2] = (float)asum;
+  }
+  PetscCall(ICC0(n, g->lptr, g->lcol + n, g->la, g->l0d, g->l0d + n, &g->shift));
+  for (PetscInt k = 0; k < n + g->El; k++) g->l0[k] = (float)g->l0d[k];
+  PetscCall(PetscFree2(g->x, g->b)); /* pairs belong to the former matrix */
+  g->P = 0;
+  PetscFunctionReturn(0);
+}
+
+/* a fresh graph (perm: taken over, freed with it) of the CSR matrix ria/rja/rva; *bad, *dbad as for
+   Refresh (*graph then NULL) */
+static PetscErrorCode Build(PetscInt n, const PetscInt ria[], const PetscInt rja[], const PetscScalar rva[], PetscInt levels, PdICOrdering ordering, PetscInt *perm, PdICGraph *graph, PetscInt *bad, PetscReal *dbad)
+{
+  PdICGraph          g;
+  PetscInt          *pia = NULL, *pja = NULL, *qia = NULL, *qja = NULL;
+  PetscScalar       *pva = NULL, *qva = NULL;
+  PetscBool         *pfill = NULL;
+  const PetscInt    *ia, *ja;
+  const PetscScalar *va;
+
+  PetscFunctionBegin;
+  *graph = NULL;
+  *bad   = -1;
+  PetscCall(PetscNew(&g));
+  g->n        = n;
+  g->levels   = levels;
+  g->ordering = ordering;
+  g->perm     = perm;
+  if (g->perm) PetscCall(PermuteCSR(n, ria, rja, rva, g->perm, &qia, &qja, &qva));
+  ia = qia ? qia : ria, ja = qja ? qja : rja, va = qva ? qva : rva;
+  PetscCall(PetscMalloc1(n, &g->dsqrt));
+  for (PetscInt i = 0; i < n && *bad < 0; i++) {
+    PetscReal d     = 0;
+    PetscBool found = PETSC_FALSE;
+    for (PetscInt k = ia[i]; k < ia[i + 1]; k++)
+      if (ja[k] == i) {
+        d     = PetscRealPart(va[k]);
+        found = PETSC_TRUE;
+      }
+    if (!(found && d > 0)) *bad = perm ? perm[i] : i, *dbad = d;
+    else g->dsqrt[i] = PetscSqrtReal(d);
+  }
+  if (*bad < 0) {
+    if (levels > 0) PetscCall(LevelPattern(n, ia, ja, va, levels, &pia, &pja, &pva, &pfill));
+    if (pia) PetscCall(GraphFromCSR(g, pia, pja, pva, pfill));
+    else PetscCall(GraphFromCSR(g, ia, ja, va, NULL));
+    PetscCall(KeepStructure(g, ria, rja, rva));
+    *graph = g;
+  } else PetscCall(PdICGraphDestroy(&g));
+  PetscCall(PetscFree4(pia, pja, pva, pfill));
+  PetscCall(PetscFree3(qia, qja, qva));
+  PetscFunctionReturn(0);
+}
+
 /*@
   PdICGraphCreatePattern - the scaled graph of a sequential AIJ matrix with the factor's pattern that
   of IC(levels) (level-of-fill) in an ordering computed from the matrix: natural, or lines
@@ -227,12 +358,21 @@ PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
 @*/
 PetscErrorCode PdICGraphCreatePattern(Mat A, PetscInt levels, PdICOrdering ordering, PdICGraph *graph)
 {
-  PdICGraph          g;
-  PetscInt           n, m, *pia = NULL, *pja = NULL, *qia = NULL, *qja = NULL;
-  PetscScalar       *pva = NULL, *qva = NULL;
-  PetscBool         *pfill = NULL;
-  const PetscInt    *ia, *ja, *ria, *rja;
-  const PetscScalar *va, *rva;
+  PetscFunctionBegin;
+  *graph = NULL;
+  PetscCall(PdICGraphUpdate(A, levels, ordering, graph));
+  PetscFunctionReturn(0);
+}
+
+/* PdICGraphCreatePattern into *graph, which may hold the graph of a former matrix (or NULL): when that
+   has the structure this matrix gives (the same CSR structure, zeros stored at the same places,
+   levels, ordering and permutation), only the values are computed again; otherwise it is replaced */
+PetscErrorCode PdICGraphUpdate(Mat A, PetscInt levels, PdICOrdering ordering, PdICGraph *graph)
+{
+  PetscInt           n, m, bad, *perm = NULL;
+  PetscReal          dbad = 0;
+  const PetscInt    *ria, *rja;
+  const PetscScalar *rva;
   PetscBool          done, isaij;
   Mat                B = A;
 
@@ -242,48 +382,25 @@ PetscErrorCode PdICGraphCreatePattern(Mat A, PetscInt levels, PdICOrdering order
   if (!isaij) PetscCall(MatConvert(A, MATSEQAIJ, MAT_INITIAL_MATRIX, &B));
   PetscCall(MatGetSize(B, &n, &m));
   PetscCheck(n == m, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "learned_ic needs a square matrix, got %" PetscInt_FMT " x %" PetscInt_FMT, n, m);
-  PetscCall(PetscNew(&g));
-  g->n        = n;
-  g->levels   = levels;
-  g->ordering = ordering;
-  if (ordering == PD_IC_ORDERING_LINES) PetscCall(PdICLinesOrdering(B, &g->perm));
+  if (ordering == PD_IC_ORDERING_LINES) PetscCall(PdICLinesOrdering(B, &perm));
   PetscCall(MatGetRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ria, &rja, &done));
   PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "learned_ic: cannot read the matrix structure");
   PetscCall(MatSeqAIJGetArrayRead(B, &rva));
-  if (g->perm) PetscCall(PermuteCSR(n, ria, rja, rva, g->perm, &qia, &qja, &qva));
-  ia = qia ? qia : ria, ja = qja ? qja : rja, va = qva ? qva : rva;
-  PetscCall(PetscMalloc1(n, &g->dsqrt));
-  for (PetscInt i = 0; i < n; i++) {
-    PetscReal d     = 0;
-    PetscBool found = PETSC_FALSE;
-    for (PetscInt k = ia[i]; k < ia[i + 1]; k++)
-      if (ja[k] == i) {
-        d     = PetscRealPart(va[k]);
-        found = PETSC_TRUE;
-      }
-    if (!(found && d > 0)) {
-      const PetscInt row = g->perm ? g->perm[i] : i;
-      PetscCall(MatSeqAIJRestoreArrayRead(B, &rva));
-      PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ria, &rja, &done));
-      if (B != A) PetscCall(MatDestroy(&B));
-      PetscCall(PetscFree3(qia, qja, qva));
-      PetscCall(PdICGraphDestroy(&g));
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "learned_ic needs a symmetric positive definite matrix: diagonal entry %" PetscInt_FMT " is %g", row, (double)d);
-    }
-    g->dsqrt[i] = PetscSqrtReal(d);
+  if (SameStructure(*graph, n, levels, ordering, perm, ria, rja, rva)) {
+    PetscCall(PetscFree(perm));
+    PetscCall(Refresh(*graph, rva, &bad, &dbad));
+  } else {
+    PetscCall(PdICGraphDestroy(graph));
+    PetscCall(Build(n, ria, rja, rva, levels, ordering, perm, graph, &bad, &dbad)); /* the graph owns perm */
   }
-  if (levels > 0) PetscCall(LevelPattern(n, ia, ja, va, levels, &pia, &pja, &pva, &pfill));
-  if (pia) PetscCall(GraphFromCSR(g, pia, pja, pva, pfill));
-  else PetscCall(GraphFromCSR(g, ia, ja, va, NULL));
-  PetscCall(PetscFree4(pia, pja, pva, pfill));
-  PetscCall(PetscFree3(qia, qja, qva));
+  if (bad >= 0) PetscCall(PdICGraphDestroy(graph));
   PetscCall(MatSeqAIJRestoreArrayRead(B, &rva));
   PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ria, &rja, &done));
   if (B != A) PetscCall(MatDestroy(&B));
-  if (g->shift < 0) {
-    PetscCall(PdICGraphDestroy(&g));
+  PetscCheck(bad < 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "learned_ic needs a symmetric positive definite matrix: diagonal entry %" PetscInt_FMT " is %g", bad, (double)dbad);
+  if ((*graph)->shift < 0) {
+    PetscCall(PdICGraphDestroy(graph));
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_MAT_CH_ZRPVT, "learned_ic: ICC(0) of the matrix has no positive pivots even with a large diagonal shift: its values are not finite");
   }
-  *graph = g;
   PetscFunctionReturn(0);
 }

@@ -365,11 +365,12 @@ static PetscErrorCode Apply(PC *pc, Mat A, PetscBool fresh, Vec *y)
 /* A PC set up on a sequence of matrices keeps the graph's structure and the factor's memory when the
    next matrix has the same structure: each set-up's preconditioner is bit for bit a fresh PC's, for
    the same structure with other values, another ordering (y strong: natural), an explicit zero where
-   the matrix had a value (IC(1)'s pattern changes), and the first structure again */
+   the matrix had a value (IC(1)'s pattern changes), the first structure again, then the zero's and the
+   y-strong one's again (the PC keeps two structures) */
 static void test_pattern_reuse(void **state)
 {
   NOp       model;
-  Mat       A[6];
+  Mat       A[8];
   PC        pc;
   PetscInt  k, j;
   PetscBool same;
@@ -392,11 +393,14 @@ static void test_pattern_reuse(void **state)
   PDT(Aniso(12, PETSC_TRUE, 0.01, &A[4]));
   PDT(MatShift(A[4], 0.5));
   PDT(Aniso(12, PETSC_TRUE, 0.2, &A[5]));
+  PDT(MatDuplicate(A[3], MAT_COPY_VALUES, &A[6]));
+  PDT(MatScale(A[6], 0.5));
+  PDT(Aniso(12, PETSC_FALSE, 0.3, &A[7]));
   PDT(PCCreate(PETSC_COMM_SELF, &pc));
   PDT(PCSetType(pc, "learned_ic"));
   PDT(PCSetOptionsPrefix(pc, "r_"));
   PDT(PCSetFromOptions(pc));
-  for (k = 0; k < 6; k++) {
+  for (k = 0; k < 8; k++) {
     Vec y, z;
     PC  fresh;
     PDT(Apply(&pc, A[k], PETSC_FALSE, &y));
@@ -411,7 +415,7 @@ static void test_pattern_reuse(void **state)
     PDT(VecDestroy(&y));
     PDT(VecDestroy(&z));
   }
-  for (j = 0; j < 6; j++) PDT(MatDestroy(&A[j]));
+  for (j = 0; j < 8; j++) PDT(MatDestroy(&A[j]));
   PDT(PCDestroy(&pc));
   PDT(PetscOptionsClearValue(NULL, "-r_pc_learned_model"));
   PDT(PetscOptionsClearValue(NULL, "-r_pc_learned_ic_fallback"));

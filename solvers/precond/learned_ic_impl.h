@@ -47,9 +47,9 @@ struct _n_PdICFactor {
   PetscInt *fpos, *tpos;       /* [nnz]: the graph's lower entry l is val[fpos[l]], val[k] is tval[tpos[k]] */
 };
 
-/* PdICGraphCreatePattern into a graph that may hold a former matrix's: only the values when the
-   structure is the same (learned_ic_pattern.c) */
-PETSC_INTERN PetscErrorCode PdICGraphUpdate(Mat, PetscInt, PdICOrdering, PdICGraph *);
+/* PdICGraphCreatePattern into one of a few graphs that may hold former matrices': only the values when
+   one has the structure (learned_ic_pattern.c) */
+PETSC_INTERN PetscErrorCode PdICGraphUpdate(Mat, PetscInt, PdICOrdering, PetscInt, PdICGraph[], PetscInt *);
 /* PdLearnedICFactor into a factor that may hold a former graph's: only the values when it was
    assembled on this graph's structure */
 PETSC_INTERN PetscErrorCode PdLearnedICFactorUpdate(NOp, PdTape, PdICGraph, PdICFactor *);

@@ -358,18 +358,22 @@ static PetscErrorCode Build(PetscInt n, const PetscInt ria[], const PetscInt rja
 @*/
 PetscErrorCode PdICGraphCreatePattern(Mat A, PetscInt levels, PdICOrdering ordering, PdICGraph *graph)
 {
+  PetscInt slot = 0;
+
   PetscFunctionBegin;
   *graph = NULL;
-  PetscCall(PdICGraphUpdate(A, levels, ordering, graph));
+  PetscCall(PdICGraphUpdate(A, levels, ordering, 1, graph, &slot));
   PetscFunctionReturn(0);
 }
 
-/* PdICGraphCreatePattern into *graph, which may hold the graph of a former matrix (or NULL): when that
-   has the structure this matrix gives (the same CSR structure, zeros stored at the same places,
-   levels, ordering and permutation), only the values are computed again; otherwise it is replaced */
-PetscErrorCode PdICGraphUpdate(Mat A, PetscInt levels, PdICOrdering ordering, PdICGraph *graph)
+/* PdICGraphCreatePattern into one of nslots graphs[], which may hold graphs of former matrices (or
+   NULL): when one has the structure this matrix gives (the same CSR structure, zeros stored at the
+   same places, levels, ordering and permutation), only its values are computed again; otherwise an
+   empty slot, or the one after *slot (the last one used), gets a new graph. *slot: the one used. */
+PetscErrorCode PdICGraphUpdate(Mat A, PetscInt levels, PdICOrdering ordering, PetscInt nslots, PdICGraph graphs[], PetscInt *slot)
 {
-  PetscInt           n, m, bad, *perm = NULL;
+  PetscInt           n, m, bad, *perm = NULL, k = -1;
+  PdICGraph         *graph;
   PetscReal          dbad = 0;
   const PetscInt    *ria, *rja;
   const PetscScalar *rva;
@@ -386,13 +390,21 @@ PetscErrorCode PdICGraphUpdate(Mat A, PetscInt levels, PdICOrdering ordering, Pd
   PetscCall(MatGetRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ria, &rja, &done));
   PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "learned_ic: cannot read the matrix structure");
   PetscCall(MatSeqAIJGetArrayRead(B, &rva));
-  if (SameStructure(*graph, n, levels, ordering, perm, ria, rja, rva)) {
+  for (PetscInt j = 0; j < nslots && k < 0; j++)
+    if (SameStructure(graphs[j], n, levels, ordering, perm, ria, rja, rva)) k = j;
+  if (k >= 0) {
+    graph = &graphs[k];
     PetscCall(PetscFree(perm));
     PetscCall(Refresh(*graph, rva, &bad, &dbad));
   } else {
+    for (PetscInt j = 0; j < nslots && k < 0; j++)
+      if (!graphs[j]) k = j;
+    if (k < 0) k = (*slot + 1) % nslots;
+    graph = &graphs[k];
     PetscCall(PdICGraphDestroy(graph));
     PetscCall(Build(n, ria, rja, rva, levels, ordering, perm, graph, &bad, &dbad)); /* the graph owns perm */
   }
+  *slot = k;
   if (bad >= 0) PetscCall(PdICGraphDestroy(graph));
   PetscCall(MatSeqAIJRestoreArrayRead(B, &rva));
   PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ria, &rja, &done));

@@ -19,8 +19,9 @@ typedef struct {
   NOp                 model; /* type learned_ic */
   PdTape              tape;  /* inference tape, kept so a sequence of set-ups allocates nothing */
   PdICFactor          factor;
-  PdICGraph           graph;  /* the last set-up's, and the factor it had (spare, while not in use), */
-  PdICFactor          spare;  /* kept so the next matrix of the same structure computes only values */
+  PdICGraph           graph[2]; /* the last set-ups' graphs of two structures (the last: slot), and their */
+  PdICFactor          spare[2]; /* factors while not in use, so a matrix of either computes only values */
+  PetscInt            slot;
   PetscLogDouble      setup_seconds; /* of the last set-up */
   PetscInt            setups;
   PCLearnedICFallback fallback;
@@ -265,8 +266,8 @@ static PetscErrorCode PCPostSolve_LearnedIC(PC pc, KSP ksp, Vec b, Vec x)
 static PetscErrorCode Learned(PC_LearnedIC *ic, PdICGraph g)
 {
   PetscFunctionBegin;
-  ic->factor = ic->spare;
-  ic->spare  = NULL;
+  ic->factor          = ic->spare[ic->slot];
+  ic->spare[ic->slot] = NULL;
   PetscCall(PdLearnedICFactorUpdate(ic->model, ic->tape, g, &ic->factor));
   PetscFunctionReturn(0);
 }
@@ -293,7 +294,7 @@ static PetscErrorCode Choose(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
     ic->trials++;
   } else ic->since_trial++;
   if (ic->use_icc) {
-    if (ic->factor) ic->spare = ic->factor, ic->factor = NULL;
+    if (ic->factor) ic->spare[ic->slot] = ic->factor, ic->factor = NULL;
     if (!ic->icc) PetscCall(UseICC(ic, Ad));
   } else {
     PetscCall(PCDestroy(&ic->icc));
@@ -317,9 +318,9 @@ static PetscErrorCode PCSetUp_LearnedIC(PC pc)
   PetscCallMPI(MPI_Comm_size(comm, &ic->size));
   PetscCall(PetscTime(&t0));
   if (ic->factor) { /* kept for its memory and structure */
-    PetscCall(PdICFactorDestroy(&ic->spare));
-    ic->spare  = ic->factor;
-    ic->factor = NULL;
+    PetscCall(PdICFactorDestroy(&ic->spare[ic->slot]));
+    ic->spare[ic->slot] = ic->factor;
+    ic->factor          = NULL;
   }
   PetscCall(PCDestroy(&ic->icc));
   PetscCall(VecDestroy(&ic->rl));
@@ -340,8 +341,8 @@ static PetscErrorCode PCSetUp_LearnedIC(PC pc)
     PetscInt levels, ordering;
     PetscCall(NOpLearnedICGetPattern(ic->model, &levels, &ordering));
     PetscCheck((ic->levels < 0 || ic->levels == levels) && (ic->ordering < 0 || ic->ordering == ordering), comm, PETSC_ERR_ARG_INCOMP, "-pc_learned_ic_levels %" PetscInt_FMT " -pc_learned_ic_ordering %s: the model '%s' was trained on the pattern of IC(%" PetscInt_FMT ") in the %s ordering (train one with: pdeop precond train -type learned_ic -ic_levels %" PetscInt_FMT " -ic_ordering %s)", ic->levels < 0 ? levels : ic->levels, PdICOrderings[ic->ordering < 0 ? ordering : ic->ordering], ic->file, levels, PdICOrderings[ordering], ic->levels < 0 ? levels : ic->levels, PdICOrderings[ic->ordering < 0 ? ordering : ic->ordering]);
-    PetscCall(PdICGraphUpdate(Ad, levels, (PdICOrdering)ordering, &ic->graph));
-    g = ic->graph;
+    PetscCall(PdICGraphUpdate(Ad, levels, (PdICOrdering)ordering, 2, ic->graph, &ic->slot));
+    g = ic->graph[ic->slot];
   }
   if (!ic->tape) {
     PetscCall(PdTapeCreate(PETSC_COMM_SELF, &ic->tape));
@@ -391,8 +392,10 @@ static PetscErrorCode PCReset_LearnedIC(PC pc)
 
   PetscFunctionBegin;
   PetscCall(PdICFactorDestroy(&ic->factor));
-  PetscCall(PdICFactorDestroy(&ic->spare));
-  PetscCall(PdICGraphDestroy(&ic->graph));
+  for (PetscInt k = 0; k < 2; k++) {
+    PetscCall(PdICFactorDestroy(&ic->spare[k]));
+    PetscCall(PdICGraphDestroy(&ic->graph[k]));
+  }
   PetscCall(PCDestroy(&ic->icc));
   PetscCall(VecDestroy(&ic->rl));
   PetscCall(VecDestroy(&ic->yl));

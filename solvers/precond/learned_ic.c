@@ -217,7 +217,7 @@ static PetscErrorCode Refill(PdICGraph g, const float *Lf, const double *Ld, PdI
   }
   for (PetscInt i = 0; i < g->n; i++) f->idiag[i] = 1.0 / (g->dsqrt[i] * PetscMax(Ld ? Ld[i] : (double)Lf[i], 1e-6));
   for (PetscInt k = 0; k < f->nnz + f->n; k++)
-    PetscCheck(k < f->nnz ? (PetscIsNormalReal(f->val[k]) || f->val[k] == 0.0) : PetscIsNormalReal(f->idiag[k - f->nnz]), PETSC_COMM_SELF, PETSC_ERR_FP, "learned_ic: the model produced a non-finite factor entry; the model file is damaged or was trained to divergence");
+    PetscCheck(k < f->nnz ? (isnormal(f->val[k]) || f->val[k] == 0.0) : isnormal(f->idiag[k - f->nnz]), PETSC_COMM_SELF, PETSC_ERR_FP, "learned_ic: the model produced a non-finite factor entry; the model file is damaged or was trained to divergence");
   PetscFunctionReturn(0);
 }
 

@@ -145,7 +145,8 @@ static PetscErrorCode NOpDestroy_LearnedIC(NOp nop)
 static void Lin(PetscInt R, PetscInt o, PetscInt in, const float *x, PdTensor w, PdTensor b, float *y)
 {
   if (b)
-    for (PetscInt r = 0; r < R; r++) memcpy(y + r * o, b->data, o * sizeof(float));
+    for (PetscInt r = 0; r < R; r++)
+      for (PetscInt j = 0; j < o; j++) y[r * o + j] = b->data[j];
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, o, in, 1.0f, x, in, w->data, in, b ? 1.0f : 0.0f, y, o);
 }
 
@@ -195,10 +196,11 @@ static PetscErrorCode Infer(NOp_LearnedIC *m, PdTape tape, const NOpGraph *g, Pd
       _Pragma("omp simd")
       for (PetscInt p = 0; p < W; p++) yd[p] += ve * zs[p];
     }
-    for (PetscInt i = 0; i < n; i++) { /* [h, agg] by rows */
-      memcpy(cat + i * 2 * W, h + i * W, W * sizeof(float));
-      memcpy(cat + i * 2 * W + W, agg + i * W, W * sizeof(float));
-    }
+    for (PetscInt i = 0; i < n; i++) /* [h, agg] by rows */
+      for (PetscInt p = 0; p < W; p++) {
+        cat[i * 2 * W + p]     = h[i * W + p];
+        cat[i * 2 * W + W + p] = agg[i * W + p];
+      }
     Lin(n, W, 2 * W, cat, m->w_upd[k], m->b_upd[k], u);
     Tanh(n * W, u, cat);
     for (PetscInt i = 0; i < n * W; i++) h[i] = h[i] + cat[i];

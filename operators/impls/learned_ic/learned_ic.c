@@ -142,12 +142,12 @@ static PetscErrorCode NOpDestroy_LearnedIC(NOp nop)
 }
 
 /* y [R, o] = x [R, in] w^T + b, PdLinear's arithmetic (the bias copied in, then one sgemm) */
-static void Lin(PetscInt R, PetscInt o, PetscInt in, const float *x, PdTensor w, PdTensor b, float *y)
+static void Lin(PetscInt R, PetscInt o, PetscInt in, const float *x, const float *w, const float *b, float *y)
 {
   if (b)
     for (PetscInt r = 0; r < R; r++)
-      for (PetscInt j = 0; j < o; j++) y[r * o + j] = b->data[j];
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, o, in, 1.0f, x, in, w->data, in, b ? 1.0f : 0.0f, y, o);
+      for (PetscInt j = 0; j < o; j++) y[r * o + j] = b[j];
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, o, in, 1.0f, x, in, w, in, b ? 1.0f : 0.0f, y, o);
 }
 
 /* y = f(x) entrywise over n entries, the loops of the engine's pointwise operations */
@@ -180,12 +180,12 @@ static PetscErrorCode Infer(NOp_LearnedIC *m, PdTape tape, const NOpGraph *g, Pd
 
   PetscFunctionBegin;
   PetscCall(PdTapeInput(tape, 2, (PetscInt[]){n, W}, &th));
-  PetscCall(PdTapeInput(tape, 2, (PetscInt[]){n, 2 * W}, &tc));
+  PetscCall(PdTapeInput(tape, 2, (PetscInt[]){n, PetscMax(2 * W, 3)}, &tc)); /* [h, agg], then the heads */
   PetscCall(PdTapeInput(tape, 2, (PetscInt[]){n, W}, &tu));
   PetscCall(PdTapeInput(tape, 2, (PetscInt[]){2 * n + El, 1}, &tr));
   PetscCall(PdTapeInput(tape, 2, (PetscInt[]){n + El, 1}, L));
   h = th->data, cat = tc->data, u = tu->data, r = tr->data, c = r + n, out = (*L)->data;
-  Lin(n, W, IC_NODE_FEATURES, nf->data, m->w_in, m->b_in, u);
+  Lin(n, W, IC_NODE_FEATURES, nf->data, m->w_in->data, m->b_in->data, u);
   Tanh(n * W, u, h);
   for (PetscInt k = 0; k < m->layers; k++) {
     float *agg = u; /* PdEdgeMatVec's loop into a zeroed [n, W] */
@@ -201,15 +201,18 @@ static PetscErrorCode Infer(NOp_LearnedIC *m, PdTape tape, const NOpGraph *g, Pd
         cat[i * 2 * W + p]     = h[i * W + p];
         cat[i * 2 * W + W + p] = agg[i * W + p];
       }
-    Lin(n, W, 2 * W, cat, m->w_upd[k], m->b_upd[k], u);
+    Lin(n, W, 2 * W, cat, m->w_upd[k]->data, m->b_upd[k]->data, u);
     Tanh(n * W, u, cat);
     for (PetscInt i = 0; i < n * W; i++) h[i] = h[i] + cat[i];
   }
-  Lin(n, 1, W, h, m->w_d, m->b_d, out);
+  { /* the three heads in one product: [w_d; w_r; w_c], biases b_d, b_o, 0 */
+    float hw[3 * 1024], hb[3] = {m->b_d->data[0], m->b_o->data[0], 0.0f};
+    for (PetscInt p = 0; p < W; p++) hw[p] = m->w_d->data[p], hw[W + p] = m->w_r->data[p], hw[2 * W + p] = m->w_c->data[p];
+    Lin(n, 3, W, h, hw, hb, cat);
+    for (PetscInt i = 0; i < n; i++) out[i] = cat[3 * i], r[i] = cat[3 * i + 1], c[i] = cat[3 * i + 2];
+  }
   if (!m->correction) Softplus(n, out);
   if (El) {
-    Lin(n, 1, W, h, m->w_r, m->b_o, r);
-    Lin(n, 1, W, h, m->w_c, NULL, c);
     for (PetscInt e = 0; e < El; e++) {
       out[n + e] = r[g->lrow[n + e]] + c[g->lcol[n + e]];
       if (!m->correction) out[n + e] = out[n + e] * lf->data[e];

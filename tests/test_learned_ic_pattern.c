@@ -335,9 +335,97 @@ static void test_pattern_in_model_file(void **state)
   PDT(NOpDestroy(&model));
 }
 
+/* y = M^-1 b of a learned_ic PC (prefix r_) on A; fresh: a new PC, else the one given, which keeps
+   its graph and factor from the set-up before */
+static PetscErrorCode Apply(PC *pc, Mat A, PetscBool fresh, Vec *y)
+{
+  Vec      b;
+  PetscInt n;
+
+  PetscFunctionBegin;
+  if (fresh) {
+    PetscCall(PCCreate(PETSC_COMM_SELF, pc));
+    PetscCall(PCSetType(*pc, "learned_ic"));
+    PetscCall(PCSetOptionsPrefix(*pc, "r_"));
+    PetscCall(PCSetFromOptions(*pc));
+  }
+  PetscCall(PCSetOperators(*pc, A, A));
+  PetscCall(PCSetUp(*pc));
+  PetscCall(MatCreateVecs(A, &b, y));
+  PetscCall(VecGetSize(b, &n));
+  for (PetscInt i = 0; i < n; i++) PetscCall(VecSetValue(b, i, 1.0 + (i % 7), INSERT_VALUES));
+  PetscCall(VecAssemblyBegin(b));
+  PetscCall(VecAssemblyEnd(b));
+  PetscCall(PCApply(*pc, b, *y));
+  PetscCall(VecDestroy(&b));
+  if (fresh) PetscCall(PCDestroy(pc));
+  PetscFunctionReturn(0);
+}
+
+/* A PC set up on a sequence of matrices keeps the graph's structure and the factor's memory when the
+   next matrix has the same structure: each set-up's preconditioner is bit for bit a fresh PC's, for
+   the same structure with other values, another ordering (y strong: natural), an explicit zero where
+   the matrix had a value (IC(1)'s pattern changes), the first structure again, then the zero's and the
+   y-strong one's again (the PC keeps two structures) */
+static void test_pattern_reuse(void **state)
+{
+  NOp       model;
+  Mat       A[8];
+  PC        pc;
+  PetscInt  k, j;
+  PetscBool same;
+
+  (void)state;
+  PDT(Model(1, PD_IC_ORDERING_LINES, &model));
+  PDT(NOpSave(model, "ic1_reuse.h5", NULL, 0));
+  PDT(PetscOptionsSetValue(NULL, "-r_pc_learned_model", "ic1_reuse.h5"));
+  PDT(PetscOptionsSetValue(NULL, "-r_pc_learned_ic_fallback", "none"));
+  PDT(Aniso(12, PETSC_TRUE, 0.01, &A[0]));
+  PDT(Aniso(12, PETSC_TRUE, 0.05, &A[1]));
+  PDT(MatScale(A[1], 3.0));
+  PDT(Aniso(12, PETSC_FALSE, 0.02, &A[2]));
+  PDT(Aniso(12, PETSC_TRUE, 0.05, &A[3]));
+  PDT(MatSetOption(A[3], MAT_NEW_NONZERO_LOCATION_ERR, PETSC_TRUE));
+  PDT(MatSetValue(A[3], 30, 31, 0.0, INSERT_VALUES));
+  PDT(MatSetValue(A[3], 31, 30, 0.0, INSERT_VALUES));
+  PDT(MatAssemblyBegin(A[3], MAT_FINAL_ASSEMBLY));
+  PDT(MatAssemblyEnd(A[3], MAT_FINAL_ASSEMBLY));
+  PDT(Aniso(12, PETSC_TRUE, 0.01, &A[4]));
+  PDT(MatShift(A[4], 0.5));
+  PDT(Aniso(12, PETSC_TRUE, 0.2, &A[5]));
+  PDT(MatDuplicate(A[3], MAT_COPY_VALUES, &A[6]));
+  PDT(MatScale(A[6], 0.5));
+  PDT(Aniso(12, PETSC_FALSE, 0.3, &A[7]));
+  PDT(PCCreate(PETSC_COMM_SELF, &pc));
+  PDT(PCSetType(pc, "learned_ic"));
+  PDT(PCSetOptionsPrefix(pc, "r_"));
+  PDT(PCSetFromOptions(pc));
+  for (k = 0; k < 8; k++) {
+    Vec y, z;
+    PC  fresh;
+    PDT(Apply(&pc, A[k], PETSC_FALSE, &y));
+    PDT(Apply(&fresh, A[k], PETSC_TRUE, &z));
+    PDT(VecEqual(y, z, &same));
+    if (!same) {
+      PetscReal d;
+      PDT(VecAXPY(z, -1.0, y));
+      PDT(VecNorm(z, NORM_INFINITY, &d));
+      fail_msg("set-up %" PetscInt_FMT " after another matrix differs from a fresh PC's by %g", k, (double)d);
+    }
+    PDT(VecDestroy(&y));
+    PDT(VecDestroy(&z));
+  }
+  for (j = 0; j < 8; j++) PDT(MatDestroy(&A[j]));
+  PDT(PCDestroy(&pc));
+  PDT(PetscOptionsClearValue(NULL, "-r_pc_learned_model"));
+  PDT(PetscOptionsClearValue(NULL, "-r_pc_learned_ic_fallback"));
+  PDT(NOpDestroy(&model));
+}
+
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_pattern_is_petsc_icck),
   cmocka_unit_test(test_pattern_loss_and_gradient),
   cmocka_unit_test(test_pattern_in_model_file),
+  cmocka_unit_test(test_pattern_reuse),
 };
 PDT_MAIN("learned_ic_pattern", tests)

@@ -5,158 +5,7 @@
 #include <pdeop/nop.h>
 #include <pdeop/ops.h>
 
-#define IC_NODE_FEATURES NOP_LEARNEDIC_NODE_FEATURES
-
-/* The graph of one matrix (scaled to unit diagonal). Edges are the nonzero off-diagonal entries
-   (row i, column j) as messages j -> i; the factor's entries are the n diagonal ones followed by the
-   strictly lower edges (i > j). */
-struct _n_PdICGraph {
-  PetscInt  n, E, El;
-  PetscInt  levels;            /* the factor's pattern: IC(levels) of the matrix in the order perm */
-  PdICOrdering ordering;       /* asked for; perm is NULL when it is the identity */
-  PetscInt *perm;              /* node i of the graph is unknown perm[i] of the matrix */
-  PetscBool zeros;             /* the matrix stores explicit zeros off the diagonal (not edges) */
-  PetscInt *esrc, *edst;       /* E edges: column j (source), row i (destination) */
-  PetscInt *lrow, *lcol;       /* n + El factor entries: (row, column), diagonal first */
-  float    *nfeat;             /* [n, 3] node features */
-  float    *efeat;             /* [E, 1] scaled values */
-  float    *lfeat;             /* [El, 1] scaled values of the strictly lower edges */
-  float    *l0;                /* [n + El, 1] IC's factor of the scaled matrix on the pattern (ICC(0)'s for
-                                  levels 0), entries as lrow/lcol */
-  double   *l0d;               /* the same in double precision, for the factor itself */
-  PetscReal shift;             /* the diagonal shift it needed (0 for an H-matrix) */
-  double   *dsqrt;             /* sqrt of A's diagonal */
-  PetscInt  P;                 /* (x, b) pairs, scaled, columns normalised to ||b|| = 1 */
-  float    *x, *b;             /* [n, P] */
-};
-
-/* L = D^1/2 L_scaled, so M = L L^T = D^1/2 L_s L_s^T D^1/2 needs no separate scaling */
-struct _n_PdICFactor {
-  PetscInt  n, nnz;
-  PetscInt *perm;              /* row i of L is unknown perm[i] (NULL: the identity) */
-  PetscInt *ia, *ja;           /* CSR of the strictly lower part of L */
-  double   *val, *idiag;       /* its values; 1 / L_ii */
-  PetscInt *ta, *tj;           /* the same entries by columns (CSR of L^T), for the backward sweep */
-  double   *tval;
-  double   *work;
-};
-
-/* IC of the scaled matrix on a given lower pattern (ICC(0) on A's own; fill entries with a = 0)
-   (unit diagonal; lower entries a[] by rows, row i's at lptr[i]..lptr[i+1]
-   with columns col[] ascending): d[] the diagonal, l[] the lower entries on the same pattern. A pivot
-   that is not positive restarts with a diagonal shift (1e-3, doubled each time), as PETSc's ICC
-   does; *shift is the one that succeeded, or -1 when none did (values that are not finite). */
-static PetscErrorCode ICC0(PetscInt n, const PetscInt lptr[], const PetscInt col[], const double a[], double d[], double l[], PetscReal *shift)
-{
-  PetscReal alpha = 0;
-
-  PetscFunctionBegin;
-  for (PetscInt attempt = 0;; attempt++) {
-    PetscBool ok = PETSC_TRUE;
-    for (PetscInt i = 0; i < n && ok; i++) {
-      double s = 1.0 + alpha;
-      for (PetscInt k = lptr[i]; k < lptr[i + 1]; k++) {
-        const PetscInt j  = col[k];
-        double         v  = a[k];
-        PetscInt       pi = lptr[i], pj = lptr[j];
-        while (pi < k && pj < lptr[j + 1]) { /* rows i and j of L left of column j */
-          if (col[pi] == col[pj]) v -= l[pi++] * l[pj++];
-          else if (col[pi] < col[pj]) pi++;
-          else pj++;
-        }
-        l[k] = v / d[j];
-        s -= l[k] * l[k];
-      }
-      ok   = (PetscBool)(s > 1e-12);
-      d[i] = ok ? PetscSqrtReal(s) : 0;
-    }
-    if (ok || attempt == 60) {
-      *shift = ok ? alpha : -1;
-      break;
-    }
-    alpha = alpha > 0 ? 2 * alpha : 1e-3;
-  }
-  PetscFunctionReturn(0);
-}
-
-/* The symmetric pattern of IC(levels) of a CSR matrix (columns ascending): level 0 its nonzeros, and
-   (i, j) of level lev(i,c) + lev(j,c) + 1 for c < j < i, kept up to levels (PETSc's ICC(k) rule).
-   Out: the full pattern in CSR (diagonal included, columns ascending) with A's values, 0 and
-   fill[] = true at the fill entries. */
-static PetscErrorCode LevelPattern(PetscInt n, const PetscInt ia[], const PetscInt ja[], const PetscScalar va[], PetscInt levels, PetscInt **pia, PetscInt **pja, PetscScalar **pva, PetscBool **pfill)
-{
-  PetscInt cap = ia[n] + n + 1, nl = 0, *lptr, *lcol, *llev, *erow, *cnext, *chead, *ctail, *lev, *next, *ncol;
-
-  PetscFunctionBegin;
-  PetscCall(PetscMalloc1(cap, &lcol)); /* one by one: they grow by PetscRealloc */
-  PetscCall(PetscMalloc1(cap, &llev));
-  PetscCall(PetscMalloc1(cap, &erow));
-  PetscCall(PetscMalloc1(cap, &cnext));
-  PetscCall(PetscMalloc6(n + 1, &lptr, n, &chead, n, &ctail, n, &lev, n + 1, &next, n, &ncol));
-  for (PetscInt i = 0; i < n; i++) chead[i] = ctail[i] = lev[i] = -1;
-  for (PetscInt i = 0; i < n; i++) {
-    PetscInt head = n, last = n; /* row i's columns as a sorted list, n ends it */
-    lptr[i] = nl;
-    for (PetscInt k = ia[i]; k < ia[i + 1] && ja[k] < i; k++) {
-      if (va[k] == 0.0) continue;
-      lev[ja[k]] = 0;
-      if (last == n) head = ja[k];
-      else next[last] = ja[k];
-      last        = ja[k];
-      next[ja[k]] = n;
-    }
-    for (PetscInt c = head; c < n; c = next[c]) { /* c ascending; the column's entries (j, c), c < j < i, ascending */
-      PetscInt pos = c;
-      for (PetscInt e = chead[c]; e >= 0; e = cnext[e]) {
-        const PetscInt j = erow[e], l = lev[c] + llev[e] + 1;
-        if (l > levels) continue;
-        if (lev[j] < 0) {
-          while (next[pos] < j) pos = next[pos];
-          next[j]   = next[pos];
-          next[pos] = j;
-          lev[j]    = l;
-        } else lev[j] = PetscMin(lev[j], l);
-      }
-    }
-    for (PetscInt c = head; c < n; c = next[c]) {
-      if (nl == cap) {
-        cap *= 2;
-        PetscCall(PetscRealloc(cap * sizeof(PetscInt), &lcol));
-        PetscCall(PetscRealloc(cap * sizeof(PetscInt), &llev));
-        PetscCall(PetscRealloc(cap * sizeof(PetscInt), &erow));
-        PetscCall(PetscRealloc(cap * sizeof(PetscInt), &cnext));
-      }
-      lcol[nl] = c, llev[nl] = lev[c], erow[nl] = i, cnext[nl] = -1;
-      if (ctail[c] < 0) chead[c] = nl;
-      else cnext[ctail[c]] = nl;
-      ctail[c] = nl++;
-      lev[c]   = -1;
-    }
-  }
-  lptr[n] = nl;
-  /* the full pattern: row i's lower columns, i, then the rows of column i */
-  PetscCall(PetscMalloc4(n + 1, pia, 2 * nl + n, pja, 2 * nl + n, pva, 2 * nl + n, pfill));
-  (*pia)[0] = 0;
-  for (PetscInt i = 0; i < n; i++) {
-    PetscInt m = 0, q = ia[i], at = (*pia)[i];
-    for (PetscInt k = lptr[i]; k < lptr[i + 1]; k++) ncol[m++] = lcol[k];
-    ncol[m++] = i;
-    for (PetscInt e = chead[i]; e >= 0; e = cnext[e]) ncol[m++] = erow[e];
-    for (PetscInt k = 0; k < m; k++, at++) {
-      while (q < ia[i + 1] && ja[q] < ncol[k]) q++;
-      (*pja)[at]   = ncol[k];
-      (*pva)[at]   = q < ia[i + 1] && ja[q] == ncol[k] ? va[q] : 0.0;
-      (*pfill)[at] = (PetscBool)((*pva)[at] == 0.0 && ncol[k] != i);
-    }
-    (*pia)[i + 1] = at;
-  }
-  PetscCall(PetscFree(lcol));
-  PetscCall(PetscFree(llev));
-  PetscCall(PetscFree(erow));
-  PetscCall(PetscFree(cnext));
-  PetscCall(PetscFree6(lptr, chead, ctail, lev, next, ncol));
-  PetscFunctionReturn(0);
-}
+#include "precond/learned_ic_impl.h"
 
 /*@
   PdICLinesOrdering - an ordering that numbers the matrix's lines of strong coupling as the slow index:
@@ -244,173 +93,6 @@ PetscErrorCode PdICLinesOrdering(Mat A, PetscInt **perm)
 
 const char *const PdICOrderings[] = {"natural", "lines", "PdICOrdering", "PD_IC_ORDERING_", NULL};
 
-/* The graph's nodes, edges, features and ICC factor from a CSR matrix (rows' columns ascending, the
-   diagonal positive): entries of value 0 are edges only where fill[] (NULL: nowhere) marks them as
-   the pattern's fill; the factor's entries are the strictly lower edges */
-static PetscErrorCode GraphFromCSR(PdICGraph g, const PetscInt ia[], const PetscInt ja[], const PetscScalar va[], const PetscBool fill[])
-{
-  PetscInt n = g->n, E = 0, El = 0, e = 0, l = 0, *lptr, *lc;
-  double  *la, *d0, *ll;
-
-  PetscFunctionBegin;
-  for (PetscInt i = 0; i < n; i++)
-    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) {
-      if (ja[k] != i && va[k] == 0.0 && !(fill && fill[k])) g->zeros = PETSC_TRUE;
-      if (ja[k] == i || (va[k] == 0.0 && !(fill && fill[k]))) continue;
-      E++;
-      if (ja[k] < i) El++;
-    }
-  g->E  = E;
-  g->El = El;
-  PetscCall(PetscMalloc4(E, &g->esrc, E, &g->edst, n + El, &g->lrow, n + El, &g->lcol));
-  PetscCall(PetscMalloc4(n * IC_NODE_FEATURES, &g->nfeat, PetscMax(E, 1), &g->efeat, PetscMax(El, 1), &g->lfeat, n + El, &g->l0));
-  PetscCall(PetscMalloc1(n + El, &g->l0d));
-  PetscCall(PetscMalloc3(n + 1, &lptr, PetscMax(El, 1), &lc, PetscMax(El, 1), &la));
-  d0 = g->l0d;
-  ll = g->l0d + n;
-  for (PetscInt i = 0; i < n; i++) {
-    double sum = 0, asum = 0;
-    lptr[i]    = l;
-    g->lrow[i] = g->lcol[i] = i;
-    for (PetscInt k = ia[i]; k < ia[i + 1]; k++) {
-      PetscInt j = ja[k];
-      double   s;
-      if (j == i || (va[k] == 0.0 && !(fill && fill[k]))) continue;
-      s           = PetscRealPart(va[k]) / (g->dsqrt[i] * g->dsqrt[j]);
-      g->esrc[e]  = j;
-      g->edst[e]  = i;
-      g->efeat[e] = (float)s;
-      e++;
-      sum += s;
-      asum += PetscAbsReal(s);
-      if (j < i) {
-        g->lrow[n + l] = i;
-        g->lcol[n + l] = j;
-        g->lfeat[l]    = (float)s;
-        lc[l]          = j;
-        la[l]          = s;
-        l++;
-      }
-    }
-    g->nfeat[IC_NODE_FEATURES * i + 0] = 1.0f;
-    g->nfeat[IC_NODE_FEATURES * i + 1] = (float)sum;
-    g->nfeat[IC_NODE_FEATURES * i + 2] = (float)asum;
-  }
-  lptr[n] = l;
-  PetscCall(ICC0(n, lptr, lc, la, d0, ll, &g->shift));
-  for (PetscInt k = 0; k < n + El; k++) g->l0[k] = (float)g->l0d[k];
-  PetscCall(PetscFree3(lptr, lc, la));
-  PetscFunctionReturn(0);
-}
-
-/* the CSR of P A P^T (row i is row perm[i] of A, columns renumbered and ascending) */
-static PetscErrorCode PermuteCSR(PetscInt n, const PetscInt ia[], const PetscInt ja[], const PetscScalar va[], const PetscInt perm[], PetscInt **qia, PetscInt **qja, PetscScalar **qva)
-{
-  PetscInt *iperm;
-
-  PetscFunctionBegin;
-  PetscCall(PetscMalloc1(n, &iperm));
-  PetscCall(PetscMalloc3(n + 1, qia, ia[n], qja, ia[n], qva));
-  for (PetscInt i = 0; i < n; i++) iperm[perm[i]] = i;
-  (*qia)[0] = 0;
-  for (PetscInt i = 0; i < n; i++) {
-    const PetscInt o = perm[i], at = (*qia)[i];
-    PetscInt       m = 0;
-    for (PetscInt k = ia[o]; k < ia[o + 1]; k++, m++) { /* insertion sort: rows are short */
-      PetscInt c = iperm[ja[k]], q = at + m;
-      while (q > at && (*qja)[q - 1] > c) {
-        (*qja)[q] = (*qja)[q - 1];
-        (*qva)[q] = (*qva)[q - 1];
-        q--;
-      }
-      (*qja)[q] = c;
-      (*qva)[q] = va[k];
-    }
-    (*qia)[i + 1] = at + m;
-  }
-  PetscCall(PetscFree(iperm));
-  PetscFunctionReturn(0);
-}
-
-/*@ PdICGraphCreate - the scaled graph of a sequential AIJ matrix (explicit zeros are not edges), the
-   factor's pattern ICC(0)'s in the matrix's own order @*/
-PetscErrorCode PdICGraphCreate(Mat A, PdICGraph *graph)
-{
-  PetscFunctionBegin;
-  PetscCall(PdICGraphCreatePattern(A, 0, PD_IC_ORDERING_NATURAL, graph));
-  PetscFunctionReturn(0);
-}
-
-/*@
-  PdICGraphCreatePattern - the scaled graph of a sequential AIJ matrix with the factor's pattern that
-  of IC(levels) (level-of-fill) in an ordering computed from the matrix: natural, or lines
-  (PdICLinesOrdering; the natural order when the matrix has no such lines). Fill entries are edges
-  of value 0 (messages of the network and entries of the factor); explicit zeros of the matrix are
-  not edges unless they are fill.
-@*/
-PetscErrorCode PdICGraphCreatePattern(Mat A, PetscInt levels, PdICOrdering ordering, PdICGraph *graph)
-{
-  PdICGraph          g;
-  PetscInt           n, m, *pia = NULL, *pja = NULL, *qia = NULL, *qja = NULL;
-  PetscScalar       *pva = NULL, *qva = NULL;
-  PetscBool         *pfill = NULL;
-  const PetscInt    *ia, *ja, *ria, *rja;
-  const PetscScalar *va, *rva;
-  PetscBool          done, isaij;
-  Mat                B = A;
-
-  PetscFunctionBegin;
-  PetscCheck(levels >= 0 && levels <= PD_IC_MAX_LEVELS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic: the factor's levels of fill must be in [0, %d], got %" PetscInt_FMT, PD_IC_MAX_LEVELS, levels);
-  PetscCall(PetscObjectBaseTypeCompare((PetscObject)A, MATSEQAIJ, &isaij));
-  if (!isaij) PetscCall(MatConvert(A, MATSEQAIJ, MAT_INITIAL_MATRIX, &B));
-  PetscCall(MatGetSize(B, &n, &m));
-  PetscCheck(n == m, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "learned_ic needs a square matrix, got %" PetscInt_FMT " x %" PetscInt_FMT, n, m);
-  PetscCall(PetscNew(&g));
-  g->n        = n;
-  g->levels   = levels;
-  g->ordering = ordering;
-  if (ordering == PD_IC_ORDERING_LINES) PetscCall(PdICLinesOrdering(B, &g->perm));
-  PetscCall(MatGetRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ria, &rja, &done));
-  PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "learned_ic: cannot read the matrix structure");
-  PetscCall(MatSeqAIJGetArrayRead(B, &rva));
-  if (g->perm) PetscCall(PermuteCSR(n, ria, rja, rva, g->perm, &qia, &qja, &qva));
-  ia = qia ? qia : ria, ja = qja ? qja : rja, va = qva ? qva : rva;
-  PetscCall(PetscMalloc1(n, &g->dsqrt));
-  for (PetscInt i = 0; i < n; i++) {
-    PetscReal d     = 0;
-    PetscBool found = PETSC_FALSE;
-    for (PetscInt k = ia[i]; k < ia[i + 1]; k++)
-      if (ja[k] == i) {
-        d     = PetscRealPart(va[k]);
-        found = PETSC_TRUE;
-      }
-    if (!(found && d > 0)) {
-      const PetscInt row = g->perm ? g->perm[i] : i;
-      PetscCall(MatSeqAIJRestoreArrayRead(B, &rva));
-      PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ria, &rja, &done));
-      if (B != A) PetscCall(MatDestroy(&B));
-      PetscCall(PetscFree3(qia, qja, qva));
-      PetscCall(PdICGraphDestroy(&g));
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "learned_ic needs a symmetric positive definite matrix: diagonal entry %" PetscInt_FMT " is %g", row, (double)d);
-    }
-    g->dsqrt[i] = PetscSqrtReal(d);
-  }
-  if (levels > 0) PetscCall(LevelPattern(n, ia, ja, va, levels, &pia, &pja, &pva, &pfill));
-  if (pia) PetscCall(GraphFromCSR(g, pia, pja, pva, pfill));
-  else PetscCall(GraphFromCSR(g, ia, ja, va, NULL));
-  PetscCall(PetscFree4(pia, pja, pva, pfill));
-  PetscCall(PetscFree3(qia, qja, qva));
-  PetscCall(MatSeqAIJRestoreArrayRead(B, &rva));
-  PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ria, &rja, &done));
-  if (B != A) PetscCall(MatDestroy(&B));
-  if (g->shift < 0) {
-    PetscCall(PdICGraphDestroy(&g));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_MAT_CH_ZRPVT, "learned_ic: ICC(0) of the matrix has no positive pivots even with a large diagonal shift: its values are not finite");
-  }
-  *graph = g;
-  PetscFunctionReturn(0);
-}
-
 /*@ PdICGraphIsICC - whether the graph's own factor (PdICGraphICCFactor) is PETSc's ICC(0) of the
    matrix: ICC(0)'s pattern in the natural order, and no explicit zeros (PETSc keeps them in its
    pattern, the graph does not) @*/
@@ -444,6 +126,9 @@ PetscErrorCode PdICGraphDestroy(PdICGraph *graph)
   PetscCall(PetscFree(g->dsqrt));
   PetscCall(PetscFree(g->perm));
   PetscCall(PetscFree2(g->x, g->b));
+  PetscCall(PetscFree2(g->lptr, g->la));
+  PetscCall(PetscFree3(g->kia, g->kja, g->kzero));
+  PetscCall(PetscFree2(g->vsrc, g->dpos));
   PetscCall(PetscFree(g));
   *graph = NULL;
   PetscFunctionReturn(0);
@@ -520,18 +205,36 @@ PetscErrorCode PdLearnedICLoss(NOp m, PdTape tape, PdICGraph g, PdTensor *loss)
   PetscFunctionReturn(0);
 }
 
-/* L in CSR for the triangular solves from its values in the scaled variables ([n + El], the graph's
-   order of lrow/lcol): Lf (the network's, float) or Ld (double) */
+/* the factor's values from its values in the scaled variables ([n + El], the graph's order of
+   lrow/lcol): Lf (the network's, float) or Ld (double); a non-finite entry is an error */
+static PetscErrorCode Refill(PdICGraph g, const float *Lf, const double *Ld, PdICFactor f)
+{
+  PetscFunctionBegin;
+  for (PetscInt e = g->n; e < g->n + g->El; e++) {
+    const PetscInt k = f->fpos[e - g->n];
+    f->val[k]        = g->dsqrt[g->lrow[e]] * (Ld ? Ld[e] : (double)Lf[e]);
+    f->tval[f->tpos[k]] = f->val[k];
+  }
+  for (PetscInt i = 0; i < g->n; i++) f->idiag[i] = 1.0 / (g->dsqrt[i] * PetscMax(Ld ? Ld[i] : (double)Lf[i], 1e-6));
+  for (PetscInt k = 0; k < f->nnz + f->n; k++)
+    PetscCheck(k < f->nnz ? (isnormal(f->val[k]) || f->val[k] == 0.0) : isnormal(f->idiag[k - f->nnz]), PETSC_COMM_SELF, PETSC_ERR_FP, "learned_ic: the model produced a non-finite factor entry; the model file is damaged or was trained to divergence");
+  PetscFunctionReturn(0);
+}
+
+/* L in CSR for the triangular solves (and by columns for the backward sweep), its values by Refill */
 static PetscErrorCode Assemble(PdICGraph g, const float *Lf, const double *Ld, PdICFactor *factor)
 {
-  PdICFactor f;
-  PetscInt  *next;
+  PdICFactor     f;
+  PetscInt      *next;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&f));
-  f->n   = g->n;
-  f->nnz = g->El;
+  f->n     = g->n;
+  f->nnz   = g->El;
+  f->stamp = g->stamp;
   PetscCall(PetscMalloc4(g->n + 1, &f->ia, PetscMax(f->nnz, 1), &f->ja, PetscMax(f->nnz, 1), &f->val, g->n, &f->idiag));
+  PetscCall(PetscMalloc2(PetscMax(f->nnz, 1), &f->fpos, PetscMax(f->nnz, 1), &f->tpos));
   PetscCall(PetscMalloc1(g->n, &f->work));
   if (g->perm) {
     PetscCall(PetscMalloc1(g->n, &f->perm));
@@ -544,10 +247,9 @@ static PetscErrorCode Assemble(PdICGraph g, const float *Lf, const double *Ld, P
   for (PetscInt i = 0; i < g->n; i++) next[i] = f->ia[i];
   for (PetscInt e = g->n; e < g->n + g->El; e++) {
     PetscInt i = g->lrow[e], k = next[i]++;
-    f->ja[k]   = g->lcol[e];
-    f->val[k]  = g->dsqrt[i] * (Ld ? Ld[e] : (double)Lf[e]);
+    f->ja[k]          = g->lcol[e];
+    f->fpos[e - g->n] = k;
   }
-  for (PetscInt i = 0; i < g->n; i++) f->idiag[i] = 1.0 / (g->dsqrt[i] * PetscMax(Ld ? Ld[i] : (double)Lf[i], 1e-6));
   /* transpose: row i of L^T holds column i of L */
   PetscCall(PetscMalloc3(g->n + 1, &f->ta, PetscMax(f->nnz, 1), &f->tj, PetscMax(f->nnz, 1), &f->tval));
   PetscCall(PetscArrayzero(f->ta, g->n + 1));
@@ -556,16 +258,14 @@ static PetscErrorCode Assemble(PdICGraph g, const float *Lf, const double *Ld, P
   for (PetscInt i = 0; i < g->n; i++) next[i] = f->ta[i];
   for (PetscInt i = 0; i < g->n; i++)
     for (PetscInt k = f->ia[i]; k < f->ia[i + 1]; k++) {
-      PetscInt q  = next[f->ja[k]]++;
-      f->tj[q]    = i;
-      f->tval[q]  = f->val[k];
+      PetscInt q = next[f->ja[k]]++;
+      f->tj[q]   = i;
+      f->tpos[k] = q;
     }
   PetscCall(PetscFree(next));
-  for (PetscInt k = 0; k < f->nnz + f->n; k++)
-    if (k < f->nnz ? (!PetscIsNormalReal(f->val[k]) && f->val[k] != 0.0) : !PetscIsNormalReal(f->idiag[k - f->nnz])) {
-      PetscCall(PdICFactorDestroy(&f));
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FP, "learned_ic: the model produced a non-finite factor entry; the model file is damaged or was trained to divergence");
-    }
+  ierr = Refill(g, Lf, Ld, f);
+  if (ierr) PetscCall(PdICFactorDestroy(&f));
+  PetscCall(ierr);
   *factor = f;
   PetscFunctionReturn(0);
 }
@@ -579,8 +279,17 @@ static PetscErrorCode Assemble(PdICGraph g, const float *Lf, const double *Ld, P
 @*/
 PetscErrorCode PdLearnedICFactor(NOp m, PdTape tape, PdICGraph g, PdICFactor *factor)
 {
-  PdTape   own = NULL;
-  PdTensor L;
+  PetscFunctionBegin;
+  *factor = NULL;
+  PetscCall(PdLearnedICFactorUpdate(m, tape, g, factor));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode PdLearnedICFactorUpdate(NOp m, PdTape tape, PdICGraph g, PdICFactor *factor)
+{
+  PdTape         own = NULL;
+  PdTensor       L;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   if (!tape) {
@@ -590,7 +299,14 @@ PetscErrorCode PdLearnedICFactor(NOp m, PdTape tape, PdICGraph g, PdICFactor *fa
   }
   PetscCall(PdTapeReset(tape));
   PetscCall(Forward(m, tape, g, &L));
-  PetscCall(Assemble(g, L->data, NULL, factor));
+  if (*factor && g->stamp && (*factor)->stamp == g->stamp) { /* assembled on this structure: the values */
+    ierr = Refill(g, L->data, NULL, *factor);
+    if (ierr) PetscCall(PdICFactorDestroy(factor));
+    PetscCall(ierr);
+  } else {
+    PetscCall(PdICFactorDestroy(factor));
+    PetscCall(Assemble(g, L->data, NULL, factor));
+  }
   PetscCall(PdTapeDestroy(&own));
   PetscFunctionReturn(0);
 }
@@ -692,6 +408,7 @@ PetscErrorCode PdICFactorDestroy(PdICFactor *factor)
   PetscCall(PetscFree3((*factor)->ta, (*factor)->tj, (*factor)->tval));
   PetscCall(PetscFree((*factor)->work));
   PetscCall(PetscFree((*factor)->perm));
+  PetscCall(PetscFree2((*factor)->fpos, (*factor)->tpos));
   PetscCall(PetscFree(*factor));
   PetscFunctionReturn(0);
 }

@@ -3,6 +3,8 @@
    or a correction to ICC(0)'s factor; building the graph from a Mat and the factor from the values
    is solvers/precond/learned_ic.c. */
 #include "interface/nopimpl.h"
+#include <cblas.h>
+#include <pdeop/vecmath.h>
 
 #define IC_NODE_FEATURES NOP_LEARNEDIC_NODE_FEATURES
 
@@ -139,6 +141,91 @@ static PetscErrorCode NOpDestroy_LearnedIC(NOp nop)
   PetscFunctionReturn(0);
 }
 
+/* y [R, o] = x [R, in] w^T + b, PdLinear's arithmetic (the bias copied in, then one sgemm) */
+static void Lin(PetscInt R, PetscInt o, PetscInt in, const float *x, const float *w, const float *b, float *y)
+{
+  if (b)
+    for (PetscInt r = 0; r < R; r++)
+      for (PetscInt j = 0; j < o; j++) y[r * o + j] = b[j];
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, o, in, 1.0f, x, in, w, in, b ? 1.0f : 0.0f, y, o);
+}
+
+/* y = f(x) entrywise over n entries, the loops of the engine's pointwise operations */
+static void Tanh(PetscInt n, const float *x, float *y)
+{
+  PD_SIMD
+  for (PetscInt i = 0; i < n; i++) y[i] = tanhf(x[i]);
+}
+
+static void Exp(PetscInt n, const float *x, float *y)
+{
+  PD_SIMD
+  for (PetscInt i = 0; i < n; i++) y[i] = expf(x[i]);
+}
+
+static void Softplus(PetscInt n, float *x)
+{
+  PD_SIMD
+  for (PetscInt i = 0; i < n; i++) x[i] = fmaxf(x[i], 0.0f) + log1pf(expf(-fabsf(x[i])));
+}
+
+/* NOpLearnedICForward on a tape without gradients: the same arithmetic, operation by operation, in
+   a few scratch arrays instead of a tape node per operation (no copies for concatenations and
+   gathers, no index checks: the graph's indices were checked where it was built) */
+static PetscErrorCode Infer(NOp_LearnedIC *m, PdTape tape, const NOpGraph *g, PdTensor nf, PdTensor ef, PdTensor lf, PdTensor l0, PdTensor *L)
+{
+  const PetscInt n = g->n, W = m->width, El = g->El;
+  PdTensor       th, tc, tu, tr;
+  float         *h, *cat, *u, *r, *c, *out;
+
+  PetscFunctionBegin;
+  PetscCall(PdTapeInput(tape, 2, (PetscInt[]){n, W}, &th));
+  PetscCall(PdTapeInput(tape, 2, (PetscInt[]){n, PetscMax(2 * W, 3)}, &tc)); /* [h, agg], then the heads */
+  PetscCall(PdTapeInput(tape, 2, (PetscInt[]){n, W}, &tu));
+  PetscCall(PdTapeInput(tape, 2, (PetscInt[]){2 * n + El, 1}, &tr));
+  PetscCall(PdTapeInput(tape, 2, (PetscInt[]){n + El, 1}, L));
+  h = th->data, cat = tc->data, u = tu->data, r = tr->data, c = r + n, out = (*L)->data;
+  Lin(n, W, IC_NODE_FEATURES, nf->data, m->w_in->data, m->b_in->data, u);
+  Tanh(n * W, u, h);
+  for (PetscInt k = 0; k < m->layers; k++) {
+    float *agg = u; /* PdEdgeMatVec's loop into a zeroed [n, W] */
+    PetscCall(PetscArrayzero(agg, n * W));
+    for (PetscInt e = 0; e < g->E; e++) {
+      float       *yd = agg + g->edst[e] * W;
+      const float *zs = h + g->esrc[e] * W, ve = ef->data[e];
+      _Pragma("omp simd")
+      for (PetscInt p = 0; p < W; p++) yd[p] += ve * zs[p];
+    }
+    for (PetscInt i = 0; i < n; i++) /* [h, agg] by rows */
+      for (PetscInt p = 0; p < W; p++) {
+        cat[i * 2 * W + p]     = h[i * W + p];
+        cat[i * 2 * W + W + p] = agg[i * W + p];
+      }
+    Lin(n, W, 2 * W, cat, m->w_upd[k]->data, m->b_upd[k]->data, u);
+    Tanh(n * W, u, cat);
+    for (PetscInt i = 0; i < n * W; i++) h[i] = h[i] + cat[i];
+  }
+  { /* the three heads in one product: [w_d; w_r; w_c], biases b_d, b_o, 0 */
+    float hw[3 * 1024], hb[3] = {m->b_d->data[0], m->b_o->data[0], 0.0f};
+    for (PetscInt p = 0; p < W; p++) hw[p] = m->w_d->data[p], hw[W + p] = m->w_r->data[p], hw[2 * W + p] = m->w_c->data[p];
+    Lin(n, 3, W, h, hw, hb, cat);
+    for (PetscInt i = 0; i < n; i++) out[i] = cat[3 * i], r[i] = cat[3 * i + 1], c[i] = cat[3 * i + 2];
+  }
+  if (!m->correction) Softplus(n, out);
+  if (El) {
+    for (PetscInt e = 0; e < El; e++) {
+      out[n + e] = r[g->lrow[n + e]] + c[g->lcol[n + e]];
+      if (!m->correction) out[n + e] = out[n + e] * lf->data[e];
+    }
+  }
+  if (m->correction) {
+    float *t = r; /* [n + El] */
+    Exp(n + El, out, t);
+    for (PetscInt i = 0; i < n + El; i++) out[i] = l0->data[i] * t[i];
+  }
+  PetscFunctionReturn(0);
+}
+
 /*@
   NOpLearnedICForward - the factor's values the network predicts for a graph
 
@@ -167,7 +254,14 @@ PetscErrorCode NOpLearnedICForward(NOp nop, PdTape tape, const NOpGraph *g, PdTe
   PetscCheck(nf->ndim == 2 && nf->shape[0] == g->n && nf->shape[1] == IC_NODE_FEATURES, nop->comm, PETSC_ERR_ARG_SIZ, "learned_ic: node features must be [n, %d] with n = %" PetscInt_FMT, IC_NODE_FEATURES, g->n);
   PetscCheck(ef->size == g->E && (!g->El || lf->size == g->El), nop->comm, PETSC_ERR_ARG_SIZ, "learned_ic: edge features must be [E, 1] and lower-edge features [El, 1] (E = %" PetscInt_FMT ", El = %" PetscInt_FMT ")", g->E, g->El);
   PetscCheck(!m->correction || (l0 && l0->size == g->n + g->El), nop->comm, PETSC_ERR_ARG_SIZ, "learned_ic: a correction model needs ICC(0)'s factor [n + El, 1] (n + El = %" PetscInt_FMT ")", g->n + g->El);
-  (void)tape; /* every tensor records on the tape of its inputs */
+  if (tape) { /* every tensor records on the tape of its inputs; without gradients no record is needed */
+    PetscBool grad;
+    PetscCall(PdTapeGetGradEnabled(tape, &grad));
+    if (!grad) {
+      PetscCall(Infer(m, tape, g, nf, ef, lf, l0, L));
+      PetscFunctionReturn(0);
+    }
+  }
   PetscCall(PdLinear(nf, m->w_in, m->b_in, &t));
   PetscCall(PdTanh(t, &h));
   for (PetscInt k = 0; k < m->layers; k++) {

@@ -10,6 +10,7 @@
 #include <pdeop/options.h>
 #include <pdeop/systems.h>
 #include "precond/modelfile.h"
+#include "precond/learned_ic_impl.h"
 
 const char *const PCLearnedICFallbacks[] = {"none", "icc", "PCLearnedICFallback", "PC_LEARNED_IC_FALLBACK_", NULL};
 
@@ -18,6 +19,9 @@ typedef struct {
   NOp                 model; /* type learned_ic */
   PdTape              tape;  /* inference tape, kept so a sequence of set-ups allocates nothing */
   PdICFactor          factor;
+  PdICGraph           graph[2]; /* the last set-ups' graphs of two structures (the last: slot), and their */
+  PdICFactor          spare[2]; /* factors while not in use, so a matrix of either computes only values */
+  PetscInt            slot;
   PetscLogDouble      setup_seconds; /* of the last set-up */
   PetscInt            setups;
   PCLearnedICFallback fallback;
@@ -267,6 +271,16 @@ static PetscErrorCode PCPostSolve_LearnedIC(PC pc, KSP ksp, Vec b, Vec x)
 }
 
 /* ICC(0) or the learned factor on this rank's block, by a new trial or the last one's verdict */
+/* the learned factor on graph g, in the last set-up's factor's memory when it has g's structure */
+static PetscErrorCode Learned(PC_LearnedIC *ic, PdICGraph g)
+{
+  PetscFunctionBegin;
+  ic->factor          = ic->spare[ic->slot];
+  ic->spare[ic->slot] = NULL;
+  PetscCall(PdLearnedICFactorUpdate(ic->model, ic->tape, g, &ic->factor));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Choose(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
 {
   PetscInt       n;
@@ -276,7 +290,7 @@ static PetscErrorCode Choose(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
   PetscCall(MatGetLocalSize(Ad, &n, NULL));
   if (ic->since_trial < 0 || n != ic->trial_n || ic->since_trial + 1 >= ic->trial_every || ic->stale) {
     const PetscBool stale = ic->stale;
-    PetscCall(PdLearnedICFactor(ic->model, ic->tape, g, &ic->factor));
+    PetscCall(Learned(ic, g));
     PetscCall(PetscTime(&t0)); /* the trial's own cost: the two CG runs */
     PetscCall(Trial(ic, Ad, g));
     PetscCall(PetscTime(&t1));
@@ -289,13 +303,13 @@ static PetscErrorCode Choose(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
     ic->trials++;
   } else ic->since_trial++;
   if (ic->use_icc) {
-    PetscCall(PdICFactorDestroy(&ic->factor));
+    if (ic->factor) ic->spare[ic->slot] = ic->factor, ic->factor = NULL;
     if (!ic->icc) PetscCall(UseICC(ic, Ad));
   } else {
     PetscCall(PCDestroy(&ic->icc));
     PetscCall(VecDestroy(&ic->rl));
     PetscCall(VecDestroy(&ic->yl));
-    if (!ic->factor) PetscCall(PdLearnedICFactor(ic->model, ic->tape, g, &ic->factor));
+    if (!ic->factor) PetscCall(Learned(ic, g));
   }
   PetscFunctionReturn(0);
 }
@@ -312,7 +326,11 @@ static PetscErrorCode PCSetUp_LearnedIC(PC pc)
   PetscCall(PetscObjectGetComm((PetscObject)pc, &comm));
   PetscCallMPI(MPI_Comm_size(comm, &ic->size));
   PetscCall(PetscTime(&t0));
-  PetscCall(PdICFactorDestroy(&ic->factor));
+  if (ic->factor) { /* kept for its memory and structure */
+    PetscCall(PdICFactorDestroy(&ic->spare[ic->slot]));
+    ic->spare[ic->slot] = ic->factor;
+    ic->factor          = NULL;
+  }
   PetscCall(PCDestroy(&ic->icc));
   PetscCall(VecDestroy(&ic->rl));
   PetscCall(VecDestroy(&ic->yl));
@@ -332,7 +350,8 @@ static PetscErrorCode PCSetUp_LearnedIC(PC pc)
     PetscInt levels, ordering;
     PetscCall(NOpLearnedICGetPattern(ic->model, &levels, &ordering));
     PetscCheck((ic->levels < 0 || ic->levels == levels) && (ic->ordering < 0 || ic->ordering == ordering), comm, PETSC_ERR_ARG_INCOMP, "-pc_learned_ic_levels %" PetscInt_FMT " -pc_learned_ic_ordering %s: the model '%s' was trained on the pattern of IC(%" PetscInt_FMT ") in the %s ordering (train one with: pdeop precond train -type learned_ic -ic_levels %" PetscInt_FMT " -ic_ordering %s)", ic->levels < 0 ? levels : ic->levels, PdICOrderings[ic->ordering < 0 ? ordering : ic->ordering], ic->file, levels, PdICOrderings[ordering], ic->levels < 0 ? levels : ic->levels, PdICOrderings[ic->ordering < 0 ? ordering : ic->ordering]);
-    PetscCall(PdICGraphCreatePattern(Ad, levels, (PdICOrdering)ordering, &g));
+    PetscCall(PdICGraphUpdate(Ad, levels, (PdICOrdering)ordering, 2, ic->graph, &ic->slot));
+    g = ic->graph[ic->slot];
   }
   if (!ic->tape) {
     PetscCall(PdTapeCreate(PETSC_COMM_SELF, &ic->tape));
@@ -350,8 +369,7 @@ static PetscErrorCode PCSetUp_LearnedIC(PC pc)
       PetscCall(PetscFPrintf(comm, PETSC_STDERR, "learned_ic: in a %" PetscInt_FMT "-step CG trial ICC(0) did better than the learned factor (condition number %.3g against %.3g, residual %.2e against %.2e)%s, so ICC(0) runs instead (-pc_learned_ic_fallback none keeps the learned factor)\n", ic->trial_its, (double)ic->kappa[1], (double)ic->kappa[0], (double)ic->trial[1], (double)ic->trial[0], any < ic->size ? " on some ranks' blocks" : ""));
     ic->fallbacks += any ? 1 : 0;
     ic->fallback_ranks = any;
-  } else PetscCall(PdLearnedICFactor(ic->model, ic->tape, g, &ic->factor));
-  PetscCall(PdICGraphDestroy(&g));
+  } else PetscCall(Learned(ic, g));
   PetscCall(PetscTime(&t1));
   ic->setup_seconds = t1 - t0;
   ic->setups++;
@@ -385,6 +403,10 @@ static PetscErrorCode PCReset_LearnedIC(PC pc)
 
   PetscFunctionBegin;
   PetscCall(PdICFactorDestroy(&ic->factor));
+  for (PetscInt k = 0; k < 2; k++) {
+    PetscCall(PdICFactorDestroy(&ic->spare[k]));
+    PetscCall(PdICGraphDestroy(&ic->graph[k]));
+  }
   PetscCall(PCDestroy(&ic->icc));
   PetscCall(VecDestroy(&ic->rl));
   PetscCall(VecDestroy(&ic->yl));

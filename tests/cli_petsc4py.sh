@@ -62,6 +62,16 @@ v = PETSc.Viewer().createBinary("nonsym.petsc", "w", comm=PETSc.COMM_SELF)
 A.view(v)
 PY
 expect_fail "training on a non-symmetric system" "System 0 ('nonsym.petsc') is not symmetric" $P precond train -type learned_ic -f nonsym.petsc -validation_fraction 0 -o x.h5
+"${pre[@]}" $py - <<'PY' || bad "writing the diagonal system"
+from petsc4py import PETSc
+A = PETSc.Mat().createAIJ([10, 10], nnz=1, comm=PETSc.COMM_SELF)
+for r in range(10):
+    A[r, r] = 1.0 + r
+A.assemble()
+v = PETSc.Viewer().createBinary("diag.petsc", "w", comm=PETSc.COMM_SELF)
+A.view(v)
+PY
+expect_fail "training on a diagonal system" "the 10 x 10 matrix is diagonal, so there is nothing to learn" $P precond train -type learned_ic -f diag.petsc -validation_fraction 0 -o x.h5
 expect_fail "an indefinite system with learned_ic: not reported converged" "DIVERGED_INDEFINITE_MAT" $P solve -f indef.petsc -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5
 grep -q "not symmetric positive definite" "$work/err" && ok "the trial says the matrix is not SPD" || bad "no word on the indefinite matrix: $(head -3 "$work/err")"
 finish

@@ -390,6 +390,18 @@ PetscErrorCode PdICGraphUpdate(Mat A, PetscInt levels, PdICOrdering ordering, Pe
   PetscCall(MatGetRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ria, &rja, &done));
   PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "learned_ic: cannot read the matrix structure");
   PetscCall(MatSeqAIJGetArrayRead(B, &rva));
+  if (ria[n] - ria[0] <= n) { /* at most the diagonal: no edge for the network (a diagonal or 1 x 1 matrix) */
+    PetscInt off = 0;
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt q = ria[i]; q < ria[i + 1]; q++) off += rja[q] != i;
+    if (!off) {
+      PetscCall(PetscFree(perm));
+      PetscCall(MatSeqAIJRestoreArrayRead(B, &rva));
+      PetscCall(MatRestoreRowIJ(B, 0, PETSC_FALSE, PETSC_FALSE, &n, &ria, &rja, &done));
+      if (B != A) PetscCall(MatDestroy(&B));
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "learned_ic: the %" PetscInt_FMT " x %" PetscInt_FMT " matrix is diagonal, so there is nothing to learn: its ICC(0) (or Jacobi) is exact (-pc_type icc)", m, m);
+    }
+  }
   for (PetscInt j = 0; j < nslots && k < 0; j++)
     if (SameStructure(graphs[j], n, levels, ordering, perm, ria, rja, rva)) k = j;
   if (k >= 0) {

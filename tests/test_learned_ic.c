@@ -3,6 +3,7 @@
    parameter gradients match finite differences, a short training beats ICC(0) in CG iterations on
    held-out Darcy systems, and bad models and matrices are clear errors. */
 #include "pdtest.h"
+#include "pdtest_learned_ic.h"
 #include <pdeop/learned.h>
 
 static PetscErrorCode MakeGraph(PetscInt res, PetscInt s, PetscInt P, PdFamily *fam, Mat *A, PdICGraph *g)
@@ -72,17 +73,9 @@ static PetscErrorCode MakeModel(PetscInt W, PetscInt K, PetscInt64 seed, NOp *m)
    (11, 0) here and left for the caller to draw on: random, but not trivial (perturbed heads) */
 static PetscErrorCode PerturbedModel(PdRng *rng, PetscBool correction, NOp *m)
 {
-  PdParams p;
-  float   *data, *grad;
-  PetscInt np;
-
   PetscFunctionBegin;
   PetscCall(MakeModelAs(8, 2, 5, correction, m));
-  PetscCall(NOpGetParams(*m, &p));
-  PetscCall(PdParamsGetArrays(p, &data, &grad));
-  PetscCall(PdParamsGetBufferSize(p, &np));
-  PetscCall(PdRngSeed(rng, 11, 0));
-  for (PetscInt i = 0; i < np; i++) data[i] += 0.3f * (float)(PdRngUniform(rng) - 0.5);
+  PetscCall(PdtPerturbParams(*m, rng));
   PetscFunctionReturn(0);
 }
 
@@ -171,30 +164,10 @@ static void FactorAndLoss(PetscBool correction)
 
   /* parameter gradients against central differences (every parameter) */
   {
-    float  *g0;
-    double  maxdiff = 0, maxg = 0;
-    PDT(PetscMalloc1(np, &g0));
-    PDT(PdParamsZeroGrad(p));
-    PDT(PdTapeBackward(tape, l));
-    PDT(PetscArraycpy(g0, grad, np));
-    for (PetscInt i = 0; i < np; i++) {
-      const float save = data[i], h = 1e-2f;
-      double      lp, lm;
-      data[i] = save + h;
-      PDT(PdTapeReset(tape));
-      PDT(PdLearnedICLoss(m, tape, g, &l));
-      lp      = l->data[0];
-      data[i] = save - h;
-      PDT(PdTapeReset(tape));
-      PDT(PdLearnedICLoss(m, tape, g, &l));
-      lm      = l->data[0];
-      data[i] = save;
-      maxdiff = PetscMax(maxdiff, fabs((lp - lm) / (2 * h) - g0[i]));
-      maxg    = PetscMax(maxg, fabs(g0[i]));
-    }
+    double maxdiff = 0, maxg = 0;
+    PDT(PdtLearnedICGradCheck(m, tape, g, l, &maxdiff, &maxg));
     if (!(maxg > 1e-3)) fail_msg("learned_ic parameter gradients all vanish (largest %g): the check would check nothing", maxg);
     if (maxdiff > 2e-2 * maxg) fail_msg("learned_ic parameter gradient off by %g (largest %g)", maxdiff, maxg);
-    PDT(PetscFree(g0));
   }
   PDT(KSPDestroy(&ksp));
   PDT(VecDestroy(&xv));

@@ -5,6 +5,7 @@
    finite differences on the new pattern; the pattern is kept in the model file and the PC refuses
    another; a model file without it is ICC(0)'s. */
 #include "pdtest.h"
+#include "pdtest_learned_ic.h"
 #include <pdeop/learned.h>
 
 /* 5-point finite differences of -div(K grad u) on an m x m grid (Dirichlet boundary eliminated),
@@ -178,12 +179,10 @@ static void test_pattern_loss_and_gradient(void **state)
   PdICGraph      g;
   NOp            model;
   PdICFactor     f;
-  PdParams       p;
   PdTape         tape;
   PdTensor       l;
   PdRng          rng;
-  float         *data, *grad, *g0;
-  PetscInt       n, np;
+  PetscInt       n;
   double        *xs, *bs, loss = 0, maxdiff = 0, maxg = 0, err = 0;
   PetscScalar   *x, *y, *z;
 
@@ -191,11 +190,7 @@ static void test_pattern_loss_and_gradient(void **state)
   PDT(Aniso(m, PETSC_TRUE, 0.05, &A));
   n = m * m;
   PDT(Model(1, PD_IC_ORDERING_LINES, &model));
-  PDT(NOpGetParams(model, &p));
-  PDT(PdParamsGetArrays(p, &data, &grad));
-  PDT(PdParamsGetBufferSize(p, &np));
-  PDT(PdRngSeed(&rng, 11, 0));
-  for (PetscInt i = 0; i < np; i++) data[i] += 0.3f * (float)(PdRngUniform(&rng) - 0.5);
+  PDT(PdtPerturbParams(model, &rng));
   PDT(PetscMalloc5(n * P, &xs, n * P, &bs, n, &x, n, &y, n, &z));
   {
     Vec                xv, bv;
@@ -244,28 +239,9 @@ static void test_pattern_loss_and_gradient(void **state)
   PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
   PDT(PdLearnedICLoss(model, tape, g, &l));
   if (fabs(l->data[0] - loss) > 1e-4 * loss) fail_msg("IC(1), lines: engine loss %.7g, loss from the assembled factor %.7g", (double)l->data[0], loss);
-  PDT(PetscMalloc1(np, &g0));
-  PDT(PdParamsZeroGrad(p));
-  PDT(PdTapeBackward(tape, l));
-  PDT(PetscArraycpy(g0, grad, np));
-  for (PetscInt i = 0; i < np; i++) {
-    const float save = data[i], h = 1e-2f;
-    double      lp, lm;
-    data[i] = save + h;
-    PDT(PdTapeReset(tape));
-    PDT(PdLearnedICLoss(model, tape, g, &l));
-    lp      = l->data[0];
-    data[i] = save - h;
-    PDT(PdTapeReset(tape));
-    PDT(PdLearnedICLoss(model, tape, g, &l));
-    lm      = l->data[0];
-    data[i] = save;
-    maxdiff = PetscMax(maxdiff, fabs((lp - lm) / (2 * h) - g0[i]));
-    maxg    = PetscMax(maxg, fabs(g0[i]));
-  }
+  PDT(PdtLearnedICGradCheck(model, tape, g, l, &maxdiff, &maxg));
   if (!(maxg > 1e-3)) fail_msg("IC(1), lines: parameter gradients all vanish (largest %g)", maxg);
   if (maxdiff > 2e-2 * maxg) fail_msg("IC(1), lines: parameter gradient off by %g (largest %g)", maxdiff, maxg);
-  PDT(PetscFree(g0));
   PDT(PetscFree5(xs, bs, x, y, z));
   PDT(PdTapeDestroy(&tape));
   PDT(PdICFactorDestroy(&f));

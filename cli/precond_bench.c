@@ -168,7 +168,7 @@ PetscErrorCode PdCommandPrecondBench(MPI_Comm comm, PdDict report)
 {
   char        model[PETSC_MAX_PATH_LEN] = "", dcdm[PETSC_MAX_PATH_LEN] = "", sor[PETSC_MAX_PATH_LEN] = "", *names[MAX_METHODS], desc[128], *files[64];
   PetscInt    res = 64, count = 100, seed = 1000, nm = MAX_METHODS, nomega = 0, iw = -1, nf = 64;
-  PetscBool   setf;
+  PetscBool   setf, setres = PETSC_FALSE, setcount = PETSC_FALSE;
   PdSystemList list = NULL;
   PetscReal   rtol = 1e-8;
   const PetscReal *omegas = NULL;
@@ -189,13 +189,18 @@ PetscErrorCode PdCommandPrecondBench(MPI_Comm comm, PdDict report)
   PetscCall(PetscOptionsString("-dcdm_model", "dcdm model (from pdeop precond train -type dcdm)", "", dcdm, dcdm, sizeof(dcdm), NULL));
   PetscCall(PetscOptionsString("-sor_model", "learned_sor starts from this bandit (from pdeop precond train -type learned_sor)", "", sor, sor, sizeof(sor), NULL));
   PetscCall(PdOptionsStringArray("-f", "The systems of these PETSc binary files instead of a family", "", files, &nf, &setf));
-  PetscCall(PdOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
-  PetscCall(PdOptionsInt("-count", "Systems in the sequence", "", count, &count, NULL));
+  PetscCall(PdOptionsInt("-res", "Grid nodes per side", "", res, &res, &setres));
+  PetscCall(PdOptionsInt("-count", "Systems in the sequence", "", count, &count, &setcount));
   PetscCall(PdOptionsInt("-seed", "Seed of the sequence (held out: training uses 0 by default)", "", seed, &seed, NULL));
   PetscCall(PdOptionsReal("-rtol", "Relative tolerance of CG", "", rtol, &rtol, NULL));
   PetscCall(PdOptionsStringArray("-methods", "Preconditioners to compare", "", names, &nm, &setm));
   PetscCall(PetscOptionsBool("-sor_hindsight", "With learned_sor: solve with every fixed omega too", "", hindsight, &hindsight, NULL));
   PetscOptionsEnd();
+  if (setf) { /* the family's options would be ignored: say so */
+    PetscBool setprob;
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-problem", &setprob));
+    PetscCheck(!setres && !setcount && !setprob, comm, PETSC_ERR_ARG_INCOMP, "%s describes a built-in family; with -f the systems are the files': leave it out", setres ? "-res" : setcount ? "-count" : "-problem");
+  }
   if (!setf) nf = 0;
   PetscCall(PdFamilyCreate(res, seed, &fam));
   if (!setf) PetscCall(PdFamilySetFromOptions(&fam));

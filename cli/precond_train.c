@@ -541,7 +541,7 @@ PetscErrorCode PdCommandPrecondTrain(MPI_Comm comm, PdDict report)
   char      type[64] = "learned_ic", out[PETSC_MAX_PATH_LEN] = "", logfile[PETSC_MAX_PATH_LEN] = "", *files[64];
   PetscInt  res = 64, count = 100, seed = 0, nf = 64;
   PetscReal fraction = 0.2;
-  PetscBool help, setlog, setf, setfrac;
+  PetscBool help, setlog, setf, setfrac, setres = PETSC_FALSE, setcount = PETSC_FALSE;
   PdFamily  fam;
   Systems   sy = {NULL, NULL, 0, 0};
 
@@ -550,12 +550,17 @@ PetscErrorCode PdCommandPrecondTrain(MPI_Comm comm, PdDict report)
   PetscCall(PetscOptionsString("-type", "learned_ic, dcdm or learned_sor", "", type, type, sizeof(type), NULL));
   PetscCall(PdOptionsStringArray("-f", "Train on the systems of these PETSc binary files instead of a family (learned_ic, learned_sor)", "", files, &nf, &setf));
   PetscCall(PdOptionsReal("-validation_fraction", "With -f: share of the systems (the last ones) held out for validation and the final check", "", fraction, &fraction, &setfrac));
-  PetscCall(PdOptionsInt("-res", "Grid nodes per side", "", res, &res, NULL));
-  PetscCall(PdOptionsInt("-count", "Systems in the training family", "", count, &count, NULL));
+  PetscCall(PdOptionsInt("-res", "Grid nodes per side", "", res, &res, &setres));
+  PetscCall(PdOptionsInt("-count", "Systems in the training family", "", count, &count, &setcount));
   PetscCall(PdOptionsInt("-seed", "Seed of the family and of the network", "", seed, &seed, NULL));
   PetscCall(PetscOptionsString("-o", "Model file to write (HDF5; learned_sor: the bandit's PETSc binary state)", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-log", "CSV loss curve", "", logfile, logfile, sizeof(logfile), &setlog));
   PetscOptionsEnd();
+  if (setf) { /* the family's options would be ignored: say so */
+    PetscBool setprob;
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-problem", &setprob));
+    PetscCheck(!setres && !setcount && !setprob, comm, PETSC_ERR_ARG_INCOMP, "%s describes a built-in family; with -f the systems are the files': leave it out", setres ? "-res" : setcount ? "-count" : "-problem");
+  }
   if (!setf) nf = 0;
   PetscCall(PdFamilyCreate(res, seed, &fam));
   if (!setf) PetscCall(PdFamilySetFromOptions(&fam));

@@ -60,6 +60,8 @@ cmp -s keep.petsc norhs.petsc && ok "-f a,b: the second file unchanged" || bad "
 cp ic.h5 notsys.h5
 expect_fail "-pc_learned_collect into a file that is not one of systems (an HDF5 model)" "is not a PETSc binary file of systems" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_ic -pc_learned_collect notsys.h5
 cmp -s notsys.h5 ic.h5 && ok "-pc_learned_collect: the other file unchanged" || bad "-pc_learned_collect extended a file that holds no systems"
+expect_fail "precond train -f with a family's -count" "-count describes a built-in family" $P precond train -type learned_ic -f three.petsc -count 5 -o x.h5
+expect_fail "precond bench -f with a family's -res" "-res describes a built-in family" $P precond bench -f held.petsc -model ic.h5 -res 33
 mkdir -p sysdir
 expect_fail "precond bench -f of a directory" "Cannot open 'sysdir': it is a directory" $P precond bench -f sysdir -model ic.h5
 expect_fail "-pc_learned_collect may not overwrite the -f input" "never writes over" $P solve -f col.petsc -ksp_type cg -pc_type learned_ic -pc_learned_collect col.petsc

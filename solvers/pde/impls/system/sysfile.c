@@ -256,7 +256,7 @@ PetscErrorCode PdSystemFileAppend(const char file[], Mat A, Vec b)
     unsigned char h[4];
     size_t        got = f ? fread(h, 1, 4, f) : 0;
     if (f) fclose(f);
-    bad = got > 0 && (got < 4 || ((int)h[0] << 24 | (int)h[1] << 16 | (int)h[2] << 8 | (int)h[3]) != MAT_FILE_CLASSID);
+    bad = got > 0 && (got < 4 || ((unsigned)h[0] << 24 | (unsigned)h[1] << 16 | (unsigned)h[2] << 8 | (unsigned)h[3]) != (unsigned)MAT_FILE_CLASSID);
   }
   PetscCallMPI(MPI_Bcast(&bad, 1, MPI_INT, 0, comm));
   PetscCheck(!bad, comm, PETSC_ERR_FILE_UNEXPECTED, "'%s' exists and is not a PETSc binary file of systems (it does not begin with a matrix): systems are appended only to such a file; give another", file);

@@ -3,7 +3,8 @@
 # problems on the unit ball, d = 100 ... 100,000) with `pdeop pinn -protocol stde`: one run per
 # problem x d x seed (the paper's metric, the minimum test error over the evaluations every 1,000
 # steps), then a table of mean +- std over the seeds beside the paper's numbers and the iterations
-# per second against the paper's A100. Resumable: a run whose report exists is not run again.
+# per second against the paper's A100. Resumable: a run whose report exists is not run again, and a run
+# stopped part-way continues from its last checkpoint (every 500 steps).
 # Usage: bench/stde_paper.sh [-p "problems"] [-d "dims"] [-s seeds] [-x "pdeop options"] [-t tag]
 #                            [-j parallel runs] [-n] [build dir, default build/]
 #   problems: two-body-poisson two-body-allen-cahn two-body-sine-gordon three-body-allen-cahn
@@ -46,13 +47,16 @@ paper_its() { [ "$1" = two-body-poisson ] && echo "2020 1649 585 282" || echo "-
 col() { case "$1" in 100) echo 1 ;; 1000) echo 2 ;; 10000) echo 3 ;; 100000) echo 4 ;; *) echo 0 ;; esac; }
 pick() { [ "$2" -ge 1 ] && echo "$1" | cut -d' ' -f"$2" || echo -; }
 
-run() { # problem d seed
-  local f="$out/$1-d$2-s$3.json" sol="${1%%-*}-body" pde="${1#*-body-}"
-  [ -s "$f" ] && return 0
-  echo "run: $1 d=$2 seed=$3 $extra" >&2
+run() { # problem d seed; a checkpoint every 500 steps (pinn -resume continues it exactly), so a run
+  # stopped part-way (a session's end) goes on from there when the script is run again
+  local name="$out/$1-d$2-s$3" sol="${1%%-*}-body" pde="${1#*-body-}" again=()
+  [ -s "$name.json" ] && return 0
+  [ -s "$name.ck.h5" ] && again=(-resume "$name.ck.h5")
+  echo "run: $1 d=$2 seed=$3 $extra ${again[*]}" >&2
   # shellcheck disable=SC2086
-  nice "$P" pinn -protocol stde -solution "$sol" -pde "$pde" -dim "$2" -seed "$3" $extra -report "$f.part" -quiet >"$out/$1-d$2-s$3.log" 2>&1 &&
-    mv "$f.part" "$f" || echo "stde_paper.sh: $1 d=$2 seed=$3 failed, see $out/$1-d$2-s$3.log" >&2
+  nice "$P" pinn -protocol stde -solution "$sol" -pde "$pde" -dim "$2" -seed "$3" $extra -checkpoint_every 500 -o "$name.ck.h5" \
+    "${again[@]}" -report "$name.json.part" -quiet >>"$name.log" 2>&1 &&
+    mv "$name.json.part" "$name.json" && rm -f "$name.ck.h5" || echo "stde_paper.sh: $1 d=$2 seed=$3 failed, see $name.log" >&2
 }
 
 if [ "$norun" = 0 ]; then

@@ -49,3 +49,16 @@ bench_machine() {
 bench_load() { awk '{ split($4, r, "/"); printf "%s (1 min), %s (5 min), %d running", $1, $2, r[1] - 1 }' /proc/loadavg; }
 # bench_idle: whether the machine is idle enough for a speed-up of ranks to mean anything
 bench_idle() { awk -v c="$(getconf _NPROCESSORS_ONLN)" '{ print ($1 < 0.5 * c) ? "idle enough (1-min load below half the cores)" : "NOT idle (other jobs): the 2-rank speed-up below measures the load, not the code" }' /proc/loadavg; }
+
+# the training and held-out files of one family of systems written by bench_write_systems:
+# OUTDIR/TAG.train.petsc (systems 0..NTRAIN-1) and OUTDIR/TAG.held.petsc (systems 1000.. of the same
+# seed, 11); a file that exists is kept. Usage: bench_family_files WRITER OUTDIR TAG KIND N NTRAIN NHELD
+bench_family_files() {
+  local writer=$1 dir=$2 tag=$3 kind=$4 n=$5 ntrain=$6 nheld=$7 part f args
+  for part in train held; do
+    f="$dir/$tag.$part.petsc"
+    [ $part = train ] && args="-count $ntrain" || args="-count $nheld -first 1000"
+    # shellcheck disable=SC2086
+    if [ ! -s "$f" ]; then rm -f "$f.tmp"; "$writer" -kind "$kind" -n "$n" $args -seed 11 -o "$f.tmp" && mv "$f.tmp" "$f"; fi
+  done
+}

@@ -19,12 +19,7 @@ mkdir -p "$out"
 bench_machine
 for kind in aniso iid; do
   tag="${kind}_${n}"
-  # the files: training systems 0..ntrain-1, held-out systems 1000.. of the same seed
-  for part in train held; do
-    f="$out/$tag.$part.petsc"
-    [ $part = train ] && args="-count $ntrain" || args="-count $nheld -first 1000"
-    if [ ! -s "$f" ]; then rm -f "$f.tmp"; "$writer" -kind $kind -n $n $args -seed 11 -o "$f.tmp" && mv "$f.tmp" "$f"; fi
-  done
+  bench_family_files "$writer" "$out" "$tag" "$kind" "$n" "$ntrain" "$nheld"
   [ -s "$out/$tag.h5" ] || "$pdeop" precond train -type learned_ic -f "$out/$tag.train.petsc" -o "$out/$tag.h5" -report "$out/$tag.train.json" -quiet >/dev/null 2>&1
   [ -s "$out/$tag.bench_none.json" ] || "$pdeop" precond bench -f "$out/$tag.held.petsc" -model "$out/$tag.h5" -learned_ic_pc_learned_ic_fallback none -report "$out/$tag.bench_none.json" >/dev/null 2>&1
   [ -s "$out/$tag.bench_trial.json" ] || "$pdeop" precond bench -f "$out/$tag.held.petsc" -model "$out/$tag.h5" -methods icc,learned_ic -report "$out/$tag.bench_trial.json" >/dev/null 2>"$out/$tag.trial.err"

@@ -21,11 +21,7 @@ patterns=("ic0:" "ic1lines:-ic_levels 1 -ic_ordering lines")
 runs=("none:-learned_ic_pc_learned_ic_fallback none" "trial:" "every1:-learned_ic_pc_learned_ic_trial_every 1")
 for kind in aniso iid; do
   tag="${kind}_${n}"
-  for part in train held; do
-    f="$out/$tag.$part.petsc"
-    [ $part = train ] && args="-count $ntrain" || args="-count $nheld -first 1000"
-    if [ ! -s "$f" ]; then rm -f "$f.tmp"; "$writer" -kind $kind -n $n $args -seed 11 -o "$f.tmp" && mv "$f.tmp" "$f"; fi
-  done
+  bench_family_files "$writer" "$out" "$tag" "$kind" "$n" "$ntrain" "$nheld"
   for p in "${patterns[@]}"; do
     pt="${p%%:*}" popts="${p#*:}"
     m="$out/$tag.$pt"

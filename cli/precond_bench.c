@@ -196,14 +196,8 @@ PetscErrorCode PdCommandPrecondBench(MPI_Comm comm, PdDict report)
   PetscCall(PdOptionsStringArray("-methods", "Preconditioners to compare", "", names, &nm, &setm));
   PetscCall(PetscOptionsBool("-sor_hindsight", "With learned_sor: solve with every fixed omega too", "", hindsight, &hindsight, NULL));
   PetscOptionsEnd();
-  if (setf) { /* the family's options would be ignored: say so */
-    PetscBool setprob;
-    PetscCall(PetscOptionsHasName(NULL, NULL, "-problem", &setprob));
-    PetscCheck(!setres && !setcount && !setprob, comm, PETSC_ERR_ARG_INCOMP, "%s describes a built-in family; with -f the systems are the files': leave it out", setres ? "-res" : setcount ? "-count" : "-problem");
-  }
   if (!setf) nf = 0;
-  PetscCall(PdFamilyCreate(res, seed, &fam));
-  if (!setf) PetscCall(PdFamilySetFromOptions(&fam));
+  PetscCall(PdCommandPrecondFamily(comm, setf, setres, setcount, res, seed, &fam));
   PetscCall(PdOptionsHelp(&help));
   if (help) {
     for (PetscInt i = 0; setm && i < nm; i++) PetscCall(PetscFree(names[i]));

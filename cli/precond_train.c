@@ -556,14 +556,8 @@ PetscErrorCode PdCommandPrecondTrain(MPI_Comm comm, PdDict report)
   PetscCall(PetscOptionsString("-o", "Model file to write (HDF5; learned_sor: the bandit's PETSc binary state)", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-log", "CSV loss curve", "", logfile, logfile, sizeof(logfile), &setlog));
   PetscOptionsEnd();
-  if (setf) { /* the family's options would be ignored: say so */
-    PetscBool setprob;
-    PetscCall(PetscOptionsHasName(NULL, NULL, "-problem", &setprob));
-    PetscCheck(!setres && !setcount && !setprob, comm, PETSC_ERR_ARG_INCOMP, "%s describes a built-in family; with -f the systems are the files': leave it out", setres ? "-res" : setcount ? "-count" : "-problem");
-  }
   if (!setf) nf = 0;
-  PetscCall(PdFamilyCreate(res, seed, &fam));
-  if (!setf) PetscCall(PdFamilySetFromOptions(&fam));
+  PetscCall(PdCommandPrecondFamily(comm, setf, setres, setcount, res, seed, &fam));
   PetscCall(PdOptionsHelp(&help));
   sy.fam = setf ? NULL : &fam;
   if (help) { /* list the chosen type's options too (-type dcdm -help for dcdm's) */

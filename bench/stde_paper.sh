@@ -32,8 +32,16 @@ out="$root/bench/out/stde_paper/$tag"
 mkdir -p "$out"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-# the paper's STDE (|J| = 16) relative L2 errors at d = 100, 1K, 10K, 100K, and its it/s on an A100
+# the paper's STDE relative L2 errors at d = 100, 1K, 10K, 100K, and its it/s on an A100: |J| = 16
+# directions, or with -x "... -stde_dirs 100" the paper's |J| = 100 row (two-body Allen-Cahn only)
+dirs=$(echo " $extra " | sed -n 's/.* -stde_dirs \([0-9]*\) .*/\1/p')
+dirs=${dirs:-16}
 paper() {
+  if [ "$dirs" = 100 ]; then
+    case "$1" in two-body-allen-cahn) echo "1.03e-2 6.21e-4 3.45e-3 2.59e-3" ;; *) echo "- - - -" ;; esac
+    return
+  fi
+  [ "$dirs" = 16 ] || { echo "- - - -"; return; }
   case "$1" in
   two-body-poisson) echo "3.50e-3 4.91e-4 4.70e-3 3.49e-3" ;;
   two-body-allen-cahn) echo "1.89e-2 7.07e-4 8.33e-4 1.50e-3" ;;
@@ -43,7 +51,20 @@ paper() {
   *) echo "stde_paper.sh: unknown problem '$1'" >&2; exit 1 ;;
   esac
 }
-paper_its() { [ "$1" = two-body-poisson ] && echo "2020 1649 585 282" || echo "- - - -"; }
+paper_its() {
+  if [ "$dirs" = 100 ]; then
+    case "$1" in two-body-allen-cahn) echo "1035 1054 454 157" ;; *) echo "- - - -" ;; esac
+    return
+  fi
+  [ "$dirs" = 16 ] || { echo "- - - -"; return; }
+  case "$1" in
+  two-body-poisson) echo "2020 1649 585 282" ;;
+  two-body-allen-cahn) echo "1834 1559 588 283" ;;
+  two-body-sine-gordon) echo "1926 1467 566 279" ;;
+  three-body-allen-cahn) echo "1939 1840 1292 357" ;;
+  three-body-poisson) echo "1991 1872 1276 364" ;;
+  esac
+}
 col() { case "$1" in 100) echo 1 ;; 1000) echo 2 ;; 10000) echo 3 ;; 100000) echo 4 ;; *) echo 0 ;; esac; }
 pick() { [ "$2" -ge 1 ] && echo "$1" | cut -d' ' -f"$2" || echo -; }
 
@@ -69,7 +90,7 @@ fi
 
 echo "pdeop pinn -protocol stde $extra ($tag): the minimum relative L2 error over the evaluations every 1,000 steps, mean +- std (n - 1) over the seeds"
 echo
-echo "| problem | d | paper (STDE, 16) | pdeop | seeds | final rel_l2 (mean) | s/iter wall | s/iter CPU | paper it/s (A100) | pdeop it/s (wall) | A100 / pdeop (wall) | A100 / pdeop (CPU) |"
+echo "| problem | d | paper (STDE, $dirs) | pdeop | seeds | final rel_l2 (mean) | s/iter wall | s/iter CPU | paper it/s (A100) | pdeop it/s (wall) | A100 / pdeop (wall) | A100 / pdeop (CPU) |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for p in $problems; do for d in $dims; do
   c="$(col "$d")"

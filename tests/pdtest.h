@@ -139,8 +139,12 @@ static inline PetscErrorCode PdtKSPSolve(Mat A, Vec b, Vec x, DM dm, KSPType ksp
     PetscCall(PetscSNPrintf(name, sizeof(name), "-t_%s", option));
     PetscCall(KSPSetOptionsPrefix(ksp, "t_"));
     PetscCall(PetscOptionsSetValue(NULL, name, model));
-    PetscCall(KSPSetFromOptions(ksp));
+    ierr = KSPSetFromOptions(ksp); /* a model that cannot be read fails here */
     PetscCall(PetscOptionsClearValue(NULL, name));
+    if (ierr) {
+      PetscCall(KSPDestroy(&ksp));
+      PetscCall(ierr);
+    }
   }
   ierr = KSPSolve(ksp, b, x);
   if (!ierr) {

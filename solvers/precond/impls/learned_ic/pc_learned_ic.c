@@ -443,10 +443,24 @@ static PetscErrorCode PCSetFromOptions_LearnedIC(PC pc, PetscOptionItems *PetscO
   PetscCall(PdOptionsEnum("-pc_learned_ic_fallback", "At set-up, run ICC(0) instead when a short trial finds it better (icc) or never (none)", "PCLEARNEDIC", PCLearnedICFallbacks, (PetscEnum)ic->fallback, (PetscEnum *)&ic->fallback, NULL));
   PetscCall(PdOptionsInt("-pc_learned_ic_trial_its", "CG steps of the trial with each preconditioner (Lanczos estimates of the condition numbers)", "PCLEARNEDIC", ic->trial_its, &ic->trial_its, NULL));
   PetscCheck(ic->trial_its >= 1, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "-pc_learned_ic_trial_its must be at least 1, got %" PetscInt_FMT, ic->trial_its);
+  if (ic->file[0] && !ic->model) { /* so that -help shows its pattern; a file that cannot be read is reported at set-up */
+    PetscErrorCode ierr;
+
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+    ierr = LoadModel(ic->file, &ic->model);
+    PetscCall(PetscPopErrorHandler());
+    if (ierr) PetscCall(NOpDestroy(&ic->model));
+  }
   {
-    PetscInt  ord = ic->ordering < 0 ? 0 : ic->ordering;
+    PetscInt  mlev = 0, mord = 0, lev, ord;
     PetscBool set;
-    PetscCall(PdOptionsInt("-pc_learned_ic_levels", "The factor's pattern IC(k) the model was trained on (default: the model's; another is an error)", "PCLEARNEDIC", ic->levels, &ic->levels, NULL));
+
+    if (ic->model) PetscCall(NOpLearnedICGetPattern(ic->model, &mlev, &mord));
+    lev = ic->levels < 0 ? mlev : ic->levels;
+    ord = ic->ordering < 0 ? mord : ic->ordering;
+    PetscCall(PdOptionsInt("-pc_learned_ic_levels", "The factor's pattern IC(k) the model was trained on (default: the model's; another is an error)", "PCLEARNEDIC", lev, &lev, &set));
+    PetscCheck(!set || (lev >= 0 && lev <= 2), PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "-pc_learned_ic_levels must be in [0, 2], got %" PetscInt_FMT, lev);
+    if (set) ic->levels = lev;
     PetscCall(PetscOptionsEList("-pc_learned_ic_ordering", "The ordering of the factor's pattern the model was trained on (default: the model's; another is an error)", "PCLEARNEDIC", PdICOrderings, 2, PdICOrderings[ord], &ord, &set));
     if (set) ic->ordering = ord;
   }

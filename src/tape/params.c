@@ -211,10 +211,13 @@ PetscErrorCode PdParamsAllreduceGrad(PdParams params, float scale)
 
 PetscErrorCode PdParamsGradNorm(PdParams params, double *norm)
 {
-  double s = 0;
+  const float *g = params->grad;
+  double       s = 0;
 
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < params->size; i++) s += (double)params->grad[i] * (double)params->grad[i];
+  /* in double, in vector lanes (a serial sum cost as much as an Adam step at 12.8M parameters) */
+  _Pragma("omp simd reduction(+ : s)")
+  for (PetscInt i = 0; i < params->size; i++) s += (double)g[i] * (double)g[i];
   *norm = PetscSqrtReal(s);
   PetscFunctionReturn(0);
 }

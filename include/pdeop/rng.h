@@ -32,6 +32,7 @@ typedef enum {
 
 PETSC_EXTERN PetscErrorCode PdRngSeed(PdRng *, uint64_t seed, uint64_t stream);
 PETSC_EXTERN uint64_t       PdRngNext(PdRng *);
+PETSC_EXTERN void           PdRngFillBits(PdRng *, PetscInt, uint64_t[]); /* n outputs of PdRngNext */
 PETSC_EXTERN double         PdRngUniform(PdRng *);  /* [0,1) */
 PETSC_EXTERN double         PdRngNormal(PdRng *);   /* N(0,1) */
 PETSC_EXTERN PetscInt       PdRngInt(PdRng *, PetscInt n); /* uniform in 0..n-1 */

@@ -533,15 +533,17 @@ PD_CLONES static void BoxMuller(PetscInt m, float *u1, float *u2, float *rad)
 PetscErrorCode PdJetFillNormal(PdRng *rng, PetscInt n, float x[])
 {
   enum { CH = 256 };
-  float u1[CH], u2[CH], rad[CH];
+  float    u1[CH], u2[CH], rad[CH];
+  uint64_t r[CH];
 
   PetscFunctionBegin;
   for (PetscInt i0 = 0; i0 < n; i0 += 2 * CH) {
     PetscInt m = PetscMin(CH, (n - i0 + 1) / 2);
+    PdRngFillBits(rng, m, r);
+    _Pragma("omp simd")
     for (PetscInt k = 0; k < m; k++) {
-      uint64_t r = PdRngNext(rng);
-      u1[k]      = (float)((r >> 40) + 1) * 0x1.0p-24f; /* (0, 1] */
-      u2[k]      = (float)((r >> 16) & 0xffffff) * 0x1.0p-24f;
+      u1[k] = (float)((r[k] >> 40) + 1) * 0x1.0p-24f; /* (0, 1] */
+      u2[k] = (float)((r[k] >> 16) & 0xffffff) * 0x1.0p-24f;
     }
     BoxMuller(m, u1, u2, rad);
     for (PetscInt k = 0; k < m; k++) {

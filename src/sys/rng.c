@@ -40,6 +40,26 @@ uint64_t PdRngNext(PdRng *rng)
   return result;
 }
 
+/*@ PdRngFillBits - the next n outputs of PdRngNext, with the state in registers (a call per output
+  cost as much as the Box-Muller transform of PdJetFillNormal) @*/
+void PdRngFillBits(PdRng *rng, PetscInt n, uint64_t out[])
+{
+  uint64_t s0 = rng->s[0], s1 = rng->s[1], s2 = rng->s[2], s3 = rng->s[3];
+
+  for (PetscInt i = 0; i < n; i++) {
+    const uint64_t t = s1 << 17;
+
+    out[i] = Rotl(s1 * 5, 7) * 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = Rotl(s3, 45);
+  }
+  rng->s[0] = s0, rng->s[1] = s1, rng->s[2] = s2, rng->s[3] = s3;
+}
+
 /* uniform in [0,1) with 53 random bits */
 double PdRngUniform(PdRng *rng)
 {

@@ -69,15 +69,19 @@ col() { case "$1" in 100) echo 1 ;; 1000) echo 2 ;; 10000) echo 3 ;; 100000) ech
 pick() { [ "$2" -ge 1 ] && echo "$1" | cut -d' ' -f"$2" || echo -; }
 
 run() { # problem d seed; a checkpoint every 500 steps (pinn -resume continues it exactly), so a run
-  # stopped part-way (a session's end) goes on from there when the script is run again
-  local name="$out/$1-d$2-s$3" sol="${1%%-*}-body" pde="${1#*-body-}" again=()
+  # stopped part-way (killed) goes on from there when the script is run again; a lock (flock, freed
+  # when its holder exits) lets two invocations of the script share the work without running a run twice
+  local name="$out/$1-d$2-s$3" sol="${1%%-*}-body" pde="${1#*-body-}" again=() lock
+  [ -s "$name.json" ] && return 0
+  exec {lock}>"$name.lock"
+  flock -n "$lock" || { echo "skip: $1 d=$2 seed=$3 runs in another process" >&2; return 0; }
   [ -s "$name.json" ] && return 0
   [ -s "$name.ck.h5" ] && again=(-resume "$name.ck.h5")
   echo "run: $1 d=$2 seed=$3 $extra ${again[*]}" >&2
   # shellcheck disable=SC2086
   nice "$P" pinn -protocol stde -solution "$sol" -pde "$pde" -dim "$2" -seed "$3" $extra -checkpoint_every 500 -o "$name.ck.h5" \
     "${again[@]}" -report "$name.json.part" -quiet >>"$name.log" 2>&1 &&
-    mv "$name.json.part" "$name.json" && rm -f "$name.ck.h5" || echo "stde_paper.sh: $1 d=$2 seed=$3 failed, see $name.log" >&2
+    mv "$name.json.part" "$name.json" && rm -f "$name.ck.h5" "$name.lock" || echo "stde_paper.sh: $1 d=$2 seed=$3 failed, see $name.log" >&2
 }
 
 if [ "$norun" = 0 ]; then

@@ -63,6 +63,54 @@ static void test_exact_laplacians(void **state)
   }
 }
 
+/* -pinn_rhs reference-code: the STDE reference code's three-body "Laplacian" written out as that code
+   builds it (per coordinate j, D_j = sum of the e_i = c_i exp(x_i x_{i+1} x_{i+2}) whose triple holds j,
+   used as both first and second derivative of s; then sum_j (u1 D_j + 2 (-2 x_j) D_j) - 2 d s), and it
+   differs from the true Laplacian (which test_exact_laplacians checks against finite differences);
+   the two-body solution refuses it */
+static void test_reference_code_rhs(void **state)
+{
+  const PetscInt d = 7, n = 3;
+  PdPinn         p, q;
+  PdRng          rng;
+  float          x[21];
+  double         u[3], lap[3], ut[3], lapt[3];
+  const double  *c;
+  PetscInt       nc;
+
+  PDT(PdPinnCreate(PETSC_COMM_SELF, &p));
+  PDT(PdPinnSetProblem(p, PD_PINN_POISSON, PD_PINN_THREE_BODY, d, 5));
+  PDT(PdPinnSetRHS(p, PD_PINN_RHS_REFERENCE_CODE));
+  PDT(PdPinnCreate(PETSC_COMM_SELF, &q));
+  PDT(PdPinnSetProblem(q, PD_PINN_POISSON, PD_PINN_THREE_BODY, d, 5));
+  PDT(PdPinnGetCoefficients(p, &nc, &c));
+  PdRngSeed(&rng, 4, 4);
+  PDT(PdPinnSampleBall(&rng, n, d, PETSC_FALSE, x));
+  PDT(PdPinnExactSolution(p, n, x, u, lap));
+  PDT(PdPinnExactSolution(q, n, x, ut, lapt));
+  for (PetscInt k = 0; k < n; k++) {
+    const float *xk = x + k * d;
+    double       D[7] = {0}, s = 0, u1 = 1, ff = 0;
+    for (PetscInt j = 0; j < d; j++) u1 -= (double)xk[j] * xk[j];
+    for (PetscInt i = 0; i + 2 < d; i++) {
+      double e = c[i] * exp((double)xk[i] * xk[i + 1] * xk[i + 2]);
+      s += e;
+      D[i] += e, D[i + 1] += e, D[i + 2] += e;
+    }
+    for (PetscInt j = 0; j < d; j++) ff += u1 * D[j] + 2 * (-2 * (double)xk[j]) * D[j] - 2 * s;
+    PDT_CLOSE(u[k], ut[k], 1e-12 * (1 + fabs(ut[k]))); /* the solution is the same */
+    PDT_CLOSE(lap[k], ff, 1e-5 * (1 + fabs(ff)));
+    assert_true(fabs(lap[k] - lapt[k]) > 1e-3 * (1 + fabs(lapt[k])));
+  }
+  PDT(PdPinnDestroy(&q));
+  PDT(PdPinnDestroy(&p));
+  PDT(PdPinnCreate(PETSC_COMM_SELF, &p));
+  PDT(PdPinnSetProblem(p, PD_PINN_POISSON, PD_PINN_TWO_BODY, d, 5));
+  PDT_FAILS(PdPinnSetRHS(p, PD_PINN_RHS_REFERENCE_CODE));
+  PDT_ERRMSG_HAS("-solution three-body");
+  PDT(PdPinnDestroy(&p));
+}
+
 /* the sampling of the STDE paper: a Gaussian direction and a radius uniform in [0, 1] */
 static void test_ball_sampling(void **state)
 {
@@ -471,6 +519,7 @@ static void test_option_errors(void **state)
 
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_exact_laplacians),
+  cmocka_unit_test(test_reference_code_rhs),
   cmocka_unit_test(test_ball_sampling),
   cmocka_unit_test(test_chunked_gradient),
   cmocka_unit_test(test_train_and_checkpoint),

@@ -16,11 +16,16 @@ typedef enum { PD_PINN_INIT_GLOROT, PD_PINN_INIT_KAIMING } PdPinnInit;
 /* A set of defaults: pdeop's own, or the STDE paper's protocol (3 hidden layers, Kaiming-uniform,
    evaluation every 1,000 steps) */
 typedef enum { PD_PINN_PROTOCOL_DEFAULT, PD_PINN_PROTOCOL_STDE } PdPinnProtocol;
+/* The right-hand side g: from the exact solution's Laplacian, or (three-body only) the STDE reference
+   code's expression, which drops the chain-rule factors of d/dx_j exp(x_i x_{i+1} x_{i+2}): its g is not
+   L u*, so a network trained on it converges to another function; for comparing with the paper */
+typedef enum { PD_PINN_RHS_EXACT, PD_PINN_RHS_REFERENCE_CODE } PdPinnRHSType;
 PETSC_EXTERN const char *const PdPinnPDEs[];
 PETSC_EXTERN const char *const PdPinnSolutions[];
 PETSC_EXTERN const char *const PdPinnBoundaries[];
 PETSC_EXTERN const char *const PdPinnInits[];
 PETSC_EXTERN const char *const PdPinnProtocols[];
+PETSC_EXTERN const char *const PdPinnRHSTypes[];
 
 typedef struct _n_PdPinn *PdPinn;
 
@@ -35,7 +40,7 @@ PETSC_EXTERN PetscErrorCode PdPinnSetProblemSeed(PdPinn, PetscInt64);
 /* Options: -protocol default|stde (read first: it sets the defaults of the others) -pde -solution
    -dim -seed -pinn_problem_seed -estimator exact|sdgd|stde -stde_dist sparse|rademacher|gaussian -stde_dirs V -batch B
    -iters N -boundary hard|penalty -boundary_weight -boundary_batch -test_points -eval_every
-   -jet_max_rows -pinn_init glorot-uniform|kaiming-uniform, the mlp's (-mlp_width 128 -mlp_depth 4
+   -jet_max_rows -pinn_init glorot-uniform|kaiming-uniform -pinn_rhs exact|reference-code, the mlp's (-mlp_width 128 -mlp_depth 4
    -mlp_activation tanh) and the optimizer's (Adam, -lr 1e-3, -lr_schedule linear to 0 over the
    iterations). Builds the model. */
 PETSC_EXTERN PetscErrorCode PdPinnSetFromOptions(PdPinn);
@@ -44,6 +49,8 @@ PETSC_EXTERN PetscErrorCode PdPinnSetFromOptions(PdPinn);
 PETSC_EXTERN PetscErrorCode PdPinnSetProtocol(PdPinn, PdPinnProtocol);
 PETSC_EXTERN PetscErrorCode PdPinnSetInit(PdPinn, PdPinnInit);
 PETSC_EXTERN PetscErrorCode PdPinnSetEvalEvery(PdPinn, PetscInt);
+/* The right-hand side (option -pinn_rhs exact|reference-code; reference-code needs the three-body solution) */
+PETSC_EXTERN PetscErrorCode PdPinnSetRHS(PdPinn, PdPinnRHSType);
 /* The smallest relative L2 error over the evaluations on the run's test set (every -eval_every steps
    and each PdPinnEvaluate(pinn, 0)) and the iteration it was reached at; -1 and 0 if none yet */
 PETSC_EXTERN PetscErrorCode PdPinnGetErrorMin(PdPinn, double *, PetscInt *);
@@ -74,7 +81,8 @@ PETSC_EXTERN PetscErrorCode PdPinnIsCheckpoint(MPI_Comm, const char[], PetscBool
 PETSC_EXTERN PetscErrorCode PdPinnPredict(PdPinn, PetscInt, const float[], float[]);
 /* The training's Laplacian estimate of u at n points, averaged over draws of the directions */
 PETSC_EXTERN PetscErrorCode PdPinnLaplacianEstimate(PdPinn, PetscInt, const float[], PetscInt, PdRng *, double[]);
-/* The exact solution u* and its Laplacian at n points (closed forms) */
+/* The exact solution u* and its Laplacian at n points (closed forms; with PD_PINN_RHS_REFERENCE_CODE
+   the reference code's three-body expression in place of the Laplacian, the one g is made from) */
 PETSC_EXTERN PetscErrorCode PdPinnExactSolution(PdPinn, PetscInt, const float[], double[], double[]);
 PETSC_EXTERN PetscErrorCode PdPinnGetCoefficients(PdPinn, PetscInt *, const double **);
 PETSC_EXTERN PetscErrorCode PdPinnGetDimension(PdPinn, PetscInt *);

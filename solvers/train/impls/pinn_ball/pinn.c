@@ -11,6 +11,7 @@ const char *const PdPinnSolutions[]  = {"two-body", "three-body", "PdPinnSolutio
 const char *const PdPinnBoundaries[] = {"hard", "penalty", "PdPinnBoundary", "PD_PINN_", NULL};
 const char *const PdPinnInits[]      = {"glorot-uniform", "kaiming-uniform", "PdPinnInit", "PD_PINN_INIT_", NULL};
 const char *const PdPinnProtocols[]  = {"default", "stde", "PdPinnProtocol", "PD_PINN_PROTOCOL_", NULL};
+const char *const PdPinnRHSTypes[]   = {"exact", "reference-code", "PdPinnRHSType", "PD_PINN_RHS_", NULL};
 
 PetscErrorCode PdPinnCreate(MPI_Comm comm, PdPinn *pinn)
 {
@@ -63,6 +64,7 @@ PetscErrorCode PdPinnCheckProblem(PdPinn p)
   PetscFunctionBegin;
   PetscCheck(p->d >= (p->sol == PD_PINN_TWO_BODY ? 2 : 3), p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be at least %d for the %s solution, got %" PetscInt_FMT, p->sol == PD_PINN_TWO_BODY ? 2 : 3, PdPinnSolutions[p->sol], p->d);
   PetscCheck(p->d <= 100000000, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be at most 1e8, got %" PetscInt_FMT, p->d);
+  PetscCheck(p->rhs == PD_PINN_RHS_EXACT || p->sol == PD_PINN_THREE_BODY, p->comm, PETSC_ERR_ARG_INCOMP, "-pinn_rhs reference-code changes only the three-body right-hand side (the reference code's two-body one is exact): give -solution three-body");
   PetscFunctionReturn(0);
 }
 
@@ -169,6 +171,18 @@ PetscErrorCode PdPinnSetInit(PdPinn p, PdPinnInit init)
   PetscFunctionReturn(0);
 }
 
+/*@ PdPinnSetRHS - the right-hand side: from the exact Laplacian, or the STDE reference code's three-body
+  expression (before PdPinnSetUp; see PdPinnRHSType) @*/
+PetscErrorCode PdPinnSetRHS(PdPinn p, PdPinnRHSType rhs)
+{
+  PetscFunctionBegin;
+  PetscCheck(rhs == PD_PINN_RHS_EXACT || rhs == PD_PINN_RHS_REFERENCE_CODE, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "Unknown PdPinnRHSType %d", (int)rhs);
+  PetscCheck(!p->setup, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the right-hand side before PdPinnSetUp");
+  PetscCheck(rhs == PD_PINN_RHS_EXACT || p->sol == PD_PINN_THREE_BODY, p->comm, PETSC_ERR_ARG_INCOMP, "-pinn_rhs reference-code changes only the three-body right-hand side (the reference code's two-body one is exact): give -solution three-body");
+  p->rhs = rhs;
+  PetscFunctionReturn(0);
+}
+
 /*@ PdPinnSetEvalEvery - the test error every n training steps (0: only when PdPinnEvaluate is called) @*/
 PetscErrorCode PdPinnSetEvalEvery(PdPinn p, PetscInt n)
 {
@@ -235,13 +249,21 @@ PD_CLONES void PdPinnExactPoint(PdPinn p, const float *x, double *u, double *lap
       ls += (double)(c[i] * (-st[i] * (a * a + b * b) - ct[i] * (x[i + 1] * cx[i] + cx[i + 1])));
       xg += (double)(c[i] * ct[i] * (x[i] * a + x[i + 1] * b));
     }
-  } else {
+  } else if (p->rhs == PD_PINN_RHS_EXACT) {
     _Pragma("omp simd reduction(+:s, ls, xg)")
     for (PetscInt i = 0; i < d - 2; i++) {
       float p01 = x[i] * x[i + 1], p02 = x[i] * x[i + 2], p12 = x[i + 1] * x[i + 2], e = c[i] * expf(p01 * x[i + 2]);
       s += (double)e;
       ls += (double)(e * (p12 * p12 + p02 * p02 + p01 * p01));
       xg += (double)(e * 3.0f * p01 * x[i + 2]);
+    }
+  } else { /* the reference code's: d/dx_j e_i and d2/dx_j2 e_i both taken as e_i for j in {i, i+1, i+2} */
+    _Pragma("omp simd reduction(+:s, ls, xg)")
+    for (PetscInt i = 0; i < d - 2; i++) {
+      float e = c[i] * expf(x[i] * x[i + 1] * x[i + 2]);
+      s += (double)e;
+      ls += (double)(3.0f * e);
+      xg += (double)(e * (x[i] + x[i + 1] + x[i + 2]));
     }
   }
   *u = (1.0 - r2) * s;
@@ -379,7 +401,7 @@ static PetscErrorCode BuildModel(PdPinn p, PetscBool fromoptions)
 @*/
 PetscErrorCode PdPinnSetFromOptions(PdPinn p)
 {
-  PetscInt  pde = p->pde, sol = p->sol, bc = p->bc, est = p->est, dist, seed = (PetscInt)p->seed, pseed = (PetscInt)p->problem_seed, init, protocol = p->protocol;
+  PetscInt  pde = p->pde, sol = p->sol, bc = p->bc, est = p->est, dist, seed = (PetscInt)p->seed, pseed = (PetscInt)p->problem_seed, init, protocol = p->protocol, rhs = p->rhs;
   PetscBool distset = PETSC_FALSE, set;
   /* -stde_dist's names in the order of the issue; pairs is not a Laplacian distribution */
   const char *dists[] = {"rademacher", "gaussian", "sparse"};
@@ -408,6 +430,7 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   PetscCall(PdOptionsInt("-test_points", "Held-out points for the relative L2 error, drawn once per run (the same at every evaluation; at most 2e8/d)", "PdPinnSetFromOptions", p->test_points, &p->test_points, NULL));
   PetscCall(PdOptionsInt("-eval_every", "Test error every N steps, its minimum reported as rel_l2_min (0: only at the end)", "PdPinnSetEvalEvery", p->eval_every, &p->eval_every, NULL));
   PetscCall(PdOptionsEList("-pinn_init", "Initial weights: glorot-uniform (biases zero) or kaiming-uniform (weights U(+-1/sqrt(fan_in)), biases U(+-1/sqrt(length)), the STDE code's)", "PdPinnSetInit", PdPinnInits, 2, PdPinnInits[init], &init, NULL));
+  PetscCall(PdOptionsEList("-pinn_rhs", "Right-hand side: exact (g = L u*) or reference-code (three-body: the STDE reference code's g, which is not L u*, to compare with the paper)", "PdPinnSetRHS", PdPinnRHSTypes, 2, PdPinnRHSTypes[rhs], &rhs, NULL));
   PetscCall(PdOptionsInt("-jet_max_rows", "Largest jet batch (directions x points) in one graph; more is taken in chunks", "PdPinnSetFromOptions", p->max_rows, &p->max_rows, NULL));
   PetscOptionsEnd();
   p->pde  = (PdPinnPDE)pde;
@@ -417,6 +440,7 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   p->dist = p->est == PD_EST_STDE ? dmap[dist] : PD_DIR_SPARSE;
   p->seed = seed;
   p->init = (PdPinnInit)init;
+  p->rhs  = (PdPinnRHSType)rhs;
   PetscCheck(pseed >= -1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-pinn_problem_seed must be non-negative (or -1: -seed's), got %" PetscInt_FMT, pseed);
   p->problem_seed = pseed;
   PetscCall(PdPinnSetEvalEvery(p, p->eval_every));
@@ -578,6 +602,7 @@ PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
   PetscCall(PdDictSetReal(report, "train_time_s", p->train_time));
   PetscCall(PdDictSetString(report, "pde", PdPinnPDEs[p->pde]));
   PetscCall(PdDictSetString(report, "solution", PdPinnSolutions[p->sol]));
+  PetscCall(PdDictSetString(report, "pinn_rhs", PdPinnRHSTypes[p->rhs]));
   PetscCall(PdDictSetInt(report, "dim", p->d));
   PetscCall(PdDictSetInt(report, "problem_seed", p->problem_seed >= 0 ? p->problem_seed : p->seed));
   PetscCall(PdDictSetString(report, "estimator", PdEstimatorTypes[p->est]));

@@ -15,6 +15,7 @@ struct _n_PdPinn {
   PdDirDist       dist;
   PdPinnInit      init;
   PdPinnProtocol  protocol;
+  PdPinnRHSType   rhs;
   PetscInt        d, batch, V, iters, bbatch, test_points, max_rows, it;
   PetscInt        depth, eval_every;
   PdPinnLossWeight lw; /* the boundary penalty's weight */

@@ -4,7 +4,7 @@ source "$(dirname "$0")/lib_cli.sh"
 P="$PDEOP"
 cd "$work"
 # helpval FILE OPTION: the value -help shows ("-x <now v : formerly v>" or "-x <v : v>" or "-x: <v : v>")
-helpval() { grep -E -- "^ +$2:? <" "$1" | head -1 | sed -E 's/^[^<]*<(now )?([^ :>]*).*/\2/'; }
+helpval() { grep -aE -- "^ +$2:? <" "$1" | head -1 | sed -E 's/^[^<]*<(now )?([^ :>]*).*/\2/'; }
 once() { # FILE DESCRIPTION: no option of pdeop's own (man page Pd*/NOp*, or none) listed twice
   local dup
   dup=$(grep -E -- "\((Pd|NOp)[A-Za-z]*\)$|\(\)$" "$1" | grep -oE -- "^ +-[a-z_0-9]+" | sort | uniq -d | tr -d ' ' | tr '\n' ' ')
@@ -32,6 +32,10 @@ for dom in ball mesh; do
   once pinn_$dom.help "pinn -help ($dom)"
   n=$(grep -cE -- "^ +-seed <" pinn_$dom.help || true)
   [ "$n" = 1 ] && ok "pinn -help ($dom) lists -seed once" || bad "pinn -help ($dom) lists -seed $n times"
+  if [ $dom = mesh ]; then # the mesh's own options, with the value given
+    grep -aqE -- "^ +-mesh <" pinn_mesh.help && ok "pinn -help (mesh) lists -mesh" || bad "pinn -help (mesh) does not list -mesh"
+    [ "$(helpval pinn_mesh.help -dm_plex_box_faces)" = 4,4 ] && ok "pinn -help (mesh) shows the -dm_plex_box_faces given (4,4)" || bad "pinn -help (mesh): -dm_plex_box_faces '$(helpval pinn_mesh.help -dm_plex_box_faces)'"
+  fi
   [ $dom = ball ] && args=(-dim 3)
   "$P" pinn "${args[@]}" -iters 2 -report p_$dom.json -quiet >/dev/null
   for k in seed iters; do

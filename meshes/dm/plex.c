@@ -28,24 +28,27 @@ PetscErrorCode PdMeshCreatePlexBox(MPI_Comm comm, PetscInt dim, const PetscReal 
   char      file[PETSC_MAX_PATH_LEN] = "";
   PetscBool flg;
   DMLabel   label;
+  PetscInt  faces[3] = {4, 4, 4}, nf = 3, nlo = 2, nup = 2;
+  PetscReal lo[2] = {lower[0], lower[1]}, up[2] = {upper[0], upper[1]};
 
   PetscFunctionBegin;
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh", file, sizeof(file), &flg));
+  PetscOptionsBegin(comm, NULL, "Simplicial mesh (DMPlex)", "PdMeshCreatePlex");
+  PetscCall(PetscOptionsString("-mesh", "Gmsh mesh file (default: the built-in 2D box)", "PdMeshCreatePlex", file, file, sizeof(file), &flg));
+  PetscCall(PetscOptionsIntArray("-dm_plex_box_faces", "The built-in box's cells per side, nx,ny (each square cut into 2 triangles)", "PdMeshCreatePlex", faces, &nf, NULL));
+  PetscCall(PetscOptionsRealArray("-dm_plex_box_lower", "The built-in box's lower corner", "PdMeshCreatePlex", lo, &nlo, NULL));
+  PetscCall(PetscOptionsRealArray("-dm_plex_box_upper", "The built-in box's upper corner", "PdMeshCreatePlex", up, &nup, NULL));
+  PetscOptionsEnd();
   if (flg) {
     PetscCall(PdFileCheckInput(comm, file, "-mesh"));
     PetscCall(DMPlexCreateFromFile(comm, file, "pdeop", PETSC_TRUE, dm));
   } else {
     /* the box [lower, upper] cut into 2 nx ny right triangles. (PETSc's own simplicial box needs the Triangle
        generator, which Debian's PETSc is built without.) */
-    PetscInt     faces[3] = {4, 4, 4}, nf = 3, nx, ny, nv, nc, nlo = 2, nup = 2;
-    PetscReal    lo[2] = {lower[0], lower[1]}, up[2] = {upper[0], upper[1]};
+    PetscInt     nx, ny, nv, nc;
     PetscInt    *cells = NULL;
     PetscReal   *coords = NULL;
     PetscMPIInt  rank;
     PetscCheck(dim == 2, comm, PETSC_ERR_SUP, "The built-in simplicial box is 2D; for 3D give a Gmsh mesh with -mesh file.msh");
-    PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-dm_plex_box_faces", faces, &nf, NULL));
-    PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-dm_plex_box_lower", lo, &nlo, NULL));
-    PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-dm_plex_box_upper", up, &nup, NULL));
     PetscCheck(up[0] > lo[0] && up[1] > lo[1], comm, PETSC_ERR_ARG_OUTOFRANGE, "-dm_plex_box_upper (%g, %g) must exceed -dm_plex_box_lower (%g, %g)", (double)up[0], (double)up[1], (double)lo[0], (double)lo[1]);
     nx = faces[0];
     ny = nf > 1 ? faces[1] : faces[0];

@@ -4,7 +4,7 @@
 #include "pdtest.h"
 #include <pdeop/pinn.h>
 
-/* the exact solutions written out again in double, independently of solvers/pinn.c */
+/* the exact solutions written out again in double, independently of solvers/train/impls/pinn_ball/pinn.c */
 typedef struct {
   PetscInt      d, three;
   const double *c;

@@ -1,4 +1,4 @@
-/* Tests of the line plots (src/plot.c): curves land where their data say on linear and log axes,
+/* Tests of the line plots (src/io/plot.c): curves land where their data say on linear and log axes,
    NaN/Inf are skipped, the PNG on disk is valid (signature, IHDR size) and holds the rendered pixels. */
 #include "pdtest.h"
 #include <pdeop/output.h>

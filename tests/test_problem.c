@@ -1,4 +1,4 @@
-/* Tests of the PdProblem object, each type constructed directly: the registry lists the five types
+/* Tests of the PdProblem object, each type constructed directly: the registry lists the six types
    and rejects unknown ones; poisson's manufactured-solution error falls at O(h^2) (the reference:
    second-order finite differences); darcy's operator is symmetric; the cavity marched step by step
    keeps no-slip, the lid and psi = 0 on the walls in its in-memory node fields; ns-periodic and

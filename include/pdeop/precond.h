@@ -4,7 +4,7 @@
 #include <pdeop/progress.h>
 
 /* -pc_type learned_sor: SSOR whose omega a bandit learns over a sequence of KSPSolves
-   (Khodak et al., ICLR 2024); solvers/pc_learned_sor.c */
+   (Khodak et al., ICLR 2024); solvers/precond/impls/learned_sor/pc_learned_sor.c */
 PETSC_EXTERN PetscErrorCode PCCreate_LearnedSOR(PC);
 PETSC_EXTERN PetscErrorCode PCLearnedSORSetContext(PC, PetscReal);
 PETSC_EXTERN PetscErrorCode PCLearnedSORGetOmega(PC, PetscReal *);

@@ -1,5 +1,5 @@
-/* Private interface between the NOp object (operators/nop.c) and its model types
-   (operators/mlp.c, ...): the ops table a type fills in its create function. */
+/* Private interface between the NOp object (operators/interface/nop.c) and its model types
+   (operators/impls/mlp/mlp.c, ...): the ops table a type fills in its create function. */
 #pragma once
 #include <pdeop/nop.h>
 #include <pdeop/jet.h>
@@ -59,7 +59,7 @@ struct _n_NOp {
   PetscInt rollout;
 };
 
-/* fully connected stacks (operators/dense.c), shared by mlp and deeponet */
+/* fully connected stacks (operators/interface/dense.c), shared by mlp and deeponet */
 typedef struct {
   PetscInt     n; /* layers */
   PdActivation act;

@@ -1,5 +1,5 @@
 /* PdPinn: physics-informed MLPs for Poisson, Allen-Cahn and Sine-Gordon on the unit ball of R^d with
-   closed-form exact solutions, trained on Laplacians estimated by jets (operators/jet.c) by the
+   closed-form exact solutions, trained on Laplacians estimated by jets (operators/taylor/jet.c) by the
    pinn-ball objective (pinn_ball.c). */
 #include "pinnimpl.h"
 #include <pdeop/options.h>

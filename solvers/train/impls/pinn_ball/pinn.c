@@ -597,6 +597,8 @@ PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
   PetscCall(PdDictSetReal(report, "s_per_iter", p->it_run ? p->train_time / (double)p->it_run : 0.0)); /* this process's steps (a resumed run's, not the checkpoint's) */
   PetscCall(PdDictSetReal(report, "cpu_s_per_iter", p->it_run ? p->train_cpu / (double)p->it_run : 0.0)); /* robust to other load */
   PetscCall(PdDictSetReal(report, "peak_memory_mb", (double)ru.ru_maxrss / 1024.0)); /* Linux: KiB */
+  PetscCall(PdDictSetReal(report, "eval_time_s", p->eval_time));       /* the test evaluations (not in s_per_iter) */
+  PetscCall(PdDictSetReal(report, "checkpoint_time_s", p->save_time)); /* the checkpoints written during training (not in s_per_iter) */
   PetscCall(PdDictSetInt(report, "iters", p->it));
   PetscCall(PdDictSetReal(report, "loss", p->loss));
   PetscCall(PdDictSetReal(report, "train_time_s", p->train_time));

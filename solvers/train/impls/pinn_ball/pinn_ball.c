@@ -299,9 +299,17 @@ static PetscErrorCode Save_PinnBall(PdObjective obj, PdTrainer t, const char fil
 {
   PdObjective_PinnBall *o = (PdObjective_PinnBall *)obj->data;
 
+  PdPinn                p = o->p;
+  PetscLogDouble        t0, t1;
+  double                c0 = PdCPUTime();
+
   PetscFunctionBegin;
-  o->p->it = t->epoch;
-  PetscCall(PdPinnSave(o->p, file));
+  PetscCall(PetscTime(&t0));
+  p->it = t->epoch;
+  PetscCall(PdPinnSave(p, file));
+  PetscCall(PetscTime(&t1));
+  p->save_time += t1 - t0; /* kept apart from the training steps' time, as the evaluations are */
+  p->save_cpu += PdCPUTime() - c0;
   PetscFunctionReturn(0);
 }
 
@@ -352,7 +360,7 @@ PetscErrorCode PdObjectivePinnBallSetPinn(PdObjective obj, PdPinn p)
 PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
 {
   PdObjective    obj;
-  double         c0, e0 = p->eval_time, ec0 = p->eval_cpu;
+  double         c0, e0 = p->eval_time + p->save_time, ec0 = p->eval_cpu + p->save_cpu;
   PetscLogDouble t0, t1;
   PetscInt       todo;
 
@@ -367,8 +375,8 @@ PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
   todo = PetscMax(p->iters - p->it, 0);
   PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, todo, p->ckpt, p->ckpt_every)); /* the checkpoints set p->it */
   PetscCall(PetscTime(&t1));
-  p->train_time += t1 - t0 - (p->eval_time - e0); /* the training steps only */
-  p->train_cpu += PdCPUTime() - c0 - (p->eval_cpu - ec0);
+  p->train_time += t1 - t0 - (p->eval_time + p->save_time - e0); /* the training steps only */
+  p->train_cpu += PdCPUTime() - c0 - (p->eval_cpu + p->save_cpu - ec0);
   if (!todo && p->ckpt[0]) PetscCall(PdPinnSave(p, p->ckpt)); /* no step: the trainer wrote nothing */
   p->it_run += todo;
   p->it = PetscMax(p->it, p->iters);

@@ -33,6 +33,7 @@ struct _n_PdPinn {
   PetscBool       setup;
   double          loss, rel_l2, train_time, train_cpu;
   double          rel_l2_min, eval_time, eval_cpu; /* the best test error; time spent evaluating */
+  double          save_time, save_cpu;             /* time spent writing checkpoints */
   PetscInt        test_used, rel_l2_min_iter;
   PetscInt        it_run; /* steps trained by this process (it: all, a resumed checkpoint's included) */
   char            ckpt[PETSC_MAX_PATH_LEN]; /* PdPinnSetCheckpoint's file ("" none) and steps between writes */

@@ -93,6 +93,13 @@ done
 check "the annealed weight moved (the resume restored it, not the initial 20)" 'a < 19.9 || a > 20.1' "$(jget "$work/full.json" boundary_weight)" 0
 # shellcheck disable=SC2086
 expect_fail "resume with another problem" "pinn_dim = 12, this one 13" "$P" pinn $R -iters 24 -resume "$work/half0.h5" -dim 13
+T3="-solution three-body -dim 6 -batch 10 -stde_dirs 4 -mlp_width 16 -test_points 100 -lr_total_steps 8"
+# shellcheck disable=SC2086
+"$P" pinn $T3 -iters 4 -pinn_rhs reference-code -o "$work/rc.h5" -report "$work/rc.json" -quiet
+check "-pinn_rhs reference-code is in the report" 'a == b' "$(jget "$work/rc.json" pinn_rhs)" reference-code
+# shellcheck disable=SC2086
+expect_fail "resume with another right-hand side" "pinn_rhs = reference-code, this one exact" "$P" pinn $T3 -iters 8 -resume "$work/rc.h5"
+expect_fail "-pinn_rhs reference-code on the two-body solution" "give -solution three-body" "$P" pinn -dim 5 -iters 1 -pinn_rhs reference-code
 # shellcheck disable=SC2086
 expect_fail "resume with another rate" "lr = 0.003, this one 0.01" "$P" pinn $R -iters 24 -resume "$work/half0.h5" -lr 1e-2
 # shellcheck disable=SC2086

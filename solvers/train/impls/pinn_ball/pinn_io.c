@@ -35,6 +35,7 @@ static PetscErrorCode RunSettings(PdPinn p, PdDict d)
   PetscCall(PdOptimGetTotalSteps(p->optim, &total));
   PetscCall(PdDictSetInt(d, "lr_total_steps", total));
   PetscCall(PdDictSetString(d, "pinn_init", PdPinnInits[p->init]));
+  PetscCall(PdDictSetString(d, "pinn_rhs", PdPinnRHSTypes[p->rhs]));
   PetscCall(PdDictSetInt(d, "eval_every", p->eval_every));
   PetscCall(PdDictSetInt(d, "test_points", p->test_points));
   PetscCall(PdDictSetString(d, "pinn_weights", PdPinnWeightsTypes[p->lw.mode]));

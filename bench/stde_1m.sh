@@ -11,6 +11,8 @@ bench_build stde_1m.sh "${1:-}" pdeop
 out=${OUT:-$root/bench/out/stde_1m}
 every=${EVERY:-250}
 mkdir -p "$out"
+exec {lock}>"$out.lock" # one process at a time (freed when it exits)
+flock -n "$lock" || { echo "stde_1m.sh: another process runs $out"; exit 0; }
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 run=(-protocol stde -pde "${PDE:-poisson}" -solution two-body -dim "${DIM:-1000000}" -iters "${ITERS:-10000}" -lr_total_steps "${ITERS:-10000}"
   -seed "${SEED:-1}" -pinn_problem_seed "${PROBLEM:-1}" -checkpoint_every "$every" -o "$out/ck.h5" -report "$out/report.json.part")

@@ -8,6 +8,4 @@
 here="$(dirname "${BASH_SOURCE[0]}")"
 "$here/stde_paper.sh" -x "-pinn_problem_seed 1" -t problem1 "$@"
 "$here/stde_paper.sh" -p two-body-allen-cahn -x "-pinn_problem_seed 1 -stde_dirs 100" -t problem1_j100 "$@"
-mkdir -p "$here/out"
-exec {lock}>"${OUT:-$here/out/stde_1m}.lock"
-if flock -n "$lock"; then "$here/stde_1m.sh" "$@"; else echo "stde_all.sh: the 1M run runs in another process"; fi
+"$here/stde_1m.sh" "$@"

@@ -271,7 +271,7 @@ static PetscErrorCode Iterations(Mat A, const char *file, const char *levels, Pe
 
 /* The pattern is saved with the model and read back; the PC runs it (an untrained IC(1)-lines model
    on an x-strong grid needs at most 0.6x ICC(0)'s iterations), refuses a -pc_learned_ic_levels that
-   differs, and a file written before patterns existed (tests/data/learned_ic_v0.h5) is ICC(0)'s */
+   differs or is out of range, and a file written before patterns existed (tests/data/learned_ic_v0.h5) is ICC(0)'s */
 static void test_pattern_in_model_file(void **state)
 {
   NOp       model, back;
@@ -293,6 +293,8 @@ static void test_pattern_in_model_file(void **state)
   PDT(Iterations(A, "ic1_lines.h5", "1", &its_ic1));
   PDT_FAILS(Iterations(A, "ic1_lines.h5", "0", &its_ic1));
   PDT_ERRMSG_HAS("was trained on the pattern of IC(1) in the lines ordering");
+  PDT_FAILS(Iterations(A, "ic1_lines.h5", "-3", &its_ic1)); /* not "the model's" */
+  PDT_ERRMSG_HAS("-pc_learned_ic_levels must be in [0, 2], got -3");
   {
     const char *src = getenv("PDEOP_SOURCE_DIR");
     assert_non_null(src);

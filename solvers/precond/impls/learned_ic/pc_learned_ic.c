@@ -43,6 +43,7 @@ typedef struct {
   char                collect[PETSC_MAX_PATH_LEN]; /* every system solved is appended here */
   PetscInt            collected;
   PetscInt            levels, ordering;          /* the pattern asked for by options (-1: the model's), checked against the model's */
+  PetscBool           levels_given;              /* -pc_learned_ic_levels given (its range is checked at set-up) */
 } PC_LearnedIC;
 
 /* the extreme eigenvalues of the symmetric tridiagonal matrix (diagonal d[m], off-diagonal e[m-1]),
@@ -348,6 +349,7 @@ static PetscErrorCode PCSetUp_LearnedIC(PC pc)
   PetscCall(LocalBlock(pc, &Ad));
   {
     PetscInt levels, ordering;
+    PetscCheck(!ic->levels_given || (ic->levels >= 0 && ic->levels <= 2), comm, PETSC_ERR_ARG_OUTOFRANGE, "-pc_learned_ic_levels must be in [0, 2], got %" PetscInt_FMT, ic->levels);
     PetscCall(NOpLearnedICGetPattern(ic->model, &levels, &ordering));
     PetscCheck((ic->levels < 0 || ic->levels == levels) && (ic->ordering < 0 || ic->ordering == ordering), comm, PETSC_ERR_ARG_INCOMP, "-pc_learned_ic_levels %" PetscInt_FMT " -pc_learned_ic_ordering %s: the model '%s' was trained on the pattern of IC(%" PetscInt_FMT ") in the %s ordering (train one with: pdeop precond train -type learned_ic -ic_levels %" PetscInt_FMT " -ic_ordering %s)", ic->levels < 0 ? levels : ic->levels, PdICOrderings[ic->ordering < 0 ? ordering : ic->ordering], ic->file, levels, PdICOrderings[ordering], ic->levels < 0 ? levels : ic->levels, PdICOrderings[ic->ordering < 0 ? ordering : ic->ordering]);
     PetscCall(PdICGraphUpdate(Ad, levels, (PdICOrdering)ordering, 2, ic->graph, &ic->slot));
@@ -459,8 +461,7 @@ static PetscErrorCode PCSetFromOptions_LearnedIC(PC pc, PetscOptionItems *PetscO
     lev = ic->levels < 0 ? mlev : ic->levels;
     ord = ic->ordering < 0 ? mord : ic->ordering;
     PetscCall(PdOptionsInt("-pc_learned_ic_levels", "The factor's pattern IC(k) the model was trained on (default: the model's; another is an error)", "PCLEARNEDIC", lev, &lev, &set));
-    PetscCheck(!set || (lev >= 0 && lev <= 2), PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_OUTOFRANGE, "-pc_learned_ic_levels must be in [0, 2], got %" PetscInt_FMT, lev);
-    if (set) ic->levels = lev;
+    if (set) ic->levels = lev, ic->levels_given = PETSC_TRUE;
     PetscCall(PetscOptionsEList("-pc_learned_ic_ordering", "The ordering of the factor's pattern the model was trained on (default: the model's; another is an error)", "PCLEARNEDIC", PdICOrderings, 2, PdICOrderings[ord], &ord, &set));
     if (set) ic->ordering = ord;
   }

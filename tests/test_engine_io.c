@@ -632,6 +632,61 @@ static void test_dataset_layout(void **state)
   PDT(PdDatasetFree(&ds));
 }
 
+/* A written file is the file HDF5 would hand out itself: pdeop builds it in memory and writes the
+   core driver's buffer, clearing the superblock's "open for writing" flags as H5Fget_file_image does;
+   opened read-only, HDF5's own image of the file must be the file byte for byte. A sample larger than
+   16 MB is chunked in 16 MB pieces (HDF5 holds two copies of a chunk while writing it) and reads back. */
+static void test_file_image(void **state)
+{
+  PdDataset   a, b;
+  const PetscInt n = 5000000; /* 20 MB of float32 in one sample */
+  MakeDataset(&a, 4);
+  PDT(PdDatasetWrite(PETSC_COMM_SELF, "img.h5", &a));
+  PDT(PdDatasetFree(&a));
+  {
+    FILE          *fp = fopen("img.h5", "rb");
+    long           size;
+    unsigned char *disk, *image;
+    hid_t          f;
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    size = ftell(fp);
+    rewind(fp);
+    disk  = malloc((size_t)size);
+    image = malloc((size_t)size);
+    assert_int_equal(fread(disk, 1, (size_t)size, fp), (size_t)size);
+    fclose(fp);
+    f = H5Fopen("img.h5", H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_int_equal(H5Fget_file_image(f, NULL, 0), size);
+    assert_int_equal(H5Fget_file_image(f, image, (size_t)size), size);
+    H5Fclose(f);
+    assert_int_equal(memcmp(disk, image, (size_t)size), 0);
+    free(disk);
+    free(image);
+  }
+  PDT(PdtDatasetAlloc(1, 2, (PetscInt[]){1, n}, 2, (PetscInt[]){1, 1}, &a)); /* inputs [1, 1, n] */
+  for (PetscInt i = 0; i < n; i++) a.inputs[i] = (float)(i % 1000) - 0.25f;
+  a.outputs[0] = 3.0f;
+  PDT(PdDatasetWrite(PETSC_COMM_SELF, "img_big.h5", &a));
+  {
+    hid_t   f = H5Fopen("img_big.h5", H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(f, "inputs", H5P_DEFAULT), pl = H5Dget_create_plist(d);
+    hsize_t chunk[3] = {0, 0, 0};
+    assert_int_equal(H5Pget_chunk(pl, 3, chunk), 3);
+    H5Pclose(pl);
+    H5Dclose(d);
+    H5Fclose(f);
+    assert_int_equal(chunk[0], 1);
+    assert_int_equal(chunk[1], 1);
+    assert_int_equal(chunk[2], 1 << 22); /* 16 MB of float32 */
+  }
+  PDT(PdDatasetRead(PETSC_COMM_SELF, "img_big.h5", PETSC_TRUE, &b));
+  assert_int_equal(b.in_size, n);
+  assert_int_equal(memcmp(a.inputs, b.inputs, sizeof(float) * (size_t)n), 0);
+  PDT(PdDatasetFree(&b));
+  PDT(PdDatasetFree(&a));
+}
+
 /* the values' checksum: a dataset whose values no longer match the "fnv1a64" pdeop wrote beside them
    (what a damaged chunk address or type description makes of them) is refused; a file without the
    attribute (written by another tool) still reads */
@@ -687,5 +742,5 @@ static void test_fuzz_regressions(void **state)
   assert_int_equal(NOpDestroy(&nop), 0); /* what a failed load built so far */
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_dataset_layout), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_checkpoint_hostile), cmocka_unit_test(test_files_check), cmocka_unit_test(test_whole_files), cmocka_unit_test(test_fuzz_regressions), cmocka_unit_test(test_values_checksum)};
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_dict_json), cmocka_unit_test(test_dataset_roundtrip), cmocka_unit_test(test_bad_datasets), cmocka_unit_test(test_dataset_layout), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_checkpoint_hostile), cmocka_unit_test(test_files_check), cmocka_unit_test(test_whole_files), cmocka_unit_test(test_fuzz_regressions), cmocka_unit_test(test_values_checksum), cmocka_unit_test(test_file_image)};
 PDT_MAIN("engine_io", tests)

@@ -4,7 +4,6 @@
 #include <pdeop/io.h>
 #include <pdeop/ops.h>
 #include "h5impl.h"
-#include "tmpfile.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -482,12 +481,14 @@ PetscErrorCode WriteFloat(hid_t loc, const char *name, int nd, const PetscInt sh
   for (int i = 0; i < nd; i++) dims[i] = (hsize_t)shape[i];
   H5Pset_create_intermediate_group(lcpl, 1);
   H5Pset_obj_track_times(dcpl, 0); /* no timestamps: the same data gives the same file, byte for byte */
-  { /* chunks of whole trailing dimensions (a sample or a parameter, under 1 GB) with a Fletcher-32
-       checksum, so a flipped bit in the file is an error on reading, not a silently wrong model */
+  { /* chunks of whole trailing dimensions (a sample or a parameter) of 16 MB at most, with a Fletcher-32
+       checksum, so a flipped bit in the file is an error on reading, not a silently wrong model; HDF5
+       holds two copies of a chunk while it writes one, so a large array (a 1M-dimensional network's
+       Adam moments) costs 32 MB more for the moment, not twice its size */
     hsize_t chunk[PD_MAX_DIMS], bytes = 4;
     for (int i = nd - 1; i >= 0; i--) {
       chunk[i] = dims[i] ? dims[i] : 1;
-      if (bytes * chunk[i] > ((hsize_t)1 << 30)) chunk[i] = PetscMax(1, ((hsize_t)1 << 30) / bytes);
+      if (bytes * chunk[i] > ((hsize_t)1 << 24)) chunk[i] = PetscMax(1, ((hsize_t)1 << 24) / bytes);
       bytes *= chunk[i];
       if (i > 0 && bytes * dims[i - 1] > ((hsize_t)1 << 24)) { /* 16 MB chunks at most: one sample each, or less */
         for (int k = 0; k < i; k++) chunk[k] = 1;
@@ -558,69 +559,6 @@ PetscErrorCode PdH5GetWriteFailed(PetscBool *flg)
 {
   PetscFunctionBegin;
   *flg = h5_failed_file;
-  PetscFunctionReturn(0);
-}
-
-typedef struct {
-  const char *file;
-  Writer      w;
-  void       *ctx;
-} Image;
-
-/* the writer's HDF5 file, made in memory (the core driver, no backing store), its image written to out */
-static PetscErrorCode FillImage(FILE *out, void *vctx, int *ok, char msg[], size_t mlen)
-{
-  const Image   *im = (const Image *)vctx;
-  hid_t          f, fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
-  PetscErrorCode ierr  = 0;
-  void          *image = NULL;
-  ssize_t        size  = -1;
-
-  PetscFunctionBegin;
-  H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED);
-  H5Pset_obj_track_times(fcpl, 0); /* the root group without timestamps, as the datasets */
-  H5Pset_fapl_core(fapl, 1 << 20, 0);
-  {
-    H5QUIET_BEGIN;
-    f = H5Fcreate(im->file, H5F_ACC_TRUNC, fcpl, fapl); /* in memory: the name is only a label */
-    H5QUIET_END;
-  }
-  H5Pclose(fcpl);
-  H5Pclose(fapl);
-  if (f < 0) {
-    *ok = 0;
-    PetscCall(PetscSNPrintf(msg, mlen, "HDF5 cannot create a file in memory (out of memory?)"));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-  ierr = im->w(f, im->file, im->ctx);
-  PetscCall(PetscPopErrorHandler());
-  if (!ierr && H5Fflush(f, H5F_SCOPE_GLOBAL) >= 0) size = H5Fget_file_image(f, NULL, 0);
-  if (size > 0) {
-    image = malloc((size_t)size);
-    if (!image || H5Fget_file_image(f, image, (size_t)size) != size) size = -1;
-  }
-  H5Fclose(f);
-  if (ierr || size <= 0) {
-    *ok = 0;
-    PetscCall(PetscSNPrintf(msg, mlen, ierr ? "writing its contents failed" : "HDF5 could not make the file's image (%.0f bytes; out of memory?)", (double)size));
-  } else *ok = fwrite(image, 1, (size_t)size, out) == (size_t)size;
-  free(image);
-  PetscFunctionReturn(0);
-}
-
-/* Run writer(f) on rank 0 into an HDF5 file held in memory, then write its image to file.tmp, flush
-   it to the disk and rename it over file; tell every rank whether it worked. A full disk or any
-   failure leaves an existing file untouched, and HDF5 never holds a half-written file open. */
-PetscErrorCode AtomicWrite(MPI_Comm comm, const char file[], Writer w, void *ctx)
-{
-  Image im = {file, w, ctx};
-  int   ok;
-  char  msg[PETSC_MAX_PATH_LEN + 256];
-
-  PetscFunctionBegin;
-  PetscCall(PdTmpFileWriteRoot(comm, file, "wb", FillImage, &im, &ok, msg, sizeof(msg)));
-  PetscCheck(ok, comm, PETSC_ERR_FILE_WRITE, "Cannot write '%s': %s; an existing '%s' is unchanged", file, msg, file);
   PetscFunctionReturn(0);
 }
 

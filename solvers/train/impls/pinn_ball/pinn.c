@@ -59,12 +59,20 @@ PetscErrorCode PdPinnDestroy(PdPinn *pinn)
   PetscFunctionReturn(0);
 }
 
+/* the reference code's right-hand side differs from the exact one only for the three-body solution */
+static PetscErrorCode CheckRHS(PdPinn p, PdPinnRHSType rhs, PdPinnSolution sol)
+{
+  PetscFunctionBegin;
+  PetscCheck(rhs == PD_PINN_RHS_EXACT || sol == PD_PINN_THREE_BODY, p->comm, PETSC_ERR_ARG_INCOMP, "-pinn_rhs reference-code changes only the three-body right-hand side (the reference code's two-body one is exact): give -solution three-body");
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PdPinnCheckProblem(PdPinn p)
 {
   PetscFunctionBegin;
   PetscCheck(p->d >= (p->sol == PD_PINN_TWO_BODY ? 2 : 3), p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be at least %d for the %s solution, got %" PetscInt_FMT, p->sol == PD_PINN_TWO_BODY ? 2 : 3, PdPinnSolutions[p->sol], p->d);
   PetscCheck(p->d <= 100000000, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be at most 1e8, got %" PetscInt_FMT, p->d);
-  PetscCheck(p->rhs == PD_PINN_RHS_EXACT || p->sol == PD_PINN_THREE_BODY, p->comm, PETSC_ERR_ARG_INCOMP, "-pinn_rhs reference-code changes only the three-body right-hand side (the reference code's two-body one is exact): give -solution three-body");
+  PetscCall(CheckRHS(p, p->rhs, p->sol));
   PetscFunctionReturn(0);
 }
 
@@ -178,7 +186,7 @@ PetscErrorCode PdPinnSetRHS(PdPinn p, PdPinnRHSType rhs)
   PetscFunctionBegin;
   PetscCheck(rhs == PD_PINN_RHS_EXACT || rhs == PD_PINN_RHS_REFERENCE_CODE, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "Unknown PdPinnRHSType %d", (int)rhs);
   PetscCheck(!p->setup, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the right-hand side before PdPinnSetUp");
-  PetscCheck(rhs == PD_PINN_RHS_EXACT || p->sol == PD_PINN_THREE_BODY, p->comm, PETSC_ERR_ARG_INCOMP, "-pinn_rhs reference-code changes only the three-body right-hand side (the reference code's two-body one is exact): give -solution three-body");
+  PetscCall(CheckRHS(p, rhs, p->sol));
   p->rhs = rhs;
   PetscFunctionReturn(0);
 }

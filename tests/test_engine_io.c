@@ -48,6 +48,13 @@ static void test_dict_json(void **state)
   PDT(PdDictDestroy(&d));
 }
 
+static long FileSize(const char *file)
+{
+  struct stat st;
+  assert_int_equal(stat(file, &st), 0);
+  return (long)st.st_size;
+}
+
 static void MakeDataset(PdDataset *ds, PetscInt N)
 {
   PDT(PdtDatasetAlloc(N, 3, (PetscInt[]){1, 3, 2}, 2, (PetscInt[]){2, 5}, ds));
@@ -634,8 +641,10 @@ static void test_dataset_layout(void **state)
 
 /* A written file is the file HDF5 would hand out itself: pdeop builds it in memory and writes the
    core driver's buffer, clearing the superblock's "open for writing" flags as H5Fget_file_image does;
-   opened read-only, HDF5's own image of the file must be the file byte for byte. A sample larger than
-   16 MB is chunked in 16 MB pieces (HDF5 holds two copies of a chunk while writing it) and reads back. */
+   opened read-only, HDF5's own image of the file must be the file byte for byte. Chunks hold 16 MB at
+   most (HDF5 holds two copies of a chunk while writing it): a larger sample is cut into equal pieces
+   (an edge chunk is stored whole, so 16 MB + 4 bytes in two 16 MB chunks would double the file), and
+   small samples share chunks (one chunk each makes reading quadratic in their number). */
 static void test_file_image(void **state)
 {
   PdDataset   a, b;
@@ -645,13 +654,10 @@ static void test_file_image(void **state)
   PDT(PdDatasetFree(&a));
   {
     FILE          *fp = fopen("img.h5", "rb");
-    long           size;
+    long           size = FileSize("img.h5");
     unsigned char *disk, *image;
     hid_t          f;
     assert_non_null(fp);
-    fseek(fp, 0, SEEK_END);
-    size = ftell(fp);
-    rewind(fp);
     disk  = malloc((size_t)size);
     image = malloc((size_t)size);
     assert_int_equal(fread(disk, 1, (size_t)size, fp), (size_t)size);
@@ -678,13 +684,38 @@ static void test_file_image(void **state)
     H5Fclose(f);
     assert_int_equal(chunk[0], 1);
     assert_int_equal(chunk[1], 1);
-    assert_int_equal(chunk[2], 1 << 22); /* 16 MB of float32 */
+    assert_int_equal(chunk[2], n / 2); /* two equal pieces of 10 MB */
   }
+  assert_true(FileSize("img_big.h5") < (long)sizeof(float) * n + (1 << 20)); /* no padded edge chunk */
   PDT(PdDatasetRead(PETSC_COMM_SELF, "img_big.h5", PETSC_TRUE, &b));
   assert_int_equal(b.in_size, n);
   assert_int_equal(memcmp(a.inputs, b.inputs, sizeof(float) * (size_t)n), 0);
   PDT(PdDatasetFree(&b));
   PDT(PdDatasetFree(&a));
+  /* 5,000 samples of 4,000 bytes: two chunks of 2,500 samples */
+  PDT(PdtDatasetAlloc(5000, 2, (PetscInt[]){1, 1000}, 2, (PetscInt[]){1, 1}, &a));
+  for (PetscInt i = 0; i < 5000 * 1000; i++) a.inputs[i] = (float)(i % 977);
+  for (PetscInt i = 0; i < 5000; i++) a.outputs[i] = (float)i;
+  PDT(PdDatasetWrite(PETSC_COMM_SELF, "img_many.h5", &a));
+  {
+    hid_t   f = H5Fopen("img_many.h5", H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(f, "inputs", H5P_DEFAULT), pl = H5Dget_create_plist(d);
+    hsize_t chunk[3] = {0, 0, 0};
+    assert_int_equal(H5Pget_chunk(pl, 3, chunk), 3);
+    H5Pclose(pl);
+    H5Dclose(d);
+    H5Fclose(f);
+    assert_int_equal(chunk[0], 2500);
+    assert_int_equal(chunk[1], 1);
+    assert_int_equal(chunk[2], 1000);
+  }
+  PDT(PdDatasetRead(PETSC_COMM_SELF, "img_many.h5", PETSC_TRUE, &b));
+  assert_int_equal(b.N, 5000);
+  assert_int_equal(memcmp(a.inputs, b.inputs, sizeof(float) * 5000 * 1000), 0);
+  assert_int_equal(memcmp(a.outputs, b.outputs, sizeof(float) * 5000), 0);
+  PDT(PdDatasetFree(&b));
+  PDT(PdDatasetFree(&a));
+  unlink("img_big.h5");
+  unlink("img_many.h5");
 }
 
 /* the values' checksum: a dataset whose values no longer match the "fnv1a64" pdeop wrote beside them

@@ -82,6 +82,7 @@ static PetscErrorCode FillImage(FILE *out, void *vctx, int *ok, char msg[], size
   hid_t                       f, fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
   PetscErrorCode              ierr = 0;
   ssize_t                     size = -1;
+  int                         written;
   CoreBuffer                  buf  = {NULL, 0};
   H5FD_file_image_callbacks_t cb   = {CoreMalloc, CoreMemcpy, CoreRealloc, CoreFree, CoreUdataCopy, CoreUdataFree, &buf};
 
@@ -89,6 +90,7 @@ static PetscErrorCode FillImage(FILE *out, void *vctx, int *ok, char msg[], size
   H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED);
   H5Pset_obj_track_times(fcpl, 0); /* the root group without timestamps, as the datasets */
   H5Pset_fapl_core(fapl, 1 << 20, 0);
+  H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG); /* nothing a writer left open keeps the file (and buf) alive */
   H5Pset_file_image_callbacks(fapl, &cb);
   {
     H5QUIET_BEGIN;
@@ -102,18 +104,21 @@ static PetscErrorCode FillImage(FILE *out, void *vctx, int *ok, char msg[], size
     PetscCall(PetscSNPrintf(msg, mlen, "HDF5 cannot create a file in memory (out of memory?)"));
     PetscFunctionReturn(0);
   }
-  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-  ierr = im->w(f, im->file, im->ctx);
-  PetscCall(PetscPopErrorHandler());
+  /* from here to H5Fclose nothing returns early: buf lives in this frame */
+  if (PetscPushErrorHandler(PetscReturnErrorHandler, NULL) == 0) {
+    ierr = im->w(f, im->file, im->ctx);
+    (void)PetscPopErrorHandler();
+  } else ierr = PETSC_ERR_MEM;
   /* flushed, the driver's buffer holds the whole file: its first `size` bytes (the end of the
      allocated address space) are what H5Fget_file_image would copy out, once the open flags are cleared */
   if (!ierr && H5Fflush(f, H5F_SCOPE_GLOBAL) >= 0) size = H5Fget_file_image(f, NULL, 0);
   if (size > 0 && (!buf.mem || (size_t)size > buf.size || !ClearOpenFlags((unsigned char *)buf.mem, (size_t)size))) size = -1;
+  written = !ierr && size > 0 && fwrite(buf.mem, 1, (size_t)size, out) == (size_t)size;
+  if (H5Fclose(f) < 0) PetscCall(PdH5SetWriteFailed()); /* HDF5 1.10 keeps a file whose close failed, and crashes in H5close */
   if (ierr || size <= 0) {
     *ok = 0;
-    PetscCall(PetscSNPrintf(msg, mlen, ierr ? "writing its contents failed" : "HDF5 could not make the file's image (%.0f bytes; out of memory?)", (double)size));
-  } else *ok = fwrite(buf.mem, 1, (size_t)size, out) == (size_t)size;
-  H5Fclose(f); /* frees the buffer */
+    PetscCall(PetscSNPrintf(msg, mlen, ierr ? "writing its contents in memory failed (out of memory?)" : "HDF5 could not make the file's image (%.0f bytes; out of memory?)", (double)size));
+  } else *ok = written;
   PetscFunctionReturn(0);
 }
 

@@ -19,12 +19,11 @@ typedef struct {
   const PdCheckpointArray *arrays;
 } CkptCtx;
 
-/* one float64 array at the root, chunked (16 MB at most) with a Fletcher-32 checksum */
 /* one float64 array a->name, chunked with a Fletcher-32 checksum; "group/name" makes the group
    (one level, no timestamps) when it is not there yet */
 PetscErrorCode WriteDoubles(hid_t f, const PdCheckpointArray *a, const char *file)
 {
-  hsize_t     n = (hsize_t)a->n, chunk = PetscMax(1, PetscMin(n, (hsize_t)1 << 21));
+  hsize_t     n = (hsize_t)a->n, chunk = PdH5ChunkExtent(n, sizeof(double));
   hid_t       sp, dcpl, ds;
   herr_t      e;
   const char *slash = strchr(a->name, '/');

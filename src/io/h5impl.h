@@ -20,6 +20,15 @@ PETSC_INTERN PetscErrorCode OpenRead(MPI_Comm, const char[], hid_t *);
 /* one float32 array of rank minrank..5, checked (type, declared size, checksum, finite values);
    NULL data when absent and not required */
 PETSC_INTERN PetscErrorCode ReadFloat(MPI_Comm, hid_t, const char *, const char *, PetscBool, int, int *, PetscInt[], float **);
+/* Chunks hold at most PD_H5_CHUNK_BYTES (HDF5 keeps two copies of a chunk while it writes it). A
+   dimension of n entries of `bytes` each that does not fit is cut into equal pieces, since HDF5
+   stores a partly filled edge chunk whole: the chunk's extent along it. */
+#define PD_H5_CHUNK_BYTES ((hsize_t)1 << 24)
+static inline hsize_t PdH5ChunkExtent(hsize_t n, hsize_t bytes)
+{
+  const hsize_t per = bytes < PD_H5_CHUNK_BYTES ? PD_H5_CHUNK_BYTES / bytes : 1, pieces = (n + per - 1) / per;
+  return n ? (n + pieces - 1) / pieces : 1;
+}
 /* one float32 array, chunked with a Fletcher-32 checksum */
 PETSC_INTERN PetscErrorCode WriteFloat(hid_t, const char *, int, const PetscInt[], const float *, const char *);
 /* one float64 array, chunked with a Fletcher-32 checksum; "group/name" makes the group (checkpoint.c) */

@@ -481,20 +481,23 @@ PetscErrorCode WriteFloat(hid_t loc, const char *name, int nd, const PetscInt sh
   for (int i = 0; i < nd; i++) dims[i] = (hsize_t)shape[i];
   H5Pset_create_intermediate_group(lcpl, 1);
   H5Pset_obj_track_times(dcpl, 0); /* no timestamps: the same data gives the same file, byte for byte */
-  { /* chunks of whole trailing dimensions (a sample or a parameter) of 16 MB at most, with a Fletcher-32
-       checksum, so a flipped bit in the file is an error on reading, not a silently wrong model; HDF5
-       holds two copies of a chunk while it writes one, so a large array (a 1M-dimensional network's
-       Adam moments) costs 32 MB more for the moment, not twice its size */
+  { /* chunks of 16 MB at most (PdH5ChunkExtent): whole trailing dimensions (samples, channels, grid
+       rows) while they fit, the first that does not in equal pieces, the ones before it 1; with a
+       Fletcher-32 checksum, so a flipped bit in the file is an error on reading, not a silently
+       wrong model. A large array (a 1M-dimensional network's Adam moments) costs 32 MB more in
+       memory while it is written, not twice its size, and many small samples share a chunk. */
     hsize_t chunk[PD_MAX_DIMS], bytes = 4;
-    for (int i = nd - 1; i >= 0; i--) {
-      chunk[i] = dims[i] ? dims[i] : 1;
-      if (bytes * chunk[i] > ((hsize_t)1 << 24)) chunk[i] = PetscMax(1, ((hsize_t)1 << 24) / bytes);
-      bytes *= chunk[i];
-      if (i > 0 && bytes * dims[i - 1] > ((hsize_t)1 << 24)) { /* 16 MB chunks at most: one sample each, or less */
-        for (int k = 0; k < i; k++) chunk[k] = 1;
+    int     i;
+    for (i = nd - 1; i >= 0; i--) {
+      const hsize_t n = dims[i] ? dims[i] : 1;
+      if (bytes * n > PD_H5_CHUNK_BYTES) {
+        chunk[i--] = PdH5ChunkExtent(n, bytes);
         break;
       }
+      chunk[i] = n;
+      bytes *= n;
     }
+    for (; i >= 0; i--) chunk[i] = 1;
     H5Pset_chunk(dcpl, nd, chunk);
     H5Pset_fletcher32(dcpl);
   }

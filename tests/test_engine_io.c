@@ -55,6 +55,16 @@ static long FileSize(const char *file)
   return (long)st.st_size;
 }
 
+/* the chunk of a file's /inputs [N, C, n] */
+static void InputsChunk(const char *file, hsize_t chunk[3])
+{
+  hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(f, "inputs", H5P_DEFAULT), pl = H5Dget_create_plist(d);
+  assert_int_equal(H5Pget_chunk(pl, 3, chunk), 3);
+  H5Pclose(pl);
+  H5Dclose(d);
+  H5Fclose(f);
+}
+
 static void MakeDataset(PdDataset *ds, PetscInt N)
 {
   PDT(PdtDatasetAlloc(N, 3, (PetscInt[]){1, 3, 2}, 2, (PetscInt[]){2, 5}, ds));
@@ -676,12 +686,8 @@ static void test_file_image(void **state)
   a.outputs[0] = 3.0f;
   PDT(PdDatasetWrite(PETSC_COMM_SELF, "img_big.h5", &a));
   {
-    hid_t   f = H5Fopen("img_big.h5", H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(f, "inputs", H5P_DEFAULT), pl = H5Dget_create_plist(d);
-    hsize_t chunk[3] = {0, 0, 0};
-    assert_int_equal(H5Pget_chunk(pl, 3, chunk), 3);
-    H5Pclose(pl);
-    H5Dclose(d);
-    H5Fclose(f);
+    hsize_t chunk[3];
+    InputsChunk("img_big.h5", chunk);
     assert_int_equal(chunk[0], 1);
     assert_int_equal(chunk[1], 1);
     assert_int_equal(chunk[2], n / 2); /* two equal pieces of 10 MB */
@@ -698,12 +704,8 @@ static void test_file_image(void **state)
   for (PetscInt i = 0; i < 5000; i++) a.outputs[i] = (float)i;
   PDT(PdDatasetWrite(PETSC_COMM_SELF, "img_many.h5", &a));
   {
-    hid_t   f = H5Fopen("img_many.h5", H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(f, "inputs", H5P_DEFAULT), pl = H5Dget_create_plist(d);
-    hsize_t chunk[3] = {0, 0, 0};
-    assert_int_equal(H5Pget_chunk(pl, 3, chunk), 3);
-    H5Pclose(pl);
-    H5Dclose(d);
-    H5Fclose(f);
+    hsize_t chunk[3];
+    InputsChunk("img_many.h5", chunk);
     assert_int_equal(chunk[0], 2500);
     assert_int_equal(chunk[1], 1);
     assert_int_equal(chunk[2], 1000);

@@ -85,6 +85,7 @@ void PdConvCol2Im(const float *restrict col, const Geom *g, float *restrict out)
    before one update of y (stride 2: the row split into odd and even columns, so that the three loads
    stay contiguous). In 2D, and from 8 channels on, im2col + sgemm is as fast or faster, so it
    keeps those (bench_ops -only conv3d has both). ---- */
+#define PD_DIRECT_MAX 64 /* the most Cin Cout the direct kernels take, whatever PdConvSetDirectMax says */
 static PetscInt conv_direct_max = 16; /* 3D, Cin Cout at or below this: direct (PdConvSetDirectMax) */
 
 /*@ PdConvSetDirectMax - 3D PdConv3x3 (stride 1 or 2) and stride-2 PdConv3x3Transpose with Cin Cout <= n
@@ -106,7 +107,7 @@ static inline PetscInt DirectRow(PetscInt W)
 
 PetscBool PdConvUseDirect(const Geom *g, PetscInt cin, PetscInt cout)
 {
-  return (PetscBool)((g->s == 1 || g->s == 2) && g->kd == 3 && cin * cout <= conv_direct_max);
+  return (PetscBool)((g->s == 1 || g->s == 2) && g->kd == 3 && cin * cout <= PetscMin(conv_direct_max, PD_DIRECT_MAX));
 }
 
 /* floats of the padded copy of x [cin, D, H, W] that PdConvDirect needs: stride 1, rows of
@@ -132,7 +133,7 @@ size_t PdConvDirectScratch(PetscInt cin, const Geom *g)
    Stride 2: the row's odd columns x[-1] (zero), x[1], x[3], ... then, from Wp / 2 on, its even
    columns x[0], x[2], ...: taps kx = 0, 1, 2 read odd entry x0 + l, even entry x0 + l, odd entry
    x0 + l + 1, all three contiguous in l. */
-static inline __attribute__((always_inline)) void DirectChunk(const int NB, const int L, const int S, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt co0, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[4][PD_DIRECT_L])
+static inline __attribute__((always_inline)) void DirectChunk(const int NB, const int L, const int S, const float *restrict xp, const float *restrict wp, PetscInt cin, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[4][PD_DIRECT_L])
 {
   const PetscInt o1 = S == 1 ? 1 : Wp / 2, o2 = S == 1 ? 2 : 1; /* the offsets of taps kx = 1, 2 */
   float          a1[4][PD_DIRECT_L], a2[4][PD_DIRECT_L];        /* the three column taps in separate sums: independent chains */
@@ -145,10 +146,11 @@ static inline __attribute__((always_inline)) void DirectChunk(const int NB, cons
       for (PetscInt ky = 0; ky < 3; ky++) {
         const PetscInt iy = oy * S + ky - 1;
         const float   *xr = xp + ((ci * D + iz) * H + iy) * Wp + x0;
+        const float   *wr = wp + ((ci * 3 + kz) * 3 + ky) * 12; /* [kx][b]: constant offsets from one pointer */
         float          wv[4][3];
         if (iy < 0 || iy >= H) continue;
         for (int b = 0; b < NB; b++)
-          for (int k = 0; k < 3; k++) wv[b][k] = w[((((co0 + b) * cin + ci) * 3 + kz) * 3 + ky) * 3 + k];
+          for (int k = 0; k < 3; k++) wv[b][k] = wr[k * 4 + b];
         for (int l = 0; l < L; l++) {
           const float v0 = xr[l], v1 = xr[l + o1], v2 = xr[l + o2];
           for (int b = 0; b < NB; b++) {
@@ -165,34 +167,34 @@ static inline __attribute__((always_inline)) void DirectChunk(const int NB, cons
 
 /* DirectChunk for n points and nb output channels, the block's sizes as constants so that acc stays in
    registers: a whole chunk, or half of one for a short last chunk */
-static inline __attribute__((always_inline)) void DirectBlock(const int S, PetscInt n, PetscInt nb, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt co0, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[4][PD_DIRECT_L])
+static inline __attribute__((always_inline)) void DirectBlock(const int S, PetscInt n, PetscInt nb, const float *restrict xp, const float *restrict wp, PetscInt cin, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[4][PD_DIRECT_L])
 {
   if (n > PD_DIRECT_L / 2) switch (nb) {
     case 4:
-      DirectChunk(4, PD_DIRECT_L, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      DirectChunk(4, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
       break;
     case 3:
-      DirectChunk(3, PD_DIRECT_L, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      DirectChunk(3, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
       break;
     case 2:
-      DirectChunk(2, PD_DIRECT_L, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      DirectChunk(2, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
       break;
     default:
-      DirectChunk(1, PD_DIRECT_L, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      DirectChunk(1, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
       break;
     }
   else switch (nb) {
     case 4:
-      DirectChunk(4, PD_DIRECT_L / 2, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      DirectChunk(4, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
       break;
     case 3:
-      DirectChunk(3, PD_DIRECT_L / 2, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      DirectChunk(3, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
       break;
     case 2:
-      DirectChunk(2, PD_DIRECT_L / 2, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      DirectChunk(2, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
       break;
     default:
-      DirectChunk(1, PD_DIRECT_L / 2, S, xp, w, cin, co0, D, H, Wp, oz, oy, x0, acc);
+      DirectChunk(1, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
       break;
     }
 }
@@ -202,6 +204,11 @@ static inline __attribute__((always_inline)) void DirectBlock(const int S, Petsc
 static inline __attribute__((always_inline)) void DirectRun(const int S, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, PetscInt Wp, float alpha, float *restrict y)
 {
   const PetscInt Do = g->Do, Ho = g->Ho, Wo = g->Wo;
+  float          wp[PD_DIRECT_MAX * 27 * 4]; /* w repacked [cout / 4][cin][kz][ky][kx][4] (zeros past cout) */
+
+  for (PetscInt co0 = 0; co0 < cout; co0 += 4)
+    for (PetscInt t = 0; t < cin * 27; t++)
+      for (PetscInt b = 0; b < 4; b++) wp[(co0 / 4 * cin * 27 + t) * 4 + b] = co0 + b < cout ? w[(co0 + b) * cin * 27 + t] : 0;
   for (PetscInt oz = 0; oz < Do; oz++)
     for (PetscInt oy = 0; oy < Ho; oy++)
       for (PetscInt x0 = 0; x0 < Wo; x0 += PD_DIRECT_L) {
@@ -209,7 +216,7 @@ static inline __attribute__((always_inline)) void DirectRun(const int S, const f
         for (PetscInt co0 = 0; co0 < cout; co0 += 4) {
           const PetscInt nb = PetscMin(4, cout - co0);
           float          acc[4][PD_DIRECT_L];
-          DirectBlock(S, n, nb, xp, w, cin, co0, g->D, g->H, Wp, oz, oy, x0, acc);
+          DirectBlock(S, n, nb, xp, wp + co0 / 4 * cin * 108, cin, g->D, g->H, Wp, oz, oy, x0, acc);
           for (PetscInt b = 0; b < nb; b++) {
             float *yr = y + (((co0 + b) * Do + oz) * Ho + oy) * Wo + x0;
             for (PetscInt l = 0; l < n; l++) yr[l] += alpha * acc[b][l];
@@ -267,7 +274,7 @@ void PdConvDirect(const float *restrict x, const float *restrict w, PetscInt cin
 /* ev[b][l], od[b][l]: output channel co0 + b at fine points (iz, iy, 2 (m0 + l)) and (iz, iy, 2 (m0 + l)
    + 1), b < NB, l < L; xp holds x [cin, Do, Ho, .] in rows of Wq floats padded with zeros, w is
    [cin, cout, 3, 3, 3] */
-static inline __attribute__((always_inline)) void TransposedChunk(const int NB, const int L, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt cout, PetscInt co0, PetscInt Do, PetscInt Ho, PetscInt Wq, PetscInt iz, PetscInt iy, PetscInt m0, float ev[4][PD_DIRECT_L], float od[4][PD_DIRECT_L])
+static inline __attribute__((always_inline)) void TransposedChunk(const int NB, const int L, const float *restrict xp, const float *restrict wp, PetscInt cin, PetscInt Do, PetscInt Ho, PetscInt Wq, PetscInt iz, PetscInt iy, PetscInt m0, float ev[4][PD_DIRECT_L], float od[4][PD_DIRECT_L])
 {
   float o2[4][PD_DIRECT_L]; /* the odd points' second tap in a separate sum */
   for (int b = 0; b < NB; b++)
@@ -279,10 +286,11 @@ static inline __attribute__((always_inline)) void TransposedChunk(const int NB, 
       for (PetscInt ky = (iy + 1) % 2; ky < 3; ky += 2) {
         const PetscInt oy = (iy + 1 - ky) / 2;
         const float   *xr = xp + ((ci * Do + oz) * Ho + oy) * Wq + m0;
+        const float   *wr = wp + ((ci * 3 + kz) * 3 + ky) * 12; /* [kx][b] */
         float          wv[4][3];
         if (oy >= Ho) continue;
         for (int b = 0; b < NB; b++)
-          for (int k = 0; k < 3; k++) wv[b][k] = w[(((ci * cout + co0 + b) * 3 + kz) * 3 + ky) * 3 + k];
+          for (int k = 0; k < 3; k++) wv[b][k] = wr[k * 4 + b];
         for (int l = 0; l < L; l++) {
           const float v0 = xr[l], v1 = xr[l + 1];
           for (int b = 0; b < NB; b++) {
@@ -298,41 +306,41 @@ static inline __attribute__((always_inline)) void TransposedChunk(const int NB, 
 }
 
 /* TransposedChunk for n coarse columns and nb output channels, the sizes as constants */
-static inline __attribute__((always_inline)) void TransposedBlock(PetscInt n, PetscInt nb, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt cout, PetscInt co0, PetscInt Do, PetscInt Ho, PetscInt Wq, PetscInt iz, PetscInt iy, PetscInt m0, float ev[4][PD_DIRECT_L], float od[4][PD_DIRECT_L])
+static inline __attribute__((always_inline)) void TransposedBlock(PetscInt n, PetscInt nb, const float *restrict xp, const float *restrict wp, PetscInt cin, PetscInt Do, PetscInt Ho, PetscInt Wq, PetscInt iz, PetscInt iy, PetscInt m0, float ev[4][PD_DIRECT_L], float od[4][PD_DIRECT_L])
 {
   if (n > PD_DIRECT_L / 2) switch (nb) {
     case 4:
-      TransposedChunk(4, PD_DIRECT_L, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      TransposedChunk(4, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
       break;
     case 3:
-      TransposedChunk(3, PD_DIRECT_L, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      TransposedChunk(3, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
       break;
     case 2:
-      TransposedChunk(2, PD_DIRECT_L, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      TransposedChunk(2, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
       break;
     default:
-      TransposedChunk(1, PD_DIRECT_L, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      TransposedChunk(1, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
       break;
     }
   else switch (nb) {
     case 4:
-      TransposedChunk(4, PD_DIRECT_L / 2, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      TransposedChunk(4, PD_DIRECT_L / 2, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
       break;
     case 3:
-      TransposedChunk(3, PD_DIRECT_L / 2, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      TransposedChunk(3, PD_DIRECT_L / 2, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
       break;
     case 2:
-      TransposedChunk(2, PD_DIRECT_L / 2, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      TransposedChunk(2, PD_DIRECT_L / 2, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
       break;
     default:
-      TransposedChunk(1, PD_DIRECT_L / 2, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+      TransposedChunk(1, PD_DIRECT_L / 2, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
       break;
     }
 }
 
 PetscBool PdConvUseDirectT(const Geom *g, PetscInt cin, PetscInt cout)
 {
-  return (PetscBool)(g->s == 2 && g->kd == 3 && cin * cout <= conv_direct_max);
+  return (PetscBool)(g->s == 2 && g->kd == 3 && cin * cout <= PetscMin(conv_direct_max, PD_DIRECT_MAX));
 }
 
 size_t PdConvDirectTScratch(PetscInt cin, const Geom *g)
@@ -345,6 +353,12 @@ size_t PdConvDirectTScratch(PetscInt cin, const Geom *g)
 PD_VECTOR_CLONES void PdConvDirectT(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, float *restrict y, float *restrict xp)
 {
   const PetscInt D = g->D, H = g->H, W = g->W, Do = g->Do, Ho = g->Ho, Wo = g->Wo, Wq = DirectRow(Wo) - 1;
+  float          wp[PD_DIRECT_MAX * 27 * 4]; /* w repacked [cout / 4][cin][kz][ky][kx][4] (zeros past cout) */
+
+  for (PetscInt co0 = 0; co0 < cout; co0 += 4)
+    for (PetscInt ci = 0; ci < cin; ci++)
+      for (PetscInt t = 0; t < 27; t++)
+        for (PetscInt b = 0; b < 4; b++) wp[((co0 / 4 * cin + ci) * 27 + t) * 4 + b] = co0 + b < cout ? w[(ci * cout + co0 + b) * 27 + t] : 0;
   for (PetscInt r = 0; r < cin * Do * Ho; r++) { /* the padded copy: whole chunks and one more column */
     float *pr = xp + r * Wq;
     for (PetscInt m = 0; m < Wo; m++) pr[m] = x[r * Wo + m];
@@ -357,7 +371,7 @@ PD_VECTOR_CLONES void PdConvDirectT(const float *restrict x, const float *restri
         for (PetscInt co0 = 0; co0 < cout; co0 += 4) {
           const PetscInt nb = PetscMin(4, cout - co0);
           float          ev[4][PD_DIRECT_L], od[4][PD_DIRECT_L];
-          TransposedBlock(n, nb, xp, w, cin, cout, co0, Do, Ho, Wq, iz, iy, m0, ev, od);
+          TransposedBlock(n, nb, xp, wp + co0 / 4 * cin * 108, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
           for (PetscInt b = 0; b < nb; b++) {
             float *yr = y + (((co0 + b) * D + iz) * H + iy) * W + 2 * m0;
             for (PetscInt l = 0; l < nodd; l++) {

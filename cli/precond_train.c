@@ -331,8 +331,8 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, Systems *sy, PetscInt count, cons
   double         loss = NAN, loss0 = NAN;
   char           desc[128], lv[16];
   /* a linear V(1,1)-cycle (q = M r: the method is then a flexible preconditioned conjugate
-     direction iteration with a learned multigrid M), one layer of width 4 (two in 3D), as deep as the grid allows */
-  const char    *defs[5][2] = {{"-mgno_width", "4"}, {"-mgno_layers", dim == 3 ? "2" : "1"}, {"-mgno_linear", "true"}, {"-mgno_post_smoothing", "true"}, {"-mgno_levels", lv}};
+     direction iteration with a learned multigrid M), one layer of width 4, as deep as the grid allows */
+  const char    *defs[5][2] = {{"-mgno_width", "4"}, {"-mgno_layers", "1"}, {"-mgno_linear", "true"}, {"-mgno_post_smoothing", "true"}, {"-mgno_levels", lv}};
   PetscBool      clear[5], help;
 
   PetscFunctionBegin;

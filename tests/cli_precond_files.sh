@@ -108,7 +108,7 @@ check "-ic_levels 1 -ic_ordering lines: the held-out system converges" 'a > 0' "
 expect_fail "-pc_learned_ic_levels other than the model's" "was trained on the pattern of IC(1) in the lines ordering" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_ic -pc_learned_model ic1.h5 -pc_learned_ic_levels 0
 expect_fail "-pc_learned_ic_ordering other than the model's" "was trained on the pattern of IC(0) in the natural ordering" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_ic -pc_learned_model ic.h5 -pc_learned_ic_ordering lines
 expect_fail "-ic_ordering bogus" "bogus" $P precond train -type learned_ic -f three.petsc -ic_ordering bogus -o x.h5
-expect_fail "-ic_levels 3" "learned_ic levels of fill" $P precond train -type learned_ic -f three.petsc -ic_levels 3 -o x.h5
+expect_fail "-ic_levels 3" "-ic_levels must be in 0..2, got 3" $P precond train -type learned_ic -f three.petsc -ic_levels 3 -o x.h5
 worst=0
 for model in ic.h5 "$old" ic1.h5; do
   for sys in "-f an0.petsc" "-f an1.petsc" "-f ii0.petsc" "-f ii1.petsc" "darcy -da_grid_x 17 -seed 7" "darcy -da_grid_x 33 -seed 8" "poisson -da_grid_x 65"; do

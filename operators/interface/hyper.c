@@ -3,8 +3,6 @@
 #include "interface/nopimpl.h"
 #include <pdeop/options.h>
 
-#define NOP_HYPER_INT_MAX 100000
-
 /* read the type's table from the options database (inside NOpSetFromOptions' PetscOptionsBegin/End) */
 PetscErrorCode NOpHyperSetFromOptions(NOp nop, PetscOptionItems *PetscOptionsObject)
 {
@@ -21,7 +19,6 @@ PetscErrorCode NOpHyperSetFromOptions(NOp nop, PetscOptionItems *PetscOptionsObj
     switch (h->kind) {
     case NOP_HYPER_INT:
       PetscCall(PdOptionsInt(h->option, h->help, t->man, *(PetscInt *)f, (PetscInt *)f, NULL));
-      /* widths, depths and counts: far above any model that fits in memory, far below overflow */
       PetscCheck(*(PetscInt *)f <= NOP_HYPER_INT_MAX, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s %" PetscInt_FMT " is out of range: a model's sizes are at most %d", h->option, *(PetscInt *)f, NOP_HYPER_INT_MAX);
       break;
     case NOP_HYPER_BOOL:
@@ -33,6 +30,23 @@ PetscErrorCode NOpHyperSetFromOptions(NOp nop, PetscOptionItems *PetscOptionsObj
     }
   }
   PetscOptionsHeadEnd();
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode NOpHyperCheck(NOp nop)
+{
+  const NOpHyperTable *t = nop->ops.hyper;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; t && i < t->n; i++) {
+    const NOpHyper *h = &t->h[i];
+    PetscInt        v;
+
+    if (h->kind != NOP_HYPER_INT) continue;
+    v = *(const PetscInt *)((const char *)nop->data + h->offset);
+    PetscCheck(v >= h->min && v <= h->max, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s must be in %" PetscInt_FMT "..%" PetscInt_FMT ", got %" PetscInt_FMT, h->option, h->min, h->max, v);
+  }
+  if (nop->ops.check) PetscCall(nop->ops.check(nop));
   PetscFunctionReturn(0);
 }
 
@@ -159,7 +173,7 @@ PetscErrorCode NOpHyperSetIntsChecked(NOp nop, PetscInt n, PetscInt *const field
     old[i]     = *fields[i];
     *fields[i] = values[i];
   }
-  if (nop->ops.check) ierr = nop->ops.check(nop);
+  ierr = NOpHyperCheck(nop);
   if (ierr)
     for (PetscInt i = 0; i < n; i++) *fields[i] = old[i];
   PetscCall(ierr);

@@ -200,7 +200,7 @@ PetscErrorCode NOpSetFromOptions(NOp nop)
   if (nop->ops.setfromoptions) PetscCall(nop->ops.setfromoptions(nop, PetscOptionsObject));
   PetscOptionsEnd();
   PetscCheck(seed >= 0, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative, got %" PetscInt_FMT, seed);
-  if (nop->ops.check) PetscCall(nop->ops.check(nop));
+  PetscCall(NOpHyperCheck(nop));
   PetscFunctionReturn(0);
 }
 
@@ -213,7 +213,7 @@ PetscErrorCode NOpSetUp(NOp nop)
   if (nop->setupcalled) PetscFunctionReturn(0);
   PetscCheck(nop->type[0], nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the model type (NOpSetType or -model) before NOpSetUp");
   PetscCheck(nop->in_ndim > 0 && nop->out_ndim > 0, nop->comm, PETSC_ERR_ARG_WRONGSTATE, "Set the model's input and output shapes (NOpSetShapes) before NOpSetUp");
-  if (nop->ops.check) PetscCall(nop->ops.check(nop));
+  PetscCall(NOpHyperCheck(nop));
   PetscCall(nop->ops.setup(nop));
   PetscCall(PdRngSeed(&rng, (uint64_t)nop->seed, nop->init_stream));
   PetscCall(PdParamsSetUp(nop->params, &rng));

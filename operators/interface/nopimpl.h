@@ -16,7 +16,10 @@ typedef struct {
   NOpHyperKind kind;     /* the field is a PetscInt, a PetscBool or a PdActivation */
   size_t       offset;   /* offsetof(NOp_<Type>, field) */
   PetscBool    optional; /* absent from older checkpoints: the default stays */
+  PetscInt     min, max; /* NOP_HYPER_INT: the values allowed (NOpHyperCheck) */
 } NOpHyper;
+/* widths, depths and counts: far above any model that fits in memory, far below overflow */
+#define NOP_HYPER_INT_MAX 100000
 typedef struct {
   const char     *title; /* of the options group: "FNO options" */
   const char     *man;   /* the manual page the options name: "NOpCreate_FNO" */
@@ -27,7 +30,7 @@ typedef struct {
 struct _NOpOps {
   const NOpHyperTable *hyper; /* read and recorded before the setfromoptions, getmeta and setmeta below */
   PetscErrorCode (*setfromoptions)(NOp, PetscOptionItems *);
-  PetscErrorCode (*check)(NOp); /* validate hyperparameters (outside PetscOptionsBegin/End, whose items an error would leak) */
+  PetscErrorCode (*check)(NOp); /* optional: checks beyond the table's ranges (NOpHyperCheck runs both) */
   PetscErrorCode (*setup)(NOp); /* declare parameters with PdParamsAdd on nop->params */
   PetscErrorCode (*forward)(NOp, PdTape, PdTensor, PdTensor *); /* NULL: the type has no tensor-to-tensor forward (learned_ic) */
   PetscErrorCode (*jet)(NOp, PdTape, const PdJetSeed *, PetscInt, PdJet *); /* optional: Taylor-mode forward (NOpJetForward) */
@@ -76,6 +79,8 @@ PETSC_EXTERN PetscErrorCode PdDenseStackJetForward(PdDenseStack *, const PdJetSe
 PETSC_INTERN PetscErrorCode NOpHyperSetFromOptions(NOp, PetscOptionItems *);
 PETSC_INTERN PetscErrorCode NOpHyperGetMeta(NOp, PdDict);
 PETSC_INTERN PetscErrorCode NOpHyperSetMeta(NOp, PdDict);
+/* the table's integer ranges, then the type's check (outside PetscOptionsBegin/End, whose items an error would leak) */
+PETSC_INTERN PetscErrorCode NOpHyperCheck(NOp);
 /* the setters NOpMLPSetLayers & co.: new values that the type's check rejects leave the model as it was */
 PETSC_INTERN PetscErrorCode NOpHyperSetIntsChecked(NOp, PetscInt, PetscInt *const[], const PetscInt[]);
 /* NOpMLPSetLayers & co.: the model's type must be this one, and it must not be set up yet */

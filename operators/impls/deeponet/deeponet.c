@@ -15,21 +15,13 @@ typedef struct {
 
 /* the hyperparameters: options and checkpoint attributes */
 static const NOpHyper DeepONetHyper[] = {
-  {"deeponet_width", "-deeponet_width", "Width of the branch and trunk hidden layers", NOP_HYPER_INT, offsetof(NOp_DeepONet, width), PETSC_FALSE},
-  {"deeponet_depth", "-deeponet_depth", "Hidden layers of the branch and of the trunk", NOP_HYPER_INT, offsetof(NOp_DeepONet, depth), PETSC_FALSE},
-  {"deeponet_p", "-deeponet_p", "Number of basis functions (features of branch and trunk)", NOP_HYPER_INT, offsetof(NOp_DeepONet, p), PETSC_FALSE},
-  {"deeponet_activation", "-deeponet_activation", "Activation", NOP_HYPER_ACTIVATION, offsetof(NOp_DeepONet, act), PETSC_FALSE},
+  {"deeponet_width", "-deeponet_width", "Width of the branch and trunk hidden layers", NOP_HYPER_INT, offsetof(NOp_DeepONet, width), PETSC_FALSE, 1, NOP_HYPER_INT_MAX},
+  {"deeponet_depth", "-deeponet_depth", "Hidden layers of the branch and of the trunk", NOP_HYPER_INT, offsetof(NOp_DeepONet, depth), PETSC_FALSE, 0, NOP_HYPER_INT_MAX},
+  {"deeponet_p", "-deeponet_p", "Number of basis functions (features of branch and trunk)", NOP_HYPER_INT, offsetof(NOp_DeepONet, p), PETSC_FALSE, 1, NOP_HYPER_INT_MAX},
+  {"deeponet_activation", "-deeponet_activation", "Activation", NOP_HYPER_ACTIVATION, offsetof(NOp_DeepONet, act), PETSC_FALSE, 0, 0},
 };
 static const NOpHyperTable DeepONetHyperTable = {"DeepONet options", "NOpCreate_DeepONet", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(DeepONetHyper), DeepONetHyper};
 
-static PetscErrorCode NOpCheck_DeepONet(NOp nop)
-{
-  NOp_DeepONet *d = (NOp_DeepONet *)nop->data;
-
-  PetscFunctionBegin;
-  PetscCheck(d->width >= 1 && d->depth >= 0 && d->p >= 1, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-deeponet_width and -deeponet_p must be positive and -deeponet_depth non-negative");
-  PetscFunctionReturn(0);
-}
 
 static PetscErrorCode NOpSetUp_DeepONet(NOp nop)
 {
@@ -154,7 +146,6 @@ PetscErrorCode NOpCreate_DeepONet(NOp nop)
   d->act                  = PD_ACT_RELU;
   nop->data               = d;
   nop->ops.hyper          = &DeepONetHyperTable;
-  nop->ops.check          = NOpCheck_DeepONet;
   nop->ops.setup          = NOpSetUp_DeepONet;
   nop->ops.forward        = NOpForward_DeepONet;
   nop->ops.view           = NOpView_DeepONet;

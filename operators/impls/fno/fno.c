@@ -15,24 +15,13 @@ typedef struct {
 
 /* the hyperparameters: options and checkpoint attributes */
 static const NOpHyper FNOHyper[] = {
-  {"fno_width", "-fno_width", "Channels of the Fourier layers", NOP_HYPER_INT, offsetof(NOp_FNO, width), PETSC_FALSE},
-  {"fno_modes", "-fno_modes", "Fourier modes kept per dimension", NOP_HYPER_INT, offsetof(NOp_FNO, modes), PETSC_FALSE},
-  {"fno_layers", "-fno_layers", "Number of Fourier layers", NOP_HYPER_INT, offsetof(NOp_FNO, layers), PETSC_FALSE},
-  {"fno_hidden", "-fno_hidden", "Channels of the projection's hidden layer", NOP_HYPER_INT, offsetof(NOp_FNO, hidden), PETSC_FALSE},
+  {"fno_width", "-fno_width", "Channels of the Fourier layers", NOP_HYPER_INT, offsetof(NOp_FNO, width), PETSC_FALSE, 1, 4096},
+  {"fno_modes", "-fno_modes", "Fourier modes kept per dimension", NOP_HYPER_INT, offsetof(NOp_FNO, modes), PETSC_FALSE, 1, NOP_HYPER_INT_MAX},
+  {"fno_layers", "-fno_layers", "Number of Fourier layers", NOP_HYPER_INT, offsetof(NOp_FNO, layers), PETSC_FALSE, 1, 64},
+  {"fno_hidden", "-fno_hidden", "Channels of the projection's hidden layer", NOP_HYPER_INT, offsetof(NOp_FNO, hidden), PETSC_FALSE, 1, NOP_HYPER_INT_MAX},
 };
 static const NOpHyperTable FNOHyperTable = {"FNO options", "NOpCreate_FNO", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(FNOHyper), FNOHyper};
 
-static PetscErrorCode NOpCheck_FNO(NOp nop)
-{
-  NOp_FNO *f = (NOp_FNO *)nop->data;
-
-  PetscFunctionBegin;
-  PetscCheck(f->width >= 1 && f->width <= 4096, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-fno_width must be in 1..4096, got %" PetscInt_FMT, f->width);
-  PetscCheck(f->modes >= 1, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-fno_modes must be at least 1, got %" PetscInt_FMT, f->modes);
-  PetscCheck(f->layers >= 1 && f->layers <= 64, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-fno_layers must be in 1..64, got %" PetscInt_FMT, f->layers);
-  PetscCheck(f->hidden >= 1, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-fno_hidden must be at least 1, got %" PetscInt_FMT, f->hidden);
-  PetscFunctionReturn(0);
-}
 
 /* the kept modes must fit the grid of W points (last dimension; H along the first of two): m <= W/2 + 1
    and 2m <= H. Checked at every forward pass, since a trained FNO evaluates at other resolutions (not
@@ -190,7 +179,6 @@ PetscErrorCode NOpCreate_FNO(NOp nop)
   f->hidden               = 128;
   nop->data               = f;
   nop->ops.hyper          = &FNOHyperTable;
-  nop->ops.check          = NOpCheck_FNO;
   nop->ops.setup          = NOpSetUp_FNO;
   nop->ops.forward        = NOpForward_FNO;
   nop->ops.view           = NOpView_FNO;

@@ -21,10 +21,10 @@ typedef struct {
 
 /* the hyperparameters: options, and the attributes of the former learned_ic files, so files of both formats load alike */
 static const NOpHyper LearnedICHyper[] = {
-  {"width", "-ic_width", "Width of the graph network", NOP_HYPER_INT, offsetof(NOp_LearnedIC, width), PETSC_FALSE},
-  {"layers", "-ic_layers", "Message-passing layers", NOP_HYPER_INT, offsetof(NOp_LearnedIC, layers), PETSC_FALSE},
-  {"correction", "-ic_correction", "Predict a correction to ICC(0)'s factor (true) or the factor itself (false)", NOP_HYPER_BOOL, offsetof(NOp_LearnedIC, correction), PETSC_TRUE},
-  {"levels", "-ic_levels", "The factor's pattern: IC(k)'s levels of fill (0: ICC(0)'s pattern, the matrix's lower part)", NOP_HYPER_INT, offsetof(NOp_LearnedIC, levels), PETSC_TRUE},
+  {"width", "-ic_width", "Width of the graph network", NOP_HYPER_INT, offsetof(NOp_LearnedIC, width), PETSC_FALSE, 1, 1024},
+  {"layers", "-ic_layers", "Message-passing layers", NOP_HYPER_INT, offsetof(NOp_LearnedIC, layers), PETSC_FALSE, 0, 16},
+  {"correction", "-ic_correction", "Predict a correction to ICC(0)'s factor (true) or the factor itself (false)", NOP_HYPER_BOOL, offsetof(NOp_LearnedIC, correction), PETSC_TRUE, 0, 0},
+  {"levels", "-ic_levels", "The factor's pattern: IC(k)'s levels of fill (0: ICC(0)'s pattern, the matrix's lower part)", NOP_HYPER_INT, offsetof(NOp_LearnedIC, levels), PETSC_TRUE, 0, 2},
 };
 /* the orderings of the factor's pattern, as PdICOrdering (<pdeop/learned.h>) numbers them */
 static const char *const Orderings[] = {"natural", "lines"};
@@ -35,9 +35,6 @@ static PetscErrorCode NOpCheck_LearnedIC(NOp nop)
   NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
 
   PetscFunctionBegin;
-  PetscCheck(m->width >= 1 && m->width <= 1024, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic width (-ic_width) must be in [1, 1024], got %" PetscInt_FMT, m->width);
-  PetscCheck(m->layers >= 0 && m->layers <= 16, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic layers (-ic_layers) must be in [0, 16], got %" PetscInt_FMT, m->layers);
-  PetscCheck(m->levels >= 0 && m->levels <= 2, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic levels of fill (-ic_levels) must be in [0, 2], got %" PetscInt_FMT, m->levels);
   PetscCheck(m->ordering >= 0 && m->ordering < (PetscInt)PETSC_STATIC_ARRAY_LENGTH(Orderings), nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "learned_ic ordering %" PetscInt_FMT " is not one of natural, lines", m->ordering);
   PetscFunctionReturn(0);
 }
@@ -110,7 +107,7 @@ static PetscErrorCode NOpSetMeta_LearnedIC(NOp nop, PdDict meta)
     }
     PetscCheck(same, nop->comm, PETSC_ERR_FILE_UNEXPECTED, "learned_ic model: unknown ordering '%s' of the factor's pattern (natural, lines)", name);
   }
-  PetscCall(NOpCheck_LearnedIC(nop));
+  PetscCall(NOpHyperCheck(nop));
   PetscFunctionReturn(0);
 }
 
@@ -349,7 +346,7 @@ PetscErrorCode NOpLearnedICSetPattern(NOp nop, PetscInt levels, PetscInt orderin
   PetscCall(NOpCheckTypeForSetter(nop, NOPLEARNEDIC, "NOpLearnedICSetPattern"));
   ((NOp_LearnedIC *)nop->data)->levels   = levels;
   ((NOp_LearnedIC *)nop->data)->ordering = ordering;
-  PetscCall(NOpCheck_LearnedIC(nop));
+  PetscCall(NOpHyperCheck(nop));
   PetscFunctionReturn(0);
 }
 

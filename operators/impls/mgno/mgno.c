@@ -20,28 +20,16 @@ typedef struct {
 
 /* the hyperparameters: options and checkpoint attributes (the last three are absent from checkpoints before their options) */
 static const NOpHyper MgNOHyper[] = {
-  {"mgno_width", "-mgno_width", "Channels of the V-cycles", NOP_HYPER_INT, offsetof(NOp_MgNO, width), PETSC_FALSE},
-  {"mgno_levels", "-mgno_levels", "Grid levels of each V-cycle", NOP_HYPER_INT, offsetof(NOp_MgNO, levels), PETSC_FALSE},
-  {"mgno_layers", "-mgno_layers", "Number of V-cycle layers", NOP_HYPER_INT, offsetof(NOp_MgNO, layers), PETSC_FALSE},
-  {"mgno_hidden", "-mgno_hidden", "Channels of the projection's hidden layer", NOP_HYPER_INT, offsetof(NOp_MgNO, hidden), PETSC_FALSE},
-  {"mgno_linear", "-mgno_linear", "A linear operator: no grid coordinates, biases, GELU or hidden projection", NOP_HYPER_BOOL, offsetof(NOp_MgNO, linear), PETSC_TRUE},
-  {"mgno_post_smoothing", "-mgno_post_smoothing", "A learned post-smoothing step after each coarse correction (V(1,1) cycles)", NOP_HYPER_BOOL, offsetof(NOp_MgNO, post), PETSC_TRUE},
-  {"mgno_smooth", "-mgno_smooth", "Smoothing steps per level before the restriction (each with its own A, B)", NOP_HYPER_INT, offsetof(NOp_MgNO, smooth), PETSC_TRUE},
+  {"mgno_width", "-mgno_width", "Channels of the V-cycles", NOP_HYPER_INT, offsetof(NOp_MgNO, width), PETSC_FALSE, 1, 1024},
+  {"mgno_levels", "-mgno_levels", "Grid levels of each V-cycle", NOP_HYPER_INT, offsetof(NOp_MgNO, levels), PETSC_FALSE, 1, 12},
+  {"mgno_layers", "-mgno_layers", "Number of V-cycle layers", NOP_HYPER_INT, offsetof(NOp_MgNO, layers), PETSC_FALSE, 1, 32},
+  {"mgno_hidden", "-mgno_hidden", "Channels of the projection's hidden layer", NOP_HYPER_INT, offsetof(NOp_MgNO, hidden), PETSC_FALSE, 1, NOP_HYPER_INT_MAX},
+  {"mgno_linear", "-mgno_linear", "A linear operator: no grid coordinates, biases, GELU or hidden projection", NOP_HYPER_BOOL, offsetof(NOp_MgNO, linear), PETSC_TRUE, 0, 0},
+  {"mgno_post_smoothing", "-mgno_post_smoothing", "A learned post-smoothing step after each coarse correction (V(1,1) cycles)", NOP_HYPER_BOOL, offsetof(NOp_MgNO, post), PETSC_TRUE, 0, 0},
+  {"mgno_smooth", "-mgno_smooth", "Smoothing steps per level before the restriction (each with its own A, B)", NOP_HYPER_INT, offsetof(NOp_MgNO, smooth), PETSC_TRUE, 1, 64},
 };
 static const NOpHyperTable MgNOHyperTable = {"MgNO options", "NOpCreate_MgNO", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(MgNOHyper), MgNOHyper};
 
-static PetscErrorCode NOpCheck_MgNO(NOp nop)
-{
-  NOp_MgNO *m = (NOp_MgNO *)nop->data;
-
-  PetscFunctionBegin;
-  PetscCheck(m->width >= 1 && m->width <= 1024, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_width must be in 1..1024, got %" PetscInt_FMT, m->width);
-  PetscCheck(m->levels >= 1 && m->levels <= 12, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_levels must be in 1..12, got %" PetscInt_FMT, m->levels);
-  PetscCheck(m->layers >= 1 && m->layers <= 32, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_layers must be in 1..32, got %" PetscInt_FMT, m->layers);
-  PetscCheck(m->smooth >= 1 && m->smooth <= 64, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_smooth must be in 1..64");
-  PetscCheck(m->hidden >= 1, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mgno_hidden must be positive");
-  PetscFunctionReturn(0);
-}
 
 /* declare the 3x3 (3x3x3) convolution "layer<k>.level<l>.<what>" (<what><i> for the extra smoothing
    step i > 0), uniform in +-cs, tagged as a convolution for the matrix-aware optimizers */
@@ -226,7 +214,6 @@ PetscErrorCode NOpCreate_MgNO(NOp nop)
   m->smooth               = 1;
   nop->data               = m;
   nop->ops.hyper          = &MgNOHyperTable;
-  nop->ops.check          = NOpCheck_MgNO;
   nop->ops.setup          = NOpSetUp_MgNO;
   nop->ops.forward        = NOpForward_MgNO;
   nop->ops.view           = NOpView_MgNO;

@@ -10,21 +10,12 @@ typedef struct {
 
 /* the hyperparameters: options and checkpoint attributes */
 static const NOpHyper MLPHyper[] = {
-  {"mlp_width", "-mlp_width", "Width of the hidden layers", NOP_HYPER_INT, offsetof(NOp_MLP, width), PETSC_FALSE},
-  {"mlp_depth", "-mlp_depth", "Number of hidden layers", NOP_HYPER_INT, offsetof(NOp_MLP, depth), PETSC_FALSE},
-  {"mlp_activation", "-mlp_activation", "Activation between layers", NOP_HYPER_ACTIVATION, offsetof(NOp_MLP, act), PETSC_FALSE},
+  {"mlp_width", "-mlp_width", "Width of the hidden layers", NOP_HYPER_INT, offsetof(NOp_MLP, width), PETSC_FALSE, 1, 65536},
+  {"mlp_depth", "-mlp_depth", "Number of hidden layers", NOP_HYPER_INT, offsetof(NOp_MLP, depth), PETSC_FALSE, 0, 64},
+  {"mlp_activation", "-mlp_activation", "Activation between layers", NOP_HYPER_ACTIVATION, offsetof(NOp_MLP, act), PETSC_FALSE, 0, 0},
 };
 static const NOpHyperTable MLPHyperTable = {"MLP options", "NOpCreate_MLP", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(MLPHyper), MLPHyper};
 
-static PetscErrorCode NOpCheck_MLP(NOp nop)
-{
-  NOp_MLP *m = (NOp_MLP *)nop->data;
-
-  PetscFunctionBegin;
-  PetscCheck(m->width >= 1 && m->width <= 65536, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mlp_width must be in 1..65536, got %" PetscInt_FMT, m->width);
-  PetscCheck(m->depth >= 0 && m->depth <= 64, nop->comm, PETSC_ERR_ARG_OUTOFRANGE, "-mlp_depth must be in 0..64, got %" PetscInt_FMT, m->depth);
-  PetscFunctionReturn(0);
-}
 
 static PetscErrorCode NOpSetUp_MLP(NOp nop)
 {
@@ -108,7 +99,6 @@ PetscErrorCode NOpCreate_MLP(NOp nop)
   m->act                  = PD_ACT_TANH;
   nop->data               = m;
   nop->ops.hyper          = &MLPHyperTable;
-  nop->ops.check          = NOpCheck_MLP;
   nop->ops.setup          = NOpSetUp_MLP;
   nop->ops.forward        = NOpForward_MLP;
   nop->ops.jet            = NOpJet_MLP;

@@ -201,7 +201,7 @@ static inline __attribute__((always_inline)) void DirectBlock(const int S, Petsc
 
 /* y [cout, Do, Ho, Wo] += alpha conv(x [cin, D, H, W], w [cout, cin, 3, 3, 3]) with stride S, from the
    padded copy xp (rows of Wp floats) */
-static inline __attribute__((always_inline)) void DirectRun(const int S, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, PetscInt Wp, float alpha, float *restrict y)
+static inline __attribute__((always_inline)) void DirectRun(const int S, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, PetscInt Wp, float alpha, const float *z, float *y)
 {
   const PetscInt Do = g->Do, Ho = g->Ho, Wo = g->Wo;
   float          wp[PD_DIRECT_MAX * 27 * 4]; /* w repacked [cout / 4][cin][kz][ky][kx][4] (zeros past cout) */
@@ -218,15 +218,19 @@ static inline __attribute__((always_inline)) void DirectRun(const int S, const f
           float          acc[4][PD_DIRECT_L];
           DirectBlock(S, n, nb, xp, wp + co0 / 4 * cin * 108, cin, g->D, g->H, Wp, oz, oy, x0, acc);
           for (PetscInt b = 0; b < nb; b++) {
-            float *yr = y + (((co0 + b) * Do + oz) * Ho + oy) * Wo + x0;
-            for (PetscInt l = 0; l < n; l++) yr[l] += alpha * acc[b][l];
+            const PetscInt o  = (((co0 + b) * Do + oz) * Ho + oy) * Wo + x0;
+            float         *yr = y + o;
+            if (z)
+              for (PetscInt l = 0; l < n; l++) yr[l] = z[o + l] + alpha * acc[b][l];
+            else
+              for (PetscInt l = 0; l < n; l++) yr[l] = alpha * acc[b][l];
           }
         }
       }
 }
 
 /* stride 1: each row with a zero column before it, zeros after it up to Wp */
-PD_VECTOR_CLONES static void DirectStride1(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, float *restrict y, float *restrict xp)
+PD_VECTOR_CLONES static void DirectStride1(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, const float *z, float *y, float *restrict xp)
 {
   const PetscInt W = g->W, Wp = DirectRow(W);
   for (PetscInt r = 0; r < cin * g->D * g->H; r++) { /* the padded copy */
@@ -235,13 +239,13 @@ PD_VECTOR_CLONES static void DirectStride1(const float *restrict x, const float 
     for (PetscInt ix = 0; ix < W; ix++) pr[ix + 1] = x[r * W + ix];
     for (PetscInt ix = W + 1; ix < Wp; ix++) pr[ix] = 0;
   }
-  DirectRun(1, xp, w, cin, cout, g, Wp, alpha, y);
+  DirectRun(1, xp, w, cin, cout, g, Wp, alpha, z, y);
 }
 
 /* stride 2: each row split into its odd columns (x[-1] = 0, x[1], x[3], ...) and its even ones (x[0],
    x[2], ...), each padded with zeros to Wq = DirectRow(Wo) - 1 floats (whole chunks of output points
    and one more) */
-PD_VECTOR_CLONES static void DirectStride2(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, float *restrict y, float *restrict xp)
+PD_VECTOR_CLONES static void DirectStride2(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, const float *z, float *y, float *restrict xp)
 {
   const PetscInt W = g->W, Wq = DirectRow(g->Wo) - 1, ne = (W + 1) / 2, no = W / 2; /* even, odd columns */
   for (PetscInt r = 0; r < cin * g->D * g->H; r++) {
@@ -253,15 +257,15 @@ PD_VECTOR_CLONES static void DirectStride2(const float *restrict x, const float 
     for (PetscInt m = 0; m < ne; m++) pe[m] = xr[2 * m];
     for (PetscInt m = ne; m < Wq; m++) pe[m] = 0;
   }
-  DirectRun(2, xp, w, cin, cout, g, 2 * Wq, alpha, y);
+  DirectRun(2, xp, w, cin, cout, g, 2 * Wq, alpha, z, y);
 }
 
-/* y [cout, Do, Ho, Wo] += alpha conv(x [cin, D, H, W], w [cout, cin, 3, 3, 3]), stride 1 or 2; xp holds
-   PdConvDirectScratch(cin, g) floats */
-void PdConvDirect(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, float *restrict y, float *restrict xp)
+/* y [cout, Do, Ho, Wo] = z + alpha conv(x [cin, D, H, W], w [cout, cin, 3, 3, 3]), stride 1 or 2 (z NULL:
+   none; z = y: y is added to); xp holds PdConvDirectScratch(cin, g) floats */
+void PdConvDirect(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, const float *z, float *y, float *restrict xp)
 {
-  if (g->s == 1) DirectStride1(x, w, cin, cout, g, alpha, y, xp);
-  else DirectStride2(x, w, cin, cout, g, alpha, y, xp);
+  if (g->s == 1) DirectStride1(x, w, cin, cout, g, alpha, z, y, xp);
+  else DirectStride2(x, w, cin, cout, g, alpha, z, y, xp);
 }
 
 /* ---- the transposed stride-2 3x3x3 convolution (the adjoint of the above: col2im's scatter) for the
@@ -348,9 +352,10 @@ size_t PdConvDirectTScratch(PetscInt cin, const Geom *g)
   return (size_t)cin * g->Do * g->Ho * (DirectRow(g->Wo) - 1);
 }
 
-/* y [cout, D, H, W] += alpha convT(x [cin, Do, Ho, Wo], w [cin, cout, 3, 3, 3]), the transpose of the
-   stride-2 convolution of geometry g; xp holds PdConvDirectTScratch(cin, g) floats */
-PD_VECTOR_CLONES void PdConvDirectT(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, float *restrict y, float *restrict xp)
+/* y [cout, D, H, W] = z + alpha convT(x [cin, Do, Ho, Wo], w [cin, cout, 3, 3, 3]), the transpose of the
+   stride-2 convolution of geometry g (z NULL: none; z = y: y is added to); xp holds
+   PdConvDirectTScratch(cin, g) floats */
+PD_VECTOR_CLONES void PdConvDirectT(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, const float *z, float *y, float *restrict xp)
 {
   const PetscInt D = g->D, H = g->H, W = g->W, Do = g->Do, Ho = g->Ho, Wo = g->Wo, Wq = DirectRow(Wo) - 1;
   float          wp[PD_DIRECT_MAX * 27 * 4]; /* w repacked [cout / 4][cin][kz][ky][kx][4] (zeros past cout) */
@@ -373,12 +378,14 @@ PD_VECTOR_CLONES void PdConvDirectT(const float *restrict x, const float *restri
           float          ev[4][PD_DIRECT_L], od[4][PD_DIRECT_L];
           TransposedBlock(n, nb, xp, wp + co0 / 4 * cin * 108, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
           for (PetscInt b = 0; b < nb; b++) {
-            float *yr = y + (((co0 + b) * D + iz) * H + iy) * W + 2 * m0;
+            const PetscInt o  = (((co0 + b) * D + iz) * H + iy) * W + 2 * m0;
+            float         *yr = y + o;
+            const float   *zr = z ? z + o : NULL;
             for (PetscInt l = 0; l < nodd; l++) {
-              yr[2 * l] += alpha * ev[b][l];
-              yr[2 * l + 1] += alpha * od[b][l];
+              yr[2 * l]     = (zr ? zr[2 * l] : 0) + alpha * ev[b][l];
+              yr[2 * l + 1] = (zr ? zr[2 * l + 1] : 0) + alpha * od[b][l];
             }
-            for (PetscInt l = nodd; l < n; l++) yr[2 * l] += alpha * ev[b][l];
+            for (PetscInt l = nodd; l < n; l++) yr[2 * l] = (zr ? zr[2 * l] : 0) + alpha * ev[b][l];
           }
         }
       }

@@ -17,15 +17,16 @@ PETSC_INTERN void PdConvCol2Im(const float *restrict, const Geom *, float *restr
 PETSC_INTERN PetscBool PdConvUseDirect(const Geom *, PetscInt, PetscInt);
 /* floats of scratch PdConvDirect needs for cin input channels */
 PETSC_INTERN size_t PdConvDirectScratch(PetscInt, const Geom *);
-/* y [cout, Do, Ho, Wo] += alpha conv(x [cin, D, H, W], w [cout, cin, 3, 3, 3]), stride 1 or 2; xp: scratch */
-PETSC_INTERN void PdConvDirect(const float *restrict, const float *restrict, PetscInt, PetscInt, const Geom *, float, float *restrict, float *restrict);
+/* y [cout, Do, Ho, Wo] = z + alpha conv(x [cin, D, H, W], w [cout, cin, 3, 3, 3]), stride 1 or 2 (z NULL: none;
+   z = y: y is added to); xp: scratch. Every entry of y is written once. */
+PETSC_INTERN void PdConvDirect(const float *restrict, const float *restrict, PetscInt, PetscInt, const Geom *, float, const float *, float *, float *restrict);
 /* whether the transpose of a stride-2 convolution of this geometry, from cin to cout channels, uses PdConvDirectT */
 PETSC_INTERN PetscBool PdConvUseDirectT(const Geom *, PetscInt, PetscInt);
 /* floats of scratch PdConvDirectT needs for cin input channels */
 PETSC_INTERN size_t PdConvDirectTScratch(PetscInt, const Geom *);
-/* y [cout, D, H, W] += alpha convT(x [cin, Do, Ho, Wo], w [cin, cout, 3, 3, 3]), the adjoint of the
-   stride-2 convolution of geometry g (g's channel count unused); xp: scratch */
-PETSC_INTERN void PdConvDirectT(const float *restrict, const float *restrict, PetscInt, PetscInt, const Geom *, float, float *restrict, float *restrict);
+/* y [cout, D, H, W] = z + alpha convT(x [cin, Do, Ho, Wo], w [cin, cout, 3, 3, 3]), the adjoint of the
+   stride-2 convolution of geometry g (g's channel count unused; z as for PdConvDirect); xp: scratch */
+PETSC_INTERN void PdConvDirectT(const float *restrict, const float *restrict, PetscInt, PetscInt, const Geom *, float, const float *, float *, float *restrict);
 /* whether a convolution of this geometry from cin to cout channels uses Winograd */
 PETSC_INTERN PetscBool PdConvUseWinograd(const Geom *, PetscInt, PetscInt);
 /* floats of scratch PdConvWinograd needs */

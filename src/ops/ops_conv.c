@@ -182,8 +182,8 @@ static PetscErrorCode ConvBackward(PdTensor y)
     }
     if (b && b->grad) BiasGrad(dy, b->grad, alpha, cout, S);
     if (!x->grad || wino) continue;
-    if (direct && wf) PdConvDirect(dy, wf, cout, g.C, &gt, alpha, x->grad + n * g.C * Si, col);
-    else if (direct) PdConvDirectT(dy, w->data, cout, g.C, &g, alpha, x->grad + n * g.C * Si, col); /* W^T dy, col2im'd: the transpose of dy */
+    if (direct && wf) PdConvDirect(dy, wf, cout, g.C, &gt, alpha, x->grad + n * g.C * Si, x->grad + n * g.C * Si, col);
+    else if (direct) PdConvDirectT(dy, w->data, cout, g.C, &g, alpha, x->grad + n * g.C * Si, x->grad + n * g.C * Si, col); /* W^T dy, col2im'd: the transpose of dy */
     else if (wf) {
       PdConvIm2Col(dy, &gt, col);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.C, S, Kt, alpha, wf, Kt, col, S, 1.0f, x->grad + n * g.C * Si, S); /* dx += alpha Wf col(dy) */
@@ -232,10 +232,9 @@ static PetscErrorCode ConvForward(const char *op, PdTensor z, PetscReal alpha, P
   } else if (PdConvUseDirect(&g, g.C, cout)) {
     float *xp;
     PetscCall(PdTapeAllocUninit(tape, sizeof(float) * PdConvDirectScratch(g.C, &g), (void **)&xp)); /* every entry written before it is read */
-    PetscCall(StartOutput(z, y->data, y->size));
-    for (PetscInt n = 0; n < x->shape[0]; n++) {
+    for (PetscInt n = 0; n < x->shape[0]; n++) { /* the kernel writes every entry: y = z + alpha conv */
       float *yn = y->data + n * cout * S;
-      PdConvDirect(x->data + n * g.C * Si, w->data, g.C, cout, &g, (float)alpha, yn, xp);
+      PdConvDirect(x->data + n * g.C * Si, w->data, g.C, cout, &g, (float)alpha, z ? z->data + n * cout * S : NULL, yn, xp);
       if (b) AddBias(yn, b->data, (float)alpha, cout, S);
     }
   } else {
@@ -296,7 +295,7 @@ static PetscErrorCode ConvTBackward(PdTensor y)
   for (PetscInt n = 0; n < B; n++) {
     const float *dy = y->grad + n * cout * So;
     if (b && b->grad) BiasGrad(dy, b->grad, alpha, cout, So);
-    if (direct) PdConvDirect(dy, w->data, cout, cin, &g, alpha, x->grad + n * cin * S, col); /* before col holds im2col(dy) */
+    if (direct) PdConvDirect(dy, w->data, cout, cin, &g, alpha, x->grad + n * cin * S, x->grad + n * cin * S, col); /* before col holds im2col(dy) */
     if (!w->grad && direct) continue;
     PdConvIm2Col(dy, &g, col);                                                                                                                            /* the forward's col2im, adjoint: im2col of dy */
     if (x->grad && !direct) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cin, S, K, alpha, w->data, K, col, S, 1.0f, x->grad + n * cin * S, S); /* dx += alpha Wm col(dy) */
@@ -335,10 +334,10 @@ static PetscErrorCode ConvTForward(const char *op, PdTensor z, PetscReal alpha, 
   PetscCall(PetscLogEventBegin(PD_EVENT_Conv, 0, 0, 0, 0));
   direct = PdConvUseDirectT(&g, cin, cout);
   PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (direct ? PdConvDirectTScratch(cin, &g) : (size_t)K * S), (void **)&col)); /* every entry written before it is read */
-  PetscCall(StartOutput(z, y->data, y->size));
+  if (!direct) PetscCall(StartOutput(z, y->data, y->size)); /* the direct kernel writes every entry: y = z + alpha convT */
   for (PetscInt n = 0; n < x->shape[0]; n++) {
     float *yn = y->data + n * cout * So;
-    if (direct) PdConvDirectT(x->data + n * cin * S, w->data, cin, cout, &g, (float)alpha, yn, col);
+    if (direct) PdConvDirectT(x->data + n * cin * S, w->data, cin, cout, &g, (float)alpha, z ? z->data + n * cout * So : NULL, yn, col);
     else {
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, S, cin, (float)alpha, w->data, K, x->data + n * cin * S, S, 0.0f, col, S); /* col = alpha Wm^T x_n */
       PdConvCol2Im(col, &g, yn);

@@ -1,6 +1,7 @@
 /* The pdeop program: `pdeop <command> [options]`. Dispatches to one file per subcommand, runs it
    under PETSc's options database, writes -report FILE.json, and turns errors into one message. */
 #include "cli.h"
+#include <pdeop/train.h>
 #include <errno.h>
 #include <sys/stat.h>
 #include <signal.h>
@@ -108,7 +109,8 @@ static PetscErrorCode CliErrorHandler(MPI_Comm comm, int line, const char *fun, 
    here, before any command starts its work: no output is an input or another output, and a file
    option has a value. A -resume checkpoint may be the -o file: it is read before the new one is
    written (to a temporary name). Names a command derives are checked too: the curve PNG of a -log
-   x.csv (x.png), and precond train's log next to its -o model (model.csv, model.png). */
+   (PdTrainerCurveName: x.csv or x -> x.png), and precond train's log next to its -o model
+   (model.csv, model.png). */
 static const struct {
   const char *command, *inputs, *outputs;
 } file_options[] = {
@@ -118,7 +120,7 @@ static const struct {
   {"eval", "-data -model", ""},
   {"predict", "-data -model -points", "-o -png"},
   {"precond", "-f -model -sor_model -dcdm_model *pc_learned_model *ksp_guess_nop_model", "-o -log"},
-  {"fit", "-data -test -resume", "-o -log -demo_save"},
+  {"fit", "-data -test -resume", "-o -log -curve_png -demo_save"},
   {"pinn", "-mesh -resume", "-o -log -png -vtk -fields -save_points"},
 };
 
@@ -200,16 +202,14 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
     } else if (isin) in[nin].option = opt[k], in[nin++].path = values[k];
     else out[nout].option = opt[k], out[nout++].path = values[k];
   }
-  /* derived names: the training curve of -log x.csv is x.png (train, fit: unless -curve_png) */
+  /* derived names: the training curve of a -log (train, fit: unless -curve_png; precond train) */
   for (PetscInt k = 0; k < N; k++)
-    if (!strcmp(names[k], "log") && values[k] && (!strcmp(cmd->name, "train") || !strcmp(cmd->name, "fit"))) {
-      size_t len = strlen(values[k]);
+    if (!strcmp(names[k], "log") && values[k] && values[k][0] && (!strcmp(cmd->name, "train") || !strcmp(cmd->name, "fit") || !strcmp(cmd->name, "precond"))) {
       PetscBool curve = PETSC_FALSE;
       for (PetscInt j = 0; j < N; j++) curve = (PetscBool)(curve || !strcmp(names[j], "curve_png"));
-      if (!curve && len > 4 && !strcmp(values[k] + len - 4, ".csv")) {
-        PetscCall(PetscSNPrintf(opt[N + 0], sizeof(opt[N + 0]), "%.*s.png", (int)(len - 4), values[k]));
-        out[nout].option = "-log's curve", out[nout++].path = opt[N + 0];
-      }
+      if (curve && strcmp(cmd->name, "precond")) continue;
+      PetscCall(PdTrainerCurveName(values[k], opt[N + 0], sizeof(opt[N + 0])));
+      out[nout].option = "-log's curve", out[nout++].path = opt[N + 0];
     }
   if (!strcmp(cmd->name, "precond")) { /* precond train's default log and curve: the model's name with .csv, .png */
     PetscBool haslog = PETSC_FALSE;

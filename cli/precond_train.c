@@ -13,21 +13,6 @@
 #include <pdeop/precond.h>
 #include <pdeop/systems.h>
 
-/* The loss curve's picture: the CSV log's name with .png (nothing without a log) */
-static PetscErrorCode CurvePNG(const char logfile[], char png[], size_t len)
-{
-  size_t n;
-
-  PetscFunctionBegin;
-  png[0] = 0;
-  if (!logfile[0]) PetscFunctionReturn(0);
-  PetscCall(PetscStrncpy(png, logfile, len));
-  PetscCall(PetscStrlen(png, &n));
-  if (n > 4 && !strcmp(png + n - 4, ".csv")) png[n - 4] = 0;
-  PetscCall(PetscStrlcat(png, ".png", len));
-  PetscFunctionReturn(0);
-}
-
 /* The systems a command trains on: a family, or the files of -f, whose last nval systems are held
    out (validation during training and the final check) */
 typedef struct {
@@ -180,7 +165,7 @@ static PetscErrorCode PrecondTrainerRun(PdTrainer tr, PetscInt epochs, const cha
   PetscCall(PdTrainerGetStepsPerEpoch(tr, &nb));
   PetscCall(PdTrainerGetOptim(tr, &optim));
   PetscCall(PdOptimSetTotalSteps(optim, nb * epochs));
-  PetscCall(CurvePNG(logfile, png, sizeof(png)));
+  PetscCall(PdTrainerCurveName(logfile, png, sizeof(png)));
   PetscCall(PdTrainerSetLog(tr, logfile, png));
   PetscCall(PdTrainerTrain(tr));
   PetscCall(PdTrainerGetResults(tr, loss, NULL, NULL, NULL, NULL));
@@ -489,7 +474,7 @@ static PetscErrorCode TrainSOR(MPI_Comm comm, Systems *sy, PetscInt count, const
     PetscCall(PetscSNPrintf(key, sizeof(key), "omega_%" PetscInt_FMT, k));
     PetscCall(PdDictSetReal(report, key, omega[k]));
   }
-  PetscCall(CurvePNG(logfile, png, sizeof(png)));
+  PetscCall(PdTrainerCurveName(logfile, png, sizeof(png)));
   if (png[0]) {
     const double *ys[1]    = {mean};
     const char   *names[1] = {"mean CG iterations (training systems)"};
@@ -601,7 +586,7 @@ PetscErrorCode PdCommandPrecondTrain(MPI_Comm comm, PdDict report)
   PetscCall(PdDictSetString(report, "log", logfile));
   {
     char png[PETSC_MAX_PATH_LEN];
-    PetscCall(CurvePNG(logfile, png, sizeof(png)));
+    PetscCall(PdTrainerCurveName(logfile, png, sizeof(png)));
     PetscCall(PdDictSetString(report, "curve_png", png));
   }
   if (sy.list) {

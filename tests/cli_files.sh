@@ -40,6 +40,15 @@ same "an output in a missing directory" "does not exist" "$PDEOP" train -model f
 same "train -log over the -resume checkpoint" "is also the input -resume" "$PDEOP" train -data tr.h5 -resume fno.h5 -o m2.h5 -log fno.h5
 same "train -report over the -resume checkpoint" "is also the input -resume" "$PDEOP" train -data tr.h5 -resume fno.h5 -o m2.h5 -report fno.h5
 same "the curve of -log over -data" "is also the input -data" "$PDEOP" train -model fno -data tr.png -log tr.csv
+# the curve's name is derived by one rule (PdTrainerCurveName) in every command that draws one, and checked
+cp te.h5 held.png; cp te.h5 T.png; cp te.h5 t4.h5; cp te.h5 sys.png
+derived() { md5sum held.png T.png t4.h5 sys.png; }
+dbefore="$(derived)"
+same "the curve of -log held (no .csv) over -test held.png" "is also the input -test" "$PDEOP" train -model fno -fno_width 4 -fno_modes 2 -data tr.h5 -test held.png -epochs 1 -o m.h5 -log held
+same "the curve of -log T.CSV over -test T.png" "is also the input -test" "$PDEOP" train -model fno -fno_width 4 -fno_modes 2 -data tr.h5 -test T.png -epochs 1 -o m.h5 -log T.CSV
+same "fit -curve_png over -test" "is also the input -test" "$PDEOP" fit -data tr.h5 -test t4.h5 -epochs 1 -o m6.h5 -curve_png t4.h5
+same "precond train: the curve of -log sys over an input system sys.png" "is also the input -f" "$PDEOP" precond train -type learned_ic -f a.petsc,sys.png -epochs 1 -o icf.h5 -log sys
+[ "$(derived)" = "$dbefore" ] && [ ! -e m.h5 ] && [ ! -e m6.h5 ] && [ ! -e icf.h5 ] && ok "inputs under derived curve names are unchanged" || bad "an input under a derived curve name changed, or a refused run wrote"
 same "precond train -o m.csv: its log is the model" "name the same file" "$PDEOP" precond train -res 9 -count 2 -o m.csv
 same "-o without a file name" "-o needs a file name" "$PDEOP" solve poisson -da_grid_x 5 -o
 same "-report without a file name" "-report needs a file name" "$PDEOP" solve poisson -da_grid_x 5 -report

@@ -48,6 +48,8 @@ PETSC_EXTERN PetscErrorCode PdTrainerGetStepsPerEpoch(PdTrainer, PetscInt *);
 PETSC_EXTERN PetscErrorCode PdTrainerSetCheckpointEvery(PdTrainer, PetscInt);
 /* CSV log and curve PNG (NULL or "": none) */
 PETSC_EXTERN PetscErrorCode PdTrainerSetLog(PdTrainer, const char[], const char[]);
+/* the training curve's picture beside a log: the name without a final .csv (any case), then .png ("" without a log) */
+PETSC_EXTERN PetscErrorCode PdTrainerCurveName(const char[], char[], size_t);
 /* epochs (steps) already done by a model loaded with its optimizer state */
 PETSC_EXTERN PetscErrorCode PdTrainerSetEpochsDone(PdTrainer, PetscInt);
 PETSC_EXTERN PetscErrorCode PdTrainerGetInitialLoss(PdTrainer, double *);

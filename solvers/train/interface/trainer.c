@@ -183,6 +183,27 @@ PetscErrorCode PdTrainerOptionSteps(PetscOptionItems *PetscOptionsObject, MPI_Co
 }
 
 /*@
+  PdTrainerCurveName - the training curve's picture beside a CSV log: the log's name without a final
+  .csv (any case), then .png; "" without a log. The one rule for every command that draws a curve
+  (and for the check that no derived output overwrites an input).
+@*/
+PetscErrorCode PdTrainerCurveName(const char log[], char png[], size_t len)
+{
+  size_t    n;
+  PetscBool csv = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  png[0] = 0;
+  if (!log[0]) PetscFunctionReturn(0);
+  PetscCall(PetscStrncpy(png, log, len));
+  PetscCall(PetscStrlen(png, &n));
+  if (n >= 4) PetscCall(PetscStrcasecmp(png + n - 4, ".csv", &csv));
+  if (csv) png[n - 4] = 0;
+  PetscCall(PetscStrlcat(png, ".png", len));
+  PetscFunctionReturn(0);
+}
+
+/*@
   PdTrainerSetFromOptions - configure the loop, the objective and the optimizer
 
   Options: -epochs <n> -batch_size <n> -checkpoint_every <n> -log <file.csv>, -curve_png <file.png>
@@ -205,15 +226,7 @@ PetscErrorCode PdTrainerSetFromOptions(PdTrainer t)
   PetscCall(PetscOptionsString("-log", "CSV log of epoch, train loss, test error, seconds", "PdTrainerTrain", t->log, t->log, sizeof(t->log), NULL));
   PetscCall(PetscOptionsString("-curve_png", "PNG of the training curves, rewritten every epoch (default: the -log file with .png)", "PdTrainerTrain", t->curve, t->curve, sizeof(t->curve), &curveset));
   PetscOptionsEnd();
-  if (!curveset && t->log[0]) { /* x.csv -> x.png */
-    size_t    n;
-    PetscBool csv = PETSC_FALSE;
-    PetscCall(PetscStrncpy(t->curve, t->log, sizeof(t->curve)));
-    PetscCall(PetscStrlen(t->curve, &n));
-    if (n >= 4) PetscCall(PetscStrcasecmp(t->curve + n - 4, ".csv", &csv));
-    if (csv) t->curve[n - 4] = 0;
-    PetscCall(PetscStrlcat(t->curve, ".png", sizeof(t->curve)));
-  }
+  if (!curveset) PetscCall(PdTrainerCurveName(t->log, t->curve, sizeof(t->curve)));
   PetscCheck(t->epochs >= 1, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-epochs must be at least 1, got %" PetscInt_FMT, t->epochs);
   PetscCheck(t->batch_size >= 1, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch_size must be at least 1, got %" PetscInt_FMT, t->batch_size);
   PetscCheck(t->checkpoint_every >= 0, t->comm, PETSC_ERR_ARG_OUTOFRANGE, "-checkpoint_every must be non-negative, got %" PetscInt_FMT, t->checkpoint_every);

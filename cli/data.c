@@ -5,33 +5,31 @@
 
 PetscErrorCode PdCommandData(MPI_Comm comm, const char sub[], PdDict report)
 {
-  static const char *const subs[][2] = {
-    { "darcy", PDPROBLEMDARCY },
-    { "ns", PDPROBLEMNSPERIODIC },
-    { "antiderivative", PDPROBLEMANTIDERIV }
-  };
-  const char *type = NULL, *out;
+  const char *type = sub, *out;
   PetscBool   help, is;
   PdProblem   p;
   PdDataset   ds;
-  PetscInt    n;
+  PetscInt    n, ntypes;
   PetscMPIInt rank;
-  char        summary[512];
+  char        summary[512], types[256];
+  const char *const *names;
 
   PetscFunctionBegin;
   PetscCall(PdOptionsHelp(&help));
   if (!sub && help) {
     PetscCall(PetscPrintf(comm, "  pdeop data darcy -n N -res s -fine S -seed k -o file.h5   (FNO Darcy recipe)\n"
-                                "  pdeop data ns -n N -res 64 -fine 256 -nu 1e-3 -T 50 -seed k -o file.h5   (FNO Navier-Stokes recipe)\n"
+                                "  pdeop data ns -n N -res 64 -fine 256 -nu 1e-3 -T 50 -seed k -o file.h5   (FNO Navier-Stokes recipe; ns-periodic is the same)\n"
                                 "  pdeop data antiderivative -n N -m 100 -length_scale 0.2 -seed k -o file.h5   (DeepONet's first example)\n"));
     PetscFunctionReturn(0);
   }
-  PetscCheck(sub, comm, PETSC_ERR_ARG_WRONG, "pdeop data needs a problem: 'darcy', 'ns' or 'antiderivative'");
-  for (size_t k = 0; k < sizeof(subs) / sizeof(subs[0]) && !type; k++) {
-    PetscCall(PetscStrcmp(sub, subs[k][0], &is));
-    if (is) type = subs[k][1];
-  }
-  PetscCheck(type, comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown dataset problem '%s'", sub);
+  PetscCall(PdProblemGetDataTypes(types, sizeof(types)));
+  PetscCheck(sub, comm, PETSC_ERR_ARG_WRONG, "pdeop data needs a problem: one of %s (ns for ns-periodic)", types);
+  PetscCall(PetscStrcmp(sub, "ns", &is));
+  if (is) type = PDPROBLEMNSPERIODIC; /* the name the README has always used */
+  PetscCall(PdProblemGetTypes(&ntypes, &names, NULL));
+  is = PETSC_FALSE;
+  for (PetscInt k = 0; k < ntypes && !is; k++) PetscCall(PetscStrcmp(type, names[k], &is));
+  PetscCheck(is, comm, PETSC_ERR_ARG_UNKNOWN_TYPE, "Unknown dataset problem '%s': one of %s (ns for ns-periodic)", sub, types);
   PetscCall(PdProblemCreate(comm, &p));
   PetscCall(PdProblemSetType(p, type));
   PetscCall(PdProblemSetDataMode(p, PETSC_TRUE));

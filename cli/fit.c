@@ -90,8 +90,8 @@ PetscErrorCode PdCommandFit(MPI_Comm comm, const char sub[], PdDict report)
   if (demo) {
     PetscInt64 seed;
     PetscCall(NOpGetSeed(nop, &seed));
-    PetscCall(DemoData(demo_n, (uint64_t)seed, 11, &train));
-    PetscCall(DemoData(1024, (uint64_t)seed, 12, &testset));
+    PetscCall(DemoData(demo_n, (uint64_t)seed, PD_RNG_STREAM_FIT_TRAIN, &train));
+    PetscCall(DemoData(1024, (uint64_t)seed, PD_RNG_STREAM_FIT_TEST, &testset));
     hastest = PETSC_TRUE;
     if (demo_save[0]) PetscCall(PdDatasetWrite(comm, demo_save, &train));
   } else {

@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* solve's problems come from PdProblem's registry (ReadRegistry) */
-static char solve_problems[256] = "", solve_summary[320] = "";
+/* solve's and data's problems come from PdProblem's registry (ReadRegistry) */
+static char solve_problems[256] = "", solve_summary[320] = "", data_problems[256] = "";
 
 static const PdCommand commands[] = {
   {"solve", PdCommandSolve, solve_problems, solve_summary},
-  {"data", PdCommandData, "darcy ns antiderivative", "generate a dataset of PDE solutions (darcy, ns) or antiderivatives"},
+  {"data", PdCommandData, data_problems, "generate a dataset of PDE solutions (darcy, ns) or antiderivatives"},
   {"train", PdCommandTrain, NULL, "train a neural operator (-model fno|deeponet|mgno|mlp) on an HDF5 dataset"},
   {"eval", PdCommandEval, NULL, "relative L2 error of a trained model on a dataset"},
   {"predict", PdCommandPredict, NULL, "a trained model's outputs for the inputs of a dataset (-png to look)"},
@@ -33,7 +33,8 @@ static char     pending[PD_PENDING_LEN];
 static MPI_Comm exitcomm = MPI_COMM_NULL; /* a duplicate of PETSC_COMM_WORLD, used only to end an error */
 
 /* The problem types `pdeop solve` takes as subcommands: PdProblem's registry without `system`
-   (chosen by -f). PETSc must be running; without it (the usage before the command starts), PETSc is
+   (chosen by -f); `pdeop data`'s: the types with a dataset recipe, and ns (ns-periodic's name in
+   data since the first release). PETSc must be running; without it (the usage before the command starts), PETSc is
    started without the command line just to read the registry. */
 static PetscErrorCode ReadRegistry(void)
 {
@@ -58,6 +59,10 @@ static PetscErrorCode ReadRegistry(void)
     PetscCall(PetscStrlcat(solve_problems, names[k], sizeof(solve_problems)));
   }
   snprintf(solve_summary, sizeof(solve_summary), "solve a PDE (%s) or a PETSc binary system (-f file)", list);
+  PetscCall(PdProblemGetDataTypes(data_problems, sizeof(data_problems)));
+  for (char *c = data_problems; *c; c++)
+    if (*c == ',') memmove(c, c + 1, strlen(c)); /* "a, b" -> "a b" */
+  PetscCall(PetscStrlcat(data_problems, " ns", sizeof(data_problems)));
   if (!init) PetscCall(PetscFinalize());
   PetscFunctionReturn(0);
 }
@@ -570,7 +575,7 @@ int main(int argc, char **argv)
     snprintf(padded, sizeof(padded), " %s ", cmd->subcommands);
     snprintf(word, sizeof(word), " %s ", sub);
     if (!strstr(padded, word)) {
-      char dpadded[256];
+      char dpadded[sizeof(data_problems) + 2];
       snprintf(dpadded, sizeof(dpadded), " %s ", commands[1].subcommands); /* the data command's */
       if (strcmp(cmd->name, "data") && strstr(dpadded, word)) fprintf(stderr, "pdeop %s: '%s' is a dataset (pdeop data %s); pdeop %s takes: %s\n", cmd->name, sub, sub, cmd->name, cmd->subcommands);
       else fprintf(stderr, "pdeop %s: unknown problem '%s'; choose one of: %s\n", cmd->name, sub, cmd->subcommands);

@@ -48,6 +48,9 @@ $M $P data ns -n 2 -res 16 -fine 32 -T 12 -dt 1e-3 -seed 4 -o d2.h5 -quiet
 shape d1.h5 /inputs 2x10x16x16
 shape d1.h5 /outputs 2x2x16x16
 cmp -s d1.h5 d2.h5 && ok "data ns: 1 and 2 ranks write the same file" || bad "data ns: files differ between 1 and 2 ranks"
+$P data ns-periodic -n 2 -res 16 -fine 32 -T 12 -dt 1e-3 -seed 4 -o d1r.h5 -quiet
+cmp -s d1.h5 d1r.h5 && ok "data ns-periodic (the registry's name) writes what data ns writes" || bad "data ns-periodic differs from data ns"
+expect_fail "data of a problem without a recipe lists the ones with" "choose one of: darcy ns-periodic antiderivative ns" $P data poisson -o p.h5
 $P data ns -n 3 -res 8 -fine 16 -T 4 -t_in 3 -dt 1e-2 -seed 4 -o d3.h5 -quiet
 $M $P data ns -n 3 -res 8 -fine 16 -T 4 -t_in 3 -dt 1e-2 -seed 4 -o d4.h5 -quiet
 shape d3.h5 /inputs 3x3x8x8

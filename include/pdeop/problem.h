@@ -48,6 +48,8 @@ PETSC_EXTERN PetscErrorCode PdProblemDestroy(PdProblem *);
 PETSC_EXTERN PetscErrorCode PdProblemSetDataMode(PdProblem, PetscBool);
 /* -n and -o as read by set-from-options in data mode (the string belongs to the problem) */
 PETSC_EXTERN PetscErrorCode PdProblemGetDataOptions(PdProblem, PetscInt *, const char **);
+/* the registered types with a dataset recipe, as "a, b, c" */
+PETSC_EXTERN PetscErrorCode PdProblemGetDataTypes(char[], size_t);
 /* The shape of one sample's input and output (without the sample axis): ndim, shape each */
 PETSC_EXTERN PetscErrorCode PdProblemGetSampleShapes(PdProblem, PetscInt *, PetscInt[], PetscInt *, PetscInt[]);
 /* Sample index: one random instance from the stream (seed, index), its input and output as floats

@@ -17,6 +17,8 @@ typedef struct {
 typedef enum {
   PD_RNG_STREAM_MAIN        = 0,      /* a command's single draw: solve's coefficient, the learned-IC network's and learned_sor's initialisation */
   PD_RNG_STREAM_GRADCHECK   = 7,      /* PdGradCheck's weights and points */
+  PD_RNG_STREAM_FIT_TRAIN   = 11,     /* pdeop fit -demo: the training samples */
+  PD_RNG_STREAM_FIT_TEST    = 12,     /* pdeop fit -demo: the test samples */
   PD_RNG_STREAM_LANCZOS     = 77,     /* dcdm's Ritz vectors: the Lanczos start vector */
   PD_RNG_STREAM_PINN_POINTS = 101,    /* PINN residual points and directions, step by step */
   PD_RNG_STREAM_PINN_TEST   = 202,    /* PINN test points, drawn once per run */

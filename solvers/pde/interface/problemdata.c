@@ -2,13 +2,48 @@
    a sample, one sample drawn from the stream (seed, index), the attributes and report keys. */
 #include "pde/interface/problemimpl.h"
 
-/* error unless the type has a dataset recipe and data mode was chosen */
-static PetscErrorCode CheckData(PdProblem p, const char fn[])
+/*@ PdProblemGetDataTypes - the registered types that have a dataset recipe, in registration order, as "a, b, c" @*/
+PetscErrorCode PdProblemGetDataTypes(char list[], size_t len)
+{
+  PetscInt           n;
+  const char *const *names;
+
+  PetscFunctionBegin;
+  PetscCall(PdProblemGetTypes(&n, &names, NULL));
+  list[0] = 0;
+  for (PetscInt i = 0; i < n; i++) {
+    PdProblem p;
+    PetscBool has;
+    PetscCall(PdProblemCreate(PETSC_COMM_SELF, &p));
+    PetscCall(PdProblemSetType(p, names[i]));
+    has = (PetscBool) !!p->ops.sample;
+    PetscCall(PdProblemDestroy(&p));
+    if (!has) continue;
+    if (list[0]) PetscCall(PetscStrlcat(list, ", ", len));
+    PetscCall(PetscStrlcat(list, names[i], len));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* error unless the problem has a type with a dataset recipe */
+static PetscErrorCode CheckRecipe(PdProblem p, const char fn[])
 {
   PetscFunctionBegin;
   PetscCheck(p, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: the problem is NULL", fn);
   PetscCheck(p->type[0], p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: set the problem's type first (PdProblemSetType)", fn);
-  PetscCheck(p->ops.sample, p->comm, PETSC_ERR_SUP, "%s: a '%s' problem has no dataset recipe (darcy, ns-periodic and antiderivative have)", fn, p->type);
+  if (!p->ops.sample) {
+    char types[256];
+    PetscCall(PdProblemGetDataTypes(types, sizeof(types)));
+    SETERRQ(p->comm, PETSC_ERR_SUP, "%s: a '%s' problem has no dataset recipe (%s have)", fn, p->type, types);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* error unless the type has a dataset recipe and data mode was chosen */
+static PetscErrorCode CheckData(PdProblem p, const char fn[])
+{
+  PetscFunctionBegin;
+  PetscCall(CheckRecipe(p, fn));
   PetscCheck(p->datamode, p->comm, PETSC_ERR_ARG_WRONGSTATE, "%s: call PdProblemSetDataMode(p, PETSC_TRUE) before PdProblemSetFromOptions", fn);
   PetscFunctionReturn(0);
 }
@@ -25,7 +60,7 @@ PetscErrorCode PdProblemSetDataMode(PdProblem p, PetscBool flg)
   PetscCheck(!p->setupcalled && !p->setfromoptionscalled, p->comm, PETSC_ERR_ARG_WRONGSTATE, "Call PdProblemSetDataMode before PdProblemSetFromOptions and PdProblemSetUp");
   if (flg) {
     PetscCheck(p->type[0], p->comm, PETSC_ERR_ARG_WRONGSTATE, "PdProblemSetDataMode: set the problem's type first (PdProblemSetType)");
-    PetscCheck(p->ops.sample, p->comm, PETSC_ERR_SUP, "PdProblemSetDataMode: a '%s' problem has no dataset recipe (darcy, ns-periodic and antiderivative have)", p->type);
+    PetscCall(CheckRecipe(p, "PdProblemSetDataMode"));
   }
   p->datamode = flg;
   PetscFunctionReturn(0);

@@ -185,7 +185,7 @@ static PetscErrorCode Trial(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
   PetscFunctionBegin;
   PetscCall(MatCreateVecs(Ad, NULL, &b));
   PetscCall(VecGetLocalSize(b, &n));
-  PetscCall(PdRngSeed(&rng, 0, 0));
+  PetscCall(PdRngSeed(&rng, 0, PD_RNG_STREAM_MAIN));
   PetscCall(VecGetArrayWrite(b, &v));
   for (PetscInt i = 0; i < n; i++) v[i] = PdRngNormal(&rng);
   PetscCall(VecRestoreArrayWrite(b, &v));

@@ -107,7 +107,7 @@ expect_fail "an options file that is a directory (PETSc's trace)" "the options f
 expect_fail "an options file with NUL bytes (accepted)" "is not a text file (it holds a NUL byte)" "$PDEOP" solve poisson -options_file nul.opts
 # a resumed run appends to its -log: a file that is not a training log is refused, not extended
 echo "notes" > notes.txt
-expect_fail "train -resume -log naming a file that is not a log" "-log 'notes.txt' exists and is not a training log" "$PDEOP" train -data tr.h5 -epochs 3 -resume fno.h5 -log notes.txt -o fno3.h5
+expect_fail "train -resume -log naming a file that is not a log" "the training log 'notes.txt' exists and is not a log of this kind" "$PDEOP" train -data tr.h5 -epochs 3 -resume fno.h5 -log notes.txt -o fno3.h5
 [ "$(cat notes.txt)" = notes ] && ok "the notes file is unchanged" || bad "the notes file changed"
 # two writers of one output: the second stops with one message and leaves the first one's file alone
 echo keep > lk.h5

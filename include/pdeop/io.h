@@ -63,6 +63,17 @@ typedef PetscErrorCode (*PdFileFill)(FILE *, void *);
 PETSC_EXTERN PetscErrorCode PdFileWrite(MPI_Comm, const char[], const char[], PdFileFill, void *);
 PETSC_EXTERN PetscErrorCode PdFileTempName(const char[], PetscBool, char[], size_t);
 PETSC_EXTERN PetscErrorCode PdFileCommit(MPI_Comm, const char[], const char[], const char[], const char[]);
+/* A CSV log written row by row while a run goes on (csvlog.c): a new one replaces the old file at its
+   first row, a resumed one is appended to; collective, rank 0 writes, write errors are one error. */
+typedef struct {
+  MPI_Comm  comm;
+  char      path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8], what[64];
+  FILE     *f;     /* rank 0's stream */
+  PetscBool fresh; /* written under tmp until its first row */
+} PdCSVLog;
+PETSC_EXTERN PetscErrorCode PdCSVLogOpen(MPI_Comm, const char[], const char[], const char[], PetscBool, PdCSVLog *);
+PETSC_EXTERN PetscErrorCode PdCSVLogRow(PdCSVLog *, const char[]);
+PETSC_EXTERN PetscErrorCode PdCSVLogClose(PdCSVLog *);
 /* An input must exist, be a regular file and readable; else one error saying which it is not */
 PETSC_EXTERN PetscErrorCode PdFileCheckInput(MPI_Comm, const char[], const char[]);
 

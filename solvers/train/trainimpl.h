@@ -75,7 +75,7 @@ struct _n_PdTrainer {
   PetscInt    start; /* epochs completed when PdTrainerTrain began */
   char        out[PETSC_MAX_PATH_LEN], log[PETSC_MAX_PATH_LEN], curve[PETSC_MAX_PATH_LEN];
   PetscBool   warned;    /* PdOptimWarnInapplicable has run (once per trainer) */
-  PetscBool   log_fresh; /* a new log is written as log.tmp and renamed over log after its first row */
+  PdCSVLog    csv;       /* the -log of the run in progress */
   PetscInt   *perm;
   PetscInt    nitems;
   /* results */
@@ -101,8 +101,8 @@ PETSC_INTERN PetscErrorCode PdObjectiveCreate_DCDM(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnBall(PdObjective);
 PETSC_INTERN PetscErrorCode PdObjectiveCreate_PinnMesh(PdObjective);
 PETSC_INTERN PetscErrorCode PdTrainerRunSteps(PdObjective, PdOptim, PetscInt, PetscInt, const char[], PetscInt);
-PETSC_INTERN PetscErrorCode PdTrainerOpenLog(PdTrainer, PetscInt, FILE **);
-PETSC_INTERN PetscErrorCode PdTrainerLogEpoch(PdTrainer, FILE *, double);
+PETSC_INTERN PetscErrorCode PdTrainerOpenLog(PdTrainer, PetscInt);
+PETSC_INTERN PetscErrorCode PdTrainerLogEpoch(PdTrainer, double);
 PETSC_INTERN PetscErrorCode PdTrainerHistoryFromLog(PdTrainer, PetscInt);
 PETSC_INTERN PetscErrorCode PdObjectiveSetStepBased(PdObjective, const char[]);
 PETSC_INTERN PetscErrorCode PdObjectiveSetModelParams(PdObjective, PetscErrorCode (*)(PdObjective), const char[], NOp, PetscInt64);

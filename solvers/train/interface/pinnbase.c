@@ -99,19 +99,12 @@ PetscErrorCode PdPinnLossWeightCheck(MPI_Comm comm, const PdPinnLossWeight *lw)
    its share of the points), as the trainer sums them */
 static PetscErrorCode GradStats(MPI_Comm comm, PdParams params, double *gmax, double *gmean)
 {
-  PetscInt    n, m = 0, nbuf;
+  PetscInt    n, m = 0;
   PetscMPIInt size;
-  float      *g;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_size(comm, &size));
-  PetscCall(PdParamsGetArrays(params, NULL, &g));
-  PetscCall(PdParamsGetBufferSize(params, &nbuf));
-  if (size > 1) {
-    PetscMPIInt cnt;
-    PetscCall(PetscMPIIntCast(nbuf, &cnt));
-    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, g, cnt, MPI_FLOAT, MPI_SUM, comm));
-  }
+  if (size > 1) PetscCall(PdParamsAllreduceGrad(params, 1.0f));
   PetscCall(PdParamsGetNumber(params, &n));
   *gmax  = 0;
   *gmean = 0;

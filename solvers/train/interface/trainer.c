@@ -44,6 +44,7 @@ PetscErrorCode PdTrainerDestroy(PdTrainer *tr)
   PetscFunctionBegin;
   if (!*tr) PetscFunctionReturn(0);
   if ((*tr)->own_optim) PetscCall(PdOptimDestroy(&(*tr)->optim));
+  PetscCall(PdCSVLogClose(&(*tr)->csv)); /* a run that stopped with an error */
   PetscCall(PdTapeDestroy(&(*tr)->tape));
   PetscCall(PetscFree((*tr)->perm));
   PetscCall(PetscFree((*tr)->best));
@@ -384,7 +385,7 @@ static PetscErrorCode Step(PdTrainer t, PetscInt s, PetscInt B, PetscInt step, d
 }
 
 /* the epoch's line, then its CSV row and curves */
-static PetscErrorCode EpochEnd(PdTrainer t, FILE *log, double seconds)
+static PetscErrorCode EpochEnd(PdTrainer t, double seconds)
 {
   PdObjective obj  = t->obj;
   PetscBool   show = (PetscBool)(obj->has_metric && !(obj->metric_sparse && PetscIsNanReal(t->metric)));
@@ -396,7 +397,7 @@ static PetscErrorCode EpochEnd(PdTrainer t, FILE *log, double seconds)
     PetscCall(PetscSNPrintf(fmt, sizeof(fmt), "epoch %%4" PetscInt_FMT "/%%" PetscInt_FMT "  %%s %%.4e  %%s %s  %%.2f s\n", obj->metric_print));
     PetscCall(PdPrintf(t->comm, fmt, t->epoch + 1, t->epochs, obj->loss_label, t->train_loss, obj->metric_label, t->metric, seconds));
   } else PetscCall(PdPrintf(t->comm, "epoch %4" PetscInt_FMT "/%" PetscInt_FMT "  %s %.4e  %.2f s\n", t->epoch + 1, t->epochs, obj->loss_label, t->train_loss, seconds));
-  PetscCall(PdTrainerLogEpoch(t, log, seconds));
+  PetscCall(PdTrainerLogEpoch(t, seconds));
   PetscFunctionReturn(0);
 }
 
@@ -486,7 +487,6 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
   PetscInt       N, nb, start = t->epoch, step;
   PetscLogDouble t0, t1, te, traintime = 0;
   double         c0;
-  FILE          *log = NULL;
   PetscInt64     steps_done;
   PetscMPIInt    rank;
   PdProgress     run;
@@ -511,7 +511,7 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
     PetscCall(PdOptimWarnInapplicable(t->optim));
     t->warned = PETSC_TRUE;
   }
-  PetscCall(PdTrainerOpenLog(t, start, &log));
+  PetscCall(PdTrainerOpenLog(t, start));
   /* the curves so far: none for a new run; kept from an earlier call on this trainer; else from the log */
   while (t->nhist > 0 && t->hepoch[t->nhist - 1] > (double)start) t->nhist--;
   if (t->curve[0] && t->log[0] && start > 0 && t->nhist == 0 && rank == 0) PetscCall(PdTrainerHistoryFromLog(t, start));
@@ -533,7 +533,7 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
     if (obj->ops->metric) PetscCall((*obj->ops->metric)(obj, t, t->epoch, &t->metric));
     PetscCall(KeepBest(t, PETSC_FALSE));
     PetscCall(PetscTime(&t1));
-    PetscCall(EpochEnd(t, log, t1 - te));
+    PetscCall(EpochEnd(t, t1 - te));
     if (t->checkpoint_every > 0 && (t->epoch + 1) % t->checkpoint_every == 0 && t->epoch + 1 < t->epochs) {
       t->epoch++;
       PetscCall(WriteCheckpoint(t));
@@ -544,7 +544,7 @@ PetscErrorCode PdTrainerTrain(PdTrainer t)
   if (obj->quiet_epochs) PetscCall(PdProgressEnd(&run));
   t->seconds       = t1 - t0;
   t->samples_per_s = traintime > 0 ? (double)N * (double)(t->epochs - start) / traintime : 0;
-  if (log) fclose(log);
+  PetscCall(PdCSVLogClose(&t->csv));
   PetscCall(KeepBest(t, PETSC_TRUE));
   if (t->epochs > start) PetscCall(WriteCheckpoint(t)); /* checks the parameters, with or without -o */
   PetscFunctionReturn(0);

@@ -73,65 +73,30 @@ static PetscErrorCode WriteCurves(PdTrainer t)
   PetscFunctionReturn(0);
 }
 
-/* the CSV log for epochs from start on (rank 0 only, else *log = NULL): a fresh run writes it
-   through F.tmp, renamed into place at its first row; a resumed run appends to it */
-PetscErrorCode PdTrainerOpenLog(PdTrainer t, PetscInt start, FILE **log)
+/* the CSV log for epochs from start on (PdCSVLog: a fresh run's replaces the old file at its first
+   row; a resumed run appends to it) */
+PetscErrorCode PdTrainerOpenLog(PdTrainer t, PetscInt start)
 {
-  PetscMPIInt rank;
-  PetscBool   exists = PETSC_FALSE;
+  char header[256];
 
   PetscFunctionBegin;
-  *log = NULL;
-  PetscCallMPI(MPI_Comm_rank(t->comm, &rank));
-  if (!t->log[0] || rank || t->obj->quiet_epochs) PetscFunctionReturn(0);
-  PetscCall(PetscTestFile(t->log, 'r', &exists));
-  t->log_fresh = (PetscBool)!(start > 0 && exists);
-  if (t->log_fresh) { /* an existing file stays as it is until this run has a row to put in its place */
-    char tmp[PETSC_MAX_PATH_LEN + 8];
-    PetscCall(PdFileTempName(t->log, PETSC_FALSE, tmp, sizeof(tmp)));
-    *log = fopen(tmp, "w");
-    PetscCheck(*log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s' (through '%s'): %s", t->log, tmp, strerror(errno));
-  } else { /* a resumed run appends to its log: a file that is not one is refused, not extended */
-    char  head[16] = "";
-    FILE *r        = fopen(t->log, "r");
-    if (r) {
-      if (!fgets(head, sizeof(head), r)) head[0] = 0;
-      fclose(r);
-    }
-    PetscCheck(!strncmp(head, "epoch,", 6), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-log '%s' exists and is not a training log (its first line is not the CSV header 'epoch,...'); a resumed run appends its rows to its log: give another file", t->log);
-    *log = fopen(t->log, "a");
-    PetscCheck(*log, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write the training log '%s': %s", t->log, strerror(errno));
-  }
-  if (t->log_fresh) {
-    if (t->obj->metric_column[0]) fprintf(*log, "epoch,%s,%s,seconds\n", t->obj->loss_column, t->obj->metric_column);
-    else fprintf(*log, "epoch,%s,seconds\n", t->obj->loss_column);
-  }
+  if (t->obj->metric_column[0]) PetscCall(PetscSNPrintf(header, sizeof(header), "epoch,%s,%s,seconds", t->obj->loss_column, t->obj->metric_column));
+  else PetscCall(PetscSNPrintf(header, sizeof(header), "epoch,%s,seconds", t->obj->loss_column));
+  PetscCall(PdCSVLogOpen(t->comm, t->obj->quiet_epochs ? NULL : t->log, "the training log", header, (PetscBool)(start > 0), &t->csv));
   PetscFunctionReturn(0);
 }
 
-/* the epoch's CSV row (log may be NULL) and, with -curve_png, the curves so far */
-PetscErrorCode PdTrainerLogEpoch(PdTrainer t, FILE *log, double seconds)
+/* the epoch's CSV row and, with -curve_png, the curves so far */
+PetscErrorCode PdTrainerLogEpoch(PdTrainer t, double seconds)
 {
   PdObjective obj = t->obj;
-  int         werr;
+  char        row[256], metric[64] = "";
 
   PetscFunctionBegin;
-  if (log) {
-    fprintf(log, "%" PetscInt_FMT ",%.9g,", t->epoch + 1, t->train_loss);
-    if (obj->metric_column[0]) {
-      if (!(obj->metric_sparse && PetscIsNanReal(t->metric))) fprintf(log, obj->metric_csv, t->metric);
-      fprintf(log, ",");
-    }
-    fprintf(log, "%.4f\n", seconds);
-    errno = 0;
-    werr  = fflush(log) || ferror(log) ? (errno ? errno : EIO) : 0;
-    if (t->log_fresh) { /* the first row: the new log replaces the old one (or the old one stays), and grows in place from here */
-      char tmp[PETSC_MAX_PATH_LEN + 8];
-      PetscCall(PdFileTempName(t->log, PETSC_FALSE, tmp, sizeof(tmp)));
-      PetscCall(PdFileCommit(PETSC_COMM_SELF, tmp, t->log, "the training log", werr ? strerror(werr) : NULL));
-      t->log_fresh = PETSC_FALSE;
-    } else PetscCheck(!werr, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write the training log '%s': %s", t->log, strerror(werr));
-  }
+  if (obj->metric_column[0] && !(obj->metric_sparse && PetscIsNanReal(t->metric))) PetscCall(PetscSNPrintf(metric, sizeof(metric), obj->metric_csv, t->metric));
+  if (obj->metric_column[0]) PetscCall(PetscSNPrintf(row, sizeof(row), "%" PetscInt_FMT ",%.9g,%s,%.4f", t->epoch + 1, t->train_loss, metric, seconds));
+  else PetscCall(PetscSNPrintf(row, sizeof(row), "%" PetscInt_FMT ",%.9g,%.4f", t->epoch + 1, t->train_loss, seconds));
+  PetscCall(PdCSVLogRow(&t->csv, row));
   if (t->curve[0]) {
     PetscCall(HistoryAdd(t, (double)(t->epoch + 1), t->train_loss, t->metric));
     PetscCall(WriteCurves(t));

@@ -2,8 +2,6 @@
    each step, the boundary weight fixed or annealed (Wang, Teng & Perdikaris); step-based. */
 #include "pinnmeshimpl.h"
 #include <pdeop/io.h>
-#include <errno.h>
-#include <unistd.h>
 
 /* mean (-Delta u + c u - f)^2 over the residual points x [B, 2] */
 static PetscErrorCode ResidualLoss(PdPinnMesh p, const float *xs, const float *f, PdTensor *loss)
@@ -69,9 +67,8 @@ static PetscErrorCode TermGrad(void *ctx, PetscInt term, double w)
 typedef struct {
   PdPinnMesh p;
   float     *xs, *f, *xb, *g;
-  FILE      *log;                          /* rank 0's stream of -log (NULL elsewhere) */
-  PetscBool  log_fresh;                    /* written to logtmp until its first row is on disk */
-  char       logtmp[PETSC_MAX_PATH_LEN + 8];
+  PdCSVLog   log; /* -log: a row every -annealing_every steps */
+  PetscBool  log_open;
 } PdObjective_PinnMesh;
 
 static PetscErrorCode Items_PinnMesh(PdObjective obj, PetscInt *n)
@@ -140,17 +137,9 @@ static PetscErrorCode StepEnd_PinnMesh(PdObjective obj, PdTrainer t, PetscInt st
 
   PetscFunctionBegin;
   if (p->log[0] && p->it % p->lw.every == 0) {
-    int werr = 0;
-    errno    = 0; /* PETSc's printf flushes: a full disk shows in errno from here */
-    PetscCall(PetscFPrintf(p->comm, o->log, "%" PetscInt_FMT ",%.6e,%.6e,%.6e\n", p->it, p->loss_r, p->loss_b, p->lw.weight));
-    if (o->log && (fflush(o->log) || ferror(o->log))) werr = errno ? errno : EIO;
-    if (o->log_fresh) { /* the first row: the new log replaces an old one, and grows in place from here */
-      PetscCall(PdFileCommit(p->comm, o->logtmp, p->log, "-log", werr ? strerror(werr) : NULL));
-      o->log_fresh = PETSC_FALSE;
-    } else {
-      PetscCallMPI(MPI_Bcast(&werr, 1, MPI_INT, 0, p->comm));
-      PetscCheck(!werr, p->comm, PETSC_ERR_FILE_WRITE, "Cannot write the log '%s': %s", p->log, strerror(werr));
-    }
+    char row[128];
+    PetscCall(PetscSNPrintf(row, sizeof(row), "%" PetscInt_FMT ",%.6e,%.6e,%.6e", p->it, p->loss_r, p->loss_b, p->lw.weight));
+    PetscCall(PdCSVLogRow(&o->log, row));
   }
   p->it++;
   PetscCall(PetscSNPrintf(extra, len, "loss %.3e (residual %.2e, boundary %.2e x %.3g)", p->loss, p->loss_r, p->loss_b, p->lw.weight));
@@ -162,12 +151,7 @@ static PetscErrorCode Destroy_PinnMesh(PdObjective obj)
   PdObjective_PinnMesh *o = (PdObjective_PinnMesh *)obj->data;
 
   PetscFunctionBegin;
-  if (o->log) PetscCall(PetscFClose(obj->comm, o->log));
-  if (o->log_fresh) { /* no row was written: the old log stays, the temporary goes */
-    PetscMPIInt rank;
-    PetscCallMPI(MPI_Comm_rank(obj->comm, &rank));
-    if (rank == 0) (void)unlink(o->logtmp);
-  }
+  PetscCall(PdCSVLogClose(&o->log)); /* without a row, the old log stays */
   PetscCall(PetscFree4(o->xs, o->f, o->xb, o->g));
   PetscFunctionReturn(0);
 }
@@ -200,11 +184,9 @@ PetscErrorCode PdObjectivePinnMeshSetPinn(PdObjective obj, PdPinnMesh p)
   o->p = p;
   PetscCall(PetscFree4(o->xs, o->f, o->xb, o->g));
   PetscCall(PetscMalloc4(2 * p->batch, &o->xs, p->batch, &o->f, 2 * p->bbatch, &o->xb, p->bbatch, &o->g));
-  if (p->log[0] && !o->log_fresh && !o->logtmp[0]) { /* written whole: through log.tmp until its first row */
-    PetscCall(PdFileTempName(p->log, PETSC_FALSE, o->logtmp, sizeof(o->logtmp)));
-    PetscCall(PetscFOpen(p->comm, o->logtmp, "w", &o->log));
-    PetscCall(PetscFPrintf(p->comm, o->log, "iteration,residual_loss,boundary_loss,boundary_weight\n"));
-    o->log_fresh = PETSC_TRUE;
+  if (!o->log_open) { /* a new log, put in place at its first row */
+    PetscCall(PdCSVLogOpen(p->comm, p->log, "-log", "iteration,residual_loss,boundary_loss,boundary_weight", PETSC_FALSE, &o->log));
+    o->log_open = PETSC_TRUE;
   }
   PetscFunctionReturn(0);
 }

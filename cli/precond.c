@@ -26,10 +26,13 @@ PetscErrorCode PdCommandPrecond(MPI_Comm comm, const char sub[], PdDict report)
   PetscFunctionBegin;
   PetscCall(PdOptionsHelp(&help));
   if (!sub && help) {
-    PetscCall(PetscPrintf(comm, "  pdeop precond train -type learned_ic -problem darcy|poisson -res N -count M -o model.h5\n"
+    char list[256]; /* the problem types that make families, from the registry */
+    PetscCall(PdProblemGetFamilyTypes("|", "|", list, sizeof(list)));
+    PetscCall(PetscPrintf(comm, "  pdeop precond train -type learned_ic -problem %s -res N -count M -o model.h5\n"
                                 "  pdeop precond train -type learned_ic|learned_sor -f a.petsc,b.petsc [-validation_fraction 0.2] -o model.h5\n"
-                                "  pdeop precond bench -model model.h5 -problem darcy -res N -count 100\n"
-                                "  pdeop precond bench -model model.h5 -f held.petsc\n"));
+                                "  pdeop precond bench -model model.h5 -problem %s -res N -count 100\n"
+                                "  pdeop precond bench -model model.h5 -f held.petsc\n",
+                          list, list));
     PetscFunctionReturn(0);
   }
   PetscCheck(sub, comm, PETSC_ERR_ARG_WRONG, "pdeop precond needs 'train' or 'bench'");

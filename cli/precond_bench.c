@@ -156,7 +156,7 @@ static PetscErrorCode BenchSystem(PdFamily *fam, PdSystemList list, PetscInt s, 
 }
 
 /*@
-  PdCommandPrecondBench - `pdeop precond bench [-model ic.h5] [-dcdm_model dcdm.h5] [-sor_model sor.bin] -problem darcy|poisson -res N -count 100
+  PdCommandPrecondBench - `pdeop precond bench [-model ic.h5] [-dcdm_model dcdm.h5] [-sor_model sor.bin] -problem darcy|poisson|cavity -res N -count 100
   -seed S -rtol 1e-8 -methods none,jacobi,sor,icc,gamg,hypre,learned_ic,learned_sor`, or -f a.petsc,b.petsc
   (every system of PETSc binary files; default methods icc, gamg, hypre if PETSc has it, learned_ic with -model)
 

@@ -96,11 +96,7 @@ static PetscErrorCode HeldOutCompare(MPI_Comm comm, Systems *sy, PetscInt nheld,
   if (sy->list) nheld = sy->nval, first = sy->ntrain;
   if (nheld <= 0) PetscFunctionReturn(0);
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (sy->fam) {
-    held      = *sy->fam;
-    held.seed = sy->fam->seed + 1000003;
-    held.da   = NULL;
-  }
+  if (sy->fam) PetscCall(PdFamilyDuplicate(sy->fam, sy->fam->seed + 1000003, &held));
   if (rank == 0) {
     for (PetscInt s = first; s < first + nheld; s++) {
       Mat A;
@@ -259,7 +255,7 @@ static PetscErrorCode TrainIC(MPI_Comm comm, Systems *sy, PetscInt count, PetscI
     PdDict extra;
     PetscCall(PdDictCreate(&extra));
     if (fam) {
-      PetscCall(PdDictSetString(extra, "problem", PdFamilyProblems[fam->problem]));
+      PetscCall(PdDictSetString(extra, "problem", fam->problem));
       PetscCall(PdDictSetString(extra, "coefficient", PdFamilyCoefficients[fam->coefficient]));
       PetscCall(PdDictSetInt(extra, "res", fam->res));
     } else PetscCall(PdDictSetString(extra, "problem", "files"));
@@ -331,7 +327,7 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, Systems *sy, PetscInt count, cons
   PetscOptionsEnd();
   if (m <= 0) m = PetscMin((dim == 3 ? 60 : 12) * N, n); /* 3D: 12 N left most of the spectrum out (17^3: 18 iterations against 15 with 1000) */
   PetscCheck(S >= 1 && epochs >= 1 && B >= 1 && bias > 0 && nheld >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "Need -samples, -epochs, -batch_size >= 1, -dcdm_bias > 0, -heldout >= 0");
-  if (fam->problem == PD_FAMILY_POISSON) count = 1; /* one operator */
+  if (!strcmp(fam->problem, PDPROBLEMPOISSON)) count = 1; /* one operator */
   /* the deepest V-cycle the grid allows (coarsest grid at least 3 x 3; MgNO coarsens a side n to
      (n + 1)/2, so any N: 65 and 64 both get 6 levels), at most 8 levels */
   for (PetscInt c = N; levels < 8 && (c + 1) / 2 >= 3; c = (c + 1) / 2) levels++;
@@ -366,7 +362,7 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, Systems *sy, PetscInt count, cons
     PetscCall(PdDictCreate(&meta));
     PetscCall(NOpGetMeta(net, meta));
     PetscCall(PdDictSetString(meta, "precond", "dcdm"));
-    PetscCall(PdDictSetString(meta, "problem", PdFamilyProblems[fam->problem]));
+    PetscCall(PdDictSetString(meta, "problem", fam->problem));
     PetscCall(PdDictSetInt(meta, "res", N));
     PetscCall(PdDictSetInt(meta, "dim", dim));
     PetscCall(PdDictSetReal(meta, "loss", loss));
@@ -514,7 +510,7 @@ static PetscErrorCode SystemsFromFiles(MPI_Comm comm, PetscInt nf, char *files[]
 }
 
 /*@
-  PdCommandPrecondTrain - `pdeop precond train -type learned_ic|dcdm|learned_sor -problem darcy|poisson
+  PdCommandPrecondTrain - `pdeop precond train -type learned_ic|dcdm|learned_sor -problem darcy|poisson|cavity
   -res N -count M -o model` with -seed, -epochs, -lr (Adam, cosine schedule), -ic_width, -ic_layers,
   -pairs, -validate, -validate_every, -batch_systems (learned_ic), -ritz, -samples, -batch_size,
   -dcdm_bias (dcdm), the -pc_learned_sor_omega_* grid (learned_sor), -heldout and

@@ -198,7 +198,7 @@ static void test_family3d(void **state)
   PetscReal ratio[3];
   PetscInt  N = 17, n;
   PDT(PdFamilyCreate(N, 5, &fam));
-  fam.problem = PD_FAMILY_POISSON;
+  PDT(PdFamilySetProblem(&fam, PDPROBLEMPOISSON));
   fam.dim     = 3;
   assert_int_equal(PdFamilyUnknowns(&fam), N * N * N);
   PDT(PdFamilyOperator(&fam, 0, &A));

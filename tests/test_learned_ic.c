@@ -364,7 +364,7 @@ static void test_nop_save_load(void **state)
   PDT(PdFamilyCreate(9, 3, &darcy));
   PDT(MakeGraph(9, 0, 2, &darcy, &A, &g));
   PDT(PdFamilyCreate(9, 4, &poisson));
-  poisson.problem = PD_FAMILY_POISSON;
+  PDT(PdFamilySetProblem(&poisson, PDPROBLEMPOISSON));
   PDT(MakeGraph(9, 0, 2, &poisson, &B, &gp));
   PDT(PerturbedModel(&rng, PETSC_TRUE, &m));
   PDT(CheckRoundTrip(m, g, 81, "ic_rt.h5"));
@@ -453,7 +453,7 @@ static void test_untrained_is_icc(void **state)
     double             err = 0, nrm = 0;
 
     PDT(PdFamilyCreate(sizes[c], 5, &fam));
-    if (c == 1) fam.problem = PD_FAMILY_POISSON;
+    if (c == 1) PDT(PdFamilySetProblem(&fam, PDPROBLEMPOISSON));
     PDT(PdFamilyOperator(&fam, 0, &A));
     PDT(PdICGraphCreate(A, &g));
     PDT(PdLearnedICFactor(m, NULL, g, &f));
@@ -555,7 +555,7 @@ static void test_trial_every(void **state)
   assert_int_equal(setups, 5);
   assert_int_equal(trials, 2);
   PDT(PdFamilyCreate(9, 4, &poisson));
-  poisson.problem = PD_FAMILY_POISSON;
+  PDT(PdFamilySetProblem(&poisson, PDPROBLEMPOISSON));
   PDT(PdFamilyOperator(&poisson, 0, &B));
   PDT(KSPReset(ksp));
   PDT(KSPSetOperators(ksp, B, B));

@@ -208,7 +208,7 @@ static void test_dcdm_objective(void **state)
   PetscInt    m, shape[3] = {1, 9, 9};
 
   PDT(PdFamilyCreate(9, 5, &fam));
-  fam.problem = PD_FAMILY_POISSON;
+  PDT(PdFamilySetProblem(&fam, PDPROBLEMPOISSON));
   PDT(PdFamilySetUp(&fam));
   PDT(NOpCreate(PETSC_COMM_SELF, &net));
   PDT(NOpSetType(net, NOPMGNO));

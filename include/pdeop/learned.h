@@ -7,29 +7,37 @@
 #include <pdeop/dict.h>
 #include <pdeop/params.h>
 #include <pdeop/nop.h>
+#include <pdeop/problem.h>
 
-/* ---- families of sparse SPD systems made with pdeop's own solvers ---- */
-typedef enum { PD_FAMILY_DARCY, PD_FAMILY_POISSON, PD_FAMILY_CAVITY } PdFamilyProblem;
-PETSC_EXTERN const char *const PdFamilyProblems[];
+/* ---- families of sparse SPD systems made with pdeop's own solvers ----
+   A family is a thin layer over a PdProblem (<pdeop/problem.h>) of a type that supports families
+   (implements the per-index operator: darcy, poisson, cavity; PdProblemTypeHasFamily): the type
+   assembles system s on the family's grid, the family adds the grid and the right-hand sides. */
 typedef enum { PD_COEF_THRESHOLD, PD_COEF_LOGNORMAL } PdFamilyCoefficient;
 PETSC_EXTERN const char *const PdFamilyCoefficients[];
 
 typedef struct {
-  PdFamilyProblem     problem;
+  char                problem[64];  /* the PdProblem type (default darcy) */
   PdFamilyCoefficient coefficient;
   PetscInt            res;          /* nodes per side */
-  PetscInt            dim;          /* 2, or 3 (the Poisson family only) */
+  PetscInt            dim;          /* 2, or 3 (poisson and darcy) */
   PetscInt64          seed;         /* system s draws its coefficient from the stream (seed, 2s), its right-hand sides from (seed, 2s + 1) */
   PetscReal           alpha, tau;   /* random field of the coefficient */
   PetscReal           sigma;        /* log-normal amplitude */
-  DM                  da;           /* res x res node grid, on one rank */
+  PetscBool           rhs_ones;     /* right-hand side 0 is f = 1, the PDE's own (the type's family set-up may say not) */
+  PdProblem           prob;         /* of type problem: assembles the operators (made by set-from-options or set-up) */
+  DM                  da;           /* res^dim node grid, on one rank */
 } PdFamily;
 
-/* Options (prefix-free): -problem darcy|poisson|cavity -dim 2|3 (3: poisson or darcy) -darcy_coefficient
+/* Options (prefix-free): -problem (a type that supports families) -dim 2|3 -darcy_coefficient
    threshold|lognormal -darcy_alpha -darcy_tau -darcy_sigma; res and seed come from the caller. */
 PETSC_EXTERN PetscErrorCode PdFamilyCreate(PetscInt, PetscInt64, PdFamily *);
+/* the problem type (an error unless it supports families, listing those that do); before set-up */
+PETSC_EXTERN PetscErrorCode PdFamilySetProblem(PdFamily *, PdProblemType);
 PETSC_EXTERN PetscErrorCode PdFamilySetFromOptions(PdFamily *);
 PETSC_EXTERN PetscErrorCode PdFamilySetUp(PdFamily *);
+/* the same family (parameters, not its grid or problem) with another seed: held-out systems */
+PETSC_EXTERN PetscErrorCode PdFamilyDuplicate(const PdFamily *, PetscInt64, PdFamily *);
 PETSC_EXTERN PetscErrorCode PdFamilyDestroy(PdFamily *);
 PETSC_EXTERN PetscErrorCode PdFamilyDescribe(const PdFamily *, char[], size_t);
 /* Unknowns of each system: res^dim */

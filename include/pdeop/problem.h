@@ -23,6 +23,12 @@ PETSC_EXTERN PetscErrorCode PdProblemRegisterAll(void);
 /* The registered types in registration order (n, names, usages; arrays owned by the registry) */
 PETSC_EXTERN PetscErrorCode PdProblemGetTypes(PetscInt *, const char *const **, const char *const **);
 
+/* Families of systems (PdFamily, <pdeop/learned.h>): whether a registered type supports them (it
+   assembles system s of a family: darcy, poisson, cavity), and those types in registration order
+   joined by sep, the last two by last ("poisson, darcy or cavity"; "|", "|": "poisson|darcy|cavity") */
+PETSC_EXTERN PetscErrorCode PdProblemTypeHasFamily(const char[], PetscBool *);
+PETSC_EXTERN PetscErrorCode PdProblemGetFamilyTypes(const char[], const char[], char[], size_t);
+
 PETSC_EXTERN PetscErrorCode PdProblemCreate(MPI_Comm, PdProblem *);
 PETSC_EXTERN PetscErrorCode PdProblemSetType(PdProblem, PdProblemType);
 PETSC_EXTERN PetscErrorCode PdProblemGetType(PdProblem, PdProblemType *);

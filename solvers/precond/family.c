@@ -1,15 +1,14 @@
-/* Families of sparse SPD systems for learned preconditioners: Darcy operators with random
-   coefficients (FNO's 12/3 thresholding or log-normal), the Poisson operator (2D or 3D), or the
-   lid-driven cavity's pressure operator, on a res^dim grid, with the PDE's own right-hand side and
-   smooth or white-noise random ones. */
+/* Families of sparse SPD systems for learned preconditioners: a thin layer over a PdProblem of a
+   type that supports families (darcy: random coefficients, FNO's 12/3 thresholding or log-normal;
+   poisson, 2D or 3D; the lid-driven cavity's pressure operator): the type assembles system s on
+   the family's res^dim grid, the family adds the PDE's own right-hand side and smooth or
+   white-noise random ones. */
+#include "pde/interface/problemimpl.h"
 #include <pdeop/learned.h>
 #include <pdeop/options.h>
 #include <pdeop/darcy.h>
 #include <pdeop/field.h>
-#include <pdeop/solve.h>
-#include <pdeop/poisson.h>
 
-const char *const PdFamilyProblems[]     = {"darcy", "poisson", "cavity", "PdFamilyProblem", "PD_FAMILY_", NULL};
 const char *const PdFamilyCoefficients[] = {"threshold", "lognormal", "PdFamilyCoefficient", "PD_COEF_", NULL};
 
 /* streams: coefficient of system s = (seed, 2s), right-hand side k of system s = (seed + k, 2s + 1) */
@@ -17,7 +16,7 @@ PetscErrorCode PdFamilyCreate(PetscInt res, PetscInt64 seed, PdFamily *f)
 {
   PetscFunctionBegin;
   PetscCall(PetscMemzero(f, sizeof(*f)));
-  f->problem     = PD_FAMILY_DARCY;
+  PetscCall(PetscStrncpy(f->problem, PDPROBLEMDARCY, sizeof(f->problem)));
   f->coefficient = PD_COEF_THRESHOLD;
   f->res         = res;
   f->dim         = 2;
@@ -25,33 +24,69 @@ PetscErrorCode PdFamilyCreate(PetscInt res, PetscInt64 seed, PdFamily *f)
   f->alpha       = PD_DARCY_ALPHA;
   f->tau         = PD_DARCY_TAU;
   f->sigma       = 1;
+  f->rhs_ones    = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
 /*@
-  PdFamilySetFromOptions - -problem darcy|poisson|cavity, -dim 2|3 (3D: poisson or darcy),
-  -darcy_coefficient threshold|lognormal, -darcy_alpha, -darcy_tau, -darcy_sigma
+  PdFamilySetProblem - the family's PdProblem type: one the registry holds that supports families
+  (PdProblemTypeHasFamily); the error lists them. Before set-up.
+@*/
+PetscErrorCode PdFamilySetProblem(PdFamily *f, PdProblemType type)
+{
+  PetscBool has;
+
+  PetscFunctionBegin;
+  PetscCall(PdProblemTypeHasFamily(type, &has));
+  if (!has) {
+    char list[256];
+    PetscCall(PdProblemGetFamilyTypes(", ", " or ", list, sizeof(list)));
+    SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "Unknown -problem %s: use %s", type, list);
+  }
+  PetscCheck(!f->da, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONGSTATE, "PdFamilySetProblem: call it before PdFamilySetUp");
+  PetscCall(PdProblemDestroy(&f->prob));
+  PetscCall(PetscStrncpy(f->problem, type, sizeof(f->problem)));
+  PetscFunctionReturn(0);
+}
+
+/* the family's problem (made once); the type checks the family's parameters (cavity: 2D) */
+static PetscErrorCode FamilyProblem(PdFamily *f)
+{
+  PetscFunctionBegin;
+  if (!f->prob) {
+    PetscCall(PdProblemCreate(PETSC_COMM_SELF, &f->prob));
+    PetscCall(PdProblemSetType(f->prob, f->problem));
+  }
+  PetscCheck(f->prob->ops.familyoperator, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "A '%s' problem makes no family of systems", f->problem);
+  f->rhs_ones = PETSC_TRUE;
+  if (f->prob->ops.familysetup) PetscCall(f->prob->ops.familysetup(f->prob, f));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdFamilySetFromOptions - -problem (darcy, or another type that supports families), -dim 2|3 (3D:
+  poisson or darcy), -darcy_coefficient threshold|lognormal, -darcy_alpha, -darcy_tau, -darcy_sigma
 @*/
 PetscErrorCode PdFamilySetFromOptions(PdFamily *f)
 {
-  char      prob[64] = "darcy";
+  char      prob[64], list[256], help[300];
   PetscBool set;
 
   PetscFunctionBegin;
+  PetscCall(PetscStrncpy(prob, f->problem, sizeof(prob)));
+  PetscCall(PdProblemGetFamilyTypes(", ", " or ", list, sizeof(list)));
+  PetscCall(PetscSNPrintf(help, sizeof(help), "Family of systems: %s", list));
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "Family of systems", "pdeop");
-  PetscCall(PetscOptionsString("-problem", "Family of systems: darcy, poisson or cavity", "", prob, prob, sizeof(prob), &set));
+  PetscCall(PetscOptionsString("-problem", help, "", prob, prob, sizeof(prob), &set));
   PetscCall(PdOptionsInt("-dim", "Space dimension of the grid: 2, or 3 for -problem poisson and darcy", "", f->dim, &f->dim, NULL));
   PetscCall(PdOptionsEnum("-darcy_coefficient", "Darcy coefficient", "", PdFamilyCoefficients, (PetscEnum)f->coefficient, (PetscEnum *)&f->coefficient, NULL));
   PetscCall(PdOptionsReal("-darcy_alpha", "Random field smoothness alpha", "", f->alpha, &f->alpha, NULL));
   PetscCall(PdOptionsReal("-darcy_tau", "Random field inverse length scale tau", "", f->tau, &f->tau, NULL));
   PetscCall(PdOptionsReal("-darcy_sigma", "Log-normal amplitude sigma", "", f->sigma, &f->sigma, NULL));
   PetscOptionsEnd();
-  if (!strcmp(prob, "darcy")) f->problem = PD_FAMILY_DARCY;
-  else if (!strcmp(prob, "poisson")) f->problem = PD_FAMILY_POISSON;
-  else if (!strcmp(prob, "cavity")) f->problem = PD_FAMILY_CAVITY;
-  else SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "Unknown -problem %s: use darcy, poisson or cavity", prob);
+  PetscCall(PdFamilySetProblem(f, prob));
   PetscCheck(f->dim == 2 || f->dim == 3, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-dim must be 2 or 3, got %" PetscInt_FMT, f->dim);
-  PetscCheck(f->dim == 2 || f->problem != PD_FAMILY_CAVITY, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-dim 3 families are -problem poisson or darcy (the cavity family is 2D)");
+  PetscCall(FamilyProblem(f));
   PetscCheck(f->alpha > 0 && f->tau > 0 && f->sigma > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-darcy_alpha, -darcy_tau and -darcy_sigma must be positive");
   PetscFunctionReturn(0);
 }
@@ -62,7 +97,7 @@ PetscErrorCode PdFamilySetUp(PdFamily *f)
   PetscCheck(f->res >= 3, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-res must be at least 3, got %" PetscInt_FMT, f->res);
   PetscCheck(f->seed >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-seed must be non-negative");
   if (f->da) PetscFunctionReturn(0);
-  PetscCheck(f->dim == 2 || f->problem != PD_FAMILY_CAVITY, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "3D families are Poisson or Darcy: the cavity family is 2D");
+  PetscCall(FamilyProblem(f));
   if (f->dim == 3) PetscCall(DMDACreate3d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, f->res, f->res, f->res, 1, 1, 1, 1, 1, NULL, NULL, NULL, &f->da));
   else PetscCall(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, f->res, f->res, 1, 1, 1, 1, NULL, NULL, &f->da));
   PetscCall(DMSetUp(f->da));
@@ -70,10 +105,21 @@ PetscErrorCode PdFamilySetUp(PdFamily *f)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode PdFamilyDuplicate(const PdFamily *f, PetscInt64 seed, PdFamily *g)
+{
+  PetscFunctionBegin;
+  *g      = *f;
+  g->seed = seed;
+  g->prob = NULL;
+  g->da   = NULL;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PdFamilyDestroy(PdFamily *f)
 {
   PetscFunctionBegin;
   PetscCall(DMDestroy(&f->da));
+  PetscCall(PdProblemDestroy(&f->prob));
   PetscFunctionReturn(0);
 }
 
@@ -82,48 +128,31 @@ PetscInt PdFamilyUnknowns(const PdFamily *f)
   return f->dim == 3 ? f->res * f->res * f->res : f->res * f->res;
 }
 
+/* the type's description of the grid's family, "<type> <grid>" by default (before set-up too) */
 PetscErrorCode PdFamilyDescribe(const PdFamily *f, char buf[], size_t len)
 {
-  char grid[64];
+  char      grid[64];
+  PdProblem p = f->prob;
 
   PetscFunctionBegin;
   if (f->dim == 3) PetscCall(PetscSNPrintf(grid, sizeof(grid), "%" PetscInt_FMT "x%" PetscInt_FMT "x%" PetscInt_FMT, f->res, f->res, f->res));
   else PetscCall(PetscSNPrintf(grid, sizeof(grid), "%" PetscInt_FMT "x%" PetscInt_FMT, f->res, f->res));
-  if (f->problem == PD_FAMILY_POISSON) PetscCall(PetscSNPrintf(buf, len, "poisson %s", grid));
-  else if (f->problem == PD_FAMILY_CAVITY) PetscCall(PetscSNPrintf(buf, len, "cavity pressure %s", grid));
-  else PetscCall(PetscSNPrintf(buf, len, "darcy (%s) %s", PdFamilyCoefficients[f->coefficient], grid));
+  if (!p) {
+    PetscCall(PdProblemCreate(PETSC_COMM_SELF, &p));
+    PetscCall(PdProblemSetType(p, f->problem));
+  }
+  if (p->ops.familydescribe) PetscCall(p->ops.familydescribe(p, f, grid, buf, len));
+  else PetscCall(PetscSNPrintf(buf, len, "%s %s", f->problem, grid));
+  if (p != f->prob) PetscCall(PdProblemDestroy(&p));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode PdFamilyOperator(PdFamily *f, PetscInt s, Mat *A)
 {
-  const PetscInt n = PdFamilyUnknowns(f);
-  double        *a;
-
   PetscFunctionBegin;
   PetscCall(PdFamilySetUp(f));
   if (!*A) PetscCall(DMCreateMatrix(f->da, A));
-  if (f->problem == PD_FAMILY_CAVITY) { /* one operator: the cavity's pressure matrix */
-    PetscCall(PdCavityPressureOperator(f->da, *A));
-    PetscFunctionReturn(0);
-  }
-  if (f->dim == 3 && f->problem == PD_FAMILY_POISSON) { /* the 7-point Laplacian */
-    PetscCall(PdPoissonFDOperator(f->da, *A));
-    PetscFunctionReturn(0);
-  }
-  PetscCall(PetscMalloc1(n, &a));
-  if (f->problem == PD_FAMILY_POISSON) {
-    for (PetscInt i = 0; i < n; i++) a[i] = 1;
-  } else {
-    PdRng rng;
-    PetscCall(PdRngSeed(&rng, (uint64_t)f->seed, (uint64_t)(2 * s)));
-    if (f->dim == 3) PetscCall(PdGaussianRandomField3D(f->res, f->alpha, f->tau, &rng, a));
-    else PetscCall(PdGaussianRandomField2D(f->res, f->alpha, f->tau, &rng, a));
-    if (f->coefficient == PD_COEF_THRESHOLD) PetscCall(PdFieldThreshold(n, a, PD_DARCY_A_HIGH, PD_DARCY_A_LOW));
-    else PetscCall(PdFieldLogNormal(n, a, f->sigma));
-  }
-  PetscCall(PdDarcyOperator(f->da, a, PD_FACE_HARMONIC, *A));
-  PetscCall(PetscFree(a));
+  PetscCall(f->prob->ops.familyoperator(f->prob, f, s, *A));
   PetscFunctionReturn(0);
 }
 
@@ -174,7 +203,7 @@ PetscErrorCode PdFamilyRHS(PdFamily *f, PetscInt s, PetscInt k, Vec b)
     PetscCall(FamilyRHS3D(f, s, k, b));
     PetscFunctionReturn(0);
   }
-  if (k == 0 && f->problem != PD_FAMILY_CAVITY) PetscCall(PdDarcyRHS(f->da, NULL, 1.0, b));
+  if (k == 0 && f->rhs_ones) PetscCall(PdDarcyRHS(f->da, NULL, 1.0, b));
   else if (k % 2 == 0 && k > 0) { /* white noise: weighs every part of the spectrum */
     double *g;
     PdRng   rng;

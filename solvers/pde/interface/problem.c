@@ -50,6 +50,57 @@ PetscErrorCode PdProblemGetTypes(PetscInt *n, const char *const **names, const c
   PetscFunctionReturn(0);
 }
 
+/*@
+  PdProblemTypeHasFamily - whether a registered problem type supports families of systems (PdFamily):
+  it implements the per-index operator. PETSC_FALSE for a name the registry does not hold.
+@*/
+PetscErrorCode PdProblemTypeHasFamily(const char type[], PetscBool *has)
+{
+  PetscInt           n;
+  const char *const *names;
+  PetscBool          known = PETSC_FALSE;
+  PdProblem          p;
+
+  PetscFunctionBegin;
+  *has = PETSC_FALSE;
+  PetscCall(PdProblemGetTypes(&n, &names, NULL));
+  for (PetscInt i = 0; i < n && !known; i++) PetscCall(PetscStrcmp(names[i], type, &known));
+  if (!known) PetscFunctionReturn(0);
+  PetscCall(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PetscCall(PdProblemSetType(p, type));
+  *has = (PetscBool)(p->ops.familyoperator != NULL);
+  PetscCall(PdProblemDestroy(&p));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemGetFamilyTypes - the types that support families, in registration order, joined by sep
+  and the last two by last: (", ", " or ") gives "poisson, darcy or cavity"
+@*/
+PetscErrorCode PdProblemGetFamilyTypes(const char sep[], const char last[], char buf[], size_t len)
+{
+  PetscInt           n, m = 0, k = 0;
+  const char *const *names;
+  PetscBool         *has;
+
+  PetscFunctionBegin;
+  PetscCall(PdProblemGetTypes(&n, &names, NULL));
+  PetscCall(PetscMalloc1(n, &has));
+  for (PetscInt i = 0; i < n; i++) {
+    PetscCall(PdProblemTypeHasFamily(names[i], &has[i]));
+    m += has[i];
+  }
+  buf[0] = 0;
+  for (PetscInt i = 0; i < n; i++) {
+    if (!has[i]) continue;
+    if (k) PetscCall(PetscStrlcat(buf, k == m - 1 ? last : sep, len));
+    PetscCall(PetscStrlcat(buf, names[i], len));
+    k++;
+  }
+  PetscCall(PetscFree(has));
+  PetscFunctionReturn(0);
+}
+
 /*@ PdProblemCreate - an empty problem on a communicator; set its type next @*/
 PetscErrorCode PdProblemCreate(MPI_Comm comm, PdProblem *problem)
 {

@@ -3,6 +3,7 @@
 #pragma once
 #include <pdeop/problem.h>
 #include <pdeop/solve.h>
+#include <pdeop/learned.h>
 
 typedef struct {
   PetscErrorCode (*setfromoptions)(PdProblem);
@@ -26,6 +27,13 @@ typedef struct {
   PetscErrorCode (*getdatareport)(PdProblem, double, PdDict); /* collective; the summed busy seconds */
   PetscErrorCode (*getdatasummary)(PdProblem, PdDict, char[], size_t);
   PetscErrorCode (*datadestroy)(PdProblem);
+  /* families of systems (PdFamily): system s on the family's grid f->da into a matrix of that grid
+     (a type that sets it supports families); optional: the type's checks of the family's parameters
+     and its defaults (called before the grid is made), the family's one-line description of the
+     grid's (default "<type> <grid>") */
+  PetscErrorCode (*familyoperator)(PdProblem, const PdFamily *, PetscInt, Mat);
+  PetscErrorCode (*familysetup)(PdProblem, PdFamily *);
+  PetscErrorCode (*familydescribe)(PdProblem, const PdFamily *, const char[], char[], size_t);
 } PdProblemOps;
 
 struct _n_PdProblem {

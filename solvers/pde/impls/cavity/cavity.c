@@ -369,6 +369,30 @@ PetscErrorCode PdProblemCavityGetNodeFields(PdProblem p, PetscInt *N, const doub
   PetscFunctionReturn(0);
 }
 
+/* a family's system (every one the same): the pressure matrix on the family's 2D grid; its
+   right-hand side 0 is a smooth random source, not f = 1 */
+static PetscErrorCode FamilySetUp_Cavity(PdProblem p, PdFamily *f)
+{
+  PetscFunctionBegin;
+  PetscCheck(f->dim == 2, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-dim %" PetscInt_FMT ": the cavity family is 2D", f->dim);
+  f->rhs_ones = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FamilyOperator_Cavity(PdProblem p, const PdFamily *f, PetscInt s, Mat A)
+{
+  PetscFunctionBegin;
+  PetscCall(PdCavityPressureOperator(f->da, A));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FamilyDescribe_Cavity(PdProblem p, const PdFamily *f, const char grid[], char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(buf, len, "cavity pressure %s", grid));
+  PetscFunctionReturn(0);
+}
+
 /* -re R -n N [-dt] [-cfl 0.5] [-steady_tol 1e-6] [-div_tol 1e-6] [-t_max 200] [-monitor_every 100]
    [-o cavity.h5] [-vtk cavity.vts] [-png cavity.png] [-ghia_png profile.png] and the pressure KSP's
    options (-pressure_ksp_type, -pressure_pc_type, ...). N nodes per side including the walls. */
@@ -394,6 +418,9 @@ PetscErrorCode PdProblemCreate_Cavity(PdProblem p)
   p->ops.writefields    = WriteFields_Cavity;
   p->ops.view           = View_Cavity;
   p->ops.destroy        = Destroy_Cavity;
+  p->ops.familysetup    = FamilySetUp_Cavity;
+  p->ops.familyoperator = FamilyOperator_Cavity;
+  p->ops.familydescribe = FamilyDescribe_Cavity;
   PetscCall(PdProblemSetFields(p, &c->da, &c->X, &c->A, &c->b));
   PetscFunctionReturn(0);
 }

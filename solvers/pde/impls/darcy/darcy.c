@@ -245,6 +245,33 @@ static PetscErrorCode SetSeed_Darcy(PdProblem p, PetscInt64 seed)
   PetscFunctionReturn(0);
 }
 
+/* system s of a family: a coefficient drawn from the stream (seed, 2s) on the family's grid (2D or
+   3D; thresholded or log-normal), harmonic face means */
+static PetscErrorCode FamilyOperator_Darcy(PdProblem p, const PdFamily *f, PetscInt s, Mat A)
+{
+  const PetscInt n = PdFamilyUnknowns(f);
+  double        *a;
+  PdRng          rng;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(n, &a));
+  PetscCall(PdRngSeed(&rng, (uint64_t)f->seed, (uint64_t)(2 * s)));
+  if (f->dim == 3) PetscCall(PdGaussianRandomField3D(f->res, f->alpha, f->tau, &rng, a));
+  else PetscCall(PdGaussianRandomField2D(f->res, f->alpha, f->tau, &rng, a));
+  if (f->coefficient == PD_COEF_THRESHOLD) PetscCall(PdFieldThreshold(n, a, PD_DARCY_A_HIGH, PD_DARCY_A_LOW));
+  else PetscCall(PdFieldLogNormal(n, a, f->sigma));
+  PetscCall(PdDarcyOperator(f->da, a, PD_FACE_HARMONIC, A));
+  PetscCall(PetscFree(a));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FamilyDescribe_Darcy(PdProblem p, const PdFamily *f, const char grid[], char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(buf, len, "darcy (%s) %s", PdFamilyCoefficients[f->coefficient], grid));
+  PetscFunctionReturn(0);
+}
+
 /* -da_grid_x (nodes per side, default 85), -darcy_coefficient threshold|lognormal|file,
    -darcy_coefficient_file a.h5 (a dataset "a" of the grid's size, or a dataset's /inputs, sample
    -darcy_coefficient_index k),
@@ -272,6 +299,8 @@ PetscErrorCode PdProblemCreate_Darcy(PdProblem p)
   p->ops.view           = View_Darcy;
   p->ops.destroy        = Destroy_Darcy;
   p->ops.setseed        = SetSeed_Darcy;
+  p->ops.familyoperator = FamilyOperator_Darcy;
+  p->ops.familydescribe = FamilyDescribe_Darcy;
   PetscCall(PdProblemSetFields(p, &s->da, &s->u, &s->A, &s->b));
   PetscCall(PdProblemSetDataOps_Darcy(p));
   PetscFunctionReturn(0);

@@ -4,6 +4,7 @@
 #include <pdeop/mesh.h>
 #include <pdeop/output.h>
 #include <pdeop/options.h>
+#include <pdeop/darcy.h>
 
 static const char *const discs[] = { "fd", "fem", "PdDiscretization", "", NULL };
 
@@ -135,6 +136,25 @@ static PetscErrorCode GetOperator_Poisson(PdProblem p, Mat *A, Vec *b)
   PetscFunctionReturn(0);
 }
 
+/* a family's system (every one the same): in 3D the 7-point Laplacian, in 2D the Darcy operator of
+   a = 1 (the 5-point Laplacian) */
+static PetscErrorCode FamilyOperator_Poisson(PdProblem p, const PdFamily *f, PetscInt s, Mat A)
+{
+  const PetscInt n = PdFamilyUnknowns(f);
+  double        *a;
+
+  PetscFunctionBegin;
+  if (f->dim == 3) {
+    PetscCall(PdPoissonFDOperator(f->da, A));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscMalloc1(n, &a));
+  for (PetscInt i = 0; i < n; i++) a[i] = 1;
+  PetscCall(PdDarcyOperator(f->da, a, PD_FACE_HARMONIC, A));
+  PetscCall(PetscFree(a));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode View_Poisson(PdProblem p, PetscViewer v)
 {
   Poisson *s = (Poisson *)p->data;
@@ -222,6 +242,7 @@ PetscErrorCode PdProblemCreate_Poisson(PdProblem p)
   p->ops.solve          = Solve_Poisson;
   p->ops.writefields    = WriteFields_Poisson;
   p->ops.getoperator    = GetOperator_Poisson;
+  p->ops.familyoperator = FamilyOperator_Poisson;
   p->ops.view           = View_Poisson;
   p->ops.destroy        = Destroy_Poisson;
   PetscCall(PdProblemSetFields(p, &s->dm, &s->u, NULL, NULL));

@@ -274,12 +274,11 @@ static PetscErrorCode SetSystems(PdObjective obj, Source *train, PetscInt count,
 @*/
 PetscErrorCode PdObjectiveLearnedICSetSystems(PdObjective obj, PdFamily *fam, PetscInt count, PetscInt P, PetscInt nval, PetscInt every)
 {
-  PdFamily held = *fam;
+  PdFamily held;
   Source   train = {fam, NULL, 0}, val = {&held, NULL, 0};
 
   PetscFunctionBegin;
-  held.seed = fam->seed + 2000003;
-  held.da   = NULL;
+  PetscCall(PdFamilyDuplicate(fam, fam->seed + 2000003, &held));
   PetscCall(SetSystems(obj, &train, count, P, &val, nval, every));
   PetscCall(PdFamilyDestroy(&held));
   PetscFunctionReturn(0);

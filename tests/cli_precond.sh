@@ -100,6 +100,11 @@ check "learned_ic, 3D Darcy: fewer held-out iterations than ICC(0)" 'a < b' "$(j
 $P precond train -type learned_sor -problem darcy -dim 3 -res 9 -o sor3.bin -report sor3.json -quiet >/dev/null
 check "learned_sor, 3D Darcy: fewer held-out iterations than SSOR omega 1" 'a < b' "$(jget sor3.json heldout_iterations_learned_sor)" "$(jget sor3.json heldout_iterations_sor)"
 expect_fail "3D cavity family" "cavity family is 2D" $P precond train -type learned_ic -problem cavity -dim 3 -res 9 -o x.h5
+# the families are the PdProblem types with a per-index operator, listed from the registry
+expect_fail "unknown family" "Unknown -problem ns-periodic: use poisson, darcy or cavity" $P precond train -type learned_ic -problem ns-periodic -res 9 -o x.h5
+expect_fail "unknown bench family" "Unknown -problem heat: use poisson, darcy or cavity" $P precond bench -problem heat -res 9
+$P precond -help >"$work/help" 2>&1
+if grep -q -- "-problem poisson|darcy|cavity -res N -count M" "$work/help"; then ok "precond -help lists the family types"; else bad "precond -help lacks the family types"; fi
 expect_fail "-dim 4" "-dim must be 2 or 3" $P precond train -type dcdm -problem poisson -dim 4 -res 9 -o x.h5
 
 # a model file of the former learned_ic format (PdLearnedICSave, before the network became an NOp;

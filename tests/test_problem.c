@@ -4,13 +4,15 @@
    keeps no-slip, the lid and psi = 0 on the walls in its in-memory node fields; ns-periodic and
    system run under an options prefix; a darcy sample drawn twice is the same, its coefficient is
    the 12/3 threshold and its solution satisfies the discrete Darcy equation, and the dataset driver
-   holds exactly the samples drawn one by one; antiderivative has only a data mode. */
+   holds exactly the samples drawn one by one; antiderivative has only a data mode; families of
+   systems are the types with a per-index operator (poisson, darcy, cavity). */
 #include "pdtest_cavity.h"
 #include <petscdmda.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <pdeop/problem.h>
 #include <pdeop/darcy.h>
+#include <pdeop/learned.h>
 
 /* a problem of the type on PETSC_COMM_SELF */
 static PdProblem NewProblem(PdProblemType type)
@@ -60,6 +62,60 @@ static void test_registry(void **state)
   PDT_FAILS(PdProblemGetReport(p, NULL));
   PDT(PdProblemDestroy(&p));
   assert_null(p);
+}
+
+/* families of systems come from the registry: the types with a per-index operator (poisson, darcy,
+   cavity), in its order; a PdFamily is a layer over such a problem: an unknown or unfit type is an
+   error listing them, the cavity's family is 2D, a duplicate with the same seed makes the same systems */
+static void test_families(void **state)
+{
+  const char *types[] = { PDPROBLEMPOISSON, PDPROBLEMDARCY, PDPROBLEMCAVITY, PDPROBLEMNSPERIODIC, PDPROBLEMSYSTEM, PDPROBLEMANTIDERIV, "heat" };
+  char        list[128], desc[64];
+  PdFamily    f, g;
+  Mat         A = NULL, B = NULL;
+  PetscBool   has, eq;
+
+  for (int k = 0; k < 7; k++) {
+    PDT(PdProblemTypeHasFamily(types[k], &has));
+    assert_int_equal(has, k < 3);
+  }
+  PDT(PdProblemGetFamilyTypes(", ", " or ", list, sizeof(list)));
+  assert_string_equal(list, "poisson, darcy or cavity");
+  PDT(PdProblemGetFamilyTypes("|", "|", list, sizeof(list)));
+  assert_string_equal(list, "poisson|darcy|cavity");
+  PDT(PdFamilyCreate(9, 3, &f));
+  PDT_FAILS(PdFamilySetProblem(&f, PDPROBLEMSYSTEM));
+  PDT_ERRMSG_HAS("Unknown -problem system: use poisson, darcy or cavity");
+  PDT(PdFamilySetProblem(&f, PDPROBLEMCAVITY));
+  f.dim = 3;
+  PDT_FAILS(PdFamilySetUp(&f));
+  PDT_ERRMSG_HAS("the cavity family is 2D");
+  f.dim = 2;
+  PDT(PdFamilySetUp(&f));
+  assert_false(f.rhs_ones); /* the cavity's right-hand side 0 is a random source */
+  PDT(PdFamilyDescribe(&f, desc, sizeof(desc)));
+  assert_string_equal(desc, "cavity pressure 9x9");
+  PDT(PdFamilyDestroy(&f));
+  PDT(PdFamilyCreate(9, 3, &f));
+  PDT(PdFamilyDescribe(&f, desc, sizeof(desc))); /* before set-up too */
+  assert_string_equal(desc, "darcy (threshold) 9x9");
+  PDT(PdFamilyDuplicate(&f, 3, &g));
+  PDT(PdFamilyOperator(&f, 1, &A));
+  PDT(PdFamilyOperator(&g, 1, &B));
+  assert_ptr_not_equal(f.prob, g.prob);
+  PDT(MatEqual(A, B, &eq));
+  assert_true(eq);
+  PDT(PdFamilyDestroy(&g));
+  PDT(PdFamilyDuplicate(&f, 4, &g));
+  PDT(PdFamilyOperator(&g, 1, &B));
+  PDT(MatEqual(A, B, &eq));
+  assert_false(eq);
+  PDT_FAILS(PdFamilySetProblem(&g, PDPROBLEMPOISSON)); /* before set-up only */
+  PDT_ERRMSG_HAS("before PdFamilySetUp");
+  PDT(PdFamilyDestroy(&g));
+  PDT(PdFamilyDestroy(&f));
+  PDT(MatDestroy(&A));
+  PDT(MatDestroy(&B));
 }
 
 /* poisson (trig) on a 2D DMDA of n x n nodes through the object; the error against the exact solution */
@@ -482,6 +538,7 @@ static void test_darcy_sample(void **state)
 
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_registry),
+  cmocka_unit_test(test_families),
   cmocka_unit_test(test_poisson_order),
   cmocka_unit_test(test_prefixed_output),
   cmocka_unit_test(test_darcy_operator),

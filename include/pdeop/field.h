@@ -12,6 +12,10 @@ PETSC_EXTERN PetscErrorCode PdGaussianRandomField2D(PetscInt, PetscReal, PetscRe
 /* The same on an s x s x s grid of [0,1]^3 (scale s^(3/2); alpha > 3/2), u[(k*s + j)*s + i]. */
 PETSC_EXTERN PetscErrorCode PdGaussianRandomField3D(PetscInt, PetscReal, PetscReal, PdRng *, double[]);
 /* The FNO Darcy coefficient: psi(u) = 12 where u >= 0, 3 elsewhere (in place). */
+/* The FNO Navier-Stokes initial condition on the N x N unit torus: w ~ N(0, 7^(3/2) (-Laplace +
+   49 I)^(-2.5)) for alpha 2.5, tau 7, i.e. sqrt(2) sigma (4 pi^2 |k|^2 + tau^2)^(-alpha/2) times
+   complex normals, mean zero, real part (the reference's GaussianRF(2, N, alpha, tau)) */
+PETSC_EXTERN PetscErrorCode PdNSRandomVorticity(PetscInt, PetscReal, PetscReal, PdRng *, double[]);
 PETSC_EXTERN PetscErrorCode PdFieldThreshold(PetscInt, double[], double, double);
 /* a = exp(sigma u) (in place). */
 PETSC_EXTERN PetscErrorCode PdFieldLogNormal(PetscInt, double[], double);

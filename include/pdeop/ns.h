@@ -5,6 +5,7 @@
 #include <petscsys.h>
 #include <pdeop/rng.h>
 #include <pdeop/dict.h>
+#include <pdeop/field.h>
 
 typedef enum { PD_NS_FORCING_NONE, PD_NS_FORCING_FNO } PdNSForcing;
 /* Time stepping of advection and forcing (viscosity is Crank-Nicolson in both): Heun's
@@ -34,9 +35,7 @@ PETSC_EXTERN PetscErrorCode PdNSGetMaxCFL(PdNS, PetscReal *);
    work arrays; its state is unchanged. */
 PETSC_EXTERN PetscErrorCode PdNSAdvection(PdNS, const double[], double[]);
 
-/* The FNO initial condition: w ~ N(0, 7^(3/2) (-Laplace + 49 I)^(-2.5)) on the unit torus, i.e.
-   sqrt(2) sigma (4 pi^2 |k|^2 + tau^2)^(-alpha/2) times complex normals, mean zero, real part. */
-PETSC_EXTERN PetscErrorCode PdNSRandomVorticity(PetscInt, PetscReal, PetscReal, PdRng *, double[]);
+/* The FNO initial condition, PdNSRandomVorticity, is with the other random fields in <pdeop/field.h> */
 /* The Taylor-Green vortex w = 2 k cos(k x) cos(k y) on the 2 pi torus (k integer), at t = 0. On a
    square of side L the same grid values are the vortex of wavenumber 2 pi k / L. Its advection term
    vanishes, so it decays exactly as exp(-2 nu (2 pi k / L)^2 t). */

@@ -1,5 +1,6 @@
-/* Random coefficient fields: Gaussian random fields by a cosine series synthesised with FFTW's DCT
-   (the FNO recipe), the Darcy thresholding and log-normal maps. */
+/* Random fields: Gaussian random fields by a cosine series synthesised with FFTW's DCT (the FNO
+   recipe), the Darcy thresholding and log-normal maps, and the periodic random vorticity of the FNO
+   Navier-Stokes data (a Fourier series). */
 #include <pdeop/field.h>
 #include <fftw3.h>
 
@@ -81,5 +82,35 @@ PetscErrorCode PdFieldLogNormal(PetscInt n, double u[], double sigma)
 {
   PetscFunctionBegin;
   for (PetscInt i = 0; i < n; i++) u[i] = PetscExpReal(sigma * u[i]);
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdNSRandomVorticity - the FNO paper's initial vorticity on the unit torus (GaussianRF(2, N,
+  alpha, tau) of their code): coefficients sqrt(2) sigma (4 pi^2 |k|^2 + tau^2)^(-alpha/2) xi_k,
+  sigma = tau^(alpha - 1), xi_k complex standard normal, mode 0 removed; the real part of the
+  inverse transform (without the 1/N^2 of an inverse DFT, which the reference cancels by its N^2).
+@*/
+PetscErrorCode PdNSRandomVorticity(PetscInt N, PetscReal alpha, PetscReal tau, PdRng *rng, double w[])
+{
+  double      (*c)[2] = (double (*)[2])fftw_alloc_complex((size_t)N * N); /* [re, im] whatever fftw_complex is */
+  fftw_plan     p;
+  const double  sigma = PetscPowReal(tau, alpha - 1);
+
+  PetscFunctionBegin;
+  PetscCheck(c, PETSC_COMM_SELF, PETSC_ERR_MEM, "Out of memory");
+  p = fftw_plan_dft_2d((int)N, (int)N, (fftw_complex *)c, (fftw_complex *)c, FFTW_BACKWARD, FFTW_ESTIMATE);
+  for (PetscInt j = 0; j < N; j++)
+    for (PetscInt i = 0; i < N; i++) {
+      const PetscInt kj = j <= N / 2 ? j : j - N, ki = i <= N / 2 ? i : i - N;
+      const double   k2 = (double)(ki * ki + kj * kj), a = (ki == 0 && kj == 0) ? 0 : PETSC_SQRT2 * sigma * PetscPowReal(4 * PETSC_PI * PETSC_PI * k2 + tau * tau, -alpha / 2);
+      const double   xr = PdRngNormal(rng), xi = PdRngNormal(rng);
+      c[j * N + i][0] = a * xr;
+      c[j * N + i][1] = a * xi;
+    }
+  fftw_execute(p);
+  for (PetscInt q = 0; q < N * N; q++) w[q] = c[q][0];
+  fftw_destroy_plan(p);
+  fftw_free(c);
   PetscFunctionReturn(0);
 }

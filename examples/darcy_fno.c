@@ -1,4 +1,4 @@
-/* From C, the way a user's program would: generate Darcy data with PETSc (random coefficients
+/* From C, the way a user's program would: generate Darcy data with a PdProblem (random coefficients
    from pdeop's Gaussian random fields, the Darcy operator, a KSP solve per sample), train an FNO on
    it with PdTrainer and evaluate it on held-out samples against the error of always predicting the
    training mean.
@@ -6,64 +6,21 @@
      example_darcy_fno -n 29 -ntrain 100 -ntest 20 -epochs 30 -fno_width 16 -fno_modes 8   */
 #include <pdeop/pdeop.h>
 
-/* N samples on an n x n grid: inputs a (the 12/3 thresholded field), outputs u with -div(a grad u) = 1 */
+/* N samples of the Darcy recipe on an n x n grid (pdeop data darcy's: inputs a, the 12/3 thresholded
+   Gaussian random field; outputs u with -div(a grad u) = 1, solved by PETSc), drawn from the streams
+   (seed, 0..N-1). Each rank draws them all: the grid is small, and the trainer wants them everywhere. */
 static PetscErrorCode MakeData(PetscInt n, PetscInt N, PetscInt64 seed, PdDataset *ds)
 {
-  DM       da;
-  Mat      A;
-  Vec      b, u;
-  KSP      ksp;
-  double  *a;
-  PetscInt size = n * n;
+  PdProblem p;
 
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(ds, sizeof(*ds)));
-  ds->N       = N;
-  ds->in_ndim = ds->out_ndim = 4;
-  ds->in_shape[0] = ds->out_shape[0] = N;
-  ds->in_shape[1] = ds->out_shape[1] = 1;
-  ds->in_shape[2] = ds->out_shape[2] = n;
-  ds->in_shape[3] = ds->out_shape[3] = n;
-  ds->in_size = ds->out_size = size;
-  PetscCall(PetscMalloc1(N * size, &ds->inputs)); /* PdDatasetFree frees each */
-  PetscCall(PetscMalloc1(N * size, &ds->outputs));
-  PetscCall(PdDictCreate(&ds->attrs));
-  /* one rank per sample set: the grid is small */
-  PetscCall(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, n, n, 1, 1, 1, 1, NULL, NULL, &da));
-  PetscCall(DMSetUp(da));
-  PetscCall(DMCreateMatrix(da, &A));
-  PetscCall(DMCreateGlobalVector(da, &b));
-  PetscCall(VecDuplicate(b, &u));
-  PetscCall(PdDarcyRHS(da, NULL, 1.0, b));
-  PetscCall(KSPCreate(PETSC_COMM_SELF, &ksp));
-  PetscCall(KSPSetType(ksp, KSPCG));
-  PetscCall(KSPSetTolerances(ksp, 1e-10, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT));
-  PetscCall(PetscMalloc1(size, &a));
-  for (PetscInt s = 0; s < N; s++) {
-    PdRng              rng;
-    const PetscScalar *ua;
-    KSPConvergedReason reason;
-    PetscCall(PdRngSeed(&rng, (uint64_t)seed, (uint64_t)s));
-    PetscCall(PdGaussianRandomField2D(n, PD_DARCY_ALPHA, PD_DARCY_TAU, &rng, a)); /* the FNO paper's alpha = 2, tau = 3 */
-    PetscCall(PdFieldThreshold(size, a, PD_DARCY_A_HIGH, PD_DARCY_A_LOW));
-    PetscCall(PdDarcyOperator(da, a, PD_FACE_HARMONIC, A));
-    PetscCall(KSPSetOperators(ksp, A, A));
-    PetscCall(KSPSolve(ksp, b, u));
-    PetscCall(KSPGetConvergedReason(ksp, &reason));
-    PetscCheck(reason > 0, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "Sample %" PetscInt_FMT ": the solve diverged (%s)", s, KSPConvergedReasons[reason]);
-    PetscCall(VecGetArrayRead(u, &ua));
-    for (PetscInt k = 0; k < size; k++) {
-      ds->inputs[s * size + k]  = (float)a[k];
-      ds->outputs[s * size + k] = (float)PetscRealPart(ua[k]);
-    }
-    PetscCall(VecRestoreArrayRead(u, &ua));
-  }
-  PetscCall(PetscFree(a));
-  PetscCall(KSPDestroy(&ksp));
-  PetscCall(VecDestroy(&u));
-  PetscCall(VecDestroy(&b));
-  PetscCall(MatDestroy(&A));
-  PetscCall(DMDestroy(&da));
+  PetscCall(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PetscCall(PdProblemSetType(p, PDPROBLEMDARCY));
+  PetscCall(PdProblemSetDataMode(p, PETSC_TRUE));
+  PetscCall(PdProblemDarcySetSampleGrid(p, n, n)); /* stored at n x n, solved at n x n */
+  PetscCall(PdProblemSetSeed(p, seed));
+  PetscCall(PdDatasetGenerate(p, N, ds, NULL));
+  PetscCall(PdProblemDestroy(&p));
   PetscFunctionReturn(0);
 }
 

@@ -219,6 +219,7 @@ PetscErrorCode PdOptimSetFromOptions(PdOptim o)
 
 /* which optimizers and schedules read an option (bit k: type or schedule k) */
 #define PD_BIT(k) (1u << (k))
+/* clang-format off */
 static const struct {
   const char *name;
   unsigned    types, schedules;
@@ -241,6 +242,7 @@ static const struct {
   {"-lr_div_factor",         0, PD_BIT(PD_SCHEDULE_ONECYCLE)                                                                                 },
   {"-lr_final_div_factor",   0, PD_BIT(PD_SCHEDULE_ONECYCLE)                                                                                 },
 };
+/* clang-format on */
 
 /*@
   PdOptimWarnInapplicable - a warning for each option in the database that this optimizer's type or

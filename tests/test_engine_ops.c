@@ -568,6 +568,52 @@ static void test_conv_adjoint(void **state) { AllKernels(ConvAdjointChecks); }
 static void test_conv3d(void **state) { AllKernels(Conv3dChecks); }
 static void test_conv_add(void **state) { AllKernels(ConvAddChecks); }
 
+/* The fused channel mix's own product (Cout, and Cin for the input gradient, multiples of 16;
+   PdChannelMixSetDirect): in both layouts, with and without GELU, the added tensor and the bias, on a
+   grid of 21 points (the last block of 16 columns partial): the same forward values as the sgemm
+   path, and gradients against central differences */
+static void test_channel_mix_direct(void **state)
+{
+  for (int cb = 0; cb < 2; cb++)
+    for (int gelu = 0; gelu < 2; gelu++)
+      for (int add = 0; add < 2; add++)
+        for (int bias = 0; bias < 2; bias++) {
+          Ctx       c = {cb ? 15 : 12, (PetscBool)gelu, (PetscBool)add, (PetscBool)bias, 1, NULL};
+          PdTensor  v[4], y[2];
+          PetscInt  n = 2, nv;
+          PetscReal err;
+          v[0] = cb ? New(4, 16, 2, 3, 7, 0, 90) : New(4, 2, 16, 3, 7, 0, 90);
+          v[1] = New(2, 32, 16, 0, 0, 0, 91);
+          if (bias) v[n++] = New(1, 32, 0, 0, 0, 0, 92);
+          if (add) v[n++] = cb ? New(4, 32, 2, 3, 7, 0, 93) : New(4, 2, 32, 3, 7, 0, 93);
+          nv = n;
+          for (int k = 0; k < 2; k++) { /* k = 0: sgemm, k = 1: the direct product */
+            PdTape    tape;
+            PdTensor  x, a = NULL, out;
+            PetscBool old = PdChannelMixSetDirect((PetscBool)k);
+            PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+            PDT(PdTapeInput(tape, v[0]->ndim, v[0]->shape, &x));
+            PetscArraycpy(x->data, v[0]->data, x->size);
+            if (add) {
+              PDT(PdTapeInput(tape, v[nv - 1]->ndim, v[nv - 1]->shape, &a));
+              PetscArraycpy(a->data, v[nv - 1]->data, a->size);
+            }
+            if (cb) PDT(PdChannelMixFusedCB(x, v[1], bias ? v[2] : NULL, a, (PetscBool)gelu, &out));
+            else PDT(PdChannelMixFused(x, v[1], bias ? v[2] : NULL, a, (PetscBool)gelu, &out));
+            PDT(PdTensorCreate(out->ndim, out->shape, PETSC_FALSE, &y[k]));
+            PetscArraycpy(y[k]->data, out->data, out->size);
+            PDT(PdTapeDestroy(&tape));
+            PdChannelMixSetDirect(old);
+          }
+          for (PetscInt i = 0; i < y[0]->size; i++) PDT_CLOSE(y[1]->data[i], y[0]->data[i], 1e-5);
+          PDT(PdGradCheck(PETSC_COMM_SELF, Build, &c, nv, v, 1e-2f, &err));
+          if (err > (gelu ? 2e-3 : 1e-3)) fail_msg("direct channel mix (cb %d, gelu %d, add %d, bias %d): gradient relative error %g", cb, gelu, add, bias, err);
+          for (PetscInt i = 0; i < nv; i++) PdTensorDestroy(&v[i]);
+          PdTensorDestroy(&y[0]);
+          PdTensorDestroy(&y[1]);
+        }
+}
+
 /* y = conv(x0, w, b) with stride s (t = 0), or its transpose onto grid (t = 1), through the kernel the
    caller selected, and the gradients of sum(r * y): copies of y, dx and dw in out, dx, dw (one
    PetscMalloc3, freed by the caller) */
@@ -1080,6 +1126,6 @@ static void test_unset_grads(void **state)
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_graph),
   cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_channel_mix_fused), cmocka_unit_test(test_channel_major), cmocka_unit_test(test_unset_grads), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
-  cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv3d), cmocka_unit_test(test_conv3d_direct_rows), cmocka_unit_test(test_conv3d_direct_strided), cmocka_unit_test(test_conv3d_direct_strided_grad), cmocka_unit_test(test_conv_add), cmocka_unit_test(test_conv_winograd_blocks), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
+  cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv3d), cmocka_unit_test(test_conv3d_direct_rows), cmocka_unit_test(test_conv3d_direct_strided), cmocka_unit_test(test_conv3d_direct_strided_grad), cmocka_unit_test(test_conv_add), cmocka_unit_test(test_channel_mix_direct), cmocka_unit_test(test_conv_winograd_blocks), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
 };
 PDT_MAIN("engine_ops", tests)

@@ -363,7 +363,8 @@ PetscErrorCode PdProblemCavityGetNodeFields(PdProblem p, PetscInt *N, const doub
   PetscFunctionBegin;
   PetscCall(GetCavity(p, "PdProblemCavityGetNodeFields", PETSC_FALSE, &c));
   PetscCheck(c->da, p->comm, PETSC_ERR_ARG_WRONGSTATE, "PdProblemCavityGetNodeFields: set the problem up first");
-  if (!c->fields || c->fieldstep != c->step) PetscCall(PdCavityNodeFields(c));
+  /* not !c->fields: only rank 0 has them, and the gather is collective (ranks > 0 would enter it alone) */
+  if (c->fieldstep != c->step) PetscCall(PdCavityNodeFields(c));
   *N = c->n;
   for (int k = 0; k < 5; k++) fields[k] = c->fields ? c->fields + k * c->n * c->n : NULL;
   PetscFunctionReturn(0);

@@ -1,5 +1,5 @@
 /* Shared by the cavity tests (test_cavity, test_problem, mpi_cavity): what `pdeop solve cavity`
-   does from the options database, and the wall conditions every cavity field must meet. */
+   does from the options database, a cavity built by its setters, and the wall conditions every cavity field must meet. */
 #pragma once
 #include "pdtest.h"
 #include <pdeop/problem.h>
@@ -18,6 +18,21 @@ static inline PetscErrorCode PdtCavityRun(MPI_Comm comm, PdDict r)
   PetscCall(PdProblemWriteFields(p));
   PetscCall(PdProblemGetReport(p, r));
   PetscCall(PdProblemDestroy(&p));
+  PetscFunctionReturn(0);
+}
+
+/* A cavity problem built by its setters (no options): Re, nodes per side and t_max (0: the default),
+   set up and solved; its report says whether it reached steady state */
+static inline PetscErrorCode PdtCavitySolve(MPI_Comm comm, PetscReal re, PetscInt n, PetscReal tmax, PdProblem *p)
+{
+  PetscFunctionBegin;
+  PetscCall(PdProblemCreate(comm, p));
+  PetscCall(PdProblemSetType(*p, PDPROBLEMCAVITY));
+  PetscCall(PdProblemCavitySetReynolds(*p, re));
+  PetscCall(PdProblemCavitySetGridSize(*p, n));
+  if (tmax > 0) PetscCall(PdProblemCavitySetMaxTime(*p, tmax));
+  PetscCall(PdProblemSetUp(*p));
+  PetscCall(PdProblemSolve(*p));
   PetscFunctionReturn(0);
 }
 

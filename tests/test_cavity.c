@@ -1,6 +1,7 @@
 /* Tests of the lid-driven cavity (solvers/pde/impls/cavity/): the pressure matrix is the symmetric Neumann
    Laplacian with one pinned cell (constants are in its kernel away from the pin, CG solves it), and
-   the node fields written by -o keep the wall conditions (no-slip, lid u = 1, psi = 0 on the walls). */
+   the node fields of a problem built by its setters keep the wall conditions (no-slip, lid u = 1,
+   psi = 0 on the walls), and -o writes them. */
 #include "pdtest_cavity.h"
 #include <petscdmda.h>
 #include <pdeop/solve.h>
@@ -66,38 +67,55 @@ static void test_pressure_operator(void **state)
   PDT(DMDestroy(&da));
 }
 
-/* A short run (not steady) on 17 x 17 nodes: the file's fields are N x N and keep the walls'
-   conditions (PdtCavityCheckWalls) */
+/* A short run (not steady) on 17 x 17 nodes, built by the setters (Re 100, t_max 1): the node fields
+   keep the walls' conditions (PdtCavityCheckWalls), and the -o file (an option: the output has no
+   setter; set-from-options leaves the setters' values) holds them N x N, each the float of the field */
 static void test_node_fields(void **state)
 {
   const PetscInt N = 17;
-  const char    *file = "test_cavity.h5", *names[4] = {"/u", "/v", "/psi", "/omega"};
-  const char    *opts[][2] = {{"-re", "100"}, {"-n", "17"}, {"-t_max", "1"}, {"-o", "test_cavity.h5"}, {"-quiet", NULL}};
+  const char    *file = "test_cavity.h5", *names[5] = {"/u", "/v", "/p", "/psi", "/omega"};
+  const char    *opts[][2] = {{"-o", "test_cavity.h5"}, {"-quiet", NULL}};
+  PdProblem      p;
   PdDict         r;
-  double         f[4][17 * 17];
+  const double  *f[5];
   int            nd;
-  PetscInt       shape[PD_MAX_DIMS];
+  PetscInt       shape[PD_MAX_DIMS], n;
   PetscBool      steady;
-  PetscInt64     steps;
+  PetscInt64     steps, rn;
 
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMCAVITY));
+  PDT(PdProblemCavitySetReynolds(p, 100));
+  PDT(PdProblemCavitySetGridSize(p, N));
+  PDT(PdProblemCavitySetMaxTime(p, 1));
   PDT_SET_OPTIONS(opts);
+  PDT(PdProblemSetFromOptions(p));
+  PDT(PdProblemSetUp(p));
+  PDT(PdProblemSolve(p));
+  PDT(PdProblemWriteFields(p));
   PDT(PdDictCreate(&r));
-  PDT(PdtCavityRun(PETSC_COMM_SELF, r));
+  PDT(PdProblemGetReport(p, r));
   PDT(PdDictGetBool(r, "steady", &steady));
   PDT(PdDictGetInt(r, "steps", &steps));
+  PDT(PdDictGetInt(r, "n", &rn));
   assert_false(steady);
   assert_true(steps > 10);
-  for (int q = 0; q < 4; q++) {
+  assert_int_equal(rn, N);
+  PDT(PdProblemCavityGetNodeFields(p, &n, f));
+  assert_int_equal(n, N);
+  PdtCavityCheckWalls(N, f[0], f[1], f[3], f[4]);
+  for (int q = 0; q < 5; q++) {
     float *a;
     PDT(PdH5ReadFloatArray(PETSC_COMM_SELF, file, names[q], &nd, shape, &a));
     assert_int_equal(nd, 2);
     assert_int_equal(shape[0], N);
     assert_int_equal(shape[1], N);
-    for (PetscInt k = 0; k < N * N; k++) f[q][k] = a[k]; /* exact: float to double */
+    for (PetscInt k = 0; k < N * N; k++)
+      if (a[k] != (float)f[q][k]) fail_msg("%s[%d] = %.9g in %s, %.9g in memory", names[q], (int)k, (double)a[k], file, f[q][k]);
     PDT(PetscFree(a));
   }
-  PdtCavityCheckWalls(N, f[0], f[1], f[2], f[3]);
   PDT(PdDictDestroy(&r));
+  PDT(PdProblemDestroy(&p));
   PDT_CLEAR_OPTIONS(opts);
 }
 

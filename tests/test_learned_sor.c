@@ -26,15 +26,36 @@ static PetscErrorCode DarcySystem(DM da, PetscInt n, PetscInt s, Mat *A)
   PetscFunctionReturn(0);
 }
 
-/* a CG solver configured from the options under prefix */
-static PetscErrorCode CreateCG(const char prefix[], PetscReal rtol, PetscInt maxits, KSP *ksp)
+/* a CG solver with a PC of the type (NULL: the default), then, given a prefix, the options under it
+   (the learned_sor settings that have no setters: -pc_learned_sor_*, -pc_learned_model) */
+static PetscErrorCode CreateCG(const char prefix[], PCType pctype, PetscReal rtol, PetscInt maxits, KSP *ksp)
 {
   PetscFunctionBegin;
   PetscCall(KSPCreate(PETSC_COMM_SELF, ksp));
-  PetscCall(KSPSetOptionsPrefix(*ksp, prefix));
   PetscCall(KSPSetType(*ksp, KSPCG));
   PetscCall(KSPSetTolerances(*ksp, rtol, PETSC_DEFAULT, PETSC_DEFAULT, maxits));
-  PetscCall(KSPSetFromOptions(*ksp));
+  if (pctype) {
+    PC pc;
+    PetscCall(KSPGetPC(*ksp, &pc));
+    PetscCall(PCSetType(pc, pctype));
+  }
+  if (prefix) {
+    PetscCall(KSPSetOptionsPrefix(*ksp, prefix));
+    PetscCall(KSPSetFromOptions(*ksp));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* CG + SSOR with the omega, by the setters */
+static PetscErrorCode CreateSSOR(PetscReal omega, PetscReal rtol, PetscInt maxits, KSP *ksp)
+{
+  PC pc;
+
+  PetscFunctionBegin;
+  PetscCall(CreateCG(NULL, PCSOR, rtol, maxits, ksp));
+  PetscCall(KSPGetPC(*ksp, &pc));
+  PetscCall(PCSORSetSymmetric(pc, SOR_SYMMETRIC_SWEEP));
+  PetscCall(PCSORSetOmega(pc, omega));
   PetscFunctionReturn(0);
 }
 
@@ -51,7 +72,7 @@ static PetscErrorCode Solve(KSP ksp, Mat A, Vec b, Vec x, PetscInt *its)
   PetscFunctionReturn(0);
 }
 
-/* S systems through one new CG + learned_sor KSP (options under ls_): total iterations, which the
+/* S systems through one new CG + learned_sor KSP (its other settings from the options under ls_): total iterations, which the
    PC's own statistics must match */
 static PetscErrorCode RunSequence(PetscInt S, Mat A[], Vec b, Vec x, KSP *ksp, PetscInt *total)
 {
@@ -60,7 +81,7 @@ static PetscErrorCode RunSequence(PetscInt S, Mat A[], Vec b, Vec x, KSP *ksp, P
 
   PetscFunctionBegin;
   *total = 0;
-  PetscCall(CreateCG("ls_", 1e-8, 200, ksp));
+  PetscCall(CreateCG("ls_", "learned_sor", 1e-8, 200, ksp));
   for (PetscInt s = 0; s < S; s++) {
     PetscInt its;
     PetscCall(Solve(*ksp, A[s], b, x, &its));
@@ -111,10 +132,11 @@ static void test_single_omega_is_ssor(void **state)
     PC        pc;
     PetscInt  its_ls, its_ref, solves, total;
     PetscReal omega;
-    const char *opts[][2] = {{"-ls_pc_type", "learned_sor"}, {"-ls_pc_learned_sor_omega_count", "1"}, {"-ls_pc_learned_sor_omega_min", omegas[k]}, {"-ref_pc_type", "sor"}, {"-ref_pc_sor_symmetric", NULL}, {"-ref_pc_sor_omega", omegas[k]}};
+    /* the grid of omegas has no setter: options */
+    const char *opts[][2] = {{"-ls_pc_learned_sor_omega_count", "1"}, {"-ls_pc_learned_sor_omega_min", omegas[k]}};
     PDT_SET_OPTIONS(opts);
-    PDT(CreateCG("ls_", 1e-10, 10000, &ls));
-    PDT(CreateCG("ref_", 1e-10, 10000, &ref));
+    PDT(CreateCG("ls_", "learned_sor", 1e-10, 10000, &ls));
+    PDT(CreateSSOR(atof(omegas[k]), 1e-10, 10000, &ref));
     PDT(Solve(ls, A, b, x, &its_ls));
     PDT(Solve(ref, A, b, y, &its_ref));
     assert_int_equal(its_ls, its_ref);
@@ -224,7 +246,6 @@ static void test_darcy_sequence(void **state)
   PDT(PdDarcyRHS(da, NULL, 1, b));
   for (PetscInt s = 0; s < S; s++) PDT(DarcySystem(da, n, s, &A[s]));
   /* the sequence: every system a new matrix of the same KSP; loss = iterations / 200 */
-  PDT(PetscOptionsSetValue(NULL, "-ls_pc_type", "learned_sor"));
   PDT(RunSequence(S, A, b, x, &ls, &learned));
   PDT(KSPGetPC(ls, &pc));
   PDT(PCLearnedSORGetOmega(pc, &omega));
@@ -233,11 +254,8 @@ static void test_darcy_sequence(void **state)
   print_message("%s", view);
   if (!strstr(view, "solves: 40, total iterations:") || !strstr(view, "most likely omegas")) fail_msg("PCView says:\n%s", view);
   PDT(KSPDestroy(&ls));
-  PDT(PetscOptionsClearValue(NULL, "-ls_pc_type"));
   /* every fixed omega of the default grid on every system */
-  PDT(PetscOptionsSetValue(NULL, "-ref_pc_type", "sor"));
-  PDT(PetscOptionsSetValue(NULL, "-ref_pc_sor_symmetric", NULL));
-  PDT(CreateCG("ref_", 1e-8, 200, &ref));
+  PDT(CreateSSOR(1.0, 1e-8, 200, &ref));
   PDT(KSPGetPC(ref, &pc));
   for (PetscInt k = 0; k < K; k++) {
     PDT(PCSORSetOmega(pc, 1.0 + 0.1 * k));
@@ -249,8 +267,6 @@ static void test_darcy_sequence(void **state)
     if (fixed[k] < fixed[best]) best = k;
   }
   PDT(KSPDestroy(&ref));
-  PDT(PetscOptionsClearValue(NULL, "-ref_pc_type"));
-  PDT(PetscOptionsClearValue(NULL, "-ref_pc_sor_symmetric"));
   print_message("learned_sor over %d systems: %d iterations; omega = 1: %d; best fixed omega %.2f: %d (ratio %.3f)\n", (int)S, (int)learned, (int)fixed[0], 1.0 + 0.1 * best, (int)fixed[best], (double)learned / fixed[best]);
   assert_true(learned < fixed[0]);
   /* measured 1.117 x the best fixed omega (1.8) after 40 systems; 1.25 leaves room for a different
@@ -270,9 +286,7 @@ static void test_darcy_sequence(void **state)
     char           before[512], after[512];
     size_t         nb, na;
     FILE          *f;
-    PDT(PetscOptionsSetValue(NULL, "-tr_pc_type", "sor"));
-    PDT(PetscOptionsSetValue(NULL, "-tr_pc_sor_symmetric", NULL));
-    PDT(CreateCG("tr_", 1e-8, 200, &ref));
+    PDT(CreateSSOR(1.0, 1e-8, 200, &ref));
     PDT(KSPGetPC(ref, &pc));
     for (PetscInt s = 0; s < T; s++) {
       Mat At;
@@ -284,8 +298,6 @@ static void test_darcy_sequence(void **state)
       PDT(MatDestroy(&At));
     }
     PDT(KSPDestroy(&ref));
-    PDT(PetscOptionsClearValue(NULL, "-tr_pc_type"));
-    PDT(PetscOptionsClearValue(NULL, "-tr_pc_sor_symmetric"));
     PDT(PCCreate(PETSC_COMM_SELF, &pc));
     PDT(PCSetType(pc, "learned_sor"));
     PDT(PCLearnedSORPretrain(pc, T, NULL, its_tr));
@@ -295,14 +307,12 @@ static void test_darcy_sequence(void **state)
     nb = f ? fread(before, 1, sizeof(before), f) : 0;
     if (f) fclose(f);
     assert_true(nb > 0);
-    PDT(PetscOptionsSetValue(NULL, "-ls_pc_type", "learned_sor"));
     PDT(PetscOptionsSetValue(NULL, "-ls_pc_learned_model", "learned_sor_model.bin"));
     PDT(RunSequence(S, A, b, x, &ls, &warm)); /* the statistics are this sequence's, not the training's */
     PDT(KSPGetPC(ls, &pc));
     PDT(ViewString(pc, view, sizeof(view)));
     if (!strstr(view, "started from: learned_sor_model.bin") || !strstr(view, "80 rounds")) fail_msg("PCView says:\n%s", view);
     PDT(KSPDestroy(&ls));
-    PDT(PetscOptionsClearValue(NULL, "-ls_pc_type"));
     PDT(PetscOptionsClearValue(NULL, "-ls_pc_learned_model"));
     f  = fopen("learned_sor_model.bin", "rb");
     na = f ? fread(after, 1, sizeof(after), f) : 0;
@@ -338,9 +348,8 @@ static void test_state_file_continues_sequence(void **state)
     KSP       ksp;
     PC        pc;
     remove("learned_sor_state.bin");
-    PDT(PetscOptionsSetValue(NULL, "-ls_pc_type", "learned_sor"));
     PDT(PetscOptionsSetValue(NULL, "-ls_pc_learned_sor_seed", "5"));
-    PDT(CreateCG("ls_", 1e-8, 100, &ksp));
+    PDT(CreateCG("ls_", "learned_sor", 1e-8, 100, &ksp));
     PDT(KSPGetPC(ksp, &pc));
     for (PetscInt s = 0; s < S; s++) {
       if (contextual) PDT(PCLearnedSORSetContext(pc, 0.1 * s));
@@ -350,7 +359,7 @@ static void test_state_file_continues_sequence(void **state)
     PDT(KSPDestroy(&ksp));
     PDT(PetscOptionsSetValue(NULL, "-ls_pc_learned_sor_state", "learned_sor_state.bin"));
     for (int part = 0; part < 2; part++) {
-      PDT(CreateCG("ls_", 1e-8, 100, &ksp));
+      PDT(CreateCG("ls_", "learned_sor", 1e-8, 100, &ksp));
       PDT(KSPGetPC(ksp, &pc));
       for (PetscInt s = part * S / 2; s < (part + 1) * S / 2; s++) {
         if (contextual) PDT(PCLearnedSORSetContext(pc, 0.1 * s));
@@ -367,7 +376,7 @@ static void test_state_file_continues_sequence(void **state)
     }
     /* the public pair: save, load into a fresh PC, same statistics */
     PDT(PetscOptionsClearValue(NULL, "-ls_pc_learned_sor_state"));
-    PDT(CreateCG("ls_", 1e-8, 100, &ksp));
+    PDT(CreateCG("ls_", "learned_sor", 1e-8, 100, &ksp));
     PDT(KSPGetPC(ksp, &pc));
     PDT(PCLearnedSORLoadState(pc, "learned_sor_state.bin"));
     PDT(PCLearnedSORSaveState(pc, "learned_sor_state2.bin"));
@@ -376,13 +385,12 @@ static void test_state_file_continues_sequence(void **state)
     assert_int_equal(total2, total);
     PDT(KSPDestroy(&ksp));
     PDT(PetscOptionsSetValue(NULL, "-ls_pc_learned_sor_omega_count", "7"));
-    PDT(CreateCG("ls_", 1e-8, 100, &ksp));
+    PDT(CreateCG("ls_", "learned_sor", 1e-8, 100, &ksp));
     PDT(KSPGetPC(ksp, &pc));
     PDT_FAILS(PCLearnedSORLoadState(pc, "learned_sor_state2.bin"));
     PDT_ERRMSG_HAS("-pc_learned_sor_omega_count");
     PDT(KSPDestroy(&ksp));
     PDT(PetscOptionsClearValue(NULL, "-ls_pc_learned_sor_omega_count"));
-    PDT(PetscOptionsClearValue(NULL, "-ls_pc_type"));
     PDT(PetscOptionsClearValue(NULL, "-ls_pc_learned_sor_seed"));
     remove("learned_sor_state.bin");
     remove("learned_sor_state2.bin");
@@ -490,18 +498,16 @@ static void test_pretrain_and_model(void **state)
   /* -pc_learned_model at set-up: missing, then a grid that does not fit */
   PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, 9, &da));
   PDT(DarcySystem(da, 9, 0, &A));
-  PDT(PetscOptionsSetValue(NULL, "-m_pc_type", "learned_sor"));
   PDT(PetscOptionsSetValue(NULL, "-m_pc_learned_model", "no_such_model.bin"));
   for (int k = 0; k < 2; k++) {
     if (k) PDT(PetscOptionsSetValue(NULL, "-m_pc_learned_model", "learned_sor_pre.bin"));
     if (k) PDT(PetscOptionsSetValue(NULL, "-m_pc_learned_sor_omega_count", "7"));
-    PDT(CreateCG("m_", 1e-8, 100, &ksp));
+    PDT(CreateCG("m_", "learned_sor", 1e-8, 100, &ksp));
     PDT(KSPSetOperators(ksp, A, A));
     PDT_FAILS(KSPSetUp(ksp));
     PDT_ERRMSG_HAS(k ? "-pc_learned_sor_omega_count" : "no_such_model.bin");
     PDT(KSPDestroy(&ksp));
   }
-  PDT(PetscOptionsClearValue(NULL, "-m_pc_type"));
   PDT(PetscOptionsClearValue(NULL, "-m_pc_learned_model"));
   PDT(PetscOptionsClearValue(NULL, "-m_pc_learned_sor_omega_count"));
   remove("learned_sor_pre.bin");

@@ -1,8 +1,9 @@
 /* Tests of the darcy problem's files: `solve darcy -o` stores the coefficient "a" beside u, and
-   -darcy_coefficient_index k re-solves sample k of a generated dataset to its stored output. */
+   -darcy_coefficient_index k re-solves sample k of a generated dataset to its stored output (the
+   dataset and the grid by their setters; the coefficient file and index are options only). */
 #include "pdtest.h"
 #include <pdeop/field.h>
-#include "pdtest_data.h"
+#include <pdeop/problem.h>
 
 static void SetOptions(const char *const opts[][2], size_t n)
 {
@@ -14,12 +15,15 @@ static void ClearOptions(const char *const opts[][2], size_t n)
   for (size_t k = 0; k < n; k++) PDT(PetscOptionsClearValue(NULL, opts[k][0]));
 }
 
-/* a darcy problem from the options: set up and solved (and its fields written), or the error */
+/* a darcy problem on 17 x 17 nodes (the setter), the rest from the options (the coefficient file and
+   index, the solver's rtol and -o have no setters): set up and solved (and its fields written), or
+   the error */
 static PetscErrorCode SolveFromOptions(PdProblem *p)
 {
   PetscFunctionBegin;
   PetscCall(PdProblemCreate(PETSC_COMM_SELF, p));
   PetscCall(PdProblemSetType(*p, PDPROBLEMDARCY));
+  PetscCall(PdProblemDarcySetGridSize(*p, 17));
   PetscCall(PdProblemSetFromOptions(*p));
   PetscCall(PdProblemSolve(*p));
   PetscCall(PdProblemWriteFields(*p));
@@ -28,9 +32,7 @@ static PetscErrorCode SolveFromOptions(PdProblem *p)
 
 static void test_resolve_dataset_sample(void **state)
 {
-  const char *const data[][2] = {{"-n", "3"}, {"-res", "17"}, {"-fine", "17"}, {"-seed", "4"}, {"-o", "darcy_io_data.h5"}, {"-quiet", NULL}};
-  const char *const solve[][2] = {{"-da_grid_x", "17"}, {"-darcy_coefficient_file", "darcy_io_data.h5"}, {"-darcy_coefficient_index", "2"}, {"-ksp_rtol", "1e-12"}, {"-o", "darcy_io_u.h5"}, {"-quiet", NULL}};
-  PdDict    report;
+  const char *const solve[][2] = {{"-darcy_coefficient_file", "darcy_io_data.h5"}, {"-darcy_coefficient_index", "2"}, {"-ksp_rtol", "1e-12"}, {"-o", "darcy_io_u.h5"}, {"-quiet", NULL}};
   PdDataset ds;
   PdProblem p;
   DM        da;
@@ -40,12 +42,16 @@ static void test_resolve_dataset_sample(void **state)
   PetscInt  shape[8];
   double    maxu = 0;
 
-  SetOptions(data, sizeof(data) / sizeof(data[0]));
-  PDT(PdDictCreate(&report));
-  PDT(PdtDataRun(PETSC_COMM_SELF, PDPROBLEMDARCY, report));
-  PDT(PdDictDestroy(&report));
-  ClearOptions(data, sizeof(data) / sizeof(data[0]));
-  PDT(PdDatasetRead(PETSC_COMM_SELF, "darcy_io_data.h5", PETSC_TRUE, &ds));
+  /* the dataset by the setters: 3 samples stored and solved at 17 x 17, seed 4; its file */
+  PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
+  PDT(PdProblemSetType(p, PDPROBLEMDARCY));
+  PDT(PdProblemSetDataMode(p, PETSC_TRUE));
+  PDT(PdProblemDarcySetSampleGrid(p, 17, 17));
+  PDT(PdProblemSetSeed(p, 4));
+  PDT(PdDatasetGenerate(p, 3, &ds, NULL));
+  PDT(PdProblemDestroy(&p));
+  assert_int_equal(ds.N, 3);
+  PDT(PdDatasetWrite(PETSC_COMM_SELF, "darcy_io_data.h5", &ds));
 
   SetOptions(solve, sizeof(solve) / sizeof(solve[0]));
   PDT(SolveFromOptions(&p));

@@ -131,6 +131,17 @@ static void test_linear_and_channel_mix(void **state)
 /* The fused FNO pointwise path: gradients of x, w, bias and the added tensor through GELU or the
    identity (GELU makes it nonlinear: 2e-3 as for the pointwise functions in test_tensor), and its
    output against the unfused composition PdChannelMix, PdAdd, PdGelu on the same tape. */
+
+/* the fused channel mix's input v[0] and (add) its added tensor v[nv - 1] as inputs on the tape */
+static void MixInputs(PdTape tape, PdTensor v[], PetscInt nv, PetscBool add, PdTensor *x, PdTensor *a)
+{
+  PDT(PdTapeInput(tape, v[0]->ndim, v[0]->shape, x));
+  PetscArraycpy((*x)->data, v[0]->data, (*x)->size);
+  if (add) {
+    PDT(PdTapeInput(tape, v[nv - 1]->ndim, v[nv - 1]->shape, a));
+    PetscArraycpy((*a)->data, v[nv - 1]->data, (*a)->size);
+  }
+}
 static void test_channel_mix_fused(void **state)
 {
   for (int sd = 1; sd <= 2; sd++)
@@ -150,12 +161,7 @@ static void test_channel_mix_fused(void **state)
             PdTape   tape;
             PdTensor x, a = NULL, y, r;
             PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
-            PDT(PdTapeInput(tape, v[0]->ndim, v[0]->shape, &x));
-            PetscArraycpy(x->data, v[0]->data, x->size);
-            if (add) {
-              PDT(PdTapeInput(tape, v[nv - 1]->ndim, v[nv - 1]->shape, &a));
-              PetscArraycpy(a->data, v[nv - 1]->data, a->size);
-            }
+            MixInputs(tape, v, nv, (PetscBool)add, &x, &a);
             PDT(PdChannelMixFused(x, v[1], bias ? v[2] : NULL, a, (PetscBool)gelu, &y));
             PDT(PdChannelMix(x, v[1], bias ? v[2] : NULL, &r));
             if (add) PDT(PdAdd(r, a, &r));
@@ -592,12 +598,7 @@ static void test_channel_mix_direct(void **state)
             PdTensor  x, a = NULL, out;
             PetscBool old = PdChannelMixSetDirect((PetscBool)k);
             PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
-            PDT(PdTapeInput(tape, v[0]->ndim, v[0]->shape, &x));
-            PetscArraycpy(x->data, v[0]->data, x->size);
-            if (add) {
-              PDT(PdTapeInput(tape, v[nv - 1]->ndim, v[nv - 1]->shape, &a));
-              PetscArraycpy(a->data, v[nv - 1]->data, a->size);
-            }
+            MixInputs(tape, v, nv, (PetscBool)add, &x, &a);
             if (cb) PDT(PdChannelMixFusedCB(x, v[1], bias ? v[2] : NULL, a, (PetscBool)gelu, &out));
             else PDT(PdChannelMixFused(x, v[1], bias ? v[2] : NULL, a, (PetscBool)gelu, &out));
             PDT(PdTensorCreate(out->ndim, out->shape, PETSC_FALSE, &y[k]));

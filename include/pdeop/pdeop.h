@@ -37,6 +37,7 @@
 #include <pdeop/systems.h>
 #include <pdeop/learned.h>
 #include <pdeop/learnedtrain.h>
+#include <pdeop/precondbench.h>
 
 /* PetscInitialize plus pdeop's registrations (log events, model, PC and KSP types) and the
    engine's options. Safe to call PdRegisterAll() yourself after PetscInitialize instead. */

@@ -16,27 +16,27 @@ typedef struct {
 } Method;
 
 struct _n_PdPrecondBench {
-  MPI_Comm         comm;
-  char             model[PETSC_MAX_PATH_LEN], dcdm[PETSC_MAX_PATH_LEN], sor[PETSC_MAX_PATH_LEN];
-  PetscReal        rtol;
-  PetscBool        hindsight;
-  PetscInt         nm;                /* methods given (0: the defaults at set-up) */
-  char            *names[MAX_METHODS];
-  Method           m[MAX_METHODS];
+  MPI_Comm             comm;
+  char                 model[PETSC_MAX_PATH_LEN], dcdm[PETSC_MAX_PATH_LEN], sor[PETSC_MAX_PATH_LEN];
+  PetscReal            rtol;
+  PetscBool            hindsight;
+  PetscInt             nm; /* methods given (0: the defaults at set-up) */
+  char                *names[MAX_METHODS];
+  Method               m[MAX_METHODS];
   PdPrecondBenchResult res[MAX_METHODS];
-  PetscInt         nfiles;            /* -f: the list is made from these at the run */
-  char            *files[MAX_FILES];
-  PdFamily         ownfam, *fam;      /* fam: the family run (ownfam from the options, or the caller's) */
-  PetscBool        hasownfam;
-  PdSystemList     list;
-  PetscBool        ownlist;
-  PetscInt         count;
-  PetscInt64       seed;
-  char             desc[128];
-  PetscInt         iw, nomega;        /* learned_sor's place, its grid */
-  const PetscReal *omegas;
-  PetscInt         wits[MAX_OMEGAS];  /* iterations at each fixed omega */
-  PetscBool        setup, ran;
+  PetscInt             nfiles; /* -f: the list is made from these at the run */
+  char                *files[MAX_FILES];
+  PdFamily             ownfam, *fam; /* fam: the family run (ownfam from the options, or the caller's) */
+  PetscBool            hasownfam;
+  PdSystemList         list;
+  PetscBool            ownlist;
+  PetscInt             count;
+  PetscInt64           seed;
+  char                 desc[128];
+  PetscInt             iw, nomega; /* learned_sor's place, its grid */
+  const PetscReal     *omegas;
+  PetscInt             wits[MAX_OMEGAS]; /* iterations at each fixed omega */
+  PetscBool            setup, ran;
 };
 
 PetscErrorCode PdPrecondBenchCreate(MPI_Comm comm, PdPrecondBench *bench)
@@ -84,10 +84,13 @@ static PetscErrorCode FamilyFromOptions(PdPrecondBench b, PetscBool setf, PetscB
 {
   PetscFunctionBegin;
   if (setf) {
-    PetscBool setprob;
+    PetscBool   setprob;
+    const char *given = "-problem";
 
     PetscCall(PetscOptionsHasName(NULL, NULL, "-problem", &setprob));
-    PetscCheck(!setres && !setcount && !setprob, b->comm, PETSC_ERR_ARG_INCOMP, "%s describes a built-in family; with -f the systems are the files': leave it out", setres ? "-res" : setcount ? "-count" : "-problem");
+    if (setcount) given = "-count";
+    if (setres) given = "-res";
+    PetscCheck(!setres && !setcount && !setprob, b->comm, PETSC_ERR_ARG_INCOMP, "%s describes a built-in family; with -f the systems are the files': leave it out", given);
   }
   PetscCall(PdFamilyCreate(res, b->seed, &b->ownfam));
   b->hasownfam = PETSC_TRUE;
@@ -100,9 +103,9 @@ static PetscErrorCode FamilyFromOptions(PdPrecondBench b, PetscBool setf, PetscB
 
 PetscErrorCode PdPrecondBenchSetFromOptions(PdPrecondBench b)
 {
-  char      *names[MAX_METHODS], *files[MAX_FILES];
-  PetscInt   res = 64, count = b->count, seed = (PetscInt)b->seed, nm = MAX_METHODS, nf = MAX_FILES;
-  PetscBool  setf, setres = PETSC_FALSE, setcount = PETSC_FALSE, setm;
+  char     *names[MAX_METHODS], *files[MAX_FILES];
+  PetscInt  res = 64, count = b->count, seed = (PetscInt)b->seed, nm = MAX_METHODS, nf = MAX_FILES;
+  PetscBool setf, setres = PETSC_FALSE, setcount = PETSC_FALSE, setm;
 
   PetscFunctionBegin;
   PetscOptionsBegin(b->comm, NULL, "pdeop precond bench", "pdeop");
@@ -236,8 +239,8 @@ static PetscErrorCode MethodResize(PdPrecondBench b, Method *m, Mat A)
    learned ones given a model; for a family every type */
 static PetscErrorCode DefaultMethods(PdPrecondBench b, PetscBool files)
 {
-  char **names = b->names;
-  PetscInt *nm = &b->nm;
+  char    **names = b->names;
+  PetscInt *nm    = &b->nm;
 
   PetscFunctionBegin;
   if (files) {
@@ -251,7 +254,7 @@ static PetscErrorCode DefaultMethods(PdPrecondBench b, PetscBool files)
     if (b->model[0]) PetscCall(PetscStrallocpy("learned_ic", &names[(*nm)++]));
   } else {
     const char *def[] = {"none", "jacobi", "sor", "icc", "gamg", "hypre", "learned_sor"};
-    *nm = 7;
+    *nm               = 7;
     for (PetscInt i = 0; i < *nm; i++) PetscCall(PetscStrallocpy(def[i], &names[i]));
     if (b->model[0]) PetscCall(PetscStrallocpy("learned_ic", &names[(*nm)++]));
     if (b->dcdm[0]) PetscCall(PetscStrallocpy("dcdm", &names[(*nm)++]));

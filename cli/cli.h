@@ -25,8 +25,6 @@ PetscErrorCode PdCommandPrecond(MPI_Comm, const char[], PdDict);
 /* pdeop precond train | bench (cli/precond_train.c, precond_bench.c) */
 PetscErrorCode PdCommandPrecondTrain(MPI_Comm, PdDict);
 PetscErrorCode PdCommandPrecondBench(MPI_Comm, PdDict);
-/* their systems' family, or with -f a check that no family option is given (cli/precond.c) */
-PetscErrorCode PdCommandPrecondFamily(MPI_Comm, PetscBool, PetscBool, PetscBool, PetscInt, PetscInt64, PdFamily *);
 PetscErrorCode PdCommandPinn(MPI_Comm, const char[], PdDict);
 /* predict -points: a PINN checkpoint at points (cli/pinn.c) */
 PetscErrorCode PdCommandPredictPinn(MPI_Comm, const char[], const char[], const char[], PdDict);

@@ -3,22 +3,6 @@
 #include "cli.h"
 #include <pdeop/learned.h>
 
-/* The systems' source: with -f the files (a family's options would be ignored, so they are an
-   error), otherwise the family of -problem, -res and -count (seed: the family's) */
-PetscErrorCode PdCommandPrecondFamily(MPI_Comm comm, PetscBool setf, PetscBool setres, PetscBool setcount, PetscInt res, PetscInt64 seed, PdFamily *fam)
-{
-  PetscFunctionBegin;
-  if (setf) {
-    PetscBool setprob;
-
-    PetscCall(PetscOptionsHasName(NULL, NULL, "-problem", &setprob));
-    PetscCheck(!setres && !setcount && !setprob, comm, PETSC_ERR_ARG_INCOMP, "%s describes a built-in family; with -f the systems are the files': leave it out", setres ? "-res" : setcount ? "-count" : "-problem");
-  }
-  PetscCall(PdFamilyCreate(res, seed, fam));
-  if (!setf) PetscCall(PdFamilySetFromOptions(fam));
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode PdCommandPrecond(MPI_Comm comm, const char sub[], PdDict report)
 {
   PetscBool help;

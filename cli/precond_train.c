@@ -538,7 +538,7 @@ PetscErrorCode PdCommandPrecondTrain(MPI_Comm comm, PdDict report)
   PetscCall(PetscOptionsString("-log", "CSV loss curve", "", logfile, logfile, sizeof(logfile), &setlog));
   PetscOptionsEnd();
   if (!setf) nf = 0;
-  PetscCall(PdCommandPrecondFamily(comm, setf, setres, setcount, res, seed, &fam));
+  PetscCall(PdFamilyCreateFromOptions(comm, setf, setres, setcount, res, seed, &fam));
   PetscCall(PdOptionsHelp(&help));
   sy.fam = setf ? NULL : &fam;
   if (help) { /* list the chosen type's options too (-type dcdm -help for dcdm's) */

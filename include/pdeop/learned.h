@@ -35,6 +35,9 @@ PETSC_EXTERN PetscErrorCode PdFamilyCreate(PetscInt, PetscInt64, PdFamily *);
 /* the problem type (an error unless it supports families, listing those that do); before set-up */
 PETSC_EXTERN PetscErrorCode PdFamilySetProblem(PdFamily *, PdProblemType);
 PETSC_EXTERN PetscErrorCode PdFamilySetFromOptions(PdFamily *);
+/* for commands that take -f files or a family: the -f / family options checked, the family created
+   (and set from options without -f): comm, setf, setres, setcount, res, seed */
+PETSC_EXTERN PetscErrorCode PdFamilyCreateFromOptions(MPI_Comm, PetscBool, PetscBool, PetscBool, PetscInt, PetscInt64, PdFamily *);
 PETSC_EXTERN PetscErrorCode PdFamilySetUp(PdFamily *);
 /* the same family (parameters, not its grid or problem) with another seed: held-out systems */
 PETSC_EXTERN PetscErrorCode PdFamilyDuplicate(const PdFamily *, PetscInt64, PdFamily *);

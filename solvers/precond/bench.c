@@ -83,21 +83,9 @@ static PetscErrorCode FreeSystems(PdPrecondBench b)
 static PetscErrorCode FamilyFromOptions(PdPrecondBench b, PetscBool setf, PetscBool setres, PetscBool setcount, PetscInt res)
 {
   PetscFunctionBegin;
-  if (setf) {
-    PetscBool   setprob;
-    const char *given = "-problem";
-
-    PetscCall(PetscOptionsHasName(NULL, NULL, "-problem", &setprob));
-    if (setcount) given = "-count";
-    if (setres) given = "-res";
-    PetscCheck(!setres && !setcount && !setprob, b->comm, PETSC_ERR_ARG_INCOMP, "%s describes a built-in family; with -f the systems are the files': leave it out", given);
-  }
-  PetscCall(PdFamilyCreate(res, b->seed, &b->ownfam));
+  PetscCall(PdFamilyCreateFromOptions(b->comm, setf, setres, setcount, res, b->seed, &b->ownfam));
   b->hasownfam = PETSC_TRUE;
-  if (!setf) {
-    PetscCall(PdFamilySetFromOptions(&b->ownfam));
-    b->fam = &b->ownfam;
-  }
+  if (!setf) b->fam = &b->ownfam;
   PetscFunctionReturn(0);
 }
 

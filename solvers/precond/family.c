@@ -253,3 +253,26 @@ PetscErrorCode PdSSORIterations(Mat A, Vec b, Vec x, PetscReal rtol, PetscInt K,
   PetscCall(KSPDestroy(&ksp));
   PetscFunctionReturn(0);
 }
+
+/*@
+  PdFamilyCreateFromOptions - the systems' source of a command that takes either files (-f) or a
+  built-in family: with setf the files are the systems, and -res, -count or -problem (which would be
+  ignored) are an error; otherwise the family of -problem, -dim and the Darcy options, on res^dim
+  nodes with the seed. The family is created either way (set from options only without -f).
+@*/
+PetscErrorCode PdFamilyCreateFromOptions(MPI_Comm comm, PetscBool setf, PetscBool setres, PetscBool setcount, PetscInt res, PetscInt64 seed, PdFamily *fam)
+{
+  PetscFunctionBegin;
+  if (setf) {
+    PetscBool   setprob;
+    const char *given = "-problem";
+
+    PetscCall(PetscOptionsHasName(NULL, NULL, "-problem", &setprob));
+    if (setcount) given = "-count";
+    if (setres) given = "-res";
+    PetscCheck(!setres && !setcount && !setprob, comm, PETSC_ERR_ARG_INCOMP, "%s describes a built-in family; with -f the systems are the files': leave it out", given);
+  }
+  PetscCall(PdFamilyCreate(res, seed, fam));
+  if (!setf) PetscCall(PdFamilySetFromOptions(fam));
+  PetscFunctionReturn(0);
+}

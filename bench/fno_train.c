@@ -74,13 +74,13 @@ int main(int argc, char **argv)
 
   /* random data, the same on every rank: a in [1, 12] (like a Darcy coefficient), u in [0.5, 1.5] */
   PetscCall(PetscMemzero(&ds, sizeof(ds)));
-  ds.N        = N;
-  ds.in_ndim  = ds.out_ndim = 4;
+  ds.N       = N;
+  ds.in_ndim = ds.out_ndim = 4;
   ds.in_shape[0] = ds.out_shape[0] = N;
   ds.in_shape[1] = ds.out_shape[1] = 1;
   ds.in_shape[2] = ds.out_shape[2] = res;
   ds.in_shape[3] = ds.out_shape[3] = res;
-  ds.in_size  = ds.out_size = res * res;
+  ds.in_size = ds.out_size = res * res;
   PetscCall(PetscMalloc2(N * res * res, &ds.inputs, N * res * res, &ds.outputs));
   PetscCall(PdRngSeed(&rng, 7, 0));
   PetscCall(PdRngFillUniform(&rng, N * res * res, ds.inputs, 1, 12));
@@ -169,8 +169,8 @@ int main(int argc, char **argv)
 
   /* where the timed training goes: per event, its time in the timed stage (mean over ranks) */
   {
-    const char *names[]  = {"PdSpectralConv", "PdSpectralConvBw", "PdMatMul", "PdPointwise", "PdOptimStep", "PdBackward"};
-    const Flops f        = CountFlops(res, 1, 1, w, m, L, hid);
+    const char  *names[] = {"PdSpectralConv", "PdSpectralConvBw", "PdMatMul", "PdPointwise", "PdOptimStep", "PdBackward"};
+    const Flops  f       = CountFlops(res, 1, 1, w, m, L, hid);
     const double flops[] = {f.spec_f, f.spec_b, f.matmul_f + f.matmul_b, 0, 0, 0};
     double       samples = (double)N * E, accounted = 0;
 

@@ -33,7 +33,7 @@ static PetscErrorCode Iterations(Mat A, Vec b, PetscInt levels, MatOrderingType 
 
 int main(int argc, char **argv)
 {
-  const char *ords[] = {MATORDERINGNATURAL, MATORDERINGRCM, MATORDERINGND, MATORDERING1WD, MATORDERINGQMD, MATORDERINGROWLENGTH};
+  const char *ords[]                   = {MATORDERINGNATURAL, MATORDERINGRCM, MATORDERINGND, MATORDERING1WD, MATORDERINGQMD, MATORDERINGROWLENGTH};
   char        file[PETSC_MAX_PATH_LEN] = "";
   PetscInt    count = 20, lines = 0, done = 0;
   double      sum[10] = {0};

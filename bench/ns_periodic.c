@@ -15,7 +15,9 @@ int main(int argc, char **argv)
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| N | scheme | steps | s/step pdeop | s/step FFTs alone | ratio |\n|---:|:---|---:|---:|---:|---:|\n"));
   for (int k = 0; k < 3; k++) {
     for (int sc = 0; sc < 2; sc++) {
-      const PetscInt N = sizes[k], steps = N <= 64 ? 400 : N <= 256 ? 40 : 4, nrhs = sc == 0 ? 2 : 1;
+      const PetscInt N = sizes[k], steps = N <= 64 ? 400 : N <= 256 ? 40
+                                                                    : 4,
+                     nrhs = sc == 0 ? 2 : 1;
       double        *w, *r;
       fftw_complex  *c;
       fftw_plan      f, b;

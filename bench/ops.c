@@ -79,14 +79,14 @@ static PetscErrorCode TimeConv(int nd, const PetscInt xs[], const PetscInt ws[],
 static PetscErrorCode Conv3d(PetscInt reps, PdRng *rng)
 {
   const PetscInt xs[2][5] = {{16, 4, 33, 33, 33}, {1, 4, 65, 65, 65}}, ct[2][5] = {{16, 4, 17, 17, 17}, {1, 4, 33, 33, 33}}, ws[5] = {4, 4, 3, 3, 3};
-  const char    *name[3]  = {"stride 1", "stride 2", "transpose, stride 2"};
+  const char    *name[3] = {"stride 1", "stride 2", "transpose, stride 2"};
 
   PetscFunctionBegin;
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n## 3x3x3 convolution, 4 -> 4 channels\n\n| op | grid | batch | kernel | forward ms | GFLOP/s | forward+backward ms |\n|---|---|---|---|---|---|---|\n"));
   for (int op = 0; op < 3; op++)
     for (int c = 0; c < 2; c++)
       for (int k = 0; k < 2; k++) {
-        const PetscInt *x  = op == 2 ? ct[c] : xs[c], s = op ? 2 : 1, n = (x[2] - 1) / (op == 1 ? 2 : 1) + 1; /* n: the coarse (output, or transpose input) side */
+        const PetscInt *x = op == 2 ? ct[c] : xs[c], s = op ? 2 : 1, n = (x[2] - 1) / (op == 1 ? 2 : 1) + 1; /* n: the coarse (output, or transpose input) side */
         const double    flops = 2.0 * x[0] * 4 * 4 * 27 * n * n * n;
         PetscInt        old   = PdConvSetDirectMax(k ? 0 : 16);
         double          tf, tfb;
@@ -111,35 +111,36 @@ int main(int argc, char **argv)
   PetscCall(PdRngSeed(&rng, 1, 0));
 #define SECTION(name) if (!only[0] || !strcmp(only, name))
   SECTION("sgemm") PetscCall(PetscPrintf(PETSC_COMM_WORLD, "## matrix product (median of %" PetscInt_FMT ")\n\n| n | raw sgemm ms | PdMatMul ms | ratio | GFLOP/s (PdMatMul) |\n|---|---|---|---|---|\n", reps));
-  SECTION("sgemm") for (PetscInt n = 256; n <= 1024; n *= 2) {
-    PdTape   tape;
-    PdTensor a, b, c;
-    PetscInt s[2] = {n, n};
-    float   *C;
-    double   traw, top;
+  SECTION("sgemm")
+    for (PetscInt n = 256; n <= 1024; n *= 2) {
+      PdTape   tape;
+      PdTensor a, b, c;
+      PetscInt s[2] = {n, n};
+      float   *C;
+      double   traw, top;
 
-    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
-    PetscCall(PdTapeSetGradEnabled(tape, PETSC_FALSE));
-    PetscCall(PdTapeInput(tape, 2, s, &a));
-    PetscCall(PdTapeInput(tape, 2, s, &b));
-    PetscCall(PdRngFillUniform(&rng, n * n, a->data, -1, 1));
-    PetscCall(PdRngFillUniform(&rng, n * n, b->data, -1, 1));
-    PetscCall(PetscMalloc1(n * n, &C));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a->data, n, b->data, n, 0.0f, C, n); /* warm-up */
-    TIME(reps, traw, cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a->data, n, b->data, n, 0.0f, C, n));
-    /* the op on a tape that is reset each time: what a training step does */
-    {
-      TIME(reps, top, {
-        PdTapeReset(tape);
-        PdTapeInput(tape, 2, s, &a);
-        PdTapeInput(tape, 2, s, &b);
-        PdMatMul(a, b, PETSC_FALSE, PETSC_FALSE, &c);
-      });
+      PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
+      PetscCall(PdTapeSetGradEnabled(tape, PETSC_FALSE));
+      PetscCall(PdTapeInput(tape, 2, s, &a));
+      PetscCall(PdTapeInput(tape, 2, s, &b));
+      PetscCall(PdRngFillUniform(&rng, n * n, a->data, -1, 1));
+      PetscCall(PdRngFillUniform(&rng, n * n, b->data, -1, 1));
+      PetscCall(PetscMalloc1(n * n, &C));
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a->data, n, b->data, n, 0.0f, C, n); /* warm-up */
+      TIME(reps, traw, cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a->data, n, b->data, n, 0.0f, C, n));
+      /* the op on a tape that is reset each time: what a training step does */
+      {
+        TIME(reps, top, {
+          PdTapeReset(tape);
+          PdTapeInput(tape, 2, s, &a);
+          PdTapeInput(tape, 2, s, &b);
+          PdMatMul(a, b, PETSC_FALSE, PETSC_FALSE, &c);
+        });
+      }
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| %" PetscInt_FMT " | %.3f | %.3f | %.3f | %.1f |\n", n, 1e3 * traw, 1e3 * top, top / traw, 2.0 * n * n * n / top * 1e-9));
+      PetscCall(PetscFree(C));
+      PetscCall(PdTapeDestroy(&tape));
     }
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| %" PetscInt_FMT " | %.3f | %.3f | %.3f | %.1f |\n", n, 1e3 * traw, 1e3 * top, top / traw, 2.0 * n * n * n / top * 1e-9));
-    PetscCall(PetscFree(C));
-    PetscCall(PdTapeDestroy(&tape));
-  }
 
   /* spectral convolution: 32 channels, 64x64, 12x12 modes (rows 0..11 and 52..63), batch 20 */
   SECTION("spectral") {
@@ -152,7 +153,7 @@ int main(int argc, char **argv)
     fftwf_complex *X, *Xm, *Ym;
     fftwf_plan     pf, pb;
     const float    one[2] = {1, 0}, zero[2] = {0, 0};
-    int            n2[2]  = {(int)H, (int)W};
+    int            n2[2] = {(int)H, (int)W};
 
     PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
     PetscCall(PdTensorCreate(5, ws, PETSC_TRUE, &w));

@@ -30,7 +30,7 @@ static void Coefficients(const char *kind, PetscInt n, PetscInt64 seed, PetscInt
     return;
   }
   {
-    const PetscInt nb = (n + 3) / 4;
+    const PetscInt nb  = (n + 3) / 4;
     double         eps = eps_min * pow(eps_max / eps_min, PdRngUniform(&rng)), *blk = (double *)malloc(sizeof(double) * (size_t)(nb * nb));
     if (PdRngUniform(&rng) < 0.5) *ky = eps;
     else *kx = eps;
@@ -40,7 +40,6 @@ static void Coefficients(const char *kind, PetscInt n, PetscInt64 seed, PetscInt
     free(blk);
   }
 }
-
 
 static PetscErrorCode Assemble(PetscInt n, const double a[], double kx, double ky, Mat A, Vec b)
 {

@@ -5,13 +5,13 @@
 
 PetscErrorCode PdCommandData(MPI_Comm comm, const char sub[], PdDict report)
 {
-  const char *type = sub, *out;
-  PetscBool   help, is;
-  PdProblem   p;
-  PdDataset   ds;
-  PetscInt    n, ntypes;
-  PetscMPIInt rank;
-  char        summary[512], types[256];
+  const char        *type = sub, *out;
+  PetscBool          help, is;
+  PdProblem          p;
+  PdDataset          ds;
+  PetscInt           n, ntypes;
+  PetscMPIInt        rank;
+  char               summary[512], types[256];
   const char *const *names;
 
   PetscFunctionBegin;

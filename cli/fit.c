@@ -11,15 +11,15 @@ static PetscErrorCode DemoData(PetscInt n, uint64_t seed, uint64_t stream, PdDat
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(ds, sizeof(*ds)));
-  ds->N           = n;
-  ds->in_ndim     = 2;
-  ds->out_ndim    = 2;
-  ds->in_shape[0] = n;
-  ds->in_shape[1] = 2;
+  ds->N            = n;
+  ds->in_ndim      = 2;
+  ds->out_ndim     = 2;
+  ds->in_shape[0]  = n;
+  ds->in_shape[1]  = 2;
   ds->out_shape[0] = n;
   ds->out_shape[1] = 1;
-  ds->in_size     = 2;
-  ds->out_size    = 1;
+  ds->in_size      = 2;
+  ds->out_size     = 1;
   PetscCall(PetscMalloc2(2 * n, &ds->inputs, n, &ds->outputs));
   PetscCall(PdRngSeed(&rng, seed, stream));
   PetscCall(PdRngFillUniform(&rng, 2 * n, ds->inputs, 0.0f, 1.0f));

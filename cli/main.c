@@ -40,8 +40,8 @@ static PetscErrorCode ReadRegistry(void)
 {
   PetscInt           n;
   const char *const *names, *const *usages;
-  char               list[256] = "";
-  PetscBool          init;
+  char      list[256] = "";
+  PetscBool init;
 
   PetscFunctionBegin;
   PetscCall(PetscInitialized(&init));
@@ -166,13 +166,13 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
   char      **names, **values, **lists = NULL; /* lists: copies of -f a,b split at the commas */
   PdFileArg  *in, *out;
   const char *inputs = "", *outputs = "";
-  char      (*opt)[PETSC_MAX_PATH_LEN + 8]; /* option names, and the names derived from -log and -o */
+  char(*opt)[PETSC_MAX_PATH_LEN + 8]; /* option names, and the names derived from -log and -o */
 
   PetscFunctionBegin;
   for (size_t k = 0; k < sizeof(file_options) / sizeof(file_options[0]); k++)
     if (!strcmp(file_options[k].command, cmd->name)) inputs = file_options[k].inputs, outputs = file_options[k].outputs;
   PetscCall(PetscOptionsLeftGet(NULL, &N, &names, &values)); /* before the command reads anything: all options */
-  for (PetscInt k = 0; k < N; k++) /* -f a,b,c: each file of the list is an input */
+  for (PetscInt k = 0; k < N; k++)                           /* -f a,b,c: each file of the list is an input */
     if (!strcmp(names[k], "f") && values[k] && Listed(inputs, names[k]))
       for (const char *c = values[k]; *c; c++) extra += *c == ',';
   PetscCall(PetscMalloc3(N + 3 + extra, &in, N + 3, &out, 2 * N + 3, &opt));
@@ -236,7 +236,7 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
      -ksp_view_mat binary:f -ksp_view_rhs binary:f::append is how a system is saved) */
   for (PetscInt k = 0; k < N + 4; k++) { /* then the viewers PetscInitialize has read already */
     static const char *const initviews[4] = {"log_view", "log_trace", "malloc_view", "options_view"};
-    const char              *colon, *name = k < N ? names[k] : initviews[k - N], *value = k < N ? values[k] : NULL;
+    const char              *colon, *name = k < N ? names[k] : initviews[k - N], *value     = k < N ? values[k] : NULL;
     char                     vfile[PETSC_MAX_PATH_LEN], ival[PETSC_MAX_PATH_LEN], iname[32] = "";
     size_t                   len;
     const PetscBool          initopt = (PetscBool)(k >= N);
@@ -260,14 +260,14 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
         PetscCall(PetscSNPrintf(msg, sizeof(msg), "-%s writes '%s', which is also the %s %s ('%s'): give the viewer its own file", name, vfile, j < nin ? "input" : "output", a->option, a->path));
         PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
         PetscCall(FreeLists(nlists, &lists));
-      PetscCall(PetscFree3(in, out, opt));
+        PetscCall(PetscFree3(in, out, opt));
         if (initopt) PetscCall(PetscOptionsClearValue(NULL, iname)); /* PetscFinalize would write it */
         SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "%s", msg);
       }
     }
   }
   PetscCall(FreeLists(nlists, &lists));
-      PetscCall(PetscFree3(in, out, opt));
+  PetscCall(PetscFree3(in, out, opt));
   PetscCall(PetscOptionsLeftRestore(NULL, &N, &names, &values));
   PetscFunctionReturn(0);
 }
@@ -527,7 +527,7 @@ static PetscErrorCode Run(const PdCommand *cmd, const char *sub)
 
 int main(int argc, char **argv)
 {
-  const PdCommand *cmd = NULL;
+  const PdCommand *cmd     = NULL;
   char             sub[64] = "";
   PetscErrorCode   ierr;
   PetscMPIInt      size;
@@ -568,7 +568,7 @@ int main(int argc, char **argv)
   ierr = PdInitialize(&argc, &argv, NULL, NULL);
   if (ierr) return 1;
   PdOptionsSetCheckUnused(PETSC_TRUE); /* a mistyped option is an error in the program (the library leaves a host's options alone) */
-  signal(SIGPIPE, SIG_DFL); /* `pdeop ... -help | head` ends quietly, as any Unix tool (PETSc traps the signal) */
+  signal(SIGPIPE, SIG_DFL);            /* `pdeop ... -help | head` ends quietly, as any Unix tool (PETSc traps the signal) */
   if (ReadRegistry()) return 1;
   if (sub[0]) {
     char padded[256], word[80];

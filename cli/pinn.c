@@ -57,8 +57,8 @@ static PetscErrorCode PinnMesh(MPI_Comm comm, const char out[], PdDict report)
   PetscCall(PdPinnMeshTrain(pinn, &loss));
   if (out[0]) PetscCall(PdPinnMeshSave(pinn, out));
   {
-    DM  dmo = NULL;
-    Vec up = NULL, ue = NULL;
+    DM        dmo = NULL;
+    Vec       up = NULL, ue = NULL;
     PetscBool fields = (PetscBool)(o.vtk[0] || o.png[0] || o.h5[0]);
     PetscCall(PdPinnMeshEvaluate(pinn, report, fields ? &dmo : NULL, &up, &ue));
     if (fields) PetscCall(PdFieldOutputWrite(&o, dmo, up, ue, report));
@@ -93,7 +93,7 @@ PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
   PetscInt    every = 0;
   PetscBool   help;
   PdPinn      pinn;
-  double      loss = 0, rel;
+  double      loss      = 0, rel;
   const char *domains[] = {"ball", "mesh"};
   PetscInt    domain    = 0;
 

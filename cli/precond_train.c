@@ -119,7 +119,7 @@ static PetscErrorCode HeldOutCompare(MPI_Comm comm, Systems *sy, PetscInt nheld,
     double mean[3];
     char   fail[3][48];
     for (int k = 0; k < 3; k++) {
-      mean[k] = failed[k] < nheld ? (double)its[k] / (double)(nheld - failed[k]) : (double)NAN;
+      mean[k]    = failed[k] < nheld ? (double)its[k] / (double)(nheld - failed[k]) : (double)NAN;
       fail[k][0] = 0;
       if (failed[k]) PetscCall(PetscSNPrintf(fail[k], sizeof(fail[k]), " (%" PetscInt_FMT " failed)", failed[k]));
       PetscCall(PetscSNPrintf(key, sizeof(key), "heldout_iterations_%s", m[k].name));
@@ -197,7 +197,7 @@ static PetscErrorCode PrecondTrainerHelpDone(MPI_Comm comm, PdTrainer *tr, PdObj
 
 static PetscErrorCode TrainIC(MPI_Comm comm, Systems *sy, PetscInt count, PetscInt64 seed, const char out[], const char logfile[], PdDict report)
 {
-  PdFamily      *fam = sy->fam;
+  PdFamily      *fam   = sy->fam;
   PetscInt       width = 4, layers = 1, epochs = 40, P = 4, nheld = 5, np, nval = 4, every = 2, batch = 2, best_epoch = 0;
   NOp            model;
   PdObjective    obj;
@@ -313,8 +313,8 @@ static PetscErrorCode TrainDCDM(MPI_Comm comm, Systems *sy, PetscInt count, cons
   char           desc[128], lv[16];
   /* a linear V(1,1)-cycle (q = M r: the method is then a flexible preconditioned conjugate
      direction iteration with a learned multigrid M), one layer of width 4, as deep as the grid allows */
-  const char    *defs[5][2] = {{"-mgno_width", "4"}, {"-mgno_layers", "1"}, {"-mgno_linear", "true"}, {"-mgno_post_smoothing", "true"}, {"-mgno_levels", lv}};
-  PetscBool      clear[5], help;
+  const char *defs[5][2] = {{"-mgno_width", "4"}, {"-mgno_layers", "1"}, {"-mgno_linear", "true"}, {"-mgno_post_smoothing", "true"}, {"-mgno_levels", lv}};
+  PetscBool   clear[5], help;
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train -type dcdm", "pdeop");

@@ -21,7 +21,7 @@ static PetscErrorCode ProblemChoices(char buf[], size_t len)
 {
   PetscInt           n;
   const char *const *names, *const *usages;
-  PetscBool          sys;
+  PetscBool sys;
 
   PetscFunctionBegin;
   buf[0] = 0;
@@ -43,7 +43,7 @@ static PetscErrorCode PrintSummary(MPI_Comm comm, const char problem[], PdDict r
 {
   PetscBool   has, haserr;
   const char *ktype, *ptype, *reason;
-  PetscInt64  its, n = 0;
+  PetscInt64  its, n     = 0;
   double      rnorm, err = 0;
 
   PetscFunctionBegin;

@@ -80,8 +80,7 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
     PetscCall(NOpLoad(comm, init, &nop, NULL));
     PetscCall(CheckOperatorModel(comm, nop, init, "train -init"));
     PetscCall(NOpCheckLoadedOptions(nop, init));
-  }
-  else {
+  } else {
     PetscCall(NOpCreate(comm, &nop));
     PetscCall(NOpSetType(nop, NOPFNO));
     PetscCall(NOpSetFromOptions(nop));
@@ -122,7 +121,7 @@ PetscErrorCode PdCommandTrain(MPI_Comm comm, const char sub[], PdDict report)
     const PetscInt *in_s;
     PetscCall(NOpGetRollout(nop, &K0));
     PetscCall(NOpGetShapes(nop, NULL, &in_s, NULL, NULL));
-    const char     *from = resume[0] ? resume : init;
+    const char *from = resume[0] ? resume : init;
     PetscCheck(!hasK || K0 > 0, comm, PETSC_ERR_ARG_WRONG, "'%s' is not a recurrent model; -rollout cannot be added to it", from);
     PetscCheck(!hastin || tin == in_s[0], comm, PETSC_ERR_ARG_WRONG, "'%s' reads t_in = %" PetscInt_FMT " snapshots; -t_in %" PetscInt_FMT " cannot change that", from, in_s[0], tin);
     if (hasK) PetscCall(NOpSetRollout(nop, K)); /* the number of steps unrolled may change */
@@ -276,8 +275,8 @@ PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
   }
   {
     PdDataset w = ds; /* inputs and attributes of the data, outputs predicted */
-    w.outputs  = pred.outputs;
-    w.out_ndim = pred.out_ndim;
+    w.outputs   = pred.outputs;
+    w.out_ndim  = pred.out_ndim;
     for (int i = 0; i < pred.out_ndim; i++) w.out_shape[i] = pred.out_shape[i];
     w.out_size = pred.out_size;
     if (K > 0 && ds.attrs) { /* the predicted series ends at t_in + steps */

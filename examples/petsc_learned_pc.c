@@ -39,10 +39,10 @@ static PetscErrorCode Assemble(DM da, Mat A, Vec b)
         PetscCall(VecSetValue(b, j * info.mx + i, 0.0, INSERT_VALUES));
         continue;
       }
-      aw = 2 * ac * Coefficient(i - 1, j) / (ac + Coefficient(i - 1, j)); /* harmonic face means */
-      ae = 2 * ac * Coefficient(i + 1, j) / (ac + Coefficient(i + 1, j));
-      as = 2 * ac * Coefficient(i, j - 1) / (ac + Coefficient(i, j - 1));
-      an = 2 * ac * Coefficient(i, j + 1) / (ac + Coefficient(i, j + 1));
+      aw     = 2 * ac * Coefficient(i - 1, j) / (ac + Coefficient(i - 1, j)); /* harmonic face means */
+      ae     = 2 * ac * Coefficient(i + 1, j) / (ac + Coefficient(i + 1, j));
+      as     = 2 * ac * Coefficient(i, j - 1) / (ac + Coefficient(i, j - 1));
+      an     = 2 * ac * Coefficient(i, j + 1) / (ac + Coefficient(i, j + 1));
       col[n] = row, v[n++] = aw + ae + as + an;
       if (i > 1) col[n].i = i - 1, col[n].j = j, v[n++] = -aw;
       if (i < info.mx - 2) col[n].i = i + 1, col[n].j = j, v[n++] = -ae;

@@ -14,7 +14,7 @@
 
 /* The call must fail with a PETSc error (its traceback is silenced); the error message is left in
    pdt_errmsg so the test can check that it names the problem. */
-static char pdt_errmsg[4096];
+static char                  pdt_errmsg[4096];
 static inline PetscErrorCode pdt_silent_handler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
 {
   if (p == PETSC_ERROR_INITIAL && mess) snprintf(pdt_errmsg, sizeof(pdt_errmsg), "%s", mess);
@@ -178,7 +178,7 @@ static inline void pdt_check_directional(PdParams p, int nrandom, PdtLossFn loss
   PDT(PdRngSeed(&rng, 5, 1));
   for (int dir = 0; dir <= nrandom; dir++) {
     double       gv = 0, vv = 0, lp, lm, fd;
-    const double h  = 1e-2;
+    const double h = 1e-2;
     if (dir < nrandom) PDT(PdRngFillNormal(&rng, n, v, 0, 1));
     else PDT(PetscArraycpy(v, g0, n));
     for (PetscInt i = 0; i < n; i++) vv += (double)v[i] * v[i];

@@ -72,7 +72,7 @@ static void test_pressure_operator(void **state)
    setter; set-from-options leaves the setters' values) holds them N x N, each the float of the field */
 static void test_node_fields(void **state)
 {
-  const PetscInt N = 17;
+  const PetscInt N    = 17;
   const char    *file = "test_cavity.h5", *names[5] = {"/u", "/v", "/p", "/psi", "/omega"};
   const char    *opts[][2] = {{"-o", "test_cavity.h5"}, {"-quiet", NULL}};
   PdProblem      p;

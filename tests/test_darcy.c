@@ -147,7 +147,7 @@ static double DirectField(int dim, int s, double alpha, double tau, const double
 static void CheckRandomField(int dim, int s, uint64_t seed, uint64_t stream, double *u, double *v)
 {
   PetscErrorCode (*grf)(PetscInt, PetscReal, PetscReal, PdRng *, double[]) = dim == 2 ? PdGaussianRandomField2D : PdGaussianRandomField3D;
-  const int    n = dim == 2 ? s * s : s * s * s;
+  const int    n                                                           = dim == 2 ? s * s : s * s * s;
   const double alpha = 2, tau = 3;
   double       xi[64];
   PdRng        rng;
@@ -230,7 +230,7 @@ static void test_darcy_operator3d(void **state)
       if (cols[c] == row) diag = PetscRealPart(vals[c]);
     }
     PDT(MatRestoreRow(A, row, &nc, &cols, &vals));
-    PDT_CLOSE(up, -hm / h2, 1e-12 / h2);           /* the harmonic mean 2 * 3 * 12 / 15 = 4.8 */
+    PDT_CLOSE(up, -hm / h2, 1e-12 / h2);            /* the harmonic mean 2 * 3 * 12 / 15 = 4.8 */
     PDT_CLOSE(diag, (5 * 3 + hm) / h2, 1e-12 / h2); /* five faces at a = 3 */
     PDT_CLOSE(sum, 0, 1e-9 / h2);
   }
@@ -241,9 +241,9 @@ static void test_darcy_operator3d(void **state)
 
 static void test_transfer_roundtrip(void **state)
 {
-  DM     da;
-  Vec    x, y;
-  float  s[9 * 7];
+  DM        da;
+  Vec       x, y;
+  float     s[9 * 7];
   PetscReal d;
   PDT(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, 9, 7, 1, 1, 1, 1, NULL, NULL, &da));
   PDT(DMSetUp(da));

@@ -33,14 +33,14 @@ static PetscErrorCode SolveFromOptions(PdProblem *p)
 static void test_resolve_dataset_sample(void **state)
 {
   const char *const solve[][2] = {{"-darcy_coefficient_file", "darcy_io_data.h5"}, {"-darcy_coefficient_index", "2"}, {"-ksp_rtol", "1e-12"}, {"-o", "darcy_io_u.h5"}, {"-quiet", NULL}};
-  PdDataset ds;
-  PdProblem p;
-  DM        da;
-  Vec       u;
-  float     s[17 * 17], *a;
-  int       nd;
-  PetscInt  shape[8];
-  double    maxu = 0;
+  PdDataset         ds;
+  PdProblem         p;
+  DM                da;
+  Vec               u;
+  float             s[17 * 17], *a;
+  int               nd;
+  PetscInt          shape[8];
+  double            maxu = 0;
 
   /* the dataset by the setters: 3 samples stored and solved at 17 x 17, seed 4; its file */
   PDT(PdProblemCreate(PETSC_COMM_SELF, &p));

@@ -199,7 +199,7 @@ static void test_family3d(void **state)
   PetscInt  N = 17, n;
   PDT(PdFamilyCreate(N, 5, &fam));
   PDT(PdFamilySetProblem(&fam, PDPROBLEMPOISSON));
-  fam.dim     = 3;
+  fam.dim = 3;
   assert_int_equal(PdFamilyUnknowns(&fam), N * N * N);
   PDT(PdFamilyOperator(&fam, 0, &A));
   PDT(MatGetSize(A, &n, NULL));
@@ -212,9 +212,9 @@ static void test_family3d(void **state)
     const PetscScalar *a;
     const PetscReal    h2 = 1.0 / ((N - 1) * (N - 1));
     PDT(VecGetArrayRead(Ab, &a));
-    PDT_CLOSE(a[0], 6 / h2, 1e-9 / h2);                          /* a corner: a boundary row */
-    PDT_CLOSE(a[(8 * N + 8) * N + 8], 0, 1e-9 / h2);              /* the centre: the full stencil */
-    PDT_CLOSE(a[(1 * N + 8) * N + 8], 1 / h2, 1e-9 / h2);         /* next to the z = 0 face: one coupling dropped */
+    PDT_CLOSE(a[0], 6 / h2, 1e-9 / h2);                   /* a corner: a boundary row */
+    PDT_CLOSE(a[(8 * N + 8) * N + 8], 0, 1e-9 / h2);      /* the centre: the full stencil */
+    PDT_CLOSE(a[(1 * N + 8) * N + 8], 1 / h2, 1e-9 / h2); /* next to the z = 0 face: one coupling dropped */
     PDT(VecRestoreArrayRead(Ab, &a));
   }
   for (PetscInt k = 0; k < 3; k++) {

@@ -40,7 +40,7 @@ static void test_dict_json(void **state)
   f = fopen("io_dict.json", "r");
   assert_non_null(f);
   size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-  buf[n] = 0;
+  buf[n]   = 0;
   fclose(f);
   assert_string_equal(buf, "{\n  \"name\": \"a \\\"quoted\\\"\\\\path\\n\",\n  \"n\": 7,\n  \"x\": 0.25,\n  \"ok\": true,\n  \"bad\": null\n}\n");
   PDT_FAILS(PdDictWriteJSON(d, PETSC_COMM_SELF, "no/such/dir/r.json"));
@@ -79,7 +79,7 @@ static void MakeDataset(PdDataset *ds, PetscInt N)
 
 static void test_dataset_roundtrip(void **state)
 {
-  PdDataset a, b;
+  PdDataset   a, b;
   const char *s;
   PetscInt64  seed;
   double      alpha;
@@ -118,9 +118,11 @@ static void test_dataset_roundtrip(void **state)
 /* write one dataset of the given HDF5 type and shape */
 static void RawFile(const char *file, const char *name, hid_t type, int nd, const hsize_t *dims, const void *data, const char *name2, int nd2, const hsize_t *dims2, const void *data2)
 {
-  hid_t f = H5Fcreate(file, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t f  = H5Fcreate(file, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   hid_t sp = H5Screate_simple(nd, dims, NULL), ds = H5Dcreate2(f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  H5Dwrite(ds, type == H5T_IEEE_F32LE ? H5T_NATIVE_FLOAT : type == H5T_IEEE_F64LE ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+  H5Dwrite(ds, type == H5T_IEEE_F32LE ? H5T_NATIVE_FLOAT : type == H5T_IEEE_F64LE ? H5T_NATIVE_DOUBLE
+                                                                                  : H5T_NATIVE_INT,
+           H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
   H5Dclose(ds);
   H5Sclose(sp);
   if (name2) {
@@ -143,8 +145,8 @@ static void test_bad_datasets(void **state)
   FILE     *f;
   for (int i = 0; i < 24; i++) {
     good[i] = nan[i] = inf[i] = huge[i] = (float)i;
-    dbl[i]                    = i;
-    ints[i]                   = i;
+    dbl[i]                              = i;
+    ints[i]                             = i;
   }
   nan[13] = NAN;
   inf[5]  = INFINITY;
@@ -274,7 +276,7 @@ static void test_checkpoint_roundtrip(void **state)
   /* float64 arrays beside the parameters come back bit for bit; a wrong length or name is an error */
   {
     double            x[5] = {1.0 / 3, -2e300, 0, 5e-310, 7}, y[5] = {0};
-    PdCheckpointArray arr  = {"c", 5, x};
+    PdCheckpointArray arr = {"c", 5, x};
     PDT(PdCheckpointWriteArrays(PETSC_COMM_SELF, "io_ckpt3.h5", meta, a, oa, 4, NULL, 1, &arr));
     PDT(PdCheckpointReadArray(PETSC_COMM_SELF, "io_ckpt3.h5", "c", 5, y));
     assert_memory_equal(x, y, sizeof(x));
@@ -333,8 +335,8 @@ static void test_checkpoint_hostile(void **state)
   PDT_ERRMSG_HAS("another optimizer");
   /* /optim/m shorter than the parameters */
   {
-    hid_t   f = H5Fopen("io_sgd.h5", H5F_ACC_RDWR, H5P_DEFAULT), sp, ds;
-    hsize_t n = 3;
+    hid_t   f    = H5Fopen("io_sgd.h5", H5F_ACC_RDWR, H5P_DEFAULT), sp, ds;
+    hsize_t n    = 3;
     float   z[3] = {0, 0, 0};
     assert_true(f >= 0);
     H5Ldelete(f, "/optim/m", H5P_DEFAULT);
@@ -363,9 +365,9 @@ static void test_checkpoint_hostile(void **state)
   }
   /* one flipped mantissa bit in a parameter: the checksum catches it */
   {
-    PdTensor t;
-    FILE    *fp;
-    long     size, hit = -1;
+    PdTensor       t;
+    FILE          *fp;
+    long           size, hit = -1;
     unsigned char *bytes;
     const float    mark = 1.2345678f;
     PDT(PdParamsGetTensor(a, 0, &t));
@@ -392,11 +394,11 @@ static void test_checkpoint_hostile(void **state)
   }
   /* a dataset that declares an absurd size, or declares data it never holds */
   {
-    hid_t   f = H5Fcreate("io_huge.h5", H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), sp, ds, dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    hsize_t big[3] = {(hsize_t)1 << 20, (hsize_t)1 << 20, (hsize_t)1 << 10}, mid[2] = {(hsize_t)1 << 16, (hsize_t)1 << 16};
-    int     nd;
+    hid_t    f = H5Fcreate("io_huge.h5", H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), sp, ds, dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hsize_t  big[3] = {(hsize_t)1 << 20, (hsize_t)1 << 20, (hsize_t)1 << 10}, mid[2] = {(hsize_t)1 << 16, (hsize_t)1 << 16};
+    int      nd;
     PetscInt shape[PD_MAX_DIMS];
-    float  *data;
+    float   *data;
     H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_LATE);
     sp = H5Screate_simple(3, big, NULL);
     ds = H5Dcreate2(f, "huge", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
@@ -657,13 +659,13 @@ static void test_dataset_layout(void **state)
    small samples share chunks (one chunk each makes reading quadratic in their number). */
 static void test_file_image(void **state)
 {
-  PdDataset   a, b;
+  PdDataset      a, b;
   const PetscInt n = 5000000; /* 20 MB of float32 in one sample */
   MakeDataset(&a, 4);
   PDT(PdDatasetWrite(PETSC_COMM_SELF, "img.h5", &a));
   PDT(PdDatasetFree(&a));
   {
-    FILE          *fp = fopen("img.h5", "rb");
+    FILE          *fp   = fopen("img.h5", "rb");
     long           size = FileSize("img.h5");
     unsigned char *disk, *image;
     hid_t          f;

@@ -103,7 +103,7 @@ static void test_matmul(void **state)
       PDT(PdTapeDestroy(&tape));
       Check(&c, 2, v, "matmul");
     }
-  Ctx      c = {1, 0, 0, 0, 1, NULL};
+  Ctx      c    = {1, 0, 0, 0, 1, NULL};
   PdTensor v[2] = {New(3, 2, 3, 4, 0, 0, 3), New(3, 2, 4, 2, 0, 0, 4)};
   Check(&c, 2, v, "batched matmul");
 }
@@ -111,7 +111,7 @@ static void test_matmul(void **state)
 static void test_linear_and_channel_mix(void **state)
 {
   for (int bias = 0; bias < 2; bias++) {
-    Ctx      c = {2, 0, 0, (PetscBool)bias, 1, NULL};
+    Ctx      c    = {2, 0, 0, (PetscBool)bias, 1, NULL};
     PdTensor v[3] = {New(3, 2, 3, 4, 0, 0, 5), New(2, 5, 4, 0, 0, 0, 6), New(1, 5, 0, 0, 0, 0, 7)};
     Check(&c, bias ? 3 : 2, v, "linear");
     if (!bias) PdTensorDestroy(&v[2]);
@@ -120,7 +120,8 @@ static void test_linear_and_channel_mix(void **state)
     for (int bias = 0; bias < 2; bias++) {
       Ctx      c = {3, 0, 0, (PetscBool)bias, 1, NULL};
       PdTensor v[3];
-      v[0] = sd == 1 ? New(3, 2, 3, 5, 0, 0, 8) : sd == 2 ? New(4, 2, 3, 4, 3, 0, 8) : New(5, 2, 3, 2, 3, 2, 8);
+      v[0] = sd == 1 ? New(3, 2, 3, 5, 0, 0, 8) : sd == 2 ? New(4, 2, 3, 4, 3, 0, 8)
+                                                          : New(5, 2, 3, 2, 3, 2, 8);
       v[1] = New(2, 4, 3, 0, 0, 0, 9);
       v[2] = New(1, 4, 0, 0, 0, 0, 10);
       Check(&c, bias ? 3 : 2, v, "channel mix");
@@ -152,8 +153,8 @@ static void test_channel_mix_fused(void **state)
           PdTensor  v[4];
           PetscInt  n = 2, nv;
           PetscReal err;
-          v[0]        = sd == 1 ? New(3, 2, 3, 5, 0, 0, 40) : New(4, 2, 3, 4, 3, 0, 40);
-          v[1]        = New(2, 4, 3, 0, 0, 0, 41);
+          v[0] = sd == 1 ? New(3, 2, 3, 5, 0, 0, 40) : New(4, 2, 3, 4, 3, 0, 40);
+          v[1] = New(2, 4, 3, 0, 0, 0, 41);
           if (bias) v[n++] = New(1, 4, 0, 0, 0, 0, 42);
           if (add) v[n++] = sd == 1 ? New(3, 2, 4, 5, 0, 0, 43) : New(4, 2, 4, 4, 3, 0, 43);
           nv = n;
@@ -192,7 +193,7 @@ static void test_channel_mix_fused(void **state)
 static void test_losses(void **state)
 {
   for (int which = 4; which <= 5; which++) {
-    Ctx      c = {which, 0, 0, 0, 1, New(2, 3, 4, 0, 0, 0, 12)};
+    Ctx      c    = {which, 0, 0, 0, 1, New(2, 3, 4, 0, 0, 0, 12)};
     PdTensor v[1] = {New(2, 3, 4, 0, 0, 0, 11)};
     Check(&c, 1, v, which == 4 ? "mse" : "relative L2");
     PdTensorDestroy(&c.target);
@@ -222,10 +223,10 @@ static void test_losses(void **state)
    of the Hermitian-extended spectrum, all in double. */
 static double NaiveSpectral(PdTensor x, PdTensor w, PetscInt b, PetscInt o, PetscInt j, PetscInt i)
 {
-  int      sd = x->ndim - 2;
+  int      sd  = x->ndim - 2;
   PetscInt cin = x->shape[1], H = sd == 2 ? x->shape[2] : 1, W = x->shape[x->ndim - 1];
   PetscInt m1 = sd == 2 ? w->shape[0] / 2 : 1, m2 = sd == 2 ? w->shape[1] : w->shape[0], cout = sd == 2 ? w->shape[3] : w->shape[2];
-  double   y  = 0;
+  double   y = 0;
   for (PetscInt ri = 0; ri < (sd == 2 ? 2 * m1 : 1); ri++) {
     PetscInt kr = sd == 1 ? 0 : (ri < m1 ? ri : H - 2 * m1 + ri);
     for (PetscInt kc = 0; kc < m2; kc++) {
@@ -329,7 +330,7 @@ static void test_spectral_errors(void **state)
 static double NaiveConv(PdTensor x, PdTensor w, PdTensor b, PetscInt s, PetscInt n, PetscInt o, PetscInt oy, PetscInt ox)
 {
   PetscInt cin = x->shape[1], H = x->shape[2], W = x->shape[3];
-  double   v   = b ? b->data[o] : 0;
+  double   v = b ? b->data[o] : 0;
   for (PetscInt c = 0; c < cin; c++)
     for (PetscInt ky = 0; ky < 3; ky++)
       for (PetscInt kx = 0; kx < 3; kx++) {
@@ -345,8 +346,7 @@ static void ConvChecks(void)
   const PetscInt grids[3][2] = {
     {5, 7},
     {6, 4},
-    {1, 3}
-  };
+    {1, 3}};
   for (int gi = 0; gi < 3; gi++)
     for (PetscInt s = 1; s <= 2; s++)
       for (int bias = 0; bias < 2; bias++) {
@@ -371,7 +371,7 @@ static void ConvChecks(void)
         if (gi) continue;
         /* transposed: x [2,3,3,4] -> [2,2,(3-1)s+1,(4-1)s+1], weights [Cin=3, Cout=2, 3, 3] */
         PdTensor u[3] = {New(4, 2, 3, 3, 4, 0, 43), New(4, 3, 2, 3, 3, 0, 44), New(1, 2, 0, 0, 0, 0, 45)};
-        Ctx      ct = {8, 0, 0, (PetscBool)bias, s, NULL};
+        Ctx      ct   = {8, 0, 0, (PetscBool)bias, s, NULL};
         Check(&ct, bias ? 3 : 2, u, "conv3x3 transpose");
         if (!bias) PdTensorDestroy(&u[2]);
       }
@@ -407,7 +407,7 @@ static void ConvAdjointChecks(void)
   PetscInt ws[4] = {4, 3, 3, 3}, odd[4] = {2, 3, 9, 7}, even[4] = {2, 3, 8, 6};
   for (PetscInt s = 1; s <= 2; s++) CheckAdjoint(4, odd, ws, s, 50);
   CheckAdjoint(4, even, ws, 2, 53); /* stride 2 from even sides (8 x 6 -> 4 x 3): onto the even grid */
-  { /* without a grid, the transpose's natural size (n - 1) s + 1 */
+  {                                 /* without a grid, the transpose's natural size (n - 1) s + 1 */
     PdTape   tape;
     PdTensor z, tz, w;
     PetscInt zs[4] = {1, 4, 4, 3};
@@ -426,7 +426,7 @@ static void ConvAdjointChecks(void)
 static double NaiveConv3D(PdTensor x, PdTensor w, PdTensor b, PetscInt s, PetscInt n, PetscInt o, PetscInt oz, PetscInt oy, PetscInt ox)
 {
   PetscInt cin = x->shape[1], D = x->shape[2], H = x->shape[3], W = x->shape[4];
-  double   v   = b ? b->data[o] : 0;
+  double   v = b ? b->data[o] : 0;
   for (PetscInt c = 0; c < cin; c++)
     for (PetscInt kz = 0; kz < 3; kz++)
       for (PetscInt ky = 0; ky < 3; ky++)
@@ -465,7 +465,7 @@ static void Conv3dChecks(void)
       Check(&c, bias ? 3 : 2, v, "conv3x3x3");
       if (!bias) PdTensorDestroy(&v[2]);
       PdTensor u[3] = {New(5, 2, 3, 3, 2, 3, 63), New(5, 3, 2, 3, 3, 3, 64), New(1, 2, 0, 0, 0, 0, 65)};
-      Ctx      ct = {8, 0, 0, (PetscBool)bias, s, NULL};
+      Ctx      ct   = {8, 0, 0, (PetscBool)bias, s, NULL};
       Check(&ct, bias ? 3 : 2, u, "conv3x3x3 transpose");
       if (!bias) PdTensorDestroy(&u[2]);
     }
@@ -492,9 +492,9 @@ static void ConvAddChecks(void)
           /* conv: x [2,2,grid], w [3,2,3,3(,3)]; transpose: x [2,3,grid], w [3,2,...] onto an even grid */
           xs[0] = 2, xs[1] = t ? 3 : 2, ws[0] = 3, ws[1] = 2, zs[0] = 2, zs[1] = t ? 2 : 3;
           for (int d = 2; d < nd; d++) {
-            ws[d] = 3;
-            xs[d] = t ? 3 + (d - 2) % 2 : 5 + 2 * ((d - 2) % 2);
-            zs[d] = t ? (s == 2 ? 2 * xs[d] : xs[d]) : (xs[d] - 1) / s + 1;
+            ws[d]       = 3;
+            xs[d]       = t ? 3 + (d - 2) % 2 : 5 + 2 * ((d - 2) % 2);
+            zs[d]       = t ? (s == 2 ? 2 * xs[d] : xs[d]) : (xs[d] - 1) / s + 1;
             grid[d - 2] = zs[d];
           }
           v[0] = New(nd, xs[0], xs[1], xs[2], xs[3], nd == 5 ? xs[4] : 0, 80 + s);
@@ -775,15 +775,13 @@ static void test_conv3d_direct_strided(void **state)
     {17, 17, 17},
     {3, 4, 33},
     {2, 3, 40},
-    {3, 2, 25}
-  };
+    {3, 2, 25}};
   const PetscInt ch[5][2] = {
     {1, 1},
     {1, 4},
     {2, 3},
     {4, 4},
-    {3, 5}
-  };
+    {3, 5}};
   for (int t = 0; t < 2; t++) {
     PetscInt diff[2] = {0, 0};
     for (int gi = 0; gi < 6; gi++)
@@ -801,12 +799,12 @@ static void test_conv3d_direct_strided_grad(void **state)
   PetscInt old = PdConvSetDirectMax(1000);
   {
     PdTensor v[3] = {New(5, 2, 2, 4, 6, 10, 120), New(5, 3, 2, 3, 3, 3, 121), New(1, 3, 0, 0, 0, 0, 122)};
-    Ctx      c = {7, 0, 0, PETSC_TRUE, 2, NULL};
+    Ctx      c    = {7, 0, 0, PETSC_TRUE, 2, NULL};
     Check(&c, 3, v, "direct conv3x3x3 stride 2");
   }
   {
     PdTensor v[3] = {New(5, 2, 3, 2, 3, 5, 123), New(5, 3, 2, 3, 3, 3, 124), New(5, 2, 2, 4, 6, 10, 125)};
-    Ctx      c = {14, 0, 0, PETSC_FALSE, 2, NULL};
+    Ctx      c    = {14, 0, 0, PETSC_FALSE, 2, NULL};
     Check(&c, 3, v, "direct conv3x3x3 transpose stride 2 + z");
   }
   PdConvSetDirectMax(old);
@@ -1016,7 +1014,7 @@ static void test_channel_major(void **state)
         }
         /* the channel-major op's own gradients by finite differences */
         {
-          Ctx c = {which == 0 ? 15 : 16, (PetscBool)gelu, (PetscBool)(which == 0), (PetscBool)(which == 0), 1, NULL};
+          Ctx      c = {which == 0 ? 15 : 16, (PetscBool)gelu, (PetscBool)(which == 0), (PetscBool)(which == 0), 1, NULL};
           PdTensor u[4];
           u[0] = cv[0];
           u[1] = v[1];
@@ -1037,7 +1035,7 @@ static void test_channel_major(void **state)
     PdTape   tape;
     PdTensor x, y, z, v[1];
     PetscInt xs[4] = {3, 2, 4, 5};
-    Ctx      c = {17, 0, 0, 0, 1, NULL};
+    Ctx      c     = {17, 0, 0, 0, 1, NULL};
     PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
     PDT(PdTapeInput(tape, 4, xs, &x));
     for (PetscInt i = 0; i < x->size; i++) x->data[i] = (float)i;
@@ -1126,7 +1124,25 @@ static void test_unset_grads(void **state)
 
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_graph),
-  cmocka_unit_test(test_matmul),    cmocka_unit_test(test_linear_and_channel_mix), cmocka_unit_test(test_channel_mix_fused), cmocka_unit_test(test_channel_major), cmocka_unit_test(test_unset_grads), cmocka_unit_test(test_losses),       cmocka_unit_test(test_spectral), cmocka_unit_test(test_spectral_identity),
-  cmocka_unit_test(test_spectral_errors), cmocka_unit_test(test_conv),           cmocka_unit_test(test_conv_adjoint), cmocka_unit_test(test_conv3d), cmocka_unit_test(test_conv3d_direct_rows), cmocka_unit_test(test_conv3d_direct_strided), cmocka_unit_test(test_conv3d_direct_strided_grad), cmocka_unit_test(test_conv_add), cmocka_unit_test(test_channel_mix_direct), cmocka_unit_test(test_conv_winograd_blocks), cmocka_unit_test(test_conv_errors), cmocka_unit_test(test_dense_errors),
+  cmocka_unit_test(test_matmul),
+  cmocka_unit_test(test_linear_and_channel_mix),
+  cmocka_unit_test(test_channel_mix_fused),
+  cmocka_unit_test(test_channel_major),
+  cmocka_unit_test(test_unset_grads),
+  cmocka_unit_test(test_losses),
+  cmocka_unit_test(test_spectral),
+  cmocka_unit_test(test_spectral_identity),
+  cmocka_unit_test(test_spectral_errors),
+  cmocka_unit_test(test_conv),
+  cmocka_unit_test(test_conv_adjoint),
+  cmocka_unit_test(test_conv3d),
+  cmocka_unit_test(test_conv3d_direct_rows),
+  cmocka_unit_test(test_conv3d_direct_strided),
+  cmocka_unit_test(test_conv3d_direct_strided_grad),
+  cmocka_unit_test(test_conv_add),
+  cmocka_unit_test(test_channel_mix_direct),
+  cmocka_unit_test(test_conv_winograd_blocks),
+  cmocka_unit_test(test_conv_errors),
+  cmocka_unit_test(test_dense_errors),
 };
 PDT_MAIN("engine_ops", tests)

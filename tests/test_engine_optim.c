@@ -118,7 +118,7 @@ static void test_schedules_and_clipping(void **state)
   { /* one-cycle over 20 steps, pct_start 0.3 (PyTorch's OneCycleLR, cosine): lr/25 at step 0, the
        peak at step 0.3 * 20 - 1 = 5, halfway down at 12, lr / (25 * 1e4) from the last step on;
        rising then falling */
-    const double end = 0.2 / 25 / 1e4;
+    const double end  = 0.2 / 25 / 1e4;
     double       prev = 0;
     PDT(PdOptimSetSchedule(opt, PD_SCHEDULE_ONECYCLE, 20, 1, 1.0));
     for (PetscInt s = 0; s < 25; s++) {

@@ -16,8 +16,8 @@ static void test_vtu_hexahedra(void **state)
   DM        dm;
   PetscFE   fe;
   Vec       f;
-  PetscInt  faces[3] = {2, 2, 2}, cStart, cEnd, vStart, vEnd;
-  PetscBool bc       = PETSC_FALSE;
+  PetscInt  faces[3]                                                                                  = {2, 2, 2}, cStart, cEnd, vStart, vEnd;
+  PetscBool bc                                                                                        = PETSC_FALSE;
   PetscErrorCode (*funcs[1])(PetscInt, PetscReal, const PetscReal[], PetscInt, PetscScalar *, void *) = {Linear};
   FILE  *fp;
   char   line[256];

@@ -33,7 +33,7 @@ static double MapPosition(const unsigned char px[3])
 
 static void test_fields_picture(void **state)
 {
-  double      a[12 * 9], b[12 * 9];
+  double        a[12 * 9], b[12 * 9];
   const double *f[2]      = {a, b};
   const char   *labels[2] = {"u", "error"};
   png_image     bare, pic;
@@ -58,8 +58,8 @@ static void test_fields_picture(void **state)
   for (png_uint_32 y = 0; y < pic.height; y++) {
     int runs = 0;
     for (png_uint_32 x = 0; x < pic.width;) {
-      double t0 = MapPosition(pb + 3 * (y * pic.width + x)), last = t0, t;
-      png_uint_32 x1 = x + 1;
+      double      t0 = MapPosition(pb + 3 * (y * pic.width + x)), last = t0, t;
+      png_uint_32 x1   = x + 1;
       int         mono = 1;
       if (t0 < 0) {
         x++;

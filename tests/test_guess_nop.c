@@ -93,12 +93,12 @@ static void FormGuess(Sys *s, Vec x)
    b_i / A_ii = 0 on the boundary rows */
 static void test_guess_is_prediction(void **state)
 {
-  Sys                s;
-  NOp                nop;
-  KSPGuess           guess;
-  PdDataset          in = {0}, out = {0};
-  PetscScalar      **x;
-  PetscInt           predictions;
+  Sys           s;
+  NOp           nop;
+  KSPGuess      guess;
+  PdDataset     in = {0}, out = {0};
+  PetscScalar **x;
+  PetscInt      predictions;
 
   PDT(WriteModel("guess_fno.h5", 1));
   SysCreate(&s, 0, "guess_fno.h5");
@@ -113,13 +113,13 @@ static void test_guess_is_prediction(void **state)
   }
   FormGuess(&s, s.x);
   PDT(NOpLoad(PETSC_COMM_SELF, "guess_fno.h5", &nop, NULL));
-  in.N        = 1;
-  in.in_ndim  = 4;
+  in.N           = 1;
+  in.in_ndim     = 4;
   in.in_shape[0] = 1;
   in.in_shape[1] = 1;
   in.in_shape[2] = GN;
   in.in_shape[3] = GN;
-  in.in_size  = GN * GN;
+  in.in_size     = GN * GN;
   PDT(PetscMalloc1(GN * GN, &in.inputs));
   for (PetscInt k = 0; k < GN * GN; k++) in.inputs[k] = (float)s.coef[k];
   PDT(NOpPredict(nop, &in, 1, &out));

@@ -84,16 +84,16 @@ static PetscErrorCode PerturbedModel(PdRng *rng, PetscBool correction, NOp *m)
    trivial (perturbed heads), of either parameterisation. */
 static void FactorAndLoss(PetscBool correction)
 {
-  PdFamily    fam;
-  Mat         A = NULL;
-  PdICGraph   g;
-  NOp         m;
-  PdICFactor  f;
-  PdParams    p;
-  PdTape      tape;
-  PdTensor    l;
-  float      *data, *grad;
-  PetscInt    n, np, nnz, P = 2;
+  PdFamily     fam;
+  Mat          A = NULL;
+  PdICGraph    g;
+  NOp          m;
+  PdICFactor   f;
+  PdParams     p;
+  PdTape       tape;
+  PdTensor     l;
+  float       *data, *grad;
+  PetscInt     n, np, nnz, P = 2;
   PetscScalar *x, *y, *z, *b, *xx;
   Vec          bv, xv;
   KSP          ksp;
@@ -590,12 +590,12 @@ static void test_trial_every(void **state)
 /* No model, a missing file, a file of another kind, a matrix that is not SPD */
 static void test_errors(void **state)
 {
-  PdFamily    fam;
-  Mat         A = NULL, B;
-  Vec         b;
-  PetscInt    its;
-  NOp         m;
-  PdICGraph   g;
+  PdFamily  fam;
+  Mat       A = NULL, B;
+  Vec       b;
+  PetscInt  its;
+  NOp       m;
+  PdICGraph g;
 
   PDT(PdFamilyCreate(9, 0, &fam));
   PDT(PdFamilyOperator(&fam, 0, &A));

@@ -274,10 +274,10 @@ static PetscErrorCode Iterations(Mat A, const char *file, const char *levels, Pe
    differs or is out of range, and a file written before patterns existed (tests/data/learned_ic_v0.h5) is ICC(0)'s */
 static void test_pattern_in_model_file(void **state)
 {
-  NOp       model, back;
-  Mat       A;
-  PetscInt  levels, ordering, its_icc, its_ic1;
-  char      old[PETSC_MAX_PATH_LEN];
+  NOp      model, back;
+  Mat      A;
+  PetscInt levels, ordering, its_icc, its_ic1;
+  char     old[PETSC_MAX_PATH_LEN];
 
   (void)state;
   PDT(Model(1, PD_IC_ORDERING_LINES, &model));

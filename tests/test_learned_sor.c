@@ -115,12 +115,12 @@ static PetscErrorCode ViewString(PC pc, char view[], size_t len)
 /* (1) a grid of one omega is plain SSOR with that omega: same iterations, same solution */
 static void test_single_omega_is_ssor(void **state)
 {
-  const PetscInt  n        = 65;
-  const char     *omegas[] = {"1.0", "1.5", "1.8"};
-  DM              da;
-  Mat             A;
-  Vec             b, x, y;
-  PetscReal       d, nrm;
+  const PetscInt n        = 65;
+  const char    *omegas[] = {"1.0", "1.5", "1.8"};
+  DM             da;
+  Mat            A;
+  Vec            b, x, y;
+  PetscReal      d, nrm;
   PDT(PdMeshCreateDA(PETSC_COMM_SELF, 2, n, &da));
   PDT(DarcySystem(da, n, 0, &A));
   PDT(DMCreateGlobalVector(da, &b));
@@ -405,11 +405,11 @@ static void test_state_file_continues_sequence(void **state)
 static void test_bad_options(void **state)
 {
   const char *bad[][2] = {
-    {"-bad_pc_learned_sor_omega_min",      "0"  },
-    {"-bad_pc_learned_sor_omega_min",      "-1" },
-    {"-bad_pc_learned_sor_omega_max",      "2"  },
-    {"-bad_pc_learned_sor_omega_count",    "0"  },
-    {"-bad_pc_learned_sor_context_degree", "-1" },
+    {"-bad_pc_learned_sor_omega_min", "0"},
+    {"-bad_pc_learned_sor_omega_min", "-1"},
+    {"-bad_pc_learned_sor_omega_max", "2"},
+    {"-bad_pc_learned_sor_omega_count", "0"},
+    {"-bad_pc_learned_sor_context_degree", "-1"},
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     KSP            ksp;
@@ -480,7 +480,7 @@ static void test_pretrain_and_model(void **state)
   PDT(PCSetType(pc, "learned_sor"));
   PDT(PCLearnedSORPretrain(pc, nc, ctx, its));
   for (int i = 0; i < 2; i++) {
-    const PetscReal c = i ? 0.8 : 0.1;
+    const PetscReal c    = i ? 0.8 : 0.1;
     PetscInt        best = 0;
     PDT(PCLearnedSORSetContext(pc, c));
     PDT(ViewString(pc, view, sizeof(view)));

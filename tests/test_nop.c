@@ -237,14 +237,14 @@ static void CheckModelGradient(NOp nop, PdTensor xs, PetscInt outsize, const cha
   PDT(PetscArraycpy(g0, g, n));
   for (PetscInt i = 0; i < n; i += PetscMax(1, n / 80)) {
     float  x0 = d[i];
-    double h = 1e-2, lp, lm;
-    d[i] = x0 + (float)h;
-    lp   = Loss(nop, tape, xs, w, PETSC_FALSE);
-    d[i] = x0 - (float)h;
-    lm   = Loss(nop, tape, xs, w, PETSC_FALSE);
-    d[i] = x0;
-    maxdiff = PetscMax(maxdiff, fabs((lp - lm) / (2 * h) - g0[i]));
-    maxg    = PetscMax(maxg, fabs(g0[i]));
+    double h  = 1e-2, lp, lm;
+    d[i]      = x0 + (float)h;
+    lp        = Loss(nop, tape, xs, w, PETSC_FALSE);
+    d[i]      = x0 - (float)h;
+    lm        = Loss(nop, tape, xs, w, PETSC_FALSE);
+    d[i]      = x0;
+    maxdiff   = PetscMax(maxdiff, fabs((lp - lm) / (2 * h) - g0[i]));
+    maxg      = PetscMax(maxg, fabs(g0[i]));
   }
   if (maxdiff > 5e-3 * (maxg + 1e-3)) fail_msg("%s: parameter gradient off by %g (largest %g)", what, maxdiff, maxg);
   PDT(PetscFree2(w, g0));
@@ -453,7 +453,7 @@ static void test_mgno(void **state)
 static void test_normalization(void **state)
 {
   PetscInt in[2] = {2, 8}, out[2] = {1, 8}, xs[3] = {2, 2, 8};
-  NOp      a = MakeModel(NOPFNO, 2, in, out, "-fno_width", "3", "-fno_modes", "2"), b;
+  NOp      a     = MakeModel(NOPFNO, 2, in, out, "-fno_width", "3", "-fno_modes", "2"), b;
   double   im[2] = {1.5, -2}, is[2] = {2, 0.5}, om[1] = {3}, os[1] = {0.25};
   PdTape   tape;
   PdTensor x, xn, ya, yb;
@@ -489,11 +489,11 @@ static void test_predict_nonfinite(void **state)
   PdDataset ds, pred;
   PDT(PetscMemzero(&ds, sizeof(ds)));
   for (int i = 0; i < 32; i++) x[i] = 1e3f * (float)(1 + i % 5);
-  ds.N        = 2;
-  ds.in_ndim  = 3;
+  ds.N           = 2;
+  ds.in_ndim     = 3;
   ds.in_shape[0] = 2, ds.in_shape[1] = 2, ds.in_shape[2] = 8;
-  ds.in_size  = 16;
-  ds.inputs   = x;
+  ds.in_size = 16;
+  ds.inputs  = x;
   PDT(NOpPredict(a, &ds, 2, &pred)); /* finite as it is */
   PDT(PetscFree(pred.outputs));
   PDT(NOpSetNormalization(a, im, is, om, os));
@@ -533,7 +533,7 @@ static void test_mgno_linear(void **state)
   for (PetscInt i = 0; i < 81; i++) xc[i] = 0.7f * x1[i] - 1.3f * x2[i];
   PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
   for (int linear = 1; linear >= 0; linear--) {
-    NOp    m, l;
+    NOp m, l;
     if (linear) PDT(PetscOptionsSetValue(NULL, "-mgno_post_smoothing", "true")); /* V(1,1) cycles */
     m = MakeModel(NOPMGNO, 3, in, out, "-mgno_width", "2", "-mgno_linear", linear ? "true" : "false");
     PDT(PetscOptionsClearValue(NULL, "-mgno_post_smoothing"));

@@ -56,7 +56,7 @@ static void test_taylor_green_unit_euler(void **state)
    it when either is 11. */
 static void test_dealias_mask(void **state)
 {
-  const PetscInt N = 32;
+  const PetscInt N          = 32;
   const int      cases[][3] = {{3, 5, 1}, {10, 9, 1}, {9, 10, 1}, {11, 3, 0}, {3, 11, 0}, {12, 13, 0}};
   double        *w, *adv;
   PdNS           ns;
@@ -202,9 +202,9 @@ static void test_cfl_stop(void **state)
 /* a data-mode problem built by its setters: 2 samples in memory, each its stream's; bad times refused */
 static void test_dataset(void **state)
 {
-  PdProblem p;
-  PdDataset ds;
-  PdDict    r;
+  PdProblem  p;
+  PdDataset  ds;
+  PdDict     r;
   PetscInt64 n;
 
   PDT(PdProblemCreate(PETSC_COMM_SELF, &p));
@@ -263,6 +263,13 @@ static void test_dataset(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_taylor_green), cmocka_unit_test(test_taylor_green_unit_euler), cmocka_unit_test(test_dealias_mask), cmocka_unit_test(test_inviscid_invariants), cmocka_unit_test(test_random_field_variance), cmocka_unit_test(test_random_field_spectrum), cmocka_unit_test(test_cfl_stop), cmocka_unit_test(test_dataset),
+  cmocka_unit_test(test_taylor_green),
+  cmocka_unit_test(test_taylor_green_unit_euler),
+  cmocka_unit_test(test_dealias_mask),
+  cmocka_unit_test(test_inviscid_invariants),
+  cmocka_unit_test(test_random_field_variance),
+  cmocka_unit_test(test_random_field_spectrum),
+  cmocka_unit_test(test_cfl_stop),
+  cmocka_unit_test(test_dataset),
 };
 PDT_MAIN("ns_periodic", tests)

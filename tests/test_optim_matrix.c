@@ -198,9 +198,9 @@ static void test_one_step_closed_form(void **state)
       for (int nest = 0; nest < 2; nest++) {
         const PetscBool pg = (PetscBool)(type == 1), rms = (PetscBool)(type == 2);
         Model           m;
-        PdOptim o;
-        float   w0[12], k0[24], b0[3], v0[4];
-        double  nu = 0, nv = 0, gk2 = 0;
+        PdOptim         o;
+        float           w0[12], k0[24], b0[3], v0[4];
+        double          nu = 0, nv = 0, gk2 = 0;
         MakeModel(&m);
         PDT(PdOptimCreate(m.params, &o));
         PDT(PdOptimSetType(o, pg ? PD_OPTIM_POLARGRAD : PD_OPTIM_MUON));
@@ -227,7 +227,8 @@ static void test_one_step_closed_form(void **state)
         PDT(PdOptimStep(o, NULL));
         { /* w [4, 3]: rank 1, s = |u||v|, shape scale sqrt(max(1, 4/3)), rms scale 0.2 sqrt(4) */
           const double s = sqrt(nu * nv), f = nest ? (1 - beta) * (1 + beta) : (1 - beta), pw = PolyIter(QUINTIC, 5, s / (s + 1e-7 / f));
-          const double scale = pg ? pw * f * s : rms ? 0.2 * sqrt(4.0) : sqrt(4.0 / 3.0);
+          const double scale = pg ? pw * f * s : rms ? 0.2 * sqrt(4.0)
+                                                     : sqrt(4.0 / 3.0);
           for (int i = 0; i < 4; i++)
             for (int j = 0; j < 3; j++) PDT_CLOSE(m.w->data[i * 3 + j], w0[i * 3 + j] * (1 - lr * wd) - lr * scale * pw * u[i] * vv[j] / s, 2e-6);
         }
@@ -237,7 +238,8 @@ static void test_one_step_closed_form(void **state)
           for (int e = 0; e < 12; e++) s2 += (double)m.k->grad[md * 12 + e] * m.k->grad[md * 12 + e];
           gk2 = sqrt(s2); /* |G|_F = s for rank 1 */
           for (int e = 0; e < 12; e++) {
-            const double scale = pg ? pk * f * gk2 : rms ? 0.2 * sqrt(6.0) : sqrt(1.5);
+            const double scale = pg ? pk * f * gk2 : rms ? 0.2 * sqrt(6.0)
+                                                         : sqrt(1.5);
             PDT_CLOSE(m.k->data[md * 12 + e], k0[md * 12 + e] * (1 - lr * wd) - lr * scale * pk * m.k->grad[md * 12 + e] / gk2, 2e-5);
           }
         }

@@ -89,7 +89,7 @@ static void test_reference_code_rhs(void **state)
   PDT(PdPinnExactSolution(p, n, x, u, lap));
   PDT(PdPinnExactSolution(q, n, x, ut, lapt));
   for (PetscInt k = 0; k < n; k++) {
-    const float *xk = x + k * d;
+    const float *xk   = x + k * d;
     double       D[7] = {0}, s = 0, u1 = 1, ff = 0;
     for (PetscInt j = 0; j < d; j++) u1 -= (double)xk[j] * xk[j];
     for (PetscInt i = 0; i + 2 < d; i++) {
@@ -129,7 +129,7 @@ static void test_ball_sampling(void **state)
     m0 += x[k * d] / n;
     m02 += (double)x[k * d] * x[k * d] / n;
   }
-  PDT_CLOSE(mr, 0.5, 0.015);       /* E r = 1/2 */
+  PDT_CLOSE(mr, 0.5, 0.015);        /* E r = 1/2 */
   PDT_CLOSE(mr2, 1.0 / 3.0, 0.015); /* E r^2 = 1/3 */
   PDT_CLOSE(m0, 0.0, 0.01);
   PDT_CLOSE(m02, 1.0 / (3.0 * d), 0.002); /* isotropic: E x_1^2 = E r^2 / d */
@@ -260,7 +260,6 @@ static void test_train_and_checkpoint(void **state)
   PDT(PdPinnDestroy(&q));
   remove("pinn_test.h5");
 }
-
 
 /* -pinn_problem_seed draws the coefficients alone: seed 3 with problem seed 1 solves seed 1's problem
    (the same c_i, bit for bit) with seed 3's network (other initial outputs); the checkpoint keeps

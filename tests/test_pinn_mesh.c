@@ -36,12 +36,12 @@ static const char *LShape(void)
    on its 8 edges (perimeter 8) in proportion to their lengths. Bounds: 4 standard errors. */
 static void test_sampling_lshape(void **state)
 {
-  const char *opts[][2] = {{"-domain", "mesh"}, {"-mesh", LShape()}, {"-dm_refine", "1"}, {"-mlp_width", "4"}};
+  const char    *opts[][2] = {{"-domain", "mesh"}, {"-mesh", LShape()}, {"-dm_refine", "1"}, {"-mlp_width", "4"}};
   const PetscInt n = 30000, nb = 16000;
-  PdPinnMesh  p;
-  PdRng       rng;
-  float      *x, *xb;
-  double      frac[3] = {0, 0, 0}, mean[3][2] = {{0, 0}, {0, 0}, {0, 0}}, left = 0, inner = 0;
+  PdPinnMesh     p;
+  PdRng          rng;
+  float         *x, *xb;
+  double         frac[3] = {0, 0, 0}, mean[3][2] = {{0, 0}, {0, 0}, {0, 0}}, left = 0, inner = 0;
 
   SetOptions(opts, sizeof(opts) / sizeof(opts[0]));
   PDT(PdPinnMeshCreate(PETSC_COMM_WORLD, &p));
@@ -67,11 +67,11 @@ static void test_sampling_lshape(void **state)
     PDT_CLOSE(mean[q][1] / (frac[q] * n), cy[q], 4 * se);
   }
   for (PetscInt k = 0; k < nb; k++) {
-    double X = xb[2 * k], Y = xb[2 * k + 1], e = 1e-6;
+    double    X = xb[2 * k], Y = xb[2 * k + 1], e = 1e-6;
     PetscBool on = (PetscBool)(fabs(fabs(X) - 1) < e || fabs(fabs(Y) - 1) < e || (fabs(X) < e && Y <= e) || (fabs(Y) < e && X >= -e));
     if (!on) fail_msg("boundary point (%g, %g) is not on the boundary", X, Y);
-    if (fabs(X + 1) < e) left += 1.0 / nb;                /* the edge x = -1, length 2 */
-    if (fabs(X) < e && Y < -e) inner += 1.0 / nb;         /* the re-entrant edge x = 0, y < 0, length 1 */
+    if (fabs(X + 1) < e) left += 1.0 / nb;        /* the edge x = -1, length 2 */
+    if (fabs(X) < e && Y < -e) inner += 1.0 / nb; /* the re-entrant edge x = 0, y < 0, length 1 */
   }
   PDT_CLOSE(left, 0.25, 4 * sqrt(0.25 * 0.75 / nb));
   PDT_CLOSE(inner, 0.125, 4 * sqrt(0.125 * 0.875 / nb));
@@ -85,7 +85,7 @@ static void test_sampling_lshape(void **state)
    per halving of h (second order), which a wrong sign of the reaction term would destroy */
 static void test_fem_helmholtz_order(void **state)
 {
-  const PdScalarProblem pb = {PD_MMS_NONE, PETSC_TRUE, 1.0, 1.0, 4.0};
+  const PdScalarProblem pb    = {PD_MMS_NONE, PETSC_TRUE, 1.0, 1.0, 4.0};
   const PetscReal       lo[2] = {-1, -1}, up[2] = {1, 1};
   const char           *faces[3] = {"16,16", "32,32", "64,64"};
   PetscReal             err[3];
@@ -115,13 +115,13 @@ static void test_fem_helmholtz_order(void **state)
    against PETSc's DMComputeL2Diff (the FE's own, lower-degree quadrature) */
 static void test_evaluate_integrals(void **state)
 {
-  const char *opts[][2] = {{"-domain", "mesh"}, {"-pde", "helmholtz"}, {"-dm_plex_box_faces", "24,24"}, {"-iters", "300"}, {"-quiet", NULL}, {"-ksp_rtol", "1e-12"}};
-  const PetscInt n = 400000;
-  PdPinnMesh     p;
-  PdDict         r;
-  PdRng          rng;
-  float         *x, *u;
-  double         num = 0, den = 0, rel, efem, epetsc;
+  const char           *opts[][2] = {{"-domain", "mesh"}, {"-pde", "helmholtz"}, {"-dm_plex_box_faces", "24,24"}, {"-iters", "300"}, {"-quiet", NULL}, {"-ksp_rtol", "1e-12"}};
+  const PetscInt        n         = 400000;
+  PdPinnMesh            p;
+  PdDict                r;
+  PdRng                 rng;
+  float                *x, *u;
+  double                num = 0, den = 0, rel, efem, epetsc;
   const PdScalarProblem pb = {PD_MMS_NONE, PETSC_TRUE, 1.0, 1.0, 4.0};
 
   TrainAndReport(opts, sizeof(opts) / sizeof(opts[0]), &p, &r);

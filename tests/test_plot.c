@@ -90,14 +90,14 @@ static void test_logy_skips(void **state)
 /* the file: PNG signature, IHDR 640x400, and the pixels of PdPlotRender */
 static void test_png_file(void **state)
 {
-  double         x[5] = {1, 2, 3, 4, 5}, a[5] = {1, 0.5, 0.2, 0.1, 0.05}, b[5] = {1.2, 0.7, NAN, 0.2, 0.15};
-  const double  *y[2]     = {a, b};
-  const char    *names[2] = {"train", "test"};
-  unsigned char  head[24], *rgb;
+  double              x[5] = {1, 2, 3, 4, 5}, a[5] = {1, 0.5, 0.2, 0.1, 0.05}, b[5] = {1.2, 0.7, NAN, 0.2, 0.15};
+  const double       *y[2]     = {a, b};
+  const char         *names[2] = {"train", "test"};
+  unsigned char       head[24], *rgb;
   const unsigned char sig[8] = {137, 80, 78, 71, 13, 10, 26, 10};
-  FILE          *fp;
-  png_image      img;
-  png_bytep      buf;
+  FILE               *fp;
+  png_image           img;
+  png_bytep           buf;
 
   remove("plot_curves.png");
   PDT(PdPNGWriteCurves(PETSC_COMM_WORLD, "plot_curves.png", "curves", "epoch", 5, 2, x, y, names, PETSC_TRUE));

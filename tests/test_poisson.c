@@ -64,8 +64,8 @@ static PetscReal SolveFEM(const char *mesh, int refine)
 
 static void test_fem_convergence(void **state)
 {
-  PetscReal e[3];
-  char      mesh[PETSC_MAX_PATH_LEN];
+  PetscReal   e[3];
+  char        mesh[PETSC_MAX_PATH_LEN];
   const char *src = getenv("PDEOP_SOURCE_DIR");
   SetOpt("-ksp_rtol", "1e-12");
   for (int k = 0; k < 3; k++) e[k] = SolveFEM(NULL, k + 1);
@@ -118,11 +118,11 @@ static void test_fd_operator_spd(void **state)
 
 static void test_png(void **state)
 {
-  double  a[70], b[70];
+  double        a[70], b[70];
   const double *f[2] = {a, b};
-  FILE   *fp;
-  png_structp png;
-  png_infop   info;
+  FILE         *fp;
+  png_structp   png;
+  png_infop     info;
   for (int i = 0; i < 70; i++) {
     a[i] = i;
     b[i] = -i;

@@ -34,7 +34,7 @@ static PdDict Report(PdProblem p)
 
 static void test_registry(void **state)
 {
-  const char        *want[] = { PDPROBLEMPOISSON, PDPROBLEMDARCY, PDPROBLEMCAVITY, PDPROBLEMNSPERIODIC, PDPROBLEMSYSTEM, PDPROBLEMANTIDERIV };
+  const char        *want[] = {PDPROBLEMPOISSON, PDPROBLEMDARCY, PDPROBLEMCAVITY, PDPROBLEMNSPERIODIC, PDPROBLEMSYSTEM, PDPROBLEMANTIDERIV};
   PetscInt           n;
   const char *const *names, *const *usages;
   PdProblem     p;
@@ -69,7 +69,7 @@ static void test_registry(void **state)
    error listing them, the cavity's family is 2D, a duplicate with the same seed makes the same systems */
 static void test_families(void **state)
 {
-  const char *types[] = { PDPROBLEMPOISSON, PDPROBLEMDARCY, PDPROBLEMCAVITY, PDPROBLEMNSPERIODIC, PDPROBLEMSYSTEM, PDPROBLEMANTIDERIV, "heat" };
+  const char *types[] = {PDPROBLEMPOISSON, PDPROBLEMDARCY, PDPROBLEMCAVITY, PDPROBLEMNSPERIODIC, PDPROBLEMSYSTEM, PDPROBLEMANTIDERIV, "heat"};
   char        list[128], desc[64];
   PdFamily    f, g;
   Mat         A = NULL, B = NULL;
@@ -132,7 +132,7 @@ static PetscReal PoissonError(PetscInt n)
   PDT(DMSetUp(da));
   p = NewProblem(PDPROBLEMPOISSON);
   PDT(PdProblemSetOptionsPrefix(p, "tp_")); /* -tp_ksp_rtol reaches the KSP */
-  {                                          /* a DMDA with 2 fields per node is refused at once */
+  {                                         /* a DMDA with 2 fields per node is refused at once */
     DM da2;
     PDT(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, n, n, 1, 1, 2, 1, NULL, NULL, &da2));
     PDT(DMSetUp(da2));
@@ -326,7 +326,7 @@ static void test_ns_periodic(void **state)
    turns the pdeop program's check on (PdOptionsSetCheckUnused), as the pdeop program does */
 static void test_host_options(void **state)
 {
-  const char *opts[][2] = { { "-tn_ns_n", "8" }, { "-tn_dt", "1e-3" }, { "-tn_T", "2e-3" }, { "-my_app_flag", "1" } };
+  const char *opts[][2] = {{"-tn_ns_n", "8"}, {"-tn_dt", "1e-3"}, {"-tn_T", "2e-3"}, {"-my_app_flag", "1"}};
   PdProblem   p;
 
   PDT_SET_OPTIONS(opts);

@@ -22,7 +22,7 @@ static PetscErrorCode DarcyData(PetscInt N, PetscInt ntest, PdDataset *ds, PdDat
   PetscCall(PdDatasetGenerate(p, N, ds, NULL));
   PetscCall(PdProblemDestroy(&p));
   if (test) {
-    *test = *ds;
+    *test   = *ds;
     test->N = test->in_shape[0] = test->out_shape[0] = ntest;
     test->inputs += (size_t)(N - ntest) * ds->in_size;
     test->outputs += (size_t)(N - ntest) * ds->out_size;
@@ -222,7 +222,7 @@ static void test_bad_inputs(void **state)
     PDT(PetscMalloc1(ds.N * ds.in_size, &in));
     PDT(PetscArraycpy(in, saved, ds.N * ds.in_size));
     in[ds.in_size + 7] = 0;
-    ds.inputs = in;
+    ds.inputs          = in;
     PDT(PdTrainerCreate(nop, &tr));
     PDT(PdTrainerSetLoss(tr, PD_LOSS_RESIDUAL));
     PDT(PdTrainerSetData(tr, &ds, NULL));
@@ -242,11 +242,11 @@ static void test_bad_inputs(void **state)
 static void test_nonlinear_pcs(void **state)
 {
   const char *bad[][4] = {
-    {"eisenstat", "",                             "",      "inside a KSP's pre-solve"      },
-    {"hypre",     "",                             "",      "returns zero for its transpose"},
-    {"ksp",       "",                             "",      "not a linear operator"         },
-    {"mg",        "-residual_mg_levels_ksp_type", "gmres", "a Krylov method"               },
-    {"mg",        "-residual_pc_mg_levels",       "0",     "must be at least 1"            },
+    {"eisenstat", "", "", "inside a KSP's pre-solve"},
+    {"hypre", "", "", "returns zero for its transpose"},
+    {"ksp", "", "", "not a linear operator"},
+    {"mg", "-residual_mg_levels_ksp_type", "gmres", "a Krylov method"},
+    {"mg", "-residual_pc_mg_levels", "0", "must be at least 1"},
   };
   PdDataset ds;
   NOp       nop;

@@ -159,11 +159,11 @@ static void test_rollout_one_is_ordinary(void **state)
 /* a checkpoint keeps rollout and t_in: the loaded model rolls out to the same errors */
 static void test_rollout_checkpoint(void **state)
 {
-  PdDataset ds;
-  NOp       nop, back;
-  PdTrainer tr, tb;
-  PetscInt  K, epoch, steps = 4;
-  double    e0, e1, s0[4], s1[4], c0, c1;
+  PdDataset       ds;
+  NOp             nop, back;
+  PdTrainer       tr, tb;
+  PetscInt        K, epoch, steps = 4;
+  double          e0, e1, s0[4], s1[4], c0, c1;
   const PetscInt *in_s, *out_s;
 
   PDT(SeriesData(4, 3, steps, PETSC_TRUE, &ds));

@@ -64,7 +64,7 @@ static PetscErrorCode BuildBinary(void *vctx, PdTape tape, PdTensor v[], PdTenso
    rounding error ~ 1e-7/h ~ 1e-5, so 2e-3 is a tight bound; a wrong derivative is off by O(1). */
 static void test_unary_gradients(void **state)
 {
-  const char *names[] = {"tanh", "sin", "cos", "exp", "gelu", "relu", "softplus", "square", "scale", "add_scalar", "sum", "mean"};
+  const char *names[]  = {"tanh", "sin", "cos", "exp", "gelu", "relu", "softplus", "square", "scale", "add_scalar", "sum", "mean"};
   PetscInt    shape[3] = {2, 3, 5};
   PdTensor    x;
   PetscReal   err;
@@ -104,9 +104,9 @@ static void test_reduce_and_layout_gradients(void **state)
 static void test_binary_gradients_broadcast(void **state)
 {
   /* a is [2,3,4]; b is the same shape, its trailing [3,4], [4], or one element, in either order */
-  PetscInt  sa[3] = {2, 3, 4};
+  PetscInt  sa[3]     = {2, 3, 4};
   PetscInt  sbs[4][3] = {{2, 3, 4}, {3, 4, 0}, {4, 0, 0}, {1, 0, 0}};
-  int       nbs[4] = {3, 2, 1, 1};
+  int       nbs[4]    = {3, 2, 1, 1};
   PetscReal err;
   for (int which = 0; which < 4; which++) {
     for (int k = 0; k < 4; k++) {
@@ -135,8 +135,10 @@ static void test_concat_gradients(void **state)
   for (int d = 0; d < 3; d++) {
     PdTensor v[2];
     Ctx      c = {4, d, 0, 0};
-    sb[0] = 2; sb[1] = 3; sb[2] = 4;
-    sb[d] = 2;
+    sb[0]      = 2;
+    sb[1]      = 3;
+    sb[2]      = 4;
+    sb[d]      = 2;
     PDT(PdTensorCreate(3, sa, PETSC_FALSE, &v[0]));
     PDT(PdTensorCreate(3, sb, PETSC_FALSE, &v[1]));
     FillRandom(v[0], 1, -1, 1);
@@ -257,7 +259,14 @@ static void test_no_tape_error(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_unary_gradients),        cmocka_unit_test(test_reduce_and_layout_gradients), cmocka_unit_test(test_binary_gradients_broadcast), cmocka_unit_test(test_concat_gradients), cmocka_unit_test(test_forward_values),
-  cmocka_unit_test(test_shape_errors),           cmocka_unit_test(test_parameter_accumulation),      cmocka_unit_test(test_arena_reuse),                cmocka_unit_test(test_no_tape_error),
+  cmocka_unit_test(test_unary_gradients),
+  cmocka_unit_test(test_reduce_and_layout_gradients),
+  cmocka_unit_test(test_binary_gradients_broadcast),
+  cmocka_unit_test(test_concat_gradients),
+  cmocka_unit_test(test_forward_values),
+  cmocka_unit_test(test_shape_errors),
+  cmocka_unit_test(test_parameter_accumulation),
+  cmocka_unit_test(test_arena_reuse),
+  cmocka_unit_test(test_no_tape_error),
 };
 PDT_MAIN("tensor", tests)

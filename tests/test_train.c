@@ -5,11 +5,11 @@
 
 /* N samples x in [-1,1]^3, y = A x + c with fixed A, c */
 static const float A[2][3] = {{0.5f, -1.0f, 2.0f}, {1.5f, 0.25f, -0.75f}}, C[2] = {0.1f, -0.2f};
-static void LinearData(PetscInt N, PdDataset *ds)
+static void        LinearData(PetscInt N, PdDataset *ds)
 {
   PdRng rng;
   memset(ds, 0, sizeof(*ds));
-  ds->N = N;
+  ds->N       = N;
   ds->in_ndim = ds->out_ndim = 2;
   ds->in_shape[0] = ds->out_shape[0] = N;
   ds->in_shape[1] = ds->in_size = 3;

@@ -232,8 +232,8 @@ static void test_dcdm_objective(void **state)
 /* the registry: the built-in types, and an unknown one named in the error */
 static void test_registry(void **state)
 {
-  const char *types[] = {PDOBJECTIVESUPERVISED, PDOBJECTIVEROLLOUT, PDOBJECTIVEPINNBALL, PDOBJECTIVEPINNMESH, PDOBJECTIVELEARNEDIC, PDOBJECTIVEDCDM};
-  PdObjective obj;
+  const char     *types[] = {PDOBJECTIVESUPERVISED, PDOBJECTIVEROLLOUT, PDOBJECTIVEPINNBALL, PDOBJECTIVEPINNMESH, PDOBJECTIVELEARNEDIC, PDOBJECTIVEDCDM};
+  PdObjective     obj;
   PdObjectiveType t;
 
   for (int k = 0; k < 6; k++) {

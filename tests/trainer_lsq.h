@@ -10,10 +10,10 @@
 static const float A_TRUE[DIM] = {0.75f, -1.25f, 2.0f};
 
 typedef struct {
-  float   *x, *y;  /* [NPTS, DIM], [NPTS] */
-  PdTensor w;      /* [DIM, 1]; lsq2: h [4, 1] */
-  PdTensor W;      /* lsq2: [DIM, 4], else NULL */
-  PetscInt nan_from; /* epochs from which the loss is NaN (-1: never) */
+  float   *x, *y;     /* [NPTS, DIM], [NPTS] */
+  PdTensor w;         /* [DIM, 1]; lsq2: h [4, 1] */
+  PdTensor W;         /* lsq2: [DIM, 4], else NULL */
+  PetscInt nan_from;  /* epochs from which the loss is NaN (-1: never) */
   PetscInt grow_from; /* epochs from which the loss is scaled by 1e3 more each epoch (-1: never) */
 } LSQ;
 
@@ -84,7 +84,7 @@ static inline PetscErrorCode CreateLSQ(PdObjective obj, PetscBool deep)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&q));
-  q->nan_from = -1;
+  q->nan_from  = -1;
   q->grow_from = -1;
   PetscCall(PetscMalloc2(NPTS * DIM, &q->x, NPTS, &q->y));
   PetscCall(PdRngSeed(&rng, 3, 0));
@@ -101,12 +101,12 @@ static inline PetscErrorCode CreateLSQ(PdObjective obj, PetscBool deep)
     PetscCall(PdParamsAdd(obj->params, "h", 2, sh, PD_INIT_UNIFORM, 0.5f, &q->w));
   } else PetscCall(PdParamsAdd(obj->params, "w", 2, sw, PD_INIT_ZERO, 0, &q->w));
   PetscCall(PdParamsSetUp(obj->params, &rng));
-  obj->data          = q;
-  obj->seed          = 11;
-  obj->ops->items    = Items_LSQ;
-  obj->ops->loss     = Loss_LSQ;
-  obj->ops->save     = Save_LSQ;
-  obj->ops->destroy  = Destroy_LSQ;
+  obj->data         = q;
+  obj->seed         = 11;
+  obj->ops->items   = Items_LSQ;
+  obj->ops->loss    = Loss_LSQ;
+  obj->ops->save    = Save_LSQ;
+  obj->ops->destroy = Destroy_LSQ;
   PetscCall(PetscStrncpy(obj->title, "least squares", sizeof(obj->title)));
   PetscFunctionReturn(0);
 }
@@ -143,8 +143,8 @@ static inline PetscErrorCode AdamTrainer(PdObjective obj, PetscInt epochs, Petsc
 /* a trainer of a new objective of the type (lsq, lsq2) with the optimizer at lr 0.05, batches of 8, on comm */
 static inline PetscErrorCode NewTrainerOf(MPI_Comm comm, PetscInt epochs, const char *type, PdOptimType optim, PdTrainer *t)
 {
-  PdObjective obj;
-  PdOptim     opt;
+  PdObjective      obj;
+  PdOptim          opt;
   static PetscBool registered = PETSC_FALSE;
 
   PetscFunctionBegin;

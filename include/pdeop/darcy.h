@@ -11,7 +11,8 @@
 #define PD_DARCY_A_HIGH 12.0
 #define PD_DARCY_A_LOW  3.0
 
-typedef enum { PD_FACE_HARMONIC, PD_FACE_ARITHMETIC } PdFaceAverage;
+typedef enum { PD_FACE_HARMONIC,
+               PD_FACE_ARITHMETIC } PdFaceAverage;
 PETSC_EXTERN const char *const PdFaceAverages[];
 
 /* a: node values on the whole M x N grid (a[j*M + i]), on every rank. Symmetric positive definite:

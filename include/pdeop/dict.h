@@ -3,7 +3,10 @@
 #pragma once
 #include <petscsys.h>
 
-typedef enum { PD_DICT_STRING, PD_DICT_INT, PD_DICT_REAL, PD_DICT_BOOL } PdDictType;
+typedef enum { PD_DICT_STRING,
+               PD_DICT_INT,
+               PD_DICT_REAL,
+               PD_DICT_BOOL } PdDictType;
 typedef struct _n_PdDict *PdDict;
 
 PETSC_EXTERN PetscErrorCode PdDictCreate(PdDict *);

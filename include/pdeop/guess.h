@@ -13,11 +13,15 @@
 /* Where the model's input comes from: auto (the field given by KSPGuessNOpSetInput, else the Vec
    composed on the operator, else the diagonal), diagonal (A_ii h^2 / 4 with h = 1/(M-1): the
    coefficient of a 5-point diffusion operator), rhs (the right-hand side b). */
-typedef enum { KSPGUESSNOP_INPUT_AUTO, KSPGUESSNOP_INPUT_DIAGONAL, KSPGUESSNOP_INPUT_RHS } KSPGuessNOpInputType;
+typedef enum { KSPGUESSNOP_INPUT_AUTO,
+               KSPGUESSNOP_INPUT_DIAGONAL,
+               KSPGUESSNOP_INPUT_RHS } KSPGuessNOpInputType;
 PETSC_EXTERN const char *const KSPGuessNOpInputTypes[];
 /* How the prediction g is scaled before it becomes the guess alpha g: none (alpha = 1), energy
    (alpha = (g,b)/(g,Ag): the least A-norm error, for SPD A), residual (alpha = (Ag,b)/(Ag,Ag)). */
-typedef enum { KSPGUESSNOP_SCALE_NONE, KSPGUESSNOP_SCALE_ENERGY, KSPGUESSNOP_SCALE_RESIDUAL } KSPGuessNOpScaleType;
+typedef enum { KSPGUESSNOP_SCALE_NONE,
+               KSPGUESSNOP_SCALE_ENERGY,
+               KSPGUESSNOP_SCALE_RESIDUAL } KSPGuessNOpScaleType;
 PETSC_EXTERN const char *const KSPGuessNOpScaleTypes[];
 
 PETSC_EXTERN PetscErrorCode KSPGuessCreate_NOp(KSPGuess);

@@ -8,12 +8,12 @@
 #include <pdeop/optim.h>
 
 typedef struct {
-  PetscInt N;                    /* samples */
-  int      in_ndim, out_ndim;    /* dimensions including N */
+  PetscInt N;                 /* samples */
+  int      in_ndim, out_ndim; /* dimensions including N */
   PetscInt in_shape[PD_MAX_DIMS], out_shape[PD_MAX_DIMS];
-  PetscInt in_size, out_size;    /* floats per sample */
-  float   *inputs, *outputs;     /* N * in_size, N * out_size; outputs NULL when absent */
-  PdDict   attrs;                /* attributes of the root group */
+  PetscInt in_size, out_size; /* floats per sample */
+  float   *inputs, *outputs;  /* N * in_size, N * out_size; outputs NULL when absent */
+  PdDict   attrs;             /* attributes of the root group */
 } PdDataset;
 
 /* Read a dataset on every rank (read-only). If need_outputs, a missing /outputs is an error. The

@@ -62,9 +62,14 @@ PETSC_EXTERN PetscErrorCode PdJetModelNOp(void *, PdTape, const PdJetSeed *, Pet
             (d(d-1)/V): unbiased (Hu et al.).
      stde:  V directions drawn independently for every point: sparse/pairs uniformly (with
             replacement, scaled like sdgd), rademacher/gaussian averaged (Shi et al.). */
-typedef enum { PD_DIR_SPARSE, PD_DIR_PAIRS, PD_DIR_RADEMACHER, PD_DIR_GAUSSIAN } PdDirDist;
+typedef enum { PD_DIR_SPARSE,
+               PD_DIR_PAIRS,
+               PD_DIR_RADEMACHER,
+               PD_DIR_GAUSSIAN } PdDirDist;
 PETSC_EXTERN const char *const PdDirDists[];
-typedef enum { PD_EST_EXACT, PD_EST_SDGD, PD_EST_STDE } PdEstimatorType;
+typedef enum { PD_EST_EXACT,
+               PD_EST_SDGD,
+               PD_EST_STDE } PdEstimatorType;
 PETSC_EXTERN const char *const PdEstimatorTypes[];
 
 #define PD_DIFFOP_MAX_TERMS 4

@@ -20,7 +20,10 @@
    PdGatherColumns: y[r,:] = sum_{q<nnz} s[r nnz + q] W[:, idx[r nnz + q]] for r < n; W [out, in],
      y [n, out]; s NULL means 1. It records on the given tape (W is usually a tape-less parameter). The first layer of a jet along a coordinate direction (or a sum of
      two) costs a column of W instead of a product with a d-vector. idx and s are copied. */
-typedef enum { PD_JET_TANH, PD_JET_SIN, PD_JET_SOFTPLUS, PD_JET_GELU } PdJetFn;
+typedef enum { PD_JET_TANH,
+               PD_JET_SIN,
+               PD_JET_SOFTPLUS,
+               PD_JET_GELU } PdJetFn;
 PETSC_EXTERN const char *const PdJetFns[];
-PETSC_EXTERN PetscErrorCode PdJetActivation(PdJetFn, PetscInt, PdTensor, PdTensor, PdTensor *);
-PETSC_EXTERN PetscErrorCode PdGatherColumns(PdTape, PdTensor, PetscInt, PetscInt, const PetscInt[], const float[], PdTensor *);
+PETSC_EXTERN PetscErrorCode    PdJetActivation(PdJetFn, PetscInt, PdTensor, PdTensor, PdTensor *);
+PETSC_EXTERN PetscErrorCode    PdGatherColumns(PdTape, PdTensor, PetscInt, PetscInt, const PetscInt[], const float[], PdTensor *);

@@ -13,20 +13,21 @@
    A family is a thin layer over a PdProblem (<pdeop/problem.h>) of a type that supports families
    (implements the per-index operator: darcy, poisson, cavity; PdProblemTypeHasFamily): the type
    assembles system s on the family's grid, the family adds the grid and the right-hand sides. */
-typedef enum { PD_COEF_THRESHOLD, PD_COEF_LOGNORMAL } PdFamilyCoefficient;
+typedef enum { PD_COEF_THRESHOLD,
+               PD_COEF_LOGNORMAL } PdFamilyCoefficient;
 PETSC_EXTERN const char *const PdFamilyCoefficients[];
 
 typedef struct {
-  char                problem[64];  /* the PdProblem type (default darcy) */
+  char                problem[64]; /* the PdProblem type (default darcy) */
   PdFamilyCoefficient coefficient;
-  PetscInt            res;          /* nodes per side */
-  PetscInt            dim;          /* 2, or 3 (poisson and darcy) */
-  PetscInt64          seed;         /* system s draws its coefficient from the stream (seed, 2s), its right-hand sides from (seed, 2s + 1) */
-  PetscReal           alpha, tau;   /* random field of the coefficient */
-  PetscReal           sigma;        /* log-normal amplitude */
-  PetscBool           rhs_ones;     /* right-hand side 0 is f = 1, the PDE's own (the type's family set-up may say not) */
-  PdProblem           prob;         /* of type problem: assembles the operators (made by set-from-options or set-up) */
-  DM                  da;           /* res^dim node grid, on one rank */
+  PetscInt            res;        /* nodes per side */
+  PetscInt            dim;        /* 2, or 3 (poisson and darcy) */
+  PetscInt64          seed;       /* system s draws its coefficient from the stream (seed, 2s), its right-hand sides from (seed, 2s + 1) */
+  PetscReal           alpha, tau; /* random field of the coefficient */
+  PetscReal           sigma;      /* log-normal amplitude */
+  PetscBool           rhs_ones;   /* right-hand side 0 is f = 1, the PDE's own (the type's family set-up may say not) */
+  PdProblem           prob;       /* of type problem: assembles the operators (made by set-from-options or set-up) */
+  DM                  da;         /* res^dim node grid, on one rank */
 } PdFamily;
 
 /* Options (prefix-free): -problem (a type that supports families) -dim 2|3 -darcy_coefficient
@@ -69,7 +70,8 @@ PETSC_EXTERN PetscErrorCode PdICGraphCreate(Mat, PdICGraph *);
    in an ordering the graph computes from the matrix: natural, or lines (PdICLinesOrdering: the
    lines of strong coupling numbered as the slow index; natural when the matrix has none). Fill
    entries are edges of value 0. The factor is applied in the matrix's own order. */
-typedef enum { PD_IC_ORDERING_NATURAL, PD_IC_ORDERING_LINES } PdICOrdering;
+typedef enum { PD_IC_ORDERING_NATURAL,
+               PD_IC_ORDERING_LINES } PdICOrdering;
 PETSC_EXTERN const char *const PdICOrderings[];
 #define PD_IC_MAX_LEVELS 2
 PETSC_EXTERN PetscErrorCode PdICGraphCreatePattern(Mat, PetscInt, PdICOrdering, PdICGraph *);
@@ -92,7 +94,7 @@ PETSC_EXTERN PetscErrorCode PdLearnedICLoss(NOp, PdTape, PdICGraph, PdTensor *);
    matrix, applied as M^-1 r = D^-1/2 L^-T L^-1 D^-1/2 r. The tape (no gradients) is reset and
    reused; NULL makes a temporary one. */
 typedef struct _n_PdICFactor *PdICFactor;
-PETSC_EXTERN PetscErrorCode PdLearnedICFactor(NOp, PdTape, PdICGraph, PdICFactor *);
+PETSC_EXTERN PetscErrorCode   PdLearnedICFactor(NOp, PdTape, PdICGraph, PdICFactor *);
 /* IC(levels) of the graph's matrix on its pattern and ordering (the factor an untrained correction
    model predicts; ICC(0) for the default pattern) and its diagonal shift */
 PETSC_EXTERN PetscErrorCode PdICGraphICCFactor(PdICGraph, PdICFactor *, PetscReal *);
@@ -108,7 +110,8 @@ PETSC_EXTERN PetscErrorCode PdICFactorDestroy(PdICFactor *);
 PETSC_EXTERN PetscErrorCode PdRitzVectors(Mat, PetscInt *, PetscInt64, PetscReal **, float **);
 
 /* PETSc types: -pc_type learned_ic (-pc_learned_model file.h5), -ksp_type dcdm (-ksp_dcdm_model) */
-typedef enum { PC_LEARNED_IC_FALLBACK_NONE, PC_LEARNED_IC_FALLBACK_ICC } PCLearnedICFallback;
+typedef enum { PC_LEARNED_IC_FALLBACK_NONE,
+               PC_LEARNED_IC_FALLBACK_ICC } PCLearnedICFallback;
 PETSC_EXTERN const char *const PCLearnedICFallbacks[];
 /* "learned", "icc" (the trial kept ICC(0)), "mixed" (on some ranks' blocks) or "none" (no set-up) */
 PETSC_EXTERN PetscErrorCode PCLearnedICGetRan(PC, const char **);
@@ -116,4 +119,3 @@ PETSC_EXTERN PetscErrorCode PCLearnedICGetRan(PC, const char **);
 PETSC_EXTERN PetscErrorCode PCLearnedICGetTrials(PC, PetscInt *, PetscInt *, PetscLogDouble *);
 PETSC_EXTERN PetscErrorCode PCCreate_LearnedIC(PC);
 PETSC_EXTERN PetscErrorCode KSPCreate_DCDM(KSP);
-

@@ -10,14 +10,18 @@
 
 typedef struct _n_NOp *NOp;
 typedef const char    *NOpType;
-#define NOPMLP "mlp"
-#define NOPFNO "fno"
-#define NOPDEEPONET "deeponet"
-#define NOPMGNO "mgno"
+#define NOPMLP       "mlp"
+#define NOPFNO       "fno"
+#define NOPDEEPONET  "deeponet"
+#define NOPMGNO      "mgno"
 #define NOPLEARNEDIC "learned_ic"
 
 /* Activations of dense layers (mlp, deeponet); the names are the option values. */
-typedef enum { PD_ACT_TANH, PD_ACT_GELU, PD_ACT_RELU, PD_ACT_SIN, PD_ACT_SOFTPLUS } PdActivation;
+typedef enum { PD_ACT_TANH,
+               PD_ACT_GELU,
+               PD_ACT_RELU,
+               PD_ACT_SIN,
+               PD_ACT_SOFTPLUS } PdActivation;
 PETSC_EXTERN const char *const PdActivations[];
 
 PETSC_EXTERN PetscErrorCode NOpRegister(const char[], PetscErrorCode (*)(NOp));

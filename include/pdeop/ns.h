@@ -7,11 +7,13 @@
 #include <pdeop/dict.h>
 #include <pdeop/field.h>
 
-typedef enum { PD_NS_FORCING_NONE, PD_NS_FORCING_FNO } PdNSForcing;
+typedef enum { PD_NS_FORCING_NONE,
+               PD_NS_FORCING_FNO } PdNSForcing;
 /* Time stepping of advection and forcing (viscosity is Crank-Nicolson in both): Heun's
    predictor-corrector (2 right-hand sides a step, second order), or forward Euler (1 right-hand
    side, first order: what the FNO reference's ns_2d.py does). */
-typedef enum { PD_NS_SCHEME_HEUN, PD_NS_SCHEME_EULER } PdNSScheme;
+typedef enum { PD_NS_SCHEME_HEUN,
+               PD_NS_SCHEME_EULER } PdNSScheme;
 PETSC_EXTERN const char *const PdNSSchemes[];
 
 typedef struct _n_PdNS *PdNS;

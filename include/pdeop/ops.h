@@ -80,10 +80,10 @@ PETSC_EXTERN PetscErrorCode PdConv3x3TransposeTo(PdTensor, PdTensor, PdTensor, P
 /* PdConvSetDirectMax(n): 3x3x3 convolutions with Cin Cout <= n (stride 1 and 2, their transposes at
    stride 2, and the input gradients) use direct register-blocked kernels, the others im2col + sgemm
    (default 16; 0: always im2col; weight gradients are always sgemm); returns the previous value */
-PETSC_EXTERN PetscInt       PdConvSetDirectMax(PetscInt);
+PETSC_EXTERN PetscInt PdConvSetDirectMax(PetscInt);
 /* PdConvSetWinogradMin(n): stride-1 2D 3x3 convolutions (and their input gradients) with min(Cin, Cout)
    >= n use Winograd F(2x2,3x3), the others im2col + sgemm (default 16; 0 never). Returns the old value. */
-PETSC_EXTERN PetscInt       PdConvSetWinogradMin(PetscInt);
+PETSC_EXTERN PetscInt PdConvSetWinogradMin(PetscInt);
 /* PdChannelMixSetDirect(flg): the fused channel mix (PdChannelMixFused, PdChannelMixFusedCB) computes
    its products with Cout (forward) or Cin (input gradient) a multiple of 16 by its own register-blocked
    product (PETSC_TRUE, the default) or always by sgemm; returns the previous value */

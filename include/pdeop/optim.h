@@ -4,16 +4,26 @@
 #include <pdeop/params.h>
 #include <pdeop/dict.h>
 
-typedef enum { PD_OPTIM_SGD, PD_OPTIM_ADAM, PD_OPTIM_ADAMW, PD_OPTIM_MUON, PD_OPTIM_POLARGRAD } PdOptimType;
+typedef enum { PD_OPTIM_SGD,
+               PD_OPTIM_ADAM,
+               PD_OPTIM_ADAMW,
+               PD_OPTIM_MUON,
+               PD_OPTIM_POLARGRAD } PdOptimType;
 /* a complex (spectral) matrix: Newton-Schulz on its real [2 rows, 2 cols] embedding, or in complex
    arithmetic (the same map: see PdPolarNewtonSchulz) */
-typedef enum { PD_OPTIM_COMPLEX_EMBED, PD_OPTIM_COMPLEX_COMPLEX } PdOptimComplex;
+typedef enum { PD_OPTIM_COMPLEX_EMBED,
+               PD_OPTIM_COMPLEX_COMPLEX } PdOptimComplex;
 /* Muon's scale of the orthogonal update: rms 0.2 sqrt(max(rows, cols)) (an update of RMS 0.2, as
    Adam's, so one learning rate serves both), shape sqrt(max(1, out/in)) (the reference Muon's) */
-typedef enum { PD_OPTIM_MUON_SCALE_RMS, PD_OPTIM_MUON_SCALE_SHAPE } PdOptimMuonScale;
+typedef enum { PD_OPTIM_MUON_SCALE_RMS,
+               PD_OPTIM_MUON_SCALE_SHAPE } PdOptimMuonScale;
 PETSC_EXTERN const char *const PdOptimComplexModes[];
 PETSC_EXTERN const char *const PdOptimMuonScales[];
-typedef enum { PD_SCHEDULE_CONSTANT, PD_SCHEDULE_STEP, PD_SCHEDULE_COSINE, PD_SCHEDULE_LINEAR, PD_SCHEDULE_ONECYCLE } PdScheduleType;
+typedef enum { PD_SCHEDULE_CONSTANT,
+               PD_SCHEDULE_STEP,
+               PD_SCHEDULE_COSINE,
+               PD_SCHEDULE_LINEAR,
+               PD_SCHEDULE_ONECYCLE } PdScheduleType;
 PETSC_EXTERN const char *const PdOptimTypes[];
 PETSC_EXTERN const char *const PdScheduleTypes[];
 

@@ -22,10 +22,10 @@ PETSC_EXTERN PetscBool      PdOptionsIntOverflows(const char[]);
    silently keep the default, so `-epochs` alone would run 100 epochs). pdeop reads its numeric,
    enumerated and array options through these wrappers of PETSc's macros. */
 PETSC_EXTERN PetscErrorCode PdOptionsNeedValue(PetscOptionItems *, const char[], const char[]);
-#define PdOptionsInt(opt, text, man, cur, val, set)          (PdOptionsNeedValue(PetscOptionsObject, opt, "an integer") ? PETSC_ERR_ARG_WRONG : PetscOptionsInt(opt, text, man, cur, val, set))
-#define PdOptionsReal(opt, text, man, cur, val, set)         (PdOptionsNeedValue(PetscOptionsObject, opt, "a number") ? PETSC_ERR_ARG_WRONG : PetscOptionsReal(opt, text, man, cur, val, set))
-#define PdOptionsEnum(opt, text, man, list, cur, val, set)   (PdOptionsNeedValue(PetscOptionsObject, opt, "one of its choices") ? PETSC_ERR_ARG_WRONG : PetscOptionsEnum(opt, text, man, list, cur, val, set))
+#define PdOptionsInt(opt, text, man, cur, val, set)            (PdOptionsNeedValue(PetscOptionsObject, opt, "an integer") ? PETSC_ERR_ARG_WRONG : PetscOptionsInt(opt, text, man, cur, val, set))
+#define PdOptionsReal(opt, text, man, cur, val, set)           (PdOptionsNeedValue(PetscOptionsObject, opt, "a number") ? PETSC_ERR_ARG_WRONG : PetscOptionsReal(opt, text, man, cur, val, set))
+#define PdOptionsEnum(opt, text, man, list, cur, val, set)     (PdOptionsNeedValue(PetscOptionsObject, opt, "one of its choices") ? PETSC_ERR_ARG_WRONG : PetscOptionsEnum(opt, text, man, list, cur, val, set))
 #define PdOptionsEList(opt, text, man, list, n, cur, val, set) (PdOptionsNeedValue(PetscOptionsObject, opt, "one of its choices") ? PETSC_ERR_ARG_WRONG : PetscOptionsEList(opt, text, man, list, n, cur, val, set))
-#define PdOptionsRealArray(opt, text, man, val, n, set)      (PdOptionsNeedValue(PetscOptionsObject, opt, "comma-separated numbers") ? PETSC_ERR_ARG_WRONG : PetscOptionsRealArray(opt, text, man, val, n, set))
-#define PdOptionsIntArray(opt, text, man, val, n, set)       (PdOptionsNeedValue(PetscOptionsObject, opt, "comma-separated integers") ? PETSC_ERR_ARG_WRONG : PetscOptionsIntArray(opt, text, man, val, n, set))
-#define PdOptionsStringArray(opt, text, man, val, n, set)    (PdOptionsNeedValue(PetscOptionsObject, opt, "comma-separated names") ? PETSC_ERR_ARG_WRONG : PetscOptionsStringArray(opt, text, man, val, n, set))
+#define PdOptionsRealArray(opt, text, man, val, n, set)        (PdOptionsNeedValue(PetscOptionsObject, opt, "comma-separated numbers") ? PETSC_ERR_ARG_WRONG : PetscOptionsRealArray(opt, text, man, val, n, set))
+#define PdOptionsIntArray(opt, text, man, val, n, set)         (PdOptionsNeedValue(PetscOptionsObject, opt, "comma-separated integers") ? PETSC_ERR_ARG_WRONG : PetscOptionsIntArray(opt, text, man, val, n, set))
+#define PdOptionsStringArray(opt, text, man, val, n, set)      (PdOptionsNeedValue(PetscOptionsObject, opt, "comma-separated names") ? PETSC_ERR_ARG_WRONG : PetscOptionsStringArray(opt, text, man, val, n, set))

@@ -4,13 +4,19 @@
 #include <pdeop/tensor.h>
 #include <pdeop/rng.h>
 
-typedef enum { PD_INIT_ZERO, PD_INIT_UNIFORM, PD_INIT_NORMAL, PD_INIT_CONSTANT } PdInit;
+typedef enum { PD_INIT_ZERO,
+               PD_INIT_UNIFORM,
+               PD_INIT_NORMAL,
+               PD_INIT_CONSTANT } PdInit;
 typedef struct _n_PdParams *PdParams;
 /* What a parameter is, for optimizers that treat matrices as matrices (muon, polargrad): OTHER
    (biases, norms, scalars: element-wise), MATRIX ([out, in]: dense and 1x1 channel-mix weights),
    CONV ([out, in, k...]: read as [out, in k...]), SPECTRAL ([modes..., in, out, 2]: one complex
    [in, out] matrix per Fourier mode). PdParamsAdd declares OTHER; models tag their weights. */
-typedef enum { PD_PARAM_OTHER, PD_PARAM_MATRIX, PD_PARAM_CONV, PD_PARAM_SPECTRAL } PdParamKind;
+typedef enum { PD_PARAM_OTHER,
+               PD_PARAM_MATRIX,
+               PD_PARAM_CONV,
+               PD_PARAM_SPECTRAL } PdParamKind;
 PETSC_EXTERN const char *const PdParamKinds[];
 
 PETSC_EXTERN PetscErrorCode PdParamsCreate(MPI_Comm, PdParams *);

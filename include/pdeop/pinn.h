@@ -7,19 +7,26 @@
 #include <pdeop/poisson.h>
 #include <pdeop/train.h>
 
-typedef enum { PD_PINN_POISSON, PD_PINN_ALLEN_CAHN, PD_PINN_SINE_GORDON } PdPinnPDE;
-typedef enum { PD_PINN_TWO_BODY, PD_PINN_THREE_BODY } PdPinnSolution;
-typedef enum { PD_PINN_HARD, PD_PINN_PENALTY } PdPinnBoundary;
+typedef enum { PD_PINN_POISSON,
+               PD_PINN_ALLEN_CAHN,
+               PD_PINN_SINE_GORDON } PdPinnPDE;
+typedef enum { PD_PINN_TWO_BODY,
+               PD_PINN_THREE_BODY } PdPinnSolution;
+typedef enum { PD_PINN_HARD,
+               PD_PINN_PENALTY } PdPinnBoundary;
 /* Initial weights: Glorot-uniform U(+-sqrt(6/(in+out))) with zero biases, or the STDE reference code's
    "Kaiming-uniform": weights U(+-1/sqrt(in)), biases U(+-1/sqrt(length)) */
-typedef enum { PD_PINN_INIT_GLOROT, PD_PINN_INIT_KAIMING } PdPinnInit;
+typedef enum { PD_PINN_INIT_GLOROT,
+               PD_PINN_INIT_KAIMING } PdPinnInit;
 /* A set of defaults: pdeop's own, or the STDE paper's protocol (3 hidden layers, Kaiming-uniform,
    evaluation every 1,000 steps) */
-typedef enum { PD_PINN_PROTOCOL_DEFAULT, PD_PINN_PROTOCOL_STDE } PdPinnProtocol;
+typedef enum { PD_PINN_PROTOCOL_DEFAULT,
+               PD_PINN_PROTOCOL_STDE } PdPinnProtocol;
 /* The right-hand side g: from the exact solution's Laplacian, or (three-body only) the STDE reference
    code's expression, which drops the chain-rule factors of d/dx_j exp(x_i x_{i+1} x_{i+2}): its g is not
    L u*, so a network trained on it converges to another function; for comparing with the paper */
-typedef enum { PD_PINN_RHS_EXACT, PD_PINN_RHS_REFERENCE_CODE } PdPinnRHSType;
+typedef enum { PD_PINN_RHS_EXACT,
+               PD_PINN_RHS_REFERENCE_CODE } PdPinnRHSType;
 PETSC_EXTERN const char *const PdPinnPDEs[];
 PETSC_EXTERN const char *const PdPinnSolutions[];
 PETSC_EXTERN const char *const PdPinnBoundaries[];
@@ -98,15 +105,17 @@ PETSC_EXTERN PetscErrorCode PdPinnSampleBall(PdRng *, PetscInt, PetscInt, PetscB
    annealed (w <- (1 - alpha) w + alpha max|grad_W L_r| / mean|grad_W (w L_b)| every few iterations).
    Collocation points are uniform in the cells and on the boundary faces; the PINN is compared with
    pdeop's own P1 FEM solution of the same problem on the same mesh. */
-typedef enum { PD_PINN_WEIGHTS_FIXED, PD_PINN_WEIGHTS_ANNEALING } PdPinnWeights;
-typedef enum { PD_PINN_ANNEAL_WEIGHTED, PD_PINN_ANNEAL_UNWEIGHTED } PdPinnAnnealForm;
+typedef enum { PD_PINN_WEIGHTS_FIXED,
+               PD_PINN_WEIGHTS_ANNEALING } PdPinnWeights;
+typedef enum { PD_PINN_ANNEAL_WEIGHTED,
+               PD_PINN_ANNEAL_UNWEIGHTED } PdPinnAnnealForm;
 PETSC_EXTERN const char *const PdPinnWeightsTypes[];
 PETSC_EXTERN const char *const PdPinnAnnealForms[];
-typedef struct _n_PdPinnMesh *PdPinnMesh;
-PETSC_EXTERN PetscErrorCode PdPinnMeshCreate(MPI_Comm, PdPinnMesh *);
-PETSC_EXTERN PetscErrorCode PdPinnMeshDestroy(PdPinnMesh *);
-PETSC_EXTERN PetscErrorCode PdPinnMeshSetFromOptions(PdPinnMesh);
-PETSC_EXTERN PetscErrorCode PdPinnMeshSetUp(PdPinnMesh);
+typedef struct _n_PdPinnMesh  *PdPinnMesh;
+PETSC_EXTERN PetscErrorCode    PdPinnMeshCreate(MPI_Comm, PdPinnMesh *);
+PETSC_EXTERN PetscErrorCode    PdPinnMeshDestroy(PdPinnMesh *);
+PETSC_EXTERN PetscErrorCode    PdPinnMeshSetFromOptions(PdPinnMesh);
+PETSC_EXTERN PetscErrorCode    PdPinnMeshSetUp(PdPinnMesh);
 /* -iters steps: the pinn-mesh objective (its context the PdPinnMesh) trained by PdTrainer */
 PETSC_EXTERN PetscErrorCode PdPinnMeshTrain(PdPinnMesh, double *);
 PETSC_EXTERN PetscErrorCode PdObjectivePinnMeshSetPinn(PdObjective, PdPinnMesh);

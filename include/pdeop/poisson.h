@@ -4,7 +4,9 @@
 #include <petscksp.h>
 #include <pdeop/dict.h>
 
-typedef enum { PD_MMS_NONE, PD_MMS_TRIG, PD_MMS_POLY } PdMMSType;
+typedef enum { PD_MMS_NONE,
+               PD_MMS_TRIG,
+               PD_MMS_POLY } PdMMSType;
 PETSC_EXTERN const char *const PdMMSTypes[];
 
 /* exact solution and right-hand side of a manufactured solution at x (dim 1..3) */

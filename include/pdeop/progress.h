@@ -4,12 +4,12 @@
 #include <petscsys.h>
 
 typedef struct {
-  MPI_Comm   comm;
-  char       label[64];
-  PetscInt   total, done;
+  MPI_Comm       comm;
+  char           label[64];
+  PetscInt       total, done;
   PetscLogDouble t0, last;
-  PetscBool  tty, quiet, active;
-  char       extra[128];
+  PetscBool      tty, quiet, active;
+  char           extra[128];
 } PdProgress;
 
 PETSC_EXTERN PetscErrorCode PdProgressBegin(MPI_Comm, const char[], PetscInt, PdProgress *);

@@ -15,7 +15,9 @@ typedef struct {
 } PdRegistry;
 
 /* Statically initialise a registry of `what` ("model type", "problem", ...) */
+/* clang-format off */
 #define PD_REGISTRY_INITIALIZER(what) {(what), NULL, 0, {NULL}, {NULL}, "", PETSC_FALSE}
+/* clang-format on */
 
 PETSC_EXTERN PetscErrorCode PdRegistryAdd(PdRegistry *, const char[], const char[], PetscVoidFunction);
 PETSC_EXTERN PetscErrorCode PdRegistryFind(PdRegistry *, MPI_Comm, const char[], PetscVoidFunction *);

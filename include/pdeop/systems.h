@@ -15,10 +15,10 @@ PETSC_EXTERN PetscErrorCode PdSystemFileAppend(const char[], Mat, Vec);
 
 /* The systems of a list of files, numbered in file order; each is loaded on one rank on demand. */
 typedef struct _n_PdSystemList *PdSystemList;
-PETSC_EXTERN PetscErrorCode PdSystemListCreate(MPI_Comm, PetscInt64, PdSystemList *);
-PETSC_EXTERN PetscErrorCode PdSystemListAddFiles(PdSystemList, PetscInt, char *const[]);
-PETSC_EXTERN PetscErrorCode PdSystemListGetSize(PdSystemList, PetscInt *);
-PETSC_EXTERN PetscErrorCode PdSystemListDescribe(PdSystemList, char[], size_t);
+PETSC_EXTERN PetscErrorCode     PdSystemListCreate(MPI_Comm, PetscInt64, PdSystemList *);
+PETSC_EXTERN PetscErrorCode     PdSystemListAddFiles(PdSystemList, PetscInt, char *const[]);
+PETSC_EXTERN PetscErrorCode     PdSystemListGetSize(PdSystemList, PetscInt *);
+PETSC_EXTERN PetscErrorCode     PdSystemListDescribe(PdSystemList, char[], size_t);
 /* System s's matrix: a new SeqAIJ on PETSC_COMM_SELF */
 PETSC_EXTERN PetscErrorCode PdSystemListLoad(PdSystemList, PetscInt, Mat *);
 /* Right-hand side k of system s (A its matrix): k = 0 is the file's (b = 1 when none follows the

@@ -10,7 +10,10 @@
 
 /* mse, rel_l2: data losses. residual, hybrid: physics losses on Darcy data (PdTrainerSetHybrid),
    whose test metric is the relative L2 error. */
-typedef enum { PD_LOSS_MSE, PD_LOSS_REL_L2, PD_LOSS_RESIDUAL, PD_LOSS_HYBRID } PdLossType;
+typedef enum { PD_LOSS_MSE,
+               PD_LOSS_REL_L2,
+               PD_LOSS_RESIDUAL,
+               PD_LOSS_HYBRID } PdLossType;
 PETSC_EXTERN const char *const PdLossTypes[];
 
 typedef struct _n_PdTrainer   *PdTrainer;

@@ -44,10 +44,10 @@ PetscErrorCode PdMeshCreatePlexBox(MPI_Comm comm, PetscInt dim, const PetscReal 
   } else {
     /* the box [lower, upper] cut into 2 nx ny right triangles. (PETSc's own simplicial box needs the Triangle
        generator, which Debian's PETSc is built without.) */
-    PetscInt     nx, ny, nv, nc;
-    PetscInt    *cells = NULL;
-    PetscReal   *coords = NULL;
-    PetscMPIInt  rank;
+    PetscInt    nx, ny, nv, nc;
+    PetscInt   *cells  = NULL;
+    PetscReal  *coords = NULL;
+    PetscMPIInt rank;
     PetscCheck(dim == 2, comm, PETSC_ERR_SUP, "The built-in simplicial box is 2D; for 3D give a Gmsh mesh with -mesh file.msh");
     PetscCheck(up[0] > lo[0] && up[1] > lo[1], comm, PETSC_ERR_ARG_OUTOFRANGE, "-dm_plex_box_upper (%g, %g) must exceed -dm_plex_box_lower (%g, %g)", (double)up[0], (double)up[1], (double)lo[0], (double)lo[1]);
     nx = faces[0];

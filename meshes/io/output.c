@@ -30,13 +30,13 @@ static PetscErrorCode GetLocalField(DM dm, Vec u, PetscBool insertbc, Vec *ul)
    rasterises its own triangles with barycentric interpolation; the images are summed. */
 static PetscErrorCode RasterizePlex(DM dm, Vec u, PetscBool insertbc, PetscInt npx, PetscInt *nx, PetscInt *ny, double **img)
 {
-  MPI_Comm     comm = PetscObjectComm((PetscObject)dm);
-  PetscReal    lo[3], hi[3], dx, dy;
-  PetscInt     dim, cStart, cEnd, n;
-  Vec          ul, coords;
-  DM           cdm;
-  double      *val, *cnt;
-  PetscMPIInt  rank;
+  MPI_Comm    comm = PetscObjectComm((PetscObject)dm);
+  PetscReal   lo[3], hi[3], dx, dy;
+  PetscInt    dim, cStart, cEnd, n;
+  Vec         ul, coords;
+  DM          cdm;
+  double     *val, *cnt;
+  PetscMPIInt rank;
 
   PetscFunctionBegin;
   PetscCall(DMGetDimension(dm, &dim));
@@ -133,7 +133,7 @@ static PetscErrorCode ReserveSpace(MPI_Comm comm, const char tmp[], PetscInt nve
 PetscErrorCode PdViewerWriteVecs(MPI_Comm comm, PetscBool hdf5, const char file[], PetscInt nvec, const Vec vecs[], const PetscBool single[])
 {
   char           tmp[PETSC_MAX_PATH_LEN + 8], why[256] = "";
-  PetscViewer    v = NULL;
+  PetscViewer    v    = NULL;
   PetscErrorCode ierr = 0;
   int            ok;
 
@@ -187,11 +187,11 @@ static PetscErrorCode Put(Text *t, const char fmt[], ...)
 /* this rank's cells and vertices (ghosts included) as one VTU <Piece>, ASCII */
 static PetscErrorCode PlexPiece(DM dm, PetscInt nf, const Vec fields[], const PetscBool insertbc[], Text *t)
 {
-  PetscInt     cdim, vStart, vEnd, cStart, cEnd, nconn = 0, ncells = 0;
-  PetscSection cs, ls;
-  Vec          coords;
+  PetscInt           cdim, vStart, vEnd, cStart, cEnd, nconn = 0, ncells = 0;
+  PetscSection       cs, ls;
+  Vec                coords;
   const PetscScalar *x;
-  PetscMPIInt  rank;
+  PetscMPIInt        rank;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(PetscObjectComm((PetscObject)dm), &rank));
@@ -359,8 +359,7 @@ PetscErrorCode PdFieldOutputWrite(const PdFieldOutput *o, DM dm, Vec u, Vec err,
   if (o->vtk[0] && isda) {
     const Vec vecs[2] = {u, err};
     PetscCall(PdViewerWriteVecs(comm, PETSC_FALSE, o->vtk, 2, vecs, NULL));
-  }
-  else if (o->vtk[0]) { /* a mesh: the solution with its boundary values, the error 0 on them */
+  } else if (o->vtk[0]) { /* a mesh: the solution with its boundary values, the error 0 on them */
     const Vec       f[2]  = {u, err};
     const PetscBool bc[2] = {PETSC_TRUE, PETSC_FALSE};
     PetscCall(PdPlexWriteVTU(dm, o->vtk, err ? 2 : 1, f, bc));

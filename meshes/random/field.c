@@ -15,8 +15,8 @@
 @*/
 PetscErrorCode PdGaussianRandomField2D(PetscInt s, PetscReal alpha, PetscReal tau, PdRng *rng, double u[])
 {
-  double   *L;
-  fftw_plan plan;
+  double      *L;
+  fftw_plan    plan;
   const double w0 = PetscSqrtReal(1.0 / s), wk = PetscSqrtReal(2.0 / s) / 2.0;
 
   PetscFunctionBegin;
@@ -27,8 +27,8 @@ PetscErrorCode PdGaussianRandomField2D(PetscInt s, PetscReal alpha, PetscReal ta
   /* draw every xi first (row-major over (k2, k1)) so the numbers do not depend on FFTW */
   for (PetscInt l = 0; l < s; l++)
     for (PetscInt k = 0; k < s; k++) {
-      double xi = PdRngNormal(rng);
-      double c  = s * PetscPowReal(tau, alpha - 1) * PetscPowReal(PETSC_PI * PETSC_PI * (double)(k * k + l * l) + tau * tau, -alpha / 2);
+      double xi    = PdRngNormal(rng);
+      double c     = s * PetscPowReal(tau, alpha - 1) * PetscPowReal(PETSC_PI * PETSC_PI * (double)(k * k + l * l) + tau * tau, -alpha / 2);
       L[l * s + k] = (k || l) ? c * xi * (k ? wk : w0) * (l ? wk : w0) : 0.0;
     }
   plan = fftw_plan_r2r_2d((int)s, (int)s, L, u, FFTW_REDFT01, FFTW_REDFT01, FFTW_ESTIMATE);
@@ -59,8 +59,8 @@ PetscErrorCode PdGaussianRandomField3D(PetscInt s, PetscReal alpha, PetscReal ta
   for (PetscInt m = 0; m < s; m++) /* every xi first, (m, l, k) row-major, so the numbers do not depend on FFTW */
     for (PetscInt l = 0; l < s; l++)
       for (PetscInt k = 0; k < s; k++) {
-        double xi = PdRngNormal(rng);
-        double c  = scale * PetscPowReal(tau, alpha - 1) * PetscPowReal(PETSC_PI * PETSC_PI * (double)(k * k + l * l + m * m) + tau * tau, -alpha / 2);
+        double xi              = PdRngNormal(rng);
+        double c               = scale * PetscPowReal(tau, alpha - 1) * PetscPowReal(PETSC_PI * PETSC_PI * (double)(k * k + l * l + m * m) + tau * tau, -alpha / 2);
         L[(m * s + l) * s + k] = (k || l || m) ? c * xi * (k ? wk : w0) * (l ? wk : w0) * (m ? wk : w0) : 0.0;
       }
   plan = fftw_plan_r2r_3d((int)s, (int)s, (int)s, L, u, FFTW_REDFT01, FFTW_REDFT01, FFTW_REDFT01, FFTW_ESTIMATE);
@@ -93,9 +93,9 @@ PetscErrorCode PdFieldLogNormal(PetscInt n, double u[], double sigma)
 @*/
 PetscErrorCode PdNSRandomVorticity(PetscInt N, PetscReal alpha, PetscReal tau, PdRng *rng, double w[])
 {
-  double      (*c)[2] = (double (*)[2])fftw_alloc_complex((size_t)N * N); /* [re, im] whatever fftw_complex is */
-  fftw_plan     p;
-  const double  sigma = PetscPowReal(tau, alpha - 1);
+  double(*c)[2] = (double(*)[2])fftw_alloc_complex((size_t)N * N); /* [re, im] whatever fftw_complex is */
+  fftw_plan    p;
+  const double sigma = PetscPowReal(tau, alpha - 1);
 
   PetscFunctionBegin;
   PetscCheck(c, PETSC_COMM_SELF, PETSC_ERR_MEM, "Out of memory");

@@ -315,7 +315,7 @@ PetscErrorCode NOpForward(NOp nop, PdTape tape, PdTensor x, PdTensor *y)
   }
   if (nop->normalized) {
     PetscInt ishape[PD_MAX_DIMS] = {x->shape[0], 1}, oshape[PD_MAX_DIMS];
-    PdTensor xin = x;
+    PdTensor xin                 = x;
     if (x->ndim == 1) PetscCall(PdReshape(x, 2, ishape, &xin));
     PetscCall(ChannelAffine(tape, xin, nop->in_std, nop->in_mean, PETSC_FALSE, &xin));
     if (x->ndim == 1) PetscCall(PdReshape(xin, 1, x->shape, &xin));

@@ -8,10 +8,12 @@
 
 /* A type's hyperparameters in one table (operators/interface/hyper.c): its options, and the
    attributes a checkpoint records them under, read back by NOpCreateFromMeta */
-typedef enum { NOP_HYPER_INT, NOP_HYPER_BOOL, NOP_HYPER_ACTIVATION } NOpHyperKind;
+typedef enum { NOP_HYPER_INT,
+               NOP_HYPER_BOOL,
+               NOP_HYPER_ACTIVATION } NOpHyperKind;
 typedef struct {
-  const char  *key;      /* checkpoint attribute */
-  const char  *option;   /* options database key, "-fno_width" */
+  const char  *key;    /* checkpoint attribute */
+  const char  *option; /* options database key, "-fno_width" */
   const char  *help;
   NOpHyperKind kind;     /* the field is a PetscInt, a PetscBool or a PdActivation */
   size_t       offset;   /* offsetof(NOp_<Type>, field) */
@@ -30,9 +32,9 @@ typedef struct {
 struct _NOpOps {
   const NOpHyperTable *hyper; /* read and recorded before the setfromoptions, getmeta and setmeta below */
   PetscErrorCode (*setfromoptions)(NOp, PetscOptionItems *);
-  PetscErrorCode (*check)(NOp); /* optional: checks beyond the table's ranges (NOpHyperCheck runs both) */
-  PetscErrorCode (*setup)(NOp); /* declare parameters with PdParamsAdd on nop->params */
-  PetscErrorCode (*forward)(NOp, PdTape, PdTensor, PdTensor *); /* NULL: the type has no tensor-to-tensor forward (learned_ic) */
+  PetscErrorCode (*check)(NOp);                                             /* optional: checks beyond the table's ranges (NOpHyperCheck runs both) */
+  PetscErrorCode (*setup)(NOp);                                             /* declare parameters with PdParamsAdd on nop->params */
+  PetscErrorCode (*forward)(NOp, PdTape, PdTensor, PdTensor *);             /* NULL: the type has no tensor-to-tensor forward (learned_ic) */
   PetscErrorCode (*jet)(NOp, PdTape, const PdJetSeed *, PetscInt, PdJet *); /* optional: Taylor-mode forward (NOpJetForward) */
   PetscErrorCode (*view)(NOp, PetscViewer);
   PetscErrorCode (*getmeta)(NOp, PdDict); /* hyperparameters */
@@ -47,16 +49,16 @@ struct _n_NOp {
   void          *data;
   PdParams       params;
   PetscInt64     seed;
-  PetscBool      seed_option; /* NOpSetFromOptions reads -seed (the PINNs own it: off) */
-  PdRngStream    init_stream; /* stream of the initial weights: PD_RNG_STREAM_NOP_INIT unless the type's create says otherwise */
+  PetscBool      seed_option;  /* NOpSetFromOptions reads -seed (the PINNs own it: off) */
+  PdRngStream    init_stream;  /* stream of the initial weights: PD_RNG_STREAM_NOP_INIT unless the type's create says otherwise */
   PetscBool      fixed_shapes; /* the type's create set the shapes (learned_ic); checkpoints need not record them */
   PetscBool      setupcalled;
   int            in_ndim, out_ndim; /* per-sample shapes, without the batch dimension */
   PetscInt       in_shape[PD_MAX_DIMS], out_shape[PD_MAX_DIMS];
   PetscInt       in_size, out_size;
   /* optional per-channel normalisation x' = (x - in_mean) / in_std, y = y' out_std + out_mean */
-  PetscBool      normalized;
-  double        *in_mean, *in_std, *out_mean, *out_std;
+  PetscBool normalized;
+  double   *in_mean, *in_std, *out_mean, *out_std;
   /* recurrent use (0: none): the model maps the last in_shape[0] snapshots of a time series to the
      next one and was trained unrolling this many steps (NOpSetRollout, saved in checkpoints) */
   PetscInt rollout;

@@ -177,7 +177,7 @@ PetscErrorCode PdJetSeedSquaredNorm(const PdJetSeed *seed, PdTape tape, PetscInt
   PetscCall(Zeros(tape, 4, sc, &c));
   for (PetscInt v = 0; v < V; v++)
     for (PetscInt b = 0; b < B; b++) {
-      const float *x = seed->x->data + b * d;
+      const float *x  = seed->x->data + b * d;
       double       xv = 0, vv = 0;
       if (seed->nnz) {
         for (PetscInt q = 0; q < seed->nnz; q++) {
@@ -273,10 +273,10 @@ PetscErrorCode PdDiffOpLaplacian(PdDirDist dist, PdDiffOp *op)
 {
   PetscFunctionBegin;
   PetscCheck(dist != PD_DIR_PAIRS, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The Laplacian is a sum over axes, not pairs");
-  op->nterms          = 1;
-  op->term[0].weight  = 1.0;
-  op->term[0].order   = 2;
-  op->term[0].dist    = dist;
+  op->nterms         = 1;
+  op->term[0].weight = 1.0;
+  op->term[0].order  = 2;
+  op->term[0].dist   = dist;
   PetscFunctionReturn(0);
 }
 
@@ -428,9 +428,9 @@ PetscErrorCode PdDirSetRestrict(const PdDirSet *in, PetscInt lo, PetscInt hi, Pd
   out->B = n;
   for (PetscInt t = 0; t < in->nterms; t++) {
     const PetscInt V = in->V[t], w = in->dirs[t] ? in->d : in->nnz[t];
-    out->idx[t]      = NULL;
-    out->val[t]      = NULL;
-    out->dirs[t]     = NULL;
+    out->idx[t]  = NULL;
+    out->val[t]  = NULL;
+    out->dirs[t] = NULL;
     if (in->dirs[t]) PetscCall(PetscMalloc1((size_t)V * n * w, &out->dirs[t]));
     else PetscCall(PetscMalloc2((size_t)V * n * w, &out->idx[t], (size_t)V * n * w, &out->val[t]));
     for (PetscInt v = 0; v < V; v++) {

@@ -27,7 +27,7 @@ static inline PetscBool DarcyBoundary(const DarcyRows *d, PetscInt i, PetscInt j
    (couplings to boundary nodes dropped: u = 0 there) */
 static PetscErrorCode DarcyRow(void *ctx, MatStencil row, PetscInt *n, MatStencil col[], PetscScalar v[])
 {
-  const DarcyRows *d  = (const DarcyRows *)ctx;
+  const DarcyRows *d = (const DarcyRows *)ctx;
   const PetscInt   M = d->M, N = d->N, i = row.i, j = row.j, k = row.k;
   const PetscInt   di[6] = {-1, 1, 0, 0, 0, 0}, dj[6] = {0, 0, -1, 1, 0, 0}, dk[6] = {0, 0, 0, 0, -1, 1};
   const double     aP   = d->a[(k * N + j) * M + i];
@@ -42,7 +42,7 @@ static PetscErrorCode DarcyRow(void *ctx, MatStencil row, PetscInt *n, MatStenci
   }
   for (int q = 0; q < 2 * d->dim; q++) {
     PetscInt ii = i + di[q], jj = j + dj[q], kk = k + dk[q];
-    double   f  = Face(d->avg, aP, d->a[(kk * N + jj) * M + ii]) / d->h2;
+    double   f = Face(d->avg, aP, d->a[(kk * N + jj) * M + ii]) / d->h2;
     diag += f;
     if (DarcyBoundary(d, ii, jj, kk)) continue; /* u = 0 there */
     col[*n]   = row;
@@ -69,7 +69,7 @@ PetscErrorCode PdDarcyOperator(DM da, const double a[], PdFaceAverage avg, Mat A
   PetscCheck(dim == 2 || dim == 3, PetscObjectComm((PetscObject)da), PETSC_ERR_ARG_WRONG, "Darcy grids are 2D or 3D, got a %" PetscInt_FMT "D DMDA", dim);
   if (dim == 2) P = 1;
   d.dim = dim, d.M = M, d.N = N, d.P = P;
-  d.h2  = 1.0 / ((PetscReal)(M - 1) * (M - 1));
+  d.h2 = 1.0 / ((PetscReal)(M - 1) * (M - 1));
   PetscCall(PdDMDAAssembleSPD(da, A, DarcyRow, &d));
   PetscFunctionReturn(0);
 }

@@ -15,19 +15,19 @@ const char *const PdNSSchemes[] = {"heun", "euler", "PdNSScheme", "PD_NS_SCHEME_
 typedef double cpx[2];
 
 struct _n_PdNS {
-  PetscInt      N, Nh;         /* grid, N/2 + 1 */
-  PetscReal     L, nu, dt, t;
-  PdNSForcing   forcing;
-  PdNSScheme    scheme;
-  PetscReal     cflmax;        /* largest CFL number since PdNSSetVorticity */
-  double       *k2;            /* |k|^2 of the r2c layout [j][i], i < Nh */
-  double       *mu, *mv, *mx, *my; /* i m multipliers, with the c2r's 1/N^2: u = psi_y, v = -psi_x, w_x, w_y */
-  double        umax, usum;    /* max(|u|,|v|) and its sum over the grid of the last advection term */
-  double       *mask;          /* 2/3 rule */
-  cpx          *wh, *wh0, *Fh, *Fh1, *fh, *ch; /* spectra */
-  double       *r, *ux, *uy, *wx, *wy;         /* physical work arrays */
-  fftw_plan     fwd, bwd;      /* r2c of r into ch, c2r of ch into r */
-  PetscInt      steps;
+  PetscInt    N, Nh; /* grid, N/2 + 1 */
+  PetscReal   L, nu, dt, t;
+  PdNSForcing forcing;
+  PdNSScheme  scheme;
+  PetscReal   cflmax;                        /* largest CFL number since PdNSSetVorticity */
+  double     *k2;                            /* |k|^2 of the r2c layout [j][i], i < Nh */
+  double     *mu, *mv, *mx, *my;             /* i m multipliers, with the c2r's 1/N^2: u = psi_y, v = -psi_x, w_x, w_y */
+  double      umax, usum;                    /* max(|u|,|v|) and its sum over the grid of the last advection term */
+  double     *mask;                          /* 2/3 rule */
+  cpx        *wh, *wh0, *Fh, *Fh1, *fh, *ch; /* spectra */
+  double     *r, *ux, *uy, *wx, *wy;         /* physical work arrays */
+  fftw_plan   fwd, bwd;                      /* r2c of r into ch, c2r of ch into r */
+  PetscInt    steps;
 };
 
 PetscErrorCode PdNSCreate(PetscInt N, PetscReal L, PetscReal nu, PetscReal dt, PdNSForcing forcing, PdNS *ns)
@@ -67,7 +67,7 @@ PetscErrorCode PdNSCreate(PetscInt N, PetscReal L, PetscReal nu, PetscReal dt, P
   /* forcing 0.1 (sin(2 pi (x + y)) + cos(2 pi (x + y))), scaled to the domain */
   for (PetscInt j = 0; j < N; j++)
     for (PetscInt i = 0; i < N; i++) {
-      const double a = 2 * PETSC_PI * (i + j) / (double)N; /* 2 pi (x + y) / L */
+      const double a  = 2 * PETSC_PI * (i + j) / (double)N; /* 2 pi (x + y) / L */
       s->r[j * N + i] = forcing == PD_NS_FORCING_FNO ? 0.1 * (sin(a) + cos(a)) : 0.0;
     }
   fftw_execute_dft_r2c(s->fwd, s->r, (fftw_complex *)s->fh);
@@ -96,9 +96,9 @@ PetscErrorCode PdNSSetVorticity(PdNS s, const double w[])
   PetscCall(PetscArraycpy(s->r, w, s->N * s->N));
   fftw_execute_dft_r2c(s->fwd, s->r, (fftw_complex *)s->wh);
   s->wh[0][0] = s->wh[0][1] = 0; /* mean-free */
-  s->t        = 0;
-  s->steps    = 0;
-  s->cflmax   = 0;
+  s->t                      = 0;
+  s->steps                  = 0;
+  s->cflmax                 = 0;
   PetscFunctionReturn(0);
 }
 
@@ -120,7 +120,7 @@ PetscErrorCode PdNSGetMaxCFL(PdNS s, PetscReal *cfl)
    m NULL: out = the inverse FFT of in itself. */
 static void Synthesize(PdNS s, const cpx *in, const double *m, double *out)
 {
-  const size_t nc = (size_t)s->N * s->Nh;
+  const size_t nc    = (size_t)s->N * s->Nh;
   const double scale = 1.0 / ((double)s->N * s->N);
   if (m)
     for (size_t q = 0; q < nc; q++) {
@@ -171,7 +171,7 @@ static void Rhs(PdNS s, const cpx *wh, cpx *F)
 /*@ PdNSAdvection - the dealiased u.grad w of a vorticity field (physical values in and out) @*/
 PetscErrorCode PdNSAdvection(PdNS s, const double w[], double adv[])
 {
-  const size_t nc = (size_t)s->N * s->Nh;
+  const size_t nc    = (size_t)s->N * s->Nh;
   const double scale = 1.0 / ((double)s->N * s->N);
 
   PetscFunctionBegin;

@@ -75,7 +75,8 @@ static PetscErrorCode LaplacianRow(void *ctx, MatStencil row, PetscInt *n, MatSt
   for (int d = 0; d < g->dim; d++)
     for (int s = -1; s <= 1; s += 2) {
       MatStencil c = row;
-      PetscReal  h = d == 0 ? g->hx : d == 1 ? g->hy : g->hz;
+      PetscReal  h = d == 0 ? g->hx : d == 1 ? g->hy
+                                             : g->hz;
       if (d == 0) c.i += s;
       else if (d == 1) c.j += s;
       else c.k += s;
@@ -136,7 +137,9 @@ PetscErrorCode PdPoissonFDRHS(DM da, PdMMSType mms, Vec b)
             for (int d = 0; d < g.dim; d++)
               for (int s = -1; s <= 1; s += 2) {
                 PetscInt  c[3] = {i, j, k};
-                PetscReal h    = d == 0 ? g.hx : d == 1 ? g.hy : g.hz, y[3];
+                PetscReal h    = d == 0 ? g.hx : d == 1 ? g.hy
+                                                        : g.hz,
+                          y[3];
                 c[d] += s;
                 if (!OnBoundary(&g, c[0], c[1], c[2]) || !mms) continue;
                 y[0] = c[0] * g.hx;
@@ -399,7 +402,7 @@ PetscErrorCode PdScalarFEMError(DM dm, const PdScalarProblem *pb, Vec u, PetscRe
   *error = -1;
   if (PdScalarProblemHasExact(pb)) {
     PetscErrorCode (*funcs[1])(PetscInt, PetscReal, const PetscReal[], PetscInt, PetscScalar *, void *) = {ExactFE};
-    void *ctxs[1] = {(void *)pb};
+    void *ctxs[1]                                                                                       = {(void *)pb};
     PetscCall(DMComputeL2Diff(dm, 0.0, funcs, ctxs, u, error));
   }
   PetscFunctionReturn(0);
@@ -440,7 +443,7 @@ PetscErrorCode PdScalarGetProblem(DM dm, const PdScalarProblem **pb)
 PetscErrorCode PdScalarProjectExact(DM dm, const PdScalarProblem *pb, Vec v)
 {
   PetscErrorCode (*funcs[1])(PetscInt, PetscReal, const PetscReal[], PetscInt, PetscScalar *, void *) = {ExactFE};
-  void *ctxs[1] = {(void *)pb};
+  void *ctxs[1]                                                                                       = {(void *)pb};
 
   PetscFunctionBegin;
   PetscCall(DMProjectFunction(dm, 0.0, funcs, ctxs, INSERT_ALL_VALUES, v));

@@ -21,9 +21,9 @@ PetscErrorCode PdDMDAAssembleSPD(DM da, Mat A, PdStencilRowFn row, void *ctx)
         MatStencil  r = {0}, col[PD_STENCIL_MAX];
         PetscScalar v[PD_STENCIL_MAX];
         PetscInt    n = 0;
-        r.i = i;
-        r.j = j;
-        r.k = k;
+        r.i           = i;
+        r.j           = j;
+        r.k           = k;
         PetscCall(row(ctx, r, &n, col, v));
         PetscCall(MatSetValuesStencil(A, 1, &r, n, col, v, INSERT_VALUES));
       }

@@ -211,8 +211,8 @@ static PetscErrorCode Refill(PdICGraph g, const float *Lf, const double *Ld, PdI
 {
   PetscFunctionBegin;
   for (PetscInt e = g->n; e < g->n + g->El; e++) {
-    const PetscInt k = f->fpos[e - g->n];
-    f->val[k]        = g->dsqrt[g->lrow[e]] * (Ld ? Ld[e] : (double)Lf[e]);
+    const PetscInt k    = f->fpos[e - g->n];
+    f->val[k]           = g->dsqrt[g->lrow[e]] * (Ld ? Ld[e] : (double)Lf[e]);
     f->tval[f->tpos[k]] = f->val[k];
   }
   for (PetscInt i = 0; i < g->n; i++) f->idiag[i] = 1.0 / (g->dsqrt[i] * PetscMax(Ld ? Ld[i] : (double)Lf[i], 1e-6));
@@ -328,7 +328,7 @@ PetscErrorCode PdICGraphICCFactor(PdICGraph g, PdICFactor *factor, PetscReal *sh
 static void Solve(PdICFactor f, const PetscScalar r[], PetscScalar y[])
 {
   const PetscInt *PETSC_RESTRICT ia = f->ia, *PETSC_RESTRICT ja = f->ja, *PETSC_RESTRICT ta = f->ta, *PETSC_RESTRICT tj = f->tj;
-  const double *PETSC_RESTRICT   val = f->val, *PETSC_RESTRICT tval = f->tval, *PETSC_RESTRICT idiag = f->idiag;
+  const double *PETSC_RESTRICT val = f->val, *PETSC_RESTRICT tval = f->tval, *PETSC_RESTRICT idiag = f->idiag;
 
   for (PetscInt i = 0; i < f->n; i++) { /* L y = r */
     double s = PetscRealPart(r[i]);

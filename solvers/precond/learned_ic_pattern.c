@@ -146,8 +146,8 @@ static PetscErrorCode GraphFromCSR(PdICGraph g, const PetscInt ia[], const Petsc
   PetscCall(PetscMalloc1(PetscMax(El, 1), &lc));
   lptr = g->lptr;
   la   = g->la;
-  d0 = g->l0d;
-  ll = g->l0d + n;
+  d0   = g->l0d;
+  ll   = g->l0d + n;
   for (PetscInt i = 0; i < n; i++) {
     double sum = 0, asum = 0;
     lptr[i]    = l;

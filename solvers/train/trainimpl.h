@@ -42,22 +42,22 @@ struct _PdObjectiveOps {
 };
 
 struct _n_PdObjective {
-  MPI_Comm             comm;
-  char                *type;
-  PetscInt             refct;
+  MPI_Comm               comm;
+  char                  *type;
+  PetscInt               refct;
   struct _PdObjectiveOps ops[1];
-  void                *data;
-  PdParams             params;  /* the parameters trained (set by the type) */
-  PetscInt64           seed;    /* the epoch permutation draws from (seed, stream + epoch) */
-  PdRngStream          stream;
-  PetscBool            shuffle; /* false: the items of an epoch in order (step-based objectives) */
-  PetscBool            quiet_epochs; /* no per-epoch line, CSV row or curve: step-based objectives */
-  PdObjectiveAveraging averaging;
-  PetscBool            keep_best; /* keep the parameters with the smallest metric, restored at the end */
-  PetscBool            has_metric;    /* a metric is evaluated: printed, and a second curve */
-  PetscBool            metric_sparse; /* evaluated on some epochs only: blank CSV cell otherwise */
+  void                  *data;
+  PdParams               params; /* the parameters trained (set by the type) */
+  PetscInt64             seed;   /* the epoch permutation draws from (seed, stream + epoch) */
+  PdRngStream            stream;
+  PetscBool              shuffle;      /* false: the items of an epoch in order (step-based objectives) */
+  PetscBool              quiet_epochs; /* no per-epoch line, CSV row or curve: step-based objectives */
+  PdObjectiveAveraging   averaging;
+  PetscBool              keep_best;     /* keep the parameters with the smallest metric, restored at the end */
+  PetscBool              has_metric;    /* a metric is evaluated: printed, and a second curve */
+  PetscBool              metric_sparse; /* evaluated on some epochs only: blank CSV cell otherwise */
   /* names: console, CSV columns, curve legends and title */
-  char loss_label[64], metric_label[64], loss_column[32], metric_column[32], title[64], progress[32];
+  char        loss_label[64], metric_label[64], loss_column[32], metric_column[32], title[64], progress[32];
   const char *metric_print; /* printf format of the metric on the epoch line ("%.4e") */
   const char *metric_csv;   /* printf format of the metric in the CSV row ("%.9g") */
 };
@@ -69,13 +69,13 @@ struct _n_PdTrainer {
   PdParams    params;
   PdOptim     optim;
   PetscBool   own_optim; /* false: given by PdTrainerSetOptim */
-  PdTape      tape; /* training steps and evaluation (gradients off) share one arena */
+  PdTape      tape;      /* training steps and evaluation (gradients off) share one arena */
   PetscInt    epochs, batch_size, checkpoint_every;
   PetscInt    epoch; /* epochs completed */
   PetscInt    start; /* epochs completed when PdTrainerTrain began */
   char        out[PETSC_MAX_PATH_LEN], log[PETSC_MAX_PATH_LEN], curve[PETSC_MAX_PATH_LEN];
-  PetscBool   warned;    /* PdOptimWarnInapplicable has run (once per trainer) */
-  PdCSVLog    csv;       /* the -log of the run in progress */
+  PetscBool   warned; /* PdOptimWarnInapplicable has run (once per trainer) */
+  PdCSVLog    csv;    /* the -log of the run in progress */
   PetscInt   *perm;
   PetscInt    nitems;
   /* results */
@@ -88,7 +88,7 @@ struct _n_PdTrainer {
   double    div_factor, smooth, best_smooth;
   PetscInt  best_smooth_epoch;
   PetscBool have_smooth; /* smooth and best_smooth hold values (from this run or its checkpoint) */
-  float   *best;
+  float    *best;
   /* history of the epochs for the curve picture: epoch, train loss, metric */
   PetscInt nhist, maxhist;
   double  *hepoch, *hloss, *htest;
@@ -127,5 +127,5 @@ PETSC_INTERN PetscErrorCode PdPinnLossWeightOptions(PetscOptionItems *, PdPinnLo
 PETSC_INTERN PetscErrorCode PdPinnLossWeightCheck(MPI_Comm, const PdPinnLossWeight *);
 PETSC_INTERN PetscErrorCode PdPinnLossWeightAnneal(PdPinnLossWeight *, MPI_Comm, PdParams, PdPinnTermGrad, void *);
 /* user + system time of the process: what a step costs whatever else the machine runs (trainer.c) */
-PETSC_INTERN double PdCPUTime(void);
+PETSC_INTERN double         PdCPUTime(void);
 PETSC_INTERN PetscErrorCode PdPinnPredictChunks(PdTape, PetscInt, PetscInt, PetscInt, const float[], float[], PetscErrorCode (*)(void *, PdTensor, PdTensor *), void *);

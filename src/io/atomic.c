@@ -83,8 +83,8 @@ static PetscErrorCode FillImage(FILE *out, void *vctx, int *ok, char msg[], size
   PetscErrorCode              ierr = 0;
   ssize_t                     size = -1;
   int                         written;
-  CoreBuffer                  buf  = {NULL, 0};
-  H5FD_file_image_callbacks_t cb   = {CoreMalloc, CoreMemcpy, CoreRealloc, CoreFree, CoreUdataCopy, CoreUdataFree, &buf};
+  CoreBuffer                  buf = {NULL, 0};
+  H5FD_file_image_callbacks_t cb  = {CoreMalloc, CoreMemcpy, CoreRealloc, CoreFree, CoreUdataCopy, CoreUdataFree, &buf};
 
   PetscFunctionBegin;
   H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED);

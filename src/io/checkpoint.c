@@ -6,16 +6,16 @@
 #include <string.h>
 
 #define PD_CHECKPOINT_FORMAT    "pdeop checkpoint 1"
-#define PD_CHECKPOINT_MAX_EPOCH 1000000000          /* epochs or steps: far beyond any run, far below PetscInt's range */
+#define PD_CHECKPOINT_MAX_EPOCH 1000000000         /* epochs or steps: far beyond any run, far below PetscInt's range */
 #define PD_CHECKPOINT_MAX_STEP  1000000000000000LL /* optimizer steps */
 
 typedef struct {
-  PdDict   meta;
-  PdParams params;
-  PdOptim  optim;
-  PetscInt epoch;
-  PdDict   training; /* may be NULL */
-  PetscInt narrays;
+  PdDict                   meta;
+  PdParams                 params;
+  PdOptim                  optim;
+  PetscInt                 epoch;
+  PdDict                   training; /* may be NULL */
+  PetscInt                 narrays;
   const PdCheckpointArray *arrays;
 } CkptCtx;
 
@@ -86,9 +86,9 @@ static PetscErrorCode CheckpointWriter(hid_t f, const char *file, void *vctx)
     PetscCall(WriteFloat(f, name, t->ndim, t->shape, t->data, file));
   }
   if (c->optim) {
-    PetscInt64 step;
-    float     *m, *v;
-    PdDict     od;
+    PetscInt64  step;
+    float      *m, *v;
+    PdDict      od;
     PdOptimType type;
     PetscCall(PdOptimGetState(c->optim, &step, &m, &v));
     PetscCall(PdOptimGetType(c->optim, &type));
@@ -160,7 +160,7 @@ PetscErrorCode PdCheckpointReadArray(MPI_Comm comm, const char file[], const cha
   hid_t   f, ds = -1, sp, t;
   hsize_t dims[2] = {0, 0};
   int     nd = -1, isfloat = 0;
-  herr_t  e  = -1;
+  herr_t  e = -1;
 
   PetscFunctionBegin;
   PetscCall(OpenRead(comm, file, &f));

@@ -44,8 +44,8 @@ PetscErrorCode PdCSVLogOpen(MPI_Comm comm, const char path[], const char what[],
   log->fresh = (PetscBool)!append;
   if (rank == 0) {
     if (append) {
-      const char *comma = strchr(header, ',');
-      const int   key   = comma ? (int)(comma - header) + 1 : (int)strlen(header);
+      const char *comma    = strchr(header, ',');
+      const int   key      = comma ? (int)(comma - header) + 1 : (int)strlen(header);
       char        head[64] = "";
       FILE       *r        = fopen(path, "r");
       if (r) {
@@ -65,7 +65,7 @@ PetscErrorCode PdCSVLogOpen(MPI_Comm comm, const char path[], const char what[],
 PetscErrorCode PdCSVLogRow(PdCSVLog *log, const char row[])
 {
   PetscMPIInt rank;
-  int         werr = 0;
+  int         werr                          = 0;
   char        msg[PETSC_MAX_PATH_LEN + 256] = "";
 
   PetscFunctionBegin;

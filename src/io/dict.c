@@ -125,7 +125,9 @@ PetscErrorCode PdDictHas(PdDict d, const char key[], PetscBool *has)
 
 static const char *TypeName(PdDictType t)
 {
-  return t == PD_DICT_STRING ? "a string" : t == PD_DICT_INT ? "an integer" : t == PD_DICT_REAL ? "a real number" : "a boolean";
+  return t == PD_DICT_STRING ? "a string" : t == PD_DICT_INT ? "an integer"
+                                        : t == PD_DICT_REAL  ? "a real number"
+                                                             : "a boolean";
 }
 
 static PetscErrorCode Get(PdDict d, const char key[], PdDictType want, PdDictEntry **e)

@@ -3,11 +3,11 @@
 #include "h5impl.h"
 
 typedef struct {
-  PetscInt           n, ndim;
-  const PetscInt    *shape;
-  const char *const *names;
+  PetscInt            n, ndim;
+  const PetscInt     *shape;
+  const char *const  *names;
   const float *const *data;
-  PdDict             attrs;
+  PdDict              attrs;
 } FieldsCtx;
 
 static PetscErrorCode FieldsWriter(hid_t f, const char *file, void *vctx)

@@ -33,7 +33,7 @@ PetscErrorCode WriteAttrs(hid_t obj, PdDict d, const char *file)
     const char *key;
     PdDictType  type;
     hid_t       space = H5Screate(H5S_SCALAR), a = -1;
-    herr_t      e     = 0;
+    herr_t      e = 0;
 
     PetscCall(PdDictGetEntry(d, k, &key, &type));
     if (H5Aexists(obj, key) > 0) H5Adelete(obj, key);
@@ -88,8 +88,8 @@ static herr_t ReadOneAttr(hid_t obj, const char *name, const H5A_info_t *info, v
   cls = H5Tget_class(t);
   if (H5Sget_simple_extent_npoints(sp) == 1) {
     if (cls == H5T_STRING && !H5Tis_variable_str(t)) {
-      size_t n = H5Tget_size(t);
-      char  *s = (char *)calloc(n + 1, 1);
+      size_t n  = H5Tget_size(t);
+      char  *s  = (char *)calloc(n + 1, 1);
       hid_t  mt = H5Tcopy(H5T_C_S1);
       H5Tset_size(mt, n + 1);
       if (s && H5Aread(a, mt, s) >= 0) {
@@ -306,7 +306,8 @@ PetscErrorCode ReadFloat(MPI_Comm comm, hid_t f, const char *file, const char *n
   }
   t = H5Dget_type(ds);
   if (H5Tget_class(t) != H5T_FLOAT || H5Tget_size(t) != 4) {
-    const char *what = H5Tget_class(t) == H5T_FLOAT ? (H5Tget_size(t) == 8 ? "float64" : "a float of another size") : H5Tget_class(t) == H5T_INTEGER ? "integers" : "a non-numeric type";
+    const char *what = H5Tget_class(t) == H5T_FLOAT ? (H5Tget_size(t) == 8 ? "float64" : "a float of another size") : H5Tget_class(t) == H5T_INTEGER ? "integers"
+                                                                                                                                                     : "a non-numeric type";
     H5Tclose(t);
     H5Dclose(ds);
     SETERRQ(comm, PETSC_ERR_FILE_UNEXPECTED, "'%s': dataset %s holds %s; pdeop expects float32", file, name, what);
@@ -481,7 +482,7 @@ PetscErrorCode WriteFloat(hid_t loc, const char *name, int nd, const PetscInt sh
   for (int i = 0; i < nd; i++) dims[i] = (hsize_t)shape[i];
   H5Pset_create_intermediate_group(lcpl, 1);
   H5Pset_obj_track_times(dcpl, 0); /* no timestamps: the same data gives the same file, byte for byte */
-  { /* chunks of 16 MB at most (PdH5ChunkExtent): whole trailing dimensions (samples, channels, grid
+  {                                /* chunks of 16 MB at most (PdH5ChunkExtent): whole trailing dimensions (samples, channels, grid
        rows) while they fit, the first that does not in equal pieces, the ones before it 1; with a
        Fletcher-32 checksum, so a flipped bit in the file is an error on reading, not a silently
        wrong model. A large array (a 1M-dimensional network's Adam moments) costs 32 MB more in

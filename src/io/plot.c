@@ -106,13 +106,17 @@ static void Text(Canvas *c, int x, int y, const char *s, int scale, const unsign
 static double NiceStep(double range, int target)
 {
   double raw = range / target, p = pow(10.0, floor(log10(raw))), f = raw / p;
-  return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * p;
+  return (f < 1.5 ? 1 : f < 3 ? 2
+                      : f < 7 ? 5
+                              : 10) *
+         p;
 }
 
 /* m x 10^d on a log axis: 1e-3, 2e-3, ..., 1, 2, 10, 20, 100, 1e3 */
 static void LogLabel(int m, int d, char *buf, size_t n)
 {
-  if (d >= 0 && d <= 2) snprintf(buf, n, "%d", m * (d == 0 ? 1 : d == 1 ? 10 : 100));
+  if (d >= 0 && d <= 2) snprintf(buf, n, "%d", m * (d == 0 ? 1 : d == 1 ? 10
+                                                                        : 100));
   else snprintf(buf, n, "%de%d", m, d);
 }
 
@@ -414,7 +418,8 @@ static void ColourBar(Canvas *c, int x, int y, int w, int h, double lo, double h
   s = TextWidth(b[0], 2) + TextWidth(b[2], 2) + 16 <= w ? 2 : 1;
   for (int t = 0; t < 3; t++) {
     const int tx = x + (t * (w - 1)) / 2, lw = TextWidth(b[t], s);
-    int       lx = t == 0 ? x : t == 2 ? x + w - lw : tx - lw / 2;
+    int       lx = t == 0 ? x : t == 2 ? x + w - lw
+                                       : tx - lw / 2;
     if (t == 1 && (lx < x + TextWidth(b[0], s) + 6 * s || lx + lw > x + w - TextWidth(b[2], s) - 6 * s)) continue; /* no room in the middle */
     Fill(c, tx, y + h, tx, y + h + tick - 1, black);
     Text(c, lx, y + h + tick + 2, b[t], s, black);
@@ -448,7 +453,7 @@ static PetscErrorCode RenderFields(PetscBool bare, const char title[], PetscInt 
     for (int y = 0; y < ph; y++)
       for (int x = 0; x < pw; x++) {
         const PetscInt j = ny - 1 - y / scale, i = x / scale; /* y up */
-        const double   v = fields[p][j * nx + i];
+        const double   v      = fields[p][j * nx + i];
         unsigned char  col[3] = {255, 255, 255}; /* outside the domain (NaN): white */
         if (!PetscIsInfOrNanReal(v)) PdPlotViridis((v - lo) / range, col);
         Put(c, px0 + x, y0 + y, col);

@@ -12,10 +12,10 @@ void PdPlotViridis(double t, unsigned char rgb[3])
 {
   if (!(t >= 0)) t = 0; /* also NaN */
   if (t > 1) t = 1;
-  double   s = t * 8;
-  int      k = (int)s;
+  double s = t * 8;
+  int    k = (int)s;
   if (k >= 8) k = 7;
-  double   f = s - k;
+  double f = s - k;
   for (int c = 0; c < 3; c++) rgb[c] = (unsigned char)(viridis[k][c] + f * (viridis[k + 1][c] - viridis[k][c]) + 0.5);
 }
 

@@ -72,7 +72,8 @@ int PdTmpFileCommit(FILE *f, int ok, const char *tmp, const char *file, char *ms
   if (fflush(f) || ferror(f)) err = errno ? errno : EIO;
   if (!err && fsync(fileno(f)) && errno != EINVAL) err = errno; /* EINVAL: a device, nothing to sync */
   if (fclose(f) && !err) err = errno ? errno : EIO;
-  if (err && (ok || !msg[0])) snprintf(msg, mlen, "%s while writing '%s'%s", strerror(err), tmp, err == ENOSPC || err == EDQUOT ? " (the disk is full)" : err == EFBIG ? " (over the file-size limit)" : "");
+  if (err && (ok || !msg[0])) snprintf(msg, mlen, "%s while writing '%s'%s", strerror(err), tmp, err == ENOSPC || err == EDQUOT ? " (the disk is full)" : err == EFBIG ? " (over the file-size limit)"
+                                                                                                                                                                       : "");
   ok = ok && !err;
   if (ok && (lstat(tmp, &st) || !S_ISREG(st.st_mode))) {
     snprintf(msg, mlen, "'%s' is not a regular file, so it was not put in place", tmp);
@@ -194,7 +195,7 @@ PetscErrorCode PdFileTempName(const char file[], PetscBool keep_ending, char tmp
 PetscErrorCode PdFileCommit(MPI_Comm comm, const char tmp[], const char file[], const char what[], const char why[])
 {
   PetscMPIInt rank;
-  int         ok = why ? 0 : 1;
+  int         ok                            = why ? 0 : 1;
   char        msg[PETSC_MAX_PATH_LEN + 256] = "";
 
   PetscFunctionBegin;
@@ -210,7 +211,8 @@ PetscErrorCode PdFileCommit(MPI_Comm comm, const char tmp[], const char file[], 
     } else if (why) snprintf(msg, sizeof(msg), "%s", why);
     else if (!ok) snprintf(msg, sizeof(msg), "the write failed on another rank");
     else if (missing || !S_ISREG(st.st_mode) || st.st_size == 0) {
-      snprintf(msg, sizeof(msg), "'%s' is %s", tmp, missing ? "missing (is the disk full?)" : !S_ISREG(st.st_mode) ? "not a regular file" : "empty (is the disk full?)");
+      snprintf(msg, sizeof(msg), "'%s' is %s", tmp, missing ? "missing (is the disk full?)" : !S_ISREG(st.st_mode) ? "not a regular file"
+                                                                                                                   : "empty (is the disk full?)");
       ok = 0;
     } else {
       const int fd = open(tmp, O_RDONLY);

@@ -85,7 +85,7 @@ void PdConvCol2Im(const float *restrict col, const Geom *g, float *restrict out)
    before one update of y (stride 2: the row split into odd and even columns, so that the three loads
    stay contiguous). In 2D, and from 8 channels on, im2col + sgemm is as fast or faster, so it
    keeps those (bench_ops -only conv3d has both). ---- */
-#define PD_DIRECT_MAX 64 /* the most Cin Cout the direct kernels take, whatever PdConvSetDirectMax says */
+#define PD_DIRECT_MAX 64              /* the most Cin Cout the direct kernels take, whatever PdConvSetDirectMax says */
 static PetscInt conv_direct_max = 16; /* 3D, Cin Cout at or below this: direct (PdConvSetDirectMax) */
 
 /*@ PdConvSetDirectMax - 3D PdConv3x3 (stride 1 or 2) and stride-2 PdConv3x3Transpose with Cin Cout <= n
@@ -119,12 +119,12 @@ size_t PdConvDirectScratch(PetscInt cin, const Geom *g)
 
 /* The direct kernel is plain loops: built for AVX-512, AVX2 and the baseline, chosen at load time */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#  define PD_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3")))
+  #define PD_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3")))
 #elif defined(__GNUC__) && !defined(__clang__)
-/* sanitizer builds are -O0: the kernels' register blocks would run 30 times slower than their work */
-#  define PD_VECTOR_CLONES __attribute__((optimize("O3")))
+  /* sanitizer builds are -O0: the kernels' register blocks would run 30 times slower than their work */
+  #define PD_VECTOR_CLONES __attribute__((optimize("O3")))
 #else
-#  define PD_VECTOR_CLONES
+  #define PD_VECTOR_CLONES
 #endif
 
 /* acc[b][l] = sum over the 27 cin taps of output channel co0 + b at output point (oz, oy, x0 + l) of the
@@ -427,7 +427,7 @@ static void WinogradKernel(const float *w, PetscInt cout, PetscInt cin, float *U
         t[3][j] = k[6 + j];
       }
       for (int i = 0; i < 4; i++) {
-        const float u[4] = { t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2] };
+        const float u[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
         for (int j = 0; j < 4; j++) U[((i * 4 + j) * cout + co) * cin + ci] = u[j];
       }
     }
@@ -478,7 +478,7 @@ PD_VECTOR_CLONES static void WinogradInput(const float *x, PetscInt C, PetscInt 
 PD_VECTOR_CLONES static void WinogradOutput(const float *M, PetscInt C, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt tw, PetscBool add, float *work, float *y)
 {
   const PetscInt T   = (ty1 - ty0) * tw;
-  float *restrict o0 = work, *restrict o1 = work + 4 * tw, *r[2] = { work + 8 * tw, work + 10 * tw };
+  float *restrict o0 = work, *restrict o1 = work + 4 * tw, *r[2] = {work + 8 * tw, work + 10 * tw};
   for (PetscInt c = 0; c < C; c++)
     for (PetscInt ty = ty0; ty < ty1; ty++) {
       const PetscInt st = C * T;    /* between consecutive xi */

@@ -232,7 +232,7 @@ static PetscErrorCode ConvForward(const char *op, PdTensor z, PetscReal alpha, P
   } else if (PdConvUseDirect(&g, g.C, cout)) {
     float *xp;
     PetscCall(PdTapeAllocUninit(tape, sizeof(float) * PdConvDirectScratch(g.C, &g), (void **)&xp)); /* every entry written before it is read */
-    for (PetscInt n = 0; n < x->shape[0]; n++) { /* the kernel writes every entry: y = z + alpha conv */
+    for (PetscInt n = 0; n < x->shape[0]; n++) {                                                    /* the kernel writes every entry: y = z + alpha conv */
       float *yn = y->data + n * cout * S;
       PdConvDirect(x->data + n * g.C * Si, w->data, g.C, cout, &g, (float)alpha, z ? z->data + n * cout * S : NULL, yn, xp);
       if (b) AddBias(yn, b->data, (float)alpha, cout, S);
@@ -334,7 +334,7 @@ static PetscErrorCode ConvTForward(const char *op, PdTensor z, PetscReal alpha, 
   PetscCall(PetscLogEventBegin(PD_EVENT_Conv, 0, 0, 0, 0));
   direct = PdConvUseDirectT(&g, cin, cout);
   PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (direct ? PdConvDirectTScratch(cin, &g) : (size_t)K * S), (void **)&col)); /* every entry written before it is read */
-  if (!direct) PetscCall(StartOutput(z, y->data, y->size)); /* the direct kernel writes every entry: y = z + alpha convT */
+  if (!direct) PetscCall(StartOutput(z, y->data, y->size));                                                                    /* the direct kernel writes every entry: y = z + alpha convT */
   for (PetscInt n = 0; n < x->shape[0]; n++) {
     float *yn = y->data + n * cout * So;
     if (direct) PdConvDirectT(x->data + n * cin * S, w->data, cin, cout, &g, (float)alpha, z ? z->data + n * cout * So : NULL, yn, col);

@@ -28,11 +28,11 @@ static PetscErrorCode MatMulBackward(PdTensor c)
   /* c = A B with A = op(a) [M,K], B = op(b) [K,N]: dA = dC B^T, dB = A^T dC */
   if (a->grad) {
     if (!ta) cblas_sgemm(CblasRowMajor, CblasNoTrans, tb ? CblasNoTrans : CblasTrans, M, K, N, 1.0f, c->grad, N, b->data, tb ? K : N, 1.0f, a->grad, K); /* da[M,K] += dC B^T */
-    else cblas_sgemm(CblasRowMajor, tb ? CblasTrans : CblasNoTrans, CblasTrans, K, M, N, 1.0f, b->data, tb ? K : N, c->grad, N, 1.0f, a->grad, M);     /* da[K,M] += B dC^T */
+    else cblas_sgemm(CblasRowMajor, tb ? CblasTrans : CblasNoTrans, CblasTrans, K, M, N, 1.0f, b->data, tb ? K : N, c->grad, N, 1.0f, a->grad, M);       /* da[K,M] += B dC^T */
   }
   if (b->grad) {
     if (!tb) cblas_sgemm(CblasRowMajor, ta ? CblasNoTrans : CblasTrans, CblasNoTrans, K, N, M, 1.0f, a->data, ta ? M : K, c->grad, N, 1.0f, b->grad, N); /* db[K,N] += A^T dC */
-    else cblas_sgemm(CblasRowMajor, CblasTrans, ta ? CblasTrans : CblasNoTrans, N, K, M, 1.0f, c->grad, N, a->data, ta ? M : K, 1.0f, b->grad, K);      /* db[N,K] += dC^T A */
+    else cblas_sgemm(CblasRowMajor, CblasTrans, ta ? CblasTrans : CblasNoTrans, N, K, M, 1.0f, c->grad, N, a->data, ta ? M : K, 1.0f, b->grad, K);       /* db[N,K] += dC^T A */
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -114,7 +114,7 @@ static PetscErrorCode LinearBackward(PdTensor y)
   PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
   /* y[R,out] = x[R,in] w^T + b */
   if (x->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, in, out, 1.0f, y->grad, out, w->data, in, 1.0f, x->grad, in); /* dx += dy w */
-  if (w->grad) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, R, 1.0f, y->grad, out, x->data, in, 1.0f, w->grad, in);  /* dw += dy^T x */
+  if (w->grad) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, R, 1.0f, y->grad, out, x->data, in, 1.0f, w->grad, in);   /* dw += dy^T x */
   if (b && b->grad)
     for (PetscInt r = 0; r < R; r++)
       for (PetscInt o = 0; o < out; o++) b->grad[o] += y->grad[r * out + o]; /* db += column sums of dy */
@@ -160,7 +160,7 @@ static PetscErrorCode ChannelMixBackward(PdTensor y)
     const float *dy = y->grad + n * cout * S;
     /* y_n[cout,S] = w[cout,cin] x_n[cin,S] + b */
     if (x->grad) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, S, cout, 1.0f, w->data, cin, dy, S, 1.0f, x->grad + n * cin * S, S); /* dx_n += w^T dy_n */
-    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, S, 1.0f, dy, S, x->data + n * cin * S, S, 1.0f, w->grad, cin);   /* dw += dy_n x_n^T */
+    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, S, 1.0f, dy, S, x->data + n * cin * S, S, 1.0f, w->grad, cin); /* dw += dy_n x_n^T */
     if (b && b->grad)
       for (PetscInt o = 0; o < cout; o++) {
         double s = 0;
@@ -237,7 +237,7 @@ PD_CLONES static void FusedInit(PetscInt cout, PetscInt S, const float *bias, co
    as [M / 16][K][16] (constant offsets from one pointer). The epilogue adds the bias and the added
    tensor, so z is written once and never read back. Plain C on GCC's vector type, built for
    AVX-512, AVX2 and the baseline. ---- */
-typedef float PdV16 __attribute__((vector_size(64), aligned(4)));
+typedef float    PdV16 __attribute__((vector_size(64), aligned(4)));
 static PetscBool mix_direct = PETSC_TRUE;
 
 /*@ PdChannelMixSetDirect - whether the fused channel mix uses its own product for M a multiple of 16 (default) or sgemm always; returns the previous value. For tests and benchmarks. @*/
@@ -314,8 +314,8 @@ PD_CLONES static void GeluForward(PetscInt n, float *z, float *y, PetscBool keep
     PD_SIMD
     for (PetscInt i = 0; i < n; i++) {
       const float t = z[i], e = erff(t * (float)M_SQRT1_2);
-      y[i]              = 0.5f * t * (1.0f + e);
-      z[i]              = 0.5f * (1.0f + e) + t * expf(-0.5f * t * t) * (float)(0.5 * M_2_SQRTPI * M_SQRT1_2);
+      y[i] = 0.5f * t * (1.0f + e);
+      z[i] = 0.5f * (1.0f + e) + t * expf(-0.5f * t * t) * (float)(0.5 * M_2_SQRTPI * M_SQRT1_2);
     }
   } else {
     PD_SIMD
@@ -375,7 +375,7 @@ static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
-  if (cb) S *= B, B = 1; /* one product over all samples */
+  if (cb) S *= B, B = 1;                        /* one product over all samples */
   if (x->grad && mix_direct && cin % 16 == 0) { /* dx_n (+)= w^T dz_n by the channel mix's own product */
     float *wp;
     PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)(cout * cin), (void **)&wp));
@@ -385,7 +385,7 @@ static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
   for (PetscInt n = 0; n < B; n++) {
     const float *dzn = dz + n * cout * S;
     if (x->grad && !(mix_direct && cin % 16 == 0)) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, S, cout, 1.0f, w->data, cin, dzn, S, dxset ? 0.0f : 1.0f, x->grad + n * cin * S, S); /* dx_n += w^T dz_n */
-    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, S, 1.0f, dzn, S, x->data + n * cin * S, S, 1.0f, w->grad, cin);                   /* dw += dz_n x_n^T */
+    if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, S, 1.0f, dzn, S, x->data + n * cin * S, S, 1.0f, w->grad, cin);                                                  /* dw += dz_n x_n^T */
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -423,15 +423,15 @@ static PetscErrorCode ChannelMixFusedLayout(const char op[], PdTensor x, PdTenso
   if (cb) PetscCall(PdTapeNewNodeUnsetGrad(tape, PD_OP_CHANNEL_MIX_FUSED, x->ndim, shape, needgrad, &y));
   else PetscCall(PdTapeNewNode(tape, PD_OP_CHANNEL_MIX_FUSED, x->ndim, shape, needgrad, &y));
   y->grad_overwrite = PETSC_TRUE;
-  y->src[0]   = x;
-  y->src[1]   = w;
-  y->src[2]   = b;
-  y->src[3]   = a;
-  y->iarg[0]  = gelu;
-  y->iarg[1]  = B;
-  y->iarg[2]  = S;
-  y->iarg[3]  = cb;
-  y->backward = ChannelMixFusedBackward;
+  y->src[0]         = x;
+  y->src[1]         = w;
+  y->src[2]         = b;
+  y->src[3]         = a;
+  y->iarg[0]        = gelu;
+  y->iarg[1]        = B;
+  y->iarg[2]        = S;
+  y->iarg[3]        = cb;
+  y->backward       = ChannelMixFusedBackward;
   /* the pre-activation: its own buffer only when backward needs it (as gelu'(z)) next to y */
   if (gelu && y->grad) PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)y->size, (void **)&z));
   else z = y->data;

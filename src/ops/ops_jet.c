@@ -42,7 +42,7 @@ PD_CLONES static void Derivatives(PdJetFn fn, PetscInt n, const float *x, PetscI
     PD_SIMD
     for (PetscInt e = 0; e < n; e++) {
       float p = 1.0f / (1.0f + expf(-x[e]));
-      s1[e] = p;
+      s1[e]   = p;
       if (m >= 2) s2[e] = (p - p * p) / 2.0f;
       if (m >= 3) s3[e] = (p * (1.0f + p * (-3.0f + 2.0f * p))) / 6.0f;
       if (m >= 4) s4[e] = (p * (1.0f + p * (-7.0f + p * (12.0f - 6.0f * p)))) / 24.0f;

@@ -53,9 +53,9 @@ PetscErrorCode PdMSELoss(PdTensor p, PdTensor t, PdTensor *out)
 
 static PetscErrorCode RelL2Backward(PdTensor l)
 {
-  PdTensor      p = l->src[0], t = l->src[1];
+  PdTensor       p = l->src[0], t = l->src[1];
   const PetscInt B = p->shape[0], n = p->size / B;
-  const double *dn = (const double *)l->aux, *tn = dn + B;
+  const double  *dn = (const double *)l->aux, *tn = dn + B;
 
   PetscFunctionBegin;
   /* l = (1/B) sum_b ||p_b - t_b|| / ||t_b||;  d/dp_b = (p_b - t_b) / (B ||p_b - t_b|| ||t_b||) */

@@ -3,7 +3,8 @@
    Residual losses of PDE discretisations (A u - f) and their preconditioned forms use them. */
 #include <pdeop/ops.h>
 
-typedef enum { APPLY_MAT, APPLY_PC } ApplyKind;
+typedef enum { APPLY_MAT,
+               APPLY_PC } ApplyKind;
 
 typedef struct {
   ApplyKind kind;

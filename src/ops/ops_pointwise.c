@@ -160,7 +160,10 @@ PD_BINARY(PdDiv, PD_OP_DIV)
     for (PetscInt i = 0; i < n; i++) stmt; \
   } while (0)
 
-static inline float SoftplusF(float x) { return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x))); }
+static inline float SoftplusF(float x)
+{
+  return fmaxf(x, 0.0f) + log1pf(expf(-fabsf(x)));
+}
 static inline float SigmoidF(float x) { return 1.0f / (1.0f + expf(-x)); } /* expf(88+) = inf gives 0 */
 
 static PetscErrorCode UnaryBackward(PdTensor y)

@@ -80,7 +80,7 @@ static PetscErrorCode GetPlan(PlanKind kind, int n, int howmany, int nh, int m, 
       break;
     default: {
       fftwf_iodim dim = {n, nh, nh}, loops[2] = {{howmany, n * nh, n * nh}, {m, 1, 1}};
-      e->plan         = fftwf_plan_guru_dft(1, &dim, 2, loops, c, c, kind == COL_FWD ? FFTW_FORWARD : FFTW_BACKWARD, FFTW_ESTIMATE);
+      e->plan = fftwf_plan_guru_dft(1, &dim, 2, loops, c, c, kind == COL_FWD ? FFTW_FORWARD : FFTW_BACKWARD, FFTW_ESTIMATE);
     }
     }
     fftwf_free(r);
@@ -152,7 +152,7 @@ static void Scatter(const Geometry *g, PetscInt C, const fftwf_complex *Ym, fftw
 static PetscErrorCode GetGeometry(PdTensor x, PdTensor w, PetscBool cb, Geometry *g)
 {
   const char *op = cb ? "PdSpectralConvCB" : "PdSpectralConv", *lay = cb ? "[C,B," : "[B,C,";
-  char sx[96], sw[96];
+  char        sx[96], sw[96];
 
   PetscFunctionBegin;
   PetscCall(PdShapeString(x->ndim, x->shape, sx, sizeof(sx)));
@@ -387,10 +387,10 @@ static PetscErrorCode SpectralConvLayout(PdTensor x, PdTensor w, PetscBool cb, P
   if (cb) PetscCall(PdTapeNewNodeUnsetGrad(tape, PD_OP_SPECTRAL_CONV, x->ndim, shape, PdNeedsGrad(tape, x, w, NULL), &y));
   else PetscCall(PdTapeNewNode(tape, PD_OP_SPECTRAL_CONV, x->ndim, shape, PdNeedsGrad(tape, x, w, NULL), &y));
   y->grad_overwrite = PETSC_TRUE;
-  y->src[0]   = x;
-  y->src[1]   = w;
-  y->iarg[0]  = cb;
-  y->backward = SpectralBackward;
+  y->src[0]         = x;
+  y->src[1]         = w;
+  y->iarg[0]        = cb;
+  y->backward       = SpectralBackward;
   PetscCall(PetscLogEventBegin(PD_EVENT_SpectralConv, 0, 0, 0, 0));
   /* one spectrum buffer: x's transform, then (after the kept modes are gathered) y's */
   PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.B * PetscMax(g.cin, g.cout) * g.H * g.ld, (void **)&F));

@@ -160,7 +160,7 @@ static double NewtonSchulzFails(PetscInt steps, const double c[3])
     double       x  = x0;
     for (PetscInt k = 0; k < steps; k++) {
       const double x2 = x * x;
-      x = x * (c[0] + x2 * (c[1] + x2 * c[2]));
+      x               = x * (c[0] + x2 * (c[1] + x2 * c[2]));
       if (!(x >= 0 && x <= 2)) return x0;
     }
     if (x0 >= 0.5 && !(x >= 0.5 && x <= 1.5)) return x0;

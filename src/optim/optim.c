@@ -366,7 +366,7 @@ void PdOptimAdamRange(PdOptim o, double lr, PetscInt from, PetscInt to)
 PetscErrorCode PdOptimStep(PdOptim o, double *gnorm)
 {
   float       *p, *g;
-  const double lr = ScheduledLR(o, o->step);
+  const double lr   = ScheduledLR(o, o->step);
   double       norm = 0;
 
   PetscFunctionBegin;

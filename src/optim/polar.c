@@ -55,7 +55,7 @@ PetscErrorCode PdPolarNewtonSchulz(PetscInt rows, PetscInt cols, PetscBool cplx,
       if (wide) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, cols, rows, 1.0f, B, s, X, cols, a, Y, cols); /* Y = a X + B X */
       else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, cols, cols, 1.0f, X, cols, B, s, a, Y, cols);      /* Y = a X + X B */
     } else {
-      const float one[2] = { 1, 0 }, zero[2] = { 0, 0 }, ca[2] = { a, 0 }, cb[2] = { b, 0 }, cc[2] = { c, 0 };
+      const float one[2] = {1, 0}, zero[2] = {0, 0}, ca[2] = {a, 0}, cb[2] = {b, 0}, cc[2] = {c, 0};
       if (wide) cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, s, s, cols, one, X, cols, X, cols, zero, A, s);
       else cblas_cgemm(CblasRowMajor, CblasConjTrans, CblasNoTrans, s, s, rows, one, X, cols, X, cols, zero, A, s);
       PetscCall(PetscArraycpy(B, A, 2 * s * s));

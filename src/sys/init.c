@@ -54,7 +54,7 @@ PetscErrorCode PdEngineInitializePackage(void)
 PetscErrorCode PdEngineSetFromOptions(void)
 {
   PetscInt  wmin = PdConvSetWinogradMin(16), dmax = PdConvSetDirectMax(16); /* the current values, the defaults until the options say otherwise */
-  PetscBool mix  = PdChannelMixSetDirect(PETSC_TRUE);
+  PetscBool mix = PdChannelMixSetDirect(PETSC_TRUE);
 
   PetscFunctionBegin;
   /* the results do not depend on these beyond float rounding */

@@ -133,7 +133,7 @@ PetscErrorCode PdOptionsNeedValue(PetscOptionItems *po, const char opt[], const 
     PetscCheck(!(what[0] == 'a' && what[1] == 'n' && PdOptionsIntOverflows(value)), po->comm, PETSC_ERR_ARG_OUTOFRANGE, "Option -%s%s %s is out of range: an integer option holds %" PetscInt_FMT " at most", po->prefix ? po->prefix : "", opt + 1, value, (PetscInt)PETSC_MAX_INT);
   }
   if (flg && !strcmp(what, "comma-separated numbers")) { /* each item, so that the message names the option */
-    char  buf[1024], *save = NULL;
+    char      buf[1024], *save = NULL;
     PetscReal r;
     PetscCall(PetscStrncpy(buf, value, sizeof(buf)));
     for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {

@@ -125,8 +125,8 @@ PetscErrorCode PdRngPermutation(PdRng *rng, PetscInt n, PetscInt perm[])
   for (PetscInt i = 0; i < n; i++) perm[i] = i;
   for (PetscInt i = n - 1; i > 0; i--) {
     PetscInt j = PdRngInt(rng, i + 1), t = perm[i];
-    perm[i]    = perm[j];
-    perm[j]    = t;
+    perm[i] = perm[j];
+    perm[j] = t;
   }
   PetscFunctionReturn(0);
 }

@@ -16,7 +16,7 @@ static void Read(void)
 /* two samples of 4 floats in, 4 out */
 static int Seed(void)
 {
-  PdDataset ds = {0};
+  PdDataset ds   = {0};
   float     x[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 
   ds.N = ds.in_shape[0] = ds.out_shape[0] = 2;

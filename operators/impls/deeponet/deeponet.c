@@ -22,7 +22,6 @@ static const NOpHyper DeepONetHyper[] = {
 };
 static const NOpHyperTable DeepONetHyperTable = {"DeepONet options", "NOpCreate_DeepONet", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(DeepONetHyper), DeepONetHyper};
 
-
 static PetscErrorCode NOpSetUp_DeepONet(NOp nop)
 {
   NOp_DeepONet *d = (NOp_DeepONet *)nop->data;
@@ -39,7 +38,7 @@ static PetscErrorCode NOpSetUp_DeepONet(NOp nop)
   for (PetscInt l = 1; l <= d->depth; l++) sizes[l] = d->width;
   sizes[d->depth + 1] = d->p * cout;
   PetscCall(PdDenseStackSetUp(&d->branch, nop->params, "branch", d->depth + 1, sizes, d->act, PETSC_FALSE));
-  sizes[0] = d->qdim;
+  sizes[0]            = d->qdim;
   sizes[d->depth + 1] = d->p;
   PetscCall(PdDenseStackSetUp(&d->trunk, nop->params, "trunk", d->depth + 1, sizes, d->act, PETSC_TRUE));
   sizes[0] = cout;
@@ -52,7 +51,7 @@ static PetscErrorCode NOpSetUp_DeepONet(NOp nop)
 /* query coordinates of the output grid, row-major over [grid...], each in [0,1] */
 static PetscErrorCode Queries(NOp nop, PdTape tape, PdTensor *q)
 {
-  NOp_DeepONet *d = (NOp_DeepONet *)nop->data;
+  NOp_DeepONet *d        = (NOp_DeepONet *)nop->data;
   PetscInt      shape[2] = {d->nq, d->qdim}, n[3] = {1, 1, 1};
 
   PetscFunctionBegin;
@@ -87,7 +86,7 @@ static PetscErrorCode NOpForward_DeepONet(NOp nop, PdTape tape, PdTensor x, PdTe
   shape[1] = d->p;
   PetscCall(PdReshape(h, 2, shape, &h)); /* [B cout, p] */
   PetscCall(Queries(nop, tape, &q));
-  PetscCall(PdDenseStackForward(&d->trunk, q, &t));        /* [Q, p] */
+  PetscCall(PdDenseStackForward(&d->trunk, q, &t));       /* [Q, p] */
   PetscCall(PdMatMul(h, t, PETSC_FALSE, PETSC_TRUE, &o)); /* [B cout, Q] */
   shape[0] = B;
   shape[1] = cout;
@@ -140,15 +139,15 @@ PetscErrorCode NOpCreate_DeepONet(NOp nop)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&d));
-  d->width                = 128;
-  d->depth                = 3;
-  d->p                    = 128;
-  d->act                  = PD_ACT_RELU;
-  nop->data               = d;
-  nop->ops.hyper          = &DeepONetHyperTable;
-  nop->ops.setup          = NOpSetUp_DeepONet;
-  nop->ops.forward        = NOpForward_DeepONet;
-  nop->ops.view           = NOpView_DeepONet;
-  nop->ops.destroy        = NOpDestroy_DeepONet;
+  d->width         = 128;
+  d->depth         = 3;
+  d->p             = 128;
+  d->act           = PD_ACT_RELU;
+  nop->data        = d;
+  nop->ops.hyper   = &DeepONetHyperTable;
+  nop->ops.setup   = NOpSetUp_DeepONet;
+  nop->ops.forward = NOpForward_DeepONet;
+  nop->ops.view    = NOpView_DeepONet;
+  nop->ops.destroy = NOpDestroy_DeepONet;
   PetscFunctionReturn(0);
 }

@@ -7,10 +7,10 @@
 
 typedef struct {
   PetscInt  width, modes, layers, hidden;
-  int       sdim;              /* 1 or 2 spatial dimensions */
-  PdTensor  P, Pb;             /* lifting [width, cin + sdim] */
-  PdTensor *K, *W, *Wb;        /* per layer: spectral weights, pointwise [width, width], bias */
-  PdTensor  Q1, Q1b, Q2, Q2b;  /* projection [hidden, width], [cout, hidden] */
+  int       sdim;             /* 1 or 2 spatial dimensions */
+  PdTensor  P, Pb;            /* lifting [width, cin + sdim] */
+  PdTensor *K, *W, *Wb;       /* per layer: spectral weights, pointwise [width, width], bias */
+  PdTensor  Q1, Q1b, Q2, Q2b; /* projection [hidden, width], [cout, hidden] */
 } NOp_FNO;
 
 /* the hyperparameters: options and checkpoint attributes */
@@ -21,7 +21,6 @@ static const NOpHyper FNOHyper[] = {
   {"fno_hidden", "-fno_hidden", "Channels of the projection's hidden layer", NOP_HYPER_INT, offsetof(NOp_FNO, hidden), PETSC_FALSE, 1, NOP_HYPER_INT_MAX},
 };
 static const NOpHyperTable FNOHyperTable = {"FNO options", "NOpCreate_FNO", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(FNOHyper), FNOHyper};
-
 
 /* the kept modes must fit the grid of W points (last dimension; H along the first of two): m <= W/2 + 1
    and 2m <= H. Checked at every forward pass, since a trained FNO evaluates at other resolutions (not
@@ -60,10 +59,10 @@ static PetscErrorCode NOpSetUp_FNO(NOp nop)
     int nd;
     if (f->sdim == 1) {
       s[0] = f->modes, s[1] = f->width, s[2] = f->width, s[3] = 2;
-      nd   = 4;
+      nd = 4;
     } else {
       s[0] = 2 * f->modes, s[1] = f->modes, s[2] = f->width, s[3] = f->width, s[4] = 2;
-      nd   = 5;
+      nd = 5;
     }
     /* the reference scales spectral weights by 1/(width^2) */
     PetscCall(PetscSNPrintf(name, sizeof(name), "layer%" PetscInt_FMT ".spectral", l));
@@ -173,15 +172,15 @@ PetscErrorCode NOpCreate_FNO(NOp nop)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&f));
-  f->width                = 32;
-  f->modes                = 12;
-  f->layers               = 4;
-  f->hidden               = 128;
-  nop->data               = f;
-  nop->ops.hyper          = &FNOHyperTable;
-  nop->ops.setup          = NOpSetUp_FNO;
-  nop->ops.forward        = NOpForward_FNO;
-  nop->ops.view           = NOpView_FNO;
-  nop->ops.destroy        = NOpDestroy_FNO;
+  f->width         = 32;
+  f->modes         = 12;
+  f->layers        = 4;
+  f->hidden        = 128;
+  nop->data        = f;
+  nop->ops.hyper   = &FNOHyperTable;
+  nop->ops.setup   = NOpSetUp_FNO;
+  nop->ops.forward = NOpForward_FNO;
+  nop->ops.view    = NOpView_FNO;
+  nop->ops.destroy = NOpDestroy_FNO;
   PetscFunctionReturn(0);
 }

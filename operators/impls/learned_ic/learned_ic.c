@@ -27,7 +27,7 @@ static const NOpHyper LearnedICHyper[] = {
   {"levels", "-ic_levels", "The factor's pattern: IC(k)'s levels of fill (0: ICC(0)'s pattern, the matrix's lower part)", NOP_HYPER_INT, offsetof(NOp_LearnedIC, levels), PETSC_TRUE, 0, 2},
 };
 /* the orderings of the factor's pattern, as PdICOrdering (<pdeop/learned.h>) numbers them */
-static const char *const Orderings[] = {"natural", "lines"};
+static const char *const   Orderings[]         = {"natural", "lines"};
 static const NOpHyperTable LearnedICHyperTable = {"Learned incomplete Cholesky network options", "NOpLearnedICSetLayers", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(LearnedICHyper), LearnedICHyper};
 
 static PetscErrorCode NOpCheck_LearnedIC(NOp nop)
@@ -42,8 +42,8 @@ static PetscErrorCode NOpCheck_LearnedIC(NOp nop)
 /* parameter names, order and initialisation are those of the former PdLearnedIC, so its files load */
 static PetscErrorCode NOpSetUp_LearnedIC(NOp nop)
 {
-  NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
-  const PetscInt W = m->width;
+  NOp_LearnedIC *m  = (NOp_LearnedIC *)nop->data;
+  const PetscInt W  = m->width;
   const float    si = 1.0f / PetscSqrtReal(IC_NODE_FEATURES), su = 1.0f / PetscSqrtReal(2 * W);
   char           name[64];
 

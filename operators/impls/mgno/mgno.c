@@ -15,7 +15,7 @@ typedef struct {
   PetscBool post;   /* a learned post-smoothing u += C (f - A u) after each coarse correction */
   PdTensor  lift, liftb, proj1, proj1b, proj2, proj2b;
   PdTensor *A, *B, *R, *P, *C, *W, *Wb; /* A, B: layers x levels; R, P, C: layers x (levels - 1) */
-  PdTensor *SA, *SB;                     /* the extra smoothing steps: layers x levels x (smooth - 1) */
+  PdTensor *SA, *SB;                    /* the extra smoothing steps: layers x levels x (smooth - 1) */
 } NOp_MgNO;
 
 /* the hyperparameters: options and checkpoint attributes (the last three are absent from checkpoints before their options) */
@@ -29,7 +29,6 @@ static const NOpHyper MgNOHyper[] = {
   {"mgno_smooth", "-mgno_smooth", "Smoothing steps per level before the restriction (each with its own A, B)", NOP_HYPER_INT, offsetof(NOp_MgNO, smooth), PETSC_TRUE, 1, 64},
 };
 static const NOpHyperTable MgNOHyperTable = {"MgNO options", "NOpCreate_MgNO", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(MgNOHyper), MgNOHyper};
-
 
 /* declare the 3x3 (3x3x3) convolution "layer<k>.level<l>.<what>" (<what><i> for the extra smoothing
    step i > 0), uniform in +-cs, tagged as a convolution for the matrix-aware optimizers */
@@ -110,13 +109,13 @@ static PetscErrorCode VCycle(NOp_MgNO *m, PetscInt k, PetscInt l, PdTensor f, Pd
   PetscFunctionBegin;
   /* residuals and updates are fused into the convolutions (PdConv3x3Add): one node, no pointwise pass */
   PetscCall(PdConv3x3(f, m->B[k * L + l], NULL, 1, u)); /* u = B f */
-  for (PetscInt i = 1; i < m->smooth; i++) {          /* u += B_i (f - A_i u) */
+  for (PetscInt i = 1; i < m->smooth; i++) {            /* u += B_i (f - A_i u) */
     PetscCall(PdConv3x3Add(f, -1.0, *u, m->SA[(k * L + l) * m->smooth + i], NULL, 1, &r));
     PetscCall(PdConv3x3Add(*u, 1.0, r, m->SB[(k * L + l) * m->smooth + i], NULL, 1, u));
   }
   if (l == L - 1) PetscFunctionReturn(0);
   PetscCall(PdConv3x3Add(f, -1.0, *u, m->A[k * L + l], NULL, 1, &r)); /* r = f - A u */
-  PetscCall(PdConv3x3(r, m->R[k * L + l], NULL, 2, &fc));               /* restrict */
+  PetscCall(PdConv3x3(r, m->R[k * L + l], NULL, 2, &fc));             /* restrict */
   PetscCall(VCycle(m, k, l + 1, fc, &uc));
   PetscCall(PdConv3x3TransposeAdd(*u, 1.0, uc, m->P[k * L + l], NULL, 2, u)); /* u += P uc, onto f's grid */
   if (m->post) {                                                              /* u += C (f - A u) */
@@ -207,16 +206,16 @@ PetscErrorCode NOpCreate_MgNO(NOp nop)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&m));
-  m->width                = 16;
-  m->levels               = 3;
-  m->layers               = 4;
-  m->hidden               = 64;
-  m->smooth               = 1;
-  nop->data               = m;
-  nop->ops.hyper          = &MgNOHyperTable;
-  nop->ops.setup          = NOpSetUp_MgNO;
-  nop->ops.forward        = NOpForward_MgNO;
-  nop->ops.view           = NOpView_MgNO;
-  nop->ops.destroy        = NOpDestroy_MgNO;
+  m->width         = 16;
+  m->levels        = 3;
+  m->layers        = 4;
+  m->hidden        = 64;
+  m->smooth        = 1;
+  nop->data        = m;
+  nop->ops.hyper   = &MgNOHyperTable;
+  nop->ops.setup   = NOpSetUp_MgNO;
+  nop->ops.forward = NOpForward_MgNO;
+  nop->ops.view    = NOpView_MgNO;
+  nop->ops.destroy = NOpDestroy_MgNO;
   PetscFunctionReturn(0);
 }

@@ -16,7 +16,6 @@ static const NOpHyper MLPHyper[] = {
 };
 static const NOpHyperTable MLPHyperTable = {"MLP options", "NOpCreate_MLP", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(MLPHyper), MLPHyper};
 
-
 static PetscErrorCode NOpSetUp_MLP(NOp nop)
 {
   NOp_MLP  *m = (NOp_MLP *)nop->data;
@@ -94,16 +93,16 @@ PetscErrorCode NOpCreate_MLP(NOp nop)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&m));
-  m->width                = 64;
-  m->depth                = 3;
-  m->act                  = PD_ACT_TANH;
-  nop->data               = m;
-  nop->ops.hyper          = &MLPHyperTable;
-  nop->ops.setup          = NOpSetUp_MLP;
-  nop->ops.forward        = NOpForward_MLP;
-  nop->ops.jet            = NOpJet_MLP;
-  nop->ops.view           = NOpView_MLP;
-  nop->ops.destroy        = NOpDestroy_MLP;
+  m->width         = 64;
+  m->depth         = 3;
+  m->act           = PD_ACT_TANH;
+  nop->data        = m;
+  nop->ops.hyper   = &MLPHyperTable;
+  nop->ops.setup   = NOpSetUp_MLP;
+  nop->ops.forward = NOpForward_MLP;
+  nop->ops.jet     = NOpJet_MLP;
+  nop->ops.view    = NOpView_MLP;
+  nop->ops.destroy = NOpDestroy_MLP;
   PetscFunctionReturn(0);
 }
 

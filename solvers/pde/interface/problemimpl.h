@@ -56,7 +56,7 @@ struct _n_PdProblem {
   DM  *field_dm;
   Vec *field_u, *field_b;
   Mat *field_A;
-  char         osystem[PETSC_MAX_PATH_LEN]; /* -o_system: the assembled system A, b in PETSc binary */
+  char osystem[PETSC_MAX_PATH_LEN]; /* -o_system: the assembled system A, b in PETSc binary */
 };
 
 /* The types (impls/<type>/<type>.c) */

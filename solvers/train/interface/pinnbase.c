@@ -21,7 +21,7 @@ PetscErrorCode PdPinnCreateMLP(MPI_Comm comm, PetscInt in, PetscInt width, Petsc
   PetscCall(NOpSetShapes(*nop, 1, &in, 1, &out));
   PetscCall(NOpMLPSetLayers(*nop, width, depth));
   PetscCall(NOpMLPSetActivation(*nop, PD_ACT_TANH));
-  PetscCall(NOpSetSeedOption(*nop, PETSC_FALSE)); /* -seed is the PINN's, read before */
+  PetscCall(NOpSetSeedOption(*nop, PETSC_FALSE));      /* -seed is the PINN's, read before */
   if (fromoptions) PetscCall(NOpSetFromOptions(*nop)); /* -mlp_width/-mlp_depth/-mlp_activation; -seed read before */
   PetscCall(NOpSetSeed(*nop, seed));
   PetscCall(NOpSetUp(*nop));
@@ -41,7 +41,7 @@ PetscErrorCode PdPinnPredictChunks(PdTape etape, PetscInt d, PetscInt chunk, Pet
   PetscFunctionBegin;
   for (PetscInt k0 = 0; k0 < n; k0 += chunk) {
     PetscInt m = PetscMin(chunk, n - k0), sx[2] = {m, d};
-    PdTensor xt, ut = NULL;
+    PdTensor xt, ut                             = NULL;
     PetscCall(PdTapeReset(etape));
     PetscCall(PdTapeInput(etape, 2, sx, &xt));
     PetscCall(PetscArraycpy(xt->data, x + (size_t)k0 * d, m * d));

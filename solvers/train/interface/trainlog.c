@@ -46,7 +46,7 @@ PetscErrorCode PdTrainerHistoryFromLog(PdTrainer t, PetscInt upto)
   while (fgets(line, sizeof(line), f)) {
     double e, l, te;
     char  *p = line, *q;
-    e = strtod(p, &q);
+    e        = strtod(p, &q);
     if (q == p || *q != ',') continue; /* the header */
     p = q + 1;
     l = strtod(p, &q);

@@ -190,7 +190,7 @@ static PetscErrorCode Solve_Cavity(PdProblem p)
 /* -o: the node fields as float32 datasets /u /v /p /psi /omega with the run's attributes */
 static PetscErrorCode WriteH5(Cavity *c)
 {
-  const char *const names[5] = { "u", "v", "p", "psi", "omega" };
+  const char *const names[5] = {"u", "v", "p", "psi", "omega"};
   const PetscInt    N        = c->n;
   float            *f[5];
   PdDict            at;
@@ -206,7 +206,7 @@ static PetscErrorCode WriteH5(Cavity *c)
   PetscCall(PdDictSetInt(at, "n", N));
   PetscCall(PdDictSetBool(at, "steady", c->steady));
   PetscCall(PdDictSetString(at, "grid", "[j][i], x = i/(n-1), y = j/(n-1), walls included; lid u = 1 at y = 1"));
-  PetscCall(PdH5WriteFields(PETSC_COMM_SELF, c->out, 5, names, (const float *const *)f, 2, (PetscInt[]){ N, N }, at));
+  PetscCall(PdH5WriteFields(PETSC_COMM_SELF, c->out, 5, names, (const float *const *)f, 2, (PetscInt[]){N, N}, at));
   PetscCall(PdDictDestroy(&at));
   for (int k = 0; k < 5; k++) PetscCall(PetscFree(f[k]));
   PetscFunctionReturn(0);
@@ -224,7 +224,7 @@ static PetscErrorCode WriteVTK(Cavity *c)
   PetscCall(DMDACreate2d(PETSC_COMM_SELF, DM_BOUNDARY_NONE, DM_BOUNDARY_NONE, DMDA_STENCIL_STAR, N, N, 1, 1, 5, 1, NULL, NULL, &nd));
   PetscCall(DMSetUp(nd));
   PetscCall(DMDASetUniformCoordinates(nd, 0, 1, 0, 1, 0, 0));
-  for (int k = 0; k < 5; k++) PetscCall(DMDASetFieldName(nd, k, (const char *[]){ "u", "v", "p", "psi", "omega" }[k]));
+  for (int k = 0; k < 5; k++) PetscCall(DMDASetFieldName(nd, k, (const char *[]){"u", "v", "p", "psi", "omega"}[k]));
   PetscCall(DMCreateGlobalVector(nd, &nv));
   PetscCall(PetscObjectSetName((PetscObject)nv, "cavity"));
   PetscCall(VecGetArray(nv, &a5));

@@ -179,7 +179,7 @@ PetscErrorCode PdCavityGhiaPlot(const char file[], PetscReal re, PetscInt n, Pet
   const PetscInt  W = 640, H = 400;
   const PetscBool table = (PetscBool)(re == 100 || re == 1000);
   unsigned char  *img, mk[3], edge[3] = {0, 0, 0};
-  double        *none;
+  double         *none;
 
   PetscFunctionBegin;
   PdPlotColour(1, mk);
@@ -188,7 +188,7 @@ PetscErrorCode PdCavityGhiaPlot(const char file[], PetscReal re, PetscInt n, Pet
   for (PetscInt q = 0; q < m; q++) none[q] = NAN; /* Ghia's entry: in the legend, drawn as markers below */
   for (int panel = 0; panel < 2; panel++) {
     const double  *s = panel ? xv : ys, *gs = panel ? ghia_x : ghia_y;
-    const double  *gf = panel ? (re == 100 ? ghia_v100 : ghia_v1000) : (re == 100 ? ghia_u100 : ghia_u1000); /* unused without the table */
+    const double  *gf    = panel ? (re == 100 ? ghia_v100 : ghia_v1000) : (re == 100 ? ghia_u100 : ghia_u1000); /* unused without the table */
     const double  *cv[2] = {panel ? vs : us, none};
     const char    *nm[2] = {"pdeop", "Ghia et al. 1982"};
     char           title[96];
@@ -258,7 +258,6 @@ PetscErrorCode PdCavitySpeedContours(const char file[], PetscInt N, const double
   PetscFunctionReturn(0);
 }
 
-
 /* u, v, p, psi, omega at the N x N nodes (walls included) from the whole state x on one rank */
 static void NodeFields(const Cavity *c, Cell **x, double *pd[5])
 {
@@ -268,13 +267,13 @@ static void NodeFields(const Cavity *c, Cell **x, double *pd[5])
     for (PetscInt i = 0; i < N; i++) {
       double   u, v, p = 0, w = 0;
       PetscInt cnt = 0;
-      u = (j == N - 1) ? ((i > 0 && i < N - 1) ? 1.0 : 0.0) : (j == 0 ? 0.0 : 0.5 * (U(x, i, j - 1, nc) + U(x, i, j, nc)));
-      v = (i == 0 || i == N - 1) ? 0.0 : 0.5 * (V(x, i - 1, j, nc) + V(x, i, j, nc));
+      u            = (j == N - 1) ? ((i > 0 && i < N - 1) ? 1.0 : 0.0) : (j == 0 ? 0.0 : 0.5 * (U(x, i, j - 1, nc) + U(x, i, j, nc)));
+      v            = (i == 0 || i == N - 1) ? 0.0 : 0.5 * (V(x, i - 1, j, nc) + V(x, i, j, nc));
       for (PetscInt dj = -1; dj <= 0; dj++)
         for (PetscInt di = -1; di <= 0; di++)
           if (i + di >= 0 && j + dj >= 0 && i + di < nc && j + dj < nc) p += x[j + dj][i + di].p, cnt++;
       /* vorticity v_x - u_y at the node from the faces around it (ghost values at walls) */
-      w = (V(x, i, j, nc) - V(x, i - 1, j, nc)) / c->h - (U(x, i, j, nc) - U(x, i, j - 1, nc)) / c->h;
+      w                = (V(x, i, j, nc) - V(x, i - 1, j, nc)) / c->h - (U(x, i, j, nc) - U(x, i, j - 1, nc)) / c->h;
       pd[0][j * N + i] = u;
       pd[1][j * N + i] = v;
       pd[2][j * N + i] = p / PetscMax(cnt, 1);

@@ -11,10 +11,10 @@
 #include <pdeop/rng.h>
 #include <petscviewerhdf5.h>
 
-static const char *const coefs[] = { "threshold", "lognormal", "file", "PdCoefficient", "", NULL };
+static const char *const coefs[] = {"threshold", "lognormal", "file", "PdCoefficient", "", NULL};
 
 typedef struct {
-  PetscBool     compare_zero; /* -compare_zero_guess: solve again from a zero initial guess */
+  PetscBool     compare_zero;       /* -compare_zero_guess: solve again from a zero initial guess */
   PetscInt      coef, seed, aindex; /* aindex: the sample of a dataset file (-1: the file's only one) */
   PetscInt      grid;               /* nodes per side unless -da_grid_x says otherwise */
   PetscReal     alpha, tau, sigma, fval;

@@ -8,9 +8,9 @@
 #include <pdeop/progress.h>
 #include <stdio.h>
 
-static const char *const domains[]  = { "unit", "2pi", "PdNSDomain", "", NULL };
-static const char *const inits[]    = { "grf", "taylor-green", "PdNSInit", "", NULL };
-static const char *const forcings[] = { "none", "fno", "PdNSForcing", "PD_NS_FORCING_", NULL };
+static const char *const domains[]  = {"unit", "2pi", "PdNSDomain", "", NULL};
+static const char *const inits[]    = {"grf", "taylor-green", "PdNSInit", "", NULL};
+static const char *const forcings[] = {"none", "fno", "PdNSForcing", "PD_NS_FORCING_", NULL};
 
 typedef struct {
   PetscInt       N, seed, tgk, nsnap, every, domain, init, nsteps, nh, maxh;
@@ -31,10 +31,10 @@ typedef struct {
 static PetscErrorCode WriteRunFile(MPI_Comm comm, const char file[], const PdDataset *ds, PetscInt nh, const double *const hist[4])
 {
   const PdCheckpointArray arrays[4] = {
-    {"history/time",      nh, hist[0]},
-    {"history/energy",    nh, hist[1]},
+    {"history/time", nh, hist[0]},
+    {"history/energy", nh, hist[1]},
     {"history/enstrophy", nh, hist[2]},
-    {"history/cfl",       nh, hist[3]},
+    {"history/cfl", nh, hist[3]},
   };
 
   PetscFunctionBegin;
@@ -254,9 +254,9 @@ static PetscErrorCode WriteFields_NSPeriodic(PdProblem p)
     PetscCall(PdDictSetString(p->results, "output", s->out));
   }
   if (s->png[0]) {
-    const double *panels[2] = { s->w0, s->w };
+    const double *panels[2] = {s->w0, s->w};
     char          title[128], l0[32], l1[48];
-    const char   *labels[2] = { l0, l1 };
+    const char   *labels[2] = {l0, l1};
     PetscCall(PetscSNPrintf(title, sizeof(title), "vorticity, %" PetscInt_FMT "^2, nu %g", s->N, (double)s->nu));
     PetscCall(PetscSNPrintf(l0, sizeof(l0), "t = 0"));
     PetscCall(PetscSNPrintf(l1, sizeof(l1), "t = %g", (double)s->t));

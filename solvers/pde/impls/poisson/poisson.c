@@ -6,7 +6,7 @@
 #include <pdeop/options.h>
 #include <pdeop/darcy.h>
 
-static const char *const discs[] = { "fd", "fem", "PdDiscretization", "", NULL };
+static const char *const discs[] = {"fd", "fem", "PdDiscretization", "", NULL};
 
 typedef struct {
   PetscInt      dim, disc; /* disc: 0 fd (DMDA), 1 fem (DMPlex) */
@@ -69,7 +69,7 @@ static PetscErrorCode SetUp_Poisson(PdProblem p)
   }
   if (s->disc == 0) PetscCall(PdPoissonFDSetUp(s->dm, s->mms, p->prefix, &s->ksp, &s->b, &s->u));
   else {
-    PdScalarProblem pb = { s->mms, PETSC_FALSE, 0, 0, 0 };
+    PdScalarProblem pb = {s->mms, PETSC_FALSE, 0, 0, 0};
     PetscCall(PdScalarFEMSetUp(s->dm, &pb, p->prefix, &s->A, &s->b, &s->u, &s->ksp));
   }
   PetscFunctionReturn(0);
@@ -105,7 +105,7 @@ static PetscErrorCode Solve_Poisson(PdProblem p)
     PetscCall(PetscObjectSetName((PetscObject)s->err, "error"));
     if (s->disc == 0) PetscCall(PdPoissonFDError(s->dm, s->mms, s->u, s->err, &e));
     else { /* nodal error: u minus the interpolant of the exact solution */
-      PdScalarProblem pb = { s->mms, PETSC_FALSE, 0, 0, 0 };
+      PdScalarProblem pb = {s->mms, PETSC_FALSE, 0, 0, 0};
       PetscCall(PdScalarProjectExact(s->dm, &pb, s->err));
       PetscCall(VecAYPX(s->err, -1.0, s->u));
     }

@@ -57,9 +57,9 @@ static PetscBool ReadFinite(Reader *r, PetscInt64 n, PetscInt64 *bad)
 /* the AIJ part after the header: row lengths, column indices (in range, increasing in each row), values */
 static PetscBool CheckAIJ(Reader *r, PetscInt64 M, PetscInt64 N, PetscInt64 nz, PetscBool *hasrhs)
 {
-  PetscInt64   *len, *col;
-  PetscInt64 sum = 0, bad, maxlen = 0;
-  PetscBool  ok = PETSC_TRUE;
+  PetscInt64 *len, *col;
+  PetscInt64  sum = 0, bad, maxlen = 0;
+  PetscBool   ok = PETSC_TRUE;
 
   if ((double)nz > (double)M * (double)N) FAIL("it declares %" PetscInt64_FMT " nonzeros in a %" PetscInt64_FMT " x %" PetscInt64_FMT " matrix", nz, M, N);
   if ((double)(r->size - r->pos) < (double)sizeof(PetscInt) * ((double)M + (double)nz) + 8.0 * (double)nz) FAIL("it ends before its %" PetscInt64_FMT " rows and %" PetscInt64_FMT " nonzeros (truncated)", M, nz);
@@ -123,9 +123,9 @@ static PetscBool CheckFile(Reader *r, PetscInt max, Entry **ent, PetscInt *count
   *ent   = NULL;
   for (;;) {
     PetscInt64 h[4];
-    PetscBool  rhs = PETSC_FALSE;
-    const long at  = r->pos;
-    const int  k   = (int)*count;
+    PetscBool  rhs      = PETSC_FALSE;
+    const long at       = r->pos;
+    const int  k        = (int)*count;
     char       head[48] = "";
     if (k) snprintf(head, sizeof(head), "after %d system%s, ", k, k > 1 ? "s" : "");
     if (r->size - r->pos < 4 * (long)sizeof(PetscInt) || !ReadInts(r, 4, h)) FAIL("%sit is too short for a matrix header", head);
@@ -178,8 +178,7 @@ static PetscErrorCode ScanFile(MPI_Comm comm, const char file[], PetscInt max, P
     else if (!fstat(fileno(r.f), &st) && !S_ISREG(st.st_mode)) {
       flag = -2;
       fclose(r.f);
-    }
-    else {
+    } else {
       fseek(r.f, 0, SEEK_END);
       r.size = ftell(r.f);
       fseek(r.f, 0, SEEK_SET);

@@ -115,13 +115,13 @@ typedef struct {
   char       file[PETSC_MAX_PATH_LEN];
   NOp        net;
   PdTape     tape;
-  PetscInt   N;          /* grid side: n = N^dim unknowns */
-  PetscInt   dim;        /* 2 or 3: the model's grid dimension */
-  DM         da;         /* the KSP's DMDA when it has one (parallel layout), else NULL */
-  VecScatter toall;      /* without a DM: the residual gathered on every rank, natural order */
+  PetscInt   N;     /* grid side: n = N^dim unknowns */
+  PetscInt   dim;   /* 2 or 3: the model's grid dimension */
+  DM         da;    /* the KSP's DMDA when it has one (parallel layout), else NULL */
+  VecScatter toall; /* without a DM: the residual gathered on every rank, natural order */
   Vec        all;
   float     *buf;
-  PetscInt   fallbacks;  /* steps where the network's direction was dependent on the residual's */
+  PetscInt   fallbacks; /* steps where the network's direction was dependent on the residual's */
 } KSP_DCDM;
 
 static PetscErrorCode KSPSetUp_DCDM(KSP ksp)
@@ -173,7 +173,7 @@ static PetscErrorCode KSPSetUp_DCDM(KSP ksp)
   if (!d->da) PetscCall(VecScatterCreateToAll(ksp->work[0], &d->toall, &d->all));
   {
     /* one trial forward: a model that cannot run on this grid is an error at set-up */
-    PdTensor x, y;
+    PdTensor       x, y;
     PetscErrorCode ierr;
     PetscCall(PdTapeReset(d->tape));
     PetscCall(PdTapeInput(d->tape, 2 + d->dim, (PetscInt[]){1, 1, d->N, d->N, d->N}, &x));

@@ -15,9 +15,9 @@ typedef struct {
   char                 file[PETSC_MAX_PATH_LEN];
   KSPGuessNOpInputType input_type;
   KSPGuessNOpScaleType scale;
-  Vec                  input; /* KSPGuessNOpSetInput's field (referenced) */
-  Vec                  pred;  /* the last prediction, in the solution's layout */
-  Vec                  diag;  /* A_ii on the decoupled rows (no nonzero off the diagonal), 0 elsewhere */
+  Vec                  input;  /* KSPGuessNOpSetInput's field (referenced) */
+  Vec                  pred;   /* the last prediction, in the solution's layout */
+  Vec                  diag;   /* A_ii on the decoupled rows (no nonzero off the diagonal), 0 elsewhere */
   PetscObjectId        mat_id; /* the operator diag was made from, and its state then */
   PetscObjectState     mat_state;
   PetscObjectId        src_id; /* the object pred was made from, and its state then */
@@ -154,7 +154,7 @@ PetscErrorCode KSPGuessNOpGetStats(KSPGuess guess, PetscInt *predictions, PetscL
    square number of unknowns in natural order); M x N nodes */
 static PetscErrorCode GetGrid(KSPGuess guess, Mat A, DM *da, PetscInt *M, PetscInt *N)
 {
-  DM        dm = NULL;
+  DM        dm   = NULL;
   PetscBool isda = PETSC_FALSE;
   PetscInt  n, dim, dof;
   MPI_Comm  comm = PetscObjectComm((PetscObject)guess);
@@ -274,7 +274,7 @@ static PetscErrorCode FillInput(PetscObject src, Mat A, PetscInt M, Vec in)
    grown once. */
 static PetscErrorCode Evaluate(KSPGuess guess, PetscInt M, PetscInt N, const float in[], float out[])
 {
-  KSPGuess_NOp *g = (KSPGuess_NOp *)guess->data;
+  KSPGuess_NOp *g    = (KSPGuess_NOp *)guess->data;
   MPI_Comm      comm = PetscObjectComm((PetscObject)guess);
   PdTensor      x, y;
   PetscInt      bad = 0;
@@ -344,13 +344,13 @@ static PetscErrorCode Predict(KSPGuess guess, Mat A, Vec b)
    system, as pdeop's grids have them), zero elsewhere; made again when the operator changes */
 static PetscErrorCode DecoupledRows(KSPGuess guess, Mat A)
 {
-  KSPGuess_NOp     *g = (KSPGuess_NOp *)guess->data;
-  PetscObjectId     id;
-  PetscObjectState  state;
-  PetscInt          lo, hi, ncols;
-  const PetscInt   *cols;
+  KSPGuess_NOp      *g = (KSPGuess_NOp *)guess->data;
+  PetscObjectId      id;
+  PetscObjectState   state;
+  PetscInt           lo, hi, ncols;
+  const PetscInt    *cols;
   const PetscScalar *vals;
-  PetscScalar      *d;
+  PetscScalar       *d;
 
   PetscFunctionBegin;
   PetscCall(PetscObjectGetId((PetscObject)A, &id));
@@ -360,7 +360,7 @@ static PetscErrorCode DecoupledRows(KSPGuess guess, Mat A)
   PetscCall(MatGetOwnershipRange(A, &lo, &hi));
   PetscCall(VecGetArray(g->diag, &d));
   for (PetscInt i = lo; i < hi; i++) {
-    PetscScalar aii = 0;
+    PetscScalar aii     = 0;
     PetscBool   coupled = PETSC_FALSE;
     PetscCall(MatGetRow(A, i, &ncols, &cols, &vals));
     for (PetscInt k = 0; k < ncols; k++) {
@@ -401,11 +401,11 @@ static PetscErrorCode SolveDecoupledRows(KSPGuess guess, Vec b, Vec x)
    prediction with its decoupled rows zeroed; those rows then get b_i / A_ii */
 static PetscErrorCode Scale(KSPGuess guess, Mat A, Vec b, Vec x)
 {
-  KSPGuess_NOp *g = (KSPGuess_NOp *)guess->data;
-  Vec           Ag;
-  PetscScalar   num, den;
-  PetscInt      n;
-  PetscScalar  *xx;
+  KSPGuess_NOp      *g = (KSPGuess_NOp *)guess->data;
+  Vec                Ag;
+  PetscScalar        num, den;
+  PetscInt           n;
+  PetscScalar       *xx;
   const PetscScalar *d;
 
   PetscFunctionBegin;
@@ -475,7 +475,7 @@ static PetscErrorCode KSPGuessReset_NOp(KSPGuess guess)
 
 static PetscErrorCode KSPGuessSetFromOptions_NOp(KSPGuess guess)
 {
-  KSPGuess_NOp *g = (KSPGuess_NOp *)guess->data;
+  KSPGuess_NOp *g                        = (KSPGuess_NOp *)guess->data;
   char          file[PETSC_MAX_PATH_LEN] = "";
   PetscBool     set;
 
@@ -536,15 +536,15 @@ PetscErrorCode KSPGuessCreate_NOp(KSPGuess guess)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&g));
-  g->input_type               = KSPGUESSNOP_INPUT_AUTO;
-  g->scale                    = KSPGUESSNOP_SCALE_ENERGY;
-  g->alpha                    = 1;
-  guess->data                 = g;
-  guess->ops->formguess       = KSPGuessFormGuess_NOp;
-  guess->ops->reset           = KSPGuessReset_NOp;
-  guess->ops->setfromoptions  = KSPGuessSetFromOptions_NOp;
-  guess->ops->view            = KSPGuessView_NOp;
-  guess->ops->destroy         = KSPGuessDestroy_NOp;
+  g->input_type              = KSPGUESSNOP_INPUT_AUTO;
+  g->scale                   = KSPGUESSNOP_SCALE_ENERGY;
+  g->alpha                   = 1;
+  guess->data                = g;
+  guess->ops->formguess      = KSPGuessFormGuess_NOp;
+  guess->ops->reset          = KSPGuessReset_NOp;
+  guess->ops->setfromoptions = KSPGuessSetFromOptions_NOp;
+  guess->ops->view           = KSPGuessView_NOp;
+  guess->ops->destroy        = KSPGuessDestroy_NOp;
   PetscFunctionReturn(0);
 }
 

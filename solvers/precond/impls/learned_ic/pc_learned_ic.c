@@ -25,25 +25,25 @@ typedef struct {
   PetscLogDouble      setup_seconds; /* of the last set-up */
   PetscInt            setups;
   PCLearnedICFallback fallback;
-  PetscInt            trial_its;                 /* CG steps of the trial */
-  PetscInt            trial_every;               /* a trial at most every this many set-ups */
-  PetscInt            since_trial, trial_n;      /* set-ups since the last trial (-1: none yet), block size then */
-  PetscInt            trials;                    /* trials run (here) */
-  PetscBool           use_icc;                   /* the last trial's verdict on this rank's block */
-  PetscBool           stale;                     /* a solve with the learned factor took far more iterations than the first after the trial */
-  PetscInt            its_ref;                   /* iterations of that first solve (-1: not yet) */
-  PetscInt            its_stale;                 /* iterations of the solve that made the verdict stale */
-  PC                  icc;                       /* ICC(0) of this rank's block while collecting without a model */
-  Vec                 rl, yl;                    /* its sequential views of the local parts */
-  PetscReal           kappa[2], trial[2];        /* the trial's condition numbers and residual reductions: learned, ICC(0) */
-  PetscBool           broke;                     /* the trial's CG with the learned factor met a non-positive curvature */
+  PetscInt            trial_its;                  /* CG steps of the trial */
+  PetscInt            trial_every;                /* a trial at most every this many set-ups */
+  PetscInt            since_trial, trial_n;       /* set-ups since the last trial (-1: none yet), block size then */
+  PetscInt            trials;                     /* trials run (here) */
+  PetscBool           use_icc;                    /* the last trial's verdict on this rank's block */
+  PetscBool           stale;                      /* a solve with the learned factor took far more iterations than the first after the trial */
+  PetscInt            its_ref;                    /* iterations of that first solve (-1: not yet) */
+  PetscInt            its_stale;                  /* iterations of the solve that made the verdict stale */
+  PC                  icc;                        /* ICC(0) of this rank's block while collecting without a model */
+  Vec                 rl, yl;                     /* its sequential views of the local parts */
+  PetscReal           kappa[2], trial[2];         /* the trial's condition numbers and residual reductions: learned, ICC(0) */
+  PetscBool           broke;                      /* the trial's CG with the learned factor met a non-positive curvature */
   PetscLogDouble      trial_seconds, trial_total; /* of the last trial, of all */
-  PetscInt            fallbacks, fallback_ranks; /* set-ups that fell back (here); ranks that did at the last */
+  PetscInt            fallbacks, fallback_ranks;  /* set-ups that fell back (here); ranks that did at the last */
   PetscMPIInt         size;
   char                collect[PETSC_MAX_PATH_LEN]; /* every system solved is appended here */
   PetscInt            collected;
-  PetscInt            levels, ordering;          /* the pattern asked for by options (-1: the model's), checked against the model's */
-  PetscBool           levels_given;              /* -pc_learned_ic_levels given (its range is checked at set-up) */
+  PetscInt            levels, ordering; /* the pattern asked for by options (-1: the model's), checked against the model's */
+  PetscBool           levels_given;     /* -pc_learned_ic_levels given (its range is checked at set-up) */
 } PC_LearnedIC;
 
 /* the extreme eigenvalues of the symmetric tridiagonal matrix (diagonal d[m], off-diagonal e[m-1]),
@@ -96,7 +96,7 @@ static PetscErrorCode TrialCG(Mat A, PdICFactor f[2], PC icc, PetscInt m, Vec b,
     PetscScalar        rz = 1, rz1, pq;
     const PetscScalar *ra;
     PetscScalar       *za;
-    PetscInt           steps = 0;
+    PetscInt           steps   = 0;
     PetscBool          decided = PETSC_FALSE;
 
     broke[c] = PETSC_FALSE;
@@ -297,10 +297,10 @@ static PetscErrorCode Choose(PC_LearnedIC *ic, Mat Ad, PdICGraph g)
     PetscCall(PetscTime(&t1));
     ic->trial_seconds = t1 - t0;
     ic->trial_total += t1 - t0;
-    ic->since_trial   = 0;
-    ic->trial_n       = n;
-    ic->stale         = PETSC_FALSE;
-    ic->its_ref       = stale && !ic->use_icc ? ic->its_stale : -1; /* the learned factor confirmed: that solve's count is the reference */
+    ic->since_trial = 0;
+    ic->trial_n     = n;
+    ic->stale       = PETSC_FALSE;
+    ic->its_ref     = stale && !ic->use_icc ? ic->its_stale : -1; /* the learned factor confirmed: that solve's count is the reference */
     ic->trials++;
   } else ic->since_trial++;
   if (ic->use_icc) {
@@ -494,7 +494,8 @@ static PetscErrorCode PCView_LearnedIC(PC pc, PetscViewer v)
   if (!ic->file[0] && ic->collect[0]) PetscCall(PetscViewerASCIIPrintf(v, "  ran: ICC(0) (no model yet)\n"));
   else if (ic->fallback == PC_LEARNED_IC_FALLBACK_NONE) PetscCall(PetscViewerASCIIPrintf(v, "  ran: the learned factor (no trial against ICC(0): -pc_learned_ic_fallback none)\n"));
   else if (ic->setups) {
-    const char *ran = ic->fallback_ranks == 0 ? "the learned factor" : ic->fallback_ranks == ic->size ? "ICC(0), the fallback" : "ICC(0) on some ranks' blocks, the learned factor on the others";
+    const char *ran = ic->fallback_ranks == 0 ? "the learned factor" : ic->fallback_ranks == ic->size ? "ICC(0), the fallback"
+                                                                                                      : "ICC(0) on some ranks' blocks, the learned factor on the others";
     PetscCall(PetscViewerASCIIPrintf(v, "  ran: %s (%" PetscInt_FMT "-step CG trial on rank 0: condition number %.3g learned, %.3g ICC(0); residual reduced to %.2e and %.2e; %.3g s; %" PetscInt_FMT " trials in %" PetscInt_FMT " set-ups, at most one every %" PetscInt_FMT ")\n", ran, ic->trial_its, (double)ic->kappa[0], (double)ic->kappa[1], (double)ic->trial[0], (double)ic->trial[1], ic->trial_seconds, ic->trials, ic->setups, ic->trial_every));
   }
   PetscFunctionReturn(0);
@@ -513,7 +514,9 @@ PetscErrorCode PCLearnedICGetRan(PC pc, const char **ran)
   PetscCall(PetscObjectTypeCompare((PetscObject)pc, "learned_ic", &same));
   PetscCheck(same, PetscObjectComm((PetscObject)pc), PETSC_ERR_ARG_WRONG, "PCLearnedICGetRan needs a learned_ic PC");
   ic   = (PC_LearnedIC *)pc->data;
-  *ran = !ic->setups ? "none" : ic->fallback_ranks == 0 ? "learned" : ic->fallback_ranks == ic->size ? "icc" : "mixed";
+  *ran = !ic->setups ? "none" : ic->fallback_ranks == 0      ? "learned"
+                            : ic->fallback_ranks == ic->size ? "icc"
+                                                             : "mixed";
   PetscFunctionReturn(0);
 }
 
@@ -551,23 +554,23 @@ PetscErrorCode PCCreate_LearnedIC(PC pc)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&ic));
-  ic->fallback             = PC_LEARNED_IC_FALLBACK_ICC;
-  ic->trial_its            = 20;
-  ic->trial_every          = 20;
-  ic->since_trial          = -1;
-  ic->its_ref              = -1;
-  ic->levels               = -1;
-  ic->ordering             = -1;
-  pc->data                 = ic;
+  ic->fallback    = PC_LEARNED_IC_FALLBACK_ICC;
+  ic->trial_its   = 20;
+  ic->trial_every = 20;
+  ic->since_trial = -1;
+  ic->its_ref     = -1;
+  ic->levels      = -1;
+  ic->ordering    = -1;
+  pc->data        = ic;
   PetscCall(PetscObjectComposeFunction((PetscObject)pc, "PCLearnedICGetRan_C", PCLearnedICGetRan));
-  pc->ops->setup           = PCSetUp_LearnedIC;
-  pc->ops->apply           = PCApply_LearnedIC;
-  pc->ops->applytranspose  = PCApply_LearnedIC;
-  pc->ops->reset           = PCReset_LearnedIC;
-  pc->ops->destroy         = PCDestroy_LearnedIC;
-  pc->ops->setfromoptions  = PCSetFromOptions_LearnedIC;
-  pc->ops->view            = PCView_LearnedIC;
-  pc->ops->presolve        = PCPreSolve_LearnedIC;
-  pc->ops->postsolve       = PCPostSolve_LearnedIC;
+  pc->ops->setup          = PCSetUp_LearnedIC;
+  pc->ops->apply          = PCApply_LearnedIC;
+  pc->ops->applytranspose = PCApply_LearnedIC;
+  pc->ops->reset          = PCReset_LearnedIC;
+  pc->ops->destroy        = PCDestroy_LearnedIC;
+  pc->ops->setfromoptions = PCSetFromOptions_LearnedIC;
+  pc->ops->view           = PCView_LearnedIC;
+  pc->ops->presolve       = PCPreSolve_LearnedIC;
+  pc->ops->postsolve      = PCPostSolve_LearnedIC;
   PetscFunctionReturn(0);
 }

@@ -51,10 +51,10 @@ PetscErrorCode PdTsallisINFProbabilities(const PdTsallisINF *b, PetscReal p[])
   y  = lo;
   for (PetscInt it = 0; it < 200; it++) {
     PetscReal ds = 0, ynew;
-    s = 0;
+    s            = 0;
     for (PetscInt i = 0; i < K; i++) {
       PetscReal r = 2.0 / (eta * (b->L[i] - Lmin + y)); /* sqrt(p_i) */
-      p[i] = r * r;
+      p[i]        = r * r;
       s += p[i];
       ds += eta * p[i] * r; /* -d p_i / dy */
     }
@@ -179,7 +179,7 @@ PetscErrorCode PdSquareCBProbabilities(const PdSquareCB *cb, PetscReal c, PetscR
 {
   const PetscInt K     = cb->K;
   PetscReal      gamma = cb->gamma > 0 ? cb->gamma : PetscSqrtReal((PetscReal)(K * (cb->t + 1))), rest = 0;
-  PetscInt       best  = 0;
+  PetscInt       best = 0;
 
   PetscFunctionBegin;
   PetscCall(PdSquareCBPredict(cb, c, p));

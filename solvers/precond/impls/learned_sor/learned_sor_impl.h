@@ -10,8 +10,8 @@
    arm's importance-weighted estimate L_a += loss / p_a. */
 typedef struct {
   PetscInt   K;
-  PetscInt   t; /* rounds completed */
-  PetscReal *L; /* cumulative loss estimates */
+  PetscInt   t;         /* rounds completed */
+  PetscReal *L;         /* cumulative loss estimates */
   PetscReal  eta_scale; /* learning rate eta_t = eta_scale 2 / sqrt(t); 0 means 1 */
 } PdTsallisINF;
 
@@ -60,18 +60,18 @@ typedef struct {
   PetscInt     seed;
   PdRng        rng;
   /* the current round */
-  PetscInt     arm;
-  PetscReal    omega_cur, parm, *p; /* omega drawn, its probability, the distribution */
-  PetscBool    pending;             /* an omega was drawn for a solve not yet scored */
+  PetscInt  arm;
+  PetscReal omega_cur, parm, *p; /* omega drawn, its probability, the distribution */
+  PetscBool pending;             /* an omega was drawn for a solve not yet scored */
   /* history */
-  PetscInt     solves, total_its;
-  PetscReal    loss_scale; /* iterations that count as loss 1; 0: twice the first solve's */
-  PetscReal    eta_scale;  /* Tsallis-INF learning-rate factor (kept across grid rebuilds) */
-  char        *state_file;
-  PetscBool    state_loaded;
-  char        *model_file; /* -pc_learned_model: a warm start, read once, never written */
-  PetscBool    model_loaded;
-  PC           sor; /* the inner SSOR on the current operators */
+  PetscInt  solves, total_its;
+  PetscReal loss_scale; /* iterations that count as loss 1; 0: twice the first solve's */
+  PetscReal eta_scale;  /* Tsallis-INF learning-rate factor (kept across grid rebuilds) */
+  char     *state_file;
+  PetscBool state_loaded;
+  char     *model_file; /* -pc_learned_model: a warm start, read once, never written */
+  PetscBool model_loaded;
+  PC        sor; /* the inner SSOR on the current operators */
 } PC_LearnedSOR;
 
 /* (Re)build the grid of omegas and empty bandits from K, omega_min/max, degree, context range. */

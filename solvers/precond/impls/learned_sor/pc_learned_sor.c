@@ -168,7 +168,7 @@ static PetscErrorCode OptionsBlockRelease(PetscOptionItems *PetscOptionsObject)
 
 static PetscErrorCode PCSetFromOptions_LearnedSOR(PC pc, PetscOptionItems *PetscOptionsObject)
 {
-  PC_LearnedSOR *ls = (PC_LearnedSOR *)pc->data;
+  PC_LearnedSOR *ls   = (PC_LearnedSOR *)pc->data;
   PetscReal      omin = ls->omega_min, omax = ls->omega_max, cmin = ls->cmin, cmax = ls->cmax, c = ls->context, gamma = ls->cb.gamma;
   PetscInt       K = ls->K, degree = ls->degree, seed = ls->seed;
   PetscBool      flg, seedset;

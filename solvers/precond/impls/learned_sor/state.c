@@ -118,11 +118,11 @@ PetscErrorCode PCLearnedSORLoadStateFile_Private(PC pc, const char file[], Petsc
   PetscCall(PetscArraycpy(ls->cb.A, A, ls->K * n * n));
   PetscCall(PetscArraycpy(ls->cb.b, b, ls->K * n));
   PetscCall(PetscFree4(omega, L, A, b));
-  ls->inf.t      = head[4];
-  ls->cb.t       = head[5];
-  ls->solves     = warm ? 0 : head[6];
-  ls->total_its  = warm ? 0 : head[7];
-  ls->arm        = head[9];
+  ls->inf.t     = head[4];
+  ls->cb.t      = head[5];
+  ls->solves    = warm ? 0 : head[6];
+  ls->total_its = warm ? 0 : head[7];
+  ls->arm       = head[9];
   if (!ls->contextual) ls->context = scal[3]; /* a context already given for the next solve wins */
   ls->contextual = (PetscBool)(ls->contextual || head[8]);
   ls->omega_cur  = scal[4];

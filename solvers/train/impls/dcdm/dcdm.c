@@ -15,7 +15,7 @@ typedef struct {
   NOp         net;
   PetscInt    count, S, N, dim, Emax, cap;
   DCDMSystem *sys;
-  float      *rhs, *vwork;  /* [S, n] right-hand sides */
+  float      *rhs, *vwork; /* [S, n] right-hand sides */
   PetscInt   *which, *ework, *bw;
 } PdObjective_DCDM;
 
@@ -196,8 +196,8 @@ PetscErrorCode PdObjectiveDCDMSetSystems(PdObjective obj, PdFamily *fam, PetscIn
   PetscCall(PetscMalloc2((size_t)S * n, &d->rhs, S, &d->which));
   PetscCall(PdRngSeed(&rng, (uint64_t)fam->seed, PD_RNG_STREAM_DCDM_RHS));
   for (PetscInt i = 0; i < S; i++) {
-    const DCDMSystem *Y  = &d->sys[i % count];
-    float            *bi = d->rhs + (size_t)i * n;
+    const DCDMSystem *Y   = &d->sys[i % count];
+    float            *bi  = d->rhs + (size_t)i * n;
     double            nrm = 0;
     d->which[i]           = i % count;
     PetscCall(PetscArrayzero(bi, n));

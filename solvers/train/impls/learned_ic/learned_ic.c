@@ -41,11 +41,11 @@ typedef struct {
 } Validation;
 
 typedef struct {
-  NOp         model;
-  PetscInt    levels, ordering; /* the model's factor pattern (PdICGraphCreatePattern) */
-  PetscInt    count, nval, every;
-  PdICGraph  *graphs; /* [count], NULL for other ranks' systems */
-  Validation  val;    /* on rank 0 */
+  NOp        model;
+  PetscInt   levels, ordering; /* the model's factor pattern (PdICGraphCreatePattern) */
+  PetscInt   count, nval, every;
+  PdICGraph *graphs; /* [count], NULL for other ranks' systems */
+  Validation val;    /* on rank 0 */
 } PdObjective_LearnedIC;
 
 /* x = A^-1 b to 1e-10 with CG + BoomerAMG */

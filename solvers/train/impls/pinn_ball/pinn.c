@@ -5,7 +5,6 @@
 #include <pdeop/options.h>
 #include <sys/resource.h>
 
-
 const char *const PdPinnPDEs[]       = {"poisson", "allen-cahn", "sine-gordon", "PdPinnPDE", "PD_PINN_", NULL};
 const char *const PdPinnSolutions[]  = {"two-body", "three-body", "PdPinnSolution", "PD_PINN_", NULL};
 const char *const PdPinnBoundaries[] = {"hard", "penalty", "PdPinnBoundary", "PD_PINN_", NULL};
@@ -19,24 +18,24 @@ PetscErrorCode PdPinnCreate(MPI_Comm comm, PdPinn *pinn)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&p));
-  p->comm        = comm;
-  p->pde         = PD_PINN_POISSON;
-  p->sol         = PD_PINN_TWO_BODY;
-  p->bc          = PD_PINN_HARD;
-  p->est         = PD_EST_STDE;
-  p->dist        = PD_DIR_SPARSE;
-  p->d           = 100;
-  p->batch       = 100;
-  p->V           = 16;
-  p->iters       = 10000;
-  p->bbatch      = 100;
+  p->comm   = comm;
+  p->pde    = PD_PINN_POISSON;
+  p->sol    = PD_PINN_TWO_BODY;
+  p->bc     = PD_PINN_HARD;
+  p->est    = PD_EST_STDE;
+  p->dist   = PD_DIR_SPARSE;
+  p->d      = 100;
+  p->batch  = 100;
+  p->V      = 16;
+  p->iters  = 10000;
+  p->bbatch = 100;
   PetscCall(PdPinnLossWeightInit(&p->lw, 20.0));
-  p->test_points = 20000;
-  p->max_rows    = 65536;
-  p->seed        = 1;
+  p->test_points  = 20000;
+  p->max_rows     = 65536;
+  p->seed         = 1;
   p->problem_seed = -1;
-  p->rel_l2      = -1;
-  p->rel_l2_min  = -1;
+  p->rel_l2       = -1;
+  p->rel_l2_min   = -1;
   PetscCall(PdPinnSetProtocol(p, PD_PINN_PROTOCOL_DEFAULT));
   PetscCall(PdTapeCreate(comm, &p->tape));
   PetscCall(PdTapeCreate(comm, &p->etape));
@@ -232,8 +231,8 @@ PetscErrorCode PdPinnGetModel(PdPinn p, NOp *nop)
    three-body s = sum_i c_i exp(x_i x_{i+1} x_{i+2}). Trigonometry in float (vectorised), sums in double. */
 PD_CLONES void PdPinnExactPoint(PdPinn p, const float *x, double *u, double *lap)
 {
-  const PetscInt d = p->d;
-  const float   *c = p->cf;
+  const PetscInt d  = p->d;
+  const float   *c  = p->cf;
   float         *sx = p->work, *cx = p->work + d;
   double         r2 = 0, s = 0, ls = 0, xg = 0;
 
@@ -378,7 +377,7 @@ static PetscErrorCode ApplyInit(PdPinn p)
     PetscCall(PdParamsGetTensor(params, k, &w));
     if (w->ndim == 2) {
       const double in = (double)w->shape[1], out = (double)w->shape[0];
-      const float  f  = (float)(PetscSqrtReal((in + out) / (6.0 * in)));
+      const float  f = (float)(PetscSqrtReal((in + out) / (6.0 * in)));
       for (PetscInt i = 0; i < w->size; i++) w->data[i] *= f;
     } else {
       const double a = 1.0 / PetscSqrtReal((double)w->size);
@@ -557,11 +556,11 @@ PetscErrorCode PdPinnEvaluate(PdPinn p, PetscInt n, double *rel)
 /*@ PdPinnSaveTestPoints - the held-out points of PdPinnEvaluate(p, n) as /points [n, d] @*/
 PetscErrorCode PdPinnSaveTestPoints(PdPinn p, PetscInt n, const char file[])
 {
-  PdRng          r;
-  PetscInt       chunk = PetscMax(1, PetscMin(1000, (PetscInt)(4194304 / p->d))), shape[2];
-  float         *x;
-  const char    *names[1] = {"points"};
-  PdDict         attrs;
+  PdRng       r;
+  PetscInt    chunk = PetscMax(1, PetscMin(1000, (PetscInt)(4194304 / p->d))), shape[2];
+  float      *x;
+  const char *names[1] = {"points"};
+  PdDict      attrs;
 
   PetscFunctionBegin;
   if (n <= 0) n = PetscMin(p->test_points, PetscMax(1000, (PetscInt)(2e8 / (double)p->d)));
@@ -602,11 +601,11 @@ PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
     PetscCall(PdDictSetReal(report, "rel_l2_min", p->rel_l2_min));
     PetscCall(PdDictSetInt(report, "rel_l2_min_iter", p->rel_l2_min_iter));
   }
-  PetscCall(PdDictSetReal(report, "s_per_iter", p->it_run ? p->train_time / (double)p->it_run : 0.0)); /* this process's steps (a resumed run's, not the checkpoint's) */
+  PetscCall(PdDictSetReal(report, "s_per_iter", p->it_run ? p->train_time / (double)p->it_run : 0.0));    /* this process's steps (a resumed run's, not the checkpoint's) */
   PetscCall(PdDictSetReal(report, "cpu_s_per_iter", p->it_run ? p->train_cpu / (double)p->it_run : 0.0)); /* robust to other load */
-  PetscCall(PdDictSetReal(report, "peak_memory_mb", (double)ru.ru_maxrss / 1024.0)); /* Linux: KiB */
-  PetscCall(PdDictSetReal(report, "eval_time_s", p->eval_time));       /* the test evaluations (not in s_per_iter) */
-  PetscCall(PdDictSetReal(report, "checkpoint_time_s", p->save_time)); /* the checkpoints written during training (not in s_per_iter) */
+  PetscCall(PdDictSetReal(report, "peak_memory_mb", (double)ru.ru_maxrss / 1024.0));                      /* Linux: KiB */
+  PetscCall(PdDictSetReal(report, "eval_time_s", p->eval_time));                                          /* the test evaluations (not in s_per_iter) */
+  PetscCall(PdDictSetReal(report, "checkpoint_time_s", p->save_time));                                    /* the checkpoints written during training (not in s_per_iter) */
   PetscCall(PdDictSetInt(report, "iters", p->it));
   PetscCall(PdDictSetReal(report, "loss", p->loss));
   PetscCall(PdDictSetReal(report, "train_time_s", p->train_time));
@@ -637,4 +636,3 @@ PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
   if (p->test_used) PetscCall(PdDictSetInt(report, "test_points", p->test_used));
   PetscFunctionReturn(0);
 }
-

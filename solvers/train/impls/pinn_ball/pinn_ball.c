@@ -4,7 +4,6 @@
 #include "pinnimpl.h"
 #include <sys/resource.h>
 
-
 /* F(Lu, u) - g as a tensor, loss = mean (F - g)^2 */
 static PetscErrorCode Residual(PdPinn p, PdTensor Lu, PdTensor u, PdTensor g, PdTensor *loss)
 {
@@ -56,7 +55,6 @@ static PetscErrorCode PointsOn(PdTape tape, PetscInt B, PetscInt d, const float 
   PetscCall(PetscArraycpy((*x)->data, xs, B * d));
   PetscFunctionReturn(0);
 }
-
 
 /* the estimate of Delta u (and u) at B points for the directions ds, without gradients, chunk
    directions per graph on a tape whose gradients are off */
@@ -138,7 +136,7 @@ static PetscErrorCode StepGrad(BallStep *s, double wb, double *loss)
   PdDirSet      *ds = s->ds;
   PdTensor       x, gt, Lu, u, L, part;
   PetscInt       rows = 0, chunk;
-  PetscBool      bnd = (PetscBool)(s->bnd && wb != 0);
+  PetscBool      bnd  = (PetscBool)(s->bnd && wb != 0);
 
   PetscFunctionBegin;
   for (PetscInt t = 0; t < ds->nterms; t++) rows += ds->V[t] * B;
@@ -299,9 +297,9 @@ static PetscErrorCode Save_PinnBall(PdObjective obj, PdTrainer t, const char fil
 {
   PdObjective_PinnBall *o = (PdObjective_PinnBall *)obj->data;
 
-  PdPinn                p = o->p;
-  PetscLogDouble        t0, t1;
-  double                c0 = PdCPUTime();
+  PdPinn         p = o->p;
+  PetscLogDouble t0, t1;
+  double         c0 = PdCPUTime();
 
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));

@@ -63,9 +63,8 @@ PetscErrorCode PdPinnSave(PdPinn p, const char file[])
   PdParams          params;
   double            rng[PINN_RNG_N];
   PdCheckpointArray arrays[2] = {
-    {"c",        p->nc,      p->c},
-    {"pinn_rng", PINN_RNG_N, rng }
-  };
+    {"c", p->nc, p->c},
+    {"pinn_rng", PINN_RNG_N, rng}};
 
   PetscFunctionBegin;
   for (int k = 0; k < 4; k++) {
@@ -298,4 +297,3 @@ PetscErrorCode PdPinnLoad(MPI_Comm comm, const char file[], PdPinn *pinn)
   *pinn = p;
   PetscFunctionReturn(0);
 }
-

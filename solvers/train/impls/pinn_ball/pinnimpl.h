@@ -7,39 +7,38 @@
 #include "../../trainimpl.h"
 
 struct _n_PdPinn {
-  MPI_Comm        comm;
-  PdPinnPDE       pde;
-  PdPinnSolution  sol;
-  PdPinnBoundary  bc;
-  PdEstimatorType est;
-  PdDirDist       dist;
-  PdPinnInit      init;
-  PdPinnProtocol  protocol;
-  PdPinnRHSType   rhs;
-  PetscInt        d, batch, V, iters, bbatch, test_points, max_rows, it;
-  PetscInt        depth, eval_every;
+  MPI_Comm         comm;
+  PdPinnPDE        pde;
+  PdPinnSolution   sol;
+  PdPinnBoundary   bc;
+  PdEstimatorType  est;
+  PdDirDist        dist;
+  PdPinnInit       init;
+  PdPinnProtocol   protocol;
+  PdPinnRHSType    rhs;
+  PetscInt         d, batch, V, iters, bbatch, test_points, max_rows, it;
+  PetscInt         depth, eval_every;
   PdPinnLossWeight lw; /* the boundary penalty's weight */
-  PetscInt64      seed;
-  PetscInt64      problem_seed; /* the coefficients c_i's; -1: seed */
-  PetscInt        nc;
-  double         *c;  /* the coefficients c_i of the exact solution */
-  float          *cf; /* the same in float for the vectorised closed forms */
-  float          *work;
-  NOp             nop;
-  PdOptim         optim;
-  PdTape          tape, etape;
-  PdRng           rng;
-  PdDiffOp        op;
-  PetscBool       setup;
-  double          loss, rel_l2, train_time, train_cpu;
-  double          rel_l2_min, eval_time, eval_cpu; /* the best test error; time spent evaluating */
-  double          save_time, save_cpu;             /* time spent writing checkpoints */
-  PetscInt        test_used, rel_l2_min_iter;
-  PetscInt        it_run; /* steps trained by this process (it: all, a resumed checkpoint's included) */
-  char            ckpt[PETSC_MAX_PATH_LEN]; /* PdPinnSetCheckpoint's file ("" none) and steps between writes */
-  PetscInt        ckpt_every;
+  PetscInt64       seed;
+  PetscInt64       problem_seed; /* the coefficients c_i's; -1: seed */
+  PetscInt         nc;
+  double          *c;  /* the coefficients c_i of the exact solution */
+  float           *cf; /* the same in float for the vectorised closed forms */
+  float           *work;
+  NOp              nop;
+  PdOptim          optim;
+  PdTape           tape, etape;
+  PdRng            rng;
+  PdDiffOp         op;
+  PetscBool        setup;
+  double           loss, rel_l2, train_time, train_cpu;
+  double           rel_l2_min, eval_time, eval_cpu; /* the best test error; time spent evaluating */
+  double           save_time, save_cpu;             /* time spent writing checkpoints */
+  PetscInt         test_used, rel_l2_min_iter;
+  PetscInt         it_run;                   /* steps trained by this process (it: all, a resumed checkpoint's included) */
+  char             ckpt[PETSC_MAX_PATH_LEN]; /* PdPinnSetCheckpoint's file ("" none) and steps between writes */
+  PetscInt         ckpt_every;
 };
-
 
 PETSC_INTERN PetscErrorCode PdPinnCheckProblem(PdPinn);
 PETSC_INTERN PetscErrorCode PdPinnDrawCoefficients(PdPinn);

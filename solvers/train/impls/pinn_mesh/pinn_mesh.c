@@ -6,8 +6,6 @@
 #include <petscdt.h>
 #include <petscfe.h>
 
-
-
 /*@ PdPinnMeshCreate - an empty mesh PINN with the defaults of Wang, Teng & Perdikaris @*/
 PetscErrorCode PdPinnMeshCreate(MPI_Comm comm, PdPinnMesh *pinn)
 {
@@ -15,15 +13,15 @@ PetscErrorCode PdPinnMeshCreate(MPI_Comm comm, PdPinnMesh *pinn)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&p));
-  p->comm       = comm;
-  p->pb.mms     = PD_MMS_NONE;
-  p->pb.k       = 1;
-  p->pb.a1      = 1;
-  p->pb.a2      = 4;
-  p->batch      = 128;
-  p->bbatch     = 128;
-  p->iters      = 10000;
-  p->seed       = 1;
+  p->comm   = comm;
+  p->pb.mms = PD_MMS_NONE;
+  p->pb.k   = 1;
+  p->pb.a1  = 1;
+  p->pb.a2  = 4;
+  p->batch  = 128;
+  p->bbatch = 128;
+  p->iters  = 10000;
+  p->seed   = 1;
   PetscCall(PdPinnLossWeightInit(&p->lw, 1.0));
   p->rel_l2     = -1;
   p->rel_l2_fem = -1;
@@ -79,7 +77,7 @@ static PetscErrorCode SamplingTables(PdPinnMesh p)
   PetscCheck(p->ncell > 0 && nb > 0, p->comm, PETSC_ERR_ARG_WRONG, "The mesh has %" PetscInt_FMT " cells and %" PetscInt_FMT " boundary faces", p->ncell, nb);
   PetscCall(PetscMalloc2(6 * p->ncell, &p->tri, p->ncell, &p->carea));
   PetscCall(PetscMalloc2(4 * nb, &p->seg, nb, &p->clen));
-  p->area = 0;
+  p->area     = 0;
   p->lower[0] = p->lower[1] = PETSC_MAX_REAL;
   p->upper[0] = p->upper[1] = PETSC_MIN_REAL;
   for (PetscInt c = cStart; c < cEnd; c++) {
@@ -296,17 +294,17 @@ static PetscErrorCode FEMLocal(DM dm, Vec u, Vec *loc)
 @*/
 PetscErrorCode PdPinnMeshEvaluate(PdPinnMesh p, PdDict report, DM *dmout, Vec *upinn, Vec *uerr)
 {
-  PdDict             r;
-  Vec                uh, loc;
-  PetscReal          femerr;
-  PetscQuadrature    q;
-  PetscInt           qdim, qnc, nq, cStart, cEnd;
-  const PetscReal   *qp, *qw;
-  float             *xq, *uq;
-  double             e_fem = 0, n_fem = 0, e_ex = 0, n_ex = 0, e_fex = 0;
-  DM                 cdm;
-  Vec                coords;
-  PetscBool          exact = PdScalarProblemHasExact(&p->pb);
+  PdDict           r;
+  Vec              uh, loc;
+  PetscReal        femerr;
+  PetscQuadrature  q;
+  PetscInt         qdim, qnc, nq, cStart, cEnd;
+  const PetscReal *qp, *qw;
+  float           *xq, *uq;
+  double           e_fem = 0, n_fem = 0, e_ex = 0, n_ex = 0, e_fex = 0;
+  DM               cdm;
+  Vec              coords;
+  PetscBool        exact = PdScalarProblemHasExact(&p->pb);
 
   PetscFunctionBegin;
   PetscCall(PdPinnMeshSetUp(p));
@@ -335,9 +333,9 @@ PetscErrorCode PdPinnMeshEvaluate(PdPinnMesh p, PdDict report, DM *dmout, Vec *u
   }
   PetscCall(PdPinnMeshPredict(p, nq * (cEnd - cStart), xq, uq));
   for (PetscInt c = cStart; c < cEnd; c++) {
-    const double *t = p->tri + 6 * (c - cStart);
+    const double *t   = p->tri + 6 * (c - cStart);
     const double  jac = 0.25 * PetscAbsReal((t[2] - t[0]) * (t[5] - t[1]) - (t[4] - t[0]) * (t[3] - t[1])); /* area / reference area 2 */
-    PetscScalar  *uc  = NULL, *xc = NULL;
+    PetscScalar  *uc = NULL, *xc = NULL;
     PetscInt      nu = 0, nx = 0;
     PetscCall(DMPlexVecGetClosure(p->dm, NULL, loc, c, &nu, &uc));
     PetscCall(DMPlexVecGetClosure(cdm, NULL, coords, c, &nx, &xc));
@@ -345,8 +343,8 @@ PetscErrorCode PdPinnMeshEvaluate(PdPinnMesh p, PdDict report, DM *dmout, Vec *u
     for (int k = 0; k < 6; k++) PetscCheck(PetscRealPart(xc[k]) == t[k], p->comm, PETSC_ERR_PLIB, "Cell %" PetscInt_FMT ": the closure's vertex order changed", c);
     for (PetscInt i = 0; i < nq; i++) {
       double    l1 = 0.5 * (qp[2 * i] + 1), l2 = 0.5 * (qp[2 * i + 1] + 1), l0 = 1 - l1 - l2, w = qw[i] * jac;
-      double    h  = l0 * PetscRealPart(uc[0]) + l1 * PetscRealPart(uc[1]) + l2 * PetscRealPart(uc[2]);
-      double    th = uq[(c - cStart) * nq + i];
+      double    h    = l0 * PetscRealPart(uc[0]) + l1 * PetscRealPart(uc[1]) + l2 * PetscRealPart(uc[2]);
+      double    th   = uq[(c - cStart) * nq + i];
       PetscReal x[2] = {l0 * t[0] + l1 * t[2] + l2 * t[4], l0 * t[1] + l1 * t[3] + l2 * t[5]};
       e_fem += w * (th - h) * (th - h);
       n_fem += w * h * h;
@@ -370,14 +368,14 @@ PetscErrorCode PdPinnMeshEvaluate(PdPinnMesh p, PdDict report, DM *dmout, Vec *u
     PetscCall(PdDictSetReal(report, "fem_l2_error", exact ? PetscSqrtReal(e_fex) : -1));
   }
   if (dmout) { /* P1 fields at the vertices on a DM without boundary conditions */
-    DM           dmo;
-    PetscFE      fe;
-    PetscSection so, sh, cs;
-    Vec          lo;
-    PetscScalar *ao, *ah;
+    DM                 dmo;
+    PetscFE            fe;
+    PetscSection       so, sh, cs;
+    Vec                lo;
+    PetscScalar       *ao, *ah;
     const PetscScalar *ax;
-    PetscInt     vStart, vEnd;
-    float       *xv, *uv;
+    PetscInt           vStart, vEnd;
+    float             *xv, *uv;
     PetscCall(DMClone(p->dm, &dmo));
     PetscCall(PetscFECreateLagrange(p->comm, 2, 1, PETSC_TRUE, 1, PETSC_DETERMINE, &fe));
     PetscCall(DMSetField(dmo, 0, NULL, (PetscObject)fe));

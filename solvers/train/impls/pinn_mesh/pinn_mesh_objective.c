@@ -82,8 +82,8 @@ static PetscErrorCode Items_PinnMesh(PdObjective obj, PetscInt *n)
    every -annealing_every steps at these points */
 static PetscErrorCode StepBegin_PinnMesh(PdObjective obj, PdTrainer t, PetscInt step)
 {
-  PdObjective_PinnMesh *o = (PdObjective_PinnMesh *)obj->data;
-  PdPinnMesh            p = o->p;
+  PdObjective_PinnMesh *o  = (PdObjective_PinnMesh *)obj->data;
+  PdPinnMesh            p  = o->p;
   float                *xs = o->xs, *f = o->f, *xb = o->xb, *g = o->g;
 
   PetscFunctionBegin;

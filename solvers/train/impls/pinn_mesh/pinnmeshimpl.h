@@ -9,10 +9,10 @@
 struct _n_PdPinnMesh {
   MPI_Comm         comm;
   PdScalarProblem  pb;
-  DM               dm;     /* the mesh; PdPinnMeshEvaluate adds the P1 field and its boundary condition */
-  PetscInt         ncell;  /* triangles: 6 coordinates each, cumulative areas */
+  DM               dm;    /* the mesh; PdPinnMeshEvaluate adds the P1 field and its boundary condition */
+  PetscInt         ncell; /* triangles: 6 coordinates each, cumulative areas */
   double          *tri, *carea, area;
-  PetscInt         nseg;   /* boundary edges: 4 coordinates each, cumulative lengths */
+  PetscInt         nseg; /* boundary edges: 4 coordinates each, cumulative lengths */
   double          *seg, *clen, perimeter;
   PetscReal        lower[2], upper[2];
   NOp              nop;

@@ -9,15 +9,15 @@
 #include <petscdmda.h>
 
 struct _p_PdResidual {
-  const PdDataset *ds;   /* the training set whose samples the cache holds */
-  PetscInt         res;  /* grid points per side */
+  const PdDataset *ds;  /* the training set whose samples the cache holds */
+  PetscInt         res; /* grid points per side */
   PdFaceAverage    avg;
-  DM               da;   /* res x res nodes on PETSC_COMM_SELF: each rank assembles its samples alone */
-  Mat             *A;    /* per sample, NULL until used */
-  PC              *pc;   /* per sample when preconditioned, else NULL */
+  DM               da; /* res x res nodes on PETSC_COMM_SELF: each rank assembles its samples alone */
+  Mat             *A;  /* per sample, NULL until used */
+  PC              *pc; /* per sample when preconditioned, else NULL */
   char             pctype[64];
-  float           *f;    /* the right-hand side, res * res */
-  double          *a;    /* scratch: one coefficient in double */
+  float           *f; /* the right-hand side, res * res */
+  double          *a; /* scratch: one coefficient in double */
 };
 
 /* The Darcy description of a dataset (attributes pde, f, face_average; [N, 1, s, s]) or an error
@@ -80,7 +80,8 @@ static PetscErrorCode CheckLinearPC(PC pc)
   PetscCall(PCGetType(pc, &type));
   PetscCall(PetscObjectTypeCompareAny((PetscObject)pc, &bad, PCKSP, PCEISENSTAT, PCHYPRE, ""));
   PetscCheck(!bad, PETSC_COMM_SELF, PETSC_ERR_SUP, "-residual_pc_type %s cannot make the residual loss: %s", type,
-             !strcmp(type, PCKSP) ? "an inner Krylov solve is not a linear operator, so neither the loss nor its gradient would be what they claim" : !strcmp(type, PCEISENSTAT) ? "it works only inside a KSP's pre-solve" : "PETSc's hypre interface returns zero for its transpose, so the model would never move");
+             !strcmp(type, PCKSP) ? "an inner Krylov solve is not a linear operator, so neither the loss nor its gradient would be what they claim" : !strcmp(type, PCEISENSTAT) ? "it works only inside a KSP's pre-solve"
+                                                                                                                                                                                 : "PETSc's hypre interface returns zero for its transpose, so the model would never move");
   PetscCall(PetscObjectTypeCompareAny((PetscObject)pc, &ismg, PCMG, PCGAMG, ""));
   if (ismg) {
     PetscInt L;
@@ -254,8 +255,8 @@ PetscErrorCode PdSupervisedLabelled(PdObjective_Supervised *s, PetscInt *nl)
 */
 PetscErrorCode PdSupervisedPhysicsLoss(PdObjective_Supervised *s, PdTape tape, PetscInt n, const PetscInt idx[], PdTensor u, PdTensor *l)
 {
-  PdTensor  r;
-  PetscInt  nl = 0, NL, *rows;
+  PdTensor r;
+  PetscInt nl = 0, NL, *rows;
 
   PetscFunctionBegin;
   PetscCheck(s->res, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "The residual loss is not set up: call PdTrainerTrain or PdTrainerSetFromOptions first");

@@ -35,15 +35,14 @@ PetscErrorCode PdRolloutCheckSeries(NOp nop, const PdDataset *ds, const char *wh
   PetscFunctionReturn(0);
 }
 
-
 /* Normalisation of a recurrent model: input channel c is the series' snapshot D - t_in + c (its own
    statistics over the training set), and the one output channel takes the statistics of all output
    snapshots together, since it stands for every step. */
 PetscErrorCode PdRolloutSeriesNormalization(NOp nop, const PdDataset *ds)
 {
-  const PetscInt  *in_s;
-  PetscInt         D = ds->in_shape[1], tin;
-  double          *im, *is, s = 0, s2 = 0, n = (double)ds->N * ds->out_size, om, os;
+  const PetscInt *in_s;
+  PetscInt        D = ds->in_shape[1], tin;
+  double         *im, *is, s = 0, s2 = 0, n = (double)ds->N * ds->out_size, om, os;
 
   PetscFunctionBegin;
   PetscCall(NOpGetShapes(nop, NULL, &in_s, NULL, NULL));
@@ -246,10 +245,10 @@ PetscErrorCode PdTrainerRolloutLoss(PdTrainer t, const PdDataset *ds, PetscInt n
 PetscErrorCode PdTrainerEvaluateRollout(PdTrainer t, const PdDataset *ds, PdLossType metric, double *mean, double *per_sample, double *per_step, double *copy_last)
 {
   PdObjective_Supervised *sup;
-  PetscMPIInt rank, size;
-  PetscInt    lo, hi, *idx, K = ds->out_shape[1], D = ds->in_shape[1], per = ds->in_size / D, bs = t->batch_size;
-  double     *err, *step, sum = 0;
-  float      *pred;
+  PetscMPIInt             rank, size;
+  PetscInt                lo, hi, *idx, K = ds->out_shape[1], D = ds->in_shape[1], per = ds->in_size / D, bs = t->batch_size;
+  double                 *err, *step, sum = 0;
+  float                  *pred;
 
   PetscFunctionBegin;
   PetscCall(PdSupervisedGet(t, &sup));
@@ -340,8 +339,8 @@ PetscErrorCode PdRolloutPredict(NOp nop, const PdDataset *in, PetscInt steps, Pe
     PetscCall(PetscMPIIntCast(in->N * steps * per, &cnt)); /* an error past 2^31 values, not a silent wrap */
     PetscCall(MPIU_Allreduce(MPI_IN_PLACE, out->outputs, cnt, MPI_FLOAT, MPI_SUM, comm));
   }
-  out->N        = in->N;
-  out->out_ndim = in->in_ndim;
+  out->N            = in->N;
+  out->out_ndim     = in->in_ndim;
   out->out_shape[0] = in->N;
   out->out_shape[1] = steps;
   for (int d = 2; d < in->in_ndim; d++) out->out_shape[d] = in->in_shape[d];

@@ -287,7 +287,7 @@ static PetscErrorCode Save_Supervised(PdObjective obj, PdTrainer t, const char f
 {
   PdObjective_Supervised *s = (PdObjective_Supervised *)obj->data;
 
-  PdDict                  settings;
+  PdDict settings;
 
   PetscFunctionBegin;
   PetscCall(PdDictCreate(&settings));
@@ -367,10 +367,10 @@ static PetscErrorCode CreateCommon(PdObjective obj)
 
   PetscFunctionBegin;
   PetscCall(PetscNew(&s));
-  s->loss                  = PD_LOSS_MSE;
-  s->metric                = PD_LOSS_MSE;
-  s->residual_weight       = 1;
-  s->labelled_fraction     = 1;
+  s->loss              = PD_LOSS_MSE;
+  s->metric            = PD_LOSS_MSE;
+  s->residual_weight   = 1;
+  s->labelled_fraction = 1;
   PetscCall(PetscStrncpy(s->residual_pc, "none", sizeof(s->residual_pc)));
   obj->data                = s;
   obj->stream              = PD_RNG_STREAM_EPOCH;

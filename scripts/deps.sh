@@ -4,7 +4,8 @@
 set -euo pipefail
 # python3-petsc4py is Debian's petsc4py, matching its PETSc 3.18; it is for /usr/bin/python3 (not a
 # pyenv or virtualenv python first on PATH) and only tests/cli_petsc4py.sh uses it
-packages=(build-essential cmake pkg-config petsc-dev libfftw3-dev libopenblas-dev libcmocka-dev libpng-dev python3-petsc4py)
+# clang-format: tests/cli_format.sh checks every C file against .clang-format (Debian 12's clang-format 14)
+packages=(build-essential cmake pkg-config petsc-dev libfftw3-dev libopenblas-dev libcmocka-dev libpng-dev python3-petsc4py clang-format)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

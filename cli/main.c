@@ -25,6 +25,10 @@ static const PdCommand commands[] = {
 static const int ncommands = (int)(sizeof(commands) / sizeof(commands[0]));
 
 static char current[160] = "pdeop"; /* the command and its subcommand, for messages */
+/* every options file read (real paths): inputs no output may overwrite (CheckFiles) */
+#define PD_MAX_OPTIONS_FILES 64
+static char optfiles[PD_MAX_OPTIONS_FILES][PATH_MAX];
+static int  noptfiles;
 
 /* On several ranks, an error raised on one rank's own communicator is kept here, not printed at once:
    when every rank fails, ExitAfterError prints each distinct message once. */
@@ -175,7 +179,8 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
   for (PetscInt k = 0; k < N; k++)                           /* -f a,b,c: each file of the list is an input */
     if (!strcmp(names[k], "f") && values[k] && Listed(inputs, names[k]))
       for (const char *c = values[k]; *c; c++) extra += *c == ',';
-  PetscCall(PetscMalloc3(N + 3 + extra, &in, N + 3, &out, 2 * N + 3, &opt));
+  PetscCall(PetscMalloc3(N + 3 + extra + noptfiles, &in, N + 3, &out, 2 * N + 3, &opt));
+  for (int k = 0; k < noptfiles; k++) in[nin].option = "-options_file", in[nin++].path = optfiles[k]; /* read already: no output may replace one */
   if (extra) PetscCall(PetscMalloc1(N, &lists));
   for (PetscInt k = 0; k < N; k++) {
     PetscBool isin = Listed(inputs, names[k]), isout = Listed(outputs, names[k]);
@@ -320,6 +325,11 @@ static int CheckOptionsFile(const char *file, const char *stack[], int depth)
     return 1;
   }
   stack[depth] = real;
+  {
+    int known = 0;
+    for (int k = 0; k < noptfiles && !known; k++) known = !strcmp(optfiles[k], real);
+    if (!known && noptfiles < PD_MAX_OPTIONS_FILES) snprintf(optfiles[noptfiles++], PATH_MAX, "%s", real);
+  }
   /* PETSc's rules, checked here so that a bad file is one line, not PETSc's trace: one option and at
      most one value per line ("alias -new -old" aside), '#' starts a comment, text only */
   for (int lineno = 1; !bad && fgets(line, sizeof(line), f); lineno++) {

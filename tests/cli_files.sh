@@ -48,6 +48,11 @@ same "the curve of -log held (no .csv) over -test held.png" "is also the input -
 same "the curve of -log T.CSV over -test T.png" "is also the input -test" "$PDEOP" train -model fno -fno_width 4 -fno_modes 2 -data tr.h5 -test T.png -epochs 1 -o m.h5 -log T.CSV
 same "fit -curve_png over -test" "is also the input -test" "$PDEOP" fit -data tr.h5 -test t4.h5 -epochs 1 -o m6.h5 -curve_png t4.h5
 same "precond train: the curve of -log sys over an input system sys.png" "is also the input -f" "$PDEOP" precond train -type learned_ic -f a.petsc,sys.png -epochs 1 -o icf.h5 -log sys
+echo "-epochs 1" > opt.png; echo "-options_file opt.png" > outer.txt; cp opt.png opt.bak; cp outer.txt outer.bak
+same "the curve of -log over an -options_file" "is also the input -options_file" "$PDEOP" train -model fno -data tr.h5 -o m.h5 -options_file opt.png -log opt
+same "-report over an options file read through another" "is also the input -options_file" "$PDEOP" solve poisson -da_grid_x 5 -options_file outer.txt -report opt.png
+same "-o over the -options_file" "is also the input -options_file" "$PDEOP" data darcy -n 2 -res 9 -fine 9 -options_file outer.txt -o outer.txt
+cmp -s opt.png opt.bak && cmp -s outer.txt outer.bak && ok "the options files are unchanged" || bad "an options file was overwritten"
 [ "$(derived)" = "$dbefore" ] && [ ! -e m.h5 ] && [ ! -e m6.h5 ] && [ ! -e icf.h5 ] && ok "inputs under derived curve names are unchanged" || bad "an input under a derived curve name changed, or a refused run wrote"
 same "precond train -o m.csv: its log is the model" "name the same file" "$PDEOP" precond train -res 9 -count 2 -o m.csv
 same "-o without a file name" "-o needs a file name" "$PDEOP" solve poisson -da_grid_x 5 -o

@@ -575,8 +575,10 @@ int main(int argc, char **argv)
     if (errf != stderr) fclose(errf);
     if (bad) return 1;
   }
-  ierr = PdInitialize(&argc, &argv, NULL, NULL);
-  if (ierr) return 1;
+  /* PdInitialize, but the engine's options are read after the error handler below is in place, so
+     that a bad value is one line like every other error */
+  ierr = PetscInitialize(&argc, &argv, NULL, NULL);
+  if (ierr || PdRegisterAll()) return 1;
   PdOptionsSetCheckUnused(PETSC_TRUE); /* a mistyped option is an error in the program (the library leaves a host's options alone) */
   signal(SIGPIPE, SIG_DFL);            /* `pdeop ... -help | head` ends quietly, as any Unix tool (PETSc traps the signal) */
   if (ReadRegistry()) return 1;
@@ -601,7 +603,8 @@ int main(int argc, char **argv)
     PetscOptionsGetBool(NULL, NULL, "-traceback", &traceback, NULL);
     if (!traceback) PetscPushErrorHandler(CliErrorHandler, NULL);
   }
-  ierr = Run(cmd, sub[0] ? sub : NULL);
+  ierr = PdEngineSetFromOptions();
+  if (!ierr) ierr = Run(cmd, sub[0] ? sub : NULL);
   /* -log names pdeop's CSV logs; PETSc would also take it as its legacy "-log <file>" and dump a
      log to file.0 at PetscFinalize */
   PetscOptionsClearValue(NULL, "-log");

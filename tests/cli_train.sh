@@ -48,6 +48,9 @@ expect_fail "a number that is not one" "Option -lr needs a number, got 'abc'" "$
 expect_fail "an integer too large for PetscInt (it used to wrap)" "Option -epochs 99999999999 is out of range" "$P" train "${fno[@]}" -data tr.h5 -epochs 99999999999
 expect_fail "an integer that is not one" "Option -epochs needs an integer, got '2.5'" "$P" train "${fno[@]}" -data tr.h5 -epochs 2.5
 expect_fail "more Fourier modes than the grid holds" "-fno_modes 40 does not fit this grid of 17 x 17 points" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -fno_modes 40
+# checked before the spectral weights (2 m^2 width^2 complex numbers) are allocated: 1000 modes at width 32
+# would be 16 GB, and their count overflowed a 32-bit index before the check was reached
+expect_fail "a huge -fno_modes is refused before any allocation" "-fno_modes 1000 does not fit this grid" "$P" train -model fno -data tr.h5 -epochs 1 -fno_modes 1000
 "$P" eval -model m.h5 -data te.h5 -report e.json -quiet
 check "eval's error equals train's final test error" 'a - b < 1e-7 && b - a < 1e-7' "$(jget e.json rel_l2)" "$(jget t.json test_rel_l2)"
 "$P" predict -model m.h5 -data te.h5 -o p.h5 -png p.png -report p.json -quiet

@@ -23,8 +23,9 @@ static const NOpHyper FNOHyper[] = {
 static const NOpHyperTable FNOHyperTable = {"FNO options", "NOpCreate_FNO", (PetscInt)PETSC_STATIC_ARRAY_LENGTH(FNOHyper), FNOHyper};
 
 /* the kept modes must fit the grid of W points (last dimension; H along the first of two): m <= W/2 + 1
-   and 2m <= H. Checked at every forward pass, since a trained FNO evaluates at other resolutions (not
-   at set-up: the trainer's options are read after it, and their errors come first) */
+   and 2m <= H. Checked at set-up on the grid of the shapes the model is built for (before the
+   spectral weights, whose size grows with m^2, are allocated), and at every forward pass, since a
+   trained FNO evaluates at other resolutions */
 static PetscErrorCode CheckModes(NOp nop, PetscInt W, PetscInt H)
 {
   NOp_FNO *f = (NOp_FNO *)nop->data;
@@ -46,7 +47,8 @@ static PetscErrorCode NOpSetUp_FNO(NOp nop)
              nop->in_ndim == 1 || nop->out_ndim == 1 ? " (vectors: a dataset of 1D fields without a channel axis needs the attribute spatial_dims = 1 on /inputs and /outputs)" : "");
   for (int d = 1; d < nop->in_ndim; d++) PetscCheck(nop->in_shape[d] == nop->out_shape[d], nop->comm, PETSC_ERR_ARG_SIZ, "FNO's input and output grids must agree");
   f->sdim = nop->in_ndim - 1;
-  cin     = nop->in_shape[0];
+  PetscCall(CheckModes(nop, nop->in_shape[nop->in_ndim - 1], f->sdim == 2 ? nop->in_shape[1] : 0));
+  cin = nop->in_shape[0];
   cout    = nop->out_shape[0];
   PetscCall(PetscCalloc3(f->layers, &f->K, f->layers, &f->W, f->layers, &f->Wb));
   /* PyTorch's default Linear/Conv1x1 initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) */

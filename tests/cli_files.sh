@@ -84,9 +84,9 @@ printf -- "# a comment\n\n-da_grid_x 9 # nine\nalias -grid -da_grid_y\n" > fine.
 "$PDEOP" solve poisson -options_file fine.opts -quiet && ok "a good options file" || bad "a good options file fails"
 "$PDEOP" train -model fno -fno_width 4 -fno_modes 2 -fno_layers 1 -data tr.h5 -epochs 1 -log nopng.csv -curve_png "" -quiet >/dev/null && [ -s nopng.csv ] && [ ! -e nopng.png ] && ok "-curve_png \"\" draws no picture" || bad "-curve_png \"\" fails or draws"
 # an option given without its value is an error, pdeop's own and PETSc's numeric and type options
-expect_fail "-epochs without a value" "Option -epochs needs a value (an integer)" "$PDEOP" train -model fno -data tr.h5 -epochs
-expect_fail "-lr without a value" "Option -lr needs a value (a number)" "$PDEOP" train -model fno -data tr.h5 -lr -epochs 1
-expect_fail "-loss without a value" "Option -loss needs a value" "$PDEOP" train -model fno -data tr.h5 -loss -epochs 1
+expect_fail "-epochs without a value" "Option -epochs needs a value (an integer)" "$PDEOP" train -model fno -fno_modes 4 -data tr.h5 -epochs
+expect_fail "-lr without a value" "Option -lr needs a value (a number)" "$PDEOP" train -model fno -fno_modes 4 -data tr.h5 -lr -epochs 1
+expect_fail "-loss without a value" "Option -loss needs a value" "$PDEOP" train -model fno -fno_modes 4 -data tr.h5 -loss -epochs 1
 expect_fail "-o without a value" "-o needs a file name" "$PDEOP" train -model fno -data tr.h5 -o -quiet
 expect_fail "-da_grid_x without a value" "Option -da_grid_x needs a value" "$PDEOP" solve poisson -da_grid_x
 expect_fail "-ksp_rtol without a value" "Option -ksp_rtol needs a value" "$PDEOP" solve poisson -ksp_rtol -ksp_monitor

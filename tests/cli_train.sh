@@ -50,6 +50,14 @@ expect_fail "an integer that is not one" "Option -epochs needs an integer, got '
 expect_fail "more Fourier modes than the grid holds" "-fno_modes 40 does not fit this grid of 17 x 17 points" "$P" train "${fno[@]}" -data tr.h5 -epochs 1 -fno_modes 40
 # checked before the spectral weights (2 m^2 width^2 complex numbers) are allocated: 1000 modes at width 32
 # would be 16 GB, and their count overflowed a 32-bit index before the check was reached
+# a run resumed from an earlier checkpoint with the same -log: the later run's rows it repeats are dropped
+"$P" train "${fno[@]}" -data tr.h5 -epochs 2 -o e2.h5 -log rl.csv -quiet >/dev/null
+"$P" train -data tr.h5 -resume e2.h5 -epochs 4 -o e4.h5 -log rl.csv -quiet >/dev/null
+"$P" train -data tr.h5 -resume e2.h5 -epochs 3 -o e3.h5 -log rl.csv -quiet >/dev/null
+[ "$(cut -d, -f1 rl.csv | tr '\n' ' ')" = "epoch 1 2 3 " ] && ok "resumed from epoch 2 again: the log's epochs are 1 2 3" || bad "the log after two resumes from epoch 2: $(cut -d, -f1 rl.csv | tr '\n' ' ')"
+printf 'epoch,loss,validation_iterations,seconds\n1,0.5,12,0.1\n' > other.csv
+expect_fail "resume onto a log of other columns" "is not a log of this kind" "$P" train -data tr.h5 -resume e2.h5 -epochs 3 -o e5.h5 -log other.csv
+[ "$(wc -l < other.csv)" = 2 ] && ok "the other log is unchanged" || bad "the other log changed"
 expect_fail "a huge -fno_modes is refused before any allocation" "-fno_modes 1000 does not fit this grid" "$P" train -model fno -data tr.h5 -epochs 1 -fno_modes 1000
 "$P" eval -model m.h5 -data te.h5 -report e.json -quiet
 check "eval's error equals train's final test error" 'a - b < 1e-7 && b - a < 1e-7' "$(jget e.json rel_l2)" "$(jget t.json test_rel_l2)"

@@ -71,7 +71,7 @@ typedef struct {
   FILE     *f;     /* rank 0's stream */
   PetscBool fresh; /* written under tmp until its first row */
 } PdCSVLog;
-PETSC_EXTERN PetscErrorCode PdCSVLogOpen(MPI_Comm, const char[], const char[], const char[], PetscBool, PdCSVLog *);
+PETSC_EXTERN PetscErrorCode PdCSVLogOpen(MPI_Comm, const char[], const char[], const char[], PetscInt, PdCSVLog *);
 PETSC_EXTERN PetscErrorCode PdCSVLogRow(PdCSVLog *, const char[]);
 PETSC_EXTERN PetscErrorCode PdCSVLogClose(PdCSVLog *);
 /* An input must exist, be a regular file and readable; else one error saying which it is not */

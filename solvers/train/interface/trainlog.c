@@ -82,7 +82,7 @@ PetscErrorCode PdTrainerOpenLog(PdTrainer t, PetscInt start)
   PetscFunctionBegin;
   if (t->obj->metric_column[0]) PetscCall(PetscSNPrintf(header, sizeof(header), "epoch,%s,%s,seconds", t->obj->loss_column, t->obj->metric_column));
   else PetscCall(PetscSNPrintf(header, sizeof(header), "epoch,%s,seconds", t->obj->loss_column));
-  PetscCall(PdCSVLogOpen(t->comm, t->obj->quiet_epochs ? NULL : t->log, "the training log", header, (PetscBool)(start > 0), &t->csv));
+  PetscCall(PdCSVLogOpen(t->comm, t->obj->quiet_epochs ? NULL : t->log, "the training log", header, start > 0 ? start : -1, &t->csv));
   PetscFunctionReturn(0);
 }
 

@@ -185,7 +185,7 @@ PetscErrorCode PdObjectivePinnMeshSetPinn(PdObjective obj, PdPinnMesh p)
   PetscCall(PetscFree4(o->xs, o->f, o->xb, o->g));
   PetscCall(PetscMalloc4(2 * p->batch, &o->xs, p->batch, &o->f, 2 * p->bbatch, &o->xb, p->bbatch, &o->g));
   if (!o->log_open) { /* a new log, put in place at its first row */
-    PetscCall(PdCSVLogOpen(p->comm, p->log, "-log", "iteration,residual_loss,boundary_loss,boundary_weight", PETSC_FALSE, &o->log));
+    PetscCall(PdCSVLogOpen(p->comm, p->log, "-log", "iteration,residual_loss,boundary_loss,boundary_weight", -1, &o->log));
     o->log_open = PETSC_TRUE;
   }
   PetscFunctionReturn(0);

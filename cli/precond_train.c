@@ -528,6 +528,7 @@ PetscErrorCode PdCommandPrecondTrain(MPI_Comm comm, PdDict report)
 
   PetscFunctionBegin;
   PetscOptionsBegin(comm, NULL, "pdeop precond train", "pdeop");
+  PetscCall(PdOptionsNeedValue(PetscOptionsObject, "-type", "learned_ic, dcdm or learned_sor"));
   PetscCall(PetscOptionsString("-type", "learned_ic, dcdm or learned_sor", "", type, type, sizeof(type), NULL));
   PetscCall(PdOptionsStringArray("-f", "Train on the systems of these PETSc binary files instead of a family (learned_ic, learned_sor)", "", files, &nf, &setf));
   PetscCall(PdOptionsReal("-validation_fraction", "With -f: share of the systems (the last ones) held out for validation and the final check", "", fraction, &fraction, &setfrac));

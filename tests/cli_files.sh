@@ -87,6 +87,10 @@ printf -- "# a comment\n\n-da_grid_x 9 # nine\nalias -grid -da_grid_y\n" > fine.
 expect_fail "-epochs without a value" "Option -epochs needs a value (an integer)" "$PDEOP" train -model fno -fno_modes 4 -data tr.h5 -epochs
 expect_fail "-lr without a value" "Option -lr needs a value (a number)" "$PDEOP" train -model fno -fno_modes 4 -data tr.h5 -lr -epochs 1
 expect_fail "-loss without a value" "Option -loss needs a value" "$PDEOP" train -model fno -fno_modes 4 -data tr.h5 -loss -epochs 1
+expect_fail "-model without a value" "Option -model needs a value" "$PDEOP" train -data tr.h5 -model
+expect_fail "precond -type without a value" "Option -type needs a value" "$PDEOP" precond train -type
+expect_fail "precond -problem without a value" "Option -problem needs a value" "$PDEOP" precond train -problem
+expect_fail "-ic_ordering without a value" "Option -ic_ordering needs a value" "$PDEOP" precond train -ic_ordering -res 9 -count 2 -o x.h5
 expect_fail "-o without a value" "-o needs a file name" "$PDEOP" train -model fno -data tr.h5 -o -quiet
 expect_fail "-da_grid_x without a value" "Option -da_grid_x needs a value" "$PDEOP" solve poisson -da_grid_x
 expect_fail "-ksp_rtol without a value" "Option -ksp_rtol needs a value" "$PDEOP" solve poisson -ksp_rtol -ksp_monitor

@@ -192,6 +192,7 @@ PetscErrorCode NOpSetFromOptions(NOp nop)
   PetscCall(NOpRegisterAll());
   PetscCall(PetscStrncpy(type, nop->type[0] ? nop->type : NOPMLP, sizeof(type)));
   PetscOptionsBegin(nop->comm, NULL, "Model options", "NOp");
+  PetscCall(PdOptionsNeedValue(PetscOptionsObject, "-model", "a model type"));
   PetscCall(PetscOptionsFList("-model", "Model type", "NOpSetType", NOpRegistry.list, type, type, sizeof(type), &flg));
   PetscCall(NOpSetType(nop, type));
   if (nop->seed_option) PetscCall(PdOptionsInt("-seed", "Seed of the random initialisation and of data shuffling", "NOpSetSeed", seed, &seed, NULL));

@@ -77,6 +77,7 @@ PetscErrorCode PdFamilySetFromOptions(PdFamily *f)
   PetscCall(PdProblemGetFamilyTypes(", ", " or ", list, sizeof(list)));
   PetscCall(PetscSNPrintf(help, sizeof(help), "Family of systems: %s", list));
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "Family of systems", "pdeop");
+  PetscCall(PdOptionsNeedValue(PetscOptionsObject, "-problem", "a problem type"));
   PetscCall(PetscOptionsString("-problem", help, "", prob, prob, sizeof(prob), &set));
   PetscCall(PdOptionsInt("-dim", "Space dimension of the grid: 2, or 3 for -problem poisson and darcy", "", f->dim, &f->dim, NULL));
   PetscCall(PdOptionsEnum("-darcy_coefficient", "Darcy coefficient", "", PdFamilyCoefficients, (PetscEnum)f->coefficient, (PetscEnum *)&f->coefficient, NULL));

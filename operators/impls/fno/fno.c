@@ -48,8 +48,8 @@ static PetscErrorCode NOpSetUp_FNO(NOp nop)
   for (int d = 1; d < nop->in_ndim; d++) PetscCheck(nop->in_shape[d] == nop->out_shape[d], nop->comm, PETSC_ERR_ARG_SIZ, "FNO's input and output grids must agree");
   f->sdim = nop->in_ndim - 1;
   PetscCall(CheckModes(nop, nop->in_shape[nop->in_ndim - 1], f->sdim == 2 ? nop->in_shape[1] : 0));
-  cin = nop->in_shape[0];
-  cout    = nop->out_shape[0];
+  cin  = nop->in_shape[0];
+  cout = nop->out_shape[0];
   PetscCall(PetscCalloc3(f->layers, &f->K, f->layers, &f->W, f->layers, &f->Wb));
   /* PyTorch's default Linear/Conv1x1 initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) */
   s[0] = f->width;

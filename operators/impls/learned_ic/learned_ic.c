@@ -3,6 +3,7 @@
    or a correction to ICC(0)'s factor; building the graph from a Mat and the factor from the values
    is solvers/precond/learned_ic.c. */
 #include "interface/nopimpl.h"
+#include <pdeop/options.h>
 #include <cblas.h>
 #include <pdeop/vecmath.h>
 
@@ -124,7 +125,7 @@ static PetscErrorCode NOpSetFromOptions_LearnedIC(NOp nop, PetscOptionItems *Pet
   NOp_LearnedIC *m = (NOp_LearnedIC *)nop->data;
 
   PetscFunctionBegin;
-  PetscCall(PetscOptionsEList("-ic_ordering", "The factor's pattern: in the matrix's own ordering (natural) or with its lines of strong coupling as the slow index (lines)", "NOpCreate_LearnedIC", Orderings, (PetscInt)PETSC_STATIC_ARRAY_LENGTH(Orderings), Orderings[m->ordering], &m->ordering, NULL));
+  PetscCall(PdOptionsEList("-ic_ordering", "The factor's pattern: in the matrix's own ordering (natural) or with its lines of strong coupling as the slow index (lines)", "NOpCreate_LearnedIC", Orderings, (PetscInt)PETSC_STATIC_ARRAY_LENGTH(Orderings), Orderings[m->ordering], &m->ordering, NULL));
   PetscFunctionReturn(0);
 }
 

@@ -462,7 +462,7 @@ static PetscErrorCode PCSetFromOptions_LearnedIC(PC pc, PetscOptionItems *PetscO
     ord = ic->ordering < 0 ? mord : ic->ordering;
     PetscCall(PdOptionsInt("-pc_learned_ic_levels", "The factor's pattern IC(k) the model was trained on (default: the model's; another is an error)", "PCLEARNEDIC", lev, &lev, &set));
     if (set) ic->levels = lev, ic->levels_given = PETSC_TRUE;
-    PetscCall(PetscOptionsEList("-pc_learned_ic_ordering", "The ordering of the factor's pattern the model was trained on (default: the model's; another is an error)", "PCLEARNEDIC", PdICOrderings, 2, PdICOrderings[ord], &ord, &set));
+    PetscCall(PdOptionsEList("-pc_learned_ic_ordering", "The ordering of the factor's pattern the model was trained on (default: the model's; another is an error)", "PCLEARNEDIC", PdICOrderings, 2, PdICOrderings[ord], &ord, &set));
     if (set) ic->ordering = ord;
   }
   PetscCall(PdOptionsInt("-pc_learned_ic_trial_every", "Run the trial at most every this many set-ups of the same size, keeping its verdict in between (1: at every set-up)", "PCLEARNEDIC", ic->trial_every, &ic->trial_every, NULL));

@@ -1,6 +1,7 @@
 /* The kernels of the 3x3(x3) convolutions (ops_conv.c): im2col/col2im for sgemm, a register-blocked
    direct 3x3x3 kernel for few channels, and Winograd F(2x2,3x3) for 2D convolutions with many. */
 #include "conv_kernels.h"
+#include "clones.h"
 #include <cblas.h>
 #include <string.h>
 
@@ -116,16 +117,6 @@ size_t PdConvDirectScratch(PetscInt cin, const Geom *g)
 {
   return (size_t)cin * g->D * g->H * (g->s == 1 ? DirectRow(g->W) : 2 * (DirectRow(g->Wo) - 1));
 }
-
-/* The direct kernel is plain loops: built for AVX-512, AVX2 and the baseline, chosen at load time */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-  #define PD_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3")))
-#elif defined(__GNUC__) && !defined(__clang__)
-  /* sanitizer builds are -O0: the kernels' register blocks would run 30 times slower than their work */
-  #define PD_VECTOR_CLONES __attribute__((optimize("O3")))
-#else
-  #define PD_VECTOR_CLONES
-#endif
 
 /* acc[b][l] = sum over the 27 cin taps of output channel co0 + b at output point (oz, oy, x0 + l) of the
    stride-S convolution, b < NB, l < L. xp is the padded copy of x [cin, D, H, .] in rows of Wp floats.

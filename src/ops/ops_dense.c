@@ -4,6 +4,7 @@
 #include <pdeop/ops.h>
 #include <cblas.h>
 #include <string.h>
+#include "clones.h"
 #include <pdeop/vecmath.h>
 
 static PetscErrorCode SizeError(const char *op, PdTensor a, PdTensor b, const char *why)
@@ -248,14 +249,6 @@ PetscBool PdChannelMixSetDirect(PetscBool flg)
   return old;
 }
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-  #define PD_MIX_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3")))
-#elif defined(__GNUC__) && !defined(__clang__)
-  #define PD_MIX_CLONES __attribute__((optimize("O3")))
-#else
-  #define PD_MIX_CLONES
-#endif
-
 /* wp [M / 16][K][16] from w [M, K] (trans false) or from w [K, M] read transposed (trans true) */
 static void MixRepack(PetscInt M, PetscInt K, const float *w, PetscBool trans, float *wp)
 {
@@ -266,7 +259,7 @@ static void MixRepack(PetscInt M, PetscInt K, const float *w, PetscBool trans, f
 
 /* z = wp x + bias + add (bias, add may be NULL; add may be z itself); the last block of fewer than
    16 columns goes through zero-padded copies */
-PD_MIX_CLONES static void MixProduct(PetscInt M, PetscInt K, PetscInt N, const float *restrict wp, const float *restrict x, const float *bias, const float *add, float *z)
+PD_VECTOR_CLONES static void MixProduct(PetscInt M, PetscInt K, PetscInt N, const float *restrict wp, const float *restrict x, const float *bias, const float *add, float *z)
 {
   for (PetscInt n = 0; n < N; n += 16) {
     const PetscInt nc = PetscMin(16, N - n);

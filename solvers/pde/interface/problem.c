@@ -1,6 +1,7 @@
 /* The PdProblem object: type registry, lifecycle (create, set type, options, set-up, solve,
    report, field output, destroy) and the checks every type relies on. */
 #include "pde/interface/problemimpl.h"
+#include <stddef.h>
 #include <pdeop/registry.h>
 
 static PdRegistry PdProblemRegistry = PD_REGISTRY_INITIALIZER("problem");
@@ -50,11 +51,9 @@ PetscErrorCode PdProblemGetTypes(PetscInt *n, const char *const **names, const c
   PetscFunctionReturn(0);
 }
 
-/*@
-  PdProblemTypeHasFamily - whether a registered problem type supports families of systems (PdFamily):
-  it implements the per-index operator. PETSC_FALSE for a name the registry does not hold.
-@*/
-PetscErrorCode PdProblemTypeHasFamily(const char type[], PetscBool *has)
+/* whether a registered type's create sets the method at offset in PdProblemOps (a capability:
+   families, dataset recipes); PETSC_FALSE for a name the registry does not hold */
+PetscErrorCode PdProblemTypeHasOp(const char type[], size_t offset, PetscBool *has)
 {
   PetscInt           n;
   const char *const *names;
@@ -68,16 +67,14 @@ PetscErrorCode PdProblemTypeHasFamily(const char type[], PetscBool *has)
   if (!known) PetscFunctionReturn(0);
   PetscCall(PdProblemCreate(PETSC_COMM_SELF, &p));
   PetscCall(PdProblemSetType(p, type));
-  *has = (PetscBool)(p->ops.familyoperator != NULL);
+  *has = (PetscBool)(*(void **)((char *)&p->ops + offset) != NULL);
   PetscCall(PdProblemDestroy(&p));
   PetscFunctionReturn(0);
 }
 
-/*@
-  PdProblemGetFamilyTypes - the types that support families, in registration order, joined by sep
-  and the last two by last: (", ", " or ") gives "poisson, darcy or cavity"
-@*/
-PetscErrorCode PdProblemGetFamilyTypes(const char sep[], const char last[], char buf[], size_t len)
+/* the registered types that have the method at offset, in registration order, joined by sep and
+   the last two by last */
+PetscErrorCode PdProblemListTypesWithOp(size_t offset, const char sep[], const char last[], char buf[], size_t len)
 {
   PetscInt           n, m = 0, k = 0;
   const char *const *names;
@@ -87,7 +84,7 @@ PetscErrorCode PdProblemGetFamilyTypes(const char sep[], const char last[], char
   PetscCall(PdProblemGetTypes(&n, &names, NULL));
   PetscCall(PetscMalloc1(n, &has));
   for (PetscInt i = 0; i < n; i++) {
-    PetscCall(PdProblemTypeHasFamily(names[i], &has[i]));
+    PetscCall(PdProblemTypeHasOp(names[i], offset, &has[i]));
     m += has[i];
   }
   buf[0] = 0;
@@ -98,6 +95,28 @@ PetscErrorCode PdProblemGetFamilyTypes(const char sep[], const char last[], char
     k++;
   }
   PetscCall(PetscFree(has));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemTypeHasFamily - whether a registered problem type supports families of systems (PdFamily):
+  it implements the per-index operator. PETSC_FALSE for a name the registry does not hold.
+@*/
+PetscErrorCode PdProblemTypeHasFamily(const char type[], PetscBool *has)
+{
+  PetscFunctionBegin;
+  PetscCall(PdProblemTypeHasOp(type, offsetof(PdProblemOps, familyoperator), has));
+  PetscFunctionReturn(0);
+}
+
+/*@
+  PdProblemGetFamilyTypes - the types that support families, in registration order, joined by sep
+  and the last two by last: (", ", " or ") gives "poisson, darcy or cavity"
+@*/
+PetscErrorCode PdProblemGetFamilyTypes(const char sep[], const char last[], char buf[], size_t len)
+{
+  PetscFunctionBegin;
+  PetscCall(PdProblemListTypesWithOp(offsetof(PdProblemOps, familyoperator), sep, last, buf, len));
   PetscFunctionReturn(0);
 }
 

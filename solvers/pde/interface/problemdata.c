@@ -1,27 +1,13 @@
 /* The data mode of PdProblem (`pdeop data <problem>`): the dataset recipe's options, the shapes of
    a sample, one sample drawn from the stream (seed, index), the attributes and report keys. */
 #include "pde/interface/problemimpl.h"
+#include <stddef.h>
 
 /*@ PdProblemGetDataTypes - the registered types that have a dataset recipe, in registration order, as "a, b, c" @*/
 PetscErrorCode PdProblemGetDataTypes(char list[], size_t len)
 {
-  PetscInt           n;
-  const char *const *names;
-
   PetscFunctionBegin;
-  PetscCall(PdProblemGetTypes(&n, &names, NULL));
-  list[0] = 0;
-  for (PetscInt i = 0; i < n; i++) {
-    PdProblem p;
-    PetscBool has;
-    PetscCall(PdProblemCreate(PETSC_COMM_SELF, &p));
-    PetscCall(PdProblemSetType(p, names[i]));
-    has = (PetscBool) !!p->ops.sample;
-    PetscCall(PdProblemDestroy(&p));
-    if (!has) continue;
-    if (list[0]) PetscCall(PetscStrlcat(list, ", ", len));
-    PetscCall(PetscStrlcat(list, names[i], len));
-  }
+  PetscCall(PdProblemListTypesWithOp(offsetof(PdProblemOps, sample), ", ", ", ", list, len));
   PetscFunctionReturn(0);
 }
 

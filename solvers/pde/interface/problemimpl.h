@@ -60,6 +60,10 @@ struct _n_PdProblem {
 };
 
 /* The types (impls/<type>/<type>.c) */
+/* capabilities by method: whether a registered type sets the method at offsetof(PdProblemOps, m), and
+   the types that do, joined by sep and the last two by last (problem.c) */
+PETSC_INTERN PetscErrorCode PdProblemTypeHasOp(const char[], size_t, PetscBool *);
+PETSC_INTERN PetscErrorCode PdProblemListTypesWithOp(size_t, const char[], const char[], char[], size_t);
 PETSC_INTERN PetscErrorCode PdProblemCreate_Poisson(PdProblem);
 PETSC_INTERN PetscErrorCode PdProblemCreate_Darcy(PdProblem);
 PETSC_INTERN PetscErrorCode PdProblemCreate_Cavity(PdProblem);

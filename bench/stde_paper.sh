@@ -8,10 +8,13 @@
 # Usage: bench/stde_paper.sh [-p "problems"] [-d "dims"] [-s seeds] [-x "pdeop options"] [-t tag]
 #                            [-j parallel runs] [-n] [build dir, default build/]
 #   problems: two-body-poisson two-body-allen-cahn two-body-sine-gordon three-body-allen-cahn
-#             three-body-poisson (default: all five); dims default "100 1000 10000 100000"; seeds 5
+#             three-body-poisson (default: all five); dims default "100 1000 10000 100000"; seeds: a
+#   count (5: seeds 1 to 5) or a quoted list ("4 5")
 #   -x: options added to every run (an ablation, e.g. "-pinn_init glorot-uniform"), -t: its results
-#   folder under bench/out/stde_paper/ (default "protocol"); -n: print the table only, run nothing.
-# One BLAS/OpenMP thread per run. Reports: bench/out/stde_paper/<tag>/<problem>-d<d>-s<seed>.json
+#   folder (default "protocol"); -n: print the table only, run nothing.
+# One BLAS/OpenMP thread per run. Reports, kept in git so that the queue survives a change of machine:
+# bench/results/stde_paper/<tag>/<problem>-d<d>-s<seed>.json; checkpoints and logs (not in git):
+# bench/out/stde_paper/<tag>/.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 problems="two-body-poisson two-body-allen-cahn two-body-sine-gordon three-body-allen-cahn three-body-poisson"
 dims="100 1000 10000 100000"
@@ -24,12 +27,14 @@ while getopts "p:d:s:x:t:j:n" o; do
   esac
 done
 shift $((OPTIND - 1))
-[[ "$seeds" =~ ^[1-9][0-9]*$ ]] || { echo "stde_paper.sh: -s needs a positive number of seeds, got '$seeds'" >&2; exit 1; }
+if [[ "$seeds" =~ ^[1-9][0-9]*$ ]]; then seeds=$(seq -s " " 1 "$seeds"); fi
+[[ "$seeds" =~ ^[1-9][0-9]*( [1-9][0-9]*)*$ ]] || { echo "stde_paper.sh: -s needs a number of seeds or a list of seeds, got '$seeds'" >&2; exit 1; }
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "stde_paper.sh: -j needs a positive number of runs, got '$jobs'" >&2; exit 1; }
 bench_build stde_paper.sh "${1:-}" pdeop
 P="$build/pdeop"
-out="$root/bench/out/stde_paper/$tag"
-mkdir -p "$out"
+out="$root/bench/results/stde_paper/$tag"
+work="$root/bench/out/stde_paper/$tag"
+mkdir -p "$out" "$work"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 # the paper's STDE relative L2 errors at d = 100, 1K, 10K, 100K, and its it/s on an A100: |J| = 16
@@ -61,21 +66,21 @@ pick() { [ "$2" -ge 1 ] && echo "$1" | cut -d' ' -f"$2" || echo -; }
 run() { # problem d seed; a checkpoint every 500 steps (pinn -resume continues it exactly), so a run
   # stopped part-way (killed) goes on from there when the script is run again; a lock (flock, freed
   # when its holder exits) lets two invocations of the script share the work without running a run twice
-  local name="$out/$1-d$2-s$3" sol="${1%%-*}-body" pde="${1#*-body-}" again=() lock
-  [ -s "$name.json" ] && return 0
+  local report="$out/$1-d$2-s$3.json" name="$work/$1-d$2-s$3" sol="${1%%-*}-body" pde="${1#*-body-}" again=() lock
+  [ -s "$report" ] && return 0
   exec {lock}>"$name.lock"
   flock -n "$lock" || { echo "skip: $1 d=$2 seed=$3 runs in another process" >&2; return 0; }
-  [ -s "$name.json" ] && return 0
+  [ -s "$report" ] && return 0
   [ -s "$name.ck.h5" ] && again=(-resume "$name.ck.h5")
   echo "run: $1 d=$2 seed=$3 $extra ${again[*]}" >&2
   # shellcheck disable=SC2086
   nice "$P" pinn -protocol stde -solution "$sol" -pde "$pde" -dim "$2" -seed "$3" $extra -checkpoint_every 500 -o "$name.ck.h5" \
     "${again[@]}" -report "$name.json.part" -quiet >>"$name.log" 2>&1 &&
-    mv "$name.json.part" "$name.json" && rm -f "$name.ck.h5" "$name.lock" || echo "stde_paper.sh: $1 d=$2 seed=$3 failed, see $name.log" >&2
+    mv "$name.json.part" "$report" && rm -f "$name.ck.h5" "$name.lock" || echo "stde_paper.sh: $1 d=$2 seed=$3 failed, see $name.log" >&2
 }
 
 if [ "$norun" = 0 ]; then
-  for d in $dims; do for p in $problems; do paper "$p" >/dev/null; for s in $(seq 1 "$seeds"); do
+  for d in $dims; do for p in $problems; do paper "$p" >/dev/null; for s in $seeds; do
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
     run "$p" "$d" "$s" &
   done; done; done

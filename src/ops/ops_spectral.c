@@ -157,11 +157,11 @@ static void ModeForward(const Geometry *g, const fftwf_complex *Xm, const float 
   const float    a[2] = {scale, 0}, zero[2] = {0, 0};
   const PetscInt B = g->B, ci = g->cin, co = g->cout;
   for (PetscInt m = 0; m < g->nm; m++) {
-    const fftwf_complex *x = Xm + m * B * ci;
+    const fftwf_complex *x  = Xm + m * B * ci;
     const float         *wm = w + 2 * m * ci * co;
     fftwf_complex       *y  = Ym + m * B * co;
     if (g->cb) cblas_cgemm(CblasRowMajor, CblasTrans, CblasNoTrans, co, B, ci, a, wm, co, x, B, zero, y, B); /* Ym^T = W^T Xm^T */
-    else cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, co, ci, a, x, ci, wm, co, zero, y, co);  /* Ym = Xm W */
+    else cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, co, ci, a, x, ci, wm, co, zero, y, co);   /* Ym = Xm W */
   }
 }
 

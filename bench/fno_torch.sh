@@ -15,12 +15,13 @@ TS=$((N * EPOCHS))
 NINF=$((N < 200 ? N : 200))
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 bench_tmp
+bench_keep_freed_memory # both sides: see lib.sh
 
 # OpenBLAS's kernels: named when it falls back to Prescott on a CPU it does not know (scripts/openblas-core.sh);
 # both sides run with the same setting (PyTorch's 1x1 convolutions use oneDNN, which detects the CPU itself).
 . "$root/scripts/openblas-core.sh"
 pdeop_openblas_core "$build/pdeop"
-corenote="$PDEOP_BLAS_NOTE, both sides"
+corenote="$PDEOP_BLAS_NOTE, both sides; $bench_malloc_note, both sides"
 fmt() { awk -v a="$1" 'BEGIN{ if (a == "") print "-"; else printf "%.1f", a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 

@@ -62,3 +62,13 @@ bench_family_files() {
     if [ ! -s "$f" ]; then rm -f "$f.tmp"; "$writer" -kind "$kind" -n "$n" $args -seed 11 -o "$f.tmp" && mv "$f.tmp" "$f"; fi
   done
 }
+
+# bench_keep_freed_memory: glibc's malloc keeps freed memory instead of returning it to the system
+# (mmap threshold at its 32 MB maximum, no trimming), exported for every program the script runs.
+# PyTorch allocates a fresh tensor per op; with glibc's defaults each one over 128 KB is a new mmap
+# whose pages fault on first touch, which on virtual machines where page faults are expensive halved
+# PyTorch's FNO training rate (17 against 37 samples/s on one core). A PyTorch user who cares about CPU
+# speed swaps the allocator (jemalloc, tcmalloc) or sets these; pdeop's tape reuses its arena and is
+# unaffected. The peer runs with the setting, so that the ratio measures the code, not page faults.
+bench_keep_freed_memory() { export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296; }
+bench_malloc_note="glibc malloc keeps freed memory (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_; bench/lib.sh)"

@@ -18,6 +18,7 @@ REPEAT=${REPEAT:-1}
 out=${OUT:-$root/bench/out/mgno_torch}/s$S-n$N-e$EPOCHS
 mkdir -p "$out"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+bench_keep_freed_memory # both sides: see lib.sh
 . "$root/scripts/openblas-core.sh"
 pdeop_openblas_core "$build/pdeop"
 fmt() { awk -v a="$1" 'BEGIN{ if (a == "") print "-"; else if (a < 1) printf "%.4f", a; else printf "%.1f", a }'; }
@@ -35,7 +36,7 @@ opt=(-batch_size 8 -optim adam -lr 1e-3 -weight_decay 1e-4 -lr_schedule constant
 
 echo "## MgNO: pdeop against PyTorch, one thread each"
 echo
-echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(env -u OMP_NUM_THREADS nproc) cores; $(date -u +%Y-%m-%d); $PDEOP_BLAS_NOTE"
+echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(env -u OMP_NUM_THREADS nproc) cores; $(date -u +%Y-%m-%d); $PDEOP_BLAS_NOTE; $bench_malloc_note"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "Data: pdeop data darcy, $N training and $NTEST test samples at ${S}x$S (solved at $((2 * S - 1))^2); $EPOCHS epochs; results in $out"
 echo

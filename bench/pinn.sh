@@ -22,6 +22,7 @@ DIST=${DIST:-sparse}
 V=${V:-16}
 PYTHON=${PYTHON:-/usr/bin/python3}
 bench_tmp
+bench_keep_freed_memory # both sides: see lib.sh
 fmt() { awk -v a="$1" -v f="${2:-%.3g}" 'BEGIN{ if (a == "") print "-"; else printf f, a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "-"; else printf "%.3g", a / b }'; }
 

@@ -13,12 +13,13 @@ EPOCHS=${EPOCHS:-3}
 out=${OUT:-$root/bench/out/scaling}/n$N-e$EPOCHS
 mkdir -p "$out"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
+bench_keep_freed_memory # both sides: see lib.sh
 . "$root/scripts/openblas-core.sh"
 pdeop_openblas_core "$build/pdeop"
 
 echo "## Data-parallel training on 1 and 2 ranks"
 echo
-echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; $(date -u +%Y-%m-%d); $PDEOP_BLAS_NOTE"
+echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; $(date -u +%Y-%m-%d); $PDEOP_BLAS_NOTE; $bench_malloc_note"
 echo "Load before: $(bench_load): $(bench_idle)"
 echo
 

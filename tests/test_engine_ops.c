@@ -576,8 +576,9 @@ static void test_conv_add(void **state) { AllKernels(ConvAddChecks); }
 
 /* The fused channel mix's own product (Cout, and Cin for the input gradient, multiples of 16;
    PdChannelMixSetDirect): in both layouts, with and without GELU, the added tensor and the bias, on a
-   grid of 21 points (the last block of 16 columns partial): the same forward values as the sgemm
-   path, and gradients against central differences */
+   grid of 21 points (the last block of 16 columns partial): the same forward values and weight
+   gradient (its own reduction, Cin and Cout multiples of 4) as the sgemm path, and gradients against
+   central differences */
 static void test_channel_mix_direct(void **state)
 {
   for (int cb = 0; cb < 2; cb++)
@@ -585,7 +586,7 @@ static void test_channel_mix_direct(void **state)
       for (int add = 0; add < 2; add++)
         for (int bias = 0; bias < 2; bias++) {
           Ctx       c = {cb ? 15 : 12, (PetscBool)gelu, (PetscBool)add, (PetscBool)bias, 1, NULL};
-          PdTensor  v[4], y[2];
+          PdTensor  v[4], y[2], dw[2];
           PetscInt  n = 2, nv;
           PetscReal err;
           v[0] = cb ? New(4, 16, 2, 3, 7, 0, 90) : New(4, 2, 16, 3, 7, 0, 90);
@@ -595,23 +596,32 @@ static void test_channel_mix_direct(void **state)
           nv = n;
           for (int k = 0; k < 2; k++) { /* k = 0: sgemm, k = 1: the direct product */
             PdTape    tape;
-            PdTensor  x, a = NULL, out;
+            PdTensor  x, a = NULL, w, out, l;
             PetscBool old = PdChannelMixSetDirect((PetscBool)k);
             PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
             MixInputs(tape, v, nv, (PetscBool)add, &x, &a);
-            if (cb) PDT(PdChannelMixFusedCB(x, v[1], bias ? v[2] : NULL, a, (PetscBool)gelu, &out));
-            else PDT(PdChannelMixFused(x, v[1], bias ? v[2] : NULL, a, (PetscBool)gelu, &out));
+            PDT(PdTapeVariable(tape, v[1]->ndim, v[1]->shape, &w));
+            PetscArraycpy(w->data, v[1]->data, w->size);
+            if (cb) PDT(PdChannelMixFusedCB(x, w, bias ? v[2] : NULL, a, (PetscBool)gelu, &out));
+            else PDT(PdChannelMixFused(x, w, bias ? v[2] : NULL, a, (PetscBool)gelu, &out));
             PDT(PdTensorCreate(out->ndim, out->shape, PETSC_FALSE, &y[k]));
             PetscArraycpy(y[k]->data, out->data, out->size);
+            PDT(PdSum(out, &l));
+            PDT(PdTapeBackward(tape, l));
+            PDT(PdTensorCreate(w->ndim, w->shape, PETSC_FALSE, &dw[k]));
+            PetscArraycpy(dw[k]->data, w->grad, w->size);
             PDT(PdTapeDestroy(&tape));
             PdChannelMixSetDirect(old);
           }
           for (PetscInt i = 0; i < y[0]->size; i++) PDT_CLOSE(y[1]->data[i], y[0]->data[i], 1e-5);
+          for (PetscInt i = 0; i < dw[0]->size; i++) PDT_CLOSE(dw[1]->data[i], dw[0]->data[i], 1e-5);
           PDT(PdGradCheck(PETSC_COMM_SELF, Build, &c, nv, v, 1e-2f, &err));
           if (err > (gelu ? 2e-3 : 1e-3)) fail_msg("direct channel mix (cb %d, gelu %d, add %d, bias %d): gradient relative error %g", cb, gelu, add, bias, err);
           for (PetscInt i = 0; i < nv; i++) PdTensorDestroy(&v[i]);
-          PdTensorDestroy(&y[0]);
-          PdTensorDestroy(&y[1]);
+          for (int k = 0; k < 2; k++) {
+            PdTensorDestroy(&y[k]);
+            PdTensorDestroy(&dw[k]);
+          }
         }
 }
 

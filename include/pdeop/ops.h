@@ -85,8 +85,9 @@ PETSC_EXTERN PetscInt PdConvSetDirectMax(PetscInt);
    >= n use Winograd F(2x2,3x3), the others im2col + sgemm (default 16; 0 never). Returns the old value. */
 PETSC_EXTERN PetscInt PdConvSetWinogradMin(PetscInt);
 /* PdChannelMixSetDirect(flg): the fused channel mix (PdChannelMixFused, PdChannelMixFusedCB) computes
-   its products with Cout (forward) or Cin (input gradient) a multiple of 16 by its own register-blocked
-   product (PETSC_TRUE, the default) or always by sgemm; returns the previous value */
+   its products with Cout (forward) or Cin (input gradient) a multiple of 16, and its weight gradient
+   with Cin and Cout multiples of 4, by its own register-blocked kernels (PETSC_TRUE, the default) or
+   always by sgemm; returns the previous value */
 PETSC_EXTERN PetscBool      PdChannelMixSetDirect(PetscBool);
 PETSC_EXTERN PetscErrorCode PdConv3x3Add(PdTensor, PetscReal, PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3TransposeAdd(PdTensor, PetscReal, PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);

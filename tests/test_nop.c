@@ -568,6 +568,62 @@ static void test_mgno_linear(void **state)
   PDT(PdTapeDestroy(&tape));
 }
 
+/* The linear MgNO's inference path (a tape without gradients) folds its first and last finest-level
+   convolutions into the lift and the projection: the same map as the recorded path, to float rounding,
+   in 2D and 3D, with one or two layers, with and without post-smoothing and extra smoothing steps, for
+   one and for two input and output channels (the second method is the unfolded forward itself) */
+static void test_mgno_fold(void **state)
+{
+  PdRng  rng;
+  PdTape tape;
+  PDT(PdRngSeed(&rng, 17, 0));
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  for (int nd = 2; nd <= 3; nd++)
+    for (int c = 1; c <= 2; c++)
+      for (int layers = 1; layers <= 2; layers++)
+        for (int post = 0; post < 2; post++)
+          for (int smooth = 1; smooth <= 2; smooth++) {
+            PetscInt  io[4] = {c, 9, 9, 7}, xs[5] = {1, c, 9, 9, 7};
+            NOp       m;
+            PdTensor  x, y;
+            float    *y0;
+            double    err = 0, scale = 0;
+            char      sl[8], ss[8];
+            PetscBool grad;
+            PDT(PetscSNPrintf(sl, sizeof(sl), "%d", layers));
+            PDT(PetscSNPrintf(ss, sizeof(ss), "%d", smooth));
+            PDT(PetscOptionsSetValue(NULL, "-mgno_post_smoothing", post ? "true" : "false"));
+            PDT(PetscOptionsSetValue(NULL, "-mgno_layers", sl));
+            PDT(PetscOptionsSetValue(NULL, "-mgno_smooth", ss));
+            m = MakeModel(NOPMGNO, nd + 1, io, io, "-mgno_width", "4", "-mgno_linear", "true");
+            PDT(PetscOptionsClearValue(NULL, "-mgno_post_smoothing"));
+            PDT(PetscOptionsClearValue(NULL, "-mgno_layers"));
+            PDT(PetscOptionsClearValue(NULL, "-mgno_smooth"));
+            PDT(PetscMalloc1(c * 9 * 9 * 7, &y0));
+            for (int g = 1; g >= 0; g--) { /* recorded (gradients on), then folded */
+              PDT(PdTapeReset(tape));
+              PDT(PdTapeSetGradEnabled(tape, (PetscBool)g));
+              PDT(PdTapeInput(tape, nd + 2, xs, &x));
+              PDT(PdRngSeed(&rng, 17, 0));
+              PDT(PdRngFillUniform(&rng, x->size, x->data, -1, 1));
+              PDT(NOpForward(m, tape, x, &y));
+              PDT(PdTapeGetGradEnabled(tape, &grad));
+              assert_int_equal(grad, g);
+              if (g) PDT(PetscArraycpy(y0, y->data, y->size));
+              else
+                for (PetscInt i = 0; i < y->size; i++) {
+                  err   = PetscMax(err, fabs(y->data[i] - y0[i]));
+                  scale = PetscMax(scale, fabs(y0[i]));
+                }
+            }
+            if (!(err <= 2e-6 * scale && scale > 0)) fail_msg("folded linear MgNO (%dD, %d channels, %d layers, post %d, smooth %d) differs by %g (scale %g)", nd, c, layers, post, smooth, err, scale);
+            PDT(PetscFree(y0));
+            PDT(NOpDestroy(&m));
+          }
+  PDT(PdTapeSetGradEnabled(tape, PETSC_TRUE));
+  PDT(PdTapeDestroy(&tape));
+}
+
 /* 3D MgNO: on a grid one point deep, the 3x3x3 kernels' outer depth slices meet only the zero
    padding, so a 3D model whose centre slices hold a 2D model's weights is that 2D model (the second
    method); then gradients on a genuinely 3D grid, and the grid check on the depth */
@@ -640,5 +696,5 @@ static void test_mgno3d(void **state)
   PDT(PdTapeDestroy(&tape));
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_setters), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_fno_reference), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization), cmocka_unit_test(test_predict_nonfinite), cmocka_unit_test(test_mgno), cmocka_unit_test(test_mgno_linear), cmocka_unit_test(test_mgno3d)};
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_mlp_forward), cmocka_unit_test(test_mlp_param_gradients), cmocka_unit_test(test_checkpoint_roundtrip), cmocka_unit_test(test_setters), cmocka_unit_test(test_bad_options), cmocka_unit_test(test_fno), cmocka_unit_test(test_fno_reference), cmocka_unit_test(test_deeponet), cmocka_unit_test(test_normalization), cmocka_unit_test(test_predict_nonfinite), cmocka_unit_test(test_mgno), cmocka_unit_test(test_mgno_linear), cmocka_unit_test(test_mgno_fold), cmocka_unit_test(test_mgno3d)};
 PDT_MAIN("nop", tests)

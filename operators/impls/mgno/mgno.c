@@ -100,28 +100,95 @@ static PetscErrorCode NOpSetUp_MgNO(NOp nop)
   PetscFunctionReturn(0);
 }
 
-/* one learned V-cycle from a zero initial guess: the operator's action on f */
-static PetscErrorCode VCycle(NOp_MgNO *m, PetscInt k, PetscInt l, PdTensor f, PdTensor *u)
+/* One learned V-cycle from a zero initial guess: the operator's action on f. Two entries of the
+   linear network's inference path (ForwardLinearFolded), used at the top level only: with B0, the
+   first smoothing is u = B0 x0 instead of B f (B composed with the lift beforehand); with rpost, the
+   post-smoothing is not applied: its residual f - A u is returned there, for a caller that applies C
+   composed with the projection. */
+static PetscErrorCode VCycle(NOp_MgNO *m, PetscInt k, PetscInt l, PdTensor f, PdTensor x0, PdTensor B0, PdTensor *u, PdTensor *rpost)
 {
   const PetscInt L = m->levels;
   PdTensor       r, fc, uc;
 
   PetscFunctionBegin;
+  if (rpost) *rpost = NULL;
   /* residuals and updates are fused into the convolutions (PdConv3x3Add): one node, no pointwise pass */
-  PetscCall(PdConv3x3(f, m->B[k * L + l], NULL, 1, u)); /* u = B f */
-  for (PetscInt i = 1; i < m->smooth; i++) {            /* u += B_i (f - A_i u) */
+  if (B0) PetscCall(PdConv3x3(x0, B0, NULL, 1, u));          /* u = (B lift) x */
+  else PetscCall(PdConv3x3(f, m->B[k * L + l], NULL, 1, u)); /* u = B f */
+  for (PetscInt i = 1; i < m->smooth; i++) {                 /* u += B_i (f - A_i u) */
     PetscCall(PdConv3x3Add(f, -1.0, *u, m->SA[(k * L + l) * m->smooth + i], NULL, 1, &r));
     PetscCall(PdConv3x3Add(*u, 1.0, r, m->SB[(k * L + l) * m->smooth + i], NULL, 1, u));
   }
   if (l == L - 1) PetscFunctionReturn(0);
   PetscCall(PdConv3x3Add(f, -1.0, *u, m->A[k * L + l], NULL, 1, &r)); /* r = f - A u */
   PetscCall(PdConv3x3(r, m->R[k * L + l], NULL, 2, &fc));             /* restrict */
-  PetscCall(VCycle(m, k, l + 1, fc, &uc));
+  PetscCall(VCycle(m, k, l + 1, fc, NULL, NULL, &uc, NULL));
   PetscCall(PdConv3x3TransposeAdd(*u, 1.0, uc, m->P[k * L + l], NULL, 2, u)); /* u += P uc, onto f's grid */
   if (m->post) {                                                              /* u += C (f - A u) */
     PetscCall(PdConv3x3Add(f, -1.0, *u, m->A[k * L + l], NULL, 1, &r));
-    PetscCall(PdConv3x3Add(*u, 1.0, r, m->C[k * L + l], NULL, 1, u));
+    if (rpost) *rpost = r;
+    else PetscCall(PdConv3x3Add(*u, 1.0, r, m->C[k * L + l], NULL, 1, u));
   }
+  PetscFunctionReturn(0);
+}
+
+/* c [M, K, kn] = sum_j a [M, J] b [J, K, kn] (kn = 1: a matrix product) or, with right, c [M, K, kn] =
+   sum_j a [M, J, kn] b [J, K] (a convolution's weights composed with a channel mix on either side),
+   into a tensor on the tape with b's (right: a's) trailing shape */
+static PetscErrorCode ComposeWeights(PdTape tape, PdTensor a, PdTensor b, PetscBool right, PdTensor *c)
+{
+  PdTensor t = right ? a : b;
+  PetscInt shape[5], M = a->shape[0], J = a->shape[1], K = b->shape[1], kn = 1;
+  PdTensor out;
+
+  PetscFunctionBegin;
+  for (int i = 0; i < t->ndim; i++) shape[i] = t->shape[i];
+  for (int i = 2; i < t->ndim; i++) kn *= t->shape[i];
+  shape[0] = M;
+  shape[1] = K;
+  PetscCall(PdTapeInput(tape, t->ndim, shape, &out));
+  for (PetscInt i = 0; i < M; i++)
+    for (PetscInt kk = 0; kk < K; kk++)
+      for (PetscInt q = 0; q < kn; q++) {
+        float sum = 0;
+        for (PetscInt j = 0; j < J; j++) sum += right ? a->data[(i * J + j) * kn + q] * b->data[j * K + kk] : a->data[i * J + j] * b->data[(j * K + kk) * kn + q];
+        out->data[(i * K + kk) * kn + q] = sum;
+      }
+  *c = out;
+  PetscFunctionReturn(0);
+}
+
+/* The linear network for inference (no gradients): the same map with its first and last
+   convolutions at the finest level folded into the lift and the projection. The first layer's
+   u = B (lift x) becomes (B lift) x, a convolution from the input's channels; the last layer's
+   post-smoothing and projection, proj (u + C r + W h), become proj u + (proj W) h + (proj C) r, a
+   convolution to the output's channels. With one input and one output channel (dcdm) that replaces
+   two width -> width convolutions on the finest grid by width -> 1 and 1 -> width ones. */
+static PetscErrorCode ForwardLinearFolded(NOp_MgNO *m, PdTape tape, PdTensor x, PdTensor *y)
+{
+  const PetscInt L = m->levels, K = m->layers;
+  PdTensor       h, v, p, B0, r = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(PdChannelMix(x, m->lift, NULL, &h));
+  PetscCall(ComposeWeights(tape, m->B[0], m->lift, PETSC_TRUE, &B0));
+  for (PetscInt k = 0; k < K; k++) {
+    const PetscBool last = (PetscBool)(k == K - 1 && m->post && L > 1);
+    PetscCall(VCycle(m, k, 0, h, k == 0 ? x : NULL, k == 0 ? B0 : NULL, &v, last ? &r : NULL));
+    if (last) { /* y = proj v + (proj W) h + (proj C) r */
+      PdTensor pW, pC, t;
+      PetscCall(ComposeWeights(tape, m->proj2, m->W[k], PETSC_FALSE, &pW));
+      PetscCall(ComposeWeights(tape, m->proj2, m->C[k * L], PETSC_FALSE, &pC));
+      PetscCall(PdChannelMix(v, m->proj2, NULL, &t));
+      PetscCall(PdChannelMix(h, pW, NULL, &p));
+      PetscCall(PdAdd(t, p, &t));
+      PetscCall(PdConv3x3Add(t, 1.0, r, pC, NULL, 1, y));
+      PetscFunctionReturn(0);
+    }
+    PetscCall(PdChannelMix(h, m->W[k], NULL, &p));
+    PetscCall(PdAdd(v, p, &h));
+  }
+  PetscCall(PdChannelMix(h, m->proj2, NULL, y));
   PetscFunctionReturn(0);
 }
 
@@ -140,9 +207,15 @@ static PetscErrorCode NOpForward_MgNO(NOp nop, PdTape tape, PdTensor x, PdTensor
     S *= n;
   }
   if (m->linear) { /* y = P sum_k (V_k + W_k) ... L x: every step linear */
+    PetscBool grad;
+    PetscCall(PdTapeGetGradEnabled(tape, &grad));
+    if (!grad) { /* inference: the same map, fewer flops */
+      PetscCall(ForwardLinearFolded(m, tape, x, y));
+      PetscFunctionReturn(0);
+    }
     PetscCall(PdChannelMix(x, m->lift, NULL, &h));
     for (PetscInt k = 0; k < m->layers; k++) {
-      PetscCall(VCycle(m, k, 0, h, &v));
+      PetscCall(VCycle(m, k, 0, h, NULL, NULL, &v, NULL));
       PetscCall(PdChannelMix(h, m->W[k], NULL, &p));
       PetscCall(PdAdd(v, p, &h));
     }
@@ -164,7 +237,7 @@ static PetscErrorCode NOpForward_MgNO(NOp nop, PdTape tape, PdTensor x, PdTensor
   PetscCall(PdConcat(x, g, 1, &h));
   PetscCall(PdChannelMix(h, m->lift, m->liftb, &h));
   for (PetscInt k = 0; k < m->layers; k++) {
-    PetscCall(VCycle(m, k, 0, h, &v));
+    PetscCall(VCycle(m, k, 0, h, NULL, NULL, &v, NULL));
     PetscCall(PdChannelMix(h, m->W[k], m->Wb[k], &p));
     PetscCall(PdAdd(v, p, &h));
     PetscCall(PdGelu(h, &h));

@@ -469,6 +469,24 @@ static void Conv3dChecks(void)
       Check(&ct, bias ? 3 : 2, u, "conv3x3x3 transpose");
       if (!bias) PdTensorDestroy(&u[2]);
     }
+  for (PetscInt s = 1; s <= 2; s++) { /* one output channel on rows long enough for the direct kernel's four-chunk blocks (64 points), then 16, then 8 */
+    PdTensor v[2] = {New(5, 1, 2, 3, 2, 2 * 150 - 1, 70), New(5, 1, 2, 3, 3, 3, 71)};
+    PdTape   tape;
+    PdTensor x, y;
+    PetscInt Wo = s == 1 ? 299 : 150, Ho = s == 1 ? 2 : 1, Do = s == 1 ? 3 : 2;
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PDT(PdTapeInput(tape, 5, v[0]->shape, &x));
+    PetscArraycpy(x->data, v[0]->data, x->size);
+    PDT(PdConv3x3(x, v[1], NULL, s, &y));
+    assert_int_equal(y->shape[1], 1);
+    assert_int_equal(y->shape[4], Wo);
+    for (PetscInt oz = 0; oz < Do; oz++)
+      for (PetscInt oy = 0; oy < Ho; oy++)
+        for (PetscInt ox = 0; ox < Wo; ox++) PDT_CLOSE(y->data[(oz * Ho + oy) * Wo + ox], NaiveConv3D(x, v[1], NULL, s, 0, 0, oz, oy, ox), 1e-5);
+    PDT(PdTapeDestroy(&tape));
+    PdTensorDestroy(&v[0]);
+    PdTensorDestroy(&v[1]);
+  }
   {
     PetscInt xs[5] = {2, 3, 5, 7, 9}, ws[5] = {4, 3, 3, 3, 3}, even[5] = {1, 3, 4, 6, 5};
     for (PetscInt s = 1; s <= 2; s++) CheckAdjoint(5, xs, ws, s, 66);

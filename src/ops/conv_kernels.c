@@ -118,18 +118,19 @@ size_t PdConvDirectScratch(PetscInt cin, const Geom *g)
   return (size_t)cin * g->D * g->H * (g->s == 1 ? DirectRow(g->W) : 2 * (DirectRow(g->Wo) - 1));
 }
 
-/* acc[b][l] = sum over the 27 cin taps of output channel co0 + b at output point (oz, oy, x0 + l) of the
-   stride-S convolution, b < NB, l < L. xp is the padded copy of x [cin, D, H, .] in rows of Wp floats.
-   Stride 1: a zero column, then the row; taps kx = 0, 1, 2 of point x0 + l read entries x0 + l + kx.
-   Stride 2: the row's odd columns x[-1] (zero), x[1], x[3], ... then, from Wp / 2 on, its even
-   columns x[0], x[2], ...: taps kx = 0, 1, 2 read odd entry x0 + l, even entry x0 + l, odd entry
-   x0 + l + 1, all three contiguous in l. */
-static inline __attribute__((always_inline)) void DirectChunk(const int NB, const int L, const int S, const float *restrict xp, const float *restrict wp, PetscInt cin, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[4][PD_DIRECT_L])
+/* acc[b L + l] = sum over the 27 cin taps of output channel co0 + b at output point (oz, oy, x0 + l) of
+   the stride-S convolution, b < NB, l < L (NB L <= PD_DIRECT_ACC). xp is the padded copy of x [cin, D,
+   H, .] in rows of Wp floats. Stride 1: a zero column, then the row; taps kx = 0, 1, 2 of point x0 + l
+   read entries x0 + l + kx. Stride 2: the row's odd columns x[-1] (zero), x[1], x[3], ... then, from
+   Wp / 2 on, its even columns x[0], x[2], ...: taps kx = 0, 1, 2 read odd entry x0 + l, even entry
+   x0 + l, odd entry x0 + l + 1, all three contiguous in l. */
+#define PD_DIRECT_ACC (4 * PD_DIRECT_L)
+static inline __attribute__((always_inline)) void DirectChunk(const int NB, const int L, const int S, const float *restrict xp, const float *restrict wp, PetscInt cin, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[PD_DIRECT_ACC])
 {
   const PetscInt o1 = S == 1 ? 1 : Wp / 2, o2 = S == 1 ? 2 : 1; /* the offsets of taps kx = 1, 2 */
-  float          a1[4][PD_DIRECT_L], a2[4][PD_DIRECT_L];        /* the three column taps in separate sums: independent chains */
+  float          a1[PD_DIRECT_ACC], a2[PD_DIRECT_ACC];          /* the three column taps in separate sums: independent chains */
   for (int b = 0; b < NB; b++)
-    for (int l = 0; l < L; l++) acc[b][l] = a1[b][l] = a2[b][l] = 0;
+    for (int l = 0; l < L; l++) acc[b * L + l] = a1[b * L + l] = a2[b * L + l] = 0;
   for (PetscInt ci = 0; ci < cin; ci++)
     for (PetscInt kz = 0; kz < 3; kz++) {
       const PetscInt iz = oz * S + kz - 1;
@@ -145,22 +146,29 @@ static inline __attribute__((always_inline)) void DirectChunk(const int NB, cons
         for (int l = 0; l < L; l++) {
           const float v0 = xr[l], v1 = xr[l + o1], v2 = xr[l + o2];
           for (int b = 0; b < NB; b++) {
-            acc[b][l] += wv[b][0] * v0;
-            a1[b][l] += wv[b][1] * v1;
-            a2[b][l] += wv[b][2] * v2;
+            acc[b * L + l] += wv[b][0] * v0;
+            a1[b * L + l] += wv[b][1] * v1;
+            a2[b * L + l] += wv[b][2] * v2;
           }
         }
       }
     }
   for (int b = 0; b < NB; b++)
-    for (int l = 0; l < L; l++) acc[b][l] += a1[b][l] + a2[b][l];
+    for (int l = 0; l < L; l++) acc[b * L + l] += a1[b * L + l] + a2[b * L + l];
 }
 
 /* DirectChunk for n points and nb output channels, the block's sizes as constants so that acc stays in
-   registers: a whole chunk, or half of one for a short last chunk */
-static inline __attribute__((always_inline)) void DirectBlock(const int S, PetscInt n, PetscInt nb, const float *restrict xp, const float *restrict wp, PetscInt cin, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[4][PD_DIRECT_L])
+   registers: a whole chunk, half of one for a short last chunk, or, for a single output channel, four
+   chunks at once (n = PD_DIRECT_ACC: twelve independent sums, as with four channels; one chunk would
+   leave three, and the multiply-adds would wait on each other). Returns the points per channel in acc. */
+static inline __attribute__((always_inline)) int DirectBlock(const int S, PetscInt n, PetscInt nb, const float *restrict xp, const float *restrict wp, PetscInt cin, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[PD_DIRECT_ACC])
 {
-  if (n > PD_DIRECT_L / 2) switch (nb) {
+  if (n == PD_DIRECT_ACC) {
+    DirectChunk(1, PD_DIRECT_ACC, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
+    return PD_DIRECT_ACC;
+  }
+  if (n > PD_DIRECT_L / 2) {
+    switch (nb) {
     case 4:
       DirectChunk(4, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
       break;
@@ -174,24 +182,28 @@ static inline __attribute__((always_inline)) void DirectBlock(const int S, Petsc
       DirectChunk(1, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
       break;
     }
-  else switch (nb) {
-    case 4:
-      DirectChunk(4, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
-      break;
-    case 3:
-      DirectChunk(3, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
-      break;
-    case 2:
-      DirectChunk(2, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
-      break;
-    default:
-      DirectChunk(1, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
-      break;
-    }
+    return PD_DIRECT_L;
+  }
+  switch (nb) {
+  case 4:
+    DirectChunk(4, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
+    break;
+  case 3:
+    DirectChunk(3, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
+    break;
+  case 2:
+    DirectChunk(2, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
+    break;
+  default:
+    DirectChunk(1, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
+    break;
+  }
+  return PD_DIRECT_L / 2;
 }
 
 /* y [cout, Do, Ho, Wo] += alpha conv(x [cin, D, H, W], w [cout, cin, 3, 3, 3]) with stride S, from the
-   padded copy xp (rows of Wp floats) */
+   padded copy xp (rows of Wp floats). Rows go in chunks of PD_DIRECT_L points, or of PD_DIRECT_ACC
+   while that many remain when there is one output channel. */
 static inline __attribute__((always_inline)) void DirectRun(const int S, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, PetscInt Wp, float alpha, const float *z, float *y)
 {
   const PetscInt Do = g->Do, Ho = g->Ho, Wo = g->Wo;
@@ -202,19 +214,20 @@ static inline __attribute__((always_inline)) void DirectRun(const int S, const f
       for (PetscInt b = 0; b < 4; b++) wp[(co0 / 4 * cin * 27 + t) * 4 + b] = co0 + b < cout ? w[(co0 + b) * cin * 27 + t] : 0;
   for (PetscInt oz = 0; oz < Do; oz++)
     for (PetscInt oy = 0; oy < Ho; oy++)
-      for (PetscInt x0 = 0; x0 < Wo; x0 += PD_DIRECT_L) {
-        const PetscInt n = PetscMin(PD_DIRECT_L, Wo - x0);
+      for (PetscInt x0 = 0, n; x0 < Wo; x0 += n) {
+        n = cout == 1 && Wo - x0 >= PD_DIRECT_ACC ? PD_DIRECT_ACC : PetscMin(PD_DIRECT_L, Wo - x0);
         for (PetscInt co0 = 0; co0 < cout; co0 += 4) {
           const PetscInt nb = PetscMin(4, cout - co0);
-          float          acc[4][PD_DIRECT_L];
-          DirectBlock(S, n, nb, xp, wp + co0 / 4 * cin * 108, cin, g->D, g->H, Wp, oz, oy, x0, acc);
+          float          acc[PD_DIRECT_ACC];
+          const int      L = DirectBlock(S, n, nb, xp, wp + co0 / 4 * cin * 108, cin, g->D, g->H, Wp, oz, oy, x0, acc);
           for (PetscInt b = 0; b < nb; b++) {
             const PetscInt o  = (((co0 + b) * Do + oz) * Ho + oy) * Wo + x0;
+            const float   *ab = acc + b * L;
             float         *yr = y + o;
             if (z)
-              for (PetscInt l = 0; l < n; l++) yr[l] = z[o + l] + alpha * acc[b][l];
+              for (PetscInt l = 0; l < n; l++) yr[l] = z[o + l] + alpha * ab[l];
             else
-              for (PetscInt l = 0; l < n; l++) yr[l] = alpha * acc[b][l];
+              for (PetscInt l = 0; l < n; l++) yr[l] = alpha * ab[l];
           }
         }
       }

@@ -118,7 +118,8 @@ typedef struct {
   PetscInt   N;     /* grid side: n = N^dim unknowns */
   PetscInt   dim;   /* 2 or 3: the model's grid dimension */
   DM         da;    /* the KSP's DMDA when it has one (parallel layout), else NULL */
-  VecScatter toall; /* without a DM: the residual gathered on every rank, natural order */
+  Vec        nat;   /* with the DMDA: its natural-order vector */
+  VecScatter toall; /* the residual (with the DMDA: in natural order) gathered on every rank; made once */
   Vec        all;
   float     *buf;
   PetscInt   fallbacks; /* steps where the network's direction was dependent on the residual's */
@@ -170,7 +171,9 @@ static PetscErrorCode KSPSetUp_DCDM(KSP ksp)
   PetscCall(PetscMalloc1(n, &d->buf));
   PetscCall(VecScatterDestroy(&d->toall));
   PetscCall(VecDestroy(&d->all));
-  if (!d->da) PetscCall(VecScatterCreateToAll(ksp->work[0], &d->toall, &d->all));
+  PetscCall(VecDestroy(&d->nat));
+  if (d->da) PetscCall(DMDACreateNaturalVector(d->da, &d->nat));
+  PetscCall(VecScatterCreateToAll(d->da ? d->nat : ksp->work[0], &d->toall, &d->all));
   {
     /* one trial forward: a model that cannot run on this grid is an error at set-up */
     PdTensor       x, y;
@@ -192,11 +195,16 @@ static PetscErrorCode Direction(KSP ksp, Vec r, PetscReal rnorm, Vec q)
   PetscInt  n = d->dim == 3 ? d->N * d->N * d->N : d->N * d->N;
 
   PetscFunctionBegin;
-  if (d->da) PetscCall(PdVecToSample(d->da, r, d->buf));
-  else {
+  { /* the whole residual on every rank, in natural order, as floats */
     const PetscScalar *a;
-    PetscCall(VecScatterBegin(d->toall, r, d->all, INSERT_VALUES, SCATTER_FORWARD));
-    PetscCall(VecScatterEnd(d->toall, r, d->all, INSERT_VALUES, SCATTER_FORWARD));
+    Vec                src = r;
+    if (d->da) {
+      PetscCall(DMDAGlobalToNaturalBegin(d->da, r, INSERT_VALUES, d->nat));
+      PetscCall(DMDAGlobalToNaturalEnd(d->da, r, INSERT_VALUES, d->nat));
+      src = d->nat;
+    }
+    PetscCall(VecScatterBegin(d->toall, src, d->all, INSERT_VALUES, SCATTER_FORWARD));
+    PetscCall(VecScatterEnd(d->toall, src, d->all, INSERT_VALUES, SCATTER_FORWARD));
     PetscCall(VecGetArrayRead(d->all, &a));
     for (PetscInt i = 0; i < n; i++) d->buf[i] = (float)PetscRealPart(a[i]);
     PetscCall(VecRestoreArrayRead(d->all, &a));
@@ -321,6 +329,7 @@ static PetscErrorCode KSPReset_DCDM(KSP ksp)
   PetscFunctionBegin;
   PetscCall(VecScatterDestroy(&d->toall));
   PetscCall(VecDestroy(&d->all));
+  PetscCall(VecDestroy(&d->nat));
   PetscCall(PetscFree(d->buf));
   PetscFunctionReturn(0);
 }

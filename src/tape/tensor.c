@@ -3,6 +3,9 @@
    mark, and later passes (PdTapeReset, then the same forward) allocate nothing. */
 #include <pdeop/ops.h>
 #include "sys/array.h"
+#if defined(__linux__)
+  #include <sys/mman.h>
+#endif
 
 const char *const PdOpNames[] = {"leaf", "matmul", "bmm", "linear", "add", "sub", "mul", "div", "scale", "add_scalar", "sum", "mean", "sum_dim", "tanh", "sin", "cos", "exp", "gelu", "relu", "softplus", "square", "concat", "slice", "reshape", "channel_mix", "spectral_conv", "conv3x3", "conv3x3_t", "mse", "rel_l2", "gather", "scatter_add", "edge_matvec", "jet_activation", "gather_columns", "channel_mix_fused", "mat_apply", "pc_apply", "swap_leading"};
 _Static_assert(sizeof(PdOpNames) / sizeof(PdOpNames[0]) == PD_OP_COUNT, "every PdOpType needs a name in PdOpNames");
@@ -115,6 +118,20 @@ PetscErrorCode PdTapeAllocUninit(PdTape tape, size_t bytes, void **ptr)
   PetscFunctionReturn(0);
 }
 
+/* Ask Linux for transparent huge pages over the whole 2 MB pages inside a new block (a hint, where
+   the system leaves them to madvise): the arena's first pass then takes one page fault per 2 MB instead
+   of one per 4 KB, which on virtual machines, where a fault is expensive, was a tenth of a dcdm solve */
+static void HugePages(char *mem, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const uintptr_t h = (uintptr_t)1 << 21, lo = ((uintptr_t)mem + h - 1) & ~(h - 1), hi = ((uintptr_t)mem + bytes) & ~(h - 1);
+  if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* a refusal leaves ordinary pages */
+#else
+  (void)mem;
+  (void)bytes;
+#endif
+}
+
 static PetscErrorCode TapeAlloc(PdTape tape, size_t bytes, PetscBool zero, void **ptr)
 {
   PdBlock *b = tape->cur;
@@ -133,6 +150,7 @@ static PetscErrorCode TapeAlloc(PdTape tape, size_t bytes, PetscBool zero, void 
     PetscCall(PetscNew(&nb));
     PetscCall(PetscMalloc(sz + PD_ALIGN, &nb->mem));
     nb->size = sz;
+    HugePages(nb->mem, sz + PD_ALIGN);
     if (tape->cur) {
       nb->next        = tape->cur->next;
       tape->cur->next = nb;

@@ -158,8 +158,9 @@ static inline __attribute__((always_inline)) void DirectChunk(const int NB, cons
 }
 
 /* DirectChunk for n points and nb output channels, the block's sizes as constants so that acc stays in
-   registers: a whole chunk, half of one for a short last chunk, or, for a single output channel, four
-   chunks at once (n = PD_DIRECT_ACC: twelve independent sums, as with four channels; one chunk would
+   registers: a whole chunk (also for a short last chunk: the padded copy holds whole chunks, and GCC
+   left the loops of a half chunk scalar, so that the one point past the last whole chunk of a 2^k + 1
+   row cost more than the rest of the row), or, for a single output channel, four chunks at once (n = PD_DIRECT_ACC: twelve independent sums, as with four channels; one chunk would
    leave three, and the multiply-adds would wait on each other). Returns the points per channel in acc. */
 static inline __attribute__((always_inline)) int DirectBlock(const int S, PetscInt n, PetscInt nb, const float *restrict xp, const float *restrict wp, PetscInt cin, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[PD_DIRECT_ACC])
 {
@@ -167,38 +168,21 @@ static inline __attribute__((always_inline)) int DirectBlock(const int S, PetscI
     DirectChunk(1, PD_DIRECT_ACC, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
     return PD_DIRECT_ACC;
   }
-  if (n > PD_DIRECT_L / 2) {
-    switch (nb) {
-    case 4:
-      DirectChunk(4, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
-      break;
-    case 3:
-      DirectChunk(3, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
-      break;
-    case 2:
-      DirectChunk(2, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
-      break;
-    default:
-      DirectChunk(1, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
-      break;
-    }
-    return PD_DIRECT_L;
-  }
   switch (nb) {
   case 4:
-    DirectChunk(4, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
+    DirectChunk(4, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
     break;
   case 3:
-    DirectChunk(3, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
+    DirectChunk(3, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
     break;
   case 2:
-    DirectChunk(2, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
+    DirectChunk(2, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
     break;
   default:
-    DirectChunk(1, PD_DIRECT_L / 2, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
+    DirectChunk(1, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
     break;
   }
-  return PD_DIRECT_L / 2;
+  return PD_DIRECT_L;
 }
 
 /* y [cout, Do, Ho, Wo] += alpha conv(x [cin, D, H, W], w [cout, cin, 3, 3, 3]) with stride S, from the
@@ -313,37 +297,25 @@ static inline __attribute__((always_inline)) void TransposedChunk(const int NB, 
     for (int l = 0; l < L; l++) od[b][l] += o2[b][l];
 }
 
-/* TransposedChunk for n coarse columns and nb output channels, the sizes as constants */
-static inline __attribute__((always_inline)) void TransposedBlock(PetscInt n, PetscInt nb, const float *restrict xp, const float *restrict wp, PetscInt cin, PetscInt Do, PetscInt Ho, PetscInt Wq, PetscInt iz, PetscInt iy, PetscInt m0, float ev[4][PD_DIRECT_L], float od[4][PD_DIRECT_L])
+/* TransposedChunk for nb output channels, the sizes as constants; a short last chunk is computed whole
+   (the padded copy holds whole chunks): GCC leaves a half chunk's loops scalar, which made the one
+   coarse column past the last whole chunk of a 2^k + 1 grid cost more than the whole chunks of its row */
+static inline __attribute__((always_inline)) void TransposedBlock(PetscInt nb, const float *restrict xp, const float *restrict wp, PetscInt cin, PetscInt Do, PetscInt Ho, PetscInt Wq, PetscInt iz, PetscInt iy, PetscInt m0, float ev[4][PD_DIRECT_L], float od[4][PD_DIRECT_L])
 {
-  if (n > PD_DIRECT_L / 2) switch (nb) {
-    case 4:
-      TransposedChunk(4, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
-      break;
-    case 3:
-      TransposedChunk(3, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
-      break;
-    case 2:
-      TransposedChunk(2, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
-      break;
-    default:
-      TransposedChunk(1, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
-      break;
-    }
-  else switch (nb) {
-    case 4:
-      TransposedChunk(4, PD_DIRECT_L / 2, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
-      break;
-    case 3:
-      TransposedChunk(3, PD_DIRECT_L / 2, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
-      break;
-    case 2:
-      TransposedChunk(2, PD_DIRECT_L / 2, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
-      break;
-    default:
-      TransposedChunk(1, PD_DIRECT_L / 2, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
-      break;
-    }
+  switch (nb) {
+  case 4:
+    TransposedChunk(4, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
+    break;
+  case 3:
+    TransposedChunk(3, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
+    break;
+  case 2:
+    TransposedChunk(2, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
+    break;
+  default:
+    TransposedChunk(1, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
+    break;
+  }
 }
 
 PetscBool PdConvUseDirectT(const Geom *g, PetscInt cin, PetscInt cout)
@@ -380,7 +352,7 @@ PD_VECTOR_CLONES void PdConvDirectT(const float *restrict x, const float *restri
         for (PetscInt co0 = 0; co0 < cout; co0 += 4) {
           const PetscInt nb = PetscMin(4, cout - co0);
           float          ev[4][PD_DIRECT_L], od[4][PD_DIRECT_L];
-          TransposedBlock(n, nb, xp, wp + co0 / 4 * cin * 108, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
+          TransposedBlock(nb, xp, wp + co0 / 4 * cin * 108, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
           for (PetscInt b = 0; b < nb; b++) {
             const PetscInt o  = (((co0 + b) * D + iz) * H + iy) * W + 2 * m0;
             float         *yr = y + o;

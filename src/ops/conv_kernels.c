@@ -99,6 +99,25 @@ PetscInt PdConvSetDirectMax(PetscInt n)
 }
 
 #define PD_DIRECT_L 16 /* output points per chunk: one AVX-512 register of floats */
+/* CHUNK(NB, ...) for nb output channels, NB = 1..4 a constant in each call so that the chunk's
+   accumulators stay in registers */
+#define PD_NB_DISPATCH(nb, CHUNK, ...) \
+  do { \
+    switch (nb) { \
+    case 4: \
+      CHUNK(4, __VA_ARGS__); \
+      break; \
+    case 3: \
+      CHUNK(3, __VA_ARGS__); \
+      break; \
+    case 2: \
+      CHUNK(2, __VA_ARGS__); \
+      break; \
+    default: \
+      CHUNK(1, __VA_ARGS__); \
+      break; \
+    } \
+  } while (0)
 
 /* row length of the padded copy: a zero column before the row, whole chunks, and two more columns */
 static inline PetscInt DirectRow(PetscInt W)
@@ -168,20 +187,7 @@ static inline __attribute__((always_inline)) int DirectBlock(const int S, PetscI
     DirectChunk(1, PD_DIRECT_ACC, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
     return PD_DIRECT_ACC;
   }
-  switch (nb) {
-  case 4:
-    DirectChunk(4, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
-    break;
-  case 3:
-    DirectChunk(3, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
-    break;
-  case 2:
-    DirectChunk(2, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
-    break;
-  default:
-    DirectChunk(1, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
-    break;
-  }
+  PD_NB_DISPATCH(nb, DirectChunk, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
   return PD_DIRECT_L;
 }
 
@@ -302,20 +308,7 @@ static inline __attribute__((always_inline)) void TransposedChunk(const int NB, 
    coarse column past the last whole chunk of a 2^k + 1 grid cost more than the whole chunks of its row */
 static inline __attribute__((always_inline)) void TransposedBlock(PetscInt nb, const float *restrict xp, const float *restrict wp, PetscInt cin, PetscInt Do, PetscInt Ho, PetscInt Wq, PetscInt iz, PetscInt iy, PetscInt m0, float ev[4][PD_DIRECT_L], float od[4][PD_DIRECT_L])
 {
-  switch (nb) {
-  case 4:
-    TransposedChunk(4, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
-    break;
-  case 3:
-    TransposedChunk(3, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
-    break;
-  case 2:
-    TransposedChunk(2, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
-    break;
-  default:
-    TransposedChunk(1, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
-    break;
-  }
+  PD_NB_DISPATCH(nb, TransposedChunk, PD_DIRECT_L, xp, wp, cin, Do, Ho, Wq, iz, iy, m0, ev, od);
 }
 
 PetscBool PdConvUseDirectT(const Geom *g, PetscInt cin, PetscInt cout)

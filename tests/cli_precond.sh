@@ -132,6 +132,7 @@ $P data darcy -n 2 -res 9 -fine 9 -o d.h5 -quiet
 expect_fail "a dataset is not a model" "d.h5" $P solve -f sys.petsc -ksp_type cg -pc_type learned_ic -pc_learned_model d.h5
 expect_fail "bench learned_ic without a model" "needs -model" $P precond bench -methods learned_ic -res 9 -count 2
 expect_fail "bench on 2 ranks" "one rank" $M $P precond bench -res 9 -count 2
+expect_fail "a family problem named as a subcommand" "pdeop precond train -problem darcy" $P precond darcy
 expect_fail "learned_sor omega out of range" "omega_max" $P solve darcy -da_grid_x 17 -ksp_type cg -pc_type learned_sor -pc_learned_sor_omega_max 2.5
 [ ! -e x.h5 ] && ok "nothing written by failed commands" || bad "x.h5 was written"
 finish

@@ -342,12 +342,14 @@ static double NaiveConv(PdTensor x, PdTensor w, PdTensor b, PetscInt s, PetscInt
 
 static void ConvChecks(void)
 {
-  /* odd sides, even sides (Winograd's 2x2 tiles fit exactly) and a single row (half-empty tiles) */
-  const PetscInt grids[3][2] = {
+  /* odd sides, even sides (Winograd's 2x2 tiles fit exactly), a single row (half-empty tiles) and a
+     single column (stride 2: the last column tap starts past the row) */
+  const PetscInt grids[4][2] = {
     {5, 7},
     {6, 4},
-    {1, 3}};
-  for (int gi = 0; gi < 3; gi++)
+    {1, 3},
+    {3, 1}};
+  for (int gi = 0; gi < 4; gi++)
     for (PetscInt s = 1; s <= 2; s++)
       for (int bias = 0; bias < 2; bias++) {
         const PetscInt H = grids[gi][0], W = grids[gi][1];
@@ -469,7 +471,7 @@ static void Conv3dChecks(void)
       Check(&ct, bias ? 3 : 2, u, "conv3x3x3 transpose");
       if (!bias) PdTensorDestroy(&u[2]);
     }
-  for (PetscInt s = 1; s <= 2; s++) { /* one output channel on rows long enough for the direct kernel's four-chunk blocks (64 points), then 16, then 8 */
+  for (PetscInt s = 1; s <= 2; s++) { /* one output channel on rows long enough for the direct kernel's four-chunk blocks (64 points), then a chunk of 16 and a short last one */
     PdTensor v[2] = {New(5, 1, 2, 3, 2, 2 * 150 - 1, 70), New(5, 1, 2, 3, 3, 3, 71)};
     PdTape   tape;
     PdTensor x, y;

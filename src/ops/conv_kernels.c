@@ -8,8 +8,8 @@
 /* The output columns ox whose input column ix = ox s + kx - 1 lies in [0, W): [lo, hi) */
 static inline void ValidColumns(PetscInt W, PetscInt s, PetscInt kx, PetscInt Wo, PetscInt *lo, PetscInt *hi)
 {
-  *lo = kx == 0 ? 1 : 0; /* ix = -1 only at ox = 0, kx = 0 */
-  *hi = PetscMin(Wo, (W - kx) / s + 1);
+  *lo = kx == 0 ? 1 : 0;                             /* ix = -1 only at ox = 0, kx = 0 */
+  *hi = W < kx ? 0 : PetscMin(Wo, (W - kx) / s + 1); /* W - kx = -1 would round up to 0 in C, not down */
 }
 
 /* col[(((c kd + kz) 3 + ky) 3 + kx), (oz Ho + oy) Wo + ox] = in[c, oz s + kz - 1, oy s + ky - 1, ox s + kx - 1]

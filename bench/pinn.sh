@@ -26,7 +26,7 @@ bench_keep_freed_memory # both sides: see lib.sh
 fmt() { awk -v a="$1" -v f="${2:-%.3g}" 'BEGIN{ if (a == "") print "-"; else printf f, a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "-"; else printf "%.3g", a / b }'; }
 
-echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc --all) cores; $(date -u +%Y-%m-%d); load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc --all) cores; $(date -u +%Y-%m-%d); load average at start $(cut -d' ' -f1-3 /proc/loadavg); $bench_malloc_note"
 echo "Network: MLP d -> 128 x 4 hidden layers (tanh) -> 1, u = (1 - |x|^2) N(x); batch 100; Adam 1e-3 decaying linearly to 0"
 echo
 

@@ -83,8 +83,9 @@ $P solve poisson -da_grid_x 17 -ksp_type dcdm -ksp_dcdm_model dcdm.h5 -pc_type n
 $P solve poisson -da_grid_x 17 -ksp_type cg -pc_type none -ksp_rtol 1e-10 -mms -report cg.json -quiet
 check "dcdm: same error against the exact solution as CG" 'a/b - 1 < 1e-6 && b/a - 1 < 1e-6' "$(jget dc.json error)" "$(jget cg.json error)"
 # on 2 ranks the network sees the same whole residual in natural order (gathered through a scatter
-# made once at set-up): the same iterations and error as on one rank
-$M $P solve poisson -da_grid_x 17 -ksp_type dcdm -ksp_dcdm_model dcdm.h5 -pc_type none -ksp_rtol 1e-10 -mms -report dc2.json -quiet
+# made once at set-up): the same iterations and error as on one rank. The ranks split x, so that
+# PETSc's order differs from the natural one
+$M $P solve poisson -da_grid_x 17 -da_processors_x 2 -da_processors_y 1 -ksp_type dcdm -ksp_dcdm_model dcdm.h5 -pc_type none -ksp_rtol 1e-10 -mms -report dc2.json -quiet
 check "dcdm on 2 ranks: the iterations of one rank" 'a == b' "$(jget dc2.json iterations)" "$(jget dc.json iterations)"
 check "dcdm on 2 ranks: the error of one rank" 'a/b - 1 < 1e-6 && b/a - 1 < 1e-6' "$(jget dc2.json error)" "$(jget dc.json error)"
 expect_fail "dcdm with a learned_ic model" "not a dcdm model" $P solve poisson -da_grid_x 17 -ksp_type dcdm -ksp_dcdm_model ic.h5 -pc_type none

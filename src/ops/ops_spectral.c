@@ -151,7 +151,8 @@ static void Scatter(const Geometry *g, PetscInt C, const fftwf_complex *Ym, fftw
 
 /* The mode products on Gather's matrices, for every kept mode m (W[m] is [Cin][Cout]). In [B,C,...]
    the mode's matrices are Xm [B][Cin], Ym [B][Cout]; channel-major they are their transposes, so
-   every product below is the same one on transposed operands. */
+   every product below is the same one on transposed operands. CblasConjNoTrans (conj(A) without
+   transposing) is OpenBLAS's extension of CBLAS, which pdeop links. */
 static void ModeForward(const Geometry *g, const fftwf_complex *Xm, const float *w, fftwf_complex *Ym, float scale)
 {
   const float    a[2] = {scale, 0}, zero[2] = {0, 0};

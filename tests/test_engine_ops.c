@@ -594,6 +594,31 @@ static void test_conv_adjoint(void **state) { AllKernels(ConvAdjointChecks); }
 static void test_conv3d(void **state) { AllKernels(Conv3dChecks); }
 static void test_conv_add(void **state) { AllKernels(ConvAddChecks); }
 
+/* the fused channel mix of v (x, w, then the bias and the added tensor if asked) by sgemm (k = 0) and by
+   its own kernels (k = 1): the outputs in y[k], the weight gradients of sum(y) in dw[k] */
+static void MixBothPaths(PdTensor v[], PetscInt nv, int cb, int gelu, int add, int bias, PdTensor y[2], PdTensor dw[2])
+{
+  for (int k = 0; k < 2; k++) { /* k = 0: sgemm, k = 1: the direct product */
+    PdTape    tape;
+    PdTensor  x, a = NULL, w, out, l;
+    PetscBool old = PdChannelMixSetDirect((PetscBool)k);
+    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    MixInputs(tape, v, nv, (PetscBool)add, &x, &a);
+    PDT(PdTapeVariable(tape, v[1]->ndim, v[1]->shape, &w));
+    PetscArraycpy(w->data, v[1]->data, w->size);
+    if (cb) PDT(PdChannelMixFusedCB(x, w, bias ? v[2] : NULL, a, (PetscBool)gelu, &out));
+    else PDT(PdChannelMixFused(x, w, bias ? v[2] : NULL, a, (PetscBool)gelu, &out));
+    PDT(PdTensorCreate(out->ndim, out->shape, PETSC_FALSE, &y[k]));
+    PetscArraycpy(y[k]->data, out->data, out->size);
+    PDT(PdSum(out, &l));
+    PDT(PdTapeBackward(tape, l));
+    PDT(PdTensorCreate(w->ndim, w->shape, PETSC_FALSE, &dw[k]));
+    PetscArraycpy(dw[k]->data, w->grad, w->size);
+    PDT(PdTapeDestroy(&tape));
+    PdChannelMixSetDirect(old);
+  }
+}
+
 /* The fused channel mix's own product (Cout, and Cin for the input gradient, multiples of 16;
    PdChannelMixSetDirect): in both layouts, with and without GELU, the added tensor and the bias, on a
    grid of 21 points (the last block of 16 columns partial): the same forward values and weight
@@ -614,25 +639,7 @@ static void test_channel_mix_direct(void **state)
           if (bias) v[n++] = New(1, 32, 0, 0, 0, 0, 92);
           if (add) v[n++] = cb ? New(4, 32, 2, 3, 7, 0, 93) : New(4, 2, 32, 3, 7, 0, 93);
           nv = n;
-          for (int k = 0; k < 2; k++) { /* k = 0: sgemm, k = 1: the direct product */
-            PdTape    tape;
-            PdTensor  x, a = NULL, w, out, l;
-            PetscBool old = PdChannelMixSetDirect((PetscBool)k);
-            PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
-            MixInputs(tape, v, nv, (PetscBool)add, &x, &a);
-            PDT(PdTapeVariable(tape, v[1]->ndim, v[1]->shape, &w));
-            PetscArraycpy(w->data, v[1]->data, w->size);
-            if (cb) PDT(PdChannelMixFusedCB(x, w, bias ? v[2] : NULL, a, (PetscBool)gelu, &out));
-            else PDT(PdChannelMixFused(x, w, bias ? v[2] : NULL, a, (PetscBool)gelu, &out));
-            PDT(PdTensorCreate(out->ndim, out->shape, PETSC_FALSE, &y[k]));
-            PetscArraycpy(y[k]->data, out->data, out->size);
-            PDT(PdSum(out, &l));
-            PDT(PdTapeBackward(tape, l));
-            PDT(PdTensorCreate(w->ndim, w->shape, PETSC_FALSE, &dw[k]));
-            PetscArraycpy(dw[k]->data, w->grad, w->size);
-            PDT(PdTapeDestroy(&tape));
-            PdChannelMixSetDirect(old);
-          }
+          MixBothPaths(v, nv, cb, gelu, add, bias, y, dw);
           for (PetscInt i = 0; i < y[0]->size; i++) PDT_CLOSE(y[1]->data[i], y[0]->data[i], 1e-5);
           for (PetscInt i = 0; i < dw[0]->size; i++) PDT_CLOSE(dw[1]->data[i], dw[0]->data[i], 1e-5);
           PDT(PdGradCheck(PETSC_COMM_SELF, Build, &c, nv, v, 1e-2f, &err));
@@ -643,6 +650,27 @@ static void test_channel_mix_direct(void **state)
             PdTensorDestroy(&dw[k]);
           }
         }
+}
+
+/* The weight gradient's own reduction where the forward and input-gradient products stay sgemm (Cin
+   12, Cout 8: multiples of 4, not of 16), on fewer columns than one vector (5) and on more than two of
+   its 512-column blocks (1,100 per sample, 2,200 channel-major): the same gradient as sgemm's */
+static void test_channel_mix_weight_grad(void **state)
+{
+  for (int cb = 0; cb < 2; cb++)
+    for (PetscInt S = 5; S <= 1100; S += 1095) {
+      PdTensor v[2]  = {cb ? New(3, 12, 2, S, 0, 0, 94) : New(3, 2, 12, S, 0, 0, 94), New(2, 8, 12, 0, 0, 0, 95)}, y[2], dw[2];
+      double   scale = 0;
+      MixBothPaths(v, 2, cb, 1, 0, 0, y, dw);
+      for (PetscInt i = 0; i < dw[0]->size; i++) scale = PetscMax(scale, fabs(dw[0]->data[i]));
+      for (PetscInt i = 0; i < y[0]->size; i++) PDT_CLOSE(y[1]->data[i], y[0]->data[i], 1e-5);
+      for (PetscInt i = 0; i < dw[0]->size; i++) PDT_CLOSE(dw[1]->data[i], dw[0]->data[i], 1e-6 * scale);
+      for (int k = 0; k < 2; k++) {
+        PdTensorDestroy(&v[k]);
+        PdTensorDestroy(&y[k]);
+        PdTensorDestroy(&dw[k]);
+      }
+    }
 }
 
 /* y = conv(x0, w, b) with stride s (t = 0), or its transpose onto grid (t = 1), through the kernel the
@@ -1171,6 +1199,7 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_conv3d_direct_strided_grad),
   cmocka_unit_test(test_conv_add),
   cmocka_unit_test(test_channel_mix_direct),
+  cmocka_unit_test(test_channel_mix_weight_grad),
   cmocka_unit_test(test_conv_winograd_blocks),
   cmocka_unit_test(test_conv_errors),
   cmocka_unit_test(test_dense_errors),

@@ -130,24 +130,43 @@ PetscBool PdConvUseDirect(const Geom *g, PetscInt cin, PetscInt cout)
   return (PetscBool)((g->s == 1 || g->s == 2) && g->kd == 3 && cin * cout <= PetscMin(conv_direct_max, PD_DIRECT_MAX));
 }
 
-/* floats of the padded copy of x [cin, D, H, W] that PdConvDirect needs: stride 1, rows of
-   DirectRow(W); stride 2, two half rows of DirectRow(Wo) - 1 */
-size_t PdConvDirectScratch(PetscInt cin, const Geom *g)
+/* Stride 1 pads each plane of x as one flat array: rows of W + 2 floats (a zero column on each side),
+   a zero row above and below, and PD_DIRECT_PAD zeros after. An output chunk then runs along the
+   flat index f = y (W + 2) + x across row ends: its taps read f + ky (W + 2) + kx, the zero columns
+   and rows stand in for the grid's edges, and only the two padding columns of each row are wasted
+   (a chunk per row would waste up to 15 of every row's last 16 points: 80 computed for 65). */
+#define PD_DIRECT_PAD (4 * PD_DIRECT_L + 2)
+static inline PetscInt FlatPlane(PetscInt H, PetscInt W)
 {
-  return (size_t)cin * g->D * g->H * (g->s == 1 ? DirectRow(g->W) : 2 * (DirectRow(g->Wo) - 1));
+  return (H + 2) * (W + 2) + PD_DIRECT_PAD;
 }
 
-/* acc[b L + l] = sum over the 27 cin taps of output channel co0 + b at output point (oz, oy, x0 + l) of
-   the stride-S convolution, b < NB, l < L (NB L <= PD_DIRECT_ACC). xp is the padded copy of x [cin, D,
-   H, .] in rows of Wp floats. Stride 1: a zero column, then the row; taps kx = 0, 1, 2 of point x0 + l
-   read entries x0 + l + kx. Stride 2: the row's odd columns x[-1] (zero), x[1], x[3], ... then, from
-   Wp / 2 on, its even columns x[0], x[2], ...: taps kx = 0, 1, 2 read odd entry x0 + l, even entry
-   x0 + l, odd entry x0 + l + 1, all three contiguous in l. */
-#define PD_DIRECT_ACC (4 * PD_DIRECT_L)
-static inline __attribute__((always_inline)) void DirectChunk(const int NB, const int L, const int S, const float *restrict xp, const float *restrict wp, PetscInt cin, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[PD_DIRECT_ACC])
+/* floats of the padded copy of x [cin, D, H, W] that PdConvDirect needs: stride 1, flat planes of
+   FlatPlane(H, W); stride 2, rows of two half rows of DirectRow(Wo) - 1 */
+size_t PdConvDirectScratch(PetscInt cin, const Geom *g)
 {
-  const PetscInt o1 = S == 1 ? 1 : Wp / 2, o2 = S == 1 ? 2 : 1; /* the offsets of taps kx = 1, 2 */
-  float          a1[PD_DIRECT_ACC], a2[PD_DIRECT_ACC];          /* the three column taps in separate sums: independent chains */
+  return (size_t)cin * g->D * (g->s == 1 ? FlatPlane(g->H, g->W) : g->H * 2 * (DirectRow(g->Wo) - 1));
+}
+
+/* Where a chunk reads its input: plane (ci, iz) at xp + (ci D + iz) Pz, the tap row ky at (iy0 + ky) Ry
+   from there (check: skip rows outside [0, H)), and the chunk's first point at x0 */
+typedef struct {
+  PetscInt  cin, D, H, Pz, Ry, iy0, x0;
+  PetscBool check;
+} ChunkAt;
+
+/* acc[b L + l] = sum over the 27 cin taps of output channel co0 + b at output point l of the chunk,
+   plane oz, of the stride-S convolution, b < NB, l < L (NB L <= PD_DIRECT_ACC). Stride 1 (flat
+   planes): taps kx = 0, 1, 2 of point l read entries l + kx. Stride 2: each row holds the row's odd
+   columns x[-1] (zero), x[1], x[3], ... then, from Ry / 2 on, its even columns x[0], x[2], ...: taps
+   kx = 0, 1, 2 read odd entry l, even entry l, odd entry l + 1, all three contiguous in l. */
+#define PD_DIRECT_ACC (4 * PD_DIRECT_L)
+static inline __attribute__((always_inline)) void DirectChunk(const int NB, const int L, const int S, const float *restrict xp, const float *restrict wp, const ChunkAt *at, PetscInt oz, float acc[PD_DIRECT_ACC])
+{
+  const PetscInt  cin = at->cin, D = at->D, H = at->H, Pz = at->Pz, Ry = at->Ry, iy0 = at->iy0, x0 = at->x0; /* in registers, not reloaded after every store */
+  const PetscBool check = at->check;
+  const PetscInt  o1 = S == 1 ? 1 : Ry / 2, o2 = S == 1 ? 2 : 1; /* the offsets of taps kx = 1, 2 */
+  float           a1[PD_DIRECT_ACC], a2[PD_DIRECT_ACC];          /* the three column taps in separate sums: independent chains */
   for (int b = 0; b < NB; b++)
     for (int l = 0; l < L; l++) acc[b * L + l] = a1[b * L + l] = a2[b * L + l] = 0;
   for (PetscInt ci = 0; ci < cin; ci++)
@@ -155,11 +174,11 @@ static inline __attribute__((always_inline)) void DirectChunk(const int NB, cons
       const PetscInt iz = oz * S + kz - 1;
       if (iz < 0 || iz >= D) continue;
       for (PetscInt ky = 0; ky < 3; ky++) {
-        const PetscInt iy = oy * S + ky - 1;
-        const float   *xr = xp + ((ci * D + iz) * H + iy) * Wp + x0;
+        const PetscInt iy = iy0 + ky;
+        const float   *xr = xp + (ci * D + iz) * Pz + iy * Ry + x0;
         const float   *wr = wp + ((ci * 3 + kz) * 3 + ky) * 12; /* [kx][b]: constant offsets from one pointer */
         float          wv[4][3];
-        if (iy < 0 || iy >= H) continue;
+        if (check && (iy < 0 || iy >= H)) continue;
         for (int b = 0; b < NB; b++)
           for (int k = 0; k < 3; k++) wv[b][k] = wr[k * 4 + b];
         for (int l = 0; l < L; l++) {
@@ -177,63 +196,115 @@ static inline __attribute__((always_inline)) void DirectChunk(const int NB, cons
 }
 
 /* DirectChunk for n points and nb output channels, the block's sizes as constants so that acc stays in
-   registers: a whole chunk (also for a short last chunk: the padded copy holds whole chunks, and GCC
-   left the loops of a half chunk scalar, so that the one point past the last whole chunk of a 2^k + 1
-   row cost more than the rest of the row), or, for a single output channel, four chunks at once (n = PD_DIRECT_ACC: twelve independent sums, as with four channels; one chunk would
-   leave three, and the multiply-adds would wait on each other). Returns the points per channel in acc. */
-static inline __attribute__((always_inline)) int DirectBlock(const int S, PetscInt n, PetscInt nb, const float *restrict xp, const float *restrict wp, PetscInt cin, PetscInt D, PetscInt H, PetscInt Wp, PetscInt oz, PetscInt oy, PetscInt x0, float acc[PD_DIRECT_ACC])
+   registers: a whole chunk (also for a short last one: the padded copy holds whole chunks, and GCC
+   left the loops of a half chunk scalar), or, for a single output channel, four chunks at once (n =
+   PD_DIRECT_ACC: twelve independent sums, as with four channels; one chunk would leave three, and the
+   multiply-adds would wait on each other). Returns the points per channel in acc. */
+static inline __attribute__((always_inline)) int DirectBlock(const int S, PetscInt n, PetscInt nb, const float *restrict xp, const float *restrict wp, const ChunkAt *at, PetscInt oz, float acc[PD_DIRECT_ACC])
 {
   if (n == PD_DIRECT_ACC) {
-    DirectChunk(1, PD_DIRECT_ACC, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
+    DirectChunk(1, PD_DIRECT_ACC, S, xp, wp, at, oz, acc);
     return PD_DIRECT_ACC;
   }
-  PD_NB_DISPATCH(nb, DirectChunk, PD_DIRECT_L, S, xp, wp, cin, D, H, Wp, oz, oy, x0, acc);
+  PD_NB_DISPATCH(nb, DirectChunk, PD_DIRECT_L, S, xp, wp, at, oz, acc);
   return PD_DIRECT_L;
 }
 
-/* y [cout, Do, Ho, Wo] += alpha conv(x [cin, D, H, W], w [cout, cin, 3, 3, 3]) with stride S, from the
-   padded copy xp (rows of Wp floats). Rows go in chunks of PD_DIRECT_L points, or of PD_DIRECT_ACC
-   while that many remain when there is one output channel. */
-static inline __attribute__((always_inline)) void DirectRun(const int S, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, PetscInt Wp, float alpha, const float *z, float *y)
+/* w [cout, cin, 3, 3, 3] repacked [cout / 4][cin][kz][ky][kx][4] (zeros past cout) */
+static void DirectRepack(const float *w, PetscInt cin, PetscInt cout, float *wp)
 {
-  const PetscInt Do = g->Do, Ho = g->Ho, Wo = g->Wo;
-  float          wp[PD_DIRECT_MAX * 27 * 4]; /* w repacked [cout / 4][cin][kz][ky][kx][4] (zeros past cout) */
-
   for (PetscInt co0 = 0; co0 < cout; co0 += 4)
     for (PetscInt t = 0; t < cin * 27; t++)
       for (PetscInt b = 0; b < 4; b++) wp[(co0 / 4 * cin * 27 + t) * 4 + b] = co0 + b < cout ? w[(co0 + b) * cin * 27 + t] : 0;
-  for (PetscInt oz = 0; oz < Do; oz++)
-    for (PetscInt oy = 0; oy < Ho; oy++)
-      for (PetscInt x0 = 0, n; x0 < Wo; x0 += n) {
-        n = cout == 1 && Wo - x0 >= PD_DIRECT_ACC ? PD_DIRECT_ACC : PetscMin(PD_DIRECT_L, Wo - x0);
+}
+
+/* one chunk's outputs (co0 + b, b < nb) stored: y[o(l)] = z[o(l)] + alpha acc[b L + l] for the chunk's
+   points l < n that are grid points (flat stride 1: x = (f0 + l) mod (W + 2) < W) */
+static inline __attribute__((always_inline)) void DirectStore(const int S, PetscInt n, PetscInt nb, int L, const float *acc, PetscInt co0, PetscInt oz, PetscInt oy, PetscInt x0, const Geom *g, float alpha, const float *z, float *y)
+{
+  const PetscInt Do = g->Do, Ho = g->Ho, Wo = g->Wo, Wf = Wo + 2;
+  for (PetscInt b = 0; b < nb; b++) {
+    const float *ab = acc + b * L;
+    if (S == 1) { /* x0 is the flat index of the chunk's first point: the chunk in runs along rows */
+      const size_t o0 = (size_t)((co0 + b) * Do + oz) * Ho * Wo;
+      for (PetscInt l = 0, f = x0; l < n;) {
+        const PetscInt yy = f / Wf, xx = f - yy * Wf, run = PetscMin(n - l, Wf - xx), valid = xx < Wo ? PetscMin(run, Wo - xx) : 0;
+        const size_t   o = o0 + (size_t)yy * Wo + xx;
+        if (yy >= Ho) break;
+        if (z)
+          for (PetscInt k = 0; k < valid; k++) y[o + k] = z[o + k] + alpha * ab[l + k];
+        else
+          for (PetscInt k = 0; k < valid; k++) y[o + k] = alpha * ab[l + k];
+        l += run;
+        f += run;
+      }
+    } else {
+      const PetscInt o  = (((co0 + b) * Do + oz) * Ho + oy) * Wo + x0;
+      float         *yr = y + o;
+      if (z)
+        for (PetscInt l = 0; l < n; l++) yr[l] = z[o + l] + alpha * ab[l];
+      else
+        for (PetscInt l = 0; l < n; l++) yr[l] = alpha * ab[l];
+    }
+  }
+}
+
+/* y [cout, Do, Ho, Wo] = z + alpha conv(x [cin, D, H, W], w [cout, cin, 3, 3, 3]) with stride S, from the
+   padded copy xp. Stride 1: each output plane's flat index in chunks of PD_DIRECT_L points, or of
+   PD_DIRECT_ACC while that many remain when there is one output channel. Stride 2: each output row in
+   chunks of PD_DIRECT_L (rows of Wp floats). */
+static inline __attribute__((always_inline)) void DirectRun(const int S, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, PetscInt Wp, float alpha, const float *z, float *y)
+{
+  const PetscInt Do = g->Do, Ho = g->Ho, Wo = g->Wo;
+  float          wp[PD_DIRECT_MAX * 27 * 4];
+
+  DirectRepack(w, cin, cout, wp);
+  for (PetscInt oz = 0; oz < Do; oz++) {
+    if (S == 1) {
+      const PetscInt nf = Ho * (Wo + 2);
+      ChunkAt        at = {cin, g->D, g->H, FlatPlane(g->H, g->W), g->W + 2, 0, 0, PETSC_FALSE};
+      for (PetscInt f0 = 0, n; f0 < nf; f0 += n) {
+        n     = cout == 1 && nf - f0 >= PD_DIRECT_ACC ? PD_DIRECT_ACC : PD_DIRECT_L;
+        at.x0 = f0;
         for (PetscInt co0 = 0; co0 < cout; co0 += 4) {
           const PetscInt nb = PetscMin(4, cout - co0);
           float          acc[PD_DIRECT_ACC];
-          const int      L = DirectBlock(S, n, nb, xp, wp + co0 / 4 * cin * 108, cin, g->D, g->H, Wp, oz, oy, x0, acc);
-          for (PetscInt b = 0; b < nb; b++) {
-            const PetscInt o  = (((co0 + b) * Do + oz) * Ho + oy) * Wo + x0;
-            const float   *ab = acc + b * L;
-            float         *yr = y + o;
-            if (z)
-              for (PetscInt l = 0; l < n; l++) yr[l] = z[o + l] + alpha * ab[l];
-            else
-              for (PetscInt l = 0; l < n; l++) yr[l] = alpha * ab[l];
-          }
+          const int      L = DirectBlock(S, n, nb, xp, wp + co0 / 4 * cin * 108, &at, oz, acc);
+          DirectStore(S, n, nb, L, acc, co0, oz, 0, f0, g, alpha, z, y);
         }
       }
+    } else
+      for (PetscInt oy = 0; oy < Ho; oy++)
+        for (PetscInt x0 = 0; x0 < Wo; x0 += PD_DIRECT_L) {
+          const PetscInt n  = PetscMin(PD_DIRECT_L, Wo - x0);
+          ChunkAt        at = {cin, g->D, g->H, g->H * Wp, Wp, oy * S - 1, x0, PETSC_TRUE};
+          for (PetscInt co0 = 0; co0 < cout; co0 += 4) {
+            const PetscInt nb = PetscMin(4, cout - co0);
+            float          acc[PD_DIRECT_ACC];
+            const int      L = DirectBlock(S, n, nb, xp, wp + co0 / 4 * cin * 108, &at, oz, acc);
+            DirectStore(S, n, nb, L, acc, co0, oz, oy, x0, g, alpha, z, y);
+          }
+        }
+  }
 }
 
-/* stride 1: each row with a zero column before it, zeros after it up to Wp */
+/* stride 1: the flat padded planes (FlatPlane) */
 PD_VECTOR_CLONES static void DirectStride1(const float *restrict x, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, float alpha, const float *z, float *y, float *restrict xp)
 {
-  const PetscInt W = g->W, Wp = DirectRow(W);
-  for (PetscInt r = 0; r < cin * g->D * g->H; r++) { /* the padded copy */
-    float *pr = xp + r * Wp;
-    pr[0]     = 0;
-    for (PetscInt ix = 0; ix < W; ix++) pr[ix + 1] = x[r * W + ix];
-    for (PetscInt ix = W + 1; ix < Wp; ix++) pr[ix] = 0;
+  const PetscInt H = g->H, W = g->W, Wf = W + 2, Pz = FlatPlane(H, W);
+  for (PetscInt p = 0; p < cin * g->D; p++) {
+    float       *pl = xp + p * Pz;
+    const float *xs = x + p * H * W;
+    for (PetscInt i = 0; i < Wf + 1; i++) pl[i] = 0; /* the row above, and the first row's left column */
+    for (PetscInt iy = 0; iy < H; iy++) {
+      float *pr = pl + (iy + 1) * Wf + 1;
+      for (PetscInt ix = 0; ix < W; ix++) pr[ix] = xs[iy * W + ix];
+      pr[W]     = 0; /* this row's right column */
+      pr[W + 1] = 0; /* the next row's left column */
+    }
+    for (PetscInt i = (H + 1) * Wf + 1; i < Pz; i++) pl[i] = 0; /* the row below and the tail */
   }
-  DirectRun(1, xp, w, cin, cout, g, Wp, alpha, z, y);
+  DirectRun(1, xp, w, cin, cout, g, 0, alpha, z, y);
 }
 
 /* stride 2: each row split into its odd columns (x[-1] = 0, x[1], x[3], ...) and its even ones (x[0],

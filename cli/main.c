@@ -330,6 +330,14 @@ static int CheckOptionsFile(const char *file, const char *stack[], int depth)
     for (int k = 0; k < noptfiles && !known; k++) known = !strcmp(optfiles[k], real);
     if (!known && noptfiles < PD_MAX_OPTIONS_FILES) snprintf(optfiles[noptfiles++], PATH_MAX, "%s", real);
   }
+  { /* PETSc reads a file with these endings as YAML, whatever it holds; pdeop takes the plain format only */
+    const char *dot = strrchr(file, '.');
+    if (dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml") || !strcmp(dot, ".json"))) {
+      fprintf(errf, "pdeop %s: error: the options file '%s' ends in %s, which PETSc reads as YAML: pdeop takes options files in PETSc's plain format (one option per line), under another name\n", current, file, dot);
+      fclose(f);
+      return 1;
+    }
+  }
   /* PETSc's rules, checked here so that a bad file is one line, not PETSc's trace: one option and at
      most one value per line ("alias -new -old" aside), '#' starts a comment, text only */
   for (int lineno = 1; !bad && fgets(line, sizeof(line), f); lineno++) {

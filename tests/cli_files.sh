@@ -114,6 +114,8 @@ mkdir -p adir; printf '\000\001junk\n' > nul.opts
 expect_fail "an options file that is a device (/dev/zero hung)" "the options file '/dev/zero' is not a regular file" timeout 60 "$PDEOP" solve poisson -options_file /dev/zero
 expect_fail "an options file that is a directory (PETSc's trace)" "the options file 'adir' is not a regular file" "$PDEOP" solve poisson -options_file adir
 expect_fail "an options file with NUL bytes (accepted)" "is not a text file (it holds a NUL byte)" "$PDEOP" solve poisson -options_file nul.opts
+echo "-ksp_type cg" > plain.json
+expect_fail "an options file named .json (PETSc's YAML trace)" "ends in .json, which PETSc reads as YAML" "$PDEOP" solve poisson -options_file plain.json
 # a resumed run appends to its -log: a file that is not a training log is refused, not extended
 echo "notes" > notes.txt
 expect_fail "train -resume -log naming a file that is not a log" "the training log 'notes.txt' exists and is not a log of this kind" "$PDEOP" train -data tr.h5 -epochs 3 -resume fno.h5 -log notes.txt -o fno3.h5

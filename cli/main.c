@@ -598,7 +598,10 @@ int main(int argc, char **argv)
       char dpadded[sizeof(data_problems) + 2];
       snprintf(dpadded, sizeof(dpadded), " %s ", commands[1].subcommands); /* the data command's */
       PetscBool family = PETSC_FALSE;
-      if (!strcmp(cmd->name, "precond") && PdProblemTypeHasFamily(sub, &family)) family = PETSC_FALSE;
+      if (!strcmp(cmd->name, "precond")) {
+        PetscErrorCode ierr = PdProblemTypeHasFamily(sub, &family);
+        if (ierr) family = PETSC_FALSE; /* not a registered problem: no family */
+      }
       if (family) fprintf(stderr, "pdeop precond: '%s' is a problem, not a subcommand: to train on its family, pdeop precond train -problem %s (pdeop precond takes: %s)\n", sub, sub, cmd->subcommands);
       else if (strcmp(cmd->name, "data") && strstr(dpadded, word)) fprintf(stderr, "pdeop %s: '%s' is a dataset (pdeop data %s); pdeop %s takes: %s\n", cmd->name, sub, sub, cmd->name, cmd->subcommands);
       else fprintf(stderr, "pdeop %s: unknown problem '%s'; choose one of: %s\n", cmd->name, sub, cmd->subcommands);

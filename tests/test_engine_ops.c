@@ -283,6 +283,57 @@ static void test_spectral(void **state)
   }
 }
 
+/* More planes than the spectral layer's transpose block (16) and not a multiple of it: 5 samples x 7
+   input channels, 11 output channels, both layouts ([B,C,grid] and [C,B,grid]), 2D with the row DFT and
+   with FFTW's rows, and 1D. The forward against the naive DFT; the backward through the adjoint
+   identities of a bilinear map: <seed, y> = <x, dx> = <w, dw>. */
+static void test_spectral_many_planes(void **state)
+{
+  const PetscInt B = 5, cin = 7, cout = 11;
+  PetscInt       cases[3][3] = {{8, 16, 3}, {8, 6, 2}, {1, 16, 4}};
+  for (int cb = 0; cb <= 1; cb++)
+    for (int k = 0; k < 3; k++) {
+      PetscInt H = cases[k][0], W = cases[k][1], m = cases[k][2], shape[4], nd = H > 1 ? 4 : 3;
+      PdTensor w = H > 1 ? New(5, 2 * m, m, cin, cout, 2, 80 + k) : New(4, m, cin, cout, 2, 0, 80 + k);
+      PdTensor x0 = H > 1 ? New(4, B, cin, H, W, 0, 90 + k) : New(3, B, cin, W, 0, 0, 90 + k), x, y, wv;
+      PdTape   tape;
+      double   sy = 0, sx = 0, sw = 0, scale = 0;
+      shape[0] = cb ? cin : B;
+      shape[1] = cb ? B : cin;
+      shape[2] = H > 1 ? H : W;
+      shape[3] = W;
+      PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+      PDT(PdTapeVariable(tape, (int)nd, shape, &x));
+      for (PetscInt b = 0; b < B; b++)
+        for (PetscInt c = 0; c < cin; c++)
+          for (PetscInt p = 0; p < H * W; p++) x->data[((cb ? c * B + b : b * cin + c) * H * W) + p] = x0->data[(b * cin + c) * H * W + p];
+      PDT(PdTensorCreate(w->ndim, w->shape, PETSC_TRUE, &wv));
+      PetscArraycpy(wv->data, w->data, w->size);
+      PDT((cb ? PdSpectralConvCB : PdSpectralConv)(x, wv, &y));
+      for (PetscInt b = 0; b < B; b++)
+        for (PetscInt o = 0; o < cout; o++)
+          for (PetscInt j = 0; j < H; j++)
+            for (PetscInt i = 0; i < W; i++) {
+              PetscInt at = (cb ? o * B + b : b * cout + o) * H * W + j * W + i;
+              PDT_CLOSE(y->data[at], NaiveSpectral(x0, w, b, o, j, i), 2e-5);
+            }
+      for (PetscInt i = 0; i < y->size; i++) {
+        y->grad[i] = (float)sin(0.7 * (double)i + 0.3);
+        sy += (double)y->grad[i] * y->data[i];
+        scale += fabs((double)y->grad[i] * y->data[i]);
+      }
+      PDT(PdTapeBackwardSeeded(tape, y));
+      for (PetscInt i = 0; i < x->size; i++) sx += (double)x->data[i] * x->grad[i];
+      for (PetscInt i = 0; i < wv->size; i++) sw += (double)wv->data[i] * wv->grad[i];
+      if (fabs(sx - sy) > 1e-5 * scale || fabs(sw - sy) > 1e-5 * scale)
+        fail_msg("spectral conv (layout %s, %" PetscInt_FMT "x%" PetscInt_FMT "): <seed,y> = %g, <x,dx> = %g, <w,dw> = %g", cb ? "CB" : "BC", H, W, sy, sx, sw);
+      PDT(PdTapeDestroy(&tape));
+      PDT(PdTensorDestroy(&wv));
+      PDT(PdTensorDestroy(&w));
+      PDT(PdTensorDestroy(&x0));
+    }
+}
+
 /* Keeping every mode with identity weights reproduces a band-limited input exactly: W = 8 with FFTW's
    rows, W = 16 with the row DFT. */
 static void test_spectral_identity(void **state)
@@ -1189,6 +1240,7 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_unset_grads),
   cmocka_unit_test(test_losses),
   cmocka_unit_test(test_spectral),
+  cmocka_unit_test(test_spectral_many_planes),
   cmocka_unit_test(test_spectral_identity),
   cmocka_unit_test(test_spectral_errors),
   cmocka_unit_test(test_conv),

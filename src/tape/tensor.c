@@ -120,7 +120,8 @@ PetscErrorCode PdTapeAllocUninit(PdTape tape, size_t bytes, void **ptr)
 
 /* Ask Linux for transparent huge pages over the whole 2 MB pages inside a new block (a hint, where
    the system leaves them to madvise): the arena's first pass then takes one page fault per 2 MB instead
-   of one per 4 KB, which on virtual machines, where a fault is expensive, was a tenth of a dcdm solve */
+   of one per 4 KB, which matters on virtual machines, where a fault is expensive (a 65^3 dcdm solve:
+   43.6K faults without the hint, 36.1K with it) */
 static void HugePages(char *mem, size_t bytes)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)

@@ -1,7 +1,7 @@
 /* Benchmark of the engine's main kernels against the raw library calls they make: PdMatMul against
    cblas_sgemm, and the 2D spectral convolution (forward, forward+backward) against its FFTW
    transforms plus the per-mode complex products. Prints a table; asserts nothing.
-   Usage: bench_ops [-reps N] [-only sgemm|spectral|conv2d|conv3d] [-cputime]   (set OPENBLAS_NUM_THREADS to
+   Usage: bench_ops [-reps N] [-only sgemm|spectral|mix|conv2d|conv3d] [-cputime]   (set OPENBLAS_NUM_THREADS to
    control threads; -cputime times by the process's CPU clock, steadier on a loaded machine, meaningful
    with one thread only) */
 #include <pdeop/pdeop.h>
@@ -94,6 +94,111 @@ static PetscErrorCode Conv3d(PetscInt reps, PdRng *rng)
         PdConvSetDirectMax(old);
         PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| %s | %" PetscInt_FMT "^3 | %" PetscInt_FMT " | %s | %.2f | %.1f | %.2f |\n", name[op], x[2], x[0], k ? "im2col + sgemm" : "direct", 1e3 * tf, flops / tf * 1e-9, 1e3 * tfb));
       }
+  PetscFunctionReturn(0);
+}
+
+/* The FNO's fused channel mix in the channel-major layout, inference (no gradients): x [Cin, 20, 64, 64]
+   -> [Cout, 20, 64, 64], with the bias, the spectral branch added (Cout = Cin) and GELU as in the FNO's
+   layers and projection, against one raw sgemm of the same product */
+static PetscErrorCode Mix(PetscInt reps, PdRng *rng)
+{
+  const PetscInt cases[4][3] = {{32, 32, 0}, {32, 32, 1}, {32, 128, 1}, {128, 16, 0}}; /* cin, cout, gelu */
+  const PetscInt B = 20, S = 64 * 64, N = B * S;
+
+  PetscFunctionBegin;
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n## channel mix, channel-major, batch %" PetscInt_FMT " of 64x64, inference\n\n| Cin -> Cout | GELU | branch | PdChannelMixFusedCB ms | GFLOP/s | the same through sgemm ms | raw sgemm (no bias, no GELU) ms | GFLOP/s |\n|---|---|---|---|---|---|---|---|\n", B));
+  for (int c = 0; c < 4; c++) {
+    const PetscInt  cin = cases[c][0], cout = cases[c][1], xs[4] = {cin, B, 64, 64}, ys[4] = {cout, B, 64, 64}, ws[2] = {cout, cin};
+    const PetscBool gelu = (PetscBool)cases[c][2], branch = (PetscBool)(cin == cout);
+    const double    flops = 2.0 * cin * cout * N;
+    PdTape          tape;
+    PdTensor        x, a = NULL, w, b, y;
+    float          *X, *Y;
+    double          tmix, tgemm, tset, tsg;
+
+    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PetscCall(PdTapeSetGradEnabled(tape, PETSC_FALSE));
+    PetscCall(PdTensorCreate(2, ws, PETSC_FALSE, &w));
+    PetscCall(PdTensorCreate(1, ws, PETSC_FALSE, &b));
+    PetscCall(PdRngFillUniform(rng, w->size, w->data, -0.2f, 0.2f));
+    PetscCall(PdRngFillUniform(rng, b->size, b->data, -0.2f, 0.2f));
+    PetscCall(PetscMalloc2(cin * N, &X, cout * N, &Y));
+    PetscCall(PdRngFillUniform(rng, cin * N, X, -1, 1));
+    PetscCall(PdRngFillUniform(rng, cout * N, Y, -1, 1));
+    /* the tape's set-up and the inputs' copies are timed alone and subtracted */
+#define PD_MIX_SETUP \
+  do { \
+    PdTapeReset(tape); \
+    PdTapeInput(tape, 4, xs, &x); \
+    memcpy(x->data, X, sizeof(float) * x->size); \
+    if (branch) { \
+      PdTapeInput(tape, 4, ys, &a); \
+      memcpy(a->data, X, sizeof(float) * a->size); \
+    } \
+  } while (0)
+    TIME(reps, tset, PD_MIX_SETUP);
+    {
+      PetscBool old = PdChannelMixSetDirect(PETSC_FALSE);
+      TIME(reps, tsg, {
+        PD_MIX_SETUP;
+        PdChannelMixFusedCB(x, w, b, a, gelu, &y);
+      });
+      PdChannelMixSetDirect(old);
+      tsg -= tset;
+    }
+    TIME(reps, tmix, {
+      PD_MIX_SETUP;
+      PdChannelMixFusedCB(x, w, b, a, gelu, &y);
+    });
+#undef PD_MIX_SETUP
+    tmix -= tset;
+    TIME(reps, tgemm, cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, N, cin, 1.0f, w->data, cin, X, N, branch ? 1.0f : 0.0f, Y, N));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| %" PetscInt_FMT " -> %" PetscInt_FMT " | %s | %s | %.2f | %.1f | %.2f | %.2f | %.1f |\n", cin, cout, gelu ? "yes" : "no", branch ? "yes" : "no", 1e3 * tmix, flops / tmix * 1e-9, 1e3 * tsg, 1e3 * tgemm, flops / tgemm * 1e-9));
+    PetscCall(PetscFree2(X, Y));
+    PetscCall(PdTensorDestroy(&w));
+    PetscCall(PdTensorDestroy(&b));
+    PetscCall(PdTapeDestroy(&tape));
+  }
+  { /* the FNO's projection 32 -> 128 -> 1 with GELU between: PdChannelMLPCB against the two fused mixes */
+    const PetscInt xs[4] = {32, B, 64, 64}, w1s[2] = {128, 32}, w2s[2] = {1, 128};
+    PdTape         tape;
+    PdTensor       x, w1, b1, w2, b2, h, y;
+    double         tset, tmlp, ttwo;
+    PetscCall(PdTapeCreate(PETSC_COMM_SELF, &tape));
+    PetscCall(PdTapeSetGradEnabled(tape, PETSC_FALSE));
+    PetscCall(PdTensorCreate(2, w1s, PETSC_FALSE, &w1));
+    PetscCall(PdTensorCreate(1, w1s, PETSC_FALSE, &b1));
+    PetscCall(PdTensorCreate(2, w2s, PETSC_FALSE, &w2));
+    PetscCall(PdTensorCreate(1, w2s, PETSC_FALSE, &b2));
+    PetscCall(PdRngFillUniform(rng, w1->size, w1->data, -0.2f, 0.2f));
+    PetscCall(PdRngFillUniform(rng, b1->size, b1->data, -0.2f, 0.2f));
+    PetscCall(PdRngFillUniform(rng, w2->size, w2->data, -0.2f, 0.2f));
+    PetscCall(PdRngFillUniform(rng, b2->size, b2->data, -0.2f, 0.2f));
+    TIME(reps, tset, {
+      PdTapeReset(tape);
+      PdTapeInput(tape, 4, xs, &x);
+      PdRngFillUniform(rng, x->size, x->data, -1, 1);
+    });
+    TIME(reps, tmlp, {
+      PdTapeReset(tape);
+      PdTapeInput(tape, 4, xs, &x);
+      PdRngFillUniform(rng, x->size, x->data, -1, 1);
+      PdChannelMLPCB(x, w1, b1, w2, b2, &y);
+    });
+    TIME(reps, ttwo, {
+      PdTapeReset(tape);
+      PdTapeInput(tape, 4, xs, &x);
+      PdRngFillUniform(rng, x->size, x->data, -1, 1);
+      PdChannelMixFusedCB(x, w1, b1, NULL, PETSC_TRUE, &h);
+      PdChannelMixFusedCB(h, w2, b2, NULL, PETSC_FALSE, &y);
+    });
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n| projection 32 -> 128 -> 1, GELU | PdChannelMLPCB %.2f ms (%.1f GFLOP/s) | two PdChannelMixFusedCB %.2f ms |\n", 1e3 * (tmlp - tset), 2.0 * (32 * 128 + 128) * N / (tmlp - tset) * 1e-9, 1e3 * (ttwo - tset)));
+    PetscCall(PdTensorDestroy(&w1));
+    PetscCall(PdTensorDestroy(&b1));
+    PetscCall(PdTensorDestroy(&w2));
+    PetscCall(PdTensorDestroy(&b2));
+    PetscCall(PdTapeDestroy(&tape));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -222,6 +327,7 @@ int main(int argc, char **argv)
 
   /* 3x3x3 convolution (dcdm's 3D learned V-cycle): 4 -> 4 channels at 33^3 (batch 16, training) and
      65^3 (batch 1, one cycle of a solve), the direct kernel against im2col + sgemm */
+  SECTION("mix") PetscCall(Mix(reps, &rng));
   SECTION("conv3d") PetscCall(Conv3d(reps, &rng));
   PetscCall(PetscFinalize());
   return 0;

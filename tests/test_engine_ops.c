@@ -294,7 +294,7 @@ static void test_spectral_many_planes(void **state)
   for (int cb = 0; cb <= 1; cb++)
     for (int k = 0; k < 3; k++) {
       PetscInt H = cases[k][0], W = cases[k][1], m = cases[k][2], shape[4], nd = H > 1 ? 4 : 3;
-      PdTensor w = H > 1 ? New(5, 2 * m, m, cin, cout, 2, 80 + k) : New(4, m, cin, cout, 2, 0, 80 + k);
+      PdTensor w  = H > 1 ? New(5, 2 * m, m, cin, cout, 2, 80 + k) : New(4, m, cin, cout, 2, 0, 80 + k);
       PdTensor x0 = H > 1 ? New(4, B, cin, H, W, 0, 90 + k) : New(3, B, cin, W, 0, 0, 90 + k), x, y, wv;
       PdTape   tape;
       double   sy = 0, sx = 0, sw = 0, scale = 0;
@@ -668,6 +668,102 @@ static void MixBothPaths(PdTensor v[], PetscInt nv, int cb, int gelu, int add, i
     PDT(PdTapeDestroy(&tape));
     PdChannelMixSetDirect(old);
   }
+}
+
+/* The fused channel mix's own kernels over several column tiles (x packed tile by tile, K = 32 gives
+   tiles of 128 columns) with a partial last tile and a partial last block of 16: the channel-major
+   [32, 3, 13, 17] (663 columns) and the sample-major [3, 32, 13, 17] (221 per sample) to 48 channels,
+   with the bias, the added tensor and GELU, inference (GELU in the product's epilogue) and training
+   (GELU and its derivative there): the values, and with gradients the input, weight, bias and added
+   tensor's gradients of a seeded backward, against the sgemm path. */
+static void test_channel_mix_tiles(void **state)
+{
+  for (int cb = 0; cb < 2; cb++)
+    for (int grad = 0; grad < 2; grad++) {
+      PdTensor v[4], r[2][5];
+      v[0] = cb ? New(4, 32, 3, 13, 17, 0, 95) : New(4, 3, 32, 13, 17, 0, 95);
+      v[1] = New(2, 48, 32, 0, 0, 0, 96);
+      v[2] = New(1, 48, 0, 0, 0, 0, 97);
+      v[3] = cb ? New(4, 48, 3, 13, 17, 0, 98) : New(4, 3, 48, 13, 17, 0, 98);
+      for (int k = 0; k < 2; k++) { /* k = 0: sgemm, k = 1: the direct product */
+        PdTape    tape;
+        PdTensor  t[4], y;
+        PetscBool old = PdChannelMixSetDirect((PetscBool)k);
+        PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+        PDT(PdTapeSetGradEnabled(tape, (PetscBool)grad));
+        for (int i = 0; i < 4; i++) {
+          if (i == 1 || i == 2) PDT(PdTensorCreate(v[i]->ndim, v[i]->shape, (PetscBool)grad, &t[i]));
+          else PDT(PdTapeVariable(tape, v[i]->ndim, v[i]->shape, &t[i]));
+          PetscArraycpy(t[i]->data, v[i]->data, v[i]->size);
+        }
+        PDT((cb ? PdChannelMixFusedCB : PdChannelMixFused)(t[0], t[1], t[2], t[3], PETSC_TRUE, &y));
+        assert_true(grad ? y->grad != NULL : y->grad == NULL);
+        PDT(PdTensorCreate(y->ndim, y->shape, PETSC_FALSE, &r[k][0]));
+        PetscArraycpy(r[k][0]->data, y->data, y->size);
+        for (int i = 0; i < 4; i++) r[k][i + 1] = NULL;
+        if (grad) {
+          for (PetscInt i = 0; i < y->size; i++) y->grad[i] = (float)cos(0.37 * (double)i);
+          PDT(PdTapeBackwardSeeded(tape, y));
+          for (int i = 0; i < 4; i++) {
+            PDT(PdTensorCreate(t[i]->ndim, t[i]->shape, PETSC_FALSE, &r[k][i + 1]));
+            PetscArraycpy(r[k][i + 1]->data, t[i]->grad, t[i]->size);
+          }
+        }
+        PDT(PdTensorDestroy(&t[1]));
+        PDT(PdTensorDestroy(&t[2]));
+        PDT(PdTapeDestroy(&tape));
+        PdChannelMixSetDirect(old);
+      }
+      for (int i = 0; i < 5; i++) {
+        PetscReal scale = 0;
+        if (!r[0][i]) continue;
+        for (PetscInt e = 0; e < r[0][i]->size; e++) scale = PetscMax(scale, PetscAbsReal(r[0][i]->data[e]));
+        for (PetscInt e = 0; e < r[0][i]->size; e++)
+          if (PetscAbsReal(r[1][i]->data[e] - r[0][i]->data[e]) > 2e-6 * (1 + scale)) fail_msg("channel mix over tiles (cb %d, grad %d): %s entry %" PetscInt_FMT ": %g (direct) against %g (sgemm)", cb, grad, i ? "gradient" : "output", e, (double)r[1][i]->data[e], (double)r[0][i]->data[e]);
+        PdTensorDestroy(&r[0][i]);
+        PdTensorDestroy(&r[1][i]);
+      }
+      for (int i = 0; i < 4; i++) PdTensorDestroy(&v[i]);
+    }
+}
+
+/* PdChannelMLPCB against its definition, two PdChannelMixFusedCB, over several tiles with partial
+   ones ([32, 3, 13, 17] through 48 hidden channels to 1 and to 3): without gradients (the tiled
+   kernel, the hidden tensor never stored: one channel_mlp node) and with them (the two mixes, whose
+   gradients test_channel_mix_tiles checks); then its shape errors */
+static void test_channel_mlp(void **state)
+{
+  for (int c2 = 1; c2 <= 3; c2 += 2)
+    for (int grad = 0; grad < 2; grad++) {
+      PdTensor x0 = New(4, 32, 3, 13, 17, 0, 101), w1 = New(2, 48, 32, 0, 0, 0, 102), b1 = New(1, 48, 0, 0, 0, 0, 103);
+      PdTensor w2 = New(2, c2, 48, 0, 0, 0, 104), b2 = New(1, c2, 0, 0, 0, 0, 105), x, h, y, ref;
+      PdTape   tape;
+      PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+      PDT(PdTapeSetGradEnabled(tape, (PetscBool)grad));
+      PDT(PdTapeVariable(tape, 4, x0->shape, &x));
+      PetscArraycpy(x->data, x0->data, x->size);
+      PDT(PdChannelMixFusedCB(x, w1, b1, NULL, PETSC_TRUE, &h));
+      PDT(PdChannelMixFusedCB(h, w2, b2, NULL, PETSC_FALSE, &ref));
+      PDT(PdChannelMLPCB(x, w1, b1, w2, b2, &y));
+      assert_int_equal(y->op, grad ? PD_OP_CHANNEL_MIX_FUSED : PD_OP_CHANNEL_MLP); /* the tiled kernel ran without gradients */
+      assert_int_equal(y->shape[0], c2);
+      assert_int_equal(y->size, ref->size);
+      for (PetscInt e = 0; e < y->size; e++) PDT_CLOSE(y->data[e], ref->data[e], 2e-6 * (1 + PetscAbsReal(ref->data[e])));
+      if (!grad) {
+        PDT_FAILS(PdChannelMLPCB(x, w2, b1, w2, b2, &y)); /* w1 [c2, 48] does not take 32 channels */
+        PDT_ERRMSG_HAS("w1 [H,Cin]");
+        PDT_FAILS(PdChannelMLPCB(x, w1, b1, w1, b2, &y)); /* w2 [48, 32] does not take 48 hidden channels */
+        PDT_ERRMSG_HAS("w2 [Cout,H]");
+        PDT_FAILS(PdChannelMLPCB(x, w1, b2, w2, b2, &y));
+        PDT_ERRMSG_HAS("b1");
+      }
+      PDT(PdTapeDestroy(&tape));
+      PdTensorDestroy(&x0);
+      PdTensorDestroy(&w1);
+      PdTensorDestroy(&b1);
+      PdTensorDestroy(&w2);
+      PdTensorDestroy(&b2);
+    }
 }
 
 /* The fused channel mix's own product (Cout, and Cin for the input gradient, multiples of 16;
@@ -1241,6 +1337,8 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_losses),
   cmocka_unit_test(test_spectral),
   cmocka_unit_test(test_spectral_many_planes),
+  cmocka_unit_test(test_channel_mix_tiles),
+  cmocka_unit_test(test_channel_mlp),
   cmocka_unit_test(test_spectral_identity),
   cmocka_unit_test(test_spectral_errors),
   cmocka_unit_test(test_conv),

@@ -73,6 +73,10 @@ PETSC_EXTERN PetscErrorCode PdSpectralConv(PdTensor, PdTensor, PdTensor *);
    PdChannelMixFused and PdSpectralConv on that layout (same weights, same values). */
 PETSC_EXTERN PetscErrorCode PdSwapLeading(PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdChannelMixFusedCB(PdTensor, PdTensor, PdTensor, PdTensor, PetscBool, PdTensor *);
+/* PdChannelMLPCB(x, w1, b1, w2, b2, &y): y = w2 GELU(w1 x + b1) + b2 on the channel-major layout, x
+   [Cin,B,grid...], w1 [H,Cin], w2 [Cout,H] (the FNO's projection). Without gradients it runs tile by
+   tile and never stores the hidden [H,B,grid...] tensor; with them it is two PdChannelMixFusedCB. */
+PETSC_EXTERN PetscErrorCode PdChannelMLPCB(PdTensor, PdTensor, PdTensor, PdTensor, PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdSpectralConvCB(PdTensor, PdTensor, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3Transpose(PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);

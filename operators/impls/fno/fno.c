@@ -138,8 +138,7 @@ static PetscErrorCode NOpForward_FNO(NOp nop, PdTape tape, PdTensor x, PdTensor 
     PetscCall(PdSpectralConvCB(h, f->K[l], &s));
     PetscCall(PdChannelMixFusedCB(h, f->W[l], f->Wb[l], s, (PetscBool)(l < f->layers - 1), &h));
   }
-  PetscCall(PdChannelMixFusedCB(h, f->Q1, f->Q1b, NULL, PETSC_TRUE, &h));
-  PetscCall(PdChannelMixFusedCB(h, f->Q2, f->Q2b, NULL, PETSC_FALSE, &h));
+  PetscCall(PdChannelMLPCB(h, f->Q1, f->Q1b, f->Q2, f->Q2b, &h)); /* the projection: without gradients its hidden tensor is never stored */
   PetscCall(PdSwapLeading(h, y));
   PetscFunctionReturn(0);
 }

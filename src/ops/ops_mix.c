@@ -71,8 +71,7 @@ static inline void MixEpilogue(PdMixAct act, PetscInt n, float *t, float bias, c
   }
   if (act == PD_MIX_NONE) {
     if (z != t) memcpy(z, t, sizeof(float) * (size_t)n);
-  }
-  else if (act == PD_MIX_GELU) {
+  } else if (act == PD_MIX_GELU) {
     PD_SIMD
     for (PetscInt l = 0; l < n; l++) z[l] = PdGeluF(t[l]);
   } else {
@@ -293,7 +292,7 @@ static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
-  if (cb) S *= B, B = 1;                        /* one product over all samples */
+  if (cb) S *= B, B = 1;                                               /* one product over all samples */
   if (x->grad && mix_direct && cin % 16 == 0 && cout <= PD_MIX_KMAX) { /* dx_n (+)= w^T dz_n by the channel mix's own product */
     float *wp;
     PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)(cout * cin), (void **)&wp));
@@ -308,8 +307,8 @@ static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
   }
   for (PetscInt n = 0; n < B; n++) {
     const float *dzn = dz + n * cout * S;
-    if (x->grad && !(mix_direct && cin % 16 == 0 && cout <= PD_MIX_KMAX)) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, S, cout, 1.0f, w->data, cin, dzn, S, dxset ? 0.0f : 1.0f, x->grad + n * cin * S, S);  /* dx_n += w^T dz_n */
-    if (w->grad && !(mix_direct && cin % 4 == 0 && cout % 4 == 0)) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, S, 1.0f, dzn, S, x->data + n * cin * S, S, 1.0f, w->grad, cin); /* dw += dz_n x_n^T */
+    if (x->grad && !(mix_direct && cin % 16 == 0 && cout <= PD_MIX_KMAX)) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, cin, S, cout, 1.0f, w->data, cin, dzn, S, dxset ? 0.0f : 1.0f, x->grad + n * cin * S, S); /* dx_n += w^T dz_n */
+    if (w->grad && !(mix_direct && cin % 4 == 0 && cout % 4 == 0)) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, S, 1.0f, dzn, S, x->data + n * cin * S, S, 1.0f, w->grad, cin);                       /* dw += dz_n x_n^T */
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -365,7 +364,8 @@ static PetscErrorCode ChannelMixFusedLayout(const char op[], PdTensor x, PdTenso
   PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
   if (mix_direct && cout % 16 == 0 && cin <= PD_MIX_KMAX) { /* the product with the bias, the branch and GELU in its epilogue */
     float         *wp;
-    const PdMixAct act = !gelu ? PD_MIX_NONE : z == y->data ? PD_MIX_GELU : PD_MIX_GELU_KEEP;
+    const PdMixAct act = !gelu ? PD_MIX_NONE : z == y->data ? PD_MIX_GELU
+                                                            : PD_MIX_GELU_KEEP;
     PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)(cout * cin), (void **)&wp));
     MixRepack(cout, cin, w->data, PETSC_FALSE, wp);
     for (PetscInt n = 0; n < nb; n++) MixProduct(cout, cin, ns, wp, x->data + n * cin * ns, b ? b->data : NULL, a ? a->data + n * cout * ns : NULL, z + n * cout * ns, act == PD_MIX_GELU_KEEP ? y->data + n * cout * ns : NULL, act);

@@ -334,6 +334,56 @@ static void test_spectral_many_planes(void **state)
     }
 }
 
+/* The row DFTs on pdeop's own small-operand product (PdSpectralSetDirect) against sgemm: the FNO's 64
+   points with 12 modes (products of widths 24 and 64), 32 with 8 (16, 32), 48 with 12 (24, 48), 40
+   with 10 (20 falls back to sgemm, 40 does not), and 1D with 64 and 16; 3 x 5 planes of 7 rows (3
+   row modes), so
+   that the rows (105) are no whole number of the kernels' row blocks. Forward values, and the input
+   and weight gradients of a seeded backward (whose inverse adds into the input's gradient). */
+static void test_spectral_direct(void **state)
+{
+  PetscInt cases[6][3] = {{7, 64, 12}, {7, 32, 8}, {7, 48, 12}, {7, 40, 10}, {1, 64, 12}, {1, 16, 4}};
+  for (int k = 0; k < 6; k++) {
+    PetscInt H = cases[k][0], W = cases[k][1], m = cases[k][2];
+    PdTensor x0 = H > 1 ? New(4, 3, 5, H, W, 0, 110 + k) : New(3, 3, 5, W, 0, 0, 110 + k);
+    PdTensor w0 = H > 1 ? New(5, 6, m, 5, 4, 2, 120 + k) : New(4, m, 5, 4, 2, 0, 120 + k), r[2][3];
+    for (int d = 0; d < 2; d++) {
+      PetscBool old = PdSpectralSetDirect((PetscBool)d);
+      PdTape    tape;
+      PdTensor  x, w, y;
+      PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+      PDT(PdTapeVariable(tape, x0->ndim, x0->shape, &x));
+      PetscArraycpy(x->data, x0->data, x->size);
+      PDT(PdTensorCreate(w0->ndim, w0->shape, PETSC_TRUE, &w));
+      PetscArraycpy(w->data, w0->data, w->size);
+      PDT(PdSpectralConv(x, w, &y));
+      for (PetscInt i = 0; i < y->size; i++) y->grad[i] = (float)sin(0.61 * (double)i);
+      PDT(PdTapeBackwardSeeded(tape, y));
+      PDT(PdTensorCreate(y->ndim, y->shape, PETSC_FALSE, &r[d][0]));
+      PDT(PdTensorCreate(x->ndim, x->shape, PETSC_FALSE, &r[d][1]));
+      PDT(PdTensorCreate(w->ndim, w->shape, PETSC_FALSE, &r[d][2]));
+      PetscArraycpy(r[d][0]->data, y->data, y->size);
+      PetscArraycpy(r[d][1]->data, x->grad, x->size);
+      PetscArraycpy(r[d][2]->data, w->grad, w->size);
+      PDT(PdTensorDestroy(&w));
+      PDT(PdTapeDestroy(&tape));
+      PdSpectralSetDirect(old);
+    }
+    for (int i = 0; i < 3; i++) {
+      PetscReal scale = 0;
+      for (PetscInt e = 0; e < r[0][i]->size; e++) scale = PetscMax(scale, PetscAbsReal(r[0][i]->data[e]));
+      for (PetscInt e = 0; e < r[0][i]->size; e++)
+        if (PetscAbsReal(r[1][i]->data[e] - r[0][i]->data[e]) > 2e-6 * scale) fail_msg("row DFT product (%" PetscInt_FMT "x%" PetscInt_FMT ", %" PetscInt_FMT " modes): %s entry %" PetscInt_FMT ": %g against sgemm's %g", H, W, m, i == 0 ? "output" : i == 1 ? "input gradient"
+                                                                                                                                                                                                                                                                : "weight gradient",
+                                                                                       e, (double)r[1][i]->data[e], (double)r[0][i]->data[e]);
+      PdTensorDestroy(&r[0][i]);
+      PdTensorDestroy(&r[1][i]);
+    }
+    PdTensorDestroy(&x0);
+    PdTensorDestroy(&w0);
+  }
+}
+
 /* Keeping every mode with identity weights reproduces a band-limited input exactly: W = 8 with FFTW's
    rows, W = 16 with the row DFT. */
 static void test_spectral_identity(void **state)
@@ -1337,6 +1387,7 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_losses),
   cmocka_unit_test(test_spectral),
   cmocka_unit_test(test_spectral_many_planes),
+  cmocka_unit_test(test_spectral_direct),
   cmocka_unit_test(test_channel_mix_tiles),
   cmocka_unit_test(test_channel_mlp),
   cmocka_unit_test(test_spectral_identity),

@@ -92,7 +92,11 @@ PETSC_EXTERN PetscInt PdConvSetWinogradMin(PetscInt);
    its products with Cout (forward) or Cin (input gradient) a multiple of 16, and its weight gradient
    with Cin and Cout multiples of 4, by its own register-blocked kernels (PETSC_TRUE, the default) or
    always by sgemm; returns the previous value */
-PETSC_EXTERN PetscBool      PdChannelMixSetDirect(PetscBool);
+PETSC_EXTERN PetscBool PdChannelMixSetDirect(PetscBool);
+/* PdSpectralSetDirect(flg): the spectral layer's row DFTs (when it uses them: m2 <= W/4) run on pdeop's
+   own product for a small right operand (PETSC_TRUE, the default, for 2 m2 and W in 8, 16, ..., 48, 64)
+   or always on sgemm; returns the previous value */
+PETSC_EXTERN PetscBool      PdSpectralSetDirect(PetscBool);
 PETSC_EXTERN PetscErrorCode PdConv3x3Add(PdTensor, PetscReal, PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdConv3x3TransposeAdd(PdTensor, PetscReal, PdTensor, PdTensor, PdTensor, PetscInt, PdTensor *);
 

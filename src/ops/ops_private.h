@@ -7,3 +7,4 @@
 
 PETSC_INTERN PetscErrorCode PdOpsSizeError(const char *, PdTensor, PdTensor, const char *);
 PETSC_INTERN PetscErrorCode PdOpsChannelMixShape(const char[], PdTensor, PdTensor, PdTensor, PetscInt[], PetscInt *, PetscInt *, PetscInt *, PetscInt *);
+PETSC_INTERN PetscBool      PdOpsRightProduct(PetscInt, PetscInt, PetscInt, const float *, const float *, float *, PetscBool);

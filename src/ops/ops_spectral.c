@@ -6,7 +6,7 @@
 #include <complex.h> /* before fftw3.h: fftwf_complex is then float _Complex */
 #include <fftw3.h>
 #include <cblas.h>
-#include <pdeop/vecmath.h>
+#include "ops_private.h"
 
 /* ---- plan cache ----
    The 2D transform is done in two 1D passes so that the second pass runs only where it is needed:
@@ -249,7 +249,16 @@ typedef struct _DFTEntry {
   float            *F, *G; /* forward [W][2m], inverse [2m][W] */
   struct _DFTEntry *next;
 } DFTEntry;
-static DFTEntry *dfts      = NULL;
+static DFTEntry *dfts         = NULL;
+static PetscBool right_direct = PETSC_TRUE; /* PdSpectralSetDirect */
+
+/*@ PdSpectralSetDirect - whether the row DFTs use pdeop's own small-operand product (PdOpsRightProduct, the default, where the shapes allow) or always sgemm; returns the previous value. For tests and benchmarks. @*/
+PetscBool PdSpectralSetDirect(PetscBool flg)
+{
+  PetscBool old = right_direct;
+  right_direct  = flg;
+  return old;
+}
 static PetscBool dftsfinal = PETSC_FALSE;
 
 static PetscErrorCode DFTsDestroy(void)
@@ -313,7 +322,7 @@ static PetscErrorCode ForwardFFT(const Geometry *g, PetscInt C, const float *x, 
   if (g->dft) {
     const float *F, *G;
     PetscCall(GetDFT(g->W, g->m2, &F, &G));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, 2 * g->m2, g->W, 1.0f, x, g->W, F, 2 * g->m2, 0.0f, (float *)X, 2 * g->m2);
+    if (!(right_direct && PdOpsRightProduct(R, g->W, 2 * g->m2, x, F, (float *)X, PETSC_FALSE))) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, 2 * g->m2, g->W, 1.0f, x, g->W, F, 2 * g->m2, 0.0f, (float *)X, 2 * g->m2);
   } else {
     PetscCall(GetPlan(ROW_R2C, (int)g->W, (int)R, 0, 0, &p));
     fftwf_execute_dft_r2c(p, (float *)x, X);
@@ -352,7 +361,7 @@ static PetscErrorCode InverseFFT(const Geometry *g, PetscInt C, fftwf_complex *Y
   if (g->dft) {
     const float *F, *G;
     PetscCall(GetDFT(g->W, g->m2, &F, &G));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, g->W, 2 * g->m2, 1.0f, (const float *)Y, 2 * g->m2, G, g->W, add ? 1.0f : 0.0f, out, g->W);
+    if (!(right_direct && PdOpsRightProduct(R, 2 * g->m2, g->W, (const float *)Y, G, out, add))) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, g->W, 2 * g->m2, 1.0f, (const float *)Y, 2 * g->m2, G, g->W, add ? 1.0f : 0.0f, out, g->W);
   } else if (!add) {
     PetscCall(GetPlan(ROW_C2R, (int)g->W, (int)R, 0, 0, &p));
     fftwf_execute_dft_c2r(p, Y, out);

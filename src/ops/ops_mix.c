@@ -109,7 +109,7 @@ static inline void MixPackTile(PetscInt K, PetscInt N, PetscInt n0, PetscInt nt,
   for (PetscInt k = 0; k < K; k++) {
     memcpy(xp + k * np, x + k * N + n0, sizeof(float) * (size_t)nt);
     for (PetscInt l = nt; l < np; l++) xp[k * np + l] = 0.0f;
-    if (n0 + PD_MIX_AHEAD * T < N)
+    if (n0 + PD_MIX_AHEAD * T + nt <= N) /* within the row: no address past the end */
       for (PetscInt l = 0; l < nt; l += 16) __builtin_prefetch(x + k * N + n0 + PD_MIX_AHEAD * T + l);
   }
 }
@@ -140,7 +140,7 @@ PD_VECTOR_CLONES static void MixProduct(PetscInt M, PetscInt K, PetscInt N, cons
       MixTileRows(K, np, wp + h * K * 16, xp, zt);
       for (int i = 0; i < 16; i++) {
         const PetscInt r = h * 16 + i, o = r * N + n0;
-        if (add && n0 + PD_MIX_AHEAD * T < N)
+        if (add && n0 + PD_MIX_AHEAD * T + nt <= N)
           for (PetscInt l = 0; l < nt; l += 16) __builtin_prefetch(add + o + PD_MIX_AHEAD * T + l);
         MixEpilogue(act, nt, zt + i * np, bias ? bias[r] : 0.0f, add ? add + o : NULL, z + o, y ? y + o : NULL);
       }

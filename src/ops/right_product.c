@@ -13,7 +13,7 @@ typedef float PdRV8 __attribute__((vector_size(32), aligned(4)));
 #define PD_RIGHT_KERNEL(NAME, NV, T8, RB) \
   PD_VECTOR_CLONES static void NAME(PetscInt R, PetscInt K, const float *restrict A, const float *restrict B, float *restrict C, int add) \
   { \
-    const PetscInt N = 16 * (NV) + 8 * (T8); \
+    const PetscInt N  = 16 * (NV) + 8 * (T8); \
     PetscInt       r0 = 0; \
     for (; r0 + (RB) <= R; r0 += (RB)) { \
       PdRV16 acc[RB][(NV) ? (NV) : 1]; \

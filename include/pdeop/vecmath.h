@@ -28,7 +28,7 @@ extern float cosf(float);
 /* hot loops also get an AVX2 clone chosen at run time (the library is built for baseline x86-64):
    8-wide libmvec functions and FMA where the machine has them */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__) && defined(__linux__)
-  #define PD_CLONES __attribute__((target_clones("avx2", "default")))
+  #define PD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
   #define PD_CLONES
 #endif

@@ -3,7 +3,7 @@
 #pragma once
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-  #define PD_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3")))
+  #define PD_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), optimize("O3")))
 #elif defined(__GNUC__) && !defined(__clang__)
   /* sanitizer builds are -O0: the kernels' register blocks would run 30 times slower than their work */
   #define PD_VECTOR_CLONES __attribute__((optimize("O3")))

@@ -59,6 +59,19 @@ typedef enum {
   PD_MIX_GELU_KEEP
 } PdMixAct;
 
+/* dst[0..n) = src[0..n) in whole vectors: GCC turns a memcpy of a variable length, or a plain copy
+   loop, into rep movs, whose start-up costs more than these few hundred bytes */
+static inline void CopyFloats(float *dst, const float *src, PetscInt n)
+{
+  PetscInt l = 0;
+  for (; l + 16 <= n; l += 16) {
+    PdV16 v;
+    memcpy(&v, src + l, sizeof(v));
+    memcpy(dst + l, &v, sizeof(v));
+  }
+  for (; l < n; l++) dst[l] = src[l];
+}
+
 /* the epilogue of one row's n products t: z = act(t + bias + add) (and y) */
 static inline void MixEpilogue(PdMixAct act, PetscInt n, float *t, float bias, const float *add, float *z, float *y)
 {
@@ -70,7 +83,7 @@ static inline void MixEpilogue(PdMixAct act, PetscInt n, float *t, float bias, c
     for (PetscInt l = 0; l < n; l++) t[l] += bias;
   }
   if (act == PD_MIX_NONE) {
-    if (z != t) memcpy(z, t, sizeof(float) * (size_t)n);
+    if (z != t) CopyFloats(z, t, n);
   } else if (act == PD_MIX_GELU) {
     PD_SIMD
     for (PetscInt l = 0; l < n; l++) z[l] = PdGeluF(t[l]);
@@ -107,7 +120,7 @@ static inline void MixPackTile(PetscInt K, PetscInt N, PetscInt n0, PetscInt nt,
 {
   const PetscInt np = (nt + 15) / 16 * 16;
   for (PetscInt k = 0; k < K; k++) {
-    memcpy(xp + k * np, x + k * N + n0, sizeof(float) * (size_t)nt);
+    CopyFloats(xp + k * np, x + k * N + n0, nt);
     for (PetscInt l = nt; l < np; l++) xp[k * np + l] = 0.0f;
     if (n0 + PD_MIX_AHEAD * T + nt <= N) /* within the row: no address past the end */
       for (PetscInt l = 0; l < nt; l += 16) __builtin_prefetch(x + k * N + n0 + PD_MIX_AHEAD * T + l);
@@ -177,7 +190,7 @@ PD_VECTOR_CLONES static void MlpProduct(PetscInt H, PetscInt K, PetscInt C2, Pet
           for (PetscInt l = 0; l < np; l++) yo[l] += wv * zi[l];
         }
     }
-    for (PetscInt o = 0; o < C2; o++) memcpy(y + o * N + n0, yt + o * np, sizeof(float) * (size_t)nt);
+    for (PetscInt o = 0; o < C2; o++) CopyFloats(y + o * N + n0, yt + o * np, nt);
   }
 }
 

@@ -334,16 +334,19 @@ static void test_spectral_many_planes(void **state)
     }
 }
 
-/* The row DFTs on pdeop's own small-operand product (PdSpectralSetDirect) against sgemm: the FNO's 64
-   points with 12 modes (products of widths 24 and 64), 32 with 8 (16, 32), 48 with 12 (24, 48), 40
-   with 10 (20 falls back to sgemm, 40 does not), and 1D with 64 and 16; 3 x 5 planes of 7 rows (3
-   row modes), so
-   that the rows (105) are no whole number of the kernels' row blocks. Forward values, and the input
-   and weight gradients of a seeded backward (whose inverse adds into the input's gradient). */
+/* The row DFTs on pdeop's own kernels (PdSpectralSetDirect) against sgemm. The symmetric forward
+   (row_dft.c) serves the even widths with 4, 8, 12 or 16 modes (40 with 10 falls back to sgemm); its
+   inverse the widths 64 (2 vectors a half row), 32, 96
+   and 128 (1, 3, 4); the plain product (right_product.c) the other inverses: 48 with 12 modes (width
+   48), 40 with 10 (40), 16 with 4 (16), and the forward of 49 points (24; its inverse falls back to
+   sgemm). 1D with 64 and 16 points and 256 (the symmetric forward's widest rows). 3 x 5 planes of 7
+   rows (3 row modes), so that the rows (105) are no whole number of the kernels' row blocks, and
+   2m = 8 floats a row checks the forward's exact writes at the array's end. Forward values, and the
+   input and weight gradients of a seeded backward (whose inverse adds into the input's gradient). */
 static void test_spectral_direct(void **state)
 {
-  PetscInt cases[6][3] = {{7, 64, 12}, {7, 32, 8}, {7, 48, 12}, {7, 40, 10}, {1, 64, 12}, {1, 16, 4}};
-  for (int k = 0; k < 6; k++) {
+  PetscInt cases[10][3] = {{7, 64, 12}, {7, 32, 8}, {7, 48, 12}, {7, 40, 10}, {1, 64, 12}, {1, 16, 4}, {7, 128, 16}, {7, 96, 12}, {7, 49, 12}, {1, 256, 16}};
+  for (int k = 0; k < 10; k++) {
     PetscInt H = cases[k][0], W = cases[k][1], m = cases[k][2];
     PdTensor x0 = H > 1 ? New(4, 3, 5, H, W, 0, 110 + k) : New(3, 3, 5, W, 0, 0, 110 + k);
     PdTensor w0 = H > 1 ? New(5, 6, m, 5, 4, 2, 120 + k) : New(4, m, 5, 4, 2, 0, 120 + k), r[2][3];

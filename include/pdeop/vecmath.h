@@ -1,5 +1,5 @@
 /* Vector math for hot loops (public so that every floor's kernels share it): libmvec's SIMD variants of
-   libm's float functions, an AVX2 clone attribute, and the GELU pointwise forms. */
+   libm's float functions, an AVX2 clone attribute, and GELU's derivative. */
 #pragma once
 #include <math.h>
 
@@ -33,7 +33,6 @@ extern float cosf(float);
   #define PD_CLONES
 #endif
 
-/* GELU, exact erf form (PyTorch's default), and its derivative: shared by PdGelu and the fused
-   channel mix, both of which call them in PD_SIMD loops */
-static inline float PdGeluF(float x) { return 0.5f * x * (1.0f + erff(x * (float)M_SQRT1_2)); }
+/* GELU's derivative, exact erf form, for PdGelu's backward in PD_SIMD loops (the values themselves come
+   from src/ops/gelu.c, without erf) */
 static inline float PdGeluGradF(float x) { return 0.5f * (1.0f + erff(x * (float)M_SQRT1_2)) + x * expf(-0.5f * x * x) * (float)(0.5 * M_2_SQRTPI * M_SQRT1_2); }

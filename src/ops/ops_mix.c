@@ -73,7 +73,7 @@ static inline void CopyFloats(float *dst, const float *src, PetscInt n)
 }
 
 /* the epilogue of one row's n products t: z = act(t + bias + add) (and y) */
-static inline void MixEpilogue(PdMixAct act, PetscInt n, float *t, float bias, const float *add, float *z, float *y)
+static inline __attribute__((always_inline)) void MixEpilogue(PdMixAct act, PetscInt n, float *t, float bias, const float *add, float *z, float *y)
 {
   if (add) {
     PD_SIMD
@@ -84,17 +84,8 @@ static inline void MixEpilogue(PdMixAct act, PetscInt n, float *t, float bias, c
   }
   if (act == PD_MIX_NONE) {
     if (z != t) CopyFloats(z, t, n);
-  } else if (act == PD_MIX_GELU) {
-    PD_SIMD
-    for (PetscInt l = 0; l < n; l++) z[l] = PdGeluF(t[l]);
-  } else {
-    PD_SIMD
-    for (PetscInt l = 0; l < n; l++) {
-      const float v = t[l], e = erff(v * (float)M_SQRT1_2);
-      y[l] = 0.5f * v * (1.0f + e);
-      z[l] = 0.5f * (1.0f + e) + v * expf(-0.5f * v * v) * (float)(0.5 * M_2_SQRTPI * M_SQRT1_2);
-    }
-  }
+  } else if (act == PD_MIX_GELU) PdGeluRow(PdOpsGeluTable(), n, t, z, NULL);
+  else PdGeluRow(PdOpsGeluTable(), n, t, y, z);
 }
 
 /* z = act(wp x + bias + add) (bias, add may be NULL; add may be z itself; y only for PD_MIX_GELU_KEEP).
@@ -232,24 +223,6 @@ static void MixWeightGradFinish(PetscInt M, PetscInt K, const float *p, float *d
     float t = 0;
     for (int l = 0; l < 16; l++) t += p[e * 16 + l];
     dw[e] += t;
-  }
-}
-
-/* y = gelu(z); with keep, z is then overwritten by gelu'(z) for backward (PdGeluF and PdGeluGradF
-   with their common erf computed once: the derivative costs one exp more here, and backward no
-   erf at all) */
-PD_CLONES static void GeluForward(PetscInt n, float *z, float *y, PetscBool keep)
-{
-  if (keep) {
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) {
-      const float t = z[i], e = erff(t * (float)M_SQRT1_2);
-      y[i] = 0.5f * t * (1.0f + e);
-      z[i] = 0.5f * (1.0f + e) + t * expf(-0.5f * t * t) * (float)(0.5 * M_2_SQRTPI * M_SQRT1_2);
-    }
-  } else {
-    PD_SIMD
-    for (PetscInt i = 0; i < n; i++) y[i] = PdGeluF(z[i]);
   }
 }
 
@@ -392,7 +365,8 @@ static PetscErrorCode ChannelMixFusedLayout(const char op[], PdTensor x, PdTenso
     PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
     if (gelu) {
       PetscCall(PetscLogEventBegin(PD_EVENT_Pointwise, 0, 0, 0, 0));
-      GeluForward(y->size, z, y->data, (PetscBool)(z != y->data));
+      if (z != y->data) PdOpsGeluKeep(y->size, z, y->data); /* z becomes gelu'(z) for backward */
+      else PdOpsGelu(y->size, z, y->data);
       PetscCall(PetscLogEventEnd(PD_EVENT_Pointwise, 0, 0, 0, 0));
     }
   }

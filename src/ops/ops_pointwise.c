@@ -2,6 +2,7 @@
    (concat, slice, reshape) of the engine, each with its backward rule. */
 #include <pdeop/ops.h>
 #include <pdeop/vecmath.h>
+#include "ops_private.h"
 
 /* ---------- broadcasting binary operations ---------- */
 
@@ -243,8 +244,8 @@ static PetscErrorCode Unary(PdOpType op, PdTensor x, float s, PdTensor *out)
     case PD_OP_EXP:
       PD_EACH(yd[i] = expf(xd[i]));
       break;
-    case PD_OP_GELU:
-      PD_EACH(yd[i] = PdGeluF(xd[i]));
+    case PD_OP_GELU: /* gelu.c: the same values as the fused channel mix's */
+      PdOpsGelu(n, xd, yd);
       break;
     case PD_OP_RELU:
       PD_EACH(yd[i] = xd[i] > 0 ? xd[i] : 0.0f);

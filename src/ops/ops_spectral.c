@@ -247,6 +247,7 @@ static void ColumnWeights(const Geometry *g, float *cw, float scale)
 typedef struct _DFTEntry {
   PetscInt          W, m;
   float            *F, *G; /* forward [W][2m], inverse [2m][W] */
+  PdRowDFT          sym;   /* the same products with the rows' symmetry (row_dft.c) */
   struct _DFTEntry *next;
 } DFTEntry;
 static DFTEntry *dfts         = NULL;
@@ -268,6 +269,7 @@ static PetscErrorCode DFTsDestroy(void)
     DFTEntry *n = dfts->next;
     free(dfts->F);
     free(dfts->G);
+    PdRowDFTDestroy(&dfts->sym);
     free(dfts);
     dfts = n;
   }
@@ -275,7 +277,7 @@ static PetscErrorCode DFTsDestroy(void)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode GetDFT(PetscInt W, PetscInt m, const float **F, const float **G)
+static PetscErrorCode GetDFT(PetscInt W, PetscInt m, const float **F, const float **G, PdRowDFT *sym)
 {
   DFTEntry *e;
 
@@ -298,6 +300,7 @@ static PetscErrorCode GetDFT(PetscInt W, PetscInt m, const float **F, const floa
         e->G[(2 * k) * W + w]       = (float)(ck * cos(ph));
         e->G[(2 * k + 1) * W + w]   = (float)(-ck * sin(ph));
       }
+    PetscCall(PdRowDFTCreate(W, m, &e->sym));
     e->next = dfts;
     dfts    = e;
     if (!dftsfinal) {
@@ -305,8 +308,9 @@ static PetscErrorCode GetDFT(PetscInt W, PetscInt m, const float **F, const floa
       dftsfinal = PETSC_TRUE;
     }
   }
-  *F = e->F;
-  *G = e->G;
+  *F   = e->F;
+  *G   = e->G;
+  *sym = e->sym;
   PetscFunctionReturn(0);
 }
 
@@ -321,8 +325,9 @@ static PetscErrorCode ForwardFFT(const Geometry *g, PetscInt C, const float *x, 
   PetscFunctionBegin;
   if (g->dft) {
     const float *F, *G;
-    PetscCall(GetDFT(g->W, g->m2, &F, &G));
-    if (!(right_direct && PdOpsRightProduct(R, g->W, 2 * g->m2, x, F, (float *)X, PETSC_FALSE))) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, 2 * g->m2, g->W, 1.0f, x, g->W, F, 2 * g->m2, 0.0f, (float *)X, 2 * g->m2);
+    PdRowDFT     sym;
+    PetscCall(GetDFT(g->W, g->m2, &F, &G, &sym));
+    if (!(right_direct && (PdRowDFTForward(sym, R, x, (float *)X) || PdOpsRightProduct(R, g->W, 2 * g->m2, x, F, (float *)X, PETSC_FALSE)))) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, 2 * g->m2, g->W, 1.0f, x, g->W, F, 2 * g->m2, 0.0f, (float *)X, 2 * g->m2);
   } else {
     PetscCall(GetPlan(ROW_R2C, (int)g->W, (int)R, 0, 0, &p));
     fftwf_execute_dft_r2c(p, (float *)x, X);
@@ -360,8 +365,9 @@ static PetscErrorCode InverseFFT(const Geometry *g, PetscInt C, fftwf_complex *Y
   }
   if (g->dft) {
     const float *F, *G;
-    PetscCall(GetDFT(g->W, g->m2, &F, &G));
-    if (!(right_direct && PdOpsRightProduct(R, 2 * g->m2, g->W, (const float *)Y, G, out, add))) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, g->W, 2 * g->m2, 1.0f, (const float *)Y, 2 * g->m2, G, g->W, add ? 1.0f : 0.0f, out, g->W);
+    PdRowDFT     sym;
+    PetscCall(GetDFT(g->W, g->m2, &F, &G, &sym));
+    if (!(right_direct && (PdRowDFTInverse(sym, R, (const float *)Y, out, add) || PdOpsRightProduct(R, 2 * g->m2, g->W, (const float *)Y, G, out, add)))) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, g->W, 2 * g->m2, 1.0f, (const float *)Y, 2 * g->m2, G, g->W, add ? 1.0f : 0.0f, out, g->W);
   } else if (!add) {
     PetscCall(GetPlan(ROW_C2R, (int)g->W, (int)R, 0, 0, &p));
     fftwf_execute_dft_c2r(p, Y, out);

@@ -1,5 +1,6 @@
 /* C [R, N] = A [R, K] B [K, N] (or C += ...) for a small right operand B and many rows R: the spectral
-   layer's row DFTs (x F with F [W, 2 m2], Y G with G [2 m2, W]). sgemm packs A on every call and zeroes
+   layer's row DFTs (x F with F [W, 2 m2], Y G with G [2 m2, W]) where row_dft.c's symmetric kernels
+   do not apply. sgemm packs A on every call and zeroes
    C first for beta = 0; here each block of RB rows keeps its RB x N outputs in registers (vectors of 16
    and one of 8 for N = 16 NV + 8 T8) while A's entries are broadcast from memory and B (a few KB)
    stays in L1, so A and C are each touched once. */
@@ -58,11 +59,10 @@ PD_RIGHT_KERNEL(Right24, 1, 1, 10)
 PD_RIGHT_KERNEL(Right32, 2, 0, 10)
 PD_RIGHT_KERNEL(Right40, 2, 1, 8)
 PD_RIGHT_KERNEL(Right48, 3, 0, 8)
-PD_RIGHT_KERNEL(Right64, 4, 0, 6)
 
 /*
   PdOpsRightProduct - C [R, N] = A [R, K] B [K, N], or C += A B with add; all row-major and contiguous.
-  Returns PETSC_FALSE, doing nothing, unless N is 8, 16, 24, 32, 40, 48 or 64 (then the caller uses
+  Returns PETSC_FALSE, doing nothing, unless N is 8, 16, 24, 32, 40 or 48 (then the caller uses
   sgemm).
 */
 PetscBool PdOpsRightProduct(PetscInt R, PetscInt K, PetscInt N, const float *A, const float *B, float *C, PetscBool add)
@@ -74,7 +74,6 @@ PetscBool PdOpsRightProduct(PetscInt R, PetscInt K, PetscInt N, const float *A, 
   case 32: Right32(R, K, A, B, C, add); break;
   case 40: Right40(R, K, A, B, C, add); break;
   case 48: Right48(R, K, A, B, C, add); break;
-  case 64: Right64(R, K, A, B, C, add); break;
   default: return PETSC_FALSE;
   }
   return PETSC_TRUE;

@@ -334,57 +334,62 @@ static void test_spectral_many_planes(void **state)
     }
 }
 
-/* The row DFTs on pdeop's own kernels (PdSpectralSetDirect) against sgemm. The symmetric forward
-   (row_dft.c) serves the even widths with 4, 8, 12 or 16 modes (40 with 10 falls back to sgemm); its
-   inverse the widths 64 (2 vectors a half row), 32, 96
-   and 128 (1, 3, 4); the plain product (right_product.c) the other inverses: 48 with 12 modes (width
-   48), 40 with 10 (40), 16 with 4 (16), and the forward of 49 points (24; its inverse falls back to
-   sgemm). 1D with 64 and 16 points and 256 (the symmetric forward's widest rows). 3 x 5 planes of 7
-   rows (3 row modes), so that the rows (105) are no whole number of the kernels' row blocks, and
-   2m = 8 floats a row checks the forward's exact writes at the array's end. Forward values, and the
-   input and weight gradients of a seeded backward (whose inverse adds into the input's gradient). */
+/* The spectral layer's own kernels (PdSpectralSetDirect) against sgemm and cgemm. Row DFTs: the
+   symmetric forward (row_dft.c) serves the even widths with 4, 8, 12 or 16 modes (40 with 10 falls
+   back to sgemm); its inverse the widths 64 (2 vectors a half row), 32, 96 and 128 (1, 3, 4); the plain
+   product (right_product.c) the other inverses: 48 with 12 modes (width 48), 40 with 10 (40), 16 with 4
+   (16), and the forward of 49 points (24; its inverse falls back to sgemm). 1D with 64 and 16 points
+   and 256 (the symmetric forward's widest rows). Each case in both layouts; channel-major, the mode
+   products (mode_product.c) run too, with B = 3 (one vector a row), 20 (the FNO benchmark's batch:
+   2.5 vectors) and 27 (4 vectors, the last partial), 5 input and 4 output channels (a whole block of
+   4 rows forward, one more row for the input gradient). 7 rows (3 row modes), so that the rows are no
+   whole number of the kernels' row blocks, and 2m = 8 floats a row checks the forward's stores at the
+   array's end. Forward values, and the input and weight gradients of a seeded backward (whose inverse
+   adds into the input's gradient). */
 static void test_spectral_direct(void **state)
 {
-  PetscInt cases[10][3] = {{7, 64, 12}, {7, 32, 8}, {7, 48, 12}, {7, 40, 10}, {1, 64, 12}, {1, 16, 4}, {7, 128, 16}, {7, 96, 12}, {7, 49, 12}, {1, 256, 16}};
-  for (int k = 0; k < 10; k++) {
-    PetscInt H = cases[k][0], W = cases[k][1], m = cases[k][2];
-    PdTensor x0 = H > 1 ? New(4, 3, 5, H, W, 0, 110 + k) : New(3, 3, 5, W, 0, 0, 110 + k);
-    PdTensor w0 = H > 1 ? New(5, 6, m, 5, 4, 2, 120 + k) : New(4, m, 5, 4, 2, 0, 120 + k), r[2][3];
-    for (int d = 0; d < 2; d++) {
-      PetscBool old = PdSpectralSetDirect((PetscBool)d);
-      PdTape    tape;
-      PdTensor  x, w, y;
-      PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
-      PDT(PdTapeVariable(tape, x0->ndim, x0->shape, &x));
-      PetscArraycpy(x->data, x0->data, x->size);
-      PDT(PdTensorCreate(w0->ndim, w0->shape, PETSC_TRUE, &w));
-      PetscArraycpy(w->data, w0->data, w->size);
-      PDT(PdSpectralConv(x, w, &y));
-      for (PetscInt i = 0; i < y->size; i++) y->grad[i] = (float)sin(0.61 * (double)i);
-      PDT(PdTapeBackwardSeeded(tape, y));
-      PDT(PdTensorCreate(y->ndim, y->shape, PETSC_FALSE, &r[d][0]));
-      PDT(PdTensorCreate(x->ndim, x->shape, PETSC_FALSE, &r[d][1]));
-      PDT(PdTensorCreate(w->ndim, w->shape, PETSC_FALSE, &r[d][2]));
-      PetscArraycpy(r[d][0]->data, y->data, y->size);
-      PetscArraycpy(r[d][1]->data, x->grad, x->size);
-      PetscArraycpy(r[d][2]->data, w->grad, w->size);
-      PDT(PdTensorDestroy(&w));
-      PDT(PdTapeDestroy(&tape));
-      PdSpectralSetDirect(old);
+  PetscInt cases[12][4] = {{7, 64, 12, 3}, {7, 32, 8, 3}, {7, 48, 12, 3}, {7, 40, 10, 3}, {1, 64, 12, 3}, {1, 16, 4, 3}, {7, 128, 16, 3}, {7, 96, 12, 3}, {7, 49, 12, 3}, {1, 256, 16, 3}, {7, 64, 12, 20}, {1, 32, 8, 27}};
+  for (int k = 0; k < 12; k++)
+    for (int cb = 0; cb < 2; cb++) {
+      PetscInt H = cases[k][0], W = cases[k][1], m = cases[k][2], B = cases[k][3], s0 = cb ? 5 : B, s1 = cb ? B : 5;
+      PdTensor x0 = H > 1 ? New(4, s0, s1, H, W, 0, 110 + k) : New(3, s0, s1, W, 0, 0, 110 + k);
+      PdTensor w0 = H > 1 ? New(5, 6, m, 5, 4, 2, 120 + k) : New(4, m, 5, 4, 2, 0, 120 + k), r[2][3];
+      for (int d = 0; d < 2; d++) {
+        PetscBool old = PdSpectralSetDirect((PetscBool)d);
+        PdTape    tape;
+        PdTensor  x, w, y;
+        PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+        PDT(PdTapeVariable(tape, x0->ndim, x0->shape, &x));
+        PetscArraycpy(x->data, x0->data, x->size);
+        PDT(PdTensorCreate(w0->ndim, w0->shape, PETSC_TRUE, &w));
+        PetscArraycpy(w->data, w0->data, w->size);
+        PDT((cb ? PdSpectralConvCB : PdSpectralConv)(x, w, &y));
+        for (PetscInt i = 0; i < y->size; i++) y->grad[i] = (float)sin(0.61 * (double)i);
+        PDT(PdTapeBackwardSeeded(tape, y));
+        PDT(PdTensorCreate(y->ndim, y->shape, PETSC_FALSE, &r[d][0]));
+        PDT(PdTensorCreate(x->ndim, x->shape, PETSC_FALSE, &r[d][1]));
+        PDT(PdTensorCreate(w->ndim, w->shape, PETSC_FALSE, &r[d][2]));
+        PetscArraycpy(r[d][0]->data, y->data, y->size);
+        PetscArraycpy(r[d][1]->data, x->grad, x->size);
+        PetscArraycpy(r[d][2]->data, w->grad, w->size);
+        PDT(PdTensorDestroy(&w));
+        PDT(PdTapeDestroy(&tape));
+        PdSpectralSetDirect(old);
+      }
+      for (int i = 0; i < 3; i++) {
+        PetscReal scale = 0;
+        for (PetscInt e = 0; e < r[0][i]->size; e++) scale = PetscMax(scale, PetscAbsReal(r[0][i]->data[e]));
+        for (PetscInt e = 0; e < r[0][i]->size; e++)
+          if (PetscAbsReal(r[1][i]->data[e] - r[0][i]->data[e]) > 2e-6 * scale)
+            fail_msg("spectral kernels (%s, B %" PetscInt_FMT ", %" PetscInt_FMT "x%" PetscInt_FMT ", %" PetscInt_FMT " modes): %s entry %" PetscInt_FMT ": %g against sgemm/cgemm's %g", cb ? "channel-major" : "[B,C]", B, H, W, m, i == 0 ? "output" : i == 1 ? "input gradient"
+                                                                                                                                                                                                                                                                 : "weight gradient",
+                     e, (double)r[1][i]->data[e], (double)r[0][i]->data[e]);
+        PdTensorDestroy(&r[0][i]);
+        PdTensorDestroy(&r[1][i]);
+      }
+      PdTensorDestroy(&x0);
+      PdTensorDestroy(&w0);
     }
-    for (int i = 0; i < 3; i++) {
-      PetscReal scale = 0;
-      for (PetscInt e = 0; e < r[0][i]->size; e++) scale = PetscMax(scale, PetscAbsReal(r[0][i]->data[e]));
-      for (PetscInt e = 0; e < r[0][i]->size; e++)
-        if (PetscAbsReal(r[1][i]->data[e] - r[0][i]->data[e]) > 2e-6 * scale) fail_msg("row DFT product (%" PetscInt_FMT "x%" PetscInt_FMT ", %" PetscInt_FMT " modes): %s entry %" PetscInt_FMT ": %g against sgemm's %g", H, W, m, i == 0 ? "output" : i == 1 ? "input gradient"
-                                                                                                                                                                                                                                                                : "weight gradient",
-                                                                                       e, (double)r[1][i]->data[e], (double)r[0][i]->data[e]);
-      PdTensorDestroy(&r[0][i]);
-      PdTensorDestroy(&r[1][i]);
-    }
-    PdTensorDestroy(&x0);
-    PdTensorDestroy(&w0);
-  }
 }
 
 /* Keeping every mode with identity weights reproduces a band-limited input exactly: W = 8 with FFTW's

@@ -26,7 +26,7 @@ static void GeluFit(void)
       for (int r = c + 1; r <= PD_GELU_DEG; r++)
         if (fabs(A[r][c]) > fabs(A[piv][c])) piv = r;
       for (int k = 0; k <= PD_GELU_DEG + 1; k++) {
-        double t   = A[c][k];
+        double t  = A[c][k];
         A[c][k]   = A[piv][k];
         A[piv][k] = t;
       }

@@ -27,8 +27,9 @@ typedef struct _PlanEntry {
   fftwf_plan         plan;
   struct _PlanEntry *next;
 } PlanEntry;
-static PlanEntry *plans      = NULL;
-static PetscBool  plansfinal = PETSC_FALSE;
+static PlanEntry *plans        = NULL;
+static PetscBool  plansfinal   = PETSC_FALSE;
+static PetscBool  right_direct = PETSC_TRUE; /* pdeop's own row DFTs and mode products (PdSpectralSetDirect) */
 
 static PetscErrorCode PlansDestroy(void)
 {
@@ -161,8 +162,9 @@ static void ModeForward(const Geometry *g, const fftwf_complex *Xm, const float 
     const fftwf_complex *x  = Xm + m * B * ci;
     const float         *wm = w + 2 * m * ci * co;
     fftwf_complex       *y  = Ym + m * B * co;
-    if (g->cb) cblas_cgemm(CblasRowMajor, CblasTrans, CblasNoTrans, co, B, ci, a, wm, co, x, B, zero, y, B); /* Ym^T = W^T Xm^T */
-    else cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, co, ci, a, x, ci, wm, co, zero, y, co);   /* Ym = Xm W */
+    if (g->cb) {
+      if (!(right_direct && PdOpsModeProduct(co, ci, B, wm, 1, co, PETSC_FALSE, scale, (const float *)x, (float *)y))) cblas_cgemm(CblasRowMajor, CblasTrans, CblasNoTrans, co, B, ci, a, wm, co, x, B, zero, y, B); /* Ym^T = W^T Xm^T */
+    } else cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, co, ci, a, x, ci, wm, co, zero, y, co);                                                                                                         /* Ym = Xm W */
   }
 }
 
@@ -188,8 +190,9 @@ static void ModeInputGrad(const Geometry *g, const fftwf_complex *dYm, const flo
     const fftwf_complex *dy = dYm + m * B * co;
     const float         *wm = w + 2 * m * ci * co;
     fftwf_complex       *dx = dXm + m * B * ci;
-    if (g->cb) cblas_cgemm(CblasRowMajor, CblasConjNoTrans, CblasNoTrans, ci, B, co, one, wm, co, dy, B, zero, dx, B); /* dXm^T = conj(W) dYm^T */
-    else cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, B, ci, co, one, dy, co, wm, co, zero, dx, ci);
+    if (g->cb) {
+      if (!(right_direct && PdOpsModeProduct(ci, co, B, wm, co, 1, PETSC_TRUE, 1.0f, (const float *)dy, (float *)dx))) cblas_cgemm(CblasRowMajor, CblasConjNoTrans, CblasNoTrans, ci, B, co, one, wm, co, dy, B, zero, dx, B); /* dXm^T = conj(W) dYm^T */
+    } else cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasConjTrans, B, ci, co, one, dy, co, wm, co, zero, dx, ci);
   }
 }
 
@@ -250,10 +253,9 @@ typedef struct _DFTEntry {
   PdRowDFT          sym;   /* the same products with the rows' symmetry (row_dft.c) */
   struct _DFTEntry *next;
 } DFTEntry;
-static DFTEntry *dfts         = NULL;
-static PetscBool right_direct = PETSC_TRUE; /* PdSpectralSetDirect */
+static DFTEntry *dfts = NULL;
 
-/*@ PdSpectralSetDirect - whether the row DFTs use pdeop's own small-operand product (PdOpsRightProduct, the default, where the shapes allow) or always sgemm; returns the previous value. For tests and benchmarks. @*/
+/*@ PdSpectralSetDirect - whether the row DFTs and the channel-major mode products use pdeop's own kernels (row_dft.c, right_product.c, mode_product.c: the default, where the shapes allow) or always sgemm and cgemm; returns the previous value. For tests and benchmarks. @*/
 PetscBool PdSpectralSetDirect(PetscBool flg)
 {
   PetscBool old = right_direct;

@@ -38,7 +38,7 @@ PetscErrorCode PdRowDFTCreate(PetscInt W, PetscInt m, PdRowDFT *dft)
     d->so = d->ce + (h + 1) * 16;
     for (PetscInt n = 0; n <= h; n++)
       for (PetscInt k = 0; k < m; k++) {
-        double ph = 2 * PETSC_PI * (double)((k * n) % W) / (double)W; /* (k n) mod W keeps the angle exact */
+        double ph         = 2 * PETSC_PI * (double)((k * n) % W) / (double)W; /* (k n) mod W keeps the angle exact */
         d->ce[n * 16 + k] = (float)cos(ph);
         if (n < h) d->so[n * 16 + k] = (float)-sin(ph);
       }
@@ -52,7 +52,7 @@ PetscErrorCode PdRowDFTCreate(PetscInt W, PetscInt m, PdRowDFT *dft)
     for (PetscInt k = 0; k < m; k++) {
       double ck = k == 0 ? 1 : 2;
       for (PetscInt n = 0; n < h; n++) {
-        double ph          = 2 * PETSC_PI * (double)((k * n) % W) / (double)W;
+        double ph        = 2 * PETSC_PI * (double)((k * n) % W) / (double)W;
         d->cp[k * h + n] = (float)(ck * cos(ph));
         d->sq[k * h + n] = (float)(-ck * sin(ph));
       }
@@ -93,7 +93,7 @@ static inline __attribute__((always_inline)) void ForwardBlock(const int RB, Pet
           __builtin_prefetch(xr + 2 * RB * W + n);
           __builtin_prefetch(xr + 2 * RB * W + W - n - 15);
         }
-        b = __builtin_shuffle(b, (__attribute__((vector_size(64))) int){15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0});
+        b                = __builtin_shuffle(b, (__attribute__((vector_size(64))) int){15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0});
         const PdDV16 sum = a + b, dif = a - b;
         memcpy(&e[i][n], &sum, sizeof(sum));
         memcpy(&o[i][n], &dif, sizeof(dif));
@@ -122,8 +122,8 @@ static inline __attribute__((always_inline)) void ForwardBlock(const int RB, Pet
     for (int i = 0; i < RB; i++) im[i] += o[i][n] * s;
   }
   for (int i = 0; i < RB; i++) {
-    const PdDV16 lo = __builtin_shuffle(re[i], im[i], (__attribute__((vector_size(64))) int){0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23});
-    const PdDV16 hi = __builtin_shuffle(re[i], im[i], (__attribute__((vector_size(64))) int){8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31});
+    const PdDV16 lo  = __builtin_shuffle(re[i], im[i], (__attribute__((vector_size(64))) int){0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23});
+    const PdDV16 hi  = __builtin_shuffle(re[i], im[i], (__attribute__((vector_size(64))) int){8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31});
     float       *out = X + i * 2 * m;
     memcpy(out, &lo, m >= 8 ? 64 : 32); /* m is 4, 8, 12 or 16: 8, 16, 24 or 32 floats */
     if (m == 12) memcpy(out + 16, &hi, 32);
@@ -144,9 +144,9 @@ PD_VECTOR_CLONES static void Forward(PetscInt R, PetscInt W, PetscInt m, const f
    t (D = P - Q, with D[h] the middle point). */
 static inline __attribute__((always_inline)) void InverseBlock(const int RB, const int NV, PetscInt m, const float *restrict cp, const float *restrict sq, const float *restrict pc, const float *restrict Y, float *restrict out, int add)
 {
-  const PetscInt h = 16 * NV, W = 2 * h;
-  PdDV16         P[PD_DFT_IRB][4], Q[PD_DFT_IRB][4];
-  float          mid[PD_DFT_IRB];
+  const PetscInt                             h = 16 * NV, W = 2 * h;
+  PdDV16                                     P[PD_DFT_IRB][4], Q[PD_DFT_IRB][4];
+  float                                      mid[PD_DFT_IRB];
   const __attribute__((vector_size(64))) int rev = {16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
 
   for (int i = 0; i < RB; i++) {

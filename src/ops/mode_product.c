@@ -46,10 +46,27 @@ static inline __attribute__((always_inline)) void ModeBlock(const int RB, const 
     }
 }
 
+/* v [K][16 NV] = In's rows zero-padded, vs = i v: (re, im) -> (-im, re) */
+static inline __attribute__((always_inline)) void ModePack(const int NV, PetscInt K, const float *In, PetscInt nf, float *v, float *vs)
+{
+  const PdMV16 sign = {-1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1};
+  for (PetscInt k = 0; k < K; k++)
+    for (int j = 0; j < NV; j++) {
+      PdMV16 t = (PdMV16){0};
+      if (16 * (j + 1) <= nf) memcpy(&t, In + k * nf + 16 * j, sizeof(t));
+      else memcpy(&t, In + k * nf + 16 * j, sizeof(float) * (size_t)(nf - 16 * j));
+      memcpy(v + 16 * (NV * k + j), &t, sizeof(t));
+      t = sign * __builtin_shuffle(t, (__attribute__((vector_size(64))) int){1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14});
+      memcpy(vs + 16 * (NV * k + j), &t, sizeof(t));
+    }
+}
+
 #define PD_MODE_KERNEL(NAME, NV) \
-  PD_VECTOR_CLONES static void NAME(PetscInt R, PetscInt K, const float *A, PetscInt sr, PetscInt sk, float cs, float alpha, const float *v, const float *vs, float *out, PetscInt nf) \
+  PD_VECTOR_CLONES static void NAME(PetscInt R, PetscInt K, const float *A, PetscInt sr, PetscInt sk, float cs, float alpha, const float *In, float *out, PetscInt nf) \
   { \
+    float    v[PD_MODE_KMAX * 16 * (NV)] __attribute__((aligned(64))), vs[PD_MODE_KMAX * 16 * (NV)] __attribute__((aligned(64))); \
     PetscInt r = 0; \
+    ModePack(NV, K, In, nf, v, vs); \
     for (; r + PD_MODE_RB <= R; r += PD_MODE_RB) ModeBlock(PD_MODE_RB, NV, K, A + 2 * r * sr, sr, sk, cs, alpha, v, vs, out + r * nf, nf); \
     for (; r < R; r++) ModeBlock(1, NV, K, A + 2 * r * sr, sr, sk, cs, alpha, v, vs, out + r * nf, nf); \
   }
@@ -66,24 +83,13 @@ PD_MODE_KERNEL(Mode4, 4)
 PetscBool PdOpsModeProduct(PetscInt R, PetscInt K, PetscInt B, const float *A, PetscInt sr, PetscInt sk, PetscBool conj, float alpha, const float *In, float *Out)
 {
   const PetscInt nf = 2 * B, NV = (nf + 15) / 16;
-  float          v[PD_MODE_KMAX * 64] __attribute__((aligned(64))), vs[PD_MODE_KMAX * 64] __attribute__((aligned(64)));
 
   if (B < 1 || B > 32 || K < 1 || K > PD_MODE_KMAX) return PETSC_FALSE;
-  for (PetscInt k = 0; k < K; k++) { /* In's rows and i In, zero-padded to NV vectors */
-    float *vk = v + 16 * NV * k, *wk = vs + 16 * NV * k;
-    for (PetscInt l = 0; l < 16 * NV; l += 2) {
-      const float re = l < nf ? In[k * nf + l] : 0.0f, im = l < nf ? In[k * nf + l + 1] : 0.0f;
-      vk[l]     = re;
-      vk[l + 1] = im;
-      wk[l]     = -im;
-      wk[l + 1] = re;
-    }
-  }
   switch (NV) {
-  case 1: Mode1(R, K, A, sr, sk, conj ? -1.0f : 1.0f, alpha, v, vs, Out, nf); break;
-  case 2: Mode2(R, K, A, sr, sk, conj ? -1.0f : 1.0f, alpha, v, vs, Out, nf); break;
-  case 3: Mode3(R, K, A, sr, sk, conj ? -1.0f : 1.0f, alpha, v, vs, Out, nf); break;
-  default: Mode4(R, K, A, sr, sk, conj ? -1.0f : 1.0f, alpha, v, vs, Out, nf); break;
+  case 1: Mode1(R, K, A, sr, sk, conj ? -1.0f : 1.0f, alpha, In, Out, nf); break;
+  case 2: Mode2(R, K, A, sr, sk, conj ? -1.0f : 1.0f, alpha, In, Out, nf); break;
+  case 3: Mode3(R, K, A, sr, sk, conj ? -1.0f : 1.0f, alpha, In, Out, nf); break;
+  default: Mode4(R, K, A, sr, sk, conj ? -1.0f : 1.0f, alpha, In, Out, nf); break;
   }
   return PETSC_TRUE;
 }

@@ -8,7 +8,7 @@
 /* ---- fused channel mix: y = act(w x + bias + a) ---- */
 
 /* z = bias + a, the sgemm then adds w x (beta 1); b and a may be NULL */
-PD_CLONES static void FusedInit(PetscInt cout, PetscInt S, const float *bias, const float *a, float *z)
+PD_VECTOR_CLONES static void FusedInit(PetscInt cout, PetscInt S, const float *bias, const float *a, float *z)
 {
   for (PetscInt o = 0; o < cout; o++) {
     const float bo = bias ? bias[o] : 0.0f;
@@ -229,7 +229,7 @@ static void MixWeightGradFinish(PetscInt M, PetscInt K, const float *p, float *d
 /* One pass over a row of S values of the output gradient: dz = dy gelu'(z) in place, with gp =
    gelu'(z) from the forward pass (gp NULL: the identity, dz = dy), da += dz (da NULL: none; daset:
    da = dz), and the row's sum of dz (for the bias) */
-PD_CLONES static float FusedBackwardRow(PetscInt S, const float *gp, float *dy, float *da, PetscBool daset)
+PD_VECTOR_CLONES static float FusedBackwardRow(PetscInt S, const float *gp, float *dy, float *da, PetscBool daset)
 {
   float s = 0;
   if (gp) {

@@ -50,7 +50,7 @@ PetscErrorCode PdEngineInitializePackage(void)
 + -conv_winograd_min <n> - stride-1 2D 3x3 convolutions with min(Cin, Cout) >= n use Winograd F(2x2,3x3) (0: never)
 - -conv_direct_max <n>   - stride-1 3x3x3 convolutions with Cin Cout <= n use the direct kernel (0: never)
 - -channel_mix_direct <bool> - the fused channel mix's own product where the channels allow (default true)
-- -spectral_direct <bool> - the spectral layer's row DFTs on pdeop's own small-operand product where the widths allow (default true)
+- -spectral_direct <bool> - the spectral layer's row DFTs and mode products on pdeop's own kernels where the shapes allow (default true)
 @*/
 PetscErrorCode PdEngineSetFromOptions(void)
 {
@@ -63,7 +63,7 @@ PetscErrorCode PdEngineSetFromOptions(void)
   PetscCall(PdOptionsInt("-conv_winograd_min", "Stride-1 2D 3x3 convolutions with min(Cin, Cout) at or above this use Winograd F(2x2,3x3) (0: never)", "PdConvSetWinogradMin", wmin, &wmin, NULL));
   PetscCall(PdOptionsInt("-conv_direct_max", "Stride-1 3x3x3 convolutions with Cin Cout at or below this use the direct kernel (0: never)", "PdConvSetDirectMax", dmax, &dmax, NULL));
   PetscCall(PetscOptionsBool("-channel_mix_direct", "The fused channel mix (FNO) computes its products with 16k output channels by its own kernel, not sgemm", "PdChannelMixSetDirect", mix, &mix, NULL));
-  PetscCall(PetscOptionsBool("-spectral_direct", "The spectral layer's row DFTs (FNO) use pdeop's own product for a small right operand, not sgemm", "PdSpectralSetDirect", spec, &spec, NULL));
+  PetscCall(PetscOptionsBool("-spectral_direct", "The spectral layer's row DFTs and mode products (FNO) use pdeop's own kernels, not sgemm and cgemm", "PdSpectralSetDirect", spec, &spec, NULL));
   PetscOptionsEnd();
   PetscCheck(wmin >= 0 && dmax >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-conv_winograd_min and -conv_direct_max must be at least 0, got %" PetscInt_FMT " and %" PetscInt_FMT, wmin, dmax);
   PdConvSetWinogradMin(wmin);

@@ -344,12 +344,15 @@ static void test_spectral_many_planes(void **state)
    2.5 vectors) and 27 (4 vectors, the last partial), 5 input and 4 output channels (a whole block of
    4 rows forward, one more row for the input gradient). 7 rows (3 row modes), so that the rows are no
    whole number of the kernels' row blocks, and 2m = 8 floats a row checks the forward's stores at the
-   array's end. Forward values, and the input and weight gradients of a seeded backward (whose inverse
+   array's end. The column pass (col_dft.c) needs an even number of rows: 8, 64 (the benchmark's
+   planes), 10 (16 columns: two whole vectors a row), 16 (4 columns: a quarter vector a row, where a
+   row's loads and stores reach past the array's end but for the exact ones there) and 12 rows, with
+   planes of 3 to 135. Forward values, and the input and weight gradients of a seeded backward (whose inverse
    adds into the input's gradient). */
 static void test_spectral_direct(void **state)
 {
-  PetscInt cases[12][4] = {{7, 64, 12, 3}, {7, 32, 8, 3}, {7, 48, 12, 3}, {7, 40, 10, 3}, {1, 64, 12, 3}, {1, 16, 4, 3}, {7, 128, 16, 3}, {7, 96, 12, 3}, {7, 49, 12, 3}, {1, 256, 16, 3}, {7, 64, 12, 20}, {1, 32, 8, 27}};
-  for (int k = 0; k < 12; k++)
+  PetscInt cases[17][4] = {{7, 64, 12, 3}, {7, 32, 8, 3}, {7, 48, 12, 3}, {7, 40, 10, 3}, {1, 64, 12, 3}, {1, 16, 4, 3}, {7, 128, 16, 3}, {7, 96, 12, 3}, {7, 49, 12, 3}, {1, 256, 16, 3}, {7, 64, 12, 20}, {1, 32, 8, 27}, {8, 32, 8, 3}, {64, 64, 12, 20}, {10, 64, 16, 5}, {16, 32, 4, 27}, {12, 48, 12, 2}};
+  for (int k = 0; k < 17; k++)
     for (int cb = 0; cb < 2; cb++) {
       PetscInt H = cases[k][0], W = cases[k][1], m = cases[k][2], B = cases[k][3], s0 = cb ? 5 : B, s1 = cb ? B : 5;
       PdTensor x0 = H > 1 ? New(4, s0, s1, H, W, 0, 110 + k) : New(3, s0, s1, W, 0, 0, 110 + k);
@@ -376,11 +379,14 @@ static void test_spectral_direct(void **state)
         PDT(PdTapeDestroy(&tape));
         PdSpectralSetDirect(old);
       }
+      /* round-off of two summation orders over the plane's H W points: 2e-6 of the largest entry up to
+         256 points, growing as the square root of the count (measured at most 1.6e-6 at 64 x 64) */
+      const PetscReal tol = 2e-6 * PetscMax(1.0, PetscSqrtReal((PetscReal)(H * W) / 256.0));
       for (int i = 0; i < 3; i++) {
         PetscReal scale = 0;
         for (PetscInt e = 0; e < r[0][i]->size; e++) scale = PetscMax(scale, PetscAbsReal(r[0][i]->data[e]));
         for (PetscInt e = 0; e < r[0][i]->size; e++)
-          if (PetscAbsReal(r[1][i]->data[e] - r[0][i]->data[e]) > 2e-6 * scale)
+          if (PetscAbsReal(r[1][i]->data[e] - r[0][i]->data[e]) > tol * scale)
             fail_msg("spectral kernels (%s, B %" PetscInt_FMT ", %" PetscInt_FMT "x%" PetscInt_FMT ", %" PetscInt_FMT " modes): %s entry %" PetscInt_FMT ": %g against sgemm/cgemm's %g", cb ? "channel-major" : "[B,C]", B, H, W, m, i == 0 ? "output" : i == 1 ? "input gradient"
                                                                                                                                                                                                                                                                  : "weight gradient",
                      e, (double)r[1][i]->data[e], (double)r[0][i]->data[e]);

@@ -215,9 +215,11 @@ static void test_gelu_sweep(void **state)
   }
   x->data[0] = NAN;
   x->data[1] = INFINITY;
+  x->data[2] = -INFINITY;
   PDT(PdGelu(x, &y));
   assert_true(isnan(y->data[0]));
   assert_true(isinf(y->data[1]) && y->data[1] > 0);
+  assert_true(y->data[2] == 0); /* the limit, not inf * 0 */
   PDT(PdTensorDestroy(&w));
   PDT(PdTapeDestroy(&tape));
 }

@@ -39,7 +39,7 @@ PetscErrorCode PdColDFTCreate(PetscInt H, PetscInt m1, PetscInt m2, PdColDFT *df
   d->H = H, d->m1 = m1, d->m2 = m2;
   for (PetscInt k = 0; k <= m1; k++)
     for (PetscInt h = 0; h < hh; h++) {
-      double ph          = 2 * PETSC_PI * (double)((k * h) % H) / (double)H; /* (k h) mod H keeps the angle exact */
+      double ph        = 2 * PETSC_PI * (double)((k * h) % H) / (double)H; /* (k h) mod H keeps the angle exact */
       d->c[k * hh + h] = (float)cos(ph);
       d->s[k * hh + h] = (float)sin(ph);
     }
@@ -209,7 +209,7 @@ static inline __attribute__((always_inline)) void Scatter(const int NV, PdColDFT
             }
           }
       }
-      for (PetscInt h = 0; h < H; h++) { /* whole vectors, in order: a row's overhang is the next row's start */
+      for (PetscInt h = 0; h < H; h++) {              /* whole vectors, in order: a row's overhang is the next row's start */
         if ((P - p0 - q) * H * nf - h * nf < 16 * NV) /* near the array's end: exactly */
           for (PetscInt l = 0; l < nf; l++) y[h * nf + l] = ob[32 * h + l];
         else memcpy(y + h * nf, ob + 32 * h, sizeof(float) * 16 * NV);

@@ -41,7 +41,7 @@ static inline __attribute__((always_inline)) void PdGeluV16(const PdGeluV c[PD_G
   const PdGeluV  x   = *xp;
   const PdGeluV  top = (PdGeluV){0} + 7.9999995f;
   const PdGeluV  a   = (PdGeluV)((PdGeluVi)x & 0x7fffffff);
-  const PdGeluVi in = a < 7.9999995f, tail = a < 8.0f, pos = x >= 0.0f; /* NaN: none of them */
+  const PdGeluVi in = a < 7.9999995f, tail = a < 8.0f, pos = x >= 0.0f, big = a >= 8.0f, low = x < -8.0f; /* NaN: none of them */
   const PdGeluV  u   = (PdGeluV)(((PdGeluVi)a & in) | ((PdGeluVi)top & ~in));
   const PdGeluVi idx = __builtin_convertvector(u * 2.0f, PdGeluVi);
   const PdGeluV  t   = u - (__builtin_convertvector(idx, PdGeluV) * 0.5f + 0.25f);
@@ -52,8 +52,8 @@ static inline __attribute__((always_inline)) void PdGeluV16(const PdGeluV c[PD_G
   }
   q   = (PdGeluV)((PdGeluVi)q & tail);
   phi = (PdGeluV)(((PdGeluVi)(1.0f - q) & pos) | ((PdGeluVi)q & ~pos)); /* Phi(x) */
-  if (d) *d = phi - x * (PdGeluV)((PdGeluVi)dq & tail);                 /* phi(x) = -Q'(a) */
-  *g = x * phi;
+  if (d) *d = phi - (PdGeluV)((PdGeluVi)(x * dq) & ~big);               /* phi(x) = -Q'(a), 0 from |x| = 8 on (inf included) */
+  *g = (PdGeluV)((PdGeluVi)(x * phi) & ~low);                           /* 0 below -8, also for -inf; NaN stays NaN */
 }
 
 /* y = gelu(x) over n entries (and d = gelu'(x) when d is not NULL); y and d may be x */

@@ -32,7 +32,7 @@ PetscErrorCode PdRowDFTCreate(PetscInt W, PetscInt m, PdRowDFT *dft)
   d->W = W;
   d->m = m;
   d->h = h;
-  if (W % 2 == 0 && W >= 4 && h <= PD_DFT_HMAX && m % 4 == 0 && m <= 16) {
+  if (W % 2 == 0 && W >= 4 && h <= PD_DFT_HMAX && m % 4 == 0 && m >= 4 && m <= 16) {
     d->ce = (float *)calloc((size_t)(2 * h + 1) * 16, sizeof(float));
     PetscCheck(d->ce, PETSC_COMM_SELF, PETSC_ERR_MEM, "Out of memory for the row DFT tables");
     d->so = d->ce + (h + 1) * 16;

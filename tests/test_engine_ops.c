@@ -344,10 +344,7 @@ static void test_spectral_many_planes(void **state)
    2.5 vectors) and 27 (4 vectors, the last partial), 5 input and 4 output channels (a whole block of
    4 rows forward, one more row for the input gradient). 7 rows (3 row modes), so that the rows are no
    whole number of the kernels' row blocks, and 2m = 8 floats a row checks the forward's stores at the
-   array's end. The column pass (col_dft.c) needs an even number of rows: 8, 64 (the benchmark's
-   planes), 10 (16 columns: two whole vectors a row), 16 (4 columns: a quarter vector a row, where a
-   row's loads and stores reach past the array's end but for the exact ones there) and 12 rows, with
-   planes of 3 to 135. Forward values, and the input and weight gradients of a seeded backward (whose inverse
+   array's end. Planes of 8, 64 (the benchmark's), 10, 16 and 12 rows too, with 16 and 4 columns. Forward values, and the input and weight gradients of a seeded backward (whose inverse
    adds into the input's gradient). */
 static void test_spectral_direct(void **state)
 {
@@ -380,7 +377,7 @@ static void test_spectral_direct(void **state)
         PdSpectralSetDirect(old);
       }
       /* round-off of two summation orders over the plane's H W points: 2e-6 of the largest entry up to
-         256 points, growing as the square root of the count (measured at most 1.6e-6 at 64 x 64) */
+         256 points, growing as the square root of the count */
       const PetscReal tol = 2e-6 * PetscMax(1.0, PetscSqrtReal((PetscReal)(H * W) / 256.0));
       for (int i = 0; i < 3; i++) {
         PetscReal scale = 0;

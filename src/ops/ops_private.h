@@ -11,13 +11,6 @@ PETSC_INTERN PetscBool      PdOpsRightProduct(PetscInt, PetscInt, PetscInt, cons
 
 PETSC_INTERN PetscBool PdOpsModeProduct(PetscInt, PetscInt, PetscInt, const float *, PetscInt, PetscInt, PetscBool, float, const float *, float *);
 
-/* the column pass fused with the gather and scatter of the kept modes (col_dft.c) */
-typedef struct _PdColDFT   *PdColDFT;
-PETSC_INTERN PetscErrorCode PdColDFTCreate(PetscInt, PetscInt, PetscInt, PdColDFT *);
-PETSC_INTERN void           PdColDFTDestroy(PdColDFT *);
-PETSC_INTERN PetscBool      PdColDFTGather(PdColDFT, PetscInt, const float *, float *, const float *);
-PETSC_INTERN PetscBool      PdColDFTScatter(PdColDFT, PetscInt, const float *, float *, const float *);
-
 /* the row DFTs with a real row's symmetry (row_dft.c) */
 typedef struct _PdRowDFT   *PdRowDFT;
 PETSC_INTERN PetscErrorCode PdRowDFTCreate(PetscInt, PetscInt, PdRowDFT *);

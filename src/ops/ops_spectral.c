@@ -248,10 +248,9 @@ static void ColumnWeights(const Geometry *g, float *cw, float scale)
    columns this is 2-3x faster than FFTW's r2c/c2r of the rows (docs/design.md); the column pass stays
    FFTW. */
 typedef struct _DFTEntry {
-  PetscInt          W, m, H, m1;
+  PetscInt          W, m;
   float            *F, *G; /* forward [W][2m], inverse [2m][W] */
   PdRowDFT          sym;   /* the same products with the rows' symmetry (row_dft.c) */
-  PdColDFT          col;   /* the column pass fused with the gather and scatter (col_dft.c) */
   struct _DFTEntry *next;
 } DFTEntry;
 static DFTEntry *dfts = NULL;
@@ -273,7 +272,6 @@ static PetscErrorCode DFTsDestroy(void)
     free(dfts->F);
     free(dfts->G);
     PdRowDFTDestroy(&dfts->sym);
-    PdColDFTDestroy(&dfts->col);
     free(dfts);
     dfts = n;
   }
@@ -281,25 +279,20 @@ static PetscErrorCode DFTsDestroy(void)
   PetscFunctionReturn(0);
 }
 
-/* the tables of the row pass for W points and m kept columns (and of the column pass for H rows and
-   m1 row frequencies of each sign, 2D) */
-static PetscErrorCode GetDFT(const Geometry *g, const float **F, const float **G, PdRowDFT *sym, PdColDFT *col)
+static PetscErrorCode GetDFT(PetscInt W, PetscInt m, const float **F, const float **G, PdRowDFT *sym)
 {
-  DFTEntry      *e;
-  const PetscInt W = g->W, m = g->m2, H = g->sdim == 2 ? g->H : 0, m1 = g->sdim == 2 ? g->m1 : 0;
+  DFTEntry *e;
 
   PetscFunctionBegin;
   for (e = dfts; e; e = e->next)
-    if (e->W == W && e->m == m && e->H == H && e->m1 == m1) break;
+    if (e->W == W && e->m == m) break;
   if (!e) {
     e = (DFTEntry *)calloc(1, sizeof(*e)); /* global cache, like the FFTW plans */
     PetscCheck(e, PETSC_COMM_SELF, PETSC_ERR_MEM, "Out of memory for the DFT matrix cache");
-    e->W  = W;
-    e->m  = m;
-    e->H  = H;
-    e->m1 = m1;
-    e->F  = (float *)malloc(sizeof(float) * 2 * m * W);
-    e->G  = (float *)malloc(sizeof(float) * 2 * m * W);
+    e->W = W;
+    e->m = m;
+    e->F = (float *)malloc(sizeof(float) * 2 * m * W);
+    e->G = (float *)malloc(sizeof(float) * 2 * m * W);
     PetscCheck(e->F && e->G, PETSC_COMM_SELF, PETSC_ERR_MEM, "Out of memory for the DFT matrix cache");
     for (PetscInt k = 0; k < m; k++)
       for (PetscInt w = 0; w < W; w++) {
@@ -310,7 +303,6 @@ static PetscErrorCode GetDFT(const Geometry *g, const float **F, const float **G
         e->G[(2 * k + 1) * W + w]   = (float)(-ck * sin(ph));
       }
     PetscCall(PdRowDFTCreate(W, m, &e->sym));
-    if (H) PetscCall(PdColDFTCreate(H, m1, m, &e->col));
     e->next = dfts;
     dfts    = e;
     if (!dftsfinal) {
@@ -321,14 +313,13 @@ static PetscErrorCode GetDFT(const Geometry *g, const float **F, const float **G
   *F   = e->F;
   *G   = e->G;
   *sym = e->sym;
-  if (col) *col = e->col;
   PetscFunctionReturn(0);
 }
 
 /* The pruned forward transform of C channels of every sample: x [B*C][H][W] real -> X [B*C][H][ld]
    complex, exact in the kept columns 0..m2-1 (with FFTW's rows, the others hold the row transforms
    only). */
-static PetscErrorCode ForwardFFT(const Geometry *g, PetscInt C, const float *x, fftwf_complex *X, PetscBool rows)
+static PetscErrorCode ForwardFFT(const Geometry *g, PetscInt C, const float *x, fftwf_complex *X)
 {
   fftwf_plan p;
   PetscInt   R = g->B * C * g->H;
@@ -337,13 +328,13 @@ static PetscErrorCode ForwardFFT(const Geometry *g, PetscInt C, const float *x, 
   if (g->dft) {
     const float *F, *G;
     PdRowDFT     sym;
-    PetscCall(GetDFT(g, &F, &G, &sym, NULL));
+    PetscCall(GetDFT(g->W, g->m2, &F, &G, &sym));
     if (!(right_direct && (PdRowDFTForward(sym, R, x, (float *)X) || PdOpsRightProduct(R, g->W, 2 * g->m2, x, F, (float *)X, PETSC_FALSE)))) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, 2 * g->m2, g->W, 1.0f, x, g->W, F, 2 * g->m2, 0.0f, (float *)X, 2 * g->m2);
   } else {
     PetscCall(GetPlan(ROW_R2C, (int)g->W, (int)R, 0, 0, &p));
     fftwf_execute_dft_r2c(p, (float *)x, X);
   }
-  if (g->sdim == 2 && !rows) {
+  if (g->sdim == 2) {
     PetscCall(GetPlan(COL_FWD, (int)g->H, (int)(g->B * C), (int)g->ld, (int)g->m2, &p));
     fftwf_execute_dft(p, X, X);
   }
@@ -364,20 +355,20 @@ static void ScatterZero(const Geometry *g, PetscInt C, const fftwf_complex *Ym, 
 
 /* The inverse of a spectrum that is zero outside the kept modes: column pass on the kept columns,
    then the rows; out = (add ? out : 0) + the result. Y is destroyed. */
-static PetscErrorCode InverseFFT(const Geometry *g, PetscInt C, fftwf_complex *Y, float *out, PetscBool add, PetscBool rows)
+static PetscErrorCode InverseFFT(const Geometry *g, PetscInt C, fftwf_complex *Y, float *out, PetscBool add)
 {
   fftwf_plan p;
   PetscInt   R = g->B * C * g->H;
 
   PetscFunctionBegin;
-  if (g->sdim == 2 && !rows) {
+  if (g->sdim == 2) {
     PetscCall(GetPlan(COL_BWD, (int)g->H, (int)(g->B * C), (int)g->ld, (int)g->m2, &p));
     fftwf_execute_dft(p, Y, Y);
   }
   if (g->dft) {
     const float *F, *G;
     PdRowDFT     sym;
-    PetscCall(GetDFT(g, &F, &G, &sym, NULL));
+    PetscCall(GetDFT(g->W, g->m2, &F, &G, &sym));
     if (!(right_direct && (PdRowDFTInverse(sym, R, (const float *)Y, out, add) || PdOpsRightProduct(R, 2 * g->m2, g->W, (const float *)Y, G, out, add)))) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, g->W, 2 * g->m2, 1.0f, (const float *)Y, 2 * g->m2, G, g->W, add ? 1.0f : 0.0f, out, g->W);
   } else if (!add) {
     PetscCall(GetPlan(ROW_C2R, (int)g->W, (int)R, 0, 0, &p));
@@ -393,43 +384,6 @@ static PetscErrorCode InverseFFT(const Geometry *g, PetscInt C, fftwf_complex *Y
       for (PetscInt i = 0; i < g->W; i++) o[i] += t[i];
     }
   }
-  PetscFunctionReturn(0);
-}
-
-/* the column pass of C channels' planes fused with the gather or scatter (col_dft.c), where it applies */
-static PetscErrorCode ColumnKernel(const Geometry *g, PdColDFT *col)
-{
-  const float *F, *G;
-  PdRowDFT     sym;
-
-  PetscFunctionBegin;
-  *col = NULL;
-  if (right_direct && g->dft && g->sdim == 2) PetscCall(GetDFT(g, &F, &G, &sym, col));
-  PetscFunctionReturn(0);
-}
-
-/* Xm = the kept modes of x's C channels (times colscale): the transforms, then Gather */
-static PetscErrorCode ForwardModes(const Geometry *g, PetscInt C, const float *x, fftwf_complex *X, fftwf_complex *Xm, const float *colscale)
-{
-  PdColDFT col;
-
-  PetscFunctionBegin;
-  PetscCall(ColumnKernel(g, &col));
-  PetscCall(ForwardFFT(g, C, x, X, (PetscBool) !!col));
-  if (!PdColDFTGather(col, g->B * C, (const float *)X, (float *)Xm, colscale)) Gather(g, C, X, Xm, colscale);
-  PetscFunctionReturn(0);
-}
-
-/* out (= or +=) the inverse of C channels' spectra whose only nonzero modes are Ym (times colscale),
-   through the buffer Y */
-static PetscErrorCode InverseModes(const Geometry *g, PetscInt C, const fftwf_complex *Ym, fftwf_complex *Y, float *out, PetscBool add, const float *colscale)
-{
-  PdColDFT col;
-
-  PetscFunctionBegin;
-  PetscCall(ColumnKernel(g, &col));
-  if (!PdColDFTScatter(col, g->B * C, (const float *)Ym, (float *)Y, colscale)) ScatterZero(g, C, Ym, Y, colscale);
-  PetscCall(InverseFFT(g, C, Y, out, add, (PetscBool) !!col));
   PetscFunctionReturn(0);
 }
 
@@ -458,14 +412,16 @@ static PetscErrorCode SpectralBackward(PdTensor y)
   /* one spectrum buffer for both directions: dy's transform, then dx's */
   PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.B * PetscMax(g.cin, g.cout) * g.H * g.ld, (void **)&D));
   PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.nm * g.B * g.cout, (void **)&dYm));
+  PetscCall(ForwardFFT(&g, g.cout, y->grad, D));
   ColumnWeights(&g, cw, 1.0f / (float)(g.H * g.W));
-  PetscCall(ForwardModes(&g, g.cout, y->grad, D, dYm, cw));
+  Gather(&g, g.cout, D, dYm, cw);
   if (w->grad) ModeWeightGrad(&g, Xm, dYm, w->grad);
   if (x->grad) {
     PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.nm * g.B * g.cin, (void **)&dXm));
     ModeInputGrad(&g, dYm, w->data, dXm);
     for (PetscInt c = 0; c < g.m2; c++) cw[c] = 1.0f / ((c == 0 || (g.W % 2 == 0 && c == g.W / 2)) ? 1.0f : 2.0f);
-    PetscCall(InverseModes(&g, g.cin, dXm, D, x->grad, (PetscBool)!PdGradFirstWrite(x), cw));
+    ScatterZero(&g, g.cin, dXm, D, cw);
+    PetscCall(InverseFFT(&g, g.cin, D, x->grad, (PetscBool)!PdGradFirstWrite(x)));
   }
   PetscCall(PetscLogEventEnd(PD_EVENT_SpectralConvBwd, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -498,9 +454,11 @@ static PetscErrorCode SpectralConvLayout(PdTensor x, PdTensor w, PetscBool cb, P
   PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.B * PetscMax(g.cin, g.cout) * g.H * g.ld, (void **)&F));
   PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.nm * g.B * g.cin, (void **)&Xm));
   PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.nm * g.B * g.cout, (void **)&Ym));
-  PetscCall(ForwardModes(&g, g.cin, x->data, F, Xm, NULL));
+  PetscCall(ForwardFFT(&g, g.cin, x->data, F));
+  Gather(&g, g.cin, F, Xm, NULL);
   ModeForward(&g, Xm, w->data, Ym, 1.0f / (float)(g.H * g.W));
-  PetscCall(InverseModes(&g, g.cout, Ym, F, y->data, PETSC_FALSE, NULL));
+  ScatterZero(&g, g.cout, Ym, F, NULL);
+  PetscCall(InverseFFT(&g, g.cout, F, y->data, PETSC_FALSE));
   y->aux = Xm; /* kept for dW */
   PetscCall(PetscLogEventEnd(PD_EVENT_SpectralConv, 0, 0, 0, 0));
   *out = y;

@@ -395,52 +395,6 @@ static void test_spectral_direct(void **state)
     }
 }
 
-/* PdFourierLayerCB without gradients (the spectral branch's inverse row DFT in the channel mix's
-   epilogue) against PdSpectralConvCB + PdChannelMixFusedCB: 2D grids of 64 and 32 points a row (mix
-   tiles of 256 columns for 16 input channels: 4 and 8 grid rows a tile, 3 x 6 rows a sample, so the
-   last tile is partial), 1D of 128, with and without GELU and bias; 48 points a row do not divide
-   the tile and fall back to the two ops, as do gradients. Outputs to round-off, and the op that ran. */
-static void test_fourier_layer(void **state)
-{
-  PetscInt cases[4][3] = {{6, 64, 12}, {6, 32, 8}, {1, 128, 12}, {6, 48, 12}};
-  for (int c = 0; c < 4; c++)
-    for (int v = 0; v < 3; v++) {
-      PetscInt  H = cases[c][0], W = cases[c][1], m = cases[c][2], cin = 16, cout = 32, B = 3, ws[2] = {cout, cin};
-      PetscBool gelu = (PetscBool)(v != 1), bias = (PetscBool)(v != 2), fused = (PetscBool)(W != 48);
-      PdTensor  x0 = H > 1 ? New(4, cin, B, H, W, 0, 130 + c) : New(3, cin, B, W, 0, 0, 130 + c);
-      PdTensor  k  = H > 1 ? New(5, 4, m, cin, cout, 2, 140 + c) : New(4, m, cin, cout, 2, 0, 140 + c);
-      PdTensor  w = New(2, cout, cin, 0, 0, 0, 150 + c), b = New(1, cout, 0, 0, 0, 0, 160 + c), x, s, y1, y2;
-      PdTape    tape;
-      PetscReal scale = 0;
-      (void)ws;
-      PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
-      PDT(PdTapeInput(tape, x0->ndim, x0->shape, &x));
-      PetscArraycpy(x->data, x0->data, x->size);
-      PDT(PdFourierLayerCB(x, k, w, bias ? b : NULL, gelu, &y1));
-      PDT(PdSpectralConvCB(x, k, &s));
-      PDT(PdChannelMixFusedCB(x, w, bias ? b : NULL, s, gelu, &y2));
-      if (fused) assert_int_equal(y1->op, PD_OP_FOURIER_LAYER);
-      else assert_int_equal(y1->op, PD_OP_CHANNEL_MIX_FUSED);
-      assert_int_equal(y1->size, y2->size);
-      for (PetscInt e = 0; e < y2->size; e++) scale = PetscMax(scale, PetscAbsReal(y2->data[e]));
-      for (PetscInt e = 0; e < y2->size; e++)
-        if (!(PetscAbsReal(y1->data[e] - y2->data[e]) <= 2e-6 * scale)) fail_msg("Fourier layer (%" PetscInt_FMT "x%" PetscInt_FMT ", gelu %d, bias %d): entry %" PetscInt_FMT " %g against the two ops' %g", H, W, gelu, bias, e, (double)y1->data[e], (double)y2->data[e]);
-      PDT(PdTapeDestroy(&tape));
-      if (v == 0) { /* with a gradient: the two ops */
-        PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
-        PDT(PdTapeVariable(tape, x0->ndim, x0->shape, &x));
-        PetscArraycpy(x->data, x0->data, x->size);
-        PDT(PdFourierLayerCB(x, k, w, b, gelu, &y1));
-        assert_int_equal(y1->op, PD_OP_CHANNEL_MIX_FUSED);
-        PDT(PdTapeDestroy(&tape));
-      }
-      PdTensorDestroy(&x0);
-      PdTensorDestroy(&k);
-      PdTensorDestroy(&w);
-      PdTensorDestroy(&b);
-    }
-}
-
 /* Keeping every mode with identity weights reproduces a band-limited input exactly: W = 8 with FFTW's
    rows, W = 16 with the row DFT. */
 static void test_spectral_identity(void **state)
@@ -1447,7 +1401,6 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_spectral),
   cmocka_unit_test(test_spectral_many_planes),
   cmocka_unit_test(test_spectral_direct),
-  cmocka_unit_test(test_fourier_layer),
   cmocka_unit_test(test_channel_mix_tiles),
   cmocka_unit_test(test_channel_mlp),
   cmocka_unit_test(test_spectral_identity),

@@ -67,10 +67,6 @@ PETSC_EXTERN PetscErrorCode PdChannelMix(PdTensor, PdTensor, PdTensor, PdTensor 
    With GELU, its backward turns y's gradient into that of the pre-activation, in place. */
 PETSC_EXTERN PetscErrorCode PdChannelMixFused(PdTensor, PdTensor, PdTensor, PdTensor, PetscBool, PdTensor *);
 PETSC_EXTERN PetscErrorCode PdSpectralConv(PdTensor, PdTensor, PdTensor *);
-/* PdFourierLayerCB(x, k, w, b, gelu, &y): PdChannelMixFusedCB(x, w, b, PdSpectralConvCB(x, k), gelu) as
-   one call; without gradients the spectral branch's output is never stored (its inverse row DFT runs
-   in the channel mix's epilogue) */
-PETSC_EXTERN PetscErrorCode PdFourierLayerCB(PdTensor, PdTensor, PdTensor, PdTensor, PetscBool, PdTensor *);
 /* Channel-major ("CB") layout [C,B,grid...]: the batch inside each channel, so that a 1x1 convolution
    over the whole batch is one matrix product [Cout,Cin] x [Cin, B*grid]. PdSwapLeading turns
    [B,C,grid...] into [C,B,grid...] and back; PdChannelMixFusedCB and PdSpectralConvCB are

@@ -52,7 +52,6 @@ typedef enum {
   PD_OP_PC_APPLY,
   PD_OP_SWAP_LEADING,
   PD_OP_CHANNEL_MLP,
-  PD_OP_FOURIER_LAYER,
   PD_OP_COUNT
 } PdOpType;
 

@@ -133,15 +133,7 @@ static inline void MixTileRows(PetscInt K, PetscInt np, const float *w, const fl
   }
 }
 
-/* The spectral branch as row spectra (PdFourierLayerCB): rows [M N / W][2 m2] whose symmetric inverse
-   DFT (sym) the epilogue adds to the product before the bias and GELU; W divides the tile */
-typedef struct {
-  const float *rows;
-  PdRowDFT     sym;
-  PetscInt     W, m2;
-} PdMixSpectral;
-
-PD_VECTOR_CLONES static void MixProduct(PetscInt M, PetscInt K, PetscInt N, const float *restrict wp, const float *restrict x, const float *bias, const float *add, const PdMixSpectral *spec, float *z, float *y, PdMixAct act)
+PD_VECTOR_CLONES static void MixProduct(PetscInt M, PetscInt K, PetscInt N, const float *restrict wp, const float *restrict x, const float *bias, const float *add, float *z, float *y, PdMixAct act)
 {
   const PetscInt T = MixTileColumns(K);
   float          xp[PD_MIX_TILE] __attribute__((aligned(64))), zt[16 * PD_MIX_TMAX] __attribute__((aligned(64)));
@@ -154,7 +146,6 @@ PD_VECTOR_CLONES static void MixProduct(PetscInt M, PetscInt K, PetscInt N, cons
         const PetscInt r = h * 16 + i, o = r * N + n0;
         if (add && n0 + PD_MIX_AHEAD * T + nt <= N)
           for (PetscInt l = 0; l < nt; l += 16) __builtin_prefetch(add + o + PD_MIX_AHEAD * T + l);
-        if (spec) (void)PdRowDFTInverse(spec->sym, nt / spec->W, spec->rows + o / spec->W * 2 * spec->m2, zt + i * np, PETSC_TRUE);
         MixEpilogue(act, nt, zt + i * np, bias ? bias[r] : 0.0f, add ? add + o : NULL, z + o, y ? y + o : NULL);
       }
     }
@@ -292,7 +283,7 @@ static PetscErrorCode ChannelMixFusedBackward(PdTensor y)
     float *wp;
     PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)(cout * cin), (void **)&wp));
     MixRepack(cin, cout, w->data, PETSC_TRUE, wp);
-    for (PetscInt n = 0; n < B; n++) MixProduct(cin, cout, S, wp, dz + n * cout * S, NULL, dxset ? NULL : x->grad + n * cin * S, NULL, x->grad + n * cin * S, NULL, PD_MIX_NONE);
+    for (PetscInt n = 0; n < B; n++) MixProduct(cin, cout, S, wp, dz + n * cout * S, NULL, dxset ? NULL : x->grad + n * cin * S, x->grad + n * cin * S, NULL, PD_MIX_NONE);
   }
   if (w->grad && mix_direct && cin % 4 == 0 && cout % 4 == 0) { /* dw += sum_n dz_n x_n^T by the channel mix's own reduction */
     float *p;
@@ -363,7 +354,7 @@ static PetscErrorCode ChannelMixFusedLayout(const char op[], PdTensor x, PdTenso
                                                             : PD_MIX_GELU_KEEP;
     PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)(cout * cin), (void **)&wp));
     MixRepack(cout, cin, w->data, PETSC_FALSE, wp);
-    for (PetscInt n = 0; n < nb; n++) MixProduct(cout, cin, ns, wp, x->data + n * cin * ns, b ? b->data : NULL, a ? a->data + n * cout * ns : NULL, NULL, z + n * cout * ns, act == PD_MIX_GELU_KEEP ? y->data + n * cout * ns : NULL, act);
+    for (PetscInt n = 0; n < nb; n++) MixProduct(cout, cin, ns, wp, x->data + n * cin * ns, b ? b->data : NULL, a ? a->data + n * cout * ns : NULL, z + n * cout * ns, act == PD_MIX_GELU_KEEP ? y->data + n * cout * ns : NULL, act);
     PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
   } else {
     for (PetscInt n = 0; n < nb; n++) {
@@ -448,47 +439,6 @@ PetscErrorCode PdChannelMLPCB(PdTensor x, PdTensor w1, PdTensor b1, PdTensor w2,
   PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)(hid * cin), (void **)&wp));
   MixRepack(hid, cin, w1->data, PETSC_FALSE, wp);
   MlpProduct(hid, cin, cout, N, wp, b1 ? b1->data : NULL, w2->data, b2 ? b2->data : NULL, x->data, y->data);
-  PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
-  *out = y;
-  PetscFunctionReturn(0);
-}
-
-/*@
-  PdFourierLayerCB - FNO's Fourier layer on the channel-major layout, y = act(w x + b + spectral(x)):
-  PdChannelMixFusedCB(x, w, b, PdSpectralConvCB(x, k), gelu). Without gradients (inference), where the
-  spectral layer's row pass is pdeop's symmetric DFT and the mix's own product applies, the spectral
-  branch stops at its row spectra and the product's epilogue finishes each row's inverse DFT in L1,
-  so the branch's output tensor is never written; otherwise, and whenever gradients flow, it is the
-  two ops, with the same values to round-off.
-@*/
-PetscErrorCode PdFourierLayerCB(PdTensor x, PdTensor k, PdTensor w, PdTensor b, PetscBool gelu, PdTensor *out)
-{
-  PdTape        tape;
-  PdTensor      y;
-  PetscInt      shape[PD_MAX_DIMS], cin = x->shape[0], cout = w->shape[0], N = x->size / cin;
-  PetscBool     ok = PETSC_FALSE;
-  PdMixSpectral spec;
-  float        *wp;
-
-  PetscFunctionBegin;
-  PetscCall(PdOpGetTape(x, k, w, &tape));
-  if (!PdNeedsGrad(tape, x, k, w) && !PdNeedsGrad(tape, b, NULL, NULL) && mix_direct && x->ndim >= 3 && w->ndim == 2 && w->shape[1] == x->shape[0] && w->shape[0] % 16 == 0 && x->shape[0] <= PD_MIX_KMAX && (!b || b->size == w->shape[0]) && k->shape[k->ndim - 2] == w->shape[0]) {
-    PetscCall(PdOpsSpectralRowSpectra(x, k, tape, MixTileColumns(cin), &spec.rows, &spec.sym, &spec.m2, &ok));
-  }
-  if (!ok) {
-    PdTensor s;
-    PetscCall(PdSpectralConvCB(x, k, &s));
-    PetscCall(PdChannelMixFusedCB(x, w, b, s, gelu, out));
-    PetscFunctionReturn(0);
-  }
-  spec.W = x->shape[x->ndim - 1];
-  for (int i = 0; i < x->ndim; i++) shape[i] = x->shape[i];
-  shape[0] = cout;
-  PetscCall(PdTapeNewNode(tape, PD_OP_FOURIER_LAYER, x->ndim, shape, PETSC_FALSE, &y));
-  PetscCall(PetscLogEventBegin(PD_EVENT_MatMul, 0, 0, 0, 0));
-  PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (size_t)(cout * cin), (void **)&wp));
-  MixRepack(cout, cin, w->data, PETSC_FALSE, wp);
-  MixProduct(cout, cin, N, wp, x->data, b ? b->data : NULL, NULL, &spec, y->data, NULL, gelu ? PD_MIX_GELU : PD_MIX_NONE);
   PetscCall(PetscLogEventEnd(PD_EVENT_MatMul, 0, 0, 0, 0));
   *out = y;
   PetscFunctionReturn(0);

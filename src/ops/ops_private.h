@@ -17,8 +17,6 @@ PETSC_INTERN PetscErrorCode PdRowDFTCreate(PetscInt, PetscInt, PdRowDFT *);
 PETSC_INTERN void           PdRowDFTDestroy(PdRowDFT *);
 PETSC_INTERN PetscBool      PdRowDFTForward(PdRowDFT, PetscInt, const float *, float *);
 PETSC_INTERN PetscBool      PdRowDFTInverse(PdRowDFT, PetscInt, const float *, float *, PetscBool);
-PETSC_INTERN PetscBool      PdRowDFTHasInverse(PdRowDFT);
-PETSC_INTERN PetscErrorCode PdOpsSpectralRowSpectra(PdTensor, PdTensor, PdTape, PetscInt, const float **, PdRowDFT *, PetscInt *, PetscBool *);
 
 /* GELU without erf (gelu.c): Q(a) = Phi(-a) as a polynomial of degree PD_GELU_DEG per interval of 1/2
    on [0, 8), its coefficients [PD_GELU_DEG + 1][16] from PdOpsGeluTable() */

@@ -465,44 +465,6 @@ static PetscErrorCode SpectralConvLayout(PdTensor x, PdTensor w, PetscBool cb, P
   PetscFunctionReturn(0);
 }
 
-/* For PdFourierLayerCB without gradients: the spectral branch of x (channel-major) up to its row
-   spectra, S [Cout B H][2 m2] (the kept columns of each output row's half spectrum, complex), so that
-   the channel mix's epilogue can finish each row with the symmetric inverse DFT (sym) instead of
-   writing and reading back the branch's output. ok is false, with nothing done, where that does not
-   apply: the row pass not a DFT, an inverse the symmetric kernel does not do, or grid rows of W
-   points that do not divide the mix's tiles of T columns. */
-PetscErrorCode PdOpsSpectralRowSpectra(PdTensor x, PdTensor w, PdTape tape, PetscInt T, const float **S, PdRowDFT *sym, PetscInt *m2, PetscBool *ok)
-{
-  Geometry       g;
-  fftwf_complex *F, *Xm, *Ym;
-  const float   *Fm, *Gm;
-  fftwf_plan     p;
-
-  PetscFunctionBegin;
-  *ok = PETSC_FALSE;
-  PetscCall(GetGeometry(x, w, PETSC_TRUE, &g));
-  if (!right_direct || !g.dft || T % g.W) PetscFunctionReturn(0);
-  PetscCall(GetDFT(g.W, g.m2, &Fm, &Gm, sym));
-  if (!PdRowDFTHasInverse(*sym)) PetscFunctionReturn(0);
-  PetscCall(PetscLogEventBegin(PD_EVENT_SpectralConv, 0, 0, 0, 0));
-  PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.B * PetscMax(g.cin, g.cout) * g.H * g.ld, (void **)&F));
-  PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.nm * g.B * g.cin, (void **)&Xm));
-  PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.nm * g.B * g.cout, (void **)&Ym));
-  PetscCall(ForwardFFT(&g, g.cin, x->data, F));
-  Gather(&g, g.cin, F, Xm, NULL);
-  ModeForward(&g, Xm, w->data, Ym, 1.0f / (float)(g.H * g.W));
-  ScatterZero(&g, g.cout, Ym, F, NULL);
-  if (g.sdim == 2) { /* InverseFFT's column pass; the rows are the caller's */
-    PetscCall(GetPlan(COL_BWD, (int)g.H, (int)(g.B * g.cout), (int)g.ld, (int)g.m2, &p));
-    fftwf_execute_dft(p, F, F);
-  }
-  PetscCall(PetscLogEventEnd(PD_EVENT_SpectralConv, 0, 0, 0, 0));
-  *S  = (const float *)F;
-  *m2 = g.m2;
-  *ok = PETSC_TRUE;
-  PetscFunctionReturn(0);
-}
-
 /*@
   PdSpectralConv - FNO's Fourier layer: y = irfft(W * rfft(x)) on the lowest modes (see ops.h)
 @*/

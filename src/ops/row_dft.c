@@ -214,12 +214,6 @@ PetscBool PdRowDFTForward(PdRowDFT d, PetscInt R, const float *x, float *X)
   return PETSC_TRUE;
 }
 
-/* whether PdRowDFTInverse applies to these tables */
-PetscBool PdRowDFTHasInverse(PdRowDFT d)
-{
-  return (PetscBool)(d && d->nv);
-}
-
 /* out [R][W] (= or +=) the real rows whose half spectra are Y [R][2m] (zero beyond column m), as the
    plain product Y G; PETSC_FALSE, doing nothing, where the kernel does not apply */
 PetscBool PdRowDFTInverse(PdRowDFT d, PetscInt R, const float *Y, float *out, PetscBool add)

@@ -7,7 +7,7 @@
   #include <sys/mman.h>
 #endif
 
-const char *const PdOpNames[] = {"leaf", "matmul", "bmm", "linear", "add", "sub", "mul", "div", "scale", "add_scalar", "sum", "mean", "sum_dim", "tanh", "sin", "cos", "exp", "gelu", "relu", "softplus", "square", "concat", "slice", "reshape", "channel_mix", "spectral_conv", "conv3x3", "conv3x3_t", "mse", "rel_l2", "gather", "scatter_add", "edge_matvec", "jet_activation", "gather_columns", "channel_mix_fused", "mat_apply", "pc_apply", "swap_leading", "channel_mlp", "fourier_layer"};
+const char *const PdOpNames[] = {"leaf", "matmul", "bmm", "linear", "add", "sub", "mul", "div", "scale", "add_scalar", "sum", "mean", "sum_dim", "tanh", "sin", "cos", "exp", "gelu", "relu", "softplus", "square", "concat", "slice", "reshape", "channel_mix", "spectral_conv", "conv3x3", "conv3x3_t", "mse", "rel_l2", "gather", "scatter_add", "edge_matvec", "jet_activation", "gather_columns", "channel_mix_fused", "mat_apply", "pc_apply", "swap_leading", "channel_mlp"};
 _Static_assert(sizeof(PdOpNames) / sizeof(PdOpNames[0]) == PD_OP_COUNT, "every PdOpType needs a name in PdOpNames");
 
 #define PD_ALIGN       64

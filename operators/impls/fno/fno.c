@@ -122,7 +122,7 @@ static PetscErrorCode GridChannels(PdTape tape, PdTensor x, int sdim, PdTensor *
 static PetscErrorCode NOpForward_FNO(NOp nop, PdTape tape, PdTensor x, PdTensor *y)
 {
   NOp_FNO *f = (NOp_FNO *)nop->data;
-  PdTensor g, h;
+  PdTensor g, h, s;
 
   PetscFunctionBegin;
   PetscCheck(x->ndim == 2 + f->sdim, nop->comm, PETSC_ERR_ARG_SIZ, "FNO-%dD takes [B, C, grid...] inputs of rank %d, got rank %d", f->sdim, 2 + f->sdim, x->ndim);
@@ -134,7 +134,10 @@ static PetscErrorCode NOpForward_FNO(NOp nop, PdTape tape, PdTensor x, PdTensor 
      branch, GELU) is one fused node. */
   PetscCall(PdSwapLeading(h, &h));
   PetscCall(PdChannelMixFusedCB(h, f->P, f->Pb, NULL, PETSC_FALSE, &h));
-  for (PetscInt l = 0; l < f->layers; l++) PetscCall(PdFourierLayerCB(h, f->K[l], f->W[l], f->Wb[l], (PetscBool)(l < f->layers - 1), &h));
+  for (PetscInt l = 0; l < f->layers; l++) {
+    PetscCall(PdSpectralConvCB(h, f->K[l], &s));
+    PetscCall(PdChannelMixFusedCB(h, f->W[l], f->Wb[l], s, (PetscBool)(l < f->layers - 1), &h));
+  }
   PetscCall(PdChannelMLPCB(h, f->Q1, f->Q1b, f->Q2, f->Q2b, &h)); /* the projection: without gradients its hidden tensor is never stored */
   PetscCall(PdSwapLeading(h, y));
   PetscFunctionReturn(0);

@@ -1,5 +1,5 @@
-/* Helpers shared by src/ops' files (private to the engine): the shape error every op raises, and the
-   checks and output shape of the channel mixes. */
+/* Helpers shared by src/ops' files (private to the engine): the shape error every op raises, the
+   checks and output shape of the channel mixes, the spectral layer's kernels and GELU's vector form. */
 #pragma once
 #include <pdeop/ops.h>
 #include "clones.h"

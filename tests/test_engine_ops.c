@@ -934,9 +934,10 @@ static void test_conv_winograd_blocks(void **state)
   PDT(PdTensorDestroy(&x0));
 }
 
-/* The direct 3x3x3 kernel works on rows in chunks of 16 points (a short last chunk in halves) and on
-   output channels in blocks of 4: rows of 8, 16, 17, 25 and 41 points and 5 output channels (a block
-   of 4 and one of 1) give every case. Output against the naive convolution at every point; output,
+/* The direct 3x3x3 kernel works along each padded plane's flat index in chunks of 48 points (rows of
+   W + 2) and on output channels in blocks of 4: rows of 8, 16, 17, 25 and 41 points (planes of 30 to
+   129 flat points: one chunk, two, three with the last past the plane's end) and 5 output channels (a
+   block of 4 and one of 1) give every case. Output against the naive convolution at every point; output,
    input gradient and weight gradient of sum(r * conv(x)) against im2col + sgemm. */
 static void test_conv3d_direct_rows(void **state)
 {
@@ -1028,20 +1029,23 @@ static void StridedCase(int t, const PetscInt fine[], PetscInt cin, PetscInt cou
 }
 
 /* The stride-2 direct kernels on odd and even fine grids whose coarse rows give every chunk case (5, 9,
-   13, 17 and 20 coarse points: half chunks, whole ones, a whole one and a short one), channel pairs
+   13, 17 and 20 coarse points: half chunks, whole ones, a whole one and a short one; 33 and 50: a wide
+   chunk of 48 alone, and one followed by a narrow one of 2), channel pairs
    from 1 x 1 to 4 x 4 and 3 x 5 (a block of 4 output channels and one of 1): the strided convolution
    and the transpose, outputs and both gradients against im2col + sgemm (StridedCase). The direct
    kernels must really have run, in the forward and in the input gradient: their results are not
    bitwise im2col's. */
 static void test_conv3d_direct_strided(void **state)
 {
-  const PetscInt grids[6][3] = {
+  const PetscInt grids[8][3] = {
     {5, 7, 9},
     {8, 6, 10},
     {17, 17, 17},
     {3, 4, 33},
     {2, 3, 40},
-    {3, 2, 25}};
+    {3, 2, 25},
+    {2, 3, 65},
+    {3, 2, 100}};
   const PetscInt ch[5][2] = {
     {1, 1},
     {1, 4},
@@ -1050,7 +1054,7 @@ static void test_conv3d_direct_strided(void **state)
     {3, 5}};
   for (int t = 0; t < 2; t++) {
     PetscInt diff[2] = {0, 0};
-    for (int gi = 0; gi < 6; gi++)
+    for (int gi = 0; gi < 8; gi++)
       for (int ci = 0; ci < 5; ci++) StridedCase(t, grids[gi], ch[ci][0], ch[ci][1], 100 + 10 * gi + ci, diff);
     for (int d = 0; d < 2; d++)
       if (!diff[d]) fail_msg("%s %s: the direct kernel gave im2col's results bit for bit: did it run?", t ? "transpose" : "stride 2", d ? "input gradient" : "forward");

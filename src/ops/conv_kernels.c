@@ -81,9 +81,9 @@ void PdConvCol2Im(const float *restrict col, const Geom *g, float *restrict out)
 /* ---- direct stride-1 and stride-2 3x3x3 convolution for few channels (dcdm's 3D V-cycles: 4 channels): with
    Cout that small, sgemm cannot use its register blocking and im2col's 27 Cin rows per point
    dominate. Instead the input rows are copied once with a zero column on each side (and zeros up to
-   whole chunks), and each chunk of PD_DIRECT_L output points of up to four output channels is
-   accumulated in registers over all 27 Cin taps, three loads of the input row for 12 multiply-adds,
-   before one update of y (stride 2: the row split into odd and even columns, so that the three loads
+   whole chunks), and each chunk of output points (three vectors) of up to four output channels is
+   accumulated in registers over all 27 Cin taps, nine loads of the input row and twelve weight
+   broadcasts for 36 multiply-adds, before one update of y (stride 2: the row split into odd and even columns, so that the three loads
    stay contiguous). In 2D, and from 8 channels on, im2col + sgemm is as fast or faster, so it
    keeps those (bench_ops -only conv3d has both). ---- */
 #define PD_DIRECT_MAX 64              /* the most Cin Cout the direct kernels take, whatever PdConvSetDirectMax says */
@@ -156,11 +156,14 @@ typedef struct {
 } ChunkAt;
 
 /* acc[b L + l] = sum over the 27 cin taps of output channel co0 + b at output point l of the chunk,
-   plane oz, of the stride-S convolution, b < NB, l < L (NB L <= PD_DIRECT_ACC). Stride 1 (flat
+   plane oz, of the stride-S convolution, b < NB, l < L (NB L <= PD_DIRECT_ACC; up to PD_DIRECT_SPLIT
+   values the three column taps kx go to separate sums, so that few sums still make independent chains). Stride 1 (flat
    planes): taps kx = 0, 1, 2 of point l read entries l + kx. Stride 2: each row holds the row's odd
    columns x[-1] (zero), x[1], x[3], ... then, from Ry / 2 on, its even columns x[0], x[2], ...: taps
    kx = 0, 1, 2 read odd entry l, even entry l, odd entry l + 1, all three contiguous in l. */
-#define PD_DIRECT_ACC (4 * PD_DIRECT_L)
+#define PD_DIRECT_SPLIT (4 * PD_DIRECT_L)
+#define PD_DIRECT_WIDE  (3 * PD_DIRECT_L)
+#define PD_DIRECT_ACC   (4 * PD_DIRECT_WIDE)
 static inline __attribute__((always_inline)) void DirectChunk(const int NB, const int L, const int S, const float *restrict xp, const float *restrict wp, const ChunkAt *at, PetscInt oz, float acc[PD_DIRECT_ACC])
 {
   const PetscInt  cin = at->cin, D = at->D, H = at->H, Pz = at->Pz, Ry = at->Ry, iy0 = at->iy0, x0 = at->x0; /* in registers, not reloaded after every store */
@@ -184,27 +187,41 @@ static inline __attribute__((always_inline)) void DirectChunk(const int NB, cons
         for (int l = 0; l < L; l++) {
           const float v0 = xr[l], v1 = xr[l + o1], v2 = xr[l + o2];
           for (int b = 0; b < NB; b++) {
-            acc[b * L + l] += wv[b][0] * v0;
-            a1[b * L + l] += wv[b][1] * v1;
-            a2[b * L + l] += wv[b][2] * v2;
+            if (NB * L > PD_DIRECT_SPLIT) { /* enough chunks for independent chains: one sum */
+              acc[b * L + l] += wv[b][0] * v0;
+              acc[b * L + l] += wv[b][1] * v1;
+              acc[b * L + l] += wv[b][2] * v2;
+            } else {
+              acc[b * L + l] += wv[b][0] * v0;
+              a1[b * L + l] += wv[b][1] * v1;
+              a2[b * L + l] += wv[b][2] * v2;
+            }
           }
         }
       }
     }
-  for (int b = 0; b < NB; b++)
-    for (int l = 0; l < L; l++) acc[b * L + l] += a1[b * L + l] + a2[b * L + l];
+  if (NB * L <= PD_DIRECT_SPLIT)
+    for (int b = 0; b < NB; b++)
+      for (int l = 0; l < L; l++) acc[b * L + l] += a1[b * L + l] + a2[b * L + l];
 }
 
-/* DirectChunk for n points and nb output channels, the block's sizes as constants so that acc stays in
-   registers: a whole chunk (also for a short last one: the padded copy holds whole chunks, and GCC
-   left the loops of a half chunk scalar), or, for a single output channel, four chunks at once (n =
-   PD_DIRECT_ACC: twelve independent sums, as with four channels; one chunk would leave three, and the
-   multiply-adds would wait on each other). Returns the points per channel in acc. */
+/* DirectChunk for a chunk of n points (16, 48 or 64) and nb output channels, the block's sizes as
+   constants so that acc stays in registers: a whole chunk (also for a short last one: the padded copy
+   holds whole chunks, and GCC left the loops of a half chunk scalar). n = PD_DIRECT_WIDE (several
+   output channels): three vectors per channel, so that each weight broadcast serves three
+   multiply-adds and 12 sums run independently (with 16 points it served one, and the loads bound the
+   kernel: 76 against 115-137 GFLOP/s at 4 channels, bench_ops -only conv3d). n = PD_DIRECT_SPLIT, a
+   single output channel: four vectors, the three column taps in separate sums (twelve independent
+   chains again). Returns the points per channel in acc. */
 static inline __attribute__((always_inline)) int DirectBlock(const int S, PetscInt n, PetscInt nb, const float *restrict xp, const float *restrict wp, const ChunkAt *at, PetscInt oz, float acc[PD_DIRECT_ACC])
 {
-  if (n == PD_DIRECT_ACC) {
-    DirectChunk(1, PD_DIRECT_ACC, S, xp, wp, at, oz, acc);
-    return PD_DIRECT_ACC;
+  if (n == PD_DIRECT_SPLIT && nb == 1) {
+    DirectChunk(1, PD_DIRECT_SPLIT, S, xp, wp, at, oz, acc);
+    return PD_DIRECT_SPLIT;
+  }
+  if (n == PD_DIRECT_WIDE) {
+    PD_NB_DISPATCH(nb, DirectChunk, PD_DIRECT_WIDE, S, xp, wp, at, oz, acc);
+    return PD_DIRECT_WIDE;
   }
   PD_NB_DISPATCH(nb, DirectChunk, PD_DIRECT_L, S, xp, wp, at, oz, acc);
   return PD_DIRECT_L;
@@ -250,9 +267,9 @@ static inline __attribute__((always_inline)) void DirectStore(const int S, Petsc
 }
 
 /* y [cout, Do, Ho, Wo] = z + alpha conv(x [cin, D, H, W], w [cout, cin, 3, 3, 3]) with stride S, from the
-   padded copy xp. Stride 1: each output plane's flat index in chunks of PD_DIRECT_L points, or of
-   PD_DIRECT_ACC while that many remain when there is one output channel. Stride 2: each output row in
-   chunks of PD_DIRECT_L (rows of Wp floats). */
+   padded copy xp. Stride 1: each output plane's flat index in chunks of PD_DIRECT_WIDE points (one output
+   channel: PD_DIRECT_SPLIT while that many remain, then PD_DIRECT_L). Stride 2: each output row (rows of
+   Wp floats) in chunks of PD_DIRECT_WIDE while more than 2 PD_DIRECT_L points remain, then PD_DIRECT_L. */
 static inline __attribute__((always_inline)) void DirectRun(const int S, const float *restrict xp, const float *restrict w, PetscInt cin, PetscInt cout, const Geom *g, PetscInt Wp, float alpha, const float *z, float *y)
 {
   const PetscInt Do = g->Do, Ho = g->Ho, Wo = g->Wo;
@@ -264,7 +281,7 @@ static inline __attribute__((always_inline)) void DirectRun(const int S, const f
       const PetscInt nf = Ho * (Wo + 2);
       ChunkAt        at = {cin, g->D, g->H, FlatPlane(g->H, g->W), g->W + 2, 0, 0, PETSC_FALSE};
       for (PetscInt f0 = 0, n; f0 < nf; f0 += n) {
-        n     = cout == 1 && nf - f0 >= PD_DIRECT_ACC ? PD_DIRECT_ACC : PD_DIRECT_L;
+        n     = cout == 1 ? (nf - f0 >= PD_DIRECT_SPLIT ? PD_DIRECT_SPLIT : PD_DIRECT_L) : PD_DIRECT_WIDE;
         at.x0 = f0;
         for (PetscInt co0 = 0; co0 < cout; co0 += 4) {
           const PetscInt nb = PetscMin(4, cout - co0);
@@ -275,13 +292,13 @@ static inline __attribute__((always_inline)) void DirectRun(const int S, const f
       }
     } else
       for (PetscInt oy = 0; oy < Ho; oy++)
-        for (PetscInt x0 = 0; x0 < Wo; x0 += PD_DIRECT_L) {
-          const PetscInt n  = PetscMin(PD_DIRECT_L, Wo - x0);
+        for (PetscInt x0 = 0, chunk; x0 < Wo; x0 += chunk) {
+          const PetscInt n  = PetscMin(chunk = cout > 1 && Wo - x0 > 2 * PD_DIRECT_L ? PD_DIRECT_WIDE : PD_DIRECT_L, Wo - x0); /* a wide chunk only where it wastes no more than narrow ones */
           ChunkAt        at = {cin, g->D, g->H, g->H * Wp, Wp, oy * S - 1, x0, PETSC_TRUE};
           for (PetscInt co0 = 0; co0 < cout; co0 += 4) {
             const PetscInt nb = PetscMin(4, cout - co0);
             float          acc[PD_DIRECT_ACC];
-            const int      L = DirectBlock(S, n, nb, xp, wp + co0 / 4 * cin * 108, &at, oz, acc);
+            const int      L = DirectBlock(S, chunk, nb, xp, wp + co0 / 4 * cin * 108, &at, oz, acc);
             DirectStore(S, n, nb, L, acc, co0, oz, oy, x0, g, alpha, z, y);
           }
         }

@@ -92,6 +92,9 @@ PETSC_EXTERN PetscErrorCode PdTapeGetArenaSize(PdTape, size_t *, PetscInt *);
 PETSC_EXTERN PetscErrorCode PdTapeAlloc(PdTape, size_t, void **);
 /* The same without zeroing, for scratch an op overwrites entirely before reading it. */
 PETSC_EXTERN PetscErrorCode PdTapeAllocUninit(PdTape, size_t, void **);
+/* uninitialised memory in transparent huge pages where Linux gives them (large arrays filled once) */
+PETSC_EXTERN PetscErrorCode PdMallocHuge(size_t *, void **);
+PETSC_EXTERN PetscErrorCode PdFreeHuge(void *);
 /* Leaves on the tape; the caller fills ->data (not initialised). */
 PETSC_EXTERN PetscErrorCode PdTapeInput(PdTape, int, const PetscInt[], PdTensor *);
 PETSC_EXTERN PetscErrorCode PdTapeVariable(PdTape, int, const PetscInt[], PdTensor *);

@@ -2,6 +2,7 @@
    direct 3x3x3 kernel for few channels, and Winograd F(2x2,3x3) for 2D convolutions with many. */
 #include "conv_kernels.h"
 #include "clones.h"
+#include "ops_private.h"
 #include <cblas.h>
 #include <string.h>
 
@@ -574,25 +575,35 @@ static PetscInt WinogradBlockRows(PetscInt cin, PetscInt cout, PetscInt H, Petsc
   return PetscMax(1, PetscMin(th, (PetscInt)((1 << 18) / per_row)));
 }
 
-/* Scratch floats PdConvWinograd needs: the kernel transform, one block's V and M, and the row buffers */
+/* Scratch floats PdConvWinograd needs: the kernel transform (twice: as sgemm and as the channel mix's
+   product read it), one block's V and M, and the row buffers */
 size_t PdConvWinogradScratch(PetscInt cin, PetscInt cout, PetscInt H, PetscInt W)
 {
   const size_t tw = (size_t)((W + 1) / 2), Tb = (size_t)WinogradBlockRows(cin, cout, H, W) * tw;
-  return 16 * (size_t)cin * (size_t)cout + 16 * Tb * (size_t)(cin + cout) + 8 * (2 * tw + 2); /* rows: the input's 8 (2 tw + 2) floats, more than the output's 12 tw */
+  return 32 * (size_t)cin * (size_t)cout + 16 * Tb * (size_t)(cin + cout) + 8 * (2 * tw + 2); /* rows: the input's 8 (2 tw + 2) floats, more than the output's 12 tw */
 }
 
 /* y_n [cout, H, W] (+)= alpha conv(x_n [cin, H, W], w [cout, cin, 3, 3]) for the B samples, stride 1,
-   added to y (add) or written over it; work holds PdConvWinogradScratch floats */
+   added to y (add) or written over it; work holds PdConvWinogradScratch floats. The 16 products per
+   block ([cout, cin] x [cin, T], T a few hundred tiles) take the channel mix's product where it fits
+   (cout a multiple of 16): sgemm packed both operands on every call, a third of its time at MgNO's
+   width 32 */
 void PdConvWinograd(PetscInt B, const float *x, const float *w, PetscInt cin, PetscInt cout, PetscInt H, PetscInt W, float alpha, PetscBool add, float *y, float *work)
 {
-  const PetscInt th = (H + 1) / 2, tw = (W + 1) / 2, rb = WinogradBlockRows(cin, cout, H, W);
-  float         *U = work, *V = U + 16 * cin * cout, *M = V + 16 * rb * tw * cin, *rows = M + 16 * rb * tw * cout;
+  const PetscInt  th = (H + 1) / 2, tw = (W + 1) / 2, rb = WinogradBlockRows(cin, cout, H, W);
+  float          *U = work, *Up = U + 16 * cin * cout, *V = Up + 16 * cin * cout, *M = V + 16 * rb * tw * cin, *rows = M + 16 * rb * tw * cout;
+  const PetscBool mix = PdOpsMixFits(cout, cin);
   WinogradKernel(w, cout, cin, U);
+  if (mix)
+    for (int xi = 0; xi < 16; xi++) PdOpsMixRepack(cout, cin, alpha, U + xi * cout * cin, Up + xi * cout * cin);
   for (PetscInt n = 0; n < B; n++)
     for (PetscInt ty0 = 0; ty0 < th; ty0 += rb) {
       const PetscInt ty1 = PetscMin(th, ty0 + rb), T = (ty1 - ty0) * tw;
       WinogradInput(x + n * cin * H * W, cin, H, W, ty0, ty1, tw, rows, V);
-      for (int xi = 0; xi < 16; xi++) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, T, cin, alpha, U + xi * cout * cin, cin, V + xi * cin * T, T, 0.0f, M + xi * cout * T, T);
+      for (int xi = 0; xi < 16; xi++) {
+        if (mix) PdOpsMixProduct(cout, cin, T, Up + xi * cout * cin, V + xi * cin * T, M + xi * cout * T);
+        else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, T, cin, alpha, U + xi * cout * cin, cin, V + xi * cin * T, T, 0.0f, M + xi * cout * T, T);
+      }
       WinogradOutput(M, cout, H, W, ty0, ty1, tw, add, rows, y + n * cout * H * W);
     }
 }

@@ -152,6 +152,27 @@ PD_VECTOR_CLONES static void MixProduct(PetscInt M, PetscInt K, PetscInt N, cons
   }
 }
 
+/* The channel mix's product for other ops' small products, which sgemm would pack on every call
+   (Winograd's 16 [Cout, Cin] x [Cin, tiles] products per block of tiles): PdOpsMixFits says whether
+   it takes [M, K] weights, PdOpsMixRepack stores alpha w in its layout (M K floats), PdOpsMixProduct
+   computes z [M, N] = wp x [K, N] */
+PetscBool PdOpsMixFits(PetscInt M, PetscInt K)
+{
+  return (PetscBool)(mix_direct && M % 16 == 0 && K >= 1 && K <= PD_MIX_KMAX);
+}
+
+void PdOpsMixRepack(PetscInt M, PetscInt K, float alpha, const float *w, float *wp)
+{
+  MixRepack(M, K, w, PETSC_FALSE, wp);
+  if (alpha != 1.0f)
+    for (PetscInt i = 0; i < M * K; i++) wp[i] *= alpha;
+}
+
+void PdOpsMixProduct(PetscInt M, PetscInt K, PetscInt N, const float *wp, const float *x, float *z)
+{
+  MixProduct(M, K, N, wp, x, NULL, NULL, z, NULL, PD_MIX_NONE);
+}
+
 /* y [C2, N] = w2 GELU(wp1 x + b1) + b2 with x [K, N], wp1 the repacked [H, K] (H a multiple of 16),
    w2 [C2, H], C2 <= PD_MLP_C2MAX: per tile, the hidden rows come 16 at a time from MixTileRows, get
    their GELU in place, and are added into the tile's C2 output rows at once, so the hidden [H, N]

@@ -9,6 +9,9 @@ PETSC_INTERN PetscErrorCode PdOpsSizeError(const char *, PdTensor, PdTensor, con
 PETSC_INTERN PetscErrorCode PdOpsChannelMixShape(const char[], PdTensor, PdTensor, PdTensor, PetscInt[], PetscInt *, PetscInt *, PetscInt *, PetscInt *);
 PETSC_INTERN PetscBool      PdOpsRightProduct(PetscInt, PetscInt, PetscInt, const float *, const float *, float *, PetscBool);
 
+PETSC_INTERN PetscBool PdOpsMixFits(PetscInt, PetscInt);
+PETSC_INTERN void      PdOpsMixRepack(PetscInt, PetscInt, float, const float *, float *);
+PETSC_INTERN void      PdOpsMixProduct(PetscInt, PetscInt, PetscInt, const float *, const float *, float *);
 PETSC_INTERN PetscBool PdOpsModeProduct(PetscInt, PetscInt, PetscInt, const float *, PetscInt, PetscInt, PetscBool, float, const float *, float *);
 
 /* the row DFTs with a real row's symmetry (row_dft.c) */

@@ -135,9 +135,10 @@ static PetscErrorCode DestroyWorkVecs(KSP_DCDM *d)
   PetscFunctionReturn(0);
 }
 
-/* The nine vectors of the solve in A's layout, their arrays in one block of transparent huge pages
-   (PdMallocHuge): 9 vectors of 2.2 MB at 65^3, which as PETSc's own (KSPSetWorkVecs) took 50 ms of
-   4 KB page faults on a virtual machine, a tenth of ICC(0)-CG's whole solve */
+/* The nine vectors of the solve in A's layout. For A's standard vector types their arrays are one
+   block of transparent huge pages (PdMallocHuge): 9 vectors of 2.2 MB at 65^3, which as PETSc's own
+   (KSPSetWorkVecs) took 50 ms of 4 KB page faults on a virtual machine, a tenth of ICC(0)-CG's whole
+   solve. Other vector types (a GPU's, say) get duplicates of A's own vectors. */
 static PetscErrorCode WorkVecs(KSP ksp, Mat A)
 {
   KSP_DCDM   *d = (KSP_DCDM *)ksp->data;
@@ -145,11 +146,24 @@ static PetscErrorCode WorkVecs(KSP ksp, Mat A)
   PetscMPIInt size;
   MPI_Comm    comm;
   size_t      bytes;
+  VecType     vtype;
+  PetscBool   isstd, isseq, ismpi;
 
   PetscFunctionBegin;
   PetscCall(DestroyWorkVecs(d));
   PetscCall(PetscObjectGetComm((PetscObject)ksp, &comm));
   PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(MatGetVecType(A, &vtype));
+  PetscCall(PetscStrcmp(vtype, VECSTANDARD, &isstd));
+  PetscCall(PetscStrcmp(vtype, VECSEQ, &isseq));
+  PetscCall(PetscStrcmp(vtype, VECMPI, &ismpi));
+  if (!(isstd || isseq || ismpi)) {
+    Vec ref;
+    PetscCall(MatCreateVecs(A, &ref, NULL));
+    for (int k = 0; k < 9; k++) PetscCall(VecDuplicate(ref, &d->work[k]));
+    PetscCall(VecDestroy(&ref));
+    PetscFunctionReturn(0);
+  }
   PetscCall(MatGetLocalSize(A, &m, NULL));
   PetscCall(MatGetSize(A, &M, NULL));
   bytes = sizeof(PetscScalar) * (size_t)9 * PetscMax(m, 1);
@@ -157,7 +171,7 @@ static PetscErrorCode WorkVecs(KSP ksp, Mat A)
   PetscCall(PetscMemzero(d->workmem, bytes)); /* as PETSc's work vectors are */
   for (int k = 0; k < 9; k++) {
     PetscScalar *a = (PetscScalar *)d->workmem + (size_t)k * m;
-    if (size == 1) PetscCall(VecCreateSeqWithArray(comm, 1, m, a, &d->work[k]));
+    if (size == 1 && !ismpi) PetscCall(VecCreateSeqWithArray(comm, 1, m, a, &d->work[k]));
     else PetscCall(VecCreateMPIWithArray(comm, 1, m, M, a, &d->work[k]));
   }
   PetscFunctionReturn(0);

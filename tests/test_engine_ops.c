@@ -1370,10 +1370,13 @@ static void test_channel_major(void **state)
     PDT_ERRMSG_HAS("[Cin,B,grid...]");
     xs[0] = 3;
     PDT(PdTapeInput(tape, 3, xs, &x));
+    PetscArrayzero(x->data, x->size); /* inputs are not initialised: valgrind would see GELU read them */
+    PetscArrayzero(a->data, a->size);
     PDT_FAILS(PdChannelMixFusedCB(x, w, NULL, x, PETSC_TRUE, &y)); /* a must be [4,2,5] */
     PDT_ERRMSG_HAS("[Cout,B,grid...]");
     PDT(PdChannelMixFusedCB(x, w, NULL, a, PETSC_TRUE, &y));
     assert_int_equal(y->shape[0], 4);
+    for (PetscInt i = 0; i < y->size; i++) assert_true(y->data[i] == 0.0f); /* GELU(w 0 + 0) */
     PDT(PdTensorDestroy(&w));
     PDT(PdTapeDestroy(&tape));
   }

@@ -549,6 +549,7 @@ int main(int argc, char **argv)
   char             sub[64] = "";
   PetscErrorCode   ierr;
   PetscMPIInt      size;
+  PetscBool        handler = PETSC_FALSE; /* CliErrorHandler pushed */
 
   if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     Usage(stdout);
@@ -615,7 +616,7 @@ int main(int argc, char **argv)
   {
     PetscBool traceback = PETSC_FALSE;
     PetscOptionsGetBool(NULL, NULL, "-traceback", &traceback, NULL);
-    if (!traceback) PetscPushErrorHandler(CliErrorHandler, NULL);
+    if (!traceback) handler = (PetscBool)!PetscPushErrorHandler(CliErrorHandler, NULL);
   }
   ierr = PdEngineSetFromOptions();
   if (!ierr) ierr = Run(cmd, sub[0] ? sub : NULL);
@@ -632,10 +633,12 @@ int main(int argc, char **argv)
     }
     MPI_Comm_size(PETSC_COMM_WORLD, &size);
     if (size > 1) ExitAfterError(); /* other ranks may wait in a collective */
+    if (handler) PetscPopErrorHandler();
     PetscFinalize();
     return 1;
   }
   if (exitcomm != MPI_COMM_NULL) MPI_Comm_free(&exitcomm);
+  if (handler) PetscPopErrorHandler(); /* -malloc_dump would list it */
   ierr = PetscFinalize();
   return ierr ? 1 : 0;
 }

@@ -130,9 +130,16 @@ PetscErrorCode PdMallocHuge(size_t *bytes, void **mem)
 {
   PetscFunctionBegin;
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  *bytes = (*bytes + PD_HUGE_BYTES - 1) / PD_HUGE_BYTES * PD_HUGE_BYTES;
-  PetscCheck(posix_memalign(mem, PD_HUGE_BYTES, *bytes) == 0, PETSC_COMM_SELF, PETSC_ERR_MEM, "Out of memory: %.1f MB could not be allocated", (double)*bytes / 1048576.0);
-  (void)madvise(*mem, *bytes, MADV_HUGEPAGE); /* a refusal leaves ordinary pages */
+  {
+    /* through PetscMalloc, so that PETSc's leak checks still see it: 2 MB more, the aligned start
+       past a pointer to what PetscMalloc returned (the pages before it are never touched but that one) */
+    char *base;
+    *bytes = (*bytes + PD_HUGE_BYTES - 1) / PD_HUGE_BYTES * PD_HUGE_BYTES;
+    PetscCall(PetscMalloc(*bytes + PD_HUGE_BYTES + sizeof(void *), &base));
+    *mem                = (void *)(((uintptr_t)base + sizeof(void *) + PD_HUGE_BYTES - 1) & ~(uintptr_t)(PD_HUGE_BYTES - 1));
+    ((void **)*mem)[-1] = base;
+    (void)madvise(*mem, *bytes, MADV_HUGEPAGE); /* a refusal leaves ordinary pages */
+  }
 #else
   PetscCall(PetscMalloc(*bytes, mem));
 #endif
@@ -145,9 +152,13 @@ PetscErrorCode PdFreeHuge(void *ptr)
   void **mem = (void **)ptr;
 
   PetscFunctionBegin;
+  if (!*mem) PetscFunctionReturn(0);
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  free(*mem);
-  *mem = NULL;
+  {
+    void *base = ((void **)*mem)[-1];
+    PetscCall(PetscFree(base));
+    *mem = NULL;
+  }
 #else
   PetscCall(PetscFree(*mem));
 #endif

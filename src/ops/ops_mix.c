@@ -118,17 +118,23 @@ static inline void MixPackTile(PetscInt K, PetscInt N, PetscInt n0, PetscInt nt,
   }
 }
 
+/* acc[i] = sum_k w[k 16 + i] xp[k np + c .. + 16]: 16 rows of the product for 16 columns, in registers */
+static inline __attribute__((always_inline)) void MixTileColumns16(PetscInt K, PetscInt np, PetscInt c, const float *w, const float *xp, PdV16 acc[16])
+{
+  for (int i = 0; i < 16; i++) acc[i] = (PdV16){0};
+  for (PetscInt k = 0; k < K; k++) {
+    PdV16 v;
+    memcpy(&v, xp + k * np + c, sizeof(v));
+    for (int i = 0; i < 16; i++) acc[i] += w[k * 16 + i] * v;
+  }
+}
+
 /* zt [16, np] = w [16 rows of wp] xp [K, np] */
 static inline void MixTileRows(PetscInt K, PetscInt np, const float *w, const float *xp, float *zt)
 {
   for (PetscInt c = 0; c < np; c += 16) {
     PdV16 acc[16];
-    for (int i = 0; i < 16; i++) acc[i] = (PdV16){0};
-    for (PetscInt k = 0; k < K; k++) {
-      PdV16 v;
-      memcpy(&v, xp + k * np + c, sizeof(v));
-      for (int i = 0; i < 16; i++) acc[i] += w[k * 16 + i] * v;
-    }
+    MixTileColumns16(K, np, c, w, xp, acc);
     for (int i = 0; i < 16; i++) memcpy(zt + i * np + c, &acc[i], sizeof(PdV16));
   }
 }
@@ -181,12 +187,7 @@ static inline __attribute__((always_inline)) void MlpTileRows(PetscInt K, PetscI
 {
   for (PetscInt col = 0; col < np; col += 16) {
     PdV16 acc[16];
-    for (int i = 0; i < 16; i++) acc[i] = (PdV16){0};
-    for (PetscInt k = 0; k < K; k++) {
-      PdV16 v;
-      memcpy(&v, xp + k * np + col, sizeof(v));
-      for (int i = 0; i < 16; i++) acc[i] += w[k * 16 + i] * v;
-    }
+    MixTileColumns16(K, np, col, w, xp, acc);
     for (int i = 0; i < 16; i++) {
       PdGeluV t = (PdGeluV)acc[i] + (b1 ? b1[i] : 0.0f), g;
       PdGeluV16(c, &t, &g, NULL);

@@ -908,38 +908,47 @@ static void ConvAndGrads(int nd, int t, PetscInt s, const PetscInt grid[], PdTen
 /* Winograd's products through the channel mix's kernel (Cout a multiple of 16) and through sgemm
    (Cout 12), with alpha folded into the repacked kernel transform: y = z + alpha conv(x) + alpha b of
    PdConv3x3Add against the naive convolution at every point, for 12 -> 16 and 16 -> 12 channels on
-   a 9 x 11 grid (odd sides: half-empty tiles) */
+   grids with odd sides (half-empty tiles), even sides, and one or two rows or columns (the spare tile
+   of each tile row and the polyphase planes' padding at every edge) */
 static void test_conv_winograd_mix(void **state)
 {
   const PetscInt ch[2][2] = {
     {12, 16},
     {16, 12}};
+  const PetscInt grid[6][2] = {
+    {9, 11},
+    {1, 1},
+    {2, 3},
+    {4, 6},
+    {6, 2},
+    {1, 5}};
   PetscInt old = PdConvSetWinogradMin(1);
-  for (int c = 0; c < 2; c++) {
-    const PetscInt cin = ch[c][0], cout = ch[c][1], xs[4] = {2, cin, 9, 11}, zs[4] = {2, cout, 9, 11};
-    const double   alpha = -0.7;
-    PdTensor       w = New(4, cout, cin, 3, 3, 0, 90 + c), b = New(1, cout, 0, 0, 0, 0, 92 + c), x0 = New(4, 2, cin, 9, 11, 0, 94 + c), z0 = New(4, 2, cout, 9, 11, 0, 96 + c), x, z, y;
-    PdTape         tape;
-    PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
-    PDT(PdTapeSetGradEnabled(tape, PETSC_FALSE));
-    PDT(PdTapeInput(tape, 4, xs, &x));
-    PDT(PdTapeInput(tape, 4, zs, &z));
-    PetscArraycpy(x->data, x0->data, x->size);
-    PetscArraycpy(z->data, z0->data, z->size);
-    PDT(PdConv3x3Add(z, alpha, x, w, b, 1, &y));
-    for (PetscInt n = 0; n < 2; n++)
-      for (PetscInt o = 0; o < cout; o++)
-        for (PetscInt oy = 0; oy < 9; oy++)
-          for (PetscInt ox = 0; ox < 11; ox++) {
-            const PetscInt i = ((n * cout + o) * 9 + oy) * 11 + ox;
-            PDT_CLOSE(y->data[i], z0->data[i] + alpha * NaiveConv(x0, w, b, 1, n, o, oy, ox), 1e-4);
-          }
-    PDT(PdTapeDestroy(&tape));
-    PDT(PdTensorDestroy(&w));
-    PDT(PdTensorDestroy(&b));
-    PDT(PdTensorDestroy(&x0));
-    PDT(PdTensorDestroy(&z0));
-  }
+  for (int gi = 0; gi < 6; gi++)
+    for (int c = 0; c < 2; c++) {
+      const PetscInt H = grid[gi][0], W = grid[gi][1], cin = ch[c][0], cout = ch[c][1], xs[4] = {2, cin, H, W}, zs[4] = {2, cout, H, W};
+      const double   alpha = -0.7;
+      PdTensor       w = New(4, cout, cin, 3, 3, 0, 90 + c), b = New(1, cout, 0, 0, 0, 0, 92 + c), x0 = New(4, 2, cin, H, W, 0, 94 + c), z0 = New(4, 2, cout, H, W, 0, 96 + c), x, z, y;
+      PdTape         tape;
+      PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+      PDT(PdTapeSetGradEnabled(tape, PETSC_FALSE));
+      PDT(PdTapeInput(tape, 4, xs, &x));
+      PDT(PdTapeInput(tape, 4, zs, &z));
+      PetscArraycpy(x->data, x0->data, x->size);
+      PetscArraycpy(z->data, z0->data, z->size);
+      PDT(PdConv3x3Add(z, alpha, x, w, b, 1, &y));
+      for (PetscInt n = 0; n < 2; n++)
+        for (PetscInt o = 0; o < cout; o++)
+          for (PetscInt oy = 0; oy < H; oy++)
+            for (PetscInt ox = 0; ox < W; ox++) {
+              const PetscInt i = ((n * cout + o) * H + oy) * W + ox;
+              PDT_CLOSE(y->data[i], z0->data[i] + alpha * NaiveConv(x0, w, b, 1, n, o, oy, ox), 1e-4);
+            }
+      PDT(PdTapeDestroy(&tape));
+      PDT(PdTensorDestroy(&w));
+      PDT(PdTensorDestroy(&b));
+      PDT(PdTensorDestroy(&x0));
+      PDT(PdTensorDestroy(&z0));
+    }
   PdConvSetWinogradMin(old);
 }
 

@@ -491,96 +491,136 @@ static void WinogradKernel(const float *w, PetscInt cout, PetscInt cin, float *U
     }
 }
 
-/* V[xi, c, ty tw + tx] = (B^T d B)[xi] for the 4x4 tile d = x[c, 2ty-1 .. 2ty+2, 2tx-1 .. 2tx+2] (zero
-   outside the grid); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Per tile row, B^T acts on whole
-   padded rows first, then B along them (stride-2 reads, contiguous writes), so both loops vectorize.
-   Only tile rows ty0 <= ty < ty1, stored from V's start; work holds 8 (2 tw + 2) floats. */
-PD_VECTOR_CLONES static void WinogradInput(const float *x, PetscInt C, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt tw, float *work, float *V)
+/* Tiles are indexed q = ty pw + tx with pw = tw + 1: each tile row carries one spare tile (tx = tw),
+   so that the tile element d[i][j] of every tile lies at q + (i / 2) pw + j / 2 in the polyphase plane
+   P_(i%2, j%2)[R][K] = x[2R + i%2 - 1][2K + j%2 - 1] (zero outside the grid). Both transforms are then
+   long unit-stride loops over q, with the tile in registers; the spare tiles' results are dropped.
+   At 43^2 this is 1/23 more tiles through the products, against transforms that ran on rows of 22. */
+
+/* The four polyphase planes of channel plane xc for tile rows ty0 <= ty < ty1: plane (a, b) at P + (2 a +
+   b) Lp, row R - ty0 of pw floats, every entry written (Lp = (ty1 - ty0 + 1) pw + 1) */
+static inline __attribute__((always_inline)) void WinogradPolyphase(const float *xc, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt pw, PetscInt Lp, float *restrict P)
 {
-  const PetscInt T = (ty1 - ty0) * tw, Wp = 2 * tw + 2;
-  float *restrict p = work, *restrict t = work + 4 * Wp;
-  for (PetscInt c = 0; c < C; c++)
-    for (PetscInt ty = ty0; ty < ty1; ty++) {
-      for (int i = 0; i < 4; i++) { /* the tile row's 4 input rows, zero-padded to 2 tw + 2 columns */
-        const PetscInt iy = 2 * ty - 1 + i;
-        memset(p + i * Wp, 0, sizeof(float) * (size_t)Wp);
-        if (iy >= 0 && iy < H) memcpy(p + i * Wp + 1, x + (c * H + iy) * W, sizeof(float) * (size_t)W);
+  for (int a = 0; a < 2; a++) {
+    float *restrict e = P + 2 * a * Lp, *restrict o = e + Lp;
+    for (PetscInt R = ty0; R <= ty1; R++) {
+      const PetscInt iy  = 2 * R + a - 1;
+      float *restrict er = e + (R - ty0) * pw, *restrict orow = o + (R - ty0) * pw;
+      if (iy < 0 || iy >= H) {
+        memset(er, 0, sizeof(float) * (size_t)pw);
+        memset(orow, 0, sizeof(float) * (size_t)pw);
+        continue;
       }
-      {
-        const float *restrict p0 = p, *restrict p1 = p + Wp, *restrict p2 = p + 2 * Wp, *restrict p3 = p + 3 * Wp;
-        float *restrict t0 = t, *restrict t1 = t + Wp, *restrict t2 = t + 2 * Wp, *restrict t3 = t + 3 * Wp;
-        for (PetscInt k = 0; k < Wp; k++) {
-          t0[k] = p0[k] - p2[k];
-          t1[k] = p1[k] + p2[k];
-          t2[k] = p2[k] - p1[k];
-          t3[k] = p1[k] - p3[k];
-        }
-      }
-      for (int i = 0; i < 4; i++) {
-        const float *restrict r = t + i * Wp;
-        float *restrict v0 = V + ((i * 4 + 0) * C + c) * T + (ty - ty0) * tw, *restrict v1 = v0 + C * T, *restrict v2 = v1 + C * T, *restrict v3 = v2 + C * T;
-        for (PetscInt tx = 0; tx < tw; tx++) {
-          const float d0 = r[2 * tx], d1 = r[2 * tx + 1], d2 = r[2 * tx + 2], d3 = r[2 * tx + 3];
-          v0[tx] = d0 - d2;
-          v1[tx] = d1 + d2;
-          v2[tx] = d2 - d1;
-          v3[tx] = d1 - d3;
-        }
-      }
+      const float *restrict xr = xc + iy * W;
+      const PetscInt ke = W / 2 + 1, ko = (W + 1) / 2; /* columns 2K - 1 < W for 1 <= K < ke, 2K < W for K < ko */
+      er[0] = 0;                                       /* column -1 */
+      for (PetscInt K = 1; K < ke; K++) er[K] = xr[2 * K - 1];
+      for (PetscInt K = ke; K < pw; K++) er[K] = 0;
+      for (PetscInt K = 0; K < ko; K++) orow[K] = xr[2 * K];
+      for (PetscInt K = ko; K < pw; K++) orow[K] = 0;
     }
+    e[(ty1 - ty0 + 1) * pw] = 0;
+    o[(ty1 - ty0 + 1) * pw] = 0;
+  }
 }
 
-/* y[c, 2ty + i, 2tx + j] (+)= (A^T m A)[i, j] for the outputs inside the grid, m[xi] = M[xi, c, ty tw +
-   tx], A^T = [1 1 1 0; 0 1 -1 -1]: added to y (add) or written over it. Only tile rows ty0 <= ty < ty1,
-   read from M's start; work holds 12 tw floats. */
-PD_VECTOR_CLONES static void WinogradOutput(const float *M, PetscInt C, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt tw, PetscBool add, float *work, float *y)
+/* V[xi, c, q] = (B^T d B)[xi] for the tiles q of tile rows ty0 <= ty < ty1 (T = (ty1 - ty0) pw of them,
+   spare tiles included); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. work holds 4 ((ty1 - ty0 + 1) pw
+   + 1) floats. */
+PD_VECTOR_CLONES static void WinogradInput(const float *x, PetscInt C, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt pw, float *work, float *V)
 {
-  const PetscInt T   = (ty1 - ty0) * tw;
-  float *restrict o0 = work, *restrict o1 = work + 4 * tw, *r[2] = {work + 8 * tw, work + 10 * tw};
-  for (PetscInt c = 0; c < C; c++)
-    for (PetscInt ty = ty0; ty < ty1; ty++) {
-      const PetscInt st = C * T;    /* between consecutive xi */
-      for (int j = 0; j < 4; j++) { /* A^T down the columns: o0, o1 hold row 0 and 1 of each column j */
-        const float *restrict m0 = M + (j * C + c) * T + (ty - ty0) * tw, *restrict m1 = m0 + 4 * st, *restrict m2 = m0 + 8 * st, *restrict m3 = m0 + 12 * st;
-        float *restrict s0 = o0 + j * tw, *restrict s1 = o1 + j * tw;
-        for (PetscInt tx = 0; tx < tw; tx++) {
-          s0[tx] = m0[tx] + m1[tx] + m2[tx];
-          s1[tx] = m1[tx] - m2[tx] - m3[tx];
-        }
+  const PetscInt T = (ty1 - ty0) * pw, Lp = T + pw + 1;
+  for (PetscInt c = 0; c < C; c++) {
+    WinogradPolyphase(x + c * H * W, H, W, ty0, ty1, pw, Lp, work);
+    const float *restrict p00 = work, *restrict p01 = work + Lp, *restrict p10 = work + 2 * Lp, *restrict p11 = work + 3 * Lp;
+    float *restrict v = V + c * T;
+    const size_t st   = (size_t)C * (size_t)T; /* between consecutive xi */
+#pragma GCC ivdep                              /* the 16 output streams are disjoint (too many for GCC's run-time alias checks) */
+    for (PetscInt q = 0; q < T; q++) {
+      float d[4][4], t[4][4];
+      for (int i = 0; i < 4; i++) {
+        const PetscInt r         = q + (i >> 1) * pw;
+        const float *restrict pe = (i & 1) ? p10 : p00, *restrict po = (i & 1) ? p11 : p01;
+        d[i][0] = pe[r];
+        d[i][1] = po[r];
+        d[i][2] = pe[r + 1];
+        d[i][3] = po[r + 1];
       }
-      for (int i = 0; i < 2; i++) { /* A along the rows, interleaving the tile's two columns */
-        const float *restrict a0 = (i ? o1 : o0), *restrict a1 = a0 + tw, *restrict a2 = a0 + 2 * tw, *restrict a3 = a0 + 3 * tw;
-        float *restrict e = r[i];
-        for (PetscInt tx = 0; tx < tw; tx++) {
-          e[2 * tx]     = a0[tx] + a1[tx] + a2[tx];
-          e[2 * tx + 1] = a1[tx] - a2[tx] - a3[tx];
-        }
+      for (int j = 0; j < 4; j++) {
+        t[0][j] = d[0][j] - d[2][j];
+        t[1][j] = d[1][j] + d[2][j];
+        t[2][j] = d[2][j] - d[1][j];
+        t[3][j] = d[1][j] - d[3][j];
       }
-      for (int i = 0; i < 2 && 2 * ty + i < H; i++) {
-        const float *restrict o = r[i];
-        float *restrict yr      = y + (c * H + 2 * ty + i) * W;
-        if (add)
-          for (PetscInt ox = 0; ox < W; ox++) yr[ox] += o[ox];
-        else
-          for (PetscInt ox = 0; ox < W; ox++) yr[ox] = o[ox];
+      for (int i = 0; i < 4; i++) {
+        v[(4 * i + 0) * st + q] = t[i][0] - t[i][2];
+        v[(4 * i + 1) * st + q] = t[i][1] + t[i][2];
+        v[(4 * i + 2) * st + q] = t[i][2] - t[i][1];
+        v[(4 * i + 3) * st + q] = t[i][1] - t[i][3];
       }
     }
+  }
+}
+
+/* y[c, 2ty + a, 2tx + b] (+)= (A^T m A)[a, b] for the outputs inside the grid, m[xi] = M[xi, c, q] over
+   the tiles q of tile rows ty0 <= ty < ty1, A^T = [1 1 1 0; 0 1 -1 -1]: added to y (add) or written
+   over it. work holds 4 (ty1 - ty0) pw floats. */
+PD_VECTOR_CLONES static void WinogradOutput(const float *M, PetscInt C, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt pw, PetscBool add, float *work, float *y)
+{
+  const PetscInt T = (ty1 - ty0) * pw, tw = pw - 1;
+  const size_t   st = (size_t)C * (size_t)T;
+  for (PetscInt c = 0; c < C; c++) {
+    const float *restrict m = M + c * T;
+    float *restrict y00 = work, *restrict y01 = work + T, *restrict y10 = work + 2 * T, *restrict y11 = work + 3 * T;
+#pragma GCC ivdep
+    for (PetscInt q = 0; q < T; q++) {
+      float s[2][4];
+      for (int j = 0; j < 4; j++) {
+        const float m0 = m[j * st + q], m1 = m[(4 + j) * st + q], m2 = m[(8 + j) * st + q], m3 = m[(12 + j) * st + q];
+        s[0][j] = m0 + m1 + m2;
+        s[1][j] = m1 - m2 - m3;
+      }
+      y00[q] = s[0][0] + s[0][1] + s[0][2];
+      y01[q] = s[0][1] - s[0][2] - s[0][3];
+      y10[q] = s[1][0] + s[1][1] + s[1][2];
+      y11[q] = s[1][1] - s[1][2] - s[1][3];
+    }
+    for (PetscInt ty = ty0; ty < ty1; ty++)
+      for (int a = 0; a < 2 && 2 * ty + a < H; a++) {
+        const float *restrict e = (a ? y10 : y00) + (ty - ty0) * pw, *restrict o = (a ? y11 : y01) + (ty - ty0) * pw;
+        float *restrict yr  = y + (c * H + 2 * ty + a) * W;
+        const PetscInt nodd = W / 2; /* output columns 2 tx + 1 inside the grid */
+        if (add) {
+          for (PetscInt tx = 0; tx < nodd; tx++) {
+            yr[2 * tx] += e[tx];
+            yr[2 * tx + 1] += o[tx];
+          }
+          if (W & 1) yr[W - 1] += e[tw - 1];
+        } else {
+          for (PetscInt tx = 0; tx < nodd; tx++) {
+            yr[2 * tx]     = e[tx];
+            yr[2 * tx + 1] = o[tx];
+          }
+          if (W & 1) yr[W - 1] = e[tw - 1];
+        }
+      }
+  }
 }
 
 /* Tile rows per block: V and M of a block (16 (Cin + Cout) floats per tile) stay within about 1 MiB,
-   so the transforms and the sgemms work in cache rather than streaming whole-grid transforms */
+   so the transforms and the products work in cache rather than streaming whole-grid transforms */
 static PetscInt WinogradBlockRows(PetscInt cin, PetscInt cout, PetscInt H, PetscInt W)
 {
-  const PetscInt tw = (W + 1) / 2, th = (H + 1) / 2, per_row = 16 * (cin + cout) * tw;
+  const PetscInt pw = (W + 1) / 2 + 1, th = (H + 1) / 2, per_row = 16 * (cin + cout) * pw;
   return PetscMax(1, PetscMin(th, (PetscInt)((1 << 18) / per_row)));
 }
 
 /* Scratch floats PdConvWinograd needs: the kernel transform (twice: as sgemm and as the channel mix's
-   product read it), one block's V and M, and the row buffers */
+   product read it), one block's V and M, and the polyphase planes (more than the output's 4 T) */
 size_t PdConvWinogradScratch(PetscInt cin, PetscInt cout, PetscInt H, PetscInt W)
 {
-  const size_t tw = (size_t)((W + 1) / 2), Tb = (size_t)WinogradBlockRows(cin, cout, H, W) * tw;
-  return 32 * (size_t)cin * (size_t)cout + 16 * Tb * (size_t)(cin + cout) + 8 * (2 * tw + 2); /* rows: the input's 8 (2 tw + 2) floats, more than the output's 12 tw */
+  const size_t pw = (size_t)((W + 1) / 2 + 1), rb = (size_t)WinogradBlockRows(cin, cout, H, W), Tb = rb * pw;
+  return 32 * (size_t)cin * (size_t)cout + 16 * Tb * (size_t)(cin + cout) + 4 * ((rb + 1) * pw + 1);
 }
 
 /* y_n [cout, H, W] (+)= alpha conv(x_n [cin, H, W], w [cout, cin, 3, 3]) for the B samples, stride 1,
@@ -590,20 +630,20 @@ size_t PdConvWinogradScratch(PetscInt cin, PetscInt cout, PetscInt H, PetscInt W
    width 32 */
 void PdConvWinograd(PetscInt B, const float *x, const float *w, PetscInt cin, PetscInt cout, PetscInt H, PetscInt W, float alpha, PetscBool add, float *y, float *work)
 {
-  const PetscInt  th = (H + 1) / 2, tw = (W + 1) / 2, rb = WinogradBlockRows(cin, cout, H, W);
-  float          *U = work, *Up = U + 16 * cin * cout, *V = Up + 16 * cin * cout, *M = V + 16 * rb * tw * cin, *rows = M + 16 * rb * tw * cout;
+  const PetscInt  th = (H + 1) / 2, pw = (W + 1) / 2 + 1, rb = WinogradBlockRows(cin, cout, H, W);
+  float          *U = work, *Up = U + 16 * cin * cout, *V = Up + 16 * cin * cout, *M = V + 16 * rb * pw * cin, *rows = M + 16 * rb * pw * cout;
   const PetscBool mix = PdOpsMixFits(cout, cin);
   WinogradKernel(w, cout, cin, U);
   if (mix)
     for (int xi = 0; xi < 16; xi++) PdOpsMixRepack(cout, cin, alpha, U + xi * cout * cin, Up + xi * cout * cin);
   for (PetscInt n = 0; n < B; n++)
     for (PetscInt ty0 = 0; ty0 < th; ty0 += rb) {
-      const PetscInt ty1 = PetscMin(th, ty0 + rb), T = (ty1 - ty0) * tw;
-      WinogradInput(x + n * cin * H * W, cin, H, W, ty0, ty1, tw, rows, V);
+      const PetscInt ty1 = PetscMin(th, ty0 + rb), T = (ty1 - ty0) * pw;
+      WinogradInput(x + n * cin * H * W, cin, H, W, ty0, ty1, pw, rows, V);
       for (int xi = 0; xi < 16; xi++) {
         if (mix) PdOpsMixProduct(cout, cin, T, Up + xi * cout * cin, V + xi * cin * T, M + xi * cout * T);
         else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, T, cin, alpha, U + xi * cout * cin, cin, V + xi * cin * T, T, 0.0f, M + xi * cout * T, T);
       }
-      WinogradOutput(M, cout, H, W, ty0, ty1, tw, add, rows, y + n * cout * H * W);
+      WinogradOutput(M, cout, H, W, ty0, ty1, pw, add, rows, y + n * cout * H * W);
     }
 }

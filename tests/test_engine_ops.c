@@ -953,32 +953,40 @@ static void test_conv_winograd_mix(void **state)
 }
 
 /* Winograd on a grid large enough for several tile-row blocks (16 + 12 channels at 67 x 35: a block of
-   32 tile rows and a partial one of 2; odd sides): output, input gradient and weight
-   gradient of sum(r * conv(x)) for a random r equal im2col + sgemm's to float rounding, and the output
-   matches the naive double-precision convolution at scattered points */
+   30 tile rows and a partial one of 4; odd sides), and on grids of 1 x 1, 2 x 3 and 5 x 4 (every tile
+   at an edge): output, input gradient and weight gradient of sum(r * conv(x)) for a random r equal
+   im2col + sgemm's to float rounding, and the output matches the naive double-precision convolution */
 static void test_conv_winograd_blocks(void **state)
 {
-  const PetscInt ws[4] = {12, 16, 3, 3};
-  float         *out[2], *dx[2], *dw[2];
-  PdTensor       w, r = New(4, 2, 12, 67, 35, 0, 71), x0 = New(4, 2, 16, 67, 35, 0, 72);
-  PDT(PdTensorCreate(4, ws, PETSC_TRUE, &w));
-  Fill(w, 70);
-  for (int k = 0; k < 2; k++) {
-    PetscInt old = PdConvSetWinogradMin(k ? 1 : 0);
-    ConvAndGrads(4, 0, 1, NULL, x0, w, NULL, r, &out[k], &dx[k], &dw[k]);
-    PdConvSetWinogradMin(old);
+  const PetscInt ws[4]      = {12, 16, 3, 3};
+  const PetscInt grid[4][2] = {
+    {67, 35},
+    {1, 1},
+    {2, 3},
+    {5, 4}};
+  for (int gi = 0; gi < 4; gi++) {
+    const PetscInt H = grid[gi][0], W = grid[gi][1];
+    float         *out[2], *dx[2], *dw[2];
+    PdTensor       w, r = New(4, 2, 12, H, W, 0, 71), x0 = New(4, 2, 16, H, W, 0, 72);
+    PDT(PdTensorCreate(4, ws, PETSC_TRUE, &w));
+    Fill(w, 70);
+    for (int k = 0; k < 2; k++) {
+      PetscInt old = PdConvSetWinogradMin(k ? 1 : 0);
+      ConvAndGrads(4, 0, 1, NULL, x0, w, NULL, r, &out[k], &dx[k], &dw[k]);
+      PdConvSetWinogradMin(old);
+    }
+    for (PetscInt n = 0; n < 2; n++) /* Winograd's output against the naive convolution */
+      for (PetscInt o = 0; o < 12; o += 5)
+        for (PetscInt oy = 0; oy<H; oy += H> 9 ? 11 : 1)
+          for (PetscInt ox = 0; ox<W; ox += W> 9 ? 3 : 1) PDT_CLOSE(out[1][((n * 12 + o) * H + oy) * W + ox], NaiveConv(x0, w, NULL, 1, n, o, oy, ox), 1e-4);
+    for (PetscInt i = 0; i < 2 * 12 * H * W; i++) PDT_CLOSE(out[1][i], out[0][i], 1e-4);
+    for (PetscInt i = 0; i < x0->size; i++) PDT_CLOSE(dx[1][i], dx[0][i], 1e-4);
+    for (PetscInt i = 0; i < w->size; i++) PDT_CLOSE(dw[1][i], dw[0][i], 1e-3 * (1 + fabs(dw[0][i])));
+    for (int k = 0; k < 2; k++) PDT(PetscFree3(out[k], dx[k], dw[k]));
+    PDT(PdTensorDestroy(&w));
+    PDT(PdTensorDestroy(&r));
+    PDT(PdTensorDestroy(&x0));
   }
-  for (PetscInt n = 0; n < 2; n++) /* Winograd's output against the naive convolution */
-    for (PetscInt o = 0; o < 12; o += 5)
-      for (PetscInt oy = 0; oy < 67; oy += 11)
-        for (PetscInt ox = 0; ox < 35; ox += 3) PDT_CLOSE(out[1][((n * 12 + o) * 67 + oy) * 35 + ox], NaiveConv(x0, w, NULL, 1, n, o, oy, ox), 1e-4);
-  for (PetscInt i = 0; i < 2 * 12 * 67 * 35; i++) PDT_CLOSE(out[1][i], out[0][i], 1e-4);
-  for (PetscInt i = 0; i < x0->size; i++) PDT_CLOSE(dx[1][i], dx[0][i], 1e-4);
-  for (PetscInt i = 0; i < w->size; i++) PDT_CLOSE(dw[1][i], dw[0][i], 1e-3 * (1 + fabs(dw[0][i])));
-  for (int k = 0; k < 2; k++) PDT(PetscFree3(out[k], dx[k], dw[k]));
-  PDT(PdTensorDestroy(&w));
-  PDT(PdTensorDestroy(&r));
-  PDT(PdTensorDestroy(&x0));
 }
 
 /* The direct 3x3x3 kernel works along each padded plane's flat index in chunks of 48 points (rows of

@@ -33,3 +33,6 @@ PETSC_INTERN PetscBool PdConvUseWinograd(const Geom *, PetscInt, PetscInt);
 PETSC_INTERN size_t PdConvWinogradScratch(PetscInt, PetscInt, PetscInt, PetscInt);
 /* y_n [cout, H, W] (+)= alpha conv(x_n [cin, H, W], w [cout, cin, 3, 3]) for B samples, stride 1 (add: added) */
 PETSC_INTERN void PdConvWinograd(PetscInt, const float *, const float *, PetscInt, PetscInt, PetscInt, PetscInt, float, PetscBool, float *, float *);
+/* dw [cout, cin, 3, 3] += alpha sum_n corr(dy_n [cout, H, W], x_n [cin, H, W]) for B samples, the weight
+   gradient of PdConvWinograd's convolution; work holds PdConvWinogradScratch(cin, cout, H, W) floats */
+PETSC_INTERN void PdConvWinogradWeightGrad(PetscInt, const float *, const float *, PetscInt, PetscInt, PetscInt, PetscInt, float, float *, float *);

@@ -152,9 +152,9 @@ static PetscErrorCode ConvBackward(PdTensor y)
   PdTensor    x = y->src[0], w = y->src[1], b = y->src[2];
   Geom        g, gt;
   PetscInt    B = x->shape[0], cout = y->shape[1], S, Si, K, Kt;
-  float      *col, *wf              = NULL;
+  float      *col = NULL, *wf = NULL;
   const float alpha = y->farg[0];
-  PetscBool   direct, wino;
+  PetscBool   direct, wino, winow;
   size_t      ds;
 
   PetscFunctionBegin;
@@ -171,12 +171,13 @@ static PetscErrorCode ConvBackward(PdTensor y)
   }
   direct = PdConvUseDirect(&g, g.C, cout);                           /* dx by a direct kernel (stride 2: the transposed one); dW stays an sgemm */
   wino   = (PetscBool)(x->grad && PdConvUseWinograd(&g, cout, g.C)); /* dx by Winograd, after the loop */
+  winow  = (PetscBool)(w->grad && PdConvUseWinograd(&g, g.C, cout)); /* dW by Winograd, after the loop */
   ds     = !direct ? 0 : g.s == 1 ? PdConvDirectScratch(cout, &gt)
                                   : PdConvDirectTScratch(cout, &g);
-  PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * PetscMax((size_t)PetscMax(K, Kt) * S, ds), (void **)&col)); /* every entry written before it is read */
+  if ((w->grad && !winow) || (x->grad && !wino)) PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * PetscMax((size_t)PetscMax(K, Kt) * S, ds), (void **)&col)); /* every entry written before it is read */
   for (PetscInt n = 0; n < B; n++) {
     const float *dy = y->grad + n * cout * S;
-    if (w->grad) {
+    if (w->grad && !winow) {
       PdConvIm2Col(x->data + n * g.C * Si, &g, col);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, K, S, alpha, dy, S, col, S, 1.0f, w->grad, K); /* dW += alpha dy col^T */
     }
@@ -196,6 +197,11 @@ static PetscErrorCode ConvBackward(PdTensor y)
     float *work;
     PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * PdConvWinogradScratch(cout, g.C, g.H, g.W), (void **)&work)); /* every entry written before it is read */
     PdConvWinograd(B, y->grad, wf, cout, g.C, g.H, g.W, alpha, PETSC_TRUE, x->grad, work);
+  }
+  if (winow) {
+    float *work;
+    PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * PdConvWinogradScratch(g.C, cout, g.H, g.W), (void **)&work)); /* every entry written before it is read */
+    PdConvWinogradWeightGrad(B, x->data, y->grad, g.C, cout, g.H, g.W, alpha, w->grad, work);
   }
   AddendGrad(y);
   PetscCall(PetscLogFlops(2.0 * B * cout * K * S * ((w->grad ? 1 : 0) + (x->grad ? 1 : 0))));

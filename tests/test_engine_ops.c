@@ -695,10 +695,11 @@ static void ConvAddChecks(void)
 static void AllKernels(void (*checks)(void))
 {
   for (int k = 0; k < 3; k++) {
-    PetscInt oldd = PdConvSetDirectMax(k == 1 ? 1000 : 0), oldw = PdConvSetWinogradMin(k == 2 ? 1 : 0);
+    PetscInt oldd = PdConvSetDirectMax(k == 1 ? 1000 : 0), oldw = PdConvSetWinogradMin(k == 2 ? 1 : 0), oldt = PdConvSetWinogradMinTiles(0);
     checks();
     PdConvSetDirectMax(oldd);
     PdConvSetWinogradMin(oldw);
+    PdConvSetWinogradMinTiles(oldt);
   }
 }
 static void test_conv(void **state) { AllKernels(ConvChecks); }
@@ -922,7 +923,7 @@ static void test_conv_winograd_mix(void **state)
     {4, 6},
     {6, 2},
     {1, 5}};
-  PetscInt old = PdConvSetWinogradMin(1);
+  PetscInt old = PdConvSetWinogradMin(1), oldt = PdConvSetWinogradMinTiles(0);
   for (int gi = 0; gi < 6; gi++)
     for (int c = 0; c < 2; c++) {
       const PetscInt H = grid[gi][0], W = grid[gi][1], cin = ch[c][0], cout = ch[c][1], xs[4] = {2, cin, H, W}, zs[4] = {2, cout, H, W};
@@ -950,6 +951,7 @@ static void test_conv_winograd_mix(void **state)
       PDT(PdTensorDestroy(&z0));
     }
   PdConvSetWinogradMin(old);
+  PdConvSetWinogradMinTiles(oldt);
 }
 
 /* Winograd on a grid large enough for several tile-row blocks (16 + 12 channels at 67 x 35: a block of
@@ -971,9 +973,10 @@ static void test_conv_winograd_blocks(void **state)
     PDT(PdTensorCreate(4, ws, PETSC_TRUE, &w));
     Fill(w, 70);
     for (int k = 0; k < 2; k++) {
-      PetscInt old = PdConvSetWinogradMin(k ? 1 : 0);
+      PetscInt old = PdConvSetWinogradMin(k ? 1 : 0), oldt = PdConvSetWinogradMinTiles(0);
       ConvAndGrads(4, 0, 1, NULL, x0, w, NULL, r, &out[k], &dx[k], &dw[k]);
       PdConvSetWinogradMin(old);
+      PdConvSetWinogradMinTiles(oldt);
     }
     for (PetscInt n = 0; n < 2; n++) /* Winograd's output against the naive convolution */
       for (PetscInt o = 0; o < 12; o += 5)

@@ -88,6 +88,9 @@ PETSC_EXTERN PetscInt PdConvSetDirectMax(PetscInt);
 /* PdConvSetWinogradMin(n): stride-1 2D 3x3 convolutions (and their input gradients) with min(Cin, Cout)
    >= n use Winograd F(2x2,3x3), the others im2col + sgemm (default 16; 0 never). Returns the old value. */
 PETSC_EXTERN PetscInt PdConvSetWinogradMin(PetscInt);
+/* PdConvSetWinogradMinTiles(n): and only on grids of at least n 2x2 output tiles (default 16); returns
+   the previous value */
+PETSC_EXTERN PetscInt PdConvSetWinogradMinTiles(PetscInt);
 /* PdChannelMixSetDirect(flg): the fused channel mix (PdChannelMixFused, PdChannelMixFusedCB) computes
    its products with Cout (forward) or Cin (input gradient) a multiple of 16, and its weight gradient
    with Cin and Cout multiples of 4, by its own register-blocked kernels (PETSC_TRUE, the default) or

@@ -48,25 +48,29 @@ PetscErrorCode PdEngineInitializePackage(void)
 
   Options Database Keys:
 + -conv_winograd_min <n> - stride-1 2D 3x3 convolutions with min(Cin, Cout) >= n use Winograd F(2x2,3x3) (0: never)
+. -conv_winograd_min_tiles <n> - and only on grids of at least n 2x2 output tiles
 - -conv_direct_max <n>   - stride-1 3x3x3 convolutions with Cin Cout <= n use the direct kernel (0: never)
 - -channel_mix_direct <bool> - the fused channel mix's own product where the channels allow (default true)
 - -spectral_direct <bool> - the spectral layer's row DFTs and mode products on pdeop's own kernels where the shapes allow (default true)
 @*/
 PetscErrorCode PdEngineSetFromOptions(void)
 {
-  PetscInt  wmin = PdConvSetWinogradMin(16), dmax = PdConvSetDirectMax(16); /* the current values, the defaults until the options say otherwise */
+  PetscInt  wmin = PdConvSetWinogradMin(16), wtiles = PdConvSetWinogradMinTiles(16), dmax = PdConvSetDirectMax(16); /* the current values, the defaults until the options say otherwise */
   PetscBool mix = PdChannelMixSetDirect(PETSC_TRUE), spec = PdSpectralSetDirect(PETSC_TRUE);
 
   PetscFunctionBegin;
   /* the results do not depend on these beyond float rounding */
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "pdeop convolution kernels", "PdConv3x3");
   PetscCall(PdOptionsInt("-conv_winograd_min", "Stride-1 2D 3x3 convolutions with min(Cin, Cout) at or above this use Winograd F(2x2,3x3) (0: never)", "PdConvSetWinogradMin", wmin, &wmin, NULL));
+  PetscCall(PdOptionsInt("-conv_winograd_min_tiles", "Winograd only on grids of at least this many 2x2 output tiles (smaller ones: im2col + sgemm)", "PdConvSetWinogradMinTiles", wtiles, &wtiles, NULL));
   PetscCall(PdOptionsInt("-conv_direct_max", "Stride-1 3x3x3 convolutions with Cin Cout at or below this use the direct kernel (0: never)", "PdConvSetDirectMax", dmax, &dmax, NULL));
   PetscCall(PetscOptionsBool("-channel_mix_direct", "The fused channel mix (FNO) computes its products with 16k output channels by its own kernel, not sgemm", "PdChannelMixSetDirect", mix, &mix, NULL));
   PetscCall(PetscOptionsBool("-spectral_direct", "The spectral layer's row DFTs and mode products (FNO) use pdeop's own kernels, not sgemm and cgemm", "PdSpectralSetDirect", spec, &spec, NULL));
   PetscOptionsEnd();
   PetscCheck(wmin >= 0 && dmax >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-conv_winograd_min and -conv_direct_max must be at least 0, got %" PetscInt_FMT " and %" PetscInt_FMT, wmin, dmax);
+  PetscCheck(wtiles >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-conv_winograd_min_tiles must be at least 0, got %" PetscInt_FMT, wtiles);
   PdConvSetWinogradMin(wmin);
+  PdConvSetWinogradMinTiles(wtiles);
   PdConvSetDirectMax(dmax);
   PdChannelMixSetDirect(mix);
   PdSpectralSetDirect(spec);

@@ -883,12 +883,13 @@ static void test_channel_mix_weight_grad(void **state)
 }
 
 /* y = conv(x0, w, b) with stride s (t = 0), or its transpose onto grid (t = 1), through the kernel the
-   caller selected, and the gradients of sum(r * y): copies of y, dx and dw in out, dx, dw (one
-   PetscMalloc3, freed by the caller) */
+   caller selected, and the gradients of sum(r * y) + sum(x0 * x): copies of y, dx and dw in out, dx,
+   dw (one PetscMalloc3, freed by the caller). The second term makes the convolution's input gradient
+   add to a gradient already there, as when x feeds several operations. */
 static void ConvAndGrads(int nd, int t, PetscInt s, const PetscInt grid[], PdTensor x0, PdTensor w, PdTensor b, PdTensor r, float **out, float **dx, float **dw)
 {
   PdTape   tape;
-  PdTensor x, y, ry, l;
+  PdTensor x, y, ry, l, xc, xx, lx;
   PDT(PetscArrayzero(w->grad, w->size));
   PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
   PDT(PdTapeVariable(tape, nd, x0->shape, &x));
@@ -898,6 +899,11 @@ static void ConvAndGrads(int nd, int t, PetscInt s, const PetscInt grid[], PdTen
   assert_int_equal(y->size, r->size);
   PDT(PdMul(y, r, &ry));
   PDT(PdSum(ry, &l));
+  PDT(PdTapeInput(tape, nd, x0->shape, &xc));       /* + sum(x x0), recorded after the convolution: its gradient x0 is */
+  PDT(PetscArraycpy(xc->data, x0->data, xc->size)); /* in x->grad before the convolution's backward adds to it */
+  PDT(PdMul(x, xc, &xx));
+  PDT(PdSum(xx, &lx));
+  PDT(PdAdd(l, lx, &l));
   PDT(PdTapeBackward(tape, l));
   PDT(PetscMalloc3(y->size, out, x->size, dx, w->size, dw));
   PDT(PetscArraycpy(*out, y->data, y->size));

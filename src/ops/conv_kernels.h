@@ -31,8 +31,9 @@ PETSC_INTERN void PdConvDirectT(const float *restrict, const float *restrict, Pe
 PETSC_INTERN PetscBool PdConvUseWinograd(const Geom *, PetscInt, PetscInt);
 /* floats of scratch PdConvWinograd needs */
 PETSC_INTERN size_t PdConvWinogradScratch(PetscInt, PetscInt, PetscInt, PetscInt);
-/* y_n [cout, H, W] (+)= alpha conv(x_n [cin, H, W], w [cout, cin, 3, 3]) for B samples, stride 1 (add: added) */
-PETSC_INTERN void PdConvWinograd(PetscInt, const float *, const float *, PetscInt, PetscInt, PetscInt, PetscInt, float, PetscBool, float *, float *);
+/* y_n [cout, H, W] = z_n + alpha conv(x_n [cin, H, W], w [cout, cin, 3, 3]) for B samples, stride 1 (z NULL:
+   none; z = y: added to y) */
+PETSC_INTERN void PdConvWinograd(PetscInt, const float *, const float *, PetscInt, PetscInt, PetscInt, PetscInt, float, const float *, float *, float *);
 /* dw [cout, cin, 3, 3] += alpha sum_n corr(dy_n [cout, H, W], x_n [cin, H, W]) for B samples, the weight
    gradient of PdConvWinograd's convolution; work holds PdConvWinogradScratch(cin, cout, H, W) floats */
 PETSC_INTERN void PdConvWinogradWeightGrad(PetscInt, const float *, const float *, PetscInt, PetscInt, PetscInt, PetscInt, float, float *, float *);

@@ -133,9 +133,9 @@ PD_VECTOR_CLONES static void WinogradInput(const float *x, PetscInt C, PetscInt 
 }
 
 /* y[c, 2ty + a, 2tx + b] (+)= (A^T m A)[a, b] for the outputs inside the grid, m[xi] = M[xi, c, q] over
-   the tiles q of tile rows ty0 <= ty < ty1, A^T = [1 1 1 0; 0 1 -1 -1]: added to y (add) or written
-   over it. work holds 4 (ty1 - ty0) pw floats. */
-PD_VECTOR_CLONES static void WinogradOutput(const float *M, PetscInt C, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt pw, PetscBool add, float *work, float *y)
+   the tiles q of tile rows ty0 <= ty < ty1, A^T = [1 1 1 0; 0 1 -1 -1], plus z (NULL: nothing; z = y:
+   added to y). work holds 4 (ty1 - ty0) pw floats. */
+PD_VECTOR_CLONES static void WinogradOutput(const float *M, PetscInt C, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt pw, const float *z, float *work, float *y)
 {
   const PetscInt T = (ty1 - ty0) * pw, tw = pw - 1;
   const size_t   st = (size_t)C * (size_t)T;
@@ -158,14 +158,15 @@ PD_VECTOR_CLONES static void WinogradOutput(const float *M, PetscInt C, PetscInt
     for (PetscInt ty = ty0; ty < ty1; ty++)
       for (int a = 0; a < 2 && 2 * ty + a < H; a++) {
         const float *restrict e = (a ? y10 : y00) + (ty - ty0) * pw, *restrict o = (a ? y11 : y01) + (ty - ty0) * pw;
-        float *restrict yr  = y + (c * H + 2 * ty + a) * W;
+        float         *yr   = y + (c * H + 2 * ty + a) * W; /* zr may be yr */
+        const float   *zr   = z ? z + (c * H + 2 * ty + a) * W : NULL;
         const PetscInt nodd = W / 2; /* output columns 2 tx + 1 inside the grid */
-        if (add) {
+        if (zr) {
           for (PetscInt tx = 0; tx < nodd; tx++) {
-            yr[2 * tx] += e[tx];
-            yr[2 * tx + 1] += o[tx];
+            yr[2 * tx]     = zr[2 * tx] + e[tx];
+            yr[2 * tx + 1] = zr[2 * tx + 1] + o[tx];
           }
-          if (W & 1) yr[W - 1] += e[tw - 1];
+          if (W & 1) yr[W - 1] = zr[W - 1] + e[tw - 1];
         } else {
           for (PetscInt tx = 0; tx < nodd; tx++) {
             yr[2 * tx]     = e[tx];
@@ -193,12 +194,12 @@ size_t PdConvWinogradScratch(PetscInt cin, PetscInt cout, PetscInt H, PetscInt W
   return 32 * (size_t)cin * (size_t)cout + 16 * Tb * (size_t)(cin + cout) + 4 * ((rb + 1) * pw + 1);
 }
 
-/* y_n [cout, H, W] (+)= alpha conv(x_n [cin, H, W], w [cout, cin, 3, 3]) for the B samples, stride 1,
-   added to y (add) or written over it; work holds PdConvWinogradScratch floats. The 16 products per
+/* y_n [cout, H, W] = z_n + alpha conv(x_n [cin, H, W], w [cout, cin, 3, 3]) for the B samples, stride 1
+   (z NULL: none; z = y: added to y); work holds PdConvWinogradScratch floats. The 16 products per
    block ([cout, cin] x [cin, T], T a few hundred tiles) take the channel mix's product where it fits
    (cout a multiple of 16): sgemm packed both operands on every call, a third of its time at MgNO's
    width 32 */
-void PdConvWinograd(PetscInt B, const float *x, const float *w, PetscInt cin, PetscInt cout, PetscInt H, PetscInt W, float alpha, PetscBool add, float *y, float *work)
+void PdConvWinograd(PetscInt B, const float *x, const float *w, PetscInt cin, PetscInt cout, PetscInt H, PetscInt W, float alpha, const float *z, float *y, float *work)
 {
   const PetscInt  th = (H + 1) / 2, pw = (W + 1) / 2 + 1, rb = WinogradBlockRows(cin, cout, H, W);
   float          *U = work, *Up = U + 16 * cin * cout, *V = Up + 16 * cin * cout, *M = V + 16 * rb * pw * cin, *rows = M + 16 * rb * pw * cout;
@@ -214,7 +215,7 @@ void PdConvWinograd(PetscInt B, const float *x, const float *w, PetscInt cin, Pe
         if (mix) PdOpsMixProduct(cout, cin, T, Up + xi * cout * cin, V + xi * cin * T, M + xi * cout * T);
         else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, T, cin, alpha, U + xi * cout * cin, cin, V + xi * cin * T, T, 0.0f, M + xi * cout * T, T);
       }
-      WinogradOutput(M, cout, H, W, ty0, ty1, pw, add, rows, y + n * cout * H * W);
+      WinogradOutput(M, cout, H, W, ty0, ty1, pw, z ? z + n * cout * H * W : NULL, rows, y + n * cout * H * W);
     }
 }
 

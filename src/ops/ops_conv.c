@@ -196,7 +196,7 @@ static PetscErrorCode ConvBackward(PdTensor y)
   if (wino) {
     float *work;
     PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * PdConvWinogradScratch(cout, g.C, g.H, g.W), (void **)&work)); /* every entry written before it is read */
-    PdConvWinograd(B, y->grad, wf, cout, g.C, g.H, g.W, alpha, PETSC_TRUE, x->grad, work);
+    PdConvWinograd(B, y->grad, wf, cout, g.C, g.H, g.W, alpha, x->grad, x->grad, work);
   }
   if (winow) {
     float *work;
@@ -231,8 +231,7 @@ static PetscErrorCode ConvForward(const char *op, PdTensor z, PetscReal alpha, P
   if (PdConvUseWinograd(&g, g.C, cout)) {
     float *work;
     PetscCall(PdTapeAllocUninit(tape, sizeof(float) * PdConvWinogradScratch(g.C, cout, g.H, g.W), (void **)&work)); /* every entry written before it is read */
-    if (z) PetscCall(PetscArraycpy(y->data, z->data, y->size));
-    PdConvWinograd(x->shape[0], x->data, w->data, g.C, cout, g.H, g.W, (float)alpha, (PetscBool) !!z, y->data, work);
+    PdConvWinograd(x->shape[0], x->data, w->data, g.C, cout, g.H, g.W, (float)alpha, z ? z->data : NULL, y->data, work);
     if (b)
       for (PetscInt n = 0; n < x->shape[0]; n++) AddBias(y->data + n * cout * S, b->data, (float)alpha, cout, S);
   } else if (PdConvUseDirect(&g, g.C, cout)) {

@@ -293,6 +293,39 @@ static void test_arena_reuse(void **state)
   PDT(PdTapeDestroy(&tape));
 }
 
+/* PdTapeRelease gives back what was allocated after the mark, also across a new block, and keeps what
+   came before it; a mark taken before the arena's first block rewinds to that block's start */
+static void test_arena_mark_release(void **state)
+{
+  PdTape       tape;
+  PdTapeMark   mark;
+  float       *a, *b, *c, *d, *e;
+  const size_t na = 1 << 18, nb = 3 << 20; /* 1 MiB, then 12 MiB: past the first block */
+  PetscInt     growths0, growths1;
+  size_t       bytes0, bytes1;
+  PDT(PdTapeCreate(PETSC_COMM_SELF, &tape));
+  PDT(PdTapeGetMark(tape, &mark)); /* no block yet */
+  PDT(PdTapeAllocUninit(tape, sizeof(float) * 100, (void **)&d));
+  PDT(PdTapeRelease(tape, &mark));
+  PDT(PdTapeAllocUninit(tape, sizeof(float) * 100, (void **)&e));
+  assert_ptr_equal(d, e);
+  PDT(PdTapeReset(tape));
+  PDT(PdTapeAllocUninit(tape, sizeof(float) * na, (void **)&a));
+  for (size_t i = 0; i < na; i++) a[i] = (float)i;
+  PDT(PdTapeGetMark(tape, &mark));
+  PDT(PdTapeAllocUninit(tape, sizeof(float) * nb, (void **)&b));
+  for (size_t i = 0; i < nb; i++) b[i] = -1.0f;
+  PDT(PdTapeGetArenaSize(tape, &bytes0, &growths0));
+  PDT(PdTapeRelease(tape, &mark));
+  PDT(PdTapeAllocUninit(tape, sizeof(float) * nb, (void **)&c));
+  PDT(PdTapeGetArenaSize(tape, &bytes1, &growths1));
+  assert_ptr_equal(b, c);               /* the released memory is reused */
+  assert_int_equal(growths0, growths1); /* and the arena did not grow */
+  assert_true(bytes0 == bytes1);
+  for (size_t i = 0; i < na; i++) assert_true(a[i] == (float)i); /* what came before the mark is intact */
+  PDT(PdTapeDestroy(&tape));
+}
+
 static void test_no_tape_error(void **state)
 {
   PdTensor a, b;
@@ -313,6 +346,7 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_shape_errors),
   cmocka_unit_test(test_parameter_accumulation),
   cmocka_unit_test(test_arena_reuse),
+  cmocka_unit_test(test_arena_mark_release),
   cmocka_unit_test(test_no_tape_error),
 };
 PDT_MAIN("tensor", tests)

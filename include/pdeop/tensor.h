@@ -92,6 +92,14 @@ PETSC_EXTERN PetscErrorCode PdTapeGetArenaSize(PdTape, size_t *, PetscInt *);
 PETSC_EXTERN PetscErrorCode PdTapeAlloc(PdTape, size_t, void **);
 /* The same without zeroing, for scratch an op overwrites entirely before reading it. */
 PETSC_EXTERN PetscErrorCode PdTapeAllocUninit(PdTape, size_t, void **);
+/* A point in the tape's arena. PdTapeRelease gives back everything allocated after PdTapeGetMark, for an
+   operation's scratch: nothing allocated in between may be used after the release. */
+typedef struct {
+  void  *block;
+  size_t used;
+} PdTapeMark;
+PETSC_EXTERN PetscErrorCode PdTapeGetMark(PdTape, PdTapeMark *);
+PETSC_EXTERN PetscErrorCode PdTapeRelease(PdTape, const PdTapeMark *);
 /* uninitialised memory in transparent huge pages where Linux gives them (large arrays filled once) */
 PETSC_EXTERN PetscErrorCode PdMallocHuge(size_t *, void **);
 PETSC_EXTERN PetscErrorCode PdFreeHuge(void *);

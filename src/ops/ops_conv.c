@@ -156,9 +156,11 @@ static PetscErrorCode ConvBackward(PdTensor y)
   const float alpha = y->farg[0];
   PetscBool   direct, wino, winow;
   size_t      ds;
+  PdTapeMark  mark;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_ConvBwd, 0, 0, 0, 0));
+  PetscCall(PdTapeGetMark(y->tape, &mark)); /* every allocation below is scratch, given back at the end */
   PetscCall(CheckConv("PdConv3x3", x, w, b, y->iarg[0], PETSC_FALSE, NULL, &g));
   S  = g.Do * g.Ho * g.Wo;
   Si = g.D * g.H * g.W;
@@ -203,6 +205,7 @@ static PetscErrorCode ConvBackward(PdTensor y)
     PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * PdConvWinogradScratch(g.C, cout, g.H, g.W), (void **)&work)); /* every entry written before it is read */
     PdConvWinogradWeightGrad(B, x->data, y->grad, g.C, cout, g.H, g.W, alpha, w->grad, work);
   }
+  PetscCall(PdTapeRelease(y->tape, &mark));
   AddendGrad(y);
   PetscCall(PetscLogFlops(2.0 * B * cout * K * S * ((w->grad ? 1 : 0) + (x->grad ? 1 : 0))));
   PetscCall(PetscLogEventEnd(PD_EVENT_ConvBwd, 0, 0, 0, 0));
@@ -212,11 +215,12 @@ static PetscErrorCode ConvBackward(PdTensor y)
 /* y = z + alpha (conv(x, w) + b), z optional */
 static PetscErrorCode ConvForward(const char *op, PdTensor z, PetscReal alpha, PdTensor x, PdTensor w, PdTensor b, PetscInt stride, PdTensor *out)
 {
-  PdTape   tape;
-  PdTensor y;
-  Geom     g;
-  PetscInt shape[5], cout, S, Si, K;
-  float   *col;
+  PdTape     tape;
+  PdTensor   y;
+  Geom       g;
+  PetscInt   shape[5], cout, S, Si, K;
+  float     *col;
+  PdTapeMark mark;
 
   PetscFunctionBegin;
   PetscCall(ConvTape(z, x, w, b, &tape));
@@ -228,6 +232,7 @@ static PetscErrorCode ConvForward(const char *op, PdTensor z, PetscReal alpha, P
   OutShape(x, cout, g.Do, g.Ho, g.Wo, shape);
   PetscCall(NewConvNode(op, PD_OP_CONV3X3, tape, z, alpha, x, w, b, stride, shape, ConvBackward, &y));
   PetscCall(PetscLogEventBegin(PD_EVENT_Conv, 0, 0, 0, 0));
+  PetscCall(PdTapeGetMark(tape, &mark)); /* the scratch below is given back at the end */
   if (PdConvUseWinograd(&g, g.C, cout)) {
     float *work;
     PetscCall(PdTapeAllocUninit(tape, sizeof(float) * PdConvWinogradScratch(g.C, cout, g.H, g.W), (void **)&work)); /* every entry written before it is read */
@@ -252,6 +257,7 @@ static PetscErrorCode ConvForward(const char *op, PdTensor z, PetscReal alpha, P
       if (b) AddBias(yn, b->data, (float)alpha, cout, S);
     }
   }
+  PetscCall(PdTapeRelease(tape, &mark));
   PetscCall(PetscLogFlops(2.0 * x->shape[0] * cout * K * S));
   PetscCall(PetscLogEventEnd(PD_EVENT_Conv, 0, 0, 0, 0));
   *out = y;
@@ -286,9 +292,11 @@ static PetscErrorCode ConvTBackward(PdTensor y)
   float      *col;
   const float alpha = y->farg[0];
   PetscBool   direct;
+  PdTapeMark  mark;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_ConvBwd, 0, 0, 0, 0));
+  PetscCall(PdTapeGetMark(y->tape, &mark)); /* col is scratch, given back at the end */
   PetscCall(CheckConv("PdConv3x3Transpose", x, w, b, y->iarg[0], PETSC_TRUE, y->shape + 2, &g));
   cout = g.C;
   K    = cout * g.kd * 9;
@@ -306,6 +314,7 @@ static PetscErrorCode ConvTBackward(PdTensor y)
     if (x->grad && !direct) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cin, S, K, alpha, w->data, K, col, S, 1.0f, x->grad + n * cin * S, S); /* dx += alpha Wm col(dy) */
     if (w->grad) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cin, K, S, alpha, x->data + n * cin * S, S, col, S, 1.0f, w->grad, K);              /* dWm += alpha x col(dy)^T */
   }
+  PetscCall(PdTapeRelease(y->tape, &mark));
   AddendGrad(y);
   PetscCall(PetscLogFlops(2.0 * B * cin * K * S * ((w->grad ? 1 : 0) + (x->grad ? 1 : 0))));
   PetscCall(PetscLogEventEnd(PD_EVENT_ConvBwd, 0, 0, 0, 0));
@@ -315,12 +324,13 @@ static PetscErrorCode ConvTBackward(PdTensor y)
 /* y = z + alpha (convT(x, w) + b) onto grid (NULL: (n-1)s+1 per side, or z's grid) */
 static PetscErrorCode ConvTForward(const char *op, PdTensor z, PetscReal alpha, PdTensor x, PdTensor w, PdTensor b, PetscInt stride, const PetscInt grid[], PdTensor *out)
 {
-  PdTape    tape;
-  PdTensor  y;
-  Geom      g;
-  PetscInt  shape[5], cin, cout, K, S, So;
-  float    *col;
-  PetscBool direct;
+  PdTape     tape;
+  PdTensor   y;
+  Geom       g;
+  PetscInt   shape[5], cin, cout, K, S, So;
+  float     *col;
+  PetscBool  direct;
+  PdTapeMark mark;
 
   PetscFunctionBegin;
   PetscCall(ConvTape(z, x, w, b, &tape));
@@ -337,6 +347,7 @@ static PetscErrorCode ConvTForward(const char *op, PdTensor z, PetscReal alpha, 
   OutShape(x, cout, g.D, g.H, g.W, shape);
   PetscCall(NewConvNode(op, PD_OP_CONV3X3_T, tape, z, alpha, x, w, b, stride, shape, ConvTBackward, &y));
   PetscCall(PetscLogEventBegin(PD_EVENT_Conv, 0, 0, 0, 0));
+  PetscCall(PdTapeGetMark(tape, &mark)); /* col is scratch, given back at the end */
   direct = PdConvUseDirectT(&g, cin, cout);
   PetscCall(PdTapeAllocUninit(tape, sizeof(float) * (direct ? PdConvDirectTScratch(cin, &g) : (size_t)K * S), (void **)&col)); /* every entry written before it is read */
   if (!direct) PetscCall(StartOutput(z, y->data, y->size));                                                                    /* the direct kernel writes every entry: y = z + alpha convT */
@@ -349,6 +360,7 @@ static PetscErrorCode ConvTForward(const char *op, PdTensor z, PetscReal alpha, 
     }
     if (b) AddBias(yn, b->data, (float)alpha, cout, So);
   }
+  PetscCall(PdTapeRelease(tape, &mark));
   PetscCall(PetscLogFlops(2.0 * x->shape[0] * cin * K * S));
   PetscCall(PetscLogEventEnd(PD_EVENT_Conv, 0, 0, 0, 0));
   *out = y;

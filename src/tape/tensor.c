@@ -118,6 +118,32 @@ PetscErrorCode PdTapeAllocUninit(PdTape tape, size_t bytes, void **ptr)
   PetscFunctionReturn(0);
 }
 
+/* The arena's current position: a block and its fill */
+PetscErrorCode PdTapeGetMark(PdTape tape, PdTapeMark *mark)
+{
+  PetscFunctionBegin;
+  mark->block = tape->cur;
+  mark->used  = tape->cur ? tape->cur->used : 0;
+  PetscFunctionReturn(0);
+}
+
+/* Back to a mark: later allocations reuse what was allocated after it (the blocks past the mark's stay
+   in the arena and are refilled from their start when reached, as after PdTapeReset). An operation's
+   scratch thus lives only while the operation runs, and a pass's arena holds its tensors and the
+   largest scratch rather than the sum of all scratch. */
+PetscErrorCode PdTapeRelease(PdTape tape, const PdTapeMark *mark)
+{
+  PetscFunctionBegin;
+  if (mark->block) {
+    tape->cur       = (PdBlock *)mark->block;
+    tape->cur->used = mark->used;
+  } else if (tape->first) { /* marked before the first block existed */
+    tape->cur         = tape->first;
+    tape->first->used = 0;
+  }
+  PetscFunctionReturn(0);
+}
+
 /*@ PdMallocHuge - uninitialised memory for large arrays that are filled once and reused: on Linux,
   whole 2 MB pages, 2 MB aligned, with a request for transparent huge pages (a hint, where the system
   leaves them to madvise), so that the first pass over it takes one page fault per 2 MB instead of one

@@ -11,6 +11,8 @@
 bench_build fno_torch.sh "${1:-}" pdeop bench_fno_train bench_ops
 N=${N:-200}
 EPOCHS=${EPOCHS:-3}
+REPEAT=${REPEAT:-2}
+for v in N EPOCHS REPEAT; do bench_int fno_torch.sh "$v" 1; done
 TS=$((N * EPOCHS))
 NINF=$((N < 200 ? N : 200))
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -39,7 +41,6 @@ peak=$(awk -F'|' '$2+0 == 1024 { printf "%.1f", 2 * 1024^3 / ($3 / 1e3) / 1e9 }'
 
 # Every measurement runs REPEAT times (default 2) and the best is kept, for both sides alike: the machine
 # is shared, and a run that another job slowed down says nothing about the code.
-REPEAT=${REPEAT:-2}
 best() { # best NAME KEY: the largest value of KEY over NAME.1.json ... NAME.REPEAT.json
   for r in $(seq "$REPEAT"); do jget_or_empty "$tmp/$1.$r.json" "$2"; done | awk 'NF { if (!n++ || $1 > m) m = $1 } END { if (n) print m }'
 }

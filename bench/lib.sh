@@ -7,11 +7,19 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # each PROGRAM must be an executable there, else SCRIPT stops with a message that says to build it.
 bench_build() {
   local script="$1" prog
+  [ -d "${2:-$root/build}" ] || { echo "$script: the build folder ${2:-$root/build} does not exist: build first (scripts/build.sh ${2:-build})" >&2; exit 1; }
   build="$(cd "${2:-$root/build}" && pwd)"
   shift 2
   for prog in "$@"; do
     [ -x "$build/$prog" ] || { echo "$script: $build/$prog is missing: build first (cmake --build $build)" >&2; exit 1; }
   done
+}
+
+# bench_int SCRIPT NAME MIN: the environment setting NAME (already given its default) must be a whole
+# number of at least MIN, else SCRIPT stops with a message naming it, before any work is done.
+bench_int() {
+  local v="${!2}"
+  [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge "$3" ] || { echo "$1: $2=$v: it must be a whole number of at least $3" >&2; exit 1; }
 }
 
 # $pdeop: the pdeop program, $PDEOP or build/pdeop in the source root (scripts that take a build

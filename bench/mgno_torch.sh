@@ -3,9 +3,9 @@
 # (bench/mgno_torch.py), one thread each, on the same Darcy files made by `pdeop data darcy`: width 32,
 # 6 levels, 4 V-cycle layers, post-smoothing, hidden 64 (bench/darcy85.sh's MgNO), batch 8, Adam
 # (lr 1e-3, weight decay 1e-4, constant), relative L2 loss, per-channel normalisation. Prints a table.
-# Usage: bench/mgno_torch.sh [build dir, default build/]. Env: S (grid side, 43), N (training samples,
-# 200), NTEST (test samples, 100), NINF (samples of pdeop's inference timing, 1000), EPOCHS (5), REPEAT
-# (runs per side, best throughput kept, 1),
+# Usage: bench/mgno_torch.sh [build dir, default build/]. Env: S (grid side, at least 33 for the 6 levels,
+# 43), N (training samples, 200), NTEST (test samples, 100), NINF (samples of pdeop's inference timing,
+# more than NTEST, 1000), EPOCHS (5), REPEAT (runs per side, best throughput kept, 1),
 # OUT (results, bench/out/mgno_torch; a run whose result file exists is not run again: delete it to redo).
 # PyTorch is Debian's python3-torch and python3-h5py (apt-get install python3-torch python3-h5py), for
 # this benchmark only; without them the PyTorch columns are skipped.
@@ -17,14 +17,18 @@ NTEST=${NTEST:-100}
 NINF=${NINF:-1000}
 EPOCHS=${EPOCHS:-5}
 REPEAT=${REPEAT:-1}
-out=${OUT:-$root/bench/out/mgno_torch}/s$S-n$N-e$EPOCHS
+for v in N NTEST EPOCHS REPEAT; do bench_int mgno_torch.sh "$v" 1; done
+bench_int mgno_torch.sh S 33 # 6 levels: 33 -> 17 -> 9 -> 5 -> 3 -> 2 points, the fewest the network allows
+bench_int mgno_torch.sh NINF $((NTEST + 1))
+out=${OUT:-$root/bench/out/mgno_torch}/s$S-n$N-t$NTEST-i$NINF-e$EPOCHS
 mkdir -p "$out"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 bench_keep_freed_memory # both sides: see lib.sh
 . "$root/scripts/openblas-core.sh"
 pdeop_openblas_core "$build/pdeop"
-fmt() { awk -v a="$1" 'BEGIN{ if (a == "") print "-"; else if (a < 1) printf "%.4f", a; else printf "%.1f", a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+fmt() { awk -v a="$1" 'BEGIN{ if (a == "" || a == "-") print "-"; else if (a < 1) printf "%.4f", a; else printf "%.1f", a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a == "" || b == "" || a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+field() { if [ -n "$1" ]; then printf '%s' "$1"; else printf -- '-'; fi; } # a table row's value, "-" if missing, so that the columns never shift
 # /usr/bin/time -v fields: wall seconds, CPU seconds (user + system), peak RSS in MiB
 tget() {
   case $2 in
@@ -97,17 +101,17 @@ pdeop_row() { # repeat -> "train cpu infer infercpu err rss"
   dt=$(awk -v a="$(tget "$d/eval_infer.time" wall)" -v b="$(tget "$d/eval_test.time" wall)" 'BEGIN{ print a - b }')
   dc=$(awk -v a="$(tget "$d/eval_infer.time" cpu)" -v b="$(tget "$d/eval_test.time" cpu)" 'BEGIN{ print a - b }')
   n2=$((NINF - NTEST))
-  echo "$(jget_or_empty "$d/train.json" train_samples_per_s) $(awk -v n="$((N * EPOCHS))" -v c="$(tget "$d/train.time" cpu)" 'BEGIN{ print n / c }')" \
-    "$(awk -v n=$n2 -v t="$dt" 'BEGIN{ print (t > 0 && n > 0) ? n / t : "" }') $(awk -v n=$n2 -v t="$dc" 'BEGIN{ print (t > 0 && n > 0) ? n / t : "" }')" \
-    "$(jget_or_empty "$d/eval_test.json" rel_l2) $(tget "$d/train.time" rss)"
+  echo "$(field "$(jget_or_empty "$d/train.json" train_samples_per_s)") $(field "$(awk -v n="$((N * EPOCHS))" -v c="$(tget "$d/train.time" cpu)" 'BEGIN{ if (c > 0) print n / c }')")" \
+    "$(field "$(awk -v n=$n2 -v t="$dt" 'BEGIN{ if (t > 0 && n > 0) print n / t }')") $(field "$(awk -v n=$n2 -v t="$dc" 'BEGIN{ if (t > 0 && n > 0) print n / t }')")" \
+    "$(field "$(jget_or_empty "$d/eval_test.json" rel_l2)") $(field "$(tget "$d/train.time" rss)")"
 }
 best() { # best COLUMN over the repeats of a side (rows on stdin)
-  awk -v c="$1" '$c != "" { if (!n++ || $c > m) m = $c } END { if (n) print m }'
+  awk -v c="$1" '$c != "" && $c != "-" { if (!n++ || $c > m) m = $c } END { if (n) print m }'
 }
 prows=$(for r in $(seq "$REPEAT"); do pdeop_row "$r"; done)
 trows=$(for r in $(seq "$REPEAT"); do
   f="$out/torch.$r.json"
-  [ -s "$f" ] && echo "$(jget_or_empty "$f" train_samples_per_s) $(jget_or_empty "$f" train_samples_per_cpu_s) $(jget_or_empty "$f" infer_samples_per_s) $(jget_or_empty "$f" infer_samples_per_cpu_s) $(jget_or_empty "$f" test_rel_l2) $(jget_or_empty "$f" max_rss_mib)"
+  [ -s "$f" ] && for k in train_samples_per_s train_samples_per_cpu_s infer_samples_per_s infer_samples_per_cpu_s test_rel_l2 max_rss_mib; do printf '%s ' "$(field "$(jget_or_empty "$f" "$k")")"; done && echo
 done || true)
 pv() { echo "$prows" | best "$1"; }
 tv() { echo "$trows" | best "$1"; }

@@ -10,7 +10,8 @@ bench_build scaling.sh "${1:-}" pdeop bench_allreduce
 N=${N:-200}
 NTEST=${NTEST:-50}
 EPOCHS=${EPOCHS:-3}
-out=${OUT:-$root/bench/out/scaling}/n$N-e$EPOCHS
+for v in N NTEST EPOCHS; do bench_int scaling.sh "$v" 1; done
+out=${OUT:-$root/bench/out/scaling}/n$N-t$NTEST-e$EPOCHS
 mkdir -p "$out"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 OPENBLAS_NUM_THREADS=1
 bench_keep_freed_memory # both sides: see lib.sh
@@ -46,7 +47,7 @@ for m in fno mgno; do
 done
 [ -s "$out/allreduce.txt" ] || mpiexec -n 2 "$build/bench_allreduce" -n 2368001,1001857 -reps 50 > "$out/allreduce.txt"
 
-echo "Load after: $(bench_load)"
+echo "Load after: $(bench_load) (runs reused from $out are not re-timed: the load above is the one of the runs made now)"
 echo
 echo "| model | ranks | train samples/s | speed-up | samples per CPU s (all ranks, whole run) | train loss, last epoch | test rel. L2 | largest relative difference of the per-epoch train loss and test error, 2 ranks against 1 |"
 echo "|---|---|---|---|---|---|---|---|"

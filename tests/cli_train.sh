@@ -75,7 +75,8 @@ check "MgNO trains and its checkpoint evaluates to the same test error" 'a - b <
 "$P" eval -model mg16.h5 -data te.h5 -report w1.json -quiet
 "$P" eval -model mg16.h5 -data te.h5 -conv_winograd_min 0 -report w0.json -quiet
 check "Winograd and im2col convolutions give the same MgNO error" 'a - b < 1e-6 * b && b - a < 1e-6 * b && a != b' "$(jget w1.json rel_l2)" "$(jget w0.json rel_l2)"
-expect_fail "a negative kernel threshold" "-conv_winograd_min and -conv_direct_max must be at least 0" "$P" eval -model mg16.h5 -data te.h5 -conv_winograd_min -1
+expect_fail "a negative kernel threshold" "-conv_winograd_min must be at least 0, got -1" "$P" eval -model mg16.h5 -data te.h5 -conv_winograd_min -1
+expect_fail "a negative direct-kernel threshold" "-conv_direct_max must be at least 0, got -2" "$P" eval -model mg16.h5 -data te.h5 -conv_direct_max -2
 expect_fail "a negative tile threshold" "-conv_winograd_min_tiles must be at least 0" "$P" eval -model mg16.h5 -data te.h5 -conv_winograd_min_tiles -1
 [ "$(grep -c . "$work/err")" = 1 ] && ok "a bad engine option is one line of error" || bad "a bad engine option printed $(grep -c . "$work/err") lines: $(head -3 "$work/err")"
 expect_fail "an engine switch with a bad value" "Unknown logical value" "$P" eval -model mg16.h5 -data te.h5 -channel_mix_direct maybe

@@ -67,7 +67,8 @@ PetscErrorCode PdEngineSetFromOptions(void)
   PetscCall(PetscOptionsBool("-channel_mix_direct", "The fused channel mix (FNO) computes its products with 16k output channels by its own kernel, not sgemm", "PdChannelMixSetDirect", mix, &mix, NULL));
   PetscCall(PetscOptionsBool("-spectral_direct", "The spectral layer's row DFTs and mode products (FNO) use pdeop's own kernels, not sgemm and cgemm", "PdSpectralSetDirect", spec, &spec, NULL));
   PetscOptionsEnd();
-  PetscCheck(wmin >= 0 && dmax >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-conv_winograd_min and -conv_direct_max must be at least 0, got %" PetscInt_FMT " and %" PetscInt_FMT, wmin, dmax);
+  PetscCheck(wmin >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-conv_winograd_min must be at least 0, got %" PetscInt_FMT, wmin);
+  PetscCheck(dmax >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-conv_direct_max must be at least 0, got %" PetscInt_FMT, dmax);
   PetscCheck(wtiles >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-conv_winograd_min_tiles must be at least 0, got %" PetscInt_FMT, wtiles);
   PdConvSetWinogradMin(wmin);
   PdConvSetWinogradMinTiles(wtiles);

@@ -65,10 +65,19 @@ static void WinogradKernel(const float *w, PetscInt cout, PetscInt cin, float *U
    so that the tile element d[i][j] of every tile lies at q + (i / 2) pw + j / 2 in the polyphase plane
    P_(i%2, j%2)[R][K] = x[2R + i%2 - 1][2K + j%2 - 1] (zero outside the grid). Both transforms are then
    long unit-stride loops over q, with the tile in registers; the spare tiles' results are dropped.
-   At 43^2 this is 1/23 more tiles through the products, against transforms that ran on rows of 22. */
+   At 43^2 this is 1/23 more tiles through the products, against transforms that ran on rows of 22.
+   A block's tile count is rounded up to a multiple of 16 (WinogradTiles; the extra tiles' outputs are
+   dropped and their dy transforms are zero), so that the weight gradient's reduction runs on whole
+   vectors. */
+
+/* the tiles of tile rows ty0 <= ty < ty1 as stored: (ty1 - ty0) pw rounded up to a multiple of 16 */
+static inline PetscInt WinogradTiles(PetscInt ty0, PetscInt ty1, PetscInt pw)
+{
+  return ((ty1 - ty0) * pw + 15) / 16 * 16;
+}
 
 /* The four polyphase planes of channel plane xc for tile rows ty0 <= ty < ty1: plane (a, b) at P + (2 a +
-   b) Lp, row R - ty0 of pw floats, every entry written (Lp = (ty1 - ty0 + 1) pw + 1) */
+   b) Lp, row R - ty0 of pw floats, every entry written (Lp >= (ty1 - ty0 + 1) pw + 1; zero past the rows) */
 static inline __attribute__((always_inline)) void WinogradPolyphase(const float *xc, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt pw, PetscInt Lp, float *restrict P)
 {
   for (int a = 0; a < 2; a++) {
@@ -89,17 +98,16 @@ static inline __attribute__((always_inline)) void WinogradPolyphase(const float 
       for (PetscInt K = 0; K < ko; K++) orow[K] = xr[2 * K];
       for (PetscInt K = ko; K < pw; K++) orow[K] = 0;
     }
-    e[(ty1 - ty0 + 1) * pw] = 0;
-    o[(ty1 - ty0 + 1) * pw] = 0;
+    for (PetscInt k = (ty1 - ty0 + 1) * pw; k < Lp; k++) e[k] = o[k] = 0;
   }
 }
 
-/* V[xi, c, q] = (B^T d B)[xi] for the tiles q of tile rows ty0 <= ty < ty1 (T = (ty1 - ty0) pw of them,
-   spare tiles included); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. work holds 4 ((ty1 - ty0 + 1) pw
-   + 1) floats. */
+/* V[xi, c, q] = (B^T d B)[xi] for the tiles q of tile rows ty0 <= ty < ty1 (T = WinogradTiles of them,
+   spare and extra tiles included); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. work holds 4 (T + pw +
+   1) floats. */
 PD_VECTOR_CLONES static void WinogradInput(const float *x, PetscInt C, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt pw, float *work, float *V)
 {
-  const PetscInt T = (ty1 - ty0) * pw, Lp = T + pw + 1;
+  const PetscInt T = WinogradTiles(ty0, ty1, pw), Lp = T + pw + 1;
   for (PetscInt c = 0; c < C; c++) {
     WinogradPolyphase(x + c * H * W, H, W, ty0, ty1, pw, Lp, work);
     const float *restrict p00 = work, *restrict p01 = work + Lp, *restrict p10 = work + 2 * Lp, *restrict p11 = work + 3 * Lp;
@@ -133,11 +141,11 @@ PD_VECTOR_CLONES static void WinogradInput(const float *x, PetscInt C, PetscInt 
 }
 
 /* y[c, 2ty + a, 2tx + b] (+)= (A^T m A)[a, b] for the outputs inside the grid, m[xi] = M[xi, c, q] over
-   the tiles q of tile rows ty0 <= ty < ty1, A^T = [1 1 1 0; 0 1 -1 -1], plus z (NULL: nothing; z = y:
-   added to y). work holds 4 (ty1 - ty0) pw floats. */
+   the tiles q of tile rows ty0 <= ty < ty1 (WinogradTiles), A^T = [1 1 1 0; 0 1 -1 -1], plus z (NULL:
+   nothing; z = y: added to y). work holds 4 WinogradTiles floats. */
 PD_VECTOR_CLONES static void WinogradOutput(const float *M, PetscInt C, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt pw, const float *z, float *work, float *y)
 {
-  const PetscInt T = (ty1 - ty0) * pw, tw = pw - 1;
+  const PetscInt T = WinogradTiles(ty0, ty1, pw), tw = pw - 1;
   const size_t   st = (size_t)C * (size_t)T;
   for (PetscInt c = 0; c < C; c++) {
     const float *restrict m = M + c * T;
@@ -186,12 +194,14 @@ static PetscInt WinogradBlockRows(PetscInt cin, PetscInt cout, PetscInt H, Petsc
   return PetscMax(1, PetscMin(th, (PetscInt)((1 << 18) / per_row)));
 }
 
-/* Scratch floats PdConvWinograd needs: the kernel transform (twice: as sgemm and as the channel mix's
-   product read it), one block's V and M, and the polyphase planes (more than the output's 4 T) */
+/* Scratch floats PdConvWinograd and PdConvWinogradWeightGrad need: the kernel transform (twice: as
+   sgemm and as the channel mix's product read it; the weight gradient's dU and the 16-lane partial sums
+   of its 16 products instead), one block's V and M, and the polyphase planes (more than the output's 4 T) */
 size_t PdConvWinogradScratch(PetscInt cin, PetscInt cout, PetscInt H, PetscInt W)
 {
-  const size_t pw = (size_t)((W + 1) / 2 + 1), rb = (size_t)WinogradBlockRows(cin, cout, H, W), Tb = rb * pw;
-  return 32 * (size_t)cin * (size_t)cout + 16 * Tb * (size_t)(cin + cout) + 4 * ((rb + 1) * pw + 1);
+  const PetscInt rb = WinogradBlockRows(cin, cout, H, W), pw = (W + 1) / 2 + 1;
+  const size_t   Tb = (size_t)WinogradTiles(0, rb, pw), cc = (size_t)cin * (size_t)cout;
+  return 16 * cc + 256 * cc + 16 * Tb * (size_t)(cin + cout) + 4 * (Tb + (size_t)pw + 1);
 }
 
 /* y_n [cout, H, W] = z_n + alpha conv(x_n [cin, H, W], w [cout, cin, 3, 3]) for the B samples, stride 1
@@ -201,15 +211,15 @@ size_t PdConvWinogradScratch(PetscInt cin, PetscInt cout, PetscInt H, PetscInt W
    width 32 */
 void PdConvWinograd(PetscInt B, const float *x, const float *w, PetscInt cin, PetscInt cout, PetscInt H, PetscInt W, float alpha, const float *z, float *y, float *work)
 {
-  const PetscInt  th = (H + 1) / 2, pw = (W + 1) / 2 + 1, rb = WinogradBlockRows(cin, cout, H, W);
-  float          *U = work, *Up = U + 16 * cin * cout, *V = Up + 16 * cin * cout, *M = V + 16 * rb * pw * cin, *rows = M + 16 * rb * pw * cout;
+  const PetscInt  th = (H + 1) / 2, pw = (W + 1) / 2 + 1, rb = WinogradBlockRows(cin, cout, H, W), Tb = WinogradTiles(0, rb, pw);
+  float          *U = work, *Up = U + 16 * cin * cout, *V = Up + 256 * cin * cout, *M = V + 16 * Tb * cin, *rows = M + 16 * Tb * cout;
   const PetscBool mix = PdOpsMixFits(cout, cin);
   WinogradKernel(w, cout, cin, U);
   if (mix)
     for (int xi = 0; xi < 16; xi++) PdOpsMixRepack(cout, cin, alpha, U + xi * cout * cin, Up + xi * cout * cin);
   for (PetscInt n = 0; n < B; n++)
     for (PetscInt ty0 = 0; ty0 < th; ty0 += rb) {
-      const PetscInt ty1 = PetscMin(th, ty0 + rb), T = (ty1 - ty0) * pw;
+      const PetscInt ty1 = PetscMin(th, ty0 + rb), T = WinogradTiles(ty0, ty1, pw);
       WinogradInput(x + n * cin * H * W, cin, H, W, ty0, ty1, pw, rows, V);
       for (int xi = 0; xi < 16; xi++) {
         if (mix) PdOpsMixProduct(cout, cin, T, Up + xi * cout * cin, V + xi * cin * T, M + xi * cout * T);
@@ -220,14 +230,15 @@ void PdConvWinograd(PetscInt B, const float *x, const float *w, PetscInt cin, Pe
 }
 
 /* M[xi, c, q] = (A g A^T)[xi] for the 2x2 tile g = dy[c, 2ty .. 2ty + 1, 2tx .. 2tx + 1] of every tile q
-   of tile rows ty0 <= ty < ty1 (zero outside the grid and for the spare tiles), A = [1 0; 1 1; 1 -1;
-   0 -1]: the adjoint of WinogradOutput. work holds 4 (ty1 - ty0) pw floats. */
+   of tile rows ty0 <= ty < ty1 (WinogradTiles; zero outside the grid and for the spare and extra
+   tiles), A = [1 0; 1 1; 1 -1; 0 -1]: the adjoint of WinogradOutput. work holds 4 WinogradTiles floats. */
 PD_VECTOR_CLONES static void WinogradOutputAdjoint(const float *dy, PetscInt C, PetscInt H, PetscInt W, PetscInt ty0, PetscInt ty1, PetscInt pw, float *work, float *M)
 {
-  const PetscInt T = (ty1 - ty0) * pw, tw = pw - 1, nodd = W / 2;
+  const PetscInt T = WinogradTiles(ty0, ty1, pw), tw = pw - 1, nodd = W / 2;
   const size_t   st = (size_t)C * (size_t)T;
   for (PetscInt c = 0; c < C; c++) {
     float *restrict g00 = work, *restrict g01 = work + T, *restrict g10 = work + 2 * T, *restrict g11 = work + 3 * T, *restrict m = M + c * T;
+    for (PetscInt k = (ty1 - ty0) * pw; k < T; k++) g00[k] = g01[k] = g10[k] = g11[k] = 0; /* the extra tiles */
     for (PetscInt ty = ty0; ty < ty1; ty++)
       for (int a = 0; a < 2; a++) { /* the polyphase planes of dy's tile rows, zero outside */
         float *restrict e = (a ? g10 : g00) + (ty - ty0) * pw, *restrict o = (a ? g11 : g01) + (ty - ty0) * pw;
@@ -295,15 +306,23 @@ static void WinogradKernelAdjoint(const float *dU, PetscInt cout, PetscInt cin, 
    PdConvWinogradScratch(cin, cout, H, W) floats. */
 void PdConvWinogradWeightGrad(PetscInt B, const float *x, const float *dy, PetscInt cin, PetscInt cout, PetscInt H, PetscInt W, float alpha, float *dw, float *work)
 {
-  const PetscInt th = (H + 1) / 2, pw = (W + 1) / 2 + 1, rb = WinogradBlockRows(cin, cout, H, W);
-  float         *dU = work, *V = dU + 32 * cin * cout, *M = V + 16 * rb * pw * cin, *rows = M + 16 * rb * pw * cout;
-  memset(dU, 0, sizeof(float) * 16 * (size_t)cin * (size_t)cout);
+  const PetscInt  th = (H + 1) / 2, pw = (W + 1) / 2 + 1, rb = WinogradBlockRows(cin, cout, H, W), Tb = WinogradTiles(0, rb, pw);
+  const size_t    cc = (size_t)cin * (size_t)cout;
+  float          *dU = work, *P = dU + 16 * cc, *V = P + 256 * cc, *M = V + 16 * Tb * cin, *rows = M + 16 * Tb * cout;
+  const PetscBool mix = PdOpsMixWeightGradFits(cout, cin);
+  memset(dU, 0, sizeof(float) * 16 * cc);
+  if (mix) memset(P, 0, sizeof(float) * 256 * cc);
   for (PetscInt n = 0; n < B; n++)
     for (PetscInt ty0 = 0; ty0 < th; ty0 += rb) {
-      const PetscInt ty1 = PetscMin(th, ty0 + rb), T = (ty1 - ty0) * pw;
+      const PetscInt ty1 = PetscMin(th, ty0 + rb), T = WinogradTiles(ty0, ty1, pw);
       WinogradInput(x + n * cin * H * W, cin, H, W, ty0, ty1, pw, rows, V);
       WinogradOutputAdjoint(dy + n * cout * H * W, cout, H, W, ty0, ty1, pw, rows, M);
-      for (int xi = 0; xi < 16; xi++) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, T, 1.0f, M + xi * cout * T, T, V + xi * cin * T, T, 1.0f, dU + xi * cout * cin, cin);
+      for (int xi = 0; xi < 16; xi++) {
+        if (mix) PdOpsMixWeightGradAdd(cout, cin, T, M + xi * cout * T, V + xi * cin * T, P + xi * 16 * cc);
+        else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout, cin, T, 1.0f, M + xi * cout * T, T, V + xi * cin * T, T, 1.0f, dU + xi * cc, cin);
+      }
     }
+  if (mix)
+    for (int xi = 0; xi < 16; xi++) PdOpsMixWeightGradFinish(cout, cin, P + xi * 16 * cc, dU + xi * cc);
   WinogradKernelAdjoint(dU, cout, cin, alpha, dw);
 }

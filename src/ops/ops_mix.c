@@ -266,6 +266,26 @@ static void MixWeightGradFinish(PetscInt M, PetscInt K, const float *p, float *d
   }
 }
 
+/* The channel mix's weight-gradient reduction for other ops' long reductions (Winograd's weight
+   gradient, 16 [Cout, tiles] x [tiles, Cin] products per block): PdOpsMixWeightGradFits says whether it
+   takes [M, K], PdOpsMixWeightGradAdd adds the 16-lane partial sums of dz [M, S] x [K, S]^T to p
+   [M][K][16] (S a multiple of 16 keeps every column in vectors), PdOpsMixWeightGradFinish adds p's lane
+   sums to dw [M, K] */
+PetscBool PdOpsMixWeightGradFits(PetscInt M, PetscInt K)
+{
+  return (PetscBool)(mix_direct && M % 4 == 0 && K % 4 == 0);
+}
+
+void PdOpsMixWeightGradAdd(PetscInt M, PetscInt K, PetscInt S, const float *dz, const float *x, float *p)
+{
+  MixWeightGradAdd(M, K, S, dz, x, p);
+}
+
+void PdOpsMixWeightGradFinish(PetscInt M, PetscInt K, const float *p, float *dw)
+{
+  MixWeightGradFinish(M, K, p, dw);
+}
+
 /* One pass over a row of S values of the output gradient: dz = dy gelu'(z) in place, with gp =
    gelu'(z) from the forward pass (gp NULL: the identity, dz = dy), da += dz (da NULL: none; daset:
    da = dz), and the row's sum of dz (for the bias) */

@@ -12,6 +12,9 @@ PETSC_INTERN PetscBool      PdOpsRightProduct(PetscInt, PetscInt, PetscInt, cons
 PETSC_INTERN PetscBool PdOpsMixFits(PetscInt, PetscInt);
 PETSC_INTERN void      PdOpsMixRepack(PetscInt, PetscInt, float, const float *, float *);
 PETSC_INTERN void      PdOpsMixProduct(PetscInt, PetscInt, PetscInt, const float *, const float *, float *);
+PETSC_INTERN PetscBool PdOpsMixWeightGradFits(PetscInt, PetscInt);
+PETSC_INTERN void      PdOpsMixWeightGradAdd(PetscInt, PetscInt, PetscInt, const float *, const float *, float *);
+PETSC_INTERN void      PdOpsMixWeightGradFinish(PetscInt, PetscInt, const float *, float *);
 PETSC_INTERN PetscBool PdOpsModeProduct(PetscInt, PetscInt, PetscInt, const float *, PetscInt, PetscInt, PetscBool, float, const float *, float *);
 
 /* the row DFTs with a real row's symmetry (row_dft.c) */

@@ -171,7 +171,7 @@ static PetscErrorCode ConvBackward(PdTensor y)
     PetscCall(PdTapeAllocUninit(y->tape, sizeof(float) * (size_t)Kt * g.C, (void **)&wf));
     FlipKernel(w->data, cout, g.C, g.kd, wf);
   }
-  direct = PdConvUseDirect(&g, g.C, cout);                           /* dx by a direct kernel (stride 2: the transposed one); dW stays an sgemm */
+  direct = PdConvUseDirect(&g, g.C, cout);                           /* dx by a direct kernel (stride 2: the transposed one); dW by sgemm here */
   wino   = (PetscBool)(x->grad && PdConvUseWinograd(&g, cout, g.C)); /* dx by Winograd, after the loop */
   winow  = (PetscBool)(w->grad && PdConvUseWinograd(&g, g.C, cout)); /* dW by Winograd, after the loop */
   ds     = !direct ? 0 : g.s == 1 ? PdConvDirectScratch(cout, &gt)

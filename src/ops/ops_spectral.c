@@ -404,10 +404,12 @@ static PetscErrorCode SpectralBackward(PdTensor y)
   fftwf_complex       *D, *dYm, *dXm;
   const fftwf_complex *Xm = (const fftwf_complex *)y->aux;
   float               *cw;
+  PdTapeMark           mark;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(PD_EVENT_SpectralConvBwd, 0, 0, 0, 0));
   PetscCall(GetGeometry(x, w, (PetscBool)y->iarg[0], &g));
+  PetscCall(PdTapeGetMark(tape, &mark)); /* every allocation below is scratch, given back at the end */
   PetscCall(PdTapeAllocUninit(tape, sizeof(float) * g.m2, (void **)&cw));
   /* one spectrum buffer for both directions: dy's transform, then dx's */
   PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.B * PetscMax(g.cin, g.cout) * g.H * g.ld, (void **)&D));
@@ -423,6 +425,7 @@ static PetscErrorCode SpectralBackward(PdTensor y)
     ScatterZero(&g, g.cin, dXm, D, cw);
     PetscCall(InverseFFT(&g, g.cin, D, x->grad, (PetscBool)!PdGradFirstWrite(x)));
   }
+  PetscCall(PdTapeRelease(tape, &mark));
   PetscCall(PetscLogEventEnd(PD_EVENT_SpectralConvBwd, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -435,6 +438,7 @@ static PetscErrorCode SpectralConvLayout(PdTensor x, PdTensor w, PetscBool cb, P
   Geometry       g;
   fftwf_complex *F, *Xm, *Ym;
   PetscInt       shape[4];
+  PdTapeMark     mark;
 
   PetscFunctionBegin;
   PetscCall(PdOpGetTape(x, w, NULL, &tape));
@@ -450,15 +454,18 @@ static PetscErrorCode SpectralConvLayout(PdTensor x, PdTensor w, PetscBool cb, P
   y->iarg[0]        = cb;
   y->backward       = SpectralBackward;
   PetscCall(PetscLogEventBegin(PD_EVENT_SpectralConv, 0, 0, 0, 0));
-  /* one spectrum buffer: x's transform, then (after the kept modes are gathered) y's */
-  PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.B * PetscMax(g.cin, g.cout) * g.H * g.ld, (void **)&F));
+  /* x's kept modes live until the backward pass (dW); the spectrum buffer (x's transform, then y's)
+     and y's modes are scratch, given back at the end */
   PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.nm * g.B * g.cin, (void **)&Xm));
+  PetscCall(PdTapeGetMark(tape, &mark));
+  PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.B * PetscMax(g.cin, g.cout) * g.H * g.ld, (void **)&F));
   PetscCall(PdTapeAllocUninit(tape, sizeof(fftwf_complex) * g.nm * g.B * g.cout, (void **)&Ym));
   PetscCall(ForwardFFT(&g, g.cin, x->data, F));
   Gather(&g, g.cin, F, Xm, NULL);
   ModeForward(&g, Xm, w->data, Ym, 1.0f / (float)(g.H * g.W));
   ScatterZero(&g, g.cout, Ym, F, NULL);
   PetscCall(InverseFFT(&g, g.cout, F, y->data, PETSC_FALSE));
+  PetscCall(PdTapeRelease(tape, &mark));
   y->aux = Xm; /* kept for dW */
   PetscCall(PetscLogEventEnd(PD_EVENT_SpectralConv, 0, 0, 0, 0));
   *out = y;

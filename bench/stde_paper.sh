@@ -71,12 +71,18 @@ run() { # problem d seed; a checkpoint every 500 steps (pinn -resume continues i
   exec {lock}>"$name.lock"
   flock -n "$lock" || { echo "skip: $1 d=$2 seed=$3 runs in another process" >&2; return 0; }
   [ -s "$report" ] && return 0
-  [ -s "$name.ck.h5" ] && again=(-resume "$name.ck.h5")
+  [ -s "$name.ck.h5" ] && again=(-resume "$name.ck.h5") # a finished one too: pinn then evaluates it and writes the report
+  rm -f "$name.failed"
   echo "run: $1 d=$2 seed=$3 $extra ${again[*]}" >&2
   # shellcheck disable=SC2086
-  nice "$P" pinn -protocol stde -solution "$sol" -pde "$pde" -dim "$2" -seed "$3" $extra -checkpoint_every 500 -o "$name.ck.h5" \
-    "${again[@]}" -report "$name.json.part" -quiet >>"$name.log" 2>&1 &&
-    mv "$name.json.part" "$report" && rm -f "$name.ck.h5" "$name.lock" || echo "stde_paper.sh: $1 d=$2 seed=$3 failed, see $name.log" >&2
+  if nice "$P" pinn -protocol stde -solution "$sol" -pde "$pde" -dim "$2" -seed "$3" $extra -checkpoint_every 500 -o "$name.ck.h5" \
+    "${again[@]}" -report "$name.json.part" -quiet >>"$name.log" 2>&1 && mv "$name.json.part" "$report"; then
+    rm -f "$name.ck.h5" "$name.lock"
+  else
+    touch "$name.failed"
+    echo "stde_paper.sh: $1 d=$2 seed=$3 failed, see $name.log" >&2
+    return 1
+  fi
 }
 
 if [ "$norun" = 0 ]; then
@@ -87,14 +93,16 @@ if [ "$norun" = 0 ]; then
   wait
 fi
 
-echo "pdeop pinn -protocol stde $extra ($tag): the minimum relative L2 error over the evaluations every 1,000 steps, mean +- std (n - 1) over the seeds"
+every=$(echo " $extra " | sed -n 's/.* -eval_every \([0-9]*\) .*/\1/p')
+echo "pdeop pinn -protocol stde $extra ($tag): the minimum relative L2 error over the evaluations every ${every:-1,000} steps, mean +- std (n - 1) over seeds $seeds"
 echo
 echo "| problem | d | paper (STDE, $dirs) | pdeop | seeds | final rel_l2 (mean) | s/iter wall | s/iter CPU | paper it/s (A100) | pdeop it/s (wall) | A100 / pdeop (wall) | A100 / pdeop (CPU) |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for p in $problems; do for d in $dims; do
   c="$(col "$d")"
   vals="" fin="" spi="" cpu=""
-  for f in "$out/$p-d$d-s"*.json; do
+  for s in $seeds; do
+    f="$out/$p-d$d-s$s.json"
     [ -s "$f" ] || continue
     vals="$vals $(jget_or_empty "$f" rel_l2_min)" fin="$fin $(jget_or_empty "$f" rel_l2)"
     spi="$spi $(jget_or_empty "$f" s_per_iter)" cpu="$cpu $(jget_or_empty "$f" cpu_s_per_iter)"
@@ -107,3 +115,12 @@ for p in $problems; do for d in $dims; do
       s = sd($2); w = mean($4); c = mean($5); its = w > 0 ? 1 / w : 0; itc = c > 0 ? 1 / c : 0
       printf "| %s | %s | %s | %.2e%s | %d | %.2e | %.4f | %.4f | %s | %.1f | %s | %s |\n", h[1], h[2], h[3], mean($2), s == "" ? "" : sprintf(" ± %.1e", s), n, mean($3), w, c, h[4], its, (h[4] != "-" && its > 0) ? sprintf("%.0f", h[4] / its) : "-", (h[4] != "-" && itc > 0) ? sprintf("%.0f", h[4] / itc) : "-" }'
 done; done
+failed=""
+for p in $problems; do for d in $dims; do for s in $seeds; do
+  [ -e "$work/$p-d$d-s$s.failed" ] && [ ! -s "$out/$p-d$d-s$s.json" ] && failed="$failed $p-d$d-s$s"
+done; done; done
+if [ -n "$failed" ]; then
+  echo
+  echo "failed (see their logs in $work/):$failed"
+  exit 1
+fi

@@ -197,8 +197,8 @@ static PetscErrorCode CheckFiles(const PdCommand *cmd, const char report[])
     PetscCall(PetscSNPrintf(opt[k], sizeof(opt[k]), "-%s", names[k]));
     if (!strcmp(names[k], "resume")) { /* -resume may be the -o file, nothing else that is written */
       PetscBool same = PETSC_FALSE;
-      for (PetscInt j = 0; j < N; j++)
-        if (!strcmp(names[j], "o") && values[j]) same = (PetscBool)!strcmp(values[j], values[k]);
+      for (PetscInt j = 0; j < N; j++) /* the same file, however its path is spelled */
+        if (!strcmp(names[j], "o") && values[j] && values[j][0]) PetscCall(PdFilesSame(PETSC_COMM_WORLD, values[j], values[k], &same));
       if (same) continue;
     }
     if (isin && lists && strchr(values[k], ',')) { /* split a copy at the commas */

@@ -217,7 +217,7 @@ PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
 {
   char      model[PETSC_MAX_PATH_LEN] = "", data[PETSC_MAX_PATH_LEN] = "", out[PETSC_MAX_PATH_LEN] = "", png[PETSC_MAX_PATH_LEN] = "";
   char      points[PETSC_MAX_PATH_LEN] = "";
-  PetscBool help, hassteps;
+  PetscBool help, hassteps, hasbs;
   PetscInt  bs = 20, steps = 0, K, compared = 0;
   PdDataset ds, pred;
   NOp       nop;
@@ -228,13 +228,16 @@ PetscErrorCode PdCommandPredict(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PetscOptionsString("-data", "HDF5 file with /inputs", "", data, data, sizeof(data), NULL));
   PetscCall(PetscOptionsString("-o", "HDF5 file to write (/inputs and /outputs = predictions)", "", out, out, sizeof(out), NULL));
   PetscCall(PetscOptionsString("-png", "Picture of input, prediction, truth and error of the first sample (2D fields)", "", png, png, sizeof(png), NULL));
-  PetscCall(PdOptionsInt("-batch_size", "Samples per forward pass", "", bs, &bs, NULL));
-  PetscCall(PetscOptionsString("-points", "PINN checkpoints: HDF5 file with /points (N x d); writes /values", "", points, points, sizeof(points), NULL));
+  PetscCall(PdOptionsInt("-batch_size", "Samples per forward pass", "", bs, &bs, &hasbs));
+  PetscCall(PetscOptionsString("-points", "PINN checkpoints: HDF5 file with /points (N x d, float32); writes /values", "", points, points, sizeof(points), NULL));
   PetscCall(PdOptionsInt("-steps", "Recurrent models: snapshots to predict, any number (default: the data's output snapshots, else the training rollout); compared where the data have them", "", steps, &steps, &hassteps));
   PetscOptionsEnd();
   PetscCall(PdOptionsHelp(&help));
   if (help) PetscFunctionReturn(0);
-  if (points[0]) {
+  if (points[0]) { /* a PINN at points: none of the dataset's options apply */
+    PetscCheck(!data[0] && !png[0] && !hassteps && !hasbs, comm, PETSC_ERR_ARG_WRONG, "-points evaluates a PINN checkpoint at points and does not take %s (an option for a dataset's inputs)", data[0] ? "-data" : png[0]   ? "-png"
+                                                                                                                                                                                                                 : hassteps ? "-steps"
+                                                                                                                                                                                                                            : "-batch_size");
     PetscCall(PdCommandPredictPinn(comm, model, points, out, report));
     PetscFunctionReturn(0);
   }

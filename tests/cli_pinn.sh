@@ -5,6 +5,7 @@ P="$PDEOP"
 
 expect_fail "dimension too small" "-dim must be at least 2" "$P" pinn -dim 1
 expect_fail "three-body needs d >= 3" "-dim must be at least 3" "$P" pinn -dim 2 -solution three-body
+expect_fail "sdgd with more axes than d" "sdgd draws that many of the d axes without replacement" "$P" pinn -estimator sdgd -dim 10 -stde_dirs 11
 expect_fail "dense directions need stde" "-stde_dist gaussian needs -estimator stde" "$P" pinn -estimator sdgd -stde_dist gaussian
 expect_fail "unknown option" "unknown option -stde_dir" "$P" pinn -dim 5 -iters 1 -stde_dir 4
 expect_fail "relu has no jets" "smooth activation" "$P" pinn -dim 5 -iters 1 -mlp_activation relu -test_points 10
@@ -35,6 +36,12 @@ check "predict -points: 300 values" 'a == 300' "$(jget "$work/p.json" samples)"
 check "predict -points: same rel_l2 as pinn (rel 1e-5)" 'a-b <= 1e-5*b && b-a <= 1e-5*b' "$(jget "$work/p.json" rel_l2)" "$(jget "$work/r.json" rel_l2)"
 "$P" pinn -dim 9 -iters 1 -batch 4 -stde_dirs 2 -mlp_width 8 -mlp_depth 1 -test_points 10 -o "$work/m9.h5" -quiet
 expect_fail "predict -points with another d" "N x 9" "$P" predict -model "$work/m9.h5" -points "$work/pts.h5" -o "$work/v2.h5"
+cp "$work/pts.h5" "$work/vv.tmp"
+expect_fail "predict -o X with -points X.tmp (X's temporary)" "is written first as" "$P" predict -model "$work/m.h5" -points "$work/vv.tmp" -o "$work/vv"
+[ -s "$work/vv.tmp" ] && ok "the -points file X.tmp is still there" || bad "predict removed its -points file X.tmp"
+expect_fail "predict -points with -data" "does not take -data" "$P" predict -model "$work/m.h5" -points "$work/pts.h5" -o "$work/v4.h5" -data "$work/none.h5"
+expect_fail "predict -points with -png" "does not take -png" "$P" predict -model "$work/m.h5" -points "$work/pts.h5" -o "$work/v4.h5" -png "$work/v4.png"
+expect_fail "pinn -o a directory name (trailing /), refused before training" "ends in '/'" "$P" pinn -dim 5 -iters 100000 -o "$work/newdir/"
 "$P" fit -demo -demo_n 64 -epochs 1 -o "$work/fit.h5" -quiet
 expect_fail "predict -points on a non-PINN checkpoint" "PINN checkpoints" "$P" predict -model "$work/fit.h5" -points "$work/pts.h5" -o "$work/v3.h5"
 
@@ -104,8 +111,17 @@ expect_fail "-pinn_rhs reference-code on the two-body solution" "give -solution 
 expect_fail "resume with another rate" "lr = 0.003, this one 0.01" "$P" pinn $R -iters 24 -resume "$work/half0.h5" -lr 1e-2
 # shellcheck disable=SC2086
 expect_fail "resume with another schedule length" "gives -lr_total_steps from the start" "$P" pinn $R -iters 24 -resume "$work/half0.h5" -lr_total_steps 30
+# a finished run resumed (its -o spelled another way): nothing to train, the same numbers reported again,
+# its s/iter the one its checkpoint timed
 # shellcheck disable=SC2086
-expect_fail "resume of a finished run" "has already trained 24 of its 24 iterations" "$P" pinn $R -iters 24 -resume "$work/full.h5"
+"$P" pinn $R -iters 24 -resume "$work/full.h5" -o "$work/./full.h5" -report "$work/again.json" -quiet
+for k in rel_l2 loss rel_l2_min rel_l2_min_iter boundary_weight iters timed_iters; do
+  check "a finished run resumed reports its numbers again: $k" 'a == b' "$(jget "$work/again.json" "$k")" "$(jget "$work/full.json" "$k")"
+done
+check "the resumed run's s/iter covers the 24 steps of both processes" 'a == 24' "$(jget "$work/res.json" timed_iters)"
+check "a finished run resumed: its checkpoint's s/iter (taken at its last write, within 20%)" 'a > 0 && a < 1.2*b && b < 1.2*a' "$(jget "$work/again.json" s_per_iter)" "$(jget "$work/full.json" s_per_iter)"
+# shellcheck disable=SC2086
+expect_fail "resume of a run longer than -iters" "has trained 24 iterations, more than -iters 20" "$P" pinn $R -iters 20 -lr_total_steps 24 -resume "$work/full.h5"
 expect_fail "resume of a model that is not a PINN checkpoint" "not a resumable checkpoint" "$P" pinn -dim 5 -resume "$work/fit.h5"
 expect_fail "-checkpoint_every without -o" "writes the -o checkpoint: give -o" "$P" pinn -dim 5 -iters 2 -checkpoint_every 1
 if [ -n "${MPIEXEC:-}" ]; then

@@ -1,6 +1,7 @@
 /* The output layer's rule, checked before a command starts its work: no output is one of the
    command's inputs or another output (compared as files: device and inode, or the resolved path of
-   an output not yet written), and every output's directory exists and is writable. */
+   an output not yet written), no output's temporary (file.tmp) is an input, and every output's
+   directory exists and is writable. */
 #include <pdeop/io.h>
 #include <errno.h>
 #include <libgen.h>
@@ -47,13 +48,21 @@ static void Check(PetscInt nin, const PdFileArg in[], PetscInt nout, const PdFil
 
   msg[0] = 0;
   for (PetscInt o = 0; o < nout && !msg[0]; o++) {
-    char dir[PATH_MAX + 1];
+    char   dir[PATH_MAX + 1];
+    FileId t;
     if (!out[o].path || !out[o].path[0]) continue;
+    if (out[o].path[strlen(out[o].path) - 1] == '/') {
+      snprintf(msg, len, "%s %s ends in '/', so it names a directory: give a file name", out[o].option, out[o].path);
+      break;
+    }
     Identify(out[o].path, &a);
+    snprintf(dir, sizeof(dir), "%s.tmp", out[o].path); /* the file is written as file.tmp, then renamed */
+    Identify(dir, &t);
     for (PetscInt i = 0; i < nin && !msg[0]; i++) {
       if (!in[i].path || !in[i].path[0]) continue;
       Identify(in[i].path, &b);
       if (Same(&a, &b)) snprintf(msg, len, "%s %s is also the input %s %s: pdeop never writes over its own input (choose another file)", out[o].option, out[o].path, in[i].option, in[i].path);
+      else if (Same(&t, &b)) snprintf(msg, len, "%s %s is written first as %s.tmp, which is the input %s %s: pdeop never writes over its own input (choose another file)", out[o].option, out[o].path, out[o].path, in[i].option, in[i].path);
     }
     for (PetscInt p = 0; p < o && !msg[0]; p++) {
       if (!out[p].path || !out[p].path[0]) continue;

@@ -23,7 +23,7 @@ FILE *PdTmpFileOpen(const char *file, char *tmp, size_t tlen, const char *mode, 
     return NULL;
   }
   if (file[strlen(file) - 1] == '/') {
-    snprintf(msg, mlen, "'%s' names a directory, not a file", file);
+    snprintf(msg, mlen, "'%s' ends in '/', so it names a directory, not a file", file);
     return NULL;
   }
   n = snprintf(tmp, tlen, "%s.tmp", file);

@@ -455,6 +455,7 @@ PetscErrorCode PdPinnSetFromOptions(PdPinn p)
   PetscCall(PdPinnCheckProblem(p));
   PetscCheck(!(distset && p->est != PD_EST_STDE && dmap[dist] != PD_DIR_SPARSE), p->comm, PETSC_ERR_ARG_INCOMP, "-stde_dist %s needs -estimator stde (%s sums over coordinate axes)", dists[dist], PdEstimatorTypes[p->est]);
   PetscCheck(p->V >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-stde_dirs must be at least 1, got %" PetscInt_FMT, p->V);
+  PetscCheck(p->est != PD_EST_SDGD || p->V <= p->d, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-stde_dirs %" PetscInt_FMT " is more than -dim %" PetscInt_FMT ": sdgd draws that many of the d axes without replacement (-stde_dirs %" PetscInt_FMT " is the exact Laplacian)", p->V, p->d, p->d);
   PetscCheck(p->batch >= 1, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-batch must be at least 1, got %" PetscInt_FMT, p->batch);
   PetscCheck(p->iters >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-iters must be non-negative, got %" PetscInt_FMT, p->iters);
   PetscCheck(p->lw.weight0 >= 0, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-boundary_weight must be non-negative, got %g", p->lw.weight0);
@@ -601,11 +602,17 @@ PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
     PetscCall(PdDictSetReal(report, "rel_l2_min", p->rel_l2_min));
     PetscCall(PdDictSetInt(report, "rel_l2_min_iter", p->rel_l2_min_iter));
   }
-  PetscCall(PdDictSetReal(report, "s_per_iter", p->it_run ? p->train_time / (double)p->it_run : 0.0));    /* this process's steps (a resumed run's, not the checkpoint's) */
-  PetscCall(PdDictSetReal(report, "cpu_s_per_iter", p->it_run ? p->train_cpu / (double)p->it_run : 0.0)); /* robust to other load */
-  PetscCall(PdDictSetReal(report, "peak_memory_mb", (double)ru.ru_maxrss / 1024.0));                      /* Linux: KiB */
-  PetscCall(PdDictSetReal(report, "eval_time_s", p->eval_time));                                          /* the test evaluations (not in s_per_iter) */
-  PetscCall(PdDictSetReal(report, "checkpoint_time_s", p->save_time));                                    /* the checkpoints written during training (not in s_per_iter) */
+  {
+    double   wall, cpu;
+    PetscInt steps;
+    PetscCall(PdPinnRunTimes(p, &wall, &cpu, &steps));                                     /* the run's steps, a resumed checkpoint's included */
+    PetscCall(PdDictSetReal(report, "s_per_iter", steps ? wall / (double)steps : 0.0));    /* the training steps alone */
+    PetscCall(PdDictSetReal(report, "cpu_s_per_iter", steps ? cpu / (double)steps : 0.0)); /* robust to other load */
+    PetscCall(PdDictSetInt(report, "timed_iters", steps));                                 /* the steps these cover */
+  }
+  PetscCall(PdDictSetReal(report, "peak_memory_mb", (double)ru.ru_maxrss / 1024.0)); /* Linux: KiB */
+  PetscCall(PdDictSetReal(report, "eval_time_s", p->eval_time));                     /* the test evaluations (not in s_per_iter) */
+  PetscCall(PdDictSetReal(report, "checkpoint_time_s", p->save_time));               /* the checkpoints written during training (not in s_per_iter) */
   PetscCall(PdDictSetInt(report, "iters", p->it));
   PetscCall(PdDictSetReal(report, "loss", p->loss));
   PetscCall(PdDictSetReal(report, "train_time_s", p->train_time));

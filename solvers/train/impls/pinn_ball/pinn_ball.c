@@ -367,16 +367,17 @@ PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
   PetscCall(PdObjectiveCreate(p->comm, &obj));
   PetscCall(PdObjectiveSetType(obj, PDOBJECTIVEPINNBALL));
   PetscCall(PdObjectivePinnBallSetPinn(obj, p));
-  p->loss = 0;
-  c0      = PdCPUTime();
+  c0 = PdCPUTime(); /* p->loss: the last step's (a resumed checkpoint's until a step is taken) */
   PetscCall(PetscTime(&t0));
-  todo = PetscMax(p->iters - p->it, 0);
-  PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, todo, p->ckpt, p->ckpt_every)); /* the checkpoints set p->it */
+  todo        = PetscMax(p->iters - p->it, 0);
+  p->training = PETSC_TRUE, p->run_t0 = t0, p->run_c0 = c0, p->run_e0 = e0, p->run_ec0 = ec0, p->run_it0 = p->it; /* for the checkpoints' PdPinnRunTimes */
+  PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, todo, p->ckpt, p->ckpt_every));                               /* the checkpoints set p->it */
   PetscCall(PetscTime(&t1));
+  p->training = PETSC_FALSE;
   p->train_time += t1 - t0 - (p->eval_time + p->save_time - e0); /* the training steps only */
   p->train_cpu += PdCPUTime() - c0 - (p->eval_cpu + p->save_cpu - ec0);
-  if (!todo && p->ckpt[0]) PetscCall(PdPinnSave(p, p->ckpt)); /* no step: the trainer wrote nothing */
   p->it_run += todo;
+  if (!todo && p->ckpt[0]) PetscCall(PdPinnSave(p, p->ckpt)); /* no step: the trainer wrote nothing */
   p->it = PetscMax(p->it, p->iters);
   if (loss) *loss = p->loss;
   PetscCall(PdObjectiveDestroy(&obj));

@@ -2,6 +2,7 @@
    what an exact resume needs besides (the points' random stream, the best test error so far, the
    run's settings). */
 #include "pinnimpl.h"
+#include <pdeop/progress.h>
 
 /* ---------------- checkpoints ---------------- */
 
@@ -54,8 +55,8 @@ static PetscErrorCode RunSettings(PdPinn p, PdDict d)
 /*@
   PdPinnSave - checkpoint: mlp parameters, Adam state, iterations, and the problem (attributes
   pinn_pde, pinn_solution, pinn_dim, pinn_boundary, ...; dataset /c of the coefficients, float64);
-  for PdPinnResume also the points' random stream (/pinn_rng), the best test error so far and the
-  boundary weight (attributes), and the run's settings (/training)
+  for PdPinnResume also the points' random stream (/pinn_rng), the best test error so far, the
+  boundary weight and the training time so far (attributes), and the run's settings (/training)
 @*/
 PetscErrorCode PdPinnSave(PdPinn p, const char file[])
 {
@@ -78,6 +79,15 @@ PetscErrorCode PdPinnSave(PdPinn p, const char file[])
   PetscCall(PdDictSetReal(meta, "pinn_rel_l2_min", p->rel_l2_min));
   PetscCall(PdDictSetInt(meta, "pinn_rel_l2_min_iter", p->rel_l2_min_iter));
   PetscCall(PdDictSetReal(meta, "pinn_boundary_weight_now", p->lw.weight));
+  {
+    double   wall, cpu;
+    PetscInt steps;
+    PetscCall(PdPinnRunTimes(p, &wall, &cpu, &steps));
+    PetscCall(PdDictSetReal(meta, "pinn_train_s", wall));
+    PetscCall(PdDictSetReal(meta, "pinn_train_cpu_s", cpu));
+    PetscCall(PdDictSetInt(meta, "pinn_train_steps", steps));
+    PetscCall(PdDictSetReal(meta, "pinn_train_loss", p->loss)); /* the last step's */
+  }
   PetscCall(PdDictCreate(&settings));
   PetscCall(RunSettings(p, settings));
   PetscCall(NOpGetParams(p->nop, &params));
@@ -135,7 +145,7 @@ static PetscErrorCode CheckSame(MPI_Comm comm, PdDict stored, PdDict now, const 
       char        sa[64], sb[64];
       PetscCall(PdDictGetEntry(stored, k, &key, &type));
       if ((pass == 0) != !strncmp(key, "pinn_", 5)) continue;
-      if (!strcmp(key, "pinn_rel_l2_min") || !strcmp(key, "pinn_rel_l2_min_iter") || !strcmp(key, "pinn_boundary_weight_now")) continue; /* state, not settings */
+      if (!strcmp(key, "pinn_rel_l2_min") || !strcmp(key, "pinn_rel_l2_min_iter") || !strcmp(key, "pinn_boundary_weight_now") || !strncmp(key, "pinn_train_", 11)) continue; /* state, not settings */
       PetscCall(PdDictHas(now, key, &has));
       if (!has) continue; /* keys of the network only the checkpoint has: NOpLoad's checks */
       PetscCall(SameEntry(stored, now, key, type, &same, sa, sb, sizeof(sa)));
@@ -189,8 +199,18 @@ PetscErrorCode PdPinnResume(PdPinn p, const char file[])
   p->rel_l2_min_iter = (PetscInt)i64;
   PetscCall(PdDictGetReal(meta, "pinn_boundary_weight_now", &v));
   p->lw.weight = v;
+  PetscCall(PdDictHas(meta, "pinn_train_steps", &has)); /* checkpoints before these keys: the steps of this process only */
+  if (has) {
+    PetscCall(PdDictGetReal(meta, "pinn_train_s", &p->ck_time));
+    PetscCall(PdDictGetReal(meta, "pinn_train_cpu_s", &p->ck_cpu));
+    PetscCall(PdDictGetInt(meta, "pinn_train_steps", &i64));
+    p->ck_steps = (PetscInt)i64;
+  }
+  PetscCall(PdDictHas(meta, "pinn_train_loss", &has));
+  if (has) PetscCall(PdDictGetReal(meta, "pinn_train_loss", &p->loss));
   PetscCall(PdDictDestroy(&meta));
-  PetscCheck(epoch < p->iters, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-resume '%s' has already trained %" PetscInt_FMT " of its %" PetscInt_FMT " iterations: nothing is left to train", file, epoch, p->iters);
+  PetscCheck(epoch <= p->iters, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-resume '%s' has trained %" PetscInt_FMT " iterations, more than -iters %" PetscInt_FMT, file, epoch, p->iters);
+  if (epoch == p->iters) PetscCall(PdPrintf(p->comm, "pdeop pinn: '%s' has trained all %" PetscInt_FMT " iterations: nothing is left to train; it is evaluated and written again\n", file, epoch));
   PetscCall(PdCheckpointReadArray(p->comm, file, "c", p->nc, p->c)); /* equal by the seed check; the stored ones are the problem's */
   for (PetscInt i = 0; i < p->nc; i++) p->cf[i] = (float)p->c[i];
   PetscCall(PdCheckpointReadArray(p->comm, file, "pinn_rng", PINN_RNG_N, rng));
@@ -203,6 +223,24 @@ PetscErrorCode PdPinnResume(PdPinn p, const char file[])
   PetscCall(NOpGetParams(p->nop, &params));
   PetscCall(PdCheckpointLoad(p->comm, file, params, p->optim));
   p->it = epoch;
+  PetscFunctionReturn(0);
+}
+
+/* The run's training time (wall and CPU, without evaluations and checkpoints) and the steps it covers:
+   a resumed checkpoint's, this process's finished PdPinnTrain calls, and the one in progress */
+PetscErrorCode PdPinnRunTimes(PdPinn p, double *wall, double *cpu, PetscInt *steps)
+{
+  PetscFunctionBegin;
+  *wall  = p->ck_time + p->train_time;
+  *cpu   = p->ck_cpu + p->train_cpu;
+  *steps = p->ck_steps + p->it_run;
+  if (p->training) {
+    PetscLogDouble now;
+    PetscCall(PetscTime(&now));
+    *wall += now - p->run_t0 - (p->eval_time + p->save_time - p->run_e0);
+    *cpu += PdCPUTime() - p->run_c0 - (p->eval_cpu + p->save_cpu - p->run_ec0);
+    *steps += p->it - p->run_it0;
+  }
   PetscFunctionReturn(0);
 }
 

@@ -35,12 +35,19 @@ struct _n_PdPinn {
   double           rel_l2_min, eval_time, eval_cpu; /* the best test error; time spent evaluating */
   double           save_time, save_cpu;             /* time spent writing checkpoints */
   PetscInt         test_used, rel_l2_min_iter;
-  PetscInt         it_run;                   /* steps trained by this process (it: all, a resumed checkpoint's included) */
+  PetscInt         it_run;          /* steps trained by this process (it: all, a resumed checkpoint's included) */
+  double           ck_time, ck_cpu; /* the training time of the steps a resumed checkpoint timed (ck_steps) */
+  PetscInt         ck_steps;
+  PetscBool        training; /* inside PdPinnTrain, which started at these clocks and step: */
+  PetscLogDouble   run_t0;
+  double           run_c0, run_e0, run_ec0;
+  PetscInt         run_it0;
   char             ckpt[PETSC_MAX_PATH_LEN]; /* PdPinnSetCheckpoint's file ("" none) and steps between writes */
   PetscInt         ckpt_every;
 };
 
 PETSC_INTERN PetscErrorCode PdPinnCheckProblem(PdPinn);
+PETSC_INTERN PetscErrorCode PdPinnRunTimes(PdPinn, double *, double *, PetscInt *);
 PETSC_INTERN PetscErrorCode PdPinnDrawCoefficients(PdPinn);
 PETSC_INTERN void           PdPinnExactPoint(PdPinn, const float *, double *, double *);
 PETSC_INTERN double         PdPinnRHS(PdPinn, double, double);

@@ -8,11 +8,11 @@ as pdeop's test sampler does (Gaussian direction, radius uniform in [0, 1]) and 
     fit by a quartic in |x|^2;
   - the share of u* in the linear part (1 - |x|^2) cos(1) sum_i c_i (x_i + x_{i+1}) (two-body; the
     three-body solution has no linear part);
-and, for a trained checkpoint (epoch > 0) when a pdeop binary is given, the network's error e = N - u* at
+(or at the points of -points F, /points as `pdeop pinn -save_points` writes a run's test set), and, for a trained checkpoint (epoch > 0) when a pdeop binary is given, the network's error e = N - u* at
 those points split as e = -beta (linear part) + rest: beta = 1 means the network learned none of the
 linear part, beta = 0 all of it.
 Needs numpy and h5py (Debian: python3-numpy python3-h5py).
-Usage: stde_linear.py [-n N] [-pdeop path/to/pdeop] checkpoint.h5 ..."""
+Usage: stde_linear.py [-n N | -points F] [-pdeop path/to/pdeop] checkpoint.h5 ..."""
 import os
 import subprocess
 import sys
@@ -47,7 +47,7 @@ def exact_parts(x, c, solution):
     sys.exit(f"stde_linear.py: solution {solution!r} is not two-body or three-body")
 
 
-def analyse(path, n, pdeop, rng):
+def analyse(path, n, pdeop, rng, given=None):
     with h5py.File(path, "r") as f:
         if "c" not in f or "pinn_dim" not in f.attrs:
             sys.exit(f"stde_linear.py: {path} is not a pdeop pinn checkpoint (no /c or pinn_dim)")
@@ -56,13 +56,24 @@ def analyse(path, n, pdeop, rng):
         solution = text(f.attrs["pinn_solution"])
         epoch = int(f.attrs.get("epoch", 0))
         problem = int(f.attrs.get("pinn_problem_seed", f.attrs.get("seed", 0)))
+    if given is not None:
+        with h5py.File(given, "r") as f:
+            pts = f["points"]
+            if pts.shape[1] != d:
+                sys.exit(f"stde_linear.py: {given} holds points of dimension {pts.shape[1]}, {path} is d = {d}")
+            n = pts.shape[0]
     x = np.empty((n, d))
     S = np.empty(n)
     L = np.empty(n)
     r = np.empty(n)
     chunk = max(1, min(n, 10**7 // d))  # about 80 MB of float64 at a time
     for s in range(0, n, chunk):
-        xs, rs = points(rng, min(chunk, n - s), d)
+        if given is not None:
+            with h5py.File(given, "r") as f:
+                xs = f["points"][s : s + chunk].astype(np.float64)
+            rs = np.linalg.norm(xs, axis=1)
+        else:
+            xs, rs = points(rng, min(chunk, n - s), d)
         x[s : s + len(rs)] = xs
         S[s : s + len(rs)], L[s : s + len(rs)] = exact_parts(xs, c, solution)
         r[s : s + len(rs)] = rs
@@ -89,13 +100,15 @@ def analyse(path, n, pdeop, rng):
 
 
 def main(argv):
-    n, pdeop, files = 2000, None, []
+    n, pdeop, given, files = 2000, None, None, []
     it = iter(argv)
     for a in it:
         if a == "-n":
             n = int(next(it, "0"))
         elif a == "-pdeop":
             pdeop = next(it, None)
+        elif a == "-points":
+            given = next(it, None)
         else:
             files.append(a)
     if n < 10 or not files:
@@ -104,7 +117,7 @@ def main(argv):
     print("| checkpoint | solution | d | problem | sum(c)/\\|c\\| | non-radial share | linear share | step | rel_l2 here | beta | rest |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for path in files:
-        row = analyse(path, n, pdeop, rng)
+        row = analyse(path, n, pdeop, rng, given)
         cells = ["-" if v is None else (f"{v:.3e}" if k in (5, 6, 8, 10) else (f"{v:.3f}" if k in (4, 9) else str(v))) for k, v in enumerate(row)]
         print("| " + " | ".join(cells) + " |", flush=True)
 

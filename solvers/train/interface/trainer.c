@@ -289,7 +289,8 @@ static PetscErrorCode Diverged(PdTrainer t, PetscInt step, const char *what)
 
   PetscFunctionBegin;
   if (t->last_checkpoint >= 0 && t->last_checkpoint_file[0]) PetscCall(PetscSNPrintf(kept, sizeof(kept), "the last good checkpoint, from %s %" PetscInt_FMT ", is '%s'", unit, t->last_checkpoint, t->last_checkpoint_file));
-  else PetscCall(PetscSNPrintf(kept, sizeof(kept), "no checkpoint was written%s", t->out[0] ? " (-checkpoint_every keeps one as training goes)" : ""));
+  else PetscCall(PetscSNPrintf(kept, sizeof(kept), "no checkpoint was written%s", !t->out[0] ? "" : t->checkpoint_every > 0 ? " (it diverged before the first -checkpoint_every)"
+                                                                                                                            : " (-checkpoint_every keeps one as training goes)"));
   SETERRQ(t->comm, PETSC_ERR_NOT_CONVERGED, "Training diverged in %s %" PetscInt_FMT " (step %" PetscInt_FMT "): %s; %s. Lower -lr or set -clip_grad_norm", unit, t->epoch + 1, step, what, kept);
 }
 

@@ -85,6 +85,7 @@ run() { # problem d seed; a checkpoint every 500 steps (pinn -resume continues i
   fi
 }
 
+started=$(date +%s) # a failure marker older than this invocation is not its own (the run may be in another process now)
 if [ "$norun" = 0 ]; then
   for d in $dims; do for p in $problems; do paper "$p" >/dev/null; for s in $seeds; do
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
@@ -117,7 +118,8 @@ for p in $problems; do for d in $dims; do
 done; done
 failed=""
 for p in $problems; do for d in $dims; do for s in $seeds; do
-  [ -e "$work/$p-d$d-s$s.failed" ] && [ ! -s "$out/$p-d$d-s$s.json" ] && failed="$failed $p-d$d-s$s"
+  f="$work/$p-d$d-s$s.failed"
+  [ -e "$f" ] && [ "$(stat -c %Y "$f")" -ge "$started" ] && [ ! -s "$out/$p-d$d-s$s.json" ] && failed="$failed $p-d$d-s$s"
 done; done; done
 if [ -n "$failed" ]; then
   echo

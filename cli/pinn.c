@@ -150,10 +150,14 @@ PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
   PetscCall(PdPinnReport(pinn, report));
   if (out[0]) PetscCall(PdDictSetString(report, "checkpoint", out));
   {
-    double spi, mem;
-    PetscCall(PdDictGetReal(report, "s_per_iter", &spi));
+    double    spi = 0, mem;
+    PetscBool timed, known;
+    PetscCall(PdDictHas(report, "s_per_iter", &timed)); /* no step timed: no rate */
+    if (timed) PetscCall(PdDictGetReal(report, "s_per_iter", &spi));
     PetscCall(PdDictGetReal(report, "peak_memory_mb", &mem));
-    PetscCall(PetscPrintf(comm, "rel_l2 %.4e  loss %.4e  %.4g s/iter  peak memory %.0f MB\n", rel, loss, spi, mem));
+    PetscCall(PdDictHas(report, "loss", &known));
+    if (known && timed) PetscCall(PetscPrintf(comm, "rel_l2 %.4e  loss %.4e  %.4g s/iter  peak memory %.0f MB\n", rel, loss, spi, mem));
+    else PetscCall(PetscPrintf(comm, "rel_l2 %.4e  peak memory %.0f MB (no step timed here or in the checkpoint)\n", rel, mem));
     {
       double   rmin;
       PetscInt imin;

@@ -1,6 +1,6 @@
 /* The output layer's rule, checked before a command starts its work: no output is one of the
    command's inputs or another output (compared as files: device and inode, or the resolved path of
-   an output not yet written), no output's temporary (file.tmp) is an input, and every output's
+   an output not yet written), no output's temporary (file.tmp) is an input or another output, and every output's
    directory exists and is writable. */
 #include <pdeop/io.h>
 #include <errno.h>
@@ -65,9 +65,15 @@ static void Check(PetscInt nin, const PdFileArg in[], PetscInt nout, const PdFil
       else if (Same(&t, &b)) snprintf(msg, len, "%s %s is written first as %s.tmp, which is the input %s %s: pdeop never writes over its own input (choose another file)", out[o].option, out[o].path, out[o].path, in[i].option, in[i].path);
     }
     for (PetscInt p = 0; p < o && !msg[0]; p++) {
+      FileId tp;
+      char   ptmp[PATH_MAX + 8];
       if (!out[p].path || !out[p].path[0]) continue;
       Identify(out[p].path, &b);
+      snprintf(ptmp, sizeof(ptmp), "%s.tmp", out[p].path);
+      Identify(ptmp, &tp);
       if (Same(&a, &b)) snprintf(msg, len, "%s %s and %s %s name the same file: give each output its own", out[p].option, out[p].path, out[o].option, out[o].path);
+      else if (Same(&t, &b)) snprintf(msg, len, "%s %s is written first as %s.tmp, which is the output %s %s: give each output its own name", out[o].option, out[o].path, out[o].path, out[p].option, out[p].path);
+      else if (Same(&a, &tp)) snprintf(msg, len, "%s %s is written first as %s.tmp, which is the output %s %s: give each output its own name", out[p].option, out[p].path, out[p].path, out[o].option, out[o].path);
     }
     if (msg[0]) break;
     snprintf(dir, sizeof(dir), "%s", out[o].path);

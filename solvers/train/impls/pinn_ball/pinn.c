@@ -605,17 +605,19 @@ PetscErrorCode PdPinnReport(PdPinn p, PdDict report)
   {
     double   wall, cpu;
     PetscInt steps;
-    PetscCall(PdPinnRunTimes(p, &wall, &cpu, &steps));                                     /* the run's steps, a resumed checkpoint's included */
-    PetscCall(PdDictSetReal(report, "s_per_iter", steps ? wall / (double)steps : 0.0));    /* the training steps alone */
-    PetscCall(PdDictSetReal(report, "cpu_s_per_iter", steps ? cpu / (double)steps : 0.0)); /* robust to other load */
-    PetscCall(PdDictSetInt(report, "timed_iters", steps));                                 /* the steps these cover */
+    PetscCall(PdPinnRunTimes(p, &wall, &cpu, &steps));                         /* the run's steps, a resumed checkpoint's included */
+    if (steps) {                                                               /* none timed (-iters 0, or a finished checkpoint older than its timing keys): no rate */
+      PetscCall(PdDictSetReal(report, "s_per_iter", wall / (double)steps));    /* the training steps alone */
+      PetscCall(PdDictSetReal(report, "cpu_s_per_iter", cpu / (double)steps)); /* robust to other load */
+    }
+    PetscCall(PdDictSetInt(report, "timed_iters", steps)); /* the steps these cover */
+    PetscCall(PdDictSetReal(report, "train_time_s", wall));
   }
   PetscCall(PdDictSetReal(report, "peak_memory_mb", (double)ru.ru_maxrss / 1024.0)); /* Linux: KiB */
   PetscCall(PdDictSetReal(report, "eval_time_s", p->eval_time));                     /* the test evaluations (not in s_per_iter) */
   PetscCall(PdDictSetReal(report, "checkpoint_time_s", p->save_time));               /* the checkpoints written during training (not in s_per_iter) */
   PetscCall(PdDictSetInt(report, "iters", p->it));
-  PetscCall(PdDictSetReal(report, "loss", p->loss));
-  PetscCall(PdDictSetReal(report, "train_time_s", p->train_time));
+  if (p->loss_known) PetscCall(PdDictSetReal(report, "loss", p->loss));
   PetscCall(PdDictSetString(report, "pde", PdPinnPDEs[p->pde]));
   PetscCall(PdDictSetString(report, "solution", PdPinnSolutions[p->sol]));
   PetscCall(PdDictSetString(report, "pinn_rhs", PdPinnRHSTypes[p->rhs]));

@@ -264,7 +264,8 @@ static PetscErrorCode LossGrad_PinnBall(PdObjective obj, PdTrainer t, PetscInt n
 
   PetscFunctionBegin;
   PetscCall(Step(o->p, idx[0], idx[0] + n, o->xs, o->xb, o->g, o->lap, o->uval, loss));
-  o->p->loss = *loss;
+  o->p->loss       = *loss;
+  o->p->loss_known = PETSC_TRUE;
   PetscCallMPI(MPI_Comm_size(obj->comm, &size));
   if (size > 1) PetscCallMPI(MPI_Allreduce(loss, &o->p->loss, 1, MPI_DOUBLE, MPI_SUM, obj->comm));
   PetscFunctionReturn(0);
@@ -374,8 +375,10 @@ PetscErrorCode PdPinnTrain(PdPinn p, double *loss)
   PetscCall(PdTrainerRunSteps(obj, p->optim, p->it, todo, p->ckpt, p->ckpt_every));                               /* the checkpoints set p->it */
   PetscCall(PetscTime(&t1));
   p->training = PETSC_FALSE;
-  p->train_time += t1 - t0 - (p->eval_time + p->save_time - e0); /* the training steps only */
-  p->train_cpu += PdCPUTime() - c0 - (p->eval_cpu + p->save_cpu - ec0);
+  if (todo) { /* the training steps only (no step: nothing to time) */
+    p->train_time += t1 - t0 - (p->eval_time + p->save_time - e0);
+    p->train_cpu += PdCPUTime() - c0 - (p->eval_cpu + p->save_cpu - ec0);
+  }
   p->it_run += todo;
   if (!todo && p->ckpt[0]) PetscCall(PdPinnSave(p, p->ckpt)); /* no step: the trainer wrote nothing */
   p->it = PetscMax(p->it, p->iters);

@@ -86,7 +86,7 @@ PetscErrorCode PdPinnSave(PdPinn p, const char file[])
     PetscCall(PdDictSetReal(meta, "pinn_train_s", wall));
     PetscCall(PdDictSetReal(meta, "pinn_train_cpu_s", cpu));
     PetscCall(PdDictSetInt(meta, "pinn_train_steps", steps));
-    PetscCall(PdDictSetReal(meta, "pinn_train_loss", p->loss)); /* the last step's */
+    if (p->loss_known) PetscCall(PdDictSetReal(meta, "pinn_train_loss", p->loss)); /* the last step's */
   }
   PetscCall(PdDictCreate(&settings));
   PetscCall(RunSettings(p, settings));
@@ -208,6 +208,7 @@ PetscErrorCode PdPinnResume(PdPinn p, const char file[])
   }
   PetscCall(PdDictHas(meta, "pinn_train_loss", &has));
   if (has) PetscCall(PdDictGetReal(meta, "pinn_train_loss", &p->loss));
+  p->loss_known = has;
   PetscCall(PdDictDestroy(&meta));
   PetscCheck(epoch <= p->iters, p->comm, PETSC_ERR_ARG_OUTOFRANGE, "-resume '%s' has trained %" PetscInt_FMT " iterations, more than -iters %" PetscInt_FMT, file, epoch, p->iters);
   if (epoch == p->iters) PetscCall(PdPrintf(p->comm, "pdeop pinn: '%s' has trained all %" PetscInt_FMT " iterations: nothing is left to train; it is evaluated and written again\n", file, epoch));

@@ -38,7 +38,8 @@ struct _n_PdPinn {
   PetscInt         it_run;          /* steps trained by this process (it: all, a resumed checkpoint's included) */
   double           ck_time, ck_cpu; /* the training time of the steps a resumed checkpoint timed (ck_steps) */
   PetscInt         ck_steps;
-  PetscBool        training; /* inside PdPinnTrain, which started at these clocks and step: */
+  PetscBool        loss_known; /* p->loss is a step's (this process's or a resumed checkpoint's) */
+  PetscBool        training;   /* inside PdPinnTrain, which started at these clocks and step: */
   PetscLogDouble   run_t0;
   double           run_c0, run_e0, run_ec0;
   PetscInt         run_it0;

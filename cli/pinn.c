@@ -5,6 +5,8 @@
 #include <pdeop/options.h>
 #include <pdeop/pinn.h>
 #include <pdeop/output.h>
+#include <pdeop/io.h>
+#include <pdeop/optim.h>
 #include <sys/resource.h>
 
 /*  pdeop pinn -domain mesh -pde poisson|helmholtz [-mesh file.msh | -dm_plex_box_faces n,n] -dm_refine k
@@ -87,6 +89,77 @@ static PetscErrorCode PinnMesh(MPI_Comm comm, const char out[], PdDict report)
 /*  pdeop pinn [-protocol stde] -pde poisson|allen-cahn|sine-gordon -solution two-body|three-body -dim d
       -estimator exact|sdgd|stde -stde_dist sparse|rademacher|gaussian -stde_dirs V -batch B -iters N
       -eval_every N -o model.h5 [-checkpoint_every N] [-resume model.h5] */
+/* pinn -resume F: every setting F's run stored (its problem, network and training settings) becomes
+   this run's default, so a run continues with `pinn -resume F -o F` alone; a setting given again
+   must have the stored value (PdPinnResume names any that differs). -iters defaults to the end of
+   the stored schedule (-lr_total_steps). */
+static PetscErrorCode ResumeDefaults(MPI_Comm comm, const char file[])
+{
+  static const char *const map[][2] = {
+    {"pinn_pde", "-pde"}, {"pinn_solution", "-solution"}, {"pinn_dim", "-dim"}, {"pinn_boundary", "-boundary"}, {"pinn_seed", "-seed"}, {"pinn_problem_seed", "-pinn_problem_seed"}, {"pinn_estimator", "-estimator"}, {"pinn_stde_dist", "-stde_dist"}, {"pinn_stde_dirs", "-stde_dirs"}, {"pinn_batch", "-batch"}, {"mlp_width", "-mlp_width"}, {"mlp_depth", "-mlp_depth"}, {"mlp_activation", "-mlp_activation"}};
+  PdDict      meta, settings;
+  PetscBool   pinn, set;
+  PetscInt    n;
+  const char *otype = "adam", *osched = "linear";
+
+  PetscFunctionBegin;
+  PetscCall(PdCheckpointReadMeta(comm, file, &meta, NULL));
+  PetscCall(PdDictHas(meta, "pinn_pde", &pinn));
+  if (!pinn) { /* not a pinn checkpoint: PdPinnResume says so */
+    PetscCall(PdDictDestroy(&meta));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PdCheckpointReadTraining(comm, file, &settings));
+  PetscCall(PdDictHas(settings, "optim", &set));
+  if (set) PetscCall(PdDictGetString(settings, "optim", &otype));
+  PetscCall(PdDictHas(settings, "lr_schedule", &set));
+  if (set) PetscCall(PdDictGetString(settings, "lr_schedule", &osched));
+  for (int pass = 0; pass < 2; pass++) {
+    PdDict d = pass ? settings : meta;
+    PetscCall(PdDictGetSize(d, &n));
+    for (PetscInt k = 0; k < n; k++) {
+      const char *key, *opt = NULL;
+      PdDictType  type;
+      char        name[80], value[256];
+      PetscCall(PdDictGetEntry(d, k, &key, &type));
+      if (pass) opt = key; /* /training holds settings under their options' names */
+      else
+        for (size_t m = 0; m < sizeof(map) / sizeof(map[0]); m++)
+          if (!strcmp(key, map[m][0])) opt = map[m][1] + 1;
+      if (!opt) continue;
+      PetscCall(PetscSNPrintf(name, sizeof(name), "-%s", opt));
+      if (pass && !PdOptimOptionApplies(name, otype, osched)) continue; /* stored, but not read by its optimizer or schedule */
+      PetscCall(PetscOptionsHasName(NULL, NULL, name, &set));
+      if (set) continue; /* given: checked against the stored value by PdPinnResume */
+      if (type == PD_DICT_REAL) {
+        double v;
+        PetscCall(PdDictGetReal(d, key, &v));
+        PetscCall(PetscSNPrintf(value, sizeof(value), "%.17g", v));
+      } else if (type == PD_DICT_INT) {
+        PetscInt64 v;
+        PetscCall(PdDictGetInt(d, key, &v));
+        PetscCall(PetscSNPrintf(value, sizeof(value), "%" PetscInt64_FMT, v));
+        if (!strcmp(key, "lr_total_steps")) {
+          PetscCall(PetscOptionsHasName(NULL, NULL, "-iters", &set));
+          if (!set) PetscCall(PetscOptionsSetValue(NULL, "-iters", value));
+        }
+      } else if (type == PD_DICT_BOOL) {
+        PetscBool v;
+        PetscCall(PdDictGetBool(d, key, &v));
+        PetscCall(PetscStrncpy(value, v ? "true" : "false", sizeof(value)));
+      } else {
+        const char *v;
+        PetscCall(PdDictGetString(d, key, &v));
+        PetscCall(PetscStrncpy(value, v, sizeof(value)));
+      }
+      PetscCall(PetscOptionsSetValue(NULL, name, value));
+    }
+  }
+  PetscCall(PdDictDestroy(&settings));
+  PetscCall(PdDictDestroy(&meta));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
 {
   char        out[PETSC_MAX_PATH_LEN] = "", pts[PETSC_MAX_PATH_LEN] = "", resume[PETSC_MAX_PATH_LEN] = "";
@@ -104,7 +177,7 @@ PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
   if (domain == 0) {
     PetscCall(PetscOptionsString("-save_points", "Also write the held-out points (/points, N x d) to this HDF5 file, for pdeop predict -points", "", pts, pts, sizeof(pts), NULL));
     PetscCall(PdOptionsInt("-checkpoint_every", "Also write the -o checkpoint every this many iterations (0: only at the end), to continue with -resume", "PdPinnSetCheckpoint", every, &every, NULL));
-    PetscCall(PetscOptionsString("-resume", "Continue the run of this checkpoint (pinn -o) up to -iters, with the same options: the same parameters as an uninterrupted run", "PdPinnResume", resume, resume, sizeof(resume), NULL));
+    PetscCall(PetscOptionsString("-resume", "Continue the run of this checkpoint (pinn -o) up to -iters (default: the end of its schedule), with its settings (any given again must match): the same parameters as an uninterrupted run", "PdPinnResume", resume, resume, sizeof(resume), NULL));
   }
   PetscOptionsEnd();
   if (domain == 1) {
@@ -112,6 +185,7 @@ PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
     PetscFunctionReturn(0);
   }
   PetscCall(PdOptionsHelp(&help));
+  if (resume[0]) PetscCall(ResumeDefaults(comm, resume));
   PetscCall(PdPinnCreate(comm, &pinn));
   PetscCall(PdPinnSetFromOptions(pinn));
   if (help) {

@@ -68,6 +68,7 @@ PETSC_EXTERN PetscErrorCode PdPolarNewtonSchulzWorkSize(PetscInt, PetscInt, Pets
    -optim_nesterov -optim_adam_lr -optim_complex embed|complex -optim_muon_scale rms|shape */
 PETSC_EXTERN PetscErrorCode PdOptimSetFromOptions(PdOptim);
 PETSC_EXTERN PetscErrorCode PdOptimWarnInapplicable(PdOptim);
+PETSC_EXTERN PetscBool      PdOptimOptionApplies(const char[], const char[], const char[]);
 PETSC_EXTERN PetscErrorCode PdOptimView(PdOptim, PetscViewer);
 /* The settings under their options' names (optim, lr, ..., clip_grad_norm), added to a dictionary:
    what a checkpoint keeps for -resume. */

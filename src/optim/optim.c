@@ -267,6 +267,25 @@ PetscErrorCode PdOptimWarnInapplicable(PdOptim o)
   }
   PetscFunctionReturn(0);
 }
+
+/*@
+  PdOptimOptionApplies - whether an optimizer option (as "-beta1") is read by the optimizer type and
+  schedule named (as PdOptimTypes and PdScheduleTypes spell them); options outside the table
+  (-lr, -weight_decay, ...) apply to every one
+@*/
+PetscBool PdOptimOptionApplies(const char option[], const char type[], const char schedule[])
+{
+  for (size_t k = 0; k < sizeof(OptionUse) / sizeof(OptionUse[0]); k++) {
+    if (strcmp(OptionUse[k].name, option)) continue;
+    for (int b = 0; b < 8; b++) {
+      const char *const *names = OptionUse[k].types ? PdOptimTypes : PdScheduleTypes;
+      const unsigned     bits  = OptionUse[k].types ? OptionUse[k].types : OptionUse[k].schedules;
+      if ((bits & PD_BIT(b)) && !strcmp(names[b], OptionUse[k].types ? type : schedule)) return PETSC_TRUE;
+    }
+    return PETSC_FALSE;
+  }
+  return PETSC_TRUE;
+}
 #undef PD_BIT
 
 /*@

@@ -96,7 +96,7 @@ static PetscErrorCode PinnMesh(MPI_Comm comm, const char out[], PdDict report)
 static PetscErrorCode ResumeDefaults(MPI_Comm comm, const char file[])
 {
   static const char *const map[][2] = {
-    {"pinn_pde", "-pde"}, {"pinn_solution", "-solution"}, {"pinn_dim", "-dim"}, {"pinn_boundary", "-boundary"}, {"pinn_seed", "-seed"}, {"pinn_problem_seed", "-pinn_problem_seed"}, {"pinn_estimator", "-estimator"}, {"pinn_stde_dist", "-stde_dist"}, {"pinn_stde_dirs", "-stde_dirs"}, {"pinn_batch", "-batch"}, {"mlp_width", "-mlp_width"}, {"mlp_depth", "-mlp_depth"}, {"mlp_activation", "-mlp_activation"}};
+    {"pinn_pde", "-pde"}, {"pinn_solution", "-solution"}, {"pinn_dim", "-dim"}, {"pinn_boundary", "-boundary"}, {"pinn_seed", "-seed"}, {"pinn_problem_seed", "-pinn_problem_seed"}, {"pinn_estimator", "-estimator"}, {"pinn_stde_dist", "-stde_dist"}, {"pinn_stde_dirs", "-stde_dirs"}, {"pinn_batch", "-batch"}, {"pinn_jet_max_rows", "-jet_max_rows"}, {"mlp_width", "-mlp_width"}, {"mlp_depth", "-mlp_depth"}, {"mlp_activation", "-mlp_activation"}};
   PdDict      meta, settings;
   PetscBool   pinn, set;
   PetscInt    n;
@@ -128,21 +128,25 @@ static PetscErrorCode ResumeDefaults(MPI_Comm comm, const char file[])
           if (!strcmp(key, map[m][0])) opt = map[m][1] + 1;
       if (!opt) continue;
       PetscCall(PetscSNPrintf(name, sizeof(name), "-%s", opt));
+      if (pass && !strcmp(key, "lr_total_steps")) { /* the schedule's length, also -iters' default (whatever the schedule) */
+        PetscInt64 v;
+        PetscCall(PdDictGetInt(d, key, &v));
+        PetscCall(PetscSNPrintf(value, sizeof(value), "%" PetscInt64_FMT, v));
+        PetscCall(PetscOptionsHasName(NULL, NULL, "-iters", &set));
+        if (!set) PetscCall(PetscOptionsSetValue(NULL, "-iters", value));
+      }
       if (pass && !PdOptimOptionApplies(name, otype, osched)) continue; /* stored, but not read by its optimizer or schedule */
       PetscCall(PetscOptionsHasName(NULL, NULL, name, &set));
       if (set) continue; /* given: checked against the stored value by PdPinnResume */
       if (type == PD_DICT_REAL) {
         double v;
         PetscCall(PdDictGetReal(d, key, &v));
-        PetscCall(PetscSNPrintf(value, sizeof(value), "%.17g", v));
+        PetscCall(PetscSNPrintf(value, sizeof(value), "%.15g", v)); /* the shortest of %.15g and %.17g that reads back exactly */
+        if (strtod(value, NULL) != v) PetscCall(PetscSNPrintf(value, sizeof(value), "%.17g", v));
       } else if (type == PD_DICT_INT) {
         PetscInt64 v;
         PetscCall(PdDictGetInt(d, key, &v));
         PetscCall(PetscSNPrintf(value, sizeof(value), "%" PetscInt64_FMT, v));
-        if (!strcmp(key, "lr_total_steps")) {
-          PetscCall(PetscOptionsHasName(NULL, NULL, "-iters", &set));
-          if (!set) PetscCall(PetscOptionsSetValue(NULL, "-iters", value));
-        }
       } else if (type == PD_DICT_BOOL) {
         PetscBool v;
         PetscCall(PdDictGetBool(d, key, &v));
@@ -180,7 +184,13 @@ PetscErrorCode PdCommandPinn(MPI_Comm comm, const char sub[], PdDict report)
     PetscCall(PetscOptionsString("-resume", "Continue the run of this checkpoint (pinn -o) up to -iters (default: the end of its schedule), with its settings (any given again must match): the same parameters as an uninterrupted run", "PdPinnResume", resume, resume, sizeof(resume), NULL));
   }
   PetscOptionsEnd();
-  if (domain == 1) {
+  if (domain == 1) { /* the ball's options, refused before the mesh run rather than after */
+    static const char *const ballonly[] = {"-resume", "-save_points", "-checkpoint_every"};
+    for (size_t k = 0; k < sizeof(ballonly) / sizeof(ballonly[0]); k++) {
+      PetscBool given;
+      PetscCall(PetscOptionsHasName(NULL, NULL, ballonly[k], &given));
+      PetscCheck(!given, comm, PETSC_ERR_ARG_WRONG, "%s is an option of the ball PINNs (-domain ball), not of -domain mesh", ballonly[k]);
+    }
     PetscCall(PinnMesh(comm, out, report));
     PetscFunctionReturn(0);
   }

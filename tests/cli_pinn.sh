@@ -105,6 +105,18 @@ for k in rel_l2 loss rel_l2_min rel_l2_min_iter boundary_weight iters; do
   check "resumed with no option repeated = uninterrupted run: $k" 'a == b' "$(jget "$work/bare.json" "$k")" "$(jget "$work/full.json" "$k")"
 done
 [ ! -s "$work/bare.err" ] && ok "resumed with no option repeated: no warning about options the optimizer does not read" || bad "resumed with no option repeated: stderr has $(head -c 300 "$work/bare.err")"
+# a step schedule (which never reads -lr_total_steps) resumed bare, and a bare resume that repeats
+# -lr_total_steps: both run to the stored schedule's end, as the uninterrupted runs do
+S="-dim 8 -batch 10 -stde_dirs 3 -mlp_width 16 -mlp_depth 2 -test_points 200 -eval_every 5 -lr_schedule step -lr_step_size 5 -lr_gamma 0.5"
+# shellcheck disable=SC2086
+"$P" pinn $S -iters 40 -report "$work/step_full.json" -quiet 2>/dev/null
+# shellcheck disable=SC2086
+"$P" pinn $S -iters 20 -o "$work/step_half.h5" -quiet 2>/dev/null
+"$P" pinn -resume "$work/step_half.h5" -iters 40 -report "$work/step_res.json" -quiet
+check "a step schedule resumed with -iters alone = uninterrupted run: rel_l2" 'a == b' "$(jget "$work/step_res.json" rel_l2)" "$(jget "$work/step_full.json" rel_l2)"
+"$P" pinn -resume "$work/half0.h5" -lr_total_steps 24 -report "$work/tot.json" -quiet
+check "a bare resume that repeats -lr_total_steps runs to its end (24), not to -iters' default" 'a == 24' "$(jget "$work/tot.json" iters)"
+expect_fail "-resume with -domain mesh, refused before the mesh run" "not of -domain mesh" "$P" pinn -domain mesh -resume "$work/half0.h5"
 check "the annealed weight moved (the resume restored it, not the initial 20)" 'a < 19.9 || a > 20.1' "$(jget "$work/full.json" boundary_weight)" 0
 # shellcheck disable=SC2086
 expect_fail "resume with another problem" "pinn_dim = 12, this one 13" "$P" pinn $R -iters 24 -resume "$work/half0.h5" -dim 13

@@ -88,6 +88,7 @@ PetscErrorCode PdPinnSave(PdPinn p, const char file[])
     PetscCall(PdDictSetInt(meta, "pinn_train_steps", steps));
     if (p->loss_known) PetscCall(PdDictSetReal(meta, "pinn_train_loss", p->loss)); /* the last step's */
   }
+  PetscCall(PdDictSetInt(meta, "pinn_jet_max_rows", p->max_rows)); /* a resumed run's default, not checked: it changes the rounding only */
   PetscCall(PdDictCreate(&settings));
   PetscCall(RunSettings(p, settings));
   PetscCall(NOpGetParams(p->nop, &params));
@@ -133,9 +134,15 @@ static PetscErrorCode SameEntry(PdDict a, PdDict b, const char *key, PdDictType 
    naming the option, both values and the file */
 static PetscErrorCode CheckSame(MPI_Comm comm, PdDict stored, PdDict now, const char file[])
 {
-  PetscInt n;
+  PetscInt    n;
+  PetscBool   has;
+  const char *otype = NULL, *osched = NULL; /* the stored optimizer and schedule, when these are the settings */
 
   PetscFunctionBegin;
+  PetscCall(PdDictHas(stored, "optim", &has));
+  if (has) PetscCall(PdDictGetString(stored, "optim", &otype));
+  PetscCall(PdDictHas(stored, "lr_schedule", &has));
+  if (has) PetscCall(PdDictGetString(stored, "lr_schedule", &osched));
   PetscCall(PdDictGetSize(stored, &n));
   for (int pass = 0; pass < 2; pass++) /* the problem's keys (pinn_*) first: their names are the options' */
     for (PetscInt k = 0; k < n; k++) {
@@ -145,7 +152,12 @@ static PetscErrorCode CheckSame(MPI_Comm comm, PdDict stored, PdDict now, const 
       char        sa[64], sb[64];
       PetscCall(PdDictGetEntry(stored, k, &key, &type));
       if ((pass == 0) != !strncmp(key, "pinn_", 5)) continue;
-      if (!strcmp(key, "pinn_rel_l2_min") || !strcmp(key, "pinn_rel_l2_min_iter") || !strcmp(key, "pinn_boundary_weight_now") || !strncmp(key, "pinn_train_", 11)) continue; /* state, not settings */
+      if (!strcmp(key, "pinn_rel_l2_min") || !strcmp(key, "pinn_rel_l2_min_iter") || !strcmp(key, "pinn_boundary_weight_now") || !strncmp(key, "pinn_train_", 11) || !strcmp(key, "pinn_jet_max_rows")) continue; /* state, not settings */
+      if (otype && osched) {                                                                                                                                                                                      /* a setting its optimizer or schedule never read (-beta1 with sgd, the length of a step schedule) cannot differ */
+        char opt[80];
+        PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%s", key));
+        if (!PdOptimOptionApplies(opt, otype, osched)) continue;
+      }
       PetscCall(PdDictHas(now, key, &has));
       if (!has) continue; /* keys of the network only the checkpoint has: NOpLoad's checks */
       PetscCall(SameEntry(stored, now, key, type, &same, sa, sb, sizeof(sa)));
